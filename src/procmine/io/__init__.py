@@ -1,0 +1,230 @@
+"""Reading event logs: :func:`read_log` and one module per format.
+
+``read_log`` dispatches on the file type; each reader maps the source to the canonical
+columns and hands the frame to :func:`procmine.io._common.finalize`, which keeps or
+counts every row.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import LogError
+from ..log import EventLog, IngestReport
+from ._common import ReadOptions, finalize
+
+__all__ = ["read_log", "ReadOptions"]
+
+FORMATS = ("csv", "xes", "parquet", "excel", "dataframe")
+_SUFFIXES = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xes": "xes",
+    ".xes.gz": "xes",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+}
+
+
+def read_log(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    case: str | None = None,
+    activity: str | None = None,
+    timestamp: str | None = None,
+    start_timestamp: str | None = None,
+    resource: str | None = None,
+    org: str | None = None,
+    lifecycle: str | None = None,
+    format: str | None = None,
+    sep: str | None = None,
+    encoding: str | None = None,
+    dayfirst: bool | None = None,
+    tz: str | None = None,
+    attributes: list[str] | None = None,
+    strict: bool = False,
+    pair_lifecycle: bool = False,
+    sheet: str | int | None = None,
+) -> EventLog:
+    """Read an event log from a file, a folder of parts or a DataFrame.
+
+    Parameters
+    ----------
+    source
+        A path to a ``.csv``/``.txt``, ``.xes``/``.xes.gz``, ``.parquet`` or ``.xlsx``
+        file, a folder whose files are parts of one log, or a ``pandas.DataFrame``.
+    case, activity, timestamp, start_timestamp, resource, org, lifecycle
+        Source column of each role. Without them roles are detected from the headers
+        (German, French, Italian, English) and from the content; explicit names win.
+        The detection is written to ``log.report.roles`` and ``role_detection``.
+    format
+        ``"csv"``, ``"xes"``, ``"parquet"``, ``"excel"``; by default from the suffix.
+    sep, encoding
+        CSV separator and encoding; detected when omitted (``;``/``,``/tab,
+        UTF-8/UTF-8-BOM/cp1252).
+    dayfirst
+        Force day-first (``True``) or month-first (``False``) reading of ambiguous
+        dates; by default decided from the data, day-first (Swiss) when undecidable.
+    tz
+        Time zone of naive times (default ``"Europe/Zurich"``). Times are stored in UTC.
+    attributes
+        Keep only these extra columns (default: keep all).
+    strict
+        Raise :class:`~procmine.LogError` on the first bad row instead of dropping it.
+    pair_lifecycle
+        XES with ``lifecycle:transition``: pair each ``start`` with its ``complete``
+        into one event with a ``start_timestamp``.
+    sheet
+        Excel sheet name or index (default: the first sheet).
+
+    Returns
+    -------
+    EventLog
+        With ``log.report`` (an :class:`~procmine.IngestReport`) saying what was kept,
+        what was dropped and why, and how the columns were recognised.
+
+    Raises
+    ------
+    LogError
+        The file cannot be read as an event log; the message names the file, the line
+        or column and what to do.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.samples import sample_path
+    >>> log = pm.read_log(sample_path("permit_de", "csv"))
+    >>> log.report.roles["case"]
+    'Dossier-Nr'
+    """
+    opts = ReadOptions(
+        case=case,
+        activity=activity,
+        timestamp=timestamp,
+        start_timestamp=start_timestamp,
+        resource=resource,
+        org=org,
+        lifecycle=lifecycle,
+        format=format,
+        sep=sep,
+        encoding=encoding,
+        dayfirst=dayfirst,
+        tz=tz,
+        attributes=list(attributes) if attributes is not None else None,
+        strict=strict,
+        pair_lifecycle=pair_lifecycle,
+        sheet=sheet,
+    )
+    if isinstance(source, pd.DataFrame):
+        from .frame import read_frame
+
+        return read_frame(source, opts)
+    if isinstance(source, EventLog):
+        return source
+    if not isinstance(source, (str, os.PathLike)):
+        raise LogError(
+            f"cannot read an event log from a {type(source).__name__}; "
+            "pass a file path, a folder of parts or a pandas DataFrame"
+        )
+    path = Path(source)
+    if not path.exists():
+        raise LogError("no such file or folder; check the path", path=str(path))
+    if path.is_dir():
+        return _read_folder(path, opts)
+    return _read_file(path, opts)
+
+
+def _format_of(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS[:-1]:
+            raise LogError(f"unknown format {fmt!r}; use one of {FORMATS[:-1]}", path=str(path))
+        return fmt
+    name = path.name.lower()
+    for suffix, f in sorted(_SUFFIXES.items(), key=lambda kv: -len(kv[0])):
+        if name.endswith(suffix):
+            return f
+    if name.endswith(".xls"):
+        raise LogError(
+            "old Excel .xls files are not supported; save the sheet as .xlsx or CSV", path=str(path)
+        )
+    raise LogError(
+        "cannot tell the format from the file name; pass format='csv', 'xes', 'parquet' or 'excel'",
+        path=str(path),
+    )
+
+
+def _read_file(path: Path, opts: ReadOptions) -> EventLog:
+    fmt = _format_of(path, opts.format)
+    if fmt == "xes":
+        from .xes import read_xes
+
+        return read_xes(path, opts)
+    if fmt == "csv":
+        from .csv import read_csv
+
+        return read_csv(path, opts)
+    if fmt == "parquet":
+        from .parquet import read_parquet
+
+        return read_parquet(path, opts)
+    from .excel import read_excel
+
+    return read_excel(path, opts)
+
+
+def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
+    """Read every log file of a folder (sorted by name) as parts of one log."""
+    parts = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and not p.name.startswith(".") and _known(p, opts.format)
+    )
+    if not parts:
+        raise LogError(
+            "the folder holds no .csv, .txt, .xes(.gz), .parquet or .xlsx file to read", path=str(path)
+        )
+    logs = [_read_file(p, opts) for p in parts]
+    kinds = {lg.report.format for lg in logs}
+    frames = [lg.df for lg in logs]
+    df = pd.concat(frames, ignore_index=True, sort=False)
+    report = IngestReport(source=str(path), format="+".join(sorted(kinds)))
+    report.rows_read = sum(lg.report.rows_read for lg in logs)
+    for lg in logs:
+        for k, v in lg.report.dropped.items():
+            report.dropped[k] = report.dropped.get(k, 0) + v
+        for k, v in lg.report.dropped_rows.items():
+            report.dropped_rows.setdefault(k, []).extend(f"{lg.report.source}:{r}" for r in v)
+        report.warnings.extend(f"{Path(lg.report.source).name}: {w}" for w in lg.report.warnings)
+        report.duplicate_case_ids += lg.report.duplicate_case_ids
+        report.empty_traces += lg.report.empty_traces
+    report.roles = dict(logs[0].report.roles)
+    report.role_detection = dict(logs[0].report.role_detection)
+    report.formats = {"parts": [p.name for p in parts], **logs[0].report.formats}
+    # rows were already checked per part: nothing more is dropped here
+    pre_dropped = dict(report.dropped)
+    report.dropped = {}
+    report.rows_read = len(df)
+    log = finalize(df, report=report, name=path.name)
+    report.rows_read += sum(pre_dropped.values())
+    report.dropped = pre_dropped
+    report.check()
+    return log
+
+
+def _known(p: Path, fmt: str | None) -> bool:
+    try:
+        _format_of(p, fmt)
+    except LogError:
+        return False
+    return True
+
+
+def read_any(source: Any) -> EventLog:
+    """An EventLog as is, anything else through :func:`read_log` with defaults."""
+    return source if isinstance(source, EventLog) else read_log(source)

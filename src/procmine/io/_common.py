@@ -1,0 +1,214 @@
+"""What every reader shares: time-zone handling and the final row accounting.
+
+Readers produce a frame with the canonical columns (case, activity and a parsed
+``time:timestamp``), plus masks of rows they already know are bad. :func:`finalize`
+drops and counts the bad rows under one reason each, sorts, and builds the
+:class:`~procmine.log.EventLog`, so that ``rows_read == rows_kept + sum(dropped)``
+holds for every format.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataQualityWarning, LogError
+from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+
+logger = logging.getLogger("procmine")
+
+DEFAULT_TZ = "Europe/Zurich"
+MAX_SAMPLE_ROWS = 5
+
+# reasons, in the order a row is tested (a row is counted once, under the first that applies)
+MISSING_CASE = "missing case id"
+MISSING_ACTIVITY = "missing activity"
+UNPARSEABLE_TS = "unparseable timestamp"
+MISSING_TS = "missing timestamp"
+
+
+def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None, column: str = "") -> pd.Series:
+    """Datetime series -> ``datetime64[us, UTC]``; naive values are local time in ``tz``.
+
+    A naive time in the autumn's repeated hour is read as summer time and one in
+    the spring's skipped hour is shifted forward; both are counted in the report.
+    """
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, errors="coerce")
+        if values.dt.tz is None:
+            zone = tz or DEFAULT_TZ
+            localized = values.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            odd = localized.isna() & values.notna()
+            if odd.any():
+                if report is not None:
+                    report.warnings.append(
+                        f"{int(odd.sum()):,} naive time(s) in {column or 'a date column'} fall in a "
+                        f"daylight-saving change of {zone}; read as summer time / shifted forward"
+                    )
+                localized = values.dt.tz_localize(
+                    zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent="shift_forward"
+                )
+            values = localized
+    return values.dt.tz_convert("UTC").astype(TS_DTYPE)
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    """True where a value is missing or only white space."""
+    mask = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        stripped = s.astype("str").str.strip()
+        mask |= (stripped == "").fillna(True).to_numpy(dtype=bool)
+    return mask
+
+
+def as_str(s: pd.Series) -> pd.Series:
+    """Ids and names as pandas strings; integral floats lose their '.0' (pm4py does the same)."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        as_int = s.dropna()
+        if (as_int == np.floor(as_int)).all():
+            s = s.astype("Int64")
+    if pd.api.types.is_string_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype):
+        return s.astype("str")
+    out = s.astype("str")
+    return out.where(s.notna(), None) if s.isna().any() else out
+
+
+def finalize(
+    df: pd.DataFrame,
+    *,
+    report: IngestReport,
+    row_numbers: np.ndarray | None = None,
+    extra_drops: Mapping[str, np.ndarray] | None = None,
+    strict: bool = False,
+    path: str | Path | None = None,
+    name: str | None = None,
+    presorted: bool = False,
+) -> EventLog:
+    """Drop and count bad rows, sort, and return the :class:`EventLog`.
+
+    Parameters
+    ----------
+    df
+        Canonical columns present; ``time:timestamp`` already ``datetime64[us, UTC]``
+        (NaT where missing or unparseable).
+    report
+        Filled in place: ``rows_read`` must already be set by the reader.
+    row_numbers
+        1-based source row (or line) number of each frame row, for the samples in
+        ``dropped_rows`` and in error messages; defaults to ``1..len(df)``.
+    extra_drops
+        reason -> boolean mask of rows the reader knows are bad (e.g. unparseable
+        timestamps); tested after missing case id / activity, before missing timestamp.
+    strict
+        Raise :class:`LogError` on the first bad row instead of dropping.
+    """
+    n = len(df)
+    rows = np.arange(1, n + 1) if row_numbers is None else np.asarray(row_numbers)
+    reasons: list[tuple[str, np.ndarray, str]] = [
+        (MISSING_CASE, _blank(df[CASE]), CASE),
+        (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
+    ]
+    for reason, mask in (extra_drops or {}).items():
+        reasons.append((reason, np.asarray(mask, dtype=bool), TIMESTAMP))
+    reasons.append((MISSING_TS, df[TIMESTAMP].isna().to_numpy(), TIMESTAMP))
+
+    taken = np.zeros(n, dtype=bool)
+    for reason, mask, column in reasons:
+        hit = mask & ~taken
+        count = int(hit.sum())
+        if not count:
+            continue
+        first_rows = rows[hit][:MAX_SAMPLE_ROWS].tolist()
+        if strict:
+            src_col = report.roles.get(_role_of(column), column)
+            raise LogError(
+                f"{count:,} row(s) with {reason} (first at row {first_rows[0]}); fix them in the "
+                "source or read with strict=False to drop and count them",
+                path=str(path) if path else report.source,
+                row=int(first_rows[0]),
+                column=src_col,
+            )
+        report.dropped[reason] = report.dropped.get(reason, 0) + count
+        report.dropped_rows.setdefault(reason, []).extend(int(r) for r in first_rows)
+        taken |= hit
+    if taken.any():
+        df = df.loc[~taken]
+    df = df.reset_index(drop=True)
+
+    df[CASE] = as_str(df[CASE])
+    df[ACTIVITY] = as_str(df[ACTIVITY])
+    if START in df.columns:
+        df[START] = df[START].astype(TS_DTYPE)
+
+    dup = int(df.duplicated(keep="first").sum()) if len(df) else 0
+    report.duplicates = dup
+    if dup:
+        report.warnings.append(
+            f"{dup:,} event(s) identical to an earlier one in every column (kept; pm4py keeps them too)"
+        )
+    if START in df.columns:
+        bad = (df[START] > df[TIMESTAMP]).sum()
+        if bad:
+            report.warnings.append(f"{int(bad):,} event(s) start after they complete")
+
+    log = EventLog(df, report, name=name, presorted=presorted)
+    report.rows_kept = log.n_events
+    report.n_cases = log.n_cases
+    report.n_activities = log.codes.n_activities
+    report.time_range = log.time_range
+    report.check()
+    if report.rows_dropped:
+        msg = ", ".join(f"{v:,} {k}" for k, v in report.dropped.items())
+        warnings.warn(
+            f"{report.source}: {report.rows_dropped:,} of {report.rows_read:,} rows dropped ({msg}); "
+            "see log.report.dropped_rows",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+    logger.info("read %s: %s", report.source, report)
+    return log
+
+
+def _role_of(column: str) -> str:
+    return {CASE: "case", ACTIVITY: "activity", TIMESTAMP: "timestamp"}.get(column, column)
+
+
+@dataclass
+class ReadOptions:
+    """The arguments of :func:`procmine.read_log`, passed as one object to every reader."""
+
+    case: str | None = None
+    activity: str | None = None
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    resource: str | None = None
+    org: str | None = None
+    lifecycle: str | None = None
+    format: str | None = None
+    sep: str | None = None
+    encoding: str | None = None
+    dayfirst: bool | None = None
+    tz: str | None = None
+    attributes: list[str] | None = None
+    strict: bool = False
+    pair_lifecycle: bool = False
+    sheet: str | int | None = None
+
+    def explicit_roles(self) -> dict[str, str]:
+        """role -> source column, for the roles the user named."""
+        roles = {
+            "case": self.case,
+            "activity": self.activity,
+            "timestamp": self.timestamp,
+            "start_timestamp": self.start_timestamp,
+            "resource": self.resource,
+            "org": self.org,
+            "lifecycle": self.lifecycle,
+        }
+        return {k: v for k, v in roles.items() if v is not None}

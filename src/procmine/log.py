@@ -1,0 +1,477 @@
+"""The event log every analysis takes: :class:`EventLog` and its :class:`IngestReport`.
+
+An ``EventLog`` wraps a pandas DataFrame in pm4py's canonical column names, sorted by
+case (in order of first appearance) then time. Analyses never read the string columns in
+their hot paths: they use :attr:`EventLog.codes`, integer codes computed once and cached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_fraction, fail
+from .errors import LogError
+
+__all__ = [
+    "CASE",
+    "ACTIVITY",
+    "TIMESTAMP",
+    "START",
+    "RESOURCE",
+    "GROUP",
+    "LIFECYCLE",
+    "ROLE_COLUMNS",
+    "EventLog",
+    "IngestReport",
+    "LogCodes",
+]
+
+CASE = "case:concept:name"
+ACTIVITY = "concept:name"
+TIMESTAMP = "time:timestamp"
+START = "start_timestamp"
+RESOURCE = "org:resource"
+GROUP = "org:group"
+LIFECYCLE = "lifecycle:transition"
+
+#: role name (as used in ``read_log`` arguments) -> canonical column
+ROLE_COLUMNS: dict[str, str] = {
+    "case": CASE,
+    "activity": ACTIVITY,
+    "timestamp": TIMESTAMP,
+    "start_timestamp": START,
+    "resource": RESOURCE,
+    "org": GROUP,
+    "lifecycle": LIFECYCLE,
+}
+
+TS_DTYPE = "datetime64[us, UTC]"
+
+
+@dataclass
+class IngestReport:
+    """What happened while a log was read: every row is kept or counted as dropped.
+
+    ``rows_read == rows_kept + sum(dropped.values())`` always holds.
+
+    Examples
+    --------
+    >>> r = IngestReport(source="x.csv", format="csv", rows_read=3, rows_kept=2,
+    ...                  dropped={"missing case id": 1})
+    >>> r.check()
+    >>> r.rows_dropped
+    1
+    """
+
+    source: str = "<DataFrame>"
+    format: str = "dataframe"
+    rows_read: int = 0
+    rows_kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    #: reason -> a few 1-based row (CSV/Excel: data row; XES: event number) or line numbers
+    dropped_rows: dict[str, list[int]] = field(default_factory=dict)
+    #: role -> source column it was taken from
+    roles: dict[str, str] = field(default_factory=dict)
+    #: role -> how it was found: "explicit", "header", "content" or "standard" (XES keys)
+    role_detection: dict[str, str] = field(default_factory=dict)
+    #: detected formats: separator, encoding, date formats per column, dayfirst, tz, ...
+    formats: dict[str, Any] = field(default_factory=dict)
+    #: events identical to another one of the same case in every column (kept, counted)
+    duplicates: int = 0
+    #: XES traces sharing an id with an earlier trace (their events are merged into one case)
+    duplicate_case_ids: int = 0
+    #: XES traces without any event
+    empty_traces: int = 0
+    n_cases: int = 0
+    n_activities: int = 0
+    time_range: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    warnings: list[str] = field(default_factory=list)
+    #: filters applied after reading, in order: dicts with the filter and counts before/after
+    filters: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows_dropped(self) -> int:
+        """Number of rows read but not kept."""
+        return int(sum(self.dropped.values()))
+
+    def check(self) -> None:
+        """Raise ``AssertionError`` if the row accounting does not add up."""
+        assert self.rows_read == self.rows_kept + self.rows_dropped, (
+            f"{self.rows_read} read != {self.rows_kept} kept + {self.rows_dropped} dropped"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict of the report."""
+        d = dataclasses.asdict(self)
+        if self.time_range is not None:
+            d["time_range"] = [t.isoformat() for t in self.time_range]
+        return d
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per figure, for display or export."""
+        rows: list[tuple[str, Any]] = [
+            ("source", self.source),
+            ("format", self.format),
+            ("rows read", self.rows_read),
+            ("rows kept", self.rows_kept),
+        ]
+        rows += [(f"dropped: {k}", v) for k, v in self.dropped.items()]
+        rows += [(f"role {k}", f"{v} ({self.role_detection.get(k, '?')})") for k, v in self.roles.items()]
+        rows += [(f"format {k}", v) for k, v in self.formats.items()]
+        rows += [
+            ("duplicate events", self.duplicates),
+            ("duplicate case ids", self.duplicate_case_ids),
+            ("empty traces", self.empty_traces),
+            ("cases", self.n_cases),
+            ("activities", self.n_activities),
+        ]
+        if self.time_range is not None:
+            rows.append(("time range", f"{self.time_range[0]} – {self.time_range[1]}"))
+        rows += [("warning", w) for w in self.warnings]
+        rows += [(f"filter {i + 1}", f.get("description", "")) for i, f in enumerate(self.filters)]
+        return pd.DataFrame(rows, columns=["item", "value"])
+
+    def __repr__(self) -> str:
+        dropped = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
+        return (
+            f"<IngestReport {self.source} ({self.format}): {self.rows_read:,} rows read, "
+            f"{self.rows_kept:,} kept, dropped {dropped}; {len(self.warnings)} warning(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.to_frame(), caption=f"Ingest report: {self.source}")
+
+
+def _html_table(frame: pd.DataFrame, caption: str = "") -> str:
+    """A small HTML table; pandas' ``to_html`` escapes cell values, we escape the caption."""
+    cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+    return cap + frame.to_html(index=False, escape=True, border=0)
+
+
+@dataclass(frozen=True)
+class LogCodes:
+    """Integer view of a sorted log, the input of every vectorised computation.
+
+    All arrays have one entry per event, in ``EventLog.df`` row order, except
+    ``case_offsets`` (``n_cases + 1`` boundaries: the events of case ``i`` are rows
+    ``case_offsets[i]:case_offsets[i+1]``), ``case_ids`` and ``activity_names``.
+    """
+
+    case: np.ndarray  #: int32 case code per event (0..n_cases-1, non-decreasing)
+    activity: np.ndarray  #: int32 activity code per event
+    activity_names: np.ndarray  #: object array: code -> activity name
+    case_ids: np.ndarray  #: object array: case code -> case id
+    case_offsets: np.ndarray  #: int64, length n_cases + 1
+    ts: np.ndarray  #: int64 microseconds since epoch (UTC), completion time
+    start_ts: np.ndarray | None  #: int64 microseconds or None; NaT as np.iinfo(int64).min
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.case_offsets) - 1
+
+    @property
+    def n_activities(self) -> int:
+        return len(self.activity_names)
+
+    @property
+    def is_first(self) -> np.ndarray:
+        """Boolean per event: first event of its case."""
+        out = np.zeros(len(self.case), dtype=bool)
+        out[self.case_offsets[:-1]] = True
+        return out
+
+    @property
+    def is_last(self) -> np.ndarray:
+        """Boolean per event: last event of its case."""
+        out = np.zeros(len(self.case), dtype=bool)
+        out[self.case_offsets[1:] - 1] = True
+        return out
+
+
+def _ts_int(values: pd.Series) -> np.ndarray:
+    """Datetime column -> int64 microseconds (NaT -> int64 min)."""
+    return values.astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
+
+
+class EventLog:
+    """An event log in pm4py's canonical columns, sorted by case then time.
+
+    Build one with :func:`procmine.read_log`; the constructor is for frames that
+    already have the canonical columns.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> log = pm.samples.load("permit_de")
+    >>> log.n_cases > 100
+    True
+    >>> log.df.columns[:3].tolist()
+    ['case:concept:name', 'concept:name', 'time:timestamp']
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        report: IngestReport | None = None,
+        *,
+        name: str | None = None,
+        presorted: bool = False,
+    ) -> None:
+        missing = [c for c in (CASE, ACTIVITY, TIMESTAMP) if c not in df.columns]
+        if missing:
+            raise LogError(
+                f"the frame lacks the canonical column(s) {missing}; "
+                "use procmine.read_log(frame, case=..., activity=..., timestamp=...) to map yours"
+            )
+        if not presorted:
+            df = _sort_events(df)
+        self._df = df
+        self.report = report if report is not None else IngestReport(rows_read=len(df), rows_kept=len(df))
+        self.name = name or Path(self.report.source).name.split(".")[0] or "log"
+
+    # -- basic properties -------------------------------------------------------------
+    @property
+    def df(self) -> pd.DataFrame:
+        """The events (do not modify in place: derive new logs with :meth:`filter` or ``EventLog(df)``)."""
+        return self._df
+
+    @property
+    def n_events(self) -> int:
+        return len(self._df)
+
+    @property
+    def n_cases(self) -> int:
+        return self.codes.n_cases
+
+    @cached_property
+    def activities(self) -> pd.Series:
+        """Events per activity, most frequent first (index: activity name)."""
+        counts = np.bincount(self.codes.activity, minlength=self.codes.n_activities)
+        s = pd.Series(counts, index=pd.Index(self.codes.activity_names, name=ACTIVITY), name="events")
+        return s.sort_values(ascending=False, kind="stable")
+
+    @property
+    def has_start_timestamps(self) -> bool:
+        return START in self._df.columns and bool(self._df[START].notna().any())
+
+    @property
+    def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        if self.n_events == 0:
+            return None
+        ts = self._df[TIMESTAMP]
+        return ts.min(), ts.max()
+
+    @cached_property
+    def codes(self) -> LogCodes:
+        """Integer codes of cases and activities, computed once (see :class:`LogCodes`)."""
+        df = self._df
+        case_codes, case_ids = pd.factorize(df[CASE], sort=False)
+        act_codes, act_names = pd.factorize(df[ACTIVITY], sort=True)
+        case_codes = case_codes.astype(np.int32, copy=False)
+        n = len(case_codes)
+        if n:
+            change = np.flatnonzero(np.diff(case_codes) != 0) + 1
+            offsets = np.concatenate(([0], change, [n])).astype(np.int64)
+        else:
+            offsets = np.zeros(1, dtype=np.int64)
+        start = _ts_int(df[START]) if START in df.columns else None
+        return LogCodes(
+            case=case_codes,
+            activity=act_codes.astype(np.int32, copy=False),
+            activity_names=np.asarray(act_names, dtype=object),
+            case_ids=np.asarray(case_ids, dtype=object),
+            case_offsets=offsets,
+            ts=_ts_int(df[TIMESTAMP]),
+            start_ts=start,
+        )
+
+    # -- analyses -------------------------------------------------------------------------
+    def variants(self) -> pd.DataFrame:
+        """Variants with case count, share and median duration (see ``discover().variants``)."""
+        from .discovery import compute_variants
+
+        return compute_variants(self)
+
+    def case_durations(self) -> pd.Series:
+        """Elapsed time from first to last event of each case (index: case id)."""
+        c = self.codes
+        if c.n_cases == 0:
+            return pd.Series(pd.to_timedelta([], unit="us"), index=pd.Index([], name=CASE), name="duration")
+        first = c.case_offsets[:-1]
+        start = c.ts[first]
+        if c.start_ts is not None:
+            # a case starts when its first activity starts, if start times are known
+            nat = np.iinfo(np.int64).min
+            s0 = np.where(c.start_ts == nat, np.iinfo(np.int64).max, c.start_ts)
+            start = np.minimum(start, np.minimum.reduceat(s0, first))
+        dur = c.ts[c.case_offsets[1:] - 1] - start
+        return pd.Series(pd.to_timedelta(dur, unit="us"), index=pd.Index(c.case_ids, name=CASE), name="duration")
+
+    # -- filtering --------------------------------------------------------------------------
+    def filter(
+        self,
+        *,
+        start: Any = None,
+        end: Any = None,
+        mode: str = "contained",
+        activities: Any = None,
+        exclude_activities: Any = None,
+        variants_coverage: float | None = None,
+        case_attributes: dict[str, Any] | None = None,
+        through: Any = None,
+        cases: Any = None,
+    ) -> EventLog:
+        """A new log keeping what the arguments select; the report records each step.
+
+        Parameters
+        ----------
+        start, end
+            Time window (anything ``pd.Timestamp`` accepts; naive times are UTC).
+        mode
+            How the window applies: ``"contained"`` keeps cases entirely inside it,
+            ``"intersecting"`` cases with at least one event inside it, ``"events"``
+            only the events inside it.
+        activities, exclude_activities
+            Keep only / drop these activities (events; cases left empty disappear).
+        variants_coverage
+            Keep the most frequent variants that together cover this share of cases.
+        case_attributes
+            ``{column: value or list of values}``; a case is kept when its first event's
+            value is among them.
+        through
+            Keep cases that pass through at least one of these activities.
+        cases
+            Keep these case ids.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> log = pm.samples.load("permit_de")
+        >>> small = log.filter(variants_coverage=0.5)
+        >>> small.n_cases <= log.n_cases
+        True
+        """
+        from .filtering import apply_filters
+
+        check_fraction("EventLog.filter", "variants_coverage", variants_coverage, allow_none=True)
+        if mode not in ("contained", "intersecting", "events"):
+            raise fail("EventLog.filter", "mode", "one of 'contained', 'intersecting', 'events'", mode)
+        return apply_filters(
+            self,
+            start=start,
+            end=end,
+            mode=mode,
+            activities=activities,
+            exclude_activities=exclude_activities,
+            variants_coverage=variants_coverage,
+            case_attributes=case_attributes,
+            through=through,
+            cases=cases,
+        )
+
+    def sample(self, n_cases: int, *, seed: int = 0) -> EventLog:
+        """A random sample of ``n_cases`` whole cases (reproducible with ``seed``)."""
+        rng = np.random.default_rng(seed)
+        ids = self.codes.case_ids
+        n = min(int(n_cases), len(ids))
+        chosen = ids[np.sort(rng.choice(len(ids), size=n, replace=False))]
+        return self.filter(cases=list(chosen))
+
+    def _derive(self, df: pd.DataFrame, description: str, **details: Any) -> EventLog:
+        """A new log from a row subset of this one, with the filter step recorded."""
+        report = dataclasses.replace(
+            self.report,
+            dropped=dict(self.report.dropped),
+            dropped_rows=dict(self.report.dropped_rows),
+            warnings=list(self.report.warnings),
+            filters=list(self.report.filters),
+        )
+        out = EventLog(df, report, name=self.name, presorted=True)
+        report.filters.append(
+            {
+                "description": description,
+                "events_before": self.n_events,
+                "events_after": out.n_events,
+                "cases_before": self.n_cases,
+                "cases_after": out.n_cases,
+                **details,
+            }
+        )
+        return out
+
+    # -- conversion -----------------------------------------------------------------------------
+    def to_pm4py(self) -> pd.DataFrame:
+        """A copy of the frame pm4py's DataFrame functions accept as is."""
+        return self._df.copy()
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the events to Parquet (readable again with ``read_log``)."""
+        path = Path(path)
+        self._df.to_parquet(path, index=False)
+        return path
+
+    def to_csv(self, path: str | Path, *, sep: str = ",") -> Path:
+        """Write the events to CSV (UTF-8, ISO timestamps with offset)."""
+        path = Path(path)
+        self._df.to_csv(path, index=False, sep=sep, date_format="%Y-%m-%dT%H:%M:%S.%f%z")
+        return path
+
+    # -- display -------------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Key figures of the log as a two-column frame."""
+        tr = self.time_range
+        rows = [
+            ("events", self.n_events),
+            ("cases", self.n_cases),
+            ("activities", self.codes.n_activities),
+            ("variants", len(self.variants()) if self.n_events else 0),
+            ("first event", tr[0] if tr else None),
+            ("last event", tr[1] if tr else None),
+            ("rows dropped at ingest", self.report.rows_dropped),
+        ]
+        for col, label in ((RESOURCE, "resources"), (GROUP, "org units")):
+            if col in self._df.columns:
+                rows.append((label, int(self._df[col].nunique())))
+        return pd.DataFrame(rows, columns=["figure", "value"])
+
+    def __repr__(self) -> str:
+        tr = self.time_range
+        span = f", {tr[0]:%Y-%m-%d} – {tr[1]:%Y-%m-%d}" if tr else ""
+        dropped = f", {self.report.rows_dropped:,} rows dropped" if self.report.rows_dropped else ""
+        return (
+            f"<EventLog {self.name!r}: {self.n_events:,} events, {self.n_cases:,} cases, "
+            f"{self.codes.n_activities:,} activities{span}{dropped}>"
+        )
+
+    def _repr_html_(self) -> str:
+        top = self.activities.head(10).reset_index()
+        top.columns = ["activity", "events"]
+        return (
+            f"<div><strong>{html.escape(repr(self))}</strong>"
+            + _html_table(self.summary())
+            + _html_table(top, caption="Most frequent activities")
+            + "</div>"
+        )
+
+    def __len__(self) -> int:
+        return self.n_events
+
+
+def _sort_events(df: pd.DataFrame) -> pd.DataFrame:
+    """Sort by case (order of first appearance) then completion time; stable for ties."""
+    if len(df) == 0:
+        return df.reset_index(drop=True)
+    case_codes, _ = pd.factorize(df[CASE], sort=False)
+    ts = _ts_int(df[TIMESTAMP])
+    order = np.lexsort((ts, case_codes))  # lexsort is stable: ties keep file order
+    if np.array_equal(order, np.arange(len(order))):
+        return df.reset_index(drop=True)
+    return df.iloc[order].reset_index(drop=True)

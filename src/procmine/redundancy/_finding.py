@@ -1,0 +1,213 @@
+"""The result types of redundancy detection: :class:`Finding` and :class:`Findings`."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import pandas as pd
+
+from ..errors import ParameterError
+
+__all__ = ["KINDS", "Finding", "Findings"]
+
+#: the kind vocabulary of DESIGN.md, exactly these strings, in display order
+KINDS: tuple[str, ...] = (
+    "rework",
+    "duplicate_work",
+    "ping_pong",
+    "rubber_stamp",
+    "mergeable",
+    "parallelizable",
+    "bottleneck",
+    "batching",
+    "automation_candidate",
+)
+
+_ZERO = pd.Timedelta(0)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One redundancy found in a log, with the figures it rests on.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`KINDS`.
+    activities
+        The activities concerned (for pairs: in the order observed most often).
+    org_units
+        The org units concerned, if the finding is about units (may be empty).
+    cases
+        Number of cases in which the pattern occurs.
+    case_share
+        ``cases`` divided by the log's number of cases.
+    time_cost
+        Total working time attributable to the pattern over all cases.
+    saving_per_case
+        Estimated working time saved per affected case if the recommendation is followed.
+    confidence
+        0..1: how sure the detector is (sample size, strength of the signal).
+    evidence
+        The figures that justify the finding (names are stable, values plain numbers
+        or strings, durations as ``pd.Timedelta``).
+    recommendation
+        ``{"de": ..., "fr": ..., "en": ...}``: one sentence per language.
+    example_cases
+        A few case ids that show the pattern.
+    """
+
+    kind: str
+    activities: tuple[str, ...]
+    org_units: tuple[str, ...] = ()
+    cases: int = 0
+    case_share: float = 0.0
+    time_cost: pd.Timedelta = _ZERO
+    saving_per_case: pd.Timedelta = _ZERO
+    confidence: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+    recommendation: dict[str, str] = field(default_factory=dict)
+    example_cases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ParameterError(f"unknown finding kind {self.kind!r}; use one of {KINDS}")
+
+    @property
+    def total_saving(self) -> pd.Timedelta:
+        """Estimated saving over all affected cases (``saving_per_case * cases``)."""
+        return self.saving_per_case * self.cases
+
+    def text(self, language: str = "en") -> str:
+        """The recommendation in ``language`` (falls back to English)."""
+        return self.recommendation.get(language) or self.recommendation.get("en", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "activities": self.activities,
+            "org_units": self.org_units,
+            "cases": self.cases,
+            "case_share": self.case_share,
+            "time_cost": self.time_cost,
+            "saving_per_case": self.saving_per_case,
+            "total_saving": self.total_saving,
+            "confidence": self.confidence,
+            "evidence": dict(self.evidence),
+            "recommendation": self.text("en"),
+            "example_cases": self.example_cases,
+        }
+
+    def __repr__(self) -> str:
+        acts = " → ".join(self.activities)
+        units = f" [{', '.join(self.org_units)}]" if self.org_units else ""
+        return (
+            f"<Finding {self.kind}: {acts}{units}; {self.cases:,} cases ({self.case_share:.0%}), "
+            f"saving {_fmt_td(self.saving_per_case)}/case, confidence {self.confidence:.2f}>"
+        )
+
+
+def _fmt_td(td: pd.Timedelta) -> str:
+    hours = td.total_seconds() / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+class Findings(Sequence[Finding]):
+    """Findings sorted by estimated total saving (largest first).
+
+    Examples
+    --------
+    >>> f = Findings([Finding("rework", ("Prüfung",), cases=3, saving_per_case=pd.Timedelta("1h"))])
+    >>> len(f), f[0].kind
+    (1, 'rework')
+    """
+
+    def __init__(self, findings: Sequence[Finding] = (), *, n_cases: int | None = None, log_name: str = "") -> None:
+        self._items = sorted(findings, key=lambda f: (-f.total_saving.value, -f.confidence, f.kind, f.activities))
+        self.n_cases = n_cases
+        self.log_name = log_name
+
+    @overload
+    def __getitem__(self, i: int) -> Finding: ...
+    @overload
+    def __getitem__(self, i: slice) -> Findings: ...
+    def __getitem__(self, i: int | slice) -> Finding | Findings:
+        if isinstance(i, slice):
+            return Findings(self._items[i], n_cases=self.n_cases, log_name=self.log_name)
+        return self._items[i]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._items)
+
+    def filter(self, *, kind: str | Sequence[str] | None = None, min_confidence: float = 0.0) -> Findings:
+        """The findings of the given kind(s) and at least ``min_confidence``."""
+        kinds = (kind,) if isinstance(kind, str) else tuple(kind) if kind is not None else KINDS
+        bad = [k for k in kinds if k not in KINDS]
+        if bad:
+            raise ParameterError(
+                f"The 'kind' parameter of Findings.filter must be among {KINDS}. Got {bad!r} instead."
+            )
+        keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
+        return Findings(keep, n_cases=self.n_cases, log_name=self.log_name)
+
+    def to_frame(self, language: str = "en") -> pd.DataFrame:
+        """One row per finding, the columns of :class:`Finding` plus ``total_saving``."""
+        cols = [
+            "kind", "activities", "org_units", "cases", "case_share", "time_cost",
+            "saving_per_case", "total_saving", "confidence", "evidence", "recommendation", "example_cases",
+        ]
+        rows = []
+        for f in self._items:
+            d = f.to_dict()
+            d["recommendation"] = f.text(language)
+            rows.append(d)
+        return pd.DataFrame(rows, columns=cols)
+
+    def __repr__(self) -> str:
+        by_kind: dict[str, int] = {}
+        for f in self._items:
+            by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
+        kinds = ", ".join(f"{k}: {v}" for k, v in by_kind.items()) or "none"
+        head = "\n".join(f"  {f!r}" for f in self._items[:10])
+        more = f"\n  … {len(self) - 10} more" if len(self) > 10 else ""
+        name = f" in {self.log_name!r}" if self.log_name else ""
+        return f"<Findings{name}: {len(self)} ({kinds})>" + (f"\n{head}{more}" if head else "")
+
+    def _repr_html_(self, language: str = "en") -> str:
+        rows = []
+        for f in self._items:
+            ev = "; ".join(f"{k}: {_fmt_value(v)}" for k, v in f.evidence.items())
+            rows.append(
+                "<tr>"
+                f"<td>{html.escape(f.kind)}</td>"
+                f"<td>{html.escape(' → '.join(f.activities))}</td>"
+                f"<td>{html.escape(', '.join(f.org_units))}</td>"
+                f"<td style='text-align:right'>{f.cases:,} ({f.case_share:.0%})</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case))}</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving))}</td>"
+                f"<td style='text-align:right'>{f.confidence:.2f}</td>"
+                f"<td>{html.escape(f.text(language))}</td>"
+                f"<td><small>{html.escape(ev)}</small></td>"
+                "</tr>"
+            )
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("kind", "activities", "org units", "cases", "saving/case", "total saving",
+                      "confidence", "recommendation", "evidence")
+        )
+        title = html.escape(repr(self).splitlines()[0])
+        return f"<div><strong>{title}</strong><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, pd.Timedelta):
+        return _fmt_td(v)
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
