@@ -1,0 +1,143 @@
+"""Redundancy findings: steps that add waiting, handling or hand-offs without changing the outcome.
+
+:func:`find_redundancies` runs one detector per kind (see :data:`KINDS` and
+``docs/detectors.md``) and returns :class:`Findings` sorted by estimated total saving.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .._validation import check_fraction, fail
+from ..errors import DataQualityWarning, ParameterError
+from ..log import EventLog
+from ._base import get_calendar
+from ._finding import KINDS, Finding, Findings
+
+__all__ = ["KINDS", "Finding", "Findings", "find_redundancies", "DETECTORS"]
+
+logger = logging.getLogger("procmine")
+
+#: kind -> module implementing ``detect(log, *, min_case_share, required, calendar, **thresholds)``
+DETECTORS: dict[str, str] = {kind: f"procmine.redundancy.{kind}" for kind in KINDS}
+
+
+def _detector(kind: str) -> Any:
+    module = DETECTORS[kind]
+    try:
+        return importlib.import_module(module).detect
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise ParameterError(
+            f"the detector of kind {kind!r} ({module}) is not available in this installation; "
+            f"pass kinds=[...] without it"
+        ) from exc
+
+
+def find_redundancies(
+    log: EventLog,
+    *,
+    kinds: Iterable[str] | None = None,
+    min_case_share: float = 0.05,
+    required: Iterable[str] = (),
+    calendar: Any = None,
+    **thresholds: Mapping[str, Any],
+) -> Findings:
+    """Find redundant steps in ``log``: rework, duplicate work, ping-pong, rubber stamps, ...
+
+    Parameters
+    ----------
+    log
+        The event log.
+    kinds
+        The kinds to look for (default: all of :data:`KINDS`).
+    min_case_share
+        Patterns seen in a smaller share of cases are not reported.
+    required
+        Activities that are legally required and must never be proposed for removal.
+        Findings whose activities include a required one are dropped, except for
+        ``bottleneck`` (shortening the wait in front of a step does not remove it): those
+        are kept with the flag ``evidence["required"] = True``.
+    calendar
+        A :class:`procmine.Calendar` to measure working time (default: the Swiss office week).
+    **thresholds
+        Per-kind detector thresholds, e.g. ``rework={"min_repeat_share": 0.1}``;
+        see each detector's ``detect`` for the names and defaults.
+
+    Returns
+    -------
+    Findings
+        Sorted by estimated total saving, largest first.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> log = pm.samples.load("permit_de")
+    >>> findings = pm.find_redundancies(log, kinds=["rework", "ping_pong"])
+    >>> all(f.kind in ("rework", "ping_pong") for f in findings)
+    True
+    """
+    from tqdm.auto import tqdm
+
+    func = "find_redundancies"
+    if not isinstance(log, EventLog):
+        raise fail(func, "log", "a procmine.EventLog (read one with procmine.read_log)", type(log).__name__)
+    if kinds is None:
+        chosen = KINDS
+    else:
+        if isinstance(kinds, str):
+            kinds = (kinds,)
+        chosen = tuple(dict.fromkeys(kinds))
+        bad = [k for k in chosen if k not in KINDS]
+        if bad:
+            raise fail(func, "kinds", f"a list of kinds among {', '.join(KINDS)}", bad)
+    min_case_share = check_fraction(func, "min_case_share", min_case_share)
+    if isinstance(required, str):
+        required = (required,)
+    req = frozenset(str(a) for a in required)
+    unknown_req = sorted(req - set(map(str, log.codes.activity_names)))
+    if unknown_req:
+        warnings.warn(
+            f"find_redundancies: required activities {unknown_req} do not occur in the log "
+            f"{log.name!r}; check their spelling against log.activities",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    for key, value in thresholds.items():
+        if key not in KINDS:
+            raise fail(func, key, f"a detector name among {', '.join(KINDS)} (per-kind thresholds)", key)
+        if not isinstance(value, Mapping):
+            raise fail(func, key, "a dict of thresholds, e.g. {'min_repeat_share': 0.1}", value)
+    cal = get_calendar(calendar)
+
+    found: list[Finding] = []
+    detectors = [(kind, _detector(kind)) for kind in chosen]
+    for kind, detect in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
+        try:
+            result = detect(log, min_case_share=min_case_share, required=req, calendar=cal, **dict(thresholds.get(kind, {})))
+        except TypeError as exc:
+            raise ParameterError(f"find_redundancies: invalid thresholds for {kind!r}: {exc}") from exc
+        logger.debug("find_redundancies: %s -> %d finding(s)", kind, len(result))
+        found.extend(_respect_required(result, req))
+    return Findings(found, n_cases=log.n_cases, log_name=log.name)
+
+
+def _respect_required(findings: list[Finding], required: frozenset[str]) -> list[Finding]:
+    """Drop findings that would remove a required activity (bottlenecks are kept, flagged)."""
+    if not required:
+        return list(findings)
+    out = []
+    for f in findings:
+        if not required.intersection(f.activities):
+            out.append(f)
+        elif f.kind == "bottleneck":
+            ev = dict(f.evidence)
+            ev["required"] = True
+            out.append(dataclasses.replace(f, evidence=ev))
+    return out

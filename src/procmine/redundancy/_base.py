@@ -1,0 +1,359 @@
+"""Shared vectorised helpers of the redundancy detectors.
+
+Every detector works on :attr:`EventLog.codes` (integer codes, one entry per event, sorted
+by case then time). The per-event figures they all need (working time waited before an
+event, its processing time, its org unit, the next/previous activity in the case) are
+computed here once per ``(log, calendar)`` and cached on a weak reference to the log.
+
+Conventions
+-----------
+- Times are int64 microseconds; :func:`td` turns them into ``pd.Timedelta``.
+- ``-1`` means "none" in code arrays (no next activity, no org unit).
+- ``wait[i]`` is the working time between the completion of the previous event of the
+  same case and the *start* of event ``i`` (its completion when start times are unknown,
+  then ``wait`` includes the processing time: ``has_start`` says which). The first event
+  of a case waits 0.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..log import GROUP, RESOURCE, EventLog
+from ._finding import Finding
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..calendar import Calendar
+
+__all__ = [
+    "NAT",
+    "ElapsedCalendar",
+    "EventTable",
+    "event_table",
+    "get_calendar",
+    "tr",
+    "td",
+    "wilson_lower",
+    "sample_confidence",
+    "pick_examples",
+    "group_cases",
+    "first_per_case",
+    "case_counts",
+    "make_finding",
+]
+
+NAT = np.iinfo(np.int64).min
+_US_PER_HOUR = 3_600_000_000
+
+
+# -- calendar and translations (shims until procmine.calendar / procmine.i18n land) -------------
+class ElapsedCalendar:
+    """Fallback calendar: working time = elapsed time (used only when no calendar exists)."""
+
+    name = "elapsed"
+
+    def working_time(self, start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
+        start_us = np.asarray(start_us, dtype=np.int64)
+        end_us = np.asarray(end_us, dtype=np.int64)
+        return np.maximum(end_us - start_us, 0)
+
+    def __repr__(self) -> str:
+        return "<ElapsedCalendar: working time = elapsed time>"
+
+
+def get_calendar(calendar: Any = None) -> Any:
+    """The calendar to use: the given one, else ``procmine.calendar.Calendar()`` (Swiss office
+    week), else :class:`ElapsedCalendar` when that module is not available."""
+    if calendar is not None:
+        return calendar
+    try:
+        from ..calendar import Calendar
+    except ImportError:
+        return ElapsedCalendar()
+    return Calendar()
+
+
+def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
+    """``{"de", "fr", "en"}`` texts of ``msgid`` via :func:`procmine.i18n.tr` (English shim
+    for all three languages until that module exists)."""
+    try:
+        from ..i18n import tr as _tr
+    except ImportError:
+        text = msgid.format(**kwargs)
+        return {"de": text, "fr": text, "en": text}
+    return _tr(msgid, **kwargs)
+
+
+# -- small numeric helpers ---------------------------------------------------------------------
+def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
+    """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0)."""
+    if us is None or not np.isfinite(us):
+        return pd.Timedelta(0)
+    return pd.Timedelta(int(round(float(us))), unit="us")
+
+
+def wilson_lower(k: float | np.ndarray, n: float | np.ndarray, z: float = 1.96) -> Any:
+    """Lower bound of the Wilson score interval of the proportion ``k / n``.
+
+    >>> round(wilson_lower(90, 100), 3)
+    0.826
+    >>> wilson_lower(0, 0)
+    0.0
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, k / np.where(n > 0, n, 1), 0.0)
+        nn = np.where(n > 0, n, 1)
+        denom = 1 + z * z / nn
+        centre = p + z * z / (2 * nn)
+        margin = z * np.sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn))
+        out = np.where(n > 0, (centre - margin) / denom, 0.0)
+    out = np.clip(out, 0.0, 1.0)
+    return float(out) if out.ndim == 0 else out
+
+
+def sample_confidence(n: float, n0: float = 30.0) -> float:
+    """How much a figure resting on ``n`` cases can be trusted: ``1 - exp(-n / n0)``.
+
+    >>> round(sample_confidence(30), 2), round(sample_confidence(300), 2)
+    (0.63, 1.0)
+    """
+    return float(1.0 - np.exp(-max(float(n), 0.0) / n0))
+
+
+# -- the per-event table -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Units:
+    codes: np.ndarray  #: int32 per event, -1 = none
+    names: np.ndarray  #: object array: code -> name
+    column: str | None  #: source column (org:group or org:resource) or None
+
+
+def _factorize_column(df: pd.DataFrame, column: str) -> _Units:
+    codes, names = pd.factorize(df[column], sort=True, use_na_sentinel=True)
+    return _Units(codes.astype(np.int32, copy=False), np.asarray(names, dtype=object), column)
+
+
+class EventTable:
+    """Per-event arrays every detector shares, computed lazily and cached.
+
+    Build it with :func:`event_table` (cached per log and calendar), not directly.
+    """
+
+    def __init__(self, log: EventLog, calendar: Any) -> None:
+        self.log = log
+        self.calendar = calendar
+        self.c = log.codes
+        self.n_events = len(self.c.case)
+        self.n_cases = self.c.n_cases
+
+    # structure -------------------------------------------------------------------------------
+    @cached_property
+    def same_case_next(self) -> np.ndarray:
+        """Boolean per event: the next row belongs to the same case."""
+        out = np.zeros(self.n_events, dtype=bool)
+        if self.n_events > 1:
+            out[:-1] = self.c.case[1:] == self.c.case[:-1]
+        return out
+
+    @cached_property
+    def same_case_prev(self) -> np.ndarray:
+        out = np.zeros(self.n_events, dtype=bool)
+        out[1:] = self.same_case_next[:-1]
+        return out
+
+    @cached_property
+    def next_activity(self) -> np.ndarray:
+        """Activity code of the next event in the case, -1 at the case end."""
+        out = np.full(self.n_events, -1, dtype=np.int32)
+        out[:-1] = np.where(self.same_case_next[:-1], self.c.activity[1:], -1)
+        return out
+
+    @cached_property
+    def prev_activity(self) -> np.ndarray:
+        """Activity code of the previous event in the case, -1 at the case start."""
+        out = np.full(self.n_events, -1, dtype=np.int32)
+        out[1:] = np.where(self.same_case_prev[1:], self.c.activity[:-1], -1)
+        return out
+
+    @cached_property
+    def position(self) -> np.ndarray:
+        """0-based position of each event within its case."""
+        return np.arange(self.n_events, dtype=np.int64) - self.c.case_offsets[:-1][self.c.case]
+
+    @cached_property
+    def case_length(self) -> np.ndarray:
+        """Events per case (per case, not per event)."""
+        return np.diff(self.c.case_offsets)
+
+    # times -------------------------------------------------------------------------------------
+    @cached_property
+    def has_start(self) -> np.ndarray:
+        """Boolean per event: a usable start timestamp (not NaT, not after completion)."""
+        s = self.c.start_ts
+        if s is None:
+            return np.zeros(self.n_events, dtype=bool)
+        return (s != NAT) & (s <= self.c.ts)
+
+    @cached_property
+    def start(self) -> np.ndarray:
+        """Start time per event (completion time when the start is unknown)."""
+        if self.c.start_ts is None:
+            return self.c.ts
+        return np.where(self.has_start, self.c.start_ts, self.c.ts)
+
+    @cached_property
+    def prev_end(self) -> np.ndarray:
+        """Completion time of the previous event of the case (own start for the first event)."""
+        out = self.start.copy()
+        idx = np.flatnonzero(self.same_case_prev)
+        out[idx] = self.c.ts[idx - 1]
+        return out
+
+    @cached_property
+    def wait(self) -> np.ndarray:
+        """Working time waited before each event (see the module docstring)."""
+        a = np.minimum(self.prev_end, self.start)
+        return np.asarray(self.calendar.working_time(a, self.start), dtype=np.int64)
+
+    @cached_property
+    def processing(self) -> np.ndarray:
+        """Working time from start to completion (0 where the start is unknown)."""
+        p = np.asarray(self.calendar.working_time(self.start, self.c.ts), dtype=np.int64)
+        return np.where(self.has_start, p, 0)
+
+    @cached_property
+    def gap(self) -> np.ndarray:
+        """Working time from the previous completion to this completion (wait + processing)."""
+        return self.wait + self.processing
+
+    @cached_property
+    def case_working_duration(self) -> np.ndarray:
+        """Working time from first start to last completion, per case."""
+        off = self.c.case_offsets
+        if self.n_cases == 0:
+            return np.zeros(0, dtype=np.int64)
+        first = np.minimum.reduceat(self.start, off[:-1]) if self.n_events else np.zeros(0, np.int64)
+        last = self.c.ts[off[1:] - 1]
+        return np.asarray(self.calendar.working_time(first, last), dtype=np.int64)
+
+    # organisation ---------------------------------------------------------------------------------
+    @cached_property
+    def units(self) -> _Units:
+        """Org unit per event: ``org:group`` when present, else ``org:resource``."""
+        df = self.log.df
+        for col in (GROUP, RESOURCE):
+            if col in df.columns and bool(df[col].notna().any()):
+                return _factorize_column(df, col)
+        return _Units(np.full(self.n_events, -1, dtype=np.int32), np.asarray([], dtype=object), None)
+
+    @cached_property
+    def resources(self) -> _Units:
+        """Resource per event (``org:resource``), -1 when absent."""
+        df = self.log.df
+        if RESOURCE in df.columns and bool(df[RESOURCE].notna().any()):
+            return _factorize_column(df, RESOURCE)
+        return _Units(np.full(self.n_events, -1, dtype=np.int32), np.asarray([], dtype=object), None)
+
+    # per activity -------------------------------------------------------------------------------
+    @cached_property
+    def activity_cases(self) -> np.ndarray:
+        """Number of distinct cases containing each activity (per activity code)."""
+        a, _ = first_per_case(self.c.case, self.c.activity)
+        return np.bincount(self.c.activity[a], minlength=self.c.n_activities)
+
+    def name(self, code: int) -> str:
+        return str(self.c.activity_names[code])
+
+
+_TABLES: weakref.WeakKeyDictionary[EventLog, dict[Any, EventTable]] = weakref.WeakKeyDictionary()
+
+
+def event_table(log: EventLog, calendar: Any = None) -> EventTable:
+    """The cached :class:`EventTable` of ``log`` under ``calendar`` (default: see :func:`get_calendar`)."""
+    cal = get_calendar(calendar)
+    per_log = _TABLES.setdefault(log, {})
+    key = id(cal) if calendar is not None else "default"
+    table = per_log.get(key)
+    if table is None or (calendar is not None and table.calendar is not cal):
+        table = EventTable(log, cal)
+        per_log[key] = table
+    return table
+
+
+# -- grouping helpers --------------------------------------------------------------------------------
+def first_per_case(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the first event of each distinct ``(case, key)`` pair, and the count per pair.
+
+    Returns ``(first_index, count)`` aligned with the distinct pairs (in sorted order).
+    """
+    if len(case) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    k = case.astype(np.int64) * (int(key.max()) + 2) + (key.astype(np.int64) + 1)
+    _, first, counts = np.unique(k, return_index=True, return_counts=True)
+    return first, counts
+
+
+def case_counts(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
+    """Number of distinct cases per key code (``key`` values in ``0..n_keys-1``; -1 ignored)."""
+    ok = key >= 0
+    if not ok.any():
+        return np.zeros(n_keys, dtype=np.int64)
+    first, _ = first_per_case(case[ok], key[ok])
+    return np.bincount(key[ok][first], minlength=n_keys)
+
+
+def group_cases(case: np.ndarray) -> np.ndarray:
+    """Distinct case codes in ``case`` (sorted)."""
+    return np.unique(case)
+
+
+def pick_examples(log: EventLog, case_codes: np.ndarray, k: int = 3, weights: np.ndarray | None = None) -> tuple[str, ...]:
+    """Up to ``k`` example case ids: the cases with the largest ``weights`` (ties: first seen)."""
+    case_codes = np.asarray(case_codes)
+    if len(case_codes) == 0:
+        return ()
+    if weights is None:
+        chosen = np.unique(case_codes)[:k]
+    else:
+        order = np.lexsort((case_codes, -np.asarray(weights, dtype=float)))
+        seen = pd.unique(case_codes[order])
+        chosen = seen[:k]
+    return tuple(str(log.codes.case_ids[i]) for i in chosen)
+
+
+def make_finding(
+    kind: str,
+    activities: tuple[str, ...],
+    *,
+    n_cases_log: int,
+    cases: int,
+    time_cost_us: float,
+    saving_per_case_us: float,
+    confidence: float,
+    evidence: dict[str, Any],
+    recommendation: dict[str, str],
+    example_cases: tuple[str, ...] = (),
+    org_units: tuple[str, ...] = (),
+) -> Finding:
+    """A :class:`Finding` from plain numbers (µs for times)."""
+    return Finding(
+        kind=kind,
+        activities=tuple(str(a) for a in activities),
+        org_units=tuple(str(u) for u in org_units),
+        cases=int(cases),
+        case_share=float(cases) / n_cases_log if n_cases_log else 0.0,
+        time_cost=td(time_cost_us),
+        saving_per_case=td(saving_per_case_us),
+        confidence=float(np.clip(confidence, 0.0, 1.0)),
+        evidence=evidence,
+        recommendation=recommendation,
+        example_cases=example_cases,
+    )
