@@ -1,0 +1,362 @@
+"""Translations and Swiss number/date formats for German, French and English.
+
+Messages live in gettext catalogues (``procmine/locales/<lang>/LC_MESSAGES/procmine.po``)
+with English msgids. They are read at runtime with babel (no compile step) and cached.
+A message missing from a catalogue falls back to English and is logged once.
+
+Numbers, durations and dates follow the report language's Swiss locale through babel:
+``de_CH`` (1’234.5, 05.03.2024), ``fr_CH`` (1 234,5, 05.03.2024) and ``en_CH``.
+
+Write translatable text in the code as ``tr("Remove {activity}: it repeats in {share:.0%} of cases",
+activity=name, share=0.42)``: the result maps every language to the formatted message;
+numbers in the keyword arguments are formatted per locale (a format spec such as ``.1f``
+or ``.0%`` sets the digits), ``pd.Timedelta`` values as durations, timestamps as dates.
+
+Examples
+--------
+>>> from procmine.i18n import tr, format_number, format_duration
+>>> import pandas as pd
+>>> format_number(1234.5, "de")
+'1’234.5'
+>>> format_duration(pd.Timedelta(days=3, hours=12), "fr")
+'3,5 jours'
+>>> tr("Cases")["de"]
+'Fälle'
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import math
+import re
+import string
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import babel.dates
+import babel.numbers
+import pandas as pd
+
+__all__ = [
+    "LANGUAGES",
+    "LOCALES",
+    "TIMEZONE",
+    "catalog",
+    "check_language",
+    "format_date",
+    "format_datetime",
+    "format_duration",
+    "format_hours",
+    "format_integer",
+    "format_message",
+    "format_number",
+    "format_percent",
+    "format_value",
+    "gettext",
+    "tr",
+]
+
+logger = logging.getLogger("procmine")
+
+#: report languages, in display order
+LANGUAGES: tuple[str, ...] = ("de", "fr", "en")
+#: language -> babel locale used for numbers and dates
+LOCALES: dict[str, str] = {"de": "de_CH", "fr": "fr_CH", "en": "en_CH"}
+#: dates and times are shown in this zone (the data are stored in UTC)
+TIMEZONE = "Europe/Zurich"
+
+_DATE_PATTERN = "dd.MM.yyyy"
+_DATETIME_PATTERN = "dd.MM.yyyy HH:mm"
+_warned: set[tuple[str, str]] = set()
+
+
+def check_language(language: str, where: str = "procmine") -> str:
+    """Return ``language`` if it is one of :data:`LANGUAGES`, else raise ``ParameterError``."""
+    if language not in LANGUAGES:
+        from .errors import ParameterError
+
+        raise ParameterError(
+            f"The 'language' parameter of {where} must be one of {list(LANGUAGES)}. Got {language!r} instead."
+        )
+    return language
+
+
+# -- catalogues ----------------------------------------------------------------------------
+@cache
+def catalog(language: str) -> dict[str, str]:
+    """The messages of ``language``'s catalogue: msgid -> translated string (non-empty only)."""
+    path = resources.files("procmine") / "locales" / language / "LC_MESSAGES" / "procmine.po"
+    try:
+        data = path.read_bytes()
+    except (FileNotFoundError, OSError):
+        logger.warning("procmine: no message catalogue for %r at %s", language, path)
+        return {}
+    import io
+
+    from babel.messages.pofile import read_po
+
+    cat = read_po(io.BytesIO(data), locale=LOCALES.get(language, language))
+    out: dict[str, str] = {}
+    for msg in cat:
+        if (
+            msg.id
+            and isinstance(msg.id, str)
+            and isinstance(msg.string, str)
+            and msg.string
+            and not msg.fuzzy
+        ):
+            out[msg.id] = msg.string
+    return out
+
+
+def gettext(msgid: str, language: str) -> str:
+    """``msgid`` translated into ``language``; English (the msgid) when missing.
+
+    Examples
+    --------
+    >>> gettext("Summary", "fr")
+    'Synthèse'
+    >>> gettext("no such message, surely", "de")
+    'no such message, surely'
+    """
+    text = catalog(language).get(msgid)
+    if text is not None:
+        return text
+    if language != "en" and (language, msgid) not in _warned:
+        _warned.add((language, msgid))
+        logger.info("procmine: no %s translation for %r; using English", language, msgid)
+    return catalog("en").get(msgid, msgid) if language != "en" else msgid
+
+
+class _LocaleFormatter(string.Formatter):
+    """``str.format`` that renders numbers, durations and dates in a Swiss locale."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        lang = self.language
+        if isinstance(value, (pd.Timedelta, _dt.timedelta)):
+            return format_duration(value, lang)
+        if isinstance(value, (pd.Timestamp, _dt.datetime)):
+            return format_datetime(value, lang) if format_spec == "t" else format_date(value, lang)
+        if isinstance(value, _dt.date):
+            return format_date(value, lang)
+        if isinstance(value, (bool, str)) or value is None:
+            return super().format_field(value, format_spec)
+        if _is_number(value):
+            m = re.fullmatch(r"[,_]?(?:\.(\d+))?([fdg%n]?)", format_spec or "")
+            if m is None:
+                return super().format_field(value, format_spec)
+            digits = int(m.group(1)) if m.group(1) is not None else None
+            kind = m.group(2)
+            if kind == "%":
+                return format_percent(value, lang, digits=1 if digits is None else digits)
+            if kind == "d" or (digits is None and _is_integral(value)):
+                return format_integer(value, lang)
+            return format_number(value, lang, digits=1 if digits is None else digits)
+        return super().format_field(value, format_spec)
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        import numpy as np
+
+        return isinstance(value, (int, float, np.integer, np.floating))
+    except ImportError:  # pragma: no cover
+        return isinstance(value, (int, float))
+
+
+def _is_integral(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, (int, np.integer))
+
+
+def format_message(template: str, language: str, **kwargs: Any) -> str:
+    """Fill ``template`` with ``kwargs`` formatted for ``language`` (see the module doc)."""
+    if not kwargs:
+        return template
+    return _LocaleFormatter(language).format(template, **kwargs)
+
+
+def _translate(msgid: str, language: str, kwargs: dict[str, Any]) -> str:
+    text = gettext(msgid, language)
+    try:
+        return format_message(text, language, **kwargs)
+    except (KeyError, IndexError, ValueError) as exc:
+        if text == msgid:
+            raise
+        logger.warning(
+            "procmine: the %s translation of %r does not format (%s); using English", language, msgid, exc
+        )
+        return format_message(msgid, language, **kwargs)
+
+
+def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
+    """``msgid`` in every language of :data:`LANGUAGES`, formatted with ``kwargs``.
+
+    Parameters
+    ----------
+    msgid
+        The English message, a ``str.format`` template (the catalogues' key).
+    **kwargs
+        Values for the template's fields; numbers, durations and dates are formatted
+        per language (``{share:.0%}`` -> ``42%``; ``{n}`` with an int -> ``1’234``).
+
+    Returns
+    -------
+    dict
+        ``{"de": ..., "fr": ..., "en": ...}``.
+
+    Examples
+    --------
+    >>> tr("{n} cases", n=1234)
+    {'de': '1’234 Fälle', 'fr': '1\\u202f234 cas', 'en': '1’234 cases'}
+    """
+    return {lang: _translate(msgid, lang, kwargs) for lang in LANGUAGES}
+
+
+# -- numbers -------------------------------------------------------------------------------
+def _locale(language: str) -> str:
+    return LOCALES.get(language, "en_CH")
+
+
+def format_number(x: Any, language: str, digits: int = 1) -> str:
+    """``x`` with ``digits`` decimals and the locale's grouping (``nan`` -> ``–``).
+
+    >>> format_number(1234567.25, "de", digits=2), format_number(-0.5, "en")
+    ('1’234’567.25', '-0.5')
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return babel.numbers.format_decimal(
+        float(x), format=fmt, locale=_locale(language), decimal_quantization=True
+    )
+
+
+def format_integer(x: Any, language: str) -> str:
+    """A whole number with the locale's grouping.
+
+    >>> format_integer(12345, "de")
+    '12’345'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    return babel.numbers.format_decimal(round(float(x)), format="#,##0", locale=_locale(language))
+
+
+def format_percent(x: Any, language: str, digits: int = 1) -> str:
+    """A share (0..1) as percent.
+
+    >>> format_percent(0.1234, "fr")
+    '12,3%'
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+        return "–"
+    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+    return babel.numbers.format_percent(
+        float(x), format=fmt, locale=_locale(language), decimal_quantization=True
+    )
+
+
+_UNITS = {
+    "de": {"d": ("Tag", "Tage"), "h": ("Std.", "Std."), "min": ("Min.", "Min.")},
+    "fr": {"d": ("jour", "jours"), "h": ("h", "h"), "min": ("min", "min")},
+    "en": {"d": ("day", "days"), "h": ("h", "h"), "min": ("min", "min")},
+}
+
+
+def format_duration(td: Any, language: str, digits: int = 1) -> str:
+    """A duration in days from 2 days up, hours from 1 hour, minutes below.
+
+    >>> import pandas as pd
+    >>> format_duration(pd.Timedelta(days=3, hours=12), "de")
+    '3.5 Tage'
+    >>> format_duration(pd.Timedelta(hours=5, minutes=30), "en")
+    '5.5 h'
+    """
+    if td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)):
+        return "–"
+    seconds = pd.Timedelta(td).total_seconds()
+    units = _UNITS.get(language, _UNITS["en"])
+    a = abs(seconds)
+    if a >= 2 * 86400:
+        value, unit = seconds / 86400, "d"
+    elif a >= 3600:
+        value, unit = seconds / 3600, "h"
+    else:
+        value, unit = seconds / 60, "min"
+        digits = 0
+    text = format_number(value, language, digits=digits)
+    singular = abs(round(value, digits)) == 1
+    return f"{text} {units[unit][0] if singular else units[unit][1]}"
+
+
+def format_hours(td: Any, language: str, digits: int = 1) -> str:
+    """A duration in hours (for staff time), e.g. ``1’234.5 h``."""
+    if td is None or td is pd.NaT:
+        return "–"
+    return f"{format_number(pd.Timedelta(td).total_seconds() / 3600, language, digits=digits)} h"
+
+
+def _local(ts: Any) -> pd.Timestamp:
+    t = pd.Timestamp(ts)
+    if t.tzinfo is None:
+        t = t.tz_localize("UTC")
+    return t.tz_convert(TIMEZONE)
+
+
+def format_date(ts: Any, language: str) -> str:
+    """A date as ``dd.MM.yyyy`` (Swiss usage in all three languages), in Swiss local time.
+
+    >>> format_date("2024-03-05T23:30:00Z", "fr")
+    '06.03.2024'
+    """
+    if ts is None or ts is pd.NaT:
+        return "–"
+    if isinstance(ts, _dt.date) and not isinstance(ts, _dt.datetime):
+        return babel.dates.format_date(ts, format=_DATE_PATTERN, locale=_locale(language))
+    t = _local(ts)
+    return babel.dates.format_date(t.date(), format=_DATE_PATTERN, locale=_locale(language))
+
+
+def format_datetime(ts: Any, language: str) -> str:
+    """A date and time as ``dd.MM.yyyy HH:mm`` in Swiss local time.
+
+    >>> format_datetime("2024-03-05T08:15:00Z", "de")
+    '05.03.2024 09:15'
+    """
+    if ts is None or ts is pd.NaT:
+        return "–"
+    t = _local(ts)
+    return babel.dates.format_datetime(
+        t.to_pydatetime().replace(tzinfo=None), format=_DATETIME_PATTERN, locale=_locale(language)
+    )
+
+
+def format_value(value: Any, language: str) -> str:
+    """Any table value as display text: numbers, shares, durations, dates per locale."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return "–"
+    if isinstance(value, (pd.Timedelta, _dt.timedelta)):
+        return format_duration(value, language)
+    if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date)):
+        return format_date(value, language)
+    if isinstance(value, bool):
+        return str(value)
+    if _is_integral(value):
+        return format_integer(value, language)
+    if _is_number(value):
+        if math.isnan(float(value)):
+            return "–"
+        if float(value).is_integer() and abs(value) >= 100:
+            return format_integer(value, language)
+        return format_number(value, language, digits=2 if abs(value) < 10 else 1)
+    if isinstance(value, (tuple, list)):
+        return " → ".join(str(v) for v in value)
+    return str(value)
