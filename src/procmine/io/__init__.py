@@ -52,6 +52,7 @@ def read_log(
     strict: bool = False,
     pair_lifecycle: bool = False,
     sheet: str | int | None = None,
+    engine: str = "pandas",
 ) -> EventLog:
     """Read an event log from a file, a folder of parts or a DataFrame.
 
@@ -83,6 +84,12 @@ def read_log(
         into one event with a ``start_timestamp``.
     sheet
         Excel sheet name or index (default: the first sheet).
+    engine
+        ``"pandas"`` (default): read into memory. ``"duckdb"``: keep the events in
+        DuckDB and aggregate out of core (Parquet or ISO-dated CSV; returns a
+        :class:`procmine.engines.duckdb.DuckLog`, whose DFG, variants and case durations
+        equal the in-memory ones). ``"auto"``: DuckDB for Parquet/CSV sources larger
+        than ``AUTO_DUCKDB_BYTES`` (2 GB), pandas otherwise.
 
     Returns
     -------
@@ -122,6 +129,15 @@ def read_log(
         pair_lifecycle=pair_lifecycle,
         sheet=sheet,
     )
+    if engine not in ("pandas", "duckdb", "auto"):
+        from .._validation import fail
+
+        raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
+    if engine != "pandas" and _use_duckdb(source, engine):
+        from ..engines.duckdb import DuckLog
+
+        roles = {k: v for k, v in opts.explicit_roles().items() if k in ("case", "activity", "timestamp", "start_timestamp")}
+        return DuckLog(source, **roles)  # type: ignore[return-value]
     if isinstance(source, pd.DataFrame):
         from .frame import read_frame
 
@@ -139,6 +155,20 @@ def read_log(
     if path.is_dir():
         return _read_folder(path, opts)
     return _read_file(path, opts)
+
+
+AUTO_DUCKDB_BYTES = 2 * 1024**3
+
+
+def _use_duckdb(source: Any, engine: str) -> bool:
+    if engine == "duckdb":
+        return True
+    if isinstance(source, pd.DataFrame):
+        return False
+    path = Path(source)
+    files = [p for p in path.iterdir() if p.is_file()] if path.is_dir() else [path] if path.exists() else []
+    big = sum(p.stat().st_size for p in files if p.name.lower().endswith((".parquet", ".pq", ".csv")))
+    return big > AUTO_DUCKDB_BYTES
 
 
 def _format_of(path: Path, fmt: str | None) -> str:
