@@ -1,0 +1,199 @@
+"""procmine against pm4py on the same data in the same run; writes docs/benchmarks.md.
+
+    python benchmarks/suite.py                 # shared logs + 1 M synthetic events
+    python benchmarks/suite.py --scale 10      # adds the 10 M-event log (road fines x18)
+    python benchmarks/suite.py --quick         # receipt_wabo only, one repeat
+
+Every task runs in a fresh process (``benchmarks/_task.py``) so that its peak memory
+is its own; times are the best of ``--repeat`` runs (these machines are shared: under
+1.5x, differences are noise). Never part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("PROCMINE_SHARED_LOGS", ROOT.parent / "shared" / "logs"))
+DATA = HERE / "_data"
+
+CASE = "case:concept:name"
+
+
+def synthetic(copies: int) -> Path:
+    """road_traffic_fines replicated ``copies`` times with new case ids, as Parquet."""
+    import numpy as np
+    import pandas as pd
+
+    DATA.mkdir(exist_ok=True)
+    out = DATA / f"road_fines_x{copies}.parquet"
+    if out.exists():
+        return out
+    import procmine as pm
+
+    base = pm.read_log(SHARED / "road_traffic_fines.xes.gz").df
+    keep = [c for c in base.columns if not c.startswith("case:") or c == CASE]
+    base = base[keep]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    for i in range(copies):
+        part = base.copy()
+        part[CASE] = part[CASE].astype(str) + f"-{i}"
+        part["time:timestamp"] = part["time:timestamp"] + pd.Timedelta(days=int(np.int64(i) * 7))
+        table = pa.Table.from_pandas(part, preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(out, table.schema)
+        writer.write_table(table)
+    assert writer is not None
+    writer.close()
+    return out
+
+
+def run(task: str, tool: str, log: Path, repeat: int) -> dict:
+    cmd = [sys.executable, str(HERE / "_task.py"), "--task", task, "--tool", tool, "--log", str(log),
+           "--repeat", str(repeat)]
+    t = time.time()
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+    if res.returncode != 0:
+        return {"task": task, "tool": tool, "log": log.name, "error": res.stderr.strip().splitlines()[-1:]}
+    line = [ln for ln in res.stdout.splitlines() if ln.startswith("{")][-1]
+    out = json.loads(line)
+    print(f"  {log.name:<28} {task:<32} {tool:<9} {out['seconds']:8.2f} s  peak {out['peak_mb']:7.0f} MB"
+          f"  ({time.time() - t:.0f} s wall)", flush=True)
+    return out
+
+
+def machine() -> str:
+    import numpy
+    import pandas
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        mem = f"{psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:
+        mem = "?"
+    try:
+        from importlib.metadata import version
+
+        pm4py_v = version("pm4py")
+    except Exception:
+        pm4py_v = "?"
+    return (f"{cpu}, {os.cpu_count()} cores, {mem} RAM; Python {platform.python_version()}, "
+            f"pandas {pandas.__version__}, numpy {numpy.__version__}, pm4py {pm4py_v}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--scale", type=int, default=1, help="1: up to 1 M events; 10: adds 10 M")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--markdown", default=str(ROOT / "docs" / "benchmarks.md"))
+    a = ap.parse_args()
+
+    plan: list[tuple[Path, str, list[str]]] = []
+    xes = ["receipt_wabo.xes.gz"] if a.quick else [
+        "receipt_wabo.xes.gz", "BPIC15_1.xes.gz", "helpdesk.xes.gz", "BPIC12.xes.gz", "road_traffic_fines.xes.gz"]
+    for name in xes:
+        p = SHARED / name
+        if not p.exists():
+            continue
+        plan.append((p, "ingest", ["procmine", "pm4py"]))
+        plan.append((p, "dfg", ["procmine", "pm4py"]))
+        plan.append((p, "variants", ["procmine", "pm4py"]))
+        plan.append((p, "performance", ["procmine", "pm4py"]))
+        plan.append((p, "find_redundancies", ["procmine"]))
+        plan.append((p, "report", ["procmine"]))
+    if not a.quick and (SHARED / "road_traffic_fines.xes.gz").exists():
+        sizes = [2] + ([18] if a.scale >= 10 else [])
+        for copies in sizes:
+            p = synthetic(copies)
+            plan.append((p, "ingest", ["procmine", "pandas"]))
+            plan.append((p, "dfg+variants+performance", ["procmine", "pm4py"]))
+            plan.append((p, "read+dfg+variants+performance", ["procmine"]))
+            plan.append((p, "find_redundancies", ["procmine"]))
+
+    results = []
+    for log, task, tools in plan:
+        repeat = 1 if a.quick or task in ("report", "find_redundancies") or "x18" in log.name else a.repeat
+        for tool in tools:
+            results.append(run(task, tool, log, repeat))
+    write_markdown(results, Path(a.markdown))
+    print(f"wrote {a.markdown}")
+
+
+def write_markdown(results: list[dict], path: Path) -> None:
+    by = {(r["log"], r["task"], r["tool"]): r for r in results}
+    rows = []
+    seen = []
+    for r in results:
+        key = (r["log"], r["task"])
+        if key in seen:
+            continue
+        seen.append(key)
+        mine = by.get((*key, "procmine"), {})
+        other_tool = next((t for (lg, tk, t) in by if (lg, tk) == key and t != "procmine"), None)
+        other = by.get((*key, other_tool), {}) if other_tool else {}
+        ratio = (other["seconds"] / mine["seconds"]) if "seconds" in mine and "seconds" in other and mine["seconds"] else None
+        events = mine.get("check", {}).get("events", "")
+        rows.append(
+            f"| {key[0]} | {key[1]} | {_s(mine)} | {other_tool or '–'} | {_s(other)} | "
+            f"{f'{ratio:.1f}x' if ratio else '–'} | {_mb(mine)} | {_mb(other)} |"
+            + (f" {events:,} |" if isinstance(events, int) else " |")
+        )
+    text = [
+        "# Benchmarks",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on: {machine()}.",
+        "",
+        "Regenerate with `python benchmarks/suite.py` (add `--scale 10` for the 10 M-event log). Each cell is",
+        "the best of several runs in a fresh process; peak is the process's resident memory while the task",
+        "ran (including the loaded log). Ratio = other tool's time / procmine's time (higher is better for",
+        "procmine). These machines are shared: differences under 1.5x are noise.",
+        "",
+        "| log | task | procmine s | vs | other s | ratio | procmine peak MB | other peak MB | events |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        *rows,
+        "",
+        "Tasks: `ingest` = read the file into a frame with every attribute (pm4py: `pm4py.read_xes`, its",
+        "default reader; pandas: `pd.read_parquet`); `dfg`, `variants`, `performance` = on the already loaded",
+        "frame (pm4py: `discover_dfg`, `get_variants`, `discover_performance_dfg`; procmine: integer codes",
+        "computed from scratch + `compute_dfg`, `compute_variants`, `performance().edges`);",
+        "`read+dfg+variants+performance` = procmine in one process, read included; `find_redundancies` and",
+        "`report` have no pm4py counterpart.",
+    ]
+    errors = [r for r in results if "error" in r]
+    if errors:
+        text += ["", "Failed runs:", *[f"- {e['log']} {e['task']} {e['tool']}: {e['error']}" for e in errors]]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+
+
+def _s(r: dict) -> str:
+    return f"{r['seconds']:.2f}" if "seconds" in r else ("error" if "error" in r else "–")
+
+
+def _mb(r: dict) -> str:
+    return f"{r['peak_mb']:.0f}" if "peak_mb" in r else "–"
+
+
+if __name__ == "__main__":
+    main()
