@@ -1,0 +1,187 @@
+"""Working-time calendar: hand-checked cases and a slow reference implementation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from procmine.calendar import Calendar, easter_sunday, swiss_holidays
+from procmine.errors import ParameterError
+
+ZH = "Europe/Zurich"
+
+
+def ts(text: str, tz: str = ZH) -> pd.Timestamp:
+    return pd.Timestamp(text, tz=tz)
+
+
+def wt(cal: Calendar, start: str, end: str) -> pd.Timedelta:
+    return cal.working_time(pd.Series([ts(start)]), pd.Series([ts(end)]))[0]
+
+
+def test_friday_afternoon_to_monday_morning():
+    assert wt(Calendar(), "2024-03-08 16:00", "2024-03-11 08:00") == pd.Timedelta(hours=1.5)
+
+
+def test_full_week_is_40_hours():
+    assert wt(Calendar(), "2024-03-04 00:00", "2024-03-11 00:00") == pd.Timedelta(hours=40)
+
+
+def test_lunch_break_and_evening_do_not_count():
+    cal = Calendar()
+    assert wt(cal, "2024-03-05 11:00", "2024-03-05 14:00") == pd.Timedelta(hours=1.5)
+    assert wt(cal, "2024-03-05 17:30", "2024-03-06 07:00") == pd.Timedelta(0)
+
+
+def test_across_a_holiday():
+    cal = Calendar()
+    # Thursday 1 Aug 2024 is the National Day: Wed 16:00 -> Fri 08:00 = 1 h + 0.5 h
+    assert wt(cal, "2024-07-31 16:00", "2024-08-02 08:00") == pd.Timedelta(hours=1.5)
+    # Easter 2024: Good Friday 29 Mar and Easter Monday 1 Apr are closed
+    assert wt(cal, "2024-03-28 17:00", "2024-04-02 07:30") == pd.Timedelta(0)
+    assert cal.remove_holidays(["2024-08-01"]).working_time(
+        pd.Series([ts("2024-07-31 16:00")]), pd.Series([ts("2024-08-02 08:00")])
+    )[0] == pd.Timedelta(hours=9.5)
+    extra = cal.add_holidays([dt.date(2024, 3, 6)])
+    assert wt(extra, "2024-03-05 00:00", "2024-03-08 00:00") == pd.Timedelta(hours=16)
+
+
+def test_across_dst_changes():
+    cal = Calendar()
+    # spring forward in the night of 30/31 Mar 2024 (Easter weekend: Mon 1 Apr closed)
+    assert wt(cal, "2024-03-28 16:00", "2024-04-02 08:00") == pd.Timedelta(hours=1.5)
+    # fall back in the night of 26/27 Oct 2024: office hours stay in local time
+    assert wt(cal, "2024-10-25 16:00", "2024-10-28 08:00") == pd.Timedelta(hours=1.5)
+    # the same in UTC: Monday 07:30 local is 06:30 UTC after the change
+    start = pd.Series([pd.Timestamp("2024-10-28 06:30", tz="UTC")])
+    assert cal.is_working(start)[0]
+    assert not cal.is_working(pd.Series([pd.Timestamp("2024-10-28 06:29", tz="UTC")]))[0]
+    # elapsed time over the autumn weekend has 73 hours, not 72
+    assert Calendar.always().working_time(
+        pd.Series([ts("2024-10-25 08:00")]), pd.Series([ts("2024-10-28 08:00")])
+    )[0] == pd.Timedelta(hours=73)
+
+
+def test_zero_and_negative_intervals():
+    cal = Calendar()
+    assert wt(cal, "2024-03-05 10:00", "2024-03-05 10:00") == pd.Timedelta(0)
+    assert wt(cal, "2024-03-11 08:00", "2024-03-08 16:00") == -pd.Timedelta(hours=1.5)
+
+
+def test_int64_arrays_and_nat():
+    cal = Calendar()
+    nat = np.iinfo(np.int64).min
+    s = np.array([ts("2024-03-08 16:00").value // 1000, nat])
+    e = np.array([ts("2024-03-11 08:00").value // 1000, 0])
+    out = cal.working_time(s, e)
+    assert out.dtype == np.int64
+    assert out[0] == 90 * 60 * 1_000_000 and out[1] == nat
+
+
+def test_custom_hours_and_repr():
+    cal = Calendar(hours={0: [("08:00", "12:00"), ("13:00", "17:00")], 5: [("09:00", "12:00")]}, holidays=None)
+    assert cal.weekly_hours == 11
+    assert wt(cal, "2024-03-09 00:00", "2024-03-12 00:00") == pd.Timedelta(hours=11)
+    assert "Mon 08:00–12:00, 13:00–17:00; Sat 09:00–12:00" in repr(cal)
+    assert "40 h/week" in repr(Calendar())
+    assert Calendar() == Calendar() and hash(Calendar()) == hash(Calendar())
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"hours": {0: [("12:00", "08:00")]}},
+        {"hours": {0: [("08:00", "12:00"), ("11:00", "13:00")]}},
+        {"hours": {7: [("08:00", "12:00")]}},
+        {"hours": {0: [("8h", "12:00")]}},
+        {"tz": "Mars/Olympus"},
+        {"holidays": "FR"},
+    ],
+)
+def test_bad_arguments(kwargs):
+    with pytest.raises(ParameterError):
+        Calendar(**kwargs)
+
+
+def test_swiss_holidays():
+    assert easter_sunday(2019) == dt.date(2019, 4, 21)
+    assert easter_sunday(2038) == dt.date(2038, 4, 25)
+    h = swiss_holidays(2025)
+    assert h[dt.date(2025, 4, 18)] == "Good Friday"
+    assert h[dt.date(2025, 6, 9)] == "Whit Monday"
+    assert len(h) == 9
+
+
+def test_add_working_time():
+    cal = Calendar()
+    start = pd.Series([ts("2024-03-08 16:00"), ts("2024-03-08 16:00"), ts("2024-03-08 16:00")])
+    dur = pd.Series([pd.Timedelta(hours=1), pd.Timedelta(hours=2), pd.Timedelta(0)])
+    out = cal.add_working_time(start, dur)
+    assert out[0] == ts("2024-03-08 17:00")
+    assert out[1] == ts("2024-03-11 08:30")
+    assert out[2] == ts("2024-03-08 16:00")
+    back = cal.add_working_time(pd.Series([ts("2024-03-11 08:00")]), pd.Series([-pd.Timedelta(hours=1.5)]))
+    assert back[0] == ts("2024-03-08 16:00")
+
+
+# -- a slow, independent reference -------------------------------------------------------
+def reference_working_us(start: dt.datetime, end: dt.datetime) -> int:
+    """Day by day with zoneinfo: overlap of [start, end] with each office interval."""
+    sign = 1
+    if end < start:
+        start, end, sign = end, start, -1
+    zone = ZoneInfo(ZH)
+    day = start.astimezone(zone).date() - dt.timedelta(days=1)
+    last = end.astimezone(zone).date() + dt.timedelta(days=1)
+    closed = {d for y in range(day.year, last.year + 1) for d in swiss_holidays(y)}
+    total = dt.timedelta(0)
+    while day <= last:
+        if day.weekday() < 5 and day not in closed:
+            for (h0, m0), (h1, m1) in (((7, 30), (12, 0)), ((13, 30), (17, 0))):
+                a = dt.datetime(day.year, day.month, day.day, h0, m0, tzinfo=zone)
+                b = dt.datetime(day.year, day.month, day.day, h1, m1, tzinfo=zone)
+                lo, hi = max(a, start), min(b, end)
+                if hi > lo:
+                    total += hi - lo
+        day += dt.timedelta(days=1)
+    return sign * (total // dt.timedelta(microseconds=1))
+
+
+_instants = st.integers(
+    min_value=int(pd.Timestamp("2023-01-01", tz="UTC").value // 1000),
+    max_value=int(pd.Timestamp("2025-12-31", tz="UTC").value // 1000),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_instants, st.integers(-20 * 86_400_000_000, 20 * 86_400_000_000)), min_size=1, max_size=20))
+def test_matches_reference(pairs):
+    start = np.array([p[0] for p in pairs], dtype=np.int64)
+    end = start + np.array([p[1] for p in pairs], dtype=np.int64)
+    got = Calendar().working_time(start, end)
+    utc = dt.timezone.utc
+    for s, e, g in zip(start, end, got):
+        ref = reference_working_us(
+            dt.datetime.fromtimestamp(0, utc) + dt.timedelta(microseconds=int(s)),
+            dt.datetime.fromtimestamp(0, utc) + dt.timedelta(microseconds=int(e)),
+        )
+        assert g == ref
+    # the inverse: adding the working time back lands where cum(end) is reached
+    back = Calendar().add_working_time(start, got)
+    assert np.array_equal(Calendar().working_time(start, back), got)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_instants, min_size=1, max_size=20))
+def test_is_working_matches_reference(instants):
+    t = np.array(instants, dtype=np.int64)
+    got = Calendar().is_working(t)
+    # working at t <=> a tiny interval after t has working time
+    expected = Calendar().working_time(t, t + 1) == 1
+    assert np.array_equal(got, expected)
