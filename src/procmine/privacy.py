@@ -1,0 +1,160 @@
+"""Privacy by default: pseudonymised resources and suppression of small groups.
+
+Reports show people only as pseudonyms (``R-0007``) and never show figures of groups
+with fewer than ``min_cases`` cases, so that no individual can be singled out.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from procmine import EventLog
+>>> from procmine.privacy import pseudonymize
+>>> df = pd.DataFrame({"case:concept:name": ["1", "1", "2"], "concept:name": ["a", "b", "a"],
+...                    "time:timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True),
+...                    "org:resource": ["Anna Muster", "Beat Beispiel", "Anna Muster"]})
+>>> out = pseudonymize(EventLog(df))
+>>> sorted(out.df["org:resource"].unique())
+['R-0001', 'R-0002']
+>>> df["org:resource"].iloc[0]  # the input is unchanged
+'Anna Muster'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_positive_int
+from .errors import ParameterError
+from .log import CASE, GROUP, RESOURCE, EventLog
+
+__all__ = ["pseudonym_map", "pseudonymize", "rename_values", "suppress_small_groups"]
+
+_PREFIX = {RESOURCE: "R", GROUP: "U", CASE: "C"}
+
+
+def _key(salt: bytes | str | None) -> bytes:
+    if salt is None:
+        return secrets.token_bytes(32)
+    return salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
+
+
+def pseudonym_map(
+    values: Iterable[Any], *, salt: bytes | str | None = None, prefix: str = "R"
+) -> dict[Any, str]:
+    """Pseudonyms for ``values``: name -> label, not reversible without the salt.
+
+    Each value's label derives from HMAC-SHA256(salt, value). Without a ``salt`` a fresh
+    random one is drawn, and labels are numbered ``R-0001``, ``R-0002``, ... in the
+    order of their HMAC digests, so neither the names nor the order in which they
+    appear in the log can be read from the numbers. With a ``salt``, labels are the
+    first 8 hex digits of the digest (``R-3fa2c1d0``): the same person gets the same
+    label in every report made with that salt (keep the salt secret).
+
+    Examples
+    --------
+    >>> m = pseudonym_map(["Anna", "Beat", "Anna"], salt="s3cret")
+    >>> len(m), m["Anna"] == pseudonym_map(["Anna"], salt="s3cret")["Anna"]
+    (2, True)
+    """
+    key = _key(salt)
+    uniq = list(
+        dict.fromkeys(v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v)))
+    )
+    digests = {v: hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest() for v in uniq}
+    if salt is not None:
+        return {v: f"{prefix}-{d[:8]}" for v, d in digests.items()}
+    width = max(4, len(str(len(uniq))))
+    ordered = sorted(uniq, key=digests.__getitem__)
+    return {v: f"{prefix}-{i + 1:0{width}d}" for i, v in enumerate(ordered)}
+
+
+def pseudonymize(
+    log: EventLog,
+    columns: Iterable[str] = (RESOURCE,),
+    *,
+    salt: bytes | str | None = None,
+) -> EventLog:
+    """A copy of ``log`` with the values of ``columns`` replaced by pseudonyms.
+
+    Parameters
+    ----------
+    log
+        The event log (not modified).
+    columns
+        Columns to pseudonymise; columns the log does not have are skipped.
+        ``org:resource`` becomes ``R-…``, ``org:group`` ``U-…``, the case id ``C-…``,
+        any other column ``<first letter>-…``.
+    salt
+        Secret for HMAC-SHA256 (see :func:`pseudonym_map`); ``None`` draws a random one,
+        so labels are stable within one call (one report) and meaningless outside it.
+
+    Returns
+    -------
+    EventLog
+        The new log; its ingest report records the step.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"case:concept:name": ["1", "2"], "concept:name": ["a", "a"],
+    ...                    "time:timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+    ...                    "org:resource": ["Anna", "Beat"], "org:group": ["Bauamt", "Bauamt"]})
+    >>> anon = pseudonymize(EventLog(df), ["org:resource", "org:group"], salt="k")
+    >>> anon.df["org:group"].nunique(), bool(anon.df["org:resource"].str.startswith("R-").all())
+    (1, True)
+    """
+    if isinstance(columns, str):
+        columns = (columns,)
+    cols = [c for c in columns if c in log.df.columns]
+    if not cols:
+        return log
+    df = log.df.copy()
+    key = _key(salt)
+    for col in cols:
+        prefix = _PREFIX.get(col, (col.split(":")[-1][:1] or "X").upper())
+        codes, uniques = pd.factorize(df[col], sort=False)
+        mapping = pseudonym_map(list(uniques), salt=key if salt is not None else None, prefix=prefix)
+        labels = np.array([mapping[u] for u in uniques] + [None], dtype=object)
+        dtype = df[col].dtype if pd.api.types.is_string_dtype(df[col].dtype) else object
+        df[col] = pd.Series(labels[codes], index=df.index, name=col, dtype=dtype)  # code -1 (missing) -> None
+    report = dataclasses.replace(
+        log.report, filters=[*log.report.filters, {"description": f"pseudonymised: {', '.join(cols)}"}]
+    )
+    return EventLog(df, report, name=log.name, presorted=True)
+
+
+def suppress_small_groups(frame: pd.DataFrame, count_col: str, min_cases: int) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``count_col`` is at least ``min_cases``.
+
+    The number of suppressed rows is kept in ``result.attrs["suppressed"]`` so a report
+    can say that some groups were left out (without saying which).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unit": ["A", "B"], "cases": [120, 4]})
+    >>> out = suppress_small_groups(f, "cases", 10)
+    >>> out["unit"].tolist(), out.attrs["suppressed"]
+    (['A'], 1)
+    """
+    check_positive_int("suppress_small_groups", "min_cases", min_cases, minimum=0)
+    if count_col not in frame.columns:
+        raise ParameterError(
+            f"The 'count_col' parameter of suppress_small_groups must name a column of the frame "
+            f"({list(frame.columns)}). Got {count_col!r} instead."
+        )
+    keep = pd.to_numeric(frame[count_col], errors="coerce").fillna(0) >= min_cases
+    out = frame.loc[keep].copy()
+    out.attrs["suppressed"] = int((~keep).sum())
+    return out
+
+
+def rename_values(values: Iterable[Any], mapping: Mapping[Any, str]) -> tuple[Any, ...]:
+    """``values`` with every known name replaced by its pseudonym."""
+    return tuple(mapping.get(v, v) for v in values)
