@@ -63,7 +63,7 @@ def _blank(s: pd.Series) -> np.ndarray:
     mask = s.isna().to_numpy()
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         stripped = s.astype("str").str.strip()
-        mask |= (stripped == "").fillna(True).to_numpy(dtype=bool)
+        mask = mask | (stripped == "").fillna(True).to_numpy(dtype=bool)
     return mask
 
 
