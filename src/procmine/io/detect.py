@@ -1,0 +1,523 @@
+"""Which column is the case, the activity, the timestamp...: detection from headers and content.
+
+Headers are matched against names used in German, French, Italian and English exports
+after normalisation (case, accents, punctuation and gender forms such as ``/in``,
+``(in)`` or ``/trice`` removed), an exact name scoring above a name that merely contains
+a known word. Roles the headers do not reveal are found from the content: the timestamp
+is the column that parses as dates, the case a column of repeated values whose rows are
+in time order, the activity a low-cardinality text column that varies within cases.
+
+The date format of a column is detected here too (:func:`detect_date_format`): one format
+for all rows of a column, day-first or month-first decided from the data.
+
+Examples
+--------
+>>> normalise_header("Sachbearbeiter/in")
+'sachbearbeiter'
+>>> normalise_header("N° de dossier")
+'no de dossier'
+>>> match_header("Collaborateur/trice")
+('resource', 3)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ROLE_ORDER",
+    "HEADER_NAMES",
+    "normalise_header",
+    "match_header",
+    "detect_roles",
+    "DateSpec",
+    "detect_date_format",
+]
+
+ROLE_ORDER = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
+
+#: role -> header names, most specific first (matched after :func:`normalise_header`)
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "case": (
+        "case:concept:name", "case id", "case_id", "caseid", "case number", "case",
+        "dossier-nr", "dossiernummer", "dossier nr", "dossier", "fall-id", "fallnummer", "fall-nr",
+        "fall", "geschäfts-nr", "geschäftsnummer", "geschäft", "gesuchsnummer", "gesuch", "vorgang",
+        "vorgangsnummer", "antrag", "n° de dossier", "no dossier", "numéro de dossier",
+        "no de dossier", "id du cas", "numéro de cas", "cas", "demande", "pratica",
+        "numero pratica", "n pratica", "id caso", "caso", "ticket", "ticket id", "trace",
+        "process instance", "instance",
+    ),
+    "activity": (
+        "concept:name", "activity", "activity name", "aktivität", "tätigkeit", "arbeitsschritt",
+        "schritt", "prozessschritt", "activité", "étape", "tâche", "attività", "fase",
+        "task", "event", "event name", "step", "action",
+    ),
+    "timestamp": (
+        "time:timestamp", "complete timestamp", "end timestamp", "timestamp", "zeitstempel",
+        "erledigt am", "abgeschlossen am", "ende", "enddatum", "datum", "zeit", "date de fin",
+        "horodatage", "date", "data", "ora", "data ora", "time", "end", "end time", "completed",
+        "datetime",
+    ),
+    "start_timestamp": (
+        "start_timestamp", "start timestamp", "time:start", "startzeit", "start", "beginn",
+        "begonnen am", "startdatum", "date de début", "début", "inizio", "data inizio",
+        "start time", "start date",
+    ),
+    "resource": (
+        "org:resource", "resource", "sachbearbeiter", "sachbearbeiterin", "bearbeiter",
+        "bearbeiterin", "mitarbeiter", "mitarbeiterin", "benutzer", "user", "collaborateur",
+        "collaboratrice", "agent", "responsable", "utilisateur", "operatore", "operatrice",
+        "incaricato", "incaricata", "utente", "employee", "performer", "owner",
+    ),
+    "org": (
+        "org:group", "organisationseinheit", "amt", "abteilung", "dienststelle", "gemeinde",
+        "direktion", "service", "office", "commune", "département", "departement", "direction",
+        "unité", "ufficio", "comune", "dipartimento", "department", "unit", "group", "team",
+    ),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
+}
+
+_GENDER = re.compile(
+    r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)"
+)
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_header(name: object) -> str:
+    """Lower-case ASCII words: accents, punctuation and gender forms removed.
+
+    Examples
+    --------
+    >>> normalise_header("  Activité ")
+    'activite'
+    >>> normalise_header("Collaborateur(trice)")
+    'collaborateur'
+    """
+    s = str(name).strip().casefold().replace("n°", "no ").replace("nº", "no ")
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = s.replace("ß", "ss")
+    s = _GENDER.sub("", s)
+    return " ".join(_NON_WORD.sub(" ", s).split())
+
+
+_VOCAB: dict[str, list[tuple[str, int]]] = {
+    role: [(normalise_header(n), i) for i, n in enumerate(names)] for role, names in HEADER_NAMES.items()
+}
+_ID_WORDS = {"id", "nr", "no", "number", "nummer", "numero", "num"}
+
+
+def _match(norm: str, role: str) -> tuple[int, int]:
+    """(level, -vocabulary position): level 3 exact, 2 whole words, 1 inside a compound word."""
+    best = (0, 0)
+    words = norm.split()
+    padded = f" {norm} "
+    squashed = norm.replace(" ", "")
+    for name, pos in _VOCAB[role]:
+        if norm == name or squashed == name.replace(" ", ""):
+            level = 3
+        elif f" {name} " in padded:
+            level = 2
+        elif len(name) >= 5 and " " not in name and any(name in w for w in words):
+            level = 1
+        else:
+            continue
+        if role in ("activity", "timestamp", "start_timestamp") and level < 3 and _ID_WORDS & set(words):
+            continue  # "Activity ID", "Date Nr": codes, not the role itself
+        best = max(best, (level, -pos))
+    return best
+
+
+def match_header(name: object) -> tuple[str, int] | None:
+    """The role a header names and how well (3 exact, 2 word, 1 compound), or None.
+
+    Examples
+    --------
+    >>> match_header("Dossier-Nr")
+    ('case', 3)
+    >>> match_header("Eingangsdatum")
+    ('timestamp', 1)
+    >>> match_header("Bemerkung") is None
+    True
+    """
+    norm = normalise_header(name)
+    scored = [(_match(norm, role), role) for role in ROLE_ORDER]
+    (level, _), role = max(scored, key=lambda x: (x[0], -ROLE_ORDER.index(x[1])))
+    return (role, level) if level else None
+
+
+@dataclass
+class Detection:
+    """The outcome of :func:`detect_roles`: role -> column, how each was found, warnings."""
+
+    roles: dict[str, str]
+    how: dict[str, str]
+    warnings: list[str]
+    date_specs: dict[str, DateSpec]
+
+
+def detect_roles(
+    df: pd.DataFrame,
+    explicit: dict[str, str] | None = None,
+    *,
+    dayfirst: bool | None = None,
+    sample_rows: int = 50_000,
+) -> Detection:
+    """Assign roles to columns: explicit ones first, then headers, then content.
+
+    Parameters
+    ----------
+    df
+        The source frame (not modified); values as read (strings for CSV).
+    explicit
+        role -> column the user named; these always win and are not checked.
+    dayfirst
+        Passed to the date-format detection of candidate timestamp columns.
+    sample_rows
+        Content detection looks at the first rows only.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Fall-ID": ["1", "1"], "Tätigkeit": ["a", "b"],
+    ...                    "Zeitstempel": ["01.02.2024 10:00", "02.02.2024 11:00"]})
+    >>> detect_roles(df).roles
+    {'case': 'Fall-ID', 'activity': 'Tätigkeit', 'timestamp': 'Zeitstempel'}
+    """
+    explicit = dict(explicit or {})
+    roles = dict(explicit)
+    how = {r: "explicit" for r in explicit}
+    warn: list[str] = []
+    specs: dict[str, DateSpec] = {}
+    taken = set(roles.values())
+    sample = df.head(sample_rows)
+    columns = [c for c in df.columns if c not in taken]
+
+    # 1. headers: best scores first, one role per column and one column per role
+    scored = []
+    for col in columns:
+        norm = normalise_header(col)
+        for role in ROLE_ORDER:
+            if role in roles:
+                continue
+            level, pos = _match(norm, role)
+            if level:
+                scored.append(((level, pos), role, col))
+    scored.sort(key=lambda x: (-x[0][0], -x[0][1], ROLE_ORDER.index(x[1]), columns.index(x[2])))
+    for score, role, col in scored:
+        if role in roles or col in taken:
+            continue
+        if role in ("timestamp", "start_timestamp"):
+            spec = detect_date_format(sample[col], dayfirst=dayfirst)
+            if spec is None or spec.share < 0.5:
+                warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
+                continue
+            specs[col] = spec
+        rivals = [c for s, r, c in scored if r == role and c != col and s == score and c not in taken]
+        if rivals:
+            warn.append(
+                f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
+                f"(pass {_arg(role)}=... to choose)"
+            )
+        roles[role] = col
+        how[role] = "header"
+        taken.add(col)
+
+    # 2. content, for what the headers did not reveal
+    rest = [c for c in columns if c not in taken]
+    if "timestamp" not in roles:
+        found = _content_timestamp(sample, rest, dayfirst, specs, warn)
+        if found is None and "start_timestamp" in roles:
+            found = roles.pop("start_timestamp")
+            how.pop("start_timestamp")
+            warn.append(f"only a start time column ({found!r}) found; it is used as the timestamp")
+        if found is not None:
+            roles["timestamp"] = found
+            how.setdefault("timestamp", "content")
+            taken.add(found)
+    ts_col = roles.get("timestamp")
+    rest = [c for c in columns if c not in taken and c not in specs]
+    if "case" not in roles or "activity" not in roles:
+        _content_case_activity(sample, rest, roles, how, ts_col, specs, warn)
+    order = {r: i for i, r in enumerate(ROLE_ORDER)}
+    roles = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
+    return Detection(roles=roles, how={r: how[r] for r in roles}, warnings=warn, date_specs=specs)
+
+
+def _arg(role: str) -> str:
+    return role
+
+
+def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
+    best: list[tuple[float, str]] = []
+    for col in columns:
+        spec = detect_date_format(sample[col], dayfirst=dayfirst, strict_numbers=True)
+        if spec is not None and spec.share >= 0.8:
+            specs[col] = spec
+            best.append((spec.share, col))
+    if not best:
+        return None
+    best.sort(key=lambda x: -x[0])
+    if len(best) > 1:
+        # several date columns: the completion time is the latest one in most rows
+        cols = [c for _, c in best if best[0][0] - _ < 0.05]
+        if len(cols) > 1:
+            from .frame import parse_dates
+
+            parsed = {c: parse_dates(sample[c], specs[c], tz="UTC")[0] for c in cols}
+            later = {c: sum(int((parsed[c] >= parsed[o]).sum()) for o in cols if o != c) for c in cols}
+            chosen = max(cols, key=lambda c: later[c])
+            warn.append(
+                f"several date columns ({', '.join(map(repr, cols))}); took {chosen!r}, the latest, "
+                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
+            )
+            return chosen
+    return best[0][1]
+
+
+def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> None:
+    n = len(sample)
+    if n == 0:
+        return
+    stats = {}
+    for col in columns:
+        s = sample[col]
+        filled = s.notna() & (s.astype("str").str.strip() != "")
+        k = int(s[filled].nunique())
+        numeric = bool(pd.to_numeric(s[filled], errors="coerce").notna().all()) if k else False
+        decimal = numeric and bool(s[filled].astype("str").str.contains(r"[.,eE]", regex=True).any())
+        stats[col] = (k, int(filled.sum()), numeric, decimal)
+    ts = None
+    if ts_col is not None and ts_col in specs:
+        from .frame import parse_dates
+
+        ts = parse_dates(sample[ts_col], specs[ts_col], tz="UTC")[0].to_numpy(dtype="datetime64[us]")
+
+    if "case" not in roles:
+        cands = []
+        for col in columns:
+            if col in roles.values():
+                continue
+            k, filled, numeric, decimal = stats[col]
+            if k < 2 or decimal or filled < 0.9 * n or filled / k < 1.5:
+                continue
+            ordered = _ordered_share(sample[col], ts) if ts is not None else 1.0
+            if ordered < 0.8:
+                continue
+            cands.append((k * ordered, col))
+        if cands:
+            cands.sort(key=lambda x: -x[0])
+            roles["case"], how["case"] = cands[0][1], "content"
+            if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
+                warn.append(
+                    f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the case id; "
+                    f"took {cands[0][1]!r} (pass case=... to choose)"
+                )
+    if "activity" not in roles:
+        case = sample[roles["case"]] if "case" in roles else None
+        cands = []
+        for col in columns:
+            if col in roles.values():
+                continue
+            k, filled, numeric, _ = stats[col]
+            if k < 2 or numeric or k > max(2, min(1000, n // 2)) or filled < 0.5 * n:
+                continue
+            if case is not None:
+                per_case = sample.groupby(case.astype("str"), sort=False, observed=True)[col].nunique()
+                varies = float((per_case > 1).mean())
+            else:
+                varies = 1.0
+            cands.append((varies, -k, col))
+        if cands:
+            cands.sort(key=lambda x: (-x[0], -x[1]))
+            roles["activity"], how["activity"] = cands[0][2], "content"
+            if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
+                warn.append(
+                    f"columns {cands[0][2]!r} and {cands[1][2]!r} both could be the activity; "
+                    f"took {cands[0][2]!r}, the one with fewer distinct values (pass activity=... to choose)"
+                )
+
+
+def _ordered_share(keys: pd.Series, ts: np.ndarray) -> float:
+    """Share of rows whose time is not before the previous row of the same group."""
+    codes, _ = pd.factorize(keys, sort=False)
+    order = np.argsort(codes, kind="stable")
+    c, t = codes[order], ts[order]
+    same = (c[1:] == c[:-1]) & (c[1:] >= 0)
+    valid = same & ~np.isnat(t[1:]) & ~np.isnat(t[:-1])
+    if not valid.any():
+        return 0.0
+    return float((t[1:][valid] >= t[:-1][valid]).mean())
+
+
+# -- date formats ---------------------------------------------------------------------------
+
+_ISO = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f")
+_FAMILIES = {  # (separator, dayfirst) -> date part
+    (".", True): "%d.%m.%Y",
+    (".", False): "%m.%d.%Y",
+    ("/", True): "%d/%m/%Y",
+    ("/", False): "%m/%d/%Y",
+    ("-", True): "%d-%m-%Y",
+    ("-", False): "%m-%d-%Y",
+}
+_LEAD = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
+EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
+
+
+@dataclass
+class DateSpec:
+    """How a date column is parsed: one format (or ISO 8601 / Excel serials) for all rows.
+
+    ``kind`` is ``"datetime"`` (already typed), ``"iso"``, ``"format"`` (``formats[0]``
+    for all rows; the others only differ in time precision) or ``"excel"`` (serial days
+    since 1899-12-30). ``share`` is the part of the sampled values it parses.
+    """
+
+    kind: str
+    formats: tuple[str, ...] = ()
+    dayfirst: bool | None = None
+    reason: str = ""
+    share: float = 1.0
+
+    def describe(self) -> str:
+        if self.kind == "format":
+            return " | ".join(self.formats)
+        return {"datetime": "typed datetimes", "iso": "ISO 8601", "excel": "Excel serial days"}[self.kind]
+
+
+def _sample_values(s: pd.Series, n: int = 1000) -> pd.Series:
+    """Distinct non-blank stripped strings from the start and the end of the column."""
+    s = s.dropna()
+    if len(s) > 4 * n:
+        s = pd.concat([s.iloc[: 2 * n], s.iloc[-2 * n:]])
+    s = s.astype("str").str.strip()
+    s = s[s != ""].drop_duplicates()
+    return s.head(n)
+
+
+def detect_date_format(
+    values: pd.Series, *, dayfirst: bool | None = None, strict_numbers: bool = False
+) -> DateSpec | None:
+    """The one format that parses a date column, or None if it does not hold dates.
+
+    Parameters
+    ----------
+    values
+        The column (strings, numbers or datetimes).
+    dayfirst
+        Force day-first (True) or month-first (False); by default decided from the
+        whole column: a first field above 12 proves day-first, a second field above 12
+        month-first; undecidable columns are read day-first (the Swiss convention).
+    strict_numbers
+        Accept Excel serial numbers only if some carry a time of day (content-based
+        detection, where whole numbers are more likely ids).
+
+    Examples
+    --------
+    >>> s = pd.Series(["05/01/2024", "13/01/2024"])
+    >>> spec = detect_date_format(s)
+    >>> spec.formats[0], spec.dayfirst
+    ('%d/%m/%Y', True)
+    >>> detect_date_format(pd.Series(["2024-03-01T10:00:00+01:00"])).kind
+    'iso'
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return DateSpec("datetime", reason="typed datetime column", share=1.0)
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        return _excel_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
+    if values.dtype == object:
+        kinds = values.dropna().map(type)
+        typed = kinds.map(lambda t: issubclass(t, (pd.Timestamp, np.datetime64)) or t.__name__ in ("datetime", "date"))
+        if len(kinds) and typed.mean() >= 0.5:
+            return DateSpec("datetime", reason="typed datetime cells", share=float(typed.mean()))
+    sample = _sample_values(values)
+    if sample.empty:
+        return None
+    iso = float(sample.str.match(_ISO).mean())
+    if iso >= 0.5:
+        parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
+        return DateSpec("iso", ("ISO8601",), reason="ISO 8601", share=float(parsed.notna().mean()))
+    nums = pd.to_numeric(sample, errors="coerce")
+    if nums.notna().mean() >= 0.9:
+        return _excel_spec(nums.dropna(), strict_numbers)
+    lead = sample.str.extract(_LEAD)
+    if lead[0].notna().mean() < 0.5:
+        return None
+    sep = lead[1].mode().iloc[0]
+    best = None
+    for first in (True, False):
+        formats = _family_formats(sample, sep, first)
+        if formats:
+            share = float(_parse_family(sample, formats).notna().mean())
+            if best is None or share > best[0]:
+                best = (share, first, formats)
+    if best is None:
+        return None
+    first, reason, forced = _decide_dayfirst(values, sep, dayfirst)
+    formats = _family_formats(sample, sep, first) or (_FAMILIES[(sep, first)] + _TIMES[1],)
+    share = float(_parse_family(sample, formats).notna().mean())
+    return DateSpec("format", formats, dayfirst=first, reason=reason, share=share)
+
+
+def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
+    if nums.empty:
+        return None
+    lo, hi = EXCEL_SERIAL_RANGE
+    inside = float(((nums >= lo) & (nums <= hi)).mean())
+    if inside < 0.9 or (strict and not (nums != np.floor(nums)).any()):
+        return None
+    return DateSpec("excel", reason="numbers in the range of Excel serial dates", share=inside)
+
+
+def _family_formats(sample: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
+    """Formats of one date convention that parse some of the sample, most used first."""
+    date = _FAMILIES[(sep, dayfirst)]
+    hits = []
+    for t in _TIMES:
+        for d in (date, date.replace("%Y", "%y")):
+            k = int(pd.to_datetime(sample, format=d + t, errors="coerce").notna().sum())
+            if k:
+                hits.append((k, d + t))
+    hits.sort(key=lambda x: -x[0])
+    return tuple(f for _, f in hits)
+
+
+def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.to_datetime(values, format=formats[0], errors="coerce")
+    for fmt in formats[1:]:
+        todo = out.isna() & values.notna()
+        if not todo.any():
+            break
+        out = out.where(~todo, pd.to_datetime(values.where(todo), format=fmt, errors="coerce"))
+    return out
+
+
+def _decide_dayfirst(values: pd.Series, sep: str, forced: bool | None) -> tuple[bool, str, bool]:
+    """Day-first or month-first from the whole column (vectorised)."""
+    lead = values.dropna().astype("str").str.extract(_LEAD)
+    a = pd.to_numeric(lead[0], errors="coerce")
+    b = pd.to_numeric(lead[2], errors="coerce")
+    day_proof = lead.loc[a > 12, 0].index
+    month_proof = lead.loc[b > 12, 0].index
+    src = values.dropna().astype("str")
+    if forced is not None:
+        return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})", True
+    if len(day_proof) and not len(month_proof):
+        return True, f"day-first: the data proves it ({src[day_proof[0]].strip()!r} has a day > 12)", False
+    if len(month_proof) and not len(day_proof):
+        return False, f"month-first: the data proves it ({src[month_proof[0]].strip()!r} has a day > 12)", False
+    if len(day_proof) and len(month_proof):
+        first = len(day_proof) >= len(month_proof)
+        return first, (
+            f"conflicting: {len(day_proof):,} value(s) day-first, {len(month_proof):,} month-first; "
+            f"read {'day' if first else 'month'}-first, the others are unparseable"
+        ), False
+    return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)", False

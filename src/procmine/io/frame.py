@@ -1,0 +1,290 @@
+"""The core every tabular reader shares: roles, timestamps and canonical columns.
+
+:func:`read_frame` takes a frame as read from a CSV, Excel or Parquet file (or given by
+the user), finds the column roles (explicit arguments win, then headers, then content),
+parses each date column with one format for all its rows, renames the role columns to
+the canonical names and hands the result to :func:`procmine.io._common.finalize`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LogError
+from ..log import ACTIVITY, CASE, ROLE_COLUMNS, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize, to_utc
+from .detect import DateSpec, detect_date_format, detect_roles
+
+__all__ = ["read_frame", "parse_dates"]
+
+REQUIRED = ("case", "activity", "timestamp")
+
+
+def read_frame(
+    df: pd.DataFrame,
+    opts: ReadOptions | None = None,
+    *,
+    source: str = "<DataFrame>",
+    fmt: str = "dataframe",
+    report: IngestReport | None = None,
+    row_numbers: np.ndarray | None = None,
+) -> EventLog:
+    """Build an :class:`EventLog` from a frame in the user's own columns.
+
+    Parameters
+    ----------
+    df
+        One row per event; not modified.
+    opts
+        The options of :func:`procmine.read_log` (roles, ``dayfirst``, ``tz``,
+        ``attributes``, ``strict``).
+    source, fmt
+        What to call the source in the report and in error messages.
+    report
+        A report the reader already started (e.g. with malformed lines of a CSV
+        counted as dropped); ``rows_read`` is set here to those plus ``len(df)``.
+    row_numbers
+        1-based source row of each frame row (see the reader for what it counts).
+
+    Returns
+    -------
+    EventLog
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Fall-ID": ["007", "007", "008"],
+    ...                    "Tätigkeit": [" Eingang", "Prüfung", "Eingang"],
+    ...                    "Datum": ["03.01.2024 09:00", "15.07.2024 10:30", "04.01.2024 08:00"]})
+    >>> log = read_frame(df)
+    >>> log.df["case:concept:name"].tolist()
+    ['007', '007', '008']
+    >>> log.df["time:timestamp"].dt.strftime("%H:%M").tolist()  # Zurich winter/summer -> UTC
+    ['08:00', '08:30', '07:00']
+    >>> log.report.formats["dates"]["Datum"]["format"]
+    '%d.%m.%Y %H:%M'
+    """
+    opts = opts or ReadOptions()
+    if report is None:
+        report = IngestReport(source=source, format=fmt)
+    report.rows_read = len(df) + report.rows_dropped
+    where = None if source == "<DataFrame>" else source
+    df = _unique_columns(df, report)
+    columns = [str(c) for c in df.columns]
+
+    explicit = opts.explicit_roles()
+    for role, col in explicit.items():
+        if col not in df.columns:
+            raise LogError(
+                f"the {role} column {col!r} given as {role}={col!r} does not exist; "
+                f"the columns are: {', '.join(map(repr, columns))}",
+                path=where,
+                column=col,
+            )
+    det = detect_roles(df, explicit, dayfirst=opts.dayfirst)
+    missing = [r for r in REQUIRED if r not in det.roles]
+    if missing:
+        hint = ", ".join(f'{r}="..."' for r in missing)
+        raise LogError(
+            f"cannot tell which column holds the {' / '.join(missing)}; the columns are: "
+            f"{', '.join(map(repr, columns))}. Name it: read_log(path, {hint})",
+            path=where,
+        )
+    report.roles = dict(det.roles)
+    report.role_detection = dict(det.how)
+    report.warnings.extend(det.warnings)
+
+    tz = opts.tz or DEFAULT_TZ
+    out: dict[str, pd.Series] = {}
+    dates: dict[str, dict] = {}
+    bad_ts = np.zeros(len(df), dtype=bool)
+    for role, col in det.roles.items():
+        values = df[col]
+        canon = ROLE_COLUMNS[role]
+        if role in ("timestamp", "start_timestamp"):
+            spec = det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
+            if spec is None:
+                if role == "start_timestamp":
+                    report.warnings.append(f"start column {col!r} holds no dates; ignored")
+                    continue
+                raise LogError(
+                    "the timestamp column holds no dates in a known format (ISO 8601, "
+                    "dd.mm.yyyy HH:MM[:SS], dd/mm/yyyy, Excel serial); pass timestamp=... "
+                    "to name another column or convert it",
+                    path=where,
+                    column=col,
+                )
+            parsed, bad = parse_dates(values, spec, tz=tz, report=report, column=col)
+            dates[col] = _describe(spec, tz, values)
+            if spec.reason.startswith(("ambiguous", "conflicting")):
+                report.warnings.append(f"column {col!r}: {spec.reason}")
+            if role == "timestamp":
+                bad_ts = bad
+            elif bad.any():
+                report.warnings.append(f"{int(bad.sum()):,} unparseable start time(s) in {col!r} left empty")
+            out[canon] = parsed
+        elif role == "activity":
+            out[canon] = values.astype("str").str.strip().where(values.notna(), None)
+        else:
+            out[canon] = values
+    report.formats.update(
+        {
+            "dates": dates,
+            "dayfirst": {c: d["dayfirst"] for c, d in dates.items()},
+            "tz": tz,
+        }
+    )
+
+    used = set(det.roles.values())
+    if opts.attributes is not None:
+        absent = [a for a in opts.attributes if a not in df.columns]
+        if absent:
+            raise LogError(
+                f"attribute column(s) {absent} do not exist; the columns are: {', '.join(map(repr, columns))}",
+                path=where,
+            )
+        extra = [a for a in opts.attributes if a not in used]
+    else:
+        extra = [c for c in df.columns if c not in used]
+    for col in extra:
+        name = col if col not in out else f"{col} (source)"
+        if name != col:
+            report.warnings.append(f"column {col!r} clashes with a canonical column; kept as {name!r}")
+        out[name] = df[col]
+
+    frame = pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    return finalize(
+        frame,
+        report=report,
+        row_numbers=row_numbers,
+        extra_drops={UNPARSEABLE_TS: bad_ts},
+        strict=opts.strict,
+        path=where,
+        name=Path(source).name if where else None,
+    )
+
+
+def _unique_columns(df: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
+    names = [str(c) for c in df.columns]
+    if len(set(names)) == len(names) and all(isinstance(c, str) for c in df.columns):
+        return df
+    seen: dict[str, int] = {}
+    new = []
+    for n in names:
+        k = seen.get(n, 0)
+        seen[n] = k + 1
+        new.append(n if k == 0 else f"{n}.{k}")
+    if new != names:
+        report.warnings.append("duplicate column names made unique with .1, .2, ...")
+    return df.set_axis(new, axis=1)  # a new frame: the caller's is untouched
+
+
+def _describe(spec: DateSpec, tz: str, values: pd.Series) -> dict:
+    return {
+        "format": spec.describe(),
+        "dayfirst": spec.dayfirst,
+        "why": spec.reason,
+        "tz": tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else "in the data",
+    }
+
+
+def parse_dates(
+    values: pd.Series,
+    spec: DateSpec,
+    *,
+    tz: str | None = None,
+    report: IngestReport | None = None,
+    column: str = "",
+) -> tuple[pd.Series, np.ndarray]:
+    """Parse a column with ``spec`` -> (UTC times, mask of non-empty values that failed).
+
+    Naive times are local in ``tz`` (default Europe/Zurich); values with an offset keep it.
+
+    Examples
+    --------
+    >>> s = pd.Series(["05/01/2024 10:00", "13/01/2024 10:00", "31/02/2024 10:00", ""])
+    >>> spec = detect_date_format(s)
+    >>> times, bad = parse_dates(s, spec, tz="UTC")
+    >>> times.dt.strftime("%m-%d").tolist()[:2], bad.tolist()
+    (['01-05', '01-13'], [False, False, True, False])
+    """
+    values = values.reset_index(drop=True)
+    kind = spec.kind
+    present = values.notna().to_numpy()
+    if kind == "datetime" and values.dtype == object:
+        return _parse_mixed(values, tz, report, column)
+    if kind == "datetime":
+        parsed = to_utc(values, tz, report, column)
+    elif kind == "excel":
+        parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
+    else:
+        text = values.astype("str").str.strip()
+        text = text.where(values.notna() & (text != ""), None)
+        present = text.notna().to_numpy()
+        if kind == "iso":
+            parsed = _parse_iso(text, tz, report, column)
+        else:
+            parsed = to_utc(_parse_formats(text, spec.formats), tz, report, column)
+    bad = present & parsed.isna().to_numpy()
+    return parsed, bad
+
+
+def _from_serial(nums: pd.Series) -> pd.Series:
+    lo, hi = 0.0, 2958465.0  # what Excel can show
+    nums = nums.where((nums >= lo) & (nums <= hi))
+    return pd.to_datetime(nums * 86_400_000, unit="ms", origin="1899-12-30").dt.round("ms")
+
+
+def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    out = pd.to_datetime(text, format=formats[0], errors="coerce")
+    for fmt in formats[1:]:
+        todo = out.isna() & text.notna()
+        if not todo.any():
+            break
+        out = out.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
+    return out.astype("datetime64[us]")
+
+
+def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
+    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True).fillna(False).to_numpy(dtype=bool)
+    result = pd.Series(pd.NaT, index=text.index, dtype=TS_DTYPE)
+    if has_offset.any():
+        aware = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
+        result[has_offset] = aware.astype(TS_DTYPE)
+    if (~has_offset).any():
+        naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce")
+        if getattr(naive.dtype, "tz", None) is None:
+            naive = to_utc(naive.astype("datetime64[us]"), tz, report, column)
+        result[~has_offset] = naive.astype(TS_DTYPE)
+        if has_offset.any() and report is not None:
+            report.warnings.append(
+                f"column {column!r} mixes times with and without UTC offset; those without are read as {tz}"
+            )
+    return result
+
+
+def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.ndarray]:
+    """Excel cells: datetimes, serial numbers and text in one column, each parsed by kind."""
+    is_dt = values.map(lambda v: isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp))).to_numpy(dtype=bool)
+    is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).to_numpy(dtype=bool)
+    is_num &= values.notna().to_numpy()
+    is_text = values.notna().to_numpy() & ~is_dt & ~is_num
+    naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    if is_dt.any():
+        naive[is_dt] = pd.to_datetime(values[is_dt].astype(object), errors="coerce").astype("datetime64[us]")
+    if is_num.any():
+        naive[is_num] = _from_serial(pd.to_numeric(values[is_num], errors="coerce")).astype("datetime64[us]")
+    parsed = to_utc(naive, tz, report, column)
+    if is_text.any():
+        text = values[is_text].astype("str").str.strip()
+        blank = (text == "").to_numpy()
+        is_text[np.flatnonzero(is_text)[blank]] = False
+        spec = detect_date_format(text[~blank]) if (~blank).any() else None
+        if spec is not None and spec.kind in ("iso", "format"):
+            sub, _ = parse_dates(text[~blank], spec, tz=tz, report=report, column=column)
+            parsed[np.flatnonzero(is_text)] = sub.to_numpy()
+    bad = (is_dt | is_num | is_text) & parsed.isna().to_numpy()
+    return parsed, bad
