@@ -268,10 +268,11 @@ def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
 
 def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.ndarray]:
     """Excel cells: datetimes, serial numbers and text in one column, each parsed by kind."""
-    is_dt = values.map(lambda v: isinstance(v, (_dt.datetime, _dt.date, pd.Timestamp))).to_numpy(dtype=bool)
-    is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).to_numpy(dtype=bool)
-    is_num &= values.notna().to_numpy()
-    is_text = values.notna().to_numpy() & ~is_dt & ~is_num
+    filled = values.notna().to_numpy(dtype=bool, copy=True)
+    is_dt = values.map(lambda v: isinstance(v, (_dt.datetime, _dt.date))).to_numpy(dtype=bool, copy=True)
+    is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+    is_num = is_num.to_numpy(dtype=bool, copy=True) & filled
+    is_text = filled & ~is_dt & ~is_num
     naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if is_dt.any():
         naive[is_dt] = pd.to_datetime(values[is_dt].astype(object), errors="coerce").astype("datetime64[us]")

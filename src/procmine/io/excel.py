@@ -1,0 +1,107 @@
+"""Excel (.xlsx) reader with openpyxl: header row, typed and serial dates, then :func:`read_frame`.
+
+The header is the first row unless one of the first ten rows names the roles better
+(exports often start with a title line). Date cells keep their value; numbers in a
+date column are read as Excel serial days; text dates are parsed like CSV text.
+Row numbers count data rows below the header (the header is row 0), blank rows
+included, so sheet row = header row + row number; ``report.formats["header_row"]``
+gives the header's sheet row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import LogError
+from ..log import EventLog, IngestReport
+from ._common import ReadOptions
+from .detect import match_header
+from .frame import read_frame
+
+__all__ = ["read_excel"]
+
+HEADER_SEARCH_ROWS = 10
+
+
+def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
+    """Read an event log from an ``.xlsx`` sheet (``sheet=`` name or index, default the first).
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    opts
+        :func:`procmine.read_log` options; ``sheet`` picks the sheet.
+
+    Returns
+    -------
+    EventLog
+
+    Examples
+    --------
+    >>> import tempfile, os, datetime
+    >>> p = os.path.join(tempfile.mkdtemp(), "log.xlsx")
+    >>> pd.DataFrame({"Fall-ID": ["A1", "A1"], "Aktivität": ["Eingang", "Entscheid"],
+    ...               "Datum": [datetime.datetime(2024, 1, 5, 9), 45300.5]}).to_excel(p, index=False)
+    >>> log = read_excel(p)
+    >>> log.df["time:timestamp"].dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2024-01-05 08:00', '2024-01-09 11:00']
+    """
+    opts = opts or ReadOptions()
+    src = str(path)
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:
+        raise LogError(
+            "reading Excel files needs openpyxl: pip install procmine[excel] (or save the sheet as CSV)",
+            path=src,
+        ) from exc
+    sheet = 0 if opts.sheet is None else opts.sheet
+    try:
+        raw = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl")
+    except (ValueError, KeyError, IndexError) as exc:
+        raise LogError(f"cannot read sheet {sheet!r} ({exc}); pass sheet= with an existing name or index", path=src) from exc
+    except Exception as exc:  # zipfile.BadZipFile, openpyxl errors
+        raise LogError(f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src) from exc
+    raw = raw.dropna(axis=1, how="all")
+    if raw.dropna(how="all").empty:
+        raise LogError(f"sheet {sheet!r} is empty; expected a header row and one row per event", path=src)
+    h = _header_row(raw)
+    names = _names(raw.iloc[h].tolist())
+    body = raw.iloc[h + 1:].set_axis(names, axis=1)
+    if body.dropna(how="all").empty:
+        raise LogError(
+            f"sheet {sheet!r} has a header but no data rows; expected one row per event below it",
+            path=src,
+        )
+    rows = np.arange(1, len(body) + 1)
+    filled = body.notna().any(axis=1).to_numpy()
+    body = body.loc[filled].reset_index(drop=True).infer_objects()
+    report = IngestReport(source=src, format="excel")
+    report.formats.update({"sheet": sheet, "header_row": int(raw.index[h]) + 1})
+    return read_frame(body, opts, source=src, fmt="excel", report=report, row_numbers=rows[filled])
+
+
+def _header_row(raw: pd.DataFrame) -> int:
+    """The row among the first ones whose cells name the most roles (first row on ties)."""
+    best, best_score = 0, -1
+    for i in range(min(HEADER_SEARCH_ROWS, len(raw))):
+        cells = [c for c in raw.iloc[i].tolist() if isinstance(c, str) and c.strip()]
+        score = sum(1 for c in cells if match_header(c))
+        if score > best_score and (score >= 2 or i == 0):
+            best, best_score = i, score
+    return best
+
+
+def _names(cells: list) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(cells):
+        n = str(c).strip() if c is not None and not (isinstance(c, float) and np.isnan(c)) else f"column{i + 1}"
+        k = seen.get(n, 0)
+        seen[n] = k + 1
+        out.append(n if k == 0 else f"{n}.{k}")
+    return out
