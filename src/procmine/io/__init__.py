@@ -22,6 +22,7 @@ __all__ = ["read_log", "ReadOptions"]
 FORMATS = ("csv", "xes", "parquet", "excel", "dataframe")
 _SUFFIXES = {
     ".csv": "csv",
+    ".csv.gz": "csv",
     ".txt": "csv",
     ".tsv": "csv",
     ".xes": "xes",
