@@ -1,0 +1,226 @@
+"""``automation_candidate``: a high-volume, short, invariant step done by people that a system could do.
+
+**Definition.** An activity X is an automation candidate when
+
+- it is frequent: it occurs in at least ``max(min_case_share, min_volume_share)`` of the
+  cases;
+- it is short: its median handling time is at most ``max_handling`` (working time from
+  start to completion; when start times are unknown, from the previous event's
+  completion, which then also contains the waiting);
+- it is invariant: the most common predecessor and the most common successor each account
+  for at least ``min_invariant`` of its occurrences, and its handling time varies little
+  (coefficient of variation ``std / mean <= max_cv``);
+- it is done by people: the log has ``org:resource`` for it and at most
+  ``max_system_share`` of its events are done by a resource whose name looks like a
+  system or batch user (``system``, ``batch``, ``auto``, ``robot``, ``cron``, ...);
+- it occurs at most once per case in at least ``1 - max_repeat_share`` of its cases
+  (a repeated step is ``rework``, not a routine step).
+
+**Statistic.** ``evidence``: ``volume_share`` (cases with X / cases), ``events``,
+``median_handling``, ``handling_cv``, ``handling_basis`` (``"processing"`` with start
+times, else ``"since previous event"``), ``predecessor`` and ``predecessor_share``,
+``successor`` and ``successor_share``, ``resources`` (distinct), ``system_share``,
+``median_wait`` (working time waited in front of X).
+
+**Guard.** A decision point is not invariant (its successors vary), a step by a system
+user is already automated, a rare or long step does not pay off, a loop step repeats;
+steps declared ``required`` are not reported (automating a required step keeps it, but
+the legal basis must be checked first). Without ``org:resource`` the detector reports
+nothing: "done by people" cannot be checked.
+
+**Saving.** Per occurrence, its handling time plus the waiting in front of it (working
+time): an automated step runs on arrival. ``time_cost`` is the sum over all occurrences,
+``saving_per_case`` that sum divided by the cases containing X.
+
+**Limits.** The log does not say whether a step needs judgement: "short and always the
+same" is a hint, not a proof. Without start times, handling and waiting cannot be told
+apart and a short gap is required instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_fraction, fail
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ._finding import Finding
+
+__all__ = ["SYSTEM_USER", "detect"]
+
+#: resource names that look like a system, batch or interface user (case-insensitive search)
+SYSTEM_USER = re.compile(
+    r"(system|batch|auto|robot|\bbot\b|cron|job|scheduler|server|interface|schnittstelle|daemon|"
+    r"\brpa\b|\bsys\b|noreply|technical|technique|technisch)",
+    re.IGNORECASE,
+)
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    min_volume_share: float = 0.5,
+    max_handling: pd.Timedelta | str = "30min",
+    min_invariant: float = 0.9,
+    max_cv: float = 1.0,
+    max_system_share: float = 0.2,
+    max_repeat_share: float = 0.1,
+) -> list[Finding]:
+    """Find frequent, short, always-the-same steps done by people.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Steps in a smaller share of cases are not reported.
+    required
+        Activities that must not be touched.
+    calendar
+        Working-time calendar (default: the Swiss office week).
+    min_volume_share
+        Minimum share of cases containing the step (default 0.5).
+    max_handling
+        Maximum median handling time (default 30 minutes of working time).
+    min_invariant
+        Minimum share of the most common predecessor and successor (default 0.9).
+    max_cv
+        Maximum coefficient of variation of the handling time (default 1.0).
+    max_system_share
+        Maximum share of events by system-like resources (default 0.2).
+    max_repeat_share
+        Maximum share of the step's cases in which it occurs more than once (default 0.1).
+
+    Returns
+    -------
+    list of Finding
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.redundancy import automation_candidate
+    >>> found = automation_candidate.detect(pm.samples.load("permit_de"), min_case_share=0.05)
+    >>> all(f.kind == "automation_candidate" for f in found)
+    True
+    """
+    func = "automation_candidate.detect"
+    min_volume_share = check_fraction(func, "min_volume_share", min_volume_share)
+    min_invariant = check_fraction(func, "min_invariant", min_invariant)
+    max_system_share = check_fraction(func, "max_system_share", max_system_share)
+    max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
+    if isinstance(max_cv, bool) or not isinstance(max_cv, (int, float)) or max_cv < 0:
+        raise fail(func, "max_cv", "a float >= 0", max_cv)
+    try:
+        max_handling_us = pd.Timedelta(max_handling).value // 1000
+    except (ValueError, TypeError) as exc:
+        raise fail(func, "max_handling", "a duration such as '30min'", max_handling) from exc
+    t = event_table(log, calendar)
+    c = t.c
+    res = t.resources
+    if t.n_events == 0 or res.column is None:
+        return []
+    n_act = c.n_activities
+    act = c.activity
+    volume = t.activity_cases / max(t.n_cases, 1)
+    cand = np.flatnonzero(volume >= max(min_case_share, min_volume_share))
+    if len(cand) == 0:
+        return []
+    use_start = t.has_start
+    handling_all = np.where(use_start, t.processing, t.gap)
+    n_events = np.bincount(act, minlength=n_act)
+    system_name = np.array([bool(SYSTEM_USER.search(str(n))) for n in res.names], dtype=bool)
+    is_system = np.where(res.codes >= 0, system_name[np.maximum(res.codes, 0)] if len(system_name) else False, False)
+    req = frozenset(required)
+    out: list[Finding] = []
+    for x in cand:
+        x = int(x)
+        name = t.name(x)
+        if name in req:
+            continue
+        occ = np.flatnonzero(act == x)
+        has_res = res.codes[occ] >= 0
+        if has_res.mean() < 0.5:
+            continue
+        system_share = float(is_system[occ][has_res].mean())
+        if system_share > max_system_share:
+            continue
+        cases, per_case = np.unique(c.case[occ], return_counts=True)
+        repeat_share = float((per_case > 1).mean())
+        if repeat_share > max_repeat_share:
+            continue
+        handling = handling_all[occ]
+        median_h = float(np.median(handling))
+        if median_h > max_handling_us:
+            continue
+        mean_h = float(handling.mean())
+        cv = float(handling.std() / mean_h) if mean_h > 0 else 0.0
+        if cv > max_cv:
+            continue
+        pred_code, pred_share, pred_n = _mode_share(t.prev_activity[occ])
+        succ_code, succ_share, succ_n = _mode_share(t.next_activity[occ])
+        if pred_share < min_invariant or succ_share < min_invariant:
+            continue
+        cost = t.gap[occ]  # handling plus the waiting in front of it
+        total = float(cost.sum())
+        n_res = len(np.unique(res.codes[occ][has_res]))
+        basis = "processing" if use_start[occ].mean() >= 0.5 else "since previous event"
+        conf = (
+            min(wilson_lower(pred_n, len(occ)), wilson_lower(succ_n, len(occ)))
+            * (1.0 - system_share)
+            * sample_confidence(len(cases))
+        )
+        evidence = {
+            "volume_share": float(volume[x]),
+            "events": int(n_events[x]),
+            "median_handling": td(median_h),
+            "handling_cv": cv,
+            "handling_basis": basis,
+            "predecessor": _act_name(t, pred_code),
+            "predecessor_share": pred_share,
+            "successor": _act_name(t, succ_code),
+            "successor_share": succ_share,
+            "resources": n_res,
+            "system_share": system_share,
+            "median_wait": td(np.median(t.wait[occ])),
+        }
+        rec = tr(
+            "Let a system do '{a}': it occurs in {share:.0%} of cases, takes a median {handling} of "
+            "handling and always follows '{prev}'.",
+            a=name,
+            share=float(volume[x]),
+            handling=td(median_h),
+            prev=_act_name(t, pred_code),
+        )
+        out.append(
+            make_finding(
+                "automation_candidate",
+                (name,),
+                n_cases_log=t.n_cases,
+                cases=len(cases),
+                time_cost_us=total,
+                saving_per_case_us=total / len(cases),
+                confidence=conf,
+                evidence=evidence,
+                recommendation=rec,
+                example_cases=pick_examples(log, c.case[occ], weights=cost),
+            )
+        )
+    return out
+
+
+def _mode_share(codes: np.ndarray) -> tuple[int, float, int]:
+    """Most common code (-1 = none), its share and count."""
+    vals, n = np.unique(codes, return_counts=True)
+    k = int(np.argmax(n))
+    return int(vals[k]), float(n[k] / len(codes)), int(n[k])
+
+
+def _act_name(t: Any, code: int) -> str:
+    return "(case start/end)" if code < 0 else t.name(code)

@@ -1,0 +1,245 @@
+"""``batching``: work that waits for a fixed weekday or hour instead of being handled as it arrives.
+
+**Definition.** For every event of activity X that has a predecessor in its case, the
+*arrival* is the completion of the previous event and the *release* is X's start (its
+completion when start times are unknown). Both are placed in one of the 168 local
+weekday-hour slots of the week (time zone of the calendar, default Europe/Zurich). X is
+batched when
+
+- its releases are concentrated compared with its arrivals: the effective number of
+  release slots ``exp(H(release))`` divided by the effective number of arrival slots
+  ``exp(H(arrival))`` (``H`` the Shannon entropy over the 168 slots) is at most
+  ``max_slot_ratio``, and the smallest set of slots that holds ``release_cover`` (80 %)
+  of the releases has at most ``max_release_slots`` slots;
+- the waiting is explained by those slots: in at least ``min_explained`` of the events
+  the release falls in one of them and the case waited at least until the next
+  occurrence of such a slot after its arrival (minus ``slot_tolerance``);
+- X occurs in at least ``min_case_share`` of the cases, with at least ``min_events``
+  events.
+
+**Statistic.** ``evidence``: ``release_slots`` (the slots, e.g. ``"Tue 14h"``),
+``release_slot_share`` (share of releases in them), ``effective_release_slots``,
+``effective_arrival_slots``, ``slot_ratio``, ``tv_distance`` (total-variation distance
+between the arrival and release slot distributions), ``explained_share``,
+``median_wait`` (elapsed, arrival to release) and ``median_wait_to_slot`` (elapsed,
+arrival to the next release slot).
+
+**Guard.** A step handled case by case releases work whenever it arrives: its release
+distribution is as spread as its arrivals (ratio near 1), even if it is slow. A long,
+legally fixed waiting period (e.g. 30 days) moves releases by whole days and keeps the
+spread, so it is not batching either. A step after a batched step inherits concentrated
+arrivals, so its ratio stays near 1. Rare steps and steps with fewer than ``min_events``
+events are not judged.
+
+**Saving.** Per event released in a batch slot, the working time from arrival to the
+next release slot (at most the actual waiting): continuous processing would have started
+it on arrival, the rest of the waiting is what any processing needs. ``time_cost`` is the
+sum, ``saving_per_case`` the sum divided by the cases containing X.
+
+**Limits.** Weekly patterns only (weekday x hour): monthly or irregular batches
+(e.g. "when the commission meets") are not found. Logs with dates but no times put every
+event at midnight: then only weekday batching can be seen. Arrival is the previous
+event's completion; when work really arrives later (a document by post), the saving is
+overestimated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_fraction, check_positive_int
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._finding import Finding
+
+__all__ = ["detect"]
+
+_SLOTS = 168
+_HOUR_US = 3_600_000_000
+_WEEK_MIN = 7 * 24 * 60
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    max_slot_ratio: float = 0.35,
+    release_cover: float = 0.8,
+    max_release_slots: int = 12,
+    min_explained: float = 0.6,
+    min_events: int = 30,
+    slot_tolerance: pd.Timedelta | str = "1h",
+) -> list[Finding]:
+    """Find steps whose work is released on a few fixed weekday/hour slots.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Steps in a smaller share of cases are not reported.
+    required
+        Activities that must not be touched (their batching is not reported).
+    calendar
+        Working-time calendar; its time zone places events in local slots.
+    max_slot_ratio
+        Maximum ratio of effective release slots to effective arrival slots (0.35).
+    release_cover
+        Share of the releases the batch slots must hold (0.8).
+    max_release_slots
+        Maximum number of batch slots per week (12).
+    min_explained
+        Minimum share of events released in a batch slot after waiting for it (0.6).
+    min_events
+        Minimum number of events of the step (30).
+    slot_tolerance
+        How much earlier than the next slot a release may be and still count (1 hour).
+
+    Returns
+    -------
+    list of Finding
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.redundancy import batching
+    >>> found = batching.detect(pm.samples.load("permit_de"), min_case_share=0.05)
+    >>> all(f.kind == "batching" for f in found)
+    True
+    """
+    func = "batching.detect"
+    max_slot_ratio = check_fraction(func, "max_slot_ratio", max_slot_ratio)
+    release_cover = check_fraction(func, "release_cover", release_cover)
+    min_explained = check_fraction(func, "min_explained", min_explained)
+    max_release_slots = check_positive_int(func, "max_release_slots", max_release_slots)
+    min_events = check_positive_int(func, "min_events", min_events)
+    tol_min = pd.Timedelta(slot_tolerance).total_seconds() / 60
+    t = event_table(log, calendar)
+    c = t.c
+    ev = np.flatnonzero(t.same_case_prev)
+    if len(ev) == 0:
+        return []
+    act = c.activity[ev].astype(np.int64)
+    n_act = c.n_activities
+    n_ev = np.bincount(act, minlength=n_act)
+    ok_act = (n_ev >= min_events) & (t.activity_cases >= max(1, min_case_share * t.n_cases))
+    if not ok_act.any():
+        return []
+    keep = ok_act[act]
+    ev, act = ev[keep], act[keep]
+    tz = getattr(t.calendar, "tz", None)
+    if tz is None or getattr(t.calendar, "is_elapsed", False) is True:
+        tz = "Europe/Zurich"  # an elapsed-time calendar has no office week: use local Swiss time
+    arrival = t.prev_end[ev]
+    release = t.start[ev]
+    a_min = _week_minute(arrival, tz)
+    r_min = _week_minute(release, tz)
+    a_slot, r_slot = a_min // 60, r_min // 60
+    a_hist = np.bincount(act * _SLOTS + a_slot, minlength=n_act * _SLOTS).reshape(n_act, _SLOTS)
+    r_hist = np.bincount(act * _SLOTS + r_slot, minlength=n_act * _SLOTS).reshape(n_act, _SLOTS)
+    eff_a, eff_r = _effective(a_hist), _effective(r_hist)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(eff_a > 0, eff_r / eff_a, np.inf)
+    req = frozenset(required)
+    out: list[Finding] = []
+    for x in np.flatnonzero(ok_act & (ratio <= max_slot_ratio)):
+        name = t.name(int(x))
+        if name in req:
+            continue
+        hist = r_hist[x]
+        order = np.argsort(-hist, kind="stable")
+        cum = np.cumsum(hist[order]) / hist.sum()
+        k = int(np.searchsorted(cum, release_cover - 1e-12) + 1)
+        if k > max_release_slots:
+            continue
+        slots = np.sort(order[:k])
+        in_s = np.zeros(_SLOTS, dtype=bool)
+        in_s[slots] = True
+        sel = act == x
+        am, rm = a_min[sel], r_min[sel]
+        # minutes from arrival to the start of the next batch slot (0 when arriving inside one)
+        to_next = _minutes_to_next_slot(am, in_s)
+        waited = (release[sel] - arrival[sel]) / 6e7  # elapsed minutes
+        released_in_slot = in_s[rm // 60]
+        explained = released_in_slot & (waited >= to_next - tol_min)
+        explained_share = float(explained.mean())
+        if explained_share < min_explained:
+            continue
+        a0 = arrival[sel]
+        slot_end = a0 + (np.minimum(to_next, np.maximum(waited, 0)) * 6e7).astype(np.int64)
+        saving = np.asarray(t.calendar.working_time(a0, slot_end), dtype=np.int64)
+        saving = np.where(explained, saving, 0)
+        total = float(saving.sum())
+        cases = np.unique(c.case[ev[sel]])
+        tv = 0.5 * np.abs(a_hist[x] / a_hist[x].sum() - hist / hist.sum()).sum()
+        slot_names = [_slot_name(int(s)) for s in order[:k]]
+        conf = (1.0 - ratio[x]) * explained_share * sample_confidence(len(cases))
+        evidence = {
+            "release_slots": ", ".join(slot_names),
+            "release_slot_share": float(hist[slots].sum() / hist.sum()),
+            "effective_release_slots": float(eff_r[x]),
+            "effective_arrival_slots": float(eff_a[x]),
+            "slot_ratio": float(ratio[x]),
+            "tv_distance": float(tv),
+            "explained_share": explained_share,
+            "median_wait": td(np.median(waited) * 6e7),
+            "median_wait_to_slot": td(np.median(to_next) * 6e7),
+        }
+        rec = tr(
+            "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median {wait} "
+            "for the next batch.",
+            a=name,
+            slots=", ".join(slot_names[:3]) + (" …" if k > 3 else ""),
+            wait=td(np.median(to_next) * 6e7),
+        )
+        out.append(
+            make_finding(
+                "batching",
+                (name,),
+                n_cases_log=t.n_cases,
+                cases=len(cases),
+                time_cost_us=total,
+                saving_per_case_us=total / len(cases),
+                confidence=conf,
+                evidence=evidence,
+                recommendation=rec,
+                example_cases=pick_examples(log, c.case[ev[sel]], weights=saving),
+            )
+        )
+    return out
+
+
+def _week_minute(us: np.ndarray, tz: str) -> np.ndarray:
+    """Local minute of the week (Monday 00:00 = 0) of UTC microsecond instants."""
+    idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
+    return (idx.dayofweek.to_numpy() * 1440 + idx.hour.to_numpy() * 60 + idx.minute.to_numpy()).astype(np.int64)
+
+
+def _effective(hist: np.ndarray) -> np.ndarray:
+    """``exp(entropy)`` of each row of a count matrix (0 for empty rows)."""
+    total = hist.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(total > 0, hist / np.where(total > 0, total, 1), 0.0)
+        h = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1)), 0.0).sum(axis=1)
+    return np.where(total[:, 0] > 0, np.exp(h), 0.0)
+
+
+def _minutes_to_next_slot(minute: np.ndarray, in_slot: np.ndarray) -> np.ndarray:
+    """Minutes from each week-minute to the start of the next slot in ``in_slot`` (0 inside one)."""
+    starts = np.flatnonzero(in_slot) * 60
+    # next start >= minute, wrapping around the week
+    ext = np.concatenate([starts, starts + _WEEK_MIN])
+    pos = np.searchsorted(ext, minute, side="left")
+    nxt = ext[np.minimum(pos, len(ext) - 1)] - minute
+    inside = in_slot[minute // 60]
+    return np.where(inside, 0, nxt).astype(np.float64)
+
+
+def _slot_name(slot: int) -> str:
+    return f"{_DAYS[slot // 24]} {slot % 24:02d}h"

@@ -1,0 +1,190 @@
+"""``mergeable``: two steps always done one right after the other, by the same unit, that could be one step.
+
+**Definition.** An ordered pair of distinct activities ``(A, B)`` is mergeable when
+
+- B directly follows A almost always, seen from both sides: ``P(next = B | A) >= min_follow``
+  and ``P(prev = A | B) >= min_follow`` (directly-follows counts within cases), so no
+  decision and no other step sits between them;
+- the same org unit does both: among the direct successions A→B, the share where both
+  events have the same org unit (``org:group``, else ``org:resource``) is
+  ``>= min_same_unit``;
+- the hand-off between them is short: the median working time from A's completion to
+  B's start (B's completion when start times are unknown) is ``<= max_gap``;
+- the succession occurs in at least ``min_case_share`` of the cases.
+
+**Statistic.** ``evidence``: ``p_next_b_given_a``, ``p_prev_a_given_b`` (the two
+directly-follows probabilities), ``successions`` (number of direct A→B successions),
+``same_unit_share``, ``unit_column`` (``org:group`` or ``org:resource``: the fallback is
+named), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
+(``"wait before B"`` when start times are known, else ``"completion to completion"``).
+
+**Guard.** Pairs done by different units (a hand-off between offices is not a merge
+candidate: that is what ``duplicate_work`` and ``ping_pong`` look at), pairs with a long
+median gap (e.g. a legally fixed waiting period), pairs with a decision or other steps in
+between (the two directly-follows probabilities drop), self-loops (``A == A``, which is
+``rework``) and pairs involving an activity declared ``required`` (a required step is
+neither removed nor merged away, e.g. the two signatures of a four-eyes check) are not
+reported. Without any org column the detector reports nothing: "same unit" cannot be
+checked.
+
+**Saving.** Per succession, the working time between A's completion and B's start (the
+queue in front of B that a single step would not have); when start times are unknown,
+the working time between the two completions, which also contains B's processing and is
+therefore an upper bound (``gap_basis`` says which). ``time_cost`` is the sum over all
+successions, ``saving_per_case`` that sum divided by the cases.
+
+**Limits.** A merge removes the hand-off, not the work: the saving is only real when the
+gap is queueing. Chains A→B→C produce two findings (A, B) and (B, C). Direct successions
+only: steps that always occur together but with something in between are not found.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_fraction, fail
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ._finding import Finding
+
+__all__ = ["detect"]
+
+logger = logging.getLogger("procmine")
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    min_follow: float = 0.85,
+    min_same_unit: float = 0.8,
+    max_gap: pd.Timedelta | str = "4h",
+) -> list[Finding]:
+    """Find pairs of steps that always follow each other directly in the same unit.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Pairs seen in a smaller share of cases are not reported.
+    required
+        Activities that must not be merged away.
+    calendar
+        Working-time calendar (default: the Swiss office week).
+    min_follow
+        Minimum of ``P(next=B | A)`` and ``P(prev=A | B)`` (default 0.85).
+    min_same_unit
+        Minimum share of A→B successions done by the same org unit (default 0.8).
+    max_gap
+        Maximum median working time between A and B (default 4 hours).
+
+    Returns
+    -------
+    list of Finding
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.redundancy import mergeable
+    >>> found = mergeable.detect(pm.samples.load("permit_de"), min_case_share=0.05)
+    >>> all(f.kind == "mergeable" for f in found)
+    True
+    """
+    func = "mergeable.detect"
+    min_follow = check_fraction(func, "min_follow", min_follow)
+    min_same_unit = check_fraction(func, "min_same_unit", min_same_unit)
+    try:
+        max_gap_us = pd.Timedelta(max_gap).value // 1000
+    except (ValueError, TypeError) as exc:
+        raise fail(func, "max_gap", "a duration such as '4h'", max_gap) from exc
+    t = event_table(log, calendar)
+    c = t.c
+    if t.n_events < 2 or t.units.column is None:
+        if t.units.column is None:
+            logger.debug("mergeable: no org:group or org:resource column, nothing to check")
+        return []
+    act = c.activity
+    n_act = c.n_activities
+    idx = np.flatnonzero(t.same_case_next)  # event i followed by i+1 in the same case
+    key = act[idx].astype(np.int64) * n_act + act[idx + 1]
+    pairs, inv, n_pair = np.unique(key, return_inverse=True, return_counts=True)
+    a_code, b_code = pairs // n_act, pairs % n_act
+    n_act_events = np.bincount(act, minlength=n_act)
+    p_next = n_pair / n_act_events[a_code]
+    p_prev = n_pair / n_act_events[b_code]
+    cand = np.flatnonzero((a_code != b_code) & (p_next >= min_follow) & (p_prev >= min_follow))
+    if len(cand) == 0:
+        return []
+    req = frozenset(required)
+    gap_all = np.where(t.has_start, t.wait, t.gap)
+    has_start = bool(t.has_start.any())
+    units = t.units.codes
+    out: list[Finding] = []
+    for p in cand:
+        a, b = int(a_code[p]), int(b_code[p])
+        name_a, name_b = t.name(a), t.name(b)
+        if name_a in req or name_b in req:
+            continue
+        occ = idx[inv == p]  # positions of A in each A->B succession
+        cases = np.unique(c.case[occ])
+        if len(cases) < max(1, min_case_share * t.n_cases):
+            continue
+        ua, ub = units[occ], units[occ + 1]
+        same = (ua == ub) & (ua >= 0)
+        same_share = float(same.mean())
+        if same_share < min_same_unit:
+            continue
+        gaps = gap_all[occ + 1]
+        median_gap = float(np.median(gaps))
+        if median_gap > max_gap_us:
+            continue
+        total = float(gaps.sum())
+        unit_codes, unit_n = np.unique(ua[same], return_counts=True)
+        top_unit = str(t.units.names[unit_codes[np.argmax(unit_n)]]) if len(unit_codes) else ""
+        conf = min(
+            wilson_lower(n_pair[p], n_act_events[a]),
+            wilson_lower(n_pair[p], n_act_events[b]),
+            wilson_lower(int(same.sum()), len(occ)),
+        ) * sample_confidence(len(cases))
+        evidence = {
+            "p_next_b_given_a": float(p_next[p]),
+            "p_prev_a_given_b": float(p_prev[p]),
+            "successions": int(n_pair[p]),
+            "same_unit_share": same_share,
+            "unit_column": t.units.column,
+            "main_unit": top_unit,
+            "median_gap": td(median_gap),
+            "mean_gap": td(gaps.mean()),
+            "gap_basis": "wait before B" if has_start else "completion to completion",
+        }
+        rec = tr(
+            "Merge '{a}' and '{b}' into one step: '{b}' follows '{a}' directly in {share:.0%} of cases, "
+            "done by the same unit, after a median hand-off of {gap}.",
+            a=name_a,
+            b=name_b,
+            share=float(min(p_next[p], p_prev[p])),
+            gap=td(median_gap),
+        )
+        out.append(
+            make_finding(
+                "mergeable",
+                (name_a, name_b),
+                n_cases_log=t.n_cases,
+                cases=len(cases),
+                time_cost_us=total,
+                saving_per_case_us=total / len(cases),
+                confidence=conf,
+                evidence=evidence,
+                recommendation=rec,
+                example_cases=pick_examples(log, c.case[occ], weights=gaps),
+                org_units=(top_unit,) if top_unit else (),
+            )
+        )
+    return out

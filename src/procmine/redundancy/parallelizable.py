@@ -1,0 +1,223 @@
+"""``parallelizable``: two steps always done one after the other, in either order, independent of each other.
+
+**Definition.** An unordered pair of distinct activities ``{A, B}`` is parallelizable when
+
+- they occur as direct neighbours (A directly followed by B, or B directly followed by A)
+  in at least ``min_case_share`` of the cases;
+- both orders are common: each order accounts for at least ``min_order_share`` of those
+  direct successions (the order is not prescribed);
+- the order does not matter for what happens next: the total-variation distance between
+  the distribution of the activity that follows the pair after ``A, B`` and after
+  ``B, A`` is at most ``max_context_tv`` (no visible data dependency, no decision
+  encoded in the order);
+- neither step repeats: in at most ``max_repeat_share`` of the cases containing the pair
+  does A or B occur more than once (a loop A→B→A→B also shows both orders);
+- when they occur together they are usually neighbours: the share of cases containing
+  both in which they are directly adjacent is at least ``min_adjacent_share``.
+
+**Statistic.** ``evidence``: ``order_ab`` and ``order_ba`` (successions in each order),
+``minor_order_share``, ``context_tv`` (total-variation distance of the next activity
+between the two orders), ``repeat_share``, ``adjacent_share``, ``median_duration_a``,
+``median_duration_b`` (working time from the previous completion to the completion of
+each step, i.e. its waiting plus processing) and ``median_saving``.
+
+**Guard.** Strictly ordered steps (always A then B: the minor order stays below
+``min_order_share`` even with noisy timestamps), loops (``max_repeat_share``), steps whose
+order changes what follows (``max_context_tv``) and rare pairs (``min_case_share``) are
+not reported, nor are pairs with a ``required`` activity.
+
+**Saving.** Run in parallel, both steps start when the first one would have started; the
+pair then ends after the longer of the two instead of after both. Per succession the
+saving is the shorter of the two steps' waiting-plus-processing (working time);
+``time_cost`` is the sum, ``saving_per_case`` the sum divided by the cases. This is
+exactly what :func:`procmine.simplify` with ``parallelize=[(A, B)]`` assumes.
+
+**Limits.** Independence is inferred from behaviour, not from the data the steps read
+and write: an order that varies by chance may still hide a dependency. Resource
+contention (the same person doing both) would reduce the saving; it is not modelled.
+Only pairs are found; a block of three interchangeable steps appears as up to three pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._validation import check_fraction
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ._finding import Finding
+
+__all__ = ["detect"]
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    min_order_share: float = 0.2,
+    max_context_tv: float = 0.3,
+    max_repeat_share: float = 0.2,
+    min_adjacent_share: float = 0.5,
+) -> list[Finding]:
+    """Find pairs of steps observed in both orders that never depend on each other.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Pairs seen in a smaller share of cases are not reported.
+    required
+        Activities that must not be touched.
+    calendar
+        Working-time calendar (default: the Swiss office week).
+    min_order_share
+        Each order must account for at least this share of the successions (default 0.2).
+    max_context_tv
+        Maximum total-variation distance of the following activity between orders (0.3).
+    max_repeat_share
+        Maximum share of the pair's cases in which A or B repeats (default 0.2).
+    min_adjacent_share
+        Minimum share of cases containing both in which they are neighbours (default 0.5).
+
+    Returns
+    -------
+    list of Finding
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.redundancy import parallelizable
+    >>> found = parallelizable.detect(pm.samples.load("permit_de"), min_case_share=0.05)
+    >>> all(f.kind == "parallelizable" for f in found)
+    True
+    """
+    func = "parallelizable.detect"
+    min_order_share = check_fraction(func, "min_order_share", min_order_share)
+    max_context_tv = check_fraction(func, "max_context_tv", max_context_tv)
+    max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
+    min_adjacent_share = check_fraction(func, "min_adjacent_share", min_adjacent_share)
+    t = event_table(log, calendar)
+    c = t.c
+    if t.n_events < 2:
+        return []
+    act = c.activity.astype(np.int64)
+    n_act = c.n_activities
+    idx = np.flatnonzero(t.same_case_next)
+    x, y = act[idx], act[idx + 1]
+    keep = x != y
+    idx, x, y = idx[keep], x[keep], y[keep]
+    lo, hi = np.minimum(x, y), np.maximum(x, y)
+    forward = x == lo  # order lo -> hi
+    key = lo * n_act + hi
+    pairs, inv = np.unique(key, return_inverse=True)
+    n_fwd = np.bincount(inv, weights=forward, minlength=len(pairs))
+    n_all = np.bincount(inv, minlength=len(pairs))
+    minor = np.minimum(n_fwd, n_all - n_fwd)
+    cand = np.flatnonzero((minor >= min_order_share * n_all) & (minor > 0) & (n_all >= max(2, min_case_share * t.n_cases)))
+    if len(cand) == 0:
+        return []
+    req = frozenset(required)
+    # occurrences of each activity per case, for the loop and adjacency guards
+    case64 = c.case.astype(np.int64)
+    ca_key, ca_n = np.unique(case64 * n_act + act, return_counts=True)
+    out: list[Finding] = []
+    for p in cand:
+        a, b = int(pairs[p] // n_act), int(pairs[p] % n_act)
+        name_a, name_b = t.name(a), t.name(b)
+        if name_a in req or name_b in req:
+            continue
+        sel = inv == p
+        occ = idx[sel]
+        fwd = forward[sel]
+        cases = np.unique(c.case[occ])
+        if len(cases) < max(2, min_case_share * t.n_cases):
+            continue
+        # loop guard: A or B more than once in the pair's cases
+        cnt_a = _lookup(ca_key, ca_n, cases.astype(np.int64) * n_act + a)
+        cnt_b = _lookup(ca_key, ca_n, cases.astype(np.int64) * n_act + b)
+        repeat_share = float(((cnt_a > 1) | (cnt_b > 1)).mean())
+        if repeat_share > max_repeat_share:
+            continue
+        # adjacency: cases containing both vs cases where they are neighbours
+        cases_a = ca_key[(ca_key % n_act) == a] // n_act
+        cases_b = ca_key[(ca_key % n_act) == b] // n_act
+        n_both = len(np.intersect1d(cases_a, cases_b, assume_unique=True))
+        adjacent_share = len(cases) / n_both if n_both else 0.0
+        if adjacent_share < min_adjacent_share:
+            continue
+        # context: does the order change what follows?
+        after = t.next_activity[occ + 1].astype(np.int64)
+        tv = _tv_distance(after[fwd], after[~fwd], n_act)
+        if tv > max_context_tv:
+            continue
+        d1 = t.gap[occ]
+        d2 = t.gap[occ + 1]
+        # durations per activity (not per position)
+        dur_a = np.where(act[occ] == a, d1, d2)
+        dur_b = np.where(act[occ] == a, d2, d1)
+        saving = np.minimum(d1, d2)
+        total = float(saving.sum())
+        n_ab, n_ba = int(fwd.sum()), int((~fwd).sum())
+        first, second = (name_a, name_b) if n_ab >= n_ba else (name_b, name_a)
+        minor_share = min(n_ab, n_ba) / len(occ)
+        conf = (
+            min(1.0, wilson_lower(min(n_ab, n_ba), len(occ)) / max(min_order_share, 1e-9))
+            * (1.0 - tv)
+            * sample_confidence(len(cases))
+        )
+        evidence = {
+            "order_ab": n_ab if first == name_a else n_ba,
+            "order_ba": n_ba if first == name_a else n_ab,
+            "minor_order_share": float(minor_share),
+            "context_tv": float(tv),
+            "repeat_share": repeat_share,
+            "adjacent_share": float(adjacent_share),
+            "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
+            "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
+            "median_saving": td(np.median(saving)),
+        }
+        rec = tr(
+            "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
+            "and the order never changes what follows; this saves about {saving} per case.",
+            a=first,
+            b=second,
+            share=float(minor_share),
+            saving=td(total / len(cases)),
+        )
+        out.append(
+            make_finding(
+                "parallelizable",
+                (first, second),
+                n_cases_log=t.n_cases,
+                cases=len(cases),
+                time_cost_us=total,
+                saving_per_case_us=total / len(cases),
+                confidence=conf,
+                evidence=evidence,
+                recommendation=rec,
+                example_cases=pick_examples(log, c.case[occ], weights=saving),
+            )
+        )
+    return out
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """``values`` at ``query`` in sorted ``keys`` (0 where absent)."""
+    pos = np.searchsorted(keys, query)
+    pos = np.minimum(pos, len(keys) - 1)
+    found = keys[pos] == query
+    return np.where(found, values[pos], 0)
+
+
+def _tv_distance(u: np.ndarray, v: np.ndarray, n_act: int) -> float:
+    """Total-variation distance between the empirical distributions of codes ``u`` and ``v`` (-1 = end)."""
+    if len(u) == 0 or len(v) == 0:
+        return 1.0
+    pu = np.bincount(u + 1, minlength=n_act + 1) / len(u)
+    pv = np.bincount(v + 1, minlength=n_act + 1) / len(v)
+    return float(0.5 * np.abs(pu - pv).sum())
