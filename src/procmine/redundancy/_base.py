@@ -280,9 +280,13 @@ def event_table(log: EventLog, calendar: Any = None) -> EventTable:
     """The cached :class:`EventTable` of ``log`` under ``calendar`` (default: see :func:`get_calendar`)."""
     cal = get_calendar(calendar)
     per_log = _TABLES.setdefault(log, {})
-    key = id(cal) if calendar is not None else "default"
+    try:
+        hash(cal)
+        key: Any = ("cal", cal)  # calendars are hashable and compare by their settings
+    except TypeError:
+        key = ("id", id(cal))
     table = per_log.get(key)
-    if table is None or (calendar is not None and table.calendar is not cal):
+    if table is None or table.calendar is not cal and key[0] == "id":
         table = EventTable(log, cal)
         per_log[key] = table
     return table

@@ -1,0 +1,159 @@
+"""Duplicate work: the same activity (the same check) done by two or more org units in one case.
+
+**Definition.** The org unit of an event is its ``org:group`` (else its ``org:resource``,
+noted in the evidence). A case *duplicates* activity *a* when *a* is performed in it by at
+least two different units. *a* is reported when the duplicating cases are at least
+``min_case_share`` of all cases and at least ``min_duplicate_share`` of the cases that
+contain *a*.
+
+**Statistic.** ``duplicate_share`` (duplicating cases / cases with *a*),
+``cases_with_activity``, ``unit_pair`` and ``unit_pair_share`` (the most frequent pair of
+first and second unit, and its share among duplicating cases), ``units_per_case``,
+``extra_time_median`` (working time of one duplicate occurrence), ``unit_column``.
+
+**Guard.** Activities declared ``required`` (a legally required double check) are never
+reported. Occurrences by the *same* unit are rework, not duplicate work. Rare duplicates
+(``min_case_share``, ``min_duplicate_share``) are ignored; events without a unit are ignored.
+A loop in which the second unit redoes the step *after the outcome changed* cannot be told
+apart here: the rework detector's outcome test covers those loops.
+
+**Saving.** ``saving_per_case`` is the mean working time (wait before plus processing) of the
+occurrences by the second and further units per duplicating case; ``time_cost`` is their
+total.
+
+**Limits.** When units are resources (no ``org:group``), two persons doing the same step
+may be a hand-over within one office rather than a duplicate check. Checks with different
+names in each unit (e.g. "Prüfung Gemeinde" and "Prüfung Kanton") are not recognised as
+the same check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._finding import Finding
+
+__all__ = ["detect"]
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    min_duplicate_share: float = 0.1,
+) -> list[Finding]:
+    """Activities performed by two or more org units in one case (see the module docstring).
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Minimum share of all cases that duplicate the activity.
+    required
+        Activities that are legally required (never reported).
+    calendar
+        Working-time calendar (default: Swiss office week).
+    min_duplicate_share
+        Minimum share, among the cases with the activity, of duplicating cases.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> found = detect(pm.samples.load("permit_de"))
+    >>> all(f.kind == "duplicate_work" for f in found)
+    True
+    """
+    t = event_table(log, calendar)
+    c = t.c
+    u = t.units.codes
+    if t.n_events == 0 or t.units.column is None:
+        return []
+    n_act = c.n_activities
+    n_units = max(len(t.units.names), 1)
+    ok = np.flatnonzero(u >= 0)
+    # distinct (case, activity, unit) triples, in time order of their first event
+    key3 = (c.case[ok].astype(np.int64) * n_act + c.activity[ok]) * n_units + u[ok]
+    _, first3 = np.unique(key3, return_index=True)
+    tri = np.sort(ok[first3])  # row of the first event of each triple, time order per case
+    pair_key = c.case[tri].astype(np.int64) * n_act + c.activity[tri]
+    order = np.argsort(pair_key, kind="stable")
+    tri, pair_key = tri[order], pair_key[order]
+    starts = np.flatnonzero(np.r_[True, pair_key[1:] != pair_key[:-1]])
+    n_units_pair = np.diff(np.r_[starts, len(tri)])
+    dup = n_units_pair >= 2
+    if not dup.any():
+        return []
+    d_first = tri[starts[dup]]  # first-unit row of each duplicating (case, activity)
+    d_second = tri[starts[dup] + 1]
+    d_act = c.activity[d_first]
+    dup_cases = np.bincount(d_act, minlength=n_act)
+    with_a = t.activity_cases
+    share = dup_cases / np.maximum(with_a, 1)
+    cand = (dup_cases >= max(min_case_share * t.n_cases, 1)) & (share >= min_duplicate_share)
+    if not cand.any():
+        return []
+
+    # time of the duplicate occurrences: events of a duplicating (case, activity) whose unit
+    # differs from the first unit
+    dup_pairs = c.case[d_first].astype(np.int64) * n_act + d_act  # sorted (pair_key order)
+    ev_pair = c.case.astype(np.int64) * n_act + c.activity
+    pos = np.minimum(np.searchsorted(dup_pairs, ev_pair), len(dup_pairs) - 1)
+    in_dup = dup_pairs[pos] == ev_pair
+    first_unit = u[d_first][pos]
+    extra = in_dup & (u >= 0) & (u != first_unit)
+    extra_time = np.where(extra, t.gap, 0).astype(np.float64)
+    cost = np.bincount(c.activity, weights=extra_time, minlength=n_act)
+
+    names = t.units.names
+    out: list[Finding] = []
+    for a in np.flatnonzero(cand):
+        name = t.name(a)
+        if name in required:
+            continue
+        sel = d_act == a
+        p1, p2 = u[d_first[sel]], u[d_second[sel]]
+        lo, hi = np.minimum(p1, p2).astype(np.int64), np.maximum(p1, p2).astype(np.int64)
+        pk = lo * n_units + hi
+        vals, cnt = np.unique(pk, return_counts=True)
+        best = vals[np.argmax(cnt)]
+        pair = (str(names[best // n_units]), str(names[best % n_units]))
+        ev_a = extra & (c.activity == a)
+        n_dc = int(dup_cases[a])
+        evidence: dict[str, Any] = {
+            "duplicate_share": float(share[a]),
+            "cases_with_activity": int(with_a[a]),
+            "unit_pair": " / ".join(pair),
+            "unit_pair_share": float(cnt.max() / sel.sum()),
+            "units_per_case": float(n_units_pair[dup][sel].mean()),
+            "extra_time_median": td(float(np.median(t.gap[ev_a])) if ev_a.any() else 0.0),
+            "unit_column": t.units.column,
+        }
+        out.append(
+            make_finding(
+                "duplicate_work",
+                (name,),
+                n_cases_log=t.n_cases,
+                cases=n_dc,
+                time_cost_us=float(cost[a]),
+                saving_per_case_us=float(cost[a]) / max(n_dc, 1),
+                confidence=sample_confidence(n_dc) * min(1.0, share[a] / (2 * min_duplicate_share)),
+                evidence=evidence,
+                recommendation=tr(
+                    "Do '{activity}' once: in {share:.0%} of the cases it is done by both {unit_a} and {unit_b}.",
+                    activity=name,
+                    share=float(share[a]),
+                    unit_a=pair[0],
+                    unit_b=pair[1],
+                ),
+                example_cases=pick_examples(log, c.case[ev_a], weights=t.gap[ev_a]),
+                org_units=pair,
+            )
+        )
+    return out

@@ -1,0 +1,166 @@
+"""Ping-pong: a case handed back and forth between org units (or resources), A→B→A.
+
+**Definition.** The org unit of an event is its ``org:group`` (else its ``org:resource``,
+noted in the evidence). Consecutive events of a case by the same unit form a *visit*. A
+*round trip* is a visit to unit Y between two visits to unit X (X→Y→X). A round trip is a
+*bounce* when the work comes back for something already done: the visit to Y or the return
+visit to X contains a repetition of an activity that occurred earlier in the case (see
+:func:`procmine.redundancy.rework.repetitions`). A pair of units {X, Y} ping-pongs when the
+cases with at least one bounce between them are at least ``min_case_share`` of all cases.
+
+**Statistic.** ``round_trips_per_case`` (bounces per affected case), ``max_round_trips``,
+``bounce_share`` (cases with a bounce / cases with any X→Y→X round trip), ``time_lost_median``
+(per affected case), ``activities_share`` (share of the bounce events covered by the named
+activities), ``unit_column``.
+
+**Guard.** A round trip with only new work (X prepares, Y decides, X notifies) is the normal
+flow of a procedure through its units and is *not* counted: only bounces are. Events with no
+unit are skipped; rare patterns (``min_case_share``) are ignored; findings whose activities
+are all ``required`` are dropped.
+
+**Saving.** ``time_lost`` of a case is the working time (wait plus processing) of the events
+of the bounced visits (the visit to Y and the return visit to X), each counted once;
+``saving_per_case`` is its mean over the affected cases and ``time_cost`` its total.
+
+**Limits.** A bounce that was necessary (the applicant really supplied new information) looks
+the same in the log. Units as resources (no ``org:group``) make ordinary hand-overs between
+colleagues count. Only the return to the *same* unit is seen (X→Y→Z→X is not a bounce).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..log import EventLog
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._finding import Finding
+from .rework import repetitions
+
+__all__ = ["detect"]
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    max_activities: int = 3,
+) -> list[Finding]:
+    """Pairs of units that hand cases back and forth (see the module docstring).
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Minimum share of all cases with a bounce between the two units.
+    required
+        Required activities: a finding made only of required activities is dropped.
+    calendar
+        Working-time calendar (default: Swiss office week).
+    max_activities
+        At most this many activities (the most frequent in the bounces) name a finding.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> found = detect(pm.samples.load("permit_de"))
+    >>> all(f.kind == "ping_pong" for f in found)
+    True
+    """
+    t = event_table(log, calendar)
+    c = t.c
+    u = t.units.codes
+    if t.n_events == 0 or t.units.column is None:
+        return []
+    rep, _ = repetitions(log)
+    ok = np.flatnonzero(u >= 0)
+    case_o, unit_o = c.case[ok], u[ok]
+    # visits: runs of the same unit within a case
+    new_visit = np.r_[True, (case_o[1:] != case_o[:-1]) | (unit_o[1:] != unit_o[:-1])]
+    vstart = np.flatnonzero(new_visit)
+    visit_of = np.cumsum(new_visit) - 1  # per kept event
+    v_case, v_unit = case_o[vstart], unit_o[vstart]
+    v_rep = np.maximum.reduceat(rep[ok].astype(np.int8), vstart).astype(bool) if len(vstart) else np.zeros(0, bool)
+    nv = len(vstart)
+    if nv < 3:
+        return []
+    k = np.arange(1, nv - 1)
+    trip = (v_case[k - 1] == v_case[k]) & (v_case[k + 1] == v_case[k]) & (v_unit[k - 1] == v_unit[k + 1])
+    bounce = trip & (v_rep[k] | v_rep[k + 1])
+    tk, bk = k[trip], k[bounce]
+    if len(bk) == 0:
+        return []
+    n_units = max(len(t.units.names), 1)
+
+    def pair_of(kk: np.ndarray) -> np.ndarray:
+        x, y = v_unit[kk - 1].astype(np.int64), v_unit[kk].astype(np.int64)
+        return np.minimum(x, y) * n_units + np.maximum(x, y)
+
+    b_pair, b_case = pair_of(bk), v_case[bk]
+    t_pair, t_case = pair_of(tk), v_case[tk]
+    # cases per pair (bounces and any round trips)
+    bc = np.unique(b_pair * (t.n_cases + 1) + b_case)
+    tc = np.unique(t_pair * (t.n_cases + 1) + t_case)
+    pairs, b_cases = np.unique(bc // (t.n_cases + 1), return_counts=True)
+    t_pairs, t_cases = np.unique(tc // (t.n_cases + 1), return_counts=True)
+    trip_cases = dict(zip(t_pairs.tolist(), t_cases.tolist()))
+    keep = b_cases >= max(min_case_share * t.n_cases, 1)
+    if not keep.any():
+        return []
+
+    # bounced visits (Y visit and the return to X), each counted once per pair
+    vis_pair = np.full(nv, -1, dtype=np.int64)
+    vis_pair[bk] = b_pair
+    vis_pair[bk + 1] = np.where(vis_pair[bk + 1] >= 0, vis_pair[bk + 1], b_pair)
+    ev_pair = vis_pair[visit_of]  # per kept event
+    gap = t.gap[ok].astype(np.float64)
+    names = t.units.names
+    act_o = c.activity[ok]
+    out: list[Finding] = []
+    for p, n_bc in zip(pairs[keep], b_cases[keep]):
+        sel = ev_pair == p
+        acts, cnt = np.unique(act_o[sel], return_counts=True)
+        top = np.argsort(-cnt, kind="stable")[:max_activities]
+        activities = tuple(t.name(a) for a in acts[top])
+        if required and set(activities) <= required:
+            continue
+        lost = gap[sel]
+        lost_case = np.bincount(case_o[sel], weights=lost, minlength=t.n_cases)
+        affected = lost_case[np.unique(case_o[sel])]
+        per_case_trips = np.bincount(b_case[b_pair == p], minlength=t.n_cases)
+        trips = per_case_trips[per_case_trips > 0]
+        units = (str(names[p // n_units]), str(names[p % n_units]))
+        evidence: dict[str, Any] = {
+            "round_trips_per_case": float(trips.mean()),
+            "max_round_trips": int(trips.max()),
+            "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
+            "time_lost_median": td(float(np.median(affected))),
+            "activities_share": float(cnt[top].sum() / cnt.sum()),
+            "unit_column": t.units.column,
+        }
+        out.append(
+            make_finding(
+                "ping_pong",
+                activities,
+                n_cases_log=t.n_cases,
+                cases=int(n_bc),
+                time_cost_us=float(lost.sum()),
+                saving_per_case_us=float(lost.sum()) / max(int(n_bc), 1),
+                confidence=sample_confidence(n_bc),
+                evidence=evidence,
+                recommendation=tr(
+                    "Settle questions between {unit_a} and {unit_b} in one exchange: cases go back and forth "
+                    "{trips:.1f} times on average.",
+                    unit_a=units[0],
+                    unit_b=units[1],
+                    trips=float(trips.mean()),
+                ),
+                example_cases=pick_examples(log, case_o[sel], weights=lost),
+                org_units=units,
+            )
+        )
+    return out

@@ -1,0 +1,213 @@
+"""Rework: the same activity repeated within a case (a self-loop or a loop back).
+
+**Definition.** An occurrence of activity *a* in a case is a *repetition* when *a* already
+occurred earlier in that case (an exact duplicate record — same activity, same completion
+time — is a data-quality artefact and not counted). *a* shows rework when the cases with a
+repetition of *a* are at least ``min_case_share`` of all cases and at least
+``min_repeat_share`` of the cases that contain *a*. Activities that repeat in (nearly) the
+same cases — Jaccard similarity of their sets of repeating cases ≥ ``loop_jaccard`` — form
+one loop and are reported as one finding.
+
+**Statistic.** ``repeat_share`` (cases repeating *a* / cases with *a*), ``cases_with_activity``,
+``repeats_per_case`` (extra occurrences per affected case), ``loop_time_median`` (working
+time from the previous occurrence's completion to the repetition's completion: the loop),
+``outcome_shift`` (see guard) and, for loops of several activities, ``loop_activities``.
+
+**Guard.** A loop that *changes the outcome* is part of the process, not rework (e.g. a
+resubmission after an objection that can turn a rejection into a permit). The outcome of a
+case is its last activity; ``outcome_shift`` is the total-variation distance between the
+outcome distribution of the cases that repeat *a* and that of the cases that do *a* exactly
+once. If it exceeds ``max_outcome_shift`` the loop is legitimate and not reported. (When
+every case with *a* repeats it there is nothing to compare with, and the finding's
+confidence is halved.) Rare repetitions (``min_case_share``, ``min_repeat_share``) and
+duplicated records are ignored; required activities are never proposed.
+
+**Saving.** ``saving_per_case`` is the mean working time of the loop per affected case (all
+repetitions of the loop's most frequent activity, previous completion to repetition
+completion), i.e. what the case would save had the work been right the first time;
+``time_cost`` is that time summed over the affected cases.
+
+**Limits.** The log cannot tell a failed check from a second check the case needed (e.g.
+a new fact arrived); the outcome test only sees the final activity. Nested loops are
+reported once per group of co-repeating activities, and overlapping loops may double count.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from ..log import EventLog
+from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._finding import Finding
+
+__all__ = ["detect", "repetitions"]
+
+logger = logging.getLogger("procmine")
+
+
+def repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: is it a repetition of an activity already done in the case, and the row
+    of that activity's previous occurrence (-1 for first occurrences).
+
+    Exact duplicate records (same activity and completion time as the previous occurrence)
+    are not repetitions.
+
+    Examples
+    --------
+    >>> import pandas as pd, procmine as pm
+    >>> df = pd.DataFrame({"case:concept:name": ["1"] * 3, "concept:name": ["A", "B", "A"],
+    ...     "time:timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True)})
+    >>> rep, prev = repetitions(pm.EventLog(df))
+    >>> rep.tolist(), prev.tolist()
+    ([False, False, True], [-1, -1, 0])
+    """
+    c = log.codes
+    n = len(c.case)
+    key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
+    order = np.argsort(key, kind="stable")
+    prev = np.full(n, -1, dtype=np.int64)
+    if n > 1:
+        same = key[order[1:]] == key[order[:-1]]
+        prev[order[1:][same]] = order[:-1][same]
+    has_prev = prev >= 0
+    rep = has_prev.copy()
+    rep[has_prev] = c.ts[has_prev] != c.ts[prev[has_prev]]
+    return rep, prev
+
+
+def detect(
+    log: EventLog,
+    *,
+    min_case_share: float = 0.05,
+    required: frozenset[str] = frozenset(),
+    calendar: Any = None,
+    min_repeat_share: float = 0.05,
+    max_outcome_shift: float = 0.25,
+    loop_jaccard: float = 0.6,
+) -> list[Finding]:
+    """Activities repeated within cases (see the module docstring).
+
+    Parameters
+    ----------
+    log
+        The event log.
+    min_case_share
+        Minimum share of all cases that repeat the activity.
+    required
+        Activities never proposed (their loops are not reported).
+    calendar
+        Working-time calendar (default: Swiss office week).
+    min_repeat_share
+        Minimum share, among cases with the activity, of cases that repeat it.
+    max_outcome_shift
+        Largest total-variation distance between the outcomes of repeating and
+        non-repeating cases for the loop to count as rework (larger: a legitimate loop).
+    loop_jaccard
+        Activities whose repeating-case sets overlap at least this much form one loop.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> found = detect(pm.samples.load("permit_de"))
+    >>> all(f.kind == "rework" for f in found)
+    True
+    """
+    t = event_table(log, calendar)
+    c = t.c
+    if t.n_events == 0:
+        return []
+    n_act = c.n_activities
+    rep, prev = repetitions(log)
+    ri = np.flatnonzero(rep)
+    if len(ri) == 0:
+        return []
+    rcase, ract = c.case[ri], c.activity[ri]
+    first, _ = first_per_case(rcase, ract)
+    rep_cases = np.bincount(ract[first], minlength=n_act)
+    with_a = t.activity_cases
+    with np.errstate(invalid="ignore", divide="ignore"):
+        repeat_share = np.where(with_a > 0, rep_cases / np.maximum(with_a, 1), 0.0)
+    cand = (rep_cases >= max(min_case_share * t.n_cases, 1)) & (repeat_share >= min_repeat_share)
+    if not cand.any():
+        return []
+
+    cal = t.calendar
+    loop_us = np.asarray(cal.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
+    loop_sum = np.bincount(ract, weights=loop_us, minlength=n_act)
+    n_reps = np.bincount(ract, minlength=n_act)
+    outcome = c.activity[c.case_offsets[1:] - 1]  # last activity per case
+
+    codes = np.flatnonzero(cand)
+    # case membership per candidate: repeating cases and cases with the activity
+    rep_sets: dict[int, np.ndarray] = {}
+    for a in codes:
+        rep_sets[a] = np.unique(rcase[ract == a])
+    with_sets = {a: np.unique(c.case[c.activity == a]) for a in codes}
+
+    shift: dict[int, float] = {}
+    for a in codes:
+        once = np.setdiff1d(with_sets[a], rep_sets[a], assume_unique=True)
+        if len(once) == 0:
+            shift[a] = np.nan
+            continue
+        p = np.bincount(outcome[rep_sets[a]], minlength=n_act) / len(rep_sets[a])
+        q = np.bincount(outcome[once], minlength=n_act) / len(once)
+        shift[a] = 0.5 * float(np.abs(p - q).sum())
+
+    # group co-repeating activities into loops, most frequent first
+    groups: list[list[int]] = []
+    for a in sorted(codes, key=lambda x: (-rep_cases[x], x)):
+        for g in groups:
+            r = rep_sets[g[0]]
+            inter = len(np.intersect1d(r, rep_sets[a], assume_unique=True))
+            if inter / (len(r) + len(rep_sets[a]) - inter) >= loop_jaccard:
+                g.append(a)
+                break
+        else:
+            groups.append([a])
+
+    out: list[Finding] = []
+    for g in groups:
+        head = g[0]
+        names = tuple(t.name(a) for a in g)
+        if required.intersection(names):
+            continue
+        sh = shift[head]
+        if np.isfinite(sh) and sh > max_outcome_shift:
+            logger.debug("rework: loop on %r changes the outcome (shift %.2f): legitimate", names, sh)
+            continue
+        n_rc = int(rep_cases[head])
+        loop_head = loop_us[ract == head]
+        evidence: dict[str, Any] = {
+            "repeat_share": float(repeat_share[head]),
+            "cases_with_activity": int(with_a[head]),
+            "repeats_per_case": float(n_reps[head] / max(n_rc, 1)),
+            "loop_time_median": td(float(np.median(loop_head))),
+            "outcome_shift": None if not np.isfinite(sh) else float(sh),
+        }
+        if len(g) > 1:
+            evidence["loop_activities"] = ", ".join(names)
+        conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
+        mask = ract == head
+        out.append(
+            make_finding(
+                "rework",
+                names,
+                n_cases_log=t.n_cases,
+                cases=n_rc,
+                time_cost_us=float(loop_sum[head]),
+                saving_per_case_us=float(loop_sum[head]) / max(n_rc, 1),
+                confidence=conf,
+                evidence=evidence,
+                recommendation=tr(
+                    "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
+                    activity=names[0],
+                    share=float(repeat_share[head]),
+                ),
+                example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
+            )
+        )
+    return out
