@@ -22,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -434,10 +435,16 @@ def detect_date_format(
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return _excel_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
     if values.dtype == object:
-        kinds = values.dropna().map(type)
-        typed = kinds.map(lambda t: issubclass(t, (pd.Timestamp, np.datetime64)) or t.__name__ in ("datetime", "date"))
-        if len(kinds) and typed.mean() >= 0.5:
-            return DateSpec("datetime", reason="typed datetime cells", share=float(typed.mean()))
+        head = values.dropna().head(2000)
+        typed = head.map(lambda v: isinstance(v, (_dt.datetime, _dt.date)))
+        if len(head) and typed.any():
+            # Excel: date cells, perhaps mixed with serial numbers and text dates
+            from .frame import parse_dates
+
+            spec = DateSpec("datetime", reason="date cells (with serial numbers / text dates)")
+            parsed, _ = parse_dates(head, spec, tz="UTC")
+            spec.share = float(parsed.notna().mean())
+            return spec
     sample = _sample_values(values)
     if sample.empty:
         return None

@@ -88,9 +88,10 @@ def read_frame(
     missing = [r for r in REQUIRED if r not in det.roles]
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
+        notes = "".join(f" ({w})" for w in det.warnings if "not dates" in w)
         raise LogError(
             f"cannot tell which column holds the {' / '.join(missing)}; the columns are: "
-            f"{', '.join(map(repr, columns))}. Name it: read_log(path, {hint})",
+            f"{', '.join(map(repr, columns))}{notes}. Name it: read_log(path, {hint})",
             path=where,
         )
     report.roles = dict(det.roles)
