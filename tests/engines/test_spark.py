@@ -1,0 +1,53 @@
+"""The Spark prototype gives the same DFG, variants and durations as DuckDB/in-memory (local mode)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+import procmine as pm
+from procmine.engines.duckdb import DuckLog
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:  # pragma: no cover - depends on the machine
+    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from procmine.engines.spark import local_session
+
+    session = local_session(threads=1)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+def test_spark_matches_duckdb_and_memory(spark, tmp_path) -> None:
+    from procmine.discovery import compute_dfg, compute_variants
+    from procmine.engines.spark import spark_case_durations, spark_dfg, spark_variants
+
+    log = pm.samples.load("permit_de")
+    df = log.df[["case:concept:name", "concept:name", "time:timestamp"]].copy()
+    df["rn"] = range(len(df))  # source order for ties in time
+    path = tmp_path / "permit.parquet"
+    df.to_parquet(path, index=False)
+    sdf = spark.read.parquet(str(path))
+
+    sd = spark_dfg(sdf, order="rn").set_index(["source", "target"]).sort_index()
+    md = compute_dfg(log).set_index(["source", "target"]).sort_index()
+    assert sd.index.equals(md.index)
+    assert (sd["count"] == md["count"]).all() and (sd["cases"] == md["cases"]).all()
+    assert (sd["median"] - md["median"]).abs().max() <= pd.Timedelta(microseconds=1)
+
+    sv = spark_variants(sdf, order="rn")
+    mv = compute_variants(log)
+    assert dict(zip(sv["variant"], sv["cases"])) == dict(zip(mv["variant"], mv["cases"]))
+
+    with DuckLog(path) as duck:
+        end_only = duck.case_durations()
+    sc = spark_case_durations(sdf)
+    assert (sc.sort_index() == end_only.sort_index()).all()
