@@ -209,6 +209,9 @@ def detect_roles(
             if level:
                 scored.append(((level, pos), role, col))
     scored.sort(key=lambda x: (-x[0][0], -x[0][1], ROLE_ORDER.index(x[1]), columns.index(x[2])))
+    best_role: dict[str, str] = {}
+    for _, role, col in scored:  # best first
+        best_role.setdefault(col, role)
     for score, role, col in scored:
         if role in roles or col in taken:
             continue
@@ -218,7 +221,10 @@ def detect_roles(
                 warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
                 continue
             specs[col] = spec
-        rivals = [c for s, r, c in scored if r == role and c != col and s == score and c not in taken]
+        rivals = [
+            c for s, r, c in scored
+            if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
+        ]
         if rivals:
             warn.append(
                 f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "

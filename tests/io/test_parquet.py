@@ -1,0 +1,67 @@
+"""Parquet reading: typed columns kept, naive times local, aware times converted."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from procmine.errors import LogError
+from procmine.io import read_log
+from procmine.log import CASE, TIMESTAMP
+
+
+def frame(times):
+    return pd.DataFrame(
+        {
+            "case_id": [101, 101, 102],
+            "activity": ["Eingang", "Entscheid", "Eingang"],
+            "timestamp": times,
+            "Kosten": [1.5, 2.0, 3.25],
+        }
+    )
+
+
+def test_naive_times_are_local(tmp_path):
+    p = tmp_path / "naive.parquet"
+    frame(pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"])).to_parquet(p)
+    log = read_log(p)
+    assert log.report.format == "parquet"
+    assert log.df[TIMESTAMP].tolist() == [
+        pd.Timestamp("2024-01-10 09:00", tz="UTC"),
+        pd.Timestamp("2024-07-10 08:00", tz="UTC"),
+        pd.Timestamp("2024-01-11 09:00", tz="UTC"),
+    ]
+    assert log.df[CASE].tolist() == ["101", "101", "102"]
+    assert log.df["Kosten"].dtype.kind == "f"  # typed extra columns stay typed
+    other = read_log(p, tz="America/New_York")
+    assert other.df[TIMESTAMP].iloc[0] == pd.Timestamp("2024-01-10 15:00", tz="UTC")
+
+
+def test_aware_times_converted_to_utc(tmp_path):
+    p = tmp_path / "aware.parquet"
+    times = pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"]).tz_localize("Asia/Tokyo")
+    frame(times).to_parquet(p)
+    log = read_log(p, tz="Europe/Zurich")  # tz only applies to naive times
+    assert log.df[TIMESTAMP].iloc[0] == pd.Timestamp("2024-01-10 01:00", tz="UTC")
+    assert str(log.df[TIMESTAMP].dtype) == "datetime64[us, UTC]"
+    assert log.report.formats["dates"]["timestamp"]["tz"] == "in the data"
+
+
+def test_eventlog_to_parquet_roundtrip(tmp_path):
+    p = tmp_path / "a.parquet"
+    frame(pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"], utc=True)).to_parquet(p)
+    log = read_log(p)
+    back = read_log(log.to_parquet(tmp_path / "b.parquet"))
+    pd.testing.assert_frame_equal(back.df, log.df)
+    assert back.report.role_detection == {"case": "header", "activity": "header", "timestamp": "header"}
+
+
+def test_bad_parquet_and_empty(tmp_path):
+    p = tmp_path / "bad.parquet"
+    p.write_bytes(b"PAR1 not really")
+    with pytest.raises(LogError, match="bad.parquet.*Parquet"):
+        read_log(p)
+    e = tmp_path / "empty.parquet"
+    frame(pd.to_datetime([None, None, None])).iloc[:0].to_parquet(e)
+    with pytest.raises(LogError, match="no rows"):
+        read_log(e)
