@@ -90,3 +90,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .redundancy import KINDS, Finding, Findings, find_redundancies
     from .report import portfolio, report
     from .whatif import WhatIf, simplify
+
+# ``performance`` and ``compare`` name both a submodule and its function. Importing the
+# submodule (``from procmine.performance import ...``) binds the *module* to the package
+# attribute, which hides the lazy lookup above; bind the functions now (both modules are
+# light: numpy/pandas only).
+from .compare import compare  # noqa: E402
+from .performance import performance  # noqa: E402

@@ -1,0 +1,383 @@
+"""The same procedure across communes, offices or periods, side by side.
+
+:func:`compare` splits the *cases* of a log into groups and computes the same KPIs for
+each: cases, events per case, variants, median and p90 duration (working and elapsed),
+rework share, top-variant share; plus the directly-follows edges present in some groups
+and not in others, and the best group per KPI. Groups with fewer than ``min_cases``
+cases are suppressed: they appear nowhere, only their number is reported.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_positive_int, fail
+from .calendar import Calendar
+from .errors import ParameterError
+from .log import GROUP, EventLog
+from .performance import _fmt, _td, event_times, group_stats
+
+__all__ = ["compare", "Comparison", "KPIS"]
+
+#: KPI -> which direction is better ("lower", "higher", or None: no ranking)
+KPIS: dict[str, str | None] = {
+    "cases": None,
+    "events_per_case": "lower",
+    "variants": "lower",
+    "median_duration": "lower",
+    "p90_duration": "lower",
+    "median_elapsed": "lower",
+    "p90_elapsed": "lower",
+    "rework_share": "lower",
+    "top_variant_share": "higher",
+}
+_DURATION_KPIS = ("median_duration", "p90_duration", "median_elapsed", "p90_elapsed")
+_PERIODS = {"period:M": "M", "period:Q": "Q", "period:Y": "Y"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """KPIs per group of cases, the best group per KPI, and DFG differences.
+
+    Attributes
+    ----------
+    by
+        What the groups are (column name, ``"period:M"``... or the callable's name).
+    kpis
+        One row per group shown (index: group label), one column per KPI.
+    suppressed
+        Number of groups left out because they have fewer than ``min_cases`` cases.
+    unassigned
+        Number of cases without a group label (missing value), left out.
+    """
+
+    by: str
+    kpis: pd.DataFrame
+    suppressed: int
+    unassigned: int
+    min_cases: int
+    calendar: Calendar
+    _edges: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The KPI table (one row per group)."""
+        return self.kpis.copy()
+
+    def best(self) -> pd.DataFrame:
+        """Per ranked KPI: the best group, its value and the direction that counts as better
+        (lower durations, events per case, variants and rework; higher top-variant share)."""
+        rows = []
+        for kpi in self.kpis.columns:
+            direction = KPIS.get(kpi)
+            col = self.kpis[kpi].dropna()
+            if direction is None or col.empty:
+                continue
+            label = col.idxmin() if direction == "lower" else col.idxmax()
+            rows.append((kpi, direction, label, col[label]))
+        return pd.DataFrame(rows, columns=["kpi", "better", "best_group", "value"])
+
+    def dfg_edges(self) -> pd.DataFrame:
+        """Every directly-follows edge with its count in each group shown."""
+        return self._edges.copy()
+
+    def dfg_differences(self) -> pd.DataFrame:
+        """Edges present in some groups and absent in others: ``source``, ``target``,
+        ``present_in`` (number of groups), ``absent_in`` (their labels) and one count
+        column per group; most frequent first."""
+        e = self._edges
+        groups = [c for c in e.columns if c not in ("source", "target")]
+        if not groups:
+            return e.assign(present_in=0, absent_in="")
+        counts = e[groups].to_numpy()
+        present = (counts > 0).sum(axis=1)
+        diff = present < len(groups)
+        out = e.loc[diff, ["source", "target"]].copy()
+        out["present_in"] = present[diff]
+        names = np.array([str(g) for g in groups], dtype=object)
+        absent = counts[diff] == 0
+        out["absent_in"] = [", ".join(names[row]) for row in absent]  # one row per edge, not per event
+        out = pd.concat([out, e.loc[diff, groups]], axis=1)
+        total = counts[diff].sum(axis=1)
+        return out.iloc[np.argsort(-total, kind="stable")].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        sup = f", {self.suppressed} group(s) with fewer than {self.min_cases} cases suppressed" if self.suppressed else ""
+        best = self.best()
+        head = ""
+        if "median_duration" in set(best["kpi"]):
+            head = f"; shortest median duration: {best.set_index('kpi').loc['median_duration', 'best_group']}"
+        return f"<Comparison by {self.by!r}: {len(self.kpis):,} group(s){sup}{head}>"
+
+    def _repr_html_(self) -> str:
+        shown = self.kpis.copy()
+        for col in shown.columns:
+            if col in _DURATION_KPIS:
+                shown[col] = shown[col].map(_fmt)
+            elif col.endswith("share"):
+                shown[col] = shown[col].map(lambda x: f"{x:.1%}")
+            elif col == "events_per_case":
+                shown[col] = shown[col].map(lambda x: f"{x:.1f}")
+        best = self.best()
+        best["value"] = [
+            _fmt(v) if k in _DURATION_KPIS else (f"{v:.1%}" if k.endswith("share") else f"{v:,.1f}")
+            for k, v in zip(best["kpi"], best["value"])
+        ]
+        note = (
+            f"<p>{self.suppressed} group(s) with fewer than {self.min_cases} cases are not shown.</p>"
+            if self.suppressed
+            else ""
+        )
+        return (
+            f"<div><strong>{html.escape(repr(self))}</strong>"
+            + shown.reset_index().to_html(index=False, escape=True, border=0)
+            + "<p><strong>Best group per KPI</strong></p>"
+            + best.to_html(index=False, escape=True, border=0)
+            + note
+            + "</div>"
+        )
+
+    def plot(self, kpi: str = "median_duration", ax: Any = None) -> Any:
+        """Bar chart of one KPI per group (the best group highlighted); returns the axes."""
+        if kpi not in self.kpis.columns:
+            raise fail("Comparison.plot", "kpi", f"one of {list(self.kpis.columns)}", kpi)
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            ax = Figure(figsize=(8, 4.5)).add_subplot()
+        values = self.kpis[kpi]
+        label = kpi.replace("_", " ")
+        if kpi in _DURATION_KPIS:
+            values = values.dt.total_seconds() / 3600
+            basis = "elapsed" if kpi.endswith("elapsed") or self.calendar.is_elapsed else "working"
+            label += f" ({basis} hours)"
+        values = values.astype(float)
+        best = self.best().set_index("kpi")
+        best_group = best.loc[kpi, "best_group"] if kpi in best.index else None
+        colors = ["#70ad47" if g == best_group else "#4472c4" for g in values.index]
+        ax.bar([str(g)[:25] for g in values.index], values.to_numpy(), color=colors)
+        ax.set_ylabel(label)
+        ax.set_title(f"{label} by {self.by}")
+        if len(values) > 6:
+            ax.tick_params(axis="x", labelrotation=60)
+        return ax
+
+
+# ---------------------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------------------
+def _case_labels(log: EventLog, by: Any, calendar: Calendar, case_start: np.ndarray) -> tuple[str, np.ndarray]:
+    """(description of ``by``, label per case as an object array, None/NaN = missing)."""
+    first = log.codes.case_offsets[:-1]
+    if callable(by):
+        values = np.asarray(by(log.df), dtype=object)
+        if len(values) != log.n_events:
+            raise ParameterError(
+                f"The callable given as 'by' to compare must return one label per event "
+                f"({log.n_events:,}); it returned {len(values):,}."
+            )
+        return getattr(by, "__name__", "callable"), values[first]
+    if not isinstance(by, str):
+        raise fail("compare", "by", "a column name, 'period:M'/'period:Q'/'period:Y' or a callable", by)
+    if by in _PERIODS:
+        local = (
+            pd.DatetimeIndex(case_start.view("datetime64[us]"))
+            .tz_localize("UTC")
+            .tz_convert(calendar.tz)
+            .tz_localize(None)
+        )
+        return by, local.to_period(_PERIODS[by]).astype(str).to_numpy(dtype=object)
+    col = by if by in log.df.columns else f"case:{by}"
+    if col not in log.df.columns:
+        raise ParameterError(
+            f"The 'by' parameter of compare names column {by!r}, which the log does not have. "
+            f"Columns: {list(log.df.columns)}; or use 'period:M', 'period:Q', 'period:Y' or a callable."
+        )
+    return by, log.df[col].to_numpy(dtype=object)[first]
+
+
+def _variant_per_case(log: EventLog) -> np.ndarray:
+    """An exact variant id per case (same activity sequence <=> same id)."""
+    try:
+        from .discovery import variant_codes
+    except ImportError:  # pragma: no cover - discovery not available
+        return _variant_ids(log)
+    return np.asarray(variant_codes(log)[0], dtype=np.int64)
+
+
+def _variant_ids(log: EventLog) -> np.ndarray:
+    """Exact variant ids by extending prefix ids one position at a time (a trie level per
+    position; each level is one vectorised factorize over the cases that long)."""
+    c = log.codes
+    sizes = np.diff(c.case_offsets)
+    node = np.zeros(c.n_cases, dtype=np.int64)
+    if c.n_cases == 0:
+        return node
+    pos = np.arange(len(c.activity)) - np.repeat(c.case_offsets[:-1], sizes)
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(int(sizes.max()) + 1))
+    n_act = c.n_activities + 1
+    for p in range(int(sizes.max())):
+        ev = order[bounds[p] : bounds[p + 1]]
+        cs = c.case[ev]
+        node[cs] = pd.factorize(node[cs] * n_act + c.activity[ev])[0]
+    return pd.factorize(node * (int(sizes.max()) + 1) + sizes)[0].astype(np.int64)
+
+
+def _dfg_pairs(log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(source, target, case) codes of every directly-follows pair."""
+    try:
+        from .discovery import dfg_arrays
+    except ImportError:  # pragma: no cover - discovery not available
+        c = log.codes
+        idx = np.flatnonzero(c.case[1:] == c.case[:-1])
+        return c.activity[idx], c.activity[idx + 1], c.case[idx]
+    p = dfg_arrays(log)
+    return p["src"], p["dst"], p["case"]
+
+
+# ---------------------------------------------------------------------------------------
+# the entry point
+# ---------------------------------------------------------------------------------------
+def compare(
+    log: EventLog,
+    by: str | Callable[[pd.DataFrame], Sequence[Any]] = GROUP,
+    *,
+    min_cases: int = 10,
+    kpis: Sequence[str] | None = None,
+    calendar: Calendar | None = None,
+) -> Comparison:
+    """Compare the same procedure across groups of cases.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    by
+        What makes a group:
+
+        * a column: a case attribute (``"Gemeinde"``; ``"case:Gemeinde"`` is found too)
+          or an event column such as ``"org:group"``. A case belongs to the group of its
+          **first event** (for an event-level column: the unit that opened the case);
+        * a callable taking ``log.df`` and returning one label per event (the first
+          event's label counts);
+        * ``"period:M"``, ``"period:Q"`` or ``"period:Y"``: the month, quarter or year
+          in which the case started (local time of the calendar).
+
+        Cases without a label are left out (counted in ``unassigned``).
+    min_cases
+        Groups with fewer cases are suppressed: not shown, not used for the best
+        group or the DFG differences; only their number is reported.
+    kpis
+        The KPIs to compute, among :data:`KPIS` (default: all).
+    calendar
+        Working-time calendar for the ``*_duration`` KPIs (default: the Swiss office
+        week); the ``*_elapsed`` KPIs are always elapsed time.
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import pandas as pd, procmine as pm
+    >>> df = pd.DataFrame({"case:concept:name": ["a1", "a1", "b1", "b1", "b1"],
+    ...     "concept:name": ["submit", "decide", "submit", "submit", "decide"],
+    ...     "Gemeinde": ["Aarau", "Aarau", "Baden", "Baden", "Baden"],
+    ...     "time:timestamp": pd.to_datetime(["2024-03-05 08:00", "2024-03-05 10:00",
+    ...         "2024-03-05 08:00", "2024-03-05 09:00", "2024-03-06 08:00"], utc=True)})
+    >>> cmp = pm.compare(pm.EventLog(df), by="Gemeinde", min_cases=1)
+    >>> cmp.kpis["rework_share"].to_dict()
+    {'Aarau': 0.0, 'Baden': 1.0}
+    >>> cmp.best().set_index("kpi").loc["median_duration", "best_group"]
+    'Aarau'
+    """
+    if not isinstance(log, EventLog):
+        raise fail("compare", "log", "a procmine.EventLog", type(log).__name__)
+    check_positive_int("compare", "min_cases", min_cases)
+    wanted = list(KPIS) if kpis is None else list(kpis)
+    unknown = [k for k in wanted if k not in KPIS]
+    if unknown or not wanted:
+        raise fail("compare", "kpis", f"a list drawn from {list(KPIS)}", kpis)
+    cal = Calendar() if calendar is None else calendar
+    c = log.codes
+    t = event_times(log, cal)
+    by_name, labels = _case_labels(log, by, cal, t.case_start)
+    codes, names = pd.factorize(pd.Series(labels, dtype=object), sort=True)
+    names = np.asarray(names, dtype=object)
+    n_groups = len(names)
+    assigned = codes >= 0
+    case_counts = np.bincount(codes[assigned], minlength=n_groups)
+    kept = case_counts >= min_cases
+    suppressed = int(np.count_nonzero(~kept))
+    # from here on: only cases of kept groups; groups renumbered 0..k-1
+    remap = np.full(n_groups, -1, dtype=np.int64)
+    remap[kept] = np.arange(int(kept.sum()))
+    g = np.where(assigned, remap[np.maximum(codes, 0)], -1)
+    names = names[kept]
+    k = len(names)
+    sel = g >= 0
+    gs = g[sel]
+
+    cols: dict[str, Any] = {}
+    n_cases = np.bincount(gs, minlength=k)
+    if "cases" in wanted:
+        cols["cases"] = n_cases
+    if "events_per_case" in wanted:
+        sizes = np.diff(c.case_offsets)[sel]
+        cols["events_per_case"] = np.bincount(gs, weights=sizes, minlength=k) / np.maximum(n_cases, 1)
+    if {"variants", "top_variant_share"} & set(wanted):
+        var = _variant_per_case(log)[sel]
+        n_var = int(var.max()) + 1 if len(var) else 1
+        pair, pair_counts = np.unique(gs * n_var + var, return_counts=True)
+        pg = pair // n_var
+        if "variants" in wanted:
+            cols["variants"] = np.bincount(pg, minlength=k)
+        if "top_variant_share" in wanted:
+            top = np.zeros(k, dtype=np.int64)
+            np.maximum.at(top, pg, pair_counts)
+            cols["top_variant_share"] = top / np.maximum(n_cases, 1)
+    for kpi, values in (("duration", t.case_duration), ("elapsed", t.case_elapsed)):
+        if f"median_{kpi}" in wanted or f"p90_{kpi}" in wanted:
+            st = group_stats(gs, values[sel], k)
+            for q in ("median", "p90"):
+                if f"{q}_{kpi}" in wanted:
+                    cols[f"{q}_{kpi}"] = _td(st[q])
+    if "rework_share" in wanted:
+        key = np.sort(c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity)
+        dup = key[1:][key[1:] == key[:-1]] // max(c.n_activities, 1)
+        rework = np.zeros(c.n_cases, dtype=bool)
+        rework[dup] = True
+        cols["rework_share"] = np.bincount(gs, weights=rework[sel], minlength=k) / np.maximum(n_cases, 1)
+    table = pd.DataFrame(cols, index=pd.Index(names, name=by_name))[[w for w in KPIS if w in wanted]]
+
+    # directly-follows edges per kept group
+    src, dst, pcase = _dfg_pairs(log)
+    pg = g[pcase]
+    ok = pg >= 0
+    n_act = max(c.n_activities, 1)
+    ekey = src[ok].astype(np.int64) * n_act + dst[ok]
+    edge_keys, einv = np.unique(ekey, return_inverse=True)
+    counts = np.zeros((len(edge_keys), k), dtype=np.int64)
+    np.add.at(counts, (einv.reshape(-1), pg[ok]), 1)
+    act = c.activity_names
+    edges = pd.DataFrame(
+        {"source": pd.Series(act[edge_keys // n_act], dtype=object),
+         "target": pd.Series(act[edge_keys % n_act], dtype=object)}
+    )
+    edges = pd.concat([edges, pd.DataFrame(counts, columns=pd.Index(names, dtype=object))], axis=1)
+    return Comparison(
+        by=by_name,
+        kpis=table,
+        suppressed=suppressed,
+        unassigned=int(np.count_nonzero(~assigned)),
+        min_cases=min_cases,
+        calendar=cal,
+        _edges=edges,
+    )
+

@@ -1,0 +1,457 @@
+"""Where time goes: case durations, waiting and processing time, throughput, work in progress.
+
+:func:`performance` measures a log in *working time* (the default Swiss office calendar,
+see :class:`procmine.Calendar`) or in elapsed time (``calendar=Calendar.always()``).
+Everything is computed on the log's integer codes with vectorised numpy.
+
+Definitions, per event ``e`` of a case, ``p`` the event before it (by completion time):
+
+* **processing time** of ``e``: ``start(e) → complete(e)``, only where ``e`` has a start
+  timestamp;
+* **waiting time** before ``e``: ``complete(p) → start(e)``; when ``e`` has no start
+  timestamp, ``complete(p) → complete(e)``, i.e. *waiting + processing* (the frames say
+  which in their ``attrs["waiting"]``). A start before ``complete(p)`` (overlapping,
+  parallel work) counts as no waiting, as in pm4py's performance DFG. The first event of
+  a case has no waiting time;
+* **edge time** of a directly-follows pair ``p → e``: the waiting time before ``e``;
+* **case duration**: first start (or first completion) to last completion.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._validation import check_choice, fail
+from .calendar import NAT, Calendar
+from .log import ACTIVITY, CASE, EventLog
+
+__all__ = ["performance", "Performance", "event_times", "EventTimes"]
+
+_HOUR_US = 3_600_000_000
+
+
+# ---------------------------------------------------------------------------------------
+# per-event times (shared with organisation.py and compare.py)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EventTimes:
+    """Per-event durations in int64 µs (``NAT`` = not measurable), in ``log.df`` order."""
+
+    first: np.ndarray  #: bool: first event of its case
+    wait: np.ndarray  #: waiting (or waiting+processing) before the event, working time
+    wait_elapsed: np.ndarray
+    proc: np.ndarray  #: processing time (start -> complete), working time; NAT w/o start
+    proc_elapsed: np.ndarray
+    delta: np.ndarray  #: time attributed to the event: previous completion -> completion
+    case_start: np.ndarray  #: per case, µs
+    case_end: np.ndarray
+    case_duration: np.ndarray  #: per case, working time
+    case_elapsed: np.ndarray
+    has_start: bool  #: the log has start timestamps (processing time is known)
+
+
+def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
+    """Waiting, processing and case times of every event, vectorised (see module docs)."""
+    cal = Calendar() if calendar is None else calendar
+    c = log.codes
+    n = len(c.ts)
+    first = c.is_first
+    prev = np.full(n, NAT, dtype=np.int64)
+    if n:
+        prev[1:] = c.ts[:-1]
+        prev[first] = NAT
+    start = c.start_ts if c.start_ts is not None else np.full(n, NAT, dtype=np.int64)
+    has_start = bool((start != NAT).any())
+    # a start after completion is a data error: ignore that start
+    start = np.where(start > c.ts, NAT, start)
+    wait_end = np.where(start == NAT, c.ts, np.maximum(start, np.where(prev == NAT, start, prev)))
+    wait = cal.working_time(prev, wait_end)
+    wait_elapsed = np.where(prev == NAT, NAT, wait_end - prev)
+    proc = cal.working_time(start, c.ts)
+    proc_elapsed = np.where(start == NAT, NAT, c.ts - start)
+    # attributed time: previous completion -> completion (first event: its processing time)
+    delta = np.where(first, np.where(proc == NAT, 0, proc), cal.working_time(prev, c.ts))
+    if c.n_cases:
+        first_idx = c.case_offsets[:-1]
+        s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
+        case_start = np.minimum(c.ts[first_idx], np.minimum.reduceat(s0, first_idx))
+        case_end = np.maximum.reduceat(c.ts, first_idx)
+    else:
+        case_start = case_end = np.zeros(0, dtype=np.int64)
+    return EventTimes(
+        first=first,
+        wait=wait,
+        wait_elapsed=wait_elapsed,
+        proc=proc,
+        proc_elapsed=proc_elapsed,
+        delta=delta,
+        case_start=case_start,
+        case_end=case_end,
+        case_duration=cal.working_time(case_start, case_end),
+        case_elapsed=case_end - case_start,
+        has_start=has_start,
+    )
+
+
+def group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """count, median, mean, p90 and sum of int64 ``values`` per group, ignoring ``NAT``.
+
+    Percentiles interpolate linearly (numpy's default); results are float µs (NaN for
+    groups without values).
+
+    Examples
+    --------
+    >>> s = group_stats(np.array([0, 0, 1]), np.array([10, 20, 5]), 3)
+    >>> s["median"].tolist(), s["count"].tolist()
+    ([15.0, 5.0, nan], [2, 1, 0])
+    """
+    ok = values != NAT
+    g = np.asarray(group)[ok].astype(np.int64)
+    v = values[ok]
+    sizes = np.bincount(g, minlength=n_groups)[:n_groups]
+    sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)[:n_groups]
+    out: dict[str, np.ndarray] = {"count": sizes, "sum": np.where(sizes > 0, sums, np.nan)}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mean"] = sums / sizes
+    if len(v) == 0:
+        out["median"] = np.full(n_groups, np.nan)
+        out["p90"] = np.full(n_groups, np.nan)
+        return out
+    sv = v[np.lexsort((v, g))].astype(np.float64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    for name, q in (("median", 0.5), ("p90", 0.9)):
+        pos = (sizes - 1) * q
+        lo = np.floor(pos).astype(np.int64)
+        frac = pos - lo
+        lo_i = np.clip(starts + lo, 0, len(sv) - 1)
+        hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
+        out[name] = np.where(sizes > 0, sv[lo_i] + (sv[hi_i] - sv[lo_i]) * frac, np.nan)
+    return out
+
+
+def _td(us: np.ndarray) -> pd.Series:
+    """float/int µs (NaN or NAT = missing) -> timedelta64[us] values, rounded to the µs."""
+    a = np.asarray(us)
+    if a.dtype.kind in "iu":
+        a = np.where(a == NAT, np.nan, a.astype(np.float64))
+    return pd.to_timedelta(np.round(a), unit="us").as_unit("us")
+
+
+def _fmt(td: Any) -> str:
+    """A short human form of a Timedelta: '3 d 04:10' / '02:30 h' / 'n/a'."""
+    if td is None or pd.isna(td):
+        return "n/a"
+    td = pd.Timedelta(td)
+    secs = int(round(td.total_seconds()))
+    sign = "-" if secs < 0 else ""
+    secs = abs(secs)
+    d, rem = divmod(secs, 86_400)
+    h, rem = divmod(rem, 3600)
+    m = rem // 60
+    return f"{sign}{d} d {h:02d}:{m:02d}" if d else f"{sign}{h:02d}:{m:02d} h"
+
+
+# ---------------------------------------------------------------------------------------
+# the result object
+# ---------------------------------------------------------------------------------------
+class Performance:
+    """Performance of a log: frames of case, activity and edge times, throughput and WIP.
+
+    Build it with :func:`performance`. Frames are computed on first access and cached.
+    Durations are working time under :attr:`calendar` (elapsed time when the calendar
+    is :meth:`Calendar.always`); :meth:`elapsed` gives the same views in elapsed time,
+    and ``.cases`` has both.
+    """
+
+    def __init__(self, log: EventLog, calendar: Calendar, freq: str | None = None) -> None:
+        self.log = log
+        self.calendar = calendar
+        self.times = event_times(log, calendar)
+        self._freq = freq
+
+    @property
+    def basis(self) -> str:
+        """``"elapsed"`` or ``"working"``: what the durations measure."""
+        return "elapsed" if self.calendar.is_elapsed else "working"
+
+    @property
+    def waiting_label(self) -> str:
+        """``"waiting"`` with start timestamps, else ``"waiting+processing"``."""
+        return "waiting" if self.times.has_start else "waiting+processing"
+
+    def elapsed(self) -> Performance:
+        """The same analysis in elapsed time (24/7)."""
+        if self.calendar.is_elapsed:
+            return self
+        return Performance(self.log, Calendar.always(), self._freq)
+
+    def _attrs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame.attrs.update({"basis": self.basis, "waiting": self.waiting_label, "calendar": repr(self.calendar)})
+        return frame
+
+    # -- frames ------------------------------------------------------------------------
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar), ``elapsed``."""
+        t, c = self.times, self.log.codes
+        frame = pd.DataFrame(
+            {
+                "start": pd.to_datetime(t.case_start, unit="us", utc=True),
+                "end": pd.to_datetime(t.case_end, unit="us", utc=True),
+                "events": np.diff(c.case_offsets),
+                "duration": _td(t.case_duration),
+                "elapsed": _td(t.case_elapsed),
+            },
+            index=pd.Index(c.case_ids, name=CASE),
+        )
+        return self._attrs(frame)
+
+    @cached_property
+    def activities(self) -> pd.DataFrame:
+        """Per activity: ``count``; ``processing_median/mean/p90``; ``waiting_median/mean/p90``,
+        ``waiting_total``; ``share`` of the total case time spent waiting for and doing it.
+
+        Without start timestamps the processing columns are empty and "waiting" is
+        waiting + processing (``frame.attrs["waiting"]`` says which).
+        """
+        t, c = self.times, self.log.codes
+        n = c.n_activities
+        proc = group_stats(c.activity, t.proc, n)
+        wait = group_stats(c.activity, t.wait, n)
+        total_case = float(np.sum(t.case_duration[t.case_duration != NAT]))
+        spent = np.nan_to_num(proc["sum"]) + np.nan_to_num(wait["sum"])
+        frame = pd.DataFrame(
+            {
+                "count": np.bincount(c.activity, minlength=n),
+                "processing_median": _td(proc["median"]),
+                "processing_mean": _td(proc["mean"]),
+                "processing_p90": _td(proc["p90"]),
+                "waiting_median": _td(wait["median"]),
+                "waiting_mean": _td(wait["mean"]),
+                "waiting_p90": _td(wait["p90"]),
+                "waiting_total": _td(np.nan_to_num(wait["sum"])),
+                "share": spent / total_case if total_case > 0 else np.zeros(n),
+            },
+            index=pd.Index(c.activity_names, name=ACTIVITY),
+        )
+        frame = frame.sort_values(["waiting_total", "count"], ascending=False, kind="stable")
+        return self._attrs(frame)
+
+    @cached_property
+    def edges(self) -> pd.DataFrame:
+        """Per directly-follows pair: ``source``, ``target``, ``count``, ``cases`` and the
+        ``median``/``mean``/``p90`` waiting time before the target (see module docs)."""
+        t, c = self.times, self.log.codes
+        nxt = np.flatnonzero(~t.first)
+        n_act = max(c.n_activities, 1)
+        key = c.activity[nxt - 1].astype(np.int64) * n_act + c.activity[nxt]
+        keys, grp = np.unique(key, return_inverse=True)
+        grp = grp.reshape(-1)
+        st = group_stats(grp, t.wait[nxt], len(keys))
+        pair_case = np.unique(grp.astype(np.int64) * max(c.n_cases, 1) + c.case[nxt])
+        cases = np.bincount(pair_case // max(c.n_cases, 1), minlength=len(keys))
+        names = c.activity_names
+        frame = pd.DataFrame(
+            {
+                "source": pd.Series(names[keys // n_act], dtype=object),
+                "target": pd.Series(names[keys % n_act], dtype=object),
+                "count": np.bincount(grp, minlength=len(keys)),
+                "cases": cases,
+                "median": _td(st["median"]),
+                "mean": _td(st["mean"]),
+                "p90": _td(st["p90"]),
+            }
+        )
+        frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+        return self._attrs(frame)
+
+    @property
+    def freq(self) -> str:
+        """Period of the time series: ``"D"`` for logs up to 400 days, else ``"W"``."""
+        if self._freq:
+            return self._freq
+        t = self.times
+        if len(t.case_start) == 0:
+            return "D"
+        span_days = (t.case_end.max() - t.case_start.min()) / (24 * _HOUR_US)
+        return "D" if span_days <= 400 else "W"
+
+    @cached_property
+    def throughput(self) -> pd.DataFrame:
+        """Per period (local time of the calendar): ``arrivals`` (cases started),
+        ``completions`` (cases ended), ``wip`` (cases open at the period's end), ``events``."""
+        t = self.times
+        tz = self.calendar.tz
+
+        def periods(us: np.ndarray) -> pd.PeriodIndex:
+            local = pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+            return local.to_period(self.freq)
+
+        if len(t.case_start) == 0:
+            empty = pd.DataFrame(columns=["arrivals", "completions", "wip", "events"], dtype=np.int64)
+            return self._attrs(empty)
+        arr = periods(t.case_start)
+        comp = periods(t.case_end)
+        ev = periods(self.log.codes.ts)
+        full = pd.period_range(min(arr.min(), ev.min()), max(comp.max(), ev.max()), freq=self.freq)
+        a = pd.Series(arr).value_counts().reindex(full, fill_value=0).to_numpy()
+        d = pd.Series(comp).value_counts().reindex(full, fill_value=0).to_numpy()
+        e = pd.Series(ev).value_counts().reindex(full, fill_value=0).to_numpy()
+        frame = pd.DataFrame(
+            {"arrivals": a, "completions": d, "wip": np.cumsum(a) - np.cumsum(d), "events": e},
+            index=pd.Index(full, name="period"),
+        )
+        return self._attrs(frame)
+
+    @property
+    def wip(self) -> pd.Series:
+        """Work in progress: cases open at the end of each period."""
+        return self.throughput["wip"]
+
+    # -- summaries -------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """Key figures as a two-column frame (``figure``, ``value``)."""
+        t = self.times
+        dur = self.cases["duration"]
+        el = self.cases["elapsed"]
+        tp = self.throughput
+        unit = {"D": "day", "W": "week"}.get(self.freq, self.freq)
+        top = self.activities.head(1)
+        rows = [
+            ("cases", self.log.n_cases),
+            ("events", self.log.n_events),
+            ("time basis", f"{self.basis} time ({self.calendar!r})"),
+            ("waiting measured as", self.waiting_label),
+            ("median case duration", dur.median()),
+            ("p90 case duration", dur.quantile(0.9)),
+            ("mean case duration", dur.mean()),
+            ("median elapsed case duration", el.median()),
+            (f"arrivals per {unit} (mean)", float(tp["arrivals"].mean()) if len(tp) else 0.0),
+            (f"completions per {unit} (mean)", float(tp["completions"].mean()) if len(tp) else 0.0),
+            (f"work in progress (mean open cases per {unit})", float(tp["wip"].mean()) if len(tp) else 0.0),
+            ("activity with most waiting", top.index[0] if len(top) else None),
+            ("its share of case time", float(top["share"].iloc[0]) if len(top) else None),
+            ("start timestamps", "yes" if t.has_start else "no"),
+        ]
+        return pd.DataFrame(rows, columns=["figure", "value"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-activity table (:attr:`activities`) with the activity as a column."""
+        return self.activities.reset_index()
+
+    def __repr__(self) -> str:
+        med = self.cases["duration"].median() if self.log.n_cases else None
+        return (
+            f"<Performance {self.log.name!r}: {self.log.n_cases:,} cases, {self.log.n_events:,} events; "
+            f"median case duration {_fmt(med)} ({self.basis} time); {self.waiting_label} per activity>"
+        )
+
+    def _repr_html_(self) -> str:
+        summary = self.summary().assign(value=lambda f: f["value"].map(_display))
+        acts = self.to_frame().head(15)
+        for col in acts.columns:
+            if acts[col].dtype.kind == "m":
+                acts[col] = acts[col].map(_fmt)
+        acts["share"] = acts["share"].map(lambda x: f"{x:.1%}")
+        return (
+            f"<div><strong>{html.escape(repr(self))}</strong>"
+            + summary.to_html(index=False, escape=True, border=0)
+            + f"<p><strong>{html.escape('Activities by total ' + self.waiting_label + ' time')}</strong></p>"
+            + acts.to_html(index=False, escape=True, border=0)
+            + "</div>"
+        )
+
+    # -- charts -----------------------------------------------------------------------------------
+    def plot(self, kind: str = "durations", ax: Any = None, *, top: int = 15) -> Any:
+        """Chart ``"durations"`` (histogram of case durations, hours), ``"activities"``
+        (median waiting and processing per activity, the ``top`` by total waiting) or
+        ``"wip"`` (arrivals, completions and work in progress over time). Returns the axes."""
+        check_choice("Performance.plot", "kind", kind, ("durations", "activities", "wip"))
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            ax = Figure(figsize=(8, 4.5)).add_subplot()
+        if kind == "durations":
+            hours = self.cases["duration"].dropna().dt.total_seconds() / 3600
+            ax.hist(hours, bins=min(50, max(len(hours) // 5, 5)), color="#4472c4")
+            ax.set_xlabel(f"case duration ({self.basis} hours)")
+            ax.set_ylabel("cases")
+            ax.set_title("Case durations")
+        elif kind == "activities":
+            acts = self.activities.head(top).iloc[::-1]
+            wait = acts["waiting_median"].dt.total_seconds().fillna(0) / 3600
+            proc = acts["processing_median"].dt.total_seconds().fillna(0) / 3600
+            labels = [str(a)[:40] for a in acts.index]
+            ax.barh(labels, wait, color="#ed7d31", label=f"median {self.waiting_label}")
+            ax.barh(labels, proc, left=wait, color="#4472c4", label="median processing")
+            ax.set_xlabel(f"{self.basis} hours")
+            ax.set_title(f"Activities with the most {self.waiting_label} time")
+            ax.legend(loc="lower right")
+        else:
+            tp = self.throughput
+            x = tp.index.to_timestamp()
+            ax.plot(x, tp["wip"], label="open cases (WIP)", color="#4472c4")
+            ax.plot(x, tp["arrivals"], label="arrivals", color="#70ad47", lw=0.8)
+            ax.plot(x, tp["completions"], label="completions", color="#ed7d31", lw=0.8)
+            ax.set_ylabel(f"cases per {self.freq}")
+            ax.set_title("Work in progress and throughput")
+            ax.legend(loc="upper left")
+        return ax
+
+
+def _display(v: Any) -> str:
+    if isinstance(v, pd.Timedelta):
+        return _fmt(v)
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, (int, np.integer)):
+        return f"{v:,}"
+    return str(v)
+
+
+def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | None = None) -> Performance:
+    """Case durations, waiting and processing times, throughput and work in progress.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    calendar
+        Turns elapsed into working time. ``None`` (default): the Swiss cantonal office
+        week ``Calendar()``; ``Calendar.always()``: elapsed time.
+    freq
+        Period of the throughput/WIP series (``"D"``, ``"W"``, ``"M"``...). Default:
+        daily for logs spanning up to 400 days, else weekly.
+
+    Returns
+    -------
+    Performance
+        Frames ``.cases``, ``.activities``, ``.edges``, ``.throughput``, ``.wip``;
+        ``.summary()``, ``.plot(kind)``. See the module documentation for definitions.
+
+    Examples
+    --------
+    >>> import pandas as pd, procmine as pm
+    >>> df = pd.DataFrame({"case:concept:name": ["c1", "c1", "c2", "c2"],
+    ...     "concept:name": ["submit", "approve", "submit", "approve"],
+    ...     "time:timestamp": pd.to_datetime(["2024-03-08 15:00", "2024-03-11 09:00",
+    ...         "2024-03-11 08:00", "2024-03-11 10:00"]).tz_localize("Europe/Zurich")})
+    >>> perf = pm.performance(pm.EventLog(df))
+    >>> perf.cases["duration"].tolist()
+    [Timedelta('0 days 03:30:00'), Timedelta('0 days 02:00:00')]
+    >>> perf.edges[["source", "target", "count"]].values.tolist()
+    [['submit', 'approve', 2]]
+    >>> perf.elapsed().cases["duration"].iloc[0]
+    Timedelta('2 days 18:00:00')
+    """
+    if not isinstance(log, EventLog):
+        raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
+    if calendar is not None and not isinstance(calendar, Calendar):
+        raise fail("performance", "calendar", "a procmine.Calendar or None", calendar)
+    return Performance(log, Calendar() if calendar is None else calendar, freq)
