@@ -9,9 +9,17 @@ Petri net with pm4py (through :mod:`procmine._pm4py`) on demand.
 
 from __future__ import annotations
 
+import html
+import logging
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from ._validation import check_choice, check_fraction, fail
+from .errors import ProcmineError
 from .log import ACTIVITY, EventLog
 
 __all__ = [
@@ -20,7 +28,11 @@ __all__ = [
     "compute_dfg",
     "start_end_activities",
     "dfg_arrays",
+    "discover",
+    "ProcessModel",
 ]
+
+logger = logging.getLogger("procmine")
 
 _US = "us"
 
@@ -363,3 +375,345 @@ def start_end_activities(log: EventLog) -> tuple[pd.Series, pd.Series]:
         count(c.activity[offsets[:-1]], "start cases"),
         count(c.activity[offsets[1:] - 1], "end cases"),
     )
+
+
+# ---------------------------------------------------------------------------------------
+# the process model
+# ---------------------------------------------------------------------------------------
+_DEFAULT_ACTIVITY_SHARE = 0.9
+_DEFAULT_VARIANT_SHARE = 0.8
+_MAX_MINER_ACTIVITIES = 40
+
+
+def _select_activities(log: EventLog, activities: Any, min_case_share: float) -> tuple[list[str], str]:
+    """The activities the miner sees, and how they were chosen (for ``pruning``)."""
+    counts = log.activities  # events per activity, most frequent first
+    names = counts.index.tolist()
+    if activities is not None and not isinstance(activities, (int, float)):
+        wanted = [str(a) for a in (activities if not isinstance(activities, str) else [activities])]
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise fail("discover", "activities", f"activity names of the log (unknown: {unknown[:5]})", activities)
+        return [a for a in names if a in set(wanted)], "given by the caller"
+    if min_case_share > 0:
+        c = log.codes
+        pairs = np.unique(c.case.astype(np.int64) * c.n_activities + c.activity)
+        in_cases = np.bincount(pairs % c.n_activities, minlength=c.n_activities) / max(c.n_cases, 1)
+        frequent = set(c.activity_names[in_cases >= min_case_share].tolist())
+        names = [a for a in names if a in frequent]
+        counts = counts.loc[names]
+    if isinstance(activities, int) and not isinstance(activities, bool):
+        return names[:activities], f"the {activities} most frequent"
+    share = _DEFAULT_ACTIVITY_SHARE if activities is None else float(activities)
+    cum = np.cumsum(counts.to_numpy()) / max(int(log.activities.sum()), 1)
+    n = int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0
+    how = f"most frequent covering {share:.0%} of events"
+    if activities is None and n > _MAX_MINER_ACTIVITIES:
+        n = _MAX_MINER_ACTIVITIES
+        how += f", capped at {_MAX_MINER_ACTIVITIES}"
+    return names[:n], how
+
+
+class ProcessModel:
+    """What :func:`discover` found: DFG, variants, start/end activities and a mined model.
+
+    Each view is computed on first access and cached. ``dfg``, ``variants``,
+    ``start_activities`` and ``end_activities`` describe the *whole* log; ``petri_net``
+    and ``bpmn`` are mined on the activities and variants that carry most of the cases,
+    as recorded in :attr:`pruning`.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> model = pm.discover(pm.samples.load("permit_de"))
+    >>> model.dfg.columns.tolist()
+    ['source', 'target', 'count', 'cases', 'median', 'mean', 'p90']
+    >>> int(model.variants["cases"].sum()) == model.log.n_cases
+    True
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        *,
+        algorithm: str,
+        noise: float,
+        min_case_share: float,
+        activities: Any,
+        variants: Any,
+    ) -> None:
+        self.log = log
+        self.algorithm = algorithm
+        self.noise = noise
+        self.min_case_share = min_case_share
+        self._activities_arg = activities
+        self._variants_arg = variants
+
+    # -- tables of the whole log ---------------------------------------------------------
+    @cached_property
+    def dfg(self) -> pd.DataFrame:
+        """Directly-follows edges of the whole log (see :func:`compute_dfg`)."""
+        return compute_dfg(self.log)
+
+    @cached_property
+    def variants(self) -> pd.DataFrame:
+        """Variants of the whole log (see :func:`compute_variants`)."""
+        return compute_variants(self.log)
+
+    @cached_property
+    def _start_end(self) -> tuple[pd.Series, pd.Series]:
+        return start_end_activities(self.log)
+
+    @property
+    def start_activities(self) -> pd.Series:
+        """Cases starting with each activity."""
+        return self._start_end[0]
+
+    @property
+    def end_activities(self) -> pd.Series:
+        """Cases ending with each activity."""
+        return self._start_end[1]
+
+    def variants_covering(self, share: float) -> pd.DataFrame:
+        """The most frequent variants that together cover ``share`` of the cases."""
+        share = check_fraction("ProcessModel.variants_covering", "share", share)
+        v = self.variants
+        cum = v["share"].cumsum().to_numpy()
+        n = int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0
+        return v.head(n)
+
+    # -- the mined model ----------------------------------------------------------------------
+    @cached_property
+    def mined_log(self) -> EventLog:
+        """The part of the log the miner sees (see :attr:`pruning`)."""
+        return self._pruned[0]
+
+    @cached_property
+    def pruning(self) -> dict[str, Any]:
+        """What the mined model leaves out: activities, variants, events and cases kept."""
+        return self._pruned[1]
+
+    @cached_property
+    def _pruned(self) -> tuple[EventLog, dict[str, Any]]:
+        log = self.log
+        kept, how = _select_activities(log, self._activities_arg, self.min_case_share)
+        all_acts = log.activities
+        projected = log if len(kept) == len(all_acts) else log.filter(activities=kept)
+        v_arg = self._variants_arg
+        n_var_total = len(variant_codes(projected)[1]) if projected.n_events else 0
+        if isinstance(v_arg, int) and not isinstance(v_arg, bool):
+            rank, counts = variant_codes(projected)
+            keep_cases = rank < v_arg
+            mined = projected.filter(cases=list(projected.codes.case_ids[keep_cases]))
+            v_how = f"the {v_arg} most frequent"
+        else:
+            share = _DEFAULT_VARIANT_SHARE if v_arg is None else float(v_arg)
+            mined = projected if share >= 1 else projected.filter(variants_coverage=share)
+            v_how = f"most frequent covering {share:.0%} of cases"
+        n_var_kept = len(variant_codes(mined)[1]) if mined.n_events else 0
+        pruning = {
+            "activities_kept": len(kept),
+            "activities_total": len(all_acts),
+            "activities_rule": how,
+            "activities_left_out": [a for a in all_acts.index if a not in set(kept)],
+            "events_kept": mined.n_events,
+            "events_total": log.n_events,
+            "variants_kept": n_var_kept,
+            "variants_total": n_var_total,
+            "variants_rule": v_how + " (after leaving out activities)",
+            "cases_kept": mined.n_cases,
+            "cases_total": log.n_cases,
+        }
+        return mined, pruning
+
+    @cached_property
+    def petri_net(self) -> tuple[Any, Any, Any]:
+        """``(net, initial_marking, final_marking)`` mined by pm4py on :attr:`mined_log`."""
+        from . import _pm4py
+
+        if self.mined_log.n_events == 0:
+            raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
+        return _pm4py.discover_petri_net(_pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise)
+
+    @cached_property
+    def bpmn(self) -> Any:
+        """The mined model as a pm4py BPMN graph."""
+        from . import _pm4py
+
+        return _pm4py.petri_to_bpmn(*self.petri_net)
+
+    def fitness(self, *, method: str = "token", timeout: float = 60.0, on: str = "mined") -> dict[str, Any]:
+        """How much of the log the mined model can replay.
+
+        Parameters
+        ----------
+        method
+            ``"token"`` (token-based replay, fast) or ``"alignments"`` (exact but can
+            take hours on large logs: limited by ``timeout``).
+        timeout
+            Seconds for alignments (pm4py's ``max_align_time``); unaligned traces count as unfit.
+        on
+            ``"mined"`` replays the log the model was mined on (:attr:`mined_log`),
+            ``"full"`` the whole log (activities left out of the model then count as deviations).
+
+        Returns
+        -------
+        dict
+            pm4py's figures (``log_fitness``, ``average_trace_fitness``, the share of
+            fitting traces) plus ``summary`` (one readable sentence), ``method`` and ``on``.
+        """
+        from . import _pm4py
+
+        check_choice("ProcessModel.fitness", "method", method, ("token", "alignments"))
+        check_choice("ProcessModel.fitness", "on", on, ("mined", "full"))
+        target = self.mined_log if on == "mined" else self.log
+        df = _pm4py.frame(target)
+        if method == "token":
+            res = dict(_pm4py.fitness_token_based(df, *self.petri_net))
+        else:
+            if not isinstance(timeout, (int, float)) or timeout <= 0:
+                raise fail("ProcessModel.fitness", "timeout", "a positive number of seconds", timeout)
+            res = dict(_pm4py.fitness_alignments(df, *self.petri_net, timeout=timeout))
+        fit = res.get("perc_fit_traces", res.get("percentage_of_fitting_traces", float("nan")))
+        res["summary"] = (
+            f"{fit:.1f}% of the {target.n_cases:,} cases fit the model completely; "
+            f"log fitness {res.get('log_fitness', float('nan')):.3f} ({method} replay on the {on} log)"
+        )
+        res["method"], res["on"] = method, on
+        return res
+
+    def precision(self, *, on: str = "mined") -> float:
+        """ETConformance precision (token-based, pm4py): 1 = the model allows nothing the log does not show."""
+        from . import _pm4py
+
+        check_choice("ProcessModel.precision", "on", on, ("mined", "full"))
+        target = self.mined_log if on == "mined" else self.log
+        return _pm4py.precision_token_based(_pm4py.frame(target), *self.petri_net)
+
+    # -- output ----------------------------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """The directly-follows graph (a copy)."""
+        return self.dfg.copy()
+
+    def plot(self, ax: Any = None, *, metric: str = "frequency", activities: float | None = None,
+             paths: float | None = None) -> Any:
+        """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
+
+        See :func:`procmine.viz.process_map` for ``metric``, ``activities`` and ``paths``.
+        With ``ax`` the map is drawn with matplotlib and the axes are returned.
+        """
+        from . import viz
+
+        kw = dict(metric=metric, activities=activities, paths=paths, model=self)
+        if ax is not None:
+            return viz.draw_map(self.log, ax=ax, **kw)
+        return viz.process_map(self.log, **kw)
+
+    def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
+        """Write the process map (see :meth:`plot`) as an SVG file."""
+        return self.plot(**kwargs).save(path)
+
+    def to_bpmn(self, path: str | Path) -> Path:
+        """Write the mined model as BPMN 2.0 XML with diagram layout (BPMN DI).
+
+        The file opens with a layout in BPMN tools (Camunda Modeler, bpmn.io) and is
+        read back by ``pm4py.read_bpmn``.
+        """
+        from . import _pm4py
+
+        return _pm4py.write_bpmn(self.bpmn, path)
+
+    def __repr__(self) -> str:
+        dfg = self.__dict__.get("dfg")
+        var = self.__dict__.get("variants")
+        parts = [f"{self.log.codes.n_activities:,} activities", f"{self.log.n_cases:,} cases"]
+        if dfg is not None:
+            parts.append(f"{len(dfg):,} edges")
+        if var is not None:
+            parts.append(f"{len(var):,} variants")
+        text = f"<ProcessModel of {self.log.name!r}: " + ", ".join(parts) + f"; {self.algorithm} miner, noise {self.noise:g}"
+        if "_pruned" in self.__dict__:
+            p = self.pruning
+            text += (
+                f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
+                f"{p['variants_kept']:,}/{p['variants_total']:,} variants, "
+                f"{p['cases_kept']:,}/{p['cases_total']:,} cases"
+            )
+        return text + ">"
+
+    def _repr_html_(self) -> str:
+        from . import viz
+
+        try:
+            svg = self.plot().svg
+        except Exception as exc:  # display must never raise in a notebook
+            logger.warning("process map could not be drawn: %s", exc)
+            svg = ""
+        top = self.variants.head(5)
+        rows = "".join(
+            f"<tr><td>{html.escape(' → '.join(map(str, v)))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
+            for v, n, s in zip(top["variant"], top["cases"], top["share"])
+        )
+        return (
+            f"<div><p><strong>{html.escape(repr(self))}</strong></p>{svg}"
+            f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
+            f"<p>{html.escape(viz.summary_line(self))}</p></div>"
+        )
+
+
+def discover(
+    log: EventLog,
+    *,
+    algorithm: str = "inductive",
+    noise: float = 0.2,
+    min_case_share: float = 0.0,
+    activities: Any = None,
+    variants: Any = None,
+) -> ProcessModel:
+    """Discover how the process runs: a lazy :class:`ProcessModel`.
+
+    Nothing is computed until a view is asked for: ``discover(log).dfg`` costs only the DFG.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    algorithm
+        ``"inductive"`` (pm4py's inductive miner, IMf with ``noise``) or ``"heuristics"``.
+    noise
+        Noise threshold in [0, 1] of the inductive miner (for the heuristics miner, the
+        dependency threshold is ``1 - noise``).
+    min_case_share
+        Leave out of the mined model activities present in fewer than this share of cases.
+    activities
+        Which activities the miner sees: ``None`` (default: the most frequent covering
+        90% of events, at most 40, so that pm4py finishes in seconds on logs with hundreds
+        of activities), a share of events in (0, 1], a number of activities, or a list of names.
+    variants
+        Which cases the miner sees, after leaving out activities: ``None`` (default: the
+        most frequent variants covering 80% of cases), a share of cases, or a number of variants.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> model = pm.discover(pm.samples.load("permit_de"))
+    >>> model.start_activities.index[0] != ""
+    True
+    """
+    check_choice("discover", "algorithm", algorithm, ("inductive", "heuristics"))
+    check_fraction("discover", "noise", noise)
+    check_fraction("discover", "min_case_share", min_case_share)
+    if isinstance(activities, float) or isinstance(activities, bool):
+        if isinstance(activities, bool) or not 0 < activities <= 1:
+            raise fail("discover", "activities", "a share in (0, 1], a positive int, a list of names or None", activities)
+    elif isinstance(activities, int) and activities < 1:
+        raise fail("discover", "activities", "a share in (0, 1], a positive int, a list of names or None", activities)
+    if variants is not None:
+        bad = isinstance(variants, bool) or not isinstance(variants, (int, float))
+        bad = bad or (isinstance(variants, float) and not 0 < variants <= 1) or (isinstance(variants, int) and variants < 1)
+        if bad:
+            raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
+    if not isinstance(log, EventLog):
+        raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__)
+    return ProcessModel(log, algorithm=algorithm, noise=noise, min_case_share=min_case_share,
+                        activities=activities, variants=variants)
