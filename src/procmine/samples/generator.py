@@ -1,0 +1,339 @@
+"""Generate realistic administrative procedures with known redundancies and decoys.
+
+:func:`generate` simulates cases of a procedure (a :class:`ProcedureSpec`; two are
+built in, see :data:`PROCEDURES`) through office hours and FIFO resource queues, and
+returns the :class:`~procmine.log.EventLog` with the list of :class:`GroundTruth`
+entries describing what was injected (and which legitimate look-alikes are there).
+
+Run ``python -m procmine.samples.generator --regenerate`` to rebuild the shipped samples
+(``src/procmine/samples/data/`` and ``sample_logs/``) deterministically.
+
+Examples
+--------
+>>> from procmine.samples.generator import generate
+>>> log, truth = generate("permit_de", n_cases=50, seed=1)
+>>> log.n_cases
+50
+>>> sorted({t.kind for t in truth if not t.decoy})[:3]
+['automation_candidate', 'batching', 'bottleneck']
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_fraction, check_positive_int, fail
+from ..io._common import finalize
+from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ._calendar import OfficeCalendar
+from ._engine import node_index, route_case, simulate
+from ._procedures import permit_de, subsidy_fr
+from ._spec import GroundTruth, ProcedureSpec, Step, When, iter_nodes
+
+__all__ = ["KINDS", "PROCEDURES", "GroundTruth", "ProcedureSpec", "generate", "get_spec", "regenerate_shipped"]
+
+#: the redundancy kinds of DESIGN.md (same as ``procmine.redundancy.KINDS``)
+KINDS: tuple[str, ...] = (
+    "rework",
+    "duplicate_work",
+    "ping_pong",
+    "rubber_stamp",
+    "mergeable",
+    "parallelizable",
+    "bottleneck",
+    "batching",
+    "automation_candidate",
+)
+
+#: name -> function building the procedure spec
+PROCEDURES: dict[str, Callable[[], ProcedureSpec]] = {
+    "permit_de": permit_de,
+    "subsidy_fr": subsidy_fr,
+}
+
+TZ = "Europe/Zurich"
+_SPEC_CACHE: dict[str, ProcedureSpec] = {}
+
+
+def get_spec(name: str) -> ProcedureSpec:
+    """The built-in procedure spec called ``name`` (built once)."""
+    if name not in PROCEDURES:
+        raise fail("generate", "procedure", f"one of {', '.join(map(repr, PROCEDURES))} or a ProcedureSpec", name)
+    if name not in _SPEC_CACHE:
+        _SPEC_CACHE[name] = PROCEDURES[name]()
+    return _SPEC_CACHE[name]
+
+
+def _active_kinds(inject: Any) -> dict[str, float | None]:
+    """kind -> share override (None: the spec's default share)."""
+    if inject is None:
+        return dict.fromkeys(KINDS)
+    if isinstance(inject, str):
+        inject = (inject,)
+    if isinstance(inject, Mapping):
+        out: dict[str, float | None] = {}
+        for k, v in inject.items():
+            if k not in KINDS:
+                raise fail("generate", "inject", f"kinds among {KINDS}", k)
+            out[k] = check_fraction("generate", f"inject[{k!r}]", v, allow_none=True)
+        return out
+    kinds = tuple(inject)
+    for k in kinds:
+        if k not in KINDS:
+            raise fail("generate", "inject", f"None, or kinds among {KINDS}", k)
+    return dict.fromkeys(kinds)
+
+
+def _arrivals(spec: ProcedureSpec, cal: OfficeCalendar, n_cases: int, seed: int) -> np.ndarray:
+    """Arrival times (calendar minutes): Poisson per working day, more in spring, uniform in office hours."""
+    rng = np.random.default_rng([seed, 0])
+    days = np.asarray(cal.working_days, dtype=np.int64)
+    doy = np.array([(cal.origin + dt.timedelta(days=int(d))).timetuple().tm_yday for d in days])
+    season = 1.0 + spec.spring_peak * np.cos(2 * np.pi * (doy - 105) / 365.25)
+    counts = rng.poisson(spec.cases_per_day * season)
+    total = np.cumsum(counts)
+    last = int(np.searchsorted(total, n_cases)) + 1
+    if last > len(days):  # pragma: no cover - the horizon is sized for n_cases
+        raise OverflowError("calendar horizon too short for the requested cases")
+    day_of_case = np.repeat(days[:last], counts[:last])[:n_cases]
+    u = rng.random(len(day_of_case))
+    cum = np.asarray(cal.cum)
+    starts = np.asarray(cal.starts)
+    # working minutes at the day's opening, plus a uniform share of the day's working time
+    w0 = np.array([cal.work_before(float(d) * 1440.0) for d in day_of_case])
+    w = w0 + u * cal.minutes_per_day * 0.999
+    j = np.searchsorted(cum, w, side="right") - 1
+    return np.sort(starts[j] + (w - cum[j]))
+
+
+def _resources(spec: ProcedureSpec, active: Mapping[str, Any]) -> tuple[dict[tuple[str, str | None], list[str]], set[str]]:
+    communes = next(a.values for a in spec.attributes if a.name == spec.commune)
+    pools: dict[tuple[str, str | None], list[str]] = {}
+    per_commune: set[str] = set()
+    k = 0
+    for name, pool in spec.pools.items():
+        size = pool.bottleneck_size if ("bottleneck" in active and pool.bottleneck_size) else pool.size
+        keys: list[tuple[str, str | None]] = [(name, None)]
+        if pool.per_commune:
+            per_commune.add(name)
+            keys = [(name, c) for c in communes]
+        for key in keys:
+            n = pool.commune_sizes.get(key[1] or "", size) if pool.per_commune else size
+            pools[key] = [f"{spec.resource_prefix}-{k + i + 1:03d}" for i in range(n)]
+            k += n
+    return pools, per_commune
+
+
+def _local_to_utc(origin: pd.Timestamp, minutes: np.ndarray) -> pd.Series:
+    secs = np.round(np.asarray(minutes, dtype=np.float64) * 60.0).astype(np.int64)
+    local = pd.Series(origin + pd.to_timedelta(secs, unit="s"))
+    return local.dt.tz_localize(TZ).dt.tz_convert("UTC").astype(TS_DTYPE)
+
+
+def _case_ids(spec: ProcedureSpec, origin: pd.Timestamp, arrivals: np.ndarray) -> list[str]:
+    years = (origin + pd.to_timedelta(np.floor(arrivals).astype(np.int64), unit="min")).year
+    ids, counter = [], {}
+    for y in years:
+        counter[y] = counter.get(y, 0) + 1
+        ids.append(f"{spec.case_prefix}-{y}-{counter[y]:05d}")
+    return ids
+
+
+def _apply_noise(
+    frame: dict[str, np.ndarray], offsets: np.ndarray, noise: float, seed: int, system: set[str]
+) -> dict[str, np.ndarray]:
+    """Perturb a share ``noise`` of cases: skip, swap, duplicate an event, or blank a resource."""
+    n_cases = len(offsets) - 1
+    keep = np.ones(len(frame["case"]), dtype=bool)
+    extra: list[int] = []
+    act, unit, res = frame["activity"].copy(), frame["unit"].copy(), frame["resource"].copy()
+    for c in range(n_cases):
+        rng = np.random.default_rng([seed, 2, c])
+        if rng.random() >= noise:
+            continue
+        a, b = int(offsets[c]), int(offsets[c + 1])
+        kind, x = int(rng.integers(4)), rng.random()
+        if b - a < 3:
+            continue
+        if kind == 0:  # a skipped step (never the first)
+            keep[a + 1 + int(x * (b - a - 1))] = False
+        elif kind == 1:  # two neighbouring events recorded the wrong way round
+            i = a + 1 + int(x * (b - a - 2))
+            for col in (act, unit, res):
+                col[i], col[i + 1] = col[i + 1], col[i]
+        elif kind == 2:  # an event recorded twice
+            extra.append(a + int(x * (b - a)))
+        else:  # a missing resource
+            human = [i for i in range(a, b) if res[i] not in system]
+            if human:
+                res[human[int(x * len(human))]] = None
+    out = {k: v for k, v in frame.items()}
+    out["activity"], out["unit"], out["resource"] = act, unit, res
+    order = np.sort(np.concatenate([np.flatnonzero(keep), np.asarray(extra, dtype=np.int64)]), kind="stable")
+    return {k: v[order] for k, v in out.items()}
+
+
+def _truth(spec: ProcedureSpec, active: Mapping[str, float | None], decoys: bool,
+           remove: frozenset[str]) -> list[GroundTruth]:
+    shares: dict[str, float] = {}
+    for node in iter_nodes(spec.root):
+        if isinstance(node, When):
+            shares.setdefault(node.kind, node.share)
+    out = []
+    for ts in spec.truth:
+        present = ts.when == "always" or (ts.when == "decoy" and decoys) or ts.when in active
+        if not present or any(a in remove for a in ts.truth.activities):
+            continue
+        t = ts.truth
+        if not t.decoy:
+            share = active.get(t.kind)
+            share = shares.get(t.kind, 1.0) if share is None else share
+            if share <= 0:
+                continue
+            t = GroundTruth(t.kind, t.activities, t.org_units, t.decoy, t.required,
+                            t.note.replace("{share}", f"{share:.0%}"))
+        out.append(t)
+    return out
+
+
+def generate(
+    procedure: str | ProcedureSpec = "permit_de",
+    *,
+    n_cases: int = 1000,
+    seed: int = 0,
+    noise: float = 0.05,
+    inject: Iterable[str] | Mapping[str, float | None] | None = None,
+    decoys: bool = True,
+    remove: Iterable[str] = (),
+    start: str | dt.date = "2024-01-08",
+) -> tuple[EventLog, list[GroundTruth]]:
+    """Simulate ``n_cases`` cases of a procedure; return the log and its ground truth.
+
+    Parameters
+    ----------
+    procedure
+        ``"permit_de"`` (Baubewilligungsverfahren), ``"subsidy_fr"`` (demande de
+        subvention) or a :class:`ProcedureSpec`.
+    n_cases
+        Number of cases. Cases arrive at the procedure's fixed daily rate (about 4–5 per
+        working day), so more cases span a longer period (1,000 cases ≈ 11 months).
+    seed
+        Everything is deterministic in ``seed``: same seed, same frame.
+    noise
+        Share of cases (0..1) with one random perturbation: a skipped step, two
+        neighbouring events swapped, an event recorded twice, or a missing resource.
+    inject
+        Redundancy kinds to inject: ``None`` for all of :data:`KINDS`, a subset such as
+        ``("rework", "ping_pong")``, or a mapping ``{kind: share}`` overriding the share of
+        cases affected (``None``: the spec's default).
+    decoys
+        Include the optional decoys (a legitimate loop, a legally required second check).
+        The backbone decoys (a real decision point, strictly ordered steps, a step handled
+        case by case, a legal waiting period) are part of the procedure and always there.
+    remove
+        Activities to drop from the procedure *with* the waiting they cause (transit,
+        inbox delay, batch release and queue); all other draws stay the same, so the
+        result validates what-if estimates: same arrivals, same routing, same durations.
+    start
+        First day of the simulation (local date).
+
+    Returns
+    -------
+    log : EventLog
+        Start and completion timestamps (UTC), ``org:resource``, ``org:group`` (unit) and
+        the case attributes (e.g. ``Gemeinde`` and ``Gesuchsteller-Typ``).
+    truth : list of GroundTruth
+        Each injected redundancy and each decoy present in the log.
+
+    Examples
+    --------
+    >>> log, truth = generate("subsidy_fr", n_cases=30, seed=3, inject=("rework",), noise=0)
+    >>> [t.kind for t in truth if not t.decoy]
+    ['rework']
+    >>> "Demande déposée" in set(log.df["concept:name"])
+    True
+    """
+    spec = procedure if isinstance(procedure, ProcedureSpec) else get_spec(procedure)
+    check_positive_int("generate", "n_cases", n_cases)
+    check_fraction("generate", "noise", noise)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise fail("generate", "seed", "a non-negative int", seed)
+    active = _active_kinds(inject)
+    remove_set = frozenset([remove] if isinstance(remove, str) else remove)
+    unknown = sorted(remove_set - set(spec.activities()))
+    if unknown:
+        raise fail("generate", "remove", f"activities of {spec.name!r}", unknown)
+    origin_date = pd.Timestamp(start).date()
+    origin = pd.Timestamp(origin_date)
+
+    horizon = int(n_cases / spec.cases_per_day * 7 / 5 * 1.5) + 3 * 366
+    cal = OfficeCalendar(origin_date, horizon)
+    arrivals = _arrivals(spec, cal, n_cases, int(seed))
+    index = node_index(spec)
+    attrs, routes = [], []
+    for c in range(n_cases):
+        a, r = route_case(spec, index, int(seed), c, active, remove_set)
+        attrs.append(a)
+        routes.append(r)
+    pools, per_commune = _resources(spec, active)
+    communes = [a[spec.commune] for a in attrs]
+    ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
+
+    case = np.asarray(ev.case, dtype=np.int64)
+    start_m = np.asarray(ev.start)
+    end_m = np.asarray(ev.end)
+    order = np.lexsort((start_m, end_m, case))
+    frame = {
+        "case": case[order],
+        "activity": np.asarray(ev.activity, dtype=object)[order],
+        "unit": np.asarray(ev.unit, dtype=object)[order],
+        "resource": np.asarray(ev.resource, dtype=object)[order],
+        "start": start_m[order],
+        "end": end_m[order],
+    }
+    offsets = np.searchsorted(frame["case"], np.arange(n_cases + 1))
+    if noise > 0:
+        system = {s.system for s in iter_nodes(spec.root) if isinstance(s, Step) and s.system}
+        frame = _apply_noise(frame, offsets, noise, int(seed), system)
+
+    ids = np.asarray(_case_ids(spec, origin, arrivals), dtype=object)
+    df = pd.DataFrame({
+        CASE: pd.array(ids[frame["case"]], dtype="str"),
+        ACTIVITY: pd.array(frame["activity"], dtype="str"),
+        START: _local_to_utc(origin, frame["start"]),
+        TIMESTAMP: _local_to_utc(origin, frame["end"]),
+        RESOURCE: pd.array(frame["resource"], dtype="str"),
+        GROUP: pd.array(frame["unit"], dtype="str"),
+    })
+    for attribute in spec.attributes:
+        values = np.asarray([a[attribute.name] for a in attrs], dtype=object)
+        df[attribute.name] = pd.array(values[frame["case"]], dtype="str")
+    report = IngestReport(
+        source=f"{spec.name} (generated, seed={seed})",
+        format="generated",
+        rows_read=len(df),
+        roles={role: col for role, col in (("case", CASE), ("activity", ACTIVITY), ("timestamp", TIMESTAMP),
+                                           ("start_timestamp", START), ("resource", RESOURCE), ("org", GROUP))},
+        role_detection=dict.fromkeys(("case", "activity", "timestamp", "start_timestamp", "resource", "org"),
+                                     "standard"),
+        formats={"tz": TZ, "generator": {"n_cases": n_cases, "seed": int(seed), "noise": noise,
+                                         "inject": sorted(active), "decoys": decoys, "remove": sorted(remove_set),
+                                         "start": str(origin_date)}},
+    )
+    log = finalize(df, report=report, name=spec.name, presorted=True)
+    return log, _truth(spec, active, decoys, remove_set)
+
+
+from ._shipped import SHIPPED, regenerate_shipped  # noqa: E402  (re-export; _shipped imports generate)
+
+__all__ += ["SHIPPED"]
+
+if __name__ == "__main__":  # pragma: no cover - command line
+    from ._shipped import main
+
+    raise SystemExit(main())
