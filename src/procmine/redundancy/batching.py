@@ -192,8 +192,8 @@ def detect(
             "median_wait_to_slot": td(np.median(to_next) * 6e7),
         }
         rec = tr(
-            "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median {wait} "
-            "for the next batch.",
+            "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median of {wait} "
+            "for the next batch slot.",
             a=name,
             slots=", ".join(slot_names[:3]) + (" …" if k > 3 else ""),
             wait=td(np.median(to_next) * 6e7),

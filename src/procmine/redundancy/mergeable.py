@@ -5,27 +5,28 @@
 - B directly follows A almost always, seen from both sides: ``P(next = B | A) >= min_follow``
   and ``P(prev = A | B) >= min_follow`` (directly-follows counts within cases), so no
   decision and no other step sits between them;
-- the same org unit does both: among the direct successions A→B, the share where both
-  events have the same org unit (``org:group``, else ``org:resource``) is
-  ``>= min_same_unit``;
+- the same person does both: among the direct successions A→B, the share where both
+  events have the same ``org:resource`` is ``>= min_same_unit`` (when the log has no
+  resources, the same org unit, ``org:group``, is checked instead);
 - the hand-off between them is short: the median working time from A's completion to
   B's start (B's completion when start times are unknown) is ``<= max_gap``;
 - the succession occurs in at least ``min_case_share`` of the cases.
 
 **Statistic.** ``evidence``: ``p_next_b_given_a``, ``p_prev_a_given_b`` (the two
 directly-follows probabilities), ``successions`` (number of direct A→B successions),
-``same_unit_share``, ``unit_column`` (``org:group`` or ``org:resource``: the fallback is
-named), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
+``same_unit_share``, ``unit_column`` (``org:resource``, or ``org:group`` as the
+fallback: the column used is named), ``main_unit`` (the resource or unit doing it most), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
 (``"wait before B"`` when start times are known, else ``"completion to completion"``).
 
-**Guard.** Pairs done by different units (a hand-off between offices is not a merge
-candidate: that is what ``duplicate_work`` and ``ping_pong`` look at), pairs with a long
+**Guard.** Pairs done by different people (a hand-off between people or offices is not a
+merge candidate: that is what ``duplicate_work`` and ``ping_pong`` look at; a system step
+followed by a person's step is not either), pairs with a long
 median gap (e.g. a legally fixed waiting period), pairs with a decision or other steps in
 between (the two directly-follows probabilities drop), self-loops (``A == A``, which is
 ``rework``) and pairs involving an activity declared ``required`` (a required step is
 neither removed nor merged away, e.g. the two signatures of a four-eyes check) are not
-reported. Without any org column the detector reports nothing: "same unit" cannot be
-checked.
+reported. Without ``org:resource`` or ``org:group`` the detector reports nothing: "same
+person" cannot be checked.
 
 **Saving.** Per succession, the working time between A's completion and B's start (the
 queue in front of B that a single step would not have); when start times are unknown,
@@ -64,7 +65,7 @@ def detect(
     calendar: Any = None,
     min_follow: float = 0.85,
     min_same_unit: float = 0.8,
-    max_gap: pd.Timedelta | str = "4h",
+    max_gap: pd.Timedelta | str = "1h",
 ) -> list[Finding]:
     """Find pairs of steps that always follow each other directly in the same unit.
 
@@ -81,9 +82,10 @@ def detect(
     min_follow
         Minimum of ``P(next=B | A)`` and ``P(prev=A | B)`` (default 0.85).
     min_same_unit
-        Minimum share of A→B successions done by the same org unit (default 0.8).
+        Minimum share of A→B successions done by the same resource (org unit when the
+        log has no resources; default 0.8).
     max_gap
-        Maximum median working time between A and B (default 4 hours).
+        Maximum median working time between A and B (default 1 hour).
 
     Returns
     -------
@@ -106,9 +108,10 @@ def detect(
         raise fail(func, "max_gap", "a duration such as '4h'", max_gap) from exc
     t = event_table(log, calendar)
     c = t.c
-    if t.n_events < 2 or t.units.column is None:
-        if t.units.column is None:
-            logger.debug("mergeable: no org:group or org:resource column, nothing to check")
+    who = t.resources if t.resources.column is not None else t.units
+    if t.n_events < 2 or who.column is None:
+        if who.column is None:
+            logger.debug("mergeable: no org:resource or org:group column, nothing to check")
         return []
     act = c.activity
     n_act = c.n_activities
@@ -125,7 +128,7 @@ def detect(
     req = frozenset(required)
     gap_all = np.where(t.has_start, t.wait, t.gap)
     has_start = bool(t.has_start.any())
-    units = t.units.codes
+    units = who.codes
     out: list[Finding] = []
     for p in cand:
         a, b = int(a_code[p]), int(b_code[p])
@@ -147,7 +150,7 @@ def detect(
             continue
         total = float(gaps.sum())
         unit_codes, unit_n = np.unique(ua[same], return_counts=True)
-        top_unit = str(t.units.names[unit_codes[np.argmax(unit_n)]]) if len(unit_codes) else ""
+        top_unit = str(who.names[unit_codes[np.argmax(unit_n)]]) if len(unit_codes) else ""
         conf = min(
             wilson_lower(n_pair[p], n_act_events[a]),
             wilson_lower(n_pair[p], n_act_events[b]),
@@ -158,15 +161,15 @@ def detect(
             "p_prev_a_given_b": float(p_prev[p]),
             "successions": int(n_pair[p]),
             "same_unit_share": same_share,
-            "unit_column": t.units.column,
+            "unit_column": who.column,
             "main_unit": top_unit,
             "median_gap": td(median_gap),
             "mean_gap": td(gaps.mean()),
             "gap_basis": "wait before B" if has_start else "completion to completion",
         }
         rec = tr(
-            "Merge '{a}' and '{b}' into one step: '{b}' follows '{a}' directly in {share:.0%} of cases, "
-            "done by the same unit, after a median hand-off of {gap}.",
+            "Merge '{a}' and '{b}' into one step: the same person does '{b}' right after '{a}' "
+            "in {share:.0%} of cases (median hand-off {gap}).",
             a=name_a,
             b=name_b,
             share=float(min(p_next[p], p_prev[p])),
@@ -184,7 +187,18 @@ def detect(
                 evidence=evidence,
                 recommendation=rec,
                 example_cases=pick_examples(log, c.case[occ], weights=gaps),
-                org_units=(top_unit,) if top_unit else (),
+                org_units=_org_units(t, occ),
             )
         )
     return out
+
+
+def _org_units(t: Any, occ: np.ndarray) -> tuple[str, ...]:
+    """The org unit(s) (``org:group``, else resource) doing A in the successions, most frequent first."""
+    u = t.units.codes[occ]
+    u = u[u >= 0]
+    if len(u) == 0:
+        return ()
+    vals, n = np.unique(u, return_counts=True)
+    top = vals[np.argsort(-n, kind="stable")][:3]
+    return tuple(str(t.units.names[v]) for v in top)

@@ -12,19 +12,24 @@
   encoded in the order);
 - neither step repeats: in at most ``max_repeat_share`` of the cases containing the pair
   does A or B occur more than once (a loop A→B→A→B also shows both orders);
+- they are not already parallel: when start times are known, in at most
+  ``max_overlap_share`` of the successions does the second start before the first
+  completes;
 - when they occur together they are usually neighbours: the share of cases containing
   both in which they are directly adjacent is at least ``min_adjacent_share``.
 
 **Statistic.** ``evidence``: ``order_ab`` and ``order_ba`` (successions in each order),
 ``minor_order_share``, ``context_tv`` (total-variation distance of the next activity
-between the two orders), ``repeat_share``, ``adjacent_share``, ``median_duration_a``,
+between the two orders), ``repeat_share``, ``adjacent_share``, ``overlap_share``
+(``None`` without start times), ``median_duration_a``,
 ``median_duration_b`` (working time from the previous completion to the completion of
 each step, i.e. its waiting plus processing) and ``median_saving``.
 
 **Guard.** Strictly ordered steps (always A then B: the minor order stays below
 ``min_order_share`` even with noisy timestamps), loops (``max_repeat_share``), steps whose
-order changes what follows (``max_context_tv``) and rare pairs (``min_case_share``) are
-not reported, nor are pairs with a ``required`` activity.
+order changes what follows (``max_context_tv``), steps that already run in parallel
+(``max_overlap_share``: their completion order is random too) and rare pairs
+(``min_case_share``) are not reported, nor are pairs with a ``required`` activity.
 
 **Saving.** Run in parallel, both steps start when the first one would have started; the
 pair then ends after the longer of the two instead of after both. Per succession the
@@ -60,8 +65,9 @@ def detect(
     calendar: Any = None,
     min_order_share: float = 0.2,
     max_context_tv: float = 0.3,
-    max_repeat_share: float = 0.2,
+    max_repeat_share: float = 0.1,
     min_adjacent_share: float = 0.5,
+    max_overlap_share: float = 0.05,
 ) -> list[Finding]:
     """Find pairs of steps observed in both orders that never depend on each other.
 
@@ -80,9 +86,12 @@ def detect(
     max_context_tv
         Maximum total-variation distance of the following activity between orders (0.3).
     max_repeat_share
-        Maximum share of the pair's cases in which A or B repeats (default 0.2).
+        Maximum share of the pair's cases in which A or B repeats (default 0.1).
     min_adjacent_share
         Minimum share of cases containing both in which they are neighbours (default 0.5).
+    max_overlap_share
+        Maximum share of successions in which the second starts before the first
+        completes (default 0.05; only checked when start times are known).
 
     Returns
     -------
@@ -101,6 +110,7 @@ def detect(
     max_context_tv = check_fraction(func, "max_context_tv", max_context_tv)
     max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
     min_adjacent_share = check_fraction(func, "min_adjacent_share", min_adjacent_share)
+    max_overlap_share = check_fraction(func, "max_overlap_share", max_overlap_share)
     t = event_table(log, calendar)
     c = t.c
     if t.n_events < 2:
@@ -150,6 +160,13 @@ def detect(
         adjacent_share = len(cases) / n_both if n_both else 0.0
         if adjacent_share < min_adjacent_share:
             continue
+        # already parallel: the second starts before the first completes
+        known = t.has_start[occ + 1]
+        overlap_share = None
+        if known.mean() >= 0.5:
+            overlap_share = float((t.start[occ + 1][known] < c.ts[occ][known]).mean())
+            if overlap_share > max_overlap_share:
+                continue
         # context: does the order change what follows?
         after = t.next_activity[occ + 1].astype(np.int64)
         tv = _tv_distance(after[fwd], after[~fwd], n_act)
@@ -177,6 +194,7 @@ def detect(
             "context_tv": float(tv),
             "repeat_share": repeat_share,
             "adjacent_share": float(adjacent_share),
+            "overlap_share": overlap_share,
             "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
             "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
             "median_saving": td(np.median(saving)),
