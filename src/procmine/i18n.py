@@ -43,6 +43,7 @@ __all__ = [
     "LANGUAGES",
     "LOCALES",
     "TIMEZONE",
+    "WORKDAY_HOURS",
     "catalog",
     "check_language",
     "format_date",
@@ -54,6 +55,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_value",
+    "format_working_time",
     "gettext",
     "tr",
 ]
@@ -295,6 +297,40 @@ def format_duration(td: Any, language: str, digits: int = 1) -> str:
     text = format_number(value, language, digits=digits)
     singular = abs(round(value, digits)) == 1
     return f"{text} {units[unit][0] if singular else units[unit][1]}"
+
+
+#: hours of one working day (Swiss 42-hour office week / 5)
+WORKDAY_HOURS = 8.4
+
+_WORKDAYS = {
+    "de": ("Arbeitstag", "Arbeitstage"),
+    "fr": ("jour ouvrable", "jours ouvrables"),
+    "en": ("working day", "working days"),
+}
+
+
+def format_working_time(td: Any, language: str, digits: int = 1, day_hours: float = WORKDAY_HOURS) -> str:
+    """A duration of *working* time: working days of ``day_hours`` from 2 days up, else hours.
+
+    Use it for durations measured under a working-time calendar, where a ``Timedelta``
+    of 24 hours means 24 working hours (about three working days), not one day.
+
+    >>> import pandas as pd
+    >>> format_working_time(pd.Timedelta(hours=42), "de"), format_working_time(pd.Timedelta(hours=3), "fr")
+    ('5.0 Arbeitstage', '3,0 h')
+    """
+    if td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)):
+        return "–"
+    hours = pd.Timedelta(td).total_seconds() / 3600
+    if abs(hours) >= 2 * day_hours:
+        days = hours / day_hours
+        one, many = _WORKDAYS.get(language, _WORKDAYS["en"])
+        return (
+            f"{format_number(days, language, digits=digits)} {one if abs(round(days, digits)) == 1 else many}"
+        )
+    if abs(hours) >= 1:
+        return f"{format_number(hours, language, digits=digits)} {_UNITS.get(language, _UNITS['en'])['h'][1]}"
+    return format_duration(td, language, digits=digits)
 
 
 def format_hours(td: Any, language: str, digits: int = 1) -> str:

@@ -110,13 +110,22 @@ def pseudonymize(
     >>> anon.df["org:group"].nunique(), bool(anon.df["org:resource"].str.startswith("R-").all())
     (1, True)
     """
+    return pseudonymize_with_maps(log, columns, salt=salt)[0]
+
+
+def pseudonymize_with_maps(
+    log: EventLog, columns: Iterable[str] = (RESOURCE,), *, salt: bytes | str | None = None
+) -> tuple[EventLog, dict[str, dict[Any, str]]]:
+    """:func:`pseudonymize`, also returning column -> {name: pseudonym} (keep it private:
+    it is what lets other objects made from the raw log, e.g. findings, be relabelled)."""
     if isinstance(columns, str):
         columns = (columns,)
     cols = [c for c in columns if c in log.df.columns]
     if not cols:
-        return log
+        return log, {}
     df = log.df.copy()
     key = _key(salt)
+    maps: dict[str, dict[Any, str]] = {}
     for col in cols:
         prefix = _PREFIX.get(col, (col.split(":")[-1][:1] or "X").upper())
         codes, uniques = pd.factorize(df[col], sort=False)
@@ -124,10 +133,11 @@ def pseudonymize(
         labels = np.array([mapping[u] for u in uniques] + [None], dtype=object)
         dtype = df[col].dtype if pd.api.types.is_string_dtype(df[col].dtype) else object
         df[col] = pd.Series(labels[codes], index=df.index, name=col, dtype=dtype)  # code -1 (missing) -> None
+        maps[col] = mapping
     report = dataclasses.replace(
         log.report, filters=[*log.report.filters, {"description": f"pseudonymised: {', '.join(cols)}"}]
     )
-    return EventLog(df, report, name=log.name, presorted=True)
+    return EventLog(df, report, name=log.name, presorted=True), maps
 
 
 def suppress_small_groups(frame: pd.DataFrame, count_col: str, min_cases: int) -> pd.DataFrame:

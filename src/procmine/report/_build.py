@@ -1,0 +1,271 @@
+"""``report()``: one self-contained HTML file per procedure, with optional XLSX/CSV tables."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import logging
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._validation import check_positive_int, fail
+from ..i18n import check_language, format_date, format_message, gettext
+from ..log import RESOURCE, EventLog
+from . import _sections as S
+from . import _sections_findings as F
+from ._blocks import Context, Notice, Section
+
+__all__ = ["SECTIONS", "render", "report"]
+
+logger = logging.getLogger("procmine")
+
+#: section id -> (English title msgid, builder), in report order
+SECTIONS: dict[str, tuple[str, Callable[[Context], Section]]] = {
+    "summary": ("Summary", S.summary),
+    "map": ("Process map", S.process_map),
+    "variants": ("Main variants", S.variants),
+    "time": ("Where time goes", S.time),
+    "findings": ("Redundancy findings", F.findings),
+    "whatif": ("What-if: simplifying the top findings", F.whatif),
+    "compare": ("Comparison across units", F.comparison),
+    "quality": ("Data quality", S.quality),
+    "method": ("Method", S.method),
+}
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("procmine.report", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2", "css"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, language: str, **context: Any) -> str:
+    """Render one of the package's templates with ``_`` translating into ``language``."""
+    from .. import __version__
+
+    def _(msgid: str, **kw: Any) -> str:
+        return format_message(gettext(msgid, language), language, **kw)
+
+    return _env().get_template(template).render(_=_, lang=language, version=__version__, **context)
+
+
+def _run(sid: str, ctx: Context) -> Section:
+    title, build = SECTIONS[sid]
+    try:
+        return build(ctx)
+    except Exception as exc:
+        logger.warning(
+            "report: section %r failed: %s: %s",
+            sid,
+            type(exc).__name__,
+            exc,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
+        ctx.errors[sid] = f"{type(exc).__name__}: {exc}"
+        msg = ctx._(
+            "This section could not be computed ({error}). The rest of the report is not affected.",
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        return Section(sid, ctx._(title), [Notice(msg, "error")])
+
+
+def _relabel_findings(findings: Any, maps: dict[str, dict[Any, str]]) -> Any:
+    """Findings made from the raw log, with person names replaced by the report's pseudonyms."""
+    from ..redundancy import Findings
+
+    mapping = maps.get(RESOURCE, {})
+    if not mapping:
+        return findings
+
+    def fix(v: Any) -> Any:
+        if isinstance(v, str):
+            return mapping.get(v, v)
+        if isinstance(v, tuple):
+            return tuple(fix(x) for x in v)
+        if isinstance(v, list):
+            return [fix(x) for x in v]
+        if isinstance(v, dict):
+            return {k: fix(x) for k, x in v.items()}
+        return v
+
+    items = [
+        dataclasses.replace(f, org_units=fix(f.org_units), evidence=fix(dict(f.evidence))) for f in findings
+    ]
+    return Findings(
+        items, n_cases=getattr(findings, "n_cases", None), log_name=getattr(findings, "log_name", "")
+    )
+
+
+def _default_calendar(calendar: Any) -> Any:
+    if calendar is not None:
+        return calendar
+    try:
+        from ..calendar import Calendar
+    except ImportError:
+        return None
+    return Calendar()
+
+
+def report(
+    log: EventLog | str | Path,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    language: str = "de",
+    directorate: str | None = None,
+    min_cases: int = 10,
+    pseudonymize: bool = True,
+    xlsx: bool = False,
+    csv: bool = False,
+    findings: Any = None,
+    calendar: Any = None,
+    required: Iterable[str] = (),
+    show_case_ids: bool = False,
+    sections: Iterable[str] | None = None,
+) -> Path:
+    """Write the report of one procedure as a single self-contained HTML file.
+
+    The file holds its CSS and SVG charts inline, loads nothing from the network, needs
+    no script and prints on A4. Sections: summary, process map, main variants, where time
+    goes, redundancy findings, what-if of the top findings, comparison across units, data
+    quality and method. A section whose analysis fails says so; the others still render.
+
+    Parameters
+    ----------
+    log
+        The event log (or a path, read with :func:`procmine.read_log`).
+    path
+        The HTML file to write (its folder is created).
+    title
+        Report title (default: the log's name).
+    language
+        ``"de"``, ``"fr"`` or ``"en"``; numbers and dates follow de_CH, fr_CH, en_CH.
+    directorate
+        Shown above the title.
+    min_cases
+        Groups (units, variants, findings, transitions) with fewer cases are not shown.
+    pseudonymize
+        Replace ``org:resource`` names by pseudonyms valid only within this report.
+    xlsx, csv
+        Also write the report's tables to ``path.with_suffix(".xlsx")`` / to
+        ``<stem>-<table>.csv`` files next to it (formula-safe, see :mod:`procmine.export`).
+    findings
+        Precomputed :class:`procmine.Findings` (default: ``find_redundancies(log, required=required)``).
+    calendar
+        A :class:`procmine.Calendar` for working time (default: the Swiss office week).
+    required
+        Legally required activities: never proposed for removal.
+    show_case_ids
+        Show example case ids in findings (off by default: they may identify people).
+    sections
+        Only these section ids (see :data:`SECTIONS`), in report order.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import procmine as pm, tempfile, pathlib
+    >>> log = pm.samples.load("permit_de")
+    >>> out = pm.report(log, pathlib.Path(tempfile.mkdtemp()) / "r.html", language="fr",
+    ...                 sections=["summary", "quality"])
+    >>> "Synthèse" in out.read_text(encoding="utf-8")
+    True
+    """
+    func = "report"
+    language = check_language(language, func)
+    check_positive_int(func, "min_cases", min_cases)
+    if isinstance(log, (str, Path)):
+        from ..io import read_log
+
+        log = read_log(log)
+    if not isinstance(log, EventLog):
+        raise fail(func, "log", "a procmine.EventLog or a path to a log", type(log).__name__)
+    chosen = list(SECTIONS) if sections is None else [s for s in SECTIONS if s in set(sections)]
+    unknown = set(sections or ()) - set(SECTIONS)
+    if unknown:
+        raise fail(func, "sections", f"a list of section ids among {list(SECTIONS)}", sorted(unknown))
+    path = Path(path)
+    if isinstance(required, str):
+        required = (required,)
+
+    maps: dict[str, dict[Any, str]] = {}
+    work = log
+    if pseudonymize:
+        from ..privacy import pseudonymize_with_maps
+
+        work, maps = pseudonymize_with_maps(log, (RESOURCE,))
+    if findings is not None and maps:
+        findings = _relabel_findings(findings, maps)
+    ctx = Context(
+        log=work,
+        language=language,
+        min_cases=min_cases,
+        calendar=_default_calendar(calendar),
+        show_case_ids=show_case_ids,
+        required=tuple(required),
+        given_findings=findings,
+    )
+
+    ctx.cache["day_hours"] = S.workday_hours(ctx)
+    built = [_run(sid, ctx) for sid in chosen]
+    html = _render_report(ctx, built, title=title, directorate=directorate, pseudonymized=bool(maps))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    if xlsx or csv:
+        tables = dict(ctx.tables)
+        if xlsx:
+            from ..export import to_xlsx
+
+            to_xlsx(tables, path.with_suffix(".xlsx"))
+        if csv:
+            from ..export import to_csv
+
+            to_csv(tables, path.with_suffix(""))
+    if ctx.errors:
+        logger.warning("report %s: %d section(s) failed: %s", path, len(ctx.errors), ", ".join(ctx.errors))
+    return path
+
+
+def _render_report(
+    ctx: Context, sections: list[Section], *, title: str | None, directorate: str | None, pseudonymized: bool
+) -> str:
+    _ = ctx._
+    log = ctx.log
+    title = title or _("Process analysis: {name}", name=log.name)
+    tr = log.time_range
+    parts = [_("{n} cases", n=log.n_cases)]
+    if tr is not None:
+        parts.append(f"{format_date(tr[0], ctx.language)} – {format_date(tr[1], ctx.language)}")
+    parts.append(
+        _(
+            "generated on {date}",
+            date=format_date(pd.Timestamp(_dt.datetime.now(_dt.timezone.utc)), ctx.language),
+        )
+    )
+    footer = _("Written by procmine. Figures come from the event log only; see the method section.")
+    if pseudonymized:
+        footer += " " + _("Person names are pseudonymised.")
+    return render(
+        "report.html.j2",
+        ctx.language,
+        title=title,
+        directorate=directorate,
+        meta=" · ".join(parts),
+        sections=sections,
+        footer=footer,
+    )

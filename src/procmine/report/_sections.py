@@ -1,0 +1,486 @@
+"""Report sections about the log itself: summary, process map, variants, time, data quality, method.
+
+Each builder takes a :class:`~procmine.report._blocks.Context` and returns a
+:class:`~procmine.report._blocks.Section`; :func:`procmine.report._build.report` runs
+them so that one failing analysis never stops the report.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+
+from . import _charts
+from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
+from ._savings import lead_days_per_year, staff_hours
+from ._svg import sanitize_svg
+
+__all__ = [
+    "findings_of",
+    "kind_label",
+    "method",
+    "model",
+    "perf",
+    "process_map",
+    "processing_medians",
+    "quality",
+    "summary",
+    "time",
+    "variants",
+    "workday_hours",
+]
+
+logger = logging.getLogger("procmine")
+
+
+# -- shared analyses (computed once per report) ------------------------------------------------
+def model(ctx: Context) -> Any:
+    from ..discovery import discover
+
+    return ctx.memo("model", lambda: discover(ctx.log))
+
+
+def perf(ctx: Context) -> Any:
+    from ..performance import performance
+
+    return ctx.memo("perf", lambda: performance(ctx.log, calendar=ctx.calendar))
+
+
+def findings_of(ctx: Context) -> Any:
+    def compute() -> Any:
+        if ctx.given_findings is not None:
+            return ctx.given_findings
+        from ..redundancy import find_redundancies
+
+        return find_redundancies(ctx.log, required=ctx.required, calendar=ctx.calendar)
+
+    return ctx.memo("findings", compute)
+
+
+def processing_medians(ctx: Context) -> dict[str, Any] | None:
+    """Activity -> median processing time, or ``None`` when the log has no start timestamps."""
+
+    def compute() -> dict[str, Any] | None:
+        try:
+            p = perf(ctx)
+        except Exception:
+            return None
+        if not p.times.has_start:
+            return None
+        return p.activities["processing_median"].to_dict()
+
+    return ctx.memo("processing", compute)
+
+
+def workday_hours(ctx: Context) -> float:
+    """Hours of one working day under the report's calendar (Swiss office week: 8.4 h)."""
+    cal = ctx.calendar
+    try:
+        if cal is None:
+            from ..calendar import Calendar
+
+            cal = Calendar()
+        hours = float(cal.weekly_hours) / 5
+        return hours if hours > 0 else 8.4
+    except Exception:
+        return 8.4
+
+
+# -- sections ------------------------------------------------------------------------------------
+def summary(ctx: Context) -> Section:
+    _ = ctx._
+    log = ctx.log
+    sec = Section("summary", _("Summary"))
+    tr = log.time_range
+    period = f"{ctx.date(tr[0])} – {ctx.date(tr[1])}" if tr else "–"
+    tiles = [
+        KPI(_("Cases"), ctx.int(log.n_cases)),
+        KPI(_("Events"), ctx.int(log.n_events), _("{x} per case", x=log.n_events / max(log.n_cases, 1))),
+        KPI(_("Activities"), ctx.int(log.codes.n_activities)),
+        KPI(_("Period"), period),
+    ]
+    try:
+        v = model(ctx).variants
+        top = v["share"].head(5).sum() if len(v) else 0.0
+        tiles.append(
+            KPI(_("Variants"), ctx.int(len(v)), _("top 5 cover {share} of cases", share=ctx.pct(top)))
+        )
+    except Exception as exc:
+        logger.warning("report: variants unavailable: %s", exc)
+    try:
+        p = perf(ctx)
+        dur = p.cases["duration"]
+        tiles.append(
+            KPI(
+                _("Median case duration"),
+                ctx.wdur(dur.median()),
+                _("working time; elapsed: {x}", x=ctx.dur(p.cases["elapsed"].median())),
+            )
+        )
+        tiles.append(
+            KPI(_("Slowest 10% of cases take more than"), ctx.wdur(dur.quantile(0.9)), _("working time"))
+        )
+    except Exception as exc:
+        logger.warning("report: durations unavailable: %s", exc)
+    sec.add(*tiles)
+    try:
+        f = [x for x in findings_of(ctx) if x.cases >= ctx.min_cases]
+        if f:
+            days = lead_days_per_year(f, log, ctx.day_hours)
+            sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+            sec.add(
+                KPI(
+                    _("Lead time saved per year"),
+                    _("{x} working days", x=days),
+                    _("summed over cases; upper bound, findings may overlap"),
+                )
+            )
+            staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
+            if any(h is None for h in staff):
+                sec.add(
+                    KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times"))
+                )
+            else:
+                sec.add(
+                    KPI(
+                        _("Staff time saved per year"),
+                        _("{x} hours", x=float(sum(staff))),
+                        _("processing time of steps that would no longer be done"),
+                    )
+                )
+            best = f[0]
+            sec.add(
+                Text(
+                    _(
+                        "Largest single opportunity: {kind} on “{acts}” ({share} of cases), about {days} working days of lead time per year.",
+                        kind=kind_label(ctx, best.kind),
+                        acts=" → ".join(best.activities),
+                        share=ctx.pct(best.case_share),
+                        days=lead_days_per_year([best], log, ctx.day_hours),
+                    )
+                )
+            )
+        else:
+            sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
+    except Exception as exc:
+        logger.warning("report: findings unavailable for the summary: %s", exc)
+    return sec
+
+
+def process_map(ctx: Context) -> Section:
+    _ = ctx._
+    sec = Section(
+        "map",
+        _("Process map"),
+        intro=_(
+            "How cases actually flow: boxes are activities, arrows the direct successions observed; thicker arrows carry more cases."
+        ),
+    )
+    m = model(ctx)
+    try:
+        pmap = m.plot()
+        svg = getattr(pmap, "svg", None) or pmap._repr_svg_()
+        sec.add(
+            Figure(
+                sanitize_svg(svg, "map"),
+                _("Most frequent activities and paths; rare ones are left out for readability."),
+            )
+        )
+    except Exception as exc:
+        logger.warning("report: process map could not be drawn: %s", exc)
+        sec.add(Notice(_("The process map could not be drawn: {error}", error=str(exc)), "warning"))
+    dfg = m.dfg.sort_values("cases", ascending=False, kind="stable")
+    dfg = dfg[dfg["cases"] >= ctx.min_cases]
+    ctx.tables["transitions"] = dfg.reset_index(drop=True)
+    sec.add(
+        table_from_frame(
+            ctx,
+            dfg,
+            [
+                ("source", _("From"), "text"),
+                ("target", _("To"), "text"),
+                ("cases", _("Cases"), "int"),
+                ("count", _("Times"), "int"),
+                ("median", _("Median time in between"), "dur"),
+            ],
+            caption=_("Most frequent transitions"),
+            max_rows=12,
+        )
+    )
+    return sec
+
+
+def variants(ctx: Context) -> Section:
+    _ = ctx._
+    sec = Section(
+        "variants",
+        _("Main variants"),
+        intro=_(
+            "A variant is one exact sequence of activities; cases following the same sequence share a variant."
+        ),
+    )
+    v = model(ctx).variants.copy()
+    n_all = len(v)
+    v.insert(0, "rank", np.arange(1, len(v) + 1))
+    v["steps"] = v["variant"].map(len)
+    shown = v[v["cases"] >= ctx.min_cases]
+    ctx.tables["variants"] = shown.drop(columns=[]).reset_index(drop=True)
+    cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
+    sec.add(
+        Text(
+            _(
+                "{n} variants in all; the ten most frequent cover {share} of cases.",
+                n=n_all,
+                share=ctx.pct(cover),
+            )
+        )
+    )
+    sec.add(
+        table_from_frame(
+            ctx,
+            shown,
+            [
+                ("rank", "#", "int"),
+                ("cases", _("Cases"), "int"),
+                ("share", _("Share"), "pct"),
+                ("steps", _("Steps"), "int"),
+                ("median_duration", _("Median duration"), "dur"),
+                ("variant", _("Sequence of activities"), "path"),
+            ],
+            max_rows=8,
+            wide=("variant",),
+            note=_("Variants with fewer than {n} cases are not listed.", n=ctx.min_cases)
+            if len(shown) < n_all
+            else "",
+        )
+    )
+    return sec
+
+
+def time(ctx: Context) -> Section:
+    _ = ctx._
+    p = perf(ctx)
+    sec = Section("time", _("Where time goes"))
+    waiting_only = p.times.has_start
+    sec.intro = (
+        _(
+            "Waiting time is the time a case spends between the end of one step and the start of the next; processing time is the time a step itself takes."
+        )
+        if waiting_only
+        else _(
+            "The log records only when each step ended, so waiting and processing cannot be separated: the time before each step counts both."
+        )
+    )
+    cases = p.cases
+    dur_h = cases["duration"].dt.total_seconds() / 3600
+    med, p90 = cases["duration"].median(), cases["duration"].quantile(0.9)
+    if len(dur_h.dropna()) > 1:
+        sec.add(
+            Figure(
+                _charts.histogram(
+                    dur_h / ctx.day_hours,
+                    xlabel=_("case duration (working days)"),
+                    ylabel=_("cases"),
+                    prefix="dur",
+                    marks=[
+                        (med.total_seconds() / 3600 / ctx.day_hours, _("median")),
+                        (p90.total_seconds() / 3600 / ctx.day_hours, "90%"),
+                    ],
+                ),
+                _(
+                    "Distribution of case durations in working time; the longest 2% are shown at the right edge."
+                ),
+            )
+        )
+    acts = p.activities
+    acts = acts[acts["count"] >= ctx.min_cases].head(12)
+    ctx.tables["activities"] = p.activities.reset_index()
+    if len(acts):
+        wait = acts["waiting_median"].dt.total_seconds() / 3600
+        proc = acts["processing_median"].dt.total_seconds() / 3600
+        parts = [
+            (
+                _("median waiting") if waiting_only else _("median waiting + processing"),
+                wait.to_numpy(),
+                "wait",
+            )
+        ]
+        if waiting_only:
+            parts.append((_("median processing"), proc.to_numpy(), "work"))
+        sec.add(
+            Figure(
+                _charts.hbar_stacked(list(acts.index), parts, xlabel=_("working hours"), prefix="acts"),
+                _("Activities with the most total waiting time, median per occurrence."),
+            )
+        )
+        wait_label = _("Waiting (median)") if waiting_only else _("Waiting + processing (median)")
+        cols = [
+            (acts.index.name or "concept:name", _("Activity"), "text"),
+            ("count", _("Times"), "int"),
+            ("waiting_median", wait_label, "wdur"),
+            ("waiting_p90", _("Slowest 10% wait more than"), "wdur"),
+        ]
+        if waiting_only:
+            cols.append(("processing_median", _("Processing (median)"), "wdur"))
+        cols += [("waiting_total", _("Total waiting"), "wdur"), ("share", _("Share of case time"), "pct")]
+        sec.add(table_from_frame(ctx, acts.reset_index(), cols, caption=_("Time per activity"), max_rows=12))
+    try:
+        bn = findings_of(ctx).filter(kind="bottleneck")
+        bn = [f for f in bn if f.cases >= ctx.min_cases]
+        if bn:
+            rows = [
+                [
+                    " → ".join(f.activities),
+                    ctx.int(f.cases),
+                    ctx.pct(f.case_share),
+                    ctx.wdur(f.saving_per_case),
+                    f.text(ctx.language),
+                ]
+                for f in bn[:5]
+            ]
+            sec.add(
+                Table(
+                    [_("Bottleneck"), _("Cases"), _("Share"), _("Saving per case"), _("Recommendation")],
+                    rows,
+                    ["l", "r", "r", "r", "l"],
+                    caption=_("Bottlenecks"),
+                    wide=(4,),
+                )
+            )
+    except Exception as exc:
+        logger.info("report: no bottleneck findings: %s", exc)
+    return sec
+
+
+def quality(ctx: Context) -> Section:
+    _ = ctx._
+    r = ctx.log.report
+    sec = Section(
+        "quality",
+        _("Data quality"),
+        intro=_("How the log was read: every row is either kept or counted with the reason it was dropped."),
+    )
+    rows = [
+        [_("Source"), str(r.source)],
+        [_("Format"), str(r.format)],
+        [_("Rows read"), ctx.int(r.rows_read)],
+        [_("Rows kept"), ctx.int(r.rows_kept)],
+    ]
+    for reason, n in r.dropped.items():
+        sample = ", ".join(str(x) for x in r.dropped_rows.get(reason, [])[:5])
+        rows.append(
+            [
+                _("Dropped: {reason}", reason=reason),
+                ctx.int(n) + (f" ({_('e.g. rows')} {sample})" if sample else ""),
+            ]
+        )
+    rows += [[_("Duplicate events (kept)"), ctx.int(r.duplicates)]]
+    if r.duplicate_case_ids:
+        rows.append([_("Duplicate case ids (merged)"), ctx.int(r.duplicate_case_ids)])
+    if r.empty_traces:
+        rows.append([_("Cases without events"), ctx.int(r.empty_traces)])
+    for role, col in r.roles.items():
+        how = r.role_detection.get(role, "")
+        rows.append([_("Column for {role}", role=role), f"{col}" + (f" ({how})" if how else "")])
+    for k, val in r.formats.items():
+        rows.append([_("Detected format: {item}", item=k), str(val)])
+    sec.add(Table([_("Item"), _("Value")], rows, ["l", "l"]))
+    if r.warnings:
+        sec.add(Notice(_("Warnings while reading:") + " " + " · ".join(map(str, r.warnings)), "warning"))
+    if r.filters:
+        sec.add(
+            Text(
+                _("Steps applied after reading:")
+                + " "
+                + "; ".join(str(f.get("description", "")) for f in r.filters)
+            )
+        )
+    if r.rows_dropped == 0 and not r.warnings:
+        sec.add(Notice(_("No row was dropped."), "info"))
+    ctx.tables["data quality"] = r.to_frame()
+    return sec
+
+
+def method(ctx: Context) -> Section:
+    _ = ctx._
+    sec = Section("method", _("Method"))
+    hours = workday_hours(ctx)
+    items = [
+        (
+            _("Durations"),
+            _(
+                "Case duration runs from the first to the last recorded event of a case. Unless stated otherwise, durations are working time under the Swiss office calendar (weekdays, office hours, public holidays); elapsed time counts every hour of the day."
+            ),
+        ),
+        (
+            _("Waiting and processing"),
+            _(
+                "Processing time is start to end of a step, where the log records starts. Waiting time is from the end of the previous step to the start of the next; without start times it includes the step's own processing."
+            ),
+        ),
+        (
+            _("Variants and process map"),
+            _(
+                "Variants group cases with exactly the same sequence of activities. The process map shows the directly-follows relation: how often one activity was immediately followed by another within a case."
+            ),
+        ),
+        (
+            _("Findings"),
+            _(
+                "Each finding comes from a detector looking for one pattern (rework, duplicate work, ping-pong, rubber stamps, mergeable or parallelizable steps, bottlenecks, batching, automation candidates) in at least 5% of cases. Its saving is the working time attributable to the pattern, per affected case; the total multiplies by the number of affected cases. Findings can overlap, so their sum is an upper bound. Steps declared legally required are never proposed for removal."
+            ),
+        ),
+        (
+            _("Lead time saved"),
+            _(
+                "The working time affected cases would no longer spend, summed over cases, scaled to one year by the time span of the log (at least 30 days) and shown in working days of {hours} hours. It says how much shorter cases get, not how much staff time is freed.",
+                hours=hours,
+            ),
+        ),
+        (
+            _("Staff time saved"),
+            _(
+                "The median processing time of the steps a finding would remove or that are repeated, times the occurrences saved, per year. It needs start times in the log; bottlenecks, batching, merging and parallelizing shorten waiting and count no staff time."
+            ),
+        ),
+        (
+            _("What-if"),
+            _(
+                "The what-if scenarios replay the log without the step (or with steps merged or run in parallel): the time a removed step added to each case is taken out and later events move earlier. This assumes the rest of the process would run as recorded."
+            ),
+        ),
+        (
+            _("Privacy"),
+            _(
+                "Person names are replaced by pseudonyms (R-0001, …) that are valid only within this report. Groups, variants and findings with fewer than {n} cases are not shown. Case numbers are not shown.",
+                n=ctx.min_cases,
+            )
+            if not ctx.show_case_ids
+            else _(
+                "Groups, variants and findings with fewer than {n} cases are not shown. Example case numbers are shown on request.",
+                n=ctx.min_cases,
+            ),
+        ),
+    ]
+    rows = [[a, b] for a, b in items]
+    sec.add(Table([_("Figure"), _("How it was computed")], rows, ["l", "l"], wide=(1,)))
+    return sec
+
+
+def kind_label(ctx: Context, kind: str) -> str:
+    """The translated name of a finding kind."""
+    _ = ctx._
+    labels = {
+        "rework": _("Rework"),
+        "duplicate_work": _("Duplicate work"),
+        "ping_pong": _("Ping-pong"),
+        "rubber_stamp": _("Rubber stamp"),
+        "mergeable": _("Mergeable steps"),
+        "parallelizable": _("Parallelizable steps"),
+        "bottleneck": _("Bottleneck"),
+        "batching": _("Batching"),
+        "automation_candidate": _("Automation candidate"),
+    }
+    return labels.get(kind, kind)

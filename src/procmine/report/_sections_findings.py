@@ -1,0 +1,351 @@
+"""Report sections about what could change: findings, what-if scenarios, comparison across units."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..log import CASE, GROUP
+from ..privacy import suppress_small_groups
+from . import _charts
+from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
+from ._savings import lead_days_per_year, staff_hours
+from ._sections import findings_of, kind_label, processing_medians
+
+__all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif"]
+
+logger = logging.getLogger("procmine")
+
+#: finding kinds that a what-if can test, and how
+_SCENARIO_KINDS = ("rubber_stamp", "automation_candidate", "mergeable", "parallelizable")
+_GROUP_NAMES = (
+    "gemeinde",
+    "commune",
+    "comune",
+    "municipality",
+    "bezirk",
+    "district",
+    "region",
+    "amt",
+    "office",
+    "dienststelle",
+    "service",
+    "department",
+    "abteilung",
+    "directorate",
+    "direktion",
+)
+
+
+@dataclass
+class FindingCard:
+    rank: int
+    title: str
+    subtitle: str
+    figures: list[tuple[str, str]]
+    recommendation: str
+    evidence: list[tuple[str, str]] = field(default_factory=list)
+    examples: str = ""
+    kind: str = "finding"
+
+
+def _evidence_value(ctx: Context, v: Any) -> str:
+    if isinstance(v, pd.Timedelta):
+        return ctx.dur(v)
+    if isinstance(v, bool):
+        return ctx._("yes") if v else ctx._("no")
+    if isinstance(v, (int, np.integer)):
+        return ctx.int(v)
+    if isinstance(v, (float, np.floating)):
+        return ctx.num(v, 2 if abs(v) < 10 else 1)
+    if isinstance(v, (tuple, list)):
+        return ", ".join(_evidence_value(ctx, x) for x in v[:8]) + (" …" if len(v) > 8 else "")
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_evidence_value(ctx, x)}" for k, x in list(v.items())[:8])
+    return str(v)
+
+
+def findings(ctx: Context) -> Section:
+    _ = ctx._
+    sec = Section(
+        "findings",
+        _("Redundancy findings"),
+        intro=_(
+            "Patterns in the log that suggest work could be saved, ranked by estimated saving. Each finding names the figures it rests on; check them with the people who do the work before acting."
+        ),
+    )
+    allf = list(findings_of(ctx))
+    shown = [f for f in allf if f.cases >= ctx.min_cases]
+    proc = processing_medians(ctx)
+    if not shown:
+        sec.add(Notice(_("No redundancy was found above the detectors' thresholds."), "info"))
+        return sec
+    top = shown[:10]
+    days = [lead_days_per_year([f], ctx.log, ctx.day_hours) for f in top]
+    labels = [f"{i + 1}. {kind_label(ctx, f.kind)}: {' → '.join(f.activities)}" for i, f in enumerate(top)]
+    sec.add(
+        Figure(
+            _charts.hbar(
+                labels,
+                days,
+                xlabel=_("working days of lead time per year"),
+                prefix="find",
+                value_labels=[ctx.num(d) for d in days],
+            ),
+            _("Estimated lead time saved per year (summed over cases) by the ten largest findings."),
+        )
+    )
+    for i, f in enumerate(shown[:15], start=1):
+        figures = [
+            (_("Cases"), f"{ctx.int(f.cases)} ({ctx.pct(f.case_share)})"),
+            (_("Saving per case"), ctx.wdur(f.saving_per_case)),
+            (
+                _("Lead time per year"),
+                _("{x} working days", x=lead_days_per_year([f], ctx.log, ctx.day_hours)),
+            ),
+        ]
+        sh = staff_hours(f, proc, ctx.log)
+        if sh:
+            figures.append((_("Staff time per year"), _("{x} hours", x=sh)))
+        figures.append((_("Confidence"), ctx.pct(f.confidence)))
+        if f.org_units:
+            figures.insert(1, (_("Units"), ", ".join(f.org_units)))
+        ev = [(str(k).replace("_", " "), _evidence_value(ctx, v)) for k, v in f.evidence.items()]
+        card = FindingCard(
+            rank=i,
+            title=kind_label(ctx, f.kind),
+            subtitle=" → ".join(f.activities),
+            figures=figures,
+            recommendation=f.text(ctx.language),
+            evidence=ev,
+            examples=", ".join(map(str, f.example_cases[:5])) if ctx.show_case_ids else "",
+        )
+        sec.add(card)
+    if len(shown) > 15:
+        sec.add(Text(_("{n} further findings are in the workbook export.", n=len(shown) - 15)))
+    if len(shown) < len(allf):
+        sec.add(
+            Text(
+                _(
+                    "{n} findings concerning fewer than {m} cases are not shown.",
+                    n=len(allf) - len(shown),
+                    m=ctx.min_cases,
+                )
+            )
+        )
+    frame = pd.DataFrame([{**f.to_dict(), "recommendation": f.text(ctx.language)} for f in shown])
+    frame["lead time saved per year [working days]"] = [
+        lead_days_per_year([f], ctx.log, ctx.day_hours) for f in shown
+    ]
+    frame["staff time saved per year [h]"] = [staff_hours(f, proc, ctx.log) for f in shown]
+    if not ctx.show_case_ids:
+        frame = frame.drop(columns=["example_cases"], errors="ignore")
+    ctx.tables["findings"] = frame
+    return sec
+
+
+def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    _ = ctx._
+    out: list[tuple[str, dict[str, Any]]] = []
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for f in shown:
+        if f.kind not in _SCENARIO_KINDS or (f.kind, f.activities) in seen:
+            continue
+        seen.add((f.kind, f.activities))
+        acts = f.activities
+        if f.kind in ("rubber_stamp", "automation_candidate") and len(acts) >= 1:
+            if any(a in ctx.required for a in acts[:1]):
+                continue
+            verb = (
+                _("Remove “{a}”", a=acts[0]) if f.kind == "rubber_stamp" else _("Automate “{a}”", a=acts[0])
+            )
+            out.append((verb, {"remove": [acts[0]]}))
+        elif f.kind == "mergeable" and len(acts) >= 2:
+            out.append((_("Merge “{a}” and “{b}”", a=acts[0], b=acts[1]), {"merge": [tuple(acts[:2])]}))
+        elif f.kind == "parallelizable" and len(acts) >= 2:
+            out.append(
+                (
+                    _("Run “{a}” and “{b}” in parallel", a=acts[0], b=acts[1]),
+                    {"parallelize": [tuple(acts[:2])]},
+                )
+            )
+        if len(out) == 3:
+            break
+    if len(out) > 1:
+        combined: dict[str, list[Any]] = {}
+        removed: set[str] = set()
+        for _label, kw in out:
+            for k, v in kw.items():
+                for item in v:
+                    names = {item} if isinstance(item, str) else set(item)
+                    if names & removed:
+                        continue  # a step cannot be removed and merged at once
+                    combined.setdefault(k, []).append(item)
+                    removed |= names
+        out.append((_("All of the above"), combined))
+    return out
+
+
+def whatif(ctx: Context) -> Section:
+    from ..whatif import simplify
+
+    _ = ctx._
+    sec = Section(
+        "whatif",
+        _("What-if: simplifying the top findings"),
+        intro=_(
+            "Each scenario replays the recorded cases with the change applied and compares key figures before and after."
+        ),
+    )
+    shown = [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+    scen = _scenarios(ctx, shown)
+    if not scen:
+        sec.add(
+            Notice(
+                _("None of the top findings is a step that a what-if can remove, merge or parallelize."),
+                "info",
+            )
+        )
+        return sec
+    rows, records = [], []
+    for name, kw in scen:
+        try:
+            w = simplify(ctx.log, calendar=ctx.calendar, **kw)
+        except Exception as exc:
+            logger.warning("report: what-if %r failed: %s", name, exc)
+            rows.append([name, "–", "–", "–", "–", _("could not be computed: {error}", error=str(exc))])
+            continue
+        b, a = w.before, w.after
+        key = "median_case_working_time" if "median_case_working_time" in b else "median_case_duration"
+        key90 = "p90_case_working_time" if "p90_case_working_time" in b else "p90_case_duration"
+        fmt = ctx.wdur if key.endswith("working_time") else ctx.dur
+        change = (a[key] - b[key]) / b[key] if b[key] != pd.Timedelta(0) else float("nan")
+        rows.append(
+            [
+                name,
+                f"{fmt(b[key])} → {fmt(a[key])}",
+                "–" if pd.isna(change) else ctx.pct(change),
+                f"{fmt(b[key90])} → {fmt(a[key90])}",
+                f"{ctx.num(b['events_per_case'])} → {ctx.num(a['events_per_case'])}",
+                f"{ctx.num(b['handovers_per_case'])} → {ctx.num(a['handovers_per_case'])}",
+            ]
+        )
+        d = w.delta()
+        d.insert(0, "scenario", name)
+        records.append(d)
+    sec.add(
+        Table(
+            [
+                _("Scenario"),
+                _("Median case duration"),
+                _("Change"),
+                _("Slowest 10% of cases"),
+                _("Steps per case"),
+                _("Handovers per case"),
+            ],
+            rows,
+            ["l", "r", "r", "r", "r", "r"],
+            note=_("Durations in working time, before → after."),
+        )
+    )
+    if records:
+        ctx.tables["what-if"] = pd.concat(records, ignore_index=True)
+    return sec
+
+
+def comparison_column(log: Any) -> str | None:
+    """The column to compare units by: a commune/office case attribute, else ``org:group``."""
+    df = log.df
+    for col in df.columns:
+        base = str(col).lower().removeprefix("case:").strip()
+        if base in _GROUP_NAMES and col not in (CASE, GROUP):
+            n = df[col].nunique(dropna=True)
+            if 2 <= n <= 200:
+                return str(col)
+    if GROUP in df.columns and df[GROUP].nunique(dropna=True) >= 2:
+        return GROUP
+    return None
+
+
+def _fallback_table(ctx: Context, by: str) -> pd.DataFrame:
+    log = ctx.log
+    c = log.codes
+    first = c.case_offsets[:-1]
+    groups = log.df[by].to_numpy()[first]
+    dur = log.case_durations().to_numpy()
+    frame = pd.DataFrame({"group": groups, "duration": dur, "events": np.diff(c.case_offsets)})
+    out = frame.groupby("group", dropna=True).agg(
+        cases=("events", "size"), median_duration=("duration", "median"), events_per_case=("events", "mean")
+    )
+    return out.reset_index().sort_values("cases", ascending=False, kind="stable")
+
+
+def comparison(ctx: Context) -> Section:
+    _ = ctx._
+    sec = Section("compare", _("Comparison across units"))
+    by = comparison_column(ctx.log)
+    if by is None:
+        sec.add(Notice(_("The log names no commune, office or org unit to compare."), "info"))
+        return sec
+    sec.intro = _("The same procedure compared across “{by}”: each unit's own cases.", by=by)
+    suppressed = 0
+    try:
+        from ..compare import compare
+
+        cmp = compare(ctx.log, by=by, min_cases=ctx.min_cases, calendar=ctx.calendar)
+        frame = cmp.to_frame()
+        frame = frame.rename_axis("group").reset_index()
+        suppressed = int(getattr(cmp, "suppressed", 0) or 0)
+    except ImportError:
+        frame = _fallback_table(ctx, by)
+    if "cases" not in frame.columns:
+        raise ValueError(f"compare() returned no 'cases' column: {list(frame.columns)}")
+    kept = suppress_small_groups(frame, "cases", ctx.min_cases)
+    kept.attrs["suppressed"] = kept.attrs.get("suppressed", 0) + suppressed
+    ctx.tables["comparison"] = kept.reset_index(drop=True)
+    if kept.empty:
+        sec.add(Notice(_("No unit has at least {n} cases.", n=ctx.min_cases), "info"))
+        return sec
+    kept = kept.sort_values("cases", ascending=False, kind="stable")
+    dur_col = next((c for c in ("median_duration", "median_case_duration") if c in kept.columns), None)
+    if dur_col is not None and len(kept) > 1:
+        top = kept.head(15)
+        vals = top[dur_col].map(
+            lambda v: pd.Timedelta(v).total_seconds() / 3600 / ctx.day_hours if pd.notna(v) else np.nan
+        )
+        sec.add(
+            Figure(
+                _charts.hbar(
+                    [str(g) for g in top["group"]],
+                    vals.to_numpy(),
+                    xlabel=_("median case duration (working days)"),
+                    prefix="cmp",
+                    value_labels=[ctx.num(v) for v in vals],
+                ),
+                _("Median case duration per unit (the {n} largest units).", n=len(top)),
+            )
+        )
+    cols: list[tuple[str, str, Any]] = [("group", by, "text"), ("cases", _("Cases"), "int")]
+    labels = {
+        "median_duration": (_("Median duration (working time)"), "wdur"),
+        "p90_duration": (_("Slowest 10% (working time)"), "wdur"),
+        "median_elapsed": (_("Median duration (elapsed)"), "dur"),
+        "events_per_case": (_("Steps per case"), "num"),
+        "rework_share": (_("Cases with rework"), "pct"),
+        "variants": (_("Variants"), "int"),
+        "top_variant_share": (_("Cases in the main variant"), "pct"),
+    }
+    for col in kept.columns:
+        if col in labels and col not in ("group", "cases"):
+            cols.append((col, labels[col][0], labels[col][1]))
+    note = ""
+    if kept.attrs.get("suppressed"):
+        note = _(
+            "{n} units with fewer than {m} cases are not shown.", n=kept.attrs["suppressed"], m=ctx.min_cases
+        )
+    sec.add(table_from_frame(ctx, kept, cols, note=note, max_rows=25))
+    return sec
