@@ -366,15 +366,9 @@ def _ordered_share(keys: pd.Series, ts: np.ndarray) -> float:
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f")
-_FAMILIES = {  # (separator, dayfirst) -> date part
-    (".", True): "%d.%m.%Y",
-    (".", False): "%m.%d.%Y",
-    ("/", True): "%d/%m/%Y",
-    ("/", False): "%m/%d/%Y",
-    ("-", True): "%d-%m-%Y",
-    ("-", False): "%m-%d-%Y",
-}
+_SHAPE = re.compile(
+    r"^(\d{1,2})([./-])(\d{1,2})[./-](\d{4}|\d{2})(?:(T|\s+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:([.,])(\d{1,6}))?)?)?$"
+)
 _LEAD = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
 
@@ -461,21 +455,15 @@ def detect_date_format(
     nums = pd.to_numeric(sample, errors="coerce")
     if nums.notna().mean() >= 0.9:
         return _excel_spec(nums.dropna(), strict_numbers)
-    lead = sample.str.extract(_LEAD)
-    if lead[0].notna().mean() < 0.5:
+    shape = sample.str.extract(_SHAPE)
+    ok = shape[0].notna()
+    if ok.mean() < 0.5:
         return None
-    sep = lead[1].mode().iloc[0]
-    best = None
-    for first in (True, False):
-        formats = _family_formats(sample, sep, first)
-        if formats:
-            share = float(_parse_family(sample, formats).notna().mean())
-            if best is None or share > best[0]:
-                best = (share, first, formats)
-    if best is None:
-        return None
-    first, reason, forced = _decide_dayfirst(values, sep, dayfirst)
-    formats = _family_formats(sample, sep, first) or (_FAMILIES[(sep, first)] + _TIMES[1],)
+    shape = shape[ok]
+    sep = shape[1].mode().iloc[0]
+    shape = shape[shape[1] == sep]
+    first, reason = _decide_dayfirst(values, dayfirst)
+    formats = _formats_of(shape, sep, first)
     share = float(_parse_family(sample, formats).notna().mean())
     return DateSpec("format", formats, dayfirst=first, reason=reason, share=share)
 
@@ -490,17 +478,21 @@ def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
     return DateSpec("excel", reason="numbers in the range of Excel serial dates", share=inside)
 
 
-def _family_formats(sample: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
-    """Formats of one date convention that parse some of the sample, most used first."""
-    date = _FAMILIES[(sep, dayfirst)]
-    hits = []
-    for t in _TIMES:
-        for d in (date, date.replace("%Y", "%y")):
-            k = int(pd.to_datetime(sample, format=d + t, errors="coerce").notna().sum())
-            if k:
-                hits.append((k, d + t))
-    hits.sort(key=lambda x: -x[0])
-    return tuple(f for _, f in hits)
+def _formats_of(shape: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
+    """The strftime formats of the sampled values (one date convention), most used first."""
+    date = f"%d{sep}%m{sep}" if dayfirst else f"%m{sep}%d{sep}"
+    year = np.where(shape[3].str.len() == 4, "%Y", "%y")
+    time = np.where(
+        shape[5].isna(),
+        "",
+        np.where(
+            shape[7].isna(),
+            "%H:%M",
+            np.where(shape[8].isna(), "%H:%M:%S", "%H:%M:%S" + shape[8].fillna(".").astype(object) + "%f"),
+        ),
+    )
+    fmts = pd.Series(date + year + shape[4].fillna("").astype(object).to_numpy() + time, dtype=object)
+    return tuple(fmts.value_counts(sort=True).index)
 
 
 def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
@@ -513,24 +505,24 @@ def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return out
 
 
-def _decide_dayfirst(values: pd.Series, sep: str, forced: bool | None) -> tuple[bool, str, bool]:
+def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, str]:
     """Day-first or month-first from the whole column (vectorised)."""
+    if forced is not None:
+        return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})"
     lead = values.dropna().astype("str").str.extract(_LEAD)
     a = pd.to_numeric(lead[0], errors="coerce")
     b = pd.to_numeric(lead[2], errors="coerce")
     day_proof = lead.loc[a > 12, 0].index
     month_proof = lead.loc[b > 12, 0].index
     src = values.dropna().astype("str")
-    if forced is not None:
-        return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})", True
     if len(day_proof) and not len(month_proof):
-        return True, f"day-first: the data proves it ({src[day_proof[0]].strip()!r} has a day > 12)", False
+        return True, f"day-first: the data proves it ({src[day_proof[0]].strip()!r} has a day > 12)"
     if len(month_proof) and not len(day_proof):
-        return False, f"month-first: the data proves it ({src[month_proof[0]].strip()!r} has a day > 12)", False
+        return False, f"month-first: the data proves it ({src[month_proof[0]].strip()!r} has a day > 12)"
     if len(day_proof) and len(month_proof):
         first = len(day_proof) >= len(month_proof)
         return first, (
             f"conflicting: {len(day_proof):,} value(s) day-first, {len(month_proof):,} month-first; "
             f"read {'day' if first else 'month'}-first, the others are unparseable"
-        ), False
-    return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)", False
+        )
+    return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)"
