@@ -179,7 +179,28 @@ def write_bpmn(bpmn: Any, path: str | Path) -> Path:
     if not str(path).lower().endswith(".bpmn"):
         raise ProcmineError(f"{path}: a BPMN file name must end with '.bpmn' (pm4py appends it otherwise)")
     call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
+    _shift_layout(path)
     return path
+
+
+def _shift_layout(path: Path, margin: float = 40.0) -> None:
+    """Move pm4py's layout (which may have negative coordinates) to start at ``margin``."""
+    from lxml import etree
+
+    dc = "http://www.omg.org/spec/DD/20100524/DC"
+    di = "http://www.omg.org/spec/DD/20100524/DI"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    tree = etree.parse(str(path), parser)
+    points = tree.findall(f".//{{{dc}}}Bounds") + tree.findall(f".//{{{di}}}waypoint")
+    if not points:
+        raise ProcmineError(f"{path}: pm4py wrote no diagram layout (BPMN DI); the file has no shapes")
+    min_x = min(float(p.get("x", 0)) for p in points)
+    min_y = min(float(p.get("y", 0)) for p in points)
+    dx, dy = margin - min_x, margin - min_y
+    for p in points:
+        p.set("x", f"{float(p.get('x', 0)) + dx:.1f}")
+        p.set("y", f"{float(p.get('y', 0)) + dy:.1f}")
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
 
 
 def read_bpmn(path: str | Path) -> Any:
