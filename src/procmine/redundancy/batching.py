@@ -37,8 +37,10 @@ it on arrival, the rest of the waiting is what any processing needs. ``time_cost
 sum, ``saving_per_case`` the sum divided by the cases containing X.
 
 **Limits.** Weekly patterns only (weekday x hour): monthly or irregular batches
-(e.g. "when the commission meets") are not found. Logs with dates but no times put every
-event at midnight: then only weekday batching can be seen. Arrival is the previous
+(e.g. "when the commission meets") are not found. A step recorded with dates but no
+times (at least half of its events exactly at local midnight) is judged on weekdays
+only, arrivals and releases alike (``resolution`` in the evidence): its hour cannot be
+seen, and comparing its midnight stamps with hourly arrivals would fake a concentration. Arrival is the previous
 event's completion; when work really arrives later (a document by post), the saving is
 overestimated.
 """
@@ -138,8 +140,15 @@ def detect(
         tz = "Europe/Zurich"  # an elapsed-time calendar has no office week: use local Swiss time
     arrival = t.prev_end[ev]
     release = t.start[ev]
-    a_min = _week_minute(arrival, tz)
-    r_min = _week_minute(release, tz)
+    a_min, _ = _week_minute(arrival, tz)
+    r_min, r_midnight = _week_minute(release, tz)
+    # steps recorded with dates only (mostly at local midnight): compare weekdays, not hours
+    daily_act = np.bincount(act, weights=r_midnight, minlength=n_act) >= 0.5 * np.maximum(
+        np.bincount(act, minlength=n_act), 1
+    )
+    daily = daily_act[act]
+    a_min = np.where(daily, (a_min // 1440) * 1440, a_min)
+    r_min = np.where(daily, (r_min // 1440) * 1440, r_min)
     a_slot, r_slot = a_min // 60, r_min // 60
     a_hist = np.bincount(act * _SLOTS + a_slot, minlength=n_act * _SLOTS).reshape(n_act, _SLOTS)
     r_hist = np.bincount(act * _SLOTS + r_slot, minlength=n_act * _SLOTS).reshape(n_act, _SLOTS)
@@ -178,7 +187,7 @@ def detect(
         total = float(saving.sum())
         cases = np.unique(c.case[ev[sel]])
         tv = 0.5 * np.abs(a_hist[x] / a_hist[x].sum() - hist / hist.sum()).sum()
-        slot_names = [_slot_name(int(s)) for s in order[:k]]
+        slot_names = [_slot_name(int(s), bool(daily_act[x])) for s in order[:k]]
         conf = (1.0 - ratio[x]) * explained_share * sample_confidence(len(cases))
         evidence = {
             "release_slots": ", ".join(slot_names),
@@ -190,6 +199,7 @@ def detect(
             "explained_share": explained_share,
             "median_wait": td(np.median(waited) * 6e7),
             "median_wait_to_slot": td(np.median(to_next) * 6e7),
+            "resolution": "weekday (dates without times)" if daily_act[x] else "weekday and hour",
         }
         rec = tr(
             "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median of {wait} "
@@ -215,10 +225,13 @@ def detect(
     return out
 
 
-def _week_minute(us: np.ndarray, tz: str) -> np.ndarray:
-    """Local minute of the week (Monday 00:00 = 0) of UTC microsecond instants."""
+def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """Local minute of the week (Monday 00:00 = 0) of UTC microsecond instants, and
+    whether each instant is exactly local midnight (a date recorded without a time)."""
     idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
-    return (idx.dayofweek.to_numpy() * 1440 + idx.hour.to_numpy() * 60 + idx.minute.to_numpy()).astype(np.int64)
+    hour, minute = idx.hour.to_numpy(), idx.minute.to_numpy()
+    midnight = (hour == 0) & (minute == 0) & (idx.second.to_numpy() == 0) & (idx.microsecond.to_numpy() == 0)
+    return (idx.dayofweek.to_numpy() * 1440 + hour * 60 + minute).astype(np.int64), midnight
 
 
 def _effective(hist: np.ndarray) -> np.ndarray:
@@ -241,5 +254,7 @@ def _minutes_to_next_slot(minute: np.ndarray, in_slot: np.ndarray) -> np.ndarray
     return np.where(inside, 0, nxt).astype(np.float64)
 
 
-def _slot_name(slot: int) -> str:
+def _slot_name(slot: int, daily: bool = False) -> str:
+    if daily:
+        return _DAYS[slot // 24]
     return f"{_DAYS[slot // 24]} {slot % 24:02d}h"

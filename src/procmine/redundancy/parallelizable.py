@@ -19,7 +19,7 @@
   both in which they are directly adjacent is at least ``min_adjacent_share``.
 
 **Statistic.** ``evidence``: ``order_ab`` and ``order_ba`` (successions in each order),
-``minor_order_share``, ``context_tv`` (total-variation distance of the next activity
+``minor_order_share``, ``tie_share``, ``context_tv`` (total-variation distance of the next activity
 between the two orders), ``repeat_share``, ``adjacent_share``, ``overlap_share``
 (``None`` without start times), ``median_duration_a``,
 ``median_duration_b`` (working time from the previous completion to the completion of
@@ -28,7 +28,9 @@ each step, i.e. its waiting plus processing) and ``median_saving``.
 **Guard.** Strictly ordered steps (always A then B: the minor order stays below
 ``min_order_share`` even with noisy timestamps), loops (``max_repeat_share``), steps whose
 order changes what follows (``max_context_tv``), steps that already run in parallel
-(``max_overlap_share``: their completion order is random too) and rare pairs
+(``max_overlap_share``: their completion order is random too), pairs recorded mostly at
+the same instant (``max_tie_share``: a tie has no order, and tied successions are never
+counted as order evidence), pairs whose parallel run would save nothing and rare pairs
 (``min_case_share``) are not reported, nor are pairs with a ``required`` activity.
 
 **Saving.** Run in parallel, both steps start when the first one would have started; the
@@ -68,6 +70,7 @@ def detect(
     max_repeat_share: float = 0.1,
     min_adjacent_share: float = 0.5,
     max_overlap_share: float = 0.05,
+    max_tie_share: float = 0.5,
 ) -> list[Finding]:
     """Find pairs of steps observed in both orders that never depend on each other.
 
@@ -92,6 +95,9 @@ def detect(
     max_overlap_share
         Maximum share of successions in which the second starts before the first
         completes (default 0.05; only checked when start times are known).
+    max_tie_share
+        Maximum share of successions with both events at the same timestamp (default
+        0.5); such successions are never counted as evidence of an order.
 
     Returns
     -------
@@ -111,6 +117,7 @@ def detect(
     max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
     min_adjacent_share = check_fraction(func, "min_adjacent_share", min_adjacent_share)
     max_overlap_share = check_fraction(func, "max_overlap_share", max_overlap_share)
+    max_tie_share = check_fraction(func, "max_tie_share", max_tie_share)
     t = event_table(log, calendar)
     c = t.c
     if t.n_events < 2:
@@ -121,14 +128,22 @@ def detect(
     x, y = act[idx], act[idx + 1]
     keep = x != y
     idx, x, y = idx[keep], x[keep], y[keep]
+    # two events with the same timestamp have no observable order: they are not evidence
+    tied = c.ts[idx + 1] == c.ts[idx]
     lo, hi = np.minimum(x, y), np.maximum(x, y)
     forward = x == lo  # order lo -> hi
     key = lo * n_act + hi
     pairs, inv = np.unique(key, return_inverse=True)
-    n_fwd = np.bincount(inv, weights=forward, minlength=len(pairs))
-    n_all = np.bincount(inv, minlength=len(pairs))
+    n_total = np.bincount(inv, minlength=len(pairs))
+    n_all = np.bincount(inv, weights=~tied, minlength=len(pairs))
+    n_fwd = np.bincount(inv, weights=forward & ~tied, minlength=len(pairs))
     minor = np.minimum(n_fwd, n_all - n_fwd)
-    cand = np.flatnonzero((minor >= min_order_share * n_all) & (minor > 0) & (n_all >= max(2, min_case_share * t.n_cases)))
+    cand = np.flatnonzero(
+        (minor >= min_order_share * n_all)
+        & (minor > 0)
+        & (n_all >= max(2, min_case_share * t.n_cases))
+        & (n_all >= (1 - max_tie_share) * n_total)
+    )
     if len(cand) == 0:
         return []
     req = frozenset(required)
@@ -141,7 +156,7 @@ def detect(
         name_a, name_b = t.name(a), t.name(b)
         if name_a in req or name_b in req:
             continue
-        sel = inv == p
+        sel = (inv == p) & ~tied
         occ = idx[sel]
         fwd = forward[sel]
         cases = np.unique(c.case[occ])
@@ -179,6 +194,8 @@ def detect(
         dur_b = np.where(act[occ] == a, d2, d1)
         saving = np.minimum(d1, d2)
         total = float(saving.sum())
+        if total <= 0:
+            continue
         n_ab, n_ba = int(fwd.sum()), int((~fwd).sum())
         first, second = (name_a, name_b) if n_ab >= n_ba else (name_b, name_a)
         minor_share = min(n_ab, n_ba) / len(occ)
@@ -191,6 +208,7 @@ def detect(
             "order_ab": n_ab if first == name_a else n_ba,
             "order_ba": n_ba if first == name_a else n_ab,
             "minor_order_share": float(minor_share),
+            "tie_share": float(1 - n_all[p] / n_total[p]),
             "context_tv": float(tv),
             "repeat_share": repeat_share,
             "adjacent_share": float(adjacent_share),
