@@ -1,28 +1,31 @@
 """Bottleneck: a step whose waiting time dominates the case duration.
 
-**Definition.** For each activity *a*, the *wait share* is the working time cases wait in
-front of *a* (from the previous event's completion to *a*'s start, or to its completion
-when start times are unknown), summed over all occurrences, divided by the summed working
-duration of all cases that contain *a*. *a* is a bottleneck when its wait share is at least
-``min_wait_share`` and at least ``dominance`` times the largest wait share of the other
-activities that are not bottlenecks themselves (i.e. it stands out from the rest).
+**Definition.** For each activity *a*, the *step wait share* is the working time cases wait
+in front of *a* (from the previous event's completion to *a*'s start, or to its completion
+when start times are unknown), summed over its occurrences, divided by the summed working
+duration of the cases that contain *a*. Steps with a share of at least ``min_step_share``
+are *waiting steps*. Waiting steps done (mostly) by the same org unit are grouped: an
+overloaded unit makes every step it does wait, and the remedy (staff, priorities) is the
+same for all of them. A group is a bottleneck when its waiting, as a share of all cases'
+working time (``wait_share``), is at least ``min_wait_share`` and at least ``dominance``
+times the largest share of any other step: its waiting dominates case duration.
 
-**Statistic.** ``wait_share`` (of case working time, in cases with the step),
-``median_wait`` and ``p90_wait`` (per occurrence), ``next_wait_share`` (the largest share of
-another non-dominant step), ``wait_cv`` (coefficient of variation of the elapsed calendar
-time of the wait), ``cases``, ``unit_column``/``org_units`` (the units that perform the step).
+**Statistic.** ``wait_share`` (of all cases' working time), ``step_wait_shares`` (per
+step), ``next_wait_share`` (the largest share of another step), ``median_wait`` and
+``p90_wait`` (per occurrence), ``typical_wait_other_steps`` (mean), ``wait_cv``
+(coefficient of variation of the elapsed wait of the main step), ``unit_column``.
 
-**Guard.** A step that occurs in fewer than ``min_case_share`` of cases is ignored. A
-*legally fixed waiting period* (e.g. a 30-day objection period) is long but cannot be
-shortened: the log shows it as a wait whose *elapsed calendar* length is nearly constant
+**Guard.** Steps in fewer than ``min_case_share`` of cases are ignored. A *legally fixed
+waiting period* (e.g. a 30-day objection period) is long but cannot be shortened: the log
+shows it as a wait (or a step) whose *elapsed calendar* length is nearly constant
 (coefficient of variation below ``fixed_cv``, median at least ``fixed_min_days`` days),
-whereas queue waiting varies with load. Such steps are not reported as bottlenecks (they are
-logged at debug level). Required activities are kept (shortening the wait in front of a step
-does not remove it) with ``evidence["required"] = True``.
+whereas queue waiting varies with load. Such steps are excluded (logged at debug level) and
+do not count as "other steps" either. Required activities are kept (shortening the wait in
+front of a step does not remove it) with ``evidence["required"] = True``.
 
-**Saving.** ``saving_per_case`` is the mean wait in front of the step per case minus the
-mean wait in front of one of the other steps (what the wait would be if this step queued
-like the others); ``time_cost`` is the total wait in front of the step.
+**Saving.** ``saving_per_case`` is the group's waiting per affected case minus what the same
+number of steps waits on average elsewhere in the log (``typical_wait_other_steps``);
+``time_cost`` is the group's total waiting.
 
 **Limits.** Without start timestamps the "wait" includes the step's own processing time.
 Waiting caused by the case's owner (e.g. a missing document) is not told apart from queueing
@@ -52,8 +55,9 @@ def detect(
     min_case_share: float = 0.05,
     required: frozenset[str] = frozenset(),
     calendar: Any = None,
-    min_wait_share: float = 0.25,
-    dominance: float = 1.5,
+    min_step_share: float = 0.1,
+    min_wait_share: float = 0.15,
+    dominance: float = 2.0,
     fixed_cv: float = 0.1,
     fixed_min_days: float = 5.0,
 ) -> list[Finding]:
@@ -69,11 +73,14 @@ def detect(
         Required activities (kept, flagged in the evidence).
     calendar
         Working-time calendar (default: Swiss office week).
+    min_step_share
+        A step is a waiting step when cases wait in front of it at least this share of
+        their working time.
     min_wait_share
-        Minimum share of the case working time spent waiting in front of the step.
+        Minimum share of all cases' working time spent waiting in front of the waiting
+        steps of one unit.
     dominance
-        The step's wait share must be at least this multiple of the largest share among
-        the other (non-dominant) steps.
+        That share must be at least this multiple of the largest share of any other step.
     fixed_cv, fixed_min_days
         A wait at least ``fixed_min_days`` days long whose elapsed length varies less than
         ``fixed_cv`` (coefficient of variation) is a fixed (legal) period, not a bottleneck.
@@ -112,61 +119,85 @@ def detect(
         (cv_gap < fixed_cv) & (med_gap >= fixed_min_days * _DAY_US)
     )
 
-    cand = frequent & (share >= min_wait_share) & ~fixed
-    for code in np.flatnonzero(frequent & fixed & (share >= min_wait_share)):
+    total_dur = float(case_dur.sum())
+    share_all = wait_sum / total_dur if total_dur > 0 else np.zeros(n_act)
+    cand = frequent & (share >= min_step_share) & ~fixed
+    for code in np.flatnonzero(frequent & fixed & (share >= min_step_share)):
         logger.debug("bottleneck: %r looks like a fixed waiting period (cv %.3f), not reported", t.name(code), cv[code])
     if not cand.any():
         return []
-    others = frequent & ~cand
-    next_share = float(share[others].max()) if others.any() else 0.0
-    cand &= share >= dominance * next_share
-    if not cand.any():
-        return []
+    others = frequent & ~cand & ~fixed
+    next_share = float(share_all[others].max()) if others.any() else 0.0
 
-    # median wait per activity
-    order = np.lexsort((wait, act))
-    sorted_act = act[order]
-    bounds = np.searchsorted(sorted_act, np.arange(n_act + 1))
+    # group the waiting steps by the unit doing them: one overloaded unit, one finding
     unit_codes = t.units.codes
-    out: list[Finding] = []
+    n_units = len(t.units.names)
+    if n_units:
+        ok = unit_codes >= 0
+        uc = np.bincount(act[ok].astype(np.int64) * n_units + unit_codes[ok], minlength=n_act * n_units)
+        main_unit = uc.reshape(n_act, n_units).argmax(axis=1)
+        main_unit = np.where(uc.reshape(n_act, n_units).sum(axis=1) > 0, main_unit, -1 - np.arange(n_act))
+    else:
+        main_unit = -1 - np.arange(n_act)
     other_mask = has_prev & ~cand[act]
     typical = float(np.mean(wait[other_mask])) if other_mask.any() else 0.0
-    for code in np.flatnonzero(cand):
-        w = wait[order[bounds[code]:bounds[code + 1]]]
-        med, p90 = float(np.median(w)), float(np.quantile(w, 0.9))
-        ev_mask = act == code
-        units = _top_units(unit_codes[ev_mask], t.units.names)
-        saving = max(float(wait_sum[code]) / max(int(cases[code]), 1) - typical, 0.0)
-        name = t.name(code)
+    out: list[Finding] = []
+    for unit in np.unique(main_unit[cand]):
+        steps = np.flatnonzero(cand & (main_unit == unit))
+        steps = steps[np.argsort(-share_all[steps], kind="stable")]
+        group_share = float(share_all[steps].sum())
+        if group_share < min_wait_share or group_share < dominance * next_share:
+            continue
+        names = tuple(t.name(a) for a in steps)
+        if required.issuperset(names):
+            pass  # kept: shortening a wait does not remove the step; flagged below
+        ev_mask = np.isin(act, steps)
+        w = wait[ev_mask]
+        n_c = int(np.unique(c.case[ev_mask]).size)
+        cost = float(wait_sum[steps].sum())
+        saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
+        unit_name = str(t.units.names[unit]) if unit >= 0 else ""
         evidence: dict[str, Any] = {
-            "wait_share": float(share[code]),
+            "wait_share": group_share,
+            "step_wait_shares": ", ".join(f"{t.name(a)}: {share_all[a]:.0%}" for a in steps),
             "next_wait_share": next_share,
-            "median_wait": td(med),
-            "p90_wait": td(p90),
+            "median_wait": td(float(np.median(w))),
+            "p90_wait": td(float(np.quantile(w, 0.9))),
             "typical_wait_other_steps": td(typical),
-            "wait_cv": float(cv[code]),
+            "wait_cv": float(cv[steps[0]]),
             "unit_column": t.units.column or "none",
         }
-        if name in required:
+        if required.intersection(names):
             evidence["required"] = True
-        conf = sample_confidence(cases[code]) * min(1.0, share[code] / (2 * min_wait_share)) if min_wait_share else 1.0
+        conf = sample_confidence(n_c) * min(1.0, group_share / (2 * min_wait_share)) if min_wait_share else 1.0
+        if len(steps) == 1 or not unit_name:
+            text = tr(
+                "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
+                activity=names[0],
+                share=group_share,
+            )
+        else:
+            text = tr(
+                "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
+                "('{activity}' and {n} more).",
+                unit=unit_name,
+                share=group_share,
+                activity=names[0],
+                n=len(names) - 1,
+            )
         out.append(
             make_finding(
                 "bottleneck",
-                (name,),
+                names,
                 n_cases_log=t.n_cases,
-                cases=int(cases[code]),
-                time_cost_us=float(wait_sum[code]),
+                cases=n_c,
+                time_cost_us=cost,
                 saving_per_case_us=saving,
                 confidence=conf,
                 evidence=evidence,
-                recommendation=tr(
-                    "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
-                    activity=name,
-                    share=float(share[code]),
-                ),
-                example_cases=pick_examples(log, c.case[ev_mask], weights=wait[ev_mask]),
-                org_units=units,
+                recommendation=text,
+                example_cases=pick_examples(log, c.case[ev_mask], weights=w),
+                org_units=(unit_name,) if unit_name else (),
             )
         )
     return out
@@ -188,12 +219,3 @@ def _cv_by(key: np.ndarray, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
     mid = np.where(hi > lo, (lo + hi - 1) // 2, 0)
     med = np.where(hi > lo, x[order][np.minimum(mid, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0)
     return cv, med
-
-
-def _top_units(codes: np.ndarray, names: np.ndarray, k: int = 3) -> tuple[str, ...]:
-    codes = codes[codes >= 0]
-    if len(codes) == 0:
-        return ()
-    counts = np.bincount(codes)
-    top = np.argsort(-counts, kind="stable")[:k]
-    return tuple(str(names[i]) for i in top if counts[i] > 0)

@@ -14,9 +14,13 @@ cases with at least one bounce between them are at least ``min_case_share`` of a
 activities), ``unit_column``.
 
 **Guard.** A round trip with only new work (X prepares, Y decides, X notifies) is the normal
-flow of a procedure through its units and is *not* counted: only bounces are. Events with no
-unit are skipped; rare patterns (``min_case_share``) are ignored; findings whose activities
-are all ``required`` are dropped.
+flow of a procedure through its units and is *not* counted: only bounces are. A bounce
+*announced by a dedicated step* is a legitimate path (e.g. "change of project requested":
+the case goes back for a new examination): when the visit to Y, or the step that hands the
+case to Y, contains an activity found almost only in cases with a bounce on this pair —
+at least ``max_trigger_specificity`` of the cases with that activity — the bounce is not
+counted (the same rule as for ``rework``). Events with no unit are skipped; rare patterns
+(``min_case_share``) are ignored; findings whose activities are all ``required`` are dropped.
 
 **Saving.** ``time_lost`` of a case is the working time (wait plus processing) of the events
 of the bounced visits (the visit to Y and the return visit to X), each counted once;
@@ -34,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 from .rework import repetitions
 
@@ -48,6 +52,7 @@ def detect(
     required: frozenset[str] = frozenset(),
     calendar: Any = None,
     max_activities: int = 3,
+    max_trigger_specificity: float = 0.8,
 ) -> list[Finding]:
     """Pairs of units that hand cases back and forth (see the module docstring).
 
@@ -63,6 +68,9 @@ def detect(
         Working-time calendar (default: Swiss office week).
     max_activities
         At most this many activities (the most frequent in the bounces) name a finding.
+    max_trigger_specificity
+        A bounce whose visit (or hand-over step) contains an activity seen in cases with a
+        bounce on the pair at least this often is an announced, legitimate loop.
 
     Examples
     --------
@@ -101,6 +109,24 @@ def detect(
         return np.minimum(x, y) * n_units + np.maximum(x, y)
 
     b_pair, b_case = pair_of(bk), v_case[bk]
+    # announced bounces (a dedicated step opens the loop) are legitimate
+    act_o = c.activity[ok]
+    first_ca, _ = first_per_case(case_o, act_o)
+    ca_case, ca_act = case_o[first_ca], act_o[first_ca]
+    legit = np.zeros(len(bk), dtype=bool)
+    for p in np.unique(b_pair):
+        in_p = b_pair == p
+        bounced = np.zeros(t.n_cases, dtype=bool)
+        bounced[b_case[in_p]] = True
+        spec = np.bincount(ca_act[bounced[ca_case]], minlength=c.n_activities) / np.maximum(t.activity_cases, 1)
+        ev_spec = spec[act_o]
+        vis_max = np.maximum.reduceat(ev_spec, vstart)
+        kk = bk[in_p]
+        handover = ev_spec[vstart[kk] - 1]  # the last event before the visit to Y
+        legit[in_p] = np.maximum(vis_max[kk], handover) >= max_trigger_specificity
+    bk, b_pair, b_case = bk[~legit], b_pair[~legit], b_case[~legit]
+    if len(bk) == 0:
+        return []
     t_pair, t_case = pair_of(tk), v_case[tk]
     # cases per pair (bounces and any round trips)
     bc = np.unique(b_pair * (t.n_cases + 1) + b_case)
@@ -119,7 +145,6 @@ def detect(
     ev_pair = vis_pair[visit_of]  # per kept event
     gap = t.gap[ok].astype(np.float64)
     names = t.units.names
-    act_o = c.activity[ok]
     out: list[Finding] = []
     for p, n_bc in zip(pairs[keep], b_cases[keep]):
         sel = ev_pair == p

@@ -4,23 +4,35 @@
 occurred earlier in that case (an exact duplicate record — same activity, same completion
 time — is a data-quality artefact and not counted). *a* shows rework when the cases with a
 repetition of *a* are at least ``min_case_share`` of all cases and at least
-``min_repeat_share`` of the cases that contain *a*. Activities that repeat in (nearly) the
-same cases — Jaccard similarity of their sets of repeating cases ≥ ``loop_jaccard`` — form
-one loop and are reported as one finding.
+``min_repeat_share`` of the cases that contain *a*. An activity that repeats (almost) only in
+cases where a more frequent activity repeats — at least ``loop_overlap`` of its repeating
+cases — belongs to that activity's loop; each loop is one finding.
 
 **Statistic.** ``repeat_share`` (cases repeating *a* / cases with *a*), ``cases_with_activity``,
 ``repeats_per_case`` (extra occurrences per affected case), ``loop_time_median`` (working
 time from the previous occurrence's completion to the repetition's completion: the loop),
 ``outcome_shift`` (see guard) and, for loops of several activities, ``loop_activities``.
 
-**Guard.** A loop that *changes the outcome* is part of the process, not rework (e.g. a
-resubmission after an objection that can turn a rejection into a permit). The outcome of a
-case is its last activity; ``outcome_shift`` is the total-variation distance between the
-outcome distribution of the cases that repeat *a* and that of the cases that do *a* exactly
-once. If it exceeds ``max_outcome_shift`` the loop is legitimate and not reported. (When
-every case with *a* repeats it there is nothing to compare with, and the finding's
-confidence is halved.) Rare repetitions (``min_case_share``, ``min_repeat_share``) and
-duplicated records are ignored; required activities are never proposed.
+**Guard.** Three kinds of repetition are not rework:
+
+- *A loop announced by a dedicated step* is a legitimate path of the procedure: when the
+  step that opens the loop (the most frequent step right after the previous occurrence of
+  *a*, or right before the repetition; the *trigger*, e.g. "request missing documents",
+  "change requested") occurs almost only in cases that then repeat *a* — at least
+  ``max_trigger_specificity`` of the cases with the trigger — the loop is the process
+  asking for new input, not work redone because it was wrong. Rework is the loop back
+  after an ordinary step (typically a check) that passes in most cases.
+- *A loop that changes the outcome*: the outcome of a case is its last activity;
+  ``outcome_shift`` is the total-variation distance between the outcome distributions of
+  the cases that repeat *a* and of those that do *a* once. Above ``max_outcome_shift`` the
+  loop decides something and is not reported.
+- *A loop through other org units* (when units come from ``org:group``): the work was handed
+  back (see ``ping_pong``) or redone by another unit (see ``duplicate_work``); rework counts
+  only repetitions whose loop stays in one unit. With ``org:resource`` as fallback this
+  rule is not applied (colleagues change within one office).
+
+Rare repetitions (``min_case_share``, ``min_repeat_share``) and duplicated records are
+ignored; required activities are never proposed.
 
 **Saving.** ``saving_per_case`` is the mean working time of the loop per affected case (all
 repetitions of the loop's most frequent activity, previous completion to repetition
@@ -39,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from ..log import EventLog
+from ..log import GROUP, EventLog
 from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
@@ -86,7 +98,8 @@ def detect(
     calendar: Any = None,
     min_repeat_share: float = 0.05,
     max_outcome_shift: float = 0.25,
-    loop_jaccard: float = 0.6,
+    max_trigger_specificity: float = 0.8,
+    loop_overlap: float = 0.8,
 ) -> list[Finding]:
     """Activities repeated within cases (see the module docstring).
 
@@ -105,8 +118,12 @@ def detect(
     max_outcome_shift
         Largest total-variation distance between the outcomes of repeating and
         non-repeating cases for the loop to count as rework (larger: a legitimate loop).
-    loop_jaccard
-        Activities whose repeating-case sets overlap at least this much form one loop.
+    max_trigger_specificity
+        A loop whose trigger step is followed by the repetition in at least this share of the
+        cases with the trigger is a legitimate, announced loop.
+    loop_overlap
+        An activity whose repeating cases are at least this share among the repeating cases
+        of a more frequent repeated activity belongs to the same loop.
 
     Examples
     --------
@@ -121,6 +138,13 @@ def detect(
         return []
     n_act = c.n_activities
     rep, prev = repetitions(log)
+    if t.units.column == GROUP:
+        # loops that pass through another unit are hand-backs or duplicates, not rework
+        u = t.units.codes
+        change = np.zeros(t.n_events, dtype=np.int64)
+        change[1:] = t.same_case_prev[1:] & (u[1:] != u[:-1]) & (u[1:] >= 0) & (u[:-1] >= 0)
+        cum = np.cumsum(change)
+        rep[rep] = cum[rep] == cum[prev[rep]]
     ri = np.flatnonzero(rep)
     if len(ri) == 0:
         return []
@@ -163,7 +187,7 @@ def detect(
         for g in groups:
             r = rep_sets[g[0]]
             inter = len(np.intersect1d(r, rep_sets[a], assume_unique=True))
-            if inter / (len(r) + len(rep_sets[a]) - inter) >= loop_jaccard:
+            if inter / len(rep_sets[a]) >= loop_overlap:
                 g.append(a)
                 break
         else:
@@ -179,6 +203,18 @@ def detect(
         if np.isfinite(sh) and sh > max_outcome_shift:
             logger.debug("rework: loop on %r changes the outcome (shift %.2f): legitimate", names, sh)
             continue
+        # the loop is announced if the loop of any of its activities is
+        trig, trig_spec = max(
+            (
+                _trigger(c, rows, a, rep_sets[a], t.activity_cases)
+                for a in g
+                for rows in (ri[ract == a] - 1, prev[ri[ract == a]] + 1)
+            ),
+            key=lambda x: x[1],
+        )
+        if trig >= 0 and trig_spec >= max_trigger_specificity:
+            logger.debug("rework: loop on %r is announced by %r (%.2f): legitimate", names, t.name(trig), trig_spec)
+            continue
         n_rc = int(rep_cases[head])
         loop_head = loop_us[ract == head]
         evidence: dict[str, Any] = {
@@ -187,6 +223,8 @@ def detect(
             "repeats_per_case": float(n_reps[head] / max(n_rc, 1)),
             "loop_time_median": td(float(np.median(loop_head))),
             "outcome_shift": None if not np.isfinite(sh) else float(sh),
+            "trigger": t.name(trig) if trig >= 0 else "",
+            "trigger_specificity": float(trig_spec),
         }
         if len(g) > 1:
             evidence["loop_activities"] = ", ".join(names)
@@ -211,3 +249,16 @@ def detect(
             )
         )
     return out
+
+
+def _trigger(c: Any, rows: np.ndarray, a: int, rep_cases: np.ndarray, activity_cases: np.ndarray) -> tuple[int, float]:
+    """The most frequent activity at ``rows`` (the steps opening or closing the loops of
+    ``a``) and the share of the cases containing it that repeat ``a`` (its specificity)."""
+    before = c.activity[rows]
+    before = before[before != a]  # a self-loop has no dedicated trigger
+    if len(before) == 0:
+        return -1, 0.0
+    b = int(np.bincount(before).argmax())
+    cases_b = np.unique(c.case[c.activity == b])
+    both = len(np.intersect1d(cases_b, rep_cases, assume_unique=True))
+    return b, both / max(int(activity_cases[b]), 1)

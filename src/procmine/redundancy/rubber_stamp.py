@@ -1,16 +1,21 @@
 """Rubber stamp: a control or approval step that (almost) never changes what happens next.
 
-**Definition.** A *control step* is an activity named as a check, approval, visa or
+**Definition.** A *sign-off step* is an activity named as an approval, visa, release or
 sign-off (a vocabulary in German, French, Italian, English and Dutch, see
-``CONTROL_WORDS``; pass ``controls=[...]`` to name them yourself). A control step *S* is a
-rubber stamp when, over the cases that contain it (at least ``min_case_share`` of all):
+``CONTROL_WORDS``; pass ``controls=[...]`` to name the steps yourself). Substantive checks
+("Zonenkonformität prüfen", "Contrôle de complétude") are not assumed to be sign-offs: a
+check that never fails in the log may still be the reason the files are right (pass them in
+``controls=`` to assess them). A sign-off step *S* is a rubber stamp when, over the cases
+that contain it (at least ``min_case_share`` of all):
 
 1. what follows is fixed: the most frequent next activity after *S* follows at least
    ``min_top_successor`` of its occurrences (normalised entropy of the next activity ≈ 0);
 2. it never sends work back: at most ``max_loop_back`` of its occurrences are followed,
-   later in the case, by a repetition of *S* or of an activity done before *S*;
-3. when *S* is optional, the cases without *S* end the same way: the total-variation
-   distance between the outcome (last activity) of cases with and without *S* is at most
+   *instead of* its usual next activity, by a repetition of an activity already done in
+   the case (a return to earlier work);
+3. when *S* is optional (the cases without it are at least ``min_case_share`` of all and
+   at least 20), the cases without *S* end the same way: the total-variation distance
+   between the outcome (last activity) of cases with and without *S* is at most
    ``max_outcome_shift``;
 4. it costs waiting: the median working time waited in front of *S* is at least
    ``min_wait_hours``.
@@ -49,48 +54,31 @@ from .rework import repetitions
 
 __all__ = ["CONTROL_WORDS", "detect", "is_control"]
 
-#: stems that name a control, approval, visa or sign-off step (matched case-insensitively)
+#: stems that name an approval, visa, release or sign-off step (matched case-insensitively)
 CONTROL_WORDS: tuple[str, ...] = (
     # de
-    "visum", "visier", "freigabe", "freigeben", "genehmig", "kontroll", "prüf", "pruef",
-    "gegenzeichn", "unterschrift", "unterzeichn", "abnahme",
+    "visum", "visier", "freigabe", "freigeben", "genehmigung durch", "gegenzeichn",
+    "unterschrift", "unterzeichn", "abzeichn",
     # fr
-    "visa", "contrôl", "control", "vérif", "verif", "validation", "valider", "approbation",
-    "approuv", "signature",
+    "visa", "validation", "valider", "approbation", "approuv", "signature", "contreseing",
     # it
-    "controllo", "verifica", "approva", "firma",
+    "visto", "approvazion", "firma",
     # en
-    "check", "approv", "review", "sign-off", "sign off", "signoff", "inspect",
+    "sign-off", "sign off", "signoff", "approval", "approve", "countersign",
     # nl
-    "controle", "toets", "goedkeur", "akkoord", "beoordel",
+    "paraaf", "parafe", "akkoord", "goedkeur",
 )
 _CONTROL_RE = re.compile("|".join(re.escape(w) for w in CONTROL_WORDS), re.IGNORECASE)
 _US_PER_HOUR = 3_600_000_000
 
 
 def is_control(activity: str) -> bool:
-    """Whether ``activity`` is named like a control/approval step.
+    """Whether ``activity`` is named like an approval/sign-off step.
 
     >>> is_control("Visa du chef de service"), is_control("Gesuch eingereicht")
     (True, False)
     """
     return bool(_CONTROL_RE.search(str(activity)))
-
-
-def _loop_back(log: EventLog) -> np.ndarray:
-    """Per event i: a later event of the case repeats an activity first done at or before i."""
-    c = log.codes
-    n = len(c.case)
-    rep, prev = repetitions(log)
-    big = np.int64(n + 1)
-    val = np.where(rep, prev, big - 1).astype(np.int64)
-    enc = c.case.astype(np.int64) * big + val
-    suffix = np.minimum.accumulate(enc[::-1])[::-1]  # min over rows >= i, never across cases
-    after = np.full(n, big - 1, dtype=np.int64)
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = c.case[1:] == c.case[:-1]
-    after[:-1] = np.where(same_next[:-1], suffix[1:] - c.case[:-1].astype(np.int64) * big, big - 1)
-    return after <= np.arange(n)
 
 
 def detect(
@@ -161,7 +149,10 @@ def detect(
     with np.errstate(invalid="ignore", divide="ignore"):
         p = succ / np.maximum(occ, 1)[:, None]
         entropy = -np.nansum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0.0), axis=1)
-    loop = _loop_back(log)
+    rep, _ = repetitions(log)
+    nxt_rep = np.zeros(t.n_events, dtype=bool)
+    nxt_rep[:-1] = t.same_case_next[:-1] & rep[1:]
+    loop = nxt_rep & (nxt != top[act])  # goes back to earlier work instead of the usual next step
     loop_share = np.bincount(act, weights=loop, minlength=n_act) / np.maximum(occ, 1)
     outcome = act[c.case_offsets[1:] - 1]
     wait = t.wait
@@ -180,7 +171,8 @@ def detect(
         with_s = np.zeros(t.n_cases, dtype=bool)
         with_s[c.case[ev]] = True
         shift = None
-        if 0 < with_s.sum() < t.n_cases:
+        n_without = t.n_cases - int(with_s.sum())
+        if n_without >= max(min_case_share * t.n_cases, 20):  # enough cases without S to compare
             pa = np.bincount(outcome[with_s], minlength=n_act) / with_s.sum()
             pb = np.bincount(outcome[~with_s], minlength=n_act) / (~with_s).sum()
             shift = 0.5 * float(np.abs(pa - pb).sum())
