@@ -356,6 +356,33 @@ class Calendar:
             out[ok] = res
         return _wrap(out, series_index)
 
+    def cumulative(self, *instants: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Working µs from a common origin to each instant (int64 µs arrays, NaT kept).
+
+        Differences between values returned by *the same call* are working times, so
+        several durations over the same instants cost one lookup per array, e.g.
+        ``cum_ts[1:] - cum_ts[:-1]`` for the time between consecutive events.
+        """
+        arrays = [np.asarray(a, dtype=np.int64) for a in instants]
+        oks = [a != NAT for a in arrays]
+        if self._elapsed:
+            return tuple(a.copy() for a in arrays)
+        valid = [a[ok] for a, ok in zip(arrays, oks) if ok.any()]
+        if not valid:
+            return tuple(a.copy() for a in arrays)
+        lo = min(self._local_day_range(v)[0] for v in valid)
+        hi = max(self._local_day_range(v)[1] for v in valid)
+        table = self._table(lo, hi)
+        out = []
+        for a, ok in zip(arrays, oks):
+            if ok.all():
+                out.append(table.cum_at(a))
+            else:
+                r = np.full(a.shape, NAT, dtype=np.int64)
+                r[ok] = table.cum_at(a[ok])
+                out.append(r)
+        return tuple(out)
+
     def is_working(self, ts: Any) -> Any:
         """True where ``ts`` falls inside office hours on a working day (False for NaT)."""
         t, series_index = _as_us(ts)

@@ -21,7 +21,7 @@ from ._validation import check_positive_int, fail
 from .calendar import Calendar
 from .errors import ParameterError
 from .log import GROUP, EventLog
-from .performance import _fmt, _td, event_times, group_stats
+from .performance import _fmt, _td, event_times, group_stats, unique_inverse
 
 __all__ = ["compare", "Comparison", "KPIS"]
 
@@ -334,7 +334,8 @@ def compare(
     if {"variants", "top_variant_share"} & set(wanted):
         var = _variant_per_case(log)[sel]
         n_var = int(var.max()) + 1 if len(var) else 1
-        pair, pair_counts = np.unique(gs * n_var + var, return_counts=True)
+        pair, pinv = unique_inverse(gs * n_var + var, k * n_var)
+        pair_counts = np.bincount(pinv, minlength=len(pair))
         pg = pair // n_var
         if "variants" in wanted:
             cols["variants"] = np.bincount(pg, minlength=k)
@@ -362,9 +363,9 @@ def compare(
     ok = pg >= 0
     n_act = max(c.n_activities, 1)
     ekey = src[ok].astype(np.int64) * n_act + dst[ok]
-    edge_keys, einv = np.unique(ekey, return_inverse=True)
-    counts = np.zeros((len(edge_keys), k), dtype=np.int64)
-    np.add.at(counts, (einv.reshape(-1), pg[ok]), 1)
+    edge_keys, einv = unique_inverse(ekey, n_act * n_act)
+    counts = np.bincount(einv * max(k, 1) + pg[ok], minlength=len(edge_keys) * max(k, 1))
+    counts = counts.reshape(len(edge_keys), max(k, 1))[:, :k]
     act = c.activity_names
     edges = pd.DataFrame(
         {"source": pd.Series(act[edge_keys // n_act], dtype=object),

@@ -20,7 +20,7 @@ from ._validation import fail
 from .calendar import NAT, Calendar
 from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
-from .performance import _fmt, _td, event_times, group_stats
+from .performance import _fmt, _td, distinct_per_group, event_times, group_stats, unique_inverse
 
 __all__ = ["handovers", "Handovers"]
 
@@ -173,16 +173,14 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     keep = (src >= 0) & (dst >= 0) & (src != dst)
     nxt, src, dst = nxt[keep], src[keep], dst[keep]
     key = src * max(n_units, 1) + dst
-    keys, grp = np.unique(key, return_inverse=True)
-    grp = grp.reshape(-1)
+    keys, grp = unique_inverse(key, max(n_units, 1) ** 2)
     st = group_stats(grp, t.wait[nxt], len(keys))
-    pair_case = np.unique(grp * max(c.n_cases, 1) + c.case[nxt])
     edges = pd.DataFrame(
         {
             "source": pd.Series(names[keys // max(n_units, 1)], dtype=object),
             "target": pd.Series(names[keys % max(n_units, 1)], dtype=object),
             "count": np.bincount(grp, minlength=len(keys)),
-            "cases": np.bincount(pair_case // max(c.n_cases, 1), minlength=len(keys)),
+            "cases": distinct_per_group(grp, c.case[nxt], len(keys), c.n_cases),
             "median_waiting": _td(st["median"]),
             "mean_waiting": _td(st["mean"]),
         }
@@ -193,8 +191,9 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     has = unit >= 0
     u, cs = unit[has], c.case[has].astype(np.int64)
     delta = np.where(t.delta[has] == NAT, 0, t.delta[has])
-    cu = np.unique(cs * n_units + u) if n_units else np.zeros(0, dtype=np.int64)
-    cases_per_unit = np.bincount(cu % max(n_units, 1), minlength=n_units)
+    # (case, unit) pairs: the time of each case in each unit
+    pair, inv = unique_inverse(cs * n_units + u, c.n_cases * max(n_units, 1))
+    cases_per_unit = np.bincount(pair % max(n_units, 1), minlength=n_units)
     proc = group_stats(u, t.proc[has], n_units)
     workload = pd.DataFrame(
         {
@@ -209,8 +208,7 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     # time per (case, unit) / time per case (all events, with or without unit)
     all_delta = np.where(t.delta == NAT, 0, t.delta).astype(np.float64)
     case_total = np.bincount(c.case, weights=all_delta, minlength=c.n_cases)
-    pair, inv = np.unique(cs * n_units + u, return_inverse=True) if n_units else (cu, cu)
-    pair_time = np.bincount(inv.reshape(-1), weights=delta.astype(np.float64), minlength=len(pair))
+    pair_time = np.bincount(inv, weights=delta.astype(np.float64), minlength=len(pair))
     pair_case_code = pair // max(n_units, 1)
     pair_unit = pair % max(n_units, 1)
     denom = case_total[pair_case_code]

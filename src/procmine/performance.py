@@ -31,7 +31,7 @@ from ._validation import check_choice, fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, CASE, EventLog
 
-__all__ = ["performance", "Performance", "event_times", "EventTimes"]
+__all__ = ["performance", "Performance", "event_times", "EventTimes", "group_stats"]
 
 _HOUR_US = 3_600_000_000
 
@@ -71,12 +71,22 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
     # a start after completion is a data error: ignore that start
     start = np.where(start > c.ts, NAT, start)
     wait_end = np.where(start == NAT, c.ts, np.maximum(start, np.where(prev == NAT, start, prev)))
-    wait = cal.working_time(prev, wait_end)
-    wait_elapsed = np.where(prev == NAT, NAT, wait_end - prev)
-    proc = cal.working_time(start, c.ts)
-    proc_elapsed = np.where(start == NAT, NAT, c.ts - start)
+    # one cumulative-working-time lookup per distinct array, then differences
+    if has_start:
+        cum_ts, cum_start, cum_wait_end = cal.cumulative(c.ts, start, wait_end)
+    else:
+        (cum_ts,) = cal.cumulative(c.ts)
+        cum_start, cum_wait_end = start, cum_ts
+    cum_prev = np.full(n, NAT, dtype=np.int64)
+    if n:
+        cum_prev[1:] = cum_ts[:-1]
+        cum_prev[first] = NAT
+    wait = _sub(cum_wait_end, cum_prev)
+    wait_elapsed = _sub(wait_end, prev)
+    proc = _sub(cum_ts, cum_start)
+    proc_elapsed = _sub(c.ts, start)
     # attributed time: previous completion -> completion (first event: its processing time)
-    delta = np.where(first, np.where(proc == NAT, 0, proc), cal.working_time(prev, c.ts))
+    delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
     if c.n_cases:
         first_idx = c.case_offsets[:-1]
         s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
@@ -93,10 +103,15 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         delta=delta,
         case_start=case_start,
         case_end=case_end,
-        case_duration=cal.working_time(case_start, case_end),
+        case_duration=_sub(*cal.cumulative(case_end, case_start)),
         case_elapsed=case_end - case_start,
         has_start=has_start,
     )
+
+
+def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a - b`` with NAT where either is NAT."""
+    return np.where((a == NAT) | (b == NAT), NAT, a - b)
 
 
 def group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
@@ -123,7 +138,7 @@ def group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> dict[st
         out["median"] = np.full(n_groups, np.nan)
         out["p90"] = np.full(n_groups, np.nan)
         return out
-    sv = v[np.lexsort((v, g))].astype(np.float64)
+    sv = _sort_within_groups(g, v, n_groups)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     for name, q in (("median", 0.5), ("p90", 0.9)):
         pos = (sizes - 1) * q
@@ -133,6 +148,53 @@ def group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> dict[st
         hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
         out[name] = np.where(sizes > 0, sv[lo_i] + (sv[hi_i] - sv[lo_i]) * frac, np.nan)
     return out
+
+
+def _sort_within_groups(g: np.ndarray, v: np.ndarray, n_groups: int) -> np.ndarray:
+    """``v`` sorted by (group, value), as float64: one ``np.sort`` of combined int64 keys
+    when group and value range fit in 63 bits (10 years in µs take 49), else a lexsort."""
+    lo = int(v.min())
+    vbits = max((int(v.max()) - lo).bit_length(), 1)
+    gbits = max(int(n_groups - 1).bit_length(), 1)
+    if gbits + vbits <= 63:
+        comb = (g << vbits) | (v - lo)
+        comb.sort()
+        return ((comb & ((1 << vbits) - 1)) + lo).astype(np.float64)
+    return v[np.lexsort((v, g))].astype(np.float64)
+
+
+def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, index of each key among them) for int64 keys in
+    ``[0, space)``: a bincount lookup when the space is small, else one argsort
+    (``np.unique`` hashes, several times slower here)."""
+    key = np.asarray(key, dtype=np.int64)
+    if len(key) == 0:
+        return key.copy(), np.zeros(0, dtype=np.int64)
+    if space <= 4 * len(key) + 1_000_000:
+        present = np.bincount(key, minlength=space) > 0
+        keys = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return keys, lookup[key]
+    order = np.argsort(key, kind="stable")
+    sk = key[order]
+    new = np.empty(len(sk), dtype=bool)
+    new[0] = True
+    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    inv = np.empty(len(key), dtype=np.int64)
+    inv[order] = np.cumsum(new) - 1
+    return sk[new], inv
+
+
+def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
+    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1), by one sort."""
+    if len(group) == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    comb = np.asarray(group, dtype=np.int64) * max(n_items, 1) + item
+    comb.sort()
+    new = np.empty(len(comb), dtype=bool)
+    new[0] = True
+    np.not_equal(comb[1:], comb[:-1], out=new[1:])
+    return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
 
 
 def _td(us: np.ndarray) -> pd.Series:
@@ -251,11 +313,9 @@ class Performance:
         nxt = np.flatnonzero(~t.first)
         n_act = max(c.n_activities, 1)
         key = c.activity[nxt - 1].astype(np.int64) * n_act + c.activity[nxt]
-        keys, grp = np.unique(key, return_inverse=True)
-        grp = grp.reshape(-1)
+        keys, grp = unique_inverse(key, n_act * n_act)
         st = group_stats(grp, t.wait[nxt], len(keys))
-        pair_case = np.unique(grp.astype(np.int64) * max(c.n_cases, 1) + c.case[nxt])
-        cases = np.bincount(pair_case // max(c.n_cases, 1), minlength=len(keys))
+        cases = distinct_per_group(grp, c.case[nxt], len(keys), c.n_cases)
         names = c.activity_names
         frame = pd.DataFrame(
             {
