@@ -22,7 +22,7 @@ True
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -73,7 +73,7 @@ def load(name: str) -> EventLog:
     return _load(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> EventLog:
     from .generator import get_spec
 

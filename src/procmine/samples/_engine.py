@@ -26,7 +26,7 @@ import numpy as np
 from ._calendar import OfficeCalendar
 from ._spec import Chain, Loop, Node, Par, ProcedureSpec, Repeat, Seq, Shuffle, Step, When, Xor, iter_nodes
 
-__all__ = ["CaseRoute", "Job", "route_case", "simulate", "node_index"]
+__all__ = ["CaseRoute", "Job", "node_index", "route_case", "simulate"]
 
 VISITS = 8  # draw slots per node and case; later visits reuse slots cyclically
 
@@ -77,12 +77,12 @@ class _Router:
 
     def job(self, node: Step | Chain) -> Job | None:
         if isinstance(node, Step):
-            u0, u1, z0, z1 = self.draw(node)
+            _u0, u1, z0, z1 = self.draw(node)
             if node.activity in self.remove:
                 return None
             return Job([(node, _lognormal(node.minutes, node.sigma, z0))],
                        _lognormal(node.delay, node.delay_sigma, z1), 0.0, u1)
-        u0, u1, z0, _ = self.draw(node)
+        _u0, u1, z0, _ = self.draw(node)
         parts = [self.job(s) for s in node.steps]
         kept = [p for p in parts if p is not None]
         if not kept:

@@ -64,7 +64,6 @@ def permit_de() -> ProcedureSpec:
     frist = Step("Einsprachefrist abwarten", BV, minutes=0, system="eBau-Portal", calendar_days=30, delay=0)
     einsprache = Step("Einsprache behandeln", BV, minutes=60, sigma=0.5)
     kommission = Step("Beurteilung Baukommission", BK, minutes=15, sigma=0.3)
-    ueberweisen = Step("Dossier an Kanton überweisen", BV, minutes=10, sigma=0.3)
     baurecht = Step("Baurechtliche Prüfung", BI, minutes=85, sigma=0.45, pool="Bauinspektorat Recht",
                     transit_days=2, delay=120)
     baurecht_neu = Step("Baurechtliche Prüfung", BI, minutes=60, sigma=0.45, pool="Bauinspektorat Recht",
@@ -102,7 +101,6 @@ def permit_de() -> ProcedureSpec:
         Xor((einsprache, None), (0.15, 0.85)),
         When("batching", Step(kommission.activity, BK, minutes=15, sigma=0.3, delay=0, release=(TUESDAY, "14:00")),
              absent=kommission),
-        ueberweisen,
     ))
     # the commune's check is repeated at the canton when duplicate_work is injected
     canton_checks = Seq((
@@ -175,6 +173,8 @@ def permit_de() -> ProcedureSpec:
            note="legitimate loop: missing documents are requested and the file checked again"),
         _t("always", "rework", ("Baurechtliche Prüfung",), (BI,), decoy=True,
            note="legitimate loop: a changed project after 'Projektänderung verlangt' is examined again"),
+        _t("always", "ping_pong", ("Projektänderung verlangt", "Baurechtliche Prüfung"), (RSA, BI), decoy=True,
+           note="legitimate: a change request sends about 10 % of cases back to the canton once"),
         _t("always", "batching", ("Publikation im Amtsblatt",), (BV,), decoy=True,
            note="published case by case as files become ready"),
         _t("always", "bottleneck", ("Einsprachefrist abwarten",), (BV,), decoy=True,
@@ -276,14 +276,13 @@ def subsidy_fr() -> ProcedureSpec:
         examen,
         revenus_ss,
         plafond_ss,
-        When("decoy", plafond_df),
         When("parallelizable", Shuffle((preavis_j, preavis_f)), absent=Par((preavis_j, preavis_f))),
         When("ping_pong", Repeat(Seq((precision, reponse)), rounds=(1, 3)), share=0.3),
         When("batching", Step(commission.activity, CM, minutes=10, sigma=0.3, delay=0, release=(THURSDAY, "09:00")),
              absent=commission),
         When("rubber_stamp", visa),
     ))
-    granted = Seq((octroi, notify(), recours, ordre, versement))
+    granted = Seq((octroi, notify(), recours, When("decoy", plafond_df), ordre, versement))
     rejected = Seq((rejet, notify()))
     outcome = Xor(
         (granted,
@@ -312,7 +311,7 @@ def subsidy_fr() -> ProcedureSpec:
         SJ: Pool(2),
         DF: Pool(2),
         CO: Pool(1),
-        CM: Pool(1),
+        CM: Pool(2),
     }
     truth = (
         _t("rework", "rework", ("Saisie du dossier", "Contrôle de la saisie"), (GU,),
@@ -337,7 +336,8 @@ def subsidy_fr() -> ProcedureSpec:
         _t("always", "rubber_stamp", ("Décision",), (SS,), decoy=True,
            note="real decision point: grant, rejection or re-examination, driven by Type de demandeur"),
         _t("decoy", "duplicate_work", ("Contrôle du plafond budgétaire",), (SS, DF), decoy=True, required=True,
-           note="budget ceiling legally checked by the service and by the finance directorate: declare it required"),
+           note="budget ceiling legally checked by the service before the decision and by the finance directorate "
+           "before paying: declare it required"),
         _t("always", "parallelizable", ("Ordre de paiement", "Versement"), (DF, CO), decoy=True,
            note="strictly ordered: the payment needs the payment order"),
         _t("decoy", "rework", ("Contrôle de complétude", "Demande de pièces complémentaires"), (GU,), decoy=True,

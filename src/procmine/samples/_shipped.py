@@ -157,6 +157,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = regenerate_shipped(args.names or None, n_cases=args.n_cases, data_dir=args.data_dir,
                                sample_dir=args.sample_dir, xes=not args.no_xes)
     for p in paths:
-        print(f"{p}  ({p.stat().st_size:,} bytes)")  # noqa: T201 - command line output
+        print(f"{p}  ({p.stat().st_size:,} bytes)")
     return 0
 

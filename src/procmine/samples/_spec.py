@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any
 
 __all__ = [
     "Attribute",
@@ -189,7 +189,7 @@ class When:
         return self.otherwise if self.absent is _ABSENT_IS_OTHERWISE else self.absent
 
 
-Node = Union[Step, Seq, Xor, Loop, Shuffle, Par, Chain, Repeat, When]
+Node = Step | Seq | Xor | Loop | Shuffle | Par | Chain | Repeat | When
 
 
 @dataclass(frozen=True)

@@ -275,9 +275,10 @@ def generate(
     cal = OfficeCalendar(origin_date, horizon)
     arrivals = _arrivals(spec, cal, n_cases, int(seed))
     index = node_index(spec)
+    routing = {**active, "decoy": None} if decoys else active
     attrs, routes = [], []
     for c in range(n_cases):
-        a, r = route_case(spec, index, int(seed), c, active, remove_set)
+        a, r = route_case(spec, index, int(seed), c, routing, remove_set)
         attrs.append(a)
         routes.append(r)
     pools, per_commune = _resources(spec, active)
@@ -285,8 +286,10 @@ def generate(
     ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
 
     case = np.asarray(ev.case, dtype=np.int64)
-    start_m = np.asarray(ev.start)
-    end_m = np.asarray(ev.end)
+    # whole seconds, as written; sorting on them keeps ties (an instant event right after the
+    # work that triggered it) in simulation order despite floating-point noise
+    start_m = np.round(np.asarray(ev.start) * 60.0) / 60.0
+    end_m = np.round(np.asarray(ev.end) * 60.0) / 60.0
     order = np.lexsort((start_m, end_m, case))
     frame = {
         "case": case[order],

@@ -1,0 +1,356 @@
+"""The procedure generator: determinism, office hours, queues, injected kinds, decoys, remove=."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from procmine.errors import ParameterError
+from procmine.samples._calendar import OfficeCalendar, easter, swiss_holidays
+from procmine.samples.generator import KINDS, PROCEDURES, GroundTruth, generate, regenerate_shipped
+
+CASE, ACT, START, END, RES, GROUP = (
+    "case:concept:name", "concept:name", "start_timestamp", "time:timestamp", "org:resource", "org:group",
+)
+SYSTEMS = {"eBau-Portal", "Portail e-services"}
+N = 400
+
+
+@pytest.fixture(scope="module")
+def permit():
+    return generate("permit_de", n_cases=N, seed=7, noise=0)
+
+
+@pytest.fixture(scope="module")
+def subsidy():
+    return generate("subsidy_fr", n_cases=N, seed=7, noise=0)
+
+
+@pytest.fixture(scope="module")
+def permit_plain():
+    """No redundancy injected, no optional decoys."""
+    return generate("permit_de", n_cases=N, seed=7, noise=0, inject=(), decoys=False)
+
+
+def _per_case(df: pd.DataFrame, activity: str) -> pd.Series:
+    counts = df[df[ACT] == activity].groupby(CASE).size()
+    return counts.reindex(df[CASE].unique(), fill_value=0)
+
+
+def _successor(df: pd.DataFrame) -> pd.Series:
+    nxt = df.groupby(CASE)[ACT].shift(-1)
+    return nxt
+
+
+# -- determinism -------------------------------------------------------------------------------
+def test_same_seed_same_frame_and_truth():
+    a, ta = generate("permit_de", n_cases=80, seed=3, noise=0.2)
+    b, tb = generate("permit_de", n_cases=80, seed=3, noise=0.2)
+    pd.testing.assert_frame_equal(a.df, b.df)
+    assert ta == tb
+    c, _ = generate("permit_de", n_cases=80, seed=4, noise=0.2)
+    assert not a.df[END].equals(c.df[END])
+
+
+def test_regenerate_shipped_is_deterministic(tmp_path):
+    first = regenerate_shipped(n_cases=25, data_dir=tmp_path / "a", sample_dir=tmp_path / "sa", xes=False)
+    second = regenerate_shipped(n_cases=25, data_dir=tmp_path / "b", sample_dir=tmp_path / "sb", xes=False)
+    assert len(first) == len(second) == 2 * 3
+    for p, q in zip(first, second):
+        assert p.name == q.name
+        assert p.read_bytes() == q.read_bytes()
+    assert (tmp_path / "sa" / "permit_de.csv").read_text(encoding="utf-8").startswith(
+        "Dossier-Nr;Aktivität;Beginn;Zeitstempel;Sachbearbeiter/in;Amt;Gemeinde;Gesuchsteller-Typ\n"
+    )
+
+
+# -- calendar, office hours, queues -------------------------------------------------------------------
+def test_swiss_holidays():
+    assert easter(2025).isoformat() == "2025-04-20"
+    days = {d.isoformat() for d in swiss_holidays(2024)}
+    assert {"2024-01-01", "2024-01-02", "2024-03-29", "2024-04-01", "2024-05-09", "2024-05-20",
+            "2024-08-01", "2024-12-25", "2024-12-26"} == days
+
+
+@pytest.mark.parametrize("name", sorted(PROCEDURES))
+def test_events_only_in_office_hours(name):
+    log, _ = generate(name, n_cases=300, seed=11, noise=0.1)
+    holidays = set()
+    for y in (2024, 2025, 2026):
+        holidays |= swiss_holidays(y)
+    for col in (START, END):
+        local = log.df[col].dt.tz_convert("Europe/Zurich")
+        assert local.notna().all()
+        assert (local.dt.day_of_week < 5).all(), f"{col} on a weekend"
+        assert not local.dt.date.isin(holidays).any(), f"{col} on a public holiday"
+        minute = local.dt.hour * 60 + local.dt.minute + local.dt.second / 60
+        morning = (minute >= 450) & (minute <= 720)
+        afternoon = (minute >= 810) & (minute <= 1020)
+        assert (morning | afternoon).all(), local[~(morning | afternoon)].head()
+    assert (log.df[START] <= log.df[END]).all()
+
+
+@pytest.mark.parametrize("fixture", ["permit", "subsidy"])
+def test_a_resource_never_works_two_items_at_once(fixture, request):
+    log, _ = request.getfixturevalue(fixture)
+    df = log.df[~log.df[RES].isin(SYSTEMS)].sort_values([RES, START, END])
+    same = df[RES].to_numpy()[1:] == df[RES].to_numpy()[:-1]
+    next_start = df[START].to_numpy()[1:]
+    prev_end = df[END].to_numpy()[:-1]
+    assert (next_start[same] >= prev_end[same]).all()
+    # and the queues matter: some work waits for a busy resource
+    assert (log.df.groupby(RES).size() > 50).sum() >= 5
+
+
+def test_arrivals_more_in_spring():
+    log, _ = generate("permit_de", n_cases=1200, seed=5, noise=0)
+    first = log.df.groupby(CASE)[END].min().dt.tz_convert("Europe/Zurich")
+    months = first[first < pd.Timestamp("2025-01-01", tz="Europe/Zurich")].dt.month.value_counts()
+    assert months.loc[[3, 4, 5]].mean() > 1.3 * months.loc[[10, 11]].mean()
+
+
+# -- injected redundancies -----------------------------------------------------------------------------
+def test_rework_share(permit, permit_plain):
+    log, _ = permit
+    share = (_per_case(log.df, "Dossier erfassen") >= 2).mean()
+    assert 0.18 <= share <= 0.32
+    assert (_per_case(permit_plain[0].df, "Dossier erfassen") == 1).all()
+    more, _ = generate("permit_de", n_cases=N, seed=7, noise=0, inject={"rework": 0.6})
+    assert 0.5 <= (_per_case(more.df, "Dossier erfassen") >= 2).mean() <= 0.7
+
+
+def test_duplicate_work_by_two_units(permit, permit_plain):
+    log, _ = permit
+    check = log.df[log.df[ACT] == "Zonenkonformität prüfen"]
+    units = check.groupby(CASE)[GROUP].nunique().reindex(log.df[CASE].unique(), fill_value=0)
+    assert 0.62 <= (units >= 2).mean() <= 0.78
+    plain = permit_plain[0].df
+    assert plain[plain[ACT] == "Zonenkonformität prüfen"].groupby(CASE)[GROUP].nunique().max() == 1
+
+
+def test_ping_pong_round_trips(subsidy):
+    log, truth = subsidy
+    t = next(t for t in truth if t.kind == "ping_pong" and not t.decoy)
+    rounds = _per_case(log.df, t.activities[0])
+    assert 0.22 <= (rounds > 0).mean() <= 0.38
+    assert set(rounds[rounds > 0].unique()) == {1, 2, 3}
+    # the case goes A -> B -> A between the two units
+    case = rounds[rounds == 3].index[0]
+    units = log.df.loc[log.df[CASE] == case, GROUP].tolist()
+    seq = [u for u, v in zip(units, [*units[1:], None]) if u != v]
+    assert any(seq[i:i + 3] == [t.org_units[0], t.org_units[1], t.org_units[0]] for i in range(len(seq)))
+
+
+def test_rubber_stamp_never_changes_what_follows(permit):
+    log, _ = permit
+    nxt = _successor(log.df)[log.df[ACT] == "Visum Abteilungsleitung"]
+    assert len(nxt) >= N
+    assert set(nxt) == {"Bauentscheid"}
+    # yet it costs waiting: its work lies in the inbox for days
+    df = log.df
+    prev_end = df.groupby(CASE)[END].shift()
+    wait = (df[START] - prev_end)[df[ACT] == "Visum Abteilungsleitung"]
+    assert wait.median() > pd.Timedelta(days=1)
+
+
+def test_mergeable_pair_same_resource_short_gap(subsidy):
+    log, _ = subsidy
+    df = log.df
+    first = df[ACT] == "Rédaction de la décision"
+    nxt = df.shift(-1)
+    assert (nxt.loc[first, ACT] == "Notification de la décision").all()
+    assert (nxt.loc[first, RES] == df.loc[first, RES]).all()
+    gap = nxt.loc[first, START] - df.loc[first, END]
+    assert (gap < pd.Timedelta(hours=2)).mean() > 0.95
+
+
+@pytest.mark.parametrize("fixture,pair", [
+    ("permit", ("Fachbericht Umwelt", "Fachbericht Denkmalpflege")),
+    ("subsidy", ("Préavis juridique", "Préavis financier")),
+])
+def test_parallelizable_pair_in_both_orders(fixture, pair, request):
+    log, _ = request.getfixturevalue(fixture)
+    df = log.df
+    a = df[df[ACT] == pair[0]].groupby(CASE)[END].first()
+    b = df[df[ACT] == pair[1]].groupby(CASE)[END].first()
+    a_first = (a < b.reindex(a.index)).mean()
+    assert 0.35 <= a_first <= 0.65
+    # sequential: the second starts after the first ends
+    sa = df[df[ACT] == pair[0]].groupby(CASE)[START].first()
+    sb = df[df[ACT] == pair[1]].groupby(CASE)[START].first()
+    ea, eb = a, b.reindex(a.index)
+    later_start = np.maximum(sa, sb.reindex(sa.index))
+    earlier_end = np.minimum(ea, eb)
+    assert (later_start >= earlier_end).all()
+
+
+def test_parallel_when_not_injected(permit_plain):
+    df = permit_plain[0].df
+    sa = df[df[ACT] == "Fachbericht Umwelt"].groupby(CASE)[START].first()
+    ea = df[df[ACT] == "Fachbericht Umwelt"].groupby(CASE)[END].first()
+    sb = df[df[ACT] == "Fachbericht Denkmalpflege"].groupby(CASE)[START].first().reindex(sa.index)
+    eb = df[df[ACT] == "Fachbericht Denkmalpflege"].groupby(CASE)[END].first().reindex(sa.index)
+    # both reports are requested at once: often one starts before the other is done
+    overlap = (np.maximum(sa, sb) < np.minimum(ea, eb)).mean()
+    assert overlap > 0.08
+
+
+def _waits(log):
+    df = log.df
+    prev_end = df.groupby(CASE)[END].shift()
+    wait = (df[START] - prev_end).dt.total_seconds() / 86400
+    return wait.groupby(df[ACT]).mean()
+
+
+def test_bottleneck_waiting_dominates(permit, permit_plain):
+    log, truth = permit
+    step = next(t for t in truth if t.kind == "bottleneck" and not t.decoy).activities[0]
+    waits = _waits(log)
+    assert waits.idxmax() == step
+    assert waits[step] > 3 * waits.drop(step).max()
+    durations = log.case_durations().dt.total_seconds() / 86400
+    assert waits[step] > 0.15 * durations.mean()
+    assert _waits(permit_plain[0])[step] < waits[step] / 3
+
+
+def test_batching_released_on_the_weekly_slot(permit, subsidy):
+    for (log, _), act, weekday, hour in [(permit, "Beurteilung Baukommission", 1, 14),
+                                         (subsidy, "Séance de la commission", 3, 9)]:
+        df = log.df[log.df[ACT] == act]
+        start = df[START].dt.tz_convert("Europe/Zurich")
+        end = df[END].dt.tz_convert("Europe/Zurich")
+        assert (start.dt.day_of_week == weekday).mean() > 0.95
+        assert ((end.dt.day_of_week == weekday) & (end.dt.hour >= hour) & (end.dt.hour < hour + 3)).mean() > 0.85
+        on_day = start[start.dt.day_of_week == weekday]
+        assert (on_day.dt.hour * 60 + on_day.dt.minute >= hour * 60).all()  # never before the meeting
+
+
+def test_batching_absent_when_not_injected(permit_plain):
+    df = permit_plain[0].df
+    start = df.loc[df[ACT] == "Beurteilung Baukommission", START].dt.tz_convert("Europe/Zurich")
+    assert start.dt.day_of_week.value_counts(normalize=True).max() < 0.4
+
+
+def test_automation_candidate_short_invariant_human(permit):
+    log, _ = permit
+    df = log.df[log.df[ACT] == "Eingangsbestätigung versenden"]
+    assert df[CASE].nunique() == N
+    minutes = (df[END] - df[START]).dt.total_seconds() / 60
+    assert minutes.median() < 5 and minutes.quantile(0.95) < 8
+    assert not df[RES].isin(SYSTEMS).any()
+
+
+# -- decoys ------------------------------------------------------------------------------------------
+def test_decoys_present(permit, permit_plain):
+    log, truth = permit
+    df = log.df
+    decoys = [t for t in truth if t.decoy]
+    assert {t.kind for t in decoys} >= {"rubber_stamp", "duplicate_work", "parallelizable", "rework", "batching",
+                                        "bottleneck"}
+    assert [t.activities for t in decoys if t.required] == [("Brandschutz prüfen",)]
+    # a real decision point: cases go different ways after it
+    after = _successor(df)[df[ACT] == "Bauentscheid"].value_counts(normalize=True)
+    assert len(after) == 3 and after.min() > 0.03
+    # the required second check: two units in every case
+    assert (df[df[ACT] == "Brandschutz prüfen"].groupby(CASE)[GROUP].nunique() == 2).all()
+    # strictly ordered: publication always right before the objection period
+    assert set(_successor(df)[df[ACT] == "Publikation im Amtsblatt"]) == {"Einsprachefrist abwarten"}
+    # a legitimate loop in some cases
+    assert 0.05 < (_per_case(df, "Vollständigkeit prüfen") >= 2).mean() < 0.4
+    # the legal 30-day period
+    frist = df[df[ACT] == "Einsprachefrist abwarten"]
+    local = {c: frist[c].dt.tz_convert("Europe/Zurich").dt.tz_localize(None) for c in (START, END)}
+    period = local[END] - local[START]
+    assert period.min() >= pd.Timedelta(days=30) and period.max() < pd.Timedelta(days=35)
+    plain_log, plain_truth = permit_plain
+    assert not any(t.decoy and t.required for t in plain_truth)
+    assert (_per_case(plain_log.df, "Vollständigkeit prüfen") == 1).all()
+    assert not any(t.decoy is False for t in plain_truth)
+
+
+@pytest.mark.parametrize("fixture", ["permit", "subsidy"])
+def test_truth_matches_the_log(fixture, request):
+    log, truth = request.getfixturevalue(fixture)
+    acts = set(log.df[ACT])
+    units = set(log.df[GROUP])
+    assert {t.kind for t in truth if not t.decoy} == set(KINDS)
+    for t in truth:
+        assert t.kind in KINDS
+        assert set(t.activities) <= acts, t
+        assert set(t.org_units) <= units, t
+    assert len(truth) == len(set(truth))
+
+
+def test_kinds_are_the_design_vocabulary():
+    from procmine.redundancy._finding import KINDS as DESIGN_KINDS
+
+    assert KINDS == DESIGN_KINDS
+
+
+def test_truth_json_round_trip():
+    _, truth = generate("subsidy_fr", n_cases=20, seed=1)
+    raw = json.dumps([t.to_dict() for t in truth], ensure_ascii=False)
+    assert [GroundTruth.from_dict(d) for d in json.loads(raw)] == truth
+
+
+# -- remove= (what-if validation) ---------------------------------------------------------------------
+def _work_minutes(df: pd.DataFrame) -> np.ndarray:
+    """Working minutes between start and completion (office hours of the generator's calendar)."""
+    import datetime as dt
+
+    cal = OfficeCalendar(dt.date(2024, 1, 1), 3 * 366)
+    origin = pd.Timestamp("2024-01-01")
+
+    def minutes(col):
+        local = df[col].dt.tz_convert("Europe/Zurich").dt.tz_localize(None)
+        return ((local - origin).dt.total_seconds() / 60).to_numpy()
+
+    return np.array([cal.work_before(e) - cal.work_before(s) for s, e in zip(minutes(START), minutes(END))])
+
+
+def test_remove_keeps_arrivals_and_drops_only_that_activity(permit):
+    log, truth = permit
+    cut, cut_truth = generate("permit_de", n_cases=N, seed=7, noise=0, remove=("Visum Abteilungsleitung",))
+    a, b = log.df, cut.df
+    assert "Visum Abteilungsleitung" not in set(b[ACT])
+    pd.testing.assert_series_equal(a.groupby(CASE, sort=False)[END].min(), b.groupby(CASE, sort=False)[END].min())
+    seq_a = a[a[ACT] != "Visum Abteilungsleitung"].groupby(CASE, sort=False)[ACT].agg(tuple)
+    seq_b = b.groupby(CASE, sort=False)[ACT].agg(tuple)
+    pd.testing.assert_series_equal(seq_a, seq_b)
+    # same attributes and durations of the other steps
+    pd.testing.assert_series_equal(a.groupby(CASE)["Gemeinde"].first(), b.groupby(CASE)["Gemeinde"].first())
+    for act in ("Fachbericht Umwelt", "Bauentscheid", "Dossier erfassen"):
+        wa, wb = _work_minutes(a[a[ACT] == act]), _work_minutes(b[b[ACT] == act])
+        assert np.abs(wa - wb).max() < 0.05, act  # the same draws: the same working time
+    assert cut.case_durations().median() < log.case_durations().median()
+    assert "rubber_stamp" not in {t.kind for t in cut_truth if not t.decoy}
+    assert len(cut_truth) == len(truth) - 1
+
+
+# -- arguments -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [
+    {"noise": 1.5},
+    {"n_cases": 0},
+    {"inject": ("reworks",)},
+    {"inject": {"rework": 2.0}},
+    {"remove": ("No such step",)},
+    {"seed": -1},
+])
+def test_bad_arguments(kwargs):
+    with pytest.raises(ParameterError):
+        generate("permit_de", **{"n_cases": 5, **kwargs})
+    with pytest.raises(ParameterError):
+        generate("no_such_procedure", n_cases=5)
+
+
+def test_noise_perturbs_some_cases():
+    clean, _ = generate("permit_de", n_cases=200, seed=2, noise=0)
+    dirty, _ = generate("permit_de", n_cases=200, seed=2, noise=0.3)
+    a = clean.df.groupby(CASE, sort=False)[ACT].agg(tuple)
+    b = dirty.df.groupby(CASE, sort=False)[ACT].agg(tuple)
+    changed = (a != b.reindex(a.index)).mean()
+    assert 0.1 < changed < 0.35
+    assert dirty.df[RES].isna().sum() > 0 and clean.df[RES].notna().all()
