@@ -97,15 +97,25 @@ def main(argv: list[str] | None = None) -> int:
         ("start/end activities", t_se, None),
         ("total (codes + DFG + variants + start/end)", t_all, p_total),
     ]
-    title = (f"{args.log.name}: {log.n_events:,} events, {log.n_cases:,} cases, "
-             f"{log.codes.n_activities} activities, {len(dfg)} edges, {len(variants):,} variants "
-             f"(read in {read_s:.1f} s); best of {args.repeat}")
-    lines = [title, "", "| step | procmine (s) | pm4py (s) | pm4py / procmine |", "| --- | ---: | ---: | ---: |"]
+    title = (
+        f"{args.log.name}: {log.n_events:,} events, {log.n_cases:,} cases, "
+        f"{log.codes.n_activities} activities, {len(dfg)} edges, {len(variants):,} variants "
+        f"(read in {read_s:.1f} s); best of {args.repeat}"
+    )
+    lines = [
+        title,
+        "",
+        "| step | procmine (s) | pm4py (s) | pm4py / procmine |",
+        "| --- | ---: | ---: | ---: |",
+    ]
     for name, ours, theirs_t in rows:
         ratio = f"{theirs_t / ours:.1f}x" if theirs_t and ours else ""
         ours_s = f"{ours:.3f}" if name != "performance DFG" else "(in DFG)"
-        lines.append(f"| {name} | {ours_s} | {theirs_t:.3f} | {ratio} |" if theirs_t is not None
-                     else f"| {name} | {ours_s} | | |")
+        lines.append(
+            f"| {name} | {ours_s} | {theirs_t:.3f} | {ratio} |"
+            if theirs_t is not None
+            else f"| {name} | {ours_s} | | |"
+        )
     text = "\n".join(lines)
     print(text)
     if args.markdown:

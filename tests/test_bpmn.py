@@ -40,12 +40,20 @@ def _check_di(path: Path) -> None:
 
 
 def test_tiny_bpmn_round_trip(tmp_path: Path) -> None:
-    df = pd.DataFrame({
-        "case:concept:name": ["1", "1", "1", "2", "2", "2"],
-        "concept:name": ["Gesuch prüfen", "Stellungnahme <Amt> & Co", "Entscheid", "Gesuch prüfen",
-                         "Stellungnahme <Amt> & Co", "Entscheid"],
-        "time:timestamp": pd.to_datetime([0, 1, 2, 0, 1, 2], unit="h", utc=True),
-    })
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["1", "1", "1", "2", "2", "2"],
+            "concept:name": [
+                "Gesuch prüfen",
+                "Stellungnahme <Amt> & Co",
+                "Entscheid",
+                "Gesuch prüfen",
+                "Stellungnahme <Amt> & Co",
+                "Entscheid",
+            ],
+            "time:timestamp": pd.to_datetime([0, 1, 2, 0, 1, 2], unit="h", utc=True),
+        }
+    )
     model = discover(pm.EventLog(df), variants=1.0)
     out = model.to_bpmn(tmp_path / "tiny.bpmn")
     _check_di(out)
@@ -53,9 +61,14 @@ def test_tiny_bpmn_round_trip(tmp_path: Path) -> None:
 
 
 def test_bpmn_suffix_required(tmp_path: Path) -> None:
-    df = pd.DataFrame({"case:concept:name": ["1"], "concept:name": ["a"],
-                       "time:timestamp": pd.to_datetime([0], unit="h", utc=True)})
-    with pytest.raises(ProcmineError, match=".bpmn"):
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["1"],
+            "concept:name": ["a"],
+            "time:timestamp": pd.to_datetime([0], unit="h", utc=True),
+        }
+    )
+    with pytest.raises(ProcmineError, match=r"\.bpmn"):
         discover(pm.EventLog(df)).to_bpmn(tmp_path / "model.xml")
 
 

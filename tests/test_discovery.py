@@ -27,12 +27,22 @@ def _log(rows: list[tuple[str, str, int]]) -> pm.EventLog:
 
 @pytest.fixture(scope="module")
 def tiny() -> pm.EventLog:
-    return _log([
-        ("c1", "a", 0), ("c1", "b", 1), ("c1", "c", 3),
-        ("c2", "a", 0), ("c2", "c", 2),
-        ("c3", "a", 0), ("c3", "b", 2), ("c3", "c", 4),
-        ("c4", "a", 0), ("c4", "b", 1), ("c4", "b", 2), ("c4", "c", 6),
-    ])
+    return _log(
+        [
+            ("c1", "a", 0),
+            ("c1", "b", 1),
+            ("c1", "c", 3),
+            ("c2", "a", 0),
+            ("c2", "c", 2),
+            ("c3", "a", 0),
+            ("c3", "b", 2),
+            ("c3", "c", 4),
+            ("c4", "a", 0),
+            ("c4", "b", 1),
+            ("c4", "b", 2),
+            ("c4", "c", 6),
+        ]
+    )
 
 
 def test_dfg_by_hand(tiny: pm.EventLog) -> None:
@@ -63,25 +73,33 @@ def test_start_end(tiny: pm.EventLog) -> None:
 
 
 def test_start_timestamps_change_dfg_times() -> None:
-    df = pd.DataFrame({
-        "case:concept:name": ["c", "c"], "concept:name": ["a", "b"],
-        "time:timestamp": pd.to_datetime([1, 10], unit="h", utc=True),
-        "start_timestamp": pd.to_datetime([0, 4], unit="h", utc=True),
-    })
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["c", "c"],
+            "concept:name": ["a", "b"],
+            "time:timestamp": pd.to_datetime([1, 10], unit="h", utc=True),
+            "start_timestamp": pd.to_datetime([0, 4], unit="h", utc=True),
+        }
+    )
     d = compute_dfg(pm.EventLog(df))
     assert d["median"].iloc[0] == pd.Timedelta(hours=3)  # completion of a -> start of b
 
 
 def test_empty_log() -> None:
-    df = pd.DataFrame({"case:concept:name": pd.Series([], dtype=str), "concept:name": pd.Series([], dtype=str),
-                       "time:timestamp": pd.to_datetime(pd.Series([], dtype="int64"), utc=True)})
+    df = pd.DataFrame(
+        {
+            "case:concept:name": pd.Series([], dtype=str),
+            "concept:name": pd.Series([], dtype=str),
+            "time:timestamp": pd.to_datetime(pd.Series([], dtype="int64"), utc=True),
+        }
+    )
     log = pm.EventLog(df)
     assert len(compute_dfg(log)) == 0 and len(compute_variants(log)) == 0
     assert len(start_end_activities(log)[0]) == 0
 
 
 def test_hash_collision_fallback_gives_same_result(tiny: pm.EventLog) -> None:
-    from procmine.discovery import _variant_first_codes, _variant_first_codes_exact
+    from procmine._dfg import _variant_first_codes, _variant_first_codes_exact
 
     a, fa = _variant_first_codes(tiny)
     b, fb = _variant_first_codes_exact(tiny)
@@ -154,7 +172,9 @@ def test_equal_to_pm4py_road_traffic_fines() -> None:
 
 
 def test_fitness_alignments_on_request() -> None:
-    log = _log([("c1", "a", 0), ("c1", "b", 1), ("c2", "a", 0), ("c2", "b", 1), ("c3", "b", 0), ("c3", "a", 1)])
+    log = _log(
+        [("c1", "a", 0), ("c1", "b", 1), ("c2", "a", 0), ("c2", "b", 1), ("c3", "b", 0), ("c3", "a", 1)]
+    )
     m = discover(log, variants=1.0, noise=0.0)
     res = m.fitness(method="alignments", timeout=30)
     assert res["method"] == "alignments" and 0 <= res["log_fitness"] <= 1

@@ -19,7 +19,13 @@ from tests.conftest import shared_log
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
-ODD = ["<script>alert(1)</script>", 'Say "yes"', "Prüfung & Entscheid", "Amt für Umwelt \\ Bau", "Décision envoyée"]
+ODD = [
+    "<script>alert(1)</script>",
+    'Say "yes"',
+    "Prüfung & Entscheid",
+    "Amt für Umwelt \\ Bau",
+    "Décision envoyée",
+]
 
 
 def _log(traces: list[list[str]]) -> pm.EventLog:

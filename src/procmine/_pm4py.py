@@ -27,17 +27,17 @@ from .errors import ProcmineError
 from .log import ACTIVITY, CASE, TIMESTAMP, EventLog
 
 __all__ = [
-    "pm4py",
-    "quiet",
-    "frame",
     "call",
     "discover_petri_net",
-    "petri_to_bpmn",
-    "fitness_token_based",
     "fitness_alignments",
+    "fitness_token_based",
+    "frame",
+    "petri_to_bpmn",
+    "pm4py",
     "precision_token_based",
-    "write_bpmn",
+    "quiet",
     "read_bpmn",
+    "write_bpmn",
 ]
 
 logger = logging.getLogger("procmine")
@@ -48,16 +48,19 @@ _KEYS = {"activity_key": ACTIVITY, "case_id_key": CASE, "timestamp_key": TIMESTA
 def quiet() -> Iterator[None]:
     """Silence pm4py's prints, progress bars and warnings inside the block."""
     os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "false")
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        yield
 
 
 def pm4py() -> Any:
     """The pm4py module, imported on first use without its banner or progress bars."""
     with quiet():
-        import pm4py as _pm4py  # noqa: PLC0415 - lazy on purpose
+        import pm4py as _pm4py
 
         try:
             from pm4py.util import constants
@@ -169,7 +172,15 @@ def fitness_alignments(df: pd.DataFrame, net: Any, im: Any, fm: Any, *, timeout:
 def precision_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> float:
     """pm4py's ETConformance precision (token-based)."""
     return float(
-        call("computing precision (ETConformance)", pm4py().precision_token_based_replay, df, net, im, fm, **_KEYS)
+        call(
+            "computing precision (ETConformance)",
+            pm4py().precision_token_based_replay,
+            df,
+            net,
+            im,
+            fm,
+            **_KEYS,
+        )
     )
 
 

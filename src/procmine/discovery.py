@@ -1,8 +1,9 @@
 """Discovery: directly-follows graph, variants, start/end activities and process models.
 
 The tables (:func:`compute_dfg`, :func:`compute_variants`, :func:`variant_codes`,
-:func:`start_end_activities`) are computed on the integer codes of the log
-(:attr:`procmine.EventLog.codes`) with vectorised numpy: no loop per case or per event.
+:func:`start_end_activities`, computed in :mod:`procmine._dfg`) work on the integer codes
+of the log (:attr:`procmine.EventLog.codes`) with vectorised numpy: no loop per case or
+per event.
 :func:`discover` bundles them in a lazy :class:`ProcessModel` that also mines a BPMN /
 Petri net with pm4py (through :mod:`procmine._pm4py`) on demand.
 """
@@ -18,364 +19,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._dfg import (
+    compute_dfg,
+    compute_variants,
+    dfg_arrays,
+    start_end_activities,
+    variant_codes,
+)
 from ._validation import check_choice, check_fraction, fail
 from .errors import ProcmineError
-from .log import ACTIVITY, EventLog
+from .log import EventLog
 
 __all__ = [
-    "variant_codes",
-    "compute_variants",
+    "ProcessModel",
     "compute_dfg",
-    "start_end_activities",
+    "compute_variants",
     "dfg_arrays",
     "discover",
-    "ProcessModel",
+    "start_end_activities",
+    "variant_codes",
 ]
 
 logger = logging.getLogger("procmine")
-
-_US = "us"
-
-
-# ---------------------------------------------------------------------------------------
-# variants
-# ---------------------------------------------------------------------------------------
-def _case_positions(offsets: np.ndarray, n_events: int) -> np.ndarray:
-    """Position of each event within its case (0, 1, 2, ...)."""
-    sizes = np.diff(offsets)
-    return np.arange(n_events, dtype=np.int64) - np.repeat(offsets[:-1], sizes)
-
-
-def _variant_first_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
-    """(variant code per case, first case of each variant), codes in order of first appearance.
-
-    Each case's activity sequence is hashed with a polynomial hash over uint64 (wrapping
-    arithmetic); equal hashes are then *verified* event by event against the variant's
-    first case, so a hash collision can never merge two different variants (on a
-    collision the exact, sort-based method is used instead).
-    """
-    c = log.codes
-    n_cases = c.n_cases
-    n = len(c.activity)
-    if n_cases == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    offsets = c.case_offsets
-    sizes = np.diff(offsets)
-    pos = _case_positions(offsets, n)
-    max_len = int(sizes.max())
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(max_len, 0x9E3779B97F4A7C15, dtype=np.uint64), dtype=np.uint64)
-        terms = (c.activity.astype(np.uint64) + np.uint64(1)) * powers[pos]
-        h = np.add.reduceat(terms, offsets[:-1]) if n else np.zeros(0, np.uint64)
-        # the length enters the hash too (a prefix never equals the whole)
-        h ^= sizes.astype(np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
-    vcode, uniq = pd.factorize(h, sort=False)
-    vcode = vcode.astype(np.int64, copy=False)
-    # codes appear in order 0, 1, 2, ...: a new code is where the running maximum grows
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(vcode), prepend=-1) > 0)
-    # exact check: every case has the length and the activities of its variant's first case
-    rep = first[vcode]
-    ok = np.array_equal(sizes, sizes[rep])
-    if ok:
-        rep_event = np.repeat(offsets[rep], sizes) + pos
-        ok = np.array_equal(c.activity, c.activity[rep_event])
-    if not ok:  # pragma: no cover - 64-bit hash collision, astronomically rare
-        return _variant_first_codes_exact(log)
-    return vcode, first
-
-
-def _variant_first_codes_exact(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
-    """Exact variant codes by sorting cases on their padded activity sequences."""
-    c = log.codes
-    offsets = c.case_offsets
-    sizes = np.diff(offsets)
-    n_cases = len(sizes)
-    pos = _case_positions(offsets, len(c.activity))
-    mat = np.full((n_cases, int(sizes.max())), -1, dtype=np.int32)
-    mat[c.case, pos] = c.activity
-    _, first_idx, inverse = np.unique(mat, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    # renumber in order of first appearance
-    order = np.argsort(first_idx, kind="stable")
-    renum = np.empty_like(order)
-    renum[order] = np.arange(len(order))
-    return renum[inverse].astype(np.int64), first_idx[order].astype(np.int64)
-
-
-def variant_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each case's variant, and the number of cases per rank.
-
-    Variants are ranked by case count, most frequent first; ties are broken by first
-    appearance in the log. ``rank[i]`` is case ``i``'s variant (0 = most frequent) and
-    ``counts[r]`` the number of cases of variant ``r``.
-
-    Examples
-    --------
-    >>> import pandas as pd, procmine as pm
-    >>> df = pd.DataFrame({"case:concept:name": list("aabbc"), "concept:name": list("xyxyz"),
-    ...     "time:timestamp": pd.to_datetime(range(5), unit="h", utc=True)})
-    >>> rank, counts = variant_codes(pm.EventLog(df))
-    >>> rank.tolist(), counts.tolist()
-    ([0, 0, 1], [2, 1])
-    """
-    vcode, _first = _variant_first_codes(log)
-    rank, counts, _order = _rank_variants(vcode)
-    return rank, counts
-
-
-def _rank_variants(vcode: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rank per case, cases per rank, variant code of each rank)."""
-    counts = np.bincount(vcode) if len(vcode) else np.zeros(0, dtype=np.int64)
-    order = np.argsort(-counts, kind="stable")  # codes are in order of first appearance
-    rank_of = np.empty_like(order)
-    rank_of[order] = np.arange(len(order))
-    return rank_of[vcode], counts[order], order
-
-
-def _case_durations_us(log: EventLog) -> np.ndarray:
-    """Case durations in µs, as :meth:`EventLog.case_durations` (without building a Series)."""
-    c = log.codes
-    first = c.case_offsets[:-1]
-    start = c.ts[first]
-    if c.start_ts is not None:
-        s0 = np.where(c.start_ts == np.iinfo(np.int64).min, np.iinfo(np.int64).max, c.start_ts)
-        start = np.minimum(start, np.minimum.reduceat(s0, first))
-    return c.ts[c.case_offsets[1:] - 1] - start
-
-
-def compute_variants(log: EventLog) -> pd.DataFrame:
-    """Variants with their case count, share of cases and case durations.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per variant, most frequent first (ties: first appearance): ``variant``
-        (tuple of activity names), ``cases``, ``share`` (of all cases),
-        ``median_duration`` and ``mean_duration`` (``Timedelta``, first to last event of
-        the case, as :meth:`procmine.EventLog.case_durations`).
-
-    Examples
-    --------
-    >>> import pandas as pd, procmine as pm
-    >>> df = pd.DataFrame({"case:concept:name": list("aabbc"), "concept:name": list("xyxyz"),
-    ...     "time:timestamp": pd.to_datetime([0, 2, 0, 4, 0], unit="h", utc=True)})
-    >>> v = compute_variants(pm.EventLog(df))
-    >>> v[["variant", "cases"]].values.tolist()
-    [[('x', 'y'), 2], [('z',), 1]]
-    >>> str(v["median_duration"].iloc[0])
-    '0 days 03:00:00'
-    """
-    c = log.codes
-    cols = ["variant", "cases", "share", "median_duration", "mean_duration"]
-    if c.n_cases == 0:
-        out = pd.DataFrame({k: pd.Series([], dtype=object) for k in cols})
-        out["cases"] = out["cases"].astype(np.int64)
-        out["share"] = out["share"].astype(float)
-        for k in cols[3:]:
-            out[k] = pd.to_timedelta(out[k])
-        return out
-    vcode, first = _variant_first_codes(log)
-    rank, counts, order = _rank_variants(vcode)
-    offsets = c.case_offsets
-    names = c.activity_names
-    rep = first[order]
-    variants = [tuple(names[c.activity[offsets[r]:offsets[r + 1]]].tolist()) for r in rep]
-    dur = _case_durations_us(log)
-    med, mean, _p90 = _group_stats(rank, dur, len(counts))
-    return pd.DataFrame(
-        {
-            "variant": pd.Series(variants, dtype=object),
-            "cases": counts.astype(np.int64),
-            "share": counts / c.n_cases,
-            "median_duration": pd.to_timedelta(med, unit=_US),
-            "mean_duration": pd.to_timedelta(mean, unit=_US),
-        }
-    )
-
-
-# ---------------------------------------------------------------------------------------
-# grouped statistics
-# ---------------------------------------------------------------------------------------
-def _group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
-    """Median, mean and 90th percentile of int64 ``values`` per ``group`` (0..n_groups-1).
-
-    Percentiles use linear interpolation, as ``numpy.percentile``'s default. Values are
-    rounded to whole microseconds. Empty groups give NaN.
-    """
-    if len(values) == 0:
-        nan = np.full(n_groups, np.nan)
-        return nan, nan.copy(), nan.copy()
-    sv = _sorted_within_groups(group, values, n_groups)
-    sizes = np.bincount(group, minlength=n_groups)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.round(sums / sizes)
-    out = [mean]
-    for q in (0.5, 0.9):
-        pos = (sizes - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        frac = pos - lo
-        lo_idx = np.clip(starts + lo, 0, len(sv) - 1)
-        hi_idx = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
-        val = sv[lo_idx] + (sv[hi_idx] - sv[lo_idx]) * frac
-        out.append(np.where(sizes > 0, np.round(val), np.nan))
-    return out[1], out[0], out[2]
-
-
-def _sorted_within_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """``values`` (int64) sorted by (group, value), as float64.
-
-    When the group code and the value range fit together in 63 bits (almost always:
-    10 years in microseconds take 49 bits), one SIMD ``np.sort`` of combined keys does it;
-    otherwise a ``lexsort``.
-    """
-    lo = int(values.min())
-    span = int(values.max()) - lo
-    gbits = max(int(n_groups - 1).bit_length(), 1)
-    vbits = max(span.bit_length(), 1)
-    if gbits + vbits <= 63:
-        comb = (group.astype(np.int64) << vbits) | (values - lo)
-        comb.sort()
-        return ((comb & ((1 << vbits) - 1)) + lo).astype(np.float64)
-    order = np.lexsort((values, group))
-    return values[order].astype(np.float64)
-
-
-# ---------------------------------------------------------------------------------------
-# directly-follows graph
-# ---------------------------------------------------------------------------------------
-def dfg_arrays(log: EventLog) -> dict[str, np.ndarray]:
-    """The directly-follows pairs of a log as integer arrays (for other modules' kernels).
-
-    Returns a dict with ``src``, ``dst`` (activity codes), ``case`` (case code),
-    ``idx`` (row of the source event) and ``wait`` (µs from the source's completion to
-    the target's start when start timestamps exist, else to the target's completion),
-    one entry per pair of consecutive events of a case.
-    """
-    c = log.codes
-    n = len(c.activity)
-    if n < 2:
-        e = np.zeros(0, dtype=np.int64)
-        return {"src": e, "dst": e, "case": e, "idx": e, "wait": e}
-    same = c.case[1:] == c.case[:-1]
-    idx = np.flatnonzero(same)
-    nxt = idx + 1
-    target_ts = c.ts[nxt]
-    if c.start_ts is not None:
-        st = c.start_ts[nxt]
-        target_ts = np.where(st == np.iinfo(np.int64).min, target_ts, st)
-    return {
-        "src": c.activity[idx],
-        "dst": c.activity[nxt],
-        "case": c.case[idx],
-        "idx": idx,
-        "wait": target_ts - c.ts[idx],
-    }
-
-
-def _distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
-    """Number of distinct ``item`` values (0..n_items-1) per group, by one sort."""
-    if len(group) == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    comb = group.astype(np.int64) * max(n_items, 1) + item
-    comb.sort()
-    new = np.empty(len(comb), dtype=bool)
-    new[0] = True
-    np.not_equal(comb[1:], comb[:-1], out=new[1:])
-    return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
-
-
-def compute_dfg(log: EventLog) -> pd.DataFrame:
-    """The directly-follows graph: one row per pair of activities that follow each other.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``source``, ``target`` (activity names), ``count`` (number of times the
-        target directly follows the source in a case), ``cases`` (distinct cases with that
-        pair), ``median``, ``mean`` and ``p90`` (``Timedelta``). The time of a pair runs
-        from the *completion* of the source to the *completion* of the target; when the
-        log has start timestamps, to the *start* of the target instead (the waiting time
-        before it; events without a start time fall back to their completion). Sorted by
-        ``count`` descending, then source and target name.
-
-    Examples
-    --------
-    >>> import pandas as pd, procmine as pm
-    >>> df = pd.DataFrame({"case:concept:name": list("aabb"), "concept:name": list("xyxy"),
-    ...     "time:timestamp": pd.to_datetime([0, 2, 0, 4], unit="h", utc=True)})
-    >>> d = compute_dfg(pm.EventLog(df))
-    >>> d[["source", "target", "count", "cases"]].values.tolist()
-    [['x', 'y', 2, 2]]
-    >>> str(d["median"].iloc[0])
-    '0 days 03:00:00'
-    """
-    c = log.codes
-    n_act = c.n_activities
-    p = dfg_arrays(log)
-    key = p["src"].astype(np.int64) * n_act + p["dst"]
-    if n_act * n_act <= 4 * max(len(key), 1) + 1_000_000:
-        counts_full = np.bincount(key, minlength=n_act * n_act)
-        keys = np.flatnonzero(counts_full)
-        lookup = np.full(n_act * n_act, -1, dtype=np.int64)
-        lookup[keys] = np.arange(len(keys))
-        grp = lookup[key]
-        counts = counts_full[keys]
-    else:
-        keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-    n_edges = len(keys)
-    # distinct cases per edge: unique (case, edge) pairs
-    cases = _distinct_per_group(grp, p["case"], n_edges, c.n_cases)
-    med, mean, p90 = _group_stats(grp, p["wait"], n_edges)
-    names = c.activity_names
-    src = keys // max(n_act, 1)
-    dst = keys % max(n_act, 1)
-    out = pd.DataFrame(
-        {
-            "source": pd.Series(names[src], dtype=object),
-            "target": pd.Series(names[dst], dtype=object),
-            "count": counts.astype(np.int64),
-            "cases": cases.astype(np.int64),
-            "median": pd.to_timedelta(med, unit=_US),
-            "mean": pd.to_timedelta(mean, unit=_US),
-            "p90": pd.to_timedelta(p90, unit=_US),
-        }
-    )
-    # keys are sorted by (source code, target code) = by name; a stable sort keeps that for ties
-    order = np.argsort(-out["count"].to_numpy(), kind="stable")
-    return out.iloc[order].reset_index(drop=True)
-
-
-def start_end_activities(log: EventLog) -> tuple[pd.Series, pd.Series]:
-    """Cases starting and ending with each activity, most frequent first.
-
-    Examples
-    --------
-    >>> import pandas as pd, procmine as pm
-    >>> df = pd.DataFrame({"case:concept:name": list("aabb"), "concept:name": list("xyxz"),
-    ...     "time:timestamp": pd.to_datetime([0, 2, 0, 4], unit="h", utc=True)})
-    >>> start, end = start_end_activities(pm.EventLog(df))
-    >>> start.to_dict(), end.to_dict()
-    ({'x': 2}, {'y': 1, 'z': 1})
-    """
-    c = log.codes
-    offsets = c.case_offsets
-
-    def count(codes: np.ndarray, name: str) -> pd.Series:
-        n = np.bincount(codes, minlength=c.n_activities)
-        keep = np.flatnonzero(n)
-        s = pd.Series(n[keep].astype(np.int64), index=pd.Index(c.activity_names[keep], name=ACTIVITY, dtype=object), name=name)
-        return s.iloc[np.argsort(-s.to_numpy(), kind="stable")]
-
-    if c.n_cases == 0:
-        empty = pd.Series([], dtype=np.int64, index=pd.Index([], name=ACTIVITY, dtype=object))
-        return empty.rename("start cases"), empty.rename("end cases")
-    return (
-        count(c.activity[offsets[:-1]], "start cases"),
-        count(c.activity[offsets[1:] - 1], "end cases"),
-    )
-
 
 # ---------------------------------------------------------------------------------------
 # the process model
@@ -393,7 +58,9 @@ def _select_activities(log: EventLog, activities: Any, min_case_share: float) ->
         wanted = [str(a) for a in (activities if not isinstance(activities, str) else [activities])]
         unknown = sorted(set(wanted) - set(names))
         if unknown:
-            raise fail("discover", "activities", f"activity names of the log (unknown: {unknown[:5]})", activities)
+            raise fail(
+                "discover", "activities", f"activity names of the log (unknown: {unknown[:5]})", activities
+            )
         return [a for a in names if a in set(wanted)], "given by the caller"
     if min_case_share > 0:
         c = log.codes
@@ -502,7 +169,7 @@ class ProcessModel:
         v_arg = self._variants_arg
         n_var_total = len(variant_codes(projected)[1]) if projected.n_events else 0
         if isinstance(v_arg, int) and not isinstance(v_arg, bool):
-            rank, counts = variant_codes(projected)
+            rank, _counts = variant_codes(projected)
             keep_cases = rank < v_arg
             mined = projected.filter(cases=list(projected.codes.case_ids[keep_cases]))
             v_how = f"the {v_arg} most frequent"
@@ -533,7 +200,9 @@ class ProcessModel:
 
         if self.mined_log.n_events == 0:
             raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
-        return _pm4py.discover_petri_net(_pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise)
+        return _pm4py.discover_petri_net(
+            _pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise
+        )
 
     @cached_property
     def bpmn(self) -> Any:
@@ -595,8 +264,14 @@ class ProcessModel:
         """The directly-follows graph (a copy)."""
         return self.dfg.copy()
 
-    def plot(self, ax: Any = None, *, metric: str = "frequency", activities: float | None = None,
-             paths: float | None = None) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        metric: str = "frequency",
+        activities: float | None = None,
+        paths: float | None = None,
+    ) -> Any:
         """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
 
         See :func:`procmine.viz.process_map` for ``metric``, ``activities`` and ``paths``.
@@ -631,7 +306,11 @@ class ProcessModel:
             parts.append(f"{len(dfg):,} edges")
         if var is not None:
             parts.append(f"{len(var):,} variants")
-        text = f"<ProcessModel of {self.log.name!r}: " + ", ".join(parts) + f"; {self.algorithm} miner, noise {self.noise:g}"
+        text = (
+            f"<ProcessModel of {self.log.name!r}: "
+            + ", ".join(parts)
+            + f"; {self.algorithm} miner, noise {self.noise:g}"
+        )
         if "_pruned" in self.__dict__:
             p = self.pruning
             text += (
@@ -703,17 +382,34 @@ def discover(
     check_choice("discover", "algorithm", algorithm, ("inductive", "heuristics"))
     check_fraction("discover", "noise", noise)
     check_fraction("discover", "min_case_share", min_case_share)
-    if isinstance(activities, float) or isinstance(activities, bool):
+    if isinstance(activities, (float, bool)):
         if isinstance(activities, bool) or not 0 < activities <= 1:
-            raise fail("discover", "activities", "a share in (0, 1], a positive int, a list of names or None", activities)
+            raise fail(
+                "discover",
+                "activities",
+                "a share in (0, 1], a positive int, a list of names or None",
+                activities,
+            )
     elif isinstance(activities, int) and activities < 1:
-        raise fail("discover", "activities", "a share in (0, 1], a positive int, a list of names or None", activities)
+        raise fail(
+            "discover", "activities", "a share in (0, 1], a positive int, a list of names or None", activities
+        )
     if variants is not None:
         bad = isinstance(variants, bool) or not isinstance(variants, (int, float))
-        bad = bad or (isinstance(variants, float) and not 0 < variants <= 1) or (isinstance(variants, int) and variants < 1)
+        bad = (
+            bad
+            or (isinstance(variants, float) and not 0 < variants <= 1)
+            or (isinstance(variants, int) and variants < 1)
+        )
         if bad:
             raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
     if not isinstance(log, EventLog):
         raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__)
-    return ProcessModel(log, algorithm=algorithm, noise=noise, min_case_share=min_case_share,
-                        activities=activities, variants=variants)
+    return ProcessModel(
+        log,
+        algorithm=algorithm,
+        noise=noise,
+        min_case_share=min_case_share,
+        activities=activities,
+        variants=variants,
+    )

@@ -33,7 +33,7 @@ from ._validation import check_choice, fail
 from .errors import ProcmineError, ProcmineWarning
 from .log import EventLog
 
-__all__ = ["ProcessMap", "MapGraph", "process_map", "draw_map", "map_graph", "human_duration", "summary_line"]
+__all__ = ["MapGraph", "ProcessMap", "draw_map", "human_duration", "map_graph", "process_map", "summary_line"]
 
 FONT = "DejaVu Sans"
 _DOT_TIMEOUT = 60
@@ -61,11 +61,8 @@ def human_duration(value: Any) -> str:
     secs = pd.Timedelta(value).total_seconds()
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
-    for unit, size, minimum in (("y", 365.25 * 86400, 2), ("d", 86400, 1), ("h", 3600, 1), ("min", 60, 1)):
-        if secs >= size * minimum:
-            break
-    else:
-        unit, size = "s", 1
+    units = (("y", 365.25 * 86400, 2), ("d", 86400, 1), ("h", 3600, 1), ("min", 60, 1), ("s", 1, 0))
+    unit, size = next((u, z) for u, z, minimum in units if secs >= z * minimum)
     v = secs / size
     text = f"{v:.1f}" if v < 10 else f"{v:.0f}"
     return f"{sign}{text.removesuffix('.0')} {unit}"
@@ -104,10 +101,11 @@ def _check_slider(name: str, value: Any) -> float | None:
     return float(value)
 
 
-def map_graph(log: EventLog, *, metric: str = "frequency", activities: float | None = None,
-              paths: float | None = None) -> MapGraph:
+def map_graph(
+    log: EventLog, *, metric: str = "frequency", activities: float | None = None, paths: float | None = None
+) -> MapGraph:
     """Choose the nodes and edges of the map (see :func:`process_map` for the arguments)."""
-    from .discovery import _group_stats
+    from ._dfg import _group_stats
 
     check_choice("process_map", "metric", metric, ("frequency", "time"))
     act_share = _check_slider("activities", activities)
@@ -156,15 +154,19 @@ def map_graph(log: EventLog, *, metric: str = "frequency", activities: float | N
     keep_e = _prune_edges(e_src, e_dst, counts, path_share, START, END, n_keep)
     e_src = np.where(e_src == START, -1, e_src)
     e_dst = np.where(e_dst == END, -2, e_dst)
-    edges = pd.DataFrame({"source": e_src, "target": e_dst, "count": counts, "median_us": med, "value": value})
+    edges = pd.DataFrame(
+        {"source": e_src, "target": e_dst, "count": counts, "median_us": med, "value": value}
+    )
     edges = edges[keep_e].reset_index(drop=True)
-    nodes = pd.DataFrame({
-        "code": kept,
-        "name": c.activity_names[kept],
-        "events": events[kept],
-        "cases_start": np.bincount(s_codes, minlength=n_act)[kept] if n_act else kept,
-        "cases_end": np.bincount(e_codes, minlength=n_act)[kept] if n_act else kept,
-    })
+    nodes = pd.DataFrame(
+        {
+            "code": kept,
+            "name": c.activity_names[kept],
+            "events": events[kept],
+            "cases_start": np.bincount(s_codes, minlength=n_act)[kept] if n_act else kept,
+            "cases_end": np.bincount(e_codes, minlength=n_act)[kept] if n_act else kept,
+        }
+    )
     inner = edges[(edges.source >= 0) & (edges.target >= 0)]
     total_inner = int(((src < n_act) & (dst < n_act)).sum())
     shown = {
@@ -186,8 +188,15 @@ def _cover(sorted_counts: np.ndarray, share: float) -> int:
     return int(min(np.searchsorted(cum, share - 1e-12) + 1, len(sorted_counts)))
 
 
-def _prune_edges(src: np.ndarray, dst: np.ndarray, counts: np.ndarray, share: float | None,
-                 START: int, END: int, n_nodes: int) -> np.ndarray:
+def _prune_edges(
+    src: np.ndarray,
+    dst: np.ndarray,
+    counts: np.ndarray,
+    share: float | None,
+    START: int,
+    END: int,
+    n_nodes: int,
+) -> np.ndarray:
     """Keep the strongest edges covering ``share`` of transitions, and keep every node connected."""
     order = np.lexsort((dst, src, -counts))  # strongest first, ties by codes: deterministic
     inner = (src != START) & (dst != END)
@@ -206,7 +215,7 @@ def _prune_edges(src: np.ndarray, dst: np.ndarray, counts: np.ndarray, share: fl
         o = order[mask[order]]
         keep[o[: _cover(counts[o], max(share_, 0.5))]] = True
     # each node keeps its strongest incoming and outgoing edge (orders are strongest first)
-    for side, other in ((src, dst), (dst, src)):
+    for other in (dst, src):
         seen: set[int] = set()
         for i in order:  # at most n_edges iterations over small arrays (map sizes)
             node = int(other[i])
@@ -219,8 +228,9 @@ def _prune_edges(src: np.ndarray, dst: np.ndarray, counts: np.ndarray, share: fl
     return keep
 
 
-def _connect(src: np.ndarray, dst: np.ndarray, counts: np.ndarray, keep: np.ndarray, root: int,
-             *, forward: bool) -> None:
+def _connect(
+    src: np.ndarray, dst: np.ndarray, counts: np.ndarray, keep: np.ndarray, root: int, *, forward: bool
+) -> None:
     """Add the strongest edges needed so that every node is reached from start (forward)
     or reaches the end (backward), greedily, as a maximum spanning arborescence would."""
     a, b = (src, dst) if forward else (dst, src)
@@ -300,10 +310,14 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
     ]
     if title:
         lines.append(f"  label=<{html.escape(title)}>;")
-    lines.append('  start [label="", shape=circle, width=0.3, height=0.3, fixedsize=true, style=filled, '
-                 'fillcolor="#3a9a3a", color="#2d7a2d", tooltip="start"];')
-    lines.append('  end [label="", shape=doublecircle, width=0.22, height=0.22, fixedsize=true, style=filled, '
-                 'fillcolor="#c0392b", color="#922b21", tooltip="end"];')
+    lines.append(
+        '  start [label="", shape=circle, width=0.3, height=0.3, fixedsize=true, style=filled, '
+        'fillcolor="#3a9a3a", color="#2d7a2d", tooltip="start"];'
+    )
+    lines.append(
+        '  end [label="", shape=doublecircle, width=0.22, height=0.22, fixedsize=true, style=filled, '
+        'fillcolor="#c0392b", color="#922b21", tooltip="end"];'
+    )
     lines.append("  {rank=source; start;}")
     lines.append("  {rank=sink; end;}")
     scale = _relative(nodes["events"].to_numpy())
@@ -313,21 +327,33 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
         name = "<BR/>".join(html.escape(s, quote=True) for s in _wrap(row.name))
         label = f'<{name}<BR/><FONT POINT-SIZE="9">{_fmt_count(row.events)}</FONT>>'
         tooltip = html.escape(f"{row.name}: {int(row.events):,} events", quote=True)
-        lines.append(f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
-                     f'tooltip="{_dot_quote(tooltip)}"];')
+        lines.append(
+            f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
+            f'tooltip="{_dot_quote(tooltip)}"];'
+        )
     values = edges["value"].to_numpy()
     ew = _scaled(values) if metric == "frequency" else _ranked(values)
-    for row, x in zip(edges.sort_values(["source", "target"], kind="stable").itertuples(index=False),
-                      ew[np.lexsort((edges["target"].to_numpy(), edges["source"].to_numpy()))]):
+    for row, x in zip(
+        edges.sort_values(["source", "target"], kind="stable").itertuples(index=False),
+        ew[np.lexsort((edges["target"].to_numpy(), edges["source"].to_numpy()))],
+    ):
         s = "start" if row.source == -1 else f"a{int(row.source)}"
         t = "end" if row.target == -2 else f"a{int(row.target)}"
         pen = 0.8 + 4.2 * x
-        colour = _colour(_EDGE_TIME, x) if metric == "time" and row.source >= 0 and row.target >= 0 else _EDGE_GREY
+        colour = (
+            _colour(_EDGE_TIME, x) if metric == "time" and row.source >= 0 and row.target >= 0 else _EDGE_GREY
+        )
         style = ', style="dashed"' if row.source == -1 or row.target == -2 else ""
-        label = _edge_label(row, metric) if not (metric == "time" and (row.source == -1 or row.target == -2)) else ""
+        label = (
+            _edge_label(row, metric)
+            if not (metric == "time" and (row.source == -1 or row.target == -2))
+            else ""
+        )
         if metric == "time" and (row.source == -1 or row.target == -2):
             label = _fmt_count(row.count)
-        lines.append(f'  {s} -> {t} [label="{_dot_quote(label)}", penwidth={pen:.2f}, color="{colour}"{style}];')
+        lines.append(
+            f'  {s} -> {t} [label="{_dot_quote(label)}", penwidth={pen:.2f}, color="{colour}"{style}];'
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -350,11 +376,13 @@ def _run_dot(dot: str) -> str:
     if exe is None:
         raise FileNotFoundError("dot")
     try:
-        res = subprocess.run([exe, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True,
-                             timeout=_DOT_TIMEOUT, check=False)
+        res = subprocess.run(
+            [exe, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=_DOT_TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired as exc:
-        raise ProcmineError(f"Graphviz dot took more than {_DOT_TIMEOUT} s: prune the map "
-                            "(smaller activities=/paths=)") from exc
+        raise ProcmineError(
+            f"Graphviz dot took more than {_DOT_TIMEOUT} s: prune the map (smaller activities=/paths=)"
+        ) from exc
     if res.returncode != 0:
         raise ProcmineError(f"Graphviz dot failed: {res.stderr.decode('utf-8', 'replace')[:500]}")
     return clean_svg(res.stdout.decode("utf-8"))
@@ -394,26 +422,41 @@ class ProcessMap:
         names = dict(zip(self.graph.nodes["code"], self.graph.nodes["name"]))
         names.update({-1: "▶ start", -2: "■ end"})
         e = self.graph.edges
-        return pd.DataFrame({
-            "source": e["source"].map(names), "target": e["target"].map(names), "count": e["count"],
-            "median": pd.to_timedelta(e["median_us"], unit="us"),
-        })
+        return pd.DataFrame(
+            {
+                "source": e["source"].map(names),
+                "target": e["target"].map(names),
+                "count": e["count"],
+                "median": pd.to_timedelta(e["median_us"], unit="us"),
+            }
+        )
 
     def __repr__(self) -> str:
         s = self.graph.shown
-        return (f"<ProcessMap ({self.graph.metric}, {self.engine}): {s['activities']}/{s['activities_total']} "
-                f"activities ({s['events_share']:.0%} of events), {s['paths']}/{s['paths_total']} paths>")
+        return (
+            f"<ProcessMap ({self.graph.metric}, {self.engine}): {s['activities']}/{s['activities_total']} "
+            f"activities ({s['events_share']:.0%} of events), {s['paths']}/{s['paths_total']} paths>"
+        )
 
 
 def _title(log: EventLog, graph: MapGraph) -> str:
     s = graph.shown
     what = "how often each path is taken" if graph.metric == "frequency" else "median time between activities"
-    return (f"{log.name}: {s['activities']} of {s['activities_total']} activities "
-            f"({s['events_share']:.0%} of events), {s['paths']} of {s['paths_total']} paths; edges: {what}")
+    return (
+        f"{log.name}: {s['activities']} of {s['activities_total']} activities "
+        f"({s['events_share']:.0%} of events), {s['paths']} of {s['paths_total']} paths; edges: {what}"
+    )
 
 
-def process_map(log: EventLog, *, metric: str = "frequency", activities: float | None = None,
-                paths: float | None = None, title: str | None = None, model: Any = None) -> ProcessMap:
+def process_map(
+    log: EventLog,
+    *,
+    metric: str = "frequency",
+    activities: float | None = None,
+    paths: float | None = None,
+    title: str | None = None,
+    model: Any = None,
+) -> ProcessMap:
     """Draw the process map of a log.
 
     Parameters
@@ -454,9 +497,12 @@ def process_map(log: EventLog, *, metric: str = "frequency", activities: float |
         svg = _run_dot(dot)
         return ProcessMap(svg, dot, graph, "graphviz")
     except FileNotFoundError:
-        warnings.warn("Graphviz 'dot' was not found: the process map is drawn with matplotlib instead "
-                      "(install graphviz, e.g. 'apt-get install graphviz', for the full map)",
-                      ProcmineWarning, stacklevel=2)
+        warnings.warn(
+            "Graphviz 'dot' was not found: the process map is drawn with matplotlib instead "
+            "(install graphviz, e.g. 'apt-get install graphviz', for the full map)",
+            ProcmineWarning,
+            stacklevel=2,
+        )
     from matplotlib.figure import Figure
 
     n = len(graph.nodes)
@@ -468,8 +514,16 @@ def process_map(log: EventLog, *, metric: str = "frequency", activities: float |
     return ProcessMap(clean_svg(buf.getvalue()), None, graph, "matplotlib")
 
 
-def draw_map(log: EventLog, *, ax: Any, metric: str = "frequency", activities: float | None = None,
-             paths: float | None = None, title: str | None = None, model: Any = None) -> Any:
+def draw_map(
+    log: EventLog,
+    *,
+    ax: Any,
+    metric: str = "frequency",
+    activities: float | None = None,
+    paths: float | None = None,
+    title: str | None = None,
+    model: Any = None,
+) -> Any:
     """Draw the process map on a matplotlib ``ax`` (layered layout) and return the axes."""
     graph = map_graph(log, metric=metric, activities=activities, paths=paths)
     _draw(graph, ax, title if title is not None else _title(log, graph))
@@ -501,6 +555,28 @@ def _layers(graph: MapGraph) -> dict[int, int]:
     return layer
 
 
+def _order_layers(graph: MapGraph, by_layer: dict[int, list[int]], sweeps: int = 4) -> None:
+    """Reorder nodes within layers by the barycentre of their neighbours (fewer crossings)."""
+    nbrs: dict[int, list[int]] = {}
+    for s, t in zip(graph.edges["source"].tolist(), graph.edges["target"].tolist()):
+        nbrs.setdefault(s, []).append(t)
+        nbrs.setdefault(t, []).append(s)
+    levels = sorted(by_layer)
+    for sweep in range(sweeps):
+        seq = levels[1:] if sweep % 2 == 0 else levels[-2::-1]
+        for lv in seq:
+            ref = lv - 1 if sweep % 2 == 0 else lv + 1
+            place = {n: i for i, n in enumerate(by_layer.get(ref, []))}
+            if not place:
+                continue
+            current = by_layer[lv]
+            centre = {}
+            for node in current:
+                xs = [place[m] for m in nbrs.get(node, []) if m in place]
+                centre[node] = sum(xs) / len(xs) if xs else float(current.index(node))
+            by_layer[lv] = sorted(current, key=lambda n: (centre[n], n))
+
+
 def _width(graph: MapGraph) -> int:
     layers = _layers(graph)
     vals = list(layers.values())
@@ -512,6 +588,7 @@ def _draw(graph: MapGraph, ax: Any, title: str) -> None:
     by_layer: dict[int, list[int]] = {}
     for node in sorted(layer, key=lambda k: (layer[k], k)):
         by_layer.setdefault(layer[node], []).append(node)
+    _order_layers(graph, by_layer)
     pos = {}
     for lv, members in by_layer.items():
         for i, node in enumerate(members):
@@ -522,19 +599,47 @@ def _draw(graph: MapGraph, ax: Any, title: str) -> None:
     ew = _scaled(graph.edges["value"].to_numpy())
     for row, x in zip(graph.edges.itertuples(index=False), ew):
         (x0, y0), (x1, y1) = pos[int(row.source)], pos[int(row.target)]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=1,
-                    arrowprops=dict(arrowstyle="-|>", color=_EDGE_GREY, lw=0.6 + 3 * x, shrinkA=14, shrinkB=14,
-                                    connectionstyle="arc3,rad=0.15" if y1 >= y0 else "arc3,rad=0.0"))
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, _edge_label(row, graph.metric), fontsize=7, color="#333333",
-                ha="center", va="center", zorder=2)
+        ax.annotate(
+            "",
+            xy=(x1, y1),
+            xytext=(x0, y0),
+            zorder=1,
+            arrowprops=dict(
+                arrowstyle="-|>",
+                color=_EDGE_GREY,
+                lw=0.6 + 3 * x,
+                shrinkA=14,
+                shrinkB=14,
+                connectionstyle="arc3,rad=0.15" if y1 >= y0 else "arc3,rad=0.0",
+            ),
+        )
+        ax.text(
+            (x0 + x1) / 2,
+            (y0 + y1) / 2,
+            _edge_label(row, graph.metric),
+            fontsize=7,
+            color="#333333",
+            ha="center",
+            va="center",
+            zorder=2,
+        )
     for node, (x, y) in pos.items():
         if node < 0:
             ax.scatter([x], [y], s=120, color="#3a9a3a" if node == -1 else "#c0392b", zorder=3)
             continue
         s = scale[node]
-        ax.text(x, y, "\n".join(_wrap(names[node], 18)) + f"\n{_fmt_count(ev[node])}", ha="center", va="center",
-                fontsize=8, color="white" if s > 0.55 else "black", zorder=4, family="sans-serif",
-                bbox=dict(boxstyle="round,pad=0.4", fc=_colour(_BLUES, s), ec="#2b5d8a"))
+        ax.text(
+            x,
+            y,
+            "\n".join(_wrap(names[node], 18)) + f"\n{_fmt_count(ev[node])}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if s > 0.55 else "black",
+            zorder=4,
+            family="sans-serif",
+            bbox=dict(boxstyle="round,pad=0.4", fc=_colour(_BLUES, s), ec="#2b5d8a"),
+        )
     ax.set_title(title, fontsize=9)
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
@@ -548,5 +653,7 @@ def summary_line(model: Any) -> str:
     log = model.log
     v = model.variants
     top = float(v["share"].iloc[0]) if len(v) else 0.0
-    return (f"{log.n_cases:,} cases, {log.n_events:,} events, {log.codes.n_activities:,} activities, "
-            f"{len(v):,} variants; the most frequent variant covers {top:.0%} of cases.")
+    return (
+        f"{log.n_cases:,} cases, {log.n_events:,} events, {log.codes.n_activities:,} activities, "
+        f"{len(v):,} variants; the most frequent variant covers {top:.0%} of cases."
+    )
