@@ -270,3 +270,19 @@ def test_attributes_keeps_only_those(tmp_path):
     assert log.df["Kosten"].tolist() == ["10"]  # extra columns are kept as text
     with pytest.raises(LogError, match="Preis"):
         read_log(write(tmp_path, text, name="b.csv"), attributes=["Preis"])
+
+
+def test_iso_mixed_offsets_and_naive(tmp_path):
+    text = (
+        "case,activity,timestamp\n"
+        "1,a,2024-01-10T10:00:00+01:00\n"
+        "1,b,2024-07-10T10:00:00\n"  # naive: Zurich summer time
+        "1,c,2024-07-11T10:00:00-04:00\n"
+    )
+    log = read(write(tmp_path, text))
+    assert log.df[TIMESTAMP].tolist() == [
+        pd.Timestamp("2024-01-10 09:00", tz="UTC"),
+        pd.Timestamp("2024-07-10 08:00", tz="UTC"),
+        pd.Timestamp("2024-07-11 14:00", tz="UTC"),
+    ]
+    assert any("with and without UTC offset" in w for w in log.report.warnings)

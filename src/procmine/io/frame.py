@@ -250,21 +250,27 @@ def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
 
 
 def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
+    try:  # one pass when all values are naive or all carry the same offset
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except ValueError:  # mixed offsets, or values with and without offset
+        parsed = None
+    if parsed is not None:
+        if getattr(parsed.dtype, "tz", None) is None:
+            return to_utc(parsed.astype("datetime64[us]"), tz, report, column)
+        return parsed.dt.tz_convert("UTC").astype(TS_DTYPE)
     has_offset = text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True).fillna(False).to_numpy(dtype=bool)
-    result = pd.Series(pd.NaT, index=text.index, dtype=TS_DTYPE)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     if has_offset.any():
         aware = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
-        result[has_offset] = aware.astype(TS_DTYPE)
+        out[has_offset] = aware.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
     if (~has_offset).any():
-        naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce")
-        if getattr(naive.dtype, "tz", None) is None:
-            naive = to_utc(naive.astype("datetime64[us]"), tz, report, column)
-        result[~has_offset] = naive.astype(TS_DTYPE)
+        naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce").astype("datetime64[us]")
+        out[~has_offset] = to_utc(naive, tz, report, column).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         if has_offset.any() and report is not None:
             report.warnings.append(
                 f"column {column!r} mixes times with and without UTC offset; those without are read as {tz}"
             )
-    return result
+    return pd.Series(out, index=text.index).dt.tz_localize("UTC").astype(TS_DTYPE)
 
 
 def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.ndarray]:
