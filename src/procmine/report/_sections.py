@@ -180,7 +180,9 @@ def process_map(ctx: Context) -> Section:
     )
     m = model(ctx)
     try:
-        pmap = m.plot()
+        from ..viz import process_map as draw
+
+        pmap = draw(ctx.log, title="")
         svg = getattr(pmap, "svg", None) or pmap._repr_svg_()
         sec.add(
             Figure(
@@ -212,6 +214,24 @@ def process_map(ctx: Context) -> Section:
     return sec
 
 
+def _difference(ctx: Context, variant: tuple[str, ...], main: tuple[str, ...]) -> str:
+    """How ``variant`` differs from the main variant, in a few words."""
+    from collections import Counter
+
+    if variant == main:
+        return " → ".join(variant)
+    plus, minus = Counter(variant) - Counter(main), Counter(main) - Counter(variant)
+
+    def items(c: Counter[str], sign: str) -> list[str]:
+        return [f"{sign} {a}" + (f" (×{n})" if n > 1 else "") for a, n in c.items()]
+
+    parts = items(plus, "+") + items(minus, "−")
+    if not parts:
+        i = next((k for k, (a, b) in enumerate(zip(variant, main)) if a != b), 0)
+        return ctx._("same steps as #1 in another order, from “{a}” on", a=variant[i])
+    return "; ".join(parts)
+
+
 def variants(ctx: Context) -> Section:
     _ = ctx._
     sec = Section(
@@ -225,8 +245,8 @@ def variants(ctx: Context) -> Section:
     n_all = len(v)
     v.insert(0, "rank", np.arange(1, len(v) + 1))
     v["steps"] = v["variant"].map(len)
-    shown = v[v["cases"] >= ctx.min_cases]
-    ctx.tables["variants"] = shown.drop(columns=[]).reset_index(drop=True)
+    shown = v[v["cases"] >= ctx.min_cases].copy()
+    ctx.tables["variants"] = shown.reset_index(drop=True)
     cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
     sec.add(
         Text(
@@ -237,6 +257,9 @@ def variants(ctx: Context) -> Section:
             )
         )
     )
+    if len(shown):
+        main = tuple(v["variant"].iloc[0])
+        shown["difference"] = [_difference(ctx, tuple(x), main) for x in shown["variant"]]
     sec.add(
         table_from_frame(
             ctx,
@@ -246,11 +269,15 @@ def variants(ctx: Context) -> Section:
                 ("cases", _("Cases"), "int"),
                 ("share", _("Share"), "pct"),
                 ("steps", _("Steps"), "int"),
-                ("median_duration", _("Median duration"), "dur"),
-                ("variant", _("Sequence of activities"), "path"),
+                ("median_duration", _("Median duration (elapsed)"), "dur"),
+                (
+                    "difference",
+                    _("Sequence of activities (variant 1 in full, the others as differences from it)"),
+                    "text",
+                ),
             ],
-            max_rows=8,
-            wide=("variant",),
+            max_rows=10,
+            wide=("difference",),
             note=_("Variants with fewer than {n} cases are not listed.", n=ctx.min_cases)
             if len(shown) < n_all
             else "",
