@@ -330,14 +330,24 @@ class ProcessModel:
             svg = ""
         top = self.variants.head(5)
         rows = "".join(
-            f"<tr><td>{html.escape(' → '.join(map(str, v)))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
+            f"<tr><td>{html.escape(_short_variant(v))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
             for v, n, s in zip(top["variant"], top["cases"], top["share"])
         )
         return (
-            f"<div><p><strong>{html.escape(repr(self))}</strong></p>{svg}"
+            f"<div><p><strong>{html.escape(repr(self))}</strong></p>"
+            f'<div style="max-width:100%;max-height:900px;overflow:auto">{svg}</div>'
             f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
             f"<p>{html.escape(viz.summary_line(self))}</p></div>"
         )
+
+
+def _short_variant(variant: tuple, head: int = 4, tail: int = 2) -> str:
+    """``a → b → c → d → … (12 more) … → y → z`` for long variants."""
+    names = [str(a) for a in variant]
+    if len(names) <= head + tail + 1:
+        return " → ".join(names)
+    hidden = len(names) - head - tail
+    return " → ".join(names[:head]) + f" → … ({hidden} more) … → " + " → ".join(names[-tail:])
 
 
 def discover(

@@ -309,7 +309,11 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
         f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7, color="{_EDGE_GREY}", fontcolor="#333333"];',
     ]
     if title:
-        lines.append(f"  label=<{html.escape(title)}>;")
+        first, *rest = title.split("\n")
+        text = f"<B>{html.escape(first)}</B>" + "".join(
+            f'<BR/><FONT POINT-SIZE="10">{html.escape(r)}</FONT>' for r in rest
+        )
+        lines.append(f"  label=<{text}>;")
     lines.append(
         '  start [label="", shape=circle, width=0.3, height=0.3, fixedsize=true, style=filled, '
         'fillcolor="#3a9a3a", color="#2d7a2d", tooltip="start"];'
@@ -443,8 +447,8 @@ def _title(log: EventLog, graph: MapGraph) -> str:
     s = graph.shown
     what = "how often each path is taken" if graph.metric == "frequency" else "median time between activities"
     return (
-        f"{log.name}: {s['activities']} of {s['activities_total']} activities "
-        f"({s['events_share']:.0%} of events), {s['paths']} of {s['paths_total']} paths; edges: {what}"
+        f"{log.name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
+        f"{s['paths']} of {s['paths_total']} paths\nedges: {what}"
     )
 
 
@@ -640,7 +644,7 @@ def _draw(graph: MapGraph, ax: Any, title: str) -> None:
             family="sans-serif",
             bbox=dict(boxstyle="round,pad=0.4", fc=_colour(_BLUES, s), ec="#2b5d8a"),
         )
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9)  # lines separated by "\n" render as lines
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
     ax.set_xlim(min(xs) - 1, max(xs) + 1)
