@@ -88,7 +88,7 @@ def test_tr_returns_every_language_and_formats_numbers_per_locale():
     out = tr("{n} cases", n=1234)
     assert set(out) == set(LANGUAGES)
     assert out["de"] == "1’234 Fälle"
-    assert out["fr"] == "1\u202f234 cas"
+    assert out["fr"] == "1\u202f234 dossiers"
     assert out["en"] == "1’234 cases"
 
 

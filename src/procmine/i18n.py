@@ -217,7 +217,7 @@ def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
     Examples
     --------
     >>> tr("{n} cases", n=1234)
-    {'de': '1’234 Fälle', 'fr': '1\\u202f234 cas', 'en': '1’234 cases'}
+    {'de': '1’234 Fälle', 'fr': '1\\u202f234 dossiers', 'en': '1’234 cases'}
     """
     return {lang: _translate(msgid, lang, kwargs) for lang in LANGUAGES}
 
