@@ -369,7 +369,6 @@ _ISO = re.compile(
 _SHAPE = re.compile(
     r"^(\d{1,2})([./-])(\d{1,2})[./-](\d{4}|\d{2})(?:(T|\s+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:([.,])(\d{1,6}))?)?)?$"
 )
-_LEAD = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}")
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
 
 
@@ -509,16 +508,13 @@ def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, str]
     """Day-first or month-first from the whole column (vectorised)."""
     if forced is not None:
         return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})"
-    lead = values.dropna().astype("str").str.extract(_LEAD)
-    a = pd.to_numeric(lead[0], errors="coerce")
-    b = pd.to_numeric(lead[2], errors="coerce")
-    day_proof = lead.loc[a > 12, 0].index
-    month_proof = lead.loc[b > 12, 0].index
-    src = values.dropna().astype("str")
+    a, b, src = _leading_fields(values)
+    day_proof = np.flatnonzero(a > 12)
+    month_proof = np.flatnonzero(b > 12)
     if len(day_proof) and not len(month_proof):
-        return True, f"day-first: the data proves it ({src[day_proof[0]].strip()!r} has a day > 12)"
+        return True, f"day-first: the data proves it ({src[int(day_proof[0])].as_py()!r} has a day > 12)"
     if len(month_proof) and not len(day_proof):
-        return False, f"month-first: the data proves it ({src[month_proof[0]].strip()!r} has a day > 12)"
+        return False, f"month-first: the data proves it ({src[int(month_proof[0])].as_py()!r} has a day > 12)"
     if len(day_proof) and len(month_proof):
         first = len(day_proof) >= len(month_proof)
         return first, (
@@ -526,3 +522,18 @@ def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, str]
             f"read {'day' if first else 'month'}-first, the others are unparseable"
         )
     return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)"
+
+
+def _leading_fields(values: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
+    """First two numbers of ``dd.mm.`` / ``mm/dd/`` values (vectorised with pyarrow; -1 if absent)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values.dropna().astype("str"), type=pa.string())
+    arr = pc.unique(pc.utf8_trim_whitespace(arr))
+    m = pc.extract_regex(arr, r"^(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-]")
+    out = []
+    for field in ("a", "b"):
+        f = pc.struct_field(m, field)
+        out.append(pc.fill_null(pc.cast(f, pa.int32()), -1).to_numpy(zero_copy_only=False))
+    return out[0], out[1], arr
