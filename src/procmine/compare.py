@@ -29,7 +29,7 @@ __all__ = ["compare", "Comparison", "KPIS"]
 KPIS: dict[str, str | None] = {
     "cases": None,
     "events_per_case": "lower",
-    "variants": "lower",
+    "variants": None,
     "median_duration": "lower",
     "p90_duration": "lower",
     "median_elapsed": "lower",
@@ -71,15 +71,21 @@ class Comparison:
 
     def best(self) -> pd.DataFrame:
         """Per ranked KPI: the best group, its value and the direction that counts as better
-        (lower durations, events per case, variants and rework; higher top-variant share)."""
+        (lower durations, events per case and rework; higher top-variant share). Tied
+        groups are joined with ", "; when all groups are equal, ``best_group`` is None.
+        The number of variants is not ranked: it grows with the number of cases."""
         rows = []
         for kpi in self.kpis.columns:
             direction = KPIS.get(kpi)
             col = self.kpis[kpi].dropna()
             if direction is None or col.empty:
                 continue
-            label = col.idxmin() if direction == "lower" else col.idxmax()
-            rows.append((kpi, direction, label, col[label]))
+            value = col.min() if direction == "lower" else col.max()
+            if len(col) > 1 and col.min() == col.max():
+                label = None  # all groups equal: no best one
+            else:
+                label = ", ".join(str(g) for g in col.index[col == value])
+            rows.append((kpi, direction, label, value))
         return pd.DataFrame(rows, columns=["kpi", "better", "best_group", "value"])
 
     def dfg_edges(self) -> pd.DataFrame:
@@ -149,7 +155,7 @@ class Comparison:
         if ax is None:
             from matplotlib.figure import Figure
 
-            ax = Figure(figsize=(8, 4.5)).add_subplot()
+            ax = Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
         values = self.kpis[kpi]
         label = kpi.replace("_", " ")
         if kpi in _DURATION_KPIS:
@@ -163,8 +169,10 @@ class Comparison:
         ax.bar([str(g)[:25] for g in values.index], values.to_numpy(), color=colors)
         ax.set_ylabel(label)
         ax.set_title(f"{label} by {self.by}")
-        if len(values) > 6:
-            ax.tick_params(axis="x", labelrotation=60)
+        if len(values) > 4:
+            for tick in ax.get_xticklabels():
+                tick.set_rotation(45)
+                tick.set_horizontalalignment("right")
         return ax
 
 
@@ -274,7 +282,14 @@ def compare(
         Groups with fewer cases are suppressed: not shown, not used for the best
         group or the DFG differences; only their number is reported.
     kpis
-        The KPIs to compute, among :data:`KPIS` (default: all).
+        The KPIs to compute, among :data:`KPIS` (default: all): ``cases``,
+        ``events_per_case`` (mean), ``variants`` (distinct activity sequences),
+        ``median_duration``/``p90_duration`` (working time under ``calendar``),
+        ``median_elapsed``/``p90_elapsed``, ``rework_share`` (share of cases in which an
+        activity is repeated; when the log has ``org:group``, only repetitions by the
+        same unit count: the same activity by another unit is duplicate work, see
+        :func:`procmine.find_redundancies`), ``top_variant_share`` (share of the
+        group's cases that follow its most frequent variant).
     calendar
         Working-time calendar for the ``*_duration`` KPIs (default: the Swiss office
         week); the ``*_elapsed`` KPIs are always elapsed time.
@@ -350,8 +365,14 @@ def compare(
                 if f"{q}_{kpi}" in wanted:
                     cols[f"{q}_{kpi}"] = _td(st[q])
     if "rework_share" in wanted:
-        key = np.sort(c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity)
-        dup = key[1:][key[1:] == key[:-1]] // max(c.n_activities, 1)
+        key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
+        n_units = 1
+        if GROUP in log.df.columns:  # the same activity by another unit is duplicate work
+            unit, uniq = pd.factorize(log.df[GROUP])
+            n_units = len(uniq) + 1
+            key = key * n_units + (unit + 1)
+        key = np.sort(key)
+        dup = key[1:][key[1:] == key[:-1]] // n_units // max(c.n_activities, 1)
         rework = np.zeros(c.n_cases, dtype=bool)
         rework[dup] = True
         cols["rework_share"] = np.bincount(gs, weights=rework[sel], minlength=k) / np.maximum(n_cases, 1)

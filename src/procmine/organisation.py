@@ -102,7 +102,7 @@ class Handovers:
         if ax is None:
             from matplotlib.figure import Figure
 
-            ax = Figure(figsize=(8, 6)).add_subplot()
+            ax = Figure(figsize=(8, 6), layout="constrained").add_subplot()
         edges = self.edges.head(top)
         g = nx.DiGraph()
         g.add_nodes_from(sorted(set(edges["source"]) | set(edges["target"])))
@@ -114,8 +114,9 @@ class Handovers:
             widths = edges["count"].to_numpy(dtype=float)
             widths = 0.5 + 5 * widths / max(widths.max(), 1)
             nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color="#9dc3e6")
-            nx.draw_networkx_edges(g, pos, ax=ax, width=list(widths), arrows=True,
+            nx.draw_networkx_edges(g, pos, ax=ax, width=list(widths), arrows=True, alpha=0.6,
                                    connectionstyle="arc3,rad=0.1", edge_color="#555555")
+            ax.margins(0.2)
             nx.draw_networkx_labels(g, pos, ax=ax, labels={n: str(n)[:25] for n in g.nodes}, font_size=8)
         ax.set_title(f"Handovers between {self.by} (top {min(top, len(self.edges))} pairs)")
         ax.set_axis_off()

@@ -436,7 +436,7 @@ class Performance:
         if ax is None:
             from matplotlib.figure import Figure
 
-            ax = Figure(figsize=(8, 4.5)).add_subplot()
+            ax = Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
         if kind == "durations":
             hours = self.cases["duration"].dropna().dt.total_seconds() / 3600
             ax.hist(hours, bins=min(50, max(len(hours) // 5, 5)), color="#4472c4")
