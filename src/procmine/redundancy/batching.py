@@ -9,8 +9,10 @@ batched when
 - its releases are concentrated compared with its arrivals: the effective number of
   release slots ``exp(H(release))`` divided by the effective number of arrival slots
   ``exp(H(arrival))`` (``H`` the Shannon entropy over the 168 slots) is at most
-  ``max_slot_ratio``, and the smallest set of slots that holds ``release_cover`` (80 %)
-  of the releases has at most ``max_release_slots`` slots;
+  ``max_slot_ratio`` (``max_slot_ratio_daily`` for steps recorded without times, see
+  Limits), the smallest set of slots that holds ``release_cover`` (80 %) of the releases
+  has at most ``max_release_slots`` slots, and at most ``max_arrival_share`` of the
+  arrivals fall in those slots (work is held back for them, it does not just arrive then);
 - the waiting is explained by those slots: in at least ``min_explained`` of the events
   the release falls in one of them and the case waited at least until the next
   occurrence of such a slot after its arrival (minus ``slot_tolerance``);
@@ -18,7 +20,8 @@ batched when
   events.
 
 **Statistic.** ``evidence``: ``release_slots`` (the slots, e.g. ``"Tue 14h"``),
-``release_slot_share`` (share of releases in them), ``effective_release_slots``,
+``release_slot_share`` (share of releases in them), ``arrival_slot_share`` (share of
+arrivals in them), ``effective_release_slots``,
 ``effective_arrival_slots``, ``slot_ratio``, ``tv_distance`` (total-variation distance
 between the arrival and release slot distributions), ``explained_share``,
 ``median_wait`` (elapsed, arrival to release) and ``median_wait_to_slot`` (elapsed,
@@ -72,6 +75,8 @@ def detect(
     required: frozenset[str] = frozenset(),
     calendar: Any = None,
     max_slot_ratio: float = 0.35,
+    max_slot_ratio_daily: float = 0.5,
+    max_arrival_share: float = 0.35,
     release_cover: float = 0.8,
     max_release_slots: int = 12,
     min_explained: float = 0.6,
@@ -92,6 +97,12 @@ def detect(
         Working-time calendar; its time zone places events in local slots.
     max_slot_ratio
         Maximum ratio of effective release slots to effective arrival slots (0.35).
+    max_slot_ratio_daily
+        The same for steps recorded with dates only, judged on 7 weekdays instead of
+        168 weekday-hours, where a single release day among five arrival days already
+        gives 0.2 (0.5).
+    max_arrival_share
+        Maximum share of the arrivals that fall in the batch slots themselves (0.35).
     release_cover
         Share of the releases the batch slots must hold (0.8).
     max_release_slots
@@ -117,6 +128,8 @@ def detect(
     """
     func = "batching.detect"
     max_slot_ratio = check_fraction(func, "max_slot_ratio", max_slot_ratio)
+    max_slot_ratio_daily = check_fraction(func, "max_slot_ratio_daily", max_slot_ratio_daily)
+    max_arrival_share = check_fraction(func, "max_arrival_share", max_arrival_share)
     release_cover = check_fraction(func, "release_cover", release_cover)
     min_explained = check_fraction(func, "min_explained", min_explained)
     max_release_slots = check_positive_int(func, "max_release_slots", max_release_slots)
@@ -140,7 +153,8 @@ def detect(
         tz = "Europe/Zurich"  # an elapsed-time calendar has no office week: use local Swiss time
     arrival = t.prev_end[ev]
     release = t.start[ev]
-    a_min, _ = _week_minute(arrival, tz)
+    a_min, a_midnight = _week_minute(arrival, tz)
+    a_exact = a_min.copy()
     r_min, r_midnight = _week_minute(release, tz)
     # steps recorded with dates only (mostly at local midnight): compare weekdays, not hours
     daily_act = np.bincount(act, weights=r_midnight, minlength=n_act) >= 0.5 * np.maximum(
@@ -157,7 +171,8 @@ def detect(
         ratio = np.where(eff_a > 0, eff_r / eff_a, np.inf)
     req = frozenset(required)
     out: list[Finding] = []
-    for x in np.flatnonzero(ok_act & (ratio <= max_slot_ratio)):
+    limit = np.where(daily_act, max_slot_ratio_daily, max_slot_ratio)
+    for x in np.flatnonzero(ok_act & (ratio <= limit)):
         name = t.name(int(x))
         if name in req:
             continue
@@ -170,10 +185,18 @@ def detect(
         slots = np.sort(order[:k])
         in_s = np.zeros(_SLOTS, dtype=bool)
         in_s[slots] = True
+        arrival_share = float(a_hist[x][slots].sum() / a_hist[x].sum())
+        if arrival_share > max_arrival_share:
+            continue
         sel = act == x
-        am, rm = a_min[sel], r_min[sel]
+        rm = r_min[sel]
         # minutes from arrival to the start of the next batch slot (0 when arriving inside one)
-        to_next = _minutes_to_next_slot(am, in_s)
+        # minutes from the arrival to the next batch slot (0 when arriving inside one); a
+        # step stamped with dates only cannot be released on its arrival day after the arrival
+        ax = a_exact[sel]
+        later_day = daily[sel] & ~a_midnight[sel]
+        base = np.where(daily[sel], (ax // 1440) * 1440 + np.where(later_day, 1440, 0), ax)
+        to_next = (base - ax) + _minutes_to_next_slot(base % _WEEK_MIN, in_s)
         waited = (release[sel] - arrival[sel]) / 6e7  # elapsed minutes
         released_in_slot = in_s[rm // 60]
         explained = released_in_slot & (waited >= to_next - tol_min)
@@ -181,7 +204,8 @@ def detect(
         if explained_share < min_explained:
             continue
         a0 = arrival[sel]
-        slot_end = a0 + (np.minimum(to_next, np.maximum(waited, 0)) * 6e7).astype(np.int64)
+        # the slot is a local wall time: add the minutes on the wall clock (summer/winter time)
+        slot_end = np.minimum(_wall_add(a0, to_next, tz), release[sel])
         saving = np.asarray(t.calendar.working_time(a0, slot_end), dtype=np.int64)
         saving = np.where(explained, saving, 0)
         total = float(saving.sum())
@@ -192,6 +216,7 @@ def detect(
         evidence = {
             "release_slots": ", ".join(slot_names),
             "release_slot_share": float(hist[slots].sum() / hist.sum()),
+            "arrival_slot_share": arrival_share,
             "effective_release_slots": float(eff_r[x]),
             "effective_arrival_slots": float(eff_a[x]),
             "slot_ratio": float(ratio[x]),
@@ -231,7 +256,17 @@ def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
     hour, minute = idx.hour.to_numpy(), idx.minute.to_numpy()
     midnight = (hour == 0) & (minute == 0) & (idx.second.to_numpy() == 0) & (idx.microsecond.to_numpy() == 0)
-    return (idx.dayofweek.to_numpy() * 1440 + hour * 60 + minute).astype(np.int64), midnight
+    return (idx.day_of_week.to_numpy() * 1440 + hour * 60 + minute).astype(np.int64), midnight
+
+
+def _wall_add(us: np.ndarray, minutes: np.ndarray, tz: str) -> np.ndarray:
+    """UTC µs of the local wall time ``minutes`` after each instant's local wall time."""
+    local = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz).tz_localize(None)
+    wall = local + pd.to_timedelta(np.round(minutes * 60).astype(np.int64), unit="s")
+    out = wall.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
+    res = out.as_unit("us").asi8
+    nat = np.asarray(out.isna())
+    return np.where(nat, us + np.round(minutes * 6e7).astype(np.int64), res)
 
 
 def _effective(hist: np.ndarray) -> np.ndarray:

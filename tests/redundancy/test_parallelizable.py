@@ -1,0 +1,110 @@
+"""parallelizable: steps done one after the other in either order, independent of each other."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from procmine import EventLog
+from procmine.errors import ParameterError
+from procmine.redundancy import parallelizable
+from procmine.samples.generator import generate
+
+MONDAY = pd.Timestamp("2024-09-02 08:00", tz="Europe/Zurich")  # no public holiday in the weeks used
+
+
+def frame(cases: list[list[tuple[str, float, float]]]) -> EventLog:
+    """Cases as lists of (activity, start minute, end minute) on one working day each."""
+    rows = []
+    for i, steps in enumerate(cases):
+        day = MONDAY + pd.Timedelta(days=7 * (i // 5) + i % 5)
+        for act, s, e in steps:
+            rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act, "org:resource": f"r{act}",
+                         "start_timestamp": day + pd.Timedelta(minutes=s), "time:timestamp": day + pd.Timedelta(minutes=e)})
+    df = pd.DataFrame(rows)
+    for col in ("start_timestamp", "time:timestamp"):
+        df[col] = df[col].dt.tz_convert("UTC").astype("datetime64[us, UTC]")
+    return EventLog(df)
+
+
+def shuffled(n: int = 40, reversed_share: float = 0.5, *, after_ba: str = "Y") -> EventLog:
+    """X -> A -> B -> Y, or X -> B -> A -> after_ba; A takes 60 min in all, B 30 min."""
+    cases = []
+    for i in range(n):
+        if i < round(n * reversed_share):
+            cases.append([("X", 0, 10), ("B", 30, 40), ("A", 80, 100), (after_ba, 200, 210)])
+        else:
+            cases.append([("X", 0, 10), ("A", 50, 70), ("B", 90, 100), ("Y", 200, 210)])
+    return EventLog(frame(cases).df)
+
+
+def detect(log: EventLog, **kw):
+    kw.setdefault("min_case_share", 0.05)
+    kw.setdefault("required", frozenset())
+    return parallelizable.detect(log, calendar=None, **kw)
+
+
+def test_both_orders_without_dependency_are_found_with_the_shorter_step_as_saving():
+    found = detect(shuffled())
+    assert len(found) == 1
+    f = found[0]
+    assert set(f.activities) == {"A", "B"}
+    assert f.cases == 40
+    assert f.evidence["order_ab"] == f.evidence["order_ba"] == 20
+    assert f.evidence["minor_order_share"] == 0.5
+    assert f.evidence["context_tv"] == 0.0
+    assert f.evidence["overlap_share"] == 0.0
+    # A: 60 min from X's completion; B: 30 min after A -> saving 30 min
+    # B first: 30 min from X; A: 60 min after B -> saving 30 min
+    assert f.saving_per_case == pd.Timedelta(minutes=30)
+    assert f.time_cost == pd.Timedelta(minutes=30 * 40)
+    assert set(f.recommendation) == {"de", "fr", "en"}
+
+
+def test_strictly_ordered_steps_are_not_parallelizable():
+    # A then B in 90 % of cases: the order is prescribed, the rest is noise
+    assert detect(shuffled(reversed_share=0.1)) == []
+    assert detect(shuffled(reversed_share=0.0)) == []
+
+
+def test_a_loop_is_not_parallelizable():
+    loop = [[("X", 0, 10), ("A", 20, 30), ("B", 40, 50), ("A", 60, 70), ("B", 80, 90), ("Y", 200, 210)]] * 40
+    assert detect(frame(loop)) == []
+
+
+def test_an_order_that_changes_what_follows_is_a_dependency():
+    # after B, A the case always goes to Z instead of Y
+    assert detect(shuffled(after_ba="Z")) == []
+
+
+def test_steps_already_running_in_parallel_are_not_reported():
+    # the second one starts before the first one completes, in every case
+    cases = [[("X", 0, 10), ("A", 20, 70), ("B", 30, 80), ("Y", 200, 210)]] * 20
+    cases += [[("X", 0, 10), ("B", 20, 70), ("A", 30, 80), ("Y", 200, 210)]] * 20
+    assert detect(frame(cases)) == []
+    assert len(detect(frame(cases), max_overlap_share=1.0)) == 1
+
+
+def test_tied_timestamps_are_no_evidence_of_an_order():
+    cases = [[("X", 0, 10), ("A", 20, 30), ("B", 20, 30), ("Y", 200, 210)]] * 20
+    cases += [[("X", 0, 10), ("B", 20, 30), ("A", 20, 30), ("Y", 200, 210)]] * 20
+    assert detect(frame(cases)) == []
+
+
+def test_required_activities_are_left_alone():
+    assert detect(shuffled(), required=frozenset({"A"})) == []
+
+
+def test_bad_threshold_is_a_parameter_error():
+    with pytest.raises(ParameterError, match="min_order_share"):
+        detect(shuffled(), min_order_share=-0.1)
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_generator_truth_is_found_and_the_decoys_are_not(name):
+    log, truth = generate(name, n_cases=300, seed=12, noise=0.1)
+    expected = {frozenset(t.activities) for t in truth if t.kind == "parallelizable" and not t.decoy}
+    assert {frozenset(f.activities) for f in detect(log)} == expected
+    # not injected: the two reports run in parallel already (Par), the strict order stays
+    log, truth = generate(name, n_cases=300, seed=12, noise=0.1, inject=("rework",))
+    assert detect(log) == []
