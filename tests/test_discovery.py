@@ -119,8 +119,10 @@ def test_discover_validates() -> None:
 def test_model_is_lazy(tiny: pm.EventLog) -> None:
     m = discover(tiny)
     assert "dfg" not in m.__dict__
-    assert len(m.dfg) == 4 and "variants" not in m.__dict__
-    assert "edges" in repr(m)
+    assert len(m.dfg) == 4 and "variants" not in m.__dict__ and "petri_net" not in m.__dict__
+    text = repr(m)
+    assert "4 edges" in text and "3 variants" in text and "mined on 3/3 activities" in text
+    assert "petri_net" not in m.__dict__
     assert m.variants_covering(0.5)["cases"].tolist() == [2]
     assert m.to_frame().equals(m.dfg)
 

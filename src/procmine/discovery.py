@@ -299,19 +299,19 @@ class ProcessModel:
         return _pm4py.write_bpmn(self.bpmn, path)
 
     def __repr__(self) -> str:
-        dfg = self.__dict__.get("dfg")
-        var = self.__dict__.get("variants")
-        parts = [f"{self.log.codes.n_activities:,} activities", f"{self.log.n_cases:,} cases"]
-        if dfg is not None:
-            parts.append(f"{len(dfg):,} edges")
-        if var is not None:
-            parts.append(f"{len(var):,} variants")
+        # the tables and the pruning are vectorised and cheap: the repr shows them all
+        parts = [
+            f"{self.log.codes.n_activities:,} activities",
+            f"{self.log.n_cases:,} cases",
+            f"{len(self.dfg):,} edges",
+            f"{len(self.variants):,} variants",
+        ]
         text = (
             f"<ProcessModel of {self.log.name!r}: "
             + ", ".join(parts)
             + f"; {self.algorithm} miner, noise {self.noise:g}"
         )
-        if "_pruned" in self.__dict__:
+        if self.log.n_events:
             p = self.pruning
             text += (
                 f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
