@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._validation import check_fraction, fail
 from ..log import GROUP, RESOURCE, EventLog
 from ._finding import Finding
 
@@ -46,6 +47,7 @@ __all__ = [
     "first_per_case",
     "case_counts",
     "make_finding",
+    "check_thresholds",
 ]
 
 NAT = np.iinfo(np.int64).min
@@ -361,3 +363,12 @@ def make_finding(
         recommendation=recommendation,
         example_cases=example_cases,
     )
+
+
+def check_thresholds(func: str, *, fractions: dict[str, Any] = {}, non_negative: dict[str, Any] = {}) -> None:  # noqa: B006
+    """Validate detector thresholds: ``fractions`` in [0, 1], ``non_negative`` numbers >= 0."""
+    for name, value in fractions.items():
+        check_fraction(func, name, value)
+    for name, value in non_negative.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+            raise fail(func, name, "a number >= 0", value)

@@ -3,12 +3,14 @@
 **Definition.** For each activity *a*, the *step wait share* is the working time cases wait
 in front of *a* (from the previous event's completion to *a*'s start, or to its completion
 when start times are unknown), summed over its occurrences, divided by the summed working
-duration of the cases that contain *a*. Steps with a share of at least ``min_step_share``
-are *waiting steps*. Waiting steps done (mostly) by the same org unit are grouped: an
-overloaded unit makes every step it does wait, and the remedy (staff, priorities) is the
-same for all of them. A group is a bottleneck when its waiting, as a share of all cases'
-working time (``wait_share``), is at least ``min_wait_share`` and at least ``dominance``
-times the largest share of any other step: its waiting dominates case duration.
+duration of the cases that contain *a* (without their fixed periods, see the guard). Steps
+with a share of at least ``min_step_share`` are *waiting steps*. Waiting steps done (mostly)
+by the same org unit are grouped: an overloaded unit makes every step it does wait, and the
+remedy (staff, priorities) is the same for all of them. A group is a bottleneck when its
+waiting, as a share of all cases' working time (``wait_share``), is at least
+``min_wait_share`` and its main step's share is at least ``dominance`` times the largest
+share of any other step that waits at all: its waiting dominates case duration. When no
+other step waits, nothing stands out and nothing is reported.
 
 **Statistic.** ``wait_share`` (of all cases' working time), ``step_wait_shares`` (per
 step), ``next_wait_share`` (the largest share of another step), ``median_wait`` and
@@ -19,8 +21,9 @@ step), ``next_wait_share`` (the largest share of another step), ``median_wait`` 
 waiting period* (e.g. a 30-day objection period) is long but cannot be shortened: the log
 shows it as a wait (or a step) whose *elapsed calendar* length is nearly constant
 (coefficient of variation below ``fixed_cv``, median at least ``fixed_min_days`` days),
-whereas queue waiting varies with load. Such steps are excluded (logged at debug level) and
-do not count as "other steps" either. Required activities are kept (shortening the wait in
+whereas queue waiting varies with load. Such periods are excluded (logged at debug level),
+do not count as "other steps", and are taken out of the case durations the shares are
+computed on (they cannot be shortened). Required activities are kept (shortening the wait in
 front of a step does not remove it) with ``evidence["required"] = True``.
 
 **Saving.** ``saving_per_case`` is the group's waiting per affected case minus what the same
@@ -40,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
 __all__ = ["detect"]
@@ -80,7 +83,8 @@ def detect(
         Minimum share of all cases' working time spent waiting in front of the waiting
         steps of one unit.
     dominance
-        That share must be at least this multiple of the largest share of any other step.
+        The group's main step share must be at least this multiple of the largest share of
+        any other waiting step.
     fixed_cv, fixed_min_days
         A wait at least ``fixed_min_days`` days long whose elapsed length varies less than
         ``fixed_cv`` (coefficient of variation) is a fixed (legal) period, not a bottleneck.
@@ -92,6 +96,12 @@ def detect(
     >>> all(f.kind == "bottleneck" for f in found)
     True
     """
+    check_thresholds(
+        "bottleneck.detect",
+        fractions={"min_case_share": min_case_share, "min_step_share": min_step_share,
+                   "min_wait_share": min_wait_share, "fixed_cv": fixed_cv},
+        non_negative={"dominance": dominance, "fixed_min_days": fixed_min_days},
+    )
     t = event_table(log, calendar)
     c = t.c
     n_act = c.n_activities
@@ -99,17 +109,7 @@ def detect(
         return []
     act = c.activity
     wait = t.wait.astype(np.float64)
-    # duration of the cases containing each activity
-    first, _ = first_per_case(c.case, act)
-    case_dur = t.case_working_duration.astype(np.float64)
-    dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
-    wait_sum = np.bincount(act, weights=wait, minlength=n_act)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(dur_with > 0, wait_sum / dur_with, 0.0)
-    cases = t.activity_cases
-    frequent = cases >= max(min_case_share * t.n_cases, 1)
-
-    # elapsed (calendar) length of the wait, for the fixed-period guard
+    # fixed periods: a wait (or a step) of nearly constant elapsed calendar length
     elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
     gap_el = (c.ts - np.minimum(t.prev_end, t.start)).astype(np.float64)
     has_prev = t.same_case_prev
@@ -118,6 +118,16 @@ def detect(
     fixed = ((cv < fixed_cv) & (med_el >= fixed_min_days * _DAY_US)) | (
         (cv_gap < fixed_cv) & (med_gap >= fixed_min_days * _DAY_US)
     )
+    # duration of the cases that can be shortened: without their fixed periods
+    fixed_time = np.bincount(c.case, weights=np.where(fixed[act], t.gap, 0).astype(np.float64), minlength=t.n_cases)
+    case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
+    first, _ = first_per_case(c.case, act)
+    dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
+    wait_sum = np.bincount(act, weights=wait, minlength=n_act)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(dur_with > 0, wait_sum / dur_with, 0.0)
+    cases = t.activity_cases
+    frequent = cases >= max(min_case_share * t.n_cases, 1)
 
     total_dur = float(case_dur.sum())
     share_all = wait_sum / total_dur if total_dur > 0 else np.zeros(n_act)
@@ -126,8 +136,6 @@ def detect(
         logger.debug("bottleneck: %r looks like a fixed waiting period (cv %.3f), not reported", t.name(code), cv[code])
     if not cand.any():
         return []
-    others = frequent & ~cand & ~fixed
-    next_share = float(share_all[others].max()) if others.any() else 0.0
 
     # group the waiting steps by the unit doing them: one overloaded unit, one finding
     unit_codes = t.units.codes
@@ -144,9 +152,14 @@ def detect(
     out: list[Finding] = []
     for unit in np.unique(main_unit[cand]):
         steps = np.flatnonzero(cand & (main_unit == unit))
-        steps = steps[np.argsort(-share_all[steps], kind="stable")]
+        steps = steps[np.argsort(-share[steps], kind="stable")]
         group_share = float(share_all[steps].sum())
-        if group_share < min_wait_share or group_share < dominance * next_share:
+        outside = frequent & ~fixed & (wait_sum > 0)
+        outside[steps] = False
+        if not outside.any():
+            continue  # nothing to stand out from: the whole procedure waits alike
+        next_share = float(share[outside].max())
+        if group_share < min_wait_share or share[steps[0]] < dominance * next_share:
             continue
         names = tuple(t.name(a) for a in steps)
         if required.issuperset(names):
@@ -159,7 +172,7 @@ def detect(
         unit_name = str(t.units.names[unit]) if unit >= 0 else ""
         evidence: dict[str, Any] = {
             "wait_share": group_share,
-            "step_wait_shares": ", ".join(f"{t.name(a)}: {share_all[a]:.0%}" for a in steps),
+            "step_wait_shares": ", ".join(f"{t.name(a)}: {share[a]:.0%}" for a in steps),
             "next_wait_share": next_share,
             "median_wait": td(float(np.median(w))),
             "p90_wait": td(float(np.quantile(w, 0.9))),

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
 __all__ = ["detect"]
@@ -70,6 +70,10 @@ def detect(
     >>> all(f.kind == "duplicate_work" for f in found)
     True
     """
+    check_thresholds(
+        "duplicate_work.detect",
+        fractions={"min_case_share": min_case_share, "min_duplicate_share": min_duplicate_share},
+    )
     t = event_table(log, calendar)
     c = t.c
     u = t.units.codes

@@ -8,7 +8,8 @@ visit to X contains a repetition of an activity that occurred earlier in the cas
 :func:`procmine.redundancy.rework.repetitions`). A pair of units {X, Y} ping-pongs when the
 cases with at least one bounce between them are at least ``min_case_share`` of all cases.
 
-**Statistic.** ``round_trips_per_case`` (bounces per affected case), ``max_round_trips``,
+**Statistic.** ``round_trips_per_case`` (hand-overs between X and Y per affected case,
+halved), ``max_round_trips``,
 ``bounce_share`` (cases with a bounce / cases with any X→Y→X round trip), ``time_lost_median``
 (per affected case), ``activities_share`` (share of the bounce events covered by the named
 activities), ``unit_column``.
@@ -17,9 +18,10 @@ activities), ``unit_column``.
 flow of a procedure through its units and is *not* counted: only bounces are. A bounce
 *announced by a dedicated step* is a legitimate path (e.g. "change of project requested":
 the case goes back for a new examination): when the visit to Y, or the step that hands the
-case to Y, contains an activity found almost only in cases with a bounce on this pair —
-at least ``max_trigger_specificity`` of the cases with that activity — the bounce is not
-counted (the same rule as for ``rework``). Events with no unit are skipped; rare patterns
+case to Y, contains an activity done once in the case and found almost only in cases with a
+bounce on this pair — at least ``max_trigger_specificity`` of the cases with that activity —
+the bounce is not counted (the same rule as for ``rework``). Steps that are themselves
+repeated (the question and the answer of the back-and-forth) announce nothing. Events with no unit are skipped; rare patterns
 (``min_case_share``) are ignored; findings whose activities are all ``required`` are dropped.
 
 **Saving.** ``time_lost`` of a case is the working time (wait plus processing) of the events
@@ -38,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 from .rework import repetitions
 
@@ -79,6 +81,11 @@ def detect(
     >>> all(f.kind == "ping_pong" for f in found)
     True
     """
+    check_thresholds(
+        "ping_pong.detect",
+        fractions={"min_case_share": min_case_share, "max_trigger_specificity": max_trigger_specificity},
+        non_negative={"max_activities": max_activities},
+    )
     t = event_table(log, calendar)
     c = t.c
     u = t.units.codes
@@ -99,27 +106,36 @@ def detect(
     k = np.arange(1, nv - 1)
     trip = (v_case[k - 1] == v_case[k]) & (v_case[k + 1] == v_case[k]) & (v_unit[k - 1] == v_unit[k + 1])
     bounce = trip & (v_rep[k] | v_rep[k + 1])
+    n_units = max(len(t.units.names), 1)
     tk, bk = k[trip], k[bounce]
     if len(bk) == 0:
         return []
-    n_units = max(len(t.units.names), 1)
 
     def pair_of(kk: np.ndarray) -> np.ndarray:
         x, y = v_unit[kk - 1].astype(np.int64), v_unit[kk].astype(np.int64)
         return np.minimum(x, y) * n_units + np.maximum(x, y)
 
     b_pair, b_case = pair_of(bk), v_case[bk]
+    hj = np.flatnonzero(v_case[1:] == v_case[:-1]) + 1  # visits that start with a hand-over
+    h_case = v_case[hj]
+    h_pair = np.minimum(v_unit[hj - 1], v_unit[hj]).astype(np.int64) * n_units + np.maximum(
+        v_unit[hj - 1], v_unit[hj]
+    ).astype(np.int64)
     # announced bounces (a dedicated step opens the loop) are legitimate
     act_o = c.activity[ok]
     first_ca, _ = first_per_case(case_o, act_o)
     ca_case, ca_act = case_o[first_ca], act_o[first_ca]
+    # events whose activity is repeated in their case (part of the back-and-forth itself)
+    pair_ca = case_o.astype(np.int64) * c.n_activities + act_o
+    rep_pairs = np.unique(pair_ca[rep[ok]])
+    repeated_o = np.isin(pair_ca, rep_pairs)
     legit = np.zeros(len(bk), dtype=bool)
     for p in np.unique(b_pair):
         in_p = b_pair == p
         bounced = np.zeros(t.n_cases, dtype=bool)
         bounced[b_case[in_p]] = True
         spec = np.bincount(ca_act[bounced[ca_case]], minlength=c.n_activities) / np.maximum(t.activity_cases, 1)
-        ev_spec = spec[act_o]
+        ev_spec = np.where(repeated_o, 0.0, spec[act_o])  # a step of the repeated cycle announces nothing
         vis_max = np.maximum.reduceat(ev_spec, vstart)
         kk = bk[in_p]
         handover = ev_spec[vstart[kk] - 1]  # the last event before the visit to Y
@@ -156,12 +172,13 @@ def detect(
         lost = gap[sel]
         lost_case = np.bincount(case_o[sel], weights=lost, minlength=t.n_cases)
         affected = lost_case[np.unique(case_o[sel])]
-        per_case_trips = np.bincount(b_case[b_pair == p], minlength=t.n_cases)
-        trips = per_case_trips[per_case_trips > 0]
+        affected_cases = np.unique(b_case[b_pair == p])
+        hand = np.bincount(h_case[h_pair == p], minlength=t.n_cases)[affected_cases]
+        trips = hand / 2.0  # two hand-overs between X and Y make one round trip
         units = (str(names[p // n_units]), str(names[p % n_units]))
         evidence: dict[str, Any] = {
             "round_trips_per_case": float(trips.mean()),
-            "max_round_trips": int(trips.max()),
+            "max_round_trips": float(trips.max()),
             "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
             "time_lost_median": td(float(np.median(affected))),
             "activities_share": float(cnt[top].sum() / cnt.sum()),

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..log import GROUP, EventLog
-from ._base import event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
 __all__ = ["detect", "repetitions"]
@@ -132,6 +132,12 @@ def detect(
     >>> all(f.kind == "rework" for f in found)
     True
     """
+    check_thresholds(
+        "rework.detect",
+        fractions={"min_case_share": min_case_share, "min_repeat_share": min_repeat_share,
+                   "max_outcome_shift": max_outcome_shift, "max_trigger_specificity": max_trigger_specificity,
+                   "loop_overlap": loop_overlap},
+    )
     t = event_table(log, calendar)
     c = t.c
     if t.n_events == 0:

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 from .rework import repetitions
 
@@ -123,6 +123,12 @@ def detect(
     >>> all(f.kind == "rubber_stamp" for f in found)
     True
     """
+    check_thresholds(
+        "rubber_stamp.detect",
+        fractions={"min_case_share": min_case_share, "min_top_successor": min_top_successor,
+                   "max_loop_back": max_loop_back, "max_outcome_shift": max_outcome_shift},
+        non_negative={"min_wait_hours": min_wait_hours},
+    )
     t = event_table(log, calendar)
     c = t.c
     if t.n_events == 0:

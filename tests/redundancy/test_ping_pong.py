@@ -1,0 +1,48 @@
+"""ping_pong: cases handed back and forth between two units."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from procmine.errors import ParameterError
+from procmine.redundancy import ping_pong
+
+from .conftest import tiny_log
+
+FLOW = [("In", 0, "A"), ("Examine", 1, "A"), ("Opinion", 3, "B"), ("Decide", 4, "A")]
+PONG = [("In", 0, "A"), ("Examine", 1, "A"), ("Ask", 2, "A"), ("Answer", 3, "B"), ("Ask", 5, "A"),
+        ("Answer", 6, "B"), ("Decide", 8, "A")]
+
+
+def test_back_and_forth_is_found_with_round_trips_and_time_lost(elapsed):
+    log = tiny_log([PONG] * 4 + [FLOW] * 6)
+    [f] = ping_pong.detect(log, calendar=elapsed)
+    assert set(f.org_units) == {"A", "B"}
+    assert set(f.activities) >= {"Ask", "Answer"}
+    assert f.cases == 4
+    # bounces: B(Answer#1) between A and A(Ask#2), and A(Ask#2) between B and B(Answer#2)
+    assert f.evidence["round_trips_per_case"] == pytest.approx(2.0)
+    # events of the bounced visits: Answer#1 (1 h), Ask#2 (2 h), Answer#2 (1 h), Decide (2 h)
+    assert f.saving_per_case == pd.Timedelta(hours=6)
+
+
+def test_a_round_trip_with_new_work_is_the_normal_flow(elapsed):
+    assert ping_pong.detect(tiny_log([FLOW] * 10), calendar=elapsed) == []
+
+
+def test_an_announced_bounce_is_legitimate(elapsed):
+    change = [("In", 0, "A"), ("Examine", 1, "A"), ("Decide", 3, "B"), ("Change requested", 4, "B"),
+              ("Examine", 8, "A"), ("Decide", 9, "B")]
+    plain = [("In", 0, "A"), ("Examine", 1, "A"), ("Decide", 3, "B")]
+    assert ping_pong.detect(tiny_log([change] * 4 + [plain] * 6), calendar=elapsed) == []
+
+
+def test_required_only_findings_are_dropped(elapsed):
+    log = tiny_log([PONG] * 4 + [FLOW] * 6)
+    assert ping_pong.detect(log, calendar=elapsed, required=frozenset({"Ask", "Answer", "Decide"})) == []
+
+
+def test_bad_threshold_is_a_parameter_error(elapsed):
+    with pytest.raises(ParameterError, match="max_trigger_specificity"):
+        ping_pong.detect(tiny_log([FLOW]), calendar=elapsed, max_trigger_specificity=3)

@@ -1,0 +1,78 @@
+"""rework: activities repeated within a case, with the guards against legitimate loops."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from procmine.errors import ParameterError
+from procmine.redundancy import rework
+
+from .conftest import tiny_log
+
+OK = [("In", 0, "U"), ("Enter", 1, "U"), ("Check", 2, "U"), ("Out", 3, "U")]
+REDO = [("In", 0, "U"), ("Enter", 1, "U"), ("Check", 2, "U"), ("Enter", 5, "U"), ("Check", 6, "U"), ("Out", 7, "U")]
+
+
+def test_a_loop_back_after_a_check_is_rework_with_exact_figures(elapsed):
+    log = tiny_log([REDO] * 3 + [OK] * 7)
+    [f] = rework.detect(log, calendar=elapsed)
+    assert set(f.activities) == {"Enter", "Check"}
+    assert f.cases == 3 and f.case_share == pytest.approx(0.3)
+    assert f.evidence["repeat_share"] == pytest.approx(0.3)
+    assert f.evidence["repeats_per_case"] == pytest.approx(1.0)
+    # the loop of the head activity: previous completion -> repetition completion = 4 h
+    assert f.evidence["loop_time_median"] == pd.Timedelta(hours=4)
+    assert f.saving_per_case == pd.Timedelta(hours=4)
+    assert f.time_cost == pd.Timedelta(hours=12)
+    assert f.evidence["trigger"] in {"Enter", "Check"}
+    assert set(f.example_cases) <= {"c000", "c001", "c002"}
+
+
+def test_repetitions_helper_ignores_duplicated_records():
+    log = tiny_log([[("A", 0, "U"), ("A", 0, "U"), ("B", 1, "U"), ("A", 2, "U")]])
+    rep, prev = rework.repetitions(log)
+    assert rep.tolist() == [False, False, False, True]
+    assert prev.tolist() == [-1, 0, -1, 1]
+
+
+def test_duplicated_records_are_not_rework(elapsed):
+    dup = [("In", 0, "U"), ("Enter", 1, "U"), ("Enter", 1, "U"), ("Out", 3, "U")]
+    assert rework.detect(tiny_log([dup] * 5 + [OK] * 5), calendar=elapsed) == []
+
+
+def test_a_loop_announced_by_a_dedicated_step_is_legitimate(elapsed):
+    ask = [("In", 0, "U"), ("Check", 1, "U"), ("Request documents", 2, "U"), ("Check", 30, "U"), ("Out", 31, "U")]
+    assert rework.detect(tiny_log([ask] * 3 + [OK] * 7), calendar=elapsed) == []
+    # the same loop without its dedicated request step is rework
+    bare = [("In", 0, "U"), ("Check", 1, "U"), ("Out", 2, "U"), ("Check", 30, "U"), ("Out", 31, "U")]
+    plain = [("In", 0, "U"), ("Check", 1, "U"), ("Out", 2, "U")]
+    assert rework.detect(tiny_log([bare] * 3 + [plain] * 7), calendar=elapsed)
+
+
+def test_a_loop_that_changes_the_outcome_is_legitimate(elapsed):
+    loop = [("In", 0, "U"), ("Decide", 1, "U"), ("Review", 2, "U"), ("Decide", 5, "U"), ("Granted", 6, "U")]
+    once = [("In", 0, "U"), ("Decide", 1, "U"), ("Review", 2, "U"), ("Rejected", 3, "U")]
+    log = tiny_log([loop] * 4 + [once] * 6)
+    assert rework.detect(log, calendar=elapsed) == []
+    assert rework.detect(log, calendar=elapsed, max_outcome_shift=1.0)
+
+
+def test_a_loop_through_another_unit_is_not_rework(elapsed):
+    back = [("In", 0, "U"), ("Check", 1, "U"), ("Ask", 2, "V"), ("Check", 5, "U"), ("Out", 6, "U")]
+    plain = [("In", 0, "U"), ("Check", 1, "U"), ("Ask", 2, "V"), ("Out", 6, "U")]
+    assert rework.detect(tiny_log([back] * 4 + [plain] * 6), calendar=elapsed) == []
+    # with resources as units (no org:group) the rule is not applied
+    assert rework.detect(tiny_log([back] * 4 + [plain] * 6, group=False), calendar=elapsed)
+
+
+def test_rare_and_required_repetitions_are_not_reported(elapsed):
+    log = tiny_log([REDO] * 1 + [OK] * 39)
+    assert rework.detect(log, calendar=elapsed) == []
+    log = tiny_log([REDO] * 3 + [OK] * 7)
+    assert rework.detect(log, calendar=elapsed, required=frozenset({"Enter"})) == []
+
+
+def test_bad_threshold_is_a_parameter_error(elapsed):
+    with pytest.raises(ParameterError, match="min_repeat_share"):
+        rework.detect(tiny_log([OK]), calendar=elapsed, min_repeat_share=2)
