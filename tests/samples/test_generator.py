@@ -58,7 +58,7 @@ def test_same_seed_same_frame_and_truth():
 def test_regenerate_shipped_is_deterministic(tmp_path):
     first = regenerate_shipped(n_cases=25, data_dir=tmp_path / "a", sample_dir=tmp_path / "sa", xes=False)
     second = regenerate_shipped(n_cases=25, data_dir=tmp_path / "b", sample_dir=tmp_path / "sb", xes=False)
-    assert len(first) == len(second) == 2 * 3
+    assert len(first) == len(second) == 2 * 3 + 1  # csv.gz, truth, csv each; README
     for p, q in zip(first, second):
         assert p.name == q.name
         assert p.read_bytes() == q.read_bytes()

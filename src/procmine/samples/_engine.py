@@ -60,9 +60,9 @@ class _Router:
         remove: frozenset[str],
     ) -> None:
         self.index = index
-        self.u = u  # (n_nodes, VISITS, 2) uniforms
-        self.z = z  # (n_nodes, VISITS, 2) standard normals
-        self.visits = np.zeros(len(index), dtype=np.int64)
+        # one row of (u0, u1, z0, z1) per (node, visit slot): uniforms then standard normals
+        self.table: list[list[float]] = np.concatenate([u, z], axis=2).reshape(-1, 4).tolist()
+        self.visits = [0] * len(index)
         self.attrs = attrs
         self.active = active
         self.remove = remove
@@ -70,10 +70,10 @@ class _Router:
 
     def draw(self, node: object) -> tuple[float, float, float, float]:
         i = self.index[id(node)]
-        v = self.visits[i] % VISITS
-        self.visits[i] += 1
-        u, z = self.u[i, v], self.z[i, v]
-        return float(u[0]), float(u[1]), float(z[0]), float(z[1])
+        v = self.visits[i]
+        self.visits[i] = v + 1
+        u0, u1, z0, z1 = self.table[i * VISITS + v % VISITS]
+        return u0, u1, z0, z1
 
     def job(self, node: Step | Chain) -> Job | None:
         if isinstance(node, Step):

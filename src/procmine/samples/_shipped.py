@@ -114,6 +114,7 @@ def regenerate_shipped(
     samples = Path(sample_dir) if sample_dir is not None else (SAMPLE_LOGS_DIR if SAMPLE_LOGS_DIR.is_dir() else None)
     data.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    readme: list[tuple[Any, EventLog, Any, dict[str, Any]]] = []
     for name in names or SHIPPED:
         args = dict(SHIPPED[name])
         if n_cases is not None:
@@ -137,7 +138,14 @@ def regenerate_shipped(
         for path, content in files.items():
             path.write_bytes(content)
             written.append(path)
+        readme.append((spec, log, truth, args))
         logger.info("wrote sample %s: %d cases, %d events", name, log.n_cases, log.n_events)
+    if samples is not None and names is None:
+        from ._readme import readme_text
+
+        path = samples / "README.md"
+        path.write_text(readme_text(readme), encoding="utf-8")
+        written.append(path)
     return written
 
 
