@@ -130,7 +130,13 @@ def test_model_is_lazy(tiny: pm.EventLog) -> None:
 # ---------------------------------------------------------------------------------------
 # equal to pm4py on real logs
 # ---------------------------------------------------------------------------------------
-REAL = ["running-example.xes", "receipt_wabo.xes.gz", "helpdesk.xes.gz", "BPIC15_1.xes.gz"]
+REAL = [
+    "running-example.xes",
+    "receipt_wabo.xes.gz",
+    "helpdesk.xes.gz",
+    "interval_event_log.xes",
+    "BPIC15_1.xes.gz",
+]
 
 
 def _check_against_pm4py(log: pm.EventLog) -> None:
