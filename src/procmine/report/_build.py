@@ -186,6 +186,42 @@ def report(
     >>> "Synthèse" in out.read_text(encoding="utf-8")
     True
     """
+    return build_report(
+        log,
+        path,
+        title=title,
+        language=language,
+        directorate=directorate,
+        min_cases=min_cases,
+        pseudonymize=pseudonymize,
+        xlsx=xlsx,
+        csv=csv,
+        findings=findings,
+        calendar=calendar,
+        required=required,
+        show_case_ids=show_case_ids,
+        sections=sections,
+    )[0]
+
+
+def build_report(
+    log: EventLog | str | Path,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    language: str = "de",
+    directorate: str | None = None,
+    min_cases: int = 10,
+    pseudonymize: bool = True,
+    xlsx: bool = False,
+    csv: bool = False,
+    findings: Any = None,
+    calendar: Any = None,
+    required: Iterable[str] = (),
+    show_case_ids: bool = False,
+    sections: Iterable[str] | None = None,
+) -> tuple[Path, Context]:
+    """:func:`report`, also returning the context (its analyses, for :func:`portfolio`)."""
     func = "report"
     language = check_language(language, func)
     check_positive_int(func, "min_cases", min_cases)
@@ -238,7 +274,7 @@ def report(
             to_csv(tables, path.with_suffix(""))
     if ctx.errors:
         logger.warning("report %s: %d section(s) failed: %s", path, len(ctx.errors), ", ".join(ctx.errors))
-    return path
+    return path, ctx
 
 
 def _render_report(

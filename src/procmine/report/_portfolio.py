@@ -1,0 +1,455 @@
+"""``portfolio()``: rank many procedures by estimated saving, one linked report per procedure."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._validation import check_positive_int, fail
+from ..errors import ParameterError, ProcmineError
+from ..i18n import check_language, format_date, format_message, gettext
+from ..log import EventLog
+from . import _charts
+from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
+from ._build import build_report, render
+from ._savings import lead_days_per_year, staff_hours, yearly_factor
+from ._sections import kind_label, processing_medians
+
+__all__ = ["Procedure", "load_config", "portfolio"]
+
+logger = logging.getLogger("procmine")
+
+_READ_KEYS = ("format", "sep", "encoding", "dayfirst", "tz", "attributes")
+_ROLE_KEYS = ("case", "activity", "timestamp", "start_timestamp", "resource", "org")
+
+
+@dataclass
+class Procedure:
+    """One procedure of the portfolio: a name, its directorate and where its log comes from."""
+
+    name: str
+    log: EventLog | Path
+    directorate: str = ""
+    read_options: dict[str, Any] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+    def load(self) -> EventLog:
+        if isinstance(self.log, EventLog):
+            return self.log
+        from ..io import read_log
+
+        return read_log(self.log, **self.read_options)
+
+
+def _toml() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        import tomli
+    except ImportError as exc:  # pragma: no cover - Python 3.10 without tomli
+        raise ProcmineError(
+            "reading a TOML portfolio configuration on Python 3.10 needs 'pip install tomli'"
+        ) from exc
+    return tomli
+
+
+def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
+    """Read a portfolio configuration (TOML).
+
+    Example::
+
+        language = "fr"
+        min_cases = 10
+
+        [[procedure]]
+        name = "Baubewilligung"
+        directorate = "BVD"
+        log = "logs/permit.csv"            # relative to this file
+        columns = { case = "Dossier", activity = "Tätigkeit", timestamp = "Zeitpunkt" }
+        required = ["Publikation im Amtsblatt"]
+        sep = ";"                          # any read_log option
+
+    Returns the procedures and the top-level options (``language``, ``min_cases``, ``title``).
+    """
+    path = Path(path)
+    try:
+        data = _toml().loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ParameterError(f"{path}: no such portfolio configuration file") from exc
+    except Exception as exc:  # tomllib.TOMLDecodeError and friends
+        raise ParameterError(f"{path}: not a valid TOML file: {exc}") from exc
+    items = data.get("procedure")
+    if not isinstance(items, list) or not items:
+        raise ParameterError(
+            f"{path}: the configuration lists no [[procedure]] (each with name, directorate, log)"
+        )
+    procs = []
+    for i, item in enumerate(items, start=1):
+        where = f"{path}: [[procedure]] number {i}"
+        if not isinstance(item, dict) or "log" not in item:
+            raise ParameterError(f"{where} has no 'log = \"path/to/log\"' entry")
+        log_path = Path(str(item["log"]))
+        if not log_path.is_absolute():
+            log_path = path.parent / log_path
+        opts: dict[str, Any] = {}
+        columns = item.get("columns", {}) or {}
+        if not isinstance(columns, dict):
+            raise ParameterError(
+                f'{where}: \'columns\' must be a table like {{ case = "...", activity = "..." }}'
+            )
+        bad = sorted(set(columns) - set(_ROLE_KEYS))
+        if bad:
+            raise ParameterError(f"{where}: unknown column role(s) {bad}; use {list(_ROLE_KEYS)}")
+        opts.update({k: str(v) for k, v in columns.items()})
+        opts.update({k: item[k] for k in _READ_KEYS if k in item})
+        required = item.get("required", [])
+        if isinstance(required, str):
+            required = [required]
+        procs.append(
+            Procedure(
+                name=str(item.get("name") or log_path.name.split(".")[0]),
+                log=log_path,
+                directorate=str(item.get("directorate", "")),
+                read_options=opts,
+                required=tuple(str(r) for r in required),
+            )
+        )
+    options = {k: data[k] for k in ("language", "min_cases", "title") if k in data}
+    return procs, options
+
+
+def _procedures(logs: Any) -> list[Procedure]:
+    if logs is None:
+        return []
+    if isinstance(logs, (EventLog, str, Path)):
+        logs = [logs]
+    if isinstance(logs, Mapping):
+        items = list(logs.items())
+    elif isinstance(logs, Iterable):
+        items = [(None, x) for x in logs]
+    else:
+        raise fail(
+            "portfolio",
+            "logs_or_paths",
+            "a list of EventLogs or paths, or a dict name -> log",
+            type(logs).__name__,
+        )
+    out = []
+    for name, x in items:
+        if isinstance(x, Procedure):
+            out.append(x)
+        elif isinstance(x, EventLog):
+            out.append(Procedure(name=str(name or x.name), log=x))
+        elif isinstance(x, (str, Path)):
+            p = Path(x)
+            out.append(Procedure(name=str(name or p.name.split(".")[0]), log=p))
+        else:
+            raise fail("portfolio", "logs_or_paths", "EventLogs or paths", type(x).__name__)
+    return out
+
+
+def _slug(name: str, used: set[str]) -> str:
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._").lower()[:60] or "procedure"
+    slug, i = base, 2
+    while slug in used:
+        slug, i = f"{base}-{i}", i + 1
+    used.add(slug)
+    return slug
+
+
+def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[str, Any]:
+    shown = [f for f in ctx.cache.get("findings", []) if f.cases >= ctx.min_cases]
+    proc_medians = processing_medians(ctx)
+    staff = [staff_hours(f, proc_medians, log) for f in shown]
+    perf = ctx.cache.get("perf")
+    median = perf.cases["duration"].median() if perf is not None and log.n_cases else None
+    return {
+        "name": proc.name,
+        "directorate": proc.directorate,
+        "page": page,
+        "cases": log.n_cases,
+        "cases_per_year": log.n_cases * yearly_factor(log),
+        "median_duration": median,
+        "findings": len(shown),
+        "lead_days": lead_days_per_year(shown, log, ctx.day_hours),
+        "staff_hours": None if any(h is None for h in staff) else float(sum(staff)),
+        "top": (kind_label(ctx, shown[0].kind) + ": " + " → ".join(shown[0].activities)) if shown else "",
+        "failed_sections": sorted(ctx.errors),
+        "error": "",
+    }
+
+
+def portfolio(
+    logs_or_paths: Any,
+    path: str | Path,
+    *,
+    language: str | None = None,
+    config: str | Path | None = None,
+    min_cases: int | None = None,
+    title: str | None = None,
+    pseudonymize: bool = True,
+    calendar: Any = None,
+) -> Path:
+    """Rank procedures from several directorates by estimated saving; one report per procedure.
+
+    Writes ``index.html`` (the ranking, a summary per directorate) into the folder
+    ``path`` (or the file ``path`` if it ends with ``.html``), and each procedure's
+    :func:`procmine.report` into a sub-folder, linked relatively, so the folder can be
+    copied or zipped as a whole. A procedure whose log cannot be read is listed with the
+    reason; the others are still ranked.
+
+    Parameters
+    ----------
+    logs_or_paths
+        EventLogs or paths (each one procedure), a dict name -> log/path, or ``None``
+        with ``config``.
+    path
+        Output folder (created), or the ``.html`` file of the ranking.
+    language
+        ``"de"``, ``"fr"`` or ``"en"`` (default: the configuration's, else ``"de"``).
+    config
+        A TOML batch configuration (see :func:`load_config`); its procedures come
+        after ``logs_or_paths``.
+    min_cases
+        Suppression threshold of every report (default: the configuration's, else 10).
+    title
+        Title of the ranking page.
+    pseudonymize, calendar
+        Passed to each report.
+
+    Returns
+    -------
+    Path
+        The ranking page.
+
+    Examples
+    --------
+    >>> import procmine as pm, tempfile, pathlib
+    >>> logs = {"Baubewilligung": pm.samples.load("permit_de").sample(120),
+    ...         "Subventions": pm.samples.load("subsidy_fr").sample(120)}
+    >>> index = pm.portfolio(logs, pathlib.Path(tempfile.mkdtemp()) / "portfolio", language="fr")
+    >>> "Baubewilligung/report.html" in index.read_text(encoding="utf-8").replace("baubewilligung", "Baubewilligung")
+    True
+    """
+    from tqdm.auto import tqdm
+
+    procs = _procedures(logs_or_paths)
+    options: dict[str, Any] = {}
+    if config is not None:
+        more, options = load_config(config)
+        procs += more
+    if not procs:
+        raise fail(
+            "portfolio", "logs_or_paths", "at least one log (or a config listing procedures)", logs_or_paths
+        )
+    language = check_language(language or options.get("language", "de"), "portfolio")
+    min_cases = min_cases if min_cases is not None else int(options.get("min_cases", 10))
+    check_positive_int("portfolio", "min_cases", min_cases)
+    title = title or options.get("title")
+    path = Path(path)
+    index = path if path.suffix.lower() in (".html", ".htm") else path / "index.html"
+    root = index.parent
+    root.mkdir(parents=True, exist_ok=True)
+
+    used: set[str] = set()
+    rows: list[dict[str, Any]] = []
+    for proc in tqdm(procs, desc="portfolio", disable=None, leave=False):
+        slug = _slug(proc.name, used)
+        page = root / slug / "report.html"
+        try:
+            log = proc.load()
+            _, ctx = build_report(
+                log,
+                page,
+                title=proc.name,
+                language=language,
+                directorate=proc.directorate or None,
+                min_cases=min_cases,
+                pseudonymize=pseudonymize,
+                calendar=calendar,
+                required=proc.required,
+                xlsx=True,
+            )
+            rows.append(_measure(proc, page, ctx, ctx.log))
+        except (ProcmineError, OSError, ValueError) as exc:
+            logger.warning("portfolio: %s could not be analysed: %s", proc.name, exc)
+            rows.append({"name": proc.name, "directorate": proc.directorate, "page": None, "error": str(exc)})
+    html = _render_index(rows, root, language=language, title=title, min_cases=min_cases)
+    index.write_text(html, encoding="utf-8")
+    _write_table(rows, root, language)
+    return index
+
+
+def _write_table(rows: list[dict[str, Any]], root: Path, language: str) -> None:
+    from ..export import to_csv, to_xlsx
+
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k not in ("page", "failed_sections")} for r in rows])
+    to_xlsx({"portfolio": frame}, root / "portfolio.xlsx")
+    to_csv({"portfolio": frame}, root / "portfolio.csv")
+
+
+def _render_index(
+    rows: list[dict[str, Any]], root: Path, *, language: str, title: str | None, min_cases: int
+) -> str:
+    ctx = Context(log=None, language=language, min_cases=min_cases)
+    _ = ctx._
+    ok = sorted((r for r in rows if not r["error"]), key=lambda r: -r["lead_days"])
+    failed = [r for r in rows if r["error"]]
+    sections: list[Section] = []
+
+    summary = Section("summary", _("Summary"))
+    directorates = sorted({r["directorate"] for r in ok if r["directorate"]})
+    total_staff = [r["staff_hours"] for r in ok if r["staff_hours"] is not None]
+    summary.add(
+        KPI(
+            _("Procedures"), ctx.int(len(ok)), _("{n} could not be analysed", n=len(failed)) if failed else ""
+        ),
+        KPI(_("Directorates"), ctx.int(len(directorates)) if directorates else "–"),
+        KPI(_("Cases per year"), ctx.int(sum(r["cases_per_year"] for r in ok))),
+        KPI(
+            _("Lead time saved per year"),
+            _("{x} working days", x=sum(r["lead_days"] for r in ok)),
+            _("summed over cases; upper bound, findings may overlap"),
+        ),
+        KPI(
+            _("Staff time saved per year"),
+            _("{x} hours", x=float(sum(total_staff))) if total_staff else "–",
+            _("{n} of {m} procedures have start times", n=len(total_staff), m=len(ok)),
+        ),
+    )
+    if ok:
+        best = ok[0]
+        summary.add(
+            Text(
+                _(
+                    "The largest opportunity is in “{name}”: about {days} working days of lead time per year ({top}).",
+                    name=best["name"],
+                    days=best["lead_days"],
+                    top=best["top"] or "–",
+                )
+            )
+        )
+    sections.append(summary)
+
+    ranking = Section(
+        "ranking",
+        _("Ranking by estimated saving"),
+        intro=_(
+            "Each procedure links to its own report with the findings, their evidence and the what-if scenarios."
+        ),
+    )
+    if ok:
+        ranking.add(
+            Figure(
+                _charts.hbar(
+                    [r["name"] for r in ok[:20]],
+                    [r["lead_days"] for r in ok[:20]],
+                    xlabel=_("working days of lead time per year"),
+                    prefix="pf",
+                    value_labels=[ctx.num(r["lead_days"]) for r in ok[:20]],
+                )
+            )
+        )
+    table_rows = []
+    for i, r in enumerate(ok, start=1):
+        link = r["page"].relative_to(root).as_posix()
+        table_rows.append(
+            {
+                "rank": ctx.int(i),
+                "name": r["name"],
+                "link": link,
+                "directorate": r["directorate"] or "–",
+                "cases": ctx.int(r["cases_per_year"]),
+                "median": ctx.wdur(r["median_duration"]),
+                "findings": ctx.int(r["findings"]),
+                "lead": ctx.num(r["lead_days"]),
+                "staff": "–" if r["staff_hours"] is None else ctx.num(r["staff_hours"], 0),
+                "top": r["top"] or "–",
+                "note": _("sections that failed: {s}", s=", ".join(r["failed_sections"]))
+                if r["failed_sections"]
+                else "",
+            }
+        )
+    sections.append(ranking)
+
+    by_dir = Section("directorates", _("By directorate"))
+    if directorates:
+        drows = []
+        for d in directorates:
+            rs = [r for r in ok if r["directorate"] == d]
+            st = [r["staff_hours"] for r in rs if r["staff_hours"] is not None]
+            drows.append(
+                [
+                    d,
+                    ctx.int(len(rs)),
+                    ctx.int(sum(r["cases_per_year"] for r in rs)),
+                    ctx.num(sum(r["lead_days"] for r in rs)),
+                    ctx.num(sum(st), 0) if st else "–",
+                ]
+            )
+        drows.sort(key=lambda row: -sum(r["lead_days"] for r in ok if r["directorate"] == row[0]))
+        by_dir.add(
+            Table(
+                [
+                    _("Directorate"),
+                    _("Procedures"),
+                    _("Cases per year"),
+                    _("Lead time saved per year (working days)"),
+                    _("Staff time saved per year (hours)"),
+                ],
+                drows,
+                ["l", "r", "r", "r", "r"],
+            )
+        )
+    else:
+        by_dir.add(Notice(_("No directorate was given for the procedures."), "info"))
+    sections.append(by_dir)
+
+    if failed:
+        fail_sec = Section("failed", _("Procedures that could not be analysed"))
+        fail_sec.add(
+            Table(
+                [_("Procedure"), _("Reason")],
+                [[r["name"], r["error"]] for r in failed],
+                ["l", "l"],
+                wide=(1,),
+            )
+        )
+        sections.append(fail_sec)
+
+    method = Section("method", _("Method"))
+    method.add(
+        Text(
+            _(
+                "Savings come from each procedure's redundancy findings (see its report). Lead time saved is the working time affected cases would no longer spend, summed over cases and scaled to one year by the time span of the log; staff time saved is the processing time of steps that would no longer be done, measurable only when the log records start times. Findings of one procedure can overlap, so the figures are upper bounds; they rank where to look first, not what will be saved."
+            )
+        )
+    )
+    sections.append(method)
+
+    now = pd.Timestamp.now(tz="UTC")
+    return render(
+        "portfolio.html.j2",
+        language,
+        title=title or _("Portfolio of procedures"),
+        meta=_("{n} procedures", n=len(rows))
+        + " · "
+        + _("generated on {date}", date=format_date(now, language)),
+        sections=sections,
+        ranking=table_rows,
+        footer=format_message(
+            gettext(
+                "Written by procmine. Figures come from the event log only; see the method section.", language
+            ),
+            language,
+        ),
+    )
