@@ -190,3 +190,11 @@ def test_sample_communes():
     assert cmp.plot().get_title()
     strict = pm.compare(log, by="Gemeinde", min_cases=int(communes.median()) + 1)
     assert strict.suppressed >= 1 and set(strict.kpis.index) < set(cmp.kpis.index)
+
+
+def test_empty_log():
+    from tests.test_performance import empty_log
+
+    cmp = pm.compare(empty_log(), by="org:group")
+    assert len(cmp.kpis) == 0 and cmp.suppressed == 0 and len(cmp.dfg_differences()) == 0
+    assert cmp._repr_html_() and cmp.plot()

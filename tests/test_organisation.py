@@ -116,3 +116,11 @@ def test_receipt_wabo():
     assert h.workload["events"].sum() == int(grp.notna().sum())
     assert h.time_share["mean_share"].sum() <= 1 + 1e-9
     assert np.isclose(h.workload["cases"].max(), df.loc[grp.eq(h.workload.index[0]), "case:concept:name"].nunique())
+
+
+def test_empty_log():
+    from tests.test_performance import empty_log
+
+    h = pm.handovers(empty_log())
+    assert len(h.edges) == len(h.workload) == len(h.time_share) == 0
+    assert h.graph.number_of_nodes() == 0 and h._repr_html_() and h.plot()

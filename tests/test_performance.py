@@ -56,6 +56,8 @@ def test_hand_checked_times(tiny):
     # decide: waiting Fri 16:30 -> Mon 09:00 = 0.5 h + 1.5 h
     assert acts.loc["decide", "waiting_mean"] == pd.Timedelta(hours=2)
     assert acts.loc["decide", "processing_mean"] == pd.Timedelta(hours=1)
+    assert acts.loc["decide", "waiting_total"] == pd.Timedelta(hours=2)
+    assert acts.loc["decide", "waiting_total_hours"] == pytest.approx(2.0)
     assert acts.loc["submit", "waiting_median"] is pd.NaT or pd.isna(acts.loc["submit", "waiting_median"])
     # shares: time waited for and spent in each activity over total case time (7.5 h)
     spent = {"submit": 0.5, "check": 0.5 + 0.5 + 3, "decide": 2 + 1}
@@ -233,3 +235,20 @@ def test_edges_equal_pm4py_on_interval_log():
     acts = pm.performance(log, calendar=ALWAYS).activities
     proc = (frame["time:timestamp"] - frame["start_timestamp"]).groupby(frame["concept:name"]).median()
     assert (acts["processing_median"].sort_index() == proc.sort_index()).all()
+
+
+def empty_log() -> pm.EventLog:
+    return pm.EventLog(pd.DataFrame({
+        "case:concept:name": pd.Series([], dtype=str),
+        "concept:name": pd.Series([], dtype=str),
+        "time:timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+        "org:group": pd.Series([], dtype=str),
+    }))
+
+
+def test_empty_log():
+    perf = pm.performance(empty_log())
+    assert len(perf.cases) == len(perf.activities) == len(perf.edges) == len(perf.throughput) == 0
+    assert "0 cases" in repr(perf) and perf._repr_html_()
+    for kind in ("durations", "activities", "wip"):
+        perf.plot(kind)

@@ -39,7 +39,8 @@ class Handovers:
         receiving event).
     workload
         Per unit: ``events``, ``cases``, ``working_time`` (time attributed to its events:
-        previous completion → completion, see :attr:`time_share`), ``processing_time``
+        previous completion → completion, see :attr:`time_share`; also as float
+        ``working_hours``), ``processing_time``
         (start → completion, where start timestamps exist).
     time_share
         Per unit: ``cases`` involved, ``mean_share`` (mean over all cases of the share of
@@ -201,6 +202,7 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
             "events": np.bincount(u, minlength=n_units),
             "cases": cases_per_unit,
             "working_time": _td(np.bincount(u, weights=delta.astype(np.float64), minlength=n_units)),
+            "working_hours": np.bincount(u, weights=delta.astype(np.float64), minlength=n_units) / 3.6e9,
             "processing_time": _td(np.where(proc["count"] > 0, proc["sum"], np.nan)),
         },
         index=pd.Index(names, name=by),
@@ -209,7 +211,7 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     # time per (case, unit) / time per case (all events, with or without unit)
     all_delta = np.where(t.delta == NAT, 0, t.delta).astype(np.float64)
     case_total = np.bincount(c.case, weights=all_delta, minlength=c.n_cases)
-    pair_time = np.bincount(inv, weights=delta.astype(np.float64), minlength=len(pair))
+    pair_time = np.bincount(inv, weights=delta.astype(np.float64), minlength=len(pair)).astype(np.float64)
     pair_case_code = pair // max(n_units, 1)
     pair_unit = pair % max(n_units, 1)
     denom = case_total[pair_case_code]

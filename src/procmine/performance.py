@@ -20,6 +20,7 @@ Definitions, per event ``e`` of a case, ``p`` the event before it (by completion
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -34,6 +35,7 @@ from .log import ACTIVITY, CASE, EventLog
 __all__ = ["performance", "Performance", "event_times", "EventTimes", "group_stats"]
 
 _HOUR_US = 3_600_000_000
+logger = logging.getLogger("procmine")
 
 
 # ---------------------------------------------------------------------------------------
@@ -202,7 +204,12 @@ def _td(us: np.ndarray) -> pd.Series:
     a = np.asarray(us)
     if a.dtype.kind in "iu":
         a = np.where(a == NAT, np.nan, a.astype(np.float64))
-    return pd.to_timedelta(np.round(a), unit="us").as_unit("us")
+    a = np.round(a)
+    too_big = np.abs(a) >= 9.2e18  # beyond timedelta64's ±292,000 years (sums on huge logs)
+    if too_big.any():
+        logger.warning("%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum()))
+        a = np.where(too_big, np.nan, a)
+    return pd.to_timedelta(a, unit="us").as_unit("us")
 
 
 def _fmt(td: Any) -> str:
@@ -277,7 +284,9 @@ class Performance:
     @cached_property
     def activities(self) -> pd.DataFrame:
         """Per activity: ``count``; ``processing_median/mean/p90``; ``waiting_median/mean/p90``,
-        ``waiting_total``; ``share`` of the total case time spent waiting for and doing it.
+        ``waiting_total`` (and ``waiting_total_hours``, a float that cannot overflow on huge
+        logs); ``share`` of the total case time spent waiting for and doing it. Sorted by
+        total waiting, largest first.
 
         Without start timestamps the processing columns are empty and "waiting" is
         waiting + processing (``frame.attrs["waiting"]`` says which).
@@ -298,11 +307,12 @@ class Performance:
                 "waiting_mean": _td(wait["mean"]),
                 "waiting_p90": _td(wait["p90"]),
                 "waiting_total": _td(np.nan_to_num(wait["sum"])),
+                "waiting_total_hours": np.nan_to_num(wait["sum"]) / _HOUR_US,
                 "share": spent / total_case if total_case > 0 else np.zeros(n),
             },
             index=pd.Index(c.activity_names, name=ACTIVITY),
         )
-        frame = frame.sort_values(["waiting_total", "count"], ascending=False, kind="stable")
+        frame = frame.sort_values(["waiting_total_hours", "count"], ascending=False, kind="stable")
         return self._attrs(frame)
 
     @cached_property
@@ -354,7 +364,11 @@ class Performance:
             return local.to_period(self.freq)
 
         if len(t.case_start) == 0:
-            empty = pd.DataFrame(columns=["arrivals", "completions", "wip", "events"], dtype=np.int64)
+            empty = pd.DataFrame(
+                columns=["arrivals", "completions", "wip", "events"],
+                index=pd.PeriodIndex([], freq=self.freq, name="period"),
+                dtype=np.int64,
+            )
             return self._attrs(empty)
         arr = periods(t.case_start)
         comp = periods(t.case_end)
@@ -414,7 +428,7 @@ class Performance:
 
     def _repr_html_(self) -> str:
         summary = self.summary().assign(value=lambda f: f["value"].map(_display))
-        acts = self.to_frame().head(15)
+        acts = self.to_frame().head(15).drop(columns=["waiting_total_hours"])
         for col in acts.columns:
             if acts[col].dtype.kind == "m":
                 acts[col] = acts[col].map(_fmt)
