@@ -32,8 +32,10 @@ steps unchanged: the capacity freed by a removed step does not speed up anyone e
 does earlier arrival meet a busier queue); no knock-on effects on resources; the case's
 outcome and routing do not change. Without a calendar, times are shifted in elapsed
 time; with a ``calendar``, saved times are measured in working time and events are moved
-earlier by that much *working* time (:meth:`procmine.Calendar.add_working_time`), so that
-a removed step that waited over a weekend does not move the next step into one.
+earlier by that much *working* time (:meth:`procmine.Calendar.add_working_time`, taking
+the earliest instant at that working-time position: Friday 17:00 rather than Monday
+07:30), so that a removed step that waited over a weekend does not move the next step
+into one. Events outside office hours that have to move land on office-hour boundaries.
 
 KPIs: ``median_case_duration``, ``mean_case_duration`` and ``p90_case_duration`` are
 always elapsed time (first start to last completion, as
@@ -358,7 +360,10 @@ def _move(us: np.ndarray, shift: np.ndarray, calendar: Any) -> np.ndarray:
     if calendar is None:
         out[sel] = us[sel] - shift[sel]
     else:
-        out[sel] = np.asarray(calendar.add_working_time(us[sel], -shift[sel]), dtype=np.int64)
+        # the earliest instant at that working-time position (Friday 17:00 rather than
+        # Monday 07:30): step back one microsecond further, then forward again
+        back = np.asarray(calendar.add_working_time(us[sel], -shift[sel] - 1), dtype=np.int64)
+        out[sel] = np.asarray(calendar.add_working_time(back, np.ones(len(back), dtype=np.int64)), dtype=np.int64)
     return out
 
 
