@@ -286,3 +286,22 @@ def test_iso_mixed_offsets_and_naive(tmp_path):
         pd.Timestamp("2024-07-11 14:00", tz="UTC"),
     ]
     assert any("with and without UTC offset" in w for w in log.report.warnings)
+
+
+def test_mostly_malformed_is_an_error(tmp_path):
+    text = "case;activity;timestamp\n1;a;2024-01-01 10:00;\n1;b;2024-01-02 10:00;\n2;a;2024-01-02 10:00\n"
+    with pytest.raises(LogError, match="2 of 3 lines.*3 fields.*sep=") as err:
+        read_log(write(tmp_path, text))
+    assert err.value.row == 1
+
+
+def test_separate_date_and_time_columns_joined(tmp_path):
+    text = "Fall-ID;Aktivität;Datum;Zeit\nA;x;15.01.2024;08:30\nA;y;01.07.2024;10:00:30\nB;x;16.01.2024;\n"
+    log = read(write(tmp_path, text))
+    assert log.df[TIMESTAMP].tolist() == [
+        pd.Timestamp("2024-01-15 07:30", tz="UTC"),
+        pd.Timestamp("2024-07-01 08:00:30", tz="UTC"),
+        pd.Timestamp("2024-01-15 23:00", tz="UTC"),  # no time: midnight local
+    ]
+    assert log.report.formats["time_of_day"] == {"Datum": "Zeit"}
+    assert "Zeit" not in log.df.columns

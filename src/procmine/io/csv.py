@@ -63,7 +63,8 @@ def detect_encoding(path: str | Path) -> str:
                 if first:
                     bom = chunk.startswith(codecs.BOM_UTF8)
                     first = False
-                dec.decode(chunk)
+                if not (chunk.isascii() and not dec.getstate()[0]):
+                    dec.decode(chunk)
             dec.decode(b"", final=True)
         return "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
@@ -171,6 +172,14 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             f"below the header ({sep.join(names)})",
             path=src,
         )
+    if len(bad_rows) > len(df):
+        raise LogError(
+            f"{len(bad_rows):,} of {len(df) + len(bad_rows):,} lines do not have the {len(names)} fields "
+            f"of the header (first at row {bad_rows[0]}); check the separator (sep=, detected "
+            f"{sep!r}) and that the first line is the header",
+            path=src,
+            row=bad_rows[0],
+        )
     report = IngestReport(source=src, format="csv")
     report.formats.update({"encoding": encoding, "separator": sep})
     total = len(df) + len(bad_rows)
@@ -211,38 +220,48 @@ def _unique(names: list[str]) -> list[str]:
 def _read_table(path: Path, names: list[str], sep: str, encoding: str, src: str) -> tuple[pd.DataFrame, list[int]]:
     """All fields as strings with pyarrow; bad rows skipped and their row numbers returned."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    bad: list[int] = []
-
-    def on_bad(row) -> str:
-        bad.append(int(row.number) - 1 if row.number is not None else -1)
-        return "skip"
 
     enc = "utf8" if encoding in ("utf-8", "utf-8-sig", "utf8") else encoding
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                use_threads=False, column_names=names, skip_rows=1, encoding=enc, block_size=8 << 20
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=True,
-                invalid_row_handler=on_bad,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-            ),
-        )
+        # with threads pyarrow does not know the row numbers of bad rows: if there are
+        # any, read again on one thread to get them
+        table, bad = _pyarrow_read(path, names, sep, enc, threads=True)
+        if bad:
+            table, bad = _pyarrow_read(path, names, sep, enc, threads=False)
     except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as exc:
         raise LogError(
             f"cannot parse the file as CSV ({exc}); check the separator (sep=), the encoding "
             "(encoding=) and unbalanced quotes",
             path=src,
         ) from exc
-    df = table.to_pandas()
-    # the header was skipped by pyarrow: its row numbers count it as row 1
-    return df, [b for b in bad]
+    return table.to_pandas(), bad
+
+
+def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: bool):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    bad: list[int] = []
+
+    def on_bad(row) -> str:
+        # pyarrow counts the header as row 1: data row = number - 1
+        bad.append(int(row.number) - 1 if row.number is not None else -1)
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            use_threads=threads, column_names=names, skip_rows=1, encoding=enc, block_size=8 << 20
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=True,
+            invalid_row_handler=on_bad,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    return table, sorted(bad)

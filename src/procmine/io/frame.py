@@ -102,11 +102,20 @@ def read_frame(
     out: dict[str, pd.Series] = {}
     dates: dict[str, dict] = {}
     bad_ts = np.zeros(len(df), dtype=bool)
+    time_cols: set[str] = set()
     for role, col in det.roles.items():
         values = df[col]
         canon = ROLE_COLUMNS[role]
         if role in ("timestamp", "start_timestamp"):
             spec = det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
+            if role == "timestamp" and spec is not None and _date_only(spec, values):
+                clock = _time_column(df, set(det.roles.values()) | time_cols, explicit)
+                if clock is not None:
+                    values = _join_date_time(values, df[clock])
+                    spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
+                    time_cols.add(clock)
+                    report.formats["time_of_day"] = {col: clock}
+                    report.warnings.append(f"date column {col!r} and time column {clock!r} joined into the timestamp")
             if spec is None:
                 if role == "start_timestamp":
                     report.warnings.append(f"start column {col!r} holds no dates; ignored")
@@ -139,7 +148,7 @@ def read_frame(
         }
     )
 
-    used = set(det.roles.values())
+    used = set(det.roles.values()) | time_cols
     if opts.attributes is not None:
         absent = [a for a in opts.attributes if a not in df.columns]
         if absent:
@@ -166,6 +175,41 @@ def read_frame(
         path=where,
         name=Path(source).name if where else None,
     )
+
+
+_CLOCK = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?\s*$"
+
+
+def _date_only(spec: DateSpec, values: pd.Series) -> bool:
+    """True when a text date column carries no time of day."""
+    if spec.kind == "format":
+        return not any("%H" in f for f in spec.formats)
+    if spec.kind == "iso":
+        return not values.head(1000).astype("str").str.contains(":", regex=False).fillna(False).any()
+    return False
+
+
+def _time_column(df: pd.DataFrame, used: set[str], explicit: dict[str, str]) -> str | None:
+    """An unassigned column of times of day (``HH:MM[:SS]``) to join to a date-only column."""
+    if "timestamp" in explicit:
+        return None  # the user named the timestamp column: take it as it is
+    for col in df.columns:
+        if col in used:
+            continue
+        head = df[col].dropna().head(1000)
+        if not len(head) or not (head.dtype == object or pd.api.types.is_string_dtype(head.dtype)):
+            continue
+        if head.astype("str").str.match(_CLOCK).mean() >= 0.9:
+            return col
+    return None
+
+
+def _join_date_time(date: pd.Series, clock: pd.Series) -> pd.Series:
+    d = date.astype("str").str.strip()
+    c = clock.astype("str").str.strip()
+    has = clock.notna() & (c != "")
+    joined = d.where(~has, d + " " + c)
+    return joined.where(date.notna(), None)
 
 
 def _unique_columns(df: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
