@@ -76,3 +76,26 @@ def test_rare_and_required_repetitions_are_not_reported(elapsed):
 def test_bad_threshold_is_a_parameter_error(elapsed):
     with pytest.raises(ParameterError, match="min_repeat_share"):
         rework.detect(tiny_log([OK]), calendar=elapsed, min_repeat_share=2)
+
+
+def test_repeated_external_steps_are_not_rework(elapsed):
+    """Found on road_traffic_fines: fines paid in instalments ('Payment' repeated, never with a
+    resource, while the office's steps have one) were reported as rework."""
+    import pandas as pd
+
+    from procmine import EventLog
+
+    rows = []
+    for i in range(10):
+        day = pd.Timestamp("2024-03-04 08:00", tz="UTC") + pd.Timedelta(days=i)
+        events = [("Create Fine", 0, "clerk"), ("Send Fine", 24, "clerk"), ("Payment", 100, None)]
+        if i < 4:
+            events.append(("Payment", 400, None))
+        for act, h, res in events:
+            rows.append({"case:concept:name": f"f{i}", "concept:name": act,
+                         "time:timestamp": day + pd.Timedelta(hours=h), "org:resource": res})
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].astype("datetime64[us, UTC]")
+    assert rework.detect(EventLog(df), calendar=elapsed) == []
+    df["org:resource"] = "clerk"
+    assert [f.activities for f in rework.detect(EventLog(df), calendar=elapsed)] == [("Payment",)]

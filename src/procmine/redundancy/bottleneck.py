@@ -6,7 +6,8 @@ when start times are unknown), summed over its occurrences, divided by the summe
 duration of the cases that contain *a* (without their fixed periods, see the guard). Steps
 with a share of at least ``min_step_share`` are *waiting steps*. Waiting steps done (mostly)
 by the same org unit are grouped: an overloaded unit makes every step it does wait, and the
-remedy (staff, priorities) is the same for all of them. A group is a bottleneck when its
+remedy (staff, priorities) is the same for all of them (only with ``org:group``: with
+``org:resource`` as fallback every step is judged alone). A group is a bottleneck when its
 waiting, as a share of all cases' working time (``wait_share``), is at least
 ``min_wait_share`` and its main step's share is at least ``dominance`` times the largest
 share of any other step that waits at all: its waiting dominates case duration. When no
@@ -20,8 +21,10 @@ step), ``next_wait_share`` (the largest share of another step), ``median_wait`` 
 **Guard.** Steps in fewer than ``min_case_share`` of cases are ignored. A *legally fixed
 waiting period* (e.g. a 30-day objection period) is long but cannot be shortened: the log
 shows it as a wait (or a step) whose *elapsed calendar* length is nearly constant
-(coefficient of variation below ``fixed_cv``, median at least ``fixed_min_days`` days),
-whereas queue waiting varies with load. Such periods are excluded (logged at debug level),
+(coefficient of variation below ``fixed_cv``, median at least ``fixed_min_days`` days), or
+a sharp mode — at least ``fixed_mode_share`` of the waits within one hour of the same length
+of at least ``fixed_min_days`` days (a period applied to part of the cases, e.g. tickets
+closed automatically 15 days after resolution) — whereas queue waiting varies with load. Such periods are excluded (logged at debug level),
 do not count as "other steps", and are taken out of the case durations the shares are
 computed on (they cannot be shortened). Required activities are kept (shortening the wait in
 front of a step does not remove it) with ``evidence["required"] = True``.
@@ -42,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ..log import EventLog
+from ..log import GROUP, EventLog
 from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
@@ -62,6 +65,7 @@ def detect(
     min_wait_share: float = 0.15,
     dominance: float = 2.0,
     fixed_cv: float = 0.1,
+    fixed_mode_share: float = 0.25,
     fixed_min_days: float = 5.0,
 ) -> list[Finding]:
     """Steps whose waiting dominates case duration (see the module docstring).
@@ -85,9 +89,10 @@ def detect(
     dominance
         The group's main step share must be at least this multiple of the largest share of
         any other waiting step.
-    fixed_cv, fixed_min_days
+    fixed_cv, fixed_mode_share, fixed_min_days
         A wait at least ``fixed_min_days`` days long whose elapsed length varies less than
-        ``fixed_cv`` (coefficient of variation) is a fixed (legal) period, not a bottleneck.
+        ``fixed_cv`` (coefficient of variation), or of which at least ``fixed_mode_share``
+        lie within an hour of the same length, is a fixed (legal) period, not a bottleneck.
 
     Examples
     --------
@@ -99,7 +104,8 @@ def detect(
     check_thresholds(
         "bottleneck.detect",
         fractions={"min_case_share": min_case_share, "min_step_share": min_step_share,
-                   "min_wait_share": min_wait_share, "fixed_cv": fixed_cv},
+                   "min_wait_share": min_wait_share, "fixed_cv": fixed_cv,
+                   "fixed_mode_share": fixed_mode_share},
         non_negative={"dominance": dominance, "fixed_min_days": fixed_min_days},
     )
     t = event_table(log, calendar)
@@ -118,6 +124,12 @@ def detect(
     fixed = ((cv < fixed_cv) & (med_el >= fixed_min_days * _DAY_US)) | (
         (cv_gap < fixed_cv) & (med_gap >= fixed_min_days * _DAY_US)
     )
+    # a fixed period applied to part of the cases (e.g. closed automatically after 15 days):
+    # a sharp mode of the elapsed length, checked on the steps that wait at all
+    frequent = t.activity_cases >= max(min_case_share * t.n_cases, 1)
+    for a in np.flatnonzero(frequent & ~fixed & (np.bincount(act, weights=wait, minlength=n_act) > 0)):
+        for x in (elapsed, gap_el):
+            fixed[a] |= _sharp_mode(x[has_prev & (act == a)], fixed_mode_share, fixed_min_days * _DAY_US)
     # duration of the cases that can be shortened: without their fixed periods
     fixed_time = np.bincount(c.case, weights=np.where(fixed[act], t.gap, 0).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
@@ -140,14 +152,14 @@ def detect(
     # group the waiting steps by the unit doing them: one overloaded unit, one finding
     unit_codes = t.units.codes
     n_units = len(t.units.names)
-    if n_units:
+    if n_units and t.units.column == GROUP:
         ok = unit_codes >= 0
         uc = np.bincount(act[ok].astype(np.int64) * n_units + unit_codes[ok], minlength=n_act * n_units)
         main_unit = uc.reshape(n_act, n_units).argmax(axis=1)
         main_unit = np.where(uc.reshape(n_act, n_units).sum(axis=1) > 0, main_unit, -1 - np.arange(n_act))
     else:
         main_unit = -1 - np.arange(n_act)
-    other_mask = has_prev & ~cand[act]
+    other_mask = has_prev & ~cand[act] & ~fixed[act]
     typical = float(np.mean(wait[other_mask])) if other_mask.any() else 0.0
     out: list[Finding] = []
     for unit in np.unique(main_unit[cand]):
@@ -232,3 +244,17 @@ def _cv_by(key: np.ndarray, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
     mid = np.where(hi > lo, (lo + hi - 1) // 2, 0)
     med = np.where(hi > lo, x[order][np.minimum(mid, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0)
     return cv, med
+
+
+def _sharp_mode(x: np.ndarray, min_share: float, min_len: float) -> bool:
+    """At least ``min_share`` of ``x`` (µs) within one hour of a common value >= ``min_len``."""
+    if len(x) < 10:
+        return False
+    hours = np.floor(x / 3_600_000_000).astype(np.int64)
+    hours = hours[hours >= 0]
+    if len(hours) == 0:
+        return False
+    counts = np.bincount(hours)
+    window = counts + np.r_[counts[1:], 0] + np.r_[0, counts[:-1]]  # +-1 hour around each bin
+    mode = int(window.argmax())
+    return bool(window[mode] >= min_share * len(x) and mode * 3_600_000_000 >= min_len)

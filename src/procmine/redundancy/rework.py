@@ -31,6 +31,11 @@ time from the previous occurrence's completion to the repetition's completion: t
   only repetitions whose loop stays in one unit. With ``org:resource`` as fallback this
   rule is not applied (colleagues change within one office).
 
+- *A step nobody in the office performs*: when the log records resources (``org:resource``
+  on at least 20 % of events) but (almost) never for this activity (under 5 % of its
+  events), it is an external or system event — e.g. a fine paid in instalments — and its
+  repetitions are not the office's rework.
+
 Rare repetitions (``min_case_share``, ``min_repeat_share``) and duplicated records are
 ignored; required activities are never proposed.
 
@@ -161,6 +166,14 @@ def detect(
     with np.errstate(invalid="ignore", divide="ignore"):
         repeat_share = np.where(with_a > 0, rep_cases / np.maximum(with_a, 1), 0.0)
     cand = (rep_cases >= max(min_case_share * t.n_cases, 1)) & (repeat_share >= min_repeat_share)
+    # steps no recorded person ever performs, in a log that records persons, are external or
+    # system events (a payment by the client, an automatic notice): repeating them is not rework
+    res = t.resources.codes
+    if t.resources.column is not None and (res >= 0).mean() >= 0.2:
+        staffed = np.bincount(c.activity[res >= 0], minlength=n_act) / np.maximum(np.bincount(c.activity, minlength=n_act), 1)
+        for a in np.flatnonzero(cand & (staffed < 0.05)):
+            logger.debug("rework: %r has no recorded performer: external step, not rework", t.name(a))
+        cand &= staffed >= 0.05
     if not cand.any():
         return []
 
