@@ -35,7 +35,7 @@ from .log import EventLog
 
 __all__ = ["MapGraph", "ProcessMap", "draw_map", "human_duration", "map_graph", "process_map", "summary_line"]
 
-FONT = "DejaVu Sans"
+FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"  # a list: viewers without DejaVu fall back
 _DOT_TIMEOUT = 60
 _MAX_NODES = 25  # default cap on activities shown
 _BLUES = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"]
@@ -333,7 +333,7 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
         tooltip = html.escape(f"{row.name}: {int(row.events):,} events", quote=True)
         lines.append(
             f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
-            f'tooltip="{_dot_quote(tooltip)}"];'
+            f'fontsize={10 + 3 * x:.1f}, penwidth={0.8 + 1.2 * x:.1f}, tooltip="{_dot_quote(tooltip)}"];'
         )
     values = edges["value"].to_numpy()
     ew = _scaled(values) if metric == "frequency" else _ranked(values)
