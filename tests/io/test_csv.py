@@ -41,13 +41,16 @@ def write(tmp_path, text, name="log.csv", encoding="utf-8"):
 
 def test_swiss_excel_export(tmp_path):
     p = write(tmp_path, SWISS, encoding="cp1252")
-    with pytest.warns(DataQualityWarning, match="2 of 7 rows dropped"):
+    with pytest.warns(DataQualityWarning, match=r"2 of 7 rows dropped"):
         log = read_log(p)
     r = log.report
     assert r.formats["encoding"] == "cp1252" and r.formats["separator"] == ";"
     assert r.roles == {
-        "case": "Dossier-Nr", "activity": "Aktivität", "timestamp": "Datum",
-        "resource": "Sachbearbeiter/in", "org": "Amt",
+        "case": "Dossier-Nr",
+        "activity": "Aktivität",
+        "timestamp": "Datum",
+        "resource": "Sachbearbeiter/in",
+        "org": "Amt",
     }
     assert set(r.role_detection.values()) == {"header"}
     assert r.rows_read == 7 and r.rows_kept == 5
@@ -70,31 +73,31 @@ def test_swiss_excel_export(tmp_path):
 
 def test_swiss_export_strict_names_row_and_column(tmp_path):
     p = write(tmp_path, SWISS.replace(";Prüfung;20.02", "2024-002;Prüfung;20.02"), encoding="cp1252")
-    with pytest.raises(LogError, match="unparseable timestamp") as err:
+    with pytest.raises(LogError, match=r"unparseable timestamp") as err:
         read_log(p, strict=True)
     assert err.value.row == 4 and err.value.column == "Datum" and str(p) in str(err.value)
 
 
 def test_empty_file_names_it(tmp_path):
     p = write(tmp_path, "")
-    with pytest.raises(LogError, match="empty.*header") as err:
+    with pytest.raises(LogError, match=r"empty.*header") as err:
         read_log(p)
     assert str(p) in str(err.value)
     p2 = write(tmp_path, "\n\n  \n", name="blank.csv")
-    with pytest.raises(LogError, match="empty"):
+    with pytest.raises(LogError, match=r"empty"):
         read_log(p2)
 
 
 def test_header_only(tmp_path):
     p = write(tmp_path, "case;activity;timestamp\n")
-    with pytest.raises(LogError, match="no data rows") as err:
+    with pytest.raises(LogError, match=r"no data rows") as err:
         read_log(p)
     assert str(p) in str(err.value)
 
 
 def test_explicit_column_missing_lists_columns(tmp_path):
     p = write(tmp_path, SWISS)
-    with pytest.raises(LogError, match="'Fall'.*does not exist.*'Dossier-Nr', 'Aktivität', 'Datum'") as err:
+    with pytest.raises(LogError, match=r"'Fall'.*does not exist.*'Dossier-Nr', 'Aktivität', 'Datum'") as err:
         read_log(p, case="Fall")
     assert err.value.column == "Fall"
 
@@ -111,18 +114,33 @@ def test_no_case_column_says_what_to_pass(tmp_path):
     [
         (
             "N° de dossier;Activité;Horodatage;Collaborateur/trice;Service;Commune",
-            {"case": "N° de dossier", "activity": "Activité", "timestamp": "Horodatage",
-             "resource": "Collaborateur/trice", "org": "Service"},
+            {
+                "case": "N° de dossier",
+                "activity": "Activité",
+                "timestamp": "Horodatage",
+                "resource": "Collaborateur/trice",
+                "org": "Service",
+            },
         ),
         (
             "Numero pratica;Attività;Data;Operatore;Ufficio",
-            {"case": "Numero pratica", "activity": "Attività", "timestamp": "Data",
-             "resource": "Operatore", "org": "Ufficio"},
+            {
+                "case": "Numero pratica",
+                "activity": "Attività",
+                "timestamp": "Data",
+                "resource": "Operatore",
+                "org": "Ufficio",
+            },
         ),
         (
             "Case ID;Activity;Complete Timestamp;Resource;Department",
-            {"case": "Case ID", "activity": "Activity", "timestamp": "Complete Timestamp",
-             "resource": "Resource", "org": "Department"},
+            {
+                "case": "Case ID",
+                "activity": "Activity",
+                "timestamp": "Complete Timestamp",
+                "resource": "Resource",
+                "org": "Department",
+            },
         ),
     ],
 )
@@ -199,7 +217,7 @@ def test_tab_separator_and_txt(tmp_path):
 
 def test_quoted_fields_with_separators_and_newlines(tmp_path):
     text = (
-        'case;activity;timestamp;note\n'
+        "case;activity;timestamp;note\n"
         '1;"Prüfen; nachfragen";2024-01-02 10:00:00;"zwei\nZeilen"\n'
         '1;"Sagt ""ja""";2024-01-03 10:00:00;x\n'
     )
@@ -220,7 +238,7 @@ def test_malformed_lines_counted_with_rows(tmp_path):
     assert log.report.dropped == {"malformed line": 2}
     assert log.report.dropped_rows["malformed line"] == [2, 3]
     assert log.n_events == 2
-    with pytest.raises(LogError, match="wrong number of fields") as err:
+    with pytest.raises(LogError, match=r"wrong number of fields") as err:
         read_log(write(tmp_path, text, name="b.csv"), strict=True)
     assert err.value.row == 2
 
@@ -268,7 +286,7 @@ def test_attributes_keeps_only_those(tmp_path):
     log = read(write(tmp_path, text), attributes=["Kosten"])
     assert list(log.df.columns) == [CASE, ACTIVITY, TIMESTAMP, "Kosten"]
     assert log.df["Kosten"].tolist() == ["10"]  # extra columns are kept as text
-    with pytest.raises(LogError, match="Preis"):
+    with pytest.raises(LogError, match=r"Preis"):
         read_log(write(tmp_path, text, name="b.csv"), attributes=["Preis"])
 
 
@@ -290,7 +308,7 @@ def test_iso_mixed_offsets_and_naive(tmp_path):
 
 def test_mostly_malformed_is_an_error(tmp_path):
     text = "case;activity;timestamp\n1;a;2024-01-01 10:00;\n1;b;2024-01-02 10:00;\n2;a;2024-01-02 10:00\n"
-    with pytest.raises(LogError, match="2 of 3 lines.*3 fields.*sep=") as err:
+    with pytest.raises(LogError, match=r"2 of 3 lines.*3 fields.*sep=") as err:
         read_log(write(tmp_path, text))
     assert err.value.row == 1
 

@@ -9,29 +9,101 @@ from procmine.io.detect import detect_date_format, detect_roles, match_header, n
 
 HEADERS = {
     "case": [
-        "Dossier-Nr", "Dossiernummer", "Fall-ID", "Fallnummer", "Geschäfts-Nr", "Vorgang",
-        "N° de dossier", "No dossier", "Numéro de dossier", "ID du cas", "Pratica",
-        "Numero pratica", "ID caso", "Case ID", "case", "case_id", "CaseID", "Ticket",
+        "Dossier-Nr",
+        "Dossiernummer",
+        "Fall-ID",
+        "Fallnummer",
+        "Geschäfts-Nr",
+        "Vorgang",
+        "N° de dossier",
+        "No dossier",
+        "Numéro de dossier",
+        "ID du cas",
+        "Pratica",
+        "Numero pratica",
+        "ID caso",
+        "Case ID",
+        "case",
+        "case_id",
+        "CaseID",
+        "Ticket",
         "case:concept:name",
     ],
     "activity": [
-        "Aktivität", "Tätigkeit", "Schritt", "Arbeitsschritt", "Activité", "Étape", "Tâche",
-        "Attività", "Activity", "Task", "Event", "concept:name",
+        "Aktivität",
+        "Tätigkeit",
+        "Schritt",
+        "Arbeitsschritt",
+        "Activité",
+        "Étape",
+        "Tâche",
+        "Attività",
+        "Activity",
+        "Task",
+        "Event",
+        "concept:name",
     ],
     "timestamp": [
-        "Zeitstempel", "Datum", "Zeit", "Erledigt am", "Ende", "Horodatage", "Date", "Date de fin",
-        "Data", "Ora", "Timestamp", "Time", "complete timestamp", "time:timestamp",
+        "Zeitstempel",
+        "Datum",
+        "Zeit",
+        "Erledigt am",
+        "Ende",
+        "Horodatage",
+        "Date",
+        "Date de fin",
+        "Data",
+        "Ora",
+        "Timestamp",
+        "Time",
+        "complete timestamp",
+        "time:timestamp",
     ],
-    "start_timestamp": ["Beginn", "Start", "Startzeit", "Début", "Date de début", "Inizio", "Start timestamp"],
+    "start_timestamp": [
+        "Beginn",
+        "Start",
+        "Startzeit",
+        "Début",
+        "Date de début",
+        "Inizio",
+        "Start timestamp",
+    ],
     "resource": [
-        "Sachbearbeiter", "Sachbearbeiter/in", "Sachbearbeiterin", "Sachbearbeiter(in)", "Bearbeiter",
-        "Mitarbeiter/in", "Collaborateur", "Collaborateur/trice", "Collaboratrice", "Agent",
-        "Responsable", "Operatore", "Incaricato", "Resource", "User", "org:resource",
+        "Sachbearbeiter",
+        "Sachbearbeiter/in",
+        "Sachbearbeiterin",
+        "Sachbearbeiter(in)",
+        "Bearbeiter",
+        "Mitarbeiter/in",
+        "Collaborateur",
+        "Collaborateur/trice",
+        "Collaboratrice",
+        "Agent",
+        "Responsable",
+        "Operatore",
+        "Incaricato",
+        "Resource",
+        "User",
+        "org:resource",
     ],
     "org": [
-        "Amt", "Abteilung", "Dienststelle", "Gemeinde", "Direktion", "Organisationseinheit", "Service",
-        "Office", "Commune", "Département", "Direction", "Unité", "Ufficio", "Comune", "Department",
-        "Unit", "org:group",
+        "Amt",
+        "Abteilung",
+        "Dienststelle",
+        "Gemeinde",
+        "Direktion",
+        "Organisationseinheit",
+        "Service",
+        "Office",
+        "Commune",
+        "Département",
+        "Direction",
+        "Unité",
+        "Ufficio",
+        "Comune",
+        "Department",
+        "Unit",
+        "org:group",
     ],
 }
 
@@ -92,16 +164,25 @@ def test_ambiguous_headers_warn():
 
 
 def test_header_timestamp_that_holds_no_dates_is_ignored():
-    df = pd.DataFrame({"Fall": ["1", "1"], "Aktivität": ["a", "b"], "Zeit": ["3 h", "4 h"],
-                       "Erfasst": ["2024-01-01 10:00", "2024-01-02 10:00"]})
+    df = pd.DataFrame(
+        {
+            "Fall": ["1", "1"],
+            "Aktivität": ["a", "b"],
+            "Zeit": ["3 h", "4 h"],
+            "Erfasst": ["2024-01-01 10:00", "2024-01-02 10:00"],
+        }
+    )
     det = detect_roles(df)
     assert det.roles["timestamp"] == "Erfasst" and det.how["timestamp"] == "content"
     assert any("'Zeit'" in w and "not dates" in w for w in det.warnings)
 
 
 def test_content_case_and_activity():
-    rows = [(f"{100 + c}", act, f"2024-01-{1 + c:02d} {8 + i}:00", f"r{(c * 3 + i) % 7}")
-            for c in range(12) for i, act in enumerate(["open", "check", "decide", "close"])]
+    rows = [
+        (f"{100 + c}", act, f"2024-01-{1 + c:02d} {8 + i}:00", f"r{(c * 3 + i) % 7}")
+        for c in range(12)
+        for i, act in enumerate(["open", "check", "decide", "close"])
+    ]
     df = pd.DataFrame(rows, columns=["a", "b", "c", "d"])
     det = detect_roles(df)
     assert (det.roles["case"], det.roles["activity"], det.roles["timestamp"]) == ("a", "b", "c")
@@ -113,7 +194,11 @@ def test_content_case_and_activity():
     [
         (["05/01/2024 10:00", "13/01/2024 10:00"], "%d/%m/%Y %H:%M", True),
         (["05/01/2024", "05/13/2024"], "%m/%d/%Y", False),
-        (["05.01.2024 10:00:05", "06.01.2024 11:00", "07.01.2024 11:00:01"], "%d.%m.%Y %H:%M:%S | %d.%m.%Y %H:%M", True),
+        (
+            ["05.01.2024 10:00:05", "06.01.2024 11:00", "07.01.2024 11:00:01"],
+            "%d.%m.%Y %H:%M:%S | %d.%m.%Y %H:%M",
+            True,
+        ),
         (["01.02.2024"], "%d.%m.%Y", True),
     ],
 )

@@ -59,8 +59,11 @@ def test_swiss_export_as_xlsx(tmp_path):
     r = log.report
     assert r.format == "excel"
     assert r.roles == {
-        "case": "Dossier-Nr", "activity": "Aktivität", "timestamp": "Datum",
-        "resource": "Sachbearbeiter/in", "org": "Amt",
+        "case": "Dossier-Nr",
+        "activity": "Aktivität",
+        "timestamp": "Datum",
+        "resource": "Sachbearbeiter/in",
+        "org": "Amt",
     }
     assert r.rows_read == 7 and r.rows_kept == 5
     assert r.dropped == {"missing case id": 1, "unparseable timestamp": 1}
@@ -83,7 +86,7 @@ def test_serial_only_column_and_sheet_by_name(tmp_path):
     log = read(p, sheet="Daten")
     assert log.report.formats["dates"]["Zeitstempel"]["format"] == "Excel serial days"
     assert log.df[TIMESTAMP].tolist()[0] == pd.Timestamp("2024-01-01 08:00", tz="UTC")
-    with pytest.raises(LogError, match="sheet 'Nope'"):
+    with pytest.raises(LogError, match=r"sheet 'Nope'"):
         read_log(p, sheet="Nope")
 
 
@@ -96,11 +99,11 @@ def test_title_rows_above_header(tmp_path):
 
 
 def test_header_only_and_empty_sheet(tmp_path):
-    with pytest.raises(LogError, match="no data rows"):
+    with pytest.raises(LogError, match=r"no data rows"):
         read_log(write_xlsx(tmp_path / "h.xlsx", []))
     wb = openpyxl.Workbook()
     wb.save(tmp_path / "e.xlsx")
-    with pytest.raises(LogError, match="empty") as err:
+    with pytest.raises(LogError, match=r"empty") as err:
         read_log(tmp_path / "e.xlsx")
     assert "e.xlsx" in str(err.value)
 
@@ -108,7 +111,7 @@ def test_header_only_and_empty_sheet(tmp_path):
 def test_not_a_workbook(tmp_path):
     p = tmp_path / "fake.xlsx"
     p.write_text("case;activity\n")
-    with pytest.raises(LogError, match="fake.xlsx"):
+    with pytest.raises(LogError, match=r"fake.xlsx"):
         read_log(p)
 
 

@@ -42,8 +42,12 @@ def test_roles_and_canonical_columns(user_frame):
     pd.testing.assert_frame_equal(user_frame, before)  # the user's frame is untouched
     r = log.report
     assert r.roles == {
-        "case": "Geschäfts-Nr", "activity": "Schritt", "timestamp": "Erledigt am",
-        "start_timestamp": "Beginn", "resource": "Mitarbeiter/in", "org": "Dienststelle",
+        "case": "Geschäfts-Nr",
+        "activity": "Schritt",
+        "timestamp": "Erledigt am",
+        "start_timestamp": "Beginn",
+        "resource": "Mitarbeiter/in",
+        "org": "Dienststelle",
     }
     assert r.source == "<DataFrame>" and r.format == "dataframe"
     assert set(log.df.columns) == {CASE, ACTIVITY, START, TIMESTAMP, "org:resource", "org:group"}
@@ -80,8 +84,13 @@ def test_pm4py_canonical_frame_and_typed_times():
 
 
 def test_integer_case_ids_become_strings():
-    df = pd.DataFrame({"case": [1, 1, 2], "activity": ["a", "b", "a"],
-                       "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"]})
+    df = pd.DataFrame(
+        {
+            "case": [1, 1, 2],
+            "activity": ["a", "b", "a"],
+            "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+        }
+    )
     log = read(df)
     assert log.df[CASE].tolist() == ["1", "1", "2"]
 
@@ -104,7 +113,9 @@ def test_two_date_columns_by_content():
 
 
 def test_duplicate_column_names_made_unique():
-    df = pd.DataFrame([["1", "a", "2024-01-01", "x", "y"]], columns=["case", "activity", "timestamp", "n", "n"])
+    df = pd.DataFrame(
+        [["1", "a", "2024-01-01", "x", "y"]], columns=["case", "activity", "timestamp", "n", "n"]
+    )
     log = read(df)
     assert {"n", "n.1"} <= set(log.df.columns)
 

@@ -39,7 +39,9 @@ def test_naive_times_are_local(tmp_path):
 
 def test_aware_times_converted_to_utc(tmp_path):
     p = tmp_path / "aware.parquet"
-    times = pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"]).tz_localize("Asia/Tokyo")
+    times = pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"]).tz_localize(
+        "Asia/Tokyo"
+    )
     frame(times).to_parquet(p)
     log = read_log(p, tz="Europe/Zurich")  # tz only applies to naive times
     assert log.df[TIMESTAMP].iloc[0] == pd.Timestamp("2024-01-10 01:00", tz="UTC")
@@ -49,7 +51,9 @@ def test_aware_times_converted_to_utc(tmp_path):
 
 def test_eventlog_to_parquet_roundtrip(tmp_path):
     p = tmp_path / "a.parquet"
-    frame(pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"], utc=True)).to_parquet(p)
+    frame(pd.to_datetime(["2024-01-10 10:00", "2024-07-10 10:00", "2024-01-11 10:00"], utc=True)).to_parquet(
+        p
+    )
     log = read_log(p)
     back = read_log(log.to_parquet(tmp_path / "b.parquet"))
     pd.testing.assert_frame_equal(back.df, log.df)
@@ -59,9 +63,9 @@ def test_eventlog_to_parquet_roundtrip(tmp_path):
 def test_bad_parquet_and_empty(tmp_path):
     p = tmp_path / "bad.parquet"
     p.write_bytes(b"PAR1 not really")
-    with pytest.raises(LogError, match="bad.parquet.*Parquet"):
+    with pytest.raises(LogError, match=r"bad.parquet.*Parquet"):
         read_log(p)
     e = tmp_path / "empty.parquet"
     frame(pd.to_datetime([None, None, None])).iloc[:0].to_parquet(e)
-    with pytest.raises(LogError, match="no rows"):
+    with pytest.raises(LogError, match=r"no rows"):
         read_log(e)

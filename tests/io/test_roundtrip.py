@@ -15,20 +15,23 @@ from procmine.io import read_log
 from procmine.log import ACTIVITY, CASE, TIMESTAMP, EventLog
 
 SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 # letters of four languages, separators, quotes, white space inside values, a few emoji
 TEXT = st.text(
-    alphabet=st.sampled_from(list("abcXYZ019 äöüÄÖÜéèàçßñ€;,|\t\"'-/°…\n") + ["😀", "中"]),
+    alphabet=st.sampled_from([*list("abcXYZ019 äöüÄÖÜéèàçßñ€;,|\t\"'-/°…\n"), "😀", "中"]),
     min_size=1,
     max_size=12,
 ).filter(lambda s: s.strip() == s and s != "")
-CP1252_TEXT = st.text(alphabet=st.sampled_from(list("abcXYZ019 äöüÄÖÜéèàçß€;,\"'-/°")), min_size=1, max_size=10).filter(
-    lambda s: s.strip() == s and s != ""
-)
+CP1252_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019 äöüÄÖÜéèàçß€;,\"'-/°")), min_size=1, max_size=10
+).filter(lambda s: s.strip() == s and s != "")
 MICROS = st.integers(
-    min_value=int(pd.Timestamp("1990-01-01").value // 1000), max_value=int(pd.Timestamp("2035-12-31").value // 1000)
+    min_value=int(pd.Timestamp("1990-01-01").value // 1000),
+    max_value=int(pd.Timestamp("2035-12-31").value // 1000),
 )
 
 
@@ -124,7 +127,9 @@ def test_start_timestamps_roundtrip(tmp_path, suffix):
         {
             CASE: ["1", "1", "2"],
             ACTIVITY: ["a", "b", "a"],
-            "start_timestamp": pd.to_datetime(["2024-01-01 09:00", None, "2024-01-02 09:00:00.5"], utc=True, format="ISO8601"),
+            "start_timestamp": pd.to_datetime(
+                ["2024-01-01 09:00", None, "2024-01-02 09:00:00.5"], utc=True, format="ISO8601"
+            ),
             TIMESTAMP: pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-02 10:00"], utc=True),
         }
     ).astype({"start_timestamp": "datetime64[us, UTC]", TIMESTAMP: "datetime64[us, UTC]"})

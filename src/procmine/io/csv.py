@@ -28,7 +28,7 @@ from ..log import EventLog, IngestReport
 from ._common import ReadOptions
 from .frame import read_frame
 
-__all__ = ["read_csv", "detect_encoding", "detect_separator"]
+__all__ = ["detect_encoding", "detect_separator", "read_csv"]
 
 MALFORMED = "malformed line"
 SEPARATORS = (";", ",", "\t", "|")
@@ -70,7 +70,9 @@ def detect_encoding(path: str | Path) -> str:
     except UnicodeDecodeError:
         pass
     except (OSError, EOFError) as exc:
-        raise LogError(f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)) from exc
+        raise LogError(
+            f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)
+        ) from exc
     with _open(path) as f:
         data = f.read()
     try:
@@ -217,7 +219,9 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _read_table(path: Path, names: list[str], sep: str, encoding: str, src: str) -> tuple[pd.DataFrame, list[int]]:
+def _read_table(
+    path: Path, names: list[str], sep: str, encoding: str, src: str
+) -> tuple[pd.DataFrame, list[int]]:
     """All fields as strings with pyarrow; bad rows skipped and their row numbers returned."""
     import pyarrow as pa
 
@@ -254,7 +258,10 @@ def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: 
             use_threads=threads, column_names=names, skip_rows=1, encoding=enc, block_size=8 << 20
         ),
         parse_options=pacsv.ParseOptions(
-            delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=True,
+            delimiter=sep,
+            quote_char='"',
+            double_quote=True,
+            newlines_in_values=True,
             invalid_row_handler=on_bad,
         ),
         convert_options=pacsv.ConvertOptions(

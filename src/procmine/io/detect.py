@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "ROLE_ORDER",
     "HEADER_NAMES",
-    "normalise_header",
-    "match_header",
-    "detect_roles",
+    "ROLE_ORDER",
     "DateSpec",
     "detect_date_format",
+    "detect_roles",
+    "match_header",
+    "normalise_header",
 ]
 
 ROLE_ORDER = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
@@ -45,47 +45,159 @@ ROLE_ORDER = ("case", "activity", "timestamp", "start_timestamp", "resource", "o
 #: role -> header names, most specific first (matched after :func:`normalise_header`)
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "case": (
-        "case:concept:name", "case id", "case_id", "caseid", "case number", "case",
-        "dossier-nr", "dossiernummer", "dossier nr", "dossier", "fall-id", "fallnummer", "fall-nr",
-        "fall", "geschäfts-nr", "geschäftsnummer", "geschäft", "gesuchsnummer", "gesuch", "vorgang",
-        "vorgangsnummer", "antrag", "n° de dossier", "no dossier", "numéro de dossier",
-        "no de dossier", "id du cas", "numéro de cas", "cas", "demande", "pratica",
-        "numero pratica", "n pratica", "id caso", "caso", "ticket", "ticket id", "trace",
-        "process instance", "instance",
+        "case:concept:name",
+        "case id",
+        "case_id",
+        "caseid",
+        "case number",
+        "case",
+        "dossier-nr",
+        "dossiernummer",
+        "dossier nr",
+        "dossier",
+        "fall-id",
+        "fallnummer",
+        "fall-nr",
+        "fall",
+        "geschäfts-nr",
+        "geschäftsnummer",
+        "geschäft",
+        "gesuchsnummer",
+        "gesuch",
+        "vorgang",
+        "vorgangsnummer",
+        "antrag",
+        "n° de dossier",
+        "no dossier",
+        "numéro de dossier",
+        "no de dossier",
+        "id du cas",
+        "numéro de cas",
+        "cas",
+        "demande",
+        "pratica",
+        "numero pratica",
+        "n pratica",
+        "id caso",
+        "caso",
+        "ticket",
+        "ticket id",
+        "trace",
+        "process instance",
+        "instance",
     ),
     "activity": (
-        "concept:name", "activity", "activity name", "aktivität", "tätigkeit", "arbeitsschritt",
-        "schritt", "prozessschritt", "activité", "étape", "tâche", "attività", "fase",
-        "task", "event", "event name", "step", "action",
+        "concept:name",
+        "activity",
+        "activity name",
+        "aktivität",
+        "tätigkeit",
+        "arbeitsschritt",
+        "schritt",
+        "prozessschritt",
+        "activité",
+        "étape",
+        "tâche",
+        "attività",
+        "fase",
+        "task",
+        "event",
+        "event name",
+        "step",
+        "action",
     ),
     "timestamp": (
-        "time:timestamp", "complete timestamp", "end timestamp", "timestamp", "zeitstempel",
-        "erledigt am", "abgeschlossen am", "ende", "enddatum", "datum", "zeit", "date de fin",
-        "horodatage", "date", "data", "ora", "data ora", "time", "end", "end time", "completed",
+        "time:timestamp",
+        "complete timestamp",
+        "end timestamp",
+        "timestamp",
+        "zeitstempel",
+        "erledigt am",
+        "abgeschlossen am",
+        "ende",
+        "enddatum",
+        "datum",
+        "zeit",
+        "date de fin",
+        "horodatage",
+        "date",
+        "data",
+        "ora",
+        "data ora",
+        "time",
+        "end",
+        "end time",
+        "completed",
         "datetime",
     ),
     "start_timestamp": (
-        "start_timestamp", "start timestamp", "time:start", "startzeit", "start", "beginn",
-        "begonnen am", "startdatum", "date de début", "début", "inizio", "data inizio",
-        "start time", "start date",
+        "start_timestamp",
+        "start timestamp",
+        "time:start",
+        "startzeit",
+        "start",
+        "beginn",
+        "begonnen am",
+        "startdatum",
+        "date de début",
+        "début",
+        "inizio",
+        "data inizio",
+        "start time",
+        "start date",
     ),
     "resource": (
-        "org:resource", "resource", "sachbearbeiter", "sachbearbeiterin", "bearbeiter",
-        "bearbeiterin", "mitarbeiter", "mitarbeiterin", "benutzer", "user", "collaborateur",
-        "collaboratrice", "agent", "responsable", "utilisateur", "operatore", "operatrice",
-        "incaricato", "incaricata", "utente", "employee", "performer", "owner",
+        "org:resource",
+        "resource",
+        "sachbearbeiter",
+        "sachbearbeiterin",
+        "bearbeiter",
+        "bearbeiterin",
+        "mitarbeiter",
+        "mitarbeiterin",
+        "benutzer",
+        "user",
+        "collaborateur",
+        "collaboratrice",
+        "agent",
+        "responsable",
+        "utilisateur",
+        "operatore",
+        "operatrice",
+        "incaricato",
+        "incaricata",
+        "utente",
+        "employee",
+        "performer",
+        "owner",
     ),
     "org": (
-        "org:group", "organisationseinheit", "amt", "abteilung", "dienststelle", "gemeinde",
-        "direktion", "service", "office", "commune", "département", "departement", "direction",
-        "unité", "ufficio", "comune", "dipartimento", "department", "unit", "group", "team",
+        "org:group",
+        "organisationseinheit",
+        "amt",
+        "abteilung",
+        "dienststelle",
+        "gemeinde",
+        "direktion",
+        "service",
+        "office",
+        "commune",
+        "département",
+        "departement",
+        "direction",
+        "unité",
+        "ufficio",
+        "comune",
+        "dipartimento",
+        "department",
+        "unit",
+        "group",
+        "team",
     ),
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
 }
 
-_GENDER = re.compile(
-    r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)"
-)
+_GENDER = re.compile(r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -222,7 +334,8 @@ def detect_roles(
                 continue
             specs[col] = spec
         rivals = [
-            c for s, r, c in scored
+            c
+            for s, r, c in scored
             if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
         ]
         if rivals:
@@ -397,7 +510,7 @@ def _sample_values(s: pd.Series, n: int = 1000) -> pd.Series:
     """Distinct non-blank stripped strings from the start and the end of the column."""
     s = s.dropna()
     if len(s) > 4 * n:
-        s = pd.concat([s.iloc[: 2 * n], s.iloc[-2 * n:]])
+        s = pd.concat([s.iloc[: 2 * n], s.iloc[-2 * n :]])
     s = s.astype("str").str.strip()
     s = s[s != ""].drop_duplicates()
     return s.head(n)

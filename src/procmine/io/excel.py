@@ -63,15 +63,19 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     try:
         raw = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl")
     except (ValueError, KeyError, IndexError) as exc:
-        raise LogError(f"cannot read sheet {sheet!r} ({exc}); pass sheet= with an existing name or index", path=src) from exc
+        raise LogError(
+            f"cannot read sheet {sheet!r} ({exc}); pass sheet= with an existing name or index", path=src
+        ) from exc
     except Exception as exc:  # zipfile.BadZipFile, openpyxl errors
-        raise LogError(f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src) from exc
+        raise LogError(
+            f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
+        ) from exc
     raw = raw.dropna(axis=1, how="all")
     if raw.dropna(how="all").empty:
         raise LogError(f"sheet {sheet!r} is empty; expected a header row and one row per event", path=src)
     h = _header_row(raw)
     names = _names(raw.iloc[h].tolist())
-    body = raw.iloc[h + 1:].set_axis(names, axis=1)
+    body = raw.iloc[h + 1 :].set_axis(names, axis=1)
     if body.dropna(how="all").empty:
         raise LogError(
             f"sheet {sheet!r} has a header but no data rows; expected one row per event below it",
@@ -100,7 +104,11 @@ def _names(cells: list) -> list[str]:
     out: list[str] = []
     seen: dict[str, int] = {}
     for i, c in enumerate(cells):
-        n = str(c).strip() if c is not None and not (isinstance(c, float) and np.isnan(c)) else f"column{i + 1}"
+        n = (
+            str(c).strip()
+            if c is not None and not (isinstance(c, float) and np.isnan(c))
+            else f"column{i + 1}"
+        )
         k = seen.get(n, 0)
         seen[n] = k + 1
         out.append(n if k == 0 else f"{n}.{k}")

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ACTIVITY, CASE, ROLE_COLUMNS, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ..log import ROLE_COLUMNS, TS_DTYPE, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize, to_utc
 from .detect import DateSpec, detect_date_format, detect_roles
 
-__all__ = ["read_frame", "parse_dates"]
+__all__ = ["parse_dates", "read_frame"]
 
 REQUIRED = ("case", "activity", "timestamp")
 
@@ -115,7 +115,9 @@ def read_frame(
                     spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
                     time_cols.add(clock)
                     report.formats["time_of_day"] = {col: clock}
-                    report.warnings.append(f"date column {col!r} and time column {clock!r} joined into the timestamp")
+                    report.warnings.append(
+                        f"date column {col!r} and time column {clock!r} joined into the timestamp"
+                    )
             if spec is None:
                 if role == "start_timestamp":
                     report.warnings.append(f"start column {col!r} holds no dates; ignored")
@@ -302,14 +304,18 @@ def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
         if getattr(parsed.dtype, "tz", None) is None:
             return to_utc(parsed.astype("datetime64[us]"), tz, report, column)
         return parsed.dt.tz_convert("UTC").astype(TS_DTYPE)
-    has_offset = text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True).fillna(False).to_numpy(dtype=bool)
+    has_offset = (
+        text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True).fillna(False).to_numpy(dtype=bool)
+    )
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     if has_offset.any():
         aware = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
         out[has_offset] = aware.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
     if (~has_offset).any():
         naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce").astype("datetime64[us]")
-        out[~has_offset] = to_utc(naive, tz, report, column).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        out[~has_offset] = (
+            to_utc(naive, tz, report, column).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+        )
         if has_offset.any() and report is not None:
             report.warnings.append(
                 f"column {column!r} mixes times with and without UTC offset; those without are read as {tz}"
