@@ -9,6 +9,7 @@ declarations were already refused before this reader runs).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ import pyarrow as pa
 
 from ..errors import LogError
 from ._xes_scan import ATTR_TYPES, ChunkResult
-from ._xes_source import open_xml
+from ._xes_source import _blocks, line_at, open_xml
 
 __all__ = ["read_long_lxml"]
 
@@ -29,9 +30,32 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+_DECL = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def refuse_declarations(path: Path) -> None:
+    """Raise :class:`LogError` if the XML declares a DOCTYPE or entities anywhere."""
+    tail = b""
+    offset = 0
+    for block in _blocks(path):
+        data = tail + block
+        m = _DECL.search(data)
+        if m:
+            raise LogError(
+                "the file contains a DOCTYPE or ENTITY declaration; XES needs none and procmine "
+                "refuses them (they can read local files or expand without end); remove it",
+                path=str(path),
+                line=line_at(path, offset - len(tail) + m.start()),
+            )
+        tail = data[-16:]
+        offset += len(block)
+
+
 def read_long_lxml(path: Path) -> ChunkResult:
     """All attributes of the file in long format, with lxml's iterparse."""
     from lxml import etree
+
+    refuse_declarations(path)
 
     ev_event: list[int] = []
     ev_key: list[str] = []
