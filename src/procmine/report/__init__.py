@@ -2,18 +2,29 @@
 
 Both write self-contained HTML (inline CSS and SVG, no script, no external resource) in
 German, French or English with Swiss number and date formats (:mod:`procmine.i18n`).
+
+The package shares its name with the function :func:`report`. Once any
+``procmine.report.*`` module is imported, Python binds ``procmine.report`` to this
+package, so the package itself is made callable: ``pm.report(log, path)`` works either way.
 """
 
 from __future__ import annotations
 
+import sys
+import types
+from typing import Any
+
 from ._build import SECTIONS, report
+from ._portfolio import portfolio
 
-__all__ = ["SECTIONS", "portfolio", "report"]
+__all__ = ["report", "portfolio", "SECTIONS"]
 
 
-def __getattr__(name: str):  # portfolio lands in its own module
-    if name == "portfolio":
-        from ._portfolio import portfolio
+class _CallableReportModule(types.ModuleType):
+    """``procmine.report(...)`` calls :func:`procmine.report.report`."""
 
-        return portfolio
-    raise AttributeError(name)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return report(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableReportModule

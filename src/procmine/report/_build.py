@@ -180,7 +180,7 @@ def report(
     Examples
     --------
     >>> import procmine as pm, tempfile, pathlib
-    >>> log = pm.samples.load("permit_de")
+    >>> log = pm.samples.load("permit_de").sample(100)
     >>> out = pm.report(log, pathlib.Path(tempfile.mkdtemp()) / "r.html", language="fr",
     ...                 sections=["summary", "quality"])
     >>> "Synthèse" in out.read_text(encoding="utf-8")

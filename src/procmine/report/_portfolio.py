@@ -234,8 +234,8 @@ def portfolio(
     Examples
     --------
     >>> import procmine as pm, tempfile, pathlib
-    >>> logs = {"Baubewilligung": pm.samples.load("permit_de").sample(120),
-    ...         "Subventions": pm.samples.load("subsidy_fr").sample(120)}
+    >>> logs = {"Baubewilligung": pm.samples.load("permit_de").sample(50),
+    ...         "Subventions": pm.samples.load("subsidy_fr").sample(50)}
     >>> index = pm.portfolio(logs, pathlib.Path(tempfile.mkdtemp()) / "portfolio", language="fr")
     >>> "Baubewilligung/report.html" in index.read_text(encoding="utf-8").replace("baubewilligung", "Baubewilligung")
     True
