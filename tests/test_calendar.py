@@ -85,7 +85,9 @@ def test_int64_arrays_and_nat():
 
 
 def test_custom_hours_and_repr():
-    cal = Calendar(hours={0: [("08:00", "12:00"), ("13:00", "17:00")], 5: [("09:00", "12:00")]}, holidays=None)
+    cal = Calendar(
+        hours={0: [("08:00", "12:00"), ("13:00", "17:00")], 5: [("09:00", "12:00")]}, holidays=None
+    )
     assert cal.weekly_hours == 11
     assert wt(cal, "2024-03-09 00:00", "2024-03-12 00:00") == pd.Timedelta(hours=11)
     assert "Mon 08:00–12:00, 13:00–17:00; Sat 09:00–12:00" in repr(cal)
@@ -160,7 +162,11 @@ _instants = st.integers(
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_instants, st.integers(-20 * 86_400_000_000, 20 * 86_400_000_000)), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.tuples(_instants, st.integers(-20 * 86_400_000_000, 20 * 86_400_000_000)), min_size=1, max_size=20
+    )
+)
 def test_matches_reference(pairs):
     start = np.array([p[0] for p in pairs], dtype=np.int64)
     end = start + np.array([p[1] for p in pairs], dtype=np.int64)

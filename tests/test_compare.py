@@ -33,7 +33,9 @@ def make_log() -> pm.EventLog:
     case("B1", "Baden", "abbc", 2)
     case("B2", "Baden", "ac", 2)
     case("Z0", "Zug", "axc", 1, unit="Kanzlei")
-    df = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "case:Gemeinde", "org:group"])
+    df = pd.DataFrame(
+        rows, columns=["case:concept:name", "concept:name", "time:timestamp", "case:Gemeinde", "org:group"]
+    )
     return pm.EventLog(df)
 
 
@@ -101,7 +103,9 @@ def test_event_level_column_uses_first_event():
 
 def test_callable_and_periods():
     log = make_log()
-    cmp = pm.compare(log, by=lambda df: np.where(df["case:concept:name"].str.startswith("A"), "A", "other"), min_cases=1)
+    cmp = pm.compare(
+        log, by=lambda df: np.where(df["case:concept:name"].str.startswith("A"), "A", "other"), min_cases=1
+    )
     assert cmp.kpis["cases"].to_dict() == {"A": 3, "other": 4}
     per = pm.compare(log, by="period:M", min_cases=1)
     assert list(per.kpis.index) == ["2024-03"] and per.kpis.loc["2024-03", "cases"] == 7
@@ -126,7 +130,14 @@ def test_kpi_subset_plot_and_display():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"by": "Kanton"}, {"by": 3}, {"kpis": ["speed"]}, {"kpis": []}, {"min_cases": 0}, {"by": lambda df: [1, 2]}],
+    [
+        {"by": "Kanton"},
+        {"by": 3},
+        {"kpis": ["speed"]},
+        {"kpis": []},
+        {"min_cases": 0},
+        {"by": lambda df: [1, 2]},
+    ],
 )
 def test_bad_arguments(kwargs):
     kwargs.setdefault("by", "Gemeinde")

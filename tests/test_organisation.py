@@ -115,7 +115,9 @@ def test_receipt_wabo():
     assert h.edges["count"].sum() == int(changes.sum())
     assert h.workload["events"].sum() == int(grp.notna().sum())
     assert h.time_share["mean_share"].sum() <= 1 + 1e-9
-    assert np.isclose(h.workload["cases"].max(), df.loc[grp.eq(h.workload.index[0]), "case:concept:name"].nunique())
+    assert np.isclose(
+        h.workload["cases"].max(), df.loc[grp.eq(h.workload.index[0]), "case:concept:name"].nunique()
+    )
 
 
 def test_empty_log():

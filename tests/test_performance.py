@@ -30,10 +30,16 @@ def tiny() -> pm.EventLog:
         {
             "case:concept:name": ["c1", "c1", "c1", "c2", "c2"],
             "concept:name": ["submit", "check", "decide", "submit", "check"],
-            "start_timestamp": zh("2024-03-08 15:00", "2024-03-08 16:00", "2024-03-11 09:00",
-                                  "2024-03-11 08:00", "NaT"),
-            "time:timestamp": zh("2024-03-08 15:30", "2024-03-08 16:30", "2024-03-11 10:00",
-                                 "2024-03-11 08:00", "2024-03-11 11:00"),
+            "start_timestamp": zh(
+                "2024-03-08 15:00", "2024-03-08 16:00", "2024-03-11 09:00", "2024-03-11 08:00", "NaT"
+            ),
+            "time:timestamp": zh(
+                "2024-03-08 15:30",
+                "2024-03-08 16:30",
+                "2024-03-11 10:00",
+                "2024-03-11 08:00",
+                "2024-03-11 11:00",
+            ),
         }
     )
     return pm.EventLog(df)
@@ -133,12 +139,18 @@ def test_vectorised_equals_slow_reference(cal):
     ts = pd.Timestamp("2024-03-20", tz="UTC") + pd.to_timedelta(rng.integers(0, 40 * 86_400, n), unit="s")
     start = ts - pd.to_timedelta(rng.integers(0, 20_000, n), unit="s")
     start = start.where(rng.random(n) > 0.3)
-    df = pd.DataFrame({"case:concept:name": [f"k{c}" for c in case],
-                       "concept:name": rng.choice(list("abcde"), n),
-                       "time:timestamp": ts, "start_timestamp": start})
+    df = pd.DataFrame(
+        {
+            "case:concept:name": [f"k{c}" for c in case],
+            "concept:name": rng.choice(list("abcde"), n),
+            "time:timestamp": ts,
+            "start_timestamp": start,
+        }
+    )
     log = pm.EventLog(df)
     t = event_times(log, cal)
     waits, procs = slow_reference(log, cal)
+
     def us(values: list) -> np.ndarray:
         return np.array([NAT if pd.isna(v) else int(v / pd.Timedelta(microseconds=1)) for v in values])
 
@@ -238,12 +250,16 @@ def test_edges_equal_pm4py_on_interval_log():
 
 
 def empty_log() -> pm.EventLog:
-    return pm.EventLog(pd.DataFrame({
-        "case:concept:name": pd.Series([], dtype=str),
-        "concept:name": pd.Series([], dtype=str),
-        "time:timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
-        "org:group": pd.Series([], dtype=str),
-    }))
+    return pm.EventLog(
+        pd.DataFrame(
+            {
+                "case:concept:name": pd.Series([], dtype=str),
+                "concept:name": pd.Series([], dtype=str),
+                "time:timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+                "org:group": pd.Series([], dtype=str),
+            }
+        )
+    )
 
 
 def test_empty_log():

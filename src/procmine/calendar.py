@@ -27,7 +27,7 @@ import pandas as pd
 from ._validation import fail
 from .errors import ParameterError
 
-__all__ = ["Calendar", "swiss_holidays", "easter_sunday"]
+__all__ = ["Calendar", "easter_sunday", "swiss_holidays"]
 
 _US = 1_000_000
 _DAY_US = 86_400 * _US
@@ -98,7 +98,7 @@ def _parse_clock(value: Any, func: str) -> int:
         parts = [int(p) for p in str(value).split(":")]
         if not 2 <= len(parts) <= 3:
             raise ValueError
-        h, m, s = (parts + [0])[:3]
+        h, m, s = [*parts, 0][:3]
         if not (0 <= m < 60 and 0 <= s < 60 and 0 <= h <= 24) or (h == 24 and (m or s)):
             raise ValueError
     except ValueError:
@@ -193,7 +193,7 @@ class Calendar:
             if isinstance(day, bool) or not isinstance(day, (int, np.integer)) or not 0 <= day <= 6:
                 raise fail(func, "hours", "keyed by weekday numbers 0 (Monday) to 6 (Sunday)", day)
             parsed = sorted((_parse_clock(s, func), _parse_clock(e, func)) for s, e in intervals)
-            for (s, e), nxt in zip(parsed, parsed[1:] + [(86_400, 86_400)]):
+            for (s, e), nxt in zip(parsed, [*parsed[1:], (86_400, 86_400)]):
                 if not s < e <= 86_400 or e > nxt[0]:
                     raise ParameterError(
                         f"The 'hours' parameter of Calendar has an empty or overlapping interval "
@@ -255,7 +255,11 @@ class Calendar:
 
     def holidays_in(self, year: int) -> dict[dt.date, str]:
         """The closed days of ``year`` that fall on dates, with their names."""
-        base = swiss_holidays(year) if self._fixed is None else {d: "holiday" for d in self._fixed if d.year == year}  # type: ignore[attr-defined]
+        base = (
+            swiss_holidays(year)
+            if self._fixed is None
+            else {d: "holiday" for d in self._fixed if d.year == year}
+        )  # type: ignore[attr-defined]
         base.update({d: "added holiday" for d in self._added if d.year == year})
         return {d: n for d, n in sorted(base.items()) if d not in self._removed}
 
@@ -430,7 +434,9 @@ class Calendar:
             out[ok] = s[ok] + d[ok]
             return _wrap_ts(out, series_index)
         if ok.any() and self.weekly_hours == 0:
-            raise ParameterError("add_working_time needs a calendar with some office hours; this one is never open.")
+            raise ParameterError(
+                "add_working_time needs a calendar with some office hours; this one is never open."
+            )
         sv, dv = s[ok], d[ok]
         res = np.where(dv == 0, sv, 0)
         if ok.any():
@@ -457,8 +463,14 @@ class Calendar:
 
 
 def _replace(cal: Calendar, **changes: Any) -> Calendar:
-    kw = dict(hours=cal.hours, holidays=cal.holidays, tz=cal.tz, _added=cal._added,
-              _removed=cal._removed, _elapsed=cal._elapsed)
+    kw = dict(
+        hours=cal.hours,
+        holidays=cal.holidays,
+        tz=cal.tz,
+        _added=cal._added,
+        _removed=cal._removed,
+        _elapsed=cal._elapsed,
+    )
     kw.update(changes)
     return Calendar(**kw)
 
@@ -497,10 +509,8 @@ def _closed_days(cal: Calendar, dates: np.ndarray) -> np.ndarray:
     if len(dates) == 0:
         return np.zeros(0, dtype=bool)
     years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
-    if cal._fixed is None:  # type: ignore[attr-defined]
-        hol = {d for y in years for d in swiss_holidays(y)}
-    else:
-        hol = set(cal._fixed)  # type: ignore[attr-defined]
+    fixed = cal._fixed  # type: ignore[attr-defined]
+    hol = {d for y in years for d in swiss_holidays(y)} if fixed is None else set(fixed)
     hol = (hol | set(cal._added)) - set(cal._removed)
     if not hol:
         return np.zeros(len(dates), dtype=bool)

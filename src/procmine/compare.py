@@ -23,7 +23,7 @@ from .errors import ParameterError
 from .log import GROUP, EventLog
 from .performance import _fmt, _td, event_times, group_stats, unique_inverse
 
-__all__ = ["compare", "Comparison", "KPIS"]
+__all__ = ["KPIS", "Comparison", "compare"]
 
 #: KPI -> which direction is better ("lower", "higher", or None: no ranking)
 KPIS: dict[str, str | None] = {
@@ -113,7 +113,11 @@ class Comparison:
         return out.iloc[np.argsort(-total, kind="stable")].reset_index(drop=True)
 
     def __repr__(self) -> str:
-        sup = f", {self.suppressed} group(s) with fewer than {self.min_cases} cases suppressed" if self.suppressed else ""
+        sup = (
+            f", {self.suppressed} group(s) with fewer than {self.min_cases} cases suppressed"
+            if self.suppressed
+            else ""
+        )
         best = self.best()
         head = ""
         if "median_duration" in set(best["kpi"]):
@@ -179,7 +183,9 @@ class Comparison:
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
-def _case_labels(log: EventLog, by: Any, calendar: Calendar, case_start: np.ndarray) -> tuple[str, np.ndarray]:
+def _case_labels(
+    log: EventLog, by: Any, calendar: Calendar, case_start: np.ndarray
+) -> tuple[str, np.ndarray]:
     """(description of ``by``, label per case as an object array, None/NaN = missing)."""
     first = log.codes.case_offsets[:-1]
     if callable(by):
@@ -389,8 +395,10 @@ def compare(
     counts = counts.reshape(len(edge_keys), max(k, 1))[:, :k]
     act = c.activity_names
     edges = pd.DataFrame(
-        {"source": pd.Series(act[edge_keys // n_act], dtype=object),
-         "target": pd.Series(act[edge_keys % n_act], dtype=object)}
+        {
+            "source": pd.Series(act[edge_keys // n_act], dtype=object),
+            "target": pd.Series(act[edge_keys % n_act], dtype=object),
+        }
     )
     edges = pd.concat([edges, pd.DataFrame(counts, columns=pd.Index(names, dtype=object))], axis=1)
     return Comparison(
@@ -402,4 +410,3 @@ def compare(
         calendar=cal,
         _edges=edges,
     )
-

@@ -22,7 +22,7 @@ from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _fmt, _td, distinct_per_group, event_times, group_stats, unique_inverse
 
-__all__ = ["handovers", "Handovers"]
+__all__ = ["Handovers", "handovers"]
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,17 @@ class Handovers:
         ``working_time``), edges carry ``count``, ``cases``, ``median_waiting``."""
         g = nx.DiGraph(by=self.by)
         for unit, row in self.workload.iterrows():
-            g.add_node(unit, events=int(row["events"]), cases=int(row["cases"]), working_time=row["working_time"])
+            g.add_node(
+                unit, events=int(row["events"]), cases=int(row["cases"]), working_time=row["working_time"]
+            )
         for row in self.edges.itertuples(index=False):
-            g.add_edge(row.source, row.target, count=int(row.count), cases=int(row.cases),
-                       median_waiting=row.median_waiting)
+            g.add_edge(
+                row.source,
+                row.target,
+                count=int(row.count),
+                cases=int(row.cases),
+                median_waiting=row.median_waiting,
+            )
         return g
 
     def to_frame(self) -> pd.DataFrame:
@@ -115,8 +122,16 @@ class Handovers:
             widths = edges["count"].to_numpy(dtype=float)
             widths = 0.5 + 5 * widths / max(widths.max(), 1)
             nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color="#9dc3e6")
-            nx.draw_networkx_edges(g, pos, ax=ax, width=list(widths), arrows=True, alpha=0.6,
-                                   connectionstyle="arc3,rad=0.1", edge_color="#555555")
+            nx.draw_networkx_edges(
+                g,
+                pos,
+                ax=ax,
+                width=list(widths),
+                arrows=True,
+                alpha=0.6,
+                connectionstyle="arc3,rad=0.1",
+                edge_color="#555555",
+            )
             ax.margins(0.2)
             nx.draw_networkx_labels(g, pos, ax=ax, labels={n: str(n)[:25] for n in g.nodes}, font_size=8)
         ax.set_title(f"Handovers between {self.by} (top {min(top, len(self.edges))} pairs)")
@@ -228,4 +243,6 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         index=pd.Index(names, name=by),
     ).sort_values("mean_share", ascending=False, kind="stable")
     time_share.attrs["n_cases_with_time"] = timed_cases
-    return Handovers(by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases)
+    return Handovers(
+        by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases
+    )

@@ -32,7 +32,7 @@ from ._validation import check_choice, fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, CASE, EventLog
 
-__all__ = ["performance", "Performance", "event_times", "EventTimes", "group_stats"]
+__all__ = ["EventTimes", "Performance", "event_times", "group_stats", "performance"]
 
 _HOUR_US = 3_600_000_000
 logger = logging.getLogger("procmine")
@@ -207,7 +207,9 @@ def _td(us: np.ndarray) -> pd.Series:
     a = np.round(a)
     too_big = np.abs(a) >= 9.2e18  # beyond timedelta64's ±292,000 years (sums on huge logs)
     if too_big.any():
-        logger.warning("%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum()))
+        logger.warning(
+            "%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum())
+        )
         a = np.where(too_big, np.nan, a)
     return pd.to_timedelta(a, unit="us").as_unit("us")
 
@@ -217,7 +219,7 @@ def _fmt(td: Any) -> str:
     if td is None or pd.isna(td):
         return "n/a"
     td = pd.Timedelta(td)
-    secs = int(round(td.total_seconds()))
+    secs = round(td.total_seconds())
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
     d, rem = divmod(secs, 86_400)
@@ -261,7 +263,9 @@ class Performance:
         return Performance(self.log, Calendar.always(), self._freq)
 
     def _attrs(self, frame: pd.DataFrame) -> pd.DataFrame:
-        frame.attrs.update({"basis": self.basis, "waiting": self.waiting_label, "calendar": repr(self.calendar)})
+        frame.attrs.update(
+            {"basis": self.basis, "waiting": self.waiting_label, "calendar": repr(self.calendar)}
+        )
         return frame
 
     # -- frames ------------------------------------------------------------------------
@@ -360,7 +364,12 @@ class Performance:
         tz = self.calendar.tz
 
         def periods(us: np.ndarray) -> pd.PeriodIndex:
-            local = pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+            local = (
+                pd.DatetimeIndex(us.view("datetime64[us]"))
+                .tz_localize("UTC")
+                .tz_convert(tz)
+                .tz_localize(None)
+            )
             return local.to_period(self.freq)
 
         if len(t.case_start) == 0:
