@@ -120,6 +120,9 @@ def test_rework_share(permit, permit_plain):
     assert (_per_case(permit_plain[0].df, "Dossier erfassen") == 1).all()
     more, _ = generate("permit_de", n_cases=N, seed=7, noise=0, inject={"rework": 0.6})
     assert 0.5 <= (_per_case(more.df, "Dossier erfassen") >= 2).mean() <= 0.7
+    none, truth = generate("permit_de", n_cases=50, seed=7, noise=0, inject={"rework": 0.0})
+    assert "Erfassung kontrollieren" not in set(none.df[ACT])
+    assert not [t for t in truth if not t.decoy]
 
 
 def test_duplicate_work_by_two_units(permit, permit_plain):

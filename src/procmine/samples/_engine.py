@@ -138,11 +138,11 @@ class _Router:
                 self.expand(node.node)
         elif isinstance(node, When):
             u0, _, _, _ = self.draw(node)
-            if node.kind in self.active:
-                share = self.active[node.kind]
-                share = node.share if share is None else share
+            share = self.active.get(node.kind, 0.0) if node.kind in self.active else 0.0
+            share = node.share if share is None else share
+            if share > 0:
                 self.expand(node.node if u0 < share else node.otherwise)
-            else:
+            else:  # not injected (or in no case): the procedure without it
                 self.expand(node.absent_node)
         else:  # pragma: no cover - guarded by the spec's types
             raise TypeError(f"not a routing node: {node!r}")
