@@ -44,6 +44,7 @@ def test_swiss_excel_export(tmp_path):
     with pytest.warns(DataQualityWarning, match=r"2 of 7 rows dropped"):
         log = read_log(p)
     r = log.report
+    r.check()
     assert r.formats["encoding"] == "cp1252" and r.formats["separator"] == ";"
     assert r.roles == {
         "case": "Dossier-Nr",
@@ -323,3 +324,14 @@ def test_separate_date_and_time_columns_joined(tmp_path):
     ]
     assert log.report.formats["time_of_day"] == {"Datum": "Zeit"}
     assert "Zeit" not in log.df.columns
+
+
+def test_dayfirst_proof_beyond_the_detection_sample(tmp_path):
+    n = 60_000  # more rows than role detection samples
+    body = "".join(f"C{i // 4},a{i % 4},0{1 + i % 9}/0{1 + i % 7}/2024 10:00\n" for i in range(n))
+    text = "case,activity,date\n" + body + "X,a,05/13/2024 10:00\n"
+    log = read(write(tmp_path, text), tz="UTC")
+    assert log.report.formats["dayfirst"]["date"] is False  # the last row proves month-first
+    # row 9 is "09/02/2024": 2 September read month-first (9 February if it were day-first)
+    row9 = log.df[(log.df[CASE] == "C2") & (log.df[ACTIVITY] == "a0")]
+    assert row9[TIMESTAMP].tolist() == [pd.Timestamp("2024-09-02 10:00", tz="UTC")]

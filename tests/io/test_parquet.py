@@ -6,8 +6,15 @@ import pandas as pd
 import pytest
 
 from procmine.errors import LogError
-from procmine.io import read_log
+from procmine.io import read_log as _read_log
 from procmine.log import CASE, TIMESTAMP
+
+
+def read_log(path, **kw):
+    log = _read_log(path, **kw)
+    r = log.report
+    assert r.rows_read == r.rows_kept + sum(r.dropped.values())
+    return log
 
 
 def frame(times):

@@ -22,6 +22,7 @@ from .detect import DateSpec, detect_date_format, detect_roles
 __all__ = ["parse_dates", "read_frame"]
 
 REQUIRED = ("case", "activity", "timestamp")
+SAMPLE_ROWS = 50_000  # rows detect_roles looks at
 
 
 def read_frame(
@@ -84,7 +85,7 @@ def read_frame(
                 path=where,
                 column=col,
             )
-    det = detect_roles(df, explicit, dayfirst=opts.dayfirst)
+    det = detect_roles(df, explicit, dayfirst=opts.dayfirst, sample_rows=SAMPLE_ROWS)
     missing = [r for r in REQUIRED if r not in det.roles]
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
@@ -107,7 +108,9 @@ def read_frame(
         values = df[col]
         canon = ROLE_COLUMNS[role]
         if role in ("timestamp", "start_timestamp"):
-            spec = det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
+            # detected again on the whole column: the day-first proof may lie beyond the sample
+            spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
+            spec = spec or det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
             if role == "timestamp" and spec is not None and _date_only(spec, values):
                 clock = _time_column(df, set(det.roles.values()) | time_cols, explicit)
                 if clock is not None:
