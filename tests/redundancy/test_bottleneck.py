@@ -53,3 +53,16 @@ def test_no_dominant_wait_no_finding(elapsed):
 def test_bad_threshold_is_a_parameter_error(elapsed):
     with pytest.raises(ParameterError, match="dominance"):
         bottleneck.detect(tiny_log(cases(3)), calendar=elapsed, dominance=-2)
+
+
+def test_a_timeout_applied_to_part_of_the_cases_is_not_a_bottleneck(elapsed):
+    """Found on helpdesk: tickets closed automatically 15 days after resolution (a third of
+    them), the others closed by hand later: a sharp mode in the wait, not a queue."""
+    rng = np.random.default_rng(1)
+    log_cases = []
+    for i in range(30):
+        w = float(rng.uniform(2, 6))
+        close = 360.0 if i % 3 == 0 else float(rng.uniform(400, 1000))
+        log_cases.append([("Open", 0, "Desk", 0), ("Resolve", 1 + w, "Desk", w), ("Closed", 1 + w + close, "Desk", 1 + w + close)])
+    assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed) == []
+    assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed, fixed_mode_share=0.9)
