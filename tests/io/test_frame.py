@@ -75,10 +75,19 @@ def test_pm4py_canonical_frame_and_typed_times():
             ACTIVITY: ["a", "b"],
             TIMESTAMP: pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00"], utc=True),
             "case:amount": [3.0, 3.0],
+            "case:department": ["Bauamt", "Bauamt"],  # a trace attribute, not a role
+            "org:resource": ["u1", "u2"],
         }
     )
     log = read(df)
-    assert log.report.roles == {"case": CASE, "activity": ACTIVITY, "timestamp": TIMESTAMP}
+    assert log.report.roles == {
+        "case": CASE,
+        "activity": ACTIVITY,
+        "timestamp": TIMESTAMP,
+        "resource": "org:resource",
+    }
+    assert set(log.report.role_detection.values()) == {"standard"}
+    assert set(log.df.columns) == set(df.columns)  # nothing renamed
     pd.testing.assert_series_equal(log.df[TIMESTAMP], df[TIMESTAMP].astype("datetime64[us, UTC]"))
     assert "case:amount" in log.df.columns
 

@@ -64,7 +64,7 @@ def test_eventlog_to_parquet_roundtrip(tmp_path):
     log = read_log(p)
     back = read_log(log.to_parquet(tmp_path / "b.parquet"))
     pd.testing.assert_frame_equal(back.df, log.df)
-    assert back.report.role_detection == {"case": "header", "activity": "header", "timestamp": "header"}
+    assert back.report.role_detection == {"case": "standard", "activity": "standard", "timestamp": "standard"}
 
 
 def test_bad_parquet_and_empty(tmp_path):

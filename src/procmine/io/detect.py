@@ -197,6 +197,15 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
 }
 
+_CANONICAL = {
+    "case": "case:concept:name",
+    "activity": "concept:name",
+    "timestamp": "time:timestamp",
+    "start_timestamp": "start_timestamp",
+    "resource": "org:resource",
+    "org": "org:group",
+    "lifecycle": "lifecycle:transition",
+}
 _GENDER = re.compile(r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -308,6 +317,17 @@ def detect_roles(
     specs: dict[str, DateSpec] = {}
     taken = set(roles.values())
     sample = df.head(sample_rows)
+    # 0. pm4py's canonical names (a frame from pm4py or EventLog.to_csv) are taken as they are
+    for role, canon in _CANONICAL.items():
+        if role not in roles and canon in df.columns and canon not in taken:
+            roles[role], how[role] = canon, "standard"
+            taken.add(canon)
+    if all(r in roles for r in ("case", "activity", "timestamp")) and any(
+        v == "standard" for v in how.values()
+    ):
+        order = {r: i for i, r in enumerate(ROLE_ORDER)}
+        roles = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
+        return Detection(roles=roles, how={r: how[r] for r in roles}, warnings=warn, date_specs=specs)
     columns = [c for c in df.columns if c not in taken]
 
     # 1. headers: best scores first, one role per column and one column per role
