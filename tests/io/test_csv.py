@@ -286,7 +286,7 @@ def test_attributes_keeps_only_those(tmp_path):
     text = "case;activity;timestamp;Bemerkung;Kosten\n1;a;2024-01-01 10:00;x;10\n"
     log = read(write(tmp_path, text), attributes=["Kosten"])
     assert list(log.df.columns) == [CASE, ACTIVITY, TIMESTAMP, "Kosten"]
-    assert log.df["Kosten"].tolist() == ["10"]  # extra columns are kept as text
+    assert log.df["Kosten"].tolist() == [10]  # a column of plain numbers becomes numeric
     with pytest.raises(LogError, match=r"Preis"):
         read_log(write(tmp_path, text, name="b.csv"), attributes=["Preis"])
 
@@ -335,3 +335,17 @@ def test_dayfirst_proof_beyond_the_detection_sample(tmp_path):
     # row 9 is "09/02/2024": 2 September read month-first (9 February if it were day-first)
     row9 = log.df[(log.df[CASE] == "C2") & (log.df[ACTIVITY] == "a0")]
     assert row9[TIMESTAMP].tolist() == [pd.Timestamp("2024-09-02 10:00", tz="UTC")]
+
+
+def test_extra_columns_numbers_and_text(tmp_path):
+    text = (
+        "case;activity;timestamp;PLZ;Betrag;Anzahl;Lücke;Gemischt\n"
+        "1;a;2024-01-01 10:00;0800;12.5;3;1;x\n"
+        "1;b;2024-01-02 10:00;8001;-1e3;4;;2\n"
+    )
+    df = read(write(tmp_path, text)).df
+    assert df["PLZ"].tolist() == ["0800", "8001"]  # leading zero: stays text
+    assert df["Betrag"].tolist() == [12.5, -1000.0] and df["Betrag"].dtype == "float64"
+    assert df["Anzahl"].tolist() == [3, 4] and df["Anzahl"].dtype == "int64"
+    assert str(df["Lücke"].dtype) == "Int64" and df["Lücke"].isna().tolist() == [False, True]
+    assert df["Gemischt"].tolist() == ["x", "2"]

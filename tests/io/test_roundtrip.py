@@ -50,8 +50,16 @@ def event_logs(draw, text=TEXT, whole_seconds=None):
             ACTIVITY: [acts[draw(st.integers(0, len(acts) - 1))] for _ in range(n)],
             TIMESTAMP: pd.to_datetime(times, unit="us", utc=True).astype("datetime64[us, UTC]"),
             "note": [draw(st.one_of(st.none(), text)) for _ in range(n)],
+            "amount": draw(
+                st.lists(
+                    st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)),
+                    min_size=n,
+                    max_size=n,
+                )
+            ),
+            "count": draw(st.lists(st.integers(-(2**62), 2**62), min_size=n, max_size=n)),
         }
-    )
+    ).astype({"amount": "float64"})
     return EventLog(df)
 
 
@@ -73,6 +81,9 @@ def same_events(a: pd.DataFrame, b: pd.DataFrame) -> None:
     na = a["note"].isna().tolist()
     assert na == b["note"].isna().tolist()
     assert [v for v, m in zip(a["note"], na) if not m] == [v for v, m in zip(b["note"], na) if not m]
+    pd.testing.assert_series_equal(a["count"], b["count"])
+    if b["amount"].notna().any():
+        pd.testing.assert_series_equal(a["amount"], b["amount"], check_exact=True, check_dtype=False)
 
 
 @SETTINGS

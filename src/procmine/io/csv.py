@@ -1,6 +1,8 @@
 """CSV/TXT reader: encoding, separator and malformed lines, then :func:`read_frame`.
 
-Values are read as text (``"007"`` stays ``"007"``), empty fields become missing. The
+Values are read as text (``"007"`` stays ``"007"``), empty fields become missing; columns
+other than the roles become numbers when all their values are plain numbers without a
+leading zero (``amount``: ``12.5`` -> float, ``3`` -> int). The
 encoding is UTF-8 if the whole file decodes as UTF-8 (a BOM is dropped), otherwise
 cp1252 (Windows/Excel, a superset of latin-1 for letters). The separator is the one of
 ``;`` ``,`` tab ``|`` that splits the first lines (quotes honoured) into the same number
@@ -197,7 +199,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         report.dropped[MALFORMED] = len(bad_rows)
         report.dropped_rows[MALFORMED] = bad_rows[:5]
         rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
-    return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows)
+    return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
 
 
 def _empty(src: str) -> LogError:

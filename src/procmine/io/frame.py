@@ -33,6 +33,7 @@ def read_frame(
     fmt: str = "dataframe",
     report: IngestReport | None = None,
     row_numbers: np.ndarray | None = None,
+    numbers: bool = False,
 ) -> EventLog:
     """Build an :class:`EventLog` from a frame in the user's own columns.
 
@@ -50,6 +51,9 @@ def read_frame(
         counted as dropped); ``rows_read`` is set here to those plus ``len(df)``.
     row_numbers
         1-based source row of each frame row (see the reader for what it counts).
+    numbers
+        Turn text columns other than the roles into numbers when every value is one
+        (and none has a leading zero, like ``"007"``); used for CSV.
 
     Returns
     -------
@@ -168,7 +172,7 @@ def read_frame(
         name = col if col not in out else f"{col} (source)"
         if name != col:
             report.warnings.append(f"column {col!r} clashes with a canonical column; kept as {name!r}")
-        out[name] = df[col]
+        out[name] = _as_number(df[col]) if numbers else df[col]
 
     frame = pd.DataFrame(out, index=df.index).reset_index(drop=True)
     return finalize(
@@ -180,6 +184,28 @@ def read_frame(
         path=where,
         name=Path(source).name if where else None,
     )
+
+
+_NUMBER = r"^\s*[+-]?(?:(?:[1-9]\d*|0)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$"
+_LEADING_ZERO = r"^\s*[+-]?0\d"
+
+
+def _as_number(s: pd.Series) -> pd.Series:
+    """A text column as int64/Int64/float64 when all its values are plain numbers, else as is."""
+    if not pd.api.types.is_string_dtype(s.dtype):
+        return s
+    head = s.dropna().head(1000)
+    if head.empty or not head.str.match(_NUMBER).all() or head.str.match(_LEADING_ZERO).any():
+        return s
+    filled = s.dropna()
+    if not filled.str.match(_NUMBER).all() or filled.str.match(_LEADING_ZERO).any():
+        return s
+    if filled.str.contains(r"[.eE]", regex=True).any():
+        return pd.to_numeric(s, errors="coerce").astype("float64")
+    ints = pd.to_numeric(s, errors="coerce")
+    if ints.dropna().abs().max() >= 2**63:
+        return s
+    return ints.astype("int64") if len(filled) == len(s) else ints.astype("Int64")
 
 
 _CLOCK = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?\s*$"
