@@ -191,3 +191,23 @@ def test_fitness_alignments_on_request() -> None:
     assert 0 <= m.precision() <= 1
     heur = discover(log, algorithm="heuristics", variants=1.0)
     assert heur.petri_net[0].transitions
+
+
+@pytest.mark.shared_logs
+def test_alignments_equal_pm4py_and_respect_the_deadline() -> None:
+    log = pm.read_log(shared_log("receipt_wabo.xes.gz"))
+    m = discover(log)
+    ours = m.fitness(method="alignments", timeout=120)
+    assert not ours["timed_out"] and ours["cases_aligned"] == m.mined_log.n_cases
+    theirs = _pm4py.call(
+        "aligning",
+        _pm4py.pm4py().fitness_alignments,
+        _pm4py.frame(m.mined_log),
+        *m.petri_net,
+        multi_processing=False,
+    )
+    assert ours["log_fitness"] == pytest.approx(theirs["log_fitness"])
+    assert ours["average_trace_fitness"] == pytest.approx(theirs["average_trace_fitness"])
+    assert ours["percentage_of_fitting_traces"] == pytest.approx(theirs["percentage_of_fitting_traces"])
+    quick = m.fitness(method="alignments", timeout=1e-6, on="full")
+    assert quick["timed_out"] and "within" in quick["summary"]

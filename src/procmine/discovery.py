@@ -220,7 +220,9 @@ class ProcessModel:
             ``"token"`` (token-based replay, fast) or ``"alignments"`` (exact but can
             take hours on large logs: limited by ``timeout``).
         timeout
-            Seconds for alignments (pm4py's ``max_align_time``); unaligned traces count as unfit.
+            Seconds for alignments: variants are aligned most frequent first until the
+            deadline; the figures then cover the cases aligned (``cases_aligned``,
+            ``timed_out`` and the summary say so).
         on
             ``"mined"`` replays the log the model was mined on (:attr:`mined_log`),
             ``"full"`` the whole log (activities left out of the model then count as deviations).
@@ -242,12 +244,27 @@ class ProcessModel:
         else:
             if not isinstance(timeout, (int, float)) or timeout <= 0:
                 raise fail("ProcessModel.fitness", "timeout", "a positive number of seconds", timeout)
-            res = dict(_pm4py.fitness_alignments(df, *self.petri_net, timeout=timeout))
+            v = compute_variants(target)
+            res = _pm4py.fitness_alignments(
+                v["variant"].tolist(), v["cases"].tolist(), *self.petri_net, timeout=timeout
+            )
         fit = res.get("perc_fit_traces", res.get("percentage_of_fitting_traces", float("nan")))
         res["summary"] = (
             f"{fit:.1f}% of the {target.n_cases:,} cases fit the model completely; "
             f"log fitness {res.get('log_fitness', float('nan')):.3f} ({method} replay on the {on} log)"
         )
+        if res.get("timed_out") and not res["cases_aligned"]:
+            res["summary"] = (
+                f"no case could be aligned within {timeout:g} s: give alignments more time "
+                "(timeout=...) or use token-based replay"
+            )
+        elif res.get("timed_out"):
+            res["summary"] = (
+                f"within {timeout:g} s, {res['cases_aligned']:,} of {target.n_cases:,} cases "
+                f"({res['variants_aligned']:,} most frequent variants) were aligned: "
+                f"{fit:.1f}% of them fit the model completely; log fitness "
+                f"{res['log_fitness']:.3f} on those (alignments on the {on} log)"
+            )
         res["method"], res["on"] = method, on
         return res
 
