@@ -64,38 +64,46 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
     c = log.codes
     n = len(c.ts)
     first = c.is_first
-    prev = np.full(n, NAT, dtype=np.int64)
-    if n:
-        prev[1:] = c.ts[:-1]
-        prev[first] = NAT
-    start = c.start_ts if c.start_ts is not None else np.full(n, NAT, dtype=np.int64)
-    has_start = bool((start != NAT).any())
-    # a start after completion is a data error: ignore that start
-    start = np.where(start > c.ts, NAT, start)
-    wait_end = np.where(start == NAT, c.ts, np.maximum(start, np.where(prev == NAT, start, prev)))
-    # one cumulative-working-time lookup per distinct array, then differences
-    if has_start:
-        cum_ts, cum_start, cum_wait_end = cal.cumulative(c.ts, start, wait_end)
+    first_idx = c.case_offsets[:-1]
+    last_idx = c.case_offsets[1:] - 1
+    ts = c.ts
+    has_start = c.start_ts is not None and bool((c.start_ts != NAT).any())
+    if not has_start:
+        # the common case, kept lean for 10M-event logs: few temporaries, no masks
+        cum_ts = ts if cal.is_elapsed else cal.cumulative(ts)[0]
+        wait_elapsed = _step(ts, first_idx)
+        wait = wait_elapsed if cal.is_elapsed else _step(cum_ts, first_idx)
+        proc = proc_elapsed = np.full(n, NAT, dtype=np.int64)
+        delta = wait.copy()
+        delta[first_idx] = 0
+        case_start = ts[first_idx]
     else:
-        (cum_ts,) = cal.cumulative(c.ts)
-        cum_start, cum_wait_end = start, cum_ts
-    cum_prev = np.full(n, NAT, dtype=np.int64)
-    if n:
-        cum_prev[1:] = cum_ts[:-1]
-        cum_prev[first] = NAT
-    wait = _sub(cum_wait_end, cum_prev)
-    wait_elapsed = _sub(wait_end, prev)
-    proc = _sub(cum_ts, cum_start)
-    proc_elapsed = _sub(c.ts, start)
-    # attributed time: previous completion -> completion (first event: its processing time)
-    delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
-    if c.n_cases:
-        first_idx = c.case_offsets[:-1]
-        s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
-        case_start = np.minimum(c.ts[first_idx], np.minimum.reduceat(s0, first_idx))
-        case_end = np.maximum.reduceat(c.ts, first_idx)
-    else:
-        case_start = case_end = np.zeros(0, dtype=np.int64)
+        prev = np.full(n, NAT, dtype=np.int64)
+        if n:
+            prev[1:] = ts[:-1]
+            prev[first_idx] = NAT
+        # a start after completion is a data error: ignore that start
+        start = np.where(c.start_ts > ts, NAT, c.start_ts)
+        wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
+        # one cumulative-working-time lookup per distinct array, then differences
+        cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
+        cum_prev = np.full(n, NAT, dtype=np.int64)
+        if n:
+            cum_prev[1:] = cum_ts[:-1]
+            cum_prev[first_idx] = NAT
+        wait = _sub(cum_wait_end, cum_prev)
+        wait_elapsed = _sub(wait_end, prev)
+        proc = _sub(cum_ts, cum_start)
+        proc_elapsed = _sub(ts, start)
+        # attributed time: previous completion -> completion (first event: its processing time)
+        delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
+        if c.n_cases:
+            s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
+            case_start = np.minimum(ts[first_idx], np.minimum.reduceat(s0, first_idx))
+        else:
+            case_start = np.zeros(0, dtype=np.int64)
+    case_end = ts[last_idx]  # events are sorted by time within a case
+    case_elapsed = case_end - case_start
     return EventTimes(
         first=first,
         wait=wait,
@@ -105,10 +113,19 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         delta=delta,
         case_start=case_start,
         case_end=case_end,
-        case_duration=_sub(*cal.cumulative(case_end, case_start)),
-        case_elapsed=case_end - case_start,
+        case_duration=case_elapsed if cal.is_elapsed else _sub(*cal.cumulative(case_end, case_start)),
+        case_elapsed=case_elapsed,
         has_start=has_start,
     )
+
+
+def _step(x: np.ndarray, first_idx: np.ndarray) -> np.ndarray:
+    """``x[i] - x[i-1]`` within cases, NAT for each case's first event."""
+    out = np.empty(len(x), dtype=np.int64)
+    if len(x):
+        np.subtract(x[1:], x[:-1], out=out[1:])
+        out[first_idx] = NAT
+    return out
 
 
 def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
