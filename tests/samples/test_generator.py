@@ -357,3 +357,23 @@ def test_noise_perturbs_some_cases():
     changed = (a != b.reindex(a.index)).mean()
     assert 0.1 < changed < 0.35
     assert dirty.df[RES].isna().sum() > 0 and clean.df[RES].notna().all()
+
+
+# -- the third, generated-only procedure ---------------------------------------------------------------
+def test_residence_it_kinds_in_other_places():
+    log, truth = generate("residence_it", n_cases=300, seed=4, noise=0)
+    df = log.df
+    assert {t.kind for t in truth if not t.decoy} == set(KINDS)
+    assert all(set(t.activities) <= set(df[ACT]) for t in truth)
+    # a daily batch: printed at 15:30 on the day it is released
+    start = df.loc[df[ACT] == "Stampa del permesso", START].dt.tz_convert("Europe/Zurich")
+    assert ((start.dt.hour == 15) & (start.dt.minute >= 30) | (start.dt.hour == 16)).mean() > 0.95
+    assert start.dt.day_of_week.nunique() == 5  # every working day, not weekly
+    # mergeable steps at the very start, by the same person
+    first = df[ACT] == "Registrazione della domanda"
+    nxt = df.shift(-1)
+    assert (nxt.loc[first, ACT] == "Scansione dei documenti").all()
+    assert (nxt.loc[first, RES] == df.loc[first, RES]).all()
+    # rework at the end of the procedure, in granted cases only
+    invoices = _per_case(df, "Emissione della fattura")
+    assert 0.1 < (invoices >= 2).mean() < 0.3

@@ -106,13 +106,19 @@ class OfficeCalendar:
             return self.next_open(t)
         return self._at_work(self.work_before(t) + minutes, end=True)
 
-    def next_release(self, t: float, weekday: int, minute: float) -> float:
-        """The first weekly slot (``weekday`` 0=Mon at ``minute``) on a working day at or after ``t``."""
+    def next_release(self, t: float, weekday: int | None, minute: float) -> float:
+        """The first slot at ``minute`` on a working day at or after ``t``.
+
+        ``weekday`` (0=Mon) makes it a weekly slot; ``None`` a daily one.
+        """
         day = int(t // DAY)
-        wd0 = (self.origin + dt.timedelta(days=day)).weekday()
-        day += (weekday - wd0) % 7
+        step = 1
+        if weekday is not None:
+            wd0 = (self.origin + dt.timedelta(days=day)).weekday()
+            day += (weekday - wd0) % 7
+            step = 7
         while True:
             slot = day * DAY + minute
             if slot >= t and self.next_open(slot) == slot:
                 return slot
-            day += 7
+            day += step

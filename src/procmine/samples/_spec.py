@@ -98,7 +98,8 @@ class Step:
     transit_days
         Calendar days before the work arrives at all (mail transit, applicant's answer).
     release
-        ``(weekday, "HH:MM")``: the work is only released at this weekly slot (batching).
+        ``(weekday, "HH:MM")``: the work is only released at this weekly slot (batching);
+        weekday ``None``: every working day at that hour.
     """
 
     activity: str
@@ -111,7 +112,7 @@ class Step:
     delay: float = 240.0
     delay_sigma: float = 0.8
     transit_days: float = 0.0
-    release: tuple[int, str] | None = None
+    release: tuple[int | None, str] | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -32,6 +32,7 @@ from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._calendar import OfficeCalendar
 from ._engine import node_index, route_case, simulate
+from ._procedure_it import residence_it
 from ._procedures import permit_de, subsidy_fr
 from ._spec import GroundTruth, ProcedureSpec, Step, When, iter_nodes
 
@@ -54,6 +55,7 @@ KINDS: tuple[str, ...] = (
 PROCEDURES: dict[str, Callable[[], ProcedureSpec]] = {
     "permit_de": permit_de,
     "subsidy_fr": subsidy_fr,
+    "residence_it": residence_it,  # generated only, not shipped
 }
 
 TZ = "Europe/Zurich"
@@ -218,7 +220,8 @@ def generate(
     ----------
     procedure
         ``"permit_de"`` (Baubewilligungsverfahren), ``"subsidy_fr"`` (demande de
-        subvention) or a :class:`ProcedureSpec`.
+        subvention), ``"residence_it"`` (permesso di dimora, not shipped, its
+        redundancies placed differently) or a :class:`ProcedureSpec`.
     n_cases
         Number of cases. Cases arrive at the procedure's fixed daily rate (about 4–5 per
         working day), so more cases span a longer period (1,000 cases ≈ 11 months).
