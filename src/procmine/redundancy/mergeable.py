@@ -32,7 +32,8 @@ person" cannot be checked.
 queue in front of B that a single step would not have); when start times are unknown,
 the working time between the two completions, which also contains B's processing and is
 therefore an upper bound (``gap_basis`` says which). ``time_cost`` is the sum over all
-successions, ``saving_per_case`` that sum divided by the cases.
+successions; ``saving_per_case`` is the *median* gap (not the mean: a few successions
+where B waited for days dominate the mean, and a merge would not have prevented those).
 
 **Limits.** A merge removes the hand-off, not the work: the saving is only real when the
 gap is queueing. Chains A→B→C produce two findings (A, B) and (B, C). Direct successions
@@ -182,7 +183,7 @@ def detect(
                 n_cases_log=t.n_cases,
                 cases=len(cases),
                 time_cost_us=total,
-                saving_per_case_us=total / len(cases),
+                saving_per_case_us=median_gap,
                 confidence=conf,
                 evidence=evidence,
                 recommendation=rec,
