@@ -1,4 +1,4 @@
-"""``mergeable``: two steps always done one right after the other, by the same unit, that could be one step.
+"""``mergeable``: two steps always done one right after the other, by the same person, that could be one step.
 
 **Definition.** An ordered pair of distinct activities ``(A, B)`` is mergeable when
 
@@ -15,13 +15,14 @@
 **Statistic.** ``evidence``: ``p_next_b_given_a``, ``p_prev_a_given_b`` (the two
 directly-follows probabilities), ``successions`` (number of direct A→B successions),
 ``same_unit_share``, ``unit_column`` (``org:resource``, or ``org:group`` as the
-fallback: the column used is named), ``main_unit`` (the resource or unit doing it most), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
+fallback: the column used is named), ``main_unit`` (the resource or unit doing it
+most), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
 (``"wait before B"`` when start times are known, else ``"completion to completion"``).
 
 **Guard.** Pairs done by different people (a hand-off between people or offices is not a
 merge candidate: that is what ``duplicate_work`` and ``ping_pong`` look at; a system step
-followed by a person's step is not either), pairs with a long
-median gap (e.g. a legally fixed waiting period), pairs with a decision or other steps in
+followed by a person's step is not either), pairs with a long median gap (e.g. a
+legally fixed waiting period), pairs with a decision or other steps in
 between (the two directly-follows probabilities drop), self-loops (``A == A``, which is
 ``rework``) and pairs involving an activity declared ``required`` (a required step is
 neither removed nor merged away, e.g. the two signatures of a four-eyes check) are not
