@@ -145,3 +145,15 @@ def test_bpic15_default_map_is_pruned() -> None:
         warnings.simplefilter("error")
         time_map = discover(log).plot(metric="time")
     assert re.search(r">\d+(\.\d)? (s|min|h|d|y)<", time_map.svg)
+
+
+def test_labels_from_mapping_and_column(odd_log: pm.EventLog) -> None:
+    g = viz.map_graph(odd_log, labels={ODD[0]: "Script & <b>"})
+    assert dict(zip(g.nodes["name"], g.nodes["label"]))[ODD[0]] == "Script & <b>"
+    dot = viz.to_dot(g)
+    assert "Script &amp; &lt;b&gt;" in dot and "&lt;script&gt;alert(1)&lt;/script&gt; · " in dot
+    df = odd_log.df.assign(english=odd_log.df["concept:name"].str.upper())
+    g2 = viz.map_graph(pm.EventLog(df), labels="english")
+    assert (g2.nodes["label"] == g2.nodes["name"].str.upper()).all()
+    with pytest.raises(ParameterError, match="'labels'"):
+        viz.map_graph(odd_log, labels="no such column")

@@ -288,15 +288,16 @@ class ProcessModel:
         metric: str = "frequency",
         activities: float | None = None,
         paths: float | None = None,
+        labels: Any = None,
     ) -> Any:
         """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
 
-        See :func:`procmine.viz.process_map` for ``metric``, ``activities`` and ``paths``.
+        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths`` and ``labels``.
         With ``ax`` the map is drawn with matplotlib and the axes are returned.
         """
         from . import viz
 
-        kw = dict(metric=metric, activities=activities, paths=paths, model=self)
+        kw = dict(metric=metric, activities=activities, paths=paths, labels=labels, model=self)
         if ax is not None:
             return viz.draw_map(self.log, ax=ax, **kw)
         return viz.process_map(self.log, **kw)

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import textwrap
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,12 @@ def _check_slider(name: str, value: Any) -> float | None:
 
 
 def map_graph(
-    log: EventLog, *, metric: str = "frequency", activities: float | None = None, paths: float | None = None
+    log: EventLog,
+    *,
+    metric: str = "frequency",
+    activities: float | None = None,
+    paths: float | None = None,
+    labels: str | Mapping[str, str] | None = None,
 ) -> MapGraph:
     """Choose the nodes and edges of the map (see :func:`process_map` for the arguments)."""
     from ._dfg import _group_stats
@@ -162,6 +168,7 @@ def map_graph(
         {
             "code": kept,
             "name": c.activity_names[kept],
+            "label": _labels(log, labels)[kept],
             "events": events[kept],
             "cases_start": np.bincount(s_codes, minlength=n_act)[kept] if n_act else kept,
             "cases_end": np.bincount(e_codes, minlength=n_act)[kept] if n_act else kept,
@@ -178,6 +185,28 @@ def map_graph(
         "transitions_share": float(inner["count"].sum() / max(total_inner, 1)),
     }
     return MapGraph(nodes=nodes, edges=edges, metric=metric, shown=shown)
+
+
+def _labels(log: EventLog, labels: str | Mapping[str, str] | None) -> np.ndarray:
+    """Display name per activity code: the name, a mapping of names, or a column's value."""
+    names = log.codes.activity_names
+    if labels is None:
+        return names
+    if isinstance(labels, str):
+        if labels not in log.df.columns:
+            raise fail(
+                "process_map",
+                "labels",
+                f"a column of the log ({', '.join(map(str, log.df.columns[:8]))}, ...)",
+                labels,
+            )
+        first = pd.Series(log.df[labels].to_numpy(dtype=object)).groupby(log.codes.activity).first()
+        mapping = {names[int(k)]: str(v) for k, v in first.items() if v is not None and not pd.isna(v)}
+    elif isinstance(labels, Mapping):
+        mapping = {str(k): str(v) for k, v in labels.items()}
+    else:
+        raise fail("process_map", "labels", "None, a column name or a mapping of activity names", labels)
+    return np.asarray([mapping.get(n, n) for n in names], dtype=object)
 
 
 def _cover(sorted_counts: np.ndarray, share: float) -> int:
@@ -328,8 +357,9 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
     for row, x in zip(nodes.itertuples(index=False), scale):
         fill = _colour(_BLUES, x)
         font = "white" if x > 0.55 else "black"
-        name = "<BR/>".join(html.escape(s, quote=True) for s in _wrap(row.name))
-        label = f'<{name}<BR/><FONT POINT-SIZE="9">{_fmt_count(row.events)}</FONT>>'
+        name = "<BR/>".join(html.escape(s, quote=True) for s in _wrap(row.label))
+        extra = f"{html.escape(row.name)} · " if row.label != row.name else ""
+        label = f'<{name}<BR/><FONT POINT-SIZE="9">{extra}{_fmt_count(row.events)}</FONT>>'
         tooltip = html.escape(f"{row.name}: {int(row.events):,} events", quote=True)
         lines.append(
             f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
@@ -459,6 +489,7 @@ def process_map(
     activities: float | None = None,
     paths: float | None = None,
     title: str | None = None,
+    labels: str | Mapping[str, str] | None = None,
     model: Any = None,
 ) -> ProcessMap:
     """Draw the process map of a log.
@@ -480,6 +511,10 @@ def process_map(
         activity keeps its strongest incoming and outgoing path.
     title
         Caption above the map (default: what is shown and what was left out).
+    labels
+        What the boxes say: the activity names (default), a column of the log holding a
+        readable name per activity (e.g. ``"activityNameEN"`` in BPIC15), or a mapping
+        ``{activity: label}``. With labels, the activity name is shown small under them.
     model
         Unused; accepted so that :meth:`ProcessModel.plot` can pass itself.
 
@@ -494,7 +529,7 @@ def process_map(
     >>> m.svg.lstrip().startswith("<svg")
     True
     """
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths)
+    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels)
     caption = title if title is not None else _title(log, graph)
     dot = to_dot(graph, title=caption)
     try:
@@ -526,10 +561,11 @@ def draw_map(
     activities: float | None = None,
     paths: float | None = None,
     title: str | None = None,
+    labels: str | Mapping[str, str] | None = None,
     model: Any = None,
 ) -> Any:
     """Draw the process map on a matplotlib ``ax`` (layered layout) and return the axes."""
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths)
+    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels)
     _draw(graph, ax, title if title is not None else _title(log, graph))
     return ax
 
@@ -597,7 +633,7 @@ def _draw(graph: MapGraph, ax: Any, title: str) -> None:
     for lv, members in by_layer.items():
         for i, node in enumerate(members):
             pos[node] = (i - (len(members) - 1) / 2.0, -lv)
-    names = dict(zip(graph.nodes["code"], graph.nodes["name"]))
+    names = dict(zip(graph.nodes["code"], graph.nodes["label"]))
     ev = dict(zip(graph.nodes["code"], graph.nodes["events"]))
     scale = dict(zip(graph.nodes["code"], _relative(graph.nodes["events"].to_numpy())))
     ew = _scaled(graph.edges["value"].to_numpy())
