@@ -191,3 +191,20 @@ def test_is_working_matches_reference(instants):
     # working at t <=> a tiny interval after t has working time
     expected = Calendar().working_time(t, t + 1) == 1
     assert np.array_equal(got, expected)
+
+
+def test_cumulative_differences_are_working_times():
+    cal = Calendar()
+    rng = np.random.default_rng(1)
+    lo = int(pd.Timestamp("2024-01-01", tz="UTC").value // 1000)
+    a = lo + rng.integers(0, 400 * 86_400_000_000, 200)
+    b = a + rng.integers(-5 * 86_400_000_000, 30 * 86_400_000_000, 200)
+    b[::7] = NAT_US
+    ca, cb = cal.cumulative(a, b)
+    ok = b != NAT_US
+    assert np.array_equal((cb - ca)[ok], cal.working_time(a, b)[ok])
+    assert (cb[~ok] == NAT_US).all()
+    assert np.array_equal(Calendar.always().cumulative(a)[0], a)
+
+
+NAT_US = np.iinfo(np.int64).min

@@ -368,20 +368,30 @@ class Calendar:
         ``cum_ts[1:] - cum_ts[:-1]`` for the time between consecutive events.
         """
         arrays = [np.asarray(a, dtype=np.int64) for a in instants]
-        oks = [a != NAT for a in arrays]
         if self._elapsed:
             return tuple(a.copy() for a in arrays)
-        valid = [a[ok] for a, ok in zip(arrays, oks) if ok.any()]
-        if not valid:
+        lo, hi, has_nat = None, None, []
+        for a in arrays:  # range of the valid values, without copying (NAT is the int64 minimum)
+            if len(a) == 0:
+                has_nat.append(False)
+                continue
+            mn, mx = int(a.min()), int(a.max())
+            has_nat.append(mn == NAT)
+            if mx == NAT:
+                continue
+            if mn == NAT:
+                mn = int(a[a != NAT].min())
+            lo = mn if lo is None else min(lo, mn)
+            hi = mx if hi is None else max(hi, mx)
+        if lo is None or hi is None:
             return tuple(a.copy() for a in arrays)
-        lo = min(self._local_day_range(v)[0] for v in valid)
-        hi = max(self._local_day_range(v)[1] for v in valid)
-        table = self._table(lo, hi)
+        table = self._table(*self._local_day_range(np.array([lo, hi])))
         out = []
-        for a, ok in zip(arrays, oks):
-            if ok.all():
+        for a, nat in zip(arrays, has_nat):
+            if not nat:
                 out.append(table.cum_at(a))
             else:
+                ok = a != NAT
                 r = np.full(a.shape, NAT, dtype=np.int64)
                 r[ok] = table.cum_at(a[ok])
                 out.append(r)
