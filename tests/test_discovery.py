@@ -211,3 +211,17 @@ def test_alignments_equal_pm4py_and_respect_the_deadline() -> None:
     assert ours["percentage_of_fitting_traces"] == pytest.approx(theirs["percentage_of_fitting_traces"])
     quick = m.fitness(method="alignments", timeout=1e-6, on="full")
     assert quick["timed_out"] and "within" in quick["summary"]
+
+
+def test_pruning_arguments(tiny: pm.EventLog) -> None:
+    m = discover(tiny, activities=["a", "c"], variants=1.0)
+    assert m.pruning["activities_left_out"] == ["b"]
+    assert set(m.mined_log.activities.index) == {"a", "c"}
+    assert m.pruning["variants_kept"] == 1  # a, c once b is left out
+    # b occurs in 3 of 4 cases: left out when at least 80% of cases are required
+    m2 = discover(tiny, min_case_share=0.8, variants=1)
+    assert m2.pruning["activities_left_out"] == ["b"] and m2.pruning["variants_kept"] == 1
+    m3 = discover(tiny, activities=2, variants=1.0)
+    assert m3.pruning["activities_kept"] == 2
+    with pytest.raises(ParameterError, match="'activities'"):
+        discover(tiny, activities=["zzz"])

@@ -433,6 +433,8 @@ def discover(
             raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
     if not isinstance(log, EventLog):
         raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__)
+    if activities is not None and not isinstance(activities, (int, float)):
+        _select_activities(log, activities, 0.0)  # unknown names fail now, not on first use
     return ProcessModel(
         log,
         algorithm=algorithm,
