@@ -208,3 +208,18 @@ def test_cumulative_differences_are_working_times():
 
 
 NAT_US = np.iinfo(np.int64).min
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(_instants, st.integers(-40 * 86_400_000_000, 40 * 86_400_000_000)), min_size=1, max_size=20
+    )
+)
+def test_local_24_7_calendar_equals_elapsed_across_dst(pairs):
+    """Office hours 00:00-24:00 every local day: the days tile time exactly, also on the
+    23- and 25-hour days of the DST changes, so working time is elapsed time."""
+    cal = Calendar(hours={d: [("00:00", "24:00")] for d in range(7)}, holidays=None, tz=ZH)
+    start = np.array([p[0] for p in pairs], dtype=np.int64)
+    end = start + np.array([p[1] for p in pairs], dtype=np.int64)
+    assert np.array_equal(cal.working_time(start, end), end - start)
