@@ -342,7 +342,7 @@ class ProcessModel:
         from . import viz
 
         try:
-            svg = self.plot().svg
+            svg = self.plot().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
         except Exception as exc:  # display must never raise in a notebook
             logger.warning("process map could not be drawn: %s", exc)
             svg = ""
