@@ -209,3 +209,15 @@ def test_empty_log():
     cmp = pm.compare(empty_log(), by="org:group")
     assert len(cmp.kpis) == 0 and cmp.suppressed == 0 and len(cmp.dfg_differences()) == 0
     assert cmp._repr_html_() and cmp.plot()
+
+
+def test_fallback_variant_ids_partition_like_discovery():
+    from procmine.compare import _variant_ids, _variant_per_case
+
+    log = make_log()
+    ours, theirs = _variant_ids(log), _variant_per_case(log)
+    # the same partition of cases (ids may differ)
+    assert len(set(zip(ours, theirs))) == len(set(ours)) == len(set(theirs)) == 4
+    sample = pm.read_log(shared_log("receipt_wabo.xes.gz"))
+    ours, theirs = _variant_ids(sample), _variant_per_case(sample)
+    assert len(set(zip(ours, theirs))) == len(set(ours)) == len(set(theirs))

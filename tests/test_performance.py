@@ -276,3 +276,25 @@ def test_empty_log():
     assert "0 cases" in repr(perf) and perf._repr_html_()
     for kind in ("durations", "activities", "wip"):
         perf.plot(kind)
+
+
+@pytest.mark.parametrize("tz", ["Europe/Zurich", "Asia/Kathmandu", "America/St_Johns"])
+@pytest.mark.parametrize("freq", ["D", "W", "M"])
+def test_period_counts_equal_direct_conversion(tz, freq):
+    from procmine.performance import _period_counts
+
+    rng = np.random.default_rng(5)
+    us = rng.integers(1_600_000_000_000_000, 1_700_000_000_000_000, 5000)
+    direct = (
+        pd.DatetimeIndex(us.view("datetime64[us]"))
+        .tz_localize("UTC")
+        .tz_convert(tz)
+        .tz_localize(None)
+        .to_period(freq)
+    )
+    expected = pd.Series(direct).value_counts().sort_index()
+    got = _period_counts(us, tz, freq)
+    assert got.to_dict() == expected.to_dict()
+    # the fallback for instants spread over centuries gives the same
+    spread = np.concatenate((us, [-5_000_000_000_000_000]))
+    assert _period_counts(spread, tz, freq).sum() == len(spread)

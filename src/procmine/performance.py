@@ -128,6 +128,26 @@ def _step(x: np.ndarray, first_idx: np.ndarray) -> np.ndarray:
     return out
 
 
+def _period_counts(us: np.ndarray, tz: str, freq: str) -> pd.Series:
+    """Number of instants per local period. Instants are first counted in 15-minute UTC
+    bins (every time zone's offset is a multiple of 15 minutes, so a bin never straddles a
+    local period boundary); only the occupied bins are converted to local periods."""
+    bin_us = 15 * 60 * 1_000_000
+    q = us // bin_us
+    q0 = int(q.min())
+    span = int(q.max()) - q0 + 1
+    if span <= 4 * len(us) + 1_000_000:
+        binned = np.bincount(q - q0, minlength=span)
+        occupied = np.flatnonzero(binned)
+        starts, weights = (occupied + q0) * bin_us, binned[occupied]
+    else:  # a few instants spread over centuries: convert them one by one
+        starts, weights = us, np.ones(len(us), dtype=np.int64)
+    local = (
+        pd.DatetimeIndex(starts.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+    )
+    return pd.Series(weights).groupby(local.to_period(freq)).sum()
+
+
 def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a - b`` with NAT where either is NAT."""
     return np.where((a == NAT) | (b == NAT), NAT, a - b)
@@ -378,17 +398,6 @@ class Performance:
         """Per period (local time of the calendar): ``arrivals`` (cases started),
         ``completions`` (cases ended), ``wip`` (cases open at the period's end), ``events``."""
         t = self.times
-        tz = self.calendar.tz
-
-        def periods(us: np.ndarray) -> pd.PeriodIndex:
-            local = (
-                pd.DatetimeIndex(us.view("datetime64[us]"))
-                .tz_localize("UTC")
-                .tz_convert(tz)
-                .tz_localize(None)
-            )
-            return local.to_period(self.freq)
-
         if len(t.case_start) == 0:
             empty = pd.DataFrame(
                 columns=["arrivals", "completions", "wip", "events"],
@@ -396,13 +405,16 @@ class Performance:
                 dtype=np.int64,
             )
             return self._attrs(empty)
-        arr = periods(t.case_start)
-        comp = periods(t.case_end)
-        ev = periods(self.log.codes.ts)
-        full = pd.period_range(min(arr.min(), ev.min()), max(comp.max(), ev.max()), freq=self.freq)
-        a = pd.Series(arr).value_counts().reindex(full, fill_value=0).to_numpy()
-        d = pd.Series(comp).value_counts().reindex(full, fill_value=0).to_numpy()
-        e = pd.Series(ev).value_counts().reindex(full, fill_value=0).to_numpy()
+        counts = [
+            _period_counts(x, self.calendar.tz, self.freq)
+            for x in (t.case_start, t.case_end, self.log.codes.ts)
+        ]
+        full = pd.period_range(
+            min(counts[0].index.min(), counts[2].index.min()),
+            max(counts[1].index.max(), counts[2].index.max()),
+            freq=self.freq,
+        )
+        a, d, e = (cnt.reindex(full, fill_value=0).to_numpy() for cnt in counts)
         frame = pd.DataFrame(
             {"arrivals": a, "completions": d, "wip": np.cumsum(a) - np.cumsum(d), "events": e},
             index=pd.Index(full, name="period"),
