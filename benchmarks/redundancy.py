@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     _ = table.wait, table.processing, table.units, table.resources, table.case_working_duration
     for kind in KINDS:
         detect = _detector(kind)
-        t, res = best_of(lambda: detect(warm, min_case_share=0.05, required=frozenset(), calendar=cal), args.repeat)
+        t, res = best_of(lambda d=detect: d(warm, min_case_share=0.05, required=frozenset(), calendar=cal), args.repeat)
         print(f"  {kind:<22} {t:6.2f} s  {len(res)} finding(s)")
 
     if not args.no_pm4py:

@@ -15,7 +15,7 @@ from .conftest import tiny_log
 def cases(n: int = 20, *, legal: bool = False) -> list:
     rng = np.random.default_rng(0)
     out = []
-    for i in range(n):
+    for _i in range(n):
         w = float(rng.uniform(20, 100))  # queue: varies with load
         c = [("In", 0, "Desk", 0), ("Check", 2, "Desk", 1), ("Law review", 3 + w, "Lawyers", 2 + w),
              ("Decide", 6 + w, "Desk", 5 + w)]

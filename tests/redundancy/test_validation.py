@@ -81,7 +81,7 @@ def test_the_legal_waiting_period_is_not_a_bottleneck_without_start_times(genera
     its near-constant calendar length still keeps it out, while the real bottleneck stays."""
     from procmine import EventLog
 
-    run, log, truth = generated[0]
+    _run, log, truth = generated[0]
     log2 = EventLog(log.df.drop(columns=["start_timestamp"]))
     found = find_redundancies(log2, kinds=["bottleneck"])
     decoy = next(t for t in truth if t.kind == "bottleneck" and t.decoy)

@@ -19,7 +19,7 @@ from ..log import EventLog
 from ._base import get_calendar
 from ._finding import KINDS, Finding, Findings
 
-__all__ = ["KINDS", "Finding", "Findings", "find_redundancies", "DETECTORS"]
+__all__ = ["DETECTORS", "KINDS", "Finding", "Findings", "find_redundancies"]
 
 logger = logging.getLogger("procmine")
 

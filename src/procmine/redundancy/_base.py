@@ -20,7 +20,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,25 +29,22 @@ from .._validation import check_fraction, fail
 from ..log import GROUP, RESOURCE, EventLog
 from ._finding import Finding
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..calendar import Calendar
-
 __all__ = [
     "NAT",
     "ElapsedCalendar",
     "EventTable",
-    "event_table",
-    "get_calendar",
-    "tr",
-    "td",
-    "wilson_lower",
-    "sample_confidence",
-    "pick_examples",
-    "group_cases",
-    "first_per_case",
     "case_counts",
-    "make_finding",
     "check_thresholds",
+    "event_table",
+    "first_per_case",
+    "get_calendar",
+    "group_cases",
+    "make_finding",
+    "pick_examples",
+    "sample_confidence",
+    "td",
+    "tr",
+    "wilson_lower",
 ]
 
 NAT = np.iinfo(np.int64).min
@@ -97,7 +94,7 @@ def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
     """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0)."""
     if us is None or not np.isfinite(us):
         return pd.Timedelta(0)
-    return pd.Timedelta(int(round(float(us))), unit="us")
+    return pd.Timedelta(round(float(us)), unit="us")
 
 
 def wilson_lower(k: float | np.ndarray, n: float | np.ndarray, z: float = 1.96) -> Any:
@@ -288,7 +285,7 @@ def event_table(log: EventLog, calendar: Any = None) -> EventTable:
     except TypeError:
         key = ("id", id(cal))
     table = per_log.get(key)
-    if table is None or table.calendar is not cal and key[0] == "id":
+    if table is None or (table.calendar is not cal and key[0] == "id"):
         table = EventTable(log, cal)
         per_log[key] = table
     return table

@@ -40,7 +40,16 @@ from typing import Any
 import numpy as np
 
 from ..log import EventLog
-from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import (
+    check_thresholds,
+    event_table,
+    first_per_case,
+    make_finding,
+    pick_examples,
+    sample_confidence,
+    td,
+    tr,
+)
 from ._finding import Finding
 from .rework import repetitions
 

@@ -57,7 +57,16 @@ from typing import Any
 import numpy as np
 
 from ..log import GROUP, EventLog
-from ._base import check_thresholds, event_table, first_per_case, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import (
+    check_thresholds,
+    event_table,
+    first_per_case,
+    make_finding,
+    pick_examples,
+    sample_confidence,
+    td,
+    tr,
+)
 from ._finding import Finding
 
 __all__ = ["detect", "repetitions"]
