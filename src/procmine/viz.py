@@ -475,7 +475,12 @@ class ProcessMap:
 
 def _title(log: EventLog, graph: MapGraph) -> str:
     s = graph.shown
-    what = "how often each path is taken" if graph.metric == "frequency" else "median time between activities"
+    if graph.metric == "frequency":
+        what = "how often each path is taken"
+    elif log.codes.start_ts is not None:
+        what = "median waiting time (end of one activity to start of the next)"
+    else:
+        what = "median time between the ends of two activities"
     return (
         f"{log.name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
         f"{s['paths']} of {s['paths_total']} paths\nedges: {what}"
