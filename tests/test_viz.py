@@ -79,6 +79,7 @@ def test_save_and_model_plot(odd_log: pm.EventLog, tmp_path: Path) -> None:
     out = model.to_svg(tmp_path / "map.svg", metric="time")
     assert out.read_text(encoding="utf-8").startswith("<svg")
     assert model.plot().save(tmp_path / "map.dot").read_text(encoding="utf-8").startswith("digraph")
+    assert model.plot().save(tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
     html_ = model._repr_html_()
     assert "<svg" in html_ and "<script>" not in html_
 

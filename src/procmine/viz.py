@@ -405,13 +405,18 @@ def clean_svg(svg: str) -> str:
     return _PROLOG.sub("", svg).strip() + "\n"
 
 
-def _run_dot(dot: str) -> str:
+def _run_dot(dot: str, fmt: str = "svg") -> Any:
+    """Render DOT with Graphviz (no shell, with a timeout): cleaned SVG text, or bytes for png/pdf."""
     exe = shutil.which("dot")
     if exe is None:
         raise FileNotFoundError("dot")
     try:
         res = subprocess.run(
-            [exe, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=_DOT_TIMEOUT, check=False
+            [exe, f"-T{fmt}"],
+            input=dot.encode("utf-8"),
+            capture_output=True,
+            timeout=_DOT_TIMEOUT,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise ProcmineError(
@@ -419,7 +424,7 @@ def _run_dot(dot: str) -> str:
         ) from exc
     if res.returncode != 0:
         raise ProcmineError(f"Graphviz dot failed: {res.stderr.decode('utf-8', 'replace')[:500]}")
-    return clean_svg(res.stdout.decode("utf-8"))
+    return clean_svg(res.stdout.decode("utf-8")) if fmt == "svg" else res.stdout
 
 
 # ---------------------------------------------------------------------------------------
@@ -441,12 +446,21 @@ class ProcessMap:
         return self.svg
 
     def save(self, path: str | Path) -> Path:
-        """Write the SVG (or the DOT source when ``path`` ends with ``.dot``)."""
+        """Write the map: ``.svg`` (default), ``.dot`` (source), ``.png`` or ``.pdf`` (need Graphviz)."""
         path = Path(path)
-        if path.suffix.lower() == ".dot":
-            if self.dot is None:
-                raise ProcmineError("this map was drawn without Graphviz: no DOT source to save")
+        suffix = path.suffix.lower()
+        if suffix in (".dot", ".png", ".pdf") and self.dot is None:
+            raise ProcmineError(
+                f"{path}: this map was drawn without Graphviz, so only .svg can be written; "
+                "install graphviz for .dot/.png/.pdf"
+            )
+        if suffix == ".dot":
             path.write_text(self.dot, encoding="utf-8")
+        elif suffix in (".png", ".pdf"):
+            try:
+                path.write_bytes(_run_dot(self.dot, suffix[1:]))
+            except FileNotFoundError as exc:
+                raise ProcmineError(f"{path}: Graphviz 'dot' is needed to write {suffix} files") from exc
         else:
             path.write_text(self.svg, encoding="utf-8")
         return path
