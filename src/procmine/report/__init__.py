@@ -17,7 +17,7 @@ from typing import Any
 from ._build import SECTIONS, report
 from ._portfolio import portfolio
 
-__all__ = ["report", "portfolio", "SECTIONS"]
+__all__ = ["SECTIONS", "portfolio", "report"]
 
 
 class _CallableReportModule(types.ModuleType):

@@ -181,7 +181,8 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         "median_duration": median,
         "findings": len(shown),
         "lead_days": lead_days_per_year(shown, log, ctx.day_hours),
-        "staff_hours": None if any(h is None for h in staff) else float(sum(staff)),
+        # not measurable without start times, even when no finding removes work
+        "staff_hours": None if proc_medians is None or any(h is None for h in staff) else float(sum(staff)),
         "top": (kind_label(ctx, shown[0].kind) + ": " + " → ".join(shown[0].activities)) if shown else "",
         "failed_sections": sorted(ctx.errors),
         "error": "",
