@@ -8,11 +8,12 @@ visit to X contains a repetition of an activity that occurred earlier in the cas
 :func:`procmine.redundancy.rework.repetitions`). A pair of units {X, Y} ping-pongs when the
 cases with at least one bounce between them are at least ``min_case_share`` of all cases.
 
-**Statistic.** ``round_trips_per_case`` (hand-overs between X and Y per affected case,
-halved), ``max_round_trips``,
-``bounce_share`` (cases with a bounce / cases with any X→Y→X round trip), ``time_lost_median``
-(per affected case), ``activities_share`` (share of the bounce events covered by the named
-activities), ``unit_column``.
+**Statistic.** ``round_trips_per_case`` (bounced visits per affected case, halved: the visit
+to Y and the return to X make one trip), ``max_round_trips``, ``bounce_share`` (cases with a
+bounce / cases with any X→Y→X round trip), ``redone_events_per_case`` (repetitions inside
+bounced visits), ``time_lost_median`` (per affected case), ``activities_share`` (share of the
+redone events covered by the named activities), ``unit_column``. The finding names the
+activities redone in the bounces (at most ``max_activities``, most frequent first).
 
 **Guard.** A round trip with only new work (X prepares, Y decides, X notifies) is the normal
 flow of a procedure through its units and is *not* counted: only bounces are. A bounce
@@ -24,9 +25,10 @@ the bounce is not counted (the same rule as for ``rework``). Steps that are them
 repeated (the question and the answer of the back-and-forth) announce nothing. Events with no unit are skipped; rare patterns
 (``min_case_share``) are ignored; findings whose activities are all ``required`` are dropped.
 
-**Saving.** ``time_lost`` of a case is the working time (wait plus processing) of the events
-of the bounced visits (the visit to Y and the return visit to X), each counted once;
-``saving_per_case`` is its mean over the affected cases and ``time_cost`` its total.
+**Saving.** ``time_lost`` of a case is the working time (wait before plus processing) of the
+events *redone* in its bounced visits (repetitions of earlier work, the extra rounds of the
+exchange); ``saving_per_case`` is its mean over the affected cases and ``time_cost`` its
+total. The first, necessary exchange is not counted.
 
 **Limits.** A bounce that was necessary (the applicant really supplied new information) looks
 the same in the log. Units as resources (no ``org:group``) make ordinary hand-overs between
@@ -125,11 +127,6 @@ def detect(
         return np.minimum(x, y) * n_units + np.maximum(x, y)
 
     b_pair, b_case = pair_of(bk), v_case[bk]
-    hj = np.flatnonzero(v_case[1:] == v_case[:-1]) + 1  # visits that start with a hand-over
-    h_case = v_case[hj]
-    h_pair = np.minimum(v_unit[hj - 1], v_unit[hj]).astype(np.int64) * n_units + np.maximum(
-        v_unit[hj - 1], v_unit[hj]
-    ).astype(np.int64)
     # announced bounces (a dedicated step opens the loop) are legitimate
     act_o = c.activity[ok]
     first_ca, _ = first_per_case(case_o, act_o)
@@ -171,8 +168,12 @@ def detect(
     gap = t.gap[ok].astype(np.float64)
     names = t.units.names
     out: list[Finding] = []
+    redo = rep[ok]  # work done again: a repetition inside a bounced visit
     for p, n_bc in zip(pairs[keep], b_cases[keep]):
-        sel = ev_pair == p
+        in_visits = ev_pair == p
+        sel = in_visits & redo
+        if not sel.any():  # pragma: no cover - a bounce always holds a repetition
+            sel = in_visits
         acts, cnt = np.unique(act_o[sel], return_counts=True)
         top = np.argsort(-cnt, kind="stable")[:max_activities]
         activities = tuple(t.name(a) for a in acts[top])
@@ -180,10 +181,10 @@ def detect(
             continue
         lost = gap[sel]
         lost_case = np.bincount(case_o[sel], weights=lost, minlength=t.n_cases)
-        affected = lost_case[np.unique(case_o[sel])]
-        affected_cases = np.unique(b_case[b_pair == p])
-        hand = np.bincount(h_case[h_pair == p], minlength=t.n_cases)[affected_cases]
-        trips = hand / 2.0  # two hand-overs between X and Y make one round trip
+        affected = lost_case[np.unique(b_case[b_pair == p])]
+        # round trips: the bounced visits of a case (Y and the returns to X), two per trip
+        vis_p = np.flatnonzero(vis_pair == p)
+        trips = np.bincount(v_case[vis_p], minlength=t.n_cases)[np.unique(b_case[b_pair == p])] / 2.0
         units = (str(names[p // n_units]), str(names[p % n_units]))
         evidence: dict[str, Any] = {
             "round_trips_per_case": float(trips.mean()),
@@ -191,6 +192,7 @@ def detect(
             "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
             "time_lost_median": td(float(np.median(affected))),
             "activities_share": float(cnt[top].sum() / cnt.sum()),
+            "redone_events_per_case": float(sel.sum() / max(int(n_bc), 1)),
             "unit_column": t.units.column,
         }
         out.append(

@@ -11,7 +11,9 @@ cases — belongs to that activity's loop; each loop is one finding.
 **Statistic.** ``repeat_share`` (cases repeating *a* / cases with *a*), ``cases_with_activity``,
 ``repeats_per_case`` (extra occurrences per affected case), ``loop_time_median`` (working
 time from the previous occurrence's completion to the repetition's completion: the loop),
-``outcome_shift`` (see guard) and, for loops of several activities, ``loop_activities``.
+``outcome_shift`` and ``trigger``/``trigger_specificity`` (see guard), ``unit_column`` (the
+finding's org unit is the one that most often does the repetitions) and, for loops of
+several activities, ``loop_activities``.
 
 **Guard.** Three kinds of repetition are not rework:
 
@@ -258,6 +260,13 @@ def detect(
             evidence["loop_activities"] = ", ".join(names)
         conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
         mask = ract == head
+        units: tuple[str, ...] = ()
+        if t.units.column is not None:
+            u_rep = t.units.codes[ri[mask]]
+            u_rep = u_rep[u_rep >= 0]
+            if len(u_rep):
+                units = (str(t.units.names[np.bincount(u_rep).argmax()]),)
+                evidence["unit_column"] = t.units.column
         out.append(
             make_finding(
                 "rework",
@@ -274,6 +283,7 @@ def detect(
                     share=float(repeat_share[head]),
                 ),
                 example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
+                org_units=units,
             )
         )
     return out
