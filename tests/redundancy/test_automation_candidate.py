@@ -79,6 +79,15 @@ def test_without_resources_done_by_people_cannot_be_checked():
     assert detect(make_log(resources=False)) == []
 
 
+def test_without_start_times_handling_cannot_be_told_from_waiting():
+    log = EventLog(make_log().df.drop(columns=["start_timestamp"]))
+    assert detect(log) == []
+    # on request, the time since the previous event stands in: 20 min inbox + 3 min
+    found = detect(log, require_start=False, max_handling="30min")
+    assert ("A",) in {f.activities for f in found}
+    assert found[0].evidence["handling_basis"] == "since previous event"
+
+
 def test_required_activities_are_left_alone():
     assert detect(make_log(), required=frozenset({"A"})) == []
 

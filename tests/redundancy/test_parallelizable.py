@@ -85,6 +85,16 @@ def test_steps_already_running_in_parallel_are_not_reported():
     assert len(detect(frame(cases), max_overlap_share=1.0)) == 1
 
 
+def test_without_start_times_parallel_steps_show_only_a_remainder_when_second():
+    # both start after X; the one finishing second shows only the rest of its time
+    cases = [[("X", 0, 10), ("A", 20, 60), ("B", 20, 70), ("Y", 200, 210)]] * 20
+    cases += [[("X", 0, 10), ("B", 20, 60), ("A", 20, 70), ("Y", 200, 210)]] * 20
+    log = EventLog(frame(cases).df.drop(columns=["start_timestamp"]))
+    assert detect(log) == []
+    # a sequential pair in random order: each takes as long in either position
+    assert len(detect(EventLog(shuffled().df.drop(columns=["start_timestamp"])))) == 1
+
+
 def test_tied_timestamps_are_no_evidence_of_an_order():
     cases = [[("X", 0, 10), ("A", 20, 30), ("B", 20, 30), ("Y", 200, 210)]] * 20
     cases += [[("X", 0, 10), ("B", 20, 30), ("A", 20, 30), ("Y", 200, 210)]] * 20

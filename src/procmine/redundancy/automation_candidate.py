@@ -38,9 +38,11 @@ time): an automated step runs on arrival. ``time_cost`` is the sum over all occu
 
 **Limits.** The log does not say whether a step needs judgement: "short and always the
 same" is a hint, not a proof. Without start times, handling and waiting cannot be told
-apart: the gap since the previous event must then be short and regular itself, which
-queues rarely allow, so few steps are found in such logs. The first event of a case has
-no measurable handling time without a start time and is not judged then.
+apart, and the step is not judged (``require_start=True``, the default). With
+``require_start=False`` the gap since the previous event stands in for the handling
+time; it must then be short and regular itself, which queues rarely allow, and a step
+chained right after another one by the same person can pass for a short one (a false
+positive seen on the samples without start times).
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def detect(
     max_dispersion: float = 0.25,
     max_system_share: float = 0.2,
     max_repeat_share: float = 0.1,
+    require_start: bool = True,
 ) -> list[Finding]:
     """Find frequent, short, always-the-same steps done by people.
 
@@ -103,6 +106,10 @@ def detect(
         Maximum share of events by system-like resources (default 0.2).
     max_repeat_share
         Maximum share of the step's cases in which it occurs more than once (default 0.1).
+    require_start
+        Judge only steps with start times for at least half of their events (default
+        True): without them handling and waiting cannot be told apart. With False, the
+        time since the previous event stands in for the handling time.
 
     Returns
     -------
@@ -161,7 +168,7 @@ def detect(
         repeat_share = float((per_case > 1).mean())
         if repeat_share > max_repeat_share:
             continue
-        measurable = use_start[occ] | t.same_case_prev[occ]
+        measurable = use_start[occ] if require_start else use_start[occ] | t.same_case_prev[occ]
         if measurable.mean() < 0.5:
             continue
         handling = handling_all[occ][measurable]
