@@ -377,3 +377,26 @@ def test_residence_it_kinds_in_other_places():
     # rework at the end of the procedure, in granted cases only
     invoices = _per_case(df, "Emissione della fattura")
     assert 0.1 < (invoices >= 2).mean() < 0.3
+
+
+def test_a_custom_procedure_spec():
+    from procmine.samples._spec import Attribute, Pool, ProcedureSpec, Seq, Step, Xor
+
+    spec = ProcedureSpec(
+        name="tiny", language="en",
+        root=Seq((Step("Received", "Desk", minutes=0, system="Portal", delay=0),
+                  Step("Check", "Desk", minutes=20),
+                  Xor((Step("Approve", "Office", minutes=10), Step("Reject", "Office", minutes=5)), (0.7, 0.3)))),
+        pools={"Desk": Pool(1), "Office": Pool(2)},
+        attributes=(Attribute("Region", ("North", "South"), (0.5, 0.5)),),
+        commune="Region", cases_per_day=3.0, case_prefix="T", resource_prefix="R",
+        columns={},
+    )
+    log, truth = generate(spec, n_cases=40, seed=0, noise=0)
+    assert log.n_cases == 40 and truth == []
+    assert set(log.df[ACT]) == {"Received", "Check", "Approve", "Reject"}
+    assert set(log.df["Region"]) == {"North", "South"}
+    broken = ProcedureSpec(name="broken", language="en", root=Step("Check", "Nowhere"), pools={}, attributes=(),
+                           commune="Region", cases_per_day=1.0, case_prefix="B", resource_prefix="R", columns={})
+    with pytest.raises(ParameterError, match="Nowhere"):
+        generate(broken, n_cases=5)

@@ -31,7 +31,7 @@ __all__ = ["CaseRoute", "Job", "node_index", "route_case", "simulate"]
 VISITS = 8  # draw slots per node and case; later visits reuse slots cyclically
 
 
-@dataclass
+@dataclass(slots=True)
 class Job:
     """One work item: one step, or a chain of steps done back to back by one resource."""
 
@@ -60,8 +60,9 @@ class _Router:
         remove: frozenset[str],
     ) -> None:
         self.index = index
-        # one row of (u0, u1, z0, z1) per (node, visit slot): uniforms then standard normals
-        self.table: list[list[float]] = np.concatenate([u, z], axis=2).reshape(-1, 4).tolist()
+        # flat lists, two values per (node, visit slot): uniforms and standard normals
+        self.u = u.ravel().tolist()
+        self.z = z.ravel().tolist()
         self.visits = [0] * len(index)
         self.attrs = attrs
         self.active = active
@@ -72,8 +73,8 @@ class _Router:
         i = self.index[id(node)]
         v = self.visits[i]
         self.visits[i] = v + 1
-        u0, u1, z0, z1 = self.table[i * VISITS + v % VISITS]
-        return u0, u1, z0, z1
+        k = 2 * (i * VISITS + v % VISITS)
+        return self.u[k], self.u[k + 1], self.z[k], self.z[k + 1]
 
     def job(self, node: Step | Chain) -> Job | None:
         if isinstance(node, Step):

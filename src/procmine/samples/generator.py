@@ -34,9 +34,45 @@ from ._calendar import OfficeCalendar
 from ._engine import node_index, route_case, simulate
 from ._procedure_it import residence_it
 from ._procedures import permit_de, subsidy_fr
-from ._spec import GroundTruth, ProcedureSpec, Step, When, iter_nodes
+from ._spec import (
+    Attribute,
+    Chain,
+    GroundTruth,
+    Loop,
+    Par,
+    Pool,
+    ProcedureSpec,
+    Repeat,
+    Seq,
+    Shuffle,
+    Step,
+    TruthSpec,
+    When,
+    Xor,
+    iter_nodes,
+)
 
-__all__ = ["KINDS", "PROCEDURES", "GroundTruth", "ProcedureSpec", "generate", "get_spec", "regenerate_shipped"]
+__all__ = [
+    "KINDS",
+    "PROCEDURES",
+    "Attribute",
+    "Chain",
+    "GroundTruth",
+    "Loop",
+    "Par",
+    "Pool",
+    "ProcedureSpec",
+    "Repeat",
+    "Seq",
+    "Shuffle",
+    "Step",
+    "TruthSpec",
+    "When",
+    "Xor",
+    "generate",
+    "get_spec",
+    "regenerate_shipped",
+]
 
 #: the redundancy kinds of DESIGN.md (same as ``procmine.redundancy.KINDS``)
 KINDS: tuple[str, ...] = (
@@ -91,6 +127,19 @@ def _active_kinds(inject: Any) -> dict[str, float | None]:
     return dict.fromkeys(kinds)
 
 
+def _check_spec(spec: ProcedureSpec) -> None:
+    """Every step done by people has a pool; per-commune pools need the commune attribute."""
+    names = {a.name for a in spec.attributes}
+    for node in iter_nodes(spec.root):
+        if isinstance(node, Step) and node.system is None:
+            pool = node.pool or node.unit
+            if pool not in spec.pools:
+                raise fail("generate", "procedure", f"a spec with a Pool for {pool!r} (step {node.activity!r})",
+                           spec.name)
+    if any(p.per_commune for p in spec.pools.values()) and spec.commune not in names:
+        raise fail("generate", "procedure", f"a spec with the commune attribute {spec.commune!r}", spec.name)
+
+
 def _arrivals(spec: ProcedureSpec, cal: OfficeCalendar, n_cases: int, seed: int) -> np.ndarray:
     """Arrival times (calendar minutes): Poisson per working day, more in spring, uniform in office hours."""
     rng = np.random.default_rng([seed, 0])
@@ -114,7 +163,7 @@ def _arrivals(spec: ProcedureSpec, cal: OfficeCalendar, n_cases: int, seed: int)
 
 
 def _resources(spec: ProcedureSpec, active: Mapping[str, Any]) -> tuple[dict[tuple[str, str | None], list[str]], set[str]]:
-    communes = next(a.values for a in spec.attributes if a.name == spec.commune)
+    communes = next((a.values for a in spec.attributes if a.name == spec.commune), ())
     pools: dict[tuple[str, str | None], list[str]] = {}
     per_commune: set[str] = set()
     k = 0
@@ -266,6 +315,7 @@ def generate(
     check_fraction("generate", "noise", noise)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise fail("generate", "seed", "a non-negative int", seed)
+    _check_spec(spec)
     active = _active_kinds(inject)
     remove_set = frozenset([remove] if isinstance(remove, str) else remove)
     unknown = sorted(remove_set - set(spec.activities()))
@@ -285,7 +335,7 @@ def generate(
         attrs.append(a)
         routes.append(r)
     pools, per_commune = _resources(spec, active)
-    communes = [a[spec.commune] for a in attrs]
+    communes = [a.get(spec.commune, "") for a in attrs]
     ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
 
     case = np.asarray(ev.case, dtype=np.int64)
