@@ -128,14 +128,16 @@ class Comparison:
         shown = self.kpis.copy()
         for col in shown.columns:
             if col in _DURATION_KPIS:
-                shown[col] = shown[col].map(_fmt)
+                shown[col] = shown[col].map(lambda v, c=col: _fmt(v, self._working(c)))
             elif col.endswith("share"):
                 shown[col] = shown[col].map(lambda x: f"{x:.1%}")
             elif col == "events_per_case":
                 shown[col] = shown[col].map(lambda x: f"{x:.1f}")
         best = self.best()
         best["value"] = [
-            _fmt(v) if k in _DURATION_KPIS else (f"{v:.1%}" if k.endswith("share") else f"{v:,.1f}")
+            _fmt(v, self._working(k))
+            if k in _DURATION_KPIS
+            else (f"{v:.1%}" if k.endswith("share") else f"{v:,.1f}")
             for k, v in zip(best["kpi"], best["value"])
         ]
         note = (
@@ -151,6 +153,9 @@ class Comparison:
             + note
             + "</div>"
         )
+
+    def _working(self, kpi: str) -> bool:
+        return kpi.endswith("_duration") and not self.calendar.is_elapsed
 
     def plot(self, kpi: str = "median_duration", ax: Any = None) -> Any:
         """Bar chart of one KPI per group (the best group highlighted); returns the axes."""

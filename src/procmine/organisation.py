@@ -91,7 +91,7 @@ class Handovers:
     def _repr_html_(self) -> str:
         edges = self.edges.head(20).copy()
         for col in ("median_waiting", "mean_waiting"):
-            edges[col] = edges[col].map(_fmt)
+            edges[col] = edges[col].map(lambda v: _fmt(v, not self.calendar.is_elapsed))
         share = self.time_share.head(20).copy()
         for col in ("mean_share", "mean_share_involved"):
             share[col] = share[col].map(lambda x: f"{x:.1%}")

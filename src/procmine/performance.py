@@ -251,8 +251,9 @@ def _td(us: np.ndarray) -> pd.Series:
     return pd.to_timedelta(a, unit="us").as_unit("us")
 
 
-def _fmt(td: Any) -> str:
-    """A short human form of a Timedelta: '3 d 04:10' / '02:30 h' / 'n/a'."""
+def _fmt(td: Any, working: bool = False) -> str:
+    """A short human form of a Timedelta: elapsed '3 d 04:10' / '02:30 h'; working time in
+    hours only, '465:38 h' (a working day is not 24 hours); 'n/a' when missing."""
     if td is None or pd.isna(td):
         return "n/a"
     td = pd.Timedelta(td)
@@ -260,6 +261,8 @@ def _fmt(td: Any) -> str:
     sign = "-" if secs < 0 else ""
     secs = abs(secs)
     d, rem = divmod(secs, 86_400)
+    if working:
+        d, rem = 0, secs
     h, rem = divmod(rem, 3600)
     m = rem // 60
     return f"{sign}{d} d {h:02d}:{m:02d}" if d else f"{sign}{h:02d}:{m:02d} h"
@@ -274,7 +277,9 @@ class Performance:
     Build it with :func:`performance`. Frames are computed on first access and cached.
     Durations are working time under :attr:`calendar` (elapsed time when the calendar
     is :meth:`Calendar.always`); :meth:`elapsed` gives the same views in elapsed time,
-    and ``.cases`` has both.
+    and ``.cases`` has both. A working-time ``Timedelta`` counts working hours: its
+    "1 day" is 24 working hours, three office days of the default calendar; displays
+    (``repr``, HTML) therefore show working time in hours.
     """
 
     def __init__(self, log: EventLog, calendar: Calendar, freq: str | None = None) -> None:
@@ -461,15 +466,20 @@ class Performance:
         med = self.cases["duration"].median() if self.log.n_cases else None
         return (
             f"<Performance {self.log.name!r}: {self.log.n_cases:,} cases, {self.log.n_events:,} events; "
-            f"median case duration {_fmt(med)} ({self.basis} time); {self.waiting_label} per activity>"
+            f"median case duration {_fmt(med, self.basis == 'working')} ({self.basis} time); "
+            f"{self.waiting_label} per activity>"
         )
 
     def _repr_html_(self) -> str:
-        summary = self.summary().assign(value=lambda f: f["value"].map(_display))
+        summary = self.summary()
+        working = self.basis == "working"
+        summary["value"] = [
+            _display(v, working and "elapsed" not in f) for f, v in summary.itertuples(index=False)
+        ]
         acts = self.to_frame().head(15).drop(columns=["waiting_total_hours"])
         for col in acts.columns:
             if acts[col].dtype.kind == "m":
-                acts[col] = acts[col].map(_fmt)
+                acts[col] = acts[col].map(lambda v: _fmt(v, self.basis == "working"))
         acts["share"] = acts["share"].map(lambda x: f"{x:.1%}")
         return (
             f"<div><strong>{html.escape(repr(self))}</strong>"
@@ -517,9 +527,9 @@ class Performance:
         return ax
 
 
-def _display(v: Any) -> str:
+def _display(v: Any, working: bool = False) -> str:
     if isinstance(v, pd.Timedelta):
-        return _fmt(v)
+        return _fmt(v, working)
     if isinstance(v, float):
         return f"{v:,.2f}"
     if isinstance(v, (int, np.integer)):
