@@ -8,6 +8,7 @@ them so that one failing analysis never stops the report.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -390,7 +391,7 @@ def quality(ctx: Context) -> Section:
         intro=_("How the log was read: every row is either kept or counted with the reason it was dropped."),
     )
     rows = [
-        [_("Source"), str(r.source)],
+        [_("Source"), Path(str(r.source)).name or str(r.source)],
         [_("Format"), str(r.format)],
         [_("Rows read"), ctx.int(r.rows_read)],
         [_("Rows kept"), ctx.int(r.rows_kept)],
