@@ -158,3 +158,12 @@ def test_labels_from_mapping_and_column(odd_log: pm.EventLog) -> None:
     assert (g2.nodes["label"] == g2.nodes["name"].str.upper()).all()
     with pytest.raises(ParameterError, match="'labels'"):
         viz.map_graph(odd_log, labels="no such column")
+
+
+@needs_dot
+def test_svg_tooltips_name_activities_not_ids(odd_log: pm.EventLog) -> None:
+    svg = viz.process_map(odd_log).svg
+    titles = re.findall(r"<title>(.*?)</title>", svg)
+    assert titles and not any(re.fullmatch(r"a\d+", t) or "&gt;a" in t for t in titles)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in titles
+    assert "times" in svg  # edge tooltips carry the count

@@ -365,6 +365,7 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
             f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
             f'fontsize={10 + 3 * x:.1f}, penwidth={0.8 + 1.2 * x:.1f}, tooltip="{_dot_quote(tooltip)}"];'
         )
+    names = _display_names(graph)
     values = edges["value"].to_numpy()
     ew = _scaled(values) if metric == "frequency" else _ranked(values)
     for row, x in zip(
@@ -378,18 +379,49 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
             _colour(_EDGE_TIME, x) if metric == "time" and row.source >= 0 and row.target >= 0 else _EDGE_GREY
         )
         style = ', style="dashed"' if row.source == -1 or row.target == -2 else ""
-        label = (
-            _edge_label(row, metric)
-            if not (metric == "time" and (row.source == -1 or row.target == -2))
-            else ""
-        )
-        if metric == "time" and (row.source == -1 or row.target == -2):
-            label = _fmt_count(row.count)
+        outer = row.source == -1 or row.target == -2
+        label = _fmt_count(row.count) if metric == "time" and outer else _edge_label(row, metric)
+        tip = f"{names.get(row.source)} → {names.get(row.target)}: {int(row.count):,} times"
+        if not outer and not math.isnan(row.median_us):
+            tip += f", median {human_duration(pd.Timedelta(row.median_us, unit='us'))}"
         lines.append(
-            f'  {s} -> {t} [label="{_dot_quote(label)}", penwidth={pen:.2f}, color="{colour}"{style}];'
+            f'  {s} -> {t} [label="{_dot_quote(label)}", penwidth={pen:.2f}, color="{colour}"{style}, '
+            f'tooltip="{_dot_quote(html.escape(tip, quote=True))}"];'
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _display_names(graph: MapGraph) -> dict[int, str]:
+    """Node code -> what the map calls it (start/end included)."""
+    names = {int(k): str(v) for k, v in zip(graph.nodes["code"], graph.nodes["label"])}
+    names.update({-1: "start", -2: "end"})
+    return names
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _readable_titles(svg: str, graph: MapGraph) -> str:
+    """Graphviz puts node ids (``a3``, ``a3->a5``) in ``<title>`` elements, which browsers
+    show as tooltips: replace them with activity names."""
+    names = _display_names(graph)
+
+    def node(ident: str) -> str:
+        if ident in ("start", "end"):
+            return ident
+        if ident == "procmap":
+            return "process map"
+        return names.get(int(ident[1:]), ident) if ident[:1] == "a" and ident[1:].isdigit() else ident
+
+    def repl(m: re.Match[str]) -> str:
+        text = html.unescape(m.group(1))
+        parts = text.split("->")
+        if len(parts) == 2:
+            return f"<title>{html.escape(node(parts[0]) + ' → ' + node(parts[1]))}</title>"
+        return f"<title>{html.escape(node(text))}</title>"
+
+    return _TITLE.sub(repl, svg)
 
 
 def _dot_quote(text: str) -> str:
@@ -552,7 +584,7 @@ def process_map(
     caption = title if title is not None else _title(log, graph)
     dot = to_dot(graph, title=caption)
     try:
-        svg = _run_dot(dot)
+        svg = _readable_titles(_run_dot(dot), graph)
         return ProcessMap(svg, dot, graph, "graphviz")
     except FileNotFoundError:
         warnings.warn(
