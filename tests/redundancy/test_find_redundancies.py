@@ -89,3 +89,15 @@ def test_the_catalogue_documents_every_kind():
         assert f"## `{kind}`" in text
     for word in ("**Definition.**", "**Guard.**", "**Saving.**", "**Limits.**"):
         assert text.count(word) == len(KINDS), word
+
+
+def test_an_empty_log_has_no_findings():
+    from procmine import EventLog
+
+    df = pd.DataFrame({
+        "case:concept:name": pd.Series([], dtype=str),
+        "concept:name": pd.Series([], dtype=str),
+        "time:timestamp": pd.Series([], dtype="datetime64[us, UTC]"),
+    })
+    found = find_redundancies(EventLog(df))
+    assert len(found) == 0 and found.n_cases == 0
