@@ -11,8 +11,8 @@ cases — belongs to that activity's loop; each loop is one finding.
 **Statistic.** ``repeat_share`` (cases repeating *a* / cases with *a*), ``cases_with_activity``,
 ``repeats_per_case`` (extra occurrences per affected case), ``loop_time_median`` (working
 time from the previous occurrence's completion to the repetition's completion: the loop),
-``outcome_shift`` and ``trigger``/``trigger_specificity`` (see guard), ``unit_column`` (the
-finding's org unit is the one that most often does the repetitions) and, for loops of
+``outcome_shift`` and ``trigger``/``trigger_specificity`` (see guard), ``unit_column`` (with
+``org:group``, the finding's org unit is the one that most often does the repetitions) and, for loops of
 several activities, ``loop_activities``.
 
 **Guard.** Three kinds of repetition are not rework:
@@ -261,7 +261,7 @@ def detect(
         conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
         mask = ract == head
         units: tuple[str, ...] = ()
-        if t.units.column is not None:
+        if t.units.column == GROUP:  # a person is not named as the unit of a loop
             u_rep = t.units.codes[ri[mask]]
             u_rep = u_rep[u_rep >= 0]
             if len(u_rep):
