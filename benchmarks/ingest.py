@@ -80,10 +80,11 @@ def run_one(variant: str, log: Path, rustxes_path: str | None) -> dict:
     """One timed read in this process; returns a JSON-able dict."""
     warnings.simplefilter("ignore")
     if rustxes_path:
-        sys.path.insert(0, rustxes_path)
+        sys.path.append(rustxes_path)  # the venv's numpy/pandas/pyarrow stay first
     label = variant
     if variant == "procmine":
         import procmine as pm
+        import procmine.io.xes  # noqa: F401 - imports are not part of the read
 
         def read():
             return pm.read_log(log).df

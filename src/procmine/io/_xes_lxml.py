@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import LogError
 from ._xes_scan import ATTR_TYPES, ChunkResult
@@ -144,13 +145,13 @@ def read_long_lxml(path: Path) -> ChunkResult:
     return ChunkResult(
         n_events=n_events,
         n_traces=n_traces,
-        event_trace=np.asarray(event_trace, dtype=np.int64),
-        ev_event=np.asarray(ev_event, dtype=np.int64),
-        ev_key=pa.array(ev_key, type=pa.string()),
+        event_trace=np.asarray(event_trace, dtype=np.int32),
+        ev_event=np.asarray(ev_event, dtype=np.int32),
+        ev_key=pc.dictionary_encode(pa.array(ev_key, type=pa.string())),
         ev_type=np.asarray(ev_type, dtype=np.int8),
         ev_value=pa.array(ev_value, type=pa.string()),
-        tr_trace=np.asarray(tr_trace, dtype=np.int64),
-        tr_key=pa.array(tr_key, type=pa.string()),
+        tr_trace=np.asarray(tr_trace, dtype=np.int32),
+        tr_key=pc.dictionary_encode(pa.array(tr_key, type=pa.string())),
         tr_type=np.asarray(tr_type, dtype=np.int8),
         tr_value=pa.array(tr_value, type=pa.string()),
         nested_skipped=nested,

@@ -102,7 +102,7 @@ class ChunkResult:
     n_traces: int
     event_trace: np.ndarray  #: global trace number of each event of the chunk
     ev_event: np.ndarray  #: global event number of each event attribute
-    ev_key: pa.Array  #: key of each event attribute (decoded)
+    ev_key: pa.Array  #: key of each event attribute (decoded, dictionary-encoded)
     ev_type: np.ndarray  #: int8 type code (index into ATTR_TYPES)
     ev_value: pa.Array  #: value of each event attribute (decoded)
     tr_trace: np.ndarray
@@ -511,19 +511,19 @@ def scan_chunk(
     res = []
     utf8 = bool((a >= 128).any())
     for sel in (np.flatnonzero(ev_attr), np.flatnonzero(tr_attr)):
-        keys = decode_values(_spans(buf, ks[sel], ke[sel], utf8))
+        keys = pc.dictionary_encode(decode_values(_spans(buf, ks[sel], ke[sel], utf8)))
         vals = decode_values(_spans(buf, vs[sel], ve[sel], utf8))
         res.append((keys, kind[ai[sel]], vals, sel))
     (evk, evt, evv, evs), (trk, trt, trv, trs) = res
     return ChunkResult(
         n_events=len(ev_pos),
         n_traces=len(tr_pos),
-        event_trace=np.searchsorted(tr_pos, ev_pos, side="right") - 1 + base_trace,
-        ev_event=ev_of[evs] + base_event,
+        event_trace=(np.searchsorted(tr_pos, ev_pos, side="right") - 1 + base_trace).astype(np.int32),
+        ev_event=(ev_of[evs] + base_event).astype(np.int32),
         ev_key=evk,
         ev_type=evt,
         ev_value=evv,
-        tr_trace=tr_of[trs] + base_trace,
+        tr_trace=(tr_of[trs] + base_trace).astype(np.int32),
         tr_key=trk,
         tr_type=trt,
         tr_value=trv,

@@ -196,11 +196,11 @@ def _read_long_fast(path: Path) -> ChunkResult:
         n_traces=n_tr,
         event_trace=np.concatenate([p.event_trace for p in parts]),
         ev_event=np.concatenate([p.ev_event for p in parts]),
-        ev_key=pa.chunked_array([p.ev_key for p in parts], type=pa.string()),
+        ev_key=pa.chunked_array([p.ev_key for p in parts]),
         ev_type=np.concatenate([p.ev_type for p in parts]),
         ev_value=pa.concat_arrays([p.ev_value for p in parts]),
         tr_trace=np.concatenate([p.tr_trace for p in parts]),
-        tr_key=pa.chunked_array([p.tr_key for p in parts], type=pa.string()),
+        tr_key=pa.chunked_array([p.tr_key for p in parts]),
         tr_type=np.concatenate([p.tr_type for p in parts]),
         tr_value=pa.concat_arrays([p.tr_value for p in parts]),
         nested_skipped=sum(p.nested_skipped for p in parts),
@@ -223,22 +223,19 @@ def _wanted(opts: ReadOptions) -> set[str] | None:
 
 
 def _codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    enc = pc.dictionary_encode(keys)
-    if isinstance(enc, pa.ChunkedArray):
-        enc = enc.unify_dictionaries() if hasattr(enc, "unify_dictionaries") else enc
-        chunks = enc.chunks
-        if not chunks:
-            return np.zeros(0, dtype=np.int32), []
-        names: list[str] = []
-        lookup: dict[str, int] = {}
-        out = []
-        for ch in chunks:
-            local = ch.dictionary.to_pylist()
-            remap = np.array([lookup.setdefault(k, len(lookup)) for k in local] or [0], dtype=np.int32)
-            out.append(remap[ch.indices.to_numpy(zero_copy_only=False)])
-        names = list(lookup)
-        return np.concatenate(out), names
-    return enc.indices.to_numpy(zero_copy_only=False).astype(np.int32), enc.dictionary.to_pylist()
+    """Integer code of each key and the key names (from per-chunk dictionaries)."""
+    chunks = keys.chunks if isinstance(keys, pa.ChunkedArray) else [keys]
+    lookup: dict[str, int] = {}
+    out = []
+    for ch in chunks:
+        if not pa.types.is_dictionary(ch.type):
+            ch = pc.dictionary_encode(ch)
+        local = ch.dictionary.to_pylist()
+        remap = np.array([lookup.setdefault(k, len(lookup)) for k in local] or [0], dtype=np.int32)
+        out.append(remap[ch.indices.to_numpy(zero_copy_only=False)])
+    if not out:
+        return np.zeros(0, dtype=np.int32), []
+    return np.concatenate(out), list(lookup)
 
 
 def _pivot(data: ChunkResult, wanted: set[str] | None, opts: ReadOptions, report: IngestReport):
@@ -364,16 +361,15 @@ def _structure_report(data: ChunkResult, cols: dict[str, pa.Array], report: Inge
 
 
 def _trace_ids(data: ChunkResult) -> pd.Series | None:
-    keys = data.tr_key
-    if len(keys) == 0:
+    codes, names = _codes(data.tr_key)
+    if "concept:name" not in names:
         return None
-    mask = pc.equal(keys, "concept:name")
-    if isinstance(mask, pa.ChunkedArray):
-        mask = mask.combine_chunks()
-    sel = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    sel = np.flatnonzero(codes == names.index("concept:name"))
     vals = data.tr_value.take(pa.array(sel))
-    ids = pd.Series([None] * data.n_traces, dtype="object")
-    ids.iloc[data.tr_trace[sel]] = vals.to_pylist() if len(sel) < 2_000_000 else list(vals.to_pandas())
+    if isinstance(vals, pa.ChunkedArray):
+        vals = vals.combine_chunks()
+    ids = pd.Series(pd.NA, index=range(data.n_traces), dtype="str")
+    ids.iloc[data.tr_trace[sel]] = pd.Series(vals, dtype="str").to_numpy()
     return ids
 
 
