@@ -349,3 +349,20 @@ def test_extra_columns_numbers_and_text(tmp_path):
     assert df["Anzahl"].tolist() == [3, 4] and df["Anzahl"].dtype == "int64"
     assert str(df["Lücke"].dtype) == "Int64" and df["Lücke"].isna().tolist() == [False, True]
     assert df["Gemischt"].tolist() == ["x", "2"]
+
+
+def test_latin1_when_cp1252_cannot_decode(tmp_path):
+    p = tmp_path / "l.csv"
+    p.write_bytes("case;activity;timestamp\n1;Prüfung\x81;2024-01-01 10:00\n".encode("latin-1"))
+    log = read(p)
+    assert log.report.formats["encoding"] == "latin-1"
+    assert log.df[ACTIVITY].tolist() == ["Prüfung\x81"]
+
+
+def test_truncated_gzip_is_an_error(tmp_path):
+    p = tmp_path / "log.csv.gz"
+    data = gzip.compress(("case;activity;timestamp\n" + "1;a;2024-01-01 10:00\n" * 5000).encode())
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(LogError, match=r"complete") as err:
+        read_log(p)
+    assert "log.csv.gz" in str(err.value)

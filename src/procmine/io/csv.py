@@ -20,6 +20,8 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import gzip
+import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,7 @@ MALFORMED = "malformed line"
 SEPARATORS = (";", ",", "\t", "|")
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
+_CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does not define
 
 
 def _open(path: Path):
@@ -57,31 +60,33 @@ def detect_encoding(path: str | Path) -> str:
     """
     path = Path(path)
     dec = codecs.getincrementaldecoder("utf-8")("strict")
-    first = True
-    bom = False
+    utf8, bom, undefined, first = True, False, False, True
     try:
         with _open(path) as f:
             while chunk := f.read(_CHUNK):
                 if first:
-                    bom = chunk.startswith(codecs.BOM_UTF8)
-                    first = False
-                if not (chunk.isascii() and not dec.getstate()[0]):
-                    dec.decode(chunk)
-            dec.decode(b"", final=True)
-        return "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    except (OSError, EOFError) as exc:
+                    bom, first = chunk.startswith(codecs.BOM_UTF8), False
+                if chunk.isascii() and not dec.getstate()[0]:
+                    continue
+                if utf8:
+                    try:
+                        dec.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+                if not utf8 and not undefined:
+                    undefined = _CP1252_UNDEFINED.search(chunk) is not None
+            if utf8:
+                try:
+                    dec.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except (OSError, EOFError, zlib.error) as exc:
         raise LogError(
             f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)
         ) from exc
-    with _open(path) as f:
-        data = f.read()
-    try:
-        data.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:
-        return "latin-1"
+    if utf8:
+        return "utf-8-sig" if bom else "utf-8"
+    return "latin-1" if undefined else "cp1252"
 
 
 def _head_text(path: Path, encoding: str) -> str:
