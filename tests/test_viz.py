@@ -164,6 +164,6 @@ def test_labels_from_mapping_and_column(odd_log: pm.EventLog) -> None:
 def test_svg_tooltips_name_activities_not_ids(odd_log: pm.EventLog) -> None:
     svg = viz.process_map(odd_log).svg
     titles = re.findall(r"<title>(.*?)</title>", svg)
-    assert titles and not any(re.fullmatch(r"a\d+", t) or "&gt;a" in t for t in titles)
+    assert titles and not any(re.search(r"\ba\d+\b", t) for t in titles)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in titles
     assert "times" in svg  # edge tooltips carry the count
