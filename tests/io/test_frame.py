@@ -140,3 +140,11 @@ def test_dst_edges_counted_not_lost():
     log = read(df)
     assert log.n_events == 2
     assert any("daylight-saving" in w for w in log.report.warnings)
+
+
+def test_frame_with_its_own_index(user_frame):
+    shuffled = user_frame.set_axis(["w", "x", "y", "z"]).iloc[[2, 0, 3, 1]]
+    log = read(shuffled)
+    plain = read(user_frame.iloc[[2, 0, 3, 1]].reset_index(drop=True))
+    pd.testing.assert_frame_equal(log.df, plain.df)
+    assert log.report.dropped_rows == {"unparseable timestamp": [3]}  # position in the given frame

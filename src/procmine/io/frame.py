@@ -78,6 +78,8 @@ def read_frame(
     report.rows_read = len(df) + report.rows_dropped
     where = None if source == "<DataFrame>" else source
     df = _unique_columns(df, report)
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        df = df.reset_index(drop=True)  # a new frame: positions, not labels, from here on
     columns = [str(c) for c in df.columns]
 
     explicit = opts.explicit_roles()
