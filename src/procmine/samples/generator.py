@@ -1,6 +1,6 @@
 """Generate realistic administrative procedures with known redundancies and decoys.
 
-:func:`generate` simulates cases of a procedure (a :class:`ProcedureSpec`; two are
+:func:`generate` simulates cases of a procedure (a :class:`ProcedureSpec`; three are
 built in, see :data:`PROCEDURES`) through office hours and FIFO resource queues, and
 returns the :class:`~procmine.log.EventLog` with the list of :class:`GroundTruth`
 entries describing what was injected (and which legitimate look-alikes are there).
@@ -32,6 +32,7 @@ from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._calendar import OfficeCalendar
 from ._engine import node_index, route_case, simulate
+from ._noise import apply_noise
 from ._procedure_it import residence_it
 from ._procedures import permit_de, subsidy_fr
 from ._spec import (
@@ -195,40 +196,6 @@ def _case_ids(spec: ProcedureSpec, origin: pd.Timestamp, arrivals: np.ndarray) -
     return ids
 
 
-def _apply_noise(
-    frame: dict[str, np.ndarray], offsets: np.ndarray, noise: float, seed: int, system: set[str]
-) -> dict[str, np.ndarray]:
-    """Perturb a share ``noise`` of cases: skip, swap, duplicate an event, or blank a resource."""
-    n_cases = len(offsets) - 1
-    keep = np.ones(len(frame["case"]), dtype=bool)
-    extra: list[int] = []
-    act, unit, res = frame["activity"].copy(), frame["unit"].copy(), frame["resource"].copy()
-    for c in range(n_cases):
-        rng = np.random.default_rng([seed, 2, c])
-        if rng.random() >= noise:
-            continue
-        a, b = int(offsets[c]), int(offsets[c + 1])
-        kind, x = int(rng.integers(4)), rng.random()
-        if b - a < 3:
-            continue
-        if kind == 0:  # a skipped step (never the first)
-            keep[a + 1 + int(x * (b - a - 1))] = False
-        elif kind == 1:  # two neighbouring events recorded the wrong way round
-            i = a + 1 + int(x * (b - a - 2))
-            for col in (act, unit, res):
-                col[i], col[i + 1] = col[i + 1], col[i]
-        elif kind == 2:  # an event recorded twice
-            extra.append(a + int(x * (b - a)))
-        else:  # a missing resource
-            human = [i for i in range(a, b) if res[i] not in system]
-            if human:
-                res[human[int(x * len(human))]] = None
-    out = {k: v for k, v in frame.items()}
-    out["activity"], out["unit"], out["resource"] = act, unit, res
-    order = np.sort(np.concatenate([np.flatnonzero(keep), np.asarray(extra, dtype=np.int64)]), kind="stable")
-    return {k: v[order] for k, v in out.items()}
-
-
 def _truth(spec: ProcedureSpec, active: Mapping[str, float | None], decoys: bool,
            remove: frozenset[str]) -> list[GroundTruth]:
     shares: dict[str, float] = {}
@@ -355,7 +322,7 @@ def generate(
     offsets = np.searchsorted(frame["case"], np.arange(n_cases + 1))
     if noise > 0:
         system = {s.system for s in iter_nodes(spec.root) if isinstance(s, Step) and s.system}
-        frame = _apply_noise(frame, offsets, noise, int(seed), system)
+        frame = apply_noise(frame, offsets, noise, int(seed), system)
 
     ids = np.asarray(_case_ids(spec, origin, arrivals), dtype=object)
     df = pd.DataFrame({
