@@ -11,8 +11,9 @@ Definitions, per event ``e`` of a case, ``p`` the event before it (by completion
 * **waiting time** before ``e``: ``complete(p) → start(e)``; when ``e`` has no start
   timestamp, ``complete(p) → complete(e)``, i.e. *waiting + processing* (the frames say
   which in their ``attrs["waiting"]``). A start before ``complete(p)`` (overlapping,
-  parallel work) counts as no waiting, as in pm4py's performance DFG. The first event of
-  a case has no waiting time;
+  parallel work) counts as no waiting (pm4py 2.7's performance DFG reports a negative
+  time for such pairs; elsewhere the figures equal pm4py's). The first event of a case
+  has no waiting time;
 * **edge time** of a directly-follows pair ``p → e``: the waiting time before ``e``;
 * **case duration**: first start (or first completion) to last completion.
 """
