@@ -84,7 +84,7 @@ def run_one(variant: str, log: Path, rustxes_path: str | None) -> dict:
     label = variant
     if variant == "procmine":
         import procmine as pm
-        import procmine.io.xes  # noqa: F401 - imports are not part of the read
+        import procmine.io.xes
 
         def read():
             return pm.read_log(log).df
@@ -105,6 +105,7 @@ def run_one(variant: str, log: Path, rustxes_path: str | None) -> dict:
         def read():
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 return pm4py.read_xes(str(log), **kwargs)
+
     with PeakRSS() as mem:
         t0 = time.perf_counter()
         c0 = time.process_time()
@@ -112,8 +113,15 @@ def run_one(variant: str, log: Path, rustxes_path: str | None) -> dict:
         seconds = time.perf_counter() - t0
         cpu = time.process_time() - c0
     frame_mb = float(df.memory_usage(deep=True).sum()) / 2**20
-    return {"variant": label, "seconds": seconds, "cpu": cpu, "peak_mb": (mem.peak - mem.base) / 2**20,
-            "frame_mb": frame_mb, "events": len(df), "columns": df.shape[1]}
+    return {
+        "variant": label,
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": (mem.peak - mem.base) / 2**20,
+        "frame_mb": frame_mb,
+        "events": len(df),
+        "columns": df.shape[1],
+    }
 
 
 def run_fresh(variant: str, log: Path, rustxes_path: str | None) -> dict | None:
@@ -131,14 +139,18 @@ def run_fresh(variant: str, log: Path, rustxes_path: str | None) -> dict | None:
 
 def table(results: list[dict], log: Path, repeat: int) -> str:
     base = next((r["seconds"] for r in results if r["variant"] == "procmine"), None)
-    head = (f"XES ingest of `{log.name}`, best of {repeat} run(s), each reader in a fresh process\n\n"
-            "| reader | seconds | CPU s | x procmine | peak MB | frame MB | events | columns |\n"
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
+    head = (
+        f"XES ingest of `{log.name}`, best of {repeat} run(s), each reader in a fresh process\n\n"
+        "| reader | seconds | CPU s | x procmine | peak MB | frame MB | events | columns |\n"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+    )
     rows = []
     for r in results:
         ratio = f"{r['seconds'] / base:.1f}" if base else "-"
-        rows.append(f"| {r['variant']} | {r['seconds']:.2f} | {r['cpu']:.2f} | {ratio} | {r['peak_mb']:.0f} | "
-                    f"{r['frame_mb']:.0f} | {r['events']:,} | {r['columns']} |")
+        rows.append(
+            f"| {r['variant']} | {r['seconds']:.2f} | {r['cpu']:.2f} | {ratio} | {r['peak_mb']:.0f} | "
+            f"{r['frame_mb']:.0f} | {r['events']:,} | {r['columns']} |"
+        )
     return head + "\n".join(rows) + "\n"
 
 

@@ -26,22 +26,53 @@ SMALL_LOGS = [f for f in XES_LOGS if f not in ("BPIC12.xes.gz", "road_traffic_fi
 # variant chunk_regex, rustxes not installed) on this machine, 2026-11-25:
 # len(df), df["case:concept:name"].nunique(), df["concept:name"].value_counts() (all activities).
 BIG_COUNTS = {
-    "BPIC12.xes.gz": (262_200, 13_087, {
-        "W_Completeren aanvraag": 54_850, "W_Nabellen offertes": 52_016, "W_Nabellen incomplete dossiers": 25_190,
-        "W_Valideren aanvraag": 20_809, "W_Afhandelen leads": 16_566, "A_SUBMITTED": 13_087,
-        "A_PARTLYSUBMITTED": 13_087, "A_DECLINED": 7_635, "A_PREACCEPTED": 7_367,
-        "O_SELECTED": 7_030, "O_CREATED": 7_030, "O_SENT": 7_030,
-        "A_ACCEPTED": 5_113, "A_FINALIZED": 5_015, "O_CANCELLED": 3_655,
-        "O_SENT_BACK": 3_454, "A_CANCELLED": 2_807, "A_REGISTERED": 2_246,
-        "A_APPROVED": 2_246, "A_ACTIVATED": 2_246, "O_ACCEPTED": 2_243,
-        "O_DECLINED": 802, "W_Beoordelen fraude": 664, "W_Wijzigen contractgegevens": 12,
-    }),
-    "road_traffic_fines.xes.gz": (561_470, 150_370, {
-        "Create Fine": 150_370, "Send Fine": 103_987, "Insert Fine Notification": 79_860,
-        "Add penalty": 79_860, "Payment": 77_601, "Send for Credit Collection": 59_013,
-        "Insert Date Appeal to Prefecture": 4_188, "Send Appeal to Prefecture": 4_141, "Receive Result Appeal from Prefecture": 999,
-        "Notify Result Appeal to Offender": 896, "Appeal to Judge": 555,
-    }),
+    "BPIC12.xes.gz": (
+        262_200,
+        13_087,
+        {
+            "W_Completeren aanvraag": 54_850,
+            "W_Nabellen offertes": 52_016,
+            "W_Nabellen incomplete dossiers": 25_190,
+            "W_Valideren aanvraag": 20_809,
+            "W_Afhandelen leads": 16_566,
+            "A_SUBMITTED": 13_087,
+            "A_PARTLYSUBMITTED": 13_087,
+            "A_DECLINED": 7_635,
+            "A_PREACCEPTED": 7_367,
+            "O_SELECTED": 7_030,
+            "O_CREATED": 7_030,
+            "O_SENT": 7_030,
+            "A_ACCEPTED": 5_113,
+            "A_FINALIZED": 5_015,
+            "O_CANCELLED": 3_655,
+            "O_SENT_BACK": 3_454,
+            "A_CANCELLED": 2_807,
+            "A_REGISTERED": 2_246,
+            "A_APPROVED": 2_246,
+            "A_ACTIVATED": 2_246,
+            "O_ACCEPTED": 2_243,
+            "O_DECLINED": 802,
+            "W_Beoordelen fraude": 664,
+            "W_Wijzigen contractgegevens": 12,
+        },
+    ),
+    "road_traffic_fines.xes.gz": (
+        561_470,
+        150_370,
+        {
+            "Create Fine": 150_370,
+            "Send Fine": 103_987,
+            "Insert Fine Notification": 79_860,
+            "Add penalty": 79_860,
+            "Payment": 77_601,
+            "Send for Credit Collection": 59_013,
+            "Insert Date Appeal to Prefecture": 4_188,
+            "Send Appeal to Prefecture": 4_141,
+            "Receive Result Appeal from Prefecture": 999,
+            "Notify Result Appeal to Offender": 896,
+            "Appeal to Judge": 555,
+        },
+    ),
 }
 
 
@@ -66,8 +97,12 @@ def write_text(tmp_path: Path, text: str, name: str = "log.xes") -> Path:
 
 
 def xes(*traces: str, header: str = "") -> str:
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n' + header
-            + "".join(traces) + "</log>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n'
+        + header
+        + "".join(traces)
+        + "</log>\n"
+    )
 
 
 def trace(case: str | None, *events: str, extra: str = "") -> str:
@@ -85,6 +120,7 @@ def event(act: str | None, ts: str | None, extra: str = "") -> str:
 
 
 # -- the real logs against pm4py ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", SMALL_LOGS)
 def test_counts_equal_pm4py(name):
@@ -150,6 +186,7 @@ def test_lxml_fallback_gives_the_same_frame(monkeypatch):
 
 # -- structure and the report ---------------------------------------------------------------------
 
+
 def test_report_counts_everything(tmp_path):
     text = xes(
         trace("c1", event("A", "2024-01-01T10:00:00+01:00"), event("B", "2024-01-02T10:00:00+01:00")),
@@ -163,8 +200,12 @@ def test_report_counts_everything(tmp_path):
     assert r.rows_read == 7
     assert r.empty_traces == 1
     assert r.duplicate_case_ids == 1
-    assert r.dropped == {"missing case id": 1, "missing activity": 1, "unparseable timestamp": 1,
-                         "missing timestamp": 1}
+    assert r.dropped == {
+        "missing case id": 1,
+        "missing activity": 1,
+        "unparseable timestamp": 1,
+        "missing timestamp": 1,
+    }
     assert r.dropped_rows["missing timestamp"] == [4]  # 1-based event number in the file
     assert r.dropped_rows["missing case id"] == [7]
     assert log.df["case:concept:name"].tolist() == ["c1", "c1", "c1"]  # merged, as pm4py does
@@ -180,11 +221,20 @@ def test_strict_raises(tmp_path):
 
 
 def test_types_escapes_and_trace_attributes(tmp_path):
-    ev = event("Prüfung &amp; Entscheid &lt;A&gt; &#233;&#x20AC;", "2024-03-01T08:00:00.123+01:00",
-               '<int key="n" value="42"/><float key="x" value="1.5E3"/><boolean key="ok" value="true"/>'
-               '<id key="uid" value="u-1"/><string key="org:resource" value="Müller &quot;M&quot; &apos;x&apos;"/>')
-    text = xes(trace("dossier 1", ev, extra='<string key="commune" value="Sion"/>'
-                     '<date key="deposit" value="2024-02-01T00:00:00.000+01:00"/>'))
+    ev = event(
+        "Prüfung &amp; Entscheid &lt;A&gt; &#233;&#x20AC;",
+        "2024-03-01T08:00:00.123+01:00",
+        '<int key="n" value="42"/><float key="x" value="1.5E3"/><boolean key="ok" value="true"/>'
+        '<id key="uid" value="u-1"/><string key="org:resource" value="Müller &quot;M&quot; &apos;x&apos;"/>',
+    )
+    text = xes(
+        trace(
+            "dossier 1",
+            ev,
+            extra='<string key="commune" value="Sion"/>'
+            '<date key="deposit" value="2024-02-01T00:00:00.000+01:00"/>',
+        )
+    )
     df = read(write_text(tmp_path, text)).df
     row = df.iloc[0]
     assert row["concept:name"] == "Prüfung & Entscheid <A> é€"
@@ -207,8 +257,9 @@ def test_naive_dates_use_tz(tmp_path):
 
 def test_roles_from_other_keys(tmp_path):
     extra = '<string key="label" value="Eingang"/><date key="done" value="2024-01-05T00:00:00Z"/>'
-    text = xes(trace("c1", event("a1", "2024-01-01T00:00:00Z", extra),
-                     extra='<string key="dossier" value="D-7"/>'))
+    text = xes(
+        trace("c1", event("a1", "2024-01-01T00:00:00Z", extra), extra='<string key="dossier" value="D-7"/>')
+    )
     log = read(write_text(tmp_path, text), activity="label", case="dossier", timestamp="done")
     row = log.df.iloc[0]
     assert row["concept:name"] == "Eingang" and row["xes:concept:name"] == "a1"
@@ -221,22 +272,32 @@ def test_roles_from_other_keys(tmp_path):
 
 def test_attributes_limit_the_columns():
     log = read(shared_log("helpdesk.xes.gz"), attributes=["customer"])
-    assert set(log.df.columns) == {"case:concept:name", "concept:name", "time:timestamp", "org:resource", "customer"}
+    assert set(log.df.columns) == {
+        "case:concept:name",
+        "concept:name",
+        "time:timestamp",
+        "org:resource",
+        "customer",
+    }
 
 
 def test_header_definitions_are_not_events(tmp_path):
-    header = ('<extension name="Concept" prefix="concept" uri="http://x/concept.xesext"/>'
-              '<global scope="event"><string key="concept:name" value="UNKNOWN"/></global>'
-              '<classifier name="Activity" keys="concept:name"/>'
-              '<float key="meta" value="1.0"><float key="child" value="2.0"/></float>')
+    header = (
+        '<extension name="Concept" prefix="concept" uri="http://x/concept.xesext"/>'
+        '<global scope="event"><string key="concept:name" value="UNKNOWN"/></global>'
+        '<classifier name="Activity" keys="concept:name"/>'
+        '<float key="meta" value="1.0"><float key="child" value="2.0"/></float>'
+    )
     log = read(write_text(tmp_path, xes(trace("c", event("A", "2024-01-01T00:00:00Z")), header=header)))
     assert log.n_events == 1 and "meta" not in log.df.columns and "child" not in log.df.columns
     assert log.report.formats["xes_reader"] == "numpy"
 
 
 def test_unusual_constructs_fall_back_to_lxml(tmp_path):
-    nested = ('<list key="tags"><values><string key="t" value="x"/></values></list>'
-              '<string key="note" value="n"><string key="sub" value="s"/></string>')
+    nested = (
+        '<list key="tags"><values><string key="t" value="x"/></values></list>'
+        '<string key="note" value="n"><string key="sub" value="s"/></string>'
+    )
     ev1 = event("A", "2024-01-01T00:00:00Z", nested)
     ev2 = "<event><string key='concept:name' value='B'/><date key='time:timestamp' value='2024-01-02T00:00:00Z'/></event>"
     text = xes(trace("c", ev1, "<!-- a comment <event> inside -->", ev2))
@@ -262,8 +323,11 @@ def test_many_chunks_give_the_same_frame(tmp_path, monkeypatch):
     path = shared_log("helpdesk.xes.gz")
     whole = read(path)
     monkeypatch.setattr("procmine.io._xes_source.CHUNK_BYTES", 200_000)
-    monkeypatch.setattr(xes_mod, "iter_chunks",
-                        lambda p: __import__("procmine.io._xes_source", fromlist=["x"]).iter_chunks(p, 200_000))
+    monkeypatch.setattr(
+        xes_mod,
+        "iter_chunks",
+        lambda p: __import__("procmine.io._xes_source", fromlist=["x"]).iter_chunks(p, 200_000),
+    )
     parts = read(path)
     pd.testing.assert_frame_equal(whole.df, parts.df)
 
@@ -276,6 +340,7 @@ def test_gzip_detected_by_content(tmp_path):
 
 
 # -- lifecycle pairing -----------------------------------------------------------------------------
+
 
 def _fifo_reference(seq: list[bool]) -> list[tuple[int, int]]:
     open_starts: list[int] = []
@@ -306,14 +371,18 @@ def test_pair_lifecycle_small(tmp_path):
     def ev(act, ts, lc):
         return event(act, ts, f'<string key="lifecycle:transition" value="{lc}"/>')
 
-    text = xes(trace("c",
-                     ev("Check", "2024-01-01T09:00:00Z", "complete"),   # no open start
-                     ev("Check", "2024-01-01T10:00:00Z", "start"),
-                     ev("Check", "2024-01-01T10:30:00Z", "START"),
-                     ev("Check", "2024-01-01T11:00:00Z", "complete"),
-                     ev("Sign", "2024-01-01T11:00:00Z", "schedule"),
-                     ev("Check", "2024-01-01T12:00:00Z", "complete"),
-                     ev("Sign", "2024-01-01T13:00:00Z", "start")))     # never completed
+    text = xes(
+        trace(
+            "c",
+            ev("Check", "2024-01-01T09:00:00Z", "complete"),  # no open start
+            ev("Check", "2024-01-01T10:00:00Z", "start"),
+            ev("Check", "2024-01-01T10:30:00Z", "START"),
+            ev("Check", "2024-01-01T11:00:00Z", "complete"),
+            ev("Sign", "2024-01-01T11:00:00Z", "schedule"),
+            ev("Check", "2024-01-01T12:00:00Z", "complete"),
+            ev("Sign", "2024-01-01T13:00:00Z", "start"),
+        )
+    )  # never completed
     log = read(write_text(tmp_path, text), pair_lifecycle=True)
     df = log.df
     r = log.report

@@ -21,12 +21,12 @@ from tests.conftest import shared_log
 # characters XML 1.0 can hold, with the ones that need escaping made frequent
 XML_CHARS = st.one_of(
     st.sampled_from(list("<>&\"' \t\n\rÄéàç€ß")),
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff",
-                  min_codepoint=0x20),
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\ufffe\uffff", min_codepoint=0x20),
 )
 NAMES = st.text(XML_CHARS, min_size=1, max_size=12).filter(lambda s: s.strip() != "")
-TIMES = st.datetimes(min_value=pd.Timestamp("1971-01-01").to_pydatetime(),
-                     max_value=pd.Timestamp("2099-12-31").to_pydatetime())
+TIMES = st.datetimes(
+    min_value=pd.Timestamp("1971-01-01").to_pydatetime(), max_value=pd.Timestamp("2099-12-31").to_pydatetime()
+)
 
 
 @st.composite
@@ -37,18 +37,22 @@ def logs(draw):
     for cid in case_ids:
         commune = draw(st.one_of(st.none(), NAMES))
         for _ in range(draw(st.integers(1, 5))):
-            rows.append({
-                "case:concept:name": cid,
-                "concept:name": draw(NAMES),
-                "time:timestamp": draw(TIMES),
-                "note": draw(st.one_of(st.none(), st.text(XML_CHARS, max_size=10))),
-                "n": draw(st.one_of(st.none(), st.integers(-(2**62), 2**62))),
-                "x": draw(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))),
-                "flag": draw(st.one_of(st.none(), st.booleans())),
-                "case:commune": commune,
-            })
+            rows.append(
+                {
+                    "case:concept:name": cid,
+                    "concept:name": draw(NAMES),
+                    "time:timestamp": draw(TIMES),
+                    "note": draw(st.one_of(st.none(), st.text(XML_CHARS, max_size=10))),
+                    "n": draw(st.one_of(st.none(), st.integers(-(2**62), 2**62))),
+                    "x": draw(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False))),
+                    "flag": draw(st.one_of(st.none(), st.booleans())),
+                    "case:commune": commune,
+                }
+            )
     df = pd.DataFrame(rows)
-    df["time:timestamp"] = pd.to_datetime(df["time:timestamp"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+    df["time:timestamp"] = (
+        pd.to_datetime(df["time:timestamp"]).dt.tz_localize("UTC").astype("datetime64[us, UTC]")
+    )
     df["note"] = df["note"].astype("str")
     df["n"] = df["n"].astype("Int64")
     df["x"] = df["x"].astype("float64")
@@ -88,7 +92,7 @@ def test_pm4py_reads_what_we_write(tmp_path):
     log = read(shared_log("running-example.xes"))
     df = log.df.copy()
     df["amount"] = np.arange(len(df), dtype="float64") / 3
-    df["note"] = ["a & b <c> \"d\"" if i % 2 else None for i in range(len(df))]
+    df["note"] = ['a & b <c> "d"' if i % 2 else None for i in range(len(df))]
     path = write_xes(pm.EventLog(df), tmp_path / "ours.xes")
     os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "false")
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -106,7 +110,12 @@ def test_pm4py_reads_what_we_write(tmp_path):
 
 
 def test_control_characters_are_refused(tmp_path):
-    df = pd.DataFrame({"case:concept:name": ["c"], "concept:name": ["bad\x01"],
-                       "time:timestamp": pd.to_datetime(["2024-01-01"], utc=True)})
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["c"],
+            "concept:name": ["bad\x01"],
+            "time:timestamp": pd.to_datetime(["2024-01-01"], utc=True),
+        }
+    )
     with pytest.raises(LogError, match="control characters"):
         write_xes(pm.EventLog(df), tmp_path / "x.xes")

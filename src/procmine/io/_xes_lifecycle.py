@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..log import ACTIVITY, CASE, LIFECYCLE, START, TIMESTAMP, TS_DTYPE, IngestReport
 
-__all__ = ["MERGED", "pair_lifecycle", "match_fifo"]
+__all__ = ["MERGED", "match_fifo", "pair_lifecycle"]
 
 MERGED = "start merged into its complete"
 
@@ -70,11 +70,14 @@ def match_fifo(group: np.ndarray, is_start: np.ndarray) -> tuple[np.ndarray, np.
     return np.flatnonzero(matched_start), np.flatnonzero(matched_complete)
 
 
-def pair_lifecycle(df: pd.DataFrame, row_numbers: np.ndarray, extra: dict[str, np.ndarray],
-                   report: IngestReport) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
+def pair_lifecycle(
+    df: pd.DataFrame, row_numbers: np.ndarray, extra: dict[str, np.ndarray], report: IngestReport
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, np.ndarray]]:
     """Merge start/complete pairs of ``df`` (see the module documentation)."""
     if LIFECYCLE not in df.columns:
-        report.warnings.append("pair_lifecycle: the log has no lifecycle:transition attribute; nothing paired")
+        report.warnings.append(
+            "pair_lifecycle: the log has no lifecycle:transition attribute; nothing paired"
+        )
         return df, row_numbers, extra
     if START in df.columns:
         report.warnings.append("pair_lifecycle: the log already has start_timestamp; nothing paired")
@@ -112,13 +115,19 @@ def pair_lifecycle(df: pd.DataFrame, row_numbers: np.ndarray, extra: dict[str, n
         report.dropped[MERGED] = report.dropped.get(MERGED, 0) + n_pairs
         report.dropped_rows.setdefault(MERGED, []).extend(int(r) for r in row_numbers[start_rows[:5]])
     if unpaired_starts:
-        report.warnings.append(f"pair_lifecycle: {unpaired_starts:,} start event(s) without a later complete "
-                               "kept as point events (start = completion = their time)")
+        report.warnings.append(
+            f"pair_lifecycle: {unpaired_starts:,} start event(s) without a later complete "
+            "kept as point events (start = completion = their time)"
+        )
     if unpaired_completes:
-        report.warnings.append(f"pair_lifecycle: {unpaired_completes:,} complete event(s) without an open "
-                               "start kept with start_timestamp = their own time")
+        report.warnings.append(
+            f"pair_lifecycle: {unpaired_completes:,} complete event(s) without an open "
+            "start kept with start_timestamp = their own time"
+        )
     if others:
-        report.warnings.append(f"pair_lifecycle: {others:,} event(s) with other transitions (schedule, "
-                               "suspend, ...) kept as point events")
+        report.warnings.append(
+            f"pair_lifecycle: {others:,} event(s) with other transitions (schedule, "
+            "suspend, ...) kept as point events"
+        )
     out = out.loc[keep].reset_index(drop=True)
     return out, row_numbers[keep], {k: v[keep] for k, v in extra.items()}

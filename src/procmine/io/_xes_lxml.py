@@ -139,7 +139,9 @@ def read_long_lxml(path: Path) -> ChunkResult:
                 line=line,
             ) from None
         except (OSError, EOFError) as exc:
-            raise LogError(f"cannot read the file ({exc}); it may be truncated or corrupt", path=str(path)) from None
+            raise LogError(
+                f"cannot read the file ({exc}); it may be truncated or corrupt", path=str(path)
+            ) from None
     if not seen_end:
         raise LogError("the file has no root <log> element ending with </log>", path=str(path))
     return ChunkResult(

@@ -31,8 +31,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import LogError
-
 __all__ = [
     "ATTR_TYPES",
     "ChunkResult",
@@ -68,9 +66,7 @@ _NAME[_C_ATTR : _C_ATTR + 6] = np.arange(6)
 _NAMES = {n: i for i, n in enumerate(ATTR_TYPES)}
 _NAMES.update({"event": 10, "trace": 11, "log": 12, "global": 13, "extension": 14, "classifier": 15})
 
-_TAG_RE = re.compile(
-    rb"<(/?)([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*(/?)>"
-)
+_TAG_RE = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:\s+[\w.:-]+\s*=\s*(?:\"[^\"<]*\"|'[^'<]*'))*)\s*(/?)>")
 _ENC_RE = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _BAD_AMP = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)")
 _REF_RE = re.compile(r"&(amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
@@ -149,8 +145,12 @@ def _word(pattern: bytes) -> tuple[int, int, int, int]:
     """(word0, mask0, word1, mask1) of a pattern of at most 16 bytes."""
     p = pattern.ljust(16, b"\0")
     m = (b"\xff" * len(pattern)).ljust(16, b"\0")
-    return (int.from_bytes(p[:8], "little"), int.from_bytes(m[:8], "little"),
-            int.from_bytes(p[8:], "little"), int.from_bytes(m[8:], "little"))
+    return (
+        int.from_bytes(p[:8], "little"),
+        int.from_bytes(m[:8], "little"),
+        int.from_bytes(p[8:], "little"),
+        int.from_bytes(m[8:], "little"),
+    )
 
 
 _SIMPLE = [  # (pattern after '<', kind); a prefix-free set
@@ -187,10 +187,15 @@ def _by_first_word(length_min: int, length_max: int):
     out = []
     for m0, items in groups.items():
         items.sort()
-        out.append((np.uint64(m0), np.array([i[0] for i in items], dtype=np.uint64),
-                    np.array([i[1] for i in items], dtype=np.int8),
-                    np.array([i[2] for i in items], dtype=np.uint64),
-                    np.array([i[3] for i in items], dtype=np.uint64)))
+        out.append(
+            (
+                np.uint64(m0),
+                np.array([i[0] for i in items], dtype=np.uint64),
+                np.array([i[1] for i in items], dtype=np.int8),
+                np.array([i[2] for i in items], dtype=np.uint64),
+                np.array([i[3] for i in items], dtype=np.uint64),
+            )
+        )
     return out
 
 
@@ -291,7 +296,12 @@ def _specials(buf: bytes, lt: np.ndarray, w0: np.ndarray, first: bool) -> np.nda
             end = e + 2
             if first and buf[p : p + 6] == b"<?xml " and not buf[:p].strip(b" \t\r\n\xef\xbb\xbf"):
                 m = _ENC_RE.search(buf, p, max(e, p))
-                if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8", b"us-ascii", b"ascii"):
+                if m and m.group(1).lower().replace(b"_", b"-") not in (
+                    b"utf-8",
+                    b"utf8",
+                    b"us-ascii",
+                    b"ascii",
+                ):
                     raise Unsupported(f"encoding {m.group(1).decode('ascii')}")
         elif buf[p : p + 9] == b"<![CDATA[":
             raise Unsupported("CDATA section")
@@ -339,8 +349,9 @@ def _check_amps(buf: bytes, a: np.ndarray, lt: np.ndarray, dropped: np.ndarray) 
         )
 
 
-def _check_nesting(kind: np.ndarray, name: np.ndarray, delta: np.ndarray, depth: np.ndarray,
-                   first: bool) -> int | None:
+def _check_nesting(
+    kind: np.ndarray, name: np.ndarray, delta: np.ndarray, depth: np.ndarray, first: bool
+) -> int | None:
     """Index of the first closing tag that does not match its opening tag, else None."""
     opens = delta == 1
     closes = delta == -1
@@ -365,7 +376,9 @@ def _check_nesting(kind: np.ndarray, name: np.ndarray, delta: np.ndarray, depth:
     return None
 
 
-def _inside(kind: np.ndarray, open_code: int, self_code: int, close_code: int) -> tuple[np.ndarray, np.ndarray]:
+def _inside(
+    kind: np.ndarray, open_code: int, self_code: int, close_code: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Per token: inside an open element of that kind? and the element's 0-based rank.
 
     Self-closing elements count in the rank but hold nothing.
@@ -422,7 +435,11 @@ def scan_chunk(
         m = _TAG_RE.match(buf, p)
         if m is None:
             raise Malformed("a tag the scanner cannot read")
-        closing, tag, self_closing = m.group(1) == b"/", m.group(2).decode("ascii", "replace"), m.group(4) == b"/"
+        closing, tag, self_closing = (
+            m.group(1) == b"/",
+            m.group(2).decode("ascii", "replace"),
+            m.group(4) == b"/",
+        )
         if tag not in _NAMES or tag in ATTR_TYPES:
             raise Unsupported(f"element <{tag}>")
         if closing and (self_closing or m.group(3)):

@@ -99,7 +99,7 @@ def line_at(path: Path, offset: int) -> int:
     return line
 
 
-def open_xml(path: Path):  # noqa: ANN201 - a binary file object
+def open_xml(path: Path):
     """A binary stream of the (decompressed) XML, for the lxml fallback."""
     import gzip
 

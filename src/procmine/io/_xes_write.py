@@ -31,8 +31,15 @@ _HEADER = (
     '\t<extension name="Organizational" prefix="org" uri="http://www.xes-standard.org/org.xesext"/>\n'
     '\t<extension name="Lifecycle" prefix="lifecycle" uri="http://www.xes-standard.org/lifecycle.xesext"/>\n'
 )
-_ESCAPES = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"),
-            ("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")]
+_ESCAPES = [
+    ("&", "&amp;"),
+    ("<", "&lt;"),
+    (">", "&gt;"),
+    ('"', "&quot;"),
+    ("\t", "&#9;"),
+    ("\n", "&#10;"),
+    ("\r", "&#13;"),
+]
 _INVALID = "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{fffe}\\x{ffff}]"
 
 
@@ -64,8 +71,11 @@ def _typed_text(s: pd.Series, column: str) -> tuple[str, pa.Array]:
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         return "float", pc.cast(pa.array(vals, mask=np.isnan(vals)), pa.string())
     mask = s.isna().to_numpy()
-    arr = pa.array(s.astype("str").to_numpy(dtype=object, na_value=""), type=pa.string(),
-                   mask=mask if mask.any() else None)
+    arr = pa.array(
+        s.astype("str").to_numpy(dtype=object, na_value=""),
+        type=pa.string(),
+        mask=mask if mask.any() else None,
+    )
     return "string", _escape(arr, column)
 
 
@@ -113,8 +123,11 @@ def write_xes(log: EventLog | pd.DataFrame, path: str | Path) -> Path:
     n = len(df)
     codes, _ = pd.factorize(df[CASE], sort=False, use_na_sentinel=True)
     if (codes < 0).any():
-        raise LogError(f"{int((codes < 0).sum()):,} event(s) have no case id; cannot write XES",
-                       path=str(path), column=CASE)
+        raise LogError(
+            f"{int((codes < 0).sum()):,} event(s) have no case id; cannot write XES",
+            path=str(path),
+            column=CASE,
+        )
     order = np.argsort(codes, kind="stable")
     if not np.array_equal(order, np.arange(n)):
         df = df.iloc[order].reset_index(drop=True)
@@ -151,6 +164,6 @@ def write_xes(log: EventLog | pd.DataFrame, path: str | Path) -> Path:
     with opener(path, "wb", **kwargs) as f:
         f.write(_HEADER.encode("utf-8"))
         for start in range(0, n, 200_000):
-            f.write(b"".join(x.encode("utf-8") for x in body[start:start + 200_000].to_pylist()))
+            f.write(b"".join(x.encode("utf-8") for x in body[start : start + 200_000].to_pylist()))
         f.write(b"</log>\n")
     return path

@@ -36,7 +36,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import LogError
-from ..log import ACTIVITY, CASE, GROUP, LIFECYCLE, RESOURCE, ROLE_COLUMNS, START, TIMESTAMP, EventLog, IngestReport
+from ..log import (
+    ACTIVITY,
+    CASE,
+    GROUP,
+    LIFECYCLE,
+    RESOURCE,
+    ROLE_COLUMNS,
+    START,
+    TIMESTAMP,
+    EventLog,
+    IngestReport,
+)
 from ._common import UNPARSEABLE_TS, ReadOptions, finalize, to_utc
 from ._xes_scan import ATTR_TYPES, ChunkResult, Malformed, Refused, Unsupported, scan_chunk
 from ._xes_source import iter_chunks, line_at
@@ -46,8 +57,15 @@ __all__ = ["read_xes", "write_xes"]
 
 logger = logging.getLogger("procmine")
 
-_STANDARD = {"case": CASE, "activity": ACTIVITY, "timestamp": TIMESTAMP, "start_timestamp": START,
-             "resource": RESOURCE, "org": GROUP, "lifecycle": LIFECYCLE}
+_STANDARD = {
+    "case": CASE,
+    "activity": ACTIVITY,
+    "timestamp": TIMESTAMP,
+    "start_timestamp": START,
+    "resource": RESOURCE,
+    "org": GROUP,
+    "lifecycle": LIFECYCLE,
+}
 _STR, _DATE, _INT, _FLOAT, _BOOL, _ID = range(6)
 _THREADS = 2
 
@@ -115,11 +133,19 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
         from ._xes_lifecycle import pair_lifecycle
 
         df, row_numbers, extra = pair_lifecycle(df, row_numbers, extra, report)
-    return finalize(df, report=report, row_numbers=row_numbers, extra_drops=extra,
-                    strict=opts.strict, path=path, name=path.name.split(".")[0])
+    return finalize(
+        df,
+        report=report,
+        row_numbers=row_numbers,
+        extra_drops=extra,
+        strict=opts.strict,
+        path=path,
+        name=path.name.split(".")[0],
+    )
 
 
 # -- reading the attributes in long format ---------------------------------------------------
+
 
 def _read_long(path: Path) -> tuple[ChunkResult, str]:
     try:
@@ -158,12 +184,16 @@ def _read_long_fast(path: Path) -> ChunkResult:
                 if i == 0:
                     head = buf[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
                     if not head.startswith(b"<"):
-                        raise LogError("not an XML file (it does not start with '<'); is it really XES?",
-                                       path=str(path), line=1)
+                        raise LogError(
+                            "not an XML file (it does not start with '<'); is it really XES?",
+                            path=str(path),
+                            line=1,
+                        )
                 if len(buf) < 4096 and not buf.strip():
                     continue
-                fut = pool.submit(scan_chunk, buf, first=i == 0, start_depth=0 if i == 0 else 1,
-                                  base_event=0, base_trace=0)
+                fut = pool.submit(
+                    scan_chunk, buf, first=i == 0, start_depth=0 if i == 0 else 1, base_event=0, base_trace=0
+                )
                 pending.append((fut, offset))
                 offsets.append(offset)
                 offset += len(buf)
@@ -210,6 +240,7 @@ def _read_long_fast(path: Path) -> ChunkResult:
 
 
 # -- long format -> typed columns ----------------------------------------------------------------
+
 
 def _wanted(opts: ReadOptions) -> set[str] | None:
     """Column names to build (None: all): roles, their sources and ``opts.attributes``."""
@@ -260,15 +291,18 @@ def _pivot(data: ChunkResult, wanted: set[str] | None, opts: ReadOptions, report
             if wanted is not None and col_name not in wanted:
                 continue
             if col_name in cols:
-                report.warnings.append(f"trace attribute {key!r} clashes with the event attribute "
-                                       f"{col_name!r}; the event attribute is kept")
+                report.warnings.append(
+                    f"trace attribute {key!r} clashes with the event attribute "
+                    f"{col_name!r}; the event attribute is kept"
+                )
                 continue
-            sel = order[bounds[k]:bounds[k + 1]]
+            sel = order[bounds[k] : bounds[k + 1]]
             who = owner[sel]
             if len(who) > 1 and (np.diff(who) == 0).any():
                 dup = int((np.diff(who) == 0).sum())
-                report.warnings.append(f"{dup:,} {level}(s) carry the key {key!r} more than once; "
-                                       "the last value is kept")
+                report.warnings.append(
+                    f"{dup:,} {level}(s) carry the key {key!r} more than once; the last value is kept"
+                )
             idx = np.full(n, -1, dtype=np.int64)
             idx[who] = sel
             col = values.take(pa.array(idx, mask=idx < 0))
@@ -295,26 +329,34 @@ def _typed(col: pa.Array, tset: set[int], name: str, opts: ReadOptions, report: 
         ts, bad = parse_dates(col, opts.tz, report, name)
         n_bad = int(bad.sum())
         if n_bad and name != TIMESTAMP:
-            report.warnings.append(f"{n_bad:,} value(s) of the date attribute {name!r} cannot be "
-                                   "parsed and are left empty")
+            report.warnings.append(
+                f"{n_bad:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty"
+            )
         return ts, _DATE, bad
-    target = {frozenset({_INT}): (pa.int64(), _INT), frozenset({_FLOAT}): (pa.float64(), _FLOAT),
-              frozenset({_INT, _FLOAT}): (pa.float64(), _FLOAT), frozenset({_BOOL}): (pa.bool_(), _BOOL)}
+    target = {
+        frozenset({_INT}): (pa.int64(), _INT),
+        frozenset({_FLOAT}): (pa.float64(), _FLOAT),
+        frozenset({_INT, _FLOAT}): (pa.float64(), _FLOAT),
+        frozenset({_BOOL}): (pa.bool_(), _BOOL),
+    }
     hit = target.get(frozenset(tset))
     if hit is not None:
         try:
             return pc.cast(pc.utf8_trim_whitespace(col), hit[0]), hit[1], None
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            report.warnings.append(f"the {ATTR_TYPES[min(tset)]} attribute {name!r} has values that are "
-                                   "not numbers/booleans; kept as text")
+            report.warnings.append(
+                f"the {ATTR_TYPES[min(tset)]} attribute {name!r} has values that are "
+                "not numbers/booleans; kept as text"
+            )
             return col, _STR, None
     shown = "/".join(sorted(ATTR_TYPES[t] for t in tset))
     report.warnings.append(f"the attribute {name!r} has mixed types ({shown}); kept as text")
     return col, _STR, None
 
 
-def parse_dates(col: pa.Array, tz: str | None, report: IngestReport | None = None,
-                name: str = "") -> tuple[pa.Array, np.ndarray]:
+def parse_dates(
+    col: pa.Array, tz: str | None, report: IngestReport | None = None, name: str = ""
+) -> tuple[pa.Array, np.ndarray]:
     """ISO-8601 strings (with or without offset) -> ``timestamp[us, UTC]`` and a mask of
     non-empty values that could not be parsed. Dates without offset are local to ``tz``."""
     present = pc.is_valid(col).to_numpy(zero_copy_only=False)
@@ -328,7 +370,8 @@ def parse_dates(col: pa.Array, tz: str | None, report: IngestReport | None = Non
     res = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
     if aware.any():
         res[aware] = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce").astype(
-            "datetime64[us, UTC]")
+            "datetime64[us, UTC]"
+        )
     naive = ~aware & present
     if naive.any():
         parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
@@ -345,19 +388,25 @@ def _structure_report(data: ChunkResult, cols: dict[str, pa.Array], report: Inge
     empty = int((per_trace == 0).sum())
     report.empty_traces = empty
     if empty:
-        report.warnings.append(f"{empty:,} trace(s) without any event (nothing to keep; not counted in rows read)")
+        report.warnings.append(
+            f"{empty:,} trace(s) without any event (nothing to keep; not counted in rows read)"
+        )
     ids = _trace_ids(data)
     if ids is not None:
         dup = int(ids.dropna().duplicated().sum())
         report.duplicate_case_ids = dup
         if dup:
-            report.warnings.append(f"{dup:,} trace(s) share their id with an earlier trace; their events "
-                                   "are merged into one case (as pm4py does)")
+            report.warnings.append(
+                f"{dup:,} trace(s) share their id with an earlier trace; their events "
+                "are merged into one case (as pm4py does)"
+            )
     if data.nested_skipped:
         keys = ", ".join(sorted(data.nested_keys)[:10])
         report.formats["nested_attributes_skipped"] = data.nested_skipped
-        report.warnings.append(f"{data.nested_skipped:,} nested attribute(s) (children of list, container "
-                               f"or other attributes) skipped; keys include: {keys}")
+        report.warnings.append(
+            f"{data.nested_skipped:,} nested attribute(s) (children of list, container "
+            f"or other attributes) skipped; keys include: {keys}"
+        )
 
 
 def _trace_ids(data: ChunkResult) -> pd.Series | None:
@@ -375,8 +424,10 @@ def _trace_ids(data: ChunkResult) -> pd.Series | None:
 
 # -- roles ------------------------------------------------------------------------------------------
 
-def _apply_roles(cols: dict[str, pa.Array], kinds: dict[str, int], opts: ReadOptions,
-                 report: IngestReport, path: Path) -> dict[str, pa.Array]:
+
+def _apply_roles(
+    cols: dict[str, pa.Array], kinds: dict[str, int], opts: ReadOptions, report: IngestReport, path: Path
+) -> dict[str, pa.Array]:
     if "case:concept:name" in cols:
         pass
     explicit = opts.explicit_roles()
@@ -385,8 +436,11 @@ def _apply_roles(cols: dict[str, pa.Array], kinds: dict[str, int], opts: ReadOpt
         found = next((c for c in (src, f"case:{src}") if c in cols), None)
         if found is None:
             avail = ", ".join(sorted(cols)[:30])
-            raise LogError(f"the XES file has no attribute {src!r} for the {role} role; "
-                           f"available: {avail}", path=str(path), column=src)
+            raise LogError(
+                f"the XES file has no attribute {src!r} for the {role} role; available: {avail}",
+                path=str(path),
+                column=src,
+            )
         if found == target:
             continue
         col = cols.pop(found)
@@ -411,8 +465,12 @@ def _apply_roles(cols: dict[str, pa.Array], kinds: dict[str, int], opts: ReadOpt
     if TIMESTAMP not in cols:
         cols[TIMESTAMP] = pa.nulls(len(next(iter(cols.values()))), pa.timestamp("us", "UTC"))
     elif not pa.types.is_timestamp(cols[TIMESTAMP].type):
-        raise LogError(f"the attribute {TIMESTAMP!r} is not a date in this file; name the date "
-                       "attribute with timestamp=...", path=str(path), column=TIMESTAMP)
+        raise LogError(
+            f"the attribute {TIMESTAMP!r} is not a date in this file; name the date "
+            "attribute with timestamp=...",
+            path=str(path),
+            column=TIMESTAMP,
+        )
     return cols
 
 
@@ -421,7 +479,11 @@ def _to_frame(cols: dict[str, pa.Array], n: int) -> pd.DataFrame:
     names = first + [c for c in cols if c not in first]
     arrays = [cols[c] if len(cols[c]) == n else pa.nulls(n, cols[c].type) for c in names]
     table = pa.Table.from_arrays(arrays, names=names)
-    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.null(): pd.StringDtype(na_value=np.nan)}
+    mapper = {
+        pa.int64(): pd.Int64Dtype(),
+        pa.bool_(): pd.BooleanDtype(),
+        pa.null(): pd.StringDtype(na_value=np.nan),
+    }
     df = table.to_pandas(types_mapper=mapper.get, split_blocks=True)
     for c in names:
         if pa.types.is_timestamp(cols[c].type):
