@@ -57,6 +57,7 @@ from .._validation import check_fraction, fail
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
 from ._finding import Finding
+from .mergeable import _org_units
 
 __all__ = ["SYSTEM_USER", "detect"]
 
@@ -226,6 +227,7 @@ def detect(
                 evidence=evidence,
                 recommendation=rec,
                 example_cases=pick_examples(log, c.case[occ], weights=cost),
+                org_units=_org_units(t, occ),
             )
         )
     return out

@@ -59,6 +59,7 @@ from .._validation import check_fraction, check_positive_int
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
+from .mergeable import _org_units
 
 __all__ = ["detect"]
 
@@ -245,6 +246,7 @@ def detect(
                 evidence=evidence,
                 recommendation=rec,
                 example_cases=pick_examples(log, c.case[ev[sel]], weights=saving),
+                org_units=_org_units(t, ev[sel]),
             )
         )
     return out

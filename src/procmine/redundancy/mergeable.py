@@ -195,12 +195,14 @@ def detect(
     return out
 
 
-def _org_units(t: Any, occ: np.ndarray) -> tuple[str, ...]:
-    """The org unit(s) (``org:group``, else resource) doing A in the successions, most frequent first."""
-    u = t.units.codes[occ]
+def _org_units(t: Any, events: np.ndarray, min_share: float = 0.1) -> tuple[str, ...]:
+    """The org units (``org:group``, else resource) of ``events`` holding at least
+    ``min_share`` of them, most frequent first (at most three)."""
+    u = t.units.codes[events]
     u = u[u >= 0]
     if len(u) == 0:
         return ()
     vals, n = np.unique(u, return_counts=True)
-    top = vals[np.argsort(-n, kind="stable")][:3]
+    order = np.argsort(-n, kind="stable")
+    top = [v for v, k in zip(vals[order], n[order]) if k >= min_share * len(u)][:3]
     return tuple(str(t.units.names[v]) for v in top)

@@ -62,6 +62,7 @@ from .._validation import check_fraction
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
 from ._finding import Finding
+from .mergeable import _org_units
 
 __all__ = ["detect"]
 
@@ -256,6 +257,7 @@ def detect(
                 evidence=evidence,
                 recommendation=rec,
                 example_cases=pick_examples(log, c.case[occ], weights=saving),
+                org_units=_org_units(t, np.concatenate([occ, occ + 1])),
             )
         )
     return out
