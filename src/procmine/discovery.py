@@ -48,6 +48,7 @@ logger = logging.getLogger("procmine")
 _DEFAULT_ACTIVITY_SHARE = 0.9
 _DEFAULT_VARIANT_SHARE = 0.8
 _MAX_MINER_ACTIVITIES = 40
+_MIN_MINER_ACTIVITIES = 15
 
 
 def _select_activities(log: EventLog, activities: Any, min_case_share: float) -> tuple[list[str], str]:
@@ -75,6 +76,11 @@ def _select_activities(log: EventLog, activities: Any, min_case_share: float) ->
     cum = np.cumsum(counts.to_numpy()) / max(int(log.activities.sum()), 1)
     n = int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0
     how = f"most frequent covering {share:.0%} of events"
+    n = min(n, len(names))
+    if activities is None and n < min(len(names), _MIN_MINER_ACTIVITIES):
+        # a few dominant steps can carry 90% of the events: keep some context around them
+        n = min(len(names), _MIN_MINER_ACTIVITIES)
+        how += f", at least {_MIN_MINER_ACTIVITIES}"
     if activities is None and n > _MAX_MINER_ACTIVITIES:
         n = _MAX_MINER_ACTIVITIES
         how += f", capped at {_MAX_MINER_ACTIVITIES}"
@@ -394,8 +400,9 @@ def discover(
         Leave out of the mined model activities present in fewer than this share of cases.
     activities
         Which activities the miner sees: ``None`` (default: the most frequent covering
-        90% of events, at most 40, so that pm4py finishes in seconds on logs with hundreds
-        of activities), a share of events in (0, 1], a number of activities, or a list of names.
+        90% of events, at least 15 and at most 40, so that pm4py finishes in seconds on
+        logs with hundreds of activities), a share of events in (0, 1], a number of
+        activities, or a list of names.
     variants
         Which cases the miner sees, after leaving out activities: ``None`` (default: the
         most frequent variants covering 80% of cases), a share of cases, or a number of variants.
