@@ -67,7 +67,9 @@ def test_weekly_release_slot_is_found_and_the_wait_for_it_is_the_saving():
     expected = Calendar().working_time(a, r).sum()
     assert abs(f.time_cost.value // 1000 - expected) <= N  # microsecond rounding
     assert set(f.recommendation) == {"de", "fr", "en"}
-    assert "Tue 14h" in f.recommendation["de"]
+    assert "(Tue 14h)" in f.recommendation["en"]
+    assert "(Di 14 Uhr)" in f.recommendation["de"]
+    assert "(mar. 14h)" in f.recommendation["fr"]
 
 
 def test_case_by_case_handling_is_not_batching():

@@ -227,13 +227,18 @@ def detect(
             "median_wait_to_slot": td(np.median(to_next) * 6e7),
             "resolution": "weekday (dates without times)" if daily_act[x] else "weekday and hour",
         }
-        rec = tr(
-            "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median of {wait} "
-            "for the next batch slot.",
-            a=name,
-            slots=", ".join(slot_names[:3]) + (" …" if k > 3 else ""),
-            wait=td(np.median(to_next) * 6e7),
-        )
+        # the slot names are data in the message: written in each language
+        rec = {
+            lang: tr(
+                "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median of {wait} "
+                "for the next batch slot.",
+                a=name,
+                slots=", ".join(_slot_name(int(s), bool(daily_act[x]), lang) for s in order[: min(k, 3)])
+                + (" …" if k > 3 else ""),
+                wait=td(np.median(to_next) * 6e7),
+            )[lang]
+            for lang in ("de", "fr", "en")
+        }
         out.append(
             make_finding(
                 "batching",
@@ -291,7 +296,17 @@ def _minutes_to_next_slot(minute: np.ndarray, in_slot: np.ndarray) -> np.ndarray
     return np.where(inside, 0, nxt).astype(np.float64)
 
 
-def _slot_name(slot: int, daily: bool = False) -> str:
+_DAY_NAMES = {
+    "en": _DAYS,
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+}
+_HOUR = {"en": "{h:02d}h", "de": "{h:02d} Uhr", "fr": "{h:02d}h"}
+
+
+def _slot_name(slot: int, daily: bool = False, language: str = "en") -> str:
+    """``"Tue 14h"`` (``"Di 14 Uhr"``, ``"mar. 14h"``), or the day alone for date-only steps."""
+    day = _DAY_NAMES[language][slot // 24]
     if daily:
-        return _DAYS[slot // 24]
-    return f"{_DAYS[slot // 24]} {slot % 24:02d}h"
+        return day
+    return f"{day} " + _HOUR[language].format(h=slot % 24)
