@@ -101,3 +101,11 @@ def test_an_empty_log_has_no_findings():
     })
     found = find_redundancies(EventLog(df))
     assert len(found) == 0 and found.n_cases == 0
+
+
+def test_a_missing_detector_module_fails_clearly(log, monkeypatch):
+    from procmine import redundancy
+
+    monkeypatch.setitem(redundancy.DETECTORS, "batching", "procmine.redundancy._no_such_detector")
+    with pytest.raises(ParameterError, match="'batching'.*not available"):
+        find_redundancies(log, kinds=["batching"])
