@@ -519,10 +519,11 @@ class Performance:
         else:
             tp = self.throughput
             x = tp.index.to_timestamp()
-            ax.plot(x, tp["wip"], label="open cases (WIP)", color="#4472c4")
-            ax.plot(x, tp["arrivals"], label="arrivals", color="#70ad47", lw=0.8)
-            ax.plot(x, tp["completions"], label="completions", color="#ed7d31", lw=0.8)
-            ax.set_ylabel(f"cases per {self.freq}")
+            unit = {"D": "day", "W": "week", "M": "month"}.get(self.freq, self.freq)
+            ax.plot(x, tp["wip"], label=f"open cases (end of {unit})", color="#4472c4")
+            ax.plot(x, tp["arrivals"], label=f"arrivals per {unit}", color="#70ad47", lw=0.8)
+            ax.plot(x, tp["completions"], label=f"completions per {unit}", color="#ed7d31", lw=0.8)
+            ax.set_ylabel("cases")
             ax.set_title("Work in progress and throughput")
             ax.legend(loc="upper left")
         return ax
