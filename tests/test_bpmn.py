@@ -34,6 +34,11 @@ def _check_di(path: Path) -> None:
     bounds = tree.findall(f".//{{{DC}}}Bounds")
     points = tree.findall(f".//{{{DI}}}waypoint")
     assert len(bounds) >= len(shapes) and len(points) >= 2 * len(edges)
+    # every flow node has a shape and every sequence flow an edge
+    model = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+    process = tree.find(f".//{{{model}}}process")
+    ids = {e.get("id") for e in process}
+    assert ids == {s.get("bpmnElement") for s in shapes} | {e.get("bpmnElement") for e in edges}
     # shifted to positive coordinates, which every BPMN tool shows without scrolling
     assert min(float(b.get("x")) for b in bounds + points) >= 0
     assert min(float(b.get("y")) for b in bounds + points) >= 0
