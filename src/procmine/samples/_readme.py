@@ -36,10 +36,14 @@ the headers), with pandas (`pd.read_csv(path, sep=";")`), or open them in any pr
 mining tool. The package ships the same files gzipped (`procmine.samples.sample_path(name)`)
 plus `<name>.truth.json`, the ground truth below.
 
+A third procedure, `residence_it` (domanda di permesso di dimora, Italian), is not shipped
+but can be generated, with its redundancies in other places than in these two:
+`procmine.samples.generator.generate("residence_it", n_cases=1000, seed=0)`.
+
 ## How they were made
 
-A discrete-event simulation: cases arrive on working days (Poisson, about 35 % more in
-spring than in autumn); every step is done by a person of an org unit (or by a system),
+A discrete-event simulation: cases arrive on working days (Poisson, peaking in April at
+about twice the October rate); every step is done by a person of an org unit (or by a system),
 with a lognormal processing time in working minutes. Work is done only in office hours
 (Mon–Fri 07:30–12:00 and 13:30–17:00, Europe/Zurich, none on New Year, 2 January, Good
 Friday, Easter Monday, Ascension, Whit Monday, 1 August, 25/26 December). Each person
