@@ -63,6 +63,12 @@ def catalogue() -> str:
         "duration unless a detector says otherwise. The org unit of an event is its `org:group`,",
         "or its `org:resource` when the log has no groups (the evidence's `unit_column` says which).",
         "",
+        "`find_redundancies(log, required=[...])` never proposes a required activity for removal:",
+        "findings that involve one are dropped, except `bottleneck` findings, which are kept with",
+        "`evidence[\"required\"] = True` (their recommendation is to shorten the wait, not to drop the step).",
+        "Validation on generated logs with known truth (recall, precision, decoys) is in",
+        "`tests/redundancy/test_validation.py`; results on real logs in `docs/findings-on-real-logs.md`.",
+        "",
         "Contents: " + ", ".join(f"[`{k}`](#{k})" for k in KINDS),
         "",
     ]
