@@ -146,3 +146,9 @@ def test_attribute_value_with_lt(tmp_path):
 
 def test_empty_file(tmp_path):
     assert_refused(write(tmp_path, ""))
+
+
+def test_invalid_utf8(tmp_path):
+    path = tmp_path / "latin.xes"
+    path.write_bytes(VALID.replace('value="A"', 'value="Pr\xfcfung"', 1).encode("latin-1"))
+    assert_refused(path, "encoding")

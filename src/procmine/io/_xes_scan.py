@@ -254,7 +254,7 @@ def _ref(m: re.Match[str]) -> str:
         raise Malformed(f"invalid character reference &{name};") from None
 
 
-def _spans(buf: bytes, starts: np.ndarray, ends: np.ndarray, check_utf8: bool = True) -> pa.Array:
+def _spans(buf: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
     """Byte spans of ``buf`` as a contiguous Arrow string array (UTF-8 checked)."""
     m = len(starts)
     if m == 0:
@@ -264,8 +264,9 @@ def _spans(buf: bytes, starts: np.ndarray, ends: np.ndarray, check_utf8: bool = 
     offsets[1::2] = ends
     inter = pa.StringArray.from_buffers(2 * m - 1, pa.py_buffer(offsets), pa.py_buffer(buf))
     out = inter.take(pa.array(np.arange(0, 2 * m - 1, 2, dtype=np.int64)))
-    if not check_utf8:
-        return out
+    data = out.buffers()[2]
+    if data is None or not (np.frombuffer(data, dtype=np.uint8) >= 128).any():
+        return out  # ASCII only
     try:
         out.validate(full=True)
     except pa.ArrowInvalid:
@@ -526,10 +527,9 @@ def scan_chunk(
         nested_keys = set(_spans(buf, ks[sel], ke[sel]).to_pylist())
 
     res = []
-    utf8 = bool((a >= 128).any())
     for sel in (np.flatnonzero(ev_attr), np.flatnonzero(tr_attr)):
-        keys = pc.dictionary_encode(decode_values(_spans(buf, ks[sel], ke[sel], utf8)))
-        vals = decode_values(_spans(buf, vs[sel], ve[sel], utf8))
+        keys = pc.dictionary_encode(decode_values(_spans(buf, ks[sel], ke[sel])))
+        vals = decode_values(_spans(buf, vs[sel], ve[sel]))
         res.append((keys, kind[ai[sel]], vals, sel))
     (evk, evt, evv, evs), (trk, trt, trv, trs) = res
     return ChunkResult(
