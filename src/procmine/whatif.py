@@ -173,11 +173,11 @@ def _handovers(log: EventLog) -> int:
     col = GROUP if GROUP in df.columns and df[GROUP].notna().any() else RESOURCE
     if col not in df.columns or log.n_events < 2:
         return 0
-    units, _ = pd.factorize(df[col])
+    s = df[col]
+    nxt, prev = s.iloc[1:].reset_index(drop=True), s.iloc[:-1].reset_index(drop=True)
+    changed = nxt.ne(prev).fillna(False).to_numpy(dtype=bool) & nxt.notna().to_numpy() & prev.notna().to_numpy()
     c = log.codes
-    same_case = c.case[1:] == c.case[:-1]
-    known = (units[1:] >= 0) & (units[:-1] >= 0)
-    return int((same_case & known & (units[1:] != units[:-1])).sum())
+    return int((changed & (c.case[1:] == c.case[:-1])).sum())
 
 
 # -- the transformation --------------------------------------------------------------------------
@@ -292,14 +292,17 @@ def simplify(
         raise ParameterError(f"simplify: {sorted(clash)} cannot be removed and merged/parallelised at the same time.")
 
     before = kpis(log, calendar)
-    df = log.df
-    if remove_l:
-        df = _remove(EventLog(df, presorted=True), remove_l, calendar)
+
+    def derive(df: pd.DataFrame, *, sorted_: bool) -> EventLog:
+        return EventLog(df, report=log.report, name=log.name, presorted=sorted_)
+
+    new = derive(log.df, sorted_=True)
+    if remove_l:  # later events move earlier by at most the time since the earlier ones: order kept
+        new = derive(_remove(log, remove_l, calendar), sorted_=True)
     for a, b, name in merge_l:
-        df = _merge(EventLog(df, presorted=True), a, b, name)
-    for a, b in par_l:
-        df = _parallelize(EventLog(df, presorted=True), a, b, calendar)
-    new = EventLog(df, report=log.report, name=log.name)  # re-sorted: parallel steps may swap
+        new = derive(_merge(new, a, b, name), sorted_=True)
+    for a, b in par_l:  # the two steps may swap: sort again
+        new = derive(_parallelize(new, a, b, calendar), sorted_=False)
     after = kpis(new, calendar)
     changes = {"remove": remove_l, "merge": [list(p) for p in merge_l], "parallelize": [list(p) for p in par_l]}
     return WhatIf(before=before, after=after, log=new, changes=changes, calendar=calendar)
