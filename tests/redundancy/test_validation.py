@@ -7,8 +7,6 @@ no decoy flagged. The matching rule is in ``_truth.py``.
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 
 from procmine import find_redundancies
@@ -16,32 +14,15 @@ from procmine.redundancy import KINDS
 
 from ._truth import Score, matches, required_activities
 
-B_KINDS = ("mergeable", "parallelizable", "batching", "automation_candidate")
-
-
-def _available(kind: str) -> bool:
-    try:
-        importlib.import_module(f"procmine.redundancy.{kind}")
-    except ModuleNotFoundError:
-        return False
-    return True
-
 
 @pytest.fixture(scope="session")
 def results(generated):
     """``(run, findings, truth)`` of find_redundancies over the validation grid."""
-    kinds = [k for k in KINDS if _available(k)]
-    return [(run, find_redundancies(log, kinds=kinds, required=required_activities(truth)), truth)
+    return [(run, find_redundancies(log, kinds=KINDS, required=required_activities(truth)), truth)
             for run, log, truth in generated]
 
 
-def _param(kind: str):
-    if kind in B_KINDS and not _available(kind):
-        return pytest.param(kind, marks=pytest.mark.xfail(reason=f"{kind} detector not written yet", strict=False))
-    return kind
-
-
-@pytest.mark.parametrize("kind", [_param(k) for k in KINDS])
+@pytest.mark.parametrize("kind", KINDS)
 def test_recall_precision_and_decoys(kind, results):
     score = Score(kind)
     for run, findings, truth in results:
