@@ -105,6 +105,11 @@ class Context:
         """``msgid`` in the report language, formatted with ``kwargs`` per locale."""
         return format_message(gettext(msgid, self.language), self.language, **kwargs)
 
+    @property
+    def colon(self) -> str:
+        """``": "``, or ``"\u202f: "`` in French (a thin space before the colon)."""
+        return "\u202f: " if self.language == "fr" else ": "
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per report (analyses shared by several sections)."""
         if key not in self.cache:

@@ -58,7 +58,10 @@ def render(template: str, language: str, **context: Any) -> str:
     def _(msgid: str, **kw: Any) -> str:
         return format_message(gettext(msgid, language), language, **kw)
 
-    return _env().get_template(template).render(_=_, lang=language, version=__version__, **context)
+    colon = "\u202f: " if language == "fr" else ": "
+    return (
+        _env().get_template(template).render(_=_, lang=language, version=__version__, colon=colon, **context)
+    )
 
 
 def _run(sid: str, ctx: Context) -> Section:

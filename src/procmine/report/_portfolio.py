@@ -183,7 +183,9 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         "lead_days": lead_days_per_year(shown, log, ctx.day_hours),
         # not measurable without start times, even when no finding removes work
         "staff_hours": None if proc_medians is None or any(h is None for h in staff) else float(sum(staff)),
-        "top": (kind_label(ctx, shown[0].kind) + ": " + " → ".join(shown[0].activities)) if shown else "",
+        "top": (kind_label(ctx, shown[0].kind) + ctx.colon + " → ".join(shown[0].activities))
+        if shown
+        else "",
         "failed_sections": sorted(ctx.errors),
         "error": "",
     }
