@@ -58,15 +58,20 @@ def detect_encoding(path: str | Path) -> str:
     >>> detect_encoding(p)
     'cp1252'
     """
-    path = Path(path)
+    return _scan(Path(path))[0]
+
+
+def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool]:
+    """One streaming pass: (encoding, whether the file holds any double quote)."""
     dec = codecs.getincrementaldecoder("utf-8")("strict")
-    utf8, bom, undefined, first = True, False, False, True
+    utf8, bom, undefined, first, quotes = check_encoding, False, False, True, False
     try:
         with _open(path) as f:
             while chunk := f.read(_CHUNK):
                 if first:
                     bom, first = chunk.startswith(codecs.BOM_UTF8), False
-                if chunk.isascii() and not dec.getstate()[0]:
+                quotes = quotes or b'"' in chunk
+                if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
                     continue
                 if utf8:
                     try:
@@ -84,9 +89,11 @@ def detect_encoding(path: str | Path) -> str:
         raise LogError(
             f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)
         ) from exc
+    if not check_encoding:
+        return "", quotes
     if utf8:
-        return "utf-8-sig" if bom else "utf-8"
-    return "latin-1" if undefined else "cp1252"
+        return ("utf-8-sig" if bom else "utf-8"), quotes
+    return ("latin-1" if undefined else "cp1252"), quotes
 
 
 def _head_text(path: Path, encoding: str) -> str:
@@ -157,7 +164,8 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     src = str(path)
     if path.stat().st_size == 0:
         raise _empty(src)
-    encoding = opts.encoding or detect_encoding(path)
+    found, quoted = _scan(path, check_encoding=opts.encoding is None)
+    encoding = opts.encoding or found
     head = _head_text(path, encoding)
     if not head.strip():
         raise _empty(src)
@@ -174,7 +182,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     header = next(_csv.reader(head.splitlines(keepends=True)[:50], delimiter=sep, quotechar='"'), [])
     names = _unique([h.strip() for h in header])
 
-    df, bad_rows = _read_table(path, names, sep, encoding, src)
+    df, bad_rows = _read_table(path, names, sep, encoding, src, quoted=quoted)
     if len(df) == 0 and not bad_rows:
         raise LogError(
             "the file has a header but no data rows; expected one line per event "
@@ -227,7 +235,7 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _read_table(
-    path: Path, names: list[str], sep: str, encoding: str, src: str
+    path: Path, names: list[str], sep: str, encoding: str, src: str, *, quoted: bool = True
 ) -> tuple[pd.DataFrame, list[int]]:
     """All fields as strings with pyarrow; bad rows skipped and their row numbers returned."""
     import pyarrow as pa
@@ -236,9 +244,9 @@ def _read_table(
     try:
         # with threads pyarrow does not know the row numbers of bad rows: if there are
         # any, read again on one thread to get them
-        table, bad = _pyarrow_read(path, names, sep, enc, threads=True)
+        table, bad = _pyarrow_read(path, names, sep, enc, threads=True, quoted=quoted)
         if bad:
-            table, bad = _pyarrow_read(path, names, sep, enc, threads=False)
+            table, bad = _pyarrow_read(path, names, sep, enc, threads=False, quoted=quoted)
     except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as exc:
         raise LogError(
             f"cannot parse the file as CSV ({exc}); check the separator (sep=), the encoding "
@@ -248,7 +256,7 @@ def _read_table(
     return table.to_pandas(), bad
 
 
-def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: bool):
+def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: bool, quoted: bool = True):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -268,7 +276,7 @@ def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: 
             delimiter=sep,
             quote_char='"',
             double_quote=True,
-            newlines_in_values=True,
+            newlines_in_values=quoted,  # only quoted fields can hold line breaks
             invalid_row_handler=on_bad,
         ),
         convert_options=pacsv.ConvertOptions(
