@@ -221,3 +221,29 @@ def test_predicted_saving_is_of_the_resimulated_order_of_magnitude(generated):
             errors.append(abs(pred - true) / max(true, pd.Timedelta("1h")))
     # the saving is predicted within a factor that keeps the ranking of steps useful
     assert float(np.median(errors)) < 0.5, errors
+
+
+#: the generator runs the two expert opinions in parallel (Par) when "parallelizable" is
+#: not injected, and does the two decision steps as one when "mergeable" is not injected
+PAIRS = {
+    "permit_de": {"parallelizable": ("Fachbericht Umwelt", "Fachbericht Denkmalpflege"),
+                  "mergeable": ("Entscheid ausfertigen", "Entscheid versenden")},
+    "subsidy_fr": {"parallelizable": ("Préavis juridique", "Préavis financier"),
+                   "mergeable": ("Rédaction de la décision", "Notification de la décision")},
+}
+
+
+@pytest.mark.parametrize("name", list(PAIRS))
+def test_parallelize_and_merge_agree_with_the_resimulated_procedure(generated, name):
+    from procmine.samples.generator import KINDS
+
+    log = generated[name]
+    base = log.case_durations().median()
+    for kind, pair in PAIRS[name].items():
+        others = tuple(k for k in KINDS if k != kind)
+        truth = generate(name, n_cases=N_CASES, seed=SEED, noise=0.0, inject=others)[0].case_durations().median()
+        arg = {"parallelize": [pair]} if kind == "parallelizable" else {"merge": [pair]}
+        predicted = simplify(log, calendar=Calendar(), **arg).after["median_case_duration"]
+        assert abs(predicted - truth) <= 0.15 * truth, (kind, predicted, truth)
+        if kind == "parallelizable":  # the saving itself, within 50 % (measured: 2 %)
+            assert abs((base - predicted) - (base - truth)) <= 0.5 * (base - truth), (predicted, truth)
