@@ -400,3 +400,37 @@ def test_a_custom_procedure_spec():
                            commune="Region", cases_per_day=1.0, case_prefix="B", resource_prefix="R", columns={})
     with pytest.raises(ParameterError, match="Nowhere"):
         generate(broken, n_cases=5)
+
+
+# -- the calendar's working-time arithmetic -----------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CAL = OfficeCalendar(__import__("datetime").date(2024, 1, 8), 800)
+
+
+def _in_office(t: float) -> bool:
+    i = int(np.searchsorted(_CAL.starts, t, side="right")) - 1
+    return i >= 0 and _CAL.starts[i] <= t <= _CAL.ends[i]
+
+
+@settings(max_examples=300, deadline=None)
+@given(t=st.floats(0, 600 * 1440.0), minutes=st.floats(0.01, 20 * 480.0))
+def test_calendar_add_is_working_time(t, minutes):
+    s = _CAL.next_open(t)
+    assert s >= t and _in_office(s) and _CAL.next_open(s) == s
+    e = _CAL.add(s, minutes)
+    assert _in_office(e)
+    assert abs((_CAL.work_before(e) - _CAL.work_before(s)) - minutes) < 1e-6
+    assert e - s >= minutes - 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(t=st.floats(0, 600 * 1440.0), weekday=st.sampled_from([None, 0, 1, 2, 3, 4]),
+       minute=st.sampled_from([450.0, 540.0, 840.0, 990.0]))
+def test_calendar_release_slot(t, weekday, minute):
+    slot = _CAL.next_release(t, weekday, minute)
+    assert slot >= t and _in_office(slot) and slot % 1440.0 == minute
+    day = _CAL.origin + __import__("datetime").timedelta(days=int(slot // 1440))
+    assert weekday is None or day.weekday() == weekday
+    assert slot - t < (8 if weekday is None else 15) * 1440.0  # the next slot, not a later one

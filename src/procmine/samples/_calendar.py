@@ -94,11 +94,17 @@ class OfficeCalendar:
             raise OverflowError("simulation ran past the calendar horizon")
         j = (bisect_left(self.cum, w) if end else bisect_right(self.cum, w)) - 1
         j = max(j, 0)
-        return self.starts[j] + (w - self.cum[j])
+        # clamp: floating-point noise must not push a time past its interval
+        return min(max(self.starts[j] + (w - self.cum[j]), self.starts[j]), self.ends[j])
 
     def next_open(self, t: float) -> float:
-        """``t`` if it is within office hours, else the next opening time."""
-        return self._at_work(self.work_before(t), end=False)
+        """``t`` if it is within office hours (before closing), else the next opening time."""
+        i = bisect_right(self.starts, t) - 1
+        if i >= 0 and t < self.ends[i]:
+            return t
+        if i + 1 >= len(self.starts):
+            raise OverflowError("simulation ran past the calendar horizon")
+        return self.starts[i + 1]
 
     def add(self, t: float, minutes: float) -> float:
         """The time at which ``minutes`` of work started at ``t`` are done."""
