@@ -220,3 +220,26 @@ def test_show_case_ids_on_request(tmp_path, hostile_log):
     html = path.read_text(encoding="utf-8")
     if 'class="finding"' in html:
         assert re.search(r"F-\d{4}", html)
+
+
+def test_recommendations_are_in_the_report_language(permit_reports, permit_small):
+    findings = pm.find_redundancies(permit_small)
+    assert len(findings) > 0
+    de = permit_reports["de"].read_text(encoding="utf-8")
+    fr = permit_reports["fr"].read_text(encoding="utf-8")
+    import html as _html
+
+    de_text, fr_text = _html.unescape(de), _html.unescape(fr)
+    shown = [f for f in findings if f.cases >= 10][:15]
+    assert shown
+    for f in shown:
+        assert f.recommendation["de"] != f.recommendation["en"]
+        assert f.recommendation["en"] not in de_text
+        assert f.recommendation["fr"] in fr_text
+
+
+def test_package_and_function_share_the_name(tmp_path, hostile_log):
+    import procmine.report  # binds pm.report to the package  # noqa: F401
+
+    path = pm.report(hostile_log, tmp_path / "r.html", sections=["summary"], language="en")
+    assert "Summary" in path.read_text(encoding="utf-8")
