@@ -206,6 +206,8 @@ _CANONICAL = {
     "org": "org:group",
     "lifecycle": "lifecycle:transition",
 }
+#: names of places rather than units: taken as the org only when no unit column exists, silently
+_SECONDARY = {"gemeinde", "commune", "comune"}
 _GENDER = re.compile(r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -357,6 +359,9 @@ def detect_roles(
             c
             for s, r, c in scored
             if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
+        ]
+        rivals = [
+            c for c in rivals if normalise_header(c) not in _SECONDARY or normalise_header(col) in _SECONDARY
         ]
         if rivals:
             warn.append(
