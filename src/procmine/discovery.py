@@ -70,12 +70,13 @@ def _select_activities(log: EventLog, activities: Any, min_case_share: float) ->
         frequent = set(c.activity_names[in_cases >= min_case_share].tolist())
         names = [a for a in names if a in frequent]
         counts = counts.loc[names]
+    among = f" of those in at least {min_case_share:.0%} of cases" if min_case_share > 0 else ""
     if isinstance(activities, int) and not isinstance(activities, bool):
-        return names[:activities], f"the {activities} most frequent"
+        return names[:activities], f"the {activities} most frequent{among}"
     share = _DEFAULT_ACTIVITY_SHARE if activities is None else float(activities)
     cum = np.cumsum(counts.to_numpy()) / max(int(log.activities.sum()), 1)
     n = int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0
-    how = f"most frequent covering {share:.0%} of events"
+    how = f"most frequent covering {share:.0%} of events{among}"
     n = min(n, len(names))
     if activities is None and n < min(len(names), _MIN_MINER_ACTIVITIES):
         # a few dominant steps can carry 90% of the events: keep some context around them
