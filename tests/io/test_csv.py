@@ -366,3 +366,15 @@ def test_truncated_gzip_is_an_error(tmp_path):
     with pytest.raises(LogError, match=r"complete") as err:
         read_log(p)
     assert "log.csv.gz" in str(err.value)
+
+
+def test_excel_unicode_text_export_utf16(tmp_path):
+    text = (
+        "Fall-ID\tTätigkeit\tDatum\r\nA-1\tPrüfung\t15.01.2024 08:30\r\nA-1\tEntscheid\t16.01.2024 09:00\r\n"
+    )
+    p = tmp_path / "export.txt"
+    p.write_bytes(text.encode("utf-16"))  # with BOM, as Excel writes it
+    log = read(p)
+    assert log.report.formats["encoding"] == "utf-16" and log.report.formats["separator"] == "\t"
+    assert log.df[ACTIVITY].tolist() == ["Prüfung", "Entscheid"]
+    assert log.df[TIMESTAMP].iloc[0] == pd.Timestamp("2024-01-15 07:30", tz="UTC")

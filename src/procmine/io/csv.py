@@ -4,7 +4,8 @@ Values are read as text (``"007"`` stays ``"007"``), empty fields become missing
 other than the roles become numbers when all their values are plain numbers without a
 leading zero (``amount``: ``12.5`` -> float, ``3`` -> int). The
 encoding is UTF-8 if the whole file decodes as UTF-8 (a BOM is dropped), otherwise
-cp1252 (Windows/Excel, a superset of latin-1 for letters). The separator is the one of
+cp1252 (Windows/Excel, a superset of latin-1 for letters); a UTF-16 byte-order mark
+(Excel's "Unicode text" export) means UTF-16. The separator is the one of
 ``;`` ``,`` tab ``|`` that splits the first lines (quotes honoured) into the same number
 of fields. Lines with too many or too few fields are dropped and counted as
 ``"malformed line"``.
@@ -69,6 +70,8 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool]:
         with _open(path) as f:
             while chunk := f.read(_CHUNK):
                 if first:
+                    if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        return "utf-16", True  # Excel's "Unicode text" export
                     bom, first = chunk.startswith(codecs.BOM_UTF8), False
                 quotes = quotes or b'"' in chunk
                 if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
@@ -101,6 +104,8 @@ def _head_text(path: Path, encoding: str) -> str:
         raw = f.read(_SNIFF_BYTES)
     more = len(raw) == _SNIFF_BYTES
     text = raw.decode(encoding, errors="replace")
+    if encoding == "utf-16" and len(raw) % 2:
+        text = raw[:-1].decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     if more and "\n" in text:
