@@ -366,7 +366,7 @@ def detect_roles(
         if rivals:
             warn.append(
                 f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
-                f"(pass {_arg(role)}=... to choose)"
+                f"(pass {role}=... to choose)"
             )
         roles[role] = col
         how[role] = "header"
@@ -391,10 +391,6 @@ def detect_roles(
     order = {r: i for i, r in enumerate(ROLE_ORDER)}
     roles = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
     return Detection(roles=roles, how={r: how[r] for r in roles}, warnings=warn, date_specs=specs)
-
-
-def _arg(role: str) -> str:
-    return role
 
 
 def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:

@@ -107,56 +107,26 @@ def read_frame(
 
     tz = opts.tz or DEFAULT_TZ
     out: dict[str, pd.Series] = {}
-    dates: dict[str, dict] = {}
     bad_ts = np.zeros(len(df), dtype=bool)
     time_cols: set[str] = set()
+    dates: dict[str, dict] = {}
     for role, col in det.roles.items():
-        values = df[col]
         canon = ROLE_COLUMNS[role]
         if role in ("timestamp", "start_timestamp"):
-            # detected again on the whole column: the day-first proof may lie beyond the sample
-            spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
-            spec = spec or det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
-            if role == "timestamp" and spec is not None and _date_only(spec, values):
-                clock = _time_column(df, set(det.roles.values()) | time_cols, explicit)
-                if clock is not None:
-                    values = _join_date_time(values, df[clock])
-                    spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
-                    time_cols.add(clock)
-                    report.formats["time_of_day"] = {col: clock}
-                    report.warnings.append(
-                        f"date column {col!r} and time column {clock!r} joined into the timestamp"
-                    )
-            if spec is None:
-                if role == "start_timestamp":
-                    report.warnings.append(f"start column {col!r} holds no dates; ignored")
-                    continue
-                raise LogError(
-                    "the timestamp column holds no dates in a known format (ISO 8601, "
-                    "dd.mm.yyyy HH:MM[:SS], dd/mm/yyyy, Excel serial); pass timestamp=... "
-                    "to name another column or convert it",
-                    path=where,
-                    column=col,
-                )
-            parsed, bad = parse_dates(values, spec, tz=tz, report=report, column=col)
-            dates[col] = _describe(spec, tz, values)
-            if spec.reason.startswith(("ambiguous", "conflicting")):
-                report.warnings.append(f"column {col!r}: {spec.reason}")
+            got = _read_dates(df, role, col, det, opts, tz, report, where, time_cols)
+            if got is None:
+                continue
+            out[canon], bad, dates[col] = got
             if role == "timestamp":
                 bad_ts = bad
             elif bad.any():
                 report.warnings.append(f"{int(bad.sum()):,} unparseable start time(s) in {col!r} left empty")
-            out[canon] = parsed
         elif role == "activity":
-            out[canon] = values.astype("str").str.strip().where(values.notna(), None)
+            out[canon] = df[col].astype("str").str.strip().where(df[col].notna(), None)
         else:
-            out[canon] = values
+            out[canon] = df[col]
     report.formats.update(
-        {
-            "dates": dates,
-            "dayfirst": {c: d["dayfirst"] for c, d in dates.items()},
-            "tz": tz,
-        }
+        {"dates": dates, "dayfirst": {c: d["dayfirst"] for c, d in dates.items()}, "tz": tz}
     )
 
     used = set(det.roles.values()) | time_cols
@@ -186,6 +156,36 @@ def read_frame(
         path=where,
         name=Path(source).name if where else None,
     )
+
+
+def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
+    """Parse one date role -> (UTC series, unparseable mask, format description), or None."""
+    values = df[col]
+    # detected again on the whole column: the day-first proof may lie beyond the sample
+    spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
+    spec = spec or det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
+    if role == "timestamp" and spec is not None and _date_only(spec, values):
+        clock = _time_column(df, set(det.roles.values()) | time_cols, opts.explicit_roles())
+        if clock is not None:
+            values = _join_date_time(values, df[clock])
+            spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
+            time_cols.add(clock)
+            report.formats["time_of_day"] = {col: clock}
+            report.warnings.append(f"date column {col!r} and time column {clock!r} joined into the timestamp")
+    if spec is None:
+        if role == "start_timestamp":
+            report.warnings.append(f"start column {col!r} holds no dates; ignored")
+            return None
+        raise LogError(
+            "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
+            "dd/mm/yyyy, Excel serial); pass timestamp=... to name another column or convert it",
+            path=where,
+            column=col,
+        )
+    parsed, bad = parse_dates(values, spec, tz=tz, report=report, column=col)
+    if spec.reason.startswith(("ambiguous", "conflicting")):
+        report.warnings.append(f"column {col!r}: {spec.reason}")
+    return parsed, bad, _describe(spec, tz, values)
 
 
 _NUMBER = r"^[ \t]*[+-]?(?:(?:[1-9][0-9]*|0)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
