@@ -21,8 +21,12 @@ def log_of(cases: dict[str, list[tuple]], *, start: bool = False) -> EventLog:
     for case, events in cases.items():
         for ev in events:
             act, end = ev[0], ev[1]
-            row = {"case:concept:name": case, "concept:name": act, "time:timestamp": T0 + pd.Timedelta(hours=end),
-                   "org:resource": ev[-1]}
+            row = {
+                "case:concept:name": case,
+                "concept:name": act,
+                "time:timestamp": T0 + pd.Timedelta(hours=end),
+                "org:resource": ev[-1],
+            }
             if start:
                 row["start_timestamp"] = T0 + pd.Timedelta(hours=ev[2])
             rows.append(row)
@@ -38,10 +42,12 @@ def hours(log: EventLog, case: str) -> list[tuple[str, float]]:
     return [(a, (t - T0).total_seconds() / 3600) for a, t in zip(df["concept:name"], df["time:timestamp"])]
 
 
-ABC = log_of({
-    "1": [("A", 0, "x"), ("B", 2, "y"), ("C", 3, "y"), ("D", 7, "z")],
-    "2": [("A", 0, "x"), ("C", 2, "y"), ("B", 3, "y"), ("D", 7, "z")],
-})
+ABC = log_of(
+    {
+        "1": [("A", 0, "x"), ("B", 2, "y"), ("C", 3, "y"), ("D", 7, "z")],
+        "2": [("A", 0, "x"), ("C", 2, "y"), ("B", 3, "y"), ("D", 7, "z")],
+    }
+)
 
 
 def test_removing_a_middle_step_cuts_its_waiting_and_shifts_the_rest():
@@ -108,12 +114,15 @@ def test_start_timestamps_move_with_their_events():
 def test_with_a_calendar_the_shift_is_in_working_time():
     # A Fri 16:00, B Mon 09:00 (its waiting spans the weekend), C Mon 10:00 (Zurich summer time)
     fri = pd.Timestamp("2024-09-06 16:00", tz="Europe/Zurich").tz_convert("UTC")
-    df = pd.DataFrame({
-        "case:concept:name": ["1"] * 3,
-        "concept:name": ["A", "B", "C"],
-        "time:timestamp": pd.Series([fri, fri + pd.Timedelta("65h"), fri + pd.Timedelta("66h")]).astype(
-            "datetime64[us, UTC]"),
-    })
+    df = pd.DataFrame(
+        {
+            "case:concept:name": ["1"] * 3,
+            "concept:name": ["A", "B", "C"],
+            "time:timestamp": pd.Series([fri, fri + pd.Timedelta("65h"), fri + pd.Timedelta("66h")]).astype(
+                "datetime64[us, UTC]"
+            ),
+        }
+    )
     cal = Calendar()
     elapsed = simplify(EventLog(df), remove=["B"])
     working = simplify(EventLog(df), remove=["B"], calendar=cal)
@@ -160,8 +169,14 @@ def test_result_object_delta_repr_html_and_plot():
     row = d.set_index("kpi").loc["median_case_duration"]
     assert row["change"] == pd.Timedelta("-1.5h")
     assert row["change %"] == pytest.approx(-100 * 1.5 / 7)
-    assert set(d["kpi"]) == {"median_case_duration", "mean_case_duration", "p90_case_duration",
-                             "events_per_case", "handovers_per_case", "cases"}
+    assert set(d["kpi"]) == {
+        "median_case_duration",
+        "mean_case_duration",
+        "p90_case_duration",
+        "events_per_case",
+        "handovers_per_case",
+        "cases",
+    }
     assert "remove B" in repr(w) and "7.0 h → 5.5 h" in repr(w)
     evil = log_of({"1": [("<b>A</b>", 0, "x"), ("B", 2, "y")]})
     html = simplify(evil, remove=["<b>A</b>"])._repr_html_()
@@ -175,10 +190,20 @@ def test_result_object_delta_repr_html_and_plot():
 #: injected redundant steps (rubber stamp, duplicate check, automation candidate, batching,
 #: one of two independent reports) and the data-entry control
 REMOVALS = {
-    "permit_de": ["Visum Abteilungsleitung", "Zonenkonformität prüfen", "Eingangsbestätigung versenden",
-                  "Beurteilung Baukommission", "Fachbericht Denkmalpflege"],
-    "subsidy_fr": ["Visa du chef de service", "Vérification des revenus", "Accusé de réception",
-                   "Séance de la commission", "Préavis juridique"],
+    "permit_de": [
+        "Visum Abteilungsleitung",
+        "Zonenkonformität prüfen",
+        "Eingangsbestätigung versenden",
+        "Beurteilung Baukommission",
+        "Fachbericht Denkmalpflege",
+    ],
+    "subsidy_fr": [
+        "Visa du chef de service",
+        "Vérification des revenus",
+        "Accusé de réception",
+        "Séance de la commission",
+        "Préavis juridique",
+    ],
 }
 N_CASES, SEED = 500, 7
 _RESIMULATED: dict[tuple[str, str], EventLog] = {}
@@ -192,7 +217,9 @@ def generated() -> dict[str, EventLog]:
 def resimulated(name: str, activity: str) -> EventLog:
     """The generator run again with the same seed and without ``activity`` (cached)."""
     if (name, activity) not in _RESIMULATED:
-        _RESIMULATED[name, activity] = generate(name, n_cases=N_CASES, seed=SEED, noise=0.0, remove=[activity])[0]
+        _RESIMULATED[name, activity] = generate(
+            name, n_cases=N_CASES, seed=SEED, noise=0.0, remove=[activity]
+        )[0]
     return _RESIMULATED[name, activity]
 
 
@@ -226,10 +253,14 @@ def test_predicted_saving_is_of_the_resimulated_order_of_magnitude(generated):
 #: the generator runs the two expert opinions in parallel (Par) when "parallelizable" is
 #: not injected, and does the two decision steps as one when "mergeable" is not injected
 PAIRS = {
-    "permit_de": {"parallelizable": ("Fachbericht Umwelt", "Fachbericht Denkmalpflege"),
-                  "mergeable": ("Entscheid ausfertigen", "Entscheid versenden")},
-    "subsidy_fr": {"parallelizable": ("Préavis juridique", "Préavis financier"),
-                   "mergeable": ("Rédaction de la décision", "Notification de la décision")},
+    "permit_de": {
+        "parallelizable": ("Fachbericht Umwelt", "Fachbericht Denkmalpflege"),
+        "mergeable": ("Entscheid ausfertigen", "Entscheid versenden"),
+    },
+    "subsidy_fr": {
+        "parallelizable": ("Préavis juridique", "Préavis financier"),
+        "mergeable": ("Rédaction de la décision", "Notification de la décision"),
+    },
 }
 
 
@@ -241,7 +272,9 @@ def test_parallelize_and_merge_agree_with_the_resimulated_procedure(generated, n
     base = log.case_durations().median()
     for kind, pair in PAIRS[name].items():
         others = tuple(k for k in KINDS if k != kind)
-        truth = generate(name, n_cases=N_CASES, seed=SEED, noise=0.0, inject=others)[0].case_durations().median()
+        truth = (
+            generate(name, n_cases=N_CASES, seed=SEED, noise=0.0, inject=others)[0].case_durations().median()
+        )
         arg = {"parallelize": [pair]} if kind == "parallelizable" else {"merge": [pair]}
         predicted = simplify(log, calendar=Calendar(), **arg).after["median_case_duration"]
         assert abs(predicted - truth) <= 0.15 * truth, (kind, predicted, truth)

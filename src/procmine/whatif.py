@@ -154,7 +154,9 @@ def kpis(log: EventLog, calendar: Any = None) -> dict[str, Any]:
         if c.start_ts is not None:
             s0 = np.where(c.start_ts == _NAT, np.iinfo(np.int64).max, c.start_ts)
             first = np.minimum(first, np.minimum.reduceat(s0, c.case_offsets[:-1]))
-        work = pd.Series(pd.to_timedelta(calendar.working_time(first, c.ts[c.case_offsets[1:] - 1]), unit="us"))
+        work = pd.Series(
+            pd.to_timedelta(calendar.working_time(first, c.ts[c.case_offsets[1:] - 1]), unit="us")
+        )
         out["median_case_working_time"] = _q(work, 0.5)
         out["mean_case_working_time"] = work.mean()
         out["p90_case_working_time"] = _q(work, 0.9)
@@ -175,7 +177,9 @@ def _handovers(log: EventLog) -> int:
         return 0
     s = df[col]
     nxt, prev = s.iloc[1:].reset_index(drop=True), s.iloc[:-1].reset_index(drop=True)
-    changed = nxt.ne(prev).fillna(False).to_numpy(dtype=bool) & nxt.notna().to_numpy() & prev.notna().to_numpy()
+    changed = (
+        nxt.ne(prev).fillna(False).to_numpy(dtype=bool) & nxt.notna().to_numpy() & prev.notna().to_numpy()
+    )
     c = log.codes
     return int((changed & (c.case[1:] == c.case[:-1])).sum())
 
@@ -289,7 +293,9 @@ def simplify(
         _check_known("parallelize", list(p), known | merged_names)
     clash = set(remove_l) & {a for p in merge_l + par_l for a in p[:2]}
     if clash:
-        raise ParameterError(f"simplify: {sorted(clash)} cannot be removed and merged/parallelised at the same time.")
+        raise ParameterError(
+            f"simplify: {sorted(clash)} cannot be removed and merged/parallelised at the same time."
+        )
 
     before = kpis(log, calendar)
 
@@ -304,7 +310,11 @@ def simplify(
     for a, b in par_l:  # the two steps may swap: sort again
         new = derive(_parallelize(new, a, b, calendar), sorted_=False)
     after = kpis(new, calendar)
-    changes = {"remove": remove_l, "merge": [list(p) for p in merge_l], "parallelize": [list(p) for p in par_l]}
+    changes = {
+        "remove": remove_l,
+        "merge": [list(p) for p in merge_l],
+        "parallelize": [list(p) for p in par_l],
+    }
     return WhatIf(before=before, after=after, log=new, changes=changes, calendar=calendar)
 
 
@@ -312,7 +322,9 @@ def _pair(arg: str, p: Any, *, allow_name: bool = False) -> tuple[str, ...]:
     ok_len = (2, 3) if allow_name else (2,)
     if isinstance(p, str) or not isinstance(p, Sequence) or len(p) not in ok_len:
         want = "pairs (A, B) or triples (A, B, name)" if allow_name else "pairs (A, B)"
-        raise ParameterError(f"The {arg!r} parameter of simplify must be a list of {want}. Got {p!r} instead.")
+        raise ParameterError(
+            f"The {arg!r} parameter of simplify must be a list of {want}. Got {p!r} instead."
+        )
     a, b = str(p[0]), str(p[1])
     if a == b:
         raise ParameterError(f"simplify: {arg} needs two different activities; got ({a!r}, {b!r}).")
@@ -325,7 +337,9 @@ def _check_known(arg: str, names: list[str], known: set[str]) -> None:
     bad = [a for a in names if a not in known]
     if bad:
         listed = sorted(known)
-        shown = ", ".join(repr(a) for a in listed[:40]) + (f", … ({len(listed)} in all)" if len(listed) > 40 else "")
+        shown = ", ".join(repr(a) for a in listed[:40]) + (
+            f", … ({len(listed)} in all)" if len(listed) > 40 else ""
+        )
         raise ParameterError(
             f"simplify: unknown activit{'y' if len(bad) == 1 else 'ies'} {bad} in {arg!r}; "
             f"the log's activities are: {shown}. Check the spelling (see log.activities)."
@@ -369,7 +383,9 @@ def _move(us: np.ndarray, shift: np.ndarray, calendar: Any) -> np.ndarray:
         # the earliest instant at that working-time position (Friday 17:00 rather than
         # Monday 07:30): step back one microsecond further, then forward again
         back = np.asarray(calendar.add_working_time(us[sel], -shift[sel] - 1), dtype=np.int64)
-        out[sel] = np.asarray(calendar.add_working_time(back, np.ones(len(back), dtype=np.int64)), dtype=np.int64)
+        out[sel] = np.asarray(
+            calendar.add_working_time(back, np.ones(len(back), dtype=np.int64)), dtype=np.int64
+        )
     return out
 
 

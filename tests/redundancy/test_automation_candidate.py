@@ -14,18 +14,31 @@ MONDAY = pd.Timestamp("2024-09-02 08:00")  # local wall time; no public holiday 
 N = 50
 
 
-def make_log(*, minutes=lambda i: 3 + (i % 3) * 0.1, resource=lambda i: f"clerk{i % 4}", successor=lambda i: "B",
-             resources: bool = True) -> EventLog:
+def make_log(
+    *,
+    minutes=lambda i: 3 + (i % 3) * 0.1,
+    resource=lambda i: f"clerk{i % 4}",
+    successor=lambda i: "B",
+    resources: bool = True,
+) -> EventLog:
     """Cases: S (portal, instant) -> A (20 min in the inbox, then ``minutes(i)``) -> successor(i)."""
     rows = []
     for i in range(N):
         day = MONDAY + pd.Timedelta(days=7 * (i // 5) + i % 5)
         a_start = day + pd.Timedelta(minutes=20)
         a_end = a_start + pd.Timedelta(minutes=minutes(i))
-        steps = [("S", day, day, "Portal"), ("A", a_start, a_end, resource(i)),
-                 (successor(i), a_end + pd.Timedelta("2h"), a_end + pd.Timedelta("3h"), "clerk9")]
+        steps = [
+            ("S", day, day, "Portal"),
+            ("A", a_start, a_end, resource(i)),
+            (successor(i), a_end + pd.Timedelta("2h"), a_end + pd.Timedelta("3h"), "clerk9"),
+        ]
         for act, s, e, res in steps:
-            row = {"case:concept:name": f"c{i:03d}", "concept:name": act, "start_timestamp": s, "time:timestamp": e}
+            row = {
+                "case:concept:name": f"c{i:03d}",
+                "concept:name": act,
+                "start_timestamp": s,
+                "time:timestamp": e,
+            }
             if resources:
                 row["org:resource"] = res
             rows.append(row)

@@ -33,10 +33,20 @@ def make_log(release) -> EventLog:
     for i in range(N):
         a = arrival(i)
         r = release(a)
-        for act, s, e in (("X", a - pd.Timedelta("10min"), a), ("R", r, r + pd.Timedelta("10min")),
-                          ("Y", r + pd.Timedelta("70min"), r + pd.Timedelta("80min"))):
-            rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act, "org:resource": "r",
-                         "start_timestamp": s, "time:timestamp": e})
+        for act, s, e in (
+            ("X", a - pd.Timedelta("10min"), a),
+            ("R", r, r + pd.Timedelta("10min")),
+            ("Y", r + pd.Timedelta("70min"), r + pd.Timedelta("80min")),
+        ):
+            rows.append(
+                {
+                    "case:concept:name": f"c{i:03d}",
+                    "concept:name": act,
+                    "org:resource": "r",
+                    "start_timestamp": s,
+                    "time:timestamp": e,
+                }
+            )
     df = pd.DataFrame(rows)
     for col in ("start_timestamp", "time:timestamp"):  # wall times in Zurich (summer and winter time)
         df[col] = df[col].dt.tz_localize("Europe/Zurich").dt.tz_convert("UTC").astype("datetime64[us, UTC]")
@@ -63,7 +73,9 @@ def test_weekly_release_slot_is_found_and_the_wait_for_it_is_the_saving():
     # saving: the working time from arrival to the Tuesday slot
     arrivals = [arrival(i) for i in range(N)]
     a = np.array([t.tz_localize("Europe/Zurich").value // 1000 for t in arrivals], dtype=np.int64)
-    r = np.array([next_tuesday_14(t).tz_localize("Europe/Zurich").value // 1000 for t in arrivals], dtype=np.int64)
+    r = np.array(
+        [next_tuesday_14(t).tz_localize("Europe/Zurich").value // 1000 for t in arrivals], dtype=np.int64
+    )
     expected = Calendar().working_time(a, r).sum()
     assert abs(f.time_cost.value // 1000 - expected) <= N  # microsecond rounding
     assert set(f.recommendation) == {"de", "fr", "en"}

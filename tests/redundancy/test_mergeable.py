@@ -13,8 +13,9 @@ from procmine.samples.generator import generate
 MONDAY = pd.Timestamp("2024-09-02 08:00", tz="Europe/Zurich")  # no public holiday in the weeks used
 
 
-def make_log(n: int = 40, *, gap_min: float = 2, same_person: bool = True, b_share: float = 1.0,
-             resources: bool = True) -> EventLog:
+def make_log(
+    n: int = 40, *, gap_min: float = 2, same_person: bool = True, b_share: float = 1.0, resources: bool = True
+) -> EventLog:
     """Cases X -> A -> B -> Y on one working day; A and B each 10 minutes."""
     rows = []
     for i in range(n):
@@ -27,8 +28,12 @@ def make_log(n: int = 40, *, gap_min: float = 2, same_person: bool = True, b_sha
             steps.append(("C", 45, 55, "r3"))
         steps.append(("Y", 200, 210, "r4"))
         for act, s, e, res in steps:
-            row = {"case:concept:name": f"c{i:03d}", "concept:name": act,
-                   "start_timestamp": day + pd.Timedelta(minutes=s), "time:timestamp": day + pd.Timedelta(minutes=e)}
+            row = {
+                "case:concept:name": f"c{i:03d}",
+                "concept:name": act,
+                "start_timestamp": day + pd.Timedelta(minutes=s),
+                "time:timestamp": day + pd.Timedelta(minutes=e),
+            }
             if resources:
                 row["org:resource"] = res
                 row["org:group"] = "Unit"
@@ -93,7 +98,11 @@ def test_rare_pairs_are_left_out():
     assert detect(make_log(), min_case_share=1.0) != []
     log = make_log(n=40)
     # keep the pair in only 1 of 40 cases
-    few = EventLog(log.df[(log.df["concept:name"] != "B") | (log.df["case:concept:name"] == "c000")].reset_index(drop=True))
+    few = EventLog(
+        log.df[(log.df["concept:name"] != "B") | (log.df["case:concept:name"] == "c000")].reset_index(
+            drop=True
+        )
+    )
     assert detect(few, min_case_share=0.05) == []
 
 

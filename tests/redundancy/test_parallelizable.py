@@ -19,8 +19,15 @@ def frame(cases: list[list[tuple[str, float, float]]]) -> EventLog:
     for i, steps in enumerate(cases):
         day = MONDAY + pd.Timedelta(days=7 * (i // 5) + i % 5)
         for act, s, e in steps:
-            rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act, "org:resource": f"r{act}",
-                         "start_timestamp": day + pd.Timedelta(minutes=s), "time:timestamp": day + pd.Timedelta(minutes=e)})
+            rows.append(
+                {
+                    "case:concept:name": f"c{i:03d}",
+                    "concept:name": act,
+                    "org:resource": f"r{act}",
+                    "start_timestamp": day + pd.Timedelta(minutes=s),
+                    "time:timestamp": day + pd.Timedelta(minutes=e),
+                }
+            )
     df = pd.DataFrame(rows)
     for col in ("start_timestamp", "time:timestamp"):
         df[col] = df[col].dt.tz_convert("UTC").astype("datetime64[us, UTC]")

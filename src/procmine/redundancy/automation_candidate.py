@@ -150,7 +150,9 @@ def detect(
     handling_all = np.where(use_start, t.processing, t.gap)
     n_events = np.bincount(act, minlength=n_act)
     system_name = np.array([bool(SYSTEM_USER.search(str(n))) for n in res.names], dtype=bool)
-    is_system = np.where(res.codes >= 0, system_name[np.maximum(res.codes, 0)] if len(system_name) else False, False)
+    is_system = np.where(
+        res.codes >= 0, system_name[np.maximum(res.codes, 0)] if len(system_name) else False, False
+    )
     req = frozenset(required)
     out: list[Finding] = []
     for x in cand:
