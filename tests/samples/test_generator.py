@@ -434,3 +434,16 @@ def test_calendar_release_slot(t, weekday, minute):
     day = _CAL.origin + __import__("datetime").timedelta(days=int(slot // 1440))
     assert weekday is None or day.weekday() == weekday
     assert slot - t < (8 if weekday is None else 15) * 1440.0  # the next slot, not a later one
+
+
+def test_injected_share_below_one_keeps_the_plain_step():
+    log, truth = generate("permit_de", n_cases=300, seed=9, noise=0, inject={"batching": 0.5, "mergeable": 0.5})
+    df = log.df
+    start = df.loc[df[ACT] == "Beurteilung Baukommission", START].dt.tz_convert("Europe/Zurich")
+    assert len(start) == 300  # every case still goes to the commission
+    tuesday_14 = (start.dt.day_of_week == 1) & (start.dt.hour * 60 + start.dt.minute >= 14 * 60)
+    assert 0.45 < tuesday_14.mean() < 0.75  # the batched half, plus plain ones that fall on a Tuesday afternoon
+    merged = _per_case(df, "Entscheid ausfertigen und versenden")
+    split = _per_case(df, "Entscheid ausfertigen")
+    assert ((merged > 0) != (split > 0)).all() and 0.35 < (split > 0).mean() < 0.65
+    assert next(t.note for t in truth if t.kind == "batching").endswith("(in 50% of cases)")

@@ -142,7 +142,7 @@ class _Router:
             share = self.active.get(node.kind, 0.0) if node.kind in self.active else 0.0
             share = node.share if share is None else share
             if share > 0:
-                self.expand(node.node if u0 < share else node.otherwise)
+                self.expand(node.node if u0 < share else node.otherwise_node)
             else:  # not injected (or in no case): the procedure without it
                 self.expand(node.absent_node)
         else:  # pragma: no cover - guarded by the spec's types

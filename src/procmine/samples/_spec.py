@@ -168,26 +168,34 @@ class Repeat:
     rounds: tuple[int, int] = (1, 3)
 
 
-_ABSENT_IS_OTHERWISE = object()
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True, eq=False)
 class When:
-    """``node`` in a share of cases when ``kind`` is active, else ``otherwise``.
+    """``node`` in a share of cases when ``kind`` is active, ``otherwise`` in the others.
 
-    ``absent`` (default: ``otherwise``) is what every case does when ``kind`` is not
-    active. ``kind`` is a redundancy kind or ``"decoy"`` (active when ``decoys=True``).
+    ``absent`` is what every case does when ``kind`` is not active. Either defaults to
+    the other (and both to nothing): ``When("batching", batched_step, absent=plain_step)``
+    does the plain step in the cases outside ``share``. ``kind`` is a redundancy kind or
+    ``"decoy"`` (active when ``decoys=True``).
     """
 
     kind: str
     node: Node | None
     share: float = 1.0
-    otherwise: Node | None = None
-    absent: Any = _ABSENT_IS_OTHERWISE
+    otherwise: Any = _UNSET
+    absent: Any = _UNSET
 
     @property
     def absent_node(self) -> Node | None:
-        return self.otherwise if self.absent is _ABSENT_IS_OTHERWISE else self.absent
+        if self.absent is not _UNSET:
+            return self.absent
+        return None if self.otherwise is _UNSET else self.otherwise
+
+    @property
+    def otherwise_node(self) -> Node | None:
+        return self.absent_node if self.otherwise is _UNSET else self.otherwise
 
 
 Node = Step | Seq | Xor | Loop | Shuffle | Par | Chain | Repeat | When
@@ -266,7 +274,7 @@ def children(node: Node | None) -> tuple[Node, ...]:
     elif isinstance(node, Repeat):
         out = (node.node,)
     elif isinstance(node, When):
-        out = (node.node, node.otherwise, node.absent_node)
+        out = (node.node, node.otherwise_node, node.absent_node)
     else:  # pragma: no cover - guarded by the type
         raise TypeError(f"not a routing node: {node!r}")
     return tuple(c for c in out if c is not None)

@@ -169,7 +169,8 @@ def _resources(spec: ProcedureSpec, active: Mapping[str, Any]) -> tuple[dict[tup
     per_commune: set[str] = set()
     k = 0
     for name, pool in spec.pools.items():
-        size = pool.bottleneck_size if ("bottleneck" in active and pool.bottleneck_size) else pool.size
+        overloaded = "bottleneck" in active and active["bottleneck"] != 0 and pool.bottleneck_size
+        size = pool.bottleneck_size if overloaded else pool.size
         keys: list[tuple[str, str | None]] = [(name, None)]
         if pool.per_commune:
             per_commune.add(name)
@@ -211,10 +212,13 @@ def _truth(spec: ProcedureSpec, active: Mapping[str, float | None], decoys: bool
         if not t.decoy:
             share = active.get(t.kind)
             share = shares.get(t.kind, 1.0) if share is None else share
+            if t.kind == "bottleneck" and share > 0:  # a pool size, not a share of cases
+                share = 1.0
             if share <= 0:
                 continue
+            note = t.note if "{share}" in t.note or share >= 1 else t.note + " (in {share} of cases)"
             t = GroundTruth(t.kind, t.activities, t.org_units, t.decoy, t.required,
-                            t.note.replace("{share}", f"{share:.0%}"))
+                            note.replace("{share}", f"{share:.0%}"))
         out.append(t)
     return out
 
@@ -249,7 +253,8 @@ def generate(
     inject
         Redundancy kinds to inject: ``None`` for all of :data:`KINDS`, a subset such as
         ``("rework", "ping_pong")``, or a mapping ``{kind: share}`` overriding the share of
-        cases affected (``None``: the spec's default).
+        cases affected (``None``: the spec's default; 0: not injected). For ``bottleneck``
+        only 0 versus non-zero counts: it is an understaffed pool, not a share of cases.
     decoys
         Include the optional decoys (a legitimate loop, a legally required second check).
         The backbone decoys (a real decision point, strictly ordered steps, a step handled
