@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,17 @@ class ProcessModel:
             "cases_kept": mined.n_cases,
             "cases_total": log.n_cases,
         }
+        logger.info(
+            "discover %s: mining on %d/%d activities (%s), %d/%d variants, %d/%d cases",
+            log.name,
+            len(kept),
+            len(all_acts),
+            how,
+            n_var_kept,
+            n_var_total,
+            mined.n_cases,
+            log.n_cases,
+        )
         return mined, pruning
 
     @cached_property
@@ -207,9 +219,14 @@ class ProcessModel:
 
         if self.mined_log.n_events == 0:
             raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
-        return _pm4py.discover_petri_net(
+        t0 = time.perf_counter()
+        net = _pm4py.discover_petri_net(
             _pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise
         )
+        logger.info(
+            "discover %s: pm4py %s miner took %.1f s", self.log.name, self.algorithm, time.perf_counter() - t0
+        )
+        return net
 
     @cached_property
     def bpmn(self) -> Any:
