@@ -221,3 +221,17 @@ def test_iso_and_excel_and_not_dates():
     assert detect_date_format(pd.Series(["45292", "45293"]), strict_numbers=True) is None
     assert detect_date_format(pd.Series(["Eingang", "Prüfung"])) is None
     assert detect_date_format(pd.Series(["12", "7"])) is None
+
+
+def test_content_activity_is_the_column_that_changes_step_to_step():
+    steps = [("Eingang", "Kanzlei"), ("Erfassung", "Kanzlei"), ("Prüfung", "Bauamt"), ("Rückfrage", "Bauamt"),
+             ("Prüfung", "Bauamt"), ("Entscheid", "Gemeinderat")]  # fmt: skip
+    rows = [
+        (f"D{c}", org, act, f"2024-02-{1 + c:02d} {8 + i}:00")
+        for c in range(10)
+        for i, (act, org) in enumerate(steps)
+    ]
+    det = detect_roles(pd.DataFrame(rows, columns=["x1", "x2", "x3", "x4"]))
+    assert (
+        det.roles["case"] == "x1" and det.roles["activity"] == "x3"
+    )  # not the org unit, though it has fewer values

@@ -459,7 +459,9 @@ def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> 
                     f"took {cands[0][1]!r} (pass case=... to choose)"
                 )
     if "activity" not in roles:
-        case = sample[roles["case"]] if "case" in roles else None
+        # the activity changes from one event of a case to the next; the org unit or the
+        # resource often stays the same for several steps
+        order = _case_order(sample[roles["case"]], ts) if "case" in roles else None
         cands = []
         for col in columns:
             if col in roles.values():
@@ -467,20 +469,34 @@ def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> 
             k, filled, numeric, _ = stats[col]
             if k < 2 or numeric or k > max(2, min(1000, n // 2)) or filled < 0.5 * n:
                 continue
-            if case is not None:
-                per_case = sample.groupby(case.astype("str"), sort=False, observed=True)[col].nunique()
-                varies = float((per_case > 1).mean())
-            else:
-                varies = 1.0
-            cands.append((varies, -k, col))
+            changes = _change_rate(sample[col], order) if order is not None else 1.0
+            cands.append((round(changes, 2), -k, col))
         if cands:
             cands.sort(key=lambda x: (-x[0], -x[1]))
             roles["activity"], how["activity"] = cands[0][2], "content"
-            if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
+            if len(cands) > 1 and cands[1][0] >= 0.95 * cands[0][0]:
                 warn.append(
                     f"columns {cands[0][2]!r} and {cands[1][2]!r} both could be the activity; "
-                    f"took {cands[0][2]!r}, the one with fewer distinct values (pass activity=... to choose)"
+                    f"took {cands[0][2]!r} (pass activity=... to choose)"
                 )
+
+
+def _case_order(case: pd.Series, ts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(row order by case then time, case code per ordered row)."""
+    codes, _ = pd.factorize(case, sort=False)
+    order = np.lexsort((ts, codes)) if ts is not None else np.argsort(codes, kind="stable")
+    return order, codes[order]
+
+
+def _change_rate(values: pd.Series, order: tuple[np.ndarray, np.ndarray]) -> float:
+    """Share of consecutive events of the same case whose value differs."""
+    rows, codes = order
+    v, _ = pd.factorize(values, sort=False)
+    v = v[rows]
+    same_case = (codes[1:] == codes[:-1]) & (codes[1:] >= 0)
+    if not same_case.any():
+        return 0.0
+    return float((v[1:] != v[:-1])[same_case].mean())
 
 
 def _ordered_share(keys: pd.Series, ts: np.ndarray) -> float:
