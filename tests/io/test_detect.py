@@ -235,3 +235,11 @@ def test_content_activity_is_the_column_that_changes_step_to_step():
     assert (
         det.roles["case"] == "x1" and det.roles["activity"] == "x3"
     )  # not the org unit, though it has fewer values
+
+
+def test_content_case_prefers_the_column_whose_rows_are_grouped():
+    # 6 cases of 4 events; 8 resources (more distinct values than cases), file grouped by case
+    rows = [(f"r{(3 * c + i) % 8}", f"F{c}", act, f"2024-03-{1 + c:02d} {8 + i}:00")
+            for c in range(6) for i, act in enumerate(["open", "check", "decide", "close"])]  # fmt: skip
+    det = detect_roles(pd.DataFrame(rows, columns=["a", "b", "c", "d"]))
+    assert det.roles["case"] == "b"

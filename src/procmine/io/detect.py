@@ -449,7 +449,10 @@ def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> 
             ordered = _ordered_share(sample[col], ts) if ts is not None else 1.0
             if ordered < 0.8:
                 continue
-            cands.append((k * ordered, col))
+            # exports usually list a case's events together: a case column forms few runs
+            codes, _ = pd.factorize(sample[col], sort=False)
+            runs = 1 + int(np.count_nonzero(codes[1:] != codes[:-1]))
+            cands.append((k * ordered * (1 + k / runs), col))
         if cands:
             cands.sort(key=lambda x: -x[0])
             roles["case"], how["case"] = cands[0][1], "content"
