@@ -64,7 +64,7 @@ def test_console_check_can_fail(tmp_path):
 def test_report_renders_without_console_errors(tmp_path, sample, lang):
     import procmine as pm
 
-    log = pm.samples.load(sample).sample(300, seed=2)
+    log = pm.samples.load(sample).sample(200, seed=2)
     html = report(log, tmp_path / f"report-{lang}.html", language=lang)
     shot = tmp_path / f"report-{lang}.png"
     res = chromium([f"--screenshot={shot}", "--window-size=1280,5000", html.as_uri()], tmp_path)

@@ -16,6 +16,7 @@ from .._validation import check_positive_int, fail
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import RESOURCE, EventLog
 from . import _sections as S
+from . import _sections_about as A
 from . import _sections_findings as F
 from ._blocks import Context, Notice, Section
 
@@ -32,8 +33,8 @@ SECTIONS: dict[str, tuple[str, Callable[[Context], Section]]] = {
     "findings": ("Redundancy findings", F.findings),
     "whatif": ("What-if: simplifying the top findings", F.whatif),
     "compare": ("Comparison across units", F.comparison),
-    "quality": ("Data quality", S.quality),
-    "method": ("Method", S.method),
+    "quality": ("Data quality", A.quality),
+    "method": ("Method", A.method),
 }
 
 
