@@ -378,3 +378,11 @@ def test_excel_unicode_text_export_utf16(tmp_path):
     assert log.report.formats["encoding"] == "utf-16" and log.report.formats["separator"] == "\t"
     assert log.df[ACTIVITY].tolist() == ["Prüfung", "Entscheid"]
     assert log.df[TIMESTAMP].iloc[0] == pd.Timestamp("2024-01-15 07:30", tz="UTC")
+
+
+def test_title_lines_above_the_header(tmp_path):
+    text = "Export Baugesuche vom 01.02.2024\n\nFall-ID;Aktivität;Datum\nA;x;01.02.2024\nA;y\nB;x;02.02.2024\n;x;03.02.2024\n"
+    log = read(write(tmp_path, text))
+    assert log.report.roles["case"] == "Fall-ID" and log.report.formats["header_line"] == 3
+    assert log.report.dropped_rows == {"malformed line": [2], "missing case id": [4]}
+    assert log.n_events == 2

@@ -11,7 +11,8 @@ of fields. Lines with too many or too few fields are dropped and counted as
 ``"malformed line"``.
 
 Row numbers in the report (``dropped_rows``, errors) count data records: the header
-is row 0, the first event row 1. Blank lines are not counted, and a quoted field that
+is row 0, the first event row 1. Up to ten title or blank lines above the header are
+skipped (``report.formats["header_line"]`` then gives the header's line). Blank lines are not counted, and a quoted field that
 spans several physical lines counts as one row, so in such files row N can lie below
 physical line N + 1.
 """
@@ -39,6 +40,7 @@ MALFORMED = "malformed line"
 SEPARATORS = (";", ",", "\t", "|")
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
+MAX_TITLE_LINES = 10  # title or blank lines looked through above the header
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does not define
 
 
@@ -131,6 +133,8 @@ def detect_separator(text: str) -> str | None:
             counts = [len(r) for r in _csv.reader(lines, delimiter=sep, quotechar='"') if r]
         except _csv.Error:
             continue
+        while counts and counts[0] < 2 and len(counts) > 1 and len(lines) - len(counts) < MAX_TITLE_LINES:
+            counts = counts[1:]  # a title line above the header
         if not counts or counts[0] < 2:
             continue
         same = sum(c == counts[0] for c in counts) / len(counts)
@@ -184,10 +188,10 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             path=src,
             line=1,
         )
-    header = next(_csv.reader(head.splitlines(keepends=True)[:50], delimiter=sep, quotechar='"'), [])
+    skip, header = _header_line(head, sep)
     names = _unique([h.strip() for h in header])
 
-    df, bad_rows = _read_table(path, names, sep, encoding, src, quoted=quoted)
+    df, bad_rows = _read_table(path, names, sep, encoding, src, quoted=quoted, skip=skip)
     if len(df) == 0 and not bad_rows:
         raise LogError(
             "the file has a header but no data rows; expected one line per event "
@@ -204,6 +208,9 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         )
     report = IngestReport(source=src, format="csv")
     report.formats.update({"encoding": encoding, "separator": sep})
+    if skip:
+        report.formats["header_line"] = skip + 1
+        report.warnings.append(f"{skip} line(s) above the header skipped (title or blank lines)")
     total = len(df) + len(bad_rows)
     rows = np.arange(1, total + 1)
     if bad_rows:
@@ -218,6 +225,18 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         report.dropped_rows[MALFORMED] = bad_rows[:5]
         rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
     return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
+
+
+def _header_line(head: str, sep: str) -> tuple[int, list[str]]:
+    """(number of title/blank lines above the header, the header's fields)."""
+    lines = head.splitlines(keepends=True)
+    for i, line in enumerate(lines[: MAX_TITLE_LINES + 1]):
+        fields = next(_csv.reader([line], delimiter=sep, quotechar='"'), [])
+        if len(fields) > 1:
+            if i == 0:
+                break
+            return i, fields
+    return 0, next(_csv.reader(lines[:50], delimiter=sep, quotechar='"'), [])
 
 
 def _empty(src: str) -> LogError:
@@ -240,7 +259,7 @@ def _unique(names: list[str]) -> list[str]:
 
 
 def _read_table(
-    path: Path, names: list[str], sep: str, encoding: str, src: str, *, quoted: bool = True
+    path: Path, names: list[str], sep: str, encoding: str, src: str, *, quoted: bool = True, skip: int = 0
 ) -> tuple[pd.DataFrame, list[int]]:
     """All fields as strings with pyarrow; bad rows skipped and their row numbers returned."""
     import pyarrow as pa
@@ -249,9 +268,9 @@ def _read_table(
     try:
         # with threads pyarrow does not know the row numbers of bad rows: if there are
         # any, read again on one thread to get them
-        table, bad = _pyarrow_read(path, names, sep, enc, threads=True, quoted=quoted)
+        table, bad = _pyarrow_read(path, names, sep, enc, threads=True, quoted=quoted, skip=skip)
         if bad:
-            table, bad = _pyarrow_read(path, names, sep, enc, threads=False, quoted=quoted)
+            table, bad = _pyarrow_read(path, names, sep, enc, threads=False, quoted=quoted, skip=skip)
     except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as exc:
         raise LogError(
             f"cannot parse the file as CSV ({exc}); check the separator (sep=), the encoding "
@@ -261,21 +280,23 @@ def _read_table(
     return table.to_pandas(), bad
 
 
-def _pyarrow_read(path: Path, names: list[str], sep: str, enc: str, *, threads: bool, quoted: bool = True):
+def _pyarrow_read(
+    path: Path, names: list[str], sep: str, enc: str, *, threads: bool, quoted: bool = True, skip: int = 0
+):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     bad: list[int] = []
 
     def on_bad(row) -> str:
-        # pyarrow counts the header as row 1: data row = number - 1
-        bad.append(int(row.number) - 1 if row.number is not None else -1)
+        # pyarrow counts the skipped lines and the header as rows: data row = number - skip - 1
+        bad.append(int(row.number) - skip - 1 if row.number is not None else -1)
         return "skip"
 
     table = pacsv.read_csv(
         path,
         read_options=pacsv.ReadOptions(
-            use_threads=threads, column_names=names, skip_rows=1, encoding=enc, block_size=8 << 20
+            use_threads=threads, column_names=names, skip_rows=skip + 1, encoding=enc, block_size=8 << 20
         ),
         parse_options=pacsv.ParseOptions(
             delimiter=sep,
