@@ -112,6 +112,21 @@ def _relabel_findings(findings: Any, maps: dict[str, dict[Any, str]]) -> Any:
     )
 
 
+def _sheet_name(ctx: Context, key: str) -> str:
+    """The workbook sheet (and CSV file) name of a report table, in the report language."""
+    _ = ctx._
+    names = {
+        "transitions": _("Transitions"),
+        "variants": _("Variants"),
+        "activities": _("Activities"),
+        "findings": _("Findings"),
+        "what-if": _("What-if"),
+        "comparison": _("Comparison"),
+        "data quality": _("Data quality"),
+    }
+    return names.get(key, key)
+
+
 def _default_calendar(calendar: Any) -> Any:
     if calendar is not None:
         return calendar
@@ -267,7 +282,7 @@ def build_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     if xlsx or csv:
-        tables = dict(ctx.tables)
+        tables = {_sheet_name(ctx, k): v for k, v in ctx.tables.items()}
         if xlsx:
             from ..export import to_xlsx
 
