@@ -147,12 +147,12 @@ def inspect(log: str, top: int, **kw: Any) -> None:
 @_read_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the process map as SVG.")
 @click.option("--bpmn", type=click.Path(dir_okay=False), help="Write a BPMN 2.0 model (with layout).")
-@click.option("--activities", default=0.8, show_default=True, help="Share of events the kept activities cover.")
-@click.option("--paths", default=0.5, show_default=True, help="Share of paths kept.")
+@click.option("--activities", type=float, default=None, help="Share of events the kept activities cover (default: at most 25 activities).")
+@click.option("--paths", type=float, default=None, help="Share of paths kept (default 0.8).")
 @click.option("--metric", type=click.Choice(["frequency", "time"]), default="frequency", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @_user_errors
-def discover(log: str, output: str | None, bpmn: str | None, activities: float, paths: float,
+def discover(log: str, output: str | None, bpmn: str | None, activities: float | None, paths: float | None,
              metric: str, quiet: bool, **kw: Any) -> None:
     """Discover the process of LOG: map (SVG), BPMN model and the main variants."""
     _quiet(quiet)

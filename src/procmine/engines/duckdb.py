@@ -152,11 +152,13 @@ class DuckLog:
             FROM raw
             WHERE {_q(case)} IS NOT NULL AND {_q(activity)} IS NOT NULL AND {_q(ts)} IS NOT NULL"""
         )
+        # the gap of a directly-follows pair ends at the target's start when it is known
+        # (its waiting time), else at its completion: the in-memory definition
         self.con.execute(
-            """CREATE VIEW seq AS
+            f"""CREATE VIEW seq AS
             SELECT *, row_number() OVER (PARTITION BY case_id ORDER BY ts, __rn) AS pos,
                    lead(activity) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_activity,
-                   lead(ts) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_ts
+                   lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_ts
             FROM ev"""
         )
         self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
@@ -184,7 +186,11 @@ class DuckLog:
         return pd.Series(df["events"].to_numpy(), index=pd.Index(df["activity"], name=ACTIVITY), name="events")
 
     def dfg(self) -> pd.DataFrame:
-        """Directly-follows edges: source, target, count, cases, median, mean, p90 (completion to completion)."""
+        """Directly-follows edges: source, target, count, cases, median, mean, p90.
+
+        Times run from the source's completion to the target's start when start times
+        exist (else to the target's completion), as :func:`procmine.discovery.compute_dfg`.
+        """
         df = self._df(
             """SELECT activity AS source, next_activity AS target, count(*) AS count,
                       count(DISTINCT case_id) AS cases,

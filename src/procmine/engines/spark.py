@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..log import ACTIVITY, CASE, TIMESTAMP
+from ..log import ACTIVITY, CASE, START, TIMESTAMP
 
 __all__ = ["spark_dfg", "spark_variants", "spark_case_durations", "local_session"]
 
@@ -50,7 +50,7 @@ def local_session(threads: int = 2) -> Any:
     )
 
 
-def _sequenced(sdf: Any, case: str, activity: str, ts: str, order: str | None) -> Any:
+def _sequenced(sdf: Any, case: str, activity: str, ts: str, order: str | None, start: str | None = None) -> Any:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -61,24 +61,28 @@ def _sequenced(sdf: Any, case: str, activity: str, ts: str, order: str | None) -
     return (
         sdf.select(F.col(f"`{case}`").cast("string").alias("case_id"),
                    F.col(f"`{activity}`").cast("string").alias("activity"),
-                   F.col(f"`{ts}`").alias("ts"), F.col(f"`{order}`").alias("rn"))
+                   F.col(f"`{ts}`").alias("ts"), F.col(f"`{order}`").alias("rn"),
+                   (F.coalesce(F.col(f"`{start}`"), F.col(f"`{ts}`")) if start else F.col(f"`{ts}`")).alias("target_ts"))
         .where(F.col("case_id").isNotNull() & F.col("activity").isNotNull() & F.col("ts").isNotNull())
         .withColumn("pos", F.row_number().over(w))
         .withColumn("next_activity", F.lead("activity").over(w))
-        .withColumn("next_ts", F.lead("ts").over(w))
+        .withColumn("next_ts", F.lead("target_ts").over(w))
     )
 
 
 def spark_dfg(sdf: Any, *, case: str = CASE, activity: str = ACTIVITY, timestamp: str = TIMESTAMP,
-              order: str | None = None) -> pd.DataFrame:
+              order: str | None = None, start_timestamp: str | None = None) -> pd.DataFrame:
     """Directly-follows edges (source, target, count, cases, median, mean) computed by Spark.
 
     ``order`` names a column giving the source order for ties in time (e.g. a row
-    number written with the data); without it ties follow Spark's read order.
+    number written with the data); without it ties follow Spark's read order. Gaps end
+    at the target's ``start_timestamp`` when given and known, as in memory.
     """
     from pyspark.sql import functions as F
 
-    seq = _sequenced(sdf, case, activity, timestamp, order)
+    if start_timestamp is None and START in sdf.columns:
+        start_timestamp = START
+    seq = _sequenced(sdf, case, activity, timestamp, order, start_timestamp)
     gap = F.unix_micros("next_ts") - F.unix_micros("ts")  # integers: exact to the microsecond
     out = (
         seq.where(F.col("next_activity").isNotNull())
