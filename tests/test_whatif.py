@@ -280,3 +280,24 @@ def test_parallelize_and_merge_agree_with_the_resimulated_procedure(generated, n
         assert abs(predicted - truth) <= 0.15 * truth, (kind, predicted, truth)
         if kind == "parallelizable":  # the saving itself, within 50 % (measured: 2 %)
             assert abs((base - predicted) - (base - truth)) <= 0.5 * (base - truth), (predicted, truth)
+
+
+@pytest.mark.shared_logs
+def test_on_a_real_log_removal_keeps_everything_else_consistent():
+    import procmine as pm
+    from tests.conftest import shared_log
+
+    log = pm.read_log(shared_log("helpdesk.xes.gz"))
+    step = "Take in charge ticket"
+    w = simplify(log, remove=[step], calendar=Calendar())
+    assert w.log.n_events == log.n_events - int(log.activities[step])
+    assert w.after["cases"] == log.n_cases  # every ticket has other events
+    durations = w.log.case_durations()
+    assert (durations >= pd.Timedelta(0)).all()
+    # no case gets longer, and each event's times stay ordered within its case
+    before = log.case_durations()
+    assert (durations.reindex(before.index) <= before + pd.Timedelta("1s")).all()
+    c = w.log.codes
+    same = c.case[1:] == c.case[:-1]
+    assert (np.diff(c.ts)[same] >= 0).all()
+    assert w.after["median_case_duration"] <= w.before["median_case_duration"]

@@ -245,7 +245,8 @@ def simplify(
     earlier by that much *working* time (:meth:`procmine.Calendar.add_working_time`, taking
     the earliest instant at that working-time position: Friday 17:00 rather than Monday
     07:30), so that a removed step that waited over a weekend does not move the next step
-    into one. Events outside office hours that have to move land on office-hour boundaries.
+    into one. Events outside office hours that have to move land on office-hour boundaries,
+    never before the previous event of their case.
 
     **KPIs:** ``median_case_duration``, ``mean_case_duration`` and ``p90_case_duration`` are
     always elapsed time (first start to last completion, as
@@ -389,6 +390,17 @@ def _move(us: np.ndarray, shift: np.ndarray, calendar: Any) -> np.ndarray:
     return out
 
 
+def _keep_order(c: Any, ts: np.ndarray, calendar: Any, *, skip: np.ndarray) -> np.ndarray:
+    """Under a calendar, an event moved onto an office-hour boundary may land before the
+    previous event of its case when that one lies outside office hours (a night-time
+    event): keep the case's events in order (``skip`` marks events exempt and ignored)."""
+    if calendar is None or len(ts) == 0:
+        return ts
+    vals = np.where(skip, _NAT, ts)
+    running = pd.Series(vals).groupby(c.case).cummax().to_numpy()
+    return np.where(skip, ts, np.maximum(ts, running))
+
+
 def _with_times(df: pd.DataFrame, ts: np.ndarray, start: np.ndarray | None) -> pd.DataFrame:
     df = df.copy()
     df[TIMESTAMP] = pd.DatetimeIndex(ts.view("datetime64[us]")).tz_localize("UTC").astype(TS_DTYPE)
@@ -405,7 +417,7 @@ def _remove(log: EventLog, names: list[str], calendar: Any) -> pd.DataFrame:
     prev, has_prev = _prev_end(c)
     saved = np.where(gone & has_prev, _saved(prev, c.ts, calendar), 0)
     shift = _later_shift(c, saved)
-    ts = _move(c.ts, shift, calendar)
+    ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
     df = _with_times(log.df, ts, start)
     return df.loc[~gone].reset_index(drop=True)
@@ -473,6 +485,8 @@ def _parallelize(log: EventLog, a: str, b: str, calendar: Any) -> pd.DataFrame:
     saved[idx + 1] = np.minimum(d1, d2)
     shift = _later_shift(c, saved)
     shift[idx + 1] = d1  # the second one starts when the first one starts
-    ts = _move(c.ts, shift, calendar)
+    moved_second = np.zeros(n, dtype=bool)
+    moved_second[idx + 1] = True
+    ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=moved_second)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
     return _with_times(log.df, ts, start)
