@@ -400,6 +400,11 @@ def test_a_custom_procedure_spec():
                            commune="Region", cases_per_day=1.0, case_prefix="B", resource_prefix="R", columns={})
     with pytest.raises(ParameterError, match="Nowhere"):
         generate(broken, n_cases=5)
+    jammed = ProcedureSpec(name="jammed", language="en", root=Step("Check", "Desk", minutes=3000), pools={"Desk": Pool(1)},
+                           attributes=(), commune="Region", cases_per_day=5.0, case_prefix="J", resource_prefix="R",
+                           columns={})
+    with pytest.raises(ParameterError, match="overloaded"):
+        generate(jammed, n_cases=400)
 
 
 # -- the calendar's working-time arithmetic -----------------------------------------------------------

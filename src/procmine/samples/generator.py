@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_fraction, check_positive_int, fail
+from ..errors import ParameterError
 from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._calendar import OfficeCalendar
@@ -308,7 +309,13 @@ def generate(
         routes.append(r)
     pools, per_commune = _resources(spec, active)
     communes = [a.get(spec.commune, "") for a in attrs]
-    ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
+    try:
+        ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
+    except OverflowError as exc:
+        raise ParameterError(
+            f"generate: the cases of {spec.name!r} did not finish within {horizon:,} days: a pool is so "
+            "overloaded that its queue never drains; give it more resources (Pool size) or lower cases_per_day"
+        ) from exc
 
     case = np.asarray(ev.case, dtype=np.int64)
     # whole seconds, as written; sorting on them keeps ties (an instant event right after the
