@@ -386,3 +386,11 @@ def test_title_lines_above_the_header(tmp_path):
     assert log.report.roles["case"] == "Fall-ID" and log.report.formats["header_line"] == 3
     assert log.report.dropped_rows == {"malformed line": [2], "missing case id": [4]}
     assert log.n_events == 2
+
+
+def test_encoding_argument(tmp_path):
+    p = write(tmp_path, SWISS, encoding="cp1252")
+    assert read(p, encoding="Windows-1252").report.formats["encoding"] == "cp1252"
+    assert read(write(tmp_path, SWISS, name="u.csv"), encoding="UTF8").report.formats["encoding"] == "utf-8"
+    with pytest.raises(LogError, match=r"unknown encoding 'klingon'"):
+        read_log(p, encoding="klingon")

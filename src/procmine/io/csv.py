@@ -174,7 +174,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     if path.stat().st_size == 0:
         raise _empty(src)
     found, quoted = _scan(path, check_encoding=opts.encoding is None)
-    encoding = opts.encoding or found
+    encoding = found if opts.encoding is None else _codec(opts.encoding, src)
     head = _head_text(path, encoding)
     if not head.strip():
         raise _empty(src)
@@ -225,6 +225,16 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         report.dropped_rows[MALFORMED] = bad_rows[:5]
         rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
     return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
+
+
+def _codec(name: str, src: str) -> str:
+    try:
+        return codecs.lookup(name).name  # "UTF8", "Latin1" -> "utf-8", "iso8859-1"
+    except LookupError as exc:
+        raise LogError(
+            f"unknown encoding {name!r}; use e.g. 'utf-8', 'cp1252' or 'latin-1', or leave it out to detect it",
+            path=src,
+        ) from exc
 
 
 def _header_line(head: str, sep: str) -> tuple[int, list[str]]:
