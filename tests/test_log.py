@@ -102,3 +102,17 @@ def test_to_csv_and_parquet_write_files(tmp_path) -> None:
     assert len(back) == 7 and str(back[TIMESTAMP].dtype).endswith("UTC]")
     c = log.to_csv(tmp_path / "x.csv")
     assert c.read_text(encoding="utf-8").splitlines()[0].startswith(CASE)
+
+
+def test_presorted_frame_that_is_not_sorted_is_refused() -> None:
+    df = pm.EventLog(make_frame()).df.copy()
+    df.loc[4, CASE] = "B"  # an event of B inside A's block
+    with pytest.raises(LogError, match="not contiguous"):
+        _ = pm.EventLog(df, presorted=True).codes
+    assert pm.EventLog(df).n_cases == 3  # sorting fixes it
+
+
+def test_case_codes_from_neighbours_equal_factorize() -> None:
+    log = pm.EventLog(make_frame())
+    codes, ids = pd.factorize(log.df[CASE], sort=False)
+    assert (log.codes.case == codes).all() and list(log.codes.case_ids) == list(ids)
