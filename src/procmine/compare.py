@@ -41,7 +41,7 @@ _DURATION_KPIS = ("median_duration", "p90_duration", "median_elapsed", "p90_elap
 _PERIODS = {"period:M": "M", "period:Q": "Q", "period:Y": "Y"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Comparison:
     """KPIs per group of cases, the best group per KPI, and DFG differences.
 

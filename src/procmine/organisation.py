@@ -25,7 +25,7 @@ from .performance import _fmt, _td, distinct_per_group, event_times, group_stats
 __all__ = ["Handovers", "handovers"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Handovers:
     """Handover network, workload and time share per org unit (or resource).
 

@@ -42,7 +42,7 @@ logger = logging.getLogger("procmine")
 # ---------------------------------------------------------------------------------------
 # per-event times (shared with organisation.py and compare.py)
 # ---------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EventTimes:
     """Per-event durations in int64 µs (``NAT`` = not measurable), in ``log.df`` order."""
 
