@@ -7,8 +7,9 @@ a known word. Roles the headers do not reveal are found from the content: the ti
 is the column that parses as dates, the case a column of repeated values whose rows are
 in time order, the activity a low-cardinality text column that varies within cases.
 
-The date format of a column is detected here too (:func:`detect_date_format`): one format
-for all rows of a column, day-first or month-first decided from the data.
+The date format of a column (:func:`detect_date_format`, one format for all rows,
+day-first or month-first decided from the data) lives in :mod:`procmine.io._dates` and
+is re-exported here.
 
 Examples
 --------
@@ -22,13 +23,14 @@ Examples
 
 from __future__ import annotations
 
-import datetime as _dt
 import re
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ._dates import DateSpec, detect_date_format, parse_dates
 
 __all__ = [
     "HEADER_NAMES",
@@ -43,159 +45,48 @@ __all__ = [
 ROLE_ORDER = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
 
 #: role -> header names, most specific first (matched after :func:`normalise_header`)
+# fmt: off
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "case": (
-        "case:concept:name",
-        "case id",
-        "case_id",
-        "caseid",
-        "case number",
-        "case",
-        "dossier-nr",
-        "dossiernummer",
-        "dossier nr",
-        "dossier",
-        "fall-id",
-        "fallnummer",
-        "fall-nr",
-        "fall",
-        "geschäfts-nr",
-        "geschäftsnummer",
-        "geschäft",
-        "gesuchsnummer",
-        "gesuch",
-        "vorgang",
-        "vorgangsnummer",
-        "antrag",
-        "n° de dossier",
-        "no dossier",
-        "numéro de dossier",
-        "no de dossier",
-        "id du cas",
-        "numéro de cas",
-        "cas",
-        "demande",
-        "pratica",
-        "numero pratica",
-        "n pratica",
-        "id caso",
-        "caso",
-        "ticket",
-        "ticket id",
-        "trace",
-        "process instance",
-        "instance",
+        "case:concept:name", "case id", "case_id", "caseid", "case number", "case", "dossier-nr",
+        "dossiernummer", "dossier nr", "dossier", "fall-id", "fallnummer", "fall-nr", "fall",
+        "geschäfts-nr", "geschäftsnummer", "geschäft", "gesuchsnummer", "gesuch", "vorgang",
+        "vorgangsnummer", "antrag", "n° de dossier", "no dossier", "numéro de dossier", "no de dossier",
+        "id du cas", "numéro de cas", "cas", "demande", "pratica", "numero pratica", "n pratica",
+        "id caso", "caso", "ticket", "ticket id", "trace", "process instance", "instance",
     ),
     "activity": (
-        "concept:name",
-        "activity",
-        "activity name",
-        "aktivität",
-        "tätigkeit",
-        "arbeitsschritt",
-        "schritt",
-        "prozessschritt",
-        "activité",
-        "étape",
-        "tâche",
-        "attività",
-        "fase",
-        "task",
-        "event",
-        "event name",
-        "step",
-        "action",
+        "concept:name", "activity", "activity name", "aktivität", "tätigkeit", "arbeitsschritt",
+        "schritt", "prozessschritt", "activité", "étape", "tâche", "attività", "fase", "task", "event",
+        "event name", "step", "action",
     ),
     "timestamp": (
-        "time:timestamp",
-        "complete timestamp",
-        "end timestamp",
-        "timestamp",
-        "zeitstempel",
-        "erledigt am",
-        "abgeschlossen am",
-        "ende",
-        "enddatum",
-        "datum",
-        "zeit",
-        "date de fin",
-        "horodatage",
-        "date",
-        "data",
-        "ora",
-        "data ora",
-        "time",
-        "end",
-        "end time",
-        "completed",
+        "time:timestamp", "complete timestamp", "end timestamp", "timestamp", "zeitstempel",
+        "erledigt am", "abgeschlossen am", "ende", "enddatum", "datum", "zeit", "date de fin",
+        "horodatage", "date", "data", "ora", "data ora", "time", "end", "end time", "completed",
         "datetime",
     ),
     "start_timestamp": (
-        "start_timestamp",
-        "start timestamp",
-        "time:start",
-        "startzeit",
-        "start",
-        "beginn",
-        "begonnen am",
-        "startdatum",
-        "date de début",
-        "début",
-        "inizio",
-        "data inizio",
-        "start time",
+        "start_timestamp", "start timestamp", "time:start", "startzeit", "start", "beginn",
+        "begonnen am", "startdatum", "date de début", "début", "inizio", "data inizio", "start time",
         "start date",
     ),
     "resource": (
-        "org:resource",
-        "resource",
-        "sachbearbeiter",
-        "sachbearbeiterin",
-        "bearbeiter",
-        "bearbeiterin",
-        "mitarbeiter",
-        "mitarbeiterin",
-        "benutzer",
-        "user",
-        "collaborateur",
-        "collaboratrice",
-        "agent",
-        "responsable",
-        "utilisateur",
-        "operatore",
-        "operatrice",
-        "incaricato",
-        "incaricata",
-        "utente",
-        "employee",
-        "performer",
-        "owner",
+        "org:resource", "resource", "sachbearbeiter", "sachbearbeiterin", "bearbeiter", "bearbeiterin",
+        "mitarbeiter", "mitarbeiterin", "benutzer", "user", "collaborateur", "collaboratrice", "agent",
+        "responsable", "utilisateur", "operatore", "operatrice", "incaricato", "incaricata", "utente",
+        "employee", "performer", "owner",
     ),
     "org": (
-        "org:group",
-        "organisationseinheit",
-        "amt",
-        "abteilung",
-        "dienststelle",
-        "gemeinde",
-        "direktion",
-        "service",
-        "office",
-        "commune",
-        "département",
-        "departement",
-        "direction",
-        "unité",
-        "ufficio",
-        "comune",
-        "dipartimento",
-        "department",
-        "unit",
-        "group",
-        "team",
+        "org:group", "organisationseinheit", "amt", "abteilung", "dienststelle", "gemeinde",
+        "direktion", "service", "office", "commune", "département", "departement", "direction", "unité",
+        "ufficio", "comune", "dipartimento", "department", "unit", "group", "team",
     ),
-    "lifecycle": ("lifecycle:transition", "lifecycle", "transition"),
+    "lifecycle": (
+        "lifecycle:transition", "lifecycle", "transition",
+    ),
 }
+# fmt: on
 
 _CANONICAL = {
     "case": "case:concept:name",
@@ -407,8 +298,6 @@ def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
         # several date columns: the completion time is the latest one in most rows
         cols = [c for _, c in best if best[0][0] - _ < 0.05]
         if len(cols) > 1:
-            from .frame import parse_dates
-
             parsed = {c: parse_dates(sample[c], specs[c], tz="UTC")[0] for c in cols}
             later = {c: sum(int((parsed[c] >= parsed[o]).sum()) for o in cols if o != c) for c in cols}
             chosen = max(cols, key=lambda c: later[c])
@@ -434,8 +323,6 @@ def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> 
         stats[col] = (k, int(filled.sum()), numeric, decimal)
     ts = None
     if ts_col is not None and ts_col in specs:
-        from .frame import parse_dates
-
         ts = parse_dates(sample[ts_col], specs[ts_col], tz="UTC")[0].to_numpy(dtype="datetime64[us]")
 
     if "case" not in roles:
@@ -512,181 +399,3 @@ def _ordered_share(keys: pd.Series, ts: np.ndarray) -> float:
     if not valid.any():
         return 0.0
     return float((t[1:][valid] >= t[:-1][valid]).mean())
-
-
-# -- date formats ---------------------------------------------------------------------------
-
-_ISO = re.compile(
-    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
-)
-_SHAPE = re.compile(
-    r"^(\d{1,2})([./-])(\d{1,2})[./-](\d{4}|\d{2})(?:(T|\s+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:([.,])(\d{1,6}))?)?)?$"
-)
-EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
-
-
-@dataclass
-class DateSpec:
-    """How a date column is parsed: one format (or ISO 8601 / Excel serials) for all rows.
-
-    ``kind`` is ``"datetime"`` (already typed), ``"iso"``, ``"format"`` (``formats[0]``
-    for all rows; the others only differ in time precision) or ``"excel"`` (serial days
-    since 1899-12-30). ``share`` is the part of the sampled values it parses.
-    """
-
-    kind: str
-    formats: tuple[str, ...] = ()
-    dayfirst: bool | None = None
-    reason: str = ""
-    share: float = 1.0
-
-    def describe(self) -> str:
-        if self.kind == "format":
-            return " | ".join(self.formats)
-        return {"datetime": "typed datetimes", "iso": "ISO 8601", "excel": "Excel serial days"}[self.kind]
-
-
-def _sample_values(s: pd.Series, n: int = 1000) -> pd.Series:
-    """Distinct non-blank stripped strings from the start and the end of the column."""
-    s = s.dropna()
-    if len(s) > 4 * n:
-        s = pd.concat([s.iloc[: 2 * n], s.iloc[-2 * n :]])
-    s = s.astype("str").str.strip()
-    s = s[s != ""].drop_duplicates()
-    return s.head(n)
-
-
-def detect_date_format(
-    values: pd.Series, *, dayfirst: bool | None = None, strict_numbers: bool = False
-) -> DateSpec | None:
-    """The one format that parses a date column, or None if it does not hold dates.
-
-    Parameters
-    ----------
-    values
-        The column (strings, numbers or datetimes).
-    dayfirst
-        Force day-first (True) or month-first (False); by default decided from the
-        whole column: a first field above 12 proves day-first, a second field above 12
-        month-first; undecidable columns are read day-first (the Swiss convention).
-    strict_numbers
-        Accept Excel serial numbers only if some carry a time of day (content-based
-        detection, where whole numbers are more likely ids).
-
-    Examples
-    --------
-    >>> s = pd.Series(["05/01/2024", "13/01/2024"])
-    >>> spec = detect_date_format(s)
-    >>> spec.formats[0], spec.dayfirst
-    ('%d/%m/%Y', True)
-    >>> detect_date_format(pd.Series(["2024-03-01T10:00:00+01:00"])).kind
-    'iso'
-    """
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return DateSpec("datetime", reason="typed datetime column", share=1.0)
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return _excel_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
-    if values.dtype == object:
-        head = values.dropna().head(2000)
-        typed = head.map(lambda v: isinstance(v, (_dt.datetime, _dt.date)))
-        if len(head) and typed.any():
-            # Excel: date cells, perhaps mixed with serial numbers and text dates
-            from .frame import parse_dates
-
-            spec = DateSpec("datetime", reason="date cells (with serial numbers / text dates)")
-            parsed, _ = parse_dates(head, spec, tz="UTC")
-            spec.share = float(parsed.notna().mean())
-            return spec
-    sample = _sample_values(values)
-    if sample.empty:
-        return None
-    iso = float(sample.str.match(_ISO).mean())
-    if iso >= 0.5:
-        parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
-        return DateSpec("iso", ("ISO8601",), reason="ISO 8601", share=float(parsed.notna().mean()))
-    nums = pd.to_numeric(sample, errors="coerce")
-    if nums.notna().mean() >= 0.9:
-        return _excel_spec(nums.dropna(), strict_numbers)
-    shape = sample.str.extract(_SHAPE)
-    ok = shape[0].notna()
-    if ok.mean() < 0.5:
-        return None
-    shape = shape[ok]
-    sep = shape[1].mode().iloc[0]
-    shape = shape[shape[1] == sep]
-    first, reason = _decide_dayfirst(values, dayfirst)
-    formats = _formats_of(shape, sep, first)
-    share = float(_parse_family(sample, formats).notna().mean())
-    return DateSpec("format", formats, dayfirst=first, reason=reason, share=share)
-
-
-def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
-    if nums.empty:
-        return None
-    lo, hi = EXCEL_SERIAL_RANGE
-    inside = float(((nums >= lo) & (nums <= hi)).mean())
-    if inside < 0.9 or (strict and not (nums != np.floor(nums)).any()):
-        return None
-    return DateSpec("excel", reason="numbers in the range of Excel serial dates", share=inside)
-
-
-def _formats_of(shape: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
-    """The strftime formats of the sampled values (one date convention), most used first."""
-    date = f"%d{sep}%m{sep}" if dayfirst else f"%m{sep}%d{sep}"
-    year = np.where(shape[3].str.len() == 4, "%Y", "%y")
-    time = np.where(
-        shape[5].isna(),
-        "",
-        np.where(
-            shape[7].isna(),
-            "%H:%M",
-            np.where(shape[8].isna(), "%H:%M:%S", "%H:%M:%S" + shape[8].fillna(".").astype(object) + "%f"),
-        ),
-    )
-    fmts = pd.Series(date + year + shape[4].fillna("").astype(object).to_numpy() + time, dtype=object)
-    return tuple(fmts.value_counts(sort=True).index)
-
-
-def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.to_datetime(values, format=formats[0], errors="coerce")
-    for fmt in formats[1:]:
-        todo = out.isna() & values.notna()
-        if not todo.any():
-            break
-        out = out.where(~todo, pd.to_datetime(values.where(todo), format=fmt, errors="coerce"))
-    return out
-
-
-def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, str]:
-    """Day-first or month-first from the whole column (vectorised)."""
-    if forced is not None:
-        return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})"
-    a, b, src = _leading_fields(values)
-    day_proof = np.flatnonzero(a > 12)
-    month_proof = np.flatnonzero(b > 12)
-    if len(day_proof) and not len(month_proof):
-        return True, f"day-first: the data proves it ({src[int(day_proof[0])].as_py()!r} has a day > 12)"
-    if len(month_proof) and not len(day_proof):
-        return False, f"month-first: the data proves it ({src[int(month_proof[0])].as_py()!r} has a day > 12)"
-    if len(day_proof) and len(month_proof):
-        first = len(day_proof) >= len(month_proof)
-        return first, (
-            f"conflicting: {len(day_proof):,} value(s) day-first, {len(month_proof):,} month-first; "
-            f"read {'day' if first else 'month'}-first, the others are unparseable"
-        )
-    return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)"
-
-
-def _leading_fields(values: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
-    """First two numbers of ``dd.mm.`` / ``mm/dd/`` values (vectorised with pyarrow; -1 if absent)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(values.dropna().astype("str"), type=pa.string())
-    arr = pc.unique(pc.utf8_trim_whitespace(arr))
-    m = pc.extract_regex(arr, r"^(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-]")
-    out = []
-    for field in ("a", "b"):
-        f = pc.struct_field(m, field)
-        out.append(pc.fill_null(pc.cast(f, pa.int32()), -1).to_numpy(zero_copy_only=False))
-    return out[0], out[1], arr

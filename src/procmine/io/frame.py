@@ -8,16 +8,16 @@ the canonical names and hands the result to :func:`procmine.io._common.finalize`
 
 from __future__ import annotations
 
-import datetime as _dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ROLE_COLUMNS, TS_DTYPE, EventLog, IngestReport
-from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize, to_utc
-from .detect import DateSpec, detect_date_format, detect_roles
+from ..log import ROLE_COLUMNS, EventLog, IngestReport
+from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
+from ._dates import DateSpec, detect_date_format, parse_dates
+from .detect import detect_roles
 
 __all__ = ["parse_dates", "read_frame"]
 
@@ -291,113 +291,3 @@ def _describe(spec: DateSpec, tz: str, values: pd.Series) -> dict:
         "why": spec.reason,
         "tz": tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else "in the data",
     }
-
-
-def parse_dates(
-    values: pd.Series,
-    spec: DateSpec,
-    *,
-    tz: str | None = None,
-    report: IngestReport | None = None,
-    column: str = "",
-) -> tuple[pd.Series, np.ndarray]:
-    """Parse a column with ``spec`` -> (UTC times, mask of non-empty values that failed).
-
-    Naive times are local in ``tz`` (default Europe/Zurich); values with an offset keep it.
-
-    Examples
-    --------
-    >>> s = pd.Series(["05/01/2024 10:00", "13/01/2024 10:00", "31/02/2024 10:00", ""])
-    >>> spec = detect_date_format(s)
-    >>> times, bad = parse_dates(s, spec, tz="UTC")
-    >>> times.dt.strftime("%m-%d").tolist()[:2], bad.tolist()
-    (['01-05', '01-13'], [False, False, True, False])
-    """
-    values = values.reset_index(drop=True)
-    kind = spec.kind
-    present = values.notna().to_numpy()
-    if kind == "datetime" and values.dtype == object:
-        return _parse_mixed(values, tz, report, column)
-    if kind == "datetime":
-        parsed = to_utc(values, tz, report, column)
-    elif kind == "excel":
-        parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
-    else:
-        text = values.astype("str").str.strip()
-        text = text.where(values.notna() & (text != ""), None)
-        present = text.notna().to_numpy()
-        if kind == "iso":
-            parsed = _parse_iso(text, tz, report, column)
-        else:
-            parsed = to_utc(_parse_formats(text, spec.formats), tz, report, column)
-    bad = present & parsed.isna().to_numpy()
-    return parsed, bad
-
-
-def _from_serial(nums: pd.Series) -> pd.Series:
-    lo, hi = 0.0, 2958465.0  # what Excel can show
-    nums = nums.where((nums >= lo) & (nums <= hi))
-    return pd.to_datetime(nums * 86_400_000, unit="ms", origin="1899-12-30").dt.round("ms")
-
-
-def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.to_datetime(text, format=formats[0], errors="coerce")
-    for fmt in formats[1:]:
-        todo = out.isna() & text.notna()
-        if not todo.any():
-            break
-        out = out.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
-    return out.astype("datetime64[us]")
-
-
-def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
-    try:  # one pass when all values are naive or all carry the same offset
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except ValueError:  # mixed offsets, or values with and without offset
-        parsed = None
-    if parsed is not None:
-        if getattr(parsed.dtype, "tz", None) is None:
-            return to_utc(parsed.astype("datetime64[us]"), tz, report, column)
-        return parsed.dt.tz_convert("UTC").astype(TS_DTYPE)
-    has_offset = (
-        text.str.contains(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True).fillna(False).to_numpy(dtype=bool)
-    )
-    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    if has_offset.any():
-        aware = pd.to_datetime(text[has_offset], format="ISO8601", errors="coerce", utc=True)
-        out[has_offset] = aware.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-    if (~has_offset).any():
-        naive = pd.to_datetime(text[~has_offset], format="ISO8601", errors="coerce").astype("datetime64[us]")
-        out[~has_offset] = (
-            to_utc(naive, tz, report, column).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-        )
-        if has_offset.any() and report is not None:
-            report.warnings.append(
-                f"column {column!r} mixes times with and without UTC offset; those without are read as {tz}"
-            )
-    return pd.Series(out, index=text.index).dt.tz_localize("UTC").astype(TS_DTYPE)
-
-
-def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.ndarray]:
-    """Excel cells: datetimes, serial numbers and text in one column, each parsed by kind."""
-    filled = values.notna().to_numpy(dtype=bool, copy=True)
-    is_dt = values.map(lambda v: isinstance(v, (_dt.datetime, _dt.date))).to_numpy(dtype=bool, copy=True)
-    is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
-    is_num = is_num.to_numpy(dtype=bool, copy=True) & filled
-    is_text = filled & ~is_dt & ~is_num
-    naive = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    if is_dt.any():
-        naive[is_dt] = pd.to_datetime(values[is_dt].astype(object), errors="coerce").astype("datetime64[us]")
-    if is_num.any():
-        naive[is_num] = _from_serial(pd.to_numeric(values[is_num], errors="coerce")).astype("datetime64[us]")
-    parsed = to_utc(naive, tz, report, column)
-    if is_text.any():
-        text = values[is_text].astype("str").str.strip()
-        blank = (text == "").to_numpy()
-        is_text[np.flatnonzero(is_text)[blank]] = False
-        spec = detect_date_format(text[~blank]) if (~blank).any() else None
-        if spec is not None and spec.kind in ("iso", "format"):
-            sub, _ = parse_dates(text[~blank], spec, tz=tz, report=report, column=column)
-            parsed[np.flatnonzero(is_text)] = sub.to_numpy()
-    bad = (is_dt | is_num | is_text) & parsed.isna().to_numpy()
-    return parsed, bad
