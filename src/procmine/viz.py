@@ -109,8 +109,12 @@ def map_graph(
     activities: float | None = None,
     paths: float | None = None,
     labels: str | Mapping[str, str] | None = None,
+    keep: tuple[str, ...] = (),
 ) -> MapGraph:
-    """Choose the nodes and edges of the map (see :func:`process_map` for the arguments)."""
+    """Choose the nodes and edges of the map (see :func:`process_map` for the arguments).
+
+    Activities named in ``keep`` are shown whatever the ``activities`` slider says.
+    """
     from ._dfg import _group_stats
 
     check_choice("process_map", "metric", metric, ("frequency", "time"))
@@ -124,9 +128,12 @@ def map_graph(
         n_keep = n_act if n_act <= _MAX_NODES else min(_MAX_NODES, _cover(events[order], 0.8))
     else:
         n_keep = _cover(events[order], act_share)
-    kept = np.sort(order[:n_keep])
     is_kept = np.zeros(n_act, dtype=bool)
-    is_kept[kept] = True
+    is_kept[order[:n_keep]] = True
+    if keep:
+        is_kept |= np.isin(c.activity_names, list(keep))
+        n_keep = int(is_kept.sum())
+    kept = np.flatnonzero(is_kept)
     # project the log on the kept activities: paths bypass what is hidden, as Disco does
     idx = np.flatnonzero(is_kept[c.activity])
     act, case, ts = c.activity[idx], c.case[idx], c.ts[idx]
@@ -326,8 +333,13 @@ def _edge_label(row: Any, metric: str) -> str:
     return _fmt_count(row.count)
 
 
-def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
-    """The DOT source of a map: deterministic (ids ``a<code>``, sorted), labels HTML-escaped."""
+def to_dot(graph: MapGraph, *, title: str | None = None, highlight: Mapping[str, str] | None = None) -> str:
+    """The DOT source of a map: deterministic (ids ``a<code>``, sorted), labels HTML-escaped.
+
+    ``highlight`` maps activity names to a short note (e.g. the finding kinds about them):
+    those boxes get an orange frame and the note under their name.
+    """
+    highlight = dict(highlight or {})
     nodes, edges, metric = graph.nodes, graph.edges, graph.metric
     lines = [
         "digraph procmap {",
@@ -361,9 +373,16 @@ def to_dot(graph: MapGraph, *, title: str | None = None) -> str:
         extra = f"{html.escape(row.name)} · " if row.label != row.name else ""
         label = f'<{name}<BR/><FONT POINT-SIZE="9">{extra}{_fmt_count(row.events)}</FONT>>'
         tooltip = html.escape(f"{row.name}: {int(row.events):,} events", quote=True)
+        frame = f"penwidth={0.8 + 1.2 * x:.1f}"
+        note = highlight.get(row.name)
+        if note is not None:
+            # the note is data-derived text: escaped like the names
+            label = label[:-1] + f'<BR/><FONT POINT-SIZE="9"><B>⚑ {html.escape(note, quote=True)}</B></FONT>>'
+            frame = 'penwidth=3.5, color="#d35400"'
+            tooltip += html.escape(f" — {note}", quote=True)
         lines.append(
             f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
-            f'fontsize={10 + 3 * x:.1f}, penwidth={0.8 + 1.2 * x:.1f}, tooltip="{_dot_quote(tooltip)}"];'
+            f'fontsize={10 + 3 * x:.1f}, {frame}, tooltip="{_dot_quote(tooltip)}"];'
         )
     names = _display_names(graph)
     values = edges["value"].to_numpy()
@@ -542,6 +561,7 @@ def process_map(
     title: str | None = None,
     labels: str | Mapping[str, str] | None = None,
     model: Any = None,
+    highlight: Mapping[str, str] | None = None,
 ) -> ProcessMap:
     """Draw the process map of a log.
 
@@ -568,6 +588,10 @@ def process_map(
         ``{activity: label}``. With labels, the activity name is shown small under them.
     model
         Unused; accepted so that :meth:`ProcessModel.plot` can pass itself.
+    highlight
+        ``{activity: note}``: activities drawn with an orange frame and the note (used by
+        :meth:`procmine.Findings.plot` to show the findings on the map). Highlighted
+        activities are always kept by the pruning.
 
     Returns
     -------
@@ -580,9 +604,10 @@ def process_map(
     >>> m.svg.lstrip().startswith("<svg")
     True
     """
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels)
+    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels,
+                      keep=tuple(highlight or ()))
     caption = title if title is not None else _title(log, graph)
-    dot = to_dot(graph, title=caption)
+    dot = to_dot(graph, title=caption, highlight=highlight)
     try:
         svg = _readable_titles(_run_dot(dot), graph)
         return ProcessMap(svg, dot, graph, "graphviz")

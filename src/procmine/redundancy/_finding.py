@@ -27,6 +27,7 @@ KINDS: tuple[str, ...] = (
 )
 
 _ZERO = pd.Timedelta(0)
+_KIND_COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,18 @@ class Findings(Sequence[Finding]):
     (1, 'rework')
     """
 
-    def __init__(self, findings: Sequence[Finding] = (), *, n_cases: int | None = None, log_name: str = "") -> None:
+    def __init__(
+        self,
+        findings: Sequence[Finding] = (),
+        *,
+        n_cases: int | None = None,
+        log_name: str = "",
+        log: Any = None,
+    ) -> None:
         self._items = sorted(findings, key=lambda f: (-f.total_saving.value, -f.confidence, f.kind, f.activities))
         self.n_cases = n_cases
         self.log_name = log_name
+        self._log = log  # the analysed EventLog, for plot(); not part of the result's data
 
     @overload
     def __getitem__(self, i: int) -> Finding: ...
@@ -136,7 +145,7 @@ class Findings(Sequence[Finding]):
     def __getitem__(self, i: slice) -> Findings: ...
     def __getitem__(self, i: int | slice) -> Finding | Findings:
         if isinstance(i, slice):
-            return Findings(self._items[i], n_cases=self.n_cases, log_name=self.log_name)
+            return Findings(self._items[i], n_cases=self.n_cases, log_name=self.log_name, log=self._log)
         return self._items[i]
 
     def __len__(self) -> int:
@@ -154,7 +163,7 @@ class Findings(Sequence[Finding]):
                 f"The 'kind' parameter of Findings.filter must be among {KINDS}. Got {bad!r} instead."
             )
         keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
-        return Findings(keep, n_cases=self.n_cases, log_name=self.log_name)
+        return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log)
 
     def to_frame(self, language: str = "en") -> pd.DataFrame:
         """One row per finding, the columns of :class:`Finding` plus ``total_saving``."""
@@ -168,6 +177,46 @@ class Findings(Sequence[Finding]):
             d["recommendation"] = f.text(language)
             rows.append(d)
         return pd.DataFrame(rows, columns=cols)
+
+    def plot(self, ax: Any = None, *, log: Any = None, top: int = 10, language: str = "en", **map_options: Any) -> Any:
+        """The findings drawn on the process map, or as a bar chart of savings on ``ax``.
+
+        Without ``ax``: the process map of the analysed log (or ``log``) with the
+        activities of the ``top`` findings framed in orange and labelled with their kinds
+        (a :class:`procmine.viz.ProcessMap`, shown as SVG in Jupyter; ``map_options`` go to
+        :func:`procmine.viz.process_map`). With ``ax``: a horizontal bar chart of the
+        estimated total saving (working hours) of the ``top`` findings; returns ``ax``.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> found = pm.find_redundancies(pm.samples.load("permit_de"))
+        >>> "<svg" in found.plot().svg
+        True
+        """
+        items = self._items[:top]
+        if ax is None:
+            from ..viz import process_map
+
+            target = log if log is not None else self._log
+            if target is None:
+                raise ParameterError(
+                    "Findings.plot needs the log to draw the map: pass log=..., or ax=... for a bar chart"
+                )
+            notes: dict[str, list[str]] = {}
+            for f in items:
+                for a in f.activities:
+                    if f.kind not in notes.setdefault(a, []):
+                        notes[a].append(f.kind)
+            return process_map(target, highlight={a: ", ".join(k) for a, k in notes.items()}, **map_options)
+        hours = [f.total_saving.total_seconds() / 3600 for f in items][::-1]
+        labels = [f"{f.kind}: {' → '.join(f.activities)}"[:60] for f in items][::-1]
+        colours = [_KIND_COLOURS[KINDS.index(f.kind) % len(_KIND_COLOURS)] for f in items][::-1]
+        ax.barh(range(len(items)), hours, color=colours)
+        ax.set_yticks(range(len(items)), labels, fontsize=8)
+        ax.set_xlabel("estimated saving, working hours (all affected cases)")
+        ax.set_title(f"Findings{' in ' + self.log_name if self.log_name else ''}", fontsize=10)
+        return ax
 
     def __repr__(self) -> str:
         by_kind: dict[str, int] = {}
