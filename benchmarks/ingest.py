@@ -79,7 +79,7 @@ def _pm4py():
 def run_one(variant: str, log: Path, rustxes_path: str | None) -> dict:
     """One timed read in this process; returns a JSON-able dict."""
     warnings.simplefilter("ignore")
-    if rustxes_path:
+    if rustxes_path and variant == "rustxes":
         sys.path.append(rustxes_path)  # the venv's numpy/pandas/pyarrow stay first
     label = variant
     if variant == "procmine":

@@ -14,7 +14,7 @@ from ..errors import LogError
 
 __all__ = ["iter_chunks", "line_at", "open_xml"]
 
-CHUNK_BYTES = 16 * 2**20
+CHUNK_BYTES = 8 * 2**20
 _READ = 4 * 2**20
 _CUT = b"</trace>"
 
