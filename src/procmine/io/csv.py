@@ -1,20 +1,20 @@
 """CSV/TXT reader: encoding, separator and malformed lines, then :func:`read_frame`.
 
-Values are read as text (``"007"`` stays ``"007"``), empty fields become missing; columns
-other than the roles become numbers when all their values are plain numbers without a
-leading zero (``amount``: ``12.5`` -> float, ``3`` -> int). The
-encoding is UTF-8 if the whole file decodes as UTF-8 (a BOM is dropped), otherwise
-cp1252 (Windows/Excel, a superset of latin-1 for letters); a UTF-16 byte-order mark
-(Excel's "Unicode text" export) means UTF-16. The separator is the one of
-``;`` ``,`` tab ``|`` that splits the first lines (quotes honoured) into the same number
-of fields. Lines with too many or too few fields are dropped and counted as
-``"malformed line"``.
+Values are read as text (``"007"`` stays ``"007"``) and empty fields become missing;
+columns other than the roles become numbers when all their values are plain numbers
+without a leading zero (``12.5`` -> float, ``3`` -> int). The encoding is UTF-8 if the
+whole file decodes as UTF-8 (a BOM is dropped), UTF-16 with a UTF-16 byte-order mark
+(Excel's "Unicode text" export), otherwise cp1252 (Windows/Excel), or latin-1 if the
+file holds bytes cp1252 does not define. The separator is the one of ``;`` ``,`` tab
+``|`` that splits the first lines (quotes honoured) into the same number of fields.
+Lines with too many or too few fields are dropped and counted as ``"malformed line"``.
+The file is parsed by pyarrow, all columns as strings.
 
 Row numbers in the report (``dropped_rows``, errors) count data records: the header
 is row 0, the first event row 1. Up to ten title or blank lines above the header are
-skipped (``report.formats["header_line"]`` then gives the header's line). Blank lines are not counted, and a quoted field that
-spans several physical lines counts as one row, so in such files row N can lie below
-physical line N + 1.
+skipped (``report.formats["header_line"]`` then gives the header's line). Blank lines
+are not counted, and a quoted field spanning several physical lines counts as one
+row, so in such files row N lies below physical line N + 1.
 """
 
 from __future__ import annotations
