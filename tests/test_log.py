@@ -116,3 +116,21 @@ def test_case_codes_from_neighbours_equal_factorize() -> None:
     log = pm.EventLog(make_frame())
     codes, ids = pd.factorize(log.df[CASE], sort=False)
     assert (log.codes.case == codes).all() and list(log.codes.case_ids) == list(ids)
+
+
+def test_duplicates_counted_on_all_columns_and_warning_points_at_caller() -> None:
+    import warnings
+
+    t = pd.Timestamp("2024-01-01", tz="UTC")
+    df = pd.DataFrame({
+        CASE: ["1", "1", "1", "2", None],
+        ACTIVITY: ["a", "a", "a", "a", "b"],
+        TIMESTAMP: [t, t, t, t, t],
+        "org:resource": ["x", "x", "y", "x", "x"],  # the third event differs in one column
+    })
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log = pm.read_log(df)
+    assert log.report.duplicates == 1
+    assert log.report.dropped == {"missing case id": 1}
+    assert [w.filename for w in caught if issubclass(w.category, pm.DataQualityWarning)] == [__file__]

@@ -60,11 +60,22 @@ def _read_options(func: F) -> F:
 
 
 def _load(log_path: str, kw: dict[str, Any]) -> Any:
+    import warnings
+
+    from .errors import DataQualityWarning
     from .io import read_log
 
     keys = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "sep",
             "encoding", "dayfirst", "tz", "strict")
-    return read_log(log_path, **{k: kw.pop(k) for k in keys if k in kw})
+    with warnings.catch_warnings():
+        # the commands print what was dropped themselves (inspect) or in the report
+        warnings.simplefilter("ignore", DataQualityWarning)
+        log = read_log(log_path, **{k: kw.pop(k) for k in keys if k in kw})
+    if log.report.rows_dropped:
+        click.echo(f"note: {log.report.rows_dropped:,} of {log.report.rows_read:,} rows dropped "
+                   f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items())}); "
+                   "see 'procmine inspect'", err=True)
+    return log
 
 
 def _quiet(quiet: bool) -> None:
