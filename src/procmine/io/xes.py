@@ -280,11 +280,14 @@ def _codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
 
 
 def _pivot(data: ChunkResult, wanted: set[str] | None, opts: ReadOptions, report: IngestReport):
-    """Typed columns (name -> Arrow array of one value per event) from the long format."""
-    cols: dict[str, pa.Array] = {}
-    kinds: dict[str, int] = {}
-    bad_dates: dict[str, np.ndarray] = {}
-    event_trace = pa.array(data.event_trace)
+    """Typed columns (name -> Arrow array of one value per event) from the long format.
+
+    Columns are built in two threads (Arrow's take and cast release the GIL); warnings
+    are added to the report in key order, whatever the thread that found them.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = []
     for level, owner, keys, types, values, n, prefix in (
         ("event", data.ev_event, data.ev_key, data.ev_type, data.ev_value, data.n_events, ""),
         ("trace", data.tr_trace, data.tr_key, data.tr_type, data.tr_value, data.n_traces, "case:"),
@@ -300,34 +303,60 @@ def _pivot(data: ChunkResult, wanted: set[str] | None, opts: ReadOptions, report
             col_name = prefix + key
             if wanted is not None and col_name not in wanted:
                 continue
-            if col_name in cols:
-                report.warnings.append(
-                    f"trace attribute {key!r} clashes with the event attribute "
-                    f"{col_name!r}; the event attribute is kept"
-                )
-                continue
             sel = order[bounds[k] : bounds[k + 1]]
-            who = owner[sel]
-            if len(who) > 1 and (np.diff(who) == 0).any():
-                dup = int((np.diff(who) == 0).sum())
-                report.warnings.append(
-                    f"{dup:,} {level}(s) carry the key {key!r} more than once; the last value is kept"
+            tasks.append((level, key, col_name, sel, owner, types, values, n))
+
+    def build(task):
+        level, key, col_name, sel, owner, types, values, n = task
+        scratch = IngestReport()
+        who = owner[sel]
+        if len(who) > 1:
+            last = np.append(who[1:] != who[:-1], True)  # attributes are in file order
+            if not last.all():
+                scratch.warnings.append(
+                    f"{int((~last).sum()):,} {level}(s) carry the key {key!r} more than once; "
+                    "the last value is kept"
                 )
+                sel, who = sel[last], who[last]
+        compact = values.take(pa.array(sel))
+        if isinstance(compact, pa.ChunkedArray):
+            compact = compact.combine_chunks()
+        tset = set(np.unique(types[sel]).tolist())
+        col, kind, bad_c = _typed(compact, tset, col_name, opts, scratch)
+        bad = None
+        if len(who) == n:  # every event (trace) has the key, in order
+            bad = bad_c
+        else:
             idx = np.full(n, -1, dtype=np.int64)
-            idx[who] = sel
-            col = values.take(pa.array(idx, mask=idx < 0))
-            if isinstance(col, pa.ChunkedArray):
-                col = col.combine_chunks()
-            tset = set(np.unique(types[sel]).tolist())
-            col, kind, bad = _typed(col, tset, col_name, opts, report)
-            if level == "trace":
-                col = col.take(event_trace)
-                if bad is not None:
-                    bad = bad[data.event_trace]
-            if bad is not None and bad.any():
-                bad_dates[col_name] = bad
-            cols[col_name] = col
-            kinds[col_name] = kind
+            idx[who] = np.arange(len(who))
+            col = col.take(pa.array(idx, mask=idx < 0))
+            if bad_c is not None:
+                bad = np.zeros(n, dtype=bool)
+                bad[who] = bad_c
+        if level == "trace":
+            col = col.take(event_trace)
+            if bad is not None:
+                bad = bad[data.event_trace]
+        return col_name, col, kind, bad, scratch.warnings
+
+    event_trace = pa.array(data.event_trace)
+    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
+        built = list(pool.map(build, tasks))
+    cols: dict[str, pa.Array] = {}
+    kinds: dict[str, int] = {}
+    bad_dates: dict[str, np.ndarray] = {}
+    for col_name, col, kind, bad, warns in built:
+        if col_name in cols:
+            report.warnings.append(
+                f"trace attribute {col_name[5:]!r} clashes with the event attribute "
+                f"{col_name!r}; the event attribute is kept"
+            )
+            continue
+        report.warnings.extend(warns)
+        if bad is not None and bad.any():
+            bad_dates[col_name] = bad
+        cols[col_name] = col
+        kinds[col_name] = kind
     return cols, kinds, bad_dates
 
 
