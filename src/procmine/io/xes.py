@@ -432,7 +432,7 @@ def _structure_report(data: ChunkResult, report: IngestReport) -> None:
         )
     ids = _trace_ids(data)
     if ids is not None:
-        dup = int(ids.dropna().duplicated().sum())
+        dup = len(ids) - len(pc.unique(ids))
         report.duplicate_case_ids = dup
         if dup:
             report.warnings.append(
@@ -448,17 +448,17 @@ def _structure_report(data: ChunkResult, report: IngestReport) -> None:
         )
 
 
-def _trace_ids(data: ChunkResult) -> pd.Series | None:
+def _trace_ids(data: ChunkResult) -> pa.Array | None:
+    """The ``concept:name`` of the traces that have one (one per trace, the last if repeated)."""
     codes, names = _codes(data.tr_key)
     if "concept:name" not in names:
         return None
     sel = np.flatnonzero(codes == names.index("concept:name"))
+    who = data.tr_trace[sel]
+    if len(who) > 1:
+        sel = sel[np.append(who[1:] != who[:-1], True)]
     vals = data.tr_value.take(pa.array(sel))
-    if isinstance(vals, pa.ChunkedArray):
-        vals = vals.combine_chunks()
-    ids = pd.Series(pd.NA, index=range(data.n_traces), dtype="str")
-    ids.iloc[data.tr_trace[sel]] = pd.Series(vals, dtype="str").to_numpy()
-    return ids
+    return vals.combine_chunks() if isinstance(vals, pa.ChunkedArray) else vals
 
 
 # -- roles ------------------------------------------------------------------------------------------
