@@ -158,19 +158,22 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
 
 
 def _read_long(path: Path) -> tuple[ChunkResult, str]:
+    """The attributes in long format and the reader used (``"numpy"`` or ``"lxml (why)"``)."""
     try:
         return _read_long_fast(path), "numpy"
     except Unsupported as exc:
-        logger.info("%s: fast XES scanner does not handle %s; reading with lxml", path, exc)
+        why = str(exc)
+        logger.info("%s: fast XES scanner does not handle %s; reading with lxml", path, why)
     except Malformed as exc:
-        logger.info("%s: not well-formed (%s); reading with lxml for the precise error", path, exc)
+        why = f"not well-formed: {exc}"
+        logger.info("%s: %s; reading with lxml for the precise error", path, why)
     except LogError as exc:
         if exc.path is None:
             raise LogError(exc.message, path=str(path), line=exc.line) from None
         raise
     from ._xes_lxml import read_long_lxml
 
-    return read_long_lxml(path), "lxml"
+    return read_long_lxml(path), f"lxml ({why})"
 
 
 def _read_long_fast(path: Path) -> ChunkResult:
@@ -467,8 +470,6 @@ def _trace_ids(data: ChunkResult) -> pa.Array | None:
 def _apply_roles(
     cols: dict[str, pa.Array], kinds: dict[str, int], opts: ReadOptions, report: IngestReport, path: Path
 ) -> dict[str, pa.Array]:
-    if "case:concept:name" in cols:
-        pass
     explicit = opts.explicit_roles()
     for role, src in explicit.items():
         target = ROLE_COLUMNS[role]
