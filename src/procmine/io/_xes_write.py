@@ -40,17 +40,32 @@ _ESCAPES = [
     ("\n", "&#10;"),
     ("\r", "&#13;"),
 ]
-_INVALID = "[\\x{0}-\\x{8}\\x{b}\\x{c}\\x{e}-\\x{1f}\\x{fffe}\\x{ffff}]"
+_BATCH = 100_000  # events per block of text (keeps Arrow's 32-bit offsets far from overflow)
+_CONTROL = [*range(0, 9), 11, 12, *range(14, 32)]  # bytes of characters XML 1.0 refuses
 
 
 def _escape(values: pa.Array, column: str) -> pa.Array:
-    if pc.any(pc.match_substring_regex(values, _INVALID)).as_py():
+    """Escape ``& < > "`` and tab/line breaks; refuse characters XML 1.0 cannot hold.
+
+    The bytes are counted once with numpy; Arrow replaces only the characters present.
+    """
+    if len(values) == 0 or values.null_count == len(values):
+        return values
+    n = len(values)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[values.offset : values.offset + n + 1]
+    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    counts = np.bincount(data, minlength=256)
+    bad = counts[_CONTROL].any()
+    if not bad and counts[0xEF]:
+        pos = np.flatnonzero(data[:-2] == 0xEF)
+        bad = bool(((data[pos + 1] == 0xBF) & ((data[pos + 2] == 0xBE) | (data[pos + 2] == 0xBF))).any())
+    if bad:
         raise LogError(
             "holds control characters that XML cannot store; remove them before writing XES",
             column=column,
         )
     for raw, esc in _ESCAPES:
-        if pc.any(pc.match_substring(values, raw)).as_py():
+        if counts[ord(raw)]:
             values = pc.replace_substring(values, raw, esc)
     return values
 
@@ -70,12 +85,17 @@ def _typed_text(s: pd.Series, column: str) -> tuple[str, pa.Array]:
     if pd.api.types.is_float_dtype(dtype):
         vals = s.to_numpy(dtype="float64", na_value=np.nan)
         return "float", pc.cast(pa.array(vals, mask=np.isnan(vals)), pa.string())
-    mask = s.isna().to_numpy()
-    arr = pa.array(
-        s.astype("str").to_numpy(dtype=object, na_value=""),
-        type=pa.string(),
-        mask=mask if mask.any() else None,
-    )
+    try:  # Arrow-backed strings (pandas' default) convert without Python objects
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mask = s.isna().to_numpy()
+        arr = pa.array(
+            s.astype("str").to_numpy(dtype=object, na_value=""),
+            type=pa.string(),
+            mask=mask if mask.any() else None,
+        )
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
     return "string", _escape(arr, column)
 
 
@@ -85,6 +105,32 @@ def _lines(s: pd.Series, key: str, indent: str) -> pa.Array:
     head = f'{indent}<{xes_type} key="{_escape(pa.array([key]), key)[0].as_py()}" value="'
     out = pc.binary_join_element_wise(pa.scalar(head), text, pa.scalar('"/>\n'), "")
     return pc.fill_null(out, "")
+
+
+def _batch(df: pd.DataFrame, first: np.ndarray, last: np.ndarray) -> memoryview:
+    """The UTF-8 text of a run of events (trace tags where a case starts or ends)."""
+    n = len(df)
+    event_parts = [pa.scalar("\t\t<event>\n")]
+    trace_parts: list[Any] = [pa.scalar("\t<trace>\n")]
+    starts = np.flatnonzero(first)
+    for col in df.columns:
+        if str(col).startswith("case:"):
+            key = "concept:name" if col == CASE else str(col)[5:]
+            trace_parts.append(_lines(df[col].iloc[starts].reset_index(drop=True), key, "\t\t"))
+        else:
+            event_parts.append(_lines(df[col], str(col), "\t\t\t"))
+    event_parts.append(pa.scalar("\t\t</event>\n"))
+    events = pc.binary_join_element_wise(*event_parts, "")
+    idx = np.full(n, -1, dtype=np.int64)
+    idx[starts] = np.arange(len(starts))
+    traces = pc.binary_join_element_wise(*trace_parts, "")
+    opening = pc.fill_null(traces.take(pa.array(idx, mask=idx < 0)), "")
+    closing = pa.array(np.where(last, "\t</trace>\n", ""), type=pa.string())
+    body = pc.binary_join_element_wise(opening, events, closing, "")
+    if isinstance(body, pa.ChunkedArray):
+        body = body.combine_chunks()
+    offsets = np.frombuffer(body.buffers()[1], dtype=np.int32)[body.offset : body.offset + n + 1]
+    return memoryview(body.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
 def write_xes(log: EventLog | pd.DataFrame, path: str | Path) -> Path:
@@ -137,33 +183,12 @@ def write_xes(log: EventLog | pd.DataFrame, path: str | Path) -> Path:
     last = np.ones(n, dtype=bool)
     last[:-1] = first[1:]
 
-    event_parts = [pa.scalar("\t\t<event>\n")]
-    trace_parts: list[Any] = [pa.scalar("\t<trace>\n")]
-    starts = np.flatnonzero(first)
-    for col in df.columns:
-        if str(col).startswith("case:"):
-            key = "concept:name" if col == CASE else str(col)[5:]
-            trace_parts.append(_lines(df[col].iloc[starts].reset_index(drop=True), key, "\t\t"))
-        else:
-            event_parts.append(_lines(df[col], str(col), "\t\t\t"))
-    event_parts.append(pa.scalar("\t\t</event>\n"))
-    events = pc.binary_join_element_wise(*event_parts, "")
-    traces = pc.binary_join_element_wise(*trace_parts, "") if len(trace_parts) > 1 else None
-    opening = pa.nulls(n, pa.string()).fill_null("")
-    if n:
-        idx = np.full(n, -1, dtype=np.int64)
-        idx[starts] = np.arange(len(starts))
-        opening = pc.fill_null(traces.take(pa.array(idx, mask=idx < 0)), "")
-    closing = pa.array(np.where(last, "\t</trace>\n", ""), type=pa.string())
-    body = pc.binary_join_element_wise(opening, events, closing, "")
-    if isinstance(body, pa.ChunkedArray):
-        body = body.combine_chunks()
-
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     kwargs = {"compresslevel": 6} if opener is gzip.open else {}
     with opener(path, "wb", **kwargs) as f:
         f.write(_HEADER.encode("utf-8"))
-        for start in range(0, n, 200_000):
-            f.write(b"".join(x.encode("utf-8") for x in body[start : start + 200_000].to_pylist()))
+        for s in range(0, n, _BATCH):
+            e = min(n, s + _BATCH)
+            f.write(_batch(df.iloc[s:e].reset_index(drop=True), first[s:e], last[s:e]))
         f.write(b"</log>\n")
     return path
