@@ -394,3 +394,15 @@ def test_encoding_argument(tmp_path):
     assert read(write(tmp_path, SWISS, name="u.csv"), encoding="UTF8").report.formats["encoding"] == "utf-8"
     with pytest.raises(LogError, match=r"unknown encoding 'klingon'"):
         read_log(p, encoding="klingon")
+
+
+def test_separator_needing_no_title_line_wins(tmp_path):
+    """Found by the round-trip property test: values made of '|' must not make '|' the separator."""
+    p = tmp_path / "pipes.csv"
+    p.write_text(
+        "case:concept:name,concept:name,time:timestamp,note\n|||,|||,1990-01-01T00:00:00.000000+0000,\n",
+        encoding="utf-8",
+    )
+    log = read_log(p)
+    assert log.report.formats["separator"] == ","
+    assert log.df["case:concept:name"].tolist() == ["|||"]

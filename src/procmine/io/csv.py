@@ -124,8 +124,10 @@ def detect_separator(text: str) -> str | None:
     ';'
     >>> detect_separator("a\\tb\\tc\\n1\\t2\\t3\\n")
     '\\t'
+    >>> detect_separator("case,activity,time\\n|||,|||,2024-01-01\\n")
+    ','
     """
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, int, int, int] | None = None
     chosen = None
     lines = text.splitlines(keepends=True)[:200]
     for rank, sep in enumerate(SEPARATORS):
@@ -133,12 +135,16 @@ def detect_separator(text: str) -> str | None:
             counts = [len(r) for r in _csv.reader(lines, delimiter=sep, quotechar='"') if r]
         except _csv.Error:
             continue
-        while counts and counts[0] < 2 and len(counts) > 1 and len(lines) - len(counts) < MAX_TITLE_LINES:
+        skipped = 0
+        while counts and counts[0] < 2 and len(counts) > 1 and skipped < MAX_TITLE_LINES:
             counts = counts[1:]  # a title line above the header
+            skipped += 1
         if not counts or counts[0] < 2:
             continue
         same = sum(c == counts[0] for c in counts) / len(counts)
-        key = (same, counts[0], -rank)
+        # a separator that needs no title line beats one that makes the header a "title"
+        # (a header split by ',' whose values contain '|' must not be read with '|')
+        key = (same, -skipped, counts[0], -rank)
         if best is None or key > best:
             best, chosen = key, sep
     return chosen
