@@ -74,7 +74,7 @@ def test_sample_is_reproducible(log: pm.EventLog) -> None:
 
 
 def test_bad_arguments(log: pm.EventLog) -> None:
-    with pytest.raises(ParameterError, match="'mode' parameter of EventLog.filter"):
+    with pytest.raises(ParameterError, match=r"'mode' parameter of EventLog\.filter"):
         log.filter(mode="sometimes")
     with pytest.raises(ParameterError, match="variants_coverage"):
         log.filter(variants_coverage=1.5)

@@ -6,10 +6,10 @@ Every error says *where* (file, line or row, column) and *what to do next*.
 from __future__ import annotations
 
 __all__ = [
-    "ProcmineError",
+    "DataQualityWarning",
     "LogError",
     "ParameterError",
-    "DataQualityWarning",
+    "ProcmineError",
     "ProcmineWarning",
 ]
 

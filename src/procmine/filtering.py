@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+
 if TYPE_CHECKING:
     from .log import EventLog
 

@@ -21,14 +21,14 @@ from ._validation import check_fraction, fail
 from .errors import LogError
 
 __all__ = [
-    "CASE",
     "ACTIVITY",
-    "TIMESTAMP",
-    "START",
-    "RESOURCE",
+    "CASE",
     "GROUP",
     "LIFECYCLE",
+    "RESOURCE",
     "ROLE_COLUMNS",
+    "START",
+    "TIMESTAMP",
     "EventLog",
     "IngestReport",
     "LogCodes",

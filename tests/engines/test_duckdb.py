@@ -85,12 +85,12 @@ def test_ties_keep_source_order(tmp_path) -> None:
 
 
 def test_errors_name_the_file(tmp_path) -> None:
-    with pytest.raises(LogError, match="nope.parquet"):
+    with pytest.raises(LogError, match=r"nope\.parquet"):
         DuckLog(tmp_path / "nope.parquet")
     p = tmp_path / "x.parquet"
     pd.DataFrame({"a": [1]}).to_parquet(p)
     with pytest.raises(LogError, match="not found"):
         DuckLog(p)
-    with pytest.raises(pm.ParameterError, match="'engine' parameter of read_log"):
+    with pytest.raises(pm.ParameterError, match=r"'engine' parameter of read_log"):
         pm.read_log(p, engine="spark")
     assert np.isfinite(1.0)

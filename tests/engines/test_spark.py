@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine.engines.duckdb import DuckLog
 
 pytest.importorskip("pyspark")
 if shutil.which("java") is None:  # pragma: no cover - depends on the machine

@@ -107,5 +107,5 @@ def test_a_missing_detector_module_fails_clearly(log, monkeypatch):
     from procmine import redundancy
 
     monkeypatch.setitem(redundancy.DETECTORS, "batching", "procmine.redundancy._no_such_detector")
-    with pytest.raises(ParameterError, match="'batching'.*not available"):
+    with pytest.raises(ParameterError, match=r"'batching'.*not available"):
         find_redundancies(log, kinds=["batching"])

@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..log import ACTIVITY, CASE, START, TIMESTAMP
 
-__all__ = ["spark_dfg", "spark_variants", "spark_case_durations", "local_session"]
+__all__ = ["local_session", "spark_case_durations", "spark_dfg", "spark_variants"]
 
 _SEP = "\x1f"
 

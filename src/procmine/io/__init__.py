@@ -17,7 +17,7 @@ from ..errors import LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, finalize
 
-__all__ = ["read_log", "ReadOptions"]
+__all__ = ["ReadOptions", "read_log"]
 
 FORMATS = ("csv", "xes", "parquet", "excel", "dataframe")
 _SUFFIXES = {
