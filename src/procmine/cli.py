@@ -208,10 +208,17 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
     frame = found.to_frame(language=lang) if _accepts_language(found.to_frame) else found.to_frame()
     if not len(frame):
         click.echo("no findings")
+    from .i18n import format_integer, format_percent, format_working_time, gettext
+
     for i, f in enumerate(found, 1):
-        click.echo(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}")
-        click.echo(f"     {f.cases:,} cases ({f.case_share:.0%}), saving/case {f.saving_per_case}, "
-                   f"confidence {f.confidence:.2f}")
+        units = f" [{', '.join(f.org_units)}]" if f.org_units else ""
+        click.echo(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
+        click.echo(
+            f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
+            f"({format_percent(f.case_share, lang, 0)}), "
+            f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang)}, "
+            f"{gettext('Confidence', lang)} {f.confidence:.2f}"
+        )
         click.echo(f"     {f.text(lang)}")
     if csv_path:
         from .export import to_csv
