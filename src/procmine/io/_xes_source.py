@@ -14,7 +14,7 @@ from ..errors import LogError
 
 __all__ = ["iter_chunks", "line_at", "open_xml"]
 
-CHUNK_BYTES = 8 * 2**20
+CHUNK_BYTES = 4 * 2**20  # small: the scanner's temporaries are several times a chunk
 _READ = 4 * 2**20
 _CUT = b"</trace>"
 
@@ -68,21 +68,33 @@ def _blocks(path: Path) -> Iterator[bytes]:
 
 
 def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
-    """Chunks of the decompressed XML, each ending right after a ``</trace>`` (the last
-    one holds the rest of the file)."""
+    """Chunks of the decompressed XML, each ending right after a ``</trace>`` and at most
+    ``chunk_bytes`` long unless one trace is longer (the last one holds the rest of the file).
+
+    The decompressed text is never held whole: a few blocks at a time.
+    """
     blocks: list[bytes] = []
     size = 0
     for block in _blocks(path):
         blocks.append(block)
         size += len(block)
-        if size >= chunk_bytes:
-            data = b"".join(blocks)
-            cut = data.rfind(_CUT)
-            if cut > 0:
-                cut += len(_CUT)
-                yield data[:cut]
-                data = data[cut:]
-            blocks, size = [data], len(data)
+        if size < chunk_bytes:
+            continue
+        data = b"".join(blocks)
+        blocks.clear()
+        start = 0
+        while len(data) - start >= chunk_bytes:
+            cut = data.rfind(_CUT, start, start + chunk_bytes)
+            if cut < 0:  # a trace longer than a chunk
+                cut = data.find(_CUT, start + chunk_bytes)
+                if cut < 0:
+                    break
+            cut += len(_CUT)
+            yield data[start:cut]
+            start = cut
+        rest = data[start:]
+        del data
+        blocks, size = [rest], len(rest)
     if size:
         yield b"".join(blocks)
 

@@ -26,11 +26,14 @@ Row numbers in ``log.report.dropped_rows`` are 1-based event numbers in file ord
 With ``pair_lifecycle=True`` see :mod:`procmine.io._xes_lifecycle` (merged starts are
 counted as dropped rows with the reason ``"start merged into its complete"``).
 
-Speed and memory: the file is decompressed in 8 MB chunks cut after a ``</trace>``,
-two chunks are scanned at a time in threads (numpy, zlib and Arrow release the GIL);
-only the attributes in long format (Arrow strings, one small integer key code per
-attribute) stay in memory until the columns are built. ``benchmarks/ingest.py``
-measures it against pm4py.
+Speed and memory: the file is decompressed in chunks of about 4 MB cut after a
+``</trace>``; two chunks are scanned at a time in threads (numpy, zlib and Arrow release
+the GIL) and each chunk's attributes become typed Arrow columns for its events at once
+(see :mod:`procmine.io._xes_columns`), so the chunk's text and tokens are freed right
+away. At the end the pieces are concatenated per column (strings stay Arrow-backed,
+their text is not copied). Freed memory is handed back to the system as the chunks
+are read (see :mod:`procmine.io._xes_memory`). ``benchmarks/ingest.py`` measures time
+and peak memory against pm4py.
 """
 
 from __future__ import annotations
@@ -56,8 +59,11 @@ from ..log import (
     EventLog,
     IngestReport,
 )
-from ._common import UNPARSEABLE_TS, ReadOptions, finalize, to_utc
-from ._xes_scan import ATTR_TYPES, ChunkResult, Malformed, Refused, Unsupported, scan_chunk
+from ._common import UNPARSEABLE_TS, ReadOptions, finalize
+from ._xes_columns import Assembler, parse_dates, pivot_chunk
+from ._xes_memory import release as _release
+from ._xes_memory import system_pool as _system_pool
+from ._xes_scan import Malformed, Refused, Unsupported, scan_chunk
 from ._xes_source import iter_chunks, line_at
 from ._xes_write import write_xes
 
@@ -74,8 +80,9 @@ _STANDARD = {
     "org": GROUP,
     "lifecycle": LIFECYCLE,
 }
-_STR, _DATE, _INT, _FLOAT, _BOOL, _ID = range(6)
+_DATE = 1
 _THREADS = 2
+_RELEASE_EVERY = 4  # chunks read between two _release()
 
 
 def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
@@ -119,25 +126,36 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
     >>> log.n_events, log.report.format, log.df["concept:name"].tolist()
     (2, 'xes', ['Eingang', 'Prüfung'])
     """
-    opts = opts or ReadOptions()
-    path = Path(path)
-    report = IngestReport(source=str(path), format="xes")
-    data, reader = _read_long(path)
-    report.formats["xes_reader"] = reader
-    report.rows_read = data.n_events
+    with _system_pool():
+        return _read_xes(Path(path), opts or ReadOptions())
 
-    n = data.n_events
-    _structure_report(data, report)
-    cols, kinds, bad_dates = _pivot(data, _wanted(opts), opts, report)
-    del data  # the long format is no longer needed: free it before the frame is built
-    pa.default_memory_pool().release_unused()
+
+def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
+    report = IngestReport(source=str(path), format="xes")
+    wanted = _wanted(opts)
+    as_text: frozenset[str] = frozenset()
+    while True:
+        parts, reader = _read_columns(path, wanted, opts.tz, as_text)
+        again = parts.retry() - as_text
+        if not again:
+            break
+        logger.info("%s: reading again with %s typed as a whole", path, sorted(again))
+        del parts
+        as_text |= again
+    report.formats["xes_reader"] = reader
+    n = report.rows_read = parts.n_events
+    _structure_report(parts, report)
+    cols, kinds, bad_dates = parts.finish(report)
+    del parts
+    _release()
     cols = _apply_roles(cols, kinds, opts, report, path)
 
     extra: dict[str, np.ndarray] = {}
     if TIMESTAMP in bad_dates:
         extra[UNPARSEABLE_TS] = bad_dates[TIMESTAMP]
-    df = _to_frame(cols, n)
-    del cols
+    del bad_dates
+    df = _to_frame(cols, n)  # empties cols as the frame's columns are made
+    _release()
     row_numbers = np.arange(1, n + 1)
     if opts.pair_lifecycle:
         from ._xes_lifecycle import pair_lifecycle
@@ -154,13 +172,15 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
     )
 
 
-# -- reading the attributes in long format ---------------------------------------------------
+# -- reading: chunks of text -> typed columns ---------------------------------------------------------
 
 
-def _read_long(path: Path) -> tuple[ChunkResult, str]:
-    """The attributes in long format and the reader used (``"numpy"`` or ``"lxml (why)"``)."""
+def _read_columns(
+    path: Path, wanted: set[str] | None, tz: str | None, as_text: frozenset[str]
+) -> tuple[Assembler, str]:
+    """The typed pieces of every chunk and the reader used (``"numpy"`` or ``"lxml (why)"``)."""
     try:
-        return _read_long_fast(path), "numpy"
+        return _read_fast(path, wanted, tz, as_text), "numpy"
     except Unsupported as exc:
         why = str(exc)
         logger.info("%s: fast XES scanner does not handle %s; reading with lxml", path, why)
@@ -173,24 +193,40 @@ def _read_long(path: Path) -> tuple[ChunkResult, str]:
         raise
     from ._xes_lxml import read_long_lxml
 
-    return read_long_lxml(path), f"lxml ({why})"
+    parts = Assembler(tz=tz)
+    parts.add(pivot_chunk(read_long_lxml(path), wanted, tz, as_text))
+    return parts, f"lxml ({why})"
 
 
-def _read_long_fast(path: Path) -> ChunkResult:
-    """Scan the chunks, two at a time (numpy and zlib release the GIL), in file order."""
+def _read_fast(path: Path, wanted: set[str] | None, tz: str | None, as_text: frozenset[str]) -> Assembler:
+    """Scan and type the chunks, two at a time (numpy, zlib and Arrow release the GIL).
+
+    Each chunk's text and tokens are freed as soon as its typed columns are made, so the
+    memory held is the typed columns plus a few chunks in flight.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    parts: list[ChunkResult] = []
-    offsets: list[int] = []
+    parts = Assembler(tz=tz)
     pending: list = []
-    offset = 0
+
+    def work(buf: bytes, first: bool):
+        data = scan_chunk(buf, first=first, start_depth=0 if first else 1, base_event=0, base_trace=0)
+        del buf
+        return pivot_chunk(data, wanted, tz, as_text)
 
     def collect(fut, start: int) -> None:
         try:
-            parts.append(fut.result())
+            part = fut.result()
         except Refused as exc:
             raise LogError(exc.message, path=str(path), line=line_at(path, start + exc.pos)) from None
+        if parts.ended:
+            raise Malformed("content after </log>")
+        parts.add(part)
+        del part
+        if len(parts.sizes) % _RELEASE_EVERY == 0:
+            _release()
 
+    offset = 0
     with ThreadPoolExecutor(max_workers=_THREADS) as pool:
         try:
             for i, buf in enumerate(iter_chunks(path)):
@@ -204,11 +240,7 @@ def _read_long_fast(path: Path) -> ChunkResult:
                         )
                 if len(buf) < 4096 and not buf.strip():
                     continue
-                fut = pool.submit(
-                    scan_chunk, buf, first=i == 0, start_depth=0 if i == 0 else 1, base_event=0, base_trace=0
-                )
-                pending.append((fut, offset))
-                offsets.append(offset)
+                pending.append((pool.submit(work, buf, i == 0), offset))
                 offset += len(buf)
                 del buf
                 while len(pending) > _THREADS:
@@ -218,41 +250,11 @@ def _read_long_fast(path: Path) -> ChunkResult:
         finally:
             for fut, _ in pending:
                 fut.cancel()
-    if not parts:
+    if not parts.sizes:
         raise LogError("the file is empty", path=str(path))
-    n_ev = n_tr = 0
-    for j, part in enumerate(parts):
-        if part.ended and j != len(parts) - 1:
-            raise Malformed("content after </log>")
-        part.event_trace += n_tr
-        part.ev_event += n_ev
-        part.tr_trace += n_tr
-        n_ev += part.n_events
-        n_tr += part.n_traces
-    ended = parts[-1].ended
-    if not ended:
+    if not parts.ended:
         raise Malformed("no closing </log>: the file is truncated")
-    if len(parts) == 1:
-        return parts[0]
-    return ChunkResult(
-        n_events=n_ev,
-        n_traces=n_tr,
-        event_trace=np.concatenate([p.event_trace for p in parts]),
-        ev_event=np.concatenate([p.ev_event for p in parts]),
-        ev_key=pa.chunked_array([p.ev_key for p in parts]),
-        ev_type=np.concatenate([p.ev_type for p in parts]),
-        ev_value=pa.concat_arrays([p.ev_value for p in parts]),
-        tr_trace=np.concatenate([p.tr_trace for p in parts]),
-        tr_key=pa.chunked_array([p.tr_key for p in parts]),
-        tr_type=np.concatenate([p.tr_type for p in parts]),
-        tr_value=pa.concat_arrays([p.tr_value for p in parts]),
-        nested_skipped=sum(p.nested_skipped for p in parts),
-        nested_keys=set().union(*(p.nested_keys for p in parts)),
-        ended=True,
-    )
-
-
-# -- long format -> typed columns ----------------------------------------------------------------
+    return parts
 
 
 def _wanted(opts: ReadOptions) -> set[str] | None:
@@ -266,174 +268,15 @@ def _wanted(opts: ReadOptions) -> set[str] | None:
     return keep
 
 
-def _codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
-    """Integer code of each key and the key names (from per-chunk dictionaries)."""
-    chunks = keys.chunks if isinstance(keys, pa.ChunkedArray) else [keys]
-    lookup: dict[str, int] = {}
-    out = []
-    for ch in chunks:
-        if not pa.types.is_dictionary(ch.type):
-            ch = pc.dictionary_encode(ch)
-        local = ch.dictionary.to_pylist()
-        remap = np.array([lookup.setdefault(k, len(lookup)) for k in local] or [0], dtype=np.int32)
-        out.append(remap[ch.indices.to_numpy(zero_copy_only=False)])
-    if not out:
-        return np.zeros(0, dtype=np.int32), []
-    return np.concatenate(out), list(lookup)
-
-
-def _pivot(data: ChunkResult, wanted: set[str] | None, opts: ReadOptions, report: IngestReport):
-    """Typed columns (name -> Arrow array of one value per event) from the long format.
-
-    Columns are built in two threads (Arrow's take and cast release the GIL); warnings
-    are added to the report in key order, whatever the thread that found them.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    tasks = []
-    for level, owner, keys, types, values, n, prefix in (
-        ("event", data.ev_event, data.ev_key, data.ev_type, data.ev_value, data.n_events, ""),
-        ("trace", data.tr_trace, data.tr_key, data.tr_type, data.tr_value, data.n_traces, "case:"),
-    ):
-        codes, names = _codes(keys)
-        if not names:
-            continue
-        if len(names) < 2**15:
-            codes = codes.astype(np.int16)  # numpy sorts 16-bit integers by radix
-        order = np.argsort(codes, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(names)))))
-        for k, key in enumerate(names):
-            col_name = prefix + key
-            if wanted is not None and col_name not in wanted:
-                continue
-            sel = order[bounds[k] : bounds[k + 1]]
-            tasks.append((level, key, col_name, sel, owner, types, values, n))
-
-    def build(task):
-        level, key, col_name, sel, owner, types, values, n = task
-        scratch = IngestReport()
-        who = owner[sel]
-        if len(who) > 1:
-            last = np.append(who[1:] != who[:-1], True)  # attributes are in file order
-            if not last.all():
-                scratch.warnings.append(
-                    f"{int((~last).sum()):,} {level}(s) carry the key {key!r} more than once; "
-                    "the last value is kept"
-                )
-                sel, who = sel[last], who[last]
-        compact = values.take(pa.array(sel))
-        if isinstance(compact, pa.ChunkedArray):
-            compact = compact.combine_chunks()
-        tset = set(np.unique(types[sel]).tolist())
-        col, kind, bad_c = _typed(compact, tset, col_name, opts, scratch)
-        bad = None
-        if len(who) == n:  # every event (trace) has the key, in order
-            bad = bad_c
-        else:
-            idx = np.full(n, -1, dtype=np.int64)
-            idx[who] = np.arange(len(who))
-            col = col.take(pa.array(idx, mask=idx < 0))
-            if bad_c is not None:
-                bad = np.zeros(n, dtype=bool)
-                bad[who] = bad_c
-        if level == "trace":
-            col = col.take(event_trace)
-            if bad is not None:
-                bad = bad[data.event_trace]
-        return col_name, col, kind, bad, scratch.warnings
-
-    event_trace = pa.array(data.event_trace)
-    with ThreadPoolExecutor(max_workers=_THREADS) as pool:
-        built = list(pool.map(build, tasks))
-    cols: dict[str, pa.Array] = {}
-    kinds: dict[str, int] = {}
-    bad_dates: dict[str, np.ndarray] = {}
-    for col_name, col, kind, bad, warns in built:
-        if col_name in cols:
-            report.warnings.append(
-                f"trace attribute {col_name[5:]!r} clashes with the event attribute "
-                f"{col_name!r}; the event attribute is kept"
-            )
-            continue
-        report.warnings.extend(warns)
-        if bad is not None and bad.any():
-            bad_dates[col_name] = bad
-        cols[col_name] = col
-        kinds[col_name] = kind
-    return cols, kinds, bad_dates
-
-
-def _typed(col: pa.Array, tset: set[int], name: str, opts: ReadOptions, report: IngestReport):
-    """Cast a string column to the XES type of its values; returns (array, kind, bad-date mask)."""
-    if tset <= {_STR, _ID}:
-        return col, _STR, None
-    if tset == {_DATE}:
-        ts, bad = parse_dates(col, opts.tz, report, name)
-        n_bad = int(bad.sum())
-        if n_bad and name != TIMESTAMP:
-            report.warnings.append(
-                f"{n_bad:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty"
-            )
-        return ts, _DATE, bad
-    target = {
-        frozenset({_INT}): (pa.int64(), _INT),
-        frozenset({_FLOAT}): (pa.float64(), _FLOAT),
-        frozenset({_INT, _FLOAT}): (pa.float64(), _FLOAT),
-        frozenset({_BOOL}): (pa.bool_(), _BOOL),
-    }
-    hit = target.get(frozenset(tset))
-    if hit is not None:
-        try:
-            return pc.cast(pc.utf8_trim_whitespace(col), hit[0]), hit[1], None
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            report.warnings.append(
-                f"the {ATTR_TYPES[min(tset)]} attribute {name!r} has values that are "
-                "not numbers/booleans; kept as text"
-            )
-            return col, _STR, None
-    shown = "/".join(sorted(ATTR_TYPES[t] for t in tset))
-    report.warnings.append(f"the attribute {name!r} has mixed types ({shown}); kept as text")
-    return col, _STR, None
-
-
-def parse_dates(
-    col: pa.Array, tz: str | None, report: IngestReport | None = None, name: str = ""
-) -> tuple[pa.Array, np.ndarray]:
-    """ISO-8601 strings (with or without offset) -> ``timestamp[us, UTC]`` and a mask of
-    non-empty values that could not be parsed. Dates without offset are local to ``tz``."""
-    present = pc.is_valid(col).to_numpy(zero_copy_only=False)
-    try:
-        out = pc.cast(col, pa.timestamp("us", "UTC"))
-        return out, np.zeros(len(col), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    s = pd.Series(col.to_pandas(), dtype="str")
-    aware = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False).to_numpy()
-    res = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
-    if aware.any():
-        res[aware] = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce").astype(
-            "datetime64[us, UTC]"
-        )
-    naive = ~aware & present
-    if naive.any():
-        parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        res[naive] = to_utc(parsed, tz, report, name)
-    bad = present & res.isna().to_numpy()
-    return pa.array(res, type=pa.timestamp("us", "UTC")), bad
-
-
-def _structure_report(data: ChunkResult, report: IngestReport) -> None:
+def _structure_report(parts: Assembler, report: IngestReport) -> None:
     """Empty traces, traces sharing an id, skipped nested attributes."""
-    per_trace = np.bincount(data.event_trace, minlength=data.n_traces)
-    empty = int((per_trace == 0).sum())
+    empty = parts.empty_traces
     report.empty_traces = empty
     if empty:
         report.warnings.append(
             f"{empty:,} trace(s) without any event (nothing to keep; not counted in rows read)"
         )
-    ids = _trace_ids(data)
+    ids = parts.ids()
     if ids is not None:
         dup = len(ids) - len(pc.unique(ids))
         report.duplicate_case_ids = dup
@@ -442,26 +285,13 @@ def _structure_report(data: ChunkResult, report: IngestReport) -> None:
                 f"{dup:,} trace(s) share their id with an earlier trace; their events "
                 "are merged into one case (as pm4py does)"
             )
-    if data.nested_skipped:
-        keys = ", ".join(sorted(data.nested_keys)[:10])
-        report.formats["nested_attributes_skipped"] = data.nested_skipped
+    if parts.nested_skipped:
+        keys = ", ".join(sorted(parts.nested_keys)[:10])
+        report.formats["nested_attributes_skipped"] = parts.nested_skipped
         report.warnings.append(
-            f"{data.nested_skipped:,} nested attribute(s) (children of list, container "
+            f"{parts.nested_skipped:,} nested attribute(s) (children of list, container "
             f"or other attributes) skipped; keys include: {keys}"
         )
-
-
-def _trace_ids(data: ChunkResult) -> pa.Array | None:
-    """The ``concept:name`` of the traces that have one (one per trace, the last if repeated)."""
-    codes, names = _codes(data.tr_key)
-    if "concept:name" not in names:
-        return None
-    sel = np.flatnonzero(codes == names.index("concept:name"))
-    who = data.tr_trace[sel]
-    if len(who) > 1:
-        sel = sel[np.append(who[1:] != who[:-1], True)]
-    vals = data.tr_value.take(pa.array(sel))
-    return vals.combine_chunks() if isinstance(vals, pa.ChunkedArray) else vals
 
 
 # -- roles ------------------------------------------------------------------------------------------
@@ -514,18 +344,35 @@ def _apply_roles(
     return cols
 
 
-def _to_frame(cols: dict[str, pa.Array], n: int) -> pd.DataFrame:
+def _to_frame(cols: dict[str, pa.Array | pa.ChunkedArray], n: int) -> pd.DataFrame:
+    """The frame, column by column; ``cols`` is emptied so each Arrow column is freed as
+    soon as it is converted (strings stay Arrow-backed: their text is not copied)."""
     first = [CASE, ACTIVITY, TIMESTAMP]
     names = first + [c for c in cols if c not in first]
-    arrays = [cols[c] if len(cols[c]) == n else pa.nulls(n, cols[c].type) for c in names]
-    table = pa.Table.from_arrays(arrays, names=names)
-    mapper = {
-        pa.int64(): pd.Int64Dtype(),
-        pa.bool_(): pd.BooleanDtype(),
-        pa.null(): pd.StringDtype(na_value=np.nan),
-    }
-    df = table.to_pandas(types_mapper=mapper.get, split_blocks=True)
+    out: dict[str, pd.Series] = {}
     for c in names:
-        if pa.types.is_timestamp(cols[c].type):
-            df[c] = df[c].astype("datetime64[us, UTC]")
-    return df
+        col = cols.pop(c)
+        if len(col) != n:
+            col = pa.nulls(n, col.type)
+        out[c] = _to_series(col)
+        del col
+        if len(out) % 4 == 0:
+            _release()
+    return pd.DataFrame(out, copy=False)
+
+
+_STR_DTYPE = pd.StringDtype(storage="pyarrow", na_value=np.nan)  # pandas' default ``str``
+
+
+def _to_series(col: pa.Array | pa.ChunkedArray) -> pd.Series:
+    typ = col.type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_null(typ):
+        if not isinstance(col, pa.ChunkedArray):
+            col = pa.chunked_array([col])
+        if not pa.types.is_large_string(typ):
+            col = col.cast(pa.large_string())
+        return pd.Series(pd.arrays.ArrowStringArray(col, dtype=_STR_DTYPE), copy=False)
+    if pa.types.is_timestamp(typ):
+        return pd.Series(col.to_pandas(), copy=False).astype("datetime64[us, UTC]")
+    mapper = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+    return col.to_pandas(types_mapper=mapper.get)

@@ -1,0 +1,339 @@
+"""Typed columns of the XES reader, built chunk by chunk (see :mod:`procmine.io.xes`).
+
+The scanner gives the attributes of one chunk of whole traces in long format (one entry
+per attribute element). :func:`pivot_chunk` turns them at once into one typed Arrow
+array per column for the chunk's events (``date`` -> ``timestamp[us, UTC]``, ``int`` ->
+``int64``...), so that only typed values outlive the chunk's text. :class:`Assembler`
+collects the pieces in file order and concatenates them per column; a column missing
+from a chunk gets nulls there.
+
+A column is typed from the XES types of all its values: when the chunks disagree
+(``int`` in one, ``string`` in another) or a chunk's values do not parse as their type,
+the caller reads the file again with that column kept as text (``as_text``) and typed
+once as a whole, so the result never depends on where the chunks were cut.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..log import TIMESTAMP, IngestReport
+from ._common import to_utc
+from ._xes_scan import ATTR_TYPES, ChunkResult
+
+__all__ = ["Assembler", "ChunkColumns", "Piece", "key_codes", "parse_dates", "pivot_chunk", "typed"]
+
+_STR, _DATE, _INT, _FLOAT, _BOOL, _ID = range(6)
+TEXT = -1  #: kind of a column kept as raw text until the end (typed as a whole)
+
+
+@dataclass
+class Piece:
+    """One column of one chunk: a value (or null) per event of the chunk."""
+
+    array: pa.Array
+    kind: int
+    tset: frozenset[int]
+    bad: np.ndarray | None  #: non-empty dates that do not parse (date columns)
+    warnings: list[str]
+    needs_text: bool  #: not typable as its XES type says: the column is typed as a whole
+
+
+@dataclass
+class ChunkColumns:
+    """The typed columns of one chunk and what the report needs from it."""
+
+    n_events: int
+    n_traces: int
+    empty_traces: int
+    event_cols: dict[str, Piece]
+    trace_cols: dict[str, Piece]
+    trace_ids: pa.Array | None  #: the ``concept:name`` of the traces that have one
+    nested_skipped: int
+    nested_keys: set[str]
+    ended: bool
+
+
+def key_codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Integer code of each key and the key names in order of first appearance."""
+    chunks = keys.chunks if isinstance(keys, pa.ChunkedArray) else [keys]
+    lookup: dict[str, int] = {}
+    out = []
+    for ch in chunks:
+        if not pa.types.is_dictionary(ch.type):
+            ch = pc.dictionary_encode(ch)
+        local = ch.dictionary.to_pylist()
+        remap = np.array([lookup.setdefault(k, len(lookup)) for k in local] or [0], dtype=np.int32)
+        out.append(remap[ch.indices.to_numpy(zero_copy_only=False)])
+    if not out:
+        return np.zeros(0, dtype=np.int32), []
+    return np.concatenate(out), list(lookup)
+
+
+def pivot_chunk(
+    data: ChunkResult, wanted: set[str] | None, tz: str | None, as_text: frozenset[str] = frozenset()
+) -> ChunkColumns:
+    """Typed columns (one value per event of the chunk) from a chunk in long format."""
+    per_trace = np.bincount(data.event_trace, minlength=data.n_traces)
+    event_trace = None
+    trace_ids = None
+    levels: dict[str, dict[str, Piece]] = {"event": {}, "trace": {}}
+    for level, owner, keys, types, values, n, prefix in (
+        ("event", data.ev_event, data.ev_key, data.ev_type, data.ev_value, data.n_events, ""),
+        ("trace", data.tr_trace, data.tr_key, data.tr_type, data.tr_value, data.n_traces, "case:"),
+    ):
+        codes, names = key_codes(keys)
+        if not names:
+            continue
+        if len(names) < 2**15:
+            codes = codes.astype(np.int16)  # numpy sorts 16-bit integers by radix
+        order = np.argsort(codes, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(names)))))
+        del codes
+        for k, key in enumerate(names):
+            col_name = prefix + key
+            want = wanted is None or col_name in wanted
+            is_id = level == "trace" and key == "concept:name"
+            if not (want or is_id):
+                continue
+            sel = order[bounds[k] : bounds[k + 1]]
+            warns: list[str] = []
+            who = owner[sel]
+            if len(who) > 1:
+                last = np.append(who[1:] != who[:-1], True)  # attributes are in file order
+                if not last.all():
+                    warns.append(
+                        f"{int((~last).sum()):,} {level}(s) carry the key {key!r} more than once; "
+                        "the last value is kept"
+                    )
+                    sel, who = sel[last], who[last]
+            compact = values.take(pa.array(sel))
+            if isinstance(compact, pa.ChunkedArray):
+                compact = compact.combine_chunks()
+            if is_id:
+                trace_ids = compact
+            if not want:
+                continue
+            tset = frozenset(np.unique(types[sel]).tolist())
+            if col_name in as_text:
+                col, kind, bad_c, needs = compact, TEXT, None, False
+            else:
+                scratch = IngestReport()
+                col, kind, bad_c = typed(compact, tset, col_name, tz, scratch)
+                needs = kind == _STR and not tset <= {_STR, _ID}
+                warns.extend(scratch.warnings)
+            bad = None
+            if len(who) == n:  # every event (trace) has the key, in order
+                bad = bad_c
+            else:
+                idx = np.full(n, -1, dtype=np.int64)
+                idx[who] = np.arange(len(who))
+                col = col.take(pa.array(idx, mask=idx < 0))
+                if bad_c is not None:
+                    bad = np.zeros(n, dtype=bool)
+                    bad[who] = bad_c
+            if level == "trace":
+                if event_trace is None:
+                    event_trace = pa.array(data.event_trace)
+                col = col.take(event_trace)
+                if bad is not None:
+                    bad = bad[data.event_trace]
+            levels[level][col_name] = Piece(col, kind, tset, bad, warns, needs)
+    return ChunkColumns(
+        n_events=data.n_events,
+        n_traces=data.n_traces,
+        empty_traces=int((per_trace == 0).sum()),
+        event_cols=levels["event"],
+        trace_cols=levels["trace"],
+        trace_ids=trace_ids,
+        nested_skipped=data.nested_skipped,
+        nested_keys=data.nested_keys,
+        ended=data.ended,
+    )
+
+
+_COUNTED = re.compile(r"([\d,]+) (.*)", re.S)
+
+
+def merge_counts(warnings: list[str]) -> list[str]:
+    """Warnings of several chunks as one list: ``"3 x"`` and ``"4 x"`` become ``"7 x"``."""
+    merged: dict[tuple[bool, str], int] = {}
+    for w in warnings:
+        m = _COUNTED.fullmatch(w)
+        if m:
+            key = (True, m.group(2))
+            merged[key] = merged.get(key, 0) + int(m.group(1).replace(",", ""))
+        else:
+            merged.setdefault((False, w), 0)
+    return [f"{v:,} {text}" if counted else text for (counted, text), v in merged.items()]
+
+
+@dataclass
+class Assembler:
+    """Pieces of every chunk, in file order, concatenated per column by :meth:`finish`."""
+
+    tz: str | None = None
+    sizes: list[int] = field(default_factory=list)
+    event_cols: dict[str, dict[int, Piece]] = field(default_factory=dict)
+    trace_cols: dict[str, dict[int, Piece]] = field(default_factory=dict)
+    trace_ids: list[pa.Array] = field(default_factory=list)
+    n_traces: int = 0
+    empty_traces: int = 0
+    nested_skipped: int = 0
+    nested_keys: set[str] = field(default_factory=set)
+    ended: bool = False
+
+    @property
+    def n_events(self) -> int:
+        return sum(self.sizes)
+
+    def add(self, part: ChunkColumns) -> None:
+        i = len(self.sizes)
+        self.sizes.append(part.n_events)
+        for store, cols in ((self.event_cols, part.event_cols), (self.trace_cols, part.trace_cols)):
+            for name, piece in cols.items():
+                store.setdefault(name, {})[i] = piece
+        if part.trace_ids is not None:
+            self.trace_ids.append(part.trace_ids)
+        self.n_traces += part.n_traces
+        self.empty_traces += part.empty_traces
+        self.nested_skipped += part.nested_skipped
+        self.nested_keys |= part.nested_keys
+        self.ended = part.ended
+
+    def retry(self) -> set[str]:
+        """Columns to read again as text: chunks typed them differently or could not type them."""
+        if len(self.sizes) == 1:
+            return set()  # one chunk: already typed as a whole
+        out = set()
+        for store in (self.event_cols, self.trace_cols):
+            for name, pieces in store.items():
+                kinds = {p.kind for p in pieces.values()}
+                if any(p.needs_text for p in pieces.values()) or not (
+                    len(kinds) == 1 or kinds == {_INT, _FLOAT}
+                ):
+                    out.add(name)
+        return out
+
+    def ids(self) -> pa.ChunkedArray | None:
+        return pa.chunked_array(self.trace_ids, type=pa.string()) if self.trace_ids else None
+
+    def finish(self, report: IngestReport):
+        """(columns, kinds, bad-date masks); the pieces are released as columns are built."""
+        cols: dict[str, pa.ChunkedArray] = {}
+        kinds: dict[str, int] = {}
+        bad_dates: dict[str, np.ndarray] = {}
+        for store in (self.event_cols, self.trace_cols):
+            for name in list(store):
+                pieces = store.pop(name)
+                if name in cols:
+                    report.warnings.append(
+                        f"trace attribute {name[5:]!r} clashes with the event attribute "
+                        f"{name!r}; the event attribute is kept"
+                    )
+                    continue
+                col, kind, bad, warns = self._column(name, pieces)
+                report.warnings.extend(warns)
+                if bad is not None and bad.any():
+                    bad_dates[name] = bad
+                cols[name] = col
+                kinds[name] = kind
+        return cols, kinds, bad_dates
+
+    def _column(self, name: str, pieces: dict[int, Piece]):
+        kinds = {p.kind for p in pieces.values()}
+        kind = _FLOAT if kinds == {_INT, _FLOAT} else next(iter(kinds))
+        first = next(iter(pieces.values()))
+        typ = pa.float64() if kind == _FLOAT else first.array.type
+        arrays, bads = [], []
+        any_bad = any(p.bad is not None for p in pieces.values())
+        for i, size in enumerate(self.sizes):
+            p = pieces.get(i)
+            if p is None:
+                arrays.append(pa.nulls(size, typ))
+                if any_bad:
+                    bads.append(np.zeros(size, dtype=bool))
+                continue
+            arrays.append(p.array if p.array.type == typ else p.array.cast(typ))
+            if any_bad:
+                bads.append(p.bad if p.bad is not None else np.zeros(size, dtype=bool))
+        warns = merge_counts([w for p in pieces.values() for w in p.warnings])
+        tset = frozenset().union(*(p.tset for p in pieces.values()))
+        pieces.clear()
+        col: pa.Array | pa.ChunkedArray = pa.chunked_array(arrays, type=typ)
+        del arrays
+        bad = np.concatenate(bads) if bads else None
+        if kind == TEXT:
+            scratch = IngestReport()
+            col, kind, bad = typed(col.combine_chunks(), tset, name, self.tz, scratch)
+            warns.extend(scratch.warnings)
+        return col, kind, bad, warns
+
+
+def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | None, report: IngestReport):
+    """Cast a string column to the XES type of its values; returns (array, kind, bad-date mask)."""
+    if tset <= {_STR, _ID}:
+        return col, _STR, None
+    if tset == {_DATE}:
+        ts, bad = parse_dates(col, tz, report, name)
+        n_bad = int(bad.sum())
+        if n_bad and name != TIMESTAMP:
+            report.warnings.append(
+                f"{n_bad:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty"
+            )
+        return ts, _DATE, bad
+    target = {
+        frozenset({_INT}): (pa.int64(), _INT),
+        frozenset({_FLOAT}): (pa.float64(), _FLOAT),
+        frozenset({_INT, _FLOAT}): (pa.float64(), _FLOAT),
+        frozenset({_BOOL}): (pa.bool_(), _BOOL),
+    }
+    hit = target.get(frozenset(tset))
+    if hit is not None:
+        try:
+            return pc.cast(pc.utf8_trim_whitespace(col), hit[0]), hit[1], None
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            report.warnings.append(
+                f"the {ATTR_TYPES[min(tset)]} attribute {name!r} has values that are "
+                "not numbers/booleans; kept as text"
+            )
+            return col, _STR, None
+    shown = "/".join(sorted(ATTR_TYPES[t] for t in tset))
+    report.warnings.append(f"the attribute {name!r} has mixed types ({shown}); kept as text")
+    return col, _STR, None
+
+
+def parse_dates(
+    col: pa.Array | pa.ChunkedArray, tz: str | None, report: IngestReport | None = None, name: str = ""
+) -> tuple[pa.Array, np.ndarray]:
+    """ISO-8601 strings (with or without offset) -> ``timestamp[us, UTC]`` and a mask of
+    non-empty values that could not be parsed. Dates without offset are local to ``tz``."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    present = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    try:
+        out = pc.cast(col, pa.timestamp("us", "UTC"))
+        return out, np.zeros(len(col), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    s = pd.Series(col.to_pandas(), dtype="str")
+    aware = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False).to_numpy()
+    res = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    if aware.any():
+        res[aware] = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce").astype(
+            "datetime64[us, UTC]"
+        )
+    naive = ~aware & present
+    if naive.any():
+        parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
+        if getattr(parsed.dt, "tz", None) is not None:
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        res[naive] = to_utc(parsed, tz, report, name)
+    bad = present & res.isna().to_numpy()
+    return pa.array(res, type=pa.timestamp("us", "UTC")), bad
