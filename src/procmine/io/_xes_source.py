@@ -67,36 +67,30 @@ def _blocks(path: Path) -> Iterator[bytes]:
             )
 
 
-def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytearray]:
     """Chunks of the decompressed XML, each ending right after a ``</trace>`` and at most
     ``chunk_bytes`` long unless one trace is longer (the last one holds the rest of the file).
 
-    The decompressed text is never held whole: a few blocks at a time.
+    The decompressed text is never held whole, and each byte is copied once: into the
+    chunk, which is cut in place (the chunks are ``bytearray``; do not resize them).
     """
-    blocks: list[bytes] = []
-    size = 0
+    data = bytearray()
     for block in _blocks(path):
-        blocks.append(block)
-        size += len(block)
-        if size < chunk_bytes:
-            continue
-        data = b"".join(blocks)
-        blocks.clear()
-        start = 0
-        while len(data) - start >= chunk_bytes:
-            cut = data.rfind(_CUT, start, start + chunk_bytes)
+        data += block
+        del block
+        while len(data) >= chunk_bytes:
+            cut = data.rfind(_CUT, 0, chunk_bytes)
             if cut < 0:  # a trace longer than a chunk
-                cut = data.find(_CUT, start + chunk_bytes)
+                cut = data.find(_CUT, chunk_bytes)
                 if cut < 0:
                     break
             cut += len(_CUT)
-            yield data[start:cut]
-            start = cut
-        rest = data[start:]
-        del data
-        blocks, size = [rest], len(rest)
-    if size:
-        yield b"".join(blocks)
+            rest = data[cut:]
+            del data[cut:]
+            yield data
+            data = rest
+    if data:
+        yield data
 
 
 def line_at(path: Path, offset: int) -> int:
