@@ -231,8 +231,9 @@ class EventLog:
                 f"the frame lacks the canonical column(s) {missing}; "
                 "use procmine.read_log(frame, case=..., activity=..., timestamp=...) to map yours"
             )
+        self._seed: tuple[np.ndarray, np.ndarray] | None = None
         if not presorted:
-            df = _sort_events(df)
+            df, self._seed = _sort_events(df)
         self._df = df
         self.report = report if report is not None else IngestReport(rows_read=len(df), rows_kept=len(df))
         self.name = name or Path(self.report.source).name.split(".")[0] or "log"
@@ -273,7 +274,11 @@ class EventLog:
     def codes(self) -> LogCodes:
         """Integer codes of cases and activities, computed once (see :class:`LogCodes`)."""
         df = self._df
-        case_codes, case_ids = _contiguous_codes(df[CASE])
+        if self._seed is not None:
+            case_codes, case_ids = self._seed  # from the sort: no second pass over the ids
+            self._seed = None
+        else:
+            case_codes, case_ids = _contiguous_codes(df[CASE])  # type: ignore[misc]
         act_codes, act_names = pd.factorize(df[ACTIVITY], sort=True)
         n = len(case_codes)
         if n:
@@ -469,11 +474,12 @@ class EventLog:
         return self.n_events
 
 
-def _contiguous_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _contiguous_codes(values: pd.Series, *, fallback: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """Case codes of a frame whose cases are contiguous blocks (as ``EventLog`` keeps them).
 
     Comparing Arrow strings with their neighbours is about twice as fast as hashing them
-    (``pd.factorize``); if a case id turns out to appear in two blocks, factorize decides.
+    (``pd.factorize``); if a case id turns out to appear in two blocks, factorize decides
+    (or, with ``fallback=False``, None is returned).
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values) and not arr.null_count:
@@ -487,17 +493,31 @@ def _contiguous_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         ids = a.take(starts)
         if len(pc.unique(ids)) == len(ids):
             return codes, np.asarray(ids.to_pylist(), dtype=object)
+    if not fallback:
+        return None
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
 
 
-def _sort_events(df: pd.DataFrame) -> pd.DataFrame:
-    """Sort by case (order of first appearance) then completion time; stable for ties."""
+def _sort_events(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
+    """Sort by case (order of first appearance) then completion time; stable for ties.
+
+    Returns the sorted frame and its case codes with the case ids (codes in order of
+    first appearance are non-decreasing once sorted), which seed :attr:`EventLog.codes`.
+    """
     if len(df) == 0:
-        return df.reset_index(drop=True)
-    case_codes, _ = pd.factorize(df[CASE], sort=False)
+        return df.reset_index(drop=True), None
     ts = _ts_int(df[TIMESTAMP])
+    blocks = _contiguous_codes(df[CASE], fallback=False)
+    if blocks is not None:
+        # cases already in blocks (XES, exports sorted by case): sorted if time never
+        # goes back inside a case; no hashing of ids, no sort
+        codes = blocks[0]
+        if not ((codes[1:] == codes[:-1]) & (ts[1:] < ts[:-1])).any():
+            return df.reset_index(drop=True), blocks
+    case_codes, uniques = pd.factorize(df[CASE], sort=False)
     order = np.lexsort((ts, case_codes))  # lexsort is stable: ties keep file order
+    seed_ids = np.asarray(uniques, dtype=object)
     if np.array_equal(order, np.arange(len(order))):
-        return df.reset_index(drop=True)
-    return df.iloc[order].reset_index(drop=True)
+        return df.reset_index(drop=True), (case_codes.astype(np.int32, copy=False), seed_ids)
+    return df.iloc[order].reset_index(drop=True), (case_codes[order].astype(np.int32, copy=False), seed_ids)
