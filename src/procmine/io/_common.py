@@ -61,6 +61,13 @@ def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None
 def _blank(s: pd.Series) -> np.ndarray:
     """True where a value is missing or only white space."""
     mask = s.isna().to_numpy()
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is not None and pd.api.types.is_string_dtype(s.dtype):
+        # Arrow strings: test in place (stripping copies every string: seconds on 10 M rows)
+        import pyarrow.compute as pc
+
+        empty = pc.or_(pc.equal(pc.utf8_length(arr), 0), pc.utf8_is_space(arr))
+        return mask | empty.to_numpy(zero_copy_only=False).astype(bool, copy=False) & ~mask
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
         stripped = s.astype("str").str.strip()
         mask = mask | (stripped == "").fillna(True).to_numpy(dtype=bool)
@@ -188,10 +195,18 @@ def _count_duplicates(log: EventLog) -> int:
     same = (c.case[1:] == c.case[:-1]) & (c.ts[1:] == c.ts[:-1])
     if not same.any():
         return 0
-    candidates = np.zeros(log.n_events, dtype=bool)
-    candidates[1:] |= same
-    candidates[:-1] |= same
-    return int(log.df.loc[candidates].duplicated(keep="first").sum())
+    idx = np.flatnonzero(np.concatenate(([False], same)) | np.concatenate((same, [False])))
+    # narrow further to rows that also share the activity (date-only logs have long runs)
+    order = idx[np.lexsort((c.activity[idx], c.ts[idx], c.case[idx]))]
+    eq = (c.case[order][1:] == c.case[order][:-1]) & (c.ts[order][1:] == c.ts[order][:-1]) & (
+        c.activity[order][1:] == c.activity[order][:-1]
+    )
+    if not eq.any():
+        return 0
+    keep = np.zeros(log.n_events, dtype=bool)
+    keep[order[1:][eq]] = True
+    keep[order[:-1][eq]] = True
+    return int(log.df.loc[keep].duplicated(keep="first").sum())
 
 
 def user_stacklevel() -> int:
