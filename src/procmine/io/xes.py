@@ -82,7 +82,7 @@ _STANDARD = {
 }
 _DATE = 1
 _THREADS = 2
-_RELEASE_EVERY = 4  # chunks read between two _release()
+_RELEASE_EVERY = 8  # chunks read between two _release() (each costs page faults later)
 
 
 def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
@@ -356,7 +356,7 @@ def _to_frame(cols: dict[str, pa.Array | pa.ChunkedArray], n: int) -> pd.DataFra
             col = pa.nulls(n, col.type)
         out[c] = _to_series(col)
         del col
-        if len(out) % 4 == 0:
+        if len(out) % 8 == 0:
             _release()
     return pd.DataFrame(out, copy=False)
 
