@@ -90,3 +90,26 @@ def test_demo_writes_reports(runner: CliRunner, tmp_path: Path) -> None:
     assert [h.name for h in htmls] == ["permit_de-report.html", "subsidy_fr-report.html"]
     assert all(str(h.resolve()) in res.output for h in htmls)
     assert "Baubewilligung" in htmls[0].read_text(encoding="utf-8") or "Gesuch" in htmls[0].read_text(encoding="utf-8")
+
+
+def test_portfolio_of_a_folder(runner: CliRunner, tmp_path: Path) -> None:
+    import shutil
+
+    from procmine.samples import sample_path
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for name in ("permit_de", "subsidy_fr"):
+        src = sample_path(name, "csv")
+        shutil.copy(src, logs / src.name)
+    out = tmp_path / "portfolio"
+    res = runner.invoke(main, ["portfolio", str(logs), "-o", str(out), "--lang", "fr", "--quiet"])
+    assert res.exit_code == 0, res.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "permit_de" in index and "subsidy_fr" in index
+    assert str((out / "index.html").resolve()) in res.output
+
+
+def test_portfolio_of_an_empty_folder_is_a_user_error(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(main, ["portfolio", str(tmp_path), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "no event log" in res.output
