@@ -40,7 +40,8 @@ def _log() -> str:
         ev = _event("A", f"2024-01-{i % 28 + 1:02d}T10:00:00Z")
         extra = ""
         extra += '<int key="conflict" value="7"/>' if not late else '<string key="conflict" value="x"/>'
-        extra += f'<int key="num" value="{i}"/>' if not late else f'<float key="num" value="{i}.5"/>'
+        num = 2**53 + 1 if i == 0 else i  # not a float: rounded as when parsed as one
+        extra += f'<int key="num" value="{num}"/>' if not late else f'<float key="num" value="{i}.5"/>'
         extra += '<int key="badint" value="3"/>' if i != 35 else '<int key="badint" value="three"/>'
         if late:
             extra += f'<int key="late" value="{i}"/>'
@@ -68,6 +69,7 @@ def test_tiny_chunks_give_the_same_frame_and_report(tmp_path, monkeypatch):
     assert vars(whole.report) == vars(parts.report)
     df, r = parts.df, parts.report
     assert str(df["num"].dtype) == "float64"  # int in the first chunks, float later
+    assert df["num"].max() == float(2**53)
     assert str(df["late"].dtype) == "Int64" and df["late"].notna().sum() == 10  # only in late chunks
     assert str(df["conflict"].dtype) == "str" and set(df["conflict"].dropna()) == {"7", "x"}
     assert str(df["badint"].dtype) == "str"

@@ -260,7 +260,8 @@ class Assembler:
                 if any_bad:
                     bads.append(np.zeros(size, dtype=bool))
                 continue
-            arrays.append(p.array if p.array.type == typ else p.array.cast(typ))
+            # int pieces of a float column: rounded as parsing their text would (no check)
+            arrays.append(p.array if p.array.type == typ else p.array.cast(typ, safe=False))
             if any_bad:
                 bads.append(p.bad if p.bad is not None else np.zeros(size, dtype=bool))
         warns = merge_counts([w for p in pieces.values() for w in p.warnings])
