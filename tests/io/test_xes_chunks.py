@@ -106,3 +106,17 @@ def test_cut_after_a_trace_is_an_error_with_many_chunks(tmp_path, monkeypatch):
 
 def test_merge_counts():
     assert merge_counts(["3 x", "plain", "1,000 x", "2 y", "plain"]) == ["1,003 x", "plain", "2 y"]
+
+
+def test_arrow_pool_is_restored(tmp_path):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    path = tmp_path / "log.xes"
+    path.write_text(_log(), encoding="utf-8")
+    _read(path)
+    assert pa.default_memory_pool().backend_name == before
+    path.write_text("<log><!DOCTYPE x></log>", encoding="utf-8")
+    with pytest.raises(LogError):
+        _read(path)
+    assert pa.default_memory_pool().backend_name == before
