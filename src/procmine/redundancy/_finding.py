@@ -111,9 +111,12 @@ class Finding:
         )
 
 
-def _fmt_td(td: pd.Timedelta) -> str:
-    hours = td.total_seconds() / 3600
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+def _fmt_td(td: pd.Timedelta, language: str = "en") -> str:
+    # savings are working time (24 h of it is three office days, not one day): the
+    # report's formatter says so, instead of a second, calendar-day formatter here
+    from ..i18n import format_working_time
+
+    return format_working_time(td, language)
 
 
 class Findings(Sequence[Finding]):
@@ -238,8 +241,8 @@ class Findings(Sequence[Finding]):
                 f"<td>{html.escape(' → '.join(f.activities))}</td>"
                 f"<td>{html.escape(', '.join(f.org_units))}</td>"
                 f"<td style='text-align:right'>{f.cases:,} ({f.case_share:.0%})</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case))}</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving))}</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case, language))}</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving, language))}</td>"
                 f"<td style='text-align:right'>{f.confidence:.2f}</td>"
                 f"<td>{html.escape(f.text(language))}</td>"
                 f"<td><small>{html.escape(ev)}</small></td>"
