@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._validation import check_positive_int, fail
 from .calendar import Calendar
+from .engines.duckdb import as_eventlog
 from .errors import ParameterError
 from .log import GROUP, EventLog
 from .performance import _fmt, _td, event_times, group_stats, unique_inverse
@@ -323,6 +324,7 @@ def compare(
     >>> cmp.best().set_index("kpi").loc["median_duration", "best_group"]
     'Aarau'
     """
+    log = as_eventlog(log, "compare")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise fail("compare", "log", "a procmine.EventLog", type(log).__name__)
     check_positive_int("compare", "min_cases", min_cases)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ._validation import fail
 from .calendar import NAT, Calendar
+from .engines.duckdb import as_eventlog
 from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _fmt, _td, distinct_per_group, event_times, group_stats, unique_inverse
@@ -167,6 +168,7 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     >>> h.time_share["mean_share"].round(2).to_dict()
     {'Building office': 0.67, 'Registry': 0.33}
     """
+    log = as_eventlog(log, "handovers")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise fail("handovers", "log", "a procmine.EventLog", type(log).__name__)
     if by not in log.df.columns:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .engines.duckdb import as_eventlog
 from .errors import ParameterError
 from .log import ACTIVITY, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog
 
@@ -278,6 +279,7 @@ def simplify(
     >>> w.before["median_case_duration"], w.after["median_case_duration"]
     (Timedelta('0 days 03:00:00'), Timedelta('0 days 01:00:00'))
     """
+    log = as_eventlog(log, "simplify")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise ParameterError(
             f"The 'log' parameter of simplify must be a procmine.EventLog. Got {type(log).__name__} instead."

@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Sequence
@@ -34,7 +35,13 @@ import pandas as pd
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP
 
-__all__ = ["DuckLog"]
+__all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
+
+logger = logging.getLogger("procmine")
+
+#: Largest DuckLog (in events) that :func:`as_eventlog` loads into memory for the analyses
+#: that need every event (find_redundancies, simplify, compare, handovers, report, ...).
+MATERIALISE_LIMIT = 30_000_000
 
 _SEP = "\x1f"  # unit separator: never part of an activity name in practice (checked)
 
@@ -92,6 +99,11 @@ class DuckLog:
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.source = source if isinstance(source, pd.DataFrame) else Path(source)
+        self.name = "DataFrame" if isinstance(source, pd.DataFrame) else _stem(Path(source))
+        self._roles = {"case": case, "activity": activity, "timestamp": timestamp}
+        if start_timestamp is not None:
+            self._roles["start_timestamp"] = start_timestamp
+        self._materialised: Any = None
         self._create_view(source, case, activity, timestamp, start_timestamp)
 
     # -- set-up --------------------------------------------------------------------------------
@@ -204,17 +216,28 @@ class DuckLog:
             df[col] = pd.to_timedelta(df.pop(f"{col}_us").round().astype("int64"), unit="us")
         df["count"] = df["count"].astype("int64")
         df["cases"] = df["cases"].astype("int64")
-        return df
+        df["source"] = df["source"].to_numpy(dtype=object)
+        df["target"] = df["target"].to_numpy(dtype=object)
+        # ties in code point order of (source, target), as the in-memory codes sort names
+        order = np.lexsort((df["target"].to_numpy(dtype=str), df["source"].to_numpy(dtype=str)))
+        df = df.iloc[order].reset_index(drop=True)
+        return df.iloc[np.argsort(-df["count"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+    def _first_last(self, where: str, name: str) -> pd.Series:
+        df = self._df(f"SELECT activity, count(*) AS n FROM seq WHERE {where} GROUP BY 1")
+        names = df["activity"].to_numpy(dtype=object)
+        order = np.argsort(names.astype(str), kind="stable")  # by name, as the in-memory codes
+        names, n = names[order], df["n"].to_numpy(dtype=np.int64)[order]
+        s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name=name)
+        return s.iloc[np.argsort(-n, kind="stable")]
 
     def start_activities(self) -> pd.Series:
-        df = self._df("SELECT activity, count(*) AS n FROM seq WHERE pos = 1 GROUP BY 1 ORDER BY n DESC, activity")
-        return pd.Series(df["n"].to_numpy(), index=df["activity"].to_numpy(), name="cases")
+        """Cases starting with each activity, most frequent first (ties by name)."""
+        return self._first_last("pos = 1", "start cases")
 
     def end_activities(self) -> pd.Series:
-        df = self._df(
-            "SELECT activity, count(*) AS n FROM seq WHERE next_activity IS NULL GROUP BY 1 ORDER BY n DESC, activity"
-        )
-        return pd.Series(df["n"].to_numpy(), index=df["activity"].to_numpy(), name="cases")
+        """Cases ending with each activity, most frequent first (ties by name)."""
+        return self._first_last("next_activity IS NULL", "end cases")
 
     def case_durations(self) -> pd.Series:
         """First to last event of each case (first start time when start timestamps exist)."""
@@ -256,12 +279,20 @@ class DuckLog:
         return out
 
     def to_eventlog(self, *, columns: Sequence[str] | None = None) -> Any:
-        """Materialise in memory as an :class:`procmine.EventLog` (only for logs that fit)."""
+        """Materialise in memory as an :class:`procmine.EventLog` (only for logs that fit).
+
+        ``columns``: source columns to load (default: all); the case, activity and
+        timestamp columns are always loaded.
+        """
         from ..io import read_log
 
+        if columns is not None:
+            columns = list(dict.fromkeys([*self._roles.values(), *columns]))
         cols = "*" if columns is None else ", ".join(_q(c) for c in columns)
         df = self._df(f"SELECT {cols} FROM raw ORDER BY __rn").drop(columns=["__rn"], errors="ignore")
-        return read_log(df)
+        log = read_log(df, **self._roles)
+        log.name = self.name
+        return log
 
     def close(self) -> None:
         self.con.close()
@@ -276,3 +307,51 @@ class DuckLog:
     def __repr__(self) -> str:
         src = "<DataFrame>" if isinstance(self.source, pd.DataFrame) else str(self.source)
         return f"<DuckLog {src}: {self.n_events:,} events, {self.n_cases:,} cases (DuckDB engine)>"
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".parquet", ".pq", ".csv.gz", ".csv", ".tsv", ".txt"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def as_eventlog(obj: Any, what: str) -> Any:
+    """``obj`` itself, or the :class:`procmine.EventLog` of a :class:`DuckLog`.
+
+    The analyses that need every event (``find_redundancies``, ``simplify``,
+    ``compare``, ``handovers``, ``report``, ``portfolio``) call this first: a DuckLog
+    is loaded into memory once (logged at INFO level, cached on the DuckLog) if it has
+    at most :data:`MATERIALISE_LIMIT` events; a larger one raises :class:`LogError`.
+
+    Examples
+    --------
+    >>> as_eventlog("not a log", "find_redundancies")
+    'not a log'
+    """
+    if not isinstance(obj, DuckLog):
+        return obj
+    n = obj.n_events
+    if n > MATERIALISE_LIMIT:
+        raise LogError(
+            f"{what} needs every event in memory, but this DuckDB log has {n:,} events "
+            f"(more than procmine.engines.duckdb.MATERIALISE_LIMIT = {MATERIALISE_LIMIT:,}): "
+            "filter it first, e.g. write the cases of one year or one unit to Parquet with DuckDB "
+            "(COPY (SELECT * FROM read_parquet(...) WHERE ...) TO 'part.parquet') and read that, "
+            "or raise MATERIALISE_LIMIT if the machine has the memory",
+            path=str(obj.source) if not isinstance(obj.source, pd.DataFrame) else None,
+        )
+    if obj._materialised is None:
+        logger.info("%s: loading the DuckDB log %s into memory (%d events)", what, obj.name, n)
+        obj._materialised = obj.to_eventlog()
+    return obj._materialised
+
+
+def as_eventlogs(obj: Any, what: str) -> Any:
+    """:func:`as_eventlog` applied to a log, or to each log of a list or dict."""
+    if isinstance(obj, dict):
+        return {k: as_eventlog(v, what) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(as_eventlog(v, what) for v in obj)
+    return as_eventlog(obj, what)

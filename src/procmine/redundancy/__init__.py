@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._validation import check_fraction, fail
+from ..engines.duckdb import as_eventlog
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog
 from ._base import get_calendar
@@ -83,6 +84,7 @@ def find_redundancies(
     >>> all(f.kind in ("rework", "ping_pong") for f in findings)
     True
     """
+    log = as_eventlog(log, "find_redundancies")  # DuckLog: load it (or refuse)
     from tqdm.auto import tqdm
 
     func = "find_redundancies"

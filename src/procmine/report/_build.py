@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import check_positive_int, fail
+from ..engines.duckdb import as_eventlog
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import RESOURCE, EventLog
 from . import _sections as S
@@ -241,6 +242,7 @@ def build_report(
     sections: Iterable[str] | None = None,
 ) -> tuple[Path, Context]:
     """:func:`report`, also returning the context (its analyses, for :func:`portfolio`)."""
+    log = as_eventlog(log, "report")  # DuckLog: load it (or refuse)
     func = "report"
     language = check_language(language, func)
     check_positive_int(func, "min_cases", min_cases)

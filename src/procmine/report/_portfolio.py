@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import check_positive_int, fail
+from ..engines.duckdb import as_eventlogs
 from ..errors import ProcmineError
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import EventLog
@@ -111,6 +112,7 @@ def portfolio(
     >>> "Baubewilligung/report.html" in index.read_text(encoding="utf-8").replace("baubewilligung", "Baubewilligung")
     True
     """
+    logs_or_paths = as_eventlogs(logs_or_paths, "portfolio")  # DuckLog: load it (or refuse)
     from tqdm.auto import tqdm
 
     procs = _procedures(logs_or_paths)
