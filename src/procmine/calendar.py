@@ -18,126 +18,24 @@ import datetime as dt
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._calendar_holidays import easter_sunday, swiss_holidays
+from ._calendar_inputs import _as_duration_us, _as_us, _parse_clock, _to_date, _wrap, _wrap_ts
+from ._calendar_table import _DAY_US, _US, NAT, _build_table, _Table
 from ._validation import fail
 from .errors import ParameterError
 
 __all__ = ["Calendar", "easter_sunday", "swiss_holidays"]
 
-_US = 1_000_000
-_DAY_US = 86_400 * _US
-NAT = np.iinfo(np.int64).min
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 _SWISS_HOURS: dict[int, tuple[tuple[str, str], ...]] = {
     d: (("07:30", "12:00"), ("13:30", "17:00")) for d in range(5)
 }
-
-
-def easter_sunday(year: int) -> dt.date:
-    """Gregorian Easter Sunday (anonymous Gregorian algorithm).
-
-    Examples
-    --------
-    >>> easter_sunday(2024)
-    datetime.date(2024, 3, 31)
-    >>> easter_sunday(2025)
-    datetime.date(2025, 4, 20)
-    """
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
-
-
-def swiss_holidays(year: int) -> dict[dt.date, str]:
-    """The public holidays of the default calendar in ``year`` (date -> name).
-
-    New Year, Berchtoldstag (2 Jan), Good Friday, Easter Monday, Ascension, Whit Monday,
-    Swiss National Day (1 Aug), Christmas and St Stephen's Day. Cantons differ: add or
-    remove days with :meth:`Calendar.add_holidays` / :meth:`Calendar.remove_holidays`.
-
-    Examples
-    --------
-    >>> h = swiss_holidays(2024)
-    >>> len(h), h[dt.date(2024, 5, 9)]
-    (9, 'Ascension')
-    """
-    easter = easter_sunday(year)
-    day = dt.timedelta(days=1)
-    return {
-        dt.date(year, 1, 1): "New Year",
-        dt.date(year, 1, 2): "Berchtoldstag",
-        easter - 2 * day: "Good Friday",
-        easter + day: "Easter Monday",
-        easter + 39 * day: "Ascension",
-        easter + 50 * day: "Whit Monday",
-        dt.date(year, 8, 1): "National Day",
-        dt.date(year, 12, 25): "Christmas",
-        dt.date(year, 12, 26): "St Stephen's Day",
-    }
-
-
-def _parse_clock(value: Any, func: str) -> int:
-    """'07:30' / datetime.time -> seconds after midnight ('24:00' allowed as an end)."""
-    if isinstance(value, dt.time):
-        return value.hour * 3600 + value.minute * 60 + value.second
-    try:
-        parts = [int(p) for p in str(value).split(":")]
-        if not 2 <= len(parts) <= 3:
-            raise ValueError
-        h, m, s = [*parts, 0][:3]
-        if not (0 <= m < 60 and 0 <= s < 60 and 0 <= h <= 24) or (h == 24 and (m or s)):
-            raise ValueError
-    except ValueError:
-        raise fail(func, "hours", "a mapping weekday -> [('HH:MM', 'HH:MM'), ...]", value) from None
-    return h * 3600 + m * 60 + s
-
-
-def _to_date(value: Any) -> dt.date:
-    return pd.Timestamp(value).date()
-
-
-@dataclass(frozen=True, eq=True)
-class _Table:
-    """Working intervals [a, b) in UTC µs, sorted, and working µs before each."""
-
-    a: np.ndarray
-    b: np.ndarray
-    cum: np.ndarray  # working µs before interval i
-    first_day: int  # days since epoch (local) covered, inclusive
-    last_day: int
-
-    @property
-    def total(self) -> int:
-        return int(self.cum[-1] + self.b[-1] - self.a[-1]) if len(self.a) else 0
-
-    def cum_at(self, t: np.ndarray) -> np.ndarray:
-        """Working µs from the table start to ``t`` (int64 µs, no NaT)."""
-        if len(self.a) == 0:
-            return np.zeros(len(t), dtype=np.int64)
-        # pad with a zero-length interval at -inf so that every t finds one
-        a = np.concatenate(([NAT], self.a))
-        b = np.concatenate(([NAT], self.b))
-        cum = np.concatenate(([0], self.cum))
-        k = np.searchsorted(a, t, side="right")
-        k -= 1
-        out = np.minimum(t, b[k])
-        out -= a[k]
-        out += cum[k]
-        return out
 
 
 @dataclass(frozen=True)
@@ -483,107 +381,3 @@ def _replace(cal: Calendar, **changes: Any) -> Calendar:
     )
     kw.update(changes)
     return Calendar(**kw)
-
-
-@lru_cache(maxsize=32)
-def _build_table(cal: Calendar, first_day: int, last_day: int) -> _Table:
-    days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    dates = days.astype("datetime64[D]")
-    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday (3)
-    closed = _closed_days(cal, dates)
-    day_parts, start_parts, end_parts = [], [], []
-    for wd, ivs in cal._slots.items():  # type: ignore[attr-defined]
-        sel = days[(weekday == wd) & ~closed]
-        for s, e in ivs:
-            day_parts.append(sel)
-            start_parts.append(np.full(len(sel), s, dtype=np.int64))
-            end_parts.append(np.full(len(sel), e, dtype=np.int64))
-    if not day_parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Table(empty, empty, empty, first_day, last_day)
-    d = np.concatenate(day_parts)
-    s = np.concatenate(start_parts)
-    e = np.concatenate(end_parts)
-    order = np.lexsort((s, d))
-    d, s, e = d[order], s[order], e[order]
-    a = _local_to_utc_us(d * _DAY_US + s * _US, cal.tz)
-    b = _local_to_utc_us(d * _DAY_US + e * _US, cal.tz)
-    # a DST jump can make an interval empty or reversed: clamp, keep order
-    b = np.maximum(b, a)
-    lengths = b - a
-    cum = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    return _Table(a, b, cum, first_day, last_day)
-
-
-def _closed_days(cal: Calendar, dates: np.ndarray) -> np.ndarray:
-    if len(dates) == 0:
-        return np.zeros(0, dtype=bool)
-    years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
-    fixed = cal._fixed  # type: ignore[attr-defined]
-    hol = {d for y in years for d in swiss_holidays(y)} if fixed is None else set(fixed)
-    hol = (hol | set(cal._added)) - set(cal._removed)
-    if not hol:
-        return np.zeros(len(dates), dtype=bool)
-    return np.isin(dates, np.array(sorted(hol), dtype="datetime64[D]"))
-
-
-def _local_to_utc_us(local_us: np.ndarray, tz: str) -> np.ndarray:
-    """Naive local wall times (µs) -> UTC µs. Nonexistent times (spring gap) move to the
-    end of the gap; ambiguous ones (autumn) take the first (summer-time) occurrence."""
-    if tz == "UTC":
-        return local_us
-    idx = pd.DatetimeIndex(local_us.astype("datetime64[us]"))
-    loc = idx.tz_localize(tz, ambiguous=np.ones(len(idx), dtype=bool), nonexistent="shift_forward")
-    return loc.tz_convert("UTC").as_unit("us").asi8
-
-
-def _as_us(values: Any) -> tuple[np.ndarray, pd.Index | None]:
-    """Instants -> (int64 µs UTC with NaT sentinel, index if the input was a Series)."""
-    index = None
-    if isinstance(values, pd.Series):
-        index = values.index
-        values = values.array
-    if isinstance(values, (pd.DatetimeIndex, pd.arrays.DatetimeArray)) or (
-        hasattr(values, "dtype") and isinstance(values.dtype, pd.DatetimeTZDtype)
-    ):
-        idx = pd.DatetimeIndex(values)
-        if idx.tz is None:
-            idx = idx.tz_localize("UTC")
-        return idx.tz_convert("UTC").as_unit("us").asi8.copy(), index
-    arr = np.asarray(values)
-    if arr.dtype.kind == "M":
-        return arr.astype("datetime64[us]").view(np.int64), index
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64, copy=False), index
-    if arr.dtype == object or arr.dtype.kind in "OUS":
-        idx = pd.to_datetime(pd.Series(arr), utc=True).dt.as_unit("us")
-        return idx.to_numpy(dtype="datetime64[us]").view(np.int64), index
-    raise ParameterError(
-        f"Calendar needs timestamps as int64 microseconds, datetime64 values or a datetime Series; got dtype {arr.dtype}."
-    )
-
-
-def _as_duration_us(values: Any, shape: tuple[int, ...]) -> np.ndarray:
-    if isinstance(values, pd.Series):
-        values = values.array
-    if isinstance(values, (pd.Timedelta, dt.timedelta)):
-        return np.full(shape, pd.Timedelta(values).as_unit("us")._value, dtype=np.int64)
-    arr = np.asarray(values)
-    if arr.dtype.kind == "m":
-        arr = arr.astype("timedelta64[us]").view(np.int64)
-    elif arr.dtype.kind not in "iu":
-        arr = pd.to_timedelta(pd.Series(arr)).dt.as_unit("us").to_numpy().view(np.int64)
-    arr = np.broadcast_to(arr.astype(np.int64, copy=False), shape)
-    return np.array(arr)
-
-
-def _wrap(out: np.ndarray, index: pd.Index | None) -> Any:
-    if index is None:
-        return out
-    return pd.Series(out.view("timedelta64[us]"), index=index, name="working_time")
-
-
-def _wrap_ts(out: np.ndarray, index: pd.Index | None) -> Any:
-    if index is None:
-        return out
-    return pd.Series(pd.DatetimeIndex(out.view("datetime64[us]")).tz_localize("UTC"), index=index)
