@@ -123,17 +123,7 @@ def map_graph(
     c = log.codes
     n_act = c.n_activities
     events = np.bincount(c.activity, minlength=n_act)
-    order = np.argsort(-events, kind="stable")
-    if act_share is None:
-        n_keep = n_act if n_act <= _MAX_NODES else min(_MAX_NODES, _cover(events[order], 0.8))
-    else:
-        n_keep = _cover(events[order], act_share)
-    is_kept = np.zeros(n_act, dtype=bool)
-    is_kept[order[:n_keep]] = True
-    if keep:
-        is_kept |= np.isin(c.activity_names, list(keep))
-        n_keep = int(is_kept.sum())
-    kept = np.flatnonzero(is_kept)
+    is_kept, n_keep = _kept_activities(events, c.activity_names, act_share, keep)
     # project the log on the kept activities: paths bypass what is hidden, as Disco does
     idx = np.flatnonzero(is_kept[c.activity])
     act, case, ts = c.activity[idx], c.case[idx], c.ts[idx]
@@ -162,9 +152,67 @@ def map_graph(
     key = src * (n_act + 2) + dst
     keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
     med = _group_stats(grp.reshape(-1), wait, len(keys))[0] if len(keys) else np.zeros(0)
+    return _assemble_graph(
+        names=c.activity_names,
+        labels=_labels(log, labels),
+        events=events,
+        is_kept=is_kept,
+        n_keep=n_keep,
+        keys=keys,
+        counts=counts,
+        med=med,
+        metric=metric,
+        path_share=path_share,
+    )
+
+
+def _kept_activities(
+    events: np.ndarray, names: np.ndarray, act_share: float | None, keep: tuple[str, ...] = ()
+) -> tuple[np.ndarray, int]:
+    """(kept mask per activity code, number kept): the activities slider of the map."""
+    n_act = len(events)
+    order = np.argsort(-events, kind="stable")
+    if act_share is None:
+        n_keep = n_act if n_act <= _MAX_NODES else min(_MAX_NODES, _cover(events[order], 0.8))
+    else:
+        n_keep = _cover(events[order], act_share)
+    is_kept = np.zeros(n_act, dtype=bool)
+    is_kept[order[:n_keep]] = True
+    if keep:
+        is_kept |= np.isin(names, list(keep))
+        n_keep = int(is_kept.sum())
+    return is_kept, n_keep
+
+
+def _assemble_graph(
+    *,
+    names: np.ndarray,
+    labels: np.ndarray,
+    events: np.ndarray,
+    is_kept: np.ndarray,
+    n_keep: int,
+    keys: np.ndarray,
+    counts: np.ndarray,
+    med: np.ndarray,
+    metric: str,
+    path_share: float | None,
+) -> MapGraph:
+    """The map from the aggregated edges of the log projected on the kept activities.
+
+    ``keys`` (sorted ascending) are ``source * (n + 2) + target`` over activity codes,
+    ``n`` standing for the start and ``n + 1`` for the end; ``counts`` and ``med``
+    (median waiting time, µs; 0 for start/end edges) per key. Shared by the in-memory
+    and the DuckDB engines.
+    """
+    n_act = len(events)
+    kept = np.flatnonzero(is_kept)
+    START, END = n_act, n_act + 1
     e_src, e_dst = keys // (n_act + 2), keys % (n_act + 2)
+    s_count = np.bincount(e_dst[e_src == START], weights=counts[e_src == START], minlength=n_act)
+    e_count = np.bincount(e_src[e_dst == END], weights=counts[e_dst == END], minlength=n_act)
     value = counts.astype(float) if metric == "frequency" else med
     keep_e = _prune_edges(e_src, e_dst, counts, path_share, START, END, n_keep)
+    total_inner = int(counts[(e_src < n_act) & (e_dst < n_act)].sum())
     e_src = np.where(e_src == START, -1, e_src)
     e_dst = np.where(e_dst == END, -2, e_dst)
     edges = pd.DataFrame(
@@ -174,15 +222,14 @@ def map_graph(
     nodes = pd.DataFrame(
         {
             "code": kept,
-            "name": c.activity_names[kept],
-            "label": _labels(log, labels)[kept],
+            "name": names[kept],
+            "label": labels[kept],
             "events": events[kept],
-            "cases_start": np.bincount(s_codes, minlength=n_act)[kept] if n_act else kept,
-            "cases_end": np.bincount(e_codes, minlength=n_act)[kept] if n_act else kept,
+            "cases_start": s_count.astype(np.int64)[kept] if n_act else kept,
+            "cases_end": e_count.astype(np.int64)[kept] if n_act else kept,
         }
     )
     inner = edges[(edges.source >= 0) & (edges.target >= 0)]
-    total_inner = int(((src < n_act) & (dst < n_act)).sum())
     shown = {
         "activities": n_keep,
         "activities_total": n_act,
