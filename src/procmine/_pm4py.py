@@ -29,8 +29,10 @@ from .log import ACTIVITY, CASE, TIMESTAMP, EventLog
 __all__ = [
     "call",
     "discover_petri_net",
+    "discover_petri_net_variants",
     "fitness_alignments",
     "fitness_token_based",
+    "fitness_token_based_variants",
     "frame",
     "petri_to_bpmn",
     "pm4py",
@@ -118,6 +120,47 @@ def discover_petri_net(df: pd.DataFrame, *, algorithm: str, noise: float) -> tup
     raise ProcmineError(f"unknown discovery algorithm {algorithm!r}")  # validated earlier
 
 
+def discover_petri_net_variants(
+    variants: dict[tuple[str, ...], int], *, algorithm: str, noise: float
+) -> tuple[Any, Any, Any]:
+    """(net, initial marking, final marking) mined from variant counts alone.
+
+    ``variants`` maps each activity sequence to its number of cases. The inductive
+    miner works on exactly this (pm4py's "univariate variant-compressed log", UVCL): the
+    steps are those of :func:`discover_petri_net` (IM, or IMf with ``noise``, then
+    fold, sort and convert), without the frame. The heuristics miner needs the events
+    (its 2-loop counts), so it is refused here.
+    """
+    if algorithm != "inductive":
+        raise ProcmineError(
+            f"the {algorithm} miner needs the events; on a DuckDB log use algorithm='inductive' "
+            "or discover(log.to_eventlog(), ...)"
+        )
+    from collections import Counter
+
+    pm = pm4py()
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.im import IMUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils import generic as pt_util
+
+    params: dict[str, Any] = {
+        "noise_threshold": float(noise),
+        "multiprocessing": False,
+        "disable_fallthroughs": False,
+    }
+    uvcl = Counter({tuple(k): int(v) for k, v in variants.items()})
+
+    def mine() -> Any:
+        miner = IMFUVCL(params) if noise > 0 else IMUVCL(params)  # as pm4py.discover_petri_net_inductive
+        tree = miner.apply(IMDataStructureUVCL(uvcl), params)
+        tree = pt_util.fold(tree)
+        pt_util.tree_sort(tree)
+        return pm.convert_to_petri_net(tree)
+
+    return call("mining a Petri net with the inductive miner (from variants)", mine)
+
+
 def petri_to_bpmn(net: Any, im: Any, fm: Any) -> Any:
     """A pm4py BPMN graph from a Petri net."""
     return call("converting the Petri net to BPMN", pm4py().convert_to_bpmn, net, im, fm)
@@ -134,6 +177,48 @@ def fitness_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> dict[st
         fm,
         **_KEYS,
     )
+
+
+def fitness_token_based_variants(
+    variants: list[tuple[str, ...]], cases: list[int], net: Any, im: Any, fm: Any
+) -> dict[str, float]:
+    """Token-based replay fitness of a log given as variants and their case counts.
+
+    Each variant is replayed once (pm4py's token replay is deterministic per activity
+    sequence) and pm4py's log-level formulas (``percentage_of_fitting_traces``,
+    ``average_trace_fitness``, ``log_fitness`` from the token totals) are applied with
+    every trace weighted by its cases: the figures of :func:`fitness_token_based` on
+    the whole log.
+    """
+    pm = pm4py()
+    from pm4py.objects.log.obj import Event, EventLog, Trace
+
+    log = EventLog([Trace([Event({ACTIVITY: a}) for a in v]) for v in variants])
+    diag = call(
+        "replaying the variants on the model (token-based)",
+        pm.conformance_diagnostics_token_based_replay,
+        log,
+        net,
+        im,
+        fm,
+        activity_key=ACTIVITY,
+    )
+    w = [float(n) for n in cases]
+    n = sum(w)
+
+    def total(key: str) -> float:
+        return sum(x[key] * k for x, k in zip(diag, w))
+
+    m, c, r, p = (
+        total(k) for k in ("missing_tokens", "consumed_tokens", "remaining_tokens", "produced_tokens")
+    )
+    out = {"perc_fit_traces": 0.0, "average_trace_fitness": 0.0, "log_fitness": 0.0}
+    if n > 0 and c > 0 and p > 0:
+        out["perc_fit_traces"] = 100.0 * sum(k for x, k in zip(diag, w) if x["trace_is_fit"]) / n
+        out["average_trace_fitness"] = sum(x["trace_fitness"] * k for x, k in zip(diag, w)) / n
+        out["log_fitness"] = 0.5 * (1 - m / c) + 0.5 * (1 - r / p)
+    out["percentage_of_fitting_traces"] = out["perc_fit_traces"]
+    return out
 
 
 def fitness_alignments(

@@ -54,8 +54,23 @@ _MIN_MINER_ACTIVITIES = 15
 
 def _select_activities(log: EventLog, activities: Any, min_case_share: float) -> tuple[list[str], str]:
     """The activities the miner sees, and how they were chosen (for ``pruning``)."""
-    counts = log.activities  # events per activity, most frequent first
+    in_cases = None
+    if min_case_share > 0:
+        c = log.codes
+        pairs = np.unique(c.case.astype(np.int64) * c.n_activities + c.activity)
+        share = np.bincount(pairs % c.n_activities, minlength=c.n_activities) / max(c.n_cases, 1)
+        in_cases = pd.Series(share, index=c.activity_names)
+    return select_activities(log.activities, in_cases, activities, min_case_share)
+
+
+def select_activities(
+    counts: pd.Series, in_cases: pd.Series | None, activities: Any, min_case_share: float
+) -> tuple[list[str], str]:
+    """:func:`_select_activities` on aggregates: ``counts`` (events per activity, most
+    frequent first, ties by name) and ``in_cases`` (share of cases with each activity,
+    needed when ``min_case_share > 0``); shared with the DuckDB engine."""
     names = counts.index.tolist()
+    total = max(int(counts.sum()), 1)
     if activities is not None and not isinstance(activities, (int, float)):
         wanted = [str(a) for a in (activities if not isinstance(activities, str) else [activities])]
         unknown = sorted(set(wanted) - set(names))
@@ -64,18 +79,15 @@ def _select_activities(log: EventLog, activities: Any, min_case_share: float) ->
                 "discover", "activities", f"activity names of the log (unknown: {unknown[:5]})", activities
             )
         return [a for a in names if a in set(wanted)], "given by the caller"
-    if min_case_share > 0:
-        c = log.codes
-        pairs = np.unique(c.case.astype(np.int64) * c.n_activities + c.activity)
-        in_cases = np.bincount(pairs % c.n_activities, minlength=c.n_activities) / max(c.n_cases, 1)
-        frequent = set(c.activity_names[in_cases >= min_case_share].tolist())
+    if min_case_share > 0 and in_cases is not None:
+        frequent = set(in_cases.index[in_cases.to_numpy() >= min_case_share].tolist())
         names = [a for a in names if a in frequent]
         counts = counts.loc[names]
     among = f" of those in at least {min_case_share:.0%} of cases" if min_case_share > 0 else ""
     if isinstance(activities, int) and not isinstance(activities, bool):
         return names[:activities], f"the {activities} most frequent{among}"
     share = _DEFAULT_ACTIVITY_SHARE if activities is None else float(activities)
-    cum = np.cumsum(counts.to_numpy()) / max(int(log.activities.sum()), 1)
+    cum = np.cumsum(counts.to_numpy()) / total
     n = int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0
     how = f"most frequent covering {share:.0%} of events{among}"
     n = min(n, len(names))
@@ -456,6 +468,22 @@ def discover(
         )
         if bad:
             raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
+    from .engines.duckdb import DuckLog
+
+    if isinstance(log, DuckLog):  # same API, computed by SQL (see procmine.engines._duck_model)
+        from .engines._duck_model import DuckProcessModel
+
+        duck = DuckProcessModel(
+            log,
+            algorithm=algorithm,
+            noise=noise,
+            min_case_share=min_case_share,
+            activities=activities,
+            variants=variants,
+        )
+        if activities is not None and not isinstance(activities, (int, float)):
+            _ = duck._kept  # unknown names fail now, not on first use
+        return duck
     if not isinstance(log, EventLog):
         raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__)
     if activities is not None and not isinstance(activities, (int, float)):

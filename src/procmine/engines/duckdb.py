@@ -104,6 +104,7 @@ class DuckLog:
         if start_timestamp is not None:
             self._roles["start_timestamp"] = start_timestamp
         self._materialised: Any = None
+        self._cache: dict[str, Any] = {}  # aggregates reused by the model and performance views
         self._create_view(source, case, activity, timestamp, start_timestamp)
 
     # -- set-up --------------------------------------------------------------------------------
@@ -216,8 +217,8 @@ class DuckLog:
             df[col] = pd.to_timedelta(df.pop(f"{col}_us").round().astype("int64"), unit="us")
         df["count"] = df["count"].astype("int64")
         df["cases"] = df["cases"].astype("int64")
-        df["source"] = df["source"].to_numpy(dtype=object)
-        df["target"] = df["target"].to_numpy(dtype=object)
+        df["source"] = pd.Series(df["source"].to_numpy(dtype=object), dtype=object)
+        df["target"] = pd.Series(df["target"].to_numpy(dtype=object), dtype=object)
         # ties in code point order of (source, target), as the in-memory codes sort names
         order = np.lexsort((df["target"].to_numpy(dtype=str), df["source"].to_numpy(dtype=str)))
         df = df.iloc[order].reset_index(drop=True)
@@ -251,8 +252,12 @@ class DuckLog:
             name="duration",
         )
 
-    def variants(self) -> pd.DataFrame:
-        """Variants: tuple of activities, cases, share, median and mean duration; most frequent first."""
+    def _variant_table(self) -> pd.DataFrame:
+        """Variants as SQL returns them: ``v`` (names joined by U+001F), ``cases``,
+        ``first_seen`` (first source row of their first case), ``median_us``, ``mean_us``;
+        most frequent first, ties by first appearance. Cached."""
+        if "variants" in self._cache:
+            return self._cache["variants"]
         bad = self.con.execute(f"SELECT count(*) FROM ev WHERE strpos(activity, '{_SEP}') > 0").fetchone()[0]
         if bad:
             raise LogError("activity names contain the control character U+001F; clean them first")
@@ -266,10 +271,16 @@ class DuckLog:
                       min(first_rn) AS first_seen
                FROM per_case GROUP BY v ORDER BY cases DESC, first_seen"""
         )
+        self._cache["variants"] = df
+        return df
+
+    def variants(self) -> pd.DataFrame:
+        """Variants: tuple of activities, cases, share, median and mean duration; most frequent first."""
+        df = self._variant_table()
         total = df["cases"].sum()
         out = pd.DataFrame(
             {
-                "variant": [tuple(v.split(_SEP)) for v in df["v"]],
+                "variant": pd.Series([tuple(v.split(_SEP)) for v in df["v"]], dtype=object),
                 "cases": df["cases"].astype("int64").to_numpy(),
                 "share": (df["cases"] / total).to_numpy() if total else np.array([], dtype=float),
                 "median_duration": pd.to_timedelta(df["median_us"].round().astype("int64"), unit="us"),
