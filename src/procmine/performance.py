@@ -574,8 +574,14 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
     >>> perf.elapsed().cases["duration"].iloc[0]
     Timedelta('2 days 18:00:00')
     """
-    if not isinstance(log, EventLog):
-        raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
+    from .engines.duckdb import DuckLog
+
     if calendar is not None and not isinstance(calendar, Calendar):
         raise fail("performance", "calendar", "a procmine.Calendar or None", calendar)
+    if isinstance(log, DuckLog):  # same frames, computed by SQL (procmine.engines._duck_perf)
+        from .engines._duck_perf import duck_performance
+
+        return duck_performance(log, Calendar() if calendar is None else calendar, freq)
+    if not isinstance(log, EventLog):
+        raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
     return Performance(log, Calendar() if calendar is None else calendar, freq)

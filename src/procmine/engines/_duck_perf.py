@@ -1,0 +1,288 @@
+"""Performance of a :class:`~procmine.engines.duckdb.DuckLog`, computed by SQL.
+
+:func:`procmine.performance` returns a :class:`DuckPerformance` for a DuckLog: the
+frames of :class:`procmine.Performance` (``cases``, ``activities``, ``edges``,
+``throughput``, ``summary()``, ``to_frame()``) with the same columns, dtypes, order and
+definitions (see :mod:`procmine.performance`), computed in DuckDB without loading the
+events into memory.
+
+Working time: a :class:`procmine.Calendar` is a table of working intervals with the
+working time accumulated before each (a few thousand rows for ten years). Each instant's
+cumulative working time is found by an ``ASOF JOIN`` on that table, which is exactly what
+``Calendar.cumulative`` does with ``searchsorted``; differences of these values are the
+working times. So the working-time figures stream through DuckDB too.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import Calendar
+from ..log import ACTIVITY, CASE
+from ..performance import _HOUR_US, Performance, _td
+from .duckdb import DuckLog
+
+__all__ = ["DuckPerformance", "duck_performance"]
+
+_BIN_US = 15 * 60 * 1_000_000  # every time zone's offset is a multiple of 15 minutes
+
+
+def _by_name(names: np.ndarray) -> np.ndarray:
+    """Order of ``names`` in code point order (the in-memory activity codes)."""
+    return np.argsort(names.astype(str), kind="stable")
+
+
+class DuckPerformance(Performance):
+    """:class:`procmine.Performance` of a DuckLog: the same frames, from SQL.
+
+    The per-event times (previous completion, start, waiting end and, under a working
+    calendar, their cumulative working time) are computed once into a DuckDB table of
+    the log's database (on disk, spilled beyond ``memory_limit``); the frames are
+    group-bys over it.
+
+    Examples
+    --------
+    >>> import procmine as pm, tempfile, os
+    >>> log = pm.samples.load("permit_de")
+    >>> path = log.to_parquet(os.path.join(tempfile.mkdtemp(), "permit.parquet"))
+    >>> perf = pm.performance(pm.read_log(path, engine="duckdb"))
+    >>> perf.activities.equals(pm.performance(log).activities)
+    True
+    """
+
+    log: DuckLog  # type: ignore[assignment]
+
+    def __init__(self, log: DuckLog, calendar: Calendar, freq: str | None = None) -> None:
+        self.log = log
+        self.calendar = calendar
+        self._freq = freq
+        self._table = self._event_table()
+        has_start = bool(
+            log.has_start and log.con.execute(f"SELECT count(s) FROM {self._table}").fetchall()[0][0]
+        )
+        self.times = SimpleNamespace(has_start=has_start)  # what Performance's summary reads
+
+    # -- the per-event table ----------------------------------------------------------------
+    def _event_table(self) -> str:
+        log, cal = self.log, self.calendar
+        name = "perf_elapsed" if cal.is_elapsed else f"perf_{abs(hash(cal)):x}"
+        if log._cache.get(name):
+            return name
+        start = (
+            "CASE WHEN start_ts IS NULL OR start_ts > ts THEN NULL ELSE epoch_us(start_ts) END"
+            if log.has_start
+            else "CAST(NULL AS BIGINT)"
+        )
+        base = f"""SELECT case_id, activity, __rn, epoch_us(ts) AS t, {start} AS s,
+                          lag(epoch_us(ts)) OVER w AS prev, lag(activity) OVER w AS prev_act
+                   FROM ev WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
+        # the waiting time ends at the start (not before the previous completion), else at completion
+        we = "CASE WHEN s IS NULL THEN t ELSE greatest(s, coalesce(prev, s)) END"
+        if cal.is_elapsed:
+            sql = f"""SELECT case_id, activity, prev_act, __rn, t, s,
+                             {we} - prev AS wait, t - s AS proc, t AS ct, s AS cs
+                      FROM ({base})"""
+        else:
+            lo, hi = log.con.execute(
+                "SELECT least(min(epoch_us(ts)), min(epoch_us(start_ts))), greatest(max(epoch_us(ts)), "
+                "max(epoch_us(start_ts))) FROM ev"
+                if log.has_start
+                else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
+            ).fetchall()[0]
+            if lo is None:
+                lo = hi = 0
+            tab = cal._table(*cal._local_day_range(np.array([int(lo), int(hi)], dtype=np.int64)))
+            intervals = pd.DataFrame(
+                {"a": tab.a.astype(np.int64), "b": tab.b.astype(np.int64), "cum": tab.cum.astype(np.int64)}
+            )
+            view = f"__cal_{id(intervals)}"
+            log.con.register(view, intervals)
+            log.con.execute(f"CREATE OR REPLACE TABLE {name}_cal AS SELECT * FROM {view}")
+            log.con.unregister(view)
+
+            def cum(col: str, alias: str) -> tuple[str, str]:
+                join = f"ASOF LEFT JOIN {name}_cal {alias} ON x.{col} >= {alias}.a"
+                expr = (
+                    f"CASE WHEN x.{col} IS NULL THEN NULL "
+                    f"ELSE coalesce({alias}.cum + least(x.{col}, {alias}.b) - {alias}.a, 0) END"
+                )
+                return join, expr
+
+            parts = [cum(c, a) for c, a in (("t", "k1"), ("s", "k2"), ("we", "k3"), ("prev", "k4"))]
+            joins = " ".join(j for j, _ in parts)
+            (_, ct), (_, cs), (_, cwe), (_, cprev) = parts
+            sql = f"""SELECT x.case_id, x.activity, x.prev_act, x.__rn, x.t, x.s,
+                             {cwe} - {cprev} AS wait, {ct} - {cs} AS proc, {ct} AS ct, {cs} AS cs
+                      FROM (SELECT *, {we} AS we FROM ({base})) x {joins}"""
+        log.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        log._cache[name] = True
+        return name
+
+    def elapsed(self) -> Performance:
+        """The same analysis in elapsed time (24/7)."""
+        if self.calendar.is_elapsed:
+            return self
+        return DuckPerformance(self.log, Calendar.always(), self._freq)
+
+    @cached_property
+    def _case_table(self) -> pd.DataFrame:
+        return self.log._df(
+            f"""SELECT case_id, min(__rn) AS first_rn, count(*) AS events,
+                       least(min(t), min(s)) AS start, max(t) AS end_,
+                       max(ct) - least(min(ct), min(cs)) AS duration
+                FROM {self._table} GROUP BY case_id ORDER BY first_rn"""
+        )
+
+    # -- frames ------------------------------------------------------------------------
+    @cached_property
+    def cases(self) -> pd.DataFrame:
+        """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar), ``elapsed``."""
+        c = self._case_table
+        start = c["start"].to_numpy(dtype=np.int64)
+        end = c["end_"].to_numpy(dtype=np.int64)
+        frame = pd.DataFrame(
+            {
+                "start": pd.to_datetime(start, unit="us", utc=True),
+                "end": pd.to_datetime(end, unit="us", utc=True),
+                "events": c["events"].to_numpy(dtype=np.int64),
+                "duration": _td(c["duration"].to_numpy(dtype=np.int64)),
+                "elapsed": _td(end - start),
+            },
+            index=pd.Index(c["case_id"].astype(str), name=CASE),
+        )
+        return self._attrs(frame)
+
+    def _stats(self, group: str, where: str = "") -> pd.DataFrame:
+        return self.log._df(
+            f"""SELECT {group}, count(*) AS n, count(DISTINCT case_id) AS n_cases,
+                       count(proc) AS proc_n, sum(proc) AS proc_sum,
+                       quantile_cont(proc, 0.5) AS proc_med, quantile_cont(proc, 0.9) AS proc_p90,
+                       count(wait) AS wait_n, sum(wait) AS wait_sum,
+                       quantile_cont(wait, 0.5) AS wait_med, quantile_cont(wait, 0.9) AS wait_p90
+                FROM {self._table} {where} GROUP BY {group}"""
+        )
+
+    @staticmethod
+    def _mean(df: pd.DataFrame, what: str) -> np.ndarray:
+        n = df[f"{what}_n"].to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return df[f"{what}_sum"].to_numpy(dtype=np.float64) / n
+
+    @cached_property
+    def activities(self) -> pd.DataFrame:
+        """Per activity (see :attr:`procmine.Performance.activities`)."""
+        df = self._stats("activity")
+        df = df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
+        wait_sum = np.nan_to_num(df["wait_sum"].to_numpy(dtype=np.float64))
+        proc_sum = np.nan_to_num(df["proc_sum"].to_numpy(dtype=np.float64))
+        dur = self._case_table["duration"]
+        total_case = float(dur.dropna().to_numpy(dtype=np.float64).sum())
+        n = len(df)
+        frame = pd.DataFrame(
+            {
+                "count": df["n"].to_numpy(dtype=np.int64),
+                "processing_median": _td(df["proc_med"].to_numpy(dtype=np.float64)),
+                "processing_mean": _td(self._mean(df, "proc")),
+                "processing_p90": _td(df["proc_p90"].to_numpy(dtype=np.float64)),
+                "waiting_median": _td(df["wait_med"].to_numpy(dtype=np.float64)),
+                "waiting_mean": _td(self._mean(df, "wait")),
+                "waiting_p90": _td(df["wait_p90"].to_numpy(dtype=np.float64)),
+                "waiting_total": _td(wait_sum),
+                "waiting_total_hours": wait_sum / _HOUR_US,
+                "share": (proc_sum + wait_sum) / total_case if total_case > 0 else np.zeros(n),
+            },
+            index=pd.Index(df["activity"].astype(str), name=ACTIVITY),
+        )
+        frame = frame.sort_values(["waiting_total_hours", "count"], ascending=False, kind="stable")
+        return self._attrs(frame)
+
+    @cached_property
+    def edges(self) -> pd.DataFrame:
+        """Per directly-follows pair (see :attr:`procmine.Performance.edges`)."""
+        df = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL")
+        order = np.lexsort(
+            (
+                df["activity"].to_numpy(dtype=object).astype(str),
+                df["prev_act"].to_numpy(dtype=object).astype(str),
+            )
+        )
+        df = df.iloc[order].reset_index(drop=True)
+        frame = pd.DataFrame(
+            {
+                "source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
+                "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
+                "count": df["n"].to_numpy(dtype=np.int64),
+                "cases": df["n_cases"].to_numpy(dtype=np.int64),
+                "median": _td(df["wait_med"].to_numpy(dtype=np.float64)),
+                "mean": _td(self._mean(df, "wait")),
+                "p90": _td(df["wait_p90"].to_numpy(dtype=np.float64)),
+            }
+        )
+        frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+        return self._attrs(frame)
+
+    @property
+    def freq(self) -> str:
+        """Period of the time series: ``"D"`` for logs up to 400 days, else ``"W"``."""
+        if self._freq:
+            return self._freq
+        c = self._case_table
+        if len(c) == 0:
+            return "D"
+        span_days = (int(c["end_"].max()) - int(c["start"].min())) / (24 * _HOUR_US)
+        return "D" if span_days <= 400 else "W"
+
+    def _period_counts(self, sql: str) -> pd.Series:
+        """Instants per local period: counted per 15-minute UTC bin by DuckDB, then the
+        occupied bins are converted to local periods (as ``performance._period_counts``)."""
+        df = self.log._df(
+            f"SELECT q, count(*) AS n FROM (SELECT floor(x / {_BIN_US}) AS q FROM ({sql})) GROUP BY q"
+        )
+        starts = df["q"].to_numpy(dtype=np.int64) * _BIN_US
+        local = (
+            pd.DatetimeIndex(starts.view("datetime64[us]"))
+            .tz_localize("UTC")
+            .tz_convert(self.calendar.tz)
+            .tz_localize(None)
+        )
+        return pd.Series(df["n"].to_numpy(dtype=np.int64)).groupby(local.to_period(self.freq)).sum()
+
+    @cached_property
+    def throughput(self) -> pd.DataFrame:
+        """Per period: ``arrivals``, ``completions``, ``wip``, ``events`` (see :class:`procmine.Performance`)."""
+        if len(self._case_table) == 0:
+            empty = pd.DataFrame(
+                columns=["arrivals", "completions", "wip", "events"],
+                index=pd.PeriodIndex([], freq=self.freq, name="period"),
+                dtype=np.int64,
+            )
+            return self._attrs(empty)
+        per_case = f"SELECT least(min(t), min(s)) AS a, max(t) AS e FROM {self._table} GROUP BY case_id"
+        counts = [
+            self._period_counts(f"SELECT a AS x FROM ({per_case})"),
+            self._period_counts(f"SELECT e AS x FROM ({per_case})"),
+            self._period_counts(f"SELECT t AS x FROM {self._table}"),
+        ]
+        full = pd.period_range(
+            min(counts[0].index.min(), counts[2].index.min()),
+            max(counts[1].index.max(), counts[2].index.max()),
+            freq=self.freq,
+        )
+        a, d, e = (cnt.reindex(full, fill_value=0).to_numpy() for cnt in counts)
+        frame = pd.DataFrame(
+            {"arrivals": a, "completions": d, "wip": np.cumsum(a) - np.cumsum(d), "events": e},
+            index=pd.Index(full, name="period"),
+        )
+        return self._attrs(frame)
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("<Performance ", "<Performance (DuckDB) ", 1)
+
+
+def duck_performance(log: DuckLog, calendar: Calendar, freq: str | None = None) -> DuckPerformance:
+    """:class:`DuckPerformance` (called by :func:`procmine.performance` for a DuckLog)."""
+    return DuckPerformance(log, calendar, freq)
