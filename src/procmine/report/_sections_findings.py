@@ -13,6 +13,7 @@ from ..log import CASE, GROUP
 from ..privacy import suppress_small_groups
 from . import _charts
 from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
+from ._evidence import evidence_items
 from ._savings import lead_days_per_year, staff_hours
 from ._sections import findings_of, kind_label, processing_medians
 
@@ -51,70 +52,6 @@ class FindingCard:
     evidence: list[tuple[str, str]] = field(default_factory=list)
     examples: str = ""
     kind: str = "finding"
-
-
-def _evidence_label(ctx: Context, key: str) -> str:
-    """A readable name for an evidence figure (the detector's key when not known)."""
-    _ = ctx._
-    labels = {
-        "wait_share": _("share of working time spent waiting here"),
-        "median_wait": _("median wait"),
-        "p90_wait": _("wait of the slowest 10%"),
-        "repeat_share": _("share of cases with a repeat"),
-        "repeats_per_case": _("repeats per affected case"),
-        "cases_with_activity": _("cases with the step"),
-        "loop_time_median": _("median time lost in the loop"),
-        "outcome_shift": _("change of outcome after a repeat"),
-        "round_trips_per_case": _("round trips per case"),
-        "max_round_trips": _("most round trips in one case"),
-        "time_lost_median": _("median time lost"),
-        "unit_column": _("units taken from column"),
-        "duplicate_share": _("share of cases done twice"),
-        "unit_pair": _("units involved"),
-        "units_per_case": _("units per case"),
-        "extra_time_median": _("median extra time"),
-        "top_successor": _("usual next step"),
-        "top_successor_share": _("share followed by the usual next step"),
-        "loop_back_share": _("share sent back"),
-        "median_processing": _("median processing"),
-        "release_slots": _("batch times"),
-        "median_wait_to_slot": _("median wait for the batch"),
-        "median_saving": _("median saving"),
-        "volume_share": _("share of cases"),
-        "median_handling": _("median handling time"),
-        "predecessor": _("step before"),
-        "successor": _("step after"),
-        "resources": _("people doing it"),
-        "system_share": _("share already done by a system"),
-        "same_unit_share": _("share done by the same unit or person"),
-        "main_unit": _("main unit or person"),
-        "median_gap": _("median hand-off time"),
-        "order_ab": _("cases in the usual order"),
-        "order_ba": _("cases in the other order"),
-    }
-    return labels.get(key, key.replace("_", " "))
-
-
-def _is_share(key: str, v: Any) -> bool:
-    return key.endswith("share") and isinstance(v, (float, np.floating)) and 0.0 <= float(v) <= 1.0
-
-
-def _evidence_value(ctx: Context, v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, pd.Timedelta):
-        return ctx.dur(v)
-    if isinstance(v, bool):
-        return ctx._("yes") if v else ctx._("no")
-    if isinstance(v, (int, np.integer)):
-        return ctx.int(v)
-    if isinstance(v, (float, np.floating)):
-        return ctx.num(v, 2 if abs(v) < 10 else 1)
-    if isinstance(v, (tuple, list)):
-        return ", ".join(_evidence_value(ctx, x) for x in v[:8]) + (" …" if len(v) > 8 else "")
-    if isinstance(v, dict):
-        return "; ".join(f"{k}: {_evidence_value(ctx, x)}" for k, x in list(v.items())[:8])
-    return str(v)
 
 
 def findings(ctx: Context) -> Section:
@@ -164,10 +101,7 @@ def findings(ctx: Context) -> Section:
         figures.append((_("Confidence"), ctx.pct(f.confidence)))
         if f.org_units:
             figures.insert(1, (_("Units"), ", ".join(f.org_units)))
-        ev = [
-            (_evidence_label(ctx, str(k)), ctx.pct(v) if _is_share(str(k), v) else _evidence_value(ctx, v))
-            for k, v in f.evidence.items()
-        ]
+        ev = evidence_items(ctx, f.evidence, f.kind)
         card = FindingCard(
             rank=i,
             title=kind_label(ctx, f.kind),

@@ -1,0 +1,256 @@
+"""A finding's evidence figures in the report: a translated label and a readable value per key.
+
+Every key the nine detectors of :mod:`procmine.redundancy` can put in ``Finding.evidence``
+has a label here (``tests/report/test_evidence.py`` runs the detectors and checks it).
+Values are shown for a reader, not as the detector stores them: shares, probabilities and
+distances as percent; durations as working time, except the two the batching detector
+measures in elapsed time; codes (``unit_column``, ``gap_basis``, ``resolution``...) and
+English weekday slots (``"Tue 14h"``) in the report language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._blocks import Context
+
+__all__ = ["evidence_items", "evidence_label", "evidence_labels", "evidence_value"]
+
+#: keys shown as percent besides those ending in "share": probabilities and distances (0..1)
+_PERCENT_KEYS = frozenset(
+    {
+        "p_next_b_given_a",
+        "p_prev_a_given_b",
+        "tv_distance",
+        "context_tv",
+        "outcome_shift",
+        "trigger_specificity",
+    }
+)
+#: (kind, key) of durations measured in elapsed time; every other evidence duration is working time
+_ELAPSED = frozenset({("batching", "median_wait"), ("batching", "median_wait_to_slot")})
+_SLOT = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?: (\d{2})h)?\b")
+_STEP_SHARE = re.compile(r": (\d+)%(?=, |$)")
+
+
+def evidence_labels(ctx: Context) -> dict[str, str]:
+    """Evidence key -> label in the report language (the labels of every kind)."""
+    _ = ctx._
+    return {
+        # shared by several detectors
+        "median_wait": _("median wait"),
+        "repeat_share": _("share of cases with a repeat"),
+        "cases_with_activity": _("cases with the step"),
+        "outcome_shift": _("change of outcome after a repeat"),
+        "unit_column": _("units taken from column"),
+        "median_saving": _("median saving"),
+        # bottleneck
+        "wait_share": _("share of working time spent waiting here"),
+        "step_wait_shares": _("waiting share per step"),
+        "next_wait_share": _("largest waiting share of another step"),
+        "p90_wait": _("wait of the slowest 10%"),
+        "typical_wait_other_steps": _("average wait at other steps"),
+        "wait_cv": _("variation of the wait (coefficient of variation)"),
+        "required": _("legally required step"),
+        # rework
+        "repeats_per_case": _("repeats per affected case"),
+        "loop_time_median": _("median time lost in the loop"),
+        "trigger": _("step that opens the loop"),
+        "trigger_specificity": _("share of cases with that step that loop"),
+        "loop_activities": _("steps in the loop"),
+        # ping-pong
+        "round_trips_per_case": _("round trips per case"),
+        "max_round_trips": _("most round trips in one case"),
+        "bounce_share": _("share of back-and-forth cases with work redone"),
+        "time_lost_median": _("median time lost"),
+        "activities_share": _("share of the redone work in the steps named"),
+        "redone_events_per_case": _("redone steps per case"),
+        # duplicate work
+        "duplicate_share": _("share of cases done twice"),
+        "unit_pair": _("units involved"),
+        "unit_pair_share": _("share of the duplicates done by these units"),
+        "units_per_case": _("units per case"),
+        "extra_time_median": _("median extra time"),
+        # rubber stamp
+        "top_successor": _("usual next step"),
+        "top_successor_share": _("share followed by the usual next step"),
+        "successor_entropy": _("spread of the next step (entropy, bits)"),
+        "loop_back_share": _("share sent back"),
+        "median_processing": _("median processing"),
+        # batching
+        "release_slots": _("batch times"),
+        "release_slot_share": _("share handled at the batch times"),
+        "arrival_slot_share": _("share arriving at the batch times"),
+        "effective_release_slots": _("effective number of handling times in the week"),
+        "effective_arrival_slots": _("effective number of arrival times in the week"),
+        "slot_ratio": _("concentration (handling times ÷ arrival times)"),
+        "tv_distance": _("difference between arrival and handling times"),
+        "explained_share": _("share of the waits explained by the batch times"),
+        "median_wait_to_slot": _("median wait for the batch"),
+        "resolution": _("time resolution"),
+        # automation candidate
+        "volume_share": _("share of cases"),
+        "events": _("number of events"),
+        "median_handling": _("median handling time"),
+        "handling_dispersion": _("spread of the handling time"),
+        "handling_basis": _("handling time measured as"),
+        "predecessor": _("step before"),
+        "predecessor_share": _("share coming from the step before"),
+        "successor": _("step after"),
+        "successor_share": _("share going on to the step after"),
+        "resources": _("people doing it"),
+        "system_share": _("share already done by a system"),
+        # mergeable
+        "p_next_b_given_a": _("share of the first step followed directly by the second"),
+        "p_prev_a_given_b": _("share of the second step preceded directly by the first"),
+        "successions": _("direct successions"),
+        "same_unit_share": _("share done by the same unit or person"),
+        "main_unit": _("main unit or person"),
+        "median_gap": _("median hand-off time"),
+        "mean_gap": _("mean hand-off time"),
+        "gap_basis": _("hand-off time measured as"),
+        # parallelizable
+        "order_ab": _("cases in the usual order"),
+        "order_ba": _("cases in the other order"),
+        "minor_order_share": _("share in the less usual order"),
+        "tie_share": _("share recorded at the same instant"),
+        "position_ratio": _("duration when second ÷ when first"),
+        "context_tv": _("difference in what follows between the two orders"),
+        "adjacent_share": _("share of cases with the two steps side by side"),
+        "overlap_share": _("share already overlapping"),
+        "median_duration_a": _("median time of the first step (wait and processing)"),
+        "median_duration_b": _("median time of the second step (wait and processing)"),
+    }
+
+
+def _kind_labels(ctx: Context, kind: str) -> dict[str, str]:
+    """Labels that mean something else for one kind of finding."""
+    _ = ctx._
+    if kind == "rubber_stamp":
+        return {"outcome_shift": _("difference in outcome of the cases without the step")}
+    if kind == "parallelizable":
+        return {"repeat_share": _("share of cases in which one of the steps repeats")}
+    return {}
+
+
+def _codes(ctx: Context) -> dict[str, dict[Any, str]]:
+    """Evidence key -> {code the detector writes: its text in the report language}."""
+    _ = ctx._
+    return {
+        "unit_column": {
+            "org:group": _("org unit (org:group)"),
+            "org:resource": _("person (org:resource)"),
+            "none": _("none"),
+            None: _("none"),
+        },
+        "handling_basis": {
+            "processing": _("processing time (start to completion)"),
+            "since previous event": _("time since the previous step (no start times)"),
+        },
+        "gap_basis": {
+            "wait before B": _("wait before the second step"),
+            "completion to completion": _("completion to completion (no start times)"),
+        },
+        "resolution": {
+            "weekday and hour": _("weekday and hour"),
+            "weekday (dates without times)": _("weekday only (dates without times)"),
+        },
+        "top_successor": {"(end)": _("(end of the case)")},
+        "trigger": {"": "–"},
+    }
+
+
+def _missing(ctx: Context, kind: str, key: str) -> str:
+    """What a ``None`` value means, where the detector documents it."""
+    _ = ctx._
+    if (kind, key) == ("rubber_stamp", "outcome_shift"):
+        return _("– (the step is in every case)")
+    if (kind, key) == ("parallelizable", "overlap_share"):
+        return _("– (no start times)")
+    return "–"
+
+
+#: evidence keys whose (string) values are codes, translated with :func:`_codes`
+CODE_KEYS = ("unit_column", "handling_basis", "gap_basis", "resolution")
+
+
+def evidence_label(ctx: Context, key: str, kind: str = "") -> str:
+    """A readable name for an evidence figure (the detector's key when not known)."""
+    labels = _kind_labels(ctx, kind) or {}
+    if key in labels:
+        return labels[key]
+    return evidence_labels(ctx).get(key, key.replace("_", " "))
+
+
+def _is_percent(key: str, v: Any) -> bool:
+    return (
+        (key.endswith("share") or key in _PERCENT_KEYS)
+        and isinstance(v, (float, np.floating))
+        and 0.0 <= float(v) <= 1.0
+    )
+
+
+def _slots(ctx: Context, text: str) -> str:
+    """``"Tue 14h, Fri"`` in the report language, as the batching recommendation writes it."""
+    from ..redundancy.batching import _DAY_NAMES, _HOUR
+
+    lang = ctx.language if ctx.language in _DAY_NAMES else "en"
+    days = dict(zip(_DAY_NAMES["en"], _DAY_NAMES[lang]))
+
+    def one(m: re.Match[str]) -> str:
+        day = days[m.group(1)]
+        return day if m.group(2) is None else f"{day} " + _HOUR[lang].format(h=int(m.group(2)))
+
+    return _SLOT.sub(one, text)
+
+
+def evidence_value(ctx: Context, key: str, v: Any, kind: str = "") -> str:
+    """An evidence value as text in the report language (see the module docstring)."""
+    codes = _codes(ctx).get(key, {})
+    if (v is None or isinstance(v, str)) and v in codes:
+        return codes[v]
+    if v is None:
+        return _missing(ctx, kind, key)
+    if _is_percent(key, v):
+        return ctx.pct(v)
+    if isinstance(v, pd.Timedelta):
+        return ctx.dur(v) if (kind, key) in _ELAPSED else ctx.wdur(v)
+    if key == "release_slots" and isinstance(v, str):
+        return _slots(ctx, v)
+    if key == "step_wait_shares" and isinstance(v, str):
+        return _STEP_SHARE.sub(lambda m: f" ({ctx.pct(int(m.group(1)) / 100)})", v)
+    return _plain(ctx, v)
+
+
+def _plain(ctx: Context, v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, pd.Timedelta):
+        return ctx.wdur(v)
+    if isinstance(v, (bool, np.bool_)):
+        return ctx._("yes") if v else ctx._("no")
+    if isinstance(v, (int, np.integer)):
+        return ctx.int(v)
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return "–"
+        if float(v).is_integer():
+            return ctx.int(v)
+        digits = 2 if abs(v) < 10 else 1
+        return ctx.num(round(float(v), digits) + 0.0, digits)  # + 0.0: no "-0.00"
+    if isinstance(v, (tuple, list)):
+        return ", ".join(_plain(ctx, x) for x in v[:8]) + (" …" if len(v) > 8 else "")
+    if isinstance(v, dict):
+        return "; ".join(f"{k}{ctx.colon}{_plain(ctx, x)}" for k, x in list(v.items())[:8])
+    return str(v)
+
+
+def evidence_items(ctx: Context, evidence: dict[str, Any], kind: str = "") -> list[tuple[str, str]]:
+    """``(label, value)`` of every evidence figure of a finding, in the detector's order."""
+    return [
+        (evidence_label(ctx, str(k), kind), evidence_value(ctx, str(k), v, kind)) for k, v in evidence.items()
+    ]
