@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codes import LogCodes, case_and_activity_codes, contiguous_codes
 from ._validation import check_fraction, fail
 from .errors import LogError
 
@@ -156,46 +157,6 @@ def _html_table(frame: pd.DataFrame, caption: str = "") -> str:
     return cap + frame.to_html(index=False, escape=True, border=0)
 
 
-@dataclass(frozen=True)
-class LogCodes:
-    """Integer view of a sorted log, the input of every vectorised computation.
-
-    All arrays have one entry per event, in ``EventLog.df`` row order, except
-    ``case_offsets`` (``n_cases + 1`` boundaries: the events of case ``i`` are rows
-    ``case_offsets[i]:case_offsets[i+1]``), ``case_ids`` and ``activity_names``.
-    """
-
-    case: np.ndarray  #: int32 case code per event (0..n_cases-1, non-decreasing)
-    activity: np.ndarray  #: int32 activity code per event
-    activity_names: np.ndarray  #: object array: code -> activity name
-    case_ids: np.ndarray  #: object array: case code -> case id
-    case_offsets: np.ndarray  #: int64, length n_cases + 1
-    ts: np.ndarray  #: int64 microseconds since epoch (UTC), completion time
-    start_ts: np.ndarray | None  #: int64 microseconds or None; NaT as np.iinfo(int64).min
-
-    @property
-    def n_cases(self) -> int:
-        return len(self.case_offsets) - 1
-
-    @property
-    def n_activities(self) -> int:
-        return len(self.activity_names)
-
-    @property
-    def is_first(self) -> np.ndarray:
-        """Boolean per event: first event of its case."""
-        out = np.zeros(len(self.case), dtype=bool)
-        out[self.case_offsets[:-1]] = True
-        return out
-
-    @property
-    def is_last(self) -> np.ndarray:
-        """Boolean per event: last event of its case."""
-        out = np.zeros(len(self.case), dtype=bool)
-        out[self.case_offsets[1:] - 1] = True
-        return out
-
-
 def _ts_int(values: pd.Series) -> np.ndarray:
     """Datetime column -> int64 microseconds (NaT -> int64 min)."""
     return values.astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
@@ -274,12 +235,8 @@ class EventLog:
     def codes(self) -> LogCodes:
         """Integer codes of cases and activities, computed once (see :class:`LogCodes`)."""
         df = self._df
-        if self._seed is not None:
-            case_codes, case_ids = self._seed  # from the sort: no second pass over the ids
-            self._seed = None
-        else:
-            case_codes, case_ids = _contiguous_codes(df[CASE])  # type: ignore[misc]
-        act_codes, act_names = pd.factorize(df[ACTIVITY], sort=True)
+        (case_codes, case_ids), (act_codes, act_names) = case_and_activity_codes(df[CASE], df[ACTIVITY], self._seed)
+        self._seed = None
         n = len(case_codes)
         if n:
             change = np.flatnonzero(np.diff(case_codes) != 0) + 1
@@ -294,9 +251,9 @@ class EventLog:
         start = _ts_int(df[START]) if START in df.columns else None
         return LogCodes(
             case=case_codes,
-            activity=act_codes.astype(np.int32, copy=False),
-            activity_names=np.asarray(act_names, dtype=object),
-            case_ids=np.asarray(case_ids, dtype=object),
+            activity=act_codes,
+            activity_names=act_names,
+            case_id_values=case_ids,
             case_offsets=offsets,
             ts=_ts_int(df[TIMESTAMP]),
             start_ts=start,
@@ -474,32 +431,7 @@ class EventLog:
         return self.n_events
 
 
-def _contiguous_codes(values: pd.Series, *, fallback: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-    """Case codes of a frame whose cases are contiguous blocks (as ``EventLog`` keeps them).
-
-    Comparing Arrow strings with their neighbours is about twice as fast as hashing them
-    (``pd.factorize``); if a case id turns out to appear in two blocks, factorize decides
-    (or, with ``fallback=False``, None is returned).
-    """
-    arr = getattr(values.array, "_pa_array", None)
-    if arr is not None and len(values) and not arr.null_count:
-        import pyarrow.compute as pc
-
-        a = arr.combine_chunks()
-        change = pc.not_equal(a[1:], a[:-1]).to_numpy(zero_copy_only=False)
-        codes = np.zeros(len(a), dtype=np.int32)
-        np.cumsum(change, out=codes[1:])
-        starts = np.concatenate(([0], np.flatnonzero(change) + 1))
-        ids = a.take(starts)
-        if len(pc.unique(ids)) == len(ids):
-            return codes, np.asarray(ids.to_pylist(), dtype=object)
-    if not fallback:
-        return None
-    codes, uniques = pd.factorize(values, sort=False)
-    return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
-
-
-def _sort_events(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray] | None]:
+def _sort_events(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, Any] | None]:
     """Sort by case (order of first appearance) then completion time; stable for ties.
 
     Returns the sorted frame and its case codes with the case ids (codes in order of
@@ -508,7 +440,7 @@ def _sort_events(df: pd.DataFrame) -> tuple[pd.DataFrame, tuple[np.ndarray, np.n
     if len(df) == 0:
         return df.reset_index(drop=True), None
     ts = _ts_int(df[TIMESTAMP])
-    blocks = _contiguous_codes(df[CASE], fallback=False)
+    blocks = contiguous_codes(df[CASE], fallback=False)
     if blocks is not None:
         # cases already in blocks (XES, exports sorted by case): sorted if time never
         # goes back inside a case; no hashing of ids, no sort
