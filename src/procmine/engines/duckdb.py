@@ -50,9 +50,7 @@ def _duckdb() -> Any:
     try:
         import duckdb
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise LogError(
-            "the DuckDB engine needs the duckdb package: pip install 'procmine[duckdb]'"
-        ) from exc
+        raise LogError("the DuckDB engine needs the duckdb package: pip install 'procmine[duckdb]'") from exc
     return duckdb
 
 
@@ -195,8 +193,12 @@ class DuckLog:
 
     def activities(self) -> pd.Series:
         """Events per activity, most frequent first."""
-        df = self._df("SELECT activity, count(*) AS events FROM ev GROUP BY activity ORDER BY events DESC, activity")
-        return pd.Series(df["events"].to_numpy(), index=pd.Index(df["activity"], name=ACTIVITY), name="events")
+        df = self._df(
+            "SELECT activity, count(*) AS events FROM ev GROUP BY activity ORDER BY events DESC, activity"
+        )
+        return pd.Series(
+            df["events"].to_numpy(), index=pd.Index(df["activity"], name=ACTIVITY), name="events"
+        )
 
     def dfg(self) -> pd.DataFrame:
         """Directly-follows edges: source, target, count, cases, median, mean, p90.
@@ -346,8 +348,8 @@ def as_eventlog(obj: Any, what: str) -> Any:
     n = obj.n_events
     if n > MATERIALISE_LIMIT:
         raise LogError(
-            f"{what} needs every event in memory, but this DuckDB log has {n:,} events "
-            f"(more than procmine.engines.duckdb.MATERIALISE_LIMIT = {MATERIALISE_LIMIT:,}): "
+            f"this DuckDB log is too large to analyse in memory: {what} needs every event, and it has "
+            f"{n:,} (more than procmine.engines.duckdb.MATERIALISE_LIMIT = {MATERIALISE_LIMIT:,}); "
             "filter it first, e.g. write the cases of one year or one unit to Parquet with DuckDB "
             "(COPY (SELECT * FROM read_parquet(...) WHERE ...) TO 'part.parquet') and read that, "
             "or raise MATERIALISE_LIMIT if the machine has the memory",

@@ -1,0 +1,240 @@
+"""The public API on a DuckLog gives what it gives on the same log in memory.
+
+discover() and performance() run in DuckDB (SQL aggregates; the miner sees variant
+counts); the analyses that need every event load the DuckLog into memory first
+(``as_eventlog``) or refuse above ``MATERIALISE_LIMIT``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import procmine as pm
+from procmine import viz
+from procmine.errors import LogError, ProcmineError
+from tests.conftest import shared_log
+
+pytest.importorskip("duckdb")
+
+from procmine.engines import duckdb as duck_engine
+from procmine.engines._duck_model import DuckProcessModel
+from procmine.engines._duck_perf import DuckPerformance
+from procmine.engines.duckdb import DuckLog, as_eventlog
+
+
+@pytest.fixture(scope="module")
+def permit(tmp_path_factory):
+    """(in-memory log, DuckLog over its Parquet file): a generated log with start times."""
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path_factory.mktemp("duck") / "permit.parquet")
+    with DuckLog(path) as duck:
+        yield log, duck
+
+
+@pytest.fixture(scope="module")
+def subsidy_no_start(tmp_path_factory):
+    """A generated log without start timestamps (waiting = waiting + processing)."""
+    log = pm.samples.load("subsidy_fr")
+    log = pm.read_log(log.df.drop(columns=["start_timestamp"]))
+    path = log.to_parquet(tmp_path_factory.mktemp("duck") / "subsidy.parquet")
+    with DuckLog(path) as duck:
+        yield log, duck
+
+
+@pytest.fixture(scope="module")
+def bpic12(tmp_path_factory):
+    log = pm.read_log(shared_log("BPIC12.xes.gz"))
+    path = log.to_parquet(tmp_path_factory.mktemp("duck") / "bpic12.parquet")
+    with pm.read_log(path, engine="duckdb") as duck:
+        yield log, duck
+
+
+def transitions(net) -> list[str]:
+    return sorted(str(t.label) for t in net.transitions)
+
+
+def assert_same_tables(log: pm.EventLog, duck: DuckLog, **kw) -> None:
+    mem, dm = pm.discover(log, **kw), pm.discover(duck, **kw)
+    assert isinstance(dm, DuckProcessModel) and isinstance(dm, pm.ProcessModel)
+    pd.testing.assert_frame_equal(dm.dfg, mem.dfg)
+    pd.testing.assert_frame_equal(dm.variants, mem.variants)
+    pd.testing.assert_series_equal(dm.start_activities, mem.start_activities)
+    pd.testing.assert_series_equal(dm.end_activities, mem.end_activities)
+    pd.testing.assert_frame_equal(dm.variants_covering(0.6), mem.variants_covering(0.6))
+    pd.testing.assert_frame_equal(dm.to_frame(), mem.to_frame())
+    assert dm.pruning == mem.pruning
+
+
+# ---------------------------------------------------------------------------------------
+# discover
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"activities": 5, "variants": 3},
+        {"activities": 0.5, "variants": 1.0, "min_case_share": 0.6},
+        {"activities": ["Gesuch eingereicht", "Bauentscheid", "Dossier erfassen", "Entscheid versenden"]},
+    ],
+)
+def test_discover_tables_and_pruning_equal(permit, kw) -> None:
+    assert_same_tables(*permit, **kw)
+
+
+def test_discover_without_start_timestamps(subsidy_no_start) -> None:
+    assert_same_tables(*subsidy_no_start)
+
+
+def test_petri_net_from_variants_has_the_same_transitions(permit, tmp_path) -> None:
+    log, duck = permit
+    for noise in (0.2, 0.0):
+        mem, dm = pm.discover(log, noise=noise), pm.discover(duck, noise=noise)
+        assert transitions(dm.petri_net[0]) == transitions(mem.petri_net[0])
+        assert len(dm.petri_net[0].places) == len(mem.petri_net[0].places)
+    out = dm.to_bpmn(tmp_path / "model.bpmn")
+    assert "bpmndi" in out.read_text(encoding="utf-8").lower()
+    assert sum(dm.mined_variants.values()) == dm.pruning["cases_kept"]
+
+
+def test_token_fitness_on_variants_equals_replaying_the_log(permit) -> None:
+    log, duck = permit
+    mem, dm = pm.discover(log), pm.discover(duck)
+    for on in ("mined", "full"):
+        a, b = mem.fitness(on=on), dm.fitness(on=on)
+        for key in ("perc_fit_traces", "average_trace_fitness", "log_fitness"):
+            assert b[key] == pytest.approx(a[key], rel=1e-12), key
+        assert b["summary"] == a["summary"]
+
+
+def test_what_a_duck_model_refuses(permit) -> None:
+    _log, duck = permit
+    dm = pm.discover(duck)
+    with pytest.raises(LogError, match="to_eventlog"):
+        dm.precision()
+    with pytest.raises(LogError, match="mined_variants"):
+        _ = dm.mined_log
+    with pytest.raises(ProcmineError, match="heuristics miner needs the events"):
+        _ = pm.discover(duck, algorithm="heuristics").petri_net
+    with pytest.raises(ProcmineError, match="unknown"):
+        pm.discover(duck, activities=["no such step"])
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"metric": "time", "activities": 0.5, "paths": 0.3},
+        {"activities": 1.0, "paths": 1.0},
+        {"activities": 0.3, "labels": {"Gesuch eingereicht": "Eingang"}},
+    ],
+)
+def test_process_map_graph_equal(permit, kw) -> None:
+    log, duck = permit
+    mem = viz.map_graph(log, **kw)
+    got = pm.discover(duck).plot(**kw).graph
+    pd.testing.assert_frame_equal(got.nodes, mem.nodes)
+    pd.testing.assert_frame_equal(got.edges, mem.edges)
+    assert got.shown == mem.shown
+
+
+def test_process_map_outputs(permit, tmp_path) -> None:
+    _log, duck = permit
+    dm = pm.discover(duck)
+    svg = dm.to_svg(tmp_path / "map.svg")
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    from matplotlib.figure import Figure
+
+    ax = Figure().add_subplot()
+    assert dm.plot(ax=ax) is ax
+    assert "(DuckDB)" in repr(dm) and "mined on" in repr(dm)
+    page = dm._repr_html_()
+    assert "<svg" in page and "variant" in page
+
+
+# ---------------------------------------------------------------------------------------
+# performance
+# ---------------------------------------------------------------------------------------
+FRAMES = ("cases", "activities", "edges", "throughput")
+
+
+def assert_same_performance(log, duck, calendar) -> DuckPerformance:
+    mem, got = pm.performance(log, calendar=calendar), pm.performance(duck, calendar=calendar)
+    assert isinstance(got, DuckPerformance)
+    for name in FRAMES:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
+        assert getattr(got, name).attrs == getattr(mem, name).attrs
+    pd.testing.assert_frame_equal(got.summary(), mem.summary())
+    pd.testing.assert_frame_equal(got.to_frame(), mem.to_frame())
+    assert got.freq == mem.freq
+    return got
+
+
+@pytest.mark.parametrize("calendar", [None, pm.Calendar.always()], ids=["working", "elapsed"])
+def test_performance_equal(permit, subsidy_no_start, calendar) -> None:
+    got = assert_same_performance(*permit, calendar)
+    assert_same_performance(*subsidy_no_start, calendar)
+    assert got.elapsed().calendar.is_elapsed
+    pd.testing.assert_frame_equal(got.elapsed().cases, pm.performance(permit[0]).elapsed().cases)
+    assert "(DuckDB)" in repr(got) and "<table" in got._repr_html_()
+
+
+# ---------------------------------------------------------------------------------------
+# the analyses that load the events
+# ---------------------------------------------------------------------------------------
+def test_event_level_analyses_load_the_duck_log_once(permit, caplog) -> None:
+    log, shared = permit
+    duck = DuckLog(shared.source)  # not yet loaded by another test
+    with caplog.at_level(logging.INFO, logger="procmine"):
+        got = pm.find_redundancies(duck)
+    assert "find_redundancies: loading the DuckDB log" in caplog.text
+    pd.testing.assert_frame_equal(got.to_frame(), pm.find_redundancies(log).to_frame())
+    assert as_eventlog(duck, "x") is as_eventlog(duck, "y")  # loaded once
+    assert as_eventlog(log, "x") is log
+    pd.testing.assert_frame_equal(pm.handovers(duck).to_frame(), pm.handovers(log).to_frame())
+    pd.testing.assert_frame_equal(
+        pm.compare(duck, by="Gemeinde").to_frame(), pm.compare(log, by="Gemeinde").to_frame()
+    )
+    remove = ["Dossier erfassen"]
+    pd.testing.assert_frame_equal(
+        pm.simplify(duck, remove=remove).to_frame(), pm.simplify(log, remove=remove).to_frame()
+    )
+    duck.close()
+
+
+def test_report_on_a_duck_log(permit, tmp_path) -> None:
+    _log, duck = permit
+    out = pm.report(duck, tmp_path / "r.html", sections=["summary"])
+    assert out.exists() and "<html" in out.read_text(encoding="utf-8").lower()
+
+
+def test_too_large_to_load_is_refused(permit, monkeypatch) -> None:
+    _log, duck = permit
+    fresh = DuckLog(duck.source)
+    monkeypatch.setattr(duck_engine, "MATERIALISE_LIMIT", 1000)
+    with pytest.raises(LogError, match="too large to analyse in memory") as err:
+        pm.find_redundancies(fresh)
+    assert "filter it first" in str(err.value)
+    with pytest.raises(LogError):
+        pm.portfolio([fresh], "unused")
+    fresh.close()
+
+
+# ---------------------------------------------------------------------------------------
+# a real log
+# ---------------------------------------------------------------------------------------
+def test_bpic12_discover_and_performance(bpic12) -> None:
+    log, duck = bpic12
+    mem, dm = pm.discover(log), pm.discover(duck)
+    pd.testing.assert_frame_equal(dm.dfg, mem.dfg)
+    pd.testing.assert_frame_equal(dm.variants, mem.variants)
+    assert dm.pruning == mem.pruning
+    g_mem, g_duck = viz.map_graph(log), dm.plot().graph
+    pd.testing.assert_frame_equal(g_duck.edges, g_mem.edges)
+    pd.testing.assert_frame_equal(g_duck.nodes, g_mem.nodes)
+    got = assert_same_performance(log, duck, pm.Calendar.always())
+    assert np.isnan(got.activities["processing_median"].dt.total_seconds()).all()  # no start times
+    assert_same_performance(log, duck, None)
