@@ -50,9 +50,7 @@ def local_session(threads: int = 2) -> Any:
     )
 
 
-def _sequenced(
-    sdf: Any, case: str, activity: str, ts: str, order: str | None, start: str | None = None
-) -> Any:
+def _sequenced(sdf: Any, case: str, activity: str, ts: str, order: str | None, start: str | None = None) -> Any:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -61,15 +59,10 @@ def _sequenced(
         order = "__rn"
     w = Window.partitionBy("case_id").orderBy(F.col("ts"), F.col("rn"))
     return (
-        sdf.select(
-            F.col(f"`{case}`").cast("string").alias("case_id"),
-            F.col(f"`{activity}`").cast("string").alias("activity"),
-            F.col(f"`{ts}`").alias("ts"),
-            F.col(f"`{order}`").alias("rn"),
-            (F.coalesce(F.col(f"`{start}`"), F.col(f"`{ts}`")) if start else F.col(f"`{ts}`")).alias(
-                "target_ts"
-            ),
-        )
+        sdf.select(F.col(f"`{case}`").cast("string").alias("case_id"),
+                   F.col(f"`{activity}`").cast("string").alias("activity"),
+                   F.col(f"`{ts}`").alias("ts"), F.col(f"`{order}`").alias("rn"),
+                   (F.coalesce(F.col(f"`{start}`"), F.col(f"`{ts}`")) if start else F.col(f"`{ts}`")).alias("target_ts"))
         .where(F.col("case_id").isNotNull() & F.col("activity").isNotNull() & F.col("ts").isNotNull())
         .withColumn("pos", F.row_number().over(w))
         .withColumn("next_activity", F.lead("activity").over(w))
@@ -77,15 +70,8 @@ def _sequenced(
     )
 
 
-def spark_dfg(
-    sdf: Any,
-    *,
-    case: str = CASE,
-    activity: str = ACTIVITY,
-    timestamp: str = TIMESTAMP,
-    order: str | None = None,
-    start_timestamp: str | None = None,
-) -> pd.DataFrame:
+def spark_dfg(sdf: Any, *, case: str = CASE, activity: str = ACTIVITY, timestamp: str = TIMESTAMP,
+              order: str | None = None, start_timestamp: str | None = None) -> pd.DataFrame:
     """Directly-follows edges (source, target, count, cases, median, mean) computed by Spark.
 
     ``order`` names a column giving the source order for ties in time (e.g. a row
@@ -101,12 +87,9 @@ def spark_dfg(
     out = (
         seq.where(F.col("next_activity").isNotNull())
         .groupBy(F.col("activity").alias("source"), F.col("next_activity").alias("target"))
-        .agg(
-            F.count("*").alias("count"),
-            F.countDistinct("case_id").alias("cases"),
-            F.percentile(gap, 0.5).alias("median_us"),
-            F.avg(gap).alias("mean_us"),
-        )
+        .agg(F.count("*").alias("count"), F.countDistinct("case_id").alias("cases"),
+             F.percentile(gap, 0.5).alias("median_us"),
+             F.avg(gap).alias("mean_us"))
         .toPandas()
     )
     for col in ("median", "mean"):
@@ -114,23 +97,15 @@ def spark_dfg(
     return out.sort_values(["count", "source", "target"], ascending=[False, True, True], ignore_index=True)
 
 
-def spark_variants(
-    sdf: Any,
-    *,
-    case: str = CASE,
-    activity: str = ACTIVITY,
-    timestamp: str = TIMESTAMP,
-    order: str | None = None,
-) -> pd.DataFrame:
+def spark_variants(sdf: Any, *, case: str = CASE, activity: str = ACTIVITY, timestamp: str = TIMESTAMP,
+                   order: str | None = None) -> pd.DataFrame:
     """Variants (tuple of activities) with their number of cases, most frequent first."""
     from pyspark.sql import functions as F
 
     seq = _sequenced(sdf, case, activity, timestamp, order)
     per_case = seq.groupBy("case_id").agg(
-        F.array_join(
-            F.transform(F.array_sort(F.collect_list(F.struct("pos", "activity"))), lambda s: s["activity"]),
-            _SEP,
-        ).alias("v")
+        F.array_join(F.transform(F.array_sort(F.collect_list(F.struct("pos", "activity"))), lambda s: s["activity"]),
+                     _SEP).alias("v")
     )
     out = per_case.groupBy("v").agg(F.count("*").alias("cases")).toPandas()
     out["variant"] = [tuple(v.split(_SEP)) for v in out.pop("v")]
@@ -147,8 +122,5 @@ def spark_case_durations(sdf: Any, *, case: str = CASE, timestamp: str = TIMESTA
         .agg((F.unix_micros(F.max(f"`{timestamp}`")) - F.unix_micros(F.min(f"`{timestamp}`"))).alias("d"))
         .toPandas()
     )
-    return pd.Series(
-        pd.to_timedelta(out["d"].round().astype("int64"), unit="us").to_numpy(),
-        index=pd.Index(out["case_id"], name=CASE),
-        name="duration",
-    ).sort_index()
+    return pd.Series(pd.to_timedelta(out["d"].round().astype("int64"), unit="us").to_numpy(),
+                     index=pd.Index(out["case_id"], name=CASE), name="duration").sort_index()
