@@ -10,6 +10,17 @@ Ordering: within a case, events are ordered by completion time, ties by their or
 the source (Parquet ``file_row_number``; insertion order for CSV and frames), exactly as
 :class:`procmine.EventLog` sorts.
 
+The public API takes a DuckLog where it takes an EventLog:
+
+* :func:`procmine.discover` returns a :class:`~procmine.engines._duck_model.DuckProcessModel`
+  (tables, pruning, process map and fitness by SQL; the Petri net mined by pm4py from the
+  variant counts) and :func:`procmine.performance` a
+  :class:`~procmine.engines._duck_perf.DuckPerformance` (elapsed or working time, by SQL):
+  the events never leave DuckDB, the results equal the in-memory ones;
+* ``find_redundancies``, ``simplify``, ``compare``, ``handovers``, ``report`` and
+  ``portfolio`` need every event: they call :func:`as_eventlog`, which loads the log once
+  (at most :data:`MATERIALISE_LIMIT` events) or raises :class:`procmine.errors.LogError`.
+
 Examples
 --------
 >>> import procmine as pm, tempfile, os
@@ -61,6 +72,10 @@ def _q(name: str) -> str:
 
 class DuckLog:
     """An event log held by DuckDB; aggregates stream from disk.
+
+    Pass it to :func:`procmine.discover` and :func:`procmine.performance` like an
+    EventLog (computed in DuckDB); the analyses that need every event load it into
+    memory first (see :func:`as_eventlog`). ``name`` is the file name without suffix.
 
     Parameters
     ----------
