@@ -241,21 +241,27 @@ class DuckLog:
         df = df.iloc[order].reset_index(drop=True)
         return df.iloc[np.argsort(-df["count"].to_numpy(), kind="stable")].reset_index(drop=True)
 
-    def _first_last(self, where: str, name: str) -> pd.Series:
-        df = self._df(f"SELECT activity, count(*) AS n FROM seq WHERE {where} GROUP BY 1")
+    def _first_last(self, which: str, name: str) -> pd.Series:
+        if "first_last" not in self._cache:  # both in one scan, cached
+            self._cache["first_last"] = self._df(
+                "SELECT activity, count(*) FILTER (WHERE pos = 1) AS first, "
+                "count(*) FILTER (WHERE next_activity IS NULL) AS last FROM seq GROUP BY 1"
+            )
+        df = self._cache["first_last"]
+        df = df[df[which] > 0]
         names = df["activity"].to_numpy(dtype=object)
         order = np.argsort(names.astype(str), kind="stable")  # by name, as the in-memory codes
-        names, n = names[order], df["n"].to_numpy(dtype=np.int64)[order]
+        names, n = names[order], df[which].to_numpy(dtype=np.int64)[order]
         s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name=name)
         return s.iloc[np.argsort(-n, kind="stable")]
 
     def start_activities(self) -> pd.Series:
         """Cases starting with each activity, most frequent first (ties by name)."""
-        return self._first_last("pos = 1", "start cases")
+        return self._first_last("first", "start cases")
 
     def end_activities(self) -> pd.Series:
         """Cases ending with each activity, most frequent first (ties by name)."""
-        return self._first_last("next_activity IS NULL", "end cases")
+        return self._first_last("last", "end cases")
 
     def case_durations(self) -> pd.Series:
         """First to last event of each case (first start time when start timestamps exist)."""
