@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LogCodes", "activity_codes", "all_distinct", "contiguous_codes"]
+__all__ = ["LogCodes", "Pairs", "activity_codes", "all_distinct", "contiguous_codes"]
 
 _MIN_PARALLEL = 1_000_000  # below this a second thread costs more than it saves
 
@@ -64,6 +64,12 @@ class LogCodes:
             return np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)
         return np.asarray(ids, dtype=object)
 
+    @cached_property
+    def pairs(self) -> Pairs:
+        """The directly-follows pairs grouped by edge, computed once and shared by the
+        DFG, the performance edges and the process map (see :class:`Pairs`)."""
+        return Pairs.of(self)
+
     @property
     def n_cases(self) -> int:
         return len(self.case_offsets) - 1
@@ -85,6 +91,43 @@ class LogCodes:
         out = np.zeros(len(self.case), dtype=bool)
         out[self.case_offsets[1:] - 1] = True
         return out
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The directly-follows pairs of a log (two consecutive events of one case).
+
+    Pair ``k`` runs from event row ``flatnonzero(same)[k]`` to the next row; shifted views
+    compressed by ``same`` (``codes.activity[:-1][same]``) are cheaper than gathering by
+    index. ``edge`` groups the pairs by (source, target) activity.
+    """
+
+    same: np.ndarray  #: bool per row but the last: the next row is in the same case
+    edge: np.ndarray  #: edge index of each pair (into keys)
+    keys: np.ndarray  #: int64 per edge, sorted: source code * n_activities + target code
+    counts: np.ndarray  #: pairs per edge
+    cases: np.ndarray  #: distinct cases per edge
+
+    @classmethod
+    def of(cls, codes: LogCodes) -> Pairs:
+        from ._kernels import distinct_per_group
+
+        n_act = max(codes.n_activities, 1)
+        if len(codes.case) < 2:
+            e = np.zeros(0, dtype=np.int64)
+            return cls(np.zeros(max(len(codes.case) - 1, 0), dtype=bool), e, e, e, e)
+        same = codes.case[1:] == codes.case[:-1]
+        key = codes.activity[:-1][same].astype(np.int64) * n_act + codes.activity[1:][same]
+        if n_act * n_act <= 4 * len(key) + 1_000_000:
+            counts_full = np.bincount(key, minlength=n_act * n_act)
+            keys = np.flatnonzero(counts_full)
+            lookup = np.full(n_act * n_act, -1, dtype=np.int32)
+            lookup[keys] = np.arange(len(keys), dtype=np.int32)
+            edge, counts = lookup[key], counts_full[keys]
+        else:
+            keys, edge, counts = np.unique(key, return_inverse=True, return_counts=True)
+        cases = distinct_per_group(edge, codes.case[:-1][same], len(keys), codes.n_cases)
+        return cls(same, edge.reshape(-1), keys, counts.astype(np.int64), cases.astype(np.int64))
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._kernels import NAT, group_stats
 from .log import ACTIVITY, EventLog
 
 __all__ = [
@@ -182,49 +183,10 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
 # grouped statistics
 # ---------------------------------------------------------------------------------------
 def _group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
-    """Median, mean and 90th percentile of int64 ``values`` per ``group`` (0..n_groups-1).
-
-    Percentiles use linear interpolation, as ``numpy.percentile``'s default. Values are
-    rounded to whole microseconds. Empty groups give NaN.
-    """
-    if len(values) == 0:
-        nan = np.full(n_groups, np.nan)
-        return nan, nan.copy(), nan.copy()
-    sv = _sorted_within_groups(group, values, n_groups)
-    sizes = np.bincount(group, minlength=n_groups)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    sums = np.bincount(group, weights=values.astype(np.float64), minlength=n_groups)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.round(sums / sizes)
-    out = [mean]
-    for q in (0.5, 0.9):
-        pos = (sizes - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        frac = pos - lo
-        lo_idx = np.clip(starts + lo, 0, len(sv) - 1)
-        hi_idx = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
-        val = sv[lo_idx] + (sv[hi_idx] - sv[lo_idx]) * frac
-        out.append(np.where(sizes > 0, np.round(val), np.nan))
-    return out[1], out[0], out[2]
-
-
-def _sorted_within_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """``values`` (int64) sorted by (group, value), as float64.
-
-    When the group code and the value range fit together in 63 bits (almost always:
-    10 years in microseconds take 49 bits), one SIMD ``np.sort`` of combined keys does it;
-    otherwise a ``lexsort``.
-    """
-    lo = int(values.min())
-    span = int(values.max()) - lo
-    gbits = max(int(n_groups - 1).bit_length(), 1)
-    vbits = max(span.bit_length(), 1)
-    if gbits + vbits <= 63:
-        comb = (group.astype(np.int64) << vbits) | (values - lo)
-        comb.sort()
-        return ((comb & ((1 << vbits) - 1)) + lo).astype(np.float64)
-    order = np.lexsort((values, group))
-    return values[order].astype(np.float64)
+    """Median, mean and 90th percentile of int64 ``values`` (none missing) per ``group``,
+    rounded to whole microseconds; NaN for empty groups (see :func:`procmine._kernels.group_stats`)."""
+    st = group_stats(group, values, n_groups, missing=False)
+    return np.round(st["median"]), np.round(st["mean"]), np.round(st["p90"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -243,31 +205,27 @@ def dfg_arrays(log: EventLog) -> dict[str, np.ndarray]:
     if n < 2:
         e = np.zeros(0, dtype=np.int64)
         return {"src": e, "dst": e, "case": e, "idx": e, "wait": e}
-    same = c.case[1:] == c.case[:-1]
+    same = c.pairs.same
     # boolean compression of shifted views is cheaper than gathering by index
-    target_ts = c.ts[1:]
-    if c.start_ts is not None:
-        st = c.start_ts[1:]
-        target_ts = np.where(st == np.iinfo(np.int64).min, target_ts, st)
     return {
         "src": c.activity[:-1][same],
         "dst": c.activity[1:][same],
         "case": c.case[:-1][same],
         "idx": np.flatnonzero(same),
-        "wait": (target_ts - c.ts[:-1])[same],
+        "wait": _pair_waits(log),
     }
 
 
-def _distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
-    """Number of distinct ``item`` values (0..n_items-1) per group, by one sort."""
-    if len(group) == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    comb = group.astype(np.int64) * max(n_items, 1) + item
-    comb.sort()
-    new = np.empty(len(comb), dtype=bool)
-    new[0] = True
-    np.not_equal(comb[1:], comb[:-1], out=new[1:])
-    return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
+def _pair_waits(log: EventLog) -> np.ndarray:
+    """µs from each pair's source completion to its target's start (completion when the
+    target has no start time)."""
+    c = log.codes
+    same = c.pairs.same
+    target_ts = c.ts[1:]
+    if c.start_ts is not None:
+        st = c.start_ts[1:]
+        target_ts = np.where(st == NAT, target_ts, st)
+    return (target_ts - c.ts[:-1])[same]
 
 
 def compute_dfg(log: EventLog) -> pd.DataFrame:
@@ -297,21 +255,9 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     """
     c = log.codes
     n_act = c.n_activities
-    p = dfg_arrays(log)
-    key = p["src"].astype(np.int64) * n_act + p["dst"]
-    if n_act * n_act <= 4 * max(len(key), 1) + 1_000_000:
-        counts_full = np.bincount(key, minlength=n_act * n_act)
-        keys = np.flatnonzero(counts_full)
-        lookup = np.full(n_act * n_act, -1, dtype=np.int64)
-        lookup[keys] = np.arange(len(keys))
-        grp = lookup[key]
-        counts = counts_full[keys]
-    else:
-        keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-    n_edges = len(keys)
-    # distinct cases per edge: unique (case, edge) pairs
-    cases = _distinct_per_group(grp, p["case"], n_edges, c.n_cases)
-    med, mean, p90 = _group_stats(grp, p["wait"], n_edges)
+    p = c.pairs  # edges, counts and distinct cases: shared with performance() and the map
+    keys, counts, cases = p.keys, p.counts, p.cases
+    med, mean, p90 = _group_stats(p.edge, _pair_waits(log), len(keys))
     names = c.activity_names
     src = keys // max(n_act, 1)
     dst = keys % max(n_act, 1)

@@ -19,11 +19,12 @@ import pandas as pd
 
 from ._compare_cases import _case_labels, _dfg_pairs, _variant_per_case
 from ._compare_cases import _variant_ids as _variant_ids  # tests check it against the discovery path
+from ._kernels import group_stats, unique_inverse
 from ._validation import check_positive_int, fail
 from .calendar import Calendar
 from .engines.duckdb import as_eventlog
 from .log import GROUP, EventLog
-from .performance import _fmt, _td, event_times, group_stats, unique_inverse
+from .performance import _fmt, _td, event_times
 
 __all__ = ["KPIS", "Comparison", "compare"]
 

@@ -16,12 +16,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ._kernels import distinct_per_group, group_stats, unique_inverse
 from ._validation import fail
 from .calendar import NAT, Calendar
 from .engines.duckdb import as_eventlog
 from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
-from .performance import _fmt, _td, distinct_per_group, event_times, group_stats, unique_inverse
+from .performance import _fmt, _td, event_times
 
 __all__ = ["Handovers", "handovers"]
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._kernels import group_stats
 from ._validation import check_choice, fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, CASE, EventLog
@@ -152,89 +153,6 @@ def _period_counts(us: np.ndarray, tz: str, freq: str) -> pd.Series:
 def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a - b`` with NAT where either is NAT."""
     return np.where((a == NAT) | (b == NAT), NAT, a - b)
-
-
-def group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
-    """count, median, mean, p90 and sum of int64 ``values`` per group, ignoring ``NAT``.
-
-    Percentiles interpolate linearly (numpy's default); results are float µs (NaN for
-    groups without values).
-
-    Examples
-    --------
-    >>> s = group_stats(np.array([0, 0, 1]), np.array([10, 20, 5]), 3)
-    >>> s["median"].tolist(), s["count"].tolist()
-    ([15.0, 5.0, nan], [2, 1, 0])
-    """
-    ok = values != NAT
-    g = np.asarray(group)[ok].astype(np.int64)
-    v = values[ok]
-    sizes = np.bincount(g, minlength=n_groups)[:n_groups]
-    sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)[:n_groups]
-    out: dict[str, np.ndarray] = {"count": sizes, "sum": np.where(sizes > 0, sums, np.nan)}
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean"] = sums / sizes
-    if len(v) == 0:
-        out["median"] = np.full(n_groups, np.nan)
-        out["p90"] = np.full(n_groups, np.nan)
-        return out
-    sv = _sort_within_groups(g, v, n_groups)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    for name, q in (("median", 0.5), ("p90", 0.9)):
-        pos = (sizes - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        frac = pos - lo
-        lo_i = np.clip(starts + lo, 0, len(sv) - 1)
-        hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
-        out[name] = np.where(sizes > 0, sv[lo_i] + (sv[hi_i] - sv[lo_i]) * frac, np.nan)
-    return out
-
-
-def _sort_within_groups(g: np.ndarray, v: np.ndarray, n_groups: int) -> np.ndarray:
-    """``v`` sorted by (group, value), as float64: one ``np.sort`` of combined int64 keys
-    when group and value range fit in 63 bits (10 years in µs take 49), else a lexsort."""
-    lo = int(v.min())
-    vbits = max((int(v.max()) - lo).bit_length(), 1)
-    gbits = max(int(n_groups - 1).bit_length(), 1)
-    if gbits + vbits <= 63:
-        comb = (g << vbits) | (v - lo)
-        comb.sort()
-        return ((comb & ((1 << vbits) - 1)) + lo).astype(np.float64)
-    return v[np.lexsort((v, g))].astype(np.float64)
-
-
-def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted distinct keys, index of each key among them) for int64 keys in
-    ``[0, space)``: a bincount lookup when the space is small, else one argsort
-    (``np.unique`` hashes, several times slower here)."""
-    key = np.asarray(key, dtype=np.int64)
-    if len(key) == 0:
-        return key.copy(), np.zeros(0, dtype=np.int64)
-    if space <= 4 * len(key) + 1_000_000:
-        present = np.bincount(key, minlength=space) > 0
-        keys = np.flatnonzero(present)
-        lookup = np.cumsum(present) - 1
-        return keys, lookup[key]
-    order = np.argsort(key, kind="stable")
-    sk = key[order]
-    new = np.empty(len(sk), dtype=bool)
-    new[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new[1:])
-    inv = np.empty(len(key), dtype=np.int64)
-    inv[order] = np.cumsum(new) - 1
-    return sk[new], inv
-
-
-def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
-    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1), by one sort."""
-    if len(group) == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    comb = np.asarray(group, dtype=np.int64) * max(n_items, 1) + item
-    comb.sort()
-    new = np.empty(len(comb), dtype=bool)
-    new[0] = True
-    np.not_equal(comb[1:], comb[:-1], out=new[1:])
-    return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
 
 
 def _td(us: np.ndarray) -> pd.Series:
@@ -367,18 +285,16 @@ class Performance:
         """Per directly-follows pair: ``source``, ``target``, ``count``, ``cases`` and the
         ``median``/``mean``/``p90`` waiting time before the target (see module docs)."""
         t, c = self.times, self.log.codes
-        nxt = np.flatnonzero(~t.first)
         n_act = max(c.n_activities, 1)
-        key = c.activity[nxt - 1].astype(np.int64) * n_act + c.activity[nxt]
-        keys, grp = unique_inverse(key, n_act * n_act)
-        st = group_stats(grp, t.wait[nxt], len(keys))
-        cases = distinct_per_group(grp, c.case[nxt], len(keys), c.n_cases)
+        p = c.pairs  # edges, counts and distinct cases: shared with the DFG
+        keys, cases = p.keys, p.cases
+        st = group_stats(p.edge, t.wait[1:][p.same], len(keys))
         names = c.activity_names
         frame = pd.DataFrame(
             {
                 "source": pd.Series(names[keys // n_act], dtype=object),
                 "target": pd.Series(names[keys % n_act], dtype=object),
-                "count": np.bincount(grp, minlength=len(keys)),
+                "count": p.counts,
                 "cases": cases,
                 "median": _td(st["median"]),
                 "mean": _td(st["mean"]),
