@@ -174,3 +174,16 @@ def test_values(language, key, value, kind, expected):
     ctx = _ctx(language)
     ctx.cache["day_hours"] = 8.4
     assert evidence_value(ctx, key, value, kind) == expected
+
+
+def test_workbook_shows_the_evidence_as_the_cards_do(permit_small):
+    from procmine.report._sections_findings import findings
+
+    ctx = _ctx("fr")
+    ctx.log = permit_small
+    findings(ctx)
+    texts = ctx.tables["findings"]["evidence"].tolist()
+    raw_keys = [k for k in evidence_labels(_ctx("en")) if "_" in k]
+    assert texts and all(isinstance(t, str) and t for t in texts)
+    assert not [k for k in raw_keys for t in texts if k in t]
+    assert any("part" in t for t in texts)

@@ -125,6 +125,11 @@ def findings(ctx: Context) -> Section:
             )
         )
     frame = pd.DataFrame([{**f.to_dict(), "recommendation": f.text(ctx.language)} for f in shown])
+    # the workbook shows the evidence as the report cards do (labels and values in the report language)
+    frame["evidence"] = [
+        "; ".join(f"{label}{ctx.colon}{value}" for label, value in evidence_items(ctx, f.evidence, f.kind))
+        for f in shown
+    ]
     frame["lead time saved per year [working days]"] = [
         lead_days_per_year([f], ctx.log, ctx.day_hours) for f in shown
     ]
