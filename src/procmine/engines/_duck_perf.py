@@ -61,9 +61,7 @@ class DuckPerformance(Performance):
         self.calendar = calendar
         self._freq = freq
         self._table = self._event_table()
-        has_start = bool(
-            log.has_start and log.con.execute(f"SELECT count(s) FROM {self._table}").fetchall()[0][0]
-        )
+        has_start = bool(log.has_start and log._one(f"SELECT count(s) FROM {self._table}"))
         self.times = SimpleNamespace(has_start=has_start)  # what Performance's summary reads
 
     # -- the per-event table ----------------------------------------------------------------
@@ -72,6 +70,7 @@ class DuckPerformance(Performance):
         name = "perf_elapsed" if cal.is_elapsed else f"perf_{abs(hash(cal)):x}"
         if log._cache.get(name):
             return name
+        log._prepare()
         start = (
             "CASE WHEN start_ts IS NULL OR start_ts > ts THEN NULL ELSE epoch_us(start_ts) END"
             if log.has_start

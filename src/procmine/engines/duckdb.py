@@ -172,7 +172,7 @@ class DuckLog:
         self.has_start = has_start
         # the canonical event view: dropped rows (missing case/activity/time) are counted, not hidden
         self.con.execute(
-            f"""CREATE VIEW ev AS
+            f"""CREATE VIEW ev0 AS
             SELECT CAST({_q(case)} AS VARCHAR) AS case_id, CAST({_q(activity)} AS VARCHAR) AS activity,
                    CAST({_q(ts)} AS TIMESTAMPTZ) AS ts{start_sql}, __rn
             FROM raw
@@ -181,25 +181,47 @@ class DuckLog:
         # the gap of a directly-follows pair ends at the target's start when it is known
         # (its waiting time), else at its completion: the in-memory definition
         self.con.execute(
-            f"""CREATE VIEW seq AS
+            f"""CREATE VIEW seq0 AS
             SELECT *, row_number() OVER (PARTITION BY case_id ORDER BY ts, __rn) AS pos,
                    lead(activity) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_activity,
                    lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_ts
-            FROM ev"""
+            FROM ev0"""
         )
+        self._prepared = False
         self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
+
+    def _prepare(self) -> None:
+        """On the first aggregate: the events ordered within their cases (``seq``: position,
+        next activity, next time) into a table of the log's database file, once.
+
+        Each figure is then a scan and group-by of this columnar table instead of a global
+        sort of the source (its row numbers) and a window per query; DuckDB spills the
+        sorts to ``temp_directory`` beyond ``memory_limit``.
+        """
+        if self._prepared:
+            return
+        self.con.execute("CREATE TABLE seq AS SELECT * FROM seq0")
+        start = ", start_ts" if self.has_start else ""
+        self.con.execute(f"CREATE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
+        self._prepared = True
 
     # -- figures --------------------------------------------------------------------------------
     def _df(self, sql: str) -> pd.DataFrame:
+        self._prepare()
         return self.con.execute(sql).df()
+
+    def _one(self, sql: str) -> Any:
+        """The single value ``sql`` returns."""
+        self._prepare()
+        return self.con.execute(sql).fetchall()[0][0]
 
     @property
     def n_events(self) -> int:
-        return int(self.con.execute("SELECT count(*) FROM ev").fetchone()[0])
+        return int(self._one("SELECT count(*) FROM ev"))
 
     @property
     def n_cases(self) -> int:
-        return int(self.con.execute("SELECT count(DISTINCT case_id) FROM ev").fetchone()[0])
+        return int(self._one("SELECT count(DISTINCT case_id) FROM ev"))
 
     @property
     def rows_dropped(self) -> int:
@@ -281,7 +303,7 @@ class DuckLog:
         most frequent first, ties by first appearance. Cached."""
         if "variants" in self._cache:
             return self._cache["variants"]
-        bad = self.con.execute(f"SELECT count(*) FROM ev WHERE strpos(activity, '{_SEP}') > 0").fetchone()[0]
+        bad = self._one(f"SELECT count(*) FROM ev WHERE strpos(activity, '{_SEP}') > 0")
         if bad:
             raise LogError("activity names contain the control character U+001F; clean them first")
         first = "least(min(ts), min(start_ts))" if self.has_start else "min(ts)"
@@ -323,7 +345,8 @@ class DuckLog:
         if columns is not None:
             columns = list(dict.fromkeys([*self._roles.values(), *columns]))
         cols = "*" if columns is None else ", ".join(_q(c) for c in columns)
-        df = self._df(f"SELECT {cols} FROM raw ORDER BY __rn").drop(columns=["__rn"], errors="ignore")
+        df = self.con.execute(f"SELECT {cols} FROM raw ORDER BY __rn").df()
+        df = df.drop(columns=["__rn"], errors="ignore")
         log = read_log(df, **self._roles)
         log.name = self.name
         return log
