@@ -109,3 +109,14 @@ def test_a_missing_detector_module_fails_clearly(log, monkeypatch):
     monkeypatch.setitem(redundancy.DETECTORS, "batching", "procmine.redundancy._no_such_detector")
     with pytest.raises(ParameterError, match=r"'batching'.*not available"):
         find_redundancies(log, kinds=["batching"])
+
+
+def test_savings_beyond_a_timedelta_sort_and_show_the_maximum(caplog):
+    # loose thresholds on a big log can estimate more than 292 years: no OverflowError
+    huge = Finding("bottleneck", ("Wait",), cases=2_000_000, saving_per_case=pd.Timedelta(days=200))
+    small = Finding("rework", ("Check",), cases=10, saving_per_case=pd.Timedelta(hours=1))
+    found = Findings([small, huge])
+    assert [f.kind for f in found] == ["bottleneck", "rework"]
+    with caplog.at_level("WARNING", logger="procmine"):
+        assert found[0].total_saving == pd.Timedelta.max
+    assert "292 years" in caplog.text

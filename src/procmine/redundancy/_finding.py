@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -12,6 +13,8 @@ import pandas as pd
 from ..errors import ParameterError
 
 __all__ = ["KINDS", "Finding", "Findings"]
+
+logger = logging.getLogger("procmine")
 
 #: the kind vocabulary of DESIGN.md, exactly these strings, in display order
 KINDS: tuple[str, ...] = (
@@ -79,8 +82,22 @@ class Finding:
 
     @property
     def total_saving(self) -> pd.Timedelta:
-        """Estimated saving over all affected cases (``saving_per_case * cases``)."""
-        return self.saving_per_case * self.cases
+        """Estimated saving over all affected cases (``saving_per_case * cases``).
+
+        Beyond what a ``Timedelta`` holds (about 292 years) it is ``Timedelta.max``, with
+        a logged warning: such an estimate comes from very loose thresholds.
+        """
+        try:
+            return self.saving_per_case * self.cases
+        except (OverflowError, pd.errors.OutOfBoundsTimedelta):
+            logger.warning("saving of %s finding on %s is beyond 292 years; shown as the maximum",
+                           self.kind, ", ".join(self.activities))
+            return pd.Timedelta.max
+
+    @property
+    def _saving_seconds(self) -> float:
+        """``total_saving`` in seconds, as a float (the sort key: it never overflows)."""
+        return self.saving_per_case.total_seconds() * self.cases
 
     def text(self, language: str = "en") -> str:
         """The recommendation in ``language`` (falls back to English)."""
@@ -137,7 +154,7 @@ class Findings(Sequence[Finding]):
         log_name: str = "",
         log: Any = None,
     ) -> None:
-        self._items = sorted(findings, key=lambda f: (-f.total_saving.value, -f.confidence, f.kind, f.activities))
+        self._items = sorted(findings, key=lambda f: (-f._saving_seconds, -f.confidence, f.kind, f.activities))
         self.n_cases = n_cases
         self.log_name = log_name
         self._log = log  # the analysed EventLog, for plot(); not part of the result's data
