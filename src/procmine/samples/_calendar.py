@@ -11,30 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 
+from .._calendar_holidays import easter_sunday as easter
+
 __all__ = ["OfficeCalendar", "easter", "swiss_holidays"]
 
 #: (open, close) in minutes after midnight
 OFFICE_HOURS: tuple[tuple[int, int], ...] = ((7 * 60 + 30, 12 * 60), (13 * 60 + 30, 17 * 60))
 DAY = 1440.0
-
-
-def easter(year: int) -> dt.date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm).
-
-    >>> easter(2024)
-    datetime.date(2024, 3, 31)
-    """
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
 
 
 def swiss_holidays(year: int) -> set[dt.date]:
