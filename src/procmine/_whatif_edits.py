@@ -94,12 +94,20 @@ def _remove(log: EventLog, names: list[str], calendar: Any) -> pd.DataFrame:
     return df.loc[~gone].reset_index(drop=True)
 
 
+def _codes_of(log: EventLog, a: str, b: str) -> tuple[int, int] | None:
+    """Activity codes of ``a`` and ``b``; None when either is not in the log (nothing to edit)."""
+    names = list(map(str, log.codes.activity_names))
+    if a not in names or b not in names:
+        return None
+    return names.index(a), names.index(b)
+
+
 def _merge(log: EventLog, a: str, b: str, name: str) -> pd.DataFrame:
     c = log.codes
-    names = list(map(str, c.activity_names))
-    if a not in names or b not in names:
+    found = _codes_of(log, a, b)
+    if found is None:
         return log.df
-    ca, cb = names.index(a), names.index(b)
+    ca, cb = found
     n = len(c.case)
     first = np.zeros(n, dtype=bool)
     if n > 1:
@@ -121,10 +129,10 @@ def _merge(log: EventLog, a: str, b: str, name: str) -> pd.DataFrame:
 
 def _parallelize(log: EventLog, a: str, b: str, calendar: Any) -> pd.DataFrame:
     c = log.codes
-    names = list(map(str, c.activity_names))
-    if a not in names or b not in names:
+    found = _codes_of(log, a, b)
+    if found is None:
         return log.df
-    ca, cb = names.index(a), names.index(b)
+    ca, cb = found
     n = len(c.case)
     pair = np.zeros(n, dtype=bool)
     if n > 1:
