@@ -142,6 +142,15 @@ def build(task: str, tool: str, path: str) -> tuple[Callable[[], Any], Callable[
                     "performance": pm.performance(log, calendar=ELAPSED).edges}
 
         return run_all, lambda o: {k: len(v) for k, v in o.items()}
+    if task == "read+dfg+variants+performance" and tool == "duckdb":
+        def run_duck() -> Any:
+            # out of core: the events stay in DuckDB (on disk), only the figures come back
+            with pm.read_log(path, engine="duckdb") as log:
+                model = pm.discover(log)
+                return {"dfg": model.dfg, "variants": model.variants,
+                        "performance": pm.performance(log, calendar=ELAPSED).edges}
+
+        return run_duck, lambda o: {k: len(v) for k, v in o.items()}
     if task == "find_redundancies" and tool == "procmine":
         log = pm.read_log(path)
         return (lambda: pm.find_redundancies(log)), (lambda f: {"findings": len(f)})
