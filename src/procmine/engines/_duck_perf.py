@@ -7,16 +7,18 @@ definitions (see :mod:`procmine.performance`), computed in DuckDB without loadin
 events into memory.
 
 Working time: a :class:`procmine.Calendar` is a table of working intervals with the
-working time accumulated before each (a few thousand rows for ten years). Each instant's
-cumulative working time is found by an ``ASOF JOIN`` on that table, which is exactly what
-``Calendar.cumulative`` does with ``searchsorted``; differences of these values are the
-working times. So the working-time figures stream through DuckDB too.
+working time accumulated before each (a few thousand rows for ten years). DuckDB streams
+the instants in record batches through a vectorised Python function (an Arrow UDF) that
+looks them up in that table, as ``Calendar.cumulative`` does; differences of these
+values are the working times. So the working-time figures stream through DuckDB too.
 """
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -77,8 +79,8 @@ class DuckPerformance(Performance):
             else "CAST(NULL AS BIGINT)"
         )
         base = f"""SELECT case_id, activity, __rn, epoch_us(ts) AS t, {start} AS s,
-                          lag(epoch_us(ts)) OVER w AS prev, lag(activity) OVER w AS prev_act
-                   FROM ev WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
+                          epoch_us(prev_ts) AS prev, prev_activity AS prev_act
+                   FROM seq"""
         # the waiting time ends at the start (not before the previous completion), else at completion
         we = "CASE WHEN s IS NULL THEN t ELSE greatest(s, coalesce(prev, s)) END"
         if cal.is_elapsed:
@@ -86,40 +88,50 @@ class DuckPerformance(Performance):
                              {we} - prev AS wait, t - s AS proc, t AS ct, s AS cs
                       FROM ({base})"""
         else:
-            lo, hi = log.con.execute(
-                "SELECT least(min(epoch_us(ts)), min(epoch_us(start_ts))), greatest(max(epoch_us(ts)), "
-                "max(epoch_us(start_ts))) FROM ev"
-                if log.has_start
-                else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
-            ).fetchall()[0]
-            if lo is None:
-                lo = hi = 0
-            tab = cal._table(*cal._local_day_range(np.array([int(lo), int(hi)], dtype=np.int64)))
-            intervals = pd.DataFrame(
-                {"a": tab.a.astype(np.int64), "b": tab.b.astype(np.int64), "cum": tab.cum.astype(np.int64)}
-            )
-            view = f"__cal_{id(intervals)}"
-            log.con.register(view, intervals)
-            log.con.execute(f"CREATE OR REPLACE TABLE {name}_cal AS SELECT * FROM {view}")
-            log.con.unregister(view)
-
-            def cum(col: str, alias: str) -> tuple[str, str]:
-                join = f"ASOF LEFT JOIN {name}_cal {alias} ON x.{col} >= {alias}.a"
-                expr = (
-                    f"CASE WHEN x.{col} IS NULL THEN NULL "
-                    f"ELSE coalesce({alias}.cum + least(x.{col}, {alias}.b) - {alias}.a, 0) END"
-                )
-                return join, expr
-
-            parts = [cum(c, a) for c, a in (("t", "k1"), ("s", "k2"), ("we", "k3"), ("prev", "k4"))]
-            joins = " ".join(j for j, _ in parts)
-            (_, ct), (_, cs), (_, cwe), (_, cprev) = parts
-            sql = f"""SELECT x.case_id, x.activity, x.prev_act, x.__rn, x.t, x.s,
-                             {cwe} - {cprev} AS wait, {ct} - {cs} AS proc, {ct} AS ct, {cs} AS cs
-                      FROM (SELECT *, {we} AS we FROM ({base})) x {joins}"""
+            fn = self._working_time_function(name)
+            sql = f"""SELECT case_id, activity, prev_act, __rn, t, s,
+                             c_we - c_prev AS wait, ct - cs AS proc, ct, cs
+                      FROM (SELECT *, {fn}(t) AS ct, {fn}(s) AS cs, {fn}({we}) AS c_we, {fn}(prev) AS c_prev
+                            FROM ({base}))"""
         log.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         log._cache[name] = True
         return name
+
+    def _working_time_function(self, name: str) -> str:
+        """Register ``{name}_cum(us)``: cumulative working µs of each instant (NULL kept).
+
+        DuckDB streams the instants in record batches through the calendar's interval
+        table (``Calendar.cumulative``'s lookup); the table covers the whole log, so the
+        values of every batch share one origin and their differences are working times.
+        """
+        import pyarrow as pa
+
+        log, cal = self.log, self.calendar
+        lo, hi = log.con.execute(
+            "SELECT least(min(epoch_us(ts)), min(epoch_us(start_ts))), greatest(max(epoch_us(ts)), "
+            "max(epoch_us(start_ts))) FROM ev"
+            if log.has_start
+            else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
+        ).fetchall()[0]
+        lo, hi = (0, 0) if lo is None else (int(lo), int(hi))
+        table = cal._table(*cal._local_day_range(np.array([lo, hi], dtype=np.int64)))
+
+        def cumulative(x: Any) -> Any:
+            values = x.to_numpy(zero_copy_only=False)
+            if not x.null_count:
+                return pa.array(table.cum_at(values.astype(np.int64)), type=pa.int64())
+            missing = np.asarray(x.is_null())
+            out = np.zeros(len(values), dtype=np.int64)
+            out[~missing] = table.cum_at(values[~missing].astype(np.int64))
+            return pa.array(out, type=pa.int64(), mask=missing)
+
+        fn = f"{name}_cum"
+        with contextlib.suppress(Exception):  # a previous, failed attempt may have left it
+            log.con.remove_function(fn)
+        log.con.create_function(
+            fn, cumulative, ["BIGINT"], "BIGINT", type="arrow", null_handling="special", side_effects=False
+        )
+        return fn
 
     def elapsed(self) -> Performance:
         """The same analysis in elapsed time (24/7)."""

@@ -182,10 +182,11 @@ class DuckLog:
         # (its waiting time), else at its completion: the in-memory definition
         self.con.execute(
             f"""CREATE VIEW seq0 AS
-            SELECT *, row_number() OVER (PARTITION BY case_id ORDER BY ts, __rn) AS pos,
-                   lead(activity) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_activity,
-                   lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER (PARTITION BY case_id ORDER BY ts, __rn) AS next_ts
-            FROM ev0"""
+            SELECT *, row_number() OVER w AS pos,
+                   lead(activity) OVER w AS next_activity,
+                   lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER w AS next_ts,
+                   lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts
+            FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
         )
         self._prepared = False
         self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
