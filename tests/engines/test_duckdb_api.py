@@ -238,3 +238,21 @@ def test_bpic12_discover_and_performance(bpic12) -> None:
     got = assert_same_performance(log, duck, pm.Calendar.always())
     assert np.isnan(got.activities["processing_median"].dt.total_seconds()).all()  # no start times
     assert_same_performance(log, duck, None)
+
+
+def test_filter_cases_and_sample_give_smaller_duck_logs(permit) -> None:
+    log, duck = permit
+    with duck.filter_cases("\"Gemeinde\" = 'Thun'") as part:
+        ids = sorted(set(log.df.loc[log.df["Gemeinde"] == "Thun", "case:concept:name"]))
+        mem = log.filter(cases=ids)
+        assert part.n_cases == len(ids) > 0
+        pd.testing.assert_frame_equal(pm.discover(part).dfg, pm.discover(mem).dfg)
+        pd.testing.assert_frame_equal(pm.performance(part).activities, pm.performance(mem).activities)
+        # the helper columns of the Parquet reader do not leak into the source columns
+        assert sorted(part.to_eventlog().df.columns) == sorted(log.df.columns)
+    with duck.sample(50, seed=1) as a, duck.sample(50, seed=1) as b, duck.sample(50, seed=2) as c:
+        assert a.n_cases == 50
+        pd.testing.assert_frame_equal(a.variants(), b.variants())
+        assert set(a.case_durations().index) != set(c.case_durations().index)
+    with duck.filter_cases(cases=ids[:7]) as few:
+        assert sorted(few.case_durations().index) == ids[:7]

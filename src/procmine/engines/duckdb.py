@@ -117,6 +117,7 @@ class DuckLog:
         if start_timestamp is not None:
             self._roles["start_timestamp"] = start_timestamp
         self._materialised: Any = None
+        self._helper_cols: list[str] = []
         self._cache: dict[str, Any] = {}  # aggregates reused by the model and performance views
         self._create_view(source, case, activity, timestamp, start_timestamp)
 
@@ -156,6 +157,7 @@ class DuckLog:
                 )
             cols = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
             if rel != "raw":
+                self._helper_cols = ["filename", "file_row_number"]  # added by read_parquet
                 self.con.execute(
                     f"CREATE VIEW raw AS SELECT *, row_number() OVER (ORDER BY {order_key}) AS __rn FROM {rel}"
                 )
@@ -345,16 +347,81 @@ class DuckLog:
 
         if columns is not None:
             columns = list(dict.fromkeys([*self._roles.values(), *columns]))
-        cols = "*" if columns is None else ", ".join(_q(c) for c in columns)
+        cols = self._source_columns() if columns is None else ", ".join(_q(c) for c in columns)
         df = self.con.execute(f"SELECT {cols} FROM raw ORDER BY __rn").df()
-        df = df.drop(columns=["__rn"], errors="ignore")
         log = read_log(df, **self._roles)
         log.name = self.name
         return log
 
+    def _source_columns(self) -> str:
+        """``*`` without the helper columns (row numbers, file names) of the raw view."""
+        return "* EXCLUDE (" + ", ".join(_q(c) for c in ["__rn", *self._helper_cols]) + ")"
+
+    # -- smaller logs --------------------------------------------------------------------------
+    def filter_cases(self, where_sql: str | None = None, *, cases: Sequence[str] | None = None) -> DuckLog:
+        """A new DuckLog with the whole cases that have an event matching ``where_sql``.
+
+        Parameters
+        ----------
+        where_sql
+            A DuckDB condition on the *source* columns of an event, e.g.
+            ``"\"org:group\" = 'Bauamt'"`` or ``"\"time:timestamp\" >= '2024-01-01'"``.
+            A case is kept (with all its events) when at least one of its events matches.
+        cases
+            Case ids to keep (combined with ``where_sql`` when both are given).
+
+        The kept rows are written to a Parquet file in a temporary folder owned by the new
+        DuckLog (DuckDB streams them; nothing is loaded into memory). Small enough, the
+        result goes to the in-memory analyses (:func:`as_eventlog`).
+        """
+        conds = []
+        if where_sql is not None:
+            conds.append(
+                f"case_id IN (SELECT CAST({_q(self._roles['case'])} AS VARCHAR) FROM raw WHERE {where_sql})"
+            )
+        if cases is not None:
+            wanted = pd.DataFrame({"case_id": pd.Series([str(c) for c in cases], dtype=object)})
+            view = f"__cases_{id(wanted)}"
+            self.con.register(view, wanted)
+            conds.append(f"case_id IN (SELECT case_id FROM {view})")
+        try:
+            return self._subset(" AND ".join(conds) if conds else "TRUE")
+        finally:
+            if cases is not None:
+                self.con.unregister(view)
+
+    def sample(self, n_cases: int, *, seed: int = 0) -> DuckLog:
+        """A new DuckLog with ``n_cases`` cases drawn at random (reproducible with ``seed``)."""
+        if isinstance(n_cases, bool) or not isinstance(n_cases, int) or n_cases < 1:
+            raise LogError(f"DuckLog.sample: n_cases must be a positive int, got {n_cases!r}")
+        keep = (
+            f"case_id IN (SELECT case_id FROM (SELECT DISTINCT case_id FROM ev) "
+            f"ORDER BY hash(case_id || '{int(seed)}'), case_id LIMIT {int(n_cases)})"
+        )
+        return self._subset(keep)
+
+    def _subset(self, case_condition: str) -> DuckLog:
+        self._prepare()
+        tmp = tempfile.TemporaryDirectory(prefix="procmine-duckdb-part-")
+        path = Path(tmp.name) / f"{self.name}.parquet"
+        case = _q(self._roles["case"])
+        target = str(path).replace("'", "''")
+        self.con.execute(
+            f"""COPY (SELECT {self._source_columns()} FROM raw
+                      WHERE CAST({case} AS VARCHAR) IN (SELECT DISTINCT case_id FROM ev WHERE {case_condition})
+                      ORDER BY __rn) TO '{target}' (FORMAT parquet)"""
+        )
+        part = DuckLog(path, **self._roles)
+        part._parts = tmp  # removed with the new log
+        logger.info("%s: %d of %d cases kept in %s", self.name, part.n_cases, self.n_cases, path)
+        return part
+
     def close(self) -> None:
         self.con.close()
         self._tmp.cleanup()
+        parts = getattr(self, "_parts", None)
+        if parts is not None:
+            parts.cleanup()
 
     def __enter__(self) -> DuckLog:
         return self
@@ -395,8 +462,8 @@ def as_eventlog(obj: Any, what: str) -> Any:
         raise LogError(
             f"this DuckDB log is too large to analyse in memory: {what} needs every event, and it has "
             f"{n:,} (more than procmine.engines.duckdb.MATERIALISE_LIMIT = {MATERIALISE_LIMIT:,}); "
-            "filter it first, e.g. write the cases of one year or one unit to Parquet with DuckDB "
-            "(COPY (SELECT * FROM read_parquet(...) WHERE ...) TO 'part.parquet') and read that, "
+            "filter it first with log.filter_cases(where_sql) or log.sample(n_cases), which give a smaller "
+            "DuckLog (or write the cases of one year or one unit to Parquet with DuckDB and read that), "
             "or raise MATERIALISE_LIMIT if the machine has the memory",
             path=str(obj.source) if not isinstance(obj.source, pd.DataFrame) else None,
         )
