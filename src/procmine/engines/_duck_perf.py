@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..calendar import Calendar
 from ..log import ACTIVITY, CASE
-from ..performance import _HOUR_US, Performance, _td
+from ..performance import _HOUR_US, Performance, _period_counts, _td
 from .duckdb import DuckLog
 
 __all__ = ["DuckPerformance", "duck_performance"]
@@ -170,9 +170,10 @@ class DuckPerformance(Performance):
         )
         return self._attrs(frame)
 
-    def _stats(self, group: str, where: str = "") -> pd.DataFrame:
+    def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
+        n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
         return self.log._df(
-            f"""SELECT {group}, count(*) AS n, count(DISTINCT case_id) AS n_cases,
+            f"""SELECT {group}, count(*) AS n{n_cases},
                        count(proc) AS proc_n, sum(proc) AS proc_sum,
                        quantile_cont(proc, 0.5) AS proc_med, quantile_cont(proc, 0.9) AS proc_p90,
                        count(wait) AS wait_n, sum(wait) AS wait_sum,
@@ -217,7 +218,7 @@ class DuckPerformance(Performance):
     @cached_property
     def edges(self) -> pd.DataFrame:
         """Per directly-follows pair (see :attr:`procmine.Performance.edges`)."""
-        df = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL")
+        df = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True)
         order = np.lexsort(
             (
                 df["activity"].to_numpy(dtype=object).astype(str),
@@ -275,10 +276,10 @@ class DuckPerformance(Performance):
                 dtype=np.int64,
             )
             return self._attrs(empty)
-        per_case = f"SELECT least(min(t), min(s)) AS a, max(t) AS e FROM {self._table} GROUP BY case_id"
-        counts = [
-            self._period_counts(f"SELECT a AS x FROM ({per_case})"),
-            self._period_counts(f"SELECT e AS x FROM ({per_case})"),
+        c, tz = self._case_table, self.calendar.tz
+        counts = [  # arrivals and completions from the per-case table (in memory), events by SQL
+            _period_counts(c["start"].to_numpy(dtype=np.int64), tz, self.freq),
+            _period_counts(c["end_"].to_numpy(dtype=np.int64), tz, self.freq),
             self._period_counts(f"SELECT t AS x FROM {self._table}"),
         ]
         full = pd.period_range(
