@@ -137,18 +137,15 @@ class DuckLog:
             if path.is_dir():
                 pattern = str(path / "*.parquet").replace("'", "''")
                 rel = f"read_parquet('{pattern}', file_row_number = true, filename = true)"
-                order_key = "filename, file_row_number"
             elif name.endswith((".parquet", ".pq")) or "*" in name:
                 p = str(path).replace("'", "''")
                 rel = f"read_parquet('{p}', file_row_number = true, filename = true)"
-                order_key = "filename, file_row_number"
             elif name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
                 p = str(path).replace("'", "''")
                 self.con.execute(
                     f"CREATE TABLE raw AS SELECT *, row_number() OVER () AS __rn FROM read_csv('{p}', all_varchar = true)"
                 )
                 rel = "raw"
-                order_key = None
             else:
                 raise LogError(
                     "the DuckDB engine reads Parquet and CSV; convert XES or Excel first "
@@ -158,8 +155,14 @@ class DuckLog:
             cols = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
             if rel != "raw":
                 self._helper_cols = ["filename", "file_row_number"]  # added by read_parquet
+                # the source order without a global sort: the row number within the file, after
+                # the rows of the files before it (in file name order)
+                offsets = f"""SELECT filename, coalesce(sum(n) OVER (ORDER BY filename ROWS BETWEEN
+                                  UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __off
+                              FROM (SELECT filename, count(*) AS n FROM {rel} GROUP BY filename)"""
                 self.con.execute(
-                    f"CREATE VIEW raw AS SELECT *, row_number() OVER (ORDER BY {order_key}) AS __rn FROM {rel}"
+                    f"""CREATE VIEW raw AS SELECT r.*, CAST(o.__off + r.file_row_number + 1 AS BIGINT) AS __rn
+                        FROM {rel} r JOIN ({offsets}) o ON r.filename = o.filename"""
                 )
         missing = [c for c in (case, activity, ts) if c not in cols]
         if missing:
