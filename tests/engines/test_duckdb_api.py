@@ -100,7 +100,7 @@ def test_petri_net_from_variants_has_the_same_transitions(permit, tmp_path) -> N
     assert sum(dm.mined_variants.values()) == dm.pruning["cases_kept"]
 
 
-def test_token_fitness_on_variants_equals_replaying_the_log(permit) -> None:
+def test_fitness_on_variants_equals_replaying_the_log(permit) -> None:
     log, duck = permit
     mem, dm = pm.discover(log), pm.discover(duck)
     for on in ("mined", "full"):
@@ -108,6 +108,9 @@ def test_token_fitness_on_variants_equals_replaying_the_log(permit) -> None:
         for key in ("perc_fit_traces", "average_trace_fitness", "log_fitness"):
             assert b[key] == pytest.approx(a[key], rel=1e-12), key
         assert b["summary"] == a["summary"]
+    a, b = mem.fitness(method="alignments", timeout=60), dm.fitness(method="alignments", timeout=60)
+    for key in ("percentage_of_fitting_traces", "log_fitness", "cases_aligned", "variants_aligned"):
+        assert b[key] == pytest.approx(a[key], rel=1e-12), key
 
 
 def test_what_a_duck_model_refuses(permit) -> None:
@@ -130,6 +133,7 @@ def test_what_a_duck_model_refuses(permit) -> None:
         {"metric": "time", "activities": 0.5, "paths": 0.3},
         {"activities": 1.0, "paths": 1.0},
         {"activities": 0.3, "labels": {"Gesuch eingereicht": "Eingang"}},
+        {"labels": "org:group"},
     ],
 )
 def test_process_map_graph_equal(permit, kw) -> None:
