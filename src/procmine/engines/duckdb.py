@@ -216,6 +216,11 @@ class DuckLog:
         self._prepare()
         return self.con.execute(sql).df()
 
+    def _count(self, what: str) -> Any:
+        """A count over the events, without preparing the ordered table for it (repr, limits)."""
+        rel = "ev" if self._prepared else "ev0"
+        return self.con.execute(f"SELECT {what} FROM {rel}").fetchall()[0][0]
+
     def _one(self, sql: str) -> Any:
         """The single value ``sql`` returns."""
         self._prepare()
@@ -223,11 +228,11 @@ class DuckLog:
 
     @property
     def n_events(self) -> int:
-        return int(self._one("SELECT count(*) FROM ev"))
+        return int(self._count("count(*)"))
 
     @property
     def n_cases(self) -> int:
-        return int(self._one("SELECT count(DISTINCT case_id) FROM ev"))
+        return int(self._count("count(DISTINCT case_id)"))
 
     @property
     def rows_dropped(self) -> int:
