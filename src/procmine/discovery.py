@@ -420,7 +420,8 @@ def discover(
     Parameters
     ----------
     log
-        The event log.
+        The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the model is then
+        computed in DuckDB: :class:`procmine.engines._duck_model.DuckProcessModel`).
     algorithm
         ``"inductive"`` (pm4py's inductive miner, IMf with ``noise``) or ``"heuristics"``.
     noise

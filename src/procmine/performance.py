@@ -461,7 +461,8 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
     Parameters
     ----------
     log
-        The event log.
+        The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the frames are then
+        computed in DuckDB: :class:`procmine.engines._duck_perf.DuckPerformance`).
     calendar
         Turns elapsed into working time. ``None`` (default): the Swiss cantonal office
         week ``Calendar()``; ``Calendar.always()``: elapsed time.
