@@ -146,7 +146,9 @@ def read_frame(
             report.warnings.append(f"column {col!r} clashes with a canonical column; kept as {name!r}")
         out[name] = _as_number(df[col]) if numbers else df[col]
 
-    frame = pd.DataFrame(out, index=df.index).reset_index(drop=True)
+    # copy=False: the columns are not stacked into 2-D blocks (a copy of every number
+    # column: 0.5 s and 400 MB on 10 M events); copy-on-write keeps the input safe
+    frame = pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
     return finalize(
         frame,
         report=report,
