@@ -44,7 +44,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ACTIVITY, CASE, START, TIMESTAMP
+from ..log import ACTIVITY, CASE, TIMESTAMP
+from ._duck_setup import _duckdb, _DuckViews, _q, _stem
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
 
@@ -57,20 +58,7 @@ MATERIALISE_LIMIT = 30_000_000
 _SEP = "\x1f"  # unit separator: never part of an activity name in practice (checked)
 
 
-def _duckdb() -> Any:
-    try:
-        import duckdb
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise LogError("the DuckDB engine needs the duckdb package: pip install 'procmine[duckdb]'") from exc
-    return duckdb
-
-
-def _q(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-class DuckLog:
+class DuckLog(_DuckViews):
     """An event log held by DuckDB; aggregates stream from disk.
 
     Pass it to :func:`procmine.discover` and :func:`procmine.performance` like an
@@ -120,96 +108,6 @@ class DuckLog:
         self._helper_cols: list[str] = []
         self._cache: dict[str, Any] = {}  # aggregates reused by the model and performance views
         self._create_view(source, case, activity, timestamp, start_timestamp)
-
-    # -- set-up --------------------------------------------------------------------------------
-    def _create_view(self, source: Any, case: str, activity: str, ts: str, start: str | None) -> None:
-        has_start = False
-        if isinstance(source, pd.DataFrame):
-            frame = source  # noqa: F841 - referenced by name in the SQL below
-            self.con.execute("CREATE TABLE raw AS SELECT *, row_number() OVER () AS __rn FROM frame")
-            rel = "raw"
-            cols = set(source.columns)
-        else:
-            path = Path(source)
-            if not path.exists() and not any(ch in str(path) for ch in "*?"):
-                raise LogError("no such file or folder; check the path", path=str(path))
-            name = str(path).lower()
-            if path.is_dir():
-                pattern = str(path / "*.parquet").replace("'", "''")
-                rel = f"read_parquet('{pattern}', file_row_number = true, filename = true)"
-            elif name.endswith((".parquet", ".pq")) or "*" in name:
-                p = str(path).replace("'", "''")
-                rel = f"read_parquet('{p}', file_row_number = true, filename = true)"
-            elif name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
-                p = str(path).replace("'", "''")
-                self.con.execute(
-                    f"CREATE TABLE raw AS SELECT *, row_number() OVER () AS __rn FROM read_csv('{p}', all_varchar = true)"
-                )
-                rel = "raw"
-            else:
-                raise LogError(
-                    "the DuckDB engine reads Parquet and CSV; convert XES or Excel first "
-                    "(procmine.read_log(path).to_parquet(...))",
-                    path=str(path),
-                )
-            cols = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-            if rel != "raw":
-                self._helper_cols = ["filename", "file_row_number"]  # added by read_parquet
-                # the source order without a global sort: the row number within the file, after
-                # the rows of the files before it (in file name order)
-                offsets = f"""SELECT filename, coalesce(sum(n) OVER (ORDER BY filename ROWS BETWEEN
-                                  UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS __off
-                              FROM (SELECT filename, count(*) AS n FROM {rel} GROUP BY filename)"""
-                self.con.execute(
-                    f"""CREATE VIEW raw AS SELECT r.*, CAST(o.__off + r.file_row_number + 1 AS BIGINT) AS __rn
-                        FROM {rel} r JOIN ({offsets}) o ON r.filename = o.filename"""
-                )
-        missing = [c for c in (case, activity, ts) if c not in cols]
-        if missing:
-            raise LogError(
-                f"column(s) {missing} not found; available: {sorted(cols)[:15]}; "
-                "pass case=, activity=, timestamp=",
-                path=str(self.source) if not isinstance(self.source, pd.DataFrame) else "<DataFrame>",
-            )
-        start = start if start is not None else (START if START in cols else None)
-        has_start = start is not None and start in cols
-        start_sql = f", CAST({_q(start)} AS TIMESTAMPTZ) AS start_ts" if has_start else ""
-        self.has_start = has_start
-        # the canonical event view: dropped rows (missing case/activity/time) are counted, not hidden
-        self.con.execute(
-            f"""CREATE VIEW ev0 AS
-            SELECT CAST({_q(case)} AS VARCHAR) AS case_id, CAST({_q(activity)} AS VARCHAR) AS activity,
-                   CAST({_q(ts)} AS TIMESTAMPTZ) AS ts{start_sql}, __rn
-            FROM raw
-            WHERE {_q(case)} IS NOT NULL AND {_q(activity)} IS NOT NULL AND {_q(ts)} IS NOT NULL"""
-        )
-        # the gap of a directly-follows pair ends at the target's start when it is known
-        # (its waiting time), else at its completion: the in-memory definition
-        self.con.execute(
-            f"""CREATE VIEW seq0 AS
-            SELECT *, row_number() OVER w AS pos,
-                   lead(activity) OVER w AS next_activity,
-                   lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER w AS next_ts,
-                   lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts
-            FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
-        )
-        self._prepared = False
-        self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
-
-    def _prepare(self) -> None:
-        """On the first aggregate: the events ordered within their cases (``seq``: position,
-        next activity, next time) into a table of the log's database file, once.
-
-        Each figure is then a scan and group-by of this columnar table instead of a global
-        sort of the source (its row numbers) and a window per query; DuckDB spills the
-        sorts to ``temp_directory`` beyond ``memory_limit``.
-        """
-        if self._prepared:
-            return
-        self.con.execute("CREATE TABLE seq AS SELECT * FROM seq0")
-        start = ", start_ts" if self.has_start else ""
-        self.con.execute(f"CREATE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
-        self._prepared = True
 
     # -- figures --------------------------------------------------------------------------------
     def _df(self, sql: str) -> pd.DataFrame:
@@ -440,14 +338,6 @@ class DuckLog:
     def __repr__(self) -> str:
         src = "<DataFrame>" if isinstance(self.source, pd.DataFrame) else str(self.source)
         return f"<DuckLog {src}: {self.n_events:,} events, {self.n_cases:,} cases (DuckDB engine)>"
-
-
-def _stem(path: Path) -> str:
-    name = path.name
-    for suffix in (".parquet", ".pq", ".csv.gz", ".csv", ".tsv", ".txt"):
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
 
 
 def as_eventlog(obj: Any, what: str) -> Any:
