@@ -53,7 +53,7 @@ def map_graph(
     labels: str | Mapping[str, str] | None = None,
     keep: tuple[str, ...] = (),
 ) -> MapGraph:
-    """Choose the nodes and edges of the map (see :func:`process_map` for the arguments).
+    """Choose the nodes and edges of the map (see :func:`procmine.viz.process_map` for the arguments).
 
     Activities named in ``keep`` are shown whatever the ``activities`` slider says.
     """
