@@ -165,7 +165,12 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
     offsets = c.case_offsets
     names = c.activity_names
     rep = first[order]
-    variants = [tuple(names[c.activity[offsets[r] : offsets[r + 1]]].tolist()) for r in rep]
+    # the representative cases' activities gathered in one go, then cut into tuples
+    lens = np.diff(offsets)[rep]
+    ends = np.cumsum(lens)
+    idx = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(offsets[rep] - (ends - lens), lens)
+    flat = names[c.activity[idx]].tolist()
+    variants = [tuple(flat[a:b]) for a, b in zip((ends - lens).tolist(), ends.tolist(), strict=True)]
     dur = _case_durations_us(log)
     med, mean, _p90 = _group_stats(rank, dur, len(counts))
     return pd.DataFrame(
