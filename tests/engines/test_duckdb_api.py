@@ -260,3 +260,49 @@ def test_filter_cases_and_sample_give_smaller_duck_logs(permit) -> None:
         assert set(a.case_durations().index) != set(c.case_durations().index)
     with duck.filter_cases(cases=ids[:7]) as few:
         assert sorted(few.case_durations().index) == ids[:7]
+
+
+# -- raw exports: roles, Swiss dates and local time detected as read_log does ----------------------
+@pytest.mark.parametrize("name", ["permit_de.csv", "subsidy_fr.csv"])
+def test_swiss_csv_export_equals_read_log(name: str) -> None:
+    from procmine.samples._shipped import SAMPLE_LOGS_DIR
+
+    path = SAMPLE_LOGS_DIR / name  # ';', German/French headers, dd.mm.yyyy HH:MM:SS, start times
+    duck = pm.read_log(path, engine="duckdb")
+    mem = pm.read_log(path)
+    assert duck.has_start and duck.n_events == mem.n_events
+    pd.testing.assert_frame_equal(pm.discover(duck).dfg, pm.discover(mem).dfg)
+    pd.testing.assert_frame_equal(pm.discover(duck).variants, pm.discover(mem).variants)
+    pd.testing.assert_frame_equal(pm.performance(duck).edges, pm.performance(mem).edges)
+
+
+def test_unreadable_rows_are_counted_and_naive_parquet_times_are_zurich(tmp_path) -> None:
+    rows = [
+        "Fall;Tätigkeit;Datum",
+        "A;Eingang;03.01.2024 09:00",
+        "A;Prüfung ;15.07.2024 10:30",  # trailing space trimmed, summer time
+        "B;Eingang;31.02.2024 10:00",  # impossible date: dropped and counted
+        "B; ;04.01.2024 08:00",  # blank activity: dropped and counted
+        "C;Eingang;04.01.2024 08:00",
+    ]
+    csv = tmp_path / "export.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    duck = pm.read_log(csv, engine="duckdb")
+    mem = pm.read_log(csv)
+    assert duck.rows_read == 5 and duck.rows_dropped == 2 == mem.report.rows_dropped
+    pd.testing.assert_frame_equal(pm.discover(duck).dfg, pm.discover(mem).dfg)
+    assert pm.discover(duck).dfg["median"].iloc[0] == pd.Timedelta("194 days 00:30:00")  # 08:00 UTC -> 08:30 UTC
+    naive = pd.DataFrame({"case:concept:name": ["A", "A"], "concept:name": ["x", "y"],
+                          "time:timestamp": pd.to_datetime(["2024-03-30 12:00", "2024-04-02 12:00"])})
+    pq_path = tmp_path / "naive.parquet"
+    naive.to_parquet(pq_path)
+    pd.testing.assert_frame_equal(pm.discover(pm.read_log(pq_path, engine="duckdb")).dfg,
+                                  pm.discover(pm.read_log(pq_path)).dfg)  # DST starts in between: 71 h
+    assert pm.discover(pm.read_log(pq_path, engine="duckdb")).dfg["median"].iloc[0] == pd.Timedelta(hours=71)
+
+
+def test_a_source_without_recognisable_roles_names_its_columns(tmp_path) -> None:
+    csv = tmp_path / "odd.csv"
+    csv.write_text("a;b\n1;2\n3;4\n", encoding="utf-8")
+    with pytest.raises(LogError, match="cannot tell which column"):
+        pm.read_log(csv, engine="duckdb")

@@ -18,6 +18,8 @@ from ..log import START
 
 __all__: list[str] = []
 
+_SAMPLE = 20_000  # rows read to detect the roles and date formats of a source without them
+
 
 def _duckdb() -> Any:
     try:
@@ -48,7 +50,6 @@ class _DuckViews:
 
     # -- set-up --------------------------------------------------------------------------------
     def _create_view(self, source: Any, case: str, activity: str, ts: str, start: str | None) -> None:
-        has_start = False
         if isinstance(source, pd.DataFrame):
             frame = source  # noqa: F841 - referenced by name in the SQL below
             self.con.execute("CREATE TABLE raw AS SELECT *, row_number() OVER () AS __rn FROM frame")
@@ -89,24 +90,20 @@ class _DuckViews:
                     f"""CREATE VIEW raw AS SELECT r.*, CAST(o.__off + r.file_row_number + 1 AS BIGINT) AS __rn
                         FROM {rel} r JOIN ({offsets}) o ON r.filename = o.filename"""
                 )
-        missing = [c for c in (case, activity, ts) if c not in cols]
-        if missing:
-            raise LogError(
-                f"column(s) {missing} not found; available: {sorted(cols)[:15]}; "
-                "pass case=, activity=, timestamp=",
-                path=str(self.source) if not isinstance(self.source, pd.DataFrame) else "<DataFrame>",
-            )
-        start = start if start is not None else (START if START in cols else None)
-        has_start = start is not None and start in cols
-        start_sql = f", CAST({_q(start)} AS TIMESTAMPTZ) AS start_ts" if has_start else ""
-        self.has_start = has_start
-        # the canonical event view: dropped rows (missing case/activity/time) are counted, not hidden
+        case, activity, ts, start, ts_sql, start_sql = self._roles_and_times(cols, case, activity, ts, start)
+        self.has_start = start is not None
+        start_col = f", {start_sql} AS start_ts" if start is not None else ""
+        # the canonical event view: dropped rows (missing case/activity, missing or unreadable
+        # time) are counted in rows_dropped, not hidden; names are trimmed as read_log does
         self.con.execute(
             f"""CREATE VIEW ev0 AS
-            SELECT CAST({_q(case)} AS VARCHAR) AS case_id, CAST({_q(activity)} AS VARCHAR) AS activity,
-                   CAST({_q(ts)} AS TIMESTAMPTZ) AS ts{start_sql}, __rn
-            FROM raw
-            WHERE {_q(case)} IS NOT NULL AND {_q(activity)} IS NOT NULL AND {_q(ts)} IS NOT NULL"""
+            SELECT * FROM (
+                SELECT CAST({_q(case)} AS VARCHAR) AS case_id,
+                       trim(CAST({_q(activity)} AS VARCHAR), ' \t\n\r') AS activity,
+                       {ts_sql} AS ts{start_col}, __rn
+                FROM raw)
+            WHERE case_id IS NOT NULL AND trim(case_id, ' \t\n\r') <> ''
+              AND activity IS NOT NULL AND activity <> '' AND ts IS NOT NULL"""
         )
         # the gap of a directly-follows pair ends at the target's start when it is known
         # (its waiting time), else at its completion: the in-memory definition
@@ -114,12 +111,97 @@ class _DuckViews:
             f"""CREATE VIEW seq0 AS
             SELECT *, row_number() OVER w AS pos,
                    lead(activity) OVER w AS next_activity,
-                   lead({"coalesce(start_ts, ts)" if has_start else "ts"}) OVER w AS next_ts,
+                   lead({"coalesce(start_ts, ts)" if self.has_start else "ts"}) OVER w AS next_ts,
                    lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts
             FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
         )
         self._prepared = False
         self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
+
+    def _roles_and_times(
+        self, cols: set[str], case: str, activity: str, ts: str, start: str | None
+    ) -> tuple[str, str, str, str | None, str, str]:
+        """The source column of each role and the SQL that reads the times.
+
+        Columns named as given (pm4py's canonical names by default) are taken as they are.
+        Otherwise, as :func:`procmine.read_log` does, the roles are detected from the
+        headers and content of the first rows (German, French, Italian, English). Text
+        times (CSV) are parsed with the date format detected on those rows, by
+        procmine's own parser in a vectorised UDF: the same UTC times, Swiss local time
+        rules and day-first reading as the in-memory path.
+        """
+        from ..io._dates import DateSpec, detect_date_format
+        from ..io.detect import detect_roles
+
+        where = "<DataFrame>" if isinstance(self.source, pd.DataFrame) else str(self.source)
+        given = {"case": case, "activity": activity, "timestamp": ts}
+        if start is not None:
+            given["start_timestamp"] = start
+        types = dict(self.con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM raw)").fetchall())
+        text = {c for c, t in types.items() if t == "VARCHAR"}
+        roles = {r: c for r, c in given.items() if c in cols}
+        sample = None
+        if any(r not in roles for r in ("case", "activity", "timestamp")) or text & {roles.get("timestamp")}:
+            hidden = ", ".join(_q(c) for c in ["__rn", *getattr(self, "_helper_cols", [])])
+            sample = self.con.execute(f"SELECT * EXCLUDE ({hidden}) FROM raw ORDER BY __rn LIMIT {_SAMPLE}").df()
+        if any(r not in roles for r in ("case", "activity", "timestamp")):
+            det = detect_roles(sample, {r: c for r, c in roles.items()}, sample_rows=_SAMPLE)
+            missing = [r for r in ("case", "activity", "timestamp") if r not in det.roles]
+            if missing:
+                raise LogError(
+                    f"cannot tell which column holds the {' / '.join(missing)}; the columns are: "
+                    f"{sorted(c for c in cols if c not in ('__rn', *getattr(self, '_helper_cols', [])))}; "
+                    "pass case=, activity=, timestamp=",
+                    path=where,
+                )
+            roles = {r: c for r, c in det.roles.items() if r in ("case", "activity", "timestamp", "start_timestamp")}
+        elif start is None and START in cols:
+            roles["start_timestamp"] = START
+        self._roles = {r: roles[r] for r in ("case", "activity", "timestamp", "start_timestamp") if r in roles}
+
+        def reader(role: str) -> str | None:
+            col = roles[role]
+            if types.get(col, "").startswith("TIMESTAMP") and "TIME ZONE" not in types[col]:
+                # naive times are local time in Europe/Zurich, as read_log reads them
+                return f"{self._date_udf(role, DateSpec('datetime'), types[col])}({_q(col)})"
+            if col not in text:
+                return f"CAST({_q(col)} AS TIMESTAMPTZ)"
+            spec = detect_date_format(sample[col]) if sample is not None else None
+            if spec is None:
+                if role == "timestamp":
+                    raise LogError(
+                        "the timestamp column holds no dates in a known format (ISO 8601, "
+                        "dd.mm.yyyy HH:MM[:SS], dd/mm/yyyy, Excel serial); pass timestamp=...",
+                        path=where,
+                        column=col,
+                    )
+                return None
+            return f"{self._date_udf(role, spec, 'VARCHAR')}({_q(col)})"
+
+        ts_sql = reader("timestamp")
+        start_sql = reader("start_timestamp") if "start_timestamp" in roles else None
+        if start_sql is None:
+            self._roles.pop("start_timestamp", None)
+        return (roles["case"], roles["activity"], roles["timestamp"],
+                roles.get("start_timestamp") if start_sql else None, ts_sql or "", start_sql or "")
+
+    def _date_udf(self, role: str, spec: Any, sql_type: str) -> str:
+        """Register procmine's date parser for one column as a DuckDB function; its name."""
+        import pyarrow as pa
+
+        from ..io._dates import parse_dates
+
+        def parse(values: Any) -> Any:
+            series = pd.Series(values.to_pandas())
+            parsed, _bad = parse_dates(series if spec.kind == "datetime" else series.astype(object), spec)
+            return pa.Array.from_pandas(parsed.astype("datetime64[us, UTC]"), type=pa.timestamp("us", tz="UTC"))
+
+        name = f"__procmine_{role}"
+        self.con.create_function(
+            name, parse, [sql_type], "TIMESTAMP WITH TIME ZONE", type="arrow", null_handling="special",
+            side_effects=False,
+        )
+        return name
 
     def _prepare(self) -> None:
         """On the first aggregate: the events ordered within their cases (``seq``: position,

@@ -68,10 +68,16 @@ class DuckLog(_DuckViews):
     Parameters
     ----------
     source
-        A Parquet file, a folder or glob of Parquet files, a CSV file (ISO timestamps),
-        or a pandas DataFrame with the canonical columns.
+        A Parquet file, a folder or glob of Parquet files, a CSV file, or a pandas
+        DataFrame.
     case, activity, timestamp, start_timestamp
-        Source column of each role (default: pm4py's canonical names).
+        Source column of each role (default: pm4py's canonical names). When these are
+        not in the source, the roles are detected from the headers and content of the
+        first 20,000 rows as :func:`procmine.read_log` does (German, French, Italian,
+        English); text times (CSV: ISO, ``dd.mm.yyyy HH:MM[:SS]``, ``dd/mm/yyyy``) and
+        naive times are parsed by procmine's own parser, local time Europe/Zurich, so the
+        figures equal the in-memory ones. The date format is detected on those first rows
+        (the in-memory reader looks at the whole column).
     memory_limit
         DuckDB's memory limit, e.g. ``"2GB"``; beyond it DuckDB spills to ``temp_directory``.
     threads

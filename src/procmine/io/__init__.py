@@ -87,9 +87,10 @@ def read_log(
         Excel sheet name or index (default: the first sheet).
     engine
         ``"pandas"`` (default): read into memory. ``"duckdb"``: keep the events in
-        DuckDB and aggregate out of core (Parquet or ISO-dated CSV; returns a
-        :class:`procmine.engines.duckdb.DuckLog`, whose DFG, variants and case durations
-        equal the in-memory ones). ``"auto"``: DuckDB for Parquet/CSV sources larger
+        DuckDB and aggregate out of core (Parquet or CSV, roles and date formats
+        detected as here; returns a :class:`procmine.engines.duckdb.DuckLog`, which
+        :func:`procmine.discover`, :func:`procmine.performance` and the other analyses
+        accept, with the same results as the in-memory path). ``"auto"``: DuckDB for Parquet/CSV sources larger
         than ``AUTO_DUCKDB_BYTES`` (2 GB), pandas otherwise.
 
     Returns
