@@ -261,20 +261,33 @@ class ProcessModel:
 
         return _pm4py.write_bpmn(self.bpmn, path)
 
+    # what the repr and the notebook view say; DuckProcessModel answers them from SQL
+    _engine = ""
+
+    def _counts(self) -> tuple[int, int, int]:
+        """(activities, cases, events) of the log."""
+        return self.log.codes.n_activities, self.log.n_cases, self.log.n_events
+
+    def _summary_line(self) -> str:
+        from . import viz
+
+        return viz.summary_line(self)
+
     def __repr__(self) -> str:
         # the tables and the pruning are vectorised and cheap: the repr shows them all
+        n_act, n_cases, n_events = self._counts()
         parts = [
-            f"{self.log.codes.n_activities:,} activities",
-            f"{self.log.n_cases:,} cases",
+            f"{n_act:,} activities",
+            f"{n_cases:,} cases",
             f"{len(self.dfg):,} edges",
             f"{len(self.variants):,} variants",
         ]
         text = (
-            f"<ProcessModel of {self.log.name!r}: "
+            f"<ProcessModel of {self.log.name!r}{self._engine}: "
             + ", ".join(parts)
             + f"; {self.algorithm} miner, noise {self.noise:g}"
         )
-        if self.log.n_events:
+        if n_events:
             p = self.pruning
             text += (
                 f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
@@ -284,8 +297,6 @@ class ProcessModel:
         return text + ">"
 
     def _repr_html_(self) -> str:
-        from . import viz
-
         try:
             svg = self.plot().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
         except Exception as exc:  # display must never raise in a notebook
@@ -300,7 +311,7 @@ class ProcessModel:
             f"<div><p><strong>{html.escape(repr(self))}</strong></p>"
             f'<div style="max-width:100%;max-height:900px;overflow:auto">{svg}</div>'
             f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
-            f"<p>{html.escape(viz.summary_line(self))}</p></div>"
+            f"<p>{html.escape(self._summary_line())}</p></div>"
         )
 
 

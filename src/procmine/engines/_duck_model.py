@@ -18,7 +18,6 @@ every table is a DuckDB group-by and nothing loads the events into memory:
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from functools import cached_property
@@ -29,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, fail
-from ..discovery import _DEFAULT_VARIANT_SHARE, ProcessModel, _short_variant, select_activities
+from ..discovery import _DEFAULT_VARIANT_SHARE, ProcessModel, select_activities
 from ..errors import LogError, ProcmineError
 from ..log import ACTIVITY
 from .duckdb import _SEP, DuckLog
@@ -306,41 +305,7 @@ class DuckProcessModel(ProcessModel):
             f"the most frequent variant covers {top:.0%} of cases."
         )
 
-    def __repr__(self) -> str:
-        parts = [
-            f"{len(activity_counts(self.log)):,} activities",
-            f"{_n_cases(self.log):,} cases",
-            f"{len(self.dfg):,} edges",
-            f"{len(self.variants):,} variants",
-        ]
-        text = (
-            f"<ProcessModel of {self.log.name!r} (DuckDB): "
-            + ", ".join(parts)
-            + f"; {self.algorithm} miner, noise {self.noise:g}"
-        )
-        if _n_events(self.log):
-            p = self.pruning
-            text += (
-                f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
-                f"{p['variants_kept']:,}/{p['variants_total']:,} variants, "
-                f"{p['cases_kept']:,}/{p['cases_total']:,} cases"
-            )
-        return text + ">"
+    _engine = " (DuckDB)"
 
-    def _repr_html_(self) -> str:
-        try:
-            svg = self.plot().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-        except Exception as exc:  # display must never raise in a notebook
-            logger.warning("process map could not be drawn: %s", exc)
-            svg = ""
-        top = self.variants.head(5)
-        rows = "".join(
-            f"<tr><td>{html.escape(_short_variant(v))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
-            for v, n, s in zip(top["variant"], top["cases"], top["share"])
-        )
-        return (
-            f"<div><p><strong>{html.escape(repr(self))}</strong></p>"
-            f'<div style="max-width:100%;max-height:900px;overflow:auto">{svg}</div>'
-            f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
-            f"<p>{html.escape(self._summary_line())}</p></div>"
-        )
+    def _counts(self) -> tuple[int, int, int]:
+        return len(activity_counts(self.log)), _n_cases(self.log), _n_events(self.log)
