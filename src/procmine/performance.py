@@ -205,6 +205,10 @@ class Performance:
             _period_counts(x, self.calendar.tz, self.freq)
             for x in (t.case_start, t.case_end, self.log.codes.ts)
         ]
+        return self._throughput_frame(counts)
+
+    def _throughput_frame(self, counts: list[pd.Series]) -> pd.DataFrame:
+        """The throughput frame from arrivals, completions and events per period."""
         full = pd.period_range(
             min(counts[0].index.min(), counts[2].index.min()),
             max(counts[1].index.max(), counts[2].index.max()),

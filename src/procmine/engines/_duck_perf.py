@@ -282,17 +282,7 @@ class DuckPerformance(Performance):
             _period_counts(c["end_"].to_numpy(dtype=np.int64), tz, self.freq),
             self._period_counts(f"SELECT t AS x FROM {self._table}"),
         ]
-        full = pd.period_range(
-            min(counts[0].index.min(), counts[2].index.min()),
-            max(counts[1].index.max(), counts[2].index.max()),
-            freq=self.freq,
-        )
-        a, d, e = (cnt.reindex(full, fill_value=0).to_numpy() for cnt in counts)
-        frame = pd.DataFrame(
-            {"arrivals": a, "completions": d, "wip": np.cumsum(a) - np.cumsum(d), "events": e},
-            index=pd.Index(full, name="period"),
-        )
-        return self._attrs(frame)
+        return self._throughput_frame(counts)
 
     def __repr__(self) -> str:
         return super().__repr__().replace("<Performance ", "<Performance (DuckDB) ", 1)
