@@ -163,7 +163,7 @@ class _DuckViews:
             col = roles[role]
             if types.get(col, "").startswith("TIMESTAMP") and "TIME ZONE" not in types[col]:
                 # naive times are local time in Europe/Zurich, as read_log reads them
-                return f"{self._date_udf(role, DateSpec('datetime'), types[col])}({_q(col)})"
+                return self._parsed_once(role, f"{self._date_udf(role, DateSpec('datetime'), types[col])}({_q(col)})")
             if col not in text:
                 return f"CAST({_q(col)} AS TIMESTAMPTZ)"
             spec = detect_date_format(sample[col]) if sample is not None else None
@@ -176,7 +176,7 @@ class _DuckViews:
                         column=col,
                     )
                 return None
-            return f"{self._date_udf(role, spec, 'VARCHAR')}({_q(col)})"
+            return self._parsed_once(role, f"{self._date_udf(role, spec, 'VARCHAR')}({_q(col)})")
 
         ts_sql = reader("timestamp")
         start_sql = reader("start_timestamp") if "start_timestamp" in roles else None
@@ -184,6 +184,21 @@ class _DuckViews:
             self._roles.pop("start_timestamp", None)
         return (roles["case"], roles["activity"], roles["timestamp"],
                 roles.get("start_timestamp") if start_sql else None, ts_sql or "", start_sql or "")
+
+    def _parsed_once(self, role: str, expr: str) -> str:
+        """``expr`` (a parse) stored once in a column of the source table when the source is
+        one (CSV, DataFrame): every later scan reads the column instead of parsing again.
+        Over Parquet files (a view) the parse stays in the view."""
+        is_table = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw'"
+        ).fetchone()[0]
+        if not is_table:
+            return expr
+        col = f"__procmine_{role}"
+        self.con.execute(f"ALTER TABLE raw ADD COLUMN {_q(col)} TIMESTAMP WITH TIME ZONE")
+        self.con.execute(f"UPDATE raw SET {_q(col)} = {expr}")
+        self._helper_cols = [*getattr(self, "_helper_cols", []), col]
+        return _q(col)
 
     def _date_udf(self, role: str, spec: Any, sql_type: str) -> str:
         """Register procmine's date parser for one column as a DuckDB function; its name."""
