@@ -24,7 +24,7 @@ import pandas as pd
 
 __all__ = ["LogCodes", "Pairs", "activity_codes", "all_distinct", "contiguous_codes"]
 
-_MIN_PARALLEL = 1_000_000  # below this a second thread costs more than it saves
+_MIN_PARALLEL = 100_000  # below this a second thread costs more than it saves
 
 
 @dataclass(frozen=True)
