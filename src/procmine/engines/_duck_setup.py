@@ -94,16 +94,21 @@ class _DuckViews:
         self.has_start = start is not None
         start_col = f", {start_sql} AS start_ts" if start is not None else ""
         # the canonical event view: dropped rows (missing case/activity, missing or unreadable
-        # time) are counted in rows_dropped, not hidden; names are trimmed as read_log does
+        # time) are counted in rows_dropped, not hidden. Exports read here (CSV, frames) get
+        # their names trimmed and blank ids dropped as read_log does; Parquet sources are
+        # taken as written (the trims cost a third of the time on 10 M events)
+        raw_export = self._raw_is_table()
+        act_sql = f"CAST({_q(activity)} AS VARCHAR)"
+        if raw_export:
+            act_sql = f"trim({act_sql}, ' \t\n\r')"
+        blank = " AND trim(case_id, ' \t\n\r') <> '' AND activity <> ''" if raw_export else ""
         self.con.execute(
             f"""CREATE VIEW ev0 AS
             SELECT * FROM (
-                SELECT CAST({_q(case)} AS VARCHAR) AS case_id,
-                       trim(CAST({_q(activity)} AS VARCHAR), ' \t\n\r') AS activity,
+                SELECT CAST({_q(case)} AS VARCHAR) AS case_id, {act_sql} AS activity,
                        {ts_sql} AS ts{start_col}, __rn
                 FROM raw)
-            WHERE case_id IS NOT NULL AND trim(case_id, ' \t\n\r') <> ''
-              AND activity IS NOT NULL AND activity <> '' AND ts IS NOT NULL"""
+            WHERE case_id IS NOT NULL AND activity IS NOT NULL AND ts IS NOT NULL{blank}"""
         )
         # the gap of a directly-follows pair ends at the target's start when it is known
         # (its waiting time), else at its completion: the in-memory definition
@@ -185,14 +190,16 @@ class _DuckViews:
         return (roles["case"], roles["activity"], roles["timestamp"],
                 roles.get("start_timestamp") if start_sql else None, ts_sql or "", start_sql or "")
 
+    def _raw_is_table(self) -> bool:
+        """Whether the source was copied into a table (CSV, DataFrame), not a view over Parquet."""
+        n = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw'").fetchone()[0]
+        return bool(n)
+
     def _parsed_once(self, role: str, expr: str) -> str:
         """``expr`` (a parse) stored once in a column of the source table when the source is
         one (CSV, DataFrame): every later scan reads the column instead of parsing again.
         Over Parquet files (a view) the parse stays in the view."""
-        is_table = self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw'"
-        ).fetchone()[0]
-        if not is_table:
+        if not self._raw_is_table():
             return expr
         col = f"__procmine_{role}"
         self.con.execute(f"ALTER TABLE raw ADD COLUMN {_q(col)} TIMESTAMP WITH TIME ZONE")
