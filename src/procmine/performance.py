@@ -135,21 +135,29 @@ class Performance:
         proc = group_stats(c.activity, t.proc, n)
         wait = group_stats(c.activity, t.wait, n)
         total_case = float(np.sum(t.case_duration[t.case_duration != NAT]))
-        spent = np.nan_to_num(proc["sum"]) + np.nan_to_num(wait["sum"])
+        return self._activities_frame(c.activity_names, np.bincount(c.activity, minlength=n), proc, wait, total_case)
+
+    def _activities_frame(
+        self, names: Any, count: np.ndarray, proc: dict, wait: dict, total_case: float
+    ) -> pd.DataFrame:
+        """The activities frame from per-activity stats (float µs ``median``, ``mean``,
+        ``p90``, ``sum``; NaN where nothing was measured); shared with the DuckDB engine."""
+        wait_sum = np.nan_to_num(wait["sum"])
+        spent = np.nan_to_num(proc["sum"]) + wait_sum
         frame = pd.DataFrame(
             {
-                "count": np.bincount(c.activity, minlength=n),
+                "count": count,
                 "processing_median": _td(proc["median"]),
                 "processing_mean": _td(proc["mean"]),
                 "processing_p90": _td(proc["p90"]),
                 "waiting_median": _td(wait["median"]),
                 "waiting_mean": _td(wait["mean"]),
                 "waiting_p90": _td(wait["p90"]),
-                "waiting_total": _td(np.nan_to_num(wait["sum"])),
-                "waiting_total_hours": np.nan_to_num(wait["sum"]) / _HOUR_US,
-                "share": spent / total_case if total_case > 0 else np.zeros(n),
+                "waiting_total": _td(wait_sum),
+                "waiting_total_hours": wait_sum / _HOUR_US,
+                "share": spent / total_case if total_case > 0 else np.zeros(len(count)),
             },
-            index=pd.Index(c.activity_names, name=ACTIVITY),
+            index=pd.Index(names, name=ACTIVITY),
         )
         frame = frame.sort_values(["waiting_total_hours", "count"], ascending=False, kind="stable")
         return self._attrs(frame)
@@ -164,15 +172,22 @@ class Performance:
         keys, cases = p.keys, p.cases
         st = group_stats(p.edge, t.wait[1:][p.same], len(keys))
         names = c.activity_names
+        return self._edges_frame(names[keys // n_act], names[keys % n_act], p.counts, cases, st)
+
+    def _edges_frame(
+        self, source: np.ndarray, target: np.ndarray, count: np.ndarray, cases: np.ndarray, wait: dict
+    ) -> pd.DataFrame:
+        """The edges frame from per-pair waiting stats (as :meth:`_activities_frame`),
+        pairs in name order; shared with the DuckDB engine."""
         frame = pd.DataFrame(
             {
-                "source": pd.Series(names[keys // n_act], dtype=object),
-                "target": pd.Series(names[keys % n_act], dtype=object),
-                "count": p.counts,
+                "source": pd.Series(source, dtype=object),
+                "target": pd.Series(target, dtype=object),
+                "count": count,
                 "cases": cases,
-                "median": _td(st["median"]),
-                "mean": _td(st["mean"]),
-                "p90": _td(st["p90"]),
+                "median": _td(wait["median"]),
+                "mean": _td(wait["mean"]),
+                "p90": _td(wait["p90"]),
             }
         )
         frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
@@ -183,11 +198,17 @@ class Performance:
         """Period of the time series: ``"D"`` for logs up to 400 days, else ``"W"``."""
         if self._freq:
             return self._freq
+        span = self._span_us()
+        if span is None:
+            return "D"
+        return "D" if (span[1] - span[0]) / (24 * _HOUR_US) <= 400 else "W"
+
+    def _span_us(self) -> tuple[int, int] | None:
+        """(first case start, last case end) in µs; None for an empty log."""
         t = self.times
         if len(t.case_start) == 0:
-            return "D"
-        span_days = (t.case_end.max() - t.case_start.min()) / (24 * _HOUR_US)
-        return "D" if span_days <= 400 else "W"
+            return None
+        return int(t.case_start.min()), int(t.case_end.max())
 
     @cached_property
     def throughput(self) -> pd.DataFrame:

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..calendar import Calendar
-from ..log import ACTIVITY, CASE
-from ..performance import _HOUR_US, Performance, _period_counts, _td
+from ..log import CASE
+from ..performance import Performance, _period_counts, _td
 from .duckdb import DuckLog
 
 __all__ = ["DuckPerformance", "duck_performance"]
@@ -182,38 +182,28 @@ class DuckPerformance(Performance):
         )
 
     @staticmethod
-    def _mean(df: pd.DataFrame, what: str) -> np.ndarray:
-        n = df[f"{what}_n"].to_numpy(dtype=np.float64)
+    def _stat_dict(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
+        """The SQL stats of ``what`` (``proc``/``wait``) as :func:`procmine._kernels.group_stats` gives them."""
+        total = df[f"{what}_sum"].to_numpy(dtype=np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return df[f"{what}_sum"].to_numpy(dtype=np.float64) / n
+            mean = total / df[f"{what}_n"].to_numpy(dtype=np.float64)
+        return {
+            "median": df[f"{what}_med"].to_numpy(dtype=np.float64),
+            "mean": mean,
+            "p90": df[f"{what}_p90"].to_numpy(dtype=np.float64),
+            "sum": total,
+        }
 
     @cached_property
     def activities(self) -> pd.DataFrame:
         """Per activity (see :attr:`procmine.Performance.activities`)."""
         df = self._stats("activity")
         df = df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
-        wait_sum = np.nan_to_num(df["wait_sum"].to_numpy(dtype=np.float64))
-        proc_sum = np.nan_to_num(df["proc_sum"].to_numpy(dtype=np.float64))
-        dur = self._case_table["duration"]
-        total_case = float(dur.dropna().to_numpy(dtype=np.float64).sum())
-        n = len(df)
-        frame = pd.DataFrame(
-            {
-                "count": df["n"].to_numpy(dtype=np.int64),
-                "processing_median": _td(df["proc_med"].to_numpy(dtype=np.float64)),
-                "processing_mean": _td(self._mean(df, "proc")),
-                "processing_p90": _td(df["proc_p90"].to_numpy(dtype=np.float64)),
-                "waiting_median": _td(df["wait_med"].to_numpy(dtype=np.float64)),
-                "waiting_mean": _td(self._mean(df, "wait")),
-                "waiting_p90": _td(df["wait_p90"].to_numpy(dtype=np.float64)),
-                "waiting_total": _td(wait_sum),
-                "waiting_total_hours": wait_sum / _HOUR_US,
-                "share": (proc_sum + wait_sum) / total_case if total_case > 0 else np.zeros(n),
-            },
-            index=pd.Index(df["activity"].astype(str), name=ACTIVITY),
+        total_case = float(self._case_table["duration"].dropna().to_numpy(dtype=np.float64).sum())
+        return self._activities_frame(
+            df["activity"].astype(str), df["n"].to_numpy(dtype=np.int64),
+            self._stat_dict(df, "proc"), self._stat_dict(df, "wait"), total_case,
         )
-        frame = frame.sort_values(["waiting_total_hours", "count"], ascending=False, kind="stable")
-        return self._attrs(frame)
 
     @cached_property
     def edges(self) -> pd.DataFrame:
@@ -226,30 +216,16 @@ class DuckPerformance(Performance):
             )
         )
         df = df.iloc[order].reset_index(drop=True)
-        frame = pd.DataFrame(
-            {
-                "source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
-                "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
-                "count": df["n"].to_numpy(dtype=np.int64),
-                "cases": df["n_cases"].to_numpy(dtype=np.int64),
-                "median": _td(df["wait_med"].to_numpy(dtype=np.float64)),
-                "mean": _td(self._mean(df, "wait")),
-                "p90": _td(df["wait_p90"].to_numpy(dtype=np.float64)),
-            }
+        return self._edges_frame(
+            df["prev_act"].to_numpy(dtype=object), df["activity"].to_numpy(dtype=object),
+            df["n"].to_numpy(dtype=np.int64), df["n_cases"].to_numpy(dtype=np.int64), self._stat_dict(df, "wait"),
         )
-        frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
-        return self._attrs(frame)
 
-    @property
-    def freq(self) -> str:
-        """Period of the time series: ``"D"`` for logs up to 400 days, else ``"W"``."""
-        if self._freq:
-            return self._freq
+    def _span_us(self) -> tuple[int, int] | None:
         c = self._case_table
         if len(c) == 0:
-            return "D"
-        span_days = (int(c["end_"].max()) - int(c["start"].min())) / (24 * _HOUR_US)
-        return "D" if span_days <= 400 else "W"
+            return None
+        return int(c["start"].min()), int(c["end_"].max())
 
     def _period_counts(self, sql: str) -> pd.Series:
         """Instants per local period: counted per 15-minute UTC bin by DuckDB, then the
