@@ -99,17 +99,29 @@ class ProcessMap:
 
 
 def _title(log: EventLog, graph: MapGraph) -> str:
+    return map_caption(log.name, log.codes.start_ts is not None, graph)
+
+
+def map_caption(name: str, has_start: bool, graph: MapGraph) -> str:
+    """The map's default caption: what is shown, what was left out, what the edges say
+    (shared by both engines)."""
     s = graph.shown
     if graph.metric == "frequency":
         what = "how often each path is taken"
-    elif log.codes.start_ts is not None:
+    elif has_start:
         what = "median waiting time (end of one activity to start of the next)"
     else:
         what = "median time between the ends of two activities"
     return (
-        f"{log.name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
+        f"{name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
         f"{s['paths']} of {s['paths_total']} paths\nedges: {what}"
     )
+
+
+def graphviz_map(graph: MapGraph, caption: str, highlight: Mapping[str, str] | None = None) -> ProcessMap:
+    """The map drawn by Graphviz; ``FileNotFoundError`` when ``dot`` is not installed."""
+    dot = to_dot(graph, title=caption, highlight=highlight)
+    return ProcessMap(_readable_titles(_run_dot(dot), graph), dot, graph, "graphviz")
 
 
 def process_map(
@@ -167,10 +179,8 @@ def process_map(
     graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels,
                       keep=tuple(highlight or ()))
     caption = title if title is not None else _title(log, graph)
-    dot = to_dot(graph, title=caption, highlight=highlight)
     try:
-        svg = _readable_titles(_run_dot(dot), graph)
-        return ProcessMap(svg, dot, graph, "graphviz")
+        return graphviz_map(graph, caption, highlight)
     except FileNotFoundError:
         warnings.warn(
             "Graphviz 'dot' was not found: the process map is drawn with matplotlib instead "

@@ -112,17 +112,3 @@ def duck_map_graph(
         metric=metric,
         path_share=path_share,
     )
-
-
-def _title(log: DuckLog, graph: Any) -> str:
-    s = graph.shown
-    if graph.metric == "frequency":
-        what = "how often each path is taken"
-    elif log.has_start:
-        what = "median waiting time (end of one activity to start of the next)"
-    else:
-        what = "median time between the ends of two activities"
-    return (
-        f"{log.name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
-        f"{s['paths']} of {s['paths_total']} paths\nedges: {what}"
-    )

@@ -57,19 +57,7 @@ def activity_counts(log: DuckLog) -> pd.Series:
 def _case_share(log: DuckLog) -> pd.Series:
     """Share of cases in which each activity occurs."""
     df = log._df("SELECT activity, count(DISTINCT case_id) AS n FROM ev GROUP BY activity")
-    return pd.Series(df["n"].to_numpy() / max(_n_cases(log), 1), index=df["activity"].to_numpy(dtype=object))
-
-
-def _n_cases(log: DuckLog) -> int:
-    if "n_cases" not in log._cache:
-        log._cache["n_cases"] = log.n_cases
-    return log._cache["n_cases"]
-
-
-def _n_events(log: DuckLog) -> int:
-    if "n_events" not in log._cache:
-        log._cache["n_events"] = log.n_events
-    return log._cache["n_events"]
+    return pd.Series(df["n"].to_numpy() / max(log.n_cases, 1), index=df["activity"].to_numpy(dtype=object))
 
 
 # ---------------------------------------------------------------------------------------
@@ -183,12 +171,12 @@ class DuckProcessModel(ProcessModel):
             "activities_rule": how,
             "activities_left_out": [a for a in all_acts.index if a not in set(kept)],
             "events_kept": int((lengths * mined["cases"].to_numpy()).sum()),
-            "events_total": _n_events(self.log),
+            "events_total": self.log.n_events,
             "variants_kept": len(mined),
             "variants_total": len(proj),
             "variants_rule": v_how + " (after leaving out activities)",
             "cases_kept": int(mined["cases"].sum()),
-            "cases_total": _n_cases(self.log),
+            "cases_total": self.log.n_cases,
         }
         logger.info(
             "discover %s (DuckDB): mining on %d/%d activities (%s), %d/%d variants, %d/%d cases",
@@ -276,21 +264,19 @@ class DuckProcessModel(ProcessModel):
     ) -> Any:
         """The process map (see :meth:`procmine.ProcessModel.plot`), from SQL aggregates."""
         from .. import viz
-        from ._duck_map import _title, duck_map_graph
+        from ._duck_map import duck_map_graph
 
         graph = duck_map_graph(self.log, metric=metric, activities=activities, paths=paths, labels=labels)
-        caption = _title(self.log, graph)
+        caption = viz.map_caption(self.log.name, self.log.has_start, graph)
         if ax is not None:
             viz._draw(graph, ax, caption)
             return ax
-        dot = viz.to_dot(graph, title=caption)
         try:
-            svg = viz._readable_titles(viz._run_dot(dot), graph)
+            return viz.graphviz_map(graph, caption)
         except FileNotFoundError as exc:
             raise ProcmineError(
                 "Graphviz 'dot' is needed to draw the map of a DuckDB log as SVG; pass ax= for matplotlib"
             ) from exc
-        return viz.ProcessMap(svg, dot, graph, "graphviz")
 
     def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
         """Write the process map (see :meth:`plot`) as an SVG file."""
@@ -300,7 +286,7 @@ class DuckProcessModel(ProcessModel):
         v = self.variants
         top = float(v["share"].iloc[0]) if len(v) else 0.0
         return (
-            f"{_n_cases(self.log):,} cases, {_n_events(self.log):,} events, "
+            f"{self.log.n_cases:,} cases, {self.log.n_events:,} events, "
             f"{len(activity_counts(self.log)):,} activities, {len(v):,} variants; "
             f"the most frequent variant covers {top:.0%} of cases."
         )
@@ -308,4 +294,4 @@ class DuckProcessModel(ProcessModel):
     _engine = " (DuckDB)"
 
     def _counts(self) -> tuple[int, int, int]:
-        return len(activity_counts(self.log)), _n_cases(self.log), _n_events(self.log)
+        return len(activity_counts(self.log)), self.log.n_cases, self.log.n_events

@@ -37,6 +37,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,11 @@ class DuckLog(_DuckViews):
         self._prepare()
         return self.con.execute(sql).fetchall()[0][0]
 
-    @property
+    @cached_property
     def n_events(self) -> int:
-        return int(self._count("count(*)"))
+        return int(self._count("count(*)"))  # a DuckLog's events never change: counted once
 
-    @property
+    @cached_property
     def n_cases(self) -> int:
         return int(self._count("count(DISTINCT case_id)"))
 
