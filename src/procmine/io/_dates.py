@@ -152,6 +152,8 @@ def _formats_of(shape: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
 
 
 def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """``values`` parsed with the first format, the rest tried in turn on what is left
+    (the formats of one family differ only in time precision)."""
     out = pd.to_datetime(values, format=formats[0], errors="coerce")
     for fmt in formats[1:]:
         todo = out.isna() & values.notna()
@@ -232,7 +234,7 @@ def parse_dates(
         if kind == "iso":
             parsed = _parse_iso(text, tz, report, column)
         else:
-            parsed = to_utc(_parse_formats(text, spec.formats), tz, report, column)
+            parsed = to_utc(_parse_family(text, spec.formats).astype("datetime64[us]"), tz, report, column)
     bad = present & parsed.isna().to_numpy()
     return parsed, bad
 
@@ -241,16 +243,6 @@ def _from_serial(nums: pd.Series) -> pd.Series:
     lo, hi = 0.0, 2958465.0  # what Excel can show
     nums = nums.where((nums >= lo) & (nums <= hi))
     return pd.to_datetime(nums * 86_400_000, unit="ms", origin="1899-12-30").dt.round("ms")
-
-
-def _parse_formats(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    out = pd.to_datetime(text, format=formats[0], errors="coerce")
-    for fmt in formats[1:]:
-        todo = out.isna() & text.notna()
-        if not todo.any():
-            break
-        out = out.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
-    return out.astype("datetime64[us]")
 
 
 def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
