@@ -50,9 +50,6 @@ from ..errors import LogError
 from ..log import (
     ACTIVITY,
     CASE,
-    GROUP,
-    LIFECYCLE,
-    RESOURCE,
     ROLE_COLUMNS,
     START,
     TIMESTAMP,
@@ -71,15 +68,6 @@ __all__ = ["read_xes", "write_xes"]
 
 logger = logging.getLogger("procmine")
 
-_STANDARD = {
-    "case": CASE,
-    "activity": ACTIVITY,
-    "timestamp": TIMESTAMP,
-    "start_timestamp": START,
-    "resource": RESOURCE,
-    "org": GROUP,
-    "lifecycle": LIFECYCLE,
-}
 _DATE = 1
 _THREADS = 2
 _RELEASE_EVERY = 8  # chunks read between two _release() (each costs page faults later)
@@ -261,7 +249,7 @@ def _wanted(opts: ReadOptions) -> set[str] | None:
     """Column names to build (None: all): roles, their sources and ``opts.attributes``."""
     if opts.attributes is None:
         return None
-    keep = set(_STANDARD.values()) | set(opts.attributes)
+    keep = set(ROLE_COLUMNS.values()) | set(opts.attributes)
     keep |= {f"case:{a}" for a in opts.attributes}
     for src in opts.explicit_roles().values():
         keep |= {src, f"case:{src}"}
@@ -321,7 +309,7 @@ def _apply_roles(
         if target in cols:
             cols[f"xes:{target}"] = cols.pop(target)
         cols[target] = col
-    for role, target in _STANDARD.items():
+    for role, target in ROLE_COLUMNS.items():
         if role in explicit:
             report.roles[role] = explicit[role]
             report.role_detection[role] = "explicit"
