@@ -306,3 +306,15 @@ def test_a_source_without_recognisable_roles_names_its_columns(tmp_path) -> None
     csv.write_text("a;b\n1;2\n3;4\n", encoding="utf-8")
     with pytest.raises(LogError, match="cannot tell which column"):
         pm.read_log(csv, engine="duckdb")
+
+
+def test_text_start_times_beside_typed_completion_times(tmp_path) -> None:
+    df = pd.DataFrame({"case:concept:name": ["A", "A", "B"], "concept:name": ["x", "y", "x"],
+                       "time:timestamp": pd.to_datetime(["2024-03-04 10:00", "2024-03-05 10:00",
+                                                         "2024-03-04 11:00"]).tz_localize("UTC"),
+                       "start_timestamp": ["04.03.2024 10:00", "05.03.2024 09:00", "04.03.2024 10:30"]})
+    path = tmp_path / "mixed.parquet"
+    df.to_parquet(path)
+    duck, mem = pm.read_log(path, engine="duckdb"), pm.read_log(path)
+    assert duck.has_start and mem.has_start_timestamps
+    pd.testing.assert_frame_equal(pm.performance(duck).activities, pm.performance(mem).activities)

@@ -145,12 +145,18 @@ class _DuckViews:
         types = dict(self.con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM raw)").fetchall())
         text = {c for c, t in types.items() if t == "VARCHAR"}
         roles = {r: c for r, c in given.items() if c in cols}
-        sample = None
-        if any(r not in roles for r in ("case", "activity", "timestamp")) or text & {roles.get("timestamp")}:
-            hidden = ", ".join(_q(c) for c in ["__rn", *getattr(self, "_helper_cols", [])])
-            sample = self.con.execute(f"SELECT * EXCLUDE ({hidden}) FROM raw ORDER BY __rn LIMIT {_SAMPLE}").df()
+        hidden = ", ".join(_q(c) for c in ["__rn", *getattr(self, "_helper_cols", [])])
+        samples: list[pd.DataFrame] = []
+
+        def sample() -> pd.DataFrame:
+            """The first rows, read once and only when a role or a date format is to be detected."""
+            if not samples:
+                sql = f"SELECT * EXCLUDE ({hidden}) FROM raw ORDER BY __rn LIMIT {_SAMPLE}"
+                samples.append(self.con.execute(sql).df())
+            return samples[0]
+
         if any(r not in roles for r in ("case", "activity", "timestamp")):
-            det = detect_roles(sample, {r: c for r, c in roles.items()}, sample_rows=_SAMPLE)
+            det = detect_roles(sample(), dict(roles), sample_rows=_SAMPLE)
             missing = [r for r in ("case", "activity", "timestamp") if r not in det.roles]
             if missing:
                 raise LogError(
@@ -171,7 +177,7 @@ class _DuckViews:
                 return self._parsed_once(role, f"{self._date_udf(role, DateSpec('datetime'), types[col])}({_q(col)})")
             if col not in text:
                 return f"CAST({_q(col)} AS TIMESTAMPTZ)"
-            spec = detect_date_format(sample[col]) if sample is not None else None
+            spec = detect_date_format(sample()[col])
             if spec is None:
                 if role == "timestamp":
                     raise LogError(
