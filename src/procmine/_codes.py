@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LogCodes", "Pairs", "activity_codes", "all_distinct", "contiguous_codes"]
+__all__ = ["LogCodes", "Pairs", "activity_codes", "all_distinct", "contiguous_codes", "string_buffers"]
 
 _MIN_PARALLEL = 100_000  # below this a second thread costs more than it saves
 
@@ -151,6 +151,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
 
 
+def string_buffers(arr: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, bytes) of an Arrow string or large_string array, as numpy views without
+    copying: string ``i`` is ``bytes[offsets[i]:offsets[i + 1]]``."""
+    import pyarrow as pa
+
+    off_type = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    raw = arr.buffers()[2]
+    return offsets, (np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, np.uint8))
+
+
 def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | None:
     """A 64-bit hash per string of an Arrow (large_)string array (only the given ``rows``
     if any); None for other types or arrays with nulls.
@@ -164,13 +175,11 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
 
     if arr.null_count or arr.type not in (pa.string(), pa.large_string()):
         return None
-    off_type = np.int64 if arr.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + len(arr) + 1]
+    offsets, data = string_buffers(arr)
     if rows is None:
         starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
     else:
         starts, ends = offsets[rows].astype(np.int64), offsets[rows + 1].astype(np.int64)
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, np.uint8)
     if len(data) < 8:
         data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
     # words[i] = the 8 bytes from byte i (numpy reads unaligned words fine)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._codes import string_buffers
 from ..errors import DataQualityWarning, LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 
@@ -94,14 +95,12 @@ def _blank_chunk(chunk: Any, pc: Any) -> np.ndarray:
     if chunk.type not in (pa.string(), pa.large_string()) or n == 0:
         out = pc.or_(pc.equal(pc.utf8_length(chunk), 0), pc.utf8_is_space(chunk))
         return out.to_numpy(zero_copy_only=False).astype(bool, copy=False) if n else np.zeros(0, dtype=bool)
-    off_type = np.int64 if chunk.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=off_type)[chunk.offset : chunk.offset + n + 1]
-    data = chunk.buffers()[2]
+    offsets, data = string_buffers(chunk)
     lengths = np.diff(offsets)
     out = lengths == 0
     starts = offsets[:-1]
-    if data is not None and data.size:
-        first = np.frombuffer(data, dtype=np.uint8)[np.minimum(starts, data.size - 1)]
+    if data.size:
+        first = data[np.minimum(starts, data.size - 1)]
         maybe = np.flatnonzero(~out & _SPACE_LEAD[first])
         if len(maybe):
             out[maybe] = pc.utf8_is_space(chunk.take(pa.array(maybe))).to_numpy(zero_copy_only=False)
