@@ -138,3 +138,18 @@ def test_check_language():
 
     with pytest.raises(ParameterError, match="language"):
         i18n.check_language("it")
+
+
+def test_number_glyphs_are_procmine_s_own_not_the_installed_cldr():
+    """Swiss grouping is chosen here (U+2019 de/en, U+202F fr), whatever babel's CLDR says."""
+    from procmine.i18n import NUMBER_GLYPHS, format_integer, format_number, format_percent
+
+    assert NUMBER_GLYPHS == {"de": ("\u2019", "."), "fr": ("\u202f", ","), "en": ("\u2019", ".")}
+    assert format_number(1234567.891, "de", digits=2) == "1\u2019234\u2019567.89"
+    assert format_number(1234567.891, "fr", digits=2) == "1\u202f234\u202f567,89"
+    assert format_integer(-9876543, "en") == "-9\u2019876\u2019543"
+    # rounded half-even as written, never "-0"
+    assert format_number(2.675, "de", digits=2) == "2.68"
+    assert format_number(-0.04, "de", digits=1) == "0.0"
+    assert format_percent(0.5, "fr", digits=0) == "50%"
+    assert format_percent(0.12345, "de") == "12.3%"

@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import decimal as _decimal
 import logging
 import math
 import re
@@ -36,7 +37,6 @@ from importlib import resources
 from typing import Any
 
 import babel.dates
-import babel.numbers
 import pandas as pd
 
 __all__ = [
@@ -227,43 +227,73 @@ def _locale(language: str) -> str:
     return LOCALES.get(language, "en_CH")
 
 
+#: the glyphs procmine writes numbers with, per report language: (group separator, decimal
+#: mark). Chosen deliberately and kept here rather than read from the installed CLDR data,
+#: which changes between babel releases (babel 2.19 writes ``1'234`` for de_CH): a report
+#: must read the same whatever version a machine resolves. Swiss usage (Federal Chancellery
+#: style guides): ``1’234.5`` in German and English (U+2019), ``1 234,5`` in French with a
+#: narrow no-break space (U+202F).
+NUMBER_GLYPHS: dict[str, tuple[str, str]] = {
+    "de": ("\u2019", "."),
+    "fr": ("\u202f", ","),
+    "en": ("\u2019", "."),
+}
+
+
+def _is_missing(x: Any) -> bool:
+    return x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+
+
+def _grouped(x: Any, language: str, digits: int) -> str:
+    """``x`` rounded half-even to ``digits`` decimals, grouped by thousands with the Swiss glyphs."""
+    group, decimal = NUMBER_GLYPHS.get(language, NUMBER_GLYPHS["en"])
+    value = float(x)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    # Decimal(repr(x)) rounds the number as written, not its binary approximation.
+    q = _decimal.Decimal(repr(value)).quantize(_decimal.Decimal(1).scaleb(-digits), _decimal.ROUND_HALF_EVEN)
+    if q == 0:
+        q = abs(q)
+    text = f"{abs(q):,.{digits}f}" if digits > 0 else f"{abs(q):,.0f}"
+    text = text.replace(",", "\0").replace(".", decimal).replace("\0", group)
+    return ("-" if q < 0 else "") + text
+
+
 def format_number(x: Any, language: str, digits: int = 1) -> str:
-    """``x`` with ``digits`` decimals and the locale's grouping (``nan`` -> ``–``).
+    """``x`` with ``digits`` decimals and Swiss grouping (``nan`` -> ``–``).
+
+    The glyphs are fixed by :data:`NUMBER_GLYPHS`, not by the installed locale data.
 
     >>> format_number(1234567.25, "de", digits=2), format_number(-0.5, "en")
     ('1’234’567.25', '-0.5')
+    >>> format_number(1234.5, "fr") == "1\u202f234,5"
+    True
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if _is_missing(x):
         return "–"
-    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return babel.numbers.format_decimal(
-        float(x), format=fmt, locale=_locale(language), decimal_quantization=True
-    )
+    return _grouped(x, language, digits)
 
 
 def format_integer(x: Any, language: str) -> str:
-    """A whole number with the locale's grouping.
+    """A whole number with Swiss grouping.
 
     >>> format_integer(12345, "de")
     '12’345'
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if _is_missing(x):
         return "–"
-    return babel.numbers.format_decimal(round(float(x)), format="#,##0", locale=_locale(language))
+    return _grouped(x, language, 0)
 
 
 def format_percent(x: Any, language: str, digits: int = 1) -> str:
-    """A share (0..1) as percent.
+    """A share (0..1) as percent, with the language's decimal mark.
 
     >>> format_percent(0.1234, "fr")
     '12,3%'
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+    if _is_missing(x):
         return "–"
-    fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return babel.numbers.format_percent(
-        float(x), format=fmt, locale=_locale(language), decimal_quantization=True
-    )
+    return _grouped(float(x) * 100, language, digits) + "%"
 
 
 _UNITS = {
