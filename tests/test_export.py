@@ -122,7 +122,7 @@ def test_control_characters_and_blank_led_formulas(tmp_path, fmt):
         values = None
         back = read_table(path)["t"]
     got = back.iloc[:, 0].tolist()
-    assert list(back.columns)[0] == "activity\ufffd"
+    assert back.columns[0] == "activity\ufffd"
     assert got[:3] == ["Prüfung\ufffdGesuch", "R\ufffd1", "\ufffdnull"]
     # formulas behind leading blanks are written inert and read back exactly
     assert got[3:6] == [" =1+1", "\t@SUM(A1)", "\r\n-2+3"]
