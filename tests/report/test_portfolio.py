@@ -242,3 +242,22 @@ def test_control_characters_through_report_and_portfolio(tmp_path):
     openpyxl.load_workbook(tmp_path / "pf" / "portfolio.xlsx")
     for sub in ("bau", "datei"):
         openpyxl.load_workbook(tmp_path / "pf" / sub / "report.xlsx")
+
+
+def test_docs_describe_every_key_and_their_example_loads(tmp_path):
+    from procmine.report import _config
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "portfolio.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)`(?:, `([a-z_]+)`)?", doc, re.M))
+    keys = {k for pair in documented for k in pair if k}
+    assert set(_config._PROC_KEYS) - {"procedure"} <= keys
+    assert set(_config._TOP_KEYS) - {"procedure"} <= keys
+    for role in _config._ROLE_KEYS:
+        assert f"`{role}`" in doc
+    example = re.search(r"```toml\n(.*?)```", doc, re.S).group(1)
+    cfg = tmp_path / "portfolio.toml"
+    cfg.write_text(example, encoding="utf-8")
+    procs, options = load_config(cfg)
+    assert [p.name for p in procs] == ["Baubewilligung", "Subventions agricoles"]
+    assert options == {"language": "de", "min_cases": 10, "title": "Kantonales Portfolio"}
+    assert procs[0].read_options["sep"] == ";" and procs[0].read_options["org"] == "Gemeinde"
