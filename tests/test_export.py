@@ -102,3 +102,31 @@ def test_bad_tables_argument(tmp_path):
 
     with pytest.raises(ParameterError, match="tables"):
         to_xlsx([1, 2], tmp_path / "x.xlsx")
+
+
+HOSTILE = ["Prüfung\x01Gesuch", "R\x0b1", "\x00null", " =1+1", "\t@SUM(A1)", "\r\n-2+3", "ok\ud800", "x" * 40_000]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_control_characters_and_blank_led_formulas(tmp_path, fmt):
+    t = pd.DataFrame({"activity\x01": pd.Series(HOSTILE, dtype=object), "n": range(len(HOSTILE))})
+    if fmt == "xlsx":
+        path = to_xlsx({"t\x02": t}, tmp_path / "t.xlsx")
+        wb = openpyxl.load_workbook(path)  # the workbook opens
+        ws = wb.worksheets[0]
+        values = [c.value for c in ws["A"]]
+        assert all(c.data_type == "s" for c in ws["A"])
+        back = read_table(path)[wb.sheetnames[0]]
+    else:
+        [path] = to_csv({"t": t}, tmp_path / "t.csv")
+        values = None
+        back = read_table(path)["t"]
+    got = back.iloc[:, 0].tolist()
+    assert back.columns[0] == "activity\ufffd"
+    assert got[:3] == ["Prüfung\ufffdGesuch", "R\ufffd1", "\ufffdnull"]
+    # formulas behind leading blanks are written inert and read back exactly
+    assert got[3:6] == [" =1+1", "\t@SUM(A1)", "\r\n-2+3"]
+    assert got[6] == "ok\ufffd"
+    assert len(got[7]) == 32_767 and got[7].endswith("…")
+    if values is not None:
+        assert [v[0] for v in values[4:7]] == ["'", "'", "'"]

@@ -1,42 +1,158 @@
 """The ``procmine`` command: batch work for directorates from the shell.
 
-User errors (a file that cannot be read, a wrong option) exit with code 2 and one clear
-message, never a traceback. ``--quiet`` silences progress bars and notes.
+User errors (a file that cannot be read, a wrong option, a bad date) exit with code 2 and
+one line on stderr, never a traceback. Anything else is a bug: one line naming the error's
+type (never a value from the log), exit code 1; ``procmine --debug ...`` (or
+``PROCMINE_DEBUG=1``) prints the traceback as well. Warnings are printed as their message
+only. ``--quiet`` silences progress bars and notes.
 """
 
 from __future__ import annotations
 
-import functools
 import os
+import re
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from .errors import ProcmineError
+from .errors import LogError, ProcmineError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 LANGS = click.Choice(["de", "fr", "en"])
+FORMATS = click.Choice(["csv", "xes", "parquet", "excel"])
+
+# control characters would move the cursor or retitle the terminal when echoed from a log
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _user_errors(func: F) -> F:
-    """Turn procmine's own errors and missing files into exit code 2 with a message."""
+def _printable(text: Any) -> str:
+    """``text`` safe to echo to a terminal: control characters become U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", str(text))
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ProcmineError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-            click.echo(f"Error: {exc.strerror or exc}: {exc.filename}", err=True)
-            sys.exit(2)
 
-    return wrapper  # type: ignore[return-value]
+def _one_line(text: Any) -> str:
+    """``text`` as one printable line."""
+    return _printable(" ".join(str(text).splitlines()))
+
+
+def _out(text: Any = "", err: bool = False) -> None:
+    click.echo(_printable(text), err=err)
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                  line: str | None = None) -> None:
+    """Warnings as ``warning: <message>``: no source file, line or code of procmine."""
+    click.echo(f"warning: {_one_line(message)}", err=True)
+
+
+def _debug_wanted(args: list[str]) -> bool:
+    return "--debug" in args or os.environ.get("PROCMINE_DEBUG", "").strip() not in ("", "0")
+
+
+class _Main(click.Group):
+    """The command group, with procmine's error handling around every command.
+
+    click prints usage errors over several lines; here every error is one line on stderr:
+    ``Error: ...`` with exit code 2 for user errors, ``procmine: internal error: <type>``
+    with exit code 1 for anything else.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        # --debug is accepted anywhere before a "--", not only right after "procmine"
+        cut = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:cut]:
+            args = ["--debug"] + [a for i, a in enumerate(args) if not (i < cut and a == "--debug")]
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        debug = _debug_wanted(args[:cut])
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning  # restored on leaving: the library is untouched
+            code = _run(lambda: super(_Main, self).main(args, prog_name, complete_var, False, **extra), debug)
+        sys.exit(code)
+
+
+def _run(call: Callable[[], Any], debug: bool) -> int:
+    """Run the command; the exit code, after printing at most one line for an error."""
+    try:
+        rv = call()
+    except click.exceptions.NoArgsIsHelpError as exc:  # "procmine" alone: the help text
+        click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+        return 2
+    except click.ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if isinstance(exc, click.UsageError) and ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        return _fail(f"Error: {exc.format_message()}{hint}", exc.exit_code, debug)
+    except click.Abort:
+        return _fail("procmine: interrupted", 1, debug)
+    except ProcmineError as exc:
+        return _fail(f"Error: {exc}", 2, debug)
+    except OSError as exc:
+        if exc.filename is not None:
+            return _fail(f"Error: {exc.strerror or type(exc).__name__}: {exc.filename}", 2, debug)
+        return _fail(f"Error: {exc.strerror or type(exc).__name__}", 2, debug)
+    except Exception as exc:  # the last resort: a bug, reported without the data it met
+        return _fail(
+            f"procmine: internal error: {type(exc).__name__}; run 'procmine --debug ...' "
+            "(or set PROCMINE_DEBUG=1) for the traceback",
+            1,
+            debug,
+        )
+    return rv if isinstance(rv, int) else 0
+
+
+def _fail(line: str, code: int, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    click.echo(_one_line(line), err=True)
+    return code
+
+
+def _check_tz(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError, TypeError):
+        raise click.BadParameter(
+            f"{value!r} is not a known time zone; use a name like Europe/Zurich or UTC"
+        ) from None
+    return value
+
+
+def _check_sep(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(value, value)
+    if len(value) != 1 or value in "\r\n\"":
+        raise click.BadParameter(
+            f"must be one character such as ';', ',' or '\\t' (tab); got {value!r}"
+        )
+    return value
+
+
+def _check_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import codecs
+
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise click.BadParameter(f"{value!r} is not an encoding Python knows; try utf-8 or cp1252") from None
+    return value
 
 
 def _read_options(func: F) -> F:
@@ -48,10 +164,11 @@ def _read_options(func: F) -> F:
         click.option("--start-timestamp", help="Column holding the start time."),
         click.option("--resource", help="Column holding the person / resource."),
         click.option("--org", help="Column holding the org unit (office, commune)."),
-        click.option("--sep", help="CSV separator (detected when omitted)."),
-        click.option("--encoding", help="CSV encoding (detected when omitted)."),
+        click.option("--format", "fmt", type=FORMATS, help="File format (default: from the file's suffix)."),
+        click.option("--sep", callback=_check_sep, help="CSV separator, one character (detected when omitted)."),
+        click.option("--encoding", callback=_check_encoding, help="CSV encoding (detected when omitted)."),
         click.option("--dayfirst/--monthfirst", default=None, help="Force reading of ambiguous dates."),
-        click.option("--tz", help="Time zone of naive times (default Europe/Zurich)."),
+        click.option("--tz", callback=_check_tz, help="Time zone of naive times (default Europe/Zurich)."),
         click.option("--strict", is_flag=True, help="Fail on the first bad row instead of dropping it."),
     ]
     for opt in reversed(options):
@@ -60,21 +177,32 @@ def _read_options(func: F) -> F:
 
 
 def _load(log_path: str, kw: dict[str, Any]) -> Any:
-    import warnings
-
     from .errors import DataQualityWarning
     from .io import read_log
 
     keys = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "sep",
             "encoding", "dayfirst", "tz", "strict")
+    opts = {k: kw.pop(k) for k in keys if k in kw}
+    opts["format"] = kw.pop("fmt", None)
     with warnings.catch_warnings():
         # the commands print what was dropped themselves (inspect) or in the report
         warnings.simplefilter("ignore", DataQualityWarning)
-        log = read_log(log_path, **{k: kw.pop(k) for k in keys if k in kw})
+        try:
+            log = read_log(log_path, **opts)
+        except (ProcmineError, OSError):
+            raise
+        except ValueError as exc:
+            # a reader's own ValueError (a parser, a codec) is still bad input; its text
+            # may quote the file, so only its type is named
+            raise LogError(
+                f"could not be read as an event log ({type(exc).__name__}); check --format, "
+                "--sep and --encoding, or run with --debug for the details",
+                path=log_path,
+            ) from exc
     if log.report.rows_dropped:
-        click.echo(f"note: {log.report.rows_dropped:,} of {log.report.rows_read:,} rows dropped "
-                   f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items())}); "
-                   "see 'procmine inspect'", err=True)
+        _out(f"note: {log.report.rows_dropped:,} of {log.report.rows_read:,} rows dropped "
+             f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items())}); "
+             "see 'procmine inspect'", err=True)
     return log
 
 
@@ -83,13 +211,15 @@ def _quiet(quiet: bool) -> None:
         os.environ["TQDM_DISABLE"] = "1"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="procmine")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Print the traceback of an error (also: PROCMINE_DEBUG=1).")
+def main(debug: bool) -> None:
     """procmine: evidence for simpler administrative procedures.
 
     Read event logs (CSV, Excel, XES, Parquet), discover how procedures run, find
-    redundant steps and write reports per directorate.
+    redundant steps and write reports per directorate. Exit codes: 0 done, 2 bad input
+    (one line on stderr saying what to fix), 1 an internal error.
     """
 
 
@@ -98,7 +228,6 @@ def main() -> None:
               help="Folder to write the demo reports into.")
 @click.option("--lang", type=LANGS, default=None, help="Only this language (default: de and fr).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_user_errors
 def demo(output: str, lang: str | None, quiet: bool) -> None:
     """Run the whole pipeline on the shipped samples and write the reports."""
     _quiet(quiet)
@@ -116,41 +245,40 @@ def demo(output: str, lang: str | None, quiet: bool) -> None:
         path = report(log, out / f"{name}-report.html", language=language, xlsx=True)
         written.append(path)
     for path in written:
-        click.echo(str(Path(path).resolve()))
+        _out(str(Path(path).resolve()))
 
 
 @main.command()
 @click.argument("log", type=click.Path())
 @_read_options
 @click.option("--top", default=10, show_default=True, help="How many activities to list.")
-@_user_errors
 def inspect(log: str, top: int, **kw: Any) -> None:
     """Read LOG and print the ingest report, the top activities and the time range."""
     ev = _load(log, kw)
     r = ev.report
-    click.echo(repr(ev))
-    click.echo("")
-    click.echo(f"rows read      {r.rows_read:>12,}")
-    click.echo(f"rows kept      {r.rows_kept:>12,}")
+    _out(repr(ev))
+    _out("")
+    _out(f"rows read      {r.rows_read:>12,}")
+    _out(f"rows kept      {r.rows_kept:>12,}")
     for reason, count in r.dropped.items():
         sample = ", ".join(str(x) for x in r.dropped_rows.get(reason, [])[:5])
-        click.echo(f"dropped        {count:>12,}  {reason} (e.g. rows {sample})")
+        _out(f"dropped        {count:>12,}  {reason} (e.g. rows {sample})")
     for role, col in r.roles.items():
-        click.echo(f"role {role:<17} {col!s:<28} ({r.role_detection.get(role, '?')})")
+        _out(f"role {role:<17} {col!s:<28} ({r.role_detection.get(role, '?')})")
     for key, value in r.formats.items():
-        click.echo(f"format {key:<15} {value}")
+        _out(f"format {key:<15} {value}")
     if r.duplicate_case_ids:
-        click.echo(f"duplicate case ids {r.duplicate_case_ids:,}")
+        _out(f"duplicate case ids {r.duplicate_case_ids:,}")
     if r.empty_traces:
-        click.echo(f"empty traces   {r.empty_traces:,}")
+        _out(f"empty traces   {r.empty_traces:,}")
     if ev.time_range:
-        click.echo(f"time range     {ev.time_range[0]} – {ev.time_range[1]}")
-    click.echo("")
-    click.echo("top activities:")
+        _out(f"time range     {ev.time_range[0]} – {ev.time_range[1]}")
+    _out("")
+    _out("top activities:")
     for name, count in ev.activities.head(top).items():
-        click.echo(f"  {count:>10,}  {name}")
+        _out(f"  {count:>10,}  {name}")
     for w in r.warnings:
-        click.echo(f"warning: {w}")
+        _out(f"warning: {w}")
 
 
 @main.command()
@@ -162,7 +290,6 @@ def inspect(log: str, top: int, **kw: Any) -> None:
 @click.option("--paths", type=float, default=None, help="Share of paths kept (default 0.8).")
 @click.option("--metric", type=click.Choice(["frequency", "time"]), default="frequency", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_user_errors
 def discover(log: str, output: str | None, bpmn: str | None, activities: float | None, paths: float | None,
              metric: str, quiet: bool, **kw: Any) -> None:
     """Discover the process of LOG: map (SVG), BPMN model and the main variants."""
@@ -170,17 +297,17 @@ def discover(log: str, output: str | None, bpmn: str | None, activities: float |
     from .discovery import discover as _discover
 
     model = _discover(_load(log, kw))
-    click.echo(repr(model))
+    _out(repr(model))
     if output:
         model.to_svg(output, activities=activities, paths=paths, metric=metric)
-        click.echo(f"map: {Path(output).resolve()}")
+        _out(f"map: {Path(output).resolve()}")
     if bpmn:
         model.to_bpmn(bpmn)
-        click.echo(f"bpmn: {Path(bpmn).resolve()}")
+        _out(f"bpmn: {Path(bpmn).resolve()}")
     v = model.variants.head(10)
-    click.echo("\nmain variants:")
+    _out("\nmain variants:")
     for _, row in v.iterrows():
-        click.echo(f"  {row['cases']:>8,} ({row['share']:.1%})  {' → '.join(row['variant'])}")
+        _out(f"  {row['cases']:>8,} ({row['share']:.1%})  {' → '.join(row['variant'])}")
 
 
 @main.command()
@@ -188,13 +315,17 @@ def discover(log: str, output: str | None, bpmn: str | None, activities: float |
 @_read_options
 @click.option("--kinds", help="Comma-separated kinds to look for (default: all).")
 @click.option("--required", multiple=True, help="A legally required activity (repeatable); never proposed for removal.")
-@click.option("--min-case-share", default=0.05, show_default=True, help="Ignore patterns in fewer cases than this share.")
+@click.option("--min-case-share", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+              help="Ignore patterns in fewer cases than this share.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the findings as CSV.")
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), help="Write the findings as a workbook.")
+@click.option("--with-case-ids", is_flag=True,
+              help="Write example case ids into the CSV/workbook (left out by default: they may identify people).")
 @click.option("--lang", type=LANGS, default="en", show_default=True)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_user_errors
 def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_share: float,
-             csv_path: str | None, lang: str, quiet: bool, **kw: Any) -> None:
+             csv_path: str | None, xlsx_path: str | None, with_case_ids: bool, lang: str, quiet: bool,
+             **kw: Any) -> None:
     """Find redundant steps in LOG and list them by estimated saving."""
     _quiet(quiet)
     from .redundancy import find_redundancies
@@ -205,32 +336,33 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
         min_case_share=min_case_share,
         required=required,
     )
-    frame = found.to_frame(language=lang) if _accepts_language(found.to_frame) else found.to_frame()
-    if not len(frame):
-        click.echo("no findings")
+    if not len(found):
+        _out("no findings")
     from .i18n import format_integer, format_percent, format_working_time, gettext
 
     for i, f in enumerate(found, 1):
         units = f" [{', '.join(f.org_units)}]" if f.org_units else ""
-        click.echo(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
-        click.echo(
+        _out(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
+        _out(
             f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
             f"({format_percent(f.case_share, lang, 0)}), "
             f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang)}, "
             f"{gettext('Confidence', lang)} {f.confidence:.2f}"
         )
-        click.echo(f"     {f.text(lang)}")
-    if csv_path:
-        from .export import to_csv
+        _out(f"     {f.text(lang)}")
+    if csv_path or xlsx_path:
+        frame = found.to_frame(language=lang)
+        if not with_case_ids:
+            # the Python result keeps them (Finding.example_cases); files travel further
+            frame = frame.drop(columns=["example_cases"])
+        from .export import to_csv, to_xlsx
 
-        to_csv(frame, csv_path)
-        click.echo(f"csv: {Path(csv_path).resolve()}")
-
-
-def _accepts_language(func: Callable[..., Any]) -> bool:
-    import inspect as _inspect
-
-    return "language" in _inspect.signature(func).parameters
+        if csv_path:
+            to_csv(frame, csv_path)
+            _out(f"csv: {Path(csv_path).resolve()}")
+        if xlsx_path:
+            to_xlsx({"findings": frame}, xlsx_path)
+            _out(f"xlsx: {Path(xlsx_path).resolve()}")
 
 
 @main.command("report")
@@ -240,41 +372,43 @@ def _accepts_language(func: Callable[..., Any]) -> bool:
 @click.option("--lang", type=LANGS, default="de", show_default=True)
 @click.option("--title", help="Report title (default: the log's name).")
 @click.option("--directorate", help="Directorate the procedure belongs to.")
-@click.option("--min-cases", default=10, show_default=True, help="Suppress groups with fewer cases.")
+@click.option("--min-cases", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Suppress groups with fewer cases.")
 @click.option("--xlsx", is_flag=True, help="Also write the tables as a workbook next to the report.")
 @click.option("--no-pseudonymize", is_flag=True, help="Show resource names as they are in the log.")
+@click.option("--with-case-ids", is_flag=True,
+              help="Show example case ids of the findings (left out by default: they may identify people).")
 @click.option("--required", multiple=True, help="A legally required activity (repeatable).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_user_errors
 def report_cmd(log: str, output: str, lang: str, title: str | None, directorate: str | None,
-               min_cases: int, xlsx: bool, no_pseudonymize: bool, required: tuple[str, ...],
-               quiet: bool, **kw: Any) -> None:
+               min_cases: int, xlsx: bool, no_pseudonymize: bool, with_case_ids: bool,
+               required: tuple[str, ...], quiet: bool, **kw: Any) -> None:
     """Write the directorate report of LOG as one self-contained HTML file."""
     _quiet(quiet)
     from .report import report
 
     ev = _load(log, kw)
-    extra: dict[str, Any] = {}
-    if required:
-        from .redundancy import find_redundancies
-
-        extra["findings"] = find_redundancies(ev, required=required)
     path = report(ev, output, language=lang, title=title, directorate=directorate,
-                  min_cases=min_cases, xlsx=xlsx, pseudonymize=not no_pseudonymize, **extra)
-    click.echo(str(Path(path).resolve()))
+                  min_cases=min_cases, xlsx=xlsx, pseudonymize=not no_pseudonymize,
+                  show_case_ids=with_case_ids, required=required)
+    _out(str(Path(path).resolve()))
 
 
 @main.command("portfolio")
 @click.argument("source", type=click.Path(exists=True))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
-@click.option("--lang", type=LANGS, default="de", show_default=True)
-@click.option("--min-cases", default=10, show_default=True)
+@click.option("--lang", type=LANGS, default=None, help="Language (default: the TOML's, else de).")
+@click.option("--min-cases", type=click.IntRange(min=1), default=None,
+              help="Suppress groups with fewer cases (default: the TOML's, else 10).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-@_user_errors
-def portfolio_cmd(source: str, output: str, lang: str, min_cases: int, quiet: bool) -> None:
-    """Rank procedures by estimated saving: SOURCE is a TOML batch file or a folder of logs."""
+def portfolio_cmd(source: str, output: str, lang: str | None, min_cases: int | None, quiet: bool) -> None:
+    """Rank procedures by estimated saving: SOURCE is a TOML batch file or a folder of logs.
+
+    The TOML format is described in docs/portfolio.md. Exit code 2 when a procedure could
+    not be analysed (the others are still ranked, the failures listed).
+    """
     _quiet(quiet)
-    from .report import portfolio
+    from .report._portfolio import run_portfolio
 
     src = Path(source)
     if src.is_dir():
@@ -283,10 +417,17 @@ def portfolio_cmd(source: str, output: str, lang: str, min_cases: int, quiet: bo
         logs = sorted(p for p in src.iterdir() if p.is_file() and _known(p, None))
         if not logs:
             raise click.UsageError(f"{src}: no event log files in this folder")
-        path = portfolio(logs, output, language=lang, min_cases=min_cases)
+        path, rows = run_portfolio(logs, output, language=lang, min_cases=min_cases)
     else:
-        path = portfolio(None, output, language=lang, config=src, min_cases=min_cases)
-    click.echo(str(Path(path).resolve()))
+        path, rows = run_portfolio(None, output, language=lang, config=src, min_cases=min_cases)
+    _out(str(Path(path).resolve()))
+    failed = [r for r in rows if r["error"]]
+    if failed:
+        _out(f"Error: {len(failed)} of {len(rows)} procedures could not be analysed "
+             f"({', '.join(r['name'] for r in failed)}); listed in {Path(path).name}", err=True)
+        for r in failed:  # the full messages, for the operator only: the files name just the type
+            _out(f"  {r['name']}: {_one_line(r['detail'])}", err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

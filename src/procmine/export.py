@@ -2,10 +2,18 @@
 
 Spreadsheets run text that looks like a formula (CSV/formula injection): a cell
 ``=HYPERLINK("http://evil","click")`` from an activity name becomes a live link. Every
-text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or with an
-apostrophe, so the rule can be undone exactly) is written with a leading apostrophe ``'``;
-numbers, negative ones included, stay numbers. :func:`read_table` reads a file back and
-removes that apostrophe again.
+text cell starting with ``=``, ``+``, ``-``, ``@`` (also after leading spaces, tabs or line
+breaks, which spreadsheets may trim), a tab or a carriage return (or with an apostrophe, so
+the rule can be undone exactly) is written with a leading apostrophe ``'``; numbers,
+negative ones included, stay numbers. :func:`read_table` reads a file back and removes that
+apostrophe again.
+
+Characters that XML 1.0 forbids (the C0 control characters other than tab, line feed and
+carriage return, lone surrogates, U+FFFE and U+FFFF) cannot be stored in a workbook at all;
+they are replaced by U+FFFD (``�``), so the cell shows that something was there. CSV files
+get the same replacement, so a table reads the same from both formats. Text longer than a
+cell holds (32,767 characters) is cut and ends with ``…``. :func:`cell_text` is this one
+rule, used for every cell and header procmine writes.
 
 Types are made spreadsheet-friendly: durations (``Timedelta``) become hours as floats with
 ``[h]`` in the header; time-zone-aware timestamps become naive Swiss local times with the
@@ -38,23 +46,68 @@ import pandas as pd
 
 from .errors import ParameterError
 
-__all__ = ["TRIGGERS", "export_frame", "neutralise", "read_table", "to_csv", "to_xlsx", "unneutralise"]
+__all__ = [
+    "TRIGGERS",
+    "cell_text",
+    "clean_text",
+    "export_frame",
+    "neutralise",
+    "read_table",
+    "to_csv",
+    "to_xlsx",
+    "unneutralise",
+]
 
 #: first characters that make a spreadsheet treat text as a formula
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LOCAL_TZ = "Europe/Zurich"
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: the most characters one spreadsheet cell holds
+MAX_CELL = 32_767
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+# XML 1.0 forbids these; openpyxl refuses them and a workbook holding them does not open
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_LEADING_BLANK = " \t\r\n\u00a0"
+
+
+def clean_text(text: str) -> str:
+    r"""``text`` without the characters a workbook cannot hold (each becomes U+FFFD).
+
+    >>> clean_text("Prüfung\x01A\x0b"), clean_text("Zeile 1\nZeile 2\tTab")
+    ('Prüfung�A�', 'Zeile 1\nZeile 2\tTab')
+    """
+    text = _XML_ILLEGAL.sub("\ufffd", text)
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
+    return text
 
 
 def neutralise(text: str) -> str:
-    """``text`` made inert for spreadsheets (apostrophe in front if it could be a formula).
+    r"""``text`` made inert for spreadsheets (apostrophe in front if it could be a formula).
+
+    A formula character after leading blanks counts too: spreadsheets may trim them.
 
     >>> neutralise("=1+1"), neutralise("-5"), neutralise("Gesuch"), neutralise("'quoted")
     ("'=1+1", "'-5", 'Gesuch', "''quoted")
+    >>> neutralise("  =1+1"), neutralise("\n@SUM(A1)")
+    ("'  =1+1", "'\n@SUM(A1)")
     """
-    if text and (text[0] in TRIGGERS or text[0] == "'"):
+    if not text:
+        return text
+    head = text.lstrip(_LEADING_BLANK)[:1]
+    if text[0] in TRIGGERS or text[0] == "'" or (head and head in "=+-@"):
         return "'" + text
     return text
+
+
+def cell_text(text: str) -> str:
+    r"""The text procmine writes into a spreadsheet cell or CSV field for ``text``.
+
+    :func:`clean_text` then :func:`neutralise`: the one rule for every workbook and CSV file.
+
+    >>> cell_text('=HYPERLINK("x")\x01')
+    '\'=HYPERLINK("x")�'
+    """
+    return neutralise(clean_text(text))
 
 
 def unneutralise(text: str) -> str:
@@ -67,17 +120,21 @@ def unneutralise(text: str) -> str:
 
 
 def _cell_text(v: Any) -> Any:
+    # text is cleaned here already: pandas may store it as Arrow strings, which refuse
+    # lone surrogates
     if isinstance(v, (tuple, list)):
-        return " → ".join(str(x) for x in v)
+        return clean_text(" → ".join(str(x) for x in v))
     if isinstance(v, dict):
-        return "; ".join(f"{k}: {_cell_text(x)}" for k, x in v.items())
+        return clean_text("; ".join(f"{k}: {_cell_text(x)}" for k, x in v.items()))
     if isinstance(v, pd.Timedelta):
         return v.total_seconds() / 3600
+    if isinstance(v, str):
+        return clean_text(v)
     return v
 
 
 def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` converted to the types a spreadsheet holds (not yet neutralised).
+    """``frame`` converted to the types a spreadsheet holds (cleaned, not yet neutralised).
 
     Timedelta columns -> float hours (header ``name [h]``), tz-aware datetimes -> naive
     Europe/Zurich (header ``name [Europe/Zurich]``), naive datetimes kept, tuples/lists
@@ -95,7 +152,7 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}
     for col in df.columns:
         s = df[col]
-        name = " / ".join(str(c) for c in col) if isinstance(col, tuple) else str(col)
+        name = clean_text(" / ".join(str(c) for c in col) if isinstance(col, tuple) else str(col))
         if pd.api.types.is_timedelta64_dtype(s.dtype):
             out[f"{name} [h]"] = s.dt.total_seconds() / 3600
         elif isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -132,10 +189,10 @@ def _write_value(v: Any) -> Any:
     if isinstance(v, _dt.datetime) and v.tzinfo is not None:
         return pd.Timestamp(v).tz_convert(LOCAL_TZ).tz_localize(None).to_pydatetime()
     if isinstance(v, str):
-        return neutralise(v)
+        return cell_text(v)
     if isinstance(v, (bool, int, float, _dt.datetime, _dt.date)):
         return v
-    return neutralise(str(v))
+    return cell_text(str(v))
 
 
 def _sheet_names(names: list[str]) -> list[str]:
@@ -196,7 +253,7 @@ def to_xlsx(tables: Mapping[str, pd.DataFrame] | pd.DataFrame, path: str | Path)
         df = export_frame(frame)
         widths = [len(str(c)) for c in df.columns]
         for j, col in enumerate(df.columns, start=1):
-            c = ws.cell(row=1, column=j, value=neutralise(str(col)))
+            c = ws.cell(row=1, column=j, value=cell_text(str(col)))
             c.data_type = TYPE_STRING
             c.font = bold
         for i, row in enumerate(df.itertuples(index=False, name=None), start=2):
@@ -262,7 +319,7 @@ def to_csv(
         df = export_frame(frame)
         with open(target, "w", encoding=encoding, newline="") as f:
             w = csv.writer(f, delimiter=sep, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-            w.writerow([neutralise(str(c)) for c in df.columns])
+            w.writerow([cell_text(str(c)) for c in df.columns])
             for row in df.itertuples(index=False, name=None):
                 w.writerow(["" if (x := _write_value(v)) is None else _csv_text(x) for v in row])
         written.append(target)

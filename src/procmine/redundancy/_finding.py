@@ -186,7 +186,12 @@ class Findings(Sequence[Finding]):
         return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log)
 
     def to_frame(self, language: str = "en") -> pd.DataFrame:
-        """One row per finding, the columns of :class:`Finding` plus ``total_saving``."""
+        """One row per finding, the columns of :class:`Finding` plus ``total_saving``.
+
+        The frame keeps ``example_cases``: it stays in the analyst's session. Files procmine
+        writes leave them out unless asked (``procmine findings --with-case-ids``,
+        ``report(..., show_case_ids=True)``), since case ids may identify people.
+        """
         cols = [
             "kind", "activities", "org_units", "cases", "case_share", "time_cost",
             "saving_per_case", "total_saving", "confidence", "evidence", "recommendation", "example_cases",

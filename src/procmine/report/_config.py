@@ -15,8 +15,10 @@ from ..log import EventLog
 __all__ = ["Procedure", "load_config"]
 
 
-_READ_KEYS = ("format", "sep", "encoding", "dayfirst", "tz", "attributes")
-_ROLE_KEYS = ("case", "activity", "timestamp", "start_timestamp", "resource", "org")
+_READ_KEYS = ("format", "sep", "encoding", "dayfirst", "tz", "attributes", "sheet", "strict", "pair_lifecycle")
+_ROLE_KEYS = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
+_PROC_KEYS = ("name", "directorate", "log", "columns", "required", *_READ_KEYS)
+_TOP_KEYS = ("language", "min_cases", "title", "allow_outside", "procedure")
 
 
 @dataclass
@@ -51,8 +53,14 @@ def _toml() -> Any:
     return tomli
 
 
+def _unknown(keys: Any, known: tuple[str, ...], where: str) -> None:
+    bad = sorted(str(k) for k in set(keys) - set(known))
+    if bad:
+        raise ParameterError(f"{where}: unknown key(s) {bad}; the keys are {list(known)} (see docs/portfolio.md)")
+
+
 def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
-    """Read a portfolio configuration (TOML).
+    """Read a portfolio configuration (TOML); the format is described in ``docs/portfolio.md``.
 
     Example::
 
@@ -67,28 +75,66 @@ def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
         required = ["Publikation im Amtsblatt"]
         sep = ";"                          # any read_log option
 
+    A log must lie in the configuration's folder or below it (after resolving ``..`` and
+    symbolic links), so a configuration received from elsewhere cannot make procmine read
+    and publish any file of the machine; ``allow_outside = true`` at the top lifts the rule.
+    Unknown keys are errors (a misspelt option would otherwise be ignored silently).
+
     Returns the procedures and the top-level options (``language``, ``min_cases``, ``title``).
+
+    Raises
+    ------
+    ParameterError
+        The file is not valid TOML, a key is unknown or has the wrong type, or a log lies
+        outside the folder; the message names the procedure.
     """
     path = Path(path)
     try:
         data = _toml().loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ParameterError(f"{path}: no such portfolio configuration file") from exc
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"{path}: not a UTF-8 text file, so not a TOML configuration") from exc
+    except OSError:
+        raise
     except Exception as exc:  # tomllib.TOMLDecodeError and friends
         raise ParameterError(f"{path}: not a valid TOML file: {exc}") from exc
+    _unknown(data, _TOP_KEYS, str(path))
+    allow_outside = data.get("allow_outside", False)
+    if not isinstance(allow_outside, bool):
+        raise ParameterError(f"{path}: 'allow_outside' must be true or false")
+    if "min_cases" in data and (isinstance(data["min_cases"], bool) or not isinstance(data["min_cases"], int)
+                                or data["min_cases"] < 1):
+        raise ParameterError(f"{path}: 'min_cases' must be a whole number >= 1, like min_cases = 10")
+    for key in ("language", "title"):
+        if key in data and not isinstance(data[key], str):
+            raise ParameterError(f'{path}: \'{key}\' must be a text in quotes, like {key} = "de"')
     items = data.get("procedure")
     if not isinstance(items, list) or not items:
         raise ParameterError(
             f"{path}: the configuration lists no [[procedure]] (each with name, directorate, log)"
         )
+    base = path.parent.resolve()
     procs = []
     for i, item in enumerate(items, start=1):
         where = f"{path}: [[procedure]] number {i}"
-        if not isinstance(item, dict) or "log" not in item:
+        if not isinstance(item, dict) or not isinstance(item.get("log"), str) or not item["log"].strip():
             raise ParameterError(f"{where} has no 'log = \"path/to/log\"' entry")
-        log_path = Path(str(item["log"]))
+        if "name" in item:
+            where += f" ({item['name']!r})"
+        _unknown(item, _PROC_KEYS, where)
+        for key in ("name", "directorate"):
+            if key in item and not isinstance(item[key], str):
+                raise ParameterError(f"{where}: '{key}' must be a text in quotes")
+        log_path = Path(item["log"])
         if not log_path.is_absolute():
             log_path = path.parent / log_path
+        log_path = log_path.resolve()  # '..' and symbolic links, before the check
+        if not allow_outside and not log_path.is_relative_to(base):
+            raise ParameterError(
+                f"{where}: the log {item['log']!r} lies outside the configuration's folder {base}; "
+                "move it into that folder, or set allow_outside = true at the top of the configuration"
+            )
         opts: dict[str, Any] = {}
         columns = item.get("columns", {}) or {}
         if not isinstance(columns, dict):
@@ -103,6 +149,8 @@ def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
         required = item.get("required", [])
         if isinstance(required, str):
             required = [required]
+        if not isinstance(required, list):
+            raise ParameterError(f'{where}: \'required\' must be a list like ["Publikation im Amtsblatt"]')
         procs.append(
             Procedure(
                 name=str(item.get("name") or log_path.name.split(".")[0]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 
 from .._validation import check_positive_int, fail
 from ..engines.duckdb import as_eventlogs
-from ..errors import ProcmineError
+from ..errors import LogError, ParameterError
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import EventLog
 from . import _charts
@@ -21,7 +22,7 @@ from ._config import Procedure, _procedures, load_config
 from ._savings import lead_days_per_year, staff_hours, yearly_factor
 from ._sections import kind_label, processing_medians
 
-__all__ = ["Procedure", "load_config", "portfolio"]
+__all__ = ["Procedure", "load_config", "portfolio", "run_portfolio"]
 
 logger = logging.getLogger("procmine")
 
@@ -33,6 +34,29 @@ def _slug(name: str, used: set[str]) -> str:
         slug, i = f"{base}-{i}", i + 1
     used.add(slug)
     return slug
+
+
+def _failure(exc: BaseException, stage: str, language: str) -> str:
+    """Why a procedure failed, for the ranking page and table: the kind of failure and the
+    error's type and position, never its message (which may quote the file)."""
+    where = type(exc).__name__
+    if isinstance(exc, LogError):
+        where += "".join(
+            f", {gettext(label, language)} {value}"
+            for label, value in (("line", exc.line), ("row", exc.row))
+            if value is not None
+        )
+    if isinstance(exc, FileNotFoundError):
+        msgid = "the log file was not found ({error})"
+    elif isinstance(exc, OSError):
+        msgid = "the log file could not be opened ({error})"
+    elif isinstance(exc, ParameterError):
+        msgid = "an option of this procedure is not valid ({error})"
+    elif stage == "read":
+        msgid = "could not be read as an event log ({error})"
+    else:
+        msgid = "the analysis failed ({error})"
+    return format_message(gettext(msgid, language), language, error=where)
 
 
 def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[str, Any]:
@@ -57,6 +81,7 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         else "",
         "failed_sections": sorted(ctx.errors),
         "error": "",
+        "detail": "",
     }
 
 
@@ -76,8 +101,9 @@ def portfolio(
     Writes ``index.html`` (the ranking, a summary per directorate) into the folder
     ``path`` (or the file ``path`` if it ends with ``.html``), and each procedure's
     :func:`procmine.report` into a sub-folder, linked relatively, so the folder can be
-    copied or zipped as a whole. A procedure whose log cannot be read is listed with the
-    reason; the others are still ranked.
+    copied or zipped as a whole. A procedure whose log cannot be read or analysed is listed
+    with the reason (the kind of failure and the error's type, never the error's text, which
+    may quote the file); the others are still ranked. Example case ids are never written.
 
     Parameters
     ----------
@@ -89,8 +115,8 @@ def portfolio(
     language
         ``"de"``, ``"fr"`` or ``"en"`` (default: the configuration's, else ``"de"``).
     config
-        A TOML batch configuration (see :func:`load_config`); its procedures come
-        after ``logs_or_paths``.
+        A TOML batch configuration (see :func:`load_config` and ``docs/portfolio.md``);
+        its procedures come after ``logs_or_paths``.
     min_cases
         Suppression threshold of every report (default: the configuration's, else 10).
     title
@@ -112,6 +138,31 @@ def portfolio(
     >>> "Baubewilligung/report.html" in index.read_text(encoding="utf-8").replace("baubewilligung", "Baubewilligung")
     True
     """
+    return run_portfolio(
+        logs_or_paths,
+        path,
+        language=language,
+        config=config,
+        min_cases=min_cases,
+        title=title,
+        pseudonymize=pseudonymize,
+        calendar=calendar,
+    )[0]
+
+
+def run_portfolio(
+    logs_or_paths: Any,
+    path: str | Path,
+    *,
+    language: str | None = None,
+    config: str | Path | None = None,
+    min_cases: int | None = None,
+    title: str | None = None,
+    pseudonymize: bool = True,
+    calendar: Any = None,
+) -> tuple[Path, list[dict[str, Any]]]:
+    """:func:`portfolio`, also returning one row per procedure (``error`` is ``""`` when it
+    was analysed; ``detail`` holds the full error message, which is never written to a file)."""
     logs_or_paths = as_eventlogs(logs_or_paths, "portfolio")  # DuckLog: load it (or refuse)
     from tqdm.auto import tqdm
 
@@ -138,8 +189,12 @@ def portfolio(
     for proc in tqdm(procs, desc="portfolio", disable=None, leave=False):
         slug = _slug(proc.name, used)
         page = root / slug / "report.html"
+        stage = "read"
         try:
+            if isinstance(proc.log, Path) and not proc.log.exists():
+                raise FileNotFoundError(errno.ENOENT, "no such file or folder", str(proc.log))
             log = proc.load()
+            stage = "analyse"
             _, ctx = build_report(
                 log,
                 page,
@@ -153,19 +208,33 @@ def portfolio(
                 xlsx=True,
             )
             rows.append(_measure(proc, page, ctx, ctx.log))
-        except (ProcmineError, OSError, ValueError) as exc:
-            logger.warning("portfolio: %s could not be analysed: %s", proc.name, exc)
-            rows.append({"name": proc.name, "directorate": proc.directorate, "page": None, "error": str(exc)})
+        except Exception as exc:  # one procedure's failure must not stop the ranking of the others
+            logger.warning(
+                "portfolio: %s could not be analysed: %s: %s",
+                proc.name,
+                type(exc).__name__,
+                exc,
+                exc_info=logger.isEnabledFor(logging.DEBUG),
+            )
+            rows.append(
+                {
+                    "name": proc.name,
+                    "directorate": proc.directorate,
+                    "page": None,
+                    "error": _failure(exc, stage, language),
+                    "detail": f"{type(exc).__name__}: {exc}",
+                }
+            )
     html = _render_index(rows, root, language=language, title=title, min_cases=min_cases)
     index.write_text(html, encoding="utf-8")
     _write_table(rows, root, language)
-    return index
+    return index, rows
 
 
 def _write_table(rows: list[dict[str, Any]], root: Path, language: str) -> None:
     from ..export import to_csv, to_xlsx
 
-    frame = pd.DataFrame([{k: v for k, v in r.items() if k not in ("page", "failed_sections")} for r in rows])
+    frame = pd.DataFrame([{k: v for k, v in r.items() if k not in ("page", "failed_sections", "detail")} for r in rows])
     to_xlsx({"portfolio": frame}, root / "portfolio.xlsx")
     to_csv({"portfolio": frame}, root / "portfolio.csv")
 
