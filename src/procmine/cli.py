@@ -208,15 +208,19 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
     frame = found.to_frame(language=lang) if _accepts_language(found.to_frame) else found.to_frame()
     if not len(frame):
         click.echo("no findings")
-    from .i18n import format_integer, format_percent, format_working_time, gettext
+    from .calendar import Calendar
+    from .i18n import calendar_note, format_integer, format_percent, format_working_time, gettext
 
+    cal = found.calendar if found.calendar is not None else Calendar()
+    if len(found):  # whose working days the savings count
+        click.echo(f"({calendar_note(cal, lang)})")
     for i, f in enumerate(found, 1):
         units = f" [{', '.join(f.org_units)}]" if f.org_units else ""
         click.echo(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
         click.echo(
             f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
             f"({format_percent(f.case_share, lang, 0)}), "
-            f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang)}, "
+            f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang, day_hours=cal.day_hours)}, "
             f"{gettext('Confidence', lang)} {f.confidence:.2f}"
         )
         click.echo(f"     {f.text(lang)}")

@@ -109,7 +109,10 @@ def _relabel_findings(findings: Any, maps: dict[str, dict[Any, str]]) -> Any:
         dataclasses.replace(f, org_units=fix(f.org_units), evidence=fix(dict(f.evidence))) for f in findings
     ]
     return Findings(
-        items, n_cases=getattr(findings, "n_cases", None), log_name=getattr(findings, "log_name", "")
+        items,
+        n_cases=getattr(findings, "n_cases", None),
+        log_name=getattr(findings, "log_name", ""),
+        calendar=getattr(findings, "calendar", None),
     )
 
 
