@@ -294,3 +294,54 @@ def test_local_24_7_calendar_equals_elapsed_across_dst(pairs):
     start = np.array([p[0] for p in pairs], dtype=np.int64)
     end = start + np.array([p[1] for p in pairs], dtype=np.int64)
     assert np.array_equal(cal.working_time(start, end), end - start)
+
+
+# -- one working-day length everywhere ----------------------------------------------------------
+def test_one_finding_one_number_of_working_days_in_repr_cli_report_and_portfolio(tmp_path):
+    """The calendar's day_hours is the only working-day length: repr, the command line,
+    the report and the portfolio's figure show the same working days for one finding."""
+    import re
+
+    from click.testing import CliRunner
+
+    import procmine as pm
+    from procmine.cli import main
+    from procmine.i18n import format_working_time
+    from procmine.report._build import build_report
+    from procmine.report._portfolio import _measure
+    from procmine.report._savings import lead_days_per_year
+
+    log = pm.samples.load("permit_de").sample(150, seed=3)
+    # an office week of 8.4 h days (42 h), so a stray 8.0 or 8.4 anywhere would show
+    cal = Calendar(hours={d: [("07:30", "12:00"), ("13:00", "16:54")] for d in range(5)}, canton="BE")
+    assert cal.day_hours == pytest.approx(8.4)
+    found = pm.find_redundancies(log, calendar=cal)
+    f = found[0]
+    text = format_working_time(f.saving_per_case, "en", day_hours=cal.day_hours)
+    assert "working days" in text
+    assert f"saving {text}/case" in repr(f) and "calendar BE, working day 8.4 h" in repr(f)
+    assert f"saving {text}/case" in repr(found)
+    assert format_working_time(f.saving_per_case, "en", day_hours=8.0) != text  # the length matters
+
+    path, ctx = build_report(log, tmp_path / "r.html", language="en", calendar=cal, min_cases=1)
+    assert ctx.day_hours == pytest.approx(8.4)
+    page = path.read_text(encoding="utf-8")
+    assert text in page and "calendar BE, working day 8.4 h" in page
+    same = next(g for g in ctx.cache["findings"] if (g.kind, g.activities) == (f.kind, f.activities))
+    assert ctx.wdur(same.saving_per_case) == text
+    # the portfolio ranks by the report's lead days, in the same working days
+    from procmine.report._config import Procedure
+
+    measured = _measure(Procedure(name="p", log=log), path, ctx, ctx.log)
+    shown = [g for g in ctx.cache["findings"] if g.cases >= ctx.min_cases]
+    assert measured["lead_days"] == pytest.approx(lead_days_per_year(shown, ctx.log, 8.4))
+
+    # the command line: the default calendar (8 h), as repr of the default findings says
+    csv = tmp_path / "log.csv"
+    log.df.to_csv(csv, index=False)
+    out = CliRunner().invoke(main, ["findings", str(csv), "--lang", "en", "--quiet"])
+    assert out.exit_code == 0, out.output
+    default = pm.find_redundancies(pm.read_log(csv))
+    first = re.search(r"saving (.+?)/case", repr(default[0])).group(1)
+    assert f"Saving per case {first}," in out.output
+    assert "calendar CH, working day 8 h" in out.output
