@@ -336,6 +336,7 @@ _WORKDAYS = {
 }
 
 
+@cache
 def _default_day_hours() -> float:
     # the calendar is the single source of a working day's length
     from .calendar import Calendar

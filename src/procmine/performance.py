@@ -405,8 +405,10 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
         The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the frames are then
         computed in DuckDB: :class:`procmine.engines._duck_perf.DuckPerformance`).
     calendar
-        Turns elapsed into working time. ``None`` (default): the Swiss cantonal office
-        week ``Calendar()``; ``Calendar.always()``: elapsed time.
+        Turns elapsed into working time. ``None`` (default): ``Calendar()``, the Swiss
+        office week closed on the national holidays every canton shares
+        (``Calendar(canton="BE")`` for a canton's holidays); ``Calendar.always()``:
+        elapsed time.
     freq
         Period of the throughput/WIP series (``"D"``, ``"W"``, ``"M"``...). Default:
         daily for logs spanning up to 400 days, else weekly.
