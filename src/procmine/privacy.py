@@ -42,7 +42,6 @@ from .log import CASE, GROUP, RESOURCE, EventLog
 __all__ = [
     "MIN_CASES",
     "activity_cases",
-    "check_min_cases",
     "pseudonym_map",
     "pseudonymize",
     "rename_values",
@@ -184,12 +183,6 @@ def suppress_small_groups(frame: pd.DataFrame, count_col: str, min_cases: int) -
 def rename_values(values: Iterable[Any], mapping: Mapping[Any, str]) -> tuple[Any, ...]:
     """``values`` with every known name replaced by its pseudonym."""
     return tuple(mapping.get(v, v) for v in values)
-
-
-def check_min_cases(func: str, min_cases: Any) -> int:
-    """``min_cases`` validated as an integer >= 1 (1 shows everything)."""
-    check_positive_int(func, "min_cases", min_cases, minimum=1)
-    return int(min_cases)
 
 
 def activity_cases(log: EventLog) -> pd.Series:
