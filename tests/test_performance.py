@@ -191,7 +191,7 @@ def test_display_and_plots(tiny):
     for kind in ("durations", "activities", "wip"):
         ax = perf.plot(kind)
         assert ax.get_title()
-    assert set(perf.summary()["figure"]) >= {"cases", "median case duration", "waiting measured as"}
+    assert set(perf.summary()["figure"]) >= {"cases", "median case duration (working h)", "waiting measured as"}
     assert list(perf.to_frame().columns[:2]) == ["concept:name", "count"]
     with pytest.raises(ParameterError, match="'kind' parameter"):
         perf.plot("pie")
@@ -298,3 +298,25 @@ def test_period_counts_equal_direct_conversion(tz, freq):
     # the fallback for instants spread over centuries gives the same
     spread = np.concatenate((us, [-5_000_000_000_000_000]))
     assert _period_counts(spread, tz, freq).sum() == len(spread)
+
+
+def test_working_time_is_shown_in_working_hours_not_timedelta(tiny):
+    """A working-time Timedelta prints 447 working hours as "18 days 15:00": summary() and
+    to_frame() give float working hours instead; elapsed time stays a Timedelta."""
+    perf = pm.performance(tiny)
+    frame = perf.to_frame()
+    assert not any(frame[c].dtype.kind == "m" for c in frame.columns)
+    assert "waiting_median_working_h" in frame.columns and "waiting_median" not in frame.columns
+    expected = perf.activities["waiting_median"].dt.total_seconds().to_numpy() / 3600
+    np.testing.assert_allclose(frame["waiting_median_working_h"].to_numpy(), expected)
+    assert "Calendar" in frame.attrs["calendar"]
+    summary = perf.summary().set_index("figure")["value"]
+    assert not any(isinstance(v, pd.Timedelta) for k, v in summary.items() if "elapsed" not in k)
+    assert summary["median case duration (working h)"] == pytest.approx(
+        perf.cases["duration"].median().total_seconds() / 3600
+    )
+    assert isinstance(summary["median elapsed case duration"], pd.Timedelta)
+    # elapsed time: Timedelta columns under their own names
+    el = pm.performance(tiny, calendar=pm.Calendar.always())
+    assert el.to_frame()["waiting_median"].dtype.kind == "m"
+    assert isinstance(el.summary().set_index("figure")["value"]["median case duration"], pd.Timedelta)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -69,3 +71,80 @@ def test_suppress_small_groups():
 
     with pytest.raises(ParameterError):
         suppress_small_groups(f, "nope", 10)
+
+
+# -- an activity seen in one case appears nowhere by default ---------------------------------------
+REMARK = "Notiz: Frau Muster ruft wegen Scheidung an"
+
+
+@pytest.fixture(scope="module")
+def remark_log() -> EventLog:
+    """The permit sample with a personal remark recorded in one case only."""
+    import procmine as pm
+
+    df = pm.samples.load("permit_de").sample(200, seed=2).df
+    case = df["case:concept:name"].iloc[0]
+    row = df[df["case:concept:name"] == case].iloc[[1]].copy()
+    row["concept:name"] = REMARK
+    row["time:timestamp"] = row["time:timestamp"] + pd.Timedelta(minutes=1)
+    if "start_timestamp" in row:
+        row["start_timestamp"] = row["time:timestamp"]
+    return EventLog(pd.concat([df, row], ignore_index=True), name="permit with a remark")
+
+
+def test_one_case_activity_is_absent_from_maps_by_default(remark_log, tmp_path):
+    from procmine import discover, viz
+
+    assert REMARK in set(remark_log.codes.activity_names)
+    model = discover(remark_log)
+    shown = model.plot()
+    assert REMARK not in set(shown.graph.nodes["name"])
+    svg = model.to_svg(tmp_path / "map.svg").read_text(encoding="utf-8")
+    assert "Notiz" not in svg and "Notiz" not in shown.svg
+    assert "seen in fewer than 10 cases hidden" in shown.dot
+    assert shown.graph.shown["private_activities"] == 1
+    # every edge between activities shown was taken in at least min_cases cases
+    traces = remark_log.df.groupby("case:concept:name")["concept:name"].apply(list)
+    pairs = [set(itertools.pairwise(t)) for t in traces]
+    for a, b in zip(shown.to_frame()["source"], shown.to_frame()["target"]):
+        if not a.startswith(("▶", "■")) and not b.startswith(("▶", "■")):
+            assert sum((a, b) in p for p in pairs) >= 10
+    # an explicit min_cases=1 shows all, and says nothing is hidden
+    everything = model.plot(min_cases=1)
+    assert REMARK in set(everything.graph.nodes["name"]) and "Notiz" in everything.svg
+    assert "hidden" not in everything.dot
+    # the highlight of findings cannot bring it back
+    assert REMARK not in set(viz.map_graph(remark_log, keep=(REMARK,)).nodes["name"])
+
+
+def test_one_case_activity_is_absent_from_report_and_workbook(remark_log, tmp_path):
+    import openpyxl
+
+    import procmine as pm
+
+    path = pm.report(remark_log, tmp_path / "r.html", language="de", xlsx=True)
+    page = path.read_text(encoding="utf-8")
+    assert "Notiz" not in page and "<svg" in page
+    wb = openpyxl.load_workbook(path.with_suffix(".xlsx"), read_only=True)
+    assert {"Tätigkeiten", "Übergänge", "Varianten"} <= set(wb.sheetnames)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            assert not any(isinstance(v, str) and "Notiz" in v for v in row), ws.title
+    # with min_cases=1 it is there: the test can fail
+    page1 = pm.report(remark_log, tmp_path / "r1.html", language="de", min_cases=1).read_text(encoding="utf-8")
+    assert "Notiz" in page1
+
+
+def test_duckdb_map_hides_it_too(remark_log, tmp_path):
+    pytest.importorskip("duckdb")
+    import procmine as pm
+
+    path = tmp_path / "log.parquet"
+    remark_log.df.to_parquet(path)
+    duck = pm.read_log(path, engine="duckdb")
+    graph = pm.discover(duck).plot().graph
+    mem = pm.discover(pm.read_log(path)).plot().graph
+    assert REMARK not in set(graph.nodes["name"])
+    assert graph.shown == mem.shown
+    pd.testing.assert_frame_equal(graph.edges, mem.edges)
+    assert REMARK in set(pm.discover(duck).plot(min_cases=1).graph.nodes["name"])

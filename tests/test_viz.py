@@ -49,7 +49,7 @@ def test_human_duration() -> None:
 
 
 def test_dot_escapes_odd_names(odd_log: pm.EventLog) -> None:
-    dot = viz.to_dot(viz.map_graph(odd_log), title="<b>&title")
+    dot = viz.to_dot(viz.map_graph(odd_log, min_cases=1), title="<b>&title")
     assert "<script>" not in dot
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dot
     assert "Say &quot;yes&quot;" in dot
@@ -61,8 +61,8 @@ def test_dot_escapes_odd_names(odd_log: pm.EventLog) -> None:
 
 @needs_dot
 def test_svg_renders_odd_names_and_is_deterministic(odd_log: pm.EventLog) -> None:
-    a = viz.process_map(odd_log)
-    b = viz.process_map(_log([ODD, ODD, ODD[:2] + ODD[3:], ODD[::-1]]))
+    a = viz.process_map(odd_log, min_cases=1)
+    b = viz.process_map(_log([ODD, ODD, ODD[:2] + ODD[3:], ODD[::-1]]), min_cases=1)
     assert a.svg == b.svg and a.dot == b.dot
     svg = a.svg
     assert svg.startswith("<svg") and "<?xml" not in svg and "<!--" not in svg
@@ -76,7 +76,7 @@ def test_svg_renders_odd_names_and_is_deterministic(odd_log: pm.EventLog) -> Non
 @needs_dot
 def test_save_and_model_plot(odd_log: pm.EventLog, tmp_path: Path) -> None:
     model = discover(odd_log)
-    out = model.to_svg(tmp_path / "map.svg", metric="time")
+    out = model.to_svg(tmp_path / "map.svg", metric="time", min_cases=1)
     assert out.read_text(encoding="utf-8").startswith("<svg")
     assert model.plot().save(tmp_path / "map.dot").read_text(encoding="utf-8").startswith("digraph")
     assert model.plot().save(tmp_path / "map.png").read_bytes()[:4] == b"\x89PNG"
@@ -87,7 +87,7 @@ def test_save_and_model_plot(odd_log: pm.EventLog, tmp_path: Path) -> None:
 def test_fallback_without_dot(odd_log: pm.EventLog, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None)
     with pytest.warns(ProcmineWarning, match="Graphviz"):
-        m = viz.process_map(odd_log)
+        m = viz.process_map(odd_log, min_cases=1)
     assert m.engine == "matplotlib" and m.dot is None
     assert m.svg.startswith("<svg") and "<?xml" not in m.svg
     assert "&lt;script&gt;" in m.svg or "script" not in m.svg.replace("&lt;script&gt;", "")
@@ -97,7 +97,7 @@ def test_plot_on_ax(odd_log: pm.EventLog) -> None:
     from matplotlib.figure import Figure
 
     ax = Figure().add_subplot()
-    assert discover(odd_log).plot(ax=ax) is ax
+    assert discover(odd_log).plot(ax=ax, min_cases=1) is ax
     assert len(ax.texts) > len(ODD)
 
 
@@ -112,7 +112,7 @@ def test_pruning_keeps_every_node_connected() -> None:
     main = ["A", "B", "C"]
     island = ["A", "X", "Y", "X", "Y", "X", "Y", "C"]
     log = _log([main] * 20 + [island] * 3)
-    g = viz.map_graph(log, paths=0.1)
+    g = viz.map_graph(log, paths=0.1, min_cases=1)
     graph = _graph(g)
     for node in g.nodes["code"]:
         assert nx.has_path(graph, -1, node) and nx.has_path(graph, node, -2)
@@ -121,7 +121,7 @@ def test_pruning_keeps_every_node_connected() -> None:
 def test_sliders() -> None:
     traces = [["a", "b", "c"]] * 10 + [["a", "rare", "c"]]
     log = _log(traces)
-    g = viz.map_graph(log, activities=0.9, paths=1.0)
+    g = viz.map_graph(log, activities=0.9, paths=1.0, min_cases=1)
     assert set(g.nodes["name"]) == {"a", "b", "c"}
     assert g.shown["activities"] == 3 and g.shown["activities_total"] == 4
     # hidden activities are bypassed: a -> c appears once
@@ -149,12 +149,12 @@ def test_bpic15_default_map_is_pruned() -> None:
 
 
 def test_labels_from_mapping_and_column(odd_log: pm.EventLog) -> None:
-    g = viz.map_graph(odd_log, labels={ODD[0]: "Script & <b>"})
+    g = viz.map_graph(odd_log, labels={ODD[0]: "Script & <b>"}, min_cases=1)
     assert dict(zip(g.nodes["name"], g.nodes["label"]))[ODD[0]] == "Script & <b>"
     dot = viz.to_dot(g)
     assert "Script &amp; &lt;b&gt;" in dot and "&lt;script&gt;alert(1)&lt;/script&gt; · " in dot
     df = odd_log.df.assign(english=odd_log.df["concept:name"].str.upper())
-    g2 = viz.map_graph(pm.EventLog(df), labels="english")
+    g2 = viz.map_graph(pm.EventLog(df), labels="english", min_cases=1)
     assert (g2.nodes["label"] == g2.nodes["name"].str.upper()).all()
     with pytest.raises(ParameterError, match="'labels'"):
         viz.map_graph(odd_log, labels="no such column")
@@ -162,7 +162,7 @@ def test_labels_from_mapping_and_column(odd_log: pm.EventLog) -> None:
 
 @needs_dot
 def test_svg_tooltips_name_activities_not_ids(odd_log: pm.EventLog) -> None:
-    svg = viz.process_map(odd_log).svg
+    svg = viz.process_map(odd_log, min_cases=1).svg
     titles = re.findall(r"<title>(.*?)</title>", svg)
     assert titles and not any(re.search(r"\ba\d+\b", t) for t in titles)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in titles

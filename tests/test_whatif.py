@@ -301,3 +301,22 @@ def test_on_a_real_log_removal_keeps_everything_else_consistent():
     same = c.case[1:] == c.case[:-1]
     assert (np.diff(c.ts)[same] >= 0).all()
     assert w.after["median_case_duration"] <= w.before["median_case_duration"]
+
+
+def test_delta_shows_working_time_in_working_hours():
+    """With a working-time calendar the working-time KPIs are float working hours in
+    delta(); elapsed KPIs stay Timedelta; before/after keep Timedelta values."""
+    cal = Calendar(canton="ZH")
+    w = simplify(ABC, remove=["B"], calendar=cal)
+    d = w.delta().set_index("kpi")
+    assert "median_case_working_time" not in d.index
+    row = d.loc["median_case_working_time_h"]
+    for col in ("before", "after", "change"):
+        assert isinstance(row[col], float) and not isinstance(row[col], pd.Timedelta)
+    assert row["before"] == pytest.approx(w.before["median_case_working_time"].total_seconds() / 3600)
+    assert isinstance(w.before["median_case_working_time"], pd.Timedelta)
+    assert isinstance(d.loc["median_case_duration", "before"], pd.Timedelta)  # elapsed
+    assert "canton ZH" in w.delta().attrs["calendar"]
+    # the elapsed calendar: working time is elapsed time, a Timedelta
+    el = simplify(ABC, remove=["B"], calendar=Calendar.always()).delta().set_index("kpi")
+    assert isinstance(el.loc["median_case_working_time", "before"], pd.Timedelta)

@@ -1,10 +1,19 @@
-"""Swiss public holidays: the default closed days of :class:`procmine.calendar.Calendar`."""
+"""Public holidays of :class:`procmine.calendar.Calendar`, from the ``holidays`` package.
+
+Swiss holidays are cantonal: only New Year, Ascension, the National Day and Christmas
+are closed days in every canton. :func:`public_holidays` asks the ``holidays`` package
+(``holidays.country_holidays("CH", subdiv=canton)``, public holidays only) for the days of
+one canton, or for the days common to all cantons when no canton is given.
+:func:`easter_sunday` stays here for the simulation of the shipped samples and for
+deadline rules that count from Easter.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
-__all__ = ["easter_sunday", "swiss_holidays"]
+__all__ = ["cantons", "check_canton", "easter_sunday", "public_holidays"]
 
 
 def easter_sunday(year: int) -> dt.date:
@@ -30,29 +39,54 @@ def easter_sunday(year: int) -> dt.date:
     return dt.date(year, month, day + 1)
 
 
-def swiss_holidays(year: int) -> dict[dt.date, str]:
-    """The public holidays of the default calendar in ``year`` (date -> name).
-
-    New Year, Berchtoldstag (2 Jan), Good Friday, Easter Monday, Ascension, Whit Monday,
-    Swiss National Day (1 Aug), Christmas and St Stephen's Day. Cantons differ: add or
-    remove days with :meth:`Calendar.add_holidays` / :meth:`Calendar.remove_holidays`.
+def cantons() -> tuple[str, ...]:
+    """The subdivisions of Switzerland the installed ``holidays`` package knows (canton codes).
 
     Examples
     --------
-    >>> h = swiss_holidays(2024)
-    >>> len(h), h[dt.date(2024, 5, 9)]
-    (9, 'Ascension')
+    >>> "BE" in cantons() and "GE" in cantons()
+    True
     """
-    easter = easter_sunday(year)
-    day = dt.timedelta(days=1)
-    return {
-        dt.date(year, 1, 1): "New Year",
-        dt.date(year, 1, 2): "Berchtoldstag",
-        easter - 2 * day: "Good Friday",
-        easter + day: "Easter Monday",
-        easter + 39 * day: "Ascension",
-        easter + 50 * day: "Whit Monday",
-        dt.date(year, 8, 1): "National Day",
-        dt.date(year, 12, 25): "Christmas",
-        dt.date(year, 12, 26): "St Stephen's Day",
-    }
+    import holidays
+
+    return tuple(holidays.country_holidays("CH").subdivisions)
+
+
+def check_canton(canton: str) -> str:
+    """``canton`` as the ``holidays`` package spells it (codes are matched case-insensitively,
+    full names such as ``"Bern"`` or ``"Genève"`` where the package knows them)."""
+    import holidays
+
+    ch = holidays.country_holidays("CH")
+    known = {c.casefold(): c for c in ch.subdivisions}
+    aliases = getattr(ch, "subdivisions_aliases", {}) or {}
+    known.update({a.casefold(): c for a, c in aliases.items()})
+    code = known.get(str(canton).strip().casefold()) if isinstance(canton, str) else None
+    if code is None:
+        from ._validation import fail
+
+        raise fail("Calendar", "canton", f"a Swiss canton code ({', '.join(sorted(ch.subdivisions))}) or None", canton)
+    return code
+
+
+@lru_cache(maxsize=256)
+def _year(canton: str | None, year: int) -> tuple[tuple[dt.date, str], ...]:
+    import holidays
+
+    days = holidays.country_holidays("CH", subdiv=canton, years=year)
+    return tuple(sorted((d, str(n)) for d, n in days.items() if d.year == year))
+
+
+def public_holidays(canton: str | None, years: range | list[int] | tuple[int, ...]) -> dict[dt.date, str]:
+    """The public holidays of ``canton`` (``None``: those of every canton) in ``years``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> dt.date(2024, 1, 2) in public_holidays("BE", [2024]), dt.date(2024, 1, 2) in public_holidays(None, [2024])
+    (True, False)
+    """
+    out: dict[dt.date, str] = {}
+    for y in years:
+        out.update(_year(canton, int(y)))
+    return out

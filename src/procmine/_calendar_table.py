@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._calendar_holidays import swiss_holidays
+from ._calendar_holidays import public_holidays
 
 if TYPE_CHECKING:
     from .calendar import Calendar
@@ -91,7 +91,7 @@ def _closed_days(cal: Calendar, dates: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     years = range(int(str(dates[0])[:4]), int(str(dates[-1])[:4]) + 1)
     fixed = cal._fixed  # type: ignore[attr-defined]
-    hol = {d for y in years for d in swiss_holidays(y)} if fixed is None else set(fixed)
+    hol = set(public_holidays(cal.canton, years)) if fixed is None else set(fixed)
     hol = (hol | set(cal._added)) - set(cal._removed)
     if not hol:
         return np.zeros(len(dates), dtype=bool)

@@ -15,12 +15,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import check_choice, fail
+from ._kernels import distinct_per_group
+from ._validation import check_choice, check_positive_int, fail
 from .log import EventLog
 
-__all__ = ["MapGraph", "map_graph"]
+__all__ = ["MIN_CASES", "MapGraph", "map_graph"]
 
 _MAX_NODES = 25  # default cap on activities shown
+
+#: Default privacy threshold of maps and reports: activities, paths and groups seen in
+#: fewer cases are not shown (a step recorded in one case is often a personal remark).
+#: ``min_cases=1`` shows everything. Re-exported as :data:`procmine.privacy.MIN_CASES`.
+MIN_CASES = 10
 
 
 # ---------------------------------------------------------------------------------------
@@ -52,20 +58,25 @@ def map_graph(
     paths: float | None = None,
     labels: str | Mapping[str, str] | None = None,
     keep: tuple[str, ...] = (),
+    min_cases: int = MIN_CASES,
 ) -> MapGraph:
     """Choose the nodes and edges of the map (see :func:`procmine.viz.process_map` for the arguments).
 
-    Activities named in ``keep`` are shown whatever the ``activities`` slider says.
+    Activities named in ``keep`` are shown whatever the ``activities`` slider says, unless
+    they are seen in fewer than ``min_cases`` cases: privacy comes first.
     """
     from ._dfg import _group_stats
 
     check_choice("process_map", "metric", metric, ("frequency", "time"))
     act_share = _check_slider("activities", activities)
     path_share = _check_slider("paths", paths)
+    check_positive_int("process_map", "min_cases", min_cases)
     c = log.codes
     n_act = c.n_activities
     events = np.bincount(c.activity, minlength=n_act)
-    is_kept, n_keep = _kept_activities(events, c.activity_names, act_share, keep)
+    act_cases = distinct_per_group(c.activity, c.case, n_act, c.n_cases)
+    private = act_cases < min_cases
+    is_kept, n_keep = _kept_activities(events, c.activity_names, act_share, keep, private)
     # project the log on the kept activities: paths bypass what is hidden, as Disco does
     idx = np.flatnonzero(is_kept[c.activity])
     act, case, ts = c.activity[idx], c.case[idx], c.ts[idx]
@@ -91,9 +102,12 @@ def map_graph(
     src = np.concatenate([src, np.full(len(s_codes), START), e_codes])
     dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
     wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
+    case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
     key = src * (n_act + 2) + dst
     keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-    med = _group_stats(grp.reshape(-1), wait, len(keys))[0] if len(keys) else np.zeros(0)
+    grp = grp.reshape(-1)
+    med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
+    edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
     return _assemble_graph(
         names=c.activity_names,
         labels=_labels(log, labels),
@@ -105,13 +119,25 @@ def map_graph(
         med=med,
         metric=metric,
         path_share=path_share,
+        edge_cases=edge_cases,
+        min_cases=min_cases,
+        private=private,
     )
 
 
 def _kept_activities(
-    events: np.ndarray, names: np.ndarray, act_share: float | None, keep: tuple[str, ...] = ()
+    events: np.ndarray,
+    names: np.ndarray,
+    act_share: float | None,
+    keep: tuple[str, ...] = (),
+    private: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """(kept mask per activity code, number kept): the activities slider of the map."""
+    """(kept mask per activity code, number kept): the activities slider of the map.
+
+    ``private`` marks activities seen in too few cases: never kept, whatever ``keep``
+    says; the slider works on the others."""
+    if private is not None and private.any():
+        events = np.where(private, 0, events)  # not counted towards the shares either
     n_act = len(events)
     order = np.argsort(-events, kind="stable")
     if act_share is None:
@@ -122,7 +148,9 @@ def _kept_activities(
     is_kept[order[:n_keep]] = True
     if keep:
         is_kept |= np.isin(names, list(keep))
-        n_keep = int(is_kept.sum())
+    if private is not None:
+        is_kept &= ~private
+    n_keep = int(is_kept.sum())
     return is_kept, n_keep
 
 
@@ -138,13 +166,18 @@ def _assemble_graph(
     med: np.ndarray,
     metric: str,
     path_share: float | None,
+    edge_cases: np.ndarray | None = None,
+    min_cases: int = 1,
+    private: np.ndarray | None = None,
 ) -> MapGraph:
     """The map from the aggregated edges of the log projected on the kept activities.
 
     ``keys`` (sorted ascending) are ``source * (n + 2) + target`` over activity codes,
     ``n`` standing for the start and ``n + 1`` for the end; ``counts`` and ``med``
-    (median waiting time, µs; 0 for start/end edges) per key. Shared by the in-memory
-    and the DuckDB engines.
+    (median waiting time, µs; 0 for start/end edges) per key; ``edge_cases`` the
+    distinct cases per key: edges in fewer than ``min_cases`` cases are never shown
+    (nor used to connect the map). ``private`` marks the activities hidden for the same
+    reason (counted in ``shown``). Shared by the in-memory and the DuckDB engines.
     """
     n_act = len(events)
     kept = np.flatnonzero(is_kept)
@@ -152,6 +185,11 @@ def _assemble_graph(
     e_src, e_dst = keys // (n_act + 2), keys % (n_act + 2)
     s_count = np.bincount(e_dst[e_src == START], weights=counts[e_src == START], minlength=n_act)
     e_count = np.bincount(e_src[e_dst == END], weights=counts[e_dst == END], minlength=n_act)
+    private_paths = 0
+    if edge_cases is not None and min_cases > 1:
+        ok = np.asarray(edge_cases) >= min_cases
+        private_paths = int((~ok & (e_src < n_act) & (e_dst < n_act)).sum())
+        keys, counts, med, e_src, e_dst = keys[ok], counts[ok], med[ok], e_src[ok], e_dst[ok]
     value = counts.astype(float) if metric == "frequency" else med
     keep_e = _prune_edges(e_src, e_dst, counts, path_share, START, END, n_keep)
     total_inner = int(counts[(e_src < n_act) & (e_dst < n_act)].sum())
@@ -179,6 +217,9 @@ def _assemble_graph(
         "paths": len(inner),
         "paths_total": int(((e_src >= 0) & (e_dst >= 0)).sum()),
         "transitions_share": float(inner["count"].sum() / max(total_inner, 1)),
+        "min_cases": int(min_cases),
+        "private_activities": int(private.sum()) if private is not None else 0,
+        "private_paths": private_paths,
     }
     return MapGraph(nodes=nodes, edges=edges, metric=metric, shown=shown)
 

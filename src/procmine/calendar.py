@@ -1,9 +1,15 @@
 """Working-time calendars: office hours, lunch breaks, public holidays, time zone.
 
 A :class:`Calendar` turns elapsed time into *working time*: the part of an interval that
-falls inside office hours on a working day. The default ``Calendar()`` is a Swiss cantonal
-office week (Mon–Fri 07:30–12:00 and 13:30–17:00 in Europe/Zurich, closed on the usual
-public holidays); ``Calendar.always()`` counts every second (elapsed time).
+falls inside office hours on a working day. The default ``Calendar()`` is a Swiss
+office week (Mon–Fri 07:30–12:00 and 13:30–17:00 in Europe/Zurich, 8 h a day) closed on
+the public holidays common to *all* cantons (New Year, Ascension, National Day,
+Christmas); ``Calendar(canton="BE")`` closes on Bern's public holidays instead, as the
+``holidays`` package lists them. ``Calendar.always()`` counts every second (elapsed time).
+
+One working day is :attr:`Calendar.day_hours` long (weekly office hours divided by the
+open weekdays); every figure in working days is converted with the calendar it was
+measured with, and names it (``Calendar.label``).
 
 Everything is vectorised: for the days spanned by the data the calendar builds a table
 of working intervals in UTC (local wall times converted per day, so daylight-saving
@@ -23,13 +29,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._calendar_holidays import easter_sunday, swiss_holidays
+from ._calendar_holidays import check_canton, easter_sunday, public_holidays
 from ._calendar_inputs import _as_duration_us, _as_us, _parse_clock, _to_date, _wrap, _wrap_ts
 from ._calendar_table import _DAY_US, _US, NAT, _build_table, _Table
 from ._validation import fail
 from .errors import ParameterError
 
-__all__ = ["Calendar", "easter_sunday", "swiss_holidays"]
+__all__ = ["Calendar", "easter_sunday"]
 
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -50,8 +56,16 @@ class Calendar:
         overlap, and ``"24:00"`` may end a day. Default: Mon–Fri 07:30–12:00 and
         13:30–17:00 (8 h a day).
     holidays
-        ``"CH"`` (default): the Swiss holidays of :func:`swiss_holidays`, every year;
-        ``None`` or ``()``: no holidays; an iterable of dates: exactly these days.
+        ``"CH"`` (default): Swiss public holidays from the ``holidays`` package, those of
+        ``canton``, or without a canton the days common to all cantons (New Year,
+        Ascension, National Day, Christmas); ``None`` or ``()``: no holidays; an iterable
+        of dates: exactly these days.
+    canton
+        A canton code (``"BE"``, ``"ZH"``, ``"GE"``, ...: the subdivisions of the
+        ``holidays`` package, see :func:`procmine._calendar_holidays.cantons`): close on
+        that canton's public holidays (optional and half-day holidays stay working
+        days; add them with :meth:`add_holidays`). ``None`` (default): only the
+        national days every canton shares.
     tz
         IANA time zone of the office hours. Timestamps are UTC; they are converted to
         local wall time day by day, so daylight-saving changes are handled exactly.
@@ -72,11 +86,14 @@ class Calendar:
     Timedelta('0 days 01:30:00')
     >>> Calendar.always().working_time(pd.Series([fri]), pd.Series([mon]))[0]
     Timedelta('2 days 16:00:00')
+    >>> Calendar(canton="BE").label, Calendar(canton="BE").day_hours
+    ('BE', 8.0)
     """
 
     hours: Mapping[int, Sequence[tuple[Any, Any]]] | None = None
     holidays: Any = "CH"
     tz: str = "Europe/Zurich"
+    canton: str | None = None
     _added: frozenset[dt.date] = field(default=frozenset(), repr=False)
     _removed: frozenset[dt.date] = field(default=frozenset(), repr=False)
     _elapsed: bool = field(default=False, repr=False)
@@ -113,6 +130,13 @@ class Calendar:
             except (TypeError, ValueError):
                 raise fail(func, "holidays", "'CH', None or an iterable of dates", self.holidays) from None
         object.__setattr__(self, "_fixed", fixed)
+        if self.canton is not None:
+            if fixed is not None:
+                raise ParameterError(
+                    f"Calendar got canton={self.canton!r} with holidays={self.holidays!r}: a canton "
+                    "chooses the Swiss public holidays, so leave holidays='CH' (the default) or drop canton."
+                )
+            object.__setattr__(self, "canton", check_canton(self.canton))
         try:
             pd.Timestamp("2000-01-01").tz_localize(self.tz)
         except Exception:  # pytz/zoneinfo raise various types
@@ -151,13 +175,39 @@ class Calendar:
         """Working hours in a week without holidays."""
         return sum(e - s for ivs in self._slots.values() for s, e in ivs) / 3600  # type: ignore[attr-defined]
 
+    @property
+    def day_hours(self) -> float:
+        """Hours of one working day: :attr:`weekly_hours` over the weekdays with office hours.
+
+        Every conversion of working hours into working days uses it (reports, ``repr``,
+        the command line), so one finding shows one number of working days everywhere.
+        ``0.0`` for a calendar that is never open; 24 for :meth:`always`.
+
+        Examples
+        --------
+        >>> Calendar().day_hours, Calendar.always().day_hours
+        (8.0, 24.0)
+        """
+        open_days = len(self._slots)  # type: ignore[attr-defined]
+        return self.weekly_hours / open_days if open_days else 0.0
+
+    @property
+    def label(self) -> str:
+        """Short name of the calendar for captions: the canton code, ``"CH"`` (national
+        holidays only), ``"always"`` (elapsed time) or ``"custom"`` (own holidays)."""
+        if self._elapsed:
+            return "always"
+        if self._fixed is not None:  # type: ignore[attr-defined]
+            return "custom"
+        return self.canton or "CH"
+
     def holidays_in(self, year: int) -> dict[dt.date, str]:
         """The closed days of ``year`` that fall on dates, with their names."""
         base = (
-            swiss_holidays(year)
-            if self._fixed is None
-            else {d: "holiday" for d in self._fixed if d.year == year}
-        )  # type: ignore[attr-defined]
+            public_holidays(self.canton, [year])
+            if self._fixed is None  # type: ignore[attr-defined]
+            else {d: "holiday" for d in self._fixed if d.year == year}  # type: ignore[attr-defined]
+        )
         base.update({d: "added holiday" for d in self._added if d.year == year})
         return {d: n for d, n in sorted(base.items()) if d not in self._removed}
 
@@ -184,10 +234,18 @@ class Calendar:
     def __repr__(self) -> str:
         if self._elapsed:
             return "<Calendar always: 24/7, elapsed time>"
-        hol = "Swiss holidays" if self._fixed is None else f"{len(self._fixed)} fixed holidays"  # type: ignore[attr-defined]
+        if self._fixed is not None:  # type: ignore[attr-defined]
+            hol = f"{len(self._fixed)} fixed holidays"  # type: ignore[attr-defined]
+        elif self.canton:
+            hol = f"public holidays of canton {self.canton}"
+        else:
+            hol = "Swiss national holidays (no canton)"
         if self._added or self._removed:
             hol += f" (+{len(self._added)}/-{len(self._removed)})"
-        return f"<Calendar {self.tz}: {self._hours_text()} ({self.weekly_hours:g} h/week), {hol}>"
+        return (
+            f"<Calendar {self.label} {self.tz}: {self._hours_text()} ({self.weekly_hours:g} h/week, "
+            f"working day {self.day_hours:g} h), {hol}>"
+        )
 
     def _repr_html_(self) -> str:
         return f"<code>{html.escape(repr(self))}</code>"
@@ -201,7 +259,7 @@ class Calendar:
     @property
     def _key(self) -> tuple[Any, ...]:
         slots = tuple(sorted(self._slots.items()))  # type: ignore[attr-defined]
-        return (slots, self._fixed, self.tz, self._added, self._removed, self._elapsed)  # type: ignore[attr-defined]
+        return (slots, self._fixed, self.canton, self.tz, self._added, self._removed, self._elapsed)  # type: ignore[attr-defined]
 
     # -- the interval table ---------------------------------------------------------------
     def _table(self, first_day: int, last_day: int) -> _Table:
@@ -375,6 +433,7 @@ def _replace(cal: Calendar, **changes: Any) -> Calendar:
         hours=cal.hours,
         holidays=cal.holidays,
         tz=cal.tz,
+        canton=cal.canton,
         _added=cal._added,
         _removed=cal._removed,
         _elapsed=cal._elapsed,

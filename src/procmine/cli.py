@@ -338,15 +338,19 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
     )
     if not len(found):
         _out("no findings")
-    from .i18n import format_integer, format_percent, format_working_time, gettext
+    from .calendar import Calendar
+    from .i18n import calendar_note, format_integer, format_percent, format_working_time, gettext
 
+    cal = found.calendar if found.calendar is not None else Calendar()
+    if len(found):  # whose working days the savings count
+        _out(f"({calendar_note(cal, lang)})")
     for i, f in enumerate(found, 1):
         units = f" [{', '.join(f.org_units)}]" if f.org_units else ""
         _out(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
         _out(
             f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
             f"({format_percent(f.case_share, lang, 0)}), "
-            f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang)}, "
+            f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang, day_hours=cal.day_hours)}, "
             f"{gettext('Confidence', lang)} {f.confidence:.2f}"
         )
         _out(f"     {f.text(lang)}")

@@ -234,15 +234,20 @@ class ProcessModel:
         activities: float | None = None,
         paths: float | None = None,
         labels: Any = None,
+        min_cases: int | None = None,
     ) -> Any:
         """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
 
-        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths`` and ``labels``.
+        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths``,
+        ``labels`` and ``min_cases`` (privacy: activities and paths seen in fewer cases are
+        hidden; default ``procmine.privacy.MIN_CASES``, 10; ``min_cases=1`` shows all).
         With ``ax`` the map is drawn with matplotlib and the axes are returned.
         """
         from . import viz
 
         kw = dict(metric=metric, activities=activities, paths=paths, labels=labels, model=self)
+        if min_cases is not None:
+            kw["min_cases"] = min_cases
         if ax is not None:
             return viz.draw_map(self.log, ax=ax, **kw)
         return viz.process_map(self.log, **kw)

@@ -43,7 +43,7 @@ __all__ = [
     "LANGUAGES",
     "LOCALES",
     "TIMEZONE",
-    "WORKDAY_HOURS",
+    "calendar_note",
     "catalog",
     "check_language",
     "format_date",
@@ -329,9 +329,6 @@ def format_duration(td: Any, language: str, digits: int = 1) -> str:
     return f"{text} {units[unit][0] if singular else units[unit][1]}"
 
 
-#: hours of one working day (Swiss 42-hour office week / 5)
-WORKDAY_HOURS = 8.4
-
 _WORKDAYS = {
     "de": ("Arbeitstag", "Arbeitstage"),
     "fr": ("jour ouvrable", "jours ouvrables"),
@@ -339,20 +336,34 @@ _WORKDAYS = {
 }
 
 
-def format_working_time(td: Any, language: str, digits: int = 1, day_hours: float = WORKDAY_HOURS) -> str:
+@cache
+def _default_day_hours() -> float:
+    # the calendar is the single source of a working day's length
+    from .calendar import Calendar
+
+    return Calendar().day_hours
+
+
+def format_working_time(td: Any, language: str, digits: int = 1, day_hours: float | None = None) -> str:
     """A duration of *working* time: working days of ``day_hours`` from 2 days up, else hours.
 
     Use it for durations measured under a working-time calendar, where a ``Timedelta``
-    of 24 hours means 24 working hours (about three working days), not one day.
+    of 24 hours means 24 working hours (three working days of 8 h), not one day. Pass the
+    ``day_hours`` of the calendar the duration was measured with
+    (:attr:`procmine.Calendar.day_hours`); ``None`` takes the default ``Calendar()``'s.
 
     >>> import pandas as pd
-    >>> format_working_time(pd.Timedelta(hours=42), "de"), format_working_time(pd.Timedelta(hours=3), "fr")
+    >>> format_working_time(pd.Timedelta(hours=40), "de"), format_working_time(pd.Timedelta(hours=3), "fr")
     ('5.0 Arbeitstage', '3,0 h')
+    >>> format_working_time(pd.Timedelta(hours=42), "en", day_hours=8.4)
+    '5.0 working days'
     """
     if td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)):
         return "–"
+    if day_hours is None:
+        day_hours = _default_day_hours()
     hours = pd.Timedelta(td).total_seconds() / 3600
-    if abs(hours) >= 2 * day_hours:
+    if day_hours > 0 and abs(hours) >= 2 * day_hours:
         days = hours / day_hours
         one, many = _WORKDAYS.get(language, _WORKDAYS["en"])
         return (
@@ -361,6 +372,25 @@ def format_working_time(td: Any, language: str, digits: int = 1, day_hours: floa
     if abs(hours) >= 1:
         return f"{format_number(hours, language, digits=digits)} {_UNITS.get(language, _UNITS['en'])['h'][1]}"
     return format_duration(td, language, digits=digits)
+
+
+def calendar_note(calendar: Any, language: str) -> str:
+    """Whose working days a figure counts: ``"calendar BE, working day 8 h"`` (translated).
+
+    ``calendar`` is a :class:`procmine.Calendar` (``None``: the default one).
+
+    >>> from procmine.calendar import Calendar
+    >>> calendar_note(Calendar(canton="BE"), "en")
+    'calendar BE, working day 8 h'
+    """
+    if calendar is None:
+        from .calendar import Calendar
+
+        calendar = Calendar()
+    hours = format_number(calendar.day_hours, language, digits=1).rstrip("0").rstrip(".,")
+    return format_message(
+        gettext("calendar {name}, working day {hours} h", language), language, name=calendar.label, hours=hours
+    )
 
 
 def format_hours(td: Any, language: str, digits: int = 1) -> str:

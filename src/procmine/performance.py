@@ -248,22 +248,44 @@ class Performance:
         return self.throughput["wip"]
 
     # -- summaries -------------------------------------------------------------------------------
+    # Frames for display: working time as float working hours with the unit in the name
+    # (a working-time Timedelta's "1 day" is 24 working hours, three office days, and
+    # pandas would print it as "18 days 15:00"); elapsed time stays a Timedelta.
     def summary(self) -> pd.DataFrame:
-        """Key figures as a two-column frame (``figure``, ``value``)."""
+        """Key figures as a two-column frame (``figure``, ``value``).
+
+        Under a working-time calendar the working-time durations are floats of working
+        hours, their figure names end in ``(working h)``; elapsed durations stay
+        ``Timedelta``. ``frame.attrs["calendar"]`` names the calendar.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> s = pm.performance(pm.samples.load("permit_de")).summary().set_index("figure")["value"]
+        >>> isinstance(s["median case duration (working h)"], float)
+        True
+        """
         t = self.times
         dur = self.cases["duration"]
         el = self.cases["elapsed"]
         tp = self.throughput
         unit = {"D": "day", "W": "week"}.get(self.freq, self.freq)
         top = self.activities.head(1)
+        working = self.basis == "working"
+
+        def work(name: str, v: Any) -> tuple[str, Any]:
+            if not working:
+                return name, v
+            return f"{name} (working h)", (float("nan") if pd.isna(v) else pd.Timedelta(v).total_seconds() / 3600)
+
         rows = [
             ("cases", self.log.n_cases),
             ("events", self.log.n_events),
             ("time basis", f"{self.basis} time ({self.calendar!r})"),
             ("waiting measured as", self.waiting_label),
-            ("median case duration", dur.median()),
-            ("p90 case duration", dur.quantile(0.9)),
-            ("mean case duration", dur.mean()),
+            work("median case duration", dur.median()),
+            work("p90 case duration", dur.quantile(0.9)),
+            work("mean case duration", dur.mean()),
             ("median elapsed case duration", el.median()),
             (f"arrivals per {unit} (mean)", float(tp["arrivals"].mean()) if len(tp) else 0.0),
             (f"completions per {unit} (mean)", float(tp["completions"].mean()) if len(tp) else 0.0),
@@ -272,11 +294,21 @@ class Performance:
             ("its share of case time", float(top["share"].iloc[0]) if len(top) else None),
             ("start timestamps", "yes" if t.has_start else "no"),
         ]
-        return pd.DataFrame(rows, columns=["figure", "value"])
+        return self._attrs(pd.DataFrame(rows, columns=["figure", "value"]))
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-activity table (:attr:`activities`) with the activity as a column."""
-        return self.activities.reset_index()
+        """The per-activity table (:attr:`activities`) with the activity as a column.
+
+        Under a working-time calendar the duration columns are floats of working hours
+        named ``<column>_working_h`` (``waiting_median_working_h``, ...,
+        ``waiting_total_working_h``, which replaces ``waiting_total_hours``);
+        ``frame.attrs["calendar"]`` names the calendar. In elapsed time
+        (``Calendar.always()``) they are the ``Timedelta`` columns of :attr:`activities`.
+        """
+        frame = self.activities.reset_index()
+        if self.basis == "working":
+            frame = _working_hours(frame.drop(columns=["waiting_total_hours"]))
+        return self._attrs(frame)
 
     def __repr__(self) -> str:
         med = self.cases["duration"].median() if self.log.n_cases else None
@@ -288,14 +320,13 @@ class Performance:
 
     def _repr_html_(self) -> str:
         summary = self.summary()
-        working = self.basis == "working"
-        summary["value"] = [
-            _display(v, working and "elapsed" not in f) for f, v in summary.itertuples(index=False)
-        ]
-        acts = self.to_frame().head(15).drop(columns=["waiting_total_hours"])
+        summary["value"] = [_display(v) for v in summary["value"]]
+        acts = self.to_frame().head(15).drop(columns=["waiting_total_hours"], errors="ignore")
         for col in acts.columns:
             if acts[col].dtype.kind == "m":
-                acts[col] = acts[col].map(lambda v: _fmt(v, self.basis == "working"))
+                acts[col] = acts[col].map(lambda v: _fmt(v, False))
+            elif col.endswith("_working_h"):
+                acts[col] = acts[col].map(lambda v: "n/a" if pd.isna(v) else f"{v:,.1f}")
         acts["share"] = acts["share"].map(lambda x: f"{x:.1%}")
         return (
             f"<div><strong>{html.escape(repr(self))}</strong>"
@@ -344,9 +375,20 @@ class Performance:
         return ax
 
 
-def _display(v: Any, working: bool = False) -> str:
+def _working_hours(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timedelta columns of working time -> float working hours, named ``<column>_working_h``."""
+    out = frame.copy()
+    renames = {}
+    for col in out.columns:
+        if out[col].dtype.kind == "m":
+            out[col] = out[col].dt.total_seconds() / 3600
+            renames[col] = f"{col}_working_h"
+    return out.rename(columns=renames)
+
+
+def _display(v: Any) -> str:
     if isinstance(v, pd.Timedelta):
-        return _fmt(v, working)
+        return _fmt(v, False)
     if isinstance(v, float):
         return f"{v:,.2f}"
     if isinstance(v, (int, np.integer)):
@@ -363,8 +405,10 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
         The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the frames are then
         computed in DuckDB: :class:`procmine.engines._duck_perf.DuckPerformance`).
     calendar
-        Turns elapsed into working time. ``None`` (default): the Swiss cantonal office
-        week ``Calendar()``; ``Calendar.always()``: elapsed time.
+        Turns elapsed into working time. ``None`` (default): ``Calendar()``, the Swiss
+        office week closed on the national holidays every canton shares
+        (``Calendar(canton="BE")`` for a canton's holidays); ``Calendar.always()``:
+        elapsed time.
     freq
         Period of the throughput/WIP series (``"D"``, ``"W"``, ``"M"``...). Default:
         daily for logs spanning up to 400 days, else weekly.

@@ -1,7 +1,11 @@
 """Privacy by default: pseudonymised resources and suppression of small groups.
 
 Reports show people only as pseudonyms (``R-0007``) and never show figures of groups
-with fewer than ``min_cases`` cases, so that no individual can be singled out.
+with fewer than ``min_cases`` cases, so that no individual can be singled out. The same
+threshold (:data:`MIN_CASES` by default) hides activities and paths seen in fewer cases
+from process maps (:func:`procmine.viz.process_map`, ``discover(log).plot()``), from
+the report's map, tables and workbook: in real logs a step recorded in one case only is
+often a personal remark.
 
 Examples
 --------
@@ -30,11 +34,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._map_graph import MIN_CASES
 from ._validation import check_positive_int
 from .errors import ParameterError
 from .log import CASE, GROUP, RESOURCE, EventLog
 
-__all__ = ["pseudonym_map", "pseudonymize", "rename_values", "suppress_small_groups"]
+__all__ = [
+    "MIN_CASES",
+    "activity_cases",
+    "pseudonym_map",
+    "pseudonymize",
+    "rename_values",
+    "suppress_small_groups",
+]
+
+# MIN_CASES, the default privacy threshold (groups, activities and paths seen in fewer
+# cases are not shown), lives with the map graph, the lowest layer that applies it
 
 _PREFIX = {RESOURCE: "R", GROUP: "U", CASE: "C"}
 
@@ -168,3 +183,21 @@ def suppress_small_groups(frame: pd.DataFrame, count_col: str, min_cases: int) -
 def rename_values(values: Iterable[Any], mapping: Mapping[Any, str]) -> tuple[Any, ...]:
     """``values`` with every known name replaced by its pseudonym."""
     return tuple(mapping.get(v, v) for v in values)
+
+
+def activity_cases(log: EventLog) -> pd.Series:
+    """Number of distinct cases in which each activity occurs (indexed by activity name).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"case:concept:name": ["1", "1", "2"], "concept:name": ["a", "a", "b"],
+    ...                    "time:timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True)})
+    >>> activity_cases(EventLog(df)).to_dict()
+    {'a': 1, 'b': 1}
+    """
+    from ._kernels import distinct_per_group
+
+    c = log.codes
+    counts = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases)
+    return pd.Series(counts, index=pd.Index(c.activity_names, name="activity"), name="cases")

@@ -7,6 +7,10 @@ arguments: ``activities=0.8`` keeps the most frequent activities covering 80% of
 events, ``paths=0.5`` the strongest edges covering half of the transitions between them
 (every kept activity keeps its strongest incoming and outgoing edge).
 
+Privacy by default: activities and paths seen in fewer than ``min_cases`` cases
+(:data:`MIN_CASES`, 10) are never drawn, whatever the sliders say, and the caption says
+how many were hidden; ``min_cases=1`` shows everything.
+
 The map is rendered to SVG by Graphviz ``dot`` (run as a subprocess without a shell);
 without ``dot`` a matplotlib drawing with a layered layout is returned instead, with a
 :class:`procmine.ProcmineWarning`.
@@ -28,14 +32,23 @@ import pandas as pd
 
 from ._map_dot import _readable_titles, _run_dot, clean_svg, human_duration, to_dot
 from ._map_draw import _draw, _width
-from ._map_graph import MapGraph, map_graph
+from ._map_graph import MIN_CASES, MapGraph, map_graph
 from ._map_graph import _assemble_graph as _assemble_graph  # used by engines._duck_map
 from ._map_graph import _check_slider as _check_slider  # used by engines._duck_map
 from ._map_graph import _kept_activities as _kept_activities  # used by engines._duck_map
 from .errors import ProcmineError, ProcmineWarning
 from .log import EventLog
 
-__all__ = ["MapGraph", "ProcessMap", "draw_map", "human_duration", "map_graph", "process_map", "summary_line"]
+__all__ = [
+    "MIN_CASES",
+    "MapGraph",
+    "ProcessMap",
+    "draw_map",
+    "human_duration",
+    "map_graph",
+    "process_map",
+    "summary_line",
+]
 
 
 # ---------------------------------------------------------------------------------------
@@ -114,8 +127,22 @@ def map_caption(name: str, has_start: bool, graph: MapGraph) -> str:
         what = "median time between the ends of two activities"
     return (
         f"{name}\n{s['activities']} of {s['activities_total']} activities ({s['events_share']:.0%} of events), "
-        f"{s['paths']} of {s['paths_total']} paths\nedges: {what}"
+        f"{s['paths']} of {s['paths_total']} paths\nedges: {what}" + privacy_note(graph)
     )
+
+
+def privacy_note(graph: MapGraph) -> str:
+    """The caption line saying what the privacy threshold hid (empty when nothing was)."""
+    s = graph.shown
+    acts, paths = s.get("private_activities", 0), s.get("private_paths", 0)
+    if not acts and not paths:
+        return ""
+    parts = []
+    if acts:
+        parts.append(f"{acts} {'activity' if acts == 1 else 'activities'}")
+    if paths:
+        parts.append(f"{paths} {'path' if paths == 1 else 'paths'}")
+    return f"\n{' and '.join(parts)} seen in fewer than {s['min_cases']} cases hidden (privacy; min_cases=1 shows all)"
 
 
 def graphviz_map(graph: MapGraph, caption: str, highlight: Mapping[str, str] | None = None) -> ProcessMap:
@@ -134,6 +161,7 @@ def process_map(
     labels: str | Mapping[str, str] | None = None,
     model: Any = None,
     highlight: Mapping[str, str] | None = None,
+    min_cases: int = MIN_CASES,
 ) -> ProcessMap:
     """Draw the process map of a log.
 
@@ -163,7 +191,11 @@ def process_map(
     highlight
         ``{activity: note}``: activities drawn with an orange frame and the note (used by
         :meth:`procmine.Findings.plot` to show the findings on the map). Highlighted
-        activities are always kept by the pruning.
+        activities are always kept by the pruning (not by the privacy threshold).
+    min_cases
+        Privacy threshold: activities and paths seen in fewer cases are hidden, and the
+        caption says how many (default :data:`MIN_CASES`, 10, as in reports; ``1`` shows
+        all). In real logs a step recorded in one case only is often a personal remark.
 
     Returns
     -------
@@ -177,7 +209,7 @@ def process_map(
     True
     """
     graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels,
-                      keep=tuple(highlight or ()))
+                      keep=tuple(highlight or ()), min_cases=min_cases)
     caption = title if title is not None else _title(log, graph)
     try:
         return graphviz_map(graph, caption, highlight)
@@ -209,9 +241,11 @@ def draw_map(
     title: str | None = None,
     labels: str | Mapping[str, str] | None = None,
     model: Any = None,
+    min_cases: int = MIN_CASES,
 ) -> Any:
-    """Draw the process map on a matplotlib ``ax`` (layered layout) and return the axes."""
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels)
+    """Draw the process map on a matplotlib ``ax`` (layered layout) and return the axes
+    (``min_cases`` as in :func:`process_map`)."""
+    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels, min_cases=min_cases)
     _draw(graph, ax, title if title is not None else _title(log, graph))
     return ax
 

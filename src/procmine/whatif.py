@@ -48,17 +48,30 @@ class WhatIf:
     calendar: Any = None
 
     def delta(self) -> pd.DataFrame:
-        """One row per KPI: ``kpi``, ``before``, ``after``, ``change``, ``change %``."""
+        """One row per KPI: ``kpi``, ``before``, ``after``, ``change``, ``change %``.
+
+        Elapsed durations (``*_case_duration``) are ``Timedelta`` values. Working-time
+        KPIs (``*_case_working_time``, with a working-time calendar) are floats of working
+        hours, their rows named ``*_case_working_time_h``: a working-time ``Timedelta``
+        would print 24 working hours as "1 day". ``frame.attrs["calendar"]`` names the
+        calendar. :attr:`before` and :attr:`after` keep ``Timedelta`` values.
+        """
+        working = self.calendar is not None and not getattr(self.calendar, "is_elapsed", False)
         rows = []
         for k, b in self.before.items():
             a = self.after.get(k)
+            if working and k.endswith("_working_time"):
+                k = f"{k}_h"
+                b, a = (v.total_seconds() / 3600 if isinstance(v, pd.Timedelta) else v for v in (b, a))
             change = a - b if a is not None and b is not None else None
             if isinstance(b, pd.Timedelta):
                 pct = change / b * 100 if b != pd.Timedelta(0) else np.nan
             else:
                 pct = change / b * 100 if b else np.nan
             rows.append({"kpi": k, "before": b, "after": a, "change": change, "change %": float(pct)})
-        return pd.DataFrame(rows, columns=["kpi", "before", "after", "change", "change %"])
+        frame = pd.DataFrame(rows, columns=["kpi", "before", "after", "change", "change %"])
+        frame.attrs["calendar"] = repr(self.calendar) if self.calendar is not None else "elapsed time"
+        return frame
 
     def to_frame(self) -> pd.DataFrame:
         """Same as :meth:`delta`."""

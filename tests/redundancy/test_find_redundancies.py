@@ -120,3 +120,27 @@ def test_savings_beyond_a_timedelta_sort_and_show_the_maximum(caplog):
     with caplog.at_level("WARNING", logger="procmine"):
         assert found[0].total_saving == pd.Timedelta.max
     assert "292 years" in caplog.text
+
+
+def test_to_frame_shows_working_time_in_working_hours(log, elapsed):
+    """Working time in a frame is float working hours (a Timedelta's "1 day" would be 24
+    working hours); the Finding attributes stay Timedelta; elapsed time stays Timedelta."""
+    from procmine.calendar import Calendar
+
+    cal = Calendar(canton="BE")
+    found = find_redundancies(log, kinds=["rework"], calendar=cal)
+    assert found.calendar is cal and found[0].calendar is cal
+    frame = found.to_frame()
+    assert not any(frame[c].dtype.kind == "m" for c in frame.columns)
+    f = found[0]
+    assert isinstance(f.saving_per_case, pd.Timedelta)
+    row = frame.iloc[0]
+    assert row["saving_per_case_working_h"] == pytest.approx(f.saving_per_case.total_seconds() / 3600)
+    assert row["total_saving_working_h"] == pytest.approx(f.total_saving.total_seconds() / 3600)
+    assert row["time_cost_working_h"] == pytest.approx(f.time_cost.total_seconds() / 3600)
+    assert "canton BE" in frame.attrs["calendar"] and frame.attrs["day_hours"] == 8.0
+    # slices and filters keep the calendar
+    assert found[:1].calendar is cal and found.filter(kind="rework").calendar is cal
+    # elapsed time: Timedelta columns under the names of DESIGN.md
+    el = find_redundancies(log, kinds=["rework"], calendar=elapsed).to_frame()
+    assert el["saving_per_case"].dtype.kind == "m" and "saving_per_case_working_h" not in el.columns

@@ -52,6 +52,7 @@ def duck_map_graph(
     paths: float | None = None,
     labels: Any = None,
     keep: tuple[str, ...] = (),
+    min_cases: int = 10,
 ) -> Any:
     """The :class:`procmine.viz.MapGraph` of a DuckLog, from SQL aggregates.
 
@@ -64,10 +65,18 @@ def duck_map_graph(
     check_choice("process_map", "metric", metric, ("frequency", "time"))
     act_share = viz._check_slider("activities", activities)
     path_share = viz._check_slider("paths", paths)
-    df = log._df("SELECT activity, count(*) AS events FROM ev GROUP BY activity")
-    names, events = _by_name(df["activity"].to_numpy(dtype=object), df["events"].to_numpy(dtype=np.int64))
+    from .._validation import check_positive_int
+
+    check_positive_int("process_map", "min_cases", min_cases)
+    df = log._df(
+        "SELECT activity, count(*) AS events, count(DISTINCT case_id) AS cases FROM ev GROUP BY activity"
+    )
+    act_names = df["activity"].to_numpy(dtype=object)
+    names, events = _by_name(act_names, df["events"].to_numpy(dtype=np.int64))
+    _, act_cases = _by_name(act_names, df["cases"].to_numpy(dtype=np.int64))
+    private = act_cases < min_cases
     n_act = len(names)
-    is_kept, n_keep = viz._kept_activities(events, names, act_share, keep)
+    is_kept, n_keep = viz._kept_activities(events, names, act_share, keep, private)
     code = {n: i for i, n in enumerate(names)}
     kept_names = pd.DataFrame({"name": pd.Series(names[is_kept], dtype=object)})
     target = "coalesce(start_ts, ts)" if log.has_start else "ts"
@@ -76,19 +85,20 @@ def duck_map_graph(
     try:
         agg = log._df(
             f"""WITH s AS (
-                   SELECT activity, ts,
+                   SELECT activity, ts, case_id,
                           lead(activity) OVER w AS nxt,
                           lead({target}) OVER w AS nxt_ts,
                           row_number() OVER w AS pos
                    FROM ev WHERE activity IN (SELECT name FROM {view})
                    WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn))
                SELECT activity AS src, nxt AS dst, count(*) AS n,
-                      quantile_cont(epoch_us(nxt_ts) - epoch_us(ts), 0.5) AS med
+                      quantile_cont(epoch_us(nxt_ts) - epoch_us(ts), 0.5) AS med,
+                      count(DISTINCT case_id) AS cases
                FROM s WHERE nxt IS NOT NULL GROUP BY 1, 2
                UNION ALL
-               SELECT NULL, activity, count(*), 0 FROM s WHERE pos = 1 GROUP BY 2
+               SELECT NULL, activity, count(*), 0, count(*) FROM s WHERE pos = 1 GROUP BY 2
                UNION ALL
-               SELECT activity, NULL, count(*), 0 FROM s WHERE nxt IS NULL GROUP BY 1"""
+               SELECT activity, NULL, count(*), 0, count(*) FROM s WHERE nxt IS NULL GROUP BY 1"""
         )
     finally:
         log.con.unregister(view)
@@ -111,4 +121,7 @@ def duck_map_graph(
         med=np.round(agg["med"].to_numpy(dtype=np.float64)[order]),
         metric=metric,
         path_share=path_share,
+        edge_cases=agg["cases"].to_numpy(dtype=np.int64)[order],
+        min_cases=min_cases,
+        private=private,
     )

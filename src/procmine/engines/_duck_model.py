@@ -261,12 +261,20 @@ class DuckProcessModel(ProcessModel):
         activities: float | None = None,
         paths: float | None = None,
         labels: Any = None,
+        min_cases: int | None = None,
     ) -> Any:
         """The process map (see :meth:`procmine.ProcessModel.plot`), from SQL aggregates."""
         from .. import viz
         from ._duck_map import duck_map_graph
 
-        graph = duck_map_graph(self.log, metric=metric, activities=activities, paths=paths, labels=labels)
+        graph = duck_map_graph(
+            self.log,
+            metric=metric,
+            activities=activities,
+            paths=paths,
+            labels=labels,
+            min_cases=viz.MIN_CASES if min_cases is None else min_cases,
+        )
         caption = viz.map_caption(self.log.name, self.log.has_start, graph)
         if ax is not None:
             viz._draw(graph, ax, caption)

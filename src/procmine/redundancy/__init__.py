@@ -127,7 +127,7 @@ def find_redundancies(
             raise ParameterError(f"find_redundancies: invalid thresholds for {kind!r}: {exc}") from exc
         logger.debug("find_redundancies: %s -> %d finding(s)", kind, len(result))
         found.extend(_respect_required(result, req))
-    return Findings(found, n_cases=log.n_cases, log_name=log.name, log=log)
+    return Findings(found, n_cases=log.n_cases, log_name=log.name, log=log, calendar=cal)
 
 
 def _respect_required(findings: list[Finding], required: frozenset[str]) -> list[Finding]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections.abc import Iterator, Sequence
@@ -62,6 +63,10 @@ class Finding:
         ``{"de": ..., "fr": ..., "en": ...}``: one sentence per language.
     example_cases
         A few case ids that show the pattern.
+    calendar
+        The :class:`procmine.Calendar` the times were measured with (set by
+        :class:`Findings`; ``None``: the default calendar). Displays convert working time
+        into working days of its :attr:`~procmine.Calendar.day_hours` and name it.
     """
 
     kind: str
@@ -75,6 +80,7 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     recommendation: dict[str, str] = field(default_factory=dict)
     example_cases: tuple[str, ...] = ()
+    calendar: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -120,20 +126,47 @@ class Finding:
         }
 
     def __repr__(self) -> str:
+        return self._line(note=True)
+
+    def _line(self, *, note: bool) -> str:
         acts = " → ".join(self.activities)
         units = f" [{', '.join(self.org_units)}]" if self.org_units else ""
+        cal = f" ({_cal_note(self.calendar)})" if note else ""
         return (
             f"<Finding {self.kind}: {acts}{units}; {self.cases:,} cases ({self.case_share:.0%}), "
-            f"saving {_fmt_td(self.saving_per_case)}/case, confidence {self.confidence:.2f}>"
+            f"saving {_fmt_td(self.saving_per_case, calendar=self.calendar)}/case{cal}, "
+            f"confidence {self.confidence:.2f}>"
         )
 
 
-def _fmt_td(td: pd.Timedelta, language: str = "en") -> str:
-    # savings are working time (24 h of it is three office days, not one day): the
-    # report's formatter says so, instead of a second, calendar-day formatter here
+def _cal(calendar: Any) -> Any:
+    """The procmine Calendar to display with: the given one, the default ``Calendar()``
+    for ``None``, ``Calendar.always()`` for the detectors' elapsed-time stand-in."""
+    from ..calendar import Calendar
+
+    if calendar is None:
+        return Calendar()
+    if isinstance(calendar, Calendar):
+        return calendar
+    return Calendar.always()  # redundancy._base.ElapsedCalendar: working time = elapsed time
+
+
+def _cal_note(calendar: Any, language: str = "en") -> str:
+    from ..i18n import calendar_note
+
+    return calendar_note(_cal(calendar), language)
+
+
+def _fmt_td(td: pd.Timedelta, language: str = "en", calendar: Any = None) -> str:
+    # savings are working time (24 h of it is three office days, not one day): shown in
+    # working days of the calendar they were measured with, as the report shows them
     from ..i18n import format_working_time
 
-    return format_working_time(td, language)
+    return format_working_time(td, language, day_hours=_cal(calendar).day_hours or 24.0)
+
+
+#: the working-time columns of :meth:`Findings.to_frame`, as floats of working hours
+_WORKING_COLUMNS = ("time_cost", "saving_per_case", "total_saving")
 
 
 class Findings(Sequence[Finding]):
@@ -153,11 +186,19 @@ class Findings(Sequence[Finding]):
         n_cases: int | None = None,
         log_name: str = "",
         log: Any = None,
+        calendar: Any = None,
     ) -> None:
-        self._items = sorted(findings, key=lambda f: (-f._saving_seconds, -f.confidence, f.kind, f.activities))
+        items = list(findings)
+        if calendar is None:  # a slice or filter keeps the calendar of its findings
+            calendar = next((f.calendar for f in items if f.calendar is not None), None)
+        else:
+            items = [f if f.calendar is calendar else dataclasses.replace(f, calendar=calendar) for f in items]
+        self._items = sorted(items, key=lambda f: (-f._saving_seconds, -f.confidence, f.kind, f.activities))
         self.n_cases = n_cases
         self.log_name = log_name
         self._log = log  # the analysed EventLog, for plot(); not part of the result's data
+        #: the calendar the findings' times were measured with (``None``: the default one)
+        self.calendar = calendar
 
     @overload
     def __getitem__(self, i: int) -> Finding: ...
@@ -165,7 +206,9 @@ class Findings(Sequence[Finding]):
     def __getitem__(self, i: slice) -> Findings: ...
     def __getitem__(self, i: int | slice) -> Finding | Findings:
         if isinstance(i, slice):
-            return Findings(self._items[i], n_cases=self.n_cases, log_name=self.log_name, log=self._log)
+            return Findings(
+                self._items[i], n_cases=self.n_cases, log_name=self.log_name, log=self._log, calendar=self.calendar
+            )
         return self._items[i]
 
     def __len__(self) -> int:
@@ -183,7 +226,7 @@ class Findings(Sequence[Finding]):
                 f"The 'kind' parameter of Findings.filter must be among {KINDS}. Got {bad!r} instead."
             )
         keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
-        return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log)
+        return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log, calendar=self.calendar)
 
     def to_frame(self, language: str = "en") -> pd.DataFrame:
         """One row per finding, the columns of :class:`Finding` plus ``total_saving``.
@@ -191,7 +234,24 @@ class Findings(Sequence[Finding]):
         The frame keeps ``example_cases``: it stays in the analyst's session. Files procmine
         writes leave them out unless asked (``procmine findings --with-case-ids``,
         ``report(..., show_case_ids=True)``), since case ids may identify people.
+
+        Working time is shown as plain numbers of working hours, never as a
+        ``Timedelta`` (whose "1 day" would be 24 working hours, three office days):
+        the columns ``time_cost_working_h``, ``saving_per_case_working_h`` and
+        ``total_saving_working_h`` (floats), with ``frame.attrs["calendar"]`` (the
+        calendar's ``repr``) and ``frame.attrs["day_hours"]`` (hours of its working day).
+        Under ``Calendar.always()`` (elapsed time) they stay ``Timedelta`` columns named
+        ``time_cost``, ``saving_per_case``, ``total_saving``. The :class:`Finding`
+        attributes are ``Timedelta`` in both cases.
+
+        Examples
+        --------
+        >>> f = Findings([Finding("rework", ("Prüfung",), cases=3, saving_per_case=pd.Timedelta("1h"))])
+        >>> f.to_frame()[["kind", "saving_per_case_working_h", "total_saving_working_h"]].values.tolist()
+        [['rework', 1.0, 3.0]]
         """
+        cal = _cal(self.calendar)
+        working = not cal.is_elapsed
         cols = [
             "kind", "activities", "org_units", "cases", "case_share", "time_cost",
             "saving_per_case", "total_saving", "confidence", "evidence", "recommendation", "example_cases",
@@ -200,8 +260,18 @@ class Findings(Sequence[Finding]):
         for f in self._items:
             d = f.to_dict()
             d["recommendation"] = f.text(language)
+            if working:  # float seconds: total_saving may be beyond a Timedelta
+                d["total_saving"] = f._saving_seconds
+                d["time_cost"] = f.time_cost.total_seconds()
+                d["saving_per_case"] = f.saving_per_case.total_seconds()
             rows.append(d)
-        return pd.DataFrame(rows, columns=cols)
+        frame = pd.DataFrame(rows, columns=cols)
+        if working:
+            for col in _WORKING_COLUMNS:
+                frame[col] = frame[col].astype(float) / 3600
+            frame = frame.rename(columns={c: f"{c}_working_h" for c in _WORKING_COLUMNS})
+        frame.attrs.update({"calendar": repr(cal), "day_hours": cal.day_hours})
+        return frame
 
     def plot(self, ax: Any = None, *, log: Any = None, top: int = 10, language: str = "en", **map_options: Any) -> Any:
         """The findings drawn on the process map, or as a bar chart of savings on ``ax``.
@@ -248,23 +318,25 @@ class Findings(Sequence[Finding]):
         for f in self._items:
             by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
         kinds = ", ".join(f"{k}: {v}" for k, v in by_kind.items()) or "none"
-        head = "\n".join(f"  {f!r}" for f in self._items[:10])
+        head = "\n".join(f"  {f._line(note=False)}" for f in self._items[:10])
         more = f"\n  … {len(self) - 10} more" if len(self) > 10 else ""
         name = f" in {self.log_name!r}" if self.log_name else ""
-        return f"<Findings{name}: {len(self)} ({kinds})>" + (f"\n{head}{more}" if head else "")
+        return f"<Findings{name}: {len(self)} ({kinds}); savings in working time, {_cal_note(self.calendar)}>" + (
+            f"\n{head}{more}" if head else ""
+        )
 
     def _repr_html_(self, language: str = "en") -> str:
         rows = []
         for f in self._items:
-            ev = "; ".join(f"{k}: {_fmt_value(v)}" for k, v in f.evidence.items())
+            ev = "; ".join(f"{k}: {_fmt_value(v, self.calendar)}" for k, v in f.evidence.items())
             rows.append(
                 "<tr>"
                 f"<td>{html.escape(f.kind)}</td>"
                 f"<td>{html.escape(' → '.join(f.activities))}</td>"
                 f"<td>{html.escape(', '.join(f.org_units))}</td>"
                 f"<td style='text-align:right'>{f.cases:,} ({f.case_share:.0%})</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case, language))}</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving, language))}</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case, language, self.calendar))}</td>"
+                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving, language, self.calendar))}</td>"
                 f"<td style='text-align:right'>{f.confidence:.2f}</td>"
                 f"<td>{html.escape(f.text(language))}</td>"
                 f"<td><small>{html.escape(ev)}</small></td>"
@@ -279,9 +351,9 @@ class Findings(Sequence[Finding]):
         return f"<div><strong>{title}</strong><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
 
 
-def _fmt_value(v: Any) -> str:
+def _fmt_value(v: Any, calendar: Any = None) -> str:
     if isinstance(v, pd.Timedelta):
-        return _fmt_td(v)
+        return _fmt_td(v, calendar=calendar)
     if isinstance(v, float):
         return f"{v:.3g}"
     return str(v)

@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..i18n import (
+    calendar_note,
     format_date,
     format_duration,
     format_hours,
@@ -135,7 +136,20 @@ class Context:
 
     @property
     def day_hours(self) -> float:
-        return float(self.cache.get("day_hours", 8.4))
+        """Hours of one working day of the report's calendar (set by the report builder)."""
+        if "day_hours" not in self.cache:
+            cal = self.calendar
+            if cal is None:
+                from ..calendar import Calendar
+
+                cal = Calendar()
+            self.cache["day_hours"] = cal.day_hours or 24.0
+        return float(self.cache["day_hours"])
+
+    @property
+    def calendar_note(self) -> str:
+        """Whose working days the report counts, e.g. "calendar BE, working day 8 h"."""
+        return calendar_note(self.calendar, self.language)
 
     def hours(self, td: Any) -> str:
         return format_hours(td, self.language)

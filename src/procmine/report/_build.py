@@ -109,7 +109,10 @@ def _relabel_findings(findings: Any, maps: dict[str, dict[Any, str]]) -> Any:
         dataclasses.replace(f, org_units=fix(f.org_units), evidence=fix(dict(f.evidence))) for f in findings
     ]
     return Findings(
-        items, n_cases=getattr(findings, "n_cases", None), log_name=getattr(findings, "log_name", "")
+        items,
+        n_cases=getattr(findings, "n_cases", None),
+        log_name=getattr(findings, "log_name", ""),
+        calendar=getattr(findings, "calendar", None),
     )
 
 
@@ -311,7 +314,7 @@ def _render_report(
     parts.append(
         _(
             "generated on {date}",
-            date=format_date(pd.Timestamp(_dt.datetime.now(_dt.timezone.utc)), ctx.language),
+            date=format_date(pd.Timestamp(_dt.datetime.now(_dt.UTC)), ctx.language),
         )
     )
     footer = _("Written by procmine. Figures come from the event log only; see the method section.")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._validation import fail
-from ..errors import ParameterError, ProcmineError
+from ..errors import ParameterError
 from ..log import EventLog
 
 __all__ = ["Procedure", "load_config"]
@@ -40,17 +39,9 @@ class Procedure:
 
 
 def _toml() -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
+    import tomllib
 
-        return tomllib
-    try:
-        import tomli
-    except ImportError as exc:  # pragma: no cover - Python 3.10 without tomli
-        raise ProcmineError(
-            "reading a TOML portfolio configuration on Python 3.10 needs 'pip install tomli'"
-        ) from exc
-    return tomli
+    return tomllib
 
 
 def _unknown(keys: Any, known: tuple[str, ...], where: str) -> None:

@@ -2,7 +2,7 @@
 
 * **Lead time** (working days per year): a finding's ``total_saving`` (working time the
   affected cases would no longer spend, summed over them) scaled to one year by the log's
-  time span, in working days of the calendar (8.4 hours in the Swiss office week). It
+  time span, in working days of the calendar (:attr:`procmine.Calendar.day_hours`). It
   measures how much shorter cases get, summed over cases, not staff effort.
 * **Staff hours** per year: the processing time of the steps a finding would remove or
   that are repeated (median processing time per occurrence, from start timestamps),
@@ -32,8 +32,13 @@ def yearly_factor(log: Any) -> float:
     return 365.25 / days
 
 
-def lead_days_per_year(findings: Iterable[Any], log: Any, day_hours: float = 8.4) -> float:
-    """Sum of the findings' ``total_saving`` per year, in working days."""
+def lead_days_per_year(findings: Iterable[Any], log: Any, day_hours: float | None = None) -> float:
+    """Sum of the findings' ``total_saving`` per year, in working days of ``day_hours``
+    (the report calendar's; ``None``: the default ``Calendar()``'s)."""
+    if day_hours is None:
+        from ..calendar import Calendar
+
+        day_hours = Calendar().day_hours
     total = sum((f.total_saving for f in findings), pd.Timedelta(0))
     return total.total_seconds() / 3600 / day_hours * yearly_factor(log)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
 from ._savings import lead_days_per_year, staff_hours
@@ -24,6 +25,7 @@ __all__ = [
     "perf",
     "process_map",
     "processing_medians",
+    "report_calendar",
     "summary",
     "time",
     "variants",
@@ -73,17 +75,17 @@ def processing_medians(ctx: Context) -> dict[str, Any] | None:
 
 
 def workday_hours(ctx: Context) -> float:
-    """Hours of one working day under the report's calendar (Swiss office week: 8.4 h)."""
-    cal = ctx.calendar
-    try:
-        if cal is None:
-            from ..calendar import Calendar
+    """Hours of one working day under the report's calendar (:attr:`procmine.Calendar.day_hours`)."""
+    return report_calendar(ctx).day_hours or 24.0
 
-            cal = Calendar()
-        hours = float(cal.weekly_hours) / 5
-        return hours if hours > 0 else 8.4
-    except Exception:
-        return 8.4
+
+def report_calendar(ctx: Context) -> Any:
+    """The calendar the report measures working time with (the default ``Calendar()`` if none)."""
+    if ctx.calendar is not None:
+        return ctx.calendar
+    from ..calendar import Calendar
+
+    return Calendar()
 
 
 # -- sections ------------------------------------------------------------------------------------
@@ -118,7 +120,11 @@ def summary(ctx: Context) -> Section:
             )
         )
         tiles.append(
-            KPI(_("Slowest 10% of cases take more than"), ctx.wdur(dur.quantile(0.9)), _("working time"))
+            KPI(
+                _("Slowest 10% of cases take more than"),
+                ctx.wdur(dur.quantile(0.9)),
+                _("working time") + f" ({ctx.calendar_note})",
+            )
         )
     except Exception as exc:
         logger.warning("report: durations unavailable: %s", exc)
@@ -132,7 +138,7 @@ def summary(ctx: Context) -> Section:
                 KPI(
                     _("Lead time saved per year"),
                     _("{x} working days", x=days),
-                    _("summed over cases; upper bound, findings may overlap"),
+                    _("summed over cases; upper bound, findings may overlap") + f" ({ctx.calendar_note})",
                 )
             )
             staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
@@ -180,14 +186,18 @@ def process_map(ctx: Context) -> Section:
     try:
         from ..viz import process_map as draw
 
-        pmap = draw(ctx.log, title="")
+        pmap = draw(ctx.log, title="", min_cases=ctx.min_cases)
         svg = getattr(pmap, "svg", None) or pmap._repr_svg_()
-        sec.add(
-            Figure(
-                sanitize_svg(svg, "map"),
-                _("Most frequent activities and paths; rare ones are left out for readability."),
+        caption = _("Most frequent activities and paths; rare ones are left out for readability.")
+        shown = pmap.graph.shown
+        if shown.get("private_activities") or shown.get("private_paths"):
+            caption += " " + _(
+                "{a} activities and {p} paths seen in fewer than {n} cases are hidden (privacy).",
+                a=shown.get("private_activities", 0),
+                p=shown.get("private_paths", 0),
+                n=ctx.min_cases,
             )
-        )
+        sec.add(Figure(sanitize_svg(svg, "map"), caption))
     except Exception as exc:
         logger.warning("report: process map could not be drawn: %s", exc)
         sec.add(Notice(_("The process map could not be drawn: {error}", error=str(exc)), "warning"))
@@ -306,7 +316,7 @@ def time(ctx: Context) -> Section:
             Figure(
                 _charts.histogram(
                     dur_h / ctx.day_hours,
-                    xlabel=_("case duration (working days)"),
+                    xlabel=_("case duration (working days)") + f" ({ctx.calendar_note})",
                     ylabel=_("cases"),
                     prefix="dur",
                     marks=[
@@ -319,9 +329,11 @@ def time(ctx: Context) -> Section:
                 ),
             )
         )
-    acts = p.activities
-    acts = acts[acts["count"] >= ctx.min_cases].head(12)
-    ctx.tables["activities"] = p.activities.reset_index()
+    # privacy: activities seen in fewer than min_cases cases appear nowhere, not even in the workbook
+    seen = activity_cases(ctx.log).reindex(p.activities.index).fillna(0)
+    public = p.activities[(seen >= ctx.min_cases).to_numpy()]
+    acts = public.head(12)
+    ctx.tables["activities"] = public.reset_index()
     if len(acts):
         wait = acts["waiting_median"].dt.total_seconds() / 3600
         proc = acts["processing_median"].dt.total_seconds() / 3600

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import format_number
 from ._blocks import Context, Notice, Section, Table, Text
-from ._sections import workday_hours
+from ._sections import report_calendar, workday_hours
 
 __all__ = ["method", "quality"]
 
@@ -71,6 +72,10 @@ def method(ctx: Context) -> Section:
             ),
         ),
         (
+            _("Calendar"),
+            _calendar_text(ctx),
+        ),
+        (
             _("Waiting and processing"),
             _(
                 "Processing time is start to end of a step, where the log records starts. Waiting time is from the end of the previous step to the start of the next; without start times it includes the step's own processing."
@@ -110,12 +115,12 @@ def method(ctx: Context) -> Section:
         (
             _("Privacy"),
             _(
-                "Person names are replaced by pseudonyms (R-0001, …) that are valid only within this report. Groups, variants and findings with fewer than {n} cases are not shown. Case numbers are not shown.",
+                "Person names are replaced by pseudonyms (R-0001, …) that are valid only within this report. Groups, variants, findings, activities and paths of the process map seen in fewer than {n} cases are not shown, in the report and in its workbook. Case numbers are not shown.",
                 n=ctx.min_cases,
             )
             if not ctx.show_case_ids
             else _(
-                "Groups, variants and findings with fewer than {n} cases are not shown. Example case numbers are shown on request.",
+                "Groups, variants, findings, activities and paths of the process map seen in fewer than {n} cases are not shown, in the report and in its workbook. Example case numbers are shown on request.",
                 n=ctx.min_cases,
             ),
         ),
@@ -123,3 +128,26 @@ def method(ctx: Context) -> Section:
     rows = [[a, b] for a, b in items]
     sec.add(Table([_("Figure"), _("How it was computed")], rows, ["l", "l"], wide=(1,)))
     return sec
+
+
+def _calendar_text(ctx: Context) -> str:
+    """Which calendar measured working time, and how long its working day is."""
+    _ = ctx._
+    cal = report_calendar(ctx)
+    if cal.is_elapsed:
+        return _("Durations are elapsed time: every hour of every day counts; a working day here is 24 hours.")
+    if cal.label == "custom":
+        closed = _("the holidays given to the calendar")
+    elif cal.canton:
+        closed = _("the public holidays of canton {canton}", canton=cal.canton)
+    else:
+        closed = _(
+            "the public holidays common to all cantons (New Year, Ascension, National Day, Christmas); cantonal holidays count as working days unless a canton is chosen"
+        )
+    return _(
+        "Working time follows {calendar}: office hours {hours}, closed on weekends and on {closed}. Every figure in working days divides working hours by the {day} hours of one working day.",
+        calendar=ctx.calendar_note,
+        hours=cal._hours_text(),
+        closed=closed,
+        day=format_number(cal.day_hours, ctx.language, digits=1),
+    )
