@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import LogError
 from ..log import ROLE_COLUMNS, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
-from ._dates import DateSpec, detect_date_format, parse_dates
+from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
 from .detect import detect_roles
 
 __all__ = ["parse_dates", "read_frame"]
@@ -107,7 +107,7 @@ def read_frame(
 
     tz = opts.tz or DEFAULT_TZ
     out: dict[str, pd.Series] = {}
-    bad_ts = np.zeros(len(df), dtype=bool)
+    bad_ts: dict[str, np.ndarray] = {}
     time_cols: set[str] = set()
     dates: dict[str, dict] = {}
     for role, col in det.roles.items():
@@ -119,8 +119,13 @@ def read_frame(
             out[canon], bad, dates[col] = got
             if role == "timestamp":
                 bad_ts = bad
-            elif bad.any():
-                report.warnings.append(f"{int(bad.sum()):,} unparseable start time(s) in {col!r} left empty")
+            else:
+                for reason, mask in bad.items():
+                    if mask.any():
+                        what = "unparseable" if reason == UNPARSEABLE_TS else "out-of-range"
+                        report.warnings.append(
+                            f"{int(mask.sum()):,} {what} start time(s) in {col!r} left empty"
+                        )
         elif role == "activity":
             out[canon] = df[col].astype("str").str.strip().where(df[col].notna(), None)
         else:
@@ -153,7 +158,7 @@ def read_frame(
         frame,
         report=report,
         row_numbers=row_numbers,
-        extra_drops={UNPARSEABLE_TS: bad_ts},
+        extra_drops=bad_ts,
         strict=opts.strict,
         path=where,
         name=Path(source).name if where else None,
@@ -161,7 +166,10 @@ def read_frame(
 
 
 def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
-    """Parse one date role -> (UTC series, unparseable mask, format description), or None."""
+    """Parse one date role -> (UTC series, {drop reason: mask}, format description), or None.
+
+    The reasons are unparseable values and times out of range (named after ``col``).
+    """
     values = df[col]
     # detected again on the whole column: the day-first proof may lie beyond the sample
     spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
@@ -180,14 +188,16 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
             return None
         raise LogError(
             "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
-            "dd/mm/yyyy, Excel serial); pass timestamp=... to name another column or convert it",
+            "dd/mm/yyyy, yyyy/mm/dd, 3. März 2024, Excel serial); pass timestamp=... to name another "
+            "column or convert it",
             path=where,
             column=col,
         )
-    parsed, bad = parse_dates(values, spec, tz=tz, report=report, column=col)
+    got = parse_column(values, spec, tz=tz, report=report, column=col)
     if spec.reason.startswith(("ambiguous", "conflicting")):
         report.warnings.append(f"column {col!r}: {spec.reason}")
-    return parsed, bad, _describe(spec, tz, values)
+    bad = {UNPARSEABLE_TS: got.bad, out_of_range_reason(col): got.out_of_range}
+    return got.times, bad, _describe(spec, tz, values)
 
 
 _NUMBER = r"^[ \t]*[+-]?(?:(?:[1-9][0-9]*|0)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
@@ -241,8 +251,8 @@ _CLOCK = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?\s*$"
 
 def _date_only(spec: DateSpec, values: pd.Series) -> bool:
     """True when a text date column carries no time of day."""
-    if spec.kind == "format":
-        return not any("%H" in f for f in spec.formats)
+    if spec.kind in ("format", "names"):
+        return not any("%H" in f or "%I" in f for f in spec.formats)
     if spec.kind == "iso":
         return not values.head(1000).astype("str").str.contains(":", regex=False).fillna(False).any()
     return False
