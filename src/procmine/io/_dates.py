@@ -485,7 +485,7 @@ def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def implausible_warning(n: int, column: str) -> str:
     return (
-        f"{n:,} time(s) in {column or 'a date column'} lie before 2 January 1970 or more than "
+        f"{n:,} time(s) in {repr(column) if column else 'a date column'} lie before 2 January 1970 or more than "
         f"{_PLAUSIBLE_YEARS_AHEAD} years ahead (placeholders such as 01.01.1900?); kept"
     )
 
