@@ -321,3 +321,15 @@ def test_cli_findings_on_a_year_1_row_does_not_crash(tmp_path):
     res = CliRunner().invoke(main, ["findings", str(p)])
     assert res.exception is None or isinstance(res.exception, SystemExit), res.output
     assert "Traceback" not in res.output
+
+
+def test_xes_timestamp_typed_date_and_string_in_one_file(tmp_path):
+    text = _xes([("1", "a", "2024-01-01T10:00:00+01:00")], ts_type="date").replace(
+        "</trace>",
+        '<event><string key="concept:name" value="b"/>'
+        '<string key="time:timestamp" value="2024-01-02T10:00:00+01:00"/></event></trace>',
+    )
+    p = tmp_path / "mixed.xes"
+    p.write_text(text, encoding="utf-8")
+    log = _read(p)
+    assert log.df[TIMESTAMP].tolist() == _utc("2024-01-01 09:00", "2024-01-02 09:00")

@@ -245,15 +245,23 @@ def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> D
 def _names_numeric(text: pd.Series, order: str) -> pd.Series:
     """Dates with month names rewritten as ``d.m.yyyy`` plus their time (None if not one).
 
-    The month words are mapped once per distinct word (a handful per column), not per row.
+    Vectorised with pyarrow (RE2); the month words are mapped once per distinct word
+    (a handful per column), not per row.
     """
-    m = text.str.extract(_NAME_DMY if order == "dmy" else _NAME_MDY)
-    codes, words = pd.factorize(m["w"])
-    lookup = np.array([_MONTH_WORDS.get(_fold(str(w)), 0) for w in words] + [0], dtype=np.int64)
-    month = pd.Series(lookup[codes], index=text.index)  # code -1 (no match) -> the trailing 0
-    out = m["d"].astype(object) + "." + month.astype(str).astype(object) + "." + m["y"].astype(object)
-    out = out + m["rest"].astype(object).fillna("")
-    return out.where(m["d"].notna() & (month > 0), None).astype(object)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text, type=pa.string(), from_pandas=True)
+    m = pc.extract_regex(arr, _NAME_DMY if order == "dmy" else _NAME_MDY)
+    words = pc.dictionary_encode(pc.struct_field(m, "w"))
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    lookup = [_MONTH_WORDS.get(_fold(w), 0) for w in words.dictionary.to_pylist()]
+    names = pa.array([str(k) if k else None for k in lookup], type=pa.string())
+    month = pc.take(names, words.indices)
+    date = pc.binary_join_element_wise(pc.struct_field(m, "d"), month, pc.struct_field(m, "y"), ".")
+    out = pc.binary_join_element_wise(date, pc.fill_null(pc.struct_field(m, "rest"), ""), "")
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=text.index, dtype="str")
 
 
 def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
@@ -371,7 +379,7 @@ def parse_column(
     tz: str | None = None,
     report: IngestReport | None = None,
     column: str = "",
-    _outer: bool = True,
+    _warn_range: bool = True,
 ) -> ParsedDates:
     """Parse a column with ``spec``; unparseable and out-of-range values told apart.
 
@@ -416,7 +424,7 @@ def parse_column(
         hit = _unrepresentable(values, text, bad, spec)
         out |= hit
         bad &= ~hit
-    if report is not None and _outer:  # once per column, not per part of a mixed column
+    if report is not None and _warn_range:  # once per column, not per part of a mixed column
         _warn_implausible(parsed, report, column)
     return ParsedDates(parsed, bad, out)
 
@@ -550,7 +558,7 @@ def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.n
         is_text[np.flatnonzero(is_text)[blank]] = False
         spec = detect_date_format(text[~blank]) if (~blank).any() else None
         if spec is not None and spec.kind in ("iso", "format", "names"):
-            sub = parse_column(text[~blank], spec, tz=tz, report=report, column=column, _outer=False)
+            sub = parse_column(text[~blank], spec, tz=tz, report=report, column=column, _warn_range=False)
             parsed[np.flatnonzero(is_text)] = sub.times.to_numpy()
     bad = (is_dt | is_num | is_text) & parsed.isna().to_numpy()
     return parsed, bad

@@ -299,7 +299,7 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
     one format; a date format found from the values (not ISO 8601) is noted in
     ``report.formats["dates"]``.
     """
-    as_time = name in _TIME_KEYS and tset <= {_DATE, _STR, _ID} and _DATE not in tset
+    as_time = name in _TIME_KEYS and tset <= {_DATE, _STR, _ID} and tset != {_DATE}
     if tset <= {_STR, _ID} and not as_time:
         return col, _STR, None
     if tset == {_DATE} or as_time:
@@ -318,10 +318,10 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
                 f"{n_out:,} value(s) of the date attribute {name!r} lie outside the years "
                 f"{lo.year}-{hi.year - 1} and are left empty"
             )
-        if as_time and name in report.formats.get("dates", {}):
+        if as_time:
+            how = report.formats.get("dates", {}).get(name, "ISO 8601")
             report.warnings.append(
-                f"the attribute {name!r} is typed string in the file; read as dates "
-                f"({report.formats['dates'][name]})"
+                f"the attribute {name!r} is typed string in the file; read as dates ({how})"
             )
         return ts, _DATE, bad
     target = {
@@ -388,7 +388,7 @@ def parse_dates(
         spec = DateSpec("iso", ("ISO8601",), reason="ISO 8601")
     if spec.kind != "iso" and report is not None:
         report.formats.setdefault("dates", {})[name] = spec.describe()
-    got = parse_column(s, spec, tz=tz, report=report if name in _TIME_KEYS else None, column=name)
+    got = parse_column(s, spec, tz=tz, report=report, column=name, _warn_range=name in _TIME_KEYS)
     codes = got.bad.astype(np.uint8) * BAD_DATE + got.out_of_range.astype(np.uint8) * OUT_OF_RANGE
     return pa.array(got.times, type=pa.timestamp("us", "UTC")), codes
 
