@@ -102,6 +102,7 @@ def test_xes_date_attribute_with_non_iso_value(tmp_path):
     log = _read(p, tz="UTC")
     assert log.report.rows_kept == 3
     assert sorted(log.df[TIMESTAMP]) == _utc("2019-11-03 01:11:19", "2019-11-13 10:00", "2020-01-02 08:00")
+    assert any("not in ISO 8601" in w and "%d.%m.%Y %H:%M:%S" in w for w in log.report.warnings)
 
 
 def test_xes_string_timestamps_decided_on_the_whole_file(tmp_path, monkeypatch):

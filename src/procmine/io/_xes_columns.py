@@ -318,11 +318,13 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
                 f"{n_out:,} value(s) of the date attribute {name!r} lie outside the years "
                 f"{lo.year}-{hi.year - 1} and are left empty"
             )
+        how = report.formats.get("dates", {}).get(name)
         if as_time:
-            how = report.formats.get("dates", {}).get(name, "ISO 8601")
             report.warnings.append(
-                f"the attribute {name!r} is typed string in the file; read as dates ({how})"
+                f"the attribute {name!r} is typed string in the file; read as dates ({how or 'ISO 8601'})"
             )
+        elif how:
+            report.warnings.append(f"the date attribute {name!r} is not in ISO 8601; read as {how}")
         return ts, _DATE, bad
     target = {
         frozenset({_INT}): (pa.int64(), _INT),
