@@ -16,7 +16,7 @@ The families recognised, one per column:
 - ``yyyy/mm/dd`` and ``yyyy.mm.dd`` (always year, month, day), with or without time;
 - month names in German, French, Italian and English, full or abbreviated, with or
   without dot, in any letter case: ``3. März 2024 14:05``, ``1er mars 2024``,
-  ``3 marzo 2024``, ``03-Mar-2024``, ``Mar 3, 2024``. An abbreviation is any start of
+  ``1° marzo 2024``, ``03-Mar-2024``, ``1st March 2024``, ``Mar 3, 2024``. An abbreviation is any start of
   three or more letters of one month's name (``Sept``, ``janv.``, ``Mrz`` too);
 - two-digit years (``03.05.24``, ``03-MAR-24``) as Python's ``%y``: 69-99 are
   1969-1999, 00-68 are 2000-2068;
@@ -69,7 +69,9 @@ _DMY = r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})" + _
 _YMD = r"^(?P<y>\d{4})(?P<sep>[./])(?P<a>\d{1,2})[./](?P<b>\d{1,2})" + _TIME + "$"
 _WORD = r"(?P<w>[A-Za-zÀ-ÿ]+)\.?"
 _REST = r"(?P<rest>(?:T|\s|,).*)?$"
-_NAME_DMY = r"^(?P<d>\d{1,2})(?:\.|er)?[\s./-]*" + _WORD + r"[\s./-]*(?P<y>\d{4}|\d{2})" + _REST
+_NAME_DMY = (
+    r"^(?P<d>\d{1,2})(?:\.|er|°|º|st|nd|rd|th)?[\s./-]*" + _WORD + r"[\s./-]*(?P<y>\d{4}|\d{2})" + _REST
+)
 _NAME_MDY = r"^" + _WORD + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _REST
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
 #: times a log may hold: [start, end) in UTC, the range of pandas' nanosecond timestamps
