@@ -39,7 +39,9 @@ def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None
     """Datetime series -> ``datetime64[us, UTC]``; naive values are local time in ``tz``.
 
     A naive time in the autumn's repeated hour is read as summer time and one in
-    the spring's skipped hour is shifted forward; both are counted in the report.
+    the spring's skipped hour is moved an hour later (02:30 -> 03:30, as a clock not yet
+    put forward meant it; times in that hour keep their order); both are counted in the
+    report.
     """
     if not isinstance(values.dtype, pd.DatetimeTZDtype):
         values = pd.to_datetime(values, errors="coerce")
@@ -51,10 +53,10 @@ def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None
                 if report is not None:
                     report.warnings.append(
                         f"{int(odd.sum()):,} naive time(s) in {column or 'a date column'} fall in a "
-                        f"daylight-saving change of {zone}; read as summer time / shifted forward"
+                        f"daylight-saving change of {zone}; read as summer time / moved an hour later"
                     )
                 localized = values.dt.tz_localize(
-                    zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent="shift_forward"
+                    zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent=pd.Timedelta(hours=1)
                 )
             values = localized
     return values.dt.tz_convert("UTC").astype(TS_DTYPE)

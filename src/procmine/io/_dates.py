@@ -1,17 +1,41 @@
 """Date columns: one format for all rows of a column, day-first decided from the data.
 
-:func:`detect_date_format` looks at the values (ISO 8601 with or without offset,
-``dd.mm.yyyy HH:MM[:SS]``, ``dd/mm/yyyy``, ``mm/dd/yyyy`` only when the data proves it,
-Excel serial numbers, typed datetimes) and returns a :class:`DateSpec`;
-:func:`parse_dates` parses the whole column with it, vectorised (explicit ``format=``
-strings, never pandas' per-row guessing, which would read 05/01 as May and 13/01 as
-January in the same column). Naive times are local in ``tz`` and stored in UTC.
+:func:`detect_date_format` looks at the values and returns a :class:`DateSpec`;
+:func:`parse_column` (and :func:`parse_dates`) parses the whole column with it,
+vectorised (explicit ``format=`` strings, never pandas' per-row guessing, which would
+read 05/01 as May and 13/01 as January in the same column). Naive times are local in
+``tz`` and stored in UTC.
+
+The families recognised, one per column:
+
+- ISO 8601 with or without offset;
+- ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``dd-mm-yyyy`` with ``HH:MM[:SS[.ffffff]]`` and an
+  optional ``AM``/``PM``; month-first (``mm/dd/yyyy``) only when the data prove it
+  (a second field above 12 and no first field above 12); columns that do not decide it
+  are read day-first, the Swiss convention;
+- ``yyyy/mm/dd`` and ``yyyy.mm.dd`` (always year, month, day), with or without time;
+- month names in German, French, Italian and English, full or abbreviated, with or
+  without dot, in any letter case: ``3. März 2024 14:05``, ``1er mars 2024``,
+  ``1° marzo 2024``, ``03-Mar-2024``, ``1st March 2024``, ``Mar 3, 2024``. An abbreviation is any start of
+  three or more letters of one month's name (``Sept``, ``janv.``, ``Mrz`` too);
+- two-digit years (``03.05.24``, ``03-MAR-24``) as Python's ``%y``: 69-99 are
+  1969-1999, 00-68 are 2000-2068;
+- Excel serial day numbers, and typed datetimes.
+
+Times out of range are a different problem from text that is not a date:
+:data:`TIME_BOUNDS` are the years 1678 to 2261, what pandas' nanosecond timestamps hold
+(and hence what pm4py and most tools take). :func:`parse_column` reports times outside
+them, and dates whose year no timestamp type holds (year 0, years beyond 9999), apart from
+the unparseable ones, so that readers drop and count them under
+:func:`out_of_range_reason`. Kept times before 2 January 1970 (1970-01-01 and 1900-01-01
+are common placeholders) or more than ten years after reading are warned about.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,15 +44,80 @@ import pandas as pd
 from ..log import TS_DTYPE, IngestReport
 from ._common import to_utc
 
-__all__ = ["EXCEL_SERIAL_RANGE", "DateSpec", "detect_date_format", "parse_dates"]
+__all__ = [
+    "EXCEL_SERIAL_RANGE",
+    "TIME_BOUNDS",
+    "DateSpec",
+    "ParsedDates",
+    "detect_date_format",
+    "out_of_range_reason",
+    "parse_column",
+    "parse_dates",
+]
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-_SHAPE = re.compile(
-    r"^(\d{1,2})([./-])(\d{1,2})[./-](\d{4}|\d{2})(?:(T|\s+|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:([.,])(\d{1,6}))?)?)?$"
+# time of day after a date: separator, hours, minutes, optional seconds, fraction and AM/PM
+_TIME = (
+    r"(?:(?P<tsep>T|\s+|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:(?P<fsep>[.,])(?P<f>\d{1,6}))?)?"
+    r"(?:(?P<psep>\s*)(?P<p>[AaPp][Mm]))?)?"
 )
+# patterns are plain strings without look-arounds or back-references: pandas may run
+# them with RE2 (Arrow strings) or Python's re (object columns)
+_DMY = r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})" + _TIME + "$"
+_YMD = r"^(?P<y>\d{4})(?P<sep>[./])(?P<a>\d{1,2})[./](?P<b>\d{1,2})" + _TIME + "$"
+_WORD = r"(?P<w>[A-Za-zÀ-ÿ]+)\.?"
+_REST = r"(?P<rest>(?:T|\s|,).*)?$"
+_NAME_DMY = (
+    r"^(?P<d>\d{1,2})(?:\.|er|°|º|st|nd|rd|th)?[\s./-]*" + _WORD + r"[\s./-]*(?P<y>\d{4}|\d{2})" + _REST
+)
+_NAME_MDY = r"^" + _WORD + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _REST
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
+#: times a log may hold: [start, end) in UTC, the range of pandas' nanosecond timestamps
+TIME_BOUNDS = (pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC"))
+_PLAUSIBLE_FROM = pd.Timestamp("1970-01-02", tz="UTC")
+_PLAUSIBLE_YEARS_AHEAD = 10
+# the first run of 4+ digits (the year in every family above) when no timestamp holds it
+_BAD_YEAR = re.compile(r"^(\D*(?:\d{1,3}\D+)*)(?:\d{5,}|0000)(\D.*)?$")
+
+# fmt: off
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("januar", "jänner", "janvier", "gennaio", "january"),
+    2: ("februar", "feber", "février", "febbraio", "february"),
+    3: ("märz", "mrz", "mars", "marzo", "march"),
+    4: ("april", "avril", "aprile"),
+    5: ("mai", "maggio", "may"),
+    6: ("juni", "juin", "giugno", "june"),
+    7: ("juli", "juillet", "luglio", "july"),
+    8: ("august", "août", "agosto"),
+    9: ("september", "septembre", "settembre"),
+    10: ("oktober", "octobre", "ottobre", "october"),
+    11: ("november", "novembre"),
+    12: ("dezember", "décembre", "dicembre", "december"),
+}
+# fmt: on
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents or dots: ``"Févr."`` -> ``"fevr"``."""
+    s = unicodedata.normalize("NFKD", word.casefold().replace(".", ""))
+    return "".join(ch for ch in s if not unicodedata.combining(ch))
+
+
+def _month_words() -> dict[str, int]:
+    """Folded month word -> month: full names and every start of 3+ letters that belongs
+    to one month only (``"jui"`` could be juin or juillet and is left out)."""
+    seen: dict[str, set[int]] = {}
+    for month, names in _MONTH_NAMES.items():
+        for name in names:
+            folded = _fold(name)
+            for k in range(3, len(folded) + 1):
+                seen.setdefault(folded[:k], set()).add(month)
+    return {w: next(iter(m)) for w, m in seen.items() if len(m) == 1}
+
+
+_MONTH_WORDS = _month_words()
 
 
 @dataclass
@@ -36,8 +125,10 @@ class DateSpec:
     """How a date column is parsed: one format (or ISO 8601 / Excel serials) for all rows.
 
     ``kind`` is ``"datetime"`` (already typed), ``"iso"``, ``"format"`` (``formats[0]``
-    for all rows; the others only differ in time precision) or ``"excel"`` (serial days
-    since 1899-12-30). ``share`` is the part of the sampled values it parses.
+    for all rows; the others only differ in time precision), ``"names"`` (month names,
+    ``order`` ``"dmy"`` or ``"mdy"``; ``formats`` are those of the values rewritten as
+    ``d.m.yyyy``) or ``"excel"`` (serial days since 1899-12-30). ``share`` is the part of
+    the sampled values it parses.
     """
 
     kind: str
@@ -45,10 +136,14 @@ class DateSpec:
     dayfirst: bool | None = None
     reason: str = ""
     share: float = 1.0
+    order: str = ""
 
     def describe(self) -> str:
         if self.kind == "format":
             return " | ".join(self.formats)
+        if self.kind == "names":
+            shape = "day month-name year" if self.order == "dmy" else "month-name day, year"
+            return f"{shape} (month names de/fr/it/en), read as " + " | ".join(self.formats)
         return {"datetime": "typed datetimes", "iso": "ISO 8601", "excel": "Excel serial days"}[self.kind]
 
 
@@ -111,17 +206,64 @@ def detect_date_format(
     nums = pd.to_numeric(sample, errors="coerce")
     if nums.notna().mean() >= 0.9:
         return _excel_spec(nums.dropna(), strict_numbers)
-    shape = sample.str.extract(_SHAPE)
-    ok = shape[0].notna()
-    if ok.mean() < 0.5:
+    return _text_spec(sample, values, dayfirst)
+
+
+def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> DateSpec | None:
+    """Numeric day/month/year (either order, or year first), else month names."""
+    dmy = sample.str.extract(_DMY)
+    ymd = sample.str.extract(_YMD)
+    n_dmy, n_ymd = float(dmy["a"].notna().mean()), float(ymd["a"].notna().mean())
+    if max(n_dmy, n_ymd) >= 0.5:
+        if n_ymd > n_dmy:
+            shape, first, order, reason = ymd[ymd["a"].notna()], None, "ymd", "year, month, day"
+        else:
+            shape = dmy[dmy["a"].notna()]
+            first, reason = _decide_dayfirst(values, dayfirst)
+            order = "dmy" if first else "mdy"
+        sep = shape["sep"].mode().iloc[0]
+        formats = _formats_of(shape[shape["sep"] == sep], order, sep)
+        share = float(_parse_family(sample, formats).notna().mean())
+        return DateSpec("format", formats, dayfirst=first, reason=reason, share=share, order=order)
+    best = None
+    for order in ("dmy", "mdy"):
+        numeric = _names_numeric(sample, order)
+        hit = float(numeric.notna().mean())
+        if hit >= 0.5 and (best is None or hit > best[0]):
+            best = (hit, order, numeric)
+    if best is None:
         return None
-    shape = shape[ok]
-    sep = shape[1].mode().iloc[0]
-    shape = shape[shape[1] == sep]
-    first, reason = _decide_dayfirst(values, dayfirst)
-    formats = _formats_of(shape, sep, first)
-    share = float(_parse_family(sample, formats).notna().mean())
-    return DateSpec("format", formats, dayfirst=first, reason=reason, share=share)
+    _, order, numeric = best
+    shape = numeric.dropna().str.extract(_DMY)
+    shape = shape[shape["a"].notna()]
+    if shape.empty:
+        return None
+    formats = _formats_of(shape, "dmy", ".")
+    share = float(_parse_family(numeric, formats).notna().mean())
+    reason = "month names, " + ("day before month" if order == "dmy" else "month before day")
+    return DateSpec("names", formats, reason=reason, share=share, order=order)
+
+
+def _names_numeric(text: pd.Series, order: str) -> pd.Series:
+    """Dates with month names rewritten as ``d.m.yyyy`` plus their time (None if not one).
+
+    Vectorised with pyarrow (RE2); the month words are mapped once per distinct word
+    (a handful per column), not per row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text, type=pa.string(), from_pandas=True)
+    m = pc.extract_regex(arr, _NAME_DMY if order == "dmy" else _NAME_MDY)
+    words = pc.dictionary_encode(pc.struct_field(m, "w"))
+    if isinstance(words, pa.ChunkedArray):
+        words = words.combine_chunks()
+    lookup = [_MONTH_WORDS.get(_fold(w), 0) for w in words.dictionary.to_pylist()]
+    names = pa.array([str(k) if k else None for k in lookup], type=pa.string())
+    month = pc.take(names, words.indices)
+    date = pc.binary_join_element_wise(pc.struct_field(m, "d"), month, pc.struct_field(m, "y"), ".")
+    out = pc.binary_join_element_wise(date, pc.fill_null(pc.struct_field(m, "rest"), ""), "")
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=text.index, dtype="str")
 
 
 def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
@@ -134,20 +276,28 @@ def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
     return DateSpec("excel", reason="numbers in the range of Excel serial dates", share=inside)
 
 
-def _formats_of(shape: pd.Series, sep: str, dayfirst: bool) -> tuple[str, ...]:
+def _formats_of(shape: pd.DataFrame, order: str, sep: str) -> tuple[str, ...]:
     """The strftime formats of the sampled values (one date convention), most used first."""
-    date = f"%d{sep}%m{sep}" if dayfirst else f"%m{sep}%d{sep}"
-    year = np.where(shape[3].str.len() == 4, "%Y", "%y")
-    time = np.where(
-        shape[5].isna(),
-        "",
-        np.where(
-            shape[7].isna(),
-            "%H:%M",
-            np.where(shape[8].isna(), "%H:%M:%S", "%H:%M:%S" + shape[8].fillna(".").astype(object) + "%f"),
-        ),
+
+    def const(text: str) -> pd.Series:
+        return pd.Series(text, index=shape.index, dtype=object)
+
+    def field(name: str) -> pd.Series:
+        return shape[name].astype(object)
+
+    year = const("%Y").where(field("y").str.len() == 4, "%y")
+    if order == "ymd":
+        date = year + f"{sep}%m{sep}%d"
+    else:
+        date = (f"%d{sep}%m{sep}" if order == "dmy" else f"%m{sep}%d{sep}") + year
+    ampm = field("p").notna()
+    hour = const("%I").where(ampm, "%H")
+    secs = const("").where(
+        field("S").isna(), const(":%S").where(field("f").isna(), ":%S" + field("fsep").fillna(".") + "%f")
     )
-    fmts = pd.Series(date + year + shape[4].fillna("").astype(object).to_numpy() + time, dtype=object)
+    suffix = const("").where(~ampm, field("psep").fillna("") + "%p")
+    time = field("tsep").fillna("") + hour + ":%M" + secs + suffix
+    fmts = date + time.where(field("H").notna(), "")
     return tuple(fmts.value_counts(sort=True).index)
 
 
@@ -198,6 +348,89 @@ def _leading_fields(values: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
     return out[0], out[1], arr
 
 
+@dataclass
+class ParsedDates:
+    """A date column parsed by :func:`parse_column`.
+
+    ``times`` are ``datetime64[us, UTC]`` (NaT where empty, unparseable or out of range);
+    ``bad`` marks non-empty values that are not dates in the column's format,
+    ``out_of_range`` dates outside :data:`TIME_BOUNDS` (year 1, 9999-12-31, 99999...).
+    """
+
+    times: pd.Series
+    bad: np.ndarray
+    out_of_range: np.ndarray
+
+
+def out_of_range_reason(column: str) -> str:
+    """The drop reason of rows whose time in ``column`` is outside :data:`TIME_BOUNDS`.
+
+    Examples
+    --------
+    >>> out_of_range_reason("Datum")
+    "timestamp out of range (years 1678-2261) in 'Datum'"
+    """
+    lo, hi = TIME_BOUNDS
+    return f"timestamp out of range (years {lo.year}-{hi.year - 1}) in {column!r}"
+
+
+def parse_column(
+    values: pd.Series,
+    spec: DateSpec,
+    *,
+    tz: str | None = None,
+    report: IngestReport | None = None,
+    column: str = "",
+    _warn_range: bool = True,
+) -> ParsedDates:
+    """Parse a column with ``spec``; unparseable and out-of-range values told apart.
+
+    Naive times are local in ``tz`` (default Europe/Zurich); values with an offset keep it.
+    Kept times before 2 January 1970 or more than ten years ahead add a warning to
+    ``report`` (they are often placeholders).
+
+    Examples
+    --------
+    >>> s = pd.Series(["03.01.2024 10:00", "31.02.2024 10:00", "01.01.0001 00:00", "01.01.99999 00:00"])
+    >>> got = parse_column(s, detect_date_format(s), tz="UTC")
+    >>> got.times[0].year, got.bad.tolist(), got.out_of_range.tolist()
+    (2024, [False, True, False, False], [False, False, True, True])
+    """
+    values = values.reset_index(drop=True)
+    kind = spec.kind
+    text = None
+    if kind == "datetime" and values.dtype == object:
+        parsed, bad = _parse_mixed(values, tz, report, column)
+    elif kind in ("datetime", "excel"):
+        present = values.notna().to_numpy()
+        if kind == "datetime":
+            parsed = to_utc(values, tz, report, column)
+        else:
+            parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
+        bad = present & parsed.isna().to_numpy()
+    else:
+        text = values.astype("str").str.strip()
+        text = text.where(values.notna() & (text != ""), None)
+        present = text.notna().to_numpy()
+        if kind == "iso":
+            parsed = _parse_iso(text, tz, report, column)
+        else:
+            parsed = to_utc(_parse_text(text, spec).astype("datetime64[us]"), tz, report, column)
+        bad = present & parsed.isna().to_numpy()
+    lo, hi = TIME_BOUNDS
+    out = ((parsed < lo) | (parsed >= hi)).fillna(False).to_numpy(dtype=bool, copy=True)
+    bad = np.array(bad, dtype=bool)  # writable: pandas may hand out read-only views
+    if out.any():
+        parsed = parsed.where(~out)
+    if bad.any():
+        hit = _unrepresentable(values, text, bad, spec)
+        out |= hit
+        bad &= ~hit
+    if report is not None and _warn_range:  # once per column, not per part of a mixed column
+        _warn_implausible(parsed, report, column)
+    return ParsedDates(parsed, bad, out)
+
+
 def parse_dates(
     values: pd.Series,
     spec: DateSpec,
@@ -208,7 +441,7 @@ def parse_dates(
 ) -> tuple[pd.Series, np.ndarray]:
     """Parse a column with ``spec`` -> (UTC times, mask of non-empty values that failed).
 
-    Naive times are local in ``tz`` (default Europe/Zurich); values with an offset keep it.
+    Like :func:`parse_column`, with the times out of range counted among the failures.
 
     Examples
     --------
@@ -217,26 +450,61 @@ def parse_dates(
     >>> times, bad = parse_dates(s, spec, tz="UTC")
     >>> times.dt.strftime("%m-%d").tolist()[:2], bad.tolist()
     (['01-05', '01-13'], [False, False, True, False])
+    >>> s = pd.Series(["3. März 2024 14:05", "12. Okt. 2024 09:30"])
+    >>> parse_dates(s, detect_date_format(s))[0].dt.strftime("%d.%m. %H:%M").tolist()  # UTC
+    ['03.03. 13:05', '12.10. 07:30']
     """
-    values = values.reset_index(drop=True)
-    kind = spec.kind
-    present = values.notna().to_numpy()
-    if kind == "datetime" and values.dtype == object:
-        return _parse_mixed(values, tz, report, column)
-    if kind == "datetime":
-        parsed = to_utc(values, tz, report, column)
-    elif kind == "excel":
-        parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
-    else:
-        text = values.astype("str").str.strip()
-        text = text.where(values.notna() & (text != ""), None)
-        present = text.notna().to_numpy()
-        if kind == "iso":
-            parsed = _parse_iso(text, tz, report, column)
-        else:
-            parsed = to_utc(_parse_family(text, spec.formats).astype("datetime64[us]"), tz, report, column)
-    bad = present & parsed.isna().to_numpy()
-    return parsed, bad
+    got = parse_column(values, spec, tz=tz, report=report, column=column)
+    return got.times, got.bad | got.out_of_range
+
+
+def _parse_text(text: pd.Series, spec: DateSpec) -> pd.Series:
+    """Naive times of a ``format`` or ``names`` column."""
+    if spec.kind == "names":
+        text = _names_numeric(text, spec.order)
+    return _parse_family(text, spec.formats)
+
+
+def _unrepresentable(
+    values: pd.Series, text: pd.Series | None, bad: np.ndarray, spec: DateSpec
+) -> np.ndarray:
+    """Failed values that are dates in the column's format but for a year no timestamp
+    holds (0, or five digits and more): they parse once that year is replaced by 2000."""
+    out = np.zeros(len(bad), dtype=bool)
+    idx = np.flatnonzero(bad)
+    if spec.kind == "excel":
+        nums = pd.to_numeric(values.iloc[idx], errors="coerce")
+        out[idx] = nums.notna().to_numpy()  # a number, but not a day Excel can show
+        return out
+    if text is None or spec.kind not in ("iso", "format", "names"):
+        return out
+    failed = text.iloc[idx].astype(object)
+    fixed = failed.str.replace(_BAD_YEAR, r"\g<1>2000\g<2>", regex=True)
+    changed = (fixed != failed).to_numpy(dtype=bool)
+    if changed.any():
+        again = parse_column(fixed[changed], spec, tz="UTC").times
+        out[idx[changed]] = again.notna().to_numpy()
+    return out
+
+
+def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Times outside are kept but warned about: before 2 January 1970 (1970-01-01 and
+    1900-01-01 are common placeholders) or more than ten years after now."""
+    return _PLAUSIBLE_FROM, pd.Timestamp.now(tz="UTC") + pd.DateOffset(years=_PLAUSIBLE_YEARS_AHEAD)
+
+
+def implausible_warning(n: int, column: str) -> str:
+    return (
+        f"{n:,} time(s) in {repr(column) if column else 'a date column'} lie before 2 January 1970 or more than "
+        f"{_PLAUSIBLE_YEARS_AHEAD} years ahead (placeholders such as 01.01.1900?); kept"
+    )
+
+
+def _warn_implausible(parsed: pd.Series, report: IngestReport, column: str) -> None:
+    first, last = plausible_range()
+    odd = int(((parsed < first) | (parsed > last)).sum())
+    if odd:
+        report.warnings.append(implausible_warning(odd, column))
 
 
 def _from_serial(nums: pd.Series) -> pd.Series:
@@ -291,8 +559,8 @@ def _parse_mixed(values: pd.Series, tz, report, column) -> tuple[pd.Series, np.n
         blank = (text == "").to_numpy()
         is_text[np.flatnonzero(is_text)[blank]] = False
         spec = detect_date_format(text[~blank]) if (~blank).any() else None
-        if spec is not None and spec.kind in ("iso", "format"):
-            sub, _ = parse_dates(text[~blank], spec, tz=tz, report=report, column=column)
-            parsed[np.flatnonzero(is_text)] = sub.to_numpy()
+        if spec is not None and spec.kind in ("iso", "format", "names"):
+            sub = parse_column(text[~blank], spec, tz=tz, report=report, column=column, _warn_range=False)
+            parsed[np.flatnonzero(is_text)] = sub.times.to_numpy()
     bad = (is_dt | is_num | is_text) & parsed.isna().to_numpy()
     return parsed, bad

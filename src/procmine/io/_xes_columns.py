@@ -23,14 +23,25 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..log import TIMESTAMP, IngestReport
-from ._common import to_utc
+from ..log import START, TIMESTAMP, IngestReport
+from ._dates import (
+    TIME_BOUNDS,
+    DateSpec,
+    detect_date_format,
+    implausible_warning,
+    parse_column,
+    plausible_range,
+)
 from ._xes_scan import ATTR_TYPES, ChunkResult
 
 __all__ = ["Assembler", "ChunkColumns", "Piece", "key_codes", "parse_dates", "pivot_chunk", "typed"]
 
 _STR, _DATE, _INT, _FLOAT, _BOOL, _ID = range(6)
 TEXT = -1  #: kind of a column kept as raw text until the end (typed as a whole)
+#: codes of the date masks: a value that is not a date, a date out of range (TIME_BOUNDS)
+BAD_DATE, OUT_OF_RANGE = 1, 2
+#: keys read as dates even when the file types them as strings
+_TIME_KEYS = (TIMESTAMP, START)
 
 
 @dataclass
@@ -126,7 +137,9 @@ def pivot_chunk(
             else:
                 scratch = IngestReport()
                 col, kind, bad_c = typed(compact, tset, col_name, tz, scratch)
-                needs = kind == _STR and not tset <= {_STR, _ID}
+                # a date format found from the values is decided on the whole column
+                found = col_name in scratch.formats.get("dates", {})
+                needs = (kind == _STR and not tset <= {_STR, _ID}) or found
                 warns.extend(scratch.warnings)
             bad = None
             if len(who) == n:  # every event (trace) has the key, in order
@@ -136,7 +149,7 @@ def pivot_chunk(
                 idx[who] = np.arange(len(who))
                 col = col.take(pa.array(idx, mask=idx < 0))
                 if bad_c is not None:
-                    bad = np.zeros(n, dtype=bool)
+                    bad = np.zeros(n, dtype=bad_c.dtype)
                     bad[who] = bad_c
             if level == "trace":
                 if event_trace is None:
@@ -278,16 +291,40 @@ class Assembler:
 
 
 def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | None, report: IngestReport):
-    """Cast a string column to the XES type of its values; returns (array, kind, bad-date mask)."""
-    if tset <= {_STR, _ID}:
+    """Cast a string column to the XES type of its values; returns (array, kind, date mask).
+
+    The date mask is ``None`` or uint8 codes per value: 0, :data:`BAD_DATE` or
+    :data:`OUT_OF_RANGE`. ``time:timestamp`` and ``start_timestamp`` typed ``string`` in
+    the file (as some tools write them) are read as dates when their values are dates in
+    one format; a date format found from the values (not ISO 8601) is noted in
+    ``report.formats["dates"]``.
+    """
+    as_time = name in _TIME_KEYS and tset <= {_DATE, _STR, _ID} and tset != {_DATE}
+    if tset <= {_STR, _ID} and not as_time:
         return col, _STR, None
-    if tset == {_DATE}:
-        ts, bad = parse_dates(col, tz, report, name)
-        n_bad = int(bad.sum())
+    if tset == {_DATE} or as_time:
+        ts, bad = parse_dates(col, tz, report, name, strings=as_time)
+        if ts is None:
+            return col, _STR, None  # text, not dates: the reader says so if it is the timestamp
+        n_bad = int(np.count_nonzero(bad == BAD_DATE))
         if n_bad and name != TIMESTAMP:
             report.warnings.append(
                 f"{n_bad:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty"
             )
+        n_out = int(np.count_nonzero(bad == OUT_OF_RANGE))
+        if n_out and name != TIMESTAMP:
+            lo, hi = TIME_BOUNDS
+            report.warnings.append(
+                f"{n_out:,} value(s) of the date attribute {name!r} lie outside the years "
+                f"{lo.year}-{hi.year - 1} and are left empty"
+            )
+        how = report.formats.get("dates", {}).get(name)
+        if as_time:
+            report.warnings.append(
+                f"the attribute {name!r} is typed string in the file; read as dates ({how or 'ISO 8601'})"
+            )
+        elif how:
+            report.warnings.append(f"the date attribute {name!r} is not in ISO 8601; read as {how}")
         return ts, _DATE, bad
     target = {
         frozenset({_INT}): (pa.int64(), _INT),
@@ -311,30 +348,58 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
 
 
 def parse_dates(
-    col: pa.Array | pa.ChunkedArray, tz: str | None, report: IngestReport | None = None, name: str = ""
-) -> tuple[pa.Array, np.ndarray]:
-    """ISO-8601 strings (with or without offset) -> ``timestamp[us, UTC]`` and a mask of
-    non-empty values that could not be parsed. Dates without offset are local to ``tz``."""
+    col: pa.Array | pa.ChunkedArray,
+    tz: str | None,
+    report: IngestReport | None = None,
+    name: str = "",
+    *,
+    strings: bool = False,
+) -> tuple[pa.Array | None, np.ndarray]:
+    """Date strings -> ``timestamp[us, UTC]`` and uint8 codes per value (0 fine,
+    :data:`BAD_DATE` non-empty but not a date, :data:`OUT_OF_RANGE` outside
+    :data:`~procmine.io._dates.TIME_BOUNDS`, left null).
+
+    ISO 8601 is cast by Arrow at once; other values are read as one family found from
+    the whole column (``2019/11/03 01:11:19.000``, ``03.11.2019 01:11``...), as in CSV.
+    Dates without offset are local to ``tz``. With ``strings`` (values typed ``string`` in
+    the file) the result is ``(None, ...)`` unless most values are dates.
+    """
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
-    present = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    if pa.types.is_large_string(col.type):
+        col = col.cast(pa.string())
     try:
         out = pc.cast(col, pa.timestamp("us", "UTC"))
-        return out, np.zeros(len(col), dtype=bool)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+        out = None
+    if out is not None:
+        codes = np.zeros(len(col), dtype=np.uint8)
+        lo, hi = (pa.scalar(t, type=pa.timestamp("us", "UTC")) for t in TIME_BOUNDS)
+        outside = pc.fill_null(pc.or_(pc.less(out, lo), pc.greater_equal(out, hi)), False)
+        if pc.any(outside).as_py():
+            codes[outside.to_numpy(zero_copy_only=False)] = OUT_OF_RANGE
+            out = pc.if_else(outside, pa.scalar(None, type=out.type), out)
+        if report is not None and name in _TIME_KEYS:
+            _warn_implausible(out, report, name)
+        return out, codes
     s = pd.Series(col.to_pandas(), dtype="str")
-    aware = s.str.contains(r"(?:Z|[+-]\d\d:?\d\d)\s*$", regex=True, na=False).to_numpy()
-    res = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
-    if aware.any():
-        res[aware] = pd.to_datetime(s[aware], format="ISO8601", utc=True, errors="coerce").astype(
-            "datetime64[us, UTC]"
-        )
-    naive = ~aware & present
-    if naive.any():
-        parsed = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        res[naive] = to_utc(parsed, tz, report, name)
-    bad = present & res.isna().to_numpy()
-    return pa.array(res, type=pa.timestamp("us", "UTC")), bad
+    spec = detect_date_format(s)
+    if spec is None or spec.kind not in ("iso", "format", "names") or spec.share < 0.5:
+        if strings:
+            return None, np.zeros(len(col), dtype=np.uint8)
+        spec = DateSpec("iso", ("ISO8601",), reason="ISO 8601")
+    if spec.kind != "iso" and report is not None:
+        report.formats.setdefault("dates", {})[name] = spec.describe()
+    got = parse_column(s, spec, tz=tz, report=report, column=name, _warn_range=name in _TIME_KEYS)
+    codes = got.bad.astype(np.uint8) * BAD_DATE + got.out_of_range.astype(np.uint8) * OUT_OF_RANGE
+    return pa.array(got.times, type=pa.timestamp("us", "UTC")), codes
+
+
+def _warn_implausible(times: pa.Array, report: IngestReport, name: str) -> None:
+    """Like :func:`procmine.io._dates.parse_column`'s warning, on an Arrow array."""
+    typ = pa.timestamp("us", "UTC")
+    first, last = (pa.scalar(t, type=typ) for t in plausible_range())
+    odd = pc.fill_null(pc.or_(pc.less(times, first), pc.greater(times, last)), False)
+    n = pc.sum(odd.cast(pa.int64())).as_py() or 0
+    if n:
+        report.warnings.append(implausible_warning(n, name))

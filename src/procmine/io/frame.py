@@ -16,7 +16,7 @@ import pandas as pd
 from ..errors import LogError
 from ..log import ROLE_COLUMNS, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
-from ._dates import DateSpec, detect_date_format, parse_dates
+from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
 from .detect import detect_roles
 
 __all__ = ["parse_dates", "read_frame"]
@@ -107,7 +107,7 @@ def read_frame(
 
     tz = opts.tz or DEFAULT_TZ
     out: dict[str, pd.Series] = {}
-    bad_ts = np.zeros(len(df), dtype=bool)
+    bad_ts: dict[str, np.ndarray] = {}
     time_cols: set[str] = set()
     dates: dict[str, dict] = {}
     for role, col in det.roles.items():
@@ -119,8 +119,13 @@ def read_frame(
             out[canon], bad, dates[col] = got
             if role == "timestamp":
                 bad_ts = bad
-            elif bad.any():
-                report.warnings.append(f"{int(bad.sum()):,} unparseable start time(s) in {col!r} left empty")
+            else:
+                for reason, mask in bad.items():
+                    if mask.any():
+                        what = "unparseable" if reason == UNPARSEABLE_TS else "out-of-range"
+                        report.warnings.append(
+                            f"{int(mask.sum()):,} {what} start time(s) in {col!r} left empty"
+                        )
         elif role == "activity":
             out[canon] = df[col].astype("str").str.strip().where(df[col].notna(), None)
         else:
@@ -153,7 +158,7 @@ def read_frame(
         frame,
         report=report,
         row_numbers=row_numbers,
-        extra_drops={UNPARSEABLE_TS: bad_ts},
+        extra_drops=bad_ts,
         strict=opts.strict,
         path=where,
         name=Path(source).name if where else None,
@@ -161,7 +166,10 @@ def read_frame(
 
 
 def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
-    """Parse one date role -> (UTC series, unparseable mask, format description), or None."""
+    """Parse one date role -> (UTC series, {drop reason: mask}, format description), or None.
+
+    The reasons are unparseable values and times out of range (named after ``col``).
+    """
     values = df[col]
     # detected again on the whole column: the day-first proof may lie beyond the sample
     spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
@@ -180,24 +188,57 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
             return None
         raise LogError(
             "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
-            "dd/mm/yyyy, Excel serial); pass timestamp=... to name another column or convert it",
+            "dd/mm/yyyy, yyyy/mm/dd, 3. März 2024, Excel serial); pass timestamp=... to name another "
+            "column or convert it",
             path=where,
             column=col,
         )
-    parsed, bad = parse_dates(values, spec, tz=tz, report=report, column=col)
+    got = parse_column(values, spec, tz=tz, report=report, column=col)
     if spec.reason.startswith(("ambiguous", "conflicting")):
         report.warnings.append(f"column {col!r}: {spec.reason}")
-    return parsed, bad, _describe(spec, tz, values)
+    bad = {UNPARSEABLE_TS: got.bad, out_of_range_reason(col): got.out_of_range}
+    return got.times, bad, _describe(spec, tz, values)
 
 
 _NUMBER = r"^[ \t]*[+-]?(?:(?:[1-9][0-9]*|0)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
-_LEADING_ZERO = r"^[ \t]*[+-]?0[0-9]"
+_LEADING_ZERO = r"^\s*[+-]?0[0-9]"
+# thousands separators of Swiss and other exports: apostrophe, right single quote (de-CH,
+# it-CH), or spaces (fr-CH: space, no-break space or narrow no-break space, one convention)
+_GROUPS = ("'", "\u2019", " \u00a0\u202f")
+#: (decimal mark, thousands separator) tried in turn on text columns that are not plain
+#: numbers: the first that every value follows wins. A comma is a decimal mark unless
+#: the column proves otherwise (two commas in a value, or a dot after one): ``1,234``
+#: alone reads 1.234, as Swiss and German exports write it (they group with ’ ' or
+#: spaces, English ones with commas).
+_CONVENTIONS: tuple[tuple[str, str | None], ...] = (
+    (",", None),
+    *((",", g) for g in _GROUPS),
+    *((".", g) for g in _GROUPS),
+    (",", "."),
+    (".", ","),
+)
+
+
+def _convention_regex(decimal: str, group: str | None) -> str:
+    whole = r"[0-9]+" if group is None else rf"(?:[0-9]{{1,3}}(?:[{group}][0-9]{{3}})+|[0-9]+)"
+    return rf"^[+-]?{whole}(?:[{decimal}][0-9]+)?$"
 
 
 def _as_number(s: pd.Series) -> pd.Series:
-    """A text column as int64/Int64/float64 when all its values are plain numbers, else as is.
+    """A text column as int64/Int64/float64 when all its values are numbers, else as is.
 
-    Vectorised with pyarrow (RE2 regexes, exact string -> float conversion).
+    Plain numbers (``-1e3``, ``12.5``) or numbers in one local convention for the whole
+    column (:data:`_CONVENTIONS`: ``12,5``, ``1'234,50``, ``1’234.50``, ``1 234,5``);
+    never two conventions in one column. Values with a leading zero (``"007"``,
+    ``"0800"``) keep the column as text: they are codes. Vectorised with pyarrow (RE2
+    regexes, exact string -> number conversion).
+
+    Examples
+    --------
+    >>> _as_number(pd.Series(["1'234,50", "12,5"], dtype="str")).tolist()
+    [1234.5, 12.5]
+    >>> _as_number(pd.Series(["000123", "000124"], dtype="str")).tolist()
+    ['000123', '000124']
     """
     if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
         return s
@@ -206,22 +247,46 @@ def _as_number(s: pd.Series) -> pd.Series:
 
     arr = pa.array(s, type=pa.string(), from_pandas=True)
     head = arr.drop_null().slice(0, 1000)
-    if len(head) == 0 or not pc.all(pc.match_substring_regex(head, _NUMBER)).as_py():
+    if len(head) == 0:
         return s
-    num = _cast_number(arr) or _cast_number(pc.utf8_trim_whitespace(arr))
+    if pc.all(pc.match_substring_regex(head, _NUMBER)).as_py():
+        num = _cast_number(arr) or _cast_number(pc.utf8_trim_whitespace(arr))
+    else:
+        num = _local_number(arr, head)
     if num is None:
         return s
-    if num.type == pa.float64():
-        if pc.any(pc.is_nan(num)).as_py() or pc.any(pc.is_inf(num)).as_py():
-            return s  # "nan"/"inf" spelled out: keep the text
-        return pd.Series(num.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
+    if num.type == pa.float64() and (pc.any(pc.is_nan(num)).as_py() or pc.any(pc.is_inf(num)).as_py()):
+        return s  # "nan"/"inf" spelled out: keep the text
     if pc.any(pc.match_substring_regex(arr, _LEADING_ZERO)).as_py():
         return s  # ids like "007"
+    if num.type == pa.float64():
+        return pd.Series(num.to_numpy(zero_copy_only=False), index=s.index, name=s.name)
     if num.null_count == 0:
         return pd.Series(num.to_numpy(), index=s.index, name=s.name)
     values = pc.fill_null(num, 0).to_numpy()
     mask = pc.is_null(num).to_numpy(zero_copy_only=False)
     return pd.Series(pd.arrays.IntegerArray(values, mask), index=s.index, name=s.name)
+
+
+def _local_number(arr, head):
+    """``arr`` as numbers in the first convention all its values follow, or None."""
+    import pyarrow.compute as pc
+
+    head = pc.utf8_trim_whitespace(head)
+    if not pc.any(pc.match_substring_regex(head, r"^[+-]?[0-9]")).as_py():
+        return None  # not numbers at all: skip the conventions
+    trimmed = pc.utf8_trim_whitespace(arr)
+    for decimal, group in _CONVENTIONS:
+        rx = _convention_regex(decimal, group)
+        if not pc.all(pc.match_substring_regex(head, rx)).as_py():
+            continue
+        if not pc.all(pc.match_substring_regex(trimmed.drop_null(), rx)).as_py():
+            continue  # the whole column, not only its head
+        plain = trimmed if group is None else pc.replace_substring_regex(trimmed, f"[{group}]", "")
+        if decimal == ",":
+            plain = pc.replace_substring(plain, ",", ".")
+        return _cast_number(plain)
+    return None
 
 
 def _cast_number(arr):
@@ -241,8 +306,8 @@ _CLOCK = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?\s*$"
 
 def _date_only(spec: DateSpec, values: pd.Series) -> bool:
     """True when a text date column carries no time of day."""
-    if spec.kind == "format":
-        return not any("%H" in f for f in spec.formats)
+    if spec.kind in ("format", "names"):
+        return not any("%H" in f or "%I" in f for f in spec.formats)
     if spec.kind == "iso":
         return not values.head(1000).astype("str").str.contains(":", regex=False).fillna(False).any()
     return False

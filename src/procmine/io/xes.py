@@ -57,7 +57,8 @@ from ..log import (
     IngestReport,
 )
 from ._common import UNPARSEABLE_TS, ReadOptions, finalize
-from ._xes_columns import Assembler, parse_dates, pivot_chunk
+from ._dates import out_of_range_reason
+from ._xes_columns import BAD_DATE, OUT_OF_RANGE, Assembler, parse_dates, pivot_chunk
 from ._xes_memory import release as _release
 from ._xes_memory import system_pool as _system_pool
 from ._xes_scan import Malformed, Refused, Unsupported, scan_chunk
@@ -139,8 +140,9 @@ def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
     cols = _apply_roles(cols, kinds, opts, report, path)
 
     extra: dict[str, np.ndarray] = {}
-    if TIMESTAMP in bad_dates:
-        extra[UNPARSEABLE_TS] = bad_dates[TIMESTAMP]
+    if TIMESTAMP in bad_dates:  # codes: not a date, or a date out of range
+        extra[UNPARSEABLE_TS] = bad_dates[TIMESTAMP] == BAD_DATE
+        extra[out_of_range_reason(TIMESTAMP)] = bad_dates[TIMESTAMP] == OUT_OF_RANGE
     del bad_dates
     df = _to_frame(cols, n)  # empties cols as the frame's columns are made
     _release()
@@ -305,7 +307,7 @@ def _apply_roles(
         if target in (TIMESTAMP, START) and kinds.get(found) != _DATE:
             col, bad = parse_dates(col.cast(pa.string()), opts.tz, report, found)
             if target == TIMESTAMP and bad.any():
-                report.warnings.append(f"{int(bad.sum()):,} value(s) of {found!r} are not dates")
+                report.warnings.append(f"{int(np.count_nonzero(bad)):,} value(s) of {found!r} are not dates")
         if target in cols:
             cols[f"xes:{target}"] = cols.pop(target)
         cols[target] = col
