@@ -50,7 +50,9 @@ __all__ = [
     "HEADER_NAMES",
     "MERGED",
     "OTHER",
+    "OTHER_KIND",
     "OTHER_WORDS",
+    "START_KIND",
     "START_WORDS",
     "UNMATCHED_START",
     "find_lifecycle_column",
@@ -105,6 +107,8 @@ HEADER_NAMES = (
 # fmt: on
 
 _BLANK, _START, _COMPLETE, _OTHER, _UNKNOWN = 0, 1, 2, 3, 4
+#: kinds returned by :func:`transition_kinds` for start and other (not-a-step) transitions
+START_KIND, OTHER_KIND = _START, _OTHER
 _KIND: dict[str, int] = {}
 for _words, _k in ((START_WORDS, _START), (COMPLETE_WORDS, _COMPLETE), (OTHER_WORDS, _OTHER)):
     for _w in _words:
@@ -140,7 +144,9 @@ def transition_kinds(values: pd.Series) -> np.ndarray:
     return kinds[codes]  # code -1 (missing) takes the last entry: blank
 
 
-def find_lifecycle_column(df: pd.DataFrame, exclude: set[str] | frozenset[str] = frozenset()) -> tuple[str, str] | None:
+def find_lifecycle_column(
+    df: pd.DataFrame, exclude: set[str] | frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
     """The column holding lifecycle transitions and how it was found (``"header"``/``"content"``).
 
     A column qualifies when its values (first rows) are mostly transition words and hold
@@ -163,7 +169,11 @@ def find_lifecycle_column(df: pd.DataFrame, exclude: set[str] | frozenset[str] =
         if col in exclude:
             continue
         s = sample[col]
-        if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+        if not (
+            s.dtype == object
+            or pd.api.types.is_string_dtype(s.dtype)
+            or isinstance(s.dtype, pd.CategoricalDtype)
+        ):
             continue
         named = normalise_header(col) in _HEADERS
         role = match_header(col)
