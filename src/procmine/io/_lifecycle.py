@@ -116,6 +116,7 @@ for _words, _k in ((START_WORDS, _START), (COMPLETE_WORDS, _COMPLETE), (OTHER_WO
 _HEADERS = {normalise_header(h) for h in HEADER_NAMES}
 
 SAMPLE_ROWS = 50_000
+_MAX_VALUES = 200  # distinct values of a candidate column looked at (a lifecycle column has a few)
 #: share of known transition words a column needs: named like a lifecycle column / any name
 NAMED_SHARE, UNNAMED_SHARE = 0.5, 0.9
 
@@ -179,11 +180,15 @@ def find_lifecycle_column(
         role = match_header(col)
         if not named and role is not None and role[1] == 3 and role[0] != "lifecycle":
             continue
-        kinds = transition_kinds(s)
-        filled = kinds != _BLANK
-        if not filled.any():
+        # the most frequent values decide: a column of dates or ids has thousands of
+        # distinct values and is rejected without looking at each of them
+        counts = s.value_counts(dropna=True, sort=True).head(_MAX_VALUES)
+        kinds = np.array([_kind_of(v) for v in counts.index], dtype=np.int8)
+        weights = counts.to_numpy()
+        filled = int(s.notna().sum()) - int(weights[kinds == _BLANK].sum())
+        if filled <= 0:
             continue
-        share = float((kinds[filled] != _UNKNOWN).mean())
+        share = float(weights[(kinds != _BLANK) & (kinds != _UNKNOWN)].sum()) / filled
         if share < (NAMED_SHARE if named else UNNAMED_SHARE):
             continue
         if not ((kinds == _START).any() and (kinds == _COMPLETE).any()):
@@ -236,22 +241,28 @@ def match_fifo(group: np.ndarray, is_start: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _codes(s: pd.Series) -> np.ndarray:
-    return pd.factorize(s, use_na_sentinel=False)[0].astype(np.int64)
+    """Integer codes of a whole column (missing values get a code of their own)."""
+    return pd.factorize(s, use_na_sentinel=False)[0].astype(np.int64, copy=False)
 
 
 def _match_pass(
     rows: np.ndarray, starts: np.ndarray, keys: list[np.ndarray], ts: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """FIFO pairs among ``rows`` (frame positions) grouped by ``keys`` (codes aligned with rows)."""
+    """FIFO pairs among ``rows`` (ascending frame positions) grouped by ``keys`` (codes aligned with rows)."""
     if len(rows) == 0:
         return rows, rows
-    order = np.lexsort((rows, ~starts, ts[rows], *reversed(keys)))
-    new = np.zeros(len(rows), dtype=bool)
-    for key in keys:
-        k = key[order]
-        new[1:] |= k[1:] != k[:-1]
-    group = np.cumsum(new)
-    ms, mc = match_fifo(group, starts[order])
+    group = keys[0]
+    for key in keys[1:]:  # one code per key combination; re-coded only if it could overflow
+        width = int(key.max(initial=0)) + 1
+        if (int(group.max(initial=0)) + 1) * width >= 2**62:
+            group = pd.factorize(group)[0].astype(np.int64)
+        group = group * width + key
+    # by time (a start before a complete at the same instant), then by group; both sorts are
+    # stable and rows ascend, so ties keep the file order (two stable argsorts beat a lexsort
+    # of three keys, and timsort is fast on exports already in time order)
+    order = np.argsort(ts[rows] * 2 + ~starts, kind="stable")
+    order = order[np.argsort(group[order], kind="stable")]
+    ms, mc = match_fifo(group[order], starts[order])
     return rows[order][ms], rows[order][mc]
 
 
@@ -318,12 +329,9 @@ def pair_lifecycle(
     ts = df[TIMESTAMP].astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
 
     cand = np.flatnonzero(is_start | is_complete)
-    case = np.full(n, -1, np.int64)
-    act = np.full(n, -1, np.int64)
-    case[cand] = _codes(df[CASE].iloc[cand])
-    act[cand] = _codes(df[ACTIVITY].iloc[cand])
+    case, act = _codes(df[CASE]), _codes(df[ACTIVITY])
     finer = [c for c in ("concept:instance", RESOURCE) if c in df.columns]
-    passes = [[case, act] + [_full(df[c], cand, n) for c in finer]] if finer else []
+    passes = [[case, act] + [_codes(df[c]) for c in finer]] if finer else []
     passes.append([case, act])
     start_rows: list[np.ndarray] = []
     complete_rows: list[np.ndarray] = []
@@ -338,9 +346,10 @@ def pair_lifecycle(
         open_rows = open_rows[~taken[open_rows]]
     s_rows, c_rows = np.concatenate(start_rows), np.concatenate(complete_rows)
 
-    start_ts = df[TIMESTAMP].astype(TS_DTYPE).to_numpy(copy=True)
-    start_ts[c_rows] = start_ts[s_rows]
-    out = df.assign(**{START: pd.Series(start_ts, index=df.index, dtype=TS_DTYPE)})
+    start_us = ts.copy()
+    start_us[c_rows] = ts[s_rows]
+    start_ts = pd.Series(start_us.view("datetime64[us]"), index=df.index).dt.tz_localize("UTC")
+    out = df.assign(**{START: start_ts})
 
     unmatched_start = is_start.copy()
     unmatched_start[s_rows] = False
@@ -358,12 +367,6 @@ def pair_lifecycle(
     _report(report, df, column, kinds, valid, is_complete, c_rows, act, unmatched_start, is_other)
     out = out.loc[keep].reset_index(drop=True)
     return out, row_numbers[keep], {k: np.asarray(v)[keep] for k, v in extra.items()}
-
-
-def _full(s: pd.Series, cand: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, -1, np.int64)
-    out[cand] = _codes(s.iloc[cand])
-    return out
 
 
 def _values(df: pd.DataFrame, mask: np.ndarray) -> dict[str, int]:
