@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -339,3 +340,39 @@ def test_rows_accounting_holds_with_bad_rows():
     r = log.report
     assert r.dropped == {MERGED: 1, "unparseable timestamp": 1, UNMATCHED_START: 1}
     assert r.rows_kept == 1 and log.df["concept:name"].tolist() == ["Prüfen"]
+
+
+def test_random_logs_pair_as_pm4py_interval_conversion():
+    """Without resources, pairing equals pm4py's ``interval_lifecycle.to_interval``."""
+    import contextlib
+    import io
+    import os
+
+    os.environ.setdefault("PM4PY_SHOW_PROGRESS_BAR", "false")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        import pm4py
+        from pm4py.objects.log.util.interval_lifecycle import to_interval
+
+    rng = np.random.default_rng(7)
+    n = 600
+    df = pd.DataFrame(
+        {
+            "case:concept:name": np.sort(rng.integers(0, 40, n)).astype(str),
+            "concept:name": rng.choice(["Prüfen", "Verfügen", "Versand"], n),
+            # distinct times, in order within each case: no tie for the two methods to break differently
+            "time:timestamp": pd.Timestamp("2024-03-04", tz="UTC")
+            + pd.to_timedelta(np.arange(n) * 7, unit="min"),
+            "lifecycle:transition": rng.choice(["start", "complete", "schedule"], n, p=[0.45, 0.45, 0.1]),
+        }
+    )
+    ours = read(df).df
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pm4py.convert_to_dataframe(to_interval(pm4py.convert_to_event_log(df)))
+    key = ["case:concept:name", "time:timestamp"]
+    ours = ours.sort_values(key).reset_index(drop=True)
+    ref = ref.sort_values(key).reset_index(drop=True)
+    assert len(ours) == len(ref) == int((df["lifecycle:transition"] == "complete").sum())
+    assert ours["concept:name"].tolist() == ref["concept:name"].tolist()
+    assert (ours["start_timestamp"] == pd.to_datetime(ref["start_timestamp"], utc=True)).all()
+    assert (ours["start_timestamp"] < ours["time:timestamp"]).sum() > 100  # many real pairs

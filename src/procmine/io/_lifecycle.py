@@ -33,8 +33,16 @@ Pairing rules (pm4py's ``interval_lifecycle.to_interval`` is the reference):
   ``abort``, ``skip``...) are not steps: dropped and counted (:data:`OTHER`), as pm4py
   does. A suspension inside a start..complete interval therefore counts as processing.
 
-Everything is vectorised: one sort and a few cumulative sums per pass, no loop per event.
-``report.formats["lifecycle"]`` says what was paired, kept and dropped.
+Everything is vectorised: two stable sorts and a few cumulative sums per pass, no loop
+per event. ``report.formats["lifecycle"]`` says what was paired, kept and dropped
+(``paired``, ``unmatched_starts``, ``unmatched_completes`` of activities that are
+started elsewhere, ``complete_only`` for completes of activities never started,
+``other_dropped`` and ``unrecognised_kept`` per value); warnings name the unmatched rows
+and the other transitions. Merged starts lose nothing: they alone raise no
+:class:`~procmine.errors.DataQualityWarning`. ``strict=True`` does not apply to these
+rows (an open case legitimately ends with a start). Starts and completes are matched
+only within the frame given to ``finalize``: a folder of parts is paired after the
+parts are joined.
 """
 
 from __future__ import annotations
