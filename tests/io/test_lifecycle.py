@@ -376,3 +376,14 @@ def test_random_logs_pair_as_pm4py_interval_conversion():
     assert ours["concept:name"].tolist() == ref["concept:name"].tolist()
     assert (ours["start_timestamp"] == pd.to_datetime(ref["start_timestamp"], utc=True)).all()
     assert (ours["start_timestamp"] < ours["time:timestamp"]).sum() > 100  # many real pairs
+
+
+def test_schedule_and_complete_without_starts_add_no_start_times():
+    df = small(
+        ["schedule", "complete", "schedule", "complete"],
+        ["Prüfen", "Prüfen", "Verfügen", "Verfügen"],
+        [1, 2, 3, 4],
+    )
+    log = read(df)
+    assert log.n_events == 2 and not log.has_start_timestamps
+    assert log.report.dropped == {OTHER: 2} and log.report.formats["lifecycle"]["paired"] == 0

@@ -12,7 +12,7 @@ or a column named like one (``lifecycle``, ``transition``, ``Status``, ``Ereigni
 ``type d'événement``, ``stato``...) whose values are mostly transition words, or, whatever
 its name, a column whose values are nearly all transition words (:data:`START_WORDS`,
 :data:`COMPLETE_WORDS`, :data:`OTHER_WORDS`, case and accents ignored). Either way the
-column must hold at least one start and one complete word.
+column must hold a complete word and a start (or schedule, suspend...) word.
 
 Pairing rules (pm4py's ``interval_lifecycle.to_interval`` is the reference):
 
@@ -24,7 +24,7 @@ Pairing rules (pm4py's ``interval_lifecycle.to_interval`` is the reference):
 * A pair becomes one event: the complete row, with ``start_timestamp`` = the start's
   time. The start row is counted as dropped (reason :data:`MERGED`).
 * A complete without a start is kept as an instantaneous step (``start_timestamp`` = its
-  own time). So is a row with an empty transition (pm4py reads it as ``complete``) and a
+  own time; when nothing at all is paired, no ``start_timestamp`` column is added). So is a row with an empty transition (pm4py reads it as ``complete``) and a
   row with a value that is no known transition word (kept, counted, warned about).
 * A start without a complete is dropped and counted (:data:`UNMATCHED_START`): the step
   was begun but its end is not in the log; kept, it would look like a finished step of
@@ -159,7 +159,7 @@ def find_lifecycle_column(
     """The column holding lifecycle transitions and how it was found (``"header"``/``"content"``).
 
     A column qualifies when its values (first rows) are mostly transition words and hold
-    at least one start and one complete word: half of them when its header names a
+    a complete word and a start (or schedule, suspend...) word: half of them when its header names a
     lifecycle column, nine in ten otherwise. Columns in ``exclude`` and columns whose
     header is exactly another role's name (``Aktivität``, ``case:concept:name``...) are
     not considered.
@@ -199,7 +199,9 @@ def find_lifecycle_column(
         share = float(weights[(kinds != _BLANK) & (kinds != _UNKNOWN)].sum()) / filled
         if share < (NAMED_SHARE if named else UNNAMED_SHARE):
             continue
-        if not ((kinds == _START).any() and (kinds == _COMPLETE).any()):
+        # a complete and a transition that is no step's end (start, schedule...): a column
+        # of case states ("offen"/"erledigt") has the first only
+        if not ((kinds == _COMPLETE).any() and ((kinds == _START) | (kinds == _OTHER)).any()):
             continue
         score = (int(named), share)
         if best is None or score > best[0]:
@@ -354,10 +356,12 @@ def pair_lifecycle(
         open_rows = open_rows[~taken[open_rows]]
     s_rows, c_rows = np.concatenate(start_rows), np.concatenate(complete_rows)
 
-    start_us = ts.copy()
-    start_us[c_rows] = ts[s_rows]
-    start_ts = pd.Series(start_us.view("datetime64[us]"), index=df.index).dt.tz_localize("UTC")
-    out = df.assign(**{START: start_ts})
+    out = df
+    if len(c_rows):  # without a single pair the log has no start times (not zero-length steps)
+        start_us = ts.copy()
+        start_us[c_rows] = ts[s_rows]
+        start_ts = pd.Series(start_us.view("datetime64[us]"), index=df.index).dt.tz_localize("UTC")
+        out = df.assign(**{START: start_ts})
 
     unmatched_start = is_start.copy()
     unmatched_start[s_rows] = False
