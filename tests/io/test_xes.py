@@ -1,4 +1,7 @@
-"""XES reading: the real logs against pm4py, the report, roles, fallback and lifecycle pairing."""
+"""XES reading: the real logs against pm4py, the report, roles, fallback and FIFO matching.
+
+Lifecycle pairing (on by default) is tested in tests/io/test_lifecycle.py.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from tests.conftest import XES_LOGS, shared_log
 
 SMALL_LOGS = [f for f in XES_LOGS if f not in ("BPIC12.xes.gz", "road_traffic_fines.xes.gz")]
 
-# Counts of the two big logs, verified once with pm4py 2.7.23.11 (pm4py.read_xes default
+# Counts of the two big logs read without lifecycle pairing, verified once with pm4py 2.7.23.11 (pm4py.read_xes default
 # variant chunk_regex, rustxes not installed) on this machine, 2026-11-25:
 # len(df), df["case:concept:name"].nunique(), df["concept:name"].value_counts() (all activities).
 BIG_COUNTS = {
@@ -140,8 +143,10 @@ def test_counts_equal_pm4py(name):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BIG_COUNTS))
 def test_counts_of_big_logs(name):
+    # pm4py.read_xes keeps one row per lifecycle transition: compared unpaired (BPIC12's
+    # START/SCHEDULE rows are paired by default, see tests/io/test_lifecycle.py)
     path = shared_log(name)
-    log = read(path)
+    log = read(path, pair_lifecycle=False)
     events, cases, some = BIG_COUNTS[name]
     assert (log.n_events, log.n_cases) == (events, cases)
     assert log.df["concept:name"].value_counts().to_dict() == some
@@ -365,54 +370,3 @@ def test_match_fifo_equals_a_queue():
             idx = np.flatnonzero(group == g)
             expected += [(idx[a], idx[b]) for a, b in _fifo_reference(is_start[idx].tolist())]
         assert sorted(zip(ms.tolist(), mc.tolist())) == sorted((int(a), int(b)) for a, b in expected)
-
-
-def test_pair_lifecycle_small(tmp_path):
-    def ev(act, ts, lc):
-        return event(act, ts, f'<string key="lifecycle:transition" value="{lc}"/>')
-
-    text = xes(
-        trace(
-            "c",
-            ev("Check", "2024-01-01T09:00:00Z", "complete"),  # no open start
-            ev("Check", "2024-01-01T10:00:00Z", "start"),
-            ev("Check", "2024-01-01T10:30:00Z", "START"),
-            ev("Check", "2024-01-01T11:00:00Z", "complete"),
-            ev("Sign", "2024-01-01T11:00:00Z", "schedule"),
-            ev("Check", "2024-01-01T12:00:00Z", "complete"),
-            ev("Sign", "2024-01-01T13:00:00Z", "start"),
-        )
-    )  # never completed
-    log = read(write_text(tmp_path, text), pair_lifecycle=True)
-    df = log.df
-    r = log.report
-    assert r.rows_read == 7 and r.dropped == {"start merged into its complete": 2}
-    r.check()
-    check = df[df["concept:name"] == "Check"]
-    assert check["start_timestamp"].dt.hour.tolist() == [9, 10, 10]
-    assert check["time:timestamp"].dt.hour.tolist() == [9, 11, 12]
-    assert check["start_timestamp"].dt.minute.tolist() == [0, 0, 30]
-    sign_start = df[(df["concept:name"] == "Sign") & (df["lifecycle:transition"] == "start")]
-    assert (sign_start["start_timestamp"] == sign_start["time:timestamp"]).all()
-    assert sum("without" in w for w in r.warnings) == 2
-
-
-@pytest.mark.slow
-def test_pair_lifecycle_bpic12():
-    log = read(shared_log("BPIC12.xes.gz"), pair_lifecycle=True)
-    pairs = log.report.formats["lifecycle_pairs"]
-    assert pairs > 0
-    assert log.n_events + pairs == BIG_COUNTS["BPIC12.xes.gz"][0]
-    assert log.report.dropped == {"start merged into its complete": pairs}
-    paired = log.df[log.df["start_timestamp"] < log.df["time:timestamp"]]
-    assert len(paired) > 0.9 * pairs  # a few pairs start and complete in the same millisecond
-    assert paired["concept:name"].str.startswith("W_").all()  # only work items have starts
-    assert (log.df["start_timestamp"] <= log.df["time:timestamp"]).all()
-    assert (log.df["lifecycle:transition"].str.lower() != "start").sum() >= log.n_events - 10
-
-
-def test_pair_lifecycle_interval_log_has_starts_already():
-    log = read(shared_log("interval_event_log.xes"), pair_lifecycle=True)
-    assert log.has_start_timestamps
-    assert log.n_events == 8_109
-    assert any("nothing paired" in w for w in log.report.warnings)

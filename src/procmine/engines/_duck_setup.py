@@ -169,6 +169,10 @@ class _DuckViews:
         elif start is None and START in cols:
             roles["start_timestamp"] = START
         self._roles = {r: roles[r] for r in ("case", "activity", "timestamp", "start_timestamp") if r in roles}
+        if getattr(self, "_pair_lifecycle", None) is not False:
+            # the activity column is checked too: detected from content, it may be the lifecycle one
+            others = {c for r, c in roles.items() if r != "activity"}
+            self._refuse_lifecycle(cols, others, sample if self._raw_is_table() or samples else None, where)
 
         def reader(role: str) -> str | None:
             col = roles[role]
@@ -196,9 +200,38 @@ class _DuckViews:
         return (roles["case"], roles["activity"], roles["timestamp"],
                 roles.get("start_timestamp") if start_sql else None, ts_sql or "", start_sql or "")
 
+    def _refuse_lifecycle(self, cols: set[str], used: set[str], sample: Any, where: str) -> None:
+        """Raise when the source has start rows of a lifecycle column: DuckDB does not pair them.
+
+        The column is ``lifecycle:transition`` or, in an export (CSV, DataFrame) or a source
+        whose roles were detected, one found from its first rows as ``read_log`` finds it;
+        its distinct values (all rows) are then checked for start or schedule/suspend... words.
+        """
+        from ..io._lifecycle import OTHER_KIND, START_KIND, find_lifecycle_column, transition_kinds
+        from ..log import LIFECYCLE
+
+        col = LIFECYCLE if LIFECYCLE in cols else None
+        if col is None and sample is not None:
+            found = find_lifecycle_column(sample(), exclude=used)
+            col = found[0] if found else None
+        if col is None:
+            return
+        values = [v[0] for v in self.con.execute(f"SELECT DISTINCT CAST({_q(col)} AS VARCHAR) FROM raw LIMIT 10000").fetchall()]
+        kinds = transition_kinds(pd.Series(values, dtype=object))
+        if (kinds == START_KIND).any() or (kinds == OTHER_KIND).any():
+            raise LogError(
+                "the log has one row per lifecycle transition (start/complete rows); the DuckDB "
+                "engine does not pair them into one event per step. Read it with engine='pandas' "
+                "(pairs them) and save it with .to_parquet(...) for DuckDB, or pass "
+                "pair_lifecycle=False to count every row as an event",
+                path=where,
+                column=col,
+            )
+
     def _raw_is_table(self) -> bool:
         """Whether the source was copied into a table (CSV, DataFrame), not a view over Parquet."""
-        n = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw'").fetchone()[0]
+        # fetchall: a result left open (fetchone) blocks create_function on the connection
+        n = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw'").fetchall()[0][0]
         return bool(n)
 
     def _parsed_once(self, role: str, expr: str) -> str:

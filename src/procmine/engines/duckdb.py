@@ -83,6 +83,11 @@ class DuckLog(_DuckViews):
         DuckDB's memory limit, e.g. ``"2GB"``; beyond it DuckDB spills to ``temp_directory``.
     threads
         Worker threads (default: DuckDB's choice, the number of cores).
+    pair_lifecycle
+        DuckDB does not pair lifecycle rows: a source with one row per transition
+        (``start``/``complete`` in ``lifecycle:transition`` or a column found as
+        :func:`procmine.read_log` finds it) raises :class:`~procmine.LogError` unless
+        ``pair_lifecycle=False`` (then each row counts as an event of its own).
     """
 
     def __init__(
@@ -96,6 +101,7 @@ class DuckLog(_DuckViews):
         memory_limit: str | None = None,
         threads: int | None = None,
         temp_directory: str | None = None,
+        pair_lifecycle: bool | None = None,
     ) -> None:
         duckdb = _duckdb()
         self._tmp = tempfile.TemporaryDirectory(prefix="procmine-duckdb-")
@@ -111,6 +117,7 @@ class DuckLog(_DuckViews):
         self._roles = {"case": case, "activity": activity, "timestamp": timestamp}
         if start_timestamp is not None:
             self._roles["start_timestamp"] = start_timestamp
+        self._pair_lifecycle = pair_lifecycle
         self._materialised: Any = None
         self._helper_cols: list[str] = []
         self._cache: dict[str, Any] = {}  # aggregates reused by the model and performance views

@@ -7,6 +7,7 @@ counts every row.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ def read_log(
     tz: str | None = None,
     attributes: list[str] | None = None,
     strict: bool = False,
-    pair_lifecycle: bool = False,
+    pair_lifecycle: bool | None = None,
     sheet: str | int | None = None,
     engine: str = "pandas",
 ) -> EventLog:
@@ -81,8 +82,15 @@ def read_log(
     strict
         Raise :class:`~procmine.LogError` on the first bad row instead of dropping it.
     pair_lifecycle
-        XES with ``lifecycle:transition``: pair each ``start`` with its ``complete``
-        into one event with a ``start_timestamp``.
+        Logs with one row per lifecycle transition (a ``start`` and a ``complete`` row
+        per step; German ``Start``/``Ende``, French ``début``/``fin``...; the column is
+        ``lifecycle:transition`` or found from its header and values): ``None``
+        (default) pairs each start with its complete into one event whose
+        ``start_timestamp`` is the start's time, for every format; ``True`` does the
+        same and warns when there is nothing to pair; ``False`` keeps every row as an
+        event of its own. Starts without a complete and other transitions
+        (``schedule``, ``suspend``...) are dropped and counted; see
+        ``log.report.formats["lifecycle"]`` and :mod:`procmine.io._lifecycle`.
     sheet
         Excel sheet name or index (default: the first sheet).
     engine
@@ -139,7 +147,7 @@ def read_log(
         from ..engines.duckdb import DuckLog
 
         roles = {k: v for k, v in opts.explicit_roles().items() if k in ("case", "activity", "timestamp", "start_timestamp")}
-        return DuckLog(source, **roles)  # type: ignore[return-value]
+        return DuckLog(source, pair_lifecycle=pair_lifecycle, **roles)  # type: ignore[return-value]
     if isinstance(source, pd.DataFrame):
         from .frame import read_frame
 
@@ -221,7 +229,8 @@ def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
         raise LogError(
             "the folder holds no .csv, .txt, .xes(.gz), .parquet or .xlsx file to read", path=str(path)
         )
-    logs = [_read_file(p, opts) for p in parts]
+    # parts are paired together below: a step may start in one part and end in the next
+    logs = [_read_file(p, dataclasses.replace(opts, defer_pairing=True)) for p in parts]
     kinds = {lg.report.format for lg in logs}
     frames = [lg.df for lg in logs]
     df = pd.concat(frames, ignore_index=True, sort=False)
@@ -238,13 +247,14 @@ def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
     report.roles = dict(logs[0].report.roles)
     report.role_detection = dict(logs[0].report.role_detection)
     report.formats = {"parts": [p.name for p in parts], **logs[0].report.formats}
-    # rows were already checked per part: nothing more is dropped here
+    # rows were already checked per part: only lifecycle pairing may drop more here
     pre_dropped = dict(report.dropped)
     report.dropped = {}
     report.rows_read = len(df)
-    log = finalize(df, report=report, name=path.name)
+    log = finalize(df, report=report, name=path.name, pair_lifecycle=opts.pair_lifecycle)
     report.rows_read += sum(pre_dropped.values())
-    report.dropped = pre_dropped
+    for k, v in pre_dropped.items():
+        report.dropped[k] = report.dropped.get(k, 0) + v
     report.check()
     return log
 

@@ -133,6 +133,7 @@ def finalize(
     path: str | Path | None = None,
     name: str | None = None,
     presorted: bool = False,
+    pair_lifecycle: bool | None = None,
 ) -> EventLog:
     """Drop and count bad rows, sort, and return the :class:`EventLog`.
 
@@ -151,15 +152,26 @@ def finalize(
         timestamps); tested after missing case id / activity, before missing timestamp.
     strict
         Raise :class:`LogError` on the first bad row instead of dropping.
+    pair_lifecycle
+        ``None`` (default): when ``lifecycle:transition`` holds start (or schedule,
+        suspend...) rows, pair each start with its complete into one event with a
+        ``start_timestamp`` (:mod:`procmine.io._lifecycle`); ``True``: the same, and warn
+        when there is nothing to pair; ``False``: keep every row as its own event.
     """
+    rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
+    extra = {k: np.asarray(v, dtype=bool) for k, v in (extra_drops or {}).items()}
+    if pair_lifecycle is not False:
+        # every reader passes here: lifecycle rows are paired once, the same way for all formats
+        from ._lifecycle import pair_lifecycle as _pair
+
+        df, rows, extra = _pair(df, rows, extra, report, requested=bool(pair_lifecycle))
     n = len(df)
-    rows = np.arange(1, n + 1) if row_numbers is None else np.asarray(row_numbers)
     reasons: list[tuple[str, np.ndarray, str]] = [
         (MISSING_CASE, _blank(df[CASE]), CASE),
         (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
     ]
-    for reason, mask in (extra_drops or {}).items():
-        reasons.append((reason, np.asarray(mask, dtype=bool), TIMESTAMP))
+    for reason, mask in extra.items():
+        reasons.append((reason, mask, TIMESTAMP))
     reasons.append((MISSING_TS, df[TIMESTAMP].isna().to_numpy(), TIMESTAMP))
 
     taken = np.zeros(n, dtype=bool)
@@ -207,7 +219,9 @@ def finalize(
     report.n_activities = log.codes.n_activities
     report.time_range = log.time_range
     report.check()
-    if report.rows_dropped:
+    from ._lifecycle import MERGED
+
+    if report.rows_dropped > report.dropped.get(MERGED, 0):  # merged starts lose nothing: no warning
         msg = ", ".join(f"{v:,} {k}" for k, v in report.dropped.items())
         warnings.warn(
             f"{report.source}: {report.rows_dropped:,} of {report.rows_read:,} rows dropped ({msg}); "
@@ -281,8 +295,15 @@ class ReadOptions:
     tz: str | None = None
     attributes: list[str] | None = None
     strict: bool = False
-    pair_lifecycle: bool = False
+    pair_lifecycle: bool | None = None
     sheet: str | int | None = None
+    #: internal: find the lifecycle column but leave the pairing to the caller (parts of a
+    #: folder are paired together, so that a start and its complete may sit in two parts)
+    defer_pairing: bool = False
+
+    def pairing(self) -> bool | None:
+        """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""
+        return False if self.defer_pairing else self.pair_lifecycle
 
     def explicit_roles(self) -> dict[str, str]:
         """role -> source column, for the roles the user named."""

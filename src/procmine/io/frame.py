@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ROLE_COLUMNS, EventLog, IngestReport
+from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
 from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
 from .detect import detect_roles
@@ -43,7 +43,8 @@ def read_frame(
         One row per event; not modified.
     opts
         The options of :func:`procmine.read_log` (roles, ``dayfirst``, ``tz``,
-        ``attributes``, ``strict``).
+        ``attributes``, ``strict``, ``pair_lifecycle``: start/complete rows are paired
+        into one event, see :mod:`procmine.io._lifecycle`).
     source, fmt
         What to call the source in the report and in error messages.
     report
@@ -91,7 +92,12 @@ def read_frame(
                 path=where,
                 column=col,
             )
+    lifecycle = _lifecycle_column(df, explicit, opts)
+    if lifecycle is not None:
+        explicit = {**explicit, "lifecycle": lifecycle[0]}
     det = detect_roles(df, explicit, dayfirst=opts.dayfirst, sample_rows=SAMPLE_ROWS)
+    if lifecycle is not None:
+        det.how["lifecycle"] = lifecycle[1]
     missing = [r for r in REQUIRED if r not in det.roles]
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
@@ -162,7 +168,22 @@ def read_frame(
         strict=opts.strict,
         path=where,
         name=Path(source).name if where else None,
+        pair_lifecycle=opts.pairing(),
     )
+
+
+def _lifecycle_column(df: pd.DataFrame, explicit: dict[str, str], opts: ReadOptions) -> tuple[str, str] | None:
+    """The lifecycle column found from headers and values, before the other roles are.
+
+    Found first so that a start/complete column is never taken for the activity (its
+    value changes at every row, which is what the content detection of the activity
+    looks for); ``pair_lifecycle=False`` leaves detection as it was (headers only).
+    """
+    if "lifecycle" in explicit or opts.pair_lifecycle is False or LIFECYCLE in df.columns:
+        return None
+    from ._lifecycle import find_lifecycle_column
+
+    return find_lifecycle_column(df, exclude=set(explicit.values()))
 
 
 def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):

@@ -23,8 +23,10 @@ report counts what was skipped and names the keys. A key with mixed types across
 events becomes ``float64`` when all are ``int``/``float``, else ``str``.
 
 Row numbers in ``log.report.dropped_rows`` are 1-based event numbers in file order.
-With ``pair_lifecycle=True`` see :mod:`procmine.io._xes_lifecycle` (merged starts are
-counted as dropped rows with the reason ``"start merged into its complete"``).
+Events with ``lifecycle:transition`` start/complete are paired into one event per step
+by default, as for every format (see :mod:`procmine.io._lifecycle`; merged starts are
+counted as dropped rows with the reason ``"start merged into its complete"``);
+``pair_lifecycle=False`` keeps one row per transition, as pm4py's ``read_xes`` does.
 
 Speed and memory: the file is decompressed in chunks of about 4 MB cut after a
 ``</trace>``; two chunks are scanned at a time in threads (numpy, zlib and Arrow release
@@ -90,8 +92,8 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
         use for those roles (the standard column they replace is kept as
         ``xes:<column>``); ``attributes`` limits the other columns; ``tz`` is the zone
         of dates without offset; ``strict`` raises instead of dropping;
-        ``pair_lifecycle`` merges ``start``/``complete`` pairs (see
-        :func:`procmine.io._xes_lifecycle.pair_lifecycle`).
+        ``pair_lifecycle`` (default: when there are start rows) merges
+        ``start``/``complete`` pairs (see :func:`procmine.io._lifecycle.pair_lifecycle`).
 
     Returns
     -------
@@ -146,19 +148,15 @@ def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
     del bad_dates
     df = _to_frame(cols, n)  # empties cols as the frame's columns are made
     _release()
-    row_numbers = np.arange(1, n + 1)
-    if opts.pair_lifecycle:
-        from ._xes_lifecycle import pair_lifecycle
-
-        df, row_numbers, extra = pair_lifecycle(df, row_numbers, extra, report)
     return finalize(
         df,
         report=report,
-        row_numbers=row_numbers,
+        row_numbers=np.arange(1, n + 1),
         extra_drops=extra,
         strict=opts.strict,
         path=path,
         name=path.name.split(".")[0],
+        pair_lifecycle=opts.pairing(),
     )
 
 
