@@ -301,6 +301,39 @@ class ReadOptions:
     #: folder are paired together, so that a start and its complete may sit in two parts)
     defer_pairing: bool = False
 
+    def __post_init__(self) -> None:
+        # Checked once here so that every reader (and the CLI) refuses them with one message
+        # naming the argument, instead of a KeyError from zoneinfo deep inside a reader.
+        from ..errors import ParameterError
+
+        if self.tz is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(str(self.tz))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+                raise ParameterError(
+                    f"The 'tz' parameter of read_log must be an IANA time zone such as "
+                    f"'Europe/Zurich' or 'UTC'. Got {self.tz!r} instead."
+                ) from exc
+        if self.sep is not None and (
+            not isinstance(self.sep, str) or len(self.sep) != 1 or self.sep in "\"\r\n"
+        ):
+            raise ParameterError(
+                "The 'sep' parameter of read_log must be one character other than a quote or a "
+                f"line break (';', ',', '\\t', '|'). Got {self.sep!r} instead."
+            )
+        if self.encoding is not None:
+            import codecs
+
+            try:
+                codecs.lookup(str(self.encoding))
+            except LookupError as exc:
+                raise ParameterError(
+                    f"The 'encoding' parameter of read_log must be a codec Python knows "
+                    f"('utf-8', 'utf-8-sig', 'cp1252'). Got {self.encoding!r} instead."
+                ) from exc
+
     def pairing(self) -> bool | None:
         """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""
         return False if self.defer_pairing else self.pair_lifecycle
