@@ -205,6 +205,7 @@ def finalize(
     report.n_activities = log.codes.n_activities
     report.time_range = log.time_range
     report.check()
+    _alert_implausible(log, report)
     if report.rows_dropped:
         msg = ", ".join(f"{v:,} {k}" for k, v in report.dropped.items())
         warnings.warn(
@@ -215,6 +216,19 @@ def finalize(
         )
     logger.info("read %s: %s", report.source, report)
     return log
+
+
+def _alert_implausible(log: EventLog, report: IngestReport) -> None:
+    """Too few cases or one case holding most events: warn loudly (report, repr, warning)."""
+    from .._ingest_report import plausibility_alerts
+
+    sizes = np.diff(log.codes.case_offsets)
+    largest = int(sizes.max()) if len(sizes) else 0
+    alerts = plausibility_alerts(log.n_cases, log.n_events, largest, report.roles.get("case"))
+    report.alerts = alerts
+    report.warnings[:0] = alerts
+    for alert in alerts:
+        warnings.warn(f"{report.source}: {alert}", DataQualityWarning, stacklevel=user_stacklevel())
 
 
 def _count_duplicates(log: EventLog) -> int:
