@@ -78,6 +78,7 @@ class Profile:
     n: int  #: rows
     filled: int  #: rows with a value
     k: int  #: distinct values
+    numeric: bool  #: every value a number
     decimal: bool  #: numbers with a decimal point or exponent
     top: float  #: share of the filled rows held by the most frequent value
     effective: float  #: effective number of values, 1 / sum(share²)
@@ -114,11 +115,16 @@ class Profile:
         return ", ".join(parts)
 
 
+#: rows whose times the content scores look at: enough for thousands of cases, and parsing
+#: dates is the dearest step of the detection
+TIME_ROWS = 10_000
+
+
 def timestamps(sample: pd.DataFrame, ts_col: str | None, specs: dict) -> np.ndarray | None:
-    """The sample's timestamp as int64 microseconds (NaT: int64 min), or None."""
+    """The timestamp of the first :data:`TIME_ROWS` rows as int64 microseconds (NaT: int64 min)."""
     if ts_col is None or ts_col not in specs:
         return None
-    ts = parse_dates(sample[ts_col], specs[ts_col], tz="UTC")[0]
+    ts = parse_dates(sample[ts_col].head(TIME_ROWS), specs[ts_col], tz="UTC")[0]
     return ts.to_numpy(dtype="datetime64[us]").view("int64")
 
 
@@ -130,24 +136,29 @@ def profile(s: pd.Series, ts: np.ndarray | None) -> Profile:
     codes, uniques = pd.factorize(s.where(filled_mask), sort=False)
     k = len(uniques)
     filled = int(filled_mask.sum())
-    decimal = False
-    if k and not pd.api.types.is_integer_dtype(s.dtype):
-        vals = s[filled_mask]
-        if pd.api.types.is_float_dtype(s.dtype):
-            decimal = bool((vals != np.floor(vals)).any())
-        elif pd.to_numeric(vals, errors="coerce").notna().all():
-            decimal = bool(vals.astype("str").str.contains(r"[.,eE]", regex=True).any())
+    # numbers are judged on the distinct values only (a few hundred, not 50,000 rows)
+    vals = pd.Series(np.asarray(uniques, dtype=object))
+    numeric = decimal = False
+    if pd.api.types.is_integer_dtype(s.dtype):
+        numeric = k > 0
+    elif k and pd.api.types.is_float_dtype(s.dtype):
+        numeric = True
+        decimal = bool((vals.astype(float) % 1 != 0).any())
+    elif k and pd.to_numeric(vals, errors="coerce").notna().all():
+        numeric = True
+        decimal = bool(vals.astype("str").str.contains(r"[.,eE]", regex=True).any())
     if k == 0:
-        return Profile(n, filled, 0, decimal, 0.0, 0.0, 0.0, None, 0.0, codes)
+        return Profile(n, filled, 0, numeric, decimal, 0.0, 0.0, 0.0, None, 0.0, codes)
     counts = np.bincount(codes[filled_mask], minlength=k)
     shares = counts / filled
     c = codes[filled_mask]
     runs = 1 + int(np.count_nonzero(c[1:] != c[:-1]))
     spread = None
     if ts is not None:
-        valid = filled_mask & (ts != _NAT)
+        m = len(ts)  # the time spread is judged on the first rows (see timestamps)
+        valid = filled_mask[:m] & (ts != _NAT)
         if valid.any():
-            tv, cv = ts[valid], codes[valid]
+            tv, cv = ts[valid], codes[:m][valid]
             span = int(tv.max() - tv.min())
             if span > 0:
                 lo = np.full(k, np.iinfo(np.int64).max)
@@ -160,6 +171,7 @@ def profile(s: pd.Series, ts: np.ndarray | None) -> Profile:
         n=n,
         filled=filled,
         k=k,
+        numeric=numeric,
         decimal=decimal,
         top=float(shares.max()),
         effective=float(1.0 / np.square(shares).sum()),
@@ -221,7 +233,9 @@ def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norm
         if p.category:
             rejected.append(category_note(col, p, named=False))
             continue
-        ordered = _ordered_share(p.codes, ts) if ts is not None else 1.0
+        if _dates(sample[col], p):
+            continue  # a date of the case (e.g. when it was filed) is local in time too, but no id
+        ordered = _ordered_share(p.codes[: len(ts)], ts) if ts is not None else 1.0
         local = 1.0 - p.spread if p.spread is not None else 1.0
         word = hint(norms[col], CASE_WORDS)
         score = np.log1p(p.k) * max(local, 0.05) * (1 + p.block) * max(ordered, 0.05) * (2.0 if word else 1.0)
@@ -244,16 +258,16 @@ def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) 
     """The activity changes from one event of a case to the next; the org unit or the
     resource often stays the same for several steps."""
     n = len(sample)
-    order = _case_order(profiles(roles["case"]).codes, ts) if "case" in roles else None
+    m = len(ts) if ts is not None else n  # rows with parsed times (see timestamps)
+    order = _case_order(profiles(roles["case"]).codes[:m], ts) if "case" in roles else None
     cands = []
     for col in columns:
         if col in roles.values():
             continue
         p = profiles(col)
-        numeric = p.k > 0 and bool(pd.to_numeric(sample[col][p.codes >= 0], errors="coerce").notna().all())
-        if p.k < 2 or numeric or p.k > max(2, min(1000, n // 2)) or p.filled < 0.5 * n:
+        if p.k < 2 or p.numeric or p.k > max(2, min(1000, n // 2)) or p.filled < 0.5 * n:
             continue
-        changes = _change_rate(p.codes, order) if order is not None else 1.0
+        changes = _change_rate(p.codes[:m], order) if order is not None else 1.0
         cands.append((round(changes, 2), -p.k, col))
     if cands:
         cands.sort(key=lambda x: (-x[0], -x[1]))
@@ -316,6 +330,15 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
                 f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the resource; "
                 f"took {cands[0][1]!r} (pass resource=... to choose)"
             )
+
+
+def _dates(s: pd.Series, p: Profile) -> bool:
+    """True when the column's distinct values (up to 1,000 of them) are dates."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return True
+    firsts = np.unique(p.codes[p.codes >= 0], return_index=True)[1][:1000]
+    spec = detect_date_format(s.iloc[np.sort(firsts)].reset_index(drop=True), strict_numbers=True)
+    return spec is not None and spec.share >= 0.8
 
 
 def _entropy(counts: np.ndarray) -> float:
