@@ -234,3 +234,26 @@ def test_html_report_shows_the_alert_first_in_data_quality(tmp_path):
     ok = pm.report(read(write(export(seed=13), tmp_path / "y.csv", GERMAN)), tmp_path / "ok.html",
                    language="fr", sections=["quality"]).read_text(encoding="utf-8")  # fmt: skip
     assert "⚠" not in ok
+
+
+def test_folder_of_small_parts_is_judged_as_a_whole(tmp_path):
+    df = export(n_cases=15, seed=14)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    cases = df["case"].unique()
+    for i in range(3):  # three files of five cases each: each part alone is implausible
+        write(df[df["case"].isin(cases[5 * i : 5 * i + 5])], folder / f"part{i}.csv", GERMAN)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log = pm.read_log(folder)
+    assert log.n_cases == 15 and log.report.alerts == []
+    assert not [w for w in caught if "implausible" in str(w.message)]
+    assert not any("implausible" in w for w in log.report.warnings)
+    assert "distinct values" in log.report.role_evidence["case"]
+
+
+def test_header_roles_carry_their_content_figures_too(tmp_path):
+    cols = dict(GERMAN, case="Dossier-Nr", who="Sachbearbeiter/in")
+    r = read(write(export(seed=15), tmp_path / "x.csv", cols)).report
+    assert r.role_detection["case"] == "header" and "300 distinct values" in r.role_evidence["case"]
+    assert r.role_detection["resource"] == "header" and "not determined by the activity" in r.role_evidence["resource"]

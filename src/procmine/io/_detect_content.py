@@ -217,16 +217,22 @@ def category_note(col: str, p: Profile, named: bool) -> str:
     ).replace("  ", " ")
 
 
-def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norms) -> list[str]:
-    """Pick the case column by content (header words a bonus); returns notes on rejected columns."""
+#: weight of a header the vocabulary names as the case, against a header word (2) or none (1)
+HEADER_BONUS = 3.0
+
+
+def case_score(p: Profile, ts: np.ndarray | None, bonus: float) -> float:
+    """How much a column looks like case ids: many values, local in time and in the file."""
+    ordered = _ordered_share(p.codes[: len(ts)], ts) if ts is not None else 1.0
+    local = 1.0 - p.spread if p.spread is not None else 1.0
+    return float(np.log1p(p.k) * max(local, 0.05) * (1 + p.block) * max(ordered, 0.05) * bonus)
+
+
+def rank_cases(sample, columns, ts, profiles, norms, rejected: list[str]) -> list[tuple[float, str, str | None]]:
+    """Plausible case columns, best first: (score, column, header word); notes on categories."""
     n = len(sample)
-    rejected: list[str] = []
-    if n == 0:
-        return rejected
     cands = []
     for col in columns:
-        if col in roles.values():
-            continue
         p = profiles(col)
         if p.k < 2 or p.decimal or p.filled < 0.9 * n or p.filled / p.k < 1.5:
             continue  # empty, a measure, or a row id (one event per value)
@@ -235,14 +241,20 @@ def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norm
             continue
         if _dates(sample[col], p):
             continue  # a date of the case (e.g. when it was filed) is local in time too, but no id
-        ordered = _ordered_share(p.codes[: len(ts)], ts) if ts is not None else 1.0
-        local = 1.0 - p.spread if p.spread is not None else 1.0
         word = hint(norms[col], CASE_WORDS)
-        score = np.log1p(p.k) * max(local, 0.05) * (1 + p.block) * max(ordered, 0.05) * (2.0 if word else 1.0)
-        cands.append((score, col, word))
+        cands.append((case_score(p, ts, 2.0 if word else 1.0), col, word))
+    cands.sort(key=lambda x: -x[0])
+    return cands
+
+
+def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norms) -> list[str]:
+    """Pick the case column by content (header words a bonus); returns notes on rejected columns."""
+    rejected: list[str] = []
+    if len(sample) == 0:
+        return rejected
+    cands = rank_cases(sample, [c for c in columns if c not in roles.values()], ts, profiles, norms, rejected)
     if not cands:
         return rejected
-    cands.sort(key=lambda x: -x[0])
     _, col, word = cands[0]
     roles["case"], how["case"] = col, "content"
     evidence["case"] = (f"header word {word!r}; " if word else "") + profiles(col).describe()
@@ -252,6 +264,23 @@ def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norm
             f"took {col!r} (pass case=... to choose)"
         )
     return rejected
+
+
+def refines(finer: Profile, coarser: Profile) -> bool:
+    """True when each value of ``finer`` falls within one value of ``coarser`` and there are
+    more of them: ``coarser`` is then an attribute of ``finer``'s groups (as a commune or
+    a type is of a case), not the other way round."""
+    ok = (finer.codes >= 0) & (coarser.codes >= 0)
+    if finer.k <= coarser.k or not ok.any():
+        return False
+    pairs = np.unique(finer.codes[ok].astype(np.int64) * max(coarser.k, 1) + coarser.codes[ok])
+    return len(pairs) == len(np.unique(finer.codes[ok]))
+
+
+def doubtful_case(p: Profile) -> bool:
+    """A header-named case column whose content is unlike case ids: few values in effect,
+    or values spread over half the time range; then other columns are compared with it."""
+    return p.effective < 10 or (p.spread is not None and p.spread >= 0.5)
 
 
 def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) -> None:
@@ -287,10 +316,7 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
     n = len(sample)
     if n == 0 or "case" not in roles or "activity" not in roles:
         return
-    case = profiles(roles["case"]).codes
-    act = profiles(roles["activity"]).codes
-    n_cases = int(case.max()) + 1 if len(case) else 0
-    sizes = np.bincount(case[case >= 0], minlength=n_cases)
+    ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
     cands = []
     for col in columns:
         if col in roles.values():
@@ -298,29 +324,16 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
         p = profiles(col)
         if p.k < 2 or p.decimal or p.filled < 0.5 * n:
             continue
-        word = hint(norms[col], PERSON_WORDS)
-        if p.k > max(2, n_cases // 2):
+        if p.k > max(2, ctx.n_cases // 2):
             continue  # about one value per case or more: an id or a case attribute, not staff
-        ok = (case >= 0) & (p.codes >= 0)
-        x, cs, a = p.codes[ok], case[ok], act[ok]
-        pairs = np.unique(x.astype(np.int64) * n_cases + cs)
-        per_value = np.bincount(pairs // n_cases, minlength=p.k)
-        per_case = np.bincount(pairs % n_cases, minlength=n_cases)
-        multi = sizes >= 2
-        varies = float((per_case[multi] > 1).mean()) if multi.any() else 0.0
-        h_x = _entropy(np.bincount(x, minlength=p.k))
-        free = _cond_entropy(x, a, p.k) / h_x if h_x > 0 else 0.0
-        cpv = float(np.median(per_value[per_value > 0]))
+        word = hint(norms[col], PERSON_WORDS)
+        cpv, varies, free = ctx.person(p)
         if not word and not (p.k >= 5 and p.effective >= 3 and cpv >= 3 and varies >= 0.1 and free >= 0.3):
             continue
-        if word and (cpv < 1.5 and n_cases >= 10):
+        if word and (cpv < 1.5 and ctx.n_cases >= 10):
             continue
         score = (0.1 + free) * np.log1p(p.k) * (0.5 + varies) * (2.0 if word else 1.0)
-        text = (
-            (f"header word {word!r}; " if word else "")
-            + f"{p.k:,} distinct values, each in {cpv:,.0f} cases (median), changes within {varies:.0%} "
-            f"of cases, {free:.0%} not determined by the activity"
-        )
+        text = (f"header word {word!r}; " if word else "") + _person_text(p, cpv, varies, free)
         cands.append((score, col, text))
     if cands:
         cands.sort(key=lambda x: -x[0])
@@ -330,6 +343,49 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
                 f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the resource; "
                 f"took {cands[0][1]!r} (pass resource=... to choose)"
             )
+
+
+def describe_resource(col: str, roles, profiles) -> str | None:
+    """The person figures of a resource column found otherwise (header), for the report."""
+    if "case" not in roles or "activity" not in roles:
+        return None
+    p = profiles(col)
+    if p.k == 0:
+        return None
+    ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
+    return _person_text(p, *ctx.person(p))
+
+
+def _person_text(p: Profile, cpv: float, varies: float, free: float) -> str:
+    return (
+        f"{p.k:,} distinct values, each in {cpv:,.0f} cases (median), changes within {varies:.0%} "
+        f"of cases, {free:.0%} not determined by the activity"
+    )
+
+
+class _CaseContext:
+    """Case and activity codes of the sample, to judge person columns against."""
+
+    def __init__(self, case: np.ndarray, act: np.ndarray) -> None:
+        self.case, self.act = case, act
+        self.n_cases = int(case.max()) + 1 if len(case) else 0
+        self.sizes = np.bincount(case[case >= 0], minlength=self.n_cases)
+
+    def person(self, p: Profile) -> tuple[float, float, float]:
+        """(cases per value (median), share of cases where it changes, share of its
+        uncertainty left once the activity is known: H(X | activity) / H(X))."""
+        ok = (self.case >= 0) & (p.codes >= 0)
+        x, cs, a = p.codes[ok], self.case[ok], self.act[ok]
+        n_cases = max(self.n_cases, 1)
+        pairs = np.unique(x.astype(np.int64) * n_cases + cs)
+        per_value = np.bincount(pairs // n_cases, minlength=p.k)
+        per_case = np.bincount(pairs % n_cases, minlength=n_cases)
+        multi = self.sizes >= 2
+        varies = float((per_case[: len(multi)][multi] > 1).mean()) if multi.any() else 0.0
+        h_x = _entropy(np.bincount(x, minlength=p.k))
+        free = _cond_entropy(x, a, p.k) / h_x if h_x > 0 else 0.0
+        cpv = float(np.median(per_value[per_value > 0])) if (per_value > 0).any() else 0.0
+        return cpv, varies, free
 
 
 def _dates(s: pd.Series, p: Profile) -> bool:

@@ -31,13 +31,19 @@ import pandas as pd
 
 from ._dates import DateSpec, detect_date_format
 from ._detect_content import (
+    HEADER_BONUS,
     Profile,
     _content_timestamp,
+    case_score,
     category_note,
     content_activity,
     content_case,
     content_resource,
+    describe_resource,
+    doubtful_case,
     profile,
+    rank_cases,
+    refines,
     timestamps,
 )
 
@@ -314,20 +320,40 @@ def detect_roles(
             cache[col] = profile(sample[col], ts)
         return cache[col]
 
-    # a header naming the case must hold case ids: a category is never the case
+    # a header naming the case must hold case ids: a category is never the case, and a
+    # doubtful one gives way to a column whose content fits clearly better
+    rest = [c for c in columns if c not in taken and c not in specs]
+    vetoed = None
     if how.get("case") == "header" and len(sample):
-        p = profiles(roles["case"])
+        col = roles["case"]
+        p = profiles(col)
+        rival = None
         if p.category:
-            col = roles.pop("case")
+            warn.append(category_note(col, p, named=True))
+        elif doubtful_case(p):
+            ranked = rank_cases(sample, rest, ts, profiles, norms, [])
+            own = case_score(p, ts, HEADER_BONUS)
+            # a rival wins when its content fits better, or when it splits the named column's
+            # values into finer groups (the named column is then an attribute of the case)
+            better = [c for score, c, _ in ranked if score > own or refines(profiles(c), p)]
+            if better:
+                rival = better[0]
+                warn.append(
+                    f"column {col!r} is named like the case id but its content ({p.describe()}) is less like "
+                    f"case ids than {rival!r}'s ({profiles(rival).describe()}); took {rival!r} (pass case=... to choose)"
+                )
+        if p.category or rival is not None:
+            roles.pop("case")
             how.pop("case")
             evidence.pop("case")
             taken.discard(col)
-            warn.append(category_note(col, p, named=True))
+            vetoed = col
         else:
             evidence["case"] += "; " + p.describe()
-    rest = [c for c in columns if c not in taken and c not in specs]
     if "case" not in roles:
         rejected = content_case(sample, rest, roles, how, evidence, ts, profiles, warn, norms)
+        if vetoed is not None:
+            rest.append(vetoed)  # free for the other roles (a category may be the org unit...)
         if "case" not in roles:
             warn.extend(r for r in rejected if r not in warn)
             richest = sorted(rest, key=lambda c: -profiles(c).k)[:3]
@@ -342,6 +368,10 @@ def detect_roles(
             taken.add(roles["case"])
     if "activity" not in roles:
         content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
+    if how.get("resource") == "header" and len(sample):
+        figures = describe_resource(roles["resource"], roles, profiles)
+        if figures:
+            evidence["resource"] += "; " + figures
     if "resource" not in roles:
         content_resource(sample, [c for c in rest if c not in roles.values()], roles, how, evidence, profiles, warn, norms)
     return result()
