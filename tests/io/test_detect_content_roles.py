@@ -257,3 +257,16 @@ def test_header_roles_carry_their_content_figures_too(tmp_path):
     r = read(write(export(seed=15), tmp_path / "x.csv", cols)).report
     assert r.role_detection["case"] == "header" and "300 distinct values" in r.role_evidence["case"]
     assert r.role_detection["resource"] == "header" and "not determined by the activity" in r.role_evidence["resource"]
+
+
+def test_a_named_case_dominated_by_one_large_case_is_kept_beside_a_document_number():
+    df = export(n_cases=40, seed=16)
+    big = pd.DataFrame(
+        {"case": "2024-99999", "kind": "Umbau", "activity": [a for a, _ in STEPS] * 60,
+         "time": pd.date_range("2024-02-01", periods=420, freq="2h").strftime("%d.%m.%Y %H:%M"),
+         "who": "MA-001", "office": "Kanzlei", "commune": "Belp"}
+    )  # fmt: skip
+    df = pd.concat([df, big], ignore_index=True)
+    df["doc"] = [f"B-{i // 2:05d}" for i in range(len(df))]  # a document per two events: finer, as local
+    det = detect_roles(df.rename(columns={**GERMAN, "case": "Dossier-Nr", "doc": "Beleg-Nr"}))
+    assert det.roles["case"] == "Dossier-Nr" and det.how["case"] == "header"

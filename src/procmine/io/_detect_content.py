@@ -278,9 +278,11 @@ def refines(finer: Profile, coarser: Profile) -> bool:
 
 
 def doubtful_case(p: Profile) -> bool:
-    """A header-named case column whose content is unlike case ids: few values in effect,
-    or values spread over half the time range; then other columns are compared with it."""
-    return p.effective < 10 or (p.spread is not None and p.spread >= 0.5)
+    """A header-named case column whose content is unlike case ids: fewer than ten values
+    (fewer cases than any analysis needs), or values spread over half the time range;
+    then other columns are compared with it. A log dominated by one large case is not
+    doubtful here (it is flagged when read): a document number beside it is no better id."""
+    return p.k < 10 or (p.spread is not None and p.spread >= 0.5)
 
 
 def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) -> None:

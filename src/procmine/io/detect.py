@@ -4,8 +4,12 @@ Headers are matched against names used in German, French, Italian and English ex
 after normalisation (case, accents, punctuation and gender forms such as ``/in``,
 ``(in)`` or ``/trice`` removed), an exact name scoring above a name that merely contains
 a known word. Roles the headers do not reveal are found from the content: the timestamp
-is the column that parses as dates, the case a column of repeated values whose rows are
-in time order, the activity a low-cardinality text column that varies within cases.
+is the column that parses as dates, the case a column of many values with few events
+each, close together in time, the activity a low-cardinality text column that varies
+within cases, the resource a column whose values recur across many cases and are not
+determined by the activity. Header words outside the vocabulary (``Laufnummer``,
+``Saisi par``) count as a bonus there; the content decides, and it vetoes a header that
+names a category as the case (see :mod:`procmine.io._detect_content`).
 
 The date format of a column (:func:`detect_date_format`, one format for all rows,
 day-first or month-first decided from the data) lives in :mod:`procmine.io._dates` and
