@@ -270,3 +270,16 @@ def test_a_named_case_dominated_by_one_large_case_is_kept_beside_a_document_numb
     df["doc"] = [f"B-{i // 2:05d}" for i in range(len(df))]  # a document per two events: finer, as local
     det = detect_roles(df.rename(columns={**GERMAN, "case": "Dossier-Nr", "doc": "Beleg-Nr"}))
     assert det.roles["case"] == "Dossier-Nr" and det.how["case"] == "header"
+
+
+def test_procmine_inspect_prints_the_alert(tmp_path):
+    from click.testing import CliRunner
+
+    from procmine.cli import main
+
+    path = write(export(seed=17), tmp_path / "x.csv", GERMAN)
+    out = CliRunner().invoke(main, ["inspect", path, "--case", "Gesuchsart Nr."])
+    assert out.exit_code == 0
+    assert out.output.splitlines()[1].startswith("⚠ implausible log: only 3 case(s)")
+    ok = CliRunner().invoke(main, ["inspect", path])
+    assert ok.exit_code == 0 and "⚠" not in ok.output and "Laufnummer" in ok.output
