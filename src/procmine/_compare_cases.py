@@ -41,8 +41,8 @@ def _case_labels(
             .tz_localize(None)
         )
         return by, local.to_period(_PERIODS[by]).astype(str).to_numpy(dtype=object)
-    col = by if by in log.df.columns else f"case:{by}"
-    if col not in log.df.columns:
+    col = log.column(by)  # also an original header mapped to a role ("Gemeinde" -> org:group)
+    if col is None:
         raise ParameterError(
             f"The 'by' parameter of compare names column {by!r}, which the log does not have. "
             f"Columns: {list(log.df.columns)}; or use 'period:M', 'period:Q', 'period:Y' or a callable."

@@ -221,6 +221,7 @@ def finalize(
     report.check()
     from ._lifecycle import MERGED
 
+    _alert_implausible(log, report)
     if report.rows_dropped > report.dropped.get(MERGED, 0):  # merged starts lose nothing: no warning
         msg = ", ".join(f"{v:,} {k}" for k, v in report.dropped.items())
         warnings.warn(
@@ -231,6 +232,19 @@ def finalize(
         )
     logger.info("read %s: %s", report.source, report)
     return log
+
+
+def _alert_implausible(log: EventLog, report: IngestReport) -> None:
+    """Too few cases or one case holding most events: warn loudly (report, repr, warning)."""
+    from .._ingest_report import plausibility_alerts
+
+    sizes = np.diff(log.codes.case_offsets)
+    largest = int(sizes.max()) if len(sizes) else 0
+    alerts = plausibility_alerts(log.n_cases, log.n_events, largest, report.roles.get("case"))
+    report.alerts = alerts
+    report.warnings[:0] = alerts
+    for alert in alerts:
+        warnings.warn(f"{report.source}: {alert}", DataQualityWarning, stacklevel=user_stacklevel())
 
 
 def _count_duplicates(log: EventLog) -> int:
