@@ -13,6 +13,9 @@ import pandas as pd
 
 __all__ = ["IngestReport"]
 
+#: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
+LIFECYCLE_MERGED = "start merged into its complete"
+
 
 @dataclass
 class IngestReport:
@@ -65,6 +68,16 @@ class IngestReport:
     def rows_dropped(self) -> int:
         """Number of rows read but not kept."""
         return int(sum(self.dropped.values()))
+
+    @property
+    def rows_merged(self) -> int:
+        """Start rows merged into their complete row by lifecycle pairing (no information lost)."""
+        return int(self.dropped.get(LIFECYCLE_MERGED, 0))
+
+    @property
+    def rows_lost(self) -> int:
+        """Rows read whose information is not in the log: dropped for a reason other than pairing."""
+        return self.rows_dropped - self.rows_merged
 
     def check(self) -> None:
         """Raise ``AssertionError`` if the row accounting does not add up."""

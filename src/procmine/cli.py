@@ -199,9 +199,11 @@ def _load(log_path: str, kw: dict[str, Any]) -> Any:
                 "--sep and --encoding, or run with --debug for the details",
                 path=log_path,
             ) from exc
-    if log.report.rows_dropped:
-        _out(f"note: {log.report.rows_dropped:,} of {log.report.rows_read:,} rows dropped "
-             f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items())}); "
+    from ._ingest_report import LIFECYCLE_MERGED
+
+    if log.report.rows_lost:
+        _out(f"note: {log.report.rows_lost:,} of {log.report.rows_read:,} rows dropped "
+             f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items() if k != LIFECYCLE_MERGED)}); "
              "see 'procmine inspect'", err=True)
     return log
 

@@ -332,7 +332,10 @@ class EventLog:
     def __repr__(self) -> str:
         tr = self.time_range
         span = f", {tr[0]:%Y-%m-%d} – {tr[1]:%Y-%m-%d}" if tr else ""
-        dropped = f", {self.report.rows_dropped:,} rows dropped" if self.report.rows_dropped else ""
+        r = self.report
+        dropped = f", {r.rows_lost:,} rows dropped" if r.rows_lost else ""
+        if r.rows_merged:
+            dropped += f", {r.rows_merged:,} start rows paired"
         head = (
             f"<EventLog {self.name!r}: {self.n_events:,} events, {self.n_cases:,} cases, "
             f"{self.codes.n_activities:,} activities{span}{dropped}>"
