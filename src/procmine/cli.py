@@ -267,6 +267,8 @@ def inspect(log: str, top: int, **kw: Any) -> None:
         _out(f"dropped        {count:>12,}  {reason} (e.g. rows {sample})")
     for role, col in r.roles.items():
         _out(f"role {role:<17} {col!s:<28} ({r.role_detection.get(role, '?')})")
+        if r.role_evidence.get(role):  # why: header words and the content figures
+            _out(f"     {'':<17} {r.role_evidence[role]}")
     for key, value in r.formats.items():
         _out(f"format {key:<15} {value}")
     if r.duplicate_case_ids:

@@ -337,16 +337,6 @@ class ReadOptions:
                 "The 'sep' parameter of read_log must be one character other than a quote or a "
                 f"line break (';', ',', '\\t', '|'). Got {self.sep!r} instead."
             )
-        if self.encoding is not None:
-            import codecs
-
-            try:
-                codecs.lookup(str(self.encoding))
-            except LookupError as exc:
-                raise ParameterError(
-                    f"The 'encoding' parameter of read_log must be a codec Python knows "
-                    f"('utf-8', 'utf-8-sig', 'cp1252'). Got {self.encoding!r} instead."
-                ) from exc
 
     def pairing(self) -> bool | None:
         """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""
