@@ -235,7 +235,7 @@ def detect(
                 a=name,
                 slots=", ".join(_slot_name(int(s), bool(daily_act[x]), lang) for s in order[: min(k, 3)])
                 + (" …" if k > 3 else ""),
-                wait=td(np.median(to_next) * 6e7),
+                wait=evidence["median_wait_to_slot"],
             )[lang]
             for lang in ("de", "fr", "en")
         }

@@ -280,7 +280,7 @@ def detect(
                 recommendation=tr(
                     "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
                     activity=names[0],
-                    share=float(repeat_share[head]),
+                    share=evidence["repeat_share"],
                 ),
                 example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
                 org_units=units,
