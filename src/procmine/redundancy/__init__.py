@@ -13,12 +13,12 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from .._validation import check_fraction, fail
 from ..engines.duckdb import as_eventlog
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog
-import pandas as pd
-
 from ._base import MIN_SAVING, get_calendar
 from ._finding import KINDS, Finding, Findings
 
