@@ -90,14 +90,21 @@ def get_calendar(calendar: Any = None) -> Any:
 
 
 def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
-    """``{"de", "fr", "en"}`` texts of ``msgid`` via :func:`procmine.i18n.tr` (English shim
-    for all three languages until that module exists)."""
-    try:
-        from ..i18n import tr as _tr
-    except ImportError:
-        text = msgid.format(**kwargs)
-        return {"de": text, "fr": text, "en": text}
-    return _tr(msgid, **kwargs)
+    """``{"de", "fr", "en"}`` texts of ``msgid`` via :func:`procmine.i18n.tr`.
+
+    ``pd.Timedelta`` values are working time in every detector: they are written as working
+    days or hours (:func:`procmine.i18n.format_working_time`), never as calendar days.
+    """
+    from ..i18n import LANGUAGES, format_working_time
+    from ..i18n import tr as _tr
+
+    durations = [k for k, v in kwargs.items() if isinstance(v, pd.Timedelta)]
+    if not durations:
+        return _tr(msgid, **kwargs)
+    return {
+        lang: _tr(msgid, **{**kwargs, **{k: format_working_time(kwargs[k], lang) for k in durations}})[lang]
+        for lang in LANGUAGES
+    }
 
 
 # -- small numeric helpers ---------------------------------------------------------------------

@@ -56,8 +56,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_fraction, check_positive_int
+from ..i18n import tr  # not _base.tr: the waits here are elapsed time, not working time
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td
 from ._finding import Finding
 from .mergeable import _org_units
 

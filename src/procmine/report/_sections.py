@@ -392,5 +392,6 @@ def kind_label(ctx: Context, kind: str) -> str:
         "bottleneck": _("Bottleneck"),
         "batching": _("Batching"),
         "automation_candidate": _("Automation candidate"),
+        "incomplete_submission": _("Incomplete applications"),
     }
     return labels.get(kind, kind)
