@@ -22,7 +22,7 @@ __all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif
 logger = logging.getLogger("procmine")
 
 #: finding kinds that a what-if can test, and how
-_SCENARIO_KINDS = ("rubber_stamp", "automation_candidate", "mergeable", "parallelizable")
+_SCENARIO_KINDS = ("rubber_stamp", "automation_candidate", "mergeable", "parallelizable", "incomplete_submission")
 _GROUP_NAMES = (
     "gemeinde",
     "commune",
@@ -156,6 +156,10 @@ def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]
                 _("Remove “{a}”", a=acts[0]) if f.kind == "rubber_stamp" else _("Automate “{a}”", a=acts[0])
             )
             out.append((verb, {"remove": [acts[0]]}))
+        elif f.kind == "incomplete_submission" and len(acts) >= 1:
+            out.append(
+                (_("Complete applications at intake (no “{a}”)", a=acts[0]), {"complete_at_intake": [acts[0]]})
+            )
         elif f.kind == "mergeable" and len(acts) >= 2:
             out.append((_("Merge “{a}” and “{b}”", a=acts[0], b=acts[1]), {"merge": [tuple(acts[:2])]}))
         elif f.kind == "parallelizable" and len(acts) >= 2:
