@@ -108,11 +108,26 @@ def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
 
 
 # -- small numeric helpers ---------------------------------------------------------------------
+_TD_MAX_US = pd.Timedelta.max.value // 1000
+
+
 def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
-    """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0)."""
+    """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0).
+
+    A total beyond what a ``Timedelta`` holds (about 292 years: summed over a very large
+    log) is clipped to ``Timedelta.max`` with a logged warning rather than raising.
+    """
     if us is None or not np.isfinite(us):
         return pd.Timedelta(0)
-    return pd.Timedelta(round(float(us)), unit="us")
+    value = float(us)
+    if abs(value) >= _TD_MAX_US:
+        import logging
+
+        logging.getLogger("procmine").warning(
+            "a total of %.3g years is beyond what a Timedelta holds; shown as the maximum", value / 3.156e13
+        )
+        return pd.Timedelta.max if value > 0 else pd.Timedelta.min
+    return pd.Timedelta(round(value), unit="us")
 
 
 def wilson_lower(k: float | np.ndarray, n: float | np.ndarray, z: float = 1.96) -> Any:

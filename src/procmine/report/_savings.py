@@ -33,9 +33,13 @@ def yearly_factor(log: Any) -> float:
 
 
 def lead_days_per_year(findings: Iterable[Any], log: Any, day_hours: float = 8.4) -> float:
-    """Sum of the findings' ``total_saving`` per year, in working days."""
-    total = sum((f.total_saving for f in findings), pd.Timedelta(0))
-    return total.total_seconds() / 3600 / day_hours * yearly_factor(log)
+    """Sum of the findings' ``total_saving`` per year, in working days.
+
+    Summed as float seconds: on a large log one finding's total can pass what a
+    ``Timedelta`` holds (292 years), and a sum of ``Timedelta`` overflows.
+    """
+    seconds = sum(f.saving_per_case.total_seconds() * f.cases for f in findings)
+    return seconds / 3600 / day_hours * yearly_factor(log)
 
 
 def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log: Any = None) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +213,12 @@ def whatif(ctx: Context) -> Section:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
         except Exception as exc:
-            logger.warning("report: what-if %r failed: %s", name, exc)
+            from ..errors import ProcmineWarning
+
+            logger.debug("report: what-if %r failed", name, exc_info=exc)
+            warnings.warn(f"report: what-if {name!r} could not be computed ({type(exc).__name__}: {exc})",
+                          ProcmineWarning, stacklevel=3)
+            ctx.errors[f"whatif: {name}"] = f"{type(exc).__name__}: {exc}"
             rows.append([name, "–", "–", "–", "–", _("could not be computed: {error}", error=str(exc))])
             continue
         b, a = w.before, w.after
