@@ -302,6 +302,12 @@ def comparison(ctx: Context) -> Section:
         frame = cmp.to_frame()
         frame = frame.rename_axis("group").reset_index()
         suppressed = int(getattr(cmp, "suppressed", 0) or 0)
+        if getattr(cmp, "assignment", "") == "most working time":
+            sec.intro = _(
+                "The same procedure compared across “{by}”: several units work on each case; "
+                "each case counts for the unit that spent the most working time on it.",
+                by=by,
+            )
     except ImportError:
         frame = _fallback_table(ctx, by)
     if "cases" not in frame.columns:
