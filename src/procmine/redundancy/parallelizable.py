@@ -59,7 +59,10 @@ Only pairs are found; a block of three interchangeable steps appears as up to th
 Without start times, two steps that already run in parallel are told apart from a
 sequential pair in random order only by ``min_position_ratio``, which does not always
 work (in the French sample, with high inbox-delay variance, it does not): such logs can
-give false positives.
+give false positives. Without start times, completion times alone cannot tell a pair that
+already runs in parallel from a sequential pair behind a wait: the inherited period is
+taken to be waiting only when it is whole days that every case spends (a legal or client
+period); two parallel steps that each take days in every case may then look sequential.
 """
 
 from __future__ import annotations
