@@ -200,6 +200,7 @@ def detect(
             "typical_wait_other_steps": td(typical),
             "wait_cv": float(cv[steps[0]]),
             "unit_column": t.units.column or "none",
+            "other_steps": len(names) - 1,
         }
         if required.intersection(names):
             evidence["required"] = True
@@ -208,16 +209,16 @@ def detect(
             text = tr(
                 "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
                 activity=names[0],
-                share=group_share,
+                share=evidence["wait_share"],
             )
         else:
             text = tr(
                 "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
                 "('{activity}' and {n} more).",
                 unit=unit_name,
-                share=group_share,
+                share=evidence["wait_share"],
                 activity=names[0],
-                n=len(names) - 1,
+                n=evidence["other_steps"],
             )
         out.append(
             make_finding(

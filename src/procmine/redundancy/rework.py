@@ -15,7 +15,12 @@ time from the previous occurrence's completion to the repetition's completion: t
 ``org:group``, the finding's org unit is the one that most often does the repetitions) and, for loops of
 several activities, ``loop_activities``.
 
-**Guard.** Three kinds of repetition are not rework:
+**Guard.** Four kinds of repetition are not rework:
+
+- *A repetition after a request to the applicant* (a request step, see
+  :func:`procmine._steps.classify_steps`, between the two occurrences: documents asked for
+  and received, then the check done again) is the loop of an incomplete application: it
+  is reported as ``incomplete_submission``, once, not as rework.
 
 - *A loop announced by a dedicated step* is a legitimate path of the procedure: when the
   step that opens the loop (the most frequent step right after the previous occurrence of
@@ -167,6 +172,14 @@ def detect(
         change[1:] = t.same_case_prev[1:] & (u[1:] != u[:-1]) & (u[1:] >= 0) & (u[:-1] >= 0)
         cum = np.cumsum(change)
         rep[rep] = cum[rep] == cum[prev[rep]]
+    # a repetition after a request to the applicant is the loop of an incomplete
+    # application: the incomplete_submission detector reports it, not rework
+    from .incomplete_submission import request_steps
+
+    is_req, _ = request_steps(log)
+    if is_req.any():
+        n_req = np.cumsum(is_req[c.activity])
+        rep[rep] = n_req[rep] == n_req[prev[rep]]
     ri = np.flatnonzero(rep)
     if len(ri) == 0:
         return []
@@ -280,7 +293,7 @@ def detect(
                 recommendation=tr(
                     "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
                     activity=names[0],
-                    share=float(repeat_share[head]),
+                    share=evidence["repeat_share"],
                 ),
                 example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
                 org_units=units,

@@ -8,7 +8,7 @@
   that are repeated (median processing time per occurrence, from start timestamps),
   times the occurrences saved. Only measurable when the log has start timestamps, and only
   for kinds that remove work (rework, duplicate work, ping-pong, rubber stamp, automation
-  candidate); bottlenecks, batching, merging and parallelizing shorten waiting, not work.
+  candidate, incomplete submission: the request and the steps repeated after the answer); bottlenecks, batching, merging and parallelizing shorten waiting, not work.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pandas as pd
 
 __all__ = ["EFFORT_KINDS", "lead_days_per_year", "staff_hours", "yearly_factor"]
 
-EFFORT_KINDS = ("rework", "duplicate_work", "ping_pong", "rubber_stamp", "automation_candidate")
+EFFORT_KINDS = ("rework", "duplicate_work", "ping_pong", "rubber_stamp", "automation_candidate", "incomplete_submission")
 
 
 def yearly_factor(log: Any) -> float:
@@ -34,13 +34,17 @@ def yearly_factor(log: Any) -> float:
 
 def lead_days_per_year(findings: Iterable[Any], log: Any, day_hours: float | None = None) -> float:
     """Sum of the findings' ``total_saving`` per year, in working days of ``day_hours``
-    (the report calendar's; ``None``: the default ``Calendar()``'s)."""
+    (the report calendar's; ``None``: the default ``Calendar()``'s).
+
+    Summed as float seconds: on a large log one finding's total can pass what a
+    ``Timedelta`` holds (292 years), and a sum of ``Timedelta`` overflows.
+    """
     if day_hours is None:
         from ..calendar import Calendar
 
         day_hours = Calendar().day_hours
-    total = sum((f.total_saving for f in findings), pd.Timedelta(0))
-    return total.total_seconds() / 3600 / day_hours * yearly_factor(log)
+    seconds = sum(f.saving_per_case.total_seconds() * f.cases for f in findings)
+    return seconds / 3600 / day_hours * yearly_factor(log)
 
 
 def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log: Any = None) -> float | None:
@@ -69,6 +73,10 @@ def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log
     elif finding.kind == "ping_pong":
         trips = float(ev.get("round_trips_per_case", 1.0) or 1.0)
         hours = finding.cases * trips * (sum(proc(a) for a in acts) / max(len(acts), 1))
+    elif finding.kind == "incomplete_submission":
+        repeated = [a.strip() for a in str(ev.get("repeated_steps", "")).split(",") if a.strip()]
+        loops = finding.cases * float(ev.get("requests_per_case", 1.0) or 1.0)
+        hours = loops * (proc(acts[0]) + sum(proc(a) for a in repeated))
     else:  # rubber_stamp, automation_candidate: the step itself
         hours = finding.cases * proc(acts[0])
     return hours * (yearly_factor(log) if log is not None else 1.0)

@@ -8,6 +8,7 @@ them so that one failing analysis never stops the report.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = [
     "findings_of",
     "kind_label",
     "model",
+    "part_failed",
     "perf",
     "process_map",
     "processing_medians",
@@ -88,6 +90,20 @@ def report_calendar(ctx: Context) -> Any:
     return Calendar()
 
 
+def part_failed(ctx: Context, sec: Section, what: str, exc: BaseException) -> None:
+    """A part of a section could not be computed: say so in the section (a translated
+    notice naming ``what``, already in the report language) and emit a ``ProcmineWarning``;
+    the rest of the section stays."""
+    from ..errors import ProcmineWarning
+
+    error = f"{type(exc).__name__}: {exc}"
+    ctx.errors[f"{sec.id}: {what}"] = error
+    logger.debug("report: %s / %s failed", sec.id, what, exc_info=exc)
+    warnings.warn(f"report: {what} in section {sec.id!r} could not be computed ({error})", ProcmineWarning,
+                  stacklevel=3)
+    sec.add(Notice(ctx._("{what} could not be computed ({error}).", what=what, error=error), "warning"))
+
+
 # -- sections ------------------------------------------------------------------------------------
 def summary(ctx: Context) -> Section:
     _ = ctx._
@@ -108,7 +124,7 @@ def summary(ctx: Context) -> Section:
             KPI(_("Variants"), ctx.int(len(v)), _("top 5 cover {share} of cases", share=ctx.pct(top)))
         )
     except Exception as exc:
-        logger.warning("report: variants unavailable: %s", exc)
+        part_failed(ctx, sec, _("Variants"), exc)
     try:
         p = perf(ctx)
         dur = p.cases["duration"]
@@ -127,49 +143,58 @@ def summary(ctx: Context) -> Section:
             )
         )
     except Exception as exc:
-        logger.warning("report: durations unavailable: %s", exc)
+        part_failed(ctx, sec, _("Median case duration"), exc)
     sec.add(*tiles)
     try:
         f = [x for x in findings_of(ctx) if x.cases >= ctx.min_cases]
-        if f:
-            days = lead_days_per_year(f, log, ctx.day_hours)
-            sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    except Exception as exc:
+        part_failed(ctx, sec, _("Findings"), exc)
+        return sec
+    if not f:
+        sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
+        return sec
+    # each card on its own: one that fails leaves the others
+    sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    try:
+        days = lead_days_per_year(f, log, ctx.day_hours)
+        sec.add(
+            KPI(
+                _("Lead time saved per year"),
+                _("{x} working days", x=days),
+                _("summed over cases; upper bound, findings may overlap") + f" ({ctx.calendar_note})",
+            )
+        )
+    except Exception as exc:
+        part_failed(ctx, sec, _("Lead time saved per year"), exc)
+    try:
+        staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
+        if any(h is None for h in staff):
+            sec.add(KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times")))
+        else:
             sec.add(
                 KPI(
-                    _("Lead time saved per year"),
-                    _("{x} working days", x=days),
-                    _("summed over cases; upper bound, findings may overlap") + f" ({ctx.calendar_note})",
+                    _("Staff time saved per year"),
+                    _("{x} hours", x=float(sum(staff))),
+                    _("processing time of steps that would no longer be done"),
                 )
             )
-            staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
-            if any(h is None for h in staff):
-                sec.add(
-                    KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times"))
-                )
-            else:
-                sec.add(
-                    KPI(
-                        _("Staff time saved per year"),
-                        _("{x} hours", x=float(sum(staff))),
-                        _("processing time of steps that would no longer be done"),
-                    )
-                )
-            best = f[0]
-            sec.add(
-                Text(
-                    _(
-                        "Largest single opportunity: {kind} on “{acts}” ({share} of cases), about {days} working days of lead time per year.",
-                        kind=kind_label(ctx, best.kind),
-                        acts=" → ".join(best.activities),
-                        share=ctx.pct(best.case_share),
-                        days=lead_days_per_year([best], log, ctx.day_hours),
-                    )
-                )
-            )
-        else:
-            sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
     except Exception as exc:
-        logger.warning("report: findings unavailable for the summary: %s", exc)
+        part_failed(ctx, sec, _("Staff time saved per year"), exc)
+    try:
+        best = f[0]
+        sec.add(
+            Text(
+                _(
+                    "Largest single opportunity: {kind} on “{acts}” ({share} of cases), about {days} working days of lead time per year.",
+                    kind=kind_label(ctx, best.kind),
+                    acts=" → ".join(best.activities),
+                    share=ctx.pct(best.case_share),
+                    days=lead_days_per_year([best], log, ctx.day_hours),
+                )
+            )
+        )
+    except Exception as exc:
+        part_failed(ctx, sec, _("Largest single opportunity"), exc)
     return sec
 
 
@@ -199,8 +224,7 @@ def process_map(ctx: Context) -> Section:
             )
         sec.add(Figure(sanitize_svg(svg, "map"), caption))
     except Exception as exc:
-        logger.warning("report: process map could not be drawn: %s", exc)
-        sec.add(Notice(_("The process map could not be drawn: {error}", error=str(exc)), "warning"))
+        part_failed(ctx, sec, _("Process map"), exc)
     dfg = m.dfg.sort_values("cases", ascending=False, kind="stable")
     dfg = dfg[dfg["cases"] >= ctx.min_cases]
     ctx.tables["transitions"] = dfg.reset_index(drop=True)
@@ -387,7 +411,7 @@ def time(ctx: Context) -> Section:
                 )
             )
     except Exception as exc:
-        logger.info("report: no bottleneck findings: %s", exc)
+        part_failed(ctx, sec, _("Bottlenecks"), exc)
     return sec
 
 
@@ -404,5 +428,6 @@ def kind_label(ctx: Context, kind: str) -> str:
         "bottleneck": _("Bottleneck"),
         "batching": _("Batching"),
         "automation_candidate": _("Automation candidate"),
+        "incomplete_submission": _("Incomplete applications"),
     }
     return labels.get(kind, kind)
