@@ -19,7 +19,8 @@ the data, so that it also works on exports whose names are codes:
     déposé*, *Documenti pervenuti*, *Payment*, *Return ER*...) or, from the data, no staff
     is ever recorded on it while the rest of the log records resources (at least half its
     events), or it is recorded by a system account (*eBau-Portal*, *system*, *batch*...),
-    unless its name says the office sends something (*versenden*, *send*, *notify*...).
+    unless its name says the office sends something (*versenden*, *send*, *notify*...) or
+    it mostly follows the previous step within a second (it reacts to that step).
     Waiting before an external step is not the office's queue.
 ``system``
     A system records the step: a system account, no resource while the log has them, or
@@ -222,8 +223,16 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             q_n = np.bincount(act[quick], minlength=n_act)
             sub_second = (k_n >= 5) & (q_n >= 0.9 * k_n)
 
+    # a step recorded within a second of the previous one reacts to it (the office's step or
+    # a timer), whatever records it: not triggered by the outside world
+    immediate = np.zeros(n_act, dtype=bool)
+    if n_ev:
+        known = times.wait_elapsed != NAT
+        k_n = np.bincount(act[known], minlength=n_act)
+        q_n = np.bincount(act[known & (times.wait_elapsed < _SECOND_US)], minlength=n_act)
+        immediate = (k_n > 0) & (q_n >= 0.5 * k_n)
     is_declared = np.array([str(a) in declared for a in names], dtype=bool)
-    ext = is_declared | vocab_external | (~outbound & (no_staff | sys_account))
+    ext = is_declared | vocab_external | (~outbound & ~immediate & (no_staff | sys_account))
     system = no_staff | sys_account | sub_second
     for a in range(n_act):
         if is_declared[a]:
@@ -234,6 +243,8 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             why[a].append("no staff recorded on it (the log records resources elsewhere)")
         if sys_account[a]:
             why[a].append("recorded by a system account")
+        if (no_staff[a] or sys_account[a]) and immediate[a] and not ext[a]:
+            why[a].append("follows the previous step within a second: reacts to it")
         if sub_second[a] and not (no_staff[a] or sys_account[a]):
             why[a].append("sub-second durations (recorded by a system)")
 

@@ -65,4 +65,3 @@ def test_a_timeout_applied_to_part_of_the_cases_is_not_a_bottleneck(elapsed):
         close = 360.0 if i % 3 == 0 else float(rng.uniform(400, 1000))
         log_cases.append([("Open", 0, "Desk", 0), ("Resolve", 1 + w, "Desk", w), ("Closed", 1 + w + close, "Desk", 1 + w + close)])
     assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed) == []
-    assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed, fixed_mode_share=0.9)

@@ -1,0 +1,238 @@
+"""Why a case waits: every wait (as :mod:`procmine._event_times` measures it) gets one cause.
+
+``office``
+    queue or backlog the office controls (the default);
+``client``
+    waiting for the applicant or a third party: the wait right after a *request* step
+    (until the case moves on) and the wait before a step the outside world triggers
+    (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`);
+``statutory``
+    a fixed legal period: the activity's time from the previous completion to its own
+    completion (elapsed calendar time) clusters at one length of at least ``5`` days: at
+    least 60 % within ±1 day of it, or the lengths barely vary (coefficient of variation
+    under 0.1), or at least a quarter lie within an hour of it (a period applied to part
+    of the cases, e.g. closed automatically 15 days after resolution). Queue waiting
+    varies with load, a legal period does not. The waits at least as long as the period
+    (less a day; within the hour for the partial kind) are statutory; shorter ones (an
+    objection filed early) keep their other cause;
+``batch``
+    waiting for a fixed weekday or hour. Only *declared* (``waits={"step": "batch"}``):
+    the batching detector finds such steps, but its slot analysis is not repeated for
+    every performance view, so undeclared batch waits count as office waits.
+
+Declarations win over detection: ``waits={"Einsprachefrist": "statutory"}`` gives every
+wait before that activity that cause, ``external=[...]`` declares steps the outside world
+triggers. The classification uses elapsed time only, so it is the same under any calendar.
+
+Examples
+--------
+>>> import procmine as pm
+>>> from procmine._wait_causes import wait_causes
+>>> wc = wait_causes(pm.samples.load("permit_de"))
+>>> row = wc.steps.loc["Einsprachefrist abwarten"]
+>>> row["cause"], float(row["period_days"])
+('statutory', 30.0)
+>>> bool(wc.steps.loc["Unterlagen nachfordern", "request"]), wc.steps.loc["Vollständigkeit prüfen", "cause"]
+(True, 'office')
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._event_times import EventTimes, event_times
+from ._steps import classify_steps
+from ._validation import fail
+from .calendar import NAT, Calendar
+from .log import ACTIVITY, EventLog
+
+__all__ = ["CAUSES", "WaitCauses", "check_declarations", "wait_causes"]
+
+CAUSES = ("office", "client", "statutory", "batch")
+OFFICE, CLIENT, STATUTORY, BATCH = range(4)
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+_MIN_DAYS = 5.0  # a legal period shorter than this is not told apart from a queue
+_MIN_EVENTS = 10
+
+
+@dataclass(frozen=True, eq=False)
+class WaitCauses:
+    """The cause of every wait of a log (build it with :func:`wait_causes`)."""
+
+    cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
+    steps: pd.DataFrame  #: :func:`procmine._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
+    explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
+
+    def split(self, wait: np.ndarray) -> dict[str, np.ndarray]:
+        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere)."""
+        w = np.where(wait == NAT, 0, wait)
+        return {name: np.where(self.cause == k, w, 0) for k, name in enumerate(CAUSES)}
+
+
+_CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
+
+
+def check_declarations(log: EventLog, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
+    """Validate ``waits`` and ``external`` against the log; the normalised, hashable pair."""
+    names = {str(a) for a in log.codes.activity_names}
+    decl_w: dict[str, str] = {}
+    if waits is not None:
+        if not isinstance(waits, Mapping):
+            raise fail("performance", "waits", "a mapping {activity: cause}", waits)
+        for act, cause in waits.items():
+            if cause not in CAUSES:
+                raise fail("performance", "waits", f"causes among {', '.join(CAUSES)}", f"{act!r}: {cause!r}")
+            if str(act) not in names:
+                raise fail("performance", "waits", "activities of the log", repr(act))
+            decl_w[str(act)] = cause
+    decl_e: tuple[str, ...] = ()
+    if external is not None:
+        if isinstance(external, str) or not isinstance(external, Iterable):
+            raise fail("performance", "external", "a list of activities", external)
+        decl_e = tuple(str(a) for a in external)
+        unknown = [a for a in decl_e if a not in names]
+        if unknown:
+            raise fail("performance", "external", "activities of the log", repr(unknown[0]))
+    return tuple(sorted(decl_w.items())), tuple(sorted(set(decl_e)))
+
+
+def wait_causes(
+    log: EventLog, *, waits: Mapping[str, str] | None = None, external: Iterable[str] | None = None
+) -> WaitCauses:
+    """The cause of every wait (see the module documentation); cached per log and declarations.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> log = pm.samples.load("subsidy_fr")
+    >>> wc = wait_causes(log, waits={"Séance de la commission": "batch"})
+    >>> sorted(set(wc.explain["cause"]))
+    ['batch', 'client', 'office', 'statutory']
+    """
+    key = check_declarations(log, waits, external)
+    per_log = _CACHE.setdefault(log, {})
+    if key not in per_log:
+        per_log[key] = _compute(log, dict(key[0]), key[1])
+    return per_log[key]
+
+
+def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why."""
+    period = np.full(n_act, np.nan)
+    tol = np.zeros(n_act)
+    why = [""] * n_act
+    ok = length != NAT
+    a, x = act[ok], length[ok].astype(np.float64)
+    order = np.lexsort((x, a))
+    a, x = a[order], x[order]
+    bounds = np.searchsorted(a, np.arange(n_act + 1))
+    for code in range(n_act):
+        xs = x[bounds[code]:bounds[code + 1]]
+        if len(xs) < _MIN_EVENTS or xs[-1] < _MIN_DAYS * _DAY_US:
+            continue
+        # the densest ±1 day window, and the densest ±1 hour window
+        for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
+            inside = np.searchsorted(xs, xs + half, side="right") - np.searchsorted(xs, xs - half, side="left")
+            best = int(inside.argmax())
+            centre = float(np.median(xs[(xs >= xs[best] - half) & (xs <= xs[best] + half)]))
+            share = inside[best] / len(xs)
+            if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
+                period[code], tol[code] = centre, half
+                why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
+                             f"{len(xs)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
+                break
+        else:
+            mean = float(xs.mean())
+            cv = float(xs.std() / mean) if mean > 0 else np.inf
+            med = float(np.median(xs))
+            if cv < 0.1 and med >= _MIN_DAYS * _DAY_US:
+                period[code], tol[code] = med, _DAY_US
+                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv:.2f})"
+    return period, tol, why
+
+
+def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
+    c = log.codes
+    n_act = c.n_activities
+    names = np.asarray(c.activity_names, dtype=object)
+    act = c.activity
+    n = len(act)
+    times: EventTimes = event_times(log, Calendar.always())
+    steps = classify_steps(log, external=external)
+    is_ext = steps["external"].to_numpy(dtype=bool)
+    is_req = steps["request"].to_numpy(dtype=bool)
+
+    # elapsed previous completion -> completion: the step's whole span, a period may be
+    # recorded as a wait or as a system step lasting it
+    length = np.where(times.wait_elapsed == NAT, NAT,
+                      times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
+    period, tol, period_why = _periods(act, length, n_act)
+
+    has_wait = ~times.first & (times.wait_elapsed != NAT)
+    cause = np.full(n, OFFICE, dtype=np.int8)
+    prev_act = np.full(n, -1, dtype=np.int64)
+    if n:
+        prev_act[1:] = act[:-1]
+        prev_act[times.first] = -1
+    after_request = (prev_act >= 0) & is_req[np.maximum(prev_act, 0)] & ~is_req[act]
+    client = is_ext[act] | after_request
+    cause[client] = CLIENT
+    p = period[act]
+    at_period = ~np.isnan(p) & (length != NAT)
+    t = tol[act]
+    # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+    within = at_period & np.where(t >= _DAY_US, length >= p - t, np.abs(length - p) <= t)
+    cause[within] = STATUTORY
+    declared = np.full(n_act, -1, dtype=np.int8)
+    for a, cz in waits.items():
+        declared[names == a] = CAUSES.index(cz)
+    d = declared[act]
+    cause = np.where(d >= 0, d, cause).astype(np.int8)
+    cause[~has_wait] = -1
+
+    steps = steps.copy()
+    steps["period_days"] = np.round(period / _DAY_US, 1)
+    ok = cause >= 0
+    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
+    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
+    explain = _explain(names, act, cause, steps, waits, period_why, after_request)
+    return WaitCauses(cause=cause, steps=steps, explain=explain)
+
+
+def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,
+             waits: dict[str, str], period_why: list[str], after_request: np.ndarray) -> pd.DataFrame:
+    """One row per activity and cause its waits have, with the reason."""
+    n_act = len(names)
+    ok = cause >= 0
+    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
+    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    rows = []
+    step_why = steps["why"].tolist()
+    for a, k in zip(*np.nonzero(counts)):
+        name = str(names[a])
+        if name in waits:
+            why = f"declared: waits={{{name!r}: {waits[name]!r}}}"
+        elif k == STATUTORY:
+            why = period_why[a]
+        elif k == CLIENT:
+            parts = []
+            if steps["external"].iloc[a]:
+                parts.append(f"the outside world triggers this step ({step_why[a]})")
+            if req_n[a]:
+                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party")
+            why = "; ".join(parts)
+        elif k == OFFICE:
+            why = "queue in the office (no request before it, not external, no fixed period)"
+            if not np.isnan(steps["period_days"].iloc[a]):
+                why += "; shorter than the step's fixed period"
+        else:
+            why = "batch"
+        rows.append((name, CAUSES[k], int(counts[a, k]), why))
+    return pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})
