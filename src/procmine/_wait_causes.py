@@ -69,6 +69,23 @@ class WaitCauses:
     cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
     steps: pd.DataFrame  #: :func:`procmine._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
     explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
+    period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
+
+    def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
+        of ``wait`` and ``proc`` (per-event waiting and processing, 0/NAT = none; ``act`` the
+        activity codes). A statutory period recorded as a step lasting it (a system step
+        "objection period" from its start to its end: its median processing is at least
+        half the period) counts with that step's processing time.
+
+        Savings are computed on the rest: ``wait + proc - client - statutory``.
+        """
+        w = np.where(wait == NAT, 0, wait)
+        p = np.where(proc == NAT, 0, proc)
+        in_proc = self.period_in_processing[act]
+        client = np.where(self.cause == CLIENT, w, 0)
+        statutory = np.where(self.cause == STATUTORY, w + np.where(in_proc, p, 0), 0)
+        return client, statutory
 
     def split(self, wait: np.ndarray) -> dict[str, np.ndarray]:
         """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere)."""
@@ -197,13 +214,21 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     cause = np.where(d >= 0, d, cause).astype(np.int8)
     cause[~has_wait] = -1
 
+    # a period recorded as a step lasting it: the step's processing is (most of) the period
+    in_proc = np.zeros(n_act, dtype=bool)
+    has_p = ~np.isnan(period)
+    if has_p.any() and times.has_start:
+        known = (times.proc_elapsed != NAT) & has_p[act]
+        for code in np.flatnonzero(has_p):
+            sel = known & (act == code)
+            in_proc[code] = bool(sel.any()) and float(np.median(times.proc_elapsed[sel])) >= 0.5 * period[code]
     steps = steps.copy()
     steps["period_days"] = np.round(period / _DAY_US, 1)
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
     explain = _explain(names, act, cause, steps, waits, period_why, after_request)
-    return WaitCauses(cause=cause, steps=steps, explain=explain)
+    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=in_proc)
 
 
 def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,

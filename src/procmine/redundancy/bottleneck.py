@@ -31,7 +31,8 @@ in front of a step does not remove it) with ``evidence["required"] = True``.
 **Saving.** ``saving_per_case`` is the group's office waiting per affected case minus what
 the same number of steps waits on average elsewhere in the log (``typical_wait_other_steps``);
 ``time_cost`` is the group's total office waiting. The evidence shows the group's waiting by
-cause (``wait_office``, ``wait_client``, ``wait_statutory``).
+cause: ``office_time`` (the office waiting counted), ``client_wait`` and ``statutory_wait``
+(not counted).
 
 **Limits.** Without start timestamps the "wait" includes the step's own processing time.
 Waiting for the applicant is recognised only after a recognisable request or before a
@@ -47,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .._wait_causes import CLIENT, OFFICE, STATUTORY, wait_causes
+from .._wait_causes import OFFICE, wait_causes
 from ..log import GROUP, EventLog
 from ._base import (
     check_thresholds,
@@ -120,16 +121,15 @@ def detect(
     act = c.activity
     wc = wait_causes(log)
     cause = wc.cause
-    all_wait = t.wait.astype(np.float64)
-    wait = np.where(cause == OFFICE, all_wait, 0.0)  # only what the office can shorten
+    wait = np.where(cause == OFFICE, t.wait, 0).astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
     elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
     cv, _ = _cv_by(act[has_prev], elapsed[has_prev], n_act)
     # duration of the cases the office can shorten: without fixed periods (a period may be a
     # system step lasting it: its whole gap) and without waiting for the applicant
-    not_office = np.where(cause == STATUTORY, t.gap, np.where(cause == CLIENT, t.wait, 0)).astype(np.float64)
-    fixed_time = np.bincount(c.case, weights=not_office, minlength=t.n_cases)
+    client, statutory = wc.outside_office(t.wait, t.processing, act)
+    fixed_time = np.bincount(c.case, weights=(client + statutory).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
     first, _ = first_per_case(c.case, act)
     dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
@@ -176,8 +176,9 @@ def detect(
             pass  # kept: shortening a wait does not remove the step; flagged below
         ev_mask = np.isin(act, steps)
         w = wait[ev_mask]
-        by_cause = {k: td(float(all_wait[ev_mask & (cause == code)].sum()))
-                    for k, code in (("wait_office", OFFICE), ("wait_client", CLIENT), ("wait_statutory", STATUTORY))}
+        by_cause = {"office_time": td(float(wait[ev_mask].sum())),
+                    "client_wait": td(float(client[ev_mask].sum())),
+                    "statutory_wait": td(float(statutory[ev_mask].sum()))}
         n_c = int(np.unique(c.case[ev_mask]).size)
         cost = float(wait_sum[steps].sum())
         saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)

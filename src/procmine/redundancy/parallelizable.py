@@ -38,9 +38,12 @@ counted as order evidence), pairs whose parallel run would save nothing and rare
 
 **Saving.** Run in parallel, both steps start when the first one would have started; the
 pair then ends after the longer of the two instead of after both. Per succession the
-saving is the shorter of the two steps' waiting-plus-processing (working time);
-``time_cost`` is the sum, ``saving_per_case`` the sum divided by the cases. This is
-exactly what :func:`procmine.simplify` with ``parallelize=[(A, B)]`` assumes.
+saving is the shorter of the two steps' waiting-plus-processing (working time), counting
+office time only: waiting for the applicant or a third party and legal periods
+(:mod:`procmine._wait_causes`) stay. ``time_cost`` is the sum, ``saving_per_case`` the sum
+divided by the cases; the evidence shows ``office_time``, ``client_wait`` and
+``statutory_wait``. Without such waits this is exactly what :func:`procmine.simplify` with
+``parallelize=[(A, B)]`` assumes.
 
 **Limits.** Independence is inferred from behaviour, not from the data the steps read
 and write: an order that varies by chance may still hide a dependency. Resource
@@ -59,6 +62,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction
+from .._wait_causes import wait_causes
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
 from ._finding import Finding
@@ -137,6 +141,8 @@ def detect(
         return []
     act = c.activity.astype(np.int64)
     n_act = c.n_activities
+    client, statutory = wait_causes(log).outside_office(t.wait, t.processing, c.activity)
+    outside = client + statutory
     idx = np.flatnonzero(t.same_case_next)
     x, y = act[idx], act[idx + 1]
     keep = x != y
@@ -211,7 +217,8 @@ def detect(
         position_ratio = min(_ratio(d2[~a_first], d1[a_first]), _ratio(d2[a_first], d1[~a_first]))
         if position_ratio < min_position_ratio:
             continue
-        saving = np.minimum(d1, d2)
+        # the saving is office time: waiting for the applicant or a legal period stays
+        saving = np.minimum(np.maximum(d1 - outside[occ], 0), np.maximum(d2 - outside[occ + 1], 0))
         total = float(saving.sum())
         if total <= 0:
             continue
@@ -236,6 +243,9 @@ def detect(
             "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
             "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
             "median_saving": td(np.median(saving)),
+            "office_time": td(total),
+            "client_wait": td(float(client[occ].sum() + client[occ + 1].sum())),
+            "statutory_wait": td(float(statutory[occ].sum() + statutory[occ + 1].sum())),
         }
         rec = tr(
             "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
