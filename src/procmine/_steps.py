@@ -10,9 +10,11 @@ the data, so that it also works on exports whose names are codes:
     complémentaires*, *Richiesta di integrazione*, *Request missing documents*... or,
     from the data, a step after which the case typically (at least half the time) goes
     on with an external step after a long wait (at least a day, and several times the
-    log's typical wait). A query to another unit *of the log* is not a request: when the
-    step that usually follows is done by another ``org:group`` with staff recorded, the
-    answer is that unit's work (its queue), not the applicant's.
+    log's typical wait). A query to another unit *of the log* is not a request: when a
+    step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
+    de précisions*, *clarification*) or is found from structure only, and the step that
+    usually follows is done by another ``org:group`` with staff recorded, the answer is
+    that unit's work (its queue), not the applicant's.
 ``external``
     The outside world triggers the step: documents received, an objection or appeal
     filed, a payment received, the person returns (*Unterlagen eingereicht*, *Recours
@@ -78,6 +80,12 @@ _REQUEST = re.compile(
     r"|(documents?|information)\s+(\w+\s+)?request|\bask\w*\s+for\s+(\w+\s+)?(documents?|information|details)"
     r"|missing\s+(documents?|information)|\breminder\b"
 )
+# words that ask *someone* something (an office as well as the applicant): a request to the
+# applicant only when the answer is not recorded as another unit's work
+_WEAK_REQUEST = re.compile(
+    r"rueckfrage|stellungnahme|aufforderung|precision|renseignement|chiariment|clarification|statement"
+    r"|\brappel\b|\breminder\b|sollecito|\bdetails\b"
+)
 _EXTERNAL = re.compile(
     r"\beingang\b|eingegangen|eingereicht|\berhalten\b|\beingelangt|\beingetroffen|zahlungseingang|\bbezahlt\b"
     r"|einsprache\s+(erhoben|eingegangen|eingereicht)|beschwerde\s+(erhoben|eingegangen|eingereicht)"
@@ -99,6 +107,12 @@ _SYSTEM_ACCOUNT = re.compile(
     r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
     r"|interface|schnittstelle|api|e\s+services?|workflow|scheduler|script|import|sap|bpm)\b"
 )
+
+
+def _strong(text: str) -> bool:
+    """A request naming what the applicant must supply: documents, missing pieces, payment."""
+    return bool(re.search(r"unterlagen|dokument|beleg|nachforder|nachreich|pieces?|document|paiement|pagament"
+                          r"|payment|missing|mancant|integrazion|complement", text))
 
 
 def normalise_name(name: object) -> str:
@@ -275,7 +289,8 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             g_here, g_next = g_codes[idx], g_codes[idx + 1]
             other_unit = (g_here >= 0) & (g_next >= 0) & (g_here != g_next) & ~ext_next & ~system[nxt]
             other_n = np.bincount(a_idx[other_unit], minlength=n_act)
-            internal = request & (follow_n > 0) & (other_n >= 0.5 * follow_n)
+            weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+            internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
             for a in np.flatnonzero(internal):
                 why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
             request &= ~internal

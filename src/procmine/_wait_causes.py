@@ -20,6 +20,10 @@
     the batching detector finds such steps, but its slot analysis is not repeated for
     every performance view, so undeclared batch waits count as office waits.
 
+One cause per wait: without a step recording the answer ("documents received"), the
+wait after a request is the applicant's as a whole, including the office's queue once the
+answer is in (the log cannot tell them apart).
+
 Declarations win over detection: ``waits={"Einsprachefrist": "statutory"}`` gives every
 wait before that activity that cause, ``external=[...]`` declares steps the outside world
 triggers. The classification uses elapsed time only, so it is the same under any calendar.
