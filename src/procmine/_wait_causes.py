@@ -145,37 +145,53 @@ def wait_causes(
 
 
 def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why."""
+    """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why.
+
+    Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
+    ``_MIN_DAYS`` or more: those alone are sorted (one integer sort); the shares are of all
+    the activity's waits."""
     period = np.full(n_act, np.nan)
     tol = np.zeros(n_act)
     why = [""] * n_act
     ok = length != NAT
-    a, x = act[ok], length[ok].astype(np.float64)
-    order = np.lexsort((x, a))
-    a, x = a[order], x[order]
+    a_all, x_all = act[ok], length[ok].astype(np.float64)
+    n_all = np.bincount(a_all, minlength=n_act).astype(np.float64)
+    s1 = np.bincount(a_all, weights=x_all, minlength=n_act)
+    s2 = np.bincount(a_all, weights=x_all * x_all, minlength=n_act)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n_all
+        cv_all = np.sqrt(np.maximum(s2 / n_all - mean * mean, 0.0)) / mean
+    long_ = x_all >= (_MIN_DAYS - 1) * _DAY_US
+    minutes = (x_all[long_] // 60_000_000).astype(np.int64)
+    key = np.sort(a_all[long_].astype(np.int64) << 40 | minutes)
+    a = key >> 40
+    x = (key & ((1 << 40) - 1)).astype(np.float64) * 60_000_000
     bounds = np.searchsorted(a, np.arange(n_act + 1))
-    for code in range(n_act):
+    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
         xs = x[bounds[code]:bounds[code + 1]]
-        if len(xs) < _MIN_EVENTS or xs[-1] < _MIN_DAYS * _DAY_US:
-            continue
+        total = n_all[code]
+        # distinct lengths (to the minute) with their counts: windows over few values
+        first = np.r_[True, xs[1:] != xs[:-1]]
+        u = xs[first]
+        cum = np.r_[0, np.cumsum(np.diff(np.r_[np.flatnonzero(first), len(xs)]))]
         # the densest ±1 day window, and the densest ±1 hour window
         for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-            inside = np.searchsorted(xs, xs + half, side="right") - np.searchsorted(xs, xs - half, side="left")
+            lo = np.searchsorted(u, u - half, side="left")
+            hi = np.searchsorted(u, u + half, side="right")
+            inside = cum[hi] - cum[lo]
             best = int(inside.argmax())
-            centre = float(np.median(xs[(xs >= xs[best] - half) & (xs <= xs[best] + half)]))
-            share = inside[best] / len(xs)
+            centre = float(np.median(xs[cum[lo[best]]:cum[hi[best]]]))
+            share = inside[best] / total
             if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
-                             f"{len(xs)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
+                             f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
                 break
         else:
-            mean = float(xs.mean())
-            cv = float(xs.std() / mean) if mean > 0 else np.inf
-            med = float(np.median(xs))
-            if cv < 0.1 and med >= _MIN_DAYS * _DAY_US:
+            if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
+                med = float(np.median(xs))
                 period[code], tol[code] = med, _DAY_US
-                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv:.2f})"
+                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
 
 
@@ -196,27 +212,26 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
                       times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
     period, tol, period_why = _periods(act, length, n_act)
 
-    has_wait = ~times.first & (times.wait_elapsed != NAT)
-    cause = np.full(n, OFFICE, dtype=np.int8)
-    prev_act = np.full(n, -1, dtype=np.int64)
-    if n:
-        prev_act[1:] = act[:-1]
-        prev_act[times.first] = -1
-    after_request = (prev_act >= 0) & is_req[np.maximum(prev_act, 0)] & ~is_req[act]
-    client = is_ext[act] | after_request
-    cause[client] = CLIENT
-    p = period[act]
-    at_period = ~np.isnan(p) & (length != NAT)
-    t = tol[act]
-    # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-    within = at_period & np.where(t >= _DAY_US, length >= p - t, np.abs(length - p) <= t)
-    cause[within] = STATUTORY
+    # per-activity lookups first; the per-event work only where a rule applies (large logs)
+    base = np.where(is_ext, CLIENT, OFFICE).astype(np.int8)
     declared = np.full(n_act, -1, dtype=np.int8)
     for a, cz in waits.items():
         declared[names == a] = CAUSES.index(cz)
-    d = declared[act]
-    cause = np.where(d >= 0, d, cause).astype(np.int8)
-    cause[~has_wait] = -1
+    cause = np.where(declared >= 0, declared, base).astype(np.int8)[act]
+    after_request = np.zeros(n, dtype=bool)
+    if is_req.any() and n > 1:
+        prev_req = np.zeros(n, dtype=bool)
+        prev_req[1:] = is_req[act[:-1]]
+        after_request = prev_req & ~times.first & ~is_req[act]
+        cause[after_request & (declared[act] < 0)] = CLIENT
+    has_p = ~np.isnan(period) & (declared < 0)
+    if has_p.any():
+        idx = np.flatnonzero(has_p[act] & (length != NAT))
+        p, t, x = period[act[idx]], tol[act[idx]], length[idx]
+        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+        within = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+        cause[idx[within]] = STATUTORY
+    cause[times.first | (times.wait_elapsed == NAT)] = -1
 
     # a period recorded as a step lasting it: the step's processing is (most of) the period
     in_proc = np.zeros(n_act, dtype=bool)
