@@ -48,7 +48,9 @@ def permit_like(n: int = 40) -> pm.EventLog:
         for act, hours, res in events:
             rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act,
                          "time:timestamp": t + pd.Timedelta(hours=hours), "org:resource": res})
-    return pm.EventLog(pd.DataFrame(rows))
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    return pm.EventLog(df)
 
 
 @pytest.fixture(scope="module")
@@ -224,3 +226,19 @@ def test_top_findings_on_real_logs_rest_on_office_time(name):
     if name == "road_traffic_fines.xes.gz":  # paying and appealing are the offender's, the penalty is the law's
         assert steps.loc[["Payment", "Appeal to Judge", "Insert Date Appeal to Prefecture"], "cause"].eq("client").all()
         assert steps.loc["Add penalty", "cause"] == "statutory"
+
+
+def test_duckdb_gives_the_same_cause_columns_with_declarations(log, tmp_path):
+    pytest.importorskip("duckdb")
+    from procmine.engines.duckdb import DuckLog
+
+    path = log.to_parquet(tmp_path / "waits.parquet")
+    kw = {"calendar": ALWAYS, "waits": {"Legal review": "batch"}, "external": ["Decision"]}
+    mem = pm.performance(log, **kw)
+    with DuckLog(path) as duck:
+        got = pm.performance(duck, **kw)
+        pd.testing.assert_frame_equal(got.activities, mem.activities)
+        pd.testing.assert_frame_equal(got.edges, mem.edges)
+        pd.testing.assert_frame_equal(got.cases, mem.cases)
+        pd.testing.assert_frame_equal(got.wait_causes, mem.wait_causes)
+        assert got.activities.loc["Legal review", "wait_batch"] > pd.Timedelta(0)
