@@ -242,3 +242,33 @@ def test_duckdb_gives_the_same_cause_columns_with_declarations(log, tmp_path):
         pd.testing.assert_frame_equal(got.cases, mem.cases)
         pd.testing.assert_frame_equal(got.wait_causes, mem.wait_causes)
         assert got.activities.loc["Legal review", "wait_batch"] > pd.Timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("name", "request_", "external"),
+    [
+        ("Unterlagen nachfordern", True, False),
+        ("Ergänzung verlangen", True, False),
+        ("Demande de compléments", True, False),
+        ("Pièces manquantes demandées", True, False),
+        ("Richiesta integrazione documenti", True, False),
+        ("Request missing information", True, False),
+        ("Unterlagen eingereicht", False, True),
+        ("Pièces complémentaires reçues", False, True),
+        ("Documenti pervenuti", False, True),
+        ("Return ER", False, True),
+        ("Appeal lodged", False, True),
+        ("Payment", False, True),
+        ("Eingangsbestätigung versenden", False, False),
+        ("Accusé de réception", False, False),
+        ("Ordre de paiement", False, False),
+        ("Send Appeal to Prefecture", False, False),
+        ("Bauentscheid", False, False),
+    ],
+)
+def test_vocabulary_in_four_languages(name, request_, external):
+    rows = [{"case:concept:name": f"c{i}", "concept:name": act, "org:resource": "u1",
+             "time:timestamp": T0 + pd.Timedelta(days=i, hours=h)}
+            for i in range(3) for act, h in (("Start", 0), (name, 5))]
+    steps = classify_steps(pm.EventLog(pd.DataFrame(rows)))
+    assert (bool(steps.loc[name, "request"]), bool(steps.loc[name, "external"])) == (request_, external)
