@@ -272,3 +272,23 @@ def test_vocabulary_in_four_languages(name, request_, external):
             for i in range(3) for act, h in (("Start", 0), (name, 5))]
     steps = classify_steps(pm.EventLog(pd.DataFrame(rows)))
     assert (bool(steps.loc[name, "request"]), bool(steps.loc[name, "external"])) == (request_, external)
+
+
+def test_report_shows_where_waiting_comes_from_and_honest_headline(tmp_path):
+    import html
+    import re
+
+    from procmine.report import report
+
+    log = pm.samples.load("permit_de").sample(200, seed=3)
+    out = report(log, tmp_path / "r.html", language="en", xlsx=False)
+    text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<svg.*?</svg>", "", out.read_text(), flags=re.S))))
+    legal = re.search(r"Legal periods (\d+)%", text)
+    assert legal and int(legal.group(1)) >= 10  # the 30-day objection period, recorded as a system step
+    assert re.search(r"Office waiting (\d+)%", text)
+    assert "Waiting the office does not control" in text and "Einsprachefrist abwarten legal period" in text
+    headline_ = re.search(r"Lead time the office can cut per year ([\d’']+) working days", text)
+    assert headline_ and "each wait counted once" in text
+    digits = headline_.group(1).replace("’", "").replace("'", "")
+    assert len(digits.rstrip("0")) <= 2  # two significant digits, no false precision
+    assert "Largest single opportunity" in text and "of lead time in the office per year" in text

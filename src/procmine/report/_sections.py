@@ -439,10 +439,12 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
         tiles.append(KPI(_("Processing"), share(work), _("the steps themselves")))
     sec.add(*tiles)
     names = np.asarray(c.activity_names, dtype=object)
-    count = np.bincount(c.activity, minlength=n_act)
+    # privacy: an activity seen in fewer than min_cases cases appears nowhere
+    first = np.unique(c.case.astype(np.int64) * max(n_act, 1) + c.activity, return_index=True)[1]
+    public = np.bincount(c.activity[first], minlength=n_act) >= ctx.min_cases
     not_office = per_act["client"] + per_act["statutory"] + per_act["batch"]
     order = np.argsort(-(per_act["office"] + not_office), kind="stable")
-    top = [a for a in order if count[a] >= ctx.min_cases and per_act["office"][a] + not_office[a] > 0][:12]
+    top = [a for a in order if public[a] and per_act["office"][a] + not_office[a] > 0][:12]
     if top:
         day_us = 3_600_000_000 * ctx.day_hours
         parts = [
@@ -462,9 +464,10 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
                 ),
             )
         )
-    wc = p.wait_causes
+    shown = set(names[public].astype(str))
+    wc = p.wait_causes[p.wait_causes["activity"].isin(shown)]
+    ctx.tables["wait causes"] = wc.reset_index(drop=True)
     wc = wc[wc["cause"] != "office"]
-    ctx.tables["wait causes"] = p.wait_causes
     if len(wc):
         label = {"client": _("applicant or third party"), "statutory": _("legal period"), "batch": _("fixed date")}
         steps = p.steps
