@@ -292,3 +292,13 @@ def test_report_shows_where_waiting_comes_from_and_honest_headline(tmp_path):
     digits = headline_.group(1).replace("’", "").replace("'", "")
     assert len(digits.rstrip("0")) <= 2  # two significant digits, no false precision
     assert "Largest single opportunity" in text and "of lead time in the office per year" in text
+
+
+def test_detectors_take_the_same_declarations(log):
+    """Declared as the office's, the applicant's wait becomes the bottleneck; declared as
+    the applicant's, the office queue is no longer one."""
+    found = pm.find_redundancies(log, kinds=["bottleneck"], calendar=ALWAYS,
+                                 bottleneck={"waits": {"Documents received": "office"}})
+    assert [f.activities for f in found][:1] == [("Documents received",)]
+    rest = bottleneck.detect(log, calendar=ALWAYS, waits={"Legal review": "client"})
+    assert all("Legal review" not in f.activities for f in rest)

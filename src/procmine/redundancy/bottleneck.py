@@ -77,6 +77,8 @@ def detect(
     min_step_share: float = 0.1,
     min_wait_share: float = 0.15,
     dominance: float = 2.0,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Steps whose waiting dominates case duration (see the module docstring).
 
@@ -99,6 +101,9 @@ def detect(
     dominance
         The group's main step share must be at least this multiple of the largest share of
         any other waiting step.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, bottleneck={"waits": {"Frist": "statutory"}})``).
 
     Examples
     --------
@@ -119,7 +124,7 @@ def detect(
     if t.n_events == 0 or t.n_cases == 0:
         return []
     act = c.activity
-    wc = wait_causes(log)
+    wc = wait_causes(log, waits=waits, external=external)
     cause = wc.cause
     wait = np.where(cause == OFFICE, t.wait, 0).astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev

@@ -84,6 +84,8 @@ def detect(
     max_overlap_share: float = 0.05,
     max_tie_share: float = 0.5,
     min_position_ratio: float = 0.6,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Find pairs of steps observed in both orders that never depend on each other.
 
@@ -114,6 +116,9 @@ def detect(
     min_position_ratio
         Minimum ratio of a step's median duration when done second to its median
         duration when done first (default 0.6).
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, parallelizable={"waits": {"Frist": "statutory"}})``).
 
     Returns
     -------
@@ -141,7 +146,7 @@ def detect(
         return []
     act = c.activity.astype(np.int64)
     n_act = c.n_activities
-    client, statutory = wait_causes(log).outside_office(t.wait, t.processing, c.activity)
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
     outside = client + statutory
     idx = np.flatnonzero(t.same_case_next)
     x, y = act[idx], act[idx + 1]

@@ -119,6 +119,8 @@ def detect(
     max_outcome_shift: float = 0.25,
     max_trigger_specificity: float = 0.8,
     loop_overlap: float = 0.8,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Activities repeated within cases (see the module docstring).
 
@@ -143,6 +145,9 @@ def detect(
     loop_overlap
         An activity whose repeating cases are at least this share among the repeating cases
         of a more frequent repeated activity belongs to the same loop.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, rework={"waits": {"Frist": "statutory"}})``).
 
     Examples
     --------
@@ -195,7 +200,7 @@ def detect(
     loop_all = np.asarray(cal.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
     # the saving counts office time only: waiting for the applicant and legal periods inside
     # the loop stay even when the work is right the first time
-    client, statutory = wait_causes(log).outside_office(t.wait, t.processing, c.activity)
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
     cum_client = np.cumsum(client.astype(np.float64))
     cum_stat = np.cumsum(statutory.astype(np.float64))
     loop_client = cum_client[ri] - cum_client[prev[ri]]
