@@ -259,6 +259,8 @@ def test_duckdb_gives_the_same_cause_columns_with_declarations(log, tmp_path):
         ("Return ER", False, True),
         ("Appeal lodged", False, True),
         ("Payment", False, True),
+        ("O_SENT_BACK", False, True),
+        ("Offer sent", False, False),
         ("Eingangsbestätigung versenden", False, False),
         ("Accusé de réception", False, False),
         ("Ordre de paiement", False, False),

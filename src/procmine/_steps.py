@@ -95,13 +95,13 @@ _EXTERNAL = re.compile(
     r"|\bpagamento\b|\bpagat[aoie]\b"
     r"|\breceived?\b|\breceipt\s+of\b|\bfiled\b|\bsubmitted\b|\blodged\b|\breturn(ed|s)?\b|\bpayment\b|\bpaid\b"
     r"|\bappeal(ed)?\s+(to|lodged|logded|filed|received)\b|\b(objection|appeal)s?\s+(lodged|logded|filed|received|submitted)"
-    r"|\barrived?\b"
+    r"|\barrived?\b|\bsent\s+back\b|\bback\s+from\b"
 )
 # the office sending or confirming something: never external, whatever records it
 _OUTBOUND = re.compile(
     r"bestaetig|versend|versand|\bsenden|mitteil|\bdruck|eroeffn|zustell|ausfertig|auftrag|anweisung|auszahl"
     r"|confirm|accuse|\benvo|notifi|imprim|\bordre\b|versement|redaction"
-    r"|conferm|\binvi|notific|stamp|ordine|emission|\bsend|\bsent\b|notify|\bprint|\border\b|\bpay\s+out|transfer"
+    r"|conferm|\binvi|notific|stamp|ordine|emission|\bsend|\bsent\b(?!\s+back)|notify|\bprint|\border\b|\bpay\s+out|transfer"
 )
 _SYSTEM_ACCOUNT = re.compile(
     r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
