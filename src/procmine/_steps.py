@@ -10,16 +10,19 @@ the data, so that it also works on exports whose names are codes:
     complémentaires*, *Richiesta di integrazione*, *Request missing documents*... or,
     from the data, a step after which the case typically (at least half the time) goes
     on with an external step after a long wait (at least a day, and several times the
-    log's typical wait). A query to another unit *of the log* is not a request: when the
-    step that usually follows is done by another ``org:group`` with staff recorded, the
-    answer is that unit's work (its queue), not the applicant's.
+    log's typical wait). A query to another unit *of the log* is not a request: when a
+    step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
+    de précisions*, *clarification*) or is found from structure only, and the step that
+    usually follows is done by another ``org:group`` with staff recorded, the answer is
+    that unit's work (its queue), not the applicant's.
 ``external``
     The outside world triggers the step: documents received, an objection or appeal
     filed, a payment received, the person returns (*Unterlagen eingereicht*, *Recours
     déposé*, *Documenti pervenuti*, *Payment*, *Return ER*...) or, from the data, no staff
     is ever recorded on it while the rest of the log records resources (at least half its
     events), or it is recorded by a system account (*eBau-Portal*, *system*, *batch*...),
-    unless its name says the office sends something (*versenden*, *send*, *notify*...).
+    unless its name says the office sends something (*versenden*, *send*, *notify*...) or
+    it mostly follows the previous step within a second (it reacts to that step).
     Waiting before an external step is not the office's queue.
 ``system``
     A system records the step: a system account, no resource while the log has them, or
@@ -77,6 +80,12 @@ _REQUEST = re.compile(
     r"|(documents?|information)\s+(\w+\s+)?request|\bask\w*\s+for\s+(\w+\s+)?(documents?|information|details)"
     r"|missing\s+(documents?|information)|\breminder\b"
 )
+# words that ask *someone* something (an office as well as the applicant): a request to the
+# applicant only when the answer is not recorded as another unit's work
+_WEAK_REQUEST = re.compile(
+    r"rueckfrage|stellungnahme|aufforderung|precision|renseignement|chiariment|clarification|statement"
+    r"|\brappel\b|\breminder\b|sollecito|\bdetails\b"
+)
 _EXTERNAL = re.compile(
     r"\beingang\b|eingegangen|eingereicht|\berhalten\b|\beingelangt|\beingetroffen|zahlungseingang|\bbezahlt\b"
     r"|einsprache\s+(erhoben|eingegangen|eingereicht)|beschwerde\s+(erhoben|eingegangen|eingereicht)"
@@ -86,18 +95,24 @@ _EXTERNAL = re.compile(
     r"|\bpagamento\b|\bpagat[aoie]\b"
     r"|\breceived?\b|\breceipt\s+of\b|\bfiled\b|\bsubmitted\b|\blodged\b|\breturn(ed|s)?\b|\bpayment\b|\bpaid\b"
     r"|\bappeal(ed)?\s+(to|lodged|logded|filed|received)\b|\b(objection|appeal)s?\s+(lodged|logded|filed|received|submitted)"
-    r"|\barrived?\b"
+    r"|\barrived?\b|\bsent\s+back\b|\bback\s+from\b"
 )
 # the office sending or confirming something: never external, whatever records it
 _OUTBOUND = re.compile(
     r"bestaetig|versend|versand|\bsenden|mitteil|\bdruck|eroeffn|zustell|ausfertig|auftrag|anweisung|auszahl"
     r"|confirm|accuse|\benvo|notifi|imprim|\bordre\b|versement|redaction"
-    r"|conferm|\binvi|notific|stamp|ordine|emission|\bsend|\bsent\b|notify|\bprint|\border\b|\bpay\s+out|transfer"
+    r"|conferm|\binvi|notific|stamp|ordine|emission|\bsend|\bsent\b(?!\s+back)|notify|\bprint|\border\b|\bpay\s+out|transfer"
 )
 _SYSTEM_ACCOUNT = re.compile(
     r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
     r"|interface|schnittstelle|api|e\s+services?|workflow|scheduler|script|import|sap|bpm)\b"
 )
+
+
+def _strong(text: str) -> bool:
+    """A request naming what the applicant must supply: documents, missing pieces, payment."""
+    return bool(re.search(r"unterlagen|dokument|beleg|nachforder|nachreich|pieces?|document|paiement|pagament"
+                          r"|payment|missing|mancant|integrazion|complement", text))
 
 
 def normalise_name(name: object) -> str:
@@ -222,8 +237,16 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             q_n = np.bincount(act[quick], minlength=n_act)
             sub_second = (k_n >= 5) & (q_n >= 0.9 * k_n)
 
+    # a step recorded within a second of the previous one reacts to it (the office's step or
+    # a timer), whatever records it: not triggered by the outside world
+    immediate = np.zeros(n_act, dtype=bool)
+    if n_ev:
+        known = times.wait_elapsed != NAT
+        k_n = np.bincount(act[known], minlength=n_act)
+        q_n = np.bincount(act[known & (times.wait_elapsed < _SECOND_US)], minlength=n_act)
+        immediate = (k_n > 0) & (q_n >= 0.5 * k_n)
     is_declared = np.array([str(a) in declared for a in names], dtype=bool)
-    ext = is_declared | vocab_external | (~outbound & (no_staff | sys_account))
+    ext = is_declared | vocab_external | (~outbound & ~immediate & (no_staff | sys_account))
     system = no_staff | sys_account | sub_second
     for a in range(n_act):
         if is_declared[a]:
@@ -234,6 +257,8 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             why[a].append("no staff recorded on it (the log records resources elsewhere)")
         if sys_account[a]:
             why[a].append("recorded by a system account")
+        if (no_staff[a] or sys_account[a]) and immediate[a] and not ext[a]:
+            why[a].append("follows the previous step within a second: reacts to it")
         if sub_second[a] and not (no_staff[a] or sys_account[a]):
             why[a].append("sub-second durations (recorded by a system)")
 
@@ -264,7 +289,8 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             g_here, g_next = g_codes[idx], g_codes[idx + 1]
             other_unit = (g_here >= 0) & (g_next >= 0) & (g_here != g_next) & ~ext_next & ~system[nxt]
             other_n = np.bincount(a_idx[other_unit], minlength=n_act)
-            internal = request & (follow_n > 0) & (other_n >= 0.5 * follow_n)
+            weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+            internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
             for a in np.flatnonzero(internal):
                 why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
             request &= ~internal

@@ -48,9 +48,12 @@ in parallel), pairs whose parallel run would save nothing and rare pairs
 
 **Saving.** Run in parallel, both steps start when the first one would have started; the
 pair then ends after the longer of the two instead of after both. Per succession the
-saving is the shorter of the two steps' waiting-plus-processing (working time);
-``time_cost`` is the sum, ``saving_per_case`` the sum divided by the cases. This is
-exactly what :func:`procmine.simplify` with ``parallelize=[(A, B)]`` assumes.
+saving is the shorter of the two steps' waiting-plus-processing (working time), counting
+office time only: waiting for the applicant or a third party and legal periods
+(:mod:`procmine._wait_causes`) stay. ``time_cost`` is the sum, ``saving_per_case`` the sum
+divided by the cases; the evidence shows ``office_time``, ``client_wait`` and
+``statutory_wait``. Without such waits this is exactly what :func:`procmine.simplify` with
+``parallelize=[(A, B)]`` assumes.
 
 **Limits.** Independence is inferred from behaviour, not from the data the steps read
 and write: an order that varies by chance may still hide a dependency. Resource
@@ -72,6 +75,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction
+from .._wait_causes import wait_causes
 from ..log import EventLog
 from ._base import (
     event_table,
@@ -102,6 +106,8 @@ def detect(
     max_overlap_share: float = 0.05,
     max_tie_share: float = 0.5,
     min_position_ratio: float = 0.6,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Find pairs of steps observed in both orders that never depend on each other.
 
@@ -132,6 +138,9 @@ def detect(
     min_position_ratio
         Minimum ratio of a step's median duration when done second to its median
         duration when done first (default 0.6).
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, parallelizable={"waits": {"Frist": "statutory"}})``).
 
     Returns
     -------
@@ -159,6 +168,8 @@ def detect(
         return []
     act = c.activity.astype(np.int64)
     n_act = c.n_activities
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
+    outside = client + statutory
     idx = np.flatnonzero(t.same_case_next)
     x, y = act[idx], act[idx + 1]
     keep = x != y
@@ -235,7 +246,8 @@ def detect(
         position_ratio = min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
         if position_ratio < min_position_ratio:
             continue
-        saving = np.minimum(d1, d2)
+        # the saving is office time: waiting for the applicant or a legal period stays
+        saving = np.minimum(np.maximum(d1 - outside[occ], 0), np.maximum(d2 - outside[occ + 1], 0))
         total = float(saving.sum())
         if total <= 0:
             continue
@@ -262,6 +274,9 @@ def detect(
             "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
             "median_saving": td(np.median(saving)),
             "saving_per_case": td(total / len(cases)),
+            "office_time": td(total),
+            "client_wait": td(float(client[occ].sum() + client[occ + 1].sum())),
+            "statutory_wait": td(float(statutory[occ].sum() + statutory[occ + 1].sum())),
         }
         rec = tr(
             "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
