@@ -71,6 +71,7 @@ logger = logging.getLogger("procmine")
 _DATE = 1
 _THREADS = 2
 _RELEASE_EVERY = 8  # chunks read between two _release() (each costs page faults later)
+_RELEASE_BYTES = 256 * 2**20  # column bytes converted between two _release()
 
 
 def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
@@ -182,7 +183,12 @@ def _read_columns(
     from ._xes_lxml import read_long_lxml
 
     parts = Assembler(tz=tz)
-    parts.add(pivot_chunk(read_long_lxml(path), wanted, tz, as_text))
+    try:
+        parts.add(pivot_chunk(read_long_lxml(path), wanted, tz, as_text))
+    except LogError as exc:
+        if exc.path is None:
+            raise LogError(exc.message, path=str(path), line=exc.line) from None
+        raise
     return parts, f"lxml ({why})"
 
 
@@ -338,14 +344,19 @@ def _to_frame(cols: dict[str, pa.Array | pa.ChunkedArray], n: int) -> pd.DataFra
     first = [CASE, ACTIVITY, TIMESTAMP]
     names = first + [c for c in cols if c not in first]
     out: dict[str, pd.Series] = {}
+    freed = 0
     for c in names:
         col = cols.pop(c)
         if len(col) != n:
             col = pa.nulls(n, col.type)
         out[c] = _to_series(col)
+        freed += col.nbytes
         del col
-        if len(out) % 8 == 0:
+        # by bytes, not by column: each malloc_trim walks the whole heap, so trimming
+        # every few columns is quadratic in a log with thousands of small columns
+        if freed >= _RELEASE_BYTES:
             _release()
+            freed = 0
     return pd.DataFrame(out, copy=False)
 
 
