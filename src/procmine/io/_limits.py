@@ -146,8 +146,8 @@ def inflated_blocks(path: Path) -> Iterator[bytes]:
             ) from None
         if active:
             raise LogError(
-                "the gzip file is truncated (it ends before the end of its data); "
-                "download or export it again",
+                "the gzip file is truncated (it ends before the end of its data); it is not "
+                "complete: download or export it again",
                 path=str(path),
             )
 
