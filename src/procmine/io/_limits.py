@@ -122,7 +122,9 @@ def inflated_blocks(path: Path) -> Iterator[bytes]:
                         # compressed bytes consumed so far: read minus what zlib still holds
                         check_inflation(path, total, f.tell() - len(d.unconsumed_tail))
                         yield out
-                    if d.unconsumed_tail:
+                    # end of a member first: when it ends exactly at the output limit, zlib
+                    # leaves the rest in both unused_data and unconsumed_tail
+                    if not d.eof and d.unconsumed_tail:
                         raw = d.unconsumed_tail
                         continue
                     if d.eof:

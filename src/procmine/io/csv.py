@@ -5,10 +5,17 @@ columns other than the roles become numbers when all their values are plain numb
 without a leading zero (``12.5`` -> float, ``3`` -> int). The encoding is UTF-8 if the
 whole file decodes as UTF-8 (a BOM is dropped), UTF-16 with a UTF-16 byte-order mark
 (Excel's "Unicode text" export), otherwise cp1252 (Windows/Excel), or latin-1 if the
-file holds bytes cp1252 does not define. The separator is the one of ``;`` ``,`` tab
+file holds bytes cp1252 does not define. A UTF-8 file with some lines that are not
+UTF-8 (a row pasted from a Windows program) is read line by line: those lines as
+cp1252, the others as UTF-8, and the report counts them
+(``formats["lines_decoded_as_cp1252"]``, a warning). The separator is the one of ``;`` ``,`` tab
 ``|`` that splits the first lines (quotes honoured) into the same number of fields.
 Lines with too many or too few fields are dropped and counted as ``"malformed line"``.
-The file is parsed by pyarrow, all columns as strings.
+The file is parsed by pyarrow, all columns as strings. A stray ``"`` that opens a
+value swallowing whole rows is mended (that line read with its quotes as text, named
+in ``formats["unbalanced_quote_lines"]`` and a warning) or, with ``strict=True``,
+refused naming the line (see :class:`_Table`). Compressed files and the header's
+width are checked against :data:`procmine.io.LIMITS`.
 
 Row numbers in the report (``dropped_rows``, errors) count data records: the header
 is row 0, the first event row 1. Up to ten title or blank lines above the header are

@@ -125,10 +125,10 @@ def check_workbook(path: str | Path) -> None:
         raise LogError(
             f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
         ) from exc
-    total = sum(p.file_size for p in parts)
-    check_inflation(src, total, sum(p.compress_size for p in parts), what="the workbook")
     for p in parts:
         check_inflation(src, p.file_size, p.compress_size, what=f"the workbook part {p.filename!r}")
+    total = sum(p.file_size for p in parts)
+    check_inflation(src, total, sum(p.compress_size for p in parts), what="the workbook")
 
 
 def _header_row(raw: pd.DataFrame) -> int:

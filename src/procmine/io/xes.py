@@ -11,7 +11,12 @@ which path was taken.
 
 Safety: entities are never resolved, no DTD is loaded, nothing is fetched. A file with
 a ``<!DOCTYPE`` or ``<!ENTITY`` declaration, an unknown entity, a truncated gzip stream
-or unbalanced tags raises :class:`~procmine.LogError` naming the file and line.
+or unbalanced tags raises :class:`~procmine.LogError` naming the file and line, and so
+does an element at the wrong depth (an ``<event>`` outside a ``<trace>``, a ``<trace>``
+inside another element, a log attribute after the first trace), by both readers. A
+gzip stream that inflates past :data:`procmine.io.LIMITS` is refused while streaming,
+a log with more distinct attribute keys than ``LIMITS.max_attribute_keys`` as soon as
+they are seen.
 
 What is kept: every event attribute under its XES key (``concept:name``,
 ``time:timestamp``, ``org:resource``...), every trace attribute as ``case:<key>``
