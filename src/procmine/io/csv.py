@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import csv as _csv
 import re
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,8 +51,6 @@ _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
 MAX_TITLE_LINES = 10  # title or blank lines looked through above the header
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does not define
-_INVALID = re.compile("[\udc80-\udcff]+")  # bytes not valid UTF-8, as surrogateescape decodes them
-_VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
 MAX_QUOTE_REPAIRS = 20  # unbalanced quotes repaired before the file is refused
 
 
@@ -85,7 +84,7 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
     The whole file is read, so a compressed file meets :data:`procmine.io.LIMITS` here,
     before pyarrow inflates it again.
     """
-    dec = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    dec = codecs.getincrementaldecoder("utf-8")("strict")
     bom, undefined, first, quotes = False, False, True, False
     invalid = valid = False  # bytes that are not UTF-8 / non-ASCII text that is
     try:
@@ -98,15 +97,27 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
                 quotes = quotes or b'"' in chunk
                 if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
                     continue
-                if invalid and valid:
-                    continue  # decided: mixed
-                text = dec.decode(chunk)
-                invalid = invalid or _INVALID.search(text) is not None
-                valid = valid or _VALID_NON_ASCII.search(text) is not None
                 if invalid and not undefined:
                     undefined = _CP1252_UNDEFINED.search(chunk) is not None
-            if check_encoding and not (invalid and valid):
-                invalid = invalid or _INVALID.search(dec.decode(b"", final=True)) is not None
+                if invalid and valid:
+                    continue  # decided: mixed
+                held = len(dec.getstate()[0])
+                try:
+                    text = dec.decode(chunk)
+                except UnicodeDecodeError:
+                    # not UTF-8 throughout: go on with invalid bytes as lone surrogates, to
+                    # learn whether other lines are UTF-8 (a mixed file) or none is
+                    invalid, held = True, 0
+                    dec = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+                    text = dec.decode(chunk)
+                    undefined = _CP1252_UNDEFINED.search(chunk) is not None
+                # fewer characters than bytes decoded: some multi-byte UTF-8 characters
+                valid = valid or len(text) < held + len(chunk) - len(dec.getstate()[0])
+            if check_encoding and not invalid:
+                try:
+                    dec.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    invalid = True
     except (OSError, EOFError, zlib.error) as exc:
         raise LogError(
             f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)
@@ -121,36 +132,45 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
     return ("latin-1" if undefined else "cp1252"), quotes, False
 
 
+_ODD_LINES = threading.local()
+
+
+def _cp1252_line(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the rest of the line that holds a byte invalid in UTF-8, as cp1252."""
+    assert isinstance(exc, UnicodeDecodeError)
+    data = exc.object
+    end = data.find(b"\n", exc.start)
+    end = len(data) if end < 0 else end
+    raw = bytes(data[exc.start : end])
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # a byte cp1252 leaves undefined
+    _ODD_LINES.starts.append(exc.start)  # one call per line: it resumes at the line's end
+    return text, end
+
+
+codecs.register_error("procmine-cp1252-line", _cp1252_line)
+
+
 def _decode_mixed(path: Path) -> tuple[bytes, int, int]:
     """The file as UTF-8, each line that is not valid UTF-8 decoded as cp1252 (latin-1 if
     it holds a byte cp1252 leaves undefined); the number of such lines and the first one.
 
-    A row is written by one program in one encoding, so a line is decoded as a whole:
-    the UTF-8 lines stay intact, the odd ones are not turned into replacement characters.
+    A row is written by one program in one encoding, so the line is decoded as cp1252 from
+    its first byte that is not UTF-8 on (what comes before is ASCII in practice): the
+    UTF-8 lines stay intact, the odd ones do not become mojibake or replacement characters.
     """
     with _open(path) as f:
-        text = f.read().decode("utf-8", "surrogateescape")
-    parts: list[str] = []
-    last = n = 0
-    first_line = 0
-    for m in _INVALID.finditer(text):
-        if m.start() < last:
-            continue  # in a line already decoded
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
-        end = len(text) if end < 0 else end
-        raw = text[start:end].encode("utf-8", "surrogateescape")
-        try:
-            line = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            line = raw.decode("latin-1")
-        parts += [text[last:start], line]
-        last = end
-        n += 1
-        if not first_line:
-            first_line = text.count("\n", 0, start) + 1
-    parts.append(text[last:])
-    return "".join(parts).encode("utf-8"), n, first_line
+        raw = f.read()
+    _ODD_LINES.starts = []
+    try:
+        text = raw.decode("utf-8", "procmine-cp1252-line")
+        starts = _ODD_LINES.starts
+    finally:
+        del _ODD_LINES.starts
+    first_line = raw.count(b"\n", 0, starts[0]) + 1 if starts else 0
+    return text.encode("utf-8"), len(starts), first_line
 
 
 def _head_text(path: Path, encoding: str, data: bytes | None = None) -> str:
