@@ -358,3 +358,31 @@ def test_gzip_member_ending_at_a_block_boundary(tmp_path):
     p.write_bytes(gzip.compress(b"head") + gzip.compress(block) * 2 + gzip.compress(b"tail"))
     with LIMITS.override(ratio_floor_bytes=1 << 40):
         assert b"".join(inflated_blocks(p)) == b"head" + block * 2 + b"tail"
+
+
+def test_truncated_after_a_whole_trace_is_refused_without_a_second_read(tmp_path, monkeypatch):
+    from procmine.io import _xes_lxml
+
+    def never(*a, **k):
+        raise AssertionError("read again with lxml")
+
+    monkeypatch.setattr(_xes_lxml, "read_long_lxml", never)
+    p = tmp_path / "cut.xes.gz"
+    p.write_bytes(gzip.compress((HEAD + trace(0) + trace(1)).encode()))
+    assert refused(p, "truncated").line == 5
+
+
+def test_stray_quote_after_many_multiline_remarks(tmp_path):
+    lines = ["Fall;Bemerkung;Aktivität;Zeit"]
+    for i in range(300):
+        remark = f'"Zeile eins\nZeile zwei {i}\nZeile drei"' if i < 10 else "-"
+        lines.append(f"c{i};{remark};Eingang;2024-01-01 10:00")
+        quote = '"' if i == 200 else ""
+        lines.append(f"c{i};-;{quote}Prüfung;2024-01-02 10:00")
+    p = tmp_path / "remarks.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log = read(p)
+    assert log.n_cases == 300 and log.report.rows_kept == 600
+    # header, 10 cases with a three-line remark, 190 plain cases, then c200's two lines
+    assert log.report.formats["unbalanced_quote_lines"] == [1 + 10 * 4 + 190 * 2 + 2]
+    assert log.df["Bemerkung"].str.count("\n").max() == 2

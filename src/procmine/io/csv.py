@@ -450,7 +450,7 @@ class _Table:
         def on_bad(row) -> str:
             # pyarrow counts the skipped lines and the header as rows: data row = number - skip - 1
             bad.append(int(row.number) - skip - 1 if row.number is not None else -1)
-            if len(texts) < 3 and row.text and "\n" in row.text:
+            if len(texts) < 20 and row.text and row.text.count("\n") >= 1:
                 texts.append(row.text)
             return "skip"
 
@@ -497,9 +497,10 @@ class _Table:
         n = len(self.names)
         for j, name in enumerate(self.names):
             col = table.column(name)
-            spans = pc.fill_null(pc.match_substring(col, "\n"), False)
+            # values with whole lines inside (two line breaks or more); usually none or few
+            spans = pc.fill_null(pc.greater_equal(pc.count_substring(col, "\n"), 2), False)
             idx = np.flatnonzero(spans.to_numpy(zero_copy_only=False))
-            for i in idx[:3].tolist():  # the first few: the earliest stray quote comes first
+            for i in idx.tolist():
                 value = col[i].as_py()
                 segs = value.split("\n")
                 inner = segs[1:-1]  # whole physical lines inside the value

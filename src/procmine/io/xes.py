@@ -252,7 +252,14 @@ def _read_fast(path: Path, wanted: set[str] | None, tz: str | None, as_text: fro
     if not parts.sizes:
         raise LogError("the file is empty", path=str(path))
     if not parts.ended:
-        raise Malformed("no closing </log>: the file is truncated")
+        # every trace was whole: the message is precise already, and reading a large
+        # truncated file again with lxml would double its time and memory
+        raise LogError(
+            "the file ends without </log> (after a complete trace): it is truncated; "
+            "download or export it again",
+            path=str(path),
+            line=line_at(path, offset),
+        )
     return parts
 
 
