@@ -23,10 +23,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import LogError
 from ..log import TIMESTAMP, IngestReport
 from ._common import to_utc
-from ._limits import LIMITS
 from ._xes_scan import ATTR_TYPES, ChunkResult
 
 __all__ = ["Assembler", "ChunkColumns", "Piece", "key_codes", "parse_dates", "pivot_chunk", "typed"]
@@ -172,6 +170,9 @@ def _check_keys(n: int) -> None:
 
     Each key becomes a column: a hostile file with 100,000 keys would make 100,000 columns.
     """
+    from ..errors import LogError
+    from ._limits import LIMITS
+
     if n > LIMITS.max_attribute_keys:
         raise LogError(
             f"the log has more than {LIMITS.max_attribute_keys:,} distinct attribute keys "
