@@ -386,3 +386,10 @@ def test_stray_quote_after_many_multiline_remarks(tmp_path):
     # header, 10 cases with a three-line remark, 190 plain cases, then c200's two lines
     assert log.report.formats["unbalanced_quote_lines"] == [1 + 10 * 4 + 190 * 2 + 2]
     assert log.df["Bemerkung"].str.count("\n").max() == 2
+
+
+def test_gzip_content_without_gz_suffix(tmp_path):
+    p = tmp_path / "export.csv"
+    p.write_bytes(gzip.compress("Fall;Aktivität;Zeit\n1;Prüfung;2024-01-01 10:00\n".encode()))
+    log = read(p)
+    assert log.df[ACTIVITY].tolist() == ["Prüfung"]

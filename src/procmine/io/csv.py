@@ -54,6 +54,11 @@ _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does 
 MAX_QUOTE_REPAIRS = 20  # unbalanced quotes repaired before the file is refused
 
 
+def _gzip_content(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
 def _open(path: Path):
     """The file's bytes (gzip inflated; :data:`procmine.io.LIMITS` checked while streaming)."""
     return open_inflated(path)
@@ -454,7 +459,13 @@ class _Table:
                 texts.append(row.text)
             return "skip"
 
-        source = pa.BufferReader(self.data) if self.data is not None else self.path
+        if self.data is not None:
+            source = pa.BufferReader(self.data)
+        elif _gzip_content(self.path) and not self.path.name.lower().endswith(".gz"):
+            # pyarrow goes by the suffix; the scan (and the limits) by the content
+            source = pa.CompressedInputStream(pa.OSFile(str(self.path)), "gzip")
+        else:
+            source = self.path
         table = pacsv.read_csv(
             source,
             read_options=pacsv.ReadOptions(
