@@ -393,3 +393,16 @@ def test_gzip_content_without_gz_suffix(tmp_path):
     p.write_bytes(gzip.compress("Fall;Aktivität;Zeit\n1;Prüfung;2024-01-01 10:00\n".encode()))
     log = read(p)
     assert log.df[ACTIVITY].tolist() == ["Prüfung"]
+
+
+def test_lxml_stream_is_bounded_too(tmp_path):
+    from procmine.io._xes_source import open_xml
+
+    p = bomb(tmp_path / "bomb.xes.gz", HEAD.encode(), b" " * (16 << 20), 16)
+    with (
+        LIMITS.override(ratio_floor_bytes=8 << 20),
+        pytest.raises(LogError, match="max_inflation_ratio"),
+        open_xml(p) as f,
+    ):
+        while f.read(1 << 20):
+            pass
