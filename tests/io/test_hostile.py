@@ -406,3 +406,22 @@ def test_lxml_stream_is_bounded_too(tmp_path):
     ):
         while f.read(1 << 20):
             pass
+
+
+def test_cp1252_bytes_that_happen_to_be_utf8_stay_cp1252(tmp_path):
+    # "Ä€" in cp1252 is C4 80, valid UTF-8 for "Ā"; the rest of the file is plain cp1252
+    p = tmp_path / "win.csv"
+    p.write_bytes("Dossier;Tätigkeit;Zeit\nÄ€;Prüfung;2024-01-01 10:00\n".encode("cp1252"))
+    log = read(p)
+    assert log.report.formats["encoding"] == "cp1252"
+    assert log.df[CASE].tolist() == ["Ä€"]
+
+
+def test_utf8_without_bom_with_one_cp1252_row(tmp_path):
+    p = tmp_path / "mixed.csv"
+    rows = "Fall;Aktivität;Zeit\n" + "".join(f"{i};Prüfung – Größe;2024-01-02 10:00\n" for i in range(20))
+    p.write_bytes(rows.encode() + "99;Gebühr bezahlt;2024-01-03 10:00\n".encode("cp1252"))
+    log = read(p)
+    assert set(log.df[ACTIVITY]) == {"Prüfung – Größe", "Gebühr bezahlt"}
+    assert log.report.formats["encoding"] == "utf-8"
+    assert log.report.formats["lines_decoded_as_cp1252"] == 1

@@ -86,12 +86,17 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
     """One streaming pass: (encoding, whether the file holds any double quote, whether it
     mixes UTF-8 lines with lines that are not UTF-8).
 
+    A file that is not UTF-8 throughout is still taken for UTF-8 with some odd lines when
+    it starts with a UTF-8 BOM (its writer declared UTF-8) or holds UTF-8 as Latin-script
+    text writes it (see :func:`_typical_utf8`); otherwise it is cp1252 (or latin-1), and
+    byte pairs of a cp1252 text that happen to be valid UTF-8 (``Ä€``) stay cp1252.
+
     The whole file is read, so a compressed file meets :data:`procmine.io.LIMITS` here,
     before pyarrow inflates it again.
     """
     dec = codecs.getincrementaldecoder("utf-8")("strict")
     bom, undefined, first, quotes = False, False, True, False
-    invalid = valid = False  # bytes that are not UTF-8 / non-ASCII text that is
+    invalid = typical = False  # bytes that are not UTF-8 / UTF-8 as Latin text writes it
     try:
         with _open(path) as f:
             while chunk := f.read(_CHUNK):
@@ -102,22 +107,15 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
                 quotes = quotes or b'"' in chunk
                 if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
                     continue
-                if invalid and not undefined:
-                    undefined = _CP1252_UNDEFINED.search(chunk) is not None
-                if invalid and valid:
-                    continue  # decided: mixed
-                held = len(dec.getstate()[0])
+                typical = typical or _typical_utf8(chunk)
+                if invalid:
+                    undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
+                    continue
                 try:
-                    text = dec.decode(chunk)
+                    dec.decode(chunk)
                 except UnicodeDecodeError:
-                    # not UTF-8 throughout: go on with invalid bytes as lone surrogates, to
-                    # learn whether other lines are UTF-8 (a mixed file) or none is
-                    invalid, held = True, 0
-                    dec = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-                    text = dec.decode(chunk)
+                    invalid = True
                     undefined = _CP1252_UNDEFINED.search(chunk) is not None
-                # fewer characters than bytes decoded: some multi-byte UTF-8 characters
-                valid = valid or len(text) < held + len(chunk) - len(dec.getstate()[0])
             if check_encoding and not invalid:
                 try:
                     dec.decode(b"", final=True)
@@ -132,9 +130,25 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
     utf8 = "utf-8-sig" if bom else "utf-8"
     if not invalid:
         return utf8, quotes, False
-    if valid:
+    if typical or bom:
         return utf8, quotes, True  # UTF-8 text with some lines in another encoding
     return ("latin-1" if undefined else "cp1252"), quotes, False
+
+
+def _typical_utf8(chunk: bytes) -> bool:
+    """Whether the bytes hold UTF-8 as Latin-script text writes it: a Latin-1 letter or sign
+    (``C2``/``C3`` and a continuation byte: ``ü`` is ``C3 BC``) or typographic punctuation
+    (``E2 80``-``82`` and a continuation byte: ``–``, ``’``, ``€``).
+
+    In cp1252 text these are ``Ã``/``Â`` or ``â€`` followed by a symbol: only text
+    that is already mojibake has them.
+    """
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    cont = (a >= 0x80) & (a < 0xC0)
+    if ((a[:-1] == 0xC2) | (a[:-1] == 0xC3))[cont[1:]].any():
+        return True
+    e2 = np.flatnonzero(a[:-2] == 0xE2)
+    return bool(((a[e2 + 1] >= 0x80) & (a[e2 + 1] <= 0x82) & cont[e2 + 2]).any())
 
 
 _ODD_LINES = threading.local()
