@@ -381,7 +381,7 @@ def test_stray_quote_after_many_multiline_remarks(tmp_path):
         lines.append(f"c{i};-;{quote}Prüfung;2024-01-02 10:00")
     p = tmp_path / "remarks.csv"
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    log = read(p)
+    log = read(p, case="Fall", activity="Aktivität", timestamp="Zeit")
     assert log.n_cases == 300 and log.report.rows_kept == 600
     # header, 10 cases with a three-line remark, 190 plain cases, then c200's two lines
     assert log.report.formats["unbalanced_quote_lines"] == [1 + 10 * 4 + 190 * 2 + 2]
