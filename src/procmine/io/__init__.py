@@ -2,7 +2,8 @@
 
 ``read_log`` dispatches on the file type; each reader maps the source to the canonical
 columns and hands the frame to :func:`procmine.io._common.finalize`, which keeps or
-counts every row.
+counts every row. :data:`LIMITS` caps what a compressed, wide or hostile file may cost
+(see :mod:`procmine.io._limits`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import pandas as pd
 from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, finalize
+from ._limits import LIMITS, Limits
 
-__all__ = ["ReadOptions", "read_log"]
+__all__ = ["LIMITS", "Limits", "ReadOptions", "read_log"]
 
 FORMATS = ("csv", "xes", "parquet", "excel", "dataframe")
 _SUFFIXES = {
