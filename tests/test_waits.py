@@ -222,7 +222,8 @@ def test_top_findings_on_real_logs_rest_on_office_time(name):
         if f.kind in ("bottleneck", "batching"):
             assert all(steps.loc[a, "cause"] in ("office", "") for a in f.activities), (f.kind, f.activities)
         if "office_time" in f.evidence:
-            assert f.total_saving <= f.evidence["office_time"] + pd.Timedelta(seconds=1), f.kind
+            # in float seconds: on road fines the totals reach Timedelta's limit (292 years)
+            assert f.total_saving.total_seconds() <= f.evidence["office_time"].total_seconds() + 1, f.kind
     if name == "road_traffic_fines.xes.gz":  # paying and appealing are the offender's, the penalty is the law's
         assert steps.loc[["Payment", "Appeal to Judge", "Insert Date Appeal to Prefecture"], "cause"].eq("client").all()
         assert steps.loc["Add penalty", "cause"] == "statutory"

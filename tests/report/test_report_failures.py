@@ -36,8 +36,8 @@ def test_the_overview_keeps_its_cards_when_one_fails(tmp_path, hostile_log, monk
     def boom(*args, **kwargs):
         raise OverflowError("Python int too large to convert to C long")
 
-    monkeypatch.setattr(_sections, "lead_days_per_year", boom)
-    with pytest.warns(ProcmineWarning, match="Lead time saved per year"):
+    monkeypatch.setattr(_sections, "headline", boom)
+    with pytest.warns(ProcmineWarning, match="Lead time the office can cut per year"):
         path = report(hostile_log, tmp_path / "r.html", language="en", sections=["summary"])
     html = path.read_text(encoding="utf-8")
     assert "Findings" in html and "Staff time saved per year" in html  # the other cards are there

@@ -108,14 +108,15 @@ def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
 
 
 # -- small numeric helpers ---------------------------------------------------------------------
-_TD_MAX_US = pd.Timedelta.max.value // 1000
+#: microsecond Timedeltas (pandas >= 3) hold about 292,000 years: enough for any total of a
+#: real log (road fines: 19,000 years of waiting summed over 150,000 cases)
+_TD_MAX_US = np.iinfo(np.int64).max - 1
 
 
 def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
     """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0).
 
-    A total beyond what a ``Timedelta`` holds (about 292 years: summed over a very large
-    log) is clipped to ``Timedelta.max`` with a logged warning rather than raising.
+    A total beyond what a microsecond ``Timedelta`` holds (about 292,000 years) is clipped to the largest microsecond ``Timedelta`` with a logged warning rather than raising.
     """
     if us is None or not np.isfinite(us):
         return pd.Timedelta(0)
@@ -126,7 +127,7 @@ def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
         logging.getLogger("procmine").warning(
             "a total of %.3g years is beyond what a Timedelta holds; shown as the maximum", value / 3.156e13
         )
-        return pd.Timedelta.max if value > 0 else pd.Timedelta.min
+        value = _TD_MAX_US if value > 0 else -_TD_MAX_US
     return pd.Timedelta(round(value), unit="us")
 
 

@@ -247,7 +247,12 @@ def detect(
         if position_ratio < min_position_ratio:
             continue
         # the saving is office time: waiting for the applicant or a legal period stays
-        saving = np.minimum(np.maximum(d1 - outside[occ], 0), np.maximum(d2 - outside[occ + 1], 0))
+        first_office = np.maximum(d1 - outside[occ], 0)
+        if period_days > 0:
+            # without start times the classified legal period covers the first step's whole
+            # gap; its own time is what remains once the inherited period is taken off
+            first_office = np.maximum(own1, 0)
+        saving = np.minimum(first_office, np.maximum(d2 - outside[occ + 1], 0))
         total = float(saving.sum())
         if total <= 0:
             continue
