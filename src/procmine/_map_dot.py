@@ -18,9 +18,17 @@ import numpy as np
 import pandas as pd
 
 from ._map_graph import MapGraph
+from ._xmltext import xml_safe
 from .errors import ProcmineError
 
 __all__ = ["clean_svg", "human_duration", "to_dot"]
+
+
+def _escape(text: str, quote: bool = True) -> str:
+    """``html.escape`` after replacing characters XML cannot hold (a control character in an
+    activity name would make ``dot`` refuse the whole map) by U+FFFD."""
+    return html.escape(xml_safe(text), quote=quote)
+
 
 FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"  # a list: viewers without DejaVu fall back
 _DOT_TIMEOUT = 60
@@ -121,8 +129,8 @@ def to_dot(graph: MapGraph, *, title: str | None = None, highlight: Mapping[str,
     ]
     if title:
         first, *rest = title.split("\n")
-        text = f"<B>{html.escape(first)}</B>" + "".join(
-            f'<BR/><FONT POINT-SIZE="10">{html.escape(r)}</FONT>' for r in rest
+        text = f"<B>{_escape(first)}</B>" + "".join(
+            f'<BR/><FONT POINT-SIZE="10">{_escape(r)}</FONT>' for r in rest
         )
         lines.append(f"  label=<{text}>;")
     lines.append(
@@ -139,17 +147,17 @@ def to_dot(graph: MapGraph, *, title: str | None = None, highlight: Mapping[str,
     for row, x in zip(nodes.itertuples(index=False), scale):
         fill = _colour(_BLUES, x)
         font = "white" if x > 0.55 else "black"
-        name = "<BR/>".join(html.escape(s, quote=True) for s in _wrap(row.label))
-        extra = f"{html.escape(row.name)} · " if row.label != row.name else ""
+        name = "<BR/>".join(_escape(s, quote=True) for s in _wrap(row.label))
+        extra = f"{_escape(row.name)} · " if row.label != row.name else ""
         label = f'<{name}<BR/><FONT POINT-SIZE="9">{extra}{_fmt_count(row.events)}</FONT>>'
-        tooltip = html.escape(f"{row.name}: {int(row.events):,} events", quote=True)
+        tooltip = _escape(f"{row.name}: {int(row.events):,} events", quote=True)
         frame = f"penwidth={0.8 + 1.2 * x:.1f}"
         note = highlight.get(row.name)
         if note is not None:
             # the note is data-derived text: escaped like the names
-            label = label[:-1] + f'<BR/><FONT POINT-SIZE="9"><B>⚑ {html.escape(note, quote=True)}</B></FONT>>'
+            label = label[:-1] + f'<BR/><FONT POINT-SIZE="9"><B>⚑ {_escape(note, quote=True)}</B></FONT>>'
             frame = 'penwidth=3.5, color="#d35400"'
-            tooltip += html.escape(f" — {note}", quote=True)
+            tooltip += _escape(f" — {note}", quote=True)
         lines.append(
             f'  a{int(row.code)} [label={label}, fillcolor="{fill}", fontcolor="{font}", '
             f'fontsize={10 + 3 * x:.1f}, {frame}, tooltip="{_dot_quote(tooltip)}"];'
@@ -175,7 +183,7 @@ def to_dot(graph: MapGraph, *, title: str | None = None, highlight: Mapping[str,
             tip += f", median {human_duration(pd.Timedelta(row.median_us, unit='us'))}"
         lines.append(
             f'  {s} -> {t} [label="{_dot_quote(label)}", penwidth={pen:.2f}, color="{colour}"{style}, '
-            f'tooltip="{_dot_quote(html.escape(tip, quote=True))}"];'
+            f'tooltip="{_dot_quote(_escape(tip, quote=True))}"];'
         )
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -207,8 +215,8 @@ def _readable_titles(svg: str, graph: MapGraph) -> str:
         text = html.unescape(m.group(1))
         parts = text.split("->")
         if len(parts) == 2:
-            return f"<title>{html.escape(node(parts[0]) + ' → ' + node(parts[1]))}</title>"
-        return f"<title>{html.escape(node(text))}</title>"
+            return f"<title>{_escape(node(parts[0]) + ' → ' + node(parts[1]))}</title>"
+        return f"<title>{_escape(node(text))}</title>"
 
     return _TITLE.sub(repl, svg)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -232,7 +233,10 @@ def test_control_characters_through_report_and_portfolio(tmp_path):
     path = _good_log(tmp_path / "logs", control=True)
     log = pm.read_log(path)
     assert log.df["concept:name"].str.contains("\x01").all()  # the reader kept them
-    page = pm.report(log, tmp_path / "r" / "report.html", xlsx=True, csv=True, min_cases=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pm.ProcmineWarning)  # every section, the map included
+        page = pm.report(log, tmp_path / "r" / "report.html", xlsx=True, csv=True, min_cases=5)
+    assert "could not be computed" not in page.read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(page.with_suffix(".xlsx"))
     cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert any(isinstance(v, str) and "\ufffd" in v for v in cells)

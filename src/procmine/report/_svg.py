@@ -79,8 +79,12 @@ def sanitize_svg(text: str | bytes, prefix: str) -> Markup:
     """
     from lxml import etree
 
-    if isinstance(text, str):
-        text = text.encode("utf-8")
+    from .._xmltext import xml_safe
+
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    # a control character from the data (a label) would make the parser refuse the chart
+    text = xml_safe(text).encode("utf-8")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
