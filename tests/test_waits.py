@@ -336,3 +336,35 @@ def test_a_step_released_on_a_few_days_a_year_is_batch_not_a_queue():
     assert pm.performance(log, calendar=ALWAYS).activities.loc["Escalate", "wait_office"] == pd.Timedelta(0)
     [f] = bottleneck.detect(log, calendar=ALWAYS)
     assert f.activities == ("Review",)
+
+
+def test_calls_chasing_an_unreturned_offer_wait_for_the_customer():
+    """BPIC12: 'W_Nabellen offertes' (calling about the offers) is done while an offer is out
+    (89 % of its events between O_SENT and O_SENT_BACK, all of its waiting), and 59 % of its
+    events directly follow the previous call (median 45 h later): the calls chase the customer.
+    It was the top bottleneck (53 % of case time). Here the office's queue is 'Validate'."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(200):
+        t = T0 + pd.Timedelta(hours=i)
+        steps = [("Create offer", t), ("Offer sent", t + pd.Timedelta(minutes=5))]
+        t += pd.Timedelta(minutes=5)
+        for _ in range(int(rng.integers(2, 5))):
+            t += pd.Timedelta(days=float(rng.uniform(2, 4)))
+            steps.append(("Call customer", t))
+        t += pd.Timedelta(days=float(rng.uniform(1, 3)))
+        steps.append(("Offer returned", t))
+        t += pd.Timedelta(days=float(rng.uniform(0.5, 1.5)))  # the office's queue
+        steps.append(("Validate", t))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts,
+                  "org:resource": f"R{j % 3}"} for j, (a, ts) in enumerate(steps)]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    log = pm.EventLog(df)
+    wc = wait_causes(log)
+    assert wc.steps.loc["Offer sent", "outbound"] and wc.steps.loc["Offer returned", "external"]
+    assert wc.steps.loc["Call customer", "cause"] == "client"
+    assert "follow-up" in wc.explain.set_index(["activity", "cause"]).loc[("Call customer", "client"), "why"]
+    assert wc.steps.loc["Validate", "cause"] == "office"
+    [f] = bottleneck.detect(log, calendar=ALWAYS)
+    assert f.activities == ("Validate",)

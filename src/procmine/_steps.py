@@ -170,7 +170,8 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     -------
     pandas.DataFrame
         Indexed by activity (``concept:name``), in the log's activity order: boolean
-        ``request``, ``external``, ``system`` and ``why`` (str: the rules that flagged it,
+        ``request``, ``external``, ``system``, ``outbound`` (its name says the office sends,
+        notifies or confirms something) and ``why`` (str: the rules that flagged it,
         ``""`` for an ordinary office step).
 
     Examples
@@ -303,6 +304,7 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
             "request": request,
             "external": ext,
             "system": system,
+            "outbound": outbound & ~ext,
             "why": ["; ".join(w) for w in why],
         },
         index=pd.Index(names, name=ACTIVITY),

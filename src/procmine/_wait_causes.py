@@ -4,8 +4,14 @@
     queue or backlog the office controls (the default);
 ``client``
     waiting for the applicant or a third party: the wait right after a *request* step
-    (until the case moves on) and the wait before a step the outside world triggers
-    (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`);
+    (until the case moves on), the wait before a step the outside world triggers
+    (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`),
+    and the wait before a *follow-up*: a step that chases an answer, i.e. done (at least 80 %
+    of its events, at least ``10``) while something the office sent or asked for is out
+    (after a request or outbound step, before the next external step of the case) and
+    repeated back to back (at least half its events directly follow itself): calls chasing
+    an offer the customer has not returned yet; the case waits for the answer, not for the
+    office;
 ``statutory``
     a fixed legal period: the activity's time from the previous completion to its own
     completion (elapsed calendar time) clusters at one length of at least ``5`` days: at
@@ -230,6 +236,35 @@ def _releases(act: np.ndarray, ts: np.ndarray, n_act: int) -> tuple[np.ndarray, 
     return release, why
 
 
+def _follow_ups(log: EventLog, act: np.ndarray, opener: np.ndarray, is_ext: np.ndarray,
+                n_act: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity: a follow-up (done mostly while a request or something sent is out); per
+    event: it lies in such a window (the last request/outbound or external step before it
+    in its case is a request/outbound one)."""
+    n = len(act)
+    inside = np.zeros(n, dtype=bool)
+    follow = np.zeros(n_act, dtype=bool)
+    if n < 2 or not opener.any():
+        return follow, inside
+    case = log.codes.case
+    mark = np.where(opener[act], 1, np.where(is_ext[act], 2, 0)).astype(np.int8)
+    # the last marker strictly before each event, within its case (forward fill by index)
+    idx = np.where(mark > 0, np.arange(n), -1)
+    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    same = np.zeros(n, dtype=bool)
+    valid = last >= 0
+    same[valid] = case[last[valid]] == case[valid]
+    inside[same] = mark[last[same]] == 1
+    n_ev = np.bincount(act, minlength=n_act)
+    n_in = np.bincount(act[inside], minlength=n_act)
+    # a chase repeats itself (call again, remind again) until the answer comes
+    again = np.zeros(n, dtype=bool)
+    again[1:] = (act[1:] == act[:-1]) & (case[1:] == case[:-1])
+    n_again = np.bincount(act[again], minlength=n_act)
+    follow = (n_ev >= _MIN_EVENTS) & (n_in >= 0.8 * n_ev) & (n_again >= 0.5 * n_ev) & ~opener & ~is_ext
+    return follow, inside
+
+
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
     c = log.codes
     n_act = c.n_activities
@@ -263,6 +298,9 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     release, release_why = _releases(act, log.codes.ts, n_act)
     if release.any():
         cause[release[act] & (declared[act] < 0)] = BATCH
+    follow_up, inside = _follow_ups(log, act, is_req | steps["outbound"].to_numpy(dtype=bool), is_ext, n_act)
+    if follow_up.any():
+        cause[follow_up[act] & inside & (cause == OFFICE) & (declared[act] < 0)] = CLIENT
     has_p = ~np.isnan(period) & (declared < 0)
     if has_p.any():
         idx = np.flatnonzero(has_p[act] & (length != NAT))
@@ -285,13 +323,14 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
-    explain = _explain(names, act, cause, steps, waits, period_why, after_request, release_why)
+    follow_n = np.bincount(act[follow_up[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    explain = _explain(names, act, cause, steps, waits, period_why, after_request, release_why, follow_n)
     return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=in_proc)
 
 
 def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,
              waits: dict[str, str], period_why: list[str], after_request: np.ndarray,
-             release_why: list[str]) -> pd.DataFrame:
+             release_why: list[str], follow_n: np.ndarray) -> pd.DataFrame:
     """One row per activity and cause its waits have, with the reason."""
     n_act = len(names)
     ok = cause >= 0
@@ -311,6 +350,9 @@ def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.Da
                 parts.append(f"the outside world triggers this step ({step_why[a]})")
             if req_n[a]:
                 parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party")
+            if follow_n[a] and not steps["external"].iloc[a]:
+                parts.append(f"{follow_n[a]} wait(s) of a follow-up: the step is done while something the office "
+                             "sent or asked for is out (before the answer)")
             why = "; ".join(parts)
         elif k == OFFICE:
             why = "queue in the office (no request before it, not external, no fixed period)"
