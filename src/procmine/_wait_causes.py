@@ -4,7 +4,8 @@
     queue or backlog the office controls (the default);
 ``client``
     waiting for the applicant or a third party: the wait right after a *request* step
-    (until the case moves on), the wait before a step the outside world triggers
+    or a *hold* status (a step named only "Wait", "On hold", "En attente"...: the case is
+    parked, not queued; until the case moves on), the wait before a step the outside world triggers
     (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`),
     and the wait before a *follow-up*: a step that chases an answer, i.e. done (at least 80 %
     of its events, at least ``10``) while something the office sent or asked for is out
@@ -289,9 +290,10 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
         declared[names == a] = CAUSES.index(cz)
     cause = np.where(declared >= 0, declared, base).astype(np.int8)[act]
     after_request = np.zeros(n, dtype=bool)
-    if is_req.any() and n > 1:
+    parks = is_req | steps["hold"].to_numpy(dtype=bool)  # a request, or a hold status
+    if parks.any() and n > 1:
         prev_req = np.zeros(n, dtype=bool)
-        prev_req[1:] = is_req[act[:-1]]
+        prev_req[1:] = parks[act[:-1]]
         after_request = prev_req & ~times.first & ~is_req[act]
         cause[after_request & (declared[act] < 0)] = CLIENT
     # a step released on a handful of days: the case waits for the release date
@@ -349,7 +351,7 @@ def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.Da
             if steps["external"].iloc[a]:
                 parts.append(f"the outside world triggers this step ({step_why[a]})")
             if req_n[a]:
-                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party")
+                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party, or a hold")
             if follow_n[a] and not steps["external"].iloc[a]:
                 parts.append(f"{follow_n[a]} wait(s) of a follow-up: the step is done while something the office "
                              "sent or asked for is out (before the answer)")
