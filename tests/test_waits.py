@@ -305,3 +305,121 @@ def test_detectors_take_the_same_declarations(log):
     assert [f.activities for f in found][:1] == [("Documents received",)]
     rest = bottleneck.detect(log, calendar=ALWAYS, waits={"Legal review": "client"})
     assert all("Legal review" not in f.activities for f in rest)
+
+
+def test_a_step_released_on_a_few_days_a_year_is_batch_not_a_queue():
+    """Road traffic fines: 'Send for Credit Collection' happens on 11 days in 13 years (85 % of
+    its 59,013 events on 8 days), a yearly release of the unpaid fines. It was reported as a
+    bottleneck of 361 working days per case. Here: a step released twice a year waits far
+    longer than the daily office step before it, which must stay the bottleneck."""
+    rng = np.random.default_rng(3)
+    releases = pd.to_datetime(["2021-01-15", "2021-07-15", "2022-01-15", "2022-07-15", "2023-01-15"], utc=True)
+    rows = []
+    for i in range(300):
+        t = pd.Timestamp("2020-06-01 08:00", tz="UTC") + pd.Timedelta(days=int(rng.integers(0, 500)))
+        steps = [("Create", t, "R1")]
+        t += pd.Timedelta(days=float(rng.uniform(10, 40)))  # the office's queue
+        steps.append(("Review", t, "R2"))
+        t += pd.Timedelta(days=float(rng.uniform(1, 3)))
+        steps.append(("Notify", t, "R2"))
+        if i % 2 == 0:  # unanswered: sent on at the next release date
+            steps.append(("Escalate", releases[releases > t + pd.Timedelta(days=60)][0] + pd.Timedelta(hours=9), "R3"))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": r}
+                 for a, ts, r in steps]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    log = pm.EventLog(df)
+    wc = wait_causes(log)
+    assert wc.steps.loc["Escalate", "cause"] == "batch"
+    assert "released in batches" in wc.explain.set_index(["activity", "cause"]).loc[("Escalate", "batch"), "why"]
+    assert (wc.steps.drop(index="Escalate")["cause"].isin(["office", ""])).all()
+    assert pm.performance(log, calendar=ALWAYS).activities.loc["Escalate", "wait_office"] == pd.Timedelta(0)
+    [f] = bottleneck.detect(log, calendar=ALWAYS)
+    assert f.activities == ("Review",)
+
+
+def chase_log() -> pm.EventLog:
+    """An offer is sent, the customer is called every 2-4 days by whoever is on duty until
+    the offer comes back, then it waits in the office's queue for 'Validate'."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(200):
+        t = T0 + pd.Timedelta(hours=i)
+        steps = [("Create offer", t), ("Offer sent", t + pd.Timedelta(minutes=5))]
+        t += pd.Timedelta(minutes=5)
+        for _ in range(int(rng.integers(2, 5))):
+            t += pd.Timedelta(days=float(rng.uniform(2, 4)))
+            steps.append(("Call customer", t))
+        t += pd.Timedelta(days=float(rng.uniform(1, 3)))
+        steps.append(("Offer returned", t))
+        t += pd.Timedelta(days=float(rng.uniform(0.5, 1.5)))  # the office's queue
+        steps.append(("Validate", t))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts,
+                  "org:resource": f"R{j % 3}"} for j, (a, ts) in enumerate(steps)]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    return pm.EventLog(df)
+
+
+def test_calls_chasing_an_unreturned_offer_wait_for_the_customer():
+    """BPIC12: 'W_Nabellen offertes' (calling about the offers) is done while an offer is out
+    (89 % of its events between O_SENT and O_SENT_BACK, all of its waiting), and 59 % of its
+    events directly follow the previous call (median 45 h later): the calls chase the customer.
+    It was the top bottleneck (53 % of case time). Here the office's queue is 'Validate'."""
+    log = chase_log()
+    wc = wait_causes(log)
+    assert wc.steps.loc["Offer sent", "outbound"] and wc.steps.loc["Offer returned", "external"]
+    assert wc.steps.loc["Call customer", "cause"] == "client"
+    assert "follow-up" in wc.explain.set_index(["activity", "cause"]).loc[("Call customer", "client"), "why"]
+    assert wc.steps.loc["Validate", "cause"] == "office"
+    [f] = bottleneck.detect(log, calendar=ALWAYS)
+    assert f.activities == ("Validate",)
+
+
+def test_duplicate_work_saves_the_office_time_not_the_customers_wait():
+    """BPIC12: after the chase rule, 'W_Nabellen offertes' was still the top finding as
+    duplicate work (calls by two persons in 76 % of its cases, 'saving 1.97 working days per
+    case'): that was the customer's wait before the second person's call. The saving now
+    counts office time only; here the calls take no recorded time, so nothing is saved."""
+    from procmine.redundancy import duplicate_work
+
+    log = chase_log()
+    found = duplicate_work.detect(log, calendar=ALWAYS, min_case_share=0.01)
+    calls = [f for f in found if f.activities == ("Call customer",)]
+    assert calls
+    assert all(f.evidence["client_wait"] > pd.Timedelta(days=100) for f in calls)
+    assert all(f.total_saving == f.evidence["office_time"] == pd.Timedelta(0) for f in calls)
+    assert not [f for f in pm.find_redundancies(log, calendar=ALWAYS) if "Call customer" in f.activities]
+
+
+@pytest.mark.parametrize("hold", ["Wait", "On hold", "En attente", "Warten"])
+def test_the_wait_after_a_hold_status_is_not_the_office_queue(hold):
+    """Helpdesk: 519 of the 775 repeated 'Take in charge ticket' come right after 'Wait' (the
+    ticket parked), a median 5.0 days later: 61 % of the rework loops' calendar time. The
+    rework saving (65.6 working h per ticket) counted it as the office's. A step whose name
+    is only a hold status parks the case: the wait after it is not the office's queue."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(100):
+        t = T0 + pd.Timedelta(hours=3 * i)
+        steps = [("Open", t), ("Take in charge", t + pd.Timedelta(hours=2))]
+        t += pd.Timedelta(hours=2)
+        if i % 3 == 0:  # parked, then picked up again
+            t += pd.Timedelta(hours=1)
+            steps.append((hold, t))
+            t += pd.Timedelta(days=float(rng.uniform(4, 8)))
+            steps.append(("Take in charge", t))
+        t += pd.Timedelta(hours=float(rng.uniform(2, 6)))
+        steps.append(("Resolve", t))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
+                 for a, ts in steps]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    log = pm.EventLog(df)
+    steps = classify_steps(log)
+    assert steps.loc[hold, "hold"] and not steps.loc[hold, "request"]
+    assert not steps.loc[["Open", "Take in charge", "Resolve"], "hold"].any()
+    p = pm.performance(log, calendar=ALWAYS)
+    edge = p.edges.set_index(["source", "target"]).loc[(hold, "Take in charge")]
+    assert edge["wait_client"] > pd.Timedelta(days=100) and edge["wait_office"] == pd.Timedelta(0)
+    assert p.activities.loc["Resolve", "wait_client"] == pd.Timedelta(0)

@@ -97,6 +97,12 @@ _EXTERNAL = re.compile(
     r"|\bappeal(ed)?\s+(to|lodged|logded|filed|received)\b|\b(objection|appeal)s?\s+(lodged|logded|filed|received|submitted)"
     r"|\barrived?\b|\bsent\s+back\b|\bback\s+from\b"
 )
+# the name is a hold status and nothing else ("Wait", "On hold", "En attente"): the case is
+# parked for someone outside the office's queue (the customer, a supplier), not queued
+_HOLD = re.compile(
+    r"^(wait|waiting|on hold|hold|pending|suspended|awaiting (customer|client|reply|response|answer)"
+    r"|warten|wartend|zurueckgestellt|sistiert|pendent|en attente|attente|suspendu|in attesa|sospes[oa])$"
+)
 # the office sending or confirming something: never external, whatever records it
 _OUTBOUND = re.compile(
     r"bestaetig|versend|versand|\bsenden|mitteil|\bdruck|eroeffn|zustell|ausfertig|auftrag|anweisung|auszahl"
@@ -170,7 +176,9 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     -------
     pandas.DataFrame
         Indexed by activity (``concept:name``), in the log's activity order: boolean
-        ``request``, ``external``, ``system`` and ``why`` (str: the rules that flagged it,
+        ``request``, ``external``, ``system``, ``outbound`` (its name says the office sends,
+        notifies or confirms something), ``hold`` (its name is a hold status: *Wait*, *On
+        hold*, *En attente*...) and ``why`` (str: the rules that flagged it,
         ``""`` for an ordinary office step).
 
     Examples
@@ -196,6 +204,7 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
     vocab_external &= ~outbound
     vocab_request &= ~vocab_external
+    hold = np.array([bool(_HOLD.match(normalise_name(a))) for a in names], dtype=bool)
 
     count = np.bincount(act, minlength=n_act).astype(np.float64)
     why: list[list[str]] = [[] for _ in range(n_act)]
@@ -297,12 +306,17 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     for a in np.flatnonzero(vocab_request & request):
         why[a].insert(0, "name: a request to the applicant or a third party")
     request &= ~ext
+    hold &= ~ext & ~request
+    for a in np.flatnonzero(hold):
+        why[a].append("name: a hold status (the case is parked for someone outside the queue)")
 
     return pd.DataFrame(
         {
             "request": request,
             "external": ext,
             "system": system,
+            "outbound": outbound & ~ext,
+            "hold": hold,
             "why": ["; ".join(w) for w in why],
         },
         index=pd.Index(names, name=ACTIVITY),

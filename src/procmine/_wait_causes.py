@@ -4,8 +4,15 @@
     queue or backlog the office controls (the default);
 ``client``
     waiting for the applicant or a third party: the wait right after a *request* step
-    (until the case moves on) and the wait before a step the outside world triggers
-    (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`);
+    or a *hold* status (a step named only "Wait", "On hold", "En attente"...: the case is
+    parked, not queued; until the case moves on), the wait before a step the outside world triggers
+    (documents received, objection filed, payment; see :func:`procmine._steps.classify_steps`),
+    and the wait before a *follow-up*: a step that chases an answer, i.e. done (at least 80 %
+    of its events, at least ``10``) while something the office sent or asked for is out
+    (after a request or outbound step, before the next external step of the case) and
+    repeated back to back (at least half its events directly follow itself): calls chasing
+    an offer the customer has not returned yet; the case waits for the answer, not for the
+    office;
 ``statutory``
     a fixed legal period: the activity's time from the previous completion to its own
     completion (elapsed calendar time) clusters at one length of at least ``5`` days: at
@@ -16,9 +23,13 @@
     (less a day; within the hour for the partial kind) are statutory; shorter ones (an
     objection filed early) keep their other cause;
 ``batch``
-    waiting for a fixed weekday or hour. Only *declared* (``waits={"step": "batch"}``):
-    the batching detector finds such steps, but its slot analysis is not repeated for
-    every performance view, so undeclared batch waits count as office waits.
+    waiting for a release: declared (``waits={"step": "batch"}``), or detected when a step
+    happens on a handful of calendar days only: 80 % of its events (at least 50) fall on
+    days that number at most one per 90 days of the step's span (over at least 180 days),
+    with at least 10 events on such a day on average (e.g. sent to credit collection on 11
+    days in 13 years). Cases are released together on a date set outside the case, so the
+    wait before such a step is not a queue of work; the weekly slots the batching detector
+    finds are not repeated for every performance view and count as office waits.
 
 One cause per wait: without a step recording the answer ("documents received"), the
 wait after a request is the applicant's as a whole, including the office's queue once the
@@ -64,6 +75,10 @@ _DAY_US = 86_400_000_000
 _HOUR_US = 3_600_000_000
 _MIN_DAYS = 5.0  # a legal period shorter than this is not told apart from a queue
 _MIN_EVENTS = 10
+_RELEASE_MIN_EVENTS = 50  # a batch release needs enough events to show its dates
+_RELEASE_SHARE = 0.8  # share of the step's events that fall on its release days
+_RELEASE_DAYS_PER = 90  # at most one release day per quarter of the span: a few dates a year
+_RELEASE_MIN_PER_DAY = 10  # events per release day, on average
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +210,62 @@ def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarra
     return period, tol, why
 
 
+def _releases(act: np.ndarray, ts: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """Per activity: released in batches on a handful of calendar days (see ``batch`` in the
+    module documentation), and why. One sort of (activity, day) keys, no loop over events."""
+    release = np.zeros(n_act, dtype=bool)
+    why = [""] * n_act
+    ok = ts != NAT
+    if not ok.any():
+        return release, why
+    day = ts[ok] // _DAY_US
+    a = act[ok].astype(np.int64)
+    key, per_day = np.unique((a << 32) | (day - day.min()), return_counts=True)
+    key_act = key >> 32
+    n_ev = np.bincount(a, minlength=n_act)
+    for code in np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS):
+        lo, hi = np.searchsorted(key_act, [code, code + 1])
+        days = key[lo:hi] & 0xFFFFFFFF
+        span = int(days.max() - days.min()) + 1
+        counts = np.sort(per_day[lo:hi])[::-1]
+        need = int(np.searchsorted(np.cumsum(counts), _RELEASE_SHARE * n_ev[code])) + 1
+        if (span >= 2 * _RELEASE_DAYS_PER and need <= span / _RELEASE_DAYS_PER
+                and counts[:need].sum() >= _RELEASE_MIN_PER_DAY * need):
+            release[code] = True
+            why[code] = (f"released in batches: {counts[:need].sum() / n_ev[code]:.0%} of its {n_ev[code]} events "
+                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    return release, why
+
+
+def _follow_ups(log: EventLog, act: np.ndarray, opener: np.ndarray, is_ext: np.ndarray,
+                n_act: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity: a follow-up (done mostly while a request or something sent is out); per
+    event: it lies in such a window (the last request/outbound or external step before it
+    in its case is a request/outbound one)."""
+    n = len(act)
+    inside = np.zeros(n, dtype=bool)
+    follow = np.zeros(n_act, dtype=bool)
+    if n < 2 or not opener.any():
+        return follow, inside
+    case = log.codes.case
+    mark = np.where(opener[act], 1, np.where(is_ext[act], 2, 0)).astype(np.int8)
+    # the last marker strictly before each event, within its case (forward fill by index)
+    idx = np.where(mark > 0, np.arange(n), -1)
+    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    same = np.zeros(n, dtype=bool)
+    valid = last >= 0
+    same[valid] = case[last[valid]] == case[valid]
+    inside[same] = mark[last[same]] == 1
+    n_ev = np.bincount(act, minlength=n_act)
+    n_in = np.bincount(act[inside], minlength=n_act)
+    # a chase repeats itself (call again, remind again) until the answer comes
+    again = np.zeros(n, dtype=bool)
+    again[1:] = (act[1:] == act[:-1]) & (case[1:] == case[:-1])
+    n_again = np.bincount(act[again], minlength=n_act)
+    follow = (n_ev >= _MIN_EVENTS) & (n_in >= 0.8 * n_ev) & (n_again >= 0.5 * n_ev) & ~opener & ~is_ext
+    return follow, inside
+
+
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
     c = log.codes
     n_act = c.n_activities
@@ -219,11 +290,19 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
         declared[names == a] = CAUSES.index(cz)
     cause = np.where(declared >= 0, declared, base).astype(np.int8)[act]
     after_request = np.zeros(n, dtype=bool)
-    if is_req.any() and n > 1:
+    parks = is_req | steps["hold"].to_numpy(dtype=bool)  # a request, or a hold status
+    if parks.any() and n > 1:
         prev_req = np.zeros(n, dtype=bool)
-        prev_req[1:] = is_req[act[:-1]]
+        prev_req[1:] = parks[act[:-1]]
         after_request = prev_req & ~times.first & ~is_req[act]
         cause[after_request & (declared[act] < 0)] = CLIENT
+    # a step released on a handful of days: the case waits for the release date
+    release, release_why = _releases(act, log.codes.ts, n_act)
+    if release.any():
+        cause[release[act] & (declared[act] < 0)] = BATCH
+    follow_up, inside = _follow_ups(log, act, is_req | steps["outbound"].to_numpy(dtype=bool), is_ext, n_act)
+    if follow_up.any():
+        cause[follow_up[act] & inside & (cause == OFFICE) & (declared[act] < 0)] = CLIENT
     has_p = ~np.isnan(period) & (declared < 0)
     if has_p.any():
         idx = np.flatnonzero(has_p[act] & (length != NAT))
@@ -246,12 +325,14 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
-    explain = _explain(names, act, cause, steps, waits, period_why, after_request)
+    follow_n = np.bincount(act[follow_up[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    explain = _explain(names, act, cause, steps, waits, period_why, after_request, release_why, follow_n)
     return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=in_proc)
 
 
 def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,
-             waits: dict[str, str], period_why: list[str], after_request: np.ndarray) -> pd.DataFrame:
+             waits: dict[str, str], period_why: list[str], after_request: np.ndarray,
+             release_why: list[str], follow_n: np.ndarray) -> pd.DataFrame:
     """One row per activity and cause its waits have, with the reason."""
     n_act = len(names)
     ok = cause >= 0
@@ -270,13 +351,16 @@ def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.Da
             if steps["external"].iloc[a]:
                 parts.append(f"the outside world triggers this step ({step_why[a]})")
             if req_n[a]:
-                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party")
+                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party, or a hold")
+            if follow_n[a] and not steps["external"].iloc[a]:
+                parts.append(f"{follow_n[a]} wait(s) of a follow-up: the step is done while something the office "
+                             "sent or asked for is out (before the answer)")
             why = "; ".join(parts)
         elif k == OFFICE:
             why = "queue in the office (no request before it, not external, no fixed period)"
             if not np.isnan(steps["period_days"].iloc[a]):
                 why += "; shorter than the step's fixed period"
         else:
-            why = "batch"
+            why = release_why[a] or "batch"
         rows.append((name, CAUSES[k], int(counts[a, k]), why))
     return pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})

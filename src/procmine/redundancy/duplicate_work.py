@@ -9,7 +9,7 @@ contain *a*.
 **Statistic.** ``duplicate_share`` (duplicating cases / cases with *a*),
 ``cases_with_activity``, ``unit_pair`` and ``unit_pair_share`` (the most frequent pair of
 first and second unit, and its share among duplicating cases), ``units_per_case``,
-``extra_time_median`` (working time of one duplicate occurrence), ``unit_column``.
+``extra_time_median`` (office working time of one duplicate occurrence), ``unit_column``.
 
 **Guard.** Activities declared ``required`` (a legally required double check) are never
 reported. Occurrences by the *same* unit are rework, not duplicate work. Rare duplicates
@@ -18,8 +18,11 @@ A loop in which the second unit redoes the step *after the outcome changed* cann
 apart here: the rework detector's outcome test covers those loops.
 
 **Saving.** ``saving_per_case`` is the mean working time (wait before plus processing) of the
-occurrences by the second and further units per duplicating case; ``time_cost`` is their
-total.
+occurrences by the second and further units per duplicating case, office time only: the
+wait for the applicant or a third party and legal periods before them
+(:mod:`procmine._wait_causes`) stay when the step is done once (calls chasing a customer
+who has not answered yet, made by whoever is on duty); ``time_cost`` is their total. The
+evidence shows ``office_time``, ``client_wait`` and ``statutory_wait`` of those occurrences.
 
 **Limits.** When units are resources (no ``org:group``), two persons doing the same step
 may be a hand-over within one office rather than a duplicate check. Checks with different
@@ -33,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .._wait_causes import wait_causes
 from ..log import EventLog
 from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
@@ -47,6 +51,8 @@ def detect(
     required: frozenset[str] = frozenset(),
     calendar: Any = None,
     min_duplicate_share: float = 0.1,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Activities performed by two or more org units in one case (see the module docstring).
 
@@ -62,6 +68,8 @@ def detect(
         Working-time calendar (default: Swiss office week).
     min_duplicate_share
         Minimum share, among the cases with the activity, of duplicating cases.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`.
 
     Examples
     --------
@@ -112,7 +120,11 @@ def detect(
     in_dup = dup_pairs[pos] == ev_pair
     first_unit = u[d_first][pos]
     extra = in_dup & (u >= 0) & (u != first_unit)
-    extra_time = np.where(extra, t.gap, 0).astype(np.float64)
+    # office time only: the client's wait and legal periods before a duplicate stay anyway
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
+    outside = np.where(extra, client + statutory, 0).astype(np.float64)
+    gap = np.where(extra, t.gap, 0).astype(np.float64)
+    extra_time = np.maximum(gap - outside, 0.0)
     cost = np.bincount(c.activity, weights=extra_time, minlength=n_act)
 
     names = t.units.names
@@ -136,8 +148,11 @@ def detect(
             "unit_pair": " / ".join(pair),
             "unit_pair_share": float(cnt.max() / sel.sum()),
             "units_per_case": float(n_units_pair[dup][sel].mean()),
-            "extra_time_median": td(float(np.median(t.gap[ev_a])) if ev_a.any() else 0.0),
+            "extra_time_median": td(float(np.median(extra_time[ev_a])) if ev_a.any() else 0.0),
             "unit_column": t.units.column,
+            "office_time": td(float(extra_time[ev_a].sum())),
+            "client_wait": td(float(np.where(extra & (c.activity == a), client, 0).sum())),
+            "statutory_wait": td(float(np.where(extra & (c.activity == a), statutory, 0).sum())),
         }
         out.append(
             make_finding(
