@@ -3,6 +3,8 @@ Art. 142-146 ZPO), right-censoring, pauses, bad rules, the sample and the shared
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -293,3 +295,27 @@ def test_road_traffic_fines_sending_within_90_days():
     days = (e - s)[reached].dt.total_seconds() / 86_400
     within = tl.cases().set_index("case")["status"].reindex(days.index) == "within"
     assert within[days <= 89].all() and not within[days > 100].any()
+
+
+# -- command line ----------------------------------------------------------------------------------
+def test_cli_prints_the_table_translated(tmp_path):
+    from click.testing import CliRunner
+
+    from procmine.cli import main
+
+    log = tmp_path / "permit.csv"
+    pm.samples.load("permit_de").sample(200).to_csv(log)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nname = "Entscheid"\nstart = "Gesuch eingereicht"\n'
+                     'end = "Entscheid versenden"\nlimit = 90\n', encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(main, ["limits", str(log), "--rules", str(rules), "--lang", "fr", "--canton", "BE"])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("Délais\n") and "Dans le délai" in res.output and "calendrier BE" in res.output
+    assert re.search(r"^Entscheid +90 jours +200 ", res.output, re.M)
+    rules.write_text('[[rule]]\nname = "Entscheid"\nstart = "Gesuch eingereicht"\nend = "Entscheid"\nlimit = 90\n',
+                     encoding="utf-8")
+    res = runner.invoke(main, ["limits", str(log), "--rules", str(rules)])
+    assert res.exit_code == 2
+    assert "rule 'Entscheid'" in res.output and "'Entscheid'" in res.output and "closest" in res.output
+    assert "Traceback" not in res.output

@@ -49,10 +49,11 @@ from ._validation import check_choice, fail
 from ._wait_causes import CAUSES, wait_causes
 from .calendar import NAT, Calendar
 from .errors import LogError, ParameterError
+from .i18n import format_integer, format_message, format_percent, gettext
 from .log import EventLog
 from .performance import event_times
 
-__all__ = ["TimeLimit", "TimeLimits", "load_rules", "time_limits"]
+__all__ = ["TimeLimit", "TimeLimits", "display_frame", "limit_text", "load_rules", "time_limits"]
 
 UNITS = ("days", "working_days", "weeks", "months")
 CASE_START, CASE_END = "case_start", "case_end"
@@ -606,6 +607,41 @@ class TimeLimits:
             ax.set_title(f"{r.name}: time used of {r.limit} {r.unit.replace('_', ' ')}")
             ax.legend(loc="upper right")
         return ax
+
+
+def limit_text(rule: TimeLimit, language: str) -> str:
+    """``"30 Tage, Fristenstillstand"``: the rule's period in ``language``."""
+    unit = {"days": gettext("{n} days", language), "working_days": gettext("{n} working days", language),
+            "weeks": gettext("{n} weeks", language), "months": gettext("{n} months", language)}[rule.unit]
+    parts = [format_message(unit, language, n=int(rule.limit))]
+    if rule.standstill:
+        parts.append(gettext("stand-still", language))
+    if rule.pause_on:
+        parts.append(gettext("paused while waiting for the applicant", language))
+    return ", ".join(parts)
+
+
+def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
+    """:meth:`TimeLimits.to_frame` with translated headers and Swiss-formatted values (text)."""
+    frame = tl.to_frame()
+    rules = {r.name: r for r in tl.rules}
+
+    def pct(v: Any) -> str:
+        return "–" if pd.isna(v) else format_percent(v, language, 0)
+
+    out = pd.DataFrame({gettext("Rule", language): frame["rule"]})
+    if "group" in frame:
+        out[tl.by or "group"] = frame["group"].astype(str)
+    out[gettext("Limit", language)] = [limit_text(rules[n], language) for n in frame["rule"]]
+    for col, msg in (("cases", gettext("Cases", language)), ("open_cases", gettext("Open cases", language)),
+                     ("within", gettext("Within the limit", language)), ("breaches", gettext("Breaches", language))):
+        out[msg] = [format_integer(v, language) for v in frame[col]]
+    if frame["excluded"].any():
+        out[gettext("Excluded (end not reached)", language)] = [format_integer(v, language) for v in frame["excluded"]]
+    out[gettext("Share within", language)] = frame["share_within"].map(pct)
+    out[gettext("Median of the limit used", language)] = frame["median_used"].map(pct)
+    out[gettext("90th percentile of the limit used", language)] = frame["p90_used"].map(pct)
+    return out
 
 
 def time_limits(log: EventLog, rules: TimeLimit | Sequence[TimeLimit] | str | Path, *,
