@@ -688,7 +688,11 @@ def time_limits(log: EventLog, rules: TimeLimit | Sequence[TimeLimit] | str | Pa
         if col is None:
             close = difflib.get_close_matches(str(by), [str(c) for c in log.df.columns], n=3)
             raise fail("time_limits", "by", "a column of the log" + (f" (closest: {close})" if close else ""), by)
-        group = log.df[col].to_numpy()[log.codes.case_offsets[:-1]]
+        # the case's first non-missing value: exports often fill a case attribute on some events only
+        c = log.codes
+        case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
+        group = (pd.Series(log.df[col].to_numpy(dtype=object)).groupby(case, sort=True).first()
+                 .reindex(range(c.n_cases)).to_numpy(dtype=object))
     ev = _Events(log)
     log_end = int(log.codes.ts.max()) if len(log.codes.ts) else 0
     frames = {r.name: _case_frame(log, r, cal, ev, group, log_end) for r in rule_list}
