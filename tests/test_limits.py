@@ -319,3 +319,22 @@ def test_cli_prints_the_table_translated(tmp_path):
     assert res.exit_code == 2
     assert "rule 'Entscheid'" in res.output and "'Entscheid'" in res.output and "closest" in res.output
     assert "Traceback" not in res.output
+
+
+# -- report section ---------------------------------------------------------------------------------
+def test_report_section_only_with_rules(tmp_path):
+    log = pm.samples.load("permit_de").sample(300)
+    rules = [TimeLimit("Entscheid", "Gesuch eingereicht", "Entscheid versenden", 60)]
+    out = pm.report(log, tmp_path / "r.html", language="de", sections=["summary", "limits"], limits=rules,
+                    xlsx=True)
+    html = out.read_text(encoding="utf-8")
+    assert "Fristen" in html and "Anteil fristgerecht" in html and "60 Tage" in html
+    assert "Schritte, die Fälle über die Frist bringen: Entscheid" in html
+    frame = time_limits(log, rules).to_frame()
+    assert f">{frame['within'].iloc[0]}<" in html.replace("’", "")
+    fr = pm.report(log, tmp_path / "f.html", language="fr", sections=["summary", "limits"], limits=rules)
+    assert "Délais" in fr.read_text(encoding="utf-8")
+    plain = pm.report(log, tmp_path / "p.html", language="de", sections=["summary", "limits"])
+    assert "Fristen" not in plain.read_text(encoding="utf-8")
+    with pytest.raises(ParameterError, match="'Entscheid versendn'"):
+        pm.report(log, tmp_path / "x.html", limits=[TimeLimit("E", "Gesuch eingereicht", "Entscheid versendn", 6)])
