@@ -280,21 +280,35 @@ def test_trend_repr_html_and_plot():
 
 # -- shared logs ---------------------------------------------------------------------------------
 def test_road_traffic_fines_sending_within_90_days():
+    import holidays
+
     log = pm.read_log(shared_log("road_traffic_fines.xes.gz"))
-    rule = TimeLimit("Notifica", "Create Fine", "Send Fine", 90, without_end="exclude")
-    tl = time_limits(log, rule)
+    it = Calendar(holidays=list(holidays.country_holidays("IT", years=range(1999, 2015))), tz="Europe/Rome")
+    tl = time_limits(log, TimeLimit("Invio", "Create Fine", "Send Fine", 90, without_end="exclude"), calendar=it)
     row = tl.to_frame().iloc[0]
     df = log.df
-    s = df[df[ACT] == "Create Fine"].groupby(CASE)[TS].min()
-    e = df[df[ACT] == "Send Fine"].groupby(CASE)[TS].min().reindex(s.index)
-    reached = e.notna()
+    # local calendar days between the two dates (the log records dates only)
+    day = df[TS].dt.tz_convert("Europe/Rome").dt.tz_localize(None).dt.normalize()
+
+    def first(a: str) -> pd.Series:
+        return day[df[ACT] == a].groupby(df[CASE]).min()
+
+    s, e = first("Create Fine"), first("Send Fine")
+    days = (e.reindex(s.index) - s).dt.days
+    status = tl.cases().set_index("case")["status"].reindex(s.index)
     assert row["cases"] == len(s)
-    assert row["within"] + row["breaches"] == int(reached.sum())
-    # 90 days plus at most a few closed days: every case sent within 90 elapsed days is
-    # within, none sent after 100 days is
-    days = (e - s)[reached].dt.total_seconds() / 86_400
-    within = tl.cases().set_index("case")["status"].reindex(days.index) == "within"
-    assert within[days <= 89].all() and not within[days > 100].any()
+    assert row["within"] + row["breaches"] == int(days.notna().sum())
+    # sent on day 90 or earlier: within; after day 93: a breach; days 91-93 only when the
+    # 90th day was a week-end or an Italian holiday
+    assert (status[days <= 90] == "within").all() and (status[days > 93] == "breach").all()
+    shifted = status[(days > 90) & (days <= 93)] == "within"
+    last = (s + pd.Timedelta(days=90))[shifted[shifted].index]
+    closed = {d for y in range(1999, 2014) for d in it.holidays_in(y)}
+    assert len(last) and ((last.dt.day_of_week >= 5) | last.dt.date.isin(closed)).all()
+    # cases never sent were all paid: left out, not counted as breaches
+    never = s.index[e.reindex(s.index).isna()]
+    paid = df.loc[df[CASE].isin(never) & (df[ACT] == "Payment"), CASE].nunique()
+    assert row["excluded"] + row["open_cases"] == len(never) == paid
 
 
 # -- command line ----------------------------------------------------------------------------------
