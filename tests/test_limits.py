@@ -196,6 +196,10 @@ def test_bad_rules_name_the_rule_and_the_field(tmp_path):
         TimeLimit("r", "Eingang", "Entscheid", 3, unit="months", standstill=True)
     with pytest.raises(ParameterError, match="two rules are named 'r'"):
         time_limits(log, [TimeLimit("r", "Eingang", "Entscheid", 3)] * 2)
+    with pytest.raises(ParameterError, match=r"rule 'r'.*'limt'.*did you mean 'limit'"):
+        time_limits(log, [{"name": "r", "start": "Eingang", "end": "Entscheid", "limt": 3}])
+    with pytest.raises(ParameterError, match=r"rule 'r'.*'pause_on'.*'client'"):
+        TimeLimit("r", "Eingang", "Entscheid", 3, pause_on="office")
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rule]]\nname = "r"\nstart = "Eingang"\nend = \n', encoding="utf-8")
     with pytest.raises(LogError, match=r"bad\.toml.*not valid TOML.*line 4"):

@@ -205,6 +205,15 @@ def _as_rules(rules: Any) -> list[TimeLimit]:
     out = []
     for r in rules:
         if isinstance(r, dict):
+            known = {f.name for f in fields(TimeLimit)}
+            extra = sorted(set(r) - known)
+            if extra:
+                close = difflib.get_close_matches(str(extra[0]), known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ParameterError(f"time_limits: rule {r.get('name', '?')!r}: unknown field {extra[0]!r}{hint}")
+            missing = [f for f in ("name", "start", "end", "limit") if f not in r]
+            if missing:
+                raise ParameterError(f"time_limits: rule {r.get('name', '?')!r}: the field {missing[0]!r} is missing")
             r = _rule_from(r, "time_limits")
         if not isinstance(r, TimeLimit):
             raise fail("time_limits", "rules", "TimeLimit objects (or dicts of their fields)", r)
