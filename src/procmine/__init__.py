@@ -46,6 +46,9 @@ _LAZY: dict[str, str] = {
     "Comparison": "procmine.compare",
     "report": "procmine.report",
     "portfolio": "procmine.report",
+    "time_limits": "procmine.limits",
+    "TimeLimits": "procmine.limits",
+    "TimeLimit": "procmine.limits",
 }
 _SUBMODULES = ("samples",)
 
@@ -85,6 +88,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .compare import Comparison, compare
     from .discovery import ProcessModel, discover
     from .io import read_log
+    from .limits import TimeLimit, TimeLimits, time_limits
     from .organisation import Handovers, handovers
     from .performance import Performance, performance
     from .redundancy import KINDS, Finding, Findings, find_redundancies

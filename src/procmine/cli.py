@@ -438,5 +438,44 @@ def portfolio_cmd(source: str, output: str, lang: str | None, min_cases: int | N
         sys.exit(2)
 
 
+@main.command("limits")
+@click.argument("log", type=click.Path())
+@_read_options
+@click.option("--rules", "rules_path", required=True, type=click.Path(dir_okay=False),
+              help="TOML file of [[rule]] tables (see docs/time-limits.md).")
+@click.option("--lang", type=LANGS, default="de", show_default=True)
+@click.option("--canton", help="Canton whose public holidays move a deadline (e.g. BE; default: national holidays).")
+@click.option("--by", help="A case attribute: one row per rule and value.")
+def limits_cmd(log: str, rules_path: str, lang: str, canton: str | None, by: str | None, **kw: Any) -> None:
+    """Check legal time limits on LOG: cases within each limit, breaches, time used.
+
+    Periods are counted as Swiss law counts them (day after the trigger, end of the last
+    day, moved off week-ends and public holidays of --canton).
+    """
+    from .calendar import Calendar
+    from .i18n import gettext
+    from .limits import display_frame, load_rules, time_limits
+
+    rules = load_rules(rules_path)  # before the log: a bad rules file fails fast
+    cal = Calendar(canton=canton) if canton else Calendar()
+    tl = time_limits(_load(log, kw), rules, calendar=cal, by=by)
+    table = display_frame(tl, lang)
+    _out(gettext("Time limits", lang))
+    widths = [max(len(str(c)), *(len(str(v)) for v in table[c])) for c in table.columns]
+    _out("  ".join(str(c).ljust(w) for c, w in zip(table.columns, widths)).rstrip())
+    for row in table.itertuples(index=False):
+        _out("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                       for i, (v, w) in enumerate(zip(row, widths))).rstrip())
+    from .i18n import format_message
+
+    _out()
+    _out(format_message(gettext(
+        "Periods are counted as Swiss law counts them: from the day after the starting step to the end (24:00) "
+        "of the last day; a last day on a week-end or public holiday moves to the next working day ({calendar}).",
+        lang), lang, calendar=format_message(gettext("calendar {name}", lang), lang, name=cal.label)))
+    _out(gettext("Cases whose end is still to come before their deadline are open: neither met nor breached. "
+                 "A case that passed its deadline without reaching the end is a breach.", lang))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,6 +21,7 @@ from ..log import RESOURCE, EventLog
 from . import _sections as S
 from . import _sections_about as A
 from . import _sections_findings as F
+from . import _sections_limits as LIM
 from ._blocks import Context, Notice, Section
 
 __all__ = ["SECTIONS", "render", "report"]
@@ -33,6 +34,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Context], Section]]] = {
     "map": ("Process map", S.process_map),
     "variants": ("Main variants", S.variants),
     "time": ("Where time goes", S.time),
+    "limits": ("Time limits", LIM.limits),  # only with report(..., limits=rules)
     "findings": ("Redundancy findings", F.findings),
     "whatif": ("What-if: simplifying the top findings", F.whatif),
     "compare": ("Comparison across units", F.comparison),
@@ -130,6 +132,7 @@ def _sheet_name(ctx: Context, key: str) -> str:
         "what-if": _("What-if"),
         "comparison": _("Comparison"),
         "data quality": _("Data quality"),
+        "time limits": _("Time limits"),
     }
     return names.get(key, key)
 
@@ -160,6 +163,7 @@ def report(
     required: Iterable[str] = (),
     show_case_ids: bool = False,
     sections: Iterable[str] | None = None,
+    limits: Any = None,
 ) -> Path:
     """Write the report of one procedure as a single self-contained HTML file.
 
@@ -197,6 +201,10 @@ def report(
         Show example case ids in findings (off by default: they may identify people).
     sections
         Only these section ids (see :data:`SECTIONS`), in report order.
+    limits
+        Legal time limits (:class:`procmine.TimeLimit` list or a TOML path, see
+        :func:`procmine.time_limits`): adds the section "Time limits". Without it the
+        section is left out.
 
     Returns
     -------
@@ -227,6 +235,7 @@ def report(
         required=required,
         show_case_ids=show_case_ids,
         sections=sections,
+        limits=limits,
     )[0]
 
 
@@ -246,6 +255,7 @@ def build_report(
     required: Iterable[str] = (),
     show_case_ids: bool = False,
     sections: Iterable[str] | None = None,
+    limits: Any = None,
 ) -> tuple[Path, Context]:
     """:func:`report`, also returning the context (its analyses, for :func:`portfolio`)."""
     log = as_eventlog(log, "report")  # DuckLog: load it (or refuse)
@@ -262,6 +272,13 @@ def build_report(
     unknown = set(sections or ()) - set(SECTIONS)
     if unknown:
         raise fail(func, "sections", f"a list of section ids among {list(SECTIONS)}", sorted(unknown))
+    if limits is None:
+        chosen = [s for s in chosen if s != "limits"]
+    else:
+        from ..limits import _as_rules, _check_activities
+
+        limits = _as_rules(limits)  # a bad rule fails before any work
+        _check_activities(log, limits)
     path = Path(path)
     if isinstance(required, str):
         required = (required,)
@@ -285,6 +302,8 @@ def build_report(
     )
 
     ctx.cache["day_hours"] = S.workday_hours(ctx)
+    if limits is not None:
+        ctx.cache[LIM.RULES_KEY] = limits
     built = [_run(sid, ctx) for sid in chosen]
     html = _render_report(ctx, built, title=title, directorate=directorate, pseudonymized=bool(maps))
     path.parent.mkdir(parents=True, exist_ok=True)
