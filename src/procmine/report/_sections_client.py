@@ -65,8 +65,10 @@ def client(ctx: Context) -> Section | None:
         _("Whose waiting the lead time is: the applicant's, the administration's or a legal period's."),
     ))
 
-    steps = cv.contact_steps.assign(kind=[_(_KINDS[k]) for k in cv.contact_steps["kind"]])
-    ctx.tables[_("Contact steps")] = cv.contact_steps
+    # privacy: steps seen in fewer than min_cases cases appear nowhere, not even in the workbook
+    public = cv.contact_steps[cv.contact_steps["case_share"] * len(cv.cases) >= ctx.min_cases]
+    steps = public.assign(kind=[_(_KINDS[k]) for k in public["kind"]])
+    ctx.tables[_("Contact steps")] = public.reset_index(drop=True)
     sec.add(table_from_frame(ctx, steps, [("activity", _("Activity"), "text"), ("kind", _("Kind"), "text"),
                                           ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct")],
                              caption=_("Contact steps with the applicant (correct them with contact_steps=[...])"),
