@@ -74,3 +74,20 @@ def test_report_leaves_the_section_out_without_contacts(tmp_path: Path) -> None:
     assert 'id="client"' not in text
     text = pm.report(log, tmp_path / "s.html", language="en", sections=["client"]).read_text(encoding="utf-8")
     assert 'id="client"' in text and "no contact with the applicant" in text
+
+
+def test_portfolio_ranks_by_applicant_burden(tmp_path: Path) -> None:
+    from procmine.report import portfolio
+
+    logs = {"Baubewilligung": pm.samples.load("permit_de").sample(60, seed=5),
+            "Subventions": pm.samples.load("subsidy_fr").sample(60, seed=5)}
+    index = portfolio(logs, tmp_path / "pf", language="de")
+    html = index.read_text(encoding="utf-8")
+    assert "Rangliste nach Aufwand für die Gesuchstellenden" in html
+    table = pd.read_excel(index.parent / "portfolio.xlsx")
+    shares = {r["name"]: r["asked_again_share"] for _, r in table.iterrows()}
+    for name, log in logs.items():
+        assert shares[name] == pytest.approx(pm.client_view(log).summary()["asked_again_share"])
+    first = max(shares, key=shares.get)
+    burden = html[html.index("Rangliste nach Aufwand"):]
+    assert burden.index(first) < burden.index(min(shares, key=shares.get))

@@ -83,7 +83,7 @@ _HEARING = re.compile(r"anhoerung|rechtliche\w*\s+gehoer|\bgehoer\b|\baudition|\
 _PAYMENT = re.compile(
     r"rechnung|gebuehr|kostenvorschuss|zahlung|bezahl|\bkosten\b|facture|emolument|\bpaiement|\bpaye|versement"
     r"|\bavance\s+de\s+frais|fattur|emolument|pagament|\bpagat|\btass[ae]\b|\binvoice|\bfee\b|\bfees\b|\bpayment"
-    r"|\bpaid\b|\bpay\b|\bcharge[sd]?\b|\bbilling\b|\bbill\b"
+    r"|\bpaid\b|\bpay\b|\bbilling\b|\bbill\b"
 )
 # an instruction to pay given inside the administration is not a contact
 _PAY_ORDER = re.compile(r"auftrag|anweisung|\bordre\b|\bordine\b|\border\b|\bmandat")
