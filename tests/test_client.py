@@ -223,3 +223,21 @@ def test_receipt_wabo() -> None:
     assert 0.5 <= s["contacts_per_case_median"] <= 3
     assert s["offices_per_case_median"] >= 1
     assert cv.asked_again_after()["cases"].iloc[0] > 0
+
+
+@pytest.mark.parametrize("names,kinds", [
+    (["Gesuch eingereicht", "Anhörung Gesuchsteller", "Rechnung Gebühr versenden", "Verfügung eröffnet",
+      "Rechtliches Gehör gewährt", "Dossier prüfen"],
+     ["inbound", "hearing", "payment", "notice", "hearing", ""]),
+    (["Demande déposée", "Audition du requérant", "Facture de l'émolument", "Décision notifiée", "Examen"],
+     ["inbound", "hearing", "payment", "notice", ""]),
+    (["Domanda presentata", "Audizione del richiedente", "Fattura emolumento", "Decisione notificata", "Esame"],
+     ["inbound", "hearing", "payment", "notice", ""]),
+    (["Application submitted", "Hearing", "Invoice fee", "Decision sent", "Review"],
+     ["inbound", "hearing", "payment", "notice", ""]),
+])
+def test_vocabulary_in_four_languages(names: list[str], kinds: list[str]) -> None:
+    steps = [(a, d, "Office") for d, a in enumerate(names)]
+    cv = pm.client_view(_log([(f"c{i}", steps, "X") for i in range(5)]), calendar=Calendar.always())
+    found = dict(zip(cv.contact_steps["activity"], cv.contact_steps["kind"]))
+    assert [found.get(a, "") for a in names] == kinds

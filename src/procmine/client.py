@@ -207,11 +207,12 @@ def _declared(log: EventLog, contact_steps: Any, detected: pd.DataFrame) -> pd.D
         raise fail(func, "contact_steps", "activities of the log", unknown[0])
     out = detected.copy()
     out["kind"], out["why"] = "", ""
+    label = {str(x): x for x in detected.index}  # activity names need not be strings
     for a, k in items:
-        if k is None:  # kind as detected, else from the step's flags
-            k = detected.at[a, "kind"] or "notice"
-        out.at[a, "kind"] = k
-        out.at[a, "why"] = "declared"
+        if k is None:  # kind as detected, else a notice
+            k = detected.at[label[a], "kind"] or "notice"
+        out.at[label[a], "kind"] = k
+        out.at[label[a], "why"] = "declared"
     return out
 
 
