@@ -43,6 +43,8 @@ _LAZY: dict[str, str] = {
     "simplify": "procmine.whatif",
     "WhatIf": "procmine.whatif",
     "compare": "procmine.compare",
+    "client_view": "procmine.client",
+    "ClientView": "procmine.client",
     "Comparison": "procmine.compare",
     "report": "procmine.report",
     "portfolio": "procmine.report",
@@ -85,6 +87,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from . import samples
     from .calendar import Calendar
+    from .client import ClientView, client_view
     from .compare import Comparison, compare
     from .discovery import ProcessModel, discover
     from .io import read_log

@@ -477,5 +477,64 @@ def limits_cmd(log: str, rules_path: str, lang: str, canton: str | None, by: str
                  "A case that passed its deadline without reaching the end is a breach.", lang))
 
 
+@main.command("client")
+@click.argument("log", type=click.Path())
+@_read_options
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+@click.option("--by", "by", help="Compare by this column (e.g. Gemeinde); groups under --min-cases are not shown.")
+@click.option("--contact-steps", help='The contact steps with the applicant, comma-separated (default: detected), '
+              'e.g. "Unterlagen nachfordern,Entscheid versenden".')
+@click.option("--min-cases", default=10, show_default=True, type=click.IntRange(min=1),
+              help="Suppress groups with fewer cases.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, min_cases: int, quiet: bool,
+               **kw: Any) -> None:
+    """The applicant's view of LOG: contacts per case, how often applicants are asked again,
+    and whose waiting the lead time is."""
+    _quiet(quiet)
+    from .client import client_view
+    from .i18n import calendar_note, format_integer, format_number, format_percent, gettext
+
+    steps = [s.strip() for s in contact_steps.split(",") if s.strip()] if contact_steps else None
+    cv = client_view(_load(log, kw), contact_steps=steps, by=by, min_cases=min_cases)
+
+    def _(msgid: str) -> str:
+        return gettext(msgid, lang)
+
+    colon = "\u202f:" if lang == "fr" else ":"
+    if cv.contact_steps.empty:
+        _out(_("No contact steps with the applicant found; declare them with --contact-steps."))
+        return
+    _out(f"({calendar_note(cv.calendar, lang)})")
+    for sentence in cv.sentences(lang):
+        _out(sentence)
+    _out()
+    _out(_("Contact steps with the applicant") + colon)
+    for row in cv.contact_steps.itertuples(index=False):
+        _out(f"  {_(row.kind):<13} {row.activity}  ({format_percent(row.case_share, lang, 0)} {_('of the cases')})")
+    after = cv.asked_again_after()
+    after = after[after["cases"] >= min_cases]
+    if len(after):
+        _out()
+        _out(_("Where applicants are asked again") + colon)
+        for row in after.head(5).itertuples(index=False):
+            _out(f"  {row.activity} → {row.request}: {format_integer(row.cases, lang)} {_('cases')} "
+                 f"({format_percent(row.case_share, lang, 1)})")
+    if cv.by is not None:
+        groups = cv.by_group()
+        _out()
+        _out(f"{cv.by}{colon} {_('cases')} | {_('Contacts per case (median)')} | {_('Asked again')} | "
+             f"{_('Waiting for the applicant')} | {_('Waiting for the administration')}")
+        for g, row in groups.iterrows():
+            _out(f"  {g}: {format_integer(row['cases'], lang)} | {format_number(row['contacts_per_case_median'], lang, 1)}"
+                 f" | {format_percent(row['asked_again_share'], lang, 0)} | {format_percent(row['client_wait_share'], lang, 0)}"
+                 f" | {format_percent(row['office_wait_share'], lang, 0)}")
+        if groups.attrs.get("suppressed"):
+            from .i18n import format_message
+
+            _out(format_message(_("{n} groups with fewer than {m} cases not shown."), lang,
+                                n=groups.attrs["suppressed"], m=min_cases))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -20,6 +20,7 @@ from ..i18n import check_language, format_date, format_message, gettext
 from ..log import RESOURCE, EventLog
 from . import _sections as S
 from . import _sections_about as A
+from . import _sections_client as C
 from . import _sections_findings as F
 from . import _sections_limits as LIM
 from ._blocks import Context, Notice, Section
@@ -29,12 +30,13 @@ __all__ = ["SECTIONS", "render", "report"]
 logger = logging.getLogger("procmine")
 
 #: section id -> (English title msgid, builder), in report order
-SECTIONS: dict[str, tuple[str, Callable[[Context], Section]]] = {
+SECTIONS: dict[str, tuple[str, Callable[[Context], Section | None]]] = {
     "summary": ("Summary", S.summary),
     "map": ("Process map", S.process_map),
     "variants": ("Main variants", S.variants),
     "time": ("Where time goes", S.time),
     "limits": ("Time limits", LIM.limits),  # only with report(..., limits=rules)
+    "client": ("The applicant's view", C.client),
     "findings": ("Redundancy findings", F.findings),
     "whatif": ("What-if: simplifying the top findings", F.whatif),
     "compare": ("Comparison across units", F.comparison),
@@ -70,7 +72,7 @@ def render(template: str, language: str, **context: Any) -> str:
     )
 
 
-def _run(sid: str, ctx: Context) -> Section:
+def _run(sid: str, ctx: Context) -> Section | None:
     title, build = SECTIONS[sid]
     try:
         return build(ctx)
@@ -169,7 +171,8 @@ def report(
 
     The file holds its CSS and SVG charts inline, loads nothing from the network, needs
     no script and prints on A4. Sections: summary, process map, main variants, where time
-    goes, redundancy findings, what-if of the top findings, comparison across units, data
+    goes, the applicant's view (when the log has contact steps with the applicant),
+    redundancy findings, what-if of the top findings, comparison across units, data
     quality and method. A section whose analysis fails says so; the others still render.
 
     Parameters
@@ -304,7 +307,9 @@ def build_report(
     ctx.cache["day_hours"] = S.workday_hours(ctx)
     if limits is not None:
         ctx.cache[LIM.RULES_KEY] = limits
-    built = [_run(sid, ctx) for sid in chosen]
+    ctx.cache["explicit_sections"] = sections is not None
+    # a section with nothing to show by default (no contact steps) returns None: left out
+    built = [b for b in (_run(sid, ctx) for sid in chosen) if b is not None]
     html = _render_report(ctx, built, title=title, directorate=directorate, pseudonymized=bool(maps))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

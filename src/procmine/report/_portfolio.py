@@ -65,6 +65,8 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
     staff = [staff_hours(f, proc_medians, log) for f in shown]
     perf = ctx.cache.get("perf")
     median = perf.cases["duration"].median() if perf is not None and log.n_cases else None
+    cv = ctx.cache.get("client_view")  # the applicant's view, when the report computed it
+    burden = cv.summary() if cv is not None and not cv.contact_steps.empty else {}
     return {
         "name": proc.name,
         "directorate": proc.directorate,
@@ -82,6 +84,9 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         "top": (kind_label(ctx, shown[0].kind) + ctx.colon + " → ".join(shown[0].activities))
         if shown
         else "",
+        "contacts_per_case": burden.get("contacts_per_case_median"),
+        "asked_again_share": burden.get("asked_again_share"),
+        "client_wait_share": burden.get("client_wait_share"),
         "failed_sections": sorted(ctx.errors),
         "error": "",
         "detail": "",
@@ -325,6 +330,19 @@ def _render_index(
             }
         )
     sections.append(ranking)
+    burden = sorted((r for r in ok if r.get("asked_again_share") is not None),
+                    key=lambda r: (-r["asked_again_share"], -r["client_wait_share"], -r["contacts_per_case"]))
+    if burden:  # the applicant's burden: most often asked again first, then most waiting for the applicant
+        sec = Section("burden", _("Ranking by applicant burden"),
+                      intro=_("Procedures whose applicants are most often asked again come first; then those "
+                              "with the largest share of lead time waiting for the applicant."))
+        sec.add(Table(
+            [_("Procedure"), _("Contacts per case (median)"), _("Asked again"), _("Waiting for the applicant")],
+            [[r["name"], ctx.num(r["contacts_per_case"], 0 if float(r["contacts_per_case"]).is_integer() else 1),
+              ctx.pct(r["asked_again_share"]), ctx.pct(r["client_wait_share"])] for r in burden],
+            ["l", "r", "r", "r"],
+        ))
+        sections.append(sec)
 
     by_dir = Section("directorates", _("By directorate"))
     if directorates:

@@ -204,6 +204,14 @@ def permit_de() -> ProcedureSpec:
             TYPE: TYPE,
         },
         truth=truth,
+        contacts={
+            "Gesuch eingereicht": "inbound",
+            "Eingangsbestätigung versenden": "notice",
+            "Unterlagen nachfordern": "request",  # the applicant supplies missing documents
+            "Projektänderung verlangt": "request",  # the applicant changes the project
+            "Entscheid versenden": "notice",
+            "Entscheid ausfertigen und versenden": "notice",
+        },
     )
 
 
@@ -373,4 +381,12 @@ def subsidy_fr() -> ProcedureSpec:
             TYPE: TYPE,
         },
         truth=truth,
+        contacts={
+            "Demande déposée": "inbound",
+            "Accusé de réception": "notice",
+            "Demande de pièces complémentaires": "request",  # the applicant supplies missing documents
+            "Notification de la décision": "notice",
+            "Rédaction et notification de la décision": "notice",
+            "Versement": "payment",  # the subsidy paid to the applicant
+        },
     )

@@ -232,7 +232,8 @@ class TruthSpec:
 class ProcedureSpec:
     """A whole procedure: routing tree, pools, attributes, arrivals and ground truth.
 
-    ``columns`` maps the canonical column names to the headers of the exported CSV
+    ``contacts`` documents which steps deal with the applicant (the truth of
+    :func:`procmine.client_view`). ``columns`` maps the canonical column names to the headers of the exported CSV
     (a canton's system export), ``commune`` names the attribute whose value selects the
     per-commune pools, ``cases_per_day`` is the mean number of new cases per working day.
     """
@@ -249,6 +250,10 @@ class ProcedureSpec:
     columns: Mapping[str, str]
     truth: tuple[TruthSpec, ...] = ()
     spring_peak: float = 0.35
+    #: the contacts with the applicant, documented: activity -> kind (``request``,
+    #: ``notice``, ``payment``, ``hearing``, ``inbound``; see :mod:`procmine.client`).
+    #: Descriptive only: the generator does not read it.
+    contacts: Mapping[str, str] = field(default_factory=dict)
 
     def activities(self) -> list[str]:
         """Every activity the spec can produce, in tree order, without duplicates."""
