@@ -38,7 +38,9 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed"),
     pytest.mark.skipif(
-        not BUNDLE.exists() or shutil.which("node") is None,
+        not BUNDLE.exists()
+        or not (HARNESS / "node_modules" / "bpmnlint").is_dir()
+        or shutil.which("node") is None,
         reason="bpmn-js/bpmnlint not installed: run `npm ci --prefix tests/bpmn_js` (needs node and npm)",
     ),
 ]
