@@ -164,3 +164,25 @@ def test_svg_and_plot_show_both_models_with_the_changes_highlighted(tmp_path: Pa
     assert labels.count(stamp) == 1 and len(labels) >= 2 * n_tasks - 1
     with pytest.raises(ParameterError):
         w.plot(kind="nope")
+
+
+def test_cli_simplify_prints_the_kpis_and_writes_the_to_be_bpmn(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from procmine.cli import main
+
+    (stamp,) = truth_of("permit_de", "rubber_stamp")
+    a, b = truth_of("permit_de", "mergeable")
+    c, d = truth_of("permit_de", "parallelizable")
+    src = str(samples.sample_path("permit_de"))
+    out = tmp_path / "tobe.bpmn"
+    args = ["simplify", src, "--remove", stamp, "--merge", f"{a}+{b}", "--parallelize", f"{c},{d}"]
+    res = CliRunner().invoke(main, [*args, "-o", str(out), "--lang", "de"])
+    assert res.exit_code == 0, res.output
+    assert "Mediane Falldauer" in res.output and "→" in res.output
+    t = tasks(parsed(out))
+    assert stamp not in t and f"{a} + {b}" in t and parallel_blocks_with(parsed(out), c, d) == 1
+    res = CliRunner().invoke(main, ["simplify", src, "--merge", a])
+    assert res.exit_code == 2 and "A+B" in res.output
+    res = CliRunner().invoke(main, ["simplify", src, "--remove", "no such step"])
+    assert res.exit_code == 2 and "unknown activity" in res.output and "Traceback" not in res.output
