@@ -186,3 +186,22 @@ def test_cli_simplify_prints_the_kpis_and_writes_the_to_be_bpmn(tmp_path: Path) 
     assert res.exit_code == 2 and "A+B" in res.output
     res = CliRunner().invoke(main, ["simplify", src, "--remove", "no such step"])
     assert res.exit_code == 2 and "unknown activity" in res.output and "Traceback" not in res.output
+
+
+def test_report_proposal_section_shows_as_is_and_to_be(tmp_path: Path) -> None:
+    from procmine.report import report
+
+    (stamp,) = truth_of("subsidy_fr", "rubber_stamp")
+    html = report(samples.load("subsidy_fr"), tmp_path / "r.html", language="fr").read_text(encoding="utf-8")
+    start = html.index('<section id="proposal"')
+    sec = html[start : html.index("</section>", start)]
+    assert "Proposition" in sec and "Processus actuel" in sec and "Processus cible" in sec
+    assert (
+        sec.count("<svg") == 2
+        and "<script" not in sec
+        and "http://" not in sec.replace("http://www.w3.org/2000/svg", "")
+    )
+    # the removed rubber stamp is drawn (red) in the as-is only
+    as_is, to_be = sec.split("<svg")[1:]
+    assert stamp in as_is and "#f4b6b6" in as_is and stamp not in to_be
+    assert "Médiane" in sec or "médiane" in sec

@@ -330,7 +330,12 @@ COLOURS = {"removed": "#f4b6b6", "changed": "#ffd591", "plain": "#ffffff"}
 
 
 def svg_of(
-    layout: Mapping[str, Any], marks: Mapping[str, str], *, title: str = "", margin: float = 20
+    layout: Mapping[str, Any],
+    marks: Mapping[str, str],
+    *,
+    title: str = "",
+    margin: float = 20,
+    uid: str = "pm",
 ) -> str:
     """A self-contained SVG of ``layout`` with the node ids in ``marks`` filled by
     :data:`COLOURS` (``"removed"`` or ``"changed"``)."""
@@ -340,8 +345,8 @@ def svg_of(
     top = 24 if title else 0
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
-        f'width="{w:.0f}" height="{h:.0f}" font-family="sans-serif" role="img">',
-        '<defs><marker id="pm-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        f'width="{w:.0f}" height="{h:.0f}" style="max-width:100%;height:auto" font-family="sans-serif" role="img">',
+        f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
     ]
     if title:
@@ -350,7 +355,7 @@ def svg_of(
     for e in layout["edges"]:
         pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in e["points"])
         out.append(
-            f'<polyline points="{pts}" fill="none" stroke="#444" stroke-width="1" marker-end="url(#pm-arrow)"/>'
+            f'<polyline points="{pts}" fill="none" stroke="#444" stroke-width="1" marker-end="url(#{uid}-arrow)"/>'
         )
     for n in layout["nodes"]:
         fill = COLOURS.get(marks.get(n["id"], "plain"), COLOURS["plain"])

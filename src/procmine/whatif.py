@@ -264,17 +264,18 @@ class WhatIf:
             b = layout_of(self.to_bpmn(Path(tmp) / "to_be.bpmn"))
         return a, b, self._marks(self.as_is.bpmn, docs, to_be=False), self._marks(graph, docs, to_be=True)
 
-    def to_svg(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> str:
-        """As-is above to-be as one self-contained SVG: removed steps red, changed ones amber."""
+    def svgs(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> tuple[str, str]:
+        """As-is and to-be as two self-contained SVG documents laid out as the BPMN files
+        are; removed steps red (as-is), changed ones amber."""
         from ._bpmn_tobe import svg_of
 
         a, b, ma, mb = self._layouts()
-        return (
-            '<div class="pm-tobe">'
-            + svg_of(a, ma, title=titles[0])
-            + svg_of(b, mb, title=titles[1])
-            + "</div>"
-        )
+        return svg_of(a, ma, title=titles[0], uid="pm-as-is"), svg_of(b, mb, title=titles[1], uid="pm-to-be")
+
+    def to_svg(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> str:
+        """As-is above to-be (:meth:`svgs`) in one ``<div>`` of inline SVG."""
+        a, b = self.svgs(titles=titles)
+        return f'<div class="pm-tobe">{a}{b}</div>'
 
     def plot(self, ax: Any = None, *, kind: str = "model") -> Any:
         """As-is above to-be (``kind="model"``, the BPMN layouts, removed steps red and

@@ -21,6 +21,7 @@ from ..log import RESOURCE, EventLog
 from . import _sections as S
 from . import _sections_about as A
 from . import _sections_findings as F
+from . import _sections_tobe as T
 from ._blocks import Context, Notice, Section
 
 __all__ = ["SECTIONS", "render", "report"]
@@ -35,6 +36,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Context], Section]]] = {
     "time": ("Where time goes", S.time),
     "findings": ("Redundancy findings", F.findings),
     "whatif": ("What-if: simplifying the top findings", F.whatif),
+    "proposal": ("Proposal", T.proposal),
     "compare": ("Comparison across units", F.comparison),
     "quality": ("Data quality", A.quality),
     "method": ("Method", A.method),
