@@ -181,7 +181,7 @@ def test_result_object_delta_repr_html_and_plot():
     evil = log_of({"1": [("<b>A</b>", 0, "x"), ("B", 2, "y")]})
     html = simplify(evil, remove=["<b>A</b>"])._repr_html_()
     assert "<b>A</b>" not in html and "&lt;b&gt;A&lt;/b&gt;" in html
-    ax = w.plot()
+    ax = w.plot(kind="kpis")
     assert ax.get_ylabel() == "case duration (days)"
     assert len(ax.patches) == 6
 

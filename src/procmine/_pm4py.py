@@ -307,6 +307,13 @@ def write_bpmn(bpmn: Any, path: str | Path) -> Path:
     path = Path(path)
     if not str(path).lower().endswith(".bpmn"):
         raise ProcmineError(f"{path}: a BPMN file name must end with '.bpmn' (pm4py appends it otherwise)")
+    import copy
+
+    from ._bpmn_tobe import lintable
+
+    # bpmnlint's recommended rules (BPMN tools flag a gateway that joins and forks, or an
+    # unlabelled exclusive fork): fixed on a copy, the model's own graph stays as mined
+    bpmn = lintable(copy.deepcopy(bpmn))
     call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
     _shift_layout(path)
     return path

@@ -536,5 +536,53 @@ def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, m
                                 n=groups.attrs["suppressed"], m=min_cases))
 
 
+def _pairs(option: str, values: tuple[str, ...], sep: str) -> list[tuple[str, ...]]:
+    """``"A+B"`` / ``"A,B"`` -> ("A", "B"); anything else is a usage error naming the option."""
+    out = []
+    for v in values:
+        parts = tuple(p.strip() for p in v.split(sep))
+        if len(parts) != 2 or not all(parts):
+            raise click.BadParameter(f"{v!r}: expected two steps written as \"A{sep}B\"", param_hint=option)
+        out.append(parts)
+    return out
+
+
+@main.command("simplify")
+@click.argument("log", type=click.Path())
+@_read_options
+@click.option("--remove", multiple=True, help="A step to remove (repeatable).")
+@click.option("--merge", multiple=True, help='Two steps to merge into one, written "A+B" (repeatable).')
+@click.option("--parallelize", multiple=True, help='Two steps to run in parallel, written "A,B" (repeatable).')
+@click.option("--required", multiple=True, help="A legally required step (repeatable): kept and marked.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the to-be process as BPMN (.bpmn).")
+@click.option("--lang", type=LANGS, default="en", show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def simplify_cmd(log: str, remove: tuple[str, ...], merge: tuple[str, ...], parallelize: tuple[str, ...],
+                 required: tuple[str, ...], output: str | None, lang: str, quiet: bool, **kw: Any) -> None:
+    """Estimate LOG's key figures without some steps, with steps merged or run in parallel,
+    and write the to-be process as BPMN (with -o)."""
+    _quiet(quiet)
+    from .i18n import format_duration, format_number, gettext
+    from .whatif import simplify
+
+    merges, pars = _pairs("--merge", merge, "+"), _pairs("--parallelize", parallelize, ",")
+    if not (remove or merges or pars):
+        raise click.UsageError("nothing to simplify: give --remove, --merge or --parallelize")
+    w = simplify(_load(log, kw), remove=list(remove), merge=merges, parallelize=pars, required=list(required))
+    labels = {
+        "median_case_duration": gettext("Median case duration", lang),
+        "p90_case_duration": gettext("Slowest 10% of cases", lang),
+        "events_per_case": gettext("Steps per case", lang),
+        "handovers_per_case": gettext("Handovers per case", lang),
+    }
+    _out(w._describe_changes())
+    for key, label in labels.items():
+        b, a = w.before[key], w.after[key]
+        fmt = (lambda v: format_duration(v, lang)) if key.endswith("duration") else (lambda v: format_number(v, lang))
+        _out(f"  {label:<28} {fmt(b):>12} → {fmt(a):>12}")
+    if output:
+        _out(f"bpmn: {w.to_bpmn(output).resolve()}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

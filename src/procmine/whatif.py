@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,12 @@ class WhatIf:
     log: EventLog
     changes: dict[str, list[Any]] = field(default_factory=dict)
     calendar: Any = None
+    #: the log before the simplification (for the as-is model and per-change savings)
+    source: EventLog | None = field(default=None, repr=False)
+    #: steps declared required: kept, and marked in the to-be BPMN
+    required: list[str] = field(default_factory=list)
+    #: the findings the changes come from (``simplify(..., findings=...)``), if given
+    findings: Any = field(default=None, repr=False)
 
     def delta(self) -> pd.DataFrame:
         """One row per KPI: ``kpi``, ``before``, ``after``, ``change``, ``change %``.
@@ -126,8 +133,161 @@ class WhatIf:
             f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
         )
 
-    def plot(self, ax: Any = None) -> Any:
-        """Bar chart of the case-duration KPIs before and after (days); returns the axes."""
+    # -- the to-be process as a model ---------------------------------------------------------
+    @property
+    def as_is(self) -> Any:
+        """The :class:`~procmine.discovery.ProcessModel` of the log before the change
+        (``discover`` with its defaults; cached)."""
+        if self.source is None:
+            raise ParameterError(
+                "WhatIf.as_is: this result has no source log; build it with simplify(log, ...)"
+            )
+        if "_as_is" not in self.__dict__:
+            from .discovery import discover
+
+            self.__dict__["_as_is"] = discover(self.source)
+        return self.__dict__["_as_is"]
+
+    def _tobe(self) -> tuple[Any, dict[str, list[str]], list[str]]:
+        if "_tobe_cache" not in self.__dict__:
+            from ._bpmn_tobe import to_be
+
+            self.__dict__["_tobe_cache"] = to_be(
+                self.as_is.bpmn,
+                remove=list(self.changes.get("complete_at_intake", []))
+                + list(self.changes.get("remove", [])),
+                merge=[tuple(p) for p in self.changes.get("merge", [])],
+                parallelize=[tuple(p) for p in self.changes.get("parallelize", [])],
+                notes=self._change_notes(),
+            )
+        return self.__dict__["_tobe_cache"]
+
+    @property
+    def model(self) -> Any:
+        """The to-be process as a pm4py BPMN graph: the as-is model (:attr:`as_is`) with
+        removed steps gone, merged steps one task ``"A + B"`` and parallelised pairs in a
+        parallel gateway block. Write it with :meth:`to_bpmn`."""
+        return self._tobe()[0]
+
+    def _change_notes(self) -> dict[tuple[str, ...], str]:
+        """Per change: the sentence documenting it in the BPMN (finding, saving alone)."""
+        notes: dict[tuple[str, ...], str] = {}
+        if self.source is None:
+            return notes
+        base = self.before["median_case_duration"]
+        todo: list[tuple[tuple[str, ...], str, dict[str, Any]]] = []
+        for x in self.changes.get("complete_at_intake", []):
+            todo.append((("remove", x), f"Removed (complete at intake): {x}", {"complete_at_intake": [x]}))
+        for x in self.changes.get("remove", []):
+            todo.append((("remove", x), f"Removed: {x}", {"remove": [x]}))
+        for p in self.changes.get("merge", []):
+            todo.append((("merge", p[0], p[1]), f"Merged: {p[0]} + {p[1]}", {"merge": [tuple(p)]}))
+        for p in self.changes.get("parallelize", []):
+            todo.append(
+                (("parallelize", p[0], p[1]), f"In parallel: {p[0]} and {p[1]}", {"parallelize": [tuple(p)]})
+            )
+        for key, text, kw in todo:
+            f = self._finding_for(key[0], set(key[1:]))
+            if f is not None:
+                text += f" (finding: {f.kind.replace('_', ' ')}, {f.cases:,} cases)"
+            after = simplify(self.source, calendar=self.calendar, **kw).after["median_case_duration"]
+            text += f"; saves {_fmt(base - after)} of the median case duration on its own"
+            notes[key] = text
+        return notes
+
+    def _finding_for(self, change: str, acts: set[str]) -> Any:
+        """The finding behind a change: a pair finding of the same pair, or for a removal
+        any finding on the step (pair findings last)."""
+        want = {"merge": "mergeable", "parallelize": "parallelizable"}.get(change)
+        found = list(self.findings or [])
+        if want is None:
+            found.sort(key=lambda f: f.kind in ("mergeable", "parallelizable"))
+        for f in found:
+            fa = set(f.activities)
+            if (want is not None and f.kind == want and acts <= fa) or (want is None and acts & fa):
+                return f
+        return None
+
+    def to_bpmn(self, path: str | Path) -> Path:
+        """Write the to-be process (:attr:`model`) as BPMN 2.0 XML with diagram layout.
+
+        Laid out like :meth:`ProcessModel.to_bpmn <procmine.discovery.ProcessModel.to_bpmn>`
+        writes the as-is model. Each changed element carries a ``<bpmn:documentation>``
+        saying which change (and finding, with ``simplify(..., findings=...)``) changed it
+        and what that change saves on its own; the process lists all changes. Steps
+        declared required (``simplify(..., required=[...])``) are kept and carry
+        ``procmine:required="true"`` (namespace ``urn:procmine:bpmn``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> import procmine as pm
+        >>> from procmine.whatif import simplify
+        >>> w = simplify(pm.samples.load("permit_de"), remove=["Visum Abteilungsleitung"])
+        >>> out = w.to_bpmn(pathlib.Path(tempfile.mkdtemp()) / "tobe.bpmn")
+        >>> text = out.read_text(encoding="utf-8")
+        >>> 'name="Visum Abteilungsleitung"' in text, "Removed: Visum Abteilungsleitung" in text
+        (False, True)
+        """
+        from . import _pm4py
+        from ._bpmn_tobe import annotate
+
+        graph, docs, general = self._tobe()
+        out = _pm4py.write_bpmn(graph, path)
+        return annotate(out, docs, process_doc=general, required=self.required)
+
+    def _marks(self, graph: Any, *, to_be: bool) -> dict[str, str]:
+        """Node id -> "removed"/"changed" for the highlighted drawing."""
+        gone = set() if to_be else set(self.changes.get("remove", []))
+        gone |= set() if to_be else set(self.changes.get("complete_at_intake", []))
+        merged = self.changes.get("merge", [])
+        # as-is: both steps of a merged pair; to-be: the merged step
+        changed = {p[2] if to_be else a for p in merged for a in p[:2]}
+        changed |= {a for p in self.changes.get("parallelize", []) for a in p}
+        marks = {}
+        for n in graph.get_nodes():
+            name = n.get_name()
+            if name in gone:
+                marks[n.get_id()] = "removed"
+            elif name in changed:
+                marks[n.get_id()] = "changed"
+        return marks
+
+    def _layouts(self) -> tuple[Any, Any, dict[str, str], dict[str, str]]:
+        """As-is and to-be layouts (as the BPMN files lay them out) and their highlights."""
+        import tempfile
+
+        from . import _pm4py
+        from ._bpmn_tobe import layout_of
+
+        graph = self._tobe()[0]
+        with tempfile.TemporaryDirectory() as tmp:
+            a = layout_of(_pm4py.write_bpmn(self.as_is.bpmn, Path(tmp) / "as_is.bpmn"))
+            b = layout_of(self.to_bpmn(Path(tmp) / "to_be.bpmn"))
+        return a, b, self._marks(self.as_is.bpmn, to_be=False), self._marks(graph, to_be=True)
+
+    def svgs(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> tuple[str, str]:
+        """As-is and to-be as two self-contained SVG documents laid out as the BPMN files
+        are; removed steps red (as-is), changed ones amber."""
+        from ._bpmn_tobe import svg_of
+
+        a, b, ma, mb = self._layouts()
+        return svg_of(a, ma, title=titles[0], uid="pm-as-is"), svg_of(b, mb, title=titles[1], uid="pm-to-be")
+
+    def to_svg(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> str:
+        """As-is above to-be (:meth:`svgs`) in one ``<div>`` of inline SVG."""
+        a, b = self.svgs(titles=titles)
+        return f'<div class="pm-tobe">{a}{b}</div>'
+
+    def plot(self, ax: Any = None, *, kind: str = "model") -> Any:
+        """As-is above to-be (``kind="model"``, the BPMN layouts, removed steps red and
+        changed ones amber) or a bar chart of the case-duration KPIs before and after
+        (``kind="kpis"``, days); returns the axes."""
+        from ._validation import check_choice
+
+        check_choice("WhatIf.plot", "kind", kind, ("model", "kpis"))
+        if kind == "model":
+            return self._plot_model(ax)
         if ax is None:
             from matplotlib.figure import Figure
 
@@ -143,6 +303,26 @@ class WhatIf:
         ax.set_ylabel("case duration (days)")
         ax.set_title(self._describe_changes(), fontsize="small")
         ax.legend()
+        return ax
+
+    def _plot_model(self, ax: Any) -> Any:
+        from ._bpmn_tobe import draw_on
+
+        a, b, ma, mb = self._layouts()
+        width = max(a["width"], b["width"])
+        height = a["height"] + b["height"] + 60
+        if ax is None:
+            from matplotlib.figure import Figure
+
+            fig_w = min(24.0, max(6.0, width / 90))
+            ax = Figure(figsize=(fig_w, max(2.0, fig_w * (height + 20) / (width + 20)))).add_subplot()
+            ax.figure.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.01)
+        bottom = draw_on(ax, a, ma, dy=20, title="as-is")
+        draw_on(ax, b, mb, dy=bottom + 40, title=f"to-be: {self._describe_changes()}")
+        ax.set_xlim(-10, width + 10)
+        ax.set_ylim(height + 10, 0)  # y grows downwards, as in BPMN
+        ax.set_aspect("equal")
+        ax.axis("off")
         return ax
 
 
@@ -168,6 +348,8 @@ def simplify(
     parallelize: Iterable[Sequence[str]] = (),
     calendar: Any = None,
     complete_at_intake: Iterable[str] | str = (),
+    required: Iterable[str] | str = (),
+    findings: Any = None,
 ) -> WhatIf:
     """Simulate the procedure without some steps, with steps merged or run in parallel.
 
@@ -189,6 +371,13 @@ def simplify(
         Request steps (``incomplete_submission`` findings) whose loops disappear when
         applications are complete at intake: each request, the applicant's answer and the
         steps repeated after it go, with the time they added.
+
+    required
+        Steps declared required (by law or policy): they cannot be removed or merged, and
+        the to-be BPMN (:meth:`WhatIf.to_bpmn`) marks them.
+    findings
+        The :class:`~procmine.redundancy.Findings` the changes come from: the to-be BPMN
+        names the finding behind each change.
 
     Returns
     -------
@@ -273,7 +462,9 @@ def simplify(
         )
     known = set(map(str, log.codes.activity_names))
     remove_l = [remove] if isinstance(remove, str) else [str(a) for a in remove]
-    complete_l = [complete_at_intake] if isinstance(complete_at_intake, str) else [str(a) for a in complete_at_intake]
+    complete_l = (
+        [complete_at_intake] if isinstance(complete_at_intake, str) else [str(a) for a in complete_at_intake]
+    )
     _check_known("complete_at_intake", complete_l, known)
     merge_l = [_pair("merge", p, allow_name=True) for p in merge]
     par_l = [_pair("parallelize", p) for p in parallelize]
@@ -283,6 +474,14 @@ def simplify(
     merged_names = {p[2] for p in merge_l}
     for p in par_l:
         _check_known("parallelize", list(p), known | merged_names)
+    required_l = [required] if isinstance(required, str) else [str(a) for a in required]
+    _check_known("required", required_l, known)
+    touched = set(remove_l) | set(complete_l) | {a for p in merge_l for a in p[:2]}
+    if touched & set(required_l):
+        raise ParameterError(
+            f"simplify: {sorted(touched & set(required_l))} are declared required and cannot be "
+            "removed or merged; drop them from 'required' or from the change."
+        )
     clash = set(remove_l) & {a for p in merge_l + par_l for a in p[:2]}
     if clash:
         raise ParameterError(
@@ -310,7 +509,16 @@ def simplify(
         "merge": [list(p) for p in merge_l],
         "parallelize": [list(p) for p in par_l],
     }
-    return WhatIf(before=before, after=after, log=new, changes=changes, calendar=calendar)
+    return WhatIf(
+        before=before,
+        after=after,
+        log=new,
+        changes=changes,
+        calendar=calendar,
+        source=log,
+        required=required_l,
+        findings=findings,
+    )
 
 
 def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> pd.DataFrame:

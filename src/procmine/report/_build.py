@@ -23,6 +23,7 @@ from . import _sections_about as A
 from . import _sections_client as C
 from . import _sections_findings as F
 from . import _sections_limits as LIM
+from . import _sections_tobe as T
 from ._blocks import Context, Notice, Section
 
 __all__ = ["SECTIONS", "render", "report"]
@@ -39,6 +40,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Context], Section | None]]] = {
     "client": ("The applicant's view", C.client),
     "findings": ("Redundancy findings", F.findings),
     "whatif": ("What-if: simplifying the top findings", F.whatif),
+    "proposal": ("Proposal", T.proposal),
     "compare": ("Comparison across units", F.comparison),
     "quality": ("Data quality", A.quality),
     "method": ("Method", A.method),

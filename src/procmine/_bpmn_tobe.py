@@ -1,0 +1,444 @@
+"""BPMN graph edits: the to-be process of :class:`procmine.whatif.WhatIf` and a BPMN that lints clean.
+
+The to-be model is the as-is model (pm4py's BPMN graph, as :meth:`ProcessModel.to_bpmn`
+writes it) with the simplification applied to the graph itself, so that as-is and to-be
+are laid out the same way and compare side by side:
+
+- a removed step's task goes and its predecessors connect to its successors;
+- a merged pair becomes one task named after both (``"A + B"``) where A was;
+- a parallelised pair becomes a block ``split -> A, B -> join`` where A was (B leaves its
+  old place); a pair the model already shows as concurrent (neither reachable from the
+  other) is left as it is and documented;
+- afterwards, gateways left with one way in and one way out disappear, and an empty
+  branch of a parallel block is dropped.
+
+:func:`lintable` then makes any pm4py BPMN graph pass bpmnlint's recommended rules: a
+gateway that both joins and forks becomes a join followed by a fork, each gateway gets
+its direction, and an exclusive fork a label (``1 of N``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+__all__: list[str] = []
+
+#: namespace of procmine's extension attributes in BPMN files (``procmine:required``)
+NS = "urn:procmine:bpmn"
+_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _bpmn() -> Any:
+    from ._pm4py import pm4py
+
+    pm4py()
+    from pm4py.objects.bpmn.obj import BPMN
+
+    return BPMN
+
+
+def _sources(n: Any) -> list[Any]:
+    return [f.get_source() for f in n.get_in_arcs()]
+
+
+def _targets(n: Any) -> list[Any]:
+    return [f.get_target() for f in n.get_out_arcs()]
+
+
+def _connect(g: Any, a: Any, b: Any) -> Any:
+    """A sequence flow a -> b unless there is one already (BPMN tools flag duplicates)."""
+    for f in a.get_out_arcs():
+        if f.get_target() is b:
+            return f
+    f = _bpmn().SequenceFlow(a, b, process=a.get_process())
+    g.add_flow(f)
+    return f
+
+
+def _detach(g: Any, n: Any) -> None:
+    for f in list(n.get_in_arcs()) + list(n.get_out_arcs()):
+        g.remove_flow(f)
+    g.remove_node(n)
+
+
+def _bypass(g: Any, n: Any) -> list[Any]:
+    """Remove ``n``, connecting each predecessor to each successor; returns the successors."""
+    preds, succs = _sources(n), _targets(n)
+    _detach(g, n)
+    for p in preds:
+        for s in succs:
+            if p is not n and s is not n:
+                _connect(g, p, s)
+    return [s for s in succs if s is not n]
+
+
+def _tasks(g: Any, name: str) -> list[Any]:
+    B = _bpmn()
+    return [n for n in g.get_nodes() if isinstance(n, B.Task) and n.get_name() == name]
+
+
+def _is_gateway(n: Any) -> bool:
+    return isinstance(n, _bpmn().Gateway)
+
+
+def tidy(g: Any) -> None:
+    """Drop gateways with one way in and one out, and empty branches of parallel blocks."""
+    B = _bpmn()
+    changed = True
+    while changed:
+        changed = False
+        for n in list(g.get_nodes()):
+            if not _is_gateway(n):
+                continue
+            ins, outs = n.get_in_arcs(), n.get_out_arcs()
+            if len(ins) == 1 and len(outs) == 1 and ins[0].get_source() is not n:
+                _bypass(g, n)
+                changed = True
+                break
+            if isinstance(n, B.ParallelGateway) and len(outs) > 1:
+                for f in list(outs):
+                    t = f.get_target()
+                    if isinstance(t, B.ParallelGateway) and len(t.get_in_arcs()) > 1:
+                        g.remove_flow(f)  # an empty parallel branch waits for nothing
+                        changed = True
+                        break
+                if changed:
+                    break
+
+
+def lintable(g: Any) -> Any:
+    """The graph changed in place so that bpmnlint's recommended rules pass; returns it.
+
+    A gateway with several ways in and out becomes a join followed by a fork
+    (``no-gateway-join-fork``); every gateway gets its direction; an exclusive fork is
+    labelled ``1 of N`` (``label-required``: the miner knows the paths, not the question).
+    """
+    B = _bpmn()
+    D = B.Gateway.Direction
+    for n in list(g.get_nodes()):
+        if not _is_gateway(n):
+            continue
+        if len(n.get_in_arcs()) > 1 and len(n.get_out_arcs()) > 1:
+            fork = type(n)(name="", gateway_direction=D.DIVERGING, process=n.get_process())
+            outs = list(n.get_out_arcs())
+            targets = [f.get_target() for f in outs]
+            for f in outs:
+                g.remove_flow(f)
+            g.add_node(fork)
+            for t in targets:
+                _connect(g, fork, t)
+            _connect(g, n, fork)
+    for n in g.get_nodes():
+        if not _is_gateway(n):
+            continue
+        fork = len(n.get_out_arcs()) > 1
+        n.set_gateway_direction(D.DIVERGING if fork else D.CONVERGING)
+        if fork and isinstance(n, B.ExclusiveGateway):
+            n.set_name(f"1 of {len(n.get_out_arcs())}")
+        elif isinstance(n, B.ExclusiveGateway):
+            n.set_name("")
+    return g
+
+
+def _reaches(g: Any, a: Any, b: Any) -> bool:
+    import networkx as nx
+
+    return bool(nx.has_path(g.get_graph(), a, b))
+
+
+def to_be(
+    as_is: Any,
+    *,
+    remove: Iterable[str] = (),
+    merge: Iterable[tuple[str, str, str]] = (),
+    parallelize: Iterable[tuple[str, str]] = (),
+    notes: Mapping[tuple[str, ...], str] | None = None,
+) -> tuple[Any, dict[str, list[str]], list[str]]:
+    """The to-be graph (a copy of ``as_is`` edited), documentation per element id, and
+    the process-level notes.
+
+    ``notes`` maps a change key (``("remove", X)``, ``("merge", A, B)``,
+    ``("parallelize", A, B)``) to the sentence documenting it (which finding, what it saves).
+    """
+    B = _bpmn()
+    g = copy.deepcopy(as_is)
+    notes = dict(notes or {})
+    docs: dict[str, list[str]] = {}
+    general: list[str] = []
+
+    def doc(node: Any, key: tuple[str, ...], default: str) -> None:
+        docs.setdefault(node.get_id(), []).append(notes.get(key, default))
+
+    for x in remove:
+        key = ("remove", x)
+        found = _tasks(g, x)
+        general.append(notes.get(key, f"Removed: {x}"))
+        if not found:
+            general.append(f"'{x}' was not in the as-is model (left out as infrequent)")
+        for t in found:
+            for s in _bypass(g, t):
+                if isinstance(s, B.Task):
+                    doc(s, key, f"Removed before this step: {x}")
+    for a, b, name in merge:
+        key = ("merge", a, b)
+        general.append(notes.get(key, f"Merged: {a} + {b} -> {name}"))
+        ta, tb = _tasks(g, a), _tasks(g, b)
+        for t in tb:
+            _bypass(g, t)
+        for t in ta:
+            t.set_name(name)
+            doc(t, key, f"Merged: {a} + {b}")
+        if not ta:
+            general.append(f"'{a}' was not in the as-is model (left out as infrequent)")
+    for a, b in parallelize:
+        key = ("parallelize", a, b)
+        general.append(notes.get(key, f"In parallel: {a} and {b}"))
+        ta, tb = _tasks(g, a), _tasks(g, b)
+        if not ta or not tb:
+            general.append(
+                f"'{a if not ta else b}' was not in the as-is model (left out as infrequent): "
+                "the pair is not drawn in parallel"
+            )
+            continue
+        x, y = ta[0], tb[0]
+        if not _reaches(g, x, y) and not _reaches(g, y, x):
+            # concurrent (or exclusive) already: the model has no order between them to drop
+            for t in (x, y):
+                docs.setdefault(t.get_id(), []).append(
+                    notes.get(key, f"In parallel: {a} and {b}") + " (already concurrent in the as-is model)"
+                )
+            continue
+        _bypass(g, y)
+        preds, succs = _sources(x), _targets(x)
+        _detach(g, x)
+        proc = x.get_process()
+        D = B.Gateway.Direction
+        split = B.ParallelGateway(name="", gateway_direction=D.DIVERGING, process=proc)
+        join = B.ParallelGateway(name="", gateway_direction=D.CONVERGING, process=proc)
+        for p in preds:
+            _connect(g, p, split)
+        for t in (x, y):
+            _connect(g, split, t)
+            _connect(g, t, join)
+            doc(t, key, f"In parallel: {a} and {b}")
+        for s in succs:
+            _connect(g, join, s)
+    tidy(g)
+    return g, docs, general
+
+
+def annotate(
+    path: str | Path,
+    docs: Mapping[str, list[str]],
+    *,
+    process_doc: list[str] = (),  # type: ignore[assignment]
+    required: Iterable[str] = (),
+) -> Path:
+    """Add ``<bpmn:documentation>`` entries to the elements of a written BPMN file (by id),
+    the process-level ``process_doc``, and ``procmine:required="true"`` plus a
+    documentation entry to the tasks named in ``required``."""
+    from lxml import etree
+
+    path = Path(path)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    tree = etree.parse(str(path), parser)
+    root = tree.getroot()
+    required = set(required)
+    if required:  # a root with the procmine namespace declared (lxml cannot add one in place)
+        nsmap = dict(root.nsmap)
+        nsmap["procmine"] = NS
+        new = etree.Element(root.tag, nsmap=nsmap, attrib=dict(root.attrib))
+        new.text, new[:] = root.text, list(root)
+        tree._setroot(new)
+        root = new
+
+    def add(el: Any, texts: list[str]) -> None:
+        for text in reversed(texts):
+            d = etree.Element(f"{{{_MODEL}}}documentation")
+            d.text = text
+            d.tail = el.text
+            el.insert(0, d)
+
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    for el_id, texts in docs.items():
+        if el_id in by_id:
+            add(by_id[el_id], list(texts))
+    for el in root.iter(f"{{{_MODEL}}}task"):
+        if el.get("name") in required:
+            el.set(f"{{{NS}}}required", "true")
+            add(el, ["Required: kept (declared required by law or policy)"])
+    process = root.find(f"{{{_MODEL}}}process")
+    if process is not None and process_doc:
+        add(process, list(process_doc))
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+    return path
+
+
+# -- drawing a written BPMN file (its diagram interchange) -------------------------------------
+_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
+_DC = "http://www.omg.org/spec/DD/20100524/DC"
+_DDI = "http://www.omg.org/spec/DD/20100524/DI"
+
+
+def layout_of(path: str | Path) -> dict[str, Any]:
+    """Shapes and edges of a BPMN file as drawn by its DI: ``{"nodes": [...], "edges": [...],
+    "width", "height"}``; a node is ``{id, kind, name, x, y, w, h}`` (kind: task, xor, and,
+    start, end, other), an edge ``{id, points}``."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.parse(str(path), parser).getroot()
+    kinds = {
+        "task": "task",
+        "exclusiveGateway": "xor",
+        "parallelGateway": "and",
+        "startEvent": "start",
+        "endEvent": "end",
+    }
+    elements = {el.get("id"): el for el in root.iter() if el.get("id")}
+    nodes, edges = [], []
+    for s in root.iter(f"{{{_DI}}}BPMNShape"):
+        el, b = elements.get(s.get("bpmnElement")), s.find(f"{{{_DC}}}Bounds")
+        if el is None or b is None:
+            continue
+        tag = etree.QName(el).localname
+        nodes.append(
+            {
+                "id": el.get("id"),
+                "kind": kinds.get(tag, "other"),
+                "name": el.get("name") or "",
+                "x": float(b.get("x")),
+                "y": float(b.get("y")),
+                "w": float(b.get("width")),
+                "h": float(b.get("height")),
+            }
+        )
+    for e in root.iter(f"{{{_DI}}}BPMNEdge"):
+        pts = [(float(p.get("x")), float(p.get("y"))) for p in e.findall(f"{{{_DDI}}}waypoint")]
+        if len(pts) >= 2:
+            edges.append({"id": e.get("bpmnElement"), "points": pts})
+    xs = [n["x"] + n["w"] for n in nodes] + [x for e in edges for x, _ in e["points"]]
+    ys = [n["y"] + n["h"] for n in nodes] + [y for e in edges for _, y in e["points"]]
+    return {"nodes": nodes, "edges": edges, "width": max(xs, default=0.0), "height": max(ys, default=0.0)}
+
+
+#: fill colours of highlighted elements: removed (as-is), changed (both)
+COLOURS = {"removed": "#f4b6b6", "changed": "#ffd591", "plain": "#ffffff"}
+
+
+def svg_of(
+    layout: Mapping[str, Any],
+    marks: Mapping[str, str],
+    *,
+    title: str = "",
+    margin: float = 20,
+    uid: str = "pm",
+) -> str:
+    """A self-contained SVG of ``layout`` with the node ids in ``marks`` filled by
+    :data:`COLOURS` (``"removed"`` or ``"changed"``)."""
+    from html import escape
+
+    w, h = layout["width"] + 2 * margin, layout["height"] + 2 * margin + (24 if title else 0)
+    top = 24 if title else 0
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
+        f'width="{w:.0f}" height="{h:.0f}" style="max-width:100%;height:auto" font-family="sans-serif" role="img">',
+        f'<defs><marker id="{uid}-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
+    ]
+    if title:
+        out.append(f'<text x="{margin}" y="16" font-size="14" font-weight="bold">{escape(title)}</text>')
+    out.append(f'<g transform="translate({margin},{margin + top})">')
+    for e in layout["edges"]:
+        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in e["points"])
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="#444" stroke-width="1" marker-end="url(#{uid}-arrow)"/>'
+        )
+    for n in layout["nodes"]:
+        fill = COLOURS.get(marks.get(n["id"], "plain"), COLOURS["plain"])
+        x, y, nw, nh = n["x"], n["y"], n["w"], n["h"]
+        cx, cy = x + nw / 2, y + nh / 2
+        if n["kind"] in ("xor", "and"):
+            out.append(
+                f'<polygon points="{cx:.1f},{y:.1f} {x + nw:.1f},{cy:.1f} {cx:.1f},{y + nh:.1f} {x:.1f},{cy:.1f}" '
+                f'fill="{fill}" stroke="#222"/>'
+            )
+            sym = "+" if n["kind"] == "and" else "×"
+            out.append(
+                f'<text x="{cx:.1f}" y="{cy + 5:.1f}" font-size="14" text-anchor="middle">{sym}</text>'
+            )
+            if n["name"]:
+                out.append(
+                    f'<text x="{cx:.1f}" y="{y + nh + 10:.1f}" font-size="8" text-anchor="middle">{escape(n["name"])}</text>'
+                )
+        elif n["kind"] in ("start", "end"):
+            sw = 3 if n["kind"] == "end" else 1
+            out.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{nw / 2:.1f}" fill="{fill}" stroke="#222" stroke-width="{sw}"/>'
+            )
+        else:
+            out.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{nw:.1f}" height="{nh:.1f}" rx="6" fill="{fill}" stroke="#222"/>'
+            )
+            size = max(5.0, min(9.0, 1.8 * nw / max(len(n["name"]), 1)))
+            out.append(
+                f'<text x="{cx:.1f}" y="{cy + size / 3:.1f}" font-size="{size:.1f}" text-anchor="middle">'
+                f"<title>{escape(n['name'])}</title>{escape(n['name'])}</text>"
+            )
+    out.append("</g></svg>")
+    return "".join(out)
+
+
+def draw_on(
+    ax: Any, layout: Mapping[str, Any], marks: Mapping[str, str], *, dy: float = 0.0, title: str = ""
+) -> float:
+    """Draw ``layout`` on matplotlib axes ``ax`` shifted down by ``dy`` (y grows downwards,
+    as in BPMN DI); returns the bottom of the drawing."""
+    from matplotlib.patches import Circle, FancyBboxPatch, Polygon
+
+    if title:
+        ax.text(0, dy - 8, title, fontsize=9, fontweight="bold", va="bottom")
+    for e in layout["edges"]:
+        xs, ys = zip(*e["points"])
+        ax.plot(xs, [y + dy for y in ys], color="#444", linewidth=0.6)
+        (x0, y0), (x1, y1) = e["points"][-2], e["points"][-1]
+        ax.annotate(
+            "",
+            xy=(x1, y1 + dy),
+            xytext=(x0, y0 + dy),
+            arrowprops={"arrowstyle": "-|>", "lw": 0.6, "color": "#444"},
+        )
+    for n in layout["nodes"]:
+        fill = COLOURS.get(marks.get(n["id"], "plain"), COLOURS["plain"])
+        x, y, w, h = n["x"], n["y"] + dy, n["w"], n["h"]
+        cx, cy = x + w / 2, y + h / 2
+        if n["kind"] in ("xor", "and"):
+            ax.add_patch(
+                Polygon(
+                    [(cx, y), (x + w, cy), (cx, y + h), (x, cy)], facecolor=fill, edgecolor="#222", lw=0.6
+                )
+            )
+            ax.text(cx, cy, "+" if n["kind"] == "and" else "×", ha="center", va="center", fontsize=6)
+        elif n["kind"] in ("start", "end"):
+            ax.add_patch(
+                Circle(
+                    (cx, cy), w / 2, facecolor=fill, edgecolor="#222", lw=1.5 if n["kind"] == "end" else 0.6
+                )
+            )
+        else:
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x, y),
+                    w,
+                    h,
+                    boxstyle="round,pad=0,rounding_size=5",
+                    facecolor=fill,
+                    edgecolor="#222",
+                    lw=0.6,
+                )
+            )
+            ax.text(cx, cy, n["name"], ha="center", va="center", fontsize=4, clip_on=True)
+    return dy + layout["height"]

@@ -1,0 +1,112 @@
+"""Report section "Proposal": the to-be process of the top findings beside the as-is one.
+
+The changes are those of the what-if section's combined scenario (the top findings that a
+what-if can remove, merge or parallelise); the as-is and to-be models are drawn from their
+BPMN layouts as inline SVG (self-contained), with the predicted key figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from ._blocks import Context, Figure, Notice, Section, Table
+from ._sections import findings_of
+from ._svg import sanitize_svg
+
+__all__ = ["proposal"]
+
+logger = logging.getLogger("procmine")
+
+
+def _scrollable(svg: str, prefix: str, scale: float = 0.7) -> Markup:
+    """The diagram at a readable size (labels of about 6 px) in a box that scrolls sideways:
+    a long procedure shrunk to the page width would have unreadable labels."""
+    import re
+
+    m = re.search(r'width="([0-9.]+)"', svg)
+    width = float(m.group(1)) * scale if m else 900.0
+    svg = svg.replace(
+        'style="max-width:100%;height:auto"', f'style="width:{width:.0f}px;max-width:none;height:auto"', 1
+    )
+    return Markup('<div style="overflow-x:auto">') + sanitize_svg(svg, prefix) + Markup("</div>")
+
+
+def _changes(ctx: Context, shown: list[Any]) -> dict[str, list[Any]]:
+    """The combined scenario of the what-if section (all of its changes at once)."""
+    from ._sections_findings import _scenarios
+
+    scen = _scenarios(ctx, shown)
+    return scen[-1][1] if scen else {}
+
+
+def proposal(ctx: Context) -> Section:
+    """As-is and to-be process side by side, with the predicted key figures."""
+    from ..errors import ProcmineWarning
+    from ..whatif import simplify
+
+    _ = ctx._
+    sec = Section(
+        "proposal",
+        _("Proposal"),
+        intro=_(
+            "The process as mined from the log (as-is) and as it would run with the changes of the "
+            "what-if section (to-be): red steps go, amber steps are merged or run in parallel. "
+            "Both models are laid out the same way; the BPMN file of the to-be process opens in "
+            "BPMN tools (procmine simplify ... -o tobe.bpmn)."
+        ),
+    )
+    shown = [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+    kw = _changes(ctx, shown)
+    if not kw:
+        sec.add(
+            Notice(
+                _("None of the top findings is a step that a what-if can remove, merge or parallelize."),
+                "info",
+            )
+        )
+        return sec
+    try:
+        w = simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)
+        as_is, to_be = w.svgs(titles=("", ""))  # the captions name them
+    except Exception as exc:  # a section never breaks the report
+        logger.debug("report: proposal failed", exc_info=exc)
+        warnings.warn(
+            f"report: the to-be process could not be drawn ({type(exc).__name__}: {exc})",
+            ProcmineWarning,
+            stacklevel=3,
+        )
+        ctx.errors["proposal"] = f"{type(exc).__name__}: {exc}"
+        sec.add(Notice(_("could not be computed: {error}", error=str(exc)), "warning"))
+        return sec
+    sec.add(Figure(_scrollable(as_is, "tobe-a"), _("As-is")))
+    sec.add(Figure(_scrollable(to_be, "tobe-b"), _("To-be")))
+    b, a = w.before, w.after
+    working = "median_case_working_time" in b
+    rows = []
+    for key, label in (
+        ("median_case_working_time" if working else "median_case_duration", _("Median case duration")),
+        ("p90_case_working_time" if working else "p90_case_duration", _("Slowest 10% of cases")),
+        ("events_per_case", _("Steps per case")),
+        ("handovers_per_case", _("Handovers per case")),
+    ):
+        if isinstance(b[key], pd.Timedelta):
+            fmt = ctx.wdur if key.endswith("working_time") else ctx.dur
+            change = (a[key] - b[key]) / b[key] if b[key] != pd.Timedelta(0) else float("nan")
+        else:
+            fmt = ctx.num
+            change = (a[key] - b[key]) / b[key] if b[key] else float("nan")
+        rows.append([label, fmt(b[key]), fmt(a[key]), "–" if pd.isna(change) else ctx.pct(change)])
+    sec.add(
+        Table(
+            [_("Key figure"), _("As-is"), _("To-be (estimate)"), _("Change")],
+            rows,
+            ["l", "r", "r", "r"],
+            note=_("Estimated by replaying the recorded cases with the changes (see What-if)."),
+        )
+    )
+    return sec
