@@ -46,6 +46,8 @@ _LAZY: dict[str, str] = {
     "Comparison": "procmine.compare",
     "report": "procmine.report",
     "portfolio": "procmine.report",
+    "explore": "procmine.explore",
+    "Explorer": "procmine.explore",
 }
 _SUBMODULES = ("samples",)
 
@@ -84,6 +86,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .calendar import Calendar
     from .compare import Comparison, compare
     from .discovery import ProcessModel, discover
+    from .explore import Explorer, explore
     from .io import read_log
     from .organisation import Handovers, handovers
     from .performance import Performance, performance
