@@ -48,7 +48,6 @@ _NAT = np.iinfo(np.int64).min
 _HIGHLIGHT = "#d35400"  # the orange of highlighted boxes in procmine maps
 _MAX_VARIANTS = 50  # variants offered in the list (most frequent first)
 _MAX_GROUP_VALUES = 60  # a column with more distinct values is no group filter
-_NOTE = "interactive controls need ipywidgets in Jupyter"
 
 
 @dataclass
@@ -273,7 +272,7 @@ class Explorer:
             f"{g['paths']}/{g['paths_total']} paths, metric={s['metric']}, time={s['time']}, "
             f"variant={s['variant']}, finding={s['finding']}, period={s['period']}, group={s['group']}; "
             f"{self.filtered_log.n_cases:,} cases>"
-            + ("" if self.widget is not None else f"\n({_NOTE})")
+            + ("" if self.widget is not None else f"\n({_note(self.language)})")
         )
 
     # -- state changes -------------------------------------------------------------------------
@@ -413,7 +412,7 @@ class Explorer:
                 notes[a] = f.kind
         if s["variant"] is not None:
             v = tuple(self.variants["variant"].iloc[s["variant"]])
-            label = f"{gettext('variant', self.language)} {s['variant'] + 1}"
+            label = f"{_tr('variant', self.language)} {s['variant'] + 1}"
             for a in v:
                 notes[a] = f"{notes[a]}, {label}" if a in notes and label not in notes[a] else notes.get(a, label)
             steps = ["start", *v, "end"]
@@ -451,7 +450,7 @@ class Explorer:
             from .i18n import calendar_note
 
             cal = self._calendar if self._calendar is not None else Calendar()
-            text += f"\n{gettext('working time', self.language)}: {calendar_note(cal, self.language)}"
+            text += f"\n{_tr('working time', self.language)}: {calendar_note(cal, self.language)}"
         if s["period"] is not None or s["group"] is not None:
             text += "\n" + _filter_line(s, sl.log.n_cases, self.language)
         return text
@@ -460,34 +459,33 @@ class Explorer:
     def _build_widget(self) -> None:
         import ipywidgets as w  # ImportError: static explorer
 
-        t = self._t
         sl = self._slice()
         g = self.graph.shown
         c: dict[str, Any] = {}
         style = {"description_width": "initial"}
         c["activities"] = w.FloatSlider(
             value=round(max(g["events_share"], 0.05), 2), min=0.05, max=1.0, step=0.05,
-            description=t("Activities"), continuous_update=False, readout_format=".0%", style=style,
+            description=_tr("Activities", self.language), continuous_update=False, readout_format=".0%", style=style,
         )
         c["paths"] = w.FloatSlider(
             value=round(max(g["transitions_share"], 0.05), 2), min=0.05, max=1.0, step=0.05,
-            description=t("Paths"), continuous_update=False, readout_format=".0%", style=style,
+            description=_tr("Paths", self.language), continuous_update=False, readout_format=".0%", style=style,
         )
-        c["metric"] = w.ToggleButtons(options=[(t("frequency"), "frequency"), (t("time"), "time")], value="frequency")
-        c["time"] = w.ToggleButtons(options=[(t("elapsed time"), "elapsed"), (t("working time"), "working")], value="elapsed")
+        c["metric"] = w.ToggleButtons(options=[(_tr("frequency", self.language), "frequency"), (_tr("time", self.language), "time")], value="frequency")
+        c["time"] = w.ToggleButtons(options=[(_tr("elapsed time", self.language), "elapsed"), (_tr("working time", self.language), "working")], value="elapsed")
         months = _months(self.log)
         c["period"] = w.SelectionRangeSlider(
             options=[(m.strftime("%Y-%m"), m) for m in months], index=(0, len(months) - 1),
-            description=t("Period"), continuous_update=False, style=style, layout=w.Layout(width="420px"),
+            description=_tr("Period", self.language), continuous_update=False, style=style, layout=w.Layout(width="420px"),
         ) if len(months) > 1 else w.HTML()
         columns = self.group_columns()
-        c["group_column"] = w.Dropdown(options=[(t("all cases"), "")] + [(col, col) for col in columns],
-                                       value="", description=t("Group"), style=style)
+        c["group_column"] = w.Dropdown(options=[(_tr("all cases", self.language), "")] + [(col, col) for col in columns],
+                                       value="", description=_tr("Group", self.language), style=style)
         c["group_value"] = w.Dropdown(options=[], disabled=True)
-        c["variant"] = w.Select(options=[], rows=8, description=t("Variants"), style=style, layout=w.Layout(width="100%"))
+        c["variant"] = w.Select(options=[], rows=8, description=_tr("Variants", self.language), style=style, layout=w.Layout(width="100%"))
         c["finding"] = w.Select(
             options=[("–", None)] + [(_finding_label(f, i), i) for i, f in enumerate(self.findings)],
-            rows=8, description=t("Findings"), style=style, layout=w.Layout(width="100%"),
+            rows=8, description=_tr("Findings", self.language), style=style, layout=w.Layout(width="100%"),
         )
         c["map"] = w.HTML(layout=w.Layout(overflow="auto", max_height="900px", flex="3 1 0%"))
         c["evidence"] = w.HTML()
@@ -538,7 +536,7 @@ class Explorer:
         self.widget = w.VBox([controls, w.HBox([c["map"], side]), c["status"]])
 
     def _t(self, msgid: str) -> str:
-        return gettext(msgid, self.language)
+        return _tr(msgid, self.language)
 
     def _sync_widget(self) -> None:
         """Show the current state in the controls (without firing their handlers)."""
@@ -578,9 +576,9 @@ class Explorer:
     def _status(self) -> str:
         sl = self._slice()
         hidden = int((sl.variants["cases"] < self.min_cases).sum())
-        text = f"{sl.log.n_cases:,} {self._t('cases')}, {len(sl.variants):,} {self._t('variants')}"
+        text = f"{sl.log.n_cases:,} {_tr('cases', self.language)}, {len(sl.variants):,} {_tr('variants', self.language)}"
         if hidden:
-            text += f" ({hidden:,} {self._t('seen in fewer cases than the privacy threshold, not listed')})"
+            text += f" ({hidden:,} {_tr('seen in fewer cases than the privacy threshold, not listed', self.language)})"
         return text
 
     def _evidence_html(self) -> str:
@@ -593,6 +591,15 @@ class Explorer:
 # ---------------------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------------------
+def _tr(msgid: str, language: str) -> str:
+    return gettext(msgid, language)
+
+
+def _note(language: str) -> str:
+    """The one-line note of the static explorer."""
+    return _tr("interactive controls need ipywidgets in Jupyter", language)
+
+
 def _render(graph: MapGraph, caption: str, notes: dict[str, str], path: list[tuple[str, str]]) -> str:
     """The map's SVG as :func:`procmine.viz.process_map` draws it, with the variant's
     transitions drawn bold orange (those the map prunes are added, dashed)."""
@@ -736,32 +743,31 @@ def _filter_line(state: dict[str, Any], n_cases: int, language: str) -> str:
         parts.append(f"{a:%Y-%m-%d} – {b:%Y-%m-%d}")
     if state["group"] is not None:
         parts.append(f"{state['group'][0]} = {state['group'][1]}")
-    return f"{gettext('filtered', language)}: {'; '.join(parts)} ({n_cases:,} {gettext('cases', language)})"
+    return f"{_tr('filtered', language)}: {'; '.join(parts)} ({n_cases:,} {_tr('cases', language)})"
 
 
 def _finding_html(f: Any, language: str, calendar: Any) -> str:
     from .redundancy._finding import _fmt_td, _fmt_value
 
-    t = lambda m: html.escape(gettext(m, language))  # noqa: E731
     rows = [
-        (t("cases"), f"{f.cases:,} ({f.case_share:.0%})"),
-        (t("saving per case"), _fmt_td(f.saving_per_case, language, calendar)),
-        (t("total saving"), _fmt_td(f.total_saving, language, calendar)),
-        (t("confidence"), f"{f.confidence:.2f}"),
+        (html.escape(_tr("cases", language)), f"{f.cases:,} ({f.case_share:.0%})"),
+        (html.escape(_tr("saving per case", language)), _fmt_td(f.saving_per_case, language, calendar)),
+        (html.escape(_tr("total saving", language)), _fmt_td(f.total_saving, language, calendar)),
+        (html.escape(_tr("confidence", language)), f"{f.confidence:.2f}"),
     ]
     if f.org_units:
-        rows.append((t("org units"), ", ".join(f.org_units)))
+        rows.append((html.escape(_tr("org units", language)), ", ".join(f.org_units)))
     rows += [(html.escape(str(k)), _fmt_value(v, calendar)) for k, v in f.evidence.items()]
     body = "".join(f"<tr><td>{k}</td><td style='text-align:right'>{html.escape(v)}</td></tr>" for k, v in rows)
     return (
         f"<div><b>{html.escape(f.kind)}: {html.escape(' → '.join(f.activities))}</b>"
-        f"<p>{html.escape(f.text(language))}</p><b>{t('evidence')}</b><table>{body}</table></div>"
+        f"<p>{html.escape(f.text(language))}</p><b>{html.escape(_tr('evidence', language))}</b><table>{body}</table></div>"
     )
 
 
 def _static_html(ex: Explorer) -> str:
     """The explorer without widgets: the map, the variants, the findings and a note."""
-    t = ex._t
+    language = ex.language
     v = ex.variants.head(10)
     vrows = "".join(
         f"<tr><td>{i + 1}</td><td style='text-align:right'>{r.cases:,}</td><td style='text-align:right'>{r.share:.0%}</td>"
@@ -773,11 +779,14 @@ def _static_html(ex: Explorer) -> str:
         f"<td style='text-align:right'>{f.cases:,}</td><td>{html.escape(f.text(ex.language))}</td></tr>"
         for i, f in enumerate(list(ex.findings)[:10])
     )
-    note = "" if ex.widget is not None else f"<p><i>{html.escape(t(_NOTE))}</i></p>"
+    note = "" if ex.widget is not None else f"<p><i>{html.escape(_note(language))}</i></p>"
+    cases = html.escape(_tr("cases", language))
+    variants = html.escape(_tr("Variants", language))
+    findings = html.escape(_tr("Findings", language))
     return (
         f"<div>{note}<div style='overflow:auto'>{_responsive(ex.map_svg)}</div>"
         f"<p>{html.escape(ex._status())}</p>"
-        f"<b>{html.escape(t('Variants'))}</b><table><tr><th>#</th><th>{html.escape(t('cases'))}</th><th>%</th><th></th></tr>{vrows}</table>"
-        f"<b>{html.escape(t('Findings'))}</b><table><tr><th>#</th><th></th><th></th><th>{html.escape(t('cases'))}</th><th></th></tr>{frows}</table>"
+        f"<b>{variants}</b><table><tr><th>#</th><th>{cases}</th><th>%</th><th></th></tr>{vrows}</table>"
+        f"<b>{findings}</b><table><tr><th>#</th><th></th><th></th><th>{cases}</th><th></th></tr>{frows}</table>"
         f"{ex._evidence_html()}</div>"
     )
