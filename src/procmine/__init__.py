@@ -94,9 +94,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .report import portfolio, report
     from .whatif import WhatIf, simplify
 
-# ``performance`` and ``compare`` name both a submodule and its function. Importing the
+# ``performance``, ``compare`` and ``explore`` name both a submodule and its function. Importing the
 # submodule (``from procmine.performance import ...``) binds the *module* to the package
-# attribute, which hides the lazy lookup above; bind the functions now (both modules are
+# attribute, which hides the lazy lookup above; bind the functions now (these modules are
 # light: numpy/pandas only).
 from .compare import compare  # noqa: E402
+from .explore import explore  # noqa: E402
 from .performance import performance  # noqa: E402

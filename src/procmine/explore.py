@@ -37,7 +37,6 @@ from ._kernels import distinct_per_group
 from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities
 from ._validation import check_choice, check_positive_int, fail
 from .errors import ParameterError
-from .i18n import check_language, gettext
 from .log import EventLog
 
 __all__ = ["Explorer", "explore"]
@@ -147,6 +146,8 @@ class Explorer:
         check_positive_int("explore", "min_cases", min_cases)
         self.log = log
         self.min_cases = int(min_cases)
+        from .i18n import check_language
+
         self.language = check_language(language, "explore")
         self._calendar = calendar
         if findings is None:
@@ -592,6 +593,8 @@ class Explorer:
 # helpers
 # ---------------------------------------------------------------------------------------
 def _tr(msgid: str, language: str) -> str:
+    from .i18n import gettext  # babel: imported on first use, so ``import procmine`` stays light
+
     return gettext(msgid, language)
 
 
