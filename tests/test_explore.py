@@ -14,6 +14,7 @@ import pytest
 import procmine as pm
 from procmine.errors import ParameterError
 from procmine.explore import Explorer
+from procmine.explore import explore as explore_fn
 
 ORANGE = "#d35400"
 
@@ -43,7 +44,7 @@ def _svg_edges(svg: str) -> dict[str, str]:
 
 
 def test_exported_and_model_method(log, findings):
-    assert pm.explore is pm.explore and pm.Explorer is Explorer
+    assert pm.explore is explore_fn and pm.Explorer is Explorer
     ex = pm.discover(log).explore(findings=findings, activities=0.5)
     assert isinstance(ex, Explorer) and ex.state["activities"] == 0.5
 
