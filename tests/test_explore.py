@@ -210,3 +210,34 @@ def test_widget_in_a_real_kernel(tmp_path, monkeypatch):
     assert out["after"] < out["before"] and out["state"] == 0.3
     assert out["finding"] and out["evidence"] and out["variant"] and out["map_is_widget"]
     assert out["slider_follows_set"] == 1.0
+
+
+def test_to_frame_names_the_paths_shown(ex):
+    frame = ex.set(metric="time").to_frame()
+    assert len(frame) == len(ex.graph.edges)
+    assert set(frame["source"]) - {"▶ start"} <= set(ex.graph.nodes["name"])
+    assert (frame.loc[frame["source"] == "▶ start", "median"] == pd.Timedelta(0)).all()
+
+
+@pytest.mark.parametrize("space", [50, 10**9])
+def test_group_keys_match_numpy_unique(space):
+    import numpy as np
+
+    from procmine.explore import _group_keys
+
+    key = np.random.default_rng(0).integers(0, 50, size=1000)
+    keys, grp, counts = _group_keys(key, space)
+    k2, g2, c2 = np.unique(key, return_inverse=True, return_counts=True)
+    assert keys.tolist() == k2.tolist() and grp.tolist() == g2.tolist() and counts.tolist() == c2.tolist()
+
+
+@pytest.mark.parametrize("metric", ["frequency", "time"])
+def test_the_map_is_the_librarys_map(ex, log, metric):
+    from procmine.viz import map_graph
+
+    for acts, paths in ((None, None), (0.5, 0.4), (1.0, 1.0)):
+        mine = ex.set(activities=acts, paths=paths, metric=metric).graph
+        ref = map_graph(log, activities=acts, paths=paths, metric=metric)
+        pd.testing.assert_frame_equal(mine.nodes, ref.nodes)
+        pd.testing.assert_frame_equal(mine.edges, ref.edges)
+        assert mine.shown == ref.shown

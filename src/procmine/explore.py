@@ -164,6 +164,7 @@ class Explorer:
         self._maps: dict[Any, tuple[str, MapGraph, dict[str, str]]] = {}
         self._group_values: dict[str, list[str]] = {}
         self._group_columns: list[str] | None = None
+        self._narrow_log: EventLog | None = None
         self.widget: Any = None
         self._controls: dict[str, Any] = {}
         self._syncing = False
@@ -225,6 +226,30 @@ class Explorer:
         shown = set(self._current[1].nodes["name"])
         return tuple(a for a in self._current[2] if a in shown)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The paths on the current map: ``source``, ``target`` (activity names; start
+        and end as ``▶ start``/``■ end``), ``count`` and ``median`` wait (``Timedelta``;
+        working time when ``time="working"``).
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> ex = pm.explore(pm.samples.load("permit_de"))
+        >>> list(ex.to_frame().columns)
+        ['source', 'target', 'count', 'median']
+        """
+        names = dict(zip(self.graph.nodes["code"], self.graph.nodes["name"]))
+        names.update({-1: "▶ start", -2: "■ end"})
+        e = self.graph.edges
+        return pd.DataFrame(
+            {
+                "source": e["source"].map(names),
+                "target": e["target"].map(names),
+                "count": e["count"],
+                "median": pd.to_timedelta(e["median_us"], unit="us"),
+            }
+        )
+
     @property
     def variants(self) -> pd.DataFrame:
         """The variants of the filtered log seen in at least ``min_cases`` cases."""
@@ -233,8 +258,11 @@ class Explorer:
 
     @property
     def filtered_log(self) -> EventLog:
-        """The log after the period and group filters."""
-        return self._slice().log
+        """The log after the period and group filters, with all its columns."""
+        from .filtering import _take
+
+        mask, description = self._event_mask(self._state["period"], self._state["group"])
+        return self.log if mask is None else _take(self.log, mask, description)
 
     def group_columns(self) -> list[str]:
         """Columns offered as group filters: org units and case attributes with few values."""
@@ -329,19 +357,52 @@ class Explorer:
 
     def _make_slice(self, period: tuple[pd.Timestamp, pd.Timestamp] | None, group: tuple[str, str] | None) -> _Slice:
         from ._dfg import compute_variants
+        from .filtering import _take
 
-        log = self.log
-        if group is not None:
-            column, value = group
-            hit = (log.df[column].astype("string") == value).fillna(False).to_numpy(dtype=bool)
-            codes = np.unique(log.codes.case[hit])
-            log = log.filter(cases=list(log.codes.case_ids[codes]))
-        if period is not None:
-            log = log.filter(start=period[0], end=period[1], mode="intersecting")
+        mask, description = self._event_mask(period, group)
+        # the maps and variants need the canonical columns only: filtering those keeps a
+        # filter change fast on large logs (the full sub-log is built on request)
+        log = self._narrow() if mask is None else _take(self._narrow(), mask, description)
         c = log.codes
         events = np.bincount(c.activity, minlength=c.n_activities)
         private = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases) < self.min_cases
         return _Slice(log=log, events=events, private=private, variants=compute_variants(log), clocks={})
+
+    def _narrow(self) -> EventLog:
+        if self._narrow_log is None:
+            from .log import ACTIVITY, CASE, TIMESTAMP
+
+            cols = [c for c in (CASE, ACTIVITY, TIMESTAMP, "start_timestamp") if c in self.log.df.columns]
+            self._narrow_log = self.log._derive(self.log.df[cols], "explore: the columns the map needs")
+        return self._narrow_log
+
+    def _event_mask(
+        self, period: tuple[pd.Timestamp, pd.Timestamp] | None, group: tuple[str, str] | None
+    ) -> tuple[np.ndarray | None, str]:
+        """Events of the cases the filters keep (``None``: all) and what was filtered.
+
+        A case is kept when one of its events has the group's value, and one of its
+        events (its end time) falls in the period, as ``EventLog.filter(start=..., end=...,
+        mode="intersecting")``."""
+        c = self.log.codes
+        keep: np.ndarray | None = None
+        parts = []
+        if group is not None:
+            column, value = group
+            hit = (self.log.df[column].astype("string") == value).fillna(False).to_numpy(dtype=bool)
+            keep = np.zeros(c.n_cases, dtype=bool)
+            keep[c.case[hit]] = True
+            parts.append(f"cases with {column} = {value}")
+        if period is not None:
+            lo, hi = (t.value // 1000 for t in period)
+            inside = (c.ts >= lo) & (c.ts <= hi)
+            in_period = np.zeros(c.n_cases, dtype=bool)
+            in_period[c.case[inside]] = True
+            keep = in_period if keep is None else keep & in_period
+            parts.append(f"cases with an event in {period[0]} – {period[1]}")
+        if keep is None:
+            return None, ""
+        return keep[c.case], "explore: " + "; ".join(parts)
 
     def _clock(self, sl: _Slice, time: str) -> tuple[np.ndarray, np.ndarray | None]:
         """Per event: the clock at its end and at its start (µs; working µs from a common
@@ -395,8 +456,7 @@ class Explorer:
         dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
         wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
         case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
-        keys, grp, counts = np.unique(src * (n_act + 2) + dst, return_inverse=True, return_counts=True)
-        grp = grp.reshape(-1)
+        keys, grp, counts = _group_keys(src * (n_act + 2) + dst, (n_act + 2) ** 2)
         med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
         edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
         self._aggregates[key] = (keys, counts, med, edge_cases)
@@ -601,6 +661,19 @@ def _tr(msgid: str, language: str) -> str:
 def _note(language: str) -> str:
     """The one-line note of the static explorer."""
     return _tr("interactive controls need ipywidgets in Jupyter", language)
+
+
+def _group_keys(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_counts=True)`` in linear time when
+    the key space (pairs of activities) is small next to the number of keys."""
+    if space > 4 * len(key) + 1_000_000:
+        keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
+        return keys, grp.reshape(-1), counts
+    per_key = np.bincount(key, minlength=space)
+    keys = np.flatnonzero(per_key)
+    lookup = np.zeros(space, dtype=np.int64)
+    lookup[keys] = np.arange(len(keys))
+    return keys, lookup[key], per_key[keys]
 
 
 def _render(graph: MapGraph, caption: str, notes: dict[str, str], path: list[tuple[str, str]]) -> str:
