@@ -47,6 +47,9 @@ _NAT = np.iinfo(np.int64).min
 _HIGHLIGHT = "#d35400"  # the orange of highlighted boxes in procmine maps
 _MAX_VARIANTS = 50  # variants offered in the list (most frequent first)
 _MAX_GROUP_VALUES = 60  # a column with more distinct values is no group filter
+# cache sizes: a filtered sub-log holds up to the whole log's canonical columns, a map
+# a few dozen KB of SVG; the oldest entries go first
+_KEEP_SLICES, _KEEP_AGGREGATES, _KEEP_MAPS = 6, 48, 400
 
 
 @dataclass
@@ -184,9 +187,11 @@ class Explorer:
         Keywords: ``activities``, ``paths`` (shares in (0, 1] or ``None``), ``metric``
         (``"frequency"``/``"time"``), ``time`` (``"elapsed"``/``"working"``), ``variant``
         (rank in :attr:`variants`, 0 = most frequent, or ``None``), ``finding`` (index in
-        :attr:`findings` or ``None``), ``period`` (``(start, end)``: cases with an event
-        in it, a date as end includes its whole day; or ``None``), ``group`` (``(column, value)``: cases with an event of that
-        value, or ``None``).
+        :attr:`findings` or ``None``), ``period`` (``(start, end)``: the cases with an
+        event in it; a date as end includes its whole day; or ``None``), ``group``
+        (``(column, value)``: the cases with an event of that value, or ``None``).
+        Changing a filter clears the selected variant (variants belong to the filtered
+        log); the findings are those of the whole log.
 
         Examples
         --------
@@ -275,7 +280,8 @@ class Explorer:
         if column not in self._group_values:
             df = self.log.df
             if column not in df.columns:
-                raise fail("Explorer.set", "group", f"a (column, value) with a column of the log ({', '.join(self.group_columns())})", column)
+                columns = ", ".join(self.group_columns())
+                raise fail("Explorer.set", "group", f"a (column, value) with a column of the log ({columns})", column)
             pairs = pd.DataFrame({"case": self.log.codes.case, "v": df[column].astype("string").to_numpy()})
             per = pairs.dropna().drop_duplicates().groupby("v", observed=True)["case"].size()
             per = per[per >= self.min_cases].sort_values(ascending=False, kind="stable")
@@ -300,7 +306,7 @@ class Explorer:
             f"<Explorer {self.log.name!r}: {g['activities']}/{g['activities_total']} activities, "
             f"{g['paths']}/{g['paths_total']} paths, metric={s['metric']}, time={s['time']}, "
             f"variant={s['variant']}, finding={s['finding']}, period={s['period']}, group={s['group']}; "
-            f"{self.filtered_log.n_cases:,} cases>"
+            f"{self._slice().log.n_cases:,} cases>"
             + ("" if self.widget is not None else f"\n({_note(self.language)})")
         )
 
@@ -352,6 +358,7 @@ class Explorer:
     def _slice(self) -> _Slice:
         key = (self._state["period"], self._state["group"])
         if key not in self._slices:
+            _bounded(self._slices, _KEEP_SLICES)
             self._slices[key] = self._make_slice(*key)
         return self._slices[key]
 
@@ -459,6 +466,7 @@ class Explorer:
         keys, grp, counts = _group_keys(src * (n_act + 2) + dst, (n_act + 2) ** 2)
         med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
         edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
+        _bounded(self._aggregates, _KEEP_AGGREGATES)
         self._aggregates[key] = (keys, counts, med, edge_cases)
         return self._aggregates[key]
 
@@ -499,6 +507,7 @@ class Explorer:
             edge_cases=edge_cases, min_cases=self.min_cases, private=sl.private,
         )
         svg = _render(graph, self._caption(sl, graph), notes, path)
+        _bounded(self._maps, _KEEP_MAPS)
         self._current = self._maps[key] = (svg, graph, notes)
 
     def _caption(self, sl: _Slice, graph: MapGraph) -> str:
@@ -661,6 +670,12 @@ def _tr(msgid: str, language: str) -> str:
 def _note(language: str) -> str:
     """The one-line note of the static explorer."""
     return _tr("interactive controls need ipywidgets in Jupyter", language)
+
+
+def _bounded(cache: dict[Any, Any], size: int) -> None:
+    """Make room for one more entry (insertion order: the oldest goes)."""
+    while len(cache) >= size:
+        cache.pop(next(iter(cache)))
 
 
 def _group_keys(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
