@@ -655,7 +655,7 @@ class Explorer:
         i = self._state["finding"]
         if i is None:
             return ""
-        return _finding_html(self.findings[i], self.language, self.findings.calendar)
+        return _finding_html(self.findings[i], self.language, getattr(self.findings, "calendar", None))
 
 
 # ---------------------------------------------------------------------------------------
