@@ -25,6 +25,7 @@ def test_notebooks_exist_and_have_no_outputs():
         "02_discover_permit_procedure.ipynb",
         "03_redundancies_and_whatif.ipynb",
         "04_compare_communes_report_portfolio.ipynb",
+        "05_explore.ipynb",
     ]
     for name in ALL:
         nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))

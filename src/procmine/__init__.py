@@ -51,6 +51,9 @@ _LAZY: dict[str, str] = {
     "time_limits": "procmine.limits",
     "TimeLimits": "procmine.limits",
     "TimeLimit": "procmine.limits",
+
+    "explore": "procmine.explore",
+    "Explorer": "procmine.explore",
 }
 _SUBMODULES = ("samples",)
 
@@ -90,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .client import ClientView, client_view
     from .compare import Comparison, compare
     from .discovery import ProcessModel, discover
+    from .explore import Explorer, explore
     from .io import read_log
     from .limits import TimeLimit, TimeLimits, time_limits
     from .organisation import Handovers, handovers
@@ -98,9 +102,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .report import portfolio, report
     from .whatif import WhatIf, simplify
 
-# ``performance`` and ``compare`` name both a submodule and its function. Importing the
+# ``performance``, ``compare`` and ``explore`` name both a submodule and its function. Importing the
 # submodule (``from procmine.performance import ...``) binds the *module* to the package
-# attribute, which hides the lazy lookup above; bind the functions now (both modules are
+# attribute, which hides the lazy lookup above; bind the functions now (these modules are
 # light: numpy/pandas only).
 from .compare import compare  # noqa: E402
+from .explore import explore  # noqa: E402
 from .performance import performance  # noqa: E402

@@ -252,6 +252,12 @@ class ProcessModel:
             return viz.draw_map(self.log, ax=ax, **kw)
         return viz.process_map(self.log, **kw)
 
+    def explore(self, **options: Any) -> Any:
+        """An interactive explorer of the model's log (see :func:`procmine.explore`)."""
+        from .explore import explore
+
+        return explore(self.log, **options)
+
     def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
         """Write the process map (see :meth:`plot`) as an SVG file."""
         return self.plot(**kwargs).save(path)
