@@ -367,7 +367,7 @@ class Procedure:
                        truth={"kind": "parallelizable", "activities": (pa.name, pb.name), "org_units": ()},
                        decoy={"what": "statutory period before a parallel pair", "activities": (pa.name, pb.name),
                               "tempting": ("bottleneck", "batching")} if period else None))
-        bn = self._step(u[3], wait_h=float(g.uniform(60, 120)), wait_sigma=0.5)
+        bn = self._step(u[3], wait_h=float(g.uniform(100, 200)), wait_sigma=0.5)
         seg.append(add("task", [bn], truth={"kind": "bottleneck", "activities": (bn.name,), "org_units": (u[3],)}))
         slots = [(int(d), int(h) * 60) for d, h in zip(g.choice(self.office.weekdays, size=int(g.integers(1, 3)), replace=False),
                                                         g.choice([8, 9, 10, 14, 15], size=2))]
@@ -469,6 +469,8 @@ class Procedure:
     def _run(self, s: Seg, ctx: Ctx, t: float, merged: frozenset[int]) -> float:
         r = ctx.rng(s.sid)
         off = self.office
+        if s.truth and s.kind not in ("rework", "duplicate", "pingpong", "incomplete"):
+            ctx.flags.add(s.sid)  # a pattern every case goes through
         st = s.steps
         if s.kind == "task":
             return st[0].run(ctx, r, t)
