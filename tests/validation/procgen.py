@@ -392,7 +392,7 @@ class Procedure:
                        decoy={"what": "required second check", "activities": (r2.name,),
                               "tempting": ("duplicate_work", "rework", "ping_pong", "mergeable"), "required": True}))
         rl = self._step(u[0])
-        seg.append(add("rareloop", [rl], params={"p": float(g.uniform(0.01, 0.03))},
+        seg.append(add("rareloop", [rl], params={"p": float(g.uniform(0.005, 0.02))},
                        decoy={"what": "rare loop", "activities": (rl.name,), "tempting": ("rework", "ping_pong")}))
         cs = self._step(u[0], pool=CLIENT_STEPS[L], external=True)
         seg.append(add("client", [cs], params={"days": float(g.uniform(4, 15))},

@@ -128,14 +128,14 @@ def render(summary: Summary, *, command: str, seed: int) -> str:
             continue
         lines.append(f"### {k}")
         lines.append("")
-        for r, t in miss[:4]:
-            other = [f"{f.kind}" for f in r.findings if set(f.activities) & set(t["activities"])]
-            same = [" / ".join(f.activities) for f in r.findings if f.kind == k]
+        for r, t in miss[:6]:
+            other = sorted({f.kind for f in r.findings if set(f.activities) & set(t["activities"])})
+            i = r.truths.index(t)
             lines.append(f"- missed in seed {r.seed} ({r.describe.split(':', 1)[1].strip()}): "
-                         f"{' / '.join(t['activities'])}; its activities were reported as {other or 'nothing'}; "
-                         f"{k} findings there: {same or 'none'}")
-        if len(miss) > 4:
-            lines.append(f"- … {len(miss) - 4} more misses")
+                         f"{' / '.join(t['activities'])} (its activities reported as {', '.join(other) or 'nothing'}); "
+                         f"{r.diagnosis.get(i, '')}")
+        if len(miss) > 6:
+            lines.append(f"- … {len(miss) - 6} more misses")
         for r, f in fps[:4]:
             ev = ", ".join(f"{a}={_short(v)}" for a, v in list(f.evidence.items())[:6])
             lines.append(f"- false positive in seed {r.seed}: {' / '.join(f.activities)} ({f.cases} cases; {ev})")

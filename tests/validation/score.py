@@ -71,6 +71,44 @@ class Result:
     flagged: list[tuple[str, Any]] = field(default_factory=list)  # (decoy, finding)
     ingest: list[str] = field(default_factory=list)  # ingest problems (wrong role, counts)
     whatif: list[dict[str, Any]] = field(default_factory=list)
+    diagnosis: dict[int, str] = field(default_factory=dict)  # truth index -> why it was missed
+
+
+#: per kind, the guard thresholds relaxed to tell which one rejected a missed truth
+RELAX: dict[str, dict[str, Any]] = {
+    "bottleneck": {"dominance": 0.0, "min_wait_share": 0.0},
+    "mergeable": {"max_gap": "30d"},
+    "parallelizable": {"min_position_ratio": 0.0},
+    "automation_candidate": {"max_dispersion": 10.0},
+}
+
+
+def diagnose(log: pm.EventLog, truth: dict[str, Any], required: list[str]) -> str:
+    """Why ``truth`` was missed: the detector re-run with its guard relaxed (see :data:`RELAX`;
+    a rubber stamp is declared with ``controls=``), and the evidence of what it then finds."""
+    kind = truth["kind"]
+    relax = dict(RELAX.get(kind, {}))
+    if kind == "rubber_stamp":
+        relax["controls"] = list(truth["activities"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = pm.find_redundancies(log, kinds=[kind], required=required, min_case_share=0.0, **{kind: relax})
+    except Exception as exc:  # a threshold this version does not know
+        return f"not diagnosed ({type(exc).__name__}: {exc})"
+    hit = [f for f in found if matches(f, truth)]
+    if not hit:
+        return f"not found even with {relax or 'min_case_share=0'}"
+    ev = ", ".join(f"{k}={_fmt(v)}" for k, v in hit[0].evidence.items() if not isinstance(v, (list, tuple, dict)))
+    return f"found with {relax or 'min_case_share=0'}: {ev}"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, pd.Timedelta):
+        return str(v.round("1min"))
+    return str(v)[:60]
 
 
 def read_back(proc: Procedure, df: pd.DataFrame, folder: Path, *, lifecycle: bool) -> tuple[pm.EventLog, list[str]]:
@@ -119,6 +157,8 @@ def evaluate(seed: int, folder: Path | None = None, *, whatif: bool = True, **pr
     res = Result(seed, proc.describe(), truths, proc.decoys, found, ingest=problems + problems_lc)
     for i, t in enumerate(truths):
         res.hits[i] = any(matches(f, t) for f in found)
+        if not res.hits[i]:
+            res.diagnosis[i] = diagnose(log, t, proc.required)
     for f in found:
         if not any(matches(f, t) for t in truths):
             res.false.append(f)
