@@ -117,17 +117,22 @@ RECEIPTS = {
 }
 #: the applicant sends documents (a client wait before an external step, every case)
 CLIENT_STEPS = {
-    "de": ["Beilagen durch Gesuchstellerin eingereicht", "Formular vom Antragsteller retourniert"],
-    "fr": ["Annexes remises par le requérant", "Formulaire retourné par l'administré"],
-    "it": ["Allegati consegnati dal richiedente", "Modulo restituito dal cittadino"],
-    "en": ["Applicant returned the form", "Enclosures submitted by applicant"],
+    "de": ["Beilagen durch Gesuchstellerin eingereicht", "Formular vom Antragsteller retourniert",
+           "Stellungnahme der Bauherrschaft eingegangen", "Vollmacht nachgereicht"],
+    "fr": ["Annexes remises par le requérant", "Formulaire retourné par l'administré",
+           "Observations du maître d'ouvrage reçues", "Procuration transmise"],
+    "it": ["Allegati consegnati dal richiedente", "Modulo restituito dal cittadino",
+           "Osservazioni del committente pervenute", "Procura trasmessa"],
+    "en": ["Applicant returned the form", "Enclosures submitted by applicant",
+           "Developer's comments received", "Power of attorney supplied"],
 }
 #: the end of a legal period (a statutory wait before an external step)
 PERIOD_ENDS = {
-    "de": ["Einsprachefrist abgelaufen", "Auflagefrist beendet", "Rekursfrist verstrichen"],
-    "fr": ["Délai d'opposition échu", "Fin de l'enquête publique", "Délai de recours expiré"],
-    "it": ["Termine di opposizione scaduto", "Fine pubblicazione", "Termine di ricorso decorso"],
-    "en": ["Objection period over", "Public notice period ended", "Appeal window closed"],
+    "de": ["Einsprachefrist abgelaufen", "Auflagefrist beendet", "Rekursfrist verstrichen", "Vernehmlassungsfrist um"],
+    "fr": ["Délai d'opposition échu", "Fin de l'enquête publique", "Délai de recours expiré", "Délai de consultation clos"],
+    "it": ["Termine di opposizione scaduto", "Fine pubblicazione", "Termine di ricorso decorso",
+           "Termine di consultazione chiuso"],
+    "en": ["Objection period over", "Public notice period ended", "Appeal window closed", "Consultation period closed"],
 }
 FOLLOW_UPS = {
     "de": ["Nachkontrolle vor Ort"], "fr": ["Contrôle de suivi sur place"],
@@ -350,7 +355,9 @@ class Procedure:
         seg.append(add("rework", [x, y], params={"p": float(g.uniform(0.2, 0.4))},
                        truth={"kind": "rework", "activities": (x.name, y.name), "org_units": (u[1],)}))
         c = self._step(u[2], wait_h=float(g.uniform(3, 12)))
-        seg.append(add("duplicate", [c, self._step(u[0])], params={"p": float(g.uniform(0.5, 1.0)), "units": (u[2], u[3])},
+        # between the two checks: another step, or (inside the pattern) the applicant's answer
+        between = self._step(u[0], pool=CLIENT_STEPS[L], external=True) if g.random() < 0.3 else self._step(u[0])
+        seg.append(add("duplicate", [c, between], params={"p": float(g.uniform(0.5, 1.0)), "units": (u[2], u[3])},
                        truth={"kind": "duplicate_work", "activities": (c.name,), "org_units": (u[2], u[3])}))
         p, q = self._step(u[0]), self._step(u[3])
         seg.append(add("pingpong", [p, q], params={"p": float(g.uniform(0.25, 0.5))},
@@ -404,6 +411,15 @@ class Procedure:
                               "tempting": ("bottleneck", "batching", "parallelizable")}))
 
         g.shuffle(seg)
+        # statutory periods and client waits right before some patterns (their own decoys)
+        placed: list[Seg] = []
+        extra = 0
+        for x in seg:
+            if x.truth and x.truth["kind"] != "parallelizable" and extra < 2 and g.random() < 0.25:
+                placed.append(self._wait_segment(add))
+                extra += 1
+            placed.append(x)
+        seg = placed
         intake = Step(INTAKE[L], u[0], wait_h=0.0, proc_min=20.0)
         self._used.add(intake.name)
         body = [Seg(next(sid), "task", [intake]), *seg]
@@ -420,6 +436,19 @@ class Procedure:
                         decoy={"what": "planned follow-up", "activities": (fu.name,),
                                "tempting": ("rework", "bottleneck", "batching")}))
         return body
+
+    def _wait_segment(self, add: Any) -> Seg:
+        """A statutory period or a client wait, as a segment with its decoy."""
+        g, L, u = self._g, self.lang, self.units
+        if g.random() < 0.5:
+            pe = self._step(u[0], pool=PERIOD_ENDS[L], external=True)
+            return add("period", [pe], params={"days": int(g.choice([10, 14, 20, 30]))},
+                       decoy={"what": "statutory period", "activities": (pe.name,),
+                              "tempting": ("bottleneck", "batching", "parallelizable")})
+        cs = self._step(u[0], pool=CLIENT_STEPS[L], external=True)
+        return add("client", [cs], params={"days": float(g.uniform(4, 15))},
+                   decoy={"what": "client wait before an external step", "activities": (cs.name,),
+                          "tempting": ("bottleneck", "batching", "rework")})
 
     # -- truth ----------------------------------------------------------------------------------
     @property
@@ -495,7 +524,10 @@ class Procedure:
             c, mid = st
             u1, u2 = s.params["units"]
             t = dataclasses.replace(c, unit=u1).run(ctx, r, t)
-            t = mid.run(ctx, r, t)
+            if mid.external:  # the applicant answers after a few days (elapsed), any hour 7-21
+                t = self._external(ctx, mid, t + 5 * MIN_PER_DAY * r.lognormal(0, 0.6))
+            else:
+                t = mid.run(ctx, r, t)
             if r.random() < s.params["p"]:
                 ctx.flags.add(s.sid)
                 t = dataclasses.replace(c, unit=u2).run(ctx, r, t)
@@ -550,15 +582,7 @@ class Procedure:
                 t = st[0].run(ctx, r, t)
             return t
         if s.kind == "client":  # the applicant sends something: a variable elapsed wait, any hour 7-21
-            arrive = t + s.params["days"] * MIN_PER_DAY * r.lognormal(0, 0.6)
-            day = np.floor(arrive / MIN_PER_DAY) * MIN_PER_DAY
-            tod = arrive - day
-            if tod < 420:  # night arrivals move to the morning, keeping their order
-                arrive = day + 420 + tod / 3
-            elif tod > 1260:
-                arrive = day + MIN_PER_DAY + 420 + (tod - 1260) / 3
-            ctx.events.append(Ev(st[0].name, st[0].unit, "", arrive, arrive))
-            return arrive
+            return self._external(ctx, st[0], t + s.params["days"] * MIN_PER_DAY * r.lognormal(0, 0.6))
         if s.kind == "period":  # a fixed number of calendar days, recorded at its expiry
             end = t + s.params["days"] * MIN_PER_DAY
             ctx.events.append(Ev(st[0].name, st[0].unit, "", end, end))
@@ -578,6 +602,18 @@ class Procedure:
                     t = st[0].run(ctx, r, due, wait_h=0.05)
             return t
         raise ValueError(s.kind)
+
+    @staticmethod
+    def _external(ctx: Ctx, step: Step, arrive: float) -> float:
+        """An external event (no person) at ``arrive``, moved out of the night (07:00-21:00)."""
+        day = np.floor(arrive / MIN_PER_DAY) * MIN_PER_DAY
+        tod = arrive - day
+        if tod < 420:  # night arrivals move to the morning, keeping their order
+            arrive = day + 420 + tod / 3
+        elif tod > 1260:
+            arrive = day + MIN_PER_DAY + 420 + (tod - 1260) / 3
+        ctx.events.append(Ev(step.name, step.unit, "", arrive, arrive))
+        return arrive
 
     def _next_slot(self, t: float, weekday: int, minute: int) -> float:
         week = np.floor(t / (7 * MIN_PER_DAY)) * 7 * MIN_PER_DAY

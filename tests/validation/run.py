@@ -156,8 +156,9 @@ def _ingest_kind(problem: str) -> str:
     rows = rows.split(" (")[0]
     if rest.startswith("role "):
         role = rest.split()[1]
-        got = rest.split(" read from ")[1].split(",")[0]
-        return f"{rows}: role {role} {'not found' if got == 'None' else 'read from another column'}"
+        got = rest.split(" read from ")[1].split(", written as ")[0]
+        wrote = rest.split(", written as ")[1]
+        return f"{rows}: {role} ({wrote}) {'not found' if got == 'None' else 'read from ' + got}"
     return f"{rows}: {rest.split(':')[0].split(' read')[0].split(' written')[0]}"
 
 

@@ -85,11 +85,13 @@ RELAX: dict[str, dict[str, Any]] = {
 
 def diagnose(log: pm.EventLog, truth: dict[str, Any], required: list[str]) -> str:
     """Why ``truth`` was missed: the detector re-run with its guard relaxed (see :data:`RELAX`;
-    a rubber stamp is declared with ``controls=``), and the evidence of what it then finds."""
+    a rubber stamp is declared with ``controls=``, a request for documents with ``requests=``), and the evidence of what it then finds."""
     kind = truth["kind"]
     relax = dict(RELAX.get(kind, {}))
     if kind == "rubber_stamp":
         relax["controls"] = list(truth["activities"])
+    if kind == "incomplete_submission":  # the request step declared
+        relax["requests"] = [truth["activities"][0]]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
