@@ -23,7 +23,18 @@ from .score import Summary, evaluate
 SEEDS = range(700, 720)
 
 #: targets not met on these seeds: (measure, kind) -> the measured figure
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("recall", "rubber_stamp"): "recall 0.45: sign-offs named outside CONTROL_WORDS (Zustimmung, Accord, Nulla osta, Clearance...)",
+    ("recall", "mergeable"): "recall 0.80: without start times the gap is completion to completion (B's processing) > max_gap 1h",
+    ("recall", "parallelizable"): "recall 0.30: a statutory wait before the pair fails min_position_ratio (0.02-0.10)",
+    ("recall", "bottleneck"): "recall 0.45: the client wait before an external step counts as queue and fails dominance",
+    ("recall", "automation_candidate"): "recall 0.87: handling dispersion 0.6-0.8 (minute timestamps, office hours off the default calendar)",
+    ("precision", "rework"): "precision 0.50: planned follow-up visits (fixed 60/90 days) reported as rework",
+    ("precision", "ping_pong"): "precision 0.57: repetitions inside one unit's visit between two visits of another unit count as bounces",
+    ("precision", "parallelizable"): "precision 0.67: truly concurrent blocks without start times",
+    ("decoys", "all"): "decoys flagged in 20 of 20 procedures (planned follow-up as rework; rare loop in ping_pong)",
+    ("ingest", "all"): "resource columns of person names not found; a town column taken as org unit; 'Begun' start column missed",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +67,7 @@ def test_precision(summary, kind):
     assert row.precision >= 0.9, f"{kind}: precision {row.precision:.2f}; false positives {fps[:5]}"
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_MISSES.get(("decoys", "all"), "passes"))
+@pytest.mark.xfail(("decoys", "all") in KNOWN_MISSES, strict=True, reason=KNOWN_MISSES.get(("decoys", "all"), ""))
 def test_no_decoy_flagged(summary):
     flagged = [(r.seed, what, f.kind) for r in summary.results for what, f in r.flagged]
     assert summary.decoy_rate() < 0.02, f"decoy rate {summary.decoy_rate():.2f}: {flagged[:6]}"
@@ -70,7 +81,7 @@ def test_whatif_within_ten_percent(summary):
     assert wi.error_calendar.max() <= 0.10
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_MISSES.get(("ingest", "all"), "passes"))
+@pytest.mark.xfail(("ingest", "all") in KNOWN_MISSES, strict=True, reason=KNOWN_MISSES.get(("ingest", "all"), ""))
 def test_roles_detected_without_arguments(summary):
     fails = summary.ingest_failures()
     assert not fails, f"{len(fails)} ingest problems, e.g. {fails[:3]}"
