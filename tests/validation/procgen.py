@@ -659,11 +659,12 @@ class Procedure:
         out[h["resource"]] = np.asarray(res)
         out[h["org"]] = np.asarray(unit)
         roles.update(resource=h["resource"], org=h["org"])
-        # columns that are no role: a town, a note, a fee
+        # columns that are no role: the applicant's municipality and the fee (per case), a note
         n = len(out)
-        out[str(g.choice(["Gemeinde", "Commune", "Comune", "Municipality"]))] = g.choice(TOWNS, size=n)
+        codes, uniq = pd.factorize(out[h["case"]])
+        out[str(g.choice(["Gemeinde", "Commune", "Comune", "Municipality"]))] = g.choice(TOWNS, size=len(uniq))[codes]
         out[str(g.choice(["Bemerkung", "Remarque", "Osservazioni", "Note"]))] = g.choice(NOTES, size=n)
-        out[str(g.choice(["Gebühr CHF", "Émolument", "Tassa", "Fee"]))] = np.round(g.gamma(2, 60, size=n), 2)
+        out[str(g.choice(["Gebühr CHF", "Émolument", "Tassa", "Fee"]))] = np.round(g.gamma(2, 60, size=len(uniq)), 2)[codes]
         cols = list(out.columns)
         tail = cols[2:]
         g.shuffle(tail)
