@@ -109,17 +109,25 @@ def render(summary: Summary, *, command: str, seed: int) -> str:
               f"in {len({s for s, _ in fails})} procedures. The detectors were then scored on a second read with "
               "the roles given.", ""]
     if fails:
-        kinds_of = Counter(_ingest_kind(p) for _, p in fails)
-        lines += ["| problem | occurrences |", "| --- | ---: |"]
-        lines += [f"| {k} | {n} |" for k, n in kinds_of.most_common()]
-        lines += ["", "Examples:", ""]
-        seen: set[str] = set()
-        for s, p in fails:
-            k = _ingest_kind(p)
-            if k not in seen:
-                seen.add(k)
-                lines.append(f"- seed {s}: {p}")
-        lines.append("")
+        by_export: dict[tuple[int, str], list[str]] = {}
+        for seed, p in fails:
+            by_export.setdefault((seed, p.split(" (")[0]), []).append(p.split(": ", 1)[1])
+        roles_wrong: Counter = Counter()
+        other: Counter = Counter()
+        for (_, rows), probs in by_export.items():
+            role_probs = [p for p in probs if p.startswith("role ")]
+            for p in role_probs:
+                roles_wrong[_role_problem(p)] += 1
+            if not role_probs:
+                for p in probs:
+                    other[f"{rows}: {p.split(' read')[0].split(' written')[0].split(':')[0]}"] += 1
+        lines += ["| role problem (both export layouts) | exports |", "| --- | ---: |"]
+        lines += [f"| {k} | {n} |" for k, n in roles_wrong.most_common()]
+        if other:
+            lines += ["", "Problems without a wrong role:", ""]
+            lines += [f"- {k}: {n}" for k, n in other.most_common()]
+        lines += ["", "A wrong activity column in start/complete rows also loses events in the lifecycle pairing and",
+                  "changes case durations; a missed start column changes durations.", ""]
     lines += ["## Misses and false positives", ""]
     for k in kinds.kind:
         miss = summary.misses(k)
@@ -151,15 +159,12 @@ def _short(v: object) -> str:
     return str(v)[:40]
 
 
-def _ingest_kind(problem: str) -> str:
-    rows, _, rest = problem.partition(": ")
-    rows = rows.split(" (")[0]
-    if rest.startswith("role "):
-        role = rest.split()[1]
-        got = rest.split(" read from ")[1].split(", written as ")[0]
-        wrote = rest.split(", written as ")[1]
-        return f"{rows}: {role} ({wrote}) {'not found' if got == 'None' else 'read from ' + got}"
-    return f"{rows}: {rest.split(':')[0].split(' read')[0].split(' written')[0]}"
+def _role_problem(problem: str) -> str:
+    """``role X read from 'a', written as 'b'`` -> ``X ('b'): read from 'a'`` (or not found)."""
+    role = problem.split()[1]
+    got = problem.split(" read from ")[1].split(", written as ")[0]
+    wrote = problem.split(", written as ")[1]
+    return f"{role} ({wrote}): {'not found' if got == 'None' else 'read from ' + got}"
 
 
 def main(argv: list[str] | None = None) -> int:
