@@ -33,6 +33,7 @@ def test_inspect_prints_report(runner: CliRunner, tmp_path: Path) -> None:
     assert "rows read" in res.output and "4" in res.output
     assert "missing case id" in res.output
     assert "Dossier-Nr" in res.output  # the detected case column
+    assert "is a known name for the case" in res.output  # and why it was chosen
     assert "Gesuch eingereicht" in res.output
 
 

@@ -133,4 +133,18 @@ def test_duplicates_counted_on_all_columns_and_warning_points_at_caller() -> Non
         log = pm.read_log(df)
     assert log.report.duplicates == 1
     assert log.report.dropped == {"missing case id": 1}
-    assert [w.filename for w in caught if issubclass(w.category, pm.DataQualityWarning)] == [__file__]
+    # the dropped-rows warning and the implausible-log alert (2 cases) both point at the caller
+    assert {w.filename for w in caught if issubclass(w.category, pm.DataQualityWarning)} == {__file__}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [({"tz": "Mars/Olympus"}, "'tz'"), ({"sep": ""}, "'sep'"), ({"sep": ";;"}, "'sep'")],
+)
+def test_bad_reading_options_are_parameter_errors(tmp_path, kwargs, word):
+    from procmine.errors import ParameterError
+
+    path = tmp_path / "x.csv"
+    path.write_text("case;activity;time\n1;A;2024-01-01 10:00\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=word):
+        pm.read_log(path, **kwargs)

@@ -18,10 +18,17 @@ __all__: list[str] = []
 _PERIODS = {"period:M": "M", "period:Q": "Q", "period:Y": "Y"}
 
 
+#: how cases are assigned to groups (``Comparison.assignment``)
+FIRST_EVENT = "first event"
+CASE_ATTRIBUTE = "case attribute"
+MOST_WORK = "most working time"
+
+
 def _case_labels(
-    log: EventLog, by: Any, calendar: Calendar, case_start: np.ndarray
-) -> tuple[str, np.ndarray]:
-    """(description of ``by``, label per case as an object array, None/NaN = missing)."""
+    log: EventLog, by: Any, calendar: Calendar, case_start: np.ndarray, times: Any = None
+) -> tuple[str, np.ndarray, str]:
+    """(description of ``by``, label per case as an object array (None/NaN = missing), how
+    cases were assigned: :data:`CASE_ATTRIBUTE`, :data:`FIRST_EVENT` or :data:`MOST_WORK`)."""
     first = log.codes.case_offsets[:-1]
     if callable(by):
         values = np.asarray(by(log.df), dtype=object)
@@ -30,7 +37,7 @@ def _case_labels(
                 f"The callable given as 'by' to compare must return one label per event "
                 f"({log.n_events:,}); it returned {len(values):,}."
             )
-        return getattr(by, "__name__", "callable"), values[first]
+        return getattr(by, "__name__", "callable"), values[first], FIRST_EVENT
     if not isinstance(by, str):
         raise fail("compare", "by", "a column name, 'period:M'/'period:Q'/'period:Y' or a callable", by)
     if by in _PERIODS:
@@ -40,14 +47,59 @@ def _case_labels(
             .tz_convert(calendar.tz)
             .tz_localize(None)
         )
-        return by, local.to_period(_PERIODS[by]).astype(str).to_numpy(dtype=object)
-    col = by if by in log.df.columns else f"case:{by}"
-    if col not in log.df.columns:
+        return by, local.to_period(_PERIODS[by]).astype(str).to_numpy(dtype=object), CASE_ATTRIBUTE
+    col = log.column(by)  # also an original header mapped to a role ("Gemeinde" -> org:group)
+    if col is None:
         raise ParameterError(
             f"The 'by' parameter of compare names column {by!r}, which the log does not have. "
             f"Columns: {list(log.df.columns)}; or use 'period:M', 'period:Q', 'period:Y' or a callable."
         )
-    return by, log.df[col].to_numpy(dtype=object)[first]
+    return (by, *_owner_labels(log, log.df[col], calendar, times))
+
+
+def _owner_labels(log: EventLog, values: pd.Series, calendar: Calendar, times: Any) -> tuple[np.ndarray, str]:
+    """Label per case of an event column: its value when constant within every case (a case
+    attribute); for an event-level column (``org:group``: several units work on a case) the
+    unit that spent the most working time on the case: processing time where start times
+    are known, else the time from the previous completion to the event's completion; ties
+    go to the unit with more elapsed time, then to the unit that came first. Events without
+    a value do not count."""
+    c = log.codes
+    first = c.case_offsets[:-1]
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    nxt = np.flatnonzero(c.case[1:] == c.case[:-1])
+    varies = bool(np.any((codes[nxt] != codes[nxt + 1]) & (codes[nxt] >= 0) & (codes[nxt + 1] >= 0)))
+    names = np.asarray(uniq, dtype=object)
+    if not varies or c.n_cases == 0:
+        return values.to_numpy(dtype=object)[first], CASE_ATTRIBUTE if not varies else FIRST_EVENT
+    if times is None:
+        from ._event_times import event_times
+
+        times = event_times(log, calendar)
+    from .calendar import NAT
+
+    def measured(proc: np.ndarray, before: np.ndarray) -> np.ndarray:
+        w = np.where(proc != NAT, proc, before) if times.has_start else before
+        return np.where(w == NAT, 0, w).astype(np.float64)
+
+    work = measured(times.proc, times.delta)
+    # elapsed time breaks ties: work done outside office hours is 0 working time
+    work_elapsed = measured(times.proc_elapsed, np.where(times.first, 0, times.wait_elapsed))
+    ok = codes >= 0
+    n_u = max(len(names), 1)
+    key = c.case[ok].astype(np.int64) * n_u + codes[ok]
+    pairs, first_row, inv = np.unique(key, return_index=True, return_inverse=True)
+    inv = inv.reshape(-1)
+    sums = np.bincount(inv, weights=work[ok], minlength=len(pairs))
+    sums_elapsed = np.bincount(inv, weights=work_elapsed[ok], minlength=len(pairs))
+    pair_case = pairs // n_u
+    # per case: most working time, then most elapsed time, then the unit seen first
+    order = np.lexsort((first_row, -sums_elapsed, -sums, pair_case))
+    best = order[np.r_[True, pair_case[order][1:] != pair_case[order][:-1]]]
+    out = np.full(c.n_cases, None, dtype=object)
+    out[pair_case[best]] = names[pairs[best] % n_u]
+    return out, MOST_WORK
 
 
 def _variant_per_case(log: EventLog) -> np.ndarray:

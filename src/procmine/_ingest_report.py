@@ -13,6 +13,9 @@ import pandas as pd
 
 __all__ = ["IngestReport"]
 
+#: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
+LIFECYCLE_MERGED = "start merged into its complete"
+
 
 @dataclass
 class IngestReport:
@@ -40,6 +43,9 @@ class IngestReport:
     roles: dict[str, str] = field(default_factory=dict)
     #: role -> how it was found: "explicit", "header", "content" or "standard" (XES keys)
     role_detection: dict[str, str] = field(default_factory=dict)
+    #: role -> why that column: the header word matched and the content figures (distinct
+    #: values, events per value, time spread) it was judged on
+    role_evidence: dict[str, str] = field(default_factory=dict)
     #: detected formats: separator, encoding, date formats per column, dayfirst, tz, ...
     formats: dict[str, Any] = field(default_factory=dict)
     #: events identical to another one of the same case in every column (kept, counted)
@@ -52,6 +58,9 @@ class IngestReport:
     n_activities: int = 0
     time_range: tuple[pd.Timestamp, pd.Timestamp] | None = None
     warnings: list[str] = field(default_factory=list)
+    #: loud warnings: the log does not look like what was meant (too few cases, one case
+    #: holding most events); also the first entries of ``warnings``, shown by ``repr(log)``
+    alerts: list[str] = field(default_factory=list)
     #: filters applied after reading, in order: dicts with the filter and counts before/after
     filters: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,6 +68,16 @@ class IngestReport:
     def rows_dropped(self) -> int:
         """Number of rows read but not kept."""
         return int(sum(self.dropped.values()))
+
+    @property
+    def rows_merged(self) -> int:
+        """Start rows merged into their complete row by lifecycle pairing (no information lost)."""
+        return int(self.dropped.get(LIFECYCLE_MERGED, 0))
+
+    @property
+    def rows_lost(self) -> int:
+        """Rows read whose information is not in the log: dropped for a reason other than pairing."""
+        return self.rows_dropped - self.rows_merged
 
     def check(self) -> None:
         """Raise ``AssertionError`` if the row accounting does not add up."""
@@ -82,7 +101,7 @@ class IngestReport:
             ("rows kept", self.rows_kept),
         ]
         rows += [(f"dropped: {k}", v) for k, v in self.dropped.items()]
-        rows += [(f"role {k}", f"{v} ({self.role_detection.get(k, '?')})") for k, v in self.roles.items()]
+        rows += [(f"role {k}", self._role_text(k)) for k in self.roles]
         rows += [(f"format {k}", v) for k, v in self.formats.items()]
         rows += [
             ("duplicate events", self.duplicates),
@@ -97,15 +116,54 @@ class IngestReport:
         rows += [(f"filter {i + 1}", f.get("description", "")) for i, f in enumerate(self.filters)]
         return pd.DataFrame(rows, columns=["item", "value"])
 
+    def _role_text(self, role: str) -> str:
+        """``column (how: why)``, e.g. ``Laufnummer (content: 1,000 distinct values, ...)``."""
+        how = self.role_detection.get(role, "?")
+        why = self.role_evidence.get(role)
+        return f"{self.roles[role]} ({how}: {why})" if why else f"{self.roles[role]} ({how})"
+
     def __repr__(self) -> str:
         dropped = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
-        return (
+        lines = [
             f"<IngestReport {self.source} ({self.format}): {self.rows_read:,} rows read, "
             f"{self.rows_kept:,} kept, dropped {dropped}; {len(self.warnings)} warning(s)>"
-        )
+        ]
+        lines += [f"  role {k}: {self._role_text(k)}" for k in self.roles]
+        lines += self.alerts
+        return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         return _html_table(self.to_frame(), caption=f"Ingest report: {self.source}")
+
+
+#: a log with fewer cases, or whose largest case holds more than this share of the events,
+#: is not what a process analysis expects: most likely the wrong column was taken as the case
+MIN_CASES = 10
+MAX_CASE_SHARE = 0.5
+
+
+def plausibility_alerts(n_cases: int, n_events: int, largest: int, case_column: str | None) -> list[str]:
+    """Loud warnings when a log does not look like a log of cases (see :data:`MIN_CASES`).
+
+    Examples
+    --------
+    >>> plausibility_alerts(3, 28_776, 9_592, "Type de demande")[0][:34]
+    '⚠ implausible log: only 3 case(s) '
+    >>> plausibility_alerts(500, 4_000, 12, "Dossier")
+    []
+    """
+    if n_events == 0:
+        return []
+    share = largest / n_events
+    what = []
+    if n_cases < MIN_CASES:
+        what.append(f"only {n_cases:,} case(s) for {n_events:,} events")
+    if share > MAX_CASE_SHARE:
+        what.append(f"one case holds {share:.0%} of the events")
+    if not what:
+        return []
+    col = f"is {case_column!r} really the case id? " if case_column else ""
+    return [f"⚠ implausible log: {' and '.join(what)}; {col}if not, read it again with case=\"...\""]
 
 
 def _html_table(frame: pd.DataFrame, caption: str = "") -> str:

@@ -199,9 +199,11 @@ def _load(log_path: str, kw: dict[str, Any]) -> Any:
                 "--sep and --encoding, or run with --debug for the details",
                 path=log_path,
             ) from exc
-    if log.report.rows_dropped:
-        _out(f"note: {log.report.rows_dropped:,} of {log.report.rows_read:,} rows dropped "
-             f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items())}); "
+    from ._ingest_report import LIFECYCLE_MERGED
+
+    if log.report.rows_lost:
+        _out(f"note: {log.report.rows_lost:,} of {log.report.rows_read:,} rows dropped "
+             f"({', '.join(f'{v:,} {k}' for k, v in log.report.dropped.items() if k != LIFECYCLE_MERGED)}); "
              "see 'procmine inspect'", err=True)
     return log
 
@@ -265,6 +267,8 @@ def inspect(log: str, top: int, **kw: Any) -> None:
         _out(f"dropped        {count:>12,}  {reason} (e.g. rows {sample})")
     for role, col in r.roles.items():
         _out(f"role {role:<17} {col!s:<28} ({r.role_detection.get(role, '?')})")
+        if r.role_evidence.get(role):  # why: header words and the content figures
+            _out(f"     {'':<17} {r.role_evidence[role]}")
     for key, value in r.formats.items():
         _out(f"format {key:<15} {value}")
     if r.duplicate_case_ids:

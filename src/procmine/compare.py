@@ -57,6 +57,11 @@ class Comparison:
         Number of groups left out because they have fewer than ``min_cases`` cases.
     unassigned
         Number of cases without a group label (missing value), left out.
+    assignment
+        How cases were put in groups: ``"case attribute"`` (the column is constant within
+        each case, or a period), ``"first event"`` (a callable: the first event's label)
+        or ``"most working time"`` (an event-level column such as ``org:group``: each case
+        counts for the unit that spent the most working time on it).
     """
 
     by: str
@@ -66,6 +71,7 @@ class Comparison:
     min_cases: int
     calendar: Calendar
     _edges: pd.DataFrame
+    assignment: str = "case attribute"
 
     def to_frame(self) -> pd.DataFrame:
         """The KPI table (one row per group)."""
@@ -208,8 +214,12 @@ def compare(
         What makes a group:
 
         * a column: a case attribute (``"Gemeinde"``; ``"case:Gemeinde"`` is found too)
-          or an event column such as ``"org:group"``. A case belongs to the group of its
-          **first event** (for an event-level column: the unit that opened the case);
+          or an event column such as ``"org:group"``. For an event-level column (several
+          units work on one case) a case belongs to its **owner**: the unit that spent
+          the most working time on it (processing time with start times, else the time
+          before each of its events' completion; ties: the unit that came first), not the
+          unit that opened it (an intake portal would own every case).
+          ``Comparison.assignment`` says which rule applied;
         * a callable taking ``log.df`` and returning one label per event (the first
           event's label counts);
         * ``"period:M"``, ``"period:Q"`` or ``"period:Y"``: the month, quarter or year
@@ -261,7 +271,7 @@ def compare(
     cal = Calendar() if calendar is None else calendar
     c = log.codes
     t = event_times(log, cal)
-    by_name, labels = _case_labels(log, by, cal, t.case_start)
+    by_name, labels, assignment = _case_labels(log, by, cal, t.case_start, t)
     codes, names = pd.factorize(pd.Series(labels, dtype=object), sort=True)
     names = np.asarray(names, dtype=object)
     n_groups = len(names)
@@ -342,4 +352,5 @@ def compare(
         min_cases=min_cases,
         calendar=cal,
         _edges=edges,
+        assignment=assignment,
     )

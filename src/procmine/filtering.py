@@ -72,10 +72,11 @@ def apply_filters(
         keep = pd.Index(out.codes.case_ids).isin(wanted)
         out = _take(out, _case_mask_to_events(out, keep), f"cases: {len(wanted):,} listed")
     if case_attributes:
-        for column, values in case_attributes.items():
-            if column not in out.df.columns:
+        for name, values in case_attributes.items():
+            column = out.column(name)  # an original header is mapped to its role's column
+            if column is None:
                 raise ParameterError(
-                    f"The 'case_attributes' parameter of EventLog.filter names column {column!r}, "
+                    f"The 'case_attributes' parameter of EventLog.filter names column {name!r}, "
                     f"which this log does not have; columns: {list(out.df.columns)[:12]}"
                 )
             vals = _as_list(values)

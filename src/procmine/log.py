@@ -121,6 +121,26 @@ class EventLog:
         s = pd.Series(counts, index=pd.Index(self.codes.activity_names, name=ACTIVITY), name="events")
         return s.sort_values(ascending=False, kind="stable")
 
+    def column(self, name: str) -> str | None:
+        """The column of :attr:`df` a name refers to: itself, or the canonical column an
+        original header was mapped to when the log was read (``report.roles``), or the
+        ``case:`` attribute of that name; None when the log has no such column.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> log = pm.samples.load("permit_de")
+        >>> log.column("Amt"), log.column("Dossier-Nr"), log.column("org:group"), log.column("x")
+        ('org:group', 'case:concept:name', 'org:group', None)
+        """
+        columns = self._df.columns
+        if name in columns:
+            return name
+        for role, source in self.report.roles.items():
+            if source == name and ROLE_COLUMNS.get(role) in columns:
+                return ROLE_COLUMNS[role]
+        return f"case:{name}" if f"case:{name}" in columns else None
+
     @property
     def has_start_timestamps(self) -> bool:
         return START in self._df.columns and bool(self._df[START].notna().any())
@@ -312,17 +332,24 @@ class EventLog:
     def __repr__(self) -> str:
         tr = self.time_range
         span = f", {tr[0]:%Y-%m-%d} – {tr[1]:%Y-%m-%d}" if tr else ""
-        dropped = f", {self.report.rows_dropped:,} rows dropped" if self.report.rows_dropped else ""
-        return (
+        r = self.report
+        dropped = f", {r.rows_lost:,} rows dropped" if r.rows_lost else ""
+        if r.rows_merged:
+            dropped += f", {r.rows_merged:,} start rows paired"
+        head = (
             f"<EventLog {self.name!r}: {self.n_events:,} events, {self.n_cases:,} cases, "
             f"{self.codes.n_activities:,} activities{span}{dropped}>"
         )
+        # an implausible read (too few cases, one case holding most events) must not go unseen
+        return "\n".join([head, *self.report.alerts])
 
     def _repr_html_(self) -> str:
         top = self.activities.head(10).reset_index()
         top.columns = ["activity", "events"]
+        head, *alerts = repr(self).split("\n")
         return (
-            f"<div><strong>{html.escape(repr(self))}</strong>"
+            f"<div><strong>{html.escape(head)}</strong>"
+            + "".join(f'<p style="color:#b00020"><strong>{html.escape(a)}</strong></p>' for a in alerts)
             + _html_table(self.summary())
             + _html_table(top, caption="Most frequent activities")
             + "</div>"

@@ -16,6 +16,12 @@ Definitions, per event ``e`` of a case, ``p`` the event before it (by completion
   has no waiting time;
 * **edge time** of a directly-follows pair ``p → e``: the waiting time before ``e``;
 * **case duration**: first start (or first completion) to last completion.
+
+Every wait has one cause (:mod:`procmine._wait_causes`): ``office`` (queue the office
+controls), ``client`` (after a request to the applicant or a third party, or before a step
+the outside world triggers), ``statutory`` (a fixed legal period, detected or declared) or
+``batch`` (declared). The frames carry one total per cause (``wait_office``,
+``wait_client``, ``wait_statutory``, ``wait_batch``); they add up to the total waiting.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import pandas as pd
 from ._event_times import EventTimes, _fmt, _td, event_times
 from ._kernels import group_stats
 from ._validation import check_choice, fail
+from ._wait_causes import CAUSES, WaitCauses, check_declarations, wait_causes
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, CASE, EventLog
 
@@ -75,11 +82,41 @@ class Performance:
     (``repr``, HTML) therefore show working time in hours.
     """
 
-    def __init__(self, log: EventLog, calendar: Calendar, freq: str | None = None) -> None:
+    def __init__(
+        self, log: EventLog, calendar: Calendar, freq: str | None = None, *,
+        waits: Any = None, external: Any = None,
+    ) -> None:
         self.log = log
         self.calendar = calendar
         self.times = event_times(log, calendar)
         self._freq = freq
+        self._declared = (waits, external)
+        check_declarations(log, waits, external)  # now, not on first access of a frame
+
+    @cached_property
+    def causes(self) -> WaitCauses:
+        """The cause of every wait and the step classification (:mod:`procmine._wait_causes`)."""
+        return wait_causes(self.log, waits=self._declared[0], external=self._declared[1])
+
+    @property
+    def wait_causes(self) -> pd.DataFrame:
+        """Why cases wait before each activity: one row per activity and cause, with
+        ``activity``, ``cause`` (office, client, statutory, batch), ``events`` (waits with
+        that cause) and ``why``."""
+        return self.causes.explain
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """Per activity: ``request``, ``external``, ``system``, ``why``
+        (:func:`procmine._steps.classify_steps`), ``period_days`` (a detected fixed period)
+        and ``cause`` (of most of its waits)."""
+        return self.causes.steps
+
+    def _cause_sums(self, keys: np.ndarray, wait: np.ndarray, cause: np.ndarray, n: int) -> dict[str, np.ndarray]:
+        """Total wait per key code and cause (float µs)."""
+        w = np.where(wait == NAT, 0, wait).astype(np.float64)
+        return {name: np.bincount(keys, weights=np.where(cause == k, w, 0.0), minlength=n)
+                for k, name in enumerate(CAUSES)}
 
     @property
     def basis(self) -> str:
@@ -95,7 +132,8 @@ class Performance:
         """The same analysis in elapsed time (24/7)."""
         if self.calendar.is_elapsed:
             return self
-        return Performance(self.log, Calendar.always(), self._freq)
+        return Performance(self.log, Calendar.always(), self._freq, waits=self._declared[0],
+                           external=self._declared[1])
 
     def _attrs(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame.attrs.update(
@@ -106,7 +144,9 @@ class Performance:
     # -- frames ------------------------------------------------------------------------
     @cached_property
     def cases(self) -> pd.DataFrame:
-        """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar), ``elapsed``."""
+        """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar),
+        ``elapsed`` and the waiting by cause (``wait_office``, ``wait_client``,
+        ``wait_statutory``, ``wait_batch``, per calendar)."""
         t, c = self.times, self.log.codes
         frame = pd.DataFrame(
             {
@@ -118,14 +158,18 @@ class Performance:
             },
             index=pd.Index(c.case_ids, name=CASE),
         )
+        sums = self._cause_sums(c.case, t.wait, self.causes.cause, c.n_cases)
+        for name in CAUSES:
+            frame[f"wait_{name}"] = _td(sums[name]).to_numpy()
         return self._attrs(frame)
 
     @cached_property
     def activities(self) -> pd.DataFrame:
         """Per activity: ``count``; ``processing_median/mean/p90``; ``waiting_median/mean/p90``,
         ``waiting_total`` (and ``waiting_total_hours``, a float that cannot overflow on huge
-        logs); ``share`` of the total case time spent waiting for and doing it. Sorted by
-        total waiting, largest first.
+        logs); ``share`` of the total case time spent waiting for and doing it; the total
+        waiting by cause, ``wait_office``, ``wait_client``, ``wait_statutory``,
+        ``wait_batch`` (see :attr:`wait_causes` for why). Sorted by total waiting, largest first.
 
         Without start timestamps the processing columns are empty and "waiting" is
         waiting + processing (``frame.attrs["waiting"]`` says which).
@@ -135,13 +179,17 @@ class Performance:
         proc = group_stats(c.activity, t.proc, n)
         wait = group_stats(c.activity, t.wait, n)
         total_case = float(np.sum(t.case_duration[t.case_duration != NAT]))
-        return self._activities_frame(c.activity_names, np.bincount(c.activity, minlength=n), proc, wait, total_case)
+        causes = self._cause_sums(c.activity, t.wait, self.causes.cause, n)
+        return self._activities_frame(c.activity_names, np.bincount(c.activity, minlength=n), proc, wait, total_case,
+                                      causes)
 
     def _activities_frame(
-        self, names: Any, count: np.ndarray, proc: dict, wait: dict, total_case: float
+        self, names: Any, count: np.ndarray, proc: dict, wait: dict, total_case: float,
+        causes: dict[str, np.ndarray],
     ) -> pd.DataFrame:
         """The activities frame from per-activity stats (float µs ``median``, ``mean``,
-        ``p90``, ``sum``; NaN where nothing was measured); shared with the DuckDB engine."""
+        ``p90``, ``sum``; NaN where nothing was measured) and total waiting per cause;
+        shared with the DuckDB engine."""
         wait_sum = np.nan_to_num(wait["sum"])
         spent = np.nan_to_num(proc["sum"]) + wait_sum
         frame = pd.DataFrame(
@@ -156,6 +204,7 @@ class Performance:
                 "waiting_total": _td(wait_sum),
                 "waiting_total_hours": wait_sum / _HOUR_US,
                 "share": spent / total_case if total_case > 0 else np.zeros(len(count)),
+                **{f"wait_{name}": _td(causes[name]) for name in CAUSES},
             },
             index=pd.Index(names, name=ACTIVITY),
         )
@@ -165,17 +214,20 @@ class Performance:
     @cached_property
     def edges(self) -> pd.DataFrame:
         """Per directly-follows pair: ``source``, ``target``, ``count``, ``cases`` and the
-        ``median``/``mean``/``p90`` waiting time before the target (see module docs)."""
+        ``median``/``mean``/``p90`` waiting time before the target (see module docs) and its
+        total by cause (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``)."""
         t, c = self.times, self.log.codes
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         keys, cases = p.keys, p.cases
         st = group_stats(p.edge, t.wait[1:][p.same], len(keys))
+        causes = self._cause_sums(p.edge, t.wait[1:][p.same], self.causes.cause[1:][p.same], len(keys))
         names = c.activity_names
-        return self._edges_frame(names[keys // n_act], names[keys % n_act], p.counts, cases, st)
+        return self._edges_frame(names[keys // n_act], names[keys % n_act], p.counts, cases, st, causes)
 
     def _edges_frame(
-        self, source: np.ndarray, target: np.ndarray, count: np.ndarray, cases: np.ndarray, wait: dict
+        self, source: np.ndarray, target: np.ndarray, count: np.ndarray, cases: np.ndarray, wait: dict,
+        causes: dict[str, np.ndarray],
     ) -> pd.DataFrame:
         """The edges frame from per-pair waiting stats (as :meth:`_activities_frame`),
         pairs in name order; shared with the DuckDB engine."""
@@ -188,6 +240,7 @@ class Performance:
                 "median": _td(wait["median"]),
                 "mean": _td(wait["mean"]),
                 "p90": _td(wait["p90"]),
+                **{f"wait_{name}": _td(causes[name]) for name in CAUSES},
             }
         )
         frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
@@ -396,7 +449,14 @@ def _display(v: Any) -> str:
     return str(v)
 
 
-def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | None = None) -> Performance:
+def performance(
+    log: EventLog,
+    *,
+    calendar: Calendar | None = None,
+    waits: dict[str, str] | None = None,
+    external: list[str] | None = None,
+    freq: str | None = None,
+) -> Performance:
     """Case durations, waiting and processing times, throughput and work in progress.
 
     Parameters
@@ -412,6 +472,12 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
     freq
         Period of the throughput/WIP series (``"D"``, ``"W"``, ``"M"``...). Default:
         daily for logs spanning up to 400 days, else weekly.
+    waits
+        Declared causes of the waits before activities, overriding detection:
+        ``{"Einsprachefrist": "statutory", "Unterlagen eingereicht": "client"}``; causes are
+        ``"office"``, ``"client"``, ``"statutory"``, ``"batch"``.
+    external
+        Activities the outside world triggers (the wait before them is the client's).
 
     Returns
     -------
@@ -441,7 +507,8 @@ def performance(log: EventLog, *, calendar: Calendar | None = None, freq: str | 
     if isinstance(log, DuckLog):  # same frames, computed by SQL (procmine.engines._duck_perf)
         from .engines._duck_perf import duck_performance
 
-        return duck_performance(log, Calendar() if calendar is None else calendar, freq)
+        return duck_performance(log, Calendar() if calendar is None else calendar, freq, waits=waits,
+                                external=external)
     if not isinstance(log, EventLog):
         raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
-    return Performance(log, Calendar() if calendar is None else calendar, freq)
+    return Performance(log, Calendar() if calendar is None else calendar, freq, waits=waits, external=external)

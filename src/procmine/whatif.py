@@ -18,7 +18,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._whatif_edits import _merge, _parallelize, _remove
+from ._whatif_edits import (
+    _keep_order,
+    _later_shift,
+    _merge,
+    _move,
+    _parallelize,
+    _prev_end,
+    _remove,
+    _saved,
+    _with_times,
+)
 from ._whatif_kpis import _DURATION_KPIS, kpis
 from .engines.duckdb import as_eventlog
 from .errors import ParameterError
@@ -79,6 +89,8 @@ class WhatIf:
 
     def _describe_changes(self) -> str:
         parts = []
+        if self.changes.get("complete_at_intake"):
+            parts.append("complete at intake: no " + ", ".join(map(str, self.changes["complete_at_intake"])))
         if self.changes.get("remove"):
             parts.append("remove " + ", ".join(map(str, self.changes["remove"])))
         if self.changes.get("merge"):
@@ -155,6 +167,7 @@ def simplify(
     merge: Iterable[Sequence[str]] = (),
     parallelize: Iterable[Sequence[str]] = (),
     calendar: Any = None,
+    complete_at_intake: Iterable[str] | str = (),
 ) -> WhatIf:
     """Simulate the procedure without some steps, with steps merged or run in parallel.
 
@@ -172,6 +185,10 @@ def simplify(
     calendar
         A :class:`procmine.Calendar`: shift in working time and add working-time KPIs.
         ``None`` (default): shift in elapsed time.
+    complete_at_intake
+        Request steps (``incomplete_submission`` findings) whose loops disappear when
+        applications are complete at intake: each request, the applicant's answer and the
+        steps repeated after it go, with the time they added.
 
     Returns
     -------
@@ -198,7 +215,15 @@ def simplify(
       processing, and every later event of the case moves earlier by the shorter of the
       two (the pair now ends after the longer one). Non-adjacent occurrences stay as they are.
 
-    Operations are applied in this order: remove, merge, parallelize.
+    - **complete_at_intake** R: every loop opened by the request step R (see
+      :mod:`procmine.redundancy.incomplete_submission`) disappears: the request, the
+      external steps answering it and the steps the case had done before and repeats
+      after it are removed like **remove** does (each with the time from the previous
+      completion to its own). ``remove=[R]`` alone would keep the wait for the applicant
+      and the repeated checks, which is not what a complete application changes. Steps
+      of the loop that are new to the case (the review that follows) stay.
+
+    Operations are applied in this order: complete_at_intake, remove, merge, parallelize.
 
     **Assumptions:** the waiting in front of every other step stays as recorded (queues of other
     steps unchanged: the capacity freed by a removed step does not speed up anyone else, nor
@@ -248,6 +273,8 @@ def simplify(
         )
     known = set(map(str, log.codes.activity_names))
     remove_l = [remove] if isinstance(remove, str) else [str(a) for a in remove]
+    complete_l = [complete_at_intake] if isinstance(complete_at_intake, str) else [str(a) for a in complete_at_intake]
+    _check_known("complete_at_intake", complete_l, known)
     merge_l = [_pair("merge", p, allow_name=True) for p in merge]
     par_l = [_pair("parallelize", p) for p in parallelize]
     _check_known("remove", remove_l, known)
@@ -268,19 +295,38 @@ def simplify(
         return EventLog(df, report=log.report, name=log.name, presorted=sorted_)
 
     new = derive(log.df, sorted_=True)
+    if complete_l:  # like remove: order kept
+        new = derive(_complete_at_intake(log, complete_l, calendar), sorted_=True)
     if remove_l:  # later events move earlier by at most the time since the earlier ones: order kept
-        new = derive(_remove(log, remove_l, calendar), sorted_=True)
+        new = derive(_remove(new, remove_l, calendar), sorted_=True)
     for a, b, name in merge_l:
         new = derive(_merge(new, a, b, name), sorted_=True)
     for a, b in par_l:  # the two steps may swap: sort again
         new = derive(_parallelize(new, a, b, calendar), sorted_=False)
     after = kpis(new, calendar)
     changes = {
+        "complete_at_intake": complete_l,
         "remove": remove_l,
         "merge": [list(p) for p in merge_l],
         "parallelize": [list(p) for p in par_l],
     }
     return WhatIf(before=before, after=after, log=new, changes=changes, calendar=calendar)
+
+
+def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> pd.DataFrame:
+    """The log without the loops the request steps ``requests`` open (see :func:`simplify`)."""
+    from .redundancy.incomplete_submission import request_loops, request_steps
+
+    c = log.codes
+    is_req, is_ext = request_steps(log, requests)
+    loops = request_loops(log, is_req, is_ext, calendar)
+    gone = loops.in_loop
+    prev, has_prev = _prev_end(c)
+    saved = np.where(gone & has_prev, _saved(prev, c.ts, calendar), 0)
+    shift = _later_shift(c, saved)
+    ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
+    start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
+    return _with_times(log.df, ts, start).loc[~gone].reset_index(drop=True)
 
 
 def _pair(arg: str, p: Any, *, allow_name: bool = False) -> tuple[str, ...]:

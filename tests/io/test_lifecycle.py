@@ -387,3 +387,16 @@ def test_schedule_and_complete_without_starts_add_no_start_times():
     log = read(df)
     assert log.n_events == 2 and not log.has_start_timestamps
     assert log.report.dropped == {OTHER: 2} and log.report.formats["lifecycle"]["paired"] == 0
+
+
+def test_paired_starts_are_not_reported_as_lost_rows():
+    """repr(log) and the CLI's note speak of rows dropped only when information was lost."""
+    df = pd.DataFrame({
+        "case": ["1", "1", "1", "1"],
+        "activity": ["A", "A", "B", "B"],
+        "lifecycle": ["start", "complete", "start", "complete"],
+        "time": pd.to_datetime(["2024-01-01 08:00", "2024-01-01 09:00", "2024-01-01 10:00", "2024-01-01 11:00"]),
+    })
+    log = pm.read_log(df, case="case", activity="activity", timestamp="time", lifecycle="lifecycle")
+    assert log.n_events == 2 and log.report.rows_merged == 2 and log.report.rows_lost == 0
+    assert "rows dropped" not in repr(log) and "2 start rows paired" in repr(log)

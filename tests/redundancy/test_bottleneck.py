@@ -65,4 +65,20 @@ def test_a_timeout_applied_to_part_of_the_cases_is_not_a_bottleneck(elapsed):
         close = 360.0 if i % 3 == 0 else float(rng.uniform(400, 1000))
         log_cases.append([("Open", 0, "Desk", 0), ("Resolve", 1 + w, "Desk", w), ("Closed", 1 + w + close, "Desk", 1 + w + close)])
     assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed) == []
-    assert bottleneck.detect(tiny_log(log_cases), calendar=elapsed, fixed_mode_share=0.9)
+
+
+def test_waiting_for_the_applicant_is_not_a_bottleneck(elapsed):
+    """The longest waits follow a request for documents (the applicant's time): only the
+    office's queue before the law review counts."""
+    rng = np.random.default_rng(2)
+    log_cases = []
+    for _i in range(30):
+        w = float(rng.uniform(20, 100))
+        a = 3 + float(rng.uniform(300, 600))
+        log_cases.append([("In", 0, "Desk", 0), ("Request missing documents", 2, "Desk", 1),
+                          ("Documents received", a, "Desk", a), ("Law review", a + 1 + w, "Lawyers", a + w),
+                          ("Decide", a + 4 + w, "Desk", a + 3 + w)])
+    [f] = bottleneck.detect(tiny_log(log_cases), calendar=elapsed)
+    assert f.activities == ("Law review",)
+    assert f.evidence["client_wait"] == pd.Timedelta(0)
+    assert f.saving_per_case < pd.Timedelta(hours=100)

@@ -95,3 +95,14 @@ def test_road_traffic_fines_instalments_are_not_rework():
     found = pm.find_redundancies(log)
     assert not any("Payment" in f.activities for f in found.filter(kind="rework"))
     assert found.n_cases == 150_370
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_no_finding_saves_less_than_a_minute(name):
+    """Steps a system records seconds apart were listed as mergeable or parallelizable,
+    'saving 0 min per case' (4 of 8 findings on BPIC15_1): they are no longer listed."""
+    from procmine.redundancy._base import MIN_SAVING
+
+    _, found = _findings(name)
+    assert all(f.saving_per_case >= MIN_SAVING for f in found)
+    assert not [f for f in found if f.kind in ("mergeable", "parallelizable") and "0 min" in f.text("en")]

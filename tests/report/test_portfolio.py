@@ -261,3 +261,18 @@ def test_docs_describe_every_key_and_their_example_loads(tmp_path):
     assert [p.name for p in procs] == ["Baubewilligung", "Subventions agricoles"]
     assert options == {"language": "de", "min_cases": 10, "title": "Kantonales Portfolio"}
     assert procs[0].read_options["sep"] == ";" and procs[0].read_options["org"] == "Gemeinde"
+
+
+def test_portfolio_ranks_by_the_report_s_own_office_headline(tmp_path):
+    """The ranking's figure is the report card's: office time only, each wait counted once."""
+    import procmine as pm
+    from procmine.report._portfolio import run_portfolio
+    from procmine.report._savings import headline, lead_days_per_year
+
+    log = pm.samples.load("permit_de")
+    _, rows = run_portfolio([log], tmp_path / "p", language="de")
+    found = [f for f in pm.find_redundancies(log) if f.cases >= 10]
+    office = headline(found, pm.performance(log), pm.Calendar().day_hours).office_days_per_year
+    assert rows[0]["lead_days"] == pytest.approx(office, rel=1e-6)
+    # overlapping findings are not summed twice
+    assert rows[0]["lead_days"] < lead_days_per_year(found, log, pm.Calendar().day_hours)

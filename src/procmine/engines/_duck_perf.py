@@ -11,6 +11,13 @@ working time accumulated before each (a few thousand rows for ten years). DuckDB
 the instants in record batches through a vectorised Python function (an Arrow UDF) that
 looks them up in that table, as ``Calendar.cumulative`` does; differences of these
 values are the working times. So the working-time figures stream through DuckDB too.
+
+Wait causes (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch`` and
+:attr:`~procmine.Performance.wait_causes`) are not computed in SQL yet: they need every
+event's names, resources and neighbours, so they come from the in-memory analysis of the
+log loaded with :func:`~procmine.engines.duckdb.as_eventlog` (at most
+``MATERIALISE_LIMIT`` events; logged at INFO level), on first access of a frame that
+carries them. The other columns stay SQL aggregates.
 """
 
 from __future__ import annotations
@@ -23,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._wait_causes import CAUSES, WaitCauses
 from ..calendar import Calendar
 from ..log import CASE
 from ..performance import Performance, _period_counts, _td
-from .duckdb import DuckLog
+from .duckdb import DuckLog, as_eventlog
 
 __all__ = ["DuckPerformance", "duck_performance"]
 
@@ -58,10 +66,13 @@ class DuckPerformance(Performance):
 
     log: DuckLog  # type: ignore[assignment]
 
-    def __init__(self, log: DuckLog, calendar: Calendar, freq: str | None = None) -> None:
+    def __init__(
+        self, log: DuckLog, calendar: Calendar, freq: str | None = None, *, waits: Any = None, external: Any = None
+    ) -> None:
         self.log = log
         self.calendar = calendar
         self._freq = freq
+        self._declared = (waits, external)
         self._table = self._event_table()
         has_start = bool(log.has_start and log._one(f"SELECT count(s) FROM {self._table}"))
         self.times = SimpleNamespace(has_start=has_start)  # what Performance's summary reads
@@ -140,7 +151,29 @@ class DuckPerformance(Performance):
         """The same analysis in elapsed time (24/7)."""
         if self.calendar.is_elapsed:
             return self
-        return DuckPerformance(self.log, Calendar.always(), self._freq)
+        return DuckPerformance(self.log, Calendar.always(), self._freq, waits=self._declared[0],
+                               external=self._declared[1])
+
+    # -- wait causes: from the log loaded in memory (see the module documentation) ------------
+    @cached_property
+    def _memory(self) -> Performance:
+        return Performance(as_eventlog(self.log, "performance (wait causes)"), self.calendar, self._freq,
+                           waits=self._declared[0], external=self._declared[1])
+
+    @cached_property
+    def causes(self) -> WaitCauses:
+        """The cause of every wait (computed on the log loaded in memory)."""
+        return self._memory.causes
+
+    @staticmethod
+    def _cause_columns(mem: pd.DataFrame, index: Any) -> dict[str, np.ndarray]:
+        """The in-memory frame's ``wait_<cause>`` totals as float µs, aligned on ``index``."""
+        out = {}
+        for name in CAUSES:
+            col = mem[f"wait_{name}"]
+            col = col.reindex(index) if index is not None else col
+            out[name] = col.to_numpy().astype("timedelta64[us]").astype(np.int64).astype(np.float64)
+        return out
 
     @cached_property
     def _case_table(self) -> pd.DataFrame:
@@ -168,6 +201,10 @@ class DuckPerformance(Performance):
             },
             index=pd.Index(c["case_id"].astype(str), name=CASE),
         )
+        mem = self._memory.cases
+        mem.index = mem.index.astype(str)
+        for name, values in self._cause_columns(mem, frame.index).items():
+            frame[f"wait_{name}"] = _td(values).to_numpy()
         return self._attrs(frame)
 
     def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
@@ -200,9 +237,11 @@ class DuckPerformance(Performance):
         df = self._stats("activity")
         df = df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
         total_case = float(self._case_table["duration"].dropna().to_numpy(dtype=np.float64).sum())
+        names = df["activity"].astype(str)
         return self._activities_frame(
-            df["activity"].astype(str), df["n"].to_numpy(dtype=np.int64),
+            names, df["n"].to_numpy(dtype=np.int64),
             self._stat_dict(df, "proc"), self._stat_dict(df, "wait"), total_case,
+            self._cause_columns(self._memory.activities, pd.Index(names)),
         )
 
     @cached_property
@@ -216,9 +255,12 @@ class DuckPerformance(Performance):
             )
         )
         df = df.iloc[order].reset_index(drop=True)
+        mem = self._memory.edges.set_index(["source", "target"])
+        pairs = pd.MultiIndex.from_arrays([df["prev_act"].astype(str), df["activity"].astype(str)])
         return self._edges_frame(
             df["prev_act"].to_numpy(dtype=object), df["activity"].to_numpy(dtype=object),
             df["n"].to_numpy(dtype=np.int64), df["n_cases"].to_numpy(dtype=np.int64), self._stat_dict(df, "wait"),
+            self._cause_columns(mem, pairs),
         )
 
     def _span_us(self) -> tuple[int, int] | None:
@@ -264,6 +306,8 @@ class DuckPerformance(Performance):
         return super().__repr__().replace("<Performance ", "<Performance (DuckDB) ", 1)
 
 
-def duck_performance(log: DuckLog, calendar: Calendar, freq: str | None = None) -> DuckPerformance:
+def duck_performance(
+    log: DuckLog, calendar: Calendar, freq: str | None = None, *, waits: Any = None, external: Any = None
+) -> DuckPerformance:
     """:class:`DuckPerformance` (called by :func:`procmine.performance` for a DuckLog)."""
-    return DuckPerformance(log, calendar, freq)
+    return DuckPerformance(log, calendar, freq, waits=waits, external=external)

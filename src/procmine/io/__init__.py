@@ -2,23 +2,26 @@
 
 ``read_log`` dispatches on the file type; each reader maps the source to the canonical
 columns and hands the frame to :func:`procmine.io._common.finalize`, which keeps or
-counts every row.
+counts every row. :data:`LIMITS` caps what a compressed, wide or hostile file may cost
+(see :mod:`procmine.io._limits`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..errors import LogError
+from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, finalize
+from ._limits import LIMITS, Limits
 
-__all__ = ["ReadOptions", "read_log"]
+__all__ = ["LIMITS", "Limits", "ReadOptions", "read_log"]
 
 FORMATS = ("csv", "xes", "parquet", "excel", "dataframe")
 _SUFFIXES = {
@@ -230,7 +233,10 @@ def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
             "the folder holds no .csv, .txt, .xes(.gz), .parquet or .xlsx file to read", path=str(path)
         )
     # parts are paired together below: a step may start in one part and end in the next
-    logs = [_read_file(p, dataclasses.replace(opts, defer_pairing=True)) for p in parts]
+    with warnings.catch_warnings():
+        # a part may hold few cases; whether the whole log is plausible is judged below
+        warnings.filterwarnings("ignore", message=r".*implausible log", category=DataQualityWarning)
+        logs = [_read_file(p, dataclasses.replace(opts, defer_pairing=True)) for p in parts]
     kinds = {lg.report.format for lg in logs}
     frames = [lg.df for lg in logs]
     df = pd.concat(frames, ignore_index=True, sort=False)
@@ -241,11 +247,14 @@ def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
             report.dropped[k] = report.dropped.get(k, 0) + v
         for k, v in lg.report.dropped_rows.items():
             report.dropped_rows.setdefault(k, []).extend(f"{lg.report.source}:{r}" for r in v)
-        report.warnings.extend(f"{Path(lg.report.source).name}: {w}" for w in lg.report.warnings)
+        report.warnings.extend(
+            f"{Path(lg.report.source).name}: {w}" for w in lg.report.warnings if w not in lg.report.alerts
+        )
         report.duplicate_case_ids += lg.report.duplicate_case_ids
         report.empty_traces += lg.report.empty_traces
     report.roles = dict(logs[0].report.roles)
     report.role_detection = dict(logs[0].report.role_detection)
+    report.role_evidence = dict(logs[0].report.role_evidence)
     report.formats = {"parts": [p.name for p in parts], **logs[0].report.formats}
     # rows were already checked per part: only lifecycle pairing may drop more here
     pre_dropped = dict(report.dropped)

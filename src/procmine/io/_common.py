@@ -221,6 +221,7 @@ def finalize(
     report.check()
     from ._lifecycle import MERGED
 
+    _alert_implausible(log, report)
     if report.rows_dropped > report.dropped.get(MERGED, 0):  # merged starts lose nothing: no warning
         msg = ", ".join(f"{v:,} {k}" for k, v in report.dropped.items())
         warnings.warn(
@@ -231,6 +232,19 @@ def finalize(
         )
     logger.info("read %s: %s", report.source, report)
     return log
+
+
+def _alert_implausible(log: EventLog, report: IngestReport) -> None:
+    """Too few cases or one case holding most events: warn loudly (report, repr, warning)."""
+    from .._ingest_report import plausibility_alerts
+
+    sizes = np.diff(log.codes.case_offsets)
+    largest = int(sizes.max()) if len(sizes) else 0
+    alerts = plausibility_alerts(log.n_cases, log.n_events, largest, report.roles.get("case"))
+    report.alerts = alerts
+    report.warnings[:0] = alerts
+    for alert in alerts:
+        warnings.warn(f"{report.source}: {alert}", DataQualityWarning, stacklevel=user_stacklevel())
 
 
 def _count_duplicates(log: EventLog) -> int:
@@ -300,6 +314,29 @@ class ReadOptions:
     #: internal: find the lifecycle column but leave the pairing to the caller (parts of a
     #: folder are paired together, so that a start and its complete may sit in two parts)
     defer_pairing: bool = False
+
+    def __post_init__(self) -> None:
+        # Checked once here so that every reader (and the CLI) refuses them with one message
+        # naming the argument, instead of a KeyError from zoneinfo deep inside a reader.
+        from ..errors import ParameterError
+
+        if self.tz is not None:
+            import zoneinfo
+
+            try:
+                zoneinfo.ZoneInfo(str(self.tz))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+                raise ParameterError(
+                    f"The 'tz' parameter of read_log must be an IANA time zone such as "
+                    f"'Europe/Zurich' or 'UTC'. Got {self.tz!r} instead."
+                ) from exc
+        if self.sep is not None and (
+            not isinstance(self.sep, str) or len(self.sep) != 1 or self.sep in "\"\r\n"
+        ):
+            raise ParameterError(
+                "The 'sep' parameter of read_log must be one character other than a quote or a "
+                f"line break (';', ',', '\\t', '|'). Got {self.sep!r} instead."
+            )
 
     def pairing(self) -> bool | None:
         """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""

@@ -1,11 +1,23 @@
 """Roles the headers do not reveal, found from the content (:func:`procmine.io.detect.detect_roles`, step 2).
 
-The timestamp is the column that parses as dates (the latest of several), the case a
-column of repeated values whose rows are in time order, the activity a low-cardinality
-text column that varies within cases.
+The timestamp is the column that parses as dates (the latest of several), the activity a
+low-cardinality text column that varies within cases. The case and the resource are
+scored from a profile of each column (:func:`profile`) together with words in the header
+(:data:`CASE_WORDS`, :data:`PERSON_WORDS`), the content deciding:
+
+- a **case id** has many distinct values with few events each, no value holding a large
+  share of the rows, and each value's events close together in time (relative to the
+  span of the log) and/or in one block of the file;
+- a **category** (few values, each holding many rows spread over the whole span) is
+  never a case id, whatever its header says;
+- a **person** recurs across many cases, changes within cases, is not determined by the
+  activity (several people do the same step) and is neither the case id nor a case
+  attribute.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,6 +25,161 @@ import pandas as pd
 from ._dates import detect_date_format, parse_dates
 
 __all__: list[str] = []
+
+#: words (after ``normalise_header``) hinting at a case id; a hint only, the content decides
+# fmt: off
+CASE_WORDS = frozenset({
+    "id", "nr", "no", "n", "number", "nummer", "numero", "num", "ref", "referenz", "reference",
+    "dossier", "gesuch", "geschaft", "fall", "vorgang", "antrag", "akte", "demande", "requete",
+    "affaire", "cas", "pratica", "fascicolo", "caso", "case", "file", "ticket", "application",
+})
+#: words hinting at a person (resource) column; a trailing "by"-word ("Bearbeitet von",
+#: "Saisi par", "edited by", "inserito da") hints too
+PERSON_WORDS = frozenset({
+    "erfasst", "bearbeitet", "bearbeiter", "sachbearbeiter", "benutzer", "mitarbeiter", "visum",
+    "visiert", "agent", "utilisateur", "collaborateur", "traite", "saisi", "operatore", "utente",
+    "user", "clerk", "officer", "edited", "resource", "employee",
+})
+# fmt: on
+_BY_WORDS = frozenset({"von", "durch", "par", "by", "da"})
+
+_NAT = np.iinfo(np.int64).min
+
+
+def hint(norm: str, words: frozenset[str]) -> str | None:
+    """The hint word a normalised header contains (a word, or inside a compound), or None.
+
+    Examples
+    --------
+    >>> hint("laufnummer", CASE_WORDS)
+    'nummer'
+    >>> hint("bearbeitet von", PERSON_WORDS)
+    'bearbeitet'
+    >>> hint("gemeinde", CASE_WORDS) is None
+    True
+    """
+    parts = norm.split()
+    for w in parts:
+        if w in words:
+            return w
+    for w in parts:
+        for h in words:
+            if len(h) >= 5 and h in w:
+                return h
+    if words is PERSON_WORDS and len(parts) >= 2 and parts[-1] in _BY_WORDS:
+        return parts[-1]
+    return None
+
+
+@dataclass
+class Profile:
+    """What the values of one column look like (on the sample rows)."""
+
+    n: int  #: rows
+    filled: int  #: rows with a value
+    k: int  #: distinct values
+    numeric: bool  #: every value a number
+    decimal: bool  #: numbers with a decimal point or exponent
+    top: float  #: share of the filled rows held by the most frequent value
+    effective: float  #: effective number of values, 1 / sum(share²)
+    epv: float  #: events per value, median
+    spread: float | None  #: time from first to last event of a value / the sample's time span, median
+    block: float  #: distinct values / runs of equal values in file order (1: one block each)
+    codes: np.ndarray  #: value code per row, -1 where blank
+
+    @property
+    def category(self) -> bool:
+        """Few values, each holding many rows spread over the whole span: never a case id.
+
+        Two or more values (effectively fewer than ten), of 50 events or more each, whose
+        events run over the same period (each spans half the time range or more): that
+        is a classification of cases, not a list of cases. Below that volume a small log
+        cannot be told from a category and is taken as it is (and flagged as implausible
+        when read).
+        """
+        if self.k < 2:
+            return False
+        spread_out = self.spread >= 0.5 if self.spread is not None else self.block < 0.5
+        return self.effective < 10 and self.epv >= 50 and spread_out
+
+    def describe(self) -> str:
+        """The figures, for the ingest report."""
+        parts = [
+            f"{self.k:,} distinct values",
+            f"{self.epv:,.0f} events per value (median)",
+            f"largest value {self.top:.1%} of rows",
+        ]
+        if self.spread is not None:
+            parts.append(f"a value's events span {self.spread:.0%} of the time range (median)")
+        parts.append(f"{self.block:.0%} contiguous")
+        return ", ".join(parts)
+
+
+#: rows whose times the content scores look at: enough for thousands of cases, and parsing
+#: dates is the dearest step of the detection
+TIME_ROWS = 10_000
+
+
+def timestamps(sample: pd.DataFrame, ts_col: str | None, specs: dict) -> np.ndarray | None:
+    """The timestamp of the first :data:`TIME_ROWS` rows as int64 microseconds (NaT: int64 min)."""
+    if ts_col is None or ts_col not in specs:
+        return None
+    ts = parse_dates(sample[ts_col].head(TIME_ROWS), specs[ts_col], tz="UTC")[0]
+    return ts.to_numpy(dtype="datetime64[us]").view("int64")
+
+
+def profile(s: pd.Series, ts: np.ndarray | None) -> Profile:
+    """Profile one column (vectorised: a factorize, a bincount and a few reductions)."""
+    n = len(s)
+    text = s.astype("str")
+    filled_mask = s.notna().to_numpy() & (text.str.strip() != "").to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(s.where(filled_mask), sort=False)
+    k = len(uniques)
+    filled = int(filled_mask.sum())
+    # numbers are judged on the distinct values only (a few hundred, not 50,000 rows)
+    vals = pd.Series(np.asarray(uniques, dtype=object))
+    numeric = decimal = False
+    if pd.api.types.is_integer_dtype(s.dtype):
+        numeric = k > 0
+    elif k and pd.api.types.is_float_dtype(s.dtype):
+        numeric = True
+        decimal = bool((vals.astype(float) % 1 != 0).any())
+    elif k and pd.to_numeric(vals, errors="coerce").notna().all():
+        numeric = True
+        decimal = bool(vals.astype("str").str.contains(r"[.,eE]", regex=True).any())
+    if k == 0:
+        return Profile(n, filled, 0, numeric, decimal, 0.0, 0.0, 0.0, None, 0.0, codes)
+    counts = np.bincount(codes[filled_mask], minlength=k)
+    shares = counts / filled
+    c = codes[filled_mask]
+    runs = 1 + int(np.count_nonzero(c[1:] != c[:-1]))
+    spread = None
+    if ts is not None:
+        m = len(ts)  # the time spread is judged on the first rows (see timestamps)
+        valid = filled_mask[:m] & (ts != _NAT)
+        if valid.any():
+            tv, cv = ts[valid], codes[:m][valid]
+            span = int(tv.max() - tv.min())
+            if span > 0:
+                lo = np.full(k, np.iinfo(np.int64).max)
+                hi = np.full(k, _NAT)
+                np.minimum.at(lo, cv, tv)
+                np.maximum.at(hi, cv, tv)
+                seen = hi != _NAT
+                spread = float(np.median((hi[seen] - lo[seen]) / span))
+    return Profile(
+        n=n,
+        filled=filled,
+        k=k,
+        numeric=numeric,
+        decimal=decimal,
+        top=float(shares.max()),
+        effective=float(1.0 / np.square(shares).sum()),
+        epv=float(np.median(counts)),
+        spread=spread,
+        block=k / runs,
+        codes=codes,
+    )
 
 
 def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
@@ -40,79 +207,222 @@ def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
     return best[0][1]
 
 
-def _content_case_activity(sample, columns, roles, how, ts_col, specs, warn) -> None:
+def category_note(col: str, p: Profile, named: bool) -> str:
+    """Why a column is not taken as the case id (a warning, and a note in the error)."""
+    spread = f", spread over {p.spread:.0%} of the time range" if p.spread is not None else ""
+    how = "is named like the case id but" if named else ""
+    return (
+        f"column {col!r} {how} holds {p.k:,} values of {p.epv:,.0f} events each (median){spread}: "
+        "a category, not the case id; ignored"
+    ).replace("  ", " ")
+
+
+#: weight of a header the vocabulary names as the case, against a header word (2) or none (1)
+HEADER_BONUS = 3.0
+
+
+def case_score(p: Profile, ts: np.ndarray | None, bonus: float) -> float:
+    """How much a column looks like case ids: many values, local in time and in the file."""
+    ordered = _ordered_share(p.codes[: len(ts)], ts) if ts is not None else 1.0
+    local = 1.0 - p.spread if p.spread is not None else 1.0
+    return float(np.log1p(p.k) * max(local, 0.05) * (1 + p.block) * max(ordered, 0.05) * bonus)
+
+
+def rank_cases(sample, columns, ts, profiles, norms, rejected: list[str]) -> list[tuple[float, str, str | None]]:
+    """Plausible case columns, best first: (score, column, header word); notes on categories."""
     n = len(sample)
-    if n == 0:
-        return
-    stats = {}
+    cands = []
     for col in columns:
-        s = sample[col]
-        filled = s.notna() & (s.astype("str").str.strip() != "")
-        k = int(s[filled].nunique())
-        numeric = bool(pd.to_numeric(s[filled], errors="coerce").notna().all()) if k else False
-        decimal = numeric and bool(s[filled].astype("str").str.contains(r"[.,eE]", regex=True).any())
-        stats[col] = (k, int(filled.sum()), numeric, decimal)
-    ts = None
-    if ts_col is not None and ts_col in specs:
-        ts = parse_dates(sample[ts_col], specs[ts_col], tz="UTC")[0].to_numpy(dtype="datetime64[us]")
-
-    if "case" not in roles:
-        cands = []
-        for col in columns:
-            if col in roles.values():
-                continue
-            k, filled, numeric, decimal = stats[col]
-            if k < 2 or decimal or filled < 0.9 * n or filled / k < 1.5:
-                continue
-            ordered = _ordered_share(sample[col], ts) if ts is not None else 1.0
-            if ordered < 0.8:
-                continue
-            # exports usually list a case's events together: a case column forms few runs
-            codes, _ = pd.factorize(sample[col], sort=False)
-            runs = 1 + int(np.count_nonzero(codes[1:] != codes[:-1]))
-            cands.append((k * ordered * (1 + k / runs), col))
-        if cands:
-            cands.sort(key=lambda x: -x[0])
-            roles["case"], how["case"] = cands[0][1], "content"
-            if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
-                warn.append(
-                    f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the case id; "
-                    f"took {cands[0][1]!r} (pass case=... to choose)"
-                )
-    if "activity" not in roles:
-        # the activity changes from one event of a case to the next; the org unit or the
-        # resource often stays the same for several steps
-        order = _case_order(sample[roles["case"]], ts) if "case" in roles else None
-        cands = []
-        for col in columns:
-            if col in roles.values():
-                continue
-            k, filled, numeric, _ = stats[col]
-            if k < 2 or numeric or k > max(2, min(1000, n // 2)) or filled < 0.5 * n:
-                continue
-            changes = _change_rate(sample[col], order) if order is not None else 1.0
-            cands.append((round(changes, 2), -k, col))
-        if cands:
-            cands.sort(key=lambda x: (-x[0], -x[1]))
-            roles["activity"], how["activity"] = cands[0][2], "content"
-            if len(cands) > 1 and cands[1][0] >= 0.95 * cands[0][0]:
-                warn.append(
-                    f"columns {cands[0][2]!r} and {cands[1][2]!r} both could be the activity; "
-                    f"took {cands[0][2]!r} (pass activity=... to choose)"
-                )
+        p = profiles(col)
+        if p.k < 2 or p.decimal or p.filled < 0.9 * n or p.filled / p.k < 1.5:
+            continue  # empty, a measure, or a row id (one event per value)
+        if p.category:
+            rejected.append(category_note(col, p, named=False))
+            continue
+        if _dates(sample[col], p):
+            continue  # a date of the case (e.g. when it was filed) is local in time too, but no id
+        word = hint(norms[col], CASE_WORDS)
+        cands.append((case_score(p, ts, 2.0 if word else 1.0), col, word))
+    cands.sort(key=lambda x: -x[0])
+    return cands
 
 
-def _case_order(case: pd.Series, ts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norms) -> list[str]:
+    """Pick the case column by content (header words a bonus); returns notes on rejected columns."""
+    rejected: list[str] = []
+    if len(sample) == 0:
+        return rejected
+    cands = rank_cases(sample, [c for c in columns if c not in roles.values()], ts, profiles, norms, rejected)
+    if not cands:
+        return rejected
+    _, col, word = cands[0]
+    roles["case"], how["case"] = col, "content"
+    evidence["case"] = (f"header word {word!r}; " if word else "") + profiles(col).describe()
+    if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
+        warn.append(
+            f"columns {col!r} and {cands[1][1]!r} both could be the case id; "
+            f"took {col!r} (pass case=... to choose)"
+        )
+    return rejected
+
+
+def refines(finer: Profile, coarser: Profile) -> bool:
+    """True when each value of ``finer`` falls within one value of ``coarser`` and there are
+    more of them: ``coarser`` is then an attribute of ``finer``'s groups (as a commune or
+    a type is of a case), not the other way round."""
+    ok = (finer.codes >= 0) & (coarser.codes >= 0)
+    if finer.k <= coarser.k or not ok.any():
+        return False
+    pairs = np.unique(finer.codes[ok].astype(np.int64) * max(coarser.k, 1) + coarser.codes[ok])
+    return len(pairs) == len(np.unique(finer.codes[ok]))
+
+
+def doubtful_case(p: Profile) -> bool:
+    """A header-named case column whose content is unlike case ids: fewer than ten values
+    (fewer cases than any analysis needs), or values spread over half the time range;
+    then other columns are compared with it. A log dominated by one large case is not
+    doubtful here (it is flagged when read): a document number beside it is no better id."""
+    return p.k < 10 or (p.spread is not None and p.spread >= 0.5)
+
+
+def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) -> None:
+    """The activity changes from one event of a case to the next; the org unit or the
+    resource often stays the same for several steps."""
+    n = len(sample)
+    m = len(ts) if ts is not None else n  # rows with parsed times (see timestamps)
+    order = _case_order(profiles(roles["case"]).codes[:m], ts) if "case" in roles else None
+    cands = []
+    for col in columns:
+        if col in roles.values():
+            continue
+        p = profiles(col)
+        if p.k < 2 or p.numeric or p.k > max(2, min(1000, n // 2)) or p.filled < 0.5 * n:
+            continue
+        changes = _change_rate(p.codes[:m], order) if order is not None else 1.0
+        cands.append((round(changes, 2), -p.k, col))
+    if cands:
+        cands.sort(key=lambda x: (-x[0], -x[1]))
+        col = cands[0][2]
+        roles["activity"], how["activity"] = col, "content"
+        evidence["activity"] = f"{profiles(col).k:,} distinct values, changes in {cands[0][0]:.0%} of a case's steps"
+        if len(cands) > 1 and cands[1][0] >= 0.95 * cands[0][0]:
+            warn.append(
+                f"columns {col!r} and {cands[1][2]!r} both could be the activity; "
+                f"took {col!r} (pass activity=... to choose)"
+            )
+
+
+def content_resource(sample, columns, roles, how, evidence, profiles, warn, norms) -> None:
+    """Pick the person column: it recurs across cases, changes within them and is not
+    determined by the activity (several people do the same step)."""
+    n = len(sample)
+    if n == 0 or "case" not in roles or "activity" not in roles:
+        return
+    ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
+    cands = []
+    for col in columns:
+        if col in roles.values():
+            continue
+        p = profiles(col)
+        if p.k < 2 or p.decimal or p.filled < 0.5 * n:
+            continue
+        if p.k > max(2, ctx.n_cases // 2):
+            continue  # about one value per case or more: an id or a case attribute, not staff
+        word = hint(norms[col], PERSON_WORDS)
+        cpv, varies, free = ctx.person(p)
+        if not word and not (p.k >= 5 and p.effective >= 3 and cpv >= 3 and varies >= 0.1 and free >= 0.3):
+            continue
+        if word and (cpv < 1.5 and ctx.n_cases >= 10):
+            continue
+        score = (0.1 + free) * np.log1p(p.k) * (0.5 + varies) * (2.0 if word else 1.0)
+        text = (f"header word {word!r}; " if word else "") + _person_text(p, cpv, varies, free)
+        cands.append((score, col, text))
+    if cands:
+        cands.sort(key=lambda x: -x[0])
+        roles["resource"], how["resource"], evidence["resource"] = cands[0][1], "content", cands[0][2]
+        if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
+            warn.append(
+                f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the resource; "
+                f"took {cands[0][1]!r} (pass resource=... to choose)"
+            )
+
+
+def describe_resource(col: str, roles, profiles) -> str | None:
+    """The person figures of a resource column found otherwise (header), for the report."""
+    if "case" not in roles or "activity" not in roles:
+        return None
+    p = profiles(col)
+    if p.k == 0:
+        return None
+    ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
+    return _person_text(p, *ctx.person(p))
+
+
+def _person_text(p: Profile, cpv: float, varies: float, free: float) -> str:
+    return (
+        f"{p.k:,} distinct values, each in {cpv:,.0f} cases (median), changes within {varies:.0%} "
+        f"of cases, {free:.0%} not determined by the activity"
+    )
+
+
+class _CaseContext:
+    """Case and activity codes of the sample, to judge person columns against."""
+
+    def __init__(self, case: np.ndarray, act: np.ndarray) -> None:
+        self.case, self.act = case, act
+        self.n_cases = int(case.max()) + 1 if len(case) else 0
+        self.sizes = np.bincount(case[case >= 0], minlength=self.n_cases)
+
+    def person(self, p: Profile) -> tuple[float, float, float]:
+        """(cases per value (median), share of cases where it changes, share of its
+        uncertainty left once the activity is known: H(X | activity) / H(X))."""
+        ok = (self.case >= 0) & (p.codes >= 0)
+        x, cs, a = p.codes[ok], self.case[ok], self.act[ok]
+        n_cases = max(self.n_cases, 1)
+        pairs = np.unique(x.astype(np.int64) * n_cases + cs)
+        per_value = np.bincount(pairs // n_cases, minlength=p.k)
+        per_case = np.bincount(pairs % n_cases, minlength=n_cases)
+        multi = self.sizes >= 2
+        varies = float((per_case[: len(multi)][multi] > 1).mean()) if multi.any() else 0.0
+        h_x = _entropy(np.bincount(x, minlength=p.k))
+        free = _cond_entropy(x, a, p.k) / h_x if h_x > 0 else 0.0
+        cpv = float(np.median(per_value[per_value > 0])) if (per_value > 0).any() else 0.0
+        return cpv, varies, free
+
+
+def _dates(s: pd.Series, p: Profile) -> bool:
+    """True when the column's distinct values (up to 1,000 of them) are dates."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return True
+    firsts = np.unique(p.codes[p.codes >= 0], return_index=True)[1][:1000]
+    spec = detect_date_format(s.iloc[np.sort(firsts)].reset_index(drop=True), strict_numbers=True)
+    return spec is not None and spec.share >= 0.8
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def _cond_entropy(x: np.ndarray, a: np.ndarray, kx: int) -> float:
+    """H(X | A) in bits: how uncertain the value stays once the activity is known."""
+    valid = a >= 0
+    x, a = x[valid], a[valid]
+    if not len(x):
+        return 0.0
+    _, joint = np.unique(a.astype(np.int64) * kx + x, return_counts=True)
+    return _entropy(joint) - _entropy(np.bincount(a))
+
+
+def _case_order(codes: np.ndarray, ts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(row order by case then time, case code per ordered row)."""
-    codes, _ = pd.factorize(case, sort=False)
     order = np.lexsort((ts, codes)) if ts is not None else np.argsort(codes, kind="stable")
     return order, codes[order]
 
 
-def _change_rate(values: pd.Series, order: tuple[np.ndarray, np.ndarray]) -> float:
+def _change_rate(v: np.ndarray, order: tuple[np.ndarray, np.ndarray]) -> float:
     """Share of consecutive events of the same case whose value differs."""
     rows, codes = order
-    v, _ = pd.factorize(values, sort=False)
     v = v[rows]
     same_case = (codes[1:] == codes[:-1]) & (codes[1:] >= 0)
     if not same_case.any():
@@ -120,13 +430,12 @@ def _change_rate(values: pd.Series, order: tuple[np.ndarray, np.ndarray]) -> flo
     return float((v[1:] != v[:-1])[same_case].mean())
 
 
-def _ordered_share(keys: pd.Series, ts: np.ndarray) -> float:
+def _ordered_share(codes: np.ndarray, ts: np.ndarray) -> float:
     """Share of rows whose time is not before the previous row of the same group."""
-    codes, _ = pd.factorize(keys, sort=False)
     order = np.argsort(codes, kind="stable")
     c, t = codes[order], ts[order]
     same = (c[1:] == c[:-1]) & (c[1:] >= 0)
-    valid = same & ~np.isnat(t[1:]) & ~np.isnat(t[:-1])
+    valid = same & (t[1:] != _NAT) & (t[:-1] != _NAT)
     if not valid.any():
         return 0.0
     return float((t[1:][valid] >= t[:-1][valid]).mean())

@@ -50,6 +50,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._ingest_report import LIFECYCLE_MERGED
 from ..log import ACTIVITY, CASE, LIFECYCLE, RESOURCE, START, TIMESTAMP, TS_DTYPE, IngestReport
 from .detect import match_header, normalise_header
 
@@ -69,7 +70,7 @@ __all__ = [
     "transition_kinds",
 ]
 
-MERGED = "start merged into its complete"
+MERGED = LIFECYCLE_MERGED  # one string, also known to the ingest report
 UNMATCHED_START = "start without a complete (lifecycle)"
 OTHER = "lifecycle transition other than start/complete"
 

@@ -91,6 +91,7 @@ def pivot_chunk(
     data: ChunkResult, wanted: set[str] | None, tz: str | None, as_text: frozenset[str] = frozenset()
 ) -> ChunkColumns:
     """Typed columns (one value per event of the chunk) from a chunk in long format."""
+    _check_keys(_n_keys(data.ev_key) + _n_keys(data.tr_key))
     per_trace = np.bincount(data.event_trace, minlength=data.n_traces)
     event_trace = None
     trace_ids = None
@@ -171,6 +172,28 @@ def pivot_chunk(
     )
 
 
+def _n_keys(keys: pa.Array | pa.ChunkedArray) -> int:
+    if isinstance(keys, pa.DictionaryArray):
+        return len(keys.dictionary)
+    return len(pc.unique(keys))
+
+
+def _check_keys(n: int) -> None:
+    """Refuse a log with more distinct attribute keys than ``LIMITS.max_attribute_keys``.
+
+    Each key becomes a column: a hostile file with 100,000 keys would make 100,000 columns.
+    """
+    from ..errors import LogError
+    from ._limits import LIMITS
+
+    if n > LIMITS.max_attribute_keys:
+        raise LogError(
+            f"the log has more than {LIMITS.max_attribute_keys:,} distinct attribute keys "
+            f"({n:,} so far; the limit procmine.io.LIMITS.max_attribute_keys); each key becomes a "
+            "column. If it is a real log, raise that limit or keep fewer keys with attributes=[...]"
+        )
+
+
 _COUNTED = re.compile(r"([\d,]+) (.*)", re.S)
 
 
@@ -212,6 +235,7 @@ class Assembler:
         for store, cols in ((self.event_cols, part.event_cols), (self.trace_cols, part.trace_cols)):
             for name, piece in cols.items():
                 store.setdefault(name, {})[i] = piece
+        _check_keys(len(self.event_cols) + len(self.trace_cols))
         if part.trace_ids is not None:
             self.trace_ids.append(part.trace_ids)
         self.n_traces += part.n_traces

@@ -52,6 +52,29 @@ def refuse_declarations(path: Path) -> None:
         offset += len(block)
 
 
+def _check_placement(path: Path, elem, tag: str, parent: str, n_traces: int) -> None:
+    """Refuse elements at the wrong depth, as the fast scanner does (see ``_xes_scan``)."""
+    why = None
+    if tag == "trace" and parent != "log":
+        why = (
+            "a <trace> inside another element; a trace belongs directly in <log> (its events "
+            "would be counted in the enclosing case); fix the file"
+        )
+    elif tag == "event" and parent != "trace":
+        why = (
+            "an <event> outside any <trace>; an event belongs directly in the <trace> of its "
+            "case (it would be counted in another case); move it into its trace or remove it"
+        )
+    elif tag in _TYPE_CODE and parent == "log" and n_traces:
+        why = (
+            "an attribute directly in <log> after the first <trace>; the log's own attributes "
+            "come before its traces, and this one looks like an event without its <event> tag; "
+            "move it into its event or before the traces"
+        )
+    if why is not None:
+        raise LogError(why, path=str(path), line=elem.sourceline)
+
+
 def read_long_lxml(path: Path) -> ChunkResult:
     """All attributes of the file in long format, with lxml's iterparse."""
     from lxml import etree
@@ -89,9 +112,10 @@ def read_long_lxml(path: Path) -> ChunkResult:
                 if action == "start":
                     parent = stack[-1] if stack else ""
                     stack.append(tag)
-                    if tag == "trace" and parent == "log":
+                    _check_placement(path, elem, tag, parent, n_traces)
+                    if tag == "trace":
                         n_traces += 1
-                    elif tag == "event" and parent == "trace":
+                    elif tag == "event":
                         n_events += 1
                         event_trace.append(n_traces - 1)
                     elif parent in ("event", "trace") and len(stack) >= 3 and stack[-3] in ("log", "trace"):

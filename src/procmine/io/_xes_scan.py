@@ -111,6 +111,53 @@ def _inside(
     return inside, rank
 
 
+def _check_placement(
+    kind: np.ndarray,
+    lt: np.ndarray,
+    ai: np.ndarray,
+    before: np.ndarray,
+    ev_pos: np.ndarray,
+    tr_pos: np.ndarray,
+    in_trace: np.ndarray,
+    first: bool,
+) -> None:
+    """Refuse elements at the wrong depth: they would be counted in another case.
+
+    ``before`` is each tag's depth where it starts (its parent's level; ``<log>`` is 1).
+    A ``<trace>`` belongs directly in ``<log>``, an ``<event>`` directly in a ``<trace>``,
+    and the log's own attributes come before its first ``<trace>`` (one after it is an
+    event that lost its ``<event>`` tag).
+    """
+    bad = tr_pos[before[tr_pos] != 1]
+    if len(bad):
+        raise Refused(
+            "a <trace> inside another element; a trace belongs directly in <log> (its events "
+            "would be counted in the enclosing case); fix the file",
+            int(lt[bad[0]]),
+        )
+    bad = ev_pos[(before[ev_pos] != 2) | ~in_trace[ev_pos]]
+    if len(bad):
+        raise Refused(
+            "an <event> outside any <trace>; an event belongs directly in the <trace> of its "
+            "case (it would be counted in another case); move it into its trace or remove it",
+            int(lt[bad[0]]),
+        )
+    top = ai[before[ai] == 1]  # attributes of the log itself
+    if len(top) and not first:
+        late = top
+    elif len(top) and len(tr_pos):
+        late = top[top > tr_pos[0]]
+    else:
+        late = top[:0]
+    if len(late):
+        raise Refused(
+            "an attribute directly in <log> after the first <trace>; the log's own attributes "
+            "come before its traces, and this one looks like an event without its <event> tag; "
+            "move it into its event or before the traces",
+            int(lt[late[0]]),
+        )
+
+
 def scan_chunk(
     buf: bytes,
     *,
@@ -220,6 +267,9 @@ def scan_chunk(
     tr_open = (kind == _TR_OPEN) | (kind == _TR_SELF)
     ev_pos = np.flatnonzero(ev_open)
     tr_pos = np.flatnonzero(tr_open)
+    in_event, ev_rank = _inside(kind, _EV_OPEN, _EV_SELF, _EV_CLOSE)
+    in_trace, tr_rank = _inside(kind, _TR_OPEN, _TR_SELF, _TR_CLOSE)
+    _check_placement(kind, lt, ai, depth - delta, ev_pos, tr_pos, in_trace, first)
     ev_level = np.unique(depth[ev_pos] + (kind[ev_pos] == _EV_SELF))
     tr_level = np.unique(depth[tr_pos] + (kind[tr_pos] == _TR_SELF))
     if len(tr_level) > 1 or len(ev_level) > 1:
@@ -229,10 +279,6 @@ def scan_chunk(
     if evl != trl + 1:
         raise Unsupported("events not directly inside traces")
     # which trace / event is open at each attribute
-    in_event, ev_rank = _inside(kind, _EV_OPEN, _EV_SELF, _EV_CLOSE)
-    in_trace, tr_rank = _inside(kind, _TR_OPEN, _TR_SELF, _TR_CLOSE)
-    if len(ev_pos) and not in_trace[ev_pos].all():
-        raise Unsupported("an event outside a trace")
     in_ev, ev_of = in_event[ai], ev_rank[ai]
     in_tr, tr_of = in_trace[ai], tr_rank[ai]
     b_attr = depth[ai] - delta[ai]

@@ -1,70 +1,26 @@
 """Bytes of an XES file, decompressed, in chunks that end after a ``</trace>``.
 
 Gzip is detected from the magic bytes, not the suffix. A truncated or corrupt gzip
-stream raises :class:`~procmine.LogError`: a partial log is never returned.
+stream raises :class:`~procmine.LogError`: a partial log is never returned; so does a
+stream that inflates past :data:`procmine.io.LIMITS` (checked while streaming).
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import LogError
+from ._limits import inflated_blocks, open_inflated
 
 __all__ = ["iter_chunks", "line_at", "open_xml"]
 
 CHUNK_BYTES = 4 * 2**20  # small: the scanner's temporaries are several times a chunk
-_READ = 4 * 2**20
 _CUT = b"</trace>"
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
-    """Decompressed blocks of the file (gzip members concatenated, as gzip does)."""
-    with open(path, "rb") as f:
-        head = f.read(2)
-        f.seek(0)
-        if head != b"\x1f\x8b":
-            while block := f.read(_READ):
-                yield block
-            return
-        d = zlib.decompressobj(31)
-        active = False  # d has been fed bytes of a member not yet finished
-        try:
-            while raw := f.read(_READ):
-                while raw:
-                    active = True
-                    out = d.decompress(raw, _READ)
-                    if out:
-                        yield out
-                    if d.unconsumed_tail:
-                        raw = d.unconsumed_tail
-                        continue
-                    if d.eof:
-                        raw = d.unused_data
-                        d = zlib.decompressobj(31)
-                        active = False
-                        if raw and not raw.startswith(b"\x1f\x8b"):
-                            if raw.strip(b"\x00"):
-                                raise LogError(
-                                    "unexpected bytes after the end of the gzip stream; the file "
-                                    "is corrupt: download or export it again",
-                                    path=str(path),
-                                )
-                            raw = b""
-                    else:
-                        raw = b""
-        except zlib.error as exc:
-            raise LogError(
-                f"the gzip data is corrupt ({exc}); download or export the file again",
-                path=str(path),
-            ) from None
-        if active:
-            raise LogError(
-                "the gzip file is truncated (it ends before the end of its data); "
-                "download or export it again",
-                path=str(path),
-            )
+    """Decompressed blocks of the file, limit-checked (see :func:`._limits.inflated_blocks`)."""
+    return inflated_blocks(path)
 
 
 def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytearray]:
@@ -75,15 +31,18 @@ def iter_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytearra
     chunk, which is cut in place (the chunks are ``bytearray``; do not resize them).
     """
     data = bytearray()
+    searched = 0  # in a trace longer than a chunk: bytes already searched for its end
     for block in _blocks(path):
         data += block
         del block
         while len(data) >= chunk_bytes:
-            cut = data.rfind(_CUT, 0, chunk_bytes)
-            if cut < 0:  # a trace longer than a chunk
-                cut = data.find(_CUT, chunk_bytes)
+            cut = -1 if searched else data.rfind(_CUT, 0, chunk_bytes)
+            if cut < 0:  # a trace longer than a chunk: search only the new bytes (linear)
+                cut = data.find(_CUT, max(chunk_bytes, searched - len(_CUT)))
                 if cut < 0:
+                    searched = len(data)
                     break
+            searched = 0
             cut += len(_CUT)
             rest = data[cut:]
             del data[cut:]
@@ -106,9 +65,5 @@ def line_at(path: Path, offset: int) -> int:
 
 
 def open_xml(path: Path):
-    """A binary stream of the (decompressed) XML, for the lxml fallback."""
-    import gzip
-
-    with open(path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+    """A binary stream of the (decompressed, limit-checked) XML, for the lxml fallback."""
+    return open_inflated(path)

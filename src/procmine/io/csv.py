@@ -5,10 +5,17 @@ columns other than the roles become numbers when all their values are plain numb
 without a leading zero (``12.5`` -> float, ``3`` -> int). The encoding is UTF-8 if the
 whole file decodes as UTF-8 (a BOM is dropped), UTF-16 with a UTF-16 byte-order mark
 (Excel's "Unicode text" export), otherwise cp1252 (Windows/Excel), or latin-1 if the
-file holds bytes cp1252 does not define. The separator is the one of ``;`` ``,`` tab
+file holds bytes cp1252 does not define. A UTF-8 file with some lines that are not
+UTF-8 (a row pasted from a Windows program) is read line by line: those lines as
+cp1252, the others as UTF-8, and the report counts them
+(``formats["lines_decoded_as_cp1252"]``, a warning). The separator is the one of ``;`` ``,`` tab
 ``|`` that splits the first lines (quotes honoured) into the same number of fields.
 Lines with too many or too few fields are dropped and counted as ``"malformed line"``.
-The file is parsed by pyarrow, all columns as strings.
+The file is parsed by pyarrow, all columns as strings. A stray ``"`` that opens a
+value swallowing whole rows is mended (that line read with its quotes as text, named
+in ``formats["unbalanced_quote_lines"]`` and a warning) or, with ``strict=True``,
+refused naming the line (see :class:`_Table`). Compressed files and the header's
+width are checked against :data:`procmine.io.LIMITS`.
 
 Row numbers in the report (``dropped_rows``, errors) count data records: the header
 is row 0, the first event row 1. Up to ten title or blank lines above the header are
@@ -21,9 +28,10 @@ from __future__ import annotations
 
 import codecs
 import csv as _csv
-import gzip
 import re
+import threading
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +40,7 @@ import pandas as pd
 from ..errors import LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions
+from ._limits import LIMITS, open_inflated
 from .frame import read_frame
 
 __all__ = ["detect_encoding", "detect_separator", "read_csv"]
@@ -42,16 +51,25 @@ _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
 MAX_TITLE_LINES = 10  # title or blank lines looked through above the header
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does not define
+MAX_QUOTE_REPAIRS = 20  # unbalanced quotes repaired before the file is refused
+
+
+def _gzip_content(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
 
 
 def _open(path: Path):
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+    """The file's bytes (gzip inflated; :data:`procmine.io.LIMITS` checked while streaming)."""
+    return open_inflated(path)
 
 
 def detect_encoding(path: str | Path) -> str:
     """``"utf-8-sig"`` (BOM), ``"utf-8"`` if the whole file decodes strictly, else ``"cp1252"``.
 
     cp1252 leaves five bytes undefined; a file holding them is read as ``"latin-1"``.
+    A UTF-8 file with a few lines that are not UTF-8 (a cp1252 row pasted in) is
+    ``"utf-8"``/``"utf-8-sig"``: :func:`read_csv` decodes those lines as cp1252, one by one.
 
     Examples
     --------
@@ -64,46 +82,122 @@ def detect_encoding(path: str | Path) -> str:
     return _scan(Path(path))[0]
 
 
-def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool]:
-    """One streaming pass: (encoding, whether the file holds any double quote)."""
+def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
+    """One streaming pass: (encoding, whether the file holds any double quote, whether it
+    mixes UTF-8 lines with lines that are not UTF-8).
+
+    A file that is not UTF-8 throughout is still taken for UTF-8 with some odd lines when
+    it starts with a UTF-8 BOM (its writer declared UTF-8) or holds UTF-8 as Latin-script
+    text writes it (see :func:`_typical_utf8`); otherwise it is cp1252 (or latin-1), and
+    byte pairs of a cp1252 text that happen to be valid UTF-8 (``Ä€``) stay cp1252.
+
+    The whole file is read, so a compressed file meets :data:`procmine.io.LIMITS` here,
+    before pyarrow inflates it again.
+    """
     dec = codecs.getincrementaldecoder("utf-8")("strict")
-    utf8, bom, undefined, first, quotes = check_encoding, False, False, True, False
+    bom, undefined, first, quotes = False, False, True, False
+    invalid = typical = False  # bytes that are not UTF-8 / UTF-8 as Latin text writes it
     try:
         with _open(path) as f:
             while chunk := f.read(_CHUNK):
                 if first:
                     if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                        return "utf-16", True  # Excel's "Unicode text" export
+                        return "utf-16", True, False  # Excel's "Unicode text" export
                     bom, first = chunk.startswith(codecs.BOM_UTF8), False
                 quotes = quotes or b'"' in chunk
                 if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
                     continue
-                if utf8:
-                    try:
-                        dec.decode(chunk)
-                    except UnicodeDecodeError:
-                        utf8 = False
-                if not utf8 and not undefined:
+                typical = typical or _typical_utf8(chunk)
+                if invalid:
+                    undefined = undefined or _CP1252_UNDEFINED.search(chunk) is not None
+                    continue
+                try:
+                    dec.decode(chunk)
+                except UnicodeDecodeError:
+                    invalid = True
                     undefined = _CP1252_UNDEFINED.search(chunk) is not None
-            if utf8:
+            if check_encoding and not invalid:
                 try:
                     dec.decode(b"", final=True)
                 except UnicodeDecodeError:
-                    utf8 = False
+                    invalid = True
     except (OSError, EOFError, zlib.error) as exc:
         raise LogError(
             f"cannot read the file ({exc}); check that it is a complete CSV", path=str(path)
         ) from exc
     if not check_encoding:
-        return "", quotes
-    if utf8:
-        return ("utf-8-sig" if bom else "utf-8"), quotes
-    return ("latin-1" if undefined else "cp1252"), quotes
+        return "", quotes, False
+    utf8 = "utf-8-sig" if bom else "utf-8"
+    if not invalid:
+        return utf8, quotes, False
+    if typical or bom:
+        return utf8, quotes, True  # UTF-8 text with some lines in another encoding
+    return ("latin-1" if undefined else "cp1252"), quotes, False
 
 
-def _head_text(path: Path, encoding: str) -> str:
+def _typical_utf8(chunk: bytes) -> bool:
+    """Whether the bytes hold UTF-8 as Latin-script text writes it: a Latin-1 letter or sign
+    (``C2``/``C3`` and a continuation byte: ``ü`` is ``C3 BC``) or typographic punctuation
+    (``E2 80``-``82`` and a continuation byte: ``–``, ``’``, ``€``).
+
+    In cp1252 text these are ``Ã``/``Â`` or ``â€`` followed by a symbol: only text
+    that is already mojibake has them.
+    """
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    cont = (a >= 0x80) & (a < 0xC0)
+    if ((a[:-1] == 0xC2) | (a[:-1] == 0xC3))[cont[1:]].any():
+        return True
+    e2 = np.flatnonzero(a[:-2] == 0xE2)
+    return bool(((a[e2 + 1] >= 0x80) & (a[e2 + 1] <= 0x82) & cont[e2 + 2]).any())
+
+
+_ODD_LINES = threading.local()
+
+
+def _cp1252_line(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the rest of the line that holds a byte invalid in UTF-8, as cp1252."""
+    assert isinstance(exc, UnicodeDecodeError)
+    data = exc.object
+    end = data.find(b"\n", exc.start)
+    end = len(data) if end < 0 else end
+    raw = bytes(data[exc.start : end])
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # a byte cp1252 leaves undefined
+    _ODD_LINES.starts.append(exc.start)  # one call per line: it resumes at the line's end
+    return text, end
+
+
+codecs.register_error("procmine-cp1252-line", _cp1252_line)
+
+
+def _decode_mixed(path: Path) -> tuple[bytes, int, int]:
+    """The file as UTF-8, each line that is not valid UTF-8 decoded as cp1252 (latin-1 if
+    it holds a byte cp1252 leaves undefined); the number of such lines and the first one.
+
+    A row is written by one program in one encoding, so the line is decoded as cp1252 from
+    its first byte that is not UTF-8 on (what comes before is ASCII in practice): the
+    UTF-8 lines stay intact, the odd ones do not become mojibake or replacement characters.
+    """
     with _open(path) as f:
-        raw = f.read(_SNIFF_BYTES)
+        raw = f.read()
+    _ODD_LINES.starts = []
+    try:
+        text = raw.decode("utf-8", "procmine-cp1252-line")
+        starts = _ODD_LINES.starts
+    finally:
+        del _ODD_LINES.starts
+    first_line = raw.count(b"\n", 0, starts[0]) + 1 if starts else 0
+    return text.encode("utf-8"), len(starts), first_line
+
+
+def _head_text(path: Path, encoding: str, data: bytes | None = None) -> str:
+    if data is not None:
+        raw = data[:_SNIFF_BYTES]
+    else:
+        with _open(path) as f:
+            raw = f.read(_SNIFF_BYTES)
     more = len(raw) == _SNIFF_BYTES
     text = raw.decode(encoding, errors="replace")
     if encoding == "utf-16" and len(raw) % 2:
@@ -179,9 +273,12 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     src = str(path)
     if path.stat().st_size == 0:
         raise _empty(src)
-    found, quoted = _scan(path, check_encoding=opts.encoding is None)
+    found, quoted, mixed = _scan(path, check_encoding=opts.encoding is None)
     encoding = found if opts.encoding is None else _codec(opts.encoding, src)
-    head = _head_text(path, encoding)
+    data: bytes | None = None  # the file in memory, when it had to be mended
+    if mixed:
+        data, n_odd, first_odd = _decode_mixed(path)
+    head = _head_text(path, encoding, data)
     if not head.strip():
         raise _empty(src)
     sep = opts.sep
@@ -196,8 +293,17 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         )
     skip, header = _header_line(head, sep)
     names = _unique([h.strip() for h in header])
+    if len(names) > LIMITS.max_columns:
+        raise LogError(
+            f"the header has {len(names):,} columns, more than {LIMITS.max_columns:,} (the limit "
+            "procmine.io.LIMITS.max_columns); an event log needs a few. Check the separator (sep=), "
+            "or raise that limit if it is a real log",
+            path=src,
+            line=skip + 1,
+        )
 
-    df, bad_rows = _read_table(path, names, sep, encoding, src, quoted=quoted, skip=skip)
+    table = _Table(path, names, sep, encoding, src, quoted=quoted, skip=skip, data=data)
+    df, bad_rows = table.read(strict=opts.strict)
     if len(df) == 0 and not bad_rows:
         raise LogError(
             "the file has a header but no data rows; expected one line per event "
@@ -214,6 +320,19 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         )
     report = IngestReport(source=src, format="csv")
     report.formats.update({"encoding": encoding, "separator": sep})
+    if mixed:
+        report.formats["lines_decoded_as_cp1252"] = n_odd
+        report.warnings.append(
+            f"{n_odd:,} line(s) are not valid UTF-8 (first at line {first_odd}); each was read as "
+            "cp1252 (Windows), the other lines as UTF-8"
+        )
+    if table.mended:
+        report.formats["unbalanced_quote_lines"] = [line for line, _ in table.mended]
+        for line, swallowed in table.mended:
+            report.warnings.append(
+                f"line {line}: a double quote opens a value that would swallow {swallowed:,} "
+                "following line(s) holding whole rows; the line was read with its quotes as text"
+            )
     if skip:
         report.formats["header_line"] = skip + 1
         report.warnings.append(f"{skip} line(s) above the header skipped (title or blank lines)")
@@ -274,58 +393,201 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _read_table(
-    path: Path, names: list[str], sep: str, encoding: str, src: str, *, quoted: bool = True, skip: int = 0
-) -> tuple[pd.DataFrame, list[int]]:
-    """All fields as strings with pyarrow; bad rows skipped and their row numbers returned."""
-    import pyarrow as pa
+@dataclass
+class _Table:
+    """Parse the file with pyarrow, mending unbalanced quotes that swallow whole rows.
 
-    enc = "utf8" if encoding in ("utf-8", "utf-8-sig", "utf8") else encoding
-    try:
-        # with threads pyarrow does not know the row numbers of bad rows: if there are
-        # any, read again on one thread to get them
-        table, bad = _pyarrow_read(path, names, sep, enc, threads=True, quoted=quoted, skip=skip)
-        if bad:
-            table, bad = _pyarrow_read(path, names, sep, enc, threads=False, quoted=quoted, skip=skip)
-    except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as exc:
-        raise LogError(
-            f"cannot parse the file as CSV ({exc}); check the separator (sep=), the encoding "
-            "(encoding=) and unbalanced quotes",
-            path=src,
-        ) from exc
-    return table.to_pandas(), bad
+    A stray ``"`` at the start of a field opens a quoted value that runs, separators and
+    line ends included, to the next ``"`` of the file: thousands of rows become one
+    value (or one malformed row), silently. After each parse the values (and malformed
+    rows) that span lines are checked: if the lines inside them are whole rows of this
+    file (at least half of them split into the header's number of fields) and the
+    opening line is itself a whole row when its quote is read as text (not telling in
+    the last column), or there are several such rows, the quote was stray. That line is then read with its quotes as
+    text and the file parsed again (``strict=True``: refused, naming the line). A
+    value with a line break that does not hold whole rows (a remark written over two
+    lines) is kept as it is.
+    """
 
+    path: Path
+    names: list[str]
+    sep: str
+    encoding: str
+    src: str
+    quoted: bool = True
+    skip: int = 0
+    data: bytes | None = None
+    mended: list[tuple[int, int]] = field(default_factory=list)  #: (line, lines swallowed)
 
-def _pyarrow_read(
-    path: Path, names: list[str], sep: str, enc: str, *, threads: bool, quoted: bool = True, skip: int = 0
-):
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+    def read(self, strict: bool = False) -> tuple[pd.DataFrame, list[int]]:
+        """All fields as strings; bad rows skipped and their row numbers returned."""
+        for _ in range(MAX_QUOTE_REPAIRS + 1):
+            table, bad, texts = self._parse()
+            if not self.quoted:
+                break
+            hit = self._stray_quote(table, texts)
+            if hit is None:
+                break
+            self._mend(*hit, strict=strict)
+        else:
+            line = self.mended[-1][0]
+            raise LogError(
+                f"more than {MAX_QUOTE_REPAIRS} lines (the last at line {line}) open a double quote "
+                "that swallows whole rows; fix the quotes (a value holding the separator or a "
+                'line break is written "like ""this"""), or save the file again from its program',
+                path=self.src,
+                line=line,
+            )
+        return table.to_pandas(), bad
 
-    bad: list[int] = []
+    def _parse(self):
+        import pyarrow as pa
 
-    def on_bad(row) -> str:
-        # pyarrow counts the skipped lines and the header as rows: data row = number - skip - 1
-        bad.append(int(row.number) - skip - 1 if row.number is not None else -1)
-        return "skip"
+        enc = "utf8" if self.data is not None or self.encoding in ("utf-8", "utf-8-sig", "utf8") else self.encoding
+        try:
+            # with threads pyarrow does not know the row numbers of bad rows: if there are
+            # any, read again on one thread to get them
+            out = self._pyarrow_read(enc, threads=True)
+            if out[1]:
+                out = self._pyarrow_read(enc, threads=False)
+        except (pa.ArrowInvalid, OSError, EOFError, UnicodeDecodeError) as exc:
+            raise LogError(
+                f"cannot parse the file as CSV ({exc}); check the separator (sep=), the encoding "
+                "(encoding=) and unbalanced quotes",
+                path=self.src,
+            ) from exc
+        return out
 
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            use_threads=threads, column_names=names, skip_rows=skip + 1, encoding=enc, block_size=8 << 20
-        ),
-        parse_options=pacsv.ParseOptions(
-            delimiter=sep,
-            quote_char='"',
-            double_quote=True,
-            newlines_in_values=quoted,  # only quoted fields can hold line breaks
-            invalid_row_handler=on_bad,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    return table, sorted(bad)
+    def _pyarrow_read(self, enc: str, *, threads: bool):
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        bad: list[int] = []
+        texts: list[str] = []  # malformed rows spanning lines (a stray quote?), the first few
+        skip = self.skip
+
+        def on_bad(row) -> str:
+            # pyarrow counts the skipped lines and the header as rows: data row = number - skip - 1
+            bad.append(int(row.number) - skip - 1 if row.number is not None else -1)
+            if len(texts) < 20 and row.text and row.text.count("\n") >= 1:
+                texts.append(row.text)
+            return "skip"
+
+        if self.data is not None:
+            source = pa.BufferReader(self.data)
+        elif _gzip_content(self.path) and not self.path.name.lower().endswith(".gz"):
+            # pyarrow goes by the suffix; the scan (and the limits) by the content
+            source = pa.CompressedInputStream(pa.OSFile(str(self.path)), "gzip")
+        else:
+            source = self.path
+        table = pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                use_threads=threads, column_names=self.names, skip_rows=skip + 1, encoding=enc,
+                block_size=8 << 20,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self.sep,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=self.quoted,  # only quoted fields can hold line breaks
+                invalid_row_handler=on_bad,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in self.names},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+        return table, sorted(bad), texts
+
+    # -- unbalanced quotes ------------------------------------------------------------------
+
+    def _whole_rows(self, lines: list[str]) -> int:
+        """How many of these physical lines split into the header's number of fields."""
+        n = len(self.names)
+        return sum(1 for r in _csv.reader(lines, delimiter=self.sep, quotechar='"') if len(r) == n)
+
+    def _swallows(self, inner: list[str], opening_complete: bool) -> bool:
+        rows = self._whole_rows(inner)
+        return rows >= 1 and 2 * rows >= len(inner) and (opening_complete or rows >= 2)
+
+    def _stray_quote(self, table, texts: list[str]) -> tuple[str, bool, int] | None:
+        """The first value (or malformed row) that swallowed whole rows: (text to find in the
+        file, whether the text starts right after the opening quote, lines swallowed)."""
+        import pyarrow.compute as pc
+
+        found: list[tuple[str, bool, int]] = []
+        n = len(self.names)
+        for j, name in enumerate(self.names):
+            col = table.column(name)
+            # values with whole lines inside (two line breaks or more); usually none or few
+            spans = pc.fill_null(pc.greater_equal(pc.count_substring(col, "\n"), 2), False)
+            idx = np.flatnonzero(spans.to_numpy(zero_copy_only=False))
+            for i in idx.tolist():
+                value = col[i].as_py()
+                segs = value.split("\n")
+                inner = segs[1:-1]  # whole physical lines inside the value
+                # the opening line is a whole row when its quote is read as text; not telling
+                # in the last column, where a remark's first line is a whole row too
+                complete = j < n - 1 and j + segs[0].count(self.sep) == n - 1
+                if self._swallows(inner, complete):
+                    found.append((segs[0] + "\n" + segs[1], True, len(segs) - 1))
+                    break
+        for text in texts:
+            lines = text.split("\n")
+            if self._swallows(lines[1:], lines[0].count(self.sep) == n - 1):
+                found.append((lines[0] + "\n" + lines[1], False, len(lines) - 1))
+                break
+        if not found:
+            return None
+        if len(found) == 1:
+            return found[0]
+        data = self._bytes()
+        return min(found, key=lambda f: self._find(data, f[0], f[1]) % (len(data) + 1))
+
+    def _bytes(self) -> bytes:
+        if self.data is None:
+            with _open(self.path) as f:
+                self.data = f.read()
+            if self.encoding not in ("utf-8", "utf-8-sig", "utf8"):
+                # mended lines are written back as UTF-8: the file is read as UTF-8 from now on
+                self.data = self.data.decode(self.encoding).encode("utf-8")
+        return self.data
+
+    def _find(self, data: bytes, text: str, after_quote: bool) -> int:
+        """Byte offset of the line holding the quote that opens ``text`` (-1: not found)."""
+        needle = text.encode("utf-8")
+        p = data.find(needle)
+        while p >= 0:
+            if after_quote and p > 0 and data[p - 1] == 34:
+                return data.rfind(b"\n", 0, p - 1) + 1
+            if not after_quote and (p == 0 or data[p - 1] == 10):
+                return p
+            p = data.find(needle, p + 1)
+        return -1
+
+    def _mend(self, text: str, after_quote: bool, swallowed: int, *, strict: bool) -> None:
+        """Rewrite the line that opens the stray quote with every field quoted (its quotes
+        become text), or refuse naming it."""
+        data = self._bytes()
+        start = self._find(data, text, after_quote)
+        line = data.count(b"\n", 0, start) + 1 if start >= 0 else None
+        if strict or start < 0:
+            raise LogError(
+                f"{'this' if line else 'a'} line opens a double quote that swallows {swallowed:,} following line(s) holding "
+                "whole rows; fix the quote (a value holding the separator or a line break is written "
+                '"like ""this"""), or read with strict=False to read that line with its quotes as text',
+                path=self.src,
+                line=line,
+            )
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        raw = data[start:end]
+        cr = raw.endswith(b"\r")
+        sep = self.sep.encode("utf-8")
+        fields = (raw[:-1] if cr else raw).split(sep)
+        fixed = sep.join(b'"' + f.replace(b'"', b'""') + b'"' for f in fields) + (b"\r" if cr else b"")
+        self.data = data[:start] + fixed + data[end:]
+        self.mended.append((line, swallowed))

@@ -4,8 +4,12 @@ Headers are matched against names used in German, French, Italian and English ex
 after normalisation (case, accents, punctuation and gender forms such as ``/in``,
 ``(in)`` or ``/trice`` removed), an exact name scoring above a name that merely contains
 a known word. Roles the headers do not reveal are found from the content: the timestamp
-is the column that parses as dates, the case a column of repeated values whose rows are
-in time order, the activity a low-cardinality text column that varies within cases.
+is the column that parses as dates, the case a column of many values with few events
+each, close together in time, the activity a low-cardinality text column that varies
+within cases, the resource a column whose values recur across many cases and are not
+determined by the activity. Header words outside the vocabulary (``Laufnummer``,
+``Saisi par``) count as a bonus there; the content decides, and it vetoes a header that
+names a category as the case (see :mod:`procmine.io._detect_content`).
 
 The date format of a column (:func:`detect_date_format`, one format for all rows,
 day-first or month-first decided from the data) lives in :mod:`procmine.io._dates` and
@@ -25,12 +29,27 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from ._dates import DateSpec, detect_date_format
-from ._detect_content import _content_case_activity, _content_timestamp
+from ._detect_content import (
+    HEADER_BONUS,
+    Profile,
+    _content_timestamp,
+    case_score,
+    category_note,
+    content_activity,
+    content_case,
+    content_resource,
+    describe_resource,
+    doubtful_case,
+    profile,
+    rank_cases,
+    refines,
+    timestamps,
+)
 
 __all__ = [
     "HEADER_NAMES",
@@ -168,12 +187,14 @@ def match_header(name: object) -> tuple[str, int] | None:
 
 @dataclass
 class Detection:
-    """The outcome of :func:`detect_roles`: role -> column, how each was found, warnings."""
+    """The outcome of :func:`detect_roles`: role -> column, how each was found, why, warnings."""
 
     roles: dict[str, str]
     how: dict[str, str]
     warnings: list[str]
     date_specs: dict[str, DateSpec]
+    #: role -> why the column was taken (header word, content figures), for the ingest report
+    evidence: dict[str, str] = field(default_factory=dict)
 
 
 def detect_roles(
@@ -184,6 +205,12 @@ def detect_roles(
     sample_rows: int = 50_000,
 ) -> Detection:
     """Assign roles to columns: explicit ones first, then headers, then content.
+
+    A header naming the case is checked against the content: a category (a few values,
+    each holding many rows spread over the whole time range) is never taken as the case
+    id. The case and the resource the headers do not reveal are scored from the content,
+    header words (``Nummer``, ``n°``, ``Bearbeitet von``, ``Saisi par``...) counting as a
+    bonus only; see :mod:`procmine.io._detect_content`.
 
     Parameters
     ----------
@@ -206,31 +233,43 @@ def detect_roles(
     explicit = dict(explicit or {})
     roles = dict(explicit)
     how = {r: "explicit" for r in explicit}
+    evidence = {r: "named by the caller" for r in explicit}
     warn: list[str] = []
     specs: dict[str, DateSpec] = {}
     taken = set(roles.values())
     sample = df.head(sample_rows)
+    order = {r: i for i, r in enumerate(ROLE_ORDER)}
+
+    def result() -> Detection:
+        ordered = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
+        return Detection(
+            roles=ordered,
+            how={r: how[r] for r in ordered},
+            warnings=warn,
+            date_specs=specs,
+            evidence={r: evidence[r] for r in ordered if r in evidence},
+        )
+
     # 0. pm4py's canonical names (a frame from pm4py or EventLog.to_csv) are taken as they are
     for role, canon in _CANONICAL.items():
         if role not in roles and canon in df.columns and canon not in taken:
             roles[role], how[role] = canon, "standard"
+            evidence[role] = "pm4py's standard column name"
             taken.add(canon)
     if all(r in roles for r in ("case", "activity", "timestamp")) and any(
         v == "standard" for v in how.values()
     ):
-        order = {r: i for i, r in enumerate(ROLE_ORDER)}
-        roles = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
-        return Detection(roles=roles, how={r: how[r] for r in roles}, warnings=warn, date_specs=specs)
+        return result()
     columns = [c for c in df.columns if c not in taken]
+    norms = {c: normalise_header(c) for c in columns}
 
     # 1. headers: best scores first, one role per column and one column per role
     scored = []
     for col in columns:
-        norm = normalise_header(col)
         for role in ROLE_ORDER:
             if role in roles:
                 continue
-            level, pos = _match(norm, role)
+            level, pos = _match(norms[col], role)
             if level:
                 scored.append(((level, pos), role, col))
     scored.sort(key=lambda x: (-x[0][0], -x[0][1], ROLE_ORDER.index(x[1]), columns.index(x[2])))
@@ -251,9 +290,7 @@ def detect_roles(
             for s, r, c in scored
             if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
         ]
-        rivals = [
-            c for c in rivals if normalise_header(c) not in _SECONDARY or normalise_header(col) in _SECONDARY
-        ]
+        rivals = [c for c in rivals if norms[c] not in _SECONDARY or norms[col] in _SECONDARY]
         if rivals:
             warn.append(
                 f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
@@ -261,6 +298,8 @@ def detect_roles(
             )
         roles[role] = col
         how[role] = "header"
+        kind = "is" if score[0] == 3 else "contains"
+        evidence[role] = f"{col!r} {kind} a known name for the {role}"
         taken.add(col)
 
     # 2. content, for what the headers did not reveal
@@ -270,15 +309,73 @@ def detect_roles(
         if found is None and "start_timestamp" in roles:
             found = roles.pop("start_timestamp")
             how.pop("start_timestamp")
+            evidence.pop("start_timestamp", None)
             warn.append(f"only a start time column ({found!r}) found; it is used as the timestamp")
         if found is not None:
             roles["timestamp"] = found
             how.setdefault("timestamp", "content")
+            evidence.setdefault("timestamp", f"the values of {found!r} are dates")
             taken.add(found)
-    ts_col = roles.get("timestamp")
+    ts = timestamps(sample, roles.get("timestamp"), specs)
+    cache: dict[str, Profile] = {}
+
+    def profiles(col: str) -> Profile:
+        if col not in cache:
+            cache[col] = profile(sample[col], ts)
+        return cache[col]
+
+    # a header naming the case must hold case ids: a category is never the case, and a
+    # doubtful one gives way to a column whose content fits clearly better
     rest = [c for c in columns if c not in taken and c not in specs]
-    if "case" not in roles or "activity" not in roles:
-        _content_case_activity(sample, rest, roles, how, ts_col, specs, warn)
-    order = {r: i for i, r in enumerate(ROLE_ORDER)}
-    roles = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
-    return Detection(roles=roles, how={r: how[r] for r in roles}, warnings=warn, date_specs=specs)
+    vetoed = None
+    if how.get("case") == "header" and len(sample):
+        col = roles["case"]
+        p = profiles(col)
+        rival = None
+        if p.category:
+            warn.append(category_note(col, p, named=True))
+        elif doubtful_case(p):
+            ranked = rank_cases(sample, rest, ts, profiles, norms, [])
+            own = case_score(p, ts, HEADER_BONUS)
+            # a rival wins when its content fits better, or when it splits the named column's
+            # values into finer groups (the named column is then an attribute of the case)
+            better = [c for score, c, _ in ranked if score > own or refines(profiles(c), p)]
+            if better:
+                rival = better[0]
+                warn.append(
+                    f"column {col!r} is named like the case id but its content ({p.describe()}) is less like "
+                    f"case ids than {rival!r}'s ({profiles(rival).describe()}); took {rival!r} (pass case=... to choose)"
+                )
+        if p.category or rival is not None:
+            roles.pop("case")
+            how.pop("case")
+            evidence.pop("case")
+            taken.discard(col)
+            vetoed = col
+        else:
+            evidence["case"] += "; " + p.describe()
+    if "case" not in roles:
+        rejected = content_case(sample, rest, roles, how, evidence, ts, profiles, warn, norms)
+        if vetoed is not None:
+            rest.append(vetoed)  # free for the other roles (a category may be the org unit...)
+        if "case" not in roles:
+            warn.extend(r for r in rejected if r not in warn)
+            richest = sorted(rest, key=lambda c: -profiles(c).k)[:3]
+            if richest:
+                listed = ", ".join(f"{c!r} ({profiles(c).k:,} values)" for c in richest)
+                warn.append(
+                    "no column holds values that look like case ids (many values, few events each, "
+                    f"close together in time), so the case id is not taken from the content; "
+                    f"the columns with the most distinct values are {listed}"
+                )
+        else:
+            taken.add(roles["case"])
+    if "activity" not in roles:
+        content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
+    if how.get("resource") == "header" and len(sample):
+        figures = describe_resource(roles["resource"], roles, profiles)
+        if figures:
+            evidence["resource"] += "; " + figures
+    if "resource" not in roles:
+        content_resource(sample, [c for c in rest if c not in roles.values()], roles, how, evidence, profiles, warn, norms)
+    return result()

@@ -3,6 +3,8 @@
 The header is the first row unless one of the first ten rows names the roles better
 (exports often start with a title line). Date cells keep their value; numbers in a
 date column are read as Excel serial days; text dates are parsed like CSV text.
+The workbook's zip directory is checked against :data:`procmine.io.LIMITS` before
+anything is inflated (see :func:`check_workbook`), the sheet's width after reading.
 Row numbers count data rows below the header (the header is row 0), blank rows
 included, so sheet row = header row + row number; ``report.formats["header_row"]``
 gives the header's sheet row.
@@ -18,10 +20,11 @@ import pandas as pd
 from ..errors import LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions
+from ._limits import LIMITS, check_inflation
 from .detect import match_header
 from .frame import read_frame
 
-__all__ = ["read_excel"]
+__all__ = ["check_workbook", "read_excel"]
 
 HEADER_SEARCH_ROWS = 10
 
@@ -60,6 +63,7 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             path=src,
         ) from exc
     sheet = 0 if opts.sheet is None else opts.sheet
+    check_workbook(path)
     try:
         raw = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl")
     except (ValueError, KeyError, IndexError) as exc:
@@ -70,6 +74,13 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         raise LogError(
             f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
         ) from exc
+    if raw.shape[1] > LIMITS.max_columns:
+        raise LogError(
+            f"sheet {sheet!r} has {raw.shape[1]:,} columns, more than {LIMITS.max_columns:,} (the limit "
+            "procmine.io.LIMITS.max_columns); an event log needs a few. If it is a real log, "
+            "raise that limit",
+            path=src,
+        )
     raw = raw.dropna(axis=1, how="all")
     if raw.dropna(how="all").empty:
         raise LogError(f"sheet {sheet!r} is empty; expected a header row and one row per event", path=src)
@@ -87,6 +98,37 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     report = IngestReport(source=src, format="excel")
     report.formats.update({"sheet": sheet, "header_row": int(raw.index[h]) + 1})
     return read_frame(body, opts, source=src, fmt="excel", report=report, row_numbers=rows[filled])
+
+
+def check_workbook(path: str | Path) -> None:
+    """Refuse a workbook whose zip directory declares more than :data:`procmine.io.LIMITS` allow.
+
+    Checked before anything is inflated: the declared sizes of all parts together
+    (``max_inflated_bytes``) and each part's inflation ratio (``max_inflation_ratio``,
+    above ``ratio_floor_bytes``). The declared sizes cannot lie: Python's zip reader stops
+    a part at its declared size and then fails its checksum.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "log.xlsx")
+    >>> pd.DataFrame({"case": ["1"], "activity": ["A"]}).to_excel(p, index=False)
+    >>> check_workbook(p)  # a normal workbook passes
+    """
+    import zipfile
+
+    src = str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise LogError(
+            f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
+        ) from exc
+    for p in parts:
+        check_inflation(src, p.file_size, p.compress_size, what=f"the workbook part {p.filename!r}")
+    total = sum(p.file_size for p in parts)
+    check_inflation(src, total, sum(p.compress_size for p in parts), what="the workbook")
 
 
 def _header_row(raw: pd.DataFrame) -> int:

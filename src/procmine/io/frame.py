@@ -101,7 +101,7 @@ def read_frame(
     missing = [r for r in REQUIRED if r not in det.roles]
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
-        notes = "".join(f" ({w})" for w in det.warnings if "not dates" in w)
+        notes = "".join(f" ({w})" for w in det.warnings if "not dates" in w or "case id" in w)
         raise LogError(
             f"cannot tell which column holds the {' / '.join(missing)}; the columns are: "
             f"{', '.join(map(repr, columns))}{notes}. Name it: read_log(path, {hint})",
@@ -109,6 +109,7 @@ def read_frame(
         )
     report.roles = dict(det.roles)
     report.role_detection = dict(det.how)
+    report.role_evidence = dict(det.evidence)
     report.warnings.extend(det.warnings)
 
     tz = opts.tz or DEFAULT_TZ

@@ -11,7 +11,12 @@ which path was taken.
 
 Safety: entities are never resolved, no DTD is loaded, nothing is fetched. A file with
 a ``<!DOCTYPE`` or ``<!ENTITY`` declaration, an unknown entity, a truncated gzip stream
-or unbalanced tags raises :class:`~procmine.LogError` naming the file and line.
+or unbalanced tags raises :class:`~procmine.LogError` naming the file and line, and so
+does an element at the wrong depth (an ``<event>`` outside a ``<trace>``, a ``<trace>``
+inside another element, a log attribute after the first trace), by both readers. A
+gzip stream that inflates past :data:`procmine.io.LIMITS` is refused while streaming,
+a log with more distinct attribute keys than ``LIMITS.max_attribute_keys`` as soon as
+they are seen.
 
 What is kept: every event attribute under its XES key (``concept:name``,
 ``time:timestamp``, ``org:resource``...), every trace attribute as ``case:<key>``
@@ -74,6 +79,7 @@ logger = logging.getLogger("procmine")
 _DATE = 1
 _THREADS = 2
 _RELEASE_EVERY = 8  # chunks read between two _release() (each costs page faults later)
+_RELEASE_BYTES = 256 * 2**20  # column bytes converted between two _release()
 
 
 def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
@@ -182,7 +188,12 @@ def _read_columns(
     from ._xes_lxml import read_long_lxml
 
     parts = Assembler(tz=tz)
-    parts.add(pivot_chunk(read_long_lxml(path), wanted, tz, as_text))
+    try:
+        parts.add(pivot_chunk(read_long_lxml(path), wanted, tz, as_text))
+    except LogError as exc:
+        if exc.path is None:
+            raise LogError(exc.message, path=str(path), line=exc.line) from None
+        raise
     return parts, f"lxml ({why})"
 
 
@@ -241,7 +252,14 @@ def _read_fast(path: Path, wanted: set[str] | None, tz: str | None, as_text: fro
     if not parts.sizes:
         raise LogError("the file is empty", path=str(path))
     if not parts.ended:
-        raise Malformed("no closing </log>: the file is truncated")
+        # every trace was whole: the message is precise already, and reading a large
+        # truncated file again with lxml would double its time and memory
+        raise LogError(
+            "the file ends without </log> (after a complete trace): it is truncated; "
+            "download or export it again",
+            path=str(path),
+            line=line_at(path, offset),
+        )
     return parts
 
 
@@ -338,14 +356,19 @@ def _to_frame(cols: dict[str, pa.Array | pa.ChunkedArray], n: int) -> pd.DataFra
     first = [CASE, ACTIVITY, TIMESTAMP]
     names = first + [c for c in cols if c not in first]
     out: dict[str, pd.Series] = {}
+    freed = 0
     for c in names:
         col = cols.pop(c)
         if len(col) != n:
             col = pa.nulls(n, col.type)
         out[c] = _to_series(col)
+        freed += col.nbytes
         del col
-        if len(out) % 8 == 0:
+        # by bytes, not by column: each malloc_trim walks the whole heap, so trimming
+        # every few columns is quadratic in a log with thousands of small columns
+        if freed >= _RELEASE_BYTES:
             _release()
+            freed = 0
     return pd.DataFrame(out, copy=False)
 
 

@@ -13,11 +13,13 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import pandas as pd
+
 from .._validation import check_fraction, fail
 from ..engines.duckdb import as_eventlog
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog
-from ._base import get_calendar
+from ._base import MIN_SAVING, get_calendar
 from ._finding import KINDS, Finding, Findings
 
 __all__ = ["DETECTORS", "KINDS", "Finding", "Findings", "find_redundancies"]
@@ -48,6 +50,7 @@ def find_redundancies(
     min_case_share: float = 0.05,
     required: Iterable[str] = (),
     calendar: Any = None,
+    min_saving: Any = MIN_SAVING,
     **thresholds: Mapping[str, Any],
 ) -> Findings:
     """Find redundant steps in ``log``: rework, duplicate work, ping-pong, rubber stamps, ...
@@ -67,6 +70,10 @@ def find_redundancies(
         are kept with the flag ``evidence["required"] = True``.
     calendar
         A :class:`procmine.Calendar` to measure working time (default: the Swiss office week).
+    min_saving
+        Findings that save less working time per affected case are not listed (default
+        one minute, :data:`procmine.redundancy._base.MIN_SAVING`; ``0`` lists everything).
+        Steps a system records seconds apart would otherwise appear as savings of seconds.
     **thresholds
         Per-kind detector thresholds, e.g. ``rework={"min_repeat_share": 0.1}``;
         see each detector's ``detect`` for the names and defaults.
@@ -116,6 +123,12 @@ def find_redundancies(
             raise fail(func, key, f"a detector name among {', '.join(KINDS)} (per-kind thresholds)", key)
         if not isinstance(value, Mapping):
             raise fail(func, key, "a dict of thresholds, e.g. {'min_repeat_share': 0.1}", value)
+    try:
+        floor = pd.Timedelta(min_saving)
+    except (ValueError, TypeError) as exc:
+        raise fail(func, "min_saving", "a duration such as '1min' (or 0)", min_saving) from exc
+    if pd.isna(floor) or floor < pd.Timedelta(0):
+        raise fail(func, "min_saving", "a duration >= 0 such as '1min'", min_saving)
     cal = get_calendar(calendar)
 
     found: list[Finding] = []
@@ -125,6 +138,11 @@ def find_redundancies(
             result = detect(log, min_case_share=min_case_share, required=req, calendar=cal, **dict(thresholds.get(kind, {})))
         except TypeError as exc:
             raise ParameterError(f"find_redundancies: invalid thresholds for {kind!r}: {exc}") from exc
+        small = [f for f in result if f.saving_per_case < floor]
+        if small:
+            logger.debug("find_redundancies: %s: %d finding(s) save less than %s per case, not listed",
+                         kind, len(small), floor)
+        result = [f for f in result if f.saving_per_case >= floor]
         logger.debug("find_redundancies: %s -> %d finding(s)", kind, len(result))
         found.extend(_respect_required(result, req))
     return Findings(found, n_cases=log.n_cases, log_name=log.name, log=log, calendar=cal)

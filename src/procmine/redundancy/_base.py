@@ -30,6 +30,7 @@ from ..log import GROUP, RESOURCE, EventLog
 from ._finding import Finding
 
 __all__ = [
+    "MIN_SAVING",
     "NAT",
     "ElapsedCalendar",
     "EventTable",
@@ -39,6 +40,7 @@ __all__ = [
     "first_per_case",
     "get_calendar",
     "group_cases",
+    "machine_recorded",
     "make_finding",
     "pick_examples",
     "sample_confidence",
@@ -49,6 +51,15 @@ __all__ = [
 
 NAT = np.iinfo(np.int64).min
 _US_PER_HOUR = 3_600_000_000
+
+#: The smallest saving worth listing: a finding that saves less office time per affected
+#: case (one minute) is not reported by :func:`procmine.find_redundancies` (its
+#: ``min_saving``). Steps a system records seconds apart "save" seconds when merged or run in
+#: parallel; an analyst cannot forward such a finding.
+MIN_SAVING = pd.Timedelta(minutes=1)
+#: Two events completed less than this apart, with no processing time, were recorded by a
+#: system in one go (a status change, an e-mail sent on submission), not worked on.
+_MACHINE_GAP_US = 60_000_000
 
 
 # -- calendar and translations (shims until procmine.calendar / procmine.i18n land) -------------
@@ -79,22 +90,45 @@ def get_calendar(calendar: Any = None) -> Any:
 
 
 def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
-    """``{"de", "fr", "en"}`` texts of ``msgid`` via :func:`procmine.i18n.tr` (English shim
-    for all three languages until that module exists)."""
-    try:
-        from ..i18n import tr as _tr
-    except ImportError:
-        text = msgid.format(**kwargs)
-        return {"de": text, "fr": text, "en": text}
-    return _tr(msgid, **kwargs)
+    """``{"de", "fr", "en"}`` texts of ``msgid`` via :func:`procmine.i18n.tr`.
+
+    ``pd.Timedelta`` values are working time in every detector: they are written as working
+    days or hours (:func:`procmine.i18n.format_working_time`), never as calendar days.
+    """
+    from ..i18n import LANGUAGES, format_working_time
+    from ..i18n import tr as _tr
+
+    durations = [k for k, v in kwargs.items() if isinstance(v, pd.Timedelta)]
+    if not durations:
+        return _tr(msgid, **kwargs)
+    return {
+        lang: _tr(msgid, **{**kwargs, **{k: format_working_time(kwargs[k], lang) for k in durations}})[lang]
+        for lang in LANGUAGES
+    }
 
 
 # -- small numeric helpers ---------------------------------------------------------------------
+#: microsecond Timedeltas (pandas >= 3) hold about 292,000 years: enough for any total of a
+#: real log (road fines: 19,000 years of waiting summed over 150,000 cases)
+_TD_MAX_US = np.iinfo(np.int64).max - 1
+
+
 def td(us: float | int | np.integer | np.floating) -> pd.Timedelta:
-    """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0)."""
+    """Microseconds -> ``pd.Timedelta`` (rounded to the microsecond, NaN -> 0).
+
+    A total beyond what a microsecond ``Timedelta`` holds (about 292,000 years) is clipped to the largest microsecond ``Timedelta`` with a logged warning rather than raising.
+    """
     if us is None or not np.isfinite(us):
         return pd.Timedelta(0)
-    return pd.Timedelta(round(float(us)), unit="us")
+    value = float(us)
+    if abs(value) >= _TD_MAX_US:
+        import logging
+
+        logging.getLogger("procmine").warning(
+            "a total of %.3g years is beyond what a Timedelta holds; shown as the maximum", value / 3.156e13
+        )
+        value = _TD_MAX_US if value > 0 else -_TD_MAX_US
+    return pd.Timedelta(round(value), unit="us")
 
 
 def wilson_lower(k: float | np.ndarray, n: float | np.ndarray, z: float = 1.96) -> Any:
@@ -289,6 +323,27 @@ def event_table(log: EventLog, calendar: Any = None) -> EventTable:
         table = EventTable(log, cal)
         per_log[key] = table
     return table
+
+
+def machine_recorded(t: EventTable, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Per succession ``first[k] -> second[k]`` (event rows): were both steps recorded by a
+    system rather than worked on?
+
+    True when the second completed less than a minute after the first and neither has a
+    measured processing time (a status change and the notice a system sends with it), or,
+    in a log that records who does the work, when neither event names a resource. Such
+    steps are not work to merge or parallelise.
+    """
+    first = np.asarray(first, dtype=np.int64)
+    second = np.asarray(second, dtype=np.int64)
+    ts = t.c.ts
+    seconds_apart = (ts[second] - ts[first]) < _MACHINE_GAP_US
+    no_processing = (t.processing[first] <= 0) & (t.processing[second] <= 0)
+    out = seconds_apart & no_processing
+    res = t.resources
+    if res.column is not None and (res.codes >= 0).mean() >= 0.2:
+        out |= (res.codes[first] < 0) & (res.codes[second] < 0)
+    return out
 
 
 # -- grouping helpers --------------------------------------------------------------------------------

@@ -28,10 +28,11 @@ KINDS: tuple[str, ...] = (
     "bottleneck",
     "batching",
     "automation_candidate",
+    "incomplete_submission",
 )
 
 _ZERO = pd.Timedelta(0)
-_KIND_COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#17becf", "#8c564b", "#e377c2", "#7f7f7f")
+_KIND_COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
 
 @dataclass(frozen=True)

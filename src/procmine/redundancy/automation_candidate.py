@@ -211,11 +211,12 @@ def detect(
         }
         rec = tr(
             "Let a system do '{a}': it occurs in {share:.0%} of cases, takes a median {handling} of "
-            "handling and always follows '{prev}'.",
+            "handling and follows '{prev}' in {prev_share:.0%} of its occurrences.",
             a=name,
-            share=float(volume[x]),
-            handling=td(median_h),
-            prev=_act_name(t, pred_code),
+            share=evidence["volume_share"],
+            handling=evidence["median_handling"],
+            prev=evidence["predecessor"],
+            prev_share=evidence["predecessor_share"],
         )
         out.append(
             make_finding(

@@ -56,8 +56,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_fraction, check_positive_int
+from ..i18n import tr  # not _base.tr: the waits here are elapsed time, not working time
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td
 from ._finding import Finding
 from .mergeable import _org_units
 
@@ -235,7 +236,7 @@ def detect(
                 a=name,
                 slots=", ".join(_slot_name(int(s), bool(daily_act[x]), lang) for s in order[: min(k, 3)])
                 + (" …" if k > 3 else ""),
-                wait=td(np.median(to_next) * 6e7),
+                wait=evidence["median_wait_to_slot"],
             )[lang]
             for lang in ("de", "fr", "en")
         }

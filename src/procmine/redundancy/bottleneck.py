@@ -18,24 +18,27 @@ step), ``next_wait_share`` (the largest share of another step), ``median_wait`` 
 ``p90_wait`` (per occurrence), ``typical_wait_other_steps`` (mean), ``wait_cv``
 (coefficient of variation of the elapsed wait of the main step), ``unit_column``.
 
-**Guard.** Steps in fewer than ``min_case_share`` of cases are ignored. A *legally fixed
-waiting period* (e.g. a 30-day objection period) is long but cannot be shortened: the log
-shows it as a wait (or a step) whose *elapsed calendar* length is nearly constant
-(coefficient of variation below ``fixed_cv``, median at least ``fixed_min_days`` days), or
-a sharp mode — at least ``fixed_mode_share`` of the waits within one hour of the same length
-of at least ``fixed_min_days`` days (a period applied to part of the cases, e.g. tickets
-closed automatically 15 days after resolution) — whereas queue waiting varies with load. Such periods are excluded (logged at debug level),
-do not count as "other steps", and are taken out of the case durations the shares are
-computed on (they cannot be shortened). Required activities are kept (shortening the wait in
-front of a step does not remove it) with ``evidence["required"] = True``.
+**Guard.** Only *office* waiting counts (:mod:`procmine._wait_causes`): the wait after a
+request to the applicant or a third party, the wait before a step the outside world
+triggers (documents received, objection filed, payment) and a legally fixed period (a
+wait, or a system step, whose elapsed calendar length clusters at one value of at least 5
+days, e.g. a 30-day objection period) cannot be shortened by the office: they are not
+counted, are taken out of the case durations the shares are computed on, and a step with a
+fixed period is never reported nor counted among the "other steps". Steps in fewer than
+``min_case_share`` of cases are ignored. Required activities are kept (shortening the wait
+in front of a step does not remove it) with ``evidence["required"] = True``.
 
-**Saving.** ``saving_per_case`` is the group's waiting per affected case minus what the same
-number of steps waits on average elsewhere in the log (``typical_wait_other_steps``);
-``time_cost`` is the group's total waiting.
+**Saving.** ``saving_per_case`` is the group's office waiting per affected case minus what
+the same number of steps waits on average elsewhere in the log (``typical_wait_other_steps``);
+``time_cost`` is the group's total office waiting. The evidence shows the group's waiting by
+cause: ``office_time`` (the office waiting counted), ``client_wait`` and ``statutory_wait``
+(not counted).
 
 **Limits.** Without start timestamps the "wait" includes the step's own processing time.
-Waiting caused by the case's owner (e.g. a missing document) is not told apart from queueing
-in the office. Only single steps are assessed, not chains.
+Waiting for the applicant is recognised only after a recognisable request or before a
+recognisable external step (by name or data, see :func:`procmine._steps.classify_steps`);
+declare others with ``performance(log, waits=..., external=...)``. Only single steps are
+assessed, not chains.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from .._wait_causes import OFFICE, wait_causes
 from ..log import GROUP, EventLog
 from ._base import (
     check_thresholds,
@@ -73,9 +77,8 @@ def detect(
     min_step_share: float = 0.1,
     min_wait_share: float = 0.15,
     dominance: float = 2.0,
-    fixed_cv: float = 0.1,
-    fixed_mode_share: float = 0.25,
-    fixed_min_days: float = 5.0,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Steps whose waiting dominates case duration (see the module docstring).
 
@@ -98,10 +101,9 @@ def detect(
     dominance
         The group's main step share must be at least this multiple of the largest share of
         any other waiting step.
-    fixed_cv, fixed_mode_share, fixed_min_days
-        A wait at least ``fixed_min_days`` days long whose elapsed length varies less than
-        ``fixed_cv`` (coefficient of variation), or of which at least ``fixed_mode_share``
-        lie within an hour of the same length, is a fixed (legal) period, not a bottleneck.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, bottleneck={"waits": {"Frist": "statutory"}})``).
 
     Examples
     --------
@@ -113,9 +115,8 @@ def detect(
     check_thresholds(
         "bottleneck.detect",
         fractions={"min_case_share": min_case_share, "min_step_share": min_step_share,
-                   "min_wait_share": min_wait_share, "fixed_cv": fixed_cv,
-                   "fixed_mode_share": fixed_mode_share},
-        non_negative={"dominance": dominance, "fixed_min_days": fixed_min_days},
+                   "min_wait_share": min_wait_share},
+        non_negative={"dominance": dominance},
     )
     t = event_table(log, calendar)
     c = t.c
@@ -123,24 +124,17 @@ def detect(
     if t.n_events == 0 or t.n_cases == 0:
         return []
     act = c.activity
-    wait = t.wait.astype(np.float64)
-    # fixed periods: a wait (or a step) of nearly constant elapsed calendar length
-    elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
-    gap_el = (c.ts - np.minimum(t.prev_end, t.start)).astype(np.float64)
+    wc = wait_causes(log, waits=waits, external=external)
+    cause = wc.cause
+    wait = np.where(cause == OFFICE, t.wait, 0).astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
-    cv, med_el = _cv_by(act[has_prev], elapsed[has_prev], n_act)
-    cv_gap, med_gap = _cv_by(act[has_prev], gap_el[has_prev], n_act)
-    fixed = ((cv < fixed_cv) & (med_el >= fixed_min_days * _DAY_US)) | (
-        (cv_gap < fixed_cv) & (med_gap >= fixed_min_days * _DAY_US)
-    )
-    # a fixed period applied to part of the cases (e.g. closed automatically after 15 days):
-    # a sharp mode of the elapsed length, checked on the steps that wait at all
-    frequent = t.activity_cases >= max(min_case_share * t.n_cases, 1)
-    for a in np.flatnonzero(frequent & ~fixed & (np.bincount(act, weights=wait, minlength=n_act) > 0)):
-        for x in (elapsed, gap_el):
-            fixed[a] |= _sharp_mode(x[has_prev & (act == a)], fixed_mode_share, fixed_min_days * _DAY_US)
-    # duration of the cases that can be shortened: without their fixed periods
-    fixed_time = np.bincount(c.case, weights=np.where(fixed[act], t.gap, 0).astype(np.float64), minlength=t.n_cases)
+    fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
+    elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
+    cv, _ = _cv_by(act[has_prev], elapsed[has_prev], n_act)
+    # duration of the cases the office can shorten: without fixed periods (a period may be a
+    # system step lasting it: its whole gap) and without waiting for the applicant
+    client, statutory = wc.outside_office(t.wait, t.processing, act)
+    fixed_time = np.bincount(c.case, weights=(client + statutory).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
     first, _ = first_per_case(c.case, act)
     dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
@@ -153,8 +147,8 @@ def detect(
     total_dur = float(case_dur.sum())
     share_all = wait_sum / total_dur if total_dur > 0 else np.zeros(n_act)
     cand = frequent & (share >= min_step_share) & ~fixed
-    for code in np.flatnonzero(frequent & fixed & (share >= min_step_share)):
-        logger.debug("bottleneck: %r looks like a fixed waiting period (cv %.3f), not reported", t.name(code), cv[code])
+    for code in np.flatnonzero(frequent & fixed):
+        logger.debug("bottleneck: %r looks like a fixed waiting period, not reported", t.name(code))
     if not cand.any():
         return []
 
@@ -187,6 +181,9 @@ def detect(
             pass  # kept: shortening a wait does not remove the step; flagged below
         ev_mask = np.isin(act, steps)
         w = wait[ev_mask]
+        by_cause = {"office_time": td(float(wait[ev_mask].sum())),
+                    "client_wait": td(float(client[ev_mask].sum())),
+                    "statutory_wait": td(float(statutory[ev_mask].sum()))}
         n_c = int(np.unique(c.case[ev_mask]).size)
         cost = float(wait_sum[steps].sum())
         saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
@@ -200,6 +197,8 @@ def detect(
             "typical_wait_other_steps": td(typical),
             "wait_cv": float(cv[steps[0]]),
             "unit_column": t.units.column or "none",
+            "other_steps": len(names) - 1,
+            **by_cause,
         }
         if required.intersection(names):
             evidence["required"] = True
@@ -208,16 +207,16 @@ def detect(
             text = tr(
                 "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
                 activity=names[0],
-                share=group_share,
+                share=evidence["wait_share"],
             )
         else:
             text = tr(
                 "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
                 "('{activity}' and {n} more).",
                 unit=unit_name,
-                share=group_share,
+                share=evidence["wait_share"],
                 activity=names[0],
-                n=len(names) - 1,
+                n=evidence["other_steps"],
             )
         out.append(
             make_finding(
@@ -253,17 +252,3 @@ def _cv_by(key: np.ndarray, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
     mid = np.where(hi > lo, (lo + hi - 1) // 2, 0)
     med = np.where(hi > lo, x[order][np.minimum(mid, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0)
     return cv, med
-
-
-def _sharp_mode(x: np.ndarray, min_share: float, min_len: float) -> bool:
-    """At least ``min_share`` of ``x`` (µs) within one hour of a common value >= ``min_len``."""
-    if len(x) < 10:
-        return False
-    hours = np.floor(x / 3_600_000_000).astype(np.int64)
-    hours = hours[hours >= 0]
-    if len(hours) == 0:
-        return False
-    counts = np.bincount(hours)
-    window = counts + np.r_[counts[1:], 0] + np.r_[0, counts[:-1]]  # +-1 hour around each bin
-    mode = int(window.argmax())
-    return bool(window[mode] >= min_share * len(x) and mode * 3_600_000_000 >= min_len)

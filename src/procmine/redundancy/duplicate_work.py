@@ -149,12 +149,16 @@ def detect(
                 saving_per_case_us=float(cost[a]) / max(n_dc, 1),
                 confidence=sample_confidence(n_dc) * min(1.0, share[a] / (2 * min_duplicate_share)),
                 evidence=evidence,
+                # duplicate_share counts cases with any two units; the named pair is only the
+                # most frequent one, with its own share among those cases
                 recommendation=tr(
-                    "Do '{activity}' once: in {share:.0%} of the cases it is done by both {unit_a} and {unit_b}.",
+                    "Do '{activity}' once: in {share:.0%} of the cases that contain it, two or more units "
+                    "do it, most often {unit_a} and {unit_b} ({pair_share:.0%} of those cases).",
                     activity=name,
-                    share=float(share[a]),
+                    share=evidence["duplicate_share"],
                     unit_a=pair[0],
                     unit_b=pair[1],
+                    pair_share=evidence["unit_pair_share"],
                 ),
                 example_cases=pick_examples(log, c.case[ev_a], weights=t.gap[ev_a]),
                 org_units=pair,

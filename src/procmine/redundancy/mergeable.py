@@ -1,4 +1,4 @@
-"""``mergeable``: two steps always done one right after the other, by the same person, that could be one step.
+"""``mergeable``: two steps always done one right after the other, by the same person (or unit), that could be one step.
 
 **Definition.** An ordered pair of distinct activities ``(A, B)`` is mergeable when
 
@@ -14,15 +14,20 @@
 
 **Statistic.** ``evidence``: ``p_next_b_given_a``, ``p_prev_a_given_b`` (the two
 directly-follows probabilities), ``successions`` (number of direct A→B successions),
-``same_unit_share``, ``unit_column`` (``org:resource``, or ``org:group`` as the
-fallback: the column used is named), ``main_unit`` (the resource or unit doing it
+``follow_share`` (the smaller of the two), ``same_unit_share``, ``unit_column``
+(``org:resource``, or ``org:group`` as the fallback: the column used is named, and the
+recommendation says "the same person" only when it is ``org:resource``, else "the same
+unit"), ``machine_share`` (successions a system recorded, see guard), ``main_unit`` (the resource or unit doing it
 most), ``median_gap`` and ``mean_gap`` (working time, ``pd.Timedelta``), ``gap_basis``
 (``"wait before B"`` when start times are known, else ``"completion to completion"``).
 
 **Guard.** Pairs done by different people (a hand-off between people or offices is not a
 merge candidate: that is what ``duplicate_work`` and ``ping_pong`` look at; a system step
 followed by a person's step is not either), pairs with a long median gap (e.g. a
-legally fixed waiting period), pairs with a decision or other steps in
+legally fixed waiting period), pairs a system records (in more than half of the
+successions B completes less than a minute after A with no processing time, or neither
+event names a resource in a log that records resources: a status change and the notice
+sent with it are not work to merge), pairs with a decision or other steps in
 between (the two directly-follows probabilities drop), self-loops (``A == A``, which is
 ``rework``) and pairs involving an activity declared ``required`` (a required step is
 neither removed nor merged away, e.g. the two signatures of a four-eyes check) are not
@@ -50,8 +55,17 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_fraction, fail
-from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ..log import RESOURCE, EventLog
+from ._base import (
+    event_table,
+    machine_recorded,
+    make_finding,
+    pick_examples,
+    sample_confidence,
+    td,
+    tr,
+    wilson_lower,
+)
 from ._finding import Finding
 
 __all__ = ["detect"]
@@ -146,6 +160,10 @@ def detect(
         same_share = float(same.mean())
         if same_share < min_same_unit:
             continue
+        machine_share = float(machine_recorded(t, occ, occ + 1).mean())
+        if machine_share > 0.5:
+            logger.debug("mergeable: %r -> %r is recorded by a system, not work", name_a, name_b)
+            continue
         gaps = gap_all[occ + 1]
         median_gap = float(np.median(gaps))
         if median_gap > max_gap_us:
@@ -161,22 +179,25 @@ def detect(
         evidence = {
             "p_next_b_given_a": float(p_next[p]),
             "p_prev_a_given_b": float(p_prev[p]),
+            "follow_share": float(min(p_next[p], p_prev[p])),
             "successions": int(n_pair[p]),
             "same_unit_share": same_share,
             "unit_column": who.column,
+            "machine_share": machine_share,
             "main_unit": top_unit,
             "median_gap": td(median_gap),
             "mean_gap": td(gaps.mean()),
             "gap_basis": "wait before B" if has_start else "completion to completion",
         }
-        rec = tr(
+        # "the same person" only when persons were compared
+        msgid = (
             "Merge '{a}' and '{b}' into one step: the same person does '{b}' right after '{a}' "
-            "in {share:.0%} of cases (median hand-off {gap}).",
-            a=name_a,
-            b=name_b,
-            share=float(min(p_next[p], p_prev[p])),
-            gap=td(median_gap),
+            "in {share:.0%} of cases (median hand-off {gap})."
+            if who.column == RESOURCE
+            else "Merge '{a}' and '{b}' into one step: the same unit does '{b}' right after '{a}' "
+            "in {share:.0%} of cases (median hand-off {gap})."
         )
+        rec = tr(msgid, a=name_a, b=name_b, share=evidence["follow_share"], gap=evidence["median_gap"])
         out.append(
             make_finding(
                 "mergeable",

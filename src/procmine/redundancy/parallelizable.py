@@ -15,14 +15,22 @@
 - they are not already parallel: when start times are known, in at most
   ``max_overlap_share`` of the successions does the second start before the first
   completes; and (with or without start times) each step done second takes about as long
-  as when done first: the ratio of its median waiting-plus-processing in second position
-  to that in first position is at least ``min_position_ratio`` (in a pair that already
-  runs in parallel, the one finishing second only shows the remainder of its time);
+  as when done first: the ratio of its median time in second position to that in first
+  position is at least ``min_position_ratio`` (in a pair that already runs in parallel,
+  the one finishing second only shows the remainder of its time). Only the pair's own
+  time is compared, never a wait inherited from before the pair: in second position a
+  step's time runs from the first step's completion; in first position, with start times,
+  it is the step's processing time, and without start times the time from the previous
+  completion less the *inherited period*: the whole calendar days every case spends before
+  the pair (the 5th percentile of that elapsed time, floored to days: a statutory or
+  client period counted in days, e.g. 14 days for objections, is waited whichever step
+  comes first);
 - when they occur together they are usually neighbours: the share of cases containing
   both in which they are directly adjacent is at least ``min_adjacent_share``.
 
 **Statistic.** ``evidence``: ``order_ab`` and ``order_ba`` (successions in each order),
-``minor_order_share``, ``tie_share``, ``position_ratio``, ``context_tv`` (total-variation distance of the next activity
+``minor_order_share``, ``tie_share`` (tied or system-recorded successions),
+``position_ratio``, ``inherited_period_days``, ``context_tv`` (total-variation distance of the next activity
 between the two orders), ``repeat_share``, ``adjacent_share``, ``overlap_share``
 (``None`` without start times), ``median_duration_a``,
 ``median_duration_b`` (working time from the previous completion to the completion of
@@ -33,14 +41,19 @@ each step, i.e. its waiting plus processing) and ``median_saving``.
 order changes what follows (``max_context_tv``), steps that already run in parallel
 (``max_overlap_share``: their completion order is random too), pairs recorded mostly at
 the same instant (``max_tie_share``: a tie has no order, and tied successions are never
-counted as order evidence), pairs whose parallel run would save nothing and rare pairs
+counted as order evidence; nor are successions a system recorded, seconds apart with no
+processing time or with no resource in a log that has resources: they are not work to run
+in parallel), pairs whose parallel run would save nothing and rare pairs
 (``min_case_share``) are not reported, nor are pairs with a ``required`` activity.
 
 **Saving.** Run in parallel, both steps start when the first one would have started; the
 pair then ends after the longer of the two instead of after both. Per succession the
-saving is the shorter of the two steps' waiting-plus-processing (working time);
-``time_cost`` is the sum, ``saving_per_case`` the sum divided by the cases. This is
-exactly what :func:`procmine.simplify` with ``parallelize=[(A, B)]`` assumes.
+saving is the shorter of the two steps' waiting-plus-processing (working time), counting
+office time only: waiting for the applicant or a third party and legal periods
+(:mod:`procmine._wait_causes`) stay. ``time_cost`` is the sum, ``saving_per_case`` the sum
+divided by the cases; the evidence shows ``office_time``, ``client_wait`` and
+``statutory_wait``. Without such waits this is exactly what :func:`procmine.simplify` with
+``parallelize=[(A, B)]`` assumes.
 
 **Limits.** Independence is inferred from behaviour, not from the data the steps read
 and write: an order that varies by chance may still hide a dependency. Resource
@@ -49,7 +62,10 @@ Only pairs are found; a block of three interchangeable steps appears as up to th
 Without start times, two steps that already run in parallel are told apart from a
 sequential pair in random order only by ``min_position_ratio``, which does not always
 work (in the French sample, with high inbox-delay variance, it does not): such logs can
-give false positives.
+give false positives. Without start times, completion times alone cannot tell a pair that
+already runs in parallel from a sequential pair behind a wait: the inherited period is
+taken to be waiting only when it is whole days that every case spends (a legal or client
+period); two parallel steps that each take days in every case may then look sequential.
 """
 
 from __future__ import annotations
@@ -59,8 +75,18 @@ from typing import Any
 import numpy as np
 
 from .._validation import check_fraction
+from .._wait_causes import wait_causes
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ._base import (
+    event_table,
+    machine_recorded,
+    make_finding,
+    pick_examples,
+    sample_confidence,
+    td,
+    tr,
+    wilson_lower,
+)
 from ._finding import Finding
 from .mergeable import _org_units
 
@@ -80,6 +106,8 @@ def detect(
     max_overlap_share: float = 0.05,
     max_tie_share: float = 0.5,
     min_position_ratio: float = 0.6,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Find pairs of steps observed in both orders that never depend on each other.
 
@@ -110,6 +138,9 @@ def detect(
     min_position_ratio
         Minimum ratio of a step's median duration when done second to its median
         duration when done first (default 0.6).
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, parallelizable={"waits": {"Frist": "statutory"}})``).
 
     Returns
     -------
@@ -137,12 +168,15 @@ def detect(
         return []
     act = c.activity.astype(np.int64)
     n_act = c.n_activities
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
+    outside = client + statutory
     idx = np.flatnonzero(t.same_case_next)
     x, y = act[idx], act[idx + 1]
     keep = x != y
     idx, x, y = idx[keep], x[keep], y[keep]
-    # two events with the same timestamp have no observable order: they are not evidence
-    tied = c.ts[idx + 1] == c.ts[idx]
+    # two events with the same timestamp have no observable order, and steps a system
+    # records seconds apart are not work to parallelise: neither is evidence
+    tied = (c.ts[idx + 1] == c.ts[idx]) | machine_recorded(t, idx, idx + 1)
     lo, hi = np.minimum(x, y), np.maximum(x, y)
     forward = x == lo  # order lo -> hi
     key = lo * n_act + hi
@@ -202,16 +236,23 @@ def detect(
             continue
         d1 = t.gap[occ]
         d2 = t.gap[occ + 1]
+        own1, period_days = _own_first(t, occ)
         # durations per activity (not per position)
         dur_a = np.where(act[occ] == a, d1, d2)
         dur_b = np.where(act[occ] == a, d2, d1)
         # done second, a step of a sequential pair takes as long as when done first; in a
         # pair already running in parallel the one finishing second shows only a remainder
         a_first = act[occ] == a
-        position_ratio = min(_ratio(d2[~a_first], d1[a_first]), _ratio(d2[a_first], d1[~a_first]))
+        position_ratio = min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
         if position_ratio < min_position_ratio:
             continue
-        saving = np.minimum(d1, d2)
+        # the saving is office time: waiting for the applicant or a legal period stays
+        first_office = np.maximum(d1 - outside[occ], 0)
+        if period_days > 0:
+            # without start times the classified legal period covers the first step's whole
+            # gap; its own time is what remains once the inherited period is taken off
+            first_office = np.maximum(own1, 0)
+        saving = np.minimum(first_office, np.maximum(d2 - outside[occ + 1], 0))
         total = float(saving.sum())
         if total <= 0:
             continue
@@ -229,6 +270,7 @@ def detect(
             "minor_order_share": float(minor_share),
             "tie_share": float(1 - n_all[p] / n_total[p]),
             "position_ratio": float(position_ratio),
+            "inherited_period_days": int(period_days),
             "context_tv": float(tv),
             "repeat_share": repeat_share,
             "adjacent_share": float(adjacent_share),
@@ -236,14 +278,18 @@ def detect(
             "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
             "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
             "median_saving": td(np.median(saving)),
+            "saving_per_case": td(total / len(cases)),
+            "office_time": td(total),
+            "client_wait": td(float(client[occ].sum() + client[occ + 1].sum())),
+            "statutory_wait": td(float(statutory[occ].sum() + statutory[occ + 1].sum())),
         }
         rec = tr(
             "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
             "and the order never changes what follows; this saves about {saving} per case.",
             a=first,
             b=second,
-            share=float(minor_share),
-            saving=td(total / len(cases)),
+            share=evidence["minor_order_share"],
+            saving=evidence["saving_per_case"],
         )
         out.append(
             make_finding(
@@ -261,6 +307,23 @@ def detect(
             )
         )
     return out
+
+
+def _own_first(t: Any, occ: np.ndarray) -> tuple[np.ndarray, int]:
+    """The first step's own working time per succession, without the wait inherited from
+    before the pair, and the inherited period in whole days (see the module docstring)."""
+    if t.has_start[occ].mean() >= 0.5:
+        return np.where(t.has_start[occ], t.processing[occ], t.gap[occ]), 0
+    prev_end, done = t.prev_end[occ], t.c.ts[occ]
+    elapsed = done - prev_end
+    days = int(np.quantile(elapsed, 0.05) // _US_PER_DAY) if len(elapsed) else 0
+    if days <= 0:
+        return t.gap[occ], 0
+    after = np.minimum(prev_end + days * _US_PER_DAY, done)
+    return np.asarray(t.calendar.working_time(after, done), dtype=np.int64), days
+
+
+_US_PER_DAY = 86_400_000_000
 
 
 def _ratio(second: np.ndarray, first: np.ndarray) -> float:

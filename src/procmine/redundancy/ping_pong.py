@@ -210,7 +210,7 @@ def detect(
                     "{trips:.1f} times on average.",
                     unit_a=units[0],
                     unit_b=units[1],
-                    trips=float(trips.mean()),
+                    trips=evidence["round_trips_per_case"],
                 ),
                 example_cases=pick_examples(log, case_o[sel], weights=lost),
                 org_units=units,

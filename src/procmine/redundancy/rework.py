@@ -15,7 +15,12 @@ time from the previous occurrence's completion to the repetition's completion: t
 ``org:group``, the finding's org unit is the one that most often does the repetitions) and, for loops of
 several activities, ``loop_activities``.
 
-**Guard.** Three kinds of repetition are not rework:
+**Guard.** Four kinds of repetition are not rework:
+
+- *A repetition after a request to the applicant* (a request step, see
+  :func:`procmine._steps.classify_steps`, between the two occurrences: documents asked for
+  and received, then the check done again) is the loop of an incomplete application: it
+  is reported as ``incomplete_submission``, once, not as rework.
 
 - *A loop announced by a dedicated step* is a legitimate path of the procedure: when the
   step that opens the loop (the most frequent step right after the previous occurrence of
@@ -41,10 +46,12 @@ several activities, ``loop_activities``.
 Rare repetitions (``min_case_share``, ``min_repeat_share``) and duplicated records are
 ignored; required activities are never proposed.
 
-**Saving.** ``saving_per_case`` is the mean working time of the loop per affected case (all
-repetitions of the loop's most frequent activity, previous completion to repetition
-completion), i.e. what the case would save had the work been right the first time;
-``time_cost`` is that time summed over the affected cases.
+**Saving.** ``saving_per_case`` is the mean *office* working time of the loop per affected
+case (all repetitions of the loop's most frequent activity, previous completion to
+repetition completion, without the waiting for the applicant or a third party and the legal
+periods inside the loop, :mod:`procmine._wait_causes`), i.e. what the case would save had
+the work been right the first time; ``time_cost`` is that time summed over the affected
+cases. The evidence shows the loops' ``office_time``, ``client_wait`` and ``statutory_wait``.
 
 **Limits.** The log cannot tell a failed check from a second check the case needed (e.g.
 a new fact arrived); the outcome test only sees the final activity. Nested loops are
@@ -58,6 +65,7 @@ from typing import Any
 
 import numpy as np
 
+from .._wait_causes import wait_causes
 from ..log import GROUP, EventLog
 from ._base import (
     check_thresholds,
@@ -116,6 +124,8 @@ def detect(
     max_outcome_shift: float = 0.25,
     max_trigger_specificity: float = 0.8,
     loop_overlap: float = 0.8,
+    waits: Any = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Activities repeated within cases (see the module docstring).
 
@@ -140,6 +150,9 @@ def detect(
     loop_overlap
         An activity whose repeating cases are at least this share among the repeating cases
         of a more frequent repeated activity belongs to the same loop.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`
+        (``find_redundancies(log, rework={"waits": {"Frist": "statutory"}})``).
 
     Examples
     --------
@@ -167,6 +180,14 @@ def detect(
         change[1:] = t.same_case_prev[1:] & (u[1:] != u[:-1]) & (u[1:] >= 0) & (u[:-1] >= 0)
         cum = np.cumsum(change)
         rep[rep] = cum[rep] == cum[prev[rep]]
+    # a repetition after a request to the applicant is the loop of an incomplete
+    # application: the incomplete_submission detector reports it, not rework
+    from .incomplete_submission import request_steps
+
+    is_req, _ = request_steps(log)
+    if is_req.any():
+        n_req = np.cumsum(is_req[c.activity])
+        rep[rep] = n_req[rep] == n_req[prev[rep]]
     ri = np.flatnonzero(rep)
     if len(ri) == 0:
         return []
@@ -189,7 +210,15 @@ def detect(
         return []
 
     cal = t.calendar
-    loop_us = np.asarray(cal.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
+    loop_all = np.asarray(cal.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
+    # the saving counts office time only: waiting for the applicant and legal periods inside
+    # the loop stay even when the work is right the first time
+    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
+    cum_client = np.cumsum(client.astype(np.float64))
+    cum_stat = np.cumsum(statutory.astype(np.float64))
+    loop_client = cum_client[ri] - cum_client[prev[ri]]
+    loop_stat = cum_stat[ri] - cum_stat[prev[ri]]
+    loop_us = np.maximum(loop_all - loop_client - loop_stat, 0.0)
     loop_sum = np.bincount(ract, weights=loop_us, minlength=n_act)
     n_reps = np.bincount(ract, minlength=n_act)
     outcome = c.activity[c.case_offsets[1:] - 1]  # last activity per case
@@ -258,6 +287,10 @@ def detect(
         }
         if len(g) > 1:
             evidence["loop_activities"] = ", ".join(names)
+        in_head = ract == head
+        evidence["office_time"] = td(float(loop_us[in_head].sum()))
+        evidence["client_wait"] = td(float(loop_client[in_head].sum()))
+        evidence["statutory_wait"] = td(float(loop_stat[in_head].sum()))
         conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
         mask = ract == head
         units: tuple[str, ...] = ()
@@ -280,7 +313,7 @@ def detect(
                 recommendation=tr(
                     "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
                     activity=names[0],
-                    share=float(repeat_share[head]),
+                    share=evidence["repeat_share"],
                 ),
                 example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
                 org_units=units,

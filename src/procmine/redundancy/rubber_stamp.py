@@ -209,11 +209,12 @@ def detect(
                 evidence=evidence,
                 recommendation=tr(
                     "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
-                    "and never sends work back, yet cases wait {wait} for it.",
+                    "and sends work back in {back:.0%}, yet cases wait {wait} for it.",
                     activity=name,
                     successor=succ_name,
-                    share=float(top_share[s]),
-                    wait=td(med_wait),
+                    share=evidence["top_successor_share"],
+                    back=evidence["loop_back_share"],
+                    wait=evidence["median_wait"],
                 ),
                 example_cases=pick_examples(log, c.case[ev], weights=w),
             )

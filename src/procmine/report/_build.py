@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import logging
+import warnings
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +15,7 @@ import pandas as pd
 
 from .._validation import check_positive_int, fail
 from ..engines.duckdb import as_eventlog
+from ..errors import ProcmineWarning
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import RESOURCE, EventLog
 from . import _sections as S
@@ -71,12 +73,13 @@ def _run(sid: str, ctx: Context) -> Section:
     try:
         return build(ctx)
     except Exception as exc:
-        logger.warning(
-            "report: section %r failed: %s: %s",
-            sid,
-            type(exc).__name__,
-            exc,
-            exc_info=logger.isEnabledFor(logging.DEBUG),
+        # said in the report and as a warning: a section must never vanish silently
+        logger.debug("report: section %r failed", sid, exc_info=exc)
+        warnings.warn(
+            f"report: section {sid!r} could not be computed ({type(exc).__name__}: {exc}); "
+            "the report says so in that section",
+            ProcmineWarning,
+            stacklevel=4,
         )
         ctx.errors[sid] = f"{type(exc).__name__}: {exc}"
         msg = ctx._(

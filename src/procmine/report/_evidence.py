@@ -1,6 +1,6 @@
 """A finding's evidence figures in the report: a translated label and a readable value per key.
 
-Every key the nine detectors of :mod:`procmine.redundancy` can put in ``Finding.evidence``
+Every key the ten detectors of :mod:`procmine.redundancy` can put in ``Finding.evidence``
 has a label here (``tests/report/test_evidence.py`` runs the detectors and checks it).
 Values are shown for a reader, not as the detector stores them: shares, probabilities and
 distances as percent; durations as working time, except the two the batching detector
@@ -48,6 +48,10 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "outcome_shift": _("change of outcome after a repeat"),
         "unit_column": _("units taken from column"),
         "median_saving": _("median saving"),
+        # time the saving rests on (office) and waiting it leaves out (procmine._wait_causes)
+        "office_time": _("office time counted"),
+        "client_wait": _("waiting for the applicant or third parties (not counted)"),
+        "statutory_wait": _("legal periods (not counted)"),
         # bottleneck
         "wait_share": _("share of working time spent waiting here"),
         "step_wait_shares": _("waiting share per step"),
@@ -124,6 +128,24 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "overlap_share": _("share already overlapping"),
         "median_duration_a": _("median time of the first step (wait and processing)"),
         "median_duration_b": _("median time of the second step (wait and processing)"),
+        "inherited_period_days": _("days every case waits before the pair (not counted)"),
+        "saving_per_case": _("saving per case"),
+        # mergeable (guards and text)
+        "follow_share": _("share of the two steps directly one after the other"),
+        "machine_share": _("share recorded by a system seconds apart"),
+        # bottleneck (text)
+        "other_steps": _("further steps of the unit"),
+        # incomplete submission
+        "requesting_step": _("step asking for more"),
+        "answer_step": _("answer from the applicant"),
+        "repeated_steps": _("steps done again after the answer"),
+        "request_case_share": _("share of cases asked for more"),
+        "loop_share": _("share of these cases with a step done again"),
+        "requests_per_case": _("requests per affected case"),
+        "office_time_per_case": _("office time of the loop per case"),
+        "client_time_per_case": _("waiting for the applicant per case"),
+        "office_time_median": _("office time of the loop (median)"),
+        "client_time_median": _("waiting for the applicant (median)"),
     }
 
 
@@ -161,6 +183,7 @@ def _codes(ctx: Context) -> dict[str, dict[Any, str]]:
         },
         "top_successor": {"(end)": _("(end of the case)")},
         "trigger": {"": "–"},
+        "answer_step": {"": _("not recorded")},
     }
 
 

@@ -19,7 +19,7 @@ from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
 from ._build import build_report, render
 from ._config import Procedure, _procedures, load_config
-from ._savings import lead_days_per_year, staff_hours, yearly_factor
+from ._savings import headline, lead_days_per_year, staff_hours, yearly_factor
 from ._sections import kind_label, processing_medians
 
 __all__ = ["Procedure", "load_config", "portfolio", "run_portfolio"]
@@ -73,7 +73,10 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         "cases_per_year": log.n_cases * yearly_factor(log),
         "median_duration": median,
         "findings": len(shown),
-        "lead_days": lead_days_per_year(shown, log, ctx.day_hours),
+        # office time only, each wait counted once across overlapping findings (as the report's card)
+        "lead_days": headline(shown, perf, ctx.day_hours).office_days_per_year
+        if perf is not None
+        else lead_days_per_year(shown, log, ctx.day_hours),
         # not measurable without start times, even when no finding removes work
         "staff_hours": None if proc_medians is None or any(h is None for h in staff) else float(sum(staff)),
         "top": (kind_label(ctx, shown[0].kind) + ctx.colon + " → ".join(shown[0].activities))

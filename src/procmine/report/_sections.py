@@ -8,6 +8,7 @@ them so that one failing analysis never stops the report.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,14 @@ import numpy as np
 from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
-from ._savings import lead_days_per_year, staff_hours
+from ._savings import headline, lead_days_per_year, round_figure, staff_hours
 from ._svg import sanitize_svg
 
 __all__ = [
     "findings_of",
     "kind_label",
     "model",
+    "part_failed",
     "perf",
     "process_map",
     "processing_medians",
@@ -88,6 +90,20 @@ def report_calendar(ctx: Context) -> Any:
     return Calendar()
 
 
+def part_failed(ctx: Context, sec: Section, what: str, exc: BaseException) -> None:
+    """A part of a section could not be computed: say so in the section (a translated
+    notice naming ``what``, already in the report language) and emit a ``ProcmineWarning``;
+    the rest of the section stays."""
+    from ..errors import ProcmineWarning
+
+    error = f"{type(exc).__name__}: {exc}"
+    ctx.errors[f"{sec.id}: {what}"] = error
+    logger.debug("report: %s / %s failed", sec.id, what, exc_info=exc)
+    warnings.warn(f"report: {what} in section {sec.id!r} could not be computed ({error})", ProcmineWarning,
+                  stacklevel=3)
+    sec.add(Notice(ctx._("{what} could not be computed ({error}).", what=what, error=error), "warning"))
+
+
 # -- sections ------------------------------------------------------------------------------------
 def summary(ctx: Context) -> Section:
     _ = ctx._
@@ -108,7 +124,7 @@ def summary(ctx: Context) -> Section:
             KPI(_("Variants"), ctx.int(len(v)), _("top 5 cover {share} of cases", share=ctx.pct(top)))
         )
     except Exception as exc:
-        logger.warning("report: variants unavailable: %s", exc)
+        part_failed(ctx, sec, _("Variants"), exc)
     try:
         p = perf(ctx)
         dur = p.cases["duration"]
@@ -127,49 +143,74 @@ def summary(ctx: Context) -> Section:
             )
         )
     except Exception as exc:
-        logger.warning("report: durations unavailable: %s", exc)
+        part_failed(ctx, sec, _("Median case duration"), exc)
     sec.add(*tiles)
     try:
         f = [x for x in findings_of(ctx) if x.cases >= ctx.min_cases]
-        if f:
-            days = lead_days_per_year(f, log, ctx.day_hours)
-            sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    except Exception as exc:
+        part_failed(ctx, sec, _("Findings"), exc)
+        return sec
+    if not f:
+        sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
+        return sec
+    # each card on its own: one that fails leaves the others
+    sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    try:
+        head = headline(f, perf(ctx), ctx.day_hours)
+        sec.add(
+            KPI(
+                _("Lead time the office can cut per year"),
+                _("{x} working days", x=_figure(head.office_days_per_year)),
+                _("summed over cases, not staff hours: office waiting and work only, each wait counted once; working days of {h} hours", h=_figure(round(head.day_hours, 1)))
+                + f" ({ctx.calendar_note})",
+            )
+        )
+        if head.client_cases:
             sec.add(
                 KPI(
-                    _("Lead time saved per year"),
-                    _("{x} working days", x=days),
-                    _("summed over cases; upper bound, findings may overlap") + f" ({ctx.calendar_note})",
+                    _("Applicant waiting avoided per year"),
+                    _("{x} calendar days", x=_figure(head.client_days_per_year)),
+                    _("waiting for missing documents or information, {n} cases in the log", n=head.client_cases),
                 )
             )
-            staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
-            if any(h is None for h in staff):
-                sec.add(
-                    KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times"))
-                )
-            else:
-                sec.add(
-                    KPI(
-                        _("Staff time saved per year"),
-                        _("{x} hours", x=float(sum(staff))),
-                        _("processing time of steps that would no longer be done"),
-                    )
-                )
-            best = f[0]
-            sec.add(
-                Text(
-                    _(
-                        "Largest single opportunity: {kind} on “{acts}” ({share} of cases), about {days} working days of lead time per year.",
-                        kind=kind_label(ctx, best.kind),
-                        acts=" → ".join(best.activities),
-                        share=ctx.pct(best.case_share),
-                        days=lead_days_per_year([best], log, ctx.day_hours),
-                    )
-                )
+        sec.add(
+            KPI(
+                _("Cases affected"),
+                _("up to {n}", n=head.cases_affected),
+                _("{share} of the cases in the log", share=ctx.pct(head.cases_affected / max(head.n_cases, 1))),
             )
-        else:
-            sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
+        )
     except Exception as exc:
-        logger.warning("report: findings unavailable for the summary: %s", exc)
+        part_failed(ctx, sec, _("Lead time the office can cut per year"), exc)
+    try:
+        staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
+        if any(h is None for h in staff):
+            sec.add(KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times")))
+        else:
+            sec.add(
+                KPI(
+                    _("Staff time saved per year"),
+                    _("{x} hours", x=_figure(round_figure(float(sum(staff))))),
+                    _("processing time of steps that would no longer be done"),
+                )
+            )
+    except Exception as exc:
+        part_failed(ctx, sec, _("Staff time saved per year"), exc)
+    try:
+        best = f[0]
+        sec.add(
+            Text(
+                _(
+                    "Largest single opportunity: {kind} on “{acts}” ({share} of cases), about {days} working days of lead time in the office per year (summed over cases).",
+                    kind=kind_label(ctx, best.kind),
+                    acts=" → ".join(best.activities),
+                    share=ctx.pct(best.case_share),
+                    days=_figure(round_figure(lead_days_per_year([best], log, ctx.day_hours))),
+                )
+            )
+        )
+    except Exception as exc:
+        part_failed(ctx, sec, _("Largest single opportunity"), exc)
     return sec
 
 
@@ -199,8 +240,7 @@ def process_map(ctx: Context) -> Section:
             )
         sec.add(Figure(sanitize_svg(svg, "map"), caption))
     except Exception as exc:
-        logger.warning("report: process map could not be drawn: %s", exc)
-        sec.add(Notice(_("The process map could not be drawn: {error}", error=str(exc)), "warning"))
+        part_failed(ctx, sec, _("Process map"), exc)
     dfg = m.dfg.sort_values("cases", ascending=False, kind="stable")
     dfg = dfg[dfg["cases"] >= ctx.min_cases]
     ctx.tables["transitions"] = dfg.reset_index(drop=True)
@@ -329,6 +369,7 @@ def time(ctx: Context) -> Section:
                 ),
             )
         )
+    _causes(ctx, p, sec)
     # privacy: activities seen in fewer than min_cases cases appear nowhere, not even in the workbook
     seen = activity_cases(ctx.log).reindex(p.activities.index).fillna(0)
     public = p.activities[(seen >= ctx.min_cases).to_numpy()]
@@ -387,8 +428,100 @@ def time(ctx: Context) -> Section:
                 )
             )
     except Exception as exc:
-        logger.info("report: no bottleneck findings: %s", exc)
+        part_failed(ctx, sec, _("Bottlenecks"), exc)
     return sec
+
+
+def _figure(x: float) -> float | int:
+    """A rounded figure as an int when whole (shown without decimals)."""
+    return int(x) if float(x).is_integer() else x
+
+
+def _causes(ctx: Context, p: Any, sec: Section) -> None:
+    """Office, applicant and legal-period time: tiles with the shares of all case time and,
+    per activity, the waiting by cause (:mod:`procmine._wait_causes`). A legal period
+    recorded as a system step lasting it counts as legal period, not processing."""
+    from ..calendar import NAT
+
+    _ = ctx._
+    t, c = p.times, p.log.codes
+    n_act = c.n_activities
+    split = p.causes.split(t.wait)
+    client, statutory = p.causes.outside_office(t.wait, t.proc, c.activity)
+    proc = np.where(t.proc == NAT, 0, t.proc)
+    per_act = {
+        "office": np.bincount(c.activity, weights=split["office"].astype(float), minlength=n_act),
+        "client": np.bincount(c.activity, weights=client.astype(float), minlength=n_act),
+        "statutory": np.bincount(c.activity, weights=statutory.astype(float), minlength=n_act),
+        "batch": np.bincount(c.activity, weights=split["batch"].astype(float), minlength=n_act),
+    }
+    work = float(proc.sum()) - float((statutory - split["statutory"]).sum())
+    total = {k: float(v.sum()) for k, v in per_act.items()}
+    all_time = sum(total.values()) + (work if t.has_start else 0.0)
+    if all_time <= 0:
+        return
+
+    def share(x: float) -> str:
+        return ctx.pct(x / all_time)
+
+    tiles = [
+        KPI(_("Office waiting"), share(total["office"]), _("of all case time: queues the office controls")),
+        KPI(_("Waiting for the applicant or third parties"), share(total["client"]),
+            _("after a request, or before a step the outside world triggers")),
+        KPI(_("Legal periods"), share(total["statutory"]), _("fixed periods (e.g. objection periods)")),
+    ]
+    if total["batch"] > 0:
+        tiles.append(KPI(_("Waiting for a fixed date"), share(total["batch"]), _("declared batch waits")))
+    if t.has_start:
+        tiles.append(KPI(_("Processing"), share(work), _("the steps themselves")))
+    sec.add(*tiles)
+    names = np.asarray(c.activity_names, dtype=object)
+    # privacy: an activity seen in fewer than min_cases cases appears nowhere
+    first = np.unique(c.case.astype(np.int64) * max(n_act, 1) + c.activity, return_index=True)[1]
+    public = np.bincount(c.activity[first], minlength=n_act) >= ctx.min_cases
+    not_office = per_act["client"] + per_act["statutory"] + per_act["batch"]
+    order = np.argsort(-(per_act["office"] + not_office), kind="stable")
+    top = [a for a in order if public[a] and per_act["office"][a] + not_office[a] > 0][:12]
+    if top:
+        day_us = 3_600_000_000 * ctx.day_hours
+        parts = [
+            (_("office waiting"), per_act["office"][top] / day_us, "wait"),
+            (_("waiting for the applicant or third parties"), per_act["client"][top] / day_us, "grey"),
+            (_("legal periods"), per_act["statutory"][top] / day_us, "good"),
+        ]
+        if total["batch"] > 0:
+            parts.append((_("waiting for a fixed date"), per_act["batch"][top] / day_us, "main"))
+        sec.add(
+            Figure(
+                _charts.hbar_stacked([str(names[a]) for a in top], parts, xlabel=_("working days (total)"),
+                                     prefix="causes"),
+                _(
+                    "Where the waiting before each step comes from: only office waiting can be shortened by the office; "
+                    "savings count only office time."
+                ),
+            )
+        )
+    shown = set(names[public].astype(str))
+    wc = p.wait_causes[p.wait_causes["activity"].isin(shown)]
+    ctx.tables["wait causes"] = wc.reset_index(drop=True)
+    wc = wc[wc["cause"] != "office"]
+    if len(wc):
+        label = {"client": _("applicant or third party"), "statutory": _("legal period"), "batch": _("fixed date")}
+        steps = p.steps
+
+        def why(r: Any) -> str:
+            if str(r.why).startswith("declared"):
+                return _("declared")
+            if r.cause == "statutory":
+                return _("fixed period of about {d} calendar days", d=round(float(steps.loc[r.activity, "period_days"])))
+            if r.cause == "client" and bool(steps.loc[r.activity, "external"]):
+                return _("the outside world triggers this step")
+            return _("waits after a request to the applicant or a third party")
+
+        rows = [[str(r.activity), label.get(r.cause, r.cause), ctx.int(r.events), why(r)]
+                for r in wc.sort_values("events", ascending=False).head(12).itertuples(index=False)]
+        sec.add(Table([_("Activity"), _("Cause"), _("Waits"), _("Why")], rows, ["l", "l", "r", "l"],
+                      caption=_("Waiting the office does not control"), wide=(3,)))
 
 
 def kind_label(ctx: Context, kind: str) -> str:
@@ -404,5 +537,6 @@ def kind_label(ctx: Context, kind: str) -> str:
         "bottleneck": _("Bottleneck"),
         "batching": _("Batching"),
         "automation_candidate": _("Automation candidate"),
+        "incomplete_submission": _("Incomplete applications"),
     }
     return labels.get(kind, kind)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..i18n import format_number
 from ._blocks import Context, Notice, Section, Table, Text
 from ._sections import report_calendar, workday_hours
@@ -43,9 +45,15 @@ def quality(ctx: Context) -> Section:
         rows.append([_("Column for {role}", role=role), f"{col}" + (f" ({how})" if how else "")])
     for k, val in r.formats.items():
         rows.append([_("Detected format: {item}", item=k), str(val)])
+    if r.alerts and ctx.log.n_events:  # an implausible read (wrong case column?) comes first, loudly
+        sizes = np.diff(ctx.log.codes.case_offsets)
+        msg = "Only {cases} case(s) for {events} events, the largest holding {share:.0%} of them: is '{column}' really the case id? If not, read the log again with case=\"...\"."
+        sec.add(Notice("⚠ " + _(msg, cases=ctx.log.n_cases, events=ctx.log.n_events,
+                                share=sizes.max() / ctx.log.n_events, column=r.roles.get("case", "?")), "warning"))  # fmt: skip
     sec.add(Table([_("Item"), _("Value")], rows, ["l", "l"]))
-    if r.warnings:
-        sec.add(Notice(_("Warnings while reading:") + " " + " · ".join(map(str, r.warnings)), "warning"))
+    others = [w for w in r.warnings if w not in r.alerts]
+    if others:
+        sec.add(Notice(_("Warnings while reading:") + " " + " · ".join(map(str, others)), "warning"))
     if r.filters:
         sec.add(
             Text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,7 @@ __all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif
 logger = logging.getLogger("procmine")
 
 #: finding kinds that a what-if can test, and how
-_SCENARIO_KINDS = ("rubber_stamp", "automation_candidate", "mergeable", "parallelizable")
+_SCENARIO_KINDS = ("rubber_stamp", "automation_candidate", "mergeable", "parallelizable", "incomplete_submission")
 _GROUP_NAMES = (
     "gemeinde",
     "commune",
@@ -156,6 +157,10 @@ def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]
                 _("Remove “{a}”", a=acts[0]) if f.kind == "rubber_stamp" else _("Automate “{a}”", a=acts[0])
             )
             out.append((verb, {"remove": [acts[0]]}))
+        elif f.kind == "incomplete_submission" and len(acts) >= 1:
+            out.append(
+                (_("Complete applications at intake (no “{a}”)", a=acts[0]), {"complete_at_intake": [acts[0]]})
+            )
         elif f.kind == "mergeable" and len(acts) >= 2:
             out.append((_("Merge “{a}” and “{b}”", a=acts[0], b=acts[1]), {"merge": [tuple(acts[:2])]}))
         elif f.kind == "parallelizable" and len(acts) >= 2:
@@ -208,7 +213,12 @@ def whatif(ctx: Context) -> Section:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
         except Exception as exc:
-            logger.warning("report: what-if %r failed: %s", name, exc)
+            from ..errors import ProcmineWarning
+
+            logger.debug("report: what-if %r failed", name, exc_info=exc)
+            warnings.warn(f"report: what-if {name!r} could not be computed ({type(exc).__name__}: {exc})",
+                          ProcmineWarning, stacklevel=3)
+            ctx.errors[f"whatif: {name}"] = f"{type(exc).__name__}: {exc}"
             rows.append([name, "–", "–", "–", "–", _("could not be computed: {error}", error=str(exc))])
             continue
         b, a = w.before, w.after
@@ -292,6 +302,12 @@ def comparison(ctx: Context) -> Section:
         frame = cmp.to_frame()
         frame = frame.rename_axis("group").reset_index()
         suppressed = int(getattr(cmp, "suppressed", 0) or 0)
+        if getattr(cmp, "assignment", "") == "most working time":
+            sec.intro = _(
+                "The same procedure compared across “{by}”: several units work on each case; "
+                "each case counts for the unit that spent the most working time on it.",
+                by=by,
+            )
     except ImportError:
         frame = _fallback_table(ctx, by)
     if "cases" not in frame.columns:

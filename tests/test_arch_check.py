@@ -1,0 +1,46 @@
+"""tools/arch_check.py finds import loops (lazy imports included) and engine names outside engines/."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from tests.conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location("arch_check", ROOT / "tools" / "arch_check.py")
+arch = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(arch)
+
+
+def _package(tmp_path, files: dict[str, str]):
+    for name, text in files.items():
+        path = tmp_path / "procmine" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_lazy_import_closes_a_loop_of_three(tmp_path):
+    src = _package(tmp_path, {
+        "__init__.py": "",
+        "a.py": "from .b import f\n",
+        "b.py": "from . import c\ndef f():\n    return 1\n",
+        "c.py": "def g():\n    from .a import f  # lazy, still an arrow\n    return f\n",
+        "d.py": "from .a import f\n",
+        "sub/__init__.py": "",
+        "sub/e.py": "from ..d import f\nfrom .. import errors_missing\n",
+    })
+    graph = arch.import_graph(src)
+    assert graph["procmine.sub.e"] == {"procmine.d", "procmine"}
+    assert arch.loops(graph) == [["procmine.a", "procmine.b", "procmine.c"]]
+
+
+def test_engine_names_outside_engines_are_listed(tmp_path):
+    src = _package(tmp_path, {
+        "__init__.py": "",
+        "engines/__init__.py": "class DuckLog: ...\n",
+        "x.py": "from .engines import DuckLog\ndef f(log):\n    return isinstance(log, DuckLog)\n",
+    })
+    places = arch.engine_mentions(src)
+    assert places == ["procmine/x.py:1 DuckLog", "procmine/x.py:3 DuckLog"]
+    assert arch.main(["--src", str(src), "--check", "--max-engine-places", "1"]) == 1
+    assert arch.main(["--src", str(src), "--check", "--max-engine-places", "2"]) == 0

@@ -1,0 +1,159 @@
+"""Print procmine's import loops and the places outside ``engines/`` that name an engine type.
+
+The architecture (docs and DESIGN.md) asks for layers that import only downward: no import
+loop of more than two modules, lazy imports inside functions included, and at most three
+places outside ``engines/`` that mention an engine type. This script measures both from the
+source text (``ast``), so it runs without importing procmine or its dependencies::
+
+    python tools/arch_check.py                 # report
+    python tools/arch_check.py --check         # exit 1 when a limit is exceeded
+
+It only reads files; it never runs the package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+#: names that tie code to one engine (a test on the type, or the engine's own log class)
+ENGINE_NAMES = ("DuckLog", "DuckPerformance", "DuckProcessModel", "SparkLog", "as_eventlog")
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``src/procmine/io/csv.py`` -> ``procmine.io.csv``; a package's ``__init__`` is the package."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _resolve(current: str, is_package: bool, level: int, target: str | None) -> str:
+    base = current.split(".")
+    if not is_package:
+        base = base[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join([*base, *([target] if target else [])])
+
+
+def imports_of(path: Path, root: Path, modules: set[str]) -> set[str]:
+    """Modules of the package that ``path`` imports, anywhere in the file (lazy imports too)."""
+    name = module_name(path, root)
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            candidates: Iterable[str] = (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(name, is_package, node.level, node.module) if node.level else (node.module or "")
+            # ``from . import x`` names a submodule x, or else a name defined in the package
+            candidates = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names]
+        else:
+            continue
+        for cand in candidates:
+            # the longest prefix that is a module of the package
+            parts = cand.split(".")
+            while parts and ".".join(parts) not in modules:
+                parts.pop()
+            if parts and ".".join(parts) != name:
+                found.add(".".join(parts))
+    return found
+
+
+def import_graph(src: Path, package: str = "procmine") -> dict[str, set[str]]:
+    files = sorted((src / package).rglob("*.py"))
+    modules = {module_name(p, src) for p in files}
+    return {module_name(p, src): imports_of(p, src, modules) for p in files}
+
+
+def loops(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (each an import loop), largest first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    counter = 0
+    sys.setrecursionlimit(max(10_000, sys.getrecursionlimit()))
+
+    def visit(v: str) -> None:
+        nonlocal counter
+        index[v] = low[v] = counter
+        counter += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                out.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return sorted(out, key=lambda g: (-len(g), g))
+
+
+def engine_mentions(src: Path, package: str = "procmine") -> list[str]:
+    """``file:line name`` for each use of an engine name outside ``engines/``."""
+    places = []
+    for path in sorted((src / package).rglob("*.py")):
+        rel = path.relative_to(src)
+        if rel.parts[1] == "engines":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+            if isinstance(node, ast.alias):
+                name = node.name.rsplit(".", 1)[-1]
+            if name in ENGINE_NAMES:
+                places.append(f"{rel}:{getattr(node, 'lineno', 0)} {name}")
+    return sorted(set(places))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, default=Path(__file__).resolve().parents[1] / "src")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a limit is exceeded")
+    parser.add_argument("--max-loop", type=int, default=2, help="largest import loop allowed (modules)")
+    parser.add_argument("--max-engine-places", type=int, default=3)
+    args = parser.parse_args(argv)
+    graph = import_graph(args.src)
+    found = loops(graph)
+    places = engine_mentions(args.src)
+    print(f"{len(graph)} modules, {sum(len(v) for v in graph.values())} import arrows (lazy imports included)")
+    print(f"import loops: {len(found)} (largest {max((len(g) for g in found), default=0)} modules)")
+    for group in found:
+        print(f"  loop of {len(group)}: {', '.join(group)}")
+    print(f"engine types named outside engines/: {len(places)} places")
+    for place in places:
+        print(f"  {place}")
+    too_big = [g for g in found if len(g) > args.max_loop]
+    if args.check and (too_big or len(places) > args.max_engine_places):
+        print(
+            f"limits exceeded: {len(too_big)} loops of more than {args.max_loop} modules, "
+            f"{len(places)} engine places (at most {args.max_engine_places})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
