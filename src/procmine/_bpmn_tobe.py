@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ._xmltext import xml_safe
+
 __all__: list[str] = []
 
 #: namespace of procmine's extension attributes in BPMN files (``procmine:required``)
@@ -258,7 +260,7 @@ def annotate(
     def add(el: Any, texts: list[str]) -> None:
         for text in reversed(texts):
             d = etree.Element(f"{{{_MODEL}}}documentation")
-            d.text = text
+            d.text = xml_safe(text)  # the texts name activities, which may hold control characters
             d.tail = el.text
             el.insert(0, d)
 
@@ -267,7 +269,7 @@ def annotate(
         if el_id in by_id:
             add(by_id[el_id], list(texts))
     for el in root.iter(f"{{{_MODEL}}}task"):
-        if el.get("name") in required:
+        if el.get("name") in {xml_safe(r) for r in required}:
             el.set(f"{{{NS}}}required", "true")
             add(el, ["Required: kept (declared required by law or policy)"])
     process = root.find(f"{{{_MODEL}}}process")

@@ -314,6 +314,13 @@ def write_bpmn(bpmn: Any, path: str | Path) -> Path:
     # bpmnlint's recommended rules (BPMN tools flag a gateway that joins and forks, or an
     # unlabelled exclusive fork): fixed on a copy, the model's own graph stays as mined
     bpmn = lintable(copy.deepcopy(bpmn))
+    # a control character in an activity name would make the XML (and pm4py's own re-read) invalid
+    from ._xmltext import NOT_XML, xml_safe
+
+    for node in bpmn.get_nodes():
+        name = node.get_name() if hasattr(node, "get_name") else None
+        if isinstance(name, str) and NOT_XML.search(name):
+            node.set_name(xml_safe(name))
     call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
     _shift_layout(path)
     return path
