@@ -153,3 +153,21 @@ def test_number_glyphs_are_procmine_s_own_not_the_installed_cldr():
     assert format_number(-0.04, "de", digits=1) == "0.0"
     assert format_percent(0.5, "fr", digits=0) == "50%"
     assert format_percent(0.12345, "de") == "12.3%"
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_every_msgid_of_the_catalogue_has_its_msgstr(language):
+    """Older babel releases (2.14) crash on an entry without msgstr, which newer ones forgive."""
+    from tests.conftest import ROOT
+
+    path = ROOT / "src" / "procmine" / "locales" / language / "LC_MESSAGES" / "procmine.po"
+    open_entry = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("msgid "):
+            assert open_entry is None, f"{path.name}:{open_entry}: msgid without msgstr"
+            open_entry = number
+        elif line.startswith("msgstr"):
+            open_entry = None
+        elif not line.startswith('"'):
+            assert open_entry is None, f"{path.name}:{open_entry}: msgid without msgstr"
+    assert open_entry is None
