@@ -223,10 +223,10 @@ def test_to_frame_names_the_paths_shown(ex):
 def test_group_keys_match_numpy_unique(space):
     import numpy as np
 
-    from procmine.explore import _group_keys
+    from procmine._map_graph import group_keys
 
     key = np.random.default_rng(0).integers(0, 50, size=1000)
-    keys, grp, counts = _group_keys(key, space)
+    keys, grp, counts = group_keys(key, space)
     k2, g2, c2 = np.unique(key, return_inverse=True, return_counts=True)
     assert keys.tolist() == k2.tolist() and grp.tolist() == g2.tolist() and counts.tolist() == c2.tolist()
 

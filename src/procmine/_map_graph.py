@@ -65,8 +65,6 @@ def map_graph(
     Activities named in ``keep`` are shown whatever the ``activities`` slider says, unless
     they are seen in fewer than ``min_cases`` cases: privacy comes first.
     """
-    from ._dfg import _group_stats
-
     check_choice("process_map", "metric", metric, ("frequency", "time"))
     act_share = _check_slider("activities", activities)
     path_share = _check_slider("paths", paths)
@@ -77,37 +75,7 @@ def map_graph(
     act_cases = distinct_per_group(c.activity, c.case, n_act, c.n_cases)
     private = act_cases < min_cases
     is_kept, n_keep = _kept_activities(events, c.activity_names, act_share, keep, private)
-    # project the log on the kept activities: paths bypass what is hidden, as Disco does
-    idx = np.flatnonzero(is_kept[c.activity])
-    act, case, ts = c.activity[idx], c.case[idx], c.ts[idx]
-    start_ts = c.start_ts[idx] if c.start_ts is not None else None
-    n = len(idx)
-    first = np.ones(n, dtype=bool)
-    last = np.ones(n, dtype=bool)
-    if n:
-        first[1:] = case[1:] != case[:-1]
-        last[:-1] = case[1:] != case[:-1]
-    same = ~last[:-1] if n else np.zeros(0, dtype=bool)
-    src = act[:-1][same].astype(np.int64)
-    dst = act[1:][same].astype(np.int64)
-    tgt_ts = ts[1:][same]
-    if start_ts is not None:
-        st = start_ts[1:][same]
-        tgt_ts = np.where(st == np.iinfo(np.int64).min, tgt_ts, st)
-    wait = tgt_ts - ts[:-1][same]
-    # start and end pseudo-edges
-    s_codes = act[first].astype(np.int64)
-    e_codes = act[last].astype(np.int64)
-    START, END = n_act, n_act + 1
-    src = np.concatenate([src, np.full(len(s_codes), START), e_codes])
-    dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
-    wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
-    case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
-    key = src * (n_act + 2) + dst
-    keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-    grp = grp.reshape(-1)
-    med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
-    edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
+    keys, counts, med, edge_cases = map_paths(c, is_kept, c.ts, c.start_ts)
     return _assemble_graph(
         names=c.activity_names,
         labels=_labels(log, labels),
@@ -123,6 +91,61 @@ def map_graph(
         min_cases=min_cases,
         private=private,
     )
+
+
+def map_paths(
+    c: Any, is_kept: np.ndarray, end_clock: np.ndarray, start_clock: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(keys, counts, median wait, distinct cases) of the map's paths between the kept
+    activities of the codes ``c``, on a clock (elapsed µs, or cumulative working µs).
+
+    The log is projected on the kept activities, so paths bypass what is hidden, as Disco
+    does; a key is ``source * (n + 2) + target`` with ``n`` the start and ``n + 1`` the end.
+    """
+    from ._dfg import _group_stats
+
+    n_act = c.n_activities
+    idx = np.flatnonzero(is_kept[c.activity])
+    act, case, ts = c.activity[idx], c.case[idx], end_clock[idx]
+    n = len(idx)
+    first = np.ones(n, dtype=bool)
+    last = np.ones(n, dtype=bool)
+    if n:
+        first[1:] = case[1:] != case[:-1]
+        last[:-1] = case[1:] != case[:-1]
+    same = ~last[:-1] if n else np.zeros(0, dtype=bool)
+    src = act[:-1][same].astype(np.int64)
+    dst = act[1:][same].astype(np.int64)
+    tgt_ts = ts[1:][same]
+    if start_clock is not None:
+        st = start_clock[idx][1:][same]
+        tgt_ts = np.where(st == np.iinfo(np.int64).min, tgt_ts, st)
+    wait = tgt_ts - ts[:-1][same]
+    # start and end pseudo-edges
+    s_codes = act[first].astype(np.int64)
+    e_codes = act[last].astype(np.int64)
+    START, END = n_act, n_act + 1
+    src = np.concatenate([src, np.full(len(s_codes), START), e_codes])
+    dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
+    wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
+    case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
+    keys, grp, counts = group_keys(src * (n_act + 2) + dst, (n_act + 2) ** 2)
+    med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
+    edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
+    return keys, counts, med, edge_cases
+
+
+def group_keys(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_counts=True)`` in linear time when
+    the key space (pairs of activities) is small next to the number of keys."""
+    if space > 4 * len(key) + 1_000_000:
+        keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
+        return keys, grp.reshape(-1), counts
+    per_key = np.bincount(key, minlength=space)
+    keys = np.flatnonzero(per_key)
+    lookup = np.zeros(space, dtype=np.int64)
+    lookup[keys] = np.arange(len(keys))
+    return keys, lookup[key], per_key[keys]
 
 
 def _kept_activities(

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ._kernels import distinct_per_group
-from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities
+from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_paths
 from ._validation import check_choice, check_positive_int, fail
 from .errors import ParameterError
 from .log import EventLog
@@ -43,7 +43,6 @@ __all__ = ["Explorer", "explore"]
 
 logger = logging.getLogger("procmine")
 
-_NAT = np.iinfo(np.int64).min
 _HIGHLIGHT = "#d35400"  # the orange of highlighted boxes in procmine maps
 _MAX_VARIANTS = 50  # variants offered in the list (most frequent first)
 _MAX_GROUP_VALUES = 60  # a column with more distinct values is no group filter
@@ -432,40 +431,11 @@ class Explorer:
     def _aggregate(self, sl: _Slice, is_kept: np.ndarray, time: str) -> tuple[np.ndarray, ...]:
         """(keys, counts, median wait µs, distinct cases) of the paths between the kept
         activities, as :func:`procmine.viz.map_graph` defines them (hidden steps bypassed)."""
-        from ._dfg import _group_stats
-
         key = (self._state["period"], self._state["group"], is_kept.tobytes(), time)
         if key in self._aggregates:
             return self._aggregates[key]
-        c = sl.log.codes
         end_clock, start_clock = self._clock(sl, time)
-        n_act = c.n_activities
-        idx = np.flatnonzero(is_kept[c.activity])
-        act, case, ts = c.activity[idx], c.case[idx], end_clock[idx]
-        n = len(idx)
-        first = np.ones(n, dtype=bool)
-        last = np.ones(n, dtype=bool)
-        if n:
-            first[1:] = case[1:] != case[:-1]
-            last[:-1] = case[1:] != case[:-1]
-        same = ~last[:-1] if n else np.zeros(0, dtype=bool)
-        src = act[:-1][same].astype(np.int64)
-        dst = act[1:][same].astype(np.int64)
-        tgt = ts[1:][same]
-        if start_clock is not None:
-            st = start_clock[idx][1:][same]
-            tgt = np.where(st == _NAT, tgt, st)
-        wait = tgt - ts[:-1][same]
-        s_codes = act[first].astype(np.int64)
-        e_codes = act[last].astype(np.int64)
-        START, END = n_act, n_act + 1
-        src = np.concatenate([src, np.full(len(s_codes), START), e_codes])
-        dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
-        wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
-        case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
-        keys, grp, counts = _group_keys(src * (n_act + 2) + dst, (n_act + 2) ** 2)
-        med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
-        edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
+        keys, counts, med, edge_cases = map_paths(sl.log.codes, is_kept, end_clock, start_clock)
         _bounded(self._aggregates, _KEEP_AGGREGATES)
         self._aggregates[key] = (keys, counts, med, edge_cases)
         return self._aggregates[key]
@@ -676,19 +646,6 @@ def _bounded(cache: dict[Any, Any], size: int) -> None:
     """Make room for one more entry (insertion order: the oldest goes)."""
     while len(cache) >= size:
         cache.pop(next(iter(cache)))
-
-
-def _group_keys(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``np.unique(key, return_inverse=True, return_counts=True)`` in linear time when
-    the key space (pairs of activities) is small next to the number of keys."""
-    if space > 4 * len(key) + 1_000_000:
-        keys, grp, counts = np.unique(key, return_inverse=True, return_counts=True)
-        return keys, grp.reshape(-1), counts
-    per_key = np.bincount(key, minlength=space)
-    keys = np.flatnonzero(per_key)
-    lookup = np.zeros(space, dtype=np.int64)
-    lookup[keys] = np.arange(len(keys))
-    return keys, lookup[key], per_key[keys]
 
 
 def _render(graph: MapGraph, caption: str, notes: dict[str, str], path: list[tuple[str, str]]) -> str:
