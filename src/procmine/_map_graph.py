@@ -41,6 +41,20 @@ class MapGraph:
     metric: str
     shown: dict[str, Any] = field(default_factory=dict)
 
+    def edge_frame(self) -> pd.DataFrame:
+        """The edges with activity names (``▶ start``/``■ end`` for the pseudo-nodes)."""
+        names = dict(zip(self.nodes["code"], self.nodes["name"]))
+        names.update({-1: "▶ start", -2: "■ end"})
+        e = self.edges
+        return pd.DataFrame(
+            {
+                "source": e["source"].map(names),
+                "target": e["target"].map(names),
+                "count": e["count"],
+                "median": pd.to_timedelta(e["median_us"], unit="us"),
+            }
+        )
+
 
 def _check_slider(name: str, value: Any) -> float | None:
     if value is None:

@@ -242,17 +242,7 @@ class Explorer:
         >>> list(ex.to_frame().columns)
         ['source', 'target', 'count', 'median']
         """
-        names = dict(zip(self.graph.nodes["code"], self.graph.nodes["name"]))
-        names.update({-1: "▶ start", -2: "■ end"})
-        e = self.graph.edges
-        return pd.DataFrame(
-            {
-                "source": e["source"].map(names),
-                "target": e["target"].map(names),
-                "count": e["count"],
-                "median": pd.to_timedelta(e["median_us"], unit="us"),
-            }
-        )
+        return self.graph.edge_frame()
 
     @property
     def variants(self) -> pd.DataFrame:

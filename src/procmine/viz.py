@@ -91,17 +91,7 @@ class ProcessMap:
 
     def to_frame(self) -> pd.DataFrame:
         """The edges shown, with activity names."""
-        names = dict(zip(self.graph.nodes["code"], self.graph.nodes["name"]))
-        names.update({-1: "▶ start", -2: "■ end"})
-        e = self.graph.edges
-        return pd.DataFrame(
-            {
-                "source": e["source"].map(names),
-                "target": e["target"].map(names),
-                "count": e["count"],
-                "median": pd.to_timedelta(e["median_us"], unit="us"),
-            }
-        )
+        return self.graph.edge_frame()
 
     def __repr__(self) -> str:
         s = self.graph.shown
