@@ -16,21 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LOG = ROOT.parent / "shared" / "logs" / "road_traffic_fines.xes.gz"
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from _common import DEFAULT_LOG, best_of, log_missing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log", type=Path, default=DEFAULT_LOG)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    if not args.log.exists():
-        print(f"{args.log} not found (the real logs live in ../shared/logs)", file=sys.stderr)
+    if log_missing(args.log):
         return 2
 
     import procmine as pm

@@ -19,23 +19,10 @@ Counts are asserted equal before anything is printed.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LOG = ROOT.parent / "shared" / "logs" / "road_traffic_fines.xes.gz"
-
-
-def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from _common import DEFAULT_LOG, best_of, log_missing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,8 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per measurement, the best is kept")
     ap.add_argument("--markdown", type=Path, help="also write the table as markdown to this file")
     args = ap.parse_args(argv)
-    if not args.log.exists():
-        print(f"{args.log} not found (the real logs live in ../shared/logs)", file=sys.stderr)
+    if log_missing(args.log):
         return 2
 
     import procmine as pm

@@ -19,15 +19,13 @@ When ipywidgets is installed the widget's controls are updated too (counted in t
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from _common import DEFAULT_LOG, log_missing
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LOG = ROOT.parent / "shared" / "logs" / "road_traffic_fines.xes.gz"
 GOAL_S = 0.5
 
 # (what, the controls moved); run in this order on one explorer
@@ -81,8 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="fresh explorers; the best time per step is kept")
     ap.add_argument("--markdown", type=Path, help="also write the table as markdown to this file")
     args = ap.parse_args(argv)
-    if not args.log.exists():
-        print(f"{args.log} not found (the real logs live in ../shared/logs)", file=sys.stderr)
+    if log_missing(args.log):
         return 2
 
     import procmine as pm
