@@ -12,6 +12,17 @@ SHARED_LOGS = Path(os.environ.get("PROCMINE_SHARED_LOGS", ROOT.parent / "shared"
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# Property tests draw the same examples on every run, so CI cannot turn red by chance;
+# PROCMINE_HYPOTHESIS=explore searches afresh (run it locally when changing a reader).
+try:
+    from hypothesis import settings as _hsettings
+
+    _hsettings.register_profile("ci", derandomize=True, database=None)
+    _hsettings.register_profile("explore", derandomize=False)
+    _hsettings.load_profile(os.environ.get("PROCMINE_HYPOTHESIS", "ci"))
+except ImportError:  # the dev extras bring hypothesis; without it those tests are not collected
+    pass
+
 
 def shared_log(name: str) -> Path:
     """Path of a real log in ../shared/logs, or skip the test when it is not there."""
