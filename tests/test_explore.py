@@ -241,3 +241,38 @@ def test_the_map_is_the_librarys_map(ex, log, metric):
         pd.testing.assert_frame_equal(mine.nodes, ref.nodes)
         pd.testing.assert_frame_equal(mine.edges, ref.edges)
         assert mine.shown == ref.shown
+
+
+@pytest.mark.parametrize("which", ["group", "period", "both", "empty period"])
+def test_filtered_codes_and_variants_are_the_filtered_logs(ex, log, which):
+    """A filter builds the sub-log's codes from the whole log's (no frame): they must be
+    what the filtered EventLog computes itself, and so must its variants."""
+    import numpy as np
+
+    from procmine._dfg import compute_variants
+
+    value = ex.group_values("org:group")[-1]
+    start, _end = log.time_range
+    period = (start.normalize(), start.normalize() + pd.Timedelta(days=45))
+    if which == "empty period":
+        period = (start - pd.Timedelta(days=400), start - pd.Timedelta(days=300))
+    change = {
+        "group": {"group": ("org:group", value)},
+        "period": {"period": period},
+        "both": {"group": ("org:group", value), "period": period},
+        "empty period": {"period": period},
+    }[which]
+    ex.set(**change)
+    mine, ref = ex._slice().codes, ex.filtered_log.codes
+    assert (ref.n_cases == 0) == (which == "empty period")
+    for name in ("case", "activity", "activity_names", "case_offsets", "ts", "case_ids"):
+        assert np.array_equal(getattr(mine, name), getattr(ref, name)), name
+    assert (mine.start_ts is None) == (ref.start_ts is None)
+    if ref.start_ts is not None:
+        assert np.array_equal(mine.start_ts, ref.start_ts)
+    pd.testing.assert_frame_equal(ex._slice().variants, compute_variants(ex.filtered_log))
+    from procmine._kernels import distinct_per_group
+
+    per = distinct_per_group(ref.activity, ref.case, ref.n_activities, ref.n_cases)
+    assert np.array_equal(ex._slice().private, per < ex.min_cases)
+    ex.set(group=None, period=None)
