@@ -219,6 +219,21 @@ def test_to_frame_names_the_paths_shown(ex):
     assert (frame.loc[frame["source"] == "▶ start", "median"] == pd.Timedelta(0)).all()
 
 
+def test_to_frame_shows_working_time_as_working_hours(log, findings):
+    """Working time as the rest of procmine shows it: float working hours, not a Timedelta."""
+    ex = pm.explore(log, findings=findings, metric="time")
+    elapsed = ex.to_frame()
+    working = ex.set(time="working").to_frame()
+    assert "median_working_h" in working and "median" not in working
+    assert working["median_working_h"].dtype == float
+    us = ex.graph.edges["median_us"].to_numpy()
+    assert working["median_working_h"].tolist() == pytest.approx((us / 3.6e9).tolist())
+    assert working.attrs["day_hours"] == pm.Calendar().day_hours
+    assert elapsed["median"].dtype.kind == "m"
+    always = pm.explore(log, findings=findings, metric="time", time="working", calendar=pm.Calendar.always())
+    assert always.to_frame()["median"].dtype.kind == "m"
+
+
 @pytest.mark.parametrize("space", [50, 10**9])
 def test_group_keys_match_numpy_unique(space):
     import numpy as np

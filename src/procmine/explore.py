@@ -274,8 +274,13 @@ class Explorer:
 
     def to_frame(self) -> pd.DataFrame:
         """The paths on the current map: ``source``, ``target`` (activity names; start
-        and end as ``▶ start``/``■ end``), ``count`` and ``median`` wait (``Timedelta``;
-        working time when ``time="working"``).
+        and end as ``▶ start``/``■ end``), ``count`` and the median wait.
+
+        As the rest of procmine shows working time: with ``time="working"`` (under a
+        working-time calendar) the wait is ``median_working_h``, a float of working hours
+        (never a ``Timedelta``, whose "1 day" would be three office days), and
+        ``frame.attrs`` names the ``calendar`` and its ``day_hours``; in elapsed time
+        (``time="elapsed"`` or ``Calendar.always()``) it is ``median``, a ``Timedelta``.
 
         Examples
         --------
@@ -283,8 +288,24 @@ class Explorer:
         >>> ex = pm.explore(pm.samples.load("permit_de"))
         >>> list(ex.to_frame().columns)
         ['source', 'target', 'count', 'median']
+        >>> list(ex.set(metric="time", time="working").to_frame().columns)
+        ['source', 'target', 'count', 'median_working_h']
         """
-        return self.graph.edge_frame()
+        from .calendar import Calendar
+
+        frame = self.graph.edge_frame()
+        cal = self._cal() if self._state["time"] == "working" else Calendar.always()
+        if not cal.is_elapsed:
+            frame["median"] = frame["median"].dt.total_seconds() / 3600
+            frame = frame.rename(columns={"median": "median_working_h"})
+        frame.attrs.update({"calendar": repr(cal), "day_hours": cal.day_hours})
+        return frame
+
+    def _cal(self) -> Any:
+        """The calendar of working time (``Calendar()`` unless the caller gave one)."""
+        from .calendar import Calendar
+
+        return self._calendar if self._calendar is not None else Calendar()
 
     @property
     def variants(self) -> pd.DataFrame:
@@ -477,10 +498,8 @@ class Explorer:
 
     def _whole_clock(self, time: str) -> tuple[np.ndarray, np.ndarray | None]:
         if time not in self._full_clocks:
-            from .calendar import Calendar
-
             c = self.log.codes
-            cal = self._calendar if self._calendar is not None else Calendar()
+            cal = self._cal()
             if c.start_ts is None:
                 self._full_clocks[time] = (cal.cumulative(c.ts)[0], None)
             else:
@@ -544,10 +563,9 @@ class Explorer:
         text = map_caption(self.log.name, sl.codes.start_ts is not None, graph)
         s = self._state
         if s["metric"] == "time" and s["time"] == "working":
-            from .calendar import Calendar
             from .i18n import calendar_note
 
-            cal = self._calendar if self._calendar is not None else Calendar()
+            cal = self._cal()
             text += f"\n{_tr('working time', self.language)}: {calendar_note(cal, self.language)}"
         if s["period"] is not None or s["group"] is not None:
             text += "\n" + _filter_line(s, sl.n_cases, self.language)
