@@ -291,3 +291,36 @@ def test_filtered_codes_and_variants_are_the_filtered_logs(ex, log, which):
     per = distinct_per_group(ref.activity, ref.case, ref.n_activities, ref.n_cases)
     assert np.array_equal(ex._slice().private, per < ex.min_cases)
     ex.set(group=None, period=None)
+
+
+@pytest.mark.parametrize("hidden", [0, 3])
+def test_map_paths_match_a_plain_pandas_count(log, hidden):
+    """The map's paths (counts, median wait from the source's end to the target's start,
+    distinct cases; start/end pseudo-paths with wait 0) against a per-case walk in pandas."""
+    import numpy as np
+
+    from procmine._map_graph import map_paths
+
+    c = log.codes
+    order = np.argsort(-np.bincount(c.activity, minlength=c.n_activities), kind="stable")
+    is_kept = np.ones(c.n_activities, dtype=bool)
+    is_kept[order[len(order) - hidden:]] = False if hidden else True
+    keys, counts, med, cases = map_paths(c, is_kept, c.ts, c.start_ts)
+    n, width = c.n_activities, c.n_activities + 2
+    frame = pd.DataFrame({"case": c.case, "act": c.activity, "end": c.ts,
+                          "start": c.start_ts if c.start_ts is not None else c.ts})
+    frame = frame[is_kept[frame["act"]]]
+    rows = []
+    for case, ev in frame.groupby("case", sort=True):
+        acts, ends, starts = ev["act"].tolist(), ev["end"].tolist(), ev["start"].tolist()
+        rows.append((n, acts[0], 0, case))
+        rows.append((acts[-1], n + 1, 0, case))
+        for i in range(len(acts) - 1):
+            target_start = starts[i + 1] if starts[i + 1] != np.iinfo(np.int64).min else ends[i + 1]
+            rows.append((acts[i], acts[i + 1], target_start - ends[i], case))
+    ref = pd.DataFrame(rows, columns=["s", "t", "wait", "case"])
+    ref["key"] = ref["s"] * width + ref["t"]
+    agg = ref.groupby("key").agg(count=("wait", "size"), median=("wait", "median"), cases=("case", "nunique"))
+    assert keys.tolist() == agg.index.tolist()
+    assert counts.tolist() == agg["count"].tolist() and cases.tolist() == agg["cases"].tolist()
+    assert med.tolist() == pytest.approx(np.round(agg["median"].to_numpy()).tolist())
