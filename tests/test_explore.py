@@ -304,7 +304,8 @@ def test_map_paths_match_a_plain_pandas_count(log, hidden):
     c = log.codes
     order = np.argsort(-np.bincount(c.activity, minlength=c.n_activities), kind="stable")
     is_kept = np.ones(c.n_activities, dtype=bool)
-    is_kept[order[len(order) - hidden:]] = False if hidden else True
+    if hidden:
+        is_kept[order[-hidden:]] = False
     keys, counts, med, cases = map_paths(c, is_kept, c.ts, c.start_ts)
     n, width = c.n_activities, c.n_activities + 2
     frame = pd.DataFrame({"case": c.case, "act": c.activity, "end": c.ts,

@@ -97,9 +97,23 @@ def _sub_codes(c: LogCodes, keep_case: np.ndarray) -> tuple[LogCodes, np.ndarray
         case_offsets=offsets,
         ts=c.ts[rows],
         start_ts=None if c.start_ts is None else c.start_ts[rows],
-        case_id_values=c.case_ids[keep_case],
+        case_id_values=_LazyCaseIds(c, np.flatnonzero(keep_case)),
     )
     return sub, rows
+
+
+class _LazyCaseIds:
+    """The kept cases' ids, gathered on first use (``LogCodes.case_ids``): the maps and
+    variants never need them."""
+
+    def __init__(self, codes: LogCodes, cases: np.ndarray) -> None:
+        self.codes, self.cases = codes, cases
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def to_numpy(self, zero_copy_only: bool = False) -> np.ndarray:
+        return self.codes.case_ids[self.cases]
 
 
 def explore(
