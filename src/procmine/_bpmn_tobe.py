@@ -14,7 +14,11 @@ are laid out the same way and compare side by side:
 
 :func:`lintable` then makes any pm4py BPMN graph pass bpmnlint's recommended rules: a
 gateway that both joins and forks becomes a join followed by a fork, each gateway gets
-its direction, and an exclusive fork a label (``1 of N``).
+its direction, and an exclusive fork a label (``1 of N``, translated).
+
+:func:`canonical` and :func:`finish_ids` make a written file deterministic: ids from the
+activity names and the graph instead of pm4py's random UUIDs, and a fixed node order for
+pm4py's automatic layout (which otherwise follows the iteration order of Python sets).
 """
 
 from __future__ import annotations
