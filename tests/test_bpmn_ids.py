@@ -147,7 +147,8 @@ def test_ids_of_names_that_read_alike_and_repeated_names():
 
     g = BPMN()
     start, end = BPMN.StartEvent(name="start"), BPMN.EndEvent(name="end")
-    tasks = [BPMN.Task(name=n) for n in ("Prüfung", "Prufung", "Entscheid", "Entscheid", "3. Runde / Frist")]
+    names = ("Prüfung", "Prufung", "Entscheid", "Entscheid", "3. Runde / Frist", "Runde", "Runde di")
+    tasks = [BPMN.Task(name=n) for n in names]
     prev = start
     for t in [*tasks, end]:
         g.add_flow(BPMN.SequenceFlow(prev, t))
@@ -155,9 +156,12 @@ def test_ids_of_names_that_read_alike_and_repeated_names():
     out, ids = canonical(g)
     new = [t.get_id() for t in tasks]  # the same objects, renamed in place
     assert sorted(ids.values()) == sorted(n.get_id() for n in out.get_nodes())
-    assert len(set(new)) == 5 and all(NCNAME.match(i) for i in new)
+    assert len(set(new)) == len(names) and all(NCNAME.match(i) for i in new)
     assert new[0] != new[1] and new[0].startswith("Activity_Prufung_") and new[1].startswith("Activity_Prufung_")
     assert new[2] == "Activity_Entscheid" and new[3] == "Activity_Entscheid_2"
     assert new[4] == "Activity_3_Runde_Frist"
     flows = [f.get_id() for f in out.get_flows()]
     assert len(set(flows)) == len(flows) and all(NCNAME.match(f) for f in flows)
+    # a shape is "<id>_di": no element id may be another's shape id
+    every = [n.get_id() for n in out.get_nodes()] + flows
+    assert not {f"{i}_di" for i in every} & set(every)

@@ -268,6 +268,8 @@ def canonical(g: Any) -> tuple[Any, dict[str, str]]:
         else:
             numbers[prefix] = numbers.get(prefix, 0) + 1
             base = f"{prefix}_{numbers[prefix]}"
+        if base.endswith("_di"):  # the diagram shapes are "<id>_di": keep them apart
+            base += "_"
         ident, k = base, 1
         while ident in used:  # the same name twice (or a digest clash): in order
             k += 1
@@ -280,6 +282,8 @@ def canonical(g: Any) -> tuple[Any, dict[str, str]]:
     for f in flows:
         ends = f"{new[f.get_source()]}_{new[f.get_target()]}".replace("Activity_", "")
         base = f"Flow_{ends}" if len(ends) <= 60 else f"Flow_{_digest(ends)}"
+        if base.endswith("_di"):
+            base += "_"
         ident, k = base, 1
         while ident in used:
             k += 1
