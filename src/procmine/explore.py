@@ -12,10 +12,13 @@ Every control has a programmatic twin, :meth:`Explorer.set`, which updates the w
 exactly as moving the control does; :attr:`Explorer.map_svg`, :attr:`Explorer.node_count`
 and :attr:`Explorer.highlighted` read the current state.
 
-Speed: the log's integer codes are reused; per filter, the event counts, the privacy
-mask, the variants and the cumulative (working) clock are computed once; per set of kept
-activities, the aggregated paths once; every drawn map is cached by its control
-positions, so going back to a position costs nothing.
+Speed: the log's integer codes are reused. A filter builds no frame: the filtered log's
+codes are gathered from the whole log's, a group column is coded once (a filter is then
+an integer comparison), the (activity, case) pairs behind the privacy mask are found once
+and counted per filter, and the working clock is computed once on the whole log (an
+event's clock does not depend on the filters). Per filter, the variants are computed
+once; per set of kept activities, the aggregated paths; every drawn map is cached by its
+control positions, so going back to a position costs nothing.
 
 Privacy as in maps and reports: activities, paths, variants and groups seen in fewer
 than ``min_cases`` cases are never shown.
