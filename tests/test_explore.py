@@ -219,6 +219,21 @@ def test_to_frame_names_the_paths_shown(ex):
     assert (frame.loc[frame["source"] == "▶ start", "median"] == pd.Timedelta(0)).all()
 
 
+def test_to_frame_shows_working_time_as_working_hours(log, findings):
+    """Working time as the rest of procmine shows it: float working hours, not a Timedelta."""
+    ex = pm.explore(log, findings=findings, metric="time")
+    elapsed = ex.to_frame()
+    working = ex.set(time="working").to_frame()
+    assert "median_working_h" in working and "median" not in working
+    assert working["median_working_h"].dtype == float
+    us = ex.graph.edges["median_us"].to_numpy()
+    assert working["median_working_h"].tolist() == pytest.approx((us / 3.6e9).tolist())
+    assert working.attrs["day_hours"] == pm.Calendar().day_hours
+    assert elapsed["median"].dtype.kind == "m"
+    always = pm.explore(log, findings=findings, metric="time", time="working", calendar=pm.Calendar.always())
+    assert always.to_frame()["median"].dtype.kind == "m"
+
+
 @pytest.mark.parametrize("space", [50, 10**9])
 def test_group_keys_match_numpy_unique(space):
     import numpy as np
@@ -241,3 +256,72 @@ def test_the_map_is_the_librarys_map(ex, log, metric):
         pd.testing.assert_frame_equal(mine.nodes, ref.nodes)
         pd.testing.assert_frame_equal(mine.edges, ref.edges)
         assert mine.shown == ref.shown
+
+
+@pytest.mark.parametrize("which", ["group", "period", "both", "empty period"])
+def test_filtered_codes_and_variants_are_the_filtered_logs(ex, log, which):
+    """A filter builds the sub-log's codes from the whole log's (no frame): they must be
+    what the filtered EventLog computes itself, and so must its variants."""
+    import numpy as np
+
+    from procmine._dfg import compute_variants
+
+    value = ex.group_values("org:group")[-1]
+    start, _end = log.time_range
+    period = (start.normalize(), start.normalize() + pd.Timedelta(days=45))
+    if which == "empty period":
+        period = (start - pd.Timedelta(days=400), start - pd.Timedelta(days=300))
+    change = {
+        "group": {"group": ("org:group", value)},
+        "period": {"period": period},
+        "both": {"group": ("org:group", value), "period": period},
+        "empty period": {"period": period},
+    }[which]
+    ex.set(**change)
+    mine, ref = ex._slice().codes, ex.filtered_log.codes
+    assert (ref.n_cases == 0) == (which == "empty period")
+    for name in ("case", "activity", "activity_names", "case_offsets", "ts", "case_ids"):
+        assert np.array_equal(getattr(mine, name), getattr(ref, name)), name
+    assert (mine.start_ts is None) == (ref.start_ts is None)
+    if ref.start_ts is not None:
+        assert np.array_equal(mine.start_ts, ref.start_ts)
+    pd.testing.assert_frame_equal(ex._slice().variants, compute_variants(ex.filtered_log))
+    from procmine._kernels import distinct_per_group
+
+    per = distinct_per_group(ref.activity, ref.case, ref.n_activities, ref.n_cases)
+    assert np.array_equal(ex._slice().private, per < ex.min_cases)
+    ex.set(group=None, period=None)
+
+
+@pytest.mark.parametrize("hidden", [0, 3])
+def test_map_paths_match_a_plain_pandas_count(log, hidden):
+    """The map's paths (counts, median wait from the source's end to the target's start,
+    distinct cases; start/end pseudo-paths with wait 0) against a per-case walk in pandas."""
+    import numpy as np
+
+    from procmine._map_graph import map_paths
+
+    c = log.codes
+    order = np.argsort(-np.bincount(c.activity, minlength=c.n_activities), kind="stable")
+    is_kept = np.ones(c.n_activities, dtype=bool)
+    if hidden:
+        is_kept[order[-hidden:]] = False
+    keys, counts, med, cases = map_paths(c, is_kept, c.ts, c.start_ts)
+    n, width = c.n_activities, c.n_activities + 2
+    frame = pd.DataFrame({"case": c.case, "act": c.activity, "end": c.ts,
+                          "start": c.start_ts if c.start_ts is not None else c.ts})
+    frame = frame[is_kept[frame["act"]]]
+    rows = []
+    for case, ev in frame.groupby("case", sort=True):
+        acts, ends, starts = ev["act"].tolist(), ev["end"].tolist(), ev["start"].tolist()
+        rows.append((n, acts[0], 0, case))
+        rows.append((acts[-1], n + 1, 0, case))
+        for i in range(len(acts) - 1):
+            target_start = starts[i + 1] if starts[i + 1] != np.iinfo(np.int64).min else ends[i + 1]
+            rows.append((acts[i], acts[i + 1], target_start - ends[i], case))
+    ref = pd.DataFrame(rows, columns=["s", "t", "wait", "case"])
+    ref["key"] = ref["s"] * width + ref["t"]
+    agg = ref.groupby("key").agg(count=("wait", "size"), median=("wait", "median"), cases=("case", "nunique"))
+    assert keys.tolist() == agg.index.tolist()
+    assert counts.tolist() == agg["count"].tolist() and cases.tolist() == agg["cases"].tolist()
+    assert med.tolist() == pytest.approx(np.round(agg["median"].to_numpy()).tolist())

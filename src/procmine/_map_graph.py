@@ -119,33 +119,40 @@ def map_paths(
     from ._dfg import _group_stats
 
     n_act = c.n_activities
-    idx = np.flatnonzero(is_kept[c.activity])
-    act, case, ts = c.activity[idx], c.case[idx], end_clock[idx]
-    n = len(idx)
-    first = np.ones(n, dtype=bool)
-    last = np.ones(n, dtype=bool)
-    if n:
-        first[1:] = case[1:] != case[:-1]
-        last[:-1] = case[1:] != case[:-1]
-    same = ~last[:-1] if n else np.zeros(0, dtype=bool)
-    src = act[:-1][same].astype(np.int64)
-    dst = act[1:][same].astype(np.int64)
-    tgt_ts = ts[1:][same]
-    if start_clock is not None:
-        st = start_clock[idx][1:][same]
-        tgt_ts = np.where(st == np.iinfo(np.int64).min, tgt_ts, st)
-    wait = tgt_ts - ts[:-1][same]
-    # start and end pseudo-edges
-    s_codes = act[first].astype(np.int64)
-    e_codes = act[last].astype(np.int64)
+    if is_kept.all():  # nothing hidden: no gathering
+        act, case, ts, st = c.activity, c.case, end_clock, start_clock
+    else:
+        idx = np.flatnonzero(is_kept[c.activity])
+        act, case, ts = c.activity[idx], c.case[idx], end_clock[idx]
+        st = None if start_clock is None else start_clock[idx]
     START, END = n_act, n_act + 1
-    src = np.concatenate([src, np.full(len(s_codes), START), e_codes])
-    dst = np.concatenate([dst, s_codes, np.full(len(e_codes), END)])
-    wait = np.concatenate([wait, np.zeros(len(s_codes) + len(e_codes), dtype=np.int64)])
-    case_of = np.concatenate([case[:-1][same], case[first], case[last]]).astype(np.int64)
-    keys, grp, counts = group_keys(src * (n_act + 2) + dst, (n_act + 2) ** 2)
-    med = _group_stats(grp, wait, len(keys))[0] if len(keys) else np.zeros(0)
-    edge_cases = distinct_per_group(grp, case_of, len(keys), c.n_cases)
+    width = n_act + 2
+    if len(act) == 0:
+        e = np.zeros(0, dtype=np.int64)
+        return e, e, np.zeros(0), e
+    brk = case[1:] != case[:-1]
+    same = ~brk
+    first = np.concatenate(([True], brk))
+    last = np.concatenate((brk, [True]))
+    # the paths within a case; start and end pseudo-paths (one per case, wait 0) are
+    # counted apart: their median is 0 and their distinct cases their count, so the
+    # sorts below run on the real paths only
+    src = act[:-1][same].astype(np.int64)
+    tgt_ts = ts[1:][same]
+    if st is not None:
+        s = st[1:][same]
+        tgt_ts = np.where(s == np.iinfo(np.int64).min, tgt_ts, s)
+    wait = tgt_ts - ts[:-1][same]
+    key = np.concatenate([src * width + act[1:][same], START * width + act[first].astype(np.int64), act[last].astype(np.int64) * width + END])
+    keys, grp, counts = group_keys(key, width * width)
+    n_real = len(src)
+    pseudo = (keys // width >= n_act) | (keys % width >= n_act)
+    med = np.zeros(len(keys))
+    edge_cases = counts.astype(np.int64)
+    if n_real:
+        g = grp[:n_real]
+        med = np.where(pseudo, 0.0, _group_stats(g, wait, len(keys))[0])
+        edge_cases = np.where(pseudo, edge_cases, distinct_per_group(g, case[:-1][same], len(keys), c.n_cases))
     return keys, counts, med, edge_cases
 
 

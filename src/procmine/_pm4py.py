@@ -40,6 +40,7 @@ __all__ = [
     "quiet",
     "read_bpmn",
     "write_bpmn",
+    "write_bpmn_ids",
 ]
 
 logger = logging.getLogger("procmine")
@@ -302,18 +303,28 @@ def precision_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> float
     )
 
 
-def write_bpmn(bpmn: Any, path: str | Path) -> Path:
-    """Write BPMN 2.0 XML with pm4py's auto layout (diagram interchange shapes and edges)."""
+def write_bpmn(bpmn: Any, path: str | Path, *, language: str = "en") -> Path:
+    """Write BPMN 2.0 XML with pm4py's auto layout (diagram interchange shapes and edges).
+
+    The file is the same, byte for byte, whenever the same model is written: element ids
+    follow the activity names and the graph (see :func:`procmine._bpmn_tobe.canonical`)
+    instead of pm4py's random ones, and the layout sees the nodes in a fixed order.
+    Gateway labels are in ``language``."""
+    return write_bpmn_ids(bpmn, path, language=language)[0]
+
+
+def write_bpmn_ids(bpmn: Any, path: str | Path, *, language: str = "en") -> tuple[Path, dict[str, str]]:
+    """:func:`write_bpmn`, also returning ``{node id in bpmn: element id in the file}``."""
     path = Path(path)
     if not str(path).lower().endswith(".bpmn"):
         raise ProcmineError(f"{path}: a BPMN file name must end with '.bpmn' (pm4py appends it otherwise)")
     import copy
 
-    from ._bpmn_tobe import lintable
+    from ._bpmn_tobe import canonical, finish_ids, lintable
 
     # bpmnlint's recommended rules (BPMN tools flag a gateway that joins and forks, or an
     # unlabelled exclusive fork): fixed on a copy, the model's own graph stays as mined
-    bpmn = lintable(copy.deepcopy(bpmn))
+    bpmn = lintable(copy.deepcopy(bpmn), language)
     # a control character in an activity name would make the XML (and pm4py's own re-read) invalid
     from ._xmltext import NOT_XML, xml_safe
 
@@ -321,9 +332,11 @@ def write_bpmn(bpmn: Any, path: str | Path) -> Path:
         name = node.get_name() if hasattr(node, "get_name") else None
         if isinstance(name, str) and NOT_XML.search(name):
             node.set_name(xml_safe(name))
+    bpmn, ids = canonical(bpmn)
     call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
     _shift_layout(path)
-    return path
+    finish_ids(path)
+    return path, ids
 
 
 def _shift_layout(path: Path, margin: float = 40.0) -> None:

@@ -293,9 +293,10 @@ def inspect(log: str, top: int, **kw: Any) -> None:
 @click.option("--activities", type=float, default=None, help="Share of events the kept activities cover (default: at most 25 activities).")
 @click.option("--paths", type=float, default=None, help="Share of paths kept (default 0.8).")
 @click.option("--metric", type=click.Choice(["frequency", "time"]), default="frequency", show_default=True)
+@click.option("--lang", type=LANGS, default="en", show_default=True, help="Language of the BPMN's gateway labels.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def discover(log: str, output: str | None, bpmn: str | None, activities: float | None, paths: float | None,
-             metric: str, quiet: bool, **kw: Any) -> None:
+             metric: str, lang: str, quiet: bool, **kw: Any) -> None:
     """Discover the process of LOG: map (SVG), BPMN model and the main variants."""
     _quiet(quiet)
     from .discovery import discover as _discover
@@ -306,7 +307,7 @@ def discover(log: str, output: str | None, bpmn: str | None, activities: float |
         model.to_svg(output, activities=activities, paths=paths, metric=metric)
         _out(f"map: {Path(output).resolve()}")
     if bpmn:
-        model.to_bpmn(bpmn)
+        model.to_bpmn(bpmn, language=lang)
         _out(f"bpmn: {Path(bpmn).resolve()}")
     v = model.variants.head(10)
     _out("\nmain variants:")
@@ -581,7 +582,7 @@ def simplify_cmd(log: str, remove: tuple[str, ...], merge: tuple[str, ...], para
         fmt = (lambda v: format_duration(v, lang)) if key.endswith("duration") else (lambda v: format_number(v, lang))
         _out(f"  {label:<28} {fmt(b):>12} → {fmt(a):>12}")
     if output:
-        _out(f"bpmn: {w.to_bpmn(output).resolve()}")
+        _out(f"bpmn: {w.to_bpmn(output, language=lang).resolve()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

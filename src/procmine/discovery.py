@@ -262,15 +262,17 @@ class ProcessModel:
         """Write the process map (see :meth:`plot`) as an SVG file."""
         return self.plot(**kwargs).save(path)
 
-    def to_bpmn(self, path: str | Path) -> Path:
+    def to_bpmn(self, path: str | Path, *, language: str = "en") -> Path:
         """Write the mined model as BPMN 2.0 XML with diagram layout (BPMN DI).
 
         The file opens with a layout in BPMN tools (Camunda Modeler, bpmn.io) and is
-        read back by ``pm4py.read_bpmn``.
+        read back by ``pm4py.read_bpmn``. Element ids are deterministic (``Activity_<name>``,
+        ``Gateway_<n>``, ...): the same model gives the same bytes. Gateway labels are in
+        ``language`` (``"de"``, ``"fr"``, ``"en"``).
         """
         from . import _pm4py
 
-        return _pm4py.write_bpmn(self.bpmn, path)
+        return _pm4py.write_bpmn(self.bpmn, path, language=language)
 
     # what the repr and the notebook view say; DuckProcessModel answers them from SQL
     _engine = ""

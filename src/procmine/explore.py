@@ -12,10 +12,13 @@ Every control has a programmatic twin, :meth:`Explorer.set`, which updates the w
 exactly as moving the control does; :attr:`Explorer.map_svg`, :attr:`Explorer.node_count`
 and :attr:`Explorer.highlighted` read the current state.
 
-Speed: the log's integer codes are reused; per filter, the event counts, the privacy
-mask, the variants and the cumulative (working) clock are computed once; per set of kept
-activities, the aggregated paths once; every drawn map is cached by its control
-positions, so going back to a position costs nothing.
+Speed: the log's integer codes are reused. A filter builds no frame: the filtered log's
+codes are gathered from the whole log's, a group column is coded once (a filter is then
+an integer comparison), the (activity, case) pairs behind the privacy mask are found once
+and counted per filter, and the working clock is computed once on the whole log (an
+event's clock does not depend on the filters). Per filter, the variants are computed
+once; per set of kept activities, the aggregated paths; every drawn map is cached by its
+control positions, so going back to a position costs nothing.
 
 Privacy as in maps and reports: activities, paths, variants and groups seen in fewer
 than ``min_cases`` cases are never shown.
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codes import LogCodes
 from ._kernels import distinct_per_group
 from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_paths
 from ._validation import check_choice, check_positive_int, fail
@@ -53,13 +57,66 @@ _KEEP_SLICES, _KEEP_AGGREGATES, _KEEP_MAPS = 6, 48, 400
 
 @dataclass
 class _Slice:
-    """What the explorer precomputes once per filter: the sub-log and its aggregates."""
+    """What the explorer precomputes once per filter: the sub-log's codes and aggregates."""
 
-    log: EventLog
+    codes: LogCodes  # the filtered log's integer codes (as its EventLog would compute them)
+    rows: np.ndarray | None  # the kept event rows of the whole log (None: all)
     events: np.ndarray  # events per activity code
     private: np.ndarray  # activity seen in fewer than min_cases cases
     variants: pd.DataFrame  # compute_variants of the sub-log
     clocks: dict[str, tuple[np.ndarray, np.ndarray | None]]  # time base -> (end, start) clock
+
+    @property
+    def n_cases(self) -> int:
+        return self.codes.n_cases
+
+
+@dataclass(frozen=True)
+class _CodesOnly:
+    """The filtered log as :func:`procmine._dfg.compute_variants` reads it (its codes):
+    a filter change builds no frame (tested against the filtered EventLog)."""
+
+    codes: LogCodes
+
+
+def _sub_codes(c: LogCodes, keep_case: np.ndarray) -> tuple[LogCodes, np.ndarray]:
+    """The codes of the cases ``keep_case`` marks, exactly as the filtered log's own
+    ``EventLog.codes`` (case codes in order, activity codes following the sorted names of
+    the activities left), and the kept event rows. No strings are touched."""
+    rows = np.flatnonzero(keep_case[c.case])
+    renumber = (np.cumsum(keep_case) - 1).astype(np.int32)
+    act = c.activity[rows]
+    present = np.bincount(act, minlength=c.n_activities) > 0
+    names = c.activity_names
+    if not present.all():  # activities left are renumbered; names stay sorted
+        act = (np.cumsum(present) - 1).astype(np.int32)[act]
+        names = names[present]
+    sizes = np.diff(c.case_offsets)[keep_case]
+    offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    sub = LogCodes(
+        case=renumber[c.case[rows]],
+        activity=act,
+        activity_names=names,
+        case_offsets=offsets,
+        ts=c.ts[rows],
+        start_ts=None if c.start_ts is None else c.start_ts[rows],
+        case_id_values=_LazyCaseIds(c, np.flatnonzero(keep_case)),
+    )
+    return sub, rows
+
+
+class _LazyCaseIds:
+    """The kept cases' ids, gathered on first use (``LogCodes.case_ids``): the maps and
+    variants never need them."""
+
+    def __init__(self, codes: LogCodes, cases: np.ndarray) -> None:
+        self.codes, self.cases = codes, cases
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def to_numpy(self, zero_copy_only: bool = False) -> np.ndarray:
+        return self.codes.case_ids[self.cases]
 
 
 def explore(
@@ -165,8 +222,10 @@ class Explorer:
         self._aggregates: dict[Any, tuple[np.ndarray, ...]] = {}
         self._maps: dict[Any, tuple[str, MapGraph, dict[str, str]]] = {}
         self._group_values: dict[str, list[str]] = {}
+        self._group_code_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._group_columns: list[str] | None = None
-        self._narrow_log: EventLog | None = None
+        self._full_clocks: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._act_case_pairs: tuple[np.ndarray, np.ndarray] | None = None
         self.widget: Any = None
         self._controls: dict[str, Any] = {}
         self._syncing = False
@@ -232,8 +291,13 @@ class Explorer:
 
     def to_frame(self) -> pd.DataFrame:
         """The paths on the current map: ``source``, ``target`` (activity names; start
-        and end as ``▶ start``/``■ end``), ``count`` and ``median`` wait (``Timedelta``;
-        working time when ``time="working"``).
+        and end as ``▶ start``/``■ end``), ``count`` and the median wait.
+
+        As the rest of procmine shows working time: with ``time="working"`` (under a
+        working-time calendar) the wait is ``median_working_h``, a float of working hours
+        (never a ``Timedelta``, whose "1 day" would be three office days), and
+        ``frame.attrs`` names the ``calendar`` and its ``day_hours``; in elapsed time
+        (``time="elapsed"`` or ``Calendar.always()``) it is ``median``, a ``Timedelta``.
 
         Examples
         --------
@@ -241,8 +305,24 @@ class Explorer:
         >>> ex = pm.explore(pm.samples.load("permit_de"))
         >>> list(ex.to_frame().columns)
         ['source', 'target', 'count', 'median']
+        >>> list(ex.set(metric="time", time="working").to_frame().columns)
+        ['source', 'target', 'count', 'median_working_h']
         """
-        return self.graph.edge_frame()
+        from .calendar import Calendar
+
+        frame = self.graph.edge_frame()
+        cal = self._cal() if self._state["time"] == "working" else Calendar.always()
+        if not cal.is_elapsed:
+            frame["median"] = frame["median"].dt.total_seconds() / 3600
+            frame = frame.rename(columns={"median": "median_working_h"})
+        frame.attrs.update({"calendar": repr(cal), "day_hours": cal.day_hours})
+        return frame
+
+    def _cal(self) -> Any:
+        """The calendar of working time (``Calendar()`` unless the caller gave one)."""
+        from .calendar import Calendar
+
+        return self._calendar if self._calendar is not None else Calendar()
 
     @property
     def variants(self) -> pd.DataFrame:
@@ -255,8 +335,8 @@ class Explorer:
         """The log after the period and group filters, with all its columns."""
         from .filtering import _take
 
-        mask, description = self._event_mask(self._state["period"], self._state["group"])
-        return self.log if mask is None else _take(self.log, mask, description)
+        keep, description = self._case_mask(self._state["period"], self._state["group"])
+        return self.log if keep is None else _take(self.log, keep[self.log.codes.case], description)
 
     def group_columns(self) -> list[str]:
         """Columns offered as group filters: org units and case attributes with few values."""
@@ -267,15 +347,25 @@ class Explorer:
     def group_values(self, column: str) -> list[str]:
         """Values of ``column`` seen in at least ``min_cases`` cases (most cases first)."""
         if column not in self._group_values:
+            codes, values = self._group_codes(column)
+            c = self.log.codes
+            ok = codes >= 0
+            per = distinct_per_group(codes[ok], c.case[ok], len(values), c.n_cases)
+            order = np.argsort(-per, kind="stable")  # most cases first; ties in value order
+            self._group_values[column] = [str(values[i]) for i in order if per[i] >= self.min_cases]
+        return list(self._group_values[column])
+
+    def _group_codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """(code per event, -1 where missing; the sorted values as text) of a group
+        column, computed once: a group filter is then one comparison of integers."""
+        if column not in self._group_code_cache:
             df = self.log.df
             if column not in df.columns:
                 columns = ", ".join(self.group_columns())
                 raise fail("Explorer.set", "group", f"a (column, value) with a column of the log ({columns})", column)
-            pairs = pd.DataFrame({"case": self.log.codes.case, "v": df[column].astype("string").to_numpy()})
-            per = pairs.dropna().drop_duplicates().groupby("v", observed=True)["case"].size()
-            per = per[per >= self.min_cases].sort_values(ascending=False, kind="stable")
-            self._group_values[column] = [str(v) for v in per.index]
-        return list(self._group_values[column])
+            codes, values = pd.factorize(df[column].astype("string"), sort=True)
+            self._group_code_cache[column] = (codes.astype(np.int32, copy=False), np.asarray(values, dtype=object))
+        return self._group_code_cache[column]
 
     # -- display -----------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
@@ -295,7 +385,7 @@ class Explorer:
             f"<Explorer {self.log.name!r}: {g['activities']}/{g['activities_total']} activities, "
             f"{g['paths']}/{g['paths_total']} paths, metric={s['metric']}, time={s['time']}, "
             f"variant={s['variant']}, finding={s['finding']}, period={s['period']}, group={s['group']}; "
-            f"{self._slice().log.n_cases:,} cases>"
+            f"{self._slice().n_cases:,} cases>"
             + ("" if self.widget is not None else f"\n({_note(self.language)})")
         )
 
@@ -353,29 +443,39 @@ class Explorer:
 
     def _make_slice(self, period: tuple[pd.Timestamp, pd.Timestamp] | None, group: tuple[str, str] | None) -> _Slice:
         from ._dfg import compute_variants
-        from .filtering import _take
 
-        mask, description = self._event_mask(period, group)
-        # the maps and variants need the canonical columns only: filtering those keeps a
-        # filter change fast on large logs (the full sub-log is built on request)
-        log = self._narrow() if mask is None else _take(self._narrow(), mask, description)
-        c = log.codes
+        keep, _description = self._case_mask(period, group)
+        if keep is None:
+            c, rows = self.log.codes, None
+        else:  # the sub-log's codes straight from the whole log's: no frame, no strings
+            c, rows = _sub_codes(self.log.codes, keep)
         events = np.bincount(c.activity, minlength=c.n_activities)
-        private = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases) < self.min_cases
-        return _Slice(log=log, events=events, private=private, variants=compute_variants(log), clocks={})
+        private = self._activity_cases(keep, c.n_activities) < self.min_cases
+        variants = compute_variants(_CodesOnly(c))  # type: ignore[arg-type]  # reads .codes only
+        return _Slice(codes=c, rows=rows, events=events, private=private, variants=variants, clocks={})
 
-    def _narrow(self) -> EventLog:
-        if self._narrow_log is None:
-            from .log import ACTIVITY, CASE, TIMESTAMP
+    def _activity_cases(self, keep: np.ndarray | None, n_activities: int) -> np.ndarray:
+        """Distinct cases per activity of the cases ``keep`` marks (in the sub-log's codes):
+        the whole log's distinct (activity, case) pairs are found once (one sort), a filter
+        counts the pairs of its cases."""
+        if self._act_case_pairs is None:
+            c = self.log.codes
+            n = max(c.n_cases, 1)
+            comb = c.activity.astype(np.int64) * n + c.case
+            comb.sort()  # one sort, then neighbours (np.unique hashes, far slower here)
+            if len(comb):
+                comb = comb[np.concatenate(([True], comb[1:] != comb[:-1]))]
+            self._act_case_pairs = ((comb // n).astype(np.int32), (comb % n).astype(np.int32))
+        act, case = self._act_case_pairs
+        if keep is None:
+            return np.bincount(act, minlength=n_activities)
+        per = np.bincount(act[keep[case]], minlength=self.log.codes.n_activities)
+        return per[per > 0] if n_activities < len(per) else per  # the sub-log's activities only
 
-            cols = [c for c in (CASE, ACTIVITY, TIMESTAMP, "start_timestamp") if c in self.log.df.columns]
-            self._narrow_log = self.log._derive(self.log.df[cols], "explore: the columns the map needs")
-        return self._narrow_log
-
-    def _event_mask(
+    def _case_mask(
         self, period: tuple[pd.Timestamp, pd.Timestamp] | None, group: tuple[str, str] | None
     ) -> tuple[np.ndarray | None, str]:
-        """Events of the cases the filters keep (``None``: all) and what was filtered.
+        """Cases the filters keep (``None``: all) and what was filtered.
 
         A case is kept when one of its events has the group's value, and one of its
         events (its end time) falls in the period, as ``EventLog.filter(start=..., end=...,
@@ -385,9 +485,11 @@ class Explorer:
         parts = []
         if group is not None:
             column, value = group
-            hit = (self.log.df[column].astype("string") == value).fillna(False).to_numpy(dtype=bool)
+            codes, values = self._group_codes(column)
             keep = np.zeros(c.n_cases, dtype=bool)
-            keep[c.case[hit]] = True
+            hit = np.flatnonzero(values == value)
+            if len(hit):
+                keep[c.case[codes == hit[0]]] = True
             parts.append(f"cases with {column} = {value}")
         if period is not None:
             lo, hi = (t.value // 1000 for t in period)
@@ -398,25 +500,32 @@ class Explorer:
             parts.append(f"cases with an event in {period[0]} – {period[1]}")
         if keep is None:
             return None, ""
-        return keep[c.case], "explore: " + "; ".join(parts)
+        return keep, "explore: " + "; ".join(parts)
 
     def _clock(self, sl: _Slice, time: str) -> tuple[np.ndarray, np.ndarray | None]:
         """Per event: the clock at its end and at its start (µs; working µs from a common
-        origin for working time), so a wait is one subtraction."""
+        origin for working time), so a wait is one subtraction. An event's clock does not
+        depend on the filters: computed once on the whole log, a filter gathers its rows."""
         if time not in sl.clocks:
-            c = sl.log.codes
             if time == "elapsed":
-                sl.clocks[time] = (c.ts, c.start_ts)
+                sl.clocks[time] = (sl.codes.ts, sl.codes.start_ts)
             else:
-                from .calendar import Calendar
-
-                cal = self._calendar if self._calendar is not None else Calendar()
-                if c.start_ts is None:
-                    sl.clocks[time] = (cal.cumulative(c.ts)[0], None)
-                else:
-                    end, start = cal.cumulative(c.ts, c.start_ts)
-                    sl.clocks[time] = (end, start)
+                end, start = self._whole_clock(time)
+                if sl.rows is not None:
+                    end, start = end[sl.rows], None if start is None else start[sl.rows]
+                sl.clocks[time] = (end, start)
         return sl.clocks[time]
+
+    def _whole_clock(self, time: str) -> tuple[np.ndarray, np.ndarray | None]:
+        if time not in self._full_clocks:
+            c = self.log.codes
+            cal = self._cal()
+            if c.start_ts is None:
+                self._full_clocks[time] = (cal.cumulative(c.ts)[0], None)
+            else:
+                end, start = cal.cumulative(c.ts, c.start_ts)
+                self._full_clocks[time] = (end, start)
+        return self._full_clocks[time]
 
     def _aggregate(self, sl: _Slice, is_kept: np.ndarray, time: str) -> tuple[np.ndarray, ...]:
         """(keys, counts, median wait µs, distinct cases) of the paths between the kept
@@ -425,7 +534,7 @@ class Explorer:
         if key in self._aggregates:
             return self._aggregates[key]
         end_clock, start_clock = self._clock(sl, time)
-        keys, counts, med, edge_cases = map_paths(sl.log.codes, is_kept, end_clock, start_clock)
+        keys, counts, med, edge_cases = map_paths(sl.codes, is_kept, end_clock, start_clock)
         _bounded(self._aggregates, _KEEP_AGGREGATES)
         self._aggregates[key] = (keys, counts, med, edge_cases)
         return self._aggregates[key]
@@ -454,15 +563,13 @@ class Explorer:
         if key in self._maps:
             self._current = self._maps[key]
             return
-        from ._map_graph import _labels
-
         sl = self._slice()
-        c = sl.log.codes
+        c = sl.codes
         notes, path = self._highlight(sl)
         is_kept, n_keep = _kept_activities(sl.events, c.activity_names, s["activities"], tuple(notes), sl.private)
         keys, counts, med, edge_cases = self._aggregate(sl, is_kept, s["time"])
         graph = _assemble_graph(
-            names=c.activity_names, labels=_labels(sl.log, None), events=sl.events, is_kept=is_kept,
+            names=c.activity_names, labels=c.activity_names, events=sl.events, is_kept=is_kept,
             n_keep=n_keep, keys=keys, counts=counts, med=med, metric=s["metric"], path_share=s["paths"],
             edge_cases=edge_cases, min_cases=self.min_cases, private=sl.private,
         )
@@ -473,16 +580,15 @@ class Explorer:
     def _caption(self, sl: _Slice, graph: MapGraph) -> str:
         from .viz import map_caption
 
-        text = map_caption(self.log.name, sl.log.codes.start_ts is not None, graph)
+        text = map_caption(self.log.name, sl.codes.start_ts is not None, graph)
         s = self._state
         if s["metric"] == "time" and s["time"] == "working":
-            from .calendar import Calendar
             from .i18n import calendar_note
 
-            cal = self._calendar if self._calendar is not None else Calendar()
+            cal = self._cal()
             text += f"\n{_tr('working time', self.language)}: {calendar_note(cal, self.language)}"
         if s["period"] is not None or s["group"] is not None:
-            text += "\n" + _filter_line(s, sl.log.n_cases, self.language)
+            text += "\n" + _filter_line(s, sl.n_cases, self.language)
         return text
 
     # -- the widget ----------------------------------------------------------------------------
@@ -606,7 +712,7 @@ class Explorer:
     def _status(self) -> str:
         sl = self._slice()
         hidden = int((sl.variants["cases"] < self.min_cases).sum())
-        text = f"{sl.log.n_cases:,} {_tr('cases', self.language)}, {len(sl.variants):,} {_tr('variants', self.language)}"
+        text = f"{sl.n_cases:,} {_tr('cases', self.language)}, {len(sl.variants):,} {_tr('variants', self.language)}"
         if hidden:
             text += f" ({hidden:,} {_tr('seen in fewer cases than the privacy threshold, not listed', self.language)})"
         return text

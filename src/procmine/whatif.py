@@ -208,7 +208,7 @@ class WhatIf:
                 return f
         return None
 
-    def to_bpmn(self, path: str | Path) -> Path:
+    def to_bpmn(self, path: str | Path, *, language: str = "en") -> Path:
         """Write the to-be process (:attr:`model`) as BPMN 2.0 XML with diagram layout.
 
         Laid out like :meth:`ProcessModel.to_bpmn <procmine.discovery.ProcessModel.to_bpmn>`
@@ -216,7 +216,9 @@ class WhatIf:
         saying which change (and finding, with ``simplify(..., findings=...)``) changed it
         and what that change saves on its own; the process lists all changes. Steps
         declared required (``simplify(..., required=[...])``) are kept and carry
-        ``procmine:required="true"`` (namespace ``urn:procmine:bpmn``).
+        ``procmine:required="true"`` (namespace ``urn:procmine:bpmn``). Element ids are
+        deterministic (writing the same proposal twice gives the same bytes); gateway
+        labels are in ``language`` (``"de"``, ``"fr"``, ``"en"``).
 
         Examples
         --------
@@ -229,12 +231,17 @@ class WhatIf:
         >>> 'name="Visum Abteilungsleitung"' in text, "Removed: Visum Abteilungsleitung" in text
         (False, True)
         """
+        return self._write(path, language)[0]
+
+    def _write(self, path: str | Path, language: str = "en") -> tuple[Path, dict[str, str]]:
+        """The to-be file and ``{node id of the model: element id in the file}``."""
         from . import _pm4py
         from ._bpmn_tobe import annotate
 
         graph, docs, general = self._tobe()
-        out = _pm4py.write_bpmn(graph, path)
-        return annotate(out, docs, process_doc=general, required=self.required)
+        out, ids = _pm4py.write_bpmn_ids(graph, path, language=language)
+        docs = {ids.get(k, k): v for k, v in docs.items()}
+        return annotate(out, docs, process_doc=general, required=self.required), ids
 
     def _marks(self, graph: Any, *, to_be: bool) -> dict[str, str]:
         """Node id -> "removed"/"changed" for the highlighted drawing."""
@@ -262,9 +269,12 @@ class WhatIf:
 
         graph = self._tobe()[0]
         with tempfile.TemporaryDirectory() as tmp:
-            a = layout_of(_pm4py.write_bpmn(self.as_is.bpmn, Path(tmp) / "as_is.bpmn"))
-            b = layout_of(self.to_bpmn(Path(tmp) / "to_be.bpmn"))
-        return a, b, self._marks(self.as_is.bpmn, to_be=False), self._marks(graph, to_be=True)
+            path_a, ids_a = _pm4py.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
+            path_b, ids_b = self._write(Path(tmp) / "to_be.bpmn")
+            a, b = layout_of(path_a), layout_of(path_b)
+        marks_a = {ids_a.get(k, k): v for k, v in self._marks(self.as_is.bpmn, to_be=False).items()}
+        marks_b = {ids_b.get(k, k): v for k, v in self._marks(graph, to_be=True).items()}
+        return a, b, marks_a, marks_b
 
     def svgs(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> tuple[str, str]:
         """As-is and to-be as two self-contained SVG documents laid out as the BPMN files

@@ -1,0 +1,167 @@
+"""BPMN files procmine writes are deterministic and speak the caller's language: element
+ids follow the activity names and the graph (valid XML NCNames, stable across runs and
+hash seeds), and the exclusive gateways' labels are translated."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+import procmine as pm
+from procmine import samples
+from procmine.errors import ParameterError
+from procmine.whatif import simplify
+
+MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# NCName, ASCII subset: what every id procmine writes must match
+NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def log():
+    return samples.load("permit_de")
+
+
+@pytest.fixture(scope="module")
+def model(log):
+    return pm.discover(log)
+
+
+@pytest.fixture(scope="module")
+def whatif(log):
+    truth = samples.ground_truth("permit_de")
+    stamp = next(t.activities for t in truth if t.kind == "rubber_stamp" and not t.decoy)
+    pair = next(t.activities for t in truth if t.kind == "parallelizable" and not t.decoy)
+    return simplify(log, remove=list(stamp), parallelize=[tuple(pair)])
+
+
+def _ids(path: Path) -> list[str]:
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    return [el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id") is not None]
+
+
+def _tree(path: Path):
+    return etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+
+
+def test_as_is_written_twice_is_byte_identical_with_readable_ids(model, tmp_path):
+    a = model.to_bpmn(tmp_path / "a.bpmn")
+    b = model.to_bpmn(tmp_path / "b.bpmn")
+    assert a.read_bytes() == b.read_bytes()
+    ids = _ids(a)
+    assert len(ids) == len(set(ids)) and all(NCNAME.match(i) for i in ids), ids
+    root = _tree(a)
+    for task in root.iter(f"{{{MODEL}}}task"):
+        # "Eingangsbestätigung versenden" -> Activity_Eingangsbestatigung_versenden
+        plain = re.sub(r"[^A-Za-z0-9]+", "_", task.get("name").replace("ä", "a").replace("ö", "o").replace("ü", "u"))
+        assert task.get("id").startswith("Activity_" + plain.strip("_")[:40].rstrip("_")), task.get("id")
+    assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", i) for i in ids)  # no UUIDs left
+    # every reference points at an element of the file
+    known = set(ids)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in ("sourceRef", "targetRef", "bpmnElement"):
+            if el.get(attr) is not None:
+                assert el.get(attr) in known, (attr, el.get(attr))
+        if etree.QName(el).localname in ("incoming", "outgoing"):
+            assert el.text in known
+
+
+def test_to_be_written_twice_is_byte_identical_and_documented(whatif, tmp_path):
+    a = whatif.to_bpmn(tmp_path / "a.bpmn")
+    b = whatif.to_bpmn(tmp_path / "b.bpmn")
+    assert a.read_bytes() == b.read_bytes()
+    ids = _ids(a)
+    assert len(ids) == len(set(ids)) and all(NCNAME.match(i) for i in ids)
+    root = _tree(a)
+    # the documentation still lands on the changed tasks (mapped to the new ids)
+    documented = [t.get("name") for t in root.iter(f"{{{MODEL}}}task") if t.find(f"{{{MODEL}}}documentation") is not None]
+    pair = whatif.changes["parallelize"][0]
+    assert set(pair) <= set(documented)
+    assert len(list(root.iter(f"{{{MODEL}}}parallelGateway"))) >= 2
+    # the highlighted drawing finds the changed elements in the written layout
+    _a, b_layout, _ma, mb = whatif._layouts()
+    changed = {n["name"] for n in b_layout["nodes"] if mb.get(n["id"]) == "changed"}
+    assert set(pair) <= changed
+
+
+def test_same_bytes_in_a_fresh_process_with_another_hash_seed(model, tmp_path):
+    """Sets of pm4py objects iterate differently per process: the file must not care."""
+    here = model.to_bpmn(tmp_path / "here.bpmn")
+    there = tmp_path / "there.bpmn"
+    code = (
+        "import sys, procmine as pm; from procmine import samples; "
+        "pm.discover(samples.load('permit_de')).to_bpmn(sys.argv[1])"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT / "src")}
+    res = subprocess.run([sys.executable, "-c", code, str(there)], env=env, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert there.read_bytes() == here.read_bytes()
+
+
+@pytest.mark.parametrize(("language", "word"), [("de", "von"), ("fr", "sur"), ("en", "of")])
+def test_gateway_labels_in_the_callers_language(model, whatif, tmp_path, language, word):
+    for path in (
+        model.to_bpmn(tmp_path / f"as-is-{language}.bpmn", language=language),
+        whatif.to_bpmn(tmp_path / f"to-be-{language}.bpmn", language=language),
+    ):
+        root = _tree(path)
+        forks = [g for g in root.iter(f"{{{MODEL}}}exclusiveGateway") if g.get("gatewayDirection") == "Diverging"]
+        assert forks
+        for g in forks:
+            n = len(g.findall(f"{{{MODEL}}}outgoing"))
+            assert g.get("name") == f"1 {word} {n}"
+
+
+def test_gateway_language_is_checked(model, tmp_path):
+    with pytest.raises(ParameterError, match="language"):
+        model.to_bpmn(tmp_path / "x.bpmn", language="it")
+
+
+def test_cli_lang_reaches_the_bpmn(tmp_path):
+    from click.testing import CliRunner
+
+    from procmine.cli import main
+
+    src = samples.sample_path("permit_de")
+    out = tmp_path / "m.bpmn"
+    res = CliRunner().invoke(main, ["discover", str(src), "--bpmn", str(out), "--lang", "fr", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert re.search(r'name="1 sur \d+"', out.read_text(encoding="utf-8"))
+
+
+def test_ids_of_names_that_read_alike_and_repeated_names():
+    """Two names with the same ASCII form get a digest; one name twice, a number."""
+    from pm4py.objects.bpmn.obj import BPMN
+
+    from procmine._bpmn_tobe import canonical
+
+    g = BPMN()
+    start, end = BPMN.StartEvent(name="start"), BPMN.EndEvent(name="end")
+    names = ("Prüfung", "Prufung", "Entscheid", "Entscheid", "3. Runde / Frist", "Runde", "Runde di")
+    tasks = [BPMN.Task(name=n) for n in names]
+    prev = start
+    for t in [*tasks, end]:
+        g.add_flow(BPMN.SequenceFlow(prev, t))
+        prev = t
+    out, ids = canonical(g)
+    new = [t.get_id() for t in tasks]  # the same objects, renamed in place
+    assert sorted(ids.values()) == sorted(n.get_id() for n in out.get_nodes())
+    assert len(set(new)) == len(names) and all(NCNAME.match(i) for i in new)
+    assert new[0] != new[1] and new[0].startswith("Activity_Prufung_") and new[1].startswith("Activity_Prufung_")
+    assert new[2] == "Activity_Entscheid" and new[3] == "Activity_Entscheid_2"
+    assert new[4] == "Activity_3_Runde_Frist"
+    flows = [f.get_id() for f in out.get_flows()]
+    assert len(set(flows)) == len(flows) and all(NCNAME.match(f) for f in flows)
+    # a shape is "<id>_di": no element id may be another's shape id
+    every = [n.get_id() for n in out.get_nodes()] + flows
+    assert not {f"{i}_di" for i in every} & set(every)
