@@ -56,7 +56,8 @@ from ._validation import fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, EventLog
 
-__all__ = ["CAUSES", "WaitCauses", "check_declarations", "wait_causes"]
+__all__ = ["CAUSES", "Decisions", "WaitAggregates", "WaitCauses", "assign_causes", "check_declarations",
+           "decide_causes", "finish", "wait_aggregates", "wait_causes"]
 
 CAUSES = ("office", "client", "statutory", "batch")
 OFFICE, CLIENT, STATUTORY, BATCH = range(4)
@@ -100,9 +101,10 @@ class WaitCauses:
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
 
 
-def check_declarations(log: EventLog, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
-    """Validate ``waits`` and ``external`` against the log; the normalised, hashable pair."""
-    names = {str(a) for a in log.codes.activity_names}
+def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
+    """Validate ``waits`` and ``external`` against the log (an EventLog, or its activity
+    names); the normalised, hashable pair."""
+    names = {str(a) for a in (log.codes.activity_names if isinstance(log, EventLog) else log)}
     decl_w: dict[str, str] = {}
     if waits is not None:
         if not isinstance(waits, Mapping):
@@ -144,43 +146,102 @@ def wait_causes(
     return per_log[key]
 
 
-def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+# ---------------------------------------------------------------------------------------
+# one definition for every engine: aggregates -> per-activity decisions (here, in Python)
+# -> per-event assignment (numpy here; a SQL CASE in procmine.engines._duck_causes) ->
+# counts per activity and cause -> steps and explanations (here)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class WaitAggregates:
+    """What the per-activity decisions read of the waits: the elapsed span of every step
+    (previous completion -> completion, ``length``) as aggregates per activity code."""
+
+    n: np.ndarray  #: known lengths per activity (float)
+    s1: np.ndarray  #: their sum (float µs)
+    s2: np.ndarray  #: the sum of their squares
+    hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
+
+
+LONG_US = int((_MIN_DAYS - 1) * _DAY_US)  #: shorter lengths cannot lie near a period (the histogram's floor)
+MINUTE_US = 60_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Decisions:
+    """Per activity code, what the per-event rule needs (:func:`assign_causes`)."""
+
+    fixed: np.ndarray  #: int8: declared cause, -1 = none
+    base: np.ndarray  #: int8: CLIENT for an external step, else OFFICE
+    request: np.ndarray  #: bool: a request step (the wait after it is the client's)
+    period: np.ndarray  #: float µs: fixed period (NaN = none; never with a declaration)
+    tol: np.ndarray  #: float µs: its tolerance (``>= 1 day``: every wait at least period - tol; else within ±tol)
+    in_proc: np.ndarray  #: bool: the period is recorded as the step's processing
+    period_why: list[str]
+
+    def frame(self, names: np.ndarray) -> pd.DataFrame:
+        """The decisions as a small table (one row per activity) for a SQL join."""
+        return pd.DataFrame({"activity": names.astype(str), "fixed": self.fixed.astype(np.int32),
+                             "base": self.base.astype(np.int32), "request": self.request,
+                             "period": np.where(np.isnan(self.period) | (self.fixed >= 0), np.nan, self.period),
+                             "tol": self.tol})
+
+
+def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarray | None, n_act: int) -> WaitAggregates:
+    """:class:`WaitAggregates` from per-event arrays (in memory)."""
+    ok = length != NAT
+    a_all, x_all = act[ok], length[ok].astype(np.float64)
+    long_ = length[ok] >= LONG_US
+    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
+    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    med = None
+    if proc_elapsed is not None:
+        known = proc_elapsed != NAT
+        med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
+    return WaitAggregates(n=np.bincount(a_all, minlength=n_act).astype(np.float64),
+                          s1=np.bincount(a_all, weights=x_all, minlength=n_act),
+                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=med)
+
+
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of ``values`` repeated ``counts`` times (values sorted)."""
+    cum = np.cumsum(counts)
+    k = int(cum[-1])
+    lo = values[np.searchsorted(cum, (k - 1) // 2, side="right")]
+    hi = values[np.searchsorted(cum, k // 2, side="right")]
+    return float((lo + hi) / 2)
+
+
+def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why.
 
     Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
-    ``_MIN_DAYS`` or more: those alone are sorted (one integer sort); the shares are of all
-    the activity's waits."""
+    ``_MIN_DAYS`` or more: those alone are counted per minute (the histogram); the shares
+    are of all the activity's waits."""
     period = np.full(n_act, np.nan)
     tol = np.zeros(n_act)
     why = [""] * n_act
-    ok = length != NAT
-    a_all, x_all = act[ok], length[ok].astype(np.float64)
-    n_all = np.bincount(a_all, minlength=n_act).astype(np.float64)
-    s1 = np.bincount(a_all, weights=x_all, minlength=n_act)
-    s2 = np.bincount(a_all, weights=x_all * x_all, minlength=n_act)
+    n_all = agg.n
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / n_all
-        cv_all = np.sqrt(np.maximum(s2 / n_all - mean * mean, 0.0)) / mean
-    long_ = x_all >= (_MIN_DAYS - 1) * _DAY_US
-    minutes = (x_all[long_] // 60_000_000).astype(np.int64)
-    key = np.sort(a_all[long_].astype(np.int64) << 40 | minutes)
-    a = key >> 40
-    x = (key & ((1 << 40) - 1)).astype(np.float64) * 60_000_000
+        mean = agg.s1 / n_all
+        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
+    h = agg.hist
+    a = h["code"].to_numpy(dtype=np.int64)
+    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
+    c_all = h["n"].to_numpy(dtype=np.int64)
     bounds = np.searchsorted(a, np.arange(n_act + 1))
     for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
-        xs = x[bounds[code]:bounds[code + 1]]
+        u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
+        cnt = c_all[bounds[code]:bounds[code + 1]]
         total = n_all[code]
-        # distinct lengths (to the minute) with their counts: windows over few values
-        first = np.r_[True, xs[1:] != xs[:-1]]
-        u = xs[first]
-        cum = np.r_[0, np.cumsum(np.diff(np.r_[np.flatnonzero(first), len(xs)]))]
+        cum = np.r_[0, np.cumsum(cnt)]
         # the densest ±1 day window, and the densest ±1 hour window
         for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
             lo = np.searchsorted(u, u - half, side="left")
             hi = np.searchsorted(u, u + half, side="right")
             inside = cum[hi] - cum[lo]
             best = int(inside.argmax())
-            centre = float(np.median(xs[cum[lo[best]]:cum[hi[best]]]))
+            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
             share = inside[best] / total
             if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
@@ -189,10 +250,65 @@ def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarra
                 break
         else:
             if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
-                med = float(np.median(xs))
+                med = _weighted_median(u, cnt)
                 period[code], tol[code] = med, _DAY_US
                 why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
+
+
+def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
+    """The per-activity decisions from the step classification and the wait aggregates."""
+    n_act = len(names)
+    period, tol, period_why = _periods(agg, n_act)
+    is_ext = steps["external"].to_numpy(dtype=bool)
+    declared = np.full(n_act, -1, dtype=np.int8)
+    for a, cz in waits.items():
+        declared[names == a] = CAUSES.index(cz)
+    # a period recorded as a step lasting it: the step's processing is (most of) the period
+    in_proc = np.zeros(n_act, dtype=bool)
+    if agg.proc_median is not None:
+        with np.errstate(invalid="ignore"):
+            in_proc = ~np.isnan(period) & (agg.proc_median >= 0.5 * period)
+    return Decisions(fixed=declared, base=np.where(is_ext, CLIENT, OFFICE).astype(np.int8),
+                     request=steps["request"].to_numpy(dtype=bool), period=period, tol=tol, in_proc=in_proc,
+                     period_why=period_why)
+
+
+def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed: np.ndarray,
+                  length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
+    declared cause; else statutory when the wait reaches the step's fixed period; else
+    client right after a request (until the case moves on to another request step); else
+    the step's base cause. -1 for the first event of a case. Also returns whether each
+    wait follows a request (for the explanation)."""
+    n = len(act)
+    cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
+    after_request = np.zeros(n, dtype=bool)
+    if d.request.any() and n > 1:
+        prev_req = np.zeros(n, dtype=bool)
+        prev_req[1:] = d.request[act[:-1]]
+        after_request = prev_req & ~first & ~d.request[act]
+        cause[after_request & (d.fixed[act] < 0)] = CLIENT
+    has_p = ~np.isnan(d.period) & (d.fixed < 0)
+    if has_p.any():
+        idx = np.flatnonzero(has_p[act] & (length != NAT))
+        p, t, x = d.period[act[idx]], d.tol[act[idx]], length[idx]
+        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+        within = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+        cause[idx[within]] = STATUTORY
+    cause[first | (wait_elapsed == NAT)] = -1
+    return cause, after_request
+
+
+def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndarray, req_n: np.ndarray,
+           waits: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``steps`` (with ``period_days`` and ``cause``) and ``explain`` from the waits counted per
+    activity and cause (``counts``: n_act x 4) and the client waits right after a request
+    (``req_n`` per activity)."""
+    steps = steps.copy()
+    steps["period_days"] = np.round(d.period / _DAY_US, 1)
+    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
+    return steps, _explain(names, counts, req_n, steps, dict(waits), d.period_why)
 
 
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
@@ -200,63 +316,25 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     n_act = c.n_activities
     names = np.asarray(c.activity_names, dtype=object)
     act = c.activity
-    n = len(act)
     times: EventTimes = event_times(log, Calendar.always())
     steps = classify_steps(log, external=external)
-    is_ext = steps["external"].to_numpy(dtype=bool)
-    is_req = steps["request"].to_numpy(dtype=bool)
-
     # elapsed previous completion -> completion: the step's whole span, a period may be
     # recorded as a wait or as a system step lasting it
     length = np.where(times.wait_elapsed == NAT, NAT,
                       times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
-    period, tol, period_why = _periods(act, length, n_act)
-
-    # per-activity lookups first; the per-event work only where a rule applies (large logs)
-    base = np.where(is_ext, CLIENT, OFFICE).astype(np.int8)
-    declared = np.full(n_act, -1, dtype=np.int8)
-    for a, cz in waits.items():
-        declared[names == a] = CAUSES.index(cz)
-    cause = np.where(declared >= 0, declared, base).astype(np.int8)[act]
-    after_request = np.zeros(n, dtype=bool)
-    if is_req.any() and n > 1:
-        prev_req = np.zeros(n, dtype=bool)
-        prev_req[1:] = is_req[act[:-1]]
-        after_request = prev_req & ~times.first & ~is_req[act]
-        cause[after_request & (declared[act] < 0)] = CLIENT
-    has_p = ~np.isnan(period) & (declared < 0)
-    if has_p.any():
-        idx = np.flatnonzero(has_p[act] & (length != NAT))
-        p, t, x = period[act[idx]], tol[act[idx]], length[idx]
-        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-        within = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
-        cause[idx[within]] = STATUTORY
-    cause[times.first | (times.wait_elapsed == NAT)] = -1
-
-    # a period recorded as a step lasting it: the step's processing is (most of) the period
-    in_proc = np.zeros(n_act, dtype=bool)
-    has_p = ~np.isnan(period)
-    if has_p.any() and times.has_start:
-        known = (times.proc_elapsed != NAT) & has_p[act]
-        for code in np.flatnonzero(has_p):
-            sel = known & (act == code)
-            in_proc[code] = bool(sel.any()) and float(np.median(times.proc_elapsed[sel])) >= 0.5 * period[code]
-    steps = steps.copy()
-    steps["period_days"] = np.round(period / _DAY_US, 1)
-    ok = cause >= 0
-    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
-    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
-    explain = _explain(names, act, cause, steps, waits, period_why, after_request)
-    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=in_proc)
-
-
-def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,
-             waits: dict[str, str], period_why: list[str], after_request: np.ndarray) -> pd.DataFrame:
-    """One row per activity and cause its waits have, with the reason."""
-    n_act = len(names)
+    agg = wait_aggregates(act, length, times.proc_elapsed if times.has_start else None, n_act)
+    d = decide_causes(names, steps, agg, waits)
+    cause, after_request = assign_causes(d, act, times.first, times.wait_elapsed, length)
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    steps, explain = finish(names, steps, d, counts, req_n, waits)
+    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc)
+
+
+def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,
+             waits: dict[str, str], period_why: list[str]) -> pd.DataFrame:
+    """One row per activity and cause its waits have, with the reason."""
     rows = []
     step_why = steps["why"].tolist()
     for a, k in zip(*np.nonzero(counts)):
