@@ -36,6 +36,7 @@ from ..calendar import Calendar
 from ..log import CASE
 from ..performance import Performance, _period_counts, _td
 from ._duck_causes import AFTER_REQUEST_SQL, CAUSE_SQL, aggregates
+from ._duck_model import activity_counts
 from .duckdb import DuckLog, as_eventlog
 
 __all__ = ["DuckPerformance", "duck_performance"]
@@ -75,7 +76,7 @@ class DuckPerformance(Performance):
         self.calendar = calendar
         self._freq = freq
         self._declared = (waits, external)
-        self._names = np.array(sorted(str(a) for a in log.activities().index), dtype=object)
+        self._names = np.array(sorted(str(a) for a in activity_counts(log).index), dtype=object)
         self._key = check_declarations(self._names, waits, external)  # now, as Performance does
         self._table = self._event_table(calendar)
         has_start = bool(log.has_start and log._one(f"SELECT count(s) FROM {self._table}"))
@@ -166,12 +167,16 @@ class DuckPerformance(Performance):
     @cached_property
     def _decisions(self) -> tuple[pd.DataFrame, Decisions]:
         """The step classification and the per-activity decisions, from SQL aggregates
-        in elapsed time (the classification does not depend on the calendar)."""
-        table = self._event_table(Calendar.always())
-        has_start = bool(self.log.has_start and self.log._one(f"SELECT count(s) FROM {table}"))
-        step_agg, wait_agg = aggregates(self.log, table, self._names, has_start)
-        steps = decide_steps(step_agg, external=self._key[1])
-        return steps, decide_causes(self._names, steps, wait_agg, dict(self._key[0]))
+        in elapsed time (they do not depend on the calendar: computed once per log and
+        declarations)."""
+        key = f"wait causes {self._key!r}"
+        if key not in self.log._cache:
+            table = self._event_table(Calendar.always())
+            has_start = bool(self.log.has_start and self.log._one(f"SELECT count(s) FROM {table}"))
+            step_agg, wait_agg = aggregates(self.log, table, self._names, has_start)
+            steps = decide_steps(step_agg, external=self._key[1])
+            self.log._cache[key] = steps, decide_causes(self._names, steps, wait_agg, dict(self._key[0]))
+        return self.log._cache[key]
 
     @cached_property
     def _cause_table(self) -> str:
