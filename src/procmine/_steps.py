@@ -10,7 +10,10 @@ the data, so that it also works on exports whose names are codes:
     complémentaires*, *Richiesta di integrazione*, *Request missing documents*... or,
     from the data, a step after which the case typically (at least half the time) goes
     on with an external step after a long wait (at least a day, and several times the
-    log's typical wait). A query to another unit *of the log* is not a request: when a
+    log's typical wait), unless in at least 10 % of its occurrences the case goes straight
+    back into a loop of office work (to a step that leads to it again through office steps
+    only): after a request the case waits for the outside world before work is redone, so
+    such a step closes a loop of the office's own rework instead. A query to another unit *of the log* is not a request: when a
     step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
     de précisions*, *clarification*) or is found from structure only, and the step that
     usually follows is done by another ``org:group`` with staff recorded, the answer is
@@ -64,6 +67,7 @@ __all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name",
 
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
+_LOOP_BACK_SHARE = 0.1  # a request is (nearly) never followed at once by a loop of office work
 
 # Vocabulary on accent-free, lower-case names with punctuation turned into spaces.
 _REQUEST = re.compile(
@@ -280,6 +284,31 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     return decide_steps(step_aggregates(log), external=external)
 
 
+def _loop_backs(src: np.ndarray, dst: np.ndarray, pairs: np.ndarray, office: np.ndarray, steps: np.ndarray,
+                n_act: int) -> np.ndarray:
+    """Per activity in ``steps``: its directly-follows pairs into an office step from which
+    it is reached again through office steps only (a cycle of the office's own work),
+    from the activity graph (no per-event work)."""
+    out = np.zeros(n_act, dtype=np.float64)
+    if len(steps) == 0:
+        return out
+    keep = office[src] & office[dst]
+    preds: list[list[int]] = [[] for _ in range(n_act)]
+    for s_, d_ in zip(src[keep].tolist(), dst[keep].tolist()):
+        preds[d_].append(s_)
+    for a in steps.tolist():
+        reach = np.zeros(n_act, dtype=bool)  # office steps from which ``a`` is reached
+        todo = [a]
+        while todo:
+            for p in preds[todo.pop()]:
+                if not reach[p]:
+                    reach[p] = True
+                    todo.append(p)
+        back = (src == a) & office[dst] & reach[dst]
+        out[a] = float(pairs[back].sum())
+    return out
+
+
 def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) -> pd.DataFrame:
     """The rules of :func:`classify_steps` on a log's aggregates (shared by the engines)."""
     names = agg.names
@@ -361,6 +390,15 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
                          minlength=n_act)
     structural = ~ext & ~vocab_request & (follow_n >= 5) & (ext_n >= 0.5 * follow_n) & (long_n >= 0.5 * ext_n)
     structural &= ext_n > 0
+    # after a request the case waits for the outside world before work is redone; a step
+    # after which the case goes straight back into the office's own cycle (to a step that
+    # leads to it again without the outside world) closes a loop of office work instead
+    back_n = _loop_backs(src, dst, pairs, ~ext, np.flatnonzero(structural), n_act)
+    closes = structural & (back_n >= _LOOP_BACK_SHARE * follow_n)
+    for a in np.flatnonzero(closes):
+        why[a].append(f"goes straight back into a loop of office work in {back_n[a] / follow_n[a]:.0%} of its "
+                      "occurrences: not a request")
+    structural &= ~closes
     request |= structural
     for a in np.flatnonzero(structural):
         why[a].append("structure: an external step follows after a long wait")

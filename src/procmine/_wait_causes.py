@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -72,8 +72,8 @@ from .calendar import NAT, Calendar
 from .log import ACTIVITY, EventLog
 
 __all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "assign_causes", "check_declarations",
-           "decide_causes", "finish", "follow_up_candidates", "follow_up_markers", "inside_windows", "scaled",
-           "self_repeats", "wait_aggregates", "wait_causes"]
+           "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
+           "inside_windows", "scaled", "self_repeats", "wait_aggregates", "wait_causes"]
 
 CAUSES = ("office", "client", "statutory", "batch")
 OFFICE, CLIENT, STATUTORY, BATCH = range(4)
@@ -200,10 +200,10 @@ class WaitAggregates:
     s2: np.ndarray  #: the sum of their squares
     hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
     proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
-    days: pd.DataFrame  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
-    count: np.ndarray  #: events per activity
-    again: np.ndarray  #: events directly after an event of the same activity in their case
-    inside: np.ndarray | None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
+    days: pd.DataFrame | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
+    count: np.ndarray | None = None  #: events per activity
+    again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
+    inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
 
 
 LONG_US = int((_MIN_DAYS - 1) * _DAY_US)  #: shorter lengths cannot lie near a period (the histogram's floor)
@@ -272,11 +272,7 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
                     inside: np.ndarray | None) -> WaitAggregates:
     """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
     times (µs), ``count``/``again``/``inside`` per activity (see the fields)."""
-    ok = length != NAT
-    a_all, x_all = act[ok], length[ok].astype(np.float64)
-    long_ = length[ok] >= LONG_US
-    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
-    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    lengths = _length_aggregates(act, length, n_act)
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
@@ -286,11 +282,28 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     d_key, d_n = np.unique(act[t_ok].astype(np.int64) * (1 << 32) + (day - (day.min() if len(day) else 0)),
                            return_counts=True)
     days = pd.DataFrame({"code": d_key >> 32, "day": (d_key & 0xFFFFFFFF) + (day.min() if len(day) else 0), "n": d_n})
+    return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
+                   again=np.asarray(again, dtype=np.int64), inside=inside)
+
+
+def _length_aggregates(act: np.ndarray, length: np.ndarray, n_act: int) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads)."""
+    ok = length != NAT
+    a_all, x_all = act[ok], length[ok].astype(np.float64)
+    long_ = length[ok] >= LONG_US
+    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
+    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
     return WaitAggregates(n=np.bincount(a_all, minlength=n_act).astype(np.float64),
                           s1=np.bincount(a_all, weights=x_all, minlength=n_act),
-                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=med,
-                          days=days, count=np.asarray(count, dtype=np.int64), again=np.asarray(again, dtype=np.int64),
-                          inside=inside)
+                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=None)
+
+
+def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """Per activity code: the fixed number of calendar days its ``length`` values (elapsed
+    µs, NAT = none) cluster at, by the rule of the ``statutory`` cause (µs, NaN = none), and
+    why. Used for waits and for the intervals between repetitions (planned follow-ups)."""
+    period, _, why = _periods(_length_aggregates(act, length, n_act), n_act)
+    return period, why
 
 
 def self_repeats(edges: pd.DataFrame, n_act: int) -> np.ndarray:
