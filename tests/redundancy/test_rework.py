@@ -131,7 +131,7 @@ def test_a_loop_back_before_the_applicants_answer_is_rework_not_a_request(elapse
         out = [("In", 0, "U"), ("Enter", 1, "U"), ("Check", 2, "U")]
         if i % 3 == 0:
             out += [("Enter", 4 + i % 5, "U"), ("Check", 6 + i % 5, "U")]
-        return out + [("Form returned", 24 * (5 + i % 9), "Applicant"), ("Out", 24 * (5 + i % 9) + 3, "U")]
+        return [*out, ("Form returned", 24 * (5 + i % 9), "Applicant"), ("Out", 24 * (5 + i % 9) + 3, "U")]
 
     log = tiny_log([case(i) for i in range(30)])
     steps = classify_steps(log)
