@@ -231,17 +231,21 @@ def test_top_findings_on_real_logs_rest_on_office_time(name):
 
 def test_duckdb_gives_the_same_cause_columns_with_declarations(log, tmp_path):
     pytest.importorskip("duckdb")
+    from procmine.engines import duckdb as duck_engine
     from procmine.engines.duckdb import DuckLog
 
     path = log.to_parquet(tmp_path / "waits.parquet")
     kw = {"calendar": ALWAYS, "waits": {"Legal review": "batch"}, "external": ["Decision"]}
     mem = pm.performance(log, **kw)
-    with DuckLog(path) as duck:
+    with DuckLog(path) as duck, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)  # computed in SQL: loading the log would raise
         got = pm.performance(duck, **kw)
         pd.testing.assert_frame_equal(got.activities, mem.activities)
         pd.testing.assert_frame_equal(got.edges, mem.edges)
         pd.testing.assert_frame_equal(got.cases, mem.cases)
         pd.testing.assert_frame_equal(got.wait_causes, mem.wait_causes)
+        pd.testing.assert_frame_equal(got.steps, mem.steps)
+        assert set(got.wait_causes["cause"]) == {"office", "client", "statutory", "batch"}
         assert got.activities.loc["Legal review", "wait_batch"] > pd.Timedelta(0)
 
 
@@ -423,3 +427,98 @@ def test_the_wait_after_a_hold_status_is_not_the_office_queue(hold):
     edge = p.edges.set_index(["source", "target"]).loc[(hold, "Take in charge")]
     assert edge["wait_client"] > pd.Timedelta(days=100) and edge["wait_office"] == pd.Timedelta(0)
     assert p.activities.loc["Resolve", "wait_client"] == pd.Timedelta(0)
+
+
+def late_after_period_log(n: int = 60) -> pm.EventLog:
+    """'Hearing closed' 30 calendar days after 'Publication' in two cases of three; in the
+    third the office records it 12 days after the period ended. 'Statement received' 20 days
+    after 'Request statement' in three cases of four, 28 days in the fourth."""
+    rows = []
+    for i in range(n):
+        t = T0 + pd.Timedelta(hours=7 * i)
+        steps = [("Application in", t), ("Request statement", t + pd.Timedelta(hours=2))]
+        t += pd.Timedelta(hours=2) + pd.Timedelta(days=28 if i % 4 == 3 else 20)
+        steps.append(("Statement received", t))
+        t += pd.Timedelta(hours=3)
+        steps.append(("Publication", t))
+        t += pd.Timedelta(days=42 if i % 3 == 2 else 30)
+        steps.append(("Hearing closed", t))
+        t += pd.Timedelta(hours=5)
+        steps.append(("Decision", t))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
+                 for a, ts in steps]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    return pm.EventLog(df)
+
+
+def test_a_statutory_wait_counts_up_to_the_period_only():
+    """The period runs from the previous completion: when the office records the step only
+    12 days after a 30-day period ended, those 12 days are the office's queue, not the law's;
+    beyond a fixed period after a request, the time stays the applicant's."""
+    log = late_after_period_log()
+    n = 60
+    p = pm.performance(log, calendar=ALWAYS)
+    acts = p.activities
+    hearing = acts.loc["Hearing closed"]
+    assert p.steps.loc["Hearing closed", "period_days"] == 30 and p.steps.loc["Statement received", "period_days"] == 20
+    assert hearing["wait_statutory"] == pd.Timedelta(days=30) * n
+    assert hearing["wait_office"] == pd.Timedelta(days=12) * (n // 3)
+    statement = acts.loc["Statement received"]
+    assert statement["wait_statutory"] == pd.Timedelta(days=20) * n
+    assert statement["wait_client"] == pd.Timedelta(days=8) * (n // 4)  # after a request: the applicant's
+    assert statement["wait_office"] == pd.Timedelta(0)
+    cols = [f"wait_{c}" for c in CAUSES]
+    pd.testing.assert_series_equal(acts[cols].sum(axis=1), acts["waiting_total"], check_names=False)
+    assert (p.cases["wait_office"] == np.where(np.arange(n) % 3 == 2, pd.Timedelta(days=12), pd.Timedelta(0))
+            + pd.Timedelta(hours=10)).all()  # + the office's hours before Publication and Decision
+    edge = p.edges.set_index(["source", "target"]).loc[("Publication", "Hearing closed")]
+    assert edge["wait_office"] == pd.Timedelta(days=12) * (n // 3)
+    why = p.wait_causes.set_index(["activity", "cause"])["why"]
+    assert f"{n // 3} wait(s) run past it" in why["Hearing closed", "statutory"]
+    # the office can shorten the 12 days: the bottleneck sees them, the 30 days stay out
+    t = p.times
+    client, statutory = p.causes.outside_office(t.wait, t.proc, log.codes.activity)
+    hearing_ev = log.codes.activity == list(log.codes.activity_names).index("Hearing closed")
+    assert statutory[hearing_ev].sum() == 30 * n * 86_400_000_000
+    assert client[hearing_ev].sum() == 0
+
+
+def test_capped_periods_under_a_working_calendar_split_in_proportion():
+    """Under office hours the late wait is split in the proportion of its elapsed parts
+    (30 : 12); the parts still add up to the whole wait."""
+    log = late_after_period_log()
+    p = pm.performance(log)  # the default working calendar
+    acts = p.activities
+    cols = [f"wait_{c}" for c in CAUSES]
+    pd.testing.assert_series_equal(acts[cols].sum(axis=1), acts["waiting_total"], check_names=False)
+    split = p.causes.split(p.times.wait)
+    late = np.flatnonzero((log.codes.activity == list(log.codes.activity_names).index("Hearing closed"))
+                          & (split["office"] > 0))
+    assert len(late) == 60 // 3
+    share = split["statutory"][late] / (split["statutory"][late] + split["office"][late])
+    assert share == pytest.approx(30 / 42, abs=1e-6)
+
+
+def assert_duck_same(log: pm.EventLog, tmp_path, calendar=ALWAYS) -> None:
+    """The DuckDB engine gives the same frames, causes and steps without loading the log."""
+    pytest.importorskip("duckdb")
+    from procmine.engines import duckdb as duck_engine
+    from procmine.engines.duckdb import DuckLog
+
+    path = log.to_parquet(tmp_path / "log.parquet")
+    mem = pm.performance(log, calendar=calendar)
+    with DuckLog(path) as duck, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+        got = pm.performance(duck, calendar=calendar)
+        for name in ("activities", "edges", "cases"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
+        pd.testing.assert_frame_equal(got.wait_causes, mem.wait_causes)
+        pd.testing.assert_frame_equal(got.steps, mem.steps)
+
+
+@pytest.mark.parametrize("calendar", [ALWAYS, None], ids=["elapsed", "working"])
+@pytest.mark.parametrize("make", [late_after_period_log, chase_log], ids=["capped periods", "follow-ups"])
+def test_duckdb_gives_the_same_caps_and_follow_ups(make, calendar, tmp_path):
+    log = make()
+    assert_duck_same(log, tmp_path, calendar)

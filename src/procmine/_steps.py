@@ -10,7 +10,10 @@ the data, so that it also works on exports whose names are codes:
     complémentaires*, *Richiesta di integrazione*, *Request missing documents*... or,
     from the data, a step after which the case typically (at least half the time) goes
     on with an external step after a long wait (at least a day, and several times the
-    log's typical wait). A query to another unit *of the log* is not a request: when a
+    log's typical wait), unless in at least 10 % of its occurrences the case goes straight
+    back into a loop of office work (to a step that leads to it again through office steps
+    only): after a request the case waits for the outside world before work is redone, so
+    such a step closes a loop of the office's own rework instead. A query to another unit *of the log* is not a request: when a
     step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
     de précisions*, *clarification*) or is found from structure only, and the step that
     usually follows is done by another ``org:group`` with staff recorded, the answer is
@@ -50,7 +53,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -59,10 +63,11 @@ from ._event_times import event_times
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, GROUP, RESOURCE, EventLog
 
-__all__ = ["classify_steps", "normalise_name"]
+__all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name", "step_aggregates"]
 
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
+_LOOP_BACK_SHARE = 0.1  # a request is (nearly) never followed at once by a loop of office work
 
 # Vocabulary on accent-free, lower-case names with punctuation turned into spaces.
 _REQUEST = re.compile(
@@ -142,22 +147,108 @@ def _labels(log: EventLog, n_act: int) -> list[list[str]]:
     that holds (nearly) one value per activity."""
     out: list[list[str]] = [[] for _ in range(n_act)]
     df, act = log.df, log.codes.activity
-    for col in df.columns:
+    def is_text(col: str) -> bool:
+        dt = df[col].dtype
+        return dt.kind in "OSUT" or str(dt) in ("string", "category")
+
+    for col in label_columns(df.columns, is_text):
+        values = df[col]
+        first = pd.Series(values.to_numpy()).groupby(act, sort=True).first()
+        distinct = pd.DataFrame({"a": act, "v": values.to_numpy()}).dropna().drop_duplicates()
+        add_labels(out, first, len(distinct))
+    return out
+
+
+def label_columns(columns: Iterable[str], is_text: Callable[[str], bool]) -> list[str]:
+    """The event columns that may label activities: named so, and holding text."""
+    out = []
+    for col in columns:
         if col == ACTIVITY or col.startswith(("case:", "org:", "time:", "lifecycle:")):
             continue
         if not re.search(r"activit|label|bezeichn|libell|descri|name", str(col), re.I):
             continue
-        values = df[col]
-        if values.dtype.kind not in "OSUT" and str(values.dtype) not in ("string", "category"):
-            continue
-        first = pd.Series(values.to_numpy()).groupby(act, sort=True).first()
-        distinct = pd.DataFrame({"a": act, "v": values.to_numpy()}).dropna().drop_duplicates()
-        if len(distinct) > 1.2 * max(len(first), 1):
-            continue  # not a label of the activity
-        for a, v in first.items():
-            if isinstance(v, str) and v.strip():
-                out[int(a)].append(v)
+        if is_text(col):
+            out.append(col)
     return out
+
+
+def add_labels(out: list[list[str]], first: pd.Series, n_distinct: int) -> None:
+    """Add a label column's values (``first``: its first value per activity code; ``n_distinct``:
+    its distinct non-missing (activity, value) pairs) to ``out`` when it labels activities."""
+    if n_distinct > 1.2 * max(len(first), 1):
+        return  # not a label of the activity
+    for a, v in first.items():
+        if isinstance(v, str) and v.strip():
+            out[int(a)].append(v)
+
+
+@dataclass(frozen=True, eq=False)
+class StepAggregates:
+    """What :func:`decide_steps` reads of a log: aggregates only (the DuckDB engine computes
+    them in SQL, :func:`step_aggregates` in memory). Activity codes index the arrays."""
+
+    names: np.ndarray  #: activity names (object), in code order
+    labels: list[list[str]]  #: per activity, readable labels from other columns
+    count: np.ndarray  #: events per activity
+    resources: pd.DataFrame | None  #: ``code``, ``resource`` (str), ``n``: events per activity and recorded resource; None = no resource column
+    has_start: bool  #: the log has start timestamps
+    quick: np.ndarray  #: (n_act, 4) ints: processing known, processing < 1 s, waiting (elapsed) known, waiting < 1 s
+    edges: pd.DataFrame  #: ``src``, ``dst`` (codes), ``n`` pairs, ``n_long`` (waiting >= max(1 day, 3 x the log's median waiting)), ``n_other`` (both groups known and different)
+    has_group: bool  #: the log has a group (unit) column
+
+
+def long_wait_threshold(median_wait: float) -> float:
+    """The wait after which a step looks like a request: at least a day, and three times
+    the log's median waiting (elapsed µs)."""
+    return max(_DAY_US, 3 * median_wait)
+
+
+def step_aggregates(log: EventLog) -> StepAggregates:
+    """:class:`StepAggregates` of a log in memory (vectorised)."""
+    c = log.codes
+    names = np.asarray(c.activity_names, dtype=object)
+    n_act = len(names)
+    act = c.activity
+    n_ev = len(act)
+    df = log.df
+    resources = None
+    if RESOURCE in df.columns:
+        res_codes, res_names = pd.factorize(df[RESOURCE], use_na_sentinel=True)
+        ok = res_codes >= 0
+        key, n = np.unique(act[ok].astype(np.int64) * max(len(res_names), 1) + res_codes[ok], return_counts=True)
+        res = np.asarray(res_names, dtype=object)[key % max(len(res_names), 1)] if len(key) else np.array([], dtype=object)
+        resources = pd.DataFrame({"code": key // max(len(res_names), 1), "resource": [str(r) for r in res], "n": n})
+    times = event_times(log, Calendar.always())
+    pk = times.proc_elapsed != NAT
+    wk = times.wait_elapsed != NAT
+    quick = np.stack([np.bincount(act[m], minlength=n_act) for m in
+                      (pk, pk & (times.proc_elapsed < _SECOND_US), wk, wk & (times.wait_elapsed < _SECOND_US))], axis=1)
+    # directly-follows pairs within a case, with the waiting before the second step
+    same_next = np.zeros(n_ev, dtype=bool)
+    if n_ev > 1:
+        same_next[:-1] = c.case[1:] == c.case[:-1]
+    idx = np.flatnonzero(same_next)
+    wait_next = times.wait_elapsed[idx + 1]
+    valid = wait_next != NAT
+    typical = float(np.median(wait_next[valid])) if valid.any() else 0.0
+    long_wait = valid & (wait_next >= long_wait_threshold(typical))
+    other = np.zeros(len(idx), dtype=bool)
+    has_group = GROUP in df.columns
+    if has_group:
+        g_codes, _ = pd.factorize(df[GROUP], use_na_sentinel=True)
+        g_here, g_next = g_codes[idx], g_codes[idx + 1]
+        other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
+    pair = act[idx].astype(np.int64) * max(n_act, 1) + act[idx + 1]
+    keys, inv = np.unique(pair, return_inverse=True)
+    edges = pd.DataFrame({
+        "src": keys // max(n_act, 1), "dst": keys % max(n_act, 1),
+        "n": np.bincount(inv, minlength=len(keys)),
+        "n_long": np.bincount(inv[long_wait], minlength=len(keys)),
+        "n_other": np.bincount(inv[other], minlength=len(keys)),
+    })
+    return StepAggregates(names=names, labels=_labels(log, n_act), count=np.bincount(act, minlength=n_act),
+                          resources=resources, has_start=times.has_start, quick=quick, edges=edges,
+                          has_group=has_group)
 
 
 def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
@@ -190,14 +281,42 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     >>> steps.loc["Demande déposée", "why"]
     'name: the outside world triggers it; recorded by a system account'
     """
-    c = log.codes
-    names = np.asarray(c.activity_names, dtype=object)
+    return decide_steps(step_aggregates(log), external=external)
+
+
+def _loop_backs(src: np.ndarray, dst: np.ndarray, pairs: np.ndarray, office: np.ndarray, steps: np.ndarray,
+                n_act: int) -> np.ndarray:
+    """Per activity in ``steps``: its directly-follows pairs into an office step from which
+    it is reached again through office steps only (a cycle of the office's own work),
+    from the activity graph (no per-event work)."""
+    out = np.zeros(n_act, dtype=np.float64)
+    if len(steps) == 0:
+        return out
+    keep = office[src] & office[dst]
+    preds: list[list[int]] = [[] for _ in range(n_act)]
+    for s_, d_ in zip(src[keep].tolist(), dst[keep].tolist()):
+        preds[d_].append(s_)
+    for a in steps.tolist():
+        reach = np.zeros(n_act, dtype=bool)  # office steps from which ``a`` is reached
+        todo = [a]
+        while todo:
+            for p in preds[todo.pop()]:
+                if not reach[p]:
+                    reach[p] = True
+                    todo.append(p)
+        back = (src == a) & office[dst] & reach[dst]
+        out[a] = float(pairs[back].sum())
+    return out
+
+
+def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) -> pd.DataFrame:
+    """The rules of :func:`classify_steps` on a log's aggregates (shared by the engines)."""
+    names = agg.names
     n_act = len(names)
-    act = c.activity
-    n_ev = len(act)
+    n_ev = int(agg.count.sum())
     declared = set() if external is None else {str(a) for a in external}
     norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
-            zip(names, _labels(log, n_act))]
+            zip(names, agg.labels)]
     vocab_request = np.array([bool(_REQUEST.search(x)) for x in norm], dtype=bool)
     vocab_external = np.array([bool(_EXTERNAL.search(x)) for x in norm], dtype=bool)
     outbound = np.array([bool(_OUTBOUND.search(x)) for x in norm], dtype=bool)
@@ -206,21 +325,21 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
     vocab_request &= ~vocab_external
     hold = np.array([bool(_HOLD.match(normalise_name(a))) for a in names], dtype=bool)
 
-    count = np.bincount(act, minlength=n_act).astype(np.float64)
+    count = agg.count.astype(np.float64)
     why: list[list[str]] = [[] for _ in range(n_act)]
 
     # -- who records it: staff, a system account, nobody -----------------------------------
     no_staff = np.zeros(n_act, dtype=bool)
     sys_account = np.zeros(n_act, dtype=bool)
-    df = log.df
-    if RESOURCE in df.columns and n_ev:
-        res_codes, res_names = pd.factorize(df[RESOURCE], use_na_sentinel=True)
-        blank = np.array([not str(r).strip() for r in res_names], dtype=bool)
-        is_sys = np.array([bool(_SYSTEM_ACCOUNT.search(normalise_name(r))) for r in res_names], dtype=bool)
-        has_res = res_codes >= 0
-        has_res[has_res] = ~blank[res_codes[has_res]]
-        res_n = np.bincount(act, weights=has_res, minlength=n_act)
-        sys_n = np.bincount(act[has_res], weights=is_sys[res_codes[has_res]], minlength=n_act)
+    if agg.resources is not None and n_ev:
+        r = agg.resources
+        distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
+        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([bool(_SYSTEM_ACCOUNT.search(normalise_name(x))) for x in distinct], dtype=bool)[inv]
+        code = r["code"].to_numpy(dtype=np.int64)
+        n = r["n"].to_numpy(dtype=np.float64)
+        res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
+        sys_n = np.bincount(code, weights=np.where(recorded & is_sys, n, 0.0), minlength=n_act)
         others_n = n_ev - count
         with np.errstate(invalid="ignore", divide="ignore"):
             others_share = np.where(others_n > 0, (res_n.sum() - res_n) / others_n, 0.0)
@@ -228,32 +347,19 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
         sys_account = (sys_n >= 0.5 * count) & (count > 0)
 
     # -- sub-second durations -------------------------------------------------------------
-    times = event_times(log, Calendar.always())
+    pk_n, pq_n, wk_n, wq_n = (agg.quick[:, i] for i in range(4))
     sub_second = np.zeros(n_act, dtype=bool)
     if n_ev:
-        if times.has_start:
-            known = times.proc_elapsed != NAT
-            quick = known & (times.proc_elapsed < _SECOND_US)
-            k_n = np.bincount(act[known], minlength=n_act)
-            q_n = np.bincount(act[quick], minlength=n_act)
+        if agg.has_start:
             # only meaningful when the log measures processing elsewhere
-            if bool((known & ~quick).any()):
-                sub_second = (k_n > 0) & (q_n >= 0.9 * k_n)
+            if int(pk_n.sum()) > int(pq_n.sum()):
+                sub_second = (pk_n > 0) & (pq_n >= 0.9 * pk_n)
         else:
-            known = times.wait_elapsed != NAT
-            quick = known & (times.wait_elapsed < _SECOND_US)
-            k_n = np.bincount(act[known], minlength=n_act)
-            q_n = np.bincount(act[quick], minlength=n_act)
-            sub_second = (k_n >= 5) & (q_n >= 0.9 * k_n)
+            sub_second = (wk_n >= 5) & (wq_n >= 0.9 * wk_n)
 
     # a step recorded within a second of the previous one reacts to it (the office's step or
     # a timer), whatever records it: not triggered by the outside world
-    immediate = np.zeros(n_act, dtype=bool)
-    if n_ev:
-        known = times.wait_elapsed != NAT
-        k_n = np.bincount(act[known], minlength=n_act)
-        q_n = np.bincount(act[known & (times.wait_elapsed < _SECOND_US)], minlength=n_act)
-        immediate = (k_n > 0) & (q_n >= 0.5 * k_n)
+    immediate = (wk_n > 0) & (wq_n >= 0.5 * wk_n)
     is_declared = np.array([str(a) in declared for a in names], dtype=bool)
     ext = is_declared | vocab_external | (~outbound & ~immediate & (no_staff | sys_account))
     system = no_staff | sys_account | sub_second
@@ -273,36 +379,38 @@ def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> p
 
     # -- requests: vocabulary, or structure (an external step follows after a long wait) -----
     request = vocab_request.copy()
-    if n_ev > 1:
-        same_next = np.zeros(n_ev, dtype=bool)
-        same_next[:-1] = c.case[1:] == c.case[:-1]
-        idx = np.flatnonzero(same_next)
-        nxt = act[idx + 1]
-        wait_next = times.wait_elapsed[idx + 1]
-        a_idx = act[idx]
-        follow_n = np.bincount(a_idx, minlength=n_act)
-        ext_next = ext[nxt]
-        ext_n = np.bincount(a_idx[ext_next], minlength=n_act)
-        valid = wait_next != NAT
-        typical = float(np.median(wait_next[valid])) if valid.any() else 0.0
-        long_wait = valid & ext_next & (wait_next >= max(_DAY_US, 3 * typical))
-        long_n = np.bincount(a_idx[long_wait], minlength=n_act)
-        structural = ~ext & ~vocab_request & (follow_n >= 5) & (ext_n >= 0.5 * follow_n) & (long_n >= 0.5 * ext_n)
-        structural &= ext_n > 0
-        request |= structural
-        for a in np.flatnonzero(structural):
-            why[a].append("structure: an external step follows after a long wait")
-        # a query to another unit of the log: the answer is that unit's work, not the applicant's
-        if GROUP in df.columns:
-            g_codes, _ = pd.factorize(df[GROUP], use_na_sentinel=True)
-            g_here, g_next = g_codes[idx], g_codes[idx + 1]
-            other_unit = (g_here >= 0) & (g_next >= 0) & (g_here != g_next) & ~ext_next & ~system[nxt]
-            other_n = np.bincount(a_idx[other_unit], minlength=n_act)
-            weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
-            internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
-            for a in np.flatnonzero(internal):
-                why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
-            request &= ~internal
+    e = agg.edges
+    src = e["src"].to_numpy(dtype=np.int64)
+    dst = e["dst"].to_numpy(dtype=np.int64)
+    pairs = e["n"].to_numpy(dtype=np.float64)
+    follow_n = np.bincount(src, weights=pairs, minlength=n_act)
+    ext_next = ext[dst]
+    ext_n = np.bincount(src, weights=np.where(ext_next, pairs, 0.0), minlength=n_act)
+    long_n = np.bincount(src, weights=np.where(ext_next, e["n_long"].to_numpy(dtype=np.float64), 0.0),
+                         minlength=n_act)
+    structural = ~ext & ~vocab_request & (follow_n >= 5) & (ext_n >= 0.5 * follow_n) & (long_n >= 0.5 * ext_n)
+    structural &= ext_n > 0
+    # after a request the case waits for the outside world before work is redone; a step
+    # after which the case goes straight back into the office's own cycle (to a step that
+    # leads to it again without the outside world) closes a loop of office work instead
+    back_n = _loop_backs(src, dst, pairs, ~ext, np.flatnonzero(structural), n_act)
+    closes = structural & (back_n >= _LOOP_BACK_SHARE * follow_n)
+    for a in np.flatnonzero(closes):
+        why[a].append(f"goes straight back into a loop of office work in {back_n[a] / follow_n[a]:.0%} of its "
+                      "occurrences: not a request")
+    structural &= ~closes
+    request |= structural
+    for a in np.flatnonzero(structural):
+        why[a].append("structure: an external step follows after a long wait")
+    # a query to another unit of the log: the answer is that unit's work, not the applicant's
+    if agg.has_group and len(e):
+        other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
+        other_n = np.bincount(src, weights=other, minlength=n_act)
+        weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+        internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
+        for a in np.flatnonzero(internal):
+            why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
+        request &= ~internal
     for a in np.flatnonzero(vocab_request & request):
         why[a].insert(0, "name: a request to the applicant or a third party")
     request &= ~ext

@@ -21,7 +21,11 @@
     of the cases, e.g. closed automatically 15 days after resolution). Queue waiting
     varies with load, a legal period does not. The waits at least as long as the period
     (less a day; within the hour for the partial kind) are statutory; shorter ones (an
-    objection filed early) keep their other cause;
+    objection filed early) keep their other cause. Statutory up to the period only: it
+    runs from the previous completion, so the part of a longer wait beyond it (the case
+    lies in the office after the period ended) keeps the cause the wait would have
+    without the period, office or client (under a working calendar the wait is split in
+    the proportion of its elapsed parts);
 ``batch``
     waiting for a release: declared (``waits={"step": "batch"}``), or detected when a step
     happens on a handful of calendar days only: 80 % of its events (at least 50) fall on
@@ -55,19 +59,21 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._event_times import EventTimes, event_times
-from ._steps import classify_steps
+from ._steps import decide_steps, step_aggregates
 from ._validation import fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, EventLog
 
-__all__ = ["CAUSES", "WaitCauses", "check_declarations", "wait_causes"]
+__all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "assign_causes", "check_declarations",
+           "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
+           "inside_windows", "scaled", "self_repeats", "wait_aggregates", "wait_causes"]
 
 CAUSES = ("office", "client", "statutory", "batch")
 OFFICE, CLIENT, STATUTORY, BATCH = range(4)
@@ -89,35 +95,54 @@ class WaitCauses:
     steps: pd.DataFrame  #: :func:`procmine._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
     explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
+    caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
         of ``wait`` and ``proc`` (per-event waiting and processing, 0/NAT = none; ``act`` the
         activity codes). A statutory period recorded as a step lasting it (a system step
         "objection period" from its start to its end: its median processing is at least
-        half the period) counts with that step's processing time.
+        half the period) counts with that step's processing time. A statutory wait that
+        runs past its period counts as statutory up to the period only (:meth:`split`).
 
         Savings are computed on the rest: ``wait + proc - client - statutory``.
         """
-        w = np.where(wait == NAT, 0, wait)
+        parts = self.split(wait)
         p = np.where(proc == NAT, 0, proc)
-        in_proc = self.period_in_processing[act]
-        client = np.where(self.cause == CLIENT, w, 0)
-        statutory = np.where(self.cause == STATUTORY, w + np.where(in_proc, p, 0), 0)
-        return client, statutory
+        in_proc = self.period_in_processing[act] & (self.cause == STATUTORY)
+        extra = np.where(in_proc, p, 0)
+        c = self.caps
+        if c is not None and len(c.idx):
+            extra[c.idx] = np.where(in_proc[c.idx], scaled(p[c.idx], c.stat_proc, c.proc_el), 0)
+        return parts["client"], parts["statutory"] + extra
 
     def split(self, wait: np.ndarray) -> dict[str, np.ndarray]:
-        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere)."""
+        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere).
+
+        A statutory wait that runs past its period is statutory up to the period (the
+        period runs from the previous completion); the time beyond it goes to the cause the
+        wait has without the period (:class:`Caps`). Under a working calendar the wait is
+        split in the proportion of its elapsed parts."""
         w = np.where(wait == NAT, 0, wait)
-        return {name: np.where(self.cause == k, w, 0) for k, name in enumerate(CAUSES)}
+        out = {name: np.where(self.cause == k, w, 0) for k, name in enumerate(CAUSES)}
+        c = self.caps
+        if c is not None and len(c.idx):
+            x = w[c.idx]
+            stat = scaled(x, c.stat_wait, c.wait_el)
+            out["statutory"][c.idx] = stat
+            for k, name in enumerate(CAUSES):
+                sel = c.rest == k
+                out[name][c.idx[sel]] += (x - stat)[sel]
+        return out
 
 
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
 
 
-def check_declarations(log: EventLog, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
-    """Validate ``waits`` and ``external`` against the log; the normalised, hashable pair."""
-    names = {str(a) for a in log.codes.activity_names}
+def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
+    """Validate ``waits`` and ``external`` against the log (an EventLog, or its activity
+    names); the normalised, hashable pair."""
+    names = {str(a) for a in (log.codes.activity_names if isinstance(log, EventLog) else log)}
     decl_w: dict[str, str] = {}
     if waits is not None:
         if not isinstance(waits, Mapping):
@@ -159,43 +184,209 @@ def wait_causes(
     return per_log[key]
 
 
-def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+# ---------------------------------------------------------------------------------------
+# one definition for every engine: aggregates -> per-activity decisions (here, in Python)
+# -> per-event assignment (numpy here; a SQL CASE in procmine.engines._duck_causes) ->
+# counts per activity and cause -> steps and explanations (here)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class WaitAggregates:
+    """What the per-activity decisions read of the waits: the elapsed span of every step
+    (previous completion -> completion, ``length``) and the events' calendar days and
+    neighbours, as aggregates per activity code."""
+
+    n: np.ndarray  #: known lengths per activity (float)
+    s1: np.ndarray  #: their sum (float µs)
+    s2: np.ndarray  #: the sum of their squares
+    hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
+    days: pd.DataFrame | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
+    count: np.ndarray | None = None  #: events per activity
+    again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
+    inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
+
+
+LONG_US = int((_MIN_DAYS - 1) * _DAY_US)  #: shorter lengths cannot lie near a period (the histogram's floor)
+MINUTE_US = 60_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Decisions:
+    """Per activity code, what the per-event rule needs (:func:`assign_causes`)."""
+
+    fixed: np.ndarray  #: int8: declared cause, -1 = none
+    base: np.ndarray  #: int8: CLIENT for an external step, else OFFICE
+    request: np.ndarray  #: bool: a request step
+    parks: np.ndarray  #: bool: a request or a hold status (the wait after it is the client's)
+    release: np.ndarray  #: bool: released in batches on a few calendar days (its waits are batch)
+    follow: np.ndarray  #: bool: a follow-up (its waits while something is out are the client's)
+    mark: np.ndarray  #: int8: 1 opens a window of waiting for an answer, 2 closes it (:func:`follow_up_markers`)
+    period: np.ndarray  #: float µs: fixed period (NaN = none; never with a declaration)
+    tol: np.ndarray  #: float µs: its tolerance (``>= 1 day``: every wait at least period - tol; else within ±tol)
+    in_proc: np.ndarray  #: bool: the period is recorded as the step's processing
+    period_why: list[str]
+    release_why: list[str]
+
+    def frame(self, names: np.ndarray) -> pd.DataFrame:
+        """The decisions as a small table (one row per activity) for a SQL join."""
+        return pd.DataFrame({"activity": names.astype(str), "d_fixed": self.fixed.astype(np.int32),
+                             "d_base": self.base.astype(np.int32), "d_request": self.request,
+                             "d_parks": self.parks, "d_release": self.release, "d_follow": self.follow,
+                             "d_mark": self.mark.astype(np.int32),
+                             "d_period": np.where(np.isnan(self.period) | (self.fixed >= 0), np.nan, self.period),
+                             "d_tol": self.tol})
+
+
+@dataclass(frozen=True, eq=False)
+class Caps:
+    """The statutory waits that run past their period (sparse: those events only). Only
+    the period is statutory; the time beyond it keeps the cause the wait would have
+    without the period (``rest``: office, or the client's after a request...)."""
+
+    idx: np.ndarray  #: event positions
+    rest: np.ndarray  #: int8: the cause of the time beyond the period
+    wait_el: np.ndarray  #: int64: the elapsed wait (previous completion -> start or completion)
+    stat_wait: np.ndarray  #: float µs: the part of it inside the period
+    proc_el: np.ndarray  #: int64: the elapsed processing (0 = none)
+    stat_proc: np.ndarray  #: float µs: the part of it inside the period (counts for a period recorded as processing)
+
+    @staticmethod
+    def none() -> Caps:
+        e = np.zeros(0, dtype=np.int64)
+        return Caps(idx=e, rest=e.astype(np.int8), wait_el=e, stat_wait=e.astype(np.float64), proc_el=e,
+                    stat_proc=e.astype(np.float64))
+
+
+def scaled(x: np.ndarray, part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """The share ``part / whole`` (elapsed µs) of ``x`` (int64 µs of the same stretch under
+    any calendar), rounded to the µs; ``x`` where ``part`` covers ``whole``. A working-time
+    wait is split in the proportion of its elapsed parts. ``_duck_causes.SCALED_SQL`` does
+    the same arithmetic in SQL (same operations, so the same values)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.floor(x.astype(np.float64) * (part / whole.astype(np.float64)) + 0.5)
+    return np.where(part >= whole, x, np.minimum(x, np.nan_to_num(r).astype(np.int64)))
+
+
+def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarray | None, n_act: int, *,
+                    ts: np.ndarray, count: np.ndarray, again: np.ndarray,
+                    inside: np.ndarray | None) -> WaitAggregates:
+    """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
+    times (µs), ``count``/``again``/``inside`` per activity (see the fields)."""
+    lengths = _length_aggregates(act, length, n_act)
+    med = None
+    if proc_elapsed is not None:
+        known = proc_elapsed != NAT
+        med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
+    t_ok = ts != NAT
+    day = ts[t_ok] // _DAY_US
+    d_key, d_n = np.unique(act[t_ok].astype(np.int64) * (1 << 32) + (day - (day.min() if len(day) else 0)),
+                           return_counts=True)
+    days = pd.DataFrame({"code": d_key >> 32, "day": (d_key & 0xFFFFFFFF) + (day.min() if len(day) else 0), "n": d_n})
+    return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
+                   again=np.asarray(again, dtype=np.int64), inside=inside)
+
+
+def _length_aggregates(act: np.ndarray, length: np.ndarray, n_act: int) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads)."""
+    ok = length != NAT
+    a_all, x_all = act[ok], length[ok].astype(np.float64)
+    long_ = length[ok] >= LONG_US
+    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
+    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    return WaitAggregates(n=np.bincount(a_all, minlength=n_act).astype(np.float64),
+                          s1=np.bincount(a_all, weights=x_all, minlength=n_act),
+                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=None)
+
+
+def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """Per activity code: the fixed number of calendar days its ``length`` values (elapsed
+    µs, NAT = none) cluster at, by the rule of the ``statutory`` cause (µs, NaN = none), and
+    why. Used for waits and for the intervals between repetitions (planned follow-ups)."""
+    period, _, why = _periods(_length_aggregates(act, length, n_act), n_act)
+    return period, why
+
+
+def self_repeats(edges: pd.DataFrame, n_act: int) -> np.ndarray:
+    """Per activity: events directly after an event of the same activity (from the
+    directly-follows pairs of :class:`procmine._steps.StepAggregates`)."""
+    loop = edges["src"].to_numpy(dtype=np.int64) == edges["dst"].to_numpy(dtype=np.int64)
+    return np.bincount(edges["src"].to_numpy(dtype=np.int64)[loop], weights=edges["n"].to_numpy(dtype=np.float64)[loop],
+                       minlength=n_act).astype(np.int64)
+
+
+def follow_up_markers(steps: pd.DataFrame) -> np.ndarray:
+    """Per activity: 1 when the step leaves the case waiting for an answer (a request, or
+    the office sends something), 2 when the outside world answers (an external step), else 0."""
+    opener = steps["request"].to_numpy(dtype=bool) | steps["outbound"].to_numpy(dtype=bool)
+    return np.where(opener, 1, np.where(steps["external"].to_numpy(dtype=bool), 2, 0)).astype(np.int8)
+
+
+def follow_up_candidates(mark: np.ndarray, count: np.ndarray, again: np.ndarray) -> np.ndarray:
+    """Per activity: may be a follow-up (enough events, at least half of them directly after
+    itself, neither opening nor closing a window); whether it is done while something is
+    out (:func:`inside_windows`) decides. Engines count the events inside windows only
+    when some activity is a candidate."""
+    if not (mark == 1).any():
+        return np.zeros(len(mark), dtype=bool)
+    return (count >= _MIN_EVENTS) & (again >= 0.5 * count) & (mark == 0)
+
+
+def inside_windows(act: np.ndarray, case: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """Per event: the last opening or closing step before it in its case opens a window
+    (something the office sent or asked for is out). Forward fill by index, no loop."""
+    n = len(act)
+    inside = np.zeros(n, dtype=bool)
+    if n < 2:
+        return inside
+    m = mark[act]
+    idx = np.where(m > 0, np.arange(n), -1)
+    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    valid = last >= 0
+    same = np.zeros(n, dtype=bool)
+    same[valid] = case[last[valid]] == case[valid]
+    inside[same] = m[last[same]] == 1
+    return inside
+
+
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of ``values`` repeated ``counts`` times (values sorted)."""
+    cum = np.cumsum(counts)
+    k = int(cum[-1])
+    lo = values[np.searchsorted(cum, (k - 1) // 2, side="right")]
+    hi = values[np.searchsorted(cum, k // 2, side="right")]
+    return float((lo + hi) / 2)
+
+
+def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why.
 
     Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
-    ``_MIN_DAYS`` or more: those alone are sorted (one integer sort); the shares are of all
-    the activity's waits."""
+    ``_MIN_DAYS`` or more: those alone are counted per minute (the histogram); the shares
+    are of all the activity's waits."""
     period = np.full(n_act, np.nan)
     tol = np.zeros(n_act)
     why = [""] * n_act
-    ok = length != NAT
-    a_all, x_all = act[ok], length[ok].astype(np.float64)
-    n_all = np.bincount(a_all, minlength=n_act).astype(np.float64)
-    s1 = np.bincount(a_all, weights=x_all, minlength=n_act)
-    s2 = np.bincount(a_all, weights=x_all * x_all, minlength=n_act)
+    n_all = agg.n
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = s1 / n_all
-        cv_all = np.sqrt(np.maximum(s2 / n_all - mean * mean, 0.0)) / mean
-    long_ = x_all >= (_MIN_DAYS - 1) * _DAY_US
-    minutes = (x_all[long_] // 60_000_000).astype(np.int64)
-    key = np.sort(a_all[long_].astype(np.int64) << 40 | minutes)
-    a = key >> 40
-    x = (key & ((1 << 40) - 1)).astype(np.float64) * 60_000_000
+        mean = agg.s1 / n_all
+        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
+    h = agg.hist
+    a = h["code"].to_numpy(dtype=np.int64)
+    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
+    c_all = h["n"].to_numpy(dtype=np.int64)
     bounds = np.searchsorted(a, np.arange(n_act + 1))
     for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
-        xs = x[bounds[code]:bounds[code + 1]]
+        u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
+        cnt = c_all[bounds[code]:bounds[code + 1]]
         total = n_all[code]
-        # distinct lengths (to the minute) with their counts: windows over few values
-        first = np.r_[True, xs[1:] != xs[:-1]]
-        u = xs[first]
-        cum = np.r_[0, np.cumsum(np.diff(np.r_[np.flatnonzero(first), len(xs)]))]
+        cum = np.r_[0, np.cumsum(cnt)]
         # the densest ±1 day window, and the densest ±1 hour window
         for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
             lo = np.searchsorted(u, u - half, side="left")
             hi = np.searchsorted(u, u + half, side="right")
             inside = cum[hi] - cum[lo]
             best = int(inside.argmax())
-            centre = float(np.median(xs[cum[lo[best]]:cum[hi[best]]]))
+            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
             share = inside[best] / total
             if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
@@ -204,29 +395,26 @@ def _periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarra
                 break
         else:
             if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
-                med = float(np.median(xs))
+                med = _weighted_median(u, cnt)
                 period[code], tol[code] = med, _DAY_US
                 why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
 
 
-def _releases(act: np.ndarray, ts: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
+def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
     """Per activity: released in batches on a handful of calendar days (see ``batch`` in the
-    module documentation), and why. One sort of (activity, day) keys, no loop over events."""
+    module documentation), and why, from its events per calendar day."""
     release = np.zeros(n_act, dtype=bool)
     why = [""] * n_act
-    ok = ts != NAT
-    if not ok.any():
+    if not len(days):
         return release, why
-    day = ts[ok] // _DAY_US
-    a = act[ok].astype(np.int64)
-    key, per_day = np.unique((a << 32) | (day - day.min()), return_counts=True)
-    key_act = key >> 32
-    n_ev = np.bincount(a, minlength=n_act)
+    key_act = days["code"].to_numpy(dtype=np.int64)
+    day = days["day"].to_numpy(dtype=np.int64)
+    per_day = days["n"].to_numpy(dtype=np.int64)
+    n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
     for code in np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS):
         lo, hi = np.searchsorted(key_act, [code, code + 1])
-        days = key[lo:hi] & 0xFFFFFFFF
-        span = int(days.max() - days.min()) + 1
+        span = int(day[lo:hi].max() - day[lo:hi].min()) + 1
         counts = np.sort(per_day[lo:hi])[::-1]
         need = int(np.searchsorted(np.cumsum(counts), _RELEASE_SHARE * n_ev[code])) + 1
         if (span >= 2 * _RELEASE_DAYS_PER and need <= span / _RELEASE_DAYS_PER
@@ -237,33 +425,86 @@ def _releases(act: np.ndarray, ts: np.ndarray, n_act: int) -> tuple[np.ndarray, 
     return release, why
 
 
-def _follow_ups(log: EventLog, act: np.ndarray, opener: np.ndarray, is_ext: np.ndarray,
-                n_act: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per activity: a follow-up (done mostly while a request or something sent is out); per
-    event: it lies in such a window (the last request/outbound or external step before it
-    in its case is a request/outbound one)."""
-    n = len(act)
-    inside = np.zeros(n, dtype=bool)
+def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
+    """The per-activity decisions from the step classification and the wait aggregates."""
+    n_act = len(names)
+    period, tol, period_why = _periods(agg, n_act)
+    is_ext = steps["external"].to_numpy(dtype=bool)
+    is_req = steps["request"].to_numpy(dtype=bool)
+    declared = np.full(n_act, -1, dtype=np.int8)
+    for a, cz in waits.items():
+        declared[names == a] = CAUSES.index(cz)
+    # a period recorded as a step lasting it: the step's processing is (most of) the period
+    in_proc = np.zeros(n_act, dtype=bool)
+    if agg.proc_median is not None:
+        with np.errstate(invalid="ignore"):
+            in_proc = ~np.isnan(period) & (agg.proc_median >= 0.5 * period)
+    release, release_why = _releases(agg.days, n_act)
+    mark = follow_up_markers(steps)
     follow = np.zeros(n_act, dtype=bool)
-    if n < 2 or not opener.any():
-        return follow, inside
-    case = log.codes.case
-    mark = np.where(opener[act], 1, np.where(is_ext[act], 2, 0)).astype(np.int8)
-    # the last marker strictly before each event, within its case (forward fill by index)
-    idx = np.where(mark > 0, np.arange(n), -1)
-    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
-    same = np.zeros(n, dtype=bool)
-    valid = last >= 0
-    same[valid] = case[last[valid]] == case[valid]
-    inside[same] = mark[last[same]] == 1
-    n_ev = np.bincount(act, minlength=n_act)
-    n_in = np.bincount(act[inside], minlength=n_act)
-    # a chase repeats itself (call again, remind again) until the answer comes
-    again = np.zeros(n, dtype=bool)
-    again[1:] = (act[1:] == act[:-1]) & (case[1:] == case[:-1])
-    n_again = np.bincount(act[again], minlength=n_act)
-    follow = (n_ev >= _MIN_EVENTS) & (n_in >= 0.8 * n_ev) & (n_again >= 0.5 * n_ev) & ~opener & ~is_ext
-    return follow, inside
+    if agg.inside is not None:
+        # a chase: repeated back to back, and done (nearly) only while an answer is awaited
+        follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
+    return Decisions(fixed=declared, base=np.where(is_ext, CLIENT, OFFICE).astype(np.int8), request=is_req,
+                     parks=is_req | steps["hold"].to_numpy(dtype=bool), release=release, follow=follow, mark=mark,
+                     period=period, tol=tol, in_proc=in_proc, period_why=period_why, release_why=release_why)
+
+
+def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed: np.ndarray,
+                  proc_elapsed: np.ndarray, inside: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Caps]:
+    """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
+    declared cause; else statutory when the step's span reaches its fixed period; else
+    batch for a step released on a few days; else client right after a request or a hold
+    (until the case moves on to another request step), or for a follow-up while something
+    is out; else the step's base cause. -1 for the first event of a case.
+
+    Also returns whether each wait follows a request or hold (for the explanation) and the
+    statutory waits that run past their period (:class:`Caps`: only the period is
+    statutory, the rest keeps the cause the wait would have without it)."""
+    n = len(act)
+    cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
+    free = d.fixed[act] < 0
+    after_request = np.zeros(n, dtype=bool)
+    if d.parks.any() and n > 1:
+        prev_parks = np.zeros(n, dtype=bool)
+        prev_parks[1:] = d.parks[act[:-1]]
+        after_request = prev_parks & ~first & ~d.request[act]
+        cause[after_request & free] = CLIENT
+    # a step released on a handful of days: the case waits for the release date
+    if d.release.any():
+        cause[d.release[act] & free] = BATCH
+    if d.follow.any() and inside is not None:
+        cause[d.follow[act] & inside & (cause == OFFICE) & free] = CLIENT
+    caps = Caps.none()
+    has_p = ~np.isnan(d.period) & (d.fixed < 0)
+    if has_p.any():
+        p_el = np.where(proc_elapsed == NAT, 0, proc_elapsed)
+        length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + p_el)
+        idx = np.flatnonzero(has_p[act] & (length != NAT) & ~first)
+        p, t, x = d.period[act[idx]], d.tol[act[idx]], length[idx]
+        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+        stat = idx[np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)]
+        # the period runs from the previous completion: what lies beyond it is not statutory
+        over = length[stat] > d.period[act[stat]]
+        c, pc = stat[over], d.period[act[stat[over]]]
+        w_el, pr_el = wait_elapsed[c], p_el[c]
+        caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
+                    proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
+        cause[stat] = STATUTORY
+    cause[first | (wait_elapsed == NAT)] = -1
+    return cause, after_request, caps
+
+
+def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndarray, req_n: np.ndarray,
+           waits: Mapping[str, str], follow_n: np.ndarray, cap_n: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``steps`` (with ``period_days`` and ``cause``) and ``explain`` from the waits counted per
+    activity and cause (``counts``: n_act x 4), the client waits right after a request or
+    hold (``req_n``), those of a follow-up (``follow_n``) and the statutory waits that run
+    past their period (``cap_n``), per activity."""
+    steps = steps.copy()
+    steps["period_days"] = np.round(d.period / _DAY_US, 1)
+    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
+    return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n)
 
 
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
@@ -271,73 +512,37 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     n_act = c.n_activities
     names = np.asarray(c.activity_names, dtype=object)
     act = c.activity
-    n = len(act)
     times: EventTimes = event_times(log, Calendar.always())
-    steps = classify_steps(log, external=external)
-    is_ext = steps["external"].to_numpy(dtype=bool)
-    is_req = steps["request"].to_numpy(dtype=bool)
-
+    sagg = step_aggregates(log)
+    steps = decide_steps(sagg, external=external)
     # elapsed previous completion -> completion: the step's whole span, a period may be
     # recorded as a wait or as a system step lasting it
     length = np.where(times.wait_elapsed == NAT, NAT,
                       times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
-    period, tol, period_why = _periods(act, length, n_act)
-
-    # per-activity lookups first; the per-event work only where a rule applies (large logs)
-    base = np.where(is_ext, CLIENT, OFFICE).astype(np.int8)
-    declared = np.full(n_act, -1, dtype=np.int8)
-    for a, cz in waits.items():
-        declared[names == a] = CAUSES.index(cz)
-    cause = np.where(declared >= 0, declared, base).astype(np.int8)[act]
-    after_request = np.zeros(n, dtype=bool)
-    parks = is_req | steps["hold"].to_numpy(dtype=bool)  # a request, or a hold status
-    if parks.any() and n > 1:
-        prev_req = np.zeros(n, dtype=bool)
-        prev_req[1:] = parks[act[:-1]]
-        after_request = prev_req & ~times.first & ~is_req[act]
-        cause[after_request & (declared[act] < 0)] = CLIENT
-    # a step released on a handful of days: the case waits for the release date
-    release, release_why = _releases(act, log.codes.ts, n_act)
-    if release.any():
-        cause[release[act] & (declared[act] < 0)] = BATCH
-    follow_up, inside = _follow_ups(log, act, is_req | steps["outbound"].to_numpy(dtype=bool), is_ext, n_act)
-    if follow_up.any():
-        cause[follow_up[act] & inside & (cause == OFFICE) & (declared[act] < 0)] = CLIENT
-    has_p = ~np.isnan(period) & (declared < 0)
-    if has_p.any():
-        idx = np.flatnonzero(has_p[act] & (length != NAT))
-        p, t, x = period[act[idx]], tol[act[idx]], length[idx]
-        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-        within = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
-        cause[idx[within]] = STATUTORY
-    cause[times.first | (times.wait_elapsed == NAT)] = -1
-
-    # a period recorded as a step lasting it: the step's processing is (most of) the period
-    in_proc = np.zeros(n_act, dtype=bool)
-    has_p = ~np.isnan(period)
-    if has_p.any() and times.has_start:
-        known = (times.proc_elapsed != NAT) & has_p[act]
-        for code in np.flatnonzero(has_p):
-            sel = known & (act == code)
-            in_proc[code] = bool(sel.any()) and float(np.median(times.proc_elapsed[sel])) >= 0.5 * period[code]
-    steps = steps.copy()
-    steps["period_days"] = np.round(period / _DAY_US, 1)
-    ok = cause >= 0
-    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
-    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
-    follow_n = np.bincount(act[follow_up[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
-    explain = _explain(names, act, cause, steps, waits, period_why, after_request, release_why, follow_n)
-    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=in_proc)
-
-
-def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.DataFrame,
-             waits: dict[str, str], period_why: list[str], after_request: np.ndarray,
-             release_why: list[str], follow_n: np.ndarray) -> pd.DataFrame:
-    """One row per activity and cause its waits have, with the reason."""
-    n_act = len(names)
+    again = self_repeats(sagg.edges, n_act)
+    mark = follow_up_markers(steps)
+    inside = inside_n = None
+    if follow_up_candidates(mark, sagg.count, again).any():
+        inside = inside_windows(act, c.case, mark)
+        inside_n = np.bincount(act[inside], minlength=n_act)
+    agg = wait_aggregates(act, length, times.proc_elapsed if times.has_start else None, n_act, ts=c.ts,
+                          count=sagg.count, again=again, inside=inside_n)
+    d = decide_causes(names, steps, agg, waits)
+    cause, after_request, caps = assign_causes(d, act, times.first, times.wait_elapsed, times.proc_elapsed, inside)
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    follow_n = np.zeros(n_act, dtype=np.int64)
+    if inside is not None:
+        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    cap_n = np.bincount(act[caps.idx], minlength=n_act)
+    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n)
+    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps)
+
+
+def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,
+             waits: dict[str, str], d: Decisions, follow_n: np.ndarray, cap_n: np.ndarray) -> pd.DataFrame:
+    """One row per activity and cause its waits have, with the reason."""
     rows = []
     step_why = steps["why"].tolist()
     for a, k in zip(*np.nonzero(counts)):
@@ -345,7 +550,10 @@ def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.Da
         if name in waits:
             why = f"declared: waits={{{name!r}: {waits[name]!r}}}"
         elif k == STATUTORY:
-            why = period_why[a]
+            why = d.period_why[a]
+            if cap_n[a]:
+                why += (f"; {cap_n[a]} wait(s) run past it: only the period is statutory, the time beyond it "
+                        "keeps the wait's other cause (the office's, or the client's)")
         elif k == CLIENT:
             parts = []
             if steps["external"].iloc[a]:
@@ -361,6 +569,6 @@ def _explain(names: np.ndarray, act: np.ndarray, cause: np.ndarray, steps: pd.Da
             if not np.isnan(steps["period_days"].iloc[a]):
                 why += "; shorter than the step's fixed period"
         else:
-            why = release_why[a] or "batch"
+            why = d.release_why[a] or "batch"
         rows.append((name, CAUSES[k], int(counts[a, k]), why))
     return pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})

@@ -68,9 +68,20 @@ def _period_counts(us: np.ndarray, tz: str, freq: str) -> pd.Series:
     return pd.Series(weights).groupby(local.to_period(freq)).sum()
 
 
+def _exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sums of int64 ``values`` per key as float64, from the exact integer sums: a float
+    bincount loses the last digits once a sum passes 2**53 µs (285 years of waiting, a
+    few activities of a large log). Two exact float bincounts, of the high and low bits."""
+    v = values.astype(np.int64)
+    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
+    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
+    return ((hi << 20) + lo).astype(np.float64)
+
+
 # ---------------------------------------------------------------------------------------
 # the result object
 # ---------------------------------------------------------------------------------------
+
 class Performance:
     """Performance of a log: frames of case, activity and edge times, throughput and WIP.
 
@@ -112,11 +123,15 @@ class Performance:
         and ``cause`` (of most of its waits)."""
         return self.causes.steps
 
-    def _cause_sums(self, keys: np.ndarray, wait: np.ndarray, cause: np.ndarray, n: int) -> dict[str, np.ndarray]:
-        """Total wait per key code and cause (float µs)."""
-        w = np.where(wait == NAT, 0, wait).astype(np.float64)
-        return {name: np.bincount(keys, weights=np.where(cause == k, w, 0.0), minlength=n)
-                for k, name in enumerate(CAUSES)}
+    @cached_property
+    def _wait_split(self) -> dict[str, np.ndarray]:
+        """Every event's wait split by cause (a statutory wait past its period in two)."""
+        return self.causes.split(self.times.wait)
+
+    def _cause_sums(self, keys: np.ndarray, n: int, sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Total wait per key code and cause (float µs of the exact integer sums, as the
+        DuckDB engine gives them); ``sel`` picks the events of ``keys``."""
+        return {name: _exact_sums(keys, w if sel is None else w[sel], n) for name, w in self._wait_split.items()}
 
     @property
     def basis(self) -> str:
@@ -158,7 +173,7 @@ class Performance:
             },
             index=pd.Index(c.case_ids, name=CASE),
         )
-        sums = self._cause_sums(c.case, t.wait, self.causes.cause, c.n_cases)
+        sums = self._cause_sums(c.case, c.n_cases)
         for name in CAUSES:
             frame[f"wait_{name}"] = _td(sums[name]).to_numpy()
         return self._attrs(frame)
@@ -179,7 +194,7 @@ class Performance:
         proc = group_stats(c.activity, t.proc, n)
         wait = group_stats(c.activity, t.wait, n)
         total_case = float(np.sum(t.case_duration[t.case_duration != NAT]))
-        causes = self._cause_sums(c.activity, t.wait, self.causes.cause, n)
+        causes = self._cause_sums(c.activity, n)
         return self._activities_frame(c.activity_names, np.bincount(c.activity, minlength=n), proc, wait, total_case,
                                       causes)
 
@@ -221,7 +236,7 @@ class Performance:
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         keys, cases = p.keys, p.cases
         st = group_stats(p.edge, t.wait[1:][p.same], len(keys))
-        causes = self._cause_sums(p.edge, t.wait[1:][p.same], self.causes.cause[1:][p.same], len(keys))
+        causes = self._cause_sums(p.edge, len(keys), np.flatnonzero(p.same) + 1)
         names = c.activity_names
         return self._edges_frame(names[keys // n_act], names[keys % n_act], p.counts, cases, st, causes)
 

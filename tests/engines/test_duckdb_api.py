@@ -164,15 +164,22 @@ def test_process_map_outputs(permit, tmp_path) -> None:
 FRAMES = ("cases", "activities", "edges", "throughput")
 
 
-def assert_same_performance(log, duck, calendar) -> DuckPerformance:
-    mem, got = pm.performance(log, calendar=calendar), pm.performance(duck, calendar=calendar)
-    assert isinstance(got, DuckPerformance)
-    for name in FRAMES:
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
-        assert getattr(got, name).attrs == getattr(mem, name).attrs
-    pd.testing.assert_frame_equal(got.summary(), mem.summary())
-    pd.testing.assert_frame_equal(got.to_frame(), mem.to_frame())
-    assert got.freq == mem.freq
+def assert_same_performance(log, duck, calendar, **declared) -> DuckPerformance:
+    """The frames, the wait causes and the step classification equal the in-memory ones,
+    computed without loading the DuckLog (MATERIALISE_LIMIT 0: loading it would raise)."""
+    mem = pm.performance(log, calendar=calendar, **declared)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+        got = pm.performance(duck, calendar=calendar, **declared)
+        assert isinstance(got, DuckPerformance)
+        for name in FRAMES:
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
+            assert getattr(got, name).attrs == getattr(mem, name).attrs
+        pd.testing.assert_frame_equal(got.wait_causes, mem.wait_causes, obj="wait_causes")
+        pd.testing.assert_frame_equal(got.steps, mem.steps, obj="steps")
+        pd.testing.assert_frame_equal(got.summary(), mem.summary())
+        pd.testing.assert_frame_equal(got.to_frame(), mem.to_frame())
+        assert got.freq == mem.freq
     return got
 
 
@@ -183,6 +190,49 @@ def test_performance_equal(permit, subsidy_no_start, calendar) -> None:
     assert got.elapsed().calendar.is_elapsed
     pd.testing.assert_frame_equal(got.elapsed().cases, pm.performance(permit[0]).elapsed().cases)
     assert "(DuckDB)" in repr(got) and "<table" in got._repr_html_()
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_wait_causes_of_the_samples_with_declarations(name, tmp_path) -> None:
+    """The shipped samples via Parquet, with start times, detected and declared causes."""
+    log = pm.samples.load(name)
+    acts = [str(a) for a in log.codes.activity_names]
+    with DuckLog(log.to_parquet(tmp_path / f"{name}.parquet")) as duck:
+        got = assert_same_performance(log, duck, None)
+        assert set(got.wait_causes["cause"]) >= {"office", "client", "statutory"}
+        declared = {"waits": {acts[0]: "batch", acts[1]: "statutory"}, "external": [acts[2]]}
+        got = assert_same_performance(log, duck, pm.Calendar.always(), **declared)
+        assert got.activities.loc[acts[0], "wait_batch"] > pd.Timedelta(0)
+        # the per-event arrays (for analyses that work per event) do load the log
+        assert got.causes.cause.shape == (log.n_events,)
+
+
+def test_wait_causes_from_groups_resources_and_labels(tmp_path) -> None:
+    """Steps recognised from the data, not the names: a system account, a query to another
+    unit of the log (groups), readable labels in another column; read from a CSV export
+    whose resource and unit columns are found by their headers."""
+    rows = []
+    t0 = pd.Timestamp("2024-01-08 08:00")
+    for i in range(30):
+        t = t0 + pd.Timedelta(days=i)
+        steps = [("A10", "Bauamt", "Meier", 0), ("A20", "eBau-Portal", "system", 30),  # a portal records A20
+                 ("A30", "Bauamt", "Meier", 31), ("A40", "Umweltamt", "Keller", 40 + i % 7),
+                 ("A50", "Bauamt", "Huber", 80 + i % 3)]
+        for code, unit, who, day in steps:
+            rows.append({"Fall": f"F{i:03d}", "Aktivität": code, "Zeitpunkt": (t + pd.Timedelta(days=day, hours=i % 5))
+                         .strftime("%d.%m.%Y %H:%M"), "Sachbearbeiter": who, "Amt": unit,
+                         "Aktivitätsbezeichnung": {"A10": "Gesuch erfassen", "A20": "Unterlagen eingereicht",
+                                                   "A30": "Rückfrage an Umweltamt", "A40": "Stellungnahme",
+                                                   "A50": "Entscheid"}[code]})
+    csv = tmp_path / "export.csv"
+    pd.DataFrame(rows).to_csv(csv, sep=";", index=False)
+    log = pm.read_log(csv)
+    with DuckLog(csv) as duck:
+        got = assert_same_performance(log, duck, pm.Calendar.always())
+    why = got.steps["why"]
+    assert got.steps.loc["A20", "external"]
+    assert "name: the outside world" in why["A20"] and "system account" in why["A20"]  # label column, resource
+    assert not got.steps.loc["A30", "request"] and "another unit" in why["A30"]  # groups of it and the next step
 
 
 # ---------------------------------------------------------------------------------------

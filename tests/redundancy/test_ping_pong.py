@@ -48,3 +48,16 @@ def test_required_only_findings_are_dropped(elapsed):
 def test_bad_threshold_is_a_parameter_error(elapsed):
     with pytest.raises(ParameterError, match="max_trigger_specificity"):
         ping_pong.detect(tiny_log([FLOW]), calendar=elapsed, max_trigger_specificity=3)
+
+
+def test_a_loop_inside_one_units_visit_is_not_a_bounce(elapsed):
+    """Generated procedures: unit V redoes its own two steps within one visit, between two
+    visits of unit U. That is V's rework, not the case handed back: only a repetition whose
+    earlier occurrence lies in an earlier visit makes a bounce."""
+    inner = [("In", 0, "U"), ("A", 1, "V"), ("B", 2, "V"), ("A", 3, "V"), ("B", 4, "V"), ("Out", 5, "U")]
+    plain = [("In", 0, "U"), ("A", 1, "V"), ("B", 2, "V"), ("Out", 5, "U")]
+    assert ping_pong.detect(tiny_log([inner] * 4 + [plain] * 6), calendar=elapsed) == []
+    # handed back and forth: the same loop across the two units is a bounce
+    back = [("In", 0, "U"), ("A", 1, "V"), ("B", 2, "U"), ("A", 3, "V"), ("B", 4, "U"), ("Out", 5, "U")]
+    [f] = ping_pong.detect(tiny_log([back] * 4 + [plain] * 6), calendar=elapsed)
+    assert set(f.activities) == {"A", "B"}

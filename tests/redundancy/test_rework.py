@@ -99,3 +99,46 @@ def test_repeated_external_steps_are_not_rework(elapsed):
     assert rework.detect(EventLog(df), calendar=elapsed) == []
     df["org:resource"] = "clerk"
     assert [f.activities for f in rework.detect(EventLog(df), calendar=elapsed)] == [("Payment",)]
+
+
+def test_a_planned_follow_up_is_not_rework(elapsed):
+    """A site visit 60 calendar days after the decision, and again 60 days later (± a day or
+    two, at an office hour): the interval clusters at a fixed length, like a legal period;
+    it is the procedure's schedule, not work redone. The same repetition after a varying
+    wait (the office's queue) is rework."""
+    def case(i: int, gap_h: float) -> list[tuple[str, float, str]]:
+        out = [("In", 0, "U"), ("Decide", 2, "U"), ("Visit", 2 + 60 * 24 + (i % 5 - 2) * 9, "U")]
+        if i % 3 == 0:
+            out.append(("Visit", out[-1][1] + gap_h, "U"))
+        return out
+
+    planned = [case(i, 60 * 24 + (i % 4 - 1.5) * 20) for i in range(30)]
+    assert rework.detect(tiny_log(planned), calendar=elapsed) == []
+    queued = [case(i, 24 * (3 + (i * 7) % 40)) for i in range(30)]  # 3 to 42 days
+    [f] = rework.detect(tiny_log(queued), calendar=elapsed)
+    assert f.activities == ("Visit",)
+
+
+def test_a_loop_back_before_the_applicants_answer_is_rework_not_a_request(elapsed):
+    """Seen on generated procedures: 'Check' loops back to 'Enter' in a third of the cases,
+    and after its last occurrence the case waits days for the applicant ('Form returned').
+    The step before that wait was taken for a request (an external step follows after a
+    long wait) and the loop through it dismissed. A request's case waits for the outside
+    world before work is redone; a step followed at once by a loop of office work asks nobody."""
+    from procmine._steps import classify_steps
+
+    def case(i: int) -> list[tuple[str, float, str]]:
+        out = [("In", 0, "U"), ("Enter", 1, "U"), ("Check", 2, "U")]
+        if i % 3 == 0:
+            out += [("Enter", 4 + i % 5, "U"), ("Check", 6 + i % 5, "U")]
+        return [*out, ("Form returned", 24 * (5 + i % 9), "Applicant"), ("Out", 24 * (5 + i % 9) + 3, "U")]
+
+    log = tiny_log([case(i) for i in range(30)])
+    steps = classify_steps(log)
+    assert steps.loc["Form returned", "external"]
+    assert not steps.loc["Check", "request"]
+    assert "loop of office work" in steps.loc["Check", "why"]
+    [f] = rework.detect(log, calendar=elapsed)
+    assert set(f.activities) == {"Enter", "Check"}
+    # the same step without the loop back, always followed by the answer, is a request
+    assert classify_steps(tiny_log([case(1)] * 10)).loc["Check", "request"]

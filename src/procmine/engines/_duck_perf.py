@@ -12,17 +12,18 @@ the instants in record batches through a vectorised Python function (an Arrow UD
 looks them up in that table, as ``Calendar.cumulative`` does; differences of these
 values are the working times. So the working-time figures stream through DuckDB too.
 
-Wait causes (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch`` and
-:attr:`~procmine.Performance.wait_causes`) are not computed in SQL yet: they need every
-event's names, resources and neighbours, so they come from the in-memory analysis of the
-log loaded with :func:`~procmine.engines.duckdb.as_eventlog` (at most
-``MATERIALISE_LIMIT`` events; logged at INFO level), on first access of a frame that
-carries them. The other columns stay SQL aggregates.
+Wait causes (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``,
+:attr:`~procmine.Performance.wait_causes` and :attr:`~procmine.Performance.steps`) are
+computed out of core too (:mod:`procmine.engines._duck_causes`): SQL aggregates, the
+in-memory decision code on them, and a per-event CASE over the decisions summed per
+activity, edge and case. Only :attr:`DuckPerformance.causes` (the cause of every event as
+an array, for the analyses that work per event) loads the log.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from functools import cached_property
 from types import SimpleNamespace
 from typing import Any
@@ -30,10 +31,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._wait_causes import CAUSES, WaitCauses
+from .._steps import decide_steps
+from .._wait_causes import (
+    CAUSES,
+    CLIENT,
+    Decisions,
+    WaitCauses,
+    check_declarations,
+    decide_causes,
+    finish,
+    follow_up_candidates,
+    follow_up_markers,
+)
 from ..calendar import Calendar
 from ..log import CASE
 from ..performance import Performance, _period_counts, _td
+from ._duck_causes import aggregates, cause_view_sql, inside_counts
+from ._duck_model import activity_counts
 from .duckdb import DuckLog, as_eventlog
 
 __all__ = ["DuckPerformance", "duck_performance"]
@@ -73,13 +87,15 @@ class DuckPerformance(Performance):
         self.calendar = calendar
         self._freq = freq
         self._declared = (waits, external)
-        self._table = self._event_table()
+        self._names = np.array(sorted(str(a) for a in activity_counts(log).index), dtype=object)
+        self._key = check_declarations(self._names, waits, external)  # now, as Performance does
+        self._table = self._event_table(calendar)
         has_start = bool(log.has_start and log._one(f"SELECT count(s) FROM {self._table}"))
         self.times = SimpleNamespace(has_start=has_start)  # what Performance's summary reads
 
     # -- the per-event table ----------------------------------------------------------------
-    def _event_table(self) -> str:
-        log, cal = self.log, self.calendar
+    def _event_table(self, cal: Calendar) -> str:
+        log = self.log
         name = "perf_elapsed" if cal.is_elapsed else f"perf_{abs(hash(cal)):x}"
         if log._cache.get(name):
             return name
@@ -89,19 +105,23 @@ class DuckPerformance(Performance):
             if log.has_start
             else "CAST(NULL AS BIGINT)"
         )
-        base = f"""SELECT case_id, activity, __rn, epoch_us(ts) AS t, {start} AS s,
+        base = f"""SELECT case_id, activity, __rn, pos, epoch_us(ts) AS t, {start} AS s,
                           epoch_us(prev_ts) AS prev, prev_activity AS prev_act
                    FROM seq"""
         # the waiting time ends at the start (not before the previous completion), else at completion
         we = "CASE WHEN s IS NULL THEN t ELSE greatest(s, coalesce(prev, s)) END"
+        # the step's elapsed span (previous completion -> completion, as the wait causes read it)
+        span = f"({we} - prev) + coalesce(t - s, 0) AS len_el, {we} - prev AS wait_el"
         if cal.is_elapsed:
-            sql = f"""SELECT case_id, activity, prev_act, __rn, t, s,
-                             {we} - prev AS wait, t - s AS proc, t AS ct, s AS cs
+            aux = "".join(f", {c}" for c in log._aux) + (", prev_grp" if "grp" in log._aux else "")
+            base = base.replace(" FROM seq", f"{aux} FROM seq")
+            sql = f"""SELECT case_id, activity, prev_act, __rn, pos, t, s,
+                             {we} - prev AS wait, t - s AS proc, t AS ct, s AS cs, {span}{aux}
                       FROM ({base})"""
         else:
             fn = self._working_time_function(name)
-            sql = f"""SELECT case_id, activity, prev_act, __rn, t, s,
-                             c_we - c_prev AS wait, ct - cs AS proc, ct, cs
+            sql = f"""SELECT case_id, activity, prev_act, __rn, pos, t, s,
+                             c_we - c_prev AS wait, ct - cs AS proc, ct, cs, {span}
                       FROM (SELECT *, {fn}(t) AS ct, {fn}(s) AS cs, {fn}({we}) AS c_we, {fn}(prev) AS c_prev
                             FROM ({base}))"""
         # elapsed time: cheap expressions over the prepared table, a view; working time: a
@@ -154,25 +174,96 @@ class DuckPerformance(Performance):
         return DuckPerformance(self.log, Calendar.always(), self._freq, waits=self._declared[0],
                                external=self._declared[1])
 
-    # -- wait causes: from the log loaded in memory (see the module documentation) ------------
+    # -- wait causes (procmine._wait_causes' rules on SQL aggregates) ---------------------------
     @cached_property
-    def _memory(self) -> Performance:
-        return Performance(as_eventlog(self.log, "performance (wait causes)"), self.calendar, self._freq,
-                           waits=self._declared[0], external=self._declared[1])
+    def _decisions(self) -> tuple[pd.DataFrame, Decisions]:
+        """The step classification and the per-activity decisions, from SQL aggregates
+        in elapsed time (they do not depend on the calendar: computed once per log and
+        declarations)."""
+        key = f"wait causes {self._key!r}"
+        if key not in self.log._cache:
+            table = self._event_table(Calendar.always())
+            has_start = bool(self.log.has_start and self.log._one(f"SELECT count(s) FROM {table}"))
+            step_agg, wait_agg = aggregates(self.log, table, self._names, has_start)
+            steps = decide_steps(step_agg, external=self._key[1])
+            mark = follow_up_markers(steps)
+            if follow_up_candidates(mark, wait_agg.count, wait_agg.again).any():
+                # a window over the ordered events, only when some step may be a follow-up
+                wait_agg = replace(wait_agg, inside=inside_counts(self.log, table, self._names, mark))
+            self.log._cache[key] = steps, decide_causes(self._names, steps, wait_agg, dict(self._key[0]))
+        return self.log._cache[key]
+
+    @cached_property
+    def _cause_table(self) -> str:
+        """The event table with each event's cause (:func:`._duck_causes.cause_view_sql`):
+        a view, or a table when a follow-up needs the window over the case (computed once)."""
+        log = self.log
+        d = self._decisions[1]
+        tag = f"{abs(hash((self._table, self._key))):x}"
+        dec = f"perf_dec_{tag}"
+        log.con.register(dec, d.frame(self._names))
+        name = f"{self._table}_causes_{tag}"
+        if not log._cache.get(name):
+            kind = "TABLE" if d.follow.any() else "VIEW"
+            log.con.execute(f"CREATE OR REPLACE {kind} {name} AS {cause_view_sql(self._table, dec, bool(d.follow.any()))}")
+            log._cache[name] = True
+        return name
+
+    @cached_property
+    def _explained(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(steps, explain) from the waits counted per activity and cause."""
+        df = self._activity_stats
+        code = {a: i for i, a in enumerate(self._names)}
+        idx = np.array([code[str(a)] for a in df["activity"]], dtype=np.int64)
+        n_act = len(self._names)
+        counts = np.zeros((n_act, len(CAUSES)), dtype=np.int64)
+        counts[idx] = df[[f"n{k}" for k in range(len(CAUSES))]].to_numpy(dtype=np.int64)
+        per = {}
+        for col in ("req_n", "follow_n", "cap_n"):
+            per[col] = np.zeros(n_act, dtype=np.int64)
+            per[col][idx] = df[col].to_numpy(dtype=np.int64)
+        steps, d = self._decisions
+        return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"])
+
+    @property
+    def wait_causes(self) -> pd.DataFrame:
+        """Why cases wait before each activity (see :attr:`procmine.Performance.wait_causes`)."""
+        return self._explained[1]
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """The step classification (see :attr:`procmine.Performance.steps`)."""
+        return self._explained[0]
 
     @cached_property
     def causes(self) -> WaitCauses:
-        """The cause of every wait (computed on the log loaded in memory)."""
-        return self._memory.causes
+        """The cause of every event as arrays (:class:`procmine._wait_causes.WaitCauses`):
+        per event, so computed on the log loaded in memory (at most ``MATERIALISE_LIMIT``
+        events). The frames and :attr:`wait_causes` do not need it."""
+        mem = Performance(as_eventlog(self.log, "performance (wait causes per event)"), self.calendar, self._freq,
+                          waits=self._declared[0], external=self._declared[1])
+        return mem.causes
 
     @staticmethod
-    def _cause_columns(mem: pd.DataFrame, index: Any) -> dict[str, np.ndarray]:
-        """The in-memory frame's ``wait_<cause>`` totals as float µs, aligned on ``index``."""
-        out = {}
-        for name in CAUSES:
-            col = mem[f"wait_{name}"]
-            col = col.reindex(index) if index is not None else col
-            out[name] = col.to_numpy().astype("timedelta64[us]").astype(np.int64).astype(np.float64)
+    def _cause_columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """The SQL totals per cause (``w0``..``w3``) as float µs, 0 where none."""
+        return {name: np.nan_to_num(df[f"w{k}"].to_numpy(dtype=np.float64, na_value=np.nan))
+                for k, name in enumerate(CAUSES)}
+
+    @staticmethod
+    def _cause_sql(counts: bool = False) -> str:
+        # each wait's own cause gets w_own; a statutory wait past its period gives the rest
+        # (wait - w_own) to the cause it has without the period (Caps in procmine._wait_causes)
+        out = "".join(
+            f", coalesce(sum(w_own) FILTER (WHERE cause = {k}), 0)"
+            f" + coalesce(sum(wait - w_own) FILTER (WHERE capped AND rest = {k}), 0) AS w{k}"
+            for k in range(len(CAUSES))
+        )
+        if counts:
+            out += "".join(f", count(*) FILTER (WHERE cause = {k}) AS n{k}" for k in range(len(CAUSES)))
+            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND after_req) AS req_n"
+            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND fol AND NOT after_req) AS follow_n"
+            out += ", count(*) FILTER (WHERE capped) AS cap_n"
         return out
 
     @cached_property
@@ -180,8 +271,8 @@ class DuckPerformance(Performance):
         return self.log._df(
             f"""SELECT case_id, min(__rn) AS first_rn, count(*) AS events,
                        least(min(t), min(s)) AS start, max(t) AS end_,
-                       max(ct) - least(min(ct), min(cs)) AS duration
-                FROM {self._table} GROUP BY case_id ORDER BY first_rn"""
+                       max(ct) - least(min(ct), min(cs)) AS duration{self._cause_sql()}
+                FROM {self._cause_table} GROUP BY case_id ORDER BY first_rn"""
         )
 
     # -- frames ------------------------------------------------------------------------
@@ -201,21 +292,20 @@ class DuckPerformance(Performance):
             },
             index=pd.Index(c["case_id"].astype(str), name=CASE),
         )
-        mem = self._memory.cases
-        mem.index = mem.index.astype(str)
-        for name, values in self._cause_columns(mem, frame.index).items():
+        for name, values in self._cause_columns(c).items():
             frame[f"wait_{name}"] = _td(values).to_numpy()
         return self._attrs(frame)
 
     def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
         n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
+        n_cases += self._cause_sql(counts=group == "activity")
         return self.log._df(
             f"""SELECT {group}, count(*) AS n{n_cases},
                        count(proc) AS proc_n, sum(proc) AS proc_sum,
                        quantile_cont(proc, 0.5) AS proc_med, quantile_cont(proc, 0.9) AS proc_p90,
                        count(wait) AS wait_n, sum(wait) AS wait_sum,
                        quantile_cont(wait, 0.5) AS wait_med, quantile_cont(wait, 0.9) AS wait_p90
-                FROM {self._table} {where} GROUP BY {group}"""
+                FROM {self._cause_table} {where} GROUP BY {group}"""
         )
 
     @staticmethod
@@ -232,16 +322,20 @@ class DuckPerformance(Performance):
         }
 
     @cached_property
+    def _activity_stats(self) -> pd.DataFrame:
+        df = self._stats("activity")
+        return df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
+
+    @cached_property
     def activities(self) -> pd.DataFrame:
         """Per activity (see :attr:`procmine.Performance.activities`)."""
-        df = self._stats("activity")
-        df = df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
+        df = self._activity_stats
         total_case = float(self._case_table["duration"].dropna().to_numpy(dtype=np.float64).sum())
         names = df["activity"].astype(str)
         return self._activities_frame(
             names, df["n"].to_numpy(dtype=np.int64),
             self._stat_dict(df, "proc"), self._stat_dict(df, "wait"), total_case,
-            self._cause_columns(self._memory.activities, pd.Index(names)),
+            self._cause_columns(df),
         )
 
     @cached_property
@@ -255,12 +349,10 @@ class DuckPerformance(Performance):
             )
         )
         df = df.iloc[order].reset_index(drop=True)
-        mem = self._memory.edges.set_index(["source", "target"])
-        pairs = pd.MultiIndex.from_arrays([df["prev_act"].astype(str), df["activity"].astype(str)])
         return self._edges_frame(
             df["prev_act"].to_numpy(dtype=object), df["activity"].to_numpy(dtype=object),
             df["n"].to_numpy(dtype=np.int64), df["n_cases"].to_numpy(dtype=np.int64), self._stat_dict(df, "wait"),
-            self._cause_columns(mem, pairs),
+            self._cause_columns(df),
         )
 
     def _span_us(self) -> tuple[int, int] | None:

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from .._wait_causes import OFFICE, wait_causes
+from .._wait_causes import wait_causes
 from ..log import GROUP, EventLog
 from ._base import (
     check_thresholds,
@@ -125,8 +125,7 @@ def detect(
         return []
     act = c.activity
     wc = wait_causes(log, waits=waits, external=external)
-    cause = wc.cause
-    wait = np.where(cause == OFFICE, t.wait, 0).astype(np.float64)  # only what the office can shorten
+    wait = wc.split(t.wait)["office"].astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
     elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)

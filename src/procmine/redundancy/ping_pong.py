@@ -4,8 +4,9 @@
 noted in the evidence). Consecutive events of a case by the same unit form a *visit*. A
 *round trip* is a visit to unit Y between two visits to unit X (X→Y→X). A round trip is a
 *bounce* when the work comes back for something already done: the visit to Y or the return
-visit to X contains a repetition of an activity that occurred earlier in the case (see
-:func:`procmine.redundancy.rework.repetitions`). A pair of units {X, Y} ping-pongs when the
+visit to X contains a repetition of an activity that occurred in an earlier visit of the case
+(see :func:`procmine.redundancy.rework.repetitions`; a step repeated within one visit is that
+unit's own rework, not a hand-back). A pair of units {X, Y} ping-pongs when the
 cases with at least one bounce between them are at least ``min_case_share`` of all cases.
 
 **Statistic.** ``round_trips_per_case`` (bounced visits per affected case, halved: the visit
@@ -102,13 +103,18 @@ def detect(
     u = t.units.codes
     if t.n_events == 0 or t.units.column is None:
         return []
-    rep, _ = repetitions(log)
+    rep, prev = repetitions(log)
     ok = np.flatnonzero(u >= 0)
     case_o, unit_o = c.case[ok], u[ok]
     # visits: runs of the same unit within a case
     new_visit = np.r_[True, (case_o[1:] != case_o[:-1]) | (unit_o[1:] != unit_o[:-1])]
     vstart = np.flatnonzero(new_visit)
     visit_of = np.cumsum(new_visit) - 1  # per kept event
+    # work comes back only when its earlier occurrence lies in an earlier visit: a loop inside
+    # one unit's visit (its own rework) is not a hand-back between units
+    vis_all = np.full(len(rep), -1, dtype=np.int64)
+    vis_all[ok] = visit_of
+    rep_any, rep = rep, rep & (vis_all[np.maximum(prev, 0)] < vis_all)
     v_case, v_unit = case_o[vstart], unit_o[vstart]
     v_rep = np.maximum.reduceat(rep[ok].astype(np.int8), vstart).astype(bool) if len(vstart) else np.zeros(0, bool)
     nv = len(vstart)
@@ -133,7 +139,7 @@ def detect(
     ca_case, ca_act = case_o[first_ca], act_o[first_ca]
     # events whose activity is repeated in their case (part of the back-and-forth itself)
     pair_ca = case_o.astype(np.int64) * c.n_activities + act_o
-    rep_pairs = np.unique(pair_ca[rep[ok]])
+    rep_pairs = np.unique(pair_ca[rep_any[ok]])
     repeated_o = np.isin(pair_ca, rep_pairs)
     legit = np.zeros(len(bk), dtype=bool)
     for p in np.unique(b_pair):

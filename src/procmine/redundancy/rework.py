@@ -15,7 +15,7 @@ time from the previous occurrence's completion to the repetition's completion: t
 ``org:group``, the finding's org unit is the one that most often does the repetitions) and, for loops of
 several activities, ``loop_activities``.
 
-**Guard.** Four kinds of repetition are not rework:
+**Guard.** These repetitions are not rework:
 
 - *A repetition after a request to the applicant* (a request step, see
   :func:`procmine._steps.classify_steps`, between the two occurrences: documents asked for
@@ -37,6 +37,13 @@ several activities, ``loop_activities``.
   back (see ``ping_pong``) or redone by another unit (see ``duplicate_work``); rework counts
   only repetitions whose loop stays in one unit. With ``org:resource`` as fallback this
   rule is not applied (colleagues change within one office).
+
+- *A planned repetition*: when the intervals from the previous occurrence to the repetition
+  cluster at a fixed number of calendar days (at least 5; the rule of the ``statutory`` wait
+  cause in :mod:`procmine._wait_causes`: 60 % within a day of it, or a coefficient of
+  variation under 0.1), the repetition is scheduled, e.g. a follow-up visit 90 days after
+  the decision; work redone because it was wrong waits in the office's queue, whose length
+  varies with the load.
 
 - *A step nobody in the office performs*: when the log records resources (``org:resource``
   on at least 20 % of events) but (almost) never for this activity (under 5 % of its
@@ -65,7 +72,8 @@ from typing import Any
 
 import numpy as np
 
-from .._wait_causes import wait_causes
+from .._wait_causes import fixed_periods, wait_causes
+from ..calendar import NAT
 from ..log import GROUP, EventLog
 from ._base import (
     check_thresholds,
@@ -206,6 +214,16 @@ def detect(
         for a in np.flatnonzero(cand & (staffed < 0.05)):
             logger.debug("rework: %r has no recorded performer: external step, not rework", t.name(a))
         cand &= staffed >= 0.05
+    # a planned repetition (a follow-up visit N days later, a yearly renewal): the interval from
+    # the previous occurrence clusters at a fixed number of calendar days, as a legal period
+    # does (the rule of the 'statutory' wait cause); a redo after a failed check waits for the
+    # office's queue, whose length varies with the load. Loops through a request are gone above.
+    if cand.any():
+        interval = (c.ts[ri] - c.ts[prev[ri]]).astype(np.int64)
+        period, why = fixed_periods(ract, np.where(cand[ract], interval, NAT), n_act)
+        for a in np.flatnonzero(cand & ~np.isnan(period)):
+            logger.debug("rework: %r repeats at a %s: a planned repetition, not rework", t.name(a), why[a])
+        cand &= np.isnan(period)
     if not cand.any():
         return []
 

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._wait_causes import CLIENT, OFFICE
+from .._wait_causes import CLIENT
 from ..calendar import NAT
 
 __all__ = ["EFFORT_KINDS", "Headline", "headline", "lead_days_per_year", "round_figure", "staff_hours",
@@ -139,9 +139,8 @@ def headline(findings: Iterable[Any], perf: Any, day_hours: float = 8.4) -> Head
     n_act = c.n_activities
     t = perf.times
     wc = perf.causes
-    wait = np.where(t.wait == NAT, 0, t.wait).astype(np.float64)
     proc = np.where(t.proc == NAT, 0, t.proc).astype(np.float64)
-    office = np.bincount(act, weights=np.where(wc.cause == OFFICE, wait, 0.0) + proc, minlength=n_act)
+    office = np.bincount(act, weights=wc.split(t.wait)["office"] + proc, minlength=n_act)
     code = {str(a): i for i, a in enumerate(c.activity_names)}
     claimed = np.zeros(n_act)
     touched = np.zeros(n_act, dtype=bool)
