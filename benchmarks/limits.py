@@ -30,8 +30,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="Create Fine")
     parser.add_argument("--end", default="Send Fine")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--copies", type=int, default=0,
+                        help="instead of --log: road_traffic_fines replicated this many times with new case ids "
+                        "(18: 10.1 M events, written once to benchmarks/_data/, as benchmarks/suite.py --scale 10)")
     args = parser.parse_args(argv)
-    if log_missing(args.log):
+    if args.copies:
+        if log_missing(DEFAULT_LOG):
+            return 2
+        from suite import synthetic
+
+        args.log = synthetic(args.copies)
+    elif log_missing(args.log):
         return 2
     warnings.simplefilter("ignore")
 
