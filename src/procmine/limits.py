@@ -38,6 +38,7 @@ import math
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -291,15 +292,26 @@ def _overlap(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np
 
 
 class _Events:
-    """Per-event wait and processing intervals with their causes (elapsed µs), built once per log."""
+    """Per-event wait and processing intervals with their causes (elapsed µs), built once per log.
+
+    Only the case and activity of each event are taken at once; the intervals and the wait
+    causes (the costly part: step classification over the whole log) are computed when a
+    rule pauses on the client or ``breaches()``/``culprits()`` asks for them.
+    """
 
     def __init__(self, log: EventLog) -> None:
+        c = log.codes
+        self._log = log
+        self.case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
+        self.act = c.activity
+
+    @cached_property
+    def _detail(self) -> dict[str, np.ndarray]:
+        log = self._log
         c = log.codes
         t = event_times(log, Calendar.always())
         wc = wait_causes(log)
         n = len(c.ts)
-        self.case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
-        self.act = c.activity
         prev = np.full(n, NAT, dtype=np.int64)
         if n:
             prev[1:] = c.ts[:-1]
@@ -310,19 +322,27 @@ class _Events:
         # previous completion (parallel work) is clipped so that nothing counts twice
         start = c.ts - proc
         start = np.where(prev == NAT, start, np.maximum(start, prev))
-        self.wait_a = prev
-        self.wait_b = np.where(prev == NAT, NAT, start)
-        self.proc_a = start
-        self.proc_b = c.ts
-        self.cause = wc.cause
-        # processing counts for the office, or as the period a statutory step records
-        self.proc_cause = np.where(wc.period_in_processing[c.activity], CAUSES.index("statutory"),
-                                   CAUSES.index("office")).astype(np.int8)
+        return {
+            "wait_a": prev, "wait_b": np.where(prev == NAT, NAT, start), "proc_a": start, "proc_b": c.ts,
+            "cause": wc.cause,
+            # processing counts for the office, or as the period a statutory step records
+            "proc_cause": np.where(wc.period_in_processing[c.activity], CAUSES.index("statutory"),
+                                   CAUSES.index("office")).astype(np.int8),
+        }
+
+    @property
+    def cause(self) -> np.ndarray:
+        return self._detail["cause"]
+
+    @property
+    def proc_cause(self) -> np.ndarray:
+        return self._detail["proc_cause"]
 
     def pieces(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the waiting and processing inside its case's window ``[lo, hi]`` (per case)."""
+        d = self._detail
         lo_e, hi_e = lo[self.case], hi[self.case]
-        return (_overlap(self.wait_a, self.wait_b, lo_e, hi_e), _overlap(self.proc_a, self.proc_b, lo_e, hi_e))
+        return (_overlap(d["wait_a"], d["wait_b"], lo_e, hi_e), _overlap(d["proc_a"], d["proc_b"], lo_e, hi_e))
 
 
 def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, group: np.ndarray | None,

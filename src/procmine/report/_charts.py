@@ -43,7 +43,8 @@ def hbar_stacked(
 ) -> Markup:
     """Horizontal stacked bars, first label on top. ``parts``: (legend, values, colour key)."""
     n = len(labels)
-    fig = new_figure(16, 1.6 + 0.55 * max(n, 1))
+    legend_rows = (len(parts) + 1) // 2 if len(parts) > 1 else 0
+    fig = new_figure(16, 1.6 + 0.55 * max(n, 1) + 0.5 * legend_rows)
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]
     left = np.zeros(n)
@@ -55,8 +56,8 @@ def hbar_stacked(
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, loc="left")
-    if len(parts) > 1:
-        ax.legend(loc="lower right", frameon=False)
+    if len(parts) > 1:  # above the bars, never over them
+        fig.legend(loc="outside upper left", ncols=2, frameon=False)
     ax.grid(axis="x", color="#e2e8f0", lw=0.6)
     ax.set_axisbelow(True)
     return figure_svg(fig, prefix)

@@ -16,19 +16,24 @@ __all__ = ["Procedure", "load_config"]
 
 _READ_KEYS = ("format", "sep", "encoding", "dayfirst", "tz", "attributes", "sheet", "strict", "pair_lifecycle")
 _ROLE_KEYS = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
-_PROC_KEYS = ("name", "directorate", "log", "columns", "required", *_READ_KEYS)
+_PROC_KEYS = ("name", "directorate", "log", "columns", "required", "rule", "rules", *_READ_KEYS)
 _TOP_KEYS = ("language", "min_cases", "title", "allow_outside", "procedure")
 
 
 @dataclass
 class Procedure:
-    """One procedure of the portfolio: a name, its directorate and where its log comes from."""
+    """One procedure of the portfolio: a name, its directorate and where its log comes from.
+
+    ``rules``: its legal time limits (:class:`procmine.TimeLimit`), for the report's section
+    "Time limits" and the portfolio's ranking by breach share.
+    """
 
     name: str
     log: EventLog | Path
     directorate: str = ""
     read_options: dict[str, Any] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    rules: tuple[Any, ...] = ()
 
     def load(self) -> EventLog:
         if isinstance(self.log, EventLog):
@@ -65,6 +70,14 @@ def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
         columns = { case = "Dossier", activity = "Tätigkeit", timestamp = "Zeitpunkt" }
         required = ["Publikation im Amtsblatt"]
         sep = ";"                          # any read_log option
+        rules = "fristen.toml"             # time limits: a [[rule]] file, relative to this file
+
+        [[procedure.rule]]                 # or here, as in that file (docs/time-limits.md)
+        name = "Entscheid"
+        start = "Gesuch eingereicht"
+        end = "Bauentscheid"
+        limit = 3
+        unit = "months"
 
     A log must lie in the configuration's folder or below it (after resolving ``..`` and
     symbolic links), so a configuration received from elsewhere cannot make procmine read
@@ -149,10 +162,49 @@ def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
                 directorate=str(item.get("directorate", "")),
                 read_options=opts,
                 required=tuple(str(r) for r in required),
+                rules=_rules(item, path, base, allow_outside, where),
             )
         )
     options = {k: data[k] for k in ("language", "min_cases", "title") if k in data}
     return procs, options
+
+
+def _rules(item: dict[str, Any], path: Path, base: Path, allow_outside: bool, where: str) -> tuple[Any, ...]:
+    """The time limits of one ``[[procedure]]``: a ``rules = "file.toml"`` and/or ``[[procedure.rule]]`` tables."""
+    from ..errors import LogError
+    from ..limits import _as_rules, load_rules
+
+    out: list[Any] = []
+    if "rules" in item:
+        if not isinstance(item["rules"], str) or not item["rules"].strip():
+            raise ParameterError(f'{where}: \'rules\' must be the path of a rules file in quotes, like rules = "fristen.toml"')
+        rp = Path(item["rules"])
+        rp = (rp if rp.is_absolute() else path.parent / rp).resolve()
+        if not allow_outside and not rp.is_relative_to(base):
+            raise ParameterError(
+                f"{where}: the rules file {item['rules']!r} lies outside the configuration's folder {base}; "
+                "move it into that folder, or set allow_outside = true at the top of the configuration"
+            )
+        if not rp.is_file():
+            raise ParameterError(f"{where}: the rules file {item['rules']!r} was not found (looked for {rp})")
+        try:
+            out += load_rules(rp)
+        except LogError as exc:
+            raise ParameterError(f"{where}: {exc}") from None
+    if "rule" in item:
+        tables = item["rule"]
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise ParameterError(f"{where}: time limits are [[procedure.rule]] tables (see docs/time-limits.md)")
+        try:
+            out += _as_rules(tables)
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: {str(exc).removeprefix('time_limits: ')}") from None
+    if out:
+        try:
+            _as_rules(out)  # one name per rule across the file and the tables
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: {str(exc).removeprefix('time_limits: ')}") from None
+    return tuple(out)
 
 
 def _procedures(logs: Any) -> list[Procedure]:

@@ -87,10 +87,35 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         "contacts_per_case": burden.get("contacts_per_case_median"),
         "asked_again_share": burden.get("asked_again_share"),
         "client_wait_share": burden.get("client_wait_share"),
+        **_breach_figures(ctx),
         "failed_sections": sorted(ctx.errors),
         "error": "",
         "detail": "",
     }
+
+
+def _breach_figures(ctx: Context) -> dict[str, Any]:
+    """The procedure's worst time limit: the rule with the largest share of decided cases over it.
+
+    Decided: within or breached (open cases are neither, see :meth:`TimeLimits.to_frame`).
+    A rule with fewer than ``min_cases`` decided cases is not ranked (a share of three cases
+    says nothing); all ``None`` when no rule was given or none is large enough.
+    """
+    from ._sections_limits import RESULT_KEY
+
+    out: dict[str, Any] = {"breach_rule": None, "breach_share": None, "breaches": None, "decided": None}
+    tl = ctx.cache.get(RESULT_KEY)
+    if tl is None:
+        return out
+    f = tl.to_frame()
+    f = f.assign(decided=f["within"] + f["breaches"])
+    f = f[f["decided"] >= ctx.min_cases]
+    if f.empty:
+        return out
+    f = f.assign(share=f["breaches"] / f["decided"]).sort_values(["share", "decided"], ascending=False, kind="stable")
+    worst = f.iloc[0]
+    return {"breach_rule": str(worst["rule"]), "breach_share": float(worst["share"]),
+            "breaches": int(worst["breaches"]), "decided": int(worst["decided"])}
 
 
 def portfolio(
@@ -214,6 +239,7 @@ def run_portfolio(
                 calendar=calendar,
                 required=proc.required,
                 xlsx=True,
+                limits=list(proc.rules) or None,
             )
             rows.append(_measure(proc, page, ctx, ctx.log))
         except Exception as exc:  # one procedure's failure must not stop the ranking of the others
@@ -341,6 +367,21 @@ def _render_index(
             [[r["name"], ctx.num(r["contacts_per_case"], 0 if float(r["contacts_per_case"]).is_integer() else 1),
               ctx.pct(r["asked_again_share"]), ctx.pct(r["client_wait_share"])] for r in burden],
             ["l", "r", "r", "r"],
+        ))
+        sections.append(sec)
+
+    late = sorted((r for r in ok if r.get("breach_share") is not None),
+                  key=lambda r: (-r["breach_share"], -r["breaches"]))
+    if late:  # the legal time limits: the procedure whose worst rule is most often breached first
+        sec = Section("limits", _("Ranking by breach share"),
+                      intro=_("For procedures with time limits: the share of decided cases (within the limit or "
+                              "over it; open cases are neither) that went over the limit, for each procedure's "
+                              "most often breached rule. Its report shows every rule."))
+        sec.add(Table(
+            [_("Procedure"), _("Rule"), _("Decided cases"), _("Breaches"), _("Breach share")],
+            [[r["name"], r["breach_rule"], ctx.int(r["decided"]), ctx.int(r["breaches"]), ctx.pct(r["breach_share"])]
+             for r in late],
+            ["l", "l", "r", "r", "r"],
         ))
         sections.append(sec)
 

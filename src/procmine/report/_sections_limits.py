@@ -13,10 +13,12 @@ import pandas as pd
 
 from ._blocks import Context, Notice, Section, table_from_frame
 
-__all__ = ["RULES_KEY", "limits"]
+__all__ = ["RESULT_KEY", "RULES_KEY", "limits"]
 
 #: where build_report puts the rules given to ``report(..., limits=...)``
 RULES_KEY = "limits_rules"
+#: where the section leaves its :class:`~procmine.limits.TimeLimits` (for the portfolio)
+RESULT_KEY = "time_limits"
 
 
 def limits(ctx: Context) -> Section:
@@ -29,6 +31,7 @@ def limits(ctx: Context) -> Section:
         sec.add(Notice(_("No case reached the start of any rule."), "info"))
         return sec
     tl = time_limits(ctx.log, rules, calendar=ctx.calendar)
+    ctx.cache[RESULT_KEY] = tl
     cal = tl.calendar
     sec.intro = " ".join([
         _("Periods are counted as Swiss law counts them: from the day after the starting step to the end (24:00) "

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -33,7 +34,7 @@ from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, E
 from ._shipped import DATA_DIR, DATE_FORMAT, SHIPPED
 from ._spec import GroundTruth
 
-__all__ = ["GroundTruth", "ground_truth", "load", "names", "sample_path"]
+__all__ = ["GroundTruth", "ground_truth", "limits", "load", "names", "sample_path"]
 
 _ROLES = {CASE: "case", ACTIVITY: "activity", START: "start_timestamp", TIMESTAMP: "timestamp",
           RESOURCE: "resource", GROUP: "org"}
@@ -60,6 +61,24 @@ def ground_truth(name: str) -> list[GroundTruth]:
     check_choice("ground_truth", "name", name, names())
     raw = json.loads((DATA_DIR / f"{name}.truth.json").read_text(encoding="utf-8"))
     return [GroundTruth.from_dict(d) for d in raw]
+
+
+def limits(name: str) -> list[Any]:
+    """The time limits a shipped sample's procedure is bound by, as :class:`procmine.TimeLimit` rules.
+
+    They are documented in the procedure's spec (``ProcedureSpec.limits``, with the law or
+    service promise each models); the sample's figures against them are tested against
+    the generator's own simulation.
+
+    >>> [r.name for r in limits("subsidy_fr")]
+    ['Décision dans les 60 jours', 'Versement dans les 40 jours']
+    """
+    from ..limits import TimeLimit
+    from .generator import get_spec
+
+    check_choice("limits", "name", name, names())
+    return [TimeLimit(d.name, d.start, d.end, d.limit, unit=d.unit, standstill=d.standstill)
+            for d in get_spec(name).limits]
 
 
 def load(name: str) -> EventLog:

@@ -14,6 +14,7 @@ from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP
 from ._spec import (
     Attribute,
     Chain,
+    Deadline,
     GroundTruth,
     Loop,
     Par,
@@ -212,6 +213,15 @@ def permit_de() -> ProcedureSpec:
             "Entscheid versenden": "notice",
             "Entscheid ausfertigen und versenden": "notice",
         },
+        limits=(
+            Deadline("Bauentscheid innert 3 Monaten", "Gesuch eingereicht", "Bauentscheid", 3, "months",
+                     basis="treatment period (Ordnungsfrist) for the decision on an ordinary building permit, "
+                     "counted from the application: its breach does not void the decision but must be explained"),
+            Deadline("Vollständigkeit innert 5 Arbeitstagen", "Gesuch eingereicht", "Vollständigkeit prüfen", 5,
+                     "working_days",
+                     basis="service promise of the communes: the application is checked for completeness within "
+                     "five working days of its receipt"),
+        ),
     )
 
 
@@ -389,4 +399,12 @@ def subsidy_fr() -> ProcedureSpec:
             "Rédaction et notification de la décision": "notice",
             "Versement": "payment",  # the subsidy paid to the applicant
         },
+        limits=(
+            Deadline("Décision dans les 60 jours", "Demande déposée", "Décision", 60, standstill=True,
+                     basis="treatment period for the decision, counted from the application; the periods of the "
+                     "administrative procedure stand still at Easter, in summer and at Christmas (féries)"),
+            Deadline("Versement dans les 40 jours", "Octroi", "Versement", 40,
+                     basis="service promise: a granted subsidy is paid within 40 days of the grant (the 30-day "
+                     "appeal period included)"),
+        ),
     )

@@ -123,6 +123,17 @@ def readme_text(entries: Sequence[tuple[ProcedureSpec, EventLog, Sequence[Ground
             if t.decoy:
                 parts.append(f"| `{t.kind}` | {_cell(', '.join(t.activities))} | {_cell(', '.join(t.org_units))} "
                              f"| {'yes' if t.required else ''} | {_cell(t.note)} |\n")
+        if spec.contacts:
+            parts.append("\nContacts with the applicant (`ProcedureSpec.contacts`, the truth of "
+                         "`procmine.client_view`)\n\n| activity | kind |\n| --- | --- |\n")
+            for act, kind in spec.contacts.items():
+                parts.append(f"| {_cell(act)} | `{kind}` |\n")
+        if spec.limits:
+            parts.append(f"\nTime limits (`ProcedureSpec.limits`; as rules: `procmine.samples.limits({spec.name!r})`)"
+                         "\n\n| rule | from → to | limit | models |\n| --- | --- | --- | --- |\n")
+            for d in spec.limits:
+                limit = f"{d.limit} {d.unit.replace('_', ' ')}" + (", stand-still" if d.standstill else "")
+                parts.append(f"| {_cell(d.name)} | {_cell(d.start)} → {_cell(d.end)} | {limit} | {_cell(d.basis)} |\n")
     parts.append(
         "\nA `required` decoy is a legally required second check: declare it with "
         "`find_redundancies(log, required=[...])`.\n"

@@ -26,6 +26,7 @@ from typing import Any
 __all__ = [
     "Attribute",
     "Chain",
+    "Deadline",
     "GroundTruth",
     "Loop",
     "Par",
@@ -228,12 +229,36 @@ class TruthSpec:
     when: str
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A time limit the procedure is bound by, documented (the truth of :func:`procmine.time_limits`).
+
+    The fields mean what they mean in :class:`procmine.TimeLimit`; ``basis`` says which law
+    or service promise the limit models. Descriptive only: the simulation does not aim at
+    the limit, so the share of cases within it is what the simulated load makes of it.
+
+    Examples
+    --------
+    >>> Deadline("Entscheid", "Gesuch eingereicht", "Bauentscheid", 3, "months").unit
+    'months'
+    """
+
+    name: str
+    start: str
+    end: str
+    limit: int
+    unit: str = "days"
+    standstill: bool = False
+    basis: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class ProcedureSpec:
     """A whole procedure: routing tree, pools, attributes, arrivals and ground truth.
 
     ``contacts`` documents which steps deal with the applicant (the truth of
-    :func:`procmine.client_view`). ``columns`` maps the canonical column names to the headers of the exported CSV
+    :func:`procmine.client_view`), ``limits`` the time limits it is bound by (the truth of
+    :func:`procmine.time_limits`). ``columns`` maps the canonical column names to the headers of the exported CSV
     (a canton's system export), ``commune`` names the attribute whose value selects the
     per-commune pools, ``cases_per_day`` is the mean number of new cases per working day.
     """
@@ -254,6 +279,9 @@ class ProcedureSpec:
     #: ``notice``, ``payment``, ``hearing``, ``inbound``; see :mod:`procmine.client`).
     #: Descriptive only: the generator does not read it.
     contacts: Mapping[str, str] = field(default_factory=dict)
+    #: the time limits the procedure is bound by, documented (see :class:`Deadline`).
+    #: Descriptive only: the generator does not read them.
+    limits: tuple[Deadline, ...] = ()
 
     def activities(self) -> list[str]:
         """Every activity the spec can produce, in tree order, without duplicates."""

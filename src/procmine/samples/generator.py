@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,6 +68,7 @@ __all__ = [
     "Repeat",
     "Seq",
     "Shuffle",
+    "Simulated",
     "Step",
     "TruthSpec",
     "When",
@@ -74,6 +76,7 @@ __all__ = [
     "generate",
     "get_spec",
     "regenerate_shipped",
+    "simulate_frame",
 ]
 
 #: the redundancy kinds of DESIGN.md (same as ``procmine.redundancy.KINDS``)
@@ -224,6 +227,104 @@ def _truth(spec: ProcedureSpec, active: Mapping[str, float | None], decoys: bool
     return out
 
 
+@dataclass(frozen=True)
+class Simulated:
+    """What the simulation recorded, before it becomes a log: the generator's own truth.
+
+    ``frame`` holds one entry per recorded event (noise applied), sorted by case and time:
+    ``case`` (0-based case number), ``activity``, ``unit``, ``resource``, ``start`` and
+    ``end`` in minutes of local (Europe/Zurich) wall-clock time since midnight of
+    ``origin``; ``calendar`` is the office calendar the cases ran on (its holidays and
+    working days). :func:`generate` turns it into the :class:`EventLog`.
+    """
+
+    spec: ProcedureSpec
+    frame: dict[str, np.ndarray]
+    case_ids: list[str]
+    attributes: list[dict[str, str]]
+    origin: pd.Timestamp
+    calendar: OfficeCalendar
+    active: dict[str, float | None]
+    remove: frozenset[str]
+
+
+def simulate_frame(
+    procedure: str | ProcedureSpec = "permit_de",
+    *,
+    n_cases: int = 1000,
+    seed: int = 0,
+    noise: float = 0.05,
+    inject: Iterable[str] | Mapping[str, float | None] | None = None,
+    decoys: bool = True,
+    remove: Iterable[str] = (),
+    start: str | dt.date = "2024-01-08",
+) -> Simulated:
+    """The simulation behind :func:`generate` (same arguments), in the generator's own clock.
+
+    Tests use it to compute what a log's figures must be without procmine's analyses.
+
+    Examples
+    --------
+    >>> sim = simulate_frame("permit_de", n_cases=5, seed=1, noise=0)
+    >>> sim.frame["activity"][0], len(sim.case_ids)
+    ('Gesuch eingereicht', 5)
+    """
+    spec = procedure if isinstance(procedure, ProcedureSpec) else get_spec(procedure)
+    check_positive_int("generate", "n_cases", n_cases)
+    check_fraction("generate", "noise", noise)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise fail("generate", "seed", "a non-negative int", seed)
+    _check_spec(spec)
+    active = _active_kinds(inject)
+    remove_set = frozenset([remove] if isinstance(remove, str) else remove)
+    unknown = sorted(remove_set - set(spec.activities()))
+    if unknown:
+        raise fail("generate", "remove", f"activities of {spec.name!r}", unknown)
+    origin_date = pd.Timestamp(start).date()
+    origin = pd.Timestamp(origin_date)
+
+    horizon = int(n_cases / spec.cases_per_day * 7 / 5 * 1.5) + 3 * 366
+    cal = OfficeCalendar(origin_date, horizon)
+    arrivals = _arrivals(spec, cal, n_cases, int(seed))
+    index = node_index(spec)
+    routing = {**active, "decoy": None} if decoys else active
+    attrs, routes = [], []
+    for c in range(n_cases):
+        a, r = route_case(spec, index, int(seed), c, routing, remove_set)
+        attrs.append(a)
+        routes.append(r)
+    pools, per_commune = _resources(spec, active)
+    communes = [a.get(spec.commune, "") for a in attrs]
+    try:
+        ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
+    except OverflowError as exc:
+        raise ParameterError(
+            f"generate: the cases of {spec.name!r} did not finish within {horizon:,} days: a pool is so "
+            "overloaded that its queue never drains; give it more resources (Pool size) or lower cases_per_day"
+        ) from exc
+
+    case = np.asarray(ev.case, dtype=np.int64)
+    # whole seconds, as written; sorting on them keeps ties (an instant event right after the
+    # work that triggered it) in simulation order despite floating-point noise
+    start_m = np.round(np.asarray(ev.start) * 60.0) / 60.0
+    end_m = np.round(np.asarray(ev.end) * 60.0) / 60.0
+    order = np.lexsort((start_m, end_m, case))
+    frame = {
+        "case": case[order],
+        "activity": np.asarray(ev.activity, dtype=object)[order],
+        "unit": np.asarray(ev.unit, dtype=object)[order],
+        "resource": np.asarray(ev.resource, dtype=object)[order],
+        "start": start_m[order],
+        "end": end_m[order],
+    }
+    offsets = np.searchsorted(frame["case"], np.arange(n_cases + 1))
+    if noise > 0:
+        system = {s.system for s in iter_nodes(spec.root) if isinstance(s, Step) and s.system}
+        frame = apply_noise(frame, offsets, noise, int(seed), system)
+
+    return Simulated(spec, frame, _case_ids(spec, origin, arrivals), attrs, origin, cal, active, remove_set)
+
+
 def generate(
     procedure: str | ProcedureSpec = "permit_de",
     *,
@@ -284,59 +385,11 @@ def generate(
     True
     """
     spec = procedure if isinstance(procedure, ProcedureSpec) else get_spec(procedure)
-    check_positive_int("generate", "n_cases", n_cases)
-    check_fraction("generate", "noise", noise)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise fail("generate", "seed", "a non-negative int", seed)
-    _check_spec(spec)
-    active = _active_kinds(inject)
-    remove_set = frozenset([remove] if isinstance(remove, str) else remove)
-    unknown = sorted(remove_set - set(spec.activities()))
-    if unknown:
-        raise fail("generate", "remove", f"activities of {spec.name!r}", unknown)
-    origin_date = pd.Timestamp(start).date()
-    origin = pd.Timestamp(origin_date)
-
-    horizon = int(n_cases / spec.cases_per_day * 7 / 5 * 1.5) + 3 * 366
-    cal = OfficeCalendar(origin_date, horizon)
-    arrivals = _arrivals(spec, cal, n_cases, int(seed))
-    index = node_index(spec)
-    routing = {**active, "decoy": None} if decoys else active
-    attrs, routes = [], []
-    for c in range(n_cases):
-        a, r = route_case(spec, index, int(seed), c, routing, remove_set)
-        attrs.append(a)
-        routes.append(r)
-    pools, per_commune = _resources(spec, active)
-    communes = [a.get(spec.commune, "") for a in attrs]
-    try:
-        ev = simulate(cal, arrivals.tolist(), routes, communes, pools, per_commune)
-    except OverflowError as exc:
-        raise ParameterError(
-            f"generate: the cases of {spec.name!r} did not finish within {horizon:,} days: a pool is so "
-            "overloaded that its queue never drains; give it more resources (Pool size) or lower cases_per_day"
-        ) from exc
-
-    case = np.asarray(ev.case, dtype=np.int64)
-    # whole seconds, as written; sorting on them keeps ties (an instant event right after the
-    # work that triggered it) in simulation order despite floating-point noise
-    start_m = np.round(np.asarray(ev.start) * 60.0) / 60.0
-    end_m = np.round(np.asarray(ev.end) * 60.0) / 60.0
-    order = np.lexsort((start_m, end_m, case))
-    frame = {
-        "case": case[order],
-        "activity": np.asarray(ev.activity, dtype=object)[order],
-        "unit": np.asarray(ev.unit, dtype=object)[order],
-        "resource": np.asarray(ev.resource, dtype=object)[order],
-        "start": start_m[order],
-        "end": end_m[order],
-    }
-    offsets = np.searchsorted(frame["case"], np.arange(n_cases + 1))
-    if noise > 0:
-        system = {s.system for s in iter_nodes(spec.root) if isinstance(s, Step) and s.system}
-        frame = apply_noise(frame, offsets, noise, int(seed), system)
-
-    ids = np.asarray(_case_ids(spec, origin, arrivals), dtype=object)
+    sim = simulate_frame(spec, n_cases=n_cases, seed=seed, noise=noise, inject=inject, decoys=decoys,
+                         remove=remove, start=start)
+    frame, attrs, origin, origin_date = sim.frame, sim.attributes, sim.origin, sim.origin.date()
+    active, remove_set = sim.active, sim.remove
+    ids = np.asarray(sim.case_ids, dtype=object)
     df = pd.DataFrame({
         CASE: pd.array(ids[frame["case"]], dtype="str"),
         ACTIVITY: pd.array(frame["activity"], dtype="str"),
