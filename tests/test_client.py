@@ -241,3 +241,20 @@ def test_vocabulary_in_four_languages(names: list[str], kinds: list[str]) -> Non
     cv = pm.client_view(_log([(f"c{i}", steps, "X") for i in range(5)]), calendar=Calendar.always())
     found = dict(zip(cv.contact_steps["activity"], cv.contact_steps["kind"]))
     assert [found.get(a, "") for a in names] == kinds
+
+
+def test_waits_past_a_legal_period_count_once_in_the_client_view():
+    """A wait that runs past its statutory period is statutory up to the period and office
+    time beyond it: the client view's three parts of every case add up to the case's whole
+    waiting as performance() splits it, in elapsed and in working time."""
+    from tests.test_waits import late_after_period_log
+
+    log = late_after_period_log()
+    for cal in (pm.Calendar.always(), pm.Calendar()):
+        cases = pm.client_view(log, calendar=cal).to_frame()
+        perf = pm.performance(log, calendar=cal).cases.reindex(cases.index)
+        waited_h = sum(perf[f"wait_{k}"].dt.total_seconds() for k in ("office", "client", "statutory", "batch")) / 3600
+        parts_h = cases[["client_wait_days", "office_wait_days", "statutory_wait_days"]].sum(axis=1) * (cal.day_hours or 24.0)
+        np.testing.assert_allclose(parts_h.to_numpy(dtype=float), waited_h.to_numpy(dtype=float), rtol=1e-6)
+        # the cases whose hearing came 12 days after the period have office time beyond it
+        assert (cases["office_wait_days"] > 0).sum() >= 20

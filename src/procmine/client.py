@@ -64,7 +64,7 @@ import pandas as pd
 from ._contacts import KINDS, declared, detect
 from ._event_times import event_times
 from ._validation import check_positive_int, fail
-from ._wait_causes import BATCH, CLIENT, OFFICE, wait_causes
+from ._wait_causes import CLIENT, OFFICE, wait_causes
 from .calendar import NAT, Calendar
 from .i18n import check_language, format_integer, format_message, format_number, format_percent, gettext
 from .log import CASE, GROUP, RESOURCE, EventLog
@@ -378,23 +378,32 @@ def client_view(
     if not wc.steps.loc[inbound, "external"].all():  # declared inbound steps: the wait before them is the applicant's
         wc = wait_causes(log, external=inbound)
     times = event_times(log, cal)
-    wait = np.where(times.wait == NAT, 0, times.wait).astype(np.float64)
     cause = wc.cause
+    caps = wc.caps
     if len(act) > 1:
         # the wait right after a request contact is the applicant's (as in _wait_causes,
         # which knows only classify_steps' requests, not change requests or declared ones)
         after_contact = np.zeros(len(act), dtype=bool)
         after_contact[1:] = kind[:-1] == REQUEST
-        cause = np.where(after_contact & ~c.is_first & (cause == OFFICE), CLIENT, cause)
+        to_client = after_contact & ~c.is_first
+        cause = np.where(to_client & (cause == OFFICE), CLIENT, cause)
+        if caps is not None and len(caps.idx):
+            # the time past a legal period follows the same rule
+            rest = np.where(to_client[caps.idx] & (caps.rest == OFFICE), CLIENT, caps.rest).astype(caps.rest.dtype)
+            caps = dataclasses.replace(caps, rest=rest)
+    wc = dataclasses.replace(wc, cause=cause, caps=caps)
 
     def per_case(values: np.ndarray) -> np.ndarray:
         return np.bincount(case, weights=values.astype(np.float64), minlength=n_cases)
 
     day_hours = cal.day_hours or 24.0
+    # each wait split by cause; a wait past its legal period is statutory up to the period
+    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the wait
+    parts = wc.split(times.wait)
     # a legal period recorded as a step lasting it counts with that step's processing
-    _, statutory_us = dataclasses.replace(wc, cause=cause).outside_office(times.wait, times.proc, act)
-    client = _days(per_case(np.where(cause == CLIENT, wait, 0.0)), day_hours)
-    office = _days(per_case(np.where((cause == OFFICE) | (cause == BATCH), wait, 0.0)), day_hours)
+    _, statutory_us = wc.outside_office(times.wait, times.proc, act)
+    client = _days(per_case(parts["client"]), day_hours)
+    office = _days(per_case(parts["office"] + parts["batch"]), day_hours)
     statutory = _days(per_case(statutory_us), day_hours)
     lead = _days(np.where(times.case_duration == NAT, np.nan, times.case_duration), day_hours)
 
