@@ -124,13 +124,21 @@ def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray
     req = np.asarray(is_request, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     ext = np.asarray(is_external, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     case_first = c.case_offsets[:-1][c.case].astype(np.int64)
-    last_req = np.maximum.accumulate(np.where(req, rows, -1)) if n else rows
-    opener = np.where(last_req >= case_first, last_req, -1)
-    after = (opener >= 0) & (opener < rows)
     # the case's first occurrence of each activity: a step done before the request is redone
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + act
     _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
     first_row = first_idx[inverse.reshape(-1)]
+    # a step flagged as a request that the case had done before the request still open
+    # (the review after which the office once asked for more) is the loop's repeated work,
+    # not a new request: it neither opens a loop nor closes the one it belongs to
+    prev_req = np.full(n, -1, dtype=np.int64)
+    if n > 1:
+        prev_req[1:] = np.maximum.accumulate(np.where(req, rows, -1))[:-1]
+    prev_req = np.where(prev_req >= case_first, prev_req, -1)
+    req &= ~((prev_req >= 0) & (first_row < prev_req))
+    last_req = np.maximum.accumulate(np.where(req, rows, -1)) if n else rows
+    opener = np.where(last_req >= case_first, last_req, -1)
+    after = (opener >= 0) & (opener < rows)
     repeated = after & ~req & ~ext & (first_row < opener)
     # the answer: external steps before any office step of the loop
     office_step = after & ~ext
