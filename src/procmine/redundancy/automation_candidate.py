@@ -62,7 +62,7 @@ from ._base import event_table, make_finding, pick_examples, sample_confidence, 
 from ._finding import Finding
 from .mergeable import _org_units
 
-__all__ = ["SYSTEM_USER", "detect", "handling_dispersion"]
+__all__ = ["SYSTEM_USER", "detect", "handling_dispersion", "handling_times"]
 
 _CLOCK_US = 3_600_000_000  # handling under an hour on the clock is timed on the clock
 
@@ -153,11 +153,7 @@ def detect(
     if len(cand) == 0:
         return []
     use_start = t.has_start
-    # a step started and completed within the hour is timed on the clock: it spans no night,
-    # and a calendar that does not match the office's hours would cut real work out of it
-    clock = c.ts - t.start
-    processing = np.where(clock < _CLOCK_US, clock, t.processing)
-    handling_all = np.where(use_start, processing, t.gap)
+    handling_all = np.where(use_start, handling_times(t), t.gap)
     n_events = np.bincount(act, minlength=n_act)
     system_name = np.array([bool(SYSTEM_USER.search(str(n))) for n in res.names], dtype=bool)
     is_system = np.where(
@@ -245,6 +241,15 @@ def detect(
     return out
 
 
+def handling_times(t: Any) -> np.ndarray:
+    """Per event of the :class:`~procmine.redundancy._base.EventTable` ``t``: its handling
+    time (µs) from start to completion, on the clock when under an hour (a step that short
+    spans no night, and a calendar that does not match the office's hours would cut real
+    work out of it), else in working time; meaningful where ``t.has_start``."""
+    clock = t.c.ts - t.start
+    return np.where(clock < _CLOCK_US, clock, t.processing)
+
+
 def handling_dispersion(handling: np.ndarray, resolution: float = 0.0) -> float:
     """Coefficient of variation of ``handling`` (µs), robust to outliers and to the
     timestamp ``resolution`` (µs).
@@ -256,10 +261,11 @@ def handling_dispersion(handling: np.ndarray, resolution: float = 0.0) -> float:
     correction): with minute timestamps, a step of 2 minutes ± 10 seconds reads as 1, 2 or
     3 minutes, yet it is invariant.
 
-    >>> round(handling_dispersion(np.array([1, 2, 2, 2, 1, 2, 2, 3]) * 60e6, 60e6), 2)
-    0.12
+    >>> minutes = np.array([2, 2, 3, 2, 2, 3, 2, 2]) * 60e6  # read to the minute
+    >>> round(handling_dispersion(minutes), 2), round(handling_dispersion(minutes, resolution=60e6), 2)
+    (0.22, 0.07)
     >>> round(handling_dispersion(np.array([10, 20, 40, 15, 30.0]) * 60e6), 2)
-    0.48
+    0.54
     """
     h = np.asarray(handling, dtype=np.float64)
     if len(h) == 0:
