@@ -86,7 +86,12 @@ CONTROL_WORDS: tuple[str, ...] = (
 )
 _CONTROL_RE = re.compile("|".join(re.escape(w) for w in CONTROL_WORDS), re.IGNORECASE)
 _US_PER_HOUR = 3_600_000_000
+# sign-offs found from the data (module docstring): fixed by the definition, not tuned
 _ROUTINE = 0.25  # handling varying less than this is routine work (automation_candidate's max_dispersion)
+_SIGN_SHARE = 0.5  # a signature takes at most half the time the unit takes to decide
+_BRANCH = 0.1  # each way out of a decision point carries at least this share of its cases
+_OUTCOME_TV = 0.5  # ... and the two ways end differently by at least this distance
+_UNIT_SHARE = 0.8  # share of a step's events done by its main unit
 
 
 def is_control(activity: str) -> bool:
@@ -115,7 +120,7 @@ def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, 
     order = np.argsort(-part, axis=1, kind="stable")
     first, second = order[:, 0], order[:, 1]
     rows = np.arange(n_act)
-    branching = (part[rows, first] < min_top) & (part[rows, second] >= 0.1) & (succ[:, n_act] < 0.1 * occ)
+    branching = (part[rows, first] < min_top) & (part[rows, second] >= _BRANCH) & (succ[:, n_act] < 0.1 * occ)
     branching &= t.activity_cases >= 0.05 * t.n_cases
     if not branching.any():
         return out
@@ -135,7 +140,7 @@ def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, 
         for b in (first[d], second[d]):
             cs = c.case[ev[to == b]]
             ends.append(np.bincount(outcome[cs], minlength=n_act) / max(len(cs), 1))
-        if 0.5 * float(np.abs(ends[0] - ends[1]).sum()) < 0.5 or main_unit[d] < 0:
+        if 0.5 * float(np.abs(ends[0] - ends[1]).sum()) < _OUTCOME_TV or main_unit[d] < 0:
             continue  # the order of two steps, or an optional step: not a decision
         p = proc[ev][proc[ev] >= 0]
         if len(p):
@@ -146,7 +151,7 @@ def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, 
 
     handling = handling_times(t)
     main_path = t.activity_cases > 0.5 * t.n_cases
-    for s in np.flatnonzero(cand & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= 0.8)):
+    for s in np.flatnonzero(cand & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= _UNIT_SHARE)):
         u = int(main_unit[s])
         if u not in decision_proc:
             continue
@@ -154,7 +159,7 @@ def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, 
         p = p[p >= 0]
         if len(p) < max(10, 0.5 * np.count_nonzero(act == s)):
             continue
-        if float(np.median(p)) > 0.5 * min(decision_proc[u]):
+        if float(np.median(p)) > _SIGN_SHARE * min(decision_proc[u]):
             continue  # as long as deciding: work, not a signature
         if handling_dispersion(handling[(act == s) & t.has_start], t.resolution) <= _ROUTINE:
             continue  # the same few minutes every time: routine work (automation_candidate)
