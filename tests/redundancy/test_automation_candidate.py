@@ -119,3 +119,27 @@ def test_generator_truth_is_found_and_nothing_else(name):
     assert {f.activities for f in detect(log)} == expected
     log, truth = generate(name, n_cases=300, seed=14, noise=0.1, inject=("rework",))
     assert detect(log) == []
+
+
+def test_minute_timestamps_do_not_make_an_invariant_step_vary():
+    """A 2.4-minute step (± a few seconds) exported to the minute reads as 2 or 3 minutes;
+    the rounding is not the step's variation."""
+    log = make_log(minutes=lambda i: 2.4 + (i % 3) * 0.05)
+    df = log.df.copy()
+    shift = pd.to_timedelta([(i * 17) % 60 for i in range(len(df))], unit="s")  # starts at any second
+    for col in ("start_timestamp", "time:timestamp"):
+        df[col] = (df[col] + shift).dt.floor("min")
+    minute_log = EventLog(df)
+    assert [f.activities for f in detect(minute_log)] == [("A",)]
+    f = detect(minute_log)[0]
+    assert f.evidence["handling_dispersion"] <= 0.25
+
+
+def test_handling_dispersion_allows_for_the_resolution_only():
+    from procmine.redundancy.automation_candidate import handling_dispersion
+
+    minutes = pd.Series([1, 2, 2, 2, 3, 2, 1, 2] * 5).to_numpy() * 60e6
+    assert handling_dispersion(minutes, resolution=0) > 0.25
+    assert handling_dispersion(minutes, resolution=60e6) < 0.25
+    varied = pd.Series([2, 4, 8, 3, 6, 5] * 5).to_numpy() * 60e6  # varies beyond any rounding
+    assert handling_dispersion(varied, resolution=60e6) > 0.25

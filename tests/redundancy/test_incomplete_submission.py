@@ -116,3 +116,34 @@ def test_whatif_complete_at_intake_removes_the_loop_not_only_the_letter():
     # removing the letter alone keeps the wait for the applicant and the second review
     only = simplify(log, remove=[request])
     assert only.log.case_durations().max() > pd.Timedelta(days=10)
+
+
+def test_a_review_flagged_as_a_request_is_the_loops_repeated_work():
+    """When the legal review itself passes for a request (say the data flag it), its repetition
+    after the answer is still the loop's repeated work, not a new loop that hides the first."""
+    log = office_log("de")
+    request = OFFICES["de"][3]
+    legal = OFFICES["de"][2]
+    found = incomplete_submission.detect(log, requests=[request, legal])
+    assert [f.activities for f in found] == [(request,)]
+    assert found[0].evidence["repeated_steps"] == legal
+    assert found[0].evidence["loop_share"] == 1.0
+
+
+def test_a_step_answered_only_when_done_last_asks_nobody():
+    """Work bounces between two clerks (A, B, A, B) before the applicant is written to: the
+    answer follows B only when it is done last; B's loops repeat A without any answer."""
+    rows = []
+    for i in range(60):
+        t = T0 + pd.Timedelta(days=i)
+        bounce = [("A", "anna"), ("B", "ben")] * (2 if i % 2 else 1)
+        steps = [("Eingang", None), *bounce, ("Antwort eingetroffen", None), ("Entscheid", "dora")]
+        hours = 0
+        for act, who in steps:
+            hours += 100 if act == "Antwort eingetroffen" else 3  # the applicant answers in days
+            rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act, "org:resource": who,
+                         "time:timestamp": t + pd.Timedelta(hours=hours)})
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].astype("datetime64[us, UTC]")
+    log = pm.EventLog(df)
+    assert incomplete_submission.detect(log, requests=["B"]) == []

@@ -121,3 +121,20 @@ def test_generator_truth_is_found_and_nothing_else(name):
     # without the injected chain the procedure has nothing mergeable
     log, truth = generate(name, n_cases=300, seed=11, noise=0.05, inject=("rework", "ping_pong"))
     assert detect(log) == []
+
+
+def test_without_start_times_b_own_work_is_allowed_for():
+    """Without start times the gap runs to B's completion: a 2-minute hand-off before a
+    70-minute step reads as 72 minutes, still a hand-off of minutes, not a queue."""
+    log = make_log(gap_min=62)  # B: 62 + 10 minutes after A's completion
+    df = log.df.drop(columns=["start_timestamp"])
+    no_start = EventLog(df)
+    found = detect(no_start)
+    assert [f.activities for f in found] == [("A", "B")]
+    assert found[0].evidence["gap_basis"] == "completion to completion"
+    assert found[0].evidence["median_gap"] == pd.Timedelta(minutes=72)
+    assert detect(no_start, processing_allowance="0min") == []
+    # with start times the same 62 minutes are all hand-off: too long
+    assert detect(log) == []
+    with pytest.raises(ParameterError, match="processing_allowance"):
+        detect(log, processing_allowance="-1h")

@@ -58,3 +58,53 @@ def test_required_and_vocabulary(elapsed):
 def test_bad_threshold_is_a_parameter_error(elapsed):
     with pytest.raises(ParameterError, match="min_wait_hours"):
         rubber_stamp.detect(tiny_log([case()]), calendar=elapsed, min_wait_hours=-1)
+
+
+def office_log(sign_minutes=lambda i: 6 + i % 9, decide_minutes: float = 40, starts: bool = True):
+    """40 cases: Intake, Examine (clerks) -> "Go-ahead" (the directorate, named like no
+    sign-off) -> Draft (clerks) -> Decide (the directorate: granted, or refused and filed)."""
+    t0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
+    rows = []
+    for i in range(40):
+        day = t0 + pd.Timedelta(days=i)
+        granted = i % 3 != 0
+        steps = [("Intake", 0, 10, "Clerks", "ana"), ("Examine", 30, 70, "Clerks", "ben"),
+                 ("Go-ahead", 24 * 60, 24 * 60 + sign_minutes(i), "Directorate", "dir"),
+                 ("Draft", 26 * 60, 26 * 60 + 45, "Clerks", "ana"),
+                 ("Decide", 48 * 60, 48 * 60 + decide_minutes + i % 5, "Directorate", "dir")]
+        steps += [("Send grant", 50 * 60, 50 * 60 + 20, "Clerks", "ben")] if granted else [
+            ("Send refusal", 50 * 60, 50 * 60 + 20, "Clerks", "ben"), ("File appeal notes", 52 * 60, 52 * 60 + 30, "Legal", "cy")]
+        for act, s, e, unit, who in steps:
+            rows.append({"case:concept:name": f"c{i:02d}", "concept:name": act, "org:group": unit, "org:resource": who,
+                         "start_timestamp": day + pd.Timedelta(minutes=s), "time:timestamp": day + pd.Timedelta(minutes=e)})
+    df = pd.DataFrame(rows)
+    for col in ("start_timestamp", "time:timestamp"):
+        df[col] = df[col].astype("datetime64[us, UTC]")
+    if not starts:
+        df = df.drop(columns=["start_timestamp"])
+    from procmine import EventLog
+
+    return EventLog(df)
+
+
+def test_a_sign_off_named_like_none_is_found_from_the_data(elapsed):
+    """The directorate decides (granted / refused end differently) and also signs every file
+    in a few minutes without ever changing its way: a sign-off, whatever its name."""
+    assert not rubber_stamp.is_control("Go-ahead")
+    [f] = rubber_stamp.detect(office_log(), calendar=elapsed)
+    assert f.activities == ("Go-ahead",)
+    assert f.evidence["top_successor"] == "Draft"
+    # the decision itself branches: never a rubber stamp
+    assert "Decide" not in {a for g in rubber_stamp.detect(office_log(), calendar=elapsed) for a in g.activities}
+
+
+def test_work_of_the_deciding_unit_is_not_a_sign_off(elapsed):
+    # as long as the decision itself: examined, not signed
+    assert rubber_stamp.detect(office_log(sign_minutes=lambda i: 30 + i % 9), calendar=elapsed) == []
+    # the same few minutes every time: routine work (automation_candidate), not a signature
+    assert rubber_stamp.detect(office_log(sign_minutes=lambda i: 5), calendar=elapsed) == []
+    # without start times a signature cannot be told from work: only named sign-offs
+    assert rubber_stamp.detect(office_log(starts=False), calendar=elapsed) == []
+    # declared controls replace the detection
+    declared = rubber_stamp.detect(office_log(), calendar=elapsed, controls=["Draft"])
+    assert [f.activities for f in declared] == [("Draft",)]

@@ -263,6 +263,24 @@ class EventTable:
         return np.where(self.has_start, p, 0)
 
     @cached_property
+    def resolution(self) -> int:
+        """The log's timestamp resolution in µs: the coarsest of an hour, a minute and a second
+        that (almost) every completion and start time is a whole multiple of; 0 when finer.
+
+        Exports often write minutes only; a duration of a few minutes then carries a rounding
+        error of up to one resolution step, which a measure of variation must allow for.
+        """
+        ts = self.c.ts
+        if self.c.start_ts is not None:
+            ts = np.concatenate([ts, self.c.start_ts[self.has_start]])
+        if len(ts) == 0:
+            return 0
+        for step in (_US_PER_HOUR, 60_000_000, 1_000_000):
+            if float(np.mean(ts % step == 0)) >= 0.99:
+                return step
+        return 0
+
+    @cached_property
     def gap(self) -> np.ndarray:
         """Working time from the previous completion to this completion (wait + processing)."""
         return self.wait + self.processing

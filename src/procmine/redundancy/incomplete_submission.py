@@ -13,7 +13,15 @@ next request of the case (or the case end):
 
 A request step is reported when it occurs in at least ``min_case_share`` of the cases and
 in at least ``min_loop_share`` of its cases a step is repeated after it (a request that
-repeats nothing, such as a routine fee notice, is not an incomplete application).
+repeats nothing, such as a routine fee notice, is not an incomplete application). When the
+log records answers to the step, at least half of its loops that repeat work must hold
+one (the case waited for the outside world before the work was redone): a step flagged as
+a request because an answer follows it when it is done last, but which work otherwise
+bounces back to (a ping-pong), asks nobody for anything.
+
+A step flagged as a request that the case had already done before the open request (the
+review after which the office asked for more, done again) is the loop's repeated work: it
+neither opens a loop of its own nor closes the open one.
 
 **Statistic.** ``evidence``: ``requesting_step``, ``answer_step`` (the most frequent
 external step right after the request; ``""`` when the log does not record the answer),
@@ -124,13 +132,21 @@ def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray
     req = np.asarray(is_request, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     ext = np.asarray(is_external, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     case_first = c.case_offsets[:-1][c.case].astype(np.int64)
-    last_req = np.maximum.accumulate(np.where(req, rows, -1)) if n else rows
-    opener = np.where(last_req >= case_first, last_req, -1)
-    after = (opener >= 0) & (opener < rows)
     # the case's first occurrence of each activity: a step done before the request is redone
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + act
     _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
     first_row = first_idx[inverse.reshape(-1)]
+    # a step flagged as a request that the case had done before the request still open
+    # (the review after which the office once asked for more) is the loop's repeated work,
+    # not a new request: it neither opens a loop nor closes the one it belongs to
+    prev_req = np.full(n, -1, dtype=np.int64)
+    if n > 1:
+        prev_req[1:] = np.maximum.accumulate(np.where(req, rows, -1))[:-1]
+    prev_req = np.where(prev_req >= case_first, prev_req, -1)
+    req &= ~((prev_req >= 0) & (first_row < prev_req))
+    last_req = np.maximum.accumulate(np.where(req, rows, -1)) if n else rows
+    opener = np.where(last_req >= case_first, last_req, -1)
+    after = (opener >= 0) & (opener < rows)
     repeated = after & ~req & ~ext & (first_row < opener)
     # the answer: external steps before any office step of the loop
     office_step = after & ~ext
@@ -198,6 +214,10 @@ def detect(
     loops = request_loops(log, is_req, is_ext, calendar)
     n_act = c.n_activities
     opener_act = np.where(loops.opener >= 0, c.activity[np.maximum(loops.opener, 0)], -1)
+    has_answer = np.zeros(t.n_events, dtype=bool)  # per request row: its loop holds an answer
+    has_answer[loops.opener[loops.answer]] = True
+    has_repeat = np.zeros(t.n_events, dtype=bool)  # per request row: its loop repeats work
+    has_repeat[loops.opener[loops.repeated]] = True
     out: list[Finding] = []
     for r in np.flatnonzero(is_req):
         name = t.name(int(r))
@@ -213,6 +233,15 @@ def detect(
         loop_share = len(loop_cases) / len(cases)
         if loop_share < min_loop_share:
             logger.debug("incomplete_submission: %r repeats nothing in most cases (%.2f)", name, loop_share)
+            continue
+        # the case waits for the outside world before the work is redone: when the log
+        # records answers to this step, most of its loops hold one (a step that work merely
+        # bounces back to, answered only when it is done last, asks nobody for anything)
+        answered = has_answer[req_rows]
+        repeats = has_repeat[req_rows]
+        answered_loops = float((answered & repeats).sum() / max(repeats.sum(), 1))
+        if answered.any() and answered_loops < 0.5:
+            logger.debug("incomplete_submission: %r is rarely answered before the repeat (%.2f)", name, answered_loops)
             continue
         office_case = np.bincount(c.case[mine], weights=loops.office_us[mine], minlength=t.n_cases)[cases]
         client_case = np.bincount(c.case[mine], weights=loops.client_us[mine], minlength=t.n_cases)[cases]

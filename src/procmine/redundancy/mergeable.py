@@ -9,7 +9,9 @@
   events have the same ``org:resource`` is ``>= min_same_unit`` (when the log has no
   resources, the same org unit, ``org:group``, is checked instead);
 - the hand-off between them is short: the median working time from A's completion to
-  B's start (B's completion when start times are unknown) is ``<= max_gap``;
+  B's start is ``<= max_gap``; when B's start time is unknown the time runs to B's
+  completion and contains B's own work, so it may exceed ``max_gap`` by
+  ``processing_allowance`` (a typical office step's processing);
 - the succession occurs in at least ``min_case_share`` of the cases.
 
 **Statistic.** ``evidence``: ``p_next_b_given_a``, ``p_prev_a_given_b`` (the two
@@ -82,6 +84,7 @@ def detect(
     min_follow: float = 0.85,
     min_same_unit: float = 0.8,
     max_gap: pd.Timedelta | str = "1h",
+    processing_allowance: pd.Timedelta | str = "1h",
 ) -> list[Finding]:
     """Find pairs of steps that always follow each other directly in the same unit.
 
@@ -102,6 +105,10 @@ def detect(
         log has no resources; default 0.8).
     max_gap
         Maximum median working time between A and B (default 1 hour).
+    processing_allowance
+        Without B's start time the gap runs to B's completion and contains B's own work:
+        such a gap may exceed ``max_gap`` by this much (default 1 hour, a typical office
+        step's processing).
 
     Returns
     -------
@@ -122,6 +129,12 @@ def detect(
         max_gap_us = pd.Timedelta(max_gap).value // 1000
     except (ValueError, TypeError) as exc:
         raise fail(func, "max_gap", "a duration such as '4h'", max_gap) from exc
+    try:
+        allowance_us = pd.Timedelta(processing_allowance).value // 1000
+    except (ValueError, TypeError) as exc:
+        raise fail(func, "processing_allowance", "a duration such as '1h'", processing_allowance) from exc
+    if allowance_us < 0:
+        raise fail(func, "processing_allowance", "a duration >= 0", processing_allowance)
     t = event_table(log, calendar)
     c = t.c
     who = t.resources if t.resources.column is not None else t.units
@@ -166,7 +179,9 @@ def detect(
             continue
         gaps = gap_all[occ + 1]
         median_gap = float(np.median(gaps))
-        if median_gap > max_gap_us:
+        # the hand-off alone: without B's start, its processing is allowed for
+        hand_off = gaps - np.where(t.has_start[occ + 1], 0, allowance_us)
+        if float(np.median(hand_off)) > max_gap_us:
             continue
         total = float(gaps.sum())
         unit_codes, unit_n = np.unique(ua[same], return_counts=True)

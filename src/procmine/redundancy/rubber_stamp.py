@@ -2,7 +2,8 @@
 
 **Definition.** A *sign-off step* is an activity named as an approval, visa, release or
 sign-off (a vocabulary in German, French, Italian, English and Dutch, see
-``CONTROL_WORDS``; pass ``controls=[...]`` to name the steps yourself). Substantive checks
+``CONTROL_WORDS``; pass ``controls=[...]`` to name the steps yourself), or one the data
+show to be a signature by the deciding unit (see below). Substantive checks
 ("Zonenkonformität prüfen", "Contrôle de complétude") are not assumed to be sign-offs: a
 check that never fails in the log may still be the reason the files are right (pass them in
 ``controls=`` to assess them). A sign-off step *S* is a rubber stamp when, over the cases
@@ -20,6 +21,20 @@ that contain it (at least ``min_case_share`` of all):
 4. it costs waiting: the median working time waited in front of *S* is at least
    ``min_wait_hours``.
 
+**Sign-offs found from the data.** A sign-off need not be named like one ("Zustimmung
+Direktion", "Nulla osta dirigente"). Without ``controls=``, a step is also assessed as a
+sign-off when the log shows one: it is done (at least 80 % of its events) by an org unit
+(``org:group``) that takes the procedure's decisions — a *decision point* is a step after
+which the cases go two ways (each at least 10 % of its occurrences, neither the case end)
+that end differently (total-variation distance of the last activity at least 0.5) — it
+lies on the main path (in more than half of the cases), it decides nothing itself (its
+next activity is fixed), and it is quick for that unit: its median processing is at most
+half of the unit's decision's (it is read and signed, not examined), yet not the same few
+minutes every time (handling that barely varies is routine work, see
+``automation_candidate``). Processing times are needed to tell a signature from work:
+without start times, only named sign-offs are assessed. The name then only decides which
+steps are assessed, never whether one is a rubber stamp: tests 1–4 below apply alike.
+
 **Statistic.** ``top_successor`` and ``top_successor_share``, ``successor_entropy`` (bits),
 ``loop_back_share``, ``outcome_shift`` (``None`` when *S* is in every case),
 ``median_wait``, ``median_processing``.
@@ -35,7 +50,8 @@ unchanged; ``time_cost`` is the total over the cases.
 
 **Limits.** A control that is sometimes decisive in a way the log does not record (e.g. the
 file is corrected without a new event) looks like a rubber stamp. The vocabulary misses
-controls with unusual names (use ``controls=``). Rare rejections below ``max_loop_back`` are
+controls with unusual names when the log has no org units or no start times, or when the
+signing unit takes no decision in the log (use ``controls=``). Rare rejections below ``max_loop_back`` are
 tolerated by design: that is "almost never".
 """
 
@@ -47,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from ..log import EventLog
+from ..log import GROUP, EventLog
 from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 from .rework import repetitions
@@ -70,6 +86,12 @@ CONTROL_WORDS: tuple[str, ...] = (
 )
 _CONTROL_RE = re.compile("|".join(re.escape(w) for w in CONTROL_WORDS), re.IGNORECASE)
 _US_PER_HOUR = 3_600_000_000
+# sign-offs found from the data (module docstring): fixed by the definition, not tuned
+_ROUTINE = 0.25  # handling varying less than this is routine work (automation_candidate's max_dispersion)
+_SIGN_SHARE = 0.5  # a signature takes at most half the time the unit takes to decide
+_BRANCH = 0.1  # each way out of a decision point carries at least this share of its cases
+_OUTCOME_TV = 0.5  # ... and the two ways end differently by at least this distance
+_UNIT_SHARE = 0.8  # share of a step's events done by its main unit
 
 
 def is_control(activity: str) -> bool:
@@ -79,6 +101,70 @@ def is_control(activity: str) -> bool:
     (True, False)
     """
     return bool(_CONTROL_RE.search(str(activity)))
+
+
+def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, min_top: float) -> np.ndarray:
+    """Per activity: a sign-off recognised from the data, whatever its name (see the module
+    docstring, "Sign-offs found from the data")."""
+    n_act = len(cand)
+    out = np.zeros(n_act, dtype=bool)
+    units = t.units
+    if units.column != GROUP or not t.has_start.any():
+        return out  # no org units to tell the deciding one, or no processing times to compare
+    c = t.c
+    act = c.activity
+    occ = succ.sum(axis=1)
+    # decision points: the cases go two ways (each at least 10 %, neither the case end) and
+    # the two ways end differently
+    part = succ[:, :n_act] / np.maximum(occ, 1)[:, None]
+    order = np.argsort(-part, axis=1, kind="stable")
+    first, second = order[:, 0], order[:, 1]
+    rows = np.arange(n_act)
+    branching = (part[rows, first] < min_top) & (part[rows, second] >= _BRANCH) & (succ[:, n_act] < 0.1 * occ)
+    branching &= t.activity_cases >= 0.05 * t.n_cases
+    if not branching.any():
+        return out
+    ok = units.codes >= 0
+    n_units = max(len(units.names), 1)
+    per_unit = np.bincount(act[ok].astype(np.int64) * n_units + units.codes[ok], minlength=n_act * n_units)
+    per_unit = per_unit.reshape(n_act, n_units)
+    main_unit = np.where(per_unit.sum(axis=1) > 0, per_unit.argmax(axis=1), -1)
+    unit_share = per_unit.max(axis=1) / np.maximum(per_unit.sum(axis=1), 1)
+    nxt = t.next_activity
+    proc = np.where(t.has_start, t.processing, -1)
+    decision_proc: dict[int, list[float]] = {}
+    for d in np.flatnonzero(branching):
+        ev = np.flatnonzero(act == d)
+        to = nxt[ev]
+        ends = []
+        for b in (first[d], second[d]):
+            cs = c.case[ev[to == b]]
+            ends.append(np.bincount(outcome[cs], minlength=n_act) / max(len(cs), 1))
+        if 0.5 * float(np.abs(ends[0] - ends[1]).sum()) < _OUTCOME_TV or main_unit[d] < 0:
+            continue  # the order of two steps, or an optional step: not a decision
+        p = proc[ev][proc[ev] >= 0]
+        if len(p):
+            decision_proc.setdefault(int(main_unit[d]), []).append(float(np.median(p)))
+    if not decision_proc:
+        return out
+    from .automation_candidate import handling_dispersion, handling_times
+
+    handling = handling_times(t)
+    main_path = t.activity_cases > 0.5 * t.n_cases
+    for s in np.flatnonzero(cand & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= _UNIT_SHARE)):
+        u = int(main_unit[s])
+        if u not in decision_proc:
+            continue
+        p = proc[act == s]
+        p = p[p >= 0]
+        if len(p) < max(10, 0.5 * np.count_nonzero(act == s)):
+            continue
+        if float(np.median(p)) > _SIGN_SHARE * min(decision_proc[u]):
+            continue  # as long as deciding: work, not a signature
+        if handling_dispersion(handling[(act == s) & t.has_start], t.resolution) <= _ROUTINE:
+            continue  # the same few minutes every time: routine work (automation_candidate)
+        out[s] = True
+    return out
 
 
 def detect(
@@ -106,7 +192,8 @@ def detect(
     calendar
         Working-time calendar (default: Swiss office week).
     controls
-        The control steps to assess (default: activities matching :data:`CONTROL_WORDS`).
+        The control steps to assess (default: activities matching :data:`CONTROL_WORDS`
+        and the sign-offs recognised from the data, see the module docstring).
     min_top_successor
         Minimum share of the step's occurrences followed by its most frequent next activity.
     max_loop_back
@@ -141,9 +228,7 @@ def detect(
         wanted = set(map(str, controls))
         is_ctrl = np.array([a in wanted for a in names], dtype=bool)
     cases = t.activity_cases
-    cand = is_ctrl & (cases >= max(min_case_share * t.n_cases, 1))
-    if not cand.any():
-        return []
+    frequent = cases >= max(min_case_share * t.n_cases, 1)
     act = c.activity
     nxt = t.next_activity.astype(np.int64)
     nxt = np.where(nxt < 0, n_act, nxt)  # n_act = end of case
@@ -152,6 +237,13 @@ def detect(
     occ = succ.sum(axis=1)
     top = succ.argmax(axis=1)
     top_share = succ.max(axis=1) / np.maximum(occ, 1)
+    outcome = act[c.case_offsets[1:] - 1]
+    signed = np.zeros(n_act, dtype=bool)  # found from the data: a sign-off by the deciding unit
+    if controls is None:
+        signed = _sign_offs(t, succ, outcome, frequent & ~is_ctrl, min_top_successor)
+    cand = (is_ctrl | signed) & frequent
+    if not cand.any():
+        return []
     with np.errstate(invalid="ignore", divide="ignore"):
         p = succ / np.maximum(occ, 1)[:, None]
         entropy = -np.nansum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0.0), axis=1)
@@ -160,7 +252,6 @@ def detect(
     nxt_rep[:-1] = t.same_case_next[:-1] & rep[1:]
     loop = nxt_rep & (nxt != top[act])  # goes back to earlier work instead of the usual next step
     loop_share = np.bincount(act, weights=loop, minlength=n_act) / np.maximum(occ, 1)
-    outcome = act[c.case_offsets[1:] - 1]
     wait = t.wait
     proc = t.processing
 
