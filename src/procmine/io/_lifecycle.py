@@ -149,7 +149,15 @@ def transition_kinds(values: pd.Series) -> np.ndarray:
     >>> transition_kinds(pd.Series(["Start", "Ende", "schedule", None, "début", "x"])).tolist()
     [1, 2, 3, 0, 1, 4]
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and pd.api.types.is_string_dtype(values.dtype) and len(arr):
+        import pyarrow.compute as pc  # Arrow's hash of the strings: a third of pandas' factorize
+
+        enc = pc.dictionary_encode(arr.combine_chunks())
+        uniques = enc.dictionary.to_pylist()
+        codes = pc.fill_null(enc.indices, -1).to_numpy()
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     kinds = np.array([_kind_of(u) for u in uniques] + [_BLANK], dtype=np.int8)
     return kinds[codes]  # code -1 (missing) takes the last entry: blank
 
