@@ -148,3 +148,21 @@ def test_frame_with_its_own_index(user_frame):
     plain = read(user_frame.iloc[[2, 0, 3, 1]].reset_index(drop=True))
     pd.testing.assert_frame_equal(log.df, plain.df)
     assert log.report.dropped_rows == {"unparseable timestamp": [3]}  # position in the given frame
+
+
+def test_activity_names_stripped_only_where_padded():
+    """Arrow-backed names: padded ones (ASCII or Unicode spaces) are stripped, the rest are
+    the same values, missing ones stay missing and are counted as dropped."""
+    from procmine.io.frame import _strip, read_frame
+
+    names = pd.Series(["Eingang", " Prüfung", "Entscheid\u00a0", "\u3000Versand", None, "Prüfung"], dtype="str")
+    assert _strip(names).tolist()[:4] == ["Eingang", "Prüfung", "Entscheid", "Versand"]
+    assert _strip(names).isna().tolist() == [False, False, False, False, True, False]
+    clean = pd.Series(["a", "Prüfung", "ü"], dtype="str")
+    assert _strip(clean).tolist() == ["a", "Prüfung", "ü"]
+    df = pd.DataFrame({"case": ["1", "1", "2"], "activity": pd.Series([" a", None, "b "], dtype="str"),
+                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])})
+    log = read_frame(df)
+    assert log.df["concept:name"].tolist() == ["a", "b"]
+    r = log.report
+    assert r.rows_read == 3 and r.rows_read == r.rows_kept + sum(r.dropped.values())

@@ -329,10 +329,12 @@ def pair_lifecycle(
     n = len(df)
     from ._common import _blank  # here: _common calls this module from finalize
 
+    kinds = transition_kinds(df[LIFECYCLE])
+    if not ((kinds == _START).any() or (kinds == _OTHER).any()):
+        return df, row_numbers, extra  # completes only (most logs): no row needs the checks below
     valid = ~_blank(df[CASE]) & ~_blank(df[ACTIVITY]) & df[TIMESTAMP].notna().to_numpy()
     for mask in extra.values():
         valid &= ~np.asarray(mask, dtype=bool)
-    kinds = transition_kinds(df[LIFECYCLE])
     is_start = valid & (kinds == _START)
     is_other = valid & (kinds == _OTHER)
     if not (is_start.any() or is_other.any()):

@@ -164,6 +164,7 @@ def pivot_chunk(
             # owners are increasing within a key: as many as the events means every one, in order
             rows = None if hi - lo == n else who_all[lo:hi]
             levels[level][col_name] = Piece(col, kind, tset, bad, warns, needs, rows)
+        trace_ids = _own_text(levels[level], sorted_values, trace_ids)
     return ChunkColumns(
         n_events=data.n_events,
         n_traces=data.n_traces,
@@ -176,6 +177,37 @@ def pivot_chunk(
         ended=data.ended,
         event_trace=data.event_trace,
     )
+
+
+def _own_text(pieces: dict[str, Piece], shared: pa.Array, trace_ids: pa.Array | None) -> pa.Array | None:
+    """Text pieces copied out of the level's shared buffer when other keys were typed.
+
+    The pieces kept as text are slices of one array holding the text of every key of the
+    level; kept as they are, they would hold the text of the dates and numbers too until
+    the end of the read. Returns ``trace_ids`` pointing into the copy if it was a slice.
+    """
+    data = shared.buffers()[-1]
+    if data is None:
+        return trace_ids
+
+    def in_shared(arr: pa.Array) -> bool:
+        buf = arr.buffers()[-1]
+        return buf is not None and buf.address == data.address
+
+    text = [name for name, p in pieces.items() if in_shared(p.array)]
+    if text and len(text) < len(pieces):
+        arrays = [pieces[name].array for name in text]
+        joined = pa.concat_arrays(arrays)  # one copy of the text values only
+        start = 0
+        for name, arr in zip(text, arrays, strict=True):
+            new = joined.slice(start, len(arr))
+            if trace_ids is arr:
+                trace_ids = new
+            pieces[name].array = new
+            start += len(arr)
+    if trace_ids is not None and in_shared(trace_ids) and len(text) < len(pieces):
+        trace_ids = trace_ids.take(pa.array(np.arange(len(trace_ids))))  # not kept as a column
+    return trace_ids
 
 
 def _n_keys(keys: pa.Array | pa.ChunkedArray) -> int:
