@@ -217,9 +217,12 @@ def _maybe_padded(chunk) -> np.ndarray:
     full = ends > starts
     if not data.size or not full.any():
         return np.zeros(len(chunk), dtype=bool)
-    last = data.size - 1
-    edge = _SPACE_EDGE[data[np.minimum(starts, last)]] | _SPACE_EDGE[data[np.clip(ends - 1, 0, last)]]
-    return full & edge
+    if offsets[-1] < data.size:  # every start inside the buffer (Arrow pads it): no clipping
+        first, last = data[starts], data[ends - 1]  # ends - 1 = -1 only for empty strings
+    else:
+        top = data.size - 1
+        first, last = data[np.minimum(starts, top)], data[np.clip(ends - 1, 0, top)]
+    return full & (_SPACE_EDGE[first] | _SPACE_EDGE[last])
 
 
 def _lifecycle_column(df: pd.DataFrame, explicit: dict[str, str], opts: ReadOptions) -> tuple[str, str] | None:
