@@ -1,11 +1,12 @@
 """Typed columns of the XES reader, built chunk by chunk (see :mod:`procmine.io.xes`).
 
 The scanner gives the attributes of one chunk of whole traces in long format (one entry
-per attribute element). :func:`pivot_chunk` turns them at once into one typed Arrow
-array per column for the chunk's events (``date`` -> ``timestamp[us, UTC]``, ``int`` ->
-``int64``...), so that only typed values outlive the chunk's text. :class:`Assembler`
-collects the pieces in file order and concatenates them per column; a column missing
-from a chunk gets nulls there.
+per attribute element). :func:`pivot_chunk` types them at once per key (``date`` ->
+``timestamp[us, UTC]``, ``int`` -> ``int64``...), so that only typed values outlive the
+chunk's text; each key's values stay sparse, with the events (traces) of the chunk that
+carry them. :class:`Assembler` collects the pieces in file order and makes each column
+once for the whole log: values concatenated, spread to one per event (nulls where an
+event has no value), trace attributes broadcast to the events of their trace.
 
 A column is typed from the XES types of all its values: when the chunks disagree
 (``int`` in one, ``string`` in another) or a chunk's values do not parse as their type,

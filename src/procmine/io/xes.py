@@ -35,10 +35,13 @@ counted as dropped rows with the reason ``"start merged into its complete"``);
 
 Speed and memory: the file is decompressed in chunks of about 4 MB cut after a
 ``</trace>``; two chunks are scanned at a time in threads (numpy, zlib and Arrow release
-the GIL) and each chunk's attributes become typed Arrow columns for its events at once
-(see :mod:`procmine.io._xes_columns`), so the chunk's text and tokens are freed right
-away. At the end the pieces are concatenated per column (strings stay Arrow-backed,
-their text is not copied). Freed memory is handed back to the system as the chunks
+the GIL) and each chunk's attribute values become typed Arrow values at once, kept with
+the events (traces) that carry them (see :mod:`procmine.io._xes_columns`), so the
+chunk's text and tokens are freed right away. At the end each column is assembled and
+spread to the events once (a trace attribute is broadcast to the events of its traces
+with one ``take``), so the work per chunk does not grow with keys times events: a log
+with a hundred sparse attributes costs about what its bytes cost (strings stay
+Arrow-backed, their text is not copied again). Freed memory is handed back to the system as the chunks
 are read (see :mod:`procmine.io._xes_memory`). ``benchmarks/ingest.py`` measures time
 and peak memory against pm4py.
 """
