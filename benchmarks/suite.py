@@ -128,6 +128,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="+", choices=GROUPS, help="run only these groups of rows")
     ap.add_argument("--merge", action="store_true",
                     help="keep the rows of --results (or, without it, of the markdown) not measured now")
+    ap.add_argument("--note", default="", help="a sentence under the date (e.g. the machine's load)")
     ap.add_argument("--data", default=str(DATA), help="folder for the generated logs (not the repository)")
     ap.add_argument("--results", default=str(RESULTS),
                     help="every measurement as JSON (written after a run; read with --render-only)")
@@ -139,7 +140,7 @@ def main() -> None:
         results, measured = saved["results"], saved["measured"]
         if a.merge:  # the rows of the markdown not in --results are kept
             results, measured = merge(results, measured, None, Path(a.markdown))
-        write_markdown(results, Path(a.markdown), measured=measured, machine_line=saved["machine"])
+        write_markdown(results, Path(a.markdown), measured=measured, machine_line=saved["machine"], note=a.note)
         print(f"wrote {a.markdown} from {a.results}")
         return
 
@@ -158,7 +159,7 @@ def main() -> None:
     Path(a.results).parent.mkdir(parents=True, exist_ok=True)
     Path(a.results).write_text(json.dumps({"measured": measured, "machine": machine(), "results": results},
                                           indent=1), encoding="utf-8")
-    write_markdown(results, Path(a.markdown), measured=measured, machine_line=machine())
+    write_markdown(results, Path(a.markdown), measured=measured, machine_line=machine(), note=a.note)
     print(f"wrote {a.markdown}")
 
 
@@ -214,7 +215,7 @@ def merge(new: list[dict], measured: str, results: Path | None, markdown: Path) 
     else:
         return new, measured
     fresh = {(r["log"], r["task"], r["tool"]) for r in new}
-    kept = [r for r in old if (r["log"], r["task"], r["tool"]) not in fresh]
+    kept = [{**r, "earlier": True} for r in old if (r["log"], r["task"], r["tool"]) not in fresh]
     if not kept:
         return new, measured
     return kept + new, f"{measured} (rows not measured again then: {when})"
@@ -255,7 +256,16 @@ def targets(results: list[dict]) -> list[str]:
 
     def line(what: str, value: str, target: str, met: bool) -> None:
         verdict = "met" if met else "**not met**"
+        lg = what.rsplit(", ", 1)[-1]
+        want = task_of(what)
+        if any(r.get("earlier") for (log, task, _tool), r in by.items() if log == lg and want in ("", task)):
+            value += " (earlier run)"
         out.append(f"| {what} | {target} | {value} | {verdict} |")
+
+    def task_of(what: str) -> str:
+        return {"XES": "ingest", "wide": "ingest", "`read_log`": "ingest", "DFG": "dfg+variants+performance",
+                "read": "read+dfg+variants+performance", "peak": "read+dfg+variants+performance",
+                "find_redundancies": "find_redundancies"}.get(what.split(" ", 1)[0], "")
 
     def ratio(lg: str, task: str, other: str) -> float | None:
         mine, ref = by.get((lg, task, "procmine")), by.get((lg, task, other))
@@ -296,7 +306,8 @@ def targets(results: list[dict]) -> list[str]:
             *out, ""]
 
 
-def write_markdown(results: list[dict], path: Path, *, measured: str | None = None, machine_line: str | None = None) -> None:
+def write_markdown(results: list[dict], path: Path, *, measured: str | None = None, machine_line: str | None = None,
+                   note: str = "") -> None:
     by = {(r["log"], r["task"], r["tool"]): r for r in results}
     rows = []
     seen = []
@@ -319,6 +330,7 @@ def write_markdown(results: list[dict], path: Path, *, measured: str | None = No
         "# Benchmarks",
         "",
         f"Measured {measured or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on: {machine_line or machine()}.",
+        *([note] if note else []),
         "",
         "Regenerate with `python benchmarks/suite.py` (add `--scale 10` for the 10 M-event log; `--only GROUP ...",
         "--merge` measures some rows again and keeps the others). Each cell is",
