@@ -304,6 +304,16 @@ class Assembler:
                     out.add(name)
         return out
 
+    def replace(self, other: Assembler, names: set[str]) -> None:
+        """Take the pieces of ``names`` from ``other``, a second read of the same file (the
+        chunks are cut at the same places) that built only those columns."""
+        if other.sizes != self.sizes:
+            raise RuntimeError("the second read of the file was cut into other chunks")
+        for mine, theirs in ((self.event_cols, other.event_cols), (self.trace_cols, other.trace_cols)):
+            for name in names:
+                if name in mine:
+                    mine[name] = theirs.pop(name)
+
     def ids(self) -> pa.ChunkedArray | None:
         return pa.chunked_array(self.trace_ids, type=pa.string()) if self.trace_ids else None
 

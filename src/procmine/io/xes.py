@@ -133,15 +133,15 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
 def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
     report = IngestReport(source=str(path), format="xes")
     wanted = _wanted(opts)
-    as_text: frozenset[str] = frozenset()
-    while True:
-        parts, reader = _read_columns(path, wanted, opts.tz, as_text)
-        again = parts.retry() - as_text
-        if not again:
-            break
+    parts, reader = _read_columns(path, wanted, opts.tz, frozenset())
+    again = parts.retry()
+    if again:
+        # only those columns are built again (as text, typed as a whole at the end): in a
+        # log with many keys one mixed key no longer costs a second full read
         logger.info("%s: reading again with %s typed as a whole", path, sorted(again))
-        del parts
-        as_text |= again
+        text_parts, _ = _read_columns(path, set(again), opts.tz, frozenset(again))
+        parts.replace(text_parts, again)
+        del text_parts
     report.formats["xes_reader"] = reader
     n = report.rows_read = parts.n_events
     _structure_report(parts, report)
