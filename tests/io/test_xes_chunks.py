@@ -207,3 +207,26 @@ def test_sparse_wide_log_same_in_chunks_and_with_lxml(tmp_path, monkeypatch):
         )
         got = sorted(str(v if not isinstance(v, np.bool_) else bool(v)) for v in df[col].dropna().tolist())
         assert got == want, col
+
+
+def test_second_read_builds_only_the_mixed_columns(tmp_path, monkeypatch):
+    """Keys typed differently across chunks are read again alone, as text typed as a whole;
+    the other columns come from the first read, and the frame is the one-chunk frame."""
+    path = tmp_path / "mixed.xes"
+    path.write_text(_log(), encoding="utf-8")
+    whole = _read(path)
+    _tiny_chunks(monkeypatch, 300)
+    calls: list[tuple[object, frozenset]] = []
+    real = xes_mod._read_columns
+
+    def spy(p, wanted, tz, as_text):
+        calls.append((None if wanted is None else frozenset(wanted), as_text))
+        return real(p, wanted, tz, as_text)
+
+    monkeypatch.setattr(xes_mod, "_read_columns", spy)
+    chunked = _read(path)
+    assert len(calls) == 2 and calls[0] == (None, frozenset())
+    again = calls[1][0]
+    assert again == calls[1][1] and {"conflict", "num", "badint", "due"} >= again >= {"conflict"}
+    pd.testing.assert_frame_equal(chunked.df, whole.df)
+    assert chunked.report.warnings == whole.report.warnings
