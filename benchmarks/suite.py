@@ -366,7 +366,9 @@ def write_markdown(results: list[dict], path: Path, *, measured: str | None = No
         "on each event of its trace. Its pm4py row is a single run. The Parquet `ingest` rows compare",
         "`read_log` (roles, checks, sorted log with its codes) with `pd.read_parquet` of the same file",
         "(every column). The small logs (`interval_event_log.xes`, `receipt_wabo.xes.gz`, `helpdesk.xes.gz`,",
-        "8-21k events) measure the fixed cost of a call.",
+        "8-21k events) measure the fixed cost of a call; procmine's performance edges there carry the totals",
+        "of waiting by cause (`wait_office`, `wait_client`...), which pm4py's performance DFG does not compute:",
+        "classifying the steps for them is most of procmine's time on these logs.",
     ]
     errors = [r for r in results if "error" in r]
     if errors:
