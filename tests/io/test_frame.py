@@ -10,6 +10,7 @@ import pytest
 
 from procmine.errors import DataQualityWarning, LogError
 from procmine.io import read_log
+from procmine.io.frame import read_frame
 from procmine.log import ACTIVITY, CASE, START, TIMESTAMP
 
 
@@ -148,3 +149,38 @@ def test_frame_with_its_own_index(user_frame):
     plain = read(user_frame.iloc[[2, 0, 3, 1]].reset_index(drop=True))
     pd.testing.assert_frame_equal(log.df, plain.df)
     assert log.report.dropped_rows == {"unparseable timestamp": [3]}  # position in the given frame
+
+
+def test_activity_names_stripped_only_where_padded():
+    """Arrow-backed names: padded ones (ASCII or Unicode spaces) are stripped, the rest are
+    the same values, missing ones stay missing and are counted as dropped."""
+    from procmine.io.frame import _strip
+
+    names = pd.Series(["Eingang", " Prüfung", "Entscheid\u00a0", "\u3000Versand", None, "Prüfung"], dtype="str")
+    assert _strip(names).tolist()[:4] == ["Eingang", "Prüfung", "Entscheid", "Versand"]
+    assert _strip(names).isna().tolist() == [False, False, False, False, True, False]
+    clean = pd.Series(["a", "Prüfung", "ü"], dtype="str")
+    assert _strip(clean).tolist() == ["a", "Prüfung", "ü"]
+    df = pd.DataFrame({"case": ["1", "1", "2"], "activity": pd.Series([" a", None, "b "], dtype="str"),
+                       "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])})
+    log = read_frame(df)
+    assert log.df["concept:name"].tolist() == ["a", "b"]
+    r = log.report
+    assert r.rows_read == 3 and r.rows_read == r.rows_kept + sum(r.dropped.values())
+
+
+def test_typed_utc_times_checked_for_range_without_parsing():
+    """Times already datetime64[us, UTC]: in range they are kept as they are; a time past
+    TIME_BOUNDS is dropped and counted, an implausible one (1960) warned about."""
+    times = pd.Series(pd.to_datetime(["2024-01-01 10:00", "1960-05-01 09:00", "2024-01-03 08:00"], utc=True))
+    df = pd.DataFrame({"case": ["1", "1", "2"], "activity": ["a", "b", "c"], "timestamp": times.astype("datetime64[us, UTC]")})
+    log = read_frame(df)
+    assert log.n_events == 3
+    assert any("1960" in w or "implausible" in w.lower() or "before" in w for w in log.report.warnings)
+    far = pd.Series([pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("3000-01-01", tz="UTC")]).astype("datetime64[us, UTC]")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        log = read_frame(pd.DataFrame({"case": ["1", "2"], "activity": ["a", "b"], "timestamp": far}))
+    r = log.report
+    assert log.n_events == 1 and sum(r.dropped.values()) == 1
+    assert r.rows_read == r.rows_kept + sum(r.dropped.values())

@@ -120,3 +120,113 @@ def test_arrow_pool_is_restored(tmp_path):
     with pytest.raises(LogError):
         _read(path)
     assert pa.default_memory_pool().backend_name == before
+
+
+def _wide_log(rng) -> tuple[str, dict[tuple[int, str], object]]:
+    """A sparse log with many keys of every type; also the value expected at (event, column)."""
+    kinds = ["string", "int", "float", "date", "boolean", "id"]
+    expected: dict[tuple[int, str], object] = {}
+    traces, event = [], 0
+    for t in range(30):
+        tattrs = {}
+        for k in range(12):
+            if k and rng.random() < 0.6:  # key 0 always, the others sparse (some chunks lack them)
+                continue
+            kind = kinds[k % 6]
+            value = {"string": f"s{rng.integers(5)}", "int": str(int(rng.integers(-9, 99))),
+                     "float": f"{rng.random():.3f}", "date": f"2023-0{1 + k % 9}-1{k % 9}T08:00:00Z",
+                     "boolean": "true" if rng.random() < 0.5 else "false", "id": f"id-{t}-{k}"}[kind]
+            tattrs[f"tk{k:02d}"] = (kind, value)
+        body = "".join(f'<{kind} key="{key}" value="{v}"/>' for key, (kind, v) in tattrs.items())
+        events = []
+        for e in range(int(rng.integers(1, 6))):
+            attrs = []
+            for k in range(12):
+                if rng.random() < 0.7:
+                    continue
+                kind = kinds[(k + 3) % 6]
+                v = {"string": f"v{k}", "int": str(k * 10 + e), "float": f"{k}.25", "date": f"2022-05-0{1 + e}T00:00:00Z",
+                     "boolean": "true", "id": f"e{event}"}[kind]
+                attrs.append(f'<{kind} key="ek{k:02d}" value="{v}"/>')
+                expected[(event, f"ek{k:02d}")] = (kind, v)
+            for key, kv in tattrs.items():
+                expected[(event, f"case:{key}")] = kv
+            events.append(_event("A" if e % 2 else "B", f"2024-01-0{1 + e}T10:00:00Z", "".join(attrs)))
+            event += 1
+        traces.append(f'<trace><string key="concept:name" value="t{t}"/>{body}{"".join(events)}</trace>\n')
+    text = '<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0">\n' + "".join(traces) + "</log>\n"
+    return text, expected
+
+
+def _as_python(kind: str, v: str) -> object:
+    if kind == "int":
+        return int(v)
+    if kind == "float":
+        return float(v)
+    if kind == "boolean":
+        return v == "true"
+    if kind == "date":
+        return pd.Timestamp(v)
+    return v
+
+
+def test_sparse_wide_log_same_in_chunks_and_with_lxml(tmp_path, monkeypatch):
+    """Sparse keys spread once per column at the end: every value lands on its event, in
+    tiny chunks as with the lxml reader; trace attributes reach each event of their trace."""
+    import numpy as np
+
+    from procmine.io._xes_scan import Unsupported
+
+    text, expected = _wide_log(np.random.default_rng(7))
+    path = tmp_path / "wide.xes"
+    path.write_text(text, encoding="utf-8")
+    whole = _read(path)
+    _tiny_chunks(monkeypatch, 400)
+    chunked = _read(path)
+
+    def refuse(*_a, **_k):
+        raise Unsupported("forced for the test")
+
+    monkeypatch.setattr(xes_mod, "_read_fast", refuse)
+    slow = _read(path)
+    assert chunked.report.formats["xes_reader"] == "numpy" and slow.report.formats["xes_reader"].startswith("lxml")
+    pd.testing.assert_frame_equal(chunked.df, whole.df)
+    pd.testing.assert_frame_equal(slow.df, whole.df)
+    df = whole.df
+    # sorted by case then time: the file's event number is recovered from the ek ids
+    order = {f"t{t}": t for t in range(30)}
+    assert df["case:concept:name"].map(order).is_monotonic_increasing
+    cols = {c for _, c in expected}
+    assert cols <= set(df.columns)
+    n = whole.report.rows_read
+    assert n == whole.report.rows_kept + sum(whole.report.dropped.values())
+    # every expected value is in its column, and the column has no other values
+    for col in sorted(cols):
+        want = sorted(
+            (str(_as_python(*kv)) for (_, c), kv in expected.items() if c == col)
+        )
+        got = sorted(str(v if not isinstance(v, np.bool_) else bool(v)) for v in df[col].dropna().tolist())
+        assert got == want, col
+
+
+def test_second_read_builds_only_the_mixed_columns(tmp_path, monkeypatch):
+    """Keys typed differently across chunks are read again alone, as text typed as a whole;
+    the other columns come from the first read, and the frame is the one-chunk frame."""
+    path = tmp_path / "mixed.xes"
+    path.write_text(_log(), encoding="utf-8")
+    whole = _read(path)
+    _tiny_chunks(monkeypatch, 300)
+    calls: list[tuple[object, frozenset]] = []
+    real = xes_mod._read_columns
+
+    def spy(p, wanted, tz, as_text):
+        calls.append((None if wanted is None else frozenset(wanted), as_text))
+        return real(p, wanted, tz, as_text)
+
+    monkeypatch.setattr(xes_mod, "_read_columns", spy)
+    chunked = _read(path)
+    assert len(calls) == 2 and calls[0] == (None, frozenset())
+    again = calls[1][0]
+    assert again == calls[1][1] and {"conflict", "num", "badint", "due"} >= again >= {"conflict"}
+    pd.testing.assert_frame_equal(chunked.df, whole.df)
+    assert chunked.report.warnings == whole.report.warnings

@@ -1,11 +1,12 @@
 """Typed columns of the XES reader, built chunk by chunk (see :mod:`procmine.io.xes`).
 
 The scanner gives the attributes of one chunk of whole traces in long format (one entry
-per attribute element). :func:`pivot_chunk` turns them at once into one typed Arrow
-array per column for the chunk's events (``date`` -> ``timestamp[us, UTC]``, ``int`` ->
-``int64``...), so that only typed values outlive the chunk's text. :class:`Assembler`
-collects the pieces in file order and concatenates them per column; a column missing
-from a chunk gets nulls there.
+per attribute element). :func:`pivot_chunk` types them at once per key (``date`` ->
+``timestamp[us, UTC]``, ``int`` -> ``int64``...), so that only typed values outlive the
+chunk's text; each key's values stay sparse, with the events (traces) of the chunk that
+carry them. :class:`Assembler` collects the pieces in file order and makes each column
+once for the whole log: values concatenated, spread to one per event (nulls where an
+event has no value), trace attributes broadcast to the events of their trace.
 
 A column is typed from the XES types of all its values: when the chunks disagree
 (``int`` in one, ``string`` in another) or a chunk's values do not parse as their type,
@@ -46,14 +47,15 @@ _TIME_KEYS = (TIMESTAMP, START)
 
 @dataclass
 class Piece:
-    """One column of one chunk: a value (or null) per event of the chunk."""
+    """One column of one chunk: its values and the events (traces) of the chunk carrying them."""
 
     array: pa.Array
     kind: int
     tset: frozenset[int]
-    bad: np.ndarray | None  #: non-empty dates that do not parse (date columns)
+    bad: np.ndarray | None  #: per value: date codes (0, BAD_DATE, OUT_OF_RANGE) of date columns
     warnings: list[str]
     needs_text: bool  #: not typable as its XES type says: the column is typed as a whole
+    rows: np.ndarray | None = None  #: chunk-local event (trace) of each value; None: all, in order
 
 
 @dataclass
@@ -69,6 +71,7 @@ class ChunkColumns:
     nested_skipped: int
     nested_keys: set[str]
     ended: bool
+    event_trace: np.ndarray | None = None  #: chunk-local trace of each event
 
 
 def key_codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
@@ -90,10 +93,16 @@ def key_codes(keys: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
 def pivot_chunk(
     data: ChunkResult, wanted: set[str] | None, tz: str | None, as_text: frozenset[str] = frozenset()
 ) -> ChunkColumns:
-    """Typed columns (one value per event of the chunk) from a chunk in long format."""
+    """Typed values of each column of a chunk, with the events (traces) that carry them.
+
+    The values are not spread to one per event here: :class:`Assembler` does that once per
+    column for the whole log, so the work per chunk does not grow with the number of
+    keys times the number of events (and trace attributes are broadcast to their events
+    once, at the end). Per level, the values are sorted by key with one ``take``; each
+    key's values are then a zero-copy slice.
+    """
     _check_keys(_n_keys(data.ev_key) + _n_keys(data.tr_key))
     per_trace = np.bincount(data.event_trace, minlength=data.n_traces)
-    event_trace = None
     trace_ids = None
     levels: dict[str, dict[str, Piece]] = {"event": {}, "trace": {}}
     for level, owner, keys, types, values, n, prefix in (
@@ -106,59 +115,57 @@ def pivot_chunk(
         if len(names) < 2**15:
             codes = codes.astype(np.int16)  # numpy sorts 16-bit integers by radix
         order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        who_all = owner[order]
+        # the same key twice on one event (trace): the last is kept (attributes are in file order)
+        again = np.zeros(len(order), dtype=bool)
+        again[:-1] = (codes[1:] == codes[:-1]) & (who_all[1:] == who_all[:-1])
+        dups = np.bincount(codes[again], minlength=len(names)) if again.any() else None
+        if dups is not None:
+            keep = ~again
+            order, codes, who_all = order[keep], codes[keep], who_all[keep]
         bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=len(names)))))
+        n_types = len(ATTR_TYPES)
+        tmat = np.bincount(
+            codes.astype(np.int64) * n_types + types[order], minlength=len(names) * n_types
+        ).reshape(len(names), n_types)
         del codes
+        sorted_values = values.take(pa.array(order))
+        if isinstance(sorted_values, pa.ChunkedArray):
+            sorted_values = sorted_values.combine_chunks()
+        del order
         for k, key in enumerate(names):
             col_name = prefix + key
             want = wanted is None or col_name in wanted
             is_id = level == "trace" and key == "concept:name"
             if not (want or is_id):
                 continue
-            sel = order[bounds[k] : bounds[k + 1]]
-            warns: list[str] = []
-            who = owner[sel]
-            if len(who) > 1:
-                last = np.append(who[1:] != who[:-1], True)  # attributes are in file order
-                if not last.all():
-                    warns.append(
-                        f"{int((~last).sum()):,} {level}(s) carry the key {key!r} more than once; "
-                        "the last value is kept"
-                    )
-                    sel, who = sel[last], who[last]
-            compact = values.take(pa.array(sel))
-            if isinstance(compact, pa.ChunkedArray):
-                compact = compact.combine_chunks()
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            compact = sorted_values.slice(lo, hi - lo)
             if is_id:
                 trace_ids = compact
             if not want:
                 continue
-            tset = frozenset(np.unique(types[sel]).tolist())
+            warns: list[str] = []
+            if dups is not None and dups[k]:
+                warns.append(
+                    f"{int(dups[k]):,} {level}(s) carry the key {key!r} more than once; "
+                    "the last value is kept"
+                )
+            tset = frozenset(np.flatnonzero(tmat[k]).tolist())
             if col_name in as_text:
-                col, kind, bad_c, needs = compact, TEXT, None, False
+                col, kind, bad, needs = compact, TEXT, None, False
             else:
                 scratch = IngestReport()
-                col, kind, bad_c = typed(compact, tset, col_name, tz, scratch)
+                col, kind, bad = typed(compact, tset, col_name, tz, scratch)
                 # a date format found from the values is decided on the whole column
                 found = col_name in scratch.formats.get("dates", {})
                 needs = (kind == _STR and not tset <= {_STR, _ID}) or found
                 warns.extend(scratch.warnings)
-            bad = None
-            if len(who) == n:  # every event (trace) has the key, in order
-                bad = bad_c
-            else:
-                idx = np.full(n, -1, dtype=np.int64)
-                idx[who] = np.arange(len(who))
-                col = col.take(pa.array(idx, mask=idx < 0))
-                if bad_c is not None:
-                    bad = np.zeros(n, dtype=bad_c.dtype)
-                    bad[who] = bad_c
-            if level == "trace":
-                if event_trace is None:
-                    event_trace = pa.array(data.event_trace)
-                col = col.take(event_trace)
-                if bad is not None:
-                    bad = bad[data.event_trace]
-            levels[level][col_name] = Piece(col, kind, tset, bad, warns, needs)
+            # owners are increasing within a key: as many as the events means every one, in order
+            rows = None if hi - lo == n else who_all[lo:hi]
+            levels[level][col_name] = Piece(col, kind, tset, bad, warns, needs, rows)
+        trace_ids = _own_text(levels[level], sorted_values, trace_ids)
     return ChunkColumns(
         n_events=data.n_events,
         n_traces=data.n_traces,
@@ -169,7 +176,39 @@ def pivot_chunk(
         nested_skipped=data.nested_skipped,
         nested_keys=data.nested_keys,
         ended=data.ended,
+        event_trace=data.event_trace,
     )
+
+
+def _own_text(pieces: dict[str, Piece], shared: pa.Array, trace_ids: pa.Array | None) -> pa.Array | None:
+    """Text pieces copied out of the level's shared buffer when other keys were typed.
+
+    The pieces kept as text are slices of one array holding the text of every key of the
+    level; kept as they are, they would hold the text of the dates and numbers too until
+    the end of the read. Returns ``trace_ids`` pointing into the copy if it was a slice.
+    """
+    data = shared.buffers()[-1]
+    if data is None:
+        return trace_ids
+
+    def in_shared(arr: pa.Array) -> bool:
+        buf = arr.buffers()[-1]
+        return buf is not None and buf.address == data.address
+
+    text = [name for name, p in pieces.items() if in_shared(p.array)]
+    if text and len(text) < len(pieces):
+        arrays = [pieces[name].array for name in text]
+        joined = pa.concat_arrays(arrays)  # one copy of the text values only
+        start = 0
+        for name, arr in zip(text, arrays, strict=True):
+            new = joined.slice(start, len(arr))
+            if trace_ids is arr:
+                trace_ids = new
+            pieces[name].array = new
+            start += len(arr)
+    if trace_ids is not None and in_shared(trace_ids) and len(text) < len(pieces):
+        trace_ids = trace_ids.take(pa.array(np.arange(len(trace_ids))))  # not kept as a column
+    return trace_ids
 
 
 def _n_keys(keys: pa.Array | pa.ChunkedArray) -> int:
@@ -212,13 +251,15 @@ def merge_counts(warnings: list[str]) -> list[str]:
 
 @dataclass
 class Assembler:
-    """Pieces of every chunk, in file order, concatenated per column by :meth:`finish`."""
+    """Pieces of every chunk, in file order, made into one column each by :meth:`finish`."""
 
     tz: str | None = None
     sizes: list[int] = field(default_factory=list)
+    trace_sizes: list[int] = field(default_factory=list)
     event_cols: dict[str, dict[int, Piece]] = field(default_factory=dict)
     trace_cols: dict[str, dict[int, Piece]] = field(default_factory=dict)
     trace_ids: list[pa.Array] = field(default_factory=list)
+    event_trace: list[np.ndarray] = field(default_factory=list)
     n_traces: int = 0
     empty_traces: int = 0
     nested_skipped: int = 0
@@ -232,12 +273,17 @@ class Assembler:
     def add(self, part: ChunkColumns) -> None:
         i = len(self.sizes)
         self.sizes.append(part.n_events)
+        self.trace_sizes.append(part.n_traces)
         for store, cols in ((self.event_cols, part.event_cols), (self.trace_cols, part.trace_cols)):
             for name, piece in cols.items():
                 store.setdefault(name, {})[i] = piece
         _check_keys(len(self.event_cols) + len(self.trace_cols))
         if part.trace_ids is not None:
             self.trace_ids.append(part.trace_ids)
+        if part.trace_cols:
+            self.event_trace.append(part.event_trace + self.n_traces)
+        else:  # no trace attribute in this chunk: nothing will be broadcast to its events
+            self.event_trace.append(np.zeros(0, dtype=np.int32))
         self.n_traces += part.n_traces
         self.empty_traces += part.empty_traces
         self.nested_skipped += part.nested_skipped
@@ -258,15 +304,26 @@ class Assembler:
                     out.add(name)
         return out
 
+    def replace(self, other: Assembler, names: set[str]) -> None:
+        """Take the pieces of ``names`` from ``other``, a second read of the same file (the
+        chunks are cut at the same places) that built only those columns."""
+        if other.sizes != self.sizes:
+            raise RuntimeError("the second read of the file was cut into other chunks")
+        for mine, theirs in ((self.event_cols, other.event_cols), (self.trace_cols, other.trace_cols)):
+            for name in names:
+                if name in mine:
+                    mine[name] = theirs.pop(name)
+
     def ids(self) -> pa.ChunkedArray | None:
         return pa.chunked_array(self.trace_ids, type=pa.string()) if self.trace_ids else None
 
     def finish(self, report: IngestReport):
         """(columns, kinds, bad-date masks); the pieces are released as columns are built."""
-        cols: dict[str, pa.ChunkedArray] = {}
+        cols: dict[str, pa.Array] = {}
         kinds: dict[str, int] = {}
         bad_dates: dict[str, np.ndarray] = {}
-        for store in (self.event_cols, self.trace_cols):
+        event_trace = None
+        for store, sizes in ((self.event_cols, self.sizes), (self.trace_cols, self.trace_sizes)):
             for name in list(store):
                 pieces = store.pop(name)
                 if name in cols:
@@ -275,7 +332,9 @@ class Assembler:
                         f"{name!r}; the event attribute is kept"
                     )
                     continue
-                col, kind, bad, warns = self._column(name, pieces)
+                if store is self.trace_cols and event_trace is None:
+                    event_trace = self._event_trace()
+                col, kind, bad, warns = self._column(name, pieces, sizes, event_trace)
                 report.warnings.extend(warns)
                 if bad is not None and bad.any():
                     bad_dates[name] = bad
@@ -283,34 +342,69 @@ class Assembler:
                 kinds[name] = kind
         return cols, kinds, bad_dates
 
-    def _column(self, name: str, pieces: dict[int, Piece]):
+    def _event_trace(self) -> np.ndarray:
+        """The trace of every event of the log (-1 in chunks without trace attributes)."""
+        parts = [
+            et if len(et) == size else np.full(size, -1, dtype=np.int32)
+            for et, size in zip(self.event_trace, self.sizes, strict=True)
+        ]
+        self.event_trace = []
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+    def _column(self, name: str, pieces: dict[int, Piece], sizes: list[int], event_trace: np.ndarray | None):
+        """One column for the whole log: the values of every chunk, spread once to the events.
+
+        ``sizes`` are the events (traces) per chunk; for a trace column ``event_trace`` maps
+        each event of the log to its trace, so its values are broadcast with one ``take``.
+        """
         kinds = {p.kind for p in pieces.values()}
         kind = _FLOAT if kinds == {_INT, _FLOAT} else next(iter(kinds))
-        first = next(iter(pieces.values()))
-        typ = pa.float64() if kind == _FLOAT else first.array.type
-        arrays, bads = [], []
-        any_bad = any(p.bad is not None for p in pieces.values())
-        for i, size in enumerate(self.sizes):
-            p = pieces.get(i)
-            if p is None:
-                arrays.append(pa.nulls(size, typ))
-                if any_bad:
-                    bads.append(np.zeros(size, dtype=bool))
-                continue
-            # int pieces of a float column: rounded as parsing their text would (no check)
-            arrays.append(p.array if p.array.type == typ else p.array.cast(typ, safe=False))
-            if any_bad:
-                bads.append(p.bad if p.bad is not None else np.zeros(size, dtype=bool))
+        typ = pa.float64() if kind == _FLOAT else next(iter(pieces.values())).array.type
         warns = merge_counts([w for p in pieces.values() for w in p.warnings])
         tset = frozenset().union(*(p.tset for p in pieces.values()))
-        pieces.clear()
-        col: pa.Array | pa.ChunkedArray = pa.chunked_array(arrays, type=typ)
+        any_bad = any(p.bad is not None for p in pieces.values())
+        arrays, rows, bads = [], [], []
+        dense = True  # every event (trace) of the log has a value, in order
+        base = 0
+        for i, size in enumerate(sizes):
+            p = pieces.pop(i, None)
+            if p is not None:
+                # int pieces of a float column: rounded as parsing their text would (no check)
+                arrays.append(p.array if p.array.type == typ else p.array.cast(typ, safe=False))
+                dense = dense and p.rows is None
+                rows.append(np.arange(base, base + size) if p.rows is None else p.rows.astype(np.int64) + base)
+                if any_bad:
+                    bads.append(p.bad if p.bad is not None else np.zeros(len(p.array), dtype=np.uint8))
+                del p
+            else:
+                dense = dense and size == 0
+            base += size
+        values = arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
         del arrays
         bad = np.concatenate(bads) if bads else None
+        del bads
         if kind == TEXT:
             scratch = IngestReport()
-            col, kind, bad = typed(col.combine_chunks(), tset, name, self.tz, scratch)
+            values, kind, bad = typed(values, tset, name, self.tz, scratch)
             warns.extend(scratch.warnings)
+        # position of each event's (trace's) value in ``values``; -1: none
+        if dense:
+            where = None
+        else:
+            where = np.full(base, -1, dtype=np.int64)
+            where[np.concatenate(rows)] = np.arange(len(values))
+        del rows
+        if event_trace is not None:  # a trace column: each event takes its trace's value
+            if where is None:
+                where = event_trace.astype(np.int64)
+            else:
+                where = np.where(event_trace >= 0, where[event_trace], -1)
+        if where is None:
+            return values, kind, bad, warns
+        missing = where < 0
+        col = values.take(pa.array(where, mask=missing) if missing.any() else pa.array(where))
+        if bad is not None:
+            bad = np.where(missing, 0, bad[np.maximum(where, 0)]).astype(np.uint8)
         return col, kind, bad, warns
 
 

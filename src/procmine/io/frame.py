@@ -134,7 +134,7 @@ def read_frame(
                             f"{int(mask.sum()):,} {what} start time(s) in {col!r} left empty"
                         )
         elif role == "activity":
-            out[canon] = df[col].astype("str").str.strip().where(df[col].notna(), None)
+            out[canon] = _strip(df[col])
         else:
             out[canon] = df[col]
     report.formats.update(
@@ -171,6 +171,58 @@ def read_frame(
         name=Path(source).name if where else None,
         pair_lifecycle=opts.pairing(),
     )
+
+
+def _strip(s: pd.Series) -> pd.Series:
+    """Names without surrounding white space, as text (missing values stay missing).
+
+    Arrow strings are looked at in place: only values whose first or last byte may belong
+    to a space are stripped (stripping copies every string: most of a second on 10 M
+    events whose names need nothing).
+
+    Examples
+    --------
+    >>> _strip(pd.Series([" Eingang", "Prüfung", None], dtype="str")).tolist()
+    ['Eingang', 'Prüfung', nan]
+    """
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is not None and pd.api.types.is_string_dtype(s.dtype) and s.dtype.na_value is np.nan:
+        maybe = np.concatenate([_maybe_padded(ch) for ch in arr.chunks]) if arr.num_chunks else None
+        if maybe is None or not maybe.any():
+            return s
+        if maybe.mean() < 0.5:
+            out = s.copy()
+            out[maybe] = s[maybe].str.strip()
+            return out
+    return s.astype("str").str.strip().where(s.notna(), None)
+
+
+# bytes a white space can start or end with: ASCII spaces, and any byte of a multi-byte
+# UTF-8 character (the Unicode spaces are all multi-byte; such a value is checked exactly)
+_SPACE_EDGE = np.zeros(256, dtype=bool)
+_SPACE_EDGE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_SPACE_EDGE[0x80:] = True
+
+
+def _maybe_padded(chunk) -> np.ndarray:
+    """Values of an Arrow string chunk whose first or last byte may be white space."""
+    import pyarrow as pa
+
+    from .._codes import string_buffers
+
+    if chunk.type not in (pa.string(), pa.large_string()):
+        return np.ones(len(chunk), dtype=bool)
+    offsets, data = string_buffers(chunk)
+    starts, ends = offsets[:-1], offsets[1:]
+    full = ends > starts
+    if not data.size or not full.any():
+        return np.zeros(len(chunk), dtype=bool)
+    if offsets[-1] < data.size:  # every start inside the buffer (Arrow pads it): no clipping
+        first, last = data[starts], data[ends - 1]  # ends - 1 = -1 only for empty strings
+    else:
+        top = data.size - 1
+        first, last = data[np.minimum(starts, top)], data[np.clip(ends - 1, 0, top)]
+    return full & (_SPACE_EDGE[first] | _SPACE_EDGE[last])
 
 
 def _lifecycle_column(df: pd.DataFrame, explicit: dict[str, str], opts: ReadOptions) -> tuple[str, str] | None:

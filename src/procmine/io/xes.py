@@ -35,10 +35,13 @@ counted as dropped rows with the reason ``"start merged into its complete"``);
 
 Speed and memory: the file is decompressed in chunks of about 4 MB cut after a
 ``</trace>``; two chunks are scanned at a time in threads (numpy, zlib and Arrow release
-the GIL) and each chunk's attributes become typed Arrow columns for its events at once
-(see :mod:`procmine.io._xes_columns`), so the chunk's text and tokens are freed right
-away. At the end the pieces are concatenated per column (strings stay Arrow-backed,
-their text is not copied). Freed memory is handed back to the system as the chunks
+the GIL) and each chunk's attribute values become typed Arrow values at once, kept with
+the events (traces) that carry them (see :mod:`procmine.io._xes_columns`), so the
+chunk's text and tokens are freed right away. At the end each column is assembled and
+spread to the events once (a trace attribute is broadcast to the events of its traces
+with one ``take``), so the work per chunk does not grow with keys times events: a log
+with a hundred sparse attributes costs about what its bytes cost (strings stay
+Arrow-backed, their text is not copied again). Freed memory is handed back to the system as the chunks
 are read (see :mod:`procmine.io._xes_memory`). ``benchmarks/ingest.py`` measures time
 and peak memory against pm4py.
 """
@@ -130,15 +133,15 @@ def read_xes(path: Path, opts: ReadOptions | None = None) -> EventLog:
 def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
     report = IngestReport(source=str(path), format="xes")
     wanted = _wanted(opts)
-    as_text: frozenset[str] = frozenset()
-    while True:
-        parts, reader = _read_columns(path, wanted, opts.tz, as_text)
-        again = parts.retry() - as_text
-        if not again:
-            break
+    parts, reader = _read_columns(path, wanted, opts.tz, frozenset())
+    again = parts.retry()
+    if again:
+        # only those columns are built again (as text, typed as a whole at the end): in a
+        # log with many keys one mixed key no longer costs a second full read
         logger.info("%s: reading again with %s typed as a whole", path, sorted(again))
-        del parts
-        as_text |= again
+        text_parts, _ = _read_columns(path, set(again), opts.tz, frozenset(again))
+        parts.replace(text_parts, again)
+        del text_parts
     report.formats["xes_reader"] = reader
     n = report.rows_read = parts.n_events
     _structure_report(parts, report)
