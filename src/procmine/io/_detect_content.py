@@ -292,10 +292,18 @@ def doubtful_case(p: Profile) -> bool:
 
 def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) -> None:
     """The activity changes from one event of a case to the next; the org unit or the
-    resource often stays the same for several steps."""
+    resource often stays the same for several steps. With a lifecycle column, a step's
+    start and complete rows are one event: the changes are counted within the rows of
+    one case and one transition (the completes of a case follow each other step by step)."""
     n = len(sample)
     m = len(ts) if ts is not None else n  # rows with parsed times (see timestamps)
-    order = _case_order(profiles(roles["case"]).codes[:m], ts) if "case" in roles else None
+    order = None
+    if "case" in roles:
+        group = profiles(roles["case"]).codes[:m].astype(np.int64)
+        if "lifecycle" in roles and roles["lifecycle"] in sample.columns:
+            life = profiles(roles["lifecycle"])
+            group = np.where(group >= 0, group * max(life.k + 1, 1) + life.codes[:m] + 1, -1)
+        order = _case_order(group, ts)
     cands = []
     for col in columns:
         if col in roles.values():
@@ -377,8 +385,8 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
     """Pick the org unit among the columns the headers name (``named``: column -> header
     level) and the others, by content: few values, changing within cases, dependent on
     the activity and, when a person column exists, grouping the persons. A column constant
-    within each case is an attribute of the case; it is taken only when the header names
-    it and no column of the work fits, and the evidence says so."""
+    within each case is an attribute of the case, never the org unit; when the header names
+    it, a warning says why it was not taken."""
     n = len(sample)
     if n == 0 or "case" not in roles or "activity" not in roles:
         if named:  # nothing to judge the content against: the header decides
@@ -428,9 +436,13 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
                 f"(an attribute of the case); took {col!r}, whose values change within cases "
                 "(pass org=... to choose)"
             )
-    elif attributes:
-        col = max(attributes, key=lambda c: named[c])
-        _take_org(col, named, roles, how, evidence, "constant within each case: an attribute of the case")
+    else:
+        for other in attributes:
+            warn.append(
+                f"column {other!r} is named like the org unit but is constant within each case "
+                f"(an attribute of the case, not a unit of the work); not taken as the org unit "
+                f"(pass org={other!r} to use it)"
+            )
 
 
 def _take_org(col, named, roles, how, evidence, text) -> None:

@@ -291,6 +291,9 @@ def detect_roles(
                 warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
                 continue
             specs[col] = spec
+        if role == "activity" and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
+            warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
+            continue  # e.g. an "Event type" column of completes only: it names no steps
         rivals = [
             c
             for s, r, c in scored
