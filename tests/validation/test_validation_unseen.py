@@ -37,7 +37,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
     ("precision", "ping_pong"): "precision 0.57: repetitions inside one unit's visit between two visits of another unit count as bounces",
     ("precision", "parallelizable"): "precision 0.87: truly concurrent blocks without start times",
     ("decoys", "all"): "decoys flagged in 20 of 20 procedures (planned follow-up as rework; rare loop in ping_pong)",
-    ("ingest", "all"): "resource columns of person names not found; a town column taken as org unit; 'Begun' start column missed",
 }
 
 
