@@ -204,11 +204,16 @@ def _content_timestamp(sample, columns, dayfirst, specs) -> tuple[str | None, li
     if len(best) > 1:
         # several date columns: the completion time is the latest one in most rows
         cols = [c for _, c in best if best[0][0] - _ < 0.05]
+        # an event's time is about unique per event; a date of the case (filed, planned end)
+        # repeats on each of its events: it has far fewer distinct values
+        distinct = {c: sample[c].nunique() for c in cols}
+        cols = [c for c in cols if distinct[c] >= 0.5 * max(distinct.values())]
         if len(cols) > 1:
             parsed = {c: parse_dates(sample[c], specs[c], tz="UTC")[0] for c in cols}
             later = {c: sum(int((parsed[c] >= parsed[o]).sum()) for o in cols if o != c) for c in cols}
             chosen = max(cols, key=lambda c: later[c])
             return chosen, [c for c in cols if c != chosen]
+        return cols[0], []
     return best[0][1], []
 
 
@@ -414,9 +419,7 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
                 continue  # every value does every step: no division of the work
             if ctx.dependence(p)[0] < DEPENDENCE_Z:
                 continue  # independent of the activity: a remark, not who does the step
-        purity = _purity(person, p) if person is not None else None
-        if col not in named and purity is not None and purity < 0.5:
-            continue  # the persons work across its values: not their units
+        purity = _purity(person, p) if person is not None else None  # ranks: persons work in units
         bonus = 2.0 if col in named else 1.0
         score = bonus * (1.0 - 0.5 * min(free, 1.0)) * (purity if purity is not None else 1.0)
         text = _org_text(p, varies, free, purity)
@@ -489,6 +492,8 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
         if col in roles.values():
             continue
         if col not in specs:
+            if not _dates(sample[col], profiles(col)):
+                continue  # judged on the distinct values first: most columns are no dates
             spec = detect_date_format(sample[col], dayfirst=dayfirst, strict_numbers=True)
             if spec is None or spec.share < 0.8:
                 continue
