@@ -238,3 +238,11 @@ def test_start_complete_rows_keep_their_activity_beside_a_remark():
         warnings.simplefilter("ignore", DataQualityWarning)
         log = pm.read_log(out)
     assert log.report.roles["activity"] == "Handeling" and log.n_events == len(df)
+
+
+def test_a_one_valued_column_whose_header_contains_an_activity_word_names_no_step():
+    """An "Event type" column holding "complete" on every row ("event" is an activity word)
+    is not the activity; the column whose values change step to step is."""
+    det = detect_roles(frame("fr").assign(**{"Event type": "complete"}))
+    assert det.roles["activity"] == "Opération"
+    assert any("'Event type'" in w and "one value on every row" in w for w in det.warnings)

@@ -291,9 +291,10 @@ def detect_roles(
                 warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
                 continue
             specs[col] = spec
-        if role == "activity" and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
+        if role == "activity" and score[0] < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
+            # a header that merely contains a word ("Event type": completes only) and one value: no steps
             warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
-            continue  # e.g. an "Event type" column of completes only: it names no steps
+            continue
         rivals = [
             c
             for s, r, c in scored
