@@ -118,8 +118,10 @@ def test_two_date_columns_by_content():
         }
     ).sort_values(["k", "t2"])
     log = read(df)
-    assert log.report.roles["timestamp"] == "t2"
-    assert any("several date columns" in w for w in log.report.warnings)
+    # the later one is the completion; the other, never after it, is the start of each step
+    assert log.report.roles["timestamp"] == "t2" and log.report.roles["start_timestamp"] == "t1"
+    assert log.report.role_detection["start_timestamp"] == "content"
+    assert not any("several date columns" in w for w in log.report.warnings)
 
 
 def test_duplicate_column_names_made_unique():

@@ -10,9 +10,16 @@ scored from a profile of each column (:func:`profile`) together with words in th
   span of the log) and/or in one block of the file;
 - a **category** (few values, each holding many rows spread over the whole span) is
   never a case id, whatever its header says;
-- a **person** recurs across many cases, changes within cases, is not determined by the
-  activity (several people do the same step) and is neither the case id nor a case
-  attribute.
+- a **person** (resource) has values shaped like names or ids, recurs across many cases,
+  changes within cases, does several activities, is not determined by the activity
+  (several people do the same step) and yet tells something about the work: it depends
+  on the activity or the case beyond chance (a free-text remark does not);
+- an **org unit** has few values, changes within cases at handovers (a column constant
+  within each case, such as the applicant's commune, is an attribute of the case, not a
+  unit of the work), depends on the activity (each unit does its own steps) and, when a
+  person column exists, groups the persons (each works in one unit);
+- a **start time** is a date column that is not after the completion time on (nearly)
+  every row and changes within cases (a filing date constant per case is no start).
 """
 
 from __future__ import annotations
@@ -182,7 +189,9 @@ def profile(s: pd.Series, ts: np.ndarray | None) -> Profile:
     )
 
 
-def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
+def _content_timestamp(sample, columns, dayfirst, specs) -> tuple[str | None, list[str]]:
+    """The completion time among the date columns (the latest of several that parse
+    equally well), and the other columns it was compared with."""
     best: list[tuple[float, str]] = []
     for col in columns:
         spec = detect_date_format(sample[col], dayfirst=dayfirst, strict_numbers=True)
@@ -190,21 +199,22 @@ def _content_timestamp(sample, columns, dayfirst, specs, warn) -> str | None:
             specs[col] = spec
             best.append((spec.share, col))
     if not best:
-        return None
+        return None, []
     best.sort(key=lambda x: -x[0])
     if len(best) > 1:
         # several date columns: the completion time is the latest one in most rows
         cols = [c for _, c in best if best[0][0] - _ < 0.05]
+        # an event's time is about unique per event; a date of the case (filed, planned end)
+        # repeats on each of its events: it has far fewer distinct values
+        distinct = {c: sample[c].nunique() for c in cols}
+        cols = [c for c in cols if distinct[c] >= 0.5 * max(distinct.values())]
         if len(cols) > 1:
             parsed = {c: parse_dates(sample[c], specs[c], tz="UTC")[0] for c in cols}
             later = {c: sum(int((parsed[c] >= parsed[o]).sum()) for o in cols if o != c) for c in cols}
             chosen = max(cols, key=lambda c: later[c])
-            warn.append(
-                f"several date columns ({', '.join(map(repr, cols))}); took {chosen!r}, the latest, "
-                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
-            )
-            return chosen
-    return best[0][1]
+            return chosen, [c for c in cols if c != chosen]
+        return cols[0], []
+    return best[0][1], []
 
 
 def category_note(col: str, p: Profile, named: bool) -> str:
@@ -287,10 +297,18 @@ def doubtful_case(p: Profile) -> bool:
 
 def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) -> None:
     """The activity changes from one event of a case to the next; the org unit or the
-    resource often stays the same for several steps."""
+    resource often stays the same for several steps. With a lifecycle column, a step's
+    start and complete rows are one event: the changes are counted within the rows of
+    one case and one transition (the completes of a case follow each other step by step)."""
     n = len(sample)
     m = len(ts) if ts is not None else n  # rows with parsed times (see timestamps)
-    order = _case_order(profiles(roles["case"]).codes[:m], ts) if "case" in roles else None
+    order = None
+    if "case" in roles:
+        group = profiles(roles["case"]).codes[:m].astype(np.int64)
+        if "lifecycle" in roles and roles["lifecycle"] in sample.columns:
+            life = profiles(roles["lifecycle"])
+            group = np.where(group >= 0, group * max(life.k + 1, 1) + life.codes[:m] + 1, -1)
+        order = _case_order(group, ts)
     cands = []
     for col in columns:
         if col in roles.values():
@@ -312,9 +330,21 @@ def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) 
             )
 
 
+#: a dependence on the activity or the case counts when the observed mutual information
+#: exceeds its mean under random shuffles by this many standard deviations of the shuffles
+DEPENDENCE_Z = 5.0
+#: shuffles of the column that give the mutual information expected by chance
+SHUFFLES = 8
+#: a column that changes within fewer than this share of the multi-event cases is constant
+#: per case: an attribute of the case (a commune, a type), not of its events
+CASE_ATTRIBUTE = 0.02
+
+
 def content_resource(sample, columns, roles, how, evidence, profiles, warn, norms) -> None:
-    """Pick the person column: it recurs across cases, changes within them and is not
-    determined by the activity (several people do the same step)."""
+    """Pick the person column: values shaped like names or ids, recurring across cases,
+    changing within them, each doing several activities, not determined by the activity
+    (several people do the same step), and dependent on the activity or the case beyond
+    chance (a remark typed at random is not who did the work)."""
     n = len(sample)
     if n == 0 or "case" not in roles or "activity" not in roles:
         return
@@ -330,11 +360,20 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
             continue  # about one value per case or more: an id or a case attribute, not staff
         word = hint(norms[col], PERSON_WORDS)
         cpv, varies, free = ctx.person(p)
-        if not word and not (p.k >= 5 and p.effective >= 3 and cpv >= 3 and varies >= 0.1 and free >= 0.3):
-            continue
         if word and (cpv < 1.5 and ctx.n_cases >= 10):
             continue
-        score = (0.1 + free) * np.log1p(p.k) * (0.5 + varies) * (2.0 if word else 1.0)
+        if not word:
+            if not (p.k >= 5 and p.effective >= 3 and cpv >= 3 and varies >= 0.1 and free >= 0.2):
+                continue
+            shape = shape_share(sample[col], p)
+            if shape < 0.5 or ctx.activities_per_value(p) < 2:
+                continue  # free text, or one step per value (a step code, not a person)
+            z_act, z_case = ctx.dependence(p)
+            if max(z_act, z_case) < DEPENDENCE_Z:
+                continue  # independent of the work: a remark, not who did it
+        else:
+            shape = 1.0
+        score = (0.1 + min(free, 0.5)) * np.log1p(p.k) * (0.5 + varies) * shape * (2.0 if word else 1.0)
         text = (f"header word {word!r}; " if word else "") + _person_text(p, cpv, varies, free)
         cands.append((score, col, text))
     if cands:
@@ -345,6 +384,176 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
                 f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the resource; "
                 f"took {cands[0][1]!r} (pass resource=... to choose)"
             )
+
+
+def content_org(sample, columns, named, roles, how, evidence, profiles, warn) -> None:
+    """Pick the org unit among the columns the headers name (``named``: column -> header
+    level) and the others, by content: few values, changing within cases, dependent on
+    the activity and, when a person column exists, grouping the persons. A column constant
+    within each case is an attribute of the case, never the org unit; when the header names
+    it, a warning says why it was not taken."""
+    n = len(sample)
+    if n == 0 or "case" not in roles or "activity" not in roles:
+        if named:  # nothing to judge the content against: the header decides
+            col = max(named, key=lambda c: named[c])
+            _take_org(col, named, roles, how, evidence, None)
+        return
+    ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
+    person = profiles(roles["resource"]) if "resource" in roles else None
+    fits, attributes = [], []
+    for col in columns:
+        if col in roles.values():
+            continue
+        p = profiles(col)
+        if p.k < 2 or p.decimal or p.filled < 0.5 * n:
+            continue
+        _, varies, free = ctx.person(p)
+        if varies < CASE_ATTRIBUTE:
+            if col in named:
+                attributes.append(col)
+            continue
+        if col not in named:
+            if p.k > max(2, ctx.n_cases // 2) or (person is not None and p.k >= person.k):
+                continue  # finer than the persons, or about one value per case: no unit
+            if ctx.activities_per_value(p) >= ctx.n_activities:
+                continue  # every value does every step: no division of the work
+            if ctx.dependence(p)[0] < DEPENDENCE_Z:
+                continue  # independent of the activity: a remark, not who does the step
+        purity = _purity(person, p) if person is not None else None  # ranks: persons work in units
+        bonus = 2.0 if col in named else 1.0
+        score = bonus * (1.0 - 0.5 * min(free, 1.0)) * (purity if purity is not None else 1.0)
+        text = _org_text(p, varies, free, purity)
+        fits.append((score, col, text))
+    if fits:
+        fits.sort(key=lambda x: -x[0])
+        score, col, text = fits[0]
+        _take_org(col, named, roles, how, evidence, text)
+        if len(fits) > 1 and fits[1][0] >= 0.9 * score:
+            warn.append(
+                f"columns {col!r} and {fits[1][1]!r} both could be the org unit; "
+                f"took {col!r} (pass org=... to choose)"
+            )
+        for other in attributes:
+            warn.append(
+                f"column {other!r} is named like the org unit but is constant within each case "
+                f"(an attribute of the case); took {col!r}, whose values change within cases "
+                "(pass org=... to choose)"
+            )
+    else:
+        for other in attributes:
+            warn.append(
+                f"column {other!r} is named like the org unit but is constant within each case "
+                f"(an attribute of the case, not a unit of the work); not taken as the org unit "
+                f"(pass org={other!r} to use it)"
+            )
+
+
+def _take_org(col, named, roles, how, evidence, text) -> None:
+    roles["org"] = col
+    if col in named:
+        how["org"] = "header"
+        kind = "is" if named[col] == 3 else "contains"
+        evidence["org"] = f"{col!r} {kind} a known name for the org"
+    else:
+        how["org"], evidence["org"] = "content", ""
+    if text:
+        evidence["org"] = f"{evidence['org']}; {text}" if evidence["org"] else text
+
+
+def _org_text(p: Profile, varies: float, free: float, purity: float | None) -> str:
+    text = (
+        f"{p.k:,} distinct values, changes within {varies:.0%} of cases, "
+        f"{1 - free:.0%} determined by the activity"
+    )
+    if purity is not None:
+        text += f", {purity:.0%} of each person's events in one value"
+    return text
+
+
+def _purity(person: Profile, unit: Profile) -> float:
+    """Share of the persons' events that fall in each person's most frequent unit value."""
+    ok = (person.codes >= 0) & (unit.codes >= 0)
+    if not ok.any():
+        return 0.0
+    joint = np.bincount(person.codes[ok].astype(np.int64) * unit.k + unit.codes[ok], minlength=person.k * unit.k)
+    table = joint.reshape(person.k, unit.k)
+    return float(table.max(axis=1).sum() / table.sum())
+
+
+def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, dayfirst) -> list[str]:
+    """Pick the start time among the date columns left: not after the completion time on
+    (nearly) every row, before it on some, and changing within cases (a date constant per
+    case, such as the filing date, is no start of each step). The latest such column (the
+    closest to the completion) wins. Returns the date columns left unexplained."""
+    if "timestamp" not in roles or roles["timestamp"] not in specs:
+        return []
+    dates = []
+    for col in columns:
+        if col in roles.values():
+            continue
+        if col not in specs:
+            if not _dates(sample[col], profiles(col)):
+                continue  # judged on the distinct values first: most columns are no dates
+            spec = detect_date_format(sample[col], dayfirst=dayfirst, strict_numbers=True)
+            if spec is None or spec.share < 0.8:
+                continue
+            specs[col] = spec
+        dates.append(col)
+    if not dates or "lifecycle" in roles:
+        return dates  # start/complete rows carry their start in the rows themselves
+    end = _times(sample, roles["timestamp"], specs)
+    case = profiles(roles["case"]).codes[: len(end)] if "case" in roles else None
+    cands = []
+    for col in dates:
+        start = _times(sample, col, specs)
+        both = (start != _NAT) & (end != _NAT)
+        if both.sum() < max(2, 0.5 * len(end)):
+            continue
+        before = float((start[both] <= end[both]).mean())
+        strictly = float((start[both] < end[both]).mean())
+        if before < 0.98 or strictly == 0.0:
+            continue  # after the completion on some rows, or a copy of it
+        if case is not None and _varies_in_cases(case, start) < CASE_ATTRIBUTE:
+            continue  # one date per case: when it was filed, not when a step began
+        gap = float(np.median((end[both] - start[both]) / 1e6 / 3600))
+        cands.append((gap, col, before))
+    if not cands:
+        return dates
+    cands.sort()
+    gap, col, before = cands[0]
+    roles["start_timestamp"], how["start_timestamp"] = col, "content"
+    evidence["start_timestamp"] = (
+        f"the values of {col!r} are dates, not after {roles['timestamp']!r} on {before:.1%} of rows "
+        f"(median {gap:,.1f} h before it) and change within cases"
+    )
+    if len(cands) > 1:
+        warn.append(
+            f"columns {col!r} and {cands[1][1]!r} both could be the start time; took {col!r}, "
+            "the closer to the completion (pass start_timestamp=... to choose)"
+        )
+    return [c for c in dates if c != col]
+
+
+def _times(sample, col, specs) -> np.ndarray:
+    ts = parse_dates(sample[col].head(TIME_ROWS), specs[col], tz="UTC")[0]
+    return ts.to_numpy(dtype="datetime64[us]").view("int64")
+
+
+def _varies_in_cases(case: np.ndarray, values: np.ndarray) -> float:
+    """Share of the cases with two events or more whose values differ within the case."""
+    ok = (case >= 0) & (values != _NAT)
+    c, v = case[ok], values[ok]
+    if not len(c):
+        return 0.0
+    order = np.lexsort((v, c))
+    c, v = c[order], v[order]
+    same_case = c[1:] == c[:-1]
+    sizes = np.bincount(c)
+    multi = int((sizes >= 2).sum())
+    if not multi:
+        return 0.0
+    changed = np.unique(c[1:][same_case & (v[1:] != v[:-1])])
+    return len(changed) / multi
 
 
 def describe_resource(col: str, roles, profiles) -> str | None:
@@ -373,6 +582,33 @@ class _CaseContext:
         self.n_cases = int(case.max()) + 1 if len(case) else 0
         self.sizes = np.bincount(case[case >= 0], minlength=self.n_cases)
 
+    @property
+    def n_activities(self) -> int:
+        return int(self.act.max()) + 1 if len(self.act) else 0
+
+    def activities_per_value(self, p: Profile) -> float:
+        """Distinct activities each value does (median)."""
+        ok = (self.act >= 0) & (p.codes >= 0)
+        ka = max(self.n_activities, 1)
+        pairs = np.unique(p.codes[ok].astype(np.int64) * ka + self.act[ok])
+        per_value = np.bincount(pairs // ka, minlength=p.k)
+        seen = per_value[per_value > 0]
+        return float(np.median(seen)) if len(seen) else 0.0
+
+    def dependence(self, p: Profile) -> tuple[float, float]:
+        """How far the column's mutual information with the activity and with the case
+        exceeds chance, in standard deviations of the same column shuffled (a fixed
+        seed: the same file gives the same answer), on the first :data:`TIME_ROWS` rows."""
+        m = TIME_ROWS
+        x, a, c = p.codes[:m], self.act[:m], self.case[:m]
+        ok = (x >= 0) & (a >= 0) & (c >= 0)
+        x, a, c = x[ok], a[ok], c[ok]
+        if len(x) < 3:
+            return 0.0, 0.0
+        rng = np.random.default_rng(0)
+        shuffles = [rng.permutation(x) for _ in range(SHUFFLES)]
+        return _excess(x, a, shuffles), _excess(x, c, shuffles)
+
     def person(self, p: Profile) -> tuple[float, float, float]:
         """(cases per value (median), share of cases where it changes, share of its
         uncertainty left once the activity is known: H(X | activity) / H(X))."""
@@ -390,13 +626,54 @@ class _CaseContext:
         return cpv, varies, free
 
 
+def shape_share(s: pd.Series, p: Profile) -> float:
+    """Share of the distinct values (up to 1,000) that have the most common shape, a value
+    written as its runs of upper-case letters, lower-case letters and digits (``Anna Meier``
+    and ``Reto Keller`` share ``Aa Aa``, ``MA-001`` and ``MA-017`` share ``A-9``): names
+    and ids of persons are written alike, remarks are not."""
+    firsts = _first_rows(p)
+    if not len(firsts):
+        return 0.0
+    shapes = s.iloc[np.sort(firsts)].astype("str").str.strip().map(_shape)  # distinct values only
+    return float(shapes.value_counts().iloc[0] / len(shapes))
+
+
+def _shape(value: str) -> str:
+    out: list[str] = []
+    for ch in value:
+        c = "A" if ch.isupper() else "a" if ch.isalpha() else "9" if ch.isdigit() else ch
+        if not out or out[-1] != c or c not in "Aa9":
+            out.append(c)
+    return "".join(out)
+
+
+def _first_rows(p: Profile, limit: int = 1000) -> np.ndarray:
+    """Row positions of the first occurrence of each distinct value (up to ``limit``)."""
+    filled = np.flatnonzero(p.codes >= 0)
+    return filled[np.unique(p.codes[filled], return_index=True)[1][:limit]]
+
+
 def _dates(s: pd.Series, p: Profile) -> bool:
     """True when the column's distinct values (up to 1,000 of them) are dates."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return True
-    firsts = np.unique(p.codes[p.codes >= 0], return_index=True)[1][:1000]
+    firsts = _first_rows(p)
     spec = detect_date_format(s.iloc[np.sort(firsts)].reset_index(drop=True), strict_numbers=True)
     return spec is not None and spec.share >= 0.8
+
+
+def _joint_entropy(x: np.ndarray, y: np.ndarray) -> float:
+    _, counts = np.unique(x.astype(np.int64) * (int(y.max()) + 1) + y, return_counts=True)
+    return _entropy(counts)
+
+
+def _excess(x: np.ndarray, y: np.ndarray, shuffles: list[np.ndarray]) -> float:
+    """(I(X;Y) - mean over shuffles) / their standard deviation; I = H(X)+H(Y)-H(X,Y), and
+    only the joint entropy changes when X is shuffled."""
+    observed = -_joint_entropy(x, y)
+    null = np.array([-_joint_entropy(xs, y) for xs in shuffles])
+    sd = max(float(null.std(ddof=1)), 1e-9 * max(abs(float(null.mean())), 1.0))
+    return float((observed - null.mean()) / sd)
 
 
 def _entropy(counts: np.ndarray) -> float:

@@ -7,9 +7,11 @@ a known word. Roles the headers do not reveal are found from the content: the ti
 is the column that parses as dates, the case a column of many values with few events
 each, close together in time, the activity a low-cardinality text column that varies
 within cases, the resource a column whose values recur across many cases and are not
-determined by the activity. Header words outside the vocabulary (``Laufnummer``,
-``Saisi par``) count as a bonus there; the content decides, and it vetoes a header that
-names a category as the case (see :mod:`procmine.io._detect_content`).
+determined by the activity, the org unit a column of few values that changes within cases
+and follows the activity, the start time a date column not after the completion. Header
+words outside the vocabulary (``Laufnummer``, ``Saisi par``) count as a bonus there; the
+content decides, and it vetoes a header that names a category as the case or a case
+attribute (a commune) as the org unit (see :mod:`procmine.io._detect_content`).
 
 The date format of a column (:func:`detect_date_format`, one format for all rows,
 day-first or month-first decided from the data) lives in :mod:`procmine.io._dates` and
@@ -42,7 +44,9 @@ from ._detect_content import (
     category_note,
     content_activity,
     content_case,
+    content_org,
     content_resource,
+    content_start,
     describe_resource,
     doubtful_case,
     profile,
@@ -116,8 +120,6 @@ _CANONICAL = {
     "org": "org:group",
     "lifecycle": "lifecycle:transition",
 }
-#: names of places rather than units: taken as the org only when no unit column exists, silently
-_SECONDARY = {"gemeinde", "commune", "comune"}
 _GENDER = re.compile(r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/(]\s*(?:e|a)\)?)(?=[^a-z]|$)")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -276,8 +278,12 @@ def detect_roles(
     best_role: dict[str, str] = {}
     for _, role, col in scored:  # best first
         best_role.setdefault(col, role)
+    org_named: dict[str, int] = {}  # column -> header level; the content chooses among them
     for score, role, col in scored:
         if role in roles or col in taken:
+            continue
+        if role == "org":
+            org_named.setdefault(col, score[0])
             continue
         if role in ("timestamp", "start_timestamp"):
             spec = detect_date_format(sample[col], dayfirst=dayfirst)
@@ -285,12 +291,15 @@ def detect_roles(
                 warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
                 continue
             specs[col] = spec
+        if role == "activity" and score[0] < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
+            # a header that merely contains a word ("Event type": completes only) and one value: no steps
+            warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
+            continue
         rivals = [
             c
             for s, r, c in scored
             if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
         ]
-        rivals = [c for c in rivals if norms[c] not in _SECONDARY or norms[col] in _SECONDARY]
         if rivals:
             warn.append(
                 f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
@@ -302,10 +311,14 @@ def detect_roles(
         evidence[role] = f"{col!r} {kind} a known name for the {role}"
         taken.add(col)
 
+    org_named = {c: lvl for c, lvl in org_named.items() if c not in taken}
+    taken |= set(org_named)  # reserved: the org unit is chosen last, by content among them
+
     # 2. content, for what the headers did not reveal
     rest = [c for c in columns if c not in taken]
+    several: list[str] = []  # date columns compared for the timestamp
     if "timestamp" not in roles:
-        found = _content_timestamp(sample, rest, dayfirst, specs, warn)
+        found, several = _content_timestamp(sample, rest, dayfirst, specs)
         if found is None and "start_timestamp" in roles:
             found = roles.pop("start_timestamp")
             how.pop("start_timestamp")
@@ -378,4 +391,18 @@ def detect_roles(
             evidence["resource"] += "; " + figures
     if "resource" not in roles:
         content_resource(sample, [c for c in rest if c not in roles.values()], roles, how, evidence, profiles, warn, norms)
+    if "org" not in roles:
+        free = [c for c in columns if c not in roles.values() and c not in specs]
+        content_org(sample, free, org_named, roles, how, evidence, profiles, warn)
+    if "start_timestamp" not in roles:
+        left = content_start(
+            sample, [c for c in columns if c not in roles.values()], roles, how, evidence, specs, profiles, warn, dayfirst
+        )
+        unexplained = [c for c in several if c in left]
+        if unexplained and how.get("timestamp") == "content":
+            listed = ", ".join(map(repr, [roles["timestamp"], *unexplained]))
+            warn.append(
+                f"several date columns ({listed}); took {roles['timestamp']!r}, the latest, "
+                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
+            )
     return result()
