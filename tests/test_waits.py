@@ -522,3 +522,63 @@ def assert_duck_same(log: pm.EventLog, tmp_path, calendar=ALWAYS) -> None:
 def test_duckdb_gives_the_same_caps_and_follow_ups(make, calendar, tmp_path):
     log = make()
     assert_duck_same(log, tmp_path, calendar)
+
+
+def period_before_pair_log(n: int = 80) -> pm.EventLog:
+    """A 25-calendar-day period after 'Publish' that no step marks, then two expert reports
+    done one after the other in either order (half the cases each way): whichever comes
+    first absorbs the period, so neither report's own waits cluster. 'Legal review' waits
+    in the office's queue (3 to 20 days)."""
+    rng = np.random.default_rng(12)
+    rows = []
+    for i in range(n):
+        t = T0 + pd.Timedelta(hours=5 * i)
+        steps = [("Register", t), ("Publish", t + pd.Timedelta(hours=3))]
+        t += pd.Timedelta(hours=3) + pd.Timedelta(days=25)  # the period
+        pair = ["Report A", "Report B"] if i % 2 else ["Report B", "Report A"]
+        for act in pair:
+            t += pd.Timedelta(hours=float(rng.uniform(1, 20)))
+            steps.append((act, t))
+        t += pd.Timedelta(days=float(rng.uniform(3, 20)))  # the office's queue
+        steps.append(("Legal review", t))
+        t += pd.Timedelta(hours=4)
+        steps.append(("Decision", t))
+        rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
+                 for a, ts in steps]
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    return pm.EventLog(df)
+
+
+def test_a_period_after_a_step_is_found_whatever_step_comes_next():
+    """Issue 12: the period before a pair done in either order was counted as the office's
+    queue of whichever report came first, and the true bottleneck ('Legal review') did not
+    dominate. The time from 'Publish' to the case's next event clusters at 25 days whatever
+    comes next: that wait is statutory up to the period, the rest the office's."""
+    log = period_before_pair_log()
+    n = 80
+    p = pm.performance(log, calendar=ALWAYS)
+    steps = p.steps
+    assert steps.loc["Publish", "period_after_days"] == pytest.approx(25, abs=0.5)
+    assert np.isnan(steps.loc[["Report A", "Report B"], "period_days"]).all()  # neither report has one of its own
+    assert (steps.loc[["Report A", "Report B"], "inherited_period_days"] == steps.loc["Publish", "period_after_days"]).all()
+    # the queue after 'Report A/B' varies with the load: no period after them, nor before 'Legal review'
+    assert steps.loc[["Report A", "Report B", "Legal review"], "period_after_days"].isna().all()
+    acts = p.activities
+    reports = acts.loc[["Report A", "Report B"]]
+    # the period (25 days; the detected one also holds the first report's typical few hours)
+    period = pd.Timedelta(days=float(steps.loc["Publish", "period_after_days"]))
+    assert pd.Timedelta(days=25) * n <= reports["wait_statutory"].sum() <= (period + pd.Timedelta(hours=2)) * n
+    assert reports["wait_office"].sum() > pd.Timedelta(hours=10) * n  # the reports' own queues stay the office's
+    assert acts.loc["Legal review", "wait_statutory"] == pd.Timedelta(0)
+    cols = [f"wait_{c}" for c in CAUSES]
+    pd.testing.assert_series_equal(acts[cols].sum(axis=1), acts["waiting_total"], check_names=False)
+    why = p.wait_causes.set_index(["activity", "cause"])["why"]
+    assert "'Publish'" in why["Report A", "statutory"] and "whatever step comes next" in why["Report A", "statutory"]
+    [f] = bottleneck.detect(log, calendar=ALWAYS)
+    assert f.activities == ("Legal review",)
+
+
+@pytest.mark.parametrize("calendar", [ALWAYS, None], ids=["elapsed", "working"])
+def test_duckdb_gives_the_same_periods_after_a_step(calendar, tmp_path):
+    assert_duck_same(period_before_pair_log(), tmp_path, calendar)

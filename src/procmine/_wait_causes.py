@@ -21,7 +21,13 @@
     of the cases, e.g. closed automatically 15 days after resolution). Queue waiting
     varies with load, a legal period does not. The waits at least as long as the period
     (less a day; within the hour for the partial kind) are statutory; shorter ones (an
-    objection filed early) keep their other cause. Statutory up to the period only: it
+    objection filed early) keep their other cause. The same rule is applied to the time
+    from a step's completion to the case's next event, whatever step comes next: a period
+    that runs *after* a step (a period before two steps done in either order is absorbed
+    by whichever comes first, so neither step shows it; the wait of the next step after
+    it is statutory when at least as long as the period), except after a request or a
+    hold (that wait is the applicant's). A queue varies with the load, so its waits after
+    a step do not cluster. Statutory up to the period only: it
     runs from the previous completion, so the part of a longer wait beyond it (the case
     lies in the office after the period ended) keeps the cause the wait would have
     without the period, office or client (under a working calendar the wait is split in
@@ -71,7 +77,7 @@ from ._validation import fail
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, EventLog
 
-__all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "assign_causes", "check_declarations",
+__all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "after_pairs", "assign_causes", "check_declarations",
            "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
            "inside_windows", "scaled", "self_repeats", "wait_aggregates", "wait_causes"]
 
@@ -96,6 +102,7 @@ class WaitCauses:
     explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
     caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
+    by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
@@ -110,6 +117,8 @@ class WaitCauses:
         parts = self.split(wait)
         p = np.where(proc == NAT, 0, proc)
         in_proc = self.period_in_processing[act] & (self.cause == STATUTORY)
+        if self.by_prev is not None:
+            in_proc[self.by_prev] = False  # the previous step's period: this step's processing is work
         extra = np.where(in_proc, p, 0)
         c = self.caps
         if c is not None and len(c.idx):
@@ -204,6 +213,7 @@ class WaitAggregates:
     count: np.ndarray | None = None  #: events per activity
     again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
     inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
+    after: WaitAggregates | None = None  #: ``n``, ``s1``, ``s2``, ``hist`` of the same lengths keyed by the *previous* step's code (the time from a step's completion to the case's next completion)
 
 
 LONG_US = int((_MIN_DAYS - 1) * _DAY_US)  #: shorter lengths cannot lie near a period (the histogram's floor)
@@ -226,6 +236,9 @@ class Decisions:
     in_proc: np.ndarray  #: bool: the period is recorded as the step's processing
     period_why: list[str]
     release_why: list[str]
+    after_period: np.ndarray  #: float µs: fixed period after the step, whatever comes next (NaN = none)
+    after_tol: np.ndarray  #: float µs: its tolerance (as ``tol``)
+    after_why: list[str]
 
     def frame(self, names: np.ndarray) -> pd.DataFrame:
         """The decisions as a small table (one row per activity) for a SQL join."""
@@ -234,7 +247,7 @@ class Decisions:
                              "d_parks": self.parks, "d_release": self.release, "d_follow": self.follow,
                              "d_mark": self.mark.astype(np.int32),
                              "d_period": np.where(np.isnan(self.period) | (self.fixed >= 0), np.nan, self.period),
-                             "d_tol": self.tol})
+                             "d_tol": self.tol, "d_after_period": self.after_period, "d_after_tol": self.after_tol})
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,10 +282,14 @@ def scaled(x: np.ndarray, part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarray | None, n_act: int, *,
                     ts: np.ndarray, count: np.ndarray, again: np.ndarray,
-                    inside: np.ndarray | None) -> WaitAggregates:
+                    inside: np.ndarray | None, prev: np.ndarray | None = None) -> WaitAggregates:
     """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
-    times (µs), ``count``/``again``/``inside`` per activity (see the fields)."""
+    times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
+    previous event's activity code in the case (-1 = first event; None = no ``after``)."""
     lengths = _length_aggregates(act, length, n_act)
+    if prev is not None:
+        has_prev = prev >= 0
+        lengths = replace(lengths, after=_length_aggregates(prev[has_prev], length[has_prev], n_act))
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
@@ -440,27 +457,39 @@ def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, w
         with np.errstate(invalid="ignore"):
             in_proc = ~np.isnan(period) & (agg.proc_median >= 0.5 * period)
     release, release_why = _releases(agg.days, n_act)
+    # a period that runs after a step, whatever step comes next (absorbed by the first of a
+    # pair done in either order): the same rule on the time to the case's next event
+    # (not after a request or hold: the wait after it is the applicant's as a whole)
+    parks = is_req | steps["hold"].to_numpy(dtype=bool)
+    after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
+    if agg.after is not None:
+        after_period, after_tol, after_why = _periods(agg.after, n_act)
+        after_period[parks] = np.nan
     mark = follow_up_markers(steps)
     follow = np.zeros(n_act, dtype=bool)
     if agg.inside is not None:
         # a chase: repeated back to back, and done (nearly) only while an answer is awaited
         follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
     return Decisions(fixed=declared, base=np.where(is_ext, CLIENT, OFFICE).astype(np.int8), request=is_req,
-                     parks=is_req | steps["hold"].to_numpy(dtype=bool), release=release, follow=follow, mark=mark,
-                     period=period, tol=tol, in_proc=in_proc, period_why=period_why, release_why=release_why)
+                     parks=parks, release=release, follow=follow, mark=mark,
+                     period=period, tol=tol, in_proc=in_proc, period_why=period_why, release_why=release_why,
+                     after_period=after_period, after_tol=after_tol, after_why=after_why)
 
 
 def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed: np.ndarray,
-                  proc_elapsed: np.ndarray, inside: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Caps]:
+                  proc_elapsed: np.ndarray, inside: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray, Caps, np.ndarray]:
     """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
-    declared cause; else statutory when the step's span reaches its fixed period; else
-    batch for a step released on a few days; else client right after a request or a hold
-    (until the case moves on to another request step), or for a follow-up while something
-    is out; else the step's base cause. -1 for the first event of a case.
+    declared cause; else statutory when the step's span reaches its fixed period, or
+    reaches the fixed period after the previous step; else batch for a step released on a
+    few days; else client right after a request or a hold (until the case moves on to
+    another request step), or for a follow-up while something is out; else the step's
+    base cause. -1 for the first event of a case.
 
-    Also returns whether each wait follows a request or hold (for the explanation) and the
+    Also returns whether each wait follows a request or hold (for the explanation), the
     statutory waits that run past their period (:class:`Caps`: only the period is
-    statutory, the rest keeps the cause the wait would have without it)."""
+    statutory, the rest keeps the cause the wait would have without it) and the positions
+    of the waits statutory by the previous step's period (not by their own step's)."""
     n = len(act)
     cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
     free = d.fixed[act] < 0
@@ -476,35 +505,76 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     if d.follow.any() and inside is not None:
         cause[d.follow[act] & inside & (cause == OFFICE) & free] = CLIENT
     caps = Caps.none()
+    by_prev = np.zeros(0, dtype=np.int64)
     has_p = ~np.isnan(d.period) & (d.fixed < 0)
-    if has_p.any():
+    has_a = ~np.isnan(d.after_period)
+    if has_p.any() or has_a.any():
         p_el = np.where(proc_elapsed == NAT, 0, proc_elapsed)
         length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + p_el)
-        idx = np.flatnonzero(has_p[act] & (length != NAT) & ~first)
-        p, t, x = d.period[act[idx]], d.tol[act[idx]], length[idx]
-        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-        stat = idx[np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)]
+        prev = np.full(n, -1, dtype=np.int64)
+        prev[1:] = act[:-1]
+        prev[first] = -1
+        cand = (length != NAT) & ~first & free
+        # the event's period: its own step's when its span reaches it, else the previous step's
+        period = np.full(n, np.nan)
+        hit = np.zeros(n, dtype=bool)
+        for k, (per, tol, code) in enumerate(((d.period, d.tol, act), (d.after_period, d.after_tol, prev))):
+            idx = np.flatnonzero(cand & ~hit & (code >= 0) & ~np.isnan(per[np.maximum(code, 0)]))
+            p, t, x = per[code[idx]], tol[code[idx]], length[idx]
+            # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+            ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+            if k == 1:
+                by_prev = idx[ok]
+            hit[idx[ok]], period[idx[ok]] = True, p[ok]
+        stat = np.flatnonzero(hit)
         # the period runs from the previous completion: what lies beyond it is not statutory
-        over = length[stat] > d.period[act[stat]]
-        c, pc = stat[over], d.period[act[stat[over]]]
+        over = length[stat] > period[stat]
+        c, pc = stat[over], period[stat[over]]
         w_el, pr_el = wait_elapsed[c], p_el[c]
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
     cause[first | (wait_elapsed == NAT)] = -1
-    return cause, after_request, caps
+    return cause, after_request, caps, by_prev
+
+
+def after_pairs(prev: np.ndarray, act: np.ndarray, n_act: int) -> pd.DataFrame:
+    """The waits statutory by the previous step's period counted per (previous step, step):
+    ``src``, ``dst``, ``n`` (codes), sorted by ``dst`` then ``n`` descending then ``src``."""
+    key, n = np.unique(prev.astype(np.int64) * n_act + act, return_counts=True)
+    return _sorted_pairs(pd.DataFrame({"src": key // n_act, "dst": key % n_act, "n": n.astype(np.int64)}))
+
+
+def _sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    return pairs.assign(neg=-pairs["n"]).sort_values(["dst", "neg", "src"], kind="stable").drop(
+        columns="neg").reset_index(drop=True)
 
 
 def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndarray, req_n: np.ndarray,
-           waits: Mapping[str, str], follow_n: np.ndarray, cap_n: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``steps`` (with ``period_days`` and ``cause``) and ``explain`` from the waits counted per
-    activity and cause (``counts``: n_act x 4), the client waits right after a request or
-    hold (``req_n``), those of a follow-up (``follow_n``) and the statutory waits that run
-    past their period (``cap_n``), per activity."""
+           waits: Mapping[str, str], follow_n: np.ndarray, cap_n: np.ndarray,
+           after: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``steps`` (with ``period_days``, ``period_after_days``, ``inherited_period_days`` and
+    ``cause``) and ``explain`` from the waits counted per activity and cause (``counts``:
+    n_act x 4), the client waits right after a request or hold (``req_n``), those of a
+    follow-up (``follow_n``), the statutory waits that run past their period (``cap_n``),
+    per activity, and the waits statutory by the previous step's period per (previous
+    step, step) (``after``: ``src``, ``dst``, ``n``; None = none)."""
+    n_act = len(names)
+    if after is None:
+        after = pd.DataFrame({"src": np.zeros(0, np.int64), "dst": np.zeros(0, np.int64), "n": np.zeros(0, np.int64)})
+    after = _sorted_pairs(after[after["n"] > 0])
+    src, dst = after["src"].to_numpy(dtype=np.int64), after["dst"].to_numpy(dtype=np.int64)
+    after_n = np.bincount(dst, weights=after["n"].to_numpy(dtype=np.float64), minlength=n_act).astype(np.int64)
+    # the period a step's waits inherit: that of the previous step most of them follow
+    inherited = np.full(n_act, np.nan)
+    main = np.r_[True, dst[1:] != dst[:-1]] if len(dst) else np.zeros(0, dtype=bool)
+    inherited[dst[main]] = d.after_period[src[main]]
     steps = steps.copy()
     steps["period_days"] = np.round(d.period / _DAY_US, 1)
+    steps["period_after_days"] = np.round(d.after_period / _DAY_US, 1)
+    steps["inherited_period_days"] = np.round(inherited / _DAY_US, 1)
     steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
-    return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n)
+    return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n, after, after_n)
 
 
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
@@ -525,10 +595,14 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     if follow_up_candidates(mark, sagg.count, again).any():
         inside = inside_windows(act, c.case, mark)
         inside_n = np.bincount(act[inside], minlength=n_act)
+    prev = np.full(len(act), -1, dtype=np.int64)
+    prev[1:] = act[:-1]
+    prev[times.first] = -1
     agg = wait_aggregates(act, length, times.proc_elapsed if times.has_start else None, n_act, ts=c.ts,
-                          count=sagg.count, again=again, inside=inside_n)
+                          count=sagg.count, again=again, inside=inside_n, prev=prev)
     d = decide_causes(names, steps, agg, waits)
-    cause, after_request, caps = assign_causes(d, act, times.first, times.wait_elapsed, times.proc_elapsed, inside)
+    cause, after_request, caps, by_prev = assign_causes(d, act, times.first, times.wait_elapsed, times.proc_elapsed,
+                                                        inside)
     ok = cause >= 0
     counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
     req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
@@ -536,21 +610,30 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     if inside is not None:
         follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
     cap_n = np.bincount(act[caps.idx], minlength=n_act)
-    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n)
-    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps)
+    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n,
+                            after_pairs(prev[by_prev], act[by_prev], n_act))
+    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps,
+                      by_prev=by_prev)
 
 
 def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,
-             waits: dict[str, str], d: Decisions, follow_n: np.ndarray, cap_n: np.ndarray) -> pd.DataFrame:
+             waits: dict[str, str], d: Decisions, follow_n: np.ndarray, cap_n: np.ndarray,
+             after: pd.DataFrame, after_n: np.ndarray) -> pd.DataFrame:
     """One row per activity and cause its waits have, with the reason."""
     rows = []
     step_why = steps["why"].tolist()
+    a_src, a_dst = after["src"].to_numpy(dtype=np.int64), after["dst"].to_numpy(dtype=np.int64)
     for a, k in zip(*np.nonzero(counts)):
         name = str(names[a])
         if name in waits:
             why = f"declared: waits={{{name!r}: {waits[name]!r}}}"
         elif k == STATUTORY:
-            why = d.period_why[a]
+            parts = [d.period_why[a]] if counts[a, k] > after_n[a] else []
+            if after_n[a]:
+                prev = a_src[a_dst == a][:3]
+                parts.append(f"{after_n[a]} wait(s) after a step that cases leave only after a fixed period, whatever "
+                             "step comes next: " + "; ".join(f"'{names[p]}' ({d.after_why[p]})" for p in prev))
+            why = "; ".join(parts)
             if cap_n[a]:
                 why += (f"; {cap_n[a]} wait(s) run past it: only the period is statutory, the time beyond it "
                         "keeps the wait's other cause (the office's, or the client's)")

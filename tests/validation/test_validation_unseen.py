@@ -26,8 +26,6 @@ SEEDS = range(700, 720)
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     ("recall", "rubber_stamp"): "recall 0.60: sign-offs named outside CONTROL_WORDS are found from the data only with "
                                 "start times, when done by the deciding unit in at most half its decision's time",
-    ("recall", "bottleneck"): "recall < 0.95: a statutory wait without a marker step counts as another step's office "
-                              "queue, so dominance 2.0 fails (e.g. 25 % vs 15 %)",
     ("precision", "parallelizable"): "precision 0.87: truly concurrent blocks without start times",
 }
 

@@ -15,6 +15,8 @@ sent or asked for is out, i.e. the last opening or closing step before the event
 case: a window over the ordered case (:data:`INSIDE_SQL`), computed only when some step
 may be a follow-up. A statutory wait past its period gives the time beyond it to the
 cause it has without the period (:data:`REST_SQL`), by the same arithmetic as in memory.
+A period may also run after a step, whatever step comes next (the previous step's
+decisions, joined as the previous activity's row: :data:`PERIOD_SQL`).
 """
 
 from __future__ import annotations
@@ -42,11 +44,27 @@ _SECOND_US = 1_000_000
 INSIDE_SQL = """coalesce((max(CASE WHEN d.d_mark > 0 THEN e.pos * 4 + d.d_mark END)
     OVER (PARTITION BY e.case_id ORDER BY e.pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) % 4 = 1, false)"""
 # the per-event rule of procmine._wait_causes.assign_causes over an event joined with its
-# activity's decisions (``d_*``) and the previous activity's ``prev_parks``: first event none;
-# declared; statutory when the span reaches the fixed period; batch release; client right
-# after a request or hold; client for a follow-up while something is out; else the base cause.
+# activity's decisions (``d_*``) and the previous activity's ``prev_parks``, ``a_period`` and
+# ``a_tol`` (its fixed period after it): first event none; declared; statutory when the span
+# reaches the fixed period of the step or, else, of the previous step (``per_stat``: the
+# period it reaches); batch release; client right after a request or hold; client for a
+# follow-up while something is out; else the base cause.
 # REST_SQL is the same without the period: the cause of the time beyond the period
 AFTER_REQUEST_SQL = "(prev_act IS NOT NULL AND prev_parks AND NOT d_request)"
+
+
+def _reaches(period: str, tol: str) -> str:
+    """The span reaches the period (a full period: at least it less the tolerance; a
+    partial one: within the tolerance)."""
+    return f"""({period} IS NOT NULL AND NOT isnan({period}) AND len_el IS NOT NULL AND (CASE WHEN {tol} >= {_DAY_US}
+         THEN CAST(len_el AS DOUBLE) >= {period} - {tol}
+         ELSE abs(CAST(len_el AS DOUBLE) - {period}) <= {tol} END))"""
+
+
+PERIOD_SQL = f"""CASE WHEN prev_act IS NULL OR d_fixed >= 0 THEN NULL
+    WHEN {_reaches("d_period", "d_tol")} THEN d_period
+    WHEN {_reaches("a_period", "a_tol")} THEN a_period END"""
+BY_PREV_SQL = f"(per_stat IS NOT NULL AND NOT {_reaches('d_period', 'd_tol')})"
 _FIRST = """CASE WHEN prev_act IS NULL THEN -1
     WHEN d_fixed >= 0 THEN d_fixed
     """
@@ -55,14 +73,12 @@ _AFTER_PERIOD = f"""WHEN d_release THEN 3
     WHEN d_follow AND inside AND d_base = 0 THEN 1
     ELSE d_base END"""
 REST_SQL = _FIRST + _AFTER_PERIOD
-CAUSE_SQL = _FIRST + f"""WHEN d_period IS NOT NULL AND NOT isnan(d_period) AND len_el IS NOT NULL AND (CASE WHEN d_tol >= {_DAY_US}
-         THEN CAST(len_el AS DOUBLE) >= d_period - d_tol
-         ELSE abs(CAST(len_el AS DOUBLE) - d_period) <= d_tol END) THEN 2
+CAUSE_SQL = _FIRST + """WHEN per_stat IS NOT NULL THEN 2
     """ + _AFTER_PERIOD
 # a statutory wait past its period (procmine._wait_causes.Caps) and the statutory part of
 # its wait: procmine._wait_causes.scaled, the same floating-point operations
-CAPPED_SQL = "(cause = 2 AND d_fixed < 0 AND CAST(len_el AS DOUBLE) > d_period)"
-_PART = "least(CAST(wait_el AS DOUBLE), d_period)"
+CAPPED_SQL = "(cause = 2 AND d_fixed < 0 AND CAST(len_el AS DOUBLE) > per_stat)"
+_PART = "least(CAST(wait_el AS DOUBLE), per_stat)"
 OWN_WAIT_SQL = f"""CASE WHEN {CAPPED_SQL} AND {_PART} < CAST(wait_el AS DOUBLE)
     THEN least(wait, CAST(floor(CAST(wait AS DOUBLE) * ({_PART} / CAST(wait_el AS DOUBLE)) + 0.5) AS BIGINT))
     ELSE wait END"""
@@ -77,11 +93,13 @@ def cause_view_sql(table: str, dec: str, follow: bool) -> str:
     inside = INSIDE_SQL if follow else "false"
     return f"""SELECT *, {OWN_WAIT_SQL} AS w_own, {CAPPED_SQL} AS capped FROM (
         SELECT *, {CAUSE_SQL} AS cause, {REST_SQL} AS rest, {AFTER_REQUEST_SQL} AS after_req,
-               (d_follow AND inside) AS fol
-        FROM (SELECT e.*, d.d_fixed, d.d_base, d.d_request, d.d_release, d.d_follow, d.d_period, d.d_tol,
-                     coalesce(p.d_parks, false) AS prev_parks, {inside} AS inside
+               (d_follow AND inside) AS fol, {BY_PREV_SQL} AS by_prev
+        FROM (SELECT *, {PERIOD_SQL} AS per_stat FROM (
+              SELECT e.*, d.d_fixed, d.d_base, d.d_request, d.d_release, d.d_follow, d.d_period, d.d_tol,
+                     coalesce(p.d_parks, false) AS prev_parks, p.d_after_period AS a_period, p.d_after_tol AS a_tol,
+                     {inside} AS inside
               FROM {table} e JOIN {dec} d ON e.activity = d.activity
-              LEFT JOIN {dec} p ON e.prev_act = p.activity))"""
+              LEFT JOIN {dec} p ON e.prev_act = p.activity)))"""
 
 
 def inside_counts(log: DuckLog, table: str, names: np.ndarray, mark: np.ndarray) -> np.ndarray:
@@ -159,10 +177,24 @@ def aggregates(log: DuckLog, table: str, names: np.ndarray, has_start: bool) -> 
                     FROM {table} WHERE t IS NOT NULL GROUP BY ALL""")
     days = pd.DataFrame({"code": codes(d["activity"]), "day": d["day"].to_numpy(dtype=np.int64),
                          "n": d["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "day"], kind="stable")
+    # the same lengths keyed by the previous step (a period that runs after it)
+    b = log._df(
+        f"""SELECT prev_act AS activity, count(len_el) AS ln, sum(CAST(len_el AS DOUBLE)) AS s1,
+                   sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2
+            FROM {table} WHERE prev_act IS NOT NULL GROUP BY prev_act"""
+    )
+    b_hist = log._df(
+        f"""SELECT prev_act AS activity, len_el // {MINUTE_US} AS minute, count(*) AS n FROM {table}
+            WHERE prev_act IS NOT NULL AND len_el >= {LONG_US} GROUP BY ALL"""
+    )
+    b_hist = pd.DataFrame({"code": codes(b_hist["activity"]), "minute": b_hist["minute"].to_numpy(dtype=np.int64),
+                           "n": b_hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
+    after = WaitAggregates(n=per_act(b, "ln"), s1=per_act(b, "s1"), s2=per_act(b, "s2"),
+                           hist=b_hist.reset_index(drop=True), proc_median=None)
     waits = WaitAggregates(n=per_act(a, "ln"), s1=per_act(a, "s1"), s2=per_act(a, "s2"), hist=hist.reset_index(drop=True),
                            proc_median=per_act(a, "proc_med", np.nan) if has_start else None,
                            days=days.reset_index(drop=True), count=steps.count, again=self_repeats(edges, n_act),
-                           inside=None)
+                           inside=None, after=after)
     return steps, waits
 
 

@@ -223,7 +223,15 @@ class DuckPerformance(Performance):
             per[col] = np.zeros(n_act, dtype=np.int64)
             per[col][idx] = df[col].to_numpy(dtype=np.int64)
         steps, d = self._decisions
-        return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"])
+        after = None
+        if not np.isnan(d.after_period).all():  # waits statutory by the previous step's period, per pair
+            pairs = self.log._df(f"""SELECT prev_act, activity, count(*) AS n FROM {self._cause_table}
+                                     WHERE cause = 2 AND by_prev GROUP BY ALL""")
+            after = pd.DataFrame({"src": np.array([code[str(a)] for a in pairs["prev_act"]], dtype=np.int64),
+                                  "dst": np.array([code[str(a)] for a in pairs["activity"]], dtype=np.int64),
+                                  "n": pairs["n"].to_numpy(dtype=np.int64)})
+        return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"],
+                      after)
 
     @property
     def wait_causes(self) -> pd.DataFrame:

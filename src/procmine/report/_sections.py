@@ -512,8 +512,9 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
         def why(r: Any) -> str:
             if str(r.why).startswith("declared"):
                 return _("declared")
-            if r.cause == "statutory":
-                return _("fixed period of about {d} calendar days", d=round(float(steps.loc[r.activity, "period_days"])))
+            if r.cause == "statutory":  # its own period, else the one after the previous step
+                d = steps.loc[r.activity, ["period_days", "inherited_period_days"]].dropna()
+                return _("fixed period of about {d} calendar days", d=round(float(d.iloc[0])))
             if r.cause == "client" and bool(steps.loc[r.activity, "external"]):
                 return _("the outside world triggers this step")
             return _("waits after a request to the applicant or a third party")
