@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..log import ACTIVITY, CASE
-from ._protocol import Capabilities
+from ._protocol import Capabilities, counts_by_name
 
 __all__ = ["DuckEngine", "activity_counts"]
 
@@ -48,9 +48,7 @@ def activity_counts(log: Any) -> pd.Series:
     """Events per activity, most frequent first, ties by name (as ``EventLog.activities``)."""
     if "activities" not in log._cache:
         df = log._df("SELECT activity, count(*) AS events FROM ev GROUP BY activity")
-        names, n = _by_name(df["activity"].to_numpy(dtype=object), df["events"].to_numpy(dtype=np.int64))
-        s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="events")
-        log._cache["activities"] = s.iloc[np.argsort(-n, kind="stable")]
+        log._cache["activities"] = counts_by_name(df["activity"], df["events"], "events", ACTIVITY)
     return log._cache["activities"]
 
 

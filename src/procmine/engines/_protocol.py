@@ -188,3 +188,58 @@ def period_counts(engine: Engine, freq: str = "M", tz: str = "Europe/Zurich") ->
     frame = pd.DataFrame(out).fillna(0).astype("int64")
     frame.index.name = "period"
     return frame.sort_index()
+
+
+# ---------------------------------------------------------------------------------------
+# the canonical frames, from what a query engine returns (shared by DuckDB and Spark)
+# ---------------------------------------------------------------------------------------
+def _us_to_td(values: Any) -> np.ndarray:
+    """float µs (NaN = none) -> timedelta64[us], rounded to the µs as the in-memory kernels."""
+    a = np.round(pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
+    return pd.to_timedelta(a, unit="us").as_unit("us").to_numpy()
+
+
+def counts_by_name(names: Any, counts: Any, name: str, index_name: str) -> pd.Series:
+    """A count per name, most frequent first, ties in code point order of the names (the
+    order of the in-memory activity codes)."""
+    names = np.asarray(names, dtype=object)
+    counts = np.asarray(counts, dtype=np.int64)
+    order = np.argsort(names.astype(str), kind="stable")
+    names, counts = names[order], counts[order]
+    s = pd.Series(counts, index=pd.Index(names, name=index_name, dtype=object), name=name)
+    return s.iloc[np.argsort(-counts, kind="stable")]
+
+
+def finish_dfg(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame of :func:`procmine.discovery.compute_dfg` from ``source``, ``target``,
+    ``count``, ``cases`` and float µs ``median_us``, ``mean_us``, ``p90_us``: most
+    frequent first, ties by (source, target) in code point order."""
+    out = pd.DataFrame(
+        {
+            "source": pd.Series(df["source"].to_numpy(dtype=object), dtype=object),
+            "target": pd.Series(df["target"].to_numpy(dtype=object), dtype=object),
+            "count": df["count"].to_numpy(dtype=np.int64),
+            "cases": df["cases"].to_numpy(dtype=np.int64),
+        }
+    )
+    for col in ("median", "mean", "p90"):
+        out[col] = _us_to_td(df[f"{col}_us"])
+    order = np.lexsort((out["target"].to_numpy(dtype=str), out["source"].to_numpy(dtype=str)))
+    out = out.iloc[order].reset_index(drop=True)
+    return out.iloc[np.argsort(-out["count"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def finish_variants(variants: list[tuple[str, ...]], table: pd.DataFrame) -> pd.DataFrame:
+    """The frame of :func:`procmine.discovery.compute_variants` from the variants (in
+    rank order) and ``cases``, float µs ``median_us`` and ``mean_us`` of the same rows."""
+    total = int(table["cases"].sum())
+    cases = table["cases"].to_numpy(dtype=np.int64)
+    return pd.DataFrame(
+        {
+            "variant": pd.Series(variants, dtype=object),
+            "cases": cases,
+            "share": cases / total if total else np.array([], dtype=float),
+            "median_duration": _us_to_td(table["median_us"]),
+            "mean_duration": _us_to_td(table["mean_us"]),
+        }
+    )

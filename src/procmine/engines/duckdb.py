@@ -44,12 +44,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, TIMESTAMP
 from ._duck_setup import _duckdb, _DuckViews, _q, _stem
+from ._protocol import counts_by_name, finish_dfg, finish_variants
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
 
@@ -190,16 +190,7 @@ class DuckLog(_DuckViews):
                FROM seq WHERE next_activity IS NOT NULL
                GROUP BY 1, 2 ORDER BY count DESC, source, target"""
         )
-        for col in ("median", "mean", "p90"):
-            df[col] = pd.to_timedelta(df.pop(f"{col}_us").round().astype("int64"), unit="us")
-        df["count"] = df["count"].astype("int64")
-        df["cases"] = df["cases"].astype("int64")
-        df["source"] = pd.Series(df["source"].to_numpy(dtype=object), dtype=object)
-        df["target"] = pd.Series(df["target"].to_numpy(dtype=object), dtype=object)
-        # ties in code point order of (source, target), as the in-memory codes sort names
-        order = np.lexsort((df["target"].to_numpy(dtype=str), df["source"].to_numpy(dtype=str)))
-        df = df.iloc[order].reset_index(drop=True)
-        return df.iloc[np.argsort(-df["count"].to_numpy(), kind="stable")].reset_index(drop=True)
+        return finish_dfg(df)
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached
@@ -209,11 +200,7 @@ class DuckLog(_DuckViews):
             )
         df = self._cache["first_last"]
         df = df[df[which] > 0]
-        names = df["activity"].to_numpy(dtype=object)
-        order = np.argsort(names.astype(str), kind="stable")  # by name, as the in-memory codes
-        names, n = names[order], df[which].to_numpy(dtype=np.int64)[order]
-        s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name=name)
-        return s.iloc[np.argsort(-n, kind="stable")]
+        return counts_by_name(df["activity"], df[which], name, ACTIVITY)
 
     def start_activities(self) -> pd.Series:
         """Cases starting with each activity, most frequent first (ties by name)."""
@@ -260,17 +247,7 @@ class DuckLog(_DuckViews):
     def variants(self) -> pd.DataFrame:
         """Variants: tuple of activities, cases, share, median and mean duration; most frequent first."""
         df = self._variant_table()
-        total = df["cases"].sum()
-        out = pd.DataFrame(
-            {
-                "variant": pd.Series([tuple(v.split(_SEP)) for v in df["v"]], dtype=object),
-                "cases": df["cases"].astype("int64").to_numpy(),
-                "share": (df["cases"] / total).to_numpy() if total else np.array([], dtype=float),
-                "median_duration": pd.to_timedelta(df["median_us"].round().astype("int64"), unit="us"),
-                "mean_duration": pd.to_timedelta(df["mean_us"].round().astype("int64"), unit="us"),
-            }
-        )
-        return out
+        return finish_variants([tuple(v.split(_SEP)) for v in df["v"]], df)
 
     def to_eventlog(self, *, columns: Sequence[str] | None = None) -> Any:
         """Materialise in memory as an :class:`procmine.EventLog` (only for logs that fit).

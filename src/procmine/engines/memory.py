@@ -128,7 +128,8 @@ class MemoryEngine:
         src, dst = keys // (n + 2), keys % (n + 2)
         ext = np.concatenate([names.astype(object), np.array([None, None], dtype=object)])
         return pd.DataFrame(
-            dict(zip(MAP_PATH_COLUMNS, (ext[src], ext[dst], counts.astype(np.int64), med, cases.astype(np.int64))))
+            dict(zip(MAP_PATH_COLUMNS, (pd.Series(ext[src], dtype=object), pd.Series(ext[dst], dtype=object),
+                                      counts.astype(np.int64), med, cases.astype(np.int64))))
         )
 
     def activity_labels(self, column: str) -> dict[str, str]:
