@@ -271,13 +271,16 @@ class SparkEngine:
     def activity_cases(self) -> pd.Series:
         from pyspark.sql import functions as F
 
+        if "cases" in self._cache:
+            return self._cache["cases"]
         df = self.log.ev.groupBy("activity").agg(F.countDistinct("case_id").alias("n")).toPandas()
         order = np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")
-        return pd.Series(
+        self._cache["cases"] = pd.Series(
             df["n"].to_numpy(dtype=np.int64)[order],
             index=pd.Index(df["activity"].to_numpy(dtype=object)[order], name=ACTIVITY, dtype=object),
             name="cases",
         )
+        return self._cache["cases"]
 
     def dfg(self) -> pd.DataFrame:
         from pyspark.sql import functions as F
