@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine.engines import Engine, get_engine, materialise, period_counts
+from procmine.engines import Engine, LogLike, get_engine, materialise, period_counts
 from procmine.errors import LogError
 from tests.conftest import shared_log
 
@@ -110,6 +110,7 @@ def test_engine_registry_and_materialise(samples) -> None:
     caps = get_engine(duck).capabilities
     assert (caps.name, caps.in_memory, caps.start_times) == ("duckdb", False, True)
     assert isinstance(get_engine(duck), Engine)
+    assert isinstance(log, LogLike) and isinstance(duck, LogLike)  # what read_log returns
     with pytest.raises(LogError, match="not an event log"):
         get_engine("a file name")
     assert materialise(log, "x") is log

@@ -158,10 +158,11 @@ class DuckLog(_DuckViews):
     def activities(self) -> pd.Series:
         """Events per activity, most frequent first, ties by name (as :attr:`procmine.EventLog.activities`).
 
-        A property since 0.x, as on an EventLog (it was a method: ``log.activities()``)."""
+        A property, as on an EventLog; it used to be a method, and ``log.activities()``
+        still gives the same series with a :class:`DeprecationWarning`."""
         from ._duck_model import activity_counts
 
-        return activity_counts(self)
+        return _CallableSeries(activity_counts(self))
 
     @property
     def has_start(self) -> bool:
@@ -349,6 +350,18 @@ class DuckLog(_DuckViews):
     def __repr__(self) -> str:
         src = "<DataFrame>" if isinstance(self.source, pd.DataFrame) else str(self.source)
         return f"<DuckLog {src}: {self.n_events:,} events, {self.n_cases:,} cases (DuckDB engine)>"
+
+
+class _CallableSeries(pd.Series):
+    """A Series that can still be called, as the old method ``DuckLog.activities()`` was."""
+
+    @property
+    def _constructor(self) -> type[pd.Series]:
+        return pd.Series  # operations give plain series
+
+    def __call__(self) -> pd.Series:
+        _deprecated("activities()", "activities (a property)")
+        return pd.Series(self)
 
 
 def _deprecated(old: str, new: str) -> None:
