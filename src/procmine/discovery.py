@@ -387,41 +387,12 @@ class ProcessModel:
         """
         from . import viz
 
-        if not self._in_memory:
-            return self._plot_from_aggregates(ax, metric, activities, paths, labels, min_cases)
         kw = dict(metric=metric, activities=activities, paths=paths, labels=labels, model=self)
         if min_cases is not None:
             kw["min_cases"] = min_cases
         if ax is not None:
             return viz.draw_map(self.log, ax=ax, **kw)
         return viz.process_map(self.log, **kw)
-
-    def _plot_from_aggregates(
-        self, ax: Any, metric: str, activities: Any, paths: Any, labels: Any, min_cases: int | None
-    ) -> Any:
-        """The process map from the engine's aggregates (a log not in memory)."""
-        from . import viz
-        from .engines._map import engine_map_graph
-
-        graph = engine_map_graph(
-            self.engine,
-            metric=metric,
-            activities=activities,
-            paths=paths,
-            labels=labels,
-            min_cases=viz.MIN_CASES if min_cases is None else min_cases,
-        )
-        caption = viz.map_caption(self.log.name, self.engine.capabilities.start_times, graph)
-        if ax is not None:
-            viz._draw(graph, ax, caption)
-            return ax
-        try:
-            return viz.graphviz_map(graph, caption)
-        except FileNotFoundError as exc:
-            raise ProcmineError(
-                f"Graphviz 'dot' is needed to draw the map of a{self.engine.capabilities.label} log as SVG; "
-                "pass ax= for matplotlib"
-            ) from exc
 
     def explore(self, **options: Any) -> Any:
         """An interactive explorer of the model's log (see :func:`procmine.explore`)."""
