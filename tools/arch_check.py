@@ -20,7 +20,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 #: names that tie code to one engine (a test on the type, or the engine's own log class)
-ENGINE_NAMES = ("DuckLog", "DuckPerformance", "DuckProcessModel", "SparkLog", "as_eventlog")
+ENGINE_NAMES = (
+    "DuckLog", "DuckPerformance", "DuckProcessModel", "SparkLog", "as_eventlog", "as_eventlogs",
+    "DuckEngine", "SparkEngine", "MemoryEngine",
+)
 
 
 def module_name(path: Path, root: Path) -> str:

@@ -2,7 +2,7 @@
 number or a list; see :func:`select_activities`) and then the variants it is given, and a
 record of what was left out (:attr:`procmine.discovery.ProcessModel.pruning`).
 
-Shared with the DuckDB engine (:mod:`procmine.engines._duck_model`); the names used
+Shared with the engines that keep the events out of memory (:func:`project_variants`); the names used
 elsewhere are re-exported by :mod:`procmine.discovery`.
 """
 
@@ -18,7 +18,7 @@ from ._dfg import variant_codes
 from ._validation import fail
 from .log import EventLog
 
-__all__ = ["select_activities"]
+__all__ = ["project_variants", "select_activities"]
 
 logger = logging.getLogger("procmine")
 
@@ -75,6 +75,38 @@ def select_activities(
         n = _MAX_MINER_ACTIVITIES
         how += f", capped at {_MAX_MINER_ACTIVITIES}"
     return names[:n], how
+
+
+def project_variants(variant_counts: pd.DataFrame, kept: list[str]) -> pd.DataFrame:
+    """Variants projected on the ``kept`` activities: ``variant``, ``cases``, ``first``,
+    ranked as :func:`procmine._dfg.variant_codes` ranks the projected log (cases, then
+    first appearance); a variant with no kept activity leaves (its cases have no event).
+
+    ``variant_counts`` is :meth:`procmine.engines.Engine.variant_counts`: the pruning of
+    :func:`_prune` on the variant counts alone, for engines that keep the events out of memory.
+    """
+    keep = set(kept)
+    agg: dict[tuple[str, ...], list[int]] = {}
+    for v, n, first in zip(
+        variant_counts["variant"], variant_counts["cases"].tolist(), variant_counts["first"].tolist()
+    ):
+        p = tuple(a for a in v if a in keep)
+        if not p:
+            continue
+        got = agg.get(p)
+        if got is None:
+            agg[p] = [int(n), int(first)]
+        else:
+            got[0] += int(n)
+            got[1] = min(got[1], int(first))
+    frame = pd.DataFrame(
+        {
+            "variant": pd.Series(list(agg), dtype=object),
+            "cases": np.array([c for c, _ in agg.values()], dtype=np.int64),
+            "first": np.array([f for _, f in agg.values()], dtype=np.int64),
+        }
+    )
+    return frame.sort_values(["cases", "first"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _prune(

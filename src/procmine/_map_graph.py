@@ -2,7 +2,7 @@
 :func:`procmine.viz.process_map`), independent of how the map is drawn.
 
 Shared by the in-memory log (:func:`map_graph`) and the DuckDB engine
-(:mod:`procmine.engines._duck_map`, through :func:`_kept_activities` and
+(:mod:`procmine.engines._map`, for engines outside memory, through :func:`_kept_activities` and
 :func:`_assemble_graph`). Re-exported by :mod:`procmine.viz`.
 """
 

@@ -22,7 +22,7 @@ from ._compare_cases import _variant_ids as _variant_ids  # tests check it again
 from ._kernels import group_stats, unique_inverse
 from ._validation import check_positive_int, fail
 from .calendar import Calendar
-from .engines.duckdb import as_eventlog
+from .engines import needs_events
 from .log import GROUP, EventLog
 from .performance import _fmt, _td, event_times
 
@@ -196,6 +196,7 @@ class Comparison:
 # ---------------------------------------------------------------------------------------
 # the entry point
 # ---------------------------------------------------------------------------------------
+@needs_events("compare")  # a log outside memory is loaded (or refused)
 def compare(
     log: EventLog,
     by: str | Callable[[pd.DataFrame], Sequence[Any]] = GROUP,
@@ -260,7 +261,6 @@ def compare(
     >>> cmp.best().set_index("kpi").loc["median_duration", "best_group"]
     'Aarau'
     """
-    log = as_eventlog(log, "compare")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise fail("compare", "log", "a procmine.EventLog", type(log).__name__)
     check_positive_int("compare", "min_cases", min_cases)

@@ -27,11 +27,10 @@ from ._dfg import (
     start_end_activities,
     variant_codes,
 )
-from ._discover_pruning import _DEFAULT_VARIANT_SHARE as _DEFAULT_VARIANT_SHARE  # engines._duck_model
-from ._discover_pruning import _prune, _select_activities
-from ._discover_pruning import select_activities as select_activities  # engines._duck_model
+from ._discover_pruning import _DEFAULT_VARIANT_SHARE, _prune, select_activities
 from ._validation import check_choice, check_fraction, fail
-from .errors import ProcmineError
+from .engines import Engine, get_engine, materialise
+from .errors import LogError, ProcmineError
 from .log import EventLog
 
 __all__ = [
@@ -58,6 +57,13 @@ class ProcessModel:
     and ``bpmn`` are mined on the activities and variants that carry most of the cases,
     as recorded in :attr:`pruning`.
 
+    The views are aggregates of the log's engine (:func:`procmine.engines.get_engine`):
+    the same model, columns and order whether the log is in memory, in DuckDB or in Spark.
+    On an engine that does not hold the events in memory, the miner sees the variant counts
+    (:attr:`mined_variants`); :attr:`mined_log`, :meth:`precision` and the heuristics miner
+    need the events and load them (within the engine's materialise limit, else
+    :class:`procmine.errors.LogError`).
+
     Examples
     --------
     >>> import procmine as pm
@@ -77,8 +83,10 @@ class ProcessModel:
         min_case_share: float,
         activities: Any,
         variants: Any,
+        engine: Engine | None = None,
     ) -> None:
         self.log = log
+        self.engine = get_engine(log) if engine is None else engine
         self.algorithm = algorithm
         self.noise = noise
         self.min_case_share = min_case_share
@@ -89,16 +97,16 @@ class ProcessModel:
     @cached_property
     def dfg(self) -> pd.DataFrame:
         """Directly-follows edges of the whole log (see :func:`compute_dfg`)."""
-        return compute_dfg(self.log)
+        return self.engine.dfg()
 
     @cached_property
     def variants(self) -> pd.DataFrame:
         """Variants of the whole log (see :func:`compute_variants`)."""
-        return compute_variants(self.log)
+        return self.engine.variants()
 
     @cached_property
     def _start_end(self) -> tuple[pd.Series, pd.Series]:
-        return start_end_activities(self.log)
+        return self.engine.start_activities(), self.engine.end_activities()
 
     @property
     def start_activities(self) -> pd.Series:
@@ -119,31 +127,127 @@ class ProcessModel:
         return v.head(n)
 
     # -- the mined model ----------------------------------------------------------------------
+    @property
+    def _in_memory(self) -> bool:
+        return self.engine.capabilities.in_memory
+
     @cached_property
     def mined_log(self) -> EventLog:
-        """The part of the log the miner sees (see :attr:`pruning`)."""
+        """The part of the log the miner sees (see :attr:`pruning`); loads the events of a
+        log that is not in memory (within the engine's materialise limit)."""
+        if not self._in_memory:
+            return self._with_events("ProcessModel.mined_log").mined_log
         return self._pruned[0]
+
+    @cached_property
+    def mined_variants(self) -> dict[tuple[str, ...], int]:
+        """Variants the miner sees (projected on the kept activities) and their cases."""
+        if self._in_memory:
+            v = compute_variants(self.mined_log) if self.mined_log.n_events else self.variants.head(0)
+            return dict(zip(v["variant"], v["cases"].tolist()))
+        return self._variant_pruning[0]
 
     @cached_property
     def pruning(self) -> dict[str, Any]:
         """What the mined model leaves out: activities, variants, events and cases kept."""
-        return self._pruned[1]
+        return self._pruned[1] if self._in_memory else self._variant_pruning[1]
 
     @cached_property
     def _pruned(self) -> tuple[EventLog, dict[str, Any]]:
         return _prune(self.log, self._activities_arg, self._variants_arg, self.min_case_share)
 
+    def _with_events(self, what: str) -> ProcessModel:
+        """The same model of the log loaded into memory (for what needs every event)."""
+        if "_events_model" not in self.__dict__:
+            self.__dict__["_events_model"] = ProcessModel(
+                materialise(self.log, what),
+                algorithm=self.algorithm,
+                noise=self.noise,
+                min_case_share=self.min_case_share,
+                activities=self._activities_arg,
+                variants=self._variants_arg,
+            )
+        return self.__dict__["_events_model"]
+
+    @cached_property
+    def _kept(self) -> tuple[list[str], str]:
+        """The activities the miner sees, from the engine's aggregates."""
+        counts = self.engine.activity_counts()
+        wants_share = self._activities_arg is None or isinstance(self._activities_arg, (int, float))
+        in_cases = None
+        if self.min_case_share > 0 and wants_share:
+            in_cases = self.engine.activity_cases() / max(self.engine.n_cases, 1)
+        return select_activities(counts, in_cases, self._activities_arg, self.min_case_share)
+
+    @cached_property
+    def _variant_pruning(self) -> tuple[dict[tuple[str, ...], int], dict[str, Any]]:
+        """:func:`procmine._discover_pruning._prune` on the variant counts alone (the same
+        figures, tested): what a model of a log outside memory is mined from."""
+        from ._discover_pruning import project_variants
+
+        kept, how = self._kept
+        all_acts = self.engine.activity_counts()
+        proj = project_variants(self.engine.variant_counts(), kept)
+        v_arg = self._variants_arg
+        if isinstance(v_arg, int) and not isinstance(v_arg, bool):
+            n_keep = min(v_arg, len(proj))
+            v_how = f"the {v_arg} most frequent"
+        else:
+            share = _DEFAULT_VARIANT_SHARE if v_arg is None else float(v_arg)
+            cum = np.cumsum(proj["cases"].to_numpy()) / max(int(proj["cases"].sum()), 1)
+            n_keep = (
+                len(proj) if share >= 1 else (int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0)
+            )
+            v_how = f"most frequent covering {share:.0%} of cases"
+        mined = proj.head(n_keep)
+        lengths = np.array([len(v) for v in mined["variant"]], dtype=np.int64)
+        pruning = {
+            "activities_kept": len(kept),
+            "activities_total": len(all_acts),
+            "activities_rule": how,
+            "activities_left_out": [a for a in all_acts.index if a not in set(kept)],
+            "events_kept": int((lengths * mined["cases"].to_numpy()).sum()),
+            "events_total": self.engine.n_events,
+            "variants_kept": len(mined),
+            "variants_total": len(proj),
+            "variants_rule": v_how + " (after leaving out activities)",
+            "cases_kept": int(mined["cases"].sum()),
+            "cases_total": self.engine.n_cases,
+        }
+        logger.info(
+            "discover %s%s: mining on %d/%d activities (%s), %d/%d variants, %d/%d cases",
+            self.log.name,
+            self.engine.capabilities.label,
+            len(kept),
+            len(all_acts),
+            how,
+            pruning["variants_kept"],
+            pruning["variants_total"],
+            pruning["cases_kept"],
+            pruning["cases_total"],
+        )
+        return dict(zip(mined["variant"], mined["cases"].tolist())), pruning
+
     @cached_property
     def petri_net(self) -> tuple[Any, Any, Any]:
-        """``(net, initial_marking, final_marking)`` mined by pm4py on :attr:`mined_log`."""
+        """``(net, initial_marking, final_marking)`` mined by pm4py on :attr:`mined_log`
+        (on :attr:`mined_variants` when the log is not in memory: the inductive miner only
+        looks at them; the heuristics miner loads the events)."""
         from . import _pm4py
 
-        if self.mined_log.n_events == 0:
+        if not self._in_memory and self.algorithm == "heuristics":
+            return self._with_events("the heuristics miner").petri_net
+        if (self.mined_log.n_events if self._in_memory else sum(self.mined_variants.values())) == 0:
             raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
         t0 = time.perf_counter()
-        net = _pm4py.discover_petri_net(
-            _pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise
-        )
+        if self._in_memory:
+            net = _pm4py.discover_petri_net(
+                _pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise
+            )
+        else:
+            net = _pm4py.discover_petri_net_variants(
+                self.mined_variants, algorithm=self.algorithm, noise=self.noise
+            )
         logger.info(
             "discover %s: pm4py %s miner took %.1f s", self.log.name, self.algorithm, time.perf_counter() - t0
         )
@@ -182,6 +286,8 @@ class ProcessModel:
 
         check_choice("ProcessModel.fitness", "method", method, ("token", "alignments"))
         check_choice("ProcessModel.fitness", "on", on, ("mined", "full"))
+        if not self._in_memory:
+            return self._fitness_on_variants(method, timeout, on)
         target = self.mined_log if on == "mined" else self.log
         df = _pm4py.frame(target)
         if method == "token":
@@ -213,11 +319,47 @@ class ProcessModel:
         res["method"], res["on"] = method, on
         return res
 
+    def _fitness_on_variants(self, method: str, timeout: float, on: str) -> dict[str, Any]:
+        """:meth:`fitness` from the variants: each replayed once and weighted by its cases,
+        which gives the figures of replaying every case (replay is deterministic per
+        activity sequence)."""
+        from . import _pm4py
+
+        if on == "mined":
+            variants, cases = list(self.mined_variants), list(self.mined_variants.values())
+        else:
+            v = self.variants
+            variants, cases = v["variant"].tolist(), v["cases"].tolist()
+        n_cases = int(sum(cases))
+        if method == "token":
+            res = _pm4py.fitness_token_based_variants(variants, cases, *self.petri_net)
+        else:
+            if not isinstance(timeout, (int, float)) or timeout <= 0:
+                raise fail("ProcessModel.fitness", "timeout", "a positive number of seconds", timeout)
+            res = _pm4py.fitness_alignments(variants, cases, *self.petri_net, timeout=timeout)
+        fit = res.get("perc_fit_traces", res.get("percentage_of_fitting_traces", float("nan")))
+        res["summary"] = (
+            f"{fit:.1f}% of the {n_cases:,} cases fit the model completely; "
+            f"log fitness {res.get('log_fitness', float('nan')):.3f} ({method} replay on the {on} log)"
+        )
+        if res.get("timed_out"):
+            res["summary"] = (
+                f"within {timeout:g} s, {res['cases_aligned']:,} of {n_cases:,} cases were aligned "
+                f"({fit:.1f}% of them fit the model completely; alignments on the {on} log)"
+            )
+        res["method"], res["on"] = method, on
+        return res
+
     def precision(self, *, on: str = "mined") -> float:
-        """ETConformance precision (token-based, pm4py): 1 = the model allows nothing the log does not show."""
+        """ETConformance precision (token-based, pm4py): 1 = the model allows nothing the log does not show.
+
+        It needs every case's prefixes: a log that is not in memory is loaded (within the
+        engine's materialise limit, else :class:`procmine.errors.LogError`)."""
         from . import _pm4py
 
         check_choice("ProcessModel.precision", "on", on, ("mined", "full"))
+        if not self._in_memory:
+            return self._with_events("ProcessModel.precision").precision(on=on)
         target = self.mined_log if on == "mined" else self.log
         return _pm4py.precision_token_based(_pm4py.frame(target), *self.petri_net)
 
@@ -274,17 +416,18 @@ class ProcessModel:
 
         return _pm4py.write_bpmn(self.bpmn, path, language=language)
 
-    # what the repr and the notebook view say; DuckProcessModel answers them from SQL
-    _engine = ""
-
     def _counts(self) -> tuple[int, int, int]:
         """(activities, cases, events) of the log."""
-        return self.log.codes.n_activities, self.log.n_cases, self.log.n_events
+        return len(self.engine.activity_counts()), self.engine.n_cases, self.engine.n_events
 
     def _summary_line(self) -> str:
-        from . import viz
-
-        return viz.summary_line(self)
+        n_act, n_cases, n_events = self._counts()
+        v = self.variants
+        top = float(v["share"].iloc[0]) if len(v) else 0.0
+        return (
+            f"{n_cases:,} cases, {n_events:,} events, {n_act:,} activities, {len(v):,} variants; "
+            f"the most frequent variant covers {top:.0%} of cases."
+        )
 
     def __repr__(self) -> str:
         # the tables and the pruning are vectorised and cheap: the repr shows them all
@@ -296,7 +439,7 @@ class ProcessModel:
             f"{len(self.variants):,} variants",
         ]
         text = (
-            f"<ProcessModel of {self.log.name!r}{self._engine}: "
+            f"<ProcessModel of {self.log.name!r}{self.engine.capabilities.label}: "
             + ", ".join(parts)
             + f"; {self.algorithm} miner, noise {self.noise:g}"
         )
@@ -353,8 +496,9 @@ def discover(
     Parameters
     ----------
     log
-        The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the model is then
-        computed in DuckDB: :class:`procmine.engines._duck_model.DuckProcessModel`).
+        The event log: an :class:`procmine.EventLog`, or a log held by another engine
+        (:class:`procmine.engines.duckdb.DuckLog`, :class:`procmine.engines.spark.SparkLog`),
+        whose aggregates that engine computes (:func:`procmine.engines.get_engine`).
     algorithm
         ``"inductive"`` (pm4py's inductive miner, IMf with ``noise``) or ``"heuristics"``.
     noise
@@ -402,26 +546,13 @@ def discover(
         )
         if bad:
             raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
-    from .engines.duckdb import DuckLog
-
-    if isinstance(log, DuckLog):  # same API, computed by SQL (see procmine.engines._duck_model)
-        from .engines._duck_model import DuckProcessModel
-
-        duck = DuckProcessModel(
-            log,
-            algorithm=algorithm,
-            noise=noise,
-            min_case_share=min_case_share,
-            activities=activities,
-            variants=variants,
-        )
-        if activities is not None and not isinstance(activities, (int, float)):
-            _ = duck._kept  # unknown names fail now, not on first use
-        return duck
-    if not isinstance(log, EventLog):
-        raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__)
+    try:
+        engine = get_engine(log)
+    except LogError:
+        raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__) from None
     if activities is not None and not isinstance(activities, (int, float)):
-        _select_activities(log, activities, 0.0)  # unknown names fail now, not on first use
+        # unknown names fail now, not on first use
+        select_activities(engine.activity_counts(), None, activities, 0.0)
     return ProcessModel(
         log,
         algorithm=algorithm,
@@ -429,4 +560,5 @@ def discover(
         min_case_share=min_case_share,
         activities=activities,
         variants=variants,
+        engine=engine,
     )

@@ -19,7 +19,7 @@ import pandas as pd
 from ._kernels import distinct_per_group, group_stats, unique_inverse
 from ._validation import fail
 from .calendar import NAT, Calendar
-from .engines.duckdb import as_eventlog
+from .engines import needs_events
 from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _fmt, _td, event_times
@@ -141,6 +141,7 @@ class Handovers:
         return ax
 
 
+@needs_events("handovers")  # a log outside memory is loaded (or refused)
 def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = None) -> Handovers:
     """Handover network between org units (or resources), workload and time share.
 
@@ -169,7 +170,6 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     >>> h.time_share["mean_share"].round(2).to_dict()
     {'Building office': 0.67, 'Registry': 0.33}
     """
-    log = as_eventlog(log, "handovers")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise fail("handovers", "log", "a procmine.EventLog", type(log).__name__)
     if by not in log.df.columns:

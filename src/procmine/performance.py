@@ -515,15 +515,21 @@ def performance(
     >>> perf.elapsed().cases["duration"].iloc[0]
     Timedelta('2 days 18:00:00')
     """
-    from .engines.duckdb import DuckLog
+    from .engines import get_engine, materialise
+    from .errors import LogError
 
     if calendar is not None and not isinstance(calendar, Calendar):
         raise fail("performance", "calendar", "a procmine.Calendar or None", calendar)
-    if isinstance(log, DuckLog):  # same frames, computed by SQL (procmine.engines._duck_perf)
-        from .engines._duck_perf import duck_performance
-
-        return duck_performance(log, Calendar() if calendar is None else calendar, freq, waits=waits,
-                                external=external)
     if not isinstance(log, EventLog):
-        raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
+        try:
+            name = get_engine(log).capabilities.name
+        except LogError:
+            raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)",
+                       type(log).__name__) from None
+        if name == "duckdb":
+            from .engines._duck_perf import duck_performance  # same frames, by SQL
+
+            return duck_performance(log, Calendar() if calendar is None else calendar, freq, waits=waits,
+                                    external=external)
+        log = materialise(log, "performance")  # other engines: their events, in memory
     return Performance(log, Calendar() if calendar is None else calendar, freq, waits=waits, external=external)

@@ -33,9 +33,8 @@ import pandas as pd
 from ._map_dot import _readable_titles, _run_dot, clean_svg, human_duration, to_dot
 from ._map_draw import _draw, _width
 from ._map_graph import MIN_CASES, MapGraph, map_graph
-from ._map_graph import _assemble_graph as _assemble_graph  # used by engines._duck_map
-from ._map_graph import _check_slider as _check_slider  # used by engines._duck_map
-from ._map_graph import _kept_activities as _kept_activities  # used by engines._duck_map
+from .engines import get_engine
+from .engines._map import engine_map_graph
 from .errors import ProcmineError, ProcmineWarning
 from .log import EventLog
 
@@ -102,7 +101,9 @@ class ProcessMap:
 
 
 def _title(log: EventLog, graph: MapGraph) -> str:
-    return map_caption(log.name, log.codes.start_ts is not None, graph)
+    engine = get_engine(log)
+    in_memory = engine.capabilities.in_memory
+    return map_caption(log.name, log.codes.start_ts is not None if in_memory else engine.capabilities.start_times, graph)
 
 
 def map_caption(name: str, has_start: bool, graph: MapGraph) -> str:
@@ -158,7 +159,8 @@ def process_map(
     Parameters
     ----------
     log
-        The event log.
+        The event log, in memory or held by another engine (DuckDB, Spark): the map is
+        built from the engine's aggregates (:func:`procmine.engines.get_engine`).
     metric
         ``"frequency"``: edges labelled with how often one activity directly follows the
         other; ``"time"``: with the median time between them (completion of the first
@@ -198,8 +200,8 @@ def process_map(
     >>> m.svg.lstrip().startswith("<svg")
     True
     """
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels,
-                      keep=tuple(highlight or ()), min_cases=min_cases)
+    graph = engine_map_graph(get_engine(log), metric=metric, activities=activities, paths=paths, labels=labels,
+                             keep=tuple(highlight or ()), min_cases=min_cases)
     caption = title if title is not None else _title(log, graph)
     try:
         return graphviz_map(graph, caption, highlight)
@@ -235,7 +237,8 @@ def draw_map(
 ) -> Any:
     """Draw the process map on a matplotlib ``ax`` (layered layout) and return the axes
     (``min_cases`` as in :func:`process_map`)."""
-    graph = map_graph(log, metric=metric, activities=activities, paths=paths, labels=labels, min_cases=min_cases)
+    graph = engine_map_graph(get_engine(log), metric=metric, activities=activities, paths=paths, labels=labels,
+                             min_cases=min_cases)
     _draw(graph, ax, title if title is not None else _title(log, graph))
     return ax
 

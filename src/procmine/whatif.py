@@ -31,7 +31,7 @@ from ._whatif_edits import (
     _with_times,
 )
 from ._whatif_kpis import _DURATION_KPIS, kpis
-from .engines.duckdb import as_eventlog
+from .engines import needs_events
 from .errors import ParameterError
 from .log import EventLog
 
@@ -350,6 +350,7 @@ def _fmt(v: Any) -> str:
 
 
 # -- the transformation --------------------------------------------------------------------------
+@needs_events("simplify")  # a log outside memory is loaded (or refused)
 def simplify(
     log: EventLog,
     *,
@@ -465,7 +466,6 @@ def simplify(
     >>> w.before["median_case_duration"], w.after["median_case_duration"]
     (Timedelta('0 days 03:00:00'), Timedelta('0 days 01:00:00'))
     """
-    log = as_eventlog(log, "simplify")  # DuckLog: load it (or refuse)
     if not isinstance(log, EventLog):
         raise ParameterError(
             f"The 'log' parameter of simplify must be a procmine.EventLog. Got {type(log).__name__} instead."

@@ -20,7 +20,6 @@ from tests.conftest import shared_log
 pytest.importorskip("duckdb")
 
 from procmine.engines import duckdb as duck_engine
-from procmine.engines._duck_model import DuckProcessModel
 from procmine.engines._duck_perf import DuckPerformance
 from procmine.engines.duckdb import DuckLog, as_eventlog
 
@@ -58,7 +57,7 @@ def transitions(net) -> list[str]:
 
 def assert_same_tables(log: pm.EventLog, duck: DuckLog, **kw) -> None:
     mem, dm = pm.discover(log, **kw), pm.discover(duck, **kw)
-    assert isinstance(dm, DuckProcessModel) and isinstance(dm, pm.ProcessModel)
+    assert type(dm) is pm.ProcessModel and dm.engine.capabilities.name == "duckdb"  # never subclassed
     pd.testing.assert_frame_equal(dm.dfg, mem.dfg)
     pd.testing.assert_frame_equal(dm.variants, mem.variants)
     pd.testing.assert_series_equal(dm.start_activities, mem.start_activities)
@@ -112,17 +111,26 @@ def test_fitness_on_variants_equals_replaying_the_log(permit) -> None:
         assert b[key] == pytest.approx(a[key], rel=1e-12), key
 
 
-def test_what_a_duck_model_refuses(permit) -> None:
-    _log, duck = permit
-    dm = pm.discover(duck)
-    with pytest.raises(LogError, match="to_eventlog"):
-        dm.precision()
-    with pytest.raises(LogError, match="mined_variants"):
-        _ = dm.mined_log
-    with pytest.raises(ProcmineError, match="heuristics miner needs the events"):
-        _ = pm.discover(duck, algorithm="heuristics").petri_net
+def test_what_needs_events_loads_them_within_the_limit(permit, monkeypatch) -> None:
+    log, shared = permit
+    mem = pm.discover(log)
+    dm = pm.discover(shared)
+    assert dm.precision() == pytest.approx(mem.precision(), rel=1e-12)  # loads the events
+    assert dm.mined_log.n_events == mem.mined_log.n_events
+    assert dm.mined_variants == mem.mined_variants
+    heur_mem, heur_duck = pm.discover(log, algorithm="heuristics"), pm.discover(shared, algorithm="heuristics")
+    assert transitions(heur_duck.petri_net[0]) == transitions(heur_mem.petri_net[0])
+    fresh = DuckLog(shared.source)
+    monkeypatch.setattr(duck_engine, "MATERIALISE_LIMIT", 1000)
+    big = pm.discover(fresh)
+    with pytest.raises(LogError, match=r"ProcessModel\.precision needs every event"):
+        big.precision()
+    with pytest.raises(LogError, match="too large to analyse in memory"):
+        _ = big.mined_log
+    assert big.pruning == mem.pruning  # the aggregates never need the events
     with pytest.raises(ProcmineError, match="unknown"):
-        pm.discover(duck, activities=["no such step"])
+        pm.discover(shared, activities=["no such step"])
+    fresh.close()
 
 
 @pytest.mark.parametrize(
@@ -297,9 +305,9 @@ def test_bpic12_discover_and_performance(bpic12) -> None:
     assert_same_performance(log, duck, None)
 
 
-def test_filter_cases_and_sample_give_smaller_duck_logs(permit) -> None:
+def test_filter_and_sample_give_smaller_duck_logs(permit) -> None:
     log, duck = permit
-    with duck.filter_cases("\"Gemeinde\" = 'Thun'") as part:
+    with duck.filter("\"Gemeinde\" = 'Thun'") as part:
         ids = sorted(set(log.df.loc[log.df["Gemeinde"] == "Thun", "case:concept:name"]))
         mem = log.filter(cases=ids)
         assert part.n_cases == len(ids) > 0
@@ -311,7 +319,7 @@ def test_filter_cases_and_sample_give_smaller_duck_logs(permit) -> None:
         assert a.n_cases == 50
         pd.testing.assert_frame_equal(a.variants(), b.variants())
         assert set(a.case_durations().index) != set(c.case_durations().index)
-    with duck.filter_cases(cases=ids[:7]) as few:
+    with duck.filter(cases=ids[:7]) as few:
         assert sorted(few.case_durations().index) == ids[:7]
 
 
@@ -323,7 +331,7 @@ def test_swiss_csv_export_equals_read_log(name: str) -> None:
     path = SAMPLE_LOGS_DIR / name  # ';', German/French headers, dd.mm.yyyy HH:MM:SS, start times
     duck = pm.read_log(path, engine="duckdb")
     mem = pm.read_log(path)
-    assert duck.has_start and duck.n_events == mem.n_events
+    assert duck.has_start_timestamps and duck.n_events == mem.n_events
     pd.testing.assert_frame_equal(pm.discover(duck).dfg, pm.discover(mem).dfg)
     pd.testing.assert_frame_equal(pm.discover(duck).variants, pm.discover(mem).variants)
     pd.testing.assert_frame_equal(pm.performance(duck).edges, pm.performance(mem).edges)
@@ -369,5 +377,18 @@ def test_text_start_times_beside_typed_completion_times(tmp_path) -> None:
     path = tmp_path / "mixed.parquet"
     df.to_parquet(path)
     duck, mem = pm.read_log(path, engine="duckdb"), pm.read_log(path)
-    assert duck.has_start and mem.has_start_timestamps
+    assert duck.has_start_timestamps and mem.has_start_timestamps
     pd.testing.assert_frame_equal(pm.performance(duck).activities, pm.performance(mem).activities)
+
+
+def test_duck_log_answers_to_event_log_names(permit) -> None:
+    log, duck = permit
+    # a property, as on an EventLog; the old method call still works, with a warning
+    pd.testing.assert_series_equal(duck.activities, log.activities, check_index_type=False, check_series_type=False)
+    with pytest.warns(DeprecationWarning, match="activities"):
+        pd.testing.assert_series_equal(duck.activities(), log.activities, check_index_type=False)
+    assert duck.has_start_timestamps is True
+    with pytest.warns(DeprecationWarning, match="has_start_timestamps"):
+        assert duck.has_start
+    with pytest.warns(DeprecationWarning, match="DuckLog.filter"), duck.filter_cases(cases=["no such case"]) as none:
+        assert none.n_cases == 0

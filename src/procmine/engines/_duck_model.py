@@ -1,39 +1,34 @@
-"""The process model of a :class:`~procmine.engines.duckdb.DuckLog`, computed by SQL.
+"""The DuckDB engine: the aggregates of :class:`procmine.engines.Engine` as SQL group-bys.
 
-:func:`procmine.discover` returns a :class:`DuckProcessModel` for a DuckLog: the same
-views as :class:`procmine.ProcessModel`, with the same columns, dtypes and order, but
-every table is a DuckDB group-by and nothing loads the events into memory:
+:class:`DuckEngine` computes every aggregate of a :class:`~procmine.engines.duckdb.DuckLog`
+in DuckDB, over the table of events ordered within their cases (``seq``/``ev``, set up by
+:mod:`procmine.engines._duck_setup`), with the in-memory definitions; nothing loads the
+events into memory except :meth:`DuckEngine.to_eventlog` (through
+:func:`procmine.engines.materialise`, within the materialise limit).
 
-* ``dfg``, ``variants``, ``start_activities``, ``end_activities``: SQL over
-  ``(case, position)``;
-* ``petri_net``/``bpmn``: pm4py's inductive miner on the variant counts alone (it only
-  ever looks at them), with the activity and variant pruning of ``ProcessModel``;
-* ``plot()``/``to_svg()``: the process map built from SQL aggregates (events per
-  activity, directly-follows pairs of the kept activities with their median waiting
-  time, start/end counts) and drawn by :mod:`procmine.viz`;
-* ``fitness()``: token replay (or alignments) of one trace per variant, weighted by its
-  cases: the same figures as replaying the log. ``precision()`` needs the prefixes of
-  every case and raises :class:`procmine.errors.LogError` (materialise first).
+Examples
+--------
+>>> import procmine as pm, tempfile, os
+>>> from procmine.engines import get_engine
+>>> log = pm.samples.load("permit_de")
+>>> path = log.to_parquet(os.path.join(tempfile.mkdtemp(), "permit.parquet"))
+>>> engine = get_engine(pm.read_log(path, engine="duckdb"))
+>>> engine.capabilities.name, engine.dfg().equals(get_engine(log).dfg())
+('duckdb', True)
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._validation import check_choice, fail
-from ..discovery import _DEFAULT_VARIANT_SHARE, ProcessModel, select_activities
-from ..errors import LogError, ProcmineError
-from ..log import ACTIVITY
-from .duckdb import _SEP, DuckLog
+from ..log import ACTIVITY, CASE
+from ._protocol import Capabilities, counts_by_name
 
-__all__ = ["DuckProcessModel", "activity_counts"]
+__all__ = ["DuckEngine", "activity_counts"]
 
 logger = logging.getLogger("procmine")
 
@@ -44,262 +39,163 @@ def _by_name(names: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return names[order], values[order]
 
 
-def activity_counts(log: DuckLog) -> pd.Series:
+def _us(values: pd.Series) -> np.ndarray:
+    """float µs, NaN where SQL gave NULL."""
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def activity_counts(log: Any) -> pd.Series:
     """Events per activity, most frequent first, ties by name (as ``EventLog.activities``)."""
     if "activities" not in log._cache:
         df = log._df("SELECT activity, count(*) AS events FROM ev GROUP BY activity")
-        names, n = _by_name(df["activity"].to_numpy(dtype=object), df["events"].to_numpy(dtype=np.int64))
-        s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="events")
-        log._cache["activities"] = s.iloc[np.argsort(-n, kind="stable")]
+        log._cache["activities"] = counts_by_name(df["activity"], df["events"], "events", ACTIVITY)
     return log._cache["activities"]
 
 
-def _case_share(log: DuckLog) -> pd.Series:
-    """Share of cases in which each activity occurs."""
-    df = log._df("SELECT activity, count(DISTINCT case_id) AS n FROM ev GROUP BY activity")
-    return pd.Series(df["n"].to_numpy() / max(log.n_cases, 1), index=df["activity"].to_numpy(dtype=object))
+class DuckEngine:
+    """:class:`procmine.engines.Engine` over a DuckLog (see the module docstring)."""
 
+    shrink_hint = (
+        "filter it first with log.filter(where_sql) or log.sample(n_cases), which give a smaller "
+        "DuckLog (or write the cases of one year or one unit to Parquet with DuckDB and read that), "
+        "or raise procmine.engines.duckdb.MATERIALISE_LIMIT if the machine has the memory"
+    )
 
-# ---------------------------------------------------------------------------------------
-# the model
-# ---------------------------------------------------------------------------------------
-class DuckProcessModel(ProcessModel):
-    """A :class:`procmine.ProcessModel` of a DuckLog: every view from SQL aggregates.
+    def __init__(self, log: Any) -> None:
+        self.log = log
 
-    The public views equal those of ``discover(log.to_eventlog())`` (tested). What
-    differs: :attr:`mined_log` does not exist (the miner sees :attr:`mined_variants`,
-    the variant counts after pruning), ``algorithm="heuristics"`` is refused (that miner
-    needs the events), and :meth:`precision` raises :class:`procmine.errors.LogError`.
+    @property
+    def capabilities(self) -> Capabilities:
+        from . import duckdb
 
-    Examples
-    --------
-    >>> import procmine as pm, tempfile, os
-    >>> log = pm.samples.load("permit_de")
-    >>> path = log.to_parquet(os.path.join(tempfile.mkdtemp(), "permit.parquet"))
-    >>> model = pm.discover(pm.read_log(path, engine="duckdb"))
-    >>> model.dfg.equals(pm.discover(log).dfg)
-    True
-    """
+        # read at each call: the limit is a module setting users (and tests) may change
+        return Capabilities(
+            "duckdb",
+            " (DuckDB)",
+            in_memory=False,
+            start_times=self.log.has_start_timestamps,
+            max_materialise_events=duckdb.MATERIALISE_LIMIT,
+        )
 
-    log: DuckLog  # type: ignore[assignment]
+    @property
+    def path(self) -> str | None:
+        return None if isinstance(self.log.source, pd.DataFrame) else str(self.log.source)
 
-    # -- tables of the whole log ---------------------------------------------------------
-    @cached_property
+    @property
+    def name(self) -> str:
+        return self.log.name
+
+    @property
+    def n_events(self) -> int:
+        return self.log.n_events
+
+    @property
+    def n_cases(self) -> int:
+        return self.log.n_cases
+
+    # -- the tables of discover ----------------------------------------------------------
+    def activity_counts(self) -> pd.Series:
+        return activity_counts(self.log)
+
+    def activity_cases(self) -> pd.Series:
+        df = self.log._df("SELECT activity, count(DISTINCT case_id) AS n FROM ev GROUP BY activity")
+        names, n = _by_name(df["activity"].to_numpy(dtype=object), df["n"].to_numpy(dtype=np.int64))
+        return pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="cases")
+
     def dfg(self) -> pd.DataFrame:
-        """Directly-follows edges of the whole log (SQL, see :meth:`DuckLog.dfg`)."""
         return self.log.dfg()
 
-    @cached_property
     def variants(self) -> pd.DataFrame:
-        """Variants of the whole log (SQL, see :meth:`DuckLog.variants`)."""
         return self.log.variants()
 
-    @cached_property
-    def _start_end(self) -> tuple[pd.Series, pd.Series]:
-        return self.log.start_activities(), self.log.end_activities()
+    def variant_counts(self) -> pd.DataFrame:
+        from .duckdb import _SEP
 
-    # -- the mined model ----------------------------------------------------------------------
-    @property
-    def mined_log(self) -> Any:
-        """Not available on a DuckDB log: the miner sees :attr:`mined_variants`."""
-        raise LogError(
-            "a model discovered on a DuckDB log is mined from variant counts, without an event log: "
-            "see model.mined_variants, or discover(model.log.to_eventlog()) for mined_log"
-        )
-
-    @property
-    def mined_variants(self) -> dict[tuple[str, ...], int]:
-        """Variants the miner sees (projected on the kept activities) and their cases."""
-        return self._pruned[0]
-
-    @cached_property
-    def _projected(self) -> pd.DataFrame:
-        """Variants projected on the kept activities: ``variant``, ``cases``, ranked as
-        ``variant_codes`` ranks them (cases, then first appearance)."""
-        kept = set(self._kept[0])
         vt = self.log._variant_table()
-        agg: dict[tuple[str, ...], list[int]] = {}
-        for v, n, first in zip(vt["v"], vt["cases"].astype(np.int64), vt["first_seen"].astype(np.int64)):
-            p = tuple(a for a in v.split(_SEP) if a in kept)
-            if not p:
-                continue  # the case has no event left: it leaves the log
-            got = agg.get(p)
-            if got is None:
-                agg[p] = [int(n), int(first)]
-            else:
-                got[0] += int(n)
-                got[1] = min(got[1], int(first))
-        frame = pd.DataFrame(
+        return pd.DataFrame(
             {
-                "variant": pd.Series(list(agg), dtype=object),
-                "cases": np.array([c for c, _ in agg.values()], dtype=np.int64),
-                "first": np.array([f for _, f in agg.values()], dtype=np.int64),
+                "variant": pd.Series([tuple(v.split(_SEP)) for v in vt["v"]], dtype=object),
+                "cases": vt["cases"].to_numpy(dtype=np.int64),
+                "first": vt["first_seen"].to_numpy(dtype=np.int64),
             }
         )
-        return frame.sort_values(["cases", "first"], ascending=[False, True], kind="stable").reset_index(
-            drop=True
+
+    def start_activities(self) -> pd.Series:
+        return self.log._first_last("first", "start cases")
+
+    def end_activities(self) -> pd.Series:
+        return self.log._first_last("last", "end cases")
+
+    # -- times ---------------------------------------------------------------------------
+    def case_times(self) -> pd.DataFrame:
+        # a start after its completion is a data error: ignored, as procmine._event_times does
+        first = (
+            "least(min(ts), min(CASE WHEN start_ts <= ts THEN start_ts END))"
+            if self.log.has_start_timestamps
+            else "min(ts)"
         )
+        df = self.log._df(
+            f"SELECT case_id, epoch_us({first}) AS s, epoch_us(max(ts)) AS e FROM ev GROUP BY case_id"
+        )
+        out = pd.DataFrame(
+            {
+                "start": pd.to_datetime(df["s"].to_numpy(dtype=np.int64), unit="us", utc=True),
+                "end": pd.to_datetime(df["e"].to_numpy(dtype=np.int64), unit="us", utc=True),
+            },
+            index=pd.Index(df["case_id"].to_numpy(dtype=object), name=CASE),
+        )
+        return out.sort_index()
 
-    @cached_property
-    def _kept(self) -> tuple[list[str], str]:
-        counts = activity_counts(self.log)
-        wants_share = self._activities_arg is None or isinstance(self._activities_arg, (int, float))
-        in_cases = _case_share(self.log) if self.min_case_share > 0 and wants_share else None
-        return select_activities(counts, in_cases, self._activities_arg, self.min_case_share)
+    def case_durations(self) -> pd.Series:
+        return self.log.case_durations()
 
-    @cached_property
-    def _pruned(self) -> tuple[dict[tuple[str, ...], int], dict[str, Any]]:  # type: ignore[override]
-        kept, how = self._kept
-        all_acts = activity_counts(self.log)
-        proj = self._projected
-        v_arg = self._variants_arg
-        if isinstance(v_arg, int) and not isinstance(v_arg, bool):
-            n_keep = min(v_arg, len(proj))
-            v_how = f"the {v_arg} most frequent"
+    def activity_times(self) -> pd.DataFrame:
+        from .memory import activity_time_frame
+
+        if self.log.has_start_timestamps:
+            # procmine._event_times: a start after completion is ignored; the wait ends at the
+            # start (or the previous completion when the step started before it)
+            start = "CASE WHEN start_ts <= ts THEN start_ts END"
+            wait = f"epoch_us(greatest({start}, prev_ts)) - epoch_us(prev_ts)"
+            wait = f"CASE WHEN {start} IS NULL THEN epoch_us(ts) - epoch_us(prev_ts) ELSE {wait} END"
+            proc = f"epoch_us(ts) - epoch_us({start})"
         else:
-            share = _DEFAULT_VARIANT_SHARE if v_arg is None else float(v_arg)
-            cum = np.cumsum(proj["cases"].to_numpy()) / max(int(proj["cases"].sum()), 1)
-            n_keep = (
-                len(proj) if share >= 1 else (int(np.searchsorted(cum, share - 1e-12) + 1) if len(cum) else 0)
-            )
-            v_how = f"most frequent covering {share:.0%} of cases"
-        mined = proj.head(n_keep)
-        lengths = np.array([len(v) for v in mined["variant"]], dtype=np.int64)
-        pruning = {
-            "activities_kept": len(kept),
-            "activities_total": len(all_acts),
-            "activities_rule": how,
-            "activities_left_out": [a for a in all_acts.index if a not in set(kept)],
-            "events_kept": int((lengths * mined["cases"].to_numpy()).sum()),
-            "events_total": self.log.n_events,
-            "variants_kept": len(mined),
-            "variants_total": len(proj),
-            "variants_rule": v_how + " (after leaving out activities)",
-            "cases_kept": int(mined["cases"].sum()),
-            "cases_total": self.log.n_cases,
-        }
-        logger.info(
-            "discover %s (DuckDB): mining on %d/%d activities (%s), %d/%d variants, %d/%d cases",
-            self.log.name,
-            len(kept),
-            len(all_acts),
-            how,
-            pruning["variants_kept"],
-            pruning["variants_total"],
-            pruning["cases_kept"],
-            pruning["cases_total"],
+            wait, proc = "epoch_us(ts) - epoch_us(prev_ts)", "NULL::BIGINT"
+        df = self.log._df(
+            f"""SELECT activity, count(*) AS events,
+                   quantile_cont(w, 0.5) AS wm, avg(w) AS wa, quantile_cont(w, 0.9) AS w9,
+                   quantile_cont(p, 0.5) AS pm, avg(p) AS pa, quantile_cont(p, 0.9) AS p9
+               FROM (SELECT activity, {wait} AS w, {proc} AS p FROM seq) GROUP BY activity"""
         )
-        return dict(zip(mined["variant"], mined["cases"].tolist())), pruning
-
-    @cached_property
-    def petri_net(self) -> tuple[Any, Any, Any]:
-        """``(net, initial_marking, final_marking)``: pm4py's inductive miner on :attr:`mined_variants`."""
-        from .. import _pm4py
-
-        if not self.mined_variants:
-            raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
-        t0 = time.perf_counter()
-        net = _pm4py.discover_petri_net_variants(
-            self.mined_variants, algorithm=self.algorithm, noise=self.noise
-        )
-        logger.info(
-            "discover %s: pm4py inductive miner (variants) took %.1f s",
-            self.log.name,
-            time.perf_counter() - t0,
-        )
-        return net
-
-    def fitness(self, *, method: str = "token", timeout: float = 60.0, on: str = "mined") -> dict[str, Any]:
-        """How much of the log the mined model can replay, computed on the variants.
-
-        Each variant is replayed once and weighted by its cases, which gives the figures
-        of replaying every case (token replay and alignments are deterministic per
-        activity sequence). Parameters and result as :meth:`procmine.ProcessModel.fitness`.
-        """
-        from .. import _pm4py
-
-        check_choice("ProcessModel.fitness", "method", method, ("token", "alignments"))
-        check_choice("ProcessModel.fitness", "on", on, ("mined", "full"))
-        if on == "mined":
-            variants, cases = list(self.mined_variants), list(self.mined_variants.values())
-        else:
-            v = self.variants
-            variants, cases = v["variant"].tolist(), v["cases"].tolist()
-        n_cases = int(sum(cases))
-        if method == "token":
-            res = _pm4py.fitness_token_based_variants(variants, cases, *self.petri_net)
-        else:
-            if not isinstance(timeout, (int, float)) or timeout <= 0:
-                raise fail("ProcessModel.fitness", "timeout", "a positive number of seconds", timeout)
-            res = _pm4py.fitness_alignments(variants, cases, *self.petri_net, timeout=timeout)
-        fit = res.get("perc_fit_traces", res.get("percentage_of_fitting_traces", float("nan")))
-        res["summary"] = (
-            f"{fit:.1f}% of the {n_cases:,} cases fit the model completely; "
-            f"log fitness {res.get('log_fitness', float('nan')):.3f} ({method} replay on the {on} log)"
-        )
-        if res.get("timed_out"):
-            res["summary"] = (
-                f"within {timeout:g} s, {res['cases_aligned']:,} of {n_cases:,} cases were aligned "
-                f"({fit:.1f}% of them fit the model completely; alignments on the {on} log)"
-            )
-        res["method"], res["on"] = method, on
-        return res
-
-    def precision(self, *, on: str = "mined") -> float:
-        """Not computed on a DuckDB log (ETConformance needs every case's prefixes)."""
-        raise LogError(
-            "precision needs the events in memory: use discover(model.log.to_eventlog()).precision() "
-            "on a log that fits, or on a sample of cases"
+        order = np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")
+        df = df.iloc[order]
+        return activity_time_frame(
+            df["activity"].to_numpy(dtype=object),
+            df["events"].to_numpy(dtype=np.int64),
+            {"median": _us(df["wm"]), "mean": _us(df["wa"]), "p90": _us(df["w9"])},
+            {"median": _us(df["pm"]), "mean": _us(df["pa"]), "p90": _us(df["p9"])},
         )
 
-    # -- output ----------------------------------------------------------------------------------
-    def plot(
-        self,
-        ax: Any = None,
-        *,
-        metric: str = "frequency",
-        activities: float | None = None,
-        paths: float | None = None,
-        labels: Any = None,
-        min_cases: int | None = None,
-    ) -> Any:
-        """The process map (see :meth:`procmine.ProcessModel.plot`), from SQL aggregates."""
-        from .. import viz
-        from ._duck_map import duck_map_graph
+    # -- the process map -----------------------------------------------------------------
+    def map_paths(self, kept: list[str]) -> pd.DataFrame:
+        from ._duck_map import duck_map_paths
 
-        graph = duck_map_graph(
-            self.log,
-            metric=metric,
-            activities=activities,
-            paths=paths,
-            labels=labels,
-            min_cases=viz.MIN_CASES if min_cases is None else min_cases,
-        )
-        caption = viz.map_caption(self.log.name, self.log.has_start, graph)
-        if ax is not None:
-            viz._draw(graph, ax, caption)
-            return ax
-        try:
-            return viz.graphviz_map(graph, caption)
-        except FileNotFoundError as exc:
-            raise ProcmineError(
-                "Graphviz 'dot' is needed to draw the map of a DuckDB log as SVG; pass ax= for matplotlib"
-            ) from exc
+        return duck_map_paths(self.log, kept)
 
-    def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the process map (see :meth:`plot`) as an SVG file."""
-        return self.plot(**kwargs).save(path)
+    def activity_labels(self, column: str) -> dict[str, str]:
+        from ._duck_map import duck_labels
 
-    def _summary_line(self) -> str:
-        v = self.variants
-        top = float(v["share"].iloc[0]) if len(v) else 0.0
-        return (
-            f"{self.log.n_cases:,} cases, {self.log.n_events:,} events, "
-            f"{len(activity_counts(self.log)):,} activities, {len(v):,} variants; "
-            f"the most frequent variant covers {top:.0%} of cases."
-        )
+        return duck_labels(self.log, column)
 
-    _engine = " (DuckDB)"
+    @property
+    def materialised(self) -> bool:
+        """The log was loaded into memory already (by :meth:`to_eventlog`)."""
+        return self.log._materialised is not None
 
-    def _counts(self) -> tuple[int, int, int]:
-        return len(activity_counts(self.log)), self.log.n_cases, self.log.n_events
+    def to_eventlog(self) -> Any:
+        """The events in memory, loaded once and kept on the DuckLog."""
+        log = self.log
+        if log._materialised is None:
+            log._materialised = log.to_eventlog()
+        return log._materialised
+

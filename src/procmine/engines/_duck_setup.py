@@ -91,7 +91,7 @@ class _DuckViews:
                         FROM {rel} r JOIN ({offsets}) o ON r.filename = o.filename"""
                 )
         case, activity, ts, start, ts_sql, start_sql = self._roles_and_times(cols, case, activity, ts, start)
-        self.has_start = start is not None
+        self.has_start_timestamps = start is not None
         start_col = f", {start_sql} AS start_ts" if start is not None else ""
         # the canonical event view: dropped rows (missing case/activity, missing or unreadable
         # time) are counted in rows_dropped, not hidden. Exports read here (CSV, frames) get
@@ -119,7 +119,7 @@ class _DuckViews:
             f"""CREATE VIEW seq0 AS
             SELECT *, row_number() OVER w AS pos,
                    lead(activity) OVER w AS next_activity,
-                   lead({"coalesce(start_ts, ts)" if self.has_start else "ts"}) OVER w AS next_ts,
+                   lead({"coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"}) OVER w AS next_ts,
                    lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts{", lag(grp) OVER w AS prev_grp" if "grp" in self._aux else ""}
             FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
         )
@@ -282,6 +282,6 @@ class _DuckViews:
         if self._prepared:
             return
         self.con.execute("CREATE TABLE seq AS SELECT * FROM seq0")
-        start = ", start_ts" if self.has_start else ""
+        start = ", start_ts" if self.has_start_timestamps else ""
         self.con.execute(f"CREATE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
         self._prepared = True

@@ -12,14 +12,15 @@ the source (Parquet ``file_row_number``; insertion order for CSV and frames), ex
 
 The public API takes a DuckLog where it takes an EventLog:
 
-* :func:`procmine.discover` returns a :class:`~procmine.engines._duck_model.DuckProcessModel`
-  (tables, pruning, process map and fitness by SQL; the Petri net mined by pm4py from the
-  variant counts) and :func:`procmine.performance` a
+* :func:`procmine.discover` returns the same :class:`procmine.ProcessModel`, whose views
+  come from the DuckDB engine (:class:`~procmine.engines._duck_model.DuckEngine`: tables,
+  pruning, process map and fitness by SQL; the Petri net mined by pm4py from the variant
+  counts) and :func:`procmine.performance` a
   :class:`~procmine.engines._duck_perf.DuckPerformance` (elapsed or working time, by SQL):
   the events never leave DuckDB, the results equal the in-memory ones;
 * ``find_redundancies``, ``simplify``, ``compare``, ``handovers``, ``report`` and
-  ``portfolio`` need every event: they call :func:`as_eventlog`, which loads the log once
-  (at most :data:`MATERIALISE_LIMIT` events) or raises :class:`procmine.errors.LogError`.
+  ``portfolio`` need every event (:func:`procmine.engines.needs_events`): the log is loaded
+  once (at most :data:`MATERIALISE_LIMIT` events) or :class:`procmine.errors.LogError` is raised.
 
 Examples
 --------
@@ -35,18 +36,20 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
+import warnings
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, TIMESTAMP
 from ._duck_setup import _duckdb, _DuckViews, _q, _stem
+from ._protocol import counts_by_name, finish_dfg, finish_variants
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
 
@@ -151,14 +154,27 @@ class DuckLog(_DuckViews):
         """Rows without case id, activity or timestamp (not part of any figure)."""
         return self.rows_read - self.n_events
 
+    @property
     def activities(self) -> pd.Series:
-        """Events per activity, most frequent first."""
-        df = self._df(
-            "SELECT activity, count(*) AS events FROM ev GROUP BY activity ORDER BY events DESC, activity"
-        )
-        return pd.Series(
-            df["events"].to_numpy(), index=pd.Index(df["activity"], name=ACTIVITY), name="events"
-        )
+        """Events per activity, most frequent first, ties by name (as :attr:`procmine.EventLog.activities`).
+
+        A property, as on an EventLog; it used to be a method, and ``log.activities()``
+        still gives the same series with a :class:`DeprecationWarning`."""
+        from ._duck_model import activity_counts
+
+        return _CallableSeries(activity_counts(self))
+
+    @property
+    def has_start(self) -> bool:
+        """Deprecated name of :attr:`has_start_timestamps` (the name an EventLog uses)."""
+        _deprecated("has_start", "has_start_timestamps")
+        return self.has_start_timestamps
+
+    def __procmine_engine__(self) -> Any:
+        """The engine that computes this log's aggregates (see :func:`procmine.engines.get_engine`)."""
+        from ._duck_model import DuckEngine
+
+        return DuckEngine(self)
 
     def dfg(self) -> pd.DataFrame:
         """Directly-follows edges: source, target, count, cases, median, mean, p90.
@@ -175,16 +191,7 @@ class DuckLog(_DuckViews):
                FROM seq WHERE next_activity IS NOT NULL
                GROUP BY 1, 2 ORDER BY count DESC, source, target"""
         )
-        for col in ("median", "mean", "p90"):
-            df[col] = pd.to_timedelta(df.pop(f"{col}_us").round().astype("int64"), unit="us")
-        df["count"] = df["count"].astype("int64")
-        df["cases"] = df["cases"].astype("int64")
-        df["source"] = pd.Series(df["source"].to_numpy(dtype=object), dtype=object)
-        df["target"] = pd.Series(df["target"].to_numpy(dtype=object), dtype=object)
-        # ties in code point order of (source, target), as the in-memory codes sort names
-        order = np.lexsort((df["target"].to_numpy(dtype=str), df["source"].to_numpy(dtype=str)))
-        df = df.iloc[order].reset_index(drop=True)
-        return df.iloc[np.argsort(-df["count"].to_numpy(), kind="stable")].reset_index(drop=True)
+        return finish_dfg(df)
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached
@@ -194,11 +201,7 @@ class DuckLog(_DuckViews):
             )
         df = self._cache["first_last"]
         df = df[df[which] > 0]
-        names = df["activity"].to_numpy(dtype=object)
-        order = np.argsort(names.astype(str), kind="stable")  # by name, as the in-memory codes
-        names, n = names[order], df[which].to_numpy(dtype=np.int64)[order]
-        s = pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name=name)
-        return s.iloc[np.argsort(-n, kind="stable")]
+        return counts_by_name(df["activity"], df[which], name, ACTIVITY)
 
     def start_activities(self) -> pd.Series:
         """Cases starting with each activity, most frequent first (ties by name)."""
@@ -210,7 +213,7 @@ class DuckLog(_DuckViews):
 
     def case_durations(self) -> pd.Series:
         """First to last event of each case (first start time when start timestamps exist)."""
-        first = "least(min(ts), min(start_ts))" if self.has_start else "min(ts)"
+        first = "least(min(ts), min(start_ts))" if self.has_start_timestamps else "min(ts)"
         df = self._df(
             f"SELECT case_id, epoch_us(max(ts)) - epoch_us({first}) AS d FROM ev GROUP BY case_id ORDER BY case_id"
         )
@@ -229,7 +232,7 @@ class DuckLog(_DuckViews):
         bad = self._one(f"SELECT count(*) FROM ev WHERE strpos(activity, '{_SEP}') > 0")
         if bad:
             raise LogError("activity names contain the control character U+001F; clean them first")
-        first = "least(min(ts), min(start_ts))" if self.has_start else "min(ts)"
+        first = "least(min(ts), min(start_ts))" if self.has_start_timestamps else "min(ts)"
         df = self._df(
             f"""WITH per_case AS (
                    SELECT case_id, string_agg(activity, '{_SEP}' ORDER BY ts, __rn) AS v,
@@ -245,17 +248,7 @@ class DuckLog(_DuckViews):
     def variants(self) -> pd.DataFrame:
         """Variants: tuple of activities, cases, share, median and mean duration; most frequent first."""
         df = self._variant_table()
-        total = df["cases"].sum()
-        out = pd.DataFrame(
-            {
-                "variant": pd.Series([tuple(v.split(_SEP)) for v in df["v"]], dtype=object),
-                "cases": df["cases"].astype("int64").to_numpy(),
-                "share": (df["cases"] / total).to_numpy() if total else np.array([], dtype=float),
-                "median_duration": pd.to_timedelta(df["median_us"].round().astype("int64"), unit="us"),
-                "mean_duration": pd.to_timedelta(df["mean_us"].round().astype("int64"), unit="us"),
-            }
-        )
-        return out
+        return finish_variants([tuple(v.split(_SEP)) for v in df["v"]], df)
 
     def to_eventlog(self, *, columns: Sequence[str] | None = None) -> Any:
         """Materialise in memory as an :class:`procmine.EventLog` (only for logs that fit).
@@ -279,6 +272,11 @@ class DuckLog(_DuckViews):
 
     # -- smaller logs --------------------------------------------------------------------------
     def filter_cases(self, where_sql: str | None = None, *, cases: Sequence[str] | None = None) -> DuckLog:
+        """Deprecated name of :meth:`filter`."""
+        _deprecated("filter_cases", "filter")
+        return self.filter(where_sql, cases=cases)
+
+    def filter(self, where_sql: str | None = None, *, cases: Sequence[str] | None = None) -> DuckLog:
         """A new DuckLog with the whole cases that have an event matching ``where_sql``.
 
         Parameters
@@ -354,35 +352,46 @@ class DuckLog(_DuckViews):
         return f"<DuckLog {src}: {self.n_events:,} events, {self.n_cases:,} cases (DuckDB engine)>"
 
 
+class _CallableSeries(pd.Series):
+    """A Series that can still be called, as the old method ``DuckLog.activities()`` was."""
+
+    @property
+    def _constructor(self) -> type[pd.Series]:
+        return pd.Series  # operations give plain series
+
+    def __call__(self) -> pd.Series:
+        _deprecated("activities()", "activities (a property)")
+        return pd.Series(self)
+
+
+def _deprecated(old: str, new: str) -> None:
+    """Warn about an old DuckLog name used from outside procmine (procmine's own modules
+    still being moved are not the user's concern)."""
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if not caller.startswith("procmine."):
+        warnings.warn(
+            f"DuckLog.{old} is deprecated: use DuckLog.{new}, the name an EventLog uses",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+
+
 def as_eventlog(obj: Any, what: str) -> Any:
     """``obj`` itself, or the :class:`procmine.EventLog` of a :class:`DuckLog`.
 
-    The analyses that need every event (``find_redundancies``, ``simplify``,
-    ``compare``, ``handovers``, ``report``, ``portfolio``) call this first: a DuckLog
-    is loaded into memory once (logged at INFO level, cached on the DuckLog) if it has
-    at most :data:`MATERIALISE_LIMIT` events; a larger one raises :class:`LogError`.
+    :func:`procmine.engines.materialise` (kept for callers of the old name): a DuckLog is
+    loaded into memory once (logged at INFO level, cached on the DuckLog) if it has at
+    most :data:`MATERIALISE_LIMIT` events; a larger one raises :class:`LogError`. The
+    analyses that need every event are marked with :func:`procmine.engines.needs_events`.
 
     Examples
     --------
     >>> as_eventlog("not a log", "find_redundancies")
     'not a log'
     """
-    if not isinstance(obj, DuckLog):
-        return obj
-    n = obj.n_events
-    if n > MATERIALISE_LIMIT:
-        raise LogError(
-            f"this DuckDB log is too large to analyse in memory: {what} needs every event, and it has "
-            f"{n:,} (more than procmine.engines.duckdb.MATERIALISE_LIMIT = {MATERIALISE_LIMIT:,}); "
-            "filter it first with log.filter_cases(where_sql) or log.sample(n_cases), which give a smaller "
-            "DuckLog (or write the cases of one year or one unit to Parquet with DuckDB and read that), "
-            "or raise MATERIALISE_LIMIT if the machine has the memory",
-            path=str(obj.source) if not isinstance(obj.source, pd.DataFrame) else None,
-        )
-    if obj._materialised is None:
-        logger.info("%s: loading the DuckDB log %s into memory (%d events)", what, obj.name, n)
-        obj._materialised = obj.to_eventlog()
-    return obj._materialised
+    from . import materialise
+
+    return materialise(obj, what)
 
 
 def as_eventlogs(obj: Any, what: str) -> Any:

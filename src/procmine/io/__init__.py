@@ -12,7 +12,7 @@ import dataclasses
 import os
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,6 +20,9 @@ from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, finalize
 from ._limits import LIMITS, Limits
+
+if TYPE_CHECKING:
+    from ..engines._protocol import LogLike
 
 __all__ = ["LIMITS", "Limits", "ReadOptions", "read_log"]
 
@@ -58,7 +61,7 @@ def read_log(
     pair_lifecycle: bool | None = None,
     sheet: str | int | None = None,
     engine: str = "pandas",
-) -> EventLog:
+) -> EventLog | LogLike:
     """Read an event log from a file, a folder of parts or a DataFrame.
 
     Parameters
@@ -106,8 +109,10 @@ def read_log(
 
     Returns
     -------
-    EventLog
-        With ``log.report`` (an :class:`~procmine.IngestReport`) saying what was kept,
+    EventLog or LogLike
+        An :class:`~procmine.EventLog` (``engine="pandas"``, and ``"auto"`` below the size
+        threshold), else a log held by DuckDB that offers the same names
+        (:class:`procmine.engines.LogLike`). An EventLog has ``log.report`` (an :class:`~procmine.IngestReport`) saying what was kept,
         what was dropped and why, and how the columns were recognised.
 
     Raises
@@ -147,10 +152,10 @@ def read_log(
 
         raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
     if engine != "pandas" and _use_duckdb(source, engine):
-        from ..engines.duckdb import DuckLog
+        from ..engines import open_log
 
         roles = {k: v for k, v in opts.explicit_roles().items() if k in ("case", "activity", "timestamp", "start_timestamp")}
-        return DuckLog(source, pair_lifecycle=pair_lifecycle, **roles)  # type: ignore[return-value]
+        return open_log("duckdb", source, pair_lifecycle=pair_lifecycle, **roles)
     if isinstance(source, pd.DataFrame):
         from .frame import read_frame
 

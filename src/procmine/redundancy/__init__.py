@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import check_fraction, fail
-from ..engines.duckdb import as_eventlog
+from ..engines import needs_events
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog
 from ._base import MIN_SAVING, get_calendar
@@ -43,6 +43,7 @@ def _detector(kind: str) -> Any:
         ) from exc
 
 
+@needs_events("find_redundancies")  # a log outside memory is loaded (or refused)
 def find_redundancies(
     log: EventLog,
     *,
@@ -91,7 +92,6 @@ def find_redundancies(
     >>> all(f.kind in ("rework", "ping_pong") for f in findings)
     True
     """
-    log = as_eventlog(log, "find_redundancies")  # DuckLog: load it (or refuse)
     from tqdm.auto import tqdm
 
     func = "find_redundancies"

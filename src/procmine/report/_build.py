@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from .._validation import check_positive_int, fail
-from ..engines.duckdb import as_eventlog
+from ..engines import needs_events
 from ..errors import ProcmineWarning
 from ..i18n import check_language, format_date, format_message, gettext
 from ..log import RESOURCE, EventLog
@@ -244,6 +244,7 @@ def report(
     )[0]
 
 
+@needs_events("report")  # a log outside memory is loaded (or refused)
 def build_report(
     log: EventLog | str | Path,
     path: str | Path,
@@ -263,7 +264,6 @@ def build_report(
     limits: Any = None,
 ) -> tuple[Path, Context]:
     """:func:`report`, also returning the context (its analyses, for :func:`portfolio`)."""
-    log = as_eventlog(log, "report")  # DuckLog: load it (or refuse)
     func = "report"
     language = check_language(language, func)
     check_positive_int(func, "min_cases", min_cases)
