@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._results import Result
+
 __all__ = ["IngestReport"]
 
 #: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
@@ -18,7 +20,7 @@ LIFECYCLE_MERGED = "start merged into its complete"
 
 
 @dataclass
-class IngestReport:
+class IngestReport(Result):
     """What happened while a log was read: every row is kept or counted as dropped.
 
     ``rows_read == rows_kept + sum(dropped.values())`` always holds.
@@ -133,7 +135,21 @@ class IngestReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        # the repr is the report's text (several lines: roles, alerts), so not the heading
         return _html_table(self.to_frame(), caption=f"Ingest report: {self.source}")
+
+    def summary(self) -> dict[str, Any]:
+        """Rows read, kept and dropped, cases, activities and warnings."""
+        return {"rows read": self.rows_read, "rows kept": self.rows_kept, "rows dropped": self.rows_dropped,
+                "cases": self.n_cases, "activities": self.n_activities, "warnings": len(self.warnings)}
+
+    def _draw_on(self, ax: Any) -> None:
+        """Rows kept and dropped per reason (horizontal bars)."""
+        counts = {"kept": self.rows_kept, **{f"dropped: {k}"[:50]: v for k, v in self.dropped.items()}}
+        labels = list(counts)[::-1]
+        ax.barh(labels, [counts[k] for k in labels], color=["#4472c4" if k == "kept" else "#ed7d31" for k in labels])
+        ax.set_xlabel("rows")
+        ax.set_title(f"Rows read from {self.source}"[:80])
 
 
 #: a log with fewer cases, or whose largest case holds more than this share of the events,

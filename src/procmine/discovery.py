@@ -10,9 +10,9 @@ Petri net with pm4py (through :mod:`procmine._pm4py`) on demand.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
+import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from ._dfg import (
 from ._discover_pruning import _DEFAULT_VARIANT_SHARE as _DEFAULT_VARIANT_SHARE  # engines._duck_model
 from ._discover_pruning import _prune, _select_activities
 from ._discover_pruning import select_activities as select_activities  # engines._duck_model
+from ._results import Result
 from ._validation import check_choice, check_fraction, fail
 from .errors import ProcmineError
 from .log import EventLog
@@ -50,7 +51,7 @@ logger = logging.getLogger("procmine")
 # ---------------------------------------------------------------------------------------
 # the process model (what the miner sees: procmine._discover_pruning)
 # ---------------------------------------------------------------------------------------
-class ProcessModel:
+class ProcessModel(Result):
     """What :func:`discover` found: DFG, variants, start/end activities and a mined model.
 
     Each view is computed on first access and cached. ``dfg``, ``variants``,
@@ -226,7 +227,38 @@ class ProcessModel:
         """The directly-follows graph (a copy)."""
         return self.dfg.copy()
 
-    def plot(
+    def plot(self, ax: Any = None, **options: Any) -> Any:
+        """Draw the process map on matplotlib ``ax`` (a new Figure's axes if None) and
+        return the axes; ``options`` as for :meth:`plot_map`.
+
+        Without ``ax`` this still returns the SVG map, with a DeprecationWarning: use
+        :meth:`plot_map` for the map (SVG in Jupyter) and ``plot(ax=...)`` for axes.
+        """
+        if ax is None:
+            warnings.warn(
+                "ProcessModel.plot() without ax is deprecated and will return matplotlib axes; "
+                "use plot_map() for the SVG process map",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        return self._map(ax, **options)
+
+    def plot_map(self, **options: Any) -> Any:
+        """The process map: a :class:`procmine.viz.ProcessMap` (SVG in Jupyter).
+
+        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths``,
+        ``labels`` and ``min_cases`` (privacy: activities and paths seen in fewer cases are
+        hidden; default ``procmine.privacy.MIN_CASES``, 10; ``min_cases=1`` shows all).
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> "<svg" in pm.discover(pm.samples.load("permit_de")).plot_map().svg
+        True
+        """
+        return self._map(None, **options)
+
+    def _map(
         self,
         ax: Any = None,
         *,
@@ -236,13 +268,7 @@ class ProcessModel:
         labels: Any = None,
         min_cases: int | None = None,
     ) -> Any:
-        """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
-
-        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths``,
-        ``labels`` and ``min_cases`` (privacy: activities and paths seen in fewer cases are
-        hidden; default ``procmine.privacy.MIN_CASES``, 10; ``min_cases=1`` shows all).
-        With ``ax`` the map is drawn with matplotlib and the axes are returned.
-        """
+        """The map as SVG (``ax`` None) or drawn on ``ax`` (returns the axes)."""
         from . import viz
 
         kw = dict(metric=metric, activities=activities, paths=paths, labels=labels, model=self)
@@ -259,8 +285,8 @@ class ProcessModel:
         return explore(self.log, **options)
 
     def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the process map (see :meth:`plot`) as an SVG file."""
-        return self.plot(**kwargs).save(path)
+        """Write the process map (see :meth:`plot_map`) as an SVG file."""
+        return self.plot_map(**kwargs).save(path)
 
     def to_bpmn(self, path: str | Path) -> Path:
         """Write the mined model as BPMN 2.0 XML with diagram layout (BPMN DI).
@@ -284,46 +310,46 @@ class ProcessModel:
 
         return viz.summary_line(self)
 
-    def __repr__(self) -> str:
-        # the tables and the pruning are vectorised and cheap: the repr shows them all
+    def summary(self) -> dict[str, Any]:
+        """Counts of the log and the model, and what the miner was given (:attr:`pruning`)."""
         n_act, n_cases, n_events = self._counts()
-        parts = [
-            f"{n_act:,} activities",
-            f"{n_cases:,} cases",
-            f"{len(self.dfg):,} edges",
-            f"{len(self.variants):,} variants",
-        ]
-        text = (
-            f"<ProcessModel of {self.log.name!r}{self._engine}: "
-            + ", ".join(parts)
-            + f"; {self.algorithm} miner, noise {self.noise:g}"
-        )
+        out: dict[str, Any] = {
+            "activities": n_act, "cases": n_cases, "events": n_events,
+            "edges": len(self.dfg), "variants": len(self.variants),
+            "algorithm": self.algorithm, "noise": self.noise,
+        }
         if n_events:
+            out.update({f"mined on: {k}": v for k, v in self.pruning.items() if isinstance(v, (int, float))})
+        return out
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        # the tables and the pruning are vectorised and cheap: the repr shows them all
+        s = self.summary()
+        facts = [
+            f"{s['activities']:,} activities, {s['cases']:,} cases, {s['edges']:,} edges, {s['variants']:,} variants",
+            f"{self.algorithm} miner, noise {self.noise:g}",
+        ]
+        if s["events"]:
             p = self.pruning
-            text += (
-                f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
+            facts.append(
+                f"mined on {p['activities_kept']}/{p['activities_total']} activities, "
                 f"{p['variants_kept']:,}/{p['variants_total']:,} variants, "
                 f"{p['cases_kept']:,}/{p['cases_total']:,} cases"
             )
-        return text + ">"
+        return f"of {self.log.name!r}{self._engine}", facts
 
-    def _repr_html_(self) -> str:
+    def _html_figure(self) -> str:
         try:
-            svg = self.plot().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+            return self.plot_map().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
         except Exception as exc:  # display must never raise in a notebook
             logger.warning("process map could not be drawn: %s", exc)
-            svg = ""
-        top = self.variants.head(5)
-        rows = "".join(
-            f"<tr><td>{html.escape(_short_variant(v))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
-            for v, n, s in zip(top["variant"], top["cases"], top["share"])
-        )
-        return (
-            f"<div><p><strong>{html.escape(repr(self))}</strong></p>"
-            f'<div style="max-width:100%;max-height:900px;overflow:auto">{svg}</div>'
-            f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
-            f"<p>{html.escape(self._summary_line())}</p></div>"
-        )
+            return ""
+
+    def _html_notes(self) -> list[str]:
+        top = self.variants.head(3)
+        lines = [self._summary_line()]
+        lines += [f"{s:.1%} of cases: {_short_variant(v)}" for v, s in zip(top["variant"], top["share"])]
+        return lines
 
 
 def _short_variant(variant: tuple, head: int = 4, tail: int = 2) -> str:

@@ -253,7 +253,7 @@ class DuckProcessModel(ProcessModel):
         )
 
     # -- output ----------------------------------------------------------------------------------
-    def plot(
+    def _map(
         self,
         ax: Any = None,
         *,
@@ -287,8 +287,8 @@ class DuckProcessModel(ProcessModel):
             ) from exc
 
     def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the process map (see :meth:`plot`) as an SVG file."""
-        return self.plot(**kwargs).save(path)
+        """Write the process map (see :meth:`plot_map`) as an SVG file."""
+        return self.plot_map(**kwargs).save(path)
 
     def _summary_line(self) -> str:
         v = self.variants
