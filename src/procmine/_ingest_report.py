@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._results import Result
+from ._results import Result, one_line, result_html
 
 __all__ = ["IngestReport"]
 
@@ -19,7 +19,7 @@ __all__ = ["IngestReport"]
 LIFECYCLE_MERGED = "start merged into its complete"
 
 
-@dataclass
+@dataclass(repr=False)
 class IngestReport(Result):
     """What happened while a log was read: every row is kept or counted as dropped.
 
@@ -124,19 +124,27 @@ class IngestReport(Result):
         why = self.role_evidence.get(role)
         return f"{self.roles[role]} ({how}: {why})" if why else f"{self.roles[role]} ({how})"
 
-    def __repr__(self) -> str:
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        # alerts before roles: an implausible read must show within the repr's width
         dropped = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
-        lines = [
-            f"<IngestReport {self.source} ({self.format}): {self.rows_read:,} rows read, "
-            f"{self.rows_kept:,} kept, dropped {dropped}; {len(self.warnings)} warning(s)>"
+        return f"{self.source} ({self.format})", [
+            f"{self.rows_read:,} rows read, {self.rows_kept:,} kept, dropped {dropped}",
+            f"{len(self.warnings)} warning(s)",
+            *self.alerts,
+            ", ".join(f"role {k}: {self._role_text(k)}" for k in self.roles),
         ]
+
+    def __str__(self) -> str:
+        """The whole report as text: the repr's figures, one line per role, the alerts."""
+        subject, facts = self._repr_parts()
+        lines = [one_line("IngestReport", subject, facts[:2])]
         lines += [f"  role {k}: {self._role_text(k)}" for k in self.roles]
         lines += self.alerts
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        # the repr is the report's text (several lines: roles, alerts), so not the heading
-        return _html_table(self.to_frame(), caption=f"Ingest report: {self.source}")
+        # its table is to_frame() itself (one row per figure): no summary above it
+        return result_html(f"Ingest report: {self.source}", frame=self.to_frame())
 
     def summary(self) -> dict[str, Any]:
         """Rows read, kept and dropped, cases, activities and warnings."""
