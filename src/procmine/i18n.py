@@ -40,6 +40,8 @@ import babel.dates
 import pandas as pd
 
 __all__ = [
+    "DAY_NAMES",
+    "HOUR_NAMES",
     "LANGUAGES",
     "LOCALES",
     "TIMEZONE",
@@ -295,6 +297,15 @@ def format_percent(x: Any, language: str, digits: int = 1) -> str:
         return "–"
     return _grouped(float(x) * 100, language, digits) + "%"
 
+
+#: short weekday names, Monday first (slots of the batching detector, office hours)
+DAY_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+}
+#: an hour of the day, ``HOUR_NAMES[language].format(h=14)``: "14h", "14 Uhr"
+HOUR_NAMES: dict[str, str] = {"en": "{h:02d}h", "de": "{h:02d} Uhr", "fr": "{h:02d}h"}
 
 _UNITS = {
     "de": {"d": ("Tag", "Tage"), "h": ("Std.", "Std."), "min": ("Min.", "Min.")},
