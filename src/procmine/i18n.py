@@ -81,9 +81,7 @@ def check_language(language: str, where: str = "procmine") -> str:
     if language not in LANGUAGES:
         from .errors import ParameterError
 
-        raise ParameterError(
-            f"The 'language' parameter of {where} must be one of {list(LANGUAGES)}. Got {language!r} instead."
-        )
+        raise ParameterError(where, "language", language, f"one of {list(LANGUAGES)}")
     return language
 
 

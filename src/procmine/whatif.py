@@ -520,9 +520,7 @@ def _pair(arg: str, p: Any, *, allow_name: bool = False) -> tuple[str, ...]:
     ok_len = (2, 3) if allow_name else (2,)
     if isinstance(p, str) or not isinstance(p, Sequence) or len(p) not in ok_len:
         want = "pairs (A, B) or triples (A, B, name)" if allow_name else "pairs (A, B)"
-        raise ParameterError(
-            f"The {arg!r} parameter of simplify must be a list of {want}. Got {p!r} instead."
-        )
+        raise ParameterError("simplify", arg, p, f"a list of {want}")
     a, b = str(p[0]), str(p[1])
     if a == b:
         raise ParameterError(f"simplify: {arg} needs two different activities; got ({a!r}, {b!r}).")

@@ -235,9 +235,7 @@ class Findings(Result, Sequence[Finding]):
         kinds = (kind,) if isinstance(kind, str) else tuple(kind) if kind is not None else KINDS
         bad = [k for k in kinds if k not in KINDS]
         if bad:
-            raise ParameterError(
-                f"The 'kind' parameter of Findings.filter must be among {KINDS}. Got {bad!r} instead."
-            )
+            raise ParameterError("Findings.filter", "kind", bad, f"among {KINDS}")
         keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
         return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log, calendar=self.calendar)
 
