@@ -218,7 +218,9 @@ class Result:
 
     def __repr__(self) -> str:
         subject, facts = self._repr_parts()
-        return one_line(type(self).__name__, subject, facts)
+        # the class that declares the parts names the result (an engine's subclass does not)
+        name = next(c.__name__ for c in type(self).__mro__ if "_repr_parts" in vars(c))
+        return one_line(name, subject, facts)
 
     def _repr_html_(self) -> str:
         return result_html(
