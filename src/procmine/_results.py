@@ -11,8 +11,10 @@ A result class inherits :class:`Result` and declares what it is made of:
 
 From these it gets ``__repr__``, ``_repr_html_`` (the repr as a heading, the summary and
 the head of the frame, escaped, with no external resource) and ``plot(ax=None, ...)``,
-which returns the axes. A result whose natural picture is a process map keeps a method
-of its own for the SVG map (``plot_map``); ``plot`` still draws on matplotlib axes.
+which returns the axes. A result whose natural picture is a process map (``ProcessModel``,
+``Findings``) has a method of its own for the SVG map, ``plot_map()``; its ``plot(ax=ax)``
+draws on the axes and returns them, and ``plot()`` without axes stays the map it always was
+(``DESIGN.md``: the map shown in Jupyter).
 
 Durations are written by one formatter, :func:`procmine.i18n.format_duration`, which
 knows working time: :func:`duration_text` is its shorthand for results.

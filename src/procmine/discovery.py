@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-import warnings
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -228,19 +227,17 @@ class ProcessModel(Result):
         return self.dfg.copy()
 
     def plot(self, ax: Any = None, **options: Any) -> Any:
-        """Draw the process map on matplotlib ``ax`` (a new Figure's axes if None) and
-        return the axes; ``options`` as for :meth:`plot_map`.
+        """Draw the process map on matplotlib ``ax`` and return the axes; without ``ax``,
+        the SVG map (:meth:`plot_map`, shown in Jupyter). ``options`` as for :meth:`plot_map`.
 
-        Without ``ax`` this still returns the SVG map, with a DeprecationWarning: use
-        :meth:`plot_map` for the map (SVG in Jupyter) and ``plot(ax=...)`` for axes.
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().add_subplot()
+        >>> pm.discover(pm.samples.load("permit_de")).plot(ax=ax) is ax
+        True
         """
-        if ax is None:
-            warnings.warn(
-                "ProcessModel.plot() without ax is deprecated and will return matplotlib axes; "
-                "use plot_map() for the SVG process map",
-                DeprecationWarning,
-                stacklevel=2,
-            )
         return self._map(ax, **options)
 
     def plot_map(self, **options: Any) -> Any:

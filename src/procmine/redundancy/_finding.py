@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -286,18 +285,9 @@ class Findings(Result, Sequence[Finding]):
 
     def plot(self, ax: Any = None, *, log: Any = None, top: int = 10, language: str = "en", **map_options: Any) -> Any:
         """A horizontal bar chart of the estimated total saving (working hours) of the
-        ``top`` findings on ``ax`` (a new Figure's axes if None); returns the axes.
-
-        Without ``ax`` this still returns the process map (:meth:`plot_map`), with a
-        DeprecationWarning.
-        """
+        ``top`` findings on ``ax``; returns the axes. Without ``ax``: the findings on the
+        process map (:meth:`plot_map`, shown as SVG in Jupyter)."""
         if ax is None:
-            warnings.warn(
-                "Findings.plot() without ax is deprecated and will return matplotlib axes; "
-                "use plot_map() for the findings on the process map",
-                DeprecationWarning,
-                stacklevel=2,
-            )
             return self.plot_map(log=log, top=top, **map_options)
         return self._bars(ax, top)
 
