@@ -104,16 +104,17 @@ def _owner_labels(log: EventLog, values: pd.Series, calendar: Calendar, times: A
 
 def _variant_per_case(log: EventLog) -> np.ndarray:
     """An exact variant id per case (same activity sequence <=> same id)."""
-    try:
-        from .discovery import variant_codes
-    except ImportError:  # pragma: no cover - discovery not available
-        return _variant_ids(log)
+    from .discovery import variant_codes
+
     return np.asarray(variant_codes(log)[0], dtype=np.int64)
 
 
 def _variant_ids(log: EventLog) -> np.ndarray:
     """Exact variant ids by extending prefix ids one position at a time (a trie level per
-    position; each level is one vectorised factorize over the cases that long)."""
+    position; each level is one vectorised factorize over the cases that long).
+
+    Not used by :func:`procmine.compare` (which takes discovery's variant codes): kept as an
+    independent implementation the tests check discovery's variants against."""
     c = log.codes
     sizes = np.diff(c.case_offsets)
     node = np.zeros(c.n_cases, dtype=np.int64)
@@ -132,11 +133,7 @@ def _variant_ids(log: EventLog) -> np.ndarray:
 
 def _dfg_pairs(log: EventLog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(source, target, case) codes of every directly-follows pair."""
-    try:
-        from .discovery import dfg_arrays
-    except ImportError:  # pragma: no cover - discovery not available
-        c = log.codes
-        idx = np.flatnonzero(c.case[1:] == c.case[:-1])
-        return c.activity[idx], c.activity[idx + 1], c.case[idx]
+    from .discovery import dfg_arrays
+
     p = dfg_arrays(log)
     return p["src"], p["dst"], p["case"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,19 +130,3 @@ def _td(us: np.ndarray) -> pd.Series:
         a = np.where(too_big, np.nan, a)
     return pd.to_timedelta(a, unit="us").as_unit("us")
 
-
-def _fmt(td: Any, working: bool = False) -> str:
-    """A short human form of a Timedelta: elapsed '3 d 04:10' / '02:30 h'; working time in
-    hours only, '465:38 h' (a working day is not 24 hours); 'n/a' when missing."""
-    if td is None or pd.isna(td):
-        return "n/a"
-    td = pd.Timedelta(td)
-    secs = round(td.total_seconds())
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
-    d, rem = divmod(secs, 86_400)
-    if working:
-        d, rem = 0, secs
-    h, rem = divmod(rem, 3600)
-    m = rem // 60
-    return f"{sign}{d} d {h:02d}:{m:02d}" if d else f"{sign}{h:02d}:{m:02d} h"

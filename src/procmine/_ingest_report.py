@@ -11,14 +11,16 @@ from typing import Any
 
 import pandas as pd
 
+from ._results import Result, one_line, result_html
+
 __all__ = ["IngestReport"]
 
 #: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
 LIFECYCLE_MERGED = "start merged into its complete"
 
 
-@dataclass
-class IngestReport:
+@dataclass(repr=False)
+class IngestReport(Result):
     """What happened while a log was read: every row is kept or counted as dropped.
 
     ``rows_read == rows_kept + sum(dropped.values())`` always holds.
@@ -122,18 +124,40 @@ class IngestReport:
         why = self.role_evidence.get(role)
         return f"{self.roles[role]} ({how}: {why})" if why else f"{self.roles[role]} ({how})"
 
-    def __repr__(self) -> str:
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        # alerts before roles: an implausible read must show within the repr's width
         dropped = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
-        lines = [
-            f"<IngestReport {self.source} ({self.format}): {self.rows_read:,} rows read, "
-            f"{self.rows_kept:,} kept, dropped {dropped}; {len(self.warnings)} warning(s)>"
+        return f"{self.source} ({self.format})", [
+            f"{self.rows_read:,} rows read, {self.rows_kept:,} kept, dropped {dropped}",
+            f"{len(self.warnings)} warning(s)",
+            *self.alerts,
+            ", ".join(f"role {k}: {self._role_text(k)}" for k in self.roles),
         ]
+
+    def __str__(self) -> str:
+        """The whole report as text: the repr's figures, one line per role, the alerts."""
+        subject, facts = self._repr_parts()
+        lines = [one_line("IngestReport", subject, facts[:2])]
         lines += [f"  role {k}: {self._role_text(k)}" for k in self.roles]
         lines += self.alerts
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return _html_table(self.to_frame(), caption=f"Ingest report: {self.source}")
+        # its table is to_frame() itself (one row per figure): no summary above it
+        return result_html(f"Ingest report: {self.source}", frame=self.to_frame())
+
+    def summary(self) -> dict[str, Any]:
+        """Rows read, kept and dropped, cases, activities and warnings."""
+        return {"rows read": self.rows_read, "rows kept": self.rows_kept, "rows dropped": self.rows_dropped,
+                "cases": self.n_cases, "activities": self.n_activities, "warnings": len(self.warnings)}
+
+    def _draw_on(self, ax: Any) -> None:
+        """Rows kept and dropped per reason (horizontal bars)."""
+        counts = {"kept": self.rows_kept, **{f"dropped: {k}"[:50]: v for k, v in self.dropped.items()}}
+        labels = list(counts)[::-1]
+        ax.barh(labels, [counts[k] for k in labels], color=["#4472c4" if k == "kept" else "#ed7d31" for k in labels])
+        ax.set_xlabel("rows")
+        ax.set_title(f"Rows read from {self.source}"[:80])
 
 
 #: a log with fewer cases, or whose largest case holds more than this share of the events,

@@ -50,16 +50,9 @@ def human_duration(value: Any) -> str:
     >>> human_duration(pd.Timedelta(hours=5)), human_duration(pd.Timedelta(seconds=40))
     ('5 h', '40 s')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "–"
-    secs = pd.Timedelta(value).total_seconds()
-    sign = "-" if secs < 0 else ""
-    secs = abs(secs)
-    units = (("y", 365.25 * 86400, 2), ("d", 86400, 1), ("h", 3600, 1), ("min", 60, 1), ("s", 1, 0))
-    unit, size = next((u, z) for u, z, minimum in units if secs >= z * minimum)
-    v = secs / size
-    text = f"{v:.1f}" if v < 10 else f"{v:.0f}"
-    return f"{sign}{text.removesuffix('.0')} {unit}"
+    from .i18n import format_duration
+
+    return format_duration(value, short=True)
 
 
 def _fmt_count(n: int) -> str:

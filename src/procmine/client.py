@@ -53,7 +53,6 @@ True
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +62,7 @@ import pandas as pd
 
 from ._contacts import KINDS, declared, detect
 from ._event_times import event_times
+from ._results import Result, new_axes
 from ._validation import check_positive_int, fail
 from ._wait_causes import CLIENT, OFFICE, wait_causes
 from .calendar import NAT, Calendar
@@ -93,8 +93,8 @@ def _days(us: Any, day_hours: float) -> Any:
     return np.asarray(us, dtype=np.float64) / (day_hours * _US_PER_HOUR)
 
 
-@dataclass(eq=False)
-class ClientView:
+@dataclass(eq=False, repr=False)
+class ClientView(Result):
     """The applicant's view of a log (build it with :func:`client_view`).
 
     Attributes
@@ -196,35 +196,22 @@ class ClientView:
                            n=_figure(s["offices_per_case_median"], language)))
         return parts
 
-    def __repr__(self) -> str:
+    def _repr_parts(self) -> tuple[str, list[str]]:
         s = self.summary()
-        return (
-            f"<ClientView {self.log_name!r}: {s['cases']:,} cases, {len(self.contact_steps)} contact steps; "
+        return repr(self.log_name), [
+            f"{s['cases']:,} cases, {len(self.contact_steps)} contact steps",
             f"{s['contacts_per_case_median']:g} contacts per case (median), {s['asked_again_share']:.1%} asked again, "
-            f"{s['client_wait_share']:.1%} of the lead time waiting for the applicant>"
-        )
+            f"{s['client_wait_share']:.1%} of the lead time waiting for the applicant",
+        ]
 
-    def _repr_html_(self) -> str:
-        s = pd.DataFrame({"figure": list(self.summary()), "value": list(self.summary().values())})
-        s["value"] = [f"{v:,.3g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
-                      for v in s["value"]]
-        return (
-            f"<div><strong>{html.escape(repr(self))}</strong>"
-            f"<p>{html.escape(self.headline('en'))}</p>"
-            + s.to_html(index=False, escape=True, border=0)
-            + "<p><strong>Contact steps</strong></p>"
-            + self.contact_steps.to_html(index=False, escape=True, border=0)
-            + "</div>"
-        )
+    def _html_notes(self) -> list[str]:
+        return [self.headline("en")]
 
     def plot(self, ax: Any = None) -> Any:
         """Mean lead time in working days split into waiting for the applicant, for the
         administration, for legal periods, and the rest (processing); one bar per group
         with ``by``, else one bar. Returns the axes."""
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(8, 4), layout="constrained").add_subplot()
+        ax = new_axes(ax, (8, 4))
         if self.by is not None:
             frame = self.by_group().head(15).iloc[::-1]
             labels = [str(g)[:30] for g in frame.index]

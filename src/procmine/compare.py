@@ -9,7 +9,6 @@ cases are suppressed: they appear nowhere, only their number is reported.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,11 +19,12 @@ import pandas as pd
 from ._compare_cases import _case_labels, _dfg_pairs, _variant_per_case
 from ._compare_cases import _variant_ids as _variant_ids  # tests check it against the discovery path
 from ._kernels import group_stats, unique_inverse
+from ._results import Result, legacy_first_option, new_axes
 from ._validation import check_positive_int, fail
 from .calendar import Calendar
 from .engines import needs_events
 from .log import GROUP, EventLog
-from .performance import _fmt, _td, event_times
+from .performance import _td, event_times
 
 __all__ = ["KPIS", "Comparison", "compare"]
 
@@ -43,8 +43,8 @@ KPIS: dict[str, str | None] = {
 _DURATION_KPIS = ("median_duration", "p90_duration", "median_elapsed", "p90_elapsed")
 
 
-@dataclass(frozen=True, eq=False)
-class Comparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class Comparison(Result):
     """KPIs per group of cases, the best group per KPI, and DFG differences.
 
     Attributes
@@ -120,59 +120,38 @@ class Comparison:
         total = counts[diff].sum(axis=1)
         return out.iloc[np.argsort(-total, kind="stable")].reset_index(drop=True)
 
-    def __repr__(self) -> str:
-        sup = (
-            f", {self.suppressed} group(s) with fewer than {self.min_cases} cases suppressed"
-            if self.suppressed
-            else ""
-        )
+    def summary(self) -> dict[str, Any]:
+        """Groups shown and left out, and the best group per ranked KPI."""
+        out: dict[str, Any] = {"groups": len(self.kpis), "suppressed": self.suppressed, "unassigned": self.unassigned}
         best = self.best()
-        head = ""
-        if "median_duration" in set(best["kpi"]):
-            head = f"; shortest median duration: {best.set_index('kpi').loc['median_duration', 'best_group']}"
-        return f"<Comparison by {self.by!r}: {len(self.kpis):,} group(s){sup}{head}>"
+        out.update({f"best {k}": g for k, g in zip(best["kpi"], best["best_group"])})
+        return out
 
-    def _repr_html_(self) -> str:
-        shown = self.kpis.copy()
-        for col in shown.columns:
-            if col in _DURATION_KPIS:
-                shown[col] = shown[col].map(lambda v, c=col: _fmt(v, self._working(c)))
-            elif col.endswith("share"):
-                shown[col] = shown[col].map(lambda x: f"{x:.1%}")
-            elif col == "events_per_case":
-                shown[col] = shown[col].map(lambda x: f"{x:.1f}")
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        facts = [f"{len(self.kpis):,} group(s)"]
+        if self.suppressed:
+            facts[0] += f", {self.suppressed} group(s) with fewer than {self.min_cases} cases suppressed"
         best = self.best()
-        best["value"] = [
-            _fmt(v, self._working(k))
-            if k in _DURATION_KPIS
-            else (f"{v:.1%}" if k.endswith("share") else f"{v:,.1f}")
-            for k, v in zip(best["kpi"], best["value"])
-        ]
-        note = (
-            f"<p>{self.suppressed} group(s) with fewer than {self.min_cases} cases are not shown.</p>"
-            if self.suppressed
-            else ""
-        )
-        return (
-            f"<div><strong>{html.escape(repr(self))}</strong>"
-            + shown.reset_index().to_html(index=False, escape=True, border=0)
-            + "<p><strong>Best group per KPI</strong></p>"
-            + best.to_html(index=False, escape=True, border=0)
-            + note
-            + "</div>"
-        )
+        if "median_duration" in set(best["kpi"]):
+            facts.append(f"shortest median duration: {best.set_index('kpi').loc['median_duration', 'best_group']}")
+        return f"by {self.by!r}", facts
+
+    def _html_notes(self) -> list[str]:
+        if not self.suppressed:
+            return []
+        return [f"{self.suppressed} group(s) with fewer than {self.min_cases} cases are not shown."]
 
     def _working(self, kpi: str) -> bool:
         return kpi.endswith("_duration") and not self.calendar.is_elapsed
 
-    def plot(self, kpi: str = "median_duration", ax: Any = None) -> Any:
-        """Bar chart of one KPI per group (the best group highlighted); returns the axes."""
+    def plot(self, ax: Any = None, *args: Any, kpi: str = "median_duration") -> Any:
+        """Bar chart of one ``kpi`` per group (the best group highlighted) on ``ax`` (a new
+        Figure's axes if None); returns the axes. (``plot("cases", ax)``, the old order,
+        still works with a DeprecationWarning.)"""
+        ax, kpi = legacy_first_option("Comparison.plot", "kpi", ax, args, kpi)
         if kpi not in self.kpis.columns:
             raise fail("Comparison.plot", "kpi", f"one of {list(self.kpis.columns)}", kpi)
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
+        ax = new_axes(ax)
         values = self.kpis[kpi]
         label = kpi.replace("_", " ")
         if kpi in _DURATION_KPIS:

@@ -10,7 +10,6 @@ Petri net with pm4py (through :mod:`procmine._pm4py`) on demand.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from functools import cached_property
@@ -28,6 +27,7 @@ from ._dfg import (
     variant_codes,
 )
 from ._discover_pruning import _DEFAULT_VARIANT_SHARE, _prune, select_activities
+from ._results import Result
 from ._validation import check_choice, check_fraction, fail
 from .engines import Engine, get_engine, materialise
 from .errors import LogError, ProcmineError
@@ -49,7 +49,7 @@ logger = logging.getLogger("procmine")
 # ---------------------------------------------------------------------------------------
 # the process model (what the miner sees: procmine._discover_pruning)
 # ---------------------------------------------------------------------------------------
-class ProcessModel:
+class ProcessModel(Result):
     """What :func:`discover` found: DFG, variants, start/end activities and a mined model.
 
     Each view is computed on first access and cached. ``dfg``, ``variants``,
@@ -368,7 +368,36 @@ class ProcessModel:
         """The directly-follows graph (a copy)."""
         return self.dfg.copy()
 
-    def plot(
+    def plot(self, ax: Any = None, **options: Any) -> Any:
+        """Draw the process map on matplotlib ``ax`` and return the axes; without ``ax``,
+        the SVG map (:meth:`plot_map`, shown in Jupyter). ``options`` as for :meth:`plot_map`.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().add_subplot()
+        >>> pm.discover(pm.samples.load("permit_de")).plot(ax=ax) is ax
+        True
+        """
+        return self._map(ax, **options)
+
+    def plot_map(self, **options: Any) -> Any:
+        """The process map: a :class:`procmine.viz.ProcessMap` (SVG in Jupyter).
+
+        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths``,
+        ``labels`` and ``min_cases`` (privacy: activities and paths seen in fewer cases are
+        hidden; default ``procmine.privacy.MIN_CASES``, 10; ``min_cases=1`` shows all).
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> "<svg" in pm.discover(pm.samples.load("permit_de")).plot_map().svg
+        True
+        """
+        return self._map(None, **options)
+
+    def _map(
         self,
         ax: Any = None,
         *,
@@ -378,13 +407,7 @@ class ProcessModel:
         labels: Any = None,
         min_cases: int | None = None,
     ) -> Any:
-        """The process map: a :class:`procmine.viz.ProcessMap` (SVG), or drawn on ``ax``.
-
-        See :func:`procmine.viz.process_map` for ``metric``, ``activities``, ``paths``,
-        ``labels`` and ``min_cases`` (privacy: activities and paths seen in fewer cases are
-        hidden; default ``procmine.privacy.MIN_CASES``, 10; ``min_cases=1`` shows all).
-        With ``ax`` the map is drawn with matplotlib and the axes are returned.
-        """
+        """The map as SVG (``ax`` None) or drawn on ``ax`` (returns the axes)."""
         from . import viz
 
         kw = dict(metric=metric, activities=activities, paths=paths, labels=labels, model=self)
@@ -401,8 +424,8 @@ class ProcessModel:
         return explore(self.log, **options)
 
     def to_svg(self, path: str | Path, **kwargs: Any) -> Path:
-        """Write the process map (see :meth:`plot`) as an SVG file."""
-        return self.plot(**kwargs).save(path)
+        """Write the process map (see :meth:`plot_map`) as an SVG file."""
+        return self.plot_map(**kwargs).save(path)
 
     def to_bpmn(self, path: str | Path, *, language: str = "en") -> Path:
         """Write the mined model as BPMN 2.0 XML with diagram layout (BPMN DI).
@@ -429,46 +452,46 @@ class ProcessModel:
             f"the most frequent variant covers {top:.0%} of cases."
         )
 
-    def __repr__(self) -> str:
-        # the tables and the pruning are vectorised and cheap: the repr shows them all
+    def summary(self) -> dict[str, Any]:
+        """Counts of the log and the model, and what the miner was given (:attr:`pruning`)."""
         n_act, n_cases, n_events = self._counts()
-        parts = [
-            f"{n_act:,} activities",
-            f"{n_cases:,} cases",
-            f"{len(self.dfg):,} edges",
-            f"{len(self.variants):,} variants",
-        ]
-        text = (
-            f"<ProcessModel of {self.log.name!r}{self.engine.capabilities.label}: "
-            + ", ".join(parts)
-            + f"; {self.algorithm} miner, noise {self.noise:g}"
-        )
+        out: dict[str, Any] = {
+            "activities": n_act, "cases": n_cases, "events": n_events,
+            "edges": len(self.dfg), "variants": len(self.variants),
+            "algorithm": self.algorithm, "noise": self.noise,
+        }
         if n_events:
+            out.update({f"mined on: {k}": v for k, v in self.pruning.items() if isinstance(v, (int, float))})
+        return out
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        # the tables and the pruning are vectorised and cheap: the repr shows them all
+        s = self.summary()
+        facts = [
+            f"{s['activities']:,} activities, {s['cases']:,} cases, {s['edges']:,} edges, {s['variants']:,} variants",
+            f"{self.algorithm} miner, noise {self.noise:g}",
+        ]
+        if s["events"]:
             p = self.pruning
-            text += (
-                f"; mined on {p['activities_kept']}/{p['activities_total']} activities, "
+            facts.append(
+                f"mined on {p['activities_kept']}/{p['activities_total']} activities, "
                 f"{p['variants_kept']:,}/{p['variants_total']:,} variants, "
                 f"{p['cases_kept']:,}/{p['cases_total']:,} cases"
             )
-        return text + ">"
+        return f"of {self.log.name!r}{self.engine.capabilities.label}", facts
 
-    def _repr_html_(self) -> str:
+    def _html_figure(self) -> str:
         try:
-            svg = self.plot().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+            return self.plot_map().svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
         except Exception as exc:  # display must never raise in a notebook
             logger.warning("process map could not be drawn: %s", exc)
-            svg = ""
-        top = self.variants.head(5)
-        rows = "".join(
-            f"<tr><td>{html.escape(_short_variant(v))}</td><td>{n:,}</td><td>{s:.1%}</td></tr>"
-            for v, n, s in zip(top["variant"], top["cases"], top["share"])
-        )
-        return (
-            f"<div><p><strong>{html.escape(repr(self))}</strong></p>"
-            f'<div style="max-width:100%;max-height:900px;overflow:auto">{svg}</div>'
-            f"<table><tr><th>variant</th><th>cases</th><th>share</th></tr>{rows}</table>"
-            f"<p>{html.escape(self._summary_line())}</p></div>"
-        )
+            return ""
+
+    def _html_notes(self) -> list[str]:
+        top = self.variants.head(3)
+        lines = [self._summary_line()]
+        lines += [f"{s:.1%} of cases: {_short_variant(v)}" for v, s in zip(top["variant"], top["share"])]
+        return lines
 
 
 def _short_variant(variant: tuple, head: int = 4, tail: int = 2) -> str:

@@ -5,6 +5,8 @@ Every error says *where* (file, line or row, column) and *what to do next*.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "DataQualityWarning",
     "LogError",
@@ -65,8 +67,58 @@ class LogError(ProcmineError, ValueError):
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
 
+_UNSET: Any = object()
+
+
 class ParameterError(ProcmineError, ValueError):
-    """A function was called with an invalid argument."""
+    """A function was called with an invalid argument.
+
+    Raised with its data, as scikit-learn's ``InvalidParameterError``:
+    ``ParameterError(function, parameter, value, expected)`` builds the one message shape
+    and keeps ``function``, ``parameter``, ``value`` and ``expected`` as attributes, for a
+    caller (a notebook, the CLI, a test) to act on. A single argument is a message of its own
+    (``parameter`` and the rest are then None).
+
+    Examples
+    --------
+    >>> err = ParameterError("discover", "noise", 1.5, "a float in [0, 1]")
+    >>> str(err)
+    "The 'noise' parameter of discover must be a float in [0, 1]. Got 1.5 instead."
+    >>> err.parameter, err.value
+    ('noise', 1.5)
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        function: str | None = None,
+        parameter: str | None = None,
+        value: Any = _UNSET,
+        expected: str | None = None,
+    ) -> None:
+        if len(args) == 4 and function is parameter is expected is None and value is _UNSET:
+            function, parameter, value, expected = args
+            args = ()
+        self.function = function
+        self.parameter = parameter
+        self.value = None if value is _UNSET else value
+        self.expected = expected
+        if not args and parameter is not None:
+            args = (
+                f"The {parameter!r} parameter of {function} must be {expected}. Got {self.value!r} instead.",
+            )
+        super().__init__(*args)
+
+    def __reduce__(self) -> Any:  # keep the data through pickling (multiprocessing, joblib)
+        data = {"function": self.function, "parameter": self.parameter, "value": self.value,
+                "expected": self.expected}
+        return (_rebuild_parameter_error, (self.args, data))
+
+
+def _rebuild_parameter_error(args: tuple, data: dict[str, Any]) -> ParameterError:
+    err = ParameterError(*args)
+    err.__dict__.update(data)
+    return err
 
 
 class ProcmineWarning(UserWarning):

@@ -39,6 +39,7 @@ import pandas as pd
 from ._codes import LogCodes
 from ._kernels import distinct_per_group
 from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_paths
+from ._results import Result
 from ._validation import check_choice, check_positive_int, fail
 from .errors import ParameterError
 from .log import EventLog
@@ -180,7 +181,7 @@ def explore(
     )
 
 
-class Explorer:
+class Explorer(Result):
     """The state of an exploration and, with ipywidgets, its widget (:attr:`widget`).
 
     Use :meth:`set` to move the controls from code; :attr:`map_svg`, :attr:`node_count`,
@@ -378,16 +379,34 @@ class Explorer:
     def _repr_html_(self) -> str:
         return _static_html(self)
 
-    def __repr__(self) -> str:
+    def summary(self) -> dict[str, Any]:
+        """The map shown (activities and paths of all) and the controls' state."""
+        g = self.graph.shown
+        return {
+            "activities shown": f"{g['activities']}/{g['activities_total']}",
+            "paths shown": f"{g['paths']}/{g['paths_total']}",
+            "cases": self._slice().log.n_cases,
+            **{k: str(v) for k, v in self._state.items()},
+        }
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
         s = self._state
         g = self.graph.shown
-        return (
-            f"<Explorer {self.log.name!r}: {g['activities']}/{g['activities_total']} activities, "
-            f"{g['paths']}/{g['paths_total']} paths, metric={s['metric']}, time={s['time']}, "
-            f"variant={s['variant']}, finding={s['finding']}, period={s['period']}, group={s['group']}; "
-            f"{self._slice().n_cases:,} cases>"
-            + ("" if self.widget is not None else f"\n({_note(self.language)})")
-        )
+        facts = [
+            f"{g['activities']}/{g['activities_total']} activities, {g['paths']}/{g['paths_total']} paths",
+            f"{self._slice().n_cases:,} cases",
+            f"metric={s['metric']}, time={s['time']}, variant={s['variant']}, finding={s['finding']}, "
+            f"period={s['period']}, group={s['group']}",
+        ]
+        if self.widget is None:  # said before the controls: a long state may be cut
+            facts.insert(0, _note(self.language))
+        return repr(self.log.name), facts
+
+    def _draw_on(self, ax: Any) -> None:
+        """The current map (its filters, sliders and highlights) drawn with matplotlib."""
+        from ._map_draw import _draw
+
+        _draw(self.graph, ax, self.log.name)
 
     # -- state changes -------------------------------------------------------------------------
     def _apply(self, changes: Mapping[str, Any]) -> None:

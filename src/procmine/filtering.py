@@ -30,9 +30,7 @@ def _utc(value: Any, name: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise ParameterError(
-            f"The {name!r} parameter of EventLog.filter must be a date or time. Got {value!r} instead."
-        ) from exc
+        raise ParameterError("EventLog.filter", name, value, "a date or time") from exc
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 

@@ -40,6 +40,8 @@ import babel.dates
 import pandas as pd
 
 __all__ = [
+    "DAY_NAMES",
+    "HOUR_NAMES",
     "LANGUAGES",
     "LOCALES",
     "TIMEZONE",
@@ -79,9 +81,7 @@ def check_language(language: str, where: str = "procmine") -> str:
     if language not in LANGUAGES:
         from .errors import ParameterError
 
-        raise ParameterError(
-            f"The 'language' parameter of {where} must be one of {list(LANGUAGES)}. Got {language!r} instead."
-        )
+        raise ParameterError(where, "language", language, f"one of {list(LANGUAGES)}")
     return language
 
 
@@ -296,6 +296,15 @@ def format_percent(x: Any, language: str, digits: int = 1) -> str:
     return _grouped(float(x) * 100, language, digits) + "%"
 
 
+#: short weekday names, Monday first (slots of the batching detector, office hours)
+DAY_NAMES: dict[str, tuple[str, ...]] = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
+    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+}
+#: an hour of the day, ``HOUR_NAMES[language].format(h=14)``: "14h", "14 Uhr"
+HOUR_NAMES: dict[str, str] = {"en": "{h:02d}h", "de": "{h:02d} Uhr", "fr": "{h:02d}h"}
+
 _UNITS = {
     "de": {"d": ("Tag", "Tage"), "h": ("Std.", "Std."), "min": ("Min.", "Min.")},
     "fr": {"d": ("jour", "jours"), "h": ("h", "h"), "min": ("min", "min")},
@@ -303,21 +312,54 @@ _UNITS = {
 }
 
 
-def format_duration(td: Any, language: str, digits: int = 1) -> str:
-    """A duration in days from 2 days up, hours from 1 hour, minutes below.
+def _missing_duration(td: Any) -> bool:
+    return td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)) or bool(pd.isna(td))
+
+
+#: compact units of :func:`format_duration` with ``short=True`` (maps, tooltips):
+#: (unit, seconds, smallest multiple shown in that unit)
+_SHORT_UNITS = (("y", 365.25 * 86400, 2), ("d", 86400, 1), ("h", 3600, 1), ("min", 60, 1), ("s", 1, 0))
+
+
+def format_duration(
+    td: Any,
+    language: str = "en",
+    digits: int = 1,
+    *,
+    day_hours: float | None = None,
+    short: bool = False,
+) -> str:
+    """procmine's one duration formatter: elapsed or working time, long or compact.
+
+    Elapsed time (``day_hours=None``): days from 2 days up, hours from 1 hour, minutes
+    below. Working time (``day_hours``, the length of a working day of the calendar the
+    duration was measured with, :attr:`procmine.Calendar.day_hours`): a ``Timedelta`` of
+    24 hours is 24 *working* hours, shown as working days of ``day_hours`` from 2 working
+    days up, else hours; never as 24-hour days. ``short=True`` gives the compact form of
+    maps (``"3.2 d"``, ``"5 h"``, ``"12 min"``; working days as ``"wd"``). Missing: ``"–"``.
 
     >>> import pandas as pd
     >>> format_duration(pd.Timedelta(days=3, hours=12), "de")
     '3.5 Tage'
     >>> format_duration(pd.Timedelta(hours=5, minutes=30), "en")
     '5.5 h'
+    >>> format_duration(pd.Timedelta(hours=40), "en", day_hours=8)
+    '5.0 working days'
+    >>> format_duration(pd.Timedelta(hours=77), short=True), format_duration(pd.Timedelta(hours=40), short=True, day_hours=8)
+    ('3.2 d', '5 wd')
     """
-    if td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)):
+    if _missing_duration(td):
         return "–"
     seconds = pd.Timedelta(td).total_seconds()
-    units = _UNITS.get(language, _UNITS["en"])
+    if short:
+        return _short_duration(seconds, day_hours)
     a = abs(seconds)
-    if a >= 2 * 86400:
+    if day_hours is not None and day_hours > 0 and a >= 2 * day_hours * 3600:
+        days = seconds / (day_hours * 3600)
+        one, many = _WORKDAYS.get(language, _WORKDAYS["en"])
+        return f"{format_number(days, language, digits=digits)} {one if abs(round(days, digits)) == 1 else many}"
+    units = _UNITS.get(language, _UNITS["en"])
+    if day_hours is None and a >= 2 * 86400:
         value, unit = seconds / 86400, "d"
     elif a >= 3600:
         value, unit = seconds / 3600, "h"
@@ -327,6 +369,18 @@ def format_duration(td: Any, language: str, digits: int = 1) -> str:
     text = format_number(value, language, digits=digits)
     singular = abs(round(value, digits)) == 1
     return f"{text} {units[unit][0] if singular else units[unit][1]}"
+
+
+def _short_duration(seconds: float, day_hours: float | None) -> str:
+    sign = "-" if seconds < 0 else ""
+    secs = abs(seconds)
+    units = _SHORT_UNITS
+    if day_hours is not None and day_hours > 0:  # working time: no years, days of day_hours
+        units = (("wd", day_hours * 3600, 2), *_SHORT_UNITS[2:])
+    unit, size = next(((u, z) for u, z, minimum in units if secs >= z * minimum), units[-1][:2])
+    v = secs / size
+    text = f"{v:.1f}" if v < 10 else f"{v:.0f}"
+    return f"{sign}{text.removesuffix('.0')} {unit}"
 
 
 _WORKDAYS = {
@@ -345,12 +399,8 @@ def _default_day_hours() -> float:
 
 
 def format_working_time(td: Any, language: str, digits: int = 1, day_hours: float | None = None) -> str:
-    """A duration of *working* time: working days of ``day_hours`` from 2 days up, else hours.
-
-    Use it for durations measured under a working-time calendar, where a ``Timedelta``
-    of 24 hours means 24 working hours (three working days of 8 h), not one day. Pass the
-    ``day_hours`` of the calendar the duration was measured with
-    (:attr:`procmine.Calendar.day_hours`); ``None`` takes the default ``Calendar()``'s.
+    """A duration of *working* time: :func:`format_duration` with ``day_hours`` (``None``
+    takes the default ``Calendar()``'s).
 
     >>> import pandas as pd
     >>> format_working_time(pd.Timedelta(hours=40), "de"), format_working_time(pd.Timedelta(hours=3), "fr")
@@ -358,20 +408,9 @@ def format_working_time(td: Any, language: str, digits: int = 1, day_hours: floa
     >>> format_working_time(pd.Timedelta(hours=42), "en", day_hours=8.4)
     '5.0 working days'
     """
-    if td is None or td is pd.NaT or (isinstance(td, float) and math.isnan(td)):
-        return "–"
-    if day_hours is None:
-        day_hours = _default_day_hours()
-    hours = pd.Timedelta(td).total_seconds() / 3600
-    if day_hours > 0 and abs(hours) >= 2 * day_hours:
-        days = hours / day_hours
-        one, many = _WORKDAYS.get(language, _WORKDAYS["en"])
-        return (
-            f"{format_number(days, language, digits=digits)} {one if abs(round(days, digits)) == 1 else many}"
-        )
-    if abs(hours) >= 1:
-        return f"{format_number(hours, language, digits=digits)} {_UNITS.get(language, _UNITS['en'])['h'][1]}"
-    return format_duration(td, language, digits=digits)
+    return format_duration(
+        td, language, digits, day_hours=_default_day_hours() if day_hours is None else day_hours
+    )
 
 
 def calendar_note(calendar: Any, language: str) -> str:

@@ -33,7 +33,6 @@ Examples
 from __future__ import annotations
 
 import difflib
-import html
 import math
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -46,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ._legal_days import DayGrid, add_months
+from ._results import Result, new_axes
 from ._validation import check_choice, fail
 from ._wait_causes import CAUSES, wait_causes
 from .calendar import NAT, Calendar
@@ -433,7 +433,7 @@ def _deadlines(s: np.ndarray, rule: TimeLimit, cal: Calendar, paused: np.ndarray
 
 
 # -- the result ---------------------------------------------------------------------------
-class TimeLimits:
+class TimeLimits(Result):
     """Per rule and case: start, end, deadline and status (build with :func:`time_limits`).
 
     ``cases(rule)`` is the per-case frame: ``case``, (``group``), ``start``, ``end``
@@ -592,7 +592,11 @@ class TimeLimits:
         return out.sort_values(["pushes_over", "largest_in"], ascending=False, kind="stable")[cols].reset_index(drop=True)
 
     # -- display ------------------------------------------------------------------------
-    def __repr__(self) -> str:
+    def summary(self) -> dict[str, Any]:
+        """Rules, grouping, calendar and the end of the log (open cases are counted to it)."""
+        return {"rules": len(self.rules), "by": self.by, "calendar": self.calendar.label, "log end": self.log_end}
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
         parts = []
         for _, row in self.to_frame().iterrows():
             if self.by is not None:
@@ -602,25 +606,14 @@ class TimeLimits:
                          f"{row['open_cases']:,} open)")
         if self.by is not None:
             parts.append(f"{len(self.rules)} rule(s) by {self.by!r}")
-        return f"<TimeLimits {self.log.name!r}: " + "; ".join(parts) + ">"
-
-    def _repr_html_(self) -> str:
-        frame = self.to_frame()
-        for c in ("share_within", "median_used", "p90_used"):
-            frame[c] = frame[c].map(lambda v: "n/a" if pd.isna(v) else f"{v:.0%}")
-        return (f"<p><b>Time limits</b> of {html.escape(self.log.name)} (calendar "
-                f"{html.escape(self.calendar.label)}, log end {self.log_end:%Y-%m-%d})</p>"
-                + frame.to_html(index=False, escape=True))
+        return repr(self.log.name), parts
 
     def plot(self, ax: Any = None, rule: str | None = None, kind: str = "trend") -> Any:
         """``"trend"``: share within the limit per month of the start; ``"distribution"``:
         histogram of the used share of the limit (1 = the deadline). Returns the axes."""
         check_choice("TimeLimits.plot", "kind", kind, ("trend", "distribution"))
         r = self._rule(rule)
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
+        ax = new_axes(ax)
         if kind == "trend":
             t = self.trend(r.name)
             ax.plot(t.index.to_timestamp(), t["share_within"] * 100, marker="o", color="#4472c4")

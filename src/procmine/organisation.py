@@ -8,7 +8,6 @@ calendar; the time of a handover is the waiting time before the receiving event)
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,18 +16,19 @@ import numpy as np
 import pandas as pd
 
 from ._kernels import distinct_per_group, group_stats, unique_inverse
+from ._results import Result, new_axes
 from ._validation import fail
 from .calendar import NAT, Calendar
 from .engines import needs_events
 from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
-from .performance import _fmt, _td, event_times
+from .performance import _td, event_times
 
 __all__ = ["Handovers", "handovers"]
 
 
-@dataclass(frozen=True, eq=False)
-class Handovers:
+@dataclass(frozen=True, eq=False, repr=False)
+class Handovers(Result):
     """Handover network, workload and time share per org unit (or resource).
 
     Attributes
@@ -83,36 +83,25 @@ class Handovers:
         """The handover edges (one row per unit pair)."""
         return self.edges.copy()
 
-    def __repr__(self) -> str:
-        total = int(self.edges["count"].sum()) if len(self.edges) else 0
-        return (
-            f"<Handovers by {self.by!r}: {len(self.workload):,} units, {len(self.edges):,} unit pairs, "
-            f"{total:,} handovers in {self.n_cases:,} cases>"
-        )
+    def summary(self) -> dict[str, Any]:
+        """Units, unit pairs, handovers and cases."""
+        return {
+            "units": len(self.workload),
+            "unit pairs": len(self.edges),
+            "handovers": int(self.edges["count"].sum()) if len(self.edges) else 0,
+            "cases": self.n_cases,
+        }
 
-    def _repr_html_(self) -> str:
-        edges = self.edges.head(20).copy()
-        for col in ("median_waiting", "mean_waiting"):
-            edges[col] = edges[col].map(lambda v: _fmt(v, not self.calendar.is_elapsed))
-        share = self.time_share.head(20).copy()
-        for col in ("mean_share", "mean_share_involved"):
-            share[col] = share[col].map(lambda x: f"{x:.1%}")
-        return (
-            f"<div><strong>{html.escape(repr(self))}</strong>"
-            "<p><strong>Most frequent handovers</strong></p>"
-            + edges.to_html(index=False, escape=True, border=0)
-            + "<p><strong>Share of case time per unit</strong></p>"
-            + share.reset_index().to_html(index=False, escape=True, border=0)
-            + "</div>"
-        )
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        s = self.summary()
+        return f"by {self.by!r}", [
+            f"{s['units']:,} units, {s['unit pairs']:,} unit pairs, {s['handovers']:,} handovers in {s['cases']:,} cases"
+        ]
 
     def plot(self, ax: Any = None, *, top: int = 30) -> Any:
         """Draw the handover network of the ``top`` most frequent pairs (edge width =
         count, node size = events) on ``ax`` (a new Figure's axes if None); returns the axes."""
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(8, 6), layout="constrained").add_subplot()
+        ax = new_axes(ax, (8, 6))
         edges = self.edges.head(top)
         g = nx.DiGraph()
         g.add_nodes_from(sorted(set(edges["source"]) | set(edges["target"])))

@@ -26,15 +26,15 @@ the outside world triggers), ``statutory`` (a fixed legal period, detected or de
 
 from __future__ import annotations
 
-import html
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._event_times import EventTimes, _fmt, _td, event_times
+from ._event_times import EventTimes, _td, event_times
 from ._kernels import group_stats
+from ._results import Result, duration_text, legacy_first_option, new_axes
 from ._validation import check_choice, fail
 from ._wait_causes import CAUSES, WaitCauses, check_declarations, wait_causes
 from .calendar import NAT, Calendar
@@ -82,7 +82,7 @@ def _exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 # the result object
 # ---------------------------------------------------------------------------------------
 
-class Performance:
+class Performance(Result):
     """Performance of a log: frames of case, activity and edge times, throughput and WIP.
 
     Build it with :func:`performance`. Frames are computed on first access and cached.
@@ -378,42 +378,24 @@ class Performance:
             frame = _working_hours(frame.drop(columns=["waiting_total_hours"]))
         return self._attrs(frame)
 
-    def __repr__(self) -> str:
+    def _repr_parts(self) -> tuple[str, list[str]]:
         med = self.cases["duration"].median() if self.log.n_cases else None
-        return (
-            f"<Performance {self.log.name!r}: {self.log.n_cases:,} cases, {self.log.n_events:,} events; "
-            f"median case duration {_fmt(med, self.basis == 'working')} ({self.basis} time); "
-            f"{self.waiting_label} per activity>"
-        )
-
-    def _repr_html_(self) -> str:
-        summary = self.summary()
-        summary["value"] = [_display(v) for v in summary["value"]]
-        acts = self.to_frame().head(15).drop(columns=["waiting_total_hours"], errors="ignore")
-        for col in acts.columns:
-            if acts[col].dtype.kind == "m":
-                acts[col] = acts[col].map(lambda v: _fmt(v, False))
-            elif col.endswith("_working_h"):
-                acts[col] = acts[col].map(lambda v: "n/a" if pd.isna(v) else f"{v:,.1f}")
-        acts["share"] = acts["share"].map(lambda x: f"{x:.1%}")
-        return (
-            f"<div><strong>{html.escape(repr(self))}</strong>"
-            + summary.to_html(index=False, escape=True, border=0)
-            + f"<p><strong>{html.escape('Activities by total ' + self.waiting_label + ' time')}</strong></p>"
-            + acts.to_html(index=False, escape=True, border=0)
-            + "</div>"
-        )
+        return repr(self.log.name), [
+            f"{self.log.n_cases:,} cases, {self.log.n_events:,} events",
+            f"median case duration {duration_text(med, day_hours=self._day_hours())} ({self.basis} time)",
+            f"{self.waiting_label} per activity",
+        ]
 
     # -- charts -----------------------------------------------------------------------------------
-    def plot(self, kind: str = "durations", ax: Any = None, *, top: int = 15) -> Any:
-        """Chart ``"durations"`` (histogram of case durations, hours), ``"activities"``
+    def plot(self, ax: Any = None, *args: Any, kind: str = "durations", top: int = 15) -> Any:
+        """Chart ``kind="durations"`` (histogram of case durations, hours), ``"activities"``
         (median waiting and processing per activity, the ``top`` by total waiting) or
-        ``"wip"`` (arrivals, completions and work in progress over time). Returns the axes."""
+        ``"wip"`` (arrivals, completions and work in progress over time) on ``ax`` (a new
+        Figure's axes if None). Returns the axes. (``plot("wip", ax)``, the old order,
+        still works with a DeprecationWarning.)"""
+        ax, kind = legacy_first_option("Performance.plot", "kind", ax, args, kind)
         check_choice("Performance.plot", "kind", kind, ("durations", "activities", "wip"))
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(8, 4.5), layout="constrained").add_subplot()
+        ax = new_axes(ax)
         if kind == "durations":
             hours = self.cases["duration"].dropna().dt.total_seconds() / 3600
             ax.hist(hours, bins=min(50, max(len(hours) // 5, 5)), color="#4472c4")
@@ -454,16 +436,6 @@ def _working_hours(frame: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns=renames)
 
 
-def _display(v: Any) -> str:
-    if isinstance(v, pd.Timedelta):
-        return _fmt(v, False)
-    if isinstance(v, float):
-        return f"{v:,.2f}"
-    if isinstance(v, (int, np.integer)):
-        return f"{v:,}"
-    return str(v)
-
-
 def performance(
     log: EventLog,
     *,
@@ -498,7 +470,7 @@ def performance(
     -------
     Performance
         Frames ``.cases``, ``.activities``, ``.edges``, ``.throughput``, ``.wip``;
-        ``.summary()``, ``.plot(kind)``. See the module documentation for definitions.
+        ``.summary()``, ``.plot(kind=...)``. See the module documentation for definitions.
 
     Examples
     --------

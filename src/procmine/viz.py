@@ -33,6 +33,7 @@ import pandas as pd
 from ._map_dot import _readable_titles, _run_dot, clean_svg, human_duration, to_dot
 from ._map_draw import _draw, _width
 from ._map_graph import MIN_CASES, MapGraph, map_graph
+from ._results import Result, result_html
 from .engines import get_engine
 from .engines._map import engine_map_graph
 from .errors import ProcmineError, ProcmineWarning
@@ -53,7 +54,7 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 # the result object
 # ---------------------------------------------------------------------------------------
-class ProcessMap:
+class ProcessMap(Result):
     """A rendered process map: ``.svg`` (inline-ready), ``.dot`` (source), ``.graph``.
 
     Shown as SVG in Jupyter; ``save(path)`` writes ``.svg`` (or ``.dot``).
@@ -92,12 +93,24 @@ class ProcessMap:
         """The edges shown, with activity names."""
         return self.graph.edge_frame()
 
-    def __repr__(self) -> str:
+    def summary(self) -> dict[str, Any]:
+        """What the map shows of the log: activities, paths, share of events."""
+        return dict(self.graph.shown)
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
         s = self.graph.shown
-        return (
-            f"<ProcessMap ({self.graph.metric}, {self.engine}): {s['activities']}/{s['activities_total']} "
-            f"activities ({s['events_share']:.0%} of events), {s['paths']}/{s['paths_total']} paths>"
-        )
+        return f"({self.graph.metric}, {self.engine})", [
+            f"{s['activities']}/{s['activities_total']} activities ({s['events_share']:.0%} of events), "
+            f"{s['paths']}/{s['paths_total']} paths"
+        ]
+
+    def _repr_html_(self) -> str:
+        # the map is the view; its edges are in to_frame()
+        return result_html(repr(self), figure=self.svg)
+
+    def _draw_on(self, ax: Any) -> None:
+        """The same map laid out with matplotlib (layered layout)."""
+        _draw(self.graph, ax, "")
 
 
 def _title(log: EventLog, graph: MapGraph) -> str:

@@ -10,7 +10,6 @@ The estimation model, its assumptions and limits are in :func:`simplify`'s docst
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._results import Result, duration_text, new_axes
 from ._whatif_edits import (
     _keep_order,
     _later_shift,
@@ -38,8 +38,8 @@ from .log import EventLog
 __all__ = ["WhatIf", "simplify"]
 
 
-@dataclass
-class WhatIf:
+@dataclass(repr=False)
+class WhatIf(Result):
     """Key figures of a log before and after a simplification, and the simplified log.
 
     Attributes
@@ -106,32 +106,27 @@ class WhatIf:
             parts.append("parallelize " + ", ".join(" ∥ ".join(p) for p in self.changes["parallelize"]))
         return "; ".join(parts) or "no change"
 
-    def __repr__(self) -> str:
+    def summary(self) -> dict[str, Any]:
+        """The changes and the median case duration before and after (elapsed time)."""
+        return {
+            "changes": self._describe_changes(),
+            "median case duration before": self.before["median_case_duration"],
+            "median case duration after": self.after["median_case_duration"],
+            "cases": self.after["cases"],
+        }
+
+    def _day_hours(self) -> float | None:
+        # delta() already turns the working-time KPIs into hours: the Timedeltas left are elapsed
+        return None
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
         b, a = self.before["median_case_duration"], self.after["median_case_duration"]
         pct = f" ({(a - b) / b:+.0%})" if b != pd.Timedelta(0) else ""
-        return (
-            f"<WhatIf {self._describe_changes()}: median case duration {_fmt(b)} → {_fmt(a)}{pct}, "
+        return self._describe_changes(), [
+            f"median case duration {duration_text(b)} → {duration_text(a)}{pct}, "
             f"events/case {self.before['events_per_case']:.1f} → {self.after['events_per_case']:.1f}, "
-            f"{self.after['cases']:,} cases>"
-        )
-
-    def _repr_html_(self) -> str:
-        d = self.delta()
-        rows = "".join(
-            "<tr>"
-            f"<td>{html.escape(str(r['kpi']))}</td>"
-            f"<td style='text-align:right'>{html.escape(_fmt(r['before']))}</td>"
-            f"<td style='text-align:right'>{html.escape(_fmt(r['after']))}</td>"
-            f"<td style='text-align:right'>{html.escape(_fmt(r['change']))}</td>"
-            f"<td style='text-align:right'>{_pct(r['change %'])}</td>"
-            "</tr>"
-            for _, r in d.iterrows()
-        )
-        head = "".join(f"<th>{h}</th>" for h in ("KPI", "before", "after", "change", "change %"))
-        return (
-            f"<div><strong>What-if: {html.escape(self._describe_changes())}</strong>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
-        )
+            f"{self.after['cases']:,} cases"
+        ]
 
     # -- the to-be process as a model ---------------------------------------------------------
     @property
@@ -191,7 +186,7 @@ class WhatIf:
             if f is not None:
                 text += f" (finding: {f.kind.replace('_', ' ')}, {f.cases:,} cases)"
             after = simplify(self.source, calendar=self.calendar, **kw).after["median_case_duration"]
-            text += f"; saves {_fmt(base - after)} of the median case duration on its own"
+            text += f"; saves {duration_text(base - after)} of the median case duration on its own"
             notes[key] = text
         return notes
 
@@ -298,10 +293,7 @@ class WhatIf:
         check_choice("WhatIf.plot", "kind", kind, ("model", "kpis"))
         if kind == "model":
             return self._plot_model(ax)
-        if ax is None:
-            from matplotlib.figure import Figure
-
-            ax = Figure(figsize=(6, 3)).add_subplot()
+        ax = new_axes(ax, (6, 3))
         keys = [k for k in _DURATION_KPIS if k in self.before]
         x = np.arange(len(keys))
         before = [self.before[k].total_seconds() / 86400 for k in keys]
@@ -334,19 +326,6 @@ class WhatIf:
         ax.set_aspect("equal")
         ax.axis("off")
         return ax
-
-
-def _pct(v: float) -> str:
-    return "" if pd.isna(v) else f"{v:+.1f} %"
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, pd.Timedelta):
-        h = v.total_seconds() / 3600
-        return f"{h:.1f} h" if abs(h) < 48 else f"{h / 24:.1f} d"
-    if isinstance(v, float):
-        return f"{v:.2f}"
-    return str(v)
 
 
 # -- the transformation --------------------------------------------------------------------------
@@ -551,9 +530,7 @@ def _pair(arg: str, p: Any, *, allow_name: bool = False) -> tuple[str, ...]:
     ok_len = (2, 3) if allow_name else (2,)
     if isinstance(p, str) or not isinstance(p, Sequence) or len(p) not in ok_len:
         want = "pairs (A, B) or triples (A, B, name)" if allow_name else "pairs (A, B)"
-        raise ParameterError(
-            f"The {arg!r} parameter of simplify must be a list of {want}. Got {p!r} instead."
-        )
+        raise ParameterError("simplify", arg, p, f"a list of {want}")
     a, b = str(p[0]), str(p[1])
     if a == b:
         raise ParameterError(f"simplify: {arg} needs two different activities; got ({a!r}, {b!r}).")

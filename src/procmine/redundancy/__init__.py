@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_fraction, fail
+from .._validation import check_declared, check_fraction, fail
 from ..engines import needs_events
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog
@@ -30,10 +30,11 @@ logger = logging.getLogger("procmine")
 DETECTORS: dict[str, str] = {kind: f"procmine.redundancy.{kind}" for kind in KINDS}
 
 
-def _detector(kind: str) -> Any:
+def _module(kind: str) -> Any:
+    """The detector module of ``kind`` (its ``detect`` and ``THRESHOLDS``)."""
     module = DETECTORS[kind]
     try:
-        return importlib.import_module(module).detect
+        return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name != module:
             raise
@@ -76,8 +77,9 @@ def find_redundancies(
         one minute, :data:`procmine.redundancy._base.MIN_SAVING`; ``0`` lists everything).
         Steps a system records seconds apart would otherwise appear as savings of seconds.
     **thresholds
-        Per-kind detector thresholds, e.g. ``rework={"min_repeat_share": 0.1}``;
-        see each detector's ``detect`` for the names and defaults.
+        Per-kind detector thresholds, e.g. ``rework={"min_repeat_share": 0.1}``: the
+        names, ranges and defaults each detector declares in its ``THRESHOLDS`` (listed in
+        ``docs/detectors.md``). All are checked before any detector runs.
 
     Returns
     -------
@@ -123,6 +125,12 @@ def find_redundancies(
             raise fail(func, key, f"a detector name among {', '.join(KINDS)} (per-kind thresholds)", key)
         if not isinstance(value, Mapping):
             raise fail(func, key, "a dict of thresholds, e.g. {'min_repeat_share': 0.1}", value)
+    modules = {kind: _module(kind) for kind in dict.fromkeys([*chosen, *thresholds])}
+    # every threshold is checked against its detector's declaration before any detector runs
+    settings = {
+        kind: check_declared(f"find_redundancies({kind}={{...}})", modules[kind].THRESHOLDS, thresholds[kind])
+        for kind in thresholds
+    }
     try:
         floor = pd.Timedelta(min_saving)
     except (ValueError, TypeError) as exc:
@@ -132,12 +140,9 @@ def find_redundancies(
     cal = get_calendar(calendar)
 
     found: list[Finding] = []
-    detectors = [(kind, _detector(kind)) for kind in chosen]
+    detectors = [(kind, modules[kind].detect) for kind in chosen]
     for kind, detect in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
-        try:
-            result = detect(log, min_case_share=min_case_share, required=req, calendar=cal, **dict(thresholds.get(kind, {})))
-        except TypeError as exc:
-            raise ParameterError(f"find_redundancies: invalid thresholds for {kind!r}: {exc}") from exc
+        result = detect(log, min_case_share=min_case_share, required=req, calendar=cal, **settings.get(kind, {}))
         small = [f for f in result if f.saving_per_case < floor]
         if small:
             logger.debug("find_redundancies: %s: %d finding(s) save less than %s per case, not listed",

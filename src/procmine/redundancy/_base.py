@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_fraction, fail
 from ..log import GROUP, RESOURCE, EventLog
 from ._finding import Finding
 
@@ -35,7 +34,6 @@ __all__ = [
     "ElapsedCalendar",
     "EventTable",
     "case_counts",
-    "check_thresholds",
     "event_table",
     "first_per_case",
     "get_calendar",
@@ -45,6 +43,7 @@ __all__ = [
     "pick_examples",
     "sample_confidence",
     "td",
+    "top_org_units",
     "tr",
     "wilson_lower",
 ]
@@ -62,9 +61,10 @@ MIN_SAVING = pd.Timedelta(minutes=1)
 _MACHINE_GAP_US = 60_000_000
 
 
-# -- calendar and translations (shims until procmine.calendar / procmine.i18n land) -------------
+# -- calendar and translations -------------------------------------------------------------------
 class ElapsedCalendar:
-    """Fallback calendar: working time = elapsed time (used only when no calendar exists)."""
+    """A minimal calendar whose working time is elapsed time (a stand-in for tests and callers
+    that pass their own calendar-like object; ``Calendar.always()`` is the public one)."""
 
     name = "elapsed"
 
@@ -79,14 +79,10 @@ class ElapsedCalendar:
 
 def get_calendar(calendar: Any = None) -> Any:
     """The calendar to use: the given one, else ``procmine.calendar.Calendar()`` (Swiss office
-    week), else :class:`ElapsedCalendar` when that module is not available."""
-    if calendar is not None:
-        return calendar
-    try:
-        from ..calendar import Calendar
-    except ImportError:
-        return ElapsedCalendar()
-    return Calendar()
+    week)."""
+    from ..calendar import Calendar
+
+    return calendar if calendar is not None else Calendar()
 
 
 def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
@@ -435,10 +431,14 @@ def make_finding(
     )
 
 
-def check_thresholds(func: str, *, fractions: dict[str, Any] = {}, non_negative: dict[str, Any] = {}) -> None:  # noqa: B006
-    """Validate detector thresholds: ``fractions`` in [0, 1], ``non_negative`` numbers >= 0."""
-    for name, value in fractions.items():
-        check_fraction(func, name, value)
-    for name, value in non_negative.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-            raise fail(func, name, "a number >= 0", value)
+def top_org_units(t: Any, events: np.ndarray, min_share: float = 0.1) -> tuple[str, ...]:
+    """The org units (``org:group``, else resource) of ``events`` holding at least
+    ``min_share`` of them, most frequent first (at most three)."""
+    u = t.units.codes[events]
+    u = u[u >= 0]
+    if len(u) == 0:
+        return ()
+    vals, n = np.unique(u, return_counts=True)
+    order = np.argsort(-n, kind="stable")
+    top = [v for v, k in zip(vals[order], n[order]) if k >= min_share * len(u)][:3]
+    return tuple(str(t.units.names[v]) for v in top)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, overload
 
 import pandas as pd
 
+from .._results import Result, new_axes, one_line
 from ..errors import ParameterError
 
 __all__ = ["KINDS", "Finding", "Findings"]
@@ -35,8 +35,8 @@ _ZERO = pd.Timedelta(0)
 _KIND_COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#9467bd", "#2ca02c", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, repr=False)
+class Finding(Result):
     """One redundancy found in a log, with the figures it rests on.
 
     Attributes
@@ -126,18 +126,29 @@ class Finding:
             "example_cases": self.example_cases,
         }
 
-    def __repr__(self) -> str:
-        return self._line(note=True)
+    def summary(self) -> dict[str, Any]:
+        """The finding's fields (:meth:`to_dict`)."""
+        return self.to_dict()
 
-    def _line(self, *, note: bool) -> str:
-        acts = " → ".join(self.activities)
+    def to_frame(self, language: str = "en") -> pd.DataFrame:
+        """The finding as the one row of :meth:`Findings.to_frame`."""
+        return Findings([self]).to_frame(language)
+
+    def plot(self, ax: Any = None, **options: Any) -> Any:
+        """Its estimated total saving as a bar (:meth:`Findings.plot`); returns the axes."""
+        return Findings([self]).plot(ax=new_axes(ax, (8, 2)), **options)
+
+    def _repr_parts(self, note: bool = True) -> tuple[str, list[str]]:
         units = f" [{', '.join(self.org_units)}]" if self.org_units else ""
         cal = f" ({_cal_note(self.calendar)})" if note else ""
-        return (
-            f"<Finding {self.kind}: {acts}{units}; {self.cases:,} cases ({self.case_share:.0%}), "
+        return f"{self.kind}: {' → '.join(self.activities)}{units}", [
+            f"{self.cases:,} cases ({self.case_share:.0%}), "
             f"saving {_fmt_td(self.saving_per_case, calendar=self.calendar)}/case{cal}, "
-            f"confidence {self.confidence:.2f}>"
-        )
+            f"confidence {self.confidence:.2f}"
+        ]
+
+    def _line(self, *, note: bool) -> str:
+        return one_line("Finding", *self._repr_parts(note))
 
 
 def _cal(calendar: Any) -> Any:
@@ -170,7 +181,7 @@ def _fmt_td(td: pd.Timedelta, language: str = "en", calendar: Any = None) -> str
 _WORKING_COLUMNS = ("time_cost", "saving_per_case", "total_saving")
 
 
-class Findings(Sequence[Finding]):
+class Findings(Result, Sequence[Finding]):
     """Findings sorted by estimated total saving (largest first).
 
     Examples
@@ -223,9 +234,7 @@ class Findings(Sequence[Finding]):
         kinds = (kind,) if isinstance(kind, str) else tuple(kind) if kind is not None else KINDS
         bad = [k for k in kinds if k not in KINDS]
         if bad:
-            raise ParameterError(
-                f"The 'kind' parameter of Findings.filter must be among {KINDS}. Got {bad!r} instead."
-            )
+            raise ParameterError("Findings.filter", "kind", bad, f"among {KINDS}")
         keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
         return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log, calendar=self.calendar)
 
@@ -275,36 +284,43 @@ class Findings(Sequence[Finding]):
         return frame
 
     def plot(self, ax: Any = None, *, log: Any = None, top: int = 10, language: str = "en", **map_options: Any) -> Any:
-        """The findings drawn on the process map, or as a bar chart of savings on ``ax``.
+        """A horizontal bar chart of the estimated total saving (working hours) of the
+        ``top`` findings on ``ax``; returns the axes. Without ``ax``: the findings on the
+        process map (:meth:`plot_map`, shown as SVG in Jupyter)."""
+        if ax is None:
+            return self.plot_map(log=log, top=top, **map_options)
+        return self._bars(ax, top)
 
-        Without ``ax``: the process map of the analysed log (or ``log``) with the
-        activities of the ``top`` findings framed in orange and labelled with their kinds
-        (a :class:`procmine.viz.ProcessMap`, shown as SVG in Jupyter; ``map_options`` go to
-        :func:`procmine.viz.process_map`). With ``ax``: a horizontal bar chart of the
-        estimated total saving (working hours) of the ``top`` findings; returns ``ax``.
+    def plot_map(self, *, log: Any = None, top: int = 10, **map_options: Any) -> Any:
+        """The process map of the analysed log (or ``log``) with the activities of the
+        ``top`` findings framed in orange and labelled with their kinds (a
+        :class:`procmine.viz.ProcessMap`, shown as SVG in Jupyter; ``map_options`` go to
+        :func:`procmine.viz.process_map`).
 
         Examples
         --------
         >>> import procmine as pm
         >>> found = pm.find_redundancies(pm.samples.load("permit_de"))
-        >>> "<svg" in found.plot().svg
+        >>> "<svg" in found.plot_map().svg
         True
         """
         items = self._items[:top]
-        if ax is None:
-            from ..viz import process_map
+        from ..viz import process_map
 
-            target = log if log is not None else self._log
-            if target is None:
-                raise ParameterError(
-                    "Findings.plot needs the log to draw the map: pass log=..., or ax=... for a bar chart"
-                )
-            notes: dict[str, list[str]] = {}
-            for f in items:
-                for a in f.activities:
-                    if f.kind not in notes.setdefault(a, []):
-                        notes[a].append(f.kind)
-            return process_map(target, highlight={a: ", ".join(k) for a, k in notes.items()}, **map_options)
+        target = log if log is not None else self._log
+        if target is None:
+            raise ParameterError(
+                "Findings.plot_map needs the log to draw the map: pass log=..., or use plot(ax=...) for a bar chart"
+            )
+        notes: dict[str, list[str]] = {}
+        for f in items:
+            for a in f.activities:
+                if f.kind not in notes.setdefault(a, []):
+                    notes[a].append(f.kind)
+        return process_map(target, highlight={a: ", ".join(k) for a, k in notes.items()}, **map_options)
+
+    def _bars(self, ax: Any, top: int) -> Any:
+        items = self._items[:top]
         hours = [f.total_saving.total_seconds() / 3600 for f in items][::-1]
         labels = [f"{f.kind}: {' → '.join(f.activities)}"[:60] for f in items][::-1]
         colours = [_KIND_COLOURS[KINDS.index(f.kind) % len(_KIND_COLOURS)] for f in items][::-1]
@@ -314,43 +330,25 @@ class Findings(Sequence[Finding]):
         ax.set_title(f"Findings{' in ' + self.log_name if self.log_name else ''}", fontsize=10)
         return ax
 
-    def __repr__(self) -> str:
+    def summary(self) -> dict[str, Any]:
+        """Findings per kind, cases of the log, and the calendar the savings are counted in."""
         by_kind: dict[str, int] = {}
         for f in self._items:
             by_kind[f.kind] = by_kind.get(f.kind, 0) + 1
-        kinds = ", ".join(f"{k}: {v}" for k, v in by_kind.items()) or "none"
-        head = "\n".join(f"  {f._line(note=False)}" for f in self._items[:10])
-        more = f"\n  … {len(self) - 10} more" if len(self) > 10 else ""
-        name = f" in {self.log_name!r}" if self.log_name else ""
-        return f"<Findings{name}: {len(self)} ({kinds}); savings in working time, {_cal_note(self.calendar)}>" + (
-            f"\n{head}{more}" if head else ""
-        )
+        return {"findings": len(self), **by_kind, "cases in the log": self.n_cases,
+                "savings in working time": _cal_note(self.calendar)}
 
-    def _repr_html_(self, language: str = "en") -> str:
-        rows = []
-        for f in self._items:
-            ev = "; ".join(f"{k}: {_fmt_value(v, self.calendar)}" for k, v in f.evidence.items())
-            rows.append(
-                "<tr>"
-                f"<td>{html.escape(f.kind)}</td>"
-                f"<td>{html.escape(' → '.join(f.activities))}</td>"
-                f"<td>{html.escape(', '.join(f.org_units))}</td>"
-                f"<td style='text-align:right'>{f.cases:,} ({f.case_share:.0%})</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.saving_per_case, language, self.calendar))}</td>"
-                f"<td style='text-align:right'>{html.escape(_fmt_td(f.total_saving, language, self.calendar))}</td>"
-                f"<td style='text-align:right'>{f.confidence:.2f}</td>"
-                f"<td>{html.escape(f.text(language))}</td>"
-                f"<td><small>{html.escape(ev)}</small></td>"
-                "</tr>"
-            )
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in ("kind", "activities", "org units", "cases", "saving/case", "total saving",
-                      "confidence", "recommendation", "evidence")
-        )
-        title = html.escape(repr(self).splitlines()[0])
-        return f"<div><strong>{title}</strong><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        s = self.summary()
+        kinds = [k for k in KINDS if k in s]  # all counts are in summary(); the repr names them when few
+        shown = ", ".join(f"{k}: {s[k]}" for k in kinds) if len(kinds) <= 3 else f"{len(kinds)} kinds"
+        facts = [f"{len(self)} findings ({shown or 'none'})", f"savings in working time, {s['savings in working time']}"]
+        if self._items:  # the largest saving, as its own repr says it (the calendar is said above)
+            top = self._items[0]
+            acts = " → ".join(top.activities)
+            acts = acts if len(acts) <= 40 else acts[:39] + "…"
+            facts.append(f"top {top.kind} ({acts}): saving {_fmt_td(top.saving_per_case, calendar=self.calendar)}/case")
+        return (f"in {self.log_name!r}" if self.log_name else ""), facts
 
 def _fmt_value(v: Any, calendar: Any = None) -> str:
     if isinstance(v, pd.Timedelta):

@@ -56,15 +56,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_fraction, fail
+from .._validation import Threshold, check_detector
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
+from ._base import top_org_units as _org_units
 from ._finding import Finding
-from .mergeable import _org_units
 
 __all__ = ["SYSTEM_USER", "detect", "handling_dispersion", "handling_times"]
 
 _CLOCK_US = 3_600_000_000  # handling under an hour on the clock is timed on the clock
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_volume_share", "fraction", 0.5,
+              "Minimum share of cases containing the step."),
+    Threshold("max_handling", "duration", "15min",
+              "Maximum median handling time (working time)."),
+    Threshold("min_invariant", "fraction", 0.9,
+              "Minimum share of the most common predecessor and successor."),
+    Threshold("max_dispersion", "number", 0.25,
+              "Maximum robust coefficient of variation of the handling time.", low=0),
+    Threshold("max_system_share", "fraction", 0.2,
+              "Maximum share of events by system-like resources."),
+    Threshold("max_repeat_share", "fraction", 0.1,
+              "Maximum share of the step's cases in which it occurs more than once."),
+    Threshold("require_start", "bool", True,
+              "Judge only steps with start times for at least half of their events (without them "
+              "handling and waiting cannot be told apart)."),
+)
 
 #: resource names that look like a system, batch or interface user (case-insensitive search)
 SYSTEM_USER = re.compile(
@@ -130,17 +150,8 @@ def detect(
     >>> all(f.kind == "automation_candidate" for f in found)
     True
     """
-    func = "automation_candidate.detect"
-    min_volume_share = check_fraction(func, "min_volume_share", min_volume_share)
-    min_invariant = check_fraction(func, "min_invariant", min_invariant)
-    max_system_share = check_fraction(func, "max_system_share", max_system_share)
-    max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
-    if isinstance(max_dispersion, bool) or not isinstance(max_dispersion, (int, float)) or max_dispersion < 0:
-        raise fail(func, "max_dispersion", "a float >= 0", max_dispersion)
-    try:
-        max_handling_us = pd.Timedelta(max_handling).value // 1000
-    except (ValueError, TypeError) as exc:
-        raise fail(func, "max_handling", "a duration such as '30min'", max_handling) from exc
+    check_detector("automation_candidate.detect", THRESHOLDS, locals())
+    max_handling_us = pd.Timedelta(max_handling).value // 1000
     t = event_table(log, calendar)
     c = t.c
     res = t.resources

@@ -55,19 +55,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_fraction, check_positive_int
-from ..i18n import tr  # not _base.tr: the waits here are elapsed time, not working time
+from .._validation import Threshold, check_detector
+from ..i18n import (
+    DAY_NAMES,
+    HOUR_NAMES,
+    tr,  # not _base.tr: the waits here are elapsed time, not working time
+)
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td
+from ._base import top_org_units as _org_units
 from ._finding import Finding
-from .mergeable import _org_units
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("max_slot_ratio", "fraction", 0.35,
+              "Maximum ratio of effective release slots to effective arrival slots."),
+    Threshold("max_slot_ratio_daily", "fraction", 0.5,
+              "The same for steps recorded with dates only, judged on 7 weekdays instead of 168 "
+              "weekday-hours."),
+    Threshold("max_arrival_share", "fraction", 0.35,
+              "Maximum share of the arrivals that fall in the batch slots themselves."),
+    Threshold("release_cover", "fraction", 0.8,
+              "Share of the releases the batch slots must hold."),
+    Threshold("max_release_slots", "int", 12,
+              "Maximum number of batch slots per week.", low=1),
+    Threshold("min_explained", "fraction", 0.6,
+              "Minimum share of events released in a batch slot after waiting for it."),
+    Threshold("min_events", "int", 30,
+              "Minimum number of events of the step.", low=1),
+    Threshold("slot_tolerance", "duration", "1h",
+              "How much earlier than the next slot a release may be and still count."),
+)
 
 _SLOTS = 168
 _HOUR_US = 3_600_000_000
 _WEEK_MIN = 7 * 24 * 60
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def detect(
@@ -128,14 +153,7 @@ def detect(
     >>> all(f.kind == "batching" for f in found)
     True
     """
-    func = "batching.detect"
-    max_slot_ratio = check_fraction(func, "max_slot_ratio", max_slot_ratio)
-    max_slot_ratio_daily = check_fraction(func, "max_slot_ratio_daily", max_slot_ratio_daily)
-    max_arrival_share = check_fraction(func, "max_arrival_share", max_arrival_share)
-    release_cover = check_fraction(func, "release_cover", release_cover)
-    min_explained = check_fraction(func, "min_explained", min_explained)
-    max_release_slots = check_positive_int(func, "max_release_slots", max_release_slots)
-    min_events = check_positive_int(func, "min_events", min_events)
+    check_detector("batching.detect", THRESHOLDS, locals())
     tol_min = pd.Timedelta(slot_tolerance).total_seconds() / 60
     t = event_table(log, calendar)
     c = t.c
@@ -297,12 +315,7 @@ def _minutes_to_next_slot(minute: np.ndarray, in_slot: np.ndarray) -> np.ndarray
     return np.where(inside, 0, nxt).astype(np.float64)
 
 
-_DAY_NAMES = {
-    "en": _DAYS,
-    "de": ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"),
-    "fr": ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-}
-_HOUR = {"en": "{h:02d}h", "de": "{h:02d} Uhr", "fr": "{h:02d}h"}
+_DAY_NAMES, _HOUR = DAY_NAMES, HOUR_NAMES  # the day and hour names live in procmine.i18n
 
 
 def _slot_name(slot: int, daily: bool = False, language: str = "en") -> str:

@@ -48,10 +48,10 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from .._wait_causes import wait_causes
 from ..log import GROUP, EventLog
 from ._base import (
-    check_thresholds,
     event_table,
     first_per_case,
     make_finding,
@@ -63,6 +63,24 @@ from ._base import (
 from ._finding import Finding
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_step_share", "fraction", 0.1,
+              "A step is a waiting step when cases wait in front of it at least this share of their "
+              "working time."),
+    Threshold("min_wait_share", "fraction", 0.15,
+              "Minimum share of all cases' working time spent waiting in front of the waiting steps of "
+              "one unit."),
+    Threshold("dominance", "number", 2.0,
+              "The main step's share must be at least this multiple of the largest share of any other "
+              "waiting step.", low=0),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
+)
 
 logger = logging.getLogger("procmine")
 _DAY_US = 86_400_000_000
@@ -112,12 +130,7 @@ def detect(
     >>> all(f.kind == "bottleneck" for f in found)
     True
     """
-    check_thresholds(
-        "bottleneck.detect",
-        fractions={"min_case_share": min_case_share, "min_step_share": min_step_share,
-                   "min_wait_share": min_wait_share},
-        non_negative={"dominance": dominance},
-    )
+    check_detector("bottleneck.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     n_act = c.n_activities

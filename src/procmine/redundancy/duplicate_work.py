@@ -36,12 +36,25 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from .._wait_causes import wait_causes
 from ..log import EventLog
-from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_duplicate_share", "fraction", 0.1,
+              "Minimum share, among the cases with the activity, of cases in which two or more units do"
+              " it."),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
+)
 
 
 def detect(
@@ -78,10 +91,7 @@ def detect(
     >>> all(f.kind == "duplicate_work" for f in found)
     True
     """
-    check_thresholds(
-        "duplicate_work.detect",
-        fractions={"min_case_share": min_case_share, "min_duplicate_share": min_duplicate_share},
-    )
+    check_detector("duplicate_work.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     u = t.units.codes

@@ -66,12 +66,22 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from ..log import EventLog
-from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import top_org_units as _org_units
 from ._finding import Finding
-from .mergeable import _org_units
 
 __all__ = ["RequestLoops", "detect", "request_loops", "request_steps"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("requests", "names", None,
+              "The request steps, when the step classification should not decide."),
+    Threshold("min_loop_share", "fraction", 0.5,
+              "Minimum share of the request's cases in which a step is repeated after it."),
+)
 
 logger = logging.getLogger("procmine")
 
@@ -200,10 +210,7 @@ def detect(
     >>> [f.evidence["requesting_step"] for f in found]
     ['Unterlagen nachfordern']
     """
-    check_thresholds(
-        "incomplete_submission.detect",
-        fractions={"min_case_share": min_case_share, "min_loop_share": min_loop_share},
-    )
+    check_detector("incomplete_submission.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     if t.n_events == 0:

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_fraction, fail
+from .._validation import Threshold, check_detector
 from ..log import RESOURCE, EventLog
 from ._base import (
     event_table,
@@ -68,9 +68,25 @@ from ._base import (
     tr,
     wilson_lower,
 )
+from ._base import top_org_units as _org_units
 from ._finding import Finding
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_follow", "fraction", 0.85,
+              "Minimum of P(next=B | A) and P(prev=A | B)."),
+    Threshold("min_same_unit", "fraction", 0.8,
+              "Minimum share of A→B successions done by the same resource (org unit when the log has no"
+              " resources)."),
+    Threshold("max_gap", "duration", "1h",
+              "Maximum median working time between A and B."),
+    Threshold("processing_allowance", "duration", "1h",
+              "Without start times the gap runs to B's completion, so it holds B's own work: the gap may"
+              " exceed max_gap by up to this much."),
+)
 
 logger = logging.getLogger("procmine")
 
@@ -122,19 +138,9 @@ def detect(
     >>> all(f.kind == "mergeable" for f in found)
     True
     """
-    func = "mergeable.detect"
-    min_follow = check_fraction(func, "min_follow", min_follow)
-    min_same_unit = check_fraction(func, "min_same_unit", min_same_unit)
-    try:
-        max_gap_us = pd.Timedelta(max_gap).value // 1000
-    except (ValueError, TypeError) as exc:
-        raise fail(func, "max_gap", "a duration such as '4h'", max_gap) from exc
-    try:
-        allowance_us = pd.Timedelta(processing_allowance).value // 1000
-    except (ValueError, TypeError) as exc:
-        raise fail(func, "processing_allowance", "a duration such as '1h'", processing_allowance) from exc
-    if allowance_us < 0:
-        raise fail(func, "processing_allowance", "a duration >= 0", processing_allowance)
+    check_detector("mergeable.detect", THRESHOLDS, locals())
+    max_gap_us = pd.Timedelta(max_gap).value // 1000
+    allowance_us = pd.Timedelta(processing_allowance).value // 1000
     t = event_table(log, calendar)
     c = t.c
     who = t.resources if t.resources.column is not None else t.units
@@ -229,16 +235,3 @@ def detect(
             )
         )
     return out
-
-
-def _org_units(t: Any, events: np.ndarray, min_share: float = 0.1) -> tuple[str, ...]:
-    """The org units (``org:group``, else resource) of ``events`` holding at least
-    ``min_share`` of them, most frequent first (at most three)."""
-    u = t.units.codes[events]
-    u = u[u >= 0]
-    if len(u) == 0:
-        return ()
-    vals, n = np.unique(u, return_counts=True)
-    order = np.argsort(-n, kind="stable")
-    top = [v for v, k in zip(vals[order], n[order]) if k >= min_share * len(u)][:3]
-    return tuple(str(t.units.names[v]) for v in top)

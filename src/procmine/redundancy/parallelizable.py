@@ -74,7 +74,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_fraction
+from .._validation import Threshold, check_detector
 from .._wait_causes import wait_causes
 from ..log import EventLog
 from ._base import (
@@ -87,10 +87,36 @@ from ._base import (
     tr,
     wilson_lower,
 )
+from ._base import top_org_units as _org_units
 from ._finding import Finding
-from .mergeable import _org_units
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_order_share", "fraction", 0.2,
+              "Each order must account for at least this share of the successions."),
+    Threshold("max_context_tv", "fraction", 0.3,
+              "Maximum total-variation distance of the following activity between the two orders."),
+    Threshold("max_repeat_share", "fraction", 0.1,
+              "Maximum share of the pair's cases in which A or B repeats."),
+    Threshold("min_adjacent_share", "fraction", 0.5,
+              "Minimum share of the cases containing both in which they are neighbours."),
+    Threshold("max_overlap_share", "fraction", 0.05,
+              "Maximum share of successions in which the second starts before the first completes "
+              "(checked when start times are known)."),
+    Threshold("max_tie_share", "fraction", 0.5,
+              "Maximum share of successions with both events at the same timestamp (never counted as "
+              "evidence of an order)."),
+    Threshold("min_position_ratio", "fraction", 0.6,
+              "Minimum ratio of a step's median duration when done second to its median duration when "
+              "done first."),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
+)
 
 
 def detect(
@@ -154,14 +180,7 @@ def detect(
     >>> all(f.kind == "parallelizable" for f in found)
     True
     """
-    func = "parallelizable.detect"
-    min_order_share = check_fraction(func, "min_order_share", min_order_share)
-    max_context_tv = check_fraction(func, "max_context_tv", max_context_tv)
-    max_repeat_share = check_fraction(func, "max_repeat_share", max_repeat_share)
-    min_adjacent_share = check_fraction(func, "min_adjacent_share", min_adjacent_share)
-    max_overlap_share = check_fraction(func, "max_overlap_share", max_overlap_share)
-    max_tie_share = check_fraction(func, "max_tie_share", max_tie_share)
-    min_position_ratio = check_fraction(func, "min_position_ratio", min_position_ratio)
+    check_detector("parallelizable.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     if t.n_events < 2:

@@ -42,9 +42,9 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from ..log import EventLog
 from ._base import (
-    check_thresholds,
     event_table,
     first_per_case,
     make_finding,
@@ -57,6 +57,16 @@ from ._finding import Finding
 from .rework import repetitions
 
 __all__ = ["detect"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("max_activities", "int", 3,
+              "At most this many activities (the most frequent in the bounces) name a finding.", low=1),
+    Threshold("max_trigger_specificity", "fraction", 0.8,
+              "A bounce whose visit contains an activity seen in bouncing cases at least this often is "
+              "an announced, legitimate loop."),
+)
 
 
 def detect(
@@ -93,11 +103,7 @@ def detect(
     >>> all(f.kind == "ping_pong" for f in found)
     True
     """
-    check_thresholds(
-        "ping_pong.detect",
-        fractions={"min_case_share": min_case_share, "max_trigger_specificity": max_trigger_specificity},
-        non_negative={"max_activities": max_activities},
-    )
+    check_detector("ping_pong.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     u = t.units.codes

@@ -72,11 +72,11 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from .._wait_causes import fixed_periods, wait_causes
 from ..calendar import NAT
 from ..log import GROUP, EventLog
 from ._base import (
-    check_thresholds,
     event_table,
     first_per_case,
     make_finding,
@@ -88,6 +88,26 @@ from ._base import (
 from ._finding import Finding
 
 __all__ = ["detect", "repetitions"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("min_repeat_share", "fraction", 0.05,
+              "Minimum share, among the cases with the activity, of cases that repeat it."),
+    Threshold("max_outcome_shift", "fraction", 0.25,
+              "Largest total-variation distance between the outcomes of repeating and non-repeating "
+              "cases for the loop to count as rework (larger: a legitimate loop)."),
+    Threshold("max_trigger_specificity", "fraction", 0.8,
+              "A loop whose trigger step is followed by the repetition in at least this share of the "
+              "cases with the trigger is an announced, legitimate loop."),
+    Threshold("loop_overlap", "fraction", 0.8,
+              "An activity whose repeating cases are at least this share of the repeating cases of a "
+              "more frequent repeated activity belongs to the same loop."),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
+)
 
 logger = logging.getLogger("procmine")
 
@@ -169,12 +189,7 @@ def detect(
     >>> all(f.kind == "rework" for f in found)
     True
     """
-    check_thresholds(
-        "rework.detect",
-        fractions={"min_case_share": min_case_share, "min_repeat_share": min_repeat_share,
-                   "max_outcome_shift": max_outcome_shift, "max_trigger_specificity": max_trigger_specificity,
-                   "loop_overlap": loop_overlap},
-    )
+    check_detector("rework.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     if t.n_events == 0:

@@ -63,12 +63,29 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import Threshold, check_detector
 from ..log import GROUP, EventLog
-from ._base import check_thresholds, event_table, make_finding, pick_examples, sample_confidence, td, tr
+from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 from .rework import repetitions
 
 __all__ = ["CONTROL_WORDS", "detect", "is_control"]
+
+
+#: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold("controls", "names", None,
+              "The control steps to assess (default: activities matching `CONTROL_WORDS`)."),
+    Threshold("min_top_successor", "fraction", 0.9,
+              "Minimum share of the step's occurrences followed by its most frequent next activity."),
+    Threshold("max_loop_back", "fraction", 0.05,
+              "Maximum share of occurrences after which work goes back (a repetition follows)."),
+    Threshold("max_outcome_shift", "fraction", 0.15,
+              "Maximum total-variation distance between the outcomes of cases with and without the "
+              "step."),
+    Threshold("min_wait_hours", "number", 1.0,
+              "Minimum median working hours waited in front of the step.", low=0),
+)
 
 #: stems that name an approval, visa, release or sign-off step (matched case-insensitively)
 CONTROL_WORDS: tuple[str, ...] = (
@@ -210,12 +227,7 @@ def detect(
     >>> all(f.kind == "rubber_stamp" for f in found)
     True
     """
-    check_thresholds(
-        "rubber_stamp.detect",
-        fractions={"min_case_share": min_case_share, "min_top_successor": min_top_successor,
-                   "max_loop_back": max_loop_back, "max_outcome_shift": max_outcome_shift},
-        non_negative={"min_wait_hours": min_wait_hours},
-    )
+    check_detector("rubber_stamp.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
     c = t.c
     if t.n_events == 0:

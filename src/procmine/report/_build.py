@@ -142,13 +142,9 @@ def _sheet_name(ctx: Context, key: str) -> str:
 
 
 def _default_calendar(calendar: Any) -> Any:
-    if calendar is not None:
-        return calendar
-    try:
-        from ..calendar import Calendar
-    except ImportError:
-        return None
-    return Calendar()
+    from ..calendar import Calendar
+
+    return calendar if calendar is not None else Calendar()
 
 
 def report(

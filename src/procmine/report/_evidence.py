@@ -219,14 +219,14 @@ def _is_percent(key: str, v: Any) -> bool:
 
 def _slots(ctx: Context, text: str) -> str:
     """``"Tue 14h, Fri"`` in the report language, as the batching recommendation writes it."""
-    from ..redundancy.batching import _DAY_NAMES, _HOUR
+    from ..i18n import DAY_NAMES, HOUR_NAMES
 
-    lang = ctx.language if ctx.language in _DAY_NAMES else "en"
-    days = dict(zip(_DAY_NAMES["en"], _DAY_NAMES[lang]))
+    lang = ctx.language if ctx.language in DAY_NAMES else "en"
+    days = dict(zip(DAY_NAMES["en"], DAY_NAMES[lang]))
 
     def one(m: re.Match[str]) -> str:
         day = days[m.group(1)]
-        return day if m.group(2) is None else f"{day} " + _HOUR[lang].format(h=int(m.group(2)))
+        return day if m.group(2) is None else f"{day} " + HOUR_NAMES[lang].format(h=int(m.group(2)))
 
     return _SLOT.sub(one, text)
 

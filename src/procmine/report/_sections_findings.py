@@ -273,19 +273,6 @@ def comparison_column(log: Any) -> str | None:
     return None
 
 
-def _fallback_table(ctx: Context, by: str) -> pd.DataFrame:
-    log = ctx.log
-    c = log.codes
-    first = c.case_offsets[:-1]
-    groups = log.df[by].to_numpy()[first]
-    dur = log.case_durations().to_numpy()
-    frame = pd.DataFrame({"group": groups, "duration": dur, "events": np.diff(c.case_offsets)})
-    out = frame.groupby("group", dropna=True).agg(
-        cases=("events", "size"), median_duration=("duration", "median"), events_per_case=("events", "mean")
-    )
-    return out.reset_index().sort_values("cases", ascending=False, kind="stable")
-
-
 def comparison(ctx: Context) -> Section:
     _ = ctx._
     sec = Section("compare", _("Comparison across units"))
@@ -294,22 +281,17 @@ def comparison(ctx: Context) -> Section:
         sec.add(Notice(_("The log names no commune, office or org unit to compare."), "info"))
         return sec
     sec.intro = _("The same procedure compared across “{by}”: each unit's own cases.", by=by)
-    suppressed = 0
-    try:
-        from ..compare import compare
+    from ..compare import compare
 
-        cmp = compare(ctx.log, by=by, min_cases=ctx.min_cases, calendar=ctx.calendar)
-        frame = cmp.to_frame()
-        frame = frame.rename_axis("group").reset_index()
-        suppressed = int(getattr(cmp, "suppressed", 0) or 0)
-        if getattr(cmp, "assignment", "") == "most working time":
-            sec.intro = _(
-                "The same procedure compared across “{by}”: several units work on each case; "
-                "each case counts for the unit that spent the most working time on it.",
-                by=by,
-            )
-    except ImportError:
-        frame = _fallback_table(ctx, by)
+    cmp = compare(ctx.log, by=by, min_cases=ctx.min_cases, calendar=ctx.calendar)
+    frame = cmp.to_frame().rename_axis("group").reset_index()
+    suppressed = cmp.suppressed
+    if cmp.assignment == "most working time":
+        sec.intro = _(
+            "The same procedure compared across “{by}”: several units work on each case; "
+            "each case counts for the unit that spent the most working time on it.",
+            by=by,
+        )
     if "cases" not in frame.columns:
         raise ValueError(f"compare() returned no 'cases' column: {list(frame.columns)}")
     kept = suppress_small_groups(frame, "cases", ctx.min_cases)

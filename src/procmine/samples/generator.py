@@ -32,6 +32,7 @@ from .._validation import check_fraction, check_positive_int, fail
 from ..errors import ParameterError
 from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ..redundancy._finding import KINDS as _DETECTED
 from ._calendar import OfficeCalendar
 from ._engine import node_index, route_case, simulate
 from ._noise import apply_noise
@@ -79,18 +80,9 @@ __all__ = [
     "simulate_frame",
 ]
 
-#: the redundancy kinds of DESIGN.md (same as ``procmine.redundancy.KINDS``)
-KINDS: tuple[str, ...] = (
-    "rework",
-    "duplicate_work",
-    "ping_pong",
-    "rubber_stamp",
-    "mergeable",
-    "parallelizable",
-    "bottleneck",
-    "batching",
-    "automation_candidate",
-)
+#: the redundancy kinds the generator injects: every detected kind but ``incomplete_submission``,
+#: whose cases are the procedures' own document loops (the "legitimate loop" decoy of rework)
+KINDS: tuple[str, ...] = tuple(k for k in _DETECTED if k != "incomplete_submission")
 
 #: name -> function building the procedure spec
 PROCEDURES: dict[str, Callable[[], ProcedureSpec]] = {
