@@ -45,3 +45,14 @@ def test_shared_repetitions_are_not_changed_by_a_detector():
     rep2, prev2 = _rework.repetitions(log)
     assert (rep2 != rep1).all() and (prev2 == prev1).all()
     assert not prev2.flags.writeable
+
+
+def test_small_unique_matches_numpy():
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    for size in (1, 7, 500, 10**8):  # dense (counted) and sparse (sorted) key spaces
+        key = rng.integers(0, size, 5000)
+        want = np.unique(key, return_inverse=True, return_counts=True)
+        got = _base.small_unique(key, size)
+        assert all(np.array_equal(w, g) for w, g in zip(want, got, strict=True))
