@@ -361,6 +361,23 @@ def machine_recorded(t: EventTable, first: np.ndarray, second: np.ndarray) -> np
 
 
 # -- grouping helpers --------------------------------------------------------------------------------
+def small_unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_counts=True)`` for keys in ``0..size-1``.
+
+    Counted with ``bincount`` instead of sorting when the key space is small (activity
+    pairs: ``n_activities ** 2``), which on millions of events is several times faster;
+    the same result either way.
+    """
+    key = np.asarray(key, dtype=np.int64)
+    if size > max(4 * len(key), 1 << 20):  # a sparse key space: sorting is cheaper
+        return np.unique(key, return_inverse=True, return_counts=True)
+    counts = np.bincount(key, minlength=size)
+    values = np.flatnonzero(counts)
+    rank = np.zeros(size, dtype=np.int64)
+    rank[values] = np.arange(len(values))
+    return values, rank[key], counts[values]
+
+
 def first_per_case(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the first event of each distinct ``(case, key)`` pair, and the count per pair.
 

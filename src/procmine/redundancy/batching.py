@@ -279,10 +279,15 @@ def detect(
 def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     """Local minute of the week (Monday 00:00 = 0) of UTC microsecond instants, and
     whether each instant is exactly local midnight (a date recorded without a time)."""
+    # one time-zone conversion, then integer arithmetic on local wall µs (each pandas field
+    # accessor converts the whole array again)
     idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
-    hour, minute = idx.hour.to_numpy(), idx.minute.to_numpy()
-    midnight = (hour == 0) & (minute == 0) & (idx.second.to_numpy() == 0) & (idx.microsecond.to_numpy() == 0)
-    return (idx.day_of_week.to_numpy() * 1440 + hour * 60 + minute).astype(np.int64), midnight
+    local = idx.tz_localize(None).as_unit("us").asi8
+    day_us = 86_400_000_000
+    days, in_day = np.divmod(local, day_us)
+    # 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday = 0)
+    week_minute = ((days + 3) % 7) * 1440 + in_day // 60_000_000
+    return week_minute.astype(np.int64), in_day == 0
 
 
 def _wall_add(us: np.ndarray, minutes: np.ndarray, tz: str) -> np.ndarray:

@@ -142,7 +142,7 @@ def detect(
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
     elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
-    cv, _ = _cv_by(act[has_prev], elapsed[has_prev], n_act)
+    cv = _cv_by(act[has_prev], elapsed[has_prev], n_act)
     # duration of the cases the office can shorten: without fixed periods (a period may be a
     # system step lasting it: its whole gap) and without waiting for the applicant
     client, statutory = wc.outside_office(t.wait, t.processing, act)
@@ -248,19 +248,12 @@ def detect(
     return out
 
 
-def _cv_by(key: np.ndarray, x: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficient of variation and median of ``x`` per key code (inf where undefined)."""
+def _cv_by(key: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
+    """Coefficient of variation of ``x`` per key code (inf where undefined)."""
     cnt = np.bincount(key, minlength=n).astype(np.float64)
     s = np.bincount(key, weights=x, minlength=n)
     s2 = np.bincount(key, weights=x * x, minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s / cnt
         var = np.maximum(s2 / cnt - mean * mean, 0.0)
-        cv = np.where((cnt > 1) & (mean > 0), np.sqrt(var) / mean, np.inf)
-    order = np.lexsort((x, key))
-    sk = key[order]
-    lo = np.searchsorted(sk, np.arange(n))
-    hi = np.searchsorted(sk, np.arange(n), side="right")
-    mid = np.where(hi > lo, (lo + hi - 1) // 2, 0)
-    med = np.where(hi > lo, x[order][np.minimum(mid, max(len(x) - 1, 0))] if len(x) else 0.0, 0.0)
-    return cv, med
+        return np.where((cnt > 1) & (mean > 0), np.sqrt(var) / mean, np.inf)

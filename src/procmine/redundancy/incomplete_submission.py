@@ -59,7 +59,6 @@ name without such a wait is missed (declare it with ``requests=[...]``).
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -85,19 +84,17 @@ THRESHOLDS: tuple[Threshold, ...] = (
 
 logger = logging.getLogger("procmine")
 
-_STEPS: weakref.WeakKeyDictionary[EventLog, Any] = weakref.WeakKeyDictionary()
-
 
 def request_steps(log: EventLog, requests: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Boolean per activity code: is it a request step, and is it an external step.
 
     ``requests`` overrides the detection of request steps (names not in the log are ignored).
     """
-    steps = _STEPS.get(log)
-    if steps is None:  # rework and this detector both ask: classify once per log
-        from .._steps import classify_steps
+    from .._wait_causes import wait_causes
 
-        steps = _STEPS[log] = classify_steps(log)
+    # the step classification the wait causes already hold (cached per log; the same as
+    # classify_steps(log), whose aggregates would otherwise be computed a second time)
+    steps = wait_causes(log).steps
     external = steps["external"].to_numpy(dtype=bool)
     if requests is None:
         return steps["request"].to_numpy(dtype=bool), external

@@ -64,6 +64,7 @@ from ._base import (
     make_finding,
     pick_examples,
     sample_confidence,
+    small_unique,
     td,
     tr,
     wilson_lower,
@@ -152,7 +153,7 @@ def detect(
     n_act = c.n_activities
     idx = np.flatnonzero(t.same_case_next)  # event i followed by i+1 in the same case
     key = act[idx].astype(np.int64) * n_act + act[idx + 1]
-    pairs, inv, n_pair = np.unique(key, return_inverse=True, return_counts=True)
+    pairs, inv, n_pair = small_unique(key, n_act * n_act)
     a_code, b_code = pairs // n_act, pairs % n_act
     n_act_events = np.bincount(act, minlength=n_act)
     p_next = n_pair / n_act_events[a_code]

@@ -83,6 +83,7 @@ from ._base import (
     make_finding,
     pick_examples,
     sample_confidence,
+    small_unique,
     td,
     tr,
     wilson_lower,
@@ -199,7 +200,7 @@ def detect(
     lo, hi = np.minimum(x, y), np.maximum(x, y)
     forward = x == lo  # order lo -> hi
     key = lo * n_act + hi
-    pairs, inv = np.unique(key, return_inverse=True)
+    pairs, inv, _ = small_unique(key, n_act * n_act)
     n_total = np.bincount(inv, minlength=len(pairs))
     n_all = np.bincount(inv, weights=~tied, minlength=len(pairs))
     n_fwd = np.bincount(inv, weights=forward & ~tied, minlength=len(pairs))

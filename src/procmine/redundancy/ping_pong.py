@@ -147,17 +147,10 @@ def detect(
     pair_ca = case_o.astype(np.int64) * c.n_activities + act_o
     rep_pairs = np.unique(pair_ca[rep_any[ok]])
     repeated_o = np.isin(pair_ca, rep_pairs)
-    legit = np.zeros(len(bk), dtype=bool)
-    for p in np.unique(b_pair):
-        in_p = b_pair == p
-        bounced = np.zeros(t.n_cases, dtype=bool)
-        bounced[b_case[in_p]] = True
-        spec = np.bincount(ca_act[bounced[ca_case]], minlength=c.n_activities) / np.maximum(t.activity_cases, 1)
-        ev_spec = np.where(repeated_o, 0.0, spec[act_o])  # a step of the repeated cycle announces nothing
-        vis_max = np.maximum.reduceat(ev_spec, vstart)
-        kk = bk[in_p]
-        handover = ev_spec[vstart[kk] - 1]  # the last event before the visit to Y
-        legit[in_p] = np.maximum(vis_max[kk], handover) >= max_trigger_specificity
+    legit = _announced(
+        bk, b_pair, b_case, vstart, ca_case, ca_act, act_o, repeated_o,
+        np.maximum(t.activity_cases, 1), c.n_activities, t.n_cases,
+    ) >= max_trigger_specificity
     bk, b_pair, b_case = bk[~legit], b_pair[~legit], b_case[~legit]
     if len(bk) == 0:
         return []
@@ -229,3 +222,54 @@ def detect(
             )
         )
     return out
+
+
+def _announced(
+    bk: np.ndarray,
+    b_pair: np.ndarray,
+    b_case: np.ndarray,
+    vstart: np.ndarray,
+    ca_case: np.ndarray,
+    ca_act: np.ndarray,
+    act_o: np.ndarray,
+    repeated_o: np.ndarray,
+    activity_cases: np.ndarray,
+    n_activities: int,
+    n_cases: int,
+) -> np.ndarray:
+    """Per bounce, the highest specificity of a step in its visit or its hand-over step.
+
+    The specificity of activity ``a`` for a pair is the share of the cases with ``a`` that
+    bounce on that pair; a step of the repeated cycle counts 0. Computed for all pairs at
+    once, over the (pair, bounced case, activity) triples and the bounced visits' events
+    only (a loop over pairs scanned every event once per pair).
+    """
+    n_ev = len(act_o)
+    # (pair, bounced case) once each, then every distinct activity of that case
+    pc = np.unique(b_pair.astype(np.int64) * (n_cases + 1) + b_case)
+    pc_pair, pc_case = pc // (n_cases + 1), pc % (n_cases + 1)
+    ca_start = np.searchsorted(ca_case, np.arange(n_cases + 1))
+    first, n_act = ca_start[pc_case], ca_start[pc_case + 1] - ca_start[pc_case]
+    rows = _ranges(first, n_act)
+    pair_act = np.repeat(pc_pair, n_act) * n_activities + ca_act[rows]
+    keys, counts = np.unique(pair_act, return_counts=True)
+    # per bounce: the events of its visit and the one before it (the hand-over step)
+    vend = np.r_[vstart[1:], n_ev]
+    lo = vstart[bk] - 1
+    length = vend[bk] - lo
+    ev = _ranges(lo, length)
+    ev_pair = np.repeat(b_pair.astype(np.int64), length)
+    act = act_o[ev]
+    pos = np.searchsorted(keys, ev_pair * n_activities + act)  # always present: the case has ``act``
+    spec = counts[np.minimum(pos, len(keys) - 1)] / activity_cases[act]
+    spec = np.where(repeated_o[ev], 0.0, spec)
+    return np.maximum.reduceat(spec, np.r_[0, np.cumsum(length)[:-1]])
+
+
+def _ranges(start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The concatenated index ranges ``start[i] .. start[i] + length[i] - 1``."""
+    total = int(length.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offset = np.repeat(start.astype(np.int64) - np.r_[0, np.cumsum(length)[:-1]], length)
+    return np.arange(total, dtype=np.int64) + offset

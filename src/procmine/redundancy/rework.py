@@ -68,6 +68,7 @@ reported once per group of co-repeating activities, and overlapping loops may do
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any
 
 import numpy as np
@@ -128,6 +129,14 @@ def repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     >>> rep.tolist(), prev.tolist()
     ([False, False, True], [-1, -1, 0])
     """
+    cached = _REPETITIONS.get(log)
+    if cached is None:
+        cached = _REPETITIONS[log] = _repetitions(log)  # rework, ping_pong and rubber_stamp share it
+    rep, prev = cached
+    return rep.copy(), prev  # callers refine ``rep`` in place; ``prev`` is read-only
+
+
+def _repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     c = log.codes
     n = len(c.case)
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
@@ -139,7 +148,11 @@ def repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     has_prev = prev >= 0
     rep = has_prev.copy()
     rep[has_prev] = c.ts[has_prev] != c.ts[prev[has_prev]]
+    prev.setflags(write=False)
     return rep, prev
+
+
+_REPETITIONS: weakref.WeakKeyDictionary[EventLog, tuple[np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
 def detect(

@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ._blocks import Context, Figure, Notice, Section, Table
-from ._sections import findings_of
+from ._sections import findings_of, model
 from ._svg import sanitize_svg
 
 __all__ = ["proposal"]
@@ -72,6 +72,8 @@ def proposal(ctx: Context) -> Section:
         return sec
     try:
         w = simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)
+        if w.source is ctx.log:  # the as-is model is the map section's: discover the log once
+            w.__dict__.setdefault("_as_is", model(ctx))
         as_is, to_be = w.svgs(titles=("", ""))  # the captions name them
     except Exception as exc:  # a section never breaks the report
         logger.debug("report: proposal failed", exc_info=exc)
