@@ -34,6 +34,19 @@ def test_a_lazy_import_closes_a_loop_of_three(tmp_path):
     assert arch.loops(graph) == [["procmine.a", "procmine.b", "procmine.c"]]
 
 
+def test_imports_for_annotations_only_are_no_arrows(tmp_path):
+    """An import under ``if TYPE_CHECKING:`` never runs: it closes no loop; a lazy one does."""
+    src = _package(tmp_path, {
+        "__init__.py": "",
+        "a.py": "from .b import f\n",
+        "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .c import C\ndef f():\n    return 1\n",
+        "c.py": "from .a import f\nclass C: ...\n",
+    })
+    graph = arch.import_graph(src)
+    assert graph["procmine.b"] == set()
+    assert arch.loops(graph) == []
+
+
 def test_engine_names_outside_engines_are_listed(tmp_path):
     src = _package(tmp_path, {
         "__init__.py": "",

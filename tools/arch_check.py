@@ -43,13 +43,27 @@ def _resolve(current: str, is_package: bool, level: int, target: str | None) -> 
     return ".".join([*base, *([target] if target else [])])
 
 
+def _is_type_checking(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` or ``if typing.TYPE_CHECKING:``."""
+    if not isinstance(node, ast.If):
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def imports_of(path: Path, root: Path, modules: set[str]) -> set[str]:
     """Modules of the package that ``path`` imports, anywhere in the file (lazy imports too)."""
     name = module_name(path, root)
     is_package = path.name == "__init__.py"
     found: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    # imports under ``if TYPE_CHECKING:`` never run (annotations only): not an arrow
+    typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking(block)
+                   for stmt in block.body for n in ast.walk(stmt)}
     for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             candidates: Iterable[str] = (a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -19,10 +19,9 @@ import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import DataQualityWarning, LogError, ParameterError, ProcmineError, ProcmineWarning
 from .log import EventLog, IngestReport
-
-__version__ = "0.1.0"
 
 logging.getLogger("procmine").addHandler(logging.NullHandler())
 

@@ -6,11 +6,16 @@ case or per event. The public functions are re-exported by :mod:`procmine.discov
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ._columns import ACTIVITY
 from ._kernels import NAT, group_stats
-from .log import ACTIVITY, EventLog
+
+if TYPE_CHECKING:  # annotations only: the log imports this module
+    from .log import EventLog
 
 __all__ = [
     "compute_dfg",

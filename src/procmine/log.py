@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._codes import LogCodes, case_and_activity_codes, contiguous_codes
+from ._columns import ACTIVITY, CASE, GROUP, LIFECYCLE, RESOURCE, ROLE_COLUMNS, START, TIMESTAMP, TS_DTYPE
 from ._ingest_report import IngestReport, _html_table
 from ._validation import check_fraction, fail
 from .errors import LogError
@@ -36,26 +37,6 @@ __all__ = [
     "LogCodes",
 ]
 
-CASE = "case:concept:name"
-ACTIVITY = "concept:name"
-TIMESTAMP = "time:timestamp"
-START = "start_timestamp"
-RESOURCE = "org:resource"
-GROUP = "org:group"
-LIFECYCLE = "lifecycle:transition"
-
-#: role name (as used in ``read_log`` arguments) -> canonical column
-ROLE_COLUMNS: dict[str, str] = {
-    "case": CASE,
-    "activity": ACTIVITY,
-    "timestamp": TIMESTAMP,
-    "start_timestamp": START,
-    "resource": RESOURCE,
-    "org": GROUP,
-    "lifecycle": LIFECYCLE,
-}
-
-TS_DTYPE = "datetime64[us, UTC]"
 
 
 def _ts_int(values: pd.Series) -> np.ndarray:
@@ -183,7 +164,7 @@ class EventLog:
     # -- analyses -------------------------------------------------------------------------
     def variants(self) -> pd.DataFrame:
         """Variants with case count, share and median duration (see ``discover().variants``)."""
-        from .discovery import compute_variants
+        from ._dfg import compute_variants
 
         return compute_variants(self)
 

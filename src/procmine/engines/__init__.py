@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from ..errors import LogError
 from ._protocol import Capabilities, Engine, LogLike, period_counts
 
-__all__ = ["Capabilities", "Engine", "LogLike", "get_engine", "materialise", "needs_events", "open_log", "period_counts"]
+__all__ = ["Capabilities", "Engine", "LogLike", "get_engine", "materialise", "needs_events", "period_counts"]
 
 logger = logging.getLogger("procmine")
 
@@ -121,20 +121,3 @@ def needs_events(what: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
-
-
-def open_log(engine: str, source: Any, **options: Any) -> Any:
-    """A log of ``source`` held by a named engine (``"duckdb"``), for :func:`procmine.read_log`.
-
-    Examples
-    --------
-    >>> open_log("abacus", "x.parquet")
-    Traceback (most recent call last):
-    ...
-    procmine.errors.LogError: unknown engine 'abacus': use 'pandas', 'duckdb' or 'auto'
-    """
-    if engine == "duckdb":
-        from .duckdb import DuckLog
-
-        return DuckLog(source, **options)
-    raise LogError(f"unknown engine {engine!r}: use 'pandas', 'duckdb' or 'auto'")

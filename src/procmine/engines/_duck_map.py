@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import fail
+from ._duck_setup import _q
 from ._protocol import MAP_PATH_COLUMNS
-from .duckdb import _q
 
 __all__ = ["duck_labels", "duck_map_paths"]
 

@@ -109,7 +109,7 @@ class DuckEngine:
         return self.log.variants()
 
     def variant_counts(self) -> pd.DataFrame:
-        from .duckdb import _SEP
+        from ._duck_setup import _SEP
 
         vt = self.log._variant_table()
         return pd.DataFrame(

@@ -29,6 +29,9 @@ def _duckdb() -> Any:
     return duckdb
 
 
+_SEP = "\x1f"  # unit separator: never part of an activity name in practice (checked)
+
+
 def _q(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'

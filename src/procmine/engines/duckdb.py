@@ -48,7 +48,7 @@ import pandas as pd
 
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, TIMESTAMP
-from ._duck_setup import _duckdb, _DuckViews, _q, _stem
+from ._duck_setup import _SEP, _duckdb, _DuckViews, _q, _stem
 from ._protocol import counts_by_name, finish_dfg, finish_variants
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
@@ -59,7 +59,6 @@ logger = logging.getLogger("procmine")
 #: that need every event (find_redundancies, simplify, compare, handovers, report, ...).
 MATERIALISE_LIMIT = 30_000_000
 
-_SEP = "\x1f"  # unit separator: never part of an activity name in practice (checked)
 
 
 class DuckLog(_DuckViews):
@@ -256,13 +255,15 @@ class DuckLog(_DuckViews):
         ``columns``: source columns to load (default: all); the case, activity and
         timestamp columns are always loaded.
         """
-        from ..io import read_log
+        # the DataFrame reader itself, not the facade read_log (which dispatches to engines)
+        from ..io._common import ReadOptions
+        from ..io.frame import read_frame
 
         if columns is not None:
             columns = list(dict.fromkeys([*self._roles.values(), *columns]))
         cols = self._source_columns() if columns is None else ", ".join(_q(c) for c in columns)
         df = self.con.execute(f"SELECT {cols} FROM raw ORDER BY __rn").df()
-        log = read_log(df, **self._roles)
+        log = read_frame(df, ReadOptions(**self._roles))
         log.name = self.name
         return log
 

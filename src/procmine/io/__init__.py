@@ -152,7 +152,7 @@ def read_log(
 
         raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
     if engine != "pandas" and _use_duckdb(source, engine):
-        from ..engines import open_log
+        from ..engines._open import open_log
 
         roles = {k: v for k, v in opts.explicit_roles().items() if k in ("case", "activity", "timestamp", "start_timestamp")}
         return open_log("duckdb", source, pair_lifecycle=pair_lifecycle, **roles)

@@ -22,10 +22,10 @@ import pandas as pd
 from .._codes import string_buffers
 from ..errors import DataQualityWarning, LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ._dates import DEFAULT_TZ, to_utc  # noqa: F401  (they live below this module: _dates needs them)
 
 logger = logging.getLogger("procmine")
 
-DEFAULT_TZ = "Europe/Zurich"
 MAX_SAMPLE_ROWS = 5
 
 # reasons, in the order a row is tested (a row is counted once, under the first that applies)
@@ -33,33 +33,6 @@ MISSING_CASE = "missing case id"
 MISSING_ACTIVITY = "missing activity"
 UNPARSEABLE_TS = "unparseable timestamp"
 MISSING_TS = "missing timestamp"
-
-
-def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None, column: str = "") -> pd.Series:
-    """Datetime series -> ``datetime64[us, UTC]``; naive values are local time in ``tz``.
-
-    A naive time in the autumn's repeated hour is read as summer time and one in
-    the spring's skipped hour is moved an hour later (02:30 -> 03:30, as a clock not yet
-    put forward meant it; times in that hour keep their order); both are counted in the
-    report.
-    """
-    if not isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = pd.to_datetime(values, errors="coerce")
-        if values.dt.tz is None:
-            zone = tz or DEFAULT_TZ
-            localized = values.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
-            odd = localized.isna() & values.notna()
-            if odd.any():
-                if report is not None:
-                    report.warnings.append(
-                        f"{int(odd.sum()):,} naive time(s) in {column or 'a date column'} fall in a "
-                        f"daylight-saving change of {zone}; read as summer time / moved an hour later"
-                    )
-                localized = values.dt.tz_localize(
-                    zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent=pd.Timedelta(hours=1)
-                )
-            values = localized
-    return values.dt.tz_convert("UTC").astype(TS_DTYPE)
 
 
 # first bytes a white-space-only string can start with: ASCII spaces, and the UTF-8 lead

@@ -42,7 +42,36 @@ import numpy as np
 import pandas as pd
 
 from ..log import TS_DTYPE, IngestReport
-from ._common import to_utc
+
+#: the zone of naive times when the caller names none (the canton's)
+DEFAULT_TZ = "Europe/Zurich"
+
+
+def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None, column: str = "") -> pd.Series:
+    """Datetime series -> ``datetime64[us, UTC]``; naive values are local time in ``tz``.
+
+    A naive time in the autumn's repeated hour is read as summer time and one in
+    the spring's skipped hour is moved an hour later (02:30 -> 03:30, as a clock not yet
+    put forward meant it; times in that hour keep their order); both are counted in the
+    report.
+    """
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = pd.to_datetime(values, errors="coerce")
+        if values.dt.tz is None:
+            zone = tz or DEFAULT_TZ
+            localized = values.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+            odd = localized.isna() & values.notna()
+            if odd.any():
+                if report is not None:
+                    report.warnings.append(
+                        f"{int(odd.sum()):,} naive time(s) in {column or 'a date column'} fall in a "
+                        f"daylight-saving change of {zone}; read as summer time / moved an hour later"
+                    )
+                localized = values.dt.tz_localize(
+                    zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent=pd.Timedelta(hours=1)
+                )
+            values = localized
+    return values.dt.tz_convert("UTC").astype(TS_DTYPE)
 
 __all__ = [
     "EXCEL_SERIAL_RANGE",

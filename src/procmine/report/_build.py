@@ -63,7 +63,7 @@ def _env() -> Any:
 
 def render(template: str, language: str, **context: Any) -> str:
     """Render one of the package's templates with ``_`` translating into ``language``."""
-    from .. import __version__
+    from .._version import __version__
 
     def _(msgid: str, **kw: Any) -> str:
         return format_message(gettext(msgid, language), language, **kw)
