@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..log import ACTIVITY, CASE
-from ._protocol import Capabilities, counts_by_name
+from ._protocol import Capabilities, OfLog, counts_by_name
 
 __all__ = ["DuckEngine", "activity_counts"]
 
@@ -52,7 +52,7 @@ def activity_counts(log: Any) -> pd.Series:
     return log._cache["activities"]
 
 
-class DuckEngine:
+class DuckEngine(OfLog):
     """:class:`procmine.engines.Engine` over a DuckLog (see the module docstring)."""
 
     shrink_hint = (
@@ -60,9 +60,6 @@ class DuckEngine:
         "DuckLog (or write the cases of one year or one unit to Parquet with DuckDB and read that), "
         "or raise procmine.engines.duckdb.MATERIALISE_LIMIT if the machine has the memory"
     )
-
-    def __init__(self, log: Any) -> None:
-        self.log = log
 
     @property
     def capabilities(self) -> Capabilities:
@@ -80,18 +77,6 @@ class DuckEngine:
     @property
     def path(self) -> str | None:
         return None if isinstance(self.log.source, pd.DataFrame) else str(self.log.source)
-
-    @property
-    def name(self) -> str:
-        return self.log.name
-
-    @property
-    def n_events(self) -> int:
-        return self.log.n_events
-
-    @property
-    def n_cases(self) -> int:
-        return self.log.n_cases
 
     # -- the tables of discover ----------------------------------------------------------
     def activity_counts(self) -> pd.Series:

@@ -30,7 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACTIVITY_TIME_COLUMNS", "MAP_PATH_COLUMNS", "Capabilities", "Engine", "LogLike", "period_counts"]
+__all__ = ["ACTIVITY_TIME_COLUMNS", "MAP_PATH_COLUMNS", "Capabilities", "Engine", "LogLike", "OfLog", "period_counts"]
 
 #: columns of :meth:`Engine.activity_times` (elapsed µs as Timedelta; NaT without a value)
 ACTIVITY_TIME_COLUMNS = (
@@ -90,6 +90,26 @@ class LogLike(Protocol):
     def case_durations(self) -> pd.Series: ...
 
     def sample(self, n_cases: int, *, seed: int = 0) -> Any: ...
+
+
+class OfLog:
+    """What every engine takes from its log unchanged: the log, its name and its counts
+    (each engine adds its aggregates and :class:`Capabilities`)."""
+
+    def __init__(self, log: Any) -> None:
+        self.log = log
+
+    @property
+    def name(self) -> str:
+        return self.log.name
+
+    @property
+    def n_events(self) -> int:
+        return self.log.n_events
+
+    @property
+    def n_cases(self) -> int:
+        return self.log.n_cases
 
 
 @runtime_checkable

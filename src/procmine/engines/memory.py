@@ -23,34 +23,21 @@ import pandas as pd
 from .._dfg import _rank_variants, _variant_first_codes, compute_dfg, compute_variants, start_end_activities
 from .._kernels import distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
-from ._protocol import ACTIVITY_TIME_COLUMNS, MAP_PATH_COLUMNS, Capabilities
+from ._protocol import ACTIVITY_TIME_COLUMNS, MAP_PATH_COLUMNS, Capabilities, OfLog
 
 __all__ = ["MemoryEngine"]
 
 
-class MemoryEngine:
+class MemoryEngine(OfLog):
     """:class:`procmine.engines.Engine` over an EventLog in memory (see the module docstring)."""
 
-    def __init__(self, log: EventLog) -> None:
-        self.log = log
+    log: EventLog
 
     @cached_property
     def capabilities(self) -> Capabilities:
         return Capabilities(
             "memory", "", in_memory=True, start_times=self.log.has_start_timestamps, max_materialise_events=None
         )
-
-    @property
-    def name(self) -> str:
-        return self.log.name
-
-    @property
-    def n_events(self) -> int:
-        return self.log.n_events
-
-    @property
-    def n_cases(self) -> int:
-        return self.log.n_cases
 
     def activity_counts(self) -> pd.Series:
         return self.log.activities

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP
-from ._protocol import MAP_PATH_COLUMNS, Capabilities, counts_by_name, finish_dfg, finish_variants
+from ._protocol import MAP_PATH_COLUMNS, Capabilities, OfLog, counts_by_name, finish_dfg, finish_variants
 
 __all__ = [
     "MATERIALISE_LIMIT",
@@ -197,7 +197,7 @@ class SparkLog:
         return f"<SparkLog {self.name!r}: {self.n_events:,} events, {self.n_cases:,} cases (Spark engine)>"
 
 
-class SparkEngine:
+class SparkEngine(OfLog):
     """:class:`procmine.engines.Engine` over a :class:`SparkLog` (see the module docstring)."""
 
     shrink_hint = (
@@ -206,7 +206,7 @@ class SparkEngine:
     )
 
     def __init__(self, log: SparkLog) -> None:
-        self.log = log
+        super().__init__(log)
         self._cache: dict[str, Any] = {}
 
     @property
@@ -222,18 +222,6 @@ class SparkEngine:
     @property
     def materialised(self) -> bool:
         return self.log._materialised is not None
-
-    @property
-    def name(self) -> str:
-        return self.log.name
-
-    @property
-    def n_events(self) -> int:
-        return self.log.n_events
-
-    @property
-    def n_cases(self) -> int:
-        return self.log.n_cases
 
     # -- building blocks -----------------------------------------------------------------------
     @staticmethod
