@@ -340,6 +340,17 @@ SHUFFLES = 8
 CASE_ATTRIBUTE = 0.02
 
 
+def _free_columns(columns, roles, profiles, n):
+    """``(column, profile)`` of the columns no role took that could hold people or units:
+    at least two values, not decimal numbers, filled on at least half of the ``n`` rows."""
+    for col in columns:
+        if col in roles.values():
+            continue
+        p = profiles(col)
+        if p.k >= 2 and not p.decimal and p.filled >= 0.5 * n:
+            yield col, p
+
+
 def content_resource(sample, columns, roles, how, evidence, profiles, warn, norms) -> None:
     """Pick the person column: values shaped like names or ids, recurring across cases,
     changing within them, each doing several activities, not determined by the activity
@@ -350,12 +361,7 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
         return
     ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
     cands = []
-    for col in columns:
-        if col in roles.values():
-            continue
-        p = profiles(col)
-        if p.k < 2 or p.decimal or p.filled < 0.5 * n:
-            continue
+    for col, p in _free_columns(columns, roles, profiles, n):
         if p.k > max(2, ctx.n_cases // 2):
             continue  # about one value per case or more: an id or a case attribute, not staff
         word = hint(norms[col], PERSON_WORDS)
@@ -401,12 +407,7 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
     ctx = _CaseContext(profiles(roles["case"]).codes, profiles(roles["activity"]).codes)
     person = profiles(roles["resource"]) if "resource" in roles else None
     fits, attributes = [], []
-    for col in columns:
-        if col in roles.values():
-            continue
-        p = profiles(col)
-        if p.k < 2 or p.decimal or p.filled < 0.5 * n:
-            continue
+    for col, p in _free_columns(columns, roles, profiles, n):
         _, varies, free = ctx.person(p)
         if varies < CASE_ATTRIBUTE:
             if col in named:
