@@ -23,6 +23,13 @@ ALWAYS = Calendar.always()
 T0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
 
 
+
+def _event_log(rows: list[dict]) -> pm.EventLog:
+    """The log of ``rows`` (one dict per event), its times whole seconds in µs."""
+    df = pd.DataFrame(rows)
+    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
+    return pm.EventLog(df)
+
 def permit_like(n: int = 40) -> pm.EventLog:
     """A request -> applicant's wait -> "Documents received"; a 30-calendar-day period before
     "Hearing closed" (a name no vocabulary knows); an office queue before "Legal review"."""
@@ -48,9 +55,7 @@ def permit_like(n: int = 40) -> pm.EventLog:
         for act, hours, res in events:
             rows.append({"case:concept:name": f"c{i:03d}", "concept:name": act,
                          "time:timestamp": t + pd.Timedelta(hours=hours), "org:resource": res})
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    return pm.EventLog(df)
+    return _event_log(rows)
 
 
 @pytest.fixture(scope="module")
@@ -330,9 +335,7 @@ def test_a_step_released_on_a_few_days_a_year_is_batch_not_a_queue():
             steps.append(("Escalate", releases[releases > t + pd.Timedelta(days=60)][0] + pd.Timedelta(hours=9), "R3"))
         rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": r}
                  for a, ts, r in steps]
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    log = pm.EventLog(df)
+    log = _event_log(rows)
     wc = wait_causes(log)
     assert wc.steps.loc["Escalate", "cause"] == "batch"
     assert "released in batches" in wc.explain.set_index(["activity", "cause"]).loc[("Escalate", "batch"), "why"]
@@ -360,9 +363,7 @@ def chase_log() -> pm.EventLog:
         steps.append(("Validate", t))
         rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts,
                   "org:resource": f"R{j % 3}"} for j, (a, ts) in enumerate(steps)]
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    return pm.EventLog(df)
+    return _event_log(rows)
 
 
 def test_calls_chasing_an_unreturned_offer_wait_for_the_customer():
@@ -417,9 +418,7 @@ def test_the_wait_after_a_hold_status_is_not_the_office_queue(hold):
         steps.append(("Resolve", t))
         rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
                  for a, ts in steps]
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    log = pm.EventLog(df)
+    log = _event_log(rows)
     steps = classify_steps(log)
     assert steps.loc[hold, "hold"] and not steps.loc[hold, "request"]
     assert not steps.loc[["Open", "Take in charge", "Resolve"], "hold"].any()
@@ -447,9 +446,7 @@ def late_after_period_log(n: int = 60) -> pm.EventLog:
         steps.append(("Decision", t))
         rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
                  for a, ts in steps]
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    return pm.EventLog(df)
+    return _event_log(rows)
 
 
 def test_a_statutory_wait_counts_up_to_the_period_only():
@@ -545,9 +542,7 @@ def period_before_pair_log(n: int = 80) -> pm.EventLog:
         steps.append(("Decision", t))
         rows += [{"case:concept:name": f"c{i:03d}", "concept:name": a, "time:timestamp": ts, "org:resource": "R1"}
                  for a, ts in steps]
-    df = pd.DataFrame(rows)
-    df["time:timestamp"] = df["time:timestamp"].dt.floor("s").dt.as_unit("us")
-    return pm.EventLog(df)
+    return _event_log(rows)
 
 
 def test_a_period_after_a_step_is_found_whatever_step_comes_next():
