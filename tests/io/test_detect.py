@@ -243,3 +243,29 @@ def test_content_case_prefers_the_column_whose_rows_are_grouped():
             for c in range(6) for i, act in enumerate(["open", "check", "decide", "close"])]  # fmt: skip
     det = detect_roles(pd.DataFrame(rows, columns=["a", "b", "c", "d"]))
     assert det.roles["case"] == "b"
+
+
+def test_a_named_case_column_keeps_its_role_against_a_rival_that_is_no_better_evidence():
+    # a one-case export: "Dossier-Nr" holds one value and a free-text note two values in
+    # blocks; the note refines the dossier, but two values are no evidence of case ids
+    frame = pd.DataFrame(
+        {
+            "Dossier-Nr": ["0", "0", "0"],
+            "Aktivität": ["Eingang", "Prüfung", "Entscheid"],
+            "Zeitstempel": ["2024-01-02 08:00", "2024-01-03 09:00", "2024-01-04 10:00"],
+            "note": ["x", "x", "y"],
+        }
+    )
+    assert detect_roles(frame).roles["case"] == "Dossier-Nr"
+
+
+def test_a_named_case_column_with_few_values_gives_way_to_a_column_of_many_case_ids():
+    # "Dossier-Nr" holds the commune's register (3 values); "Geschäft" holds 30 case ids
+    # whose events lie together: the named column is an attribute of the cases
+    rows = [
+        (f"R{c % 3}", f"G-{c:03d}", act, f"2024-03-{1 + c % 28:02d} {8 + i}:00")
+        for c in range(30)
+        for i, act in enumerate(["Eingang", "Prüfung", "Entscheid"])
+    ]
+    det = detect_roles(pd.DataFrame(rows, columns=["Dossier-Nr", "Geschäft", "Aktivität", "Zeitstempel"]))
+    assert det.roles["case"] == "Geschäft"

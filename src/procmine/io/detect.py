@@ -124,6 +124,18 @@ _GENDER = re.compile(r"(?:\s*[/(*:·.-]\s*-?(?:innen|in|trice|rice|ice)\)?|\s*[/
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+def _beats(rival: Profile, named: Profile, score: float, own: float) -> bool:
+    """Whether a rival column is better evidence of case ids than a doubtful named one.
+
+    It wins when its content scores higher, or when it splits the named column's values into
+    finer groups. A rival that is itself doubtful (fewer than ten values) scores on too few
+    values to compare, so it wins only by refinement, and any column refines a constant: a
+    note holding two values in a one-case export is no evidence against the header."""
+    if not doubtful_case(rival) and score > own:
+        return True
+    return named.k > 1 and refines(rival, named)
+
+
 def normalise_header(name: object) -> str:
     """Lower-case ASCII words: accents, punctuation and gender forms removed.
 
@@ -352,7 +364,7 @@ def detect_roles(
             own = case_score(p, ts, HEADER_BONUS)
             # a rival wins when its content fits better, or when it splits the named column's
             # values into finer groups (the named column is then an attribute of the case)
-            better = [c for score, c, _ in ranked if score > own or refines(profiles(c), p)]
+            better = [c for score, c, _ in ranked if _beats(profiles(c), p, score, own)]
             if better:
                 rival = better[0]
                 warn.append(
