@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     import procmine as pm
-    from procmine._contacts import detect as _detect
-    from procmine._event_times import event_times
+    from procmine._core.event_times import event_times
+    from procmine.client._contacts import detect as _detect
 
     t0 = time.perf_counter()
     log = pm.read_log(args.log)

@@ -35,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     import procmine as pm
-    from procmine import _pm4py
-    from procmine.discovery import compute_dfg, compute_variants, start_end_activities
+    from procmine.discovery import _pm4py, compute_dfg, compute_variants, start_end_activities
 
     t0 = time.perf_counter()
     log = pm.read_log(args.log)

@@ -34,7 +34,7 @@ SHARED = [
     ("procmine.redundancy", "find_redundancies"),
     ("procmine.client", "client_view"),
     ("procmine.redundancy._base", "EventTable"),
-    ("procmine._wait_causes", "_compute"),
+    ("procmine.waits._causes", "_compute"),
 ]
 
 

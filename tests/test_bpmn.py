@@ -9,8 +9,7 @@ import pytest
 from lxml import etree
 
 import procmine as pm
-from procmine import _pm4py
-from procmine.discovery import discover
+from procmine.discovery import _pm4py, discover
 from procmine.errors import ProcmineError
 from tests.conftest import shared_log
 

@@ -143,7 +143,7 @@ def test_ids_of_names_that_read_alike_and_repeated_names():
     """Two names with the same ASCII form get a digest; one name twice, a number."""
     from pm4py.objects.bpmn.obj import BPMN
 
-    from procmine._bpmn_tobe import canonical
+    from procmine.whatif._bpmn import canonical
 
     g = BPMN()
     start, end = BPMN.StartEvent(name="start"), BPMN.EndEvent(name="end")

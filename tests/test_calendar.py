@@ -184,8 +184,8 @@ def test_day_hours_is_weekly_hours_over_open_days():
 
 
 def test_hand_written_holiday_list_is_gone():
-    import procmine._calendar_holidays as mod
     import procmine.calendar as cal
+    import procmine.calendar._holidays as mod
 
     assert not hasattr(mod, "swiss_holidays") and not hasattr(cal, "swiss_holidays")
 

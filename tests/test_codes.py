@@ -1,4 +1,4 @@
-"""The kernels that build a log's integer codes (procmine._codes)."""
+"""The kernels that build a log's integer codes (procmine._core.codes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from procmine._codes import _string_hashes, activity_codes, all_distinct, contiguous_codes
+from procmine._core.codes import _string_hashes, activity_codes, all_distinct, contiguous_codes
 
 # short and long ids, empty strings, multi-byte characters: every branch of the word reads
 ids = st.text(alphabet=st.sampled_from([*"ab0é_-", "\u20ac", "\U0001f600"]), max_size=30)

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine import _pm4py
 from procmine.discovery import (
+    _pm4py,
     compute_dfg,
     compute_variants,
     discover,
@@ -99,7 +99,7 @@ def test_empty_log() -> None:
 
 
 def test_hash_collision_fallback_gives_same_result(tiny: pm.EventLog) -> None:
-    from procmine._dfg import _variant_first_codes, _variant_first_codes_exact
+    from procmine._core.dfg import _variant_first_codes, _variant_first_codes_exact
 
     a, fa = _variant_first_codes(tiny)
     b, fb = _variant_first_codes_exact(tiny)

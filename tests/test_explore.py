@@ -238,7 +238,7 @@ def test_to_frame_shows_working_time_as_working_hours(log, findings):
 def test_group_keys_match_numpy_unique(space):
     import numpy as np
 
-    from procmine._map_graph import group_keys
+    from procmine.viz._graph import group_keys
 
     key = np.random.default_rng(0).integers(0, 50, size=1000)
     keys, grp, counts = group_keys(key, space)
@@ -264,7 +264,7 @@ def test_filtered_codes_and_variants_are_the_filtered_logs(ex, log, which):
     what the filtered EventLog computes itself, and so must its variants."""
     import numpy as np
 
-    from procmine._dfg import compute_variants
+    from procmine._core.dfg import compute_variants
 
     value = ex.group_values("org:group")[-1]
     start, _end = log.time_range
@@ -286,7 +286,7 @@ def test_filtered_codes_and_variants_are_the_filtered_logs(ex, log, which):
     if ref.start_ts is not None:
         assert np.array_equal(mine.start_ts, ref.start_ts)
     pd.testing.assert_frame_equal(ex._slice().variants, compute_variants(ex.filtered_log))
-    from procmine._kernels import distinct_per_group
+    from procmine._core.kernels import distinct_per_group
 
     per = distinct_per_group(ref.activity, ref.case, ref.n_activities, ref.n_cases)
     assert np.array_equal(ex._slice().private, per < ex.min_cases)
@@ -299,7 +299,7 @@ def test_map_paths_match_a_plain_pandas_count(log, hidden):
     distinct cases; start/end pseudo-paths with wait 0) against a per-case walk in pandas."""
     import numpy as np
 
-    from procmine._map_graph import map_paths
+    from procmine.viz._graph import map_paths
 
     c = log.codes
     order = np.argsort(-np.bincount(c.activity, minlength=c.n_activities), kind="stable")

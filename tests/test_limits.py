@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine._wait_causes import CAUSES, wait_causes
 from procmine.calendar import Calendar
 from procmine.errors import LogError, ParameterError
 from procmine.limits import TimeLimit, load_rules, time_limits
+from procmine.waits._causes import CAUSES, wait_causes
 from tests.conftest import shared_log
 
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"

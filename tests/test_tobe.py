@@ -10,11 +10,11 @@ from lxml import etree
 
 import procmine as pm
 from procmine import samples
-from procmine._bpmn_tobe import NS, layout_of
 from procmine.calendar import Calendar
 from procmine.errors import ParameterError
 from procmine.samples.generator import KINDS, generate
 from procmine.whatif import simplify
+from procmine.whatif._bpmn import NS, layout_of
 
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"

@@ -25,8 +25,8 @@ from lxml import etree
 
 import procmine as pm
 from procmine import samples
-from procmine._bpmn_tobe import layout_of
 from procmine.whatif import simplify
+from procmine.whatif._bpmn import layout_of
 from tests.conftest import SHARED_LOGS
 
 HARNESS = Path(__file__).resolve().parent / "bpmn_js"

@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine._steps import classify_steps
-from procmine._wait_causes import CAUSES, wait_causes
 from procmine.calendar import Calendar
 from procmine.errors import ParameterError
 from procmine.redundancy import bottleneck
 from procmine.report._savings import headline, round_figure
 from procmine.samples import _procedures
 from procmine.samples._spec import Loop, Step
+from procmine.waits._causes import CAUSES, wait_causes
+from procmine.waits._steps import classify_steps
 from tests.conftest import shared_log
 
 ALWAYS = Calendar.always()

@@ -199,7 +199,7 @@ def _load(log_path: str, kw: dict[str, Any]) -> Any:
                 "--sep and --encoding, or run with --debug for the details",
                 path=log_path,
             ) from exc
-    from ._ingest_report import LIFECYCLE_MERGED
+    from ._core.ingest_report import LIFECYCLE_MERGED
 
     if log.report.rows_lost:
         _out(f"note: {log.report.rows_lost:,} of {log.report.rows_read:,} rows dropped "

@@ -36,13 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import LogCodes
-from ._kernels import distinct_per_group
-from ._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_paths
+from ._core.codes import LogCodes
+from ._core.kernels import distinct_per_group
+from ._core.validation import check_choice, check_positive_int, fail
 from ._results import Result
-from ._validation import check_choice, check_positive_int, fail
 from .errors import ParameterError
 from .log import EventLog
+from .viz._graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_paths
 
 __all__ = ["Explorer", "explore"]
 
@@ -74,7 +74,7 @@ class _Slice:
 
 @dataclass(frozen=True)
 class _CodesOnly:
-    """The filtered log as :func:`procmine._dfg.compute_variants` reads it (its codes):
+    """The filtered log as :func:`procmine._core.dfg.compute_variants` reads it (its codes):
     a filter change builds no frame (tested against the filtered EventLog)."""
 
     codes: LogCodes
@@ -404,7 +404,7 @@ class Explorer(Result):
 
     def _draw_on(self, ax: Any) -> None:
         """The current map (its filters, sliders and highlights) drawn with matplotlib."""
-        from ._map_draw import _draw
+        from .viz._draw import _draw
 
         _draw(self.graph, ax, self.log.name)
 
@@ -461,7 +461,7 @@ class Explorer(Result):
         return self._slices[key]
 
     def _make_slice(self, period: tuple[pd.Timestamp, pd.Timestamp] | None, group: tuple[str, str] | None) -> _Slice:
-        from ._dfg import compute_variants
+        from ._core.dfg import compute_variants
 
         keep, _description = self._case_mask(period, group)
         if keep is None:
@@ -766,7 +766,7 @@ def _bounded(cache: dict[Any, Any], size: int) -> None:
 def _render(graph: MapGraph, caption: str, notes: dict[str, str], path: list[tuple[str, str]]) -> str:
     """The map's SVG as :func:`procmine.viz.process_map` draws it, with the variant's
     transitions drawn bold orange (those the map prunes are added, dashed)."""
-    from ._map_dot import _readable_titles, _run_dot, to_dot
+    from .viz._dot import _readable_titles, _run_dot, to_dot
 
     dot = to_dot(graph, title=caption, highlight=notes)
     if path:
@@ -778,8 +778,8 @@ def _render(graph: MapGraph, caption: str, notes: dict[str, str], path: list[tup
 
         from matplotlib.figure import Figure
 
-        from ._map_dot import clean_svg
-        from ._map_draw import _draw
+        from .viz._dot import clean_svg
+        from .viz._draw import _draw
 
         fig = Figure(figsize=(8, max(4, min(24, 1.1 * (len(graph.nodes) + 2)))))
         _draw(graph, fig.add_subplot(), caption)

@@ -107,7 +107,7 @@ def apply_filters(
         codes = _activity_codes(out, exclude_activities, "exclude_activities")
         out = _take(out, ~np.isin(out.codes.activity, codes), f"activities removed: {_as_list(exclude_activities)!r}")
     if variants_coverage is not None:
-        from ._dfg import variant_codes
+        from ._core.dfg import variant_codes
 
         vcode, order_counts = variant_codes(out)
         # order_counts: cases per variant code, most frequent first (variant codes are ranked)

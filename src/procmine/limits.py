@@ -2,7 +2,7 @@
 
 A rule (:class:`TimeLimit`) names the step that starts the clock, the step that stops it
 and the limit. Periods are counted as Swiss procedural law counts them
-(:mod:`procmine._legal_days`): a period in days starts the day after the triggering
+(:mod:`procmine.calendar._legal_days`): a period in days starts the day after the triggering
 event and ends at 24:00 local time of its last day; a last day on a Saturday, Sunday or
 public holiday (of the calendar's canton) moves to the next working day; weeks and months
 end on the same-numbered day; ``standstill=True`` leaves out the statutory stand-still
@@ -44,15 +44,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._legal_days import DayGrid, add_months
+from ._core.validation import check_choice, fail
 from ._results import Result, new_axes
-from ._validation import check_choice, fail
-from ._wait_causes import CAUSES, wait_causes
 from .calendar import NAT, Calendar
+from .calendar._legal_days import DayGrid, add_months
 from .errors import LogError, ParameterError
 from .i18n import format_integer, format_message, format_percent, gettext
 from .log import EventLog
 from .performance import event_times
+from .waits._causes import CAUSES, wait_causes
 
 __all__ = ["TimeLimit", "TimeLimits", "display_frame", "limit_text", "load_rules", "time_limits"]
 
@@ -83,7 +83,7 @@ class TimeLimit:
         applies them to periods in days; with weeks or months it is refused.
     pause_on
         ``"client"``: the time the case waits for the applicant or a third party
-        (:mod:`procmine._wait_causes`) extends the deadline by as many whole calendar days.
+        (:mod:`procmine.waits._causes`) extends the deadline by as many whole calendar days.
     without_end
         ``"breach"`` (default): a case that never reaches ``end`` breaches once its
         deadline has passed at the log's end; ``"exclude"``: such cases are left out
@@ -516,7 +516,7 @@ class TimeLimits(Result):
         """The breaching cases, most overdue first: ``case``, ``start``, ``end``, ``deadline``,
         ``over`` (end or, without an end, the log's end minus the deadline), the elapsed time
         between start and end by cause (``office``, ``client``, ``statutory``, ``batch``:
-        waits by :mod:`procmine._wait_causes`, processing as office time), and the step
+        waits by :mod:`procmine.waits._causes`, processing as office time), and the step
         that took the most of it (``largest_step``, ``largest_step_time``, ``largest_step_cause``)."""
         r = self._rule(rule)
         f = self._frames[r.name]

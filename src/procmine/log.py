@@ -3,7 +3,7 @@
 An ``EventLog`` wraps a pandas DataFrame in pm4py's canonical column names, sorted by
 case (in order of first appearance) then time. Analyses never read the string columns in
 their hot paths: they use :attr:`EventLog.codes`, integer codes computed once and cached.
-:class:`IngestReport` is defined in :mod:`procmine._ingest_report` and importable from here.
+:class:`IngestReport` is defined in :mod:`procmine._core.ingest_report` and importable from here.
 """
 
 from __future__ import annotations
@@ -17,10 +17,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._codes import LogCodes, case_and_activity_codes, contiguous_codes
-from ._columns import ACTIVITY, CASE, GROUP, LIFECYCLE, RESOURCE, ROLE_COLUMNS, START, TIMESTAMP, TS_DTYPE
-from ._ingest_report import IngestReport, _html_table
-from ._validation import check_fraction, fail
+from ._core.codes import LogCodes, case_and_activity_codes, contiguous_codes
+from ._core.columns import (
+    ACTIVITY,
+    CASE,
+    GROUP,
+    LIFECYCLE,
+    RESOURCE,
+    ROLE_COLUMNS,
+    START,
+    TIMESTAMP,
+    TS_DTYPE,
+)
+from ._core.ingest_report import IngestReport, _html_table
+from ._core.validation import check_fraction, fail
 from .errors import LogError
 
 __all__ = [
@@ -164,7 +174,7 @@ class EventLog:
     # -- analyses -------------------------------------------------------------------------
     def variants(self) -> pd.DataFrame:
         """Variants with case count, share and median duration (see ``discover().variants``)."""
-        from ._dfg import compute_variants
+        from ._core.dfg import compute_variants
 
         return compute_variants(self)
 

@@ -15,9 +15,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._kernels import distinct_per_group, group_stats, unique_inverse
+from ._core.kernels import distinct_per_group, group_stats, unique_inverse
+from ._core.validation import fail
 from ._results import Result, new_axes
-from ._validation import fail
 from .calendar import NAT, Calendar
 from .engines import needs_events
 from .errors import ParameterError

@@ -17,7 +17,7 @@ Definitions, per event ``e`` of a case, ``p`` the event before it (by completion
 * **edge time** of a directly-follows pair ``p → e``: the waiting time before ``e``;
 * **case duration**: first start (or first completion) to last completion.
 
-Every wait has one cause (:mod:`procmine._wait_causes`): ``office`` (queue the office
+Every wait has one cause (:mod:`procmine.waits._causes`): ``office`` (queue the office
 controls), ``client`` (after a request to the applicant or a third party, or before a step
 the outside world triggers), ``statutory`` (a fixed legal period, detected or declared) or
 ``batch`` (declared). The frames carry one total per cause (``wait_office``,
@@ -32,13 +32,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._event_times import EventTimes, _td, event_times
-from ._kernels import group_stats
+from ._core.event_times import EventTimes, _td, event_times
+from ._core.kernels import group_stats
+from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
-from ._validation import check_choice, fail
-from ._wait_causes import CAUSES, WaitCauses, check_declarations, wait_causes
 from .calendar import NAT, Calendar
 from .log import ACTIVITY, CASE, EventLog
+from .waits._causes import CAUSES, WaitCauses, check_declarations, wait_causes
 
 __all__ = ["EventTimes", "Performance", "event_times", "group_stats", "performance"]
 
@@ -46,7 +46,7 @@ _HOUR_US = 3_600_000_000
 
 
 # ---------------------------------------------------------------------------------------
-# throughput (per-event times: procmine._event_times)
+# throughput (per-event times: procmine._core.event_times)
 # ---------------------------------------------------------------------------------------
 def _period_counts(us: np.ndarray, tz: str, freq: str) -> pd.Series:
     """Number of instants per local period. Instants are first counted in 15-minute UTC
@@ -106,7 +106,7 @@ class Performance(Result):
 
     @cached_property
     def causes(self) -> WaitCauses:
-        """The cause of every wait and the step classification (:mod:`procmine._wait_causes`)."""
+        """The cause of every wait and the step classification (:mod:`procmine.waits._causes`)."""
         return wait_causes(self.log, waits=self._declared[0], external=self._declared[1])
 
     @property
@@ -119,7 +119,7 @@ class Performance(Result):
     @property
     def steps(self) -> pd.DataFrame:
         """Per activity: ``request``, ``external``, ``system``, ``why``
-        (:func:`procmine._steps.classify_steps`), ``period_days`` (a detected fixed period)
+        (:func:`procmine.waits._steps.classify_steps`), ``period_days`` (a detected fixed period)
         and ``cause`` (of most of its waits)."""
         return self.causes.steps
 
@@ -450,7 +450,7 @@ def performance(
     ----------
     log
         The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the frames are then
-        computed in DuckDB: :class:`procmine.engines._duck_perf.DuckPerformance`).
+        computed in DuckDB: :class:`procmine.engines.duckdb._perf.DuckPerformance`).
     calendar
         Turns elapsed into working time. ``None`` (default): ``Calendar()``, the Swiss
         office week closed on the national holidays every canton shares
@@ -499,7 +499,7 @@ def performance(
             raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)",
                        type(log).__name__) from None
         if name == "duckdb":
-            from .engines._duck_perf import duck_performance  # same frames, by SQL
+            from .engines.duckdb._perf import duck_performance  # same frames, by SQL
 
             return duck_performance(log, Calendar() if calendar is None else calendar, freq, waits=waits,
                                     external=external)

@@ -34,10 +34,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._map_graph import MIN_CASES
-from ._validation import check_positive_int
+from ._core.validation import check_positive_int
 from .errors import ParameterError
 from .log import CASE, GROUP, RESOURCE, EventLog
+from .viz._graph import MIN_CASES
 
 __all__ = [
     "MIN_CASES",
@@ -196,7 +196,7 @@ def activity_cases(log: EventLog) -> pd.Series:
     >>> activity_cases(EventLog(df)).to_dict()
     {'a': 1, 'b': 1}
     """
-    from ._kernels import distinct_per_group
+    from ._core.kernels import distinct_per_group
 
     c = log.codes
     counts = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases)

@@ -20,8 +20,8 @@ from tests.conftest import shared_log
 pytest.importorskip("duckdb")
 
 from procmine.engines import duckdb as duck_engine
-from procmine.engines._duck_perf import DuckPerformance
 from procmine.engines.duckdb import DuckLog, as_eventlog
+from procmine.engines.duckdb._perf import DuckPerformance
 
 
 @pytest.fixture(scope="module")

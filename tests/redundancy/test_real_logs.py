@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import procmine as pm
-from procmine._wait_causes import wait_causes
 from procmine.redundancy import KINDS, Findings
+from procmine.waits._causes import wait_causes
 
 from ..conftest import XES_LOGS, shared_log
 

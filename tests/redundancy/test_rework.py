@@ -125,7 +125,7 @@ def test_a_loop_back_before_the_applicants_answer_is_rework_not_a_request(elapse
     The step before that wait was taken for a request (an external step follows after a
     long wait) and the loop through it dismissed. A request's case waits for the outside
     world before work is redone; a step followed at once by a loop of office work asks nobody."""
-    from procmine._steps import classify_steps
+    from procmine.waits._steps import classify_steps
 
     def case(i: int) -> list[tuple[str, float, str]]:
         out = [("In", 0, "U"), ("Enter", 1, "U"), ("Check", 2, "U")]

@@ -10,8 +10,8 @@ import procmine as pm
 
 _base = importlib.import_module("procmine.redundancy._base")
 _rework = importlib.import_module("procmine.redundancy.rework")
-_steps = importlib.import_module("procmine._steps")
-_wait_causes = importlib.import_module("procmine._wait_causes")
+_steps = importlib.import_module("procmine.waits._steps")
+_wait_causes = importlib.import_module("procmine.waits._causes")
 
 
 def _count(monkeypatch, counts: Counter, label: str, module: Any, name: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import procmine as pm
-from procmine._validation import Threshold, check_declared
+from procmine._core.validation import Threshold, check_declared
 from procmine.errors import ParameterError
 from procmine.redundancy import KINDS, find_redundancies
 from procmine.redundancy.catalogue import catalogue, undeclared

@@ -14,7 +14,7 @@ discovery = importlib.import_module("procmine.discovery")
 performance = importlib.import_module("procmine.performance")
 redundancy = importlib.import_module("procmine.redundancy")
 client = importlib.import_module("procmine.client")
-_wait_causes = importlib.import_module("procmine._wait_causes")
+_wait_causes = importlib.import_module("procmine.waits._causes")
 
 
 def _counting(monkeypatch, counts: Counter, module: Any, name: str) -> None:

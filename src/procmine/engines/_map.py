@@ -1,10 +1,10 @@
 """The process map of any engine: the :class:`procmine.viz.MapGraph` from engine aggregates.
 
-A log in memory goes to :func:`procmine._map_graph.map_graph` (the vectorised code on its
+A log in memory goes to :func:`procmine.viz._graph.map_graph` (the vectorised code on its
 integer codes); any other engine gives events and cases per activity and the paths of the
 log projected on the kept activities (:meth:`procmine.engines.Engine.map_paths`), and the
-map is chosen and assembled by the same functions (:func:`~procmine._map_graph._kept_activities`,
-:func:`~procmine._map_graph._assemble_graph`): the same nodes and edges on every engine.
+map is chosen and assembled by the same functions (:func:`~procmine.viz._graph._kept_activities`,
+:func:`~procmine.viz._graph._assemble_graph`): the same nodes and edges on every engine.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._map_graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_graph
-from .._validation import check_choice, check_positive_int, fail
+from .._core.validation import check_choice, check_positive_int, fail
+from ..viz._graph import MIN_CASES, MapGraph, _assemble_graph, _check_slider, _kept_activities, map_graph
 from ._protocol import Engine
 
 __all__ = ["engine_map_graph"]

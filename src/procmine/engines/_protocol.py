@@ -172,7 +172,7 @@ class Engine(Protocol):
     def activity_times(self) -> pd.DataFrame:
         """Per activity (index: name, code point order): events and elapsed waiting and
         processing statistics (:data:`ACTIVITY_TIME_COLUMNS`), definitions of
-        :mod:`procmine._event_times`."""
+        :mod:`procmine._core.event_times`."""
         ...
 
     def map_paths(self, kept: list[str]) -> pd.DataFrame:

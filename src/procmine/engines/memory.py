@@ -1,8 +1,8 @@
 """The in-memory engine: the aggregates of an :class:`procmine.EventLog`, from its integer codes.
 
 Every method delegates to the vectorised code the analyses already use
-(:mod:`procmine._dfg`, :mod:`procmine._kernels`, :mod:`procmine._event_times`,
-:mod:`procmine._map_graph`): this module adds no definition of its own, it names them.
+(:mod:`procmine._core.dfg`, :mod:`procmine._core.kernels`, :mod:`procmine._core.event_times`,
+:mod:`procmine.viz._graph`): this module adds no definition of its own, it names them.
 
 Examples
 --------
@@ -20,8 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._dfg import _rank_variants, _variant_first_codes, compute_dfg, compute_variants, start_end_activities
-from .._kernels import distinct_per_group, group_stats
+from .._core.dfg import (
+    _rank_variants,
+    _variant_first_codes,
+    compute_dfg,
+    compute_variants,
+    start_end_activities,
+)
+from .._core.kernels import distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
 from ._protocol import ACTIVITY_TIME_COLUMNS, MAP_PATH_COLUMNS, Capabilities, OfLog
 
@@ -77,7 +83,7 @@ class MemoryEngine(OfLog):
         return self._start_end[1]
 
     def case_times(self) -> pd.DataFrame:
-        from .._event_times import event_times
+        from .._core.event_times import event_times
         from ..calendar import Calendar
 
         t = event_times(self.log, Calendar.always())
@@ -94,7 +100,7 @@ class MemoryEngine(OfLog):
         return self.log.case_durations()
 
     def activity_times(self) -> pd.DataFrame:
-        from .._event_times import event_times
+        from .._core.event_times import event_times
         from ..calendar import Calendar
 
         t = event_times(self.log, Calendar.always())
@@ -106,7 +112,7 @@ class MemoryEngine(OfLog):
         )
 
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
-        from .._map_graph import map_paths
+        from ..viz._graph import map_paths
 
         c = self.log.codes
         names = c.activity_names
@@ -120,7 +126,7 @@ class MemoryEngine(OfLog):
         )
 
     def activity_labels(self, column: str) -> dict[str, str]:
-        from .._map_graph import _labels
+        from ..viz._graph import _labels
 
         names = self.log.codes.activity_names
         return dict(zip(names.tolist(), _labels(self.log, column).tolist()))

@@ -473,7 +473,7 @@ class SparkEngine(OfLog):
     def activity_labels(self, column: str) -> dict[str, str]:
         from pyspark.sql import functions as F
 
-        from .._validation import fail
+        from .._core.validation import fail
 
         sdf = self.log.sdf
         if column not in sdf.columns:

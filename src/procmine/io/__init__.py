@@ -148,7 +148,7 @@ def read_log(
         sheet=sheet,
     )
     if engine not in ("pandas", "duckdb", "auto"):
-        from .._validation import fail
+        from .._core.validation import fail
 
         raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
     if engine != "pandas" and _use_duckdb(source, engine):

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._codes import string_buffers
+from .._core.codes import string_buffers
 from ..errors import DataQualityWarning, LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._dates import DEFAULT_TZ, to_utc  # noqa: F401  (they live below this module: _dates needs them)
@@ -209,7 +209,7 @@ def finalize(
 
 def _alert_implausible(log: EventLog, report: IngestReport) -> None:
     """Too few cases or one case holding most events: warn loudly (report, repr, warning)."""
-    from .._ingest_report import plausibility_alerts
+    from .._core.ingest_report import plausibility_alerts
 
     sizes = np.diff(log.codes.case_offsets)
     largest = int(sizes.max()) if len(sizes) else 0

@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._ingest_report import LIFECYCLE_MERGED
+from .._core.ingest_report import LIFECYCLE_MERGED
 from ..log import ACTIVITY, CASE, LIFECYCLE, RESOURCE, START, TIMESTAMP, TS_DTYPE, IngestReport
 from .detect import match_header, normalise_header
 

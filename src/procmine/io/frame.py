@@ -208,7 +208,7 @@ def _maybe_padded(chunk) -> np.ndarray:
     """Values of an Arrow string chunk whose first or last byte may be white space."""
     import pyarrow as pa
 
-    from .._codes import string_buffers
+    from .._core.codes import string_buffers
 
     if chunk.type not in (pa.string(), pa.large_string()):
         return np.ones(len(chunk), dtype=bool)

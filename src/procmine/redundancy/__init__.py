@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_declared, check_fraction, fail
+from .._core.validation import check_declared, check_fraction, fail
 from ..engines import needs_events
 from ..errors import DataQualityWarning, ParameterError
 from ..log import EventLog

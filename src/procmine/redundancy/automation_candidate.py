@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
 from ._base import top_org_units as _org_units

@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..i18n import (
     DAY_NAMES,
     HOUR_NAMES,

@@ -18,7 +18,7 @@ step), ``next_wait_share`` (the largest share of another step), ``median_wait`` 
 ``p90_wait`` (per occurrence), ``typical_wait_other_steps`` (mean), ``wait_cv``
 (coefficient of variation of the elapsed wait of the main step), ``unit_column``.
 
-**Guard.** Only *office* waiting counts (:mod:`procmine._wait_causes`): the wait after a
+**Guard.** Only *office* waiting counts (:mod:`procmine.waits._causes`): the wait after a
 request to the applicant or a third party, the wait before a step the outside world
 triggers (documents received, objection filed, payment) and a legally fixed period (a
 wait, or a system step, whose elapsed calendar length clusters at one value of at least 5
@@ -36,7 +36,7 @@ cause: ``office_time`` (the office waiting counted), ``client_wait`` and ``statu
 
 **Limits.** Without start timestamps the "wait" includes the step's own processing time.
 Waiting for the applicant is recognised only after a recognisable request or before a
-recognisable external step (by name or data, see :func:`procmine._steps.classify_steps`);
+recognisable external step (by name or data, see :func:`procmine.waits._steps.classify_steps`);
 declare others with ``performance(log, waits=..., external=...)``. Only single steps are
 assessed, not chains.
 """
@@ -48,9 +48,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
-from .._wait_causes import wait_causes
+from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
+from ..waits._causes import wait_causes
 from ._base import (
     event_table,
     first_per_case,

@@ -20,7 +20,7 @@ apart here: the rework detector's outcome test covers those loops.
 **Saving.** ``saving_per_case`` is the mean working time (wait before plus processing) of the
 occurrences by the second and further units per duplicating case, office time only: the
 wait for the applicant or a third party and legal periods before them
-(:mod:`procmine._wait_causes`) stay when the step is done once (calls chasing a customer
+(:mod:`procmine.waits._causes`) stay when the step is done once (calls chasing a customer
 who has not answered yet, made by whoever is on duty); ``time_cost`` is their total. The
 evidence shows ``office_time``, ``client_wait`` and ``statutory_wait`` of those occurrences.
 
@@ -36,9 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
-from .._wait_causes import wait_causes
+from .._core.validation import Threshold, check_detector
 from ..log import EventLog
+from ..waits._causes import wait_causes
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
 

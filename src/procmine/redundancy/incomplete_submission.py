@@ -1,7 +1,7 @@
 """``incomplete_submission``: a loop opened by a request to the applicant for missing documents or information.
 
 **Definition.** A *request step* asks the applicant or a third party for something: the
-steps flagged ``request`` by :func:`procmine._steps.classify_steps` (from the name in
+steps flagged ``request`` by :func:`procmine.waits._steps.classify_steps` (from the name in
 German, French, Italian or English, or from the data: a step after which the case
 typically waits a long time for an external step), or the steps declared with
 ``requests=[...]``. Each occurrence of a request step opens a *loop* that lasts until the
@@ -65,7 +65,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..log import EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._base import top_org_units as _org_units
@@ -90,7 +90,7 @@ def request_steps(log: EventLog, requests: Iterable[str] | None = None) -> tuple
 
     ``requests`` overrides the detection of request steps (names not in the log are ignored).
     """
-    from .._wait_causes import wait_causes
+    from ..waits._causes import wait_causes
 
     # the step classification the wait causes already hold (cached per log; the same as
     # classify_steps(log), whose aggregates would otherwise be computed a second time)
@@ -195,7 +195,7 @@ def detect(
     calendar
         Working-time calendar (default: the Swiss office week).
     requests
-        The request steps, when the detection (:func:`procmine._steps.classify_steps`) should
+        The request steps, when the detection (:func:`procmine.waits._steps.classify_steps`) should
         not decide.
     min_loop_share
         Minimum share of the request's cases in which a step is repeated after it.

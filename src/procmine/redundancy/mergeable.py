@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..log import RESOURCE, EventLog
 from ._base import (
     event_table,

@@ -50,7 +50,7 @@ in parallel), pairs whose parallel run would save nothing and rare pairs
 pair then ends after the longer of the two instead of after both. Per succession the
 saving is the shorter of the two steps' waiting-plus-processing (working time), counting
 office time only: waiting for the applicant or a third party and legal periods
-(:mod:`procmine._wait_causes`) stay. ``time_cost`` is the sum, ``saving_per_case`` the sum
+(:mod:`procmine.waits._causes`) stay. ``time_cost`` is the sum, ``saving_per_case`` the sum
 divided by the cases; the evidence shows ``office_time``, ``client_wait`` and
 ``statutory_wait``. Without such waits this is exactly what :func:`procmine.simplify` with
 ``parallelize=[(A, B)]`` assumes.
@@ -74,9 +74,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
-from .._wait_causes import wait_causes
+from .._core.validation import Threshold, check_detector
 from ..log import EventLog
+from ..waits._causes import wait_causes
 from ._base import (
     event_table,
     machine_recorded,

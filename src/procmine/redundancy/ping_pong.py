@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..log import EventLog
 from ._base import (
     event_table,

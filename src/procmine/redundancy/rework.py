@@ -18,7 +18,7 @@ several activities, ``loop_activities``.
 **Guard.** These repetitions are not rework:
 
 - *A repetition after a request to the applicant* (a request step, see
-  :func:`procmine._steps.classify_steps`, between the two occurrences: documents asked for
+  :func:`procmine.waits._steps.classify_steps`, between the two occurrences: documents asked for
   and received, then the check done again) is the loop of an incomplete application: it
   is reported as ``incomplete_submission``, once, not as rework.
 
@@ -40,7 +40,7 @@ several activities, ``loop_activities``.
 
 - *A planned repetition*: when the intervals from the previous occurrence to the repetition
   cluster at a fixed number of calendar days (at least 5; the rule of the ``statutory`` wait
-  cause in :mod:`procmine._wait_causes`: 60 % within a day of it, or a coefficient of
+  cause in :mod:`procmine.waits._causes`: 60 % within a day of it, or a coefficient of
   variation under 0.1), the repetition is scheduled, e.g. a follow-up visit 90 days after
   the decision; work redone because it was wrong waits in the office's queue, whose length
   varies with the load.
@@ -56,7 +56,7 @@ ignored; required activities are never proposed.
 **Saving.** ``saving_per_case`` is the mean *office* working time of the loop per affected
 case (all repetitions of the loop's most frequent activity, previous completion to
 repetition completion, without the waiting for the applicant or a third party and the legal
-periods inside the loop, :mod:`procmine._wait_causes`), i.e. what the case would save had
+periods inside the loop, :mod:`procmine.waits._causes`), i.e. what the case would save had
 the work been right the first time; ``time_cost`` is that time summed over the affected
 cases. The evidence shows the loops' ``office_time``, ``client_wait`` and ``statutory_wait``.
 
@@ -73,10 +73,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
-from .._wait_causes import fixed_periods, wait_causes
+from .._core.validation import Threshold, check_detector
 from ..calendar import NAT
 from ..log import GROUP, EventLog
+from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
     event_table,
     first_per_case,

@@ -63,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import Threshold, check_detector
+from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_positive_int, fail
+from .._core.validation import check_positive_int, fail
 from ..engines import needs_events
 from ..errors import ProcmineWarning
 from ..i18n import check_language, format_date, format_message, gettext

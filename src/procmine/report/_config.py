@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._validation import fail
+from .._core.validation import fail
 from ..errors import ParameterError
 from ..log import EventLog
 

@@ -48,7 +48,7 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "outcome_shift": _("change of outcome after a repeat"),
         "unit_column": _("units taken from column"),
         "median_saving": _("median saving"),
-        # time the saving rests on (office) and waiting it leaves out (procmine._wait_causes)
+        # time the saving rests on (office) and waiting it leaves out (procmine.waits._causes)
         "office_time": _("office time counted"),
         "client_wait": _("waiting for the applicant or third parties (not counted)"),
         "statutory_wait": _("legal periods (not counted)"),

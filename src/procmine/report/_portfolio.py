@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_positive_int, fail
+from .._core.validation import check_positive_int, fail
 from ..engines.duckdb import as_eventlogs
 from ..errors import LogError, ParameterError
 from ..i18n import check_language, format_date, format_message, gettext

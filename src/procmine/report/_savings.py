@@ -12,7 +12,7 @@
 * **Headline** (:func:`headline`): what the office can change, each figure once. Office
   time saved per year (working days): every finding's ``total_saving`` is spread over its
   activities in proportion to their office time (office waiting before them plus their
-  processing, :mod:`procmine._wait_causes`), and per activity the findings together are
+  processing, :mod:`procmine.waits._causes`), and per activity the findings together are
   capped at that office time, so that a wait two findings touch counts once and waiting
   for the applicant or a legal period never counts. Client waiting avoided (calendar days
   per year): the applicant's waits after the request steps of ``incomplete_submission``
@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._wait_causes import CLIENT
 from ..calendar import NAT
+from ..waits._causes import CLIENT
 
 __all__ = ["EFFORT_KINDS", "Headline", "headline", "lead_days_per_year", "round_figure", "staff_hours",
            "yearly_factor"]

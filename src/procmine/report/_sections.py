@@ -439,7 +439,7 @@ def _figure(x: float) -> float | int:
 
 def _causes(ctx: Context, p: Any, sec: Section) -> None:
     """Office, applicant and legal-period time: tiles with the shares of all case time and,
-    per activity, the waiting by cause (:mod:`procmine._wait_causes`). A legal period
+    per activity, the waiting by cause (:mod:`procmine.waits._causes`). A legal period
     recorded as a system step lasting it counts as legal period, not processing."""
     from ..calendar import NAT
 

@@ -79,7 +79,7 @@ def sanitize_svg(text: str | bytes, prefix: str) -> Markup:
     """
     from lxml import etree
 
-    from .._xmltext import xml_safe
+    from .._core.xmltext import xml_safe
 
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")

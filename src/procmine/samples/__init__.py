@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._validation import check_choice
+from .._core.validation import check_choice
 from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._shipped import DATA_DIR, DATE_FORMAT, SHIPPED

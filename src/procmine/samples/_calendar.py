@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 
-from .._calendar_holidays import easter_sunday as easter
+from ..calendar._holidays import easter_sunday as easter
 
 __all__ = ["OfficeCalendar", "easter", "swiss_holidays"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import check_fraction, check_positive_int, fail
+from .._core.validation import check_fraction, check_positive_int, fail
 from ..errors import ParameterError
 from ..io._common import finalize
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport

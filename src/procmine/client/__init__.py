@@ -1,0 +1,451 @@
+"""The applicant's view: how often a case contacts the applicant, how often the applicant
+is asked again, and whose waiting the lead time is.
+
+:func:`client_view` finds the *contact steps* of a log, the steps in which the office and
+the applicant (or the person concerned: an offender, a subsidy recipient) deal with each
+other, one kind each:
+
+``request``
+    the office asks the applicant for documents, information or a correction
+    (:func:`procmine.waits._steps.classify_steps`' ``request`` flag, or a change request:
+    *Projektänderung verlangt*, *modification demandée*, *correction requested*...);
+``payment``
+    money changes hands or is asked for (*Rechnung*, *Gebühr*, *Kostenvorschuss*,
+    *facture*, *émolument*, *versement*, *fattura*, *invoice*, *fee*, *payment*...);
+    an *order* to pay (*Zahlungsauftrag*, *ordre de paiement*) is internal;
+``hearing``
+    the applicant is heard (*Anhörung*, *rechtliches Gehör*, *audition*, *audizione*, *hearing*);
+``notice``
+    the office sends the applicant something: a decision, a confirmation, a fine
+    (*Entscheid versenden*, *Verfügung eröffnet*, *décision notifiée*, *accusé de réception*,
+    *decisione notificata*, *send fine*, *notification*...); a step that only checks such a
+    letter (*check confirmation of receipt*) is not a contact;
+``inbound``
+    the applicant does something: submits, sends documents, appeals (classify_steps'
+    ``external`` flag from the name, or a step without staff that answers a request).
+
+A step that names another addressee (*Rückfrage an Amt für Umwelt*, *send appeal to
+prefecture*, *result received from prefecture*) is not a contact with the applicant. The
+``contact_steps`` frame lists every contact step with its kind and why, so that the
+analyst can correct it with ``contact_steps=[...]`` (or ``{activity: kind}``).
+
+**Asked again**: a ``request`` contact after the case's first event, except the first
+occurrence of a *routine* request (a step in at least 90 % of the cases: part of every
+procedure, like a fee or a decision, not a sign that something was missing).
+
+**Waiting** follows :mod:`procmine.waits._causes`: every wait is the applicant's
+(``client``: after a request, before an inbound step), the administration's (``office``
+and ``batch``) or a legal period's (``statutory``); in working time under ``calendar``,
+converted to working days of its :attr:`~procmine.Calendar.day_hours`. The shares are
+pooled: total client waiting over total lead time, so that "X of the Z working days" in
+:meth:`ClientView.headline` is the mean client wait of the mean lead time.
+
+Examples
+--------
+>>> import procmine as pm
+>>> cv = pm.client_view(pm.samples.load("permit_de"))
+>>> sorted(cv.contact_steps["kind"].unique())
+['inbound', 'notice', 'request']
+>>> 0 < cv.summary()["asked_again_share"] < 0.5
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._core.event_times import event_times
+from .._core.validation import check_positive_int, fail
+from .._results import Result, new_axes
+from ..calendar import NAT, Calendar
+from ..i18n import check_language, format_integer, format_message, format_number, format_percent, gettext
+from ..log import CASE, GROUP, RESOURCE, EventLog
+from ..waits._causes import CLIENT, OFFICE, wait_causes
+from ._contacts import KINDS, declared, detect
+
+__all__ = ["KINDS", "ClientView", "client_view"]
+
+REQUEST, NOTICE, PAYMENT, HEARING, INBOUND = range(5)
+_ROUTINE = 0.9  # a request in at least this share of cases is part of the procedure
+_US_PER_HOUR = 3_600_000_000
+
+
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of an int64 array (a plain sort: faster than np.unique's hashing here)."""
+    k = np.sort(keys, kind="stable")
+    return k[np.r_[True, k[1:] != k[:-1]]] if len(k) else k
+
+
+def _figure(x: float, language: str) -> str:
+    """A figure of the headline: a whole number without decimals, else one decimal."""
+    if x == x and float(x).is_integer():
+        return format_integer(int(x), language)
+    return format_number(x, language, 1)
+
+
+def _days(us: Any, day_hours: float) -> Any:
+    return np.asarray(us, dtype=np.float64) / (day_hours * _US_PER_HOUR)
+
+
+@dataclass(eq=False, repr=False)
+class ClientView(Result):
+    """The applicant's view of a log (build it with :func:`client_view`).
+
+    Attributes
+    ----------
+    contact_steps
+        One row per contact step: ``activity``, ``kind``, ``why``, ``events``,
+        ``case_share`` (share of cases with it) and ``routine`` (in at least 90 % of cases).
+    cases
+        One row per case (:meth:`to_frame`).
+    """
+
+    log_name: str
+    contact_steps: pd.DataFrame
+    cases: pd.DataFrame
+    after: pd.DataFrame
+    calendar: Calendar
+    by: str | None = None
+    min_cases: int = 10
+    offices_basis: str = GROUP
+    _summary: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # -- frames and figures -----------------------------------------------------------------
+    def to_frame(self) -> pd.DataFrame:
+        """One row per case (index: case id): ``contacts`` and one count per kind,
+        ``asked_again`` (times asked again), ``lead_time_days``, ``client_wait_days``,
+        ``office_wait_days``, ``statutory_wait_days`` (working days), ``client_share``,
+        ``office_share`` (of the case's lead time), ``offices`` and, with ``by``, ``group``."""
+        return self.cases.copy()
+
+    def summary(self) -> dict[str, Any]:
+        """Key figures of all cases (see :func:`summarise`)."""
+        if not self._summary:
+            self._summary = summarise(self.cases)
+        return dict(self._summary)
+
+    def by_group(self) -> pd.DataFrame:
+        """The summary per value of ``by`` (one row per group, most cases first); groups with
+        fewer than ``min_cases`` cases are left out (``attrs["suppressed"]`` counts them)."""
+        if self.by is None:
+            raise fail("ClientView.by_group", "by", "a column given to client_view(by=...)", None)
+        sizes = self.cases.groupby("group", dropna=True, sort=False).size()
+        keep = sizes.index[sizes >= self.min_cases]
+        rows = {g: summarise(self.cases[self.cases["group"] == g]) for g in keep}
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        if len(frame):
+            frame = frame.sort_values("cases", ascending=False, kind="stable")
+        frame.index.name = self.by
+        frame.attrs["suppressed"] = int((sizes < self.min_cases).sum())
+        return frame
+
+    def asked_again_after(self) -> pd.DataFrame:
+        """The steps after which applicants are most often asked again: ``activity`` (the
+        step before the request), ``request`` (the request step), ``times``, ``cases`` and
+        ``case_share`` (of all cases), most cases first."""
+        return self.after.copy()
+
+    # -- text ----------------------------------------------------------------------------------
+    def headline(self, language: str = "en") -> str:
+        """Figures a head of office can quote, as one paragraph in ``language`` (the
+        :meth:`sentences` joined); every number comes from :meth:`summary`.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> cv = pm.client_view(pm.samples.load("subsidy_fr"))
+        >>> cv.headline("en").split(". ")[0]
+        'Contacts with the applicant in a typical application: 4'
+        >>> cv.headline("fr").split(". ")[0]
+        'Contacts avec le requérant dans une demande typique\u202f: 4'
+        """
+        return " ".join(self.sentences(language))
+
+    def sentences(self, language: str = "en") -> list[str]:
+        """The sentences of :meth:`headline`, one figure each: contacts per case (median),
+        share asked again, mean lead time with the waiting for the applicant and for the
+        administration in it, and offices per case (median, with org units only)."""
+        language = check_language(language, "ClientView.sentences")
+        s = self.summary()
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, language), language, **kw)
+
+        unit = _("working days") if not self.calendar.is_elapsed else _("days")
+        parts = [
+            _("Contacts with the applicant in a typical application: {n}.",
+              n=_figure(s["contacts_per_case_median"], language)),
+            _("{share} of applicants are asked again for documents, information or corrections.",
+              share=format_percent(s["asked_again_share"], language, 0)),
+            _("Of the {total} {unit} an application takes on average, the applicant is waited for "
+              "during {client} ({client_share}), the administration during {office} ({office_share}).",
+              total=format_number(s["lead_time_days_mean"], language, 1), unit=unit,
+              client=format_number(s["client_wait_days_mean"], language, 1),
+              client_share=format_percent(s["client_wait_share"], language, 0),
+              office=format_number(s["office_wait_days_mean"], language, 1),
+              office_share=format_percent(s["office_wait_share"], language, 0)),
+        ]
+        if s["offices_per_case_median"] == s["offices_per_case_median"] and self.offices_basis == GROUP:
+            parts.append(_("Offices a typical application passes through: {n}.",
+                           n=_figure(s["offices_per_case_median"], language)))
+        return parts
+
+    def _repr_parts(self) -> tuple[str, list[str]]:
+        s = self.summary()
+        return repr(self.log_name), [
+            f"{s['cases']:,} cases, {len(self.contact_steps)} contact steps",
+            f"{s['contacts_per_case_median']:g} contacts per case (median), {s['asked_again_share']:.1%} asked again, "
+            f"{s['client_wait_share']:.1%} of the lead time waiting for the applicant",
+        ]
+
+    def _html_notes(self) -> list[str]:
+        return [self.headline("en")]
+
+    def plot(self, ax: Any = None) -> Any:
+        """Mean lead time in working days split into waiting for the applicant, for the
+        administration, for legal periods, and the rest (processing); one bar per group
+        with ``by``, else one bar. Returns the axes."""
+        ax = new_axes(ax, (8, 4))
+        if self.by is not None:
+            frame = self.by_group().head(15).iloc[::-1]
+            labels = [str(g)[:30] for g in frame.index]
+        else:
+            frame = pd.DataFrame([self.summary()])
+            labels = [self.log_name]
+        client = frame["client_wait_days_mean"].to_numpy(dtype=float)
+        office = frame["office_wait_days_mean"].to_numpy(dtype=float)
+        statutory = frame["statutory_wait_days_mean"].to_numpy(dtype=float)
+        rest = np.maximum(frame["lead_time_days_mean"].to_numpy(dtype=float) - client - office - statutory, 0)
+        left = np.zeros(len(frame))
+        for values, label, colour in ((client, "waiting for the applicant", "#ed7d31"),
+                                      (office, "waiting for the administration", "#4472c4"),
+                                      (statutory, "legal periods", "#a5a5a5"),
+                                      (rest, "other (processing)", "#70ad47")):
+            ax.barh(labels, values, left=left, color=colour, label=label)
+            left = left + values
+        unit = "days" if self.calendar.is_elapsed else "working days"
+        ax.set_xlabel(f"mean lead time ({unit})")
+        ax.set_title("Whose waiting the lead time is")
+        ax.legend(loc="lower right", fontsize="small")
+        return ax
+
+
+def summarise(cases: pd.DataFrame) -> dict[str, Any]:
+    """Key figures of a per-case frame (:meth:`ClientView.to_frame`): ``cases``,
+    ``contacts_per_case_median``/``_mean``, ``asked_again_share``, ``asked_again_mean``
+    (times per case asked again), ``lead_time_days_median``/``_mean``,
+    ``client_wait_days_mean``/``_median``, ``office_wait_days_mean``,
+    ``statutory_wait_days_mean``, ``client_wait_share``, ``office_wait_share`` (pooled:
+    total over total lead time) and ``offices_per_case_median``."""
+    n = len(cases)
+    if n == 0:
+        nan = float("nan")
+        keys = ("contacts_per_case_median", "contacts_per_case_mean", "asked_again_share", "asked_again_mean",
+                "lead_time_days_median", "lead_time_days_mean", "client_wait_days_mean", "client_wait_days_median",
+                "office_wait_days_mean", "statutory_wait_days_mean", "client_wait_share", "office_wait_share",
+                "offices_per_case_median")
+        return {"cases": 0, **{k: nan for k in keys}}
+    lead = cases["lead_time_days"].to_numpy(dtype=float)
+    total = float(np.nansum(lead))
+
+    def share(col: str) -> float:
+        return float(np.nansum(cases[col].to_numpy(dtype=float)) / total) if total > 0 else 0.0
+
+    return {
+        "cases": int(n),
+        "contacts_per_case_median": float(cases["contacts"].median()),
+        "contacts_per_case_mean": float(cases["contacts"].mean()),
+        "asked_again_share": float((cases["asked_again"] > 0).mean()),
+        "asked_again_mean": float(cases["asked_again"].mean()),
+        "lead_time_days_median": float(np.nanmedian(lead)) if np.isfinite(lead).any() else float("nan"),
+        "lead_time_days_mean": float(np.nanmean(lead)) if np.isfinite(lead).any() else float("nan"),
+        "client_wait_days_mean": float(cases["client_wait_days"].mean()),
+        "client_wait_days_median": float(cases["client_wait_days"].median()),
+        "office_wait_days_mean": float(cases["office_wait_days"].mean()),
+        "statutory_wait_days_mean": float(cases["statutory_wait_days"].mean()),
+        "client_wait_share": share("client_wait_days"),
+        "office_wait_share": share("office_wait_days"),
+        "offices_per_case_median": float(cases["offices"].median()),
+    }
+
+
+def client_view(
+    log: EventLog,
+    *,
+    contact_steps: Iterable[str] | Mapping[str, str] | None = None,
+    by: str | None = None,
+    calendar: Calendar | None = None,
+    min_cases: int = 10,
+) -> ClientView:
+    """The applicant's view: contacts, times asked again, whose waiting the lead time is.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    contact_steps
+        The contact steps, replacing detection: a list of activities (kind as detected,
+        else ``"notice"``) or ``{activity: kind}`` with kinds among :data:`KINDS`.
+    by
+        A column (canonical name or the header read from the file, e.g. ``"Gemeinde"``):
+        :meth:`ClientView.by_group` gives the summary per value (a case's value is that of
+        its first event).
+    calendar
+        Working time (default: ``Calendar()``, the Swiss office week); ``Calendar.always()``
+        for elapsed days.
+    min_cases
+        Groups with fewer cases are left out of :meth:`ClientView.by_group`.
+
+    Returns
+    -------
+    ClientView
+        ``.summary()``, ``.to_frame()``, ``.contact_steps``, ``.asked_again_after()``,
+        ``.by_group()``, ``.headline(language)``, ``.plot()``.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> cv = pm.client_view(pm.samples.load("permit_de"), by="Gemeinde")
+    >>> cv.to_frame().shape[0] == 1000
+    True
+    >>> "Unterlagen nachfordern" in set(cv.contact_steps["activity"])
+    True
+    >>> len(cv.by_group()) > 1
+    True
+    """
+    func = "client_view"
+    if not isinstance(log, EventLog):
+        raise fail(func, "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__)
+    if calendar is not None and not isinstance(calendar, Calendar):
+        raise fail(func, "calendar", "a procmine.Calendar or None", calendar)
+    check_positive_int(func, "min_cases", min_cases)
+    cal = Calendar() if calendar is None else calendar
+    group_col = None
+    if by is not None:
+        group_col = log.column(by) if isinstance(by, str) else None
+        if group_col is None:
+            raise fail(func, "by", f"a column of the log ({', '.join(map(str, log.df.columns))})", by)
+
+    c = log.codes
+    n_act, n_cases = c.n_activities, c.n_cases
+    act, case = c.activity, c.case.astype(np.int64)
+    wc = wait_causes(log)  # cached per log; its step classification serves the detection too
+    detected = detect(log, wc.steps)
+    table = detected if contact_steps is None else declared(log, contact_steps, detected)
+    kind_of = np.array([KINDS.index(k) if k else -1 for k in table["kind"]], dtype=np.int8)
+
+    # per event: its contact kind; per activity: the share of cases with it
+    kind = kind_of[act] if len(act) else np.zeros(0, dtype=np.int8)
+    pair = _distinct(case * n_act + act)
+    case_share = np.bincount(pair % max(n_act, 1), minlength=n_act) / max(n_cases, 1)
+    routine = case_share >= _ROUTINE
+    # consecutive contact events of one kind are one contact: the office prepares, prints
+    # and sends one letter in several recorded steps, the applicant receives one
+    is_contact = kind >= 0
+    if len(act) > 1:
+        is_contact[1:] &= c.is_first[1:] | (kind[1:] != kind[:-1])
+    by_kind = np.bincount(case[is_contact] * 5 + kind[is_contact], minlength=5 * n_cases).reshape(n_cases, 5)
+
+    # asked again: a request after the first event, beyond the first occurrence of a routine one
+    req = is_contact & (kind == REQUEST) & ~c.is_first
+    idx = np.flatnonzero(req)
+    occurrence = (pd.Series(np.zeros(len(idx))).groupby([case[idx], act[idx]]).cumcount().to_numpy()
+                  if len(idx) else np.zeros(0, dtype=np.int64))
+    again_idx = idx[~routine[act[idx]] | (occurrence > 0)]
+    asked = np.bincount(case[again_idx], minlength=n_cases)
+
+    # waiting by cause, in working days
+    inbound = [a for a, k in zip(table.index, table["kind"]) if k == "inbound"]
+    if not wc.steps.loc[inbound, "external"].all():  # declared inbound steps: the wait before them is the applicant's
+        wc = wait_causes(log, external=inbound)
+    times = event_times(log, cal)
+    cause = wc.cause
+    caps = wc.caps
+    if len(act) > 1:
+        # the wait right after a request contact is the applicant's (as in _wait_causes,
+        # which knows only classify_steps' requests, not change requests or declared ones)
+        after_contact = np.zeros(len(act), dtype=bool)
+        after_contact[1:] = kind[:-1] == REQUEST
+        to_client = after_contact & ~c.is_first
+        cause = np.where(to_client & (cause == OFFICE), CLIENT, cause)
+        if caps is not None and len(caps.idx):
+            # the time past a legal period follows the same rule
+            rest = np.where(to_client[caps.idx] & (caps.rest == OFFICE), CLIENT, caps.rest).astype(caps.rest.dtype)
+            caps = dataclasses.replace(caps, rest=rest)
+    wc = dataclasses.replace(wc, cause=cause, caps=caps)
+
+    def per_case(values: np.ndarray) -> np.ndarray:
+        return np.bincount(case, weights=values.astype(np.float64), minlength=n_cases)
+
+    day_hours = cal.day_hours or 24.0
+    # each wait split by cause; a wait past its legal period is statutory up to the period
+    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the wait
+    parts = wc.split(times.wait)
+    # a legal period recorded as a step lasting it counts with that step's processing
+    _, statutory_us = wc.outside_office(times.wait, times.proc, act)
+    client = _days(per_case(parts["client"]), day_hours)
+    office = _days(per_case(parts["office"] + parts["batch"]), day_hours)
+    statutory = _days(per_case(statutory_us), day_hours)
+    lead = _days(np.where(times.case_duration == NAT, np.nan, times.case_duration), day_hours)
+
+    # offices: distinct org units per case, else distinct resources
+    basis = GROUP if GROUP in log.df.columns and log.df[GROUP].notna().any() else RESOURCE
+    if basis in log.df.columns:
+        codes, _ = pd.factorize(log.df[basis], use_na_sentinel=True)
+        has = codes >= 0
+        n_u = max(int(codes.max()) + 1, 1) if len(codes) else 1
+        pairs = _distinct(case[has] * n_u + codes[has])
+        offices = np.bincount(pairs // n_u, minlength=n_cases).astype(np.float64)
+    else:
+        offices = np.full(n_cases, np.nan)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame = pd.DataFrame(
+            {
+                "contacts": by_kind.sum(axis=1),
+                **{k: by_kind[:, i] for i, k in enumerate(KINDS)},
+                "asked_again": asked,
+                "lead_time_days": lead,
+                "client_wait_days": client,
+                "office_wait_days": office,
+                "statutory_wait_days": statutory,
+                "client_share": np.where(lead > 0, client / lead, np.nan),
+                "office_share": np.where(lead > 0, office / lead, np.nan),
+                "offices": offices,
+            },
+            index=pd.Index(c.case_ids, name=CASE),
+        )
+    if group_col is not None:
+        frame["group"] = log.df[group_col].to_numpy()[c.case_offsets[:-1]]
+
+    names = np.asarray(c.activity_names, dtype=object)
+    events = np.bincount(act, minlength=n_act)
+    steps = table.assign(events=events, case_share=case_share, routine=routine)
+    steps = steps[steps["kind"] != ""].reset_index()
+    steps["_k"] = steps["kind"].map(KINDS.index)
+    steps = steps.sort_values(["_k", "events"], ascending=[True, False], kind="stable").drop(columns="_k")
+
+    # the step before each asked-again request
+    prev = act[again_idx - 1] if len(again_idx) else np.zeros(0, dtype=np.int64)
+    after = pd.DataFrame({"activity": names[prev] if len(prev) else [], "request": names[act[again_idx]]
+                          if len(again_idx) else [], "case": case[again_idx]})
+    after = (after.groupby(["activity", "request"], sort=False)
+             .agg(times=("case", "size"), cases=("case", "nunique")).reset_index())
+    after["case_share"] = after["cases"] / max(n_cases, 1)
+    after = after.sort_values(["cases", "times"], ascending=False, kind="stable").reset_index(drop=True)
+    return ClientView(
+        log_name=log.name,
+        contact_steps=steps.reset_index(drop=True),
+        cases=frame,
+        after=after,
+        calendar=cal,
+        by=by if group_col is not None else None,
+        min_cases=min_cases,
+        offices_basis=basis,
+    )

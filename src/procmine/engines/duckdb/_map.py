@@ -1,0 +1,78 @@
+"""The process map's aggregates in DuckDB: the paths of the log projected on the kept
+activities (:meth:`procmine.engines.Engine.map_paths`) and readable labels per activity.
+
+The map itself is assembled from these by :func:`procmine.engines._map.engine_map_graph`,
+as for every engine that does not hold its events in memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..._core.validation import fail
+from .._protocol import MAP_PATH_COLUMNS
+from ._setup import _q
+
+__all__ = ["duck_labels", "duck_map_paths"]
+
+
+def duck_labels(log: Any, column: str) -> dict[str, str]:
+    """The first value of ``column`` (in source order) per activity."""
+    hidden = {"__rn", *log._helper_cols}
+    cols = [r[0] for r in log.con.execute("DESCRIBE SELECT * FROM raw").fetchall() if r[0] not in hidden]
+    if column not in cols:
+        raise fail("process_map", "labels", f"a column of the log ({', '.join(cols[:8])}, ...)", column)
+    act, col = _q(log._roles["activity"]), _q(column)
+    df = log._df(
+        f"SELECT CAST({act} AS VARCHAR) AS a, first(CAST({col} AS VARCHAR) ORDER BY __rn) AS l "
+        f"FROM raw WHERE {col} IS NOT NULL GROUP BY 1"
+    )
+    return dict(zip(df["a"], df["l"]))
+
+
+def duck_map_paths(log: Any, kept: list[str]) -> pd.DataFrame:
+    """Directly-follows pairs of the log projected on ``kept`` (paths bypass hidden
+    activities), with their median wait, and the start/end pseudo-edges (``None``)."""
+    names = pd.DataFrame({"name": pd.Series(list(kept), dtype=object)})
+    target = "coalesce(start_ts, ts)" if log.has_start_timestamps else "ts"
+    view = f"__kept_{id(names)}"
+    log.con.register(view, names)
+    try:
+        agg = log._df(
+            f"""WITH s AS (
+                   SELECT activity, ts, case_id,
+                          lead(activity) OVER w AS nxt,
+                          lead({target}) OVER w AS nxt_ts,
+                          row_number() OVER w AS pos
+                   FROM ev WHERE activity IN (SELECT name FROM {view})
+                   WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn))
+               SELECT activity AS src, nxt AS dst, count(*) AS n,
+                      quantile_cont(epoch_us(nxt_ts) - epoch_us(ts), 0.5) AS med,
+                      count(DISTINCT case_id) AS cases
+               FROM s WHERE nxt IS NOT NULL GROUP BY 1, 2
+               UNION ALL
+               SELECT NULL, activity, count(*), 0, count(*) FROM s WHERE pos = 1 GROUP BY 2
+               UNION ALL
+               SELECT activity, NULL, count(*), 0, count(*) FROM s WHERE nxt IS NULL GROUP BY 1"""
+        )
+    finally:
+        log.con.unregister(view)
+    src = [None if pd.isna(a) else a for a in agg["src"].to_numpy(dtype=object)]
+    dst = [None if pd.isna(a) else a for a in agg["dst"].to_numpy(dtype=object)]
+    return pd.DataFrame(
+        dict(
+            zip(
+                MAP_PATH_COLUMNS,
+                (
+                    pd.Series(src, dtype=object),
+                    pd.Series(dst, dtype=object),
+                    agg["n"].to_numpy(dtype=np.int64),
+                    np.round(agg["med"].to_numpy(dtype=np.float64)),
+                    agg["cases"].to_numpy(dtype=np.int64),
+                ),
+            )
+        )
+    )

@@ -1,0 +1,186 @@
+"""The DuckDB engine: the aggregates of :class:`procmine.engines.Engine` as SQL group-bys.
+
+:class:`DuckEngine` computes every aggregate of a :class:`~procmine.engines.duckdb.DuckLog`
+in DuckDB, over the table of events ordered within their cases (``seq``/``ev``, set up by
+:mod:`procmine.engines.duckdb._setup`), with the in-memory definitions; nothing loads the
+events into memory except :meth:`DuckEngine.to_eventlog` (through
+:func:`procmine.engines.materialise`, within the materialise limit).
+
+Examples
+--------
+>>> import procmine as pm, tempfile, os
+>>> from procmine.engines import get_engine
+>>> log = pm.samples.load("permit_de")
+>>> path = log.to_parquet(os.path.join(tempfile.mkdtemp(), "permit.parquet"))
+>>> engine = get_engine(pm.read_log(path, engine="duckdb"))
+>>> engine.capabilities.name, engine.dfg().equals(get_engine(log).dfg())
+('duckdb', True)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ...log import ACTIVITY, CASE
+from .._protocol import Capabilities, OfLog, counts_by_name
+
+__all__ = ["DuckEngine", "activity_counts"]
+
+logger = logging.getLogger("procmine")
+
+
+def _by_name(names: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Names sorted in code point order (the in-memory activity codes) and their values."""
+    order = np.argsort(names.astype(str), kind="stable")
+    return names[order], values[order]
+
+
+def _us(values: pd.Series) -> np.ndarray:
+    """float µs, NaN where SQL gave NULL."""
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def activity_counts(log: Any) -> pd.Series:
+    """Events per activity, most frequent first, ties by name (as ``EventLog.activities``)."""
+    if "activities" not in log._cache:
+        df = log._df("SELECT activity, count(*) AS events FROM ev GROUP BY activity")
+        log._cache["activities"] = counts_by_name(df["activity"], df["events"], "events", ACTIVITY)
+    return log._cache["activities"]
+
+
+class DuckEngine(OfLog):
+    """:class:`procmine.engines.Engine` over a DuckLog (see the module docstring)."""
+
+    shrink_hint = (
+        "filter it first with log.filter(where_sql) or log.sample(n_cases), which give a smaller "
+        "DuckLog (or write the cases of one year or one unit to Parquet with DuckDB and read that), "
+        "or raise procmine.engines.duckdb.MATERIALISE_LIMIT if the machine has the memory"
+    )
+
+    @property
+    def capabilities(self) -> Capabilities:
+        from .. import duckdb
+
+        # read at each call: the limit is a module setting users (and tests) may change
+        return Capabilities(
+            "duckdb",
+            " (DuckDB)",
+            in_memory=False,
+            start_times=self.log.has_start_timestamps,
+            max_materialise_events=duckdb.MATERIALISE_LIMIT,
+        )
+
+    @property
+    def path(self) -> str | None:
+        return None if isinstance(self.log.source, pd.DataFrame) else str(self.log.source)
+
+    # -- the tables of discover ----------------------------------------------------------
+    def activity_counts(self) -> pd.Series:
+        return activity_counts(self.log)
+
+    def activity_cases(self) -> pd.Series:
+        df = self.log._df("SELECT activity, count(DISTINCT case_id) AS n FROM ev GROUP BY activity")
+        names, n = _by_name(df["activity"].to_numpy(dtype=object), df["n"].to_numpy(dtype=np.int64))
+        return pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="cases")
+
+    def dfg(self) -> pd.DataFrame:
+        return self.log.dfg()
+
+    def variants(self) -> pd.DataFrame:
+        return self.log.variants()
+
+    def variant_counts(self) -> pd.DataFrame:
+        from ._setup import _SEP
+
+        vt = self.log._variant_table()
+        return pd.DataFrame(
+            {
+                "variant": pd.Series([tuple(v.split(_SEP)) for v in vt["v"]], dtype=object),
+                "cases": vt["cases"].to_numpy(dtype=np.int64),
+                "first": vt["first_seen"].to_numpy(dtype=np.int64),
+            }
+        )
+
+    def start_activities(self) -> pd.Series:
+        return self.log._first_last("first", "start cases")
+
+    def end_activities(self) -> pd.Series:
+        return self.log._first_last("last", "end cases")
+
+    # -- times ---------------------------------------------------------------------------
+    def case_times(self) -> pd.DataFrame:
+        # a start after its completion is a data error: ignored, as procmine._core.event_times does
+        first = (
+            "least(min(ts), min(CASE WHEN start_ts <= ts THEN start_ts END))"
+            if self.log.has_start_timestamps
+            else "min(ts)"
+        )
+        df = self.log._df(
+            f"SELECT case_id, epoch_us({first}) AS s, epoch_us(max(ts)) AS e FROM ev GROUP BY case_id"
+        )
+        out = pd.DataFrame(
+            {
+                "start": pd.to_datetime(df["s"].to_numpy(dtype=np.int64), unit="us", utc=True),
+                "end": pd.to_datetime(df["e"].to_numpy(dtype=np.int64), unit="us", utc=True),
+            },
+            index=pd.Index(df["case_id"].to_numpy(dtype=object), name=CASE),
+        )
+        return out.sort_index()
+
+    def case_durations(self) -> pd.Series:
+        return self.log.case_durations()
+
+    def activity_times(self) -> pd.DataFrame:
+        from ..memory import activity_time_frame
+
+        if self.log.has_start_timestamps:
+            # procmine._core.event_times: a start after completion is ignored; the wait ends at the
+            # start (or the previous completion when the step started before it)
+            start = "CASE WHEN start_ts <= ts THEN start_ts END"
+            wait = f"epoch_us(greatest({start}, prev_ts)) - epoch_us(prev_ts)"
+            wait = f"CASE WHEN {start} IS NULL THEN epoch_us(ts) - epoch_us(prev_ts) ELSE {wait} END"
+            proc = f"epoch_us(ts) - epoch_us({start})"
+        else:
+            wait, proc = "epoch_us(ts) - epoch_us(prev_ts)", "NULL::BIGINT"
+        df = self.log._df(
+            f"""SELECT activity, count(*) AS events,
+                   quantile_cont(w, 0.5) AS wm, avg(w) AS wa, quantile_cont(w, 0.9) AS w9,
+                   quantile_cont(p, 0.5) AS pm, avg(p) AS pa, quantile_cont(p, 0.9) AS p9
+               FROM (SELECT activity, {wait} AS w, {proc} AS p FROM seq) GROUP BY activity"""
+        )
+        order = np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")
+        df = df.iloc[order]
+        return activity_time_frame(
+            df["activity"].to_numpy(dtype=object),
+            df["events"].to_numpy(dtype=np.int64),
+            {"median": _us(df["wm"]), "mean": _us(df["wa"]), "p90": _us(df["w9"])},
+            {"median": _us(df["pm"]), "mean": _us(df["pa"]), "p90": _us(df["p9"])},
+        )
+
+    # -- the process map -----------------------------------------------------------------
+    def map_paths(self, kept: list[str]) -> pd.DataFrame:
+        from ._map import duck_map_paths
+
+        return duck_map_paths(self.log, kept)
+
+    def activity_labels(self, column: str) -> dict[str, str]:
+        from ._map import duck_labels
+
+        return duck_labels(self.log, column)
+
+    @property
+    def materialised(self) -> bool:
+        """The log was loaded into memory already (by :meth:`to_eventlog`)."""
+        return self.log._materialised is not None
+
+    def to_eventlog(self) -> Any:
+        """The events in memory, loaded once and kept on the DuckLog."""
+        log = self.log
+        if log._materialised is None:
+            log._materialised = log.to_eventlog()
+        return log._materialised
+

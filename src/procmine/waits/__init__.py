@@ -1,0 +1,1 @@
+"""waits: see docs/architecture.md."""

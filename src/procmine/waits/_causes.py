@@ -1,0 +1,657 @@
+"""Why a case waits: every wait (as :mod:`procmine._core.event_times` measures it) gets one cause.
+
+``office``
+    queue or backlog the office controls (the default);
+``client``
+    waiting for the applicant or a third party: the wait right after a *request* step
+    or a *hold* status (a step named only "Wait", "On hold", "En attente"...: the case is
+    parked, not queued; until the case moves on), the wait before a step the outside world triggers
+    (documents received, objection filed, payment; see :func:`procmine.waits._steps.classify_steps`),
+    and the wait before a *follow-up*: a step that chases an answer, i.e. done (at least 80 %
+    of its events, at least ``10``) while something the office sent or asked for is out
+    (after a request or outbound step, before the next external step of the case) and
+    repeated back to back (at least half its events directly follow itself): calls chasing
+    an offer the customer has not returned yet; the case waits for the answer, not for the
+    office;
+``statutory``
+    a fixed legal period: the activity's time from the previous completion to its own
+    completion (elapsed calendar time) clusters at one length of at least ``5`` days: at
+    least 60 % within ±1 day of it, or the lengths barely vary (coefficient of variation
+    under 0.1), or at least a quarter lie within an hour of it (a period applied to part
+    of the cases, e.g. closed automatically 15 days after resolution). Queue waiting
+    varies with load, a legal period does not. The waits at least as long as the period
+    (less a day; within the hour for the partial kind) are statutory; shorter ones (an
+    objection filed early) keep their other cause. The same rule is applied to the time
+    from a step's completion to the case's next event, whatever step comes next: a period
+    that runs *after* a step (a period before two steps done in either order is absorbed
+    by whichever comes first, so neither step shows it; the wait of the next step after
+    it is statutory when at least as long as the period), except after a request or a
+    hold (that wait is the applicant's). A queue varies with the load, so its waits after
+    a step do not cluster. Statutory up to the period only: it
+    runs from the previous completion, so the part of a longer wait beyond it (the case
+    lies in the office after the period ended) keeps the cause the wait would have
+    without the period, office or client (under a working calendar the wait is split in
+    the proportion of its elapsed parts);
+``batch``
+    waiting for a release: declared (``waits={"step": "batch"}``), or detected when a step
+    happens on a handful of calendar days only: 80 % of its events (at least 50) fall on
+    days that number at most one per 90 days of the step's span (over at least 180 days),
+    with at least 10 events on such a day on average (e.g. sent to credit collection on 11
+    days in 13 years). Cases are released together on a date set outside the case, so the
+    wait before such a step is not a queue of work; the weekly slots the batching detector
+    finds are not repeated for every performance view and count as office waits.
+
+One cause per wait: without a step recording the answer ("documents received"), the
+wait after a request is the applicant's as a whole, including the office's queue once the
+answer is in (the log cannot tell them apart).
+
+Declarations win over detection: ``waits={"Einsprachefrist": "statutory"}`` gives every
+wait before that activity that cause, ``external=[...]`` declares steps the outside world
+triggers. The classification uses elapsed time only, so it is the same under any calendar.
+
+Examples
+--------
+>>> import procmine as pm
+>>> from procmine.waits._causes import wait_causes
+>>> wc = wait_causes(pm.samples.load("permit_de"))
+>>> row = wc.steps.loc["Einsprachefrist abwarten"]
+>>> row["cause"], float(row["period_days"])
+('statutory', 30.0)
+>>> bool(wc.steps.loc["Unterlagen nachfordern", "request"]), wc.steps.loc["Vollständigkeit prüfen", "cause"]
+(True, 'office')
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._core.event_times import EventTimes, event_times
+from .._core.validation import fail
+from ..calendar import NAT, Calendar
+from ..log import ACTIVITY, EventLog
+from ._steps import decide_steps, step_aggregates
+
+__all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "after_pairs", "assign_causes", "check_declarations",
+           "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
+           "inside_windows", "scaled", "self_repeats", "wait_aggregates", "wait_causes"]
+
+CAUSES = ("office", "client", "statutory", "batch")
+OFFICE, CLIENT, STATUTORY, BATCH = range(4)
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
+_MIN_DAYS = 5.0  # a legal period shorter than this is not told apart from a queue
+_MIN_EVENTS = 10
+_RELEASE_MIN_EVENTS = 50  # a batch release needs enough events to show its dates
+_RELEASE_SHARE = 0.8  # share of the step's events that fall on its release days
+_RELEASE_DAYS_PER = 90  # at most one release day per quarter of the span: a few dates a year
+_RELEASE_MIN_PER_DAY = 10  # events per release day, on average
+
+
+@dataclass(frozen=True, eq=False)
+class WaitCauses:
+    """The cause of every wait of a log (build it with :func:`wait_causes`)."""
+
+    cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
+    steps: pd.DataFrame  #: :func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
+    explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
+    period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
+    caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
+    by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
+
+    def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
+        of ``wait`` and ``proc`` (per-event waiting and processing, 0/NAT = none; ``act`` the
+        activity codes). A statutory period recorded as a step lasting it (a system step
+        "objection period" from its start to its end: its median processing is at least
+        half the period) counts with that step's processing time. A statutory wait that
+        runs past its period counts as statutory up to the period only (:meth:`split`).
+
+        Savings are computed on the rest: ``wait + proc - client - statutory``.
+        """
+        parts = self.split(wait)
+        p = np.where(proc == NAT, 0, proc)
+        in_proc = self.period_in_processing[act] & (self.cause == STATUTORY)
+        if self.by_prev is not None:
+            in_proc[self.by_prev] = False  # the previous step's period: this step's processing is work
+        extra = np.where(in_proc, p, 0)
+        c = self.caps
+        if c is not None and len(c.idx):
+            extra[c.idx] = np.where(in_proc[c.idx], scaled(p[c.idx], c.stat_proc, c.proc_el), 0)
+        return parts["client"], parts["statutory"] + extra
+
+    def split(self, wait: np.ndarray) -> dict[str, np.ndarray]:
+        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere).
+
+        A statutory wait that runs past its period is statutory up to the period (the
+        period runs from the previous completion); the time beyond it goes to the cause the
+        wait has without the period (:class:`Caps`). Under a working calendar the wait is
+        split in the proportion of its elapsed parts."""
+        w = np.where(wait == NAT, 0, wait)
+        out = {name: np.where(self.cause == k, w, 0) for k, name in enumerate(CAUSES)}
+        c = self.caps
+        if c is not None and len(c.idx):
+            x = w[c.idx]
+            stat = scaled(x, c.stat_wait, c.wait_el)
+            out["statutory"][c.idx] = stat
+            for k, name in enumerate(CAUSES):
+                sel = c.rest == k
+                out[name][c.idx[sel]] += (x - stat)[sel]
+        return out
+
+
+_CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
+
+
+def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
+    """Validate ``waits`` and ``external`` against the log (an EventLog, or its activity
+    names); the normalised, hashable pair."""
+    names = {str(a) for a in (log.codes.activity_names if isinstance(log, EventLog) else log)}
+    decl_w: dict[str, str] = {}
+    if waits is not None:
+        if not isinstance(waits, Mapping):
+            raise fail("performance", "waits", "a mapping {activity: cause}", waits)
+        for act, cause in waits.items():
+            if cause not in CAUSES:
+                raise fail("performance", "waits", f"causes among {', '.join(CAUSES)}", f"{act!r}: {cause!r}")
+            if str(act) not in names:
+                raise fail("performance", "waits", "activities of the log", repr(act))
+            decl_w[str(act)] = cause
+    decl_e: tuple[str, ...] = ()
+    if external is not None:
+        if isinstance(external, str) or not isinstance(external, Iterable):
+            raise fail("performance", "external", "a list of activities", external)
+        decl_e = tuple(str(a) for a in external)
+        unknown = [a for a in decl_e if a not in names]
+        if unknown:
+            raise fail("performance", "external", "activities of the log", repr(unknown[0]))
+    return tuple(sorted(decl_w.items())), tuple(sorted(set(decl_e)))
+
+
+def wait_causes(
+    log: EventLog, *, waits: Mapping[str, str] | None = None, external: Iterable[str] | None = None
+) -> WaitCauses:
+    """The cause of every wait (see the module documentation); cached per log and declarations.
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> log = pm.samples.load("subsidy_fr")
+    >>> wc = wait_causes(log, waits={"Séance de la commission": "batch"})
+    >>> sorted(set(wc.explain["cause"]))
+    ['batch', 'client', 'office', 'statutory']
+    """
+    key = check_declarations(log, waits, external)
+    per_log = _CACHE.setdefault(log, {})
+    if key not in per_log:
+        per_log[key] = _compute(log, dict(key[0]), key[1])
+    return per_log[key]
+
+
+# ---------------------------------------------------------------------------------------
+# one definition for every engine: aggregates -> per-activity decisions (here, in Python)
+# -> per-event assignment (numpy here; a SQL CASE in procmine.engines.duckdb._causes) ->
+# counts per activity and cause -> steps and explanations (here)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class WaitAggregates:
+    """What the per-activity decisions read of the waits: the elapsed span of every step
+    (previous completion -> completion, ``length``) and the events' calendar days and
+    neighbours, as aggregates per activity code."""
+
+    n: np.ndarray  #: known lengths per activity (float)
+    s1: np.ndarray  #: their sum (float µs)
+    s2: np.ndarray  #: the sum of their squares
+    hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
+    days: pd.DataFrame | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
+    count: np.ndarray | None = None  #: events per activity
+    again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
+    inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
+    after: WaitAggregates | None = None  #: ``n``, ``s1``, ``s2``, ``hist`` of the same lengths keyed by the *previous* step's code (the time from a step's completion to the case's next completion)
+
+
+LONG_US = int((_MIN_DAYS - 1) * _DAY_US)  #: shorter lengths cannot lie near a period (the histogram's floor)
+MINUTE_US = 60_000_000
+
+
+@dataclass(frozen=True, eq=False)
+class Decisions:
+    """Per activity code, what the per-event rule needs (:func:`assign_causes`)."""
+
+    fixed: np.ndarray  #: int8: declared cause, -1 = none
+    base: np.ndarray  #: int8: CLIENT for an external step, else OFFICE
+    request: np.ndarray  #: bool: a request step
+    parks: np.ndarray  #: bool: a request or a hold status (the wait after it is the client's)
+    release: np.ndarray  #: bool: released in batches on a few calendar days (its waits are batch)
+    follow: np.ndarray  #: bool: a follow-up (its waits while something is out are the client's)
+    mark: np.ndarray  #: int8: 1 opens a window of waiting for an answer, 2 closes it (:func:`follow_up_markers`)
+    period: np.ndarray  #: float µs: fixed period (NaN = none; never with a declaration)
+    tol: np.ndarray  #: float µs: its tolerance (``>= 1 day``: every wait at least period - tol; else within ±tol)
+    in_proc: np.ndarray  #: bool: the period is recorded as the step's processing
+    period_why: list[str]
+    release_why: list[str]
+    after_period: np.ndarray  #: float µs: fixed period after the step, whatever comes next (NaN = none)
+    after_tol: np.ndarray  #: float µs: its tolerance (as ``tol``)
+    after_why: list[str]
+
+    def frame(self, names: np.ndarray) -> pd.DataFrame:
+        """The decisions as a small table (one row per activity) for a SQL join."""
+        return pd.DataFrame({"activity": names.astype(str), "d_fixed": self.fixed.astype(np.int32),
+                             "d_base": self.base.astype(np.int32), "d_request": self.request,
+                             "d_parks": self.parks, "d_release": self.release, "d_follow": self.follow,
+                             "d_mark": self.mark.astype(np.int32),
+                             "d_period": np.where(np.isnan(self.period) | (self.fixed >= 0), np.nan, self.period),
+                             "d_tol": self.tol, "d_after_period": self.after_period, "d_after_tol": self.after_tol})
+
+
+@dataclass(frozen=True, eq=False)
+class Caps:
+    """The statutory waits that run past their period (sparse: those events only). Only
+    the period is statutory; the time beyond it keeps the cause the wait would have
+    without the period (``rest``: office, or the client's after a request...)."""
+
+    idx: np.ndarray  #: event positions
+    rest: np.ndarray  #: int8: the cause of the time beyond the period
+    wait_el: np.ndarray  #: int64: the elapsed wait (previous completion -> start or completion)
+    stat_wait: np.ndarray  #: float µs: the part of it inside the period
+    proc_el: np.ndarray  #: int64: the elapsed processing (0 = none)
+    stat_proc: np.ndarray  #: float µs: the part of it inside the period (counts for a period recorded as processing)
+
+    @staticmethod
+    def none() -> Caps:
+        e = np.zeros(0, dtype=np.int64)
+        return Caps(idx=e, rest=e.astype(np.int8), wait_el=e, stat_wait=e.astype(np.float64), proc_el=e,
+                    stat_proc=e.astype(np.float64))
+
+
+def scaled(x: np.ndarray, part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """The share ``part / whole`` (elapsed µs) of ``x`` (int64 µs of the same stretch under
+    any calendar), rounded to the µs; ``x`` where ``part`` covers ``whole``. A working-time
+    wait is split in the proportion of its elapsed parts. ``_duck_causes.SCALED_SQL`` does
+    the same arithmetic in SQL (same operations, so the same values)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.floor(x.astype(np.float64) * (part / whole.astype(np.float64)) + 0.5)
+    return np.where(part >= whole, x, np.minimum(x, np.nan_to_num(r).astype(np.int64)))
+
+
+def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarray | None, n_act: int, *,
+                    ts: np.ndarray, count: np.ndarray, again: np.ndarray,
+                    inside: np.ndarray | None, prev: np.ndarray | None = None) -> WaitAggregates:
+    """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
+    times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
+    previous event's activity code in the case (-1 = first event; None = no ``after``)."""
+    lengths = _length_aggregates(act, length, n_act)
+    if prev is not None:
+        has_prev = prev >= 0
+        lengths = replace(lengths, after=_length_aggregates(prev[has_prev], length[has_prev], n_act))
+    med = None
+    if proc_elapsed is not None:
+        known = proc_elapsed != NAT
+        med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
+    t_ok = ts != NAT
+    day = ts[t_ok] // _DAY_US
+    d_key, d_n = np.unique(act[t_ok].astype(np.int64) * (1 << 32) + (day - (day.min() if len(day) else 0)),
+                           return_counts=True)
+    days = pd.DataFrame({"code": d_key >> 32, "day": (d_key & 0xFFFFFFFF) + (day.min() if len(day) else 0), "n": d_n})
+    return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
+                   again=np.asarray(again, dtype=np.int64), inside=inside)
+
+
+def _length_aggregates(act: np.ndarray, length: np.ndarray, n_act: int) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads)."""
+    ok = length != NAT
+    a_all, x_all = act[ok], length[ok].astype(np.float64)
+    long_ = length[ok] >= LONG_US
+    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
+    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    return WaitAggregates(n=np.bincount(a_all, minlength=n_act).astype(np.float64),
+                          s1=np.bincount(a_all, weights=x_all, minlength=n_act),
+                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=None)
+
+
+def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """Per activity code: the fixed number of calendar days its ``length`` values (elapsed
+    µs, NAT = none) cluster at, by the rule of the ``statutory`` cause (µs, NaN = none), and
+    why. Used for waits and for the intervals between repetitions (planned follow-ups)."""
+    period, _, why = _periods(_length_aggregates(act, length, n_act), n_act)
+    return period, why
+
+
+def self_repeats(edges: pd.DataFrame, n_act: int) -> np.ndarray:
+    """Per activity: events directly after an event of the same activity (from the
+    directly-follows pairs of :class:`procmine.waits._steps.StepAggregates`)."""
+    loop = edges["src"].to_numpy(dtype=np.int64) == edges["dst"].to_numpy(dtype=np.int64)
+    return np.bincount(edges["src"].to_numpy(dtype=np.int64)[loop], weights=edges["n"].to_numpy(dtype=np.float64)[loop],
+                       minlength=n_act).astype(np.int64)
+
+
+def follow_up_markers(steps: pd.DataFrame) -> np.ndarray:
+    """Per activity: 1 when the step leaves the case waiting for an answer (a request, or
+    the office sends something), 2 when the outside world answers (an external step), else 0."""
+    opener = steps["request"].to_numpy(dtype=bool) | steps["outbound"].to_numpy(dtype=bool)
+    return np.where(opener, 1, np.where(steps["external"].to_numpy(dtype=bool), 2, 0)).astype(np.int8)
+
+
+def follow_up_candidates(mark: np.ndarray, count: np.ndarray, again: np.ndarray) -> np.ndarray:
+    """Per activity: may be a follow-up (enough events, at least half of them directly after
+    itself, neither opening nor closing a window); whether it is done while something is
+    out (:func:`inside_windows`) decides. Engines count the events inside windows only
+    when some activity is a candidate."""
+    if not (mark == 1).any():
+        return np.zeros(len(mark), dtype=bool)
+    return (count >= _MIN_EVENTS) & (again >= 0.5 * count) & (mark == 0)
+
+
+def inside_windows(act: np.ndarray, case: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """Per event: the last opening or closing step before it in its case opens a window
+    (something the office sent or asked for is out). Forward fill by index, no loop."""
+    n = len(act)
+    inside = np.zeros(n, dtype=bool)
+    if n < 2:
+        return inside
+    m = mark[act]
+    idx = np.where(m > 0, np.arange(n), -1)
+    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    valid = last >= 0
+    same = np.zeros(n, dtype=bool)
+    same[valid] = case[last[valid]] == case[valid]
+    inside[same] = m[last[same]] == 1
+    return inside
+
+
+def _weighted_median(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of ``values`` repeated ``counts`` times (values sorted)."""
+    cum = np.cumsum(counts)
+    k = int(cum[-1])
+    lo = values[np.searchsorted(cum, (k - 1) // 2, side="right")]
+    hi = values[np.searchsorted(cum, k // 2, side="right")]
+    return float((lo + hi) / 2)
+
+
+def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per activity: the fixed period (µs, NaN = none), the tolerance around it, and why.
+
+    Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
+    ``_MIN_DAYS`` or more: those alone are counted per minute (the histogram); the shares
+    are of all the activity's waits."""
+    period = np.full(n_act, np.nan)
+    tol = np.zeros(n_act)
+    why = [""] * n_act
+    n_all = agg.n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = agg.s1 / n_all
+        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
+    h = agg.hist
+    a = h["code"].to_numpy(dtype=np.int64)
+    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
+    c_all = h["n"].to_numpy(dtype=np.int64)
+    bounds = np.searchsorted(a, np.arange(n_act + 1))
+    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
+        u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
+        cnt = c_all[bounds[code]:bounds[code + 1]]
+        total = n_all[code]
+        cum = np.r_[0, np.cumsum(cnt)]
+        # the densest ±1 day window, and the densest ±1 hour window
+        for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
+            lo = np.searchsorted(u, u - half, side="left")
+            hi = np.searchsorted(u, u + half, side="right")
+            inside = cum[hi] - cum[lo]
+            best = int(inside.argmax())
+            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
+            share = inside[best] / total
+            if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
+                period[code], tol[code] = centre, half
+                why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
+                             f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
+                break
+        else:
+            if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
+                med = _weighted_median(u, cnt)
+                period[code], tol[code] = med, _DAY_US
+                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
+    return period, tol, why
+
+
+def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """Per activity: released in batches on a handful of calendar days (see ``batch`` in the
+    module documentation), and why, from its events per calendar day."""
+    release = np.zeros(n_act, dtype=bool)
+    why = [""] * n_act
+    if not len(days):
+        return release, why
+    key_act = days["code"].to_numpy(dtype=np.int64)
+    day = days["day"].to_numpy(dtype=np.int64)
+    per_day = days["n"].to_numpy(dtype=np.int64)
+    n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
+    for code in np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS):
+        lo, hi = np.searchsorted(key_act, [code, code + 1])
+        span = int(day[lo:hi].max() - day[lo:hi].min()) + 1
+        counts = np.sort(per_day[lo:hi])[::-1]
+        need = int(np.searchsorted(np.cumsum(counts), _RELEASE_SHARE * n_ev[code])) + 1
+        if (span >= 2 * _RELEASE_DAYS_PER and need <= span / _RELEASE_DAYS_PER
+                and counts[:need].sum() >= _RELEASE_MIN_PER_DAY * need):
+            release[code] = True
+            why[code] = (f"released in batches: {counts[:need].sum() / n_ev[code]:.0%} of its {n_ev[code]} events "
+                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    return release, why
+
+
+def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
+    """The per-activity decisions from the step classification and the wait aggregates."""
+    n_act = len(names)
+    period, tol, period_why = _periods(agg, n_act)
+    is_ext = steps["external"].to_numpy(dtype=bool)
+    is_req = steps["request"].to_numpy(dtype=bool)
+    declared = np.full(n_act, -1, dtype=np.int8)
+    for a, cz in waits.items():
+        declared[names == a] = CAUSES.index(cz)
+    # a period recorded as a step lasting it: the step's processing is (most of) the period
+    in_proc = np.zeros(n_act, dtype=bool)
+    if agg.proc_median is not None:
+        with np.errstate(invalid="ignore"):
+            in_proc = ~np.isnan(period) & (agg.proc_median >= 0.5 * period)
+    release, release_why = _releases(agg.days, n_act)
+    # a period that runs after a step, whatever step comes next (absorbed by the first of a
+    # pair done in either order): the same rule on the time to the case's next event
+    # (not after a request or hold: the wait after it is the applicant's as a whole)
+    parks = is_req | steps["hold"].to_numpy(dtype=bool)
+    after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
+    if agg.after is not None:
+        after_period, after_tol, after_why = _periods(agg.after, n_act)
+        after_period[parks] = np.nan
+    mark = follow_up_markers(steps)
+    follow = np.zeros(n_act, dtype=bool)
+    if agg.inside is not None:
+        # a chase: repeated back to back, and done (nearly) only while an answer is awaited
+        follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
+    return Decisions(fixed=declared, base=np.where(is_ext, CLIENT, OFFICE).astype(np.int8), request=is_req,
+                     parks=parks, release=release, follow=follow, mark=mark,
+                     period=period, tol=tol, in_proc=in_proc, period_why=period_why, release_why=release_why,
+                     after_period=after_period, after_tol=after_tol, after_why=after_why)
+
+
+def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed: np.ndarray,
+                  proc_elapsed: np.ndarray, inside: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray, Caps, np.ndarray]:
+    """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
+    declared cause; else statutory when the step's span reaches its fixed period, or
+    reaches the fixed period after the previous step; else batch for a step released on a
+    few days; else client right after a request or a hold (until the case moves on to
+    another request step), or for a follow-up while something is out; else the step's
+    base cause. -1 for the first event of a case.
+
+    Also returns whether each wait follows a request or hold (for the explanation), the
+    statutory waits that run past their period (:class:`Caps`: only the period is
+    statutory, the rest keeps the cause the wait would have without it) and the positions
+    of the waits statutory by the previous step's period (not by their own step's)."""
+    n = len(act)
+    cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
+    free = d.fixed[act] < 0
+    after_request = np.zeros(n, dtype=bool)
+    if d.parks.any() and n > 1:
+        prev_parks = np.zeros(n, dtype=bool)
+        prev_parks[1:] = d.parks[act[:-1]]
+        after_request = prev_parks & ~first & ~d.request[act]
+        cause[after_request & free] = CLIENT
+    # a step released on a handful of days: the case waits for the release date
+    if d.release.any():
+        cause[d.release[act] & free] = BATCH
+    if d.follow.any() and inside is not None:
+        cause[d.follow[act] & inside & (cause == OFFICE) & free] = CLIENT
+    caps = Caps.none()
+    by_prev = np.zeros(0, dtype=np.int64)
+    has_p = ~np.isnan(d.period) & (d.fixed < 0)
+    has_a = ~np.isnan(d.after_period)
+    if has_p.any() or has_a.any():
+        p_el = np.where(proc_elapsed == NAT, 0, proc_elapsed)
+        length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + p_el)
+        prev = np.full(n, -1, dtype=np.int64)
+        prev[1:] = act[:-1]
+        prev[first] = -1
+        cand = (length != NAT) & ~first & free
+        # the event's period: its own step's when its span reaches it, else the previous step's
+        period = np.full(n, np.nan)
+        hit = np.zeros(n, dtype=bool)
+        for k, (per, tol, code) in enumerate(((d.period, d.tol, act), (d.after_period, d.after_tol, prev))):
+            idx = np.flatnonzero(cand & ~hit & (code >= 0) & ~np.isnan(per[np.maximum(code, 0)]))
+            p, t, x = per[code[idx]], tol[code[idx]], length[idx]
+            # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+            ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+            if k == 1:
+                by_prev = idx[ok]
+            hit[idx[ok]], period[idx[ok]] = True, p[ok]
+        stat = np.flatnonzero(hit)
+        # the period runs from the previous completion: what lies beyond it is not statutory
+        over = length[stat] > period[stat]
+        c, pc = stat[over], period[stat[over]]
+        w_el, pr_el = wait_elapsed[c], p_el[c]
+        caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
+                    proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
+        cause[stat] = STATUTORY
+    cause[first | (wait_elapsed == NAT)] = -1
+    return cause, after_request, caps, by_prev
+
+
+def after_pairs(prev: np.ndarray, act: np.ndarray, n_act: int) -> pd.DataFrame:
+    """The waits statutory by the previous step's period counted per (previous step, step):
+    ``src``, ``dst``, ``n`` (codes), sorted by ``dst`` then ``n`` descending then ``src``."""
+    key, n = np.unique(prev.astype(np.int64) * n_act + act, return_counts=True)
+    return _sorted_pairs(pd.DataFrame({"src": key // n_act, "dst": key % n_act, "n": n.astype(np.int64)}))
+
+
+def _sorted_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    return pairs.assign(neg=-pairs["n"]).sort_values(["dst", "neg", "src"], kind="stable").drop(
+        columns="neg").reset_index(drop=True)
+
+
+def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndarray, req_n: np.ndarray,
+           waits: Mapping[str, str], follow_n: np.ndarray, cap_n: np.ndarray,
+           after: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``steps`` (with ``period_days``, ``period_after_days``, ``inherited_period_days`` and
+    ``cause``) and ``explain`` from the waits counted per activity and cause (``counts``:
+    n_act x 4), the client waits right after a request or hold (``req_n``), those of a
+    follow-up (``follow_n``), the statutory waits that run past their period (``cap_n``),
+    per activity, and the waits statutory by the previous step's period per (previous
+    step, step) (``after``: ``src``, ``dst``, ``n``; None = none)."""
+    n_act = len(names)
+    if after is None:
+        after = pd.DataFrame({"src": np.zeros(0, np.int64), "dst": np.zeros(0, np.int64), "n": np.zeros(0, np.int64)})
+    after = _sorted_pairs(after[after["n"] > 0])
+    src, dst = after["src"].to_numpy(dtype=np.int64), after["dst"].to_numpy(dtype=np.int64)
+    after_n = np.bincount(dst, weights=after["n"].to_numpy(dtype=np.float64), minlength=n_act).astype(np.int64)
+    # the period a step's waits inherit: that of the previous step most of them follow
+    inherited = np.full(n_act, np.nan)
+    main = np.r_[True, dst[1:] != dst[:-1]] if len(dst) else np.zeros(0, dtype=bool)
+    inherited[dst[main]] = d.after_period[src[main]]
+    steps = steps.copy()
+    steps["period_days"] = np.round(d.period / _DAY_US, 1)
+    steps["period_after_days"] = np.round(d.after_period / _DAY_US, 1)
+    steps["inherited_period_days"] = np.round(inherited / _DAY_US, 1)
+    steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
+    return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n, after, after_n)
+
+
+def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
+    c = log.codes
+    n_act = c.n_activities
+    names = np.asarray(c.activity_names, dtype=object)
+    act = c.activity
+    times: EventTimes = event_times(log, Calendar.always())
+    sagg = step_aggregates(log)
+    steps = decide_steps(sagg, external=external)
+    # elapsed previous completion -> completion: the step's whole span, a period may be
+    # recorded as a wait or as a system step lasting it
+    length = np.where(times.wait_elapsed == NAT, NAT,
+                      times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
+    again = self_repeats(sagg.edges, n_act)
+    mark = follow_up_markers(steps)
+    inside = inside_n = None
+    if follow_up_candidates(mark, sagg.count, again).any():
+        inside = inside_windows(act, c.case, mark)
+        inside_n = np.bincount(act[inside], minlength=n_act)
+    prev = np.full(len(act), -1, dtype=np.int64)
+    prev[1:] = act[:-1]
+    prev[times.first] = -1
+    agg = wait_aggregates(act, length, times.proc_elapsed if times.has_start else None, n_act, ts=c.ts,
+                          count=sagg.count, again=again, inside=inside_n, prev=prev)
+    d = decide_causes(names, steps, agg, waits)
+    cause, after_request, caps, by_prev = assign_causes(d, act, times.first, times.wait_elapsed, times.proc_elapsed,
+                                                        inside)
+    ok = cause >= 0
+    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
+    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    follow_n = np.zeros(n_act, dtype=np.int64)
+    if inside is not None:
+        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    cap_n = np.bincount(act[caps.idx], minlength=n_act)
+    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n,
+                            after_pairs(prev[by_prev], act[by_prev], n_act))
+    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps,
+                      by_prev=by_prev)
+
+
+def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,
+             waits: dict[str, str], d: Decisions, follow_n: np.ndarray, cap_n: np.ndarray,
+             after: pd.DataFrame, after_n: np.ndarray) -> pd.DataFrame:
+    """One row per activity and cause its waits have, with the reason."""
+    rows = []
+    step_why = steps["why"].tolist()
+    a_src, a_dst = after["src"].to_numpy(dtype=np.int64), after["dst"].to_numpy(dtype=np.int64)
+    for a, k in zip(*np.nonzero(counts)):
+        name = str(names[a])
+        if name in waits:
+            why = f"declared: waits={{{name!r}: {waits[name]!r}}}"
+        elif k == STATUTORY:
+            parts = [d.period_why[a]] if counts[a, k] > after_n[a] else []
+            if after_n[a]:
+                prev = a_src[a_dst == a][:3]
+                parts.append(f"{after_n[a]} wait(s) after a step that cases leave only after a fixed period, whatever "
+                             "step comes next: " + "; ".join(f"'{names[p]}' ({d.after_why[p]})" for p in prev))
+            why = "; ".join(parts)
+            if cap_n[a]:
+                why += (f"; {cap_n[a]} wait(s) run past it: only the period is statutory, the time beyond it "
+                        "keeps the wait's other cause (the office's, or the client's)")
+        elif k == CLIENT:
+            parts = []
+            if steps["external"].iloc[a]:
+                parts.append(f"the outside world triggers this step ({step_why[a]})")
+            if req_n[a]:
+                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party, or a hold")
+            if follow_n[a] and not steps["external"].iloc[a]:
+                parts.append(f"{follow_n[a]} wait(s) of a follow-up: the step is done while something the office "
+                             "sent or asked for is out (before the answer)")
+            why = "; ".join(parts)
+        elif k == OFFICE:
+            why = "queue in the office (no request before it, not external, no fixed period)"
+            if not np.isnan(steps["period_days"].iloc[a]):
+                why += "; shorter than the step's fixed period"
+        else:
+            why = d.release_why[a] or "batch"
+        rows.append((name, CAUSES[k], int(counts[a, k]), why))
+    return pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})

@@ -1,0 +1,431 @@
+"""What kind of step each activity is: a request to the outside world, a step the outside
+world triggers, a step a system records.
+
+:func:`classify_steps` reads the activity names (German, French, Italian, English) *and*
+the data, so that it also works on exports whose names are codes:
+
+``request``
+    The office asks the applicant or a third party for something (missing documents or
+    information, a statement, a payment): *Unterlagen nachfordern*, *Demande de pièces
+    complémentaires*, *Richiesta di integrazione*, *Request missing documents*... or,
+    from the data, a step after which the case typically (at least half the time) goes
+    on with an external step after a long wait (at least a day, and several times the
+    log's typical wait), unless in at least 10 % of its occurrences the case goes straight
+    back into a loop of office work (to a step that leads to it again through office steps
+    only): after a request the case waits for the outside world before work is redone, so
+    such a step closes a loop of the office's own rework instead. A query to another unit *of the log* is not a request: when a
+    step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
+    de précisions*, *clarification*) or is found from structure only, and the step that
+    usually follows is done by another ``org:group`` with staff recorded, the answer is
+    that unit's work (its queue), not the applicant's.
+``external``
+    The outside world triggers the step: documents received, an objection or appeal
+    filed, a payment received, the person returns (*Unterlagen eingereicht*, *Recours
+    déposé*, *Documenti pervenuti*, *Payment*, *Return ER*...) or, from the data, no staff
+    is ever recorded on it while the rest of the log records resources (at least half its
+    events), or it is recorded by a system account (*eBau-Portal*, *system*, *batch*...),
+    unless its name says the office sends something (*versenden*, *send*, *notify*...) or
+    it mostly follows the previous step within a second (it reacts to that step).
+    Waiting before an external step is not the office's queue.
+``system``
+    A system records the step: a system account, no resource while the log has them, or
+    durations under a second (with start times: its processing; without: it follows the
+    previous event within a second, an automatic reaction).
+
+The ``why`` column says which rule flagged each activity. :func:`procmine.performance`
+uses the flags to split every wait by cause; the ``incomplete_submission`` detector uses
+``request``.
+
+Examples
+--------
+>>> import procmine as pm
+>>> from procmine.waits._steps import classify_steps
+>>> steps = classify_steps(pm.samples.load("permit_de"))
+>>> bool(steps.loc["Unterlagen nachfordern", "request"])
+True
+>>> bool(steps.loc["Rückfrage an Amt für Umwelt", "request"])  # asks another unit of the log
+False
+>>> bool(steps.loc["Gesuch eingereicht", "external"]), bool(steps.loc["Bauentscheid", "external"])
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._core.event_times import event_times
+from ..calendar import NAT, Calendar
+from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
+
+__all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name", "step_aggregates"]
+
+_DAY_US = 86_400_000_000
+_SECOND_US = 1_000_000
+_LOOP_BACK_SHARE = 0.1  # a request is (nearly) never followed at once by a loop of office work
+
+# Vocabulary on accent-free, lower-case names with punctuation turned into spaces.
+_REQUEST = re.compile(
+    r"nachforder|nachreich|nachgefordert|nachzureichen"
+    r"|(unterlagen|dokumente?n?|angaben|informationen|auskunfte?|belege?|nachweise?|ergaenzung\w*)\s+"
+    r"(\w+\s+)?(an|nach|ein)?(forder|verlang)"
+    r"|(anforder|einforder|verlang)\w*\s+(\w+\s+)?(von\s+)?(unterlagen|dokument|angaben|informationen|belege?|ergaenzung)"
+    r"|\brueckfrage|aufforderung|zahlungsaufforderung|kostenvorschuss|stellungnahme\s+einholen|vervollstaendig"
+    r"|demande\s+(de\s+|d\s+)?(complement|pieces?|documents?|informations?|renseignements?|precisions?|paiement|avance)"
+    r"|pieces?\s+(manquantes?|complementaires?)|complet(er|ement|ion)\s+(du|le|de|d)\s+(dossier|demande)"
+    r"|invitation\s+a\s+(completer|payer|fournir)|requete\s+de\s+complement|\brappel\b"
+    r"|richiest[ao]\s+(di\s+|d\s+)?(integrazion|document|informazion|chiariment|pagament|complet|atti)"
+    r"|(documenti|atti)\s+(mancanti|integrativi|supplementari)|\bsollecito|integrazione\s+(documenti|atti|richiesta)"
+    r"|request\w*\s+(for\s+)?(\w+\s+)?(documents?|information|info|statement|payment|clarification|evidence|details)"
+    r"|(documents?|information)\s+(\w+\s+)?request|\bask\w*\s+for\s+(\w+\s+)?(documents?|information|details)"
+    r"|missing\s+(documents?|information)|\breminder\b"
+)
+# words that ask *someone* something (an office as well as the applicant): a request to the
+# applicant only when the answer is not recorded as another unit's work
+_WEAK_REQUEST = re.compile(
+    r"rueckfrage|stellungnahme|aufforderung|precision|renseignement|chiariment|clarification|statement"
+    r"|\brappel\b|\breminder\b|sollecito|\bdetails\b"
+)
+_EXTERNAL = re.compile(
+    r"\beingang\b|eingegangen|eingereicht|\berhalten\b|\beingelangt|\beingetroffen|zahlungseingang|\bbezahlt\b"
+    r"|einsprache\s+(erhoben|eingegangen|eingereicht)|beschwerde\s+(erhoben|eingegangen|eingereicht)"
+    r"|\brecue?s?\b|\breception\b|\bdeposee?s?\b|\bparvenue?s?\b|recours\s+(depose|interjete|forme)"
+    r"|opposition\s+(formee|deposee)|\bpaiement\s+recu|\bpayee?\b"
+    r"|\bricevut[aoie]\b|\bpervenut[aoie]\b|\bpresentat[aoie]\b|\bdepositat[aoie]\b|\bricorso\b|\bopposizione\b"
+    r"|\bpagamento\b|\bpagat[aoie]\b"
+    r"|\breceived?\b|\breceipt\s+of\b|\bfiled\b|\bsubmitted\b|\blodged\b|\breturn(ed|s)?\b|\bpayment\b|\bpaid\b"
+    r"|\bappeal(ed)?\s+(to|lodged|logded|filed|received)\b|\b(objection|appeal)s?\s+(lodged|logded|filed|received|submitted)"
+    r"|\barrived?\b|\bsent\s+back\b|\bback\s+from\b"
+)
+# the name is a hold status and nothing else ("Wait", "On hold", "En attente"): the case is
+# parked for someone outside the office's queue (the customer, a supplier), not queued
+_HOLD = re.compile(
+    r"^(wait|waiting|on hold|hold|pending|suspended|awaiting (customer|client|reply|response|answer)"
+    r"|warten|wartend|zurueckgestellt|sistiert|pendent|en attente|attente|suspendu|in attesa|sospes[oa])$"
+)
+# the office sending or confirming something: never external, whatever records it
+_OUTBOUND = re.compile(
+    r"bestaetig|versend|versand|\bsenden|mitteil|\bdruck|eroeffn|zustell|ausfertig|auftrag|anweisung|auszahl"
+    r"|confirm|accuse|\benvo|notifi|imprim|\bordre\b|versement|redaction"
+    r"|conferm|\binvi|notific|stamp|ordine|emission|\bsend|\bsent\b(?!\s+back)|notify|\bprint|\border\b|\bpay\s+out|transfer"
+)
+_SYSTEM_ACCOUNT = re.compile(
+    r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
+    r"|interface|schnittstelle|api|e\s+services?|workflow|scheduler|script|import|sap|bpm)\b"
+)
+
+
+def _strong(text: str) -> bool:
+    """A request naming what the applicant must supply: documents, missing pieces, payment."""
+    return bool(re.search(r"unterlagen|dokument|beleg|nachforder|nachreich|pieces?|document|paiement|pagament"
+                          r"|payment|missing|mancant|integrazion|complement", text))
+
+
+def normalise_name(name: object) -> str:
+    """An activity or resource name as the vocabularies read it: lower case, without
+    accents, punctuation as spaces.
+
+    >>> normalise_name("Unterlagen nachfordern (Gesuchsteller)")
+    'unterlagen nachfordern gesuchsteller'
+    >>> normalise_name("Pièces complémentaires reçues")
+    'pieces complementaires recues'
+    """
+    text = unicodedata.normalize("NFKD", str(name).replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
+                                 .replace("ü", "ue").replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+def _labels(log: EventLog, n_act: int) -> list[list[str]]:
+    """Readable names beside the activity codes (e.g. BPIC15's ``activityNameEN``): per
+    activity, the first value of each event column whose name says it labels activities and
+    that holds (nearly) one value per activity."""
+    out: list[list[str]] = [[] for _ in range(n_act)]
+    df, act = log.df, log.codes.activity
+    def is_text(col: str) -> bool:
+        dt = df[col].dtype
+        return dt.kind in "OSUT" or str(dt) in ("string", "category")
+
+    for col in label_columns(df.columns, is_text):
+        values = df[col]
+        first = pd.Series(values.to_numpy()).groupby(act, sort=True).first()
+        distinct = pd.DataFrame({"a": act, "v": values.to_numpy()}).dropna().drop_duplicates()
+        add_labels(out, first, len(distinct))
+    return out
+
+
+def label_columns(columns: Iterable[str], is_text: Callable[[str], bool]) -> list[str]:
+    """The event columns that may label activities: named so, and holding text."""
+    out = []
+    for col in columns:
+        if col == ACTIVITY or col.startswith(("case:", "org:", "time:", "lifecycle:")):
+            continue
+        if not re.search(r"activit|label|bezeichn|libell|descri|name", str(col), re.I):
+            continue
+        if is_text(col):
+            out.append(col)
+    return out
+
+
+def add_labels(out: list[list[str]], first: pd.Series, n_distinct: int) -> None:
+    """Add a label column's values (``first``: its first value per activity code; ``n_distinct``:
+    its distinct non-missing (activity, value) pairs) to ``out`` when it labels activities."""
+    if n_distinct > 1.2 * max(len(first), 1):
+        return  # not a label of the activity
+    for a, v in first.items():
+        if isinstance(v, str) and v.strip():
+            out[int(a)].append(v)
+
+
+@dataclass(frozen=True, eq=False)
+class StepAggregates:
+    """What :func:`decide_steps` reads of a log: aggregates only (the DuckDB engine computes
+    them in SQL, :func:`step_aggregates` in memory). Activity codes index the arrays."""
+
+    names: np.ndarray  #: activity names (object), in code order
+    labels: list[list[str]]  #: per activity, readable labels from other columns
+    count: np.ndarray  #: events per activity
+    resources: pd.DataFrame | None  #: ``code``, ``resource`` (str), ``n``: events per activity and recorded resource; None = no resource column
+    has_start: bool  #: the log has start timestamps
+    quick: np.ndarray  #: (n_act, 4) ints: processing known, processing < 1 s, waiting (elapsed) known, waiting < 1 s
+    edges: pd.DataFrame  #: ``src``, ``dst`` (codes), ``n`` pairs, ``n_long`` (waiting >= max(1 day, 3 x the log's median waiting)), ``n_other`` (both groups known and different)
+    has_group: bool  #: the log has a group (unit) column
+
+
+def long_wait_threshold(median_wait: float) -> float:
+    """The wait after which a step looks like a request: at least a day, and three times
+    the log's median waiting (elapsed µs)."""
+    return max(_DAY_US, 3 * median_wait)
+
+
+def step_aggregates(log: EventLog) -> StepAggregates:
+    """:class:`StepAggregates` of a log in memory (vectorised)."""
+    c = log.codes
+    names = np.asarray(c.activity_names, dtype=object)
+    n_act = len(names)
+    act = c.activity
+    n_ev = len(act)
+    df = log.df
+    resources = None
+    if RESOURCE in df.columns:
+        res_codes, res_names = pd.factorize(df[RESOURCE], use_na_sentinel=True)
+        ok = res_codes >= 0
+        key, n = np.unique(act[ok].astype(np.int64) * max(len(res_names), 1) + res_codes[ok], return_counts=True)
+        res = np.asarray(res_names, dtype=object)[key % max(len(res_names), 1)] if len(key) else np.array([], dtype=object)
+        resources = pd.DataFrame({"code": key // max(len(res_names), 1), "resource": [str(r) for r in res], "n": n})
+    times = event_times(log, Calendar.always())
+    pk = times.proc_elapsed != NAT
+    wk = times.wait_elapsed != NAT
+    quick = np.stack([np.bincount(act[m], minlength=n_act) for m in
+                      (pk, pk & (times.proc_elapsed < _SECOND_US), wk, wk & (times.wait_elapsed < _SECOND_US))], axis=1)
+    # directly-follows pairs within a case, with the waiting before the second step
+    same_next = np.zeros(n_ev, dtype=bool)
+    if n_ev > 1:
+        same_next[:-1] = c.case[1:] == c.case[:-1]
+    idx = np.flatnonzero(same_next)
+    wait_next = times.wait_elapsed[idx + 1]
+    valid = wait_next != NAT
+    typical = float(np.median(wait_next[valid])) if valid.any() else 0.0
+    long_wait = valid & (wait_next >= long_wait_threshold(typical))
+    other = np.zeros(len(idx), dtype=bool)
+    has_group = GROUP in df.columns
+    if has_group:
+        g_codes, _ = pd.factorize(df[GROUP], use_na_sentinel=True)
+        g_here, g_next = g_codes[idx], g_codes[idx + 1]
+        other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
+    pair = act[idx].astype(np.int64) * max(n_act, 1) + act[idx + 1]
+    keys, inv = np.unique(pair, return_inverse=True)
+    edges = pd.DataFrame({
+        "src": keys // max(n_act, 1), "dst": keys % max(n_act, 1),
+        "n": np.bincount(inv, minlength=len(keys)),
+        "n_long": np.bincount(inv[long_wait], minlength=len(keys)),
+        "n_other": np.bincount(inv[other], minlength=len(keys)),
+    })
+    return StepAggregates(names=names, labels=_labels(log, n_act), count=np.bincount(act, minlength=n_act),
+                          resources=resources, has_start=times.has_start, quick=quick, edges=edges,
+                          has_group=has_group)
+
+
+def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
+    """Flag every activity as ``request``, ``external`` and/or ``system`` (see the module
+    documentation), from its name and from the data.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    external
+        Activities declared external (the outside world triggers them), whatever the
+        detection says.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by activity (``concept:name``), in the log's activity order: boolean
+        ``request``, ``external``, ``system``, ``outbound`` (its name says the office sends,
+        notifies or confirms something), ``hold`` (its name is a hold status: *Wait*, *On
+        hold*, *En attente*...) and ``why`` (str: the rules that flagged it,
+        ``""`` for an ordinary office step).
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> steps = classify_steps(pm.samples.load("subsidy_fr"))
+    >>> steps.loc["Demande de pièces complémentaires", ["request", "external"]].tolist()
+    [True, False]
+    >>> steps.loc["Demande déposée", "why"]
+    'name: the outside world triggers it; recorded by a system account'
+    """
+    return decide_steps(step_aggregates(log), external=external)
+
+
+def _loop_backs(src: np.ndarray, dst: np.ndarray, pairs: np.ndarray, office: np.ndarray, steps: np.ndarray,
+                n_act: int) -> np.ndarray:
+    """Per activity in ``steps``: its directly-follows pairs into an office step from which
+    it is reached again through office steps only (a cycle of the office's own work),
+    from the activity graph (no per-event work)."""
+    out = np.zeros(n_act, dtype=np.float64)
+    if len(steps) == 0:
+        return out
+    keep = office[src] & office[dst]
+    preds: list[list[int]] = [[] for _ in range(n_act)]
+    for s_, d_ in zip(src[keep].tolist(), dst[keep].tolist()):
+        preds[d_].append(s_)
+    for a in steps.tolist():
+        reach = np.zeros(n_act, dtype=bool)  # office steps from which ``a`` is reached
+        todo = [a]
+        while todo:
+            for p in preds[todo.pop()]:
+                if not reach[p]:
+                    reach[p] = True
+                    todo.append(p)
+        back = (src == a) & office[dst] & reach[dst]
+        out[a] = float(pairs[back].sum())
+    return out
+
+
+def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) -> pd.DataFrame:
+    """The rules of :func:`classify_steps` on a log's aggregates (shared by the engines)."""
+    names = agg.names
+    n_act = len(names)
+    n_ev = int(agg.count.sum())
+    declared = set() if external is None else {str(a) for a in external}
+    norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
+            zip(names, agg.labels)]
+    vocab_request = np.array([bool(_REQUEST.search(x)) for x in norm], dtype=bool)
+    vocab_external = np.array([bool(_EXTERNAL.search(x)) for x in norm], dtype=bool)
+    outbound = np.array([bool(_OUTBOUND.search(x)) for x in norm], dtype=bool)
+    # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
+    vocab_external &= ~outbound
+    vocab_request &= ~vocab_external
+    hold = np.array([bool(_HOLD.match(normalise_name(a))) for a in names], dtype=bool)
+
+    count = agg.count.astype(np.float64)
+    why: list[list[str]] = [[] for _ in range(n_act)]
+
+    # -- who records it: staff, a system account, nobody -----------------------------------
+    no_staff = np.zeros(n_act, dtype=bool)
+    sys_account = np.zeros(n_act, dtype=bool)
+    if agg.resources is not None and n_ev:
+        r = agg.resources
+        distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
+        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([bool(_SYSTEM_ACCOUNT.search(normalise_name(x))) for x in distinct], dtype=bool)[inv]
+        code = r["code"].to_numpy(dtype=np.int64)
+        n = r["n"].to_numpy(dtype=np.float64)
+        res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
+        sys_n = np.bincount(code, weights=np.where(recorded & is_sys, n, 0.0), minlength=n_act)
+        others_n = n_ev - count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            others_share = np.where(others_n > 0, (res_n.sum() - res_n) / others_n, 0.0)
+        no_staff = (res_n == 0) & (others_share >= 0.5) & (count > 0)
+        sys_account = (sys_n >= 0.5 * count) & (count > 0)
+
+    # -- sub-second durations -------------------------------------------------------------
+    pk_n, pq_n, wk_n, wq_n = (agg.quick[:, i] for i in range(4))
+    sub_second = np.zeros(n_act, dtype=bool)
+    if n_ev:
+        if agg.has_start:
+            # only meaningful when the log measures processing elsewhere
+            if int(pk_n.sum()) > int(pq_n.sum()):
+                sub_second = (pk_n > 0) & (pq_n >= 0.9 * pk_n)
+        else:
+            sub_second = (wk_n >= 5) & (wq_n >= 0.9 * wk_n)
+
+    # a step recorded within a second of the previous one reacts to it (the office's step or
+    # a timer), whatever records it: not triggered by the outside world
+    immediate = (wk_n > 0) & (wq_n >= 0.5 * wk_n)
+    is_declared = np.array([str(a) in declared for a in names], dtype=bool)
+    ext = is_declared | vocab_external | (~outbound & ~immediate & (no_staff | sys_account))
+    system = no_staff | sys_account | sub_second
+    for a in range(n_act):
+        if is_declared[a]:
+            why[a].append("declared external")
+        if vocab_external[a]:
+            why[a].append("name: the outside world triggers it")
+        if no_staff[a]:
+            why[a].append("no staff recorded on it (the log records resources elsewhere)")
+        if sys_account[a]:
+            why[a].append("recorded by a system account")
+        if (no_staff[a] or sys_account[a]) and immediate[a] and not ext[a]:
+            why[a].append("follows the previous step within a second: reacts to it")
+        if sub_second[a] and not (no_staff[a] or sys_account[a]):
+            why[a].append("sub-second durations (recorded by a system)")
+
+    # -- requests: vocabulary, or structure (an external step follows after a long wait) -----
+    request = vocab_request.copy()
+    e = agg.edges
+    src = e["src"].to_numpy(dtype=np.int64)
+    dst = e["dst"].to_numpy(dtype=np.int64)
+    pairs = e["n"].to_numpy(dtype=np.float64)
+    follow_n = np.bincount(src, weights=pairs, minlength=n_act)
+    ext_next = ext[dst]
+    ext_n = np.bincount(src, weights=np.where(ext_next, pairs, 0.0), minlength=n_act)
+    long_n = np.bincount(src, weights=np.where(ext_next, e["n_long"].to_numpy(dtype=np.float64), 0.0),
+                         minlength=n_act)
+    structural = ~ext & ~vocab_request & (follow_n >= 5) & (ext_n >= 0.5 * follow_n) & (long_n >= 0.5 * ext_n)
+    structural &= ext_n > 0
+    # after a request the case waits for the outside world before work is redone; a step
+    # after which the case goes straight back into the office's own cycle (to a step that
+    # leads to it again without the outside world) closes a loop of office work instead
+    back_n = _loop_backs(src, dst, pairs, ~ext, np.flatnonzero(structural), n_act)
+    closes = structural & (back_n >= _LOOP_BACK_SHARE * follow_n)
+    for a in np.flatnonzero(closes):
+        why[a].append(f"goes straight back into a loop of office work in {back_n[a] / follow_n[a]:.0%} of its "
+                      "occurrences: not a request")
+    structural &= ~closes
+    request |= structural
+    for a in np.flatnonzero(structural):
+        why[a].append("structure: an external step follows after a long wait")
+    # a query to another unit of the log: the answer is that unit's work, not the applicant's
+    if agg.has_group and len(e):
+        other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
+        other_n = np.bincount(src, weights=other, minlength=n_act)
+        weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+        internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
+        for a in np.flatnonzero(internal):
+            why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
+        request &= ~internal
+    for a in np.flatnonzero(vocab_request & request):
+        why[a].insert(0, "name: a request to the applicant or a third party")
+    request &= ~ext
+    hold &= ~ext & ~request
+    for a in np.flatnonzero(hold):
+        why[a].append("name: a hold status (the case is parked for someone outside the queue)")
+
+    return pd.DataFrame(
+        {
+            "request": request,
+            "external": ext,
+            "system": system,
+            "outbound": outbound & ~ext,
+            "hold": hold,
+            "why": ["; ".join(w) for w in why],
+        },
+        index=pd.Index(names, name=ACTIVITY),
+    )
