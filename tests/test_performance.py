@@ -281,7 +281,7 @@ def test_empty_log():
 @pytest.mark.parametrize("tz", ["Europe/Zurich", "Asia/Kathmandu", "America/St_Johns"])
 @pytest.mark.parametrize("freq", ["D", "W", "M"])
 def test_period_counts_equal_direct_conversion(tz, freq):
-    from procmine.performance import _period_counts
+    from procmine.engines._protocol import local_periods as _period_counts
 
     rng = np.random.default_rng(5)
     us = rng.integers(1_600_000_000_000_000, 1_700_000_000_000_000, 5000)

@@ -172,6 +172,38 @@ class DuckEngine(OfLog):
 
         return duck_labels(self.log, column)
 
+    # -- performance (procmine.engines.duckdb._perf) -----------------------------------------
+    def _perf(self, calendar: Any, declared: tuple) -> Any:
+        from ._perf import duck_perf
+
+        return duck_perf(self.log, calendar, declared, self.activity_counts().index)
+
+    def has_measured_starts(self) -> bool:
+        from ...calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).has_measured_starts
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_cases()
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_activities()
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_edges()
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        from ...calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from ...calendar import Calendar
+
+        # the counts per cause do not depend on the calendar: those of a calendar already queried
+        done = [k[1] for k in self.log._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
+        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
+
     @property
     def materialised(self) -> bool:
         """The log was loaded into memory already (by :meth:`to_eventlog`)."""

@@ -1,10 +1,10 @@
-"""Performance of a :class:`~procmine.engines.duckdb.DuckLog`, computed by SQL.
+"""The performance aggregates of a :class:`~procmine.engines.duckdb.DuckLog`, computed by SQL.
 
-:func:`procmine.performance` returns a :class:`DuckPerformance` for a DuckLog: the
-frames of :class:`procmine.Performance` (``cases``, ``activities``, ``edges``,
-``throughput``, ``summary()``, ``to_frame()``) with the same columns, dtypes, order and
-definitions (see :mod:`procmine.performance`), computed in DuckDB without loading the
-events into memory.
+:class:`DuckPerf` gives :class:`~procmine.engines.duckdb._model.DuckEngine` the tables
+:class:`procmine.Performance` is built from (:meth:`procmine.engines.Engine.perf_cases`,
+``perf_activities``, ``perf_edges``, ``event_periods``, ``wait_explanation``), with the
+in-memory definitions (see :mod:`procmine.performance`), computed in DuckDB without
+loading the events into memory.
 
 Working time: a :class:`procmine.Calendar` is a table of working intervals with the
 working time accumulated before each (a few thousand rows for ten years). DuckDB streams
@@ -12,12 +12,10 @@ the instants in record batches through a vectorised Python function (an Arrow UD
 looks them up in that table, as ``Calendar.cumulative`` does; differences of these
 values are the working times. So the working-time figures stream through DuckDB too.
 
-Wait causes (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``,
-:attr:`~procmine.Performance.wait_causes` and :attr:`~procmine.Performance.steps`) are
+Wait causes (the ``wait_*`` totals, the explanation and the step classification) are
 computed out of core too (:mod:`procmine.engines.duckdb._causes`): SQL aggregates, the
 in-memory decision code on them, and a per-event CASE over the decisions summed per
-activity, edge and case. Only :attr:`DuckPerformance.causes` (the cause of every event as
-an array, for the analyses that work per event) loads the log.
+activity, edge and case.
 """
 
 from __future__ import annotations
@@ -25,34 +23,30 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 from functools import cached_property
-from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ...calendar import Calendar
-from ...log import CASE
-from ...performance import Performance, _period_counts, _td
+from ...calendar import NAT, Calendar
+from ...log import ACTIVITY, CASE
 from ...waits._causes import (
     CAUSES,
     CLIENT,
     Decisions,
-    WaitCauses,
-    check_declarations,
     decide_causes,
     finish,
     follow_up_candidates,
     follow_up_markers,
 )
 from ...waits._steps import decide_steps
-from . import DuckLog, as_eventlog
+from .._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
 from ._causes import aggregates, cause_view_sql, inside_counts
-from ._model import activity_counts
 
-__all__ = ["DuckPerformance", "duck_performance"]
+if TYPE_CHECKING:
+    from . import DuckLog
 
-_BIN_US = 15 * 60 * 1_000_000  # every time zone's offset is a multiple of 15 minutes
+__all__ = ["DuckPerf", "duck_perf"]
 
 
 def _by_name(names: np.ndarray) -> np.ndarray:
@@ -60,13 +54,22 @@ def _by_name(names: np.ndarray) -> np.ndarray:
     return np.argsort(names.astype(str), kind="stable")
 
 
-class DuckPerformance(Performance):
-    """:class:`procmine.Performance` of a DuckLog: the same frames, from SQL.
+def duck_perf(log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> DuckPerf:
+    """The :class:`DuckPerf` of a log, calendar and declarations (kept on the log: its SQL
+    tables and aggregates are computed once); ``names``: the log's activities."""
+    key = ("perf", calendar, declared)
+    if key not in log._cache:
+        log._cache[key] = DuckPerf(log, calendar, declared, names)
+    return log._cache[key]
+
+
+class DuckPerf:
+    """The performance aggregates of a DuckLog under one calendar and declarations.
 
     The per-event times (previous completion, start, waiting end and, under a working
-    calendar, their cumulative working time) are computed once into a DuckDB table of
-    the log's database (on disk, spilled beyond ``memory_limit``); the frames are
-    group-bys over it.
+    calendar, their cumulative working time) are computed once into a DuckDB view or
+    table of the log's database (on disk, spilled beyond ``memory_limit``); the
+    aggregates are group-bys over it.
 
     Examples
     --------
@@ -78,20 +81,12 @@ class DuckPerformance(Performance):
     True
     """
 
-    log: DuckLog  # type: ignore[assignment]
-
-    def __init__(
-        self, log: DuckLog, calendar: Calendar, freq: str | None = None, *, waits: Any = None, external: Any = None
-    ) -> None:
+    def __init__(self, log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> None:
         self.log = log
         self.calendar = calendar
-        self._freq = freq
-        self._declared = (waits, external)
-        self._names = np.array(sorted(str(a) for a in activity_counts(log).index), dtype=object)
-        self._key = check_declarations(self._names, waits, external)  # now, as Performance does
-        self._table = self._event_table(calendar)
-        has_start = bool(log.has_start and log._one(f"SELECT count(s) FROM {self._table}"))
-        self.times = SimpleNamespace(has_start=has_start)  # what Performance's summary reads
+        self._key = declared
+        self._names = np.array(sorted(str(a) for a in names), dtype=object)  # code point order, as the codes
+        self.table = self._event_table(calendar)
 
     # -- the per-event table ----------------------------------------------------------------
     def _event_table(self, cal: Calendar) -> str:
@@ -102,7 +97,7 @@ class DuckPerformance(Performance):
         log._prepare()
         start = (
             "CASE WHEN start_ts IS NULL OR start_ts > ts THEN NULL ELSE epoch_us(start_ts) END"
-            if log.has_start
+            if log.has_start_timestamps
             else "CAST(NULL AS BIGINT)"
         )
         base = f"""SELECT case_id, activity, __rn, pos, epoch_us(ts) AS t, {start} AS s,
@@ -144,7 +139,7 @@ class DuckPerformance(Performance):
         lo, hi = log.con.execute(
             "SELECT least(min(epoch_us(ts)), min(epoch_us(start_ts))), greatest(max(epoch_us(ts)), "
             "max(epoch_us(start_ts))) FROM ev"
-            if log.has_start
+            if log.has_start_timestamps
             else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
         ).fetchall()[0]
         lo, hi = (0, 0) if lo is None else (int(lo), int(hi))
@@ -167,13 +162,6 @@ class DuckPerformance(Performance):
         )
         return fn
 
-    def elapsed(self) -> Performance:
-        """The same analysis in elapsed time (24/7)."""
-        if self.calendar.is_elapsed:
-            return self
-        return DuckPerformance(self.log, Calendar.always(), self._freq, waits=self._declared[0],
-                               external=self._declared[1])
-
     # -- wait causes (procmine.waits._causes' rules on SQL aggregates) ---------------------------
     @cached_property
     def _decisions(self) -> tuple[pd.DataFrame, Decisions]:
@@ -183,7 +171,7 @@ class DuckPerformance(Performance):
         key = f"wait causes {self._key!r}"
         if key not in self.log._cache:
             table = self._event_table(Calendar.always())
-            has_start = bool(self.log.has_start and self.log._one(f"SELECT count(s) FROM {table}"))
+            has_start = bool(self.log.has_start_timestamps and self.log._one(f"SELECT count(s) FROM {table}"))
             step_agg, wait_agg = aggregates(self.log, table, self._names, has_start)
             steps = decide_steps(step_agg, external=self._key[1])
             mark = follow_up_markers(steps)
@@ -199,13 +187,13 @@ class DuckPerformance(Performance):
         a view, or a table when a follow-up needs the window over the case (computed once)."""
         log = self.log
         d = self._decisions[1]
-        tag = f"{abs(hash((self._table, self._key))):x}"
+        tag = f"{abs(hash((self.table, self._key))):x}"
         dec = f"perf_dec_{tag}"
         log.con.register(dec, d.frame(self._names))
-        name = f"{self._table}_causes_{tag}"
+        name = f"{self.table}_causes_{tag}"
         if not log._cache.get(name):
             kind = "TABLE" if d.follow.any() else "VIEW"
-            log.con.execute(f"CREATE OR REPLACE {kind} {name} AS {cause_view_sql(self._table, dec, bool(d.follow.any()))}")
+            log.con.execute(f"CREATE OR REPLACE {kind} {name} AS {cause_view_sql(self.table, dec, bool(d.follow.any()))}")
             log._cache[name] = True
         return name
 
@@ -233,25 +221,6 @@ class DuckPerformance(Performance):
         return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"],
                       after)
 
-    @property
-    def wait_causes(self) -> pd.DataFrame:
-        """Why cases wait before each activity (see :attr:`procmine.Performance.wait_causes`)."""
-        return self._explained[1]
-
-    @property
-    def steps(self) -> pd.DataFrame:
-        """The step classification (see :attr:`procmine.Performance.steps`)."""
-        return self._explained[0]
-
-    @cached_property
-    def causes(self) -> WaitCauses:
-        """The cause of every event as arrays (:class:`procmine.waits._causes.WaitCauses`):
-        per event, so computed on the log loaded in memory (at most ``MATERIALISE_LIMIT``
-        events). The frames and :attr:`wait_causes` do not need it."""
-        mem = Performance(as_eventlog(self.log, "performance (wait causes per event)"), self.calendar, self._freq,
-                          waits=self._declared[0], external=self._declared[1])
-        return mem.causes
-
     @staticmethod
     def _cause_columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
         """The SQL totals per cause (``w0``..``w3``) as float µs, 0 where none."""
@@ -275,34 +244,28 @@ class DuckPerformance(Performance):
         return out
 
     @cached_property
-    def _case_table(self) -> pd.DataFrame:
-        return self.log._df(
+    def has_measured_starts(self) -> bool:
+        return bool(self.log.has_start_timestamps and self.log._one(f"SELECT count(s) FROM {self.table}"))
+
+    def wait_explanation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(steps, explain)`` (see :attr:`procmine.Performance.wait_causes`)."""
+        return self._explained
+
+    def perf_cases(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_cases`."""
+        c = self.log._df(
             f"""SELECT case_id, min(__rn) AS first_rn, count(*) AS events,
                        least(min(t), min(s)) AS start, max(t) AS end_,
                        max(ct) - least(min(ct), min(cs)) AS duration{self._cause_sql()}
                 FROM {self._cause_table} GROUP BY case_id ORDER BY first_rn"""
         )
-
-    # -- frames ------------------------------------------------------------------------
-    @cached_property
-    def cases(self) -> pd.DataFrame:
-        """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar), ``elapsed``."""
-        c = self._case_table
-        start = c["start"].to_numpy(dtype=np.int64)
-        end = c["end_"].to_numpy(dtype=np.int64)
         frame = pd.DataFrame(
-            {
-                "start": pd.to_datetime(start, unit="us", utc=True),
-                "end": pd.to_datetime(end, unit="us", utc=True),
-                "events": c["events"].to_numpy(dtype=np.int64),
-                "duration": _td(c["duration"].to_numpy(dtype=np.int64)),
-                "elapsed": _td(end - start),
-            },
-            index=pd.Index(c["case_id"].astype(str), name=CASE),
+            {"start": c["start"].to_numpy(dtype=np.int64), "end": c["end_"].to_numpy(dtype=np.int64),
+             "events": c["events"].to_numpy(dtype=np.int64), "duration": _int_us(c["duration"]),
+             **{f"wait_{k}": v for k, v in self._cause_columns(c).items()}},
+            index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
         )
-        for name, values in self._cause_columns(c).items():
-            frame[f"wait_{name}"] = _td(values).to_numpy()
-        return self._attrs(frame)
+        return frame
 
     def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
         n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
@@ -317,97 +280,55 @@ class DuckPerformance(Performance):
         )
 
     @staticmethod
-    def _stat_dict(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
-        """The SQL stats of ``what`` (``proc``/``wait``) as :func:`procmine._core.kernels.group_stats` gives them."""
-        total = df[f"{what}_sum"].to_numpy(dtype=np.float64)
+    def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
+        """The SQL stats of ``what`` (``proc``/``wait``) as ``{what}_median/mean/p90/sum`` float µs."""
+        total = pd.to_numeric(df[f"{what}_sum"]).to_numpy(dtype=np.float64, na_value=np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / df[f"{what}_n"].to_numpy(dtype=np.float64)
-        return {
-            "median": df[f"{what}_med"].to_numpy(dtype=np.float64),
+        values = {
+            "median": pd.to_numeric(df[f"{what}_med"]).to_numpy(dtype=np.float64, na_value=np.nan),
             "mean": mean,
-            "p90": df[f"{what}_p90"].to_numpy(dtype=np.float64),
+            "p90": pd.to_numeric(df[f"{what}_p90"]).to_numpy(dtype=np.float64, na_value=np.nan),
             "sum": total,
         }
+        return {f"{what}_{k}": values[k] for k in PERF_STATS}
 
     @cached_property
     def _activity_stats(self) -> pd.DataFrame:
         df = self._stats("activity")
         return df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
 
-    @cached_property
-    def activities(self) -> pd.DataFrame:
-        """Per activity (see :attr:`procmine.Performance.activities`)."""
+    def perf_activities(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_activities`."""
         df = self._activity_stats
-        total_case = float(self._case_table["duration"].dropna().to_numpy(dtype=np.float64).sum())
-        names = df["activity"].astype(str)
-        return self._activities_frame(
-            names, df["n"].to_numpy(dtype=np.int64),
-            self._stat_dict(df, "proc"), self._stat_dict(df, "wait"), total_case,
-            self._cause_columns(df),
+        return pd.DataFrame(
+            {"count": df["n"].to_numpy(dtype=np.int64), **self._stat_columns(df, "proc"),
+             **self._stat_columns(df, "wait"), **{f"wait_{k}": v for k, v in self._cause_columns(df).items()}},
+            index=pd.Index(df["activity"].to_numpy(dtype=object), name=ACTIVITY, dtype=object),
         )
 
-    @cached_property
-    def edges(self) -> pd.DataFrame:
-        """Per directly-follows pair (see :attr:`procmine.Performance.edges`)."""
-        df = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True)
-        order = np.lexsort(
-            (
-                df["activity"].to_numpy(dtype=object).astype(str),
-                df["prev_act"].to_numpy(dtype=object).astype(str),
-            )
-        )
-        df = df.iloc[order].reset_index(drop=True)
-        return self._edges_frame(
-            df["prev_act"].to_numpy(dtype=object), df["activity"].to_numpy(dtype=object),
-            df["n"].to_numpy(dtype=np.int64), df["n_cases"].to_numpy(dtype=np.int64), self._stat_dict(df, "wait"),
-            self._cause_columns(df),
+    def perf_edges(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_edges`."""
+        df = sorted_by_name(self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True),
+                            "prev_act", "activity")
+        return pd.DataFrame(
+            {"source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
+             "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
+             "count": df["n"].to_numpy(dtype=np.int64), "cases": df["n_cases"].to_numpy(dtype=np.int64),
+             **self._stat_columns(df, "wait"), **{f"wait_{k}": v for k, v in self._cause_columns(df).items()}}
         )
 
-    def _span_us(self) -> tuple[int, int] | None:
-        c = self._case_table
-        if len(c) == 0:
-            return None
-        return int(c["start"].min()), int(c["end_"].max())
-
-    def _period_counts(self, sql: str) -> pd.Series:
-        """Instants per local period: counted per 15-minute UTC bin by DuckDB, then the
-        occupied bins are converted to local periods (as ``performance._period_counts``)."""
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        """Events per local period: counted per 15-minute UTC bin by DuckDB, then the
+        occupied bins are converted to local periods (:func:`procmine.engines._protocol.local_periods`)."""
         df = self.log._df(
-            f"SELECT q, count(*) AS n FROM (SELECT floor(x / {_BIN_US}) AS q FROM ({sql})) GROUP BY q"
+            f"SELECT q, count(*) AS n FROM (SELECT floor(t / {BIN_US}) AS q FROM {self.table}) GROUP BY q"
         )
-        starts = df["q"].to_numpy(dtype=np.int64) * _BIN_US
-        local = (
-            pd.DatetimeIndex(starts.view("datetime64[us]"))
-            .tz_localize("UTC")
-            .tz_convert(self.calendar.tz)
-            .tz_localize(None)
-        )
-        return pd.Series(df["n"].to_numpy(dtype=np.int64)).groupby(local.to_period(self.freq)).sum()
-
-    @cached_property
-    def throughput(self) -> pd.DataFrame:
-        """Per period: ``arrivals``, ``completions``, ``wip``, ``events`` (see :class:`procmine.Performance`)."""
-        if len(self._case_table) == 0:
-            empty = pd.DataFrame(
-                columns=["arrivals", "completions", "wip", "events"],
-                index=pd.PeriodIndex([], freq=self.freq, name="period"),
-                dtype=np.int64,
-            )
-            return self._attrs(empty)
-        c, tz = self._case_table, self.calendar.tz
-        counts = [  # arrivals and completions from the per-case table (in memory), events by SQL
-            _period_counts(c["start"].to_numpy(dtype=np.int64), tz, self.freq),
-            _period_counts(c["end_"].to_numpy(dtype=np.int64), tz, self.freq),
-            self._period_counts(f"SELECT t AS x FROM {self._table}"),
-        ]
-        return self._throughput_frame(counts)
-
-    def __repr__(self) -> str:
-        return super().__repr__().replace("<Performance ", "<Performance (DuckDB) ", 1)
+        return local_periods(df["q"].to_numpy(dtype=np.int64) * BIN_US, tz, freq, df["n"].to_numpy(dtype=np.int64))
 
 
-def duck_performance(
-    log: DuckLog, calendar: Calendar, freq: str | None = None, *, waits: Any = None, external: Any = None
-) -> DuckPerformance:
-    """:class:`DuckPerformance` (called by :func:`procmine.performance` for a DuckLog)."""
-    return DuckPerformance(log, calendar, freq, waits=waits, external=external)
+def _int_us(values: pd.Series) -> np.ndarray:
+    """int64 µs from an SQL column, ``NAT`` where it is NULL."""
+    v = pd.to_numeric(values, errors="coerce")
+    missing = v.isna().to_numpy()
+    return np.where(missing, NAT, v.fillna(0).to_numpy(dtype=np.int64))
