@@ -14,8 +14,10 @@ across executors:
 
 :class:`SparkLog` wraps a Spark DataFrame; :func:`procmine.discover` (tables, pruning,
 process map, Petri net from the variant counts) runs on it through
-:class:`SparkEngine` with the same results as in memory; :func:`procmine.performance`
-and the analyses that need every event load the events (at most
+:class:`SparkEngine` with the same results as in memory; so does
+:func:`procmine.performance` (cases, activities, edges, throughput in working or elapsed
+time: :mod:`procmine.engines._spark_perf`) except the split of the waits by cause, which
+needs the events. The analyses that need every event load them (at most
 :data:`MATERIALISE_LIMIT`). No procmine-made distribution layer: Spark does the
 distribution; this module only writes the queries. Requires
 ``pip install 'procmine[spark]'`` and a Java runtime.
@@ -53,15 +55,22 @@ __all__ = [
 logger = logging.getLogger("procmine")
 
 #: Largest SparkLog (in events) loaded into the driver's memory for the analyses that need
-#: every event (performance, find_redundancies, simplify, ...).
+#: every event (find_redundancies, simplify, performance's wait causes, ...).
 MATERIALISE_LIMIT = 5_000_000
 
 _SEP = "\x1f"
 
 
 def local_session(threads: int = 2) -> Any:
-    """A small local-mode SparkSession (for tests and laptops)."""
+    """A small local-mode SparkSession (for tests and laptops). Its Python workers run
+    this interpreter (pandas UDFs of the working-time figures need procmine's packages)."""
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
+
+    # pyspark starts its workers with $PYSPARK_PYTHON (default: the first python3 on PATH)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     return (
         SparkSession.builder.master(f"local[{threads}]")
@@ -217,6 +226,7 @@ class SparkEngine(OfLog):
             in_memory=False,
             start_times=self.log.has_start_timestamps,
             max_materialise_events=MATERIALISE_LIMIT,
+            wait_causes=False,  # the cause split needs the events: procmine.Performance loads them for it
         )
 
     @property
@@ -487,6 +497,43 @@ class SparkEngine(OfLog):
             .toPandas()
         )
         return dict(zip(df["a"], df["l"]))
+
+    # -- performance (procmine.engines._spark_perf) ----------------------------------------------
+    def _perf(self, calendar: Any) -> Any:
+        from ._spark_perf import SparkPerf
+
+        key = ("perf", calendar)
+        if key not in self._cache:
+            self._cache[key] = SparkPerf(self.log, calendar)
+        return self._cache[key]
+
+    def has_measured_starts(self) -> bool:
+        from ._spark_perf import spark_has_measured_starts
+
+        if "starts" not in self._cache:
+            self._cache["starts"] = spark_has_measured_starts(self.log)
+        return self._cache["starts"]
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar).perf_cases()
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar).perf_activities()
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar).perf_edges()
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        from ..calendar import Calendar
+
+        return self._perf(Calendar.always()).event_periods(tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Not computed by Spark (``capabilities.wait_causes`` is false): the explanation
+        of the log loaded into memory, within :data:`MATERIALISE_LIMIT`."""
+        from . import in_memory_engine
+
+        return in_memory_engine(self, "wait causes").wait_explanation(declared)
 
     def to_eventlog(self) -> Any:
         if self.log._materialised is None:
