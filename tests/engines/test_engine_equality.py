@@ -2,12 +2,11 @@
 
 The same public functions run on an EventLog (memory), a DuckLog (DuckDB) and a SparkLog
 (Spark, local mode, one thread, a small sample): the frames must be equal, not close.
-The engines' aggregates (:class:`procmine.engines.Engine`) are compared too.
+The engines' aggregates (:class:`procmine.engines.Engine`) are compared too, and each
+engine's Performance has the one result shape (repr, HTML, ``to_frame()``, ``plot(ax=)``).
 """
 
 from __future__ import annotations
-
-import shutil
 
 import pandas as pd
 import pytest
@@ -19,7 +18,11 @@ from tests.conftest import shared_log
 
 pytest.importorskip("duckdb")
 
+from procmine.engines import duckdb as duck_engine
 from procmine.engines.duckdb import DuckLog
+
+PERF_FRAMES = ("cases", "activities", "edges", "throughput")
+CAUSE_COLUMNS = ("wait_office", "wait_client", "wait_statutory", "wait_batch")
 
 
 def _frames_equal(a: pd.DataFrame | pd.Series, b: pd.DataFrame | pd.Series) -> None:
@@ -71,6 +74,44 @@ def assert_same_aggregates(mem: Engine, other: Engine) -> None:
     _frames_equal(po, pm_)
 
 
+def assert_same_performance(mem_log, other, calendar=None, **declared) -> pm.Performance:
+    """One Performance class whatever the engine; its frames, summary and table equal the
+    in-memory ones. An engine that does not split the waits by cause
+    (``capabilities.wait_causes`` false) gives the same frames without the cause columns."""
+    mem, got = pm.performance(mem_log, calendar=calendar, **declared), pm.performance(other, calendar=calendar, **declared)
+    assert type(got) is pm.Performance and got.engine.log is other  # one class, holding the engine
+    causes = got.engine.capabilities.wait_causes
+    for name in PERF_FRAMES:
+        want, have = getattr(mem, name), getattr(got, name)
+        if not causes:
+            assert not set(CAUSE_COLUMNS) & set(have.columns), name
+            want = want.drop(columns=[c for c in CAUSE_COLUMNS if c in want.columns])
+        pd.testing.assert_frame_equal(have, want, check_index_type=False, obj=name)
+        assert have.attrs == want.attrs
+    _frames_equal(got.summary(), mem.summary())
+    want = mem.to_frame()
+    _frames_equal(got.to_frame(), want if causes else want.drop(columns=[c for c in want if c.startswith(CAUSE_COLUMNS)]))
+    assert got.freq == mem.freq
+    text = repr(got).replace(got.engine.capabilities.label, "").replace(repr(got.engine.name), repr(mem.log.name))
+    assert text == repr(mem)
+    return got
+
+
+def assert_result_shape(perf: pm.Performance) -> None:
+    """The one result shape of procmine's results, on any engine."""
+    from matplotlib.figure import Figure
+
+    text = repr(perf)
+    assert "\n" not in text and text.startswith("<Performance ") and perf.engine.capabilities.label in text
+    page = perf._repr_html_()
+    assert "<table" in page and perf.engine.name in page
+    frame = perf.to_frame()
+    assert isinstance(frame, pd.DataFrame) and frame[perf.activities.index.name].tolist() == perf.activities.index.tolist()
+    for kind in ("durations", "activities", "wip"):
+        ax = Figure().add_subplot()
+        assert perf.plot(ax=ax, kind=kind) is ax and ax.has_data()
+
+
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
     """(memory, DuckDB) pairs: a sample with start times, one without."""
@@ -92,8 +133,10 @@ def test_memory_and_duckdb_agree(samples, name) -> None:
     assert_same_discovery(log, duck)
     assert_same_discovery(log, duck, petri=False, activities=5, variants=3, min_case_share=0.3)
     assert_same_aggregates(get_engine(log), get_engine(duck))
-    _frames_equal(pm.performance(duck).activities, pm.performance(log).activities)
-    _frames_equal(pm.performance(duck).edges, pm.performance(log).edges)
+    with pytest.MonkeyPatch.context() as mp:  # computed in DuckDB: loading the log would raise
+        mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+        assert_result_shape(assert_same_performance(log, duck))
+        assert_same_performance(log, duck, pm.Calendar.always(), external=[log.activities.index[-1]])
 
 
 @pytest.mark.shared_logs
@@ -102,6 +145,10 @@ def test_memory_and_duckdb_agree_on_bpic12(tmp_path) -> None:
     with DuckLog(log.to_parquet(tmp_path / "bpic12.parquet")) as duck:
         assert_same_discovery(log, duck, petri=False)
         assert_same_aggregates(get_engine(log), get_engine(duck))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+            perf = assert_same_performance(log, duck)
+        pd.testing.assert_frame_equal(perf.wait_causes, pm.performance(log).wait_causes)
 
 
 def test_engine_registry_and_materialise(samples) -> None:
@@ -121,29 +168,45 @@ def test_engine_registry_and_materialise(samples) -> None:
 # Spark (local mode, one thread, a small log)
 # ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def spark_pair(tmp_path_factory):
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:  # pragma: no cover - depends on the machine
-        pytest.skip("Spark needs a Java runtime")
-    from procmine.engines.spark import SparkLog, local_session
+def spark_pairs(spark, tmp_path_factory):
+    """(memory, Spark) pairs of 80 cases: a sample with start times, one without."""
+    from procmine.engines.spark import SparkLog
 
-    log = pm.samples.load("permit_de").sample(80, seed=3)
-    df = log.df.copy()
-    df["rn"] = range(len(df))  # the source order, for ties in time
-    path = tmp_path_factory.mktemp("spark") / "permit.parquet"
-    df.to_parquet(path, index=False)
-    session = local_session(threads=1)
-    session.sparkContext.setLogLevel("ERROR")
-    yield log, SparkLog(session.read.parquet(str(path)), order="rn", name=log.name)
-    session.stop()
+    folder = tmp_path_factory.mktemp("spark")
+    out = {}
+    for name in ("permit_de", "subsidy_fr"):
+        log = pm.samples.load(name).sample(80, seed=3)
+        if name == "subsidy_fr":
+            log = pm.read_log(log.df.drop(columns=["start_timestamp"]))
+            log.name = name
+        df = log.df.copy()
+        df["rn"] = range(len(df))  # the source order, for ties in time
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+        out[name] = log, SparkLog(spark.read.parquet(str(folder / f"{name}.parquet")), order="rn", name=log.name)
+    return out
 
 
 @pytest.mark.slow
-def test_spark_agrees_with_memory(spark_pair) -> None:
-    log, slog = spark_pair
+def test_spark_agrees_with_memory(spark_pairs) -> None:
+    log, slog = spark_pairs["permit_de"]
     assert slog.n_events == log.n_events and slog.n_cases == log.n_cases
     assert get_engine(slog).capabilities.name == "spark"
     assert_same_discovery(log, slog, petri=False, maps=MAP_OPTIONS[1:2])
     assert_same_aggregates(get_engine(log), get_engine(slog))
-    # performance needs every event on Spark: loaded (small log), then the same frames
-    _frames_equal(pm.performance(slog).activities, pm.performance(log).activities)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "calendar"), [("permit_de", None), ("subsidy_fr", pm.Calendar.always())],
+                         ids=["start-times-working", "no-start-elapsed"])
+def test_spark_performance_without_loading_the_events(spark_pairs, name, calendar) -> None:
+    from procmine.engines import spark as spark_engine
+
+    log, slog = spark_pairs[name]
+    with pytest.MonkeyPatch.context() as mp:  # the frames come from Spark: loading the log would raise
+        mp.setattr(spark_engine, "MATERIALISE_LIMIT", 0)
+        perf = assert_same_performance(log, slog, calendar)
+        assert_result_shape(perf)
+        with pytest.raises(LogError, match="too large to analyse in memory"):
+            perf.wait_causes  # noqa: B018 - the cause split needs the events on Spark
+    # within the limit, the cause split is that of the events loaded into memory
+    pd.testing.assert_frame_equal(perf.wait_causes, pm.performance(log, calendar=calendar).wait_causes)
