@@ -12,46 +12,28 @@ the instants in record batches through a vectorised Python function (an Arrow UD
 looks them up in that table, as ``Calendar.cumulative`` does; differences of these
 values are the working times. So the working-time figures stream through DuckDB too.
 
-Wait causes (the ``wait_*`` totals, the explanation and the step classification) are
-computed out of core too (:mod:`procmine.engines.duckdb._causes`): SQL aggregates, the
-in-memory decision code on them, and a per-event CASE over the decisions summed per
-activity, edge and case.
+The aggregates themselves, wait causes included, are the SQL the DuckDB and Spark engines
+share (:class:`procmine.engines._sql_perf.SqlPerf`); this module creates the per-event
+table they read and runs the queries.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ...calendar import NAT, Calendar
-from ...log import ACTIVITY, CASE
-from ...waits._causes import (
-    CAUSES,
-    CLIENT,
-    Decisions,
-    decide_causes,
-    finish,
-    follow_up_candidates,
-    follow_up_markers,
-)
-from ...waits._steps import decide_steps
-from .._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
-from ._causes import aggregates, cause_view_sql, inside_counts
+from ...calendar import Calendar
+from ...waits._steps import add_labels, label_columns
+from .._sql_perf import SqlPerf
+from ._setup import _q
 
 if TYPE_CHECKING:
     from . import DuckLog
 
 __all__ = ["DuckPerf", "duck_perf"]
-
-
-def _by_name(names: np.ndarray) -> np.ndarray:
-    """Order of ``names`` in code point order (the in-memory activity codes)."""
-    return np.argsort(names.astype(str), kind="stable")
 
 
 def duck_perf(log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> DuckPerf:
@@ -63,13 +45,37 @@ def duck_perf(log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> 
     return log._cache[key]
 
 
-class DuckPerf:
+class _DuckSql:
+    """The :class:`procmine.engines._sql_perf.SqlRunner` of a DuckLog: its connection."""
+
+    def __init__(self, log: DuckLog) -> None:
+        self.log = log
+        self.aux = log._aux
+        self.cache = log._cache
+
+    def df(self, sql: str) -> pd.DataFrame:
+        return self.log._df(sql)
+
+    def one(self, sql: str) -> Any:
+        return self.log._one(sql)
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.log.con.register(name, frame)
+
+    def create(self, name: str, sql: str, *, table: bool) -> None:
+        self.log.con.execute(f"CREATE OR REPLACE {'TABLE' if table else 'VIEW'} {name} AS {sql}")
+
+    def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
+        return _labels(self.log, len(names), code)
+
+
+class DuckPerf(SqlPerf):
     """The performance aggregates of a DuckLog under one calendar and declarations.
 
     The per-event times (previous completion, start, waiting end and, under a working
     calendar, their cumulative working time) are computed once into a DuckDB view or
     table of the log's database (on disk, spilled beyond ``memory_limit``); the
-    aggregates are group-bys over it.
+    aggregates are the group-bys of :class:`~procmine.engines._sql_perf.SqlPerf` over it.
 
     Examples
     --------
@@ -83,10 +89,12 @@ class DuckPerf:
 
     def __init__(self, log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> None:
         self.log = log
+        self.sql = _DuckSql(log)
         self.calendar = calendar
         self._key = declared
         self._names = np.array(sorted(str(a) for a in names), dtype=object)  # code point order, as the codes
         self.table = self._event_table(calendar)
+        self.elapsed_table = self._event_table(Calendar.always())
 
     # -- the per-event table ----------------------------------------------------------------
     def _event_table(self, cal: Calendar) -> str:
@@ -162,173 +170,20 @@ class DuckPerf:
         )
         return fn
 
-    # -- wait causes (procmine.waits._causes' rules on SQL aggregates) ---------------------------
-    @cached_property
-    def _decisions(self) -> tuple[pd.DataFrame, Decisions]:
-        """The step classification and the per-activity decisions, from SQL aggregates
-        in elapsed time (they do not depend on the calendar: computed once per log and
-        declarations)."""
-        key = f"wait causes {self._key!r}"
-        if key not in self.log._cache:
-            table = self._event_table(Calendar.always())
-            has_start = bool(self.log.has_start_timestamps and self.log._one(f"SELECT count(s) FROM {table}"))
-            step_agg, wait_agg = aggregates(self.log, table, self._names, has_start)
-            steps = decide_steps(step_agg, external=self._key[1])
-            mark = follow_up_markers(steps)
-            if follow_up_candidates(mark, wait_agg.count, wait_agg.again).any():
-                # a window over the ordered events, only when some step may be a follow-up
-                wait_agg = replace(wait_agg, inside=inside_counts(self.log, table, self._names, mark))
-            self.log._cache[key] = steps, decide_causes(self._names, steps, wait_agg, dict(self._key[0]))
-        return self.log._cache[key]
 
-    @cached_property
-    def _cause_table(self) -> str:
-        """The event table with each event's cause (:func:`._duck_causes.cause_view_sql`):
-        a view, or a table when a follow-up needs the window over the case (computed once)."""
-        log = self.log
-        d = self._decisions[1]
-        tag = f"{abs(hash((self.table, self._key))):x}"
-        dec = f"perf_dec_{tag}"
-        log.con.register(dec, d.frame(self._names))
-        name = f"{self.table}_causes_{tag}"
-        if not log._cache.get(name):
-            kind = "TABLE" if d.follow.any() else "VIEW"
-            log.con.execute(f"CREATE OR REPLACE {kind} {name} AS {cause_view_sql(self.table, dec, bool(d.follow.any()))}")
-            log._cache[name] = True
-        return name
-
-    @cached_property
-    def _explained(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(steps, explain) from the waits counted per activity and cause."""
-        df = self._activity_stats
-        code = {a: i for i, a in enumerate(self._names)}
-        idx = np.array([code[str(a)] for a in df["activity"]], dtype=np.int64)
-        n_act = len(self._names)
-        counts = np.zeros((n_act, len(CAUSES)), dtype=np.int64)
-        counts[idx] = df[[f"n{k}" for k in range(len(CAUSES))]].to_numpy(dtype=np.int64)
-        per = {}
-        for col in ("req_n", "follow_n", "cap_n"):
-            per[col] = np.zeros(n_act, dtype=np.int64)
-            per[col][idx] = df[col].to_numpy(dtype=np.int64)
-        steps, d = self._decisions
-        after = None
-        if not np.isnan(d.after_period).all():  # waits statutory by the previous step's period, per pair
-            pairs = self.log._df(f"""SELECT prev_act, activity, count(*) AS n FROM {self._cause_table}
-                                     WHERE cause = 2 AND by_prev GROUP BY ALL""")
-            after = pd.DataFrame({"src": np.array([code[str(a)] for a in pairs["prev_act"]], dtype=np.int64),
-                                  "dst": np.array([code[str(a)] for a in pairs["activity"]], dtype=np.int64),
-                                  "n": pairs["n"].to_numpy(dtype=np.int64)})
-        return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"],
-                      after)
-
-    @staticmethod
-    def _cause_columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
-        """The SQL totals per cause (``w0``..``w3``) as float µs, 0 where none."""
-        return {name: np.nan_to_num(df[f"w{k}"].to_numpy(dtype=np.float64, na_value=np.nan))
-                for k, name in enumerate(CAUSES)}
-
-    @staticmethod
-    def _cause_sql(counts: bool = False) -> str:
-        # each wait's own cause gets w_own; a statutory wait past its period gives the rest
-        # (wait - w_own) to the cause it has without the period (Caps in procmine.waits._causes)
-        out = "".join(
-            f", coalesce(sum(w_own) FILTER (WHERE cause = {k}), 0)"
-            f" + coalesce(sum(wait - w_own) FILTER (WHERE capped AND rest = {k}), 0) AS w{k}"
-            for k in range(len(CAUSES))
+def _labels(log: DuckLog, n_act: int, code: dict[str, int]) -> list[list[str]]:
+    """Readable labels beside the activity names (see :func:`procmine.waits._steps._labels`): the
+    first value (in source order) per activity of each text column named so."""
+    out: list[list[str]] = [[] for _ in range(n_act)]
+    skip = {"__rn", *getattr(log, "_helper_cols", []), *log._roles.values(), *log._aux.values()}
+    types = dict(log.con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM raw)").fetchall())
+    cols = label_columns([c for c in types if c not in skip], lambda c: types[c] == "VARCHAR")
+    for col in cols:
+        df = log._df(
+            f"""SELECT s.activity, arg_min(r.{_q(col)}, s.__rn) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
+                       count(DISTINCT r.{_q(col)}) AS n
+                FROM seq s JOIN raw r ON s.__rn = r.__rn GROUP BY s.activity"""
         )
-        if counts:
-            out += "".join(f", count(*) FILTER (WHERE cause = {k}) AS n{k}" for k in range(len(CAUSES)))
-            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND after_req) AS req_n"
-            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND fol AND NOT after_req) AS follow_n"
-            out += ", count(*) FILTER (WHERE capped) AS cap_n"
-        return out
-
-    @cached_property
-    def has_measured_starts(self) -> bool:
-        return bool(self.log.has_start_timestamps and self.log._one(f"SELECT count(s) FROM {self.table}"))
-
-    def wait_explanation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """``(steps, explain)`` (see :attr:`procmine.Performance.wait_causes`)."""
-        return self._explained
-
-    def perf_cases(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_cases`."""
-        c = self.log._df(
-            f"""SELECT case_id, min(__rn) AS first_rn, count(*) AS events,
-                       least(min(t), min(s)) AS start, max(t) AS end_,
-                       max(ct) - least(min(ct), min(cs)) AS duration{self._cause_sql()}
-                FROM {self._cause_table} GROUP BY case_id ORDER BY first_rn"""
-        )
-        frame = pd.DataFrame(
-            {"start": c["start"].to_numpy(dtype=np.int64), "end": c["end_"].to_numpy(dtype=np.int64),
-             "events": c["events"].to_numpy(dtype=np.int64), "duration": _int_us(c["duration"]),
-             **{f"wait_{k}": v for k, v in self._cause_columns(c).items()}},
-            index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
-        )
-        return frame
-
-    def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
-        n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
-        n_cases += self._cause_sql(counts=group == "activity")
-        return self.log._df(
-            f"""SELECT {group}, count(*) AS n{n_cases},
-                       count(proc) AS proc_n, sum(proc) AS proc_sum,
-                       quantile_cont(proc, 0.5) AS proc_med, quantile_cont(proc, 0.9) AS proc_p90,
-                       count(wait) AS wait_n, sum(wait) AS wait_sum,
-                       quantile_cont(wait, 0.5) AS wait_med, quantile_cont(wait, 0.9) AS wait_p90
-                FROM {self._cause_table} {where} GROUP BY {group}"""
-        )
-
-    @staticmethod
-    def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
-        """The SQL stats of ``what`` (``proc``/``wait``) as ``{what}_median/mean/p90/sum`` float µs."""
-        total = pd.to_numeric(df[f"{what}_sum"]).to_numpy(dtype=np.float64, na_value=np.nan)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / df[f"{what}_n"].to_numpy(dtype=np.float64)
-        values = {
-            "median": pd.to_numeric(df[f"{what}_med"]).to_numpy(dtype=np.float64, na_value=np.nan),
-            "mean": mean,
-            "p90": pd.to_numeric(df[f"{what}_p90"]).to_numpy(dtype=np.float64, na_value=np.nan),
-            "sum": total,
-        }
-        return {f"{what}_{k}": values[k] for k in PERF_STATS}
-
-    @cached_property
-    def _activity_stats(self) -> pd.DataFrame:
-        df = self._stats("activity")
-        return df.iloc[_by_name(df["activity"].to_numpy(dtype=object))].reset_index(drop=True)
-
-    def perf_activities(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_activities`."""
-        df = self._activity_stats
-        return pd.DataFrame(
-            {"count": df["n"].to_numpy(dtype=np.int64), **self._stat_columns(df, "proc"),
-             **self._stat_columns(df, "wait"), **{f"wait_{k}": v for k, v in self._cause_columns(df).items()}},
-            index=pd.Index(df["activity"].to_numpy(dtype=object), name=ACTIVITY, dtype=object),
-        )
-
-    def perf_edges(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_edges`."""
-        df = sorted_by_name(self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True),
-                            "prev_act", "activity")
-        return pd.DataFrame(
-            {"source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
-             "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
-             "count": df["n"].to_numpy(dtype=np.int64), "cases": df["n_cases"].to_numpy(dtype=np.int64),
-             **self._stat_columns(df, "wait"), **{f"wait_{k}": v for k, v in self._cause_columns(df).items()}}
-        )
-
-    def event_periods(self, tz: str, freq: str) -> pd.Series:
-        """Events per local period: counted per 15-minute UTC bin by DuckDB, then the
-        occupied bins are converted to local periods (:func:`procmine.engines._protocol.local_periods`)."""
-        df = self.log._df(
-            f"SELECT q, count(*) AS n FROM (SELECT floor(t / {BIN_US}) AS q FROM {self.table}) GROUP BY q"
-        )
-        return local_periods(df["q"].to_numpy(dtype=np.int64) * BIN_US, tz, freq, df["n"].to_numpy(dtype=np.int64))
-
-
-def _int_us(values: pd.Series) -> np.ndarray:
-    """int64 µs from an SQL column, ``NAT`` where it is NULL."""
-    v = pd.to_numeric(values, errors="coerce")
-    missing = v.isna().to_numpy()
-    return np.where(missing, NAT, v.fillna(0).to_numpy(dtype=np.int64))
+        first = pd.Series(df["first"].to_numpy(dtype=object), index=[code[str(v)] for v in df["activity"]])
+        add_labels(out, first.sort_index(), int(df["n"].sum()))
+    return out
