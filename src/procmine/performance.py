@@ -149,10 +149,12 @@ class Performance(Result):
         )
         return frame
 
-    @staticmethod
-    def _causes_of(table: pd.DataFrame) -> dict[str, pd.Series]:
-        """The engine's totals per cause (float µs) as Timedeltas; none without the split."""
-        return {col: _td(table[col].to_numpy(dtype=np.float64)) for col in _CAUSE_COLUMNS if col in table}
+    def _causes_of(self, table: pd.DataFrame) -> dict[str, pd.Series]:
+        """The engine's totals per cause (float µs) as Timedeltas; none from an engine
+        that does not split the waits by cause."""
+        if not self.engine.capabilities.wait_causes:
+            return {}
+        return {col: _td(table[col].to_numpy(dtype=np.float64)) for col in _CAUSE_COLUMNS}
 
     @staticmethod
     def _stats(table: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:

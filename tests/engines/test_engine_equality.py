@@ -77,7 +77,8 @@ def assert_same_aggregates(mem: Engine, other: Engine) -> None:
 def assert_same_performance(mem_log, other, calendar=None, **declared) -> pm.Performance:
     """One Performance class whatever the engine; its frames, summary and table equal the
     in-memory ones. An engine that does not split the waits by cause
-    (``capabilities.wait_causes`` false) gives the same frames without the cause columns."""
+    (``capabilities.wait_causes`` false; none of procmine's engines) gives the same frames
+    without the cause columns."""
     mem, got = pm.performance(mem_log, calendar=calendar, **declared), pm.performance(other, calendar=calendar, **declared)
     assert type(got) is pm.Performance and got.engine.log is other  # one class, holding the engine
     causes = got.engine.capabilities.wait_causes
@@ -196,17 +197,24 @@ def test_spark_agrees_with_memory(spark_pairs) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "calendar"), [("permit_de", None), ("subsidy_fr", pm.Calendar.always())],
-                         ids=["start-times-working", "no-start-elapsed"])
-def test_spark_performance_without_loading_the_events(spark_pairs, name, calendar) -> None:
+@pytest.mark.parametrize(("name", "calendar", "declare"),
+                         [("permit_de", None, False), ("subsidy_fr", pm.Calendar.always(), True)],
+                         ids=["start-times-working", "no-start-elapsed-declared"])
+def test_spark_performance_without_loading_the_events(spark_pairs, name, calendar, declare) -> None:
+    """Every frame, the wait causes and the step classification come from Spark."""
     from procmine.engines import spark as spark_engine
 
     log, slog = spark_pairs[name]
-    with pytest.MonkeyPatch.context() as mp:  # the frames come from Spark: loading the log would raise
+    acts = log.activities.index.tolist()
+    declared = {"waits": {acts[0]: "batch"}, "external": [acts[-1]]} if declare else {}
+    with pytest.MonkeyPatch.context() as mp:  # loading the log would raise
         mp.setattr(spark_engine, "MATERIALISE_LIMIT", 0)
-        perf = assert_same_performance(log, slog, calendar)
+        perf = assert_same_performance(log, slog, calendar, **declared)
+        mem = pm.performance(log, calendar=calendar, **declared)
+        pd.testing.assert_frame_equal(perf.wait_causes, mem.wait_causes)
+        pd.testing.assert_frame_equal(perf.steps, mem.steps)
         assert_result_shape(perf)
         with pytest.raises(LogError, match="too large to analyse in memory"):
-            perf.wait_causes  # noqa: B018 - the cause split needs the events on Spark
-    # within the limit, the cause split is that of the events loaded into memory
-    pd.testing.assert_frame_equal(perf.wait_causes, pm.performance(log, calendar=calendar).wait_causes)
+            perf.causes  # noqa: B018 - the cause of every event, as arrays, needs the events
+    # within the limit, the per-event arrays are those of the events loaded into memory
+    assert (perf.causes.cause == mem.causes.cause).all()

@@ -2,20 +2,18 @@
 
 :class:`SparkPerf` gives :class:`~procmine.engines.spark.SparkEngine` the tables
 :class:`procmine.Performance` is built from (:meth:`procmine.engines.Engine.perf_cases`,
-``perf_activities``, ``perf_edges``, ``event_periods``), with the in-memory definitions
-(:mod:`procmine._core.event_times`): one window per case gives each event its previous
-completion and activity; group-bys give the statistics, ``percentile`` the exact median
-and p90 (linear interpolation, as numpy and DuckDB), sums of integer µs the exact totals.
-Only the aggregates reach the driver, never the events.
+``perf_activities``, ``perf_edges``, ``event_periods``, ``wait_explanation``), with the
+in-memory definitions (:mod:`procmine._core.event_times`): one window per case gives
+each event its position, previous completion, activity and group (a per-event temporary
+view, cached by Spark); the aggregates, wait causes included, are the SQL the DuckDB
+engine runs too (:class:`procmine.engines._sql_perf.SqlPerf`), here through Spark SQL:
+``percentile_cont`` gives the exact median and p90 (linear interpolation, as numpy),
+sums of integer µs the exact totals. Only aggregates reach the driver, never the events.
 
 Working time: the calendar's table of working intervals (a few thousand rows for ten
 years, built on the driver for the log's time range) goes to the executors with a
 vectorised pandas UDF that looks each instant up in it, as ``Calendar.cumulative`` does;
 differences of these cumulative values are working times, as in memory and in DuckDB.
-
-The split of the waits by cause is not computed by Spark (``capabilities.wait_causes``
-is false): :class:`procmine.Performance` leaves its cause columns out and loads the log
-(within the engine's limit) for :attr:`~procmine.Performance.wait_causes`.
 """
 
 from __future__ import annotations
@@ -25,190 +23,148 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..calendar import NAT
-from ..log import ACTIVITY, CASE
-from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
+from ..calendar import Calendar
+from ..waits._steps import add_labels, label_columns
+from ._sql_perf import SqlPerf
 
 if TYPE_CHECKING:
-    from .spark import SparkLog
+    from .spark import SparkEngine, SparkLog
 
-__all__ = ["SparkPerf", "spark_has_measured_starts"]
+__all__ = ["SparkPerf", "spark_events"]
 
 
-def spark_has_measured_starts(log: SparkLog) -> bool:
-    """Some event's start time is at or before its completion (as the DuckDB engine reads it)."""
+class _SparkSql:
+    """The :class:`procmine.engines._sql_perf.SqlRunner` of a SparkLog: Spark SQL over
+    temporary views of its session (names unique to the log)."""
+
+    def __init__(self, engine: SparkEngine) -> None:
+        self.log = engine.log
+        self.spark = engine.log.sdf.sparkSession
+        self.aux = engine.log._aux
+        self.cache = engine._cache
+
+    def df(self, sql: str) -> pd.DataFrame:
+        return self.spark.sql(sql).toPandas()
+
+    def one(self, sql: str) -> Any:
+        return self.spark.sql(sql).collect()[0][0]
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def create(self, name: str, sql: str, *, table: bool) -> None:
+        view = self.spark.sql(sql)
+        (view.cache() if table else view).createOrReplaceTempView(name)
+
+    def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
+        """The first value (in source order) per activity of each text column named as a
+        label (see :func:`procmine.waits._steps._labels`), as the DuckDB engine reads them."""
+        from pyspark.sql import functions as F
+
+        log = self.log
+        out: list[list[str]] = [[] for _ in range(len(names))]
+        skip = {*log._roles.values(), *log._aux.values(), log._order}
+        types = dict(log.sdf.dtypes)
+        cols = label_columns([c for c in log.sdf.columns if c not in skip], lambda c: types[c] == "string")
+        if not cols:
+            return out
+        r = log._roles
+        rn = F.col(f"`{log._order}`") if log._order else F.monotonically_increasing_id()
+        kept = log.sdf.where(
+            F.col(f"`{r['case']}`").isNotNull() & F.col(f"`{r['activity']}`").isNotNull()
+            & F.col(f"`{r['timestamp']}`").isNotNull()
+        )
+        ev = kept.select(
+            F.col(f"`{r['activity']}`").cast("string").alias("activity"), rn.alias("rn"),
+            *[F.col(f"`{c}`").alias(f"l{k}") for k, c in enumerate(cols)],
+        )
+        aggs = []
+        for k in range(len(cols)):
+            x = F.col(f"l{k}")
+            aggs += [F.min_by(F.when(x.isNotNull(), x), F.when(x.isNotNull(), F.col("rn"))).alias(f"f{k}"),
+                     F.countDistinct(x).alias(f"n{k}")]
+        df = ev.groupBy("activity").agg(*aggs).toPandas()
+        idx = [code[str(v)] for v in df["activity"]]
+        for k in range(len(cols)):
+            first = pd.Series(df[f"f{k}"].to_numpy(dtype=object), index=idx)
+            add_labels(out, first.sort_index(), int(df[f"n{k}"].sum()))
+        return out
+
+
+def spark_events(log: SparkLog, calendar: Calendar) -> Any:
+    """The per-event Spark DataFrame under ``calendar`` that
+    :class:`~procmine.engines._sql_perf.SqlPerf` reads (columns named there)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    if not log.has_start_timestamps:
-        return False
-    return bool(log.ev.where(F.col("start_ts") <= F.col("ts")).limit(1).count())
+    us = F.unix_micros
+    w = Window.partitionBy("case_id").orderBy(F.col("ts"), F.col("rn"))
+    aux = [c for c in ("res", "grp") if c in log._aux]
+    # a start after its completion is a data error: ignored (procmine._core.event_times)
+    s = F.when(F.col("start_ts") <= F.col("ts"), us("start_ts")) if log.has_start_timestamps else F.lit(None)
+    base = log.ev.select(
+        "case_id", "activity", F.col("rn").alias("__rn"), *aux,
+        F.row_number().over(w).alias("pos"),
+        F.lag("activity").over(w).alias("prev_act"),
+        *([F.lag("grp").over(w).alias("prev_grp")] if "grp" in aux else []),
+        us("ts").alias("t"), s.cast("long").alias("s"), F.lag(us("ts")).over(w).alias("prev"),
+    )
+    # the waiting time ends at the start (not before the previous completion), else at completion
+    we = F.when(F.col("s").isNull(), F.col("t")).otherwise(F.greatest(F.col("s"), F.coalesce(F.col("prev"), F.col("s"))))
+    # the step's elapsed span (previous completion -> completion, as the wait causes read it)
+    spans = [(we - F.col("prev") + F.coalesce(F.col("t") - F.col("s"), F.lit(0))).alias("len_el"),
+             (we - F.col("prev")).alias("wait_el")]
+    keep = ["case_id", "activity", "prev_act", "__rn", "pos", "t", "s", *aux, *(["prev_grp"] if "grp" in aux else [])]
+    if calendar.is_elapsed:
+        return base.select(*keep, F.col("t").alias("ct"), F.col("s").alias("cs"), (we - F.col("prev")).alias("wait"),
+                           (F.col("t") - F.col("s")).alias("proc"), *spans)
+    cum = _working_time_udf(log, calendar)
+    w_t = Window.partitionBy("case_id").orderBy(F.col("t"), F.col("__rn"))  # the same order, on t
+    c = base.select("*", cum(F.col("t")).alias("ct"), cum(F.col("s")).alias("cs"), cum(we).alias("c_we"), *spans)
+    return c.select(*keep, "ct", "cs", (F.col("c_we") - F.lag("ct").over(w_t)).alias("wait"),
+                    (F.col("ct") - F.col("cs")).alias("proc"), "len_el", "wait_el")
 
 
-class SparkPerf:
-    """The performance aggregates of a SparkLog under one calendar (see the module docstring).
+def _working_time_udf(log: SparkLog, cal: Calendar) -> Any:
+    """A pandas UDF: the cumulative working µs of each instant (null kept), from the
+    calendar's interval table over the whole log (one origin for every batch)."""
+    from pyspark.sql import functions as F
 
-    ``events`` is the per-event frame (Spark, cached): ``case_id``, ``activity``,
-    ``prev_act``, ``rn``, ``t``, ``s`` (a start at or before completion, else null),
-    ``ct``/``cs`` (their cumulative working time; ``t``/``s`` in elapsed time), ``wait``
-    and ``proc`` (µs under the calendar, null where not measurable).
-    """
+    lo_hi = [F.min(F.unix_micros("ts")), F.max(F.unix_micros("ts"))]
+    if log.has_start_timestamps:
+        lo_hi += [F.min(F.unix_micros("start_ts")), F.max(F.unix_micros("start_ts"))]
+    values = [int(v) for v in log.ev.agg(*lo_hi).collect()[0] if v is not None]
+    bounds = np.array([min(values), max(values)] if values else [0, 0], dtype=np.int64)
+    table = cal._table(*cal._local_day_range(bounds))
 
-    def __init__(self, log: SparkLog, calendar: Any) -> None:
-        self.log = log
+    @F.pandas_udf("long")  # type: ignore[call-overload]
+    def cumulative(x: pd.Series) -> pd.Series:
+        missing = x.isna().to_numpy()
+        out = np.zeros(len(x), dtype=np.int64)
+        if (~missing).any():
+            out[~missing] = table.cum_at(x[~missing].to_numpy(dtype=np.int64))
+        return pd.Series(pd.array(out, dtype="Int64")).mask(missing)
+
+    return cumulative
+
+
+class SparkPerf(SqlPerf):
+    """The performance aggregates of a SparkLog under one calendar and declarations (see
+    the module docstring): the per-event view of each calendar is computed once per log."""
+
+    def __init__(self, engine: SparkEngine, calendar: Calendar, declared: tuple, names: Any) -> None:
+        self.sql = _SparkSql(engine)
         self.calendar = calendar
-        self.events = self._events().cache()
+        self._key = declared
+        self._names = np.array(sorted(str(a) for a in names), dtype=object)  # code point order, as the codes
+        self.table = self._view(engine, calendar)
+        self.elapsed_table = self._view(engine, Calendar.always())
 
-    def _events(self) -> Any:
-        from pyspark.sql import Window
-        from pyspark.sql import functions as F
-
-        us = F.unix_micros
-        w = Window.partitionBy("case_id").orderBy(F.col("ts"), F.col("rn"))
-        ev = self.log.ev
-        # a start after its completion is a data error: ignored (procmine._core.event_times)
-        s = F.when(F.col("start_ts") <= F.col("ts"), us("start_ts")) if self.log.has_start_timestamps else None
-        base = ev.select(
-            "case_id", "activity", "rn",
-            F.lag("activity").over(w).alias("prev_act"),
-            us("ts").alias("t"),
-            (s if s is not None else F.lit(None).cast("long")).alias("s"),
-            F.lag(us("ts")).over(w).alias("prev"),
-        )
-        # the waiting time ends at the start (not before the previous completion), else at completion
-        we = F.when(F.col("s").isNull(), F.col("t")).otherwise(
-            F.greatest(F.col("s"), F.coalesce(F.col("prev"), F.col("s")))
-        )
-        if self.calendar.is_elapsed:
-            return base.select(
-                "case_id", "activity", "prev_act", "rn", "t", "s",
-                F.col("t").alias("ct"), F.col("s").alias("cs"),
-                (we - F.col("prev")).alias("wait"), (F.col("t") - F.col("s")).alias("proc"),
-            )
-        cum = self._working_time_udf()
-        w = Window.partitionBy("case_id").orderBy(F.col("t"), F.col("rn"))  # the same order, on t
-        c = base.select("*", cum(F.col("t")).alias("ct"), cum(F.col("s")).alias("cs"), cum(we).alias("c_we"))
-        return c.select(
-            "case_id", "activity", "prev_act", "rn", "t", "s", "ct", "cs",
-            (F.col("c_we") - F.lag("ct").over(w)).alias("wait"), (F.col("ct") - F.col("cs")).alias("proc"),
-        )
-
-    def _working_time_udf(self) -> Any:
-        """A pandas UDF: the cumulative working µs of each instant (null kept), from the
-        calendar's interval table over the whole log (one origin for every batch)."""
-        from pyspark.sql import functions as F
-
-        ev, cal = self.log.ev, self.calendar
-        lo_hi = [F.min(F.unix_micros("ts")), F.max(F.unix_micros("ts"))]
-        if self.log.has_start_timestamps:
-            lo_hi += [F.min(F.unix_micros("start_ts")), F.max(F.unix_micros("start_ts"))]
-        row = ev.agg(*lo_hi).collect()[0]
-        values = [int(v) for v in row if v is not None]
-        bounds = np.array([min(values), max(values)] if values else [0, 0], dtype=np.int64)
-        table = cal._table(*cal._local_day_range(bounds))
-
-        @F.pandas_udf("long")  # type: ignore[call-overload]
-        def cumulative(x: pd.Series) -> pd.Series:
-            missing = x.isna().to_numpy()
-            out = np.zeros(len(x), dtype=np.int64)
-            if (~missing).any():
-                out[~missing] = table.cum_at(x[~missing].to_numpy(dtype=np.int64))
-            return pd.Series(pd.array(np.where(missing, 0, out), dtype="Int64")).mask(missing)
-
-        return cumulative
-
-    # -- the aggregates -----------------------------------------------------------------------
-    def perf_cases(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_cases`."""
-        from pyspark.sql import functions as F
-
-        c = (
-            self.events.groupBy("case_id")
-            .agg(
-                F.min("rn").alias("first_rn"),
-                F.count("*").alias("events"),
-                F.least(F.min("t"), F.min("s")).alias("start"),  # least skips nulls
-                F.max("t").alias("end"),
-                (F.max("ct") - F.least(F.min("ct"), F.min("cs"))).alias("duration"),
-            )
-            .toPandas()
-            .sort_values("first_rn", kind="stable")
-        )
-        d = pd.to_numeric(c["duration"], errors="coerce")
-        return pd.DataFrame(
-            {
-                "start": c["start"].to_numpy(dtype=np.int64),
-                "end": c["end"].to_numpy(dtype=np.int64),
-                "events": c["events"].to_numpy(dtype=np.int64),
-                "duration": np.where(d.isna(), NAT, d.fillna(0).to_numpy(dtype=np.int64)),
-            },
-            index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
-        )
-
-    @staticmethod
-    def _stat_aggs(what: str) -> list[Any]:
-        from pyspark.sql import functions as F
-
-        return [
-            F.count(what).alias(f"{what}_n"),
-            F.sum(what).alias(f"{what}_sum"),
-            F.percentile(what, 0.5).alias(f"{what}_median"),
-            F.percentile(what, 0.9).alias(f"{what}_p90"),
-        ]
-
-    @staticmethod
-    def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
-        """``{what}_median/mean/p90/sum`` float µs; the mean is the exact sum over the count."""
-
-        def f(col: str) -> np.ndarray:
-            return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-        total = f(f"{what}_sum")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = total / f(f"{what}_n")
-        values = {"median": f(f"{what}_median"), "mean": mean, "p90": f(f"{what}_p90"), "sum": total}
-        return {f"{what}_{k}": values[k] for k in PERF_STATS}
-
-    def perf_activities(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_activities`."""
-        from pyspark.sql import functions as F
-
-        df = self.events.groupBy("activity").agg(
-            F.count("*").alias("n"), *self._stat_aggs("proc"), *self._stat_aggs("wait")
-        ).toPandas()
-        df = sorted_by_name(df, "activity")
-        return pd.DataFrame(
-            {"count": df["n"].to_numpy(dtype=np.int64), **self._stat_columns(df, "proc"),
-             **self._stat_columns(df, "wait")},
-            index=pd.Index(df["activity"].to_numpy(dtype=object), name=ACTIVITY, dtype=object),
-        )
-
-    def perf_edges(self) -> pd.DataFrame:
-        """See :meth:`procmine.engines.Engine.perf_edges`."""
-        from pyspark.sql import functions as F
-
-        df = (
-            self.events.where(F.col("prev_act").isNotNull())
-            .groupBy("prev_act", "activity")
-            .agg(F.count("*").alias("n"), F.countDistinct("case_id").alias("cases"), *self._stat_aggs("wait"))
-            .toPandas()
-        )
-        df = sorted_by_name(df, "prev_act", "activity")
-        return pd.DataFrame(
-            {"source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
-             "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
-             "count": df["n"].to_numpy(dtype=np.int64), "cases": df["cases"].to_numpy(dtype=np.int64),
-             **self._stat_columns(df, "wait")}
-        )
-
-    def event_periods(self, tz: str, freq: str) -> pd.Series:
-        """Events per local period: counted per 15-minute UTC bin by Spark, the occupied
-        bins converted to local periods on the driver (:func:`procmine.engines._protocol.local_periods`)."""
-        from pyspark.sql import functions as F
-
-        df = (
-            # integer arithmetic, floored for instants before 1970 too
-            self.events.groupBy(F.expr(f"(t - pmod(t, {BIN_US})) div {BIN_US}").alias("q"))
-            .count()
-            .toPandas()
-        )
-        return local_periods(df["q"].to_numpy(dtype=np.int64) * BIN_US, tz, freq, df["count"].to_numpy(dtype=np.int64))
+    def _view(self, engine: SparkEngine, calendar: Calendar) -> str:
+        key = ("events", calendar)
+        if key not in self.sql.cache:
+            tag = "elapsed" if calendar.is_elapsed else f"{abs(hash(calendar)):x}"
+            name = f"procmine_perf_{id(engine.log):x}_{tag}"
+            spark_events(engine.log, calendar).cache().createOrReplaceTempView(name)
+            self.sql.cache[key] = name
+        return self.sql.cache[key]

@@ -16,8 +16,8 @@ across executors:
 process map, Petri net from the variant counts) runs on it through
 :class:`SparkEngine` with the same results as in memory; so does
 :func:`procmine.performance` (cases, activities, edges, throughput in working or elapsed
-time: :mod:`procmine.engines._spark_perf`) except the split of the waits by cause, which
-needs the events. The analyses that need every event load them (at most
+time, the split of the waits by cause: :mod:`procmine.engines._spark_perf`) without
+loading the events. The analyses that need every event load them (at most
 :data:`MATERIALISE_LIMIT`). No procmine-made distribution layer: Spark does the
 distribution; this module only writes the queries. Requires
 ``pip install 'procmine[spark]'`` and a Java runtime.
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ACTIVITY, CASE, START, TIMESTAMP
+from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP
 from ._protocol import MAP_PATH_COLUMNS, Capabilities, OfLog, counts_by_name, finish_dfg, finish_variants
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
 logger = logging.getLogger("procmine")
 
 #: Largest SparkLog (in events) loaded into the driver's memory for the analyses that need
-#: every event (find_redundancies, simplify, performance's wait causes, ...).
+#: every event (find_redundancies, simplify, performance's per-event arrays, ...).
 MATERIALISE_LIMIT = 5_000_000
 
 _SEP = "\x1f"
@@ -132,6 +132,8 @@ class SparkLog:
         self._order = order
         self.has_start_timestamps = start_timestamp is not None
         self._materialised: Any = None
+        # who did it and in which unit (pm4py's columns), for the wait causes as in memory
+        self._aux = {k: c for k, c in (("res", RESOURCE), ("grp", GROUP)) if c in sdf.columns}
         rn = F.col(f"`{order}`") if order is not None else F.monotonically_increasing_id()
         start = F.col(f"`{start_timestamp}`") if start_timestamp else F.lit(None).cast("timestamp")
         self.ev = (
@@ -141,6 +143,7 @@ class SparkLog:
                 F.col(f"`{timestamp}`").alias("ts"),
                 start.alias("start_ts"),
                 rn.alias("rn"),
+                *[F.col(f"`{c}`").cast("string").alias(k) for k, c in self._aux.items()],
             )
             .where(F.col("case_id").isNotNull() & F.col("activity").isNotNull() & F.col("ts").isNotNull())
             .cache()
@@ -226,7 +229,6 @@ class SparkEngine(OfLog):
             in_memory=False,
             start_times=self.log.has_start_timestamps,
             max_materialise_events=MATERIALISE_LIMIT,
-            wait_causes=False,  # the cause split needs the events: procmine.Performance loads them for it
         )
 
     @property
@@ -499,41 +501,39 @@ class SparkEngine(OfLog):
         return dict(zip(df["a"], df["l"]))
 
     # -- performance (procmine.engines._spark_perf) ----------------------------------------------
-    def _perf(self, calendar: Any) -> Any:
+    def _perf(self, calendar: Any, declared: tuple) -> Any:
         from ._spark_perf import SparkPerf
 
-        key = ("perf", calendar)
+        key = ("perf", calendar, declared)
         if key not in self._cache:
-            self._cache[key] = SparkPerf(self.log, calendar)
+            self._cache[key] = SparkPerf(self, calendar, declared, self.activity_counts().index)
         return self._cache[key]
 
     def has_measured_starts(self) -> bool:
-        from ._spark_perf import spark_has_measured_starts
+        from ..calendar import Calendar
 
-        if "starts" not in self._cache:
-            self._cache["starts"] = spark_has_measured_starts(self.log)
-        return self._cache["starts"]
+        return self._perf(Calendar.always(), ((), ())).has_measured_starts
 
     def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar).perf_cases()
+        return self._perf(calendar, declared).perf_cases()
 
     def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar).perf_activities()
+        return self._perf(calendar, declared).perf_activities()
 
     def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar).perf_edges()
+        return self._perf(calendar, declared).perf_edges()
 
     def event_periods(self, tz: str, freq: str) -> pd.Series:
         from ..calendar import Calendar
 
-        return self._perf(Calendar.always()).event_periods(tz, freq)
+        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
 
     def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Not computed by Spark (``capabilities.wait_causes`` is false): the explanation
-        of the log loaded into memory, within :data:`MATERIALISE_LIMIT`."""
-        from . import in_memory_engine
+        from ..calendar import Calendar
 
-        return in_memory_engine(self, "wait causes").wait_explanation(declared)
+        # the counts per cause do not depend on the calendar: those of a calendar already queried
+        done = [k[1] for k in self._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
+        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
 
     def to_eventlog(self) -> Any:
         if self.log._materialised is None:
