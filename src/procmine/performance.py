@@ -67,10 +67,11 @@ class Performance(Result):
     "1 day" is 24 working hours, three office days of the default calendar; displays
     (``repr``, HTML) therefore show working time in hours.
 
-    On an engine that does not split the waits by cause itself
-    (``engine.capabilities.wait_causes`` false: Spark) the frames have no ``wait_*``
-    cause columns, and :attr:`wait_causes`, :attr:`steps`, :attr:`causes` and
-    :attr:`times` (per event) load the log into memory, within the engine's limit.
+    :attr:`times` and :attr:`causes` are per-event arrays: on an engine that does not
+    hold the events in memory (DuckDB, Spark) they load the log, within the engine's
+    limit; every frame, :attr:`wait_causes` and :attr:`steps` do not. An engine that
+    does not split the waits by cause (``engine.capabilities.wait_causes`` false) gives
+    the frames without the ``wait_*`` cause columns.
     """
 
     def __init__(
