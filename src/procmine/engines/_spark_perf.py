@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..calendar import Calendar
 from ..waits._steps import add_labels, label_columns
-from ._sql_perf import SqlPerf
+from ._sql_perf import SqlPerf, working_time_lookup
 
 if TYPE_CHECKING:
     from .spark import SparkEngine, SparkLog
@@ -134,16 +134,12 @@ def _working_time_udf(log: SparkLog, cal: Calendar) -> Any:
     if log.has_start_timestamps:
         lo_hi += [F.min(F.unix_micros("start_ts")), F.max(F.unix_micros("start_ts"))]
     values = [int(v) for v in log.ev.agg(*lo_hi).collect()[0] if v is not None]
-    bounds = np.array([min(values), max(values)] if values else [0, 0], dtype=np.int64)
-    table = cal._table(*cal._local_day_range(bounds))
+    cum = working_time_lookup(cal, min(values, default=None), max(values, default=None))
 
     @F.pandas_udf("long")  # type: ignore[call-overload]
     def cumulative(x: pd.Series) -> pd.Series:
         missing = x.isna().to_numpy()
-        out = np.zeros(len(x), dtype=np.int64)
-        if (~missing).any():
-            out[~missing] = table.cum_at(x[~missing].to_numpy(dtype=np.int64))
-        return pd.Series(pd.array(out, dtype="Int64")).mask(missing)
+        return pd.Series(pd.array(cum(x.fillna(0).to_numpy(), missing), dtype="Int64")).mask(missing)
 
     return cumulative
 

@@ -55,7 +55,7 @@ from ..waits._causes import (
 from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
 from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
 
-__all__ = ["SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "inside_counts", "median_sql"]
+__all__ = ["SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "inside_counts", "median_sql", "working_time_lookup"]
 
 
 class SqlRunner(Protocol):
@@ -77,6 +77,24 @@ class SqlRunner(Protocol):
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
         """Readable labels beside the activity names (:func:`procmine.waits._steps._labels`)."""
         ...
+
+
+def working_time_lookup(calendar: Any, lo: int | None, hi: int | None) -> Any:
+    """``cum(values, missing)``: the cumulative working µs of int µs instants (0 where
+    ``missing``), from ``calendar``'s table of working intervals over ``[lo, hi]`` (the
+    whole log: every batch an engine streams through it shares one origin, so differences
+    of the values are working times, as ``Calendar.cumulative`` gives them in memory)."""
+    bounds = np.array([0, 0] if lo is None else [lo, hi], dtype=np.int64)
+    table = calendar._table(*calendar._local_day_range(bounds))
+
+    def cum(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(values), dtype=np.int64)
+        ok = ~missing
+        if ok.any():
+            out[ok] = table.cum_at(np.asarray(values)[ok].astype(np.int64))
+        return out
+
+    return cum
 
 
 def median_sql(x: str, q: float = 0.5) -> str:

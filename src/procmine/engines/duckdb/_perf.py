@@ -27,7 +27,7 @@ import pandas as pd
 
 from ...calendar import Calendar
 from ...waits._steps import add_labels, label_columns
-from .._sql_perf import SqlPerf
+from .._sql_perf import SqlPerf, working_time_lookup
 from ._setup import _q
 
 if TYPE_CHECKING:
@@ -150,17 +150,12 @@ class DuckPerf(SqlPerf):
             if log.has_start_timestamps
             else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
         ).fetchall()[0]
-        lo, hi = (0, 0) if lo is None else (int(lo), int(hi))
-        table = cal._table(*cal._local_day_range(np.array([lo, hi], dtype=np.int64)))
+        cum = working_time_lookup(cal, lo, hi)
 
         def cumulative(x: Any) -> Any:
-            values = x.to_numpy(zero_copy_only=False)
-            if not x.null_count:
-                return pa.array(table.cum_at(values.astype(np.int64)), type=pa.int64())
-            missing = np.asarray(x.is_null())
-            out = np.zeros(len(values), dtype=np.int64)
-            out[~missing] = table.cum_at(values[~missing].astype(np.int64))
-            return pa.array(out, type=pa.int64(), mask=missing)
+            missing = np.asarray(x.is_null()) if x.null_count else np.zeros(len(x), dtype=bool)
+            out = cum(x.to_numpy(zero_copy_only=False), missing)
+            return pa.array(out, type=pa.int64(), mask=missing if x.null_count else None)
 
         fn = f"{name}_cum"
         with contextlib.suppress(Exception):  # a previous, failed attempt may have left it
