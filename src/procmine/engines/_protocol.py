@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "ACTIVITY_TIME_COLUMNS",
     "MAP_PATH_COLUMNS",
     "PERF_STATS",
     "Capabilities",
@@ -41,17 +40,6 @@ __all__ = [
     "local_periods",
     "period_counts",
 ]
-
-#: columns of :meth:`Engine.activity_times` (elapsed µs as Timedelta; NaT without a value)
-ACTIVITY_TIME_COLUMNS = (
-    "events",
-    "wait_median",
-    "wait_mean",
-    "wait_p90",
-    "processing_median",
-    "processing_mean",
-    "processing_p90",
-)
 
 #: columns of :meth:`Engine.map_paths`
 MAP_PATH_COLUMNS = ("source", "target", "count", "median_us", "cases")
@@ -185,12 +173,6 @@ class Engine(Protocol):
 
     def case_durations(self) -> pd.Series:
         """First start (else completion) to last completion per case (``EventLog.case_durations``)."""
-        ...
-
-    def activity_times(self) -> pd.DataFrame:
-        """Per activity (index: name, code point order): events and elapsed waiting and
-        processing statistics (:data:`ACTIVITY_TIME_COLUMNS`), definitions of
-        :mod:`procmine._core.event_times`."""
         ...
 
     def map_paths(self, kept: list[str]) -> pd.DataFrame:

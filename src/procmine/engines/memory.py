@@ -29,7 +29,7 @@ from .._core.dfg import (
 )
 from .._core.kernels import NAT, distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
-from ._protocol import ACTIVITY_TIME_COLUMNS, MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
+from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
 
 __all__ = ["MemoryEngine"]
 
@@ -102,18 +102,6 @@ class MemoryEngine(OfLog):
 
     def case_durations(self) -> pd.Series:
         return self.log.case_durations()
-
-    def activity_times(self) -> pd.DataFrame:
-        from .._core.event_times import event_times
-        from ..calendar import Calendar
-
-        t = event_times(self.log, Calendar.always())
-        c = self.log.codes
-        wait = group_stats(c.activity, t.wait_elapsed, c.n_activities)
-        proc = group_stats(c.activity, t.proc_elapsed, c.n_activities)
-        return activity_time_frame(
-            c.activity_names, np.bincount(c.activity, minlength=c.n_activities), wait, proc
-        )
 
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         from ..viz._graph import map_paths
@@ -213,28 +201,6 @@ class MemoryEngine(OfLog):
     def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
         causes = self.wait_causes(declared)
         return causes.steps, causes.explain
-
-
-def activity_time_frame(names: Any, events: np.ndarray, wait: dict, proc: dict) -> pd.DataFrame:
-    """The frame of :meth:`Engine.activity_times` from per-activity statistics (float µs, NaN = none)."""
-
-    def td(x: np.ndarray) -> pd.Series:
-        a = np.round(np.asarray(x, dtype=np.float64))
-        return pd.Series(pd.to_timedelta(a, unit="us").as_unit("us"))
-
-    data = [
-        pd.Series(np.asarray(events, dtype=np.int64)),
-        td(wait["median"]),
-        td(wait["mean"]),
-        td(wait["p90"]),
-        td(proc["median"]),
-        td(proc["mean"]),
-        td(proc["p90"]),
-    ]
-    out = pd.DataFrame({k: s.to_numpy() for k, s in zip(ACTIVITY_TIME_COLUMNS, data)})
-    out.index = pd.Index(np.asarray(names, dtype=object), name=ACTIVITY, dtype=object)
-    return out
-
 
 
 def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

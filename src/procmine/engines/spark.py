@@ -412,42 +412,6 @@ class SparkEngine(OfLog):
             name="duration",
         )
 
-    def activity_times(self) -> pd.DataFrame:
-        from pyspark.sql import functions as F
-
-        from .memory import activity_time_frame
-
-        us = F.unix_micros
-        if self.log.has_start_timestamps:
-            start = F.when(F.col("start_ts") <= F.col("ts"), F.col("start_ts"))
-            wait = F.when(start.isNull(), us("ts") - us("prev_ts")).otherwise(
-                us(F.greatest(start, F.col("prev_ts"))) - us("prev_ts")
-            )
-            proc = us("ts") - us(start)
-        else:
-            wait, proc = us("ts") - us("prev_ts"), F.lit(None).cast("long")
-        df = (
-            self._seq.select("activity", wait.alias("w"), proc.alias("p"))
-            .groupBy("activity")
-            .agg(
-                F.count("*").alias("events"),
-                F.percentile("w", 0.5).alias("wm"), F.avg("w").alias("wa"), F.percentile("w", 0.9).alias("w9"),
-                F.percentile("p", 0.5).alias("pm"), F.avg("p").alias("pa"), F.percentile("p", 0.9).alias("p9"),
-            )
-            .toPandas()
-        )
-        df = df.iloc[np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")]
-
-        def f(col: str) -> np.ndarray:
-            return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-        return activity_time_frame(
-            df["activity"].to_numpy(dtype=object),
-            df["events"].to_numpy(dtype=np.int64),
-            {"median": f("wm"), "mean": f("wa"), "p90": f("w9")},
-            {"median": f("pm"), "mean": f("pa"), "p90": f("p9")},
-        )
-
     # -- the process map -----------------------------------------------------------------------
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         from pyspark.sql import functions as F

@@ -39,11 +39,6 @@ def _by_name(names: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return names[order], values[order]
 
 
-def _us(values: pd.Series) -> np.ndarray:
-    """float µs, NaN where SQL gave NULL."""
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def activity_counts(log: Any) -> pd.Series:
     """Events per activity, most frequent first, ties by name (as ``EventLog.activities``)."""
     if "activities" not in log._cache:
@@ -133,33 +128,6 @@ class DuckEngine(OfLog):
 
     def case_durations(self) -> pd.Series:
         return self.log.case_durations()
-
-    def activity_times(self) -> pd.DataFrame:
-        from ..memory import activity_time_frame
-
-        if self.log.has_start_timestamps:
-            # procmine._core.event_times: a start after completion is ignored; the wait ends at the
-            # start (or the previous completion when the step started before it)
-            start = "CASE WHEN start_ts <= ts THEN start_ts END"
-            wait = f"epoch_us(greatest({start}, prev_ts)) - epoch_us(prev_ts)"
-            wait = f"CASE WHEN {start} IS NULL THEN epoch_us(ts) - epoch_us(prev_ts) ELSE {wait} END"
-            proc = f"epoch_us(ts) - epoch_us({start})"
-        else:
-            wait, proc = "epoch_us(ts) - epoch_us(prev_ts)", "NULL::BIGINT"
-        df = self.log._df(
-            f"""SELECT activity, count(*) AS events,
-                   quantile_cont(w, 0.5) AS wm, avg(w) AS wa, quantile_cont(w, 0.9) AS w9,
-                   quantile_cont(p, 0.5) AS pm, avg(p) AS pa, quantile_cont(p, 0.9) AS p9
-               FROM (SELECT activity, {wait} AS w, {proc} AS p FROM seq) GROUP BY activity"""
-        )
-        order = np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")
-        df = df.iloc[order]
-        return activity_time_frame(
-            df["activity"].to_numpy(dtype=object),
-            df["events"].to_numpy(dtype=np.int64),
-            {"median": _us(df["wm"]), "mean": _us(df["wa"]), "p90": _us(df["w9"])},
-            {"median": _us(df["pm"]), "mean": _us(df["pa"]), "p90": _us(df["p9"])},
-        )
 
     # -- the process map -----------------------------------------------------------------
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
