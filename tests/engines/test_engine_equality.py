@@ -219,3 +219,40 @@ def test_spark_performance_without_loading_the_events(spark_pairs, name, calenda
             perf.causes  # noqa: B018 - the cause of every event, as arrays, needs the events
     # within the limit, the per-event arrays are those of the events loaded into memory
     assert (perf.causes.cause == mem.causes.cause).all()
+
+
+def _tricky_frame() -> pd.DataFrame:
+    """Ties in time (source order decides), a start after its completion (ignored), a start
+    before the previous completion (no waiting), missing starts, a one-event case, a case
+    over a weekend and a holiday (working time)."""
+    t = pd.Timestamp("2024-07-31 16:00", tz="Europe/Zurich")  # 1 August: Swiss national holiday
+    h = pd.Timedelta(hours=1)
+    rows = [
+        ("c1", "Eingang", t, t - h), ("c1", "Prüfung", t + 3 * h, t + 5 * h),  # start after completion
+        ("c1", "Entscheid", t + 3 * h, None), ("c1", "Versand", t + 72 * h, t + 2 * h),  # tie; overlap
+        ("c2", "Eingang", t + 24 * h, None), ("c2", "Entscheid", t + 100 * h, t + 99 * h),
+        ("c3", "Eingang", t + 30 * h, t + 29 * h),  # one event
+        ("c4", "Prüfung", t + 5 * h, None), ("c4", "Prüfung", t + 5 * h, None), ("c4", "Eingang", t + 200 * h, t),
+    ]
+    return pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "start_timestamp"])
+
+
+@pytest.mark.parametrize("calendar", [None, pm.Calendar.always()], ids=["working", "elapsed"])
+def test_tricky_events_agree_on_duckdb(tmp_path, calendar) -> None:
+    log = pm.read_log(_tricky_frame())
+    with DuckLog(log.to_parquet(tmp_path / "tricky.parquet")) as duck:
+        assert_same_performance(log, duck, calendar)
+        assert_same_aggregates(get_engine(log), get_engine(duck))
+
+
+@pytest.mark.slow
+def test_tricky_events_agree_on_spark(spark, tmp_path) -> None:
+    from procmine.engines.spark import SparkLog
+
+    log = pm.read_log(_tricky_frame())
+    df = log.df.copy()
+    df["rn"] = range(len(df))
+    df.to_parquet(tmp_path / "tricky.parquet", index=False)
+    slog = SparkLog(spark.read.parquet(str(tmp_path / "tricky.parquet")), order="rn", name=log.name)
+    assert_same_performance(log, slog)
+    assert_same_aggregates(get_engine(log), get_engine(slog))
