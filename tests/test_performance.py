@@ -281,7 +281,7 @@ def test_empty_log():
 @pytest.mark.parametrize("tz", ["Europe/Zurich", "Asia/Kathmandu", "America/St_Johns"])
 @pytest.mark.parametrize("freq", ["D", "W", "M"])
 def test_period_counts_equal_direct_conversion(tz, freq):
-    from procmine.performance import _period_counts
+    from procmine.engines._protocol import local_periods as _period_counts
 
     rng = np.random.default_rng(5)
     us = rng.integers(1_600_000_000_000_000, 1_700_000_000_000_000, 5000)
@@ -320,3 +320,22 @@ def test_working_time_is_shown_in_working_hours_not_timedelta(tiny):
     el = pm.performance(tiny, calendar=pm.Calendar.always())
     assert el.to_frame()["waiting_median"].dtype.kind == "m"
     assert isinstance(el.summary().set_index("figure")["value"]["median case duration"], pd.Timedelta)
+
+
+def test_engine_without_the_cause_split_gives_frames_without_cause_columns():
+    """An engine whose capabilities say it does not split waits by cause: the same frames
+    without the ``wait_*`` cause columns; the explanation comes from the events."""
+    from dataclasses import replace
+
+    from procmine.engines import get_engine
+
+    log = pm.samples.load("permit_de")
+    engine = get_engine(log)
+    engine.capabilities = replace(engine.capabilities, wait_causes=False)  # cached_property: settable
+    got, want = Performance(log, pm.Calendar(), engine=engine), pm.performance(log)
+    causes = ["wait_office", "wait_client", "wait_statutory", "wait_batch"]
+    for name in ("cases", "activities", "edges"):
+        frame = getattr(got, name)
+        assert not set(causes) & set(frame.columns)
+        pd.testing.assert_frame_equal(frame, getattr(want, name).drop(columns=causes))
+    pd.testing.assert_frame_equal(got.wait_causes, want.wait_causes)

@@ -2,7 +2,9 @@
 
 :func:`performance` measures a log in *working time* (the default Swiss office calendar,
 see :class:`procmine.Calendar`) or in elapsed time (``calendar=Calendar.always()``).
-Everything is computed on the log's integer codes with vectorised numpy.
+The figures are aggregates the log's engine computes (:mod:`procmine.engines`): on the
+log's integer codes with vectorised numpy in memory, by SQL in DuckDB, by Spark; the
+same definitions and frames on each.
 
 Definitions, per event ``e`` of a case, ``p`` the event before it (by completion time):
 
@@ -37,45 +39,16 @@ from ._core.kernels import group_stats
 from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
 from .calendar import NAT, Calendar
+from .engines import Engine, LogLike, get_engine, in_memory_engine
+from .engines._protocol import local_periods
+from .errors import LogError
 from .log import ACTIVITY, CASE, EventLog
-from .waits._causes import CAUSES, WaitCauses, check_declarations, wait_causes
+from .waits._causes import CAUSES, WaitCauses, check_declarations
 
 __all__ = ["EventTimes", "Performance", "event_times", "group_stats", "performance"]
 
 _HOUR_US = 3_600_000_000
-
-
-# ---------------------------------------------------------------------------------------
-# throughput (per-event times: procmine._core.event_times)
-# ---------------------------------------------------------------------------------------
-def _period_counts(us: np.ndarray, tz: str, freq: str) -> pd.Series:
-    """Number of instants per local period. Instants are first counted in 15-minute UTC
-    bins (every time zone's offset is a multiple of 15 minutes, so a bin never straddles a
-    local period boundary); only the occupied bins are converted to local periods."""
-    bin_us = 15 * 60 * 1_000_000
-    q = us // bin_us
-    q0 = int(q.min())
-    span = int(q.max()) - q0 + 1
-    if span <= 4 * len(us) + 1_000_000:
-        binned = np.bincount(q - q0, minlength=span)
-        occupied = np.flatnonzero(binned)
-        starts, weights = (occupied + q0) * bin_us, binned[occupied]
-    else:  # a few instants spread over centuries: convert them one by one
-        starts, weights = us, np.ones(len(us), dtype=np.int64)
-    local = (
-        pd.DatetimeIndex(starts.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
-    )
-    return pd.Series(weights).groupby(local.to_period(freq)).sum()
-
-
-def _exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sums of int64 ``values`` per key as float64, from the exact integer sums: a float
-    bincount loses the last digits once a sum passes 2**53 µs (285 years of waiting, a
-    few activities of a large log). Two exact float bincounts, of the high and low bits."""
-    v = values.astype(np.int64)
-    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
-    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
-    return ((hi << 20) + lo).astype(np.float64)
+_CAUSE_COLUMNS = tuple(f"wait_{name}" for name in CAUSES)
 
 
 # ---------------------------------------------------------------------------------------
@@ -85,70 +58,91 @@ def _exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 class Performance(Result):
     """Performance of a log: frames of case, activity and edge times, throughput and WIP.
 
-    Build it with :func:`performance`. Frames are computed on first access and cached.
+    Build it with :func:`performance`. The figures are aggregates of the log's engine
+    (:func:`procmine.engines.get_engine`: in memory, DuckDB or Spark, the same frames);
+    frames are computed on first access and cached.
     Durations are working time under :attr:`calendar` (elapsed time when the calendar
     is :meth:`Calendar.always`); :meth:`elapsed` gives the same views in elapsed time,
     and ``.cases`` has both. A working-time ``Timedelta`` counts working hours: its
     "1 day" is 24 working hours, three office days of the default calendar; displays
     (``repr``, HTML) therefore show working time in hours.
+
+    :attr:`times` and :attr:`causes` are per-event arrays: on an engine that does not
+    hold the events in memory (DuckDB, Spark) they load the log, within the engine's
+    limit; every frame, :attr:`wait_causes` and :attr:`steps` do not. An engine that
+    does not split the waits by cause (``engine.capabilities.wait_causes`` false) gives
+    the frames without the ``wait_*`` cause columns.
     """
 
     def __init__(
-        self, log: EventLog, calendar: Calendar, freq: str | None = None, *,
-        waits: Any = None, external: Any = None,
+        self, log: Any, calendar: Calendar, freq: str | None = None, *,
+        waits: Any = None, external: Any = None, engine: Engine | None = None,
     ) -> None:
         self.log = log
+        self.engine = get_engine(log) if engine is None else engine
         self.calendar = calendar
-        self.times = event_times(log, calendar)
         self._freq = freq
         self._declared = (waits, external)
-        check_declarations(log, waits, external)  # now, not on first access of a frame
+        # now, not on first access of a frame
+        self._key = check_declarations(self.engine.activity_counts().index.tolist(), waits, external)
+
+    @cached_property
+    def _events(self) -> Any:
+        """The in-memory engine of the log's events, for the views that work per event."""
+        return in_memory_engine(self.engine, "performance (per-event times and causes)")
+
+    @cached_property
+    def times(self) -> EventTimes:
+        """Per-event times under :attr:`calendar` (:class:`procmine._core.event_times.EventTimes`);
+        on an engine not in memory this loads the log (within the engine's limit)."""
+        return self._events.event_times(self.calendar)
 
     @cached_property
     def causes(self) -> WaitCauses:
-        """The cause of every wait and the step classification (:mod:`procmine.waits._causes`)."""
-        return wait_causes(self.log, waits=self._declared[0], external=self._declared[1])
+        """The cause of every wait and the step classification (:mod:`procmine.waits._causes`),
+        per event: on an engine not in memory this loads the log (within the engine's limit)."""
+        return self._events.wait_causes(self._key)
+
+    @cached_property
+    def _explained(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        engine = self.engine if self.engine.capabilities.wait_causes else self._events
+        return engine.wait_explanation(self._key)
 
     @property
     def wait_causes(self) -> pd.DataFrame:
         """Why cases wait before each activity: one row per activity and cause, with
         ``activity``, ``cause`` (office, client, statutory, batch), ``events`` (waits with
         that cause) and ``why``."""
-        return self.causes.explain
+        return self._explained[1]
 
     @property
     def steps(self) -> pd.DataFrame:
         """Per activity: ``request``, ``external``, ``system``, ``why``
         (:func:`procmine.waits._steps.classify_steps`), ``period_days`` (a detected fixed period)
         and ``cause`` (of most of its waits)."""
-        return self.causes.steps
-
-    @cached_property
-    def _wait_split(self) -> dict[str, np.ndarray]:
-        """Every event's wait split by cause (a statutory wait past its period in two)."""
-        return self.causes.split(self.times.wait)
-
-    def _cause_sums(self, keys: np.ndarray, n: int, sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Total wait per key code and cause (float µs of the exact integer sums, as the
-        DuckDB engine gives them); ``sel`` picks the events of ``keys``."""
-        return {name: _exact_sums(keys, w if sel is None else w[sel], n) for name, w in self._wait_split.items()}
+        return self._explained[0]
 
     @property
     def basis(self) -> str:
         """``"elapsed"`` or ``"working"``: what the durations measure."""
         return "elapsed" if self.calendar.is_elapsed else "working"
 
+    @cached_property
+    def has_start(self) -> bool:
+        """The log has start times: processing is measured and waits end at the start."""
+        return bool(self.engine.has_measured_starts())
+
     @property
     def waiting_label(self) -> str:
         """``"waiting"`` with start timestamps, else ``"waiting+processing"``."""
-        return "waiting" if self.times.has_start else "waiting+processing"
+        return "waiting" if self.has_start else "waiting+processing"
 
     def elapsed(self) -> Performance:
         """The same analysis in elapsed time (24/7)."""
         if self.calendar.is_elapsed:
             return self
         return Performance(self.log, Calendar.always(), self._freq, waits=self._declared[0],
-                           external=self._declared[1])
+                           external=self._declared[1], engine=self.engine)
 
     def _attrs(self, frame: pd.DataFrame) -> pd.DataFrame:
         frame.attrs.update(
@@ -156,26 +150,41 @@ class Performance(Result):
         )
         return frame
 
+    def _causes_of(self, table: pd.DataFrame) -> dict[str, pd.Series]:
+        """The engine's totals per cause (float µs) as Timedeltas; none from an engine
+        that does not split the waits by cause."""
+        if not self.engine.capabilities.wait_causes:
+            return {}
+        return {col: _td(table[col].to_numpy(dtype=np.float64)) for col in _CAUSE_COLUMNS}
+
+    @staticmethod
+    def _stats(table: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
+        return {k: table[f"{prefix}_{k}"].to_numpy(dtype=np.float64) for k in ("median", "mean", "p90", "sum")}
+
     # -- frames ------------------------------------------------------------------------
+    @cached_property
+    def _case_table(self) -> pd.DataFrame:
+        return self.engine.perf_cases(self.calendar, self._key)
+
     @cached_property
     def cases(self) -> pd.DataFrame:
         """One row per case: ``start``, ``end``, ``events``, ``duration`` (per calendar),
         ``elapsed`` and the waiting by cause (``wait_office``, ``wait_client``,
         ``wait_statutory``, ``wait_batch``, per calendar)."""
-        t, c = self.times, self.log.codes
+        c = self._case_table
+        start, end = c["start"].to_numpy(dtype=np.int64), c["end"].to_numpy(dtype=np.int64)
         frame = pd.DataFrame(
             {
-                "start": pd.to_datetime(t.case_start, unit="us", utc=True),
-                "end": pd.to_datetime(t.case_end, unit="us", utc=True),
-                "events": np.diff(c.case_offsets),
-                "duration": _td(t.case_duration),
-                "elapsed": _td(t.case_elapsed),
+                "start": pd.to_datetime(start, unit="us", utc=True),
+                "end": pd.to_datetime(end, unit="us", utc=True),
+                "events": c["events"].to_numpy(dtype=np.int64),
+                "duration": _td(c["duration"].to_numpy(dtype=np.int64)),
+                "elapsed": _td(end - start),
             },
-            index=pd.Index(c.case_ids, name=CASE),
+            index=pd.Index(c.index.to_numpy(dtype=object), name=CASE),
         )
-        sums = self._cause_sums(c.case, c.n_cases)
-        for name in CAUSES:
-            frame[f"wait_{name}"] = _td(sums[name]).to_numpy()
+        for col, values in self._causes_of(c).items():
+            frame[col] = values.to_numpy()
         return self._attrs(frame)
 
     @cached_property
@@ -189,27 +198,15 @@ class Performance(Result):
         Without start timestamps the processing columns are empty and "waiting" is
         waiting + processing (``frame.attrs["waiting"]`` says which).
         """
-        t, c = self.times, self.log.codes
-        n = c.n_activities
-        proc = group_stats(c.activity, t.proc, n)
-        wait = group_stats(c.activity, t.wait, n)
-        total_case = float(np.sum(t.case_duration[t.case_duration != NAT]))
-        causes = self._cause_sums(c.activity, n)
-        return self._activities_frame(c.activity_names, np.bincount(c.activity, minlength=n), proc, wait, total_case,
-                                      causes)
-
-    def _activities_frame(
-        self, names: Any, count: np.ndarray, proc: dict, wait: dict, total_case: float,
-        causes: dict[str, np.ndarray],
-    ) -> pd.DataFrame:
-        """The activities frame from per-activity stats (float µs ``median``, ``mean``,
-        ``p90``, ``sum``; NaN where nothing was measured) and total waiting per cause;
-        shared with the DuckDB engine."""
+        a = self.engine.perf_activities(self.calendar, self._key)
+        proc, wait = self._stats(a, "proc"), self._stats(a, "wait")
+        d = self._case_table["duration"].to_numpy(dtype=np.int64)
+        total_case = float(np.sum(d[d != NAT]))  # the exact integer sum
         wait_sum = np.nan_to_num(wait["sum"])
         spent = np.nan_to_num(proc["sum"]) + wait_sum
         frame = pd.DataFrame(
             {
-                "count": count,
+                "count": a["count"].to_numpy(dtype=np.int64),
                 "processing_median": _td(proc["median"]),
                 "processing_mean": _td(proc["mean"]),
                 "processing_p90": _td(proc["p90"]),
@@ -218,11 +215,11 @@ class Performance(Result):
                 "waiting_p90": _td(wait["p90"]),
                 "waiting_total": _td(wait_sum),
                 "waiting_total_hours": wait_sum / _HOUR_US,
-                "share": spent / total_case if total_case > 0 else np.zeros(len(count)),
-                **{f"wait_{name}": _td(causes[name]) for name in CAUSES},
+                "share": spent / total_case if total_case > 0 else np.zeros(len(a)),
+                **self._causes_of(a),
             },
-            index=pd.Index(names, name=ACTIVITY),
         )
+        frame.index = pd.Index(a.index.to_numpy(dtype=object), name=ACTIVITY)
         frame = frame.sort_values(["waiting_total_hours", "count"], ascending=False, kind="stable")
         return self._attrs(frame)
 
@@ -231,31 +228,18 @@ class Performance(Result):
         """Per directly-follows pair: ``source``, ``target``, ``count``, ``cases`` and the
         ``median``/``mean``/``p90`` waiting time before the target (see module docs) and its
         total by cause (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``)."""
-        t, c = self.times, self.log.codes
-        n_act = max(c.n_activities, 1)
-        p = c.pairs  # edges, counts and distinct cases: shared with the DFG
-        keys, cases = p.keys, p.cases
-        st = group_stats(p.edge, t.wait[1:][p.same], len(keys))
-        causes = self._cause_sums(p.edge, len(keys), np.flatnonzero(p.same) + 1)
-        names = c.activity_names
-        return self._edges_frame(names[keys // n_act], names[keys % n_act], p.counts, cases, st, causes)
-
-    def _edges_frame(
-        self, source: np.ndarray, target: np.ndarray, count: np.ndarray, cases: np.ndarray, wait: dict,
-        causes: dict[str, np.ndarray],
-    ) -> pd.DataFrame:
-        """The edges frame from per-pair waiting stats (as :meth:`_activities_frame`),
-        pairs in name order; shared with the DuckDB engine."""
+        e = self.engine.perf_edges(self.calendar, self._key)
+        wait = self._stats(e, "wait")
         frame = pd.DataFrame(
             {
-                "source": pd.Series(source, dtype=object),
-                "target": pd.Series(target, dtype=object),
-                "count": count,
-                "cases": cases,
+                "source": pd.Series(e["source"].to_numpy(dtype=object), dtype=object),
+                "target": pd.Series(e["target"].to_numpy(dtype=object), dtype=object),
+                "count": e["count"].to_numpy(dtype=np.int64),
+                "cases": e["cases"].to_numpy(dtype=np.int64),
                 "median": _td(wait["median"]),
                 "mean": _td(wait["mean"]),
                 "p90": _td(wait["p90"]),
-                **{f"wait_{name}": _td(causes[name]) for name in CAUSES},
+                **self._causes_of(e),
             }
         )
         frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
@@ -273,26 +257,28 @@ class Performance(Result):
 
     def _span_us(self) -> tuple[int, int] | None:
         """(first case start, last case end) in µs; None for an empty log."""
-        t = self.times
-        if len(t.case_start) == 0:
+        c = self._case_table
+        if len(c) == 0:
             return None
-        return int(t.case_start.min()), int(t.case_end.max())
+        return int(c["start"].min()), int(c["end"].max())
 
     @cached_property
     def throughput(self) -> pd.DataFrame:
         """Per period (local time of the calendar): ``arrivals`` (cases started),
         ``completions`` (cases ended), ``wip`` (cases open at the period's end), ``events``."""
-        t = self.times
-        if len(t.case_start) == 0:
+        c = self._case_table
+        if len(c) == 0:
             empty = pd.DataFrame(
                 columns=["arrivals", "completions", "wip", "events"],
                 index=pd.PeriodIndex([], freq=self.freq, name="period"),
                 dtype=np.int64,
             )
             return self._attrs(empty)
-        counts = [
-            _period_counts(x, self.calendar.tz, self.freq)
-            for x in (t.case_start, t.case_end, self.log.codes.ts)
+        tz = self.calendar.tz
+        counts = [  # arrivals and completions from the per-case table, events from the engine
+            local_periods(c["start"].to_numpy(dtype=np.int64), tz, self.freq),
+            local_periods(c["end"].to_numpy(dtype=np.int64), tz, self.freq),
+            self.engine.event_periods(tz, self.freq),
         ]
         return self._throughput_frame(counts)
 
@@ -333,7 +319,6 @@ class Performance(Result):
         >>> isinstance(s["median case duration (working h)"], float)
         True
         """
-        t = self.times
         dur = self.cases["duration"]
         el = self.cases["elapsed"]
         tp = self.throughput
@@ -347,8 +332,8 @@ class Performance(Result):
             return f"{name} (working h)", (float("nan") if pd.isna(v) else pd.Timedelta(v).total_seconds() / 3600)
 
         rows = [
-            ("cases", self.log.n_cases),
-            ("events", self.log.n_events),
+            ("cases", self.engine.n_cases),
+            ("events", self.engine.n_events),
             ("time basis", f"{self.basis} time ({self.calendar!r})"),
             ("waiting measured as", self.waiting_label),
             work("median case duration", dur.median()),
@@ -360,7 +345,7 @@ class Performance(Result):
             (f"work in progress (mean open cases per {unit})", float(tp["wip"].mean()) if len(tp) else 0.0),
             ("activity with most waiting", top.index[0] if len(top) else None),
             ("its share of case time", float(top["share"].iloc[0]) if len(top) else None),
-            ("start timestamps", "yes" if t.has_start else "no"),
+            ("start timestamps", "yes" if self.has_start else "no"),
         ]
         return self._attrs(pd.DataFrame(rows, columns=["figure", "value"]))
 
@@ -379,9 +364,9 @@ class Performance(Result):
         return self._attrs(frame)
 
     def _repr_parts(self) -> tuple[str, list[str]]:
-        med = self.cases["duration"].median() if self.log.n_cases else None
-        return repr(self.log.name), [
-            f"{self.log.n_cases:,} cases, {self.log.n_events:,} events",
+        med = self.cases["duration"].median() if self.engine.n_cases else None
+        return f"{self.engine.name!r}{self.engine.capabilities.label}", [
+            f"{self.engine.n_cases:,} cases, {self.engine.n_events:,} events",
             f"median case duration {duration_text(med, day_hours=self._day_hours())} ({self.basis} time)",
             f"{self.waiting_label} per activity",
         ]
@@ -437,7 +422,7 @@ def _working_hours(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def performance(
-    log: EventLog,
+    log: EventLog | LogLike,
     *,
     calendar: Calendar | None = None,
     waits: dict[str, str] | None = None,
@@ -449,8 +434,9 @@ def performance(
     Parameters
     ----------
     log
-        The event log, or a :class:`procmine.engines.duckdb.DuckLog` (the frames are then
-        computed in DuckDB: :class:`procmine.engines.duckdb._perf.DuckPerformance`).
+        The event log: an :class:`procmine.EventLog`, or a log held by another engine
+        (``read_log(..., engine="duckdb")``, a Spark log), whose engine computes the same
+        frames (:func:`procmine.engines.get_engine`) without loading the events.
     calendar
         Turns elapsed into working time. ``None`` (default): ``Calendar()``, the Swiss
         office week closed on the national holidays every canton shares
@@ -487,21 +473,11 @@ def performance(
     >>> perf.elapsed().cases["duration"].iloc[0]
     Timedelta('2 days 18:00:00')
     """
-    from .engines import get_engine, materialise
-    from .errors import LogError
-
     if calendar is not None and not isinstance(calendar, Calendar):
         raise fail("performance", "calendar", "a procmine.Calendar or None", calendar)
-    if not isinstance(log, EventLog):
-        try:
-            name = get_engine(log).capabilities.name
-        except LogError:
-            raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)",
-                       type(log).__name__) from None
-        if name == "duckdb":
-            from .engines.duckdb._perf import duck_performance  # same frames, by SQL
-
-            return duck_performance(log, Calendar() if calendar is None else calendar, freq, waits=waits,
-                                    external=external)
-        log = materialise(log, "performance")  # other engines: their events, in memory
-    return Performance(log, Calendar() if calendar is None else calendar, freq, waits=waits, external=external)
+    try:
+        engine = get_engine(log)
+    except LogError:
+        raise fail("performance", "log", "a procmine.EventLog (see procmine.read_log)", type(log).__name__) from None
+    return Performance(log, Calendar() if calendar is None else calendar, freq, waits=waits, external=external,
+                       engine=engine)

@@ -21,7 +21,7 @@ pytest.importorskip("duckdb")
 
 from procmine.engines import duckdb as duck_engine
 from procmine.engines.duckdb import DuckLog, as_eventlog
-from procmine.engines.duckdb._perf import DuckPerformance
+from procmine.performance import Performance
 
 
 @pytest.fixture(scope="module")
@@ -172,14 +172,14 @@ def test_process_map_outputs(permit, tmp_path) -> None:
 FRAMES = ("cases", "activities", "edges", "throughput")
 
 
-def assert_same_performance(log, duck, calendar, **declared) -> DuckPerformance:
+def assert_same_performance(log, duck, calendar, **declared) -> Performance:
     """The frames, the wait causes and the step classification equal the in-memory ones,
     computed without loading the DuckLog (MATERIALISE_LIMIT 0: loading it would raise)."""
     mem = pm.performance(log, calendar=calendar, **declared)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
         got = pm.performance(duck, calendar=calendar, **declared)
-        assert isinstance(got, DuckPerformance)
+        assert type(got) is Performance and got.engine.capabilities.name == "duckdb"
         for name in FRAMES:
             pd.testing.assert_frame_equal(getattr(got, name), getattr(mem, name), obj=name)
             assert getattr(got, name).attrs == getattr(mem, name).attrs

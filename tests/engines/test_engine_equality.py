@@ -2,12 +2,11 @@
 
 The same public functions run on an EventLog (memory), a DuckLog (DuckDB) and a SparkLog
 (Spark, local mode, one thread, a small sample): the frames must be equal, not close.
-The engines' aggregates (:class:`procmine.engines.Engine`) are compared too.
+The engines' aggregates (:class:`procmine.engines.Engine`) are compared too, and each
+engine's Performance has the one result shape (repr, HTML, ``to_frame()``, ``plot(ax=)``).
 """
 
 from __future__ import annotations
-
-import shutil
 
 import pandas as pd
 import pytest
@@ -19,7 +18,11 @@ from tests.conftest import shared_log
 
 pytest.importorskip("duckdb")
 
+from procmine.engines import duckdb as duck_engine
 from procmine.engines.duckdb import DuckLog
+
+PERF_FRAMES = ("cases", "activities", "edges", "throughput")
+CAUSE_COLUMNS = ("wait_office", "wait_client", "wait_statutory", "wait_batch")
 
 
 def _frames_equal(a: pd.DataFrame | pd.Series, b: pd.DataFrame | pd.Series) -> None:
@@ -57,7 +60,8 @@ def assert_same_discovery(mem_log, other, *, petri: bool = True, maps=MAP_OPTION
 def assert_same_aggregates(mem: Engine, other: Engine) -> None:
     _frames_equal(other.activity_counts(), mem.activity_counts())
     _frames_equal(other.activity_cases(), mem.activity_cases())
-    _frames_equal(other.activity_times(), mem.activity_times())
+    for table in ("perf_activities", "perf_edges", "perf_cases"):  # elapsed time, no declarations
+        _frames_equal(getattr(other, table)(pm.Calendar.always(), ((), ())), getattr(mem, table)(pm.Calendar.always(), ((), ())))
     _frames_equal(other.case_times(), mem.case_times())
     _frames_equal(other.case_durations().sort_index(), mem.case_durations().sort_index())
     _frames_equal(period_counts(other, "M"), period_counts(mem, "M"))
@@ -69,6 +73,45 @@ def assert_same_aggregates(mem: Engine, other: Engine) -> None:
     pm_ = pm_.fillna({"source": "", "target": ""}).sort_values(key, ignore_index=True)
     po = po.fillna({"source": "", "target": ""}).sort_values(key, ignore_index=True)
     _frames_equal(po, pm_)
+
+
+def assert_same_performance(mem_log, other, calendar=None, **declared) -> pm.Performance:
+    """One Performance class whatever the engine; its frames, summary and table equal the
+    in-memory ones. An engine that does not split the waits by cause
+    (``capabilities.wait_causes`` false; none of procmine's engines) gives the same frames
+    without the cause columns."""
+    mem, got = pm.performance(mem_log, calendar=calendar, **declared), pm.performance(other, calendar=calendar, **declared)
+    assert type(got) is pm.Performance and got.engine.log is other  # one class, holding the engine
+    causes = got.engine.capabilities.wait_causes
+    for name in PERF_FRAMES:
+        want, have = getattr(mem, name), getattr(got, name)
+        if not causes:
+            assert not set(CAUSE_COLUMNS) & set(have.columns), name
+            want = want.drop(columns=[c for c in CAUSE_COLUMNS if c in want.columns])
+        pd.testing.assert_frame_equal(have, want, check_index_type=False, obj=name)
+        assert have.attrs == want.attrs
+    _frames_equal(got.summary(), mem.summary())
+    want = mem.to_frame()
+    _frames_equal(got.to_frame(), want if causes else want.drop(columns=[c for c in want if c.startswith(CAUSE_COLUMNS)]))
+    assert got.freq == mem.freq
+    text = repr(got).replace(got.engine.capabilities.label, "").replace(repr(got.engine.name), repr(mem.log.name))
+    assert text == repr(mem)
+    return got
+
+
+def assert_result_shape(perf: pm.Performance) -> None:
+    """The one result shape of procmine's results, on any engine."""
+    from matplotlib.figure import Figure
+
+    text = repr(perf)
+    assert "\n" not in text and text.startswith("<Performance ") and perf.engine.capabilities.label in text
+    page = perf._repr_html_()
+    assert "<table" in page and perf.engine.name in page
+    frame = perf.to_frame()
+    assert isinstance(frame, pd.DataFrame) and frame[perf.activities.index.name].tolist() == perf.activities.index.tolist()
+    for kind in ("durations", "activities", "wip"):
+        ax = Figure().add_subplot()
+        assert perf.plot(ax=ax, kind=kind) is ax and ax.has_data()
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +135,10 @@ def test_memory_and_duckdb_agree(samples, name) -> None:
     assert_same_discovery(log, duck)
     assert_same_discovery(log, duck, petri=False, activities=5, variants=3, min_case_share=0.3)
     assert_same_aggregates(get_engine(log), get_engine(duck))
-    _frames_equal(pm.performance(duck).activities, pm.performance(log).activities)
-    _frames_equal(pm.performance(duck).edges, pm.performance(log).edges)
+    with pytest.MonkeyPatch.context() as mp:  # computed in DuckDB: loading the log would raise
+        mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+        assert_result_shape(assert_same_performance(log, duck))
+        assert_same_performance(log, duck, pm.Calendar.always(), external=[log.activities.index[-1]])
 
 
 @pytest.mark.shared_logs
@@ -102,6 +147,10 @@ def test_memory_and_duckdb_agree_on_bpic12(tmp_path) -> None:
     with DuckLog(log.to_parquet(tmp_path / "bpic12.parquet")) as duck:
         assert_same_discovery(log, duck, petri=False)
         assert_same_aggregates(get_engine(log), get_engine(duck))
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(duck_engine, "MATERIALISE_LIMIT", 0)
+            perf = assert_same_performance(log, duck)
+        pd.testing.assert_frame_equal(perf.wait_causes, pm.performance(log).wait_causes)
 
 
 def test_engine_registry_and_materialise(samples) -> None:
@@ -121,29 +170,89 @@ def test_engine_registry_and_materialise(samples) -> None:
 # Spark (local mode, one thread, a small log)
 # ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def spark_pair(tmp_path_factory):
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:  # pragma: no cover - depends on the machine
-        pytest.skip("Spark needs a Java runtime")
-    from procmine.engines.spark import SparkLog, local_session
+def spark_pairs(spark, tmp_path_factory):
+    """(memory, Spark) pairs of 80 cases: a sample with start times, one without."""
+    from procmine.engines.spark import SparkLog
 
-    log = pm.samples.load("permit_de").sample(80, seed=3)
-    df = log.df.copy()
-    df["rn"] = range(len(df))  # the source order, for ties in time
-    path = tmp_path_factory.mktemp("spark") / "permit.parquet"
-    df.to_parquet(path, index=False)
-    session = local_session(threads=1)
-    session.sparkContext.setLogLevel("ERROR")
-    yield log, SparkLog(session.read.parquet(str(path)), order="rn", name=log.name)
-    session.stop()
+    folder = tmp_path_factory.mktemp("spark")
+    out = {}
+    for name in ("permit_de", "subsidy_fr"):
+        log = pm.samples.load(name).sample(80, seed=3)
+        if name == "subsidy_fr":
+            log = pm.read_log(log.df.drop(columns=["start_timestamp"]))
+            log.name = name
+        df = log.df.copy()
+        df["rn"] = range(len(df))  # the source order, for ties in time
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+        out[name] = log, SparkLog(spark.read.parquet(str(folder / f"{name}.parquet")), order="rn", name=log.name)
+    return out
 
 
 @pytest.mark.slow
-def test_spark_agrees_with_memory(spark_pair) -> None:
-    log, slog = spark_pair
+def test_spark_agrees_with_memory(spark_pairs) -> None:
+    log, slog = spark_pairs["permit_de"]
     assert slog.n_events == log.n_events and slog.n_cases == log.n_cases
     assert get_engine(slog).capabilities.name == "spark"
     assert_same_discovery(log, slog, petri=False, maps=MAP_OPTIONS[1:2])
     assert_same_aggregates(get_engine(log), get_engine(slog))
-    # performance needs every event on Spark: loaded (small log), then the same frames
-    _frames_equal(pm.performance(slog).activities, pm.performance(log).activities)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "calendar", "declare"),
+                         [("permit_de", None, False), ("subsidy_fr", pm.Calendar.always(), True)],
+                         ids=["start-times-working", "no-start-elapsed-declared"])
+def test_spark_performance_without_loading_the_events(spark_pairs, name, calendar, declare) -> None:
+    """Every frame, the wait causes and the step classification come from Spark."""
+    from procmine.engines import spark as spark_engine
+
+    log, slog = spark_pairs[name]
+    acts = log.activities.index.tolist()
+    declared = {"waits": {acts[0]: "batch"}, "external": [acts[-1]]} if declare else {}
+    with pytest.MonkeyPatch.context() as mp:  # loading the log would raise
+        mp.setattr(spark_engine, "MATERIALISE_LIMIT", 0)
+        perf = assert_same_performance(log, slog, calendar, **declared)
+        mem = pm.performance(log, calendar=calendar, **declared)
+        pd.testing.assert_frame_equal(perf.wait_causes, mem.wait_causes)
+        pd.testing.assert_frame_equal(perf.steps, mem.steps)
+        assert_result_shape(perf)
+        with pytest.raises(LogError, match="too large to analyse in memory"):
+            perf.causes  # noqa: B018 - the cause of every event, as arrays, needs the events
+    # within the limit, the per-event arrays are those of the events loaded into memory
+    assert (perf.causes.cause == mem.causes.cause).all()
+
+
+def _tricky_frame() -> pd.DataFrame:
+    """Ties in time (source order decides), a start after its completion (ignored), a start
+    before the previous completion (no waiting), missing starts, a one-event case, a case
+    over a weekend and a holiday (working time)."""
+    t = pd.Timestamp("2024-07-31 16:00", tz="Europe/Zurich")  # 1 August: Swiss national holiday
+    h = pd.Timedelta(hours=1)
+    rows = [
+        ("c1", "Eingang", t, t - h), ("c1", "Prüfung", t + 3 * h, t + 5 * h),  # start after completion
+        ("c1", "Entscheid", t + 3 * h, None), ("c1", "Versand", t + 72 * h, t + 2 * h),  # tie; overlap
+        ("c2", "Eingang", t + 24 * h, None), ("c2", "Entscheid", t + 100 * h, t + 99 * h),
+        ("c3", "Eingang", t + 30 * h, t + 29 * h),  # one event
+        ("c4", "Prüfung", t + 5 * h, None), ("c4", "Prüfung", t + 5 * h, None), ("c4", "Eingang", t + 200 * h, t),
+    ]
+    return pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "start_timestamp"])
+
+
+@pytest.mark.parametrize("calendar", [None, pm.Calendar.always()], ids=["working", "elapsed"])
+def test_tricky_events_agree_on_duckdb(tmp_path, calendar) -> None:
+    log = pm.read_log(_tricky_frame())
+    with DuckLog(log.to_parquet(tmp_path / "tricky.parquet")) as duck:
+        assert_same_performance(log, duck, calendar)
+        assert_same_aggregates(get_engine(log), get_engine(duck))
+
+
+@pytest.mark.slow
+def test_tricky_events_agree_on_spark(spark, tmp_path) -> None:
+    from procmine.engines.spark import SparkLog
+
+    log = pm.read_log(_tricky_frame())
+    df = log.df.copy()
+    df["rn"] = range(len(df))
+    df.to_parquet(tmp_path / "tricky.parquet", index=False)
+    slog = SparkLog(spark.read.parquet(str(tmp_path / "tricky.parquet")), order="rn", name=log.name)
+    assert_same_performance(log, slog)
+    assert_same_aggregates(get_engine(log), get_engine(slog))

@@ -1,8 +1,6 @@
-"""The Spark prototype gives the same DFG, variants and durations as DuckDB/in-memory (local mode)."""
+"""The Spark prototype's functions give the same DFG, variants and durations as DuckDB/in-memory (local mode)."""
 
 from __future__ import annotations
-
-import shutil
 
 import pandas as pd
 import pytest
@@ -10,18 +8,6 @@ import pytest
 import procmine as pm
 
 pytest.importorskip("pyspark")
-if shutil.which("java") is None:  # pragma: no cover - depends on the machine
-    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from procmine.engines.spark import local_session
-
-    session = local_session(threads=1)
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.mark.slow

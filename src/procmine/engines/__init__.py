@@ -24,7 +24,16 @@ from typing import Any, TypeVar
 from ..errors import LogError
 from ._protocol import Capabilities, Engine, LogLike, period_counts
 
-__all__ = ["Capabilities", "Engine", "LogLike", "get_engine", "materialise", "needs_events", "period_counts"]
+__all__ = [
+    "Capabilities",
+    "Engine",
+    "LogLike",
+    "get_engine",
+    "in_memory_engine",
+    "materialise",
+    "needs_events",
+    "period_counts",
+]
 
 logger = logging.getLogger("procmine")
 
@@ -91,6 +100,25 @@ def materialise(log: Any, what: str) -> Any:
         logger.info("%s: loading the %s log %s into memory (%d events)", what,
                     engine.capabilities.label.strip(" ()"), engine.name, n)
     return engine.to_eventlog()
+
+
+def in_memory_engine(engine: Engine, what: str) -> Any:
+    """The in-memory engine (:class:`procmine.engines.memory.MemoryEngine`) of ``engine``'s
+    log, for a view that works per event: ``engine`` itself when it holds the events in
+    memory, else that of the log loaded by :func:`materialise` (within the engine's limit).
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> e = get_engine(pm.samples.load("permit_de"))
+    >>> in_memory_engine(e, "per-event times") is e
+    True
+    """
+    if engine.capabilities.in_memory:
+        return engine
+    from .memory import MemoryEngine
+
+    return MemoryEngine(materialise(engine.log, what))
 
 
 def needs_events(what: str) -> Callable[[F], F]:

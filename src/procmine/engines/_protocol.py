@@ -30,21 +30,24 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
-__all__ = ["ACTIVITY_TIME_COLUMNS", "MAP_PATH_COLUMNS", "Capabilities", "Engine", "LogLike", "OfLog", "period_counts"]
-
-#: columns of :meth:`Engine.activity_times` (elapsed µs as Timedelta; NaT without a value)
-ACTIVITY_TIME_COLUMNS = (
-    "events",
-    "wait_median",
-    "wait_mean",
-    "wait_p90",
-    "processing_median",
-    "processing_mean",
-    "processing_p90",
-)
+__all__ = [
+    "MAP_PATH_COLUMNS",
+    "PERF_STATS",
+    "Capabilities",
+    "Engine",
+    "LogLike",
+    "OfLog",
+    "local_periods",
+    "period_counts",
+]
 
 #: columns of :meth:`Engine.map_paths`
 MAP_PATH_COLUMNS = ("source", "target", "count", "median_us", "cases")
+
+#: the statistics of every ``wait_*``/``proc_*`` group of :meth:`Engine.perf_activities` and
+#: :meth:`Engine.perf_edges` (float µs, NaN where nothing was measured; ``mean`` is the
+#: exact integer ``sum`` divided by the count, as every engine computes it)
+PERF_STATS = ("median", "mean", "p90", "sum")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class Capabilities:
     in_memory: bool  #: the events are a pandas frame (every analysis runs directly)
     start_times: bool  #: the log has start timestamps (waits end at the start, processing is known)
     max_materialise_events: int | None  #: largest log loaded into memory on demand (None: no limit)
+    #: the engine splits the waits by cause itself (``wait_office``... columns of the
+    #: performance aggregates, :meth:`Engine.wait_explanation`); else the split needs the events
+    wait_causes: bool = True
 
 
 @runtime_checkable
@@ -169,12 +175,6 @@ class Engine(Protocol):
         """First start (else completion) to last completion per case (``EventLog.case_durations``)."""
         ...
 
-    def activity_times(self) -> pd.DataFrame:
-        """Per activity (index: name, code point order): events and elapsed waiting and
-        processing statistics (:data:`ACTIVITY_TIME_COLUMNS`), definitions of
-        :mod:`procmine._core.event_times`."""
-        ...
-
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         """Paths of the log projected on ``kept`` activities (:data:`MAP_PATH_COLUMNS`;
         ``None`` source/target for the start/end pseudo-edges): what the process map draws."""
@@ -186,6 +186,40 @@ class Engine(Protocol):
 
     def to_eventlog(self) -> Any:
         """The log in memory as a :class:`procmine.EventLog` (small logs only)."""
+        ...
+
+    # -- performance (procmine.Performance's frames are built from these) -----------------
+    # ``calendar``: a procmine.Calendar (working time, or elapsed for Calendar.always());
+    # ``declared``: the normalised declarations of procmine.waits._causes.check_declarations.
+    # With ``capabilities.wait_causes`` the three tables carry the total wait per cause
+    # (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``, float µs).
+    def has_measured_starts(self) -> bool:
+        """Some event has a start time at or before its completion (processing is measured)."""
+        ...
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        """Per case, in the order of first appearance in the source (index: case id):
+        ``start``, ``end`` (int64 µs UTC), ``events``, ``duration`` (int64 µs under
+        ``calendar``, ``NAT`` where not measurable)."""
+        ...
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        """Per activity (index: name, code point order): ``count`` and ``proc_*``/``wait_*``
+        statistics (:data:`PERF_STATS`) of processing and waiting under ``calendar``."""
+        ...
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        """Per directly-follows pair, by (source, target) in code point order: ``source``,
+        ``target``, ``count``, ``cases`` and ``wait_*`` statistics of the wait before the target."""
+        ...
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        """Events (completions) per period of local time ``tz`` (:func:`local_periods`)."""
+        ...
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(steps, explain)``: :attr:`procmine.Performance.steps` and
+        :attr:`procmine.Performance.wait_causes` (engines with ``capabilities.wait_causes``)."""
         ...
 
 
@@ -208,6 +242,44 @@ def period_counts(engine: Engine, freq: str = "M", tz: str = "Europe/Zurich") ->
     frame = pd.DataFrame(out).fillna(0).astype("int64")
     frame.index.name = "period"
     return frame.sort_index()
+
+
+#: 15 minutes in µs: every time zone's offset is a multiple of it, so a UTC bin of this
+#: width never straddles a local period boundary
+BIN_US = 15 * 60 * 1_000_000
+
+
+def local_periods(us: Any, tz: str, freq: str, weights: Any = None) -> pd.Series:
+    """How many instants (int64 µs UTC; ``weights`` instants at each when given) fall in
+    each period of local time ``tz``. Instants are first counted in 15-minute UTC bins
+    (:data:`BIN_US`); only the occupied bins are converted to local periods. A query
+    engine passes its bins' starts and counts as ``us`` and ``weights``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> us = np.array([0, 3_600_000_000, 90_000_000_000], dtype=np.int64)
+    >>> local_periods(us, "UTC", "D").tolist()
+    [2, 1]
+    """
+    us = np.asarray(us, dtype=np.int64)
+    w = np.ones(len(us), dtype=np.int64) if weights is None else np.asarray(weights, dtype=np.int64)
+    if len(us):
+        q = us // BIN_US
+        q0 = int(q.min())
+        span = int(q.max()) - q0 + 1
+        if span <= 4 * len(us) + 1_000_000:  # else a few instants over centuries: one by one
+            binned = np.bincount(q - q0, weights=w, minlength=span).astype(np.int64)
+            occupied = np.flatnonzero(binned)
+            us, w = (occupied + q0) * BIN_US, binned[occupied]
+    local = pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+    return pd.Series(w).groupby(local.to_period(freq)).sum()
+
+
+def sorted_by_name(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """``df`` ordered by ``cols`` (names) in code point order, as the in-memory codes number them."""
+    keys = tuple(df[c].to_numpy(dtype=object).astype(str) for c in reversed(cols))
+    return df.iloc[np.lexsort(keys) if len(df) else np.arange(0)].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,9 +27,9 @@ from .._core.dfg import (
     compute_variants,
     start_end_activities,
 )
-from .._core.kernels import distinct_per_group, group_stats
+from .._core.kernels import NAT, distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
-from ._protocol import ACTIVITY_TIME_COLUMNS, MAP_PATH_COLUMNS, Capabilities, OfLog
+from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
 
 __all__ = ["MemoryEngine"]
 
@@ -38,6 +38,10 @@ class MemoryEngine(OfLog):
     """:class:`procmine.engines.Engine` over an EventLog in memory (see the module docstring)."""
 
     log: EventLog
+
+    def __init__(self, log: EventLog) -> None:
+        super().__init__(log)
+        self._cache: dict[Any, Any] = {}  # per-event times per calendar, wait splits
 
     @cached_property
     def capabilities(self) -> Capabilities:
@@ -99,18 +103,6 @@ class MemoryEngine(OfLog):
     def case_durations(self) -> pd.Series:
         return self.log.case_durations()
 
-    def activity_times(self) -> pd.DataFrame:
-        from .._core.event_times import event_times
-        from ..calendar import Calendar
-
-        t = event_times(self.log, Calendar.always())
-        c = self.log.codes
-        wait = group_stats(c.activity, t.wait_elapsed, c.n_activities)
-        proc = group_stats(c.activity, t.proc_elapsed, c.n_activities)
-        return activity_time_frame(
-            c.activity_names, np.bincount(c.activity, minlength=c.n_activities), wait, proc
-        )
-
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         from ..viz._graph import map_paths
 
@@ -134,24 +126,102 @@ class MemoryEngine(OfLog):
     def to_eventlog(self) -> EventLog:
         return self.log
 
+    # -- performance -----------------------------------------------------------------------
+    def event_times(self, calendar: Any) -> Any:
+        """The per-event times under ``calendar`` (:func:`procmine._core.event_times.event_times`), cached."""
+        from .._core.event_times import event_times
 
-def activity_time_frame(names: Any, events: np.ndarray, wait: dict, proc: dict) -> pd.DataFrame:
-    """The frame of :meth:`Engine.activity_times` from per-activity statistics (float µs, NaN = none)."""
+        key = ("times", calendar)
+        if key not in self._cache:
+            self._cache[key] = event_times(self.log, calendar)
+        return self._cache[key]
 
-    def td(x: np.ndarray) -> pd.Series:
-        a = np.round(np.asarray(x, dtype=np.float64))
-        return pd.Series(pd.to_timedelta(a, unit="us").as_unit("us"))
+    def wait_causes(self, declared: tuple) -> Any:
+        """The cause of every wait (:func:`procmine.waits._causes.wait_causes`, cached per log)."""
+        from ..waits._causes import wait_causes
 
-    data = [
-        pd.Series(np.asarray(events, dtype=np.int64)),
-        td(wait["median"]),
-        td(wait["mean"]),
-        td(wait["p90"]),
-        td(proc["median"]),
-        td(proc["mean"]),
-        td(proc["p90"]),
-    ]
-    out = pd.DataFrame({k: s.to_numpy() for k, s in zip(ACTIVITY_TIME_COLUMNS, data)})
-    out.index = pd.Index(np.asarray(names, dtype=object), name=ACTIVITY, dtype=object)
-    return out
+        return wait_causes(self.log, waits=dict(declared[0]), external=declared[1])
 
+    def _split(self, calendar: Any, declared: tuple) -> dict[str, np.ndarray]:
+        """Every event's wait under ``calendar`` split by cause (a statutory wait past its period in two)."""
+        key = ("split", calendar, declared)
+        if key not in self._cache:
+            self._cache[key] = self.wait_causes(declared).split(self.event_times(calendar).wait)
+        return self._cache[key]
+
+    def _cause_sums(self, calendar: Any, declared: tuple, keys: np.ndarray, n: int,
+                    sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Total wait per key code and cause, float µs of the exact integer sums; ``sel``
+        picks the events of ``keys``."""
+        return {f"wait_{name}": exact_sums(keys, w if sel is None else w[sel], n)
+                for name, w in self._split(calendar, declared).items()}
+
+    def has_measured_starts(self) -> bool:
+        c = self.log.codes
+        return c.start_ts is not None and bool((c.start_ts != NAT).any())
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        t, c = self.event_times(calendar), self.log.codes
+        frame = pd.DataFrame(
+            {"start": t.case_start, "end": t.case_end, "events": np.diff(c.case_offsets).astype(np.int64),
+             "duration": t.case_duration},
+            index=pd.Index(c.case_ids, name=CASE),
+        )
+        for col, values in self._cause_sums(calendar, declared, c.case, c.n_cases).items():
+            frame[col] = values
+        return frame
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        t, c = self.event_times(calendar), self.log.codes
+        n = c.n_activities
+        frame = pd.DataFrame(
+            {"count": np.bincount(c.activity, minlength=n).astype(np.int64),
+             **stat_columns("proc", c.activity, t.proc, n), **stat_columns("wait", c.activity, t.wait, n),
+             **self._cause_sums(calendar, declared, c.activity, n)},
+            index=pd.Index(c.activity_names, name=ACTIVITY, dtype=object),
+        )
+        return frame
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        t, c = self.event_times(calendar), self.log.codes
+        n_act = max(c.n_activities, 1)
+        p = c.pairs  # edges, counts and distinct cases: shared with the DFG
+        names = c.activity_names
+        return pd.DataFrame(
+            {"source": pd.Series(names[p.keys // n_act], dtype=object),
+             "target": pd.Series(names[p.keys % n_act], dtype=object),
+             "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
+             **stat_columns("wait", p.edge, t.wait[1:][p.same], len(p.keys)),
+             **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
+        )
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        return local_periods(self.log.codes.ts, tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        causes = self.wait_causes(declared)
+        return causes.steps, causes.explain
+
+
+def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sums of int64 ``values`` per key as float64, from the exact integer sums: a float
+    bincount loses the last digits once a sum passes 2**53 µs (285 years of waiting, a
+    few activities of a large log). Two exact float bincounts, of the high and low bits."""
+    v = values.astype(np.int64)
+    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
+    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
+    return ((hi << 20) + lo).astype(np.float64)
+
+
+def stat_columns(prefix: str, keys: np.ndarray, values: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """``{prefix}_median/mean/p90/sum`` of int64 ``values`` (NAT = none) per key, float µs:
+    percentiles of :func:`procmine._core.kernels.group_stats`, the sum exact and the mean
+    that sum over the count (as the query engines compute them)."""
+    st = group_stats(keys, values, n)
+    ok = values != NAT
+    total = exact_sums(keys[ok], values[ok], n) if not ok.all() else exact_sums(keys, values, n)
+    count = st["count"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        st["sum"] = np.where(count > 0, total, np.nan)
+        st["mean"] = total / count
+    return {f"{prefix}_{k}": st[k] for k in PERF_STATS}

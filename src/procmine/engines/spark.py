@@ -14,8 +14,10 @@ across executors:
 
 :class:`SparkLog` wraps a Spark DataFrame; :func:`procmine.discover` (tables, pruning,
 process map, Petri net from the variant counts) runs on it through
-:class:`SparkEngine` with the same results as in memory; :func:`procmine.performance`
-and the analyses that need every event load the events (at most
+:class:`SparkEngine` with the same results as in memory; so does
+:func:`procmine.performance` (cases, activities, edges, throughput in working or elapsed
+time, the split of the waits by cause: :mod:`procmine.engines._spark_perf`) without
+loading the events. The analyses that need every event load them (at most
 :data:`MATERIALISE_LIMIT`). No procmine-made distribution layer: Spark does the
 distribution; this module only writes the queries. Requires
 ``pip install 'procmine[spark]'`` and a Java runtime.
@@ -37,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LogError
-from ..log import ACTIVITY, CASE, START, TIMESTAMP
+from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP
 from ._protocol import MAP_PATH_COLUMNS, Capabilities, OfLog, counts_by_name, finish_dfg, finish_variants
 
 __all__ = [
@@ -53,15 +55,22 @@ __all__ = [
 logger = logging.getLogger("procmine")
 
 #: Largest SparkLog (in events) loaded into the driver's memory for the analyses that need
-#: every event (performance, find_redundancies, simplify, ...).
+#: every event (find_redundancies, simplify, performance's per-event arrays, ...).
 MATERIALISE_LIMIT = 5_000_000
 
 _SEP = "\x1f"
 
 
 def local_session(threads: int = 2) -> Any:
-    """A small local-mode SparkSession (for tests and laptops)."""
+    """A small local-mode SparkSession (for tests and laptops). Its Python workers run
+    this interpreter (pandas UDFs of the working-time figures need procmine's packages)."""
+    import os
+    import sys
+
     from pyspark.sql import SparkSession
+
+    # pyspark starts its workers with $PYSPARK_PYTHON (default: the first python3 on PATH)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
     return (
         SparkSession.builder.master(f"local[{threads}]")
@@ -123,6 +132,8 @@ class SparkLog:
         self._order = order
         self.has_start_timestamps = start_timestamp is not None
         self._materialised: Any = None
+        # who did it and in which unit (pm4py's columns), for the wait causes as in memory
+        self._aux = {k: c for k, c in (("res", RESOURCE), ("grp", GROUP)) if c in sdf.columns}
         rn = F.col(f"`{order}`") if order is not None else F.monotonically_increasing_id()
         start = F.col(f"`{start_timestamp}`") if start_timestamp else F.lit(None).cast("timestamp")
         self.ev = (
@@ -132,6 +143,7 @@ class SparkLog:
                 F.col(f"`{timestamp}`").alias("ts"),
                 start.alias("start_ts"),
                 rn.alias("rn"),
+                *[F.col(f"`{c}`").cast("string").alias(k) for k, c in self._aux.items()],
             )
             .where(F.col("case_id").isNotNull() & F.col("activity").isNotNull() & F.col("ts").isNotNull())
             .cache()
@@ -400,42 +412,6 @@ class SparkEngine(OfLog):
             name="duration",
         )
 
-    def activity_times(self) -> pd.DataFrame:
-        from pyspark.sql import functions as F
-
-        from .memory import activity_time_frame
-
-        us = F.unix_micros
-        if self.log.has_start_timestamps:
-            start = F.when(F.col("start_ts") <= F.col("ts"), F.col("start_ts"))
-            wait = F.when(start.isNull(), us("ts") - us("prev_ts")).otherwise(
-                us(F.greatest(start, F.col("prev_ts"))) - us("prev_ts")
-            )
-            proc = us("ts") - us(start)
-        else:
-            wait, proc = us("ts") - us("prev_ts"), F.lit(None).cast("long")
-        df = (
-            self._seq.select("activity", wait.alias("w"), proc.alias("p"))
-            .groupBy("activity")
-            .agg(
-                F.count("*").alias("events"),
-                F.percentile("w", 0.5).alias("wm"), F.avg("w").alias("wa"), F.percentile("w", 0.9).alias("w9"),
-                F.percentile("p", 0.5).alias("pm"), F.avg("p").alias("pa"), F.percentile("p", 0.9).alias("p9"),
-            )
-            .toPandas()
-        )
-        df = df.iloc[np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")]
-
-        def f(col: str) -> np.ndarray:
-            return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-        return activity_time_frame(
-            df["activity"].to_numpy(dtype=object),
-            df["events"].to_numpy(dtype=np.int64),
-            {"median": f("wm"), "mean": f("wa"), "p90": f("w9")},
-            {"median": f("pm"), "mean": f("pa"), "p90": f("p9")},
-        )
-
     # -- the process map -----------------------------------------------------------------------
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         from pyspark.sql import functions as F
@@ -487,6 +463,41 @@ class SparkEngine(OfLog):
             .toPandas()
         )
         return dict(zip(df["a"], df["l"]))
+
+    # -- performance (procmine.engines._spark_perf) ----------------------------------------------
+    def _perf(self, calendar: Any, declared: tuple) -> Any:
+        from ._spark_perf import SparkPerf
+
+        key = ("perf", calendar, declared)
+        if key not in self._cache:
+            self._cache[key] = SparkPerf(self, calendar, declared, self.activity_counts().index)
+        return self._cache[key]
+
+    def has_measured_starts(self) -> bool:
+        from ..calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).has_measured_starts
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_cases()
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_activities()
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_edges()
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        from ..calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from ..calendar import Calendar
+
+        # the counts per cause do not depend on the calendar: those of a calendar already queried
+        done = [k[1] for k in self._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
+        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
 
     def to_eventlog(self) -> Any:
         if self.log._materialised is None:

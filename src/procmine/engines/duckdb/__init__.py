@@ -15,8 +15,9 @@ The public API takes a DuckLog where it takes an EventLog:
 * :func:`procmine.discover` returns the same :class:`procmine.ProcessModel`, whose views
   come from the DuckDB engine (:class:`~procmine.engines.duckdb._model.DuckEngine`: tables,
   pruning, process map and fitness by SQL; the Petri net mined by pm4py from the variant
-  counts) and :func:`procmine.performance` a
-  :class:`~procmine.engines.duckdb._perf.DuckPerformance` (elapsed or working time, by SQL):
+  counts) and :func:`procmine.performance` the same :class:`procmine.Performance`, whose
+  frames come from the engine's performance aggregates
+  (:class:`~procmine.engines.duckdb._perf.DuckPerf`: elapsed or working time, by SQL):
   the events never leave DuckDB, the results equal the in-memory ones;
 * ``find_redundancies``, ``simplify``, ``compare``, ``handovers``, ``report`` and
   ``portfolio`` need every event (:func:`procmine.engines.needs_events`): the log is loaded

@@ -39,11 +39,6 @@ def _by_name(names: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
     return names[order], values[order]
 
 
-def _us(values: pd.Series) -> np.ndarray:
-    """float µs, NaN where SQL gave NULL."""
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
 def activity_counts(log: Any) -> pd.Series:
     """Events per activity, most frequent first, ties by name (as ``EventLog.activities``)."""
     if "activities" not in log._cache:
@@ -134,33 +129,6 @@ class DuckEngine(OfLog):
     def case_durations(self) -> pd.Series:
         return self.log.case_durations()
 
-    def activity_times(self) -> pd.DataFrame:
-        from ..memory import activity_time_frame
-
-        if self.log.has_start_timestamps:
-            # procmine._core.event_times: a start after completion is ignored; the wait ends at the
-            # start (or the previous completion when the step started before it)
-            start = "CASE WHEN start_ts <= ts THEN start_ts END"
-            wait = f"epoch_us(greatest({start}, prev_ts)) - epoch_us(prev_ts)"
-            wait = f"CASE WHEN {start} IS NULL THEN epoch_us(ts) - epoch_us(prev_ts) ELSE {wait} END"
-            proc = f"epoch_us(ts) - epoch_us({start})"
-        else:
-            wait, proc = "epoch_us(ts) - epoch_us(prev_ts)", "NULL::BIGINT"
-        df = self.log._df(
-            f"""SELECT activity, count(*) AS events,
-                   quantile_cont(w, 0.5) AS wm, avg(w) AS wa, quantile_cont(w, 0.9) AS w9,
-                   quantile_cont(p, 0.5) AS pm, avg(p) AS pa, quantile_cont(p, 0.9) AS p9
-               FROM (SELECT activity, {wait} AS w, {proc} AS p FROM seq) GROUP BY activity"""
-        )
-        order = np.argsort(df["activity"].to_numpy(dtype=object).astype(str), kind="stable")
-        df = df.iloc[order]
-        return activity_time_frame(
-            df["activity"].to_numpy(dtype=object),
-            df["events"].to_numpy(dtype=np.int64),
-            {"median": _us(df["wm"]), "mean": _us(df["wa"]), "p90": _us(df["w9"])},
-            {"median": _us(df["pm"]), "mean": _us(df["pa"]), "p90": _us(df["p9"])},
-        )
-
     # -- the process map -----------------------------------------------------------------
     def map_paths(self, kept: list[str]) -> pd.DataFrame:
         from ._map import duck_map_paths
@@ -171,6 +139,38 @@ class DuckEngine(OfLog):
         from ._map import duck_labels
 
         return duck_labels(self.log, column)
+
+    # -- performance (procmine.engines.duckdb._perf) -----------------------------------------
+    def _perf(self, calendar: Any, declared: tuple) -> Any:
+        from ._perf import duck_perf
+
+        return duck_perf(self.log, calendar, declared, self.activity_counts().index)
+
+    def has_measured_starts(self) -> bool:
+        from ...calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).has_measured_starts
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_cases()
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_activities()
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_edges()
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        from ...calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from ...calendar import Calendar
+
+        # the counts per cause do not depend on the calendar: those of a calendar already queried
+        done = [k[1] for k in self.log._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
+        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
 
     @property
     def materialised(self) -> bool:

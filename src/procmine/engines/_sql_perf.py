@@ -1,0 +1,453 @@
+"""Performance aggregates and wait causes by SQL, shared by the DuckDB and Spark engines.
+
+:class:`SqlPerf` computes the tables :class:`procmine.Performance` is built from
+(:meth:`procmine.engines.Engine.perf_cases`, ``perf_activities``, ``perf_edges``,
+``event_periods``, ``wait_explanation``) as SQL over a per-event table that each engine
+creates in its own way (:mod:`procmine.engines.duckdb._perf`, :mod:`procmine.engines._spark_perf`)
+and runs through a :class:`SqlRunner`. The SQL is the subset DuckDB and Spark SQL share
+(``percentile_cont(q) WITHIN GROUP``, aggregate ``FILTER``, ``GROUP BY ALL``, windows).
+
+Wait causes, out of core: the aggregates the rules read, in SQL.
+
+:mod:`procmine.waits._causes` splits the analysis in four steps: aggregates of the log
+(:class:`~procmine.waits._steps.StepAggregates`, :class:`~procmine.waits._causes.WaitAggregates`),
+the per-activity decisions made from them in Python (:func:`~procmine.waits._steps.decide_steps`,
+:func:`~procmine.waits._causes.decide_causes`), the per-event rule, and the counts per
+activity and cause. Here the aggregates are group-bys over the ordered events (the
+previous activity and group come from the window of the ordered table) and the per-event
+rule is :data:`CAUSE_SQL`, a CASE over the decisions joined as a small table: nothing is
+loaded per event. The decisions themselves are the in-memory code, run on these frames.
+
+Two rules look at more than an event and its predecessor: batch releases read the events
+per activity and calendar day (a group-by), and follow-ups whether something the office
+sent or asked for is out, i.e. the last opening or closing step before the event in its
+case: a window over the ordered case (:data:`INSIDE_SQL`), computed only when some step
+may be a follow-up. A statutory wait past its period gives the time beyond it to the
+cause it has without the period (:data:`REST_SQL`), by the same arithmetic as in memory.
+A period may also run after a step, whatever step comes next (the previous step's
+decisions, joined as the previous activity's row: :data:`PERIOD_SQL`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cached_property
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from ..calendar import NAT
+from ..log import ACTIVITY, CASE
+from ..waits._causes import (
+    CAUSES,
+    CLIENT,
+    LONG_US,
+    MINUTE_US,
+    Decisions,
+    WaitAggregates,
+    decide_causes,
+    finish,
+    follow_up_candidates,
+    follow_up_markers,
+    self_repeats,
+)
+from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
+from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
+
+__all__ = ["SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "inside_counts", "median_sql", "working_time_lookup"]
+
+
+class SqlRunner(Protocol):
+    """What :class:`SqlPerf` needs of an engine's SQL: queries, small tables, views."""
+
+    aux: dict[str, str]  #: ``res``/``grp`` when the event table has the resource/group columns
+    cache: dict[Any, Any]  #: kept with the log: aggregates computed once per log
+
+    def df(self, sql: str) -> pd.DataFrame: ...
+
+    def one(self, sql: str) -> Any: ...
+
+    def register(self, name: str, frame: pd.DataFrame) -> None: ...
+
+    def create(self, name: str, sql: str, *, table: bool) -> None:
+        """A view of ``sql`` named ``name`` (``table``: computed once and kept)."""
+        ...
+
+    def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
+        """Readable labels beside the activity names (:func:`procmine.waits._steps._labels`)."""
+        ...
+
+
+def working_time_lookup(calendar: Any, lo: int | None, hi: int | None) -> Any:
+    """``cum(values, missing)``: the cumulative working µs of int µs instants (0 where
+    ``missing``), from ``calendar``'s table of working intervals over ``[lo, hi]`` (the
+    whole log: every batch an engine streams through it shares one origin, so differences
+    of the values are working times, as ``Calendar.cumulative`` gives them in memory)."""
+    bounds = np.array([0, 0] if lo is None else [lo, hi], dtype=np.int64)
+    table = calendar._table(*calendar._local_day_range(bounds))
+
+    def cum(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(values), dtype=np.int64)
+        ok = ~missing
+        if ok.any():
+            out[ok] = table.cum_at(np.asarray(values)[ok].astype(np.int64))
+        return out
+
+    return cum
+
+
+def median_sql(x: str, q: float = 0.5) -> str:
+    """The exact ``q`` quantile of ``x`` (linear interpolation, as numpy) in DuckDB and Spark SQL."""
+    return f"percentile_cont({q}) WITHIN GROUP (ORDER BY {x})"
+
+_DAY_US = 86_400_000_000
+_SECOND_US = 1_000_000
+
+# per event, whether the last opening or closing step before it in its case opens a window
+# (procmine.waits._causes.inside_windows): the largest ``pos * 4 + mark`` of the marked
+# events before it carries the last mark in its lowest bits
+INSIDE_SQL = """coalesce((max(CASE WHEN d.d_mark > 0 THEN e.pos * 4 + d.d_mark END)
+    OVER (PARTITION BY e.case_id ORDER BY e.pos ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) % 4 = 1, false)"""
+# the per-event rule of procmine.waits._causes.assign_causes over an event joined with its
+# activity's decisions (``d_*``) and the previous activity's ``prev_parks``, ``a_period`` and
+# ``a_tol`` (its fixed period after it): first event none; declared; statutory when the span
+# reaches the fixed period of the step or, else, of the previous step (``per_stat``: the
+# period it reaches); batch release; client right after a request or hold; client for a
+# follow-up while something is out; else the base cause.
+# REST_SQL is the same without the period: the cause of the time beyond the period
+AFTER_REQUEST_SQL = "(prev_act IS NOT NULL AND prev_parks AND NOT d_request)"
+
+
+def _reaches(period: str, tol: str) -> str:
+    """The span reaches the period (a full period: at least it less the tolerance; a
+    partial one: within the tolerance)."""
+    return f"""({period} IS NOT NULL AND NOT isnan({period}) AND len_el IS NOT NULL AND (CASE WHEN {tol} >= {_DAY_US}
+         THEN CAST(len_el AS DOUBLE) >= {period} - {tol}
+         ELSE abs(CAST(len_el AS DOUBLE) - {period}) <= {tol} END))"""
+
+
+PERIOD_SQL = f"""CASE WHEN prev_act IS NULL OR d_fixed >= 0 THEN NULL
+    WHEN {_reaches("d_period", "d_tol")} THEN d_period
+    WHEN {_reaches("a_period", "a_tol")} THEN a_period END"""
+BY_PREV_SQL = f"(per_stat IS NOT NULL AND NOT {_reaches('d_period', 'd_tol')})"
+_FIRST = """CASE WHEN prev_act IS NULL THEN -1
+    WHEN d_fixed >= 0 THEN d_fixed
+    """
+_AFTER_PERIOD = f"""WHEN d_release THEN 3
+    WHEN {AFTER_REQUEST_SQL} THEN 1
+    WHEN d_follow AND inside AND d_base = 0 THEN 1
+    ELSE d_base END"""
+REST_SQL = _FIRST + _AFTER_PERIOD
+CAUSE_SQL = _FIRST + """WHEN per_stat IS NOT NULL THEN 2
+    """ + _AFTER_PERIOD
+# a statutory wait past its period (procmine.waits._causes.Caps) and the statutory part of
+# its wait: procmine.waits._causes.scaled, the same floating-point operations
+CAPPED_SQL = "(cause = 2 AND d_fixed < 0 AND CAST(len_el AS DOUBLE) > per_stat)"
+_PART = "least(CAST(wait_el AS DOUBLE), per_stat)"
+OWN_WAIT_SQL = f"""CASE WHEN {CAPPED_SQL} AND {_PART} < CAST(wait_el AS DOUBLE)
+    THEN least(wait, CAST(floor(CAST(wait AS DOUBLE) * ({_PART} / CAST(wait_el AS DOUBLE)) + 0.5) AS BIGINT))
+    ELSE wait END"""
+
+
+def cause_view_sql(table: str, dec: str, follow: bool) -> str:
+    """The events of ``table`` with ``cause`` and ``rest`` (-1 none, else an index into
+    CAUSES), ``after_req``, ``fol`` (a follow-up's event while something is out),
+    ``capped`` and ``w_own`` (the wait of its own cause; ``wait - w_own`` goes to
+    ``rest``), the decisions ``dec`` (:meth:`procmine.waits._causes.Decisions.frame`)
+    joined as a small table. The window over the case runs only with a follow-up."""
+    inside = INSIDE_SQL if follow else "false"
+    return f"""SELECT *, {OWN_WAIT_SQL} AS w_own, {CAPPED_SQL} AS capped FROM (
+        SELECT *, {CAUSE_SQL} AS cause, {REST_SQL} AS rest, {AFTER_REQUEST_SQL} AS after_req,
+               (d_follow AND inside) AS fol, {BY_PREV_SQL} AS by_prev
+        FROM (SELECT *, {PERIOD_SQL} AS per_stat FROM (
+              SELECT e.*, d.d_fixed, d.d_base, d.d_request, d.d_release, d.d_follow, d.d_period, d.d_tol,
+                     coalesce(p.d_parks, false) AS prev_parks, p.d_after_period AS a_period, p.d_after_tol AS a_tol,
+                     {inside} AS inside
+              FROM {table} e JOIN {dec} d ON e.activity = d.activity
+              LEFT JOIN {dec} p ON e.prev_act = p.activity)))"""
+
+
+def inside_counts(log: SqlRunner, table: str, names: np.ndarray, mark: np.ndarray) -> np.ndarray:
+    """Per activity code: its events while something the office sent or asked for is out
+    (procmine.waits._causes.inside_windows), by a window over the ordered events."""
+    marks = f"perf_marks_{abs(hash(tuple(mark.tolist()))):x}"
+    log.register(marks, pd.DataFrame({"activity": names.astype(str), "d_mark": mark.astype(np.int32)}))
+    df = log.df(
+        f"""SELECT activity, count(*) FILTER (WHERE inside) AS n FROM (
+                SELECT e.activity, {INSIDE_SQL} AS inside
+                FROM {table} e JOIN {marks} d ON e.activity = d.activity) GROUP BY activity"""
+    )
+    code = {str(a): i for i, a in enumerate(names)}
+    out = np.zeros(len(names), dtype=np.int64)
+    out[[code[str(a)] for a in df["activity"]]] = df["n"].to_numpy(dtype=np.int64)
+    return out
+
+
+def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -> tuple[StepAggregates, WaitAggregates]:
+    """The step and wait aggregates of a log from ``table``, its elapsed-time event view
+    (``activity``, ``prev_act``, ``wait``, ``proc``, ``len_el`` and, when the source has
+    them, ``res``, ``grp``, ``prev_grp``); ``names``: the activities in code order."""
+    n_act = len(names)
+    code = {str(a): i for i, a in enumerate(names)}
+
+    def codes(values: Any) -> np.ndarray:
+        return np.array([code[str(v)] for v in values], dtype=np.int64)
+
+    def per_act(df: pd.DataFrame, col: str, fill: float = 0) -> np.ndarray:
+        out = np.full(n_act, fill, dtype=np.float64)
+        out[codes(df["activity"])] = df[col].to_numpy(dtype=np.float64, na_value=np.nan)
+        return out
+
+    sec = _SECOND_US
+    a = log.df(
+        f"""SELECT activity, count(*) AS n_ev,
+                   count(proc) AS pk, count(*) FILTER (WHERE proc < {sec}) AS pq,
+                   count(wait) AS wk, count(*) FILTER (WHERE wait < {sec}) AS wq,
+                   count(len_el) AS ln, sum(CAST(len_el AS DOUBLE)) AS s1,
+                   sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2,
+                   {median_sql("proc")} AS proc_med
+            FROM {table} GROUP BY activity"""
+    )
+    quick = np.stack([per_act(a, k) for k in ("pk", "pq", "wk", "wq")], axis=1).astype(np.int64)
+    hist = log.df(
+        f"""SELECT activity, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute, count(*) AS n FROM {table}
+            WHERE len_el >= {LONG_US} GROUP BY ALL"""
+    )
+    hist = pd.DataFrame({"code": codes(hist["activity"]), "minute": hist["minute"].to_numpy(dtype=np.int64),
+                         "n": hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
+    typical = log.one(f"SELECT {median_sql('wait')} FROM {table}")
+    thr = long_wait_threshold(0.0 if typical is None else float(typical))
+    other = ("count(*) FILTER (WHERE prev_grp IS NOT NULL AND grp IS NOT NULL AND prev_grp <> grp)"
+             if "grp" in log.aux else "0")
+    e = log.df(
+        f"""SELECT prev_act, activity, count(*) AS n,
+                   count(*) FILTER (WHERE CAST(wait AS DOUBLE) >= CAST({thr!r} AS DOUBLE)) AS n_long,
+                   {other} AS n_other
+            FROM {table} WHERE prev_act IS NOT NULL GROUP BY ALL"""
+    )
+    edges = pd.DataFrame({"src": codes(e["prev_act"]), "dst": codes(e["activity"]),
+                          **{k: e[k].to_numpy(dtype=np.int64) for k in ("n", "n_long", "n_other")}})
+    edges = edges.sort_values(["src", "dst"], kind="stable").reset_index(drop=True)
+    resources = None
+    if "res" in log.aux:
+        r = log.df(f"SELECT activity, res, count(*) AS n FROM {table} WHERE res IS NOT NULL GROUP BY ALL")
+        resources = pd.DataFrame({"code": codes(r["activity"]), "resource": r["res"].astype(str).to_numpy(),
+                                  "n": r["n"].to_numpy(dtype=np.int64)})
+    steps = StepAggregates(
+        names=names, labels=log.labels(names, code), count=per_act(a, "n_ev").astype(np.int64),
+        resources=resources, has_start=has_start, quick=quick, edges=edges, has_group="grp" in log.aux,
+    )
+    # events per activity and calendar day of completion (batch releases)
+    d = log.df(f"""SELECT activity, CAST(floor(t / {float(_DAY_US)!r}) AS BIGINT) AS day, count(*) AS n
+                    FROM {table} WHERE t IS NOT NULL GROUP BY ALL""")
+    days = pd.DataFrame({"code": codes(d["activity"]), "day": d["day"].to_numpy(dtype=np.int64),
+                         "n": d["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "day"], kind="stable")
+    # the same lengths keyed by the previous step (a period that runs after it)
+    b = log.df(
+        f"""SELECT prev_act AS activity, count(len_el) AS ln, sum(CAST(len_el AS DOUBLE)) AS s1,
+                   sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2
+            FROM {table} WHERE prev_act IS NOT NULL GROUP BY prev_act"""
+    )
+    b_hist = log.df(
+        f"""SELECT prev_act AS activity, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute, count(*) AS n FROM {table}
+            WHERE prev_act IS NOT NULL AND len_el >= {LONG_US} GROUP BY ALL"""
+    )
+    b_hist = pd.DataFrame({"code": codes(b_hist["activity"]), "minute": b_hist["minute"].to_numpy(dtype=np.int64),
+                           "n": b_hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
+    after = WaitAggregates(n=per_act(b, "ln"), s1=per_act(b, "s1"), s2=per_act(b, "s2"),
+                           hist=b_hist.reset_index(drop=True), proc_median=None)
+    waits = WaitAggregates(n=per_act(a, "ln"), s1=per_act(a, "s1"), s2=per_act(a, "s2"), hist=hist.reset_index(drop=True),
+                           proc_median=per_act(a, "proc_med", np.nan) if has_start else None,
+                           days=days.reset_index(drop=True), count=steps.count, again=self_repeats(edges, n_act),
+                           inside=None, after=after)
+    return steps, waits
+
+
+
+
+# ---------------------------------------------------------------------------------------
+# the performance tables, by SQL over an engine's per-event table
+# ---------------------------------------------------------------------------------------
+class SqlPerf:
+    """The performance aggregates of a log under one calendar and declarations, by SQL.
+
+    An engine's subclass sets ``sql`` (its :class:`SqlRunner`), ``table`` (the per-event
+    view under the calendar: ``case_id``, ``activity``, ``prev_act``, ``__rn``, ``pos``,
+    ``t``, ``s`` (a start at or before completion, else null), ``ct``/``cs`` (their
+    cumulative working time), ``wait``, ``proc``, and in elapsed µs ``len_el``
+    (previous completion to completion) and ``wait_el``; ``res``, ``grp``, ``prev_grp``
+    when the log has them) and ``elapsed_table`` (the same in elapsed time); ``_names``
+    (the activities in code point order) and ``_key`` (the declarations).
+    """
+
+    sql: SqlRunner
+    table: str
+    elapsed_table: str
+    _names: np.ndarray
+    _key: tuple
+
+    @cached_property
+    def has_measured_starts(self) -> bool:
+        return bool(self.sql.one(f"SELECT count(s) FROM {self.elapsed_table}"))
+
+    # -- wait causes (procmine.waits._causes' rules on SQL aggregates) ---------------------------
+    @cached_property
+    def _decisions(self) -> tuple[pd.DataFrame, Decisions]:
+        """The step classification and the per-activity decisions, from SQL aggregates
+        in elapsed time (they do not depend on the calendar: computed once per log and
+        declarations)."""
+        key = f"wait causes {self._key!r}"
+        if key not in self.sql.cache:
+            table = self.elapsed_table
+            step_agg, wait_agg = aggregates(self.sql, table, self._names, self.has_measured_starts)
+            steps = decide_steps(step_agg, external=self._key[1])
+            mark = follow_up_markers(steps)
+            if follow_up_candidates(mark, wait_agg.count, wait_agg.again).any():
+                # a window over the ordered events, only when some step may be a follow-up
+                wait_agg = replace(wait_agg, inside=inside_counts(self.sql, table, self._names, mark))
+            self.sql.cache[key] = steps, decide_causes(self._names, steps, wait_agg, dict(self._key[0]))
+        return self.sql.cache[key]
+
+    @cached_property
+    def _cause_table(self) -> str:
+        """The event table with each event's cause (:func:`cause_view_sql`): a view, or a
+        table when a follow-up needs the window over the case (computed once)."""
+        d = self._decisions[1]
+        tag = f"{abs(hash((self.table, self._key))):x}"
+        dec = f"perf_dec_{tag}"
+        self.sql.register(dec, d.frame(self._names))
+        name = f"{self.table}_causes_{tag}"
+        if not self.sql.cache.get(name):
+            follow = bool(d.follow.any())
+            self.sql.create(name, cause_view_sql(self.table, dec, follow), table=follow)
+            self.sql.cache[name] = True
+        return name
+
+    @cached_property
+    def _explained(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(steps, explain) from the waits counted per activity and cause."""
+        df = self._activity_stats
+        code = {a: i for i, a in enumerate(self._names)}
+        idx = np.array([code[str(a)] for a in df["activity"]], dtype=np.int64)
+        n_act = len(self._names)
+        counts = np.zeros((n_act, len(CAUSES)), dtype=np.int64)
+        counts[idx] = df[[f"n{k}" for k in range(len(CAUSES))]].to_numpy(dtype=np.int64)
+        per = {}
+        for col in ("req_n", "follow_n", "cap_n"):
+            per[col] = np.zeros(n_act, dtype=np.int64)
+            per[col][idx] = df[col].to_numpy(dtype=np.int64)
+        steps, d = self._decisions
+        after = None
+        if not np.isnan(d.after_period).all():  # waits statutory by the previous step's period, per pair
+            pairs = self.sql.df(f"""SELECT prev_act, activity, count(*) AS n FROM {self._cause_table}
+                                    WHERE cause = 2 AND by_prev GROUP BY ALL""")
+            after = pd.DataFrame({"src": np.array([code[str(a)] for a in pairs["prev_act"]], dtype=np.int64),
+                                  "dst": np.array([code[str(a)] for a in pairs["activity"]], dtype=np.int64),
+                                  "n": pairs["n"].to_numpy(dtype=np.int64)})
+        return finish(self._names, steps, d, counts, per["req_n"], dict(self._key[0]), per["follow_n"], per["cap_n"],
+                      after)
+
+    def wait_explanation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(steps, explain)`` (see :attr:`procmine.Performance.wait_causes`)."""
+        return self._explained
+
+    @staticmethod
+    def _cause_columns(df: pd.DataFrame) -> dict[str, np.ndarray]:
+        """The SQL totals per cause (``w0``..``w3``) as ``wait_<cause>`` float µs, 0 where none."""
+        return {f"wait_{name}": np.nan_to_num(pd.to_numeric(df[f"w{k}"]).to_numpy(dtype=np.float64, na_value=np.nan))
+                for k, name in enumerate(CAUSES)}
+
+    @staticmethod
+    def _cause_sql(counts: bool = False) -> str:
+        # each wait's own cause gets w_own; a statutory wait past its period gives the rest
+        # (wait - w_own) to the cause it has without the period (Caps in procmine.waits._causes)
+        out = "".join(
+            f", coalesce(sum(w_own) FILTER (WHERE cause = {k}), 0)"
+            f" + coalesce(sum(wait - w_own) FILTER (WHERE capped AND rest = {k}), 0) AS w{k}"
+            for k in range(len(CAUSES))
+        )
+        if counts:
+            out += "".join(f", count(*) FILTER (WHERE cause = {k}) AS n{k}" for k in range(len(CAUSES)))
+            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND after_req) AS req_n"
+            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND fol AND NOT after_req) AS follow_n"
+            out += ", count(*) FILTER (WHERE capped) AS cap_n"
+        return out
+
+    # -- the tables ------------------------------------------------------------------------------
+    def perf_cases(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_cases`."""
+        c = self.sql.df(
+            f"""SELECT case_id, min(__rn) AS first_rn, count(*) AS events,
+                       least(min(t), min(s)) AS start, max(t) AS end_,
+                       max(ct) - least(min(ct), min(cs)) AS duration{self._cause_sql()}
+                FROM {self._cause_table} GROUP BY case_id ORDER BY first_rn"""
+        )
+        d = pd.to_numeric(c["duration"], errors="coerce")
+        return pd.DataFrame(
+            {"start": c["start"].to_numpy(dtype=np.int64), "end": c["end_"].to_numpy(dtype=np.int64),
+             "events": c["events"].to_numpy(dtype=np.int64),
+             "duration": np.where(d.isna(), NAT, d.fillna(0).to_numpy(dtype=np.int64)),
+             **self._cause_columns(c)},
+            index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
+        )
+
+    def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
+        n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
+        n_cases += self._cause_sql(counts=group == "activity")
+        return self.sql.df(
+            f"""SELECT {group}, count(*) AS n{n_cases},
+                       count(proc) AS proc_n, sum(proc) AS proc_sum,
+                       {median_sql("proc")} AS proc_med, {median_sql("proc", 0.9)} AS proc_p90,
+                       count(wait) AS wait_n, sum(wait) AS wait_sum,
+                       {median_sql("wait")} AS wait_med, {median_sql("wait", 0.9)} AS wait_p90
+                FROM {self._cause_table} {where} GROUP BY {group}"""
+        )
+
+    @staticmethod
+    def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
+        """The SQL stats of ``what`` (``proc``/``wait``) as ``{what}_median/mean/p90/sum`` float µs;
+        the mean is the exact sum over the count, as in memory."""
+
+        def f(col: str) -> np.ndarray:
+            return pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+        total = f(f"{what}_sum")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / f(f"{what}_n")
+        values = {"median": f(f"{what}_med"), "mean": mean, "p90": f(f"{what}_p90"), "sum": total}
+        return {f"{what}_{k}": values[k] for k in PERF_STATS}
+
+    @cached_property
+    def _activity_stats(self) -> pd.DataFrame:
+        return sorted_by_name(self._stats("activity"), "activity")
+
+    def perf_activities(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_activities`."""
+        df = self._activity_stats
+        return pd.DataFrame(
+            {"count": df["n"].to_numpy(dtype=np.int64), **self._stat_columns(df, "proc"),
+             **self._stat_columns(df, "wait"), **self._cause_columns(df)},
+            index=pd.Index(df["activity"].to_numpy(dtype=object), name=ACTIVITY, dtype=object),
+        )
+
+    def perf_edges(self) -> pd.DataFrame:
+        """See :meth:`procmine.engines.Engine.perf_edges`."""
+        df = sorted_by_name(self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True),
+                            "prev_act", "activity")
+        return pd.DataFrame(
+            {"source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),
+             "target": pd.Series(df["activity"].to_numpy(dtype=object), dtype=object),
+             "count": df["n"].to_numpy(dtype=np.int64), "cases": df["n_cases"].to_numpy(dtype=np.int64),
+             **self._stat_columns(df, "wait"), **self._cause_columns(df)}
+        )
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        """Events per local period: counted per 15-minute UTC bin by SQL (integer arithmetic,
+        floored before 1970 too), the occupied bins converted to local periods on the
+        driver (:func:`procmine.engines._protocol.local_periods`)."""
+        df = self.sql.df(
+            f"SELECT q, count(*) AS n FROM (SELECT CAST(floor(t / {BIN_US}) AS BIGINT) AS q "
+            f"FROM {self.table}) GROUP BY q"
+        )
+        return local_periods(df["q"].to_numpy(dtype=np.int64) * BIN_US, tz, freq, df["n"].to_numpy(dtype=np.int64))
