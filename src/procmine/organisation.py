@@ -20,7 +20,6 @@ from ._core.validation import fail
 from ._results import Result, new_axes
 from .calendar import NAT, Calendar
 from .engines import needs_events
-from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _td, event_times
 
@@ -163,11 +162,8 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         raise fail("handovers", "log", "a procmine.EventLog", type(log).__name__)
     if by not in log.df.columns:
         known = [c for c in (GROUP, RESOURCE) if c in log.df.columns]
-        raise ParameterError(
-            f"The 'by' parameter of handovers names column {by!r}, which the log does not have. "
-            f"Columns with org units or resources: {known or 'none'}; read the log with "
-            "read_log(..., org=..., resource=...) to map yours."
-        )
+        raise fail("handovers", "by", f"a column with org units or resources ({known or 'none'} in this log; "
+                   "read the log with read_log(..., org=..., resource=...) to map yours)", by)
     cal = Calendar() if calendar is None else calendar
     c = log.codes
     unit, names = pd.factorize(log.df[by], sort=True)
