@@ -169,10 +169,18 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
     unit, names = pd.factorize(log.df[by], sort=True)
     unit = unit.astype(np.int64)
     names = np.asarray(names, dtype=object)
-    n_units = len(names)
     t = event_times(log, cal)
+    edges = _edges(unit, names, t, c)
+    workload, time_share = _unit_tables(unit, names, t, c, by)
+    return Handovers(
+        by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases
+    )
 
-    # handovers: consecutive events of a case, both with a unit, different units
+
+def _edges(unit: np.ndarray, names: np.ndarray, t: Any, c: Any) -> pd.DataFrame:
+    """Handovers: consecutive events of a case, both with a unit, of different units; per
+    (source, target) unit pair the count, cases and waiting before the receiving event."""
+    n_units = len(names)
     nxt = np.flatnonzero(~t.first)
     src, dst = unit[nxt - 1], unit[nxt]
     keep = (src >= 0) & (dst >= 0) & (src != dst)
@@ -191,8 +199,13 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         }
     )
     edges = edges.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+    return edges
 
-    # workload and time share per unit
+
+def _unit_tables(unit: np.ndarray, names: np.ndarray, t: Any, c: Any, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit: the workload (events, cases, working and processing time) and the share of
+    each case's time spent in it."""
+    n_units = len(names)
     has = unit >= 0
     u, cs = unit[has], c.case[has].astype(np.int64)
     delta = np.where(t.delta[has] == NAT, 0, t.delta[has])
@@ -231,6 +244,4 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         index=pd.Index(names, name=by),
     ).sort_values("mean_share", ascending=False, kind="stable")
     time_share.attrs["n_cases_with_time"] = timed_cases
-    return Handovers(
-        by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases
-    )
+    return workload, time_share

@@ -274,6 +274,16 @@ def detect_roles(
     vetoed = _check_named_case(sample, rest, ts, profiles, norms, st)
     if "case" not in st.roles:
         _case_by_content(sample, rest, vetoed, ts, profiles, norms, st)
+    _others_by_content(sample, columns, rest, several, org_named, ts, profiles, norms, st, dayfirst)
+    return st.detection()
+
+
+def _others_by_content(
+    sample: pd.DataFrame, columns: list[str], rest: list[str], several: list[str], org_named: dict[str, int],
+    ts: Any, profiles: Callable[[str], Profile], norms: dict[str, str], st: _Found, dayfirst: bool | None,
+) -> None:
+    """Step 2, after the case: the activity, resource, org unit and start time the headers did
+    not reveal, from the content; a note when several date columns competed for the timestamp."""
     roles, how, evidence, warn = st.roles, st.how, st.evidence, st.warn
     if "activity" not in roles:
         content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
@@ -298,7 +308,6 @@ def detect_roles(
                 f"several date columns ({listed}); took {roles['timestamp']!r}, the latest, "
                 "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
             )
-    return st.detection()
 
 
 @dataclass
