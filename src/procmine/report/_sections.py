@@ -61,6 +61,18 @@ def findings_of(ctx: Context) -> Any:
     return ctx.memo("findings", compute)
 
 
+def shown_findings(ctx: Context) -> list[Any]:
+    """The findings the report shows, in rank order: those of at least ``min_cases`` cases
+    (privacy: a smaller group appears nowhere)."""
+    return [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+
+
+def nothing_to_simplify(ctx: Context) -> Notice:
+    """What the what-if and proposal sections say when no top finding is a change a what-if can make."""
+    _ = ctx._
+    return Notice(_("None of the top findings is a step that a what-if can remove, merge or parallelize."), "info")
+
+
 def processing_medians(ctx: Context) -> dict[str, Any] | None:
     """Activity -> median processing time, or ``None`` when the log has no start timestamps."""
 
@@ -110,7 +122,7 @@ def summary(ctx: Context) -> Section:
     sec = Section("summary", _("Summary"))
     sec.add(*_log_tiles(ctx, sec))
     try:
-        f = [x for x in findings_of(ctx) if x.cases >= ctx.min_cases]
+        f = shown_findings(ctx)
     except Exception as exc:
         part_failed(ctx, sec, _("Findings"), exc)
         return sec
@@ -447,8 +459,7 @@ def _activity_times(ctx: Context, sec: Section, p: Any, waiting_only: bool) -> N
 def _bottlenecks(ctx: Context, sec: Section) -> None:
     _ = ctx._
     try:
-        bn = findings_of(ctx).filter(kind="bottleneck")
-        bn = [f for f in bn if f.cases >= ctx.min_cases]
+        bn = [f for f in shown_findings(ctx) if f.kind == "bottleneck"]
         if bn:
             rows = [
                 [

@@ -16,7 +16,7 @@ from . import _charts
 from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
 from ._evidence import evidence_items
 from ._savings import lead_days_per_year, staff_hours
-from ._sections import findings_of, kind_label, processing_medians
+from ._sections import findings_of, kind_label, nothing_to_simplify, processing_medians, shown_findings
 
 __all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif"]
 
@@ -65,7 +65,7 @@ def findings(ctx: Context) -> Section:
         ),
     )
     allf = list(findings_of(ctx))
-    shown = [f for f in allf if f.cases >= ctx.min_cases]
+    shown = shown_findings(ctx)
     proc = processing_medians(ctx)
     if not shown:
         sec.add(Notice(_("No redundancy was found above the detectors' thresholds."), "info"))
@@ -207,15 +207,10 @@ def whatif(ctx: Context) -> Section:
             "Each scenario replays the recorded cases with the change applied and compares key figures before and after."
         ),
     )
-    shown = [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+    shown = shown_findings(ctx)
     scen = _scenarios(ctx, shown)
     if not scen:
-        sec.add(
-            Notice(
-                _("None of the top findings is a step that a what-if can remove, merge or parallelize."),
-                "info",
-            )
-        )
+        sec.add(nothing_to_simplify(ctx))
         return sec
     rows, records = [], []
     for name, kw in scen:
