@@ -57,3 +57,25 @@ def test_engine_names_outside_engines_are_listed(tmp_path):
     assert places == ["procmine/x.py:1 DuckLog", "procmine/x.py:3 DuckLog"]
     assert arch.main(["--src", str(src), "--check", "--max-engine-places", "1"]) == 1
     assert arch.main(["--src", str(src), "--check", "--max-engine-places", "2"]) == 0
+
+
+def test_an_import_from_the_bottom_layer_upward_fails_the_check(tmp_path):
+    """``_core`` may import itself and ``errors``; a new upward import (lazy too) fails --check."""
+    files = {
+        "__init__.py": "",
+        "errors.py": "class E(Exception): ...\n",
+        "log.py": "from ._core.codes import f\n",
+        "_core/__init__.py": "",
+        "_core/codes.py": "from ..errors import E\ndef f():\n    return E\n",
+    }
+    src = _package(tmp_path, files)
+    assert arch.upward_from_bottom(arch.import_graph(src)) == []
+    assert arch.main(["--src", str(src), "--check"]) == 0
+    src = _package(tmp_path, {"_core/dfg.py": "def g():\n    from ..log import f  # lazy, still upward\n    return f\n"})
+    assert arch.upward_from_bottom(arch.import_graph(src)) == [("procmine._core.dfg", "procmine.log")]
+    assert arch.main(["--src", str(src), "--check"]) == 1
+
+
+def test_the_package_keeps_its_limits():
+    """The real source tree: what CI runs (``python tools/arch_check.py --check``)."""
+    assert arch.main(["--check"]) == 0

@@ -71,3 +71,9 @@ def test_notebook_runs(name, tmp_path, monkeypatch):
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"
     ]
     assert errors == []
+    # the notebooks show the current API: no deprecation warning reaches a cell's output
+    deprecated = [
+        o["text"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+        if o.get("output_type") == "stream" and "DeprecationWarning" in o.get("text", "")
+    ]
+    assert deprecated == []

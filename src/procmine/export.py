@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from ._core.validation import fail
 
 __all__ = [
     "TRIGGERS",
@@ -168,7 +168,8 @@ def export_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = vals
     result = pd.DataFrame(out, index=df.index)
     if len(set(result.columns)) != len(result.columns):
-        raise ParameterError(f"the table has duplicate column names after conversion: {list(result.columns)}")
+        raise fail("export_frame", "frame", "a table whose column names stay distinct with their units added",
+                   list(result.columns))
     return result
 
 
@@ -211,10 +212,7 @@ def _check_tables(tables: Any, func: str) -> Mapping[str, pd.DataFrame]:
     if isinstance(tables, pd.DataFrame):
         return {"table": tables}
     if not isinstance(tables, Mapping) or not all(isinstance(v, pd.DataFrame) for v in tables.values()):
-        raise ParameterError(
-            f"The 'tables' parameter of {func} must be a dict of name -> pandas.DataFrame. "
-            f"Got {type(tables).__name__} instead."
-        )
+        raise fail(func, "tables", "a dict of name -> pandas.DataFrame", type(tables).__name__)
     return tables
 
 

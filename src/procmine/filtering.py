@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from ._core.validation import fail
 
 if TYPE_CHECKING:
     from .log import EventLog
@@ -30,7 +30,7 @@ def _utc(value: Any, name: str) -> pd.Timestamp:
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
-        raise ParameterError("EventLog.filter", name, value, "a date or time") from exc
+        raise fail("EventLog.filter", name, "a date or time", value) from exc
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
@@ -39,10 +39,7 @@ def _activity_codes(log: EventLog, names: Any, param: str) -> np.ndarray:
     known = {n: i for i, n in enumerate(log.codes.activity_names)}
     unknown = [n for n in names if n not in known]
     if unknown and len(unknown) == len(names):
-        raise ParameterError(
-            f"The {param!r} parameter of EventLog.filter names no activity of this log "
-            f"({unknown[:3]!r}...); see log.activities for the names"
-        )
+        raise fail("EventLog.filter", param, "names of activities of this log (see log.activities)", unknown[:3])
     return np.array([known[n] for n in names if n in known], dtype=np.int32)
 
 
@@ -73,10 +70,8 @@ def apply_filters(
         for name, values in case_attributes.items():
             column = out.column(name)  # an original header is mapped to its role's column
             if column is None:
-                raise ParameterError(
-                    f"The 'case_attributes' parameter of EventLog.filter names column {name!r}, "
-                    f"which this log does not have; columns: {list(out.df.columns)[:12]}"
-                )
+                raise fail("EventLog.filter", "case_attributes",
+                           f"a dict whose keys are columns of this log ({list(out.df.columns)[:12]})", name)
             vals = _as_list(values)
             first = out.df[column].to_numpy()[out.codes.case_offsets[:-1]]
             keep = pd.Series(first).isin(vals).to_numpy()

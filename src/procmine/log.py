@@ -180,17 +180,13 @@ class EventLog:
 
     def case_durations(self) -> pd.Series:
         """Elapsed time from first to last event of each case (index: case id)."""
+        # the case start (first start, else first completion) is defined once, in _core.dfg
+        from ._core.dfg import _case_durations_us
+
         c = self.codes
         if c.n_cases == 0:
             return pd.Series(pd.to_timedelta([], unit="us"), index=pd.Index([], name=CASE), name="duration")
-        first = c.case_offsets[:-1]
-        start = c.ts[first]
-        if c.start_ts is not None:
-            # a case starts when its first activity starts, if start times are known
-            nat = np.iinfo(np.int64).min
-            s0 = np.where(c.start_ts == nat, np.iinfo(np.int64).max, c.start_ts)
-            start = np.minimum(start, np.minimum.reduceat(s0, first))
-        dur = c.ts[c.case_offsets[1:] - 1] - start
+        dur = _case_durations_us(self)
         return pd.Series(pd.to_timedelta(dur, unit="us"), index=pd.Index(c.case_ids, name=CASE), name="duration")
 
     # -- filtering --------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from ._core.validation import fail
 from ._results import Result, new_axes
 from .calendar import NAT, Calendar
 from .engines import needs_events
-from .errors import ParameterError
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _td, event_times
 
@@ -163,20 +162,25 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         raise fail("handovers", "log", "a procmine.EventLog", type(log).__name__)
     if by not in log.df.columns:
         known = [c for c in (GROUP, RESOURCE) if c in log.df.columns]
-        raise ParameterError(
-            f"The 'by' parameter of handovers names column {by!r}, which the log does not have. "
-            f"Columns with org units or resources: {known or 'none'}; read the log with "
-            "read_log(..., org=..., resource=...) to map yours."
-        )
+        raise fail("handovers", "by", f"a column with org units or resources ({known or 'none'} in this log; "
+                   "read the log with read_log(..., org=..., resource=...) to map yours)", by)
     cal = Calendar() if calendar is None else calendar
     c = log.codes
     unit, names = pd.factorize(log.df[by], sort=True)
     unit = unit.astype(np.int64)
     names = np.asarray(names, dtype=object)
-    n_units = len(names)
     t = event_times(log, cal)
+    edges = _edges(unit, names, t, c)
+    workload, time_share = _unit_tables(unit, names, t, c, by)
+    return Handovers(
+        by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases
+    )
 
-    # handovers: consecutive events of a case, both with a unit, different units
+
+def _edges(unit: np.ndarray, names: np.ndarray, t: Any, c: Any) -> pd.DataFrame:
+    """Handovers: consecutive events of a case, both with a unit, of different units; per
+    (source, target) unit pair the count, cases and waiting before the receiving event."""
+    n_units = len(names)
     nxt = np.flatnonzero(~t.first)
     src, dst = unit[nxt - 1], unit[nxt]
     keep = (src >= 0) & (dst >= 0) & (src != dst)
@@ -195,8 +199,13 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         }
     )
     edges = edges.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
+    return edges
 
-    # workload and time share per unit
+
+def _unit_tables(unit: np.ndarray, names: np.ndarray, t: Any, c: Any, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit: the workload (events, cases, working and processing time) and the share of
+    each case's time spent in it."""
+    n_units = len(names)
     has = unit >= 0
     u, cs = unit[has], c.case[has].astype(np.int64)
     delta = np.where(t.delta[has] == NAT, 0, t.delta[has])
@@ -235,6 +244,4 @@ def handovers(log: EventLog, *, by: str = GROUP, calendar: Calendar | None = Non
         index=pd.Index(names, name=by),
     ).sort_values("mean_share", ascending=False, kind="stable")
     time_share.attrs["n_cases_with_time"] = timed_cases
-    return Handovers(
-        by=by, edges=edges, workload=workload, time_share=time_share, calendar=cal, n_cases=c.n_cases
-    )
+    return workload, time_share

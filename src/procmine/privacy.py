@@ -34,8 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core.validation import check_positive_int
-from .errors import ParameterError
+from ._core.validation import check_positive_int, fail
 from .log import CASE, GROUP, RESOURCE, EventLog
 from .viz._graph import MIN_CASES
 
@@ -170,10 +169,7 @@ def suppress_small_groups(frame: pd.DataFrame, count_col: str, min_cases: int) -
     """
     check_positive_int("suppress_small_groups", "min_cases", min_cases, minimum=0)
     if count_col not in frame.columns:
-        raise ParameterError(
-            f"The 'count_col' parameter of suppress_small_groups must name a column of the frame "
-            f"({list(frame.columns)}). Got {count_col!r} instead."
-        )
+        raise fail("suppress_small_groups", "count_col", f"a column of the frame ({list(frame.columns)})", count_col)
     keep = pd.to_numeric(frame[count_col], errors="coerce").fillna(0) >= min_cases
     out = frame.loc[keep].copy()
     out.attrs["suppressed"] = int((~keep).sum())

@@ -217,7 +217,7 @@ def test_configuration_keys_are_checked(tmp_path):
     _good_log(tmp_path)
     cfg = tmp_path / "p.toml"
     cfg.write_text('[[procedure]]\nname = "Bau"\nlog = "bau.csv"\nseperator = ";"\n', encoding="utf-8")
-    with pytest.raises(pm.ParameterError, match=r"'Bau'.*seperator"):
+    with pytest.raises(pm.ParameterError, match=r"'seperator' parameter of \[\[procedure\]\] number 1 \('Bau'\)"):
         load_config(cfg)
     cfg.write_text('min_cases = "zehn"\n[[procedure]]\nlog = "bau.csv"\n', encoding="utf-8")
     with pytest.raises(pm.ParameterError, match="min_cases"):

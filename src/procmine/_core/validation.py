@@ -138,7 +138,7 @@ class Threshold:
 
     def check(self, func: str, value: Any) -> Any:
         """``value`` if valid (numbers as float/int, durations as given), else ParameterError."""
-        bad = ParameterError(func, self.name, value, self.expected)
+        bad = fail(func, self.name, self.expected, value)
         if self.kind == "fraction":
             return check_fraction(func, self.name, value)
         if self.kind in ("number", "int"):

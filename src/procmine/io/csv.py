@@ -276,21 +276,14 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     found, quoted, mixed = _scan(path, check_encoding=opts.encoding is None)
     encoding = found if opts.encoding is None else _codec(opts.encoding, src)
     data: bytes | None = None  # the file in memory, when it had to be mended
+    odd: tuple[int, int] | None = None  # lines decoded as cp1252, and the first of them
     if mixed:
         data, n_odd, first_odd = _decode_mixed(path)
+        odd = (n_odd, first_odd)
     head = _head_text(path, encoding, data)
     if not head.strip():
         raise _empty(src)
-    sep = opts.sep
-    if sep is None:
-        sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else detect_separator(head)
-    if sep is None:
-        raise LogError(
-            "cannot find the separator: the first line splits into one column with ; , tab and |. "
-            "Pass sep=... (e.g. read_log(path, sep=';'))",
-            path=src,
-            line=1,
-        )
+    sep = _separator(path, head, opts, src)
     skip, header = _header_line(head, sep)
     names = _unique([h.strip() for h in header])
     if len(names) > LIMITS.max_columns:
@@ -304,6 +297,41 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
 
     table = _Table(path, names, sep, encoding, src, quoted=quoted, skip=skip, data=data)
     df, bad_rows = table.read(strict=opts.strict)
+    _check_rows(df, bad_rows, names, sep, src)
+    report = _report(src, encoding, sep, table, skip, odd)
+    total = len(df) + len(bad_rows)
+    rows = np.arange(1, total + 1)
+    if bad_rows:
+        if opts.strict:
+            raise LogError(
+                f"{len(bad_rows):,} line(s) with a wrong number of fields (expected {len(names)}); fix "
+                "them or read with strict=False to drop and count them",
+                path=src,
+                row=bad_rows[0],
+            )
+        report.dropped[MALFORMED] = len(bad_rows)
+        report.dropped_rows[MALFORMED] = bad_rows[:5]
+        rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
+    return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
+
+
+def _separator(path: Path, head: str, opts: ReadOptions, src: str) -> str:
+    """The separator given, else tab for ``.tsv``, else the one detected in ``head``."""
+    sep = opts.sep
+    if sep is None:
+        sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else detect_separator(head)
+    if sep is None:
+        raise LogError(
+            "cannot find the separator: the first line splits into one column with ; , tab and |. "
+            "Pass sep=... (e.g. read_log(path, sep=';'))",
+            path=src,
+            line=1,
+        )
+    return sep
+
+
+def _check_rows(df: pd.DataFrame, bad_rows: list[int], names: list[str], sep: str, src: str) -> None:
+    """A file without data rows, or with more malformed lines than good ones, is no log as read."""
     if len(df) == 0 and not bad_rows:
         raise LogError(
             "the file has a header but no data rows; expected one line per event "
@@ -318,9 +346,14 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             path=src,
             row=bad_rows[0],
         )
+
+
+def _report(src: str, encoding: str, sep: str, table: _Table, skip: int, odd: tuple[int, int] | None) -> IngestReport:
+    """The ingest report of the CSV reading itself: encoding, separator, what was mended or skipped."""
     report = IngestReport(source=src, format="csv")
     report.formats.update({"encoding": encoding, "separator": sep})
-    if mixed:
+    if odd is not None:
+        n_odd, first_odd = odd
         report.formats["lines_decoded_as_cp1252"] = n_odd
         report.warnings.append(
             f"{n_odd:,} line(s) are not valid UTF-8 (first at line {first_odd}); each was read as "
@@ -336,20 +369,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     if skip:
         report.formats["header_line"] = skip + 1
         report.warnings.append(f"{skip} line(s) above the header skipped (title or blank lines)")
-    total = len(df) + len(bad_rows)
-    rows = np.arange(1, total + 1)
-    if bad_rows:
-        if opts.strict:
-            raise LogError(
-                f"{len(bad_rows):,} line(s) with a wrong number of fields (expected {len(names)}); fix "
-                "them or read with strict=False to drop and count them",
-                path=src,
-                row=bad_rows[0],
-            )
-        report.dropped[MALFORMED] = len(bad_rows)
-        report.dropped_rows[MALFORMED] = bad_rows[:5]
-        rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
-    return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
+    return report
 
 
 def _codec(name: str, src: str) -> str:

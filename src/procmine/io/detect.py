@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -245,43 +247,124 @@ def detect_roles(
     {'case': 'Fall-ID', 'activity': 'Tätigkeit', 'timestamp': 'Zeitstempel'}
     """
     explicit = dict(explicit or {})
-    roles = dict(explicit)
-    how = {r: "explicit" for r in explicit}
-    evidence = {r: "named by the caller" for r in explicit}
-    warn: list[str] = []
-    specs: dict[str, DateSpec] = {}
-    taken = set(roles.values())
+    st = _Found(
+        roles=dict(explicit),
+        how={r: "explicit" for r in explicit},
+        evidence={r: "named by the caller" for r in explicit},
+        taken=set(explicit.values()),
+    )
     sample = df.head(sample_rows)
-    order = {r: i for i, r in enumerate(ROLE_ORDER)}
+    if _standard_names(df, st):
+        return st.detection()
+    columns = [c for c in df.columns if c not in st.taken]
+    norms = {c: normalise_header(c) for c in columns}
+    org_named = _by_header(sample, columns, norms, st, dayfirst)
 
-    def result() -> Detection:
-        ordered = dict(sorted(roles.items(), key=lambda kv: order[kv[0]]))
+    # 2. content, for what the headers did not reveal
+    several = _timestamp_by_content(sample, [c for c in columns if c not in st.taken], st, dayfirst)
+    ts = timestamps(sample, st.roles.get("timestamp"), st.specs)
+    cache: dict[str, Profile] = {}
+
+    def profiles(col: str) -> Profile:
+        if col not in cache:
+            cache[col] = profile(sample[col], ts)
+        return cache[col]
+
+    rest = [c for c in columns if c not in st.taken and c not in st.specs]
+    vetoed = _check_named_case(sample, rest, ts, profiles, norms, st)
+    if "case" not in st.roles:
+        _case_by_content(sample, rest, vetoed, ts, profiles, norms, st)
+    _others_by_content(sample, columns, rest, several, org_named, ts, profiles, norms, st, dayfirst)
+    return st.detection()
+
+
+def _others_by_content(
+    sample: pd.DataFrame, columns: list[str], rest: list[str], several: list[str], org_named: dict[str, int],
+    ts: Any, profiles: Callable[[str], Profile], norms: dict[str, str], st: _Found, dayfirst: bool | None,
+) -> None:
+    """Step 2, after the case: the activity, resource, org unit and start time the headers did
+    not reveal, from the content; a note when several date columns competed for the timestamp."""
+    roles, how, evidence, warn = st.roles, st.how, st.evidence, st.warn
+    if "activity" not in roles:
+        content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
+    if how.get("resource") == "header" and len(sample):
+        figures = describe_resource(roles["resource"], roles, profiles)
+        if figures:
+            evidence["resource"] += "; " + figures
+    if "resource" not in roles:
+        content_resource(sample, [c for c in rest if c not in roles.values()], roles, how, evidence, profiles, warn, norms)
+    if "org" not in roles:
+        free = [c for c in columns if c not in roles.values() and c not in st.specs]
+        content_org(sample, free, org_named, roles, how, evidence, profiles, warn)
+    if "start_timestamp" not in roles:
+        left = content_start(
+            sample, [c for c in columns if c not in roles.values()], roles, how, evidence, st.specs, profiles, warn,
+            dayfirst,
+        )
+        unexplained = [c for c in several if c in left]
+        if unexplained and how.get("timestamp") == "content":
+            listed = ", ".join(map(repr, [roles["timestamp"], *unexplained]))
+            warn.append(
+                f"several date columns ({listed}); took {roles['timestamp']!r}, the latest, "
+                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
+            )
+
+
+@dataclass
+class _Found:
+    """What :func:`detect_roles` has found so far; each of its steps adds to it."""
+
+    roles: dict[str, str]  #: role -> column
+    how: dict[str, str]  #: role -> "explicit", "standard", "header" or "content"
+    evidence: dict[str, str]  #: role -> why
+    taken: set[str]  #: columns no longer free (a role's, or reserved for the org unit)
+    warn: list[str] = field(default_factory=list)
+    specs: dict[str, DateSpec] = field(default_factory=dict)  #: column -> its date format
+
+    def take(self, role: str, col: str, how: str, why: str) -> None:
+        self.roles[role], self.how[role], self.evidence[role] = col, how, why
+        self.taken.add(col)
+
+    def drop(self, role: str) -> str:
+        """Forget ``role`` (its column is free again only where the caller says so)."""
+        self.how.pop(role)
+        self.evidence.pop(role, None)
+        return self.roles.pop(role)
+
+    def detection(self) -> Detection:
+        order = {r: i for i, r in enumerate(ROLE_ORDER)}
+        ordered = dict(sorted(self.roles.items(), key=lambda kv: order[kv[0]]))
         return Detection(
             roles=ordered,
-            how={r: how[r] for r in ordered},
-            warnings=warn,
-            date_specs=specs,
-            evidence={r: evidence[r] for r in ordered if r in evidence},
+            how={r: self.how[r] for r in ordered},
+            warnings=self.warn,
+            date_specs=self.specs,
+            evidence={r: self.evidence[r] for r in ordered if r in self.evidence},
         )
 
-    # 0. pm4py's canonical names (a frame from pm4py or EventLog.to_csv) are taken as they are
-    for role, canon in _CANONICAL.items():
-        if role not in roles and canon in df.columns and canon not in taken:
-            roles[role], how[role] = canon, "standard"
-            evidence[role] = "pm4py's standard column name"
-            taken.add(canon)
-    if all(r in roles for r in ("case", "activity", "timestamp")) and any(
-        v == "standard" for v in how.values()
-    ):
-        return result()
-    columns = [c for c in df.columns if c not in taken]
-    norms = {c: normalise_header(c) for c in columns}
 
-    # 1. headers: best scores first, one role per column and one column per role
+def _standard_names(df: pd.DataFrame, st: _Found) -> bool:
+    """Step 0: pm4py's canonical names (a frame from pm4py or ``EventLog.to_csv``) are taken
+    as they are; True when they give case, activity and timestamp (nothing more to detect)."""
+    for role, canon in _CANONICAL.items():
+        if role not in st.roles and canon in df.columns and canon not in st.taken:
+            st.take(role, canon, "standard", "pm4py's standard column name")
+    return all(r in st.roles for r in ("case", "activity", "timestamp")) and any(
+        v == "standard" for v in st.how.values()
+    )
+
+
+def _by_header(
+    sample: pd.DataFrame, columns: list[str], norms: dict[str, str], st: _Found, dayfirst: bool | None
+) -> dict[str, int]:
+    """Step 1, headers: best scores first, one role per column and one column per role.
+
+    Returns the columns named like the org unit (column -> header level), reserved in
+    ``st.taken``: the content chooses among them last."""
     scored = []
     for col in columns:
         for role in ROLE_ORDER:
-            if role in roles:
+            if role in st.roles:
                 continue
             level, pos = _match(norms[col], role)
             if level:
@@ -292,129 +375,115 @@ def detect_roles(
         best_role.setdefault(col, role)
     org_named: dict[str, int] = {}  # column -> header level; the content chooses among them
     for score, role, col in scored:
-        if role in roles or col in taken:
+        if role in st.roles or col in st.taken:
             continue
         if role == "org":
             org_named.setdefault(col, score[0])
             continue
-        if role in ("timestamp", "start_timestamp"):
-            spec = detect_date_format(sample[col], dayfirst=dayfirst)
-            if spec is None or spec.share < 0.5:
-                warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
-                continue
-            specs[col] = spec
-        if role == "activity" and score[0] < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
-            # a header that merely contains a word ("Event type": completes only) and one value: no steps
-            warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
+        if not _header_fits(sample, col, role, score[0], st, dayfirst):
             continue
         rivals = [
             c
             for s, r, c in scored
-            if r == role and c != col and s[0] == score[0] and c not in taken and best_role.get(c) == role
+            if r == role and c != col and s[0] == score[0] and c not in st.taken and best_role.get(c) == role
         ]
         if rivals:
-            warn.append(
+            st.warn.append(
                 f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
                 f"(pass {role}=... to choose)"
             )
-        roles[role] = col
-        how[role] = "header"
         kind = "is" if score[0] == 3 else "contains"
-        evidence[role] = f"{col!r} {kind} a known name for the {role}"
-        taken.add(col)
+        st.take(role, col, "header", f"{col!r} {kind} a known name for the {role}")
+    org_named = {c: lvl for c, lvl in org_named.items() if c not in st.taken}
+    st.taken |= set(org_named)  # reserved: the org unit is chosen last, by content among them
+    return org_named
 
-    org_named = {c: lvl for c, lvl in org_named.items() if c not in taken}
-    taken |= set(org_named)  # reserved: the org unit is chosen last, by content among them
 
-    # 2. content, for what the headers did not reveal
-    rest = [c for c in columns if c not in taken]
-    several: list[str] = []  # date columns compared for the timestamp
-    if "timestamp" not in roles:
-        found, several = _content_timestamp(sample, rest, dayfirst, specs)
-        if found is None and "start_timestamp" in roles:
-            found = roles.pop("start_timestamp")
-            how.pop("start_timestamp")
-            evidence.pop("start_timestamp", None)
-            warn.append(f"only a start time column ({found!r}) found; it is used as the timestamp")
-        if found is not None:
-            roles["timestamp"] = found
-            how.setdefault("timestamp", "content")
-            evidence.setdefault("timestamp", f"the values of {found!r} are dates")
-            taken.add(found)
-    ts = timestamps(sample, roles.get("timestamp"), specs)
-    cache: dict[str, Profile] = {}
+def _header_fits(sample: pd.DataFrame, col: str, role: str, level: int, st: _Found, dayfirst: bool | None) -> bool:
+    """A column named like a time holds dates (its format is kept in ``st.specs``); one named
+    like the activity by a mere word in it holds more than one value."""
+    if role in ("timestamp", "start_timestamp"):
+        spec = detect_date_format(sample[col], dayfirst=dayfirst)
+        if spec is None or spec.share < 0.5:
+            st.warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
+            return False
+        st.specs[col] = spec
+    if role == "activity" and level < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
+        # a header that merely contains a word ("Event type": completes only) and one value: no steps
+        st.warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
+        return False
+    return True
 
-    def profiles(col: str) -> Profile:
-        if col not in cache:
-            cache[col] = profile(sample[col], ts)
-        return cache[col]
 
-    # a header naming the case must hold case ids: a category is never the case, and a
-    # doubtful one gives way to a column whose content fits clearly better
-    rest = [c for c in columns if c not in taken and c not in specs]
-    vetoed = None
-    if how.get("case") == "header" and len(sample):
-        col = roles["case"]
-        p = profiles(col)
-        rival = None
-        if p.category:
-            warn.append(category_note(col, p, named=True))
-        elif doubtful_case(p):
-            ranked = rank_cases(sample, rest, ts, profiles, norms, [])
-            own = case_score(p, ts, HEADER_BONUS)
-            # a rival wins when its content fits better, or when it splits the named column's
-            # values into finer groups (the named column is then an attribute of the case)
-            better = [c for score, c, _ in ranked if _beats(profiles(c), p, score, own)]
-            if better:
-                rival = better[0]
-                warn.append(
-                    f"column {col!r} is named like the case id but its content ({p.describe()}) is less like "
-                    f"case ids than {rival!r}'s ({profiles(rival).describe()}); took {rival!r} (pass case=... to choose)"
-                )
-        if p.category or rival is not None:
-            roles.pop("case")
-            how.pop("case")
-            evidence.pop("case")
-            taken.discard(col)
-            vetoed = col
-        else:
-            evidence["case"] += "; " + p.describe()
-    if "case" not in roles:
-        rejected = content_case(sample, rest, roles, how, evidence, ts, profiles, warn, norms)
-        if vetoed is not None:
-            rest.append(vetoed)  # free for the other roles (a category may be the org unit...)
-        if "case" not in roles:
-            warn.extend(r for r in rejected if r not in warn)
-            richest = sorted(rest, key=lambda c: -profiles(c).k)[:3]
-            if richest:
-                listed = ", ".join(f"{c!r} ({profiles(c).k:,} values)" for c in richest)
-                warn.append(
-                    "no column holds values that look like case ids (many values, few events each, "
-                    f"close together in time), so the case id is not taken from the content; "
-                    f"the columns with the most distinct values are {listed}"
-                )
-        else:
-            taken.add(roles["case"])
-    if "activity" not in roles:
-        content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
-    if how.get("resource") == "header" and len(sample):
-        figures = describe_resource(roles["resource"], roles, profiles)
-        if figures:
-            evidence["resource"] += "; " + figures
-    if "resource" not in roles:
-        content_resource(sample, [c for c in rest if c not in roles.values()], roles, how, evidence, profiles, warn, norms)
-    if "org" not in roles:
-        free = [c for c in columns if c not in roles.values() and c not in specs]
-        content_org(sample, free, org_named, roles, how, evidence, profiles, warn)
-    if "start_timestamp" not in roles:
-        left = content_start(
-            sample, [c for c in columns if c not in roles.values()], roles, how, evidence, specs, profiles, warn, dayfirst
-        )
-        unexplained = [c for c in several if c in left]
-        if unexplained and how.get("timestamp") == "content":
-            listed = ", ".join(map(repr, [roles["timestamp"], *unexplained]))
-            warn.append(
-                f"several date columns ({listed}); took {roles['timestamp']!r}, the latest, "
-                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
+def _timestamp_by_content(sample: pd.DataFrame, rest: list[str], st: _Found, dayfirst: bool | None) -> list[str]:
+    """The timestamp from the content when no header named it (a lone start time column
+    serves as the timestamp); returns the date columns compared for it."""
+    if "timestamp" in st.roles:
+        return []
+    found, several = _content_timestamp(sample, rest, dayfirst, st.specs)
+    if found is None and "start_timestamp" in st.roles:
+        found = st.drop("start_timestamp")
+        st.warn.append(f"only a start time column ({found!r}) found; it is used as the timestamp")
+    if found is not None:
+        st.roles["timestamp"] = found
+        st.how.setdefault("timestamp", "content")
+        st.evidence.setdefault("timestamp", f"the values of {found!r} are dates")
+        st.taken.add(found)
+    return several
+
+
+def _check_named_case(
+    sample: pd.DataFrame, rest: list[str], ts: Any, profiles: Callable[[str], Profile], norms: dict[str, str],
+    st: _Found,
+) -> str | None:
+    """A header naming the case must hold case ids: a category is never the case, and a
+    doubtful one gives way to a column whose content fits clearly better. Returns the
+    column taken back from the case role (None when kept or not named)."""
+    if st.how.get("case") != "header" or not len(sample):
+        return None
+    col = st.roles["case"]
+    p = profiles(col)
+    rival = None
+    if p.category:
+        st.warn.append(category_note(col, p, named=True))
+    elif doubtful_case(p):
+        ranked = rank_cases(sample, rest, ts, profiles, norms, [])
+        own = case_score(p, ts, HEADER_BONUS)
+        # a rival wins when its content fits better, or when it splits the named column's
+        # values into finer groups (the named column is then an attribute of the case)
+        better = [c for score, c, _ in ranked if _beats(profiles(c), p, score, own)]
+        if better:
+            rival = better[0]
+            st.warn.append(
+                f"column {col!r} is named like the case id but its content ({p.describe()}) is less like "
+                f"case ids than {rival!r}'s ({profiles(rival).describe()}); took {rival!r} (pass case=... to choose)"
             )
-    return result()
+    if p.category or rival is not None:
+        st.drop("case")
+        st.taken.discard(col)
+        return col
+    st.evidence["case"] += "; " + p.describe()
+    return None
+
+
+def _case_by_content(
+    sample: pd.DataFrame, rest: list[str], vetoed: str | None, ts: Any, profiles: Callable[[str], Profile],
+    norms: dict[str, str], st: _Found,
+) -> None:
+    """The case id from the content; a vetoed named column joins ``rest`` (free for the
+    other roles: a category may be the org unit...)."""
+    rejected = content_case(sample, rest, st.roles, st.how, st.evidence, ts, profiles, st.warn, norms)
+    if vetoed is not None:
+        rest.append(vetoed)
+    if "case" in st.roles:
+        st.taken.add(st.roles["case"])
+        return
+    st.warn.extend(r for r in rejected if r not in st.warn)
+    richest = sorted(rest, key=lambda c: -profiles(c).k)[:3]
+    if richest:
+        listed = ", ".join(f"{c!r} ({profiles(c).k:,} values)" for c in richest)
+        st.warn.append(
+            "no column holds values that look like case ids (many values, few events each, "
+            f"close together in time), so the case id is not taken from the content; "
+            f"the columns with the most distinct values are {listed}"
+        )

@@ -49,10 +49,11 @@ def _toml() -> Any:
     return tomllib
 
 
-def _unknown(keys: Any, known: tuple[str, ...], where: str) -> None:
-    bad = sorted(str(k) for k in set(keys) - set(known))
+def _unknown(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
+    bad = sorted(str(k) for k in set(table) - set(known))
     if bad:
-        raise ParameterError(f"{where}: unknown key(s) {bad}; the keys are {list(known)} (see docs/portfolio.md)")
+        more = f"; also unknown: {bad[1:]}" if len(bad) > 1 else ""
+        raise fail(where, bad[0], f"one of the keys {list(known)} (see docs/portfolio.md){more}", table[bad[0]])
 
 
 def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
@@ -90,83 +91,99 @@ def load_config(path: str | Path) -> tuple[list[Procedure], dict[str, Any]]:
     ------
     ParameterError
         The file is not valid TOML, a key is unknown or has the wrong type, or a log lies
-        outside the folder; the message names the procedure.
+        outside the folder; the message names the key and the procedure.
     """
     path = Path(path)
+    data = _read_toml(path)
+    where = f"the portfolio configuration {path}"
+    allow_outside = _check_top(data, where)
+    items = data.get("procedure")
+    if not isinstance(items, list) or not items:
+        raise fail(where, "procedure", "a list of [[procedure]] tables, each with name, directorate and log", items)
+    base = path.parent.resolve()
+    procs = [_procedure(item, i, path, base, allow_outside) for i, item in enumerate(items, start=1)]
+    options = {k: data[k] for k in ("language", "min_cases", "title") if k in data}
+    return procs, options
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """The configuration file's TOML as a dict."""
     try:
-        data = _toml().loads(path.read_text(encoding="utf-8"))
+        return _toml().loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ParameterError(f"{path}: no such portfolio configuration file") from exc
+        raise fail("load_config", "path", "an existing portfolio configuration file", str(path)) from exc
     except UnicodeDecodeError as exc:
-        raise ParameterError(f"{path}: not a UTF-8 text file, so not a TOML configuration") from exc
+        raise fail("load_config", "path", "a UTF-8 text file (a TOML configuration)", str(path)) from exc
     except OSError:
         raise
     except Exception as exc:  # tomllib.TOMLDecodeError and friends
-        raise ParameterError(f"{path}: not a valid TOML file: {exc}") from exc
-    _unknown(data, _TOP_KEYS, str(path))
+        raise fail("load_config", "path", f"a valid TOML file ({exc})", str(path)) from exc
+
+
+def _check_top(data: dict[str, Any], where: str) -> bool:
+    """Check the top-level keys; returns ``allow_outside``."""
+    _unknown(data, _TOP_KEYS, where)
     allow_outside = data.get("allow_outside", False)
     if not isinstance(allow_outside, bool):
-        raise ParameterError(f"{path}: 'allow_outside' must be true or false")
-    if "min_cases" in data and (isinstance(data["min_cases"], bool) or not isinstance(data["min_cases"], int)
-                                or data["min_cases"] < 1):
-        raise ParameterError(f"{path}: 'min_cases' must be a whole number >= 1, like min_cases = 10")
+        raise fail(where, "allow_outside", "true or false", allow_outside)
+    min_cases = data.get("min_cases", 1)
+    if isinstance(min_cases, bool) or not isinstance(min_cases, int) or min_cases < 1:
+        raise fail(where, "min_cases", "a whole number >= 1, like min_cases = 10", min_cases)
     for key in ("language", "title"):
         if key in data and not isinstance(data[key], str):
-            raise ParameterError(f'{path}: \'{key}\' must be a text in quotes, like {key} = "de"')
-    items = data.get("procedure")
-    if not isinstance(items, list) or not items:
-        raise ParameterError(
-            f"{path}: the configuration lists no [[procedure]] (each with name, directorate, log)"
+            raise fail(where, key, f'a text in quotes, like {key} = "de"', data[key])
+    return allow_outside
+
+
+def _procedure(item: Any, i: int, path: Path, base: Path, allow_outside: bool) -> Procedure:
+    """The ``i``-th ``[[procedure]]`` table of the configuration at ``path``."""
+    where = f"[[procedure]] number {i} of {path}"
+    if not isinstance(item, dict) or not isinstance(item.get("log"), str) or not item["log"].strip():
+        got = item.get("log") if isinstance(item, dict) else item
+        raise fail(where, "log", 'the path of the log in quotes, like log = "logs/permit.csv"', got)
+    if "name" in item:
+        where = f"[[procedure]] number {i} ({item['name']!r}) of {path}"
+    _unknown(item, _PROC_KEYS, where)
+    for key in ("name", "directorate"):
+        if key in item and not isinstance(item[key], str):
+            raise fail(where, key, "a text in quotes", item[key])
+    log_path = _inside(item["log"], path, base, allow_outside, where, "log")
+    columns = item.get("columns", {}) or {}
+    if not isinstance(columns, dict):
+        raise fail(where, "columns", 'a table like { case = "...", activity = "..." }', columns)
+    bad = sorted(set(columns) - set(_ROLE_KEYS))
+    if bad:
+        raise fail(where, "columns", f"a table whose keys are column roles among {list(_ROLE_KEYS)}", bad)
+    opts: dict[str, Any] = {k: str(v) for k, v in columns.items()}
+    opts.update({k: item[k] for k in _READ_KEYS if k in item})
+    required = item.get("required", [])
+    if isinstance(required, str):
+        required = [required]
+    if not isinstance(required, list):
+        raise fail(where, "required", 'a list like ["Publikation im Amtsblatt"]', required)
+    return Procedure(
+        name=str(item.get("name") or log_path.name.split(".")[0]),
+        log=log_path,
+        directorate=str(item.get("directorate", "")),
+        read_options=opts,
+        required=tuple(str(r) for r in required),
+        rules=_rules(item, path, base, allow_outside, where),
+    )
+
+
+def _inside(given: str, path: Path, base: Path, allow_outside: bool, where: str, key: str) -> Path:
+    """``given`` resolved against the configuration's folder (``..`` and symbolic links first),
+    refused when it lies outside ``base`` unless ``allow_outside``."""
+    p = Path(given)
+    p = (p if p.is_absolute() else path.parent / p).resolve()
+    if not allow_outside and not p.is_relative_to(base):
+        raise fail(
+            where, key,
+            f"a file inside the configuration's folder {base}, not outside it (move it there, or set allow_outside = true "
+            "at the top of the configuration)",
+            given,
         )
-    base = path.parent.resolve()
-    procs = []
-    for i, item in enumerate(items, start=1):
-        where = f"{path}: [[procedure]] number {i}"
-        if not isinstance(item, dict) or not isinstance(item.get("log"), str) or not item["log"].strip():
-            raise ParameterError(f"{where} has no 'log = \"path/to/log\"' entry")
-        if "name" in item:
-            where += f" ({item['name']!r})"
-        _unknown(item, _PROC_KEYS, where)
-        for key in ("name", "directorate"):
-            if key in item and not isinstance(item[key], str):
-                raise ParameterError(f"{where}: '{key}' must be a text in quotes")
-        log_path = Path(item["log"])
-        if not log_path.is_absolute():
-            log_path = path.parent / log_path
-        log_path = log_path.resolve()  # '..' and symbolic links, before the check
-        if not allow_outside and not log_path.is_relative_to(base):
-            raise ParameterError(
-                f"{where}: the log {item['log']!r} lies outside the configuration's folder {base}; "
-                "move it into that folder, or set allow_outside = true at the top of the configuration"
-            )
-        opts: dict[str, Any] = {}
-        columns = item.get("columns", {}) or {}
-        if not isinstance(columns, dict):
-            raise ParameterError(
-                f'{where}: \'columns\' must be a table like {{ case = "...", activity = "..." }}'
-            )
-        bad = sorted(set(columns) - set(_ROLE_KEYS))
-        if bad:
-            raise ParameterError(f"{where}: unknown column role(s) {bad}; use {list(_ROLE_KEYS)}")
-        opts.update({k: str(v) for k, v in columns.items()})
-        opts.update({k: item[k] for k in _READ_KEYS if k in item})
-        required = item.get("required", [])
-        if isinstance(required, str):
-            required = [required]
-        if not isinstance(required, list):
-            raise ParameterError(f'{where}: \'required\' must be a list like ["Publikation im Amtsblatt"]')
-        procs.append(
-            Procedure(
-                name=str(item.get("name") or log_path.name.split(".")[0]),
-                log=log_path,
-                directorate=str(item.get("directorate", "")),
-                read_options=opts,
-                required=tuple(str(r) for r in required),
-                rules=_rules(item, path, base, allow_outside, where),
-            )
-        )
-    options = {k: data[k] for k in ("language", "min_cases", "title") if k in data}
-    return procs, options
+    return p
 
 
 def _rules(item: dict[str, Any], path: Path, base: Path, allow_outside: bool, where: str) -> tuple[Any, ...]:
@@ -177,34 +194,38 @@ def _rules(item: dict[str, Any], path: Path, base: Path, allow_outside: bool, wh
     out: list[Any] = []
     if "rules" in item:
         if not isinstance(item["rules"], str) or not item["rules"].strip():
-            raise ParameterError(f'{where}: \'rules\' must be the path of a rules file in quotes, like rules = "fristen.toml"')
-        rp = Path(item["rules"])
-        rp = (rp if rp.is_absolute() else path.parent / rp).resolve()
-        if not allow_outside and not rp.is_relative_to(base):
-            raise ParameterError(
-                f"{where}: the rules file {item['rules']!r} lies outside the configuration's folder {base}; "
-                "move it into that folder, or set allow_outside = true at the top of the configuration"
-            )
+            raise fail(where, "rules", 'the path of a rules file in quotes, like rules = "fristen.toml"', item["rules"])
+        rp = _inside(item["rules"], path, base, allow_outside, where, "rules")
         if not rp.is_file():
-            raise ParameterError(f"{where}: the rules file {item['rules']!r} was not found (looked for {rp})")
+            raise fail(where, "rules", f"an existing rules file (looked for {rp})", item["rules"])
         try:
             out += load_rules(rp)
         except LogError as exc:
-            raise ParameterError(f"{where}: {exc}") from None
+            raise fail(where, "rules", f"a valid rules file ({exc})", item["rules"]) from None
     if "rule" in item:
         tables = item["rule"]
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-            raise ParameterError(f"{where}: time limits are [[procedure.rule]] tables (see docs/time-limits.md)")
+            raise fail(where, "rule", "[[procedure.rule]] tables (see docs/time-limits.md)", tables)
         try:
             out += _as_rules(tables)
         except ParameterError as exc:
-            raise ParameterError(f"{where}: {str(exc).removeprefix('time_limits: ')}") from None
+            raise fail(where, "rule", f"valid time limits ({_limits_text(exc)})", _rule_names(tables)) from None
     if out:
         try:
             _as_rules(out)  # one name per rule across the file and the tables
         except ParameterError as exc:
-            raise ParameterError(f"{where}: {str(exc).removeprefix('time_limits: ')}") from None
+            raise fail(where, "rule", f"time limits with distinct names ({_limits_text(exc)})",
+                       _rule_names(out)) from None
     return tuple(out)
+
+
+def _limits_text(exc: ParameterError) -> str:
+    """The message of :func:`procmine.time_limits`' error, without its own prefix."""
+    return str(exc).removeprefix("time_limits: ")
+
+
+def _rule_names(rules: Iterable[Any]) -> list[Any]:
+    return [r.get("name") if isinstance(r, dict) else getattr(r, "name", r) for r in rules]
 
 
 def _procedures(logs: Any) -> list[Procedure]:

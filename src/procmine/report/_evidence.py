@@ -37,6 +37,7 @@ _SLOT = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?: (\d{2})h)?\b")
 _STEP_SHARE = re.compile(r": (\d+)%(?=, |$)")
 
 
+# one table of labels, a line per evidence key: longer than 80 lines, but split it would scatter the table
 def evidence_labels(ctx: Context) -> dict[str, str]:
     """Evidence key -> label in the report language (the labels of every kind)."""
     _ = ctx._

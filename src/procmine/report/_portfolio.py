@@ -280,8 +280,41 @@ def _render_index(
     _ = ctx._
     ok = sorted((r for r in rows if not r["error"]), key=lambda r: -r["lead_days"])
     failed = [r for r in rows if r["error"]]
-    sections: list[Section] = []
+    directorates = sorted({r["directorate"] for r in ok if r["directorate"]})
+    ranking, table_rows = _ranking(ctx, ok, root)
+    sections = [
+        s for s in (
+            _summary(ctx, ok, failed, directorates),
+            ranking,
+            _burden(ctx, ok),
+            _breaches(ctx, ok),
+            _by_directorate(ctx, ok, directorates),
+            _failed(ctx, failed),
+            _method(ctx),
+        ) if s is not None
+    ]
 
+    now = pd.Timestamp.now(tz="UTC")
+    return render(
+        "portfolio.html.j2",
+        language,
+        title=title or _("Portfolio of procedures"),
+        meta=_("{n} procedures", n=len(rows))
+        + " · "
+        + _("generated on {date}", date=format_date(now, language)),
+        sections=sections,
+        ranking=table_rows,
+        footer=format_message(
+            gettext(
+                "Written by procmine. Figures come from the event log only; see the method section.", language
+            ),
+            language,
+        ),
+    )
+
+
+def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]], directorates: list[str]) -> Section:
+    _ = ctx._
     summary = Section("summary", _("Summary"))
     directorates = sorted({r["directorate"] for r in ok if r["directorate"]})
     total_staff = [r["staff_hours"] for r in ok if r["staff_hours"] is not None]
@@ -314,8 +347,12 @@ def _render_index(
                 )
             )
         )
-    sections.append(summary)
+    return summary
 
+
+def _ranking(ctx: Context, ok: list[dict[str, Any]], root: Path) -> tuple[Section, list[dict[str, str]]]:
+    """The ranking section (its chart) and the rows of the linked ranking table."""
+    _ = ctx._
     ranking = Section(
         "ranking",
         _("Ranking by estimated saving"),
@@ -355,36 +392,50 @@ def _render_index(
                 else "",
             }
         )
-    sections.append(ranking)
+    return ranking, table_rows
+
+
+def _burden(ctx: Context, ok: list[dict[str, Any]]) -> Section | None:
+    """The applicant's burden: most often asked again first, then most waiting for the applicant."""
+    _ = ctx._
     burden = sorted((r for r in ok if r.get("asked_again_share") is not None),
                     key=lambda r: (-r["asked_again_share"], -r["client_wait_share"], -r["contacts_per_case"]))
-    if burden:  # the applicant's burden: most often asked again first, then most waiting for the applicant
-        sec = Section("burden", _("Ranking by applicant burden"),
-                      intro=_("Procedures whose applicants are most often asked again come first; then those "
-                              "with the largest share of lead time waiting for the applicant."))
-        sec.add(Table(
-            [_("Procedure"), _("Contacts per case (median)"), _("Asked again"), _("Waiting for the applicant")],
-            [[r["name"], ctx.num(r["contacts_per_case"], 0 if float(r["contacts_per_case"]).is_integer() else 1),
-              ctx.pct(r["asked_again_share"]), ctx.pct(r["client_wait_share"])] for r in burden],
-            ["l", "r", "r", "r"],
-        ))
-        sections.append(sec)
+    if not burden:
+        return None
+    sec = Section("burden", _("Ranking by applicant burden"),
+                  intro=_("Procedures whose applicants are most often asked again come first; then those "
+                          "with the largest share of lead time waiting for the applicant."))
+    sec.add(Table(
+        [_("Procedure"), _("Contacts per case (median)"), _("Asked again"), _("Waiting for the applicant")],
+        [[r["name"], ctx.num(r["contacts_per_case"], 0 if float(r["contacts_per_case"]).is_integer() else 1),
+          ctx.pct(r["asked_again_share"]), ctx.pct(r["client_wait_share"])] for r in burden],
+        ["l", "r", "r", "r"],
+    ))
+    return sec
 
+
+def _breaches(ctx: Context, ok: list[dict[str, Any]]) -> Section | None:
+    """The legal time limits: the procedure whose worst rule is most often breached first."""
+    _ = ctx._
     late = sorted((r for r in ok if r.get("breach_share") is not None),
                   key=lambda r: (-r["breach_share"], -r["breaches"]))
-    if late:  # the legal time limits: the procedure whose worst rule is most often breached first
-        sec = Section("limits", _("Ranking by breach share"),
-                      intro=_("For procedures with time limits: the share of decided cases (within the limit or "
-                              "over it; open cases are neither) that went over the limit, for each procedure's "
-                              "most often breached rule. Its report shows every rule."))
-        sec.add(Table(
-            [_("Procedure"), _("Rule"), _("Decided cases"), _("Breaches"), _("Breach share")],
-            [[r["name"], r["breach_rule"], ctx.int(r["decided"]), ctx.int(r["breaches"]), ctx.pct(r["breach_share"])]
-             for r in late],
-            ["l", "l", "r", "r", "r"],
-        ))
-        sections.append(sec)
+    if not late:
+        return None
+    sec = Section("limits", _("Ranking by breach share"),
+                  intro=_("For procedures with time limits: the share of decided cases (within the limit or "
+                          "over it; open cases are neither) that went over the limit, for each procedure's "
+                          "most often breached rule. Its report shows every rule."))
+    sec.add(Table(
+        [_("Procedure"), _("Rule"), _("Decided cases"), _("Breaches"), _("Breach share")],
+        [[r["name"], r["breach_rule"], ctx.int(r["decided"]), ctx.int(r["breaches"]), ctx.pct(r["breach_share"])]
+         for r in late],
+        ["l", "l", "r", "r", "r"],
+    ))
+    return sec
 
+
+def _by_directorate(ctx: Context, ok: list[dict[str, Any]], directorates: list[str]) -> Section:
+    _ = ctx._
     by_dir = Section("directorates", _("By directorate"))
     if directorates:
         drows = []
@@ -416,20 +467,27 @@ def _render_index(
         )
     else:
         by_dir.add(Notice(_("No directorate was given for the procedures."), "info"))
-    sections.append(by_dir)
+    return by_dir
 
-    if failed:
-        fail_sec = Section("failed", _("Procedures that could not be analysed"))
-        fail_sec.add(
-            Table(
-                [_("Procedure"), _("Reason")],
-                [[r["name"], r["error"]] for r in failed],
-                ["l", "l"],
-                wide=(1,),
-            )
+
+def _failed(ctx: Context, failed: list[dict[str, Any]]) -> Section | None:
+    _ = ctx._
+    if not failed:
+        return None
+    fail_sec = Section("failed", _("Procedures that could not be analysed"))
+    fail_sec.add(
+        Table(
+            [_("Procedure"), _("Reason")],
+            [[r["name"], r["error"]] for r in failed],
+            ["l", "l"],
+            wide=(1,),
         )
-        sections.append(fail_sec)
+    )
+    return fail_sec
 
+
+def _method(ctx: Context) -> Section:
+    _ = ctx._
     method = Section("method", _("Method"))
     method.add(
         Text(
@@ -438,22 +496,4 @@ def _render_index(
             )
         )
     )
-    sections.append(method)
-
-    now = pd.Timestamp.now(tz="UTC")
-    return render(
-        "portfolio.html.j2",
-        language,
-        title=title or _("Portfolio of procedures"),
-        meta=_("{n} procedures", n=len(rows))
-        + " · "
-        + _("generated on {date}", date=format_date(now, language)),
-        sections=sections,
-        ranking=table_rows,
-        footer=format_message(
-            gettext(
-                "Written by procmine. Figures come from the event log only; see the method section.", language
-            ),
-            language,
-        ),
-    )
+    return method

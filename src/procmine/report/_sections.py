@@ -61,6 +61,18 @@ def findings_of(ctx: Context) -> Any:
     return ctx.memo("findings", compute)
 
 
+def shown_findings(ctx: Context) -> list[Any]:
+    """The findings the report shows, in rank order: those of at least ``min_cases`` cases
+    (privacy: a smaller group appears nowhere)."""
+    return [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+
+
+def nothing_to_simplify(ctx: Context) -> Notice:
+    """What the what-if and proposal sections say when no top finding is a change a what-if can make."""
+    _ = ctx._
+    return Notice(_("None of the top findings is a step that a what-if can remove, merge or parallelize."), "info")
+
+
 def processing_medians(ctx: Context) -> dict[str, Any] | None:
     """Activity -> median processing time, or ``None`` when the log has no start timestamps."""
 
@@ -107,8 +119,29 @@ def part_failed(ctx: Context, sec: Section, what: str, exc: BaseException) -> No
 # -- sections ------------------------------------------------------------------------------------
 def summary(ctx: Context) -> Section:
     _ = ctx._
-    log = ctx.log
     sec = Section("summary", _("Summary"))
+    sec.add(*_log_tiles(ctx, sec))
+    try:
+        f = shown_findings(ctx)
+    except Exception as exc:
+        part_failed(ctx, sec, _("Findings"), exc)
+        return sec
+    if not f:
+        sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
+        return sec
+    # each card on its own: one that fails leaves the others
+    sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    _lead_time_cards(ctx, sec, f)
+    _staff_card(ctx, sec, f)
+    _best_opportunity(ctx, sec, f)
+    return sec
+
+
+def _log_tiles(ctx: Context, sec: Section) -> list[KPI]:
+    """The summary's tiles about the log: size, period, variants, case durations (a part that
+    fails is noted in ``sec`` and left out)."""
+    _ = ctx._
+    log = ctx.log
     tr = log.time_range
     period = f"{ctx.date(tr[0])} – {ctx.date(tr[1])}" if tr else "–"
     tiles = [
@@ -144,17 +177,12 @@ def summary(ctx: Context) -> Section:
         )
     except Exception as exc:
         part_failed(ctx, sec, _("Median case duration"), exc)
-    sec.add(*tiles)
-    try:
-        f = [x for x in findings_of(ctx) if x.cases >= ctx.min_cases]
-    except Exception as exc:
-        part_failed(ctx, sec, _("Findings"), exc)
-        return sec
-    if not f:
-        sec.add(KPI(_("Findings"), "0", _("no redundancy above the thresholds")))
-        return sec
-    # each card on its own: one that fails leaves the others
-    sec.add(KPI(_("Findings"), ctx.int(len(f)), _("ranked by estimated saving")))
+    return tiles
+
+
+def _lead_time_cards(ctx: Context, sec: Section, f: list[Any]) -> None:
+    """Lead time the office can cut, applicant waiting avoided, cases affected."""
+    _ = ctx._
     try:
         head = headline(f, perf(ctx), ctx.day_hours)
         sec.add(
@@ -182,6 +210,11 @@ def summary(ctx: Context) -> Section:
         )
     except Exception as exc:
         part_failed(ctx, sec, _("Lead time the office can cut per year"), exc)
+
+
+def _staff_card(ctx: Context, sec: Section, f: list[Any]) -> None:
+    _ = ctx._
+    log = ctx.log
     try:
         staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
         if any(h is None for h in staff):
@@ -196,6 +229,11 @@ def summary(ctx: Context) -> Section:
             )
     except Exception as exc:
         part_failed(ctx, sec, _("Staff time saved per year"), exc)
+
+
+def _best_opportunity(ctx: Context, sec: Section, f: list[Any]) -> None:
+    _ = ctx._
+    log = ctx.log
     try:
         best = f[0]
         sec.add(
@@ -211,7 +249,6 @@ def summary(ctx: Context) -> Section:
         )
     except Exception as exc:
         part_failed(ctx, sec, _("Largest single opportunity"), exc)
-    return sec
 
 
 def process_map(ctx: Context) -> Section:
@@ -348,6 +385,15 @@ def time(ctx: Context) -> Section:
             "The log records only when each step ended, so waiting and processing cannot be separated: the time before each step counts both."
         )
     )
+    _duration_histogram(ctx, sec, p)
+    _causes(ctx, p, sec)
+    _activity_times(ctx, sec, p, waiting_only)
+    _bottlenecks(ctx, sec)
+    return sec
+
+
+def _duration_histogram(ctx: Context, sec: Section, p: Any) -> None:
+    _ = ctx._
     cases = p.cases
     dur_h = cases["duration"].dt.total_seconds() / 3600
     med, p90 = cases["duration"].median(), cases["duration"].quantile(0.9)
@@ -369,7 +415,11 @@ def time(ctx: Context) -> Section:
                 ),
             )
         )
-    _causes(ctx, p, sec)
+
+
+def _activity_times(ctx: Context, sec: Section, p: Any, waiting_only: bool) -> None:
+    """The chart and table of time per activity (those seen in at least ``min_cases`` cases)."""
+    _ = ctx._
     # privacy: activities seen in fewer than min_cases cases appear nowhere, not even in the workbook
     seen = activity_cases(ctx.log).reindex(p.activities.index).fillna(0)
     public = p.activities[(seen >= ctx.min_cases).to_numpy()]
@@ -404,9 +454,12 @@ def time(ctx: Context) -> Section:
             cols.append(("processing_median", _("Processing (median)"), "wdur"))
         cols += [("waiting_total", _("Total waiting"), "wdur"), ("share", _("Share of case time"), "pct")]
         sec.add(table_from_frame(ctx, acts.reset_index(), cols, caption=_("Time per activity"), max_rows=12))
+
+
+def _bottlenecks(ctx: Context, sec: Section) -> None:
+    _ = ctx._
     try:
-        bn = findings_of(ctx).filter(kind="bottleneck")
-        bn = [f for f in bn if f.cases >= ctx.min_cases]
+        bn = [f for f in shown_findings(ctx) if f.kind == "bottleneck"]
         if bn:
             rows = [
                 [
@@ -429,7 +482,6 @@ def time(ctx: Context) -> Section:
             )
     except Exception as exc:
         part_failed(ctx, sec, _("Bottlenecks"), exc)
-    return sec
 
 
 def _figure(x: float) -> float | int:
@@ -476,9 +528,24 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
         tiles.append(KPI(_("Processing"), share(work), _("the steps themselves")))
     sec.add(*tiles)
     names = np.asarray(c.activity_names, dtype=object)
-    # privacy: an activity seen in fewer than min_cases cases appears nowhere
+    public = _public_activities(ctx, c)
+    _causes_chart(ctx, sec, per_act, total, names, public)
+    _not_office_table(ctx, sec, p, names, public)
+
+
+def _public_activities(ctx: Context, c: Any) -> np.ndarray:
+    """Per activity code: seen in at least ``min_cases`` cases (privacy: the others appear nowhere)."""
+    n_act = c.n_activities
     first = np.unique(c.case.astype(np.int64) * max(n_act, 1) + c.activity, return_index=True)[1]
-    public = np.bincount(c.activity[first], minlength=n_act) >= ctx.min_cases
+    return np.bincount(c.activity[first], minlength=n_act) >= ctx.min_cases
+
+
+def _causes_chart(
+    ctx: Context, sec: Section, per_act: dict[str, np.ndarray], total: dict[str, float], names: np.ndarray,
+    public: np.ndarray,
+) -> None:
+    """The waiting before each of the top steps, by cause."""
+    _ = ctx._
     not_office = per_act["client"] + per_act["statutory"] + per_act["batch"]
     order = np.argsort(-(per_act["office"] + not_office), kind="stable")
     top = [a for a in order if public[a] and per_act["office"][a] + not_office[a] > 0][:12]
@@ -501,6 +568,11 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
                 ),
             )
         )
+
+
+def _not_office_table(ctx: Context, sec: Section, p: Any, names: np.ndarray, public: np.ndarray) -> None:
+    """The steps whose waiting the office does not control, and why."""
+    _ = ctx._
     shown = set(names[public].astype(str))
     wc = p.wait_causes[p.wait_causes["activity"].isin(shown)]
     ctx.tables["wait causes"] = wc.reset_index(drop=True)

@@ -16,7 +16,7 @@ from . import _charts
 from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
 from ._evidence import evidence_items
 from ._savings import lead_days_per_year, staff_hours
-from ._sections import findings_of, kind_label, processing_medians
+from ._sections import findings_of, kind_label, nothing_to_simplify, processing_medians, shown_findings
 
 __all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif"]
 
@@ -65,7 +65,7 @@ def findings(ctx: Context) -> Section:
         ),
     )
     allf = list(findings_of(ctx))
-    shown = [f for f in allf if f.cases >= ctx.min_cases]
+    shown = shown_findings(ctx)
     proc = processing_medians(ctx)
     if not shown:
         sec.add(Notice(_("No redundancy was found above the detectors' thresholds."), "info"))
@@ -87,32 +87,7 @@ def findings(ctx: Context) -> Section:
             _("Estimated lead time saved per year (summed over cases) by the ten largest findings."),
         )
     )
-    for i, f in enumerate(shown[:15], start=1):
-        figures = [
-            (_("Cases"), f"{ctx.int(f.cases)} ({ctx.pct(f.case_share)})"),
-            (_("Saving per case"), ctx.wdur(f.saving_per_case)),
-            (
-                _("Lead time per year"),
-                _("{x} working days", x=lead_days_per_year([f], ctx.log, ctx.day_hours)),
-            ),
-        ]
-        sh = staff_hours(f, proc, ctx.log)
-        if sh:
-            figures.append((_("Staff time per year"), _("{x} hours", x=sh)))
-        figures.append((_("Confidence"), ctx.pct(f.confidence)))
-        if f.org_units:
-            figures.insert(1, (_("Units"), ", ".join(f.org_units)))
-        ev = evidence_items(ctx, f.evidence, f.kind)
-        card = FindingCard(
-            rank=i,
-            title=kind_label(ctx, f.kind),
-            subtitle=" → ".join(f.activities),
-            figures=figures,
-            recommendation=f.text(ctx.language),
-            evidence=ev,
-            examples=", ".join(map(str, f.example_cases[:5])) if ctx.show_case_ids else "",
-        )
-        sec.add(card)
+    sec.add(*(_finding_card(ctx, i, f, proc) for i, f in enumerate(shown[:15], start=1)))
     if len(shown) > 15:
         sec.add(Text(_("{n} further findings are in the workbook export.", n=len(shown) - 15)))
     if len(shown) < len(allf):
@@ -125,6 +100,41 @@ def findings(ctx: Context) -> Section:
                 )
             )
         )
+    _findings_table(ctx, shown, proc)
+    return sec
+
+
+def _finding_card(ctx: Context, i: int, f: Any, proc: Any) -> FindingCard:
+    """The report card of the ``i``-th finding: its figures, recommendation and evidence."""
+    _ = ctx._
+    figures = [
+        (_("Cases"), f"{ctx.int(f.cases)} ({ctx.pct(f.case_share)})"),
+        (_("Saving per case"), ctx.wdur(f.saving_per_case)),
+        (
+            _("Lead time per year"),
+            _("{x} working days", x=lead_days_per_year([f], ctx.log, ctx.day_hours)),
+        ),
+    ]
+    sh = staff_hours(f, proc, ctx.log)
+    if sh:
+        figures.append((_("Staff time per year"), _("{x} hours", x=sh)))
+    figures.append((_("Confidence"), ctx.pct(f.confidence)))
+    if f.org_units:
+        figures.insert(1, (_("Units"), ", ".join(f.org_units)))
+    ev = evidence_items(ctx, f.evidence, f.kind)
+    return FindingCard(
+        rank=i,
+        title=kind_label(ctx, f.kind),
+        subtitle=" → ".join(f.activities),
+        figures=figures,
+        recommendation=f.text(ctx.language),
+        evidence=ev,
+        examples=", ".join(map(str, f.example_cases[:5])) if ctx.show_case_ids else "",
+    )
+
+
+def _findings_table(ctx: Context, shown: list[Any], proc: Any) -> None:
+    """The findings as the workbook's table (``ctx.tables["findings"]``)."""
     frame = pd.DataFrame([{**f.to_dict(), "recommendation": f.text(ctx.language)} for f in shown])
     # the workbook shows the evidence as the report cards do (labels and values in the report language)
     frame["evidence"] = [
@@ -138,7 +148,6 @@ def findings(ctx: Context) -> Section:
     if not ctx.show_case_ids:
         frame = frame.drop(columns=["example_cases"], errors="ignore")
     ctx.tables["findings"] = frame
-    return sec
 
 
 def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -198,15 +207,10 @@ def whatif(ctx: Context) -> Section:
             "Each scenario replays the recorded cases with the change applied and compares key figures before and after."
         ),
     )
-    shown = [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+    shown = shown_findings(ctx)
     scen = _scenarios(ctx, shown)
     if not scen:
-        sec.add(
-            Notice(
-                _("None of the top findings is a step that a what-if can remove, merge or parallelize."),
-                "info",
-            )
-        )
+        sec.add(nothing_to_simplify(ctx))
         return sec
     rows, records = [], []
     for name, kw in scen:

@@ -15,7 +15,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ._blocks import Context, Figure, Notice, Section, Table
-from ._sections import findings_of, model
+from ._sections import model, nothing_to_simplify, shown_findings
 from ._svg import sanitize_svg
 
 __all__ = ["proposal"]
@@ -60,15 +60,10 @@ def proposal(ctx: Context) -> Section:
             "BPMN tools (procmine simplify ... -o tobe.bpmn)."
         ),
     )
-    shown = [f for f in findings_of(ctx) if f.cases >= ctx.min_cases]
+    shown = shown_findings(ctx)
     kw = _changes(ctx, shown)
     if not kw:
-        sec.add(
-            Notice(
-                _("None of the top findings is a step that a what-if can remove, merge or parallelize."),
-                "info",
-            )
-        )
+        sec.add(nothing_to_simplify(ctx))
         return sec
     try:
         w = simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)

@@ -95,6 +95,24 @@ def sanitize_svg(text: str | bytes, prefix: str) -> Markup:
         remove_pis=True,
     )
     root = etree.fromstring(text, parser)
+    _strip_active(root)
+    _prefix_ids(root, prefix)
+    root.set("role", "img")
+    # make the SVG scale with its container
+    if root.get("width") and root.get("height") and not root.get("viewBox"):
+        w = re.match(r"[\d.]+", root.get("width") or "")
+        h = re.match(r"[\d.]+", root.get("height") or "")
+        if w and h:
+            root.set("viewBox", f"0 0 {w.group(0)} {h.group(0)}")
+    out = etree.tostring(root, encoding="unicode")
+    return Markup(out)
+
+
+def _strip_active(root: Any) -> None:
+    """Remove scripts and other active or external elements (a link keeps its content), event
+    handlers, and references outside the document."""
+    from lxml import etree
+
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             continue
@@ -119,7 +137,13 @@ def sanitize_svg(text: str | bytes, prefix: str) -> Markup:
                     del el.attrib[attr]
             elif "url(" in value and re.search(r"url\(\s*['\"]?(?!#)", value):
                 del el.attrib[attr]
-    # prefix ids and local references
+
+
+def _prefix_ids(root: Any, prefix: str) -> None:
+    """Prefix every id, and the local references to it, so that several SVGs can share a page;
+    ``@import`` and external ``url()`` in style sheets are removed."""
+    from lxml import etree
+
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -141,12 +165,3 @@ def sanitize_svg(text: str | bytes, prefix: str) -> Markup:
         if etree.QName(el).localname == "style" and el.text:
             el.text = re.sub(r"@import[^;]*;?", "", el.text)
             el.text = re.sub(r"url\(\s*['\"]?(?!#)[^)]*\)", "none", el.text)
-    root.set("role", "img")
-    # make the SVG scale with its container
-    if root.get("width") and root.get("height") and not root.get("viewBox"):
-        w = re.match(r"[\d.]+", root.get("width") or "")
-        h = re.match(r"[\d.]+", root.get("height") or "")
-        if w and h:
-            root.set("viewBox", f"0 0 {w.group(0)} {h.group(0)}")
-    out = etree.tostring(root, encoding="unicode")
-    return Markup(out)
