@@ -73,7 +73,7 @@ def test_table_grid_matches_binary_search(cal: Calendar) -> None:
         rng.integers(lo, hi, size=120_000),  # over the grid's threshold
         rng.integers(lo // day, hi // day, size=20_000) * day,  # midnights (date-only logs)
         table.a[:5000], table.b[:5000], table.a[:5000] - 1,  # exactly on the boundaries
-        np.array([table.a[0] - 10 * day, table.a[-1] + 10 * day, table.b[-1]]),  # outside the table
+        np.array([table.a[0] - 10 * day, table.a[-1] + 10 * day, table.b[-1], -5 * day, 0]),  # outside the table
     ]).astype(np.int64)
     assert np.array_equal(table.cum_at(t), _cum_at_reference(table, t))
     small = t[:100]  # under the threshold: plain search

@@ -47,21 +47,25 @@ class _Table:
         """Working µs from the table start to ``t`` (int64 µs, no NaT)."""
         if len(self.a) == 0:
             return np.zeros(len(t), dtype=np.int64)
-        a, b, cum = self._padded
+        # min(t, b) - a + cum == min(t + (cum - a), cum + b - a): two gathers instead of three
+        shift, done = self._padded
         k = self.interval_of(t)
-        out = np.minimum(t, b[k])
-        out -= a[k]
-        out += cum[k]
+        out = t + shift[k]
+        np.minimum(out, done[k], out=out)
         return out
 
     @cached_property
-    def _padded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # a zero-length interval at -inf so that every t finds one
-        return (np.concatenate(([NAT], self.a)), np.concatenate(([NAT], self.b)),
-                np.concatenate(([0], self.cum)))
+    def _padded(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per interval, with a zero-length one at -inf first so that every t finds one:
+        ``cum - a`` (working µs at t is t plus this, inside the interval) and ``cum + b - a``
+        (working µs at its end). Before the table nothing is worked: the first entry's shift
+        (2**62) makes ``t + shift`` positive for every real time, so the minimum is its 0."""
+        shift = np.concatenate(([1 << 62], self.cum - self.a))
+        done = np.concatenate(([0], self.cum + self.b - self.a))
+        return shift, done
 
     def interval_of(self, t: np.ndarray) -> np.ndarray:
-        """Per time, the index into :attr:`_padded` of the last interval starting at or
+        """Per time, the index into the padded intervals of the last interval starting at or
         before it (``searchsorted(a, t, "right")``; 0 before the first).
 
         On large arrays the answer is read from a grid of :data:`_BUCKET_US` buckets: a
