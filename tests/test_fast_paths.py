@@ -163,3 +163,25 @@ def test_step_aggregates_tiny_logs() -> None:
                            "org:resource": ["r", None][:rows]})
         log = pm.EventLog(df)
         _assert_same_aggregates(step_aggregates(log), _step_aggregates_reference(log))
+
+
+# -- duplicate events of a chunked (Parquet) log -------------------------------------------------
+def test_duplicates_counted_across_arrow_chunks(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    df = pd.DataFrame({
+        "case": [f"c{i // 6}" for i in range(n)],
+        "activity": rng.choice(["a", "b"], size=n),
+        "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 6 // 3, unit="D"),  # sorted, ties
+        "note": rng.choice(["x", "y", None], size=n),
+        "amount": rng.choice([1.0, 2.0, np.nan], size=n),
+    })
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=250)  # 12 chunks
+    log = pm.read_log(path)
+    assert log.df["note"].array._pa_array.num_chunks > 1
+    want = int(log.df.duplicated(keep="first").sum())
+    assert want > 0 and log.report.duplicates == want
