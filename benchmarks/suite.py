@@ -218,7 +218,10 @@ def merge(new: list[dict], measured: str, results: Path | None, markdown: Path) 
     kept = [{**r, "earlier": True} for r in old if (r["log"], r["task"], r["tool"]) not in fresh]
     if not kept:
         return new, measured
-    return kept + new, f"{measured} (rows not measured again then: {when})"
+    # the earlier rows may come from several runs: name the span, not a nest of dates
+    dates = sorted(re.findall(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", when)) or [when]
+    span = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+    return kept + new, f"{measured} (rows not measured again then: {span})"
 
 
 def read_markdown(path: Path) -> tuple[list[dict], str]:

@@ -16,7 +16,7 @@ import pandas as pd
 from ..calendar import NAT, Calendar
 from ..log import EventLog
 
-__all__ = ["EventTimes", "event_times"]
+__all__ = ["EventTimes", "elapsed_times", "event_times"]
 
 logger = logging.getLogger("procmine")
 
@@ -100,6 +100,36 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         case_elapsed=case_elapsed,
         has_start=has_start,
     )
+
+
+def elapsed_times(c) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """``(wait_elapsed, proc_elapsed, has_start)`` of :func:`event_times` under elapsed time,
+    without the rest (working time, attributed time, case times): what the step
+    classification reads. ``proc_elapsed`` is None when the log has no start times (it
+    would be NAT everywhere).
+
+    Examples
+    --------
+    >>> import procmine as pm
+    >>> from procmine.calendar import Calendar
+    >>> log = pm.samples.load("permit_de")
+    >>> wait, proc, _ = elapsed_times(log.codes)
+    >>> full = event_times(log, Calendar.always())
+    >>> bool((wait == full.wait_elapsed).all()) and (proc is None or bool((proc == full.proc_elapsed).all()))
+    True
+    """
+    ts = c.ts
+    first_idx = c.case_offsets[:-1]
+    if c.start_ts is None or not bool((c.start_ts != NAT).any()):
+        return _step(ts, first_idx), None, False
+    n = len(ts)
+    prev = np.full(n, NAT, dtype=np.int64)
+    if n:
+        prev[1:] = ts[:-1]
+        prev[first_idx] = NAT
+    start = np.where(c.start_ts > ts, NAT, c.start_ts)
+    wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
+    return _sub(wait_end, prev), _sub(ts, start), True
 
 
 def _step(x: np.ndarray, first_idx: np.ndarray) -> np.ndarray:

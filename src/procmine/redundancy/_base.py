@@ -386,8 +386,17 @@ def first_per_case(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.nd
     if len(case) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     k = case.astype(np.int64) * (int(key.max()) + 2) + (key.astype(np.int64) + 1)
-    _, first, counts = np.unique(k, return_index=True, return_counts=True)
-    return first, counts
+    # what np.unique(k, return_index=True, return_counts=True) returns, from one stable
+    # argsort: the log is in case blocks, so k is sorted but inside each case and the
+    # merge sort's runs make it several times cheaper than np.unique's path on 10 M events
+    perm = np.argsort(k, kind="stable")
+    k = k[perm]
+    starts = np.empty(len(k), dtype=bool)
+    starts[0] = True
+    np.not_equal(k[1:], k[:-1], out=starts[1:])
+    at = np.flatnonzero(starts)
+    counts = np.diff(at, append=len(k))
+    return perm[at], counts
 
 
 def case_counts(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:

@@ -59,8 +59,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._core.event_times import event_times
-from ..calendar import NAT, Calendar
+from .._core.event_times import elapsed_times
+from ..calendar import NAT
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
 __all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name", "step_aggregates"]
@@ -204,51 +204,75 @@ def long_wait_threshold(median_wait: float) -> float:
 
 
 def step_aggregates(log: EventLog) -> StepAggregates:
-    """:class:`StepAggregates` of a log in memory (vectorised)."""
+    """:class:`StepAggregates` of a log in memory (vectorised).
+
+    The directly-follows pairs are the log's shared :attr:`LogCodes.pairs` (already grouped
+    by edge for the DFG); counts over small key spaces come from ``bincount``, not sorting.
+    """
     c = log.codes
     names = np.asarray(c.activity_names, dtype=object)
     n_act = len(names)
     act = c.activity
-    n_ev = len(act)
     df = log.df
     resources = None
     if RESOURCE in df.columns:
         res_codes, res_names = pd.factorize(df[RESOURCE], use_na_sentinel=True)
+        n_res = max(len(res_names), 1)
         ok = res_codes >= 0
-        key, n = np.unique(act[ok].astype(np.int64) * max(len(res_names), 1) + res_codes[ok], return_counts=True)
-        res = np.asarray(res_names, dtype=object)[key % max(len(res_names), 1)] if len(key) else np.array([], dtype=object)
-        resources = pd.DataFrame({"code": key // max(len(res_names), 1), "resource": [str(r) for r in res], "n": n})
-    times = event_times(log, Calendar.always())
-    pk = times.proc_elapsed != NAT
-    wk = times.wait_elapsed != NAT
-    quick = np.stack([np.bincount(act[m], minlength=n_act) for m in
-                      (pk, pk & (times.proc_elapsed < _SECOND_US), wk, wk & (times.wait_elapsed < _SECOND_US))], axis=1)
+        key, n = _key_counts(act[ok].astype(np.int64) * n_res + res_codes[ok], n_act * n_res)
+        res = np.asarray(res_names, dtype=object)[key % n_res] if len(key) else np.array([], dtype=object)
+        resources = pd.DataFrame({"code": key // n_res, "resource": [str(r) for r in res], "n": n})
+    wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
+    quick = np.zeros((n_act, 4), dtype=np.int64)
+    if proc_elapsed is not None:
+        quick[:, 0:2] = _known_and_quick(act, proc_elapsed, n_act)
+    quick[:, 2:4] = _known_and_quick(act, wait_elapsed, n_act)
     # directly-follows pairs within a case, with the waiting before the second step
-    same_next = np.zeros(n_ev, dtype=bool)
-    if n_ev > 1:
-        same_next[:-1] = c.case[1:] == c.case[:-1]
-    idx = np.flatnonzero(same_next)
-    wait_next = times.wait_elapsed[idx + 1]
+    pairs = c.pairs
+    same = pairs.same
+    wait_next = wait_elapsed[1:][same]
     valid = wait_next != NAT
     typical = float(np.median(wait_next[valid])) if valid.any() else 0.0
     long_wait = valid & (wait_next >= long_wait_threshold(typical))
-    other = np.zeros(len(idx), dtype=bool)
     has_group = GROUP in df.columns
+    n_edges = len(pairs.keys)
+    n_other = np.zeros(n_edges, dtype=np.int64)
     if has_group:
         g_codes, _ = pd.factorize(df[GROUP], use_na_sentinel=True)
-        g_here, g_next = g_codes[idx], g_codes[idx + 1]
+        g_here, g_next = g_codes[:-1][same], g_codes[1:][same]
         other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
-    pair = act[idx].astype(np.int64) * max(n_act, 1) + act[idx + 1]
-    keys, inv = np.unique(pair, return_inverse=True)
+        n_other = np.bincount(pairs.edge[other], minlength=n_edges)
+    width = max(n_act, 1)
     edges = pd.DataFrame({
-        "src": keys // max(n_act, 1), "dst": keys % max(n_act, 1),
-        "n": np.bincount(inv, minlength=len(keys)),
-        "n_long": np.bincount(inv[long_wait], minlength=len(keys)),
-        "n_other": np.bincount(inv[other], minlength=len(keys)),
+        "src": pairs.keys // width, "dst": pairs.keys % width,
+        "n": pairs.counts,
+        "n_long": np.bincount(pairs.edge[long_wait], minlength=n_edges),
+        "n_other": n_other,
     })
     return StepAggregates(names=names, labels=_labels(log, n_act), count=np.bincount(act, minlength=n_act),
-                          resources=resources, has_start=times.has_start, quick=quick, edges=edges,
+                          resources=resources, has_start=has_start, quick=quick, edges=edges,
                           has_group=has_group)
+
+
+def _key_counts(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_counts=True)`` for int64 keys in ``0..size-1``: a ``bincount``
+    when the key space is small (activities x resources), a sort otherwise."""
+    if size > max(4 * len(key), 1 << 20):
+        return np.unique(key, return_counts=True)
+    counts = np.bincount(key, minlength=size)
+    present = np.flatnonzero(counts)
+    return present, counts[present]
+
+
+def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int) -> np.ndarray:
+    """(n_act, 2): per activity, events whose duration ``us`` is known (not NAT), and those
+    of them under a second; one ``bincount`` of activity x class (unknown, known, quick)."""
+    known = us != NAT
+    cls = known.astype(np.int64)
+    cls += known & (us < _SECOND_US)
+    cls += act.astype(np.int64) * 3
+    per = np.bincount(cls, minlength=3 * n_act).reshape(n_act, 3)
+    return np.stack([per[:, 1] + per[:, 2], per[:, 2]], axis=1)
 
 
 def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
