@@ -24,8 +24,15 @@ wait for the applicant or a third party and legal periods before them
 who has not answered yet, made by whoever is on duty); ``time_cost`` is their total. The
 evidence shows ``office_time``, ``client_wait`` and ``statutory_wait`` of those occurrences.
 
+**Hand-over of one task.** When units are people (``org:resource``, no ``org:group``), an
+occurrence that directly follows an occurrence of the same step in the case (nothing else
+done in between) is the same task taken up again by a colleague (a work item resumed in
+sessions, a call tried again), not a second check: only *fresh* takes of the step (after
+another step) count, for the duplicating cases and for the saving. With org units, two
+units one after the other on the same step stay a duplicate check.
+
 **Limits.** When units are resources (no ``org:group``), two persons doing the same step
-may be a hand-over within one office rather than a duplicate check. Checks with different
+may still be a hand-over within one office rather than a duplicate check. Checks with different
 names in each unit (e.g. "Prüfung Gemeinde" and "Prüfung Kanton") are not recognised as
 the same check.
 """
@@ -37,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from .._core.validation import Threshold, check_detector
-from ..log import EventLog
+from ..log import RESOURCE, EventLog
 from ..waits._causes import wait_causes
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._finding import Finding
@@ -55,6 +62,13 @@ THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("external", "names", None,
               "Steps the outside world triggers, as for `procmine.performance`."),
 )
+
+
+_UNITS = ("Do '{activity}' once: in {share:.0%} of the cases that contain it, two or more units do it, most "
+          "often {unit_a} and {unit_b} ({pair_share:.0%} of those cases).")
+# units are people (no org:group): the sentence says people, not units
+_PEOPLE = ("Do '{activity}' once: in {share:.0%} of the cases that contain it, two or more people take it up "
+           "separately, most often {unit_a} and {unit_b} ({pair_share:.0%} of those cases).")
 
 
 def detect(
@@ -99,7 +113,13 @@ def detect(
         return []
     n_act = c.n_activities
     n_units = max(len(t.units.names), 1)
-    ok = np.flatnonzero(u >= 0)
+    # a person taking up the step right after a colleague's occurrence of it (nothing else
+    # done in the case in between) continues one task, not a second check: only fresh
+    # takes of the step count when the units are people
+    taken_up = np.zeros(t.n_events, dtype=bool)
+    if t.units.column == RESOURCE and t.n_events > 1:
+        taken_up[1:] = (c.case[1:] == c.case[:-1]) & (c.activity[1:] == c.activity[:-1])
+    ok = np.flatnonzero((u >= 0) & ~taken_up)
     # distinct (case, activity, unit) triples, in time order of their first event
     key3 = (c.case[ok].astype(np.int64) * n_act + c.activity[ok]) * n_units + u[ok]
     _, first3 = np.unique(key3, return_index=True)
@@ -129,7 +149,7 @@ def detect(
     pos = np.minimum(np.searchsorted(dup_pairs, ev_pair), len(dup_pairs) - 1)
     in_dup = dup_pairs[pos] == ev_pair
     first_unit = u[d_first][pos]
-    extra = in_dup & (u >= 0) & (u != first_unit)
+    extra = in_dup & (u >= 0) & (u != first_unit) & ~taken_up
     # office time only: the client's wait and legal periods before a duplicate stay anyway
     client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
     outside = np.where(extra, client + statutory, 0).astype(np.float64)
@@ -177,8 +197,7 @@ def detect(
                 # duplicate_share counts cases with any two units; the named pair is only the
                 # most frequent one, with its own share among those cases
                 recommendation=tr(
-                    "Do '{activity}' once: in {share:.0%} of the cases that contain it, two or more units "
-                    "do it, most often {unit_a} and {unit_b} ({pair_share:.0%} of those cases).",
+                    _PEOPLE if t.units.column == RESOURCE else _UNITS,
                     activity=name,
                     share=evidence["duplicate_share"],
                     unit_a=pair[0],

@@ -12,7 +12,9 @@
     (after a request or outbound step, before the next external step of the case) and
     repeated back to back (at least half its events directly follow itself): calls chasing
     an offer the customer has not returned yet; the case waits for the answer, not for the
-    office;
+    office. The wait right *after* a follow-up is the client's too (as after a request):
+    the call asked for the answer, and what comes next (a new offer, a cancellation)
+    follows it;
 ``statutory``
     a fixed legal period: the activity's time from the previous completion to its own
     completion (elapsed calendar time) clusters at one length of at least ``5`` days: at
@@ -227,7 +229,7 @@ class Decisions:
     fixed: np.ndarray  #: int8: declared cause, -1 = none
     base: np.ndarray  #: int8: CLIENT for an external step, else OFFICE
     request: np.ndarray  #: bool: a request step
-    parks: np.ndarray  #: bool: a request or a hold status (the wait after it is the client's)
+    parks: np.ndarray  #: bool: a request, a hold status or a follow-up (the wait after it is the client's)
     release: np.ndarray  #: bool: released in batches on a few calendar days (its waits are batch)
     follow: np.ndarray  #: bool: a follow-up (its waits while something is out are the client's)
     mark: np.ndarray  #: int8: 1 opens a window of waiting for an answer, 2 closes it (:func:`follow_up_markers`)
@@ -460,16 +462,18 @@ def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, w
     # a period that runs after a step, whatever step comes next (absorbed by the first of a
     # pair done in either order): the same rule on the time to the case's next event
     # (not after a request or hold: the wait after it is the applicant's as a whole)
-    parks = is_req | steps["hold"].to_numpy(dtype=bool)
-    after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
-    if agg.after is not None:
-        after_period, after_tol, after_why = _periods(agg.after, n_act)
-        after_period[parks] = np.nan
     mark = follow_up_markers(steps)
     follow = np.zeros(n_act, dtype=bool)
     if agg.inside is not None:
         # a chase: repeated back to back, and done (nearly) only while an answer is awaited
         follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
+    # a chase asks for the answer again: what the case does next (a new offer, a
+    # cancellation) waits for that answer, as after a request
+    parks = is_req | steps["hold"].to_numpy(dtype=bool) | follow
+    after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
+    if agg.after is not None:
+        after_period, after_tol, after_why = _periods(agg.after, n_act)
+        after_period[parks] = np.nan
     return Decisions(fixed=declared, base=np.where(is_ext, CLIENT, OFFICE).astype(np.int8), request=is_req,
                      parks=parks, release=release, follow=follow, mark=mark,
                      period=period, tol=tol, in_proc=in_proc, period_why=period_why, release_why=release_why,
@@ -482,7 +486,7 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
     declared cause; else statutory when the step's span reaches its fixed period, or
     reaches the fixed period after the previous step; else batch for a step released on a
-    few days; else client right after a request or a hold (until the case moves on to
+    few days; else client right after a request, a hold or a follow-up (until the case moves on to
     another request step), or for a follow-up while something is out; else the step's
     base cause. -1 for the first event of a case.
 
@@ -642,7 +646,7 @@ def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd
             if steps["external"].iloc[a]:
                 parts.append(f"the outside world triggers this step ({step_why[a]})")
             if req_n[a]:
-                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party, or a hold")
+                parts.append(f"{req_n[a]} wait(s) right after a request to the applicant or a third party, a hold or a follow-up")
             if follow_n[a] and not steps["external"].iloc[a]:
                 parts.append(f"{follow_n[a]} wait(s) of a follow-up: the step is done while something the office "
                              "sent or asked for is out (before the answer)")
