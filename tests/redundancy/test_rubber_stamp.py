@@ -60,20 +60,25 @@ def test_bad_threshold_is_a_parameter_error(elapsed):
         rubber_stamp.detect(tiny_log([case()]), calendar=elapsed, min_wait_hours=-1)
 
 
-def office_log(sign_minutes=lambda i: 6 + i % 9, decide_minutes: float = 40, starts: bool = True):
+def office_log(sign_minutes=lambda i: 6 + i % 9, decide_minutes: float = 40, starts: bool = True,
+               sign_at: float = 24 * 60, follow_up: bool = False):
     """40 cases: Intake, Examine (clerks) -> "Go-ahead" (the directorate, named like no
-    sign-off) -> Draft (clerks) -> Decide (the directorate: granted, or refused and filed)."""
+    sign-off, from minute ``sign_at``) -> Draft (clerks) -> Decide (the directorate:
+    granted, or refused and filed); with ``follow_up``, a visit closes 3 cases in 5 of
+    either outcome."""
     t0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
     rows = []
     for i in range(40):
         day = t0 + pd.Timedelta(days=i)
         granted = i % 3 != 0
         steps = [("Intake", 0, 10, "Clerks", "ana"), ("Examine", 30, 70, "Clerks", "ben"),
-                 ("Go-ahead", 24 * 60, 24 * 60 + sign_minutes(i), "Directorate", "dir"),
-                 ("Draft", 26 * 60, 26 * 60 + 45, "Clerks", "ana"),
+                 ("Go-ahead", sign_at, sign_at + sign_minutes(i), "Directorate", "dir"),
+                 ("Draft", sign_at + 120, sign_at + 165, "Clerks", "ana"),
                  ("Decide", 48 * 60, 48 * 60 + decide_minutes + i % 5, "Directorate", "dir")]
         steps += [("Send grant", 50 * 60, 50 * 60 + 20, "Clerks", "ben")] if granted else [
             ("Send refusal", 50 * 60, 50 * 60 + 20, "Clerks", "ben"), ("File appeal notes", 52 * 60, 52 * 60 + 30, "Legal", "cy")]
+        if follow_up and i % 5 < 3:
+            steps.append(("Follow-up visit", 70 * 60, 70 * 60 + 60, "Clerks", "ben"))
         for act, s, e, unit, who in steps:
             rows.append({"case:concept:name": f"c{i:02d}", "concept:name": act, "org:group": unit, "org:resource": who,
                          "start_timestamp": day + pd.Timedelta(minutes=s), "time:timestamp": day + pd.Timedelta(minutes=e)})
@@ -99,12 +104,39 @@ def test_a_sign_off_named_like_none_is_found_from_the_data(elapsed):
 
 
 def test_work_of_the_deciding_unit_is_not_a_sign_off(elapsed):
-    # as long as the decision itself: examined, not signed
-    assert rubber_stamp.detect(office_log(sign_minutes=lambda i: 30 + i % 9), calendar=elapsed) == []
+    # longer than the decision itself: examined, not signed
+    assert rubber_stamp.detect(office_log(sign_minutes=lambda i: 45 + i % 9), calendar=elapsed) == []
     # the same few minutes every time: routine work (automation_candidate), not a signature
     assert rubber_stamp.detect(office_log(sign_minutes=lambda i: 5), calendar=elapsed) == []
-    # without start times a signature cannot be told from work: only named sign-offs
-    assert rubber_stamp.detect(office_log(starts=False), calendar=elapsed) == []
     # declared controls replace the detection
     declared = rubber_stamp.detect(office_log(), calendar=elapsed, controls=["Draft"])
     assert [f.activities for f in declared] == [("Draft",)]
+
+
+def test_a_signature_is_a_small_part_of_what_the_step_costs(elapsed):
+    # 10 minutes of signing after 80 minutes in the tray: not mostly waiting for the signer
+    assert rubber_stamp.detect(office_log(sign_at=150), calendar=elapsed) == []
+
+
+def test_without_start_times_a_sign_off_is_a_step_cases_wait_long_for(elapsed):
+    # cases wait almost a day for the directorate's go-ahead, longer than for any other step
+    [f] = rubber_stamp.detect(office_log(starts=False), calendar=elapsed)
+    assert f.activities == ("Go-ahead",)
+    # the same step 90 minutes after Examine: no longer than ordinary steps, not assessed
+    assert rubber_stamp.detect(office_log(starts=False, sign_at=150), calendar=elapsed) == []
+
+
+def test_a_decision_followed_by_a_common_tail_is_still_a_decision(elapsed):
+    """A follow-up visit closing 3 cases in 5 of either outcome makes the last activities of
+    granted and refused cases alike; what the two ways do afterwards still differs."""
+    [f] = rubber_stamp.detect(office_log(follow_up=True), calendar=elapsed)
+    assert f.activities == ("Go-ahead",)
+    assert rubber_stamp._afterwards_differ(*_ways(office_log(follow_up=True), "Decide")) == 1.0
+
+
+def _ways(log, activity):
+    from procmine.redundancy._base import event_table
+
+    t = event_table(log)
+    code = {t.name(a): a for a in range(t.c.n_activities)}
+    return t, code[activity], code["Send grant"], code["Send refusal"]

@@ -15,9 +15,11 @@
 - they are not already parallel: when start times are known, in at most
   ``max_overlap_share`` of the successions does the second start before the first
   completes; and (with or without start times) each step done second takes about as long
-  as when done first: the ratio of its median time in second position to that in first
-  position is at least ``min_position_ratio`` (in a pair that already runs in parallel,
-  the one finishing second only shows the remainder of its time). Only the pair's own
+  as when done first: the ratio of its time in second position to that in first
+  position, at the median and at the lower quartile (the smaller of the two), is at
+  least ``min_position_ratio`` (in a pair that already runs in parallel, the one
+  finishing second only shows the remainder of its time, which is often next to nothing:
+  its short end falls far below the step's own even when the medians agree). Only the pair's own
   time is compared, never a wait inherited from before the pair: in second position a
   step's time runs from the first step's completion; in first position, with start times,
   it is the step's processing time, and without start times the time from the previous
@@ -60,9 +62,8 @@ and write: an order that varies by chance may still hide a dependency. Resource
 contention (the same person doing both) would reduce the saving; it is not modelled.
 Only pairs are found; a block of three interchangeable steps appears as up to three pairs.
 Without start times, two steps that already run in parallel are told apart from a
-sequential pair in random order only by ``min_position_ratio``, which does not always
-work (in the French sample, with high inbox-delay variance, it does not): such logs can
-give false positives. Without start times, completion times alone cannot tell a pair that
+sequential pair in random order only by ``min_position_ratio``; two parallel steps of
+nearly constant duration leave no short remainders and can pass for a sequential pair. Without start times, completion times alone cannot tell a pair that
 already runs in parallel from a sequential pair behind a wait: the inherited period is
 taken to be waiting only when it is whole days that every case spends (a legal or client
 period); two parallel steps that each take days in every case may then look sequential.
@@ -111,8 +112,8 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "Maximum share of successions with both events at the same timestamp (never counted as "
               "evidence of an order)."),
     Threshold("min_position_ratio", "fraction", 0.6,
-              "Minimum ratio of a step's median duration when done second to its median duration when "
-              "done first."),
+              "Minimum ratio of a step's duration when done second to its duration when done first, "
+              "at the median and at the lower quartile."),
     Threshold("waits", "mapping", None,
               "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
     Threshold("external", "names", None,
@@ -163,8 +164,8 @@ def detect(
         Maximum share of successions with both events at the same timestamp (default
         0.5); such successions are never counted as evidence of an order.
     min_position_ratio
-        Minimum ratio of a step's median duration when done second to its median
-        duration when done first (default 0.6).
+        Minimum ratio of a step's duration when done second to its duration when
+        done first, at the median and at the lower quartile (default 0.6).
     waits, external
         Declared wait causes and external steps, as for :func:`procmine.performance`
         (``find_redundancies(log, parallelizable={"waits": {"Frist": "statutory"}})``).
@@ -347,11 +348,21 @@ _US_PER_DAY = 86_400_000_000
 
 
 def _ratio(second: np.ndarray, first: np.ndarray) -> float:
-    """median(second) / median(first); 1 when either is empty or the first median is 0."""
+    """The smaller of the ratios second / first at the median and at the lower quartile; 1
+    when either is empty (a quantile of ``first`` that is 0 compares nothing).
+
+    A step done after another takes its own time in either position: its times agree at
+    every quantile. The one finishing second in a pair already running in parallel shows
+    only the remainder of its time, which is often next to nothing: the short end of its
+    times falls far below its own, even when the median is not far off."""
     if len(second) == 0 or len(first) == 0:
         return 1.0
-    m = float(np.median(first))
-    return float(np.median(second)) / m if m > 0 else 1.0
+    lo, hi = np.quantile(first, _QUANTILES), np.quantile(second, _QUANTILES)
+    ratios = [float(h / m) for h, m in zip(hi, lo, strict=True) if m > 0]
+    return min(ratios) if ratios else 1.0
+
+
+_QUANTILES = (0.5, 0.25)  # the median and the short end of a step's times (see _ratio)
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -26,14 +26,25 @@ Direktion", "Nulla osta dirigente"). Without ``controls=``, a step is also asses
 sign-off when the log shows one: it is done (at least 80 % of its events) by an org unit
 (``org:group``) that takes the procedure's decisions — a *decision point* is a step after
 which the cases go two ways (each at least 10 % of its occurrences, neither the case end)
-that end differently (total-variation distance of the last activity at least 0.5) — it
-lies on the main path (in more than half of the cases), it decides nothing itself (its
-next activity is fixed), and it is quick for that unit: its median processing is at most
-half of the unit's decision's (it is read and signed, not examined), yet not the same few
-minutes every time (handling that barely varies is routine work, see
-``automation_candidate``). Processing times are needed to tell a signature from work:
-without start times, only named sign-offs are assessed. The name then only decides which
-steps are assessed, never whether one is a rubber stamp: tests 1–4 below apply alike.
+that do different things afterwards (some later step is done in the cases of one way and
+not of the other, by a difference of at least half of the cases) and do not rejoin (fewer
+than 10 % of the cases of one way later do the other way's next step: a detour, a loop
+back, an optional step or an exclusive choice rejoins; a decision does not) — it lies on
+the main path (in more than half of the cases) and it decides nothing itself (its next
+activity is fixed). What tells the signature from the unit's other work:
+
+- with start times, it is read and signed, not examined: its median processing is at most
+  that of the unit's decision and at most 5 % of the time the step costs (waiting plus
+  processing: the file waits for the signer, the signing takes minutes), yet not the same
+  few minutes every time (handling that barely varies is routine work, see
+  ``automation_candidate``);
+- without start times, processing cannot be told from waiting, and a signature's cost is
+  the waiting for the signer: cases spend longer in front of it (median working time from
+  the previous completion) than in front of two steps in three of the log's frequent steps.
+  Work of the deciding unit that cases wait long for then passes too (see **Limits**).
+
+The name then only decides which steps are assessed, never whether one is a rubber stamp:
+tests 1–4 above apply alike.
 
 **Statistic.** ``top_successor`` and ``top_successor_share``, ``successor_entropy`` (bits),
 ``loop_back_share``, ``outcome_shift`` (``None`` when *S* is in every case),
@@ -50,8 +61,11 @@ unchanged; ``time_cost`` is the total over the cases.
 
 **Limits.** A control that is sometimes decisive in a way the log does not record (e.g. the
 file is corrected without a new event) looks like a rubber stamp. The vocabulary misses
-controls with unusual names when the log has no org units or no start times, or when the
-signing unit takes no decision in the log (use ``controls=``). Rare rejections below ``max_loop_back`` are
+controls with unusual names when the log has no org units, or when the signing unit takes
+no decision in the log (use ``controls=``). Without start times, a sign-off that cases
+wait for no longer than for ordinary steps is missed, and a long-waited work step of the
+deciding unit that never branches is taken for one (on generated procedures never seen,
+``docs/validation.md``, this is most of what remains of the misses and false positives). Rare rejections below ``max_loop_back`` are
 tolerated by design: that is "almost never".
 """
 
@@ -105,9 +119,10 @@ _CONTROL_RE = re.compile("|".join(re.escape(w) for w in CONTROL_WORDS), re.IGNOR
 _US_PER_HOUR = 3_600_000_000
 # sign-offs found from the data (module docstring): fixed by the definition, not tuned
 _ROUTINE = 0.25  # handling varying less than this is routine work (automation_candidate's max_dispersion)
-_SIGN_SHARE = 0.5  # a signature takes at most half the time the unit takes to decide
+_SIGN_SHARE = 0.05  # signing is a negligible part of the time the step costs (waiting + signing)
+_LONG = 2 / 3  # without start times: cases wait for it longer than for two steps in three
 _BRANCH = 0.1  # each way out of a decision point carries at least this share of its cases
-_OUTCOME_TV = 0.5  # ... and the two ways end differently by at least this distance
+_OUTCOME_TV = 0.5  # ... and the two ways go on differently (a later step differs by half the cases)
 _UNIT_SHARE = 0.8  # share of a step's events done by its main unit
 
 
@@ -120,14 +135,51 @@ def is_control(activity: str) -> bool:
     return bool(_CONTROL_RE.search(str(activity)))
 
 
-def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, min_top: float) -> np.ndarray:
+def _afterwards_differ(t: Any, d: int, a: int, b: int) -> float:
+    """How differently the cases go on after ``d`` when its next step is ``a`` or ``b``: the
+    largest difference, over the activities other than ``a`` and ``b``, in the share of
+    cases of each way that do the activity later on. After a decision the two ways do
+    different things (send the grant; send the refusal and file the appeal notes: 1.0); the
+    two orders of two steps, an exclusive choice, an optional step, a detour or a loop back
+    rejoin: the steps done after them are the same, or at least 10 % of the cases of one way
+    later do the other way's next step (0), whatever common tail (a follow-up visit in half of
+    the cases) comes after."""
+    c = t.c
+    act = c.activity.astype(np.int64)
+    n_act = c.n_activities
+    ev = np.flatnonzero(act == d)
+    if len(ev) == 0:
+        return 0.0
+    # the first occurrence of d in each case and the way it goes on
+    cases, first_at = np.unique(c.case[ev], return_index=True)
+    at = ev[first_at]
+    way = t.next_activity[at].astype(np.int64)
+    pos = np.full(t.n_cases, np.iinfo(np.int64).max)
+    pos[cases] = at
+    code = np.full(t.n_cases, -1)
+    code[cases] = np.where(way == a, 0, np.where(way == b, 1, -1))
+    later = (np.arange(t.n_events) > pos[c.case]) & (code[c.case] >= 0)
+    key = np.unique(c.case[later].astype(np.int64) * n_act + act[later])  # (case, activity) once
+    k_case, k_act = key // n_act, key % n_act
+    n_way = np.bincount(code[code >= 0], minlength=2).astype(float)
+    if (n_way == 0).any():
+        return 0.0
+    share = np.bincount(code[k_case] * n_act + k_act, minlength=2 * n_act).reshape(2, n_act) / n_way[:, None]
+    if share[0, b] >= _BRANCH or share[1, a] >= _BRANCH:
+        return 0.0  # one way rejoins the other (a detour, a loop back, an optional step)
+    diff = np.abs(share[0] - share[1])
+    diff[[a, b]] = 0.0
+    return float(diff.max())
+
+
+def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, min_top: float) -> np.ndarray:
     """Per activity: a sign-off recognised from the data, whatever its name (see the module
     docstring, "Sign-offs found from the data")."""
     n_act = len(cand)
     out = np.zeros(n_act, dtype=bool)
     units = t.units
-    if units.column != GROUP or not t.has_start.any():
-        return out  # no org units to tell the deciding one, or no processing times to compare
+    if units.column != GROUP:
+        return out  # no org units to tell the deciding one
     c = t.c
     act = c.activity
     occ = succ.sum(axis=1)
@@ -147,39 +199,45 @@ def _sign_offs(t: Any, succ: np.ndarray, outcome: np.ndarray, cand: np.ndarray, 
     per_unit = per_unit.reshape(n_act, n_units)
     main_unit = np.where(per_unit.sum(axis=1) > 0, per_unit.argmax(axis=1), -1)
     unit_share = per_unit.max(axis=1) / np.maximum(per_unit.sum(axis=1), 1)
-    nxt = t.next_activity
     proc = np.where(t.has_start, t.processing, -1)
-    decision_proc: dict[int, list[float]] = {}
+    deciding: dict[int, list[float]] = {}  # deciding unit -> median processing of its decisions
     for d in np.flatnonzero(branching):
+        if main_unit[d] < 0 or _afterwards_differ(t, int(d), int(first[d]), int(second[d])) < _OUTCOME_TV:
+            continue  # the order of two steps, an exclusive choice or an optional step: not a decision
         ev = np.flatnonzero(act == d)
-        to = nxt[ev]
-        ends = []
-        for b in (first[d], second[d]):
-            cs = c.case[ev[to == b]]
-            ends.append(np.bincount(outcome[cs], minlength=n_act) / max(len(cs), 1))
-        if 0.5 * float(np.abs(ends[0] - ends[1]).sum()) < _OUTCOME_TV or main_unit[d] < 0:
-            continue  # the order of two steps, or an optional step: not a decision
         p = proc[ev][proc[ev] >= 0]
-        if len(p):
-            decision_proc.setdefault(int(main_unit[d]), []).append(float(np.median(p)))
-    if not decision_proc:
+        deciding.setdefault(int(main_unit[d]), []).extend([float(np.median(p))] if len(p) else [])
+    if not deciding:
         return out
     from .automation_candidate import handling_dispersion, handling_times
 
     handling = handling_times(t)
+    # without processing times a signature's cost is the waiting for the signer: the time
+    # cases spend in front of a step (previous completion to completion), per frequent step
+    gap_med = np.full(n_act, np.nan)
+    frequent = np.flatnonzero(t.activity_cases >= 0.05 * t.n_cases)
+    for a in frequent:
+        gap_med[a] = float(np.median(t.gap[act == a]))
+    long_gap = float(np.nanquantile(gap_med, _LONG)) if len(frequent) >= 3 else np.inf
     main_path = t.activity_cases > 0.5 * t.n_cases
     for s in np.flatnonzero(cand & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= _UNIT_SHARE)):
         u = int(main_unit[s])
-        if u not in decision_proc:
+        if u not in deciding:
             continue
-        p = proc[act == s]
-        p = p[p >= 0]
-        if len(p) < max(10, 0.5 * np.count_nonzero(act == s)):
-            continue
-        if float(np.median(p)) > _SIGN_SHARE * min(decision_proc[u]):
-            continue  # as long as deciding: work, not a signature
-        if handling_dispersion(handling[(act == s) & t.has_start], t.resolution) <= _ROUTINE:
-            continue  # the same few minutes every time: routine work (automation_candidate)
+        ev = act == s
+        timed = ev & t.has_start
+        if np.count_nonzero(timed) >= max(10, 0.5 * np.count_nonzero(ev)):
+            # processing times known: read and signed, not examined
+            p = float(np.median(t.processing[timed]))
+            w = float(np.median(t.wait[timed]))
+            if deciding[u] and p > min(deciding[u]):
+                continue  # as long as deciding: work, not a signature
+            if p > _SIGN_SHARE * (w + p):
+                continue  # the signing is not a small part of the time the step costs
+            if handling_dispersion(handling[timed], t.resolution) <= _ROUTINE:
+                continue  # the same few minutes every time: routine work (automation_candidate)
+        elif not gap_med[s] > long_gap:
+            continue  # without processing times: only a step cases wait long for
         out[s] = True
     return out
 
@@ -252,7 +310,7 @@ def detect(
     outcome = act[c.case_offsets[1:] - 1]
     signed = np.zeros(n_act, dtype=bool)  # found from the data: a sign-off by the deciding unit
     if controls is None:
-        signed = _sign_offs(t, succ, outcome, frequent & ~is_ctrl, min_top_successor)
+        signed = _sign_offs(t, succ, frequent & ~is_ctrl, min_top_successor)
     cand = (is_ctrl | signed) & frequent
     if not cand.any():
         return []
