@@ -291,44 +291,59 @@ def _overlap(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np
     return np.where(ok, np.maximum(np.minimum(b, hi) - np.maximum(a, lo), 0), 0)
 
 
+#: events per block in :meth:`_Events.pieces`: the temporaries of one block stay small
+#: (a few MB) however long the log is
+_BLOCK = 1 << 20
+
+
 class _Events:
     """Per-event wait and processing intervals with their causes (elapsed µs), built once per log.
 
-    Only the case and activity of each event are taken at once; the intervals and the wait
-    causes (the costly part: step classification over the whole log) are computed when a
-    rule pauses on the client or ``breaches()``/``culprits()`` asks for them.
+    Only the case and activity of each event are taken at once (the log's own code
+    arrays, not copies); the intervals and the wait causes (the costly part: step
+    classification over the whole log) are computed when a rule pauses on the client or
+    ``breaches()``/``culprits()`` asks for them. Of the intervals only the cut between
+    waiting and processing is kept per event: the previous completion and the completion
+    are the log's own times.
     """
 
     def __init__(self, log: EventLog) -> None:
         c = log.codes
         self._log = log
-        self.case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
+        self.case = c.case  # int32, non-decreasing
         self.act = c.activity
 
     @cached_property
     def _detail(self) -> dict[str, np.ndarray]:
         log = self._log
         c = log.codes
-        t = event_times(log, Calendar.always())
         wc = wait_causes(log)
-        n = len(c.ts)
-        prev = np.full(n, NAT, dtype=np.int64)
-        if n:
-            prev[1:] = c.ts[:-1]
-            prev[t.first] = NAT
-        proc = np.where(t.proc_elapsed == NAT, 0, t.proc_elapsed)
         # the case's timeline cut at each completion: (previous completion, completion] is
         # the event's, waiting up to its start and processing after; a start before the
         # previous completion (parallel work) is clipped so that nothing counts twice
-        start = c.ts - proc
-        start = np.where(prev == NAT, start, np.maximum(start, prev))
+        start = c.ts.copy()
+        if c.start_ts is not None:
+            t = event_times(log, Calendar.always())
+            has = t.proc_elapsed != NAT
+            np.subtract(c.ts, t.proc_elapsed, out=start, where=has)
+            del t
+            prev = self.prev(slice(None))
+            np.maximum(start, prev, out=start, where=prev != NAT)
         return {
-            "wait_a": prev, "wait_b": np.where(prev == NAT, NAT, start), "proc_a": start, "proc_b": c.ts,
+            "start": start,
             "cause": wc.cause,
             # processing counts for the office, or as the period a statutory step records
             "proc_cause": np.where(wc.period_in_processing[c.activity], CAUSES.index("statutory"),
                                    CAUSES.index("office")).astype(np.int8),
         }
+
+    def prev(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The previous completion in the case of the events ``rows`` (NAT for a case's first)."""
+        c = self._log.codes
+        idx = np.arange(len(c.ts))[rows] if isinstance(rows, slice) else rows
+        out = c.ts[np.maximum(idx - 1, 0)]
+        out[idx == c.case_offsets[:-1][self.case[idx]]] = NAT
+        return out
 
     @property
     def cause(self) -> np.ndarray:
@@ -338,11 +353,34 @@ class _Events:
     def proc_cause(self) -> np.ndarray:
         return self._detail["proc_cause"]
 
-    def pieces(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per event, the waiting and processing inside its case's window ``[lo, hi]`` (per case)."""
+    def pieces(self, lo: np.ndarray, hi: np.ndarray,
+               rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The waiting and processing inside its case's window ``[lo, hi]`` (per case) of
+        each event (of the events ``rows``, ascending), computed block by block."""
         d = self._detail
-        lo_e, hi_e = lo[self.case], hi[self.case]
-        return (_overlap(d["wait_a"], d["wait_b"], lo_e, hi_e), _overlap(d["proc_a"], d["proc_b"], lo_e, hi_e))
+        ts = self._log.codes.ts
+        n = len(ts) if rows is None else len(rows)
+        wait, proc = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        for i in range(0, n, _BLOCK):
+            part = slice(i, i + _BLOCK)
+            at = np.arange(i, min(i + _BLOCK, n)) if rows is None else rows[part]
+            case = self.case[at]
+            lo_e, hi_e = lo[case], hi[case]
+            prev, start = self.prev(at), d["start"][at]
+            wait[part] = _overlap(prev, np.where(prev == NAT, NAT, start), lo_e, hi_e)
+            proc[part] = _overlap(start, ts[at], lo_e, hi_e)
+        return wait, proc
+
+    def client_wait(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Per case, its waiting for the client inside its window ``[lo, hi]`` (µs)."""
+        n_cases = len(lo)
+        out = np.zeros(n_cases, dtype=np.float64)
+        client = np.flatnonzero(self.cause == CAUSES.index("client"))
+        for i in range(0, len(client), _BLOCK):
+            rows = client[i:i + _BLOCK]
+            wait, _ = self.pieces(lo, hi, rows)
+            out += np.bincount(self.case[rows], weights=wait, minlength=n_cases)
+        return out
 
 
 def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, group: np.ndarray | None,
@@ -351,7 +389,6 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
     n_cases = c.n_cases
     names = np.asarray([str(a) for a in c.activity_names], dtype=object)
     first_idx, last_idx = c.case_offsets[:-1], c.case_offsets[1:] - 1
-    pos = np.arange(len(c.ts), dtype=np.int64)
 
     occ, act = _anchor(rule.start)
     if occ == "case":
@@ -366,8 +403,11 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
         e_pos = np.where(has_s & (e_pos >= s_pos), e_pos, -1)
     else:
         code = np.flatnonzero(names == act_e)[0]
-        after = (c.activity == code) & (pos > np.where(has_s, s_pos, np.iinfo(np.int64).max)[ev.case])
-        e_pos = _first_per_case(ev.case, np.flatnonzero(after), n_cases, last=occ_e == "last")
+        # the end activity's events after the start of their case (only those events: no
+        # per-event temporaries over the whole log)
+        idx = np.flatnonzero(c.activity == code)
+        idx = idx[idx > np.where(has_s, s_pos, np.iinfo(np.int64).max)[ev.case[idx]]]
+        e_pos = _first_per_case(ev.case, idx, n_cases, last=occ_e == "last")
     keep = np.flatnonzero(has_s)
     s_pos, e_pos = s_pos[keep], e_pos[keep]
     s = c.ts[s_pos]
@@ -380,9 +420,7 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
         lo = np.full(n_cases, NAT, dtype=np.int64)
         hi = np.full(n_cases, NAT, dtype=np.int64)
         lo[keep], hi[keep] = s, np.where(has_e, e, log_end)
-        wait_in, _ = ev.pieces(lo, hi)
-        client = np.bincount(ev.case, weights=np.where(ev.cause == CAUSES.index("client"), wait_in, 0),
-                             minlength=n_cases)[keep]
+        client = ev.client_wait(lo, hi)[keep]
         paused = (client // _DAY_US).astype(np.int64)
 
     deadline = _deadlines(s, rule, cal, paused)
@@ -535,8 +573,10 @@ class TimeLimits(Result):
         log_end = self._log_end
         lo[codes] = start_us
         hi[codes] = np.where(end_us == NAT, log_end, end_us)
-        sel = np.flatnonzero(np.isin(ev.case, codes))
-        wait_in, proc_in = (x[sel] for x in ev.pieces(lo, hi))
+        chosen = np.zeros(n_cases, dtype=bool)
+        chosen[codes] = True
+        sel = np.flatnonzero(chosen[ev.case])
+        wait_in, proc_in = ev.pieces(lo, hi, sel)
         case_e = ev.case[sel]
         cause_w = np.maximum(ev.cause[sel], 0)
         frame = b.drop(columns=["_code", "status", "used"]).reset_index(drop=True)
@@ -711,10 +751,13 @@ def time_limits(log: EventLog, rules: TimeLimit | Sequence[TimeLimit] | str | Pa
             close = difflib.get_close_matches(str(by), [str(c) for c in log.df.columns], n=3)
             raise fail("time_limits", "by", "a column of the log" + (f" (closest: {close})" if close else ""), by)
         # the case's first non-missing value: exports often fill a case attribute on some events only
+        # (codes of the values, not a Python object per event)
         c = log.codes
-        case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
-        group = (pd.Series(log.df[col].to_numpy(dtype=object)).groupby(case, sort=True).first()
-                 .reindex(range(c.n_cases)).to_numpy(dtype=object))
+        codes, uniques = pd.factorize(log.df[col], use_na_sentinel=True)
+        first = _first_per_case(c.case, np.flatnonzero(codes >= 0), c.n_cases)
+        group = np.full(c.n_cases, np.nan, dtype=object)
+        found = first >= 0
+        group[found] = np.asarray(uniques, dtype=object)[codes[first[found]]]
     ev = _Events(log)
     log_end = int(log.codes.ts.max()) if len(log.codes.ts) else 0
     frames = {r.name: _case_frame(log, r, cal, ev, group, log_end) for r in rule_list}
