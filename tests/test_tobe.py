@@ -130,7 +130,7 @@ def test_findings_name_the_finding_behind_each_change(tmp_path: Path) -> None:
     w = simplify(log, remove=[stamp], merge=[(a, b)], findings=found)
     t = tasks(parsed(w.to_bpmn(tmp_path / "tobe.bpmn")))
     doc = t[f"{a} + {b}"].find(f"{{{MODEL}}}documentation").text
-    assert "finding: mergeable" in doc
+    assert "finding: Mergeable steps" in doc
 
 
 @pytest.mark.parametrize("name", samples.names())

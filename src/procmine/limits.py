@@ -49,12 +49,12 @@ from ._results import Result, new_axes
 from .calendar import NAT, Calendar
 from .calendar._legal_days import DayGrid, add_months
 from .errors import LogError, ParameterError
-from .i18n import format_integer, format_message, format_percent, gettext
+from .i18n import calendar_note, check_language, format_integer, format_message, format_percent, gettext
 from .log import EventLog
 from .performance import event_times
 from .waits._causes import CAUSES, wait_causes
 
-__all__ = ["TimeLimit", "TimeLimits", "display_frame", "limit_text", "load_rules", "time_limits"]
+__all__ = ["TimeLimit", "TimeLimits", "basis_text", "display_frame", "limit_text", "load_rules", "time_limits"]
 
 UNITS = ("days", "working_days", "weeks", "months")
 CASE_START, CASE_END = "case_start", "case_end"
@@ -88,6 +88,10 @@ class TimeLimit:
         ``"breach"`` (default): a case that never reaches ``end`` breaches once its
         deadline has passed at the log's end; ``"exclude"``: such cases are left out
         (the end step is not needed in every case).
+    basis
+        The law or service promise the limit comes from (free text, optional), shown
+        beside the rule in tables and sentences; :func:`basis_text` translates it when
+        procmine's catalogues know the text (the shipped samples' bases).
 
     Examples
     --------
@@ -103,6 +107,7 @@ class TimeLimit:
     standstill: bool = False
     pause_on: str | None = None
     without_end: str = "breach"
+    basis: str = ""
 
     def __post_init__(self) -> None:
         _check_rule(self, "TimeLimit")
@@ -141,6 +146,8 @@ def _check_rule(rule: TimeLimit, where: str) -> None:
         raise bad("pause_on", "'client' or absent", rule.pause_on)
     if rule.without_end not in ("breach", "exclude"):
         raise bad("without_end", "'breach' or 'exclude'", rule.without_end)
+    if not isinstance(rule.basis, str):
+        raise bad("basis", "text (the law or promise the limit comes from)", rule.basis)
 
 
 # -- rules from TOML ----------------------------------------------------------------------
@@ -636,6 +643,53 @@ class TimeLimits(Result):
         """Rules, grouping, calendar and the end of the log (open cases are counted to it)."""
         return {"rules": len(self.rules), "by": self.by, "calendar": self.calendar.label, "log end": self.log_end}
 
+    def sentences(self, language: str = "en") -> list[str]:
+        """One sentence per rule a head of office can quote, in ``language`` with Swiss
+        number formats: the share of the decided cases within the limit (stating the unit
+        and, for working days, whose calendar), breaches, open cases, the median of the
+        limit used and the rule's basis. Over all cases (also with ``by=``).
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> tl = pm.time_limits(pm.samples.load("permit_de"), pm.samples.limits("permit_de"))
+        >>> tl.sentences("de")[0].split(":")[0]
+        'Bauentscheid innert 3 Monaten'
+        """
+        language = check_language(language, "TimeLimits.sentences")
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, language), language, **kw)
+
+        out = []
+        for r in self.rules:
+            s = self._summary(self._frames[r.name])
+            limit = limit_text(r, language, self.calendar)
+            decided = s["within"] + s["breaches"]
+            if decided:
+                text = _("{rule}: {share} of the {decided} decided cases within {limit}; {breaches} over the limit, "
+                         "{open} still open.", rule=r.name, share=format_percent(s["share_within"], language, 0),
+                         decided=format_integer(decided, language), limit=limit,
+                         breaches=format_integer(s["breaches"], language),
+                         open=format_integer(s["open_cases"], language))
+                if s["median_used"] == s["median_used"]:
+                    text += " " + _("Half of the cases that reached the end used at most {used} of the limit.",
+                                    used=format_percent(s["median_used"], language, 0))
+            else:
+                text = _("{rule}: no case decided yet within {limit} ({open} still open).", rule=r.name, limit=limit,
+                         open=format_integer(s["open_cases"], language))
+            if r.basis:
+                text += " " + _("Basis: {basis}.", basis=basis_text(r, language).rstrip(". "))
+            out.append(text)
+        return out
+
+    def headline(self, language: str = "en") -> str:
+        """:meth:`sentences` as one paragraph."""
+        return " ".join(self.sentences(language))
+
+    def _html_notes(self) -> list[str]:
+        return self.sentences("en")
+
     def _repr_parts(self) -> tuple[str, list[str]]:
         parts = []
         for _, row in self.to_frame().iterrows():
@@ -671,16 +725,35 @@ class TimeLimits(Result):
         return ax
 
 
-def limit_text(rule: TimeLimit, language: str) -> str:
-    """``"30 Tage, Fristenstillstand"``: the rule's period in ``language``."""
+def limit_text(rule: TimeLimit, language: str, calendar: Calendar | None = None) -> str:
+    """``"30 Tage, Fristenstillstand"``: the rule's period in ``language``. With ``calendar``,
+    a period in working days says whose: ``"5 working days (calendar BE, working day 8 h)"``.
+
+    >>> limit_text(TimeLimit("A", "case_start", "case_end", 5, unit="working_days"), "de", Calendar(canton="BE"))
+    '5 Arbeitstage (Kalender BE, Arbeitstag 8 Std.)'
+    """
     unit = {"days": gettext("{n} days", language), "working_days": gettext("{n} working days", language),
             "weeks": gettext("{n} weeks", language), "months": gettext("{n} months", language)}[rule.unit]
-    parts = [format_message(unit, language, n=int(rule.limit))]
+    text = format_message(unit, language, n=int(rule.limit))
+    if rule.unit == "working_days" and calendar is not None:
+        text += f" ({calendar_note(calendar, language)})"
+    parts = [text]
     if rule.standstill:
         parts.append(gettext("stand-still", language))
     if rule.pause_on:
         parts.append(gettext("paused while waiting for the applicant", language))
     return ", ".join(parts)
+
+
+def basis_text(rule: TimeLimit, language: str) -> str:
+    """The rule's :attr:`~TimeLimit.basis` in ``language`` (as written when the catalogues
+    do not know it; ``""`` without one).
+
+    >>> from procmine import samples
+    >>> basis_text(samples.limits("permit_de")[1], "de")[:40]
+    'Leistungsversprechen der Gemeinden: Das '
+    """
+    return gettext(rule.basis, language) if rule.basis else ""
 
 
 def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
@@ -694,7 +767,7 @@ def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
     out = pd.DataFrame({gettext("Rule", language): frame["rule"]})
     if "group" in frame:
         out[tl.by or "group"] = frame["group"].astype(str)
-    out[gettext("Limit", language)] = [limit_text(rules[n], language) for n in frame["rule"]]
+    out[gettext("Limit", language)] = [limit_text(rules[n], language, tl.calendar) for n in frame["rule"]]
     for col, msg in (("cases", gettext("Cases", language)), ("open_cases", gettext("Open cases", language)),
                      ("within", gettext("Within the limit", language)), ("breaches", gettext("Breaches", language))):
         out[msg] = [format_integer(v, language) for v in frame[col]]
@@ -703,6 +776,8 @@ def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
     out[gettext("Share within", language)] = frame["share_within"].map(pct)
     out[gettext("Median of the limit used", language)] = frame["median_used"].map(pct)
     out[gettext("90th percentile of the limit used", language)] = frame["p90_used"].map(pct)
+    if any(r.basis for r in tl.rules):
+        out[gettext("Basis", language)] = [basis_text(rules[n], language) for n in frame["rule"]]
     return out
 
 

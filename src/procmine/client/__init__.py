@@ -64,7 +64,7 @@ from .._core.event_times import event_times
 from .._core.validation import check_positive_int, fail
 from .._results import Result, new_axes
 from ..calendar import NAT, Calendar
-from ..i18n import check_language, format_integer, format_message, format_number, format_percent, gettext
+from ..i18n import calendar_note, check_language, format_integer, format_message, format_number, format_percent, gettext
 from ..log import CASE, GROUP, RESOURCE, EventLog
 from ..waits._causes import CLIENT, OFFICE, wait_causes
 from ._contacts import KINDS, declared, detect
@@ -206,7 +206,9 @@ class ClientView(Result):
         def _(msgid: str, **kw: Any) -> str:
             return format_message(gettext(msgid, language), language, **kw)
 
-        unit = _("working days") if not self.calendar.is_elapsed else _("days")
+        # the unit says whose working days: the calendar and the length of its day
+        unit = (_("working days") + f" ({calendar_note(self.calendar, language)})"
+                if not self.calendar.is_elapsed else _("days"))
         parts = [
             _("Contacts with the applicant in a typical application: {n}.",
               n=_figure(s["contacts_per_case_median"], language)),
