@@ -8,6 +8,7 @@ peak of the analysis alone. Freed memory is first handed back to the system
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import os
@@ -31,10 +32,8 @@ def rss() -> int:
 def trim() -> None:
     """Collect garbage and give freed heap pages back to the system (glibc only)."""
     gc.collect()
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 class Peak:

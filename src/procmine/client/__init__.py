@@ -53,6 +53,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,15 @@ from .._core.event_times import event_times
 from .._core.validation import check_positive_int, fail
 from .._results import Result, new_axes
 from ..calendar import NAT, Calendar
-from ..i18n import calendar_note, check_language, format_integer, format_message, format_number, format_percent, gettext
+from ..i18n import (
+    calendar_note,
+    check_language,
+    format_integer,
+    format_message,
+    format_number,
+    format_percent,
+    gettext,
+)
 from ..log import CASE, GROUP, RESOURCE, EventLog
 from ..waits._causes import CLIENT, OFFICE, wait_causes
 from ._contacts import KINDS, declared, detect
@@ -96,7 +105,7 @@ def _blocks(case_offsets: np.ndarray, size: int | None = None) -> list[tuple[int
         return []
     cuts = np.unique(case_offsets[np.searchsorted(case_offsets, np.arange(size, n, size))])
     bounds = [0, *(int(x) for x in cuts if 0 < x < n), n]
-    return list(zip(bounds[:-1], bounds[1:]))
+    return list(itertools.pairwise(bounds))
 
 
 def _block(wc: Any, lo: int, hi: int) -> Any:
