@@ -292,6 +292,11 @@ def _us(values: pd.Series) -> np.ndarray:
     return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
 
 
+def _utc(us: np.ndarray) -> pd.DatetimeIndex:
+    """UTC µs (NAT = missing) as tz-aware timestamps, without a copy of the values."""
+    return pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC")
+
+
 def _overlap(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Length of ``[a, b] ∩ [lo, hi]`` (0 when disjoint or unknown)."""
     ok = (a != NAT) & (b != NAT) & (lo != NAT) & (hi != NAT)
@@ -435,17 +440,18 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
                       np.where(deadline <= log_end, 1 if rule.without_end == "breach" else 3, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         used = np.where(has_e, (e - s) / np.maximum(deadline - s, 1).astype(np.float64), np.nan)
+    # columns handed over without copies (no block consolidation): the frame is per case,
+    # kept for each rule, and built while the log's own arrays are alive
     frame = pd.DataFrame({
         "case": c.case_ids[keep],
-        "start": pd.to_datetime(s, unit="us", utc=True),
-        "end": pd.to_datetime(np.where(has_e, e, NAT), unit="us", utc=True),
-        "deadline": pd.to_datetime(deadline, unit="us", utc=True),
+        "start": _utc(s),
+        "end": _utc(np.where(has_e, e, NAT)),
+        "deadline": _utc(deadline),
         "status": pd.Categorical.from_codes(status.astype(np.int8), STATUSES),
         "used": used,
         "paused_days": paused,
         "_code": keep,
-    })
-    frame["end"] = frame["end"].where(has_e)
+    }, copy=False)
     if group is not None:
         frame.insert(1, "group", group[keep])
     return frame
@@ -834,6 +840,10 @@ def time_limits(log: EventLog, rules: TimeLimit | Sequence[TimeLimit] | str | Pa
         found = first >= 0
         group[found] = np.asarray(uniques, dtype=object)[codes[first[found]]]
     ev = _Events(log)
+    if any(r.pause_on for r in rule_list):
+        # the wait causes first: their computation is the memory peak of the whole call,
+        # better reached before the per-case frames of the rules exist
+        ev.cause  # noqa: B018
     log_end = int(log.codes.ts.max()) if len(log.codes.ts) else 0
     frames = {r.name: _case_frame(log, r, cal, ev, group, log_end) for r in rule_list}
     return TimeLimits(log, rule_list, cal, by, frames, ev, log_end)
