@@ -378,8 +378,8 @@ def test_sentences_state_the_unit_with_its_calendar_in_de_and_fr():
     row = tl.to_frame().iloc[0]
     assert (row["within"], row["breaches"], row["open_cases"]) == (1, 1, 1)
     de, fr, en = (tl.sentences(lang)[0] for lang in ("de", "fr", "en"))
-    assert de.startswith("Vollständigkeit: 50% der 2 entschiedenen Fälle innert 5 Arbeitstage (Kalender BE, "
-                         "Arbeitstag 8 Std.); 1 über der Frist, 1 noch offen.")
+    assert de.startswith("Vollständigkeit: 50% der 2 entschiedenen Fälle innert Frist (5 Arbeitstage (Kalender BE, "
+                         "Arbeitstag 8 Std.)); 1 über der Frist, 1 noch offen.")
     assert fr.startswith("Vollständigkeit\u202f: 50% des 2 dossiers tranchés dans le délai de 5 jours ouvrables "
                          "(calendrier BE, jour ouvrable de 8 h)\u202f; 1 hors délai, 1 en cours.")
     assert "5 working days (calendar BE, working day 8 h)" in en
@@ -405,7 +405,7 @@ def test_swiss_number_formats_in_the_sentences():
     for i in range(1234):
         rows += [(f"c{i}", "Eingang", "2026-03-02 09:00"), (f"c{i}", "Entscheid", "2026-03-03 09:00")]
     tl = time_limits(make_log(rows), TimeLimit("Frist", "Eingang", "Entscheid", 30))
-    assert "1’234 entschiedenen Fälle innert 30 Tage" in tl.sentences("de")[0]
+    assert "1’234 entschiedenen Fälle innert Frist (30 Tage)" in tl.sentences("de")[0]
     assert "1\u202f234 dossiers tranchés" in tl.sentences("fr")[0]
     assert "1’234 decided cases within 30 days" in tl.sentences("en")[0]
 
