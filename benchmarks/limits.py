@@ -10,7 +10,9 @@ same frame, so the timing includes the integer codes, the per-event times and th
 causes that ``pause_on="client"`` and ``breaches()`` use; ``warm``: the same log again
 (codes and wait causes cached). Three rules are timed together: 90 days, 90 days with
 the stand-still and the client pause, and 3 months; then ``breaches()`` and ``culprits()``
-of the first rule.
+of the first rule. Memory: the peak resident memory of one cold ``time_limits`` run and of
+``breaches()`` + ``culprits()`` after it, beyond what the process held before (the log);
+``--memory-only`` skips the timings.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import DEFAULT_LOG, best_of, log_missing
+from _memory import peak_memory
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="Create Fine")
     parser.add_argument("--end", default="Send Fine")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-only", action="store_true", help="only the peak-memory run")
     parser.add_argument("--copies", type=int, default=0,
                         help="instead of --log: road_traffic_fines replicated this many times with new case ids "
                         "(18: 10.1 M events, written once to benchmarks/_data/, as benchmarks/suite.py --scale 10)")
@@ -62,6 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     def cold() -> Any:
         return time_limits(pm.EventLog(df, log.report, presorted=True), rules)
 
+    with peak_memory() as mem:
+        tl = cold()
+    print(f"time_limits, 3 rules, memory: {mem.text()}")
+    with peak_memory() as mem:
+        tl.breaches(rules[0].name)
+        tl.culprits(rules[0].name)
+    print(f"breaches() + culprits(), memory: {mem.text()}")
+    del tl
+    if args.memory_only:
+        return 0
     cpu0 = time.process_time()
     t_cold, tl = best_of(cold, args.repeat)
     # CPU seconds per repeat: on a shared machine the wall time grows with the load, this less

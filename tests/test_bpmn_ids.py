@@ -165,3 +165,47 @@ def test_ids_of_names_that_read_alike_and_repeated_names():
     # a shape is "<id>_di": no element id may be another's shape id
     every = [n.get_id() for n in out.get_nodes()] + flows
     assert not {f"{i}_di" for i in every} & set(every)
+
+
+def _graph_ids(g) -> list[tuple[str, str, str]]:
+    """(kind, id, name) of every node and (flow, id, ends) of every flow, in the graph's own order."""
+    nodes = [(type(n).__name__, n.get_id(), n.get_name() or "") for n in g.get_nodes()]
+    flows = [("Flow", f.get_id(), f"{f.get_source().get_id()}>{f.get_target().get_id()}") for f in g.get_flows()]
+    return nodes + flows + [("Process", g.get_process_id(), "")]
+
+
+def test_in_memory_graphs_have_readable_ids(model, whatif):
+    for g in (model.bpmn, whatif.model):
+        ids = [i for _, i, _ in _graph_ids(g)]
+        assert len(ids) == len(set(ids)) and all(NCNAME.match(i) for i in ids), ids
+        assert not any(re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", i) for i in ids)
+        assert {n.get_process() for n in g.get_nodes()} == {"Process_1"}
+    # the gateways the to-be edit adds are named from the graph as well
+    assert sum(i.startswith("Gateway_") for _, i, _ in _graph_ids(whatif.model)) >= 2
+
+
+def test_in_memory_graphs_and_to_be_bytes_in_a_fresh_process_with_another_hash_seed(model, whatif, tmp_path):
+    """The same log gives the same in-memory graphs (ids and order) and the same to-be file
+    in another process, whatever Python's hash seed."""
+    import json
+
+    here = whatif.to_bpmn(tmp_path / "here.bpmn", language="de")
+    there = tmp_path / "there.bpmn"
+    code = (
+        "import sys, json, procmine as pm; from procmine import samples; "
+        "from procmine.whatif import simplify; from tests.test_bpmn_ids import _graph_ids; "
+        "log = samples.load('permit_de'); truth = samples.ground_truth('permit_de'); "
+        "stamp = next(t.activities for t in truth if t.kind == 'rubber_stamp' and not t.decoy); "
+        "pair = next(t.activities for t in truth if t.kind == 'parallelizable' and not t.decoy); "
+        "w = simplify(log, remove=list(stamp), parallelize=[tuple(pair)]); "
+        "w.to_bpmn(sys.argv[1], language='de'); "
+        "print(json.dumps([_graph_ids(pm.discover(log).bpmn), _graph_ids(w.model)]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "4242", "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    res = subprocess.run([sys.executable, "-c", code, str(there)], env=env, capture_output=True, text=True,
+                         timeout=300, check=False, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    as_is, to_be = json.loads(res.stdout.strip().splitlines()[-1])
+    assert [tuple(x) for x in as_is] == _graph_ids(model.bpmn)
+    assert [tuple(x) for x in to_be] == _graph_ids(whatif.model)
+    assert there.read_bytes() == here.read_bytes()

@@ -258,3 +258,15 @@ def test_waits_past_a_legal_period_count_once_in_the_client_view():
         np.testing.assert_allclose(parts_h.to_numpy(dtype=float), waited_h.to_numpy(dtype=float), rtol=1e-6)
         # the cases whose hearing came 12 days after the period have office time beyond it
         assert (cases["office_wait_days"] > 0).sum() >= 20
+
+
+def test_headline_names_the_calendar_of_its_working_days_in_de_and_fr(hand: pm.EventLog) -> None:
+    """'X of the Z working days': whose working days, and how long one is, in each language."""
+    cv = pm.client_view(hand, calendar=Calendar(canton="BE"))
+    s = cv.summary()
+    de, fr, en = cv.sentences("de")[2], cv.sentences("fr")[2], cv.sentences("en")[2]
+    assert f"{format_number(s['lead_time_days_mean'], 'de', 1)} Arbeitstage (Kalender BE, Arbeitstag 8 Std.)" in de
+    assert f"{format_number(s['lead_time_days_mean'], 'fr', 1)} jours ouvrables (calendrier BE, jour ouvrable de 8 h)" in fr
+    assert "working days (calendar BE, working day 8 h)" in en
+    # elapsed time has no calendar to name
+    assert "calendar" not in pm.client_view(hand, calendar=Calendar.always()).sentences("en")[2]

@@ -356,3 +356,78 @@ def test_report_section_only_with_rules(tmp_path):
     assert "Fristen" not in plain.read_text(encoding="utf-8")
     with pytest.raises(ParameterError, match="'Entscheid versendn'"):
         pm.report(log, tmp_path / "x.html", limits=[TimeLimit("E", "Gesuch eingereicht", "Entscheid versendn", 6)])
+
+
+# -- sentences in de/fr/en (#14) ------------------------------------------------------------
+def _three_cases() -> pm.EventLog:
+    """a: decided in time; b: decided late; c: still open at the log's end (right-censored)."""
+    return make_log([
+        ("a", "Eingang", "2026-03-02 09:00"), ("a", "Entscheid", "2026-03-06 09:00"),
+        ("b", "Eingang", "2026-03-02 09:00"), ("b", "Entscheid", "2026-03-20 09:00"),
+        ("c", "Eingang", "2026-03-19 09:00"), ("c", "Prüfung", "2026-03-20 10:00"),
+    ])
+
+
+def test_sentences_state_the_unit_with_its_calendar_in_de_and_fr():
+    # 5 working days of Bern from Monday 2 March: the period ends on Monday 9 March;
+    # a (Friday 6) is within, b (Friday 20) over, c (started 19 March, deadline 26) open
+    rule = TimeLimit("Vollständigkeit", "Eingang", "Entscheid", 5, unit="working_days",
+                     basis="service promise of the communes: the application is checked for completeness "
+                           "within five working days of its receipt")
+    tl = time_limits(_three_cases(), rule, calendar=Calendar(canton="BE"))
+    row = tl.to_frame().iloc[0]
+    assert (row["within"], row["breaches"], row["open_cases"]) == (1, 1, 1)
+    de, fr, en = (tl.sentences(lang)[0] for lang in ("de", "fr", "en"))
+    assert de.startswith("Vollständigkeit: 50% der 2 entschiedenen Fälle innert Frist (5 Arbeitstage (Kalender BE, "
+                         "Arbeitstag 8 Std.)); 1 über der Frist, 1 noch offen.")
+    assert fr.startswith("Vollständigkeit\u202f: 50% des 2 dossiers tranchés dans le délai de 5 jours ouvrables "
+                         "(calendrier BE, jour ouvrable de 8 h)\u202f; 1 hors délai, 1 en cours.")
+    assert "5 working days (calendar BE, working day 8 h)" in en
+    # the basis the samples document is in the catalogues: translated, not English
+    assert "Grundlage: Leistungsversprechen der Gemeinden" in de
+    assert "Base\u202f: engagement de service des communes" in fr
+    # the median of the limit used is a share, formatted per language
+    used = float(tl.cases()["used"].median())
+    assert format_pct(used, "fr") in fr and format_pct(used, "de") in de
+    assert tl.headline("de") == " ".join(tl.sentences("de"))
+    with pytest.raises(ParameterError, match="language"):
+        tl.sentences("it")
+
+
+def format_pct(x: float, lang: str) -> str:
+    from procmine.i18n import format_percent
+
+    return format_percent(x, lang, 0)
+
+
+def test_swiss_number_formats_in_the_sentences():
+    rows = []
+    for i in range(1234):
+        rows += [(f"c{i}", "Eingang", "2026-03-02 09:00"), (f"c{i}", "Entscheid", "2026-03-03 09:00")]
+    tl = time_limits(make_log(rows), TimeLimit("Frist", "Eingang", "Entscheid", 30))
+    assert "1’234 entschiedenen Fälle innert Frist (30 Tage)" in tl.sentences("de")[0]
+    assert "1\u202f234 dossiers tranchés" in tl.sentences("fr")[0]
+    assert "1’234 decided cases within 30 days" in tl.sentences("en")[0]
+
+
+def test_no_decided_case_and_a_basis_procmine_does_not_know():
+    # b's decision precedes its receipt: no end after the start, so the case stays open
+    log = make_log([("a", "Eingang", "2026-03-02 09:00"), ("a", "Prüfung", "2026-03-03 09:00"),
+                    ("b", "Entscheid", "2026-03-01 09:00"), ("b", "Eingang", "2026-03-02 10:00")])
+    tl = time_limits(log, TimeLimit("Frist", "Eingang", "Entscheid", 3, unit="months", basis="Art. 7 XYZ"))
+    assert tl.sentences("fr") == ["Frist\u202f: aucun dossier encore tranché dans le délai de 3 mois (2 en cours). "
+                                  "Base\u202f: Art. 7 XYZ."]
+
+
+def test_display_frame_names_the_calendar_and_the_translated_basis():
+    from procmine import samples
+    from procmine.limits import display_frame
+
+    log = samples.load("permit_de")
+    tl = time_limits(log, samples.limits("permit_de"), calendar=Calendar(canton="BE"))
+    table = display_frame(tl, "fr")
+    assert table["Délai"].iloc[1] == "5 jours ouvrables (calendrier BE, jour ouvrable de 8 h)"
+    assert table["Base"].iloc[1].startswith("engagement de service des communes")
+    assert "Grundlage" in display_frame(tl, "de").columns
+    # a rule file may carry the basis
+    assert samples.limits("permit_de")[0].basis.startswith("treatment period")

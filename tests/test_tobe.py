@@ -130,7 +130,7 @@ def test_findings_name_the_finding_behind_each_change(tmp_path: Path) -> None:
     w = simplify(log, remove=[stamp], merge=[(a, b)], findings=found)
     t = tasks(parsed(w.to_bpmn(tmp_path / "tobe.bpmn")))
     doc = t[f"{a} + {b}"].find(f"{{{MODEL}}}documentation").text
-    assert "finding: mergeable" in doc
+    assert "finding: Mergeable steps" in doc
 
 
 @pytest.mark.parametrize("name", samples.names())
@@ -205,3 +205,39 @@ def test_report_proposal_section_shows_as_is_and_to_be(tmp_path: Path) -> None:
     as_is, to_be = sec.split("<svg")[1:]
     assert stamp in as_is and "#f4b6b6" in as_is and stamp not in to_be
     assert "Médiane" in sec or "médiane" in sec
+
+
+@pytest.mark.parametrize(("language", "removed", "parallel", "saves"), [
+    ("de", "Entfernt: ", "Parallel: ", "spart allein"),
+    ("fr", "Supprimé\u202f: ", "En parallèle\u202f: ", "économise à lui seul"),
+    ("en", "Removed: ", "In parallel: ", "saves"),
+])
+def test_to_be_documentation_in_the_callers_language(tmp_path, language, removed, parallel, saves):
+    log = samples.load("permit_de")
+    (stamp,) = truth_of("permit_de", "rubber_stamp")
+    a, b = truth_of("permit_de", "parallelizable")
+    w = simplify(log, remove=[stamp], parallelize=[(a, b)], required=["Bauentscheid"])
+    root = parsed(w.to_bpmn(tmp_path / f"tobe-{language}.bpmn", language=language)).getroot()
+    process = root.find(f"{{{MODEL}}}process")
+    notes = [d.text for d in process.findall(f"{{{MODEL}}}documentation")]
+    assert any(n.startswith(removed + stamp) and saves in n for n in notes), notes
+    assert any(n.startswith(f"{parallel}{a}") and saves in n for n in notes), notes
+    docs = [d.text for t in root.iter(f"{{{MODEL}}}task") for d in t.findall(f"{{{MODEL}}}documentation")]
+    assert any(d.startswith(parallel) for d in docs), docs
+    required = {"de": "Vorgeschrieben: beibehalten", "fr": "Obligatoire\u202f: conservé",
+                "en": "Required: kept"}[language]
+    assert any(d.startswith(required) for d in docs), docs
+    # the saving is a duration in the language's format ("Std."/"jours"/"h"), not English in de/fr
+    if language != "en":
+        assert not any("saves" in n or "Removed" in n for n in notes + docs)
+
+
+def test_finding_names_are_translated(tmp_path):
+    from procmine.redundancy import find_redundancies
+
+    log = samples.load("subsidy_fr")
+    a, b = truth_of("subsidy_fr", "mergeable")
+    w = simplify(log, merge=[(a, b)], findings=find_redundancies(log))
+    t = tasks(parsed(w.to_bpmn(tmp_path / "tobe.bpmn", language="fr")))
+    doc = t[f"{a} + {b}"].find(f"{{{MODEL}}}documentation").text
+    assert doc.startswith(f"Fusionné\u202f: {a} + {b} (constat\u202f: Étapes fusionnables, ") and "dossiers)" in doc

@@ -49,12 +49,12 @@ from ._results import Result, new_axes
 from .calendar import NAT, Calendar
 from .calendar._legal_days import DayGrid, add_months
 from .errors import LogError, ParameterError
-from .i18n import format_integer, format_message, format_percent, gettext
+from .i18n import calendar_note, check_language, format_integer, format_message, format_percent, gettext
 from .log import EventLog
 from .performance import event_times
 from .waits._causes import CAUSES, wait_causes
 
-__all__ = ["TimeLimit", "TimeLimits", "display_frame", "limit_text", "load_rules", "time_limits"]
+__all__ = ["TimeLimit", "TimeLimits", "basis_text", "display_frame", "limit_text", "load_rules", "time_limits"]
 
 UNITS = ("days", "working_days", "weeks", "months")
 CASE_START, CASE_END = "case_start", "case_end"
@@ -88,6 +88,10 @@ class TimeLimit:
         ``"breach"`` (default): a case that never reaches ``end`` breaches once its
         deadline has passed at the log's end; ``"exclude"``: such cases are left out
         (the end step is not needed in every case).
+    basis
+        The law or service promise the limit comes from (free text, optional), shown
+        beside the rule in tables and sentences; :func:`basis_text` translates it when
+        procmine's catalogues know the text (the shipped samples' bases).
 
     Examples
     --------
@@ -103,6 +107,7 @@ class TimeLimit:
     standstill: bool = False
     pause_on: str | None = None
     without_end: str = "breach"
+    basis: str = ""
 
     def __post_init__(self) -> None:
         _check_rule(self, "TimeLimit")
@@ -141,6 +146,8 @@ def _check_rule(rule: TimeLimit, where: str) -> None:
         raise bad("pause_on", "'client' or absent", rule.pause_on)
     if rule.without_end not in ("breach", "exclude"):
         raise bad("without_end", "'breach' or 'exclude'", rule.without_end)
+    if not isinstance(rule.basis, str):
+        raise bad("basis", "text (the law or promise the limit comes from)", rule.basis)
 
 
 # -- rules from TOML ----------------------------------------------------------------------
@@ -285,50 +292,70 @@ def _us(values: pd.Series) -> np.ndarray:
     return values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[us]").view(np.int64)
 
 
+def _utc(us: np.ndarray) -> pd.DatetimeIndex:
+    """UTC µs (NAT = missing) as tz-aware timestamps, without a copy of the values."""
+    return pd.DatetimeIndex(us.view("datetime64[us]")).tz_localize("UTC")
+
+
 def _overlap(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Length of ``[a, b] ∩ [lo, hi]`` (0 when disjoint or unknown)."""
     ok = (a != NAT) & (b != NAT) & (lo != NAT) & (hi != NAT)
     return np.where(ok, np.maximum(np.minimum(b, hi) - np.maximum(a, lo), 0), 0)
 
 
+#: events per block in :meth:`_Events.pieces`: the temporaries of one block stay small
+#: (a few MB) however long the log is
+_BLOCK = 1 << 20
+
+
 class _Events:
     """Per-event wait and processing intervals with their causes (elapsed µs), built once per log.
 
-    Only the case and activity of each event are taken at once; the intervals and the wait
-    causes (the costly part: step classification over the whole log) are computed when a
-    rule pauses on the client or ``breaches()``/``culprits()`` asks for them.
+    Only the case and activity of each event are taken at once (the log's own code
+    arrays, not copies); the intervals and the wait causes (the costly part: step
+    classification over the whole log) are computed when a rule pauses on the client or
+    ``breaches()``/``culprits()`` asks for them. Of the intervals only the cut between
+    waiting and processing is kept per event: the previous completion and the completion
+    are the log's own times.
     """
 
     def __init__(self, log: EventLog) -> None:
         c = log.codes
         self._log = log
-        self.case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
+        self.case = c.case  # int32, non-decreasing
         self.act = c.activity
 
     @cached_property
     def _detail(self) -> dict[str, np.ndarray]:
         log = self._log
         c = log.codes
-        t = event_times(log, Calendar.always())
         wc = wait_causes(log)
-        n = len(c.ts)
-        prev = np.full(n, NAT, dtype=np.int64)
-        if n:
-            prev[1:] = c.ts[:-1]
-            prev[t.first] = NAT
-        proc = np.where(t.proc_elapsed == NAT, 0, t.proc_elapsed)
         # the case's timeline cut at each completion: (previous completion, completion] is
         # the event's, waiting up to its start and processing after; a start before the
         # previous completion (parallel work) is clipped so that nothing counts twice
-        start = c.ts - proc
-        start = np.where(prev == NAT, start, np.maximum(start, prev))
+        start = c.ts.copy()
+        if c.start_ts is not None:
+            t = event_times(log, Calendar.always())
+            has = t.proc_elapsed != NAT
+            np.subtract(c.ts, t.proc_elapsed, out=start, where=has)
+            del t
+            prev = self.prev(slice(None))
+            np.maximum(start, prev, out=start, where=prev != NAT)
         return {
-            "wait_a": prev, "wait_b": np.where(prev == NAT, NAT, start), "proc_a": start, "proc_b": c.ts,
+            "start": start,
             "cause": wc.cause,
             # processing counts for the office, or as the period a statutory step records
             "proc_cause": np.where(wc.period_in_processing[c.activity], CAUSES.index("statutory"),
                                    CAUSES.index("office")).astype(np.int8),
         }
+
+    def prev(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The previous completion in the case of the events ``rows`` (NAT for a case's first)."""
+        c = self._log.codes
+        idx = np.arange(len(c.ts))[rows] if isinstance(rows, slice) else rows
+        out = c.ts[np.maximum(idx - 1, 0)]
+        out[idx == c.case_offsets[:-1][self.case[idx]]] = NAT
+        return out
 
     @property
     def cause(self) -> np.ndarray:
@@ -338,11 +365,34 @@ class _Events:
     def proc_cause(self) -> np.ndarray:
         return self._detail["proc_cause"]
 
-    def pieces(self, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per event, the waiting and processing inside its case's window ``[lo, hi]`` (per case)."""
+    def pieces(self, lo: np.ndarray, hi: np.ndarray,
+               rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The waiting and processing inside its case's window ``[lo, hi]`` (per case) of
+        each event (of the events ``rows``, ascending), computed block by block."""
         d = self._detail
-        lo_e, hi_e = lo[self.case], hi[self.case]
-        return (_overlap(d["wait_a"], d["wait_b"], lo_e, hi_e), _overlap(d["proc_a"], d["proc_b"], lo_e, hi_e))
+        ts = self._log.codes.ts
+        n = len(ts) if rows is None else len(rows)
+        wait, proc = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+        for i in range(0, n, _BLOCK):
+            part = slice(i, i + _BLOCK)
+            at = np.arange(i, min(i + _BLOCK, n)) if rows is None else rows[part]
+            case = self.case[at]
+            lo_e, hi_e = lo[case], hi[case]
+            prev, start = self.prev(at), d["start"][at]
+            wait[part] = _overlap(prev, np.where(prev == NAT, NAT, start), lo_e, hi_e)
+            proc[part] = _overlap(start, ts[at], lo_e, hi_e)
+        return wait, proc
+
+    def client_wait(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Per case, its waiting for the client inside its window ``[lo, hi]`` (µs)."""
+        n_cases = len(lo)
+        out = np.zeros(n_cases, dtype=np.float64)
+        client = np.flatnonzero(self.cause == CAUSES.index("client"))
+        for i in range(0, len(client), _BLOCK):
+            rows = client[i:i + _BLOCK]
+            wait, _ = self.pieces(lo, hi, rows)
+            out += np.bincount(self.case[rows], weights=wait, minlength=n_cases)
+        return out
 
 
 def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, group: np.ndarray | None,
@@ -351,7 +401,6 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
     n_cases = c.n_cases
     names = np.asarray([str(a) for a in c.activity_names], dtype=object)
     first_idx, last_idx = c.case_offsets[:-1], c.case_offsets[1:] - 1
-    pos = np.arange(len(c.ts), dtype=np.int64)
 
     occ, act = _anchor(rule.start)
     if occ == "case":
@@ -366,8 +415,11 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
         e_pos = np.where(has_s & (e_pos >= s_pos), e_pos, -1)
     else:
         code = np.flatnonzero(names == act_e)[0]
-        after = (c.activity == code) & (pos > np.where(has_s, s_pos, np.iinfo(np.int64).max)[ev.case])
-        e_pos = _first_per_case(ev.case, np.flatnonzero(after), n_cases, last=occ_e == "last")
+        # the end activity's events after the start of their case (only those events: no
+        # per-event temporaries over the whole log)
+        idx = np.flatnonzero(c.activity == code)
+        idx = idx[idx > np.where(has_s, s_pos, np.iinfo(np.int64).max)[ev.case[idx]]]
+        e_pos = _first_per_case(ev.case, idx, n_cases, last=occ_e == "last")
     keep = np.flatnonzero(has_s)
     s_pos, e_pos = s_pos[keep], e_pos[keep]
     s = c.ts[s_pos]
@@ -380,9 +432,7 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
         lo = np.full(n_cases, NAT, dtype=np.int64)
         hi = np.full(n_cases, NAT, dtype=np.int64)
         lo[keep], hi[keep] = s, np.where(has_e, e, log_end)
-        wait_in, _ = ev.pieces(lo, hi)
-        client = np.bincount(ev.case, weights=np.where(ev.cause == CAUSES.index("client"), wait_in, 0),
-                             minlength=n_cases)[keep]
+        client = ev.client_wait(lo, hi)[keep]
         paused = (client // _DAY_US).astype(np.int64)
 
     deadline = _deadlines(s, rule, cal, paused)
@@ -390,17 +440,18 @@ def _case_frame(log: EventLog, rule: TimeLimit, cal: Calendar, ev: _Events, grou
                       np.where(deadline <= log_end, 1 if rule.without_end == "breach" else 3, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         used = np.where(has_e, (e - s) / np.maximum(deadline - s, 1).astype(np.float64), np.nan)
+    # columns handed over without copies (no block consolidation): the frame is per case,
+    # kept for each rule, and built while the log's own arrays are alive
     frame = pd.DataFrame({
         "case": c.case_ids[keep],
-        "start": pd.to_datetime(s, unit="us", utc=True),
-        "end": pd.to_datetime(np.where(has_e, e, NAT), unit="us", utc=True),
-        "deadline": pd.to_datetime(deadline, unit="us", utc=True),
+        "start": _utc(s),
+        "end": _utc(np.where(has_e, e, NAT)),
+        "deadline": _utc(deadline),
         "status": pd.Categorical.from_codes(status.astype(np.int8), STATUSES),
         "used": used,
         "paused_days": paused,
         "_code": keep,
-    })
-    frame["end"] = frame["end"].where(has_e)
+    }, copy=False)
     if group is not None:
         frame.insert(1, "group", group[keep])
     return frame
@@ -535,8 +586,10 @@ class TimeLimits(Result):
         log_end = self._log_end
         lo[codes] = start_us
         hi[codes] = np.where(end_us == NAT, log_end, end_us)
-        sel = np.flatnonzero(np.isin(ev.case, codes))
-        wait_in, proc_in = (x[sel] for x in ev.pieces(lo, hi))
+        chosen = np.zeros(n_cases, dtype=bool)
+        chosen[codes] = True
+        sel = np.flatnonzero(chosen[ev.case])
+        wait_in, proc_in = ev.pieces(lo, hi, sel)
         case_e = ev.case[sel]
         cause_w = np.maximum(ev.cause[sel], 0)
         frame = b.drop(columns=["_code", "status", "used"]).reset_index(drop=True)
@@ -596,6 +649,53 @@ class TimeLimits(Result):
         """Rules, grouping, calendar and the end of the log (open cases are counted to it)."""
         return {"rules": len(self.rules), "by": self.by, "calendar": self.calendar.label, "log end": self.log_end}
 
+    def sentences(self, language: str = "en") -> list[str]:
+        """One sentence per rule a head of office can quote, in ``language`` with Swiss
+        number formats: the share of the decided cases within the limit (stating the unit
+        and, for working days, whose calendar), breaches, open cases, the median of the
+        limit used and the rule's basis. Over all cases (also with ``by=``).
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> tl = pm.time_limits(pm.samples.load("permit_de"), pm.samples.limits("permit_de"))
+        >>> tl.sentences("de")[0].split(":")[0]
+        'Bauentscheid innert 3 Monaten'
+        """
+        language = check_language(language, "TimeLimits.sentences")
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, language), language, **kw)
+
+        out = []
+        for r in self.rules:
+            s = self._summary(self._frames[r.name])
+            limit = limit_text(r, language, self.calendar)
+            decided = s["within"] + s["breaches"]
+            if decided:
+                text = _("{rule}: {share} of the {decided} decided cases within {limit}; {breaches} over the limit, "
+                         "{open} still open.", rule=r.name, share=format_percent(s["share_within"], language, 0),
+                         decided=format_integer(decided, language), limit=limit,
+                         breaches=format_integer(s["breaches"], language),
+                         open=format_integer(s["open_cases"], language))
+                if s["median_used"] == s["median_used"]:
+                    text += " " + _("Half of the cases that reached the end used at most {used} of the limit.",
+                                    used=format_percent(s["median_used"], language, 0))
+            else:
+                text = _("{rule}: no case decided yet within {limit} ({open} still open).", rule=r.name, limit=limit,
+                         open=format_integer(s["open_cases"], language))
+            if r.basis:
+                text += " " + _("Basis: {basis}.", basis=basis_text(r, language).rstrip(". "))
+            out.append(text)
+        return out
+
+    def headline(self, language: str = "en") -> str:
+        """:meth:`sentences` as one paragraph."""
+        return " ".join(self.sentences(language))
+
+    def _html_notes(self) -> list[str]:
+        return self.sentences("en")
+
     def _repr_parts(self) -> tuple[str, list[str]]:
         parts = []
         for _, row in self.to_frame().iterrows():
@@ -631,16 +731,35 @@ class TimeLimits(Result):
         return ax
 
 
-def limit_text(rule: TimeLimit, language: str) -> str:
-    """``"30 Tage, Fristenstillstand"``: the rule's period in ``language``."""
+def limit_text(rule: TimeLimit, language: str, calendar: Calendar | None = None) -> str:
+    """``"30 Tage, Fristenstillstand"``: the rule's period in ``language``. With ``calendar``,
+    a period in working days says whose: ``"5 working days (calendar BE, working day 8 h)"``.
+
+    >>> limit_text(TimeLimit("A", "case_start", "case_end", 5, unit="working_days"), "de", Calendar(canton="BE"))
+    '5 Arbeitstage (Kalender BE, Arbeitstag 8 Std.)'
+    """
     unit = {"days": gettext("{n} days", language), "working_days": gettext("{n} working days", language),
             "weeks": gettext("{n} weeks", language), "months": gettext("{n} months", language)}[rule.unit]
-    parts = [format_message(unit, language, n=int(rule.limit))]
+    text = format_message(unit, language, n=int(rule.limit))
+    if rule.unit == "working_days" and calendar is not None:
+        text += f" ({calendar_note(calendar, language)})"
+    parts = [text]
     if rule.standstill:
         parts.append(gettext("stand-still", language))
     if rule.pause_on:
         parts.append(gettext("paused while waiting for the applicant", language))
     return ", ".join(parts)
+
+
+def basis_text(rule: TimeLimit, language: str) -> str:
+    """The rule's :attr:`~TimeLimit.basis` in ``language`` (as written when the catalogues
+    do not know it; ``""`` without one).
+
+    >>> from procmine import samples
+    >>> basis_text(samples.limits("permit_de")[1], "de")[:40]
+    'Leistungsversprechen der Gemeinden: Das '
+    """
+    return gettext(rule.basis, language) if rule.basis else ""
 
 
 def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
@@ -654,7 +773,7 @@ def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
     out = pd.DataFrame({gettext("Rule", language): frame["rule"]})
     if "group" in frame:
         out[tl.by or "group"] = frame["group"].astype(str)
-    out[gettext("Limit", language)] = [limit_text(rules[n], language) for n in frame["rule"]]
+    out[gettext("Limit", language)] = [limit_text(rules[n], language, tl.calendar) for n in frame["rule"]]
     for col, msg in (("cases", gettext("Cases", language)), ("open_cases", gettext("Open cases", language)),
                      ("within", gettext("Within the limit", language)), ("breaches", gettext("Breaches", language))):
         out[msg] = [format_integer(v, language) for v in frame[col]]
@@ -663,6 +782,8 @@ def display_frame(tl: TimeLimits, language: str) -> pd.DataFrame:
     out[gettext("Share within", language)] = frame["share_within"].map(pct)
     out[gettext("Median of the limit used", language)] = frame["median_used"].map(pct)
     out[gettext("90th percentile of the limit used", language)] = frame["p90_used"].map(pct)
+    if any(r.basis for r in tl.rules):
+        out[gettext("Basis", language)] = [basis_text(rules[n], language) for n in frame["rule"]]
     return out
 
 
@@ -711,11 +832,18 @@ def time_limits(log: EventLog, rules: TimeLimit | Sequence[TimeLimit] | str | Pa
             close = difflib.get_close_matches(str(by), [str(c) for c in log.df.columns], n=3)
             raise fail("time_limits", "by", "a column of the log" + (f" (closest: {close})" if close else ""), by)
         # the case's first non-missing value: exports often fill a case attribute on some events only
+        # (codes of the values, not a Python object per event)
         c = log.codes
-        case = np.repeat(np.arange(c.n_cases), np.diff(c.case_offsets))
-        group = (pd.Series(log.df[col].to_numpy(dtype=object)).groupby(case, sort=True).first()
-                 .reindex(range(c.n_cases)).to_numpy(dtype=object))
+        codes, uniques = pd.factorize(log.df[col], use_na_sentinel=True)
+        first = _first_per_case(c.case, np.flatnonzero(codes >= 0), c.n_cases)
+        group = np.full(c.n_cases, np.nan, dtype=object)
+        found = first >= 0
+        group[found] = np.asarray(uniques, dtype=object)[codes[first[found]]]
     ev = _Events(log)
+    if any(r.pause_on for r in rule_list):
+        # the wait causes first: their computation is the memory peak of the whole call,
+        # better reached before the per-case frames of the rules exist
+        ev.cause  # noqa: B018
     log_end = int(log.codes.ts.max()) if len(log.codes.ts) else 0
     frames = {r.name: _case_frame(log, r, cal, ev, group, log_end) for r in rule_list}
     return TimeLimits(log, rule_list, cal, by, frames, ev, log_end)

@@ -53,6 +53,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,15 @@ from .._core.event_times import event_times
 from .._core.validation import check_positive_int, fail
 from .._results import Result, new_axes
 from ..calendar import NAT, Calendar
-from ..i18n import check_language, format_integer, format_message, format_number, format_percent, gettext
+from ..i18n import (
+    calendar_note,
+    check_language,
+    format_integer,
+    format_message,
+    format_number,
+    format_percent,
+    gettext,
+)
 from ..log import CASE, GROUP, RESOURCE, EventLog
 from ..waits._causes import CLIENT, OFFICE, wait_causes
 from ._contacts import KINDS, declared, detect
@@ -80,6 +89,35 @@ def _distinct(keys: np.ndarray) -> np.ndarray:
     """The distinct values of an int64 array (a plain sort: faster than np.unique's hashing here)."""
     k = np.sort(keys, kind="stable")
     return k[np.r_[True, k[1:] != k[:-1]]] if len(k) else k
+
+
+#: events per block of whole cases in :func:`client_view`: the per-event temporaries of
+#: one block stay small (tens of MB) however long the log is
+_BLOCK = 1 << 20
+
+
+def _blocks(case_offsets: np.ndarray, size: int | None = None) -> list[tuple[int, int]]:
+    """``(first, end)`` event positions of consecutive blocks of whole cases, about ``size``
+    (default :data:`_BLOCK`) events each."""
+    size = size or _BLOCK
+    n = int(case_offsets[-1]) if len(case_offsets) else 0
+    if n == 0:
+        return []
+    cuts = np.unique(case_offsets[np.searchsorted(case_offsets, np.arange(size, n, size))])
+    bounds = [0, *(int(x) for x in cuts if 0 < x < n), n]
+    return list(itertools.pairwise(bounds))
+
+
+def _block(wc: Any, lo: int, hi: int) -> Any:
+    """The wait causes of the events ``lo:hi`` (positions in the block)."""
+    caps, by_prev = wc.caps, wc.by_prev
+    if caps is not None and len(caps.idx):
+        sel = (caps.idx >= lo) & (caps.idx < hi)
+        caps = dataclasses.replace(caps, **{f.name: getattr(caps, f.name)[sel] for f in dataclasses.fields(caps)})
+        caps = dataclasses.replace(caps, idx=caps.idx - lo)
+    if by_prev is not None:
+        by_prev = by_prev[(by_prev >= lo) & (by_prev < hi)] - lo
+    return dataclasses.replace(wc, cause=wc.cause[lo:hi], caps=caps, by_prev=by_prev)
 
 
 def _figure(x: float, language: str) -> str:
@@ -177,7 +215,9 @@ class ClientView(Result):
         def _(msgid: str, **kw: Any) -> str:
             return format_message(gettext(msgid, language), language, **kw)
 
-        unit = _("working days") if not self.calendar.is_elapsed else _("days")
+        # the unit says whose working days: the calendar and the length of its day
+        unit = (_("working days") + f" ({calendar_note(self.calendar, language)})"
+                if not self.calendar.is_elapsed else _("days"))
         parts = [
             _("Contacts with the applicant in a typical application: {n}.",
               n=_figure(s["contacts_per_case_median"], language)),
@@ -334,27 +374,35 @@ def client_view(
 
     c = log.codes
     n_act, n_cases = c.n_activities, c.n_cases
-    act, case = c.activity, c.case.astype(np.int64)
+    act, case = c.activity, c.case  # the log's own int32 codes (no per-event copies)
+    n = len(act)
     wc = wait_causes(log)  # cached per log; its step classification serves the detection too
     detected = detect(log, wc.steps)
     table = detected if contact_steps is None else declared(log, contact_steps, detected)
     kind_of = np.array([KINDS.index(k) if k else -1 for k in table["kind"]], dtype=np.int8)
+    blocks = _blocks(c.case_offsets)
 
     # per event: its contact kind; per activity: the share of cases with it
-    kind = kind_of[act] if len(act) else np.zeros(0, dtype=np.int8)
-    pair = _distinct(case * n_act + act)
-    case_share = np.bincount(pair % max(n_act, 1), minlength=n_act) / max(n_cases, 1)
+    kind = kind_of[act] if n else np.zeros(0, dtype=np.int8)
+    with_act = np.zeros(n_act, dtype=np.int64)
+    for lo, hi in blocks:  # distinct (case, activity) pairs, counted per activity
+        pair = _distinct(case[lo:hi].astype(np.int64) * n_act + act[lo:hi])
+        with_act += np.bincount(pair % max(n_act, 1), minlength=n_act)
+    case_share = with_act / max(n_cases, 1)
     routine = case_share >= _ROUTINE
     # consecutive contact events of one kind are one contact: the office prepares, prints
     # and sends one letter in several recorded steps, the applicant receives one
+    first = c.is_first
     is_contact = kind >= 0
-    if len(act) > 1:
-        is_contact[1:] &= c.is_first[1:] | (kind[1:] != kind[:-1])
-    by_kind = np.bincount(case[is_contact] * 5 + kind[is_contact], minlength=5 * n_cases).reshape(n_cases, 5)
+    if n > 1:
+        is_contact[1:] &= first[1:] | (kind[1:] != kind[:-1])
+    contact_idx = np.flatnonzero(is_contact)
+    by_kind = np.bincount(case[contact_idx].astype(np.int64) * 5 + kind[contact_idx],
+                          minlength=5 * n_cases).reshape(n_cases, 5)
 
     # asked again: a request after the first event, beyond the first occurrence of a routine one
-    req = is_contact & (kind == REQUEST) & ~c.is_first
-    idx = np.flatnonzero(req)
+    idx = contact_idx[(kind[contact_idx] == REQUEST) & ~first[contact_idx]]
+    del is_contact, contact_idx
     occurrence = (pd.Series(np.zeros(len(idx))).groupby([case[idx], act[idx]]).cumcount().to_numpy()
                   if len(idx) else np.zeros(0, dtype=np.int64))
     again_idx = idx[~routine[act[idx]] | (occurrence > 0)]
@@ -364,44 +412,63 @@ def client_view(
     inbound = [a for a, k in zip(table.index, table["kind"]) if k == "inbound"]
     if not wc.steps.loc[inbound, "external"].all():  # declared inbound steps: the wait before them is the applicant's
         wc = wait_causes(log, external=inbound)
-    times = event_times(log, cal)
     cause = wc.cause
     caps = wc.caps
-    if len(act) > 1:
+    if n > 1:
         # the wait right after a request contact is the applicant's (as in _wait_causes,
         # which knows only classify_steps' requests, not change requests or declared ones)
-        after_contact = np.zeros(len(act), dtype=bool)
-        after_contact[1:] = kind[:-1] == REQUEST
-        to_client = after_contact & ~c.is_first
+        to_client = np.zeros(n, dtype=bool)
+        to_client[1:] = kind[:-1] == REQUEST
+        to_client &= ~first
         cause = np.where(to_client & (cause == OFFICE), CLIENT, cause)
         if caps is not None and len(caps.idx):
             # the time past a legal period follows the same rule
             rest = np.where(to_client[caps.idx] & (caps.rest == OFFICE), CLIENT, caps.rest).astype(caps.rest.dtype)
             caps = dataclasses.replace(caps, rest=rest)
+        del to_client
+    del kind, first
     wc = dataclasses.replace(wc, cause=cause, caps=caps)
 
-    def per_case(values: np.ndarray) -> np.ndarray:
-        return np.bincount(case, weights=values.astype(np.float64), minlength=n_cases)
-
+    times = event_times(log, cal)
+    wait, proc, case_duration = times.wait, times.proc, times.case_duration
+    del times  # its other per-event arrays are not needed
     day_hours = cal.day_hours or 24.0
     # each wait split by cause; a wait past its legal period is statutory up to the period
-    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the wait
-    parts = wc.split(times.wait)
-    # a legal period recorded as a step lasting it counts with that step's processing
-    _, statutory_us = wc.outside_office(times.wait, times.proc, act)
-    client = _days(per_case(parts["client"]), day_hours)
-    office = _days(per_case(parts["office"] + parts["batch"]), day_hours)
-    statutory = _days(per_case(statutory_us), day_hours)
-    lead = _days(np.where(times.case_duration == NAT, np.nan, times.case_duration), day_hours)
+    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the
+    # wait; a legal period recorded as a step lasting it counts with that step's processing.
+    # Block by block of whole cases: the per-event parts of one block at a time.
+    client_us, office_us, statutory_us = (np.zeros(n_cases, dtype=np.float64) for _ in range(3))
+    for lo, hi in blocks:
+        part = _block(wc, lo, hi)
+        k0, k1 = case[lo], case[hi - 1] + 1
+        ks = case[lo:hi] - k0
+
+        def per_case(values: np.ndarray, ks: np.ndarray = ks, m: int = k1 - k0) -> np.ndarray:
+            return np.bincount(ks, weights=values.astype(np.float64), minlength=m)
+
+        parts = part.split(wait[lo:hi])
+        client_us[k0:k1] = per_case(parts["client"])
+        office_us[k0:k1] = per_case(parts["office"] + parts["batch"])
+        del parts
+        statutory_us[k0:k1] = per_case(part.outside_office(wait[lo:hi], proc[lo:hi], act[lo:hi])[1])
+    del wait, proc
+    client = _days(client_us, day_hours)
+    office = _days(office_us, day_hours)
+    statutory = _days(statutory_us, day_hours)
+    lead = _days(np.where(case_duration == NAT, np.nan, case_duration), day_hours)
 
     # offices: distinct org units per case, else distinct resources
     basis = GROUP if GROUP in log.df.columns and log.df[GROUP].notna().any() else RESOURCE
     if basis in log.df.columns:
         codes, _ = pd.factorize(log.df[basis], use_na_sentinel=True)
-        has = codes >= 0
         n_u = max(int(codes.max()) + 1, 1) if len(codes) else 1
-        pairs = _distinct(case[has] * n_u + codes[has])
-        offices = np.bincount(pairs // n_u, minlength=n_cases).astype(np.float64)
+        offices = np.zeros(n_cases, dtype=np.float64)
+        for lo, hi in blocks:
+            blk = codes[lo:hi]
+            has = blk >= 0
+            pairs = _distinct(case[lo:hi][has].astype(np.int64) * n_u + blk[has])
+            offices += np.bincount(pairs // n_u, minlength=n_cases)
+        del codes
     else:
         offices = np.full(n_cases, np.nan)
 
@@ -422,7 +489,7 @@ def client_view(
             index=pd.Index(c.case_ids, name=CASE),
         )
     if group_col is not None:
-        frame["group"] = log.df[group_col].to_numpy()[c.case_offsets[:-1]]
+        frame["group"] = log.df[group_col].iloc[c.case_offsets[:-1]].to_numpy()  # no object per event
 
     names = np.asarray(c.activity_names, dtype=object)
     events = np.bincount(act, minlength=n_act)

@@ -163,8 +163,16 @@ def discover_petri_net_variants(
 
 
 def petri_to_bpmn(net: Any, im: Any, fm: Any) -> Any:
-    """A pm4py BPMN graph from a Petri net."""
-    return call("converting the Petri net to BPMN", pm4py().convert_to_bpmn, net, im, fm)
+    """A pm4py BPMN graph from a Petri net, with deterministic ids and order.
+
+    pm4py gives every node, flow and process a random UUID and keeps them in sets; the
+    graph returned here names them from the activities and the graph instead
+    (:func:`procmine.whatif._bpmn.canonical`), so that the same log gives the same
+    in-memory graph (ids, node and flow order) in every run and process."""
+    from ..whatif._bpmn import canonical
+
+    g = call("converting the Petri net to BPMN", pm4py().convert_to_bpmn, net, im, fm)
+    return canonical(g)[0]
 
 
 def fitness_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> dict[str, float]:

@@ -77,7 +77,7 @@ def limits(name: str) -> list[Any]:
     from .generator import get_spec
 
     check_choice("limits", "name", name, names())
-    return [TimeLimit(d.name, d.start, d.end, d.limit, unit=d.unit, standstill=d.standstill)
+    return [TimeLimit(d.name, d.start, d.end, d.limit, unit=d.unit, standstill=d.standstill, basis=d.basis)
             for d in get_spec(name).limits]
 
 

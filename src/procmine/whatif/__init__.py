@@ -143,51 +143,76 @@ class WhatIf(Result):
             self.__dict__["_as_is"] = discover(self.source)
         return self.__dict__["_as_is"]
 
-    def _tobe(self) -> tuple[Any, dict[str, list[str]], list[str]]:
-        if "_tobe_cache" not in self.__dict__:
-            from ._bpmn import to_be
+    def _tobe(self, language: str = "en") -> tuple[Any, dict[str, list[str]], list[str]]:
+        """The to-be graph (deterministic ids), documentation per node id and the process
+        notes, in ``language`` (cached per language; the graph is the same in each)."""
+        cache = self.__dict__.setdefault("_tobe_cache", {})
+        if language not in cache:
+            from ._bpmn import canonical, to_be
 
-            self.__dict__["_tobe_cache"] = to_be(
+            graph, docs, general = to_be(
                 self.as_is.bpmn,
                 remove=list(self.changes.get("complete_at_intake", []))
                 + list(self.changes.get("remove", [])),
                 merge=[tuple(p) for p in self.changes.get("merge", [])],
                 parallelize=[tuple(p) for p in self.changes.get("parallelize", [])],
-                notes=self._change_notes(),
+                notes=self._change_notes(language),
+                language=language,
             )
-        return self.__dict__["_tobe_cache"]
+            # the gateways the edit adds get pm4py's random ids: named from the graph instead
+            graph, old = canonical(graph)
+            cache[language] = (graph, {old.get(k, k): v for k, v in docs.items()}, general)
+        return cache[language]
 
     @property
     def model(self) -> Any:
         """The to-be process as a pm4py BPMN graph: the as-is model (:attr:`as_is`) with
         removed steps gone, merged steps one task ``"A + B"`` and parallelised pairs in a
-        parallel gateway block. Write it with :meth:`to_bpmn`."""
+        parallel gateway block. Its ids are deterministic (the same proposal on the same
+        log gives the same graph in every run). Write it with :meth:`to_bpmn`."""
         return self._tobe()[0]
 
-    def _change_notes(self) -> dict[tuple[str, ...], str]:
-        """Per change: the sentence documenting it in the BPMN (finding, saving alone)."""
+    def _change_figures(self) -> list[tuple[tuple[str, ...], str, dict[str, Any], Any, pd.Timedelta]]:
+        """Per change: its key, the msgid and fields of its sentence, the finding behind it
+        and what it saves of the median case duration on its own (one re-simulation each,
+        cached: the sentences are then written in any language)."""
+        if "_figures" in self.__dict__:
+            return self.__dict__["_figures"]
+        out: list[tuple[tuple[str, ...], str, dict[str, Any], Any, pd.Timedelta]] = []
+        if self.source is not None:
+            base = self.before["median_case_duration"]
+            todo: list[tuple[tuple[str, ...], str, dict[str, Any], dict[str, Any]]] = []
+            for x in self.changes.get("complete_at_intake", []):
+                todo.append((("remove", x), "Removed (complete at intake): {step}", {"step": x},
+                             {"complete_at_intake": [x]}))
+            for x in self.changes.get("remove", []):
+                todo.append((("remove", x), "Removed: {step}", {"step": x}, {"remove": [x]}))
+            for p in self.changes.get("merge", []):
+                todo.append((("merge", p[0], p[1]), "Merged: {a} + {b}", {"a": p[0], "b": p[1]},
+                             {"merge": [tuple(p)]}))
+            for p in self.changes.get("parallelize", []):
+                todo.append((("parallelize", p[0], p[1]), "In parallel: {a} and {b}", {"a": p[0], "b": p[1]},
+                             {"parallelize": [tuple(p)]}))
+            for key, msgid, fields_, kw in todo:
+                after = simplify(self.source, calendar=self.calendar, **kw).after["median_case_duration"]
+                out.append((key, msgid, fields_, self._finding_for(key[0], set(key[1:])), base - after))
+        self.__dict__["_figures"] = out
+        return out
+
+    def _change_notes(self, language: str = "en") -> dict[tuple[str, ...], str]:
+        """Per change: the sentence documenting it in the BPMN (finding, saving alone), in ``language``."""
+        from ..i18n import check_language, format_duration
+        from ._bpmn import finding_kind, say
+
+        language = check_language(language, "WhatIf.to_bpmn")
         notes: dict[tuple[str, ...], str] = {}
-        if self.source is None:
-            return notes
-        base = self.before["median_case_duration"]
-        todo: list[tuple[tuple[str, ...], str, dict[str, Any]]] = []
-        for x in self.changes.get("complete_at_intake", []):
-            todo.append((("remove", x), f"Removed (complete at intake): {x}", {"complete_at_intake": [x]}))
-        for x in self.changes.get("remove", []):
-            todo.append((("remove", x), f"Removed: {x}", {"remove": [x]}))
-        for p in self.changes.get("merge", []):
-            todo.append((("merge", p[0], p[1]), f"Merged: {p[0]} + {p[1]}", {"merge": [tuple(p)]}))
-        for p in self.changes.get("parallelize", []):
-            todo.append(
-                (("parallelize", p[0], p[1]), f"In parallel: {p[0]} and {p[1]}", {"parallelize": [tuple(p)]})
-            )
-        for key, text, kw in todo:
-            f = self._finding_for(key[0], set(key[1:]))
+        for key, msgid, fields_, f, saving in self._change_figures():
+            text = say(msgid, language, **fields_)
             if f is not None:
-                text += f" (finding: {f.kind.replace('_', ' ')}, {f.cases:,} cases)"
-            after = simplify(self.source, calendar=self.calendar, **kw).after["median_case_duration"]
-            text += f"; saves {duration_text(base - after)} of the median case duration on its own"
-            notes[key] = text
+                text = say("{change} (finding: {kind}, {cases} cases)", language, change=text,
+                           kind=finding_kind(f.kind, language), cases=int(f.cases))
+            notes[key] = say("{change}; saves {saving} of the median case duration on its own", language,
+                             change=text, saving=format_duration(saving, language))
         return notes
 
     def _finding_for(self, change: str, acts: set[str]) -> Any:
@@ -213,7 +238,8 @@ class WhatIf(Result):
         declared required (``simplify(..., required=[...])``) are kept and carry
         ``procmine:required="true"`` (namespace ``urn:procmine:bpmn``). Element ids are
         deterministic (writing the same proposal twice gives the same bytes); gateway
-        labels are in ``language`` (``"de"``, ``"fr"``, ``"en"``).
+        labels and the documentation are in ``language`` (``"de"``, ``"fr"``, ``"en"``),
+        with durations in the language's Swiss format.
 
         Examples
         --------
@@ -233,10 +259,10 @@ class WhatIf(Result):
         from ..discovery import _pm4py
         from ._bpmn import annotate
 
-        graph, docs, general = self._tobe()
+        graph, docs, general = self._tobe(language)
         out, ids = _pm4py.write_bpmn_ids(graph, path, language=language)
         docs = {ids.get(k, k): v for k, v in docs.items()}
-        return annotate(out, docs, process_doc=general, required=self.required), ids
+        return annotate(out, docs, process_doc=general, required=self.required, language=language), ids
 
     def _marks(self, graph: Any, *, to_be: bool) -> dict[str, str]:
         """Node id -> "removed"/"changed" for the highlighted drawing."""

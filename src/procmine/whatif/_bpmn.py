@@ -36,6 +36,29 @@ __all__: list[str] = []
 NS = "urn:procmine:bpmn"
 _MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
+#: the msgid naming each finding kind (the report's finding titles)
+_KIND_MSGIDS = {
+    "rework": "Rework", "duplicate_work": "Duplicate work", "ping_pong": "Ping-pong",
+    "rubber_stamp": "Rubber stamp", "mergeable": "Mergeable steps", "parallelizable": "Parallelizable steps",
+    "bottleneck": "Bottleneck", "batching": "Batching", "automation_candidate": "Automation candidate",
+    "incomplete_submission": "Incomplete submission",
+}
+
+
+def say(msgid: str, language: str, **fields: Any) -> str:
+    """``msgid`` translated into ``language`` and filled with ``fields`` (Swiss formats)."""
+    from ..i18n import format_message, gettext
+
+    return format_message(gettext(msgid, language), language, **fields)
+
+
+def finding_kind(kind: str, language: str) -> str:
+    """The translated name of a finding kind (the kind itself when unknown)."""
+    from ..i18n import gettext
+
+    msgid = _KIND_MSGIDS.get(kind)
+    return gettext(msgid, language) if msgid else kind.replace("_", " ")
+
 
 def _bpmn() -> Any:
     from ..discovery._pm4py import pm4py
@@ -297,7 +320,16 @@ def canonical(g: Any) -> tuple[Any, dict[str, str]]:
         n.get_out_arcs().sort(key=lambda f: flow_ids[f])
     for f in flows:
         f._Flow__id = flow_ids[f]
-    out = B(process_id=g.get_process_id(), name=g.get_name(), nodes=_Ordered.fromkeys(order),
+    # processes (pm4py: a random UUID each) numbered in the order of their first node
+    procs: dict[str, str] = {}
+    for x in [*order, *flows]:
+        procs.setdefault(x.get_process(), f"Process_{len(procs) + 1}")
+    for n in order:
+        n.set_process(procs[n.get_process()])
+    for f in flows:
+        f.set_process(procs[f.get_process()])
+    process_id = procs.get(g.get_process_id(), "Process_1")
+    out = B(process_id=process_id, name=g.get_name(), nodes=_Ordered.fromkeys(order),
             flows=_Ordered.fromkeys(flows))
     return out, old
 
@@ -351,14 +383,19 @@ def to_be(
     merge: Iterable[tuple[str, str, str]] = (),
     parallelize: Iterable[tuple[str, str]] = (),
     notes: Mapping[tuple[str, ...], str] | None = None,
+    language: str = "en",
 ) -> tuple[Any, dict[str, list[str]], list[str]]:
     """The to-be graph (a copy of ``as_is`` edited), documentation per element id, and
-    the process-level notes.
+    the process-level notes, in ``language``.
 
     ``notes`` maps a change key (``("remove", X)``, ``("merge", A, B)``,
     ``("parallelize", A, B)``) to the sentence documenting it (which finding, what it saves).
     """
     B = _bpmn()
+
+    def _(msgid: str, **fields: Any) -> str:
+        return say(msgid, language, **fields)
+
     g = copy.deepcopy(as_is)
     notes = dict(notes or {})
     docs: dict[str, list[str]] = {}
@@ -370,40 +407,39 @@ def to_be(
     for x in remove:
         key = ("remove", x)
         found = _tasks(g, x)
-        general.append(notes.get(key, f"Removed: {x}"))
+        general.append(notes.get(key) or _("Removed: {step}", step=x))
         if not found:
-            general.append(f"'{x}' was not in the as-is model (left out as infrequent)")
+            general.append(_("'{step}' was not in the as-is model (left out as infrequent)", step=x))
         for t in found:
             for s in _bypass(g, t):
                 if isinstance(s, B.Task):
-                    doc(s, key, f"Removed before this step: {x}")
+                    doc(s, key, _("Removed before this step: {step}", step=x))
     for a, b, name in merge:
         key = ("merge", a, b)
-        general.append(notes.get(key, f"Merged: {a} + {b} -> {name}"))
+        general.append(notes.get(key) or _("Merged: {a} + {b} -> {name}", a=a, b=b, name=name))
         ta, tb = _tasks(g, a), _tasks(g, b)
         for t in tb:
             _bypass(g, t)
         for t in ta:
             t.set_name(name)
-            doc(t, key, f"Merged: {a} + {b}")
+            doc(t, key, _("Merged: {a} + {b}", a=a, b=b))
         if not ta:
-            general.append(f"'{a}' was not in the as-is model (left out as infrequent)")
+            general.append(_("'{step}' was not in the as-is model (left out as infrequent)", step=a))
     for a, b in parallelize:
         key = ("parallelize", a, b)
-        general.append(notes.get(key, f"In parallel: {a} and {b}"))
+        general.append(notes.get(key) or _("In parallel: {a} and {b}", a=a, b=b))
         ta, tb = _tasks(g, a), _tasks(g, b)
         if not ta or not tb:
-            general.append(
-                f"'{a if not ta else b}' was not in the as-is model (left out as infrequent): "
-                "the pair is not drawn in parallel"
-            )
+            general.append(_("'{step}' was not in the as-is model (left out as infrequent): "
+                             "the pair is not drawn in parallel", step=a if not ta else b))
             continue
         x, y = ta[0], tb[0]
         if not _reaches(g, x, y) and not _reaches(g, y, x):
             # concurrent (or exclusive) already: the model has no order between them to drop
             for t in (x, y):
                 docs.setdefault(t.get_id(), []).append(
-                    notes.get(key, f"In parallel: {a} and {b}") + " (already concurrent in the as-is model)"
+                    _("{change} (already concurrent in the as-is model)",
+                      change=notes.get(key) or _("In parallel: {a} and {b}", a=a, b=b))
                 )
             continue
         _bypass(g, y)
@@ -418,7 +454,7 @@ def to_be(
         for t in (x, y):
             _connect(g, split, t)
             _connect(g, t, join)
-            doc(t, key, f"In parallel: {a} and {b}")
+            doc(t, key, _("In parallel: {a} and {b}", a=a, b=b))
         for s in succs:
             _connect(g, join, s)
     tidy(g)
@@ -431,10 +467,11 @@ def annotate(
     *,
     process_doc: list[str] = (),  # type: ignore[assignment]
     required: Iterable[str] = (),
+    language: str = "en",
 ) -> Path:
     """Add ``<bpmn:documentation>`` entries to the elements of a written BPMN file (by id),
     the process-level ``process_doc``, and ``procmine:required="true"`` plus a
-    documentation entry to the tasks named in ``required``."""
+    documentation entry (in ``language``) to the tasks named in ``required``."""
     from lxml import etree
 
     path = Path(path)
@@ -464,7 +501,7 @@ def annotate(
     for el in root.iter(f"{{{_MODEL}}}task"):
         if el.get("name") in {xml_safe(r) for r in required}:
             el.set(f"{{{NS}}}required", "true")
-            add(el, ["Required: kept (declared required by law or policy)"])
+            add(el, [say("Required: kept (declared required by law or policy)", language)])
     process = root.find(f"{{{_MODEL}}}process")
     if process is not None and process_doc:
         add(process, list(process_doc))
