@@ -84,23 +84,35 @@ def _pools(n_pools: int, procedure: str) -> list[dict[str, Any]]:
         # the year in the case id (the arrival's): ids are numbered within it
         years = df["case:concept:name"].iloc[first].str.split("-").str[1].astype(np.int64).to_numpy()
         keep = years < YEARS[1]  # the last cases may start after the period: drop them
-        table = pa.Table.from_pandas(df.drop(columns=["case:concept:name", spec.commune]), preserve_index=False)
+        table = pa.Table.from_pandas(
+            df.drop(columns=["case:concept:name", spec.commune]), preserve_index=False
+        )
         # pandas' strings come as large_string: plain strings, as most exports write them
-        table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
-                                      for f in table.schema])).combine_chunks()
+        table = table.cast(
+            pa.schema(
+                [
+                    pa.field(f.name, pa.string()) if pa.types.is_large_string(f.type) else f
+                    for f in table.schema
+                ]
+            )
+        ).combine_chunks()
         res = table.column("org:resource").combine_chunks().dictionary_encode()
-        pools.append({
-            "table": table.drop(["org:resource"]),
-            "res_idx": res.indices,
-            "res_dict": res.dictionary,
-            "offsets": offsets,
-            "years": years,
-            "cases": np.flatnonzero(keep),
-        })
+        pools.append(
+            {
+                "table": table.drop(["org:resource"]),
+                "res_idx": res.indices,
+                "res_dict": res.dictionary,
+                "offsets": offsets,
+                "years": years,
+                "cases": np.flatnonzero(keep),
+            }
+        )
     return pools
 
 
-def _commune_events(pool: dict[str, Any], share: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _commune_events(
+    pool: dict[str, Any], share: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """A random share of the pool's cases: (selected cases, event row of each of their events)."""
     cases = pool["cases"][rng.random(len(pool["cases"])) < share]
     off = pool["offsets"]
@@ -110,8 +122,9 @@ def _commune_events(pool: dict[str, Any], share: float, rng: np.random.Generator
     return cases, np.arange(int(lens.sum()), dtype=np.int64) + shift
 
 
-def _chunk(pools: list[dict[str, Any]], communes: list[tuple[int, int, np.ndarray, np.ndarray]],
-           procedure: str) -> Any:
+def _chunk(
+    pools: list[dict[str, Any]], communes: list[tuple[int, int, np.ndarray, np.ndarray]], procedure: str
+) -> Any:
     """The Arrow table of several communes' events (``communes``: (number, pool, cases, rows))."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -128,25 +141,46 @@ def _chunk(pools: list[dict[str, Any]], communes: list[tuple[int, int, np.ndarra
         # n-th case of its commune and year (cases are in arrival order, hence sorted by year)
         nth = np.arange(len(cases)) - np.searchsorted(years, years, side="left") + 1
         ids = pc.binary_join_element_wise(
-            f"{spec.case_prefix}-{number:04d}-", pa.array(years.astype(str)), "-",
-            pc.utf8_lpad(pa.array(nth.astype(str)), 5, "0"), "",
+            f"{spec.case_prefix}-{number:04d}-",
+            pa.array(years.astype(str)),
+            "-",
+            pc.utf8_lpad(pa.array(nth.astype(str)), 5, "0"),
+            "",
         )
         # each commune has its own staff: the pool's names under the commune's number
         staff = pc.binary_join_element_wise(f"{number:04d}/", pool["res_dict"], "")
         t = pool["table"].take(pa.array(rows))
         t = t.add_column(0, "case:concept:name", ids.take(pa.array(np.repeat(np.arange(len(cases)), lens))))
         t = t.append_column("org:resource", staff.take(pool["res_idx"].take(pa.array(rows))))
-        t = t.append_column(spec.commune, pa.DictionaryArray.from_arrays(
-            np.zeros(len(rows), dtype=np.int32), pa.array([f"Gemeinde {number:04d}"])).cast(pa.string()))
+        t = t.append_column(
+            spec.commune,
+            pa.DictionaryArray.from_arrays(
+                np.zeros(len(rows), dtype=np.int32), pa.array([f"Gemeinde {number:04d}"])
+            ).cast(pa.string()),
+        )
         tables.append(t)
     out = pa.concat_tables(tables)
-    first = ["case:concept:name", "concept:name", "start_timestamp", "time:timestamp", "org:resource", "org:group",
-             spec.commune]
+    first = [
+        "case:concept:name",
+        "concept:name",
+        "start_timestamp",
+        "time:timestamp",
+        "org:resource",
+        "org:group",
+        spec.commune,
+    ]
     return out.select([*first, *[c for c in out.column_names if c not in first]])
 
 
-def generate_dataset(path: Path, events: int, *, seed: int = 0, pools: int = 4, row_group: int = 1_000_000,
-                     procedure: str = "permit_de") -> dict[str, Any]:
+def generate_dataset(
+    path: Path,
+    events: int,
+    *,
+    seed: int = 0,
+    pools: int = 4,
+    row_group: int = 1_000_000,
+    procedure: str = "permit_de",
+) -> dict[str, Any]:
     """Write about ``events`` events of ``procedure`` over communes and ten years to ``path`` (Parquet).
 
     Row groups hold whole communes, about ``row_group`` events each; the events of a case are
@@ -196,8 +230,14 @@ def generate_dataset(path: Path, events: int, *, seed: int = 0, pools: int = 4, 
         if writer is not None:
             writer.close()
     meta = pq.ParquetFile(path).metadata
-    return {"events": written, "cases": n_cases, "communes": number, "row_groups": meta.num_row_groups,
-            "bytes": path.stat().st_size, "seconds": round(time.perf_counter() - t0, 1)}
+    return {
+        "events": written,
+        "cases": n_cases,
+        "communes": number,
+        "row_groups": meta.num_row_groups,
+        "bytes": path.stat().st_size,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
 
 
 # -- measuring ----------------------------------------------------------------------------------
@@ -262,7 +302,9 @@ def _spark_session(threads: int, driver_memory: str) -> Any:
     )
 
 
-def run_engine(path: Path, engine: str, memory_limit: str, out_dir: Path, spark_memory: str) -> dict[str, Any]:
+def run_engine(
+    path: Path, engine: str, memory_limit: str, out_dir: Path, spark_memory: str
+) -> dict[str, Any]:
     """Time each step of the public API on ``path`` with one engine; peak RSS per step."""
     warnings.simplefilter("ignore")
     os.environ.setdefault("TQDM_DISABLE", "1")
@@ -281,9 +323,12 @@ def run_engine(path: Path, engine: str, memory_limit: str, out_dir: Path, spark_
             info = fn() or {}
         except Exception as exc:  # report, do not hide: a refused step is a figure too
             info = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-        steps[name] = {"seconds": round(time.perf_counter() - t0, 2),
-                       "cpu_seconds": round(mem.cpu() - c0, 2),
-                       "peak_mb": round(max(mem.peak, mem.rss()) / 2**20), **info}
+        steps[name] = {
+            "seconds": round(time.perf_counter() - t0, 2),
+            "cpu_seconds": round(mem.cpu() - c0, 2),
+            "peak_mb": round(max(mem.peak, mem.rss()) / 2**20),
+            **info,
+        }
         print(f"  {engine:7s} {name:12s} {steps[name]}", file=sys.stderr, flush=True)
 
     def open_log() -> dict[str, Any]:
@@ -329,9 +374,15 @@ def run_engine(path: Path, engine: str, memory_limit: str, out_dir: Path, spark_
     if "spark" in state:
         state["spark"].stop()
     mem.stop()
-    return {"engine": engine, "events": steps["open"].get("events"), "total_seconds": round(total, 1),
-            "peak_mb": round(mem.overall / 2**20), "baseline_mb": round(base / 2**20),
-            "memory_limit": memory_limit if engine == "duckdb" else None, "steps": steps}
+    return {
+        "engine": engine,
+        "events": steps["open"].get("events"),
+        "total_seconds": round(total, 1),
+        "peak_mb": round(mem.overall / 2**20),
+        "baseline_mb": round(base / 2**20),
+        "memory_limit": memory_limit if engine == "duckdb" else None,
+        "steps": steps,
+    }
 
 
 # -- the command line -----------------------------------------------------------------------
@@ -344,20 +395,36 @@ def _table(results: list[dict[str, Any]]) -> str:
         cells = []
         for r in results:
             st = r["steps"][s]
-            cells.append(f"{st['seconds']:.1f} | {st['peak_mb']:,}" if "error" not in st else f"refused | {st['peak_mb']:,}")
+            cells.append(
+                f"{st['seconds']:.1f} | {st['peak_mb']:,}"
+                if "error" not in st
+                else f"refused | {st['peak_mb']:,}"
+            )
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
-    lines.append("| **total** | " + " | ".join(f"**{r['total_seconds']:.1f}** | **{r['peak_mb']:,}**"
-                                                for r in results) + " |")
+    lines.append(
+        "| **total** | "
+        + " | ".join(f"**{r['total_seconds']:.1f}** | **{r['peak_mb']:,}**" for r in results)
+        + " |"
+    )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=lambda s: int(s.replace("_", "")), default=100_000_000)
-    ap.add_argument("--data", type=Path, default=None,
-                    help=f"folder for the generated Parquet file (default {DEFAULT_DATA}-<events>)")
-    ap.add_argument("--engines", nargs="*", default=["duckdb"], choices=["duckdb", "memory", "spark"],
-                    help="engines to run, each in a fresh process (none: only generate, with --keep)")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"folder for the generated Parquet file (default {DEFAULT_DATA}-<events>)",
+    )
+    ap.add_argument(
+        "--engines",
+        nargs="*",
+        default=["duckdb"],
+        choices=["duckdb", "memory", "spark"],
+        help="engines to run, each in a fresh process (none: only generate, with --keep)",
+    )
     ap.add_argument("--timeout", type=float, default=19 * 60, help="seconds per engine before it is stopped")
     ap.add_argument("--memory-limit", default="2.5GB", help="DuckDB memory_limit (default 2.5GB)")
     ap.add_argument("--spark-memory", default="4g", help="Spark driver memory (local mode: the whole JVM)")
@@ -366,15 +433,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the generated dataset")
     ap.add_argument("--no-generate", action="store_true", help="reuse the dataset in --data")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
-    ap.add_argument("--run-one", nargs=2, metavar=("ENGINE", "PATH"), help=argparse.SUPPRESS)
+    ap.add_argument("--run-one", nargs=3, metavar=("ENGINE", "PATH", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
 
     if a.run_one:  # a child process: one engine, figures as one JSON line on stdout
-        out = Path(tempfile.mkdtemp(prefix="procmine-scale-map-"))
-        try:
-            res = run_engine(Path(a.run_one[1]), a.run_one[0], a.memory_limit, out, a.spark_memory)
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
+        res = run_engine(Path(a.run_one[1]), a.run_one[0], a.memory_limit, Path(a.run_one[2]), a.spark_memory)
         print(json.dumps(res))
         return 0
 
@@ -395,22 +458,48 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for engine in a.engines:
-            env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-            cmd = [sys.executable, __file__, "--run-one", engine, str(path), "--memory-limit", a.memory_limit,
-                   "--spark-memory", a.spark_memory]
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            }
+            # the map goes to the data folder (removed with it), also when a run is stopped
+            cmd = [
+                sys.executable,
+                __file__,
+                "--run-one",
+                engine,
+                str(path),
+                str(data),
+                "--memory-limit",
+                a.memory_limit,
+                "--spark-memory",
+                a.spark_memory,
+            ]
             # a session of its own, so that a run past --timeout is stopped with its JVM
-            child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                     start_new_session=True)
+            child = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                start_new_session=True,
+            )
             try:
                 stdout, stderr = child.communicate(timeout=a.timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(child.pid, signal.SIGKILL)
                 stdout, stderr = child.communicate()
-                print(f"{engine}: stopped after {a.timeout:.0f} s; steps done:\n{stderr[-3000:]}", file=sys.stderr)
+                print(
+                    f"{engine}: stopped after {a.timeout:.0f} s; steps done:\n{stderr[-3000:]}",
+                    file=sys.stderr,
+                )
                 continue
             proc = subprocess.CompletedProcess(cmd, child.returncode, stdout, stderr)
-            sys.stderr.write(proc.stderr[-4000:] if proc.returncode else "".join(
-                ln + "\n" for ln in proc.stderr.splitlines() if ln.startswith("  ")))
+            sys.stderr.write(
+                proc.stderr[-4000:]
+                if proc.returncode
+                else "".join(ln + "\n" for ln in proc.stderr.splitlines() if ln.startswith("  "))
+            )
             if proc.returncode:
                 print(f"{engine}: failed (exit {proc.returncode})", file=sys.stderr)
                 continue
