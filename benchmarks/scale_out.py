@@ -398,7 +398,7 @@ def _table(results: list[dict[str, Any]]) -> str:
             cells.append(
                 f"{st['seconds']:.1f} | {st['peak_mb']:,}"
                 if "error" not in st
-                else f"refused | {st['peak_mb']:,}"
+                else f"{'refused' if st['error'].startswith('LogError') else 'failed'} | {st['peak_mb']:,}"
             )
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     lines.append(
