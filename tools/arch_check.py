@@ -23,7 +23,7 @@ from pathlib import Path
 
 #: names that tie code to one engine (a test on the type, or the engine's own log class)
 ENGINE_NAMES = (
-    "DuckLog", "DuckPerformance", "DuckProcessModel", "SparkLog", "as_eventlog", "as_eventlogs",
+    "DuckLog", "DuckProcessModel", "SparkLog", "as_eventlog", "as_eventlogs",
     "DuckEngine", "SparkEngine", "MemoryEngine",
 )
 

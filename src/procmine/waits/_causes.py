@@ -197,7 +197,7 @@ def wait_causes(
 
 # ---------------------------------------------------------------------------------------
 # one definition for every engine: aggregates -> per-activity decisions (here, in Python)
-# -> per-event assignment (numpy here; a SQL CASE in procmine.engines.duckdb._causes) ->
+# -> per-event assignment (numpy here; a SQL CASE in procmine.engines._sql_perf, shared by DuckDB and Spark) ->
 # counts per activity and cause -> steps and explanations (here)
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
