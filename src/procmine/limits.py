@@ -44,9 +44,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._core.kernels import NAT
 from ._core.validation import check_choice, fail
 from ._results import Result, new_axes
-from .calendar import NAT, Calendar
+from .calendar import Calendar
 from .calendar._legal_days import DayGrid, add_months
 from .errors import LogError, ParameterError
 from .i18n import calendar_note, check_language, format_integer, format_message, format_percent, gettext

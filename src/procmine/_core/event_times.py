@@ -2,23 +2,66 @@
 duration) as int64 µs arrays, and their conversion to Timedeltas and short texts.
 
 Shared by :mod:`procmine.performance` (which defines the terms and re-exports these
-names), :mod:`procmine.organisation` and :mod:`procmine.compare`.
+names), :mod:`procmine.organisation`, :mod:`procmine.compare`, :mod:`procmine.waits` and the
+redundancy detectors (:class:`procmine.redundancy._base.EventTable`).
+
+This module is in the bottom layer: it takes the log's codes and a calendar from its caller
+(anything with ``is_elapsed`` and ``cumulative``, as :class:`procmine.calendar.Calendar`)
+and imports neither.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..calendar import NAT, Calendar
-from ..log import EventLog
+from .kernels import NAT
 
-__all__ = ["EventTimes", "elapsed_times", "event_times"]
+__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times"]
 
 logger = logging.getLogger("procmine")
+
+
+class Clock(Protocol):
+    """What :func:`event_times` needs of a calendar (:class:`procmine.calendar.Calendar` has it)."""
+
+    @property
+    def is_elapsed(self) -> bool:  # pragma: no cover - a protocol
+        """Working time is elapsed time (no lookups needed)."""
+        ...
+
+    def cumulative(self, *instants: np.ndarray) -> tuple[np.ndarray, ...]:  # pragma: no cover
+        """Working µs from one origin to each instant (int64 µs, NAT kept)."""
+        ...
+
+
+class _HasCodes(Protocol):
+    codes: Any  #: :class:`procmine._core.codes.LogCodes`
+
+
+def case_start_us(c: Any) -> np.ndarray:
+    """The start of each case (int64 µs): its first start time, else its first completion.
+
+    The one definition of the case start (``c``: :class:`procmine._core.codes.LogCodes`).
+    A start time after its own completion is a data error and is ignored; it can never be
+    earlier than the case's first completion (events are sorted by completion), so the
+    minimum below ignores it without a mask.
+
+    >>> import procmine as pm
+    >>> log = pm.samples.load("permit_de")
+    >>> bool((case_start_us(log.codes) <= log.codes.ts[log.codes.case_offsets[:-1]]).all())
+    True
+    """
+    first = c.case_offsets[:-1]
+    start = c.ts[first]
+    if c.start_ts is not None and len(first):
+        s0 = np.where(c.start_ts == NAT, np.iinfo(np.int64).max, c.start_ts)
+        start = np.minimum(start, np.minimum.reduceat(s0, first))
+    return start
 
 
 # ---------------------------------------------------------------------------------------
@@ -41,9 +84,13 @@ class EventTimes:
     has_start: bool  #: the log has start timestamps (processing time is known)
 
 
-def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
-    """Waiting, processing and case times of every event, vectorised (definitions: :mod:`procmine.performance`)."""
-    cal = Calendar() if calendar is None else calendar
+def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
+    """Waiting, processing and case times of every event, vectorised (definitions: :mod:`procmine.performance`).
+
+    ``calendar`` is required: the caller chooses working time (``Calendar()``) or elapsed
+    time (``Calendar.always()``).
+    """
+    cal = calendar
     c = log.codes
     n = len(c.ts)
     first = c.is_first
@@ -80,11 +127,7 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         proc_elapsed = _sub(ts, start)
         # attributed time: previous completion -> completion (first event: its processing time)
         delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
-        if c.n_cases:
-            s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
-            case_start = np.minimum(ts[first_idx], np.minimum.reduceat(s0, first_idx))
-        else:
-            case_start = np.zeros(0, dtype=np.int64)
+        case_start = case_start_us(c)
     case_end = ts[last_idx]  # events are sorted by time within a case
     case_elapsed = case_end - case_start
     return EventTimes(

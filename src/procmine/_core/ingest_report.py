@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._results import Result, one_line, result_html
+from .results import Result, one_line, result_html
 
 __all__ = ["IngestReport"]
 

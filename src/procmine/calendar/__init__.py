@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from .._core.validation import fail
 from ..errors import ParameterError
 from ._holidays import check_canton, easter_sunday, public_holidays
 from ._inputs import _as_duration_us, _as_us, _parse_clock, _to_date, _wrap, _wrap_ts
-from ._table import _DAY_US, _US, NAT, _build_table, _Table
+from ._table import _DAY_US, _US, _build_table, _Table
 
 __all__ = ["Calendar", "easter_sunday"]
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from .._core.validation import fail
 from ..calendar import Calendar
 from ..errors import ParameterError
@@ -77,7 +78,6 @@ def _owner_labels(log: EventLog, values: pd.Series, calendar: Calendar, times: A
         from .._core.event_times import event_times
 
         times = event_times(log, calendar)
-    from ..calendar import NAT
 
     def measured(proc: np.ndarray, before: np.ndarray) -> np.ndarray:
         w = np.where(proc != NAT, proc, before) if times.has_start else before
