@@ -135,3 +135,16 @@ def test_a_calendar_with_working_time_only_is_still_accepted():
     full = EventTable(log, ElapsedCalendar())
     assert table.wait.tolist() == (full.wait // 2).tolist()
     assert table.processing.tolist() == (full.processing // 2).tolist()
+
+
+def test_arguments_are_refused_one_way():
+    """Every invalid argument is refused through ``_core.validation`` (``fail``/``check_*``)
+    or as ``ParameterError(function, parameter, value, expected)``: no free-text message."""
+    free_text = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.relative_to(SRC).as_posix() == "errors.py":
+            continue  # the class itself (its pickling helper rebuilds from the message)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ParameterError" and len(node.args) < 4:
+                free_text.append(f"{path.relative_to(SRC)}:{node.lineno}")
+    assert free_text == []

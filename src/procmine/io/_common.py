@@ -316,7 +316,7 @@ class ReadOptions:
     def __post_init__(self) -> None:
         # Checked once here so that every reader (and the CLI) refuses them with one message
         # naming the argument, instead of a KeyError from zoneinfo deep inside a reader.
-        from ..errors import ParameterError
+        from .._core.validation import fail
 
         if self.tz is not None:
             import zoneinfo
@@ -324,17 +324,12 @@ class ReadOptions:
             try:
                 zoneinfo.ZoneInfo(str(self.tz))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-                raise ParameterError(
-                    f"The 'tz' parameter of read_log must be an IANA time zone such as "
-                    f"'Europe/Zurich' or 'UTC'. Got {self.tz!r} instead."
-                ) from exc
+                raise fail("read_log", "tz", "an IANA time zone such as 'Europe/Zurich' or 'UTC'", self.tz) from exc
         if self.sep is not None and (
             not isinstance(self.sep, str) or len(self.sep) != 1 or self.sep in "\"\r\n"
         ):
-            raise ParameterError(
-                "The 'sep' parameter of read_log must be one character other than a quote or a "
-                f"line break (';', ',', '\\t', '|'). Got {self.sep!r} instead."
-            )
+            raise fail("read_log", "sep", "one character other than a quote or a line break (';', ',', '\\t', '|')",
+                       self.sep)
 
     def pairing(self) -> bool | None:
         """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""
