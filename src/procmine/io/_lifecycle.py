@@ -52,6 +52,7 @@ import pandas as pd
 
 from .._core.ingest_report import LIFECYCLE_MERGED
 from ..log import ACTIVITY, CASE, LIFECYCLE, RESOURCE, START, TIMESTAMP, TS_DTYPE, IngestReport
+from ._blank import _blank
 from .detect import match_header, normalise_header
 
 __all__ = [
@@ -327,7 +328,6 @@ def pair_lifecycle(
             report.warnings.append("pair_lifecycle: the log has no lifecycle column; nothing paired")
         return df, row_numbers, extra
     n = len(df)
-    from ._common import _blank  # here: _common calls this module from finalize
 
     kinds = transition_kinds(df[LIFECYCLE])
     if not ((kinds == _START).any() or (kinds == _OTHER).any()):
@@ -381,11 +381,8 @@ def pair_lifecycle(
     drops = ((MERGED, merged), (UNMATCHED_START, unmatched_start), (OTHER, is_other))
     keep = np.ones(n, dtype=bool)
     for reason, mask in drops:
-        count = int(mask.sum())
-        if count:
-            report.dropped[reason] = report.dropped.get(reason, 0) + count
-            report.dropped_rows.setdefault(reason, []).extend(int(r) for r in row_numbers[mask][:5])
-            keep &= ~mask
+        report.count_dropped(reason, row_numbers[mask])
+        keep &= ~mask
 
     _report(report, df, column, kinds, valid, is_complete, c_rows, act, unmatched_start, is_other)
     out = out.loc[keep].reset_index(drop=True)
