@@ -108,13 +108,7 @@ def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
         delta[first_idx] = 0
         case_start = ts[first_idx]
     else:
-        prev = np.full(n, NAT, dtype=np.int64)
-        if n:
-            prev[1:] = ts[:-1]
-            prev[first_idx] = NAT
-        # a start after completion is a data error: ignore that start
-        start = np.where(c.start_ts > ts, NAT, c.start_ts)
-        wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
+        prev, start, wait_end = _wait_bounds(c)
         # one cumulative-working-time lookup per distinct array, then differences
         cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
         cum_prev = np.full(n, NAT, dtype=np.int64)
@@ -165,14 +159,23 @@ def elapsed_times(c) -> tuple[np.ndarray, np.ndarray | None, bool]:
     first_idx = c.case_offsets[:-1]
     if c.start_ts is None or not bool((c.start_ts != NAT).any()):
         return _step(ts, first_idx), None, False
-    n = len(ts)
-    prev = np.full(n, NAT, dtype=np.int64)
-    if n:
+    prev, start, wait_end = _wait_bounds(c)
+    return _sub(wait_end, prev), _sub(ts, start), True
+
+
+def _wait_bounds(c: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per event of a log with start times: the previous completion in the case (NAT for a
+    case's first event), the usable start (NAT where unknown or after the completion: a data
+    error) and the end of the wait (the start, not before the previous completion; the
+    completion where the start is unknown)."""
+    ts, first_idx = c.ts, c.case_offsets[:-1]
+    prev = np.full(len(ts), NAT, dtype=np.int64)
+    if len(ts):
         prev[1:] = ts[:-1]
         prev[first_idx] = NAT
     start = np.where(c.start_ts > ts, NAT, c.start_ts)
     wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
-    return _sub(wait_end, prev), _sub(ts, start), True
+    return prev, start, wait_end
 
 
 def _step(x: np.ndarray, first_idx: np.ndarray) -> np.ndarray:
