@@ -60,7 +60,7 @@ def test_engine_names_outside_engines_are_listed(tmp_path):
 
 
 def test_an_import_from_the_bottom_layer_upward_fails_the_check(tmp_path):
-    """``_core`` may import itself and ``errors``; a new upward import (lazy too) fails --check."""
+    """``_core`` may import itself and ``errors``; any upward import (lazy too) fails --check."""
     files = {
         "__init__.py": "",
         "errors.py": "class E(Exception): ...\n",

@@ -186,7 +186,7 @@ def test_bad_rules_name_the_rule_and_the_field(tmp_path):
     log = one_case("2024-03-01 10:00")
     with pytest.raises(ParameterError, match=r"rule 'r'.*'end'.*'Entscheidd'.*closest: 'Entscheid'"):
         time_limits(log, TimeLimit("r", "Eingang", "Entscheidd", 30))
-    with pytest.raises(ParameterError, match=r"rule 'r'.*'limit'.*greater than 0"):
+    with pytest.raises(ParameterError, match=r"'limit'.*greater than 0 \(rule 'r'\)"):
         TimeLimit("r", "Eingang", "Entscheid", 0)
     with pytest.raises(ParameterError, match=r"'limit'"):
         TimeLimit("r", "Eingang", "Entscheid", -3)
@@ -198,7 +198,7 @@ def test_bad_rules_name_the_rule_and_the_field(tmp_path):
         time_limits(log, [TimeLimit("r", "Eingang", "Entscheid", 3)] * 2)
     with pytest.raises(ParameterError, match=r"rule 'r'.*'limt'.*did you mean 'limit'"):
         time_limits(log, [{"name": "r", "start": "Eingang", "end": "Entscheid", "limt": 3}])
-    with pytest.raises(ParameterError, match=r"rule 'r'.*'pause_on'.*'client'"):
+    with pytest.raises(ParameterError, match=r"'pause_on'.*'client'.*rule 'r'"):
         TimeLimit("r", "Eingang", "Entscheid", 3, pause_on="office")
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rule]]\nname = "r"\nstart = "Eingang"\nend = \n', encoding="utf-8")

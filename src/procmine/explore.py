@@ -412,7 +412,8 @@ class Explorer(Result):
     def _apply(self, changes: Mapping[str, Any]) -> None:
         unknown = set(changes) - set(self._state)
         if unknown:
-            raise ParameterError(f"Explorer.set got unknown control(s) {sorted(unknown)}; use {sorted(self._state)}")
+            raise fail("Explorer.set", "changes", f"controls among {sorted(self._state)} (unknown control(s) "
+                       f"{sorted(unknown)})", sorted(unknown))
         new = dict(self._state)
         for key, value in changes.items():
             if key in ("activities", "paths"):

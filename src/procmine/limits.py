@@ -44,9 +44,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._core.kernels import NAT
 from ._core.validation import check_choice, fail
 from ._results import Result, new_axes
-from .calendar import NAT, Calendar
+from .calendar import Calendar
 from .calendar._legal_days import DayGrid, add_months
 from .errors import LogError, ParameterError
 from .i18n import calendar_note, check_language, format_integer, format_message, format_percent, gettext
@@ -119,14 +120,31 @@ class TimeLimit:
         return f"TimeLimit({self.name!r}: {self.start} → {self.end} within {self.limit} {unit}{extra})"
 
 
+def _rule_error(where: str, name: Any, field: str, expected: str, got: Any) -> ParameterError:
+    """The error of a rule's field. ``TimeLimit(...)`` names the field as its parameter; a
+    function given rules (``time_limits``, a rules file) names its ``rules``. The error's
+    ``rule_problem`` is the same without the function, for a caller that names the place
+    itself (a rules file, the portfolio's configuration)."""
+    problem = f"rule {name!r}: the field {field!r} must be {expected}"
+    if where == "TimeLimit":
+        err = fail(where, field, f"{expected} (rule {name!r})", got)
+    else:
+        err = fail(where, "rules", f"valid rules ({problem})", got)
+    err.rule_problem = f"{problem}. Got {got!r} instead."  # type: ignore[attr-defined]
+    return err
+
+
+def rule_problem(exc: ParameterError) -> str:
+    """What is wrong with a rule, without the function's name (see :func:`_rule_error`)."""
+    return getattr(exc, "rule_problem", None) or str(exc)
+
+
 def _check_rule(rule: TimeLimit, where: str) -> None:
     def bad(field: str, expected: str, got: Any) -> ParameterError:
-        return ParameterError(
-            f"{where}: rule {rule.name!r}: the field {field!r} must be {expected}. Got {got!r} instead."
-        )
+        return _rule_error(where, rule.name, field, expected, got)
 
     if not isinstance(rule.name, str) or not rule.name.strip():
-        raise ParameterError(f"{where}: every rule needs a 'name' (non-empty text). Got {rule.name!r} instead.")
+        raise bad("name", "non-empty text (every rule needs a name)", rule.name)
     for f in ("start", "end"):
         v = getattr(rule, f)
         if not isinstance(v, str) or not v.strip() or v.strip() in ("last:", "first:"):
@@ -191,7 +209,7 @@ def load_rules(path: str | Path) -> list[TimeLimit]:
         try:
             rules.append(_rule_from(t, str(p)))
         except ParameterError as exc:
-            raise LogError(str(exc).removeprefix(f"{p}: "), path=str(p)) from None
+            raise LogError(rule_problem(exc), path=str(p)) from None
     return rules
 
 
@@ -218,10 +236,11 @@ def _as_rules(rules: Any) -> list[TimeLimit]:
             if extra:
                 close = difflib.get_close_matches(str(extra[0]), known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ParameterError(f"time_limits: rule {r.get('name', '?')!r}: unknown field {extra[0]!r}{hint}")
+                raise _rule_error("time_limits", r.get("name", "?"), extra[0],
+                                  f"absent: it is an unknown field{hint}", r[extra[0]])
             missing = [f for f in ("name", "start", "end", "limit") if f not in r]
             if missing:
-                raise ParameterError(f"time_limits: rule {r.get('name', '?')!r}: the field {missing[0]!r} is missing")
+                raise _rule_error("time_limits", r.get("name", "?"), missing[0], "given: it is missing", None)
             r = _rule_from(r, "time_limits")
         if not isinstance(r, TimeLimit):
             raise fail("time_limits", "rules", "TimeLimit objects (or dicts of their fields)", r)
@@ -230,7 +249,10 @@ def _as_rules(rules: Any) -> list[TimeLimit]:
         raise fail("time_limits", "rules", "at least one rule", rules)
     dup = pd.Index([r.name for r in out])
     if dup.has_duplicates:
-        raise ParameterError(f"time_limits: two rules are named {dup[dup.duplicated()][0]!r}; give each its own name")
+        problem = f"two rules are named {dup[dup.duplicated()][0]!r}; give each its own name"
+        err = fail("time_limits", "rules", f"rules with distinct names ({problem})", list(dup))
+        err.rule_problem = problem  # type: ignore[attr-defined]
+        raise err
     return out
 
 
@@ -255,10 +277,8 @@ def _check_activities(log: EventLog, rules: list[TimeLimit]) -> None:
             if occ != "case" and act not in known:
                 close = difflib.get_close_matches(act, names, n=3, cutoff=0.5)
                 hint = f"; closest: {', '.join(repr(c) for c in close)}" if close else ""
-                raise ParameterError(
-                    f"time_limits: rule {r.name!r}: the field {f!r} names the activity {act!r}, which the "
-                    f"log {log.name!r} does not have{hint}. Use an activity of the log, 'case_start' or 'case_end'."
-                )
+                raise _rule_error("time_limits", r.name, f, f"an activity of the log {log.name!r} (it has no "
+                                  f"{act!r}{hint}), 'case_start' or 'case_end'", getattr(r, f))
 
 
 def _first_per_case(case: np.ndarray, idx: np.ndarray, n_cases: int, last: bool = False) -> np.ndarray:

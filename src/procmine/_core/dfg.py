@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ACTIVITY
+from .event_times import case_start_us
 from .kernels import NAT, group_stats
 
 if TYPE_CHECKING:  # annotations only: the log imports this module
@@ -126,12 +127,7 @@ def _rank_variants(vcode: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def _case_durations_us(log: EventLog) -> np.ndarray:
     """Case durations in µs, as :meth:`EventLog.case_durations` (without building a Series)."""
     c = log.codes
-    first = c.case_offsets[:-1]
-    start = c.ts[first]
-    if c.start_ts is not None:
-        s0 = np.where(c.start_ts == np.iinfo(np.int64).min, np.iinfo(np.int64).max, c.start_ts)
-        start = np.minimum(start, np.minimum.reduceat(s0, first))
-    return c.ts[c.case_offsets[1:] - 1] - start
+    return c.ts[c.case_offsets[1:] - 1] - case_start_us(c)
 
 
 def compute_variants(log: EventLog) -> pd.DataFrame:

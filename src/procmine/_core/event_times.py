@@ -2,23 +2,66 @@
 duration) as int64 µs arrays, and their conversion to Timedeltas and short texts.
 
 Shared by :mod:`procmine.performance` (which defines the terms and re-exports these
-names), :mod:`procmine.organisation` and :mod:`procmine.compare`.
+names), :mod:`procmine.organisation`, :mod:`procmine.compare`, :mod:`procmine.waits` and the
+redundancy detectors (:class:`procmine.redundancy._base.EventTable`).
+
+This module is in the bottom layer: it takes the log's codes and a calendar from its caller
+(anything with ``is_elapsed`` and ``cumulative``, as :class:`procmine.calendar.Calendar`)
+and imports neither.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..calendar import NAT, Calendar
-from ..log import EventLog
+from .kernels import NAT
 
-__all__ = ["EventTimes", "elapsed_times", "event_times"]
+__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times"]
 
 logger = logging.getLogger("procmine")
+
+
+class Clock(Protocol):
+    """What :func:`event_times` needs of a calendar (:class:`procmine.calendar.Calendar` has it)."""
+
+    @property
+    def is_elapsed(self) -> bool:  # pragma: no cover - a protocol
+        """Working time is elapsed time (no lookups needed)."""
+        ...
+
+    def cumulative(self, *instants: np.ndarray) -> tuple[np.ndarray, ...]:  # pragma: no cover
+        """Working µs from one origin to each instant (int64 µs, NAT kept)."""
+        ...
+
+
+class _HasCodes(Protocol):
+    codes: Any  #: :class:`procmine._core.codes.LogCodes`
+
+
+def case_start_us(c: Any) -> np.ndarray:
+    """The start of each case (int64 µs): its first start time, else its first completion.
+
+    The one definition of the case start (``c``: :class:`procmine._core.codes.LogCodes`).
+    A start time after its own completion is a data error and is ignored; it can never be
+    earlier than the case's first completion (events are sorted by completion), so the
+    minimum below ignores it without a mask.
+
+    >>> import procmine as pm
+    >>> log = pm.samples.load("permit_de")
+    >>> bool((case_start_us(log.codes) <= log.codes.ts[log.codes.case_offsets[:-1]]).all())
+    True
+    """
+    first = c.case_offsets[:-1]
+    start = c.ts[first]
+    if c.start_ts is not None and len(first):
+        s0 = np.where(c.start_ts == NAT, np.iinfo(np.int64).max, c.start_ts)
+        start = np.minimum(start, np.minimum.reduceat(s0, first))
+    return start
 
 
 # ---------------------------------------------------------------------------------------
@@ -41,9 +84,13 @@ class EventTimes:
     has_start: bool  #: the log has start timestamps (processing time is known)
 
 
-def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
-    """Waiting, processing and case times of every event, vectorised (definitions: :mod:`procmine.performance`)."""
-    cal = Calendar() if calendar is None else calendar
+def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
+    """Waiting, processing and case times of every event, vectorised (definitions: :mod:`procmine.performance`).
+
+    ``calendar`` is required: the caller chooses working time (``Calendar()``) or elapsed
+    time (``Calendar.always()``).
+    """
+    cal = calendar
     c = log.codes
     n = len(c.ts)
     first = c.is_first
@@ -61,13 +108,7 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         delta[first_idx] = 0
         case_start = ts[first_idx]
     else:
-        prev = np.full(n, NAT, dtype=np.int64)
-        if n:
-            prev[1:] = ts[:-1]
-            prev[first_idx] = NAT
-        # a start after completion is a data error: ignore that start
-        start = np.where(c.start_ts > ts, NAT, c.start_ts)
-        wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
+        prev, start, wait_end = _wait_bounds(c)
         # one cumulative-working-time lookup per distinct array, then differences
         cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
         cum_prev = np.full(n, NAT, dtype=np.int64)
@@ -80,11 +121,7 @@ def event_times(log: EventLog, calendar: Calendar | None = None) -> EventTimes:
         proc_elapsed = _sub(ts, start)
         # attributed time: previous completion -> completion (first event: its processing time)
         delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
-        if c.n_cases:
-            s0 = np.where(start == NAT, np.iinfo(np.int64).max, start)
-            case_start = np.minimum(ts[first_idx], np.minimum.reduceat(s0, first_idx))
-        else:
-            case_start = np.zeros(0, dtype=np.int64)
+        case_start = case_start_us(c)
     case_end = ts[last_idx]  # events are sorted by time within a case
     case_elapsed = case_end - case_start
     return EventTimes(
@@ -122,14 +159,23 @@ def elapsed_times(c) -> tuple[np.ndarray, np.ndarray | None, bool]:
     first_idx = c.case_offsets[:-1]
     if c.start_ts is None or not bool((c.start_ts != NAT).any()):
         return _step(ts, first_idx), None, False
-    n = len(ts)
-    prev = np.full(n, NAT, dtype=np.int64)
-    if n:
+    prev, start, wait_end = _wait_bounds(c)
+    return _sub(wait_end, prev), _sub(ts, start), True
+
+
+def _wait_bounds(c: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per event of a log with start times: the previous completion in the case (NAT for a
+    case's first event), the usable start (NAT where unknown or after the completion: a data
+    error) and the end of the wait (the start, not before the previous completion; the
+    completion where the start is unknown)."""
+    ts, first_idx = c.ts, c.case_offsets[:-1]
+    prev = np.full(len(ts), NAT, dtype=np.int64)
+    if len(ts):
         prev[1:] = ts[:-1]
         prev[first_idx] = NAT
     start = np.where(c.start_ts > ts, NAT, c.start_ts)
     wait_end = np.where(start == NAT, ts, np.maximum(start, np.where(prev == NAT, start, prev)))
-    return _sub(wait_end, prev), _sub(ts, start), True
+    return prev, start, wait_end
 
 
 def _step(x: np.ndarray, first_idx: np.ndarray) -> np.ndarray:

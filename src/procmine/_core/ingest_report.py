@@ -9,12 +9,15 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .._results import Result, one_line, result_html
+from .results import Result, one_line, result_html
 
 __all__ = ["IngestReport"]
 
+#: how many source row numbers a drop reason keeps as examples (``dropped_rows``)
+MAX_SAMPLE_ROWS = 5
 #: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
 LIFECYCLE_MERGED = "start merged into its complete"
 
@@ -80,6 +83,21 @@ class IngestReport(Result):
     def rows_lost(self) -> int:
         """Rows read whose information is not in the log: dropped for a reason other than pairing."""
         return self.rows_dropped - self.rows_merged
+
+    def count_dropped(self, reason: str, rows: Any) -> None:
+        """Count the rows ``rows`` (their 1-based source row numbers) as dropped for ``reason``,
+        keeping the first :data:`MAX_SAMPLE_ROWS` as examples.
+
+        >>> r = IngestReport(rows_read=9)
+        >>> r.count_dropped("missing case id", [3, 4, 5, 6, 7, 8])
+        >>> r.dropped, r.dropped_rows
+        ({'missing case id': 6}, {'missing case id': [3, 4, 5, 6, 7]})
+        """
+        rows = np.asarray(rows)
+        if not len(rows):
+            return
+        self.dropped[reason] = self.dropped.get(reason, 0) + len(rows)
+        self.dropped_rows.setdefault(reason, []).extend(int(r) for r in rows[:MAX_SAMPLE_ROWS])
 
     def check(self) -> None:
         """Raise ``AssertionError`` if the row accounting does not add up."""

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from .._core.validation import fail
-from ..errors import ParameterError
 from ._holidays import check_canton, easter_sunday, public_holidays
 from ._inputs import _as_duration_us, _as_us, _parse_clock, _to_date, _wrap, _wrap_ts
-from ._table import _DAY_US, _US, NAT, _build_table, _Table
+from ._table import _DAY_US, _US, _build_table, _Table
 
 __all__ = ["Calendar", "easter_sunday"]
 
@@ -110,11 +110,8 @@ class Calendar:
             parsed = sorted((_parse_clock(s, func), _parse_clock(e, func)) for s, e in intervals)
             for (s, e), nxt in zip(parsed, [*parsed[1:], (86_400, 86_400)]):
                 if not s < e <= 86_400 or e > nxt[0]:
-                    raise ParameterError(
-                        f"The 'hours' parameter of Calendar has an empty or overlapping interval "
-                        f"on {_DAY_NAMES[int(day)]}: {list(intervals)!r}. Give (start, end) pairs "
-                        "with start < end that do not overlap."
-                    )
+                    raise fail(func, "hours", f"(start, end) pairs with start < end that do not overlap (an "
+                               f"empty or overlapping interval on {_DAY_NAMES[int(day)]})", list(intervals))
             if parsed:
                 slots[int(day)] = tuple(parsed)
         object.__setattr__(self, "_slots", slots)
@@ -132,10 +129,8 @@ class Calendar:
         object.__setattr__(self, "_fixed", fixed)
         if self.canton is not None:
             if fixed is not None:
-                raise ParameterError(
-                    f"Calendar got canton={self.canton!r} with holidays={self.holidays!r}: a canton "
-                    "chooses the Swiss public holidays, so leave holidays='CH' (the default) or drop canton."
-                )
+                raise fail(func, "holidays", f"'CH' (the default) with canton={self.canton!r}: a canton chooses "
+                           "the Swiss public holidays, so leave holidays='CH' or drop canton", self.holidays)
             object.__setattr__(self, "canton", check_canton(self.canton))
         try:
             pd.Timestamp("2000-01-01").tz_localize(self.tz)
@@ -293,9 +288,7 @@ class Calendar:
         s, series_index = _as_us(start)
         e, _ = _as_us(end)
         if s.shape != e.shape:
-            raise ParameterError(
-                f"working_time needs start and end of the same length; got {s.shape} and {e.shape}."
-            )
+            raise fail("Calendar.working_time", "end", f"as long as start ({s.shape})", f"shape {e.shape}")
         ok = (s != NAT) & (e != NAT)
         all_ok = bool(ok.all())
         sv, ev = (s, e) if all_ok else (s[ok], e[ok])
@@ -400,9 +393,8 @@ class Calendar:
             out[ok] = s[ok] + d[ok]
             return _wrap_ts(out, series_index)
         if ok.any() and self.weekly_hours == 0:
-            raise ParameterError(
-                "add_working_time needs a calendar with some office hours; this one is never open."
-            )
+            raise fail("Calendar.add_working_time", "self", "a calendar with some office hours (this one is "
+                       "never open)", self)
         sv, dv = s[ok], d[ok]
         res = np.where(dv == 0, sv, 0)
         if ok.any():
@@ -416,7 +408,8 @@ class Calendar:
                     break
                 margin *= 2
             else:  # pragma: no cover - only with absurd durations
-                raise ParameterError("add_working_time: duration too long for the calendar's working time.")
+                raise fail("Calendar.add_working_time", "duration", "short enough for the calendar's working time",
+                           "a longer duration")
             ends = table.cum + (table.b - table.a)
             pos = dv > 0
             k = np.searchsorted(ends, target[pos], side="left")

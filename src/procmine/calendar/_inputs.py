@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from .._core.validation import fail
-from ..errors import ParameterError
 
 __all__: list[str] = []
 
@@ -56,9 +55,8 @@ def _as_us(values: Any) -> tuple[np.ndarray, pd.Index | None]:
     if arr.dtype == object or arr.dtype.kind in "OUS":
         idx = pd.to_datetime(pd.Series(arr), utc=True).dt.as_unit("us")
         return idx.to_numpy(dtype="datetime64[us]").view(np.int64), index
-    raise ParameterError(
-        f"Calendar needs timestamps as int64 microseconds, datetime64 values or a datetime Series; got dtype {arr.dtype}."
-    )
+    raise fail("Calendar", "instants", "timestamps as int64 microseconds, datetime64 values or a datetime Series",
+               f"dtype {arr.dtype}")
 
 
 def _as_duration_us(values: Any, shape: tuple[int, ...]) -> np.ndarray:

@@ -23,7 +23,6 @@ __all__: list[str] = []
 
 _US = 1_000_000
 _DAY_US = 86_400 * _US
-NAT = np.iinfo(np.int64).min
 _BUCKET_US = 15 * 60 * _US  # the grid of Table.interval_of (working hours start on quarter hours)
 _GRID_MIN = 50_000  # below this many times a binary search is cheaper than the grid
 _GRID_MAX = 4_000_000  # buckets at most

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from .._core.validation import fail
 from ..calendar import Calendar
-from ..errors import ParameterError
 from ..log import EventLog
 
 __all__: list[str] = []
@@ -33,10 +33,8 @@ def _case_labels(
     if callable(by):
         values = np.asarray(by(log.df), dtype=object)
         if len(values) != log.n_events:
-            raise ParameterError(
-                f"The callable given as 'by' to compare must return one label per event "
-                f"({log.n_events:,}); it returned {len(values):,}."
-            )
+            raise fail("compare", "by", f"a callable that returns one label per event ({log.n_events:,})",
+                       f"{len(values):,} labels")
         return getattr(by, "__name__", "callable"), values[first], FIRST_EVENT
     if not isinstance(by, str):
         raise fail("compare", "by", "a column name, 'period:M'/'period:Q'/'period:Y' or a callable", by)
@@ -50,10 +48,8 @@ def _case_labels(
         return by, local.to_period(_PERIODS[by]).astype(str).to_numpy(dtype=object), CASE_ATTRIBUTE
     col = log.column(by)  # also an original header mapped to a role ("Gemeinde" -> org:group)
     if col is None:
-        raise ParameterError(
-            f"The 'by' parameter of compare names column {by!r}, which the log does not have. "
-            f"Columns: {list(log.df.columns)}; or use 'period:M', 'period:Q', 'period:Y' or a callable."
-        )
+        raise fail("compare", "by", f"a column of the log ({list(log.df.columns)}), 'period:M', 'period:Q', "
+                   "'period:Y' or a callable", by)
     return (by, *_owner_labels(log, log.df[col], calendar, times))
 
 
@@ -77,7 +73,6 @@ def _owner_labels(log: EventLog, values: pd.Series, calendar: Calendar, times: A
         from .._core.event_times import event_times
 
         times = event_times(log, calendar)
-    from ..calendar import NAT
 
     def measured(proc: np.ndarray, before: np.ndarray) -> np.ndarray:
         w = np.where(proc != NAT, proc, before) if times.has_start else before

@@ -14,74 +14,23 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._core.codes import string_buffers
 from ..errors import DataQualityWarning, LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
+from ._blank import _blank
 from ._dates import DEFAULT_TZ, to_utc  # noqa: F401  (they live below this module: _dates needs them)
 
 logger = logging.getLogger("procmine")
 
-MAX_SAMPLE_ROWS = 5
 
 # reasons, in the order a row is tested (a row is counted once, under the first that applies)
 MISSING_CASE = "missing case id"
 MISSING_ACTIVITY = "missing activity"
 UNPARSEABLE_TS = "unparseable timestamp"
 MISSING_TS = "missing timestamp"
-
-
-# first bytes a white-space-only string can start with: ASCII spaces, and the UTF-8 lead
-# bytes of the other Unicode spaces (U+0085/U+00A0: C2; U+1680/U+180E: E1; U+2000-U+205F: E2;
-# U+3000: E3)
-_SPACE_LEAD = np.zeros(256, dtype=bool)
-_SPACE_LEAD[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0xC2, 0xE1, 0xE2, 0xE3]] = True
-
-
-def _blank(s: pd.Series) -> np.ndarray:
-    """True where a value is missing or only white space."""
-    mask = s.isna().to_numpy()
-    arr = getattr(s.array, "_pa_array", None)
-    if arr is not None and pd.api.types.is_string_dtype(s.dtype):
-        # Arrow strings: tested in place (stripping copies every string: seconds on 10 M
-        # rows); only strings that are empty or start like a space are looked at closely
-        import pyarrow.compute as pc
-
-        parts = []
-        for chunk in arr.chunks if hasattr(arr, "chunks") else [arr]:
-            parts.append(_blank_chunk(chunk, pc))
-        empty = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
-        return mask | (empty & ~mask)
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        stripped = s.astype("str").str.strip()
-        mask = mask | (stripped == "").fillna(True).to_numpy(dtype=bool)
-    return mask
-
-
-def _blank_chunk(chunk: Any, pc: Any) -> np.ndarray:
-    """Empty or white-space-only strings of one Arrow string chunk (nulls: False)."""
-    import pyarrow as pa
-
-    n = len(chunk)
-    if chunk.type not in (pa.string(), pa.large_string()) or n == 0:
-        out = pc.or_(pc.equal(pc.utf8_length(chunk), 0), pc.utf8_is_space(chunk))
-        return out.to_numpy(zero_copy_only=False).astype(bool, copy=False) if n else np.zeros(0, dtype=bool)
-    offsets, data = string_buffers(chunk)
-    lengths = np.diff(offsets)
-    out = lengths == 0
-    starts = offsets[:-1]
-    if data.size:
-        first = data[np.minimum(starts, data.size - 1)]
-        maybe = np.flatnonzero(~out & _SPACE_LEAD[first])
-        if len(maybe):
-            out[maybe] = pc.utf8_is_space(chunk.take(pa.array(maybe))).to_numpy(zero_copy_only=False)
-    if chunk.null_count:
-        out &= np.asarray(chunk.is_valid())
-    return out
 
 
 def as_str(s: pd.Series) -> pd.Series:
@@ -138,38 +87,7 @@ def finalize(
         from ._lifecycle import pair_lifecycle as _pair
 
         df, rows, extra = _pair(df, rows, extra, report, requested=bool(pair_lifecycle))
-    n = len(df)
-    reasons: list[tuple[str, np.ndarray, str]] = [
-        (MISSING_CASE, _blank(df[CASE]), CASE),
-        (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
-    ]
-    for reason, mask in extra.items():
-        reasons.append((reason, mask, TIMESTAMP))
-    reasons.append((MISSING_TS, df[TIMESTAMP].isna().to_numpy(), TIMESTAMP))
-
-    taken = np.zeros(n, dtype=bool)
-    for reason, mask, column in reasons:
-        hit = mask & ~taken
-        count = int(hit.sum())
-        if not count:
-            continue
-        first_rows = rows[hit][:MAX_SAMPLE_ROWS].tolist()
-        if strict:
-            src_col = report.roles.get(_role_of(column), column)
-            raise LogError(
-                f"{count:,} row(s) with {reason} (first at row {first_rows[0]}); fix them in the "
-                "source or read with strict=False to drop and count them",
-                path=str(path) if path else report.source,
-                row=int(first_rows[0]),
-                column=src_col,
-            )
-        report.dropped[reason] = report.dropped.get(reason, 0) + count
-        report.dropped_rows.setdefault(reason, []).extend(int(r) for r in first_rows)
-        taken |= hit
-    if taken.any():
-        df = df.loc[~taken]
-    df = df.reset_index(drop=True)
-
+    df = _drop_bad_rows(df, rows, extra, report, strict=strict, path=path)
     df[CASE] = as_str(df[CASE])
     df[ACTIVITY] = as_str(df[ACTIVITY])
     if START in df.columns:
@@ -181,6 +99,47 @@ def finalize(
             report.warnings.append(f"{int(bad):,} event(s) start after they complete")
 
     log = EventLog(df, report, name=name, presorted=presorted)
+    _describe(log, report)
+    return log
+
+
+def _drop_bad_rows(
+    df: pd.DataFrame, rows: np.ndarray, extra: Mapping[str, np.ndarray], report: IngestReport, *,
+    strict: bool, path: str | Path | None,
+) -> pd.DataFrame:
+    """``df`` without the rows missing a case, an activity or a time (or in a reader's mask
+    of ``extra``), each counted under the first reason that applies; ``strict``: raise instead."""
+    reasons: list[tuple[str, np.ndarray, str]] = [
+        (MISSING_CASE, _blank(df[CASE]), CASE),
+        (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
+    ]
+    for reason, mask in extra.items():
+        reasons.append((reason, mask, TIMESTAMP))
+    reasons.append((MISSING_TS, df[TIMESTAMP].isna().to_numpy(), TIMESTAMP))
+
+    taken = np.zeros(len(df), dtype=bool)
+    for reason, mask, column in reasons:
+        hit = mask & ~taken
+        if not hit.any():
+            continue
+        if strict:
+            first = int(rows[hit][0])
+            raise LogError(
+                f"{int(hit.sum()):,} row(s) with {reason} (first at row {first}); fix them in the "
+                "source or read with strict=False to drop and count them",
+                path=str(path) if path else report.source,
+                row=first,
+                column=report.roles.get(_role_of(column), column),
+            )
+        report.count_dropped(reason, rows[hit])
+        taken |= hit
+    if taken.any():
+        df = df.loc[~taken]
+    return df.reset_index(drop=True)
+
+
+def _describe(log: EventLog, report: IngestReport) -> None:
+    """Fill the report's figures of the finished log, its alerts and warnings (and warn)."""
     dup = _count_duplicates(log)
     report.duplicates = dup
     if dup:
@@ -204,7 +163,6 @@ def finalize(
             stacklevel=user_stacklevel(),
         )
     logger.info("read %s: %s", report.source, report)
-    return log
 
 
 def _alert_implausible(log: EventLog, report: IngestReport) -> None:
@@ -316,7 +274,7 @@ class ReadOptions:
     def __post_init__(self) -> None:
         # Checked once here so that every reader (and the CLI) refuses them with one message
         # naming the argument, instead of a KeyError from zoneinfo deep inside a reader.
-        from ..errors import ParameterError
+        from .._core.validation import fail
 
         if self.tz is not None:
             import zoneinfo
@@ -324,17 +282,12 @@ class ReadOptions:
             try:
                 zoneinfo.ZoneInfo(str(self.tz))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-                raise ParameterError(
-                    f"The 'tz' parameter of read_log must be an IANA time zone such as "
-                    f"'Europe/Zurich' or 'UTC'. Got {self.tz!r} instead."
-                ) from exc
+                raise fail("read_log", "tz", "an IANA time zone such as 'Europe/Zurich' or 'UTC'", self.tz) from exc
         if self.sep is not None and (
             not isinstance(self.sep, str) or len(self.sep) != 1 or self.sep in "\"\r\n"
         ):
-            raise ParameterError(
-                "The 'sep' parameter of read_log must be one character other than a quote or a "
-                f"line break (';', ',', '\\t', '|'). Got {self.sep!r} instead."
-            )
+            raise fail("read_log", "sep", "one character other than a quote or a line break (';', ',', '\\t', '|')",
+                       self.sep)
 
     def pairing(self) -> bool | None:
         """The ``pair_lifecycle`` to hand to :func:`finalize` (``False`` when deferred)."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from ._dates import detect_date_format, parse_dates
 
 __all__: list[str] = []
@@ -50,7 +51,6 @@ PERSON_WORDS = frozenset({
 # fmt: on
 _BY_WORDS = frozenset({"von", "durch", "par", "by", "da"})
 
-_NAT = np.iinfo(np.int64).min
 
 
 def hint(norm: str, words: frozenset[str]) -> str | None:
@@ -163,16 +163,16 @@ def profile(s: pd.Series, ts: np.ndarray | None) -> Profile:
     spread = None
     if ts is not None:
         m = len(ts)  # the time spread is judged on the first rows (see timestamps)
-        valid = filled_mask[:m] & (ts != _NAT)
+        valid = filled_mask[:m] & (ts != NAT)
         if valid.any():
             tv, cv = ts[valid], codes[:m][valid]
             span = int(tv.max() - tv.min())
             if span > 0:
                 lo = np.full(k, np.iinfo(np.int64).max)
-                hi = np.full(k, _NAT)
+                hi = np.full(k, NAT)
                 np.minimum.at(lo, cv, tv)
                 np.maximum.at(hi, cv, tv)
-                seen = hi != _NAT
+                seen = hi != NAT
                 spread = float(np.median((hi[seen] - lo[seen]) / span))
     return Profile(
         n=n,
@@ -507,7 +507,7 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
     cands = []
     for col in dates:
         start = _times(sample, col, specs)
-        both = (start != _NAT) & (end != _NAT)
+        both = (start != NAT) & (end != NAT)
         if both.sum() < max(2, 0.5 * len(end)):
             continue
         before = float((start[both] <= end[both]).mean())
@@ -542,7 +542,7 @@ def _times(sample, col, specs) -> np.ndarray:
 
 def _varies_in_cases(case: np.ndarray, values: np.ndarray) -> float:
     """Share of the cases with two events or more whose values differ within the case."""
-    ok = (case >= 0) & (values != _NAT)
+    ok = (case >= 0) & (values != NAT)
     c, v = case[ok], values[ok]
     if not len(c):
         return 0.0
@@ -713,7 +713,7 @@ def _ordered_share(codes: np.ndarray, ts: np.ndarray) -> float:
     order = np.argsort(codes, kind="stable")
     c, t = codes[order], ts[order]
     same = (c[1:] == c[:-1]) & (c[1:] >= 0)
-    valid = same & (t[1:] != _NAT) & (t[:-1] != _NAT)
+    valid = same & (t[1:] != NAT) & (t[:-1] != NAT)
     if not valid.any():
         return 0.0
     return float((t[1:][valid] >= t[:-1][valid]).mean())

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._core.validation import check_declared, check_fraction, fail
 from ..engines import needs_events
-from ..errors import DataQualityWarning, ParameterError
+from ..errors import DataQualityWarning
 from ..log import EventLog
 from ._base import MIN_SAVING, get_calendar
 from ._finding import KINDS, Finding, Findings
@@ -38,10 +38,9 @@ def _module(kind: str) -> Any:
     except ModuleNotFoundError as exc:
         if exc.name != module:
             raise
-        raise ParameterError(
-            f"the detector of kind {kind!r} ({module}) is not available in this installation; "
-            f"pass kinds=[...] without it"
-        ) from exc
+        raise fail("find_redundancies", "kinds", f"kinds whose detector is installed (the detector of kind "
+                   f"{kind!r}, {module}, is not available in this installation; pass kinds=[...] without it)",
+                   kind) from exc
 
 
 # over 80 lines by its docstring (39 lines); the code (67) checks every argument, then runs the detectors

@@ -12,7 +12,9 @@ Conventions
 - ``wait[i]`` is the working time between the completion of the previous event of the
   same case and the *start* of event ``i`` (its completion when start times are unknown,
   then ``wait`` includes the processing time: ``has_start`` says which). The first event
-  of a case waits 0.
+  of a case waits 0. Waiting and processing time are those of
+  :func:`procmine._core.event_times.event_times` (the one definition), with 0 where that
+  gives NAT (no previous event, no start time).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.event_times import EventTimes, event_times
+from .._core.kernels import NAT
 from ..log import GROUP, RESOURCE, EventLog
 from ._finding import Finding
 
@@ -48,7 +52,6 @@ __all__ = [
     "wilson_lower",
 ]
 
-NAT = np.iinfo(np.int64).min
 _US_PER_HOUR = 3_600_000_000
 
 #: The smallest saving worth listing: a finding that saves less office time per affected
@@ -67,6 +70,11 @@ class ElapsedCalendar:
     that pass their own calendar-like object; ``Calendar.always()`` is the public one)."""
 
     name = "elapsed"
+    is_elapsed = True
+
+    def cumulative(self, *instants: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Elapsed time from the epoch: the instants themselves (see ``Calendar.cumulative``)."""
+        return tuple(np.array(a, dtype=np.int64) for a in instants)
 
     def working_time(self, start_us: np.ndarray, end_us: np.ndarray) -> np.ndarray:
         start_us = np.asarray(start_us, dtype=np.int64)
@@ -247,16 +255,21 @@ class EventTable:
         return out
 
     @cached_property
+    def times(self) -> EventTimes:
+        """The log's per-event times under :attr:`calendar` (the one definition)."""
+        return event_times(self.log, _clock(self.calendar))
+
+    @cached_property
     def wait(self) -> np.ndarray:
         """Working time waited before each event (see the module docstring)."""
-        a = np.minimum(self.prev_end, self.start)
-        return np.asarray(self.calendar.working_time(a, self.start), dtype=np.int64)
+        w = self.times.wait
+        return np.where(w == NAT, 0, w)
 
     @cached_property
     def processing(self) -> np.ndarray:
         """Working time from start to completion (0 where the start is unknown)."""
-        p = np.asarray(self.calendar.working_time(self.start, self.c.ts), dtype=np.int64)
-        return np.where(self.has_start, p, 0)
+        p = self.times.proc
+        return np.where(p == NAT, 0, p)
 
     @cached_property
     def resolution(self) -> int:
@@ -283,13 +296,8 @@ class EventTable:
 
     @cached_property
     def case_working_duration(self) -> np.ndarray:
-        """Working time from first start to last completion, per case."""
-        off = self.c.case_offsets
-        if self.n_cases == 0:
-            return np.zeros(0, dtype=np.int64)
-        first = np.minimum.reduceat(self.start, off[:-1]) if self.n_events else np.zeros(0, np.int64)
-        last = self.c.ts[off[1:] - 1]
-        return np.asarray(self.calendar.working_time(first, last), dtype=np.int64)
+        """Working time from the case start (first start, else first completion) to the last completion, per case."""
+        return self.times.case_duration
 
     # organisation ---------------------------------------------------------------------------------
     @cached_property
@@ -318,6 +326,37 @@ class EventTable:
 
     def name(self, code: int) -> str:
         return str(self.c.activity_names[code])
+
+
+class _WorkingTimeClock:
+    """A calendar-like object that only has ``working_time(start, end)`` (a caller's own),
+    seen as the :class:`procmine._core.event_times.Clock` that :func:`event_times` reads:
+    working time from one origin (the earliest instant) to each instant."""
+
+    is_elapsed = False
+
+    def __init__(self, calendar: Any) -> None:
+        self.calendar = calendar
+
+    def cumulative(self, *instants: np.ndarray) -> tuple[np.ndarray, ...]:
+        arrays = [np.asarray(a, dtype=np.int64) for a in instants]
+        valid = [a[a != NAT] for a in arrays]
+        origin = min((int(v.min()) for v in valid if len(v)), default=0)
+        out = []
+        for a in arrays:
+            ok = a != NAT
+            r = np.full(a.shape, NAT, dtype=np.int64)
+            r[ok] = np.asarray(self.calendar.working_time(np.full(int(ok.sum()), origin, dtype=np.int64), a[ok]),
+                               dtype=np.int64)
+            out.append(r)
+        return tuple(out)
+
+
+def _clock(calendar: Any) -> Any:
+    """``calendar`` itself when :func:`event_times` can read it, else a :class:`_WorkingTimeClock`."""
+    if hasattr(calendar, "cumulative") and hasattr(calendar, "is_elapsed"):
+        return calendar
+    return _WorkingTimeClock(calendar)
 
 
 _TABLES: weakref.WeakKeyDictionary[EventLog, dict[Any, EventTable]] = weakref.WeakKeyDictionary()

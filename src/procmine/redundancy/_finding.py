@@ -10,8 +10,8 @@ from typing import Any, overload
 
 import pandas as pd
 
+from .._core.validation import check_choice, fail
 from .._results import Result, new_axes, one_line
-from ..errors import ParameterError
 
 __all__ = ["KINDS", "Finding", "Findings"]
 
@@ -84,8 +84,7 @@ class Finding(Result):
     calendar: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ParameterError(f"unknown finding kind {self.kind!r}; use one of {KINDS}")
+        check_choice("Finding", "kind", self.kind, KINDS)
 
     @property
     def total_saving(self) -> pd.Timedelta:
@@ -234,7 +233,7 @@ class Findings(Result, Sequence[Finding]):
         kinds = (kind,) if isinstance(kind, str) else tuple(kind) if kind is not None else KINDS
         bad = [k for k in kinds if k not in KINDS]
         if bad:
-            raise ParameterError("Findings.filter", "kind", bad, f"among {KINDS}")
+            raise fail("Findings.filter", "kind", f"among {KINDS}", bad)
         keep = [f for f in self._items if f.kind in kinds and f.confidence >= min_confidence]
         return Findings(keep, n_cases=self.n_cases, log_name=self.log_name, log=self._log, calendar=self.calendar)
 
@@ -309,9 +308,8 @@ class Findings(Result, Sequence[Finding]):
 
         target = log if log is not None else self._log
         if target is None:
-            raise ParameterError(
-                "Findings.plot_map needs the log to draw the map: pass log=..., or use plot(ax=...) for a bar chart"
-            )
+            raise fail("Findings.plot_map", "log", "the log of the findings (plot_map needs the log to draw the "
+                       "map; or use plot(ax=...) for a bar chart)", None)
         notes: dict[str, list[str]] = {}
         for f in items:
             for a in f.activities:

@@ -220,8 +220,10 @@ def _rules(item: dict[str, Any], path: Path, base: Path, allow_outside: bool, wh
 
 
 def _limits_text(exc: ParameterError) -> str:
-    """The message of :func:`procmine.time_limits`' error, without its own prefix."""
-    return str(exc).removeprefix("time_limits: ")
+    """The message of :func:`procmine.time_limits`' error, without its function's name."""
+    from ..limits import rule_problem
+
+    return rule_problem(exc)
 
 
 def _rule_names(rules: Iterable[Any]) -> list[Any]:

@@ -442,23 +442,31 @@ def to_be(
                       change=notes.get(key) or _("In parallel: {a} and {b}", a=a, b=b))
                 )
             continue
-        _bypass(g, y)
-        preds, succs = _sources(x), _targets(x)
-        _detach(g, x)
-        proc = x.get_process()
-        D = B.Gateway.Direction
-        split = B.ParallelGateway(name="", gateway_direction=D.DIVERGING, process=proc)
-        join = B.ParallelGateway(name="", gateway_direction=D.CONVERGING, process=proc)
-        for p in preds:
-            _connect(g, p, split)
+        _in_parallel(g, x, y)
         for t in (x, y):
-            _connect(g, split, t)
-            _connect(g, t, join)
             doc(t, key, _("In parallel: {a} and {b}", a=a, b=b))
-        for s in succs:
-            _connect(g, join, s)
     tidy(g)
     return g, docs, general
+
+
+def _in_parallel(g: Any, x: Any, y: Any) -> None:
+    """Take ``y`` out of its place and put ``x`` and ``y`` between a parallel split and join
+    where ``x`` was."""
+    B = _bpmn()
+    _bypass(g, y)
+    preds, succs = _sources(x), _targets(x)
+    _detach(g, x)
+    proc = x.get_process()
+    D = B.Gateway.Direction
+    split = B.ParallelGateway(name="", gateway_direction=D.DIVERGING, process=proc)
+    join = B.ParallelGateway(name="", gateway_direction=D.CONVERGING, process=proc)
+    for p in preds:
+        _connect(g, p, split)
+    for t in (x, y):
+        _connect(g, split, t)
+        _connect(g, t, join)
+    for s in succs:
+        _connect(g, join, s)
 
 
 def annotate(

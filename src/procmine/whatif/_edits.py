@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.kernels import NAT
 from ..log import ACTIVITY, START, TIMESTAMP, TS_DTYPE, EventLog
 
 __all__: list[str] = []
 
-_NAT = np.iinfo(np.int64).min
 
 
 def _prev_end(c: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +46,7 @@ def _later_shift(c: Any, saved: np.ndarray) -> np.ndarray:
 def _move(us: np.ndarray, shift: np.ndarray, calendar: Any) -> np.ndarray:
     """``us`` moved earlier by ``shift`` (elapsed, or working time under ``calendar``); NaT kept."""
     out = us.copy()
-    sel = (shift != 0) & (us != _NAT)
+    sel = (shift != 0) & (us != NAT)
     if not sel.any():
         return out
     if calendar is None:
@@ -67,7 +67,7 @@ def _keep_order(c: Any, ts: np.ndarray, calendar: Any, *, skip: np.ndarray) -> n
     event): keep the case's events in order (``skip`` marks events exempt and ignored)."""
     if calendar is None or len(ts) == 0:
         return ts
-    vals = np.where(skip, _NAT, ts)
+    vals = np.where(skip, NAT, ts)
     running = pd.Series(vals).groupby(c.case).cummax().to_numpy()
     return np.where(skip, ts, np.maximum(ts, running))
 
@@ -157,7 +157,7 @@ def _parallelize(log: EventLog, a: str, b: str, calendar: Any) -> pd.DataFrame:
     p = np.where(has_prev[idx], prev[idx], c.ts[idx])
     if c.start_ts is not None:  # the first event of a case starts at its own start, if known
         s = c.start_ts[idx]
-        p = np.where(~has_prev[idx] & (s != _NAT) & (s <= c.ts[idx]), s, p)
+        p = np.where(~has_prev[idx] & (s != NAT) & (s <= c.ts[idx]), s, p)
     d1 = _saved(p, c.ts[idx], calendar)
     d2 = _saved(c.ts[idx], c.ts[idx + 1], calendar)
     saved = np.zeros(n, dtype=np.int64)

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.event_times import case_start_us
 from ..log import GROUP, RESOURCE, EventLog
 
 __all__: list[str] = []
 
-_NAT = np.iinfo(np.int64).min
 _DURATION_KPIS = ("median_case_duration", "mean_case_duration", "p90_case_duration")
 _WORKING_KPIS = ("median_case_working_time", "mean_case_working_time", "p90_case_working_time")
 
@@ -30,12 +30,8 @@ def kpis(log: EventLog, calendar: Any = None) -> dict[str, Any]:
         "cases": n,
     }
     if calendar is not None and n:
-        first = c.ts[c.case_offsets[:-1]]
-        if c.start_ts is not None:
-            s0 = np.where(c.start_ts == _NAT, np.iinfo(np.int64).max, c.start_ts)
-            first = np.minimum(first, np.minimum.reduceat(s0, c.case_offsets[:-1]))
         work = pd.Series(
-            pd.to_timedelta(calendar.working_time(first, c.ts[c.case_offsets[1:] - 1]), unit="us")
+            pd.to_timedelta(calendar.working_time(case_start_us(c), c.ts[c.case_offsets[1:] - 1]), unit="us")
         )
         out["median_case_working_time"] = _q(work, 0.5)
         out["mean_case_working_time"] = work.mean()
