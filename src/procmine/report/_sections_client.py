@@ -25,7 +25,7 @@ def client(ctx: Context) -> Section | None:
     _ = ctx._
     by = comparison_column(ctx.log)
     cv = ctx.memo("client_view", lambda: client_view(ctx.log, calendar=ctx.calendar, by=by,
-                                                     min_cases=ctx.min_cases))
+                                                     min_cases=ctx.min_cases, language=ctx.language))
     sec = Section("client", _("The applicant's view"))
     if cv.contact_steps.empty:
         if not ctx.cache.get("explicit_sections"):
@@ -61,7 +61,7 @@ def client(ctx: Context) -> Section | None:
                                       (_("waiting for the administration"), office_d, "main"),
                                       (_("legal periods"), stat_d, "grey"),
                                       (_("processing and other time"), rest, "good")],
-                             xlabel=_("mean lead time (working days)") + f" ({ctx.calendar_note})", prefix="client"),
+                             xlabel=_("mean lead time in {unit}", unit=cv._unit(ctx.language)), prefix="client"),
         _("Whose waiting the lead time is: the applicant's, the administration's or a legal period's."),
     ))
 
@@ -70,7 +70,8 @@ def client(ctx: Context) -> Section | None:
     steps = public.assign(kind=[_(_KINDS[k]) for k in public["kind"]])
     ctx.tables[_("Contact steps")] = public.reset_index(drop=True)
     sec.add(table_from_frame(ctx, steps, [("activity", _("Activity"), "text"), ("kind", _("Kind"), "text"),
-                                          ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct")],
+                                          ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct"),
+                                          ("why", _("Why"), "text")],
                              caption=_("Contact steps with the applicant (correct them with contact_steps=[...])"),
                              max_rows=15))
     after = cv.asked_again_after()
