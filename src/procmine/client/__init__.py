@@ -204,9 +204,9 @@ class ClientView(Result):
         >>> import procmine as pm
         >>> cv = pm.client_view(pm.samples.load("subsidy_fr"))
         >>> cv.headline("en").split(". ")[0]
-        'Contacts with the applicant in a typical application: 4'
+        'A typical application needs 4 contacts with the applicant'
         >>> cv.headline("fr").split(". ")[0]
-        'Contacts avec le requérant dans une demande typique\u202f: 4'
+        'Une demande typique nécessite 4\xa0contacts avec le requérant'
         """
         return " ".join(self.sentences(language))
 
@@ -221,7 +221,7 @@ class ClientView(Result):
             return format_message(gettext(msgid, language), language, **kw)
 
         parts = [
-            _("Contacts with the applicant in a typical application: {n}.",
+            _("A typical application needs {n} contacts with the applicant.",
               n=_figure(s["contacts_per_case_median"], language)),
             _("{share} of applicants are asked again for documents, information or corrections.",
               share=format_percent(s["asked_again_share"], language, 0)),
@@ -234,7 +234,7 @@ class ClientView(Result):
               office_share=format_percent(s["office_wait_share"], language, 0)),
         ]
         if s["offices_per_case_median"] == s["offices_per_case_median"] and self.offices_basis == GROUP:
-            parts.append(_("Offices a typical application passes through: {n}.",
+            parts.append(_("A typical application passes through {n} offices.",
                            n=_figure(s["offices_per_case_median"], language)))
         return parts
 
@@ -286,10 +286,11 @@ class ClientView(Result):
         statutory = frame["statutory_wait_days_mean"].to_numpy(dtype=float)
         rest = np.maximum(frame["lead_time_days_mean"].to_numpy(dtype=float) - client - office - statutory, 0)
         left = np.zeros(len(frame))
-        for values, label, colour in ((client, _("waiting for the applicant"), "#ed7d31"),
-                                      (office, _("waiting for the administration"), "#4472c4"),
-                                      (statutory, _("legal periods"), "#a5a5a5"),
-                                      (rest, _("processing and other time"), "#70ad47")):
+        # the report's colours: office waiting orange, the applicant's grey, legal periods green
+        for values, label, colour in ((client, _("waiting for the applicant"), "#8a94a6"),
+                                      (office, _("waiting for the administration"), "#d98c1f"),
+                                      (statutory, _("legal periods"), "#2f855a"),
+                                      (rest, _("processing and other time"), "#2b6cb0")):
             ax.barh(labels, values, left=left, color=colour, label=label)
             left = left + values
         ax.set_xlabel(_("mean lead time in {unit}", unit=self._unit(lang)))
