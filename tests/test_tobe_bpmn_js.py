@@ -219,10 +219,14 @@ def test_save_screenshots(written):
         html.write_text(page({key: files[key].read_text(encoding="utf-8")}, fit=True), encoding="utf-8")
         png = out / target
         lay = layout_of(files[key])
-        height = max(160, int(1400 * (lay["height"] + 60) / (lay["width"] + 60)))
+        # near the diagram's own scale, so that the task names stay readable (a wide
+        # process fitted into 1400 px shrinks them to a few pixels)
+        width = int(min(max(1400, lay["width"] + 60), 3200))
+        height = max(160, int(width * (lay["height"] + 60) / (lay["width"] + 60)))
         html.write_text(
-            html.read_text(encoding="utf-8").replace("height:420px", f"height:{height}px"), encoding="utf-8"
+            html.read_text(encoding="utf-8").replace("width:1400px;height:420px", f"width:{width}px;height:{height}px"),
+            encoding="utf-8",
         )
-        chromium([f"--window-size=1400,{height}", f"--screenshot={png}", html.as_uri()], out)
+        chromium([f"--window-size={width},{height}", f"--screenshot={png}", html.as_uri()], out)
         assert png.exists() and png.stat().st_size > 5000
         shutil.copy(png, ROOT / "docs" / "screenshots" / target)

@@ -487,17 +487,21 @@ def limits_cmd(log: str, rules_path: str, lang: str, canton: str | None, by: str
               'e.g. "Unterlagen nachfordern,Entscheid versenden".')
 @click.option("--min-cases", default=10, show_default=True, type=click.IntRange(min=1),
               help="Suppress groups with fewer cases.")
+@click.option("--canton", help="Canton whose public holidays are not working days (e.g. BE; default: national "
+              "holidays).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, min_cases: int, quiet: bool,
-               **kw: Any) -> None:
+def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, min_cases: int, canton: str | None,
+               quiet: bool, **kw: Any) -> None:
     """The applicant's view of LOG: contacts per case, how often applicants are asked again,
     and whose waiting the lead time is."""
     _quiet(quiet)
+    from .calendar import Calendar
     from .client import client_view
-    from .i18n import calendar_note, format_integer, format_number, format_percent, gettext
+    from .i18n import format_integer, format_number, format_percent, gettext
 
     steps = [s.strip() for s in contact_steps.split(",") if s.strip()] if contact_steps else None
-    cv = client_view(_load(log, kw), contact_steps=steps, by=by, min_cases=min_cases)
+    cal = Calendar(canton=canton) if canton else Calendar()
+    cv = client_view(_load(log, kw), contact_steps=steps, by=by, min_cases=min_cases, calendar=cal, language=lang)
 
     def _(msgid: str) -> str:
         return gettext(msgid, lang)
@@ -506,7 +510,7 @@ def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, m
     if cv.contact_steps.empty:
         _out(_("No contact steps with the applicant found; declare them with --contact-steps."))
         return
-    _out(f"({calendar_note(cv.calendar, lang)})")
+    # the sentence with the day figures names their calendar: no separate note
     for sentence in cv.sentences(lang):
         _out(sentence)
     _out()
@@ -519,7 +523,7 @@ def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, m
         _out()
         _out(_("Where applicants are asked again") + colon)
         for row in after.head(5).itertuples(index=False):
-            _out(f"  {row.activity} → {row.request}: {format_integer(row.cases, lang)} {_('cases')} "
+            _out(f"  {row.activity} → {row.request}{colon} {format_integer(row.cases, lang)} {_('cases')} "
                  f"({format_percent(row.case_share, lang, 1)})")
     if cv.by is not None:
         groups = cv.by_group()
@@ -527,7 +531,7 @@ def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, m
         _out(f"{cv.by}{colon} {_('cases')} | {_('Contacts per case (median)')} | {_('Asked again')} | "
              f"{_('Waiting for the applicant')} | {_('Waiting for the administration')}")
         for g, row in groups.iterrows():
-            _out(f"  {g}: {format_integer(row['cases'], lang)} | {format_number(row['contacts_per_case_median'], lang, 1)}"
+            _out(f"  {g}{colon} {format_integer(row['cases'], lang)} | {format_number(row['contacts_per_case_median'], lang, 1)}"
                  f" | {format_percent(row['asked_again_share'], lang, 0)} | {format_percent(row['client_wait_share'], lang, 0)}"
                  f" | {format_percent(row['office_wait_share'], lang, 0)}")
         if groups.attrs.get("suppressed"):

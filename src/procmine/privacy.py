@@ -41,6 +41,7 @@ from .viz._graph import MIN_CASES
 __all__ = [
     "MIN_CASES",
     "activity_cases",
+    "log_salt",
     "pseudonym_map",
     "pseudonymize",
     "rename_values",
@@ -59,8 +60,37 @@ def _key(salt: bytes | str | None) -> bytes:
     return salt.encode("utf-8") if isinstance(salt, str) else bytes(salt)
 
 
+def log_salt(log: EventLog) -> bytes:
+    """A salt derived from the whole content of ``log``: every case id, activity, time
+    and resource, in the log's order.
+
+    Pseudonyms made with it (``pseudonym_map(..., salt=log_salt(log), numbered=True)``)
+    are the same in every run on the same log, whatever the process or its hash seed,
+    while nobody without the complete log (every event to the microsecond) can recompute
+    them from a list of names. Any change to the log gives other pseudonyms.
+
+    Examples
+    --------
+    >>> from procmine import samples
+    >>> log = samples.load("subsidy_fr")
+    >>> log_salt(log) == log_salt(samples.load("subsidy_fr")), len(log_salt(log))
+    (True, 32)
+    """
+    c = log.codes
+    h = hashlib.sha256(b"procmine pseudonyms 1\x00")
+    for arr in (c.case_offsets, c.activity, c.ts):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    for names in (c.case_ids, c.activity_names):
+        h.update("\x1f".join(map(str, names)).encode("utf-8", "surrogatepass") + b"\x1e")
+    if RESOURCE in log.df.columns:
+        codes, uniques = pd.factorize(log.df[RESOURCE], sort=False)  # codes in order of first appearance
+        h.update(np.ascontiguousarray(codes, dtype=np.int64).tobytes())
+        h.update("\x1f".join(map(str, uniques)).encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
 def pseudonym_map(
-    values: Iterable[Any], *, salt: bytes | str | None = None, prefix: str = "R"
+    values: Iterable[Any], *, salt: bytes | str | None = None, prefix: str = "R", numbered: bool | None = None
 ) -> dict[Any, str]:
     """Pseudonyms for ``values``: name -> label, not reversible without the salt.
 
@@ -69,22 +99,30 @@ def pseudonym_map(
     order of their HMAC digests, so neither the names nor the order in which they
     appear in the log can be read from the numbers. With a ``salt``, labels are the
     first 8 hex digits of the digest (``R-3fa2c1d0``): the same person gets the same
-    label in every report made with that salt (keep the salt secret).
+    label in every report made with that salt (keep the salt secret). ``numbered=True``
+    numbers the labels in digest order also with a salt (e.g. :func:`log_salt`: the same
+    numbers in every run on one log); ``numbered=False`` gives hex labels also without one.
+    The order is total: equal digests (two values with the same text) fall back to the
+    order of first appearance, so the numbers never depend on a tie.
 
     Examples
     --------
     >>> m = pseudonym_map(["Anna", "Beat", "Anna"], salt="s3cret")
     >>> len(m), m["Anna"] == pseudonym_map(["Anna"], salt="s3cret")["Anna"]
     (2, True)
+    >>> pseudonym_map(["Anna", "Beat"], salt="s3cret", numbered=True) == pseudonym_map(
+    ...     ["Beat", "Anna"], salt="s3cret", numbered=True)
+    True
     """
     key = _key(salt)
     uniq = list(
         dict.fromkeys(v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v)))
     )
     digests = {v: hmac.new(key, str(v).encode("utf-8"), hashlib.sha256).hexdigest() for v in uniq}
-    if salt is not None:
+    if not (salt is None if numbered is None else numbered):
         return {v: f"{prefix}-{d[:8]}" for v, d in digests.items()}
     width = max(4, len(str(len(uniq))))
+    # digest, then first appearance (sorted() is stable): no order left to chance
     ordered = sorted(uniq, key=digests.__getitem__)
     return {v: f"{prefix}-{i + 1:0{width}d}" for i, v in enumerate(ordered)}
 
@@ -128,10 +166,12 @@ def pseudonymize(
 
 
 def pseudonymize_with_maps(
-    log: EventLog, columns: Iterable[str] = (RESOURCE,), *, salt: bytes | str | None = None
+    log: EventLog, columns: Iterable[str] = (RESOURCE,), *, salt: bytes | str | None = None,
+    numbered: bool | None = None,
 ) -> tuple[EventLog, dict[str, dict[Any, str]]]:
     """:func:`pseudonymize`, also returning column -> {name: pseudonym} (keep it private:
-    it is what lets other objects made from the raw log, e.g. findings, be relabelled)."""
+    it is what lets other objects made from the raw log, e.g. findings, be relabelled);
+    ``numbered`` as in :func:`pseudonym_map`."""
     if isinstance(columns, str):
         columns = (columns,)
     cols = [c for c in columns if c in log.df.columns]
@@ -143,7 +183,8 @@ def pseudonymize_with_maps(
     for col in cols:
         prefix = _PREFIX.get(col, (col.split(":")[-1][:1] or "X").upper())
         codes, uniques = pd.factorize(df[col], sort=False)
-        mapping = pseudonym_map(list(uniques), salt=key if salt is not None else None, prefix=prefix)
+        mapping = pseudonym_map(list(uniques), salt=key if salt is not None else None, prefix=prefix,
+                                numbered=numbered)
         labels = np.array([mapping[u] for u in uniques] + [None], dtype=object)
         dtype = df[col].dtype if pd.api.types.is_string_dtype(df[col].dtype) else object
         df[col] = pd.Series(labels[codes], index=df.index, name=col, dtype=dtype)  # code -1 (missing) -> None

@@ -138,10 +138,13 @@ class ClientView(Result):
     Attributes
     ----------
     contact_steps
-        One row per contact step: ``activity``, ``kind``, ``why``, ``events``,
-        ``case_share`` (share of cases with it) and ``routine`` (in at least 90 % of cases).
+        One row per contact step: ``activity``, ``kind``, ``why`` (in :attr:`language`),
+        ``events``, ``case_share`` (share of cases with it) and ``routine`` (in at least 90 %
+        of cases).
     cases
         One row per case (:meth:`to_frame`).
+    language
+        Language of the repr, the notebook view, the plot and (by default) the headline.
     """
 
     log_name: str
@@ -152,6 +155,7 @@ class ClientView(Result):
     by: str | None = None
     min_cases: int = 10
     offices_basis: str = GROUP
+    language: str = "en"
     _summary: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- frames and figures -----------------------------------------------------------------
@@ -190,67 +194,86 @@ class ClientView(Result):
         return self.after.copy()
 
     # -- text ----------------------------------------------------------------------------------
-    def headline(self, language: str = "en") -> str:
-        """Figures a head of office can quote, as one paragraph in ``language`` (the
-        :meth:`sentences` joined); every number comes from :meth:`summary`.
+    def headline(self, language: str | None = None) -> str:
+        """Figures a head of office can quote, as one paragraph in ``language`` (default: the
+        result's :attr:`language`; the :meth:`sentences` joined); every number comes from
+        :meth:`summary`.
 
         Examples
         --------
         >>> import procmine as pm
         >>> cv = pm.client_view(pm.samples.load("subsidy_fr"))
         >>> cv.headline("en").split(". ")[0]
-        'Contacts with the applicant in a typical application: 4'
+        'A typical application needs 4 contacts with the applicant'
         >>> cv.headline("fr").split(". ")[0]
-        'Contacts avec le requérant dans une demande typique\u202f: 4'
+        'Une demande typique nécessite 4\xa0contacts avec le requérant'
         """
         return " ".join(self.sentences(language))
 
-    def sentences(self, language: str = "en") -> list[str]:
+    def sentences(self, language: str | None = None) -> list[str]:
         """The sentences of :meth:`headline`, one figure each: contacts per case (median),
         share asked again, mean lead time with the waiting for the applicant and for the
         administration in it, and offices per case (median, with org units only)."""
-        language = check_language(language, "ClientView.sentences")
+        language = check_language(self.language if language is None else language, "ClientView.sentences")
         s = self.summary()
 
         def _(msgid: str, **kw: Any) -> str:
             return format_message(gettext(msgid, language), language, **kw)
 
-        # the unit says whose working days: the calendar and the length of its day
-        unit = (_("working days") + f" ({calendar_note(self.calendar, language)})"
-                if not self.calendar.is_elapsed else _("days"))
         parts = [
-            _("Contacts with the applicant in a typical application: {n}.",
+            _("A typical application needs {n} contacts with the applicant.",
               n=_figure(s["contacts_per_case_median"], language)),
             _("{share} of applicants are asked again for documents, information or corrections.",
               share=format_percent(s["asked_again_share"], language, 0)),
-            _("Of the {total} {unit} an application takes on average, the applicant is waited for "
-              "during {client} ({client_share}), the administration during {office} ({office_share}).",
-              total=format_number(s["lead_time_days_mean"], language, 1), unit=unit,
+            _("An application takes {total} {unit} on average, of which {client} ({client_share}) waiting "
+              "for the applicant and {office} ({office_share}) waiting for the administration.",
+              total=format_number(s["lead_time_days_mean"], language, 1), unit=self._unit(language),
               client=format_number(s["client_wait_days_mean"], language, 1),
               client_share=format_percent(s["client_wait_share"], language, 0),
               office=format_number(s["office_wait_days_mean"], language, 1),
               office_share=format_percent(s["office_wait_share"], language, 0)),
         ]
         if s["offices_per_case_median"] == s["offices_per_case_median"] and self.offices_basis == GROUP:
-            parts.append(_("Offices a typical application passes through: {n}.",
+            parts.append(_("A typical application passes through {n} offices.",
                            n=_figure(s["offices_per_case_median"], language)))
         return parts
 
+    def _unit(self, language: str) -> str:
+        """The unit of the day figures: whose working days (calendar and length of its day)."""
+        if self.calendar.is_elapsed:
+            return gettext("days", language)
+        return f"{gettext('working days', language)} ({calendar_note(self.calendar, language)})"
+
     def _repr_parts(self) -> tuple[str, list[str]]:
-        s = self.summary()
+        s, lang = self.summary(), self.language
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, lang), lang, **kw)
+
+        def pct(x: float) -> str:
+            return "–" if x != x else format_percent(x, lang, 1)
+
         return repr(self.log_name), [
-            f"{s['cases']:,} cases, {len(self.contact_steps)} contact steps",
-            f"{s['contacts_per_case_median']:g} contacts per case (median), {s['asked_again_share']:.1%} asked again, "
-            f"{s['client_wait_share']:.1%} of the lead time waiting for the applicant",
+            _("{cases} cases, {steps} contact steps", cases=format_integer(s["cases"], lang),
+              steps=format_integer(len(self.contact_steps), lang)),
+            _("{contacts} contacts per case (median), {asked} asked again, {client} of the lead time waiting "
+              "for the applicant", contacts="–" if s["cases"] == 0 else _figure(s["contacts_per_case_median"], lang),
+              asked=pct(s["asked_again_share"]), client=pct(s["client_wait_share"])),
         ]
 
     def _html_notes(self) -> list[str]:
-        return [self.headline("en")]
+        return [self.headline()]
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(self, ax: Any = None, *, language: str | None = None) -> Any:
         """Mean lead time in working days split into waiting for the applicant, for the
         administration, for legal periods, and the rest (processing); one bar per group
-        with ``by``, else one bar. Returns the axes."""
+        with ``by``, else one bar; labels in ``language`` (default: the result's
+        :attr:`language`). Returns the axes."""
+        lang = check_language(self.language if language is None else language, "ClientView.plot")
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, lang), lang, **kw)
+
         ax = new_axes(ax, (8, 4))
         if self.by is not None:
             frame = self.by_group().head(15).iloc[::-1]
@@ -263,15 +286,15 @@ class ClientView(Result):
         statutory = frame["statutory_wait_days_mean"].to_numpy(dtype=float)
         rest = np.maximum(frame["lead_time_days_mean"].to_numpy(dtype=float) - client - office - statutory, 0)
         left = np.zeros(len(frame))
-        for values, label, colour in ((client, "waiting for the applicant", "#ed7d31"),
-                                      (office, "waiting for the administration", "#4472c4"),
-                                      (statutory, "legal periods", "#a5a5a5"),
-                                      (rest, "other (processing)", "#70ad47")):
+        # the report's colours: office waiting orange, the applicant's grey, legal periods green
+        for values, label, colour in ((client, _("waiting for the applicant"), "#8a94a6"),
+                                      (office, _("waiting for the administration"), "#d98c1f"),
+                                      (statutory, _("legal periods"), "#2f855a"),
+                                      (rest, _("processing and other time"), "#2b6cb0")):
             ax.barh(labels, values, left=left, color=colour, label=label)
             left = left + values
-        unit = "days" if self.calendar.is_elapsed else "working days"
-        ax.set_xlabel(f"mean lead time ({unit})")
-        ax.set_title("Whose waiting the lead time is")
+        ax.set_xlabel(_("mean lead time in {unit}", unit=self._unit(lang)))
+        ax.set_title(_("Whose waiting the lead time is"))
         ax.legend(loc="lower right", fontsize="small")
         return ax
 
@@ -322,6 +345,7 @@ def client_view(
     by: str | None = None,
     calendar: Calendar | None = None,
     min_cases: int = 10,
+    language: str = "en",
 ) -> ClientView:
     """The applicant's view: contacts, times asked again, whose waiting the lead time is.
 
@@ -341,6 +365,9 @@ def client_view(
         for elapsed days.
     min_cases
         Groups with fewer cases are left out of :meth:`ClientView.by_group`.
+    language
+        ``"de"``, ``"fr"`` or ``"en"``: the language of the ``why`` of
+        :attr:`ClientView.contact_steps`, of the result's repr, plot and headline.
 
     Returns
     -------
@@ -365,6 +392,7 @@ def client_view(
     if calendar is not None and not isinstance(calendar, Calendar):
         raise fail(func, "calendar", "a procmine.Calendar or None", calendar)
     check_positive_int(func, "min_cases", min_cases)
+    language = check_language(language, func)
     cal = Calendar() if calendar is None else calendar
     group_col = None
     if by is not None:
@@ -377,8 +405,8 @@ def client_view(
     act, case = c.activity, c.case  # the log's own int32 codes (no per-event copies)
     n = len(act)
     wc = wait_causes(log)  # cached per log; its step classification serves the detection too
-    detected = detect(log, wc.steps)
-    table = detected if contact_steps is None else declared(log, contact_steps, detected)
+    detected = detect(log, wc.steps, language)
+    table = detected if contact_steps is None else declared(log, contact_steps, detected, language)
     kind_of = np.array([KINDS.index(k) if k else -1 for k in table["kind"]], dtype=np.int8)
     blocks = _blocks(c.case_offsets)
 
@@ -515,4 +543,5 @@ def client_view(
         by=by if group_col is not None else None,
         min_cases=min_cases,
         offices_basis=basis,
+        language=language,
     )

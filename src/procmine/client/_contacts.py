@@ -15,10 +15,11 @@ import numpy as np
 import pandas as pd
 
 from .._core.validation import fail
+from ..i18n import format_message, format_percent, gettext
 from ..log import EventLog
 from ..waits._steps import classify_steps, normalise_name
 
-__all__ = ["KINDS", "declared", "detect"]
+__all__ = ["KINDS", "declared", "detect", "step_reasons"]
 
 #: contact kinds, in display order
 KINDS = ("request", "notice", "payment", "hearing", "inbound")
@@ -82,16 +83,80 @@ def _other_addressee(text: str, pattern: re.Pattern[str]) -> bool:
     return False
 
 
-def detect(log: EventLog, steps: pd.DataFrame | None = None) -> pd.DataFrame:
+def _reasons(language: str) -> dict[str, str]:
+    """The reasons :func:`detect` gives, in ``language`` (templates of :func:`format_message`)."""
+    return {
+        "hearing": gettext("name: the applicant is heard", language),
+        "payment": gettext("name: a fee, an invoice or a payment", language),
+        "request": gettext("a request to the applicant ({reason})", language),
+        "change": gettext("name: the applicant is asked to change or correct the application", language),
+        "acts": gettext("the applicant acts ({reason})", language),
+        "answers": gettext("answers a request in {share} of its events ({reason})", language),
+        "notice": gettext("name: the office sends or notifies the applicant something", language),
+        "declared": gettext("declared", language),
+    }
+
+
+# the reasons of classify_steps (its ``why``, parts joined by "; "), as it writes them in English
+_LOOP_BACK = re.compile(r"goes straight back into a loop of office work in (\d+)% of its occurrences: not a request")
+
+
+def step_reasons(why: str, language: str) -> str:
+    """classify_steps' ``why`` (English, parts joined by ``"; "``) in ``language``; a part
+    the catalogues do not know stays as written.
+
+    >>> step_reasons("name: a request to the applicant or a third party; recorded by a system account", "de")
+    'Name: eine Anfrage an die Gesuchstellenden oder Dritte; von einem Systemkonto erfasst'
+    """
+    if language == "en" or not why:
+        return why
+    known = {
+        "declared external": gettext("declared external", language),
+        "name: the outside world triggers it": gettext("name: the outside world triggers it", language),
+        "no staff recorded on it (the log records resources elsewhere)":
+            gettext("no staff recorded on it (the log records resources elsewhere)", language),
+        "recorded by a system account": gettext("recorded by a system account", language),
+        "follows the previous step within a second: reacts to it":
+            gettext("follows the previous step within a second: reacts to it", language),
+        "sub-second durations (recorded by a system)": gettext("sub-second durations (recorded by a system)", language),
+        "structure: an external step follows after a long wait":
+            gettext("structure: an external step follows after a long wait", language),
+        "asks another unit of the log (its answer is recorded as that unit's work): not a request":
+            gettext("asks another unit of the log (its answer is recorded as that unit's work): not a request",
+                    language),
+        "name: a request to the applicant or a third party":
+            gettext("name: a request to the applicant or a third party", language),
+        "name: a hold status (the case is parked for someone outside the queue)":
+            gettext("name: a hold status (the case is parked for someone outside the queue)", language),
+    }
+    out = []
+    for part in why.split("; "):
+        m = _LOOP_BACK.fullmatch(part)
+        if m:
+            part = format_message(gettext("goes straight back into a loop of office work in {share} of its "
+                                          "occurrences: not a request", language), language,
+                                  share=format_percent(int(m.group(1)) / 100, language, 0))
+        out.append(known.get(part, part))
+    return ("\u202f; " if language == "fr" else "; ").join(out)  # French sets a thin space before ";"
+
+
+def detect(log: EventLog, steps: pd.DataFrame | None = None, language: str = "en") -> pd.DataFrame:
     """Contact kind (or ``""``) and why for every activity, from its name and the data
-    (``steps``: :func:`procmine.waits._steps.classify_steps` of the log, computed when None)."""
+    (``steps``: :func:`procmine.waits._steps.classify_steps` of the log, computed when None);
+    ``why`` in ``language``."""
+    reasons = _reasons(language)
+
+    def why_text(key: str, **kw: Any) -> str:
+        return format_message(reasons[key], language, **kw)
+
     c = log.codes
     names = np.asarray(c.activity_names, dtype=object)
     if steps is None:
         steps = classify_steps(log)
     req = steps["request"].to_numpy(dtype=bool)
     ext = steps["external"].to_numpy(dtype=bool)
-    step_why = steps["why"].tolist()
+    step_why_en = steps["why"].tolist()  # the rules below read it; the text shown is translated
+    step_why = [step_reasons(w, language) for w in step_why_en]
     # an external step found from the data only (no staff on it) is the applicant's when it
     # answers a request: at least half of its events follow a request step
     act = c.activity
@@ -115,27 +180,28 @@ def detect(log: EventLog, steps: pd.DataFrame | None = None) -> pd.DataFrame:
         if req_other[a] or (ext[a] and after_other[a] >= 0.5):
             pass  # between the office and another authority
         elif _HEARING.search(text):
-            kind, why = "hearing", "name: the applicant is heard"
+            kind, why = "hearing", why_text("hearing")
         elif _PAYMENT.search(text) and not _PAY_ORDER.search(text) and not _other_addressee(text, _TO):
-            kind, why = "payment", "name: a fee, an invoice or a payment"
+            kind, why = "payment", why_text("payment")
         elif req[a] and not _CHECK.search(text) and not _EXPERT.search(text):
-            kind, why = "request", f"a request to the applicant ({step_why[a]})"
+            kind, why = "request", why_text("request", reason=step_why[a])
         elif _CHANGE_REQUEST.search(text) and not _other_addressee(text, _TO):
-            kind, why = "request", "name: the applicant is asked to change or correct the application"
-        elif ext[a] and "name:" in step_why[a] and not _other_addressee(text, _FROM):
-            kind, why = "inbound", f"the applicant acts ({step_why[a]})"
+            kind, why = "request", why_text("change")
+        elif ext[a] and "name:" in step_why_en[a] and not _other_addressee(text, _FROM):
+            kind, why = "inbound", why_text("acts", reason=step_why[a])
         elif ext[a] and after_req[a] >= 0.5:
-            kind, why = "inbound", f"answers a request in {after_req[a]:.0%} of its events ({step_why[a]})"
+            kind, why = "inbound", why_text("answers", share=format_percent(after_req[a], language, 0),
+                                             reason=step_why[a])
         elif (_NOTICE.search(text) and not _CHECK.search(text) and not _EXPERT.search(text)
               and not _other_addressee(text, _TO) and not ext[a]):
-            kind, why = "notice", "name: the office sends or notifies the applicant something"
+            kind, why = "notice", why_text("notice")
         kinds.append(kind)
         whys.append(why)
     return pd.DataFrame({"kind": kinds, "why": whys}, index=pd.Index(names, name="activity"))
 
 
-def declared(log: EventLog, contact_steps: Any, detected: pd.DataFrame) -> pd.DataFrame:
-    """``contact_steps`` as the kind per activity (replacing detection)."""
+def declared(log: EventLog, contact_steps: Any, detected: pd.DataFrame, language: str = "en") -> pd.DataFrame:
+    """``contact_steps`` as the kind per activity (replacing detection), ``why`` in ``language``."""
     func = "client_view"
     names = {str(a) for a in log.codes.activity_names}
     if isinstance(contact_steps, Mapping):
@@ -157,5 +223,5 @@ def declared(log: EventLog, contact_steps: Any, detected: pd.DataFrame) -> pd.Da
         if k is None:  # kind as detected, else a notice
             k = detected.at[label[a], "kind"] or "notice"
         out.at[label[a], "kind"] = k
-        out.at[label[a], "why"] = "declared"
+        out.at[label[a], "why"] = _reasons(language)["declared"]
     return out

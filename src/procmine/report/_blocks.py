@@ -151,6 +151,11 @@ class Context:
         """Whose working days the report counts, e.g. "calendar BE, working day 8 h"."""
         return calendar_note(self.calendar, self.language)
 
+    @property
+    def working_days(self) -> str:
+        """The unit of working-day figures, naming whose: "working days (calendar BE, working day 8 h)"."""
+        return f"{self._('working days')} ({self.calendar_note})"
+
     def hours(self, td: Any) -> str:
         return format_hours(td, self.language)
 

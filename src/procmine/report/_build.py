@@ -278,9 +278,12 @@ def build_report(
     maps: dict[str, dict[Any, str]] = {}
     work = log
     if pseudonymize:
-        from ..privacy import pseudonymize_with_maps
+        from ..privacy import log_salt, pseudonymize_with_maps
 
-        work, maps = pseudonymize_with_maps(log, (RESOURCE,))
+        # numbered from a salt of the log's own content: the same log gives the same
+        # pseudonyms in every run (a report can be regenerated and compared), and nobody
+        # without the complete log can recompute them from a list of names
+        work, maps = pseudonymize_with_maps(log, (RESOURCE,), salt=log_salt(log), numbered=True)
     if findings is not None and maps:
         findings = _relabel_findings(findings, maps)
     ctx = Context(

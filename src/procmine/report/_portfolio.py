@@ -17,7 +17,7 @@ from ..i18n import check_language, format_date, format_message, gettext
 from ..log import EventLog
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
-from ._build import build_report, render
+from ._build import _default_calendar, build_report, render
 from ._config import Procedure, _procedures, load_config
 from ._savings import headline, lead_days_per_year, staff_hours, yearly_factor
 from ._sections import kind_label, processing_medians
@@ -259,7 +259,7 @@ def run_portfolio(
                     "detail": f"{type(exc).__name__}: {exc}",
                 }
             )
-    html = _render_index(rows, root, language=language, title=title, min_cases=min_cases)
+    html = _render_index(rows, root, language=language, title=title, min_cases=min_cases, calendar=calendar)
     index.write_text(html, encoding="utf-8")
     _write_table(rows, root, language)
     return index, rows
@@ -274,9 +274,11 @@ def _write_table(rows: list[dict[str, Any]], root: Path, language: str) -> None:
 
 
 def _render_index(
-    rows: list[dict[str, Any]], root: Path, *, language: str, title: str | None, min_cases: int
+    rows: list[dict[str, Any]], root: Path, *, language: str, title: str | None, min_cases: int,
+    calendar: Any = None,
 ) -> str:
-    ctx = Context(log=None, language=language, min_cases=min_cases)
+    # the procedures' calendar: the index's working days name it as each report does
+    ctx = Context(log=None, language=language, min_cases=min_cases, calendar=_default_calendar(calendar))
     _ = ctx._
     ok = sorted((r for r in rows if not r["error"]), key=lambda r: -r["lead_days"])
     failed = [r for r in rows if r["error"]]
@@ -366,7 +368,7 @@ def _ranking(ctx: Context, ok: list[dict[str, Any]], root: Path) -> tuple[Sectio
                 _charts.hbar(
                     [r["name"] for r in ok[:20]],
                     [r["lead_days"] for r in ok[:20]],
-                    xlabel=_("working days of lead time per year"),
+                    xlabel=_("lead time per year in {unit}", unit=ctx.working_days),
                     prefix="pf",
                     value_labels=[ctx.num(r["lead_days"]) for r in ok[:20]],
                 )

@@ -165,7 +165,8 @@ def _log_tiles(ctx: Context, sec: Section) -> list[KPI]:
             KPI(
                 _("Median case duration"),
                 ctx.wdur(dur.median()),
-                _("working time; elapsed: {x}", x=ctx.dur(p.cases["elapsed"].median())),
+                _("working time ({calendar}); elapsed: {x}", calendar=ctx.calendar_note,
+                  x=ctx.dur(p.cases["elapsed"].median())),
             )
         )
         tiles.append(
@@ -189,8 +190,9 @@ def _lead_time_cards(ctx: Context, sec: Section, f: list[Any]) -> None:
             KPI(
                 _("Lead time the office can cut per year"),
                 _("{x} working days", x=_figure(head.office_days_per_year)),
-                _("summed over cases, not staff hours: office waiting and work only, each wait counted once; working days of {h} hours", h=_figure(round(head.day_hours, 1)))
-                + f" ({ctx.calendar_note})",
+                # the calendar note already says how long a working day is
+                _("summed over cases, not staff hours: office waiting and work only, each wait counted once "
+                  "({calendar})", calendar=ctx.calendar_note),
             )
         )
         if head.client_cases:
@@ -402,7 +404,7 @@ def _duration_histogram(ctx: Context, sec: Section, p: Any) -> None:
             Figure(
                 _charts.histogram(
                     dur_h / ctx.day_hours,
-                    xlabel=_("case duration (working days)") + f" ({ctx.calendar_note})",
+                    xlabel=_("case duration in {unit}", unit=ctx.working_days),
                     ylabel=_("cases"),
                     prefix="dur",
                     marks=[
@@ -560,7 +562,7 @@ def _causes_chart(
             parts.append((_("waiting for a fixed date"), per_act["batch"][top] / day_us, "main"))
         sec.add(
             Figure(
-                _charts.hbar_stacked([str(names[a]) for a in top], parts, xlabel=_("working days (total)"),
+                _charts.hbar_stacked([str(names[a]) for a in top], parts, xlabel=_("total in {unit}", unit=ctx.working_days),
                                      prefix="causes"),
                 _(
                     "Where the waiting before each step comes from: only office waiting can be shortened by the office; "

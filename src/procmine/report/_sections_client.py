@@ -20,12 +20,12 @@ _KINDS = {"request": "request", "notice": "notice", "payment": "payment", "heari
 
 def client(ctx: Context) -> Section | None:
     """The applicant's view: contacts, asked again, whose waiting the lead time is."""
-    from ..client import client_view
+    from ..client import _figure, client_view
 
     _ = ctx._
     by = comparison_column(ctx.log)
     cv = ctx.memo("client_view", lambda: client_view(ctx.log, calendar=ctx.calendar, by=by,
-                                                     min_cases=ctx.min_cases))
+                                                     min_cases=ctx.min_cases, language=ctx.language))
     sec = Section("client", _("The applicant's view"))
     if cv.contact_steps.empty:
         if not ctx.cache.get("explicit_sections"):
@@ -57,11 +57,13 @@ def client(ctx: Context) -> Section | None:
     client_d, office_d, stat_d = get("client_wait_days_mean"), get("office_wait_days_mean"), get("statutory_wait_days_mean")
     rest = np.maximum(get("lead_time_days_mean") - client_d - office_d - stat_d, 0)
     sec.add(Figure(
-        _charts.hbar_stacked(labels, [(_("waiting for the applicant"), client_d, "wait"),
-                                      (_("waiting for the administration"), office_d, "main"),
-                                      (_("legal periods"), stat_d, "grey"),
-                                      (_("processing and other time"), rest, "good")],
-                             xlabel=_("mean lead time (working days)") + f" ({ctx.calendar_note})", prefix="client"),
+        # colours mean what they mean in the other charts: office waiting orange, the
+        # applicant's grey, legal periods green, processing blue
+        _charts.hbar_stacked(labels, [(_("waiting for the applicant"), client_d, "grey"),
+                                      (_("waiting for the administration"), office_d, "wait"),
+                                      (_("legal periods"), stat_d, "good"),
+                                      (_("processing and other time"), rest, "main")],
+                             xlabel=_("mean lead time in {unit}", unit=ctx.working_days), prefix="client"),
         _("Whose waiting the lead time is: the applicant's, the administration's or a legal period's."),
     ))
 
@@ -70,7 +72,8 @@ def client(ctx: Context) -> Section | None:
     steps = public.assign(kind=[_(_KINDS[k]) for k in public["kind"]])
     ctx.tables[_("Contact steps")] = public.reset_index(drop=True)
     sec.add(table_from_frame(ctx, steps, [("activity", _("Activity"), "text"), ("kind", _("Kind"), "text"),
-                                          ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct")],
+                                          ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct"),
+                                          ("why", _("Why"), "text")],
                              caption=_("Contact steps with the applicant (correct them with contact_steps=[...])"),
                              max_rows=15))
     after = cv.asked_again_after()
@@ -84,7 +87,8 @@ def client(ctx: Context) -> Section | None:
         ctx.tables[_("Applicant by unit")] = g
         sec.add(table_from_frame(
             ctx, g, [(g.columns[0], str(cv.by), "text"), ("cases", _("Cases"), "int"),
-                     ("contacts_per_case_median", _("Contacts per case (median)"), "num"),
+                     ("contacts_per_case_median", _("Contacts per case (median)"),
+                      lambda v: _figure(float(v), ctx.language)),
                      ("asked_again_share", _("Asked again"), "pct"),
                      ("client_wait_share", _("Waiting for the applicant"), "pct"),
                      ("office_wait_share", _("Waiting for the administration"), "pct")],

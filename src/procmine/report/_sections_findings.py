@@ -80,7 +80,7 @@ def findings(ctx: Context) -> Section:
             _charts.hbar(
                 labels,
                 days,
-                xlabel=_("working days of lead time per year"),
+                xlabel=_("lead time per year in {unit}", unit=ctx.working_days),
                 prefix="find",
                 value_labels=[ctx.num(d) for d in days],
             ),
@@ -316,7 +316,7 @@ def comparison(ctx: Context) -> Section:
                 _charts.hbar(
                     [str(g) for g in top["group"]],
                     vals.to_numpy(),
-                    xlabel=_("median case duration (working days)"),
+                    xlabel=_("median case duration in {unit}", unit=ctx.working_days),
                     prefix="cmp",
                     value_labels=[ctx.num(v) for v in vals],
                 ),

@@ -42,7 +42,8 @@ def limits(ctx: Context) -> Section:
     ])
     frame = tl.to_frame()
     by_name = {r.name: r for r in tl.rules}
-    frame["limit_text"] = [limit_text(by_name[n], ctx.language) for n in frame["rule"]]
+    # a period in working days names whose: the calendar and the length of its day
+    frame["limit_text"] = [limit_text(by_name[n], ctx.language, cal) for n in frame["rule"]]
     shown = frame[frame["cases"] >= ctx.min_cases]
     ctx.tables["time limits"] = shown.reset_index(drop=True)
     if shown.empty:
@@ -67,7 +68,7 @@ def limits(ctx: Context) -> Section:
         sec.add(table_from_frame(ctx, cul, [
             ("step", _("Step"), "text"),
             ("pushes_over", _("Breaches it alone explains"), "int"),
-            ("largest_in", _("Largest share in"), "int"),
+            ("largest_in", _("Cases where it took the most time"), "int"),
             ("median_time", _("Median time in breaching cases"), "dur"),
             ("cause", _("Cause"), _cause(ctx)),
         ], caption=_("Steps that push cases over the limit: {rule}", rule=name), max_rows=8))
