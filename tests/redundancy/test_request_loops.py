@@ -111,8 +111,8 @@ def test_a_request_done_in_later_rounds_opens_a_loop_each_time():
     work holds the request."""
     once = [("S01", 0 * H, "R1"), ("S02", 2 * H, "R2"), ("S03", 3 * H, "R3"), ("S03", 2 * D, "R3"),
             ("S02", 3 * D, "R2")]
-    thrice = once + [("S03", 3 * D + H, "R3"), ("S03", 5 * D, "R4"), ("S02", 6 * D, "R2"),
-                     ("S03", 6 * D + H, "R3"), ("S03", 8 * D, "R4"), ("S02", 9 * D, "R2")]
+    thrice = [*once, ("S03", 3 * D + H, "R3"), ("S03", 5 * D, "R4"), ("S02", 6 * D, "R2"),
+              ("S03", 6 * D + H, "R3"), ("S03", 8 * D, "R4"), ("S02", 9 * D, "R2")]
     plain = [("S01", 0 * H, "R1"), ("S02", 2 * H, "R2")]
     log = _log([[*c, ("S04", c[-1][1] + 2 * H, "R5")] for c in [once, thrice, plain] * 15])
     [f] = incomplete_submission.detect(log, calendar=ALWAYS)
