@@ -31,6 +31,11 @@ sessions, a call tried again), not a second check: only *fresh* takes of the ste
 another step) count, for the duplicating cases and for the saving. With org units, two
 units one after the other on the same step stay a duplicate check.
 
+**System steps.** A step a system records (:func:`procmine.waits._steps.classify_steps`'
+``system``: sub-second durations, a system account) is nobody's check: recorded again by a
+second person it marks a new state (a new offer selected after the first was cancelled),
+and the wait before it belongs to the work before it. Such steps are not reported.
+
 **Limits.** When units are resources (no ``org:group``), two persons doing the same step
 may still be a hand-over within one office rather than a duplicate check. Checks with different
 names in each unit (e.g. "Prüfung Gemeinde" and "Prüfung Kanton") are not recognised as
@@ -139,6 +144,10 @@ def detect(
     with_a = t.activity_cases
     share = dup_cases / np.maximum(with_a, 1)
     cand = (dup_cases >= max(min_case_share * t.n_cases, 1)) & (share >= min_duplicate_share)
+    # a step a system records (sub-second, by a system account) is nobody's check: done again
+    # it records a new state (a new offer selected), and the time before it is other work's
+    causes = wait_causes(log, waits=waits, external=external)
+    cand &= ~causes.steps["system"].to_numpy(dtype=bool)
     if not cand.any():
         return []
 
@@ -151,7 +160,7 @@ def detect(
     first_unit = u[d_first][pos]
     extra = in_dup & (u >= 0) & (u != first_unit) & ~taken_up
     # office time only: the client's wait and legal periods before a duplicate stay anyway
-    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
+    client, statutory = causes.outside_office(t.wait, t.processing, c.activity)
     outside = np.where(extra, client + statutory, 0).astype(np.float64)
     gap = np.where(extra, t.gap, 0).astype(np.float64)
     extra_time = np.maximum(gap - outside, 0.0)

@@ -2,8 +2,9 @@
 
 **Definition.** A *request step* asks the applicant or a third party for something: the
 steps flagged ``request`` by :func:`procmine.waits._steps.classify_steps` (from the name in
-German, French, Italian or English, or from the data: a step after which the case
-typically waits a long time for an external step), or the steps declared with
+German, French, Italian, English or Dutch, or from the data: a step after which the case
+typically waits a long time for an external step, or to which the case goes back to the
+check that raised it after waiting outside), or the steps declared with
 ``requests=[...]``. Each occurrence of a request step opens a *loop* that lasts until the
 next request of the case (or the case end):
 
@@ -28,11 +29,19 @@ external step right after the request; ``""`` when the log does not record the a
 ``repeated_steps`` (the steps repeated after the answer in at least 10 % of the loop
 cases, most frequent first), ``request_case_share`` (cases with the request / all cases),
 ``loop_share`` (cases in which a step is repeated after it / cases with the request),
-``requests_per_case``, ``office_time_per_case`` and ``client_time_per_case`` (working
-time, mean per case with the request), ``office_time_median`` and ``client_time_median``.
+``requests_per_case`` (loops per case: a request repeated right after itself is one
+loop), ``office_time_per_case`` and ``client_time_per_case`` (working time, mean per case
+with the request), ``office_time_median`` and ``client_time_median``, and the split every
+time-saving finding shows: ``office_time`` and ``client_wait`` (totals over those cases),
+``statutory_wait`` (always zero: a period inside the loop is the applicant's time).
+
+*Chases.* A request done again right after itself (a call tried again until the applicant
+is reached, a reminder) chases the open request: it opens no loop of its own; the wait
+before it is client time, its processing office time.
 
 *Office time* is the request step's own time (waiting plus processing) and the time of
-the repeated steps (waiting plus processing). *Client time* is the working time the case
+the repeated steps (waiting plus processing); steps a system records (``system`` in the
+step classification: a new offer's status) are not repeated work. *Client time* is the working time the case
 waits for the applicant: from the request's completion to the completion of the answer
 steps; when the answer is not recorded, the wait before the first step after the request
 (without start times that wait also holds the step's processing, which then counts as
@@ -51,9 +60,11 @@ the log without these loops.
 
 **Limits.** The log cannot tell which request was avoidable: some information only
 becomes necessary during the review. A step repeated after the answer for another reason
-(a new fact) is counted as part of the loop. Requests are recognised by name or by the
-long external wait that follows them; a request recorded under an unrecognisable code
-name without such a wait is missed (declare it with ``requests=[...]``).
+(a new fact) is counted as part of the loop. Requests are recognised by name, by the
+long external wait that follows them, or, when the answer is not recorded, by the loop
+back to the check that raised them while the case waits outside (chased, or a return
+longer than the check's own queue); a request recorded under an unrecognisable code name
+with none of these is missed (declare it with ``requests=[...]``).
 """
 
 from __future__ import annotations
@@ -67,6 +78,7 @@ import numpy as np
 
 from .._core.validation import Threshold, check_detector
 from ..log import EventLog
+from ..waits._causes import wait_causes
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr
 from ._base import top_org_units as _org_units
 from ._finding import Finding
@@ -90,8 +102,6 @@ def request_steps(log: EventLog, requests: Iterable[str] | None = None) -> tuple
 
     ``requests`` overrides the detection of request steps (names not in the log are ignored).
     """
-    from ..waits._causes import wait_causes
-
     # the step classification the wait causes already hold (cached per log; the same as
     # classify_steps(log), whose aggregates would otherwise be computed a second time)
     steps = wait_causes(log).steps
@@ -113,11 +123,12 @@ class RequestLoops:
     repeated: np.ndarray  #: bool: a step the case had done before the request, done again in the loop
     office_us: np.ndarray  #: float: office working time the event adds to its loop
     client_us: np.ndarray  #: float: working time the loop waits for the applicant before the event
+    chase: np.ndarray  #: bool: the request repeated right after itself (a call tried again, a reminder)
 
     @property
     def in_loop(self) -> np.ndarray:
-        """Events that disappear with the loop: the request, its answer and the repeated steps."""
-        return self.request | self.answer | self.repeated
+        """Events that disappear with the loop: the request, its chases, its answer and the repeated steps."""
+        return self.request | self.chase | self.answer | self.repeated
 
 
 def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray, calendar: Any = None) -> RequestLoops:
@@ -139,6 +150,13 @@ def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray
     req = np.asarray(is_request, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     ext = np.asarray(is_external, dtype=bool)[act] if n else np.zeros(0, dtype=bool)
     case_first = c.case_offsets[:-1][c.case].astype(np.int64)
+    # a request repeated right after itself (calls until the applicant is reached, reminders)
+    # chases the open request: it neither opens a loop nor is redone work; the case waits for
+    # the applicant before it and the office spends its processing
+    chase = np.zeros(n, dtype=bool)
+    if n > 1:
+        chase[1:] = req[1:] & (act[1:] == act[:-1]) & (rows[1:] > case_first[1:])
+    req &= ~chase
     # the case's first occurrence of each activity: a step done before the request is redone
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + act
     _, first_idx, inverse = np.unique(key, return_index=True, return_inverse=True)
@@ -150,13 +168,18 @@ def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray
     if n > 1:
         prev_req[1:] = np.maximum.accumulate(np.where(req, rows, -1))[:-1]
     prev_req = np.where(prev_req >= case_first, prev_req, -1)
-    req &= ~((prev_req >= 0) & (first_row < prev_req))
+    # (a request of the same step as the open one starts a new round: the file was found
+    # incomplete again)
+    req &= ~((prev_req >= 0) & (first_row < prev_req) & (act != act[np.maximum(prev_req, 0)]))
     last_req = np.maximum.accumulate(np.where(req, rows, -1)) if n else rows
     opener = np.where(last_req >= case_first, last_req, -1)
     after = (opener >= 0) & (opener < rows)
-    repeated = after & ~req & ~ext & (first_row < opener)
+    chase &= opener >= 0
+    # steps a system records (sub-second, no staff: a new offer's status) are not work redone
+    system = np.asarray(wait_causes(log).steps["system"].to_numpy(dtype=bool))[act] if n else np.zeros(0, dtype=bool)
+    repeated = after & ~req & ~ext & ~chase & ~system & (first_row < opener)
     # the answer: external steps before any office step of the loop
-    office_step = after & ~ext
+    office_step = after & ~ext & ~chase
     n_office = np.cumsum(office_step)
     before_office = after & (n_office - n_office[np.maximum(opener, 0)] == 0)
     answer = before_office & ext
@@ -168,9 +191,10 @@ def request_loops(log: EventLog, is_request: np.ndarray, is_external: np.ndarray
     first_office &= ~answered[np.maximum(opener, 0)]
     wait = t.wait.astype(np.float64)
     gap = t.gap.astype(np.float64)
-    client = np.where(answer, gap, 0.0) + np.where(first_office, wait, 0.0)
-    office = np.where(req, gap, 0.0) + np.where(repeated, np.where(first_office, gap - wait, gap), 0.0)
-    return RequestLoops(req, opener, answer, repeated, office, client)
+    client = np.where(answer, gap, 0.0) + np.where(first_office | chase, wait, 0.0)
+    office = (np.where(req, gap, 0.0) + np.where(chase, gap - wait, 0.0)
+              + np.where(repeated, np.where(first_office, gap - wait, gap), 0.0))
+    return RequestLoops(req, opener, answer, repeated, office, client, chase)
 
 
 def detect(
@@ -222,6 +246,7 @@ def detect(
     has_answer[loops.opener[loops.answer]] = True
     has_repeat = np.zeros(t.n_events, dtype=bool)  # per request row: its loop repeats work
     has_repeat[loops.opener[loops.repeated]] = True
+    has_answer[loops.opener[loops.chase]] = True  # chased: the office tried again to reach the applicant
     out: list[Finding] = []
     for r in np.flatnonzero(is_req):
         name = t.name(int(r))
@@ -239,8 +264,9 @@ def detect(
             logger.debug("incomplete_submission: %r repeats nothing in most cases (%.2f)", name, loop_share)
             continue
         # the case waits for the outside world before the work is redone: when the log
-        # records answers to this step, most of its loops hold one (a step that work merely
-        # bounces back to, answered only when it is done last, asks nobody for anything)
+        # records answers to this step, most of its loops hold one, or the request was
+        # chased (a call tried again) (a step that work merely bounces back to, answered
+        # only when it is done last, asks nobody for anything)
         answered = has_answer[req_rows]
         repeats = has_repeat[req_rows]
         answered_loops = float((answered & repeats).sum() / max(repeats.sum(), 1))
@@ -268,6 +294,11 @@ def detect(
             "client_time_per_case": td(float(client_case.mean())),
             "office_time_median": td(float(np.median(office_case))),
             "client_time_median": td(float(np.median(client_case))),
+            # the split every time-saving finding shows (totals over the affected cases); a
+            # period inside the loop is the applicant's time here, so none is statutory
+            "office_time": td(total),
+            "client_wait": td(float(client_case.sum())),
+            "statutory_wait": td(0.0),
         }
         rec = tr(
             "Check applications for completeness at intake and make the missing fields and attachments "

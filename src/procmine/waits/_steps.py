@@ -13,7 +13,15 @@ the data, so that it also works on exports whose names are codes:
     log's typical wait), unless in at least 10 % of its occurrences the case goes straight
     back into a loop of office work (to a step that leads to it again through office steps
     only): after a request the case waits for the outside world before work is redone, so
-    such a step closes a loop of the office's own rework instead. A query to another unit *of the log* is not a request: when a
+    such a step closes a loop of the office's own rework instead. When the answer is not
+    recorded, a step is a request when the case goes back from it to the check that raised
+    it (its most frequent other predecessor, an office step) in at least a fifth of the
+    times it leaves it, while waiting outside the office: the step is chased (repeated back
+    to back, with on average a long wait every second loop: calls until the applicant is
+    reached) or the way back to the check is long in most loops and at least twice as often
+    as the check's entries from elsewhere (its own queue). Names saying a file is
+    incomplete (*incomplete dossiers*, *Antrag unvollständig*, *dossier incomplet*, *pratica
+    incompleta*) or Dutch requests (*stukken opvragen*) are request vocabulary too. A query to another unit *of the log* is not a request: when a
     step asks without naming documents, missing pieces or a payment (*Rückfrage*, *demande
     de précisions*, *clarification*) or is found from structure only, and the step that
     usually follows is done by another ``org:group`` with staff recorded, the answer is
@@ -68,6 +76,9 @@ __all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name",
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
 _LOOP_BACK_SHARE = 0.1  # a request is (nearly) never followed at once by a loop of office work
+#: a request without a recorded answer sends the case back to the check that raised it at
+#: least once in five times it is left (the rest: the file was complete after all, withdrawn...)
+_CHECK_AGAIN_SHARE = 0.2
 
 # Vocabulary on accent-free, lower-case names with punctuation turned into spaces.
 _REQUEST = re.compile(
@@ -84,6 +95,12 @@ _REQUEST = re.compile(
     r"|request\w*\s+(for\s+)?(\w+\s+)?(documents?|information|info|statement|payment|clarification|evidence|details)"
     r"|(documents?|information)\s+(\w+\s+)?request|\bask\w*\s+for\s+(\w+\s+)?(documents?|information|details)"
     r"|missing\s+(documents?|information)|\breminder\b"
+    # a file found incomplete (nl/de/fr/it/en) and Dutch requests for documents or data
+    r"|(incomplet\w*|onvolledig\w*|unvollstaendig\w*|ontbrekend\w*)\s+(\w+\s+)?(dossiers?|aanvra\w*|stukken"
+    r"|documenten|gegevens|applications?|files?|antra\w*|gesuch\w*|unterlagen|demandes?|domand\w*|pratich?\w*)"
+    r"|(dossiers?|aanvra\w*|antra\w*|gesuch\w*|unterlagen|demandes?|domand\w*|pratich?\w*)\s+(\w+\s+)?"
+    r"(incomplet\w*|onvolledig\w*|unvollstaendig\w*)"
+    r"|(stukken|documenten|gegevens|informatie)\s+(op|na)?vragen|\bopvragen|aanvulling\w*\s+(op|aan)?vragen"
 )
 # words that ask *someone* something (an office as well as the applicant): a request to the
 # applicant only when the answer is not recorded as another unit's work
@@ -333,6 +350,66 @@ def _loop_backs(src: np.ndarray, dst: np.ndarray, pairs: np.ndarray, office: np.
     return out
 
 
+def _request_loops(agg: StepAggregates, src: np.ndarray, dst: np.ndarray, pairs: np.ndarray, n_long: np.ndarray,
+                   *, office: np.ndarray, follow_n: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Office steps that open a loop back to the check that led to them while the case waits
+    outside the office, with no answer recorded (from the directly-follows counts only, so
+    that every engine decides alike).
+
+    A step *r* qualifies when (1) most of the cases reaching it from another step come from
+    one office step *c* (the check that found something missing), (2) in at least
+    :data:`_CHECK_AGAIN_SHARE` of the times the case leaves *r* it goes straight back to *c*
+    (the check is done again), and (3) the case waits outside the office meanwhile: either
+    *r* is a chase (at least half of its events directly follow itself: the office tries
+    again and again to reach someone, and the repetitions and the return to *c* hold, on
+    average, a long wait every second loop), or the return from *r* to *c* is long in most
+    loops and at least twice as often long as *c*'s entries from elsewhere (its own queue).
+    The office's own rework (check, fix, check) fails (3): the fix is not chased, and the
+    check after it waits in the same queue as the first time.
+    """
+    n_act = len(agg.names)
+    out = np.zeros(n_act, dtype=bool)
+    why = [""] * n_act
+    if not len(src):
+        return out, why
+    loop = src == dst
+    self_n = np.bincount(src[loop], weights=pairs[loop], minlength=n_act)
+    self_long = np.bincount(src[loop], weights=n_long[loop], minlength=n_act)
+    # the check: the most frequent other step right before each step (edges are few: sort them)
+    o = np.flatnonzero(~loop)
+    o = o[np.lexsort((-pairs[o], dst[o]))]
+    first = o[np.r_[True, dst[o][1:] != dst[o][:-1]]] if len(o) else o
+    check = np.arange(n_act)
+    entry_n = np.zeros(n_act)
+    check[dst[first]], entry_n[dst[first]] = src[first], pairs[first]
+    into_n = np.bincount(dst[o], weights=pairs[o], minlength=n_act)
+    into_long = np.bincount(dst[o], weights=n_long[o], minlength=n_act)
+    # the way back: edges r -> check(r)
+    ret = np.flatnonzero(~loop & (check[src] == dst))
+    back = np.bincount(src[ret], weights=pairs[ret], minlength=n_act)
+    back_long = np.bincount(src[ret], weights=n_long[ret], minlength=n_act)
+    exits = follow_n - self_n
+    r = np.arange(n_act)
+    cand = office & office[check] & (check != r) & (back >= 5) & (entry_n >= 0.5 * into_n)
+    cand &= back >= _CHECK_AGAIN_SHARE * exits
+    chase = cand & (self_n >= 0.5 * agg.count) & (self_long + back_long >= 0.5 * back)
+    # a plain request: the way back to the check is long, and more often so than the check's
+    # entries from elsewhere (its own queue)
+    other_n = into_n[check] - back
+    other_share = (into_long[check] - back_long) / np.maximum(other_n, 1)
+    back_share = back_long / np.maximum(back, 1)
+    plain = cand & ~chase & (back_share >= 0.5) & (back_share >= 2 * other_share)
+    out = chase | plain
+    names = agg.names
+    for a in np.flatnonzero(out):
+        how = ("it is repeated back to back with long waits (a chase)" if chase[a]
+               else f"the way back is long in {back_share[a]:.0%} of the returns ({other_share[a]:.0%} of the "
+                    "check's other entries)")
+        why[a] = (f"structure: the case goes back to '{names[check[a]]}' after it in {back[a] / max(exits[a], 1):.0%} "
+                  f"of the times it leaves it, {how}; the answer is not recorded")
+    return out, why
+
+
 def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) -> pd.DataFrame:
     """The rules of :func:`classify_steps` on a log's aggregates (shared by the engines)."""
     names = agg.names
@@ -426,6 +503,13 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     request |= structural
     for a in np.flatnonzero(structural):
         why[a].append("structure: an external step follows after a long wait")
+    # -- requests whose answer is not recorded: the loop goes back to the check ------------
+    loop_req, loop_why = _request_loops(agg, src, dst, pairs, e["n_long"].to_numpy(dtype=np.float64),
+                                        office=~ext & ~system, follow_n=follow_n)
+    loop_req &= ~hold  # a hold status parks the case (its own rule below): it asks nobody
+    for a in np.flatnonzero(loop_req):
+        why[a].append(loop_why[a])
+    request |= loop_req
     # a query to another unit of the log: the answer is that unit's work, not the applicant's
     if agg.has_group and len(e):
         other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
