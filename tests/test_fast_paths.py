@@ -185,3 +185,210 @@ def test_duplicates_counted_across_arrow_chunks(tmp_path) -> None:
     assert log.df["note"].array._pa_array.num_chunks > 1
     want = int(log.df.duplicated(keep="first").sum())
     assert want > 0 and log.report.duplicates == want
+
+
+# -- wait causes: per-activity lookups, one-pass cause totals ------------------------------------
+from procmine._core.event_times import event_times  # noqa: E402
+from procmine._core.kernels import exact_int_sums, key_counts  # noqa: E402
+from procmine.waits import _causes as wc_mod  # noqa: E402
+from procmine.waits._causes import CAUSES, Caps, Decisions, wait_causes  # noqa: E402
+
+
+def _assign_reference(d: Decisions, act, first, wait_elapsed, proc_elapsed, inside):
+    """The former per-rule implementation of ``assign_causes`` (full-length masks)."""
+    n = len(act)
+    cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
+    free = d.fixed[act] < 0
+    after_request = np.zeros(n, dtype=bool)
+    if d.parks.any() and n > 1:
+        prev_parks = np.zeros(n, dtype=bool)
+        prev_parks[1:] = d.parks[act[:-1]]
+        after_request = prev_parks & ~first & ~d.request[act]
+        cause[after_request & free] = wc_mod.CLIENT
+    if d.release.any():
+        cause[d.release[act] & free] = wc_mod.BATCH
+    if d.follow.any() and inside is not None:
+        cause[d.follow[act] & inside & (cause == wc_mod.OFFICE) & free] = wc_mod.CLIENT
+    caps = Caps.none()
+    by_prev = np.zeros(0, dtype=np.int64)
+    has_p = ~np.isnan(d.period) & (d.fixed < 0)
+    has_a = ~np.isnan(d.after_period)
+    if has_p.any() or has_a.any():
+        p_el = np.where(proc_elapsed == NAT, 0, proc_elapsed)
+        length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + p_el)
+        prev = np.full(n, -1, dtype=np.int64)
+        prev[1:] = act[:-1]
+        prev[first] = -1
+        cand = (length != NAT) & ~first & free
+        period = np.full(n, np.nan)
+        hit = np.zeros(n, dtype=bool)
+        for k, (per, tol, code) in enumerate(((d.period, d.tol, act), (d.after_period, d.after_tol, prev))):
+            idx = np.flatnonzero(cand & ~hit & (code >= 0) & ~np.isnan(per[np.maximum(code, 0)]))
+            p, t, x = per[code[idx]], tol[code[idx]], length[idx]
+            ok = np.where(t >= wc_mod._DAY_US, x >= p - t, np.abs(x - p) <= t)
+            if k == 1:
+                by_prev = idx[ok]
+            hit[idx[ok]], period[idx[ok]] = True, p[ok]
+        stat = np.flatnonzero(hit)
+        over = length[stat] > period[stat]
+        c, pc = stat[over], period[stat[over]]
+        w_el, pr_el = wait_elapsed[c], p_el[c]
+        caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
+                    proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
+        cause[stat] = wc_mod.STATUTORY
+    cause[first | (wait_elapsed == NAT)] = -1
+    return cause, after_request, caps, by_prev
+
+
+def _inputs(log: pm.EventLog, waits: dict | None = None):
+    """The decisions and per-event arrays ``_compute`` passes to ``assign_causes``."""
+    c = log.codes
+    t = event_times(log, Calendar.always())
+    sagg = step_aggregates(log)
+    steps = wc_mod.decide_steps(sagg, external=())
+    n_act = c.n_activities
+    length = np.where(t.wait_elapsed == NAT, NAT, t.wait_elapsed + np.where(t.proc_elapsed == NAT, 0, t.proc_elapsed))
+    prev = np.full(len(c.activity), -1, dtype=np.int64)
+    prev[1:] = c.activity[:-1]
+    prev[t.first] = -1
+    again = wc_mod.self_repeats(sagg.edges, n_act)
+    mark = wc_mod.follow_up_markers(steps)
+    inside = wc_mod.inside_windows(c.activity, c.case, mark)
+    agg = wc_mod.wait_aggregates(c.activity, length, t.proc_elapsed if t.has_start else None, n_act, ts=c.ts,
+                                 count=sagg.count, again=again, inside=np.bincount(c.activity[inside], minlength=n_act),
+                                 prev=prev)
+    d = wc_mod.decide_causes(np.asarray(c.activity_names, dtype=object), steps, agg, waits or {})
+    return d, c, t, inside, length
+
+
+def _same_assignment(got, want) -> None:
+    for g, w in zip(got[:2], want[:2]):
+        assert g.dtype == w.dtype and np.array_equal(g, w)
+    for name in ("idx", "rest", "wait_el", "stat_wait", "proc_el", "stat_proc"):
+        g, w = getattr(got[2], name), getattr(want[2], name)
+        assert g.dtype == w.dtype and np.array_equal(g, w), name
+    assert np.array_equal(got[3], want[3])
+
+
+@pytest.mark.parametrize("name, waits", [("permit_de", None), ("subsidy_fr", {"Séance de la commission": "batch"}),
+                                         ("permit_de", {"Einsprachefrist abwarten": "client"})])
+def test_assign_causes_matches_the_per_rule_reference(name: str, waits: dict | None) -> None:
+    d, c, t, inside, length = _inputs(pm.samples.load(name), waits)
+    want = _assign_reference(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside)
+    for kw in ({}, {"length": length}):  # the span given or computed for the events that need it
+        _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside, **kw),
+                         want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_assign_causes_every_rule_at_once(seed: int) -> None:
+    """Random periods before and after steps, requests, releases, follow-ups and declarations
+    on a sample's events: every branch of the rule, against the reference."""
+    from dataclasses import replace
+
+    rng = np.random.default_rng(seed)
+    d, c, t, inside, _ = _inputs(pm.samples.load("subsidy_fr"))
+    n_act = c.n_activities
+    day = wc_mod._DAY_US
+    pick = rng.random(n_act)
+    d = replace(d, fixed=np.where(pick < 0.1, rng.integers(0, 4, n_act), -1).astype(np.int8),
+                parks=rng.random(n_act) < 0.3, request=rng.random(n_act) < 0.2, release=rng.random(n_act) < 0.15,
+                follow=rng.random(n_act) < 0.3,
+                period=np.where(pick > 0.6, rng.integers(1, 20, n_act) * day, np.nan).astype(np.float64),
+                tol=np.where(rng.random(n_act) < 0.5, day, 3_600_000_000).astype(np.float64),
+                after_period=np.where(rng.random(n_act) < 0.4, rng.integers(1, 20, n_act) * day, np.nan),
+                after_tol=np.where(rng.random(n_act) < 0.5, day, 3_600_000_000).astype(np.float64))
+    want = _assign_reference(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside)
+    assert len(want[2].idx) and len(want[3])  # the test reaches the capped and inherited periods
+    _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside), want)
+    # a log without start times passes no processing
+    no_proc = np.full(len(c.activity), NAT, dtype=np.int64)
+    _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, None, inside),
+                     _assign_reference(d, c.activity, t.first, t.wait_elapsed, no_proc, inside))
+
+
+def _wait_aggregates_reference(act, length, n_act, ts, prev):
+    def lengths(a, x):
+        ok = x != NAT
+        a_all, x_all = a[ok], x[ok].astype(np.float64)
+        long_ = x[ok] >= wc_mod.LONG_US
+        key, n = np.unique(a_all[long_].astype(np.int64) << 40 | x[ok][long_] // wc_mod.MINUTE_US, return_counts=True)
+        hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+        return (np.bincount(a_all, minlength=n_act).astype(np.float64), np.bincount(a_all, weights=x_all, minlength=n_act),
+                np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist)
+
+    has_prev = prev >= 0
+    day = ts // wc_mod._DAY_US
+    d_key, d_n = np.unique(act.astype(np.int64) * (1 << 32) + (day - day.min()), return_counts=True)
+    days = pd.DataFrame({"code": d_key >> 32, "day": (d_key & 0xFFFFFFFF) + day.min(), "n": d_n})
+    return lengths(act, length), lengths(prev[has_prev], length[has_prev]), days
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_wait_aggregates_match_the_sorting_reference(name: str) -> None:
+    log = pm.samples.load(name)
+    c, t = log.codes, event_times(log, Calendar.always())
+    n_act = c.n_activities
+    prev = np.full(len(c.activity), -1, dtype=np.int64)
+    prev[1:] = c.activity[:-1]
+    prev[t.first] = -1
+    got = wc_mod.wait_aggregates(c.activity, t.wait_elapsed, None, n_act, ts=c.ts, count=np.zeros(n_act),
+                                 again=np.zeros(n_act), inside=None, prev=prev.astype(np.int32))
+    own, after, days = _wait_aggregates_reference(c.activity, t.wait_elapsed, n_act, c.ts, prev)
+    for agg, ref in ((got, own), (got.after, after)):
+        assert np.array_equal(agg.n, ref[0]) and np.array_equal(agg.s1, ref[1]) and np.array_equal(agg.s2, ref[2])
+        pd.testing.assert_frame_equal(agg.hist, ref[3])
+    pd.testing.assert_frame_equal(got.days, days)
+
+
+@pytest.mark.parametrize("name, waits", [("permit_de", None), ("subsidy_fr", {"Séance de la commission": "batch"})])
+def test_cause_sums_equal_the_sums_of_split(name: str, waits: dict | None) -> None:
+    log = pm.samples.load(name)
+    wc = wait_causes(log, waits=waits)
+    c = log.codes
+    assert wc.caps is not None and len(wc.caps.idx)  # the statutory waits past their period are moved
+    for cal in (Calendar.always(), Calendar()):
+        wait = event_times(log, cal).wait
+        parts = wc.split(wait)
+        p = c.pairs
+        sel = np.flatnonzero(p.same) + 1
+        for keys, n, s in ((c.activity, c.n_activities, None), (c.case, c.n_cases, None),
+                           (p.edge, len(p.keys), sel)):
+            got = wc.cause_sums(wait, keys, n, s)
+            for cause in CAUSES:
+                v = parts[cause] if s is None else parts[cause][s]
+                want = np.zeros(n, dtype=np.int64)
+                np.add.at(want, keys, v)
+                assert np.array_equal(got[f"wait_{cause}"], want.astype(np.float64)), cause
+
+
+def test_outside_office_is_computed_once_and_read_only() -> None:
+    log = pm.samples.load("permit_de")
+    t = event_times(log, Calendar())
+    wc = wait_causes(log)
+    first = wc.outside_office(t.wait, t.proc, log.codes.activity)
+    again = wc.outside_office(t.wait, t.proc, log.codes.activity)
+    assert first[0] is again[0] and not first[0].flags.writeable
+    fresh = wc_mod.WaitCauses(cause=wc.cause, steps=wc.steps, explain=wc.explain,
+                              period_in_processing=wc.period_in_processing, caps=wc.caps, by_prev=wc.by_prev)
+    other = fresh.outside_office(t.wait.copy(), t.proc, log.codes.activity)  # a new array: computed again
+    assert np.array_equal(other[0], first[0]) and np.array_equal(other[1], first[1])
+
+
+def test_key_counts_and_exact_int_sums() -> None:
+    rng = np.random.default_rng(0)
+    for space in (50, 10**12):  # dense table, then the sort
+        key = rng.integers(0, space, 5_000)
+        got, want = key_counts(key, space), np.unique(key, return_counts=True)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    keys = rng.integers(0, 7, 20_000)
+    values = rng.integers(0, 2**45, 20_000)  # totals past 2**53, where a float sum loses digits
+    want = [sum(int(v) for v in values[keys == k]) for k in range(7)]
+    assert exact_int_sums(keys, values, 7).tolist() == want
+
+
+def test_wait_causes_on_a_real_log_match_the_reference() -> None:
+    d, c, t, inside, length = _inputs(pm.read_log(shared_log("receipt_wabo.xes.gz")))
+    want = _assign_reference(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside)
+    _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside,
+                                          length=length), want)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NAT", "distinct_per_group", "group_stats", "sorted_within_groups", "unique_inverse"]
+__all__ = ["NAT", "distinct_per_group", "exact_int_sums", "group_stats", "key_counts", "sorted_within_groups",
+           "unique_inverse"]
 
 NAT = np.iinfo(np.int64).min  #: a missing duration or time, in int64 µs
 
@@ -123,3 +124,36 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
     new[0] = True
     np.not_equal(comb[1:], comb[:-1], out=new[1:])
     return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
+
+
+def exact_int_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of int64 ``values`` per key (0..n-1). A float ``bincount`` loses the
+    last digits once a sum passes 2**53 (285 years in µs); two float bincounts of the high
+    and low 20 bits each stay exact, and are much faster than ``np.add.at``.
+
+    Examples
+    --------
+    >>> exact_int_sums(np.array([1, 0, 1]), np.array([2**60, 5, 3]), 3).tolist()
+    [5, 1152921504606846979, 0]
+    """
+    v = np.asarray(values, dtype=np.int64)
+    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
+    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
+    return (hi << 20) + lo
+
+
+def key_counts(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_counts=True)`` for int64 keys in ``[0, space)``: a ``bincount``
+    when the space is small (activities x days), a sort otherwise.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in key_counts(np.array([7, 2, 7]), 10)]
+    [[2, 7], [1, 2]]
+    """
+    key = np.asarray(key, dtype=np.int64)
+    if space > 4 * len(key) + 1_000_000:
+        return np.unique(key, return_counts=True)
+    counts = np.bincount(key, minlength=space)
+    present = np.flatnonzero(counts)
+    return present, counts[present]

@@ -142,19 +142,12 @@ class MemoryEngine(OfLog):
 
         return wait_causes(self.log, waits=dict(declared[0]), external=declared[1])
 
-    def _split(self, calendar: Any, declared: tuple) -> dict[str, np.ndarray]:
-        """Every event's wait under ``calendar`` split by cause (a statutory wait past its period in two)."""
-        key = ("split", calendar, declared)
-        if key not in self._cache:
-            self._cache[key] = self.wait_causes(declared).split(self.event_times(calendar).wait)
-        return self._cache[key]
-
     def _cause_sums(self, calendar: Any, declared: tuple, keys: np.ndarray, n: int,
                     sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Total wait per key code and cause, float µs of the exact integer sums; ``sel``
         picks the events of ``keys``."""
-        return {f"wait_{name}": exact_sums(keys, w if sel is None else w[sel], n)
-                for name, w in self._split(calendar, declared).items()}
+        # one pass over (key, cause) instead of one per cause (procmine.waits._causes.WaitCauses.cause_sums)
+        return self.wait_causes(declared).cause_sums(self.event_times(calendar).wait, keys, n, sel)
 
     def has_measured_starts(self) -> bool:
         c = self.log.codes

@@ -172,8 +172,10 @@ def detect(
         if name_a in req or name_b in req:
             continue
         occ = idx[inv == p]  # positions of A in each A->B succession
-        cases = np.unique(c.case[occ])
-        if len(cases) < max(1, min_case_share * t.n_cases):
+        # distinct cases: the positions are ascending and case codes non-decreasing with them
+        occ_cases = c.case[occ]
+        n_cases = int(np.count_nonzero(occ_cases[1:] != occ_cases[:-1])) + 1 if len(occ) else 0
+        if n_cases < max(1, min_case_share * t.n_cases):
             continue
         ua, ub = units[occ], units[occ + 1]
         same = (ua == ub) & (ua >= 0)
@@ -197,7 +199,7 @@ def detect(
             wilson_lower(n_pair[p], n_act_events[a]),
             wilson_lower(n_pair[p], n_act_events[b]),
             wilson_lower(int(same.sum()), len(occ)),
-        ) * sample_confidence(len(cases))
+        ) * sample_confidence(n_cases)
         evidence = {
             "p_next_b_given_a": float(p_next[p]),
             "p_prev_a_given_b": float(p_prev[p]),
@@ -225,7 +227,7 @@ def detect(
                 "mergeable",
                 (name_a, name_b),
                 n_cases_log=t.n_cases,
-                cases=len(cases),
+                cases=n_cases,
                 time_cost_us=total,
                 saving_per_case_us=median_gap,
                 confidence=conf,

@@ -67,15 +67,16 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._core.event_times import EventTimes, event_times
+from .._core.event_times import elapsed_times
+from .._core.kernels import exact_int_sums, key_counts
 from .._core.validation import fail
-from ..calendar import NAT, Calendar
+from ..calendar import NAT
 from ..log import ACTIVITY, EventLog
 from ._steps import decide_steps, step_aggregates
 
@@ -105,6 +106,7 @@ class WaitCauses:
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
     caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
     by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  #: results computed once (outside_office)
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
@@ -114,37 +116,100 @@ class WaitCauses:
         half the period) counts with that step's processing time. A statutory wait that
         runs past its period counts as statutory up to the period only (:meth:`split`).
 
-        Savings are computed on the rest: ``wait + proc - client - statutory``.
+        Savings are computed on the rest: ``wait + proc - client - statutory``. The result
+        for the same three arrays is computed once (several detectors ask for it); the
+        arrays returned are shared, read-only.
         """
-        parts = self.split(wait)
-        p = np.where(proc == NAT, 0, proc)
-        in_proc = self.period_in_processing[act] & (self.cause == STATUTORY)
-        if self.by_prev is not None:
-            in_proc[self.by_prev] = False  # the previous step's period: this step's processing is work
-        extra = np.where(in_proc, p, 0)
-        c = self.caps
-        if c is not None and len(c.idx):
-            extra[c.idx] = np.where(in_proc[c.idx], scaled(p[c.idx], c.stat_proc, c.proc_el), 0)
-        return parts["client"], parts["statutory"] + extra
+        memo = self._memo.get("outside_office")
+        if memo is not None and memo[0] is wait and memo[1] is proc and memo[2] is act:
+            return memo[3]
+        parts = self.split(wait, ("client", "statutory"))
+        statutory = parts["statutory"]
+        in_proc_act = self.period_in_processing
+        if in_proc_act.any():  # else no step records a period as its processing: nothing to add
+            in_proc = in_proc_act[act] & (self.cause == STATUTORY)
+            if self.by_prev is not None:
+                in_proc[self.by_prev] = False  # the previous step's period: this step's processing is work
+            p = np.where(proc == NAT, 0, proc)
+            extra = np.where(in_proc, p, 0)
+            c = self.caps
+            if c is not None and len(c.idx):
+                extra[c.idx] = np.where(in_proc[c.idx], scaled(p[c.idx], c.stat_proc, c.proc_el), 0)
+            statutory = statutory + extra
+        elif proc.dtype != statutory.dtype:
+            statutory = statutory + np.zeros(1, dtype=proc.dtype)  # the dtype ``+ extra`` gives
+        out = (parts["client"], statutory)
+        for arr in out:
+            arr.flags.writeable = False
+        self._memo["outside_office"] = (wait, proc, act, out)
+        return out
 
-    def split(self, wait: np.ndarray) -> dict[str, np.ndarray]:
-        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere).
+    def split(self, wait: np.ndarray, causes: Iterable[str] = CAUSES) -> dict[str, np.ndarray]:
+        """``wait`` (int64 µs per event, NAT = none) as one array per cause (0 elsewhere);
+        only the ``causes`` named (all four by default).
 
         A statutory wait that runs past its period is statutory up to the period (the
         period runs from the previous completion); the time beyond it goes to the cause the
         wait has without the period (:class:`Caps`). Under a working calendar the wait is
         split in the proportion of its elapsed parts."""
         w = np.where(wait == NAT, 0, wait)
-        out = {name: np.where(self.cause == k, w, 0) for k, name in enumerate(CAUSES)}
+        wanted = [(CAUSES.index(name), name) for name in causes]
+        out = {name: np.where(self.cause == k, w, 0) for k, name in wanted}
         c = self.caps
         if c is not None and len(c.idx):
             x = w[c.idx]
             stat = scaled(x, c.stat_wait, c.wait_el)
-            out["statutory"][c.idx] = stat
-            for k, name in enumerate(CAUSES):
+            if "statutory" in out:
+                out["statutory"][c.idx] = stat
+            for k, name in wanted:
                 sel = c.rest == k
                 out[name][c.idx[sel]] += (x - stat)[sel]
         return out
+
+    def cause_sums(self, wait: np.ndarray, keys: np.ndarray, n: int,
+                   sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Total of each cause's part of ``wait`` (int64 µs per event, NAT = none) per key
+        code, ``{"wait_office": ..., ...}``, float64 of the exact integer sums: the sums of
+        :meth:`split` per key, in one pass. ``sel`` (sorted event positions) picks the
+        events ``keys`` belongs to (one key per selected event); None = every event.
+
+        Examples
+        --------
+        >>> import procmine as pm
+        >>> log = pm.samples.load("permit_de")
+        >>> wc, t = wait_causes(log), pm.performance(log).times
+        >>> s = wc.cause_sums(t.wait, log.codes.activity, log.codes.n_activities)
+        >>> all((s[f"wait_{k}"] == np.bincount(log.codes.activity, weights=v,
+        ...      minlength=log.codes.n_activities)).all() for k, v in wc.split(t.wait).items())
+        True
+        """
+        w = np.where(wait == NAT, 0, wait).astype(np.int64, copy=False)
+        cz = self.cause
+        if sel is not None:
+            w, cz = w[sel], cz[sel]
+        # one bucket per (key, cause + 1): bucket 0 holds the events without a wait
+        bucket = np.asarray(keys, dtype=np.int64) * 5
+        bucket += cz
+        bucket += 1
+        total = exact_int_sums(bucket, w, 5 * n).reshape(n, 5)
+        c = self.caps
+        if c is not None and len(c.idx):
+            pos = c.idx
+            if sel is not None:
+                pos = np.searchsorted(sel, c.idx)
+                found = pos < len(sel)
+                found[found] = sel[pos[found]] == c.idx[found]
+                pos = pos[found]
+                idx = c.idx[found]
+                rest, wait_el, stat_wait = c.rest[found], c.wait_el[found], c.stat_wait[found]
+            else:
+                idx, rest, wait_el, stat_wait = c.idx, c.rest, c.wait_el, c.stat_wait
+            x = np.where(wait[idx] == NAT, 0, wait[idx]).astype(np.int64)
+            beyond = x - scaled(x, stat_wait, wait_el)  # moved from statutory to the wait's other cause
+            k = np.asarray(keys, dtype=np.int64)[pos]
+            np.subtract.at(total, (k, STATUTORY + 1), beyond)
+            np.add.at(total, (k, rest.astype(np.int64) + 1), beyond)
+        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
 
 
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
@@ -288,40 +353,72 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
     times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
     previous event's activity code in the case (-1 = first event; None = no ``after``)."""
-    lengths = _length_aggregates(act, length, n_act)
+    ok = length != NAT
+    x = length[ok]
+    own = act[ok]
+    minute = _minutes(x)
+    lengths = _length_aggregates(own, x, n_act, minute)
     if prev is not None:
-        has_prev = prev >= 0
-        lengths = replace(lengths, after=_length_aggregates(prev[has_prev], length[has_prev], n_act))
+        before = prev[ok]
+        has_prev = before >= 0
+        if has_prev.all():  # a known length always has an event before it: no second selection
+            after = _length_aggregates(before, x, n_act, minute)
+        else:
+            after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
+        lengths = replace(lengths, after=after)
+    del x, own, minute
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
         med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
     t_ok = ts != NAT
-    day = ts[t_ok] // _DAY_US
-    d_key, d_n = np.unique(act[t_ok].astype(np.int64) * (1 << 32) + (day - (day.min() if len(day) else 0)),
-                           return_counts=True)
-    days = pd.DataFrame({"code": d_key >> 32, "day": (d_key & 0xFFFFFFFF) + (day.min() if len(day) else 0), "n": d_n})
+    day = ts[t_ok] if not t_ok.all() else ts
+    day = day // _DAY_US
+    first_day = int(day.min()) if len(day) else 0
+    day -= first_day
+    n_days = int(day.max()) + 1 if len(day) else 1
+    # (activity, day) counted in a dense table when it is small (as almost always), else sorted
+    d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
+                            else act.astype(np.int64) * n_days + day, n_act * n_days)
+    days = pd.DataFrame({"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n})
     return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
                    again=np.asarray(again, dtype=np.int64), inside=inside)
 
 
-def _length_aggregates(act: np.ndarray, length: np.ndarray, n_act: int) -> WaitAggregates:
-    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads)."""
-    ok = length != NAT
-    a_all, x_all = act[ok], length[ok].astype(np.float64)
-    long_ = length[ok] >= LONG_US
-    key, n = np.unique(a_all[long_].astype(np.int64) << 40 | length[ok][long_] // MINUTE_US, return_counts=True)
+def _minutes(x: np.ndarray) -> np.ndarray | None:
+    """Per known length (µs), its whole minutes when at least ``LONG_US`` long, else -1
+    (not in the histogram); None when none is that long."""
+    long_ = x >= LONG_US
+    if not long_.any():
+        return None
+    return np.where(long_, x // MINUTE_US, -1)
+
+
+def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
+                       minute: np.ndarray | None = None) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads) from the
+    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`."""
+    if minute is None and len(x):
+        minute = _minutes(x)
+    if minute is None:
+        key, n = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    else:
+        long_ = minute >= 0
+        key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
     hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
-    return WaitAggregates(n=np.bincount(a_all, minlength=n_act).astype(np.float64),
-                          s1=np.bincount(a_all, weights=x_all, minlength=n_act),
-                          s2=np.bincount(a_all, weights=x_all * x_all, minlength=n_act), hist=hist, proc_median=None)
+    xf = x.astype(np.float64)
+    s1 = np.bincount(act, weights=xf, minlength=n_act)
+    xf *= xf
+    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64), s1=s1,
+                          s2=np.bincount(act, weights=xf, minlength=n_act), hist=hist, proc_median=None)
 
 
 def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
     """Per activity code: the fixed number of calendar days its ``length`` values (elapsed
     µs, NAT = none) cluster at, by the rule of the ``statutory`` cause (µs, NaN = none), and
     why. Used for waits and for the intervals between repetitions (planned follow-ups)."""
-    period, _, why = _periods(_length_aggregates(act, length, n_act), n_act)
+    ok = length != NAT
+    period, _, why = _periods(_length_aggregates(act[ok], length[ok], n_act), n_act)
     return period, why
 
 
@@ -481,7 +578,8 @@ def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, w
 
 
 def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed: np.ndarray,
-                  proc_elapsed: np.ndarray, inside: np.ndarray | None
+                  proc_elapsed: np.ndarray | None, inside: np.ndarray | None, *,
+                  length: np.ndarray | None = None,
                   ) -> tuple[np.ndarray, np.ndarray, Caps, np.ndarray]:
     """The per-event rule (numpy; ``_duck_causes.CAUSE_SQL`` is the same rule in SQL): the
     declared cause; else statutory when the step's span reaches its fixed period, or
@@ -493,52 +591,83 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     Also returns whether each wait follows a request or hold (for the explanation), the
     statutory waits that run past their period (:class:`Caps`: only the period is
     statutory, the rest keeps the cause the wait would have without it) and the positions
-    of the waits statutory by the previous step's period (not by their own step's)."""
+    of the waits statutory by the previous step's period (not by their own step's).
+
+    ``proc_elapsed`` None means no processing time is known (a log without start times);
+    ``length`` (the step's span, :func:`_compute`) is computed here (for the events that
+    need it) when not given. The rules per activity are
+    looked up once per event (small tables indexed by the code); the statutory test runs
+    on the events of steps with a period only.
+    """
     n = len(act)
-    cause = np.where(d.fixed >= 0, d.fixed, d.base).astype(np.int8)[act]
-    free = d.fixed[act] < 0
+    declared = d.fixed >= 0
+    any_declared = bool(declared.any())
+    # per activity: the cause before the sequential rules (declared, else batch for a
+    # release step, else the base); a release overrides the client's wait after a request
+    lut = np.where(declared, d.fixed, np.where(d.release, BATCH, d.base)).astype(np.int8)
+    cause = lut[act]
     after_request = np.zeros(n, dtype=bool)
     if d.parks.any() and n > 1:
-        prev_parks = np.zeros(n, dtype=bool)
-        prev_parks[1:] = d.parks[act[:-1]]
-        after_request = prev_parks & ~first & ~d.request[act]
-        cause[after_request & free] = CLIENT
-    # a step released on a handful of days: the case waits for the release date
-    if d.release.any():
-        cause[d.release[act] & free] = BATCH
+        after_request[1:] = d.parks[act[:-1]]
+        after_request &= ~first
+        after_request &= (~d.request)[act]
+        client_ok = ~declared & ~d.release
+        cause[after_request & client_ok[act] if not client_ok.all() else after_request] = CLIENT
     if d.follow.any() and inside is not None:
-        cause[d.follow[act] & inside & (cause == OFFICE) & free] = CLIENT
+        follow_ok = d.follow & ~declared
+        cause[follow_ok[act] & inside & (cause == OFFICE)] = CLIENT
     caps = Caps.none()
     by_prev = np.zeros(0, dtype=np.int64)
-    has_p = ~np.isnan(d.period) & (d.fixed < 0)
+    has_p = ~np.isnan(d.period) & ~declared
     has_a = ~np.isnan(d.after_period)
     if has_p.any() or has_a.any():
-        p_el = np.where(proc_elapsed == NAT, 0, proc_elapsed)
-        length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + p_el)
-        prev = np.full(n, -1, dtype=np.int64)
-        prev[1:] = act[:-1]
-        prev[first] = -1
-        cand = (length != NAT) & ~first & free
-        # the event's period: its own step's when its span reaches it, else the previous step's
-        period = np.full(n, np.nan)
+        def span(idx: np.ndarray) -> np.ndarray:
+            if length is not None:
+                return length[idx]
+            w = wait_elapsed[idx]
+            p_ = np.zeros(len(idx), dtype=np.int64) if proc_elapsed is None else proc_elapsed[idx]
+            return np.where(w == NAT, NAT, w + np.where(p_ == NAT, 0, p_))
+
+        hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         hit = np.zeros(n, dtype=bool)
-        for k, (per, tol, code) in enumerate(((d.period, d.tol, act), (d.after_period, d.after_tol, prev))):
-            idx = np.flatnonzero(cand & ~hit & (code >= 0) & ~np.isnan(per[np.maximum(code, 0)]))
-            p, t, x = per[code[idx]], tol[code[idx]], length[idx]
+        # the event's period: its own step's when its span reaches it, else the previous step's
+        for k, (per, tol, has) in enumerate(((d.period, d.tol, has_p), (d.after_period, d.after_tol, has_a))):
+            if not has.any():
+                continue
+            if k == 0:
+                idx = np.flatnonzero(has[act])
+            else:
+                # the previous event's step (none for a case's first event, dropped below)
+                idx = np.flatnonzero(has[act[:-1]]) + 1
+                if any_declared:
+                    idx = idx[~declared[act[idx]]]
+            x = span(idx)
+            keep = (x != NAT) & ~first[idx] & ~hit[idx]
+            idx, x = idx[keep], x[keep]
+            cz = act[idx] if k == 0 else act[idx - 1]
+            p, t = per[cz], tol[cz]
             # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
             ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
             if k == 1:
                 by_prev = idx[ok]
-            hit[idx[ok]], period[idx[ok]] = True, p[ok]
-        stat = np.flatnonzero(hit)
+            hit[idx[ok]] = True
+            hits.append((idx[ok], x[ok], p[ok]))
+        stat = np.concatenate([h[0] for h in hits])
+        order = np.argsort(stat, kind="stable")
+        stat = stat[order]
+        x_stat = np.concatenate([h[1] for h in hits])[order]
+        period = np.concatenate([h[2] for h in hits])[order]
         # the period runs from the previous completion: what lies beyond it is not statutory
-        over = length[stat] > period[stat]
-        c, pc = stat[over], period[stat[over]]
-        w_el, pr_el = wait_elapsed[c], p_el[c]
+        over = x_stat > period
+        c, pc = stat[over], period[over]
+        w_el = wait_elapsed[c]
+        pr_el = np.zeros(len(c), dtype=np.int64) if proc_elapsed is None else proc_elapsed[c]
+        pr_el = np.where(pr_el == NAT, 0, pr_el)
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
-    cause[first | (wait_elapsed == NAT)] = -1
+    cause[first] = -1
+    cause[wait_elapsed == NAT] = -1
     return cause, after_request, caps, by_prev
 
 
@@ -586,29 +715,37 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     n_act = c.n_activities
     names = np.asarray(c.activity_names, dtype=object)
     act = c.activity
-    times: EventTimes = event_times(log, Calendar.always())
+    # elapsed times only (the classification is the same under any calendar)
+    wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
+    first = c.is_first
     sagg = step_aggregates(log)
     steps = decide_steps(sagg, external=external)
     # elapsed previous completion -> completion: the step's whole span, a period may be
     # recorded as a wait or as a system step lasting it
-    length = np.where(times.wait_elapsed == NAT, NAT,
-                      times.wait_elapsed + np.where(times.proc_elapsed == NAT, 0, times.proc_elapsed))
+    if proc_elapsed is None:
+        length = wait_elapsed
+    else:
+        length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + np.where(proc_elapsed == NAT, 0, proc_elapsed))
     again = self_repeats(sagg.edges, n_act)
     mark = follow_up_markers(steps)
     inside = inside_n = None
     if follow_up_candidates(mark, sagg.count, again).any():
         inside = inside_windows(act, c.case, mark)
         inside_n = np.bincount(act[inside], minlength=n_act)
-    prev = np.full(len(act), -1, dtype=np.int64)
+    prev = np.empty(len(act), dtype=act.dtype)  # the previous step in the case, -1 = none
+    prev[:1] = -1
     prev[1:] = act[:-1]
-    prev[times.first] = -1
-    agg = wait_aggregates(act, length, times.proc_elapsed if times.has_start else None, n_act, ts=c.ts,
+    prev[first] = -1
+    agg = wait_aggregates(act, length, proc_elapsed if has_start else None, n_act, ts=c.ts,
                           count=sagg.count, again=again, inside=inside_n, prev=prev)
     d = decide_causes(names, steps, agg, waits)
-    cause, after_request, caps, by_prev = assign_causes(d, act, times.first, times.wait_elapsed, times.proc_elapsed,
-                                                        inside)
+    cause, after_request, caps, by_prev = assign_causes(d, act, first, wait_elapsed, proc_elapsed, inside,
+                                                        length=length)
     ok = cause >= 0
-    counts = np.bincount(act[ok].astype(np.int64) * 4 + cause[ok], minlength=4 * n_act).reshape(n_act, 4)
+    key = act.astype(np.int64) * 4
+    key += cause
+    counts = np.bincount(key[ok], minlength=4 * n_act).reshape(n_act, 4)
+    del key
     req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
     follow_n = np.zeros(n_act, dtype=np.int64)
     if inside is not None:
