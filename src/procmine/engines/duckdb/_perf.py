@@ -123,9 +123,13 @@ class DuckPerf(SqlPerf):
                       FROM ({base})"""
         else:
             fn = self._working_time_function(name)
+            # cumulative working time never decreases, so that of the waiting end (the
+            # later of start and previous completion) is the larger of theirs: three
+            # calendar lookups per event, not four
+            c_we = "CASE WHEN s IS NULL THEN ct ELSE greatest(cs, coalesce(c_prev, cs)) END"
             sql = f"""SELECT case_id, activity, prev_act, __rn, pos, t, s,
-                             c_we - c_prev AS wait, ct - cs AS proc, ct, cs, {span}
-                      FROM (SELECT *, {fn}(t) AS ct, {fn}(s) AS cs, {fn}({we}) AS c_we, {fn}(prev) AS c_prev
+                             {c_we} - c_prev AS wait, ct - cs AS proc, ct, cs, {span}
+                      FROM (SELECT *, {fn}(t) AS ct, {fn}(s) AS cs, {fn}(prev) AS c_prev
                             FROM ({base}))"""
         # elapsed time: cheap expressions over the prepared table, a view; working time: a
         # table, so that the calendar lookups run once
