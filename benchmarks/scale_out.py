@@ -31,8 +31,8 @@ API and times each step:
 
 Peak memory is the resident set size of the process and its children (Spark's JVM),
 sampled every 20 ms (``ru_maxrss`` cannot be reset between steps, and ``tracemalloc`` does
-not see DuckDB's or Arrow's allocations). DuckDB's ``memory_limit`` is set on the log's
-log (``read_log(..., memory_limit=...)``, ``--memory-limit``, default 2.5GB). Never part of
+not see DuckDB's or Arrow's allocations). DuckDB's ``memory_limit`` is given to
+``read_log(..., memory_limit=...)`` (``--memory-limit``, default 2.5GB). Never part of
 the test suite.
 """
 

@@ -364,12 +364,14 @@ class _DuckViews:
             ).fetchall()[0]
             if bad == 0 and runs == self.n_cases:
                 logger.debug("%s: source in case order, events ordered without a sort", self.name)
+                self._seq_order = "source"
                 return
             self.con.execute("DROP TABLE seq")
         self.con.execute(
             f"""CREATE TABLE seq AS SELECT {self._seq_columns("w")} FROM ev0
                 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
         )
+        self._seq_order = "sorted"
 
 
 def _is_resource_error(exc: BaseException) -> bool:
