@@ -204,7 +204,8 @@ class DuckLog(_DuckViews):
                FROM g JOIN c ON g.source = c.source AND g.target = c.target
                ORDER BY count DESC, source, target"""
         )
-        return finish_dfg(df)
+        self._cache["dfg"] = df  # the process map's paths when it hides no activity
+        return finish_dfg(df.copy())
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached

@@ -39,6 +39,10 @@ def duck_map_paths(log: Any, kept: list[str]) -> pd.DataFrame:
     target = "coalesce(start_ts, ts)" if log.has_start_timestamps else "ts"
     every = set(map(str, kept)) >= set(map(str, log.activities.index))
     view = None
+    if every and "dfg" in log._cache:
+        # nothing hidden: the paths are the directly-follows pairs already counted, with
+        # the cases starting and ending at each activity
+        return _paths_of_dfg(log)
     if every:
         # nothing hidden: the ordered table already holds each event's successor
         s = "SELECT activity, ts, case_id, next_activity AS nxt, next_ts AS nxt_ts, prev_activity IS NULL AS first FROM seq"
@@ -81,6 +85,32 @@ def duck_map_paths(log: Any, kept: list[str]) -> pd.DataFrame:
                     agg["n"].to_numpy(dtype=np.int64),
                     np.round(agg["med"].to_numpy(dtype=np.float64)),
                     agg["cases"].to_numpy(dtype=np.int64),
+                ),
+            )
+        )
+    )
+
+
+def _paths_of_dfg(log: Any) -> pd.DataFrame:
+    """The map's paths when it keeps every activity: the DFG's pairs (count, rounded median
+    wait, cases) and the start/end pseudo-edges, from the aggregates already computed."""
+    dfg = log._cache["dfg"]
+    log._first_last("first", "start cases")  # computes and caches both counts
+    fl = log._cache["first_last"]
+    starts, ends = fl[fl["first"] > 0], fl[fl["last"] > 0]
+    n = len(starts) + len(ends)
+    return pd.DataFrame(
+        dict(
+            zip(
+                MAP_PATH_COLUMNS,
+                (
+                    pd.Series([*dfg["source"], *([None] * len(starts)), *ends["activity"]], dtype=object),
+                    pd.Series([*dfg["target"], *starts["activity"], *([None] * len(ends))], dtype=object),
+                    np.concatenate([dfg["count"].to_numpy(dtype=np.int64), starts["first"].to_numpy(dtype=np.int64),
+                                    ends["last"].to_numpy(dtype=np.int64)]),
+                    np.concatenate([np.round(dfg["median_us"].to_numpy(dtype=np.float64)), np.zeros(n)]),
+                    np.concatenate([dfg["cases"].to_numpy(dtype=np.int64), starts["first"].to_numpy(dtype=np.int64),
+                                    ends["last"].to_numpy(dtype=np.int64)]),
                 ),
             )
         )

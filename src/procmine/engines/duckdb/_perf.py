@@ -63,7 +63,10 @@ class _DuckSql:
         self.log.con.register(name, frame)
 
     def create(self, name: str, sql: str, *, table: bool) -> None:
-        self.log.con.execute(f"CREATE OR REPLACE {'TABLE' if table else 'VIEW'} {name} AS {sql}")
+        if table:
+            self.log._work_table(name, sql)
+        else:
+            self.log.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
         return _labels(self.log, len(names), code)
@@ -133,8 +136,10 @@ class DuckPerf(SqlPerf):
                             FROM ({base}))"""
         # elapsed time: cheap expressions over the prepared table, a view; working time: a
         # table, so that the calendar lookups run once
-        kind = "VIEW" if cal.is_elapsed else "TABLE"
-        log.con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
+        if cal.is_elapsed:
+            log.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        else:
+            log._work_table(name, sql)
         log._cache[name] = True
         return name
 

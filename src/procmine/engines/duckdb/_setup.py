@@ -88,6 +88,10 @@ class _DuckViews:
             cols = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
             if rel != "raw":
                 self._helper_cols = ["filename", "file_row_number"]  # added by read_parquet
+            if rel != "raw" and path.is_file():
+                # one file: its row number is the source order (no count per file to join)
+                self.con.execute(f"CREATE VIEW raw AS SELECT *, CAST(file_row_number + 1 AS BIGINT) AS __rn FROM {rel}")
+            elif rel != "raw":
                 # the source order without a global sort: the row number within the file, after
                 # the rows of the files before it (in file name order)
                 offsets = f"""SELECT filename, coalesce(sum(n) OVER (ORDER BY filename ROWS BETWEEN
@@ -294,7 +298,7 @@ class _DuckViews:
             if not _is_resource_error(exc):
                 raise
             with contextlib.suppress(Exception):
-                self.con.execute("DROP TABLE IF EXISTS seq")
+                self.con.execute(f"DROP TABLE IF EXISTS {self._work_db()}.seq")
             self._prepare_error = LogError(
                 f"DuckDB could not order the {self.n_events:,} events within their cases: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Give DuckDB more room: "
@@ -307,6 +311,34 @@ class _DuckViews:
         start = ", start_ts" if self.has_start_timestamps else ""
         self.con.execute(f"CREATE OR REPLACE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
         self._prepared = True
+
+    def _work_db(self) -> str:
+        """The database of the working tables (ordered events, per-event times).
+
+        An in-memory database (compressed when DuckDB can): its blocks go to
+        ``temp_directory`` beyond ``memory_limit``, so it is out of core as well, and it is
+        written several times faster than the log's database file, which compresses and
+        checkpoints every table it writes. The log's file is the fallback."""
+        name = getattr(self, "_work", None)
+        if name is None:
+            name = "procmine_work"
+            try:
+                self.con.execute(f"ATTACH ':memory:' AS {name} (COMPRESS)")
+            except Exception:  # an older DuckDB: uncompressed, or the log's own file
+                try:
+                    self.con.execute(f"ATTACH ':memory:' AS {name}")
+                except Exception:
+                    name = self.con.execute("SELECT current_database()").fetchall()[0][0]
+            self._work = name
+        return name
+
+    def _work_table(self, name: str, sql: str) -> None:
+        """Table ``name`` of ``sql`` in the working database, read under its plain name."""
+        db = self._work_db()
+        self.con.execute(f"CREATE OR REPLACE TABLE {db}.{name} AS {sql}")
+        main = self.con.execute("SELECT current_database()").fetchall()[0][0]
+        if db != main:
+            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {db}.{name}")
 
     def _seq_columns(self, over: str) -> str:
         """The columns of ``seq``: over the window ``w`` (per case, ordered), or with
@@ -353,9 +385,7 @@ class _DuckViews:
                 f"SELECT count(*) FILTER (WHERE NOT ok) FROM (SELECT {ok} AS ok FROM (FROM ev0 LIMIT {_SAMPLE}))"
             ).fetchall()[0][0]
             if head == 0:
-                self.con.execute(
-                    f"CREATE OR REPLACE TABLE seq AS SELECT {self._seq_columns('stream')}, {ok} AS __ok FROM ev0"
-                )
+                self._work_table("seq", f"SELECT {self._seq_columns('stream')}, {ok} AS __ok FROM ev0")
         finally:
             self.con.execute("SET preserve_insertion_order = false")
         if head == 0:
@@ -366,10 +396,8 @@ class _DuckViews:
                 logger.debug("%s: source in case order, events ordered without a sort", self.name)
                 self._seq_order = "source"
                 return
-            self.con.execute("DROP TABLE seq")
-        self.con.execute(
-            f"""CREATE TABLE seq AS SELECT {self._seq_columns("w")} FROM ev0
-                WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
+        self._work_table(
+            "seq", f"SELECT {self._seq_columns('w')} FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"
         )
         self._seq_order = "sorted"
 
