@@ -131,7 +131,7 @@ def test_failed_ordering_is_reported_once_with_what_to_do(tmp_path, monkeypatch)
 
     with DuckLog(path) as duck:
         monkeypatch.setattr(DuckLog, "_build_seq", out_of_memory)
-        with pytest.raises(LogError, match="memory_limit=.*temp_directory=") as first:
+        with pytest.raises(LogError, match=r"memory_limit=.*temp_directory=") as first:
             duck.dfg()
         assert "OutOfMemoryException" in str(first.value) and "subsidy.parquet" in str(first.value)
         # later figures raise the same error at once instead of ordering again
