@@ -298,7 +298,7 @@ class _DuckViews:
             if not _is_resource_error(exc):
                 raise
             with contextlib.suppress(Exception):
-                self.con.execute(f"DROP TABLE IF EXISTS {self._work_db()}.seq")
+                self.con.execute("DROP TABLE IF EXISTS seq")
             self._prepare_error = LogError(
                 f"DuckDB could not order the {self.n_events:,} events within their cases: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Give DuckDB more room: "
@@ -312,33 +312,15 @@ class _DuckViews:
         self.con.execute(f"CREATE OR REPLACE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
         self._prepared = True
 
-    def _work_db(self) -> str:
-        """The database of the working tables (ordered events, per-event times).
-
-        An in-memory database (compressed when DuckDB can): its blocks go to
-        ``temp_directory`` beyond ``memory_limit``, so it is out of core as well, and it is
-        written several times faster than the log's database file, which compresses and
-        checkpoints every table it writes. The log's file is the fallback."""
-        name = getattr(self, "_work", None)
-        if name is None:
-            name = "procmine_work"
-            try:
-                self.con.execute(f"ATTACH ':memory:' AS {name} (COMPRESS)")
-            except Exception:  # an older DuckDB: uncompressed, or the log's own file
-                try:
-                    self.con.execute(f"ATTACH ':memory:' AS {name}")
-                except Exception:
-                    name = self.con.execute("SELECT current_database()").fetchall()[0][0]
-            self._work = name
-        return name
-
     def _work_table(self, name: str, sql: str) -> None:
-        """Table ``name`` of ``sql`` in the working database, read under its plain name."""
-        db = self._work_db()
-        self.con.execute(f"CREATE OR REPLACE TABLE {db}.{name} AS {sql}")
-        main = self.con.execute("SELECT current_database()").fetchall()[0][0]
-        if db != main:
-            self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {db}.{name}")
+        """Table ``name`` of ``sql`` (ordered events, per-event times) in the log's own
+        database file, which DuckDB reads compressed through its buffer manager.
+
+        An attached in-memory database (``ATTACH ':memory:' (COMPRESS)``, spilling to
+        ``temp_directory``) is written faster, but on 10 M events with a memory limit below
+        the table's size it thrashed (every scan reloading spilled blocks): out of core,
+        the file is the safer home."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
     def _seq_columns(self, over: str) -> str:
         """The columns of ``seq``: over the window ``w`` (per case, ordered), or with
