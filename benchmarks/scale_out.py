@@ -31,8 +31,8 @@ API and times each step:
 
 Peak memory is the resident set size of the process and its children (Spark's JVM),
 sampled every 20 ms (``ru_maxrss`` cannot be reset between steps, and ``tracemalloc`` does
-not see DuckDB's or Arrow's allocations). DuckDB's ``memory_limit`` is set on the log's
-connection before the first aggregate (``--memory-limit``, default 2.5GB). Never part of
+not see DuckDB's or Arrow's allocations). DuckDB's ``memory_limit`` is given to
+``read_log(..., memory_limit=...)`` (``--memory-limit``, default 2.5GB). Never part of
 the test suite.
 """
 
@@ -343,11 +343,9 @@ def run_engine(
             state["spark"] = spark
             state["log"] = SparkLog(sdf, order="rn", name=path.stem)
         elif engine == "duckdb":
-            log = pm.read_log(path, engine="duckdb")
-            # read_log has no memory_limit argument: set it on the log's connection before
-            # the first aggregate (DuckDB's default is 80 % of the machine's memory)
-            log.con.execute(f"SET memory_limit = '{memory_limit}'")
-            state["log"] = log
+            # DuckDB's default limit is 80 % of the machine's memory; the spill goes beside
+            # the log's temporary database
+            state["log"] = pm.read_log(path, engine="duckdb", memory_limit=memory_limit)
         else:
             state["log"] = pm.read_log(path)
         return {"events": int(state["log"].n_events)}

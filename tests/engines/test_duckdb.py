@@ -9,7 +9,7 @@ import pytest
 import procmine as pm
 from procmine.discovery import compute_dfg, compute_variants, start_end_activities
 from procmine.engines.duckdb import DuckLog
-from procmine.errors import LogError
+from procmine.errors import LogError, ParameterError
 from tests.conftest import shared_log
 
 pytest.importorskip("duckdb")
@@ -94,3 +94,62 @@ def test_errors_name_the_file(tmp_path) -> None:
     with pytest.raises(pm.ParameterError, match=r"'engine' parameter of read_log"):
         pm.read_log(p, engine="spark")
     assert np.isfinite(1.0)
+
+
+def test_source_in_case_order_and_shuffled_give_the_same_figures(tmp_path) -> None:
+    # a source grouped by case and ordered by time is ordered by one streaming pass, any
+    # other by a sort per case: both must give the in-memory figures, to the event
+    log = pm.samples.load("permit_de")
+    df = log.df
+    ordered = df.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    ordered.to_parquet(tmp_path / "ordered.parquet", index=False)
+    shuffled = df.sample(frac=1.0, random_state=3)
+    shuffled.to_parquet(tmp_path / "shuffled.parquet", index=False)
+    # a case split in two runs, each run in time order: not in case order
+    split = pd.concat([ordered.iloc[5:], ordered.iloc[:5]])
+    split.to_parquet(tmp_path / "split.parquet", index=False)
+    for name, how in (("ordered", "source"), ("shuffled", "sorted"), ("split", "sorted")):
+        path = tmp_path / f"{name}.parquet"
+        mem = pm.read_log(path)  # ties in time follow the source order: the file's own
+        with DuckLog(path) as duck:
+            assert_same(mem, duck)
+            assert duck._seq_order == how
+            pd.testing.assert_frame_equal(pm.performance(duck).activities, pm.performance(mem).activities)
+            pd.testing.assert_frame_equal(pm.performance(duck).edges, pm.performance(mem).edges)
+
+
+def test_failed_ordering_is_reported_once_with_what_to_do(tmp_path, monkeypatch) -> None:
+    import duckdb
+
+    log = pm.samples.load("subsidy_fr")
+    path = log.to_parquet(tmp_path / "subsidy.parquet")
+    calls = []
+
+    def out_of_memory(self) -> None:
+        calls.append(1)
+        raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB")
+
+    with DuckLog(path) as duck:
+        monkeypatch.setattr(DuckLog, "_build_seq", out_of_memory)
+        with pytest.raises(LogError, match=r"memory_limit=.*temp_directory=") as first:
+            duck.dfg()
+        assert "OutOfMemoryException" in str(first.value) and "subsidy.parquet" in str(first.value)
+        # later figures raise the same error at once instead of ordering again
+        with pytest.raises(LogError) as second:
+            pm.discover(duck).variants  # noqa: B018
+        assert second.value is first.value and len(calls) == 1
+        monkeypatch.undo()
+
+
+def test_read_log_passes_memory_limit_and_spill_folder(tmp_path) -> None:
+    log = pm.samples.load("subsidy_fr")
+    path = log.to_parquet(tmp_path / "subsidy.parquet")
+    spill = tmp_path / "spill"
+    with pm.read_log(path, engine="duckdb", memory_limit="512MB", temp_directory=spill) as duck:
+        limit, folder = duck.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()[0]
+        assert limit.replace(" ", "") in ("512.0MiB", "488.2MiB", "512MB", "488.2MB") and folder == str(spill)
+        assert duck.dfg().equals(compute_dfg(log))
+    with pytest.raises(ParameterError, match="memory_limit"):
+        pm.read_log(path, memory_limit="1GB")

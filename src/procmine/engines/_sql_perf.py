@@ -393,16 +393,22 @@ class SqlPerf:
         )
 
     def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
-        n_cases = ", count(DISTINCT case_id) AS n_cases" if cases else ""
-        n_cases += self._cause_sql(counts=group == "activity")
-        return self.sql.df(
-            f"""SELECT {group}, count(*) AS n{n_cases},
+        keys = [k.strip() for k in group.split(",")]
+        sql = f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=group == "activity")},
                        count(proc) AS proc_n, sum(proc) AS proc_sum,
                        {median_sql("proc")} AS proc_med, {median_sql("proc", 0.9)} AS proc_p90,
                        count(wait) AS wait_n, sum(wait) AS wait_sum,
                        {median_sql("wait")} AS wait_med, {median_sql("wait", 0.9)} AS wait_p90
                 FROM {self._cause_table} {where} GROUP BY {group}"""
-        )
+        if cases:
+            # the cases per group from the distinct (case, group) rows of the event table: a
+            # group-by that spills, not a set of case ids per group held in memory
+            on = " AND ".join(f"g.{k} = c.{k}" for k in keys)
+            sql = f"""SELECT g.*, c.n_cases FROM ({sql}) g JOIN (
+                          SELECT {group}, count(*) AS n_cases
+                          FROM (SELECT DISTINCT case_id, {group} FROM {self.table} {where}) GROUP BY {group}) c
+                      ON {on}"""
+        return self.sql.df(sql)
 
     @staticmethod
     def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:

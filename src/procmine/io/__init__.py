@@ -61,6 +61,8 @@ def read_log(
     pair_lifecycle: bool | None = None,
     sheet: str | int | None = None,
     engine: str = "pandas",
+    memory_limit: str | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
 ) -> EventLog | LogLike:
     """Read an event log from a file, a folder of parts or a DataFrame.
 
@@ -106,6 +108,11 @@ def read_log(
         :func:`procmine.discover`, :func:`procmine.performance` and the other analyses
         accept, with the same results as the in-memory path). ``"auto"``: DuckDB for Parquet/CSV sources larger
         than ``AUTO_DUCKDB_BYTES`` (2 GB), pandas otherwise.
+    memory_limit, temp_directory
+        DuckDB engine only: its memory limit (e.g. ``"8GB"``; default DuckDB's, 80 % of
+        the machine's memory) and the folder its sorts spill to beyond it (default a
+        folder beside the log's temporary database). Ignored when the log is read into
+        memory (``"auto"`` below the threshold); an error with ``engine="pandas"``.
 
     Returns
     -------
@@ -151,11 +158,16 @@ def read_log(
         from .._core.validation import fail
 
         raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
+    duck = {k: v for k, v in (("memory_limit", memory_limit), ("temp_directory", temp_directory)) if v is not None}
+    if engine == "pandas" and duck:
+        from .._core.validation import fail
+
+        raise fail("read_log", next(iter(duck)), "None with engine='pandas' (a DuckDB option)", next(iter(duck.values())))
     if engine != "pandas" and _use_duckdb(source, engine):
         from ..engines._open import open_log
 
         roles = {k: v for k, v in opts.explicit_roles().items() if k in ("case", "activity", "timestamp", "start_timestamp")}
-        return open_log("duckdb", source, pair_lifecycle=pair_lifecycle, **roles)
+        return open_log("duckdb", source, pair_lifecycle=pair_lifecycle, **roles, **duck)
     if isinstance(source, pd.DataFrame):
         from .frame import read_frame
 

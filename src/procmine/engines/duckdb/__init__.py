@@ -109,10 +109,12 @@ class DuckLog(_DuckViews):
         duckdb = _duckdb()
         self._tmp = tempfile.TemporaryDirectory(prefix="procmine-duckdb-")
         self.con = duckdb.connect(os.path.join(self._tmp.name, "log.duckdb"))
-        self.con.execute(f"SET temp_directory = '{temp_directory or self._tmp.name}'")
+        spill = temp_directory or os.path.join(self._tmp.name, "spill")
+        self.con.execute(f"SET temp_directory = '{_literal(str(spill))}'")
+        # the row numbers of CSV and frames follow the insertion order (set off once the views exist)
         self.con.execute("SET preserve_insertion_order = true")
         if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+            self.con.execute(f"SET memory_limit = '{_literal(str(memory_limit))}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.source = source if isinstance(source, pd.DataFrame) else Path(source)
@@ -125,6 +127,9 @@ class DuckLog(_DuckViews):
         self._helper_cols: list[str] = []
         self._cache: dict[str, Any] = {}  # aggregates reused by the model and performance views
         self._create_view(source, case, activity, timestamp, start_timestamp)
+        # no query after this point relies on the order of rows without an ORDER BY (the
+        # streaming pass of _prepare sets it back for itself): lighter sorts and writes
+        self.con.execute("SET preserve_insertion_order = false")
 
     # -- figures --------------------------------------------------------------------------------
     def _df(self, sql: str) -> pd.DataFrame:
@@ -182,21 +187,30 @@ class DuckLog(_DuckViews):
         Times run from the source's completion to the target's start when start times
         exist (else to the target's completion), as :func:`procmine.discovery.compute_dfg`.
         """
+        # both quantiles from one state per pair (one copy of the gaps), the cases per pair
+        # from the distinct (case, pair) rows: a hash aggregate that spills, not a distinct
+        # set per pair held in memory
         df = self._df(
-            """SELECT activity AS source, next_activity AS target, count(*) AS count,
-                      count(DISTINCT case_id) AS cases,
-                      quantile_cont(epoch_us(next_ts) - epoch_us(ts), 0.5) AS median_us,
-                      avg(epoch_us(next_ts) - epoch_us(ts)) AS mean_us,
-                      quantile_cont(epoch_us(next_ts) - epoch_us(ts), 0.9) AS p90_us
-               FROM seq WHERE next_activity IS NOT NULL
-               GROUP BY 1, 2 ORDER BY count DESC, source, target"""
+            """WITH g AS (
+                   SELECT activity AS source, next_activity AS target, count(*) AS count,
+                          quantile_cont(epoch_us(next_ts) - epoch_us(ts), [0.5, 0.9]) AS q,
+                          avg(epoch_us(next_ts) - epoch_us(ts)) AS mean_us
+                   FROM seq WHERE next_activity IS NOT NULL GROUP BY 1, 2),
+               c AS (
+                   SELECT activity AS source, next_activity AS target, count(*) AS cases
+                   FROM (SELECT DISTINCT case_id, activity, next_activity FROM seq WHERE next_activity IS NOT NULL)
+                   GROUP BY 1, 2)
+               SELECT g.source, g.target, g.count, c.cases, g.q[1] AS median_us, g.mean_us, g.q[2] AS p90_us
+               FROM g JOIN c ON g.source = c.source AND g.target = c.target
+               ORDER BY count DESC, source, target"""
         )
-        return finish_dfg(df)
+        self._cache["dfg"] = df  # the process map's paths when it hides no activity
+        return finish_dfg(df.copy())
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached
             self._cache["first_last"] = self._df(
-                "SELECT activity, count(*) FILTER (WHERE pos = 1) AS first, "
+                "SELECT activity, count(*) FILTER (WHERE prev_activity IS NULL) AS first, "
                 "count(*) FILTER (WHERE next_activity IS NULL) AS last FROM seq GROUP BY 1"
             )
         df = self._cache["first_last"]
@@ -235,9 +249,9 @@ class DuckLog(_DuckViews):
         first = "least(min(ts), min(start_ts))" if self.has_start_timestamps else "min(ts)"
         df = self._df(
             f"""WITH per_case AS (
-                   SELECT case_id, string_agg(activity, '{_SEP}' ORDER BY ts, __rn) AS v,
+                   SELECT case_id, string_agg(activity, '{_SEP}' ORDER BY pos) AS v,
                           epoch_us(max(ts)) - epoch_us({first}) AS d, min(__rn) AS first_rn
-                   FROM ev GROUP BY case_id)
+                   FROM seq GROUP BY case_id)
                SELECT v, count(*) AS cases, quantile_cont(d, 0.5) AS median_us, avg(d) AS mean_us,
                       min(first_rn) AS first_seen
                FROM per_case GROUP BY v ORDER BY cases DESC, first_seen"""
@@ -352,6 +366,11 @@ class DuckLog(_DuckViews):
     def __repr__(self) -> str:
         src = "<DataFrame>" if isinstance(self.source, pd.DataFrame) else str(self.source)
         return f"<DuckLog {src}: {self.n_events:,} events, {self.n_cases:,} cases (DuckDB engine)>"
+
+
+def _literal(text: str) -> str:
+    """``text`` inside an SQL string literal."""
+    return text.replace("'", "''")
 
 
 class _CallableSeries(pd.Series):

@@ -78,7 +78,9 @@ class DuckEngine(OfLog):
         return activity_counts(self.log)
 
     def activity_cases(self) -> pd.Series:
-        df = self.log._df("SELECT activity, count(DISTINCT case_id) AS n FROM ev GROUP BY activity")
+        df = self.log._df(
+            "SELECT activity, count(*) AS n FROM (SELECT DISTINCT case_id, activity FROM ev) GROUP BY activity"
+        )
         names, n = _by_name(df["activity"].to_numpy(dtype=object), df["n"].to_numpy(dtype=np.int64))
         return pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="cases")
 

@@ -8,6 +8,8 @@ of events ordered within their cases that every aggregate scans.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ import pandas as pd
 
 from ...errors import LogError
 from ...log import GROUP, RESOURCE, START
+
+logger = logging.getLogger("procmine")
 
 __all__: list[str] = []
 
@@ -84,6 +88,10 @@ class _DuckViews:
             cols = {r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
             if rel != "raw":
                 self._helper_cols = ["filename", "file_row_number"]  # added by read_parquet
+            if rel != "raw" and path.is_file():
+                # one file: its row number is the source order (no count per file to join)
+                self.con.execute(f"CREATE VIEW raw AS SELECT *, CAST(file_row_number + 1 AS BIGINT) AS __rn FROM {rel}")
+            elif rel != "raw":
                 # the source order without a global sort: the row number within the file, after
                 # the rows of the files before it (in file name order)
                 offsets = f"""SELECT filename, coalesce(sum(n) OVER (ORDER BY filename ROWS BETWEEN
@@ -115,16 +123,6 @@ class _DuckViews:
                        {ts_sql} AS ts{start_col}, __rn{aux_cols}
                 FROM raw)
             WHERE case_id IS NOT NULL AND activity IS NOT NULL AND ts IS NOT NULL{blank}"""
-        )
-        # the gap of a directly-follows pair ends at the target's start when it is known
-        # (its waiting time), else at its completion: the in-memory definition
-        self.con.execute(
-            f"""CREATE VIEW seq0 AS
-            SELECT *, row_number() OVER w AS pos,
-                   lead(activity) OVER w AS next_activity,
-                   lead({"coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"}) OVER w AS next_ts,
-                   lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts{", lag(grp) OVER w AS prev_grp" if "grp" in self._aux else ""}
-            FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"""
         )
         self._prepared = False
         self.rows_read = int(self.con.execute("SELECT count(*) FROM raw").fetchone()[0])
@@ -276,15 +274,118 @@ class _DuckViews:
 
     def _prepare(self) -> None:
         """On the first aggregate: the events ordered within their cases (``seq``: position,
-        next activity, next time) into a table of the log's database file, once.
+        previous and next activity and time) into a table of the log's database file, once.
 
-        Each figure is then a scan and group-by of this columnar table instead of a global
-        sort of the source (its row numbers) and a window per query; DuckDB spills the
-        sorts to ``temp_directory`` beyond ``memory_limit``.
+        Each figure is then a scan and group-by of this columnar table instead of a sort and
+        a window per query. Most sources are already grouped by case and ordered by time
+        within it (exports sorted by case): then one streaming pass over the source in its
+        order gives the table, without any sort, and a check on the result confirms the
+        order (every case in one run, times not decreasing, source rows increasing). Any
+        other source is sorted by a window per case, which DuckDB spills to
+        ``temp_directory`` beyond ``memory_limit``.
+
+        A failure (memory or disk exhausted) is remembered: every later figure raises the
+        same :class:`~procmine.errors.LogError` at once instead of sorting again.
         """
         if self._prepared:
             return
-        self.con.execute("CREATE TABLE seq AS SELECT * FROM seq0")
+        failed = getattr(self, "_prepare_error", None)
+        if failed is not None:
+            raise failed
+        try:
+            self._build_seq()
+        except Exception as exc:
+            if not _is_resource_error(exc):
+                raise
+            with contextlib.suppress(Exception):
+                self.con.execute("DROP TABLE IF EXISTS seq")
+            self._prepare_error = LogError(
+                f"DuckDB could not order the {self.n_events:,} events within their cases: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Give DuckDB more room: "
+                "read_log(path, engine='duckdb', memory_limit='8GB', temp_directory=<a folder on "
+                "a disk with free space of several times the Parquet size>), or analyse fewer "
+                "events (log.filter(where_sql), log.sample(n_cases))",
+                path=None if isinstance(self.source, pd.DataFrame) else str(self.source),
+            )
+            raise self._prepare_error from exc
         start = ", start_ts" if self.has_start_timestamps else ""
-        self.con.execute(f"CREATE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
+        self.con.execute(f"CREATE OR REPLACE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
         self._prepared = True
+
+    def _work_table(self, name: str, sql: str) -> None:
+        """Table ``name`` of ``sql`` (ordered events, per-event times) in the log's own
+        database file, which DuckDB reads compressed through its buffer manager.
+
+        An attached in-memory database (``ATTACH ':memory:' (COMPRESS)``, spilling to
+        ``temp_directory``) is written faster, but on 10 M events with a memory limit below
+        the table's size it thrashed (every scan reloading spilled blocks): out of core,
+        the file is the safer home."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def _seq_columns(self, over: str) -> str:
+        """The columns of ``seq``: over the window ``w`` (per case, ordered), or with
+        ``over="stream"`` over the source order, a neighbour counting only in the same case.
+        ``pos`` increases within a case (per case from 1, or the source position)."""
+        start = ", start_ts" if self.has_start_timestamps else ""
+        aux = "".join(f", {k}" for k in self._aux)
+        # the gap of a directly-follows pair ends at the target's start when it is known
+        # (its waiting time), else at its completion: the in-memory definition
+        target = "coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"
+        if over == "stream":  # source order; neighbours count only within the same case
+            def nxt(x: str) -> str:
+                return f"CASE WHEN lead(case_id) OVER () = case_id THEN lead({x}) OVER () END"
+
+            def prv(x: str) -> str:
+                return f"CASE WHEN lag(case_id) OVER () = case_id THEN lag({x}) OVER () END"
+
+            pos = "row_number() OVER ()"
+        else:
+            def nxt(x: str) -> str:
+                return f"lead({x}) OVER w"
+
+            def prv(x: str) -> str:
+                return f"lag({x}) OVER w"
+
+            pos = "row_number() OVER w"
+        grp = f", {prv('grp')} AS prev_grp" if "grp" in self._aux else ""
+        return (
+            f"case_id, activity, ts{start}, __rn{aux}, {pos} AS pos, {nxt('activity')} AS next_activity, "
+            f"{nxt(target)} AS next_ts, {prv('activity')} AS prev_activity, {prv('ts')} AS prev_ts{grp}"
+        )
+
+    def _build_seq(self) -> None:
+        """``seq``: by one streaming pass when the source is in case order, else by a sort."""
+        # in source order, an event is in place when its source row follows the previous
+        # one's and, in the same case, its time does not precede the previous one's
+        ok = """(lag(__rn) OVER () IS NULL OR lag(__rn) OVER () < __rn)
+                AND (lag(case_id) OVER () IS DISTINCT FROM case_id OR lag(ts) OVER () <= ts)"""
+        # a streaming window follows the order of the scan: insertion order must hold
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            # the first rows tell a source in another order at little cost
+            head = self.con.execute(
+                f"SELECT count(*) FILTER (WHERE NOT ok) FROM (SELECT {ok} AS ok FROM (FROM ev0 LIMIT {_SAMPLE}))"
+            ).fetchall()[0][0]
+            if head == 0:
+                self._work_table("seq", f"SELECT {self._seq_columns('stream')}, {ok} AS __ok FROM ev0")
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
+        if head == 0:
+            bad, runs = self.con.execute(
+                "SELECT count(*) FILTER (WHERE NOT __ok), count(*) FILTER (WHERE prev_activity IS NULL) FROM seq"
+            ).fetchall()[0]
+            if bad == 0 and runs == self.n_cases:
+                logger.debug("%s: source in case order, events ordered without a sort", self.name)
+                self._seq_order = "source"
+                return
+        self._work_table(
+            "seq", f"SELECT {self._seq_columns('w')} FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"
+        )
+        self._seq_order = "sorted"
+
+
+def _is_resource_error(exc: BaseException) -> bool:
+    """DuckDB ran out of memory or disk (not a bug of the query: the user can give it room)."""
+    name = type(exc).__name__
+    text = str(exc)
+    return name in ("OutOfMemoryException", "IOException") or "No space left" in text or "Out of Memory" in text
