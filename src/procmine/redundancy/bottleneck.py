@@ -24,7 +24,13 @@ triggers (documents received, objection filed, payment) and a legally fixed peri
 wait, or a system step, whose elapsed calendar length clusters at one value of at least 5
 days, e.g. a 30-day objection period) cannot be shortened by the office: they are not
 counted, are taken out of the case durations the shares are computed on, and a step with a
-fixed period is never reported nor counted among the "other steps". Steps in fewer than
+fixed period is never reported nor counted among the "other steps". The same rule is also
+applied per pair of steps (previous step, step): a period run before two steps done in
+either order, after whichever of two concurrent steps completes last, shows in neither
+step's waits as a whole but in each pair's; the lengths of a pair count as clustered also
+when their interdecile range is under 0.256 of their median (what a coefficient of
+variation under 0.1 gives a bell-shaped spread, robust to a few late cases), the period
+being their tenth percentile. The wait up to the period is statutory, the rest office. Steps in fewer than
 ``min_case_share`` of cases are ignored. Required activities are kept (shortening the wait
 in front of a step does not remove it) with ``evidence["required"] = True``.
 

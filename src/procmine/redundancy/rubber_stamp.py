@@ -40,8 +40,13 @@ activity is fixed). What tells the signature from the unit's other work:
   ``automation_candidate``);
 - without start times, processing cannot be told from waiting, and a signature's cost is
   the waiting for the signer: cases spend longer in front of it (median working time from
-  the previous completion) than in front of two steps in three of the log's frequent steps.
-  Work of the deciding unit that cases wait long for then passes too (see **Limits**).
+  the previous completion) than in front of the log's typical frequent step (the median).
+- one signature per unit: the head signs a file once in a procedure. Of the unit's steps
+  that pass (and its steps named like a control), the signature is the one whose handling
+  is the smallest part of what it costs (with start times), or else the one cases wait
+  longest for (the file waits on the signer's desk, longer than for the unit's own
+  work). When that is a step named like a control, the data add no other; the unit's
+  other work is not a second signature.
 
 The name then only decides which steps are assessed, never whether one is a rubber stamp:
 tests 1–4 above apply alike.
@@ -63,9 +68,10 @@ unchanged; ``time_cost`` is the total over the cases.
 file is corrected without a new event) looks like a rubber stamp. The vocabulary misses
 controls with unusual names when the log has no org units, or when the signing unit takes
 no decision in the log (use ``controls=``). Without start times, a sign-off that cases
-wait for no longer than for ordinary steps is missed, and a long-waited work step of the
-deciding unit that never branches is taken for one (on generated procedures never seen,
-``docs/validation.md``, this is most of what remains of the misses and false positives). Rare rejections below ``max_loop_back`` are
+wait for no longer than for the typical step, or less long than for some work of its unit,
+is missed, and then that work step of the deciding unit may be taken for it (on generated
+procedures never seen, ``docs/validation.md``, this is most of what remains of the misses
+and false positives); a unit that truly signs twice in a procedure shows one signature. Rare rejections below ``max_loop_back`` are
 tolerated by design: that is "almost never".
 """
 
