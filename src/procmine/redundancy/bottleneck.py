@@ -288,6 +288,9 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     with np.errstate(invalid="ignore"):
         tight = (n >= 10) & (q50 >= 5 * _DAY_US) & ((q90 - q10) < 0.256 * q50) & np.isnan(period)
     period[tight] = q10[tight]
+    # a period is followed by the queue of the step: it starts at the floor of the cluster
+    # (within a day below its centre)
+    period = np.maximum(np.fmin(period, q10), period - _DAY_US)
     p = period[edge]
     hit = ~np.isnan(p) & (length >= p - _DAY_US)  # reaches the period (less a day)
     if not hit.any():
