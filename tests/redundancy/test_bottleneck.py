@@ -82,3 +82,59 @@ def test_waiting_for_the_applicant_is_not_a_bottleneck(elapsed):
     assert f.activities == ("Law review",)
     assert f.evidence["client_wait"] == pd.Timedelta(0)
     assert f.saving_per_case < pd.Timedelta(hours=100)
+
+
+def period_before_pair(n: int = 60, *, spread: float = 10.0, late: int = 0, period: float = 480.0) -> list:
+    """Law review (Lawyers, a queue of 20-100 h) and Fee calculation (Desk) in either
+    order, then a ``period`` (20 days) nobody records, then Notify neighbours (Lawyers) and Post
+    notice (Desk) in either order, each after a short queue (0-``spread`` h after the
+    period); ``late`` cases start their first step 500 h later."""
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(n):
+        w = float(rng.uniform(20, 100))
+        lr = ("Law review", 2 + w, "Lawyers", 1 + w)
+        # the fee is calculated at once or once the law review is back: either completes last
+        block = [("Fee calculation", 3, "Desk", 2), lr] if i % 2 else [lr, ("Fee calculation", 4 + w, "Desk", 3 + w)]
+        end = block[-1][1] + period  # the period runs from the later of the two
+        q1 = float(rng.uniform(0, spread)) + (500 if i < late else 0)
+        q2 = float(rng.uniform(1, 4))
+        names = [("Notify neighbours", "Lawyers"), ("Post notice", "Desk")]
+        if (i // 2) % 2:
+            names.reverse()
+        (a, ua), (b, ub) = names
+        pair = [(a, end + q1 + 1, ua, end + q1), (b, end + q1 + 2 + q2, ub, end + q1 + 1 + q2)]
+        out.append([("In", 0, "Desk", 0), *block, *pair, ("Decide", pair[-1][1] + 2, "Desk", pair[-1][1] + 1)])
+    return out
+
+
+def test_a_period_before_a_pair_in_either_order_is_not_a_bottleneck(elapsed):
+    """The period is absorbed by whichever of the pair comes first, after whichever of the
+    concurrent steps completes last: no step shows it in all its waits, each pair of steps
+    does. It is statutory: the lawyers' law review is the bottleneck, not the notification."""
+    [f] = bottleneck.detect(tiny_log(period_before_pair()), calendar=elapsed)
+    assert f.activities == ("Law review",)
+    # a queue of 100-600 h instead of a period (it varies with the load): office time
+    queue = tiny_log(period_before_pair(period=100.0, spread=500.0))
+    assert not _period_part(queue, elapsed).any()
+
+
+def test_a_period_between_two_steps_is_found_despite_a_late_case(elapsed):
+    """After the period, a queue of 0-100 h and one case 500 h late: not 60 % of the lengths
+    within a day of one value, a coefficient of variation of 0.25, yet the interdecile range
+    is a sixth of the median: the period is the floor of the lengths, the rest office."""
+    log = tiny_log(period_before_pair(spread=100.0, late=1))
+    part = _period_part(log, elapsed)
+    t = bottleneck.event_table(log, elapsed)
+    names = np.array([t.name(i) for i in range(t.c.n_activities)])
+    prev = np.where(t.prev_activity >= 0, names[np.maximum(t.prev_activity, 0)], "")
+    after = np.isin(names[t.c.activity], ["Notify neighbours", "Post notice"]) & np.isin(prev, ["Law review", "Fee calculation"])
+    assert after.sum() == 60
+    assert (part[after] >= 456 * 3_600_000_000).all()  # the 20 days (less a day at most)
+    assert (part[after] <= t.wait[after]).all()  # never more than the wait
+    assert not part[~after].any()
+
+
+def _period_part(log, calendar):
+    t = bottleneck.event_table(log, calendar)
+    return bottleneck._edge_periods(t, t.c.activity, t.c.n_activities, t.wait.astype(np.float64))

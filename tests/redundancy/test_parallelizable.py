@@ -89,7 +89,49 @@ def test_steps_already_running_in_parallel_are_not_reported():
     cases = [[("X", 0, 10), ("A", 20, 70), ("B", 30, 80), ("Y", 200, 210)]] * 20
     cases += [[("X", 0, 10), ("B", 20, 70), ("A", 30, 80), ("Y", 200, 210)]] * 20
     assert detect(frame(cases)) == []
-    assert len(detect(frame(cases), max_overlap_share=1.0)) == 1
+    # (the second also shows only the rest of its wait: the position guard rejects it too)
+    assert detect(frame(cases), max_overlap_share=1.0) == []
+    assert len(detect(frame(cases), max_overlap_share=1.0, min_position_ratio=0.0)) == 1
+
+
+def test_with_start_times_steps_queued_together_show_only_the_rest_of_their_wait():
+    """Both steps are queued when X completes and never overlap: A waits 30 min, B 60 min,
+    from X. Done second, B waits 20 min after A, A 5 min after B: the one done second
+    shows only the rest of its wait. A sequential pair waits its own queue (A 30 min, B 60
+    min) in either position."""
+    cases = [[("X", 0, 10), ("A", 40, 50), ("B", 70, 80), ("Y", 200, 210)]] * 20
+    cases += [[("X", 0, 10), ("B", 70, 80), ("A", 85, 95), ("Y", 200, 210)]] * 20
+    assert detect(frame(cases)) == []
+    [f] = detect(frame(cases), min_position_ratio=0.0)
+    assert f.evidence["overlap_share"] == 0.0 and f.evidence["position_ratio"] < 0.6
+    seq = [[("X", 0, 10), ("A", 40, 50), ("B", 110, 120), ("Y", 200, 210)]] * 20
+    seq += [[("X", 0, 10), ("B", 70, 80), ("A", 110, 120), ("Y", 200, 210)]] * 20
+    [f] = detect(frame(seq))
+    assert f.evidence["position_ratio"] == pytest.approx(1.0)
+
+
+def test_with_start_times_a_period_before_the_pair_keeps_the_processing_comparison():
+    """Every case waits 14 calendar days before the pair: the waits after it are not compared
+    (the period ends on any day, also one the office is closed); a sequential pair behind it
+    is still found."""
+    d = 14 * 1440
+    seq = [[("X", 0, 10), ("A", d + 40, d + 50), ("B", d + 110, d + 120), ("Y", d + 200, d + 210)]] * 20
+    seq += [[("X", 0, 10), ("B", d + 70, d + 80), ("A", d + 110, d + 120), ("Y", d + 200, d + 210)]] * 20
+    assert parallelizable._inherits_days(*_pair_table(frame(seq)))
+    assert not parallelizable._inherits_days(*_pair_table(shuffled()))
+    assert len(detect(frame(seq))) == 1
+
+
+def _pair_table(log):
+    """The event table of ``log`` and the positions of the first step of each A/B pair."""
+    import numpy as np
+
+    from procmine.redundancy._base import event_table
+
+    t = event_table(log, None)
+    names = np.array([t.name(i) for i in range(t.c.n_activities)])[t.c.activity]
+    occ = np.flatnonzero(np.isin(names[:-1], ["A", "B"]) & np.isin(names[1:], ["A", "B"]))
+    return t, occ
 
 
 def test_without_start_times_parallel_steps_show_only_a_remainder_when_second():

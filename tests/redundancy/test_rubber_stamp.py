@@ -61,11 +61,12 @@ def test_bad_threshold_is_a_parameter_error(elapsed):
 
 
 def office_log(sign_minutes=lambda i: 6 + i % 9, decide_minutes: float = 40, starts: bool = True,
-               sign_at: float = 24 * 60, follow_up: bool = False):
+               sign_at: float = 24 * 60, follow_up: bool = False, extra: tuple | None = None):
     """40 cases: Intake, Examine (clerks) -> "Go-ahead" (the directorate, named like no
     sign-off, from minute ``sign_at``) -> Draft (clerks) -> Decide (the directorate:
     granted, or refused and filed); with ``follow_up``, a visit closes 3 cases in 5 of
-    either outcome."""
+    either outcome; with ``extra = (name, wait, minutes)``, the directorate also does
+    ``name`` after Draft: started ``wait`` minutes after it, lasting ``minutes(i)``."""
     t0 = pd.Timestamp("2024-03-04 08:00", tz="UTC")
     rows = []
     for i in range(40):
@@ -75,6 +76,9 @@ def office_log(sign_minutes=lambda i: 6 + i % 9, decide_minutes: float = 40, sta
                  ("Go-ahead", sign_at, sign_at + sign_minutes(i), "Directorate", "dir"),
                  ("Draft", sign_at + 120, sign_at + 165, "Clerks", "ana"),
                  ("Decide", 48 * 60, 48 * 60 + decide_minutes + i % 5, "Directorate", "dir")]
+        if extra is not None:
+            name, wait, minutes = extra
+            steps.append((name, sign_at + 165 + wait, sign_at + 165 + wait + minutes(i), "Directorate", "dir"))
         steps += [("Send grant", 50 * 60, 50 * 60 + 20, "Clerks", "ben")] if granted else [
             ("Send refusal", 50 * 60, 50 * 60 + 20, "Clerks", "ben"), ("File appeal notes", 52 * 60, 52 * 60 + 30, "Legal", "cy")]
         if follow_up and i % 5 < 3:
@@ -140,3 +144,31 @@ def _ways(log, activity):
     t = event_table(log)
     code = {t.name(a): a for a in range(t.c.n_activities)}
     return t, code[activity], code["Send grant"], code["Send refusal"]
+
+
+def test_one_signature_per_deciding_unit(elapsed):
+    """The directorate also files a register entry after Draft (20-28 min after 13 h in the
+    tray): short and mostly waiting too, yet a smaller share of what it costs is the
+    go-ahead's handling. The head signs a file once: only the go-ahead is its signature."""
+    extra = ("Register entry", 780, lambda i: 20 + i % 9)
+    log = office_log(extra=extra)
+    assert rubber_stamp.detect(log, calendar=elapsed, controls=["Register entry"])  # alone it would pass
+    assert [f.activities for f in rubber_stamp.detect(log, calendar=elapsed)] == [("Go-ahead",)]
+    # without start times: the step cases wait longest for (a day for the go-ahead, 13 h)
+    found = rubber_stamp.detect(office_log(extra=extra, starts=False), calendar=elapsed)
+    assert [f.activities for f in found] == [("Go-ahead",)]
+
+
+def test_a_named_control_of_the_unit_is_already_its_signature(elapsed):
+    """The directorate's "Visum Direktion" takes 3-5 minutes after 13 h in the tray: the
+    unit's signature is known by its name, the data add no other."""
+    log = office_log(extra=("Visum Direktion", 780, lambda i: 3 + i % 3))
+    assert [f.activities for f in rubber_stamp.detect(log, calendar=elapsed)] == [("Visum Direktion",)]
+
+
+def test_without_start_times_longer_than_the_typical_step_is_enough(elapsed):
+    """Cases wait about 2 h for the go-ahead (from Examine's completion): longer than for the
+    log's typical (median) step, though not longer than for two steps in three (Draft and
+    the decision wait longer): still the deciding unit's signature."""
+    found = rubber_stamp.detect(office_log(starts=False, sign_at=180), calendar=elapsed)
+    assert [f.activities for f in found] == [("Go-ahead",)]

@@ -4,7 +4,8 @@ Usage::
 
     python -m tests.validation.run --procedures 200 --out docs/validation.md
 
-generates ``--procedures`` random procedures with :mod:`tests.validation.procgen` (seeds
+(or in parts: ``--seed 1000 --procedures 50 --save part1.pkl`` ..., then ``--merge part*.pkl
+--out docs/validation.md``) generates ``--procedures`` random procedures with :mod:`tests.validation.procgen` (seeds
 ``--seed``, ``--seed + 1``, ...), exports and reads each back, scores the findings with
 :mod:`tests.validation.score` and writes the figures as Markdown.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import pickle
 import sys
 from collections import Counter
 from pathlib import Path
@@ -172,10 +174,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--procedures", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=Path("docs/validation.md"))
+    ap.add_argument("--save", type=Path, help="pickle the results of this run (a part of the seeds) to this file")
+    ap.add_argument("--merge", type=Path, nargs="+", help="render the report from saved parts instead of running")
     a = ap.parse_args(argv)
+    if a.merge:  # parts run apart (e.g. in parallel): the report of the whole seed range
+        results = sorted((r for part in a.merge for r in pickle.loads(part.read_bytes())), key=lambda r: r.seed)
+        seeds = [r.seed for r in results]
+        if seeds != list(range(seeds[0], seeds[0] + len(seeds))):
+            raise SystemExit(f"the parts do not cover one range of seeds: {seeds[0]}..{seeds[-1]}, {len(seeds)} procedures")
+        command = f"python -m tests.validation.run --procedures {len(results)} --out {a.out}"
+        a.out.write_text(render(Summary(results), command=command, seed=seeds[0]), encoding="utf-8")
+        return 0
     results = []
     for i in range(a.procedures):
         results.append(evaluate(a.seed + i))
+    if a.save:
+        a.save.write_bytes(pickle.dumps(results))
+        return 0
     command = "python -m tests.validation.run " + " ".join(argv if argv is not None else sys.argv[1:])
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(render(Summary(results), command=command, seed=a.seed), encoding="utf-8")

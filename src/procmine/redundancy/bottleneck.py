@@ -24,7 +24,13 @@ triggers (documents received, objection filed, payment) and a legally fixed peri
 wait, or a system step, whose elapsed calendar length clusters at one value of at least 5
 days, e.g. a 30-day objection period) cannot be shortened by the office: they are not
 counted, are taken out of the case durations the shares are computed on, and a step with a
-fixed period is never reported nor counted among the "other steps". Steps in fewer than
+fixed period is never reported nor counted among the "other steps". The same rule is also
+applied per pair of steps (previous step, step): a period run before two steps done in
+either order, after whichever of two concurrent steps completes last, shows in neither
+step's waits as a whole but in each pair's; the lengths of a pair count as clustered also
+when their interdecile range is under 0.256 of their median (what a coefficient of
+variation under 0.1 gives a bell-shaped spread, robust to a few late cases), the period
+being their tenth percentile. The wait up to the period is statutory, the rest office. Steps in fewer than
 ``min_case_share`` of cases are ignored. Required activities are kept (shortening the wait
 in front of a step does not remove it) with ``evidence["required"] = True``.
 
@@ -47,10 +53,11 @@ import logging
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
-from ..waits._causes import wait_causes
+from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
     event_table,
     first_per_case,
@@ -146,6 +153,10 @@ def detect(
     # duration of the cases the office can shorten: without fixed periods (a period may be a
     # system step lasting it: its whole gap) and without waiting for the applicant
     client, statutory = wc.outside_office(t.wait, t.processing, act)
+    in_period = _edge_periods(t, act, n_act, wait)
+    if in_period.any():  # a fixed period between two given steps: statutory, not office
+        wait = wait - in_period
+        statutory = statutory + in_period
     fixed_time = np.bincount(c.case, weights=(client + statutory).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
     first, _ = first_per_case(c.case, act)
@@ -245,6 +256,50 @@ def detect(
                 org_units=(unit_name,) if unit_name else (),
             )
         )
+    return out
+
+
+def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np.ndarray:
+    """Per event, the part of its office wait that is a fixed period run between its
+    previous step and it (µs, 0 elsewhere).
+
+    The statutory rule of :mod:`procmine.waits._causes` applied per pair of steps (previous
+    step, step): the elapsed time from the previous completion to the step's completion
+    clusters at one length of at least 5 days. A period before two steps done in either
+    order is absorbed by whichever comes first, and the last of a concurrent block before
+    it is either of two steps: neither step nor its predecessor shows the period in all its
+    waits, but each pair of steps does. The wait up to the period is statutory; what lies
+    beyond it stays office time (split in the proportion of the elapsed parts)."""
+    out = np.zeros(t.n_events)
+    prev = t.prev_activity.astype(np.int64)
+    sel = np.flatnonzero(t.same_case_prev & (prev >= 0) & (office > 0))
+    if not len(sel):
+        return out
+    length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64)
+    edges, edge = np.unique(prev[sel] * n_act + act[sel].astype(np.int64), return_inverse=True)
+    period, _ = fixed_periods(edge, length, len(edges))
+    # the same rule robust to a few late cases: the lengths barely vary (an interdecile
+    # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives
+    # a bell-shaped spread) around at least 5 days; the period is their floor (the tenth
+    # percentile), the office queue after it the spread above
+    q = pd.Series(length.astype(np.float64)).groupby(edge).quantile([0.1, 0.5, 0.9]).unstack()
+    n = np.bincount(edge, minlength=len(edges))
+    q10, q50, q90 = (q[k].reindex(range(len(edges))).to_numpy() for k in (0.1, 0.5, 0.9))
+    with np.errstate(invalid="ignore"):
+        tight = (n >= 10) & (q50 >= 5 * _DAY_US) & ((q90 - q10) < 0.256 * q50) & np.isnan(period)
+    period[tight] = q10[tight]
+    # a period is followed by the queue of the step: it starts at the floor of the cluster
+    # (within a day below its centre)
+    period = np.maximum(np.fmin(period, q10), period - _DAY_US)
+    p = period[edge]
+    hit = ~np.isnan(p) & (length >= p - _DAY_US)  # reaches the period (less a day)
+    if not hit.any():
+        return out
+    idx = sel[hit]
+    wait_el = (t.start[idx] - t.prev_end[idx]).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside = np.clip(np.where(wait_el > 0, p[hit] / wait_el, 1.0), 0.0, 1.0)
+    out[idx] = office[idx] * inside
     return out
 
 

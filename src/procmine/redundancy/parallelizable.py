@@ -19,7 +19,13 @@
   position, at the median and at the lower quartile (the smaller of the two), is at
   least ``min_position_ratio`` (in a pair that already runs in parallel, the one
   finishing second only shows the remainder of its time, which is often next to nothing:
-  its short end falls far below the step's own even when the medians agree). Only the pair's own
+  its short end falls far below the step's own even when the medians agree). With start
+  times the waits are compared (previous completion to start): a step queued after the
+  first waits its own queue in either position, one queued with it shows only the rest of
+  its wait, even when the two never overlap; unless every case waits whole calendar days
+  before the pair (see below: a period ends on any day, also on days the office is closed,
+  so the wait after it is not comparable), then the processing time in first position is
+  compared with the time from the first step's completion in second position. Only the pair's own
   time is compared, never a wait inherited from before the pair: in second position a
   step's time runs from the first step's completion; in first position, with start times,
   it is the step's processing time, and without start times the time from the previous
@@ -264,7 +270,13 @@ def detect(
         # done second, a step of a sequential pair takes as long as when done first; in a
         # pair already running in parallel the one finishing second shows only a remainder
         a_first = act[occ] == a
-        position_ratio = min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
+        if t.has_start[occ].mean() >= 0.5 and t.has_start[occ + 1].mean() >= 0.5 and not _inherits_days(t, occ):
+            # with start times, the waits: a step queued after the first waits its own queue
+            # in either position; queued with it (already parallel), it shows only the rest
+            q1, q2 = t.wait[occ], t.wait[occ + 1]
+            position_ratio = min(_ratio(q2[~a_first], q1[a_first]), _ratio(q2[a_first], q1[~a_first]))
+        else:
+            position_ratio = min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
         if position_ratio < min_position_ratio:
             continue
         # the saving is office time: waiting for the applicant or a legal period stays
@@ -345,6 +357,17 @@ def _own_first(t: Any, occ: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 _US_PER_DAY = 86_400_000_000
+
+
+def _inherits_days(t: Any, occ: np.ndarray) -> bool:
+    """Whether every case waits whole calendar days before the pair (the 5th percentile of
+    the first step's elapsed wait is at least a day: a legal or client period). The period
+    ends on any calendar day, also on days the office does not work, so the wait after it
+    cannot be compared with a wait after office work unless the calendar is the office's."""
+    if not len(occ):
+        return False
+    elapsed = t.start[occ] - np.minimum(t.prev_end[occ], t.start[occ])
+    return bool(np.quantile(elapsed, 0.05) >= _US_PER_DAY)
 
 
 def _ratio(second: np.ndarray, first: np.ndarray) -> float:

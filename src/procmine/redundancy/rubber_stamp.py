@@ -40,8 +40,13 @@ activity is fixed). What tells the signature from the unit's other work:
   ``automation_candidate``);
 - without start times, processing cannot be told from waiting, and a signature's cost is
   the waiting for the signer: cases spend longer in front of it (median working time from
-  the previous completion) than in front of two steps in three of the log's frequent steps.
-  Work of the deciding unit that cases wait long for then passes too (see **Limits**).
+  the previous completion) than in front of the log's typical frequent step (the median).
+- one signature per unit: the head signs a file once in a procedure. Of the unit's steps
+  that pass (and its steps named like a control), the signature is the one whose handling
+  is the smallest part of what it costs (with start times), or else the one cases wait
+  longest for (the file waits on the signer's desk, longer than for the unit's own
+  work). When that is a step named like a control, the data add no other; the unit's
+  other work is not a second signature.
 
 The name then only decides which steps are assessed, never whether one is a rubber stamp:
 tests 1–4 above apply alike.
@@ -63,9 +68,10 @@ unchanged; ``time_cost`` is the total over the cases.
 file is corrected without a new event) looks like a rubber stamp. The vocabulary misses
 controls with unusual names when the log has no org units, or when the signing unit takes
 no decision in the log (use ``controls=``). Without start times, a sign-off that cases
-wait for no longer than for ordinary steps is missed, and a long-waited work step of the
-deciding unit that never branches is taken for one (on generated procedures never seen,
-``docs/validation.md``, this is most of what remains of the misses and false positives). Rare rejections below ``max_loop_back`` are
+wait for no longer than for the typical step, or less long than for some work of its unit,
+is missed, and then that work step of the deciding unit may be taken for it (on generated
+procedures never seen, ``docs/validation.md``, this is most of what remains of the misses
+and false positives); a unit that truly signs twice in a procedure shows one signature. Rare rejections below ``max_loop_back`` are
 tolerated by design: that is "almost never".
 """
 
@@ -120,7 +126,7 @@ _US_PER_HOUR = 3_600_000_000
 # sign-offs found from the data (module docstring): fixed by the definition, not tuned
 _ROUTINE = 0.25  # handling varying less than this is routine work (automation_candidate's max_dispersion)
 _SIGN_SHARE = 0.05  # signing is a negligible part of the time the step costs (waiting + signing)
-_LONG = 2 / 3  # without start times: cases wait for it longer than for two steps in three
+_LONG = 0.5  # without start times: cases wait for it longer than for the typical (median) step
 _BRANCH = 0.1  # each way out of a decision point carries at least this share of its cases
 _OUTCOME_TV = 0.5  # ... and the two ways go on differently (a later step differs by half the cases)
 _UNIT_SHARE = 0.8  # share of a step's events done by its main unit
@@ -172,7 +178,7 @@ def _afterwards_differ(t: Any, d: int, a: int, b: int) -> float:
     return float(diff.max())
 
 
-def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, min_top: float) -> np.ndarray:
+def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, frequent_mask: np.ndarray, min_top: float) -> np.ndarray:
     """Per activity: a sign-off recognised from the data, whatever its name (see the module
     docstring, "Sign-offs found from the data")."""
     n_act = len(cand)
@@ -220,24 +226,48 @@ def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, min_top: float) -> np
         gap_med[a] = float(np.median(t.gap[act == a]))
     long_gap = float(np.nanquantile(gap_med, _LONG)) if len(frequent) >= 3 else np.inf
     main_path = t.activity_cases > 0.5 * t.n_cases
-    for s in np.flatnonzero(cand & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= _UNIT_SHARE)):
-        u = int(main_unit[s])
-        if u not in deciding:
-            continue
+    # the steps of a deciding unit that decide nothing: fixed next step, main path, its unit's
+    pool = frequent_mask & main_path & ~branching & (part.max(axis=1) >= min_top) & (unit_share >= _UNIT_SHARE)
+    signs = pool & ~cand  # named controls of the unit: known signatures
+    timed_step = np.zeros(n_act, dtype=bool)
+    sign_share = np.full(n_act, np.inf)  # median processing / (wait + processing), when timed
+    for s in np.flatnonzero(pool):
         ev = act == s
         timed = ev & t.has_start
-        if np.count_nonzero(timed) >= max(10, 0.5 * np.count_nonzero(ev)):
-            # processing times known: read and signed, not examined
-            p = float(np.median(t.processing[timed]))
-            w = float(np.median(t.wait[timed]))
-            if deciding[u] and p > min(deciding[u]):
-                continue  # as long as deciding: work, not a signature
-            if p > _SIGN_SHARE * (w + p):
-                continue  # the signing is not a small part of the time the step costs
-            if handling_dispersion(handling[timed], t.resolution) <= _ROUTINE:
-                continue  # the same few minutes every time: routine work (automation_candidate)
-        elif not gap_med[s] > long_gap:
-            continue  # without processing times: only a step cases wait long for
+        if np.count_nonzero(timed) < max(10, 0.5 * np.count_nonzero(ev)):
+            signs[s] = True  # judged on its waiting below
+            continue
+        # processing times known: read and signed, not examined
+        timed_step[s] = True
+        p = float(np.median(t.processing[timed]))
+        w = float(np.median(t.wait[timed]))
+        sign_share[s] = p / (w + p) if w + p > 0 else np.inf
+        if not cand[s]:
+            continue  # a named control: a known signature whatever its times
+        u = int(main_unit[s])
+        if u in deciding and deciding[u] and p > min(deciding[u]):
+            continue  # as long as deciding: work, not a signature
+        if sign_share[s] > _SIGN_SHARE:
+            continue  # the signing is not a small part of the time the step costs
+        if handling_dispersion(handling[timed], t.resolution) <= _ROUTINE:
+            continue  # the same few minutes every time: routine work (automation_candidate)
+        signs[s] = True
+    for u in deciding:
+        steps = np.flatnonzero(signs & (main_unit == u))
+        if not len(steps):
+            continue
+        # one signature per unit and procedure: of the unit's steps that may be it, the one
+        # whose handling is the smallest part of what it costs (with processing times), or
+        # else the one cases wait longest for (the file waits on the signer's desk); when
+        # that is a named control, the data add no other
+        if timed_step[steps].all():
+            s = int(steps[np.argmin(sign_share[steps])])
+        else:
+            s = int(steps[np.nanargmax(gap_med[steps])])
+        if not cand[s]:
+            continue
+        if not timed_step[s] and not gap_med[s] > long_gap:
+            continue  # without processing times: only a step cases wait longer for than for most
         out[s] = True
     return out
 
@@ -310,7 +340,7 @@ def detect(
     outcome = act[c.case_offsets[1:] - 1]
     signed = np.zeros(n_act, dtype=bool)  # found from the data: a sign-off by the deciding unit
     if controls is None:
-        signed = _sign_offs(t, succ, frequent & ~is_ctrl, min_top_successor)
+        signed = _sign_offs(t, succ, frequent & ~is_ctrl, frequent, min_top_successor)
     cand = (is_ctrl | signed) & frequent
     if not cand.any():
         return []
