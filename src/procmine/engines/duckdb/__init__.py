@@ -249,9 +249,9 @@ class DuckLog(_DuckViews):
         first = "least(min(ts), min(start_ts))" if self.has_start_timestamps else "min(ts)"
         df = self._df(
             f"""WITH per_case AS (
-                   SELECT case_id, string_agg(activity, '{_SEP}' ORDER BY pos) AS v,
+                   SELECT case_id, string_agg(activity, '{_SEP}' ORDER BY ts, __rn) AS v,
                           epoch_us(max(ts)) - epoch_us({first}) AS d, min(__rn) AS first_rn
-                   FROM seq GROUP BY case_id)
+                   FROM ev GROUP BY case_id)
                SELECT v, count(*) AS cases, quantile_cont(d, 0.5) AS median_us, avg(d) AS mean_us,
                       min(first_rn) AS first_seen
                FROM per_case GROUP BY v ORDER BY cases DESC, first_seen"""
