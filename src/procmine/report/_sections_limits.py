@@ -69,7 +69,7 @@ def limits(ctx: Context) -> Section:
             ("step", _("Step"), "text"),
             ("pushes_over", _("Breaches it alone explains"), "int"),
             ("largest_in", _("Cases where it took the most time"), "int"),
-            ("median_time", _("Median time in breaching cases"), "dur"),
+            ("median_time", _("Median time in breaching cases (elapsed)"), "dur"),
             ("cause", _("Cause"), _cause(ctx)),
         ], caption=_("Steps that push cases over the limit: {rule}", rule=name), max_rows=8))
     return sec
