@@ -36,3 +36,24 @@ def test_spark_matches_duckdb_and_memory(spark, tmp_path) -> None:
     ends = log.df.groupby("case:concept:name")["time:timestamp"].agg(lambda s: s.max() - s.min())
     sc = spark_case_durations(sdf)
     assert (sc.sort_index() == ends.sort_index()).all()
+
+
+def test_spark_jvm_is_started_without_forking_this_process(monkeypatch):
+    """pyspark's own launcher forks (``preexec_fn``): with a few GB loaded, strict overcommit
+    refuses it (``OSError: [Errno 12]``, seen in CI). procmine's session starts the JVM in a new
+    session instead, which lets subprocess use vfork/posix_spawn."""
+    java_gateway = pytest.importorskip("pyspark.java_gateway")
+    from procmine.engines import spark as spark_engine
+
+    seen: dict = {}
+
+    def recorder(command, **kwargs):
+        seen.update(kwargs)
+        return "process"
+
+    monkeypatch.setattr(java_gateway, "Popen", recorder)
+    with spark_engine._spawned_without_fork():
+        assert java_gateway.Popen(["spark-submit"], preexec_fn=lambda: None, stdin=-1) == "process"
+    assert "preexec_fn" not in seen
+    assert seen["start_new_session"] is True and seen["stdin"] == -1
+    assert java_gateway.Popen is recorder  # restored

@@ -32,6 +32,8 @@ Examples
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -72,7 +74,7 @@ def local_session(threads: int = 2) -> Any:
     # pyspark starts its workers with $PYSPARK_PYTHON (default: the first python3 on PATH)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
-    return (
+    builder = (
         SparkSession.builder.master(f"local[{threads}]")
         .appName("procmine")
         .config("spark.ui.enabled", "false")
@@ -80,8 +82,42 @@ def local_session(threads: int = 2) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
-        .getOrCreate()
     )
+    with _spawned_without_fork():
+        return builder.getOrCreate()
+
+
+@contextmanager
+def _spawned_without_fork() -> Iterator[None]:
+    """Start Spark's JVM without copying this process's address space.
+
+    pyspark launches the JVM with ``Popen(preexec_fn=...)`` (to keep Ctrl-C away from it),
+    which forces a real ``fork()``: the kernel must be able to commit a second copy of this
+    interpreter's memory. After a notebook (or a test run) has loaded a few GB, a machine with
+    strict overcommit refuses that with ``OSError: [Errno 12] Cannot allocate memory``. A new
+    session keeps Ctrl-C away just as well and lets ``subprocess`` use ``vfork``/``posix_spawn``,
+    which commit nothing.
+    """
+    try:
+        from pyspark import java_gateway
+    except ImportError:  # pragma: no cover - pyspark's layout changed: keep its own launcher
+        yield
+        return
+    original = getattr(java_gateway, "Popen", None)
+    if original is None:  # pragma: no cover - idem
+        yield
+        return
+
+    def popen(command: Any, **kwargs: Any) -> Any:
+        if kwargs.pop("preexec_fn", None) is not None:
+            kwargs["start_new_session"] = True
+        return original(command, **kwargs)
+
+    java_gateway.Popen = popen
+    try:
+        yield
+    finally:
+        java_gateway.Popen = original
 
 
 class SparkLog:
