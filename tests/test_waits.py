@@ -578,3 +578,40 @@ def test_a_period_after_a_step_is_found_whatever_step_comes_next():
 @pytest.mark.parametrize("calendar", [ALWAYS, None], ids=["elapsed", "working"])
 def test_duckdb_gives_the_same_periods_after_a_step(calendar, tmp_path):
     assert_duck_same(period_before_pair_log(), tmp_path, calendar)
+
+
+def _reminder_log(n: int = 30) -> pm.EventLog:
+    """A request sent, then repeated (a reminder) 2 days later in every other case, before
+    the documents come in; the office's queue is before 'Check'."""
+    rows = []
+    for i in range(n):
+        t = T0 + pd.Timedelta(days=i)
+        events = [("Intake", 0.0), ("Check", 5.0 + i % 4), ("Request missing documents", 8.0)]
+        if i % 2 == 0:
+            events.append(("Request missing documents", 8.0 + 48))  # the reminder
+        events += [("Documents received", 8.0 + 24 * (6 + i % 5)), ("Check", 8.0 + 24 * (7 + i % 5)),
+                   ("Decision", 8.0 + 24 * (9 + i % 5))]
+        for act, hours in events:
+            rows.append({"case:concept:name": f"c{i:02d}", "concept:name": act,
+                         "time:timestamp": t + pd.Timedelta(hours=hours), "org:resource": "R1"})
+    return _event_log(rows)
+
+
+def test_the_wait_before_a_request_repeated_right_after_itself_is_the_applicants(tmp_path):
+    """BPIC12: 'W_Nabellen incomplete dossiers' is called again and again until the customer
+    sends the missing papers; performance() counted the pauses between the calls (4,326
+    working days) as the office's queue while incomplete_submission counted them as the
+    customer's. A request repeated right after itself chases the open request."""
+    log = _reminder_log()
+    assert wait_causes(log).steps.loc["Request missing documents", "request"]
+    acts = pm.performance(log, calendar=ALWAYS).activities
+    row = acts.loc["Request missing documents"]
+    # 15 reminders, each 48 h after the request they chase
+    assert row["wait_client"] == pd.Timedelta(hours=48 * 15)
+    assert row["wait_office"] == pd.Timedelta(hours=sum(3 - i % 4 for i in range(30)))  # from 'Check' to the request
+    # the same rule in SQL
+    path = tmp_path / "reminders.parquet"
+    log.df.to_parquet(path)
+    duck = pm.performance(pm.read_log(path, engine="duckdb"), calendar=ALWAYS).activities
+    assert duck.loc["Request missing documents", "wait_client"] == row["wait_client"]
+    assert duck.loc["Request missing documents", "wait_office"] == row["wait_office"]

@@ -113,10 +113,11 @@ INSIDE_SQL = """coalesce((max(CASE WHEN d.d_mark > 0 THEN e.pos * 4 + d.d_mark E
 # activity's decisions (``d_*``) and the previous activity's ``prev_parks``, ``a_period`` and
 # ``a_tol`` (its fixed period after it): first event none; declared; statutory when the span
 # reaches the fixed period of the step or, else, of the previous step (``per_stat``: the
-# period it reaches); batch release; client right after a request or hold; client for a
+# period it reaches); batch release; client right after a request or hold (a request repeated
+# right after itself included: it chases the open one); client for a
 # follow-up while something is out; else the base cause.
 # REST_SQL is the same without the period: the cause of the time beyond the period
-AFTER_REQUEST_SQL = "(prev_act IS NOT NULL AND prev_parks AND NOT d_request)"
+AFTER_REQUEST_SQL = "(prev_act IS NOT NULL AND prev_parks AND (NOT d_request OR activity = prev_act))"
 
 
 def _reaches(period: str, tol: str) -> str:

@@ -4,7 +4,8 @@
     queue or backlog the office controls (the default);
 ``client``
     waiting for the applicant or a third party: the wait right after a *request* step
-    or a *hold* status (a step named only "Wait", "On hold", "En attente"...: the case is
+    (also when the same request follows: a call tried again, a reminder, chases the open
+    request, as :mod:`procmine.redundancy.incomplete_submission` counts it) or a *hold* status (a step named only "Wait", "On hold", "En attente"...: the case is
     parked, not queued; until the case moves on), the wait before a step the outside world triggers
     (documents received, objection filed, payment; see :func:`procmine.waits._steps.classify_steps`),
     and the wait before a *follow-up*: a step that chases an answer, i.e. done (at least 80 %
@@ -585,7 +586,8 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     declared cause; else statutory when the step's span reaches its fixed period, or
     reaches the fixed period after the previous step; else batch for a step released on a
     few days; else client right after a request, a hold or a follow-up (until the case moves on to
-    another request step), or for a follow-up while something is out; else the step's
+    another request step; the same request repeated right after itself chases the open one and
+    keeps the case waiting for the applicant), or for a follow-up while something is out; else the step's
     base cause. -1 for the first event of a case.
 
     Also returns whether each wait follows a request or hold (for the explanation), the
@@ -610,7 +612,12 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     if d.parks.any() and n > 1:
         after_request[1:] = d.parks[act[:-1]]
         after_request &= ~first
-        after_request &= (~d.request)[act]
+        # another request closes the window, except the same request done again right after
+        # itself (a call tried again, a reminder): it chases the open request, and the case
+        # still waits for the applicant (as incomplete_submission counts it)
+        again = np.zeros(n, dtype=bool)
+        again[1:] = act[1:] == act[:-1]
+        after_request &= (~d.request)[act] | again
         client_ok = ~declared & ~d.release
         cause[after_request & client_ok[act] if not client_ok.all() else after_request] = CLIENT
     if d.follow.any() and inside is not None:
