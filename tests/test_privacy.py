@@ -7,6 +7,7 @@ import itertools
 import pandas as pd
 import pytest
 
+import procmine as pm
 from procmine import EventLog
 from procmine.privacy import pseudonym_map, pseudonymize, suppress_small_groups
 
@@ -148,3 +149,26 @@ def test_duckdb_map_hides_it_too(remark_log, tmp_path):
     assert graph.shown == mem.shown
     pd.testing.assert_frame_equal(graph.edges, mem.edges)
     assert REMARK in set(pm.discover(duck).plot(min_cases=1).graph.nodes["name"])
+
+
+def test_pseudonyms_keep_a_system_marker_so_the_step_classification_is_unchanged():
+    """Reports pseudonymise before they analyse: with every account an 'R-…', a step the
+    portal records looked like staff work (the issue's doubt: one step's system flag changed
+    on the samples). System accounts get 'system-…' pseudonyms; persons stay 'R-…'."""
+    from procmine.privacy import pseudonymize_with_maps
+    from procmine.waits._steps import classify_steps
+
+    for name in pm.samples.names():
+        log = pm.samples.load(name)
+        anon, maps = pseudonymize_with_maps(log, salt=b"k", numbered=True)
+        raw = classify_steps(log)
+        assert raw["system"].equals(classify_steps(anon)["system"]), name
+        labels = maps["org:resource"]
+        assert all(v.startswith("system-") for k, v in labels.items() if "portal" in str(k).lower()), name
+        assert not any(str(k) in set(anon.df["org:resource"].dropna()) for k in labels), name  # no name left
+    df = pd.DataFrame({"case:concept:name": ["1", "1", "2"], "concept:name": ["a", "b", "a"],
+                       "time:timestamp": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"], utc=True),
+                       "org:resource": ["Anna", "eBau-Portal", "Beat Muster"]})
+    anon = pm.privacy.pseudonymize(pm.EventLog(df), salt="s")
+    res = anon.df["org:resource"].tolist()
+    assert res[1].startswith("system-") and res[0].startswith("R-") and res[2].startswith("R-")

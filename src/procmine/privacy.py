@@ -141,8 +141,9 @@ def pseudonymize(
         The event log (not modified).
     columns
         Columns to pseudonymise; columns the log does not have are skipped.
-        ``org:resource`` becomes ``R-…``, ``org:group`` ``U-…``, the case id ``C-…``,
-        any other column ``<first letter>-…``.
+        ``org:resource`` becomes ``R-…`` (a system account, e.g. *eBau-Portal*, ``system-…``:
+        it is no person, and the analyses need to tell it from staff), ``org:group`` ``U-…``,
+        the case id ``C-…``, any other column ``<first letter>-…``.
     salt
         Secret for HMAC-SHA256 (see :func:`pseudonym_map`); ``None`` draws a random one,
         so labels are stable within one call (one report) and meaningless outside it.
@@ -167,11 +168,17 @@ def pseudonymize(
 
 def pseudonymize_with_maps(
     log: EventLog, columns: Iterable[str] = (RESOURCE,), *, salt: bytes | str | None = None,
-    numbered: bool | None = None,
+    numbered: bool | None = None, mark_system: bool = True,
 ) -> tuple[EventLog, dict[str, dict[Any, str]]]:
     """:func:`pseudonymize`, also returning column -> {name: pseudonym} (keep it private:
     it is what lets other objects made from the raw log, e.g. findings, be relabelled);
-    ``numbered`` as in :func:`pseudonym_map`."""
+    ``numbered`` as in :func:`pseudonym_map`.
+
+    ``mark_system``: resource names that read as system accounts (*eBau-Portal*, *batch*:
+    :func:`procmine.waits._steps.is_system_account`) get ``system-`` pseudonyms, persons
+    ``R-`` ones, so that the analyses run on the pseudonymised log (a report) still tell a
+    step a system records from staff work. The marker says only what the step
+    classification would conclude from the name anyway."""
     if isinstance(columns, str):
         columns = (columns,)
     cols = [c for c in columns if c in log.df.columns]
@@ -183,8 +190,19 @@ def pseudonymize_with_maps(
     for col in cols:
         prefix = _PREFIX.get(col, (col.split(":")[-1][:1] or "X").upper())
         codes, uniques = pd.factorize(df[col], sort=False)
-        mapping = pseudonym_map(list(uniques), salt=key if salt is not None else None, prefix=prefix,
+        values = list(uniques)
+        system: list[Any] = []
+        if mark_system and col == RESOURCE:
+            from .waits._steps import is_system_account
+
+            system = [v for v in values if is_system_account(v)]
+            taken = set(system)
+            values = [v for v in values if v not in taken]
+        mapping = pseudonym_map(values, salt=key if salt is not None else None, prefix=prefix,
                                 numbered=numbered)
+        if system:
+            mapping.update(pseudonym_map(system, salt=key if salt is not None else None, prefix="system",
+                                         numbered=numbered))
         labels = np.array([mapping[u] for u in uniques] + [None], dtype=object)
         dtype = df[col].dtype if pd.api.types.is_string_dtype(df[col].dtype) else object
         df[col] = pd.Series(labels[codes], index=df.index, name=col, dtype=dtype)  # code -1 (missing) -> None

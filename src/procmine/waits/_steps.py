@@ -71,7 +71,7 @@ from .._core.event_times import elapsed_times
 from ..calendar import NAT
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
-__all__ = ["StepAggregates", "classify_steps", "decide_steps", "normalise_name", "step_aggregates"]
+__all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates"]
 
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
@@ -135,6 +135,17 @@ _SYSTEM_ACCOUNT = re.compile(
     r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
     r"|interface|schnittstelle|api|e\s+services?|workflow|scheduler|script|import|sap|bpm)\b"
 )
+
+
+def is_system_account(name: object) -> bool:
+    """Whether a resource name reads as a system account (*eBau-Portal*, *SYSTEM*, *batch*, ...),
+    as the step classification judges it (also used to keep a system marker in pseudonyms).
+
+    >>> is_system_account("eBau-Portal"), is_system_account("Anna Muster")
+    (True, False)
+    """
+    return bool(_SYSTEM_ACCOUNT.search(normalise_name(str(name))))
+
 
 
 def _strong(text: str) -> bool:
@@ -436,7 +447,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
         r = agg.resources
         distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
         recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([bool(_SYSTEM_ACCOUNT.search(normalise_name(x))) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([is_system_account(x) for x in distinct], dtype=bool)[inv]
         code = r["code"].to_numpy(dtype=np.int64)
         n = r["n"].to_numpy(dtype=np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
