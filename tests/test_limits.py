@@ -278,6 +278,14 @@ def test_trend_repr_html_and_plot():
     for kind in ("trend", "distribution"):
         ax = tl.plot(kind=kind)
         assert ax.get_title().startswith("Publikation")
+    # labels in the report languages (they were English only)
+    de, fr = tl.plot(kind="distribution", language="de"), tl.plot(kind="distribution", language="fr")
+    assert (de.get_xlabel(), de.get_ylabel(), de.get_title()) == (
+        "% der Frist beansprucht", "Fälle", "Publikation: beanspruchte Zeit (Frist 20 Tage)")
+    assert fr.get_xlabel() == "% du délai utilisé" and fr.get_legend().get_texts()[0].get_text() == "échéance"
+    assert tl.plot(language="fr").get_title() == "Publikation : délai de 20 jours, par mois de début"
+    with pytest.raises(ParameterError, match="'language'"):
+        tl.plot(language="xx")
     with pytest.raises(ParameterError, match="'rule'"):
         tl.breaches("nope")
 

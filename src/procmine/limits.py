@@ -728,25 +728,39 @@ class TimeLimits(Result):
             parts.append(f"{len(self.rules)} rule(s) by {self.by!r}")
         return repr(self.log.name), parts
 
-    def plot(self, ax: Any = None, rule: str | None = None, kind: str = "trend") -> Any:
+    def plot(self, ax: Any = None, rule: str | None = None, kind: str = "trend", *, language: str = "en") -> Any:
         """``"trend"``: share within the limit per month of the start; ``"distribution"``:
-        histogram of the used share of the limit (1 = the deadline). Returns the axes."""
+        histogram of the used share of the limit (1 = the deadline). Labels in ``language``
+        (de, fr, en). Returns the axes.
+
+        >>> import procmine as pm
+        >>> log = pm.samples.load("permit_de")
+        >>> tl = pm.time_limits(log, [pm.TimeLimit("Entscheid", "case_start", "case_end", 60)])
+        >>> tl.plot(kind="distribution", language="fr").get_xlabel()
+        '% du délai utilisé'
+        """
         check_choice("TimeLimits.plot", "kind", kind, ("trend", "distribution"))
+        language = check_language(language, "TimeLimits.plot")
         r = self._rule(rule)
         ax = new_axes(ax)
+
+        def _(msgid: str, **kw: Any) -> str:
+            return format_message(gettext(msgid, language), language, **kw)
+
+        limit = limit_text(r, language)
         if kind == "trend":
             t = self.trend(r.name)
             ax.plot(t.index.to_timestamp(), t["share_within"] * 100, marker="o", color="#4472c4")
             ax.set_ylim(0, 105)
-            ax.set_ylabel("% of decided cases within the limit")
-            ax.set_title(f"{r.name}: within {r.limit} {r.unit.replace('_', ' ')}, by month of the start")
+            ax.set_ylabel(_("% of decided cases within the limit"))
+            ax.set_title(_("{rule}: within {limit}, by month of the start", rule=r.name, limit=limit))
         else:
             used = self._frames[r.name]["used"].dropna() * 100
             ax.hist(used, bins=min(50, max(len(used) // 5, 5)), color="#4472c4")
-            ax.axvline(100, color="#c00000", lw=1.5, label="deadline")
-            ax.set_xlabel("% of the limit used")
-            ax.set_ylabel("cases")
-            ax.set_title(f"{r.name}: time used of {r.limit} {r.unit.replace('_', ' ')}")
+            ax.axvline(100, color="#c00000", lw=1.5, label=_("deadline"))
+            ax.set_xlabel(_("% of the limit used"))
+            ax.set_ylabel(_("cases"))
+            ax.set_title(_("{rule}: time used of {limit}", rule=r.name, limit=limit))
             ax.legend(loc="upper right")
         return ax
 
