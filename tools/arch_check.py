@@ -1,7 +1,7 @@
 """Print procmine's import loops and the places outside ``engines/`` that name an engine type.
 
 The architecture (``docs/architecture.md``) asks for layers that import only downward: no
-import loop of more than two modules, lazy imports inside functions included; at most three
+import loop at all, lazy imports inside functions included; at most three
 places outside ``engines/`` that mention an engine type; and a bottom layer (``_core/``)
 that imports nothing above it but :mod:`procmine.errors` and :mod:`procmine._version`
 (not one upward import, lazy ones included). This script measures all three
@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=Path(__file__).resolve().parents[1] / "src")
     parser.add_argument("--check", action="store_true", help="exit 1 when a limit is exceeded")
-    parser.add_argument("--max-loop", type=int, default=2, help="largest import loop allowed (modules)")
+    # 0: no loop at all (the last loops of two modules were broken; a re-export goes one way)
+    parser.add_argument("--max-loop", type=int, default=0, help="largest import loop allowed (modules; 0: none)")
     parser.add_argument("--max-engine-places", type=int, default=3)
     args = parser.parse_args(argv)
     graph = import_graph(args.src)

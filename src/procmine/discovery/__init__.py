@@ -256,9 +256,9 @@ class ProcessModel(Result):
     @cached_property
     def bpmn(self) -> Any:
         """The mined model as a pm4py BPMN graph."""
-        from . import _pm4py
+        from . import _bpmn_graph
 
-        return _pm4py.petri_to_bpmn(*self.petri_net)
+        return _bpmn_graph.petri_to_bpmn(*self.petri_net)
 
     def fitness(self, *, method: str = "token", timeout: float = 60.0, on: str = "mined") -> dict[str, Any]:
         """How much of the log the mined model can replay.
@@ -435,9 +435,9 @@ class ProcessModel(Result):
         ``Gateway_<n>``, ...): the same model gives the same bytes. Gateway labels are in
         ``language`` (``"de"``, ``"fr"``, ``"en"``).
         """
-        from . import _pm4py
+        from . import _bpmn_graph
 
-        return _pm4py.write_bpmn(self.bpmn, path, language=language)
+        return _bpmn_graph.write_bpmn(self.bpmn, path, language=language)
 
     def _counts(self) -> tuple[int, int, int]:
         """(activities, cases, events) of the log."""

@@ -255,11 +255,11 @@ class WhatIf(Result):
 
     def _write(self, path: str | Path, language: str = "en") -> tuple[Path, dict[str, str]]:
         """The to-be file and ``{node id of the model: element id in the file}``."""
-        from ..discovery import _pm4py
+        from ..discovery import _bpmn_graph
         from ._bpmn import annotate
 
         graph, docs, general = self._tobe(language)
-        out, ids = _pm4py.write_bpmn_ids(graph, path, language=language)
+        out, ids = _bpmn_graph.write_bpmn_ids(graph, path, language=language)
         docs = {ids.get(k, k): v for k, v in docs.items()}
         return annotate(out, docs, process_doc=general, required=self.required, language=language), ids
 
@@ -284,12 +284,12 @@ class WhatIf(Result):
         """As-is and to-be layouts (as the BPMN files lay them out) and their highlights."""
         import tempfile
 
-        from ..discovery import _pm4py
+        from ..discovery import _bpmn_graph
         from ._bpmn import layout_of
 
         graph = self._tobe()[0]
         with tempfile.TemporaryDirectory() as tmp:
-            path_a, ids_a = _pm4py.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
+            path_a, ids_a = _bpmn_graph.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
             path_b, ids_b = self._write(Path(tmp) / "to_be.bpmn")
             a, b = layout_of(path_a), layout_of(path_b)
         marks_a = {ids_a.get(k, k): v for k, v in self._marks(self.as_is.bpmn, to_be=False).items()}

@@ -59,15 +59,13 @@ class DuckEngine(SqlPerfEngine, OfLog):
 
     @property
     def capabilities(self) -> Capabilities:
-        from .. import duckdb
-
         # read at each call: the limit is a module setting users (and tests) may change
         return Capabilities(
             "duckdb",
             " (DuckDB)",
             in_memory=False,
             start_times=self.log.has_start_timestamps,
-            max_materialise_events=duckdb.MATERIALISE_LIMIT,
+            max_materialise_events=self.log._materialise_limit(),
         )
 
     @property
