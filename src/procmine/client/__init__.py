@@ -62,9 +62,10 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import event_times
+from .._core.kernels import NAT
 from .._core.validation import check_positive_int, fail
 from .._results import Result, new_axes
-from ..calendar import NAT, Calendar
+from ..calendar import Calendar
 from ..i18n import (
     calendar_note,
     check_language,
