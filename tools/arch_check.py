@@ -62,8 +62,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "procmine.redundancy.rework.detect": "being split (detector structure)",
     "procmine.redundancy.rubber_stamp.detect": "being split (detector structure)",
     "procmine.redundancy.rubber_stamp._sign_offs": "being split (detector structure)",
-    # mine, being split in this change
-    "procmine.report._evidence.evidence_labels": "being split",
 }
 
 
