@@ -79,3 +79,15 @@ def test_an_import_from_the_bottom_layer_upward_fails_the_check(tmp_path):
 def test_the_package_keeps_its_limits():
     """The real source tree: what CI runs (``python tools/arch_check.py --check``)."""
     assert arch.main(["--check"]) == 0
+
+
+def test_a_loop_of_two_modules_fails_the_check(tmp_path):
+    """No import loop is allowed any more, not even one of two modules (lazy or not)."""
+    src = _package(tmp_path, {
+        "__init__.py": "",
+        "a.py": "from . import b\n",
+        "b.py": "def f():\n    from . import a\n    return a\n",
+    })
+    assert arch.loops(arch.import_graph(src)) == [["procmine.a", "procmine.b"]]
+    assert arch.main(["--src", str(src), "--check"]) == 1
+    assert arch.main(["--src", str(src), "--check", "--max-loop", "2"]) == 0

@@ -62,9 +62,10 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import event_times
+from .._core.kernels import NAT
 from .._core.validation import check_positive_int, fail
 from .._results import Result, new_axes
-from ..calendar import NAT, Calendar
+from ..calendar import Calendar
 from ..i18n import (
     calendar_note,
     check_language,
@@ -401,9 +402,6 @@ def client_view(
             raise fail(func, "by", f"a column of the log ({', '.join(map(str, log.df.columns))})", by)
 
     c = log.codes
-    n_act, n_cases = c.n_activities, c.n_cases
-    act, case = c.activity, c.case  # the log's own int32 codes (no per-event copies)
-    n = len(act)
     wc = wait_causes(log)  # cached per log; its step classification serves the detection too
     detected = detect(log, wc.steps, language)
     table = detected if contact_steps is None else declared(log, contact_steps, detected, language)
@@ -411,101 +409,21 @@ def client_view(
     blocks = _blocks(c.case_offsets)
 
     # per event: its contact kind; per activity: the share of cases with it
-    kind = kind_of[act] if n else np.zeros(0, dtype=np.int8)
-    with_act = np.zeros(n_act, dtype=np.int64)
-    for lo, hi in blocks:  # distinct (case, activity) pairs, counted per activity
-        pair = _distinct(case[lo:hi].astype(np.int64) * n_act + act[lo:hi])
-        with_act += np.bincount(pair % max(n_act, 1), minlength=n_act)
-    case_share = with_act / max(n_cases, 1)
+    kind = kind_of[c.activity] if len(c.activity) else np.zeros(0, dtype=np.int8)
+    case_share = _case_share(c, blocks)
     routine = case_share >= _ROUTINE
-    # consecutive contact events of one kind are one contact: the office prepares, prints
-    # and sends one letter in several recorded steps, the applicant receives one
-    first = c.is_first
-    is_contact = kind >= 0
-    if n > 1:
-        is_contact[1:] &= first[1:] | (kind[1:] != kind[:-1])
-    contact_idx = np.flatnonzero(is_contact)
-    by_kind = np.bincount(case[contact_idx].astype(np.int64) * 5 + kind[contact_idx],
-                          minlength=5 * n_cases).reshape(n_cases, 5)
-
-    # asked again: a request after the first event, beyond the first occurrence of a routine one
-    idx = contact_idx[(kind[contact_idx] == REQUEST) & ~first[contact_idx]]
-    del is_contact, contact_idx
-    occurrence = (pd.Series(np.zeros(len(idx))).groupby([case[idx], act[idx]]).cumcount().to_numpy()
-                  if len(idx) else np.zeros(0, dtype=np.int64))
-    again_idx = idx[~routine[act[idx]] | (occurrence > 0)]
-    asked = np.bincount(case[again_idx], minlength=n_cases)
-
-    # waiting by cause, in working days
-    inbound = [a for a, k in zip(table.index, table["kind"]) if k == "inbound"]
-    if not wc.steps.loc[inbound, "external"].all():  # declared inbound steps: the wait before them is the applicant's
-        wc = wait_causes(log, external=inbound)
-    cause = wc.cause
-    caps = wc.caps
-    if n > 1:
-        # the wait right after a request contact is the applicant's (as in _wait_causes,
-        # which knows only classify_steps' requests, not change requests or declared ones)
-        to_client = np.zeros(n, dtype=bool)
-        to_client[1:] = kind[:-1] == REQUEST
-        to_client &= ~first
-        cause = np.where(to_client & (cause == OFFICE), CLIENT, cause)
-        if caps is not None and len(caps.idx):
-            # the time past a legal period follows the same rule
-            rest = np.where(to_client[caps.idx] & (caps.rest == OFFICE), CLIENT, caps.rest).astype(caps.rest.dtype)
-            caps = dataclasses.replace(caps, rest=rest)
-        del to_client
-    del kind, first
-    wc = dataclasses.replace(wc, cause=cause, caps=caps)
-
-    times = event_times(log, cal)
-    wait, proc, case_duration = times.wait, times.proc, times.case_duration
-    del times  # its other per-event arrays are not needed
-    day_hours = cal.day_hours or 24.0
-    # each wait split by cause; a wait past its legal period is statutory up to the period
-    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the
-    # wait; a legal period recorded as a step lasting it counts with that step's processing.
-    # Block by block of whole cases: the per-event parts of one block at a time.
-    client_us, office_us, statutory_us = (np.zeros(n_cases, dtype=np.float64) for _ in range(3))
-    for lo, hi in blocks:
-        part = _block(wc, lo, hi)
-        k0, k1 = case[lo], case[hi - 1] + 1
-        ks = case[lo:hi] - k0
-
-        def per_case(values: np.ndarray, ks: np.ndarray = ks, m: int = k1 - k0) -> np.ndarray:
-            return np.bincount(ks, weights=values.astype(np.float64), minlength=m)
-
-        parts = part.split(wait[lo:hi])
-        client_us[k0:k1] = per_case(parts["client"])
-        office_us[k0:k1] = per_case(parts["office"] + parts["batch"])
-        del parts
-        statutory_us[k0:k1] = per_case(part.outside_office(wait[lo:hi], proc[lo:hi], act[lo:hi])[1])
-    del wait, proc
-    client = _days(client_us, day_hours)
-    office = _days(office_us, day_hours)
-    statutory = _days(statutory_us, day_hours)
-    lead = _days(np.where(case_duration == NAT, np.nan, case_duration), day_hours)
-
-    # offices: distinct org units per case, else distinct resources
-    basis = GROUP if GROUP in log.df.columns and log.df[GROUP].notna().any() else RESOURCE
-    if basis in log.df.columns:
-        codes, _ = pd.factorize(log.df[basis], use_na_sentinel=True)
-        n_u = max(int(codes.max()) + 1, 1) if len(codes) else 1
-        offices = np.zeros(n_cases, dtype=np.float64)
-        for lo, hi in blocks:
-            blk = codes[lo:hi]
-            has = blk >= 0
-            pairs = _distinct(case[lo:hi][has].astype(np.int64) * n_u + blk[has])
-            offices += np.bincount(pairs // n_u, minlength=n_cases)
-        del codes
-    else:
-        offices = np.full(n_cases, np.nan)
+    by_kind, again_idx = _contacts(c, kind, routine)
+    wc = _client_causes(log, wc, table, kind)
+    del kind
+    client, office, statutory, lead = _waits_per_case(log, wc, cal, blocks)
+    offices, basis = _offices_per_case(log, blocks)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         frame = pd.DataFrame(
             {
                 "contacts": by_kind.sum(axis=1),
                 **{k: by_kind[:, i] for i, k in enumerate(KINDS)},
-                "asked_again": asked,
+                "asked_again": np.bincount(c.case[again_idx], minlength=c.n_cases),
                 "lead_time_days": lead,
                 "client_wait_days": client,
                 "office_wait_days": office,
@@ -519,29 +437,144 @@ def client_view(
     if group_col is not None:
         frame["group"] = log.df[group_col].iloc[c.case_offsets[:-1]].to_numpy()  # no object per event
 
-    names = np.asarray(c.activity_names, dtype=object)
-    events = np.bincount(act, minlength=n_act)
-    steps = table.assign(events=events, case_share=case_share, routine=routine)
-    steps = steps[steps["kind"] != ""].reset_index()
-    steps["_k"] = steps["kind"].map(KINDS.index)
-    steps = steps.sort_values(["_k", "events"], ascending=[True, False], kind="stable").drop(columns="_k")
-
-    # the step before each asked-again request
-    prev = act[again_idx - 1] if len(again_idx) else np.zeros(0, dtype=np.int64)
-    after = pd.DataFrame({"activity": names[prev] if len(prev) else [], "request": names[act[again_idx]]
-                          if len(again_idx) else [], "case": case[again_idx]})
-    after = (after.groupby(["activity", "request"], sort=False)
-             .agg(times=("case", "size"), cases=("case", "nunique")).reset_index())
-    after["case_share"] = after["cases"] / max(n_cases, 1)
-    after = after.sort_values(["cases", "times"], ascending=False, kind="stable").reset_index(drop=True)
     return ClientView(
         log_name=log.name,
-        contact_steps=steps.reset_index(drop=True),
+        contact_steps=_step_table(c, table, case_share, routine),
         cases=frame,
-        after=after,
+        after=_asked_after(c, again_idx),
         calendar=cal,
         by=by if group_col is not None else None,
         min_cases=min_cases,
         offices_basis=basis,
         language=language,
     )
+
+
+def _case_share(c: Any, blocks: list[tuple[int, int]]) -> np.ndarray:
+    """Per activity: the share of cases with it (distinct (case, activity) pairs counted
+    block by block of whole cases)."""
+    n_act, act, case = c.n_activities, c.activity, c.case
+    with_act = np.zeros(n_act, dtype=np.int64)
+    for lo, hi in blocks:
+        pair = _distinct(case[lo:hi].astype(np.int64) * n_act + act[lo:hi])
+        with_act += np.bincount(pair % max(n_act, 1), minlength=n_act)
+    return with_act / max(c.n_cases, 1)
+
+
+def _contacts(c: Any, kind: np.ndarray, routine: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The contacts per case and kind (``n_cases`` x 5), and the events where the applicant
+    is asked again: a request after the first event, beyond the first occurrence of a
+    routine one."""
+    act, case, n_cases = c.activity, c.case, c.n_cases
+    # consecutive contact events of one kind are one contact: the office prepares, prints
+    # and sends one letter in several recorded steps, the applicant receives one
+    first = c.is_first
+    is_contact = kind >= 0
+    if len(act) > 1:
+        is_contact[1:] &= first[1:] | (kind[1:] != kind[:-1])
+    contact_idx = np.flatnonzero(is_contact)
+    del is_contact
+    by_kind = np.bincount(case[contact_idx].astype(np.int64) * 5 + kind[contact_idx],
+                          minlength=5 * n_cases).reshape(n_cases, 5)
+    idx = contact_idx[(kind[contact_idx] == REQUEST) & ~first[contact_idx]]
+    occurrence = (pd.Series(np.zeros(len(idx))).groupby([case[idx], act[idx]]).cumcount().to_numpy()
+                  if len(idx) else np.zeros(0, dtype=np.int64))
+    return by_kind, idx[~routine[act[idx]] | (occurrence > 0)]
+
+
+def _client_causes(log: EventLog, wc: Any, table: pd.DataFrame, kind: np.ndarray) -> Any:
+    """The log's wait causes with the applicant's waits of the contact steps: the wait
+    before a declared inbound step, and the wait right after a request contact."""
+    inbound = [a for a, k in zip(table.index, table["kind"]) if k == "inbound"]
+    if not wc.steps.loc[inbound, "external"].all():  # declared inbound steps: the wait before them is the applicant's
+        wc = wait_causes(log, external=inbound)
+    cause = wc.cause
+    caps = wc.caps
+    if len(kind) > 1:
+        # the wait right after a request contact is the applicant's (as in _wait_causes,
+        # which knows only classify_steps' requests, not change requests or declared ones)
+        to_client = np.zeros(len(kind), dtype=bool)
+        to_client[1:] = kind[:-1] == REQUEST
+        to_client &= ~log.codes.is_first
+        cause = np.where(to_client & (cause == OFFICE), CLIENT, cause)
+        if caps is not None and len(caps.idx):
+            # the time past a legal period follows the same rule
+            rest = np.where(to_client[caps.idx] & (caps.rest == OFFICE), CLIENT, caps.rest).astype(caps.rest.dtype)
+            caps = dataclasses.replace(caps, rest=rest)
+    return dataclasses.replace(wc, cause=cause, caps=caps)
+
+
+def _waits_per_case(
+    log: EventLog, wc: Any, cal: Calendar, blocks: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per case, in working days: the applicant's, the office's and the statutory waiting,
+    and the lead time (NaN when unknown)."""
+    c = log.codes
+    act, case = c.activity, c.case
+    times = event_times(log, cal)
+    wait, proc, case_duration = times.wait, times.proc, times.case_duration
+    del times  # its other per-event arrays are not needed
+    day_hours = cal.day_hours or 24.0
+    # each wait split by cause; a wait past its legal period is statutory up to the period
+    # only, the rest keeps its other cause (WaitCauses.split), so the parts add up to the
+    # wait; a legal period recorded as a step lasting it counts with that step's processing.
+    # Block by block of whole cases: the per-event parts of one block at a time.
+    client_us, office_us, statutory_us = (np.zeros(c.n_cases, dtype=np.float64) for _ in range(3))
+    for lo, hi in blocks:
+        part = _block(wc, lo, hi)
+        k0, k1 = case[lo], case[hi - 1] + 1
+        ks = case[lo:hi] - k0
+
+        def per_case(values: np.ndarray, ks: np.ndarray = ks, m: int = k1 - k0) -> np.ndarray:
+            return np.bincount(ks, weights=values.astype(np.float64), minlength=m)
+
+        parts = part.split(wait[lo:hi])
+        client_us[k0:k1] = per_case(parts["client"])
+        office_us[k0:k1] = per_case(parts["office"] + parts["batch"])
+        del parts
+        statutory_us[k0:k1] = per_case(part.outside_office(wait[lo:hi], proc[lo:hi], act[lo:hi])[1])
+    return (_days(client_us, day_hours), _days(office_us, day_hours), _days(statutory_us, day_hours),
+            _days(np.where(case_duration == NAT, np.nan, case_duration), day_hours))
+
+
+def _offices_per_case(log: EventLog, blocks: list[tuple[int, int]]) -> tuple[np.ndarray, str]:
+    """Per case, the distinct org units (else resources; NaN without either), and which
+    column was counted."""
+    c = log.codes
+    basis = GROUP if GROUP in log.df.columns and log.df[GROUP].notna().any() else RESOURCE
+    if basis not in log.df.columns:
+        return np.full(c.n_cases, np.nan), basis
+    codes, _ = pd.factorize(log.df[basis], use_na_sentinel=True)
+    n_u = max(int(codes.max()) + 1, 1) if len(codes) else 1
+    offices = np.zeros(c.n_cases, dtype=np.float64)
+    for lo, hi in blocks:
+        blk = codes[lo:hi]
+        has = blk >= 0
+        pairs = _distinct(c.case[lo:hi][has].astype(np.int64) * n_u + blk[has])
+        offices += np.bincount(pairs // n_u, minlength=c.n_cases)
+    return offices, basis
+
+
+def _step_table(c: Any, table: pd.DataFrame, case_share: np.ndarray, routine: np.ndarray) -> pd.DataFrame:
+    """The contact steps with their events, share of cases and routine flag, by kind then
+    most frequent first."""
+    events = np.bincount(c.activity, minlength=c.n_activities)
+    steps = table.assign(events=events, case_share=case_share, routine=routine)
+    steps = steps[steps["kind"] != ""].reset_index()
+    steps["_k"] = steps["kind"].map(KINDS.index)
+    steps = steps.sort_values(["_k", "events"], ascending=[True, False], kind="stable").drop(columns="_k")
+    return steps.reset_index(drop=True)
+
+
+def _asked_after(c: Any, again_idx: np.ndarray) -> pd.DataFrame:
+    """The step before each asked-again request: times, cases and share of cases per
+    (step, request), most cases first."""
+    act, case = c.activity, c.case
+    names = np.asarray(c.activity_names, dtype=object)
+    prev = act[again_idx - 1] if len(again_idx) else np.zeros(0, dtype=np.int64)
+    after = pd.DataFrame({"activity": names[prev] if len(prev) else [], "request": names[act[again_idx]]
+                          if len(again_idx) else [], "case": case[again_idx]})
+    after = (after.groupby(["activity", "request"], sort=False)
+             .agg(times=("case", "size"), cases=("case", "nunique")).reset_index())
+    after["case_share"] = after["cases"] / max(c.n_cases, 1)
+    return after.sort_values(["cases", "times"], ascending=False, kind="stable").reset_index(drop=True)

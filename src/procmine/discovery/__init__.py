@@ -256,9 +256,9 @@ class ProcessModel(Result):
     @cached_property
     def bpmn(self) -> Any:
         """The mined model as a pm4py BPMN graph."""
-        from . import _pm4py
+        from . import _bpmn_graph
 
-        return _pm4py.petri_to_bpmn(*self.petri_net)
+        return _bpmn_graph.petri_to_bpmn(*self.petri_net)
 
     def fitness(self, *, method: str = "token", timeout: float = 60.0, on: str = "mined") -> dict[str, Any]:
         """How much of the log the mined model can replay.
@@ -435,9 +435,9 @@ class ProcessModel(Result):
         ``Gateway_<n>``, ...): the same model gives the same bytes. Gateway labels are in
         ``language`` (``"de"``, ``"fr"``, ``"en"``).
         """
-        from . import _pm4py
+        from . import _bpmn_graph
 
-        return _pm4py.write_bpmn(self.bpmn, path, language=language)
+        return _bpmn_graph.write_bpmn(self.bpmn, path, language=language)
 
     def _counts(self) -> tuple[int, int, int]:
         """(activities, cases, events) of the log."""
@@ -548,6 +548,28 @@ def discover(
     check_choice("discover", "algorithm", algorithm, ("inductive", "heuristics"))
     check_fraction("discover", "noise", noise)
     check_fraction("discover", "min_case_share", min_case_share)
+    _check_selection(activities, variants)
+    try:
+        engine = get_engine(log)
+    except LogError:
+        raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__) from None
+    if activities is not None and not isinstance(activities, (int, float)):
+        # unknown names fail now, not on first use
+        select_activities(engine.activity_counts(), None, activities, 0.0)
+    return ProcessModel(
+        log,
+        algorithm=algorithm,
+        noise=noise,
+        min_case_share=min_case_share,
+        activities=activities,
+        variants=variants,
+        engine=engine,
+    )
+
+
+def _check_selection(activities: Any, variants: Any) -> None:
+    """:func:`discover`'s ``activities`` and ``variants`` are of a kind it takes (names in
+    a list are checked against the log's activities by the caller)."""
     if isinstance(activities, (float, bool)):
         if isinstance(activities, bool) or not 0 < activities <= 1:
             raise fail(
@@ -569,19 +591,3 @@ def discover(
         )
         if bad:
             raise fail("discover", "variants", "a share of cases in (0, 1], a positive int or None", variants)
-    try:
-        engine = get_engine(log)
-    except LogError:
-        raise fail("discover", "log", "a procmine.EventLog (use procmine.read_log)", type(log).__name__) from None
-    if activities is not None and not isinstance(activities, (int, float)):
-        # unknown names fail now, not on first use
-        select_activities(engine.activity_counts(), None, activities, 0.0)
-    return ProcessModel(
-        log,
-        algorithm=algorithm,
-        noise=noise,
-        min_case_share=min_case_share,
-        activities=activities,
-        variants=variants,
-        engine=engine,
-    )

@@ -34,13 +34,10 @@ __all__ = [
     "fitness_token_based",
     "fitness_token_based_variants",
     "frame",
-    "petri_to_bpmn",
     "pm4py",
     "precision_token_based",
     "quiet",
     "read_bpmn",
-    "write_bpmn",
-    "write_bpmn_ids",
 ]
 
 logger = logging.getLogger("procmine")
@@ -160,19 +157,6 @@ def discover_petri_net_variants(
         return pm.convert_to_petri_net(tree)
 
     return call("mining a Petri net with the inductive miner (from variants)", mine)
-
-
-def petri_to_bpmn(net: Any, im: Any, fm: Any) -> Any:
-    """A pm4py BPMN graph from a Petri net, with deterministic ids and order.
-
-    pm4py gives every node, flow and process a random UUID and keeps them in sets; the
-    graph returned here names them from the activities and the graph instead
-    (:func:`procmine.whatif._bpmn.canonical`), so that the same log gives the same
-    in-memory graph (ids, node and flow order) in every run and process."""
-    from ..whatif._bpmn import canonical
-
-    g = call("converting the Petri net to BPMN", pm4py().convert_to_bpmn, net, im, fm)
-    return canonical(g)[0]
 
 
 def fitness_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> dict[str, float]:
@@ -309,62 +293,6 @@ def precision_token_based(df: pd.DataFrame, net: Any, im: Any, fm: Any) -> float
             **_KEYS,
         )
     )
-
-
-def write_bpmn(bpmn: Any, path: str | Path, *, language: str = "en") -> Path:
-    """Write BPMN 2.0 XML with pm4py's auto layout (diagram interchange shapes and edges).
-
-    The file is the same, byte for byte, whenever the same model is written: element ids
-    follow the activity names and the graph (see :func:`procmine.whatif._bpmn.canonical`)
-    instead of pm4py's random ones, and the layout sees the nodes in a fixed order.
-    Gateway labels are in ``language``."""
-    return write_bpmn_ids(bpmn, path, language=language)[0]
-
-
-def write_bpmn_ids(bpmn: Any, path: str | Path, *, language: str = "en") -> tuple[Path, dict[str, str]]:
-    """:func:`write_bpmn`, also returning ``{node id in bpmn: element id in the file}``."""
-    path = Path(path)
-    if not str(path).lower().endswith(".bpmn"):
-        raise ProcmineError(f"{path}: a BPMN file name must end with '.bpmn' (pm4py appends it otherwise)")
-    import copy
-
-    from ..whatif._bpmn import canonical, finish_ids, lintable
-
-    # bpmnlint's recommended rules (BPMN tools flag a gateway that joins and forks, or an
-    # unlabelled exclusive fork): fixed on a copy, the model's own graph stays as mined
-    bpmn = lintable(copy.deepcopy(bpmn), language)
-    # a control character in an activity name would make the XML (and pm4py's own re-read) invalid
-    from .._core.xmltext import NOT_XML, xml_safe
-
-    for node in bpmn.get_nodes():
-        name = node.get_name() if hasattr(node, "get_name") else None
-        if isinstance(name, str) and NOT_XML.search(name):
-            node.set_name(xml_safe(name))
-    bpmn, ids = canonical(bpmn)
-    call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
-    _shift_layout(path)
-    finish_ids(path)
-    return path, ids
-
-
-def _shift_layout(path: Path, margin: float = 40.0) -> None:
-    """Move pm4py's layout (which may have negative coordinates) to start at ``margin``."""
-    from lxml import etree
-
-    dc = "http://www.omg.org/spec/DD/20100524/DC"
-    di = "http://www.omg.org/spec/DD/20100524/DI"
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    tree = etree.parse(str(path), parser)
-    points = tree.findall(f".//{{{dc}}}Bounds") + tree.findall(f".//{{{di}}}waypoint")
-    if not points:
-        raise ProcmineError(f"{path}: pm4py wrote no diagram layout (BPMN DI); the file has no shapes")
-    min_x = min(float(p.get("x", 0)) for p in points)
-    min_y = min(float(p.get("y", 0)) for p in points)
-    dx, dy = margin - min_x, margin - min_y
-    for p in points:
-        p.set("x", f"{float(p.get('x', 0)) + dx:.1f}")
-        p.set("y", f"{float(p.get('y', 0)) + dy:.1f}")
-    tree.write(str(path), xml_declaration=True, encoding="UTF-8")
 
 
 def read_bpmn(path: str | Path) -> Any:

@@ -458,3 +458,60 @@ class SqlPerf:
             f"FROM {self.table}) GROUP BY q"
         )
         return local_periods(df["q"].to_numpy(dtype=np.int64) * BIN_US, tz, freq, df["n"].to_numpy(dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------------------
+# the perf_* aggregates of an engine, answered by its SqlPerf objects
+# ---------------------------------------------------------------------------------------
+class SqlPerfEngine:
+    """The ``perf_*`` aggregates of :class:`procmine.engines.Engine` for an engine that
+    computes them with a :class:`SqlPerf` (DuckDB, Spark).
+
+    One :class:`SqlPerf` is built per calendar and declarations and kept in the engine's
+    cache under ``("perf", calendar, declared)``; an engine gives the cache
+    (:meth:`_perf_cache`) and how to build one (:meth:`_new_perf`).
+    """
+
+    def _perf_cache(self) -> dict[Any, Any]:
+        """The dictionary keeping this log's :class:`SqlPerf` objects."""
+        raise NotImplementedError
+
+    def _new_perf(self, calendar: Any, declared: tuple) -> SqlPerf:
+        """A new :class:`SqlPerf` of this log under ``calendar`` and ``declared``."""
+        raise NotImplementedError
+
+    def _perf(self, calendar: Any, declared: tuple) -> SqlPerf:
+        """The :class:`SqlPerf` of a calendar and declarations, built once (its SQL tables
+        and aggregates are computed once)."""
+        cache = self._perf_cache()
+        key = ("perf", calendar, declared)
+        if key not in cache:
+            cache[key] = self._new_perf(calendar, declared)
+        return cache[key]
+
+    def has_measured_starts(self) -> bool:
+        from ..calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).has_measured_starts
+
+    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_cases()
+
+    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_activities()
+
+    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        return self._perf(calendar, declared).perf_edges()
+
+    def event_periods(self, tz: str, freq: str) -> pd.Series:
+        from ..calendar import Calendar
+
+        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
+
+    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+        from ..calendar import Calendar
+
+        # the counts per cause do not depend on the calendar: those of a calendar already queried
+        cache = self._perf_cache()
+        done = [k[1] for k in cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
+        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()

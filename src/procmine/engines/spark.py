@@ -43,6 +43,7 @@ import pandas as pd
 from ..errors import LogError
 from ..log import ACTIVITY, CASE, GROUP, RESOURCE, START, TIMESTAMP
 from ._protocol import MAP_PATH_COLUMNS, Capabilities, OfLog, counts_by_name, finish_dfg, finish_variants
+from ._sql_perf import SqlPerfEngine
 
 __all__ = [
     "MATERIALISE_LIMIT",
@@ -245,7 +246,7 @@ class SparkLog:
         return f"<SparkLog {self.name!r}: {self.n_events:,} events, {self.n_cases:,} cases (Spark engine)>"
 
 
-class SparkEngine(OfLog):
+class SparkEngine(SqlPerfEngine, OfLog):
     """:class:`procmine.engines.Engine` over a :class:`SparkLog` (see the module docstring)."""
 
     shrink_hint = (
@@ -500,40 +501,14 @@ class SparkEngine(OfLog):
         )
         return dict(zip(df["a"], df["l"]))
 
-    # -- performance (procmine.engines._spark_perf) ----------------------------------------------
-    def _perf(self, calendar: Any, declared: tuple) -> Any:
+    # -- performance (procmine.engines._spark_perf; the perf_* methods: SqlPerfEngine) --------
+    def _perf_cache(self) -> dict[Any, Any]:
+        return self._cache
+
+    def _new_perf(self, calendar: Any, declared: tuple) -> Any:
         from ._spark_perf import SparkPerf
 
-        key = ("perf", calendar, declared)
-        if key not in self._cache:
-            self._cache[key] = SparkPerf(self, calendar, declared, self.activity_counts().index)
-        return self._cache[key]
-
-    def has_measured_starts(self) -> bool:
-        from ..calendar import Calendar
-
-        return self._perf(Calendar.always(), ((), ())).has_measured_starts
-
-    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_cases()
-
-    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_activities()
-
-    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_edges()
-
-    def event_periods(self, tz: str, freq: str) -> pd.Series:
-        from ..calendar import Calendar
-
-        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
-
-    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from ..calendar import Calendar
-
-        # the counts per cause do not depend on the calendar: those of a calendar already queried
-        done = [k[1] for k in self._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
-        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
+        return SparkPerf(self, calendar, declared, self.activity_counts().index)
 
     def to_eventlog(self) -> Any:
         if self.log._materialised is None:

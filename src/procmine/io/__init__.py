@@ -154,15 +154,7 @@ def read_log(
         pair_lifecycle=pair_lifecycle,
         sheet=sheet,
     )
-    if engine not in ("pandas", "duckdb", "auto"):
-        from .._core.validation import fail
-
-        raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
-    duck = {k: v for k, v in (("memory_limit", memory_limit), ("temp_directory", temp_directory)) if v is not None}
-    if engine == "pandas" and duck:
-        from .._core.validation import fail
-
-        raise fail("read_log", next(iter(duck)), "None with engine='pandas' (a DuckDB option)", next(iter(duck.values())))
+    duck = _duckdb_options(engine, memory_limit, temp_directory)
     if engine != "pandas" and _use_duckdb(source, engine):
         from ..engines._open import open_log
 
@@ -188,6 +180,19 @@ def read_log(
 
 
 AUTO_DUCKDB_BYTES = 2 * 1024**3
+
+
+def _duckdb_options(engine: str, memory_limit: Any, temp_directory: Any) -> dict[str, Any]:
+    """The DuckDB options given (``memory_limit``, ``temp_directory``), after checking
+    ``engine`` and that no DuckDB option comes with ``engine="pandas"``."""
+    from .._core.validation import fail
+
+    if engine not in ("pandas", "duckdb", "auto"):
+        raise fail("read_log", "engine", "one of 'pandas', 'duckdb', 'auto'", engine)
+    duck = {k: v for k, v in (("memory_limit", memory_limit), ("temp_directory", temp_directory)) if v is not None}
+    if engine == "pandas" and duck:
+        raise fail("read_log", next(iter(duck)), "None with engine='pandas' (a DuckDB option)", next(iter(duck.values())))
+    return duck
 
 
 def _use_duckdb(source: Any, engine: str) -> bool:

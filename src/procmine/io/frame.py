@@ -17,7 +17,7 @@ from ..errors import LogError
 from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
 from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
-from .detect import detect_roles
+from .detect import Detection, detect_roles
 
 __all__ = ["parse_dates", "read_frame"]
 
@@ -81,8 +81,29 @@ def read_frame(
     df = _unique_columns(df, report)
     if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
         df = df.reset_index(drop=True)  # a new frame: positions, not labels, from here on
-    columns = [str(c) for c in df.columns]
+    det = _roles(df, opts, report, where)
+    out, bad_ts, time_cols = _role_columns(df, det, opts, report, where)
+    _add_other_columns(out, df, opts, set(det.roles.values()) | time_cols, report, where, numbers)
 
+    # copy=False: the columns are not stacked into 2-D blocks (a copy of every number
+    # column: 0.5 s and 400 MB on 10 M events); copy-on-write keeps the input safe
+    frame = pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
+    return finalize(
+        frame,
+        report=report,
+        row_numbers=row_numbers,
+        extra_drops=bad_ts,
+        strict=opts.strict,
+        path=where,
+        name=Path(source).name if where else None,
+        pair_lifecycle=opts.pairing(),
+    )
+
+
+def _roles(df: pd.DataFrame, opts: ReadOptions, report: IngestReport, where: str | None) -> Detection:
+    """The column of each role (explicit arguments, then detection), recorded in the report;
+    a :class:`LogError` names a given column that does not exist or a required role not found."""
+    columns = [str(c) for c in df.columns]
     explicit = opts.explicit_roles()
     for role, col in explicit.items():
         if col not in df.columns:
@@ -111,7 +132,15 @@ def read_frame(
     report.role_detection = dict(det.how)
     report.role_evidence = dict(det.evidence)
     report.warnings.extend(det.warnings)
+    return det
 
+
+def _role_columns(
+    df: pd.DataFrame, det: Detection, opts: ReadOptions, report: IngestReport, where: str | None
+) -> tuple[dict[str, pd.Series], dict[str, np.ndarray], set[str]]:
+    """The canonical columns of the roles (dates parsed, activity names stripped), the
+    rows whose completion time is bad (reason -> mask), and the source columns the dates
+    were read from; the date formats go into the report."""
     tz = opts.tz or DEFAULT_TZ
     out: dict[str, pd.Series] = {}
     bad_ts: dict[str, np.ndarray] = {}
@@ -140,13 +169,21 @@ def read_frame(
     report.formats.update(
         {"dates": dates, "dayfirst": {c: d["dayfirst"] for c, d in dates.items()}, "tz": tz}
     )
+    return out, bad_ts, time_cols
 
-    used = set(det.roles.values()) | time_cols
+
+def _add_other_columns(
+    out: dict[str, pd.Series], df: pd.DataFrame, opts: ReadOptions, used: set[str],
+    report: IngestReport, where: str | None, numbers: bool,
+) -> None:
+    """Add the columns that are no role (all, or ``opts.attributes``) to ``out`` under
+    their own names (``"<name> (source)"`` when a canonical column has it)."""
     if opts.attributes is not None:
         absent = [a for a in opts.attributes if a not in df.columns]
         if absent:
             raise LogError(
-                f"attribute column(s) {absent} do not exist; the columns are: {', '.join(map(repr, columns))}",
+                f"attribute column(s) {absent} do not exist; the columns are: "
+                f"{', '.join(map(repr, [str(c) for c in df.columns]))}",
                 path=where,
             )
         extra = [a for a in opts.attributes if a not in used]
@@ -157,20 +194,6 @@ def read_frame(
         if name != col:
             report.warnings.append(f"column {col!r} clashes with a canonical column; kept as {name!r}")
         out[name] = _as_number(df[col]) if numbers else df[col]
-
-    # copy=False: the columns are not stacked into 2-D blocks (a copy of every number
-    # column: 0.5 s and 400 MB on 10 M events); copy-on-write keeps the input safe
-    frame = pd.DataFrame(out, index=df.index, copy=False).reset_index(drop=True)
-    return finalize(
-        frame,
-        report=report,
-        row_numbers=row_numbers,
-        extra_drops=bad_ts,
-        strict=opts.strict,
-        path=where,
-        name=Path(source).name if where else None,
-        pair_lifecycle=opts.pairing(),
-    )
 
 
 def _strip(s: pd.Series) -> pd.Series:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import inspect
 import logging
 import warnings
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -147,7 +149,7 @@ def _default_calendar(calendar: Any) -> Any:
     return calendar if calendar is not None else Calendar()
 
 
-# over 80 lines by its docstring (56 lines: every option documented); the code is 35 lines
+# over 80 lines by its docstring (56 lines: every option documented); the work is build_report's
 def report(
     log: EventLog | str | Path,
     path: str | Path,
@@ -222,76 +224,44 @@ def report(
     >>> "Synthèse" in out.read_text(encoding="utf-8")
     True
     """
-    return build_report(
-        log,
-        path,
-        title=title,
-        language=language,
-        directorate=directorate,
-        min_cases=min_cases,
-        pseudonymize=pseudonymize,
-        xlsx=xlsx,
-        csv=csv,
-        findings=findings,
-        calendar=calendar,
-        required=required,
-        show_case_ids=show_case_ids,
-        sections=sections,
-        limits=limits,
-    )[0]
+    # report's signature is the one definition of the keywords and their defaults
+    return build_report(**locals())[0]
 
 
 @needs_events("report")  # a log outside memory is loaded (or refused)
-def build_report(
-    log: EventLog | str | Path,
-    path: str | Path,
-    *,
-    title: str | None = None,
-    language: str = "de",
-    directorate: str | None = None,
-    min_cases: int = 10,
-    pseudonymize: bool = True,
-    xlsx: bool = False,
-    csv: bool = False,
-    findings: Any = None,
-    calendar: Any = None,
-    required: Iterable[str] = (),
-    show_case_ids: bool = False,
-    sections: Iterable[str] | None = None,
-    limits: Any = None,
-) -> tuple[Path, Context]:
-    """:func:`report`, also returning the context (its analyses, for :func:`portfolio`)."""
+def build_report(log: EventLog | str | Path, path: str | Path, **options: Any) -> tuple[Path, Context]:
+    """:func:`report` (its keywords, with its defaults), also returning the context (its
+    analyses, for :func:`portfolio`)."""
+    o = keywords_of(report, options)
     func = "report"
-    language = check_language(language, func)
-    check_positive_int(func, "min_cases", min_cases)
+    language = check_language(o.language, func)
+    check_positive_int(func, "min_cases", o.min_cases)
     if isinstance(log, (str, Path)):
         from ..io import read_log
 
         log = read_log(log)
     if not isinstance(log, EventLog):
         raise fail(func, "log", "a procmine.EventLog or a path to a log", type(log).__name__)
-    chosen, limits = _chosen_sections(func, sections, limits, log)
+    chosen, limits = _chosen_sections(func, o.sections, o.limits, log)
     path = Path(path)
-    if isinstance(required, str):
-        required = (required,)
+    required = (o.required,) if isinstance(o.required, str) else o.required
 
     maps: dict[str, dict[Any, str]] = {}
     work = log
-    if pseudonymize:
+    if o.pseudonymize:
         from ..privacy import log_salt, pseudonymize_with_maps
 
         # numbered from a salt of the log's own content: the same log gives the same
         # pseudonyms in every run (a report can be regenerated and compared), and nobody
         # without the complete log can recompute them from a list of names
         work, maps = pseudonymize_with_maps(log, (RESOURCE,), salt=log_salt(log), numbered=True)
-    if findings is not None and maps:
-        findings = _relabel_findings(findings, maps)
+    findings = _relabel_findings(o.findings, maps) if o.findings is not None and maps else o.findings
     ctx = Context(
         log=work,
         language=language,
-        min_cases=min_cases,
-        calendar=_default_calendar(calendar),
-        show_case_ids=show_case_ids,
+        min_cases=o.min_cases,
+        calendar=_default_calendar(o.calendar),
+        show_case_ids=o.show_case_ids,
         required=tuple(required),
         given_findings=findings,
     )
@@ -299,17 +269,31 @@ def build_report(
     ctx.cache["day_hours"] = S.workday_hours(ctx)
     if limits is not None:
         ctx.cache[LIM.RULES_KEY] = limits
-    ctx.cache["explicit_sections"] = sections is not None
+    ctx.cache["explicit_sections"] = o.sections is not None
     # a section with nothing to show by default (no contact steps) returns None: left out
     built = [b for b in (_run(sid, ctx) for sid in chosen) if b is not None]
-    html = _render_report(ctx, built, title=title, directorate=directorate, pseudonymized=bool(maps))
+    html = _render_report(ctx, built, title=o.title, directorate=o.directorate, pseudonymized=bool(maps))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
-    if xlsx or csv:
-        _write_tables(ctx, path, xlsx=xlsx, csv=csv)
+    if o.xlsx or o.csv:
+        _write_tables(ctx, path, xlsx=o.xlsx, csv=o.csv)
     if ctx.errors:
         logger.warning("report %s: %d section(s) failed: %s", path, len(ctx.errors), ", ".join(ctx.errors))
     return path, ctx
+
+
+def keywords_of(func: Callable[..., Any], options: dict[str, Any]) -> SimpleNamespace:
+    """``options`` as the keyword-only arguments of ``func``, completed with its defaults.
+
+    A public function (:func:`report`, :func:`procmine.portfolio`) is the one definition of
+    its keywords and defaults; the function doing its work (``build_report``,
+    ``run_portfolio``) takes them as ``**options``. An unknown keyword raises the
+    :class:`TypeError` a call of ``func`` would."""
+    params = [p for p in inspect.signature(func).parameters.values() if p.kind is p.KEYWORD_ONLY]
+    unknown = sorted(set(options) - {p.name for p in params})
+    if unknown:
+        raise TypeError(f"{func.__name__}() got an unexpected keyword argument {unknown[0]!r}")
+    return SimpleNamespace(**{p.name: options.get(p.name, p.default) for p in params})
 
 
 def _chosen_sections(func: str, sections: Iterable[str] | None, limits: Any, log: EventLog) -> tuple[list[str], Any]:

@@ -11,6 +11,7 @@ English weekday slots (``"Tue 14h"``) in the report language.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,12 +38,28 @@ _SLOT = re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?: (\d{2})h)?\b")
 _STEP_SHARE = re.compile(r": (\d+)%(?=, |$)")
 
 
-# one table of labels, a line per evidence key: longer than 80 lines, but split it would scatter the table
 def evidence_labels(ctx: Context) -> dict[str, str]:
-    """Evidence key -> label in the report language (the labels of every kind)."""
+    """Evidence key -> label in the report language (the labels of every kind; one
+    function per kind below, in the order of the detectors)."""
     _ = ctx._
     return {
-        # shared by several detectors
+        **_shared_labels(_),
+        **_bottleneck_labels(_),
+        **_rework_labels(_),
+        **_ping_pong_labels(_),
+        **_duplicate_work_labels(_),
+        **_rubber_stamp_labels(_),
+        **_batching_labels(_),
+        **_automation_candidate_labels(_),
+        **_mergeable_labels(_),
+        **_parallelizable_labels(_),
+        **_incomplete_submission_labels(_),
+    }
+
+
+def _shared_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence keys shared by several detectors."""
+    return {
         "median_wait": _("median wait"),
         "repeat_share": _("share of cases with a repeat"),
         "cases_with_activity": _("cases with the step"),
@@ -53,7 +70,12 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "office_time": _("office time counted"),
         "client_wait": _("waiting for the applicant or third parties (not counted)"),
         "statutory_wait": _("legal periods (not counted)"),
-        # bottleneck
+    }
+
+
+def _bottleneck_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of bottleneck findings."""
+    return {
         "wait_share": _("share of working time spent waiting here"),
         "step_wait_shares": _("waiting share per step"),
         "next_wait_share": _("largest waiting share of another step"),
@@ -61,32 +83,59 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "typical_wait_other_steps": _("average wait at other steps"),
         "wait_cv": _("variation of the wait (coefficient of variation)"),
         "required": _("legally required step"),
-        # rework
+        # bottleneck (text)
+        "other_steps": _("further steps of the unit"),
+    }
+
+
+def _rework_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of rework findings."""
+    return {
         "repeats_per_case": _("repeats per affected case"),
         "loop_time_median": _("median time lost in the loop"),
         "trigger": _("step that opens the loop"),
         "trigger_specificity": _("share of cases with that step that loop"),
         "loop_activities": _("steps in the loop"),
-        # ping-pong
+    }
+
+
+def _ping_pong_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of ping-pong findings."""
+    return {
         "round_trips_per_case": _("round trips per case"),
         "max_round_trips": _("most round trips in one case"),
         "bounce_share": _("share of back-and-forth cases with work redone"),
         "time_lost_median": _("median time lost"),
         "activities_share": _("share of the redone work in the steps named"),
         "redone_events_per_case": _("redone steps per case"),
-        # duplicate work
+    }
+
+
+def _duplicate_work_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of duplicate work findings."""
+    return {
         "duplicate_share": _("share of cases done twice"),
         "unit_pair": _("units involved"),
         "unit_pair_share": _("share of the duplicates done by these units"),
         "units_per_case": _("units per case"),
         "extra_time_median": _("median extra time"),
-        # rubber stamp
+    }
+
+
+def _rubber_stamp_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of rubber stamp findings."""
+    return {
         "top_successor": _("usual next step"),
         "top_successor_share": _("share followed by the usual next step"),
         "successor_entropy": _("spread of the next step (entropy, bits)"),
         "loop_back_share": _("share sent back"),
         "median_processing": _("median processing"),
-        # batching
+    }
+
+
+def _batching_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of batching findings."""
+    return {
         "release_slots": _("batch times"),
         "release_slot_share": _("share handled at the batch times"),
         "arrival_slot_share": _("share arriving at the batch times"),
@@ -97,7 +146,12 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "explained_share": _("share of the waits explained by the batch times"),
         "median_wait_to_slot": _("median wait for the batch"),
         "resolution": _("time resolution"),
-        # automation candidate
+    }
+
+
+def _automation_candidate_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of automation candidate findings."""
+    return {
         "volume_share": _("share of cases"),
         "events": _("number of events"),
         "median_handling": _("median handling time"),
@@ -109,7 +163,12 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "successor_share": _("share going on to the step after"),
         "resources": _("people doing it"),
         "system_share": _("share already done by a system"),
-        # mergeable
+    }
+
+
+def _mergeable_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of mergeable findings."""
+    return {
         "p_next_b_given_a": _("share of the first step followed directly by the second"),
         "p_prev_a_given_b": _("share of the second step preceded directly by the first"),
         "successions": _("direct successions"),
@@ -118,7 +177,15 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "median_gap": _("median hand-off time"),
         "mean_gap": _("mean hand-off time"),
         "gap_basis": _("hand-off time measured as"),
-        # parallelizable
+        # mergeable (guards and text)
+        "follow_share": _("share of the two steps directly one after the other"),
+        "machine_share": _("share recorded by a system seconds apart"),
+    }
+
+
+def _parallelizable_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of parallelizable findings."""
+    return {
         "order_ab": _("cases in the usual order"),
         "order_ba": _("cases in the other order"),
         "minor_order_share": _("share in the less usual order"),
@@ -131,12 +198,12 @@ def evidence_labels(ctx: Context) -> dict[str, str]:
         "median_duration_b": _("median time of the second step (wait and processing)"),
         "inherited_period_days": _("days every case waits before the pair (not counted)"),
         "saving_per_case": _("saving per case"),
-        # mergeable (guards and text)
-        "follow_share": _("share of the two steps directly one after the other"),
-        "machine_share": _("share recorded by a system seconds apart"),
-        # bottleneck (text)
-        "other_steps": _("further steps of the unit"),
-        # incomplete submission
+    }
+
+
+def _incomplete_submission_labels(_: Callable[[str], str]) -> dict[str, str]:
+    """Labels of the evidence of incomplete submission findings."""
+    return {
         "requesting_step": _("step asking for more"),
         "answer_step": _("answer from the applicant"),
         "repeated_steps": _("steps done again after the answer"),

@@ -17,7 +17,7 @@ from ..i18n import check_language, format_date, format_message, gettext
 from ..log import EventLog
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
-from ._build import _default_calendar, build_report, render
+from ._build import _default_calendar, build_report, keywords_of, render
 from ._config import Procedure, _procedures, load_config
 from ._savings import headline, lead_days_per_year, staff_hours, yearly_factor
 from ._sections import kind_label, processing_medians
@@ -171,47 +171,31 @@ def portfolio(
     >>> "Baubewilligung/report.html" in index.read_text(encoding="utf-8").replace("baubewilligung", "Baubewilligung")
     True
     """
-    return run_portfolio(
-        logs_or_paths,
-        path,
-        language=language,
-        config=config,
-        min_cases=min_cases,
-        title=title,
-        pseudonymize=pseudonymize,
-        calendar=calendar,
-    )[0]
+    # portfolio's signature is the one definition of the keywords and their defaults
+    return run_portfolio(**locals())[0]
 
 
-def run_portfolio(
-    logs_or_paths: Any,
-    path: str | Path,
-    *,
-    language: str | None = None,
-    config: str | Path | None = None,
-    min_cases: int | None = None,
-    title: str | None = None,
-    pseudonymize: bool = True,
-    calendar: Any = None,
-) -> tuple[Path, list[dict[str, Any]]]:
-    """:func:`portfolio`, also returning one row per procedure (``error`` is ``""`` when it
-    was analysed; ``detail`` holds the full error message, which is never written to a file)."""
+def run_portfolio(logs_or_paths: Any, path: str | Path, **options: Any) -> tuple[Path, list[dict[str, Any]]]:
+    """:func:`portfolio` (its keywords, with its defaults), also returning one row per
+    procedure (``error`` is ``""`` when it was analysed; ``detail`` holds the full error
+    message, which is never written to a file)."""
+    o = keywords_of(portfolio, options)
     logs_or_paths = as_eventlogs(logs_or_paths, "portfolio")  # DuckLog: load it (or refuse)
     from tqdm.auto import tqdm
 
     procs = _procedures(logs_or_paths)
-    options: dict[str, Any] = {}
-    if config is not None:
-        more, options = load_config(config)
+    configured: dict[str, Any] = {}
+    if o.config is not None:
+        more, configured = load_config(o.config)
         procs += more
     if not procs:
         raise fail(
             "portfolio", "logs_or_paths", "at least one log (or a config listing procedures)", logs_or_paths
         )
-    language = check_language(language or options.get("language", "de"), "portfolio")
-    min_cases = min_cases if min_cases is not None else int(options.get("min_cases", 10))
+    language = check_language(o.language or configured.get("language", "de"), "portfolio")
+    min_cases = o.min_cases if o.min_cases is not None else int(configured.get("min_cases", 10))
     check_positive_int("portfolio", "min_cases", min_cases)
-    title = title or options.get("title")
+    title = o.title or configured.get("title")
     path = Path(path)
     index = path if path.suffix.lower() in (".html", ".htm") else path / "index.html"
     root = index.parent
@@ -235,8 +219,8 @@ def run_portfolio(
                 language=language,
                 directorate=proc.directorate or None,
                 min_cases=min_cases,
-                pseudonymize=pseudonymize,
-                calendar=calendar,
+                pseudonymize=o.pseudonymize,
+                calendar=o.calendar,
                 required=proc.required,
                 xlsx=True,
                 limits=list(proc.rules) or None,
@@ -259,7 +243,7 @@ def run_portfolio(
                     "detail": f"{type(exc).__name__}: {exc}",
                 }
             )
-    html = _render_index(rows, root, language=language, title=title, min_cases=min_cases, calendar=calendar)
+    html = _render_index(rows, root, language=language, title=title, min_cases=min_cases, calendar=o.calendar)
     index.write_text(html, encoding="utf-8")
     _write_table(rows, root, language)
     return index, rows

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..calendar import NAT
+from .._core.kernels import NAT
 from ..waits._causes import CLIENT
 
 __all__ = ["EFFORT_KINDS", "Headline", "headline", "lead_days_per_year", "round_figure", "staff_hours",

@@ -495,7 +495,7 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
     """Office, applicant and legal-period time: tiles with the shares of all case time and,
     per activity, the waiting by cause (:mod:`procmine.waits._causes`). A legal period
     recorded as a system step lasting it counts as legal period, not processing."""
-    from ..calendar import NAT
+    from .._core.kernels import NAT
 
     _ = ctx._
     t, c = p.times, p.log.codes

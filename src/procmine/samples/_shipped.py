@@ -108,7 +108,7 @@ def regenerate_shipped(
     default to the package data folder and to ``sample_logs/`` of a source checkout
     (skipped when that folder does not exist).
     """
-    from .generator import generate, get_spec
+    from ._generate import generate, get_spec
 
     data = Path(data_dir) if data_dir is not None else DATA_DIR
     samples = Path(sample_dir) if sample_dir is not None else (SAMPLE_LOGS_DIR if SAMPLE_LOGS_DIR.is_dir() else None)

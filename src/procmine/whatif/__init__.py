@@ -255,11 +255,11 @@ class WhatIf(Result):
 
     def _write(self, path: str | Path, language: str = "en") -> tuple[Path, dict[str, str]]:
         """The to-be file and ``{node id of the model: element id in the file}``."""
-        from ..discovery import _pm4py
+        from ..discovery import _bpmn_graph
         from ._bpmn import annotate
 
         graph, docs, general = self._tobe(language)
-        out, ids = _pm4py.write_bpmn_ids(graph, path, language=language)
+        out, ids = _bpmn_graph.write_bpmn_ids(graph, path, language=language)
         docs = {ids.get(k, k): v for k, v in docs.items()}
         return annotate(out, docs, process_doc=general, required=self.required, language=language), ids
 
@@ -284,12 +284,12 @@ class WhatIf(Result):
         """As-is and to-be layouts (as the BPMN files lay them out) and their highlights."""
         import tempfile
 
-        from ..discovery import _pm4py
+        from ..discovery import _bpmn_graph
         from ._bpmn import layout_of
 
         graph = self._tobe()[0]
         with tempfile.TemporaryDirectory() as tmp:
-            path_a, ids_a = _pm4py.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
+            path_a, ids_a = _bpmn_graph.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
             path_b, ids_b = self._write(Path(tmp) / "to_be.bpmn")
             a, b = layout_of(path_a), layout_of(path_b)
         marks_a = {ids_a.get(k, k): v for k, v in self._marks(self.as_is.bpmn, to_be=False).items()}
@@ -354,7 +354,7 @@ class WhatIf(Result):
 
 
 # -- the transformation --------------------------------------------------------------------------
-# over 80 lines by its docstring (104 lines: every change and KPI documented); the code is 70 lines
+# over 80 lines by its docstring (104 lines: every change and KPI documented); the steps: _checked_changes, _edited
 @needs_events("simplify")  # a log outside memory is loaded (or refused)
 def simplify(
     log: EventLog,
@@ -473,6 +473,41 @@ def simplify(
     """
     if not isinstance(log, EventLog):
         raise fail("simplify", "log", "a procmine.EventLog", type(log).__name__)
+    remove_l, complete_l, merge_l, par_l, required_l = _checked_changes(
+        log, remove, merge, parallelize, complete_at_intake, required
+    )
+    before = kpis(log, calendar)
+    new = _edited(log, remove_l, complete_l, merge_l, par_l, calendar)
+    after = kpis(new, calendar)
+    changes = {
+        "complete_at_intake": complete_l,
+        "remove": remove_l,
+        "merge": [list(p) for p in merge_l],
+        "parallelize": [list(p) for p in par_l],
+    }
+    return WhatIf(
+        before=before,
+        after=after,
+        log=new,
+        changes=changes,
+        calendar=calendar,
+        source=log,
+        required=required_l,
+        findings=findings,
+    )
+
+
+def _checked_changes(
+    log: EventLog,
+    remove: Iterable[str] | str,
+    merge: Iterable[Sequence[str]],
+    parallelize: Iterable[Sequence[str]],
+    complete_at_intake: Iterable[str] | str,
+    required: Iterable[str] | str,
+) -> tuple[list[str], list[str], list[tuple[str, ...]], list[tuple[str, ...]], list[str]]:
+    """:func:`simplify`'s changes as lists (removed, completed at intake, merged as
+    ``(a, b, name)``, parallelised as ``(a, b)``, required), checked against the log's
+    activities and each other; a bad one fails before any work."""
     known = set(map(str, log.codes.activity_names))
     remove_l = [remove] if isinstance(remove, str) else [str(a) for a in remove]
     complete_l = (
@@ -498,8 +533,19 @@ def simplify(
     if clash:
         raise fail("simplify", "remove", f"steps not also merged or parallelised: {sorted(clash)} cannot be "
                    "removed and merged/parallelised at the same time", remove_l)
+    return remove_l, complete_l, merge_l, par_l, required_l
 
-    before = kpis(log, calendar)
+
+def _edited(
+    log: EventLog,
+    remove_l: list[str],
+    complete_l: list[str],
+    merge_l: list[tuple[str, ...]],
+    par_l: list[tuple[str, ...]],
+    calendar: Any,
+) -> EventLog:
+    """The log with the checked changes applied, in :func:`simplify`'s order: completed at
+    intake, removed, merged, parallelised."""
 
     def derive(df: pd.DataFrame, *, sorted_: bool) -> EventLog:
         return EventLog(df, report=log.report, name=log.name, presorted=sorted_)
@@ -513,23 +559,7 @@ def simplify(
         new = derive(_merge(new, a, b, name), sorted_=True)
     for a, b in par_l:  # the two steps may swap: sort again
         new = derive(_parallelize(new, a, b, calendar), sorted_=False)
-    after = kpis(new, calendar)
-    changes = {
-        "complete_at_intake": complete_l,
-        "remove": remove_l,
-        "merge": [list(p) for p in merge_l],
-        "parallelize": [list(p) for p in par_l],
-    }
-    return WhatIf(
-        before=before,
-        after=after,
-        log=new,
-        changes=changes,
-        calendar=calendar,
-        source=log,
-        required=required_l,
-        findings=findings,
-    )
+    return new
 
 
 def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> pd.DataFrame:

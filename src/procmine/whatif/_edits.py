@@ -102,19 +102,30 @@ def _codes_of(log: EventLog, a: str, b: str) -> tuple[int, int] | None:
     return names.index(a), names.index(b)
 
 
-def _merge(log: EventLog, a: str, b: str, name: str) -> pd.DataFrame:
-    c = log.codes
+def _pair_starts(log: EventLog, a: str, b: str, *, either_order: bool) -> np.ndarray | None:
+    """Positions ``i`` where events ``i`` and ``i + 1`` of one case are ``a`` then ``b``
+    (or ``b`` then ``a`` too, with ``either_order``); None when either is not in the log."""
     found = _codes_of(log, a, b)
     if found is None:
-        return log.df
+        return None
+    c = log.codes
     ca, cb = found
-    n = len(c.case)
-    first = np.zeros(n, dtype=bool)
-    if n > 1:
-        first[:-1] = (c.activity[:-1] == ca) & (c.activity[1:] == cb) & (c.case[1:] == c.case[:-1])
-    idx = np.flatnonzero(first)
-    if len(idx) == 0:
+    pair = np.zeros(len(c.case), dtype=bool)
+    if len(c.case) > 1:
+        x, y = c.activity[:-1], c.activity[1:]
+        hit = (x == ca) & (y == cb)
+        if either_order:
+            hit |= (x == cb) & (y == ca)
+        pair[:-1] = hit & (c.case[1:] == c.case[:-1])
+    return np.flatnonzero(pair)
+
+
+def _merge(log: EventLog, a: str, b: str, name: str) -> pd.DataFrame:
+    c = log.codes
+    idx = _pair_starts(log, a, b, either_order=False)
+    if idx is None or len(idx) == 0:
         return log.df
+    n = len(c.case)
     df = log.df.copy()
     ts = c.ts.copy()
     ts[idx] = c.ts[idx + 1]
@@ -129,17 +140,11 @@ def _merge(log: EventLog, a: str, b: str, name: str) -> pd.DataFrame:
 
 def _parallelize(log: EventLog, a: str, b: str, calendar: Any) -> pd.DataFrame:
     c = log.codes
-    found = _codes_of(log, a, b)
-    if found is None:
+    idx = _pair_starts(log, a, b, either_order=True)
+    if idx is None:
         return log.df
-    ca, cb = found
     n = len(c.case)
-    pair = np.zeros(n, dtype=bool)
-    if n > 1:
-        x, y = c.activity[:-1], c.activity[1:]
-        pair[:-1] = (((x == ca) & (y == cb)) | ((x == cb) & (y == ca))) & (c.case[1:] == c.case[:-1])
     # non-overlapping: a pair cannot start on the second event of the previous pair
-    idx = np.flatnonzero(pair)
     if len(idx) > 1:
         keep = np.ones(len(idx), dtype=bool)
         prev_taken = -2

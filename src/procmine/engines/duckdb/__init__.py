@@ -175,6 +175,11 @@ class DuckLog(_DuckViews):
         _deprecated("has_start", "has_start_timestamps")
         return self.has_start_timestamps
 
+    def _materialise_limit(self) -> int:
+        """:data:`MATERIALISE_LIMIT` now (a module setting users may change; the engine reads
+        it here, as its module does not import this package)."""
+        return MATERIALISE_LIMIT
+
     def __procmine_engine__(self) -> Any:
         """The engine that computes this log's aggregates (see :func:`procmine.engines.get_engine`)."""
         from ._model import DuckEngine

@@ -27,6 +27,7 @@ import pandas as pd
 
 from ...log import ACTIVITY, CASE
 from .._protocol import Capabilities, OfLog, counts_by_name
+from .._sql_perf import SqlPerfEngine
 
 __all__ = ["DuckEngine", "activity_counts"]
 
@@ -47,7 +48,7 @@ def activity_counts(log: Any) -> pd.Series:
     return log._cache["activities"]
 
 
-class DuckEngine(OfLog):
+class DuckEngine(SqlPerfEngine, OfLog):
     """:class:`procmine.engines.Engine` over a DuckLog (see the module docstring)."""
 
     shrink_hint = (
@@ -58,15 +59,13 @@ class DuckEngine(OfLog):
 
     @property
     def capabilities(self) -> Capabilities:
-        from .. import duckdb
-
         # read at each call: the limit is a module setting users (and tests) may change
         return Capabilities(
             "duckdb",
             " (DuckDB)",
             in_memory=False,
             start_times=self.log.has_start_timestamps,
-            max_materialise_events=duckdb.MATERIALISE_LIMIT,
+            max_materialise_events=self.log._materialise_limit(),
         )
 
     @property
@@ -142,37 +141,14 @@ class DuckEngine(OfLog):
 
         return duck_labels(self.log, column)
 
-    # -- performance (procmine.engines.duckdb._perf) -----------------------------------------
-    def _perf(self, calendar: Any, declared: tuple) -> Any:
-        from ._perf import duck_perf
+    # -- performance (procmine.engines.duckdb._perf; the perf_* methods: SqlPerfEngine) -------
+    def _perf_cache(self) -> dict[Any, Any]:
+        return self.log._cache
 
-        return duck_perf(self.log, calendar, declared, self.activity_counts().index)
+    def _new_perf(self, calendar: Any, declared: tuple) -> Any:
+        from ._perf import DuckPerf
 
-    def has_measured_starts(self) -> bool:
-        from ...calendar import Calendar
-
-        return self._perf(Calendar.always(), ((), ())).has_measured_starts
-
-    def perf_cases(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_cases()
-
-    def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_activities()
-
-    def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
-        return self._perf(calendar, declared).perf_edges()
-
-    def event_periods(self, tz: str, freq: str) -> pd.Series:
-        from ...calendar import Calendar
-
-        return self._perf(Calendar.always(), ((), ())).event_periods(tz, freq)
-
-    def wait_explanation(self, declared: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
-        from ...calendar import Calendar
-
-        # the counts per cause do not depend on the calendar: those of a calendar already queried
-        done = [k[1] for k in self.log._cache if isinstance(k, tuple) and k[0] == "perf" and k[2] == declared]
-        return self._perf(done[0] if done else Calendar.always(), declared).wait_explanation()
+        return DuckPerf(self.log, calendar, declared, self.activity_counts().index)
 
     @property
     def materialised(self) -> bool:

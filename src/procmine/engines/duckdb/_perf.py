@@ -33,16 +33,7 @@ from ._setup import _q
 if TYPE_CHECKING:
     from . import DuckLog
 
-__all__ = ["DuckPerf", "duck_perf"]
-
-
-def duck_perf(log: DuckLog, calendar: Calendar, declared: tuple, names: Any) -> DuckPerf:
-    """The :class:`DuckPerf` of a log, calendar and declarations (kept on the log: its SQL
-    tables and aggregates are computed once); ``names``: the log's activities."""
-    key = ("perf", calendar, declared)
-    if key not in log._cache:
-        log._cache[key] = DuckPerf(log, calendar, declared, names)
-    return log._cache[key]
+__all__ = ["DuckPerf"]
 
 
 class _DuckSql:
