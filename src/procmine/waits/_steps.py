@@ -63,6 +63,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -153,10 +154,37 @@ def normalise_name(name: object) -> str:
     >>> normalise_name("Pièces complémentaires reçues")
     'pieces complementaires recues'
     """
-    text = unicodedata.normalize("NFKD", str(name).replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
+    return _normalise(str(name))
+
+
+# Names and resources repeat from call to call (every analysis of a log classifies its
+# steps): the text work below is cached per distinct string.
+@lru_cache(maxsize=1 << 16)
+def _normalise(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name.replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
                                  .replace("ü", "ue").replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    return " ".join(_NON_ALNUM.sub(" ", text).split())
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _vocabulary(text: str) -> tuple[bool, bool, bool, bool]:
+    """(request, external, outbound, weak request only) vocabulary in a normalised text."""
+    return (bool(_REQUEST.search(text)), bool(_EXTERNAL.search(text)), bool(_OUTBOUND.search(text)),
+            bool(_WEAK_REQUEST.search(text)) and not _strong(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_hold(name: str) -> bool:
+    return bool(_HOLD.match(_normalise(name)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_system_account(resource: str) -> bool:
+    return bool(_SYSTEM_ACCOUNT.search(_normalise(resource)))
 
 
 def _labels(log: EventLog, n_act: int) -> list[list[str]]:
@@ -452,13 +480,12 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     declared = set() if external is None else {str(a) for a in external}
     norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
             zip(names, agg.labels)]
-    vocab_request = np.array([bool(_REQUEST.search(x)) for x in norm], dtype=bool)
-    vocab_external = np.array([bool(_EXTERNAL.search(x)) for x in norm], dtype=bool)
-    outbound = np.array([bool(_OUTBOUND.search(x)) for x in norm], dtype=bool)
+    vocab = np.array([_vocabulary(x) for x in norm], dtype=bool).reshape(len(norm), 4)
+    vocab_request, vocab_external, outbound = vocab[:, 0].copy(), vocab[:, 1].copy(), vocab[:, 2].copy()
     # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
     vocab_external &= ~outbound
     vocab_request &= ~vocab_external
-    hold = np.array([bool(_HOLD.match(normalise_name(a))) for a in names], dtype=bool)
+    hold = np.array([_is_hold(str(a)) for a in names], dtype=bool)
 
     count = agg.count.astype(np.float64)
     why: list[list[str]] = [[] for _ in range(n_act)]
@@ -470,7 +497,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
         r = agg.resources
         distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
         recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([bool(_SYSTEM_ACCOUNT.search(normalise_name(x))) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
         code = r["code"].to_numpy(dtype=np.int64)
         n = r["n"].to_numpy(dtype=np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
@@ -548,7 +575,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     if agg.has_group and len(e):
         other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
         other_n = np.bincount(src, weights=other, minlength=n_act)
-        weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+        weak = ~vocab_request | vocab[:, 3]
         internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
         for a in np.flatnonzero(internal):
             why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
