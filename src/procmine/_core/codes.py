@@ -206,8 +206,10 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
     over = np.maximum(lengths - 8, 0)
     mask = _MASKS[np.minimum(lengths, 8)]  # strings under 8 bytes keep only their own bytes
     h = _mix((word(starts) & mask) ^ lengths.astype(np.uint64))
-    h ^= word(starts + over // 2) & mask
-    h = _mix(h)
+    if len(lengths) and int(lengths.max()) > 16:
+        # the middle word: up to 16 bytes the first and last words already cover everything
+        h ^= word(starts + over // 2) & mask
+        h = _mix(h)
     h ^= word(starts + over) & mask
     return _mix(h)
 
