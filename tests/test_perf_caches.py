@@ -96,3 +96,25 @@ def test_classify_steps_repeatable() -> None:
     again = classify_steps(pm.EventLog(log.df, log.report, presorted=True))
     pd.testing.assert_frame_equal(first, again)
     assert normalise_name("Prüfung  (Amt)") == normalise_name("Prüfung  (Amt)") == "pruefung amt"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([], dtype=float),
+        np.array([np.iinfo(np.int64).min, 5, -7], dtype=np.int64),
+        np.array([0.5, 1.5, -0.5, np.nan, 2.5e15]),
+        np.array([1e19, -1e19, 3.0]),  # beyond the Timedelta range: NaT
+    ],
+)
+def test_td_equals_to_timedelta(values: np.ndarray) -> None:
+    from procmine._core.event_times import NAT, _td
+
+    a = np.where(values == NAT, np.nan, values.astype(np.float64)) if values.dtype.kind == "i" else values
+    a = np.round(a)
+    a = np.where(np.abs(a) >= 9.2e18, np.nan, a)
+    ref = pd.to_timedelta(a, unit="us").as_unit("us")
+    got = _td(values)
+    assert got.dtype == ref.dtype and type(got) is type(ref)
+    assert got.equals(ref)
+    assert _td(np.float64(5.0)) == pd.Timedelta(5, unit="us")

@@ -250,5 +250,12 @@ def _td(us: np.ndarray) -> pd.Series:
             "%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum())
         )
         a = np.where(too_big, np.nan, a)
-    return pd.to_timedelta(a, unit="us").as_unit("us")
+    # whole µs (rounded above) straight into timedelta64[us]: what
+    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
+    if a.ndim != 1:
+        return pd.to_timedelta(a, unit="us").as_unit("us")
+    missing = np.isnan(a)
+    whole = np.where(missing, 0.0, a).astype(np.int64)
+    whole[missing] = NAT
+    return pd.TimedeltaIndex(whole.view("m8[us]"))
 
