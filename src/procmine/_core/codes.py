@@ -22,7 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LogCodes", "Pairs", "activity_codes", "all_distinct", "contiguous_codes", "string_buffers"]
+__all__ = [
+    "LogCodes",
+    "Pairs",
+    "activity_codes",
+    "all_distinct",
+    "column_codes",
+    "contiguous_codes",
+    "string_buffers",
+]
 
 _MIN_PARALLEL = 100_000  # below this a second thread costs more than it saves
 
@@ -51,6 +59,9 @@ class LogCodes:
     start_ts: np.ndarray | None  #: int64 microseconds or None; NaT as np.iinfo(int64).min
     #: case code -> case id: an object array, or an Arrow array converted on first use
     case_id_values: Any = field(default=None, repr=False, compare=False)
+    #: per-event arrays derived from these codes, computed once per log by their owners
+    #: (:func:`procmine._core.event_times.elapsed_times`, ``event_times`` per calendar)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @cached_property
     def case_ids(self) -> np.ndarray:
@@ -195,8 +206,10 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
     over = np.maximum(lengths - 8, 0)
     mask = _MASKS[np.minimum(lengths, 8)]  # strings under 8 bytes keep only their own bytes
     h = _mix((word(starts) & mask) ^ lengths.astype(np.uint64))
-    h ^= word(starts + over // 2) & mask
-    h = _mix(h)
+    if len(lengths) and int(lengths.max()) > 16:
+        # the middle word: up to 16 bytes the first and last words already cover everything
+        h ^= word(starts + over // 2) & mask
+        h = _mix(h)
     h ^= word(starts + over) & mask
     return _mix(h)
 
@@ -298,6 +311,34 @@ def activity_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return rank[enc.indices.to_numpy()], names[order]
     codes, names = pd.factorize(values, sort=True)
     return codes.astype(np.int32, copy=False), np.asarray(names, dtype=object)
+
+
+def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, use_na_sentinel=True)`` with the distinct values as an object
+    array: codes in order of first appearance, -1 where the value is missing.
+
+    An Arrow-backed string column is encoded by Arrow directly (pandas' factorize of it goes
+    through the same dictionary encoding, plus conversions).
+
+    Examples
+    --------
+    >>> codes, names = column_codes(pd.Series(["b", None, "a", "b"], dtype="string[pyarrow]"))
+    >>> codes.tolist(), names.tolist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is not None and len(values):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if arr.type in (pa.string(), pa.large_string()):
+            enc = pc.dictionary_encode(arr.combine_chunks())
+            idx = enc.indices
+            if idx.null_count:
+                idx = pc.fill_null(idx, -1)
+            return idx.to_numpy(), np.asarray(enc.dictionary.to_pylist(), dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def case_and_activity_codes(

@@ -12,6 +12,7 @@ and imports neither.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -88,10 +89,22 @@ def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
     """Waiting, processing and case times of every event, vectorised (definitions: :mod:`procmine.performance`).
 
     ``calendar`` is required: the caller chooses working time (``Calendar()``) or elapsed
-    time (``Calendar.always()``).
+    time (``Calendar.always()``). Computed once per log and calendar (kept with the log's
+    codes, read-only): performance, the wait causes and the detectors share them.
     """
-    cal = calendar
     c = log.codes
+    memo = _memo_of(c)
+    key = ("event_times", calendar)
+    if memo is None or not _hashable(calendar):
+        return _event_times(c, calendar)
+    if key not in memo:
+        memo[key] = _frozen(_event_times(c, calendar))
+    return memo[key]
+
+
+def _event_times(c: Any, calendar: Clock) -> EventTimes:
+    """:func:`event_times` without the cache."""
+    cal = calendar
     n = len(c.ts)
     first = c.is_first
     first_idx = c.case_offsets[:-1]
@@ -101,14 +114,14 @@ def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
     if not has_start:
         # the common case, kept lean for 10M-event logs: few temporaries, no masks
         cum_ts = ts if cal.is_elapsed else cal.cumulative(ts)[0]
-        wait_elapsed = _step(ts, first_idx)
+        wait_elapsed = elapsed_times(c)[0]
         wait = wait_elapsed if cal.is_elapsed else _step(cum_ts, first_idx)
         proc = proc_elapsed = np.full(n, NAT, dtype=np.int64)
         delta = wait.copy()
         delta[first_idx] = 0
         case_start = ts[first_idx]
     else:
-        prev, start, wait_end = _wait_bounds(c)
+        _prev, start, wait_end = _wait_bounds(c)
         # one cumulative-working-time lookup per distinct array, then differences
         cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
         cum_prev = np.full(n, NAT, dtype=np.int64)
@@ -116,9 +129,8 @@ def event_times(log: _HasCodes, calendar: Clock) -> EventTimes:
             cum_prev[1:] = cum_ts[:-1]
             cum_prev[first_idx] = NAT
         wait = _sub(cum_wait_end, cum_prev)
-        wait_elapsed = _sub(wait_end, prev)
+        wait_elapsed, proc_elapsed, _ = elapsed_times(c)
         proc = _sub(cum_ts, cum_start)
-        proc_elapsed = _sub(ts, start)
         # attributed time: previous completion -> completion (first event: its processing time)
         delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
         case_start = case_start_us(c)
@@ -155,12 +167,46 @@ def elapsed_times(c) -> tuple[np.ndarray, np.ndarray | None, bool]:
     >>> bool((wait == full.wait_elapsed).all()) and (proc is None or bool((proc == full.proc_elapsed).all()))
     True
     """
+    memo = _memo_of(c)
+    if memo is not None and "elapsed" in memo:
+        return memo["elapsed"]
     ts = c.ts
     first_idx = c.case_offsets[:-1]
     if c.start_ts is None or not bool((c.start_ts != NAT).any()):
-        return _step(ts, first_idx), None, False
-    prev, start, wait_end = _wait_bounds(c)
-    return _sub(wait_end, prev), _sub(ts, start), True
+        out: tuple[np.ndarray, np.ndarray | None, bool] = (_step(ts, first_idx), None, False)
+    else:
+        prev, start, wait_end = _wait_bounds(c)
+        out = (_sub(wait_end, prev), _sub(ts, start), True)
+    if memo is not None:
+        # shared by every caller (performance, wait causes, step classification): read-only
+        for a in out[:2]:
+            if a is not None:
+                a.flags.writeable = False
+        memo["elapsed"] = out
+    return out
+
+
+def _memo_of(c: Any) -> dict | None:
+    """The cache kept with a log's codes (:attr:`procmine._core.codes.LogCodes.memo`), if any."""
+    memo = getattr(c, "memo", None)
+    return memo if isinstance(memo, dict) else None
+
+
+def _hashable(x: Any) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _frozen(t: EventTimes) -> EventTimes:
+    """``t`` with its arrays made read-only: it is cached and shared."""
+    for f in dataclasses.fields(t):
+        v = getattr(t, f.name)
+        if isinstance(v, np.ndarray):
+            v.flags.writeable = False
+    return t
 
 
 def _wait_bounds(c: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -204,5 +250,12 @@ def _td(us: np.ndarray) -> pd.Series:
             "%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum())
         )
         a = np.where(too_big, np.nan, a)
-    return pd.to_timedelta(a, unit="us").as_unit("us")
+    # whole µs (rounded above) straight into timedelta64[us]: what
+    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
+    if a.ndim != 1:
+        return pd.to_timedelta(a, unit="us").as_unit("us")
+    missing = np.isnan(a)
+    whole = np.where(missing, 0.0, a).astype(np.int64)
+    whole[missing] = NAT
+    return pd.TimedeltaIndex(whole.view("m8[us]"))
 

@@ -27,14 +27,28 @@ def sorted_within_groups(group: np.ndarray, values: np.ndarray, n_groups: int) -
     >>> sorted_within_groups(np.array([1, 0, 1]), np.array([5, 7, 3]), 2).tolist()
     [7.0, 3.0, 5.0]
     """
+    return _sorted_gather(group, values, n_groups)(None)
+
+
+def _sorted_gather(group: np.ndarray, values: np.ndarray, n_groups: int):
+    """``values`` sorted by (group, value), as a function of positions (None = all) giving
+    the values there as float64: the sorted combined keys are decoded only where read."""
     lo = int(values.min())
     vbits = max((int(values.max()) - lo).bit_length(), 1)
     gbits = max(int(n_groups - 1).bit_length(), 1)
     if gbits + vbits <= 63:
-        comb = (np.asarray(group).astype(np.int64) << vbits) | (values - lo)
+        comb = np.asarray(group).astype(np.int64) << vbits
+        comb |= values - lo
         comb.sort()
-        return ((comb & ((1 << vbits) - 1)) + lo).astype(np.float64)
-    return values[np.lexsort((values, group))].astype(np.float64)
+        mask = (1 << vbits) - 1
+
+        def at(idx: np.ndarray | None) -> np.ndarray:
+            part = comb if idx is None else comb[idx]
+            return ((part & mask) + lo).astype(np.float64)
+
+        return at
+    ordered = values[np.lexsort((values, group))]
+    return lambda idx: (ordered if idx is None else ordered[idx]).astype(np.float64)
 
 
 def group_stats(
@@ -67,15 +81,18 @@ def group_stats(
         out["median"] = np.full(n_groups, np.nan)
         out["p90"] = np.full(n_groups, np.nan)
         return out
-    sv = sorted_within_groups(g, v, n_groups)
+    # only the values at the percentile positions are read: decode just those
+    sv_at = _sorted_gather(g, v, n_groups)
+    n_v = len(v)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     for name, q in (("median", 0.5), ("p90", 0.9)):
         pos = (sizes - 1) * q
         lo = np.floor(pos).astype(np.int64)
         frac = pos - lo
-        lo_i = np.clip(starts + lo, 0, len(sv) - 1)
-        hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, len(sv) - 1)
-        out[name] = np.where(sizes > 0, sv[lo_i] + (sv[hi_i] - sv[lo_i]) * frac, np.nan)
+        lo_i = np.clip(starts + lo, 0, n_v - 1)
+        hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, n_v - 1)
+        sv_lo, sv_hi = sv_at(lo_i), sv_at(hi_i)
+        out[name] = np.where(sizes > 0, sv_lo + (sv_hi - sv_lo) * frac, np.nan)
     return out
 
 

@@ -63,10 +63,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from .._core.codes import column_codes
 from .._core.event_times import elapsed_times
 from ..calendar import NAT
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
@@ -144,8 +146,7 @@ def is_system_account(name: object) -> bool:
     >>> is_system_account("eBau-Portal"), is_system_account("Anna Muster")
     (True, False)
     """
-    return bool(_SYSTEM_ACCOUNT.search(normalise_name(str(name))))
-
+    return _is_system_account(str(name))
 
 
 def _strong(text: str) -> bool:
@@ -163,10 +164,37 @@ def normalise_name(name: object) -> str:
     >>> normalise_name("Pièces complémentaires reçues")
     'pieces complementaires recues'
     """
-    text = unicodedata.normalize("NFKD", str(name).replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
+    return _normalise(str(name))
+
+
+# Names and resources repeat from call to call (every analysis of a log classifies its
+# steps): the text work below is cached per distinct string.
+@lru_cache(maxsize=1 << 16)
+def _normalise(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name.replace("ß", "ss").replace("ä", "ae").replace("ö", "oe")
                                  .replace("ü", "ue").replace("Ä", "Ae").replace("Ö", "Oe").replace("Ü", "Ue"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    return " ".join(_NON_ALNUM.sub(" ", text).split())
+
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _vocabulary(text: str) -> tuple[bool, bool, bool, bool]:
+    """(request, external, outbound, weak request only) vocabulary in a normalised text."""
+    return (bool(_REQUEST.search(text)), bool(_EXTERNAL.search(text)), bool(_OUTBOUND.search(text)),
+            bool(_WEAK_REQUEST.search(text)) and not _strong(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_hold(name: str) -> bool:
+    return bool(_HOLD.match(_normalise(name)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_system_account(resource: str) -> bool:
+    return bool(_SYSTEM_ACCOUNT.search(_normalise(resource)))
 
 
 def _labels(log: EventLog, n_act: int) -> list[list[str]]:
@@ -244,29 +272,35 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     df = log.df
     resources = None
     if RESOURCE in df.columns:
-        res_codes, res_names = pd.factorize(df[RESOURCE], use_na_sentinel=True)
+        res_codes, res_names = _column_codes(c, df, RESOURCE)
         n_res = max(len(res_names), 1)
         ok = res_codes >= 0
         key, n = _key_counts(act[ok].astype(np.int64) * n_res + res_codes[ok], n_act * n_res)
-        res = np.asarray(res_names, dtype=object)[key % n_res] if len(key) else np.array([], dtype=object)
+        res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
         resources = pd.DataFrame({"code": key // n_res, "resource": [str(r) for r in res], "n": n})
+    # elapsed times and column codes are cached with the log's codes: performance() and the
+    # detectors classify the steps of the same log again and again
     wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
+    count = np.bincount(act, minlength=n_act)
     quick = np.zeros((n_act, 4), dtype=np.int64)
     if proc_elapsed is not None:
-        quick[:, 0:2] = _known_and_quick(act, proc_elapsed, n_act)
-    quick[:, 2:4] = _known_and_quick(act, wait_elapsed, n_act)
+        quick[:, 0:2] = _known_and_quick(act, proc_elapsed, n_act, count)
+    quick[:, 2:4] = _known_and_quick(act, wait_elapsed, n_act, count)
     # directly-follows pairs within a case, with the waiting before the second step
     pairs = c.pairs
     same = pairs.same
     wait_next = wait_elapsed[1:][same]
     valid = wait_next != NAT
-    typical = float(np.median(wait_next[valid])) if valid.any() else 0.0
-    long_wait = valid & (wait_next >= long_wait_threshold(typical))
+    all_valid = bool(valid.all())
+    typical = _median(wait_next if all_valid else wait_next[valid]) if valid.any() else 0.0
+    long_wait = wait_next >= long_wait_threshold(typical)
+    if not all_valid:
+        long_wait &= valid
     has_group = GROUP in df.columns
     n_edges = len(pairs.keys)
     n_other = np.zeros(n_edges, dtype=np.int64)
     if has_group:
-        g_codes, _ = pd.factorize(df[GROUP], use_na_sentinel=True)
+        g_codes, _ = _column_codes(c, df, GROUP)
         g_here, g_next = g_codes[:-1][same], g_codes[1:][same]
         other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
         n_other = np.bincount(pairs.edge[other], minlength=n_edges)
@@ -277,7 +311,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         "n_long": np.bincount(pairs.edge[long_wait], minlength=n_edges),
         "n_other": n_other,
     })
-    return StepAggregates(names=names, labels=_labels(log, n_act), count=np.bincount(act, minlength=n_act),
+    return StepAggregates(names=names, labels=_labels(log, n_act), count=count,
                           resources=resources, has_start=has_start, quick=quick, edges=edges,
                           has_group=has_group)
 
@@ -292,15 +326,42 @@ def _key_counts(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return present, counts[present]
 
 
-def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int) -> np.ndarray:
+def _column_codes(c, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` codes (-1 = missing) and distinct values (object) of a column of the
+    log, computed once per log (kept with its codes)."""
+    key = ("column_codes", column)
+    memo = getattr(c, "memo", None)
+    if not isinstance(memo, dict):
+        return column_codes(df[column])
+    if key not in memo:
+        codes, values = column_codes(df[column])
+        codes.flags.writeable = False
+        memo[key] = (codes, values)
+    return memo[key]
+
+
+def _median(x: np.ndarray) -> float:
+    """``float(np.median(x))`` of a non-empty int64 array, partitioning a copy only once."""
+    a = np.array(x, copy=True)
+    n = len(a)
+    half = n // 2
+    if n % 2:
+        a.partition(half)
+        return float(a[half])
+    a.partition([half - 1, half])
+    # np.median's mean of the two middle values: both as float64, summed, halved
+    return float((np.float64(a[half - 1]) + np.float64(a[half])) / 2)
+
+
+def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int, count: np.ndarray) -> np.ndarray:
     """(n_act, 2): per activity, events whose duration ``us`` is known (not NAT), and those
-    of them under a second; one ``bincount`` of activity x class (unknown, known, quick)."""
-    known = us != NAT
-    cls = known.astype(np.int64)
-    cls += known & (us < _SECOND_US)
-    cls += act.astype(np.int64) * 3
-    per = np.bincount(cls, minlength=3 * n_act).reshape(n_act, 3)
-    return np.stack([per[:, 1] + per[:, 2], per[:, 2]], axis=1)
+    of them under a second (``count``: events per activity). Unknown durations are few
+    (the first event of each case) and quick ones too: two ``bincount`` of small subsets."""
+    unknown = us == NAT
+    quick = us < _SECOND_US  # NAT (int64 min) is below a second too
+    quick &= ~unknown
+    known_n = count - np.bincount(act[unknown], minlength=n_act)
+    return np.stack([known_n, np.bincount(act[quick], minlength=n_act)], axis=1)
 
 
 def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
@@ -429,13 +490,12 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     declared = set() if external is None else {str(a) for a in external}
     norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
             zip(names, agg.labels)]
-    vocab_request = np.array([bool(_REQUEST.search(x)) for x in norm], dtype=bool)
-    vocab_external = np.array([bool(_EXTERNAL.search(x)) for x in norm], dtype=bool)
-    outbound = np.array([bool(_OUTBOUND.search(x)) for x in norm], dtype=bool)
+    vocab = np.array([_vocabulary(x) for x in norm], dtype=bool).reshape(len(norm), 4)
+    vocab_request, vocab_external, outbound = vocab[:, 0].copy(), vocab[:, 1].copy(), vocab[:, 2].copy()
     # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
     vocab_external &= ~outbound
     vocab_request &= ~vocab_external
-    hold = np.array([bool(_HOLD.match(normalise_name(a))) for a in names], dtype=bool)
+    hold = np.array([_is_hold(str(a)) for a in names], dtype=bool)
 
     count = agg.count.astype(np.float64)
     why: list[list[str]] = [[] for _ in range(n_act)]
@@ -447,7 +507,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
         r = agg.resources
         distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
         recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([is_system_account(x) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
         code = r["code"].to_numpy(dtype=np.int64)
         n = r["n"].to_numpy(dtype=np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
@@ -525,7 +585,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     if agg.has_group and len(e):
         other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
         other_n = np.bincount(src, weights=other, minlength=n_act)
-        weak = ~vocab_request | np.array([bool(_WEAK_REQUEST.search(x)) and not _strong(x) for x in norm])
+        weak = ~vocab_request | vocab[:, 3]
         internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
         for a in np.flatnonzero(internal):
             why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
