@@ -15,10 +15,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._core.kernels import distinct_per_group, group_stats, unique_inverse
+from ._core.kernels import NAT, distinct_per_group, group_stats, unique_inverse
 from ._core.validation import fail
 from ._results import Result, new_axes
-from .calendar import NAT, Calendar
+from .calendar import Calendar
 from .engines import needs_events
 from .log import GROUP, RESOURCE, EventLog
 from .performance import _td, event_times

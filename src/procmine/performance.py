@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 
 from ._core.event_times import EventTimes, _td, event_times
-from ._core.kernels import group_stats
+from ._core.kernels import NAT, group_stats
 from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
-from .calendar import NAT, Calendar
+from .calendar import Calendar
 from .engines import Engine, LogLike, get_engine, in_memory_engine
 from .engines._protocol import local_periods
 from .errors import LogError

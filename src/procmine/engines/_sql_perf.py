@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from ..calendar import NAT
+from .._core.kernels import NAT
 from ..log import ACTIVITY, CASE
 from ..waits._causes import (
     CAUSES,

@@ -75,9 +75,8 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import exact_int_sums, key_counts
+from .._core.kernels import NAT, exact_int_sums, key_counts
 from .._core.validation import fail
-from ..calendar import NAT
 from ..log import ACTIVITY, EventLog
 from ._steps import decide_steps, step_aggregates
 

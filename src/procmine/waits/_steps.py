@@ -70,7 +70,7 @@ import pandas as pd
 
 from .._core.codes import column_codes
 from .._core.event_times import elapsed_times
-from ..calendar import NAT
+from .._core.kernels import NAT
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
 __all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates"]
