@@ -62,7 +62,7 @@ from ..i18n import (
     tr,  # not _base.tr: the waits here are elapsed time, not working time
 )
 from ..log import EventLog
-from ._base import event_table, make_finding, pick_examples, sample_confidence, td
+from ._base import NAT, event_table, make_finding, pick_examples, sample_confidence, td
 from ._base import top_org_units as _org_units
 from ._finding import Finding
 
@@ -281,13 +281,42 @@ def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     whether each instant is exactly local midnight (a date recorded without a time)."""
     # one time-zone conversion, then integer arithmetic on local wall µs (each pandas field
     # accessor converts the whole array again)
-    idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
-    local = idx.tz_localize(None).as_unit("us").asi8
+    local = _local_us(np.asarray(us, dtype=np.int64), tz)
     day_us = 86_400_000_000
     days, in_day = np.divmod(local, day_us)
     # 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday = 0)
     week_minute = ((days + 3) % 7) * 1440 + in_day // 60_000_000
     return week_minute.astype(np.int64), in_day == 0
+
+
+def _local_exact(us: np.ndarray, tz: str) -> np.ndarray:
+    """Local wall-clock µs of UTC µs instants (pandas' time-zone conversion)."""
+    idx = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz)
+    return idx.tz_localize(None).as_unit("us").asi8
+
+
+_HOUR_US = 3_600_000_000
+
+
+def _local_us(us: np.ndarray, tz: str) -> np.ndarray:
+    """:func:`_local_exact`, converting one instant per hour of the log's span instead of
+    every event (a zone's offset changes at its transitions only; the events of an hour
+    holding a transition are converted one by one). Same result, several times faster on
+    millions of events."""
+    if len(us) == 0:
+        return _local_exact(us, tz)
+    lo, hi = int(us.min()), int(us.max())
+    if lo == NAT or (hi - lo) // _HOUR_US + 2 > len(us):  # NaT, or a span longer than the log
+        return _local_exact(us, tz)
+    g0 = lo - lo % _HOUR_US
+    grid = g0 + _HOUR_US * np.arange((hi - g0) // _HOUR_US + 2, dtype=np.int64)
+    offset = _local_exact(grid, tz) - grid
+    h = (us - g0) // _HOUR_US
+    local = us + offset[h]
+    moved = np.flatnonzero(offset[h] != offset[h + 1])  # a transition within the hour
+    if len(moved):
+        local[moved] = _local_exact(us[moved], tz)
+    return local
 
 
 def _wall_add(us: np.ndarray, minutes: np.ndarray, tz: str) -> np.ndarray:

@@ -59,11 +59,12 @@ from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
+    distinct_sorted,
     event_table,
-    first_per_case,
     make_finding,
     pick_examples,
     sample_confidence,
+    small_unique,
     td,
     tr,
 )
@@ -159,7 +160,7 @@ def detect(
         statutory = statutory + in_period
     fixed_time = np.bincount(c.case, weights=(client + statutory).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
-    first, _ = first_per_case(c.case, act)
+    first, _ = t.case_activity
     dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
     wait_sum = np.bincount(act, weights=wait, minlength=n_act)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -207,7 +208,7 @@ def detect(
         by_cause = {"office_time": td(float(wait[ev_mask].sum())),
                     "client_wait": td(float(client[ev_mask].sum())),
                     "statutory_wait": td(float(statutory[ev_mask].sum()))}
-        n_c = int(np.unique(c.case[ev_mask]).size)
+        n_c = int(distinct_sorted(c.case[ev_mask]).size)
         cost = float(wait_sum[steps].sum())
         saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
         unit_name = str(t.units.names[unit]) if unit >= 0 else ""
@@ -276,7 +277,7 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     if not len(sel):
         return out
     length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64)
-    edges, edge = np.unique(prev[sel] * n_act + act[sel].astype(np.int64), return_inverse=True)
+    edges, edge, _ = small_unique(prev[sel] * n_act + act[sel].astype(np.int64), n_act * n_act)
     period, _ = fixed_periods(edge, length, len(edges))
     # the same rule robust to a few late cases: the lengths barely vary (an interdecile
     # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives

@@ -85,6 +85,7 @@ from .._core.validation import Threshold, check_detector
 from ..log import EventLog
 from ..waits._causes import wait_causes
 from ._base import (
+    distinct_sorted,
     event_table,
     machine_recorded,
     make_finding,
@@ -222,8 +223,8 @@ def detect(
         return []
     req = frozenset(required)
     # occurrences of each activity per case, for the loop and adjacency guards
-    case64 = c.case.astype(np.int64)
-    ca_key, ca_n = np.unique(case64 * n_act + act, return_counts=True)
+    ca_first, ca_n = t.case_activity  # in (case, activity) order: the keys below ascend
+    ca_key = c.case[ca_first].astype(np.int64) * n_act + act[ca_first]
     out: list[Finding] = []
     for p in cand:
         a, b = int(pairs[p] // n_act), int(pairs[p] % n_act)
@@ -233,7 +234,7 @@ def detect(
         sel = (inv == p) & ~tied
         occ = idx[sel]
         fwd = forward[sel]
-        cases = np.unique(c.case[occ])
+        cases = distinct_sorted(c.case[occ])  # occ ascends
         if len(cases) < max(2, min_case_share * t.n_cases):
             continue
         # loop guard: A or B more than once in the pair's cases

@@ -78,6 +78,8 @@ from ..calendar import NAT
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
+    case_activity_order,
+    distinct_sorted,
     event_table,
     first_per_case,
     make_finding,
@@ -140,7 +142,7 @@ def _repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     c = log.codes
     n = len(c.case)
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
-    order = np.argsort(key, kind="stable")
+    order = case_activity_order(log)  # shared with the per-case activity counts
     prev = np.full(n, -1, dtype=np.int64)
     if n > 1:
         same = key[order[1:]] == key[order[:-1]]
@@ -273,8 +275,8 @@ def detect(
     # case membership per candidate: repeating cases and cases with the activity
     rep_sets: dict[int, np.ndarray] = {}
     for a in codes:
-        rep_sets[a] = np.unique(rcase[ract == a])
-    with_sets = {a: np.unique(c.case[c.activity == a]) for a in codes}
+        rep_sets[a] = distinct_sorted(rcase[ract == a])  # ri ascends: its cases do not decrease
+    with_sets = {a: distinct_sorted(c.case[c.activity == a]) for a in codes}
 
     shift: dict[int, float] = {}
     for a in codes:
@@ -376,6 +378,6 @@ def _trigger(c: Any, rows: np.ndarray, a: int, rep_cases: np.ndarray, activity_c
     if len(before) == 0:
         return -1, 0.0
     b = int(np.bincount(before).argmax())
-    cases_b = np.unique(c.case[c.activity == b])
+    cases_b = distinct_sorted(c.case[c.activity == b])
     both = len(np.intersect1d(cases_b, rep_cases, assume_unique=True))
     return b, both / max(int(activity_cases[b]), 1)
