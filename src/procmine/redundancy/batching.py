@@ -311,9 +311,10 @@ def _local_us(us: np.ndarray, tz: str) -> np.ndarray:
     g0 = lo - lo % _HOUR_US
     grid = g0 + _HOUR_US * np.arange((hi - g0) // _HOUR_US + 2, dtype=np.int64)
     offset = _local_exact(grid, tz) - grid
-    h = (us - g0) // _HOUR_US
-    local = us + offset[h]
-    moved = np.flatnonzero(offset[h] != offset[h + 1])  # a transition within the hour
+    h = ((us - g0) // _HOUR_US).astype(np.int32 if len(grid) < 2**31 else np.int64)
+    off = offset[h]
+    local = us + off
+    moved = np.flatnonzero(off != offset[h + 1])  # a transition within the hour
     if len(moved):
         local[moved] = _local_exact(us[moved], tz)
     return local
