@@ -43,6 +43,11 @@ def _module(kind: str) -> Any:
                    kind) from exc
 
 
+def _detector(kind: str) -> Any:
+    """The ``detect`` function of ``kind`` (``benchmarks/redundancy.py`` times each alone)."""
+    return _module(kind).detect
+
+
 @needs_events("find_redundancies")  # a log outside memory is loaded (or refused)
 def find_redundancies(
     log: EventLog,
