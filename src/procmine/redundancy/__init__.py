@@ -10,7 +10,7 @@ import dataclasses
 import importlib
 import logging
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -43,7 +43,11 @@ def _module(kind: str) -> Any:
                    kind) from exc
 
 
-# over 80 lines by its docstring (39 lines); the code (67) checks every argument, then runs the detectors
+def _detector(kind: str) -> Any:
+    """The ``detect`` function of ``kind`` (``benchmarks/redundancy.py`` times each alone)."""
+    return _module(kind).detect
+
+
 @needs_events("find_redundancies")  # a log outside memory is loaded (or refused)
 def find_redundancies(
     log: EventLog,
@@ -94,8 +98,26 @@ def find_redundancies(
     >>> all(f.kind in ("rework", "ping_pong") for f in findings)
     True
     """
-    from tqdm.auto import tqdm
+    chosen, min_case_share, req, modules, settings = _check_arguments(log, kinds, min_case_share, required, thresholds)
+    floor = _check_min_saving(min_saving)
+    cal = get_calendar(calendar)
+    found: list[Finding] = []
+    for kind, result in _run(log, chosen, modules, settings, min_case_share=min_case_share, required=req, calendar=cal):
+        small = [f for f in result if f.saving_per_case < floor]
+        if small:
+            logger.debug("find_redundancies: %s: %d finding(s) save less than %s per case, not listed",
+                         kind, len(small), floor)
+        result = [f for f in result if f.saving_per_case >= floor]
+        logger.debug("find_redundancies: %s -> %d finding(s)", kind, len(result))
+        found.extend(_respect_required(result, req))
+    return Findings(found, n_cases=log.n_cases, log_name=log.name, log=log, calendar=cal)
 
+
+def _check_arguments(log: Any, kinds: Iterable[str] | None, min_case_share: float, required: Iterable[str],
+                     thresholds: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Every argument of :func:`find_redundancies` but the calendar and ``min_saving``, checked
+    before any detector runs: the chosen kinds, ``min_case_share``, the required activities,
+    the detector modules and the per-kind thresholds (checked against each ``THRESHOLDS``)."""
     func = "find_redundancies"
     if not isinstance(log, EventLog):
         raise fail(func, "log", "a procmine.EventLog (read one with procmine.read_log)", type(log).__name__)
@@ -118,7 +140,7 @@ def find_redundancies(
             f"find_redundancies: required activities {unknown_req} do not occur in the log "
             f"{log.name!r}; check their spelling against log.activities",
             DataQualityWarning,
-            stacklevel=2,
+            stacklevel=3,  # the caller of find_redundancies (through its engine wrapper)
         )
     for key, value in thresholds.items():
         if key not in KINDS:
@@ -131,26 +153,28 @@ def find_redundancies(
         kind: check_declared(f"find_redundancies({kind}={{...}})", modules[kind].THRESHOLDS, thresholds[kind])
         for kind in thresholds
     }
+    return chosen, min_case_share, req, modules, settings
+
+
+def _check_min_saving(min_saving: Any) -> pd.Timedelta:
+    """``min_saving`` as a duration >= 0."""
     try:
         floor = pd.Timedelta(min_saving)
     except (ValueError, TypeError) as exc:
-        raise fail(func, "min_saving", "a duration such as '1min' (or 0)", min_saving) from exc
+        raise fail("find_redundancies", "min_saving", "a duration such as '1min' (or 0)", min_saving) from exc
     if pd.isna(floor) or floor < pd.Timedelta(0):
-        raise fail(func, "min_saving", "a duration >= 0 such as '1min'", min_saving)
-    cal = get_calendar(calendar)
+        raise fail("find_redundancies", "min_saving", "a duration >= 0 such as '1min'", min_saving)
+    return floor
 
-    found: list[Finding] = []
+
+def _run(log: EventLog, chosen: tuple[str, ...], modules: dict[str, Any], settings: dict[str, Any],
+         **common: Any) -> Iterator[tuple[str, list[Finding]]]:
+    """Each chosen detector's findings, in the order of ``chosen`` (with a progress bar)."""
+    from tqdm.auto import tqdm
+
     detectors = [(kind, modules[kind].detect) for kind in chosen]
     for kind, detect in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
-        result = detect(log, min_case_share=min_case_share, required=req, calendar=cal, **settings.get(kind, {}))
-        small = [f for f in result if f.saving_per_case < floor]
-        if small:
-            logger.debug("find_redundancies: %s: %d finding(s) save less than %s per case, not listed",
-                         kind, len(small), floor)
-        result = [f for f in result if f.saving_per_case >= floor]
-        logger.debug("find_redundancies: %s -> %d finding(s)", kind, len(result))
-        found.extend(_respect_required(result, req))
-    return Findings(found, n_cases=log.n_cases, log_name=log.name, log=log, calendar=cal)
+        yield kind, detect(log, **common, **settings.get(kind, {}))
 
 
 def _respect_required(findings: list[Finding], required: frozenset[str]) -> list[Finding]:

@@ -37,7 +37,10 @@ __all__ = [
     "NAT",
     "ElapsedCalendar",
     "EventTable",
+    "case_activity_order",
     "case_counts",
+    "case_id_strings",
+    "distinct_sorted",
     "event_table",
     "first_per_case",
     "get_calendar",
@@ -306,7 +309,7 @@ class EventTable:
         df = self.log.df
         for col in (GROUP, RESOURCE):
             if col in df.columns and bool(df[col].notna().any()):
-                return _factorize_column(df, col)
+                return self._factorized(col)
         return _Units(np.full(self.n_events, -1, dtype=np.int32), np.asarray([], dtype=object), None)
 
     @cached_property
@@ -314,14 +317,32 @@ class EventTable:
         """Resource per event (``org:resource``), -1 when absent."""
         df = self.log.df
         if RESOURCE in df.columns and bool(df[RESOURCE].notna().any()):
-            return _factorize_column(df, RESOURCE)
+            return self._factorized(RESOURCE)
         return _Units(np.full(self.n_events, -1, dtype=np.int32), np.asarray([], dtype=object), None)
+
+    def _factorized(self, column: str) -> _Units:
+        """The codes of ``column``, factorized once (``units`` falls back to the resources)."""
+        cache = self.__dict__.setdefault("_columns", {})
+        if column not in cache:
+            cache[column] = _factorize_column(self.log.df, column)
+        return cache[column]
 
     # per activity -------------------------------------------------------------------------------
     @cached_property
+    def case_activity(self) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`first_per_case` of ``(case, activity)``: the row of the first occurrence of
+        each activity in each case and its number of occurrences, in (case, activity) order
+        (one sort shared by the detectors that count activities per case)."""
+        if self.n_events == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        perm = case_activity_order(self.log)
+        key = self.c.case.astype(np.int64) * max(self.c.n_activities, 1) + self.c.activity
+        return _first_of_runs(perm, key[perm])
+
+    @cached_property
     def activity_cases(self) -> np.ndarray:
         """Number of distinct cases containing each activity (per activity code)."""
-        a, _ = first_per_case(self.c.case, self.c.activity)
+        a, _ = self.case_activity
         return np.bincount(self.c.activity[a], minlength=self.c.n_activities)
 
     def name(self, code: int) -> str:
@@ -429,13 +450,37 @@ def first_per_case(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.nd
     # argsort: the log is in case blocks, so k is sorted but inside each case and the
     # merge sort's runs make it several times cheaper than np.unique's path on 10 M events
     perm = np.argsort(k, kind="stable")
-    k = k[perm]
+    return _first_of_runs(perm, k[perm])
+
+
+def _first_of_runs(perm: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first row (``perm`` at the start) of each run of equal sorted keys ``k``, and the
+    length of each run."""
     starts = np.empty(len(k), dtype=bool)
     starts[0] = True
     np.not_equal(k[1:], k[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
     counts = np.diff(at, append=len(k))
     return perm[at], counts
+
+
+_ORDERS: weakref.WeakKeyDictionary[EventLog, np.ndarray] = weakref.WeakKeyDictionary()
+
+
+def case_activity_order(log: EventLog) -> np.ndarray:
+    """The rows of ``log`` ordered by (case, activity), stable (read-only, cached per log).
+
+    One sort shared by the detectors: the occurrences of each activity per case
+    (:attr:`EventTable.case_activity`) and the repetitions (``rework.repetitions``).
+    """
+    perm = _ORDERS.get(log)
+    if perm is None:
+        c = log.codes
+        key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
+        perm = np.argsort(key, kind="stable")  # case blocks: the merge sort's runs are long
+        perm.setflags(write=False)
+        _ORDERS[log] = perm
+    return perm
 
 
 def case_counts(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:
@@ -452,6 +497,36 @@ def group_cases(case: np.ndarray) -> np.ndarray:
     return np.unique(case)
 
 
+def distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a non-decreasing array, without sorting it again.
+
+    The rows of a log are in case blocks, so the case codes of any ascending selection of
+    rows (``c.case[mask]``, ``c.case[rows]`` with ``rows`` ascending) are non-decreasing.
+    """
+    values = np.asarray(values)
+    if len(values) == 0:
+        return np.unique(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def case_id_strings(log: EventLog, case_codes: np.ndarray) -> tuple[str, ...]:
+    """The case ids (as text) of ``case_codes``.
+
+    When the log's ids have not been gathered yet (an Arrow column taken lazily), only
+    these few are taken: gathering all of them costs seconds on millions of cases.
+    """
+    c = log.codes
+    ids = c.case_id_values
+    if "case_ids" not in vars(c) and hasattr(ids, "array") and hasattr(ids, "rows"):
+        rows = ids.rows[np.asarray(case_codes, dtype=np.int64)]
+        picked = np.asarray(ids.array.take(rows).to_numpy(zero_copy_only=False), dtype=object)
+        return tuple(str(v) for v in picked)
+    return tuple(str(c.case_ids[i]) for i in case_codes)
+
+
 def pick_examples(log: EventLog, case_codes: np.ndarray, k: int = 3, weights: np.ndarray | None = None) -> tuple[str, ...]:
     """Up to ``k`` example case ids: the cases with the largest ``weights`` (ties: first seen)."""
     case_codes = np.asarray(case_codes)
@@ -463,7 +538,7 @@ def pick_examples(log: EventLog, case_codes: np.ndarray, k: int = 3, weights: np
         order = np.lexsort((case_codes, -np.asarray(weights, dtype=float)))
         seen = pd.unique(case_codes[order])
         chosen = seen[:k]
-    return tuple(str(log.codes.case_ids[i]) for i in chosen)
+    return case_id_strings(log, chosen)
 
 
 def make_finding(

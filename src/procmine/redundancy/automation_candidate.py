@@ -51,6 +51,7 @@ positive seen on the samples without start times).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -153,103 +154,135 @@ def detect(
     check_detector("automation_candidate.detect", THRESHOLDS, locals())
     max_handling_us = pd.Timedelta(max_handling).value // 1000
     t = event_table(log, calendar)
-    c = t.c
     res = t.resources
     if t.n_events == 0 or res.column is None:
         return []
-    n_act = c.n_activities
-    act = c.activity
     volume = t.activity_cases / max(t.n_cases, 1)
     cand = np.flatnonzero(volume >= max(min_case_share, min_volume_share))
     if len(cand) == 0:
         return []
-    use_start = t.has_start
-    handling_all = np.where(use_start, handling_times(t), t.gap)
-    n_events = np.bincount(act, minlength=n_act)
-    system_name = np.array([bool(SYSTEM_USER.search(str(n))) for n in res.names], dtype=bool)
-    is_system = np.where(
-        res.codes >= 0, system_name[np.maximum(res.codes, 0)] if len(system_name) else False, False
-    )
+    handling_all = np.where(t.has_start, handling_times(t), t.gap)
+    is_system = _system_events(res)
     req = frozenset(required)
     out: list[Finding] = []
     for x in cand:
         x = int(x)
-        name = t.name(x)
-        if name in req:
+        if t.name(x) in req:
             continue
-        occ = np.flatnonzero(act == x)
-        has_res = res.codes[occ] >= 0
-        if has_res.mean() < 0.5:
-            continue
-        system_share = float(is_system[occ][has_res].mean())
-        if system_share > max_system_share:
-            continue
-        cases, per_case = np.unique(c.case[occ], return_counts=True)
-        repeat_share = float((per_case > 1).mean())
-        if repeat_share > max_repeat_share:
-            continue
-        measurable = use_start[occ] if require_start else use_start[occ] | t.same_case_prev[occ]
-        if measurable.mean() < 0.5:
-            continue
-        handling = handling_all[occ][measurable]
-        median_h = float(np.median(handling))
-        if median_h > max_handling_us:
-            continue
-        dispersion = handling_dispersion(handling, t.resolution)
-        if dispersion > max_dispersion:
-            continue
-        pred_code, pred_share, pred_n = _mode_share(t.prev_activity[occ])
-        succ_code, succ_share, succ_n = _mode_share(t.next_activity[occ])
-        if pred_share < min_invariant or succ_share < min_invariant:
-            continue
-        cost = t.gap[occ]  # handling plus the waiting in front of it
-        total = float(cost.sum())
-        n_res = len(np.unique(res.codes[occ][has_res]))
-        basis = "processing" if use_start[occ].mean() >= 0.5 else "since previous event"
-        conf = (
-            min(wilson_lower(pred_n, len(occ)), wilson_lower(succ_n, len(occ)))
-            * (1.0 - system_share)
-            * sample_confidence(len(cases))
-        )
-        evidence = {
-            "volume_share": float(volume[x]),
-            "events": int(n_events[x]),
-            "median_handling": td(median_h),
-            "handling_dispersion": dispersion,
-            "handling_basis": basis,
-            "predecessor": _act_name(t, pred_code),
-            "predecessor_share": pred_share,
-            "successor": _act_name(t, succ_code),
-            "successor_share": succ_share,
-            "resources": n_res,
-            "system_share": system_share,
-            "median_wait": td(np.median(t.wait[occ])),
-        }
-        rec = tr(
-            "Let a system do '{a}': it occurs in {share:.0%} of cases, takes a median {handling} of "
-            "handling and follows '{prev}' in {prev_share:.0%} of its occurrences.",
-            a=name,
-            share=evidence["volume_share"],
-            handling=evidence["median_handling"],
-            prev=evidence["predecessor"],
-            prev_share=evidence["predecessor_share"],
-        )
-        out.append(
-            make_finding(
-                "automation_candidate",
-                (name,),
-                n_cases_log=t.n_cases,
-                cases=len(cases),
-                time_cost_us=total,
-                saving_per_case_us=total / len(cases),
-                confidence=conf,
-                evidence=evidence,
-                recommendation=rec,
-                example_cases=pick_examples(log, c.case[occ], weights=cost),
-                org_units=_org_units(t, occ),
-            )
-        )
+        m = _measure(t, x, handling_all, is_system, max_system_share=max_system_share,
+                     max_repeat_share=max_repeat_share, require_start=require_start, max_handling_us=max_handling_us,
+                     max_dispersion=max_dispersion, min_invariant=min_invariant)
+        if m is not None:
+            out.append(_finding(log, t, m, float(volume[x])))
     return out
+
+
+def _system_events(res: Any) -> np.ndarray:
+    """Per event: done by a system account (a resource named like one)."""
+    system_name = np.array([bool(SYSTEM_USER.search(str(n))) for n in res.names], dtype=bool)
+    return np.where(
+        res.codes >= 0, system_name[np.maximum(res.codes, 0)] if len(system_name) else False, False
+    )
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The measures of a step that passed the guards."""
+
+    x: int  #: activity code
+    occ: np.ndarray  #: its events
+    cases: np.ndarray  #: its cases
+    system_share: float
+    median_h: float  #: median handling (µs)
+    dispersion: float
+    pred: tuple[int, float, int]  #: most frequent predecessor, its share and count
+    succ: tuple[int, float, int]  #: most frequent successor, its share and count
+
+
+def _measure(t: Any, x: int, handling_all: np.ndarray, is_system: np.ndarray, *, max_system_share: float,
+             max_repeat_share: float, require_start: bool, max_handling_us: int, max_dispersion: float,
+             min_invariant: float) -> _Step | None:
+    """The guards of the module docstring on step ``x``: its measures, or None when one fails."""
+    c, res, use_start = t.c, t.resources, t.has_start
+    occ = np.flatnonzero(c.activity == x)
+    has_res = res.codes[occ] >= 0
+    if has_res.mean() < 0.5:
+        return None
+    system_share = float(is_system[occ][has_res].mean())
+    if system_share > max_system_share:
+        return None
+    cases, per_case = np.unique(c.case[occ], return_counts=True)
+    repeat_share = float((per_case > 1).mean())
+    if repeat_share > max_repeat_share:
+        return None
+    measurable = use_start[occ] if require_start else use_start[occ] | t.same_case_prev[occ]
+    if measurable.mean() < 0.5:
+        return None
+    handling = handling_all[occ][measurable]
+    median_h = float(np.median(handling))
+    if median_h > max_handling_us:
+        return None
+    dispersion = handling_dispersion(handling, t.resolution)
+    if dispersion > max_dispersion:
+        return None
+    pred = _mode_share(t.prev_activity[occ])
+    succ = _mode_share(t.next_activity[occ])
+    if pred[1] < min_invariant or succ[1] < min_invariant:
+        return None
+    return _Step(x, occ, cases, system_share, median_h, dispersion, pred, succ)
+
+
+def _finding(log: EventLog, t: Any, m: _Step, volume: float) -> Finding:
+    """The finding of a step that passed the guards (``volume``: its share of cases)."""
+    c, res, occ = t.c, t.resources, m.occ
+    name = t.name(m.x)
+    (pred_code, pred_share, pred_n), (succ_code, succ_share, succ_n) = m.pred, m.succ
+    cost = t.gap[occ]  # handling plus the waiting in front of it
+    total = float(cost.sum())
+    has_res = res.codes[occ] >= 0
+    n_res = len(np.unique(res.codes[occ][has_res]))
+    basis = "processing" if t.has_start[occ].mean() >= 0.5 else "since previous event"
+    conf = (
+        min(wilson_lower(pred_n, len(occ)), wilson_lower(succ_n, len(occ)))
+        * (1.0 - m.system_share)
+        * sample_confidence(len(m.cases))
+    )
+    evidence = {
+        "volume_share": volume,
+        "events": len(occ),
+        "median_handling": td(m.median_h),
+        "handling_dispersion": m.dispersion,
+        "handling_basis": basis,
+        "predecessor": _act_name(t, pred_code),
+        "predecessor_share": pred_share,
+        "successor": _act_name(t, succ_code),
+        "successor_share": succ_share,
+        "resources": n_res,
+        "system_share": m.system_share,
+        "median_wait": td(np.median(t.wait[occ])),
+    }
+    rec = tr(
+        "Let a system do '{a}': it occurs in {share:.0%} of cases, takes a median {handling} of "
+        "handling and follows '{prev}' in {prev_share:.0%} of its occurrences.",
+        a=name,
+        share=evidence["volume_share"],
+        handling=evidence["median_handling"],
+        prev=evidence["predecessor"],
+        prev_share=evidence["predecessor_share"],
+    )
+    return make_finding(
+        "automation_candidate",
+        (name,),
+        n_cases_log=t.n_cases,
+        cases=len(m.cases),
+        time_cost_us=total,
+        saving_per_case_us=total / len(m.cases),
+        confidence=conf,
+        evidence=evidence,
+        recommendation=rec,
+        example_cases=pick_examples(log, c.case[occ], weights=cost),
+        org_units=_org_units(t, occ),
+    )
 
 
 def handling_times(t: Any) -> np.ndarray:

@@ -50,6 +50,7 @@ assessed, not chains.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,11 +60,12 @@ from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
+    distinct_sorted,
     event_table,
-    first_per_case,
     make_finding,
     pick_examples,
     sample_confidence,
+    small_unique,
     td,
     tr,
 )
@@ -139,10 +141,49 @@ def detect(
     """
     check_detector("bottleneck.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
-    n_act = c.n_activities
     if t.n_events == 0 or t.n_cases == 0:
         return []
+    act = t.c.activity
+    w = _office_waits(log, t, waits, external, min_case_share)
+    cand = w.frequent & (w.share >= min_step_share) & ~w.fixed
+    for code in np.flatnonzero(w.frequent & w.fixed):
+        logger.debug("bottleneck: %r looks like a fixed waiting period, not reported", t.name(code))
+    if not cand.any():
+        return []
+    main_unit = _main_units(t)
+    other_mask = t.same_case_prev & ~cand[act] & ~w.fixed[act]
+    typical = float(np.mean(w.wait[other_mask])) if other_mask.any() else 0.0
+    out: list[Finding] = []
+    for unit in np.unique(main_unit[cand]):
+        steps = np.flatnonzero(cand & (main_unit == unit))
+        steps = steps[np.argsort(-w.share[steps], kind="stable")]
+        found = _group_finding(log, t, w, steps, int(unit), typical, required,
+                               min_wait_share=min_wait_share, dominance=dominance)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@dataclass(frozen=True)
+class _Waits:
+    """The office waiting per event and step, and each step's share of case duration."""
+
+    wait: np.ndarray  #: office wait per event (µs, float)
+    client: np.ndarray  #: waiting for the applicant or a third party per event
+    statutory: np.ndarray  #: legal periods per event
+    fixed: np.ndarray  #: per activity: a fixed waiting period (never reported)
+    cv: np.ndarray  #: per activity: coefficient of variation of its elapsed wait
+    wait_sum: np.ndarray  #: per activity: office waiting
+    share: np.ndarray  #: per activity: office waiting / duration of the cases with it
+    share_all: np.ndarray  #: per activity: office waiting / duration of all cases
+    frequent: np.ndarray  #: per activity: in at least ``min_case_share`` of the cases
+
+
+def _office_waits(log: EventLog, t: Any, waits: Any, external: Any, min_case_share: float) -> _Waits:
+    """Only what the office can shorten: the waits and case durations without the waiting
+    for the applicant and without fixed periods (see the module docstring)."""
+    c = t.c
+    n_act = c.n_activities
     act = c.activity
     wc = wait_causes(log, waits=waits, external=external)
     wait = wc.split(t.wait)["office"].astype(np.float64)  # only what the office can shorten
@@ -159,104 +200,103 @@ def detect(
         statutory = statutory + in_period
     fixed_time = np.bincount(c.case, weights=(client + statutory).astype(np.float64), minlength=t.n_cases)
     case_dur = np.maximum(t.case_working_duration.astype(np.float64) - fixed_time, 0.0)
-    first, _ = first_per_case(c.case, act)
+    first, _ = t.case_activity
     dur_with = np.bincount(act[first], weights=case_dur[c.case[first]], minlength=n_act)
     wait_sum = np.bincount(act, weights=wait, minlength=n_act)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(dur_with > 0, wait_sum / dur_with, 0.0)
-    cases = t.activity_cases
-    frequent = cases >= max(min_case_share * t.n_cases, 1)
-
+    frequent = t.activity_cases >= max(min_case_share * t.n_cases, 1)
     total_dur = float(case_dur.sum())
     share_all = wait_sum / total_dur if total_dur > 0 else np.zeros(n_act)
-    cand = frequent & (share >= min_step_share) & ~fixed
-    for code in np.flatnonzero(frequent & fixed):
-        logger.debug("bottleneck: %r looks like a fixed waiting period, not reported", t.name(code))
-    if not cand.any():
-        return []
+    return _Waits(wait, client, statutory, fixed, cv, wait_sum, share, share_all, frequent)
 
-    # group the waiting steps by the unit doing them: one overloaded unit, one finding
+
+def _main_units(t: Any) -> np.ndarray:
+    """Per activity, the ``org:group`` doing most of it; a code of its own (negative) when
+    the log has no groups or the activity none: one overloaded unit, one finding."""
+    act = t.c.activity
+    n_act = t.c.n_activities
     unit_codes = t.units.codes
     n_units = len(t.units.names)
     if n_units and t.units.column == GROUP:
         ok = unit_codes >= 0
         uc = np.bincount(act[ok].astype(np.int64) * n_units + unit_codes[ok], minlength=n_act * n_units)
         main_unit = uc.reshape(n_act, n_units).argmax(axis=1)
-        main_unit = np.where(uc.reshape(n_act, n_units).sum(axis=1) > 0, main_unit, -1 - np.arange(n_act))
-    else:
-        main_unit = -1 - np.arange(n_act)
-    other_mask = has_prev & ~cand[act] & ~fixed[act]
-    typical = float(np.mean(wait[other_mask])) if other_mask.any() else 0.0
-    out: list[Finding] = []
-    for unit in np.unique(main_unit[cand]):
-        steps = np.flatnonzero(cand & (main_unit == unit))
-        steps = steps[np.argsort(-share[steps], kind="stable")]
-        group_share = float(share_all[steps].sum())
-        outside = frequent & ~fixed & (wait_sum > 0)
-        outside[steps] = False
-        if not outside.any():
-            continue  # nothing to stand out from: the whole procedure waits alike
-        next_share = float(share[outside].max())
-        if group_share < min_wait_share or share[steps[0]] < dominance * next_share:
-            continue
-        names = tuple(t.name(a) for a in steps)
-        if required.issuperset(names):
-            pass  # kept: shortening a wait does not remove the step; flagged below
-        ev_mask = np.isin(act, steps)
-        w = wait[ev_mask]
-        by_cause = {"office_time": td(float(wait[ev_mask].sum())),
-                    "client_wait": td(float(client[ev_mask].sum())),
-                    "statutory_wait": td(float(statutory[ev_mask].sum()))}
-        n_c = int(np.unique(c.case[ev_mask]).size)
-        cost = float(wait_sum[steps].sum())
-        saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
-        unit_name = str(t.units.names[unit]) if unit >= 0 else ""
-        evidence: dict[str, Any] = {
-            "wait_share": group_share,
-            "step_wait_shares": ", ".join(f"{t.name(a)}: {share[a]:.0%}" for a in steps),
-            "next_wait_share": next_share,
-            "median_wait": td(float(np.median(w))),
-            "p90_wait": td(float(np.quantile(w, 0.9))),
-            "typical_wait_other_steps": td(typical),
-            "wait_cv": float(cv[steps[0]]),
-            "unit_column": t.units.column or "none",
-            "other_steps": len(names) - 1,
-            **by_cause,
-        }
-        if required.intersection(names):
-            evidence["required"] = True
-        conf = sample_confidence(n_c) * min(1.0, group_share / (2 * min_wait_share)) if min_wait_share else 1.0
-        if len(steps) == 1 or not unit_name:
-            text = tr(
-                "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
-                activity=names[0],
-                share=evidence["wait_share"],
-            )
-        else:
-            text = tr(
-                "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
-                "('{activity}' and {n} more).",
-                unit=unit_name,
-                share=evidence["wait_share"],
-                activity=names[0],
-                n=evidence["other_steps"],
-            )
-        out.append(
-            make_finding(
-                "bottleneck",
-                names,
-                n_cases_log=t.n_cases,
-                cases=n_c,
-                time_cost_us=cost,
-                saving_per_case_us=saving,
-                confidence=conf,
-                evidence=evidence,
-                recommendation=text,
-                example_cases=pick_examples(log, c.case[ev_mask], weights=w),
-                org_units=(unit_name,) if unit_name else (),
-            )
+        return np.where(uc.reshape(n_act, n_units).sum(axis=1) > 0, main_unit, -1 - np.arange(n_act))
+    return -1 - np.arange(n_act)
+
+
+def _group_finding(log: EventLog, t: Any, w: _Waits, steps: np.ndarray, unit: int, typical: float,
+                   required: frozenset[str], *, min_wait_share: float, dominance: float) -> Finding | None:
+    """The finding of the waiting ``steps`` of one unit (main step first) when their waiting
+    dominates case duration, else None."""
+    c = t.c
+    act = c.activity
+    share = w.share
+    group_share = float(w.share_all[steps].sum())
+    outside = w.frequent & ~w.fixed & (w.wait_sum > 0)
+    outside[steps] = False
+    if not outside.any():
+        return None  # nothing to stand out from: the whole procedure waits alike
+    next_share = float(share[outside].max())
+    if group_share < min_wait_share or share[steps[0]] < dominance * next_share:
+        return None
+    names = tuple(t.name(a) for a in steps)  # required steps are kept (flagged below)
+    ev_mask = np.isin(act, steps)
+    wt = w.wait[ev_mask]
+    by_cause = {"office_time": td(float(w.wait[ev_mask].sum())),
+                "client_wait": td(float(w.client[ev_mask].sum())),
+                "statutory_wait": td(float(w.statutory[ev_mask].sum()))}
+    n_c = int(distinct_sorted(c.case[ev_mask]).size)
+    cost = float(w.wait_sum[steps].sum())
+    saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
+    unit_name = str(t.units.names[unit]) if unit >= 0 else ""
+    evidence: dict[str, Any] = {
+        "wait_share": group_share,
+        "step_wait_shares": ", ".join(f"{t.name(a)}: {share[a]:.0%}" for a in steps),
+        "next_wait_share": next_share,
+        "median_wait": td(float(np.median(wt))),
+        "p90_wait": td(float(np.quantile(wt, 0.9))),
+        "typical_wait_other_steps": td(typical),
+        "wait_cv": float(w.cv[steps[0]]),
+        "unit_column": t.units.column or "none",
+        "other_steps": len(names) - 1,
+        **by_cause,
+    }
+    if required.intersection(names):
+        evidence["required"] = True
+    conf = sample_confidence(n_c) * min(1.0, group_share / (2 * min_wait_share)) if min_wait_share else 1.0
+    return make_finding(
+        "bottleneck",
+        names,
+        n_cases_log=t.n_cases,
+        cases=n_c,
+        time_cost_us=cost,
+        saving_per_case_us=saving,
+        confidence=conf,
+        evidence=evidence,
+        recommendation=_recommendation(names, unit_name, evidence),
+        example_cases=pick_examples(log, c.case[ev_mask], weights=wt),
+        org_units=(unit_name,) if unit_name else (),
+    )
+
+
+def _recommendation(names: tuple[str, ...], unit_name: str, evidence: dict[str, Any]) -> dict[str, str]:
+    """Shorten the wait before one step, or relieve the unit in front of whose steps cases wait."""
+    if len(names) == 1 or not unit_name:
+        return tr(
+            "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
+            activity=names[0],
+            share=evidence["wait_share"],
         )
-    return out
+    return tr(
+        "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
+        "('{activity}' and {n} more).",
+        unit=unit_name,
+        share=evidence["wait_share"],
+        activity=names[0],
+        n=evidence["other_steps"],
+    )
 
 
 def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np.ndarray:
@@ -276,7 +316,7 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     if not len(sel):
         return out
     length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64)
-    edges, edge = np.unique(prev[sel] * n_act + act[sel].astype(np.int64), return_inverse=True)
+    edges, edge, _ = small_unique(prev[sel] * n_act + act[sel].astype(np.int64), n_act * n_act)
     period, _ = fixed_periods(edge, length, len(edges))
     # the same rule robust to a few late cases: the lengths barely vary (an interdecile
     # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives

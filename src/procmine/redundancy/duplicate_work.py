@@ -44,6 +44,7 @@ the same check.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -112,10 +113,45 @@ def detect(
     """
     check_detector("duplicate_work.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
-    u = t.units.codes
     if t.n_events == 0 or t.units.column is None:
         return []
+    d = _duplicates(t)
+    if d is None:
+        return []
+    n_act = t.c.n_activities
+    dup_cases = np.bincount(d.d_act, minlength=n_act)
+    share = dup_cases / np.maximum(t.activity_cases, 1)
+    cand = (dup_cases >= max(min_case_share * t.n_cases, 1)) & (share >= min_duplicate_share)
+    # a step a system records (sub-second, by a system account) is nobody's check: done again
+    # it records a new state (a new offer selected), and the time before it is other work's
+    causes = wait_causes(log, waits=waits, external=external)
+    cand &= ~causes.steps["system"].to_numpy(dtype=bool)
+    if not cand.any():
+        return []
+    x = _extra_time(t, d, causes)
+    out: list[Finding] = []
+    for a in np.flatnonzero(cand):
+        if t.name(a) in required:
+            continue
+        out.append(_finding(log, t, d, x, int(a), int(dup_cases[a]), float(share[a]), min_duplicate_share))
+    return out
+
+
+@dataclass(frozen=True)
+class _Duplicates:
+    """The (case, activity) pairs done by at least two units."""
+
+    taken_up: np.ndarray  #: per event: a person continuing a colleague's occurrence right before
+    d_first: np.ndarray  #: first-unit row of each duplicating (case, activity)
+    d_second: np.ndarray  #: second-unit row
+    d_act: np.ndarray  #: activity of each
+    units_per_case: np.ndarray  #: distinct units of each
+
+
+def _duplicates(t: Any) -> _Duplicates | None:
+    """The (case, activity) pairs done by two or more units (None when there is none)."""
+    c = t.c
+    u = t.units.codes
     n_act = c.n_activities
     n_units = max(len(t.units.names), 1)
     # a person taking up the step right after a colleague's occurrence of it (nothing else
@@ -136,85 +172,89 @@ def detect(
     n_units_pair = np.diff(np.r_[starts, len(tri)])
     dup = n_units_pair >= 2
     if not dup.any():
-        return []
-    d_first = tri[starts[dup]]  # first-unit row of each duplicating (case, activity)
-    d_second = tri[starts[dup] + 1]
-    d_act = c.activity[d_first]
-    dup_cases = np.bincount(d_act, minlength=n_act)
-    with_a = t.activity_cases
-    share = dup_cases / np.maximum(with_a, 1)
-    cand = (dup_cases >= max(min_case_share * t.n_cases, 1)) & (share >= min_duplicate_share)
-    # a step a system records (sub-second, by a system account) is nobody's check: done again
-    # it records a new state (a new offer selected), and the time before it is other work's
-    causes = wait_causes(log, waits=waits, external=external)
-    cand &= ~causes.steps["system"].to_numpy(dtype=bool)
-    if not cand.any():
-        return []
+        return None
+    d_first = tri[starts[dup]]
+    return _Duplicates(taken_up, d_first, tri[starts[dup] + 1], c.activity[d_first], n_units_pair[dup])
 
-    # time of the duplicate occurrences: events of a duplicating (case, activity) whose unit
-    # differs from the first unit
-    dup_pairs = c.case[d_first].astype(np.int64) * n_act + d_act  # sorted (pair_key order)
+
+@dataclass(frozen=True)
+class _Extra:
+    """The office time of the duplicate occurrences."""
+
+    extra: np.ndarray  #: per event: an occurrence by another unit than the first
+    extra_time: np.ndarray  #: per event: its office time (µs)
+    client: np.ndarray
+    statutory: np.ndarray
+    cost: np.ndarray  #: per activity: office time of its duplicate occurrences
+
+
+def _extra_time(t: Any, d: _Duplicates, causes: Any) -> _Extra:
+    """Time of the duplicate occurrences: events of a duplicating (case, activity) whose
+    unit differs from the first unit; office time only."""
+    c = t.c
+    u = t.units.codes
+    n_act = c.n_activities
+    dup_pairs = c.case[d.d_first].astype(np.int64) * n_act + d.d_act  # sorted (pair_key order)
     ev_pair = c.case.astype(np.int64) * n_act + c.activity
     pos = np.minimum(np.searchsorted(dup_pairs, ev_pair), len(dup_pairs) - 1)
     in_dup = dup_pairs[pos] == ev_pair
-    first_unit = u[d_first][pos]
-    extra = in_dup & (u >= 0) & (u != first_unit) & ~taken_up
+    first_unit = u[d.d_first][pos]
+    extra = in_dup & (u >= 0) & (u != first_unit) & ~d.taken_up
     # office time only: the client's wait and legal periods before a duplicate stay anyway
     client, statutory = causes.outside_office(t.wait, t.processing, c.activity)
     outside = np.where(extra, client + statutory, 0).astype(np.float64)
     gap = np.where(extra, t.gap, 0).astype(np.float64)
     extra_time = np.maximum(gap - outside, 0.0)
     cost = np.bincount(c.activity, weights=extra_time, minlength=n_act)
+    return _Extra(extra, extra_time, client, statutory, cost)
 
+
+def _finding(log: EventLog, t: Any, d: _Duplicates, x: _Extra, a: int, n_dc: int, share: float,
+             min_duplicate_share: float) -> Finding:
+    """The finding of activity ``a`` done again by another unit in ``n_dc`` cases."""
+    c = t.c
+    u = t.units.codes
     names = t.units.names
-    out: list[Finding] = []
-    for a in np.flatnonzero(cand):
-        name = t.name(a)
-        if name in required:
-            continue
-        sel = d_act == a
-        p1, p2 = u[d_first[sel]], u[d_second[sel]]
-        lo, hi = np.minimum(p1, p2).astype(np.int64), np.maximum(p1, p2).astype(np.int64)
-        pk = lo * n_units + hi
-        vals, cnt = np.unique(pk, return_counts=True)
-        best = vals[np.argmax(cnt)]
-        pair = (str(names[best // n_units]), str(names[best % n_units]))
-        ev_a = extra & (c.activity == a)
-        n_dc = int(dup_cases[a])
-        evidence: dict[str, Any] = {
-            "duplicate_share": float(share[a]),
-            "cases_with_activity": int(with_a[a]),
-            "unit_pair": " / ".join(pair),
-            "unit_pair_share": float(cnt.max() / sel.sum()),
-            "units_per_case": float(n_units_pair[dup][sel].mean()),
-            "extra_time_median": td(float(np.median(extra_time[ev_a])) if ev_a.any() else 0.0),
-            "unit_column": t.units.column,
-            "office_time": td(float(extra_time[ev_a].sum())),
-            "client_wait": td(float(np.where(extra & (c.activity == a), client, 0).sum())),
-            "statutory_wait": td(float(np.where(extra & (c.activity == a), statutory, 0).sum())),
-        }
-        out.append(
-            make_finding(
-                "duplicate_work",
-                (name,),
-                n_cases_log=t.n_cases,
-                cases=n_dc,
-                time_cost_us=float(cost[a]),
-                saving_per_case_us=float(cost[a]) / max(n_dc, 1),
-                confidence=sample_confidence(n_dc) * min(1.0, share[a] / (2 * min_duplicate_share)),
-                evidence=evidence,
-                # duplicate_share counts cases with any two units; the named pair is only the
-                # most frequent one, with its own share among those cases
-                recommendation=tr(
-                    _PEOPLE if t.units.column == RESOURCE else _UNITS,
-                    activity=name,
-                    share=evidence["duplicate_share"],
-                    unit_a=pair[0],
-                    unit_b=pair[1],
-                    pair_share=evidence["unit_pair_share"],
-                ),
-                example_cases=pick_examples(log, c.case[ev_a], weights=t.gap[ev_a]),
-                org_units=pair,
-            )
-        )
-    return out
+    n_units = max(len(names), 1)
+    name = t.name(a)
+    sel = d.d_act == a
+    p1, p2 = u[d.d_first[sel]], u[d.d_second[sel]]
+    lo, hi = np.minimum(p1, p2).astype(np.int64), np.maximum(p1, p2).astype(np.int64)
+    vals, cnt = np.unique(lo * n_units + hi, return_counts=True)
+    best = vals[np.argmax(cnt)]
+    pair = (str(names[best // n_units]), str(names[best % n_units]))
+    ev_a = x.extra & (c.activity == a)
+    evidence: dict[str, Any] = {
+        "duplicate_share": share,
+        "cases_with_activity": int(t.activity_cases[a]),
+        "unit_pair": " / ".join(pair),
+        "unit_pair_share": float(cnt.max() / sel.sum()),
+        "units_per_case": float(d.units_per_case[sel].mean()),
+        "extra_time_median": td(float(np.median(x.extra_time[ev_a])) if ev_a.any() else 0.0),
+        "unit_column": t.units.column,
+        "office_time": td(float(x.extra_time[ev_a].sum())),
+        "client_wait": td(float(np.where(ev_a, x.client, 0).sum())),
+        "statutory_wait": td(float(np.where(ev_a, x.statutory, 0).sum())),
+    }
+    return make_finding(
+        "duplicate_work",
+        (name,),
+        n_cases_log=t.n_cases,
+        cases=n_dc,
+        time_cost_us=float(x.cost[a]),
+        saving_per_case_us=float(x.cost[a]) / max(n_dc, 1),
+        confidence=sample_confidence(n_dc) * min(1.0, share / (2 * min_duplicate_share)),
+        evidence=evidence,
+        # duplicate_share counts cases with any two units; the named pair is only the
+        # most frequent one, with its own share among those cases
+        recommendation=tr(
+            _PEOPLE if t.units.column == RESOURCE else _UNITS,
+            activity=name,
+            share=evidence["duplicate_share"],
+            unit_a=pair[0],
+            unit_b=pair[1],
+            pair_share=evidence["unit_pair_share"],
+        ),
+        example_cases=pick_examples(log, c.case[ev_a], weights=t.gap[ev_a]),
+        org_units=pair,
+    )

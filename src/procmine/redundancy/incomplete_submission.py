@@ -240,7 +240,6 @@ def detect(
     if not is_req.any():
         return []
     loops = request_loops(log, is_req, is_ext, calendar)
-    n_act = c.n_activities
     opener_act = np.where(loops.opener >= 0, c.activity[np.maximum(loops.opener, 0)], -1)
     has_answer = np.zeros(t.n_events, dtype=bool)  # per request row: its loop holds an answer
     has_answer[loops.opener[loops.answer]] = True
@@ -249,86 +248,97 @@ def detect(
     has_answer[loops.opener[loops.chase]] = True  # chased: the office tried again to reach the applicant
     out: list[Finding] = []
     for r in np.flatnonzero(is_req):
-        name = t.name(int(r))
-        if name in required:
+        if t.name(int(r)) in required:
             continue
-        mine = opener_act == r
-        req_rows = np.flatnonzero(loops.request & (c.activity == r))
-        cases = np.unique(c.case[req_rows])
-        if len(cases) < max(min_case_share * t.n_cases, 2):
-            continue
-        rep_rows = np.flatnonzero(mine & loops.repeated)
-        loop_cases = np.unique(c.case[rep_rows])
-        loop_share = len(loop_cases) / len(cases)
-        if loop_share < min_loop_share:
-            logger.debug("incomplete_submission: %r repeats nothing in most cases (%.2f)", name, loop_share)
-            continue
-        # the case waits for the outside world before the work is redone: when the log
-        # records answers to this step, most of its loops hold one, or the request was
-        # chased (a call tried again) (a step that work merely bounces back to, answered
-        # only when it is done last, asks nobody for anything)
-        answered = has_answer[req_rows]
-        repeats = has_repeat[req_rows]
-        answered_loops = float((answered & repeats).sum() / max(repeats.sum(), 1))
-        if answered.any() and answered_loops < 0.5:
-            logger.debug("incomplete_submission: %r is rarely answered before the repeat (%.2f)", name, answered_loops)
-            continue
-        office_case = np.bincount(c.case[mine], weights=loops.office_us[mine], minlength=t.n_cases)[cases]
-        client_case = np.bincount(c.case[mine], weights=loops.client_us[mine], minlength=t.n_cases)[cases]
-        rep_act, rep_cases = _case_counts(c.case[rep_rows], c.activity[rep_rows], n_act)
-        order = np.argsort(-rep_cases, kind="stable")
-        repeated = [t.name(int(rep_act[i])) for i in order if rep_cases[i] >= 0.1 * len(loop_cases)][:5]
-        ans_rows = np.flatnonzero(mine & loops.answer)
-        answer = ""
-        if len(ans_rows):
-            answer = t.name(int(np.bincount(c.activity[ans_rows]).argmax()))
-        total = float(office_case.sum())
-        evidence: dict[str, Any] = {
-            "requesting_step": name,
-            "answer_step": answer,
-            "repeated_steps": ", ".join(repeated),
-            "request_case_share": len(cases) / t.n_cases,
-            "loop_share": float(loop_share),
-            "requests_per_case": len(req_rows) / len(cases),
-            "office_time_per_case": td(total / len(cases)),
-            "client_time_per_case": td(float(client_case.mean())),
-            "office_time_median": td(float(np.median(office_case))),
-            "client_time_median": td(float(np.median(client_case))),
-            # the split every time-saving finding shows (totals over the affected cases); a
-            # period inside the loop is the applicant's time here, so none is statutory
-            "office_time": td(total),
-            "client_wait": td(float(client_case.sum())),
-            "statutory_wait": td(0.0),
-        }
-        rec = tr(
-            "Check applications for completeness at intake and make the missing fields and attachments "
-            "mandatory in the e-form: '{request}' asks for more in {share:.0%} of cases, after which "
-            "'{repeated}' is done again; per case this costs {office} of office time and {client} of "
-            "waiting for the applicant.",
-            request=name,
-            share=evidence["request_case_share"],
-            repeated="', '".join(repeated),
-            office=evidence["office_time_per_case"],
-            client=evidence["client_time_per_case"],
-        )
-        weights = np.bincount(c.case[mine], weights=loops.office_us[mine] + loops.client_us[mine],
-                              minlength=t.n_cases)
-        out.append(
-            make_finding(
-                "incomplete_submission",
-                (name,),  # the repeated steps stay (they are not removed): evidence only
-                n_cases_log=t.n_cases,
-                cases=len(cases),
-                time_cost_us=total,
-                saving_per_case_us=total / len(cases),
-                confidence=sample_confidence(len(cases)) * loop_share,
-                evidence=evidence,
-                recommendation=rec,
-                example_cases=pick_examples(log, cases, weights=weights[cases]),
-                org_units=_org_units(t, np.concatenate([req_rows, rep_rows])),
-            )
-        )
+        found = _finding(log, t, loops, int(r), opener_act == r, has_answer, has_repeat,
+                         min_case_share=min_case_share, min_loop_share=min_loop_share)
+        if found is not None:
+            out.append(found)
     return out
+
+
+def _finding(log: EventLog, t: Any, loops: Any, r: int, mine: np.ndarray, has_answer: np.ndarray,
+             has_repeat: np.ndarray, *, min_case_share: float, min_loop_share: float) -> Finding | None:
+    """The finding of request step ``r`` (``mine``: the events of its loops) when it is
+    frequent, its loops repeat work and they wait for an answer, else None."""
+    c = t.c
+    name = t.name(r)
+    req_rows = np.flatnonzero(loops.request & (c.activity == r))
+    cases = np.unique(c.case[req_rows])
+    if len(cases) < max(min_case_share * t.n_cases, 2):
+        return None
+    rep_rows = np.flatnonzero(mine & loops.repeated)
+    loop_cases = np.unique(c.case[rep_rows])
+    loop_share = len(loop_cases) / len(cases)
+    if loop_share < min_loop_share:
+        logger.debug("incomplete_submission: %r repeats nothing in most cases (%.2f)", name, loop_share)
+        return None
+    # the case waits for the outside world before the work is redone: when the log
+    # records answers to this step, most of its loops hold one, or the request was
+    # chased (a call tried again) (a step that work merely bounces back to, answered
+    # only when it is done last, asks nobody for anything)
+    answered = has_answer[req_rows]
+    repeats = has_repeat[req_rows]
+    answered_loops = float((answered & repeats).sum() / max(repeats.sum(), 1))
+    if answered.any() and answered_loops < 0.5:
+        logger.debug("incomplete_submission: %r is rarely answered before the repeat (%.2f)", name, answered_loops)
+        return None
+    office_case = np.bincount(c.case[mine], weights=loops.office_us[mine], minlength=t.n_cases)[cases]
+    client_case = np.bincount(c.case[mine], weights=loops.client_us[mine], minlength=t.n_cases)[cases]
+    rep_act, rep_cases = _case_counts(c.case[rep_rows], c.activity[rep_rows], c.n_activities)
+    order = np.argsort(-rep_cases, kind="stable")
+    repeated = [t.name(int(rep_act[i])) for i in order if rep_cases[i] >= 0.1 * len(loop_cases)][:5]
+    ans_rows = np.flatnonzero(mine & loops.answer)
+    answer = ""
+    if len(ans_rows):
+        answer = t.name(int(np.bincount(c.activity[ans_rows]).argmax()))
+    total = float(office_case.sum())
+    evidence: dict[str, Any] = {
+        "requesting_step": name,
+        "answer_step": answer,
+        "repeated_steps": ", ".join(repeated),
+        "request_case_share": len(cases) / t.n_cases,
+        "loop_share": float(loop_share),
+        "requests_per_case": len(req_rows) / len(cases),
+        "office_time_per_case": td(total / len(cases)),
+        "client_time_per_case": td(float(client_case.mean())),
+        "office_time_median": td(float(np.median(office_case))),
+        "client_time_median": td(float(np.median(client_case))),
+        # the split every time-saving finding shows (totals over the affected cases); a
+        # period inside the loop is the applicant's time here, so none is statutory
+        "office_time": td(total),
+        "client_wait": td(float(client_case.sum())),
+        "statutory_wait": td(0.0),
+    }
+    weights = np.bincount(c.case[mine], weights=loops.office_us[mine] + loops.client_us[mine], minlength=t.n_cases)
+    return make_finding(
+        "incomplete_submission",
+        (name,),  # the repeated steps stay (they are not removed): evidence only
+        n_cases_log=t.n_cases,
+        cases=len(cases),
+        time_cost_us=total,
+        saving_per_case_us=total / len(cases),
+        confidence=sample_confidence(len(cases)) * loop_share,
+        evidence=evidence,
+        recommendation=_recommendation(name, repeated, evidence),
+        example_cases=pick_examples(log, cases, weights=weights[cases]),
+        org_units=_org_units(t, np.concatenate([req_rows, rep_rows])),
+    )
+
+
+def _recommendation(name: str, repeated: list[str], evidence: dict[str, Any]) -> dict[str, str]:
+    """Check applications for completeness at intake (the request step, the steps it makes redo)."""
+    return tr(
+        "Check applications for completeness at intake and make the missing fields and attachments "
+        "mandatory in the e-form: '{request}' asks for more in {share:.0%} of cases, after which "
+        "'{repeated}' is done again; per case this costs {office} of office time and {client} of "
+        "waiting for the applicant.",
+        request=name,
+        share=evidence["request_case_share"],
+        repeated="', '".join(repeated),
+        office=evidence["office_time_per_case"],
+        client=evidence["client_time_per_case"],
+    )
 
 
 def _case_counts(case: np.ndarray, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:

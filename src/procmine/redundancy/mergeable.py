@@ -51,6 +51,7 @@ only: steps that always occur together but with something in between are not fou
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -143,12 +144,45 @@ def detect(
     max_gap_us = pd.Timedelta(max_gap).value // 1000
     allowance_us = pd.Timedelta(processing_allowance).value // 1000
     t = event_table(log, calendar)
-    c = t.c
     who = t.resources if t.resources.column is not None else t.units
     if t.n_events < 2 or who.column is None:
         if who.column is None:
             logger.debug("mergeable: no org:resource or org:group column, nothing to check")
         return []
+    s = _successions(t, min_follow)
+    if s is None:
+        return []
+    req = frozenset(required)
+    out: list[Finding] = []
+    for p in s.cand:
+        found = _judge(log, t, who, s, int(p), req, min_case_share=min_case_share, min_same_unit=min_same_unit,
+                       max_gap_us=max_gap_us, allowance_us=allowance_us)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@dataclass(frozen=True)
+class _Successions:
+    """The direct successions A -> B of a log, grouped by ordered pair of activities."""
+
+    idx: np.ndarray  #: row of A in each succession (A at ``idx``, B at ``idx + 1``)
+    inv: np.ndarray  #: pair number of each succession
+    n_pair: np.ndarray  #: successions per pair
+    a_code: np.ndarray
+    b_code: np.ndarray
+    n_act_events: np.ndarray  #: events per activity
+    p_next: np.ndarray  #: P(next = B | A) per pair
+    p_prev: np.ndarray  #: P(prev = A | B) per pair
+    cand: np.ndarray  #: pairs of distinct activities that follow each other often enough
+    gap_all: np.ndarray  #: per event: the wait before it (with a start time), else its gap
+    has_start: bool  #: the log records start times
+
+
+def _successions(t: Any, min_follow: float) -> _Successions | None:
+    """The successions and the pairs of distinct activities with ``P(next=B | A)`` and
+    ``P(prev=A | B)`` both at least ``min_follow`` (None when there is none)."""
+    c = t.c
     act = c.activity
     n_act = c.n_activities
     idx = np.flatnonzero(t.same_case_next)  # event i followed by i+1 in the same case
@@ -160,81 +194,82 @@ def detect(
     p_prev = n_pair / n_act_events[b_code]
     cand = np.flatnonzero((a_code != b_code) & (p_next >= min_follow) & (p_prev >= min_follow))
     if len(cand) == 0:
-        return []
-    req = frozenset(required)
-    gap_all = np.where(t.has_start, t.wait, t.gap)
-    has_start = bool(t.has_start.any())
-    units = who.codes
-    out: list[Finding] = []
-    for p in cand:
-        a, b = int(a_code[p]), int(b_code[p])
-        name_a, name_b = t.name(a), t.name(b)
-        if name_a in req or name_b in req:
-            continue
-        occ = idx[inv == p]  # positions of A in each A->B succession
-        # distinct cases: the positions are ascending and case codes non-decreasing with them
-        occ_cases = c.case[occ]
-        n_cases = int(np.count_nonzero(occ_cases[1:] != occ_cases[:-1])) + 1 if len(occ) else 0
-        if n_cases < max(1, min_case_share * t.n_cases):
-            continue
-        ua, ub = units[occ], units[occ + 1]
-        same = (ua == ub) & (ua >= 0)
-        same_share = float(same.mean())
-        if same_share < min_same_unit:
-            continue
-        machine_share = float(machine_recorded(t, occ, occ + 1).mean())
-        if machine_share > 0.5:
-            logger.debug("mergeable: %r -> %r is recorded by a system, not work", name_a, name_b)
-            continue
-        gaps = gap_all[occ + 1]
-        median_gap = float(np.median(gaps))
-        # the hand-off alone: without B's start, its processing is allowed for
-        hand_off = gaps - np.where(t.has_start[occ + 1], 0, allowance_us)
-        if float(np.median(hand_off)) > max_gap_us:
-            continue
-        total = float(gaps.sum())
-        unit_codes, unit_n = np.unique(ua[same], return_counts=True)
-        top_unit = str(who.names[unit_codes[np.argmax(unit_n)]]) if len(unit_codes) else ""
-        conf = min(
-            wilson_lower(n_pair[p], n_act_events[a]),
-            wilson_lower(n_pair[p], n_act_events[b]),
-            wilson_lower(int(same.sum()), len(occ)),
-        ) * sample_confidence(n_cases)
-        evidence = {
-            "p_next_b_given_a": float(p_next[p]),
-            "p_prev_a_given_b": float(p_prev[p]),
-            "follow_share": float(min(p_next[p], p_prev[p])),
-            "successions": int(n_pair[p]),
-            "same_unit_share": same_share,
-            "unit_column": who.column,
-            "machine_share": machine_share,
-            "main_unit": top_unit,
-            "median_gap": td(median_gap),
-            "mean_gap": td(gaps.mean()),
-            "gap_basis": "wait before B" if has_start else "completion to completion",
-        }
-        # "the same person" only when persons were compared
-        msgid = (
-            "Merge '{a}' and '{b}' into one step: the same person does '{b}' right after '{a}' "
-            "in {share:.0%} of cases (median hand-off {gap})."
-            if who.column == RESOURCE
-            else "Merge '{a}' and '{b}' into one step: the same unit does '{b}' right after '{a}' "
-            "in {share:.0%} of cases (median hand-off {gap})."
-        )
-        rec = tr(msgid, a=name_a, b=name_b, share=evidence["follow_share"], gap=evidence["median_gap"])
-        out.append(
-            make_finding(
-                "mergeable",
-                (name_a, name_b),
-                n_cases_log=t.n_cases,
-                cases=n_cases,
-                time_cost_us=total,
-                saving_per_case_us=median_gap,
-                confidence=conf,
-                evidence=evidence,
-                recommendation=rec,
-                example_cases=pick_examples(log, c.case[occ], weights=gaps),
-                org_units=_org_units(t, occ),
-            )
-        )
-    return out
+        return None
+    return _Successions(idx, inv, n_pair, a_code, b_code, n_act_events, p_next, p_prev, cand,
+                        np.where(t.has_start, t.wait, t.gap), bool(t.has_start.any()))
+
+
+def _judge(log: EventLog, t: Any, who: Any, s: _Successions, p: int, req: frozenset[str], *,
+           min_case_share: float, min_same_unit: float, max_gap_us: int, allowance_us: int) -> Finding | None:
+    """The finding of pair ``p`` when it passes every guard (see the module docstring), else None."""
+    c = t.c
+    a, b = int(s.a_code[p]), int(s.b_code[p])
+    name_a, name_b = t.name(a), t.name(b)
+    if name_a in req or name_b in req:
+        return None
+    occ = s.idx[s.inv == p]  # positions of A in each A->B succession
+    # distinct cases: the positions are ascending and case codes non-decreasing with them
+    occ_cases = c.case[occ]
+    n_cases = int(np.count_nonzero(occ_cases[1:] != occ_cases[:-1])) + 1 if len(occ) else 0
+    if n_cases < max(1, min_case_share * t.n_cases):
+        return None
+    ua, ub = who.codes[occ], who.codes[occ + 1]
+    same = (ua == ub) & (ua >= 0)
+    same_share = float(same.mean())
+    if same_share < min_same_unit:
+        return None
+    machine_share = float(machine_recorded(t, occ, occ + 1).mean())
+    if machine_share > 0.5:
+        logger.debug("mergeable: %r -> %r is recorded by a system, not work", name_a, name_b)
+        return None
+    gaps = s.gap_all[occ + 1]
+    median_gap = float(np.median(gaps))
+    # the hand-off alone: without B's start, its processing is allowed for
+    hand_off = gaps - np.where(t.has_start[occ + 1], 0, allowance_us)
+    if float(np.median(hand_off)) > max_gap_us:
+        return None
+    unit_codes, unit_n = np.unique(ua[same], return_counts=True)
+    top_unit = str(who.names[unit_codes[np.argmax(unit_n)]]) if len(unit_codes) else ""
+    conf = min(
+        wilson_lower(s.n_pair[p], s.n_act_events[a]),
+        wilson_lower(s.n_pair[p], s.n_act_events[b]),
+        wilson_lower(int(same.sum()), len(occ)),
+    ) * sample_confidence(n_cases)
+    evidence = {
+        "p_next_b_given_a": float(s.p_next[p]),
+        "p_prev_a_given_b": float(s.p_prev[p]),
+        "follow_share": float(min(s.p_next[p], s.p_prev[p])),
+        "successions": int(s.n_pair[p]),
+        "same_unit_share": same_share,
+        "unit_column": who.column,
+        "machine_share": machine_share,
+        "main_unit": top_unit,
+        "median_gap": td(median_gap),
+        "mean_gap": td(gaps.mean()),
+        "gap_basis": "wait before B" if s.has_start else "completion to completion",
+    }
+    return make_finding(
+        "mergeable",
+        (name_a, name_b),
+        n_cases_log=t.n_cases,
+        cases=n_cases,
+        time_cost_us=float(gaps.sum()),
+        saving_per_case_us=median_gap,
+        confidence=conf,
+        evidence=evidence,
+        recommendation=_recommendation(who.column, name_a, name_b, evidence),
+        example_cases=pick_examples(log, c.case[occ], weights=gaps),
+        org_units=_org_units(t, occ),
+    )
+
+
+def _recommendation(column: str, name_a: str, name_b: str, evidence: dict[str, Any]) -> dict[str, str]:
+    """The advice to merge ``name_a`` and ``name_b``: "the same person" only when persons were compared."""
+    msgid = (
+        "Merge '{a}' and '{b}' into one step: the same person does '{b}' right after '{a}' "
+        "in {share:.0%} of cases (median hand-off {gap})."
+        if column == RESOURCE
+        else "Merge '{a}' and '{b}' into one step: the same unit does '{b}' right after '{a}' "
+        "in {share:.0%} of cases (median hand-off {gap})."
+    )
+    return tr(msgid, a=name_a, b=name_b, share=evidence["follow_share"], gap=evidence["median_gap"])

@@ -77,6 +77,7 @@ period); two parallel steps that each take days in every case may then look sequ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,7 @@ from .._core.validation import Threshold, check_detector
 from ..log import EventLog
 from ..waits._causes import wait_causes
 from ._base import (
+    distinct_sorted,
     event_table,
     machine_recorded,
     make_finding,
@@ -190,13 +192,50 @@ def detect(
     """
     check_detector("parallelizable.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
     if t.n_events < 2:
         return []
+    s = _successions(log, t, waits, external, min_case_share=min_case_share, min_order_share=min_order_share,
+                     max_tie_share=max_tie_share)
+    if s is None:
+        return []
+    req = frozenset(required)
+    out: list[Finding] = []
+    for p in s.cand:
+        m = _measure(t, s, int(p), req, min_case_share=min_case_share, max_repeat_share=max_repeat_share,
+                     min_adjacent_share=min_adjacent_share, max_overlap_share=max_overlap_share,
+                     max_context_tv=max_context_tv, min_position_ratio=min_position_ratio)
+        found = None if m is None else _finding(log, t, s, m, min_order_share)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@dataclass(frozen=True)
+class _Successions:
+    """The untied direct successions of two distinct activities, grouped by unordered pair."""
+
+    act: np.ndarray  #: activity code per event (int64)
+    client: np.ndarray  #: waiting for the applicant or a third party per event
+    statutory: np.ndarray  #: legal periods per event
+    idx: np.ndarray  #: row of the first event of each succession (the second at ``idx + 1``)
+    tied: np.ndarray  #: per succession: same timestamp or recorded by a system (no order)
+    forward: np.ndarray  #: per succession: in the order lower code -> higher code
+    pairs: np.ndarray  #: pair key ``lo * n_act + hi``
+    inv: np.ndarray  #: pair number of each succession
+    n_total: np.ndarray  #: successions per pair
+    n_all: np.ndarray  #: untied successions per pair
+    cand: np.ndarray  #: pairs seen in both orders often enough
+    ca_key: np.ndarray  #: sorted ``case * n_act + activity`` keys
+    ca_n: np.ndarray  #: occurrences per key
+
+
+def _successions(log: EventLog, t: Any, waits: Any, external: Any, *, min_case_share: float,
+                 min_order_share: float, max_tie_share: float) -> _Successions | None:
+    """The successions and the pairs whose both orders are common (None when there is none)."""
+    c = t.c
     act = c.activity.astype(np.int64)
     n_act = c.n_activities
     client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
-    outside = client + statutory
     idx = np.flatnonzero(t.same_case_next)
     x, y = act[idx], act[idx + 1]
     keep = x != y
@@ -219,127 +258,162 @@ def detect(
         & (n_all >= (1 - max_tie_share) * n_total)
     )
     if len(cand) == 0:
-        return []
-    req = frozenset(required)
+        return None
     # occurrences of each activity per case, for the loop and adjacency guards
-    case64 = c.case.astype(np.int64)
-    ca_key, ca_n = np.unique(case64 * n_act + act, return_counts=True)
-    out: list[Finding] = []
-    for p in cand:
-        a, b = int(pairs[p] // n_act), int(pairs[p] % n_act)
-        name_a, name_b = t.name(a), t.name(b)
-        if name_a in req or name_b in req:
-            continue
-        sel = (inv == p) & ~tied
-        occ = idx[sel]
-        fwd = forward[sel]
-        cases = np.unique(c.case[occ])
-        if len(cases) < max(2, min_case_share * t.n_cases):
-            continue
-        # loop guard: A or B more than once in the pair's cases
-        cnt_a = _lookup(ca_key, ca_n, cases.astype(np.int64) * n_act + a)
-        cnt_b = _lookup(ca_key, ca_n, cases.astype(np.int64) * n_act + b)
-        repeat_share = float(((cnt_a > 1) | (cnt_b > 1)).mean())
-        if repeat_share > max_repeat_share:
-            continue
-        # adjacency: cases containing both vs cases where they are neighbours
-        cases_a = ca_key[(ca_key % n_act) == a] // n_act
-        cases_b = ca_key[(ca_key % n_act) == b] // n_act
-        n_both = len(np.intersect1d(cases_a, cases_b, assume_unique=True))
-        adjacent_share = len(cases) / n_both if n_both else 0.0
-        if adjacent_share < min_adjacent_share:
-            continue
-        # already parallel: the second starts before the first completes
-        known = t.has_start[occ + 1]
-        overlap_share = None
-        if known.mean() >= 0.5:
-            overlap_share = float((t.start[occ + 1][known] < c.ts[occ][known]).mean())
-            if overlap_share > max_overlap_share:
-                continue
-        # context: does the order change what follows?
-        after = t.next_activity[occ + 1].astype(np.int64)
-        tv = _tv_distance(after[fwd], after[~fwd], n_act)
-        if tv > max_context_tv:
-            continue
-        d1 = t.gap[occ]
-        d2 = t.gap[occ + 1]
-        own1, period_days = _own_first(t, occ)
-        # durations per activity (not per position)
-        dur_a = np.where(act[occ] == a, d1, d2)
-        dur_b = np.where(act[occ] == a, d2, d1)
-        # done second, a step of a sequential pair takes as long as when done first; in a
-        # pair already running in parallel the one finishing second shows only a remainder
-        a_first = act[occ] == a
-        if t.has_start[occ].mean() >= 0.5 and t.has_start[occ + 1].mean() >= 0.5 and not _inherits_days(t, occ):
-            # with start times, the waits: a step queued after the first waits its own queue
-            # in either position; queued with it (already parallel), it shows only the rest
-            q1, q2 = t.wait[occ], t.wait[occ + 1]
-            position_ratio = min(_ratio(q2[~a_first], q1[a_first]), _ratio(q2[a_first], q1[~a_first]))
-        else:
-            position_ratio = min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
-        if position_ratio < min_position_ratio:
-            continue
-        # the saving is office time: waiting for the applicant or a legal period stays
-        first_office = np.maximum(d1 - outside[occ], 0)
-        if period_days > 0:
-            # without start times the classified legal period covers the first step's whole
-            # gap; its own time is what remains once the inherited period is taken off
-            first_office = np.maximum(own1, 0)
-        saving = np.minimum(first_office, np.maximum(d2 - outside[occ + 1], 0))
-        total = float(saving.sum())
-        if total <= 0:
-            continue
-        n_ab, n_ba = int(fwd.sum()), int((~fwd).sum())
-        first, second = (name_a, name_b) if n_ab >= n_ba else (name_b, name_a)
-        minor_share = min(n_ab, n_ba) / len(occ)
-        conf = (
-            min(1.0, wilson_lower(min(n_ab, n_ba), len(occ)) / max(min_order_share, 1e-9))
-            * (1.0 - tv)
-            * sample_confidence(len(cases))
-        )
-        evidence = {
-            "order_ab": n_ab if first == name_a else n_ba,
-            "order_ba": n_ba if first == name_a else n_ab,
-            "minor_order_share": float(minor_share),
-            "tie_share": float(1 - n_all[p] / n_total[p]),
-            "position_ratio": float(position_ratio),
-            "inherited_period_days": int(period_days),
-            "context_tv": float(tv),
-            "repeat_share": repeat_share,
-            "adjacent_share": float(adjacent_share),
-            "overlap_share": overlap_share,
-            "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
-            "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
-            "median_saving": td(np.median(saving)),
-            "saving_per_case": td(total / len(cases)),
-            "office_time": td(total),
-            "client_wait": td(float(client[occ].sum() + client[occ + 1].sum())),
-            "statutory_wait": td(float(statutory[occ].sum() + statutory[occ + 1].sum())),
-        }
-        rec = tr(
-            "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
-            "and the order never changes what follows; this saves about {saving} per case.",
-            a=first,
-            b=second,
-            share=evidence["minor_order_share"],
-            saving=evidence["saving_per_case"],
-        )
-        out.append(
-            make_finding(
-                "parallelizable",
-                (first, second),
-                n_cases_log=t.n_cases,
-                cases=len(cases),
-                time_cost_us=total,
-                saving_per_case_us=total / len(cases),
-                confidence=conf,
-                evidence=evidence,
-                recommendation=rec,
-                example_cases=pick_examples(log, c.case[occ], weights=saving),
-                org_units=_org_units(t, np.concatenate([occ, occ + 1])),
-            )
-        )
-    return out
+    ca_first, ca_n = t.case_activity  # in (case, activity) order: the keys below ascend
+    ca_key = c.case[ca_first].astype(np.int64) * n_act + act[ca_first]
+    return _Successions(act, client, statutory, idx, tied, forward, pairs, inv, n_total, n_all, cand, ca_key, ca_n)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """The measures of one candidate pair ``{a, b}`` that passed the guards."""
+
+    p: int
+    a: int
+    b: int
+    occ: np.ndarray  #: first row of each untied succession
+    fwd: np.ndarray  #: per succession: order lower code -> higher code
+    cases: np.ndarray
+    repeat_share: float
+    adjacent_share: float
+    overlap_share: float | None
+    tv: float
+    own1: np.ndarray
+    period_days: int
+    position_ratio: float
+
+
+def _measure(t: Any, s: _Successions, p: int, req: frozenset[str], *, min_case_share: float,
+             max_repeat_share: float, min_adjacent_share: float, max_overlap_share: float, max_context_tv: float,
+             min_position_ratio: float) -> _Pair | None:
+    """The guards of the module docstring on pair ``p``: its measures, or None when one fails
+    (or the pair has a required activity)."""
+    c = t.c
+    a, b = int(s.pairs[p] // c.n_activities), int(s.pairs[p] % c.n_activities)
+    if t.name(a) in req or t.name(b) in req:
+        return None
+    sel = (s.inv == p) & ~s.tied
+    occ = s.idx[sel]
+    fwd = s.forward[sel]
+    cases = distinct_sorted(c.case[occ])  # occ ascends
+    if len(cases) < max(2, min_case_share * t.n_cases):
+        return None
+    repeat_share, adjacent_share = _loop_and_adjacency(s, c.n_activities, cases, a, b)
+    if repeat_share > max_repeat_share or adjacent_share < min_adjacent_share:
+        return None
+    # already parallel: the second starts before the first completes
+    known = t.has_start[occ + 1]
+    overlap_share = None
+    if known.mean() >= 0.5:
+        overlap_share = float((t.start[occ + 1][known] < c.ts[occ][known]).mean())
+        if overlap_share > max_overlap_share:
+            return None
+    # context: does the order change what follows?
+    after = t.next_activity[occ + 1].astype(np.int64)
+    tv = _tv_distance(after[fwd], after[~fwd], c.n_activities)
+    if tv > max_context_tv:
+        return None
+    own1, period_days = _own_first(t, occ)
+    position_ratio = _position_ratio(t, s, occ, a, own1)
+    if position_ratio < min_position_ratio:
+        return None
+    return _Pair(p, a, b, occ, fwd, cases, repeat_share, adjacent_share, overlap_share, tv, own1, period_days,
+                 position_ratio)
+
+
+def _loop_and_adjacency(s: _Successions, n_act: int, cases: np.ndarray, a: int, b: int) -> tuple[float, float]:
+    """The share of the pair's cases in which A or B repeats (loop guard) and the share of
+    the cases containing both in which they are neighbours (adjacency)."""
+    cnt_a = _lookup(s.ca_key, s.ca_n, cases.astype(np.int64) * n_act + a)
+    cnt_b = _lookup(s.ca_key, s.ca_n, cases.astype(np.int64) * n_act + b)
+    repeat_share = float(((cnt_a > 1) | (cnt_b > 1)).mean())
+    cases_a = s.ca_key[(s.ca_key % n_act) == a] // n_act
+    cases_b = s.ca_key[(s.ca_key % n_act) == b] // n_act
+    n_both = len(np.intersect1d(cases_a, cases_b, assume_unique=True))
+    return repeat_share, (len(cases) / n_both if n_both else 0.0)
+
+
+def _position_ratio(t: Any, s: _Successions, occ: np.ndarray, a: int, own1: np.ndarray) -> float:
+    """Done second, a step of a sequential pair takes as long as when done first; in a pair
+    already running in parallel the one finishing second shows only a remainder."""
+    d2 = t.gap[occ + 1]
+    a_first = s.act[occ] == a
+    if t.has_start[occ].mean() >= 0.5 and t.has_start[occ + 1].mean() >= 0.5 and not _inherits_days(t, occ):
+        # with start times, the waits: a step queued after the first waits its own queue
+        # in either position; queued with it (already parallel), it shows only the rest
+        q1, q2 = t.wait[occ], t.wait[occ + 1]
+        return min(_ratio(q2[~a_first], q1[a_first]), _ratio(q2[a_first], q1[~a_first]))
+    return min(_ratio(d2[~a_first], own1[a_first]), _ratio(d2[a_first], own1[~a_first]))
+
+
+def _finding(log: EventLog, t: Any, s: _Successions, m: _Pair, min_order_share: float) -> Finding | None:
+    """The finding of a pair that passed the guards (None when running it in parallel saves nothing)."""
+    c = t.c
+    occ, fwd = m.occ, m.fwd
+    name_a, name_b = t.name(m.a), t.name(m.b)
+    d1, d2 = t.gap[occ], t.gap[occ + 1]
+    # durations per activity (not per position)
+    dur_a = np.where(s.act[occ] == m.a, d1, d2)
+    dur_b = np.where(s.act[occ] == m.a, d2, d1)
+    # the saving is office time: waiting for the applicant or a legal period stays
+    outside = s.client + s.statutory
+    first_office = np.maximum(d1 - outside[occ], 0)
+    if m.period_days > 0:
+        # without start times the classified legal period covers the first step's whole
+        # gap; its own time is what remains once the inherited period is taken off
+        first_office = np.maximum(m.own1, 0)
+    saving = np.minimum(first_office, np.maximum(d2 - outside[occ + 1], 0))
+    total = float(saving.sum())
+    if total <= 0:
+        return None
+    n_ab, n_ba = int(fwd.sum()), int((~fwd).sum())
+    first, second = (name_a, name_b) if n_ab >= n_ba else (name_b, name_a)
+    conf = (
+        min(1.0, wilson_lower(min(n_ab, n_ba), len(occ)) / max(min_order_share, 1e-9))
+        * (1.0 - m.tv)
+        * sample_confidence(len(m.cases))
+    )
+    evidence = {
+        "order_ab": n_ab if first == name_a else n_ba,
+        "order_ba": n_ba if first == name_a else n_ab,
+        "minor_order_share": float(min(n_ab, n_ba) / len(occ)),
+        "tie_share": float(1 - s.n_all[m.p] / s.n_total[m.p]),
+        "position_ratio": float(m.position_ratio),
+        "inherited_period_days": int(m.period_days),
+        "context_tv": float(m.tv),
+        "repeat_share": m.repeat_share,
+        "adjacent_share": float(m.adjacent_share),
+        "overlap_share": m.overlap_share,
+        "median_duration_a": td(np.median(dur_a if first == name_a else dur_b)),
+        "median_duration_b": td(np.median(dur_b if first == name_a else dur_a)),
+        "median_saving": td(np.median(saving)),
+        "saving_per_case": td(total / len(m.cases)),
+        "office_time": td(total),
+        "client_wait": td(float(s.client[occ].sum() + s.client[occ + 1].sum())),
+        "statutory_wait": td(float(s.statutory[occ].sum() + s.statutory[occ + 1].sum())),
+    }
+    rec = tr(
+        "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
+        "and the order never changes what follows; this saves about {saving} per case.",
+        a=first,
+        b=second,
+        share=evidence["minor_order_share"],
+        saving=evidence["saving_per_case"],
+    )
+    return make_finding(
+        "parallelizable",
+        (first, second),
+        n_cases_log=t.n_cases,
+        cases=len(m.cases),
+        time_cost_us=total,
+        saving_per_case_us=total / len(m.cases),
+        confidence=conf,
+        evidence=evidence,
+        recommendation=rec,
+        example_cases=pick_examples(log, c.case[occ], weights=saving),
+        org_units=_org_units(t, np.concatenate([occ, occ + 1])),
+    )
 
 
 def _own_first(t: Any, occ: np.ndarray) -> tuple[np.ndarray, int]:

@@ -38,6 +38,7 @@ colleagues count. Only the return to the *same* unit is seen (X→Y→Z→X is n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -105,10 +106,58 @@ def detect(
     """
     check_detector("ping_pong.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
-    u = t.units.codes
     if t.n_events == 0 or t.units.column is None:
         return []
+    v = _visits(log, t)
+    if v is None:
+        return []
+    b = _bounces(t, v, max_trigger_specificity)
+    if b is None:
+        return []
+    bk, b_pair, b_case, t_pair, t_case = b
+    # cases per pair (bounces and any round trips)
+    bc = np.unique(b_pair * (t.n_cases + 1) + b_case)
+    tc = np.unique(t_pair * (t.n_cases + 1) + t_case)
+    pairs, b_cases = np.unique(bc // (t.n_cases + 1), return_counts=True)
+    t_pairs, t_cases = np.unique(tc // (t.n_cases + 1), return_counts=True)
+    trip_cases = dict(zip(t_pairs.tolist(), t_cases.tolist()))
+    keep = b_cases >= max(min_case_share * t.n_cases, 1)
+    if not keep.any():
+        return []
+    # bounced visits (Y visit and the return to X), each counted once per pair
+    vis_pair = np.full(len(v.vstart), -1, dtype=np.int64)
+    vis_pair[bk] = b_pair
+    vis_pair[bk + 1] = np.where(vis_pair[bk + 1] >= 0, vis_pair[bk + 1], b_pair)
+    out: list[Finding] = []
+    for p, n_bc in zip(pairs[keep], b_cases[keep]):
+        found = _finding(log, t, v, vis_pair, int(p), n_bc, b_pair, b_case, trip_cases, required, max_activities)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+@dataclass(frozen=True)
+class _Visits:
+    """The events with a unit (rows ``ok``) and their visits: runs of one unit within a case."""
+
+    ok: np.ndarray  #: rows of the events with a unit
+    case_o: np.ndarray  #: their case
+    unit_o: np.ndarray  #: their unit
+    act_o: np.ndarray  #: their activity
+    visit_of: np.ndarray  #: their visit
+    vstart: np.ndarray  #: position (in ``ok``) of each visit's first event
+    v_case: np.ndarray  #: case of each visit
+    v_unit: np.ndarray  #: unit of each visit
+    v_rep: np.ndarray  #: visit holds work coming back from an earlier visit
+    rep: np.ndarray  #: per event: a repetition whose earlier occurrence lies in an earlier visit
+    rep_any: np.ndarray  #: per event: any repetition
+    n_units: int
+
+
+def _visits(log: EventLog, t: Any) -> _Visits | None:
+    """The visits of the units (None when there are fewer than three)."""
+    c = t.c
+    u = t.units.codes
     rep, prev = repetitions(log)
     ok = np.flatnonzero(u >= 0)
     case_o, unit_o = c.case[ok], u[ok]
@@ -123,105 +172,99 @@ def detect(
     rep_any, rep = rep, rep & (vis_all[np.maximum(prev, 0)] < vis_all)
     v_case, v_unit = case_o[vstart], unit_o[vstart]
     v_rep = np.maximum.reduceat(rep[ok].astype(np.int8), vstart).astype(bool) if len(vstart) else np.zeros(0, bool)
-    nv = len(vstart)
-    if nv < 3:
-        return []
+    if len(vstart) < 3:
+        return None
+    return _Visits(ok, case_o, unit_o, c.activity[ok], visit_of, vstart, v_case, v_unit, v_rep, rep, rep_any,
+                   max(len(t.units.names), 1))
+
+
+def _pair_of(v: _Visits, kk: np.ndarray) -> np.ndarray:
+    """The unordered unit pair (code) of the visits ``kk - 1`` and ``kk``."""
+    x, y = v.v_unit[kk - 1].astype(np.int64), v.v_unit[kk].astype(np.int64)
+    return np.minimum(x, y) * v.n_units + np.maximum(x, y)
+
+
+def _bounces(t: Any, v: _Visits, max_trigger_specificity: float) -> tuple[np.ndarray, ...] | None:
+    """The unannounced bounces (visit index, pair, case) and all round trips (pair, case):
+    X -> Y -> X within a case, a bounce when work comes back (None when there is no bounce)."""
+    c = t.c
+    nv = len(v.vstart)
     k = np.arange(1, nv - 1)
+    v_case, v_unit = v.v_case, v.v_unit
     trip = (v_case[k - 1] == v_case[k]) & (v_case[k + 1] == v_case[k]) & (v_unit[k - 1] == v_unit[k + 1])
-    bounce = trip & (v_rep[k] | v_rep[k + 1])
-    n_units = max(len(t.units.names), 1)
+    bounce = trip & (v.v_rep[k] | v.v_rep[k + 1])
     tk, bk = k[trip], k[bounce]
     if len(bk) == 0:
-        return []
-
-    def pair_of(kk: np.ndarray) -> np.ndarray:
-        x, y = v_unit[kk - 1].astype(np.int64), v_unit[kk].astype(np.int64)
-        return np.minimum(x, y) * n_units + np.maximum(x, y)
-
-    b_pair, b_case = pair_of(bk), v_case[bk]
+        return None
+    b_pair, b_case = _pair_of(v, bk), v_case[bk]
     # announced bounces (a dedicated step opens the loop) are legitimate
-    act_o = c.activity[ok]
+    case_o, act_o = v.case_o, v.act_o
     first_ca, _ = first_per_case(case_o, act_o)
     ca_case, ca_act = case_o[first_ca], act_o[first_ca]
     # events whose activity is repeated in their case (part of the back-and-forth itself)
     pair_ca = case_o.astype(np.int64) * c.n_activities + act_o
-    rep_pairs = np.unique(pair_ca[rep_any[ok]])
+    rep_pairs = np.unique(pair_ca[v.rep_any[v.ok]])
     repeated_o = np.isin(pair_ca, rep_pairs)
     legit = _announced(
-        bk, b_pair, b_case, vstart, ca_case, ca_act, act_o, repeated_o,
+        bk, b_pair, b_case, v.vstart, ca_case, ca_act, act_o, repeated_o,
         np.maximum(t.activity_cases, 1), c.n_activities, t.n_cases,
     ) >= max_trigger_specificity
     bk, b_pair, b_case = bk[~legit], b_pair[~legit], b_case[~legit]
     if len(bk) == 0:
-        return []
-    t_pair, t_case = pair_of(tk), v_case[tk]
-    # cases per pair (bounces and any round trips)
-    bc = np.unique(b_pair * (t.n_cases + 1) + b_case)
-    tc = np.unique(t_pair * (t.n_cases + 1) + t_case)
-    pairs, b_cases = np.unique(bc // (t.n_cases + 1), return_counts=True)
-    t_pairs, t_cases = np.unique(tc // (t.n_cases + 1), return_counts=True)
-    trip_cases = dict(zip(t_pairs.tolist(), t_cases.tolist()))
-    keep = b_cases >= max(min_case_share * t.n_cases, 1)
-    if not keep.any():
-        return []
+        return None
+    return bk, b_pair, b_case, _pair_of(v, tk), v_case[tk]
 
-    # bounced visits (Y visit and the return to X), each counted once per pair
-    vis_pair = np.full(nv, -1, dtype=np.int64)
-    vis_pair[bk] = b_pair
-    vis_pair[bk + 1] = np.where(vis_pair[bk + 1] >= 0, vis_pair[bk + 1], b_pair)
-    ev_pair = vis_pair[visit_of]  # per kept event
-    gap = t.gap[ok].astype(np.float64)
+
+def _finding(log: EventLog, t: Any, v: _Visits, vis_pair: np.ndarray, p: int, n_bc: Any, b_pair: np.ndarray,
+             b_case: np.ndarray, trip_cases: dict[int, int], required: frozenset[str],
+             max_activities: int) -> Finding | None:
+    """The finding of unit pair ``p`` bounced in ``n_bc`` cases (None when all its steps are required)."""
+    ev_pair = vis_pair[v.visit_of]  # per kept event
+    in_visits = ev_pair == p
+    sel = in_visits & v.rep[v.ok]  # work done again: a repetition inside a bounced visit
+    if not sel.any():  # pragma: no cover - a bounce always holds a repetition
+        sel = in_visits
+    acts, cnt = np.unique(v.act_o[sel], return_counts=True)
+    top = np.argsort(-cnt, kind="stable")[:max_activities]
+    activities = tuple(t.name(a) for a in acts[top])
+    if required and set(activities) <= required:
+        return None
+    lost = t.gap[v.ok].astype(np.float64)[sel]
+    lost_case = np.bincount(v.case_o[sel], weights=lost, minlength=t.n_cases)
+    affected = lost_case[np.unique(b_case[b_pair == p])]
+    # round trips: the bounced visits of a case (Y and the returns to X), two per trip
+    vis_p = np.flatnonzero(vis_pair == p)
+    trips = np.bincount(v.v_case[vis_p], minlength=t.n_cases)[np.unique(b_case[b_pair == p])] / 2.0
     names = t.units.names
-    out: list[Finding] = []
-    redo = rep[ok]  # work done again: a repetition inside a bounced visit
-    for p, n_bc in zip(pairs[keep], b_cases[keep]):
-        in_visits = ev_pair == p
-        sel = in_visits & redo
-        if not sel.any():  # pragma: no cover - a bounce always holds a repetition
-            sel = in_visits
-        acts, cnt = np.unique(act_o[sel], return_counts=True)
-        top = np.argsort(-cnt, kind="stable")[:max_activities]
-        activities = tuple(t.name(a) for a in acts[top])
-        if required and set(activities) <= required:
-            continue
-        lost = gap[sel]
-        lost_case = np.bincount(case_o[sel], weights=lost, minlength=t.n_cases)
-        affected = lost_case[np.unique(b_case[b_pair == p])]
-        # round trips: the bounced visits of a case (Y and the returns to X), two per trip
-        vis_p = np.flatnonzero(vis_pair == p)
-        trips = np.bincount(v_case[vis_p], minlength=t.n_cases)[np.unique(b_case[b_pair == p])] / 2.0
-        units = (str(names[p // n_units]), str(names[p % n_units]))
-        evidence: dict[str, Any] = {
-            "round_trips_per_case": float(trips.mean()),
-            "max_round_trips": float(trips.max()),
-            "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
-            "time_lost_median": td(float(np.median(affected))),
-            "activities_share": float(cnt[top].sum() / cnt.sum()),
-            "redone_events_per_case": float(sel.sum() / max(int(n_bc), 1)),
-            "unit_column": t.units.column,
-        }
-        out.append(
-            make_finding(
-                "ping_pong",
-                activities,
-                n_cases_log=t.n_cases,
-                cases=int(n_bc),
-                time_cost_us=float(lost.sum()),
-                saving_per_case_us=float(lost.sum()) / max(int(n_bc), 1),
-                confidence=sample_confidence(n_bc),
-                evidence=evidence,
-                recommendation=tr(
-                    "Settle questions between {unit_a} and {unit_b} in one exchange: cases go back and forth "
-                    "{trips:.1f} times on average.",
-                    unit_a=units[0],
-                    unit_b=units[1],
-                    trips=evidence["round_trips_per_case"],
-                ),
-                example_cases=pick_examples(log, case_o[sel], weights=lost),
-                org_units=units,
-            )
-        )
-    return out
+    units = (str(names[p // v.n_units]), str(names[p % v.n_units]))
+    evidence: dict[str, Any] = {
+        "round_trips_per_case": float(trips.mean()),
+        "max_round_trips": float(trips.max()),
+        "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
+        "time_lost_median": td(float(np.median(affected))),
+        "activities_share": float(cnt[top].sum() / cnt.sum()),
+        "redone_events_per_case": float(sel.sum() / max(int(n_bc), 1)),
+        "unit_column": t.units.column,
+    }
+    return make_finding(
+        "ping_pong",
+        activities,
+        n_cases_log=t.n_cases,
+        cases=int(n_bc),
+        time_cost_us=float(lost.sum()),
+        saving_per_case_us=float(lost.sum()) / max(int(n_bc), 1),
+        confidence=sample_confidence(n_bc),
+        evidence=evidence,
+        recommendation=tr(
+            "Settle questions between {unit_a} and {unit_b} in one exchange: cases go back and forth "
+            "{trips:.1f} times on average.",
+            unit_a=units[0],
+            unit_b=units[1],
+            trips=evidence["round_trips_per_case"],
+        ),
+        example_cases=pick_examples(log, v.case_o[sel], weights=lost),
+        org_units=units,
+    )
 
 
 def _announced(

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,8 @@ from ..calendar import NAT
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
+    case_activity_order,
+    distinct_sorted,
     event_table,
     first_per_case,
     make_finding,
@@ -140,7 +143,7 @@ def _repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     c = log.codes
     n = len(c.case)
     key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
-    order = np.argsort(key, kind="stable")
+    order = case_activity_order(log)  # shared with the per-case activity counts
     prev = np.full(n, -1, dtype=np.int64)
     if n > 1:
         same = key[order[1:]] == key[order[:-1]]
@@ -204,10 +207,29 @@ def detect(
     """
     check_detector("rework.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
     if t.n_events == 0:
         return []
-    n_act = c.n_activities
+    ri = np.flatnonzero(_rework_repetitions(log, t))
+    if len(ri) == 0:
+        return []
+    r = _repeated(log, t, ri, min_case_share=min_case_share, min_repeat_share=min_repeat_share)
+    if r is None:
+        return []
+    loop = _LoopTimes.of(log, t, r, waits, external)
+    rep_sets, shift = _outcome_shifts(t, r)
+    out: list[Finding] = []
+    for g in _loops(r, rep_sets, loop_overlap):
+        found = _loop_finding(log, t, r, loop, g, rep_sets, shift, required,
+                              max_outcome_shift=max_outcome_shift, max_trigger_specificity=max_trigger_specificity)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _rework_repetitions(log: EventLog, t: Any) -> np.ndarray:
+    """Per event: a repetition that may be rework (see the guard of the module docstring):
+    its loop stays in one ``org:group`` and passes no request to the applicant."""
+    c = t.c
     rep, prev = repetitions(log)
     if t.units.column == GROUP:
         # loops that pass through another unit are hand-backs or duplicates, not rework
@@ -224,9 +246,29 @@ def detect(
     if is_req.any():
         n_req = np.cumsum(is_req[c.activity])
         rep[rep] = n_req[rep] == n_req[prev[rep]]
-    ri = np.flatnonzero(rep)
-    if len(ri) == 0:
-        return []
+    return rep
+
+
+@dataclass(frozen=True)
+class _Repeated:
+    """The repetitions (rows ``ri``) and the activities whose repetitions are common enough."""
+
+    ri: np.ndarray  #: rows of the repetitions
+    prev: np.ndarray  #: per event: row of the previous occurrence of its activity (-1: none)
+    rcase: np.ndarray  #: case of each repetition
+    ract: np.ndarray  #: activity of each repetition
+    rep_cases: np.ndarray  #: per activity: cases that repeat it
+    repeat_share: np.ndarray  #: per activity: repeating cases / cases with it
+    cand: np.ndarray  #: per activity: a candidate for rework
+
+
+def _repeated(log: EventLog, t: Any, ri: np.ndarray, *, min_case_share: float,
+              min_repeat_share: float) -> _Repeated | None:
+    """The activities repeated in enough cases, without external steps and planned
+    repetitions (None when none is left)."""
+    c = t.c
+    n_act = c.n_activities
+    _, prev = repetitions(log)
     rcase, ract = c.case[ri], c.activity[ri]
     first, _ = first_per_case(rcase, ract)
     rep_cases = np.bincount(ract[first], minlength=n_act)
@@ -253,29 +295,49 @@ def detect(
             logger.debug("rework: %r repeats at a %s: a planned repetition, not rework", t.name(a), why[a])
         cand &= np.isnan(period)
     if not cand.any():
-        return []
+        return None
+    return _Repeated(ri, prev, rcase, ract, rep_cases, repeat_share, cand)
 
-    cal = t.calendar
-    loop_all = np.asarray(cal.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
-    # the saving counts office time only: waiting for the applicant and legal periods inside
-    # the loop stay even when the work is right the first time
-    client, statutory = wait_causes(log, waits=waits, external=external).outside_office(t.wait, t.processing, c.activity)
-    cum_client = np.cumsum(client.astype(np.float64))
-    cum_stat = np.cumsum(statutory.astype(np.float64))
-    loop_client = cum_client[ri] - cum_client[prev[ri]]
-    loop_stat = cum_stat[ri] - cum_stat[prev[ri]]
-    loop_us = np.maximum(loop_all - loop_client - loop_stat, 0.0)
-    loop_sum = np.bincount(ract, weights=loop_us, minlength=n_act)
-    n_reps = np.bincount(ract, minlength=n_act)
+
+@dataclass(frozen=True)
+class _LoopTimes:
+    """Per repetition, the working time of its loop by cause, and sums per activity."""
+
+    loop_us: np.ndarray  #: office time of the loop (µs, float)
+    loop_client: np.ndarray  #: waiting for the applicant inside the loop
+    loop_stat: np.ndarray  #: legal periods inside the loop
+    loop_sum: np.ndarray  #: per activity: office time of its loops
+    n_reps: np.ndarray  #: per activity: repetitions
+
+    @classmethod
+    def of(cls, log: EventLog, t: Any, r: _Repeated, waits: Any, external: Any) -> _LoopTimes:
+        """The loops from each repetition's previous occurrence to its completion."""
+        c = t.c
+        ri, prev = r.ri, r.prev
+        loop_all = np.asarray(t.calendar.working_time(c.ts[prev[ri]], c.ts[ri]), dtype=np.float64)
+        # the saving counts office time only: waiting for the applicant and legal periods inside
+        # the loop stay even when the work is right the first time
+        client, statutory = wait_causes(log, waits=waits, external=external).outside_office(
+            t.wait, t.processing, c.activity)
+        cum_client = np.cumsum(client.astype(np.float64))
+        cum_stat = np.cumsum(statutory.astype(np.float64))
+        loop_client = cum_client[ri] - cum_client[prev[ri]]
+        loop_stat = cum_stat[ri] - cum_stat[prev[ri]]
+        loop_us = np.maximum(loop_all - loop_client - loop_stat, 0.0)
+        n_act = c.n_activities
+        return cls(loop_us, loop_client, loop_stat, np.bincount(r.ract, weights=loop_us, minlength=n_act),
+                   np.bincount(r.ract, minlength=n_act))
+
+
+def _outcome_shifts(t: Any, r: _Repeated) -> tuple[dict[int, np.ndarray], dict[int, float]]:
+    """Per candidate activity: its repeating cases, and the total-variation distance between
+    the outcomes (last activities) of the cases that repeat it and of those that do it once."""
+    c = t.c
+    n_act = c.n_activities
     outcome = c.activity[c.case_offsets[1:] - 1]  # last activity per case
-
-    codes = np.flatnonzero(cand)
-    # case membership per candidate: repeating cases and cases with the activity
-    rep_sets: dict[int, np.ndarray] = {}
-    for a in codes:
-        rep_sets[a] = np.unique(rcase[ract == a])
-    with_sets = {a: np.unique(c.case[c.activity == a]) for a in codes}
-
+    codes = np.flatnonzero(r.cand)
+    rep_sets = {a: distinct_sorted(r.rcase[r.ract == a]) for a in codes}  # ri ascends: its cases do not decrease
+    with_sets = {a: distinct_sorted(c.case[c.activity == a]) for a in codes}
     shift: dict[int, float] = {}
     for a in codes:
         once = np.setdiff1d(with_sets[a], rep_sets[a], assume_unique=True)
@@ -285,87 +347,99 @@ def detect(
         p = np.bincount(outcome[rep_sets[a]], minlength=n_act) / len(rep_sets[a])
         q = np.bincount(outcome[once], minlength=n_act) / len(once)
         shift[a] = 0.5 * float(np.abs(p - q).sum())
+    return rep_sets, shift
 
-    # group co-repeating activities into loops, most frequent first
+
+def _loops(r: _Repeated, rep_sets: dict[int, np.ndarray], loop_overlap: float) -> list[list[int]]:
+    """Co-repeating activities grouped into loops, most frequent first (the head first)."""
     groups: list[list[int]] = []
-    for a in sorted(codes, key=lambda x: (-rep_cases[x], x)):
+    for a in sorted(np.flatnonzero(r.cand), key=lambda x: (-r.rep_cases[x], x)):
         for g in groups:
-            r = rep_sets[g[0]]
-            inter = len(np.intersect1d(r, rep_sets[a], assume_unique=True))
+            inter = len(np.intersect1d(rep_sets[g[0]], rep_sets[a], assume_unique=True))
             if inter / len(rep_sets[a]) >= loop_overlap:
                 g.append(a)
                 break
         else:
             groups.append([a])
+    return groups
 
-    out: list[Finding] = []
-    for g in groups:
-        head = g[0]
-        names = tuple(t.name(a) for a in g)
-        if required.intersection(names):
-            continue
-        sh = shift[head]
-        if np.isfinite(sh) and sh > max_outcome_shift:
-            logger.debug("rework: loop on %r changes the outcome (shift %.2f): legitimate", names, sh)
-            continue
-        # the loop is announced if the loop of any of its activities is
-        trig, trig_spec = max(
-            (
-                _trigger(c, rows, a, rep_sets[a], t.activity_cases)
-                for a in g
-                for rows in (ri[ract == a] - 1, prev[ri[ract == a]] + 1)
-            ),
-            key=lambda x: x[1],
-        )
-        if trig >= 0 and trig_spec >= max_trigger_specificity:
-            logger.debug("rework: loop on %r is announced by %r (%.2f): legitimate", names, t.name(trig), trig_spec)
-            continue
-        n_rc = int(rep_cases[head])
-        loop_head = loop_us[ract == head]
-        evidence: dict[str, Any] = {
-            "repeat_share": float(repeat_share[head]),
-            "cases_with_activity": int(with_a[head]),
-            "repeats_per_case": float(n_reps[head] / max(n_rc, 1)),
-            "loop_time_median": td(float(np.median(loop_head))),
-            "outcome_shift": None if not np.isfinite(sh) else float(sh),
-            "trigger": t.name(trig) if trig >= 0 else "",
-            "trigger_specificity": float(trig_spec),
-        }
-        if len(g) > 1:
-            evidence["loop_activities"] = ", ".join(names)
-        in_head = ract == head
-        evidence["office_time"] = td(float(loop_us[in_head].sum()))
-        evidence["client_wait"] = td(float(loop_client[in_head].sum()))
-        evidence["statutory_wait"] = td(float(loop_stat[in_head].sum()))
-        conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
-        mask = ract == head
-        units: tuple[str, ...] = ()
-        if t.units.column == GROUP:  # a person is not named as the unit of a loop
-            u_rep = t.units.codes[ri[mask]]
-            u_rep = u_rep[u_rep >= 0]
-            if len(u_rep):
-                units = (str(t.units.names[np.bincount(u_rep).argmax()]),)
-                evidence["unit_column"] = t.units.column
-        out.append(
-            make_finding(
-                "rework",
-                names,
-                n_cases_log=t.n_cases,
-                cases=n_rc,
-                time_cost_us=float(loop_sum[head]),
-                saving_per_case_us=float(loop_sum[head]) / max(n_rc, 1),
-                confidence=conf,
-                evidence=evidence,
-                recommendation=tr(
-                    "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
-                    activity=names[0],
-                    share=evidence["repeat_share"],
-                ),
-                example_cases=pick_examples(log, rcase[mask], weights=loop_us[mask]),
-                org_units=units,
-            )
-        )
-    return out
+
+def _loop_finding(log: EventLog, t: Any, r: _Repeated, loop: _LoopTimes, g: list[int],
+                  rep_sets: dict[int, np.ndarray], shift: dict[int, float], required: frozenset[str], *,
+                  max_outcome_shift: float, max_trigger_specificity: float) -> Finding | None:
+    """The finding of loop ``g`` unless it is required, changes the outcome or is announced."""
+    c = t.c
+    head = g[0]
+    names = tuple(t.name(a) for a in g)
+    if required.intersection(names):
+        return None
+    sh = shift[head]
+    if np.isfinite(sh) and sh > max_outcome_shift:
+        logger.debug("rework: loop on %r changes the outcome (shift %.2f): legitimate", names, sh)
+        return None
+    # the loop is announced if the loop of any of its activities is
+    trig, trig_spec = max(
+        (
+            _trigger(c, rows, a, rep_sets[a], t.activity_cases)
+            for a in g
+            for rows in (r.ri[r.ract == a] - 1, r.prev[r.ri[r.ract == a]] + 1)
+        ),
+        key=lambda x: x[1],
+    )
+    if trig >= 0 and trig_spec >= max_trigger_specificity:
+        logger.debug("rework: loop on %r is announced by %r (%.2f): legitimate", names, t.name(trig), trig_spec)
+        return None
+    n_rc = int(r.rep_cases[head])
+    mask = r.ract == head
+    evidence = _evidence(t, r, loop, g, names, sh, trig, trig_spec)
+    conf = sample_confidence(n_rc) * (1.0 - (sh if np.isfinite(sh) else 0.5))
+    units: tuple[str, ...] = ()
+    if t.units.column == GROUP:  # a person is not named as the unit of a loop
+        u_rep = t.units.codes[r.ri[mask]]
+        u_rep = u_rep[u_rep >= 0]
+        if len(u_rep):
+            units = (str(t.units.names[np.bincount(u_rep).argmax()]),)
+            evidence["unit_column"] = t.units.column
+    return make_finding(
+        "rework",
+        names,
+        n_cases_log=t.n_cases,
+        cases=n_rc,
+        time_cost_us=float(loop.loop_sum[head]),
+        saving_per_case_us=float(loop.loop_sum[head]) / max(n_rc, 1),
+        confidence=conf,
+        evidence=evidence,
+        recommendation=tr(
+            "Reduce rework on '{activity}': it is repeated in {share:.0%} of the cases that contain it.",
+            activity=names[0],
+            share=evidence["repeat_share"],
+        ),
+        example_cases=pick_examples(log, r.rcase[mask], weights=loop.loop_us[mask]),
+        org_units=units,
+    )
+
+
+def _evidence(t: Any, r: _Repeated, loop: _LoopTimes, g: list[int], names: tuple[str, ...], sh: float,
+              trig: int, trig_spec: float) -> dict[str, Any]:
+    """The evidence of loop ``g`` (head first): shares, loop times by cause, outcome shift, trigger."""
+    head = g[0]
+    n_rc = int(r.rep_cases[head])
+    in_head = r.ract == head
+    evidence: dict[str, Any] = {
+        "repeat_share": float(r.repeat_share[head]),
+        "cases_with_activity": int(t.activity_cases[head]),
+        "repeats_per_case": float(loop.n_reps[head] / max(n_rc, 1)),
+        "loop_time_median": td(float(np.median(loop.loop_us[in_head]))),
+        "outcome_shift": None if not np.isfinite(sh) else float(sh),
+        "trigger": t.name(trig) if trig >= 0 else "",
+        "trigger_specificity": float(trig_spec),
+    }
+    if len(g) > 1:
+        evidence["loop_activities"] = ", ".join(names)
+    evidence["office_time"] = td(float(loop.loop_us[in_head].sum()))
+    evidence["client_wait"] = td(float(loop.loop_client[in_head].sum()))
+    evidence["statutory_wait"] = td(float(loop.loop_stat[in_head].sum()))
+    return evidence
 
 
 def _trigger(c: Any, rows: np.ndarray, a: int, rep_cases: np.ndarray, activity_cases: np.ndarray) -> tuple[int, float]:
@@ -376,6 +450,6 @@ def _trigger(c: Any, rows: np.ndarray, a: int, rep_cases: np.ndarray, activity_c
     if len(before) == 0:
         return -1, 0.0
     b = int(np.bincount(before).argmax())
-    cases_b = np.unique(c.case[c.activity == b])
+    cases_b = distinct_sorted(c.case[c.activity == b])
     both = len(np.intersect1d(cases_b, rep_cases, assume_unique=True))
     return b, both / max(int(activity_cases[b]), 1)

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -178,6 +179,48 @@ def _afterwards_differ(t: Any, d: int, a: int, b: int) -> float:
     return float(diff.max())
 
 
+def _branching(t: Any, succ: np.ndarray, min_top: float) -> tuple[np.ndarray, ...]:
+    """Decision points: the cases go two ways (each at least 10 %, neither the case end).
+    Returns the share of each next activity per activity, the two most frequent next
+    activities and whether the activity branches."""
+    n_act = succ.shape[0]
+    occ = succ.sum(axis=1)
+    part = succ[:, :n_act] / np.maximum(occ, 1)[:, None]
+    order = np.argsort(-part, axis=1, kind="stable")
+    first, second = order[:, 0], order[:, 1]
+    rows = np.arange(n_act)
+    branching = (part[rows, first] < min_top) & (part[rows, second] >= _BRANCH) & (succ[:, n_act] < 0.1 * occ)
+    branching &= t.activity_cases >= 0.05 * t.n_cases
+    return part, first, second, branching
+
+
+def _main_units(t: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per activity: the unit doing most of it (-1: none) and that unit's share of it."""
+    units, act, n_act = t.units, t.c.activity, t.c.n_activities
+    ok = units.codes >= 0
+    n_units = max(len(units.names), 1)
+    per_unit = np.bincount(act[ok].astype(np.int64) * n_units + units.codes[ok], minlength=n_act * n_units)
+    per_unit = per_unit.reshape(n_act, n_units)
+    main_unit = np.where(per_unit.sum(axis=1) > 0, per_unit.argmax(axis=1), -1)
+    return main_unit, per_unit.max(axis=1) / np.maximum(per_unit.sum(axis=1), 1)
+
+
+def _deciding_units(t: Any, branching: np.ndarray, first: np.ndarray, second: np.ndarray,
+                    main_unit: np.ndarray) -> dict[int, list[float]]:
+    """Deciding unit -> median processing of its decisions: the units of the branching steps
+    whose two ways end differently."""
+    act = t.c.activity
+    proc = np.where(t.has_start, t.processing, -1)
+    deciding: dict[int, list[float]] = {}
+    for d in np.flatnonzero(branching):
+        if main_unit[d] < 0 or _afterwards_differ(t, int(d), int(first[d]), int(second[d])) < _OUTCOME_TV:
+            continue  # the order of two steps, an exclusive choice or an optional step: not a decision
+        ev = np.flatnonzero(act == d)
+        p = proc[ev][proc[ev] >= 0]
+        deciding.setdefault(int(main_unit[d]), []).extend([float(np.median(p))] if len(p) else [])
+    return deciding
+
+
 def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, frequent_mask: np.ndarray, min_top: float) -> np.ndarray:
     """Per activity: a sign-off recognised from the data, whatever its name (see the module
     docstring, "Sign-offs found from the data")."""
@@ -186,33 +229,12 @@ def _sign_offs(t: Any, succ: np.ndarray, cand: np.ndarray, frequent_mask: np.nda
     units = t.units
     if units.column != GROUP:
         return out  # no org units to tell the deciding one
-    c = t.c
-    act = c.activity
-    occ = succ.sum(axis=1)
-    # decision points: the cases go two ways (each at least 10 %, neither the case end) and
-    # the two ways end differently
-    part = succ[:, :n_act] / np.maximum(occ, 1)[:, None]
-    order = np.argsort(-part, axis=1, kind="stable")
-    first, second = order[:, 0], order[:, 1]
-    rows = np.arange(n_act)
-    branching = (part[rows, first] < min_top) & (part[rows, second] >= _BRANCH) & (succ[:, n_act] < 0.1 * occ)
-    branching &= t.activity_cases >= 0.05 * t.n_cases
+    act = t.c.activity
+    part, first, second, branching = _branching(t, succ, min_top)
     if not branching.any():
         return out
-    ok = units.codes >= 0
-    n_units = max(len(units.names), 1)
-    per_unit = np.bincount(act[ok].astype(np.int64) * n_units + units.codes[ok], minlength=n_act * n_units)
-    per_unit = per_unit.reshape(n_act, n_units)
-    main_unit = np.where(per_unit.sum(axis=1) > 0, per_unit.argmax(axis=1), -1)
-    unit_share = per_unit.max(axis=1) / np.maximum(per_unit.sum(axis=1), 1)
-    proc = np.where(t.has_start, t.processing, -1)
-    deciding: dict[int, list[float]] = {}  # deciding unit -> median processing of its decisions
-    for d in np.flatnonzero(branching):
-        if main_unit[d] < 0 or _afterwards_differ(t, int(d), int(first[d]), int(second[d])) < _OUTCOME_TV:
-            continue  # the order of two steps, an exclusive choice or an optional step: not a decision
-        ev = np.flatnonzero(act == d)
-        p = proc[ev][proc[ev] >= 0]
-        deciding.setdefault(int(main_unit[d]), []).extend([float(np.median(p))] if len(p) else [])
+    main_unit, unit_share = _main_units(t)
+    deciding = _deciding_units(t, branching, first, second, main_unit)
     if not deciding:
         return out
     from .automation_candidate import handling_dispersion, handling_times
@@ -317,97 +339,120 @@ def detect(
     """
     check_detector("rubber_stamp.detect", THRESHOLDS, locals())
     t = event_table(log, calendar)
-    c = t.c
     if t.n_events == 0:
         return []
-    n_act = c.n_activities
+    n_act = t.c.n_activities
     names = [t.name(a) for a in range(n_act)]
     if controls is None:
         is_ctrl = np.array([is_control(a) for a in names], dtype=bool)
     else:
         wanted = set(map(str, controls))
         is_ctrl = np.array([a in wanted for a in names], dtype=bool)
-    cases = t.activity_cases
-    frequent = cases >= max(min_case_share * t.n_cases, 1)
-    act = c.activity
-    nxt = t.next_activity.astype(np.int64)
-    nxt = np.where(nxt < 0, n_act, nxt)  # n_act = end of case
-    succ = np.bincount(act.astype(np.int64) * (n_act + 1) + nxt, minlength=n_act * (n_act + 1))
-    succ = succ.reshape(n_act, n_act + 1)
-    occ = succ.sum(axis=1)
-    top = succ.argmax(axis=1)
-    top_share = succ.max(axis=1) / np.maximum(occ, 1)
-    outcome = act[c.case_offsets[1:] - 1]
+    frequent = t.activity_cases >= max(min_case_share * t.n_cases, 1)
+    n = _Successors.of(log, t)
     signed = np.zeros(n_act, dtype=bool)  # found from the data: a sign-off by the deciding unit
     if controls is None:
-        signed = _sign_offs(t, succ, frequent & ~is_ctrl, frequent, min_top_successor)
+        signed = _sign_offs(t, n.succ, frequent & ~is_ctrl, frequent, min_top_successor)
     cand = (is_ctrl | signed) & frequent
     if not cand.any():
         return []
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = succ / np.maximum(occ, 1)[:, None]
-        entropy = -np.nansum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0.0), axis=1)
-    rep, _ = repetitions(log)
-    nxt_rep = np.zeros(t.n_events, dtype=bool)
-    nxt_rep[:-1] = t.same_case_next[:-1] & rep[1:]
-    loop = nxt_rep & (nxt != top[act])  # goes back to earlier work instead of the usual next step
-    loop_share = np.bincount(act, weights=loop, minlength=n_act) / np.maximum(occ, 1)
-    wait = t.wait
-    proc = t.processing
-
     out: list[Finding] = []
-    for s in np.flatnonzero(cand & (top_share >= min_top_successor) & (loop_share <= max_loop_back)):
-        name = names[s]
-        if name in required:
+    for s in np.flatnonzero(cand & (n.top_share >= min_top_successor) & (n.loop_share <= max_loop_back)):
+        if names[s] in required:
             continue
-        ev = act == s
-        w = wait[ev]
-        med_wait = float(np.median(w))
-        if med_wait < min_wait_hours * _US_PER_HOUR:
-            continue
-        with_s = np.zeros(t.n_cases, dtype=bool)
-        with_s[c.case[ev]] = True
-        shift = None
-        n_without = t.n_cases - int(with_s.sum())
-        if n_without >= max(min_case_share * t.n_cases, 20):  # enough cases without S to compare
-            pa = np.bincount(outcome[with_s], minlength=n_act) / with_s.sum()
-            pb = np.bincount(outcome[~with_s], minlength=n_act) / (~with_s).sum()
-            shift = 0.5 * float(np.abs(pa - pb).sum())
-            if shift > max_outcome_shift:
-                continue
-        cost = float((w + proc[ev]).sum())
-        n_c = int(cases[s])
-        succ_name = "(end)" if top[s] == n_act else names[top[s]]
-        evidence: dict[str, Any] = {
-            "top_successor": succ_name,
-            "top_successor_share": float(top_share[s]),
-            "successor_entropy": float(entropy[s]),
-            "loop_back_share": float(loop_share[s]),
-            "outcome_shift": shift,
-            "median_wait": td(med_wait),
-            "median_processing": td(float(np.median(proc[ev]))),
-        }
-        conf = sample_confidence(n_c) * float(top_share[s]) * (1.0 - float(loop_share[s]))
-        out.append(
-            make_finding(
-                "rubber_stamp",
-                (name,),
-                n_cases_log=t.n_cases,
-                cases=n_c,
-                time_cost_us=cost,
-                saving_per_case_us=cost / max(n_c, 1),
-                confidence=conf,
-                evidence=evidence,
-                recommendation=tr(
-                    "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
-                    "and sends work back in {back:.0%}, yet cases wait {wait} for it.",
-                    activity=name,
-                    successor=succ_name,
-                    share=evidence["top_successor_share"],
-                    back=evidence["loop_back_share"],
-                    wait=evidence["median_wait"],
-                ),
-                example_cases=pick_examples(log, c.case[ev], weights=w),
-            )
-        )
+        found = _finding(log, t, n, int(s), names, min_case_share=min_case_share,
+                         max_outcome_shift=max_outcome_shift, min_wait_hours=min_wait_hours)
+        if found is not None:
+            out.append(found)
     return out
+
+
+@dataclass(frozen=True)
+class _Successors:
+    """Per activity: what follows it (``n_act`` = the case end) and how often work goes back after it."""
+
+    succ: np.ndarray  #: next-activity counts, ``(n_act, n_act + 1)``
+    top: np.ndarray  #: most frequent next activity
+    top_share: np.ndarray  #: its share of the occurrences
+    entropy: np.ndarray  #: entropy (bits) of the next activity
+    loop_share: np.ndarray  #: share of occurrences after which work goes back
+
+    @classmethod
+    def of(cls, log: EventLog, t: Any) -> _Successors:
+        """The successors of every activity of ``t``'s log."""
+        c = t.c
+        n_act = c.n_activities
+        act = c.activity
+        nxt = t.next_activity.astype(np.int64)
+        nxt = np.where(nxt < 0, n_act, nxt)  # n_act = end of case
+        succ = np.bincount(act.astype(np.int64) * (n_act + 1) + nxt, minlength=n_act * (n_act + 1))
+        succ = succ.reshape(n_act, n_act + 1)
+        occ = succ.sum(axis=1)
+        top = succ.argmax(axis=1)
+        top_share = succ.max(axis=1) / np.maximum(occ, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = succ / np.maximum(occ, 1)[:, None]
+            entropy = -np.nansum(np.where(p > 0, p * np.log2(np.where(p > 0, p, 1)), 0.0), axis=1)
+        rep, _ = repetitions(log)
+        nxt_rep = np.zeros(t.n_events, dtype=bool)
+        nxt_rep[:-1] = t.same_case_next[:-1] & rep[1:]
+        loop = nxt_rep & (nxt != top[act])  # goes back to earlier work instead of the usual next step
+        loop_share = np.bincount(act, weights=loop, minlength=n_act) / np.maximum(occ, 1)
+        return cls(succ, top, top_share, entropy, loop_share)
+
+
+def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *, min_case_share: float,
+             max_outcome_shift: float, min_wait_hours: float) -> Finding | None:
+    """The finding of control step ``s`` when cases wait for it and it changes no outcome, else None."""
+    c = t.c
+    n_act = c.n_activities
+    ev = c.activity == s
+    w = t.wait[ev]
+    med_wait = float(np.median(w))
+    if med_wait < min_wait_hours * _US_PER_HOUR:
+        return None
+    with_s = np.zeros(t.n_cases, dtype=bool)
+    with_s[c.case[ev]] = True
+    shift = None
+    n_without = t.n_cases - int(with_s.sum())
+    if n_without >= max(min_case_share * t.n_cases, 20):  # enough cases without S to compare
+        outcome = c.activity[c.case_offsets[1:] - 1]
+        pa = np.bincount(outcome[with_s], minlength=n_act) / with_s.sum()
+        pb = np.bincount(outcome[~with_s], minlength=n_act) / (~with_s).sum()
+        shift = 0.5 * float(np.abs(pa - pb).sum())
+        if shift > max_outcome_shift:
+            return None
+    proc = t.processing
+    cost = float((w + proc[ev]).sum())
+    n_c = int(t.activity_cases[s])
+    succ_name = "(end)" if n.top[s] == n_act else names[n.top[s]]
+    evidence: dict[str, Any] = {
+        "top_successor": succ_name,
+        "top_successor_share": float(n.top_share[s]),
+        "successor_entropy": float(n.entropy[s]),
+        "loop_back_share": float(n.loop_share[s]),
+        "outcome_shift": shift,
+        "median_wait": td(med_wait),
+        "median_processing": td(float(np.median(proc[ev]))),
+    }
+    conf = sample_confidence(n_c) * float(n.top_share[s]) * (1.0 - float(n.loop_share[s]))
+    return make_finding(
+        "rubber_stamp",
+        (names[s],),
+        n_cases_log=t.n_cases,
+        cases=n_c,
+        time_cost_us=cost,
+        saving_per_case_us=cost / max(n_c, 1),
+        confidence=conf,
+        evidence=evidence,
+        recommendation=tr(
+            "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
+            "and sends work back in {back:.0%}, yet cases wait {wait} for it.",
+            activity=names[s],
+            successor=succ_name,
+            share=evidence["top_successor_share"],
+            back=evidence["loop_back_share"],
+            wait=evidence["median_wait"],
+        ),
+        example_cases=pick_examples(log, c.case[ev], weights=w),
+    )
