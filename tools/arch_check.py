@@ -49,19 +49,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "procmine.samples._procedures.permit_de": "data: the building-permit procedure, step by step",
     "procmine.samples._procedures.subsidy_fr": "data: the subsidy procedure, step by step",
     "procmine.samples._procedure_it.residence_it": "data: the residence-permit procedure, step by step",
-    # owned by others, being split
-    "procmine.waits._steps.decide_steps": "the step-kind rules in their order, each a commented block on shared arrays (to be split by its owner)",
-    "procmine.redundancy.automation_candidate.detect": "being split (detector structure)",
-    "procmine.redundancy.batching.detect": "being split (detector structure)",
-    "procmine.redundancy.bottleneck.detect": "being split (detector structure)",
-    "procmine.redundancy.duplicate_work.detect": "being split (detector structure)",
-    "procmine.redundancy.incomplete_submission.detect": "being split (detector structure)",
-    "procmine.redundancy.mergeable.detect": "being split (detector structure)",
-    "procmine.redundancy.parallelizable.detect": "being split (detector structure)",
-    "procmine.redundancy.ping_pong.detect": "being split (detector structure)",
-    "procmine.redundancy.rework.detect": "being split (detector structure)",
-    "procmine.redundancy.rubber_stamp.detect": "being split (detector structure)",
-    "procmine.redundancy.rubber_stamp._sign_offs": "being split (detector structure)",
 }
 
 

@@ -74,8 +74,8 @@ from typing import Any
 
 import numpy as np
 
+from .._core.kernels import NAT
 from .._core.validation import Threshold, check_detector
-from ..calendar import NAT
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (

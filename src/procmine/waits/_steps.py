@@ -488,50 +488,10 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     n_act = len(names)
     n_ev = int(agg.count.sum())
     declared = set() if external is None else {str(a) for a in external}
-    norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
-            zip(names, agg.labels)]
-    vocab = np.array([_vocabulary(x) for x in norm], dtype=bool).reshape(len(norm), 4)
-    vocab_request, vocab_external, outbound = vocab[:, 0].copy(), vocab[:, 1].copy(), vocab[:, 2].copy()
-    # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
-    vocab_external &= ~outbound
-    vocab_request &= ~vocab_external
-    hold = np.array([_is_hold(str(a)) for a in names], dtype=bool)
-
-    count = agg.count.astype(np.float64)
+    vocab_request, vocab_external, outbound, weak, hold = _vocabulary_flags(agg)
     why: list[list[str]] = [[] for _ in range(n_act)]
-
-    # -- who records it: staff, a system account, nobody -----------------------------------
-    no_staff = np.zeros(n_act, dtype=bool)
-    sys_account = np.zeros(n_act, dtype=bool)
-    if agg.resources is not None and n_ev:
-        r = agg.resources
-        distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
-        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
-        code = r["code"].to_numpy(dtype=np.int64)
-        n = r["n"].to_numpy(dtype=np.float64)
-        res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
-        sys_n = np.bincount(code, weights=np.where(recorded & is_sys, n, 0.0), minlength=n_act)
-        others_n = n_ev - count
-        with np.errstate(invalid="ignore", divide="ignore"):
-            others_share = np.where(others_n > 0, (res_n.sum() - res_n) / others_n, 0.0)
-        no_staff = (res_n == 0) & (others_share >= 0.5) & (count > 0)
-        sys_account = (sys_n >= 0.5 * count) & (count > 0)
-
-    # -- sub-second durations -------------------------------------------------------------
-    pk_n, pq_n, wk_n, wq_n = (agg.quick[:, i] for i in range(4))
-    sub_second = np.zeros(n_act, dtype=bool)
-    if n_ev:
-        if agg.has_start:
-            # only meaningful when the log measures processing elsewhere
-            if int(pk_n.sum()) > int(pq_n.sum()):
-                sub_second = (pk_n > 0) & (pq_n >= 0.9 * pk_n)
-        else:
-            sub_second = (wk_n >= 5) & (wq_n >= 0.9 * wk_n)
-
-    # a step recorded within a second of the previous one reacts to it (the office's step or
-    # a timer), whatever records it: not triggered by the outside world
-    immediate = (wk_n > 0) & (wq_n >= 0.5 * wk_n)
+    no_staff, sys_account = _recorded_by(agg, n_ev)
+    sub_second, immediate = _quick_steps(agg, n_ev)
     is_declared = np.array([str(a) in declared for a in names], dtype=bool)
     ext = is_declared | vocab_external | (~outbound & ~immediate & (no_staff | sys_account))
     system = no_staff | sys_account | sub_second
@@ -548,8 +508,84 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
             why[a].append("follows the previous step within a second: reacts to it")
         if sub_second[a] and not (no_staff[a] or sys_account[a]):
             why[a].append("sub-second durations (recorded by a system)")
+    request = _requests(agg, why, ext=ext, system=system, vocab_request=vocab_request, weak=weak, hold=hold)
+    request &= ~ext
+    hold &= ~ext & ~request
+    for a in np.flatnonzero(hold):
+        why[a].append("name: a hold status (the case is parked for someone outside the queue)")
 
-    # -- requests: vocabulary, or structure (an external step follows after a long wait) -----
+    return pd.DataFrame(
+        {
+            "request": request,
+            "external": ext,
+            "system": system,
+            "outbound": outbound & ~ext,
+            "hold": hold,
+            "why": ["; ".join(w) for w in why],
+        },
+        index=pd.Index(names, name=ACTIVITY),
+    )
+
+
+def _vocabulary_flags(agg: StepAggregates) -> tuple[np.ndarray, ...]:
+    """Per activity, from its name and labels: request, external, outbound, weak request
+    word only, hold status."""
+    norm = [normalise_name(a) + " | " + " | ".join(normalise_name(x) for x in extra) for a, extra in
+            zip(agg.names, agg.labels)]
+    vocab = np.array([_vocabulary(x) for x in norm], dtype=bool).reshape(len(norm), 4)
+    vocab_request, vocab_external, outbound = vocab[:, 0].copy(), vocab[:, 1].copy(), vocab[:, 2].copy()
+    # an inbound word in a name that also says "send"/"confirm" (Eingangsbestätigung) is outbound
+    vocab_external &= ~outbound
+    vocab_request &= ~vocab_external
+    hold = np.array([_is_hold(str(a)) for a in agg.names], dtype=bool)
+    return vocab_request, vocab_external, outbound, ~vocab_request | vocab[:, 3], hold
+
+
+def _recorded_by(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray]:
+    """Who records each step: nobody (while the log records staff elsewhere), a system account."""
+    n_act = len(agg.names)
+    count = agg.count.astype(np.float64)
+    no_staff = np.zeros(n_act, dtype=bool)
+    sys_account = np.zeros(n_act, dtype=bool)
+    if agg.resources is not None and n_ev:
+        r = agg.resources
+        distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
+        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
+        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
+        code = r["code"].to_numpy(dtype=np.int64)
+        n = r["n"].to_numpy(dtype=np.float64)
+        res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
+        sys_n = np.bincount(code, weights=np.where(recorded & is_sys, n, 0.0), minlength=n_act)
+        others_n = n_ev - count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            others_share = np.where(others_n > 0, (res_n.sum() - res_n) / others_n, 0.0)
+        no_staff = (res_n == 0) & (others_share >= 0.5) & (count > 0)
+        sys_account = (sys_n >= 0.5 * count) & (count > 0)
+    return no_staff, sys_account
+
+
+def _quick_steps(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray]:
+    """Steps with sub-second durations (a system records them), and steps recorded within a
+    second of the previous one (they react to it: the office's step or a timer)."""
+    pk_n, pq_n, wk_n, wq_n = (agg.quick[:, i] for i in range(4))
+    sub_second = np.zeros(len(agg.names), dtype=bool)
+    if n_ev:
+        if agg.has_start:
+            # only meaningful when the log measures processing elsewhere
+            if int(pk_n.sum()) > int(pq_n.sum()):
+                sub_second = (pk_n > 0) & (pq_n >= 0.9 * pk_n)
+        else:
+            sub_second = (wk_n >= 5) & (wq_n >= 0.9 * wk_n)
+    immediate = (wk_n > 0) & (wq_n >= 0.5 * wk_n)
+    return sub_second, immediate
+
+
+def _requests(agg: StepAggregates, why: list[list[str]], *, ext: np.ndarray, system: np.ndarray,
+              vocab_request: np.ndarray, weak: np.ndarray, hold: np.ndarray) -> np.ndarray:
+    """Request steps: by name, or by structure (an external step follows after a long wait;
+    or, with no answer recorded, the case goes back to the check that raised it), not a
+    query to another unit of the log. Appends the reasons to ``why``."""
+    n_act = len(agg.names)
     request = vocab_request.copy()
     e = agg.edges
     src = e["src"].to_numpy(dtype=np.int64)
@@ -577,7 +613,7 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     # -- requests whose answer is not recorded: the loop goes back to the check ------------
     loop_req, loop_why = _request_loops(agg, src, dst, pairs, e["n_long"].to_numpy(dtype=np.float64),
                                         office=~ext & ~system, follow_n=follow_n)
-    loop_req &= ~hold  # a hold status parks the case (its own rule below): it asks nobody
+    loop_req &= ~hold  # a hold status parks the case (its own rule): it asks nobody
     for a in np.flatnonzero(loop_req):
         why[a].append(loop_why[a])
     request |= loop_req
@@ -585,26 +621,10 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     if agg.has_group and len(e):
         other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
         other_n = np.bincount(src, weights=other, minlength=n_act)
-        weak = ~vocab_request | vocab[:, 3]
         internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
         for a in np.flatnonzero(internal):
             why[a].append("asks another unit of the log (its answer is recorded as that unit's work): not a request")
         request &= ~internal
     for a in np.flatnonzero(vocab_request & request):
         why[a].insert(0, "name: a request to the applicant or a third party")
-    request &= ~ext
-    hold &= ~ext & ~request
-    for a in np.flatnonzero(hold):
-        why[a].append("name: a hold status (the case is parked for someone outside the queue)")
-
-    return pd.DataFrame(
-        {
-            "request": request,
-            "external": ext,
-            "system": system,
-            "outbound": outbound & ~ext,
-            "hold": hold,
-            "why": ["; ".join(w) for w in why],
-        },
-        index=pd.Index(names, name=ACTIVITY),
-    )
+    return request
