@@ -50,3 +50,26 @@ def test_rare_duplicates_are_ignored(elapsed):
 def test_bad_threshold_is_a_parameter_error(elapsed):
     with pytest.raises(ParameterError, match="min_duplicate_share"):
         duplicate_work.detect(tiny_log([ONCE]), calendar=elapsed, min_duplicate_share=-1)
+
+
+def test_a_check_redone_after_a_request_to_the_applicant_is_the_loops_not_duplicate_work(elapsed):
+    """BPIC12: 'W_Valideren aanvraag' validated again by another person after the calls about
+    an incomplete file was reported twice, as duplicate work and as the incomplete_submission
+    loop. The redo after the request is the loop's: reported once, there."""
+    from procmine.redundancy import incomplete_submission
+
+    looped = [("In", 0, "Commune"), ("Zoning check", 2, "Commune"),
+              ("Request missing documents", 3, "Commune"), ("Documents received", 200, "Applicant"),
+              ("Zoning check", 205, "Canton"), ("Decide", 209, "Canton")]
+    log = tiny_log([looped] * 4 + [ONCE] * 6)
+    assert duplicate_work.detect(log, calendar=elapsed) == []
+    [loop] = incomplete_submission.detect(log, calendar=elapsed)
+    assert "Zoning check" in loop.evidence["repeated_steps"]
+    # without the request in between the same two units are a duplicate check
+    [f] = duplicate_work.detect(tiny_log([TWICE] * 4 + [ONCE] * 6), calendar=elapsed)
+    assert f.activities == ("Zoning check",)
+
+
+def test_a_zero_threshold_lists_every_duplicate_without_dividing_by_zero(elapsed):
+    [f] = duplicate_work.detect(tiny_log([TWICE] * 4 + [ONCE] * 6), calendar=elapsed, min_duplicate_share=0.0)
+    assert f.cases == 4 and 0 < f.confidence <= 1

@@ -14,6 +14,9 @@ first and second unit, and its share among duplicating cases), ``units_per_case`
 **Guard.** Activities declared ``required`` (a legally required double check) are never
 reported. Occurrences by the *same* unit are rework, not duplicate work. Rare duplicates
 (``min_case_share``, ``min_duplicate_share``) are ignored; events without a unit are ignored.
+A step done again after a request to the applicant (the check redone once the documents
+are in) belongs to the request's loop, which ``incomplete_submission`` reports: it is not
+counted here, so one redone check is reported once (as ``rework`` does).
 A loop in which the second unit redoes the step *after the outcome changed* cannot be told
 apart here: the rework detector's outcome test covers those loops.
 
@@ -115,7 +118,7 @@ def detect(
     t = event_table(log, calendar)
     if t.n_events == 0 or t.units.column is None:
         return []
-    d = _duplicates(t)
+    d = _duplicates(t, _redone_after_request(log, t))
     if d is None:
         return []
     n_act = t.c.n_activities
@@ -141,15 +144,36 @@ def detect(
 class _Duplicates:
     """The (case, activity) pairs done by at least two units."""
 
-    taken_up: np.ndarray  #: per event: a person continuing a colleague's occurrence right before
+    taken_up: np.ndarray  #: per event: a person continuing a colleague's occurrence right before, or a request loop's redo
     d_first: np.ndarray  #: first-unit row of each duplicating (case, activity)
     d_second: np.ndarray  #: second-unit row
     d_act: np.ndarray  #: activity of each
     units_per_case: np.ndarray  #: distinct units of each
 
 
-def _duplicates(t: Any) -> _Duplicates | None:
-    """The (case, activity) pairs done by two or more units (None when there is none)."""
+def _redone_after_request(log: EventLog, t: Any) -> np.ndarray:
+    """Per event: an occurrence of a step the case had done before a request to the applicant
+    (the check done again once the documents are in). That is the incomplete_submission
+    detector's loop, reported there (as rework leaves it): counting it here too reported the
+    same redone check twice (BPIC12: *W_Valideren aanvraag* after the calls about an
+    incomplete file)."""
+    from .incomplete_submission import request_steps
+
+    c = t.c
+    is_req, _ = request_steps(log)
+    if not is_req.any() or t.n_events == 0:
+        return np.zeros(t.n_events, dtype=bool)
+    n_req = np.cumsum(is_req[c.activity])
+    key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    # requests between the case's first occurrence of the step and this one (same case:
+    # the first occurrence is earlier in the case)
+    return n_req != n_req[first[inverse.reshape(-1)]]
+
+
+def _duplicates(t: Any, redone: np.ndarray) -> _Duplicates | None:
+    """The (case, activity) pairs done by two or more units (None when there is none);
+    ``redone``: occurrences that are a request loop's work, not a second check."""
     c = t.c
     u = t.units.codes
     n_act = c.n_activities
@@ -157,9 +181,9 @@ def _duplicates(t: Any) -> _Duplicates | None:
     # a person taking up the step right after a colleague's occurrence of it (nothing else
     # done in the case in between) continues one task, not a second check: only fresh
     # takes of the step count when the units are people
-    taken_up = np.zeros(t.n_events, dtype=bool)
+    taken_up = redone.copy()
     if t.units.column == RESOURCE and t.n_events > 1:
-        taken_up[1:] = (c.case[1:] == c.case[:-1]) & (c.activity[1:] == c.activity[:-1])
+        taken_up[1:] |= (c.case[1:] == c.case[:-1]) & (c.activity[1:] == c.activity[:-1])
     ok = np.flatnonzero((u >= 0) & ~taken_up)
     # distinct (case, activity, unit) triples, in time order of their first event
     key3 = (c.case[ok].astype(np.int64) * n_act + c.activity[ok]) * n_units + u[ok]
@@ -243,7 +267,7 @@ def _finding(log: EventLog, t: Any, d: _Duplicates, x: _Extra, a: int, n_dc: int
         cases=n_dc,
         time_cost_us=float(x.cost[a]),
         saving_per_case_us=float(x.cost[a]) / max(n_dc, 1),
-        confidence=sample_confidence(n_dc) * min(1.0, share / (2 * min_duplicate_share)),
+        confidence=sample_confidence(n_dc) * (min(1.0, share / (2 * min_duplicate_share)) if min_duplicate_share else 1.0),
         evidence=evidence,
         # duplicate_share counts cases with any two units; the named pair is only the
         # most frequent one, with its own share among those cases
