@@ -256,3 +256,24 @@ def test_tricky_events_agree_on_spark(spark, tmp_path) -> None:
     slog = SparkLog(spark.read.parquet(str(tmp_path / "tricky.parquet")), order="rn", name=log.name)
     assert_same_performance(log, slog)
     assert_same_aggregates(get_engine(log), get_engine(slog))
+
+
+@pytest.mark.slow
+@pytest.mark.shared_logs
+def test_spark_agrees_with_memory_on_bpic12(spark, tmp_path) -> None:
+    """The same public functions on a real log of 262k events: Spark gives memory's frames."""
+    from procmine.engines import spark as spark_engine
+    from procmine.engines.spark import SparkLog
+
+    log = pm.read_log(shared_log("BPIC12.xes.gz"))
+    df = log.df.copy()  # start and complete paired at the read: start times included
+    df["rn"] = range(len(df))  # the source order, for ties in time
+    df.to_parquet(tmp_path / "bpic12.parquet", index=False)
+    slog = SparkLog(spark.read.parquet(str(tmp_path / "bpic12.parquet")), order="rn", name=log.name)
+    assert (slog.n_events, slog.n_cases) == (log.n_events, log.n_cases)
+    assert_same_discovery(log, slog, petri=False, maps=MAP_OPTIONS[1:2])
+    assert_same_aggregates(get_engine(log), get_engine(slog))
+    with pytest.MonkeyPatch.context() as mp:  # computed in Spark: loading the log would raise
+        mp.setattr(spark_engine, "MATERIALISE_LIMIT", 0)
+        perf = assert_same_performance(log, slog)
+    pd.testing.assert_frame_equal(perf.wait_causes, pm.performance(log).wait_causes)
