@@ -9,6 +9,7 @@ complete rows and nullable integer columns.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -116,7 +117,7 @@ def test_complete_only_lifecycle(tmp_path):
 def _chunked(values: list, cuts: list[int]) -> pa.ChunkedArray:
     bounds = [0, *cuts, len(values)]
     return pa.chunked_array(
-        [pa.array(values[i:j], pa.large_string()) for i, j in zip(bounds[:-1], bounds[1:])], type=pa.large_string()
+        [pa.array(values[i:j], pa.large_string()) for i, j in itertools.pairwise(bounds)], type=pa.large_string()
     )
 
 
@@ -146,3 +147,24 @@ def test_codes_of_chunked_columns_match_factorize(seed):
     codes, names = activity_codes(s)
     ref, uniques = pd.factorize(pd.Series(full, dtype=object), sort=True)
     assert codes.tolist() == ref.tolist() and names.tolist() == list(uniques)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_duplicates_count_is_pandas_duplicated(seed):
+    from procmine.io._common import _count_duplicates
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 150))
+    df = pd.DataFrame({
+        CASE: rng.choice(["a", "b", "c"], n),
+        ACTIVITY: rng.choice(["x", "y"], n),
+        "time:timestamp": pd.to_datetime(rng.integers(0, 4, n), unit="h", utc=True),
+        "r": pd.array(rng.choice(["u", "v", None], n), dtype="str"),
+        "f": rng.choice([1.0, np.nan, 0.0, -0.0], n),
+        "i": pd.array(rng.choice([1, 2, None], n), dtype="Int64"),
+        "o": rng.choice(np.array([None, np.nan, "k"], dtype=object), n),
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        log = read_log(df)
+    assert _count_duplicates(log) == int(log.df.duplicated().sum())
