@@ -119,8 +119,10 @@ def _masked_integers(column: pa.ChunkedArray, np_type: np.dtype) -> pd.api.exten
             continue
         bufs = ch.buffers()
         data[at : at + k] = np.frombuffer(bufs[1], dtype=np_type, count=ch.offset + k)[ch.offset :]
-        if ch.null_count:
-            bits = np.unpackbits(np.frombuffer(bufs[0], dtype=np.uint8), bitorder="little")
-            missing[at : at + k] = ~bits[ch.offset : ch.offset + k].astype(bool)
+        if ch.null_count:  # the validity bits of this chunk's rows only (chunks share buffers)
+            first, bit = divmod(ch.offset, 8)
+            raw = np.frombuffer(bufs[0], dtype=np.uint8, count=(ch.offset + k + 7) // 8)[first:]
+            bits = np.unpackbits(raw, bitorder="little")[bit : bit + k]
+            np.logical_not(bits, out=missing[at : at + k], casting="unsafe")
         at += k
     return pd.arrays.IntegerArray(data, missing)
