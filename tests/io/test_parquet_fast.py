@@ -51,7 +51,7 @@ def _events(n_cases: int = 60, seed: int = 7) -> pd.DataFrame:
     # exact duplicates, blank ids and names, missing times
     df = pd.concat([df, df.iloc[[3, 4, 10, 10]]], ignore_index=True)
     df.loc[[5, 17], "case"] = ["", "  "]
-    df.loc[[8], "activity"] = [None]
+    df.loc[[8, 9], "activity"] = [None, " \u00a0"]
     df.loc[[12, 30], "time"] = pd.NaT
     return df
 
@@ -81,6 +81,15 @@ def _same_log(path) -> None:
     assert np.array_equal(fast.codes.case, c) and list(fast.codes.case_ids) == list(names)
     a, acts = pd.factorize(fast.df[ACTIVITY].astype(object), sort=True)
     assert np.array_equal(fast.codes.activity, a) and list(fast.codes.activity_names) == list(acts)
+
+
+@pytest.fixture(params=["dictionary", "rows"], autouse=True)
+def _activity_checks(request, monkeypatch):
+    """Both ways of checking activity names: by the column's dictionary codes (logs of
+    100,000 rows or more) and row by row."""
+    import procmine.io.frame as frame
+
+    monkeypatch.setattr(frame, "_KEEP_CODES_FROM", 0 if request.param == "dictionary" else 10**12)
 
 
 def test_unsorted_log_with_bad_rows_and_lifecycle(tmp_path):

@@ -14,6 +14,7 @@ them is the one pass over the strings an analysis pays for, so it is tuned:
 
 from __future__ import annotations
 
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -30,6 +31,7 @@ __all__ = [
     "column_codes",
     "contiguous_codes",
     "dictionary_codes",
+    "kept_dictionary_codes",
     "string_buffers",
 ]
 
@@ -337,7 +339,7 @@ def activity_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values) and not arr.null_count:
 
-        indices, dictionary = dictionary_codes(arr)
+        indices, dictionary = dictionary_codes(arr, consume=True)
         names = np.asarray(dictionary.to_pylist(), dtype=object)
         order = np.argsort(names, kind="stable")  # a few hundred names at most
         rank = np.empty(len(order), dtype=np.int32)
@@ -347,12 +349,14 @@ def activity_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int32, copy=False), np.asarray(names, dtype=object)
 
 
-def dictionary_codes(arr: Any) -> tuple[np.ndarray, Any]:
+def dictionary_codes(arr: Any, *, keep: bool = False, consume: bool = False) -> tuple[np.ndarray, Any]:
     """(int32 code per value, -1 where missing; Arrow array of the distinct values in order
     of first appearance): Arrow's dictionary encoding of an Array or ChunkedArray.
 
     The chunks are encoded in place, against one dictionary (joining them first copies
-    every string of the column).
+    every string of the column). ``keep``: remember the result for this very column
+    object (Arrow arrays are immutable) while it lives, so that the reader's checks of
+    the activity column and its codes hash it once; ``consume``: forget it once used.
 
     Examples
     --------
@@ -364,6 +368,9 @@ def dictionary_codes(arr: Any) -> tuple[np.ndarray, Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    got = kept_dictionary_codes(arr, consume=consume)
+    if got is not None:
+        return got
     enc = pc.dictionary_encode(arr)
     chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
     if not chunks:
@@ -372,7 +379,28 @@ def dictionary_codes(arr: Any) -> tuple[np.ndarray, Any]:
     dictionary = chunks[-1].dictionary
     parts = [np.asarray(pc.fill_null(ch.indices, -1) if ch.indices.null_count else ch.indices) for ch in chunks]
     codes = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return codes.astype(np.int32, copy=False), dictionary
+    got = codes.astype(np.int32, copy=False), dictionary
+    if keep and not consume:
+        key = id(arr)
+        # the entry goes with the column: a new object never finds another's codes
+        _KEPT[key] = (weakref.ref(arr, lambda _: _KEPT.pop(key, None)), got)
+        while len(_KEPT) > 2:
+            _KEPT.pop(next(iter(_KEPT)))
+    return got
+
+
+#: id(column) -> (weak reference to the column, its dictionary codes); see dictionary_codes
+_KEPT: dict[int, tuple[Any, tuple[np.ndarray, Any]]] = {}
+
+
+def kept_dictionary_codes(arr: Any, *, consume: bool = False) -> tuple[np.ndarray, Any] | None:
+    """The codes :func:`dictionary_codes` kept for this column object, or None."""
+    entry = _KEPT.get(id(arr))
+    if entry is None or entry[0]() is not arr:
+        return None
+    if consume:
+        _KEPT.pop(id(arr), None)
+    return entry[1]
 
 
 def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
