@@ -45,6 +45,7 @@ def _events(n_cases: int = 60, seed: int = 7) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["case", "activity", "time", "lifecycle:transition", "Amt"])
     df["Betrag"] = pd.array(rng.integers(0, 1000, len(df)), dtype="Int64")
     df.loc[rng.random(len(df)) < 0.2, "Betrag"] = pd.NA
+    df.loc[: 2 * ROW_GROUP, "Betrag"] = pd.NA  # whole row groups without a value
     df["Punkte"] = pd.array(rng.integers(0, 9, len(df)), dtype="UInt8")
     df["Gebühr"] = np.where(rng.random(len(df)) < 0.3, np.nan, rng.random(len(df)) * 100)
     df["Amt"] = df["Amt"].astype("str")

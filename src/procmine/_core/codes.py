@@ -338,7 +338,6 @@ def activity_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values) and not arr.null_count:
-
         indices, dictionary = dictionary_codes(arr, consume=True)
         names = np.asarray(dictionary.to_pylist(), dtype=object)
         order = np.argsort(names, kind="stable")  # a few hundred names at most

@@ -99,7 +99,8 @@ def _take_masked_integers(table: pa.Table) -> tuple[pa.Table, list[tuple[int, st
     found = []
     for col in meta.get("columns", []):
         name, kind = col.get("field_name", col.get("name")), col.get("numpy_type")
-        if kind in _MASKED_INTS and name in names:
+        # a column pandas names otherwise (not text, e.g. 0) is left to pandas, which restores its name
+        if kind in _MASKED_INTS and name in names and col.get("name") == name:
             np_type = np.dtype(kind.lower())
             if table.schema.field(name).type == pa.from_numpy_dtype(np_type):
                 found.append((names.index(name), name, np_type, table.column(name)))
@@ -120,7 +121,10 @@ def _masked_integers(column: pa.ChunkedArray, np_type: np.dtype) -> pd.api.exten
         if not k:
             continue
         bufs = ch.buffers()
-        data[at : at + k] = np.frombuffer(bufs[1], dtype=np_type, count=ch.offset + k)[ch.offset :]
+        if bufs[1] is None:  # no values at all (every row missing)
+            data[at : at + k] = 0
+        else:
+            data[at : at + k] = np.frombuffer(bufs[1], dtype=np_type, count=ch.offset + k)[ch.offset :]
         if ch.null_count:  # the validity bits of this chunk's rows only (chunks share buffers)
             first, bit = divmod(ch.offset, 8)
             raw = np.frombuffer(bufs[0], dtype=np.uint8, count=(ch.offset + k + 7) // 8)[first:]
