@@ -178,3 +178,16 @@ def test_duplicates_count_is_pandas_duplicated(seed):
         warnings.simplefilter("ignore", DataQualityWarning)
         log = read_log(df)
     assert _count_duplicates(log) == int(log.df.duplicated().sum())
+
+
+def test_string_hashes_of_a_whole_array_match_its_rows():
+    """The hash of a compact array (bytes copied with padding) equals the clipped one."""
+    from procmine._core.codes import _string_hashes
+
+    rng = np.random.default_rng(0)
+    for t in range(100):
+        n = int(rng.integers(1, 40))
+        vals = ["".join(rng.choice(list("abéxyz0123"), size=int(rng.integers(0, 30)))) for _ in range(n)]
+        arr = (pa.array(vals, pa.large_string()) if t % 2 else pa.array(vals)).slice(int(rng.integers(0, n)))
+        if len(arr):
+            assert np.array_equal(_string_hashes(arr), _string_hashes(arr, np.arange(len(arr))))
