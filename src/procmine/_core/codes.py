@@ -14,6 +14,7 @@ them is the one pass over the strings an analysis pays for, so it is tuned:
 
 from __future__ import annotations
 
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +30,8 @@ __all__ = [
     "all_distinct",
     "column_codes",
     "contiguous_codes",
+    "dictionary_codes",
+    "kept_dictionary_codes",
     "string_buffers",
 ]
 
@@ -191,13 +194,21 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
         starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
     else:
         starts, ends = offsets[rows].astype(np.int64), offsets[rows + 1].astype(np.int64)
-    if len(data) < 8:
+    # a whole (compact) array: its bytes are copied once with 8 zero bytes after them, so
+    # that no word reads past the end (the clipping below costs three passes per word)
+    padded = rows is None and len(offsets) > 1
+    if padded:
+        data = np.concatenate([data[int(offsets[0]) : int(offsets[-1])], np.zeros(8, dtype=np.uint8)])
+        starts, ends = starts - int(offsets[0]), ends - int(offsets[0])
+    elif len(data) < 8:
         data = np.concatenate([data, np.zeros(8, dtype=np.uint8)])
     # words[i] = the 8 bytes from byte i (numpy reads unaligned words fine)
     words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
     last = len(data) - 8
 
     def word(at: np.ndarray) -> np.ndarray:
+        if padded:  # the same word: the bytes past a string's end are masked off below
+            return words[at]
         # a read past the buffer's end reads the last word and shifts the extra bytes out
         safe = np.minimum(at, last)
         return words[safe] >> (np.uint64(8) * (at - safe).astype(np.uint64))
@@ -261,20 +272,54 @@ def contiguous_codes(values: pd.Series, *, fallback: bool = True) -> tuple[np.nd
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values) and not arr.null_count:
-        import pyarrow.compute as pc
-
-        a = arr.combine_chunks()
-        change = pc.not_equal(a[1:], a[:-1]).to_numpy(zero_copy_only=False)
-        codes = np.zeros(len(a), dtype=np.int32)
+        # chunk by chunk: joining the chunks first copies every id of the column
+        change = _changes(arr)
+        codes = np.zeros(len(values), dtype=np.int32)
         np.cumsum(change, out=codes[1:])
         starts = np.concatenate(([0], np.flatnonzero(change) + 1))
-        if all_distinct(a, starts):
-            # the ids are gathered only when someone asks for them (reports, examples)
-            return codes, _LazyTake(a, starts)
+        # one id per case, gathered once into a compact array: hashing it there is cheaper
+        # than hashing scattered rows of the whole column, which need not stay alive
+        ids = _take_sorted(arr, starts)
+        if all_distinct(ids):
+            return codes, _LazyTake(ids, np.arange(len(ids), dtype=np.int64))
     if not fallback:
         return None
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int32, copy=False), np.asarray(uniques, dtype=object)
+
+
+def _chunks(arr: Any) -> list[Any]:
+    """The non-empty chunks of an Arrow Array or ChunkedArray."""
+    return [ch for ch in (arr.chunks if hasattr(arr, "chunks") else [arr]) if len(ch)]
+
+
+def _changes(arr: Any) -> np.ndarray:
+    """Bool per row but the first: the value differs from the one before (Arrow compares
+    chunk by chunk; the rows across a chunk boundary are compared as Python values)."""
+    import pyarrow.compute as pc
+
+    parts: list[np.ndarray] = []
+    last: Any = None
+    for i, ch in enumerate(_chunks(arr)):
+        if i:
+            parts.append(np.array([ch[0].as_py() != last], dtype=bool))
+        parts.append(np.asarray(pc.not_equal(ch[1:], ch[:-1]).to_numpy(zero_copy_only=False), dtype=bool))
+        last = ch[len(ch) - 1].as_py()
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
+def _take_sorted(arr: Any, rows: np.ndarray) -> Any:
+    """``arr.take(rows)`` as one Arrow Array, for ascending ``rows``: each chunk gives the
+    rows it holds (a take across chunks locates every row's chunk, several times slower)."""
+    import pyarrow as pa
+
+    chunks = _chunks(arr)
+    if len(chunks) == 1:
+        return chunks[0].take(pa.array(rows))
+    bounds = np.cumsum([0, *(len(ch) for ch in chunks)])
+    cut = np.searchsorted(rows, bounds)
+    parts = [ch.take(pa.array(rows[cut[i] : cut[i + 1]] - bounds[i])) for i, ch in enumerate(chunks)]
+    return pa.concat_arrays(parts) if parts else pa.array([], type=arr.type)
 
 
 class _LazyTake:
@@ -301,16 +346,68 @@ def activity_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values) and not arr.null_count:
-        import pyarrow.compute as pc
-
-        enc = pc.dictionary_encode(arr.combine_chunks())
-        names = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+        indices, dictionary = dictionary_codes(arr, consume=True)
+        names = np.asarray(dictionary.to_pylist(), dtype=object)
         order = np.argsort(names, kind="stable")  # a few hundred names at most
         rank = np.empty(len(order), dtype=np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
-        return rank[enc.indices.to_numpy()], names[order]
+        return rank[indices], names[order]
     codes, names = pd.factorize(values, sort=True)
     return codes.astype(np.int32, copy=False), np.asarray(names, dtype=object)
+
+
+def dictionary_codes(arr: Any, *, keep: bool = False, consume: bool = False) -> tuple[np.ndarray, Any]:
+    """(int32 code per value, -1 where missing; Arrow array of the distinct values in order
+    of first appearance): Arrow's dictionary encoding of an Array or ChunkedArray.
+
+    The chunks are encoded in place, against one dictionary (joining them first copies
+    every string of the column). ``keep``: remember the result for this very column
+    object (Arrow arrays are immutable) while it lives, so that the reader's checks of
+    the activity column and its codes hash it once; ``consume``: forget it once used.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> codes, values = dictionary_codes(pa.chunked_array([["b", None], ["a", "b"]]))
+    >>> codes.tolist(), values.to_pylist()
+    ([0, -1, 1, 0], ['b', 'a'])
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    got = kept_dictionary_codes(arr, consume=consume)
+    if got is not None:
+        return got
+    enc = pc.dictionary_encode(arr)
+    chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pa.array([], type=arr.type)
+    # every chunk's dictionary is the encoder's whole table; the last one holds all values
+    dictionary = chunks[-1].dictionary
+    parts = [np.asarray(pc.fill_null(ch.indices, -1) if ch.indices.null_count else ch.indices) for ch in chunks]
+    codes = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    got = codes.astype(np.int32, copy=False), dictionary
+    if keep and not consume:
+        key = id(arr)
+        # the entry goes with the column: a new object never finds another's codes
+        _KEPT[key] = (weakref.ref(arr, lambda _: _KEPT.pop(key, None)), got)
+        while len(_KEPT) > 2:
+            _KEPT.pop(next(iter(_KEPT)))
+    return got
+
+
+#: id(column) -> (weak reference to the column, its dictionary codes); see dictionary_codes
+_KEPT: dict[int, tuple[Any, tuple[np.ndarray, Any]]] = {}
+
+
+def kept_dictionary_codes(arr: Any, *, consume: bool = False) -> tuple[np.ndarray, Any] | None:
+    """The codes :func:`dictionary_codes` kept for this column object, or None."""
+    entry = _KEPT.get(id(arr))
+    if entry is None or entry[0]() is not arr:
+        return None
+    if consume:
+        _KEPT.pop(id(arr), None)
+    return entry[1]
 
 
 def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -329,14 +426,10 @@ def column_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and len(values):
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         if arr.type in (pa.string(), pa.large_string()):
-            enc = pc.dictionary_encode(arr.combine_chunks())
-            idx = enc.indices
-            if idx.null_count:
-                idx = pc.fill_null(idx, -1)
-            return idx.to_numpy(), np.asarray(enc.dictionary.to_pylist(), dtype=object)
+            indices, dictionary = dictionary_codes(arr)
+            return indices, np.asarray(dictionary.to_pylist(), dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 

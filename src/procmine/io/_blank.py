@@ -32,6 +32,13 @@ def _blank(s: pd.Series) -> np.ndarray:
         # rows); only strings that are empty or start like a space are looked at closely
         import pyarrow.compute as pc
 
+        from .._core.codes import kept_dictionary_codes
+
+        kept = kept_dictionary_codes(arr)
+        if kept is not None:  # the activity column: each distinct name looked at once
+            codes, dictionary = kept
+            per_value = np.append(_blank_chunk(dictionary, pc), False)  # code -1: missing, in mask
+            return mask | per_value[codes]
         parts = []
         for chunk in arr.chunks if hasattr(arr, "chunks") else [arr]:
             parts.append(_blank_chunk(chunk, pc))

@@ -199,13 +199,26 @@ def _count_duplicates(log: EventLog) -> int:
     )
     if not eq.any():
         return 0
-    keep = np.zeros(log.n_events, dtype=bool)
-    keep[order[1:][eq]] = True
-    keep[order[:-1][eq]] = True
-    rows = np.flatnonzero(keep)
+    # groups of rows sharing case, time and activity, split further column by column: a
+    # row is a duplicate when its group holds an earlier row (rows - groups in the end);
+    # rows alone in their group drop out, so most columns are looked at for a few rows only
+    start = np.concatenate(([True], ~eq))
+    group = np.cumsum(start) - 1
+    multi = np.bincount(group)[group] > 1
+    rows, group = order[multi], group[multi]
     df = log.df
-    candidates = pd.DataFrame({i: _take_rows(df.iloc[:, i], rows) for i in range(df.shape[1])})
-    return int(candidates.duplicated(keep="first").sum())
+    skip = {i for i, name in enumerate(df.columns) if name in (CASE, ACTIVITY, TIMESTAMP)}  # equal by the codes
+    for i in range(df.shape[1]):
+        if i in skip or not len(rows):
+            continue
+        by = np.argsort(rows, kind="stable")  # _take_rows wants ascending rows
+        labels = np.empty(len(rows), dtype=np.int64)
+        # pandas' own equality of DataFrame.duplicated: factorize, missing values as one label
+        labels[by] = pd.factorize(_take_rows(df.iloc[:, i], rows[by]))[0]
+        group = pd.factorize(group * (len(rows) + 1) + labels + 1)[0]
+        multi = np.bincount(group)[group] > 1
+        rows, group = rows[multi], group[multi]
+    return int(len(rows) - len(np.unique(group)))
 
 
 def _take_rows(s: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:

@@ -152,15 +152,32 @@ def transition_kinds(values: pd.Series) -> np.ndarray:
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and pd.api.types.is_string_dtype(values.dtype) and len(arr):
-        import pyarrow.compute as pc  # Arrow's hash of the strings: a third of pandas' factorize
+        from .._core.codes import dictionary_codes  # Arrow's hash: a third of pandas' factorize
 
-        enc = pc.dictionary_encode(arr.combine_chunks())
-        uniques = enc.dictionary.to_pylist()
-        codes = pc.fill_null(enc.indices, -1).to_numpy()
+        single = _only_value(arr)
+        if single is not None:  # one word throughout (complete-only logs): no hashing
+            return np.full(len(arr), _kind_of(single), dtype=np.int8)
+        codes, dictionary = dictionary_codes(arr)
+        uniques = dictionary.to_pylist()
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     kinds = np.array([_kind_of(u) for u in uniques] + [_BLANK], dtype=np.int8)
     return kinds[codes]  # code -1 (missing) takes the last entry: blank
+
+
+def _only_value(arr) -> str | None:
+    """The value of an Arrow string column holding one value in every row (no nulls), else
+    None; comparing with one string costs a fraction of hashing every row."""
+    import pyarrow.compute as pc
+
+    chunks = [ch for ch in arr.chunks if len(ch)] if hasattr(arr, "chunks") else [arr]
+    if arr.null_count or not chunks:
+        return None
+    first = chunks[0][0]
+    for ch in chunks:
+        if not pc.all(pc.equal(ch, first)).as_py():
+            return None
+    return first.as_py()
 
 
 def find_lifecycle_column(

@@ -210,7 +210,7 @@ def _strip(s: pd.Series) -> pd.Series:
     """
     arr = getattr(s.array, "_pa_array", None)
     if arr is not None and pd.api.types.is_string_dtype(s.dtype) and s.dtype.na_value is np.nan:
-        maybe = np.concatenate([_maybe_padded(ch) for ch in arr.chunks]) if arr.num_chunks else None
+        maybe = _maybe_padded_rows(arr)
         if maybe is None or not maybe.any():
             return s
         if maybe.mean() < 0.5:
@@ -225,6 +225,26 @@ def _strip(s: pd.Series) -> pd.Series:
 _SPACE_EDGE = np.zeros(256, dtype=bool)
 _SPACE_EDGE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
 _SPACE_EDGE[0x80:] = True
+
+
+def _maybe_padded_rows(arr) -> np.ndarray | None:
+    """Rows of an Arrow string column whose value may have surrounding white space (None
+    for no chunks). Activity names repeat: each distinct name is looked at once, and the
+    column's dictionary codes are kept for the blank check and the activity codes."""
+    import pyarrow as pa
+
+    from .._core.codes import dictionary_codes
+
+    if not arr.num_chunks:
+        return None
+    if arr.type not in (pa.string(), pa.large_string()) or len(arr) < _KEEP_CODES_FROM:
+        return np.concatenate([_maybe_padded(ch) for ch in arr.chunks])
+    codes, dictionary = dictionary_codes(arr, keep=True)
+    per_value = np.append(_maybe_padded(dictionary), False)  # code -1 (missing): False
+    return per_value[codes]
+
+
+_KEEP_CODES_FROM = 100_000  # rows; below, the checks are cheaper than the dictionary
 
 
 def _maybe_padded(chunk) -> np.ndarray:
