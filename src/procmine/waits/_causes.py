@@ -67,8 +67,8 @@ Examples
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -96,17 +96,50 @@ _RELEASE_DAYS_PER = 90  # at most one release day per quarter of the span: a few
 _RELEASE_MIN_PER_DAY = 10  # events per release day, on average
 
 
-@dataclass(frozen=True, eq=False)
 class WaitCauses:
-    """The cause of every wait of a log (build it with :func:`wait_causes`)."""
+    """The cause of every wait of a log (build it with :func:`wait_causes`).
+
+    ``steps`` and ``explain`` are tables for display: given, or built on first access by
+    ``tables`` (a callable returning both), so that the frames of :func:`procmine.performance`
+    (which read :attr:`cause` only) do not pay for them.
+    """
 
     cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
-    steps: pd.DataFrame  #: :func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
-    explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
-    caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
-    by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
-    _memo: dict = field(default_factory=dict, repr=False, compare=False)  #: results computed once (outside_office)
+    caps: Caps | None  #: the statutory waits that run past their period (None = none)
+    by_prev: np.ndarray | None  #: positions of the waits statutory by the previous step's period (None = none)
+
+    def __init__(self, cause: np.ndarray, steps: pd.DataFrame | None = None, explain: pd.DataFrame | None = None,
+                 period_in_processing: np.ndarray | None = None, caps: Caps | None = None,
+                 by_prev: np.ndarray | None = None, *,
+                 tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> None:
+        if (steps is None or explain is None) and tables is None:
+            raise TypeError("WaitCauses needs steps and explain, or tables")
+        if period_in_processing is None:
+            raise TypeError("WaitCauses needs period_in_processing")
+        self.cause, self.period_in_processing, self.caps, self.by_prev = cause, period_in_processing, caps, by_prev
+        self._tables = None if steps is None or explain is None else (steps, explain)
+        self._make_tables = tables
+        self._memo: dict = {}  # results computed once (outside_office)
+
+    def _both(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._tables is None:
+            assert self._make_tables is not None
+            self._tables = self._make_tables()
+            self._make_tables = None  # its inputs are no longer needed
+        return self._tables
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """:func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none),
+        ``period_after_days``, ``inherited_period_days`` and ``cause`` (of most of its waits;
+        "" = none)."""
+        return self._both()[0]
+
+    @property
+    def explain(self) -> pd.DataFrame:
+        """Per activity and cause: ``activity``, ``cause``, ``events``, ``why``."""
+        return self._both()[1]
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
@@ -757,10 +790,12 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     if inside is not None:
         follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
     cap_n = np.bincount(act[caps.idx], minlength=n_act)
-    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n,
-                            after_pairs(prev[by_prev], act[by_prev], n_act))
-    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps,
-                      by_prev=by_prev)
+    prev_by, act_by = prev[by_prev], act[by_prev]
+
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame]:  # on first access of steps or explain
+        return finish(names, steps, d, counts, req_n, waits, follow_n, cap_n, after_pairs(prev_by, act_by, n_act))
+
+    return WaitCauses(cause=cause, period_in_processing=d.in_proc, caps=caps, by_prev=by_prev, tables=tables)
 
 
 def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,
