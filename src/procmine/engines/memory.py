@@ -176,17 +176,22 @@ class MemoryEngine(OfLog):
         return frame
 
     def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        cols = self.perf_edge_columns(calendar, declared)
+        return pd.DataFrame({**cols, "source": pd.Series(cols["source"], dtype=object),
+                             "target": pd.Series(cols["target"], dtype=object)})
+
+    def perf_edge_columns(self, calendar: Any, declared: tuple) -> dict[str, np.ndarray]:
+        """The columns of :meth:`perf_edges` as arrays (``source``/``target`` object arrays),
+        for :attr:`procmine.Performance.edges`, which builds its own frame from them."""
         t, c = self.event_times(calendar), self.log.codes
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         names = c.activity_names
-        return pd.DataFrame(
-            {"source": pd.Series(names[p.keys // n_act], dtype=object),
-             "target": pd.Series(names[p.keys % n_act], dtype=object),
-             "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
-             **stat_columns("wait", p.edge, t.wait[1:][p.same], len(p.keys)),
-             **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
-        )
+        return {"source": names[p.keys // n_act].astype(object, copy=False),
+                "target": names[p.keys % n_act].astype(object, copy=False),
+                "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
+                **stat_columns("wait", p.edge, t.wait[1:][p.same], len(p.keys)),
+                **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
 
     def event_periods(self, tz: str, freq: str) -> pd.Series:
         return local_periods(self.log.codes.ts, tz, freq)
