@@ -392,3 +392,89 @@ def test_wait_causes_on_a_real_log_match_the_reference() -> None:
     want = _assign_reference(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside)
     _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside,
                                           length=length), want)
+
+
+# -- fixed periods and batch releases: the candidates left out before the per-activity loop
+def _periods_reference(agg, n_act):
+    """The former loop: every activity with enough waits and a long one is tried."""
+    period, tol = np.full(n_act, np.nan), np.zeros(n_act)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = agg.s1 / agg.n
+        cv = np.sqrt(np.maximum(agg.s2 / agg.n - mean * mean, 0.0)) / mean
+    h = agg.hist
+    a, c_all = h["code"].to_numpy(dtype=np.int64), h["n"].to_numpy(dtype=np.int64)
+    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * wc_mod.MINUTE_US
+    for code in range(n_act):
+        sel = a == code
+        if agg.n[code] < wc_mod._MIN_EVENTS or not sel.any():
+            continue
+        u, cnt = x_all[sel], c_all[sel]
+        cum = np.r_[0, np.cumsum(cnt)]
+        for half, share_min in ((wc_mod._DAY_US, 0.6), (wc_mod._HOUR_US, 0.25)):
+            lo, hi = np.searchsorted(u, u - half, side="left"), np.searchsorted(u, u + half, side="right")
+            inside = cum[hi] - cum[lo]
+            b = int(inside.argmax())
+            centre = wc_mod._weighted_median(u[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
+            if inside[b] / agg.n[code] >= share_min and centre >= wc_mod._MIN_DAYS * wc_mod._DAY_US:
+                period[code], tol[code] = centre, half
+                break
+        else:
+            if cv[code] < 0.1 and mean[code] >= wc_mod._MIN_DAYS * wc_mod._DAY_US:
+                period[code], tol[code] = wc_mod._weighted_median(u, cnt), wc_mod._DAY_US
+    return period, tol
+
+
+def _releases_reference(days, n_act):
+    release = np.zeros(n_act, dtype=bool)
+    key, day, per_day = (days[k].to_numpy(dtype=np.int64) for k in ("code", "day", "n"))
+    for code in range(n_act):
+        sel = key == code
+        n_ev = int(per_day[sel].sum())
+        if n_ev < wc_mod._RELEASE_MIN_EVENTS:
+            continue
+        span = int(day[sel].max() - day[sel].min()) + 1
+        counts = np.sort(per_day[sel])[::-1]
+        need = int(np.searchsorted(np.cumsum(counts), wc_mod._RELEASE_SHARE * n_ev)) + 1
+        release[code] = (span >= 2 * wc_mod._RELEASE_DAYS_PER and need <= span / wc_mod._RELEASE_DAYS_PER
+                         and counts[:need].sum() >= wc_mod._RELEASE_MIN_PER_DAY * need)
+    return release
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    day, n_act = wc_mod._DAY_US, 40
+    parts = []
+    for code in range(n_act):  # queues, full and partial periods, barely varying lengths, few events
+        n = int(rng.choice([5, 12, 60, 300]))
+        kind = code % 5
+        if kind == 0:
+            x = rng.exponential(rng.choice([0.5, 3, 20]) * day, n)
+        elif kind == 1:
+            x = rng.choice([10, 30, 45]) * day + rng.normal(0, rng.choice([0.1, 2]) * day, n)
+        elif kind == 2:
+            k = int(n * rng.choice([0.2, 0.3]))
+            x = np.r_[np.full(k, 15 * day) + rng.integers(0, 30, k) * 60e6, rng.exponential(day, n - k)]
+        elif kind == 3:
+            x = rng.choice([4.5, 8]) * day * rng.normal(1, 0.04, n)
+        else:
+            x = rng.uniform(3 * day, 7 * day, n)
+        parts.append((np.full(n, code), np.maximum(x, 0).astype(np.int64)))
+    act = np.concatenate([p[0] for p in parts])
+    x = np.concatenate([p[1] for p in parts])
+    x[rng.random(len(x)) < 0.05] = NAT
+    agg = wc_mod._length_aggregates(act[x != NAT], x[x != NAT], n_act)
+    period, tol, _ = wc_mod._periods(agg, n_act)
+    want = _periods_reference(agg, n_act)
+    assert np.array_equal(period, want[0], equal_nan=True) and np.array_equal(tol, want[1])
+    assert (~np.isnan(period)).sum() >= 5  # the test covers found periods, not only misses
+    # events per activity and day: a few release days, daily work, short spans
+    rows = []
+    for code in range(n_act):
+        span = int(rng.choice([60, 200, 2000]))
+        n_days = int(rng.choice([2, 5, 30, span]))
+        d = np.sort(rng.choice(span, size=min(n_days, span), replace=False))
+        rows.append(pd.DataFrame({"code": code, "day": d + 18_000, "n": rng.integers(1, 40, len(d))}))
+    days = pd.concat(rows, ignore_index=True)
+    release, _ = wc_mod._releases(days, n_act)
+    assert np.array_equal(release, _releases_reference(days, n_act)) and release.any()

@@ -524,7 +524,12 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
     c_all = h["n"].to_numpy(dtype=np.int64)
     bounds = np.searchsorted(a, np.arange(n_act + 1))
-    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
+    # a window holds at most the activity's long lengths: with fewer than a quarter of its
+    # waits long, no window reaches the smaller share (and only the variation test is left)
+    long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        may = (long_n / n_all >= 0.25) | ((cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US))
+    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may):
         u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
         cnt = c_all[bounds[code]:bounds[code + 1]]
         total = n_all[code]
@@ -535,9 +540,11 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
             hi = np.searchsorted(u, u + half, side="right")
             inside = cum[hi] - cum[lo]
             best = int(inside.argmax())
-            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
             share = inside[best] / total
-            if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
+            if share < share_min:
+                continue
+            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
+            if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
                              f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
@@ -561,7 +568,13 @@ def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
     day = days["day"].to_numpy(dtype=np.int64)
     per_day = days["n"].to_numpy(dtype=np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
-    for code in np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS):
+    cand = np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS)
+    if len(cand):  # releases need a span of at least two quarters: the others are not looked at
+        starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])  # rows are sorted by code
+        span = np.zeros(n_act, dtype=np.int64)
+        span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
+        cand = cand[span[cand] >= 2 * _RELEASE_DAYS_PER]
+    for code in cand:
         lo, hi = np.searchsorted(key_act, [code, code + 1])
         span = int(day[lo:hi].max() - day[lo:hi].min()) + 1
         counts = np.sort(per_day[lo:hi])[::-1]
