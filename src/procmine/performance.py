@@ -83,8 +83,8 @@ class Performance(Result):
         self.calendar = calendar
         self._freq = freq
         self._declared = (waits, external)
-        # now, not on first access of a frame
-        self._key = check_declarations(self.engine.activity_counts().index.tolist(), waits, external)
+        # now, not on first access of a frame (the names are read only when something is declared)
+        self._key = check_declarations(lambda: self.engine.activity_counts().index.tolist(), waits, external)
 
     @cached_property
     def _events(self) -> Any:

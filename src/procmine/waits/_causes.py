@@ -249,8 +249,13 @@ _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.Wea
 
 
 def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
-    """Validate ``waits`` and ``external`` against the log (an EventLog, or its activity
-    names); the normalised, hashable pair."""
+    """Validate ``waits`` and ``external`` against the log (an EventLog, its activity
+    names, or a callable returning them, called only when something is declared); the
+    normalised, hashable pair."""
+    if waits is None and external is None:
+        return (), ()  # nothing to check against the names
+    if callable(log):
+        log = log()
     names = {str(a) for a in (log.codes.activity_names if isinstance(log, EventLog) else log)}
     decl_w: dict[str, str] = {}
     if waits is not None:
