@@ -6,6 +6,8 @@ it, value for value, with the tuned one on samples, real logs and generated arra
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,13 @@ import procmine as pm
 from procmine.calendar import NAT, Calendar
 from procmine.log import GROUP, RESOURCE
 from procmine.redundancy._base import first_per_case
-from procmine.waits._steps import _SECOND_US, StepAggregates, long_wait_threshold, step_aggregates
+from procmine.waits._steps import (
+    _SECOND_US,
+    StepAggregates,
+    decide_steps,
+    long_wait_threshold,
+    step_aggregates,
+)
 from tests.conftest import shared_log
 
 
@@ -137,11 +145,11 @@ def _assert_same_aggregates(got: StepAggregates, want: StepAggregates) -> None:
     assert np.array_equal(got.count, want.count)
     assert got.has_start == want.has_start and got.has_group == want.has_group
     assert np.array_equal(got.quick, want.quick) and got.quick.dtype == want.quick.dtype
-    pd.testing.assert_frame_equal(got.edges, want.edges)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.edges), want.edges)  # in memory: a dict of arrays
     if want.resources is None:
         assert got.resources is None
     else:
-        pd.testing.assert_frame_equal(got.resources, want.resources)
+        pd.testing.assert_frame_equal(pd.DataFrame(got.resources), want.resources)
 
 
 @pytest.mark.parametrize("name", pm.samples.names())
@@ -245,7 +253,7 @@ def _inputs(log: pm.EventLog, waits: dict | None = None):
     c = log.codes
     t = event_times(log, Calendar.always())
     sagg = step_aggregates(log)
-    steps = wc_mod.decide_steps(sagg, external=())
+    steps = decide_steps(sagg, external=())
     n_act = c.n_activities
     length = np.where(t.wait_elapsed == NAT, NAT, t.wait_elapsed + np.where(t.proc_elapsed == NAT, 0, t.proc_elapsed))
     prev = np.full(len(c.activity), -1, dtype=np.int64)
@@ -337,8 +345,8 @@ def test_wait_aggregates_match_the_sorting_reference(name: str) -> None:
     own, after, days = _wait_aggregates_reference(c.activity, t.wait_elapsed, n_act, c.ts, prev)
     for agg, ref in ((got, own), (got.after, after)):
         assert np.array_equal(agg.n, ref[0]) and np.array_equal(agg.s1, ref[1]) and np.array_equal(agg.s2, ref[2])
-        pd.testing.assert_frame_equal(agg.hist, ref[3])
-    pd.testing.assert_frame_equal(got.days, days)
+        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), ref[3])
+    pd.testing.assert_frame_equal(pd.DataFrame(got.days), days)
 
 
 @pytest.mark.parametrize("name, waits", [("permit_de", None), ("subsidy_fr", {"Séance de la commission": "batch"})])
@@ -401,7 +409,7 @@ def _periods_reference(agg, n_act):
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = agg.s1 / agg.n
         cv = np.sqrt(np.maximum(agg.s2 / agg.n - mean * mean, 0.0)) / mean
-    h = agg.hist
+    h = pd.DataFrame(agg.hist)
     a, c_all = h["code"].to_numpy(dtype=np.int64), h["n"].to_numpy(dtype=np.int64)
     x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * wc_mod.MINUTE_US
     for code in range(n_act):
@@ -467,6 +475,9 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
     period, tol, _ = wc_mod._periods(agg, n_act)
     want = _periods_reference(agg, n_act)
     assert np.array_equal(period, want[0], equal_nan=True) and np.array_equal(tol, want[1])
+    # the query engines pass their aggregates as frames: the same decisions
+    framed = dataclasses.replace(agg, hist=pd.DataFrame(agg.hist))
+    assert np.array_equal(wc_mod._periods(framed, n_act)[0], period, equal_nan=True)
     assert (~np.isnan(period)).sum() >= 5  # the test covers found periods, not only misses
     # events per activity and day: a few release days, daily work, short spans
     rows = []
@@ -478,3 +489,4 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
     days = pd.concat(rows, ignore_index=True)
     release, _ = wc_mod._releases(days, n_act)
     assert np.array_equal(release, _releases_reference(days, n_act)) and release.any()
+    assert np.array_equal(wc_mod._releases({k: days[k].to_numpy() for k in days.columns}, n_act)[0], release)

@@ -78,7 +78,7 @@ from .._core.event_times import elapsed_times
 from .._core.kernels import NAT, exact_int_sums, key_counts
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
-from ._steps import decide_steps, step_aggregates
+from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
 
 __all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "after_pairs", "assign_causes", "check_declarations",
            "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
@@ -312,9 +312,9 @@ class WaitAggregates:
     n: np.ndarray  #: known lengths per activity (float)
     s1: np.ndarray  #: their sum (float µs)
     s2: np.ndarray  #: the sum of their squares
-    hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
     proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
-    days: pd.DataFrame | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
+    days: Table | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
     count: np.ndarray | None = None  #: events per activity
     again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
     inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
@@ -418,7 +418,7 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     # (activity, day) counted in a dense table when it is small (as almost always), else sorted
     d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
                             else act.astype(np.int64) * n_days + day, n_act * n_days)
-    days = pd.DataFrame({"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n})
+    days = {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
     return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
                    again=np.asarray(again, dtype=np.int64), inside=inside)
 
@@ -443,7 +443,7 @@ def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
     else:
         long_ = minute >= 0
         key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
-    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    hist = {"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n}
     xf = x.astype(np.float64)
     s1 = np.bincount(act, weights=xf, minlength=n_act)
     xf *= xf
@@ -460,19 +460,19 @@ def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.n
     return period, why
 
 
-def self_repeats(edges: pd.DataFrame, n_act: int) -> np.ndarray:
+def self_repeats(edges: Table, n_act: int) -> np.ndarray:
     """Per activity: events directly after an event of the same activity (from the
     directly-follows pairs of :class:`procmine.waits._steps.StepAggregates`)."""
-    loop = edges["src"].to_numpy(dtype=np.int64) == edges["dst"].to_numpy(dtype=np.int64)
-    return np.bincount(edges["src"].to_numpy(dtype=np.int64)[loop], weights=edges["n"].to_numpy(dtype=np.float64)[loop],
-                       minlength=n_act).astype(np.int64)
+    src = table_column(edges, "src", np.int64)
+    loop = src == table_column(edges, "dst", np.int64)
+    return np.bincount(src[loop], weights=table_column(edges, "n", np.float64)[loop], minlength=n_act).astype(np.int64)
 
 
-def follow_up_markers(steps: pd.DataFrame) -> np.ndarray:
+def follow_up_markers(steps: Table) -> np.ndarray:
     """Per activity: 1 when the step leaves the case waiting for an answer (a request, or
     the office sends something), 2 when the outside world answers (an external step), else 0."""
-    opener = steps["request"].to_numpy(dtype=bool) | steps["outbound"].to_numpy(dtype=bool)
-    return np.where(opener, 1, np.where(steps["external"].to_numpy(dtype=bool), 2, 0)).astype(np.int8)
+    opener = table_column(steps, "request", bool) | table_column(steps, "outbound", bool)
+    return np.where(opener, 1, np.where(table_column(steps, "external", bool), 2, 0)).astype(np.int8)
 
 
 def follow_up_candidates(mark: np.ndarray, count: np.ndarray, again: np.ndarray) -> np.ndarray:
@@ -525,9 +525,9 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
         mean = agg.s1 / n_all
         cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
     h = agg.hist
-    a = h["code"].to_numpy(dtype=np.int64)
-    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
-    c_all = h["n"].to_numpy(dtype=np.int64)
+    a = table_column(h, "code", np.int64)
+    x_all = table_column(h, "minute", np.int64).astype(np.float64) * MINUTE_US
+    c_all = table_column(h, "n", np.int64)
     bounds = np.searchsorted(a, np.arange(n_act + 1))
     # a window holds at most the activity's long lengths: with fewer than a quarter of its
     # waits long, no window reaches the smaller share (and only the variation test is left)
@@ -562,16 +562,16 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     return period, tol, why
 
 
-def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
+def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     """Per activity: released in batches on a handful of calendar days (see ``batch`` in the
     module documentation), and why, from its events per calendar day."""
     release = np.zeros(n_act, dtype=bool)
     why = [""] * n_act
-    if not len(days):
+    key_act = table_column(days, "code", np.int64)
+    if not len(key_act):
         return release, why
-    key_act = days["code"].to_numpy(dtype=np.int64)
-    day = days["day"].to_numpy(dtype=np.int64)
-    per_day = days["n"].to_numpy(dtype=np.int64)
+    day = table_column(days, "day", np.int64)
+    per_day = table_column(days, "n", np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
     cand = np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS)
     if len(cand):  # releases need a span of at least two quarters: the others are not looked at
@@ -592,12 +592,13 @@ def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
     return release, why
 
 
-def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
-    """The per-activity decisions from the step classification and the wait aggregates."""
+def decide_causes(names: np.ndarray, steps: Table, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
+    """The per-activity decisions from the step classification (the frame of
+    :func:`procmine.waits._steps.decide_steps`, or its columns) and the wait aggregates."""
     n_act = len(names)
     period, tol, period_why = _periods(agg, n_act)
-    is_ext = steps["external"].to_numpy(dtype=bool)
-    is_req = steps["request"].to_numpy(dtype=bool)
+    is_ext = table_column(steps, "external", bool)
+    is_req = table_column(steps, "request", bool)
     declared = np.full(n_act, -1, dtype=np.int8)
     for a, cz in waits.items():
         declared[names == a] = CAUSES.index(cz)
@@ -617,7 +618,7 @@ def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, w
         follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
     # a chase asks for the answer again: what the case does next (a new offer, a
     # cancellation) waits for that answer, as after a request
-    parks = is_req | steps["hold"].to_numpy(dtype=bool) | follow
+    parks = is_req | table_column(steps, "hold", bool) | follow
     after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
     if agg.after is not None:
         after_period, after_tol, after_why = _periods(agg.after, n_act)
@@ -776,7 +777,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
     first = c.is_first
     sagg = step_aggregates(log)
-    steps = decide_steps(sagg, external=external)
+    flags = step_flags(sagg, external=external)  # the frame of decide_steps only with the tables
     # elapsed previous completion -> completion: the step's whole span, a period may be
     # recorded as a wait or as a system step lasting it
     if proc_elapsed is None:
@@ -784,7 +785,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     else:
         length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + np.where(proc_elapsed == NAT, 0, proc_elapsed))
     again = self_repeats(sagg.edges, n_act)
-    mark = follow_up_markers(steps)
+    mark = follow_up_markers(flags)
     inside = inside_n = None
     if follow_up_candidates(mark, sagg.count, again).any():
         inside = inside_windows(act, c.case, mark)
@@ -795,7 +796,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     prev[first] = -1
     agg = wait_aggregates(act, length, proc_elapsed if has_start else None, n_act, ts=c.ts,
                           count=sagg.count, again=again, inside=inside_n, prev=prev)
-    d = decide_causes(names, steps, agg, waits)
+    d = decide_causes(names, flags, agg, waits)
     cause, after_request, caps, by_prev = assign_causes(d, act, first, wait_elapsed, proc_elapsed, inside,
                                                         length=length)
     ok = cause >= 0
@@ -811,7 +812,8 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     prev_by, act_by = prev[by_prev], act[by_prev]
 
     def tables() -> tuple[pd.DataFrame, pd.DataFrame]:  # on first access of steps or explain
-        return finish(names, steps, d, counts, req_n, waits, follow_n, cap_n, after_pairs(prev_by, act_by, n_act))
+        return finish(names, steps_frame(sagg.names, flags), d, counts, req_n, waits, follow_n, cap_n,
+                      after_pairs(prev_by, act_by, n_act))
 
     return WaitCauses(cause=cause, period_in_processing=d.in_proc, caps=caps, by_prev=by_prev, tables=tables)
 
