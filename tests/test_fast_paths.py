@@ -465,8 +465,10 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
             x = np.r_[np.full(k, 15 * day) + rng.integers(0, 30, k) * 60e6, rng.exponential(day, n - k)]
         elif kind == 3:
             x = rng.choice([4.5, 8]) * day * rng.normal(1, 0.04, n)
-        else:
+        elif code % 10 == 4:
             x = rng.uniform(3 * day, 7 * day, n)
+        else:  # whole days: the windows' edges decide (±1 day includes both ends)
+            x = rng.choice([9, 10, 11, 30], n, p=[0.15, 0.4, 0.15, 0.3]) * day + rng.choice([0, 60e6], n, p=[0.9, 0.1])
         parts.append((np.full(n, code), np.maximum(x, 0).astype(np.int64)))
     act = np.concatenate([p[0] for p in parts])
     x = np.concatenate([p[1] for p in parts])
@@ -478,6 +480,16 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
     # the query engines pass their aggregates as frames: the same decisions
     framed = dataclasses.replace(agg, hist=pd.DataFrame(agg.hist))
     assert np.array_equal(wc_mod._periods(framed, n_act)[0], period, equal_nan=True)
+    # lengths past 285 years (broken timestamps) are searched per activity on the floats
+    x_far = x.copy()
+    far = np.isin(act % 10, (1, 9)) & (x != NAT)
+    x_far[far] += 400 * 365 * day
+    agg = wc_mod._length_aggregates(act[x_far != NAT], x_far[x_far != NAT], n_act)
+    assert agg.hist["minute"].max() >= wc_mod._EXACT_MINUTES
+    period, tol, _ = wc_mod._periods(agg, n_act)
+    want = _periods_reference(agg, n_act)
+    assert np.array_equal(period, want[0], equal_nan=True) and np.array_equal(tol, want[1])
+    assert (~np.isnan(period[np.unique(act[far])])).any()
     assert (~np.isnan(period)).sum() >= 5  # the test covers found periods, not only misses
     # events per activity and day: a few release days, daily work, short spans
     rows = []

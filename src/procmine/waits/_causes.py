@@ -516,7 +516,8 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
 
     Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
     ``_MIN_DAYS`` or more: those alone are counted per minute (the histogram); the shares
-    are of all the activity's waits."""
+    are of all the activity's waits. The densest window of every activity is found for all
+    activities at once (:func:`_densest`); only a window dense enough gets its centre."""
     period = np.full(n_act, np.nan)
     tol = np.zeros(n_act)
     why = [""] * n_act
@@ -526,40 +527,74 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
         cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
     h = agg.hist
     a = table_column(h, "code", np.int64)
-    x_all = table_column(h, "minute", np.int64).astype(np.float64) * MINUTE_US
-    c_all = table_column(h, "n", np.int64)
+    minute = table_column(h, "minute", np.int64)
+    x_all = minute.astype(np.float64) * MINUTE_US  # distinct lengths (to the minute) per activity
+    c_all = table_column(h, "n", np.int64)  # with their counts
     bounds = np.searchsorted(a, np.arange(n_act + 1))
     # a window holds at most the activity's long lengths: with fewer than a quarter of its
     # waits long, no window reaches the smaller share (and only the variation test is left)
     long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
     with np.errstate(invalid="ignore", divide="ignore"):
         may = (long_n / n_all >= 0.25) | ((cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US))
-    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may):
-        u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
-        cnt = c_all[bounds[code]:bounds[code + 1]]
-        total = n_all[code]
-        cum = np.r_[0, np.cumsum(cnt)]
-        # the densest ±1 day window, and the densest ±1 hour window
-        for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-            lo = np.searchsorted(u, u - half, side="left")
-            hi = np.searchsorted(u, u + half, side="right")
-            inside = cum[hi] - cum[lo]
-            best = int(inside.argmax())
-            share = inside[best] / total
+    todo = (n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may
+    # the densest ±1 day window, and the densest ±1 hour window
+    for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
+        if not todo.any():
+            break
+        lo, hi, inside, best = _densest(a, minute, x_all, c_all, bounds, np.flatnonzero(todo), half)
+        for code in np.flatnonzero(todo):
+            b, total = best[code], n_all[code]
+            share = inside[b] / total
             if share < share_min:
                 continue
-            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
+            centre = _weighted_median(x_all[lo[b]:hi[b]], c_all[lo[b]:hi[b]])
             if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
                              f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
-                break
-        else:
-            if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
-                med = _weighted_median(u, cnt)
-                period[code], tol[code] = med, _DAY_US
-                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
+                todo[code] = False
+    for code in np.flatnonzero(todo & (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)):
+        med = _weighted_median(x_all[bounds[code]:bounds[code + 1]], c_all[bounds[code]:bounds[code + 1]])
+        period[code], tol[code] = med, _DAY_US
+        why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
+
+
+_EXACT_MINUTES = (1 << 53) // MINUTE_US  #: below this many minutes, a length in float µs is exact
+
+
+def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, bounds: np.ndarray,
+             codes: np.ndarray, half: int) -> tuple[np.ndarray, ...]:
+    """The windows ``[lo, hi)`` of histogram rows within ±``half`` µs of each row (same
+    activity), the lengths ``inside`` each, and per activity the row of its densest window
+    (the first at the maximum).
+
+    The rows (sorted by activity, minute) are searched all at once on the integer keys
+    (activity, minute): the same windows as a search per activity on the float lengths while
+    those are exact (up to 285 years) and no window reaches past the histogram's minute
+    range; else (lengths from broken timestamps) per activity of ``codes``, on the floats."""
+    hm = half // MINUTE_US
+    if not len(minute) or (minute.min() >= hm and minute.max() < _EXACT_MINUTES):
+        key = a << 40 | minute
+        lo, hi = np.searchsorted(key, key - hm, side="left"), np.searchsorted(key, key + hm, side="right")
+    else:
+        lo, hi = np.zeros(len(minute), dtype=np.int64), np.zeros(len(minute), dtype=np.int64)
+        for code in codes:
+            b0, b1 = bounds[code], bounds[code + 1]
+            u = x[b0:b1]
+            lo[b0:b1] = b0 + np.searchsorted(u, u - half, side="left")
+            hi[b0:b1] = b0 + np.searchsorted(u, u + half, side="right")
+    cum = np.r_[0, np.cumsum(cnt)]
+    inside = cum[hi] - cum[lo]
+    best = np.zeros(len(bounds) - 1, dtype=np.int64)
+    if len(inside):
+        has = bounds[1:] > bounds[:-1]
+        starts = bounds[:-1][has]
+        top = np.maximum.reduceat(inside, starts)
+        rows = np.arange(len(inside))
+        at_top = inside == np.repeat(top, np.diff(np.r_[starts, len(inside)]))
+        best[has] = np.minimum.reduceat(np.where(at_top, rows, len(inside)), starts)
+    return lo, hi, inside, best
 
 
 def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
