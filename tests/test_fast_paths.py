@@ -502,3 +502,16 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
     release, _ = wc_mod._releases(days, n_act)
     assert np.array_equal(release, _releases_reference(days, n_act)) and release.any()
     assert np.array_equal(wc_mod._releases({k: days[k].to_numpy() for k in days.columns}, n_act)[0], release)
+
+
+def test_group_median_is_pandas_groupby_median() -> None:
+    from procmine._core.kernels import group_median
+
+    rng = np.random.default_rng(5)
+    for scale in (10, 10**6, 10**12, 4 * 10**18):  # past 2**53 too, where the float sums round
+        for n in (1, 2, 3, 2000):
+            g = rng.integers(0, 30, n)
+            v = rng.integers(-scale, scale, n)
+            want = pd.Series(v).groupby(g).median().reindex(range(33)).to_numpy(np.float64)
+            assert np.array_equal(group_median(g, v, 33), want, equal_nan=True)
+    assert np.isnan(group_median(np.zeros(0, np.int64), np.zeros(0, np.int64), 2)).all()

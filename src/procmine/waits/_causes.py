@@ -68,14 +68,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, exact_int_sums, key_counts
+from .._core.kernels import NAT, exact_int_sums, group_median, key_counts
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -396,6 +396,7 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     own = act[ok]
     minute = _minutes(x)
     lengths = _length_aggregates(own, x, n_act, minute)
+    after = None
     if prev is not None:
         before = prev[ok]
         has_prev = before >= 0
@@ -403,12 +404,11 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
             after = _length_aggregates(before, x, n_act, minute)
         else:
             after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
-        lengths = replace(lengths, after=after)
     del x, own, minute
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
-        med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
+        med = group_median(act[known], proc_elapsed[known], n_act)
     t_ok = ts != NAT
     day = ts[t_ok] if not t_ok.all() else ts
     day = day // _DAY_US
@@ -419,8 +419,9 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
                             else act.astype(np.int64) * n_days + day, n_act * n_days)
     days = {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
-    return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
-                   again=np.asarray(again, dtype=np.int64), inside=inside)
+    return WaitAggregates(n=lengths.n, s1=lengths.s1, s2=lengths.s2, hist=lengths.hist, proc_median=med, days=days,
+                          count=np.asarray(count, dtype=np.int64), again=np.asarray(again, dtype=np.int64),
+                          inside=inside, after=after)
 
 
 def _minutes(x: np.ndarray) -> np.ndarray | None:
