@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core.event_times import EventTimes, _td, event_times
+from ._core.event_times import EventTimes, _td, _td_values, event_times
 from ._core.kernels import NAT, group_stats
 from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
@@ -242,9 +242,9 @@ class Performance(Result):
                 "target": pd.Series(col("target", object), dtype=object),
                 "count": count[order],
                 "cases": col("cases", np.int64),
-                **{k: _td(col(f"wait_{k}", np.float64)).to_numpy() for k in ("median", "mean", "p90")},
+                **{k: _td_values(col(f"wait_{k}", np.float64)) for k in ("median", "mean", "p90")},
                 **({} if not self.engine.capabilities.wait_causes else
-                   {c: _td(col(c, np.float64)).to_numpy() for c in _CAUSE_COLUMNS}),
+                   {c: _td_values(col(c, np.float64)) for c in _CAUSE_COLUMNS}),
             }
         )
         return self._attrs(frame)

@@ -241,6 +241,24 @@ def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _td(us: np.ndarray) -> pd.Series:
     """float/int µs (NaN or NAT = missing) -> timedelta64[us] values, rounded to the µs."""
     a = np.asarray(us)
+    if a.ndim != 1:
+        return pd.to_timedelta(_rounded_us(a), unit="us").as_unit("us")
+    return pd.TimedeltaIndex(_td_values(a))
+
+
+def _td_values(us: np.ndarray) -> np.ndarray:
+    """:func:`_td` of a 1-d array as a timedelta64[us] ndarray (a frame column without the index)."""
+    a = _rounded_us(np.asarray(us))
+    # whole µs (rounded above) straight into timedelta64[us]: what
+    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
+    missing = np.isnan(a)
+    whole = np.where(missing, 0.0, a).astype(np.int64)
+    whole[missing] = NAT
+    return whole.view("m8[us]")
+
+
+def _rounded_us(a: np.ndarray) -> np.ndarray:
+    """float µs rounded (NAT of an integer array as NaN); NaN beyond timedelta64's range."""
     if a.dtype.kind in "iu":
         a = np.where(a == NAT, np.nan, a.astype(np.float64))
     a = np.round(a)
@@ -250,12 +268,5 @@ def _td(us: np.ndarray) -> pd.Series:
             "%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum())
         )
         a = np.where(too_big, np.nan, a)
-    # whole µs (rounded above) straight into timedelta64[us]: what
-    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
-    if a.ndim != 1:
-        return pd.to_timedelta(a, unit="us").as_unit("us")
-    missing = np.isnan(a)
-    whole = np.where(missing, 0.0, a).astype(np.int64)
-    whole[missing] = NAT
-    return pd.TimedeltaIndex(whole.view("m8[us]"))
+    return a
 
