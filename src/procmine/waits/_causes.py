@@ -540,15 +540,19 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     todo = (n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may
     # the densest ±1 day window, and the densest ±1 hour window
     for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-        if not todo.any():
-            break
-        lo, hi, inside, best = _densest(a, minute, x_all, c_all, bounds, np.flatnonzero(todo), half)
-        for code in np.flatnonzero(todo):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            need = todo & (long_n / n_all >= share_min)  # the others' windows cannot reach the share
+        if not need.any():
+            continue
+        rows = need[a]
+        x, cnt = x_all[rows], c_all[rows]
+        lo, hi, inside, best = _densest(a[rows], minute[rows], x, cnt, np.flatnonzero(need), half)
+        for code in np.flatnonzero(need):
             b, total = best[code], n_all[code]
             share = inside[b] / total
             if share < share_min:
                 continue
-            centre = _weighted_median(x_all[lo[b]:hi[b]], c_all[lo[b]:hi[b]])
+            centre = _weighted_median(x[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
             if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
@@ -564,17 +568,18 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
 _EXACT_MINUTES = (1 << 53) // MINUTE_US  #: below this many minutes, a length in float µs is exact
 
 
-def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, bounds: np.ndarray,
-             codes: np.ndarray, half: int) -> tuple[np.ndarray, ...]:
+def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, codes: np.ndarray,
+             half: int) -> tuple[np.ndarray, ...]:
     """The windows ``[lo, hi)`` of histogram rows within ±``half`` µs of each row (same
     activity), the lengths ``inside`` each, and per activity the row of its densest window
-    (the first at the maximum).
+    (the first at the maximum); the rows are those of the activities ``codes``.
 
     The rows (sorted by activity, minute) are searched all at once on the integer keys
     (activity, minute): the same windows as a search per activity on the float lengths while
     those are exact (up to 285 years) and no window reaches past the histogram's minute
     range; else (lengths from broken timestamps) per activity of ``codes``, on the floats."""
     hm = half // MINUTE_US
+    bounds = np.searchsorted(a, np.arange(int(codes.max()) + 2))  # the rows of each activity (codes: not empty)
     if not len(minute) or (minute.min() >= hm and minute.max() < _EXACT_MINUTES):
         key = a << 40 | minute
         lo, hi = np.searchsorted(key, key - hm, side="left"), np.searchsorted(key, key + hm, side="right")
