@@ -433,7 +433,7 @@ def _periods_reference(agg, n_act):
 
 
 def _releases_reference(days, n_act):
-    release = np.zeros(n_act, dtype=bool)
+    release, why = np.zeros(n_act, dtype=bool), [""] * n_act
     key, day, per_day = (days[k].to_numpy(dtype=np.int64) for k in ("code", "day", "n"))
     for code in range(n_act):
         sel = key == code
@@ -445,7 +445,10 @@ def _releases_reference(days, n_act):
         need = int(np.searchsorted(np.cumsum(counts), wc_mod._RELEASE_SHARE * n_ev)) + 1
         release[code] = (span >= 2 * wc_mod._RELEASE_DAYS_PER and need <= span / wc_mod._RELEASE_DAYS_PER
                          and counts[:need].sum() >= wc_mod._RELEASE_MIN_PER_DAY * need)
-    return release
+        if release[code]:
+            why[code] = (f"released in batches: {counts[:need].sum() / n_ev:.0%} of its {n_ev} events "
+                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    return release, why
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -499,8 +502,9 @@ def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
         d = np.sort(rng.choice(span, size=min(n_days, span), replace=False))
         rows.append(pd.DataFrame({"code": code, "day": d + 18_000, "n": rng.integers(1, 40, len(d))}))
     days = pd.concat(rows, ignore_index=True)
-    release, _ = wc_mod._releases(days, n_act)
-    assert np.array_equal(release, _releases_reference(days, n_act)) and release.any()
+    release, why = wc_mod._releases(days, n_act)
+    want_release, want_why = _releases_reference(days, n_act)
+    assert np.array_equal(release, want_release) and release.any() and why == want_why
     assert np.array_equal(wc_mod._releases({k: days[k].to_numpy() for k in days.columns}, n_act)[0], release)
 
 

@@ -614,22 +614,28 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     day = table_column(days, "day", np.int64)
     per_day = table_column(days, "n", np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
-    cand = np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS)
-    if len(cand):  # releases need a span of at least two quarters: the others are not looked at
-        starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])  # rows are sorted by code
-        span = np.zeros(n_act, dtype=np.int64)
-        span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
-        cand = cand[span[cand] >= 2 * _RELEASE_DAYS_PER]
-    for code in cand:
-        lo, hi = np.searchsorted(key_act, [code, code + 1])
-        span = int(day[lo:hi].max() - day[lo:hi].min()) + 1
-        counts = np.sort(per_day[lo:hi])[::-1]
-        need = int(np.searchsorted(np.cumsum(counts), _RELEASE_SHARE * n_ev[code])) + 1
-        if (span >= 2 * _RELEASE_DAYS_PER and need <= span / _RELEASE_DAYS_PER
-                and counts[:need].sum() >= _RELEASE_MIN_PER_DAY * need):
-            release[code] = True
-            why[code] = (f"released in batches: {counts[:need].sum() / n_ev[code]:.0%} of its {n_ev[code]} events "
-                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    # rows are sorted by code: per activity its span of days, then its day counts largest first
+    starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])
+    span = np.zeros(n_act, dtype=np.int64)
+    span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
+    keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
+    if not keep.any():
+        return release, why
+    k, c = key_act[keep], per_day[keep]
+    order = np.lexsort((-c, k))
+    k, c = k[order], c[order]
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    codes = k[first]
+    cum = np.cumsum(c)
+    within = cum - np.repeat(cum[first] - c[first], np.diff(np.r_[first, len(k)]))  # cumulative per activity
+    # the fewest days holding the share: the days whose running total is still below it, and one more
+    need = np.bincount(k, weights=within < _RELEASE_SHARE * n_ev[k], minlength=n_act).astype(np.int64)[codes] + 1
+    top = within[first + need - 1]  # events on those days
+    ok = (need <= span[codes] / _RELEASE_DAYS_PER) & (top >= _RELEASE_MIN_PER_DAY * need)
+    for code, n_days, on in zip(codes[ok], need[ok].tolist(), top[ok]):
+        release[code] = True
+        why[code] = (f"released in batches: {on / n_ev[code]:.0%} of its {n_ev[code]} events "
+                     f"on {n_days} calendar day(s) in {int(span[code]) / 365.25:.1f} years")
     return release, why
 
 
