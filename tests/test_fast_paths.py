@@ -519,3 +519,15 @@ def test_group_median_is_pandas_groupby_median() -> None:
             want = pd.Series(v).groupby(g).median().reindex(range(33)).to_numpy(np.float64)
             assert np.array_equal(group_median(g, v, 33), want, equal_nan=True)
     assert np.isnan(group_median(np.zeros(0, np.int64), np.zeros(0, np.int64), 2)).all()
+
+
+@pytest.mark.parametrize("source", ["permit_de", "interval_event_log.xes"])
+def test_elapsed_event_times_with_start_times_equal_the_cumulative_path(source: str) -> None:
+    # elapsed time reuses the elapsed waits; a 24/7 UTC working calendar goes the general way
+    log = pm.samples.load(source) if "." not in source else pm.read_log(shared_log(source))
+    assert log.has_start_timestamps
+    every_hour = Calendar(hours={d: [("00:00", "24:00")] for d in range(7)}, holidays=None, tz="UTC")
+    fast, full = event_times(log, Calendar.always()), event_times(log, every_hour)
+    for name in ("wait", "proc", "delta", "wait_elapsed", "proc_elapsed", "case_start", "case_end",
+                 "case_duration"):
+        assert np.array_equal(getattr(fast, name), getattr(full, name)), name

@@ -52,7 +52,9 @@ __all__ = [
 
 def _ts_int(values: pd.Series) -> np.ndarray:
     """Datetime column -> int64 microseconds (NaT -> int64 min)."""
-    return values.astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
+    if values.dtype != TS_DTYPE:  # read logs have it already: astype would cost more than the read
+        values = values.astype(TS_DTYPE)
+    return values.to_numpy(dtype="datetime64[us]").view("int64")
 
 
 class EventLog:

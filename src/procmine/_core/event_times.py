@@ -121,16 +121,20 @@ def _event_times(c: Any, calendar: Clock) -> EventTimes:
         delta[first_idx] = 0
         case_start = ts[first_idx]
     else:
-        _prev, start, wait_end = _wait_bounds(c)
-        # one cumulative-working-time lookup per distinct array, then differences
-        cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
+        wait_elapsed, proc_elapsed, _ = elapsed_times(c)
+        if cal.is_elapsed:  # cumulative time is the instant itself: the elapsed times are the times
+            cum_ts, wait, proc = ts, wait_elapsed, proc_elapsed
+        else:
+            _prev, start, wait_end = _wait_bounds(c)
+            # one cumulative-working-time lookup per distinct array, then differences
+            cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
         cum_prev = np.full(n, NAT, dtype=np.int64)
         if n:
             cum_prev[1:] = cum_ts[:-1]
             cum_prev[first_idx] = NAT
-        wait = _sub(cum_wait_end, cum_prev)
-        wait_elapsed, proc_elapsed, _ = elapsed_times(c)
-        proc = _sub(cum_ts, cum_start)
+        if not cal.is_elapsed:
+            wait = _sub(cum_wait_end, cum_prev)
+            proc = _sub(cum_ts, cum_start)
         # attributed time: previous completion -> completion (first event: its processing time)
         delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
         case_start = case_start_us(c)
