@@ -531,3 +531,18 @@ def test_elapsed_event_times_with_start_times_equal_the_cumulative_path(source: 
     for name in ("wait", "proc", "delta", "wait_elapsed", "proc_elapsed", "case_start", "case_end",
                  "case_duration"):
         assert np.array_equal(getattr(fast, name), getattr(full, name)), name
+
+
+@pytest.mark.parametrize("name", ["permit_de", "receipt_wabo.xes.gz"])
+def test_edge_wait_stats_shared_with_the_dfg_equal_their_own(name: str) -> None:
+    from procmine._core.dfg import pair_wait_stats
+    from procmine.engines.memory import stat_columns
+
+    log = pm.samples.load(name) if "." not in name else pm.read_log(shared_log(name))
+    log = pm.EventLog(log.df.drop(columns=["start_timestamp"], errors="ignore"), presorted=True)
+    c, t = log.codes, event_times(log, Calendar.always())
+    wait = t.wait[1:][c.pairs.same]
+    own = stat_columns("wait", c.pairs.edge, wait, len(c.pairs.keys))
+    shared = stat_columns("wait", c.pairs.edge, wait, len(c.pairs.keys), pair_wait_stats(log))
+    assert own.keys() == shared.keys()
+    assert all(np.array_equal(own[k], shared[k], equal_nan=True) for k in own)

@@ -22,6 +22,7 @@ __all__ = [
     "compute_dfg",
     "compute_variants",
     "dfg_arrays",
+    "pair_wait_stats",
     "start_end_activities",
     "variant_codes",
 ]
@@ -241,6 +242,22 @@ def _pair_waits(log: EventLog) -> np.ndarray:
     return (target_ts - c.ts[:-1])[same]
 
 
+def pair_wait_stats(log: EventLog) -> dict[str, np.ndarray]:
+    """:func:`procmine._core.kernels.group_stats` of the directly-follows pairs' times
+    (:func:`_pair_waits`) per edge (``LogCodes.pairs``), computed once per log (kept with its
+    codes, read-only): the DFG's times, and the elapsed waits of a log without start times."""
+    c = log.codes
+    memo = getattr(c, "memo", None)
+    if isinstance(memo, dict) and "pair_wait_stats" in memo:
+        return memo["pair_wait_stats"]
+    st = group_stats(c.pairs.edge, _pair_waits(log), len(c.pairs.keys), missing=False)
+    for v in st.values():
+        v.flags.writeable = False
+    if isinstance(memo, dict):
+        memo["pair_wait_stats"] = st
+    return st
+
+
 def compute_dfg(log: EventLog) -> pd.DataFrame:
     """The directly-follows graph: one row per pair of activities that follow each other.
 
@@ -270,7 +287,8 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     n_act = c.n_activities
     p = c.pairs  # edges, counts and distinct cases: shared with performance() and the map
     keys, counts, cases = p.keys, p.counts, p.cases
-    med, mean, p90 = _group_stats(p.edge, _pair_waits(log), len(keys))
+    st = pair_wait_stats(log)
+    med, mean, p90 = np.round(st["median"]), np.round(st["mean"]), np.round(st["p90"])
     names = c.activity_names
     # keys are sorted by (source code, target code) = by name; a stable sort keeps that for ties
     count = counts.astype(np.int64)
