@@ -542,6 +542,8 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
         with np.errstate(invalid="ignore", divide="ignore"):
             need = todo & (long_n / n_all >= share_min)  # the others' windows cannot reach the share
+            if need.any():  # nor can those whose fullest three adjacent buckets of the window's width
+                need &= _window_bound(a, minute, c_all, n_act, half // MINUTE_US) / n_all >= share_min
         if not need.any():
             continue
         rows = need[a]
@@ -563,6 +565,23 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
         period[code], tol[code] = med, _DAY_US
         why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
+
+
+def _window_bound(a: np.ndarray, minute: np.ndarray, cnt: np.ndarray, n_act: int, width: int) -> np.ndarray:
+    """Per activity, at least the lengths any window of ±``width`` minutes holds: a window
+    around a length in bucket ``b`` (minutes // width) lies in buckets ``b - 1`` to ``b + 1``;
+    the most those hold (rows sorted by activity, minute: buckets in runs, no sort)."""
+    key = a << 40 | minute // width
+    if not len(key):
+        return np.zeros(n_act)
+    run = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    k, n = key[run], np.add.reduceat(cnt, run)
+    three = n.copy()
+    three[1:] += np.where(k[:-1] == k[1:] - 1, n[:-1], 0)
+    three[:-1] += np.where(k[1:] == k[:-1] + 1, n[1:], 0)
+    out = np.zeros(n_act)
+    np.maximum.at(out, k >> 40, three)
+    return out
 
 
 _EXACT_MINUTES = (1 << 53) // MINUTE_US  #: below this many minutes, a length in float µs is exact
