@@ -68,7 +68,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -96,50 +96,60 @@ _RELEASE_DAYS_PER = 90  # at most one release day per quarter of the span: a few
 _RELEASE_MIN_PER_DAY = 10  # events per release day, on average
 
 
+class _Tables:
+    """``(steps, explain)`` of a :class:`WaitCauses`, built on first use (shared by its copies)."""
+
+    def __init__(self, both: tuple[pd.DataFrame, pd.DataFrame] | None,
+                 make: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None) -> None:
+        self.both, self.make = both, make
+
+    def get(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self.both is None:
+            assert self.make is not None
+            self.both, self.make = self.make(), None  # the inputs of make are no longer needed
+        return self.both
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class WaitCauses:
     """The cause of every wait of a log (build it with :func:`wait_causes`).
 
     ``steps`` and ``explain`` are tables for display: given, or built on first access by
     ``tables`` (a callable returning both), so that the frames of :func:`procmine.performance`
-    (which read :attr:`cause` only) do not pay for them.
+    (which read :attr:`cause` only) do not pay for them. ``dataclasses.replace`` keeps them.
     """
 
     cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
-    caps: Caps | None  #: the statutory waits that run past their period (None = none)
-    by_prev: np.ndarray | None  #: positions of the waits statutory by the previous step's period (None = none)
+    caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
+    by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
+    tables: Any = None  #: the steps and explain tables, or the callable that builds them
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  #: results computed once (outside_office)
 
     def __init__(self, cause: np.ndarray, steps: pd.DataFrame | None = None, explain: pd.DataFrame | None = None,
                  period_in_processing: np.ndarray | None = None, caps: Caps | None = None,
-                 by_prev: np.ndarray | None = None, *,
-                 tables: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None = None) -> None:
-        if (steps is None or explain is None) and tables is None:
-            raise TypeError("WaitCauses needs steps and explain, or tables")
+                 by_prev: np.ndarray | None = None, *, tables: Any = None, _memo: dict | None = None) -> None:
+        if not isinstance(tables, _Tables):
+            if (steps is None or explain is None) and tables is None:
+                raise TypeError("WaitCauses needs steps and explain, or tables")
+            tables = _Tables(None if steps is None or explain is None else (steps, explain), tables)
         if period_in_processing is None:
             raise TypeError("WaitCauses needs period_in_processing")
-        self.cause, self.period_in_processing, self.caps, self.by_prev = cause, period_in_processing, caps, by_prev
-        self._tables = None if steps is None or explain is None else (steps, explain)
-        self._make_tables = tables
-        self._memo: dict = {}  # results computed once (outside_office)
-
-    def _both(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if self._tables is None:
-            assert self._make_tables is not None
-            self._tables = self._make_tables()
-            self._make_tables = None  # its inputs are no longer needed
-        return self._tables
+        for name, value in (("cause", cause), ("period_in_processing", period_in_processing), ("caps", caps),
+                            ("by_prev", by_prev), ("tables", tables), ("_memo", {} if _memo is None else _memo)):
+            object.__setattr__(self, name, value)
 
     @property
     def steps(self) -> pd.DataFrame:
         """:func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none),
         ``period_after_days``, ``inherited_period_days`` and ``cause`` (of most of its waits;
         "" = none)."""
-        return self._both()[0]
+        return self.tables.get()[0]
 
     @property
     def explain(self) -> pd.DataFrame:
         """Per activity and cause: ``activity``, ``cause``, ``events``, ``why``."""
-        return self._both()[1]
+        return self.tables.get()[1]
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
