@@ -6,6 +6,8 @@ it, value for value, with the tuned one on samples, real logs and generated arra
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,7 +16,13 @@ import procmine as pm
 from procmine.calendar import NAT, Calendar
 from procmine.log import GROUP, RESOURCE
 from procmine.redundancy._base import first_per_case
-from procmine.waits._steps import _SECOND_US, StepAggregates, long_wait_threshold, step_aggregates
+from procmine.waits._steps import (
+    _SECOND_US,
+    StepAggregates,
+    decide_steps,
+    long_wait_threshold,
+    step_aggregates,
+)
 from tests.conftest import shared_log
 
 
@@ -137,11 +145,11 @@ def _assert_same_aggregates(got: StepAggregates, want: StepAggregates) -> None:
     assert np.array_equal(got.count, want.count)
     assert got.has_start == want.has_start and got.has_group == want.has_group
     assert np.array_equal(got.quick, want.quick) and got.quick.dtype == want.quick.dtype
-    pd.testing.assert_frame_equal(got.edges, want.edges)
+    pd.testing.assert_frame_equal(pd.DataFrame(got.edges), want.edges)  # in memory: a dict of arrays
     if want.resources is None:
         assert got.resources is None
     else:
-        pd.testing.assert_frame_equal(got.resources, want.resources)
+        pd.testing.assert_frame_equal(pd.DataFrame(got.resources), want.resources)
 
 
 @pytest.mark.parametrize("name", pm.samples.names())
@@ -245,7 +253,7 @@ def _inputs(log: pm.EventLog, waits: dict | None = None):
     c = log.codes
     t = event_times(log, Calendar.always())
     sagg = step_aggregates(log)
-    steps = wc_mod.decide_steps(sagg, external=())
+    steps = decide_steps(sagg, external=())
     n_act = c.n_activities
     length = np.where(t.wait_elapsed == NAT, NAT, t.wait_elapsed + np.where(t.proc_elapsed == NAT, 0, t.proc_elapsed))
     prev = np.full(len(c.activity), -1, dtype=np.int64)
@@ -337,8 +345,8 @@ def test_wait_aggregates_match_the_sorting_reference(name: str) -> None:
     own, after, days = _wait_aggregates_reference(c.activity, t.wait_elapsed, n_act, c.ts, prev)
     for agg, ref in ((got, own), (got.after, after)):
         assert np.array_equal(agg.n, ref[0]) and np.array_equal(agg.s1, ref[1]) and np.array_equal(agg.s2, ref[2])
-        pd.testing.assert_frame_equal(agg.hist, ref[3])
-    pd.testing.assert_frame_equal(got.days, days)
+        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), ref[3])
+    pd.testing.assert_frame_equal(pd.DataFrame(got.days), days)
 
 
 @pytest.mark.parametrize("name, waits", [("permit_de", None), ("subsidy_fr", {"Séance de la commission": "batch"})])
@@ -392,3 +400,149 @@ def test_wait_causes_on_a_real_log_match_the_reference() -> None:
     want = _assign_reference(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside)
     _same_assignment(wc_mod.assign_causes(d, c.activity, t.first, t.wait_elapsed, t.proc_elapsed, inside,
                                           length=length), want)
+
+
+# -- fixed periods and batch releases: the candidates left out before the per-activity loop
+def _periods_reference(agg, n_act):
+    """The former loop: every activity with enough waits and a long one is tried."""
+    period, tol = np.full(n_act, np.nan), np.zeros(n_act)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = agg.s1 / agg.n
+        cv = np.sqrt(np.maximum(agg.s2 / agg.n - mean * mean, 0.0)) / mean
+    h = pd.DataFrame(agg.hist)
+    a, c_all = h["code"].to_numpy(dtype=np.int64), h["n"].to_numpy(dtype=np.int64)
+    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * wc_mod.MINUTE_US
+    for code in range(n_act):
+        sel = a == code
+        if agg.n[code] < wc_mod._MIN_EVENTS or not sel.any():
+            continue
+        u, cnt = x_all[sel], c_all[sel]
+        cum = np.r_[0, np.cumsum(cnt)]
+        for half, share_min in ((wc_mod._DAY_US, 0.6), (wc_mod._HOUR_US, 0.25)):
+            lo, hi = np.searchsorted(u, u - half, side="left"), np.searchsorted(u, u + half, side="right")
+            inside = cum[hi] - cum[lo]
+            b = int(inside.argmax())
+            centre = wc_mod._weighted_median(u[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
+            if inside[b] / agg.n[code] >= share_min and centre >= wc_mod._MIN_DAYS * wc_mod._DAY_US:
+                period[code], tol[code] = centre, half
+                break
+        else:
+            if cv[code] < 0.1 and mean[code] >= wc_mod._MIN_DAYS * wc_mod._DAY_US:
+                period[code], tol[code] = wc_mod._weighted_median(u, cnt), wc_mod._DAY_US
+    return period, tol
+
+
+def _releases_reference(days, n_act):
+    release, why = np.zeros(n_act, dtype=bool), [""] * n_act
+    key, day, per_day = (days[k].to_numpy(dtype=np.int64) for k in ("code", "day", "n"))
+    for code in range(n_act):
+        sel = key == code
+        n_ev = int(per_day[sel].sum())
+        if n_ev < wc_mod._RELEASE_MIN_EVENTS:
+            continue
+        span = int(day[sel].max() - day[sel].min()) + 1
+        counts = np.sort(per_day[sel])[::-1]
+        need = int(np.searchsorted(np.cumsum(counts), wc_mod._RELEASE_SHARE * n_ev)) + 1
+        release[code] = (span >= 2 * wc_mod._RELEASE_DAYS_PER and need <= span / wc_mod._RELEASE_DAYS_PER
+                         and counts[:need].sum() >= wc_mod._RELEASE_MIN_PER_DAY * need)
+        if release[code]:
+            why[code] = (f"released in batches: {counts[:need].sum() / n_ev:.0%} of its {n_ev} events "
+                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    return release, why
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_periods_and_releases_match_the_full_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    day, n_act = wc_mod._DAY_US, 40
+    parts = []
+    for code in range(n_act):  # queues, full and partial periods, barely varying lengths, few events
+        n = int(rng.choice([5, 12, 60, 300]))
+        kind = code % 5
+        if kind == 0:
+            x = rng.exponential(rng.choice([0.5, 3, 20]) * day, n)
+        elif kind == 1:
+            x = rng.choice([10, 30, 45]) * day + rng.normal(0, rng.choice([0.1, 2]) * day, n)
+        elif kind == 2:
+            k = int(n * rng.choice([0.2, 0.3]))
+            x = np.r_[np.full(k, 15 * day) + rng.integers(0, 30, k) * 60e6, rng.exponential(day, n - k)]
+        elif kind == 3:
+            x = rng.choice([4.5, 8]) * day * rng.normal(1, 0.04, n)
+        elif code % 10 == 4:
+            x = rng.uniform(3 * day, 7 * day, n)
+        else:  # whole days: the windows' edges decide (±1 day includes both ends)
+            x = rng.choice([9, 10, 11, 30], n, p=[0.15, 0.4, 0.15, 0.3]) * day + rng.choice([0, 60e6], n, p=[0.9, 0.1])
+        parts.append((np.full(n, code), np.maximum(x, 0).astype(np.int64)))
+    act = np.concatenate([p[0] for p in parts])
+    x = np.concatenate([p[1] for p in parts])
+    x[rng.random(len(x)) < 0.05] = NAT
+    agg = wc_mod._length_aggregates(act[x != NAT], x[x != NAT], n_act)
+    period, tol, _ = wc_mod._periods(agg, n_act)
+    want = _periods_reference(agg, n_act)
+    assert np.array_equal(period, want[0], equal_nan=True) and np.array_equal(tol, want[1])
+    # the query engines pass their aggregates as frames: the same decisions
+    framed = dataclasses.replace(agg, hist=pd.DataFrame(agg.hist))
+    assert np.array_equal(wc_mod._periods(framed, n_act)[0], period, equal_nan=True)
+    # lengths past 285 years (broken timestamps) are searched per activity on the floats
+    x_far = x.copy()
+    far = np.isin(act % 10, (1, 9)) & (x != NAT)
+    x_far[far] += 400 * 365 * day
+    agg = wc_mod._length_aggregates(act[x_far != NAT], x_far[x_far != NAT], n_act)
+    assert agg.hist["minute"].max() >= wc_mod._EXACT_MINUTES
+    period, tol, _ = wc_mod._periods(agg, n_act)
+    want = _periods_reference(agg, n_act)
+    assert np.array_equal(period, want[0], equal_nan=True) and np.array_equal(tol, want[1])
+    assert (~np.isnan(period[np.unique(act[far])])).any()
+    assert (~np.isnan(period)).sum() >= 5  # the test covers found periods, not only misses
+    # events per activity and day: a few release days, daily work, short spans
+    rows = []
+    for code in range(n_act):
+        span = int(rng.choice([60, 200, 2000]))
+        n_days = int(rng.choice([2, 5, 30, span]))
+        d = np.sort(rng.choice(span, size=min(n_days, span), replace=False))
+        rows.append(pd.DataFrame({"code": code, "day": d + 18_000, "n": rng.integers(1, 40, len(d))}))
+    days = pd.concat(rows, ignore_index=True)
+    release, why = wc_mod._releases(days, n_act)
+    want_release, want_why = _releases_reference(days, n_act)
+    assert np.array_equal(release, want_release) and release.any() and why == want_why
+    assert np.array_equal(wc_mod._releases({k: days[k].to_numpy() for k in days.columns}, n_act)[0], release)
+
+
+def test_group_median_is_pandas_groupby_median() -> None:
+    from procmine._core.kernels import group_median
+
+    rng = np.random.default_rng(5)
+    for scale in (10, 10**6, 10**12, 4 * 10**18):  # past 2**53 too, where the float sums round
+        for n in (1, 2, 3, 2000):
+            g = rng.integers(0, 30, n)
+            v = rng.integers(-scale, scale, n)
+            want = pd.Series(v).groupby(g).median().reindex(range(33)).to_numpy(np.float64)
+            assert np.array_equal(group_median(g, v, 33), want, equal_nan=True)
+    assert np.isnan(group_median(np.zeros(0, np.int64), np.zeros(0, np.int64), 2)).all()
+
+
+@pytest.mark.parametrize("source", ["permit_de", "interval_event_log.xes"])
+def test_elapsed_event_times_with_start_times_equal_the_cumulative_path(source: str) -> None:
+    # elapsed time reuses the elapsed waits; a 24/7 UTC working calendar goes the general way
+    log = pm.samples.load(source) if "." not in source else pm.read_log(shared_log(source))
+    assert log.has_start_timestamps
+    every_hour = Calendar(hours={d: [("00:00", "24:00")] for d in range(7)}, holidays=None, tz="UTC")
+    fast, full = event_times(log, Calendar.always()), event_times(log, every_hour)
+    for name in ("wait", "proc", "delta", "wait_elapsed", "proc_elapsed", "case_start", "case_end",
+                 "case_duration"):
+        assert np.array_equal(getattr(fast, name), getattr(full, name)), name
+
+
+@pytest.mark.parametrize("name", ["permit_de", "receipt_wabo.xes.gz"])
+def test_edge_wait_stats_shared_with_the_dfg_equal_their_own(name: str) -> None:
+    from procmine._core.dfg import pair_wait_stats
+    from procmine.engines.memory import stat_columns
+
+    log = pm.samples.load(name) if "." not in name else pm.read_log(shared_log(name))
+    log = pm.EventLog(log.df.drop(columns=["start_timestamp"], errors="ignore"), presorted=True)
+    c, t = log.codes, event_times(log, Calendar.always())
+    wait = t.wait[1:][c.pairs.same]
+    own = stat_columns("wait", c.pairs.edge, wait, len(c.pairs.keys))
+    shared = stat_columns("wait", c.pairs.edge, wait, len(c.pairs.keys), pair_wait_stats(log))
+    assert own.keys() == shared.keys()
+    assert all(np.array_equal(own[k], shared[k], equal_nan=True) for k in own)

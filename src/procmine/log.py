@@ -30,6 +30,7 @@ from ._core.columns import (
     TS_DTYPE,
 )
 from ._core.ingest_report import IngestReport, _html_table
+from ._core.kernels import NAT
 from ._core.validation import check_fraction, fail
 from .errors import LogError
 
@@ -51,7 +52,9 @@ __all__ = [
 
 def _ts_int(values: pd.Series) -> np.ndarray:
     """Datetime column -> int64 microseconds (NaT -> int64 min)."""
-    return values.astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
+    if values.dtype != TS_DTYPE:  # read logs have it already: astype would cost more than the read
+        values = values.astype(TS_DTYPE)
+    return values.to_numpy(dtype="datetime64[us]").view("int64")
 
 
 class EventLog:
@@ -134,7 +137,12 @@ class EventLog:
 
     @property
     def has_start_timestamps(self) -> bool:
-        return START in self._df.columns and bool(self._df[START].notna().any())
+        if START not in self._df.columns:
+            return False
+        codes = self.__dict__.get("codes")  # computed already: its start times say it without the frame
+        if codes is not None:
+            return codes.start_ts is not None and bool((codes.start_ts != NAT).any())
+        return bool(self._df[START].notna().any())
 
     @property
     def time_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:

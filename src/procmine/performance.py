@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core.event_times import EventTimes, _td, event_times
+from ._core.event_times import EventTimes, _td, _td_values, event_times
 from ._core.kernels import NAT, group_stats
 from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
@@ -83,8 +83,8 @@ class Performance(Result):
         self.calendar = calendar
         self._freq = freq
         self._declared = (waits, external)
-        # now, not on first access of a frame
-        self._key = check_declarations(self.engine.activity_counts().index.tolist(), waits, external)
+        # now, not on first access of a frame (the names are read only when something is declared)
+        self._key = check_declarations(lambda: self.engine.activity_counts().index.tolist(), waits, external)
 
     @cached_property
     def _events(self) -> Any:
@@ -228,21 +228,25 @@ class Performance(Result):
         """Per directly-follows pair: ``source``, ``target``, ``count``, ``cases`` and the
         ``median``/``mean``/``p90`` waiting time before the target (see module docs) and its
         total by cause (``wait_office``, ``wait_client``, ``wait_statutory``, ``wait_batch``)."""
-        e = self.engine.perf_edges(self.calendar, self._key)
-        wait = self._stats(e, "wait")
+        columns = getattr(self.engine, "perf_edge_columns", None)  # the arrays, without an engine frame
+        e = (self.engine.perf_edges if columns is None else columns)(self.calendar, self._key)
+        count = np.asarray(e["count"], dtype=np.int64)
+        order = np.argsort(-count, kind="stable")  # by count, descending; ties keep the engine's order
+
+        def col(name: str, dtype: Any) -> np.ndarray:
+            return np.asarray(e[name], dtype=dtype)[order]
+
         frame = pd.DataFrame(
             {
-                "source": pd.Series(e["source"].to_numpy(dtype=object), dtype=object),
-                "target": pd.Series(e["target"].to_numpy(dtype=object), dtype=object),
-                "count": e["count"].to_numpy(dtype=np.int64),
-                "cases": e["cases"].to_numpy(dtype=np.int64),
-                "median": _td(wait["median"]),
-                "mean": _td(wait["mean"]),
-                "p90": _td(wait["p90"]),
-                **self._causes_of(e),
+                "source": pd.Series(col("source", object), dtype=object),
+                "target": pd.Series(col("target", object), dtype=object),
+                "count": count[order],
+                "cases": col("cases", np.int64),
+                **{k: _td_values(col(f"wait_{k}", np.float64)) for k in ("median", "mean", "p90")},
+                **({} if not self.engine.capabilities.wait_causes else
+                   {c: _td_values(col(c, np.float64)) for c in _CAUSE_COLUMNS}),
             }
         )
-        frame = frame.sort_values("count", ascending=False, kind="stable").reset_index(drop=True)
         return self._attrs(frame)
 
     @property

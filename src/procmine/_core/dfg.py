@@ -22,11 +22,10 @@ __all__ = [
     "compute_dfg",
     "compute_variants",
     "dfg_arrays",
+    "pair_wait_stats",
     "start_end_activities",
     "variant_codes",
 ]
-
-_US = "us"
 
 
 # ---------------------------------------------------------------------------------------
@@ -179,8 +178,8 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
             "variant": pd.Series(variants, dtype=object),
             "cases": counts.astype(np.int64),
             "share": counts / c.n_cases,
-            "median_duration": pd.to_timedelta(med, unit=_US),
-            "mean_duration": pd.to_timedelta(mean, unit=_US),
+            "median_duration": _us_timedelta(med),
+            "mean_duration": _us_timedelta(mean),
         }
     )
 
@@ -188,6 +187,15 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # grouped statistics
 # ---------------------------------------------------------------------------------------
+def _us_timedelta(us: np.ndarray) -> np.ndarray:
+    """Whole µs (float, NaN = missing) as timedelta64[us]: ``pd.to_timedelta(us, unit="us")``
+    without its per-call parsing (the values are rounded already)."""
+    missing = np.isnan(us)
+    whole = np.where(missing, 0.0, us).astype(np.int64)
+    whole[missing] = NAT
+    return whole.view("m8[us]")
+
+
 def _group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
     """Median, mean and 90th percentile of int64 ``values`` (none missing) per ``group``,
     rounded to whole microseconds; NaN for empty groups (see :func:`procmine._core.kernels.group_stats`)."""
@@ -234,6 +242,22 @@ def _pair_waits(log: EventLog) -> np.ndarray:
     return (target_ts - c.ts[:-1])[same]
 
 
+def pair_wait_stats(log: EventLog) -> dict[str, np.ndarray]:
+    """:func:`procmine._core.kernels.group_stats` of the directly-follows pairs' times
+    (:func:`_pair_waits`) per edge (``LogCodes.pairs``), computed once per log (kept with its
+    codes, read-only): the DFG's times, and the elapsed waits of a log without start times."""
+    c = log.codes
+    memo = getattr(c, "memo", None)
+    if isinstance(memo, dict) and "pair_wait_stats" in memo:
+        return memo["pair_wait_stats"]
+    st = group_stats(c.pairs.edge, _pair_waits(log), len(c.pairs.keys), missing=False)
+    for v in st.values():
+        v.flags.writeable = False
+    if isinstance(memo, dict):
+        memo["pair_wait_stats"] = st
+    return st
+
+
 def compute_dfg(log: EventLog) -> pd.DataFrame:
     """The directly-follows graph: one row per pair of activities that follow each other.
 
@@ -263,24 +287,26 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     n_act = c.n_activities
     p = c.pairs  # edges, counts and distinct cases: shared with performance() and the map
     keys, counts, cases = p.keys, p.counts, p.cases
-    med, mean, p90 = _group_stats(p.edge, _pair_waits(log), len(keys))
+    st = pair_wait_stats(log)
+    med, mean, p90 = np.round(st["median"]), np.round(st["mean"]), np.round(st["p90"])
     names = c.activity_names
+    # keys are sorted by (source code, target code) = by name; a stable sort keeps that for ties
+    count = counts.astype(np.int64)
+    order = np.argsort(-count, kind="stable")
+    keys = keys[order]
     src = keys // max(n_act, 1)
     dst = keys % max(n_act, 1)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "source": pd.Series(names[src], dtype=object),
             "target": pd.Series(names[dst], dtype=object),
-            "count": counts.astype(np.int64),
-            "cases": cases.astype(np.int64),
-            "median": pd.to_timedelta(med, unit=_US),
-            "mean": pd.to_timedelta(mean, unit=_US),
-            "p90": pd.to_timedelta(p90, unit=_US),
+            "count": count[order],
+            "cases": cases.astype(np.int64)[order],
+            "median": _us_timedelta(med[order]),
+            "mean": _us_timedelta(mean[order]),
+            "p90": _us_timedelta(p90[order]),
         }
     )
-    # keys are sorted by (source code, target code) = by name; a stable sort keeps that for ties
-    order = np.argsort(-out["count"].to_numpy(), kind="stable")
-    return out.iloc[order].reset_index(drop=True)
 
 
 def start_end_activities(log: EventLog) -> tuple[pd.Series, pd.Series]:

@@ -121,16 +121,20 @@ def _event_times(c: Any, calendar: Clock) -> EventTimes:
         delta[first_idx] = 0
         case_start = ts[first_idx]
     else:
-        _prev, start, wait_end = _wait_bounds(c)
-        # one cumulative-working-time lookup per distinct array, then differences
-        cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
+        wait_elapsed, proc_elapsed, _ = elapsed_times(c)
+        if cal.is_elapsed:  # cumulative time is the instant itself: the elapsed times are the times
+            cum_ts, wait, proc = ts, wait_elapsed, proc_elapsed
+        else:
+            _prev, start, wait_end = _wait_bounds(c)
+            # one cumulative-working-time lookup per distinct array, then differences
+            cum_ts, cum_start, cum_wait_end = cal.cumulative(ts, start, wait_end)
         cum_prev = np.full(n, NAT, dtype=np.int64)
         if n:
             cum_prev[1:] = cum_ts[:-1]
             cum_prev[first_idx] = NAT
-        wait = _sub(cum_wait_end, cum_prev)
-        wait_elapsed, proc_elapsed, _ = elapsed_times(c)
-        proc = _sub(cum_ts, cum_start)
+        if not cal.is_elapsed:
+            wait = _sub(cum_wait_end, cum_prev)
+            proc = _sub(cum_ts, cum_start)
         # attributed time: previous completion -> completion (first event: its processing time)
         delta = np.where(first, np.where(proc == NAT, 0, proc), _sub(cum_ts, cum_prev))
         case_start = case_start_us(c)
@@ -241,6 +245,24 @@ def _sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _td(us: np.ndarray) -> pd.Series:
     """float/int µs (NaN or NAT = missing) -> timedelta64[us] values, rounded to the µs."""
     a = np.asarray(us)
+    if a.ndim != 1:
+        return pd.to_timedelta(_rounded_us(a), unit="us").as_unit("us")
+    return pd.TimedeltaIndex(_td_values(a))
+
+
+def _td_values(us: np.ndarray) -> np.ndarray:
+    """:func:`_td` of a 1-d array as a timedelta64[us] ndarray (a frame column without the index)."""
+    a = _rounded_us(np.asarray(us))
+    # whole µs (rounded above) straight into timedelta64[us]: what
+    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
+    missing = np.isnan(a)
+    whole = np.where(missing, 0.0, a).astype(np.int64)
+    whole[missing] = NAT
+    return whole.view("m8[us]")
+
+
+def _rounded_us(a: np.ndarray) -> np.ndarray:
+    """float µs rounded (NAT of an integer array as NaN); NaN beyond timedelta64's range."""
     if a.dtype.kind in "iu":
         a = np.where(a == NAT, np.nan, a.astype(np.float64))
     a = np.round(a)
@@ -250,12 +272,5 @@ def _td(us: np.ndarray) -> pd.Series:
             "%d duration total(s) exceed the Timedelta range and are shown as NaT", int(too_big.sum())
         )
         a = np.where(too_big, np.nan, a)
-    # whole µs (rounded above) straight into timedelta64[us]: what
-    # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
-    if a.ndim != 1:
-        return pd.to_timedelta(a, unit="us").as_unit("us")
-    missing = np.isnan(a)
-    whole = np.where(missing, 0.0, a).astype(np.int64)
-    whole[missing] = NAT
-    return pd.TimedeltaIndex(whole.view("m8[us]"))
+    return a
 

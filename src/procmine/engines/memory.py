@@ -25,6 +25,7 @@ from .._core.dfg import (
     _variant_first_codes,
     compute_dfg,
     compute_variants,
+    pair_wait_stats,
     start_end_activities,
 )
 from .._core.kernels import NAT, distinct_per_group, group_stats
@@ -176,17 +177,26 @@ class MemoryEngine(OfLog):
         return frame
 
     def perf_edges(self, calendar: Any, declared: tuple) -> pd.DataFrame:
+        cols = self.perf_edge_columns(calendar, declared)
+        return pd.DataFrame({**cols, "source": pd.Series(cols["source"], dtype=object),
+                             "target": pd.Series(cols["target"], dtype=object)})
+
+    def perf_edge_columns(self, calendar: Any, declared: tuple) -> dict[str, np.ndarray]:
+        """The columns of :meth:`perf_edges` as arrays (``source``/``target`` object arrays),
+        for :attr:`procmine.Performance.edges`, which builds its own frame from them."""
         t, c = self.event_times(calendar), self.log.codes
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         names = c.activity_names
-        return pd.DataFrame(
-            {"source": pd.Series(names[p.keys // n_act], dtype=object),
-             "target": pd.Series(names[p.keys % n_act], dtype=object),
-             "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
-             **stat_columns("wait", p.edge, t.wait[1:][p.same], len(p.keys)),
-             **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
-        )
+        wait = t.wait[1:][p.same]
+        shared = None
+        if getattr(calendar, "is_elapsed", False) and not t.has_start and not (wait == NAT).any():
+            shared = pair_wait_stats(self.log)  # these waits are the DFG's pair times: its statistics
+        return {"source": names[p.keys // n_act].astype(object, copy=False),
+                "target": names[p.keys % n_act].astype(object, copy=False),
+                "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
+                **stat_columns("wait", p.edge, wait, len(p.keys), shared),
+                **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
 
     def event_periods(self, tz: str, freq: str) -> pd.Series:
         return local_periods(self.log.codes.ts, tz, freq)
@@ -206,11 +216,13 @@ def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return ((hi << 20) + lo).astype(np.float64)
 
 
-def stat_columns(prefix: str, keys: np.ndarray, values: np.ndarray, n: int) -> dict[str, np.ndarray]:
+def stat_columns(prefix: str, keys: np.ndarray, values: np.ndarray, n: int,
+                 stats: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """``{prefix}_median/mean/p90/sum`` of int64 ``values`` (NAT = none) per key, float µs:
-    percentiles of :func:`procmine._core.kernels.group_stats`, the sum exact and the mean
-    that sum over the count (as the query engines compute them)."""
-    st = group_stats(keys, values, n)
+    percentiles of :func:`procmine._core.kernels.group_stats` (``stats``: those already
+    computed on the same keys and values), the sum exact and the mean that sum over the
+    count (as the query engines compute them)."""
+    st = group_stats(keys, values, n) if stats is None else dict(stats)
     ok = values != NAT
     total = exact_sums(keys[ok], values[ok], n) if not ok.all() else exact_sums(keys, values, n)
     count = st["count"]

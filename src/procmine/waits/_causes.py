@@ -67,18 +67,18 @@ Examples
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, exact_int_sums, key_counts
+from .._core.kernels import NAT, exact_int_sums, group_median, key_counts
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
-from ._steps import decide_steps, step_aggregates
+from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
 
 __all__ = ["CAUSES", "Caps", "Decisions", "WaitAggregates", "WaitCauses", "after_pairs", "assign_causes", "check_declarations",
            "decide_causes", "finish", "fixed_periods", "follow_up_candidates", "follow_up_markers",
@@ -96,17 +96,60 @@ _RELEASE_DAYS_PER = 90  # at most one release day per quarter of the span: a few
 _RELEASE_MIN_PER_DAY = 10  # events per release day, on average
 
 
-@dataclass(frozen=True, eq=False)
+class _Tables:
+    """``(steps, explain)`` of a :class:`WaitCauses`, built on first use (shared by its copies)."""
+
+    def __init__(self, both: tuple[pd.DataFrame, pd.DataFrame] | None,
+                 make: Callable[[], tuple[pd.DataFrame, pd.DataFrame]] | None) -> None:
+        self.both, self.make = both, make
+
+    def get(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self.both is None:
+            assert self.make is not None
+            self.both, self.make = self.make(), None  # the inputs of make are no longer needed
+        return self.both
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class WaitCauses:
-    """The cause of every wait of a log (build it with :func:`wait_causes`)."""
+    """The cause of every wait of a log (build it with :func:`wait_causes`).
+
+    ``steps`` and ``explain`` are tables for display: given, or built on first access by
+    ``tables`` (a callable returning both), so that the frames of :func:`procmine.performance`
+    (which read :attr:`cause` only) do not pay for them. ``dataclasses.replace`` keeps them.
+    """
 
     cause: np.ndarray  #: int8 per event (``log.df`` order): index into CAUSES; -1 = no wait (first event)
-    steps: pd.DataFrame  #: :func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none) and ``cause`` (of most of its waits; "" = none)
-    explain: pd.DataFrame  #: per activity and cause: ``activity``, ``cause``, ``events``, ``why``
     period_in_processing: np.ndarray  #: bool per activity: its fixed period is recorded as its processing
     caps: Caps | None = None  #: the statutory waits that run past their period (None = none)
     by_prev: np.ndarray | None = None  #: positions of the waits statutory by the previous step's period (None = none)
+    tables: Any = None  #: the steps and explain tables, or the callable that builds them
     _memo: dict = field(default_factory=dict, repr=False, compare=False)  #: results computed once (outside_office)
+
+    def __init__(self, cause: np.ndarray, steps: pd.DataFrame | None = None, explain: pd.DataFrame | None = None,
+                 period_in_processing: np.ndarray | None = None, caps: Caps | None = None,
+                 by_prev: np.ndarray | None = None, *, tables: Any = None, _memo: dict | None = None) -> None:
+        if not isinstance(tables, _Tables):
+            if (steps is None or explain is None) and tables is None:
+                raise TypeError("WaitCauses needs steps and explain, or tables")
+            tables = _Tables(None if steps is None or explain is None else (steps, explain), tables)
+        if period_in_processing is None:
+            raise TypeError("WaitCauses needs period_in_processing")
+        for name, value in (("cause", cause), ("period_in_processing", period_in_processing), ("caps", caps),
+                            ("by_prev", by_prev), ("tables", tables), ("_memo", {} if _memo is None else _memo)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def steps(self) -> pd.DataFrame:
+        """:func:`procmine.waits._steps.classify_steps` plus ``period_days`` (NaN = none),
+        ``period_after_days``, ``inherited_period_days`` and ``cause`` (of most of its waits;
+        "" = none)."""
+        return self.tables.get()[0]
+
+    @property
+    def explain(self) -> pd.DataFrame:
+        """Per activity and cause: ``activity``, ``cause``, ``events``, ``why``."""
+        return self.tables.get()[1]
 
     def outside_office(self, wait: np.ndarray, proc: np.ndarray, act: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per event, the time the office cannot shorten: ``(client, statutory)`` in the unit
@@ -216,8 +259,13 @@ _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.Wea
 
 
 def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iterable[str] | None) -> tuple:
-    """Validate ``waits`` and ``external`` against the log (an EventLog, or its activity
-    names); the normalised, hashable pair."""
+    """Validate ``waits`` and ``external`` against the log (an EventLog, its activity
+    names, or a callable returning them, called only when something is declared); the
+    normalised, hashable pair."""
+    if waits is None and external is None:
+        return (), ()  # nothing to check against the names
+    if callable(log):
+        log = log()
     names = {str(a) for a in (log.codes.activity_names if isinstance(log, EventLog) else log)}
     decl_w: dict[str, str] = {}
     if waits is not None:
@@ -274,9 +322,9 @@ class WaitAggregates:
     n: np.ndarray  #: known lengths per activity (float)
     s1: np.ndarray  #: their sum (float µs)
     s2: np.ndarray  #: the sum of their squares
-    hist: pd.DataFrame  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
     proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
-    days: pd.DataFrame | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
+    days: Table | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
     count: np.ndarray | None = None  #: events per activity
     again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
     inside: np.ndarray | None = None  #: events while something the office sent or asked for is out (:func:`inside_windows`); None = not needed (no follow-up candidate)
@@ -358,6 +406,7 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     own = act[ok]
     minute = _minutes(x)
     lengths = _length_aggregates(own, x, n_act, minute)
+    after = None
     if prev is not None:
         before = prev[ok]
         has_prev = before >= 0
@@ -365,12 +414,11 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
             after = _length_aggregates(before, x, n_act, minute)
         else:
             after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
-        lengths = replace(lengths, after=after)
     del x, own, minute
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
-        med = pd.Series(proc_elapsed[known]).groupby(act[known]).median().reindex(range(n_act)).to_numpy(np.float64)
+        med = group_median(act[known], proc_elapsed[known], n_act)
     t_ok = ts != NAT
     day = ts[t_ok] if not t_ok.all() else ts
     day = day // _DAY_US
@@ -380,9 +428,10 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     # (activity, day) counted in a dense table when it is small (as almost always), else sorted
     d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
                             else act.astype(np.int64) * n_days + day, n_act * n_days)
-    days = pd.DataFrame({"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n})
-    return replace(lengths, proc_median=med, days=days, count=np.asarray(count, dtype=np.int64),
-                   again=np.asarray(again, dtype=np.int64), inside=inside)
+    days = {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
+    return WaitAggregates(n=lengths.n, s1=lengths.s1, s2=lengths.s2, hist=lengths.hist, proc_median=med, days=days,
+                          count=np.asarray(count, dtype=np.int64), again=np.asarray(again, dtype=np.int64),
+                          inside=inside, after=after)
 
 
 def _minutes(x: np.ndarray) -> np.ndarray | None:
@@ -405,7 +454,7 @@ def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
     else:
         long_ = minute >= 0
         key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
-    hist = pd.DataFrame({"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n})
+    hist = {"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n}
     xf = x.astype(np.float64)
     s1 = np.bincount(act, weights=xf, minlength=n_act)
     xf *= xf
@@ -422,19 +471,19 @@ def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.n
     return period, why
 
 
-def self_repeats(edges: pd.DataFrame, n_act: int) -> np.ndarray:
+def self_repeats(edges: Table, n_act: int) -> np.ndarray:
     """Per activity: events directly after an event of the same activity (from the
     directly-follows pairs of :class:`procmine.waits._steps.StepAggregates`)."""
-    loop = edges["src"].to_numpy(dtype=np.int64) == edges["dst"].to_numpy(dtype=np.int64)
-    return np.bincount(edges["src"].to_numpy(dtype=np.int64)[loop], weights=edges["n"].to_numpy(dtype=np.float64)[loop],
-                       minlength=n_act).astype(np.int64)
+    src = table_column(edges, "src", np.int64)
+    loop = src == table_column(edges, "dst", np.int64)
+    return np.bincount(src[loop], weights=table_column(edges, "n", np.float64)[loop], minlength=n_act).astype(np.int64)
 
 
-def follow_up_markers(steps: pd.DataFrame) -> np.ndarray:
+def follow_up_markers(steps: Table) -> np.ndarray:
     """Per activity: 1 when the step leaves the case waiting for an answer (a request, or
     the office sends something), 2 when the outside world answers (an external step), else 0."""
-    opener = steps["request"].to_numpy(dtype=bool) | steps["outbound"].to_numpy(dtype=bool)
-    return np.where(opener, 1, np.where(steps["external"].to_numpy(dtype=bool), 2, 0)).astype(np.int8)
+    opener = table_column(steps, "request", bool) | table_column(steps, "outbound", bool)
+    return np.where(opener, 1, np.where(table_column(steps, "external", bool), 2, 0)).astype(np.int8)
 
 
 def follow_up_candidates(mark: np.ndarray, count: np.ndarray, again: np.ndarray) -> np.ndarray:
@@ -478,7 +527,8 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
 
     Only lengths of at least ``_MIN_DAYS - 1`` days can lie in a window around a period of
     ``_MIN_DAYS`` or more: those alone are counted per minute (the histogram); the shares
-    are of all the activity's waits."""
+    are of all the activity's waits. The densest window of every activity is found for all
+    activities at once (:func:`_densest`); only a window dense enough gets its centre."""
     period = np.full(n_act, np.nan)
     tol = np.zeros(n_act)
     why = [""] * n_act
@@ -487,66 +537,144 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
         mean = agg.s1 / n_all
         cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
     h = agg.hist
-    a = h["code"].to_numpy(dtype=np.int64)
-    x_all = h["minute"].to_numpy(dtype=np.int64).astype(np.float64) * MINUTE_US
-    c_all = h["n"].to_numpy(dtype=np.int64)
+    a = table_column(h, "code", np.int64)
+    minute = table_column(h, "minute", np.int64)
+    x_all = minute.astype(np.float64) * MINUTE_US  # distinct lengths (to the minute) per activity
+    c_all = table_column(h, "n", np.int64)  # with their counts
     bounds = np.searchsorted(a, np.arange(n_act + 1))
-    for code in np.flatnonzero((n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1])):
-        u = x_all[bounds[code]:bounds[code + 1]]  # distinct lengths (to the minute) with their counts
-        cnt = c_all[bounds[code]:bounds[code + 1]]
-        total = n_all[code]
-        cum = np.r_[0, np.cumsum(cnt)]
-        # the densest ±1 day window, and the densest ±1 hour window
-        for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-            lo = np.searchsorted(u, u - half, side="left")
-            hi = np.searchsorted(u, u + half, side="right")
-            inside = cum[hi] - cum[lo]
-            best = int(inside.argmax())
-            centre = _weighted_median(u[lo[best]:hi[best]], cnt[lo[best]:hi[best]])
-            share = inside[best] / total
-            if share >= share_min and centre >= _MIN_DAYS * _DAY_US:
+    # a window holds at most the activity's long lengths: with fewer than a quarter of its
+    # waits long, no window reaches the smaller share (and only the variation test is left)
+    long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        may = (long_n / n_all >= 0.25) | ((cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US))
+    todo = (n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may
+    # the densest ±1 day window, and the densest ±1 hour window
+    for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            need = todo & (long_n / n_all >= share_min)  # the others' windows cannot reach the share
+            if need.any():  # nor can those whose fullest three adjacent buckets of the window's width
+                need &= _window_bound(a, minute, c_all, n_act, half // MINUTE_US) / n_all >= share_min
+        if not need.any():
+            continue
+        rows = need[a]
+        x, cnt = x_all[rows], c_all[rows]
+        lo, hi, inside, best = _densest(a[rows], minute[rows], x, cnt, np.flatnonzero(need), half)
+        for code in np.flatnonzero(need):
+            b, total = best[code], n_all[code]
+            share = inside[b] / total
+            if share < share_min:
+                continue
+            centre = _weighted_median(x[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
+            if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
                              f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
-                break
-        else:
-            if cv_all[code] < 0.1 and mean[code] >= _MIN_DAYS * _DAY_US:
-                med = _weighted_median(u, cnt)
-                period[code], tol[code] = med, _DAY_US
-                why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
+                todo[code] = False
+    for code in np.flatnonzero(todo & (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)):
+        med = _weighted_median(x_all[bounds[code]:bounds[code + 1]], c_all[bounds[code]:bounds[code + 1]])
+        period[code], tol[code] = med, _DAY_US
+        why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
 
 
-def _releases(days: pd.DataFrame, n_act: int) -> tuple[np.ndarray, list[str]]:
+def _window_bound(a: np.ndarray, minute: np.ndarray, cnt: np.ndarray, n_act: int, width: int) -> np.ndarray:
+    """Per activity, at least the lengths any window of ±``width`` minutes holds: a window
+    around a length in bucket ``b`` (minutes // width) lies in buckets ``b - 1`` to ``b + 1``;
+    the most those hold (rows sorted by activity, minute: buckets in runs, no sort)."""
+    key = a << 40 | minute // width
+    if not len(key):
+        return np.zeros(n_act)
+    run = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    k, n = key[run], np.add.reduceat(cnt, run)
+    three = n.copy()
+    three[1:] += np.where(k[:-1] == k[1:] - 1, n[:-1], 0)
+    three[:-1] += np.where(k[1:] == k[:-1] + 1, n[1:], 0)
+    out = np.zeros(n_act)
+    np.maximum.at(out, k >> 40, three)
+    return out
+
+
+_EXACT_MINUTES = (1 << 53) // MINUTE_US  #: below this many minutes, a length in float µs is exact
+
+
+def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, codes: np.ndarray,
+             half: int) -> tuple[np.ndarray, ...]:
+    """The windows ``[lo, hi)`` of histogram rows within ±``half`` µs of each row (same
+    activity), the lengths ``inside`` each, and per activity the row of its densest window
+    (the first at the maximum); the rows are those of the activities ``codes``.
+
+    The rows (sorted by activity, minute) are searched all at once on the integer keys
+    (activity, minute): the same windows as a search per activity on the float lengths while
+    those are exact (up to 285 years) and no window reaches past the histogram's minute
+    range; else (lengths from broken timestamps) per activity of ``codes``, on the floats."""
+    hm = half // MINUTE_US
+    bounds = np.searchsorted(a, np.arange(int(codes.max()) + 2))  # the rows of each activity (codes: not empty)
+    if not len(minute) or (minute.min() >= hm and minute.max() < _EXACT_MINUTES):
+        key = a << 40 | minute
+        lo, hi = np.searchsorted(key, key - hm, side="left"), np.searchsorted(key, key + hm, side="right")
+    else:
+        lo, hi = np.zeros(len(minute), dtype=np.int64), np.zeros(len(minute), dtype=np.int64)
+        for code in codes:
+            b0, b1 = bounds[code], bounds[code + 1]
+            u = x[b0:b1]
+            lo[b0:b1] = b0 + np.searchsorted(u, u - half, side="left")
+            hi[b0:b1] = b0 + np.searchsorted(u, u + half, side="right")
+    cum = np.r_[0, np.cumsum(cnt)]
+    inside = cum[hi] - cum[lo]
+    best = np.zeros(len(bounds) - 1, dtype=np.int64)
+    if len(inside):
+        has = bounds[1:] > bounds[:-1]
+        starts = bounds[:-1][has]
+        top = np.maximum.reduceat(inside, starts)
+        rows = np.arange(len(inside))
+        at_top = inside == np.repeat(top, np.diff(np.r_[starts, len(inside)]))
+        best[has] = np.minimum.reduceat(np.where(at_top, rows, len(inside)), starts)
+    return lo, hi, inside, best
+
+
+def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     """Per activity: released in batches on a handful of calendar days (see ``batch`` in the
     module documentation), and why, from its events per calendar day."""
     release = np.zeros(n_act, dtype=bool)
     why = [""] * n_act
-    if not len(days):
+    key_act = table_column(days, "code", np.int64)
+    if not len(key_act):
         return release, why
-    key_act = days["code"].to_numpy(dtype=np.int64)
-    day = days["day"].to_numpy(dtype=np.int64)
-    per_day = days["n"].to_numpy(dtype=np.int64)
+    day = table_column(days, "day", np.int64)
+    per_day = table_column(days, "n", np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
-    for code in np.flatnonzero(n_ev >= _RELEASE_MIN_EVENTS):
-        lo, hi = np.searchsorted(key_act, [code, code + 1])
-        span = int(day[lo:hi].max() - day[lo:hi].min()) + 1
-        counts = np.sort(per_day[lo:hi])[::-1]
-        need = int(np.searchsorted(np.cumsum(counts), _RELEASE_SHARE * n_ev[code])) + 1
-        if (span >= 2 * _RELEASE_DAYS_PER and need <= span / _RELEASE_DAYS_PER
-                and counts[:need].sum() >= _RELEASE_MIN_PER_DAY * need):
-            release[code] = True
-            why[code] = (f"released in batches: {counts[:need].sum() / n_ev[code]:.0%} of its {n_ev[code]} events "
-                         f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    # rows are sorted by code: per activity its span of days, then its day counts largest first
+    starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])
+    span = np.zeros(n_act, dtype=np.int64)
+    span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
+    keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
+    if not keep.any():
+        return release, why
+    k, c = key_act[keep], per_day[keep]
+    order = np.lexsort((-c, k))
+    k, c = k[order], c[order]
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    codes = k[first]
+    cum = np.cumsum(c)
+    within = cum - np.repeat(cum[first] - c[first], np.diff(np.r_[first, len(k)]))  # cumulative per activity
+    # the fewest days holding the share: the days whose running total is still below it, and one more
+    need = np.bincount(k, weights=within < _RELEASE_SHARE * n_ev[k], minlength=n_act).astype(np.int64)[codes] + 1
+    top = within[first + need - 1]  # events on those days
+    ok = (need <= span[codes] / _RELEASE_DAYS_PER) & (top >= _RELEASE_MIN_PER_DAY * need)
+    for code, n_days, on in zip(codes[ok], need[ok].tolist(), top[ok]):
+        release[code] = True
+        why[code] = (f"released in batches: {on / n_ev[code]:.0%} of its {n_ev[code]} events "
+                     f"on {n_days} calendar day(s) in {int(span[code]) / 365.25:.1f} years")
     return release, why
 
 
-def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
-    """The per-activity decisions from the step classification and the wait aggregates."""
+def decide_causes(names: np.ndarray, steps: Table, agg: WaitAggregates, waits: Mapping[str, str]) -> Decisions:
+    """The per-activity decisions from the step classification (the frame of
+    :func:`procmine.waits._steps.decide_steps`, or its columns) and the wait aggregates."""
     n_act = len(names)
     period, tol, period_why = _periods(agg, n_act)
-    is_ext = steps["external"].to_numpy(dtype=bool)
-    is_req = steps["request"].to_numpy(dtype=bool)
+    is_ext = table_column(steps, "external", bool)
+    is_req = table_column(steps, "request", bool)
     declared = np.full(n_act, -1, dtype=np.int8)
     for a, cz in waits.items():
         declared[names == a] = CAUSES.index(cz)
@@ -566,7 +694,7 @@ def decide_causes(names: np.ndarray, steps: pd.DataFrame, agg: WaitAggregates, w
         follow = follow_up_candidates(mark, agg.count, agg.again) & (agg.inside >= 0.8 * agg.count)
     # a chase asks for the answer again: what the case does next (a new offer, a
     # cancellation) waits for that answer, as after a request
-    parks = is_req | steps["hold"].to_numpy(dtype=bool) | follow
+    parks = is_req | table_column(steps, "hold", bool) | follow
     after_period, after_tol, after_why = np.full(n_act, np.nan), np.zeros(n_act), [""] * n_act
     if agg.after is not None:
         after_period, after_tol, after_why = _periods(agg.after, n_act)
@@ -725,7 +853,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
     first = c.is_first
     sagg = step_aggregates(log)
-    steps = decide_steps(sagg, external=external)
+    flags = step_flags(sagg, external=external)  # the frame of decide_steps only with the tables
     # elapsed previous completion -> completion: the step's whole span, a period may be
     # recorded as a wait or as a system step lasting it
     if proc_elapsed is None:
@@ -733,7 +861,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     else:
         length = np.where(wait_elapsed == NAT, NAT, wait_elapsed + np.where(proc_elapsed == NAT, 0, proc_elapsed))
     again = self_repeats(sagg.edges, n_act)
-    mark = follow_up_markers(steps)
+    mark = follow_up_markers(flags)
     inside = inside_n = None
     if follow_up_candidates(mark, sagg.count, again).any():
         inside = inside_windows(act, c.case, mark)
@@ -744,7 +872,7 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     prev[first] = -1
     agg = wait_aggregates(act, length, proc_elapsed if has_start else None, n_act, ts=c.ts,
                           count=sagg.count, again=again, inside=inside_n, prev=prev)
-    d = decide_causes(names, steps, agg, waits)
+    d = decide_causes(names, flags, agg, waits)
     cause, after_request, caps, by_prev = assign_causes(d, act, first, wait_elapsed, proc_elapsed, inside,
                                                         length=length)
     ok = cause >= 0
@@ -757,10 +885,13 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     if inside is not None:
         follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
     cap_n = np.bincount(act[caps.idx], minlength=n_act)
-    steps, explain = finish(names, steps, d, counts, req_n, waits, follow_n, cap_n,
-                            after_pairs(prev[by_prev], act[by_prev], n_act))
-    return WaitCauses(cause=cause, steps=steps, explain=explain, period_in_processing=d.in_proc, caps=caps,
-                      by_prev=by_prev)
+    prev_by, act_by = prev[by_prev], act[by_prev]
+
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame]:  # on first access of steps or explain
+        return finish(names, steps_frame(sagg.names, flags), d, counts, req_n, waits, follow_n, cap_n,
+                      after_pairs(prev_by, act_by, n_act))
+
+    return WaitCauses(cause=cause, period_in_processing=d.in_proc, caps=caps, by_prev=by_prev, tables=tables)
 
 
 def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd.DataFrame,

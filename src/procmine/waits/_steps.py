@@ -64,6 +64,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,8 @@ from .._core.event_times import elapsed_times
 from .._core.kernels import NAT
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
-__all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates"]
+__all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates",
+           "step_flags", "steps_frame", "table_column"]
 
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
@@ -137,6 +139,19 @@ _SYSTEM_ACCOUNT = re.compile(
     r"\b(system|systeme|sistema|sys|portal|portail|portale|server|batch|bot|robot|auto|automat\w*|cron|job|daemon"
     r"|interface|schnittstelle|api|e\s+services?|workflow|scheduler|script|import|sap|bpm)\b"
 )
+
+
+#: a small table of aggregates: a frame (the query engines) or a dict of equal-length arrays (in memory,
+#: where building and reading a frame would cost more than the work on it)
+Table = pd.DataFrame | dict[str, np.ndarray]
+
+
+def table_column(table: Table, name: str, dtype: Any = None) -> np.ndarray:
+    """A column of a :data:`Table` as a numpy array (of ``dtype`` when given)."""
+    values = table[name]
+    if isinstance(values, np.ndarray):
+        return values if dtype is None else values.astype(dtype, copy=False)
+    return values.to_numpy(dtype=dtype)
 
 
 def is_system_account(name: object) -> bool:
@@ -246,10 +261,10 @@ class StepAggregates:
     names: np.ndarray  #: activity names (object), in code order
     labels: list[list[str]]  #: per activity, readable labels from other columns
     count: np.ndarray  #: events per activity
-    resources: pd.DataFrame | None  #: ``code``, ``resource`` (str), ``n``: events per activity and recorded resource; None = no resource column
+    resources: Table | None  #: ``code``, ``resource`` (str), ``n``: events per activity and recorded resource; None = no resource column
     has_start: bool  #: the log has start timestamps
     quick: np.ndarray  #: (n_act, 4) ints: processing known, processing < 1 s, waiting (elapsed) known, waiting < 1 s
-    edges: pd.DataFrame  #: ``src``, ``dst`` (codes), ``n`` pairs, ``n_long`` (waiting >= max(1 day, 3 x the log's median waiting)), ``n_other`` (both groups known and different)
+    edges: Table  #: ``src``, ``dst`` (codes), ``n`` pairs, ``n_long`` (waiting >= max(1 day, 3 x the log's median waiting)), ``n_other`` (both groups known and different)
     has_group: bool  #: the log has a group (unit) column
 
 
@@ -277,7 +292,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         ok = res_codes >= 0
         key, n = _key_counts(act[ok].astype(np.int64) * n_res + res_codes[ok], n_act * n_res)
         res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
-        resources = pd.DataFrame({"code": key // n_res, "resource": [str(r) for r in res], "n": n})
+        resources = {"code": key // n_res, "resource": np.array([str(r) for r in res], dtype=object), "n": n}
     # elapsed times and column codes are cached with the log's codes: performance() and the
     # detectors classify the steps of the same log again and again
     wait_elapsed, proc_elapsed, has_start = elapsed_times(c)
@@ -305,12 +320,12 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
         n_other = np.bincount(pairs.edge[other], minlength=n_edges)
     width = max(n_act, 1)
-    edges = pd.DataFrame({
+    edges = {
         "src": pairs.keys // width, "dst": pairs.keys % width,
         "n": pairs.counts,
         "n_long": np.bincount(pairs.edge[long_wait], minlength=n_edges),
         "n_other": n_other,
-    })
+    }
     return StepAggregates(names=names, labels=_labels(log, n_act), count=count,
                           resources=resources, has_start=has_start, quick=quick, edges=edges,
                           has_group=has_group)
@@ -484,6 +499,17 @@ def _request_loops(agg: StepAggregates, src: np.ndarray, dst: np.ndarray, pairs:
 
 def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) -> pd.DataFrame:
     """The rules of :func:`classify_steps` on a log's aggregates (shared by the engines)."""
+    return steps_frame(agg.names, step_flags(agg, external=external))
+
+
+def steps_frame(names: np.ndarray, flags: dict[str, Any]) -> pd.DataFrame:
+    """The frame of :func:`decide_steps` from :func:`step_flags`."""
+    return pd.DataFrame(flags, index=pd.Index(names, name=ACTIVITY))
+
+
+def step_flags(agg: StepAggregates, *, external: Iterable[str] | None = None) -> dict[str, Any]:
+    """The columns of :func:`decide_steps`: boolean arrays ``request``, ``external``,
+    ``system``, ``outbound``, ``hold`` and the list ``why`` (without building the frame)."""
     names = agg.names
     n_act = len(names)
     n_ev = int(agg.count.sum())
@@ -514,17 +540,14 @@ def decide_steps(agg: StepAggregates, *, external: Iterable[str] | None = None) 
     for a in np.flatnonzero(hold):
         why[a].append("name: a hold status (the case is parked for someone outside the queue)")
 
-    return pd.DataFrame(
-        {
-            "request": request,
-            "external": ext,
-            "system": system,
-            "outbound": outbound & ~ext,
-            "hold": hold,
-            "why": ["; ".join(w) for w in why],
-        },
-        index=pd.Index(names, name=ACTIVITY),
-    )
+    return {
+        "request": request,
+        "external": ext,
+        "system": system,
+        "outbound": outbound & ~ext,
+        "hold": hold,
+        "why": ["; ".join(w) for w in why],
+    }
 
 
 def _vocabulary_flags(agg: StepAggregates) -> tuple[np.ndarray, ...]:
@@ -549,11 +572,11 @@ def _recorded_by(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray
     sys_account = np.zeros(n_act, dtype=bool)
     if agg.resources is not None and n_ev:
         r = agg.resources
-        distinct, inv = np.unique(r["resource"].to_numpy(dtype=object).astype(str), return_inverse=True)
+        distinct, inv = np.unique(table_column(r, "resource", object).astype(str), return_inverse=True)
         recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
         is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
-        code = r["code"].to_numpy(dtype=np.int64)
-        n = r["n"].to_numpy(dtype=np.float64)
+        code = table_column(r, "code", np.int64)
+        n = table_column(r, "n", np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
         sys_n = np.bincount(code, weights=np.where(recorded & is_sys, n, 0.0), minlength=n_act)
         others_n = n_ev - count
@@ -588,14 +611,14 @@ def _requests(agg: StepAggregates, why: list[list[str]], *, ext: np.ndarray, sys
     n_act = len(agg.names)
     request = vocab_request.copy()
     e = agg.edges
-    src = e["src"].to_numpy(dtype=np.int64)
-    dst = e["dst"].to_numpy(dtype=np.int64)
-    pairs = e["n"].to_numpy(dtype=np.float64)
+    src = table_column(e, "src", np.int64)
+    dst = table_column(e, "dst", np.int64)
+    pairs = table_column(e, "n", np.float64)
+    n_long = table_column(e, "n_long", np.float64)
     follow_n = np.bincount(src, weights=pairs, minlength=n_act)
     ext_next = ext[dst]
     ext_n = np.bincount(src, weights=np.where(ext_next, pairs, 0.0), minlength=n_act)
-    long_n = np.bincount(src, weights=np.where(ext_next, e["n_long"].to_numpy(dtype=np.float64), 0.0),
-                         minlength=n_act)
+    long_n = np.bincount(src, weights=np.where(ext_next, n_long, 0.0), minlength=n_act)
     structural = ~ext & ~vocab_request & (follow_n >= 5) & (ext_n >= 0.5 * follow_n) & (long_n >= 0.5 * ext_n)
     structural &= ext_n > 0
     # after a request the case waits for the outside world before work is redone; a step
@@ -611,15 +634,15 @@ def _requests(agg: StepAggregates, why: list[list[str]], *, ext: np.ndarray, sys
     for a in np.flatnonzero(structural):
         why[a].append("structure: an external step follows after a long wait")
     # -- requests whose answer is not recorded: the loop goes back to the check ------------
-    loop_req, loop_why = _request_loops(agg, src, dst, pairs, e["n_long"].to_numpy(dtype=np.float64),
+    loop_req, loop_why = _request_loops(agg, src, dst, pairs, n_long,
                                         office=~ext & ~system, follow_n=follow_n)
     loop_req &= ~hold  # a hold status parks the case (its own rule): it asks nobody
     for a in np.flatnonzero(loop_req):
         why[a].append(loop_why[a])
     request |= loop_req
     # a query to another unit of the log: the answer is that unit's work, not the applicant's
-    if agg.has_group and len(e):
-        other = np.where(~ext_next & ~system[dst], e["n_other"].to_numpy(dtype=np.float64), 0.0)
+    if agg.has_group and len(src):
+        other = np.where(~ext_next & ~system[dst], table_column(e, "n_other", np.float64), 0.0)
         other_n = np.bincount(src, weights=other, minlength=n_act)
         internal = request & weak & (follow_n > 0) & (other_n >= 0.5 * follow_n)
         for a in np.flatnonzero(internal):
