@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
@@ -62,6 +61,7 @@ from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
     distinct_sorted,
     event_table,
+    group_quantiles,
     make_finding,
     pick_examples,
     sample_confidence,
@@ -186,7 +186,7 @@ def _office_waits(log: EventLog, t: Any, waits: Any, external: Any, min_case_sha
     n_act = c.n_activities
     act = c.activity
     wc = wait_causes(log, waits=waits, external=external)
-    wait = wc.split(t.wait)["office"].astype(np.float64)  # only what the office can shorten
+    wait = wc.split(t.wait, ("office",))["office"].astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
     elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
@@ -322,9 +322,8 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives
     # a bell-shaped spread) around at least 5 days; the period is their floor (the tenth
     # percentile), the office queue after it the spread above
-    q = pd.Series(length.astype(np.float64)).groupby(edge).quantile([0.1, 0.5, 0.9]).unstack()
     n = np.bincount(edge, minlength=len(edges))
-    q10, q50, q90 = (q[k].reindex(range(len(edges))).to_numpy() for k in (0.1, 0.5, 0.9))
+    q10, q50, q90 = group_quantiles(length, edge, len(edges), (0.1, 0.5, 0.9)).T
     with np.errstate(invalid="ignore"):
         tight = (n >= 10) & (q50 >= 5 * _DAY_US) & ((q90 - q10) < 0.256 * q50) & np.isnan(period)
     period[tight] = q10[tight]
