@@ -215,9 +215,8 @@ class _Arrivals:
             tz = "Europe/Zurich"  # an elapsed-time calendar has no office week: use local Swiss time
         arrival = t.prev_end[ev]
         release = t.start[ev]
-        a_min, a_midnight = _week_minute(arrival, tz)
+        a_min, a_midnight, r_min, r_midnight = _arrival_release_minutes(t, ev, tz)
         a_exact = a_min.copy()
-        r_min, r_midnight = _week_minute(release, tz)
         # steps recorded with dates only (mostly at local midnight): compare weekdays, not hours
         daily_act = np.bincount(act, weights=r_midnight, minlength=n_act) >= 0.5 * np.maximum(
             np.bincount(act, minlength=n_act), 1
@@ -322,6 +321,21 @@ def _recommendation(name: str, slots: np.ndarray, daily: bool, evidence: dict[st
         )[lang]
         for lang in ("de", "fr", "en")
     }
+
+
+def _arrival_release_minutes(t: Any, ev: np.ndarray, tz: str) -> tuple[np.ndarray, ...]:
+    """:func:`_week_minute` of the arrivals (``t.prev_end``) and releases (``t.start``) of
+    the events ``ev`` (rows with a previous event in their case).
+
+    An arrival is the previous row's completion and a release is the row's completion
+    unless it has a start time: the completions are converted once, not once per role."""
+    ts_min, ts_midnight = _week_minute(t.c.ts, tz)
+    a_min, a_midnight = ts_min[ev - 1], ts_midnight[ev - 1]
+    r_min, r_midnight = ts_min[ev], ts_midnight[ev]
+    started = np.flatnonzero(t.has_start[ev])
+    if len(started):
+        r_min[started], r_midnight[started] = _week_minute(t.c.start_ts[ev[started]], tz)
+    return a_min, a_midnight, r_min, r_midnight
 
 
 def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
