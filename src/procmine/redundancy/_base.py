@@ -267,9 +267,8 @@ class EventTable:
     @cached_property
     def prev_end(self) -> np.ndarray:
         """Completion time of the previous event of the case (own start for the first event)."""
-        out = self.start.copy()
-        idx = np.flatnonzero(self.same_case_prev)
-        out[idx] = self.c.ts[idx - 1]
+        out = np.array(self.start, copy=True)
+        np.copyto(out[1:], self.c.ts[:-1], where=self.same_case_prev[1:])  # no row-index arrays
         return out
 
     @cached_property
