@@ -83,3 +83,20 @@ def test_arrival_and_release_minutes_match_each_role(starts):
     for g, e in zip(got, (a_min, a_mid, r_min, r_mid)):
         assert g.dtype == e.dtype and g.tolist() == e.tolist()
     assert t.has_start[ev].any() == starts  # the start times replace some releases
+
+
+@pytest.mark.parametrize("tz", ["Europe/Zurich", "Asia/Kolkata", "America/St_Johns", "Australia/Lord_Howe", "UTC"])
+def test_week_minute_matches_the_calendar_fields(tz):
+    rng = np.random.default_rng(11)
+    lo, hi = pd.Timestamp("1965-01-01", tz="UTC").value // 1000, pd.Timestamp("2031-01-01", tz="UTC").value // 1000
+    us = rng.integers(lo, hi, 200_000)  # spans every transition of 66 years (the per-hour path)
+    us[:2000] = us[:2000] - us[:2000] % 1_800_000_000  # whole UTC half hours, some at local midnight
+    local = pd.DatetimeIndex(pd.to_datetime(us, unit="us", utc=True)).tz_convert(tz).tz_localize(None)
+    expected = np.asarray(local.day_of_week * 1440 + local.hour * 60 + local.minute, dtype=np.int64)
+    midnight = np.asarray(local.normalize() == local)
+    before = us.copy()
+    minute, at_midnight = _batching._week_minute(us, tz)
+    assert minute.dtype == np.int64 and (minute == expected).all()
+    assert (at_midnight == midnight).all() and at_midnight.any()
+    assert (us == before).all()  # the instants are not changed in place
+    assert (_batching._local_us(us, tz) == _batching._local_exact(us, tz)).all()
