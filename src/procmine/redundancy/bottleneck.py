@@ -189,8 +189,9 @@ def _office_waits(log: EventLog, t: Any, waits: Any, external: Any, min_case_sha
     wait = wc.split(t.wait, ("office",))["office"].astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
-    elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
-    cv = _cv_by(act[has_prev], elapsed[has_prev], n_act)
+    start, prev_end = t.start[has_prev], t.prev_end[has_prev]  # the waits only, not the case starts
+    cv = _cv_by(act[has_prev], (start - np.minimum(prev_end, start)).astype(np.float64), n_act)
+    del start, prev_end
     # duration of the cases the office can shorten: without fixed periods (a period may be a
     # system step lasting it: its whole gap) and without waiting for the applicant
     client, statutory = wc.outside_office(t.wait, t.processing, act)
@@ -311,12 +312,12 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     waits, but each pair of steps does. The wait up to the period is statutory; what lies
     beyond it stays office time (split in the proportion of the elapsed parts)."""
     out = np.zeros(t.n_events)
-    prev = t.prev_activity.astype(np.int64)
+    prev = t.prev_activity  # -1 exactly where the case starts
     sel = np.flatnonzero(t.same_case_prev & (prev >= 0) & (office > 0))
     if not len(sel):
         return out
-    length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64)
-    edges, edge, _ = small_unique(prev[sel] * n_act + act[sel].astype(np.int64), n_act * n_act)
+    length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64, copy=False)
+    edges, edge, _ = small_unique(prev[sel].astype(np.int64) * n_act + act[sel], n_act * n_act)
     period, _ = fixed_periods(edge, length, len(edges))
     # the same rule robust to a few late cases: the lengths barely vary (an interdecile
     # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives
