@@ -37,6 +37,7 @@ __all__ = [
     "NAT",
     "ElapsedCalendar",
     "EventTable",
+    "case_activity_keys",
     "case_activity_order",
     "case_counts",
     "case_id_strings",
@@ -45,6 +46,7 @@ __all__ = [
     "first_per_case",
     "get_calendar",
     "group_cases",
+    "group_quantiles",
     "machine_recorded",
     "make_finding",
     "pick_examples",
@@ -176,9 +178,22 @@ class _Units:
     column: str | None  #: source column (org:group or org:resource) or None
 
 
-def _factorize_column(df: pd.DataFrame, column: str) -> _Units:
-    codes, names = pd.factorize(df[column], sort=True, use_na_sentinel=True)
-    return _Units(codes.astype(np.int32, copy=False), np.asarray(names, dtype=object), column)
+def _factorize_column(log: EventLog, column: str) -> _Units:
+    """``pd.factorize(column, sort=True)``: codes in the order of the sorted distinct values,
+    -1 where missing. Text values are ranked from the column codes the step classification
+    keeps with the log (:mod:`procmine.waits._steps`): one dictionary encoding per log and
+    column instead of a second factorization of millions of strings."""
+    from ..waits._steps import _column_codes
+
+    codes, values = _column_codes(log.codes, log.df, column)
+    if not all(isinstance(v, str) for v in values):  # mixed types: pandas' own sort order
+        codes, names = pd.factorize(log.df[column], sort=True, use_na_sentinel=True)
+        return _Units(codes.astype(np.int32, copy=False), np.asarray(names, dtype=object), column)
+    order = np.argsort(np.asarray(values, dtype=object), kind="stable")
+    rank = np.empty(len(order) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    rank[-1] = -1  # a missing value's code -1 picks the last entry
+    return _Units(rank[codes], np.asarray(values, dtype=object)[order], column)
 
 
 class EventTable:
@@ -252,9 +267,8 @@ class EventTable:
     @cached_property
     def prev_end(self) -> np.ndarray:
         """Completion time of the previous event of the case (own start for the first event)."""
-        out = self.start.copy()
-        idx = np.flatnonzero(self.same_case_prev)
-        out[idx] = self.c.ts[idx - 1]
+        out = np.array(self.start, copy=True)
+        np.copyto(out[1:], self.c.ts[:-1], where=self.same_case_prev[1:])  # no row-index arrays
         return out
 
     @cached_property
@@ -324,7 +338,7 @@ class EventTable:
         """The codes of ``column``, factorized once (``units`` falls back to the resources)."""
         cache = self.__dict__.setdefault("_columns", {})
         if column not in cache:
-            cache[column] = _factorize_column(self.log.df, column)
+            cache[column] = _factorize_column(self.log, column)
         return cache[column]
 
     # per activity -------------------------------------------------------------------------------
@@ -335,9 +349,7 @@ class EventTable:
         (one sort shared by the detectors that count activities per case)."""
         if self.n_events == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        perm = case_activity_order(self.log)
-        key = self.c.case.astype(np.int64) * max(self.c.n_activities, 1) + self.c.activity
-        return _first_of_runs(perm, key[perm])
+        return _first_of_runs(*case_activity_keys(self.log))
 
     @cached_property
     def activity_cases(self) -> np.ndarray:
@@ -438,6 +450,38 @@ def small_unique(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np
     return values, rank[key], counts[values]
 
 
+def group_quantiles(x: np.ndarray, group: np.ndarray, n_groups: int, qs: tuple[float, ...]) -> np.ndarray:
+    """``pd.Series(x).groupby(group).quantile(qs)`` (linear interpolation) as an
+    ``(n_groups, len(qs))`` float array, NaN for empty groups; ``group`` in ``0..n_groups-1``.
+
+    The same figures as pandas (the order statistic at ``int(q * (n - 1))`` plus ``frac``
+    of the step to the next one), from one partition per group instead of a sort of all
+    values: linear in the number of values.
+
+    >>> group_quantiles(np.array([4.0, 1.0, 3.0, 2.0, 9.0]), np.array([0, 0, 0, 0, 1]), 3, (0.5,)).tolist()
+    [[2.5], [9.0], [nan]]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    group = np.asarray(group)
+    # group codes of 16 bits sort by radix (linear); each group's values follow in a block
+    order = np.argsort(group.astype(np.int16) if n_groups <= 1 << 15 else group, kind="stable")
+    xs = x[order]
+    counts = np.bincount(group, minlength=n_groups)
+    ends = np.cumsum(counts)
+    out = np.full((n_groups, len(qs)), np.nan)
+    for g in np.flatnonzero(counts):  # one partition per group (pairs of activities: few)
+        block = xs[ends[g] - counts[g]:ends[g]]
+        last = len(block) - 1
+        pos = [q * last for q in qs]
+        lo = [int(p) for p in pos]
+        block.partition(sorted({*lo, *(min(i + 1, last) for i in lo)}))
+        for k, (p, i) in enumerate(zip(pos, lo)):
+            frac = p % 1
+            val = block[i]
+            out[g, k] = val if frac == 0.0 else val + (block[i + 1] - val) * frac
+    return out
+
+
 def first_per_case(case: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the first event of each distinct ``(case, key)`` pair, and the count per pair.
 
@@ -464,7 +508,7 @@ def _first_of_runs(perm: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndar
     return perm[at], counts
 
 
-_ORDERS: weakref.WeakKeyDictionary[EventLog, np.ndarray] = weakref.WeakKeyDictionary()
+_ORDERS: weakref.WeakKeyDictionary[EventLog, tuple[np.ndarray, np.ndarray]] = weakref.WeakKeyDictionary()
 
 
 def case_activity_order(log: EventLog) -> np.ndarray:
@@ -473,14 +517,22 @@ def case_activity_order(log: EventLog) -> np.ndarray:
     One sort shared by the detectors: the occurrences of each activity per case
     (:attr:`EventTable.case_activity`) and the repetitions (``rework.repetitions``).
     """
-    perm = _ORDERS.get(log)
-    if perm is None:
+    return case_activity_keys(log)[0]
+
+
+def case_activity_keys(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`case_activity_order` and the ``case * n_activities + activity`` key of each
+    row in that order (ascending; read-only, cached per log with the order)."""
+    cached = _ORDERS.get(log)
+    if cached is None:
         c = log.codes
         key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
         perm = np.argsort(key, kind="stable")  # case blocks: the merge sort's runs are long
+        key = key[perm]
         perm.setflags(write=False)
-        _ORDERS[log] = perm
-    return perm
+        key.setflags(write=False)
+        cached = _ORDERS[log] = (perm, key)
+    return cached
 
 
 def case_counts(case: np.ndarray, key: np.ndarray, n_keys: int) -> np.ndarray:

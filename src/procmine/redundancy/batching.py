@@ -215,9 +215,8 @@ class _Arrivals:
             tz = "Europe/Zurich"  # an elapsed-time calendar has no office week: use local Swiss time
         arrival = t.prev_end[ev]
         release = t.start[ev]
-        a_min, a_midnight = _week_minute(arrival, tz)
+        a_min, a_midnight, r_min, r_midnight = _arrival_release_minutes(t, ev, tz)
         a_exact = a_min.copy()
-        r_min, r_midnight = _week_minute(release, tz)
         # steps recorded with dates only (mostly at local midnight): compare weekdays, not hours
         daily_act = np.bincount(act, weights=r_midnight, minlength=n_act) >= 0.5 * np.maximum(
             np.bincount(act, minlength=n_act), 1
@@ -324,17 +323,34 @@ def _recommendation(name: str, slots: np.ndarray, daily: bool, evidence: dict[st
     }
 
 
+def _arrival_release_minutes(t: Any, ev: np.ndarray, tz: str) -> tuple[np.ndarray, ...]:
+    """:func:`_week_minute` of the arrivals (``t.prev_end``) and releases (``t.start``) of
+    the events ``ev`` (rows with a previous event in their case).
+
+    An arrival is the previous row's completion and a release is the row's completion
+    unless it has a start time: the completions are converted once, not once per role."""
+    ts_min, ts_midnight = _week_minute(t.c.ts, tz)
+    a_min, a_midnight = ts_min[ev - 1], ts_midnight[ev - 1]
+    r_min, r_midnight = ts_min[ev], ts_midnight[ev]
+    started = np.flatnonzero(t.has_start[ev])
+    if len(started):
+        r_min[started], r_midnight[started] = _week_minute(t.c.start_ts[ev[started]], tz)
+    return a_min, a_midnight, r_min, r_midnight
+
+
 def _week_minute(us: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray]:
     """Local minute of the week (Monday 00:00 = 0) of UTC microsecond instants, and
     whether each instant is exactly local midnight (a date recorded without a time)."""
     # one time-zone conversion, then integer arithmetic on local wall µs (each pandas field
     # accessor converts the whole array again)
     local = _local_us(np.asarray(us, dtype=np.int64), tz)
-    day_us = 86_400_000_000
-    days, in_day = np.divmod(local, day_us)
-    # 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday = 0)
-    week_minute = ((days + 3) % 7) * 1440 + in_day // 60_000_000
-    return week_minute.astype(np.int64), in_day == 0
+    midnight = local % 86_400_000_000 == 0
+    # 1970-01-01 was a Thursday: day 0 is weekday 3 (Monday = 0), so the minutes since the
+    # epoch shifted by three days, modulo a week, are the minute of the week
+    week_minute = local // 60_000_000  # a new array: ``local`` may share the caller's memory
+    week_minute += 3 * 1440
+    np.remainder(week_minute, _WEEK_MIN, out=week_minute)
+    return week_minute, midnight
 
 
 def _local_exact(us: np.ndarray, tz: str) -> np.ndarray:
@@ -359,10 +375,11 @@ def _local_us(us: np.ndarray, tz: str) -> np.ndarray:
     g0 = lo - lo % _HOUR_US
     grid = g0 + _HOUR_US * np.arange((hi - g0) // _HOUR_US + 2, dtype=np.int64)
     offset = _local_exact(grid, tz) - grid
-    h = ((us - g0) // _HOUR_US).astype(np.int32 if len(grid) < 2**31 else np.int64)
-    off = offset[h]
-    local = us + off
-    moved = np.flatnonzero(off != offset[h + 1])  # a transition within the hour
+    h = us - g0
+    h //= _HOUR_US
+    h = h.astype(np.int32 if len(grid) < 2**31 else np.int64)
+    local = us + offset[h]
+    moved = np.flatnonzero((offset[:-1] != offset[1:])[h])  # a transition within the hour
     if len(moved):
         local[moved] = _local_exact(us[moved], tz)
     return local

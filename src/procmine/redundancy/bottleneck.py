@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
@@ -62,6 +61,7 @@ from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
     distinct_sorted,
     event_table,
+    group_quantiles,
     make_finding,
     pick_examples,
     sample_confidence,
@@ -186,11 +186,12 @@ def _office_waits(log: EventLog, t: Any, waits: Any, external: Any, min_case_sha
     n_act = c.n_activities
     act = c.activity
     wc = wait_causes(log, waits=waits, external=external)
-    wait = wc.split(t.wait)["office"].astype(np.float64)  # only what the office can shorten
+    wait = wc.split(t.wait, ("office",))["office"].astype(np.float64)  # only what the office can shorten
     has_prev = t.same_case_prev
     fixed = ~np.isnan(wc.steps["period_days"].to_numpy(dtype=np.float64))
-    elapsed = (t.start - np.minimum(t.prev_end, t.start)).astype(np.float64)
-    cv = _cv_by(act[has_prev], elapsed[has_prev], n_act)
+    start, prev_end = t.start[has_prev], t.prev_end[has_prev]  # the waits only, not the case starts
+    cv = _cv_by(act[has_prev], (start - np.minimum(prev_end, start)).astype(np.float64), n_act)
+    del start, prev_end
     # duration of the cases the office can shorten: without fixed periods (a period may be a
     # system step lasting it: its whole gap) and without waiting for the applicant
     client, statutory = wc.outside_office(t.wait, t.processing, act)
@@ -311,20 +312,19 @@ def _edge_periods(t: Any, act: np.ndarray, n_act: int, office: np.ndarray) -> np
     waits, but each pair of steps does. The wait up to the period is statutory; what lies
     beyond it stays office time (split in the proportion of the elapsed parts)."""
     out = np.zeros(t.n_events)
-    prev = t.prev_activity.astype(np.int64)
+    prev = t.prev_activity  # -1 exactly where the case starts
     sel = np.flatnonzero(t.same_case_prev & (prev >= 0) & (office > 0))
     if not len(sel):
         return out
-    length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64)
-    edges, edge, _ = small_unique(prev[sel] * n_act + act[sel].astype(np.int64), n_act * n_act)
+    length = (t.c.ts[sel] - t.prev_end[sel]).astype(np.int64, copy=False)
+    edges, edge, _ = small_unique(prev[sel].astype(np.int64) * n_act + act[sel], n_act * n_act)
     period, _ = fixed_periods(edge, length, len(edges))
     # the same rule robust to a few late cases: the lengths barely vary (an interdecile
     # range under 2.56 x 0.1 of the median, what a coefficient of variation under 0.1 gives
     # a bell-shaped spread) around at least 5 days; the period is their floor (the tenth
     # percentile), the office queue after it the spread above
-    q = pd.Series(length.astype(np.float64)).groupby(edge).quantile([0.1, 0.5, 0.9]).unstack()
     n = np.bincount(edge, minlength=len(edges))
-    q10, q50, q90 = (q[k].reindex(range(len(edges))).to_numpy() for k in (0.1, 0.5, 0.9))
+    q10, q50, q90 = group_quantiles(length, edge, len(edges), (0.1, 0.5, 0.9)).T
     with np.errstate(invalid="ignore"):
         tight = (n >= 10) & (q50 >= 5 * _DAY_US) & ((q90 - q10) < 0.256 * q50) & np.isnan(period)
     period[tight] = q10[tight]

@@ -65,7 +65,6 @@ from ._base import (
     make_finding,
     pick_examples,
     sample_confidence,
-    small_unique,
     td,
     tr,
     wilson_lower,
@@ -185,9 +184,11 @@ def _successions(t: Any, min_follow: float) -> _Successions | None:
     c = t.c
     act = c.activity
     n_act = c.n_activities
-    idx = np.flatnonzero(t.same_case_next)  # event i followed by i+1 in the same case
-    key = act[idx].astype(np.int64) * n_act + act[idx + 1]
-    pairs, inv, n_pair = small_unique(key, n_act * n_act)
+    # the log's directly-follows pairs, grouped by edge once per log (the step
+    # classification of the wait causes reads them too)
+    dfp = c.pairs
+    idx = np.flatnonzero(dfp.same)  # event i followed by i+1 in the same case
+    pairs, inv, n_pair = dfp.keys, dfp.edge, dfp.counts
     a_code, b_code = pairs // n_act, pairs % n_act
     n_act_events = np.bincount(act, minlength=n_act)
     p_next = n_pair / n_act_events[a_code]

@@ -79,7 +79,7 @@ from .._core.validation import Threshold, check_detector
 from ..log import GROUP, EventLog
 from ..waits._causes import fixed_periods, wait_causes
 from ._base import (
-    case_activity_order,
+    case_activity_keys,
     distinct_sorted,
     event_table,
     first_per_case,
@@ -142,11 +142,10 @@ def repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
 def _repetitions(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     c = log.codes
     n = len(c.case)
-    key = c.case.astype(np.int64) * max(c.n_activities, 1) + c.activity
-    order = case_activity_order(log)  # shared with the per-case activity counts
+    order, key = case_activity_keys(log)  # shared with the per-case activity counts
     prev = np.full(n, -1, dtype=np.int64)
     if n > 1:
-        same = key[order[1:]] == key[order[:-1]]
+        same = key[1:] == key[:-1]
         prev[order[1:][same]] = order[:-1][same]
     has_prev = prev >= 0
     rep = has_prev.copy()
