@@ -141,6 +141,40 @@ def test_failed_ordering_is_reported_once_with_what_to_do(tmp_path, monkeypatch)
         monkeypatch.undo()
 
 
+def test_out_of_memory_in_a_figure_says_what_to_do(tmp_path, monkeypatch) -> None:
+    """Past the ordering, a figure that runs out of room (seen on 100 M events under a 3 GB
+    limit, in performance) raises a LogError with the file and the remedy, not DuckDB's own."""
+    import duckdb
+
+    path = pm.samples.load("subsidy_fr").to_parquet(tmp_path / "subsidy.parquet")
+
+    class Tight:
+        def __init__(self, con) -> None:
+            self.con = con
+
+        def execute(self, sql, *args):
+            if "perf_" in sql:
+                raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (2.7 GiB/2.7 GiB used)")
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    from procmine.engines import duckdb as duck_engine
+
+    monkeypatch.setattr(duck_engine, "MATERIALISE_LIMIT", 0)  # computed in DuckDB, as a large log
+    with DuckLog(path) as duck:
+        duck.dfg()  # the ordered table exists: the failure comes later
+        real, duck.con = duck.con, Tight(duck.con)
+        try:
+            with pytest.raises(LogError, match=r"could not compute this figure.*memory_limit=.*temp_directory=") as err:
+                pm.performance(duck).activities  # noqa: B018 - computed on first access
+            assert "OutOfMemoryException" in str(err.value) and "subsidy.parquet" in str(err.value)
+        finally:
+            duck.con = real
+        assert len(pm.performance(duck).activities)  # with room again, the figure comes
+
+
 def test_read_log_passes_memory_limit_and_spill_folder(tmp_path) -> None:
     log = pm.samples.load("subsidy_fr")
     path = log.to_parquet(tmp_path / "subsidy.parquet")

@@ -134,7 +134,7 @@ class DuckLog(_DuckViews):
     # -- figures --------------------------------------------------------------------------------
     def _df(self, sql: str) -> pd.DataFrame:
         self._prepare()
-        return self.con.execute(sql).df()
+        return self._execute(sql).df()
 
     def _count(self, what: str) -> Any:
         """A count over the events, without preparing the ordered table for it (repr, limits)."""
@@ -144,7 +144,7 @@ class DuckLog(_DuckViews):
     def _one(self, sql: str) -> Any:
         """The single value ``sql`` returns."""
         self._prepare()
-        return self.con.execute(sql).fetchall()[0][0]
+        return self._execute(sql).fetchall()[0][0]
 
     @cached_property
     def n_events(self) -> int:

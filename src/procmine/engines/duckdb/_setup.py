@@ -299,14 +299,7 @@ class _DuckViews:
                 raise
             with contextlib.suppress(Exception):
                 self.con.execute("DROP TABLE IF EXISTS seq")
-            self._prepare_error = LogError(
-                f"DuckDB could not order the {self.n_events:,} events within their cases: "
-                f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Give DuckDB more room: "
-                "read_log(path, engine='duckdb', memory_limit='8GB', temp_directory=<a folder on "
-                "a disk with free space of several times the Parquet size>), or analyse fewer "
-                "events (log.filter(where_sql), log.sample(n_cases))",
-                path=None if isinstance(self.source, pd.DataFrame) else str(self.source),
-            )
+            self._prepare_error = self._no_room(exc, f"order the {self.n_events:,} events within their cases")
             raise self._prepare_error from exc
         start = ", start_ts" if self.has_start_timestamps else ""
         self.con.execute(f"CREATE OR REPLACE VIEW ev AS SELECT case_id, activity, ts{start}, __rn FROM seq")
@@ -320,7 +313,27 @@ class _DuckViews:
         ``temp_directory``) is written faster, but on 10 M events with a memory limit below
         the table's size it thrashed (every scan reloading spilled blocks): out of core,
         the file is the safer home."""
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        self._execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+
+    def _execute(self, sql: str) -> Any:
+        """``con.execute(sql)``; DuckDB out of memory or disk becomes a :class:`LogError`
+        saying how to give it room (the user can; it is not a bug of the query)."""
+        try:
+            return self.con.execute(sql)
+        except Exception as exc:
+            if not _is_resource_error(exc):
+                raise
+            raise self._no_room(exc, "compute this figure") from exc
+
+    def _no_room(self, exc: BaseException, doing: str) -> LogError:
+        """The error for DuckDB running out of memory or disk while it did ``doing``."""
+        return LogError(
+            f"DuckDB could not {doing}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. "
+            "Give DuckDB more room: read_log(path, engine='duckdb', memory_limit='8GB', "
+            "temp_directory=<a folder on a disk with free space of several times the Parquet "
+            "size>), or analyse fewer events (log.filter(where_sql), log.sample(n_cases))",
+            path=None if isinstance(self.source, pd.DataFrame) else str(self.source),
+        )
 
     def _seq_columns(self, over: str) -> str:
         """The columns of ``seq``: over the window ``w`` (per case, ordered), or with
