@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ACTIVITY
-from .event_times import case_start_us
+from .event_times import _td_values, case_start_us
 from .kernels import NAT, group_stats
 
 if TYPE_CHECKING:  # annotations only: the log imports this module
@@ -178,8 +178,8 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
             "variant": pd.Series(variants, dtype=object),
             "cases": counts.astype(np.int64),
             "share": counts / c.n_cases,
-            "median_duration": _us_timedelta(med),
-            "mean_duration": _us_timedelta(mean),
+            "median_duration": _td_values(med),
+            "mean_duration": _td_values(mean),
         }
     )
 
@@ -187,15 +187,6 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 # grouped statistics
 # ---------------------------------------------------------------------------------------
-def _us_timedelta(us: np.ndarray) -> np.ndarray:
-    """Whole µs (float, NaN = missing) as timedelta64[us]: ``pd.to_timedelta(us, unit="us")``
-    without its per-call parsing (the values are rounded already)."""
-    missing = np.isnan(us)
-    whole = np.where(missing, 0.0, us).astype(np.int64)
-    whole[missing] = NAT
-    return whole.view("m8[us]")
-
-
 def _group_stats(group: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
     """Median, mean and 90th percentile of int64 ``values`` (none missing) per ``group``,
     rounded to whole microseconds; NaN for empty groups (see :func:`procmine._core.kernels.group_stats`)."""
@@ -288,7 +279,7 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     p = c.pairs  # edges, counts and distinct cases: shared with performance() and the map
     keys, counts, cases = p.keys, p.counts, p.cases
     st = pair_wait_stats(log)
-    med, mean, p90 = np.round(st["median"]), np.round(st["mean"]), np.round(st["p90"])
+    med, mean, p90 = st["median"], st["mean"], st["p90"]  # rounded to whole µs by _td_values
     names = c.activity_names
     # keys are sorted by (source code, target code) = by name; a stable sort keeps that for ties
     count = counts.astype(np.int64)
@@ -302,9 +293,9 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
             "target": pd.Series(names[dst], dtype=object),
             "count": count[order],
             "cases": cases.astype(np.int64)[order],
-            "median": _us_timedelta(med[order]),
-            "mean": _us_timedelta(mean[order]),
-            "p90": _us_timedelta(p90[order]),
+            "median": _td_values(med[order]),
+            "mean": _td_values(mean[order]),
+            "p90": _td_values(p90[order]),
         }
     )
 
