@@ -159,7 +159,8 @@ def build(task: str, tool: str, path: str) -> tuple[Callable[[], Any], Callable[
 
         log = pm.read_log(path)
         out = os.path.join(tempfile.mkdtemp(), "report.html")
-        return (lambda: pm.report(log, out, language="de")), (lambda p: {"bytes": os.path.getsize(p)})
+        # HTML and workbook, as `procmine report` writes them
+        return (lambda: pm.report(log, out, language="de", xlsx=True)), (lambda p: {"bytes": os.path.getsize(p)})
     raise SystemExit(f"unknown task/tool {task}/{tool}")
 
 
