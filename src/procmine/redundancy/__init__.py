@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -90,6 +91,12 @@ def find_redundancies(
     Findings
         Sorted by estimated total saving, largest first.
 
+    Notes
+    -----
+    On logs of :data:`PARALLEL_MIN_EVENTS` events or more, two detectors run at a time in
+    threads (on a machine of two cores or more); the findings are the same as one after the
+    other, and a detector's error is raised here as it would be.
+
     Examples
     --------
     >>> import procmine as pm
@@ -167,14 +174,51 @@ def _check_min_saving(min_saving: Any) -> pd.Timedelta:
     return floor
 
 
+#: detectors run side by side on logs of at least this many events: their work is numpy
+#: on whole columns, which releases the GIL, so two cores take two detectors at once; on
+#: smaller logs the Python part of each detector dominates and threads would only contend
+PARALLEL_MIN_EVENTS = 200_000
+#: detectors that read the wait causes under the log's own declarations (unless given
+#: ``waits``/``external``): computed once, in a thread of its own, while the others run
+_READ_CAUSES = frozenset({"bottleneck", "duplicate_work", "incomplete_submission", "parallelizable", "rework"})
+
+
 def _run(log: EventLog, chosen: tuple[str, ...], modules: dict[str, Any], settings: dict[str, Any],
          **common: Any) -> Iterator[tuple[str, list[Finding]]]:
-    """Each chosen detector's findings, in the order of ``chosen`` (with a progress bar)."""
+    """Each chosen detector's findings, in the order of ``chosen`` (with a progress bar).
+
+    On a large log and a machine of several cores, two detectors run at a time in threads;
+    the findings are the same and come in the same order as one after the other."""
     from tqdm.auto import tqdm
 
     detectors = [(kind, modules[kind].detect) for kind in chosen]
-    for kind, detect in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
-        yield kind, detect(log, **common, **settings.get(kind, {}))
+    workers = min(2, os.cpu_count() or 1, len(detectors))
+    if workers < 2 or log.n_events < PARALLEL_MIN_EVENTS:
+        for kind, detect in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
+            yield kind, detect(log, **common, **settings.get(kind, {}))
+        return
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ..waits._causes import wait_causes
+    from ._base import event_table
+
+    # the per-event times every detector reads, built before the threads share them
+    event_table(log, common.get("calendar")).times  # noqa: B018 - computed once for all
+    readers = [k for k in chosen if k in _READ_CAUSES and not {"waits", "external"} & set(settings.get(k, {}))]
+    with ThreadPoolExecutor(workers, thread_name_prefix="procmine-detector") as pool:
+        # submitted first, so a worker takes it before any detector waits for it
+        causes: Future[Any] | None = pool.submit(wait_causes, log) if len(readers) > 1 else None
+
+        def job(kind: str, detect: Any) -> list[Finding]:
+            if causes is not None and kind in readers:
+                causes.result()  # computed once, not by two threads side by side
+            return detect(log, **common, **settings.get(kind, {}))
+
+        # the detectors that need no causes first: they run while the causes are computed
+        order = sorted(detectors, key=lambda kd: kd[0] in readers) if causes is not None else detectors
+        futures = {kind: pool.submit(job, kind, detect) for kind, detect in order}
+        for kind, _ in tqdm(detectors, desc="redundancy detectors", disable=None, leave=False):
+            yield kind, futures[kind].result()
 
 
 def _respect_required(findings: list[Finding], required: frozenset[str]) -> list[Finding]:
