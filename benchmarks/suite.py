@@ -9,6 +9,7 @@
     python benchmarks/suite.py --only wide parquet small --scale 10 --merge
                                                # only those rows; the other rows of
                                                # docs/benchmarks.md are kept as they were
+    python benchmarks/suite.py --only shared --logs BPIC12.xes.gz --tasks report --merge
 
 Groups (``--only``): ``synthetic`` (road fines replicated, Parquet: ingest against
 ``pd.read_parquet``, analyses against pm4py, DuckDB, find_redundancies), ``shared`` (the
@@ -135,6 +136,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--markdown", default=str(ROOT / "docs" / "benchmarks.md"))
     ap.add_argument("--only", nargs="+", choices=GROUPS, help="run only these groups of rows")
+    ap.add_argument("--logs", nargs="+", help="run only the rows of these logs (file names), e.g. BPIC12.xes.gz")
+    ap.add_argument("--tasks", nargs="+", help="run only these tasks, e.g. report find_redundancies")
     ap.add_argument("--merge", action="store_true",
                     help="keep the rows of --results (or, without it, of the markdown) not measured now")
     ap.add_argument("--note", default="", help="a sentence under the date (e.g. the machine's load)")
@@ -158,7 +161,8 @@ def main() -> None:
 
     DATA = Path(a.data)
     groups = set(a.only or GROUPS)
-    plan = make_plan(groups, a.scale, a.quick)
+    plan = [(log, task, tools) for log, task, tools in make_plan(groups, a.scale, a.quick)
+            if (not a.logs or log.name in a.logs) and (not a.tasks or task in a.tasks)]
     results = []
     if a.scale_out_json is not None:
         results += scale_out_rows(json.loads(a.scale_out_json.read_text(encoding="utf-8")), earlier=True)
