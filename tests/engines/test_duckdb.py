@@ -54,6 +54,25 @@ def test_same_results_on_generated_log(tmp_path) -> None:
         assert_same(log, duck)
 
 
+@pytest.mark.parametrize("first", ["dfg", "performance"])
+def test_the_cases_per_pair_are_counted_once_for_the_dfg_and_the_performance_edges(tmp_path, monkeypatch, first):
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    queries: list[str] = []
+    with pm.read_log(path, engine="duckdb") as duck:
+        run = duck._df
+        monkeypatch.setattr(duck, "_df", lambda sql: queries.append(sql) or run(sql))
+        figures = {"dfg": lambda: pm.discover(duck).dfg, "performance": lambda: pm.performance(duck).edges}
+        got = {k: figures[k]() for k in (first, *(k for k in figures if k != first))}
+    assert sum("SELECT DISTINCT case_id" in q for q in queries) == 1
+    mem_dfg, mem_edges = pm.discover(log).dfg, pm.performance(log).edges
+    assert got["dfg"][["source", "target", "count", "cases"]].equals(mem_dfg[["source", "target", "count", "cases"]])
+    key = ["source", "target"]
+    ours = got["performance"].sort_values(key).reset_index(drop=True)
+    theirs = mem_edges.sort_values(key).reset_index(drop=True)
+    assert ours[[*key, "count", "cases"]].equals(theirs[[*key, "count", "cases"]])
+
+
 def test_folder_of_parquet_parts_and_frame(tmp_path) -> None:
     log = pm.samples.load("subsidy_fr")
     df = log.df

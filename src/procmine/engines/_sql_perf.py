@@ -55,7 +55,8 @@ from ..waits._causes import (
 from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
 from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
 
-__all__ = ["SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "inside_counts", "median_sql", "working_time_lookup"]
+__all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
+           "median_sql", "working_time_lookup"]
 
 
 class SqlRunner(Protocol):
@@ -95,6 +96,20 @@ def working_time_lookup(calendar: Any, lo: int | None, hi: int | None) -> Any:
         return out
 
     return cum
+
+
+#: the key of the cases per directly-follows pair in an engine's cache (:attr:`SqlRunner.cache`)
+EDGE_CASES = "edge cases"
+
+
+def edge_cases_sql(table: str, prev: str) -> str:
+    """``prev_act, activity, n_cases``: the cases of each directly-follows pair, from the
+    distinct (case, pair) rows of ``table`` (``prev``: its column of the previous activity
+    in the case). A group-by that spills, not a set of case ids per pair held in memory;
+    the DFG and the performance edges read the same pairs, so an engine computes it once."""
+    return f"""SELECT {prev} AS prev_act, activity, count(*) AS n_cases
+               FROM (SELECT DISTINCT case_id, {prev}, activity FROM {table} WHERE {prev} IS NOT NULL)
+               GROUP BY ALL"""
 
 
 def median_sql(x: str, q: float = 0.5) -> str:
@@ -393,23 +408,21 @@ class SqlPerf:
             index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
         )
 
-    def _stats(self, group: str, where: str = "", cases: bool = False) -> pd.DataFrame:
-        keys = [k.strip() for k in group.split(",")]
+    def _stats(self, group: str, where: str = "") -> pd.DataFrame:
         sql = f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=group == "activity")},
                        count(proc) AS proc_n, sum(proc) AS proc_sum,
                        {median_sql("proc")} AS proc_med, {median_sql("proc", 0.9)} AS proc_p90,
                        count(wait) AS wait_n, sum(wait) AS wait_sum,
                        {median_sql("wait")} AS wait_med, {median_sql("wait", 0.9)} AS wait_p90
                 FROM {self._cause_table} {where} GROUP BY {group}"""
-        if cases:
-            # the cases per group from the distinct (case, group) rows of the event table: a
-            # group-by that spills, not a set of case ids per group held in memory
-            on = " AND ".join(f"g.{k} = c.{k}" for k in keys)
-            sql = f"""SELECT g.*, c.n_cases FROM ({sql}) g JOIN (
-                          SELECT {group}, count(*) AS n_cases
-                          FROM (SELECT DISTINCT case_id, {group} FROM {self.table} {where}) GROUP BY {group}) c
-                      ON {on}"""
         return self.sql.df(sql)
+
+    def _edge_cases(self) -> pd.DataFrame:
+        """Cases per directly-follows pair (:func:`edge_cases_sql`), shared through the
+        engine's cache with its DFG: the same pairs whatever the calendar."""
+        if EDGE_CASES not in self.sql.cache:
+            self.sql.cache[EDGE_CASES] = self.sql.df(edge_cases_sql(self.table, "prev_act"))
+        return self.sql.cache[EDGE_CASES]
 
     @staticmethod
     def _stat_columns(df: pd.DataFrame, what: str) -> dict[str, np.ndarray]:
@@ -440,7 +453,8 @@ class SqlPerf:
 
     def perf_edges(self) -> pd.DataFrame:
         """See :meth:`procmine.engines.Engine.perf_edges`."""
-        df = sorted_by_name(self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL", cases=True),
+        stats = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL")
+        df = sorted_by_name(stats.merge(self._edge_cases(), on=["prev_act", "activity"], validate="one_to_one"),
                             "prev_act", "activity")
         return pd.DataFrame(
             {"source": pd.Series(df["prev_act"].to_numpy(dtype=object), dtype=object),

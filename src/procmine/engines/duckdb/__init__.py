@@ -50,6 +50,7 @@ import pandas as pd
 from ...errors import LogError
 from ...log import ACTIVITY, CASE, TIMESTAMP
 from .._protocol import counts_by_name, finish_dfg, finish_variants
+from .._sql_perf import EDGE_CASES, edge_cases_sql
 from ._setup import _SEP, _duckdb, _DuckViews, _q, _stem
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
@@ -192,25 +193,29 @@ class DuckLog(_DuckViews):
         Times run from the source's completion to the target's start when start times
         exist (else to the target's completion), as :func:`procmine.discovery.compute_dfg`.
         """
-        # both quantiles from one state per pair (one copy of the gaps), the cases per pair
-        # from the distinct (case, pair) rows: a hash aggregate that spills, not a distinct
-        # set per pair held in memory
+        # both quantiles from one state per pair (one copy of the gaps); the cases per pair
+        # shared with the performance edges (the same pairs: each target's previous activity)
         df = self._df(
-            """WITH g AS (
+            """SELECT source, target, count, q[1] AS median_us, mean_us, q[2] AS p90_us FROM (
                    SELECT activity AS source, next_activity AS target, count(*) AS count,
                           quantile_cont(epoch_us(next_ts) - epoch_us(ts), [0.5, 0.9]) AS q,
                           avg(epoch_us(next_ts) - epoch_us(ts)) AS mean_us
-                   FROM seq WHERE next_activity IS NOT NULL GROUP BY 1, 2),
-               c AS (
-                   SELECT activity AS source, next_activity AS target, count(*) AS cases
-                   FROM (SELECT DISTINCT case_id, activity, next_activity FROM seq WHERE next_activity IS NOT NULL)
-                   GROUP BY 1, 2)
-               SELECT g.source, g.target, g.count, c.cases, g.q[1] AS median_us, g.mean_us, g.q[2] AS p90_us
-               FROM g JOIN c ON g.source = c.source AND g.target = c.target
-               ORDER BY count DESC, source, target"""
+                   FROM seq WHERE next_activity IS NOT NULL GROUP BY 1, 2)"""
         )
+        cases = self._edge_cases().set_axis(["source", "target", "cases"], axis=1)
+        df = df.merge(cases, on=["source", "target"], validate="one_to_one")
+        # by count, then by name (DuckDB's ORDER BY on text is by code point, as Python's sort)
+        df = df.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
+        df = df[["source", "target", "count", "cases", "median_us", "mean_us", "p90_us"]].reset_index(drop=True)
         self._cache["dfg"] = df  # the process map's paths when it hides no activity
         return finish_dfg(df.copy())
+
+    def _edge_cases(self) -> pd.DataFrame:
+        """Cases per directly-follows pair (``prev_act, activity, n_cases``), cached for the
+        DFG and the performance edges (:func:`procmine.engines._sql_perf.edge_cases_sql`)."""
+        if EDGE_CASES not in self._cache:
+            self._cache[EDGE_CASES] = self._df(edge_cases_sql("seq", "prev_activity"))
+        return self._cache[EDGE_CASES]
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached
