@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ACTIVITY
-from .event_times import _td_values, case_start_us
+from .event_times import _td_values, case_start_us, numpy_frame
 from .kernels import NAT, group_stats
 
 if TYPE_CHECKING:  # annotations only: the log imports this module
@@ -173,9 +173,11 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
     variants = [tuple(flat[a:b]) for a, b in zip((ends - lens).tolist(), ends.tolist(), strict=True)]
     dur = _case_durations_us(log)
     med, mean, _p90 = _group_stats(rank, dur, len(counts))
-    return pd.DataFrame(
+    vt = np.empty(len(variants), dtype=object)  # an object array of tuples (not a 2-d array)
+    vt[:] = variants
+    return numpy_frame(
         {
-            "variant": pd.Series(variants, dtype=object),
+            "variant": vt,
             "cases": counts.astype(np.int64),
             "share": counts / c.n_cases,
             "median_duration": _td_values(med),
@@ -287,10 +289,10 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     keys = keys[order]
     src = keys // max(n_act, 1)
     dst = keys % max(n_act, 1)
-    return pd.DataFrame(
+    return numpy_frame(
         {
-            "source": pd.Series(names[src], dtype=object),
-            "target": pd.Series(names[dst], dtype=object),
+            "source": names[src].astype(object, copy=False),
+            "target": names[dst].astype(object, copy=False),
             "count": count[order],
             "cases": cases.astype(np.int64)[order],
             "median": _td_values(med[order]),

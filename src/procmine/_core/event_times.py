@@ -22,7 +22,7 @@ import pandas as pd
 
 from .kernels import NAT
 
-__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times"]
+__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times", "numpy_frame"]
 
 logger = logging.getLogger("procmine")
 
@@ -274,3 +274,51 @@ def _rounded_us(a: np.ndarray) -> np.ndarray:
         a = np.where(too_big, np.nan, a)
     return a
 
+
+
+_COLUMNS: dict[tuple[str, ...], pd.Index] = {}  #: the column labels of the frames numpy_frame built
+_TIMEDELTAS = frozenset(np.dtype(f"m8[{u}]") for u in ("s", "ms", "us", "ns"))  #: the units pandas keeps
+
+
+def _kept(a: object, n: int) -> bool:
+    """``a`` is a 1-d numpy array of length ``n`` that a frame holds as it is."""
+    if not isinstance(a, np.ndarray) or a.ndim != 1 or len(a) != n:
+        return False
+    kind = a.dtype.kind
+    return (kind in "biuO" or (kind == "f" and a.dtype.itemsize >= 4)
+            or (kind == "m" and a.dtype in _TIMEDELTAS))
+
+
+def numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` (a RangeIndex) for 1-d numpy arrays of one length whose
+    dtypes the frame keeps (bool, numbers, ``timedelta64``, object: an object array stays
+    object, as a ``pd.Series(..., dtype=object)`` column would): the same frame and the
+    same blocks (one per dtype, columns in order), built directly. The constructor spends
+    more on its checks and inference than a small result frame (the DFG, the variants,
+    the performance edges) costs to fill.
+
+    Examples
+    --------
+    >>> f = numpy_frame({"a": np.array(["x"], dtype=object), "n": np.array([1])})
+    >>> f.equals(pd.DataFrame({"a": pd.Series(["x"], dtype=object), "n": [1]}))
+    True
+    """
+    from pandas.api.internals import create_dataframe_from_blocks
+
+    arrays = list(columns.values())
+    n = len(arrays[0]) if arrays else 0
+    if not arrays or not all(_kept(a, n) for a in arrays):
+        return pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) == np.dtype(object) else v
+                             for k, v in columns.items()})
+    names = tuple(columns)
+    labels = _COLUMNS.get(names)
+    if labels is None:
+        labels = _COLUMNS.setdefault(names, pd.Index(list(names)))
+    groups: dict[np.dtype, list[int]] = {}
+    for i, a in enumerate(arrays):
+        groups.setdefault(a.dtype, []).append(i)
+    # a fresh 2-d array per dtype (the constructor copies its inputs too: no view of a cached array)
+    blocks = [(np.vstack([arrays[i] for i in idx]), np.array(idx, dtype=np.intp)) for idx in groups.values()]
+    # a copy of the shared labels (not their data): setting the frame's ``columns.name``
+    # must not reach another frame
+    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=labels.copy())
