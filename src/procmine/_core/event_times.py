@@ -252,7 +252,13 @@ def _td(us: np.ndarray) -> pd.Series:
 
 def _td_values(us: np.ndarray) -> np.ndarray:
     """:func:`_td` of a 1-d array as a timedelta64[us] ndarray (a frame column without the index)."""
-    a = _rounded_us(np.asarray(us))
+    a = np.asarray(us)
+    if a.dtype.kind == "f":
+        # the common case in one pass: every value rounded and inside timedelta64's range
+        r = np.round(a)
+        if (np.abs(r) < 9.2e18).all():  # NaN fails the test too
+            return r.astype(np.int64).view("m8[us]")
+    a = _rounded_us(a)
     # whole µs (rounded above) straight into timedelta64[us]: what
     # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
     missing = np.isnan(a)

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, exact_int_sums, group_median, key_counts
+from .._core.kernels import NAT, exact_int_sums, group_median, key_counts, run_starts
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -505,7 +505,7 @@ def inside_windows(act: np.ndarray, case: np.ndarray, mark: np.ndarray) -> np.nd
         return inside
     m = mark[act]
     idx = np.where(m > 0, np.arange(n), -1)
-    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    last = np.maximum.accumulate(np.concatenate(([-1], idx[:-1])))
     valid = last >= 0
     same = np.zeros(n, dtype=bool)
     same[valid] = case[last[valid]] == case[valid]
@@ -584,7 +584,7 @@ def _window_bound(a: np.ndarray, minute: np.ndarray, cnt: np.ndarray, n_act: int
     key = a << 40 | minute // width
     if not len(key):
         return np.zeros(n_act)
-    run = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    run = np.flatnonzero(run_starts(key))
     k, n = key[run], np.add.reduceat(cnt, run)
     three = n.copy()
     three[1:] += np.where(k[:-1] == k[1:] - 1, n[:-1], 0)
@@ -619,7 +619,7 @@ def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, 
             u = x[b0:b1]
             lo[b0:b1] = b0 + np.searchsorted(u, u - half, side="left")
             hi[b0:b1] = b0 + np.searchsorted(u, u + half, side="right")
-    cum = np.r_[0, np.cumsum(cnt)]
+    cum = np.concatenate(([0], np.cumsum(cnt)))
     inside = cum[hi] - cum[lo]
     best = np.zeros(len(bounds) - 1, dtype=np.int64)
     if len(inside):
@@ -627,7 +627,7 @@ def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, 
         starts = bounds[:-1][has]
         top = np.maximum.reduceat(inside, starts)
         rows = np.arange(len(inside))
-        at_top = inside == np.repeat(top, np.diff(np.r_[starts, len(inside)]))
+        at_top = inside == np.repeat(top, np.diff(np.concatenate((starts, [len(inside)]))))
         best[has] = np.minimum.reduceat(np.where(at_top, rows, len(inside)), starts)
     return lo, hi, inside, best
 
@@ -644,7 +644,7 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     per_day = table_column(days, "n", np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
     # rows are sorted by code: per activity its span of days, then its day counts largest first
-    starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])
+    starts = np.flatnonzero(run_starts(key_act))
     span = np.zeros(n_act, dtype=np.int64)
     span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
     keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
@@ -653,10 +653,10 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     k, c = key_act[keep], per_day[keep]
     order = np.lexsort((-c, k))
     k, c = k[order], c[order]
-    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    first = np.flatnonzero(run_starts(k))
     codes = k[first]
     cum = np.cumsum(c)
-    within = cum - np.repeat(cum[first] - c[first], np.diff(np.r_[first, len(k)]))  # cumulative per activity
+    within = cum - np.repeat(cum[first] - c[first], np.diff(np.concatenate((first, [len(k)]))))  # cumulative per activity
     # the fewest days holding the share: the days whose running total is still below it, and one more
     need = np.bincount(k, weights=within < _RELEASE_SHARE * n_ev[k], minlength=n_act).astype(np.int64)[codes] + 1
     top = within[first + need - 1]  # events on those days
@@ -834,7 +834,7 @@ def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndar
     after_n = np.bincount(dst, weights=after["n"].to_numpy(dtype=np.float64), minlength=n_act).astype(np.int64)
     # the period a step's waits inherit: that of the previous step most of them follow
     inherited = np.full(n_act, np.nan)
-    main = np.r_[True, dst[1:] != dst[:-1]] if len(dst) else np.zeros(0, dtype=bool)
+    main = run_starts(dst) if len(dst) else np.zeros(0, dtype=bool)
     inherited[dst[main]] = d.after_period[src[main]]
     steps = steps.copy()
     steps["period_days"] = np.round(d.period / _DAY_US, 1)

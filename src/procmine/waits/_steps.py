@@ -71,7 +71,7 @@ import pandas as pd
 
 from .._core.codes import column_codes
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT
+from .._core.kernels import NAT, run_starts
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
 __all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates",
@@ -465,7 +465,7 @@ def _request_loops(agg: StepAggregates, src: np.ndarray, dst: np.ndarray, pairs:
     # the check: the most frequent other step right before each step (edges are few: sort them)
     o = np.flatnonzero(~loop)
     o = o[np.lexsort((-pairs[o], dst[o]))]
-    first = o[np.r_[True, dst[o][1:] != dst[o][:-1]]] if len(o) else o
+    first = o[run_starts(dst[o])] if len(o) else o
     check = np.arange(n_act)
     entry_n = np.zeros(n_act)
     check[dst[first]], entry_n[dst[first]] = src[first], pairs[first]
