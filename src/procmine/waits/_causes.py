@@ -533,47 +533,56 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     tol = np.zeros(n_act)
     why = [""] * n_act
     n_all = agg.n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = agg.s1 / n_all
-        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
     h = agg.hist
     a = table_column(h, "code", np.int64)
-    minute = table_column(h, "minute", np.int64)
-    x_all = minute.astype(np.float64) * MINUTE_US  # distinct lengths (to the minute) per activity
+    minute = table_column(h, "minute", np.int64)  # distinct lengths (to the minute) per activity
     c_all = table_column(h, "n", np.int64)  # with their counts
-    bounds = np.searchsorted(a, np.arange(n_act + 1))
     # a window holds at most the activity's long lengths: with fewer than a quarter of its
     # waits long, no window reaches the smaller share (and only the variation test is left)
     long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
     with np.errstate(invalid="ignore", divide="ignore"):
-        may = (long_n / n_all >= 0.25) | ((cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US))
-    todo = (n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may
+        mean = agg.s1 / n_all
+        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
+        steady = (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)
+        long_share = long_n / n_all
+    has_rows = np.bincount(a, minlength=n_act)[:n_act] > 0
+    todo = (n_all >= _MIN_EVENTS) & has_rows & ((long_share >= 0.25) | steady)
     # the densest ±1 day window, and the densest ±1 hour window
     for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            need = todo & (long_n / n_all >= share_min)  # the others' windows cannot reach the share
-            if need.any():  # nor can those whose fullest three adjacent buckets of the window's width
-                need &= _window_bound(a, minute, c_all, n_act, half // MINUTE_US) / n_all >= share_min
+        need = todo & (long_share >= share_min)  # the others' windows cannot reach the share
         if not need.any():
             continue
-        rows = need[a]
-        x, cnt = x_all[rows], c_all[rows]
-        lo, hi, inside, best = _densest(a[rows], minute[rows], x, cnt, np.flatnonzero(need), half)
+        rows = need[a]  # the rows of those activities (an activity's figures read its own rows only)
+        ar, mr, cr = a[rows], minute[rows], c_all[rows]
+        # nor can those whose fullest three adjacent buckets of the window's width
+        with np.errstate(invalid="ignore", divide="ignore"):
+            need &= _window_bound(ar, mr, cr, n_act, half // MINUTE_US) / n_all >= share_min
+        if not need.any():
+            continue
+        keep = need[ar]
+        if not keep.all():
+            ar, mr, cr = ar[keep], mr[keep], cr[keep]
+        x = mr.astype(np.float64) * MINUTE_US
+        lo, hi, inside, best = _densest(ar, mr, x, cr, np.flatnonzero(need), half)
         for code in np.flatnonzero(need):
             b, total = best[code], n_all[code]
             share = inside[b] / total
             if share < share_min:
                 continue
-            centre = _weighted_median(x[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
+            centre = _weighted_median(x[lo[b]:hi[b]], cr[lo[b]:hi[b]])
             if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
                              f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
                 todo[code] = False
-    for code in np.flatnonzero(todo & (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)):
-        med = _weighted_median(x_all[bounds[code]:bounds[code + 1]], c_all[bounds[code]:bounds[code + 1]])
-        period[code], tol[code] = med, _DAY_US
-        why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
+    left = np.flatnonzero(todo & steady)
+    if len(left):
+        bounds = np.searchsorted(a, np.arange(n_act + 1))
+        for code in left:
+            b0, b1 = bounds[code], bounds[code + 1]
+            med = _weighted_median(minute[b0:b1].astype(np.float64) * MINUTE_US, c_all[b0:b1])
+            period[code], tol[code] = med, _DAY_US
+            why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
 
 
@@ -590,7 +599,9 @@ def _window_bound(a: np.ndarray, minute: np.ndarray, cnt: np.ndarray, n_act: int
     three[1:] += np.where(k[:-1] == k[1:] - 1, n[:-1], 0)
     three[:-1] += np.where(k[1:] == k[:-1] + 1, n[1:], 0)
     out = np.zeros(n_act)
-    np.maximum.at(out, k >> 40, three)
+    ka = k >> 40  # sorted: each activity's buckets are one run (a reduceat, not the slow np.maximum.at)
+    first = np.flatnonzero(run_starts(ka))
+    out[ka[first]] = np.maximum.reduceat(three, first)
     return out
 
 
