@@ -283,16 +283,16 @@ def _rounded_us(a: np.ndarray) -> np.ndarray:
 
 
 _COLUMNS: dict[tuple[str, ...], pd.Index] = {}  #: the column labels of the frames numpy_frame built
-_TIMEDELTAS = frozenset(np.dtype(f"m8[{u}]") for u in ("s", "ms", "us", "ns"))  #: the units pandas keeps
+#: the numpy dtypes a frame holds as they are: bool, integers, float32/64, object, timedelta64 in pandas' units
+_KEPT_DTYPES = frozenset(
+    [np.dtype(t) for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "O")]
+    + [np.dtype(f"m8[{u}]") for u in ("s", "ms", "us", "ns")]
+)
 
 
 def _kept(a: object, n: int) -> bool:
     """``a`` is a 1-d numpy array of length ``n`` that a frame holds as it is."""
-    if not isinstance(a, np.ndarray) or a.ndim != 1 or len(a) != n:
-        return False
-    kind = a.dtype.kind
-    return (kind in "biuO" or (kind == "f" and a.dtype.itemsize >= 4)
-            or (kind == "m" and a.dtype in _TIMEDELTAS))
+    return type(a) is np.ndarray and a.ndim == 1 and a.shape[0] == n and a.dtype in _KEPT_DTYPES
 
 
 def numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -324,7 +324,12 @@ def numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     for i, a in enumerate(arrays):
         groups.setdefault(a.dtype, []).append(i)
     # a fresh 2-d array per dtype (the constructor copies its inputs too: no view of a cached array)
-    blocks = [(np.vstack([arrays[i] for i in idx]), np.array(idx, dtype=np.intp)) for idx in groups.values()]
+    blocks = []
+    for dtype, idx in groups.items():
+        block = np.empty((len(idx), n), dtype=dtype)
+        for row, i in enumerate(idx):
+            block[row] = arrays[i]
+        blocks.append((block, np.array(idx, dtype=np.intp)))
     # a copy of the shared labels (not their data): setting the frame's ``columns.name``
     # must not reach another frame
     return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=labels.copy())

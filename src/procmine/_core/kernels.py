@@ -151,7 +151,8 @@ def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
-    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1), by one sort.
+    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1): from a table of
+    the pairs present when groups x items is small (edges x cases of a small log), else by one sort.
 
     Examples
     --------
@@ -160,7 +161,13 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
     """
     if len(group) == 0:
         return np.zeros(n_groups, dtype=np.int64)
-    comb = np.asarray(group, dtype=np.int64) * max(n_items, 1) + item
+    width = max(n_items, 1)
+    comb = np.asarray(group, dtype=np.int64) * width + item
+    if n_groups * width <= 8 * len(comb) + (1 << 20):
+        # a table of the (group, item) pairs present, no bigger than the combined keys: no sort
+        present = np.zeros(n_groups * width, dtype=bool)
+        present[comb] = True
+        return np.count_nonzero(present.reshape(n_groups, width), axis=1)
     comb.sort()
     new = np.empty(len(comb), dtype=bool)
     new[0] = True
