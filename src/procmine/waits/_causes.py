@@ -768,22 +768,24 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     # per activity: the cause before the sequential rules (declared, else batch for a
     # release step, else the base); a release overrides the client's wait after a request
     lut = np.where(declared, d.fixed, np.where(d.release, BATCH, d.base)).astype(np.int8)
-    cause = lut[act]
+    # (np.take and np.putmask: per-event lookups in these small tables and masked writes,
+    # faster than indexing with int32 codes or boolean masks)
+    cause = np.take(lut, act)
     after_request = np.zeros(n, dtype=bool)
     if d.parks.any() and n > 1:
-        after_request[1:] = d.parks[act[:-1]]
+        after_request[1:] = np.take(d.parks, act[:-1])
         after_request &= ~first
         # another request closes the window, except the same request done again right after
         # itself (a call tried again, a reminder): it chases the open request, and the case
         # still waits for the applicant (as incomplete_submission counts it)
         again = np.zeros(n, dtype=bool)
         again[1:] = act[1:] == act[:-1]
-        after_request &= (~d.request)[act] | again
+        after_request &= np.take(~d.request, act) | again
         client_ok = ~declared & ~d.release
-        cause[after_request & client_ok[act] if not client_ok.all() else after_request] = CLIENT
+        np.putmask(cause, after_request & np.take(client_ok, act) if not client_ok.all() else after_request, CLIENT)
     if d.follow.any() and inside is not None:
         follow_ok = d.follow & ~declared
-        cause[follow_ok[act] & inside & (cause == OFFICE)] = CLIENT
+        np.putmask(cause, np.take(follow_ok, act) & inside & (cause == OFFICE), CLIENT)
     caps = Caps.none()
     by_prev = np.zeros(0, dtype=np.int64)
     has_p = ~np.isnan(d.period) & ~declared
@@ -796,35 +798,8 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
             p_ = np.zeros(len(idx), dtype=np.int64) if proc_elapsed is None else proc_elapsed[idx]
             return np.where(w == NAT, NAT, w + np.where(p_ == NAT, 0, p_))
 
-        hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        hit = np.zeros(n, dtype=bool)
-        # the event's period: its own step's when its span reaches it, else the previous step's
-        for k, (per, tol, has) in enumerate(((d.period, d.tol, has_p), (d.after_period, d.after_tol, has_a))):
-            if not has.any():
-                continue
-            if k == 0:
-                idx = np.flatnonzero(has[act])
-            else:
-                # the previous event's step (none for a case's first event, dropped below)
-                idx = np.flatnonzero(has[act[:-1]]) + 1
-                if any_declared:
-                    idx = idx[~declared[act[idx]]]
-            x = span(idx)
-            keep = (x != NAT) & ~first[idx] & ~hit[idx]
-            idx, x = idx[keep], x[keep]
-            cz = act[idx] if k == 0 else act[idx - 1]
-            p, t = per[cz], tol[cz]
-            # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-            ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
-            if k == 1:
-                by_prev = idx[ok]
-            hit[idx[ok]] = True
-            hits.append((idx[ok], x[ok], p[ok]))
-        stat = np.concatenate([h[0] for h in hits])
-        order = np.argsort(stat, kind="stable")
-        stat = stat[order]
-        x_stat = np.concatenate([h[1] for h in hits])[order]
-        period = np.concatenate([h[2] for h in hits])[order]
+        stat, x_stat, period, by_prev = _statutory_hits(d, act, first, span, (has_p, has_a),
+                                                         declared if any_declared else None)
         # the period runs from the previous completion: what lies beyond it is not statutory
         over = x_stat > period
         c, pc = stat[over], period[over]
@@ -834,9 +809,56 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
-    cause[first] = -1
-    cause[wait_elapsed == NAT] = -1
+    np.putmask(cause, first, -1)
+    np.putmask(cause, wait_elapsed == NAT, -1)
     return cause, after_request, caps, by_prev
+
+
+def _statutory_hits(d: Decisions, act: np.ndarray, first: np.ndarray, span: Callable[[np.ndarray], np.ndarray],
+                    kinds: tuple[np.ndarray, np.ndarray], declared: np.ndarray | None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The statutory waits of :func:`assign_causes`: their positions (ascending), spans and
+    periods, and the positions of those statutory by the previous step's period. ``kinds``:
+    per activity, a period of its own (not declared) and one after it; ``declared``: the
+    declared activities (None: none)."""
+    hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    n = len(act)
+    hit = np.zeros(n, dtype=bool)
+    by_prev = np.zeros(0, dtype=np.int64)
+    # the event's period: its own step's when its span reaches it, else the previous step's
+    for k, (per, tol, has) in enumerate(((d.period, d.tol, kinds[0]), (d.after_period, d.after_tol, kinds[1]))):
+        if not has.any():
+            continue
+        if k == 0:
+            idx = np.flatnonzero(np.take(has, act))
+        else:
+            # the previous event's step (none for a case's first event, dropped below)
+            idx = np.flatnonzero(np.take(has, act[:-1])) + 1
+            if declared is not None:
+                idx = idx[~declared[act[idx]]]
+        x = span(idx)
+        keep = (x != NAT) & ~first[idx]
+        if hits:  # (none is hit before the first kind)
+            keep &= ~hit[idx]
+        idx, x = np.compress(keep, idx), np.compress(keep, x)
+        cz = np.take(act, idx if k == 0 else idx - 1)
+        p, t = np.take(per, cz), np.take(tol, cz)
+        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+        ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+        idx_ok = np.compress(ok, idx)
+        if k == 1:
+            by_prev = idx_ok
+        hit[idx_ok] = True
+        hits.append((idx_ok, np.compress(ok, x), np.compress(ok, p)))
+    if len(hits) == 1:  # one kind: its positions are ascending already
+        return (*hits[0], by_prev)
+    # each kind's positions ascend and the kinds' are distinct (``hit``): merged in event
+    # order by scattering them (no sort)
+    stat = np.flatnonzero(hit)
+    x_at, p_at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64)
+    for h_idx, h_x, h_p in hits:
+        x_at[h_idx], p_at[h_idx] = h_x, h_p
+    return stat, x_at[stat], p_at[stat], by_prev
 
 
 def after_pairs(prev: np.ndarray, act: np.ndarray, n_act: int) -> pd.DataFrame:
