@@ -131,7 +131,8 @@ class Pairs:
             e = np.zeros(0, dtype=np.int64)
             return cls(np.zeros(max(len(codes.case) - 1, 0), dtype=bool), e, e, e, e)
         same = codes.case[1:] == codes.case[:-1]
-        key = codes.activity[:-1][same].astype(np.int64) * n_act + codes.activity[1:][same]
+        # (np.compress: a boolean index selects several times slower in this numpy)
+        key = np.compress(same, codes.activity[:-1]).astype(np.int64) * n_act + np.compress(same, codes.activity[1:])
         if n_act * n_act <= 4 * len(key) + 1_000_000:
             counts_full = np.bincount(key, minlength=n_act * n_act)
             keys = np.flatnonzero(counts_full)
@@ -140,7 +141,7 @@ class Pairs:
             edge, counts = lookup[key], counts_full[keys]
         else:
             keys, edge, counts = np.unique(key, return_inverse=True, return_counts=True)
-        cases = distinct_per_group(edge, codes.case[:-1][same], len(keys), codes.n_cases)
+        cases = distinct_per_group(edge, np.compress(same, codes.case[:-1]), len(keys), codes.n_cases)
         return cls(same, edge.reshape(-1), keys, counts.astype(np.int64), cases.astype(np.int64))
 
 

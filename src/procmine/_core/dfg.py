@@ -233,7 +233,7 @@ def _pair_waits(log: EventLog) -> np.ndarray:
     if c.start_ts is not None:
         st = c.start_ts[1:]
         target_ts = np.where(st == NAT, target_ts, st)
-    return (target_ts - c.ts[:-1])[same]
+    return np.compress(same, target_ts - c.ts[:-1])
 
 
 def pair_wait_stats(log: EventLog) -> dict[str, np.ndarray]:

@@ -188,7 +188,7 @@ class MemoryEngine(OfLog):
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         names = c.activity_names
-        wait = t.wait[1:][p.same]
+        wait = np.compress(p.same, t.wait[1:])
         shared = None
         if getattr(calendar, "is_elapsed", False) and not t.has_start and not (wait == NAT).any():
             shared = pair_wait_stats(self.log)  # these waits are the DFG's pair times: its statistics

@@ -900,6 +900,23 @@ def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndar
     return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n, after, after_n)
 
 
+def _cause_counts(act: np.ndarray, cause: np.ndarray, after_request: np.ndarray, inside: np.ndarray | None,
+                  d: Decisions, caps: Caps, n_act: int) -> tuple[np.ndarray, ...]:
+    """What the tables of :func:`_compute` count per activity: its waits per cause (n_act x
+    4), the client waits right after a request or hold, those of a follow-up, and the
+    statutory waits that run past their period."""
+    ok = cause >= 0
+    key = act.astype(np.int64) * 4
+    key += cause
+    counts = np.bincount(key[ok], minlength=4 * n_act).reshape(n_act, 4)
+    del key
+    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    follow_n = np.zeros(n_act, dtype=np.int64)
+    if inside is not None:
+        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    return counts, req_n, follow_n, np.bincount(act[caps.idx], minlength=n_act)
+
+
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
     c = log.codes
     n_act = c.n_activities
@@ -925,25 +942,18 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     prev = np.empty(len(act), dtype=act.dtype)  # the previous step in the case, -1 = none
     prev[:1] = -1
     prev[1:] = act[:-1]
-    prev[first] = -1
+    prev[c.case_offsets[:-1]] = -1  # the first events (``first``), by position
     agg = wait_aggregates(act, length, proc_elapsed if has_start else None, n_act, ts=c.ts,
                           count=sagg.count, again=again, inside=inside_n, prev=prev)
     d = decide_causes(names, flags, agg, waits)
     cause, after_request, caps, by_prev = assign_causes(d, act, first, wait_elapsed, proc_elapsed, inside,
                                                         length=length)
-    ok = cause >= 0
-    key = act.astype(np.int64) * 4
-    key += cause
-    counts = np.bincount(key[ok], minlength=4 * n_act).reshape(n_act, 4)
-    del key
-    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
-    follow_n = np.zeros(n_act, dtype=np.int64)
-    if inside is not None:
-        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
-    cap_n = np.bincount(act[caps.idx], minlength=n_act)
     prev_by, act_by = prev[by_prev], act[by_prev]
+    del prev  # (a per-event array the tables need not keep)
 
     def tables() -> tuple[pd.DataFrame, pd.DataFrame]:  # on first access of steps or explain
+        # the counts per activity too: the frames of performance() read the causes only
+        counts, req_n, follow_n, cap_n = _cause_counts(act, cause, after_request, inside, d, caps, n_act)
         return finish(names, steps_frame(sagg.names, flags), d, counts, req_n, waits, follow_n, cap_n,
                       after_pairs(prev_by, act_by, n_act))
 

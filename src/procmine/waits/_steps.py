@@ -304,7 +304,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     # directly-follows pairs within a case, with the waiting before the second step
     pairs = c.pairs
     same = pairs.same
-    wait_next = wait_elapsed[1:][same]
+    wait_next = np.compress(same, wait_elapsed[1:])
     valid = wait_next != NAT
     all_valid = bool(valid.all())
     typical = _median(wait_next if all_valid else wait_next[valid]) if valid.any() else 0.0
