@@ -315,9 +315,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     n_edges = len(pairs.keys)
     n_other = np.zeros(n_edges, dtype=np.int64)
     if has_group:
-        g_codes, _ = _column_codes(c, df, GROUP)
-        g_here, g_next = g_codes[:-1][same], g_codes[1:][same]
-        other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
+        other = np.compress(same, _next_differs(c, df, GROUP))
         n_other = np.bincount(pairs.edge[other], minlength=n_edges)
     width = max(n_act, 1)
     edges = {
@@ -353,6 +351,26 @@ def _column_codes(c, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndar
         codes.flags.writeable = False
         memo[key] = (codes, values)
     return memo[key]
+
+
+def _next_differs(c, df: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row but the last: the column has a value there and in the next row, and they
+    differ. An Arrow string column is compared directly (encoding it costs more); else, or
+    when its codes are known already, its codes (:func:`_column_codes`) are."""
+    memo = getattr(c, "memo", None)
+    arr = getattr(df[column].array, "_pa_array", None)
+    if (not (isinstance(memo, dict) and ("column_codes", column) in memo) and arr is not None
+            and getattr(arr, "num_chunks", 0) == 1 and len(arr) > 1):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ch = arr.chunk(0)
+        if ch.type in (pa.string(), pa.large_string()):
+            ne = pc.fill_null(pc.not_equal(ch[:-1], ch[1:]), False)  # null (a value missing): not a change
+            return np.asarray(ne.to_numpy(zero_copy_only=False), dtype=bool)
+    g, _ = _column_codes(c, df, column)
+    here, nxt = g[:-1], g[1:]
+    return (here >= 0) & (nxt >= 0) & (here != nxt)
 
 
 def _median(x: np.ndarray) -> float:
