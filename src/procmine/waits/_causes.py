@@ -226,10 +226,16 @@ class WaitCauses:
         ...      minlength=log.codes.n_activities)).all() for k, v in wc.split(t.wait).items())
         True
         """
-        w = np.where(wait == NAT, 0, wait).astype(np.int64, copy=False)
-        cz = self.cause
-        if sel is not None:
-            w, cz = w[sel], cz[sel]
+        total = self.cause_totals(wait, keys, n, sel)
+        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+
+    def cause_totals(self, wait: np.ndarray, keys: np.ndarray, n: int,
+                     sel: np.ndarray | None = None) -> np.ndarray:
+        """The exact int64 sums of :meth:`cause_sums` as an ``(n, 5)`` table: column 0 holds
+        the events without a wait (cause -1), columns 1-4 the causes in ``CAUSES`` order.
+        A row's sum is the key's total ``wait`` (NAT counted as 0)."""
+        picked, cz = (wait, self.cause) if sel is None else (wait[sel], self.cause[sel])  # gathered before the where
+        w = np.where(picked == NAT, 0, picked).astype(np.int64, copy=False)
         # one bucket per (key, cause + 1): bucket 0 holds the events without a wait
         bucket = np.asarray(keys, dtype=np.int64) * 5
         bucket += cz
@@ -252,7 +258,7 @@ class WaitCauses:
             k = np.asarray(keys, dtype=np.int64)[pos]
             np.subtract.at(total, (k, STATUTORY + 1), beyond)
             np.add.at(total, (k, rest.astype(np.int64) + 1), beyond)
-        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+        return total
 
 
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
