@@ -34,7 +34,7 @@ __all__ = [
 def _case_positions(offsets: np.ndarray, n_events: int, case: np.ndarray | None = None) -> np.ndarray:
     """Position of each event within its case (0, 1, 2, ...); ``case``: the case code of
     each event, when known (a gather of the case starts is cheaper than repeating them)."""
-    start = offsets[:-1][case] if case is not None else np.repeat(offsets[:-1], np.diff(offsets))
+    start = np.take(offsets[:-1], case) if case is not None else np.repeat(offsets[:-1], np.diff(offsets))
     return np.arange(n_events, dtype=np.int64) - start
 
 
@@ -64,12 +64,16 @@ def _variant_first_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     vcode, _uniq = pd.factorize(h, sort=False)
     vcode = vcode.astype(np.int64, copy=False)
     # codes appear in order 0, 1, 2, ...: a new code is where the running maximum grows
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(vcode), prepend=-1) > 0)
+    top = np.maximum.accumulate(vcode)
+    grows = np.empty(len(top), dtype=bool)
+    grows[:1] = True
+    np.greater(top[1:], top[:-1], out=grows[1:])
+    first = np.flatnonzero(grows)
     # exact check: every case has the length and the activities of its variant's first case
     rep = first[vcode]
     ok = np.array_equal(sizes, sizes[rep])
     if ok:
-        rep_event = offsets[rep][c.case] + pos
+        rep_event = np.take(offsets[rep], c.case) + pos
         ok = np.array_equal(c.activity, c.activity[rep_event])
     if not ok:  # pragma: no cover - 64-bit hash collision, astronomically rare
         return _variant_first_codes_exact(log)
