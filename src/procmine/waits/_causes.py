@@ -691,7 +691,10 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     if not keep.any():
         return release, why
     k, c = key_act[keep], per_day[keep]
-    order = np.lexsort((-c, k))
+    # by activity, then count descending (ties in day order): one stable sort of combined keys
+    top = int(c.max()) + 1
+    order = (np.argsort(k * top + (top - 1 - c), kind="stable") if (int(k.max()) + 1) * top < 1 << 62
+             else np.lexsort((-c, k)))
     k, c = k[order], c[order]
     first = np.flatnonzero(run_starts(k))
     codes = k[first]
