@@ -590,9 +590,11 @@ def _recorded_by(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray
     sys_account = np.zeros(n_act, dtype=bool)
     if agg.resources is not None and n_ev:
         r = agg.resources
-        distinct, inv = np.unique(table_column(r, "resource", object).astype(str), return_inverse=True)
-        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
+        # the flags of each distinct value, read as text (a hash table: no sort of the texts)
+        inv, distinct = pd.factorize(table_column(r, "resource", object), use_na_sentinel=False)
+        text = [str(x) for x in distinct]
+        recorded = np.array([bool(x.strip()) for x in text], dtype=bool)[inv]
+        is_sys = np.array([_is_system_account(x) for x in text], dtype=bool)[inv]
         code = table_column(r, "code", np.int64)
         n = table_column(r, "n", np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)
