@@ -84,3 +84,12 @@ def test_next_differs_on_several_chunks() -> None:
     arr = pa.chunked_array([["a", "b"], ["b", None, "c"]], type=pa.large_string())
     df = pd.DataFrame({"g": pd.arrays.ArrowStringArray(arr)})
     assert _next_differs(_NoMemo(), df, "g").tolist() == [True, False, False, False]
+
+
+def test_median_of_one_partition_is_numpys() -> None:
+    from procmine.waits._steps import _median
+
+    rng = np.random.default_rng(3)
+    for n in [1, 2, 3, 4, 10, 11, 500, 501]:
+        for x in (rng.integers(-10**13, 10**13, n), rng.integers(0, 4, n)):
+            assert _median(x) == float(np.median(x))

@@ -290,7 +290,12 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         res_codes, res_names = _column_codes(c, df, RESOURCE)
         n_res = max(len(res_names), 1)
         ok = res_codes >= 0
-        key, n = _key_counts(act[ok].astype(np.int64) * n_res + res_codes[ok], n_act * n_res)
+        if ok.all():  # (a resource on every event, as usual: no selection)
+            key = act.astype(np.int64) * n_res
+            key += res_codes
+        else:
+            key = np.compress(ok, act).astype(np.int64) * n_res + np.compress(ok, res_codes)
+        key, n = _key_counts(key, n_act * n_res)
         res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
         resources = {"code": key // n_res, "resource": np.array([str(r) for r in res], dtype=object), "n": n}
     # elapsed times and column codes are cached with the log's codes: performance() and the
@@ -321,7 +326,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     edges = {
         "src": pairs.keys // width, "dst": pairs.keys % width,
         "n": pairs.counts,
-        "n_long": np.bincount(pairs.edge[long_wait], minlength=n_edges),
+        "n_long": np.bincount(np.compress(long_wait, pairs.edge), minlength=n_edges),
         "n_other": n_other,
     }
     return StepAggregates(names=names, labels=_labels(log, n_act), count=count,
@@ -378,12 +383,12 @@ def _median(x: np.ndarray) -> float:
     a = np.array(x, copy=True)
     n = len(a)
     half = n // 2
+    a.partition(half)
     if n % 2:
-        a.partition(half)
         return float(a[half])
-    a.partition([half - 1, half])
-    # np.median's mean of the two middle values: both as float64, summed, halved
-    return float((np.float64(a[half - 1]) + np.float64(a[half])) / 2)
+    # np.median's mean of the two middle values: both as float64, summed, halved; the lower
+    # one is the largest value left of the partition point (one selection, not two)
+    return float((np.float64(a[:half].max()) + np.float64(a[half])) / 2)
 
 
 def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int, count: np.ndarray) -> np.ndarray:
@@ -393,8 +398,8 @@ def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int, count: np.ndar
     unknown = us == NAT
     quick = us < _SECOND_US  # NAT (int64 min) is below a second too
     quick &= ~unknown
-    known_n = count - np.bincount(act[unknown], minlength=n_act)
-    return np.stack([known_n, np.bincount(act[quick], minlength=n_act)], axis=1)
+    known_n = count - np.bincount(np.compress(unknown, act), minlength=n_act)
+    return np.stack([known_n, np.bincount(np.compress(quick, act), minlength=n_act)], axis=1)
 
 
 def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
