@@ -93,3 +93,13 @@ def test_median_of_one_partition_is_numpys() -> None:
     for n in [1, 2, 3, 4, 10, 11, 500, 501]:
         for x in (rng.integers(-10**13, 10**13, n), rng.integers(0, 4, n)):
             assert _median(x) == float(np.median(x))
+
+
+def test_case_blocks_with_ascending_or_repeated_ids() -> None:
+    from procmine._core.codes import _ascending, contiguous_codes
+
+    assert _ascending(pa.array(["a", "b", "c"])) and not _ascending(pa.array(["a", "c", "c"]))
+    assert not _ascending(pa.array([f"c{i:03d}" for i in range(30)] + ["c000"]))  # a repeat after the head
+    for ids, want in ((["a", "a", "b", "c"], [0, 0, 1, 2]), (["b", "b", "a", "b"], [0, 0, 1, 0])):
+        codes, _ = contiguous_codes(pd.Series(ids, dtype="string[pyarrow]"))
+        assert codes.tolist() == want
