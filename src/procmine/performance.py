@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core.event_times import EventTimes, _td, _td_values, event_times
+from ._core.event_times import EventTimes, _td, _td_values, event_times, numpy_frame
 from ._core.kernels import NAT, group_stats
 from ._core.validation import check_choice, fail
 from ._results import Result, duration_text, legacy_first_option, new_axes
@@ -236,10 +236,10 @@ class Performance(Result):
         def col(name: str, dtype: Any) -> np.ndarray:
             return np.asarray(e[name], dtype=dtype)[order]
 
-        frame = pd.DataFrame(
+        frame = numpy_frame(
             {
-                "source": pd.Series(col("source", object), dtype=object),
-                "target": pd.Series(col("target", object), dtype=object),
+                "source": col("source", object),
+                "target": col("target", object),
                 "count": count[order],
                 "cases": col("cases", np.int64),
                 **{k: _td_values(col(f"wait_{k}", np.float64)) for k in ("median", "mean", "p90")},

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import ACTIVITY
-from .event_times import _td_values, case_start_us
+from .event_times import _td_values, case_start_us, numpy_frame
 from .kernels import NAT, group_stats
 
 if TYPE_CHECKING:  # annotations only: the log imports this module
@@ -31,10 +31,11 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 # variants
 # ---------------------------------------------------------------------------------------
-def _case_positions(offsets: np.ndarray, n_events: int) -> np.ndarray:
-    """Position of each event within its case (0, 1, 2, ...)."""
-    sizes = np.diff(offsets)
-    return np.arange(n_events, dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+def _case_positions(offsets: np.ndarray, n_events: int, case: np.ndarray | None = None) -> np.ndarray:
+    """Position of each event within its case (0, 1, 2, ...); ``case``: the case code of
+    each event, when known (a gather of the case starts is cheaper than repeating them)."""
+    start = np.take(offsets[:-1], case) if case is not None else np.repeat(offsets[:-1], np.diff(offsets))
+    return np.arange(n_events, dtype=np.int64) - start
 
 
 def _variant_first_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +53,7 @@ def _variant_first_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     offsets = c.case_offsets
     sizes = np.diff(offsets)
-    pos = _case_positions(offsets, n)
+    pos = _case_positions(offsets, n, c.case)
     max_len = int(sizes.max())
     with np.errstate(over="ignore"):
         powers = np.cumprod(np.full(max_len, 0x9E3779B97F4A7C15, dtype=np.uint64), dtype=np.uint64)
@@ -63,12 +64,16 @@ def _variant_first_codes(log: EventLog) -> tuple[np.ndarray, np.ndarray]:
     vcode, _uniq = pd.factorize(h, sort=False)
     vcode = vcode.astype(np.int64, copy=False)
     # codes appear in order 0, 1, 2, ...: a new code is where the running maximum grows
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(vcode), prepend=-1) > 0)
+    top = np.maximum.accumulate(vcode)
+    grows = np.empty(len(top), dtype=bool)
+    grows[:1] = True
+    np.greater(top[1:], top[:-1], out=grows[1:])
+    first = np.flatnonzero(grows)
     # exact check: every case has the length and the activities of its variant's first case
     rep = first[vcode]
     ok = np.array_equal(sizes, sizes[rep])
     if ok:
-        rep_event = np.repeat(offsets[rep], sizes) + pos
+        rep_event = np.take(offsets[rep], c.case) + pos
         ok = np.array_equal(c.activity, c.activity[rep_event])
     if not ok:  # pragma: no cover - 64-bit hash collision, astronomically rare
         return _variant_first_codes_exact(log)
@@ -173,9 +178,11 @@ def compute_variants(log: EventLog) -> pd.DataFrame:
     variants = [tuple(flat[a:b]) for a, b in zip((ends - lens).tolist(), ends.tolist(), strict=True)]
     dur = _case_durations_us(log)
     med, mean, _p90 = _group_stats(rank, dur, len(counts))
-    return pd.DataFrame(
+    vt = np.empty(len(variants), dtype=object)  # an object array of tuples (not a 2-d array)
+    vt[:] = variants
+    return numpy_frame(
         {
-            "variant": pd.Series(variants, dtype=object),
+            "variant": vt,
             "cases": counts.astype(np.int64),
             "share": counts / c.n_cases,
             "median_duration": _td_values(med),
@@ -230,7 +237,7 @@ def _pair_waits(log: EventLog) -> np.ndarray:
     if c.start_ts is not None:
         st = c.start_ts[1:]
         target_ts = np.where(st == NAT, target_ts, st)
-    return (target_ts - c.ts[:-1])[same]
+    return np.compress(same, target_ts - c.ts[:-1])
 
 
 def pair_wait_stats(log: EventLog) -> dict[str, np.ndarray]:
@@ -287,10 +294,10 @@ def compute_dfg(log: EventLog) -> pd.DataFrame:
     keys = keys[order]
     src = keys // max(n_act, 1)
     dst = keys % max(n_act, 1)
-    return pd.DataFrame(
+    return numpy_frame(
         {
-            "source": pd.Series(names[src], dtype=object),
-            "target": pd.Series(names[dst], dtype=object),
+            "source": names[src].astype(object, copy=False),
+            "target": names[dst].astype(object, copy=False),
             "count": count[order],
             "cases": cases.astype(np.int64)[order],
             "median": _td_values(med[order]),

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .kernels import NAT
 
-__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times"]
+__all__ = ["Clock", "EventTimes", "case_start_us", "elapsed_times", "event_times", "numpy_frame"]
 
 logger = logging.getLogger("procmine")
 
@@ -252,7 +252,13 @@ def _td(us: np.ndarray) -> pd.Series:
 
 def _td_values(us: np.ndarray) -> np.ndarray:
     """:func:`_td` of a 1-d array as a timedelta64[us] ndarray (a frame column without the index)."""
-    a = _rounded_us(np.asarray(us))
+    a = np.asarray(us)
+    if a.dtype.kind == "f":
+        # the common case in one pass: every value rounded and inside timedelta64's range
+        r = np.round(a)
+        if (np.abs(r) < 9.2e18).all():  # NaN fails the test too
+            return r.astype(np.int64).view("m8[us]")
+    a = _rounded_us(a)
     # whole µs (rounded above) straight into timedelta64[us]: what
     # ``pd.to_timedelta(a, unit="us").as_unit("us")`` gives, without its per-call parsing
     missing = np.isnan(a)
@@ -274,3 +280,56 @@ def _rounded_us(a: np.ndarray) -> np.ndarray:
         a = np.where(too_big, np.nan, a)
     return a
 
+
+
+_COLUMNS: dict[tuple[str, ...], pd.Index] = {}  #: the column labels of the frames numpy_frame built
+#: the numpy dtypes a frame holds as they are: bool, integers, float32/64, object, timedelta64 in pandas' units
+_KEPT_DTYPES = frozenset(
+    [np.dtype(t) for t in ("?", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f4", "f8", "O")]
+    + [np.dtype(f"m8[{u}]") for u in ("s", "ms", "us", "ns")]
+)
+
+
+def _kept(a: object, n: int) -> bool:
+    """``a`` is a 1-d numpy array of length ``n`` that a frame holds as it is."""
+    return type(a) is np.ndarray and a.ndim == 1 and a.shape[0] == n and a.dtype in _KEPT_DTYPES
+
+
+def numpy_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` (a RangeIndex) for 1-d numpy arrays of one length whose
+    dtypes the frame keeps (bool, numbers, ``timedelta64``, object: an object array stays
+    object, as a ``pd.Series(..., dtype=object)`` column would): the same frame and the
+    same blocks (one per dtype, columns in order), built directly. The constructor spends
+    more on its checks and inference than a small result frame (the DFG, the variants,
+    the performance edges) costs to fill.
+
+    Examples
+    --------
+    >>> f = numpy_frame({"a": np.array(["x"], dtype=object), "n": np.array([1])})
+    >>> f.equals(pd.DataFrame({"a": pd.Series(["x"], dtype=object), "n": [1]}))
+    True
+    """
+    from pandas.api.internals import create_dataframe_from_blocks
+
+    arrays = list(columns.values())
+    n = len(arrays[0]) if arrays else 0
+    if not arrays or not all(_kept(a, n) for a in arrays):
+        return pd.DataFrame({k: pd.Series(v, dtype=object) if getattr(v, "dtype", None) == np.dtype(object) else v
+                             for k, v in columns.items()})
+    names = tuple(columns)
+    labels = _COLUMNS.get(names)
+    if labels is None:
+        labels = _COLUMNS.setdefault(names, pd.Index(list(names)))
+    groups: dict[np.dtype, list[int]] = {}
+    for i, a in enumerate(arrays):
+        groups.setdefault(a.dtype, []).append(i)
+    # a fresh 2-d array per dtype (the constructor copies its inputs too: no view of a cached array)
+    blocks = []
+    for dtype, idx in groups.items():
+        block = np.empty((len(idx), n), dtype=dtype)
+        for row, i in enumerate(idx):
+            block[row] = arrays[i]
+        blocks.append((block, np.array(idx, dtype=np.intp)))
+    # a copy of the shared labels (not their data): setting the frame's ``columns.name``
+    # must not reach another frame
+    return create_dataframe_from_blocks(blocks, index=pd.RangeIndex(n), columns=labels.copy())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["NAT", "distinct_per_group", "exact_int_sums", "group_median", "group_stats", "key_counts",
-           "sorted_within_groups", "unique_inverse"]
+           "run_starts", "sorted_within_groups", "unique_inverse"]
 
 NAT = np.iinfo(np.int64).min  #: a missing duration or time, in int64 µs
 
@@ -85,14 +85,18 @@ def group_stats(
     sv_at = _sorted_gather(g, v, n_groups)
     n_v = len(v)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    for name, q in (("median", 0.5), ("p90", 0.9)):
-        pos = (sizes - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        frac = pos - lo
-        lo_i = np.clip(starts + lo, 0, n_v - 1)
-        hi_i = np.clip(starts + np.minimum(lo + 1, sizes - 1), 0, n_v - 1)
-        sv_lo, sv_hi = sv_at(lo_i), sv_at(hi_i)
-        out[name] = np.where(sizes > 0, sv_lo + (sv_hi - sv_lo) * frac, np.nan)
+    # both percentiles at once: positions [median lo, p90 lo, median hi, p90 hi], one gather
+    pos = np.concatenate(((sizes - 1) * 0.5, (sizes - 1) * 0.9))
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    size2, start2 = np.concatenate((sizes, sizes)), np.concatenate((starts, starts))
+    idx = np.concatenate((start2 + lo, start2 + np.minimum(lo + 1, size2 - 1)))
+    np.maximum(idx, 0, out=idx)  # empty groups point anywhere valid: their result is NaN
+    np.minimum(idx, n_v - 1, out=idx)
+    sv = sv_at(idx)
+    sv_lo, sv_hi = sv[: len(pos)], sv[len(pos) :]
+    both = np.where(size2 > 0, sv_lo + (sv_hi - sv_lo) * frac, np.nan)
+    out["median"], out["p90"] = both[:n_groups], both[n_groups:]
     return out
 
 
@@ -147,7 +151,8 @@ def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]
 
 
 def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_items: int) -> np.ndarray:
-    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1), by one sort.
+    """Number of distinct ``item`` (0..n_items-1) per ``group`` (0..n_groups-1): from a table of
+    the pairs present when groups x items is small (edges x cases of a small log), else by one sort.
 
     Examples
     --------
@@ -156,7 +161,13 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
     """
     if len(group) == 0:
         return np.zeros(n_groups, dtype=np.int64)
-    comb = np.asarray(group, dtype=np.int64) * max(n_items, 1) + item
+    width = max(n_items, 1)
+    comb = np.asarray(group, dtype=np.int64) * width + item
+    if n_groups * width <= 8 * len(comb) + (1 << 20):
+        # a table of the (group, item) pairs present, no bigger than the combined keys: no sort
+        present = np.zeros(n_groups * width, dtype=bool)
+        present[comb] = True
+        return np.count_nonzero(present.reshape(n_groups, width), axis=1)
     comb.sort()
     new = np.empty(len(comb), dtype=bool)
     new[0] = True
@@ -195,3 +206,18 @@ def key_counts(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(key, minlength=space)
     present = np.flatnonzero(counts)
     return present, counts[present]
+
+
+def run_starts(key: np.ndarray) -> np.ndarray:
+    """Bool per element: the first of a run of equal keys (``np.r_[True, key[1:] != key[:-1]]``,
+    without ``np.r_``'s parsing: the tables it runs on are small and built on every call).
+
+    Examples
+    --------
+    >>> run_starts(np.array([3, 3, 5])).tolist(), run_starts(np.array([], dtype=int)).tolist()
+    ([True, False, True], [True])
+    """
+    new = np.empty(max(len(key), 1), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:len(key)])
+    return new

@@ -30,6 +30,7 @@ from .._core.dfg import (
 )
 from .._core.kernels import NAT, distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
+from ..waits._causes import CAUSES
 from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
 
 __all__ = ["MemoryEngine"]
@@ -147,8 +148,14 @@ class MemoryEngine(OfLog):
                     sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Total wait per key code and cause, float µs of the exact integer sums; ``sel``
         picks the events of ``keys``."""
-        # one pass over (key, cause) instead of one per cause (procmine.waits._causes.WaitCauses.cause_sums)
-        return self.wait_causes(declared).cause_sums(self.event_times(calendar).wait, keys, n, sel)
+        return _cause_columns(self._cause_totals(calendar, declared, keys, n, sel))
+
+    def _cause_totals(self, calendar: Any, declared: tuple, keys: np.ndarray, n: int,
+                      sel: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`procmine.waits._causes.WaitCauses.cause_totals` of the log's waits: exact
+        int64 sums per key (rows) and cause (columns 1-4; 0: no wait), in one pass over
+        (key, cause) instead of one per cause; a row sums to the key's total wait."""
+        return self.wait_causes(declared).cause_totals(self.event_times(calendar).wait, keys, n, sel)
 
     def has_measured_starts(self) -> bool:
         c = self.log.codes
@@ -168,10 +175,12 @@ class MemoryEngine(OfLog):
     def perf_activities(self, calendar: Any, declared: tuple) -> pd.DataFrame:
         t, c = self.event_times(calendar), self.log.codes
         n = c.n_activities
+        totals = self._cause_totals(calendar, declared, c.activity, n)
         frame = pd.DataFrame(
             {"count": np.bincount(c.activity, minlength=n).astype(np.int64),
-             **stat_columns("proc", c.activity, t.proc, n), **stat_columns("wait", c.activity, t.wait, n),
-             **self._cause_sums(calendar, declared, c.activity, n)},
+             **stat_columns("proc", c.activity, t.proc, n),
+             **stat_columns("wait", c.activity, t.wait, n, total=_row_totals(totals)),
+             **_cause_columns(totals)},
             index=pd.Index(c.activity_names, name=ACTIVITY, dtype=object),
         )
         return frame
@@ -188,15 +197,16 @@ class MemoryEngine(OfLog):
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         names = c.activity_names
-        wait = t.wait[1:][p.same]
+        wait = np.compress(p.same, t.wait[1:])
         shared = None
         if getattr(calendar, "is_elapsed", False) and not t.has_start and not (wait == NAT).any():
             shared = pair_wait_stats(self.log)  # these waits are the DFG's pair times: its statistics
+        totals = self._cause_totals(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)
         return {"source": names[p.keys // n_act].astype(object, copy=False),
                 "target": names[p.keys % n_act].astype(object, copy=False),
                 "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
-                **stat_columns("wait", p.edge, wait, len(p.keys), shared),
-                **self._cause_sums(calendar, declared, p.edge, len(p.keys), np.flatnonzero(p.same) + 1)}
+                **stat_columns("wait", p.edge, wait, len(p.keys), shared, total=_row_totals(totals)),
+                **_cause_columns(totals)}
 
     def event_periods(self, tz: str, freq: str) -> pd.Series:
         return local_periods(self.log.codes.ts, tz, freq)
@@ -216,15 +226,29 @@ def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return ((hi << 20) + lo).astype(np.float64)
 
 
+def _cause_columns(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """``wait_office`` ... ``wait_batch`` (float µs) from the table of :meth:`MemoryEngine._cause_totals`."""
+    return {f"wait_{name}": totals[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+
+
+def _row_totals(totals: np.ndarray) -> np.ndarray | None:
+    """The exact total wait per key (float µs, as :func:`exact_sums` gives it) from the table
+    of :meth:`MemoryEngine._cause_totals`; None when the table is empty of keys."""
+    return totals.sum(axis=1).astype(np.float64) if len(totals) else None
+
+
 def stat_columns(prefix: str, keys: np.ndarray, values: np.ndarray, n: int,
-                 stats: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                 stats: dict[str, np.ndarray] | None = None, *,
+                 total: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """``{prefix}_median/mean/p90/sum`` of int64 ``values`` (NAT = none) per key, float µs:
     percentiles of :func:`procmine._core.kernels.group_stats` (``stats``: those already
     computed on the same keys and values), the sum exact and the mean that sum over the
-    count (as the query engines compute them)."""
+    count (as the query engines compute them). ``total``: that exact sum per key, when
+    known already (the wait split by cause sums to it)."""
     st = group_stats(keys, values, n) if stats is None else dict(stats)
-    ok = values != NAT
-    total = exact_sums(keys[ok], values[ok], n) if not ok.all() else exact_sums(keys, values, n)
+    if total is None:
+        ok = values != NAT
+        total = exact_sums(keys[ok], values[ok], n) if not ok.all() else exact_sums(keys, values, n)
     count = st["count"]
     with np.errstate(invalid="ignore", divide="ignore"):
         st["sum"] = np.where(count > 0, total, np.nan)

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, exact_int_sums, group_median, key_counts
+from .._core.kernels import NAT, exact_int_sums, group_median, key_counts, run_starts
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -226,10 +226,16 @@ class WaitCauses:
         ...      minlength=log.codes.n_activities)).all() for k, v in wc.split(t.wait).items())
         True
         """
-        w = np.where(wait == NAT, 0, wait).astype(np.int64, copy=False)
-        cz = self.cause
-        if sel is not None:
-            w, cz = w[sel], cz[sel]
+        total = self.cause_totals(wait, keys, n, sel)
+        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+
+    def cause_totals(self, wait: np.ndarray, keys: np.ndarray, n: int,
+                     sel: np.ndarray | None = None) -> np.ndarray:
+        """The exact int64 sums of :meth:`cause_sums` as an ``(n, 5)`` table: column 0 holds
+        the events without a wait (cause -1), columns 1-4 the causes in ``CAUSES`` order.
+        A row's sum is the key's total ``wait`` (NAT counted as 0)."""
+        picked, cz = (wait, self.cause) if sel is None else (wait[sel], self.cause[sel])  # gathered before the where
+        w = np.where(picked == NAT, 0, picked).astype(np.int64, copy=False)
         # one bucket per (key, cause + 1): bucket 0 holds the events without a wait
         bucket = np.asarray(keys, dtype=np.int64) * 5
         bucket += cz
@@ -252,7 +258,7 @@ class WaitCauses:
             k = np.asarray(keys, dtype=np.int64)[pos]
             np.subtract.at(total, (k, STATUTORY + 1), beyond)
             np.add.at(total, (k, rest.astype(np.int64) + 1), beyond)
-        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+        return total
 
 
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
@@ -401,20 +407,23 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
     times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
     previous event's activity code in the case (-1 = first event; None = no ``after``)."""
-    ok = length != NAT
+    ok = np.flatnonzero(length != NAT)  # one gather per array below (a mask is read again each time)
     x = length[ok]
-    own = act[ok]
+    own = act[ok].astype(np.intp)  # bincount's index type, converted once
     minute = _minutes(x)
-    lengths = _length_aggregates(own, x, n_act, minute)
+    # the same lengths keyed by their own step and by the previous one: their float
+    # values and the long ones are found once for both
+    shared = _LengthParts.of(x, minute)
+    lengths = _length_aggregates(own, x, n_act, minute, shared)
     after = None
     if prev is not None:
         before = prev[ok]
         has_prev = before >= 0
         if has_prev.all():  # a known length always has an event before it: no second selection
-            after = _length_aggregates(before, x, n_act, minute)
+            after = _length_aggregates(before.astype(np.intp), x, n_act, minute, shared)
         else:
             after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
-    del x, own, minute
+    del x, own, minute, shared
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
@@ -443,23 +452,43 @@ def _minutes(x: np.ndarray) -> np.ndarray | None:
     return np.where(long_, x // MINUTE_US, -1)
 
 
+@dataclass(frozen=True, eq=False)
+class _LengthParts:
+    """What :func:`_length_aggregates` computes of the lengths whatever their keys."""
+
+    xf: np.ndarray  #: the lengths as float64
+    xf2: np.ndarray  #: their squares
+    long_idx: np.ndarray | None  #: positions of the lengths in the histogram (None: none)
+    long_minute: np.ndarray | None  #: their minutes
+
+    @staticmethod
+    def of(x: np.ndarray, minute: np.ndarray | None) -> _LengthParts:
+        xf = x.astype(np.float64)
+        long_idx = None if minute is None else np.flatnonzero(minute >= 0)
+        return _LengthParts(xf=xf, xf2=xf * xf, long_idx=long_idx,
+                            long_minute=None if long_idx is None else minute[long_idx])
+
+
 def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
-                       minute: np.ndarray | None = None) -> WaitAggregates:
+                       minute: np.ndarray | None = None, parts: _LengthParts | None = None) -> WaitAggregates:
     """The length part of :class:`WaitAggregates` (what :func:`_periods` reads) from the
-    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`."""
+    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`,
+    ``parts`` from :meth:`_LengthParts.of` of the same ``x`` and ``minute``."""
     if minute is None and len(x):
         minute = _minutes(x)
-    if minute is None:
+    if parts is None:
+        parts = _LengthParts.of(x, minute)
+    if parts.long_idx is None:
         key, n = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     else:
-        long_ = minute >= 0
-        key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
+        key = act[parts.long_idx].astype(np.int64)
+        key <<= 40
+        key |= parts.long_minute
+        key, n = np.unique(key, return_counts=True)
     hist = {"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n}
-    xf = x.astype(np.float64)
-    s1 = np.bincount(act, weights=xf, minlength=n_act)
-    xf *= xf
-    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64), s1=s1,
-                          s2=np.bincount(act, weights=xf, minlength=n_act), hist=hist, proc_median=None)
+    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64),
+                          s1=np.bincount(act, weights=parts.xf, minlength=n_act),
+                          s2=np.bincount(act, weights=parts.xf2, minlength=n_act), hist=hist, proc_median=None)
 
 
 def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
@@ -505,7 +534,7 @@ def inside_windows(act: np.ndarray, case: np.ndarray, mark: np.ndarray) -> np.nd
         return inside
     m = mark[act]
     idx = np.where(m > 0, np.arange(n), -1)
-    last = np.maximum.accumulate(np.r_[-1, idx[:-1]])
+    last = np.maximum.accumulate(np.concatenate(([-1], idx[:-1])))
     valid = last >= 0
     same = np.zeros(n, dtype=bool)
     same[valid] = case[last[valid]] == case[valid]
@@ -533,47 +562,56 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     tol = np.zeros(n_act)
     why = [""] * n_act
     n_all = agg.n
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = agg.s1 / n_all
-        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
     h = agg.hist
     a = table_column(h, "code", np.int64)
-    minute = table_column(h, "minute", np.int64)
-    x_all = minute.astype(np.float64) * MINUTE_US  # distinct lengths (to the minute) per activity
+    minute = table_column(h, "minute", np.int64)  # distinct lengths (to the minute) per activity
     c_all = table_column(h, "n", np.int64)  # with their counts
-    bounds = np.searchsorted(a, np.arange(n_act + 1))
     # a window holds at most the activity's long lengths: with fewer than a quarter of its
     # waits long, no window reaches the smaller share (and only the variation test is left)
     long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
     with np.errstate(invalid="ignore", divide="ignore"):
-        may = (long_n / n_all >= 0.25) | ((cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US))
-    todo = (n_all >= _MIN_EVENTS) & (bounds[1:] > bounds[:-1]) & may
+        mean = agg.s1 / n_all
+        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
+        steady = (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)
+        long_share = long_n / n_all
+    has_rows = np.bincount(a, minlength=n_act)[:n_act] > 0
+    todo = (n_all >= _MIN_EVENTS) & has_rows & ((long_share >= 0.25) | steady)
     # the densest ±1 day window, and the densest ±1 hour window
     for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            need = todo & (long_n / n_all >= share_min)  # the others' windows cannot reach the share
-            if need.any():  # nor can those whose fullest three adjacent buckets of the window's width
-                need &= _window_bound(a, minute, c_all, n_act, half // MINUTE_US) / n_all >= share_min
+        need = todo & (long_share >= share_min)  # the others' windows cannot reach the share
         if not need.any():
             continue
-        rows = need[a]
-        x, cnt = x_all[rows], c_all[rows]
-        lo, hi, inside, best = _densest(a[rows], minute[rows], x, cnt, np.flatnonzero(need), half)
+        rows = need[a]  # the rows of those activities (an activity's figures read its own rows only)
+        ar, mr, cr = a[rows], minute[rows], c_all[rows]
+        # nor can those whose fullest three adjacent buckets of the window's width
+        with np.errstate(invalid="ignore", divide="ignore"):
+            need &= _window_bound(ar, mr, cr, n_act, half // MINUTE_US) / n_all >= share_min
+        if not need.any():
+            continue
+        keep = need[ar]
+        if not keep.all():
+            ar, mr, cr = ar[keep], mr[keep], cr[keep]
+        x = mr.astype(np.float64) * MINUTE_US
+        lo, hi, inside, best = _densest(ar, mr, x, cr, np.flatnonzero(need), half)
         for code in np.flatnonzero(need):
             b, total = best[code], n_all[code]
             share = inside[b] / total
             if share < share_min:
                 continue
-            centre = _weighted_median(x[lo[b]:hi[b]], cnt[lo[b]:hi[b]])
+            centre = _weighted_median(x[lo[b]:hi[b]], cr[lo[b]:hi[b]])
             if centre >= _MIN_DAYS * _DAY_US:
                 period[code], tol[code] = centre, half
                 why[code] = (f"fixed period of {centre / _DAY_US:.0f} calendar days: {share:.0%} of "
                              f"{int(total)} waits within ±{'1 day' if half == _DAY_US else '1 hour'} of it")
                 todo[code] = False
-    for code in np.flatnonzero(todo & (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)):
-        med = _weighted_median(x_all[bounds[code]:bounds[code + 1]], c_all[bounds[code]:bounds[code + 1]])
-        period[code], tol[code] = med, _DAY_US
-        why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
+    left = np.flatnonzero(todo & steady)
+    if len(left):
+        bounds = np.searchsorted(a, np.arange(n_act + 1))
+        for code in left:
+            b0, b1 = bounds[code], bounds[code + 1]
+            med = _weighted_median(minute[b0:b1].astype(np.float64) * MINUTE_US, c_all[b0:b1])
+            period[code], tol[code] = med, _DAY_US
+            why[code] = f"fixed period of about {med / _DAY_US:.0f} calendar days (variation {cv_all[code]:.2f})"
     return period, tol, why
 
 
@@ -584,13 +622,15 @@ def _window_bound(a: np.ndarray, minute: np.ndarray, cnt: np.ndarray, n_act: int
     key = a << 40 | minute // width
     if not len(key):
         return np.zeros(n_act)
-    run = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    run = np.flatnonzero(run_starts(key))
     k, n = key[run], np.add.reduceat(cnt, run)
     three = n.copy()
     three[1:] += np.where(k[:-1] == k[1:] - 1, n[:-1], 0)
     three[:-1] += np.where(k[1:] == k[:-1] + 1, n[1:], 0)
     out = np.zeros(n_act)
-    np.maximum.at(out, k >> 40, three)
+    ka = k >> 40  # sorted: each activity's buckets are one run (a reduceat, not the slow np.maximum.at)
+    first = np.flatnonzero(run_starts(ka))
+    out[ka[first]] = np.maximum.reduceat(three, first)
     return out
 
 
@@ -619,7 +659,7 @@ def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, 
             u = x[b0:b1]
             lo[b0:b1] = b0 + np.searchsorted(u, u - half, side="left")
             hi[b0:b1] = b0 + np.searchsorted(u, u + half, side="right")
-    cum = np.r_[0, np.cumsum(cnt)]
+    cum = np.concatenate(([0], np.cumsum(cnt)))
     inside = cum[hi] - cum[lo]
     best = np.zeros(len(bounds) - 1, dtype=np.int64)
     if len(inside):
@@ -627,7 +667,7 @@ def _densest(a: np.ndarray, minute: np.ndarray, x: np.ndarray, cnt: np.ndarray, 
         starts = bounds[:-1][has]
         top = np.maximum.reduceat(inside, starts)
         rows = np.arange(len(inside))
-        at_top = inside == np.repeat(top, np.diff(np.r_[starts, len(inside)]))
+        at_top = inside == np.repeat(top, np.diff(np.concatenate((starts, [len(inside)]))))
         best[has] = np.minimum.reduceat(np.where(at_top, rows, len(inside)), starts)
     return lo, hi, inside, best
 
@@ -644,19 +684,22 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     per_day = table_column(days, "n", np.int64)
     n_ev = np.bincount(key_act, weights=per_day, minlength=n_act).astype(np.int64)
     # rows are sorted by code: per activity its span of days, then its day counts largest first
-    starts = np.flatnonzero(np.r_[True, key_act[1:] != key_act[:-1]])
+    starts = np.flatnonzero(run_starts(key_act))
     span = np.zeros(n_act, dtype=np.int64)
     span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
     keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
     if not keep.any():
         return release, why
     k, c = key_act[keep], per_day[keep]
-    order = np.lexsort((-c, k))
+    # by activity, then count descending (ties in day order): one stable sort of combined keys
+    top = int(c.max()) + 1
+    order = (np.argsort(k * top + (top - 1 - c), kind="stable") if (int(k.max()) + 1) * top < 1 << 62
+             else np.lexsort((-c, k)))
     k, c = k[order], c[order]
-    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    first = np.flatnonzero(run_starts(k))
     codes = k[first]
     cum = np.cumsum(c)
-    within = cum - np.repeat(cum[first] - c[first], np.diff(np.r_[first, len(k)]))  # cumulative per activity
+    within = cum - np.repeat(cum[first] - c[first], np.diff(np.concatenate((first, [len(k)]))))  # cumulative per activity
     # the fewest days holding the share: the days whose running total is still below it, and one more
     need = np.bincount(k, weights=within < _RELEASE_SHARE * n_ev[k], minlength=n_act).astype(np.int64)[codes] + 1
     top = within[first + need - 1]  # events on those days
@@ -734,22 +777,24 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
     # per activity: the cause before the sequential rules (declared, else batch for a
     # release step, else the base); a release overrides the client's wait after a request
     lut = np.where(declared, d.fixed, np.where(d.release, BATCH, d.base)).astype(np.int8)
-    cause = lut[act]
+    # (np.take and np.putmask: per-event lookups in these small tables and masked writes,
+    # faster than indexing with int32 codes or boolean masks)
+    cause = np.take(lut, act)
     after_request = np.zeros(n, dtype=bool)
     if d.parks.any() and n > 1:
-        after_request[1:] = d.parks[act[:-1]]
+        after_request[1:] = np.take(d.parks, act[:-1])
         after_request &= ~first
         # another request closes the window, except the same request done again right after
         # itself (a call tried again, a reminder): it chases the open request, and the case
         # still waits for the applicant (as incomplete_submission counts it)
         again = np.zeros(n, dtype=bool)
         again[1:] = act[1:] == act[:-1]
-        after_request &= (~d.request)[act] | again
+        after_request &= np.take(~d.request, act) | again
         client_ok = ~declared & ~d.release
-        cause[after_request & client_ok[act] if not client_ok.all() else after_request] = CLIENT
+        np.putmask(cause, after_request & np.take(client_ok, act) if not client_ok.all() else after_request, CLIENT)
     if d.follow.any() and inside is not None:
         follow_ok = d.follow & ~declared
-        cause[follow_ok[act] & inside & (cause == OFFICE)] = CLIENT
+        np.putmask(cause, np.take(follow_ok, act) & inside & (cause == OFFICE), CLIENT)
     caps = Caps.none()
     by_prev = np.zeros(0, dtype=np.int64)
     has_p = ~np.isnan(d.period) & ~declared
@@ -762,35 +807,8 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
             p_ = np.zeros(len(idx), dtype=np.int64) if proc_elapsed is None else proc_elapsed[idx]
             return np.where(w == NAT, NAT, w + np.where(p_ == NAT, 0, p_))
 
-        hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        hit = np.zeros(n, dtype=bool)
-        # the event's period: its own step's when its span reaches it, else the previous step's
-        for k, (per, tol, has) in enumerate(((d.period, d.tol, has_p), (d.after_period, d.after_tol, has_a))):
-            if not has.any():
-                continue
-            if k == 0:
-                idx = np.flatnonzero(has[act])
-            else:
-                # the previous event's step (none for a case's first event, dropped below)
-                idx = np.flatnonzero(has[act[:-1]]) + 1
-                if any_declared:
-                    idx = idx[~declared[act[idx]]]
-            x = span(idx)
-            keep = (x != NAT) & ~first[idx] & ~hit[idx]
-            idx, x = idx[keep], x[keep]
-            cz = act[idx] if k == 0 else act[idx - 1]
-            p, t = per[cz], tol[cz]
-            # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
-            ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
-            if k == 1:
-                by_prev = idx[ok]
-            hit[idx[ok]] = True
-            hits.append((idx[ok], x[ok], p[ok]))
-        stat = np.concatenate([h[0] for h in hits])
-        order = np.argsort(stat, kind="stable")
-        stat = stat[order]
-        x_stat = np.concatenate([h[1] for h in hits])[order]
-        period = np.concatenate([h[2] for h in hits])[order]
+        stat, x_stat, period, by_prev = _statutory_hits(d, act, first, span, (has_p, has_a),
+                                                         declared if any_declared else None)
         # the period runs from the previous completion: what lies beyond it is not statutory
         over = x_stat > period
         c, pc = stat[over], period[over]
@@ -800,9 +818,56 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
-    cause[first] = -1
-    cause[wait_elapsed == NAT] = -1
+    np.putmask(cause, first, -1)
+    np.putmask(cause, wait_elapsed == NAT, -1)
     return cause, after_request, caps, by_prev
+
+
+def _statutory_hits(d: Decisions, act: np.ndarray, first: np.ndarray, span: Callable[[np.ndarray], np.ndarray],
+                    kinds: tuple[np.ndarray, np.ndarray], declared: np.ndarray | None,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The statutory waits of :func:`assign_causes`: their positions (ascending), spans and
+    periods, and the positions of those statutory by the previous step's period. ``kinds``:
+    per activity, a period of its own (not declared) and one after it; ``declared``: the
+    declared activities (None: none)."""
+    hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    n = len(act)
+    hit = np.zeros(n, dtype=bool)
+    by_prev = np.zeros(0, dtype=np.int64)
+    # the event's period: its own step's when its span reaches it, else the previous step's
+    for k, (per, tol, has) in enumerate(((d.period, d.tol, kinds[0]), (d.after_period, d.after_tol, kinds[1]))):
+        if not has.any():
+            continue
+        if k == 0:
+            idx = np.flatnonzero(np.take(has, act))
+        else:
+            # the previous event's step (none for a case's first event, dropped below)
+            idx = np.flatnonzero(np.take(has, act[:-1])) + 1
+            if declared is not None:
+                idx = idx[~declared[act[idx]]]
+        x = span(idx)
+        keep = (x != NAT) & ~first[idx]
+        if hits:  # (none is hit before the first kind)
+            keep &= ~hit[idx]
+        idx, x = np.compress(keep, idx), np.compress(keep, x)
+        cz = np.take(act, idx if k == 0 else idx - 1)
+        p, t = np.take(per, cz), np.take(tol, cz)
+        # a full period (±1 day kind): every wait at least as long; a partial one (±1 hour): only those at it
+        ok = np.where(t >= _DAY_US, x >= p - t, np.abs(x - p) <= t)
+        idx_ok = np.compress(ok, idx)
+        if k == 1:
+            by_prev = idx_ok
+        hit[idx_ok] = True
+        hits.append((idx_ok, np.compress(ok, x), np.compress(ok, p)))
+    if len(hits) == 1:  # one kind: its positions are ascending already
+        return (*hits[0], by_prev)
+    # each kind's positions ascend and the kinds' are distinct (``hit``): merged in event
+    # order by scattering them (no sort)
+    stat = np.flatnonzero(hit)
+    x_at, p_at = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.float64)
+    for h_idx, h_x, h_p in hits:
+        x_at[h_idx], p_at[h_idx] = h_x, h_p
+    return stat, x_at[stat], p_at[stat], by_prev
 
 
 def after_pairs(prev: np.ndarray, act: np.ndarray, n_act: int) -> pd.DataFrame:
@@ -834,7 +899,7 @@ def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndar
     after_n = np.bincount(dst, weights=after["n"].to_numpy(dtype=np.float64), minlength=n_act).astype(np.int64)
     # the period a step's waits inherit: that of the previous step most of them follow
     inherited = np.full(n_act, np.nan)
-    main = np.r_[True, dst[1:] != dst[:-1]] if len(dst) else np.zeros(0, dtype=bool)
+    main = run_starts(dst) if len(dst) else np.zeros(0, dtype=bool)
     inherited[dst[main]] = d.after_period[src[main]]
     steps = steps.copy()
     steps["period_days"] = np.round(d.period / _DAY_US, 1)
@@ -842,6 +907,23 @@ def finish(names: np.ndarray, steps: pd.DataFrame, d: Decisions, counts: np.ndar
     steps["inherited_period_days"] = np.round(inherited / _DAY_US, 1)
     steps["cause"] = np.where(counts.sum(axis=1) > 0, np.asarray(CAUSES, dtype=object)[counts.argmax(axis=1)], "")
     return steps, _explain(names, counts, req_n, steps, dict(waits), d, follow_n, cap_n, after, after_n)
+
+
+def _cause_counts(act: np.ndarray, cause: np.ndarray, after_request: np.ndarray, inside: np.ndarray | None,
+                  d: Decisions, caps: Caps, n_act: int) -> tuple[np.ndarray, ...]:
+    """What the tables of :func:`_compute` count per activity: its waits per cause (n_act x
+    4), the client waits right after a request or hold, those of a follow-up, and the
+    statutory waits that run past their period."""
+    ok = cause >= 0
+    key = act.astype(np.int64) * 4
+    key += cause
+    counts = np.bincount(key[ok], minlength=4 * n_act).reshape(n_act, 4)
+    del key
+    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
+    follow_n = np.zeros(n_act, dtype=np.int64)
+    if inside is not None:
+        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
+    return counts, req_n, follow_n, np.bincount(act[caps.idx], minlength=n_act)
 
 
 def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) -> WaitCauses:
@@ -869,25 +951,18 @@ def _compute(log: EventLog, waits: dict[str, str], external: tuple[str, ...]) ->
     prev = np.empty(len(act), dtype=act.dtype)  # the previous step in the case, -1 = none
     prev[:1] = -1
     prev[1:] = act[:-1]
-    prev[first] = -1
+    prev[c.case_offsets[:-1]] = -1  # the first events (``first``), by position
     agg = wait_aggregates(act, length, proc_elapsed if has_start else None, n_act, ts=c.ts,
                           count=sagg.count, again=again, inside=inside_n, prev=prev)
     d = decide_causes(names, flags, agg, waits)
     cause, after_request, caps, by_prev = assign_causes(d, act, first, wait_elapsed, proc_elapsed, inside,
                                                         length=length)
-    ok = cause >= 0
-    key = act.astype(np.int64) * 4
-    key += cause
-    counts = np.bincount(key[ok], minlength=4 * n_act).reshape(n_act, 4)
-    del key
-    req_n = np.bincount(act[after_request & ok & (cause == CLIENT)], minlength=n_act)
-    follow_n = np.zeros(n_act, dtype=np.int64)
-    if inside is not None:
-        follow_n = np.bincount(act[d.follow[act] & inside & (cause == CLIENT) & ~after_request], minlength=n_act)
-    cap_n = np.bincount(act[caps.idx], minlength=n_act)
     prev_by, act_by = prev[by_prev], act[by_prev]
+    del prev  # (a per-event array the tables need not keep)
 
     def tables() -> tuple[pd.DataFrame, pd.DataFrame]:  # on first access of steps or explain
+        # the counts per activity too: the frames of performance() read the causes only
+        counts, req_n, follow_n, cap_n = _cause_counts(act, cause, after_request, inside, d, caps, n_act)
         return finish(names, steps_frame(sagg.names, flags), d, counts, req_n, waits, follow_n, cap_n,
                       after_pairs(prev_by, act_by, n_act))
 

@@ -71,7 +71,7 @@ import pandas as pd
 
 from .._core.codes import column_codes
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT
+from .._core.kernels import NAT, run_starts
 from ..log import ACTIVITY, GROUP, RESOURCE, EventLog
 
 __all__ = ["StepAggregates", "classify_steps", "decide_steps", "is_system_account", "normalise_name", "step_aggregates",
@@ -290,7 +290,12 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         res_codes, res_names = _column_codes(c, df, RESOURCE)
         n_res = max(len(res_names), 1)
         ok = res_codes >= 0
-        key, n = _key_counts(act[ok].astype(np.int64) * n_res + res_codes[ok], n_act * n_res)
+        if ok.all():  # (a resource on every event, as usual: no selection)
+            key = act.astype(np.int64) * n_res
+            key += res_codes
+        else:
+            key = np.compress(ok, act).astype(np.int64) * n_res + np.compress(ok, res_codes)
+        key, n = _key_counts(key, n_act * n_res)
         res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
         resources = {"code": key // n_res, "resource": np.array([str(r) for r in res], dtype=object), "n": n}
     # elapsed times and column codes are cached with the log's codes: performance() and the
@@ -304,7 +309,7 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     # directly-follows pairs within a case, with the waiting before the second step
     pairs = c.pairs
     same = pairs.same
-    wait_next = wait_elapsed[1:][same]
+    wait_next = np.compress(same, wait_elapsed[1:])
     valid = wait_next != NAT
     all_valid = bool(valid.all())
     typical = _median(wait_next if all_valid else wait_next[valid]) if valid.any() else 0.0
@@ -315,15 +320,13 @@ def step_aggregates(log: EventLog) -> StepAggregates:
     n_edges = len(pairs.keys)
     n_other = np.zeros(n_edges, dtype=np.int64)
     if has_group:
-        g_codes, _ = _column_codes(c, df, GROUP)
-        g_here, g_next = g_codes[:-1][same], g_codes[1:][same]
-        other = (g_here >= 0) & (g_next >= 0) & (g_here != g_next)
+        other = np.compress(same, _next_differs(c, df, GROUP))
         n_other = np.bincount(pairs.edge[other], minlength=n_edges)
     width = max(n_act, 1)
     edges = {
         "src": pairs.keys // width, "dst": pairs.keys % width,
         "n": pairs.counts,
-        "n_long": np.bincount(pairs.edge[long_wait], minlength=n_edges),
+        "n_long": np.bincount(np.compress(long_wait, pairs.edge), minlength=n_edges),
         "n_other": n_other,
     }
     return StepAggregates(names=names, labels=_labels(log, n_act), count=count,
@@ -355,17 +358,37 @@ def _column_codes(c, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndar
     return memo[key]
 
 
+def _next_differs(c, df: pd.DataFrame, column: str) -> np.ndarray:
+    """Per row but the last: the column has a value there and in the next row, and they
+    differ. An Arrow string column is compared directly (encoding it costs more); else, or
+    when its codes are known already, its codes (:func:`_column_codes`) are."""
+    memo = getattr(c, "memo", None)
+    arr = getattr(df[column].array, "_pa_array", None)
+    if (not (isinstance(memo, dict) and ("column_codes", column) in memo) and arr is not None
+            and getattr(arr, "num_chunks", 0) == 1 and len(arr) > 1):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        ch = arr.chunk(0)
+        if ch.type in (pa.string(), pa.large_string()):
+            ne = pc.fill_null(pc.not_equal(ch[:-1], ch[1:]), False)  # null (a value missing): not a change
+            return np.asarray(ne.to_numpy(zero_copy_only=False), dtype=bool)
+    g, _ = _column_codes(c, df, column)
+    here, nxt = g[:-1], g[1:]
+    return (here >= 0) & (nxt >= 0) & (here != nxt)
+
+
 def _median(x: np.ndarray) -> float:
     """``float(np.median(x))`` of a non-empty int64 array, partitioning a copy only once."""
     a = np.array(x, copy=True)
     n = len(a)
     half = n // 2
+    a.partition(half)
     if n % 2:
-        a.partition(half)
         return float(a[half])
-    a.partition([half - 1, half])
-    # np.median's mean of the two middle values: both as float64, summed, halved
-    return float((np.float64(a[half - 1]) + np.float64(a[half])) / 2)
+    # np.median's mean of the two middle values: both as float64, summed, halved; the lower
+    # one is the largest value left of the partition point (one selection, not two)
+    return float((np.float64(a[:half].max()) + np.float64(a[half])) / 2)
 
 
 def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int, count: np.ndarray) -> np.ndarray:
@@ -375,8 +398,8 @@ def _known_and_quick(act: np.ndarray, us: np.ndarray, n_act: int, count: np.ndar
     unknown = us == NAT
     quick = us < _SECOND_US  # NAT (int64 min) is below a second too
     quick &= ~unknown
-    known_n = count - np.bincount(act[unknown], minlength=n_act)
-    return np.stack([known_n, np.bincount(act[quick], minlength=n_act)], axis=1)
+    known_n = count - np.bincount(np.compress(unknown, act), minlength=n_act)
+    return np.stack([known_n, np.bincount(np.compress(quick, act), minlength=n_act)], axis=1)
 
 
 def classify_steps(log: EventLog, *, external: Iterable[str] | None = None) -> pd.DataFrame:
@@ -465,7 +488,7 @@ def _request_loops(agg: StepAggregates, src: np.ndarray, dst: np.ndarray, pairs:
     # the check: the most frequent other step right before each step (edges are few: sort them)
     o = np.flatnonzero(~loop)
     o = o[np.lexsort((-pairs[o], dst[o]))]
-    first = o[np.r_[True, dst[o][1:] != dst[o][:-1]]] if len(o) else o
+    first = o[run_starts(dst[o])] if len(o) else o
     check = np.arange(n_act)
     entry_n = np.zeros(n_act)
     check[dst[first]], entry_n[dst[first]] = src[first], pairs[first]
@@ -572,9 +595,11 @@ def _recorded_by(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray
     sys_account = np.zeros(n_act, dtype=bool)
     if agg.resources is not None and n_ev:
         r = agg.resources
-        distinct, inv = np.unique(table_column(r, "resource", object).astype(str), return_inverse=True)
-        recorded = np.array([bool(x.strip()) for x in distinct], dtype=bool)[inv]
-        is_sys = np.array([_is_system_account(x) for x in distinct], dtype=bool)[inv]
+        # the flags of each distinct value, read as text (a hash table: no sort of the texts)
+        inv, distinct = pd.factorize(table_column(r, "resource", object), use_na_sentinel=False)
+        text = [str(x) for x in distinct]
+        recorded = np.array([bool(x.strip()) for x in text], dtype=bool)[inv]
+        is_sys = np.array([_is_system_account(x) for x in text], dtype=bool)[inv]
         code = table_column(r, "code", np.int64)
         n = table_column(r, "n", np.float64)
         res_n = np.bincount(code, weights=np.where(recorded, n, 0.0), minlength=n_act)

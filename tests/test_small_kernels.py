@@ -1,0 +1,105 @@
+"""The small-log fast paths give what the general code gives (kernels on random inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from procmine._core.event_times import _rounded_us, _td_values
+from procmine._core.kernels import NAT, distinct_per_group, group_stats, run_starts
+from procmine.waits._steps import _next_differs
+
+
+class _NoMemo:
+    memo = None
+
+
+def test_distinct_per_group_table_and_sort_agree() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n, ng, ni = int(rng.integers(1, 300)), int(rng.integers(1, 30)), int(rng.integers(1, 60))
+        g, item = rng.integers(0, ng, n), rng.integers(0, ni, n).astype(np.int32)
+        want = np.array([len(set(item[g == k].tolist())) for k in range(ng)])
+        assert np.array_equal(distinct_per_group(g, item, ng, ni), want)
+    g, item = rng.integers(0, 3000, 50), rng.integers(0, 3000, 50)  # a sparse space: the sort
+    want = np.array([len(set(item[g == k].tolist())) for k in range(3000)])
+    assert np.array_equal(distinct_per_group(g, item, 3000, 3000), want)
+
+
+def _percentile(x: np.ndarray, q: float) -> float:
+    """Linear interpolation between the sorted values, as group_stats defines it."""
+    s = np.sort(x)
+    pos = (len(s) - 1) * q
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, len(s) - 1)
+    return float(s[lo] + (s[hi] - s[lo]) * (pos - lo))
+
+
+def test_group_stats_percentiles_per_group() -> None:
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        n, ng = int(rng.integers(1, 200)), int(rng.integers(1, 20))
+        g, v = rng.integers(0, ng, n), rng.integers(-10**12, 10**12, n)
+        v[rng.random(n) < 0.1] = NAT
+        st = group_stats(g, v, ng)
+        for k in range(ng):
+            x = v[(g == k) & (v != NAT)].astype(np.float64)
+            if len(x):
+                assert st["median"][k] == _percentile(x, 0.5) and st["p90"][k] == _percentile(x, 0.9)
+            else:
+                assert np.isnan(st["median"][k]) and np.isnan(st["p90"][k])
+
+
+def test_run_starts_is_the_r_expression() -> None:
+    for key in (np.array([], dtype=np.int64), np.array([4]), np.array([1, 1, 2, 2, 2, 7])):
+        assert np.array_equal(run_starts(key), np.r_[True, key[1:] != key[:-1]])
+
+
+@pytest.mark.parametrize("values", [
+    np.array([0.4, -0.6, 2.5, np.nan, 1e19, -np.inf]),
+    np.array([1.0, 2.0]),
+    np.array([3, NAT, -7]),
+])
+def test_td_values_fast_path_is_the_general_one(values: np.ndarray) -> None:
+    a = _rounded_us(values)
+    want = np.where(np.isnan(a), NAT, np.nan_to_num(a)).astype(np.int64)
+    assert np.array_equal(_td_values(values).view(np.int64), want)
+
+
+@pytest.mark.parametrize("values", [
+    pd.array(["a", None, "a", "b", "b", None, None, "c"], dtype="string[pyarrow]"),
+    pd.array(["x", "x", "y", "y", "x"], dtype="string[pyarrow]"),
+    np.array(["a", None, "a", "a", "b"], dtype=object),
+])
+def test_next_differs_matches_the_codes(values: object) -> None:
+    df = pd.DataFrame({"g": values})
+    codes, _ = pd.factorize(df["g"])
+    want = (codes[:-1] >= 0) & (codes[1:] >= 0) & (codes[:-1] != codes[1:])
+    assert np.array_equal(_next_differs(_NoMemo(), df, "g"), want)
+
+
+def test_next_differs_on_several_chunks() -> None:
+    arr = pa.chunked_array([["a", "b"], ["b", None, "c"]], type=pa.large_string())
+    df = pd.DataFrame({"g": pd.arrays.ArrowStringArray(arr)})
+    assert _next_differs(_NoMemo(), df, "g").tolist() == [True, False, False, False]
+
+
+def test_median_of_one_partition_is_numpys() -> None:
+    from procmine.waits._steps import _median
+
+    rng = np.random.default_rng(3)
+    for n in [1, 2, 3, 4, 10, 11, 500, 501]:
+        for x in (rng.integers(-10**13, 10**13, n), rng.integers(0, 4, n)):
+            assert _median(x) == float(np.median(x))
+
+
+def test_case_blocks_with_ascending_or_repeated_ids() -> None:
+    from procmine._core.codes import _ascending, contiguous_codes
+
+    assert _ascending(pa.array(["a", "b", "c"])) and not _ascending(pa.array(["a", "c", "c"]))
+    assert not _ascending(pa.array([f"c{i:03d}" for i in range(30)] + ["c000"]))  # a repeat after the head
+    for ids, want in ((["a", "a", "b", "c"], [0, 0, 1, 2]), (["b", "b", "a", "b"], [0, 0, 1, 0])):
+        codes, _ = contiguous_codes(pd.Series(ids, dtype="string[pyarrow]"))
+        assert codes.tolist() == want
