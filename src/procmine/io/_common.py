@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +58,7 @@ def finalize(
     name: str | None = None,
     presorted: bool = False,
     pair_lifecycle: bool | None = None,
+    case_blocks: CaseBlocks | None = None,
 ) -> EventLog:
     """Drop and count bad rows, sort, and return the :class:`EventLog`.
 
@@ -79,6 +82,9 @@ def finalize(
         suspend...) rows, pair each start with its complete into one event with a
         ``start_timestamp`` (:mod:`procmine.io._lifecycle`); ``True``: the same, and warn
         when there is nothing to pair; ``False``: keep every row as its own event.
+    case_blocks
+        The case blocks of the reader's case column, computed meanwhile (used only when
+        the column reaches the log unchanged).
     """
     rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
     extra = {k: np.asarray(v, dtype=bool) for k, v in (extra_drops or {}).items()}
@@ -98,8 +104,59 @@ def finalize(
         if bad:
             report.warnings.append(f"{int(bad):,} event(s) start after they complete")
 
-    log = EventLog(df, report, name=name, presorted=presorted)
+    log = _event_log(df, report, name, presorted, case_blocks)
     _describe(log, report)
+    return log
+
+
+class CaseBlocks:
+    """:func:`~procmine._core.codes.contiguous_codes` of a case column (no fallback), in a
+    background thread: the reader checks activities, blanks and times meanwhile (Arrow
+    and numpy release the GIL, so both cores work)."""
+
+    #: rows from which a thread pays off
+    MIN_ROWS = 100_000
+
+    def __init__(self, values: pd.Series) -> None:
+        from .._core.codes import contiguous_codes
+
+        self.array = getattr(values.array, "_pa_array", None)
+        pool = ThreadPoolExecutor(max_workers=1)
+        self._future = pool.submit(contiguous_codes, values, fallback=False)
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+    @classmethod
+    def start(cls, values: pd.Series) -> CaseBlocks | None:
+        """Started for a large Arrow string column without missing values (else None:
+        contiguous_codes would not look at it)."""
+        arr = getattr(values.array, "_pa_array", None)
+        if len(values) < cls.MIN_ROWS or arr is None or arr.null_count or not pd.api.types.is_string_dtype(values):
+            return None
+        return cls(values)
+
+    def result_for(self, values: pd.Series) -> tuple[np.ndarray, Any] | None:
+        """The blocks, when ``values`` is the very column they were computed on (no row
+        dropped, merged or converted since), else None; waits for the thread either way."""
+        got = self._future.result()
+        return got if getattr(values.array, "_pa_array", None) is self.array else None
+
+
+def _event_log(
+    df: pd.DataFrame, report: IngestReport, name: str | None, presorted: bool, case_blocks: CaseBlocks | None
+) -> EventLog:
+    """``EventLog(df, ...)``; with case blocks computed meanwhile, the sort check of
+    ``EventLog`` (cases in blocks, time never going back inside one) is done here on them,
+    and they seed the log's codes, as ``EventLog`` would have done itself."""
+    blocks = case_blocks.result_for(df[CASE]) if case_blocks is not None else None
+    if blocks is None or presorted:
+        return EventLog(df, report, name=name, presorted=presorted)
+    from ..log import _ts_int
+
+    codes, ts = blocks[0], _ts_int(df[TIMESTAMP])
+    if ((codes[1:] == codes[:-1]) & (ts[1:] < ts[:-1])).any():
+        return EventLog(df, report, name=name)  # time goes back: EventLog sorts
+    log = EventLog(df.reset_index(drop=True), report, name=name, presorted=True)
+    log._seed = blocks  # what EventLog's own sort check returns for a frame in order
     return log
 
 
