@@ -134,11 +134,29 @@ class CaseBlocks:
             return None
         return cls(values)
 
+    def covers(self, values: pd.Series) -> bool:
+        """Whether ``values`` hold the very Arrow data the blocks are computed on (no row
+        dropped, merged or converted since): the same memory, so the same values."""
+        return _same_arrow_data(getattr(values.array, "_pa_array", None), self.array)
+
     def result_for(self, values: pd.Series) -> tuple[np.ndarray, Any] | None:
-        """The blocks, when ``values`` is the very column they were computed on (no row
-        dropped, merged or converted since), else None; waits for the thread either way."""
+        """The blocks when :meth:`covers` ``values``, else None; waits for the thread either way."""
         got = self._future.result()
-        return got if getattr(values.array, "_pa_array", None) is self.array else None
+        return got if self.covers(values) else None
+
+
+def _same_arrow_data(a: Any, b: Any) -> bool:
+    """Whether two Arrow chunked arrays view the same buffers in the same way (Arrow
+    data never changes in place: the same memory holds the same values)."""
+    if a is b:
+        return a is not None
+    if a is None or b is None or len(a) != len(b) or a.type != b.type or a.num_chunks != b.num_chunks:
+        return False
+
+    def layout(ch: Any) -> tuple:
+        return ch.offset, len(ch), tuple(buf.address if buf is not None else None for buf in ch.buffers())
+
+    return all(layout(x) == layout(y) for x, y in zip(a.chunks, b.chunks))
 
 
 def _event_log(

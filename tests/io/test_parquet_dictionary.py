@@ -1,0 +1,84 @@
+"""The Parquet reader's head starts: the activity column read with its Parquet dictionary
+(the codes it gives are those Arrow's dictionary encoding of the text gives), and the case
+blocks started on the column the case will likely be taken from.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import procmine.io._common as common
+from procmine._core.codes import dictionary_codes
+from procmine.errors import DataQualityWarning
+from procmine.io import read_log
+from procmine.io._common import ReadOptions
+from procmine.io.frame import read_frame
+from procmine.io.parquet import _activity_guess, _plain_activity
+
+
+def _frame(n: int = 400, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    acts = np.array(["Eingang", " Prüfung", "Entscheid", "", None, "Versand", "\u00a0"], dtype=object)
+    cases = np.sort(rng.integers(0, n // 4, n)).astype(str)
+    return pd.DataFrame({
+        "Fall": cases,
+        "Tätigkeit": acts[rng.integers(0, len(acts), n)],
+        "Datum": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        "Amt": rng.choice(["A", "B", None], n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("large", [False, True])
+def test_dictionary_read_gives_the_plain_column_and_its_codes(tmp_path, seed, large):
+    df = _frame(seed=seed)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if large:
+        table = table.cast(pa.schema([f.with_type(pa.large_string()) if f.type == pa.string() else f
+                                      for f in table.schema], metadata=table.schema.metadata))
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path, row_group_size=37 + seed)
+    field = _activity_guess(path, ReadOptions())
+    assert field is not None and field.name == "Tätigkeit"
+    plain = pq.read_table(path)
+    table, got = _plain_activity(pq.read_table(path, read_dictionary=[field.name]), field)
+    assert table.equals(plain) and table.schema.equals(plain.schema, check_metadata=True)
+    codes, dictionary = dictionary_codes(plain.column(field.name))
+    assert got is not None and np.array_equal(got[0], codes) and got[0].dtype == codes.dtype
+    assert got[1].equals(dictionary)
+
+
+def test_guesses_only_text_columns_named_once(tmp_path):
+    df = _frame()
+    path = tmp_path / "a.parquet"
+    df.assign(Tätigkeit=np.arange(len(df))).to_parquet(path)  # not text: no dictionary read
+    assert _activity_guess(path, ReadOptions()) is None
+    df.rename(columns={"Tätigkeit": "Bemerkung"}).to_parquet(path)  # no header names it
+    assert _activity_guess(path, ReadOptions()) is None
+    assert _activity_guess(path, ReadOptions(activity="Bemerkung")).name == "Bemerkung"
+
+
+@pytest.mark.parametrize("case", [None, "Amt"])
+def test_read_with_head_starts_equals_plain_route(tmp_path, monkeypatch, case):
+    """The guessed case column is the detected one (or not, when another is named)."""
+    df = _frame(4000, seed=9)
+    df["Amt"] = df["Amt"].fillna("C")
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=700)
+    opts = ReadOptions(case=case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        monkeypatch.setattr(common.CaseBlocks, "MIN_ROWS", 10**12)
+        plain = read_frame(pq.read_table(path).to_pandas(), opts, source=str(path), fmt="parquet")
+        monkeypatch.setattr(common.CaseBlocks, "MIN_ROWS", 0)
+        fast = read_log(path, case=case)
+    pd.testing.assert_frame_equal(fast.df, plain.df, check_exact=True)
+    assert vars(fast.report) == vars(plain.report)
+    for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
+        assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name
