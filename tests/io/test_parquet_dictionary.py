@@ -82,3 +82,18 @@ def test_read_with_head_starts_equals_plain_route(tmp_path, monkeypatch, case):
     assert vars(fast.report) == vars(plain.report)
     for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
         assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_run_sort_of_duplicate_candidates_is_the_lexsort(seed):
+    from procmine.io._common import _by_case_time_activity
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    case, ts, act = (rng.integers(0, k, n) for k in (4, 3, 5))
+    if seed % 3:  # as in a sorted log: case, then time in order
+        o = np.lexsort((ts, case))
+        case, ts = case[o], ts[o]
+    idx = np.sort(rng.choice(10 * n + 1, n, replace=False))
+    got = _by_case_time_activity(idx, case, ts, act)
+    assert np.array_equal(got, idx[np.lexsort((act, ts, case))])

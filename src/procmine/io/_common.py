@@ -93,7 +93,8 @@ def finalize(
         from ._lifecycle import pair_lifecycle as _pair
 
         df, rows, extra = _pair(df, rows, extra, report, requested=bool(pair_lifecycle))
-    df = _drop_bad_rows(df, rows, extra, report, strict=strict, path=path)
+    case_blank = case_blocks.blank_for(df[CASE]) if case_blocks is not None else None
+    df = _drop_bad_rows(df, rows, extra, report, strict=strict, path=path, case_blank=case_blank)
     df[CASE] = as_str(df[CASE])
     df[ACTIVITY] = as_str(df[ACTIVITY])
     if START in df.columns:
@@ -110,9 +111,9 @@ def finalize(
 
 
 class CaseBlocks:
-    """:func:`~procmine._core.codes.contiguous_codes` of a case column (no fallback), in a
-    background thread: the reader checks activities, blanks and times meanwhile (Arrow
-    and numpy release the GIL, so both cores work)."""
+    """The blank ids and :func:`~procmine._core.codes.contiguous_codes` (no fallback) of a
+    case column, in a background thread: the reader checks activities, lifecycle and times
+    meanwhile (Arrow and numpy release the GIL, so both cores work)."""
 
     #: rows from which a thread pays off
     MIN_ROWS = 100_000
@@ -122,8 +123,9 @@ class CaseBlocks:
 
         self.array = getattr(values.array, "_pa_array", None)
         pool = ThreadPoolExecutor(max_workers=1)
+        self._blank = pool.submit(_blank, values)  # first: the rows dropped are decided first
         self._future = pool.submit(contiguous_codes, values, fallback=False)
-        pool.shutdown(wait=False)  # the thread ends with its one task
+        pool.shutdown(wait=False)  # the thread ends with its two tasks
 
     @classmethod
     def start(cls, values: pd.Series) -> CaseBlocks | None:
@@ -138,6 +140,11 @@ class CaseBlocks:
         """Whether ``values`` hold the very Arrow data the blocks are computed on (no row
         dropped, merged or converted since): the same memory, so the same values."""
         return _same_arrow_data(getattr(values.array, "_pa_array", None), self.array)
+
+    def blank_for(self, values: pd.Series) -> np.ndarray | None:
+        """``_blank(values)`` when :meth:`covers` ``values``, else None."""
+        got = self._blank.result()
+        return got if self.covers(values) else None
 
     def result_for(self, values: pd.Series) -> tuple[np.ndarray, Any] | None:
         """The blocks when :meth:`covers` ``values``, else None; waits for the thread either way."""
@@ -180,12 +187,13 @@ def _event_log(
 
 def _drop_bad_rows(
     df: pd.DataFrame, rows: np.ndarray, extra: Mapping[str, np.ndarray], report: IngestReport, *,
-    strict: bool, path: str | Path | None,
+    strict: bool, path: str | Path | None, case_blank: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``df`` without the rows missing a case, an activity or a time (or in a reader's mask
-    of ``extra``), each counted under the first reason that applies; ``strict``: raise instead."""
+    of ``extra``), each counted under the first reason that applies; ``strict``: raise instead.
+    ``case_blank``: ``_blank(df[CASE])`` when the caller has it already."""
     reasons: list[tuple[str, np.ndarray, str]] = [
-        (MISSING_CASE, _blank(df[CASE]), CASE),
+        (MISSING_CASE, _blank(df[CASE]) if case_blank is None else case_blank, CASE),
         (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
     ]
     for reason, mask in extra.items():
@@ -268,7 +276,7 @@ def _count_duplicates(log: EventLog) -> int:
         return 0
     idx = np.flatnonzero(np.concatenate(([False], same)) | np.concatenate((same, [False])))
     # narrow further to rows that also share the activity (date-only logs have long runs)
-    order = idx[np.lexsort((c.activity[idx], c.ts[idx], c.case[idx]))]
+    order = _by_case_time_activity(idx, c.case[idx], c.ts[idx], c.activity[idx])
     eq = (c.case[order][1:] == c.case[order][:-1]) & (c.ts[order][1:] == c.ts[order][:-1]) & (
         c.activity[order][1:] == c.activity[order][:-1]
     )
@@ -296,6 +304,19 @@ def _count_duplicates(log: EventLog) -> int:
     return int(len(rows) - len(np.unique(group)))
 
 
+def _by_case_time_activity(idx: np.ndarray, case: np.ndarray, ts: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """``idx[np.lexsort((activity, ts, case))]``: in a sorted log (case and time already in
+    order along ``idx``) only the activities of each run of equal case and time are sorted,
+    by one stable sort of a run-major key (a fraction of a three-key lexsort)."""
+    new = np.ones(len(idx), dtype=bool)
+    new[1:] = (case[1:] != case[:-1]) | (ts[1:] != ts[:-1])
+    in_order = not ((case[1:] < case[:-1]) | ((case[1:] == case[:-1]) & (ts[1:] < ts[:-1]))).any()
+    if not in_order or not len(idx) or activity.min() < 0:
+        return idx[np.lexsort((activity, ts, case))]
+    key = np.cumsum(new, dtype=np.int64) * (int(activity.max()) + 1) + activity
+    return idx[np.argsort(key, kind="stable")]
+
+
 def _take_rows(s: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """The values of ``s`` at the sorted positions ``rows``, chunk by chunk for Arrow columns.
 
@@ -309,10 +330,10 @@ def _take_rows(s: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions
     import pyarrow as pa
 
     bounds = np.cumsum([0, *(len(ch) for ch in arr.chunks)])
-    which = np.searchsorted(bounds, rows, side="right") - 1
+    cut = np.searchsorted(rows, bounds)  # rows ascending: each chunk's rows are one slice
     parts = []
-    for ci in np.unique(which).tolist():
-        local = rows[which == ci] - bounds[ci]
+    for ci in np.flatnonzero(np.diff(cut)).tolist():
+        local = rows[cut[ci] : cut[ci + 1]] - bounds[ci]
         parts.append(arr.chunks[ci].take(pa.array(local)))
     taken = pa.chunked_array(parts, type=arr.type) if parts else pa.chunked_array([], type=arr.type)
     return type(s.array)(taken)

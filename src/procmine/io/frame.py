@@ -237,8 +237,9 @@ _SPACE_EDGE[0x80:] = True
 
 def _maybe_padded_rows(arr) -> np.ndarray | None:
     """Rows of an Arrow string column whose value may have surrounding white space (None
-    for no chunks). Activity names repeat: each distinct name is looked at once, and the
-    column's dictionary codes are kept for the blank check and the activity codes."""
+    for no chunks, or no such name among the distinct ones). Activity names repeat: each
+    distinct name is looked at once, and the column's dictionary codes are kept for the
+    blank check and the activity codes."""
     import pyarrow as pa
 
     from .._core.codes import dictionary_codes
@@ -249,7 +250,7 @@ def _maybe_padded_rows(arr) -> np.ndarray | None:
         return np.concatenate([_maybe_padded(ch) for ch in arr.chunks])
     codes, dictionary = dictionary_codes(arr, keep=True)
     per_value = np.append(_maybe_padded(dictionary), False)  # code -1 (missing): False
-    return per_value[codes]
+    return per_value[codes] if per_value.any() else None
 
 
 _KEEP_CODES_FROM = 100_000  # rows; below, the checks are cheaper than the dictionary
