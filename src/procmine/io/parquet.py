@@ -61,13 +61,13 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         ) from exc
     if table.num_rows == 0:
         raise LogError("the Parquet file has no rows; expected one row per event", path=src)
-    table, coded = _plain_activity(table, activity)
-    if coded is None:
-        activity = None
     # the case blocks of the column the case will likely be taken from go on in a thread
     # while the table becomes a frame and read_frame checks the other roles
     case = _guess(table.schema, opts.case, "case")
     early = CaseBlocks.start(_arrow_series(table.column(case.name))) if case is not None else None
+    table, coded = _plain_activity(table, activity)
+    if coded is None:
+        activity = None
     # release the Arrow buffers column by column while converting: the table and the
     # frame are never both whole in memory (saves about one frame of peak on big logs)
     table, masked = _take_masked_integers(table)
