@@ -97,3 +97,29 @@ def test_run_sort_of_duplicate_candidates_is_the_lexsort(seed):
     idx = np.sort(rng.choice(10 * n + 1, n, replace=False))
     got = _by_case_time_activity(idx, case, ts, act)
     assert np.array_equal(got, idx[np.lexsort((act, ts, case))])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_codes_of_dictionary_columns_in_any_order(seed):
+    """Dictionaries in another order than first appearance, with unused or missing values,
+    chunks with dictionaries of their own: the codes of Arrow's encoding of the text."""
+    from procmine.io.parquet import _plain_activity
+
+    rng = np.random.default_rng(seed)
+    words = ["a", "b", "c", "dd", "é"]
+    chunks = []
+    for _ in range(int(rng.integers(1, 5))):
+        k = int(rng.integers(1, len(words) + 1))
+        dictionary = pa.array(list(rng.permutation(words)[:k]), pa.string())
+        n = int(rng.integers(0, 12))
+        idx = pa.array(rng.integers(0, k, n), pa.int32(), mask=rng.random(n) < 0.2 if seed % 2 else None)
+        chunks.append(pa.DictionaryArray.from_arrays(idx, dictionary))
+    column = pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), pa.string()))
+    if not len(column):
+        return
+    field = pa.field("activity", pa.large_string())
+    table, got = _plain_activity(pa.table({"activity": column}), field)
+    plain = column.cast(pa.large_string())
+    assert table.column(0).equals(plain) and table.schema.field(0) == field
+    codes, dictionary = dictionary_codes(plain)
+    assert got is not None and np.array_equal(got[0], codes) and got[1].equals(dictionary)

@@ -149,14 +149,35 @@ def _plain_activity(table: pa.Table, field: pa.Field | None) -> tuple[pa.Table, 
     dictionary = column.chunk(0).dictionary.cast(field.type)
     if dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
         return table, None
-    indices = pa.chunked_array([ch.indices for ch in column.chunks], type=column.type.index_type)
-    # dictionary_codes numbers the values in order of first appearance, dropping unused ones
-    seen = pc.unique(indices).drop_null().to_numpy().astype(np.int64)
+    indices = [ch.indices for ch in column.chunks]
+    raw = np.concatenate([np.asarray(pc.fill_null(ch, -1) if ch.null_count else ch) for ch in indices])
+    raw = raw.astype(np.int32, copy=False)
+    # dictionary_codes numbers the values in order of first appearance, dropping unused ones;
+    # a file written by Arrow stores them in that order already
+    seen = _first_appearance(indices, len(dictionary))
+    if len(seen) == len(dictionary) and np.array_equal(seen, np.arange(len(seen))):
+        return table, (raw, dictionary)
     renumber = np.full(len(dictionary) + 1, -1, dtype=np.int32)  # last entry: missing (-1)
     renumber[seen] = np.arange(len(seen), dtype=np.int32)
-    raw = np.concatenate([np.asarray(pc.fill_null(ch, -1)) if ch.null_count else np.asarray(ch)
-                          for ch in indices.chunks])
     return table, (renumber[raw], dictionary.take(pa.array(seen)))
+
+
+def _first_appearance(indices: list[pa.Array], size: int) -> np.ndarray:
+    """The dictionary indices of the chunks in order of first appearance (nulls left out);
+    the chunks are looked at until every index of a dictionary of ``size`` has appeared."""
+    import pyarrow.compute as pc
+
+    seen = np.zeros(size, dtype=bool)
+    parts = []
+    for ch in indices:
+        got = pc.unique(ch).drop_null().to_numpy().astype(np.int64)  # in order of appearance
+        new = got[~seen[got]]
+        if len(new):
+            parts.append(new)
+            seen[new] = True
+            if seen.all():
+                break
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 #: pandas' nullable integer dtypes, as the pandas metadata of a Parquet file names them
