@@ -1,6 +1,6 @@
-"""The Parquet reader's head starts: the activity column read with its Parquet dictionary
-(the codes it gives are those Arrow's dictionary encoding of the text gives), and the case
-blocks started on the column the case will likely be taken from.
+"""The Parquet reader's activity column read with its Parquet dictionary (the codes it
+gives are those of Arrow's dictionary encoding of the text), and the case blocks found in a
+thread (the same log as without).
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def test_guesses_only_text_columns_named_once(tmp_path):
 
 
 @pytest.mark.parametrize("case", [None, "Amt"])
-def test_read_with_head_starts_equals_plain_route(tmp_path, monkeypatch, case):
-    """The guessed case column is the detected one (or not, when another is named)."""
+def test_read_with_case_blocks_thread_equals_plain_route(tmp_path, monkeypatch, case):
+    """Case blocks from a thread, for the detected case column or one the caller names."""
     df = _frame(4000, seed=9)
     df["Amt"] = df["Amt"].fillna("C")
     path = tmp_path / "log.parquet"

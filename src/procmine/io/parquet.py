@@ -15,7 +15,7 @@ import pyarrow as pa
 from .._core.codes import keep_dictionary_codes
 from ..errors import LogError
 from ..log import EventLog
-from ._common import CaseBlocks, ReadOptions
+from ._common import ReadOptions
 from .detect import _CANONICAL, match_header
 from .frame import read_frame
 
@@ -61,10 +61,6 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         ) from exc
     if table.num_rows == 0:
         raise LogError("the Parquet file has no rows; expected one row per event", path=src)
-    # the case blocks of the column the case will likely be taken from go on in a thread
-    # while the table becomes a frame and read_frame checks the other roles
-    case = _guess(table.schema, opts.case, "case")
-    early = CaseBlocks.start(_arrow_series(table.column(case.name))) if case is not None else None
     table, coded = _plain_activity(table, activity)
     if coded is None:
         activity = None
@@ -86,7 +82,7 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         keep_dictionary_codes(df[activity.name].array._pa_array, coded)
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index(drop=True)
-    log = read_frame(df, opts, source=src, fmt="parquet", case_blocks=early)
+    log = read_frame(df, opts, source=src, fmt="parquet")
     del df
     pool.release_unused()
     return log
@@ -122,11 +118,6 @@ def _guess(schema: pa.Schema, given: str | None, role: str) -> pa.Field | None:
         return None
     field = schema.field(name)
     return field if field.type in (pa.string(), pa.large_string()) else None
-
-
-def _arrow_series(column: pa.ChunkedArray) -> pd.Series:
-    """A text column as the pandas ``str`` Series pandas makes of it (no copy)."""
-    return pd.Series(pd.arrays.ArrowStringArray(column, dtype=pd.StringDtype("pyarrow", np.nan)), copy=False)
 
 
 def _plain_activity(table: pa.Table, field: pa.Field | None) -> tuple[pa.Table, tuple[np.ndarray, pa.Array] | None]:
