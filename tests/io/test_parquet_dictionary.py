@@ -123,3 +123,25 @@ def test_codes_of_dictionary_columns_in_any_order(seed):
     assert table.column(0).equals(plain) and table.schema.field(0) == field
     codes, dictionary = dictionary_codes(plain)
     assert got is not None and np.array_equal(got[0], codes) and got[1].equals(dictionary)
+
+
+@pytest.mark.parametrize("text", [pa.string(), pa.large_string()])
+def test_read_log_of_string_and_large_string_activities(tmp_path, monkeypatch, text):
+    import procmine.io.frame as frame
+
+    monkeypatch.setattr(frame, "_KEEP_CODES_FROM", 0)  # the activity checks by the kept codes
+    df = _frame(3000, seed=4).rename(columns={"Fall": "case:concept:name", "Tätigkeit": "concept:name",
+                                              "Datum": "time:timestamp"})
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.cast(pa.schema([f.with_type(text) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                                  else f for f in table.schema], metadata=table.schema.metadata))
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path, row_group_size=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        plain = read_frame(pq.read_table(path).to_pandas(), ReadOptions(), source=str(path), fmt="parquet")
+        fast = read_log(path)
+    pd.testing.assert_frame_equal(fast.df, plain.df, check_exact=True)
+    assert vars(fast.report) == vars(plain.report)
+    for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
+        assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name

@@ -78,8 +78,9 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     # clean-up and the analyses after it do not stack on them (1.1 GB on 10 M events)
     pool = pa.default_memory_pool()
     pool.release_unused()
-    if coded is not None:  # the activity checks and codes find them (see dictionary_codes)
-        keep_dictionary_codes(df[activity.name].array._pa_array, coded)
+    arr = getattr(df[activity.name].array, "_pa_array", None) if coded is not None else None
+    if arr is not None:  # the activity checks and codes find them (see dictionary_codes)
+        keep_dictionary_codes(arr, (coded[0], coded[1].cast(arr.type)))
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index(drop=True)
     log = read_frame(df, opts, source=src, fmt="parquet")
