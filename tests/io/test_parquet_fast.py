@@ -62,9 +62,17 @@ def _write(df: pd.DataFrame, path) -> None:
 
 
 def _plain_route(path) -> object:
-    """``read_parquet`` before the fast paths: pandas' conversion, then ``read_frame``."""
+    """``read_parquet`` before the fast paths: pandas' conversion, then ``read_frame``
+    (with the case blocks computed by ``EventLog`` itself, not in a thread)."""
+    import procmine.io._common as common
+
     df = pq.read_table(path).to_pandas()
-    return read_frame(df, ReadOptions(), source=str(path), fmt="parquet")
+    before = common.CaseBlocks.MIN_ROWS
+    common.CaseBlocks.MIN_ROWS = 10**12
+    try:
+        return read_frame(df, ReadOptions(), source=str(path), fmt="parquet")
+    finally:
+        common.CaseBlocks.MIN_ROWS = before
 
 
 def _same_log(path) -> None:
@@ -93,6 +101,15 @@ def _activity_checks(request, monkeypatch):
     monkeypatch.setattr(frame, "_KEEP_CODES_FROM", 0 if request.param == "dictionary" else 10**12)
 
 
+@pytest.fixture(params=["thread", "log"], autouse=True)
+def _case_blocks(request, monkeypatch):
+    """Both ways of finding the case blocks: in a thread while the reader goes on (logs
+    of 100,000 rows or more), and by ``EventLog`` itself."""
+    import procmine.io._common as common
+
+    monkeypatch.setattr(common.CaseBlocks, "MIN_ROWS", 0 if request.param == "thread" else 10**12)
+
+
 def test_unsorted_log_with_bad_rows_and_lifecycle(tmp_path):
     df = _events().sample(frac=1.0, random_state=3).reset_index(drop=True)
     path = tmp_path / "unsorted.parquet"
@@ -114,6 +131,19 @@ def test_sorted_log_keeps_file_order(tmp_path):
     path = tmp_path / "sorted.parquet"
     _write(df.reset_index(drop=True), path)
     _same_log(path)
+
+
+def test_sorted_log_with_time_going_back_or_a_case_in_two_blocks(tmp_path):
+    df = _events(seed=13)
+    df = df[(df["case"].str.strip() != "") & (df["lifecycle:transition"] == "complete")]
+    df = df.drop(columns="lifecycle:transition").sort_values(["case", "time"], kind="stable").reset_index(drop=True)
+    back = df.copy()
+    back.loc[[4, 5], "time"] = back.loc[[5, 4], "time"].to_numpy()  # inside one case or across two
+    _write(back, tmp_path / "back.parquet")
+    _same_log(tmp_path / "back.parquet")
+    split = pd.concat([df, df.iloc[:3]], ignore_index=True)  # the first case again at the end
+    _write(split, tmp_path / "split.parquet")
+    _same_log(tmp_path / "split.parquet")
 
 
 def test_complete_only_lifecycle(tmp_path):

@@ -416,6 +416,16 @@ def dictionary_codes(arr: Any, *, keep: bool = False, consume: bool = False) -> 
 _KEPT: dict[int, tuple[Any, tuple[np.ndarray, Any]]] = {}
 
 
+def keep_dictionary_codes(arr: Any, got: tuple[np.ndarray, Any]) -> None:
+    """Remember ``got`` as the :func:`dictionary_codes` of this very column object (as
+    ``keep=True`` does), for a reader that has them already: e.g. from the dictionary a
+    Parquet column was stored with. ``got`` must be what :func:`dictionary_codes` returns."""
+    key = id(arr)
+    _KEPT[key] = (weakref.ref(arr, lambda _: _KEPT.pop(key, None)), got)
+    while len(_KEPT) > 2:
+        _KEPT.pop(next(iter(_KEPT)))
+
+
 def kept_dictionary_codes(arr: Any, *, consume: bool = False) -> tuple[np.ndarray, Any] | None:
     """The codes :func:`dictionary_codes` kept for this column object, or None."""
     entry = _KEPT.get(id(arr))

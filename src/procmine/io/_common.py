@@ -12,8 +12,10 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +58,7 @@ def finalize(
     name: str | None = None,
     presorted: bool = False,
     pair_lifecycle: bool | None = None,
+    case_blocks: CaseBlocks | None = None,
 ) -> EventLog:
     """Drop and count bad rows, sort, and return the :class:`EventLog`.
 
@@ -79,6 +82,9 @@ def finalize(
         suspend...) rows, pair each start with its complete into one event with a
         ``start_timestamp`` (:mod:`procmine.io._lifecycle`); ``True``: the same, and warn
         when there is nothing to pair; ``False``: keep every row as its own event.
+    case_blocks
+        The case blocks of the reader's case column, computed meanwhile (used only when
+        the column reaches the log unchanged).
     """
     rows = np.arange(1, len(df) + 1) if row_numbers is None else np.asarray(row_numbers)
     extra = {k: np.asarray(v, dtype=bool) for k, v in (extra_drops or {}).items()}
@@ -87,7 +93,8 @@ def finalize(
         from ._lifecycle import pair_lifecycle as _pair
 
         df, rows, extra = _pair(df, rows, extra, report, requested=bool(pair_lifecycle))
-    df = _drop_bad_rows(df, rows, extra, report, strict=strict, path=path)
+    case_blank = case_blocks.blank_for(df[CASE]) if case_blocks is not None else None
+    df = _drop_bad_rows(df, rows, extra, report, strict=strict, path=path, case_blank=case_blank)
     df[CASE] = as_str(df[CASE])
     df[ACTIVITY] = as_str(df[ACTIVITY])
     if START in df.columns:
@@ -98,19 +105,95 @@ def finalize(
         if bad:
             report.warnings.append(f"{int(bad):,} event(s) start after they complete")
 
-    log = EventLog(df, report, name=name, presorted=presorted)
+    log = _event_log(df, report, name, presorted, case_blocks)
     _describe(log, report)
+    return log
+
+
+class CaseBlocks:
+    """The blank ids and :func:`~procmine._core.codes.contiguous_codes` (no fallback) of a
+    case column, in a background thread: the reader checks activities, lifecycle and times
+    meanwhile (Arrow and numpy release the GIL, so both cores work)."""
+
+    #: rows from which a thread pays off
+    MIN_ROWS = 100_000
+
+    def __init__(self, values: pd.Series) -> None:
+        from .._core.codes import contiguous_codes
+
+        self.array = getattr(values.array, "_pa_array", None)
+        pool = ThreadPoolExecutor(max_workers=1)
+        self._blank = pool.submit(_blank, values)  # first: the rows dropped are decided first
+        self._future = pool.submit(contiguous_codes, values, fallback=False)
+        pool.shutdown(wait=False)  # the thread ends with its two tasks
+
+    @classmethod
+    def start(cls, values: pd.Series) -> CaseBlocks | None:
+        """Started for a large Arrow string column without missing values (else None:
+        contiguous_codes would not look at it)."""
+        arr = getattr(values.array, "_pa_array", None)
+        if len(values) < cls.MIN_ROWS or arr is None or arr.null_count or not pd.api.types.is_string_dtype(values):
+            return None
+        return cls(values)
+
+    def covers(self, values: pd.Series) -> bool:
+        """Whether ``values`` hold the very Arrow data the blocks are computed on (no row
+        dropped, merged or converted since): the same memory, so the same values."""
+        return _same_arrow_data(getattr(values.array, "_pa_array", None), self.array)
+
+    def blank_for(self, values: pd.Series) -> np.ndarray | None:
+        """``_blank(values)`` when :meth:`covers` ``values``, else None."""
+        got = self._blank.result()
+        return got if self.covers(values) else None
+
+    def result_for(self, values: pd.Series) -> tuple[np.ndarray, Any] | None:
+        """The blocks when :meth:`covers` ``values``, else None; waits for the thread either way."""
+        got = self._future.result()
+        return got if self.covers(values) else None
+
+
+def _same_arrow_data(a: Any, b: Any) -> bool:
+    """Whether two Arrow chunked arrays view the same buffers in the same way (Arrow
+    data never changes in place: the same memory holds the same values)."""
+    if a is b:
+        return a is not None
+    if a is None or b is None or len(a) != len(b) or a.type != b.type or a.num_chunks != b.num_chunks:
+        return False
+
+    def layout(ch: Any) -> tuple:
+        return ch.offset, len(ch), tuple(buf.address if buf is not None else None for buf in ch.buffers())
+
+    return all(layout(x) == layout(y) for x, y in zip(a.chunks, b.chunks))
+
+
+def _event_log(
+    df: pd.DataFrame, report: IngestReport, name: str | None, presorted: bool, case_blocks: CaseBlocks | None
+) -> EventLog:
+    """``EventLog(df, ...)``; with case blocks computed meanwhile, the sort check of
+    ``EventLog`` (cases in blocks, time never going back inside one) is done here on them,
+    and they seed the log's codes, as ``EventLog`` would have done itself."""
+    blocks = case_blocks.result_for(df[CASE]) if case_blocks is not None else None
+    if blocks is None or presorted:
+        return EventLog(df, report, name=name, presorted=presorted)
+    from ..log import _ts_int
+
+    codes, ts = blocks[0], _ts_int(df[TIMESTAMP])
+    if ((codes[1:] == codes[:-1]) & (ts[1:] < ts[:-1])).any():
+        return EventLog(df, report, name=name)  # time goes back: EventLog sorts
+    log = EventLog(df.reset_index(drop=True), report, name=name, presorted=True)
+    log._seed = blocks  # what EventLog's own sort check returns for a frame in order
     return log
 
 
 def _drop_bad_rows(
     df: pd.DataFrame, rows: np.ndarray, extra: Mapping[str, np.ndarray], report: IngestReport, *,
-    strict: bool, path: str | Path | None,
+    strict: bool, path: str | Path | None, case_blank: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """``df`` without the rows missing a case, an activity or a time (or in a reader's mask
-    of ``extra``), each counted under the first reason that applies; ``strict``: raise instead."""
+    of ``extra``), each counted under the first reason that applies; ``strict``: raise instead.
+    ``case_blank``: ``_blank(df[CASE])`` when the caller has it already."""
     reasons: list[tuple[str, np.ndarray, str]] = [
-        (MISSING_CASE, _blank(df[CASE]), CASE),
+        (MISSING_CASE, _blank(df[CASE]) if case_blank is None else case_blank, CASE),
         (MISSING_ACTIVITY, _blank(df[ACTIVITY]), ACTIVITY),
     ]
     for reason, mask in extra.items():
@@ -193,7 +276,7 @@ def _count_duplicates(log: EventLog) -> int:
         return 0
     idx = np.flatnonzero(np.concatenate(([False], same)) | np.concatenate((same, [False])))
     # narrow further to rows that also share the activity (date-only logs have long runs)
-    order = idx[np.lexsort((c.activity[idx], c.ts[idx], c.case[idx]))]
+    order = _by_case_time_activity(idx, c.case[idx], c.ts[idx], c.activity[idx])
     eq = (c.case[order][1:] == c.case[order][:-1]) & (c.ts[order][1:] == c.ts[order][:-1]) & (
         c.activity[order][1:] == c.activity[order][:-1]
     )
@@ -208,7 +291,10 @@ def _count_duplicates(log: EventLog) -> int:
     rows, group = order[multi], group[multi]
     df = log.df
     skip = {i for i, name in enumerate(df.columns) if name in (CASE, ACTIVITY, TIMESTAMP)}  # equal by the codes
-    for i in range(df.shape[1]):
+    # numpy columns first: cheapest to compare, and once no row is left the others are not
+    # looked at (the count does not depend on the order of the columns)
+    cheap = sorted(range(df.shape[1]), key=lambda i: not isinstance(df.dtypes.iloc[i], np.dtype))
+    for i in cheap:
         if i in skip or not len(rows):
             continue
         by = np.argsort(rows, kind="stable")  # _take_rows wants ascending rows
@@ -219,6 +305,19 @@ def _count_duplicates(log: EventLog) -> int:
         multi = np.bincount(group)[group] > 1
         rows, group = rows[multi], group[multi]
     return int(len(rows) - len(np.unique(group)))
+
+
+def _by_case_time_activity(idx: np.ndarray, case: np.ndarray, ts: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """``idx[np.lexsort((activity, ts, case))]``: in a sorted log (case and time already in
+    order along ``idx``) only the activities of each run of equal case and time are sorted,
+    by one stable sort of a run-major key (a fraction of a three-key lexsort)."""
+    new = np.ones(len(idx), dtype=bool)
+    new[1:] = (case[1:] != case[:-1]) | (ts[1:] != ts[:-1])
+    in_order = not ((case[1:] < case[:-1]) | ((case[1:] == case[:-1]) & (ts[1:] < ts[:-1]))).any()
+    if not in_order or not len(idx) or activity.min() < 0:
+        return idx[np.lexsort((activity, ts, case))]
+    key = np.cumsum(new, dtype=np.int64) * (int(activity.max()) + 1) + activity
+    return idx[np.argsort(key, kind="stable")]
 
 
 def _take_rows(s: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
@@ -234,10 +333,10 @@ def _take_rows(s: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions
     import pyarrow as pa
 
     bounds = np.cumsum([0, *(len(ch) for ch in arr.chunks)])
-    which = np.searchsorted(bounds, rows, side="right") - 1
+    cut = np.searchsorted(rows, bounds)  # rows ascending: each chunk's rows are one slice
     parts = []
-    for ci in np.unique(which).tolist():
-        local = rows[which == ci] - bounds[ci]
+    for ci in np.flatnonzero(np.diff(cut)).tolist():
+        local = rows[cut[ci] : cut[ci + 1]] - bounds[ci]
         parts.append(arr.chunks[ci].take(pa.array(local)))
     taken = pa.chunked_array(parts, type=arr.type) if parts else pa.chunked_array([], type=arr.type)
     return type(s.array)(taken)

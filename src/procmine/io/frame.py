@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import LogError
 from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
-from ._common import DEFAULT_TZ, UNPARSEABLE_TS, ReadOptions, finalize
+from ._common import DEFAULT_TZ, UNPARSEABLE_TS, CaseBlocks, ReadOptions, finalize
 from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
 from .detect import Detection, detect_roles
 
@@ -82,6 +82,8 @@ def read_frame(
     if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
         df = df.reset_index(drop=True)  # a new frame: positions, not labels, from here on
     det = _roles(df, opts, report, where)
+    # the case blocks (the costliest check of the sort) go on in a thread meanwhile
+    blocks = CaseBlocks.start(df[det.roles["case"]])
     out, bad_ts, time_cols = _role_columns(df, det, opts, report, where)
     _add_other_columns(out, df, opts, set(det.roles.values()) | time_cols, report, where, numbers)
 
@@ -97,6 +99,7 @@ def read_frame(
         path=where,
         name=Path(source).name if where else None,
         pair_lifecycle=opts.pairing(),
+        case_blocks=blocks,
     )
 
 
@@ -229,8 +232,9 @@ _SPACE_EDGE[0x80:] = True
 
 def _maybe_padded_rows(arr) -> np.ndarray | None:
     """Rows of an Arrow string column whose value may have surrounding white space (None
-    for no chunks). Activity names repeat: each distinct name is looked at once, and the
-    column's dictionary codes are kept for the blank check and the activity codes."""
+    for no chunks, or no such name among the distinct ones). Activity names repeat: each
+    distinct name is looked at once, and the column's dictionary codes are kept for the
+    blank check and the activity codes."""
     import pyarrow as pa
 
     from .._core.codes import dictionary_codes
@@ -241,7 +245,7 @@ def _maybe_padded_rows(arr) -> np.ndarray | None:
         return np.concatenate([_maybe_padded(ch) for ch in arr.chunks])
     codes, dictionary = dictionary_codes(arr, keep=True)
     per_value = np.append(_maybe_padded(dictionary), False)  # code -1 (missing): False
-    return per_value[codes]
+    return per_value[codes] if per_value.any() else None
 
 
 _KEEP_CODES_FROM = 100_000  # rows; below, the checks are cheaper than the dictionary

@@ -1,0 +1,147 @@
+"""The Parquet reader's activity column read with its Parquet dictionary (the codes it
+gives are those of Arrow's dictionary encoding of the text), and the case blocks found in a
+thread (the same log as without).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import procmine.io._common as common
+from procmine._core.codes import dictionary_codes
+from procmine.errors import DataQualityWarning
+from procmine.io import read_log
+from procmine.io._common import ReadOptions
+from procmine.io.frame import read_frame
+from procmine.io.parquet import _activity_guess, _plain_activity
+
+
+def _frame(n: int = 400, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    acts = np.array(["Eingang", " Prüfung", "Entscheid", "", None, "Versand", "\u00a0"], dtype=object)
+    cases = np.sort(rng.integers(0, n // 4, n)).astype(str)
+    return pd.DataFrame({
+        "Fall": cases,
+        "Tätigkeit": acts[rng.integers(0, len(acts), n)],
+        "Datum": pd.Timestamp("2024-03-01") + pd.to_timedelta(rng.integers(0, 10**6, n), unit="s"),
+        "Amt": rng.choice(["A", "B", None], n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("large", [False, True])
+def test_dictionary_read_gives_the_plain_column_and_its_codes(tmp_path, seed, large):
+    df = _frame(seed=seed)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if large:
+        table = table.cast(pa.schema([f.with_type(pa.large_string()) if f.type == pa.string() else f
+                                      for f in table.schema], metadata=table.schema.metadata))
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path, row_group_size=37 + seed)
+    field = _activity_guess(path, ReadOptions())
+    assert field is not None and field.name == "Tätigkeit"
+    plain = pq.read_table(path)
+    table, got = _plain_activity(pq.read_table(path, read_dictionary=[field.name]), field)
+    assert table.equals(plain) and table.schema.equals(plain.schema, check_metadata=True)
+    codes, dictionary = dictionary_codes(plain.column(field.name))
+    assert got is not None and np.array_equal(got[0], codes) and got[0].dtype == codes.dtype
+    assert got[1].equals(dictionary)
+
+
+def test_guesses_only_text_columns_named_once(tmp_path):
+    df = _frame()
+    path = tmp_path / "a.parquet"
+    df.assign(Tätigkeit=np.arange(len(df))).to_parquet(path)  # not text: no dictionary read
+    assert _activity_guess(path, ReadOptions()) is None
+    df.rename(columns={"Tätigkeit": "Bemerkung"}).to_parquet(path)  # no header names it
+    assert _activity_guess(path, ReadOptions()) is None
+    assert _activity_guess(path, ReadOptions(activity="Bemerkung")).name == "Bemerkung"
+
+
+@pytest.mark.parametrize("case", [None, "Amt"])
+def test_read_with_case_blocks_thread_equals_plain_route(tmp_path, monkeypatch, case):
+    """Case blocks from a thread, for the detected case column or one the caller names."""
+    df = _frame(4000, seed=9)
+    df["Amt"] = df["Amt"].fillna("C")
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=700)
+    opts = ReadOptions(case=case)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        monkeypatch.setattr(common.CaseBlocks, "MIN_ROWS", 10**12)
+        plain = read_frame(pq.read_table(path).to_pandas(), opts, source=str(path), fmt="parquet")
+        monkeypatch.setattr(common.CaseBlocks, "MIN_ROWS", 0)
+        fast = read_log(path, case=case)
+    pd.testing.assert_frame_equal(fast.df, plain.df, check_exact=True)
+    assert vars(fast.report) == vars(plain.report)
+    for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
+        assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_run_sort_of_duplicate_candidates_is_the_lexsort(seed):
+    from procmine.io._common import _by_case_time_activity
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 60))
+    case, ts, act = (rng.integers(0, k, n) for k in (4, 3, 5))
+    if seed % 3:  # as in a sorted log: case, then time in order
+        o = np.lexsort((ts, case))
+        case, ts = case[o], ts[o]
+    idx = np.sort(rng.choice(10 * n + 1, n, replace=False))
+    got = _by_case_time_activity(idx, case, ts, act)
+    assert np.array_equal(got, idx[np.lexsort((act, ts, case))])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_codes_of_dictionary_columns_in_any_order(seed):
+    """Dictionaries in another order than first appearance, with unused or missing values,
+    chunks with dictionaries of their own: the codes of Arrow's encoding of the text."""
+    from procmine.io.parquet import _plain_activity
+
+    rng = np.random.default_rng(seed)
+    words = ["a", "b", "c", "dd", "é"]
+    chunks = []
+    for _ in range(int(rng.integers(1, 5))):
+        k = int(rng.integers(1, len(words) + 1))
+        dictionary = pa.array(list(rng.permutation(words)[:k]), pa.string())
+        n = int(rng.integers(0, 12))
+        idx = pa.array(rng.integers(0, k, n), pa.int32(), mask=rng.random(n) < 0.2 if seed % 2 else None)
+        chunks.append(pa.DictionaryArray.from_arrays(idx, dictionary))
+    column = pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), pa.string()))
+    if not len(column):
+        return
+    field = pa.field("activity", pa.large_string())
+    table, got = _plain_activity(pa.table({"activity": column}), field)
+    plain = column.cast(pa.large_string())
+    assert table.column(0).equals(plain) and table.schema.field(0) == field
+    codes, dictionary = dictionary_codes(plain)
+    assert got is not None and np.array_equal(got[0], codes) and got[1].equals(dictionary)
+
+
+@pytest.mark.parametrize("text", [pa.string(), pa.large_string()])
+def test_read_log_of_string_and_large_string_activities(tmp_path, monkeypatch, text):
+    import procmine.io.frame as frame
+
+    monkeypatch.setattr(frame, "_KEEP_CODES_FROM", 0)  # the activity checks by the kept codes
+    df = _frame(3000, seed=4).rename(columns={"Fall": "case:concept:name", "Tätigkeit": "concept:name",
+                                              "Datum": "time:timestamp"})
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.cast(pa.schema([f.with_type(text) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                                  else f for f in table.schema], metadata=table.schema.metadata))
+    path = tmp_path / "log.parquet"
+    pq.write_table(table, path, row_group_size=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        plain = read_frame(pq.read_table(path).to_pandas(), ReadOptions(), source=str(path), fmt="parquet")
+        fast = read_log(path)
+    pd.testing.assert_frame_equal(fast.df, plain.df, check_exact=True)
+    assert vars(fast.report) == vars(plain.report)
+    for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
+        assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name
