@@ -407,23 +407,20 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     """:class:`WaitAggregates` from per-event arrays (in memory); ``ts`` the completion
     times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
     previous event's activity code in the case (-1 = first event; None = no ``after``)."""
-    ok = np.flatnonzero(length != NAT)  # one gather per array below (a mask is read again each time)
+    ok = length != NAT
     x = length[ok]
-    own = act[ok].astype(np.intp)  # bincount's index type, converted once
+    own = act[ok]
     minute = _minutes(x)
-    # the same lengths keyed by their own step and by the previous one: their float
-    # values and the long ones are found once for both
-    shared = _LengthParts.of(x, minute)
-    lengths = _length_aggregates(own, x, n_act, minute, shared)
+    lengths = _length_aggregates(own, x, n_act, minute)
     after = None
     if prev is not None:
         before = prev[ok]
         has_prev = before >= 0
         if has_prev.all():  # a known length always has an event before it: no second selection
-            after = _length_aggregates(before.astype(np.intp), x, n_act, minute, shared)
+            after = _length_aggregates(before, x, n_act, minute)
         else:
             after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
-    del x, own, minute, shared
+    del x, own, minute
     med = None
     if proc_elapsed is not None:
         known = proc_elapsed != NAT
@@ -452,43 +449,23 @@ def _minutes(x: np.ndarray) -> np.ndarray | None:
     return np.where(long_, x // MINUTE_US, -1)
 
 
-@dataclass(frozen=True, eq=False)
-class _LengthParts:
-    """What :func:`_length_aggregates` computes of the lengths whatever their keys."""
-
-    xf: np.ndarray  #: the lengths as float64
-    xf2: np.ndarray  #: their squares
-    long_idx: np.ndarray | None  #: positions of the lengths in the histogram (None: none)
-    long_minute: np.ndarray | None  #: their minutes
-
-    @staticmethod
-    def of(x: np.ndarray, minute: np.ndarray | None) -> _LengthParts:
-        xf = x.astype(np.float64)
-        long_idx = None if minute is None else np.flatnonzero(minute >= 0)
-        return _LengthParts(xf=xf, xf2=xf * xf, long_idx=long_idx,
-                            long_minute=None if long_idx is None else minute[long_idx])
-
-
 def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
-                       minute: np.ndarray | None = None, parts: _LengthParts | None = None) -> WaitAggregates:
+                       minute: np.ndarray | None = None) -> WaitAggregates:
     """The length part of :class:`WaitAggregates` (what :func:`_periods` reads) from the
-    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`,
-    ``parts`` from :meth:`_LengthParts.of` of the same ``x`` and ``minute``."""
+    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`."""
     if minute is None and len(x):
         minute = _minutes(x)
-    if parts is None:
-        parts = _LengthParts.of(x, minute)
-    if parts.long_idx is None:
+    if minute is None:
         key, n = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     else:
-        key = act[parts.long_idx].astype(np.int64)
-        key <<= 40
-        key |= parts.long_minute
-        key, n = np.unique(key, return_counts=True)
+        long_ = minute >= 0
+        key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
     hist = {"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n}
-    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64),
-                          s1=np.bincount(act, weights=parts.xf, minlength=n_act),
-                          s2=np.bincount(act, weights=parts.xf2, minlength=n_act), hist=hist, proc_median=None)
+    xf = x.astype(np.float64)
+    s1 = np.bincount(act, weights=xf, minlength=n_act)
+    xf *= xf
+    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64), s1=s1,
+                          s2=np.bincount(act, weights=xf, minlength=n_act), hist=hist, proc_median=None)
 
 
 def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
