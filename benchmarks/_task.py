@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -176,6 +177,8 @@ def main() -> None:
     result = None
     with PeakRSS() as mem:
         for _ in range(a.repeat):
+            result = None  # the previous run's result is freed: the peak is one run's
+            gc.collect()
             t = time.perf_counter()
             result = fn()
             runs.append(time.perf_counter() - t)
