@@ -404,11 +404,7 @@ def dictionary_codes(arr: Any, *, keep: bool = False, consume: bool = False) -> 
     codes = np.concatenate(parts) if len(parts) > 1 else parts[0]
     got = codes.astype(np.int32, copy=False), dictionary
     if keep and not consume:
-        key = id(arr)
-        # the entry goes with the column: a new object never finds another's codes
-        _KEPT[key] = (weakref.ref(arr, lambda _: _KEPT.pop(key, None)), got)
-        while len(_KEPT) > 2:
-            _KEPT.pop(next(iter(_KEPT)))
+        keep_dictionary_codes(arr, got)
     return got
 
 
@@ -421,6 +417,7 @@ def keep_dictionary_codes(arr: Any, got: tuple[np.ndarray, Any]) -> None:
     ``keep=True`` does), for a reader that has them already: e.g. from the dictionary a
     Parquet column was stored with. ``got`` must be what :func:`dictionary_codes` returns."""
     key = id(arr)
+    # the entry goes with the column: a new object never finds another's codes
     _KEPT[key] = (weakref.ref(arr, lambda _: _KEPT.pop(key, None)), got)
     while len(_KEPT) > 2:
         _KEPT.pop(next(iter(_KEPT)))

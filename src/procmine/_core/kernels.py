@@ -142,9 +142,7 @@ def unique_inverse(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]
         return keys, lookup[key]
     order = np.argsort(key, kind="stable")
     sk = key[order]
-    new = np.empty(len(sk), dtype=bool)
-    new[0] = True
-    np.not_equal(sk[1:], sk[:-1], out=new[1:])
+    new = run_starts(sk)
     inv = np.empty(len(key), dtype=np.int64)
     inv[order] = np.cumsum(new) - 1
     return sk[new], inv
@@ -169,10 +167,7 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
         present[comb] = True
         return np.count_nonzero(present.reshape(n_groups, width), axis=1)
     comb.sort()
-    new = np.empty(len(comb), dtype=bool)
-    new[0] = True
-    np.not_equal(comb[1:], comb[:-1], out=new[1:])
-    return np.bincount(comb[new] // max(n_items, 1), minlength=n_groups)
+    return np.bincount(comb[run_starts(comb)] // width, minlength=n_groups)
 
 
 def exact_int_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

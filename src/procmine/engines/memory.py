@@ -30,7 +30,7 @@ from .._core.dfg import (
 )
 from .._core.kernels import NAT, distinct_per_group, group_stats
 from ..log import ACTIVITY, CASE, EventLog
-from ..waits._causes import CAUSES
+from ..waits._causes import cause_columns
 from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
 
 __all__ = ["MemoryEngine"]
@@ -148,7 +148,7 @@ class MemoryEngine(OfLog):
                     sel: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Total wait per key code and cause, float µs of the exact integer sums; ``sel``
         picks the events of ``keys``."""
-        return _cause_columns(self._cause_totals(calendar, declared, keys, n, sel))
+        return cause_columns(self._cause_totals(calendar, declared, keys, n, sel))
 
     def _cause_totals(self, calendar: Any, declared: tuple, keys: np.ndarray, n: int,
                       sel: np.ndarray | None = None) -> np.ndarray:
@@ -180,7 +180,7 @@ class MemoryEngine(OfLog):
             {"count": np.bincount(c.activity, minlength=n).astype(np.int64),
              **stat_columns("proc", c.activity, t.proc, n),
              **stat_columns("wait", c.activity, t.wait, n, total=_row_totals(totals)),
-             **_cause_columns(totals)},
+             **cause_columns(totals)},
             index=pd.Index(c.activity_names, name=ACTIVITY, dtype=object),
         )
         return frame
@@ -206,7 +206,7 @@ class MemoryEngine(OfLog):
                 "target": names[p.keys % n_act].astype(object, copy=False),
                 "count": p.counts.astype(np.int64), "cases": p.cases.astype(np.int64),
                 **stat_columns("wait", p.edge, wait, len(p.keys), shared, total=_row_totals(totals)),
-                **_cause_columns(totals)}
+                **cause_columns(totals)}
 
     def event_periods(self, tz: str, freq: str) -> pd.Series:
         return local_periods(self.log.codes.ts, tz, freq)
@@ -224,11 +224,6 @@ def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
     hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
     return ((hi << 20) + lo).astype(np.float64)
-
-
-def _cause_columns(totals: np.ndarray) -> dict[str, np.ndarray]:
-    """``wait_office`` ... ``wait_batch`` (float µs) from the table of :meth:`MemoryEngine._cause_totals`."""
-    return {f"wait_{name}": totals[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
 
 
 def _row_totals(totals: np.ndarray) -> np.ndarray | None:

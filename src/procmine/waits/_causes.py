@@ -226,8 +226,7 @@ class WaitCauses:
         ...      minlength=log.codes.n_activities)).all() for k, v in wc.split(t.wait).items())
         True
         """
-        total = self.cause_totals(wait, keys, n, sel)
-        return {f"wait_{name}": total[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
+        return cause_columns(self.cause_totals(wait, keys, n, sel))
 
     def cause_totals(self, wait: np.ndarray, keys: np.ndarray, n: int,
                      sel: np.ndarray | None = None) -> np.ndarray:
@@ -292,6 +291,12 @@ def check_declarations(log: Any, waits: Mapping[str, str] | None, external: Iter
         if unknown:
             raise fail("performance", "external", "activities of the log", repr(unknown[0]))
     return tuple(sorted(decl_w.items())), tuple(sorted(set(decl_e)))
+
+
+def cause_columns(totals: np.ndarray) -> dict[str, np.ndarray]:
+    """``{"wait_office": ..., "wait_client": ..., ...}`` (float64 µs per key) from a table of
+    :meth:`WaitCauses.cause_totals` (column 0, the events without a wait, is left out)."""
+    return {f"wait_{name}": totals[:, j + 1].astype(np.float64) for j, name in enumerate(CAUSES)}
 
 
 def wait_causes(
