@@ -76,3 +76,12 @@ def test_a_detector_that_fails_in_a_thread_raises_in_the_caller(monkeypatch):
     monkeypatch.setattr(importlib.import_module("procmine.redundancy.ping_pong"), "detect", broken)
     with pytest.raises(RuntimeError, match="detector broke"):
         pm.find_redundancies(pm.samples.load("permit_de"))
+
+
+def test_the_detectors_that_read_the_wait_causes_declare_it():
+    import inspect
+
+    for kind in redundancy.KINDS:
+        module = importlib.import_module(redundancy.DETECTORS[kind])
+        reads = "wait_causes(" in inspect.getsource(module)
+        assert getattr(module, "READS_WAIT_CAUSES", False) is reads, kind

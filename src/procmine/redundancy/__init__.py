@@ -178,9 +178,6 @@ def _check_min_saving(min_saving: Any) -> pd.Timedelta:
 #: on whole columns, which releases the GIL, so two cores take two detectors at once; on
 #: smaller logs the Python part of each detector dominates and threads would only contend
 PARALLEL_MIN_EVENTS = 200_000
-#: detectors that read the wait causes under the log's own declarations (unless given
-#: ``waits``/``external``): computed once, in a thread of its own, while the others run
-_READ_CAUSES = frozenset({"bottleneck", "duplicate_work", "incomplete_submission", "parallelizable", "rework"})
 
 
 def _run(log: EventLog, chosen: tuple[str, ...], modules: dict[str, Any], settings: dict[str, Any],
@@ -204,7 +201,10 @@ def _run(log: EventLog, chosen: tuple[str, ...], modules: dict[str, Any], settin
 
     # the per-event times every detector reads, built before the threads share them
     event_table(log, common.get("calendar")).times  # noqa: B018 - computed once for all
-    readers = [k for k in chosen if k in _READ_CAUSES and not {"waits", "external"} & set(settings.get(k, {}))]
+    # the detectors that declare they read the wait causes with the log's own declarations
+    # (not given ``waits``/``external``): computed once, in a thread of its own, meanwhile
+    readers = [k for k in chosen if getattr(modules[k], "READS_WAIT_CAUSES", False)
+               and not {"waits", "external"} & set(settings.get(k, {}))]
     with ThreadPoolExecutor(workers, thread_name_prefix="procmine-detector") as pool:
         # submitted first, so a worker takes it before any detector waits for it
         causes: Future[Any] | None = pool.submit(wait_causes, log) if len(readers) > 1 else None

@@ -75,6 +75,10 @@ __all__ = ["detect"]
 
 
 #: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+#: reads ``wait_causes(log)`` under the log's own declarations: find_redundancies
+#: computes them once before the detectors that read them run side by side
+READS_WAIT_CAUSES = True
+
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("min_step_share", "fraction", 0.1,
               "A step is a waiting step when cases wait in front of it at least this share of their "

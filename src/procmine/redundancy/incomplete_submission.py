@@ -87,6 +87,10 @@ __all__ = ["RequestLoops", "detect", "request_loops", "request_steps"]
 
 
 #: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+#: reads ``wait_causes(log)`` under the log's own declarations: find_redundancies
+#: computes them once before the detectors that read them run side by side
+READS_WAIT_CAUSES = True
+
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("requests", "names", None,
               "The request steps, when the step classification should not decide."),

@@ -95,6 +95,10 @@ __all__ = ["detect", "repetitions"]
 
 
 #: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
+#: reads ``wait_causes(log)`` under the log's own declarations: find_redundancies
+#: computes them once before the detectors that read them run side by side
+READS_WAIT_CAUSES = True
+
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("min_repeat_share", "fraction", 0.05,
               "Minimum share, among the cases with the activity, of cases that repeat it."),
