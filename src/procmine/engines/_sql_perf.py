@@ -54,6 +54,7 @@ from ..waits._causes import (
 )
 from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
 from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
+from ._quantiles import exact_quantiles
 
 __all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
            "median_sql", "working_time_lookup"]
@@ -77,6 +78,12 @@ class SqlRunner(Protocol):
 
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
         """Readable labels beside the activity names (:func:`procmine.waits._steps._labels`)."""
+        ...
+
+    def holds(self, table: str, states: int) -> bool:
+        """Whether ``states`` exact quantiles (``percentile_cont``, which keeps every value of
+        a group in memory) of the rows of ``table`` fit the engine's memory; else
+        :func:`exact_quantiles` counts them in bounded memory."""
         ...
 
 
@@ -115,6 +122,7 @@ def edge_cases_sql(table: str, prev: str) -> str:
 def median_sql(x: str, q: float = 0.5) -> str:
     """The exact ``q`` quantile of ``x`` (linear interpolation, as numpy) in DuckDB and Spark SQL."""
     return f"percentile_cont({q}) WITHIN GROUP (ORDER BY {x})"
+
 
 _DAY_US = 86_400_000_000
 _SECOND_US = 1_000_000
@@ -200,6 +208,28 @@ def inside_counts(log: SqlRunner, table: str, names: np.ndarray, mark: np.ndarra
     return out
 
 
+def with_quantiles(
+    run: SqlRunner, df: pd.DataFrame, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
+) -> pd.DataFrame:
+    """``df`` (one row per ``keys`` group) with the columns of :func:`exact_quantiles`
+    (``wanted``: value column -> {quantile: column}) in place of its own; missing where a
+    group has no values."""
+    df = df.drop(columns=[c for w in wanted.values() for c in w.values()])
+    for value, names in wanted.items():
+        df = df.merge(exact_quantiles(run, table, keys, value, names, cond), on=keys, how="left", validate="one_to_one")
+    return df
+
+
+def _typical_wait(log: SqlRunner, table: str, held: bool) -> float:
+    """The median wait of all events (0 without any), by ``percentile_cont`` or counted."""
+    if held:
+        typical = log.one(f"SELECT {median_sql('wait')} FROM {table}")
+    else:
+        t = exact_quantiles(log, table, [], "wait", {0.5: "med"})
+        typical = t["med"].iloc[0] if len(t) else None
+    return 0.0 if typical is None or pd.isna(typical) else float(typical)
+
+
 def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -> tuple[StepAggregates, WaitAggregates]:
     """The step and wait aggregates of a log from ``table``, its elapsed-time event view
     (``activity``, ``prev_act``, ``wait``, ``proc``, ``len_el`` and, when the source has
@@ -216,15 +246,18 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
         return out
 
     sec = _SECOND_US
+    held = log.holds(table, 1)
     a = log.df(
         f"""SELECT activity, count(*) AS n_ev,
                    count(proc) AS pk, count(*) FILTER (WHERE proc < {sec}) AS pq,
                    count(wait) AS wk, count(*) FILTER (WHERE wait < {sec}) AS wq,
                    count(len_el) AS ln, sum(CAST(len_el AS DOUBLE)) AS s1,
                    sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2,
-                   {median_sql("proc")} AS proc_med
+                   {median_sql("proc") if held else "NULL"} AS proc_med
             FROM {table} GROUP BY activity"""
     )
+    if not held:
+        a = with_quantiles(log, a, table, ["activity"], {"proc": {0.5: "proc_med"}})
     quick = np.stack([per_act(a, k) for k in ("pk", "pq", "wk", "wq")], axis=1).astype(np.int64)
     hist = log.df(
         f"""SELECT activity, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute, count(*) AS n FROM {table}
@@ -232,8 +265,7 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
     )
     hist = pd.DataFrame({"code": codes(hist["activity"]), "minute": hist["minute"].to_numpy(dtype=np.int64),
                          "n": hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
-    typical = log.one(f"SELECT {median_sql('wait')} FROM {table}")
-    thr = long_wait_threshold(0.0 if typical is None else float(typical))
+    thr = long_wait_threshold(_typical_wait(log, table, held))
     other = ("count(*) FILTER (WHERE prev_grp IS NOT NULL AND grp IS NOT NULL AND prev_grp <> grp)"
              if "grp" in log.aux else "0")
     e = log.df(
@@ -408,14 +440,23 @@ class SqlPerf:
             index=pd.Index(c["case_id"].to_numpy(dtype=object), name=CASE),
         )
 
-    def _stats(self, group: str, where: str = "") -> pd.DataFrame:
+    def _stats(self, group: str, cond: str = "") -> pd.DataFrame:
+        held = self.sql.holds(self.table, 4)
+
+        def q(x: str, p: float) -> str:
+            return median_sql(x, p) if held else "NULL"
+
         sql = f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=group == "activity")},
                        count(proc) AS proc_n, sum(proc) AS proc_sum,
-                       {median_sql("proc")} AS proc_med, {median_sql("proc", 0.9)} AS proc_p90,
+                       {q("proc", 0.5)} AS proc_med, {q("proc", 0.9)} AS proc_p90,
                        count(wait) AS wait_n, sum(wait) AS wait_sum,
-                       {median_sql("wait")} AS wait_med, {median_sql("wait", 0.9)} AS wait_p90
-                FROM {self._cause_table} {where} GROUP BY {group}"""
-        return self.sql.df(sql)
+                       {q("wait", 0.5)} AS wait_med, {q("wait", 0.9)} AS wait_p90
+                FROM {self._cause_table} {f"WHERE {cond}" if cond else ""} GROUP BY {group}"""
+        df = self.sql.df(sql)
+        if not held:
+            df = with_quantiles(self.sql, df, self._cause_table, [k.strip() for k in group.split(",")],
+                                {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in ("proc", "wait")}, cond)
+        return df
 
     def _edge_cases(self) -> pd.DataFrame:
         """Cases per directly-follows pair (:func:`edge_cases_sql`), shared through the
@@ -453,7 +494,7 @@ class SqlPerf:
 
     def perf_edges(self) -> pd.DataFrame:
         """See :meth:`procmine.engines.Engine.perf_edges`."""
-        stats = self._stats("prev_act, activity", "WHERE prev_act IS NOT NULL")
+        stats = self._stats("prev_act, activity", "prev_act IS NOT NULL")
         df = sorted_by_name(stats.merge(self._edge_cases(), on=["prev_act", "activity"], validate="one_to_one"),
                             "prev_act", "activity")
         return pd.DataFrame(

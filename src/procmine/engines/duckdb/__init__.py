@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -147,6 +148,15 @@ class DuckLog(_DuckViews):
         self._prepare()
         return self._execute(sql).fetchall()[0][0]
 
+    def _memory_limit(self) -> float:
+        """DuckDB's ``memory_limit`` in bytes (its own default, 80 % of the machine's memory,
+        when none was given)."""
+        text = str(self.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        m = re.fullmatch(r"\s*([0-9.]+)\s*([KMGTP]?)(i?)B\s*", text)
+        if not m:  # not a size DuckDB writes: assume the values do not fit
+            return 0.0
+        return float(m.group(1)) * (1024.0 if m.group(3) else 1000.0) ** "_KMGTP".index(m.group(2) or "_")
+
     @cached_property
     def n_events(self) -> int:
         return int(self._count("count(*)"))  # a DuckLog's events never change: counted once
@@ -193,15 +203,24 @@ class DuckLog(_DuckViews):
         Times run from the source's completion to the target's start when start times
         exist (else to the target's completion), as :func:`procmine.discovery.compute_dfg`.
         """
-        # both quantiles from one state per pair (one copy of the gaps); the cases per pair
-        # shared with the performance edges (the same pairs: each target's previous activity)
+        from .._sql_perf import with_quantiles
+        from ._perf import _DuckSql
+
+        # both quantiles from one state per pair (one copy of the gaps) while the gaps fit
+        # DuckDB's memory, else counted (exact_quantiles); the cases per pair shared with the
+        # performance edges (the same pairs: each target's previous activity)
+        runner = _DuckSql(self)
+        held = runner.holds("seq", 2)
+        gaps = """(SELECT activity AS source, next_activity AS target, epoch_us(next_ts) - epoch_us(ts) AS gap
+                   FROM seq WHERE next_activity IS NOT NULL)"""
+        q = "quantile_cont(gap, [0.5, 0.9])" if held else "[NULL, NULL]"
         df = self._df(
-            """SELECT source, target, count, q[1] AS median_us, mean_us, q[2] AS p90_us FROM (
-                   SELECT activity AS source, next_activity AS target, count(*) AS count,
-                          quantile_cont(epoch_us(next_ts) - epoch_us(ts), [0.5, 0.9]) AS q,
-                          avg(epoch_us(next_ts) - epoch_us(ts)) AS mean_us
-                   FROM seq WHERE next_activity IS NOT NULL GROUP BY 1, 2)"""
+            f"""SELECT source, target, count, q[1] AS median_us, mean_us, q[2] AS p90_us FROM (
+                   SELECT source, target, count(*) AS count, {q} AS q, avg(gap) AS mean_us
+                   FROM {gaps} GROUP BY 1, 2)"""
         )
+        if not held:
+            df = with_quantiles(runner, df, gaps, ["source", "target"], {"gap": {0.5: "median_us", 0.9: "p90_us"}})
         cases = self._edge_cases().set_axis(["source", "target", "cases"], axis=1)
         df = df.merge(cases, on=["source", "target"], validate="one_to_one")
         # by count, then by name (DuckDB's ORDER BY on text is by code point, as Python's sort)

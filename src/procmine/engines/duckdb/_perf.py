@@ -33,7 +33,12 @@ from ._setup import _q
 if TYPE_CHECKING:
     from . import DuckLog
 
-__all__ = ["DuckPerf"]
+__all__ = ["QUANTILE_SHARE", "DuckPerf"]
+
+#: exact quantiles by ``percentile_cont`` (values held in memory) while they need at most this
+#: share of DuckDB's ``memory_limit``; beyond, counted in bounded memory
+#: (:func:`procmine.engines._sql_perf.exact_quantiles`)
+QUANTILE_SHARE = 0.5
 
 
 class _DuckSql:
@@ -61,6 +66,13 @@ class _DuckSql:
 
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
         return _labels(self.log, len(names), code)
+
+    def holds(self, table: str, states: int) -> bool:
+        # percentile_cont keeps 8 bytes per value and state, in vectors that grow by doubling
+        key = ("rows", table)
+        if key not in self.cache:
+            self.cache[key] = int(self.log._one(f"SELECT count(*) FROM {table}"))
+        return self.cache[key] * states * 16 <= QUANTILE_SHARE * self.log._memory_limit()
 
 
 class DuckPerf(SqlPerf):

@@ -1,0 +1,176 @@
+"""Exact quantiles by SQL in bounded memory, for the engines that work out of core.
+
+``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` keeps every value of a group in memory at
+once, and DuckDB cannot spill it: the four of the performance tables (median and p90 of
+processing and waiting time) over 100 M events need 3.2 GB and ran DuckDB out of memory.
+:func:`exact_quantiles` finds the same order statistics by counting, each pass a scan and a
+group-by that spills:
+
+1. per group: the number of values, the smallest and the largest;
+2. the values counted into buckets about 1 % wide on a log scale (waits are skewed), with
+   each bucket's smallest and largest value: the bucket holding each wanted rank, and the
+   rank within it, follow from the cumulative counts;
+3. while the buckets holding a wanted rank hold more than :data:`QUANTILE_FETCH` values in
+   all, they are counted again into 4096 narrower integer buckets; then their values are
+   fetched and sorted here. A bucket whose values are all equal gives its value at once.
+
+The interpolation is numpy's and ``percentile_cont``'s: ``x[lo] + (x[lo + 1] - x[lo]) *
+frac`` in float64 at position ``(n - 1) * q``; the results equal both exactly
+(``tests/engines/test_exact_quantiles.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ._sql_perf import SqlRunner
+
+__all__ = ["QUANTILE_FETCH", "exact_quantiles"]
+
+#: at most this many values are fetched and sorted in memory at the last step (else one
+#: more counting pass narrows the buckets)
+QUANTILE_FETCH = 2_000_000
+#: buckets per interval in a counting pass after the first
+_LINEAR_BUCKETS = 4096
+#: buckets per doubling of the value in the first counting pass (about 1 % wide)
+_LOG_BUCKETS = 64
+#: a wanted order statistic is ``group << _RANK_BITS | rank``
+_RANK_BITS = 40
+
+
+class _Targets:
+    """The order statistics wanted: per target its group, the interval of values known to
+    hold it (``lo``..``hi``, ``n`` values) and its rank among them."""
+
+    def __init__(self, group: np.ndarray, rank: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: np.ndarray) -> None:
+        self.group, self.rank, self.lo, self.hi, self.n = group, rank, lo, hi, n
+
+    def open(self) -> np.ndarray:
+        """The targets whose value is not known yet."""
+        return self.lo < self.hi
+
+    def locate(self, open_: np.ndarray, interval: np.ndarray, hist: pd.DataFrame, bucket_of: np.ndarray) -> bool:
+        """Move each open target (in interval ``interval``) into the bucket of ``hist``
+        (``b``, ``n``, ``mn``, ``mx``; each row in interval ``bucket_of``) holding its rank.
+        False when the buckets of an interval overlap (log buckets, computed in floating
+        point, might; integer ones cannot): the targets stay where they were."""
+        b, cnt = hist["b"].to_numpy(dtype=np.int64), hist["n"].to_numpy(dtype=np.int64)
+        mn, mx = hist["mn"].to_numpy(dtype=np.int64), hist["mx"].to_numpy(dtype=np.int64)
+        order = np.lexsort((b, bucket_of))
+        iid, cnt, mn, mx = bucket_of[order], cnt[order], mn[order], mx[order]
+        if ((iid[1:] == iid[:-1]) & (mx[:-1] >= mn[1:])).any():
+            return False
+        per = np.bincount(iid, weights=cnt, minlength=int(interval.max()) + 1).astype(np.int64)
+        upto = np.cumsum(cnt)
+        at = (np.cumsum(per) - per)[interval] + self.rank[open_]
+        k = np.searchsorted(upto, at, side="right")
+        self.lo[open_], self.hi[open_], self.n[open_] = mn[k], mx[k], cnt[k]
+        self.rank[open_] = at - (upto[k] - cnt[k])
+        return True
+
+
+def exact_quantiles(
+    run: SqlRunner, table: str, keys: list[str], value: str, names: dict[float, str], cond: str = ""
+) -> pd.DataFrame:
+    """Exact quantiles of the integer column ``value`` of ``table`` per ``keys`` group,
+    counted in bounded memory (see the module): the ``keys`` columns and one float column
+    per quantile (``names``: quantile -> column name). ``cond``: an SQL condition on the
+    rows. Groups without values are absent (their quantiles are missing, as in SQL).
+
+    Examples
+    --------
+    >>> import duckdb, pandas as pd
+    >>> class Run:
+    ...     con = duckdb.connect()
+    ...     def df(self, sql): return self.con.execute(sql).df()
+    ...     def register(self, name, frame): self.con.register(name, frame)
+    >>> run = Run()
+    >>> run.con.execute("CREATE TABLE t AS SELECT i % 2 AS g, i AS x FROM range(11) r(i)").fetchall()
+    [(11,)]
+    >>> exact_quantiles(run, "t", ["g"], "x", {0.5: "med", 0.9: "p90"}).sort_values("g").values.tolist()
+    [[0.0, 5.0, 9.0], [1.0, 5.0, 8.2]]
+    """
+    where = f"{value} IS NOT NULL" + (f" AND ({cond})" if cond else "")
+    ksel = "".join(f"{k}, " for k in keys)
+    by = f" GROUP BY {', '.join(keys)}" if keys else ""
+    g = run.df(f"SELECT {ksel}count(*) AS n, min({value}) AS lo, max({value}) AS hi FROM {table} WHERE {where}{by}")
+    g = g[g["n"] > 0].reset_index(drop=True)
+    out = g[keys].copy()
+    if g.empty:
+        for col in names.values():
+            out[col] = np.zeros(0)
+        return out
+    n = g["n"].to_numpy(dtype=np.int64)
+    pos = (n - 1)[:, None] * np.array(list(names), dtype=np.float64)[None, :]
+    frn = np.floor(pos).astype(np.int64)
+    crn = np.minimum(frn + 1, n[:, None] - 1)
+    ids = np.arange(len(g), dtype=np.int64)[:, None] << _RANK_BITS
+    want = np.unique(np.concatenate((ids | frn, ids | crn)).ravel())
+    gid = want >> _RANK_BITS
+    lo = g["lo"].to_numpy(dtype=np.int64)
+    t = _Targets(gid, want & ((1 << _RANK_BITS) - 1), lo[gid], g["hi"].to_numpy(dtype=np.int64)[gid], n[gid])
+    if t.open().any():
+        _log_pass(run, table, g, keys, value, where, t, int(lo.min()))
+    _narrow(run, table, g, keys, value, where, t)
+    # the interpolation of numpy and percentile_cont, in float64
+    val = t.lo.astype(np.float64)
+    for j, q in enumerate(names):
+        v_lo = val[np.searchsorted(want, ids[:, 0] | frn[:, j])]
+        v_hi = val[np.searchsorted(want, ids[:, 0] | crn[:, j])]
+        out[names[q]] = v_lo + (v_hi - v_lo) * (pos[:, j] - frn[:, j])
+    return out
+
+
+def _log_pass(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value: str, where: str,
+              t: _Targets, offset: int) -> None:
+    """The first count: buckets about 1 % wide on a log scale, per group (no join)."""
+    ksel = "".join(f"{k}, " for k in keys)
+    bucket = f"CAST(floor(log2(CAST({value} - ({offset}) AS DOUBLE) + 1) * {_LOG_BUCKETS}) AS BIGINT)"
+    by = f" GROUP BY {ksel}b" if keys else " GROUP BY b"
+    hist = run.df(f"""SELECT {ksel}{bucket} AS b, count(*) AS n, min({value}) AS mn, max({value}) AS mx
+                      FROM {table} WHERE {where}{by}""")
+    if keys:
+        # NULL keys match as in SQL's GROUP BY (pandas joins missing with missing)
+        row_group = hist[keys].merge(g[keys].reset_index(), on=keys, how="left")["index"].to_numpy(dtype=np.int64)
+    else:
+        row_group = np.zeros(len(hist), dtype=np.int64)
+    open_ = t.open()
+    t.locate(open_, t.group[open_], hist, row_group)
+
+
+def _narrow(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value: str, where: str,
+            t: _Targets) -> None:
+    """Narrower integer buckets until the open targets' buckets hold few values, then those
+    values, fetched and sorted."""
+    view = f"procmine_quantile_{abs(hash((table, value, where))):x}"
+    on = "".join(f" AND t.{k} IS NOT DISTINCT FROM i.{k}" for k in keys)
+    src = f"FROM (SELECT * FROM {table} WHERE {where}) t JOIN {view} i ON t.{value} BETWEEN i.lo AND i.hi{on}"
+    while (open_ := t.open()).any():
+        # the intervals still holding a wanted rank, one row each
+        iv, interval = np.unique(np.stack((t.group[open_], t.lo[open_], t.hi[open_]), axis=1), axis=0,
+                                 return_inverse=True)
+        interval = interval.ravel()
+        counts = np.zeros(len(iv), dtype=np.int64)
+        counts[interval] = t.n[open_]
+        width = np.ones(len(iv), dtype=np.int64)
+        span = (iv[:, 2] - iv[:, 1]) // _LINEAR_BUCKETS + 1
+        while (small := width < span).any():
+            width[small] <<= 1
+        frame = g[keys].iloc[iv[:, 0]].reset_index(drop=True).assign(iid=np.arange(len(iv)), lo=iv[:, 1],
+                                                                        hi=iv[:, 2], w=width)
+        run.register(view, frame)
+        if counts.sum() <= QUANTILE_FETCH:
+            rows = run.df(f"SELECT i.iid, t.{value} AS v {src}")
+            iid, v = rows["iid"].to_numpy(dtype=np.int64), rows["v"].to_numpy(dtype=np.int64)
+            v = v[np.lexsort((v, iid))]
+            per = np.bincount(iid, minlength=len(iv))
+            t.lo[open_] = t.hi[open_] = v[(np.cumsum(per) - per)[interval] + t.rank[open_]]
+            return
+        hist = run.df(f"""SELECT i.iid, (t.{value} - i.lo) // i.w AS b, count(*) AS n,
+                                 min(t.{value}) AS mn, max(t.{value}) AS mx {src} GROUP BY ALL""")
+        if not t.locate(open_, interval, hist, hist["iid"].to_numpy(dtype=np.int64)):
+            raise AssertionError("integer buckets overlap")

@@ -1,0 +1,178 @@
+"""Exact quantiles in bounded memory (``procmine.engines._quantiles``).
+
+``percentile_cont`` keeps every value of a group in memory; on 100 M events the four of the
+performance tables ran DuckDB out of memory. ``exact_quantiles`` finds the same order
+statistics by counting. These tests hold it to ``percentile_cont`` and to the in-memory
+kernel value for value, through each of its steps (values fetched at once, log buckets,
+narrower integer buckets), and the performance tables of a DuckLog computed this way to
+those in memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import procmine as pm
+from procmine._core.kernels import group_stats
+from procmine.calendar import Calendar
+from tests.conftest import shared_log
+
+duckdb = pytest.importorskip("duckdb")
+
+from procmine.engines import _quantiles  # noqa: E402
+from procmine.engines._quantiles import exact_quantiles  # noqa: E402
+from procmine.engines.duckdb import DuckLog  # noqa: E402
+from procmine.engines.duckdb import _perf as duck_perf  # noqa: E402
+
+
+class _Runner:
+    """The two calls exact_quantiles makes of an engine, on a plain DuckDB connection."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+        self.queries: list[str] = []
+
+    def df(self, sql: str) -> pd.DataFrame:
+        self.queries.append(sql)
+        return self.con.execute(sql).df()
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        self.con.register(name, frame)
+
+
+def _values(rng: np.random.Generator) -> pd.DataFrame:
+    """Skewed waits in µs (log-normal, many ties, a few huge), negative values, one-value and
+    all-equal groups, missing values and a missing group key."""
+    n = 60_000
+    g = rng.choice(["Prüfung", "Entscheid", "Zustellung", "rare"], size=n, p=[0.5, 0.3, 0.19999, 0.00001])
+    v = np.round(rng.lognormal(17, 2.5, size=n)).astype(np.int64)
+    v[rng.random(n) < 0.2] = 3_600_000_000  # an hour, many times
+    v[g == "Zustellung"] -= 10**12  # negative values
+    frame = pd.DataFrame({"activity": g, "prev_act": np.where(rng.random(n) < 0.1, None, g[::-1]), "wait": v})
+    frame.loc[rng.random(n) < 0.05, "wait"] = None
+    frame["wait"] = frame["wait"].astype("Int64")
+    extra = pd.DataFrame({"activity": ["single", "same", "same", "same"], "prev_act": [None, "x", "x", "x"],
+                          "wait": pd.array([42, 7, 7, 7], dtype="Int64")})
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def table():
+    con = duckdb.connect()
+    frame = _values(np.random.default_rng(7))
+    con.register("src", frame)
+    con.execute("CREATE TABLE ev AS SELECT * FROM src")
+    yield con, frame
+    con.close()
+
+
+@pytest.mark.parametrize("fetch", [10**9, 3], ids=["fetch", "narrow-buckets"])
+@pytest.mark.parametrize("keys", [["activity"], ["prev_act", "activity"], []], ids=["activity", "pair", "all"])
+def test_equals_percentile_cont_and_the_kernel(table, keys, fetch, monkeypatch):
+    con, frame = table
+    monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", fetch)
+    run = _Runner(con)
+    got = exact_quantiles(run, "ev", keys, "wait", {0.5: "med", 0.9: "p90"})
+    by = f"GROUP BY {', '.join(keys)}" if keys else ""
+    want = con.execute(
+        f"""SELECT {''.join(k + ', ' for k in keys)} percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS med,
+                   percentile_cont(0.9) WITHIN GROUP (ORDER BY wait) AS p90
+            FROM ev WHERE wait IS NOT NULL {by}"""
+    ).df()
+    assert len(got) == len(want)
+    both = want.merge(got, on=keys, how="left", suffixes=("", "_got"), validate="one_to_one") if keys else (
+        want.assign(med_got=got["med"], p90_got=got["p90"]))
+    np.testing.assert_array_equal(both["med_got"].to_numpy(), both["med"].to_numpy())
+    np.testing.assert_array_equal(both["p90_got"].to_numpy(), both["p90"].to_numpy())
+    # the in-memory kernel gives the same floats
+    def norm(key) -> tuple:
+        return tuple(None if pd.isna(x) else x for x in (key if isinstance(key, tuple) else (key,)))
+
+    found = {norm(tuple(r[k] for k in keys)): (r["med"], r["p90"]) for _, r in got.iterrows()}
+    sub = frame[frame["wait"].notna()]
+    for key, part in (sub.groupby(keys, dropna=False) if keys else [((), sub)]):
+        st = group_stats(np.zeros(len(part), dtype=np.int64), part["wait"].to_numpy(dtype=np.int64), 1, missing=False)
+        assert found[norm(key)] == (st["median"][0], st["p90"][0])
+    # each path was taken: the values of the 1 % buckets fetched, or narrower buckets counted
+    assert any("// i.w" in q for q in run.queries) == (fetch == 3)
+
+
+def test_no_values(table):
+    con, _ = table
+    got = exact_quantiles(_Runner(con), "ev", ["activity"], "wait", {0.5: "med"}, "activity = 'nowhere'")
+    assert list(got.columns) == ["activity", "med"] and got.empty
+
+
+def test_a_value_never_held_for_a_whole_group(table, monkeypatch):
+    """The counting passes return buckets, never a group's values: with a fetch limit of 3
+    no query returns more rows than buckets and the few values of the last step."""
+    con, frame = table
+    monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 3)
+    run = _Runner(con)
+    sizes = []
+    orig = run.df
+
+    def df(sql: str) -> pd.DataFrame:
+        out = orig(sql)
+        sizes.append(len(out))
+        return out
+
+    run.df = df
+    exact_quantiles(run, "ev", ["activity"], "wait", {0.5: "med"})
+    assert max(sizes) < frame["wait"].notna().sum() / 5
+
+
+@pytest.mark.parametrize("calendar", [Calendar.always(), Calendar(canton="BE")], ids=["elapsed", "working"])
+def test_duck_performance_counted_equals_memory(tmp_path, monkeypatch, calendar):
+    """With percentile_cont ruled out (as on 100 M events), the performance tables of a
+    DuckLog still equal those in memory."""
+    monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
+    monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 40)
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    with DuckLog(path) as duck:
+        perf = pm.performance(duck, calendar=calendar)
+        mem = pm.performance(log, calendar=calendar)
+        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
+        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
+        pd.testing.assert_frame_equal(perf.wait_causes, mem.wait_causes, check_exact=True)
+
+
+def test_duck_performance_counted_equals_memory_bpic12(tmp_path, monkeypatch):
+    monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
+    log = pm.read_log(shared_log("BPIC12.xes.gz"))
+    path = log.to_parquet(tmp_path / "bpic12.parquet")
+    with DuckLog(path) as duck:
+        perf = pm.performance(duck)
+        mem = pm.performance(log)
+        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
+        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
+
+
+def test_memory_limit_decides(tmp_path):
+    """percentile_cont while its values fit half of DuckDB's memory_limit, else counting."""
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    with DuckLog(path, memory_limit="1GB") as duck:
+        runner = duck_perf._DuckSql(duck)
+        assert duck._memory_limit() == pytest.approx(1e9, rel=0.01)
+        assert runner.holds("ev", 4)
+        # 16 bytes per value and state: far more states than fit
+        assert not runner.holds("ev", int(1e9 / 16 / duck.n_events) + 1)
+
+
+def test_duck_dfg_counted_equals_memory(tmp_path, monkeypatch):
+    """The DFG's median and p90 per pair, counted, equal those in memory (and the
+    percentile_cont ones)."""
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    with DuckLog(path) as duck:
+        held = pm.discover(duck).dfg
+    monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
+    monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 40)
+    with DuckLog(path) as duck:
+        counted = pm.discover(duck).dfg
+    pd.testing.assert_frame_equal(counted, held, check_exact=True)
+    pd.testing.assert_frame_equal(counted, pm.discover(log).dfg, check_exact=True)
