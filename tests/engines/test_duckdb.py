@@ -206,3 +206,53 @@ def test_read_log_passes_memory_limit_and_spill_folder(tmp_path) -> None:
         assert duck.dfg().equals(compute_dfg(log))
     with pytest.raises(ParameterError, match="memory_limit"):
         pm.read_log(path, memory_limit="1GB")
+
+
+@pytest.mark.parametrize("batch", [1, 7, 1 << 20])
+def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None:
+    """The ordered table of a source in case order is written batch by batch: a case and
+    its neighbours across a batch edge give the same figures as in memory."""
+    from procmine.engines.duckdb import _setup
+
+    monkeypatch.setattr(_setup, "_STREAM_BATCH", batch)
+    log = pm.samples.load("permit_de")
+    ordered = log.df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:400]
+    path = tmp_path / "ordered.parquet"
+    ordered.to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    with DuckLog(path) as duck:
+        assert_same(mem, duck)
+        assert duck._seq_order == "source"
+        pd.testing.assert_frame_equal(pm.performance(duck).activities, pm.performance(mem).activities)
+        pd.testing.assert_frame_equal(pm.performance(duck).edges, pm.performance(mem).edges)
+
+
+@pytest.mark.filterwarnings("ignore:.*implausible log")
+@pytest.mark.parametrize("at", [6, 7, 8])
+def test_streaming_pass_finds_a_step_back_in_time_at_a_batch_edge(tmp_path, monkeypatch, at) -> None:
+    """Past the first rows, a time that goes back within a case is found whichever batch its
+    predecessor was in; the events are then sorted, with the same figures as in memory."""
+    from procmine.engines.duckdb import _setup
+
+    monkeypatch.setattr(_setup, "_STREAM_BATCH", 7)
+    monkeypatch.setattr(_setup, "_SAMPLE", 3)
+    df = pm.samples.load("permit_de").df
+    ordered = df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:60].reset_index(drop=True)
+    case = ordered.loc[at, "case:concept:name"]
+    assert ordered.loc[at - 1, "case:concept:name"] == case  # rows at-1 and at: the same case
+    ordered.loc[at, "time:timestamp"] = ordered.loc[at - 1, "time:timestamp"] - pd.Timedelta(hours=1)
+    ordered.loc[at, "start_timestamp"] = pd.NaT
+    path = tmp_path / "back.parquet"
+    ordered.to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    with DuckLog(path) as duck:
+        assert_same(mem, duck)
+        assert duck._seq_order == "sorted"
+
+
+def test_empty_and_single_event_sources(tmp_path) -> None:
+    df = pm.samples.load("permit_de").df.iloc[:1]
+    df.to_parquet(tmp_path / "one.parquet", index=False)
+    with DuckLog(tmp_path / "one.parquet") as duck:
+        assert duck.dfg().empty and duck.variants()["cases"].tolist() == [1]
+        assert len(pm.performance(duck).activities) == 1

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ...errors import LogError
@@ -335,35 +336,18 @@ class _DuckViews:
             path=None if isinstance(self.source, pd.DataFrame) else str(self.source),
         )
 
-    def _seq_columns(self, over: str) -> str:
-        """The columns of ``seq``: over the window ``w`` (per case, ordered), or with
-        ``over="stream"`` over the source order, a neighbour counting only in the same case.
-        ``pos`` increases within a case (per case from 1, or the source position)."""
+    def _seq_columns(self) -> str:
+        """The columns of ``seq`` over the window ``w`` (per case, ordered); ``pos`` counts
+        from 1 in each case (the streaming pass, :meth:`_stream_seq`, gives the source position)."""
         start = ", start_ts" if self.has_start_timestamps else ""
         aux = "".join(f", {k}" for k in self._aux)
         # the gap of a directly-follows pair ends at the target's start when it is known
         # (its waiting time), else at its completion: the in-memory definition
         target = "coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"
-        if over == "stream":  # source order; neighbours count only within the same case
-            def nxt(x: str) -> str:
-                return f"CASE WHEN lead(case_id) OVER () = case_id THEN lead({x}) OVER () END"
-
-            def prv(x: str) -> str:
-                return f"CASE WHEN lag(case_id) OVER () = case_id THEN lag({x}) OVER () END"
-
-            pos = "row_number() OVER ()"
-        else:
-            def nxt(x: str) -> str:
-                return f"lead({x}) OVER w"
-
-            def prv(x: str) -> str:
-                return f"lag({x}) OVER w"
-
-            pos = "row_number() OVER w"
-        grp = f", {prv('grp')} AS prev_grp" if "grp" in self._aux else ""
+        grp = ", lag(grp) OVER w AS prev_grp" if "grp" in self._aux else ""
         return (
-            f"case_id, activity, ts{start}, __rn{aux}, {pos} AS pos, {nxt('activity')} AS next_activity, "
-            f"{nxt(target)} AS next_ts, {prv('activity')} AS prev_activity, {prv('ts')} AS prev_ts{grp}"
+            f"case_id, activity, ts{start}, __rn{aux}, row_number() OVER w AS pos, lead(activity) OVER w AS next_activity, "
+            f"lead({target}) OVER w AS next_ts, lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts{grp}"
         )
 
     def _build_seq(self) -> None:
@@ -372,7 +356,7 @@ class _DuckViews:
         # one's and, in the same case, its time does not precede the previous one's
         ok = """(lag(__rn) OVER () IS NULL OR lag(__rn) OVER () < __rn)
                 AND (lag(case_id) OVER () IS DISTINCT FROM case_id OR lag(ts) OVER () <= ts)"""
-        # a streaming window follows the order of the scan: insertion order must hold
+        # a scan in source order: insertion order must hold
         self.con.execute("SET preserve_insertion_order = true")
         try:
             # the first rows tell a source in another order at little cost
@@ -380,7 +364,7 @@ class _DuckViews:
                 f"SELECT count(*) FILTER (WHERE NOT ok) FROM (SELECT {ok} AS ok FROM (FROM ev0 LIMIT {_SAMPLE}))"
             ).fetchall()[0][0]
             if head == 0:
-                self._work_table("seq", f"SELECT {self._seq_columns('stream')}, {ok} AS __ok FROM ev0")
+                self._stream_seq()
         finally:
             self.con.execute("SET preserve_insertion_order = false")
         if head == 0:
@@ -392,9 +376,120 @@ class _DuckViews:
                 self._seq_order = "source"
                 return
         self._work_table(
-            "seq", f"SELECT {self._seq_columns('w')} FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"
+            "seq", f"SELECT {self._seq_columns()} FROM ev0 WINDOW w AS (PARTITION BY case_id ORDER BY ts, __rn)"
         )
         self._seq_order = "sorted"
+
+
+    def _stream_seq(self) -> None:
+        """``seq`` of a source in case order by one pass over it in record batches.
+
+        DuckDB's window over the whole scan (``lag``/``lead`` ``OVER ()``) runs on one
+        thread and held the pass to about 1 µs per event (10 s for 10 M events). Here
+        DuckDB scans the source, Arrow shifts the columns of each batch by one row (the
+        previous batch's last row and the next batch's first row at the edges) and masks
+        the neighbours of another case, and a second connection writes the batches into the
+        table: the same columns and values as :meth:`_seq_columns` ``("stream")``, and
+        ``__ok`` (source rows increasing; within a case, times not decreasing) for the
+        check that follows.
+        """
+        import pyarrow as pa
+
+        start = ["start_ts"] if self.has_start_timestamps else []
+        aux = list(self._aux)
+        cols = ["case_id", "activity", "ts", *start, "__rn", *aux]
+        # a relation's reader streams (an execute() result would be copied whole first)
+        batches = self.con.sql(f"SELECT {', '.join(cols)} FROM ev0").to_arrow_reader(_STREAM_BATCH)
+        writer = self.con.cursor()  # the reading connection is busy until the reader is done
+        try:
+            writer.execute("SET preserve_insertion_order = true")
+            stream = _Shifted(batches, bool(start), "grp" in aux)
+            writer.register("__procmine_seq_stream", pa.RecordBatchReader.from_batches(stream.schema, stream))
+            writer.execute("CREATE OR REPLACE TABLE seq AS SELECT * FROM __procmine_seq_stream")
+        finally:
+            writer.close()
+            batches.close()
+
+
+#: events per record batch of the pass that writes ``seq`` (:meth:`_DuckViews._stream_seq`)
+_STREAM_BATCH = 1 << 20
+
+
+class _Shifted:
+    """The batches of ``seq`` from the source's batches in case order (see :meth:`_DuckViews._stream_seq`)."""
+
+    def __init__(self, batches: Any, has_start: bool, has_grp: bool) -> None:
+        import pyarrow as pa
+
+        self._batches = batches
+        self._start, self._grp = has_start, has_grp
+        src = batches.schema
+        target = src.field("start_ts").type if has_start else src.field("ts").type
+        self.schema = pa.schema([
+            *src, pa.field("pos", pa.int64()), pa.field("next_activity", src.field("activity").type),
+            pa.field("next_ts", target), pa.field("prev_activity", src.field("activity").type),
+            pa.field("prev_ts", src.field("ts").type),
+            *([pa.field("prev_grp", src.field("grp").type)] if has_grp else []), pa.field("__ok", pa.bool_()),
+        ])
+
+    def __iter__(self) -> Any:
+        done = 0
+        last: Any = None  # the last row of the batch before
+        cur: Any = None
+        for batch in self._batches:
+            if batch.num_rows == 0:
+                continue
+            if cur is not None:
+                yield self._batch(cur, last, batch.slice(0, 1), done)
+                done += cur.num_rows
+                last = cur.slice(cur.num_rows - 1, 1)
+            cur = batch
+        if cur is not None:
+            yield self._batch(cur, last, None, done)
+
+    def _batch(self, cur: Any, last: Any, first: Any, done: int) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        n = cur.num_rows
+
+        def before(col: str, values: Any = None) -> Any:
+            """The column shifted down one row, the previous batch's last value first."""
+            v = cur.column(col) if values is None else values
+            head = last.column(col) if last is not None else pa.nulls(1, v.type)
+            return pa.concat_arrays([head, v.slice(0, n - 1)])
+
+        def after(col: str, values: Any = None, nxt: Any = None) -> Any:
+            """The column shifted up one row, the next batch's first value last."""
+            v = cur.column(col) if values is None else values
+            tail = nxt if nxt is not None else (first.column(col) if first is not None else pa.nulls(1, v.type))
+            return pa.concat_arrays([v.slice(1), tail])
+
+        case = cur.column("case_id")
+        same_prev = pc.fill_null(pc.equal(before("case_id"), case), False)
+        same_next = pc.fill_null(pc.equal(after("case_id"), case), False)
+        if self._start:
+            target = pc.coalesce(cur.column("start_ts"), cur.column("ts"))
+            nxt = pc.coalesce(first.column("start_ts"), first.column("ts")) if first is not None else None
+        else:
+            target, nxt = cur.column("ts"), None
+        prev_ts = before("ts")
+        prev_rn = before("__rn")
+        ok = pc.and_(
+            pc.fill_null(pc.less(prev_rn, cur.column("__rn")), True),
+            pc.or_(pc.invert(same_prev), pc.fill_null(pc.less_equal(prev_ts, cur.column("ts")), False)),
+        )
+        out = [
+            *cur.columns,
+            pa.array(np.arange(done + 1, done + n + 1, dtype=np.int64)),
+            pc.if_else(same_next, after("activity"), None),
+            pc.if_else(same_next, after("ts", target, nxt), None),
+            pc.if_else(same_prev, before("activity"), None),
+            pc.if_else(same_prev, prev_ts, None),
+            *([pc.if_else(same_prev, before("grp"), None)] if self._grp else []),
+            ok,
+        ]
+        return pa.RecordBatch.from_arrays(out, schema=self.schema)
 
 
 def _is_resource_error(exc: BaseException) -> bool:
