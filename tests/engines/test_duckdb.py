@@ -256,3 +256,29 @@ def test_empty_and_single_event_sources(tmp_path) -> None:
     with DuckLog(tmp_path / "one.parquet") as duck:
         assert duck.dfg().empty and duck.variants()["cases"].tolist() == [1]
         assert len(pm.performance(duck).activities) == 1
+
+
+@pytest.mark.parametrize("max_buckets", [1_000_000, 50], ids=["quarter-hours", "wide-buckets"])
+def test_working_time_pieces_give_the_calendars_working_time(monkeypatch, max_buckets) -> None:
+    """The DuckDB engine joins each instant with the calendar's pieces: exactly one piece
+    per instant, and least(t + shift, done) is the calendar's own cumulative working time,
+    at interval starts and ends, between them, before and after the calendar's range."""
+    from procmine.engines import _sql_perf
+
+    monkeypatch.setattr(_sql_perf, "_MAX_BUCKETS", max_buckets)
+    cal = pm.Calendar(canton="BE")
+    lo = int(pd.Timestamp("2023-12-20", tz="UTC").value // 1000)
+    hi = int(pd.Timestamp("2025-01-10", tz="UTC").value // 1000)
+    pieces, origin, width = _sql_perf.working_time_pieces(cal, lo, hi)
+    table = cal._table(*cal._local_day_range(np.array([lo, hi], dtype=np.int64)))
+    edges = np.concatenate((table.a, table.b))
+    t = np.concatenate((np.random.default_rng(0).integers(lo, hi + 1, 20_000), edges - 1, edges, edges + 1, [lo, hi]))
+    t = t[(t >= lo) & (t <= hi)]
+    bucket = (t - origin) // width
+    # per instant, the pieces of its bucket that hold it: exactly one
+    rows = pieces.merge(pd.DataFrame({"t": t, "bucket": bucket, "i": np.arange(len(t))}), on="bucket")
+    rows = rows[(rows["lo"] <= rows["t"]) & (rows["t"] < rows["hi"])]
+    assert np.bincount(rows["i"], minlength=len(t)).tolist() == [1] * len(t)
+    rows = rows.sort_values("i")
+    got = np.minimum(rows["t"].to_numpy() + rows["shift"].to_numpy(), rows["done"].to_numpy())
+    np.testing.assert_array_equal(got, table.cum_at(t))

@@ -57,7 +57,7 @@ from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
 from ._quantiles import exact_quantiles
 
 __all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
-           "median_sql", "working_time_lookup"]
+           "median_sql", "working_time_lookup", "working_time_pieces"]
 
 
 class SqlRunner(Protocol):
@@ -103,6 +103,41 @@ def working_time_lookup(calendar: Any, lo: int | None, hi: int | None) -> Any:
         return out
 
     return cum
+
+
+#: a piece of :func:`working_time_pieces` is at most this wide (the calendar's quarter hours)
+_PIECE_US = 15 * 60 * 1_000_000
+#: at most about this many buckets in :func:`working_time_pieces` (wider buckets beyond)
+_MAX_BUCKETS = 1_000_000
+
+
+def working_time_pieces(calendar: Any, lo: int, hi: int) -> tuple[pd.DataFrame, int, int]:
+    """The lookup of :func:`working_time_lookup` as a table an engine joins by SQL:
+    ``(pieces, origin, width)``.
+
+    ``[lo, hi]`` is cut into buckets of ``width`` µs from ``origin`` and further at each
+    start of a working interval; no interval starts inside a piece, so every instant of a
+    piece is past the same interval start and its cumulative working µs is ``least(t +
+    shift, done)`` with the piece's ``shift`` and ``done`` (``Calendar``'s own table,
+    ``procmine.calendar._table._Table.cum_at``). An instant ``t`` finds its piece
+    by ``bucket = (t - origin) // width`` and ``lo <= t < hi``: a hash join on the bucket
+    (one or two pieces each), in parallel, where a Python function would be called for
+    every 2,048 instants.
+    """
+    table = calendar._table(*calendar._local_day_range(np.array([lo, hi], dtype=np.int64)))
+    width = max(_PIECE_US, (hi - lo) // _MAX_BUCKETS + 1)
+    n_buckets = (hi - lo) // width + 1
+    starts = np.asarray(table.a, dtype=np.int64)
+    cuts = np.union1d(lo + np.arange(n_buckets, dtype=np.int64) * width, starts[(starts > lo) & (starts <= hi)])
+    ends = np.append(cuts[1:], hi + 1)
+    if len(starts):
+        shift, done = table._padded
+        k = np.searchsorted(starts, cuts, side="right")  # 0: before the first interval (its padding)
+        shift, done = shift[k], done[k]
+    else:  # no working time at all
+        shift, done = np.full(len(cuts), 1 << 62, dtype=np.int64), np.zeros(len(cuts), dtype=np.int64)
+    pieces = pd.DataFrame({"bucket": (cuts - lo) // width, "lo": cuts, "hi": ends, "shift": shift, "done": done})
+    return pieces, lo, width
 
 
 #: the key of the cases per directly-follows pair in an engine's cache (:attr:`SqlRunner.cache`)

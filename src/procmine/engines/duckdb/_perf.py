@@ -7,10 +7,14 @@ in-memory definitions (see :mod:`procmine.performance`), computed in DuckDB with
 loading the events into memory.
 
 Working time: a :class:`procmine.Calendar` is a table of working intervals with the
-working time accumulated before each (a few thousand rows for ten years). DuckDB streams
-the instants in record batches through a vectorised Python function (an Arrow UDF) that
-looks them up in that table, as ``Calendar.cumulative`` does; differences of these
-values are the working times. So the working-time figures stream through DuckDB too.
+working time accumulated before each (a few thousand rows for ten years). Cut into pieces
+of at most a quarter hour in which no interval starts
+(:func:`~procmine.engines._sql_perf.working_time_pieces`), it becomes a temporary table
+DuckDB joins each instant with, by a hash join on the quarter hour: the cumulative working
+time of an instant is then ``least(t + shift, done)``, as ``Calendar.cumulative`` computes
+it; differences of these values are the working times. (An Arrow UDF doing the lookup in
+Python, called for every 2,048 instants, took 7.3 s for the table of 10 M events; the
+join, 5.2 s.)
 
 The aggregates themselves, wait causes included, are the SQL the DuckDB and Spark engines
 share (:class:`procmine.engines._sql_perf.SqlPerf`); this module creates the per-event
@@ -19,7 +23,6 @@ table they read and runs the queries.
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,7 +30,7 @@ import pandas as pd
 
 from ...calendar import Calendar
 from ...waits._steps import add_labels, label_columns
-from .._sql_perf import SqlPerf, working_time_lookup
+from .._sql_perf import SqlPerf, working_time_pieces
 from ._setup import _q
 
 if TYPE_CHECKING:
@@ -128,15 +131,14 @@ class DuckPerf(SqlPerf):
                              {we} - prev AS wait, t - s AS proc, t AS ct, s AS cs, {span}{aux}
                       FROM ({base})"""
         else:
-            fn = self._working_time_function(name)
+            rows = self._with_working_time(name, base)
             # cumulative working time never decreases, so that of the waiting end (the
             # later of start and previous completion) is the larger of theirs: three
             # calendar lookups per event, not four
             c_we = "CASE WHEN s IS NULL THEN ct ELSE greatest(cs, coalesce(c_prev, cs)) END"
             sql = f"""SELECT case_id, activity, prev_act, __rn, pos, t, s,
                              {c_we} - c_prev AS wait, ct - cs AS proc, ct, cs, {span}
-                      FROM (SELECT *, {fn}(t) AS ct, {fn}(s) AS cs, {fn}(prev) AS c_prev
-                            FROM ({base}))"""
+                      FROM ({rows})"""
         # elapsed time: cheap expressions over the prepared table, a view; working time: a
         # table, so that the calendar lookups run once
         if cal.is_elapsed:
@@ -146,36 +148,36 @@ class DuckPerf(SqlPerf):
         log._cache[name] = True
         return name
 
-    def _working_time_function(self, name: str) -> str:
-        """Register ``{name}_cum(us)``: cumulative working µs of each instant (NULL kept).
-
-        DuckDB streams the instants in record batches through the calendar's interval
-        table (``Calendar.cumulative``'s lookup); the table covers the whole log, so the
-        values of every batch share one origin and their differences are working times.
-        """
-        import pyarrow as pa
-
-        log, cal = self.log, self.calendar
+    def _with_working_time(self, name: str, base: str) -> str:
+        """The per-event rows of ``base`` (an SQL query) with ``ct``, ``cs`` and ``c_prev``:
+        the cumulative working µs of ``t``, ``s`` and ``prev`` (NULL kept), by three joins
+        with the calendar's pieces (:func:`~procmine.engines._sql_perf.working_time_pieces`,
+        a temporary table); the pieces cover the whole log, so the values share one origin
+        and their differences are working times, as ``Calendar.cumulative`` gives them."""
+        log = self.log
         lo, hi = log.con.execute(
             "SELECT least(min(epoch_us(ts)), min(epoch_us(start_ts))), greatest(max(epoch_us(ts)), "
             "max(epoch_us(start_ts))) FROM ev"
             if log.has_start_timestamps
             else "SELECT min(epoch_us(ts)), max(epoch_us(ts)) FROM ev"
         ).fetchall()[0]
-        cum = working_time_lookup(cal, lo, hi)
+        pieces, origin, width = working_time_pieces(self.calendar, int(lo or 0), int(hi or 0))
+        table = f"{name}_pieces"
+        log.con.register(f"{table}_frame", pieces)
+        try:
+            log._execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_frame")
+        finally:
+            log.con.unregister(f"{table}_frame")
 
-        def cumulative(x: Any) -> Any:
-            missing = np.asarray(x.is_null()) if x.null_count else np.zeros(len(x), dtype=bool)
-            out = cum(x.to_numpy(zero_copy_only=False), missing)
-            return pa.array(out, type=pa.int64(), mask=missing if x.null_count else None)
+        def cum(x: str, c: str) -> str:
+            return f"CASE WHEN b.{x} IS NULL THEN NULL ELSE least(b.{x} + {c}.shift, {c}.done) END"
 
-        fn = f"{name}_cum"
-        with contextlib.suppress(Exception):  # a previous, failed attempt may have left it
-            log.con.remove_function(fn)
-        log.con.create_function(
-            fn, cumulative, ["BIGINT"], "BIGINT", type="arrow", null_handling="special", side_effects=False
+        joins = "".join(
+            f" LEFT JOIN {table} {c} ON {c}.bucket = (b.{x} - ({origin})) // {width} AND b.{x} >= {c}.lo AND b.{x} < {c}.hi"
+            for x, c in (("t", "c1"), ("s", "c2"), ("prev", "c3"))
         )
-        return fn
+        return (f"SELECT b.*, {cum('t', 'c1')} AS ct, {cum('s', 'c2')} AS cs, {cum('prev', 'c3')} AS c_prev "
+                f"FROM ({base}) b{joins}")
 
 
 def _labels(log: DuckLog, n_act: int, code: dict[str, int]) -> list[list[str]]:
