@@ -54,17 +54,25 @@ def test_same_results_on_generated_log(tmp_path) -> None:
         assert_same(log, duck)
 
 
+@pytest.mark.parametrize("order", ["source", "sorted"])
 @pytest.mark.parametrize("first", ["dfg", "performance"])
-def test_the_cases_per_pair_are_counted_once_for_the_dfg_and_the_performance_edges(tmp_path, monkeypatch, first):
+def test_the_cases_per_pair_are_counted_once_for_the_dfg_and_the_performance_edges(tmp_path, monkeypatch, first, order):
+    """One count of the cases per pair serves the DFG and the performance edges: by one
+    query over the sorted events, or on the way by the streaming pass over a source in
+    case order (no query at all)."""
     log = pm.samples.load("permit_de")
-    path = log.to_parquet(tmp_path / "permit.parquet")
+    path = tmp_path / "permit.parquet"
+    df = log.df.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    (df if order == "source" else df.sample(frac=1.0, random_state=1)).to_parquet(path, index=False)
+    log = pm.read_log(path)
     queries: list[str] = []
     with pm.read_log(path, engine="duckdb") as duck:
         run = duck._df
         monkeypatch.setattr(duck, "_df", lambda sql: queries.append(sql) or run(sql))
         figures = {"dfg": lambda: pm.discover(duck).dfg, "performance": lambda: pm.performance(duck).edges}
         got = {k: figures[k]() for k in (first, *(k for k in figures if k != first))}
-    assert sum("SELECT DISTINCT case_id" in q for q in queries) == 1
+        assert duck._seq_order == order
+    assert sum("SELECT DISTINCT case_id" in q for q in queries) == (order == "sorted")
     mem_dfg, mem_edges = pm.discover(log).dfg, pm.performance(log).edges
     assert got["dfg"][["source", "target", "count", "cases"]].equals(mem_dfg[["source", "target", "count", "cases"]])
     key = ["source", "target"]
@@ -216,13 +224,18 @@ def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None
 
     monkeypatch.setattr(_setup, "_STREAM_BATCH", batch)
     log = pm.samples.load("permit_de")
-    ordered = log.df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:400]
+    ordered = log.df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:400].copy()
+    ordered.loc[ordered.index[::7], "start_timestamp"] = pd.NaT  # some steps without a start time
     path = tmp_path / "ordered.parquet"
     ordered.to_parquet(path, index=False)
     mem = pm.read_log(path)
     with DuckLog(path) as duck:
         assert_same(mem, duck)
         assert duck._seq_order == "source"
+        # the variants, cases per pair and start/end counts came from the pass, not from SQL
+        assert {"variants", "first_last", "edge cases"} <= set(duck._cache)
+        pd.testing.assert_frame_equal(pm.discover(duck).variants, pm.discover(mem).variants)
+        pd.testing.assert_frame_equal(pm.discover(duck).dfg, pm.discover(mem).dfg)
         pd.testing.assert_frame_equal(pm.performance(duck).activities, pm.performance(mem).activities)
         pd.testing.assert_frame_equal(pm.performance(duck).edges, pm.performance(mem).edges)
 
@@ -282,3 +295,11 @@ def test_working_time_pieces_give_the_calendars_working_time(monkeypatch, max_bu
     rows = rows.sort_values("i")
     got = np.minimum(rows["t"].to_numpy() + rows["shift"].to_numpy(), rows["done"].to_numpy())
     np.testing.assert_array_equal(got, table.cum_at(t))
+
+
+def test_activity_names_with_the_variant_separator_are_refused_after_the_pass(tmp_path) -> None:
+    df = pm.samples.load("permit_de").df.sort_values(["case:concept:name", "time:timestamp"], kind="stable")
+    df = df.assign(**{"concept:name": df["concept:name"].str.replace("e", "e\x1f", n=1)})
+    df.to_parquet(tmp_path / "sep.parquet", index=False)
+    with DuckLog(tmp_path / "sep.parquet") as duck, pytest.raises(LogError, match="U\\+001F"):
+        duck.variants()
