@@ -197,7 +197,7 @@ def test_duplicates_counted_across_arrow_chunks(tmp_path) -> None:
 
 # -- wait causes: per-activity lookups, one-pass cause totals ------------------------------------
 from procmine._core.event_times import event_times  # noqa: E402
-from procmine._core.kernels import exact_int_sums, key_counts  # noqa: E402
+from procmine._core.kernels import joined_sums, key_counts, split_sums  # noqa: E402
 from procmine.waits import _causes as wc_mod  # noqa: E402
 from procmine.waits._causes import CAUSES, Caps, Decisions, wait_causes  # noqa: E402
 
@@ -383,7 +383,7 @@ def test_outside_office_is_computed_once_and_read_only() -> None:
     assert np.array_equal(other[0], first[0]) and np.array_equal(other[1], first[1])
 
 
-def test_key_counts_and_exact_int_sums() -> None:
+def test_key_counts_and_exact_sums() -> None:
     rng = np.random.default_rng(0)
     for space in (50, 10**12):  # dense table, then the sort
         key = rng.integers(0, space, 5_000)
@@ -392,7 +392,12 @@ def test_key_counts_and_exact_int_sums() -> None:
     keys = rng.integers(0, 7, 20_000)
     values = rng.integers(0, 2**45, 20_000)  # totals past 2**53, where a float sum loses digits
     want = [sum(int(v) for v in values[keys == k]) for k in range(7)]
-    assert exact_int_sums(keys, values, 7).tolist() == want
+    high, low = split_sums(keys, values, 7)
+    assert [(int(h) << 20) + int(lo) for h, lo in zip(high, low)] == want
+    assert joined_sums(high, low).tolist() == [float(w) for w in want]
+    # past 2**63 µs, where an int64 sum wraps to a negative total
+    big = np.full(300_000, 60 * 10**12 + 7, dtype=np.int64)
+    assert joined_sums(*split_sums(np.zeros(len(big), dtype=np.int64), big, 1))[0] == float(len(big) * (60 * 10**12 + 7))
 
 
 def test_wait_causes_on_a_real_log_match_the_reference() -> None:

@@ -103,3 +103,17 @@ def test_case_blocks_with_ascending_or_repeated_ids() -> None:
     for ids, want in ((["a", "a", "b", "c"], [0, 0, 1, 2]), (["b", "b", "a", "b"], [0, 0, 1, 0])):
         codes, _ = contiguous_codes(pd.Series(ids, dtype="string[pyarrow]"))
         assert codes.tolist() == want
+
+
+def test_group_stats_mean_and_sum_exact_past_2_53() -> None:
+    """A float sum loses µs past 2**53; the mean then comes from the exact integer sum,
+    correctly rounded (as SQL's avg on a big variant of long cases)."""
+    v = np.array([2**60 + 1, 2**60 + 2, 2**60 + 4, 7, 9], dtype=np.int64)
+    st = group_stats(np.array([0, 0, 0, 1, 1]), v, 2, missing=False)
+    assert st["mean"][0] == (3 * 2**60 + 7) / 3 and st["mean"][1] == 8.0
+    assert st["sum"][0] == float(3 * 2**60 + 7)
+    # 160,000 durations of about two years (the sum passes 2**63)
+    rng = np.random.default_rng(0)
+    d = rng.integers(6 * 10**13, 7 * 10**13, 160_000)
+    st = group_stats(np.zeros(len(d), dtype=np.int64), d, 1, missing=False)
+    assert st["mean"][0] == sum(int(x) for x in d) / len(d)

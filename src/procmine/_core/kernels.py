@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NAT", "distinct_per_group", "exact_int_sums", "group_median", "group_stats", "key_counts",
-           "run_starts", "sorted_within_groups", "unique_inverse"]
+__all__ = ["NAT", "distinct_per_group", "group_median", "group_stats", "joined_sums", "key_counts",
+           "run_starts", "sorted_within_groups", "split_sums", "unique_inverse"]
 
 NAT = np.iinfo(np.int64).min  #: a missing duration or time, in int64 µs
 
@@ -74,9 +74,18 @@ def group_stats(
             g, v = g[ok], values[ok]
     sizes = np.bincount(g, minlength=n_groups)[:n_groups]
     sums = np.bincount(g, weights=v.astype(np.float64), minlength=n_groups)[:n_groups]
-    out: dict[str, np.ndarray] = {"count": sizes, "sum": np.where(sizes > 0, sums, np.nan)}
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mean"] = sums / sizes
+        mean = sums / sizes
+    if len(sums) and np.abs(sums).max() >= 1 << 53:
+        # a float sum past 2**53 µs (285 years: a variant of 160,000 two-year cases) has
+        # lost µs: the exact integer sums, and the mean correctly rounded from them (as
+        # SQL's avg). Durations and waits are not negative, so no partial sum passed
+        # 2**53 in a group whose total stays below it.
+        high, low = split_sums(g, v, n_groups)
+        sums = joined_sums(high, low)
+        exact = [(int(h) << 20) + int(lo) for h, lo in zip(high.tolist(), low.tolist())]
+        mean = np.array([x / c if c else np.nan for x, c in zip(exact, sizes.tolist())], dtype=np.float64)
+    out: dict[str, np.ndarray] = {"count": sizes, "sum": np.where(sizes > 0, sums, np.nan), "mean": mean}
     if len(v) == 0:
         out["median"] = np.full(n_groups, np.nan)
         out["p90"] = np.full(n_groups, np.nan)
@@ -170,20 +179,35 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
     return np.bincount(comb[run_starts(comb)] // width, minlength=n_groups)
 
 
-def exact_int_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Exact int64 sums of int64 ``values`` per key (0..n-1). A float ``bincount`` loses the
-    last digits once a sum passes 2**53 (285 years in µs); two float bincounts of the high
-    and low 20 bits each stay exact, and are much faster than ``np.add.at``.
+def split_sums(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact sums of int64 ``values`` per key (0..n-1) as two float64 parts, ``high * 2**20 +
+    low``. A float ``bincount`` loses the last digits once a sum passes 2**53 (285 years in
+    µs) and an int64 sum wraps past 2**63 (a few hundred activities of a 10 M-event log with
+    waits of years); the bincounts of the high and low 20 bits each stay exact, and are
+    much faster than ``np.add.at``. :func:`joined_sums` gives the sums as floats.
 
     Examples
     --------
-    >>> exact_int_sums(np.array([1, 0, 1]), np.array([2**60, 5, 3]), 3).tolist()
+    >>> high, low = split_sums(np.array([1, 0, 1]), np.array([2**60, 5, 3]), 3)
+    >>> [(int(h) << 20) + int(lo) for h, lo in zip(high, low)]
     [5, 1152921504606846979, 0]
     """
     v = np.asarray(values, dtype=np.int64)
-    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
-    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
-    return (hi << 20) + lo
+    low = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n)[:n]
+    high = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n)[:n]
+    return high, low
+
+
+def joined_sums(high: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """The sums of :func:`split_sums` as float64, each the exact sum correctly rounded (one
+    rounding: ``high * 2**20`` is exact).
+
+    Examples
+    --------
+    >>> joined_sums(*split_sums(np.array([0, 0]), np.array([2**62, 2**62]), 1)).tolist()
+    [9.223372036854776e+18]
+    """
+    return high * 1048576.0 + low
 
 
 def key_counts(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:

@@ -28,7 +28,7 @@ from .._core.dfg import (
     pair_wait_stats,
     start_end_activities,
 )
-from .._core.kernels import NAT, distinct_per_group, group_stats
+from .._core.kernels import NAT, distinct_per_group, group_stats, joined_sums, split_sums
 from ..log import ACTIVITY, CASE, EventLog
 from ..waits._causes import cause_columns
 from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
@@ -153,8 +153,8 @@ class MemoryEngine(OfLog):
     def _cause_totals(self, calendar: Any, declared: tuple, keys: np.ndarray, n: int,
                       sel: np.ndarray | None = None) -> np.ndarray:
         """:meth:`procmine.waits._causes.WaitCauses.cause_totals` of the log's waits: exact
-        int64 sums per key (rows) and cause (columns 1-4; 0: no wait), in one pass over
-        (key, cause) instead of one per cause; a row sums to the key's total wait."""
+        sums per key (rows) and cause (columns 1-4; 0: no wait; 5: the key's total wait),
+        in one pass over (key, cause) instead of one per cause."""
         return self.wait_causes(declared).cause_totals(self.event_times(calendar).wait, keys, n, sel)
 
     def has_measured_starts(self) -> bool:
@@ -217,19 +217,17 @@ class MemoryEngine(OfLog):
 
 
 def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sums of int64 ``values`` per key as float64, from the exact integer sums: a float
-    bincount loses the last digits once a sum passes 2**53 µs (285 years of waiting, a
-    few activities of a large log). Two exact float bincounts, of the high and low bits."""
-    v = values.astype(np.int64)
-    lo = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n).astype(np.int64)
-    hi = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n).astype(np.int64)
-    return ((hi << 20) + lo).astype(np.float64)
+    """Sums of int64 ``values`` per key as float64, each the exact integer sum correctly
+    rounded: a float bincount loses the last digits once a sum passes 2**53 µs (285 years
+    of waiting, a few activities of a large log) and an int64 sum wraps past 2**63
+    (:func:`procmine._core.kernels.split_sums`)."""
+    return joined_sums(*split_sums(keys, values, n))
 
 
 def _row_totals(totals: np.ndarray) -> np.ndarray | None:
-    """The exact total wait per key (float µs, as :func:`exact_sums` gives it) from the table
-    of :meth:`MemoryEngine._cause_totals`; None when the table is empty of keys."""
-    return totals.sum(axis=1).astype(np.float64) if len(totals) else None
+    """The total wait per key (float µs, the exact sum correctly rounded) from the table of
+    :meth:`MemoryEngine._cause_totals`; None when the table is empty of keys."""
+    return totals[:, 5] if len(totals) else None
 
 
 def stat_columns(prefix: str, keys: np.ndarray, values: np.ndarray, n: int,

@@ -238,7 +238,7 @@ def _finding(log: EventLog, t: Any, m: _Step, volume: float) -> Finding:
     name = t.name(m.x)
     (pred_code, pred_share, pred_n), (succ_code, succ_share, succ_n) = m.pred, m.succ
     cost = t.gap[occ]  # handling plus the waiting in front of it
-    total = float(cost.sum())
+    total = float(cost.sum(dtype=np.float64))
     has_res = res.codes[occ] >= 0
     n_res = len(np.unique(res.codes[occ][has_res]))
     basis = "processing" if t.has_start[occ].mean() >= 0.5 else "since previous event"

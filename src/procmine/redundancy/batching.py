@@ -261,7 +261,7 @@ def _finding(log: EventLog, t: Any, b: _Arrivals, x: int, tol_min: float, *, rel
     slots = np.sort(order[:k])
     in_s = np.zeros(_SLOTS, dtype=bool)
     in_s[slots] = True
-    arrival_share = float(b.a_hist[x][slots].sum() / b.a_hist[x].sum())
+    arrival_share = float(b.a_hist[x][slots].sum(dtype=np.float64) / b.a_hist[x].sum(dtype=np.float64))
     if arrival_share > max_arrival_share:
         return None
     sel = b.act == x
@@ -274,14 +274,14 @@ def _finding(log: EventLog, t: Any, b: _Arrivals, x: int, tol_min: float, *, rel
     slot_end = np.minimum(_wall_add(a0, to_next, b.tz), b.release[sel])
     saving = np.asarray(t.calendar.working_time(a0, slot_end), dtype=np.int64)
     saving = np.where(explained, saving, 0)
-    total = float(saving.sum())
+    total = float(saving.sum(dtype=np.float64))
     cases = np.unique(c.case[b.ev[sel]])
     tv = 0.5 * np.abs(b.a_hist[x] / b.a_hist[x].sum() - hist / hist.sum()).sum()
     daily = bool(b.daily_act[x])
     conf = (1.0 - b.ratio[x]) * explained_share * sample_confidence(len(cases))
     evidence = {
         "release_slots": ", ".join(_slot_name(int(s), daily) for s in order[:k]),
-        "release_slot_share": float(hist[slots].sum() / hist.sum()),
+        "release_slot_share": float(hist[slots].sum(dtype=np.float64) / hist.sum(dtype=np.float64)),
         "arrival_slot_share": arrival_share,
         "effective_release_slots": float(b.eff_r[x]),
         "effective_arrival_slots": float(b.eff_a[x]),

@@ -211,7 +211,7 @@ def _office_waits(log: EventLog, t: Any, waits: Any, external: Any, min_case_sha
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(dur_with > 0, wait_sum / dur_with, 0.0)
     frequent = t.activity_cases >= max(min_case_share * t.n_cases, 1)
-    total_dur = float(case_dur.sum())
+    total_dur = float(case_dur.sum(dtype=np.float64))
     share_all = wait_sum / total_dur if total_dur > 0 else np.zeros(n_act)
     return _Waits(wait, client, statutory, fixed, cv, wait_sum, share, share_all, frequent)
 
@@ -238,7 +238,7 @@ def _group_finding(log: EventLog, t: Any, w: _Waits, steps: np.ndarray, unit: in
     c = t.c
     act = c.activity
     share = w.share
-    group_share = float(w.share_all[steps].sum())
+    group_share = float(w.share_all[steps].sum(dtype=np.float64))
     outside = w.frequent & ~w.fixed & (w.wait_sum > 0)
     outside[steps] = False
     if not outside.any():
@@ -249,11 +249,11 @@ def _group_finding(log: EventLog, t: Any, w: _Waits, steps: np.ndarray, unit: in
     names = tuple(t.name(a) for a in steps)  # required steps are kept (flagged below)
     ev_mask = np.isin(act, steps)
     wt = w.wait[ev_mask]
-    by_cause = {"office_time": td(float(w.wait[ev_mask].sum())),
-                "client_wait": td(float(w.client[ev_mask].sum())),
-                "statutory_wait": td(float(w.statutory[ev_mask].sum()))}
+    by_cause = {"office_time": td(float(w.wait[ev_mask].sum(dtype=np.float64))),
+                "client_wait": td(float(w.client[ev_mask].sum(dtype=np.float64))),
+                "statutory_wait": td(float(w.statutory[ev_mask].sum(dtype=np.float64)))}
     n_c = int(distinct_sorted(c.case[ev_mask]).size)
-    cost = float(w.wait_sum[steps].sum())
+    cost = float(w.wait_sum[steps].sum(dtype=np.float64))
     saving = max((cost - typical * int(ev_mask.sum())) / max(n_c, 1), 0.0)
     unit_name = str(t.units.names[unit]) if unit >= 0 else ""
     evidence: dict[str, Any] = {

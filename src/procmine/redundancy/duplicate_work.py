@@ -275,13 +275,13 @@ def _finding(log: EventLog, t: Any, d: _Duplicates, x: _Extra, a: int, n_dc: int
         "duplicate_share": share,
         "cases_with_activity": int(t.activity_cases[a]),
         "unit_pair": " / ".join(pair),
-        "unit_pair_share": float(cnt.max() / sel.sum()),
+        "unit_pair_share": float(cnt.max() / sel.sum(dtype=np.float64)),
         "units_per_case": float(d.units_per_case[sel].mean()),
         "extra_time_median": td(float(np.median(x.extra_time[ev_a])) if ev_a.any() else 0.0),
         "unit_column": t.units.column,
-        "office_time": td(float(x.extra_time[ev_a].sum())),
-        "client_wait": td(float(np.where(ev_a, x.client, 0).sum())),
-        "statutory_wait": td(float(np.where(ev_a, x.statutory, 0).sum())),
+        "office_time": td(float(x.extra_time[ev_a].sum(dtype=np.float64))),
+        "client_wait": td(float(np.where(ev_a, x.client, 0).sum(dtype=np.float64))),
+        "statutory_wait": td(float(np.where(ev_a, x.statutory, 0).sum(dtype=np.float64))),
     }
     return make_finding(
         "duplicate_work",

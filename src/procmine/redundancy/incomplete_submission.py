@@ -283,7 +283,7 @@ def _finding(log: EventLog, t: Any, loops: Any, r: int, mine: np.ndarray, has_an
     # only when it is done last, asks nobody for anything)
     answered = has_answer[req_rows]
     repeats = has_repeat[req_rows]
-    answered_loops = float((answered & repeats).sum() / max(repeats.sum(), 1))
+    answered_loops = float((answered & repeats).sum(dtype=np.float64) / max(repeats.sum(dtype=np.float64), 1))
     if answered.any() and answered_loops < 0.5:
         logger.debug("incomplete_submission: %r is rarely answered before the repeat (%.2f)", name, answered_loops)
         return None
@@ -296,7 +296,7 @@ def _finding(log: EventLog, t: Any, loops: Any, r: int, mine: np.ndarray, has_an
     answer = ""
     if len(ans_rows):
         answer = t.name(int(np.bincount(c.activity[ans_rows]).argmax()))
-    total = float(office_case.sum())
+    total = float(office_case.sum(dtype=np.float64))
     evidence: dict[str, Any] = {
         "requesting_step": name,
         "answer_step": answer,
@@ -311,7 +311,7 @@ def _finding(log: EventLog, t: Any, loops: Any, r: int, mine: np.ndarray, has_an
         # the split every time-saving finding shows (totals over the affected cases); a
         # period inside the loop is the applicant's time here, so none is statutory
         "office_time": td(total),
-        "client_wait": td(float(client_case.sum())),
+        "client_wait": td(float(client_case.sum(dtype=np.float64))),
         "statutory_wait": td(0.0),
     }
     weights = np.bincount(c.case[mine], weights=loops.office_us[mine] + loops.client_us[mine], minlength=t.n_cases)

@@ -254,7 +254,7 @@ def _judge(log: EventLog, t: Any, who: Any, s: _Successions, p: int, req: frozen
         (name_a, name_b),
         n_cases_log=t.n_cases,
         cases=n_cases,
-        time_cost_us=float(gaps.sum()),
+        time_cost_us=float(gaps.sum(dtype=np.float64)),
         saving_per_case_us=median_gap,
         confidence=conf,
         evidence=evidence,

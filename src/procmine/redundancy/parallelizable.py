@@ -370,7 +370,7 @@ def _finding(log: EventLog, t: Any, s: _Successions, m: _Pair, min_order_share: 
         # gap; its own time is what remains once the inherited period is taken off
         first_office = np.maximum(m.own1, 0)
     saving = np.minimum(first_office, np.maximum(d2 - outside[occ + 1], 0))
-    total = float(saving.sum())
+    total = float(saving.sum(dtype=np.float64))
     if total <= 0:
         return None
     n_ab, n_ba = int(fwd.sum()), int((~fwd).sum())
@@ -396,8 +396,8 @@ def _finding(log: EventLog, t: Any, s: _Successions, m: _Pair, min_order_share: 
         "median_saving": td(np.median(saving)),
         "saving_per_case": td(total / len(m.cases)),
         "office_time": td(total),
-        "client_wait": td(float(s.client[occ].sum() + s.client[occ + 1].sum())),
-        "statutory_wait": td(float(s.statutory[occ].sum() + s.statutory[occ + 1].sum())),
+        "client_wait": td(float(s.client[occ].sum(dtype=np.float64) + s.client[occ + 1].sum(dtype=np.float64))),
+        "statutory_wait": td(float(s.statutory[occ].sum(dtype=np.float64) + s.statutory[occ + 1].sum(dtype=np.float64))),
     }
     rec = tr(
         "Run '{a}' and '{b}' in parallel: they are done in either order ({share:.0%} the other way round) "
@@ -482,4 +482,4 @@ def _tv_distance(u: np.ndarray, v: np.ndarray, n_act: int) -> float:
         return 1.0
     pu = np.bincount(u + 1, minlength=n_act + 1) / len(u)
     pv = np.bincount(v + 1, minlength=n_act + 1) / len(v)
-    return float(0.5 * np.abs(pu - pv).sum())
+    return float(0.5 * np.abs(pu - pv).sum(dtype=np.float64))

@@ -242,8 +242,8 @@ def _finding(log: EventLog, t: Any, v: _Visits, vis_pair: np.ndarray, p: int, n_
         "max_round_trips": float(trips.max()),
         "bounce_share": float(n_bc / max(trip_cases.get(int(p), n_bc), 1)),
         "time_lost_median": td(float(np.median(affected))),
-        "activities_share": float(cnt[top].sum() / cnt.sum()),
-        "redone_events_per_case": float(sel.sum() / max(int(n_bc), 1)),
+        "activities_share": float(cnt[top].sum(dtype=np.float64) / cnt.sum(dtype=np.float64)),
+        "redone_events_per_case": float(sel.sum(dtype=np.float64) / max(int(n_bc), 1)),
         "unit_column": t.units.column,
     }
     return make_finding(
@@ -251,8 +251,8 @@ def _finding(log: EventLog, t: Any, v: _Visits, vis_pair: np.ndarray, p: int, n_
         activities,
         n_cases_log=t.n_cases,
         cases=int(n_bc),
-        time_cost_us=float(lost.sum()),
-        saving_per_case_us=float(lost.sum()) / max(int(n_bc), 1),
+        time_cost_us=float(lost.sum(dtype=np.float64)),
+        saving_per_case_us=float(lost.sum(dtype=np.float64)) / max(int(n_bc), 1),
         confidence=sample_confidence(n_bc),
         evidence=evidence,
         recommendation=tr(

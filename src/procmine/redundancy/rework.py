@@ -349,7 +349,7 @@ def _outcome_shifts(t: Any, r: _Repeated) -> tuple[dict[int, np.ndarray], dict[i
             continue
         p = np.bincount(outcome[rep_sets[a]], minlength=n_act) / len(rep_sets[a])
         q = np.bincount(outcome[once], minlength=n_act) / len(once)
-        shift[a] = 0.5 * float(np.abs(p - q).sum())
+        shift[a] = 0.5 * float(np.abs(p - q).sum(dtype=np.float64))
     return rep_sets, shift
 
 
@@ -439,9 +439,9 @@ def _evidence(t: Any, r: _Repeated, loop: _LoopTimes, g: list[int], names: tuple
     }
     if len(g) > 1:
         evidence["loop_activities"] = ", ".join(names)
-    evidence["office_time"] = td(float(loop.loop_us[in_head].sum()))
-    evidence["client_wait"] = td(float(loop.loop_client[in_head].sum()))
-    evidence["statutory_wait"] = td(float(loop.loop_stat[in_head].sum()))
+    evidence["office_time"] = td(float(loop.loop_us[in_head].sum(dtype=np.float64)))
+    evidence["client_wait"] = td(float(loop.loop_client[in_head].sum(dtype=np.float64)))
+    evidence["statutory_wait"] = td(float(loop.loop_stat[in_head].sum(dtype=np.float64)))
     return evidence
 
 

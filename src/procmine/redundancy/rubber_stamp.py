@@ -419,11 +419,11 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
         outcome = c.activity[c.case_offsets[1:] - 1]
         pa = np.bincount(outcome[with_s], minlength=n_act) / with_s.sum()
         pb = np.bincount(outcome[~with_s], minlength=n_act) / (~with_s).sum()
-        shift = 0.5 * float(np.abs(pa - pb).sum())
+        shift = 0.5 * float(np.abs(pa - pb).sum(dtype=np.float64))
         if shift > max_outcome_shift:
             return None
     proc = t.processing
-    cost = float((w + proc[ev]).sum())
+    cost = float((w + proc[ev]).sum(dtype=np.float64))
     n_c = int(t.activity_cases[s])
     succ_name = "(end)" if n.top[s] == n_act else names[n.top[s]]
     evidence: dict[str, Any] = {

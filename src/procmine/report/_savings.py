@@ -152,7 +152,7 @@ def headline(findings: Iterable[Any], perf: Any, day_hours: float = 8.4) -> Head
         w = office[acts]
         share = w / w.sum() if w.sum() > 0 else np.full(len(acts), 1.0 / len(acts))
         claimed[acts] += f.total_saving / pd.Timedelta(microseconds=1) * share
-    office_us = float(np.minimum(claimed, office).sum())
+    office_us = float(np.minimum(claimed, office).sum(dtype=np.float64))
     year = yearly_factor(log)
     office_days = office_us / 3_600_000_000 / day_hours * year
 
@@ -168,7 +168,7 @@ def headline(findings: Iterable[Any], perf: Any, day_hours: float = 8.4) -> Head
         prev[1:] = act[:-1]
         prev[t.first] = -1
     after = (prev >= 0) & requests[np.maximum(prev, 0)] & (wc.cause == CLIENT)
-    client_us = float(np.where(after, np.maximum(t.wait_elapsed, 0), 0).sum())
+    client_us = float(np.where(after, np.maximum(t.wait_elapsed, 0), 0).sum(dtype=np.float64))
     client_cases = int(np.unique(c.case[after]).size)
     in_finding = touched[act]
     cases_affected = int(np.unique(c.case[in_finding]).size)

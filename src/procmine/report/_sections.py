@@ -334,7 +334,7 @@ def variants(ctx: Context) -> Section:
     v["steps"] = v["variant"].map(len)
     shown = v[v["cases"] >= ctx.min_cases].copy()
     ctx.tables["variants"] = shown.reset_index(drop=True)
-    cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
+    cover = float(shown["share"].head(10).sum(dtype=np.float64)) if len(shown) else 0.0
     sec.add(
         Text(
             _(
@@ -509,8 +509,8 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
         "statutory": np.bincount(c.activity, weights=statutory.astype(float), minlength=n_act),
         "batch": np.bincount(c.activity, weights=split["batch"].astype(float), minlength=n_act),
     }
-    work = float(proc.sum()) - float((statutory - split["statutory"]).sum())
-    total = {k: float(v.sum()) for k, v in per_act.items()}
+    work = float(proc.sum(dtype=np.float64)) - float((statutory - split["statutory"]).sum(dtype=np.float64))
+    total = {k: float(v.sum(dtype=np.float64)) for k, v in per_act.items()}
     all_time = sum(total.values()) + (work if t.has_start else 0.0)
     if all_time <= 0:
         return

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, exact_int_sums, group_median, key_counts, run_starts
+from .._core.kernels import NAT, group_median, joined_sums, key_counts, run_starts, split_sums
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -230,16 +230,18 @@ class WaitCauses:
 
     def cause_totals(self, wait: np.ndarray, keys: np.ndarray, n: int,
                      sel: np.ndarray | None = None) -> np.ndarray:
-        """The exact int64 sums of :meth:`cause_sums` as an ``(n, 5)`` table: column 0 holds
-        the events without a wait (cause -1), columns 1-4 the causes in ``CAUSES`` order.
-        A row's sum is the key's total ``wait`` (NAT counted as 0)."""
+        """The sums of :meth:`cause_sums` as an ``(n, 6)`` float64 table: column 0 holds the
+        events without a wait (cause -1), columns 1-4 the causes in ``CAUSES`` order, column
+        5 the key's total ``wait`` (NAT counted as 0). Each is the exact integer sum,
+        correctly rounded: summed in high and low parts (:func:`~procmine._core.kernels.split_sums`),
+        as an int64 sum wraps past 2**63 µs on a 10 M-event log with waits of years."""
         picked, cz = (wait, self.cause) if sel is None else (wait[sel], self.cause[sel])  # gathered before the where
         w = np.where(picked == NAT, 0, picked).astype(np.int64, copy=False)
         # one bucket per (key, cause + 1): bucket 0 holds the events without a wait
         bucket = np.asarray(keys, dtype=np.int64) * 5
         bucket += cz
         bucket += 1
-        total = exact_int_sums(bucket, w, 5 * n).reshape(n, 5)
+        high, low = (part.reshape(n, 5) for part in split_sums(bucket, w, 5 * n))
         c = self.caps
         if c is not None and len(c.idx):
             pos = c.idx
@@ -255,9 +257,10 @@ class WaitCauses:
             x = np.where(wait[idx] == NAT, 0, wait[idx]).astype(np.int64)
             beyond = x - scaled(x, stat_wait, wait_el)  # moved from statutory to the wait's other cause
             k = np.asarray(keys, dtype=np.int64)[pos]
-            np.subtract.at(total, (k, STATUTORY + 1), beyond)
-            np.add.at(total, (k, rest.astype(np.int64) + 1), beyond)
-        return total
+            for part, x in ((high, beyond >> 20), (low, beyond & 0xFFFFF)):  # exact in each part
+                np.subtract.at(part, (k, STATUTORY + 1), x)
+                np.add.at(part, (k, rest.astype(np.int64) + 1), x)
+        return np.concatenate((joined_sums(high, low), joined_sums(high.sum(axis=1), low.sum(axis=1))[:, None]), axis=1)
 
 
 _CACHE: weakref.WeakKeyDictionary[EventLog, dict[Any, WaitCauses]] = weakref.WeakKeyDictionary()
