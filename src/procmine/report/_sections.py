@@ -334,7 +334,7 @@ def variants(ctx: Context) -> Section:
     v["steps"] = v["variant"].map(len)
     shown = v[v["cases"] >= ctx.min_cases].copy()
     ctx.tables["variants"] = shown.reset_index(drop=True)
-    cover = float(shown["share"].head(10).sum(dtype=np.float64)) if len(shown) else 0.0
+    cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
     sec.add(
         Text(
             _(
