@@ -216,6 +216,12 @@ def test_read_log_passes_memory_limit_and_spill_folder(tmp_path) -> None:
         pm.read_log(path, memory_limit="1GB")
 
 
+def _permit_in_case_order(rows: int) -> pd.DataFrame:
+    """The first ``rows`` events of the permit sample, grouped by case and ordered by time."""
+    df = pm.samples.load("permit_de").df
+    return df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:rows].reset_index(drop=True)
+
+
 @pytest.mark.parametrize("batch", [1, 7, 1 << 20])
 def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None:
     """The ordered table of a source in case order is written batch by batch: a case and
@@ -223,8 +229,7 @@ def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None
     from procmine.engines.duckdb import _setup
 
     monkeypatch.setattr(_setup, "_STREAM_BATCH", batch)
-    log = pm.samples.load("permit_de")
-    ordered = log.df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:400].copy()
+    ordered = _permit_in_case_order(400)
     ordered.loc[ordered.index[::7], "start_timestamp"] = pd.NaT  # some steps without a start time
     path = tmp_path / "ordered.parquet"
     ordered.to_parquet(path, index=False)
@@ -249,8 +254,7 @@ def test_streaming_pass_finds_a_step_back_in_time_at_a_batch_edge(tmp_path, monk
 
     monkeypatch.setattr(_setup, "_STREAM_BATCH", 7)
     monkeypatch.setattr(_setup, "_SAMPLE", 3)
-    df = pm.samples.load("permit_de").df
-    ordered = df.sort_values(["case:concept:name", "time:timestamp"], kind="stable").iloc[:60].reset_index(drop=True)
+    ordered = _permit_in_case_order(60)
     case = ordered.loc[at, "case:concept:name"]
     assert ordered.loc[at - 1, "case:concept:name"] == case  # rows at-1 and at: the same case
     ordered.loc[at, "time:timestamp"] = ordered.loc[at - 1, "time:timestamp"] - pd.Timedelta(hours=1)
