@@ -226,9 +226,9 @@ def _permit_in_case_order(rows: int) -> pd.DataFrame:
 def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None:
     """The ordered table of a source in case order is written batch by batch: a case and
     its neighbours across a batch edge give the same figures as in memory."""
-    from procmine.engines.duckdb import _setup
+    from procmine.engines.duckdb import _stream
 
-    monkeypatch.setattr(_setup, "_STREAM_BATCH", batch)
+    monkeypatch.setattr(_stream, "STREAM_BATCH", batch)
     ordered = _permit_in_case_order(400)
     ordered.loc[ordered.index[::7], "start_timestamp"] = pd.NaT  # some steps without a start time
     path = tmp_path / "ordered.parquet"
@@ -250,9 +250,9 @@ def test_streaming_pass_across_batch_edges(tmp_path, monkeypatch, batch) -> None
 def test_streaming_pass_finds_a_step_back_in_time_at_a_batch_edge(tmp_path, monkeypatch, at) -> None:
     """Past the first rows, a time that goes back within a case is found whichever batch its
     predecessor was in; the events are then sorted, with the same figures as in memory."""
-    from procmine.engines.duckdb import _setup
+    from procmine.engines.duckdb import _setup, _stream
 
-    monkeypatch.setattr(_setup, "_STREAM_BATCH", 7)
+    monkeypatch.setattr(_stream, "STREAM_BATCH", 7)
     monkeypatch.setattr(_setup, "_SAMPLE", 3)
     ordered = _permit_in_case_order(60)
     case = ordered.loc[at, "case:concept:name"]

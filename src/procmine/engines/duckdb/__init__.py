@@ -52,7 +52,8 @@ from ...errors import LogError
 from ...log import ACTIVITY, CASE, TIMESTAMP
 from .._protocol import counts_by_name, finish_dfg, finish_variants
 from .._sql_perf import EDGE_CASES, edge_cases_sql
-from ._setup import _SEP, _duckdb, _DuckViews, _q, _stem
+from ._setup import _duckdb, _DuckViews, _q, _stem
+from ._stream import SEP as _SEP
 
 __all__ = ["MATERIALISE_LIMIT", "DuckLog", "as_eventlog", "as_eventlogs"]
 

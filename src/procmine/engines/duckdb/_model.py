@@ -90,7 +90,7 @@ class DuckEngine(SqlPerfEngine, OfLog):
         return self.log.variants()
 
     def variant_counts(self) -> pd.DataFrame:
-        from ._setup import _SEP
+        from ._stream import SEP as _SEP
 
         vt = self.log._variant_table()
         return pd.DataFrame(

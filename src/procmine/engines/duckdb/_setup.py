@@ -13,13 +13,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..._core.kernels import run_starts
 from ...errors import LogError
 from ...log import GROUP, RESOURCE, START
 from .._sql_perf import EDGE_CASES
+from . import _stream
 
 logger = logging.getLogger("procmine")
 
@@ -36,7 +35,6 @@ def _duckdb() -> Any:
     return duckdb
 
 
-_SEP = "\x1f"  # unit separator: never part of an activity name in practice (checked)
 
 
 def _q(name: str) -> str:
@@ -396,7 +394,7 @@ class _DuckViews:
         previous batch's last row and the next batch's first row at the edges) and masks
         the neighbours of another case, and a second connection writes the batches into the
         table: the same columns and values as the window of :meth:`_seq_columns`, ``pos``
-        the source position. On the way, :class:`_Tally` counts what the order check
+        the source position (:mod:`._stream`). On the way, its ``Tally`` counts what the order check
         needs (rows out of place, runs of a case) and the cases per directly-follows pair
         and the first and last activities of the cases.
         """
@@ -406,278 +404,17 @@ class _DuckViews:
         aux = list(self._aux)
         cols = ["case_id", "activity", "ts", *start, "__rn", *aux]
         # a relation's reader streams (an execute() result would be copied whole first)
-        batches = self.con.sql(f"SELECT {', '.join(cols)} FROM ev0").to_arrow_reader(_STREAM_BATCH)
+        batches = self.con.sql(f"SELECT {', '.join(cols)} FROM ev0").to_arrow_reader(_stream.STREAM_BATCH)
         writer = self.con.cursor()  # the reading connection is busy until the reader is done
         try:
             writer.execute("SET preserve_insertion_order = true")
-            stream = _Shifted(batches, bool(start), "grp" in aux)
+            stream = _stream.Shifted(batches, bool(start), "grp" in aux)
             writer.register("__procmine_seq_stream", pa.RecordBatchReader.from_batches(stream.schema, stream))
             writer.execute("CREATE OR REPLACE TABLE seq AS SELECT * FROM __procmine_seq_stream")
             self._stream_tally = stream.tally
         finally:
             writer.close()
             batches.close()
-
-
-#: events per record batch of the pass that writes ``seq`` (:meth:`_DuckViews._stream_seq`):
-#: 262,144 held the pass's own memory to 0.5 GB on 10 M events (1.1 GB with 1,048,576) in
-#: the same time
-_STREAM_BATCH = 1 << 18
-
-
-class _Shifted:
-    """The batches of ``seq`` from the source's batches in case order (see :meth:`_DuckViews._stream_seq`)."""
-
-    def __init__(self, batches: Any, has_start: bool, has_grp: bool) -> None:
-        import pyarrow as pa
-
-        self._batches = batches
-        self._start, self._grp = has_start, has_grp
-        src = batches.schema
-        target = src.field("start_ts").type if has_start else src.field("ts").type
-        self.schema = pa.schema([
-            *src, pa.field("pos", pa.int64()), pa.field("next_activity", src.field("activity").type),
-            pa.field("next_ts", target), pa.field("prev_activity", src.field("activity").type),
-            pa.field("prev_ts", src.field("ts").type),
-            *([pa.field("prev_grp", src.field("grp").type)] if has_grp else []),
-        ])
-        self.tally = _Tally()
-
-    def __iter__(self) -> Any:
-        done = 0
-        last: Any = None  # the last row of the batch before
-        cur: Any = None
-        for batch in self._batches:
-            if batch.num_rows == 0:
-                continue
-            if cur is not None:
-                yield self._batch(cur, last, batch.slice(0, 1), done)
-                done += cur.num_rows
-                last = cur.slice(cur.num_rows - 1, 1)
-            cur = batch
-        if cur is not None:
-            yield self._batch(cur, last, None, done)
-
-    def _batch(self, cur: Any, last: Any, first: Any, done: int) -> Any:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        n = cur.num_rows
-
-        def before(col: str, values: Any = None) -> Any:
-            """The column shifted down one row, the previous batch's last value first."""
-            v = cur.column(col) if values is None else values
-            head = last.column(col) if last is not None else pa.nulls(1, v.type)
-            return pa.concat_arrays([head, v.slice(0, n - 1)])
-
-        def after(col: str, values: Any = None, nxt: Any = None) -> Any:
-            """The column shifted up one row, the next batch's first value last."""
-            v = cur.column(col) if values is None else values
-            tail = nxt if nxt is not None else (first.column(col) if first is not None else pa.nulls(1, v.type))
-            return pa.concat_arrays([v.slice(1), tail])
-
-        case = cur.column("case_id")
-        same_prev = pc.fill_null(pc.equal(before("case_id"), case), False)
-        same_next = pc.fill_null(pc.equal(after("case_id"), case), False)
-        if self._start:
-            target = pc.coalesce(cur.column("start_ts"), cur.column("ts"))
-            nxt = pc.coalesce(first.column("start_ts"), first.column("ts")) if first is not None else None
-        else:
-            target, nxt = cur.column("ts"), None
-        prev_ts = before("ts")
-        prev_rn = before("__rn")
-        ok = pc.and_(
-            pc.fill_null(pc.less(prev_rn, cur.column("__rn")), True),
-            pc.or_(pc.invert(same_prev), pc.fill_null(pc.less_equal(prev_ts, cur.column("ts")), False)),
-        )
-        out = [
-            *cur.columns,
-            pa.array(np.arange(done + 1, done + n + 1, dtype=np.int64)),
-            pc.if_else(same_next, after("activity"), None),
-            pc.if_else(same_next, after("ts", target, nxt), None),
-            pc.if_else(same_prev, before("activity"), None),
-            pc.if_else(same_prev, prev_ts, None),
-            *([pc.if_else(same_prev, before("grp"), None)] if self._grp else []),
-        ]
-        self.tally.add(cur, same_prev, same_next, ok, self._start)
-        return pa.RecordBatch.from_arrays(out, schema=self.schema)
-
-
-class _Tally:
-    """Counts of the streaming pass over a source in case order, batch by batch: events out
-    of place (``bad``), case starts (``runs``), the first and last activity of each case,
-    and the distinct cases of each directly-follows pair. A case that runs on into the next
-    batch keeps its pairs aside until it ends, so that each case counts a pair once."""
-
-    _BITS = 20  # activity codes below 2**20; a pair is prev << 20 | activity
-
-    def __init__(self) -> None:
-        self.bad = 0
-        self.runs = 0
-        self.code: dict[str, int] = {}
-        self.first = np.zeros(0, dtype=np.int64)
-        self.last = np.zeros(0, dtype=np.int64)
-        self.pairs: dict[int, int] = {}
-        self._prev = -1  # the code of the previous batch's last event
-        self._variants = _VariantTally()
-        self._open = np.zeros(0, dtype=np.int64)  # pairs of the case running on from the previous batch
-
-    def _codes(self, activity: Any) -> np.ndarray:
-        import pyarrow.compute as pc
-
-        enc = pc.dictionary_encode(activity)
-        names = enc.dictionary.to_pylist()
-        for name in names:
-            self.code.setdefault(name, len(self.code))
-        if len(self.code) >= 1 << self._BITS:
-            raise LogError(f"more than {1 << self._BITS:,} distinct activities; the DuckDB engine counts fewer")
-        local = np.array([self.code[n] for n in names], dtype=np.int64)
-        return local[enc.indices.to_numpy(zero_copy_only=False)]
-
-    @staticmethod
-    def _grow(counts: np.ndarray, size: int) -> np.ndarray:
-        return counts if len(counts) >= size else np.concatenate((counts, np.zeros(size - len(counts), dtype=np.int64)))
-
-    def add(self, batch: Any, same_prev: Any, same_next: Any, ok: Any, has_start: bool) -> None:
-        code = self._codes(batch.column("activity"))
-        prev_same = same_prev.to_numpy(zero_copy_only=False)
-        next_same = same_next.to_numpy(zero_copy_only=False)
-        self.bad += len(code) - int(np.count_nonzero(ok.to_numpy(zero_copy_only=False)))
-        starts = ~prev_same
-        self.runs += int(np.count_nonzero(starts))
-        n = len(self.code)
-        self.first = self._grow(self.first, n) + np.bincount(code[starts], minlength=n)
-        self.last = self._grow(self.last, n) + np.bincount(code[~next_same], minlength=n)
-        self._variants.add(batch, code, starts, bool(next_same[-1]), has_start)
-        prev = np.empty_like(code)
-        prev[0] = self._prev
-        prev[1:] = code[:-1]
-        self._prev = int(code[-1])
-        # per case of the batch (0: the one running on from the previous batch), its pairs once
-        case = np.cumsum(starts)
-        has = prev_same
-        key = (case[has] << (2 * self._BITS)) | (prev[has] << self._BITS) | code[has]
-        key = np.concatenate((self._open, key))  # the open case's earlier pairs, as case 0
-        if next_same[-1]:  # the last case runs on: its pairs wait for its end
-            last = int(case[-1]) << (2 * self._BITS)
-            self._open = key[key >= last] - last
-            key = key[key < last]
-        else:
-            self._open = np.zeros(0, dtype=np.int64)
-        # distinct (case, pair) keys by a sort (numpy's unique hashes, several times slower
-        # here), then the cases per pair: a bincount over the pairs of the activities so far
-        if len(key) == 0:
-            return
-        key.sort()
-        pair = key[run_starts(key)] & ((1 << (2 * self._BITS)) - 1)
-        if n * n <= 1 << 22:
-            counts = np.bincount((pair >> self._BITS) * n + (pair & ((1 << self._BITS) - 1)), minlength=n * n)
-            found = np.flatnonzero(counts)
-            pair, cases = ((found // n) << self._BITS) | (found % n), counts[found]
-        else:
-            pair.sort()
-            at = np.flatnonzero(run_starts(pair))
-            pair, cases = pair[at], np.diff(np.append(at, len(pair)))
-        for p, c in zip(pair.tolist(), cases.tolist()):
-            self.pairs[p] = self.pairs.get(p, 0) + c
-
-    def edge_cases(self) -> pd.DataFrame:
-        """``prev_act, activity, n_cases`` (as :func:`~procmine.engines._sql_perf.edge_cases_sql`)."""
-        names = list(self.code)
-        mask = (1 << self._BITS) - 1
-        pairs = list(self.pairs)
-        return pd.DataFrame({
-            "prev_act": pd.Series([names[p >> self._BITS] for p in pairs], dtype="str"),
-            "activity": pd.Series([names[p & mask] for p in pairs], dtype="str"),
-            "n_cases": np.array([self.pairs[p] for p in pairs], dtype=np.int64),
-        })
-
-    def variants(self) -> pd.DataFrame | None:
-        """The variant table of ``DuckLog._variant_table`` (None when an activity name holds
-        the separator: the SQL path then refuses the log with its message)."""
-        return self._variants.table(list(self.code))
-
-    def first_last(self) -> pd.DataFrame:
-        """``activity, first, last``: the cases starting and ending with each activity."""
-        n = len(self.code)
-        return pd.DataFrame({"activity": pd.Series(list(self.code), dtype="str"),
-                             "first": self._grow(self.first, n), "last": self._grow(self.last, n)})
-
-
-class _VariantTally:
-    """Per case of the streaming pass: its variant (the activity codes of its events, as
-    bytes: one id per distinct sequence), its duration and its first source row. A case
-    that runs on into the next batch waits for its end."""
-
-    def __init__(self) -> None:
-        self.ids: dict[bytes, int] = {}
-        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._open: tuple[np.ndarray, ...] | None = None  # rows of the case running on
-
-    def add(self, batch: Any, code: np.ndarray, starts: np.ndarray, runs_on: bool, has_start: bool) -> None:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        ts = batch.column("ts").cast(pa.int64()).to_numpy()
-        rn = batch.column("__rn").to_numpy()
-        # a case starts at the earliest of its completions and start times (SQL's least
-        # of the minimums: a missing start time does not count)
-        first = ts
-        if has_start:
-            none = pa.scalar(np.iinfo(np.int64).max, pa.int64())
-            first = np.minimum(pc.fill_null(batch.column("start_ts").cast(pa.int64()), none).to_numpy(), ts)
-        starts = starts.copy()
-        if self._open is not None:  # the case that ran on is case 0 of this batch
-            o_code, o_ts, o_first, o_rn = self._open
-            code, ts, first, rn = (np.concatenate(x) for x in ((o_code, code), (o_ts, ts), (o_first, first), (o_rn, rn)))
-            starts = np.concatenate((np.zeros(len(o_code), dtype=bool), starts))
-            starts[0] = True
-        at = np.flatnonzero(starts)
-        end = len(code)
-        if runs_on:  # the last case goes on in the next batch
-            end = int(at[-1])
-            self._open = (code[end:], ts[end:], first[end:], rn[end:])
-            at = at[:-1]
-        else:
-            self._open = None
-        if len(at) == 0:
-            return
-        bounds = np.append(at, end)
-        keys = pa.BinaryArray.from_buffers(
-            pa.binary(), len(at),
-            [None, pa.py_buffer((bounds * 4).astype(np.int32)), pa.py_buffer(code[:end].astype("<u4").tobytes())],
-        )
-        enc = pc.dictionary_encode(keys)
-        local = np.array([self.ids.setdefault(k, len(self.ids)) for k in enc.dictionary.to_pylist()], dtype=np.int64)
-        vid = local[enc.indices.to_numpy(zero_copy_only=False)]
-        # times do not decrease within a case (checked): the last completion is the latest
-        duration = ts[bounds[1:] - 1] - np.minimum.reduceat(first[:end], at)
-        self.parts.append((vid, duration, rn[at]))
-
-    def table(self, names: list[str]) -> pd.DataFrame | None:
-        """``v`` (names joined by U+001F), ``cases``, ``median_us``, ``mean_us``, ``first_seen``;
-        most frequent first, ties by first appearance."""
-        if any(_SEP in n for n in names):
-            return None
-        from ..._core.kernels import group_stats
-
-        n_v = len(self.ids)
-        vid, dur, rn = (np.concatenate([p[i] for p in self.parts]) if self.parts else np.zeros(0, dtype=np.int64)
-                        for i in range(3))
-        st = group_stats(vid, dur, n_v, missing=False)
-        # the mean from the exact sum (as SQL's avg): a float sum loses µs past 2**53, and a
-        # variant of 160,000 cases of two years passes even 2**63
-        low = np.bincount(vid, weights=(dur & 0xFFFFF).astype(np.float64), minlength=n_v)
-        high = np.bincount(vid, weights=(dur >> 20).astype(np.float64), minlength=n_v)
-        mean = np.array([((int(h) << 20) + int(lo)) / int(c) for h, lo, c in zip(high, low, st["count"])],
-                        dtype=np.float64)
-        first_seen = np.full(n_v, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first_seen, vid, rn)
-        lookup = np.array(names, dtype=object)
-        v = [_SEP.join(lookup[np.frombuffer(k, dtype="<u4")]) for k in self.ids]
-        df = pd.DataFrame({"v": pd.Series(v, dtype="str"), "cases": st["count"].astype(np.int64),
-                           "median_us": st["median"], "mean_us": mean, "first_seen": first_seen})
-        return df.sort_values(["cases", "first_seen"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _is_resource_error(exc: BaseException) -> bool:
