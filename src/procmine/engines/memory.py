@@ -28,7 +28,7 @@ from .._core.dfg import (
     pair_wait_stats,
     start_end_activities,
 )
-from .._core.kernels import NAT, distinct_per_group, group_stats, joined_sums, split_sums
+from .._core.kernels import NAT, distinct_per_group, exact_sums, group_stats
 from ..log import ACTIVITY, CASE, EventLog
 from ..waits._causes import cause_columns
 from ._protocol import MAP_PATH_COLUMNS, PERF_STATS, Capabilities, OfLog, local_periods
@@ -216,16 +216,9 @@ class MemoryEngine(OfLog):
         return causes.steps, causes.explain
 
 
-def exact_sums(keys: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Sums of int64 ``values`` per key as float64, each the exact integer sum correctly
-    rounded: a float bincount loses the last digits once a sum passes 2**53 µs (285 years
-    of waiting, a few activities of a large log) and an int64 sum wraps past 2**63
-    (:func:`procmine._core.kernels.split_sums`)."""
-    return joined_sums(*split_sums(keys, values, n))
-
-
 def _row_totals(totals: np.ndarray) -> np.ndarray | None:
-    """The total wait per key (float µs, the exact sum correctly rounded) from the table of
+    """The total wait per key (float µs, the exact sum correctly rounded, as
+    :func:`procmine._core.kernels.exact_sums` gives it) from the table of
     :meth:`MemoryEngine._cause_totals`; None when the table is empty of keys."""
     return totals[:, 5] if len(totals) else None
 

@@ -35,8 +35,6 @@ def _duckdb() -> Any:
     return duckdb
 
 
-
-
 def _q(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
@@ -384,7 +382,6 @@ class _DuckViews:
         )
         self._seq_order = "sorted"
 
-
     def _stream_seq(self) -> None:
         """``seq`` of a source in case order by one pass over it in record batches.
 
@@ -395,8 +392,8 @@ class _DuckViews:
         the neighbours of another case, and a second connection writes the batches into the
         table: the same columns and values as the window of :meth:`_seq_columns`, ``pos``
         the source position (:mod:`._stream`). On the way, its ``Tally`` counts what the order check
-        needs (rows out of place, runs of a case) and the cases per directly-follows pair
-        and the first and last activities of the cases.
+        needs (rows out of place, runs of a case), the cases per directly-follows pair,
+        the first and last activities of the cases and the variants.
         """
         import pyarrow as pa
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..._core.kernels import group_stats, run_starts
+from ..._core.kernels import group_stats, key_counts, run_starts
 from ...errors import LogError
 
 __all__ = ["SEP", "STREAM_BATCH", "Shifted", "Tally"]
@@ -45,7 +45,7 @@ class Shifted:
             pa.field("prev_ts", src.field("ts").type),
             *([pa.field("prev_grp", src.field("grp").type)] if has_grp else []),
         ])
-        self.tally = Tally()
+        self.tally = Tally(has_start)
 
     def __iter__(self) -> Any:
         done = 0
@@ -103,7 +103,7 @@ class Shifted:
             pc.if_else(same_prev, prev_ts, None),
             *([pc.if_else(same_prev, before("grp"), None)] if self._grp else []),
         ]
-        self.tally.add(cur, same_prev, same_next, ok, self._start)
+        self.tally.add(cur, same_prev, same_next, ok)
         return pa.RecordBatch.from_arrays(out, schema=self.schema)
 
 
@@ -115,7 +115,7 @@ class Tally:
 
     _BITS = 20  # activity codes below 2**20; a pair is prev << 20 | activity
 
-    def __init__(self) -> None:
+    def __init__(self, has_start: bool) -> None:
         self.bad = 0
         self.runs = 0
         self.code: dict[str, int] = {}
@@ -123,7 +123,7 @@ class Tally:
         self.last = np.zeros(0, dtype=np.int64)
         self.pairs: dict[int, int] = {}
         self._prev = -1  # the code of the previous batch's last event
-        self._variants = _VariantTally()
+        self._variants = _VariantTally(has_start)
         self._open = np.zeros(0, dtype=np.int64)  # pairs of the case running on from the previous batch
 
     def _codes(self, activity: Any) -> np.ndarray:
@@ -142,7 +142,7 @@ class Tally:
     def _grow(counts: np.ndarray, size: int) -> np.ndarray:
         return counts if len(counts) >= size else np.concatenate((counts, np.zeros(size - len(counts), dtype=np.int64)))
 
-    def add(self, batch: Any, same_prev: Any, same_next: Any, ok: Any, has_start: bool) -> None:
+    def add(self, batch: Any, same_prev: Any, same_next: Any, ok: Any) -> None:
         code = self._codes(batch.column("activity"))
         prev_same = same_prev.to_numpy(zero_copy_only=False)
         next_same = same_next.to_numpy(zero_copy_only=False)
@@ -152,7 +152,7 @@ class Tally:
         n = len(self.code)
         self.first = self._grow(self.first, n) + np.bincount(code[starts], minlength=n)
         self.last = self._grow(self.last, n) + np.bincount(code[~next_same], minlength=n)
-        self._variants.add(batch, code, starts, bool(next_same[-1]), has_start)
+        self._variants.add(batch, code, starts, bool(next_same[-1]))
         prev = np.empty_like(code)
         prev[0] = self._prev
         prev[1:] = code[:-1]
@@ -169,20 +169,13 @@ class Tally:
         else:
             self._open = np.zeros(0, dtype=np.int64)
         # distinct (case, pair) keys by a sort (numpy's unique hashes, several times slower
-        # here), then the cases per pair: a bincount over the pairs of the activities so far
+        # here), then the cases per pair, counted over the pairs of the activities so far
         if len(key) == 0:
             return
         key.sort()
         pair = key[run_starts(key)] & ((1 << (2 * self._BITS)) - 1)
-        if n * n <= 1 << 22:
-            counts = np.bincount((pair >> self._BITS) * n + (pair & ((1 << self._BITS) - 1)), minlength=n * n)
-            found = np.flatnonzero(counts)
-            pair, cases = ((found // n) << self._BITS) | (found % n), counts[found]
-        else:
-            pair.sort()
-            at = np.flatnonzero(run_starts(pair))
-            pair, cases = pair[at], np.diff(np.append(at, len(pair)))
-        for p, c in zip(pair.tolist(), cases.tolist()):
+        found, cases = key_counts((pair >> self._BITS) * n + (pair & ((1 << self._BITS) - 1)), n * n)
+        for p, c in zip((((found // n) << self._BITS) | (found % n)).tolist(), cases.tolist()):
             self.pairs[p] = self.pairs.get(p, 0) + c
 
     def edge_cases(self) -> pd.DataFrame:
@@ -213,12 +206,13 @@ class _VariantTally:
     bytes: one id per distinct sequence), its duration and its first source row. A case
     that runs on into the next batch waits for its end."""
 
-    def __init__(self) -> None:
+    def __init__(self, has_start: bool) -> None:
+        self.has_start = has_start
         self.ids: dict[bytes, int] = {}
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._open: tuple[np.ndarray, ...] | None = None  # rows of the case running on
 
-    def add(self, batch: Any, code: np.ndarray, starts: np.ndarray, runs_on: bool, has_start: bool) -> None:
+    def add(self, batch: Any, code: np.ndarray, starts: np.ndarray, runs_on: bool) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -227,7 +221,7 @@ class _VariantTally:
         # a case starts at the earliest of its completions and start times (SQL's least
         # of the minimums: a missing start time does not count)
         first = ts
-        if has_start:
+        if self.has_start:
             none = pa.scalar(np.iinfo(np.int64).max, pa.int64())
             first = np.minimum(pc.fill_null(batch.column("start_ts").cast(pa.int64()), none).to_numpy(), ts)
         starts = starts.copy()
@@ -266,17 +260,13 @@ class _VariantTally:
         n_v = len(self.ids)
         vid, dur, rn = (np.concatenate([p[i] for p in self.parts]) if self.parts else np.zeros(0, dtype=np.int64)
                         for i in range(3))
+        # the mean from the exact sum, correctly rounded (as SQL's avg): group_stats sums in
+        # parts once a sum passes 2**53 (a variant of 160,000 two-year cases passes 2**63)
         st = group_stats(vid, dur, n_v, missing=False)
-        # the mean from the exact sum (as SQL's avg): a float sum loses µs past 2**53, and a
-        # variant of 160,000 cases of two years passes even 2**63
-        low = np.bincount(vid, weights=(dur & 0xFFFFF).astype(np.float64), minlength=n_v)
-        high = np.bincount(vid, weights=(dur >> 20).astype(np.float64), minlength=n_v)
-        mean = np.array([((int(h) << 20) + int(lo)) / int(c) for h, lo, c in zip(high, low, st["count"])],
-                        dtype=np.float64)
         first_seen = np.full(n_v, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first_seen, vid, rn)
         lookup = np.array(names, dtype=object)
         v = [SEP.join(lookup[np.frombuffer(k, dtype="<u4")]) for k in self.ids]
         df = pd.DataFrame({"v": pd.Series(v, dtype="str"), "cases": st["count"].astype(np.int64),
-                           "median_us": st["median"], "mean_us": mean, "first_seen": first_seen})
+                           "median_us": st["median"], "mean_us": st["mean"], "first_seen": first_seen})
         return df.sort_values(["cases", "first_seen"], ascending=[False, True], kind="stable").reset_index(drop=True)
