@@ -29,7 +29,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ._sql_perf import SqlRunner
 
-__all__ = ["QUANTILE_FETCH", "exact_quantiles"]
+__all__ = ["QUANTILE_FETCH", "exact_quantiles", "with_quantiles"]
 
 #: at most this many values are fetched and sorted in memory at the last step (else one
 #: more counting pass narrows the buckets)
@@ -174,3 +174,15 @@ def _narrow(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value:
                                  min(t.{value}) AS mn, max(t.{value}) AS mx {src} GROUP BY ALL""")
         if not t.locate(open_, interval, hist, hist["iid"].to_numpy(dtype=np.int64)):
             raise AssertionError("integer buckets overlap")
+
+
+def with_quantiles(
+    run: SqlRunner, df: pd.DataFrame, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
+) -> pd.DataFrame:
+    """``df`` (one row per ``keys`` group) with the columns of :func:`exact_quantiles`
+    (``wanted``: value column -> {quantile: column}) in place of its own; missing where a
+    group has no values."""
+    df = df.drop(columns=[c for w in wanted.values() for c in w.values()])
+    for value, names in wanted.items():
+        df = df.merge(exact_quantiles(run, table, keys, value, names, cond), on=keys, how="left", validate="one_to_one")
+    return df

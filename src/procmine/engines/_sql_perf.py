@@ -54,7 +54,7 @@ from ..waits._causes import (
 )
 from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
 from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
-from ._quantiles import exact_quantiles
+from ._quantiles import exact_quantiles, with_quantiles
 
 __all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
            "median_sql", "working_time_lookup", "working_time_pieces"]
@@ -241,18 +241,6 @@ def inside_counts(log: SqlRunner, table: str, names: np.ndarray, mark: np.ndarra
     out = np.zeros(len(names), dtype=np.int64)
     out[[code[str(a)] for a in df["activity"]]] = df["n"].to_numpy(dtype=np.int64)
     return out
-
-
-def with_quantiles(
-    run: SqlRunner, df: pd.DataFrame, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
-) -> pd.DataFrame:
-    """``df`` (one row per ``keys`` group) with the columns of :func:`exact_quantiles`
-    (``wanted``: value column -> {quantile: column}) in place of its own; missing where a
-    group has no values."""
-    df = df.drop(columns=[c for w in wanted.values() for c in w.values()])
-    for value, names in wanted.items():
-        df = df.merge(exact_quantiles(run, table, keys, value, names, cond), on=keys, how="left", validate="one_to_one")
-    return df
 
 
 def _typical_wait(log: SqlRunner, table: str, held: bool) -> float:

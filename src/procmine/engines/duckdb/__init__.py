@@ -204,7 +204,7 @@ class DuckLog(_DuckViews):
         Times run from the source's completion to the target's start when start times
         exist (else to the target's completion), as :func:`procmine.discovery.compute_dfg`.
         """
-        from .._sql_perf import with_quantiles
+        from .._quantiles import with_quantiles
         from ._perf import _DuckSql
 
         # both quantiles from one state per pair (one copy of the gaps) while the gaps fit
