@@ -321,3 +321,27 @@ def test_activities_sum_the_case_durations_without_the_case_table(tmp_path, monk
         got = pm.performance(duck).activities
         monkeypatch.undo()
         pd.testing.assert_frame_equal(got, pm.performance(log).activities)
+
+
+def test_cases_per_activity_come_from_the_variants_once_they_are_known(tmp_path) -> None:
+    """A case holds exactly its variant's activities: with the variants known, the map's
+    cases per activity are summed over them (not over every event's distinct (case,
+    activity)); an activity repeated in a case counts that case once, as in memory."""
+    from procmine.engines import get_engine
+
+    log = pm.samples.load("permit_de")
+    assert (log.df.groupby(["case:concept:name", "concept:name"]).size() > 1).any()  # repeats exist
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    with DuckLog(path) as duck:
+        engine = get_engine(duck)
+        by_sql = engine.activity_cases()  # no variants yet: the distinct pairs
+        duck._cache.pop("variants", None)
+        duck.variants()
+        assert "variants" in duck._cache
+        sql = []
+        real = duck._df
+        duck._df = lambda q: sql.append(q) or real(q)
+        by_variants = engine.activity_cases()
+        assert not any("DISTINCT case_id" in q for q in sql)
+    pd.testing.assert_series_equal(by_variants, by_sql)
+    pd.testing.assert_series_equal(by_variants, get_engine(log).activity_cases(), check_index_type=False)

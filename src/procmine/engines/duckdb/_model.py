@@ -48,6 +48,29 @@ def activity_counts(log: Any) -> pd.Series:
     return log._cache["activities"]
 
 
+def _cases_from_variants(log: Any, variants: pd.DataFrame) -> pd.DataFrame:
+    """``activity, n``: the cases holding each activity, from the variant table (``v``,
+    ``cases``; see ``DuckLog._variant_table``): a case holds exactly the activities of its
+    variant. Thousands of variants instead of the distinct (case, activity) pairs of every
+    event (28 s of the 100 M-event map)."""
+    from ._stream import SEP
+
+    frame = pd.DataFrame({"vid": np.arange(len(variants), dtype=np.int64),
+                          "v": variants["v"].to_numpy(dtype=object),
+                          "cases": variants["cases"].to_numpy(dtype=np.int64)})
+    view = f"__variants_{id(frame)}"
+    log.con.register(view, frame)
+    try:
+        return log._df(
+            f"""SELECT activity, CAST(sum(cases) AS BIGINT) AS n
+                FROM (SELECT DISTINCT vid, cases, activity
+                      FROM (SELECT vid, cases, unnest(string_split(v, '{SEP}')) AS activity FROM {view}))
+                GROUP BY activity"""
+        )
+    finally:
+        log.con.unregister(view)
+
+
 class DuckEngine(SqlPerfEngine, OfLog):
     """:class:`procmine.engines.Engine` over a DuckLog (see the module docstring)."""
 
@@ -77,9 +100,13 @@ class DuckEngine(SqlPerfEngine, OfLog):
         return activity_counts(self.log)
 
     def activity_cases(self) -> pd.Series:
-        df = self.log._df(
-            "SELECT activity, count(*) AS n FROM (SELECT DISTINCT case_id, activity FROM ev) GROUP BY activity"
-        )
+        log = self.log
+        if "variants" in log._cache:
+            df = _cases_from_variants(log, log._cache["variants"])
+        else:
+            df = log._df(
+                "SELECT activity, count(*) AS n FROM (SELECT DISTINCT case_id, activity FROM ev) GROUP BY activity"
+            )
         names, n = _by_name(df["activity"].to_numpy(dtype=object), df["n"].to_numpy(dtype=np.int64))
         return pd.Series(n, index=pd.Index(names, name=ACTIVITY, dtype=object), name="cases")
 
