@@ -22,7 +22,7 @@ from tests.conftest import shared_log
 duckdb = pytest.importorskip("duckdb")
 
 from procmine.engines import _quantiles  # noqa: E402
-from procmine.engines._quantiles import exact_quantiles  # noqa: E402
+from procmine.engines._quantiles import exact_quantiles, exact_quantiles_of  # noqa: E402
 from procmine.engines.duckdb import DuckLog  # noqa: E402
 from procmine.engines.duckdb import _perf as duck_perf  # noqa: E402
 
@@ -97,6 +97,21 @@ def test_equals_percentile_cont_and_the_kernel(table, keys, fetch, monkeypatch):
         assert found[norm(key)] == (st["median"][0], st["p90"][0])
     # each path was taken: the values of the 1 % buckets fetched, or narrower buckets counted
     assert any("// i.w" in q for q in run.queries) == (fetch == 3)
+
+
+def test_several_columns_are_counted_in_one_statement(table):
+    """Processing and waiting time of one table share the first count (one scan); each
+    column's quantiles equal those counted alone."""
+    con, _ = table
+    con.execute("CREATE OR REPLACE TABLE ev2 AS SELECT *, CASE WHEN wait % 3 = 0 THEN NULL ELSE wait * 3 - 5 END AS other FROM ev")
+    run = _Runner(con)
+    wanted = {"wait": {0.5: "med"}, "other": {0.1: "p10", 0.9: "p90"}}
+    both = exact_quantiles_of(run, "ev2", ["prev_act", "activity"], wanted)
+    assert sum(" AS vi" in q for q in run.queries) == 1
+    for value, names in wanted.items():
+        alone = exact_quantiles(_Runner(con), "ev2", ["prev_act", "activity"], value, names)
+        pd.testing.assert_frame_equal(both[value], alone)
+        assert both[value][list(names.values())].notna().all().all()
 
 
 def test_no_values(table):

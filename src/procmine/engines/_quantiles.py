@@ -3,14 +3,15 @@
 ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` keeps every value of a group in memory at
 once, and DuckDB cannot spill it: the four of the performance tables (median and p90 of
 processing and waiting time) over 100 M events need 3.2 GB and ran DuckDB out of memory.
-:func:`exact_quantiles` finds the same order statistics by counting, each pass a scan and a
-group-by that spills:
+:func:`exact_quantiles` finds the same order statistics by counting, each pass a scan and a group-by that spills:
 
-1. per group: the number of values, the smallest and the largest;
-2. the values counted into buckets about 1 % wide on a log scale (waits are skewed), with
-   each bucket's smallest and largest value: the bucket holding each wanted rank, and the
-   rank within it, follow from the cumulative counts;
-3. while the buckets holding a wanted rank hold more than :data:`QUANTILE_FETCH` values in
+1. the values counted into buckets about 1 % wide on a log scale of their magnitude (waits
+   are skewed; negative values mirror the positive ones), with each bucket's smallest and
+   largest value, per group. The groups' counts, smallest and largest values follow, and
+   the bucket holding each wanted rank, and the rank within it, from the cumulative
+   counts. Several value columns of one table are counted in the same statement
+   (:func:`exact_quantiles_of`: processing and waiting time together);
+2. while the buckets holding a wanted rank hold more than :data:`QUANTILE_FETCH` values in
    all, they are counted again into 4096 narrower integer buckets; then their values are
    fetched and sorted here. A bucket whose values are all equal gives its value at once.
 
@@ -29,7 +30,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ._sql_perf import SqlRunner
 
-__all__ = ["QUANTILE_FETCH", "exact_quantiles", "with_quantiles"]
+__all__ = ["QUANTILE_FETCH", "exact_quantiles", "exact_quantiles_of", "with_quantiles"]
 
 #: at most this many values are fetched and sorted in memory at the last step (else one
 #: more counting pass narrows the buckets)
@@ -94,11 +95,60 @@ def exact_quantiles(
     >>> exact_quantiles(run, "t", ["g"], "x", {0.5: "med", 0.9: "p90"}).sort_values("g").values.tolist()
     [[0.0, 5.0, 9.0], [1.0, 5.0, 8.2]]
     """
-    where = f"{value} IS NOT NULL" + (f" AND ({cond})" if cond else "")
+    return exact_quantiles_of(run, table, keys, {value: names}, cond)[value]
+
+
+def exact_quantiles_of(
+    run: SqlRunner, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
+) -> dict[str, pd.DataFrame]:
+    """:func:`exact_quantiles` of several integer columns of ``table`` (``wanted``: column
+    -> {quantile: name}), their first count in one statement: per column, the ``keys``
+    and its quantile columns, one row per group holding values of it."""
+    hist = run.df(_log_sql(table, keys, list(wanted), cond))
+    out = {}
+    for i, (value, names) in enumerate(wanted.items()):
+        h = hist[hist["vi"] == i].reset_index(drop=True)
+        g, row_group = _groups(h, keys)
+        where = f"{value} IS NOT NULL" + (f" AND ({cond})" if cond else "")
+        out[value] = _quantiles(run, table, keys, value, names, where, g, h, row_group)
+    return out
+
+
+def _log_sql(table: str, keys: list[str], values: list[str], cond: str) -> str:
+    """The first count of :func:`exact_quantiles_of`: per value column (``vi``: its index),
+    group and log bucket ``b``, the count and the smallest and largest value. A bucket
+    is about 1 % of the magnitude wide (``_LOG_BUCKETS`` per doubling), negative
+    values in buckets below zero, so that buckets follow the values' order."""
     ksel = "".join(f"{k}, " for k in keys)
-    by = f" GROUP BY {', '.join(keys)}" if keys else ""
-    g = run.df(f"SELECT {ksel}count(*) AS n, min({value}) AS lo, max({value}) AS hi FROM {table} WHERE {where}{by}")
-    g = g[g["n"] > 0].reset_index(drop=True)
+    parts = []
+    for i, v in enumerate(values):
+        x = f"CAST({v} AS DOUBLE)"
+        b = (f"CASE WHEN {v} >= 0 THEN CAST(floor(log2({x} + 1) * {_LOG_BUCKETS}) AS BIGINT) "
+             f"ELSE -1 - CAST(floor(log2(1 - {x}) * {_LOG_BUCKETS}) AS BIGINT) END")
+        where = f"{v} IS NOT NULL" + (f" AND ({cond})" if cond else "")
+        parts.append(f"""SELECT {ksel}{i} AS vi, b, count(*) AS n, min(v) AS mn, max(v) AS mx
+                         FROM (SELECT {ksel}{v} AS v, {b} AS b FROM {table} WHERE {where})
+                         GROUP BY {ksel}b""")
+    return " UNION ALL ".join(parts)
+
+
+def _groups(hist: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The groups of a value's buckets (``keys``, ``n``, ``lo``, ``hi``; NULL keys a group
+    of their own, as in SQL's GROUP BY) and the group of each bucket row."""
+    if not keys:
+        g = pd.DataFrame({"n": [int(hist["n"].sum())], "lo": [hist["mn"].min()], "hi": [hist["mx"].max()]})
+        g = g[g["n"] > 0].reset_index(drop=True)
+        return g, np.zeros(len(hist), dtype=np.int64)
+    grouped = hist.groupby(keys, dropna=False, sort=False)
+    row_group = grouped.ngroup().to_numpy(dtype=np.int64)
+    g = grouped.agg(n=("n", "sum"), lo=("mn", "min"), hi=("mx", "max")).reset_index()
+    return g, row_group
+
+
+def _quantiles(run: SqlRunner, table: str, keys: list[str], value: str, names: dict[float, str], where: str,
+               g: pd.DataFrame, hist: pd.DataFrame, row_group: np.ndarray) -> pd.DataFrame:
+    """The quantiles of one value column from its groups and log buckets (see
+    :func:`exact_quantiles_of`): located in the buckets, narrowed and fetched."""
     out = g[keys].copy()
     if g.empty:
         for col in names.values():
@@ -114,7 +164,8 @@ def exact_quantiles(
     lo = g["lo"].to_numpy(dtype=np.int64)
     t = _Targets(gid, want & ((1 << _RANK_BITS) - 1), lo[gid], g["hi"].to_numpy(dtype=np.int64)[gid], n[gid])
     if t.open().any():
-        _log_pass(run, table, g, keys, value, where, t, int(lo.min()))
+        open_ = t.open()
+        t.locate(open_, t.group[open_], hist, row_group)
     _narrow(run, table, g, keys, value, where, t)
     # the interpolation of numpy and percentile_cont, in float64
     val = t.lo.astype(np.float64)
@@ -123,23 +174,6 @@ def exact_quantiles(
         v_hi = val[np.searchsorted(want, ids[:, 0] | crn[:, j])]
         out[names[q]] = v_lo + (v_hi - v_lo) * (pos[:, j] - frn[:, j])
     return out
-
-
-def _log_pass(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value: str, where: str,
-              t: _Targets, offset: int) -> None:
-    """The first count: buckets about 1 % wide on a log scale, per group (no join)."""
-    ksel = "".join(f"{k}, " for k in keys)
-    bucket = f"CAST(floor(log2(CAST({value} - ({offset}) AS DOUBLE) + 1) * {_LOG_BUCKETS}) AS BIGINT)"
-    by = f" GROUP BY {ksel}b" if keys else " GROUP BY b"
-    hist = run.df(f"""SELECT {ksel}{bucket} AS b, count(*) AS n, min({value}) AS mn, max({value}) AS mx
-                      FROM {table} WHERE {where}{by}""")
-    if keys:
-        # NULL keys match as in SQL's GROUP BY (pandas joins missing with missing)
-        row_group = hist[keys].merge(g[keys].reset_index(), on=keys, how="left")["index"].to_numpy(dtype=np.int64)
-    else:
-        row_group = np.zeros(len(hist), dtype=np.int64)
-    open_ = t.open()
-    t.locate(open_, t.group[open_], hist, row_group)
 
 
 def _narrow(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value: str, where: str,
@@ -183,6 +217,6 @@ def with_quantiles(
     (``wanted``: value column -> {quantile: column}) in place of its own; missing where a
     group has no values."""
     df = df.drop(columns=[c for w in wanted.values() for c in w.values()])
-    for value, names in wanted.items():
-        df = df.merge(exact_quantiles(run, table, keys, value, names, cond), on=keys, how="left", validate="one_to_one")
+    for got in exact_quantiles_of(run, table, keys, wanted, cond).values():
+        df = df.merge(got, on=keys, how="left", validate="one_to_one")
     return df

@@ -430,20 +430,37 @@ class SqlPerf:
                 for k, name in enumerate(CAUSES)}
 
     @staticmethod
-    def _cause_sql(counts: bool = False) -> str:
+    def _cause_sql(counts: bool = False, *, grouped: bool = False) -> str:
+        """The totals per cause (``w0``..``w3``) and, with ``counts``, the waits per cause
+        and kind; ``grouped``: over the rows of :meth:`_flag_groups` instead of the events."""
         # each wait's own cause gets w_own; a statutory wait past its period gives the rest
         # (wait - w_own) to the cause it has without the period (Caps in procmine.waits._causes)
+        own, rest = ("so", "sr") if grouped else ("w_own", "wait - w_own")
         out = "".join(
-            f", coalesce(sum(w_own) FILTER (WHERE cause = {k}), 0)"
-            f" + coalesce(sum(wait - w_own) FILTER (WHERE capped AND rest = {k}), 0) AS w{k}"
+            f", coalesce(sum({own}) FILTER (WHERE cause = {k}), 0)"
+            f" + coalesce(sum({rest}) FILTER (WHERE capped AND rest = {k}), 0) AS w{k}"
             for k in range(len(CAUSES))
         )
         if counts:
-            out += "".join(f", count(*) FILTER (WHERE cause = {k}) AS n{k}" for k in range(len(CAUSES)))
-            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND after_req) AS req_n"
-            out += f", count(*) FILTER (WHERE cause = {CLIENT} AND fol AND NOT after_req) AS follow_n"
-            out += ", count(*) FILTER (WHERE capped) AS cap_n"
+            def n(where: str) -> str:
+                return f"coalesce(CAST(sum(c) FILTER (WHERE {where}) AS BIGINT), 0)" if grouped else (
+                    f"count(*) FILTER (WHERE {where})")
+
+            out += "".join(f", {n(f'cause = {k}')} AS n{k}" for k in range(len(CAUSES)))
+            out += f", {n(f'cause = {CLIENT} AND after_req')} AS req_n"
+            out += f", {n(f'cause = {CLIENT} AND fol AND NOT after_req')} AS follow_n"
+            out += f", {n('capped')} AS cap_n"
         return out
+
+    _FLAGS = "cause, capped, rest, after_req, fol"  #: what the sums per cause tell apart
+
+    def _flag_groups(self, group: str, cond: str) -> str:
+        """The events of the cause table summed per ``group`` and combination of
+        :data:`_FLAGS` (a handful per group): the rows :meth:`_cause_sql` (``grouped``)
+        reads; its filtered sums then run over these, not over every event."""
+        return f"""SELECT {group}, {self._FLAGS}, count(*) AS c, sum(w_own) AS so, sum(wait - w_own) AS sr,
+                          count(proc) AS pn, sum(proc) AS ps, count(wait) AS wn, sum(wait) AS ws
+                   FROM {self._cause_table} {f"WHERE {cond}" if cond else ""} GROUP BY {group}, {self._FLAGS}"""
 
     # -- the tables ------------------------------------------------------------------------------
     def perf_cases(self) -> pd.DataFrame:
@@ -473,22 +490,28 @@ class SqlPerf:
         return 0.0 if total is None else float(total)
 
     def _stats(self, group: str, cond: str = "") -> pd.DataFrame:
-        held = self.sql.holds(self.table, 4)
-
-        def q(x: str, p: float) -> str:
-            return median_sql(x, p) if held else "NULL"
-
-        sql = f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=group == "activity")},
-                       count(proc) AS proc_n, sum(proc) AS proc_sum,
-                       {q("proc", 0.5)} AS proc_med, {q("proc", 0.9)} AS proc_p90,
-                       count(wait) AS wait_n, sum(wait) AS wait_sum,
-                       {q("wait", 0.5)} AS wait_med, {q("wait", 0.9)} AS wait_p90
-                FROM {self._cause_table} {f"WHERE {cond}" if cond else ""} GROUP BY {group}"""
-        df = self.sql.df(sql)
-        if not held:
-            df = with_quantiles(self.sql, df, self._cause_table, [k.strip() for k in group.split(",")],
-                                {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in ("proc", "wait")}, cond)
-        return df
+        counts = group == "activity"
+        if self.sql.holds(self.table, 4):
+            # the quantiles by percentile_cont in the same scan (their values fit in memory)
+            q = median_sql
+            return self.sql.df(
+                f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=counts)},
+                           count(proc) AS proc_n, sum(proc) AS proc_sum,
+                           {q("proc", 0.5)} AS proc_med, {q("proc", 0.9)} AS proc_p90,
+                           count(wait) AS wait_n, sum(wait) AS wait_sum,
+                           {q("wait", 0.5)} AS wait_med, {q("wait", 0.9)} AS wait_p90
+                    FROM {self._cause_table} {f"WHERE {cond}" if cond else ""} GROUP BY {group}"""
+            )
+        # out of core: sums in two steps (a third faster than filtered sums over every
+        # event), the quantiles counted in bounded memory (exact_quantiles)
+        df = self.sql.df(
+            f"""SELECT {group}, CAST(sum(c) AS BIGINT) AS n{self._cause_sql(counts=counts, grouped=True)},
+                       CAST(sum(pn) AS BIGINT) AS proc_n, sum(ps) AS proc_sum, NULL AS proc_med, NULL AS proc_p90,
+                       CAST(sum(wn) AS BIGINT) AS wait_n, sum(ws) AS wait_sum, NULL AS wait_med, NULL AS wait_p90
+                FROM ({self._flag_groups(group, cond)}) GROUP BY {group}"""
+        )
+        return with_quantiles(self.sql, df, self._cause_table, [k.strip() for k in group.split(",")],
+                              {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in ("proc", "wait")}, cond)
 
     def _edge_cases(self) -> pd.DataFrame:
         """Cases per directly-follows pair (:func:`edge_cases_sql`), shared through the
