@@ -282,12 +282,24 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
     if not held:
         a = with_quantiles(log, a, table, ["activity"], {"proc": {0.5: "proc_med"}})
     quick = np.stack([per_act(a, k) for k in ("pk", "pq", "wk", "wq")], axis=1).astype(np.int64)
-    hist = log.df(
-        f"""SELECT activity, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute, count(*) AS n FROM {table}
-            WHERE len_el >= {LONG_US} GROUP BY ALL"""
+    # the long lengths per minute, keyed by the step and by the previous step (a period
+    # that runs after it): one scan, two grouping sets
+    both = log.df(
+        f"""SELECT activity, prev_act, minute, grouping(activity) AS by_prev, count(*) AS n
+            FROM (SELECT activity, prev_act, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute
+                  FROM {table} WHERE len_el >= {LONG_US})
+            GROUP BY GROUPING SETS ((activity, minute), (prev_act, minute))"""
     )
-    hist = pd.DataFrame({"code": codes(hist["activity"]), "minute": hist["minute"].to_numpy(dtype=np.int64),
-                         "n": hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
+
+    def minutes(by_prev: bool) -> pd.DataFrame:
+        h = both[both["by_prev"] == 1] if by_prev else both[both["by_prev"] == 0]
+        if by_prev:
+            h = h[h["prev_act"].notna()]
+        return pd.DataFrame({"code": codes(h["prev_act" if by_prev else "activity"]),
+                             "minute": h["minute"].to_numpy(dtype=np.int64), "n": h["n"].to_numpy(dtype=np.int64)}
+                            ).sort_values(["code", "minute"], kind="stable")
+
+    hist = minutes(False)
     thr = long_wait_threshold(_typical_wait(log, table, held))
     other = ("count(*) FILTER (WHERE prev_grp IS NOT NULL AND grp IS NOT NULL AND prev_grp <> grp)"
              if "grp" in log.aux else "0")
@@ -320,12 +332,7 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
                    sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2
             FROM {table} WHERE prev_act IS NOT NULL GROUP BY prev_act"""
     )
-    b_hist = log.df(
-        f"""SELECT prev_act AS activity, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute, count(*) AS n FROM {table}
-            WHERE prev_act IS NOT NULL AND len_el >= {LONG_US} GROUP BY ALL"""
-    )
-    b_hist = pd.DataFrame({"code": codes(b_hist["activity"]), "minute": b_hist["minute"].to_numpy(dtype=np.int64),
-                           "n": b_hist["n"].to_numpy(dtype=np.int64)}).sort_values(["code", "minute"], kind="stable")
+    b_hist = minutes(True)
     after = WaitAggregates(n=per_act(b, "ln"), s1=per_act(b, "s1"), s2=per_act(b, "s2"),
                            hist=b_hist.reset_index(drop=True), proc_median=None)
     waits = WaitAggregates(n=per_act(a, "ln"), s1=per_act(a, "s1"), s2=per_act(a, "s2"), hist=hist.reset_index(drop=True),
