@@ -672,15 +672,27 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     starts = np.flatnonzero(run_starts(key_act))
     span = np.zeros(n_act, dtype=np.int64)
     span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
-    keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
+    # the busiest day bounds what the fewest days can hold (``need * busiest >= share``):
+    # fewer than 10 events on it, or too few such days in the span to hold the share, and
+    # the step cannot pass (as almost always): no sort (the margin keeps float rounding
+    # from dropping a step that passes)
+    busiest = np.zeros(n_act, dtype=np.int64)
+    busiest[key_act[starts]] = np.maximum.reduceat(per_day, starts)
+    can = (n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER) & (busiest >= _RELEASE_MIN_PER_DAY)
+    can &= _RELEASE_SHARE * n_ev * _RELEASE_DAYS_PER <= busiest * span * (1 + 1e-9)
+    keep = can[key_act]
     if not keep.any():
         return release, why
     k, c = key_act[keep], per_day[keep]
-    # by activity, then count descending (ties in day order): one stable sort of combined keys
+    # by activity, then count descending: one sort of combined keys, decoded (equal keys are
+    # equal rows, so their order does not matter)
     top = int(c.max()) + 1
-    order = (np.argsort(k * top + (top - 1 - c), kind="stable") if (int(k.max()) + 1) * top < 1 << 62
-             else np.lexsort((-c, k)))
-    k, c = k[order], c[order]
+    if (int(k.max()) + 1) * top < 1 << 62:
+        comb = np.sort(k * top + (top - 1 - c))
+        k, c = comb // top, top - 1 - comb % top
+    else:
+        order = np.lexsort((-c, k))
+        k, c = k[order], c[order]
     first = np.flatnonzero(run_starts(k))
     codes = k[first]
     cum = np.cumsum(c)
