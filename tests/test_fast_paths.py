@@ -345,7 +345,17 @@ def test_wait_aggregates_match_the_sorting_reference(name: str) -> None:
     own, after, days = _wait_aggregates_reference(c.activity, t.wait_elapsed, n_act, c.ts, prev)
     for agg, ref in ((got, own), (got.after, after)):
         assert np.array_equal(agg.n, ref[0]) and np.array_equal(agg.s1, ref[1]) and np.array_equal(agg.s2, ref[2])
-        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), ref[3])
+        # the histogram keeps the rows of the activities that may have a period only (the
+        # others' rows are never read): the same periods as from the whole histogram
+        full = ref[3]
+        long_n = np.bincount(full["code"], weights=full["n"], minlength=n_act)
+        todo = wc_mod._period_candidates(ref[0], ref[1], ref[2], long_n)[0]
+        assert todo.any() and not todo[full["code"]].all()  # both kinds of rows are met
+        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), full[todo[full["code"]]].reset_index(drop=True))
+        ref_agg = wc_mod.WaitAggregates(n=ref[0], s1=ref[1], s2=ref[2], hist=full, proc_median=None)
+        want_p, want_t, want_why = wc_mod._periods(ref_agg, n_act)
+        got_p, got_t, got_why = wc_mod._periods(agg, n_act)
+        assert np.array_equal(got_p, want_p, equal_nan=True) and np.array_equal(got_t, want_t) and got_why == want_why
     pd.testing.assert_frame_equal(pd.DataFrame(got.days), days)
 
 
