@@ -256,10 +256,13 @@ class WaitCauses:
                 idx, rest, wait_el, stat_wait = c.idx, c.rest, c.wait_el, c.stat_wait
             x = np.where(wait[idx] == NAT, 0, wait[idx]).astype(np.int64)
             beyond = x - scaled(x, stat_wait, wait_el)  # moved from statutory to the wait's other cause
-            k = np.asarray(keys, dtype=np.int64)[pos]
+            k = np.asarray(keys, dtype=np.int64)[pos] * 5
+            # taken from (key, statutory), given to (key, rest): one bincount per part (its
+            # integer sums are exact, so the same as adding them one by one)
+            cell = np.concatenate((k + (STATUTORY + 1), k + rest.astype(np.int64) + 1))
             for part, x in ((high, beyond >> 20), (low, beyond & 0xFFFFF)):  # exact in each part
-                np.subtract.at(part, (k, STATUTORY + 1), x)
-                np.add.at(part, (k, rest.astype(np.int64) + 1), x)
+                x = x.astype(np.float64)
+                part += np.bincount(cell, weights=np.concatenate((-x, x)), minlength=5 * n).reshape(n, 5)
         return np.concatenate((joined_sums(high, low), joined_sums(high.sum(axis=1), low.sum(axis=1))[:, None]), axis=1)
 
 
@@ -336,7 +339,7 @@ class WaitAggregates:
     n: np.ndarray  #: known lengths per activity (float)
     s1: np.ndarray  #: their sum (float µs)
     s2: np.ndarray  #: the sum of their squares
-    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
+    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute (in memory: the activities that may have a period only, :func:`_histogram`)
     proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
     days: Table | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
     count: np.ndarray | None = None  #: events per activity
@@ -849,8 +852,9 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
-    np.putmask(cause, first, -1)
-    np.putmask(cause, wait_elapsed == NAT, -1)
+    unknown = wait_elapsed == NAT
+    unknown |= first
+    np.putmask(cause, unknown, -1)
     return cause, after_request, caps, by_prev
 
 
