@@ -603,3 +603,27 @@ def test_releases_skip_only_steps_that_cannot_pass(seed: int) -> None:
     got, want = wc_mod._releases(days, 13), _releases_reference(days, 13)
     assert want[0].any() and not want[0].all()  # both outcomes are met
     assert np.array_equal(got[0], want[0]) and got[1] == want[1]
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_processing_medians_of_the_steps_that_may_have_a_period_decide_alike(name: str) -> None:
+    """In memory the median processing is taken for the steps that may have a fixed period
+    only: the same decisions (a period recorded as the step's processing) as with every
+    step's median."""
+    from dataclasses import replace
+
+    from procmine._core.kernels import group_median
+
+    log = pm.samples.load(name)
+    d, c, t, _, length = _inputs(log)
+    assert d.in_proc.any()  # the rule is met
+    known = t.proc_elapsed != NAT
+    steps = decide_steps(step_aggregates(log), external=())
+    agg = wc_mod.wait_aggregates(c.activity, length, t.proc_elapsed, c.n_activities, ts=c.ts,
+                                 count=np.bincount(c.activity, minlength=c.n_activities),
+                                 again=np.zeros(c.n_activities), inside=None)
+    assert np.isnan(agg.proc_median).any()  # some steps' medians are left out
+    full = replace(agg, proc_median=group_median(c.activity[known], t.proc_elapsed[known], c.n_activities))
+    names = np.asarray(c.activity_names, dtype=object)
+    assert np.array_equal(wc_mod.decide_causes(names, steps, agg, {}).in_proc,
+                          wc_mod.decide_causes(names, steps, full, {}).in_proc)

@@ -340,7 +340,7 @@ class WaitAggregates:
     s1: np.ndarray  #: their sum (float µs)
     s2: np.ndarray  #: the sum of their squares
     hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute (in memory: the activities that may have a period only, :func:`_histogram`)
-    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
+    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none; in memory: of those that may have a period only); None without start times
     days: Table | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
     count: np.ndarray | None = None  #: events per activity
     again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
@@ -436,8 +436,16 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     del xf, known
     med = None
     if proc_elapsed is not None:
-        known_p = proc_elapsed != NAT
-        med = group_median(act[known_p], proc_elapsed[known_p], n_act)
+        # read for the steps with a period only (in_proc): those that may have one (their
+        # histogram rows), the others NaN
+        may = np.zeros(n_act, dtype=bool)
+        may[lengths.hist["code"]] = True
+        med = np.full(n_act, np.nan)
+        if may.any():
+            pick = proc_elapsed != NAT
+            if not may.all():
+                pick &= np.take(may, act)
+            med = group_median(act[pick], proc_elapsed[pick], n_act)
     return WaitAggregates(n=lengths.n, s1=lengths.s1, s2=lengths.s2, hist=lengths.hist, proc_median=med,
                           days=_day_counts(act, ts, n_act), count=np.asarray(count, dtype=np.int64),
                           again=np.asarray(again, dtype=np.int64), inside=inside, after=after)
