@@ -345,7 +345,17 @@ def test_wait_aggregates_match_the_sorting_reference(name: str) -> None:
     own, after, days = _wait_aggregates_reference(c.activity, t.wait_elapsed, n_act, c.ts, prev)
     for agg, ref in ((got, own), (got.after, after)):
         assert np.array_equal(agg.n, ref[0]) and np.array_equal(agg.s1, ref[1]) and np.array_equal(agg.s2, ref[2])
-        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), ref[3])
+        # the histogram keeps the rows of the activities that may have a period only (the
+        # others' rows are never read): the same periods as from the whole histogram
+        full = ref[3]
+        long_n = np.bincount(full["code"], weights=full["n"], minlength=n_act)
+        todo = wc_mod._period_candidates(ref[0], ref[1], ref[2], long_n)[0]
+        assert todo.any() and not todo[full["code"]].all()  # both kinds of rows are met
+        pd.testing.assert_frame_equal(pd.DataFrame(agg.hist), full[todo[full["code"]]].reset_index(drop=True))
+        ref_agg = wc_mod.WaitAggregates(n=ref[0], s1=ref[1], s2=ref[2], hist=full, proc_median=None)
+        want_p, want_t, want_why = wc_mod._periods(ref_agg, n_act)
+        got_p, got_t, got_why = wc_mod._periods(agg, n_act)
+        assert np.array_equal(got_p, want_p, equal_nan=True) and np.array_equal(got_t, want_t) and got_why == want_why
     pd.testing.assert_frame_equal(pd.DataFrame(got.days), days)
 
 
@@ -551,3 +561,69 @@ def test_edge_wait_stats_shared_with_the_dfg_equal_their_own(name: str) -> None:
     shared = stat_columns("wait", c.pairs.edge, wait, len(c.pairs.keys), pair_wait_stats(log))
     assert own.keys() == shared.keys()
     assert all(np.array_equal(own[k], shared[k], equal_nan=True) for k in own)
+
+
+def _releases_reference(days: dict, n_act: int) -> tuple[np.ndarray, list[str]]:
+    """The release rule step by step: per activity, its day counts largest first."""
+    release, why = np.zeros(n_act, dtype=bool), [""] * n_act
+    code, day, n = (np.asarray(days[k], dtype=np.int64) for k in ("code", "day", "n"))
+    for a in range(n_act):
+        sel = code == a
+        n_ev, span = int(n[sel].sum()), (int(day[sel].max() - day[sel].min()) + 1 if sel.any() else 0)
+        if n_ev < wc_mod._RELEASE_MIN_EVENTS or span < 2 * wc_mod._RELEASE_DAYS_PER:
+            continue
+        within = np.cumsum(np.sort(n[sel])[::-1])
+        need = int((within < wc_mod._RELEASE_SHARE * n_ev).sum()) + 1
+        top = int(within[need - 1])
+        if need <= span / wc_mod._RELEASE_DAYS_PER and top >= wc_mod._RELEASE_MIN_PER_DAY * need:
+            release[a] = True
+            why[a] = (f"released in batches: {top / n_ev:.0%} of its {n_ev} events "
+                      f"on {need} calendar day(s) in {span / 365.25:.1f} years")
+    return release, why
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_releases_skip_only_steps_that_cannot_pass(seed: int) -> None:
+    """The busiest-day bound skips the sort for steps that cannot be released in batches:
+    the same decisions as the rule applied to every step, near its thresholds too."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in range(12):
+        span = int(rng.integers(100, 2000))
+        if a % 3 == 0:  # released on a few days, some of them busy enough
+            n_days = int(rng.integers(1, 1 + span // 80))
+            days = rng.choice(span, n_days, replace=False)
+            counts = rng.integers(5, 60, n_days)
+        else:  # a queue: events on many days, a few busy ones
+            days = np.unique(rng.integers(0, span, int(rng.integers(20, 400))))
+            counts = rng.integers(1, 4 if a % 3 == 1 else 30, len(days))
+        rows += [(a, int(d), int(k)) for d, k in zip(days, counts)]
+    rows.sort()
+    days = {k: np.array([r[i] for r in rows], dtype=np.int64) for i, k in enumerate(("code", "day", "n"))}
+    got, want = wc_mod._releases(days, 13), _releases_reference(days, 13)
+    assert want[0].any() and not want[0].all()  # both outcomes are met
+    assert np.array_equal(got[0], want[0]) and got[1] == want[1]
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_processing_medians_of_the_steps_that_may_have_a_period_decide_alike(name: str) -> None:
+    """In memory the median processing is taken for the steps that may have a fixed period
+    only: the same decisions (a period recorded as the step's processing) as with every
+    step's median."""
+    from dataclasses import replace
+
+    from procmine._core.kernels import group_median
+
+    log = pm.samples.load(name)
+    d, c, t, _, length = _inputs(log)
+    assert d.in_proc.any()  # the rule is met
+    known = t.proc_elapsed != NAT
+    steps = decide_steps(step_aggregates(log), external=())
+    agg = wc_mod.wait_aggregates(c.activity, length, t.proc_elapsed, c.n_activities, ts=c.ts,
+                                 count=np.bincount(c.activity, minlength=c.n_activities),
+                                 again=np.zeros(c.n_activities), inside=None)
+    assert np.isnan(agg.proc_median).any()  # some steps' medians are left out
+    full = replace(agg, proc_median=group_median(c.activity[known], t.proc_elapsed[known], c.n_activities))
+    names = np.asarray(c.activity_names, dtype=object)
+    assert np.array_equal(wc_mod.decide_causes(names, steps, agg, {}).in_proc,
+                          wc_mod.decide_causes(names, steps, full, {}).in_proc)

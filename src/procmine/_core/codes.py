@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 _MIN_PARALLEL = 100_000  # below this a second thread costs more than it saves
+_EXACT_DISTINCT = 4096  # up to this many case ids, their distinctness is Arrow's hash table's to tell
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def contiguous_codes(values: pd.Series, *, fallback: bool = True) -> tuple[np.nd
         # one id per case, gathered once into a compact array: hashing it there is cheaper
         # than hashing scattered rows of the whole column, which need not stay alive
         ids = _take_sorted(arr, starts)
-        if _ascending(ids) or all_distinct(ids):
+        if _ascending(ids) or _distinct_ids(ids):
             return codes, _LazyTake(ids, np.arange(len(ids), dtype=np.int64))
     if not fallback:
         return None
@@ -302,6 +303,16 @@ def _ascending(ids: Any) -> bool:
     if not all(a < b for a, b in pairwise(head)):
         return False
     return bool(pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py())
+
+
+def _distinct_ids(ids: Any) -> bool:
+    """:func:`all_distinct` of the case ids (an Arrow string array without nulls): up to a
+    few thousand ids Arrow's exact hash table costs less than hashing and sorting them."""
+    import pyarrow.compute as pc
+
+    if len(ids) <= _EXACT_DISTINCT:
+        return len(pc.unique(ids)) == len(ids)
+    return all_distinct(ids)
 
 
 def _chunks(arr: Any) -> list[Any]:

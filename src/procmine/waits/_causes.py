@@ -256,10 +256,13 @@ class WaitCauses:
                 idx, rest, wait_el, stat_wait = c.idx, c.rest, c.wait_el, c.stat_wait
             x = np.where(wait[idx] == NAT, 0, wait[idx]).astype(np.int64)
             beyond = x - scaled(x, stat_wait, wait_el)  # moved from statutory to the wait's other cause
-            k = np.asarray(keys, dtype=np.int64)[pos]
+            k = np.asarray(keys, dtype=np.int64)[pos] * 5
+            # taken from (key, statutory), given to (key, rest): one bincount per part (its
+            # integer sums are exact, so the same as adding them one by one)
+            cell = np.concatenate((k + (STATUTORY + 1), k + rest.astype(np.int64) + 1))
             for part, x in ((high, beyond >> 20), (low, beyond & 0xFFFFF)):  # exact in each part
-                np.subtract.at(part, (k, STATUTORY + 1), x)
-                np.add.at(part, (k, rest.astype(np.int64) + 1), x)
+                x = x.astype(np.float64)
+                part += np.bincount(cell, weights=np.concatenate((-x, x)), minlength=5 * n).reshape(n, 5)
         return np.concatenate((joined_sums(high, low), joined_sums(high.sum(axis=1), low.sum(axis=1))[:, None]), axis=1)
 
 
@@ -336,8 +339,8 @@ class WaitAggregates:
     n: np.ndarray  #: known lengths per activity (float)
     s1: np.ndarray  #: their sum (float µs)
     s2: np.ndarray  #: the sum of their squares
-    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute
-    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none); None without start times
+    hist: Table  #: ``code``, ``minute`` (length // 1 min), ``n``: lengths of at least ``LONG_US``; sorted by code, minute (in memory: the activities that may have a period only, :func:`_histogram`)
+    proc_median: np.ndarray | None  #: median elapsed processing per activity (NaN = none; in memory: of those that may have a period only); None without start times
     days: Table | None = None  #: ``code``, ``day`` (completion // 1 day), ``n``: events per activity and calendar day; sorted by code, day
     count: np.ndarray | None = None  #: events per activity
     again: np.ndarray | None = None  #: events directly after an event of the same activity in their case
@@ -416,23 +419,41 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     times (µs), ``count``/``again``/``inside`` per activity (see the fields), ``prev`` the
     previous event's activity code in the case (-1 = first event; None = no ``after``)."""
     ok = length != NAT
-    x = length[ok]
-    own = act[ok]
-    minute = _minutes(x)
-    lengths = _length_aggregates(own, x, n_act, minute)
+    # sums over every event, the unknown lengths weighing 0 (a sum plus 0.0 is the same
+    # sum): no selection of the known ones
+    xf = np.where(ok, length, 0).astype(np.float64)
+    known = ok.astype(np.float64)
+    long_at = np.flatnonzero(length >= LONG_US)  # the histogram's lengths (NAT lies below)
+    minute = length[long_at] // MINUTE_US
+    lengths = _binned_lengths(act, xf, known, n_act, act[long_at], minute)
     after = None
     if prev is not None:
-        before = prev[ok]
-        has_prev = before >= 0
-        if has_prev.all():  # a known length always has an event before it: no second selection
-            after = _length_aggregates(before, x, n_act, minute)
-        else:
-            after = _length_aggregates(before[has_prev], x[has_prev], n_act, _minutes(x[has_prev]))
-    del x, own, minute
+        # keyed by the previous step: shifted by one, bin 0 (the first events, no previous step) is dropped
+        key = prev + 1
+        long_key = key[long_at]
+        has = long_key > 0
+        after = _binned_lengths(key, xf, known, n_act, long_key[has] - 1, minute[has], first=1)
+    del xf, known
     med = None
     if proc_elapsed is not None:
-        known = proc_elapsed != NAT
-        med = group_median(act[known], proc_elapsed[known], n_act)
+        # read for the steps with a period only (in_proc): those that may have one (their
+        # histogram rows), the others NaN
+        may = np.zeros(n_act, dtype=bool)
+        may[lengths.hist["code"]] = True
+        med = np.full(n_act, np.nan)
+        if may.any():
+            pick = proc_elapsed != NAT
+            if not may.all():
+                pick &= np.take(may, act)
+            med = group_median(act[pick], proc_elapsed[pick], n_act)
+    return WaitAggregates(n=lengths.n, s1=lengths.s1, s2=lengths.s2, hist=lengths.hist, proc_median=med,
+                          days=_day_counts(act, ts, n_act), count=np.asarray(count, dtype=np.int64),
+                          again=np.asarray(again, dtype=np.int64), inside=inside, after=after)
+
+
+def _day_counts(act: np.ndarray, ts: np.ndarray, n_act: int) -> Table:
+    """``code``, ``day``, ``n``: events per activity and calendar day of completion (the
+    ``days`` of :class:`WaitAggregates`), sorted by code, day."""
     t_ok = ts != NAT
     day = ts[t_ok] if not t_ok.all() else ts
     day = day // _DAY_US
@@ -442,38 +463,68 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     # (activity, day) counted in a dense table when it is small (as almost always), else sorted
     d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
                             else act.astype(np.int64) * n_days + day, n_act * n_days)
-    days = {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
-    return WaitAggregates(n=lengths.n, s1=lengths.s1, s2=lengths.s2, hist=lengths.hist, proc_median=med, days=days,
-                          count=np.asarray(count, dtype=np.int64), again=np.asarray(again, dtype=np.int64),
-                          inside=inside, after=after)
+    return {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
 
 
-def _minutes(x: np.ndarray) -> np.ndarray | None:
-    """Per known length (µs), its whole minutes when at least ``LONG_US`` long, else -1
-    (not in the histogram); None when none is that long."""
-    long_ = x >= LONG_US
-    if not long_.any():
-        return None
-    return np.where(long_, x // MINUTE_US, -1)
+def _binned_lengths(key: np.ndarray, xf: np.ndarray, known: np.ndarray | None, n_act: int, long_code: np.ndarray,
+                    minute: np.ndarray, first: int = 0) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads): ``n``,
+    ``s1``, ``s2`` summed by ``key`` (bins ``first`` on are the activity codes), of ``xf``
+    (the lengths in float µs, 0 where unknown) and ``known`` (1.0 where known; None = all);
+    the histogram from the codes and minutes of the lengths of at least ``LONG_US``."""
+    bins = n_act + first
+    n = (np.bincount(key, minlength=bins).astype(np.float64) if known is None
+         else np.bincount(key, weights=known, minlength=bins))[first:]
+    s1 = np.bincount(key, weights=xf, minlength=bins)[first:]
+    s2 = np.bincount(key, weights=xf * xf, minlength=bins)[first:]
+    return WaitAggregates(n=n, s1=s1, s2=s2, hist=_histogram(long_code, minute, n, s1, s2), proc_median=None)
 
 
-def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int,
-                       minute: np.ndarray | None = None) -> WaitAggregates:
-    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads) from the
-    known lengths ``x`` (µs) and their activity codes; ``minute`` from :func:`_minutes`."""
-    if minute is None and len(x):
-        minute = _minutes(x)
-    if minute is None:
-        key, n = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    else:
-        long_ = minute >= 0
-        key, n = np.unique(act[long_].astype(np.int64) << 40 | minute[long_], return_counts=True)
-    hist = {"code": key >> 40, "minute": key & ((1 << 40) - 1), "n": n}
-    xf = x.astype(np.float64)
-    s1 = np.bincount(act, weights=xf, minlength=n_act)
-    xf *= xf
-    return WaitAggregates(n=np.bincount(act, minlength=n_act).astype(np.float64), s1=s1,
-                          s2=np.bincount(act, weights=xf, minlength=n_act), hist=hist, proc_median=None)
+def _histogram(code: np.ndarray, minute: np.ndarray, n: np.ndarray, s1: np.ndarray, s2: np.ndarray) -> Table:
+    """``code``, ``minute``, ``n``: the long lengths counted per activity and minute, sorted;
+    only the rows of the activities that may have a period (:func:`_period_candidates`):
+    :func:`_periods` reads no other activity's rows."""
+    n_act = len(n)
+    todo = _period_candidates(n, s1, s2, np.bincount(code, minlength=n_act)[:n_act])[0]
+    sel = todo[code]
+    if not sel.all():
+        code, minute = code[sel], minute[sel]
+    if not len(code):
+        e = np.zeros(0, dtype=np.int64)
+        return {"code": e, "minute": e, "n": e}
+    # (code, minute) combined into one key and sorted: in 32 bits when it fits (half the bytes to sort)
+    bits = max(int(minute.max()).bit_length(), 1)
+    wide = (n_act - 1).bit_length() + bits > 31
+    dtype = np.int64 if wide else np.int32
+    key = code.astype(dtype) << bits
+    key |= minute.astype(dtype)
+    key.sort()
+    starts = np.flatnonzero(run_starts(key))
+    counts = np.diff(np.append(starts, len(key)))
+    key = key[starts].astype(np.int64, copy=False)
+    return {"code": key >> bits, "minute": key & ((1 << bits) - 1), "n": counts}
+
+
+def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` from the known lengths ``x`` (µs) and their
+    activity codes."""
+    long_at = np.flatnonzero(x >= LONG_US)
+    return _binned_lengths(act, x.astype(np.float64), None, n_act, act[long_at], x[long_at] // MINUTE_US)
+
+
+def _period_candidates(n_all: np.ndarray, s1: np.ndarray, s2: np.ndarray,
+                       long_n: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per activity, from its lengths' count, sum, sum of squares and count of long ones:
+    whether it may have a fixed period (enough waits, some long, and a quarter of them long
+    or the lengths steady), whether they are steady, their coefficient of variation and
+    the share of long ones (:func:`_periods`)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n_all
+        cv_all = np.sqrt(np.maximum(s2 / n_all - mean * mean, 0.0)) / mean
+        steady = (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)
+        long_share = long_n / n_all
+    todo = (n_all >= _MIN_EVENTS) & (long_n > 0) & ((long_share >= 0.25) | steady)
+    return todo, steady, cv_all, long_share
 
 
 def fixed_periods(act: np.ndarray, length: np.ndarray, n_act: int) -> tuple[np.ndarray, list[str]]:
@@ -554,13 +605,7 @@ def _periods(agg: WaitAggregates, n_act: int) -> tuple[np.ndarray, np.ndarray, l
     # a window holds at most the activity's long lengths: with fewer than a quarter of its
     # waits long, no window reaches the smaller share (and only the variation test is left)
     long_n = np.bincount(a, weights=c_all, minlength=n_act)[:n_act]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = agg.s1 / n_all
-        cv_all = np.sqrt(np.maximum(agg.s2 / n_all - mean * mean, 0.0)) / mean
-        steady = (cv_all < 0.1) & (mean >= _MIN_DAYS * _DAY_US)
-        long_share = long_n / n_all
-    has_rows = np.bincount(a, minlength=n_act)[:n_act] > 0
-    todo = (n_all >= _MIN_EVENTS) & has_rows & ((long_share >= 0.25) | steady)
+    todo, steady, cv_all, long_share = _period_candidates(n_all, agg.s1, agg.s2, long_n)
     # the densest ±1 day window, and the densest ±1 hour window
     for half, share_min in ((_DAY_US, 0.6), (_HOUR_US, 0.25)):
         need = todo & (long_share >= share_min)  # the others' windows cannot reach the share
@@ -672,15 +717,27 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     starts = np.flatnonzero(run_starts(key_act))
     span = np.zeros(n_act, dtype=np.int64)
     span[key_act[starts]] = np.maximum.reduceat(day, starts) - np.minimum.reduceat(day, starts) + 1
-    keep = ((n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER))[key_act]
+    # the busiest day bounds what the fewest days can hold (``need * busiest >= share``):
+    # fewer than 10 events on it, or too few such days in the span to hold the share, and
+    # the step cannot pass (as almost always): no sort (the margin keeps float rounding
+    # from dropping a step that passes)
+    busiest = np.zeros(n_act, dtype=np.int64)
+    busiest[key_act[starts]] = np.maximum.reduceat(per_day, starts)
+    can = (n_ev >= _RELEASE_MIN_EVENTS) & (span >= 2 * _RELEASE_DAYS_PER) & (busiest >= _RELEASE_MIN_PER_DAY)
+    can &= _RELEASE_SHARE * n_ev * _RELEASE_DAYS_PER <= busiest * span * (1 + 1e-9)
+    keep = can[key_act]
     if not keep.any():
         return release, why
     k, c = key_act[keep], per_day[keep]
-    # by activity, then count descending (ties in day order): one stable sort of combined keys
+    # by activity, then count descending: one sort of combined keys, decoded (equal keys are
+    # equal rows, so their order does not matter)
     top = int(c.max()) + 1
-    order = (np.argsort(k * top + (top - 1 - c), kind="stable") if (int(k.max()) + 1) * top < 1 << 62
-             else np.lexsort((-c, k)))
-    k, c = k[order], c[order]
+    if (int(k.max()) + 1) * top < 1 << 62:
+        comb = np.sort(k * top + (top - 1 - c))
+        k, c = comb // top, top - 1 - comb % top
+    else:
+        order = np.lexsort((-c, k))
+        k, c = k[order], c[order]
     first = np.flatnonzero(run_starts(k))
     codes = k[first]
     cum = np.cumsum(c)
@@ -803,8 +860,9 @@ def assign_causes(d: Decisions, act: np.ndarray, first: np.ndarray, wait_elapsed
         caps = Caps(idx=c, rest=cause[c].copy(), wait_el=w_el, stat_wait=np.minimum(w_el.astype(np.float64), pc),
                     proc_el=pr_el, stat_proc=np.minimum(pr_el.astype(np.float64), np.maximum(pc - w_el, 0.0)))
         cause[stat] = STATUTORY
-    np.putmask(cause, first, -1)
-    np.putmask(cause, wait_elapsed == NAT, -1)
+    unknown = wait_elapsed == NAT
+    unknown |= first
+    np.putmask(cause, unknown, -1)
     return cause, after_request, caps, by_prev
 
 

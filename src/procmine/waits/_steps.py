@@ -83,6 +83,7 @@ _LOOP_BACK_SHARE = 0.1  # a request is (nearly) never followed at once by a loop
 #: a request without a recorded answer sends the case back to the check that raised it at
 #: least once in five times it is left (the rest: the file was complete after all, withdrawn...)
 _CHECK_AGAIN_SHARE = 0.2
+_SMALL_TABLE = 4096  #: rows of a table of distinct values deduplicated with a dict rather than pandas
 
 # Vocabulary on accent-free, lower-case names with punctuation turned into spaces.
 _REQUEST = re.compile(
@@ -595,8 +596,16 @@ def _recorded_by(agg: StepAggregates, n_ev: int) -> tuple[np.ndarray, np.ndarray
     sys_account = np.zeros(n_act, dtype=bool)
     if agg.resources is not None and n_ev:
         r = agg.resources
-        # the flags of each distinct value, read as text (a hash table: no sort of the texts)
-        inv, distinct = pd.factorize(table_column(r, "resource", object), use_na_sentinel=False)
+        # the flags of each distinct value, read as text (a hash table: no sort of the texts;
+        # a dict on the few rows of a small log, pandas' setup costs more there). The flags
+        # depend on the text only, so values grouped or not give the same flags.
+        values = table_column(r, "resource", object)
+        if len(values) <= _SMALL_TABLE:
+            seen: dict[Any, int] = {}
+            inv = np.array([seen.setdefault(x, len(seen)) for x in values.tolist()], dtype=np.intp)
+            distinct: Any = list(seen)
+        else:
+            inv, distinct = pd.factorize(values, use_na_sentinel=False)
         text = [str(x) for x in distinct]
         recorded = np.array([bool(x.strip()) for x in text], dtype=bool)[inv]
         is_sys = np.array([_is_system_account(x) for x in text], dtype=bool)[inv]
