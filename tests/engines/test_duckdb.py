@@ -275,30 +275,31 @@ def test_empty_and_single_event_sources(tmp_path) -> None:
         assert len(pm.performance(duck).activities) == 1
 
 
-@pytest.mark.parametrize("max_buckets", [1_000_000, 50], ids=["quarter-hours", "wide-buckets"])
-def test_working_time_pieces_give_the_calendars_working_time(monkeypatch, max_buckets) -> None:
-    """The DuckDB engine joins each instant with the calendar's pieces: exactly one piece
-    per instant, and least(t + shift, done) is the calendar's own cumulative working time,
-    at interval starts and ends, between them, before and after the calendar's range."""
-    from procmine.engines import _sql_perf
+@pytest.mark.parametrize("batch", [7, 1 << 18], ids=["small-batches", "one-batch"])
+@pytest.mark.parametrize("order", ["case-order", "shuffled"])
+def test_working_times_are_paired_with_the_ordered_events_by_position(tmp_path, monkeypatch, batch, order) -> None:
+    """Working times come from a pass over the ordered table (numpy lookups in the
+    calendar, batch by batch) paired with it by position: across batch edges, with
+    starts missing, for a table streamed from a source in case order or sorted from a
+    shuffled one, the figures equal those in memory."""
+    from procmine.engines.duckdb import _perf
 
-    monkeypatch.setattr(_sql_perf, "_MAX_BUCKETS", max_buckets)
+    monkeypatch.setattr(_perf, "STREAM_BATCH", batch)
+    log = pm.samples.load("permit_de")
+    df = log.df.copy()
+    df.loc[df.index[::5], "start_timestamp"] = pd.NaT
+    if order == "shuffled":
+        df = df.sample(frac=1, random_state=3)
+    path = tmp_path / "permit.parquet"
+    df.to_parquet(path, index=False)
+    mem_log = pm.read_log(path)
     cal = pm.Calendar(canton="BE")
-    lo = int(pd.Timestamp("2023-12-20", tz="UTC").value // 1000)
-    hi = int(pd.Timestamp("2025-01-10", tz="UTC").value // 1000)
-    pieces, origin, width = _sql_perf.working_time_pieces(cal, lo, hi)
-    table = cal._table(*cal._local_day_range(np.array([lo, hi], dtype=np.int64)))
-    edges = np.concatenate((table.a, table.b))
-    t = np.concatenate((np.random.default_rng(0).integers(lo, hi + 1, 20_000), edges - 1, edges, edges + 1, [lo, hi]))
-    t = t[(t >= lo) & (t <= hi)]
-    bucket = (t - origin) // width
-    # per instant, the pieces of its bucket that hold it: exactly one
-    rows = pieces.merge(pd.DataFrame({"t": t, "bucket": bucket, "i": np.arange(len(t))}), on="bucket")
-    rows = rows[(rows["lo"] <= rows["t"]) & (rows["t"] < rows["hi"])]
-    assert np.bincount(rows["i"], minlength=len(t)).tolist() == [1] * len(t)
-    rows = rows.sort_values("i")
-    got = np.minimum(rows["t"].to_numpy() + rows["shift"].to_numpy(), rows["done"].to_numpy())
-    np.testing.assert_array_equal(got, table.cum_at(t))
+    with DuckLog(path) as duck:
+        perf, mem = pm.performance(duck, calendar=cal), pm.performance(mem_log, calendar=cal)
+        for view in ("activities", "edges", "cases"):
+            pd.testing.assert_frame_equal(getattr(perf, view), getattr(mem, view), check_exact=True,
+                                          check_index_type=False)
+        assert duck._seq_order == ("source" if order == "case-order" else "sorted")
 
 
 def test_activity_names_with_the_variant_separator_are_refused_after_the_pass(tmp_path) -> None:

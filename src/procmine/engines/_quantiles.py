@@ -118,18 +118,33 @@ def _log_sql(table: str, keys: list[str], values: list[str], cond: str) -> str:
     """The first count of :func:`exact_quantiles_of`: per value column (``vi``: its index),
     group and log bucket ``b``, the count and the smallest and largest value. A bucket
     is about 1 % of the magnitude wide (``_LOG_BUCKETS`` per doubling), negative
-    values in buckets below zero, so that buckets follow the values' order."""
+    values in buckets below zero, so that buckets follow the values' order.
+
+    Several columns are counted in one scan, a grouping set each: a UNION ALL would
+    read ``table`` once per column (or have DuckDB hold the rows of a view for both)."""
     ksel = "".join(f"{k}, " for k in keys)
-    parts = []
-    for i, v in enumerate(values):
+
+    def bucket(v: str) -> str:
         x = f"CAST({v} AS DOUBLE)"
-        b = (f"CASE WHEN {v} >= 0 THEN CAST(floor(log2({x} + 1) * {_LOG_BUCKETS}) AS BIGINT) "
-             f"ELSE -1 - CAST(floor(log2(1 - {x}) * {_LOG_BUCKETS}) AS BIGINT) END")
-        where = f"{v} IS NOT NULL" + (f" AND ({cond})" if cond else "")
-        parts.append(f"""SELECT {ksel}{i} AS vi, b, count(*) AS n, min(v) AS mn, max(v) AS mx
-                         FROM (SELECT {ksel}{v} AS v, {b} AS b FROM {table} WHERE {where})
-                         GROUP BY {ksel}b""")
-    return " UNION ALL ".join(parts)
+        return (f"CASE WHEN {v} >= 0 THEN CAST(floor(log2({x} + 1) * {_LOG_BUCKETS}) AS BIGINT) "
+                f"ELSE -1 - CAST(floor(log2(1 - {x}) * {_LOG_BUCKETS}) AS BIGINT) END")
+
+    where = " OR ".join(f"{v} IS NOT NULL" for v in values)
+    where = f"({where})" + (f" AND ({cond})" if cond else "")
+    rows = f"SELECT {ksel}{', '.join(f'{v} AS v{i}, {bucket(v)} AS b{i}' for i, v in enumerate(values))} FROM {table} WHERE {where}"
+    if len(values) == 1:
+        return f"""SELECT {ksel}0 AS vi, b0 AS b, count(v0) AS n, min(v0) AS mn, max(v0) AS mx
+                   FROM ({rows}) WHERE v0 IS NOT NULL GROUP BY {ksel}b0"""
+    sets = ", ".join(f"({ksel}b{i})" for i in range(len(values)))
+    # the set of column i leaves every other column's bucket out: grouping(b_j) = 1 there
+    vi = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {i} " for i in range(len(values))) + "END"
+    pick = {f: "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {f}(v{i}) " for i in range(len(values))) + "END"
+            for f in ("count", "min", "max")}
+    b = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN b{i} " for i in range(len(values))) + "END"
+    return f"""SELECT * FROM (
+                   SELECT {ksel}{vi} AS vi, {b} AS b, {pick['count']} AS n, {pick['min']} AS mn, {pick['max']} AS mx
+                   FROM ({rows}) GROUP BY GROUPING SETS ({sets}))
+               WHERE n > 0"""
 
 
 def _groups(hist: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:

@@ -30,6 +30,7 @@ decisions, joined as the previous activity's row: :data:`PERIOD_SQL`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cached_property
 from typing import Any, Protocol
@@ -57,7 +58,7 @@ from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
 from ._quantiles import exact_quantiles, with_quantiles
 
 __all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
-           "median_sql", "working_time_lookup", "working_time_pieces"]
+           "median_sql", "working_time_lookup"]
 
 
 class SqlRunner(Protocol):
@@ -103,41 +104,6 @@ def working_time_lookup(calendar: Any, lo: int | None, hi: int | None) -> Any:
         return out
 
     return cum
-
-
-#: a piece of :func:`working_time_pieces` is at most this wide (the calendar's quarter hours)
-_PIECE_US = 15 * 60 * 1_000_000
-#: at most about this many buckets in :func:`working_time_pieces` (wider buckets beyond)
-_MAX_BUCKETS = 1_000_000
-
-
-def working_time_pieces(calendar: Any, lo: int, hi: int) -> tuple[pd.DataFrame, int, int]:
-    """The lookup of :func:`working_time_lookup` as a table an engine joins by SQL:
-    ``(pieces, origin, width)``.
-
-    ``[lo, hi]`` is cut into buckets of ``width`` µs from ``origin`` and further at each
-    start of a working interval; no interval starts inside a piece, so every instant of a
-    piece is past the same interval start and its cumulative working µs is ``least(t +
-    shift, done)`` with the piece's ``shift`` and ``done`` (``Calendar``'s own table,
-    ``procmine.calendar._table._Table.cum_at``). An instant ``t`` finds its piece
-    by ``bucket = (t - origin) // width`` and ``lo <= t < hi``: a hash join on the bucket
-    (one or two pieces each), in parallel, where a Python function would be called for
-    every 2,048 instants.
-    """
-    table = calendar._table(*calendar._local_day_range(np.array([lo, hi], dtype=np.int64)))
-    width = max(_PIECE_US, (hi - lo) // _MAX_BUCKETS + 1)
-    n_buckets = (hi - lo) // width + 1
-    starts = np.asarray(table.a, dtype=np.int64)
-    cuts = np.union1d(lo + np.arange(n_buckets, dtype=np.int64) * width, starts[(starts > lo) & (starts <= hi)])
-    ends = np.append(cuts[1:], hi + 1)
-    if len(starts):
-        shift, done = table._padded
-        k = np.searchsorted(starts, cuts, side="right")  # 0: before the first interval (its padding)
-        shift, done = shift[k], done[k]
-    else:  # no working time at all
-        shift, done = np.full(len(cuts), 1 << 62, dtype=np.int64), np.zeros(len(cuts), dtype=np.int64)
-    pieces = pd.DataFrame({"bucket": (cuts - lo) // width, "lo": cuts, "hi": ends, "shift": shift, "done": done})
-    return pieces, lo, width
 
 
 #: the key of the cases per directly-follows pair in an engine's cache (:attr:`SqlRunner.cache`)
@@ -253,6 +219,28 @@ def _typical_wait(log: SqlRunner, table: str, held: bool) -> float:
     return 0.0 if typical is None or pd.isna(typical) else float(typical)
 
 
+def _long_lengths(log: SqlRunner, table: str, codes: Callable[[Any], np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The long lengths of ``table`` counted per minute (``code``, ``minute``, ``n``; sorted),
+    keyed by the step and by the previous step (a period that runs after it): one scan,
+    two grouping sets. ``codes``: activity names to codes."""
+    both = log.df(
+        f"""SELECT activity, prev_act, minute, grouping(activity) AS by_prev, count(*) AS n
+            FROM (SELECT activity, prev_act, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute
+                  FROM {table} WHERE len_el >= {LONG_US})
+            GROUP BY GROUPING SETS ((activity, minute), (prev_act, minute))"""
+    )
+
+    def minutes(by_prev: bool) -> pd.DataFrame:
+        h = both[both["by_prev"] == 1] if by_prev else both[both["by_prev"] == 0]
+        if by_prev:
+            h = h[h["prev_act"].notna()]
+        return pd.DataFrame({"code": codes(h["prev_act" if by_prev else "activity"]),
+                             "minute": h["minute"].to_numpy(dtype=np.int64), "n": h["n"].to_numpy(dtype=np.int64)}
+                            ).sort_values(["code", "minute"], kind="stable")
+
+    return minutes(False), minutes(True)
+
+
 def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -> tuple[StepAggregates, WaitAggregates]:
     """The step and wait aggregates of a log from ``table``, its elapsed-time event view
     (``activity``, ``prev_act``, ``wait``, ``proc``, ``len_el`` and, when the source has
@@ -282,24 +270,7 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
     if not held:
         a = with_quantiles(log, a, table, ["activity"], {"proc": {0.5: "proc_med"}})
     quick = np.stack([per_act(a, k) for k in ("pk", "pq", "wk", "wq")], axis=1).astype(np.int64)
-    # the long lengths per minute, keyed by the step and by the previous step (a period
-    # that runs after it): one scan, two grouping sets
-    both = log.df(
-        f"""SELECT activity, prev_act, minute, grouping(activity) AS by_prev, count(*) AS n
-            FROM (SELECT activity, prev_act, CAST(floor(len_el / {MINUTE_US}) AS BIGINT) AS minute
-                  FROM {table} WHERE len_el >= {LONG_US})
-            GROUP BY GROUPING SETS ((activity, minute), (prev_act, minute))"""
-    )
-
-    def minutes(by_prev: bool) -> pd.DataFrame:
-        h = both[both["by_prev"] == 1] if by_prev else both[both["by_prev"] == 0]
-        if by_prev:
-            h = h[h["prev_act"].notna()]
-        return pd.DataFrame({"code": codes(h["prev_act" if by_prev else "activity"]),
-                             "minute": h["minute"].to_numpy(dtype=np.int64), "n": h["n"].to_numpy(dtype=np.int64)}
-                            ).sort_values(["code", "minute"], kind="stable")
-
-    hist = minutes(False)
+    hist, b_hist = _long_lengths(log, table, codes)
     thr = long_wait_threshold(_typical_wait(log, table, held))
     other = ("count(*) FILTER (WHERE prev_grp IS NOT NULL AND grp IS NOT NULL AND prev_grp <> grp)"
              if "grp" in log.aux else "0")
@@ -332,7 +303,6 @@ def aggregates(log: SqlRunner, table: str, names: np.ndarray, has_start: bool) -
                    sum(CAST(len_el AS DOUBLE) * CAST(len_el AS DOUBLE)) AS s2
             FROM {table} WHERE prev_act IS NOT NULL GROUP BY prev_act"""
     )
-    b_hist = minutes(True)
     after = WaitAggregates(n=per_act(b, "ln"), s1=per_act(b, "s1"), s2=per_act(b, "s2"),
                            hist=b_hist.reset_index(drop=True), proc_median=None)
     waits = WaitAggregates(n=per_act(a, "ln"), s1=per_act(a, "s1"), s2=per_act(a, "s2"), hist=hist.reset_index(drop=True),
