@@ -150,6 +150,15 @@ def _findings_table(ctx: Context, shown: list[Any], proc: Any) -> None:
     ctx.tables["findings"] = frame
 
 
+#: ``ctx.cache`` key of the what-if results, by :func:`scenario_key`
+WHATIF_KEY = "whatif results"
+
+
+def scenario_key(kw: dict[str, Any]) -> str:
+    """The key of a scenario's :func:`procmine.whatif.simplify` keywords in ``ctx.cache[WHATIF_KEY]``."""
+    return repr(sorted(kw.items()))
+
+
 def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     _ = ctx._
     out: list[tuple[str, dict[str, Any]]] = []
@@ -216,6 +225,7 @@ def whatif(ctx: Context) -> Section:
     for name, kw in scen:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
+            ctx.cache.setdefault(WHATIF_KEY, {})[scenario_key(kw)] = w  # the proposal's, if it is the last
         except Exception as exc:
             from ..errors import ProcmineWarning
 
