@@ -249,3 +249,11 @@ def test_layout_in_memory_keeps_odd_names_as_the_file_has_them(tmp_path):
     ref, _ref_ids = _layout_from_file(graph, tmp_path)
     assert layout == ref
     assert len([n for n in layout["nodes"] if n["kind"] == "task"]) == len(names)
+
+
+def test_layout_of_a_graph_it_does_not_cover_is_read_from_the_written_file(model, tmp_path, monkeypatch):
+    from procmine.discovery import _bpmn_graph
+
+    monkeypatch.setattr(_bpmn_graph, "_layout_in_memory", lambda graph: None)
+    layout, _ids = _bpmn_graph.layout_ids(model.bpmn)
+    assert layout == _layout_from_file(model.bpmn, tmp_path)[0]

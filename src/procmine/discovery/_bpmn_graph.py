@@ -393,13 +393,13 @@ def _to_write(bpmn: Any, language: str) -> tuple[Any, dict[str, str]]:
 def layout_ids(bpmn: Any, *, language: str = "en") -> tuple[dict[str, Any], dict[str, str]]:
     """The diagram :func:`write_bpmn_ids` would write, without writing it, and its id map.
 
-    Returns the layout as :func:`procmine.whatif._bpmn.layout_of` reads it back from the
-    written file (``{"nodes", "edges", "width", "height"}``, the same values in the same
-    order: pm4py's auto layout shifted to the margin, the coordinates rounded as written)
-    and ``{node id in bpmn: element id}``. The file's own steps (pm4py's XML, the shift
-    and the final ids) are followed in memory; a graph with elements other than start and
-    end events, tasks and exclusive or parallel gateways is written to a temporary file
-    and read back, so the answer is the file's in every case.
+    Returns the layout as :func:`layout_of` reads it back from the written file
+    (``{"nodes", "edges", "width", "height"}``, the same values in the same order: pm4py's
+    auto layout shifted to the margin, the coordinates rounded as written) and
+    ``{node id in bpmn: element id}``. The file's own steps (pm4py's XML, the shift and the
+    final ids) are followed in memory; a graph with elements other than start and end
+    events, tasks and exclusive or parallel gateways is written to a temporary file and
+    read back, so the answer is the file's in every case.
     """
     graph, ids = _to_write(bpmn, language)
     pm4py()
@@ -433,7 +433,6 @@ def _shift_layout(path: Path, margin: float = 40.0) -> None:
         p.set("x", f"{float(p.get('x', 0)) + dx:.1f}")
         p.set("y", f"{float(p.get('y', 0)) + dy:.1f}")
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
-
 
 
 def _layout_in_memory(graph: Any, margin: float = 40.0) -> dict[str, Any] | None:
