@@ -150,7 +150,7 @@ def _findings_table(ctx: Context, shown: list[Any], proc: Any) -> None:
     ctx.tables["findings"] = frame
 
 
-#: ``ctx.cache`` key of the what-if results, by :func:`scenario_key`
+#: ``ctx.cache`` key of the what-if run the proposal reuses, by :func:`scenario_key`
 WHATIF_KEY = "whatif results"
 
 
@@ -225,7 +225,8 @@ def whatif(ctx: Context) -> Section:
     for name, kw in scen:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
-            ctx.cache.setdefault(WHATIF_KEY, {})[scenario_key(kw)] = w  # the proposal's, if it is the last
+            if kw is scen[-1][1]:  # the combined scenario is the proposal's: kept for it (one log)
+                ctx.cache.setdefault(WHATIF_KEY, {})[scenario_key(kw)] = w
         except Exception as exc:
             from ..errors import ProcmineWarning
 

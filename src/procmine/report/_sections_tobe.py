@@ -45,7 +45,7 @@ def _simulated(ctx: Context, shown: list[Any], kw: dict[str, Any]) -> Any:
     from ..whatif import simplify
     from ._sections_findings import WHATIF_KEY, scenario_key
 
-    done = ctx.cache.get(WHATIF_KEY, {}).get(scenario_key(kw))
+    done = ctx.cache.get(WHATIF_KEY, {}).pop(scenario_key(kw), None)  # its log is not kept past here
     if done is not None and not ctx.required and done.source is ctx.log:
         return dataclasses.replace(done, findings=shown)  # the same simulation, with its findings
     return simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)
