@@ -209,3 +209,51 @@ def test_in_memory_graphs_and_to_be_bytes_in_a_fresh_process_with_another_hash_s
     assert [tuple(x) for x in as_is] == _graph_ids(model.bpmn)
     assert [tuple(x) for x in to_be] == _graph_ids(whatif.model)
     assert there.read_bytes() == here.read_bytes()
+
+
+def _layout_from_file(bpmn, tmp_path: Path, language: str = "en"):
+    from procmine.discovery import _bpmn_graph
+
+    path, ids = _bpmn_graph.write_bpmn_ids(bpmn, tmp_path / f"layout-{language}.bpmn", language=language)
+    return _bpmn_graph.layout_of(path), ids
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_layout_in_memory_is_the_written_files(model, whatif, tmp_path, language):
+    """The report draws the layouts without writing the files: the same nodes, names,
+    coordinates and ids as reading the written file back."""
+    from procmine.discovery import _bpmn_graph
+
+    for graph in (model.bpmn, whatif._tobe_graph()):
+        own = {n.get_id() for n in graph.get_nodes()}
+        layout, ids = _bpmn_graph.layout_ids(graph, language=language)
+        ref, ref_ids = _layout_from_file(graph, tmp_path, language)
+        assert layout == ref
+        assert {k: v for k, v in ids.items() if k in own} == {k: v for k, v in ref_ids.items() if k in own}
+
+
+def test_layout_in_memory_keeps_odd_names_as_the_file_has_them(tmp_path):
+    """Whitespace, markup characters and control characters in activity names come out as
+    the written file reads back (its XML round trip normalises some of them)."""
+    import pandas as pd
+
+    from procmine.discovery import _bpmn_graph
+
+    names = ["Gesuch\tprüfen", "Stellungnahme <Amt> & \"Co\"", "Ent\nscheid\r\nfinal", "Bell\x07 step", " x "]
+    traces = [names, names[:2] + names[3:], [names[0], names[2], names[4]]]
+    rows = [(str(c), a, i) for c, t in enumerate(traces * 4) for i, a in enumerate(t)]
+    df = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "h"])
+    df["time:timestamp"] = pd.to_datetime(df.pop("h"), unit="h", utc=True)
+    graph = pm.discover(pm.EventLog(df), variants=1.0).bpmn
+    layout, _ids = _bpmn_graph.layout_ids(graph)
+    ref, _ref_ids = _layout_from_file(graph, tmp_path)
+    assert layout == ref
+    assert len([n for n in layout["nodes"] if n["kind"] == "task"]) == len(names)
+
+
+def test_layout_of_a_graph_it_does_not_cover_is_read_from_the_written_file(model, tmp_path, monkeypatch):
+    from procmine.discovery import _bpmn_graph
+
+    monkeypatch.setattr(_bpmn_graph, "_layout_in_memory", lambda graph: None)
+    layout, _ids = _bpmn_graph.layout_ids(model.bpmn)
+    assert layout == _layout_from_file(model.bpmn, tmp_path)[0]

@@ -225,3 +225,30 @@ def test_pruning_arguments(tiny: pm.EventLog) -> None:
     assert m3.pruning["activities_kept"] == 2
     with pytest.raises(ParameterError, match="'activities'"):
         discover(tiny, activities=["zzz"])
+
+
+@pytest.mark.parametrize("kw", [{}, {"noise": 0.0, "variants": 1.0}])
+def test_inductive_miner_on_variants_is_pm4pys_model_of_the_events(tmp_path, kw) -> None:
+    """The in-memory inductive model is mined from the variant counts: the same BPMN, byte
+    for byte, as pm4py mining the events of the mined log itself."""
+    from procmine.discovery import _pm4py
+    from procmine.discovery._bpmn_graph import petri_to_bpmn, write_bpmn
+
+    model = pm.discover(pm.samples.load("permit_de"), **kw)
+    b = model.to_bpmn(tmp_path / "model.bpmn")
+    assert "_pruned" not in model.__dict__  # mined without building the pruned log
+    events = _pm4py.discover_petri_net(_pm4py.frame(model.mined_log), algorithm="inductive", noise=model.noise)
+    a = write_bpmn(petri_to_bpmn(*events), tmp_path / "events.bpmn")
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [{}, {"variants": 1.0}, {"variants": 5}, {"activities": 5}, {"activities": 0.5, "variants": 0.5},
+     {"min_case_share": 0.3}],
+)
+def test_variant_pruning_gives_the_mined_logs_variants(kw) -> None:
+    """The miner's variants from the variant counts are those of the pruned log, in order."""
+    for name in ("permit_de", "subsidy_fr"):
+        model = pm.discover(pm.samples.load(name), **kw)
+        assert list(model._variant_pruning[0].items()) == list(model.mined_variants.items())

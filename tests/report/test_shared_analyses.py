@@ -52,3 +52,25 @@ def test_given_findings_are_not_recomputed(tmp_path, permit_small, monkeypatch):
                   sections=["summary", "findings"]).read_text(encoding="utf-8")
     assert counts["find_redundancies"] == 0
     assert "Redundancy findings" in html
+
+
+def test_the_proposal_reuses_the_what_if_run_of_its_scenario(tmp_path, permit_small, monkeypatch):
+    """One simulation per what-if scenario: the proposal's changes are the combined
+    scenario's, already simulated; with required steps it simulates again (simplify checks them)."""
+    whatif = importlib.import_module("procmine.whatif")
+    counts: Counter = Counter()
+    _counting(monkeypatch, counts, whatif, "simplify")
+
+    def simulations(name: str, sections: list[str], **kw: Any) -> int:
+        counts.clear()
+        html = report(permit_small, tmp_path / name, language="en", sections=sections, **kw).read_text(
+            encoding="utf-8")
+        assert "could not be computed" not in html
+        return counts["simplify"]
+
+    scenarios = simulations("a.html", ["whatif"])
+    assert scenarios >= 1
+    assert simulations("b.html", ["whatif", "proposal"]) == scenarios
+    assert simulations("c.html", ["proposal"]) == 1
+    required = ["Gesuch eingereicht"]
+    assert simulations("d.html", ["whatif", "proposal"], required=required) == scenarios + 1

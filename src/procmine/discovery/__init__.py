@@ -230,24 +230,30 @@ class ProcessModel(Result):
 
     @cached_property
     def petri_net(self) -> tuple[Any, Any, Any]:
-        """``(net, initial_marking, final_marking)`` mined by pm4py on :attr:`mined_log`
-        (on :attr:`mined_variants` when the log is not in memory: the inductive miner only
-        looks at them; the heuristics miner loads the events)."""
+        """``(net, initial_marking, final_marking)`` mined by pm4py: the inductive miner on
+        :attr:`mined_variants` (all it looks at: pm4py would first compute them from the
+        events of :attr:`mined_log`, for the same model), the heuristics miner on the events
+        of :attr:`mined_log` (loaded when the log is not in memory)."""
         from . import _pm4py
 
         if not self._in_memory and self.algorithm == "heuristics":
             return self._with_events("the heuristics miner").petri_net
-        if (self.mined_log.n_events if self._in_memory else sum(self.mined_variants.values())) == 0:
+        if self.algorithm == "inductive":
+            # the pruning on the variant counts (the same variants, in the same order, as
+            # those of mined_log: tested), without building the pruned log
+            variants = self.__dict__.get("mined_variants") or self._variant_pruning[0]
+            empty = sum(variants.values()) == 0
+        else:
+            empty = self.mined_log.n_events == 0
+        if empty:
             raise ProcmineError("no events left to mine a model from: relax the activities/variants pruning")
         t0 = time.perf_counter()
-        if self._in_memory:
+        if self.algorithm != "inductive":
             net = _pm4py.discover_petri_net(
                 _pm4py.frame(self.mined_log), algorithm=self.algorithm, noise=self.noise
             )
         else:
-            net = _pm4py.discover_petri_net_variants(
-                self.mined_variants, algorithm=self.algorithm, noise=self.noise
-            )
+            net = _pm4py.discover_petri_net_variants(variants, algorithm=self.algorithm, noise=self.noise)
         logger.info(
             "discover %s: pm4py %s miner took %.1f s", self.log.name, self.algorithm, time.perf_counter() - t0
         )

@@ -24,10 +24,15 @@ from .._core.xmltext import NOT_XML, xml_safe
 from ..errors import ProcmineError
 from ._pm4py import call, pm4py
 
-__all__ = ["canonical", "finish_ids", "lintable", "petri_to_bpmn", "tidy", "write_bpmn", "write_bpmn_ids"]
+__all__ = [
+    "canonical", "finish_ids", "layout_ids", "layout_of", "lintable", "petri_to_bpmn", "tidy", "write_bpmn",
+    "write_bpmn_ids",
+]
 
 _MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _DI = "http://www.omg.org/spec/BPMN/20100524/DI"
+_DC = "http://www.omg.org/spec/DD/20100524/DC"
+_DDI = "http://www.omg.org/spec/DD/20100524/DI"
 
 
 def _bpmn() -> Any:
@@ -364,6 +369,16 @@ def write_bpmn_ids(bpmn: Any, path: str | Path, *, language: str = "en") -> tupl
     path = Path(path)
     if not str(path).lower().endswith(".bpmn"):
         raise ProcmineError(f"{path}: a BPMN file name must end with '.bpmn' (pm4py appends it otherwise)")
+    bpmn, ids = _to_write(bpmn, language)
+    call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
+    _shift_layout(path)
+    finish_ids(path)
+    return path, ids
+
+
+def _to_write(bpmn: Any, language: str) -> tuple[Any, dict[str, str]]:
+    """The graph as :func:`write_bpmn_ids` writes it (a lint-clean, XML-safe, canonical copy)
+    and ``{node id in bpmn: its id in the copy}``."""
     # bpmnlint's recommended rules (BPMN tools flag a gateway that joins and forks, or an
     # unlabelled exclusive fork): fixed on a copy, the model's own graph stays as mined
     bpmn = lintable(copy.deepcopy(bpmn), language)
@@ -372,11 +387,32 @@ def write_bpmn_ids(bpmn: Any, path: str | Path, *, language: str = "en") -> tupl
         name = node.get_name() if hasattr(node, "get_name") else None
         if isinstance(name, str) and NOT_XML.search(name):
             node.set_name(xml_safe(name))
-    bpmn, ids = canonical(bpmn)
-    call(f"writing the BPMN file {path}", pm4py().write_bpmn, bpmn, str(path), auto_layout=True)
-    _shift_layout(path)
-    finish_ids(path)
-    return path, ids
+    return canonical(bpmn)
+
+
+def layout_ids(bpmn: Any, *, language: str = "en") -> tuple[dict[str, Any], dict[str, str]]:
+    """The diagram :func:`write_bpmn_ids` would write, without writing it, and its id map.
+
+    Returns the layout as :func:`layout_of` reads it back from the written file
+    (``{"nodes", "edges", "width", "height"}``, the same values in the same order: pm4py's
+    auto layout shifted to the margin, the coordinates rounded as written) and
+    ``{node id in bpmn: element id}``. The file's own steps (pm4py's XML, the shift and the
+    final ids) are followed in memory; a graph with elements other than start and end
+    events, tasks and exclusive or parallel gateways is written to a temporary file and
+    read back, so the answer is the file's in every case.
+    """
+    graph, ids = _to_write(bpmn, language)
+    pm4py()
+    from pm4py.objects.bpmn.layout import layouter
+
+    layout = _layout_in_memory(call("laying out the BPMN diagram", layouter.apply, graph))
+    if layout is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path, ids = write_bpmn_ids(bpmn, Path(tmp) / "model.bpmn", language=language)
+            layout = layout_of(path)
+    return layout, ids
 
 
 def _shift_layout(path: Path, margin: float = 40.0) -> None:
@@ -397,3 +433,110 @@ def _shift_layout(path: Path, margin: float = 40.0) -> None:
         p.set("x", f"{float(p.get('x', 0)) + dx:.1f}")
         p.set("y", f"{float(p.get('y', 0)) + dy:.1f}")
     tree.write(str(path), xml_declaration=True, encoding="UTF-8")
+
+
+def _layout_in_memory(graph: Any, margin: float = 40.0) -> dict[str, Any] | None:
+    """:func:`layout_of` of the file pm4py would write for ``graph`` (laid out already),
+    after :func:`_shift_layout` and :func:`finish_ids`, read from the graph itself; ``None``
+    for a graph this does not cover (several processes, an element other than start and
+    end events, plain tasks and exclusive or parallel gateways)."""
+    B = _bpmn()
+    kinds = ((B.StartEvent, "start"), (B.EndEvent, "end"), (B.ExclusiveGateway, "xor"), (B.ParallelGateway, "and"))
+    nodes, flows = list(graph.get_nodes()), list(graph.get_flows())
+    if len({x.get_process() for x in [*nodes, *flows]}) != 1:
+        return None
+    layout = graph.get_layout()
+    # pm4py's exporter writes str(value); _shift_layout reads float() of that
+    boxes, kind = [], []
+    for n in nodes:
+        k = next((name for cls, name in kinds if isinstance(n, cls)), None)
+        if k is None and type(n) is B.Task:
+            k = "task"
+        if k is None:
+            return None
+        box = layout.get(n)
+        boxes.append([float(str(v)) for v in (box.get_x(), box.get_y(), box.get_width(), box.get_height())])
+        kind.append(k)
+    ways = [[(float(str(x)), float(str(y))) for x, y in layout.get(f).get_waypoints()] for f in flows]
+    xs = [b[0] for b in boxes] + [x for w in ways for x, _ in w]
+    if not xs:
+        return None  # the file path raises the writer's error
+    ys = [b[1] for b in boxes] + [y for w in ways for _, y in w]
+    dx, dy = margin - min(xs), margin - min(ys)
+
+    def at(v: float, d: float) -> float:  # shifted and written with one decimal, as _shift_layout
+        return float(f"{v + d:.1f}")
+
+    names = _as_read([n.get_name() for n in nodes])
+    out_nodes = [
+        {"id": n.get_id(), "kind": k, "name": name or "", "x": at(b[0], dx), "y": at(b[1], dy), "w": b[2], "h": b[3]}
+        for n, k, name, b in zip(nodes, kind, names, boxes)
+    ]
+    edges = []
+    for f, w in zip(flows, ways):
+        ident = "id" + str(f.get_id())  # pm4py's prefix, which finish_ids takes off again
+        pts = [(at(x, dx), at(y, dy)) for x, y in w]
+        if len(pts) >= 2:
+            edges.append({"id": ident[2:] if ident.startswith("idFlow_") else ident, "points": pts})
+    xs = [n["x"] + n["w"] for n in out_nodes] + [x for e in edges for x, _ in e["points"]]
+    ys = [n["y"] + n["h"] for n in out_nodes] + [y for e in edges for _, y in e["points"]]
+    return {"nodes": out_nodes, "edges": edges, "width": max(xs, default=0.0), "height": max(ys, default=0.0)}
+
+
+def _as_read(names: list[str]) -> list[str | None]:
+    """The names as an XML attribute read back from pm4py's file (its serialisation and
+    pretty printing normalise some whitespace): the same round trip, for all names at once."""
+    import xml.etree.ElementTree as ET
+    from xml.dom import minidom
+
+    from lxml import etree
+
+    root = ET.Element("names")
+    for name in names:
+        ET.SubElement(root, "n", {"name": name})
+    text = minidom.parseString(ET.tostring(root)).toprettyxml(encoding="utf-8")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    return [el.get("name") for el in etree.fromstring(text, parser).iter("n")]
+
+
+# -- the diagram as written (its diagram interchange) ------------------------------------------
+def layout_of(path: str | Path) -> dict[str, Any]:
+    """Shapes and edges of a BPMN file as drawn by its DI: ``{"nodes": [...], "edges": [...],
+    "width", "height"}``; a node is ``{id, kind, name, x, y, w, h}`` (kind: task, xor, and,
+    start, end, other), an edge ``{id, points}``."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.parse(str(path), parser).getroot()
+    kinds = {
+        "task": "task",
+        "exclusiveGateway": "xor",
+        "parallelGateway": "and",
+        "startEvent": "start",
+        "endEvent": "end",
+    }
+    elements = {el.get("id"): el for el in root.iter() if el.get("id")}
+    nodes, edges = [], []
+    for s in root.iter(f"{{{_DI}}}BPMNShape"):
+        el, b = elements.get(s.get("bpmnElement")), s.find(f"{{{_DC}}}Bounds")
+        if el is None or b is None:
+            continue
+        tag = etree.QName(el).localname
+        nodes.append(
+            {
+                "id": el.get("id"),
+                "kind": kinds.get(tag, "other"),
+                "name": el.get("name") or "",
+                "x": float(b.get("x")),
+                "y": float(b.get("y")),
+                "w": float(b.get("width")),
+                "h": float(b.get("height")),
+            }
+        )
+    for e in root.iter(f"{{{_DI}}}BPMNEdge"):
+        pts = [(float(p.get("x")), float(p.get("y"))) for p in e.findall(f"{{{_DDI}}}waypoint")]
+        if len(pts) >= 2:
+            edges.append({"id": e.get("bpmnElement"), "points": pts})
+    xs = [n["x"] + n["w"] for n in nodes] + [x for e in edges for x, _ in e["points"]]
+    ys = [n["y"] + n["h"] for n in nodes] + [y for e in edges for _, y in e["points"]]
+    return {"nodes": nodes, "edges": edges, "width": max(xs, default=0.0), "height": max(ys, default=0.0)}

@@ -15,9 +15,18 @@ import types
 from typing import Any
 
 from ._build import SECTIONS, report
-from ._portfolio import portfolio
 
 __all__ = ["SECTIONS", "portfolio", "report"]
+
+
+def __getattr__(name: str) -> Any:
+    # portfolio on first use: a report alone does not load it (nor the engines it names)
+    if name == "portfolio":
+        from ._portfolio import portfolio
+
+        globals()["portfolio"] = portfolio
+        return portfolio
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _CallableReportModule(types.ModuleType):

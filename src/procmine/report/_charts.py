@@ -56,8 +56,8 @@ def hbar_stacked(
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, loc="left")
-    if len(parts) > 1:  # above the bars, never over them
-        fig.legend(loc="outside upper left", ncols=2, frameon=False)
+    if len(parts) > 1:  # above the bars, never over them (figure_svg leaves it room)
+        fig.legend(loc="upper left", ncols=2, frameon=False)
     ax.grid(axis="x", color="#e2e8f0", lw=0.6)
     ax.set_axisbelow(True)
     return figure_svg(fig, prefix)

@@ -150,6 +150,15 @@ def _findings_table(ctx: Context, shown: list[Any], proc: Any) -> None:
     ctx.tables["findings"] = frame
 
 
+#: ``ctx.cache`` key of the what-if run the proposal reuses, by :func:`scenario_key`
+WHATIF_KEY = "whatif results"
+
+
+def scenario_key(kw: dict[str, Any]) -> str:
+    """The key of a scenario's :func:`procmine.whatif.simplify` keywords in ``ctx.cache[WHATIF_KEY]``."""
+    return repr(sorted(kw.items()))
+
+
 def _scenarios(ctx: Context, shown: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     _ = ctx._
     out: list[tuple[str, dict[str, Any]]] = []
@@ -216,6 +225,8 @@ def whatif(ctx: Context) -> Section:
     for name, kw in scen:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
+            if kw is scen[-1][1]:  # the combined scenario is the proposal's: kept for it (one log)
+                ctx.cache.setdefault(WHATIF_KEY, {})[scenario_key(kw)] = w
         except Exception as exc:
             from ..errors import ProcmineWarning
 

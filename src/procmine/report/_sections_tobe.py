@@ -36,6 +36,21 @@ def _scrollable(svg: str, prefix: str, scale: float = 0.7) -> Markup:
     return Markup('<div style="overflow-x:auto">') + sanitize_svg(svg, prefix) + Markup("</div>")
 
 
+def _simulated(ctx: Context, shown: list[Any], kw: dict[str, Any]) -> Any:
+    """The :class:`procmine.whatif.WhatIf` of the changes ``kw``: the what-if section's run
+    of the same scenario when it has one (no required steps: ``simplify`` would check them
+    against the changes), else a new ``simplify``."""
+    import dataclasses
+
+    from ..whatif import simplify
+    from ._sections_findings import WHATIF_KEY, scenario_key
+
+    done = ctx.cache.get(WHATIF_KEY, {}).pop(scenario_key(kw), None)  # its log is not kept past here
+    if done is not None and not ctx.required and done.source is ctx.log:
+        return dataclasses.replace(done, findings=shown)  # the same simulation, with its findings
+    return simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)
+
+
 def _changes(ctx: Context, shown: list[Any]) -> dict[str, list[Any]]:
     """The combined scenario of the what-if section (all of its changes at once)."""
     from ._sections_findings import _scenarios
@@ -47,7 +62,6 @@ def _changes(ctx: Context, shown: list[Any]) -> dict[str, list[Any]]:
 def proposal(ctx: Context) -> Section:
     """As-is and to-be process side by side, with the predicted key figures."""
     from ..errors import ProcmineWarning
-    from ..whatif import simplify
 
     _ = ctx._
     sec = Section(
@@ -66,7 +80,7 @@ def proposal(ctx: Context) -> Section:
         sec.add(nothing_to_simplify(ctx))
         return sec
     try:
-        w = simplify(ctx.log, calendar=ctx.calendar, required=ctx.required, findings=shown, **kw)
+        w = _simulated(ctx, shown, kw)
         if w.source is ctx.log:  # the as-is model is the map section's: discover the log once
             w.__dict__.setdefault("_as_is", model(ctx))
         as_is, to_be = w.svgs(titles=("", ""))  # the captions name them

@@ -47,24 +47,76 @@ COLOURS = {"wait": "#d98c1f", "work": "#2b6cb0", "main": "#2b6cb0", "grey": "#8a
 
 
 def new_figure(width_cm: float = 16, height_cm: float = 8) -> Any:
-    """A matplotlib ``Figure`` (no pyplot state) sized in centimetres."""
+    """A matplotlib ``Figure`` (no pyplot state) sized in centimetres; :func:`figure_svg`
+    lays it out."""
     import matplotlib
 
     with matplotlib.rc_context(_RC):
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54), layout="constrained")
+        fig = Figure(figsize=(width_cm / 2.54, height_cm / 2.54))
     return fig
 
 
 def figure_svg(fig: Any, prefix: str) -> Markup:
-    """``fig`` as sanitised inline SVG markup."""
+    """``fig`` as sanitised inline SVG markup: laid out (:func:`_fit`) and drawn once.
+
+    What ``fig.savefig(buf, format="svg", transparent=True)`` writes for a figure already
+    laid out, with the layout measured on the renderer that then draws it: a layout
+    engine (constrained layout) would draw the whole figure once more to measure it."""
     import matplotlib
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
 
     buf = io.StringIO()
     with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "procmine"}, transparent=True)
+        for patch in [fig.patch, *(ax.patch for ax in fig.axes)]:  # transparent background
+            patch.set_facecolor("none")
+            patch.set_edgecolor("none")
+        dpi = fig.dpi
+        fig.dpi = 72  # as the SVG backend draws: one unit is one point
+        try:
+            width, height = fig.get_size_inches()
+            svg = RendererSVG(width * 72, height * 72, buf, image_dpi=dpi,
+                              metadata={"Date": None, "Creator": "procmine"})
+            renderer = MixedModeRenderer(fig, width, height, dpi, svg)
+            _fit(fig, renderer)
+            fig.draw(renderer)
+            renderer.finalize()
+        finally:
+            fig.dpi = dpi
     return sanitize_svg(buf.getvalue(), prefix)
+
+
+def _fit(fig: Any, renderer: Any) -> None:
+    """Place the one axes so that it, its tick labels, axis labels and title, and the
+    figure legends (at the top) fill the figure less constrained layout's pads
+    (``figure.constrained_layout.w_pad``/``h_pad``) all round: what constrained layout
+    computes for one axes, measured on ``renderer`` (twice, as it does: the ticks change
+    with the axes' size)."""
+    import matplotlib
+
+    W, H = fig.bbox.width, fig.bbox.height
+    if len(fig.axes) != 1 or W <= 0 or H <= 0:
+        return
+    ax = fig.axes[0]
+    rc = matplotlib.rcParams
+    wp = rc["figure.constrained_layout.w_pad"] * fig.dpi / W
+    hp = rc["figure.constrained_layout.h_pad"] * fig.dpi / H
+    top = max((leg.get_tightbbox(renderer).height / H + 2 * hp for leg in fig.legends), default=0.0)
+    for _ in range(2):
+        pos = ax.get_position(original=True)
+        box = ax.get_tightbbox(renderer, for_layout_only=True)
+        if box is None:
+            return
+        box = box.transformed(fig.transFigure.inverted())
+        x0 = wp + pos.x0 - box.x0
+        x1 = 1 - (wp + box.x1 - pos.x1)
+        y0 = hp + pos.y0 - box.y0
+        y1 = 1 - top - (hp + box.y1 - pos.y1)
+        if x1 <= x0 or y1 <= y0:  # no room: leave the default place
+            return
+        ax.set_position([x0, y0, x1 - x0, y1 - y0])
 
 
 def sanitize_svg(text: str | bytes, prefix: str) -> Markup:

@@ -147,21 +147,38 @@ class WhatIf(Result):
         notes, in ``language`` (cached per language; the graph is the same in each)."""
         cache = self.__dict__.setdefault("_tobe_cache", {})
         if language not in cache:
-            from ._bpmn import canonical, to_be
-
-            graph, docs, general = to_be(
-                self.as_is.bpmn,
-                remove=list(self.changes.get("complete_at_intake", []))
-                + list(self.changes.get("remove", [])),
-                merge=[tuple(p) for p in self.changes.get("merge", [])],
-                parallelize=[tuple(p) for p in self.changes.get("parallelize", [])],
-                notes=self._change_notes(language),
-                language=language,
-            )
-            # the gateways the edit adds get pm4py's random ids: named from the graph instead
-            graph, old = canonical(graph)
+            graph, old, docs, general = self._edit(self._change_notes(language), language)
             cache[language] = (graph, {old.get(k, k): v for k, v in docs.items()}, general)
         return cache[language]
+
+    def _tobe_graph(self) -> Any:
+        """The to-be graph alone (:meth:`_tobe`'s, the same in every language): without its
+        documentation, whose figures re-simulate each change on its own."""
+        cache = self.__dict__.get("_tobe_cache")
+        if cache:
+            return next(iter(cache.values()))[0]
+        if "_graph_only" not in self.__dict__:
+            self.__dict__["_graph_only"] = self._edit({}, "en")[0]
+        return self.__dict__["_graph_only"]
+
+    def _edit(
+        self, notes: dict[tuple[str, ...], str], language: str
+    ) -> tuple[Any, dict[str, str], dict[str, list[str]], list[str]]:
+        """:func:`._bpmn.to_be` of the as-is model with this result's changes, the graph's
+        ids made deterministic: (graph, {old id: new id}, documentation, process notes)."""
+        from ._bpmn import canonical, to_be
+
+        graph, docs, general = to_be(
+            self.as_is.bpmn,
+            remove=list(self.changes.get("complete_at_intake", [])) + list(self.changes.get("remove", [])),
+            merge=[tuple(p) for p in self.changes.get("merge", [])],
+            parallelize=[tuple(p) for p in self.changes.get("parallelize", [])],
+            notes=notes,
+            language=language,
+        )
+        # the gateways the edit adds get pm4py's random ids: named from the graph instead
+        graph, old = canonical(graph)
+        return graph, old, docs, general
 
     @property
     def model(self) -> Any:
@@ -281,17 +298,14 @@ class WhatIf(Result):
         return marks
 
     def _layouts(self) -> tuple[Any, Any, dict[str, str], dict[str, str]]:
-        """As-is and to-be layouts (as the BPMN files lay them out) and their highlights."""
-        import tempfile
-
+        """As-is and to-be layouts (as the BPMN files lay them out, computed without writing
+        them) and their highlights."""
         from ..discovery import _bpmn_graph
-        from ._bpmn import layout_of
 
-        graph = self._tobe()[0]
-        with tempfile.TemporaryDirectory() as tmp:
-            path_a, ids_a = _bpmn_graph.write_bpmn_ids(self.as_is.bpmn, Path(tmp) / "as_is.bpmn")
-            path_b, ids_b = self._write(Path(tmp) / "to_be.bpmn")
-            a, b = layout_of(path_a), layout_of(path_b)
+        graph = self._tobe_graph()
+        a, ids_a = _bpmn_graph.layout_ids(self.as_is.bpmn)
+        # the to-be file's documentation (annotate) leaves its layout as written
+        b, ids_b = _bpmn_graph.layout_ids(graph)
         marks_a = {ids_a.get(k, k): v for k, v in self._marks(self.as_is.bpmn, to_be=False).items()}
         marks_b = {ids_b.get(k, k): v for k, v in self._marks(graph, to_be=True).items()}
         return a, b, marks_a, marks_b

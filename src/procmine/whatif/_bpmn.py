@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.xmltext import xml_safe
-from ..discovery._bpmn_graph import (  # noqa: F401  (canonical, finish_ids, lintable: re-exported)
+from ..discovery._bpmn_graph import (  # noqa: F401  (canonical, finish_ids, layout_of, lintable: re-exported)
     _DI,
     _MODEL,
     _bpmn,
@@ -38,6 +38,7 @@ from ..discovery._bpmn_graph import (  # noqa: F401  (canonical, finish_ids, lin
     _tasks,
     canonical,
     finish_ids,
+    layout_of,
     lintable,
     tidy,
 )
@@ -218,52 +219,7 @@ def annotate(
     return path
 
 
-# -- drawing a written BPMN file (its diagram interchange) -------------------------------------
-_DC = "http://www.omg.org/spec/DD/20100524/DC"
-_DDI = "http://www.omg.org/spec/DD/20100524/DI"
-
-
-def layout_of(path: str | Path) -> dict[str, Any]:
-    """Shapes and edges of a BPMN file as drawn by its DI: ``{"nodes": [...], "edges": [...],
-    "width", "height"}``; a node is ``{id, kind, name, x, y, w, h}`` (kind: task, xor, and,
-    start, end, other), an edge ``{id, points}``."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    root = etree.parse(str(path), parser).getroot()
-    kinds = {
-        "task": "task",
-        "exclusiveGateway": "xor",
-        "parallelGateway": "and",
-        "startEvent": "start",
-        "endEvent": "end",
-    }
-    elements = {el.get("id"): el for el in root.iter() if el.get("id")}
-    nodes, edges = [], []
-    for s in root.iter(f"{{{_DI}}}BPMNShape"):
-        el, b = elements.get(s.get("bpmnElement")), s.find(f"{{{_DC}}}Bounds")
-        if el is None or b is None:
-            continue
-        tag = etree.QName(el).localname
-        nodes.append(
-            {
-                "id": el.get("id"),
-                "kind": kinds.get(tag, "other"),
-                "name": el.get("name") or "",
-                "x": float(b.get("x")),
-                "y": float(b.get("y")),
-                "w": float(b.get("width")),
-                "h": float(b.get("height")),
-            }
-        )
-    for e in root.iter(f"{{{_DI}}}BPMNEdge"):
-        pts = [(float(p.get("x")), float(p.get("y"))) for p in e.findall(f"{{{_DDI}}}waypoint")]
-        if len(pts) >= 2:
-            edges.append({"id": e.get("bpmnElement"), "points": pts})
-    xs = [n["x"] + n["w"] for n in nodes] + [x for e in edges for x, _ in e["points"]]
-    ys = [n["y"] + n["h"] for n in nodes] + [y for e in edges for _, y in e["points"]]
-    return {"nodes": nodes, "edges": edges, "width": max(xs, default=0.0), "height": max(ys, default=0.0)}
-
+# -- drawing a written BPMN file (its layout: layout_of, from the writer's module) -----------------
 
 #: fill colours of highlighted elements: removed (as-is), changed (both)
 COLOURS = {"removed": "#f4b6b6", "changed": "#ffd591", "plain": "#ffffff"}
