@@ -110,7 +110,7 @@ def exact_quantiles_of(
         h = hist[hist["vi"] == i].reset_index(drop=True)
         g, row_group = _groups(h, keys)
         where = f"{value} IS NOT NULL" + (f" AND ({cond})" if cond else "")
-        out[value] = _quantiles(run, table, keys, value, names, where, g, h, row_group)
+        out[value] = _column_quantiles(run, table, keys, value, names, where, g, h, row_group)
     return out
 
 
@@ -160,7 +160,7 @@ def _groups(hist: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarr
     return g, row_group
 
 
-def _quantiles(run: SqlRunner, table: str, keys: list[str], value: str, names: dict[float, str], where: str,
+def _column_quantiles(run: SqlRunner, table: str, keys: list[str], value: str, names: dict[float, str], where: str,
                g: pd.DataFrame, hist: pd.DataFrame, row_group: np.ndarray) -> pd.DataFrame:
     """The quantiles of one value column from its groups and log buckets (see
     :func:`exact_quantiles_of`): located in the buckets, narrowed and fetched."""

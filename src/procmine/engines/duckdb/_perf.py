@@ -203,19 +203,22 @@ class DuckPerf(SqlPerf):
 
         # a scan of one table in its order, written in that order (insertion order held)
         log.con.execute("SET preserve_insertion_order = true")
-        reader = log.con.sql(f"SELECT epoch_us(ts), {start}, epoch_us(prev_ts) FROM seq").to_arrow_reader(STREAM_BATCH)
-        writer = log.con.cursor()  # the reading connection is busy until the reader is done
         try:
-            writer.execute("SET preserve_insertion_order = true")
-            writer.register(f"__procmine_{table}", pa.RecordBatchReader.from_batches(schema, batches(reader)))
-            writer.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __procmine_{table}")
+            reader = log.con.sql(f"SELECT epoch_us(ts), {start}, epoch_us(prev_ts) FROM seq").to_arrow_reader(
+                STREAM_BATCH)
+            writer = log.con.cursor()  # the reading connection is busy until the reader is done
+            try:
+                writer.execute("SET preserve_insertion_order = true")
+                writer.register(f"__procmine_{table}", pa.RecordBatchReader.from_batches(schema, batches(reader)))
+                writer.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __procmine_{table}")
+            finally:
+                writer.close()
+                reader.close()
         except Exception as exc:
             if not _is_resource_error(exc):
                 raise
             raise log._no_room(exc, "compute the working times") from exc
         finally:
-            writer.close()
-            reader.close()
             log.con.execute("SET preserve_insertion_order = false")
         # a positional join pairs rows by position: both must hold the same rows
         n = log._one(f"SELECT (SELECT count(*) FROM {table}) - (SELECT count(*) FROM seq)")
