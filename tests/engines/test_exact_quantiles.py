@@ -106,11 +106,16 @@ def test_several_columns_are_counted_in_one_statement(table):
     con.execute("CREATE OR REPLACE TABLE ev2 AS SELECT *, CASE WHEN wait % 3 = 0 THEN NULL ELSE wait * 3 - 5 END AS other FROM ev")
     run = _Runner(con)
     wanted = {"wait": {0.5: "med"}, "other": {0.1: "p10", 0.9: "p90"}}
-    both = exact_quantiles_of(run, "ev2", ["prev_act", "activity"], wanted)
+    keys = ["prev_act", "activity"]
+    both = exact_quantiles_of(run, "ev2", keys, wanted)
     assert sum(" AS vi" in q for q in run.queries) == 1
+
+    def by_keys(frame: pd.DataFrame) -> pd.DataFrame:  # groups come in the order of a hash aggregate
+        return frame.sort_values(keys, na_position="first", kind="stable", ignore_index=True)
+
     for value, names in wanted.items():
-        alone = exact_quantiles(_Runner(con), "ev2", ["prev_act", "activity"], value, names)
-        pd.testing.assert_frame_equal(both[value], alone)
+        alone = exact_quantiles(_Runner(con), "ev2", keys, value, names)
+        pd.testing.assert_frame_equal(by_keys(both[value]), by_keys(alone))
         assert both[value][list(names.values())].notna().all().all()
 
 
