@@ -30,7 +30,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ._sql_perf import SqlRunner
 
-__all__ = ["QUANTILE_FETCH", "exact_quantiles", "exact_quantiles_of", "with_quantiles"]
+__all__ = ["QUANTILE_FETCH", "exact_quantiles", "exact_quantiles_of", "log_bucket_sql", "with_quantiles"]
 
 #: at most this many values are fetched and sorted in memory at the last step (else one
 #: more counting pass narrows the buckets)
@@ -99,12 +99,15 @@ def exact_quantiles(
 
 
 def exact_quantiles_of(
-    run: SqlRunner, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
+    run: SqlRunner, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = "",
+    hist: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """:func:`exact_quantiles` of several integer columns of ``table`` (``wanted``: column
     -> {quantile: name}), their first count in one statement: per column, the ``keys``
-    and its quantile columns, one row per group holding values of it."""
-    hist = run.df(_log_sql(table, keys, list(wanted), cond))
+    and its quantile columns, one row per group holding values of it. ``hist``: the result
+    of :func:`log_bucket_sql` for the same arguments, when the caller ran it already."""
+    if hist is None:
+        hist = run.df(log_bucket_sql(table, keys, list(wanted), cond))
     out = {}
     for i, (value, names) in enumerate(wanted.items()):
         h = hist[hist["vi"] == i].reset_index(drop=True)
@@ -114,7 +117,7 @@ def exact_quantiles_of(
     return out
 
 
-def _log_sql(table: str, keys: list[str], values: list[str], cond: str) -> str:
+def log_bucket_sql(table: str, keys: list[str], values: list[str], cond: str = "") -> str:
     """The first count of :func:`exact_quantiles_of`: per value column (``vi``: its index),
     group and log bucket ``b``, the count and the smallest and largest value. A bucket
     is about 1 % of the magnitude wide (``_LOG_BUCKETS`` per doubling), negative
@@ -226,12 +229,13 @@ def _narrow(run: SqlRunner, table: str, g: pd.DataFrame, keys: list[str], value:
 
 
 def with_quantiles(
-    run: SqlRunner, df: pd.DataFrame, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = ""
+    run: SqlRunner, df: pd.DataFrame, table: str, keys: list[str], wanted: dict[str, dict[float, str]], cond: str = "",
+    hist: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """``df`` (one row per ``keys`` group) with the columns of :func:`exact_quantiles`
     (``wanted``: value column -> {quantile: column}) in place of its own; missing where a
     group has no values."""
     df = df.drop(columns=[c for w in wanted.values() for c in w.values()])
-    for got in exact_quantiles_of(run, table, keys, wanted, cond).values():
+    for got in exact_quantiles_of(run, table, keys, wanted, cond, hist).values():
         df = df.merge(got, on=keys, how="left", validate="one_to_one")
     return df

@@ -55,7 +55,7 @@ from ..waits._causes import (
 )
 from ..waits._steps import StepAggregates, decide_steps, long_wait_threshold
 from ._protocol import BIN_US, PERF_STATS, local_periods, sorted_by_name
-from ._quantiles import exact_quantiles, with_quantiles
+from ._quantiles import exact_quantiles, log_bucket_sql, with_quantiles
 
 __all__ = ["EDGE_CASES", "SqlPerf", "SqlRunner", "aggregates", "cause_view_sql", "edge_cases_sql", "inside_counts",
            "median_sql", "working_time_lookup"]
@@ -480,15 +480,18 @@ class SqlPerf:
                     FROM {self._cause_table} {f"WHERE {cond}" if cond else ""} GROUP BY {group}"""
             )
         # out of core: sums in two steps (a third faster than filtered sums over every
-        # event), the quantiles counted in bounded memory (exact_quantiles)
-        df = self.sql.df(
-            f"""SELECT {group}, CAST(sum(c) AS BIGINT) AS n{self._cause_sql(counts=counts, grouped=True)},
-                       CAST(sum(pn) AS BIGINT) AS proc_n, sum(ps) AS proc_sum, NULL AS proc_med, NULL AS proc_p90,
-                       CAST(sum(wn) AS BIGINT) AS wait_n, sum(ws) AS wait_sum, NULL AS wait_med, NULL AS wait_p90
-                FROM ({self._flag_groups(group, cond)}) GROUP BY {group}"""
-        )
-        return with_quantiles(self.sql, df, self._cause_table, [k.strip() for k in group.split(",")],
-                              {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in ("proc", "wait")}, cond)
+        # event), the quantiles counted in bounded memory (exact_quantiles), their first
+        # count beside the sums (at once where the engine can: df_pair)
+        keys = [k.strip() for k in group.split(",")]
+        wanted = {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in ("proc", "wait")}
+        sums = f"""SELECT {group}, CAST(sum(c) AS BIGINT) AS n{self._cause_sql(counts=counts, grouped=True)},
+                          CAST(sum(pn) AS BIGINT) AS proc_n, sum(ps) AS proc_sum, NULL AS proc_med, NULL AS proc_p90,
+                          CAST(sum(wn) AS BIGINT) AS wait_n, sum(ws) AS wait_sum, NULL AS wait_med, NULL AS wait_p90
+                   FROM ({self._flag_groups(group, cond)}) GROUP BY {group}"""
+        buckets = log_bucket_sql(self._cause_table, keys, list(wanted), cond)
+        pair = getattr(self.sql, "df_pair", None)
+        df, hist = pair(sums, buckets) if pair is not None else (self.sql.df(sums), self.sql.df(buckets))
+        return with_quantiles(self.sql, df, self._cause_table, keys, wanted, cond, hist)
 
     def _edge_cases(self) -> pd.DataFrame:
         """Cases per directly-follows pair (:func:`edge_cases_sql`), shared through the

@@ -59,7 +59,7 @@ class _DuckSql:
         self.cache = log._cache
 
     @contextmanager
-    def joins_as_written(self) -> Iterator[None]:
+    def joins_as_written(self) -> Iterator[str]:
         """Run the joins as the SQL writes them: the events on the left (probed), the
         small tables on the right (built). Under a working calendar the events are a
         positional join, which DuckDB cannot estimate (it counts it as empty), so it
@@ -69,9 +69,10 @@ class _DuckSql:
         con = self.log.con
         before = con.execute("SELECT current_setting('disabled_optimizers')").fetchall()[0][0]
         off = sorted({*(x.strip() for x in str(before or "").split(",") if x.strip()), *AS_WRITTEN})
-        con.execute(f"SET disabled_optimizers = '{','.join(off)}'")
+        setting = f"SET disabled_optimizers = '{','.join(off)}'"
+        con.execute(setting)
         try:
-            yield
+            yield setting
         finally:
             con.execute(f"SET disabled_optimizers = '{before or ''}'")
 
@@ -83,8 +84,44 @@ class _DuckSql:
         with self.joins_as_written():
             return self.log._one(sql)
 
+    def df_pair(self, first: str, second: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Two independent queries at once, ``second`` on a second connection in a thread.
+        DuckDB scans a positional join (the per-event view under a working calendar) on
+        one thread: the sums and the histograms of the per-activity (or per-pair) figures,
+        each such a scan, use two cores together (at 100 M events 20 s and 15 s, one after
+        the other before)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        log = self.log
+        log._prepare()
+        with self.joins_as_written() as setting:
+            cur = log.con.cursor()  # sees the log's tables and views (register writes tables)
+            try:
+                cur.execute(setting)
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    later = pool.submit(lambda: cur.execute(second).df())
+                    try:
+                        a = log._execute(first).df()
+                    finally:
+                        try:
+                            b = later.result()
+                        except Exception as exc:
+                            if not _is_resource_error(exc):
+                                raise
+                            raise log._no_room(exc, "compute this figure") from exc
+            finally:
+                cur.close()
+        return a, b
+
     def register(self, name: str, frame: pd.DataFrame) -> None:
-        self.log.con.register(name, frame)
+        # a small table of the log's database (not a frame registered on this connection):
+        # the second connection of df_pair reads it too
+        con = self.log.con
+        con.register(f"{name}__frame", frame)
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}__frame")
+        finally:
+            con.unregister(f"{name}__frame")
 
     def create(self, name: str, sql: str, *, table: bool) -> None:
         if table:
