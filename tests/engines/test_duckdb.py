@@ -282,9 +282,9 @@ def test_working_times_are_paired_with_the_ordered_events_by_position(tmp_path, 
     calendar, batch by batch) paired with it by position: across batch edges, with
     starts missing, for a table streamed from a source in case order or sorted from a
     shuffled one, the figures equal those in memory."""
-    from procmine.engines.duckdb import _perf
+    from procmine.engines.duckdb import _stream
 
-    monkeypatch.setattr(_perf, "STREAM_BATCH", batch)
+    monkeypatch.setattr(_stream, "STREAM_BATCH", batch)
     log = pm.samples.load("permit_de")
     df = log.df.copy()
     df.loc[df.index[::5], "start_timestamp"] = pd.NaT

@@ -33,7 +33,6 @@ from ...calendar import Calendar
 from ...waits._steps import add_labels, label_columns
 from .._sql_perf import SqlPerf, working_time_lookup
 from ._setup import _is_resource_error, _q
-from ._stream import STREAM_BATCH
 
 if TYPE_CHECKING:
     from . import DuckLog
@@ -241,16 +240,8 @@ class DuckPerf(SqlPerf):
         # a scan of one table in its order, written in that order (insertion order held)
         log.con.execute("SET preserve_insertion_order = true")
         try:
-            reader = log.con.sql(f"SELECT epoch_us(ts), {start}, epoch_us(prev_ts) FROM seq").to_arrow_reader(
-                STREAM_BATCH)
-            writer = log.con.cursor()  # the reading connection is busy until the reader is done
-            try:
-                writer.execute("SET preserve_insertion_order = true")
-                writer.register(f"__procmine_{table}", pa.RecordBatchReader.from_batches(schema, batches(reader)))
-                writer.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __procmine_{table}")
-            finally:
-                writer.close()
-                reader.close()
+            log._write_stream(table, f"SELECT epoch_us(ts), {start}, epoch_us(prev_ts) FROM seq",
+                              lambda reader: (schema, batches(reader)))
         except Exception as exc:
             if not _is_resource_error(exc):
                 raise

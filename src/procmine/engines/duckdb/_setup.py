@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -395,23 +396,36 @@ class _DuckViews:
         needs (rows out of place, runs of a case), the cases per directly-follows pair,
         the first and last activities of the cases and the variants.
         """
-        import pyarrow as pa
-
         start = ["start_ts"] if self.has_start_timestamps else []
         aux = list(self._aux)
         cols = ["case_id", "activity", "ts", *start, "__rn", *aux]
+
+        def shifted(reader: Any) -> tuple[Any, Iterable[Any]]:
+            stream = _stream.Shifted(reader, bool(start), "grp" in aux)
+            self._stream_tally = stream.tally
+            return stream.schema, stream
+
+        self._write_stream("seq", f"SELECT {', '.join(cols)} FROM ev0", shifted)
+
+    def _write_stream(self, table: str, query: str, transform: Callable[[Any], tuple[Any, Iterable[Any]]]) -> None:
+        """Table ``table`` from the rows of ``query`` in their order, changed batch by batch
+        in Python: DuckDB streams ``query`` in Arrow batches of ``STREAM_BATCH`` rows,
+        ``transform(reader)`` gives the schema and the batches to write, and a second
+        connection writes them in that order. The caller holds insertion order
+        (``preserve_insertion_order``) on this connection."""
+        import pyarrow as pa
+
         # a relation's reader streams (an execute() result would be copied whole first)
-        batches = self.con.sql(f"SELECT {', '.join(cols)} FROM ev0").to_arrow_reader(_stream.STREAM_BATCH)
+        reader = self.con.sql(query).to_arrow_reader(_stream.STREAM_BATCH)
         writer = self.con.cursor()  # the reading connection is busy until the reader is done
         try:
             writer.execute("SET preserve_insertion_order = true")
-            stream = _stream.Shifted(batches, bool(start), "grp" in aux)
-            writer.register("__procmine_seq_stream", pa.RecordBatchReader.from_batches(stream.schema, stream))
-            writer.execute("CREATE OR REPLACE TABLE seq AS SELECT * FROM __procmine_seq_stream")
-            self._stream_tally = stream.tally
+            schema, batches = transform(reader)
+            writer.register(f"__procmine_{table}_stream", pa.RecordBatchReader.from_batches(schema, batches))
+            writer.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __procmine_{table}_stream")
         finally:
             writer.close()
-            batches.close()
+            reader.close()
 
 
 def _is_resource_error(exc: BaseException) -> bool:
