@@ -212,8 +212,11 @@ class DuckLog(_DuckViews):
         # performance edges (the same pairs: each target's previous activity)
         runner = _DuckSql(self)
         held = runner.holds("seq", 2)
-        gaps = """(SELECT activity AS source, next_activity AS target, epoch_us(next_ts) - epoch_us(ts) AS gap
-                   FROM seq WHERE next_activity IS NOT NULL)"""
+        # each pair on its target's row; the gap ends at the target's start when it is known
+        # (its waiting time), else at its completion: the in-memory definition
+        target = "coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"
+        gaps = f"""(SELECT prev_activity AS source, activity AS target, epoch_us({target}) - epoch_us(prev_ts) AS gap
+                   FROM seq WHERE prev_activity IS NOT NULL)"""
         q = "quantile_cont(gap, [0.5, 0.9])" if held else "[NULL, NULL]"
         df = self._df(
             f"""SELECT source, target, count, q[1] AS median_us, mean_us, q[2] AS p90_us FROM (
@@ -239,9 +242,14 @@ class DuckLog(_DuckViews):
 
     def _first_last(self, which: str, name: str) -> pd.Series:
         if "first_last" not in self._cache:  # both in one scan, cached
+            # every event but a case's last is the predecessor of the next: an activity ends
+            # as many cases as it has events less those with a successor
             self._cache["first_last"] = self._df(
-                "SELECT activity, count(*) FILTER (WHERE prev_activity IS NULL) AS first, "
-                "count(*) FILTER (WHERE next_activity IS NULL) AS last FROM seq GROUP BY 1"
+                """SELECT activity, CAST(first AS BIGINT) AS first, CAST(n - coalesce(followed, 0) AS BIGINT) AS last
+                   FROM (SELECT activity, count(*) FILTER (WHERE prev_activity IS NULL) AS first, count(*) AS n
+                         FROM seq GROUP BY 1) a
+                   LEFT JOIN (SELECT prev_activity, count(*) AS followed FROM seq
+                              WHERE prev_activity IS NOT NULL GROUP BY 1) b ON a.activity = b.prev_activity"""
             )
         df = self._cache["first_last"]
         df = df[df[which] > 0]

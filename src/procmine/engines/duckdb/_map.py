@@ -38,19 +38,16 @@ def duck_map_paths(log: Any, kept: list[str]) -> pd.DataFrame:
     activities), with their median wait, and the start/end pseudo-edges (``None``)."""
     target = "coalesce(start_ts, ts)" if log.has_start_timestamps else "ts"
     every = set(map(str, kept)) >= set(map(str, log.activities.index))
-    view = None
-    if every and "dfg" in log._cache:
-        # nothing hidden: the paths are the directly-follows pairs already counted, with
-        # the cases starting and ending at each activity
-        return _paths_of_dfg(log)
     if every:
-        # nothing hidden: the ordered table already holds each event's successor
-        s = "SELECT activity, ts, case_id, next_activity AS nxt, next_ts AS nxt_ts, prev_activity IS NULL AS first FROM seq"
-    else:
-        names = pd.DataFrame({"name": pd.Series(list(kept), dtype=object)})
-        view = f"__kept_{id(names)}"
-        log.con.register(view, names)
-        s = f"""SELECT activity, ts, case_id, lead(activity) OVER w AS nxt, lead({target}) OVER w AS nxt_ts,
+        # nothing hidden: the paths are the directly-follows pairs (counted once, cached),
+        # with the cases starting and ending at each activity
+        if "dfg" not in log._cache:
+            log.dfg()
+        return _paths_of_dfg(log)
+    names = pd.DataFrame({"name": pd.Series(list(kept), dtype=object)})
+    view = f"__kept_{id(names)}"
+    log.con.register(view, names)
+    s = f"""SELECT activity, ts, case_id, lead(activity) OVER w AS nxt, lead({target}) OVER w AS nxt_ts,
                        row_number() OVER w = 1 AS first
                 FROM seq WHERE activity IN (SELECT name FROM {view})
                 WINDOW w AS (PARTITION BY case_id ORDER BY pos)"""
@@ -71,8 +68,7 @@ def duck_map_paths(log: Any, kept: list[str]) -> pd.DataFrame:
                SELECT activity, NULL, count(*), 0, count(*) FROM s WHERE nxt IS NULL GROUP BY 1"""
         )
     finally:
-        if view is not None:
-            log.con.unregister(view)
+        log.con.unregister(view)
     src = [None if pd.isna(a) else a for a in agg["src"].to_numpy(dtype=object)]
     dst = [None if pd.isna(a) else a for a in agg["dst"].to_numpy(dtype=object)]
     return pd.DataFrame(

@@ -340,13 +340,12 @@ class _DuckViews:
         from 1 in each case (the streaming pass, :meth:`_stream_seq`, gives the source position)."""
         start = ", start_ts" if self.has_start_timestamps else ""
         aux = "".join(f", {k}" for k in self._aux)
-        # the gap of a directly-follows pair ends at the target's start when it is known
-        # (its waiting time), else at its completion: the in-memory definition
-        target = "coalesce(start_ts, ts)" if self.has_start_timestamps else "ts"
         grp = ", lag(grp) OVER w AS prev_grp" if "grp" in self._aux else ""
+        # each event with its predecessor only: a directly-follows pair is read on its target's
+        # row (the successor's columns would be written again for every event)
         return (
-            f"case_id, activity, ts{start}, __rn{aux}, row_number() OVER w AS pos, lead(activity) OVER w AS next_activity, "
-            f"lead({target}) OVER w AS next_ts, lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts{grp}"
+            f"case_id, activity, ts{start}, __rn{aux}, row_number() OVER w AS pos, "
+            f"lag(activity) OVER w AS prev_activity, lag(ts) OVER w AS prev_ts{grp}"
         )
 
     def _build_seq(self) -> None:

@@ -36,12 +36,10 @@ class Shifted:
         import pyarrow as pa
 
         self._batches = batches
-        self._start, self._grp = has_start, has_grp
+        self._grp = has_grp
         src = batches.schema
-        target = src.field("start_ts").type if has_start else src.field("ts").type
         self.schema = pa.schema([
-            *src, pa.field("pos", pa.int64()), pa.field("next_activity", src.field("activity").type),
-            pa.field("next_ts", target), pa.field("prev_activity", src.field("activity").type),
+            *src, pa.field("pos", pa.int64()), pa.field("prev_activity", src.field("activity").type),
             pa.field("prev_ts", src.field("ts").type),
             *([pa.field("prev_grp", src.field("grp").type)] if has_grp else []),
         ])
@@ -74,20 +72,11 @@ class Shifted:
             head = last.column(col) if last is not None else pa.nulls(1, v.type)
             return pa.concat_arrays([head, v.slice(0, n - 1)])
 
-        def after(col: str, values: Any = None, nxt: Any = None) -> Any:
-            """The column shifted up one row, the next batch's first value last."""
-            v = cur.column(col) if values is None else values
-            tail = nxt if nxt is not None else (first.column(col) if first is not None else pa.nulls(1, v.type))
-            return pa.concat_arrays([v.slice(1), tail])
-
         case = cur.column("case_id")
         same_prev = pc.fill_null(pc.equal(before("case_id"), case), False)
-        same_next = pc.fill_null(pc.equal(after("case_id"), case), False)
-        if self._start:
-            target = pc.coalesce(cur.column("start_ts"), cur.column("ts"))
-            nxt = pc.coalesce(first.column("start_ts"), first.column("ts")) if first is not None else None
-        else:
-            target, nxt = cur.column("ts"), None
+        # the next row's case (the next batch's first last): the tally's last activities
+        tail = first.column("case_id") if first is not None else pa.nulls(1, case.type)
+        same_next = pc.fill_null(pc.equal(pa.concat_arrays([case.slice(1), tail]), case), False)
         prev_ts = before("ts")
         prev_rn = before("__rn")
         ok = pc.and_(
@@ -97,8 +86,6 @@ class Shifted:
         out = [
             *cur.columns,
             pa.array(np.arange(done + 1, done + n + 1, dtype=np.int64)),
-            pc.if_else(same_next, after("activity"), None),
-            pc.if_else(same_next, after("ts", target, nxt), None),
             pc.if_else(same_prev, before("activity"), None),
             pc.if_else(same_prev, prev_ts, None),
             *([pc.if_else(same_prev, before("grp"), None)] if self._grp else []),
