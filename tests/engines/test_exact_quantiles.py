@@ -119,6 +119,32 @@ def test_several_columns_are_counted_in_one_statement(table):
         assert both[value][list(names.values())].notna().all().all()
 
 
+def test_sets_of_other_keys_and_conditions_are_counted_in_one_statement(table):
+    """The first count of several groupings, each with its own keys and condition (the
+    activities' and the pairs' figures), in one scan: each set's rows equal those counted
+    for it alone, and the quantiles from them equal exact_quantiles."""
+    con, _ = table
+    sets = [(["activity"], "wait", ""), (["prev_act", "activity"], "wait", "prev_act IS NOT NULL"),
+            (["activity"], "wait", "wait > 0")]
+    sql = _quantiles.log_bucket_sets_sql("ev", sets)
+    assert sql.count("FROM ev ") == 1
+    hist = con.execute(sql).df()
+    for i, (keys, value, cond) in enumerate(sets):
+        alone = con.execute(_quantiles.log_bucket_sql("ev", keys, [value], cond)).df()
+        got = hist[hist["vi"] == i][[*keys, "vi", "b", "n", "mn", "mx"]].assign(vi=0)
+        cols = [*keys, "b"]
+        pd.testing.assert_frame_equal(
+            got.sort_values(cols, na_position="first", ignore_index=True).astype(alone.dtypes.to_dict()),
+            alone.sort_values(cols, na_position="first", ignore_index=True),
+        )
+        names = {0.5: "med", 0.9: "p90"}
+        own = hist[hist["vi"] == i].assign(vi=0)
+        counted = exact_quantiles_of(_Runner(con), "ev", keys, {value: names}, cond, own)[value]
+        direct = exact_quantiles(_Runner(con), "ev", keys, value, names, cond)
+        pd.testing.assert_frame_equal(counted.sort_values(keys, na_position="first", ignore_index=True),
+                                      direct.sort_values(keys, na_position="first", ignore_index=True))
+
+
 def test_no_values(table):
     con, _ = table
     got = exact_quantiles(_Runner(con), "ev", ["activity"], "wait", {0.5: "med"}, "activity = 'nowhere'")
@@ -158,6 +184,23 @@ def test_duck_performance_counted_equals_memory(tmp_path, monkeypatch, calendar)
         pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
         pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
         pd.testing.assert_frame_equal(perf.wait_causes, mem.wait_causes, check_exact=True)
+
+
+def test_duck_performance_counted_pairs_first_equals_memory(tmp_path, monkeypatch):
+    """Out of core the activities' and the pairs' figures are counted together: asked for
+    the pairs first (and only once each), both still equal those in memory."""
+    monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
+    monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 40)
+    log = pm.samples.load("subsidy_fr")
+    path = log.to_parquet(tmp_path / "subsidy.parquet")
+    with DuckLog(path) as duck:
+        perf = pm.performance(duck)
+        mem = pm.performance(log)
+        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
+        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
+        # one table of flag groups per pair (the activities' sums come from it too)
+        flags = duck.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%_flags'").fetchall()
+        assert flags[0][0] == 1
 
 
 def test_duck_performance_counted_equals_memory_bpic12(tmp_path, monkeypatch):

@@ -30,7 +30,8 @@ import pandas as pd
 if TYPE_CHECKING:
     from ._sql_perf import SqlRunner
 
-__all__ = ["QUANTILE_FETCH", "exact_quantiles", "exact_quantiles_of", "log_bucket_sql", "with_quantiles"]
+__all__ = ["QUANTILE_FETCH", "exact_quantiles", "exact_quantiles_of", "log_bucket_sets_sql", "log_bucket_sql",
+           "with_quantiles"]
 
 #: at most this many values are fetched and sorted in memory at the last step (else one
 #: more counting pass narrows the buckets)
@@ -125,28 +126,41 @@ def log_bucket_sql(table: str, keys: list[str], values: list[str], cond: str = "
 
     Several columns are counted in one scan, a grouping set each: a UNION ALL would
     read ``table`` once per column (or have DuckDB hold the rows of a view for both)."""
-    ksel = "".join(f"{k}, " for k in keys)
+    return log_bucket_sets_sql(table, [(keys, v, cond) for v in values])
+
+
+def log_bucket_sets_sql(table: str, sets: list[tuple[list[str], str, str]]) -> str:
+    """:func:`log_bucket_sql` of several (keys, value column, condition) at once, in one
+    scan of ``table``: ``vi`` is the index in ``sets``; the key columns of the other sets
+    are NULL in a set's rows. The rows of set ``i`` are those :func:`log_bucket_sql`
+    gives for its keys, value and condition (as ``vi`` 0)."""
+    every = list(dict.fromkeys(k for keys, _, _ in sets for k in keys))
+    ksel = "".join(f"{k}, " for k in every)
 
     def bucket(v: str) -> str:
         x = f"CAST({v} AS DOUBLE)"
         return (f"CASE WHEN {v} >= 0 THEN CAST(floor(log2({x} + 1) * {_LOG_BUCKETS}) AS BIGINT) "
                 f"ELSE -1 - CAST(floor(log2(1 - {x}) * {_LOG_BUCKETS}) AS BIGINT) END")
 
-    where = " OR ".join(f"{v} IS NOT NULL" for v in values)
-    where = f"({where})" + (f" AND ({cond})" if cond else "")
-    rows = f"SELECT {ksel}{', '.join(f'{v} AS v{i}, {bucket(v)} AS b{i}' for i, v in enumerate(values))} FROM {table} WHERE {where}"
-    if len(values) == 1:
-        return f"""SELECT {ksel}0 AS vi, b0 AS b, count(v0) AS n, min(v0) AS mn, max(v0) AS mx
-                   FROM ({rows}) WHERE v0 IS NOT NULL GROUP BY {ksel}b0"""
-    sets = ", ".join(f"({ksel}b{i})" for i in range(len(values)))
+    if len(sets) == 1:
+        keys, v, cond = sets[0]
+        own = "".join(f"{k}, " for k in keys)
+        where = f"{v} IS NOT NULL" + (f" AND ({cond})" if cond else "")
+        return f"""SELECT {own}0 AS vi, b0 AS b, count(v0) AS n, min(v0) AS mn, max(v0) AS mx
+                   FROM (SELECT {own}{v} AS v0, {bucket(v)} AS b0 FROM {table} WHERE {where}) GROUP BY {own}b0"""
+    # a value under its set's condition only (NULL elsewhere: neither counted nor bucketed)
+    vals = [f"CASE WHEN {cond} THEN {v} END" if cond else v for _, v, cond in sets]
+    where = " OR ".join(f"({v} IS NOT NULL" + (f" AND ({cond}))" if cond else ")") for _, v, cond in sets)
+    rows = f"SELECT {ksel}{', '.join(f'{v} AS v{i}, {bucket(v)} AS b{i}' for i, v in enumerate(vals))} FROM {table} WHERE {where}"
+    grouping = ", ".join(f"({''.join(f'{k}, ' for k in keys)}b{i})" for i, (keys, _, _) in enumerate(sets))
     # the set of column i leaves every other column's bucket out: grouping(b_j) = 1 there
-    vi = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {i} " for i in range(len(values))) + "END"
-    pick = {f: "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {f}(v{i}) " for i in range(len(values))) + "END"
+    vi = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {i} " for i in range(len(sets))) + "END"
+    pick = {f: "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN {f}(v{i}) " for i in range(len(sets))) + "END"
             for f in ("count", "min", "max")}
-    b = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN b{i} " for i in range(len(values))) + "END"
+    b = "CASE " + "".join(f"WHEN grouping(b{i}) = 0 THEN b{i} " for i in range(len(sets))) + "END"
     return f"""SELECT * FROM (
                    SELECT {ksel}{vi} AS vi, {b} AS b, {pick['count']} AS n, {pick['min']} AS mn, {pick['max']} AS mx
-                   FROM ({rows}) GROUP BY GROUPING SETS ({sets}))
+                   FROM ({rows}) GROUP BY GROUPING SETS ({grouping}))
                WHERE n > 0"""
 
 
