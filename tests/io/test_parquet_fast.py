@@ -154,6 +154,58 @@ def test_complete_only_lifecycle(tmp_path):
     _same_log(path)
 
 
+@pytest.mark.parametrize("text", ["large_string", "string"])
+def test_case_blocks_started_on_the_arrow_column_are_the_frames(tmp_path, monkeypatch, request, text):
+    """The reader starts the case blocks on the Arrow column before the frame is built; the
+    frame's case column then holds the very same data (a file of plain strings, as Spark or
+    DuckDB write it, is cast first as pandas would), so the blocks are used, not started
+    again; the log is the plain route's either way."""
+    import procmine.io._common as common
+
+    df = _events(seed=17)
+    df = df[df["case"].str.strip() != ""].sort_values(["case", "time"], kind="stable").reset_index(drop=True)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    i = table.column_names.index("case")
+    table = table.set_column(i, pa.field("case", getattr(pa, text)()), table.column(i).cast(getattr(pa, text)()))
+    path = tmp_path / f"{text}.parquet"
+    pq.write_table(table, path, row_group_size=ROW_GROUP)
+    started: list[object] = []
+    real_init = common.CaseBlocks.__init__
+
+    def counted(self, values):
+        started.append(values)
+        real_init(self, values)
+
+    import procmine.io.parquet as parquet
+
+    at_frame: list[int] = []
+    real_frame = parquet.read_frame
+
+    def frame(*args, **kwargs):
+        at_frame.append(len(started))
+        return real_frame(*args, **kwargs)
+
+    monkeypatch.setattr(common.CaseBlocks, "__init__", counted)
+    monkeypatch.setattr(parquet, "read_frame", frame)
+    _same_log(path)
+    if "thread" in request.node.name:
+        # started before the frame existed, and used: read_log's only one (the plain route computes none)
+        assert at_frame == [1] and len(started) == 1
+
+
+def test_case_blocks_of_a_wrong_guess_are_not_used(tmp_path, monkeypatch):
+    """When the case id is found in another column than the reader guessed from the header,
+    the blocks of the guessed column are left aside and the log is still right."""
+    import procmine.io.parquet as parquet
+
+    df = _events(seed=19)
+    path = tmp_path / "guess.parquet"
+    _write(df, path)
+    real = parquet._guess
+    monkeypatch.setattr(parquet, "_guess", lambda schema, given, role: real(schema, "Amt" if role == "case" else given, role))
+    _same_log(path)
+
+
 def _chunked(values: list, cuts: list[int]) -> pa.ChunkedArray:
     bounds = [0, *cuts, len(values)]
     return pa.chunked_array(

@@ -34,6 +34,7 @@ def read_frame(
     report: IngestReport | None = None,
     row_numbers: np.ndarray | None = None,
     numbers: bool = False,
+    case_blocks: CaseBlocks | None = None,
 ) -> EventLog:
     """Build an :class:`EventLog` from a frame in the user's own columns.
 
@@ -55,6 +56,9 @@ def read_frame(
     numbers
         Turn text columns other than the roles into numbers when every value is one
         (and none has a leading zero, like ``"007"``); used for CSV.
+    case_blocks
+        Case blocks a reader started on the column it expects to be the case id; used
+        when that is the column found (:meth:`CaseBlocks.covers`), else started here.
 
     Returns
     -------
@@ -83,7 +87,8 @@ def read_frame(
         df = df.reset_index(drop=True)  # a new frame: positions, not labels, from here on
     det = _roles(df, opts, report, where)
     # the case blocks (the costliest check of the sort) go on in a thread meanwhile
-    blocks = CaseBlocks.start(df[det.roles["case"]])
+    case = df[det.roles["case"]]
+    blocks = case_blocks if case_blocks is not None and case_blocks.covers(case) else CaseBlocks.start(case)
     out, bad_ts, time_cols = _role_columns(df, det, opts, report, where)
     _add_other_columns(out, df, opts, set(det.roles.values()) | time_cols, report, where, numbers)
 

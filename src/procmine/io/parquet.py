@@ -15,7 +15,7 @@ import pyarrow as pa
 from .._core.codes import keep_dictionary_codes
 from ..errors import LogError
 from ..log import EventLog
-from ._common import ReadOptions
+from ._common import CaseBlocks, ReadOptions
 from .detect import _CANONICAL, match_header
 from .frame import read_frame
 
@@ -64,6 +64,7 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     table, coded = _plain_activity(table, activity)
     if coded is None:
         activity = None
+    table, blocks = _start_case_blocks(table, opts)
     # release the Arrow buffers column by column while converting: the table and the
     # frame are never both whole in memory (saves about one frame of peak on big logs)
     table, masked = _take_masked_integers(table)
@@ -83,7 +84,7 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         keep_dictionary_codes(arr, (coded[0], coded[1].cast(arr.type)))
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index(drop=True)
-    log = read_frame(df, opts, source=src, fmt="parquet")
+    log = read_frame(df, opts, source=src, fmt="parquet", case_blocks=blocks)
     del df
     pool.release_unused()
     return log
@@ -102,6 +103,24 @@ def _activity_guess(path: str | Path, opts: ReadOptions) -> pa.Field | None:
     if not Path(path).is_file():
         return None  # a folder of parts: read as it is
     return _guess(pq.read_schema(path), opts.activity, "activity")
+
+
+def _start_case_blocks(table: pa.Table, opts: ReadOptions) -> tuple[pa.Table, CaseBlocks | None]:
+    """The case blocks (:class:`~procmine.io._common.CaseBlocks`) of the column the case
+    id will likely be taken from, started in a thread on the Arrow column before the
+    frame is built (the frame's conversion runs meanwhile), and the table with that column
+    as pandas will hold it (large strings, the same buffers: the frame's column is then
+    covered by the blocks). None, and the table as it was, when no text column is guessed.
+    """
+    field = _guess(table.schema, opts.case, "case")
+    if field is None or table.num_rows < CaseBlocks.MIN_ROWS:
+        return table, None
+    i = table.column_names.index(field.name)
+    column = table.column(i)
+    if column.type != pa.large_string():  # pandas holds its text as large strings
+        column = column.cast(pa.large_string())
+        table = table.set_column(i, field.with_type(pa.large_string()), column)
+    return table, CaseBlocks.start(pd.Series(pd.arrays.ArrowStringArray(column), copy=False))
 
 
 def _guess(schema: pa.Schema, given: str | None, role: str) -> pa.Field | None:
@@ -204,24 +223,31 @@ def _take_masked_integers(table: pa.Table) -> tuple[pa.Table, list[tuple[int, st
 
 
 def _masked_integers(column: pa.ChunkedArray, np_type: np.dtype) -> pd.api.extensions.ExtensionArray:
-    """An Arrow integer column as a pandas nullable integer array (one copy of the values)."""
+    """An Arrow integer column as a pandas nullable integer array (one copy of the values).
+
+    The chunks' values are viewed in place and joined by one copy, their missing marks
+    likewise: a few calls per column, not several per chunk (a call that releases the GIL
+    per chunk waited for it behind the reader's case-block thread: 0.13 s a column on 10 M
+    events, 0.015 s alone)."""
     n = len(column)
-    data = np.empty(n, dtype=np_type)
-    missing = np.zeros(n, dtype=bool)
-    at = 0
+    values: list[np.ndarray] = []
+    valid: list[np.ndarray] = []
     for ch in column.chunks:
         k = len(ch)
         if not k:
             continue
         bufs = ch.buffers()
         if bufs[1] is None:  # no values at all (every row missing)
-            data[at : at + k] = 0
+            values.append(np.zeros(k, dtype=np_type))
         else:
-            data[at : at + k] = np.frombuffer(bufs[1], dtype=np_type, count=ch.offset + k)[ch.offset :]
+            values.append(np.frombuffer(bufs[1], dtype=np_type, count=ch.offset + k)[ch.offset :])
         if ch.null_count:  # the validity bits of this chunk's rows only (chunks share buffers)
             first, bit = divmod(ch.offset, 8)
             raw = np.frombuffer(bufs[0], dtype=np.uint8, count=(ch.offset + k + 7) // 8)[first:]
-            bits = np.unpackbits(raw, bitorder="little")[bit : bit + k]
-            np.logical_not(bits, out=missing[at : at + k], casting="unsafe")
-        at += k
+            valid.append(np.unpackbits(raw, bitorder="little")[bit : bit + k].view(bool))
+        else:
+            valid.append(np.ones(k, dtype=bool))
+    data = np.concatenate(values) if values else np.zeros(0, dtype=np_type)
+    missing = ~np.concatenate(valid) if valid else np.zeros(0, dtype=bool)
+    assert len(data) == n
     return pd.arrays.IntegerArray(data, missing)
