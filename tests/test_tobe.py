@@ -205,6 +205,18 @@ def test_report_proposal_section_shows_as_is_and_to_be(tmp_path: Path) -> None:
     as_is, to_be = sec.split("<svg")[1:]
     assert stamp in as_is and "#f4b6b6" in as_is and stamp not in to_be
     assert "Médiane" in sec or "médiane" in sec
+    # the choices (exclusive gateways) are labelled in French, as in the BPMN file
+    assert "1 sur " in sec and "1 of " not in sec
+
+
+@pytest.mark.parametrize(("language", "label"), [("de", "1 von "), ("fr", "1 sur "), ("en", "1 of ")])
+def test_diagram_gateways_are_labelled_in_the_callers_language(language, label):
+    (stamp,) = truth_of("permit_de", "rubber_stamp")
+    w = simplify(samples.load("permit_de"), remove=[stamp])
+    a, b = w.svgs(language=language)
+    others = {"1 von ", "1 sur ", "1 of "} - {label}
+    assert label in a and label in b and not any(o in a + b for o in others)
+    assert label in w.to_svg(language=language)
 
 
 @pytest.mark.parametrize(("language", "removed", "parallel", "saves"), [

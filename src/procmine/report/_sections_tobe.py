@@ -83,7 +83,7 @@ def proposal(ctx: Context) -> Section:
         w = _simulated(ctx, shown, kw)
         if w.source is ctx.log:  # the as-is model is the map section's: discover the log once
             w.__dict__.setdefault("_as_is", model(ctx))
-        as_is, to_be = w.svgs(titles=("", ""))  # the captions name them
+        as_is, to_be = w.svgs(titles=("", ""), language=ctx.language)  # the captions name them
     except Exception as exc:  # a section never breaks the report
         logger.debug("report: proposal failed", exc_info=exc)
         warnings.warn(

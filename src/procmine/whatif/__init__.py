@@ -297,30 +297,31 @@ class WhatIf(Result):
                 marks[n.get_id()] = "changed"
         return marks
 
-    def _layouts(self) -> tuple[Any, Any, dict[str, str], dict[str, str]]:
+    def _layouts(self, language: str = "en") -> tuple[Any, Any, dict[str, str], dict[str, str]]:
         """As-is and to-be layouts (as the BPMN files lay them out, computed without writing
-        them) and their highlights."""
+        them; gateway labels in ``language``) and their highlights."""
         from ..discovery import _bpmn_graph
 
         graph = self._tobe_graph()
-        a, ids_a = _bpmn_graph.layout_ids(self.as_is.bpmn)
+        a, ids_a = _bpmn_graph.layout_ids(self.as_is.bpmn, language=language)
         # the to-be file's documentation (annotate) leaves its layout as written
-        b, ids_b = _bpmn_graph.layout_ids(graph)
+        b, ids_b = _bpmn_graph.layout_ids(graph, language=language)
         marks_a = {ids_a.get(k, k): v for k, v in self._marks(self.as_is.bpmn, to_be=False).items()}
         marks_b = {ids_b.get(k, k): v for k, v in self._marks(graph, to_be=True).items()}
         return a, b, marks_a, marks_b
 
-    def svgs(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> tuple[str, str]:
+    def svgs(self, *, titles: tuple[str, str] = ("As-is", "To-be"), language: str = "en") -> tuple[str, str]:
         """As-is and to-be as two self-contained SVG documents laid out as the BPMN files
-        are; removed steps red (as-is), changed ones amber."""
+        are; removed steps red (as-is), changed ones amber; the exclusive gateways labelled
+        in ``language`` (``"de"``, ``"fr"``, ``"en"``), as :meth:`to_bpmn` writes them."""
         from ._bpmn import svg_of
 
-        a, b, ma, mb = self._layouts()
+        a, b, ma, mb = self._layouts(language)
         return svg_of(a, ma, title=titles[0], uid="pm-as-is"), svg_of(b, mb, title=titles[1], uid="pm-to-be")
 
-    def to_svg(self, *, titles: tuple[str, str] = ("As-is", "To-be")) -> str:
+    def to_svg(self, *, titles: tuple[str, str] = ("As-is", "To-be"), language: str = "en") -> str:
         """As-is above to-be (:meth:`svgs`) in one ``<div>`` of inline SVG."""
-        a, b = self.svgs(titles=titles)
+        a, b = self.svgs(titles=titles, language=language)
         return f'<div class="pm-tobe">{a}{b}</div>'
 
     def plot(self, ax: Any = None, *, kind: str = "model") -> Any:
