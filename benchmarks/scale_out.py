@@ -242,7 +242,15 @@ def generate_dataset(
 
 # -- measuring ----------------------------------------------------------------------------------
 class PeakRSS:
-    """Peak resident memory of this process and its children, sampled every 20 ms; ``reset`` per step."""
+    """Peak resident memory of this process and its children, sampled every 20 ms; ``reset`` per step.
+
+    The children (Spark's JVM) are looked up once a second, not at every sample: psutil
+    finds them by reading every process of the machine, which at 50 samples a second took
+    a share of a core and the GIL from the run it measures (the 100 M DuckDB run was
+    20-30 s slower under it than timed alone)."""
+
+    #: seconds between two lookups of the children
+    CHILDREN_EVERY = 1.0
 
     def __init__(self) -> None:
         import psutil
@@ -251,10 +259,18 @@ class PeakRSS:
         self.peak = self.overall = 0
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
+        self._kids: list[Any] = []
+        self._kids_at = -1e9
+
+    def _children(self) -> list[Any]:
+        now = time.monotonic()
+        if now - self._kids_at >= self.CHILDREN_EVERY:
+            self._kids, self._kids_at = self.proc.children(recursive=True), now
+        return self._kids
 
     def rss(self) -> int:
         total = self.proc.memory_info().rss
-        for child in self.proc.children(recursive=True):
+        for child in self._children():
             with contextlib.suppress(Exception):  # a child that just ended
                 total += child.memory_info().rss
         return total
