@@ -170,6 +170,17 @@ def test_a_value_never_held_for_a_whole_group(table, monkeypatch):
     assert max(sizes) < frame["wait"].notna().sum() / 5
 
 
+def _counted_equals_memory(tmp_path, log, tables: tuple[str, ...], calendar=None) -> int:
+    """The performance ``tables`` of the log as a DuckLog, asked in that order, equal those in
+    memory; returns how many tables of flag groups the DuckLog made."""
+    kw = {} if calendar is None else {"calendar": calendar}
+    with DuckLog(log.to_parquet(tmp_path / "log.parquet")) as duck:
+        perf, mem = pm.performance(duck, **kw), pm.performance(log, **kw)
+        for name in tables:
+            pd.testing.assert_frame_equal(getattr(perf, name), getattr(mem, name), check_exact=True)
+        return duck.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%_flags'").fetchall()[0][0]
+
+
 @pytest.mark.parametrize("calendar", [Calendar.always(), Calendar(canton="BE")], ids=["elapsed", "working"])
 def test_duck_performance_counted_equals_memory(tmp_path, monkeypatch, calendar):
     """With percentile_cont ruled out (as on 100 M events), the performance tables of a
@@ -177,13 +188,7 @@ def test_duck_performance_counted_equals_memory(tmp_path, monkeypatch, calendar)
     monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
     monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 40)
     log = pm.samples.load("permit_de")
-    path = log.to_parquet(tmp_path / "permit.parquet")
-    with DuckLog(path) as duck:
-        perf = pm.performance(duck, calendar=calendar)
-        mem = pm.performance(log, calendar=calendar)
-        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
-        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
-        pd.testing.assert_frame_equal(perf.wait_causes, mem.wait_causes, check_exact=True)
+    _counted_equals_memory(tmp_path, log, ("activities", "edges", "wait_causes"), calendar)
 
 
 def test_duck_performance_counted_pairs_first_equals_memory(tmp_path, monkeypatch):
@@ -191,27 +196,13 @@ def test_duck_performance_counted_pairs_first_equals_memory(tmp_path, monkeypatc
     the pairs first (and only once each), both still equal those in memory."""
     monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
     monkeypatch.setattr(_quantiles, "QUANTILE_FETCH", 40)
-    log = pm.samples.load("subsidy_fr")
-    path = log.to_parquet(tmp_path / "subsidy.parquet")
-    with DuckLog(path) as duck:
-        perf = pm.performance(duck)
-        mem = pm.performance(log)
-        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
-        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
-        # one table of flag groups per pair (the activities' sums come from it too)
-        flags = duck.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '%_flags'").fetchall()
-        assert flags[0][0] == 1
+    # one table of flag groups per pair (the activities' sums come from it too)
+    assert _counted_equals_memory(tmp_path, pm.samples.load("subsidy_fr"), ("edges", "activities")) == 1
 
 
 def test_duck_performance_counted_equals_memory_bpic12(tmp_path, monkeypatch):
     monkeypatch.setattr(duck_perf, "QUANTILE_SHARE", 0.0)
-    log = pm.read_log(shared_log("BPIC12.xes.gz"))
-    path = log.to_parquet(tmp_path / "bpic12.parquet")
-    with DuckLog(path) as duck:
-        perf = pm.performance(duck)
-        mem = pm.performance(log)
-        pd.testing.assert_frame_equal(perf.activities, mem.activities, check_exact=True)
-        pd.testing.assert_frame_equal(perf.edges, mem.edges, check_exact=True)
+    _counted_equals_memory(tmp_path, pm.read_log(shared_log("BPIC12.xes.gz")), ("activities", "edges"))
 
 
 def test_memory_limit_decides(tmp_path):
