@@ -84,9 +84,10 @@ class _DuckSql:
             return self.log._one(sql)
 
     def df_pair(self, first: str, second: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Two independent queries at once, ``second`` on a second connection in a thread.
-        DuckDB scans a positional join (the per-event view under a working calendar) on
-        one thread: the sums and the histograms of the per-activity (or per-pair) figures,
+        """Two independent statements at once, ``second`` on a second connection in a thread
+        (``first`` may create a table: its frame is then DuckDB's row count). DuckDB scans a
+        positional join (the per-event view under a working calendar) on one thread: the
+        flag groups and the quantiles' first count of the per-activity and per-pair figures,
         each such a scan, use two cores together (at 100 M events 20 s and 15 s, one after
         the other before)."""
         from concurrent.futures import ThreadPoolExecutor
