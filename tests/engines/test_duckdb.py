@@ -346,3 +346,45 @@ def test_cases_per_activity_come_from_the_variants_once_they_are_known(tmp_path)
         assert not any("DISTINCT case_id" in q for q in sql)
     pd.testing.assert_series_equal(by_variants, by_sql)
     pd.testing.assert_series_equal(by_variants, get_engine(log).activity_cases(), check_index_type=False)
+
+
+def _labelled_events() -> pd.DataFrame:
+    """Six steps with an English label column; step A's label differs between its events, and
+    the source lists case c1's later A first (source order is not the log's order)."""
+    t = pd.Timestamp("2024-03-04 08:00")
+    rows = [("c1", "A", t + pd.Timedelta(hours=5), "late label"), ("c1", "A", t, "early label")]
+    for k, act in enumerate("BCDEF"):
+        rows.append(("c1", act, t + pd.Timedelta(hours=6 + k), f"label {act}"))
+        rows.append(("c2", act, t + pd.Timedelta(days=1, hours=k), f"label {act}"))
+    return pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "activityNameEN"])
+
+
+def test_labels_are_first_in_the_logs_order_not_the_sources(tmp_path) -> None:
+    """The readable labels the wait-cause rules read (BPIC15's activityNameEN) are each
+    step's first in the order of the log (cases by first appearance, then time), as in
+    memory; taken in source order, a shuffled BPIC15 classified a few waits otherwise."""
+    from procmine.engines.duckdb._perf import _labels as duck_labels
+    from procmine.waits._steps import _labels as memory_labels
+
+    path = tmp_path / "labelled.parquet"
+    _labelled_events().to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    names = sorted(mem.df["concept:name"].unique())
+    want = memory_labels(mem, len(names))
+    assert want[names.index("A")] == ["early label"]
+    with DuckLog(path) as duck:
+        duck._prepare()
+        assert duck_labels(duck, len(names), {a: i for i, a in enumerate(names)}) == want
+
+
+def test_shuffled_bpic15_wait_causes_equal_memory(tmp_path) -> None:
+    log = pm.read_log(shared_log("BPIC15_1.xes.gz"))
+    path = tmp_path / "shuffled.parquet"
+    log.df.sample(frac=1.0, random_state=5).to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    with DuckLog(path) as duck:
+        duck._prepare()
+        assert duck._seq_order == "sorted"  # the source is not in case order
+        perf, want = pm.performance(duck, calendar=pm.Calendar.always()), pm.performance(mem, calendar=pm.Calendar.always())
+        pd.testing.assert_frame_equal(perf.wait_causes, want.wait_causes, check_exact=True)
+        pd.testing.assert_frame_equal(perf.activities, want.activities, check_exact=True)

@@ -57,3 +57,23 @@ def test_spark_jvm_is_started_without_forking_this_process(monkeypatch):
     assert "preexec_fn" not in seen
     assert seen["start_new_session"] is True and seen["stdin"] == -1
     assert java_gateway.Popen is recorder  # restored
+
+
+def test_spark_labels_are_first_in_the_logs_order(spark, tmp_path) -> None:
+    """Spark reads the steps' labels as memory does: each step's first in the log's order
+    (cases by first appearance, then time), not the source's."""
+    from procmine.engines._spark_perf import _SparkSql
+    from procmine.engines.spark import SparkLog
+    from procmine.waits._steps import _labels as memory_labels
+    from tests.engines.test_duckdb import _labelled_events
+
+    df = _labelled_events()
+    df["rn"] = range(len(df))
+    path = tmp_path / "labelled.parquet"
+    df.to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    names = sorted(mem.df["concept:name"].unique())
+    want = memory_labels(mem, len(names))
+    slog = SparkLog(spark.read.parquet(str(path)), order="rn", name="labelled")
+    got = _SparkSql(slog.__procmine_engine__()).labels(names, {a: i for i, a in enumerate(names)})
+    assert got == want and want[names.index("A")] == ["early label"]

@@ -61,8 +61,11 @@ class _SparkSql:
         return True
 
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
-        """The first value (in source order) per activity of each text column named as a
-        label (see :func:`procmine.waits._steps._labels`), as the DuckDB engine reads them."""
+        """The first value per activity of each text column named as a label (see
+        :func:`procmine.waits._steps._labels`), first in the order of the log in memory
+        (cases by their first source row, events by time, then source row), as the DuckDB
+        engine reads them."""
+        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         log = self.log
@@ -80,12 +83,15 @@ class _SparkSql:
         )
         ev = kept.select(
             F.col(f"`{r['activity']}`").cast("string").alias("activity"), rn.alias("rn"),
+            F.col(f"`{r['case']}`").cast("string").alias("case_id"), F.col(f"`{r['timestamp']}`").alias("ts"),
             *[F.col(f"`{c}`").alias(f"l{k}") for k, c in enumerate(cols)],
         )
+        # the log's order: cases by their first source row, then time and source row
+        ev = ev.withColumn("at", F.struct(F.min("rn").over(Window.partitionBy("case_id")), F.col("ts"), F.col("rn")))
         aggs = []
         for k in range(len(cols)):
             x = F.col(f"l{k}")
-            aggs += [F.min_by(F.when(x.isNotNull(), x), F.when(x.isNotNull(), F.col("rn"))).alias(f"f{k}"),
+            aggs += [F.min_by(F.when(x.isNotNull(), x), F.when(x.isNotNull(), F.col("at"))).alias(f"f{k}"),
                      F.countDistinct(x).alias(f"n{k}")]
         df = ev.groupBy("activity").agg(*aggs).toPandas()
         idx = [code[str(v)] for v in df["activity"]]

@@ -258,16 +258,21 @@ class DuckPerf(SqlPerf):
 
 def _labels(log: DuckLog, n_act: int, code: dict[str, int]) -> list[list[str]]:
     """Readable labels beside the activity names (see :func:`procmine.waits._steps._labels`): the
-    first value (in source order) per activity of each text column named so."""
+    first value per activity of each text column named so, first in the order of the log in
+    memory: cases in the order of their first source row, events in time order within them
+    (source order differs when the source is not in case order, and a label that varies
+    within an activity then changed the step's classification)."""
     out: list[list[str]] = [[] for _ in range(n_act)]
     skip = {"__rn", *getattr(log, "_helper_cols", []), *log._roles.values(), *log._aux.values()}
     types = dict(log.con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM raw)").fetchall())
     cols = label_columns([c for c in types if c not in skip], lambda c: types[c] == "VARCHAR")
     for col in cols:
         df = log._df(
-            f"""SELECT s.activity, arg_min(r.{_q(col)}, s.__rn) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
+            f"""SELECT s.activity, arg_min(r.{_q(col)}, [c.first_rn, s.pos]) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
                        count(DISTINCT r.{_q(col)}) AS n
-                FROM seq s JOIN raw r ON s.__rn = r.__rn GROUP BY s.activity"""
+                FROM seq s JOIN raw r ON s.__rn = r.__rn
+                JOIN (SELECT case_id, min(__rn) AS first_rn FROM seq GROUP BY case_id) c ON s.case_id = c.case_id
+                GROUP BY s.activity"""
         )
         first = pd.Series(df["first"].to_numpy(dtype=object), index=[code[str(v)] for v in df["activity"]])
         add_labels(out, first.sort_index(), int(df["n"].sum()))
