@@ -388,3 +388,23 @@ def test_shuffled_bpic15_wait_causes_equal_memory(tmp_path) -> None:
         perf, want = pm.performance(duck, calendar=pm.Calendar.always()), pm.performance(mem, calendar=pm.Calendar.always())
         pd.testing.assert_frame_equal(perf.wait_causes, want.wait_causes, check_exact=True)
         pd.testing.assert_frame_equal(perf.activities, want.activities, check_exact=True)
+
+
+def test_map_labels_are_first_in_the_logs_order(tmp_path) -> None:
+    """A map labelled by a column shows, per step, the value memory shows: the first in
+    the log's order among the events kept (a row dropped for its missing time is not)."""
+    from procmine.engines._map import engine_map_graph
+    from procmine.viz import map_graph
+
+    df = _labelled_events()
+    dropped = pd.DataFrame({"case:concept:name": ["c0"], "concept:name": ["B"], "time:timestamp": [pd.NaT],
+                            "activityNameEN": ["dropped row"]})
+    path = tmp_path / "labelled.parquet"
+    pd.concat([dropped, df], ignore_index=True).to_parquet(path, index=False)
+    mem = pm.read_log(path)
+    with DuckLog(path) as duck:
+        got = duck.__procmine_engine__().activity_labels("activityNameEN")
+        assert got["A"] == "early label" and got["B"] == "label B"
+        want = map_graph(mem, labels="activityNameEN", min_cases=1)
+        shown = engine_map_graph(duck.__procmine_engine__(), labels="activityNameEN", min_cases=1)
+        pd.testing.assert_frame_equal(shown.nodes, want.nodes)

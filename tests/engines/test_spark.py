@@ -77,3 +77,18 @@ def test_spark_labels_are_first_in_the_logs_order(spark, tmp_path) -> None:
     slog = SparkLog(spark.read.parquet(str(path)), order="rn", name="labelled")
     got = _SparkSql(slog.__procmine_engine__()).labels(names, {a: i for i, a in enumerate(names)})
     assert got == want and want[names.index("A")] == ["early label"]
+
+
+def test_spark_map_labels_are_first_in_the_logs_order(spark, tmp_path) -> None:
+    """A map labelled by a column shows, per step, memory's label: the first in the log's
+    order among the events kept."""
+    from procmine.engines.spark import SparkLog
+    from tests.engines.test_duckdb import _labelled_events
+
+    df = _labelled_events()
+    df["rn"] = range(len(df))
+    path = tmp_path / "labelled.parquet"
+    df.to_parquet(path, index=False)
+    slog = SparkLog(spark.read.parquet(str(path)), order="rn", name="labelled")
+    got = slog.__procmine_engine__().activity_labels("activityNameEN")
+    assert got["A"] == "early label" and got["B"] == "label B"

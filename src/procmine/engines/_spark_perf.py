@@ -65,7 +65,6 @@ class _SparkSql:
         :func:`procmine.waits._steps._labels`), first in the order of the log in memory
         (cases by their first source row, events by time, then source row), as the DuckDB
         engine reads them."""
-        from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         log = self.log
@@ -75,19 +74,7 @@ class _SparkSql:
         cols = label_columns([c for c in log.sdf.columns if c not in skip], lambda c: types[c] == "string")
         if not cols:
             return out
-        r = log._roles
-        rn = F.col(f"`{log._order}`") if log._order else F.monotonically_increasing_id()
-        kept = log.sdf.where(
-            F.col(f"`{r['case']}`").isNotNull() & F.col(f"`{r['activity']}`").isNotNull()
-            & F.col(f"`{r['timestamp']}`").isNotNull()
-        )
-        ev = kept.select(
-            F.col(f"`{r['activity']}`").cast("string").alias("activity"), rn.alias("rn"),
-            F.col(f"`{r['case']}`").cast("string").alias("case_id"), F.col(f"`{r['timestamp']}`").alias("ts"),
-            *[F.col(f"`{c}`").alias(f"l{k}") for k, c in enumerate(cols)],
-        )
-        # the log's order: cases by their first source row, then time and source row
-        ev = ev.withColumn("at", F.struct(F.min("rn").over(Window.partitionBy("case_id")), F.col("ts"), F.col("rn")))
+        ev = log._in_log_order(cols)
         aggs = []
         for k in range(len(cols)):
             x = F.col(f"l{k}")

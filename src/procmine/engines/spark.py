@@ -186,6 +186,27 @@ class SparkLog:
             .cache()
         )
 
+    def _in_log_order(self, columns: list[str]) -> Any:
+        """The events kept (case, activity and time present) with ``columns`` of the source
+        as ``l0``, ``l1``..., their ``activity`` and ``at``: their place in the order of the
+        log in memory (cases by first source row, then time, then source row), for
+        ``min_by(x, at)``: the first ``x`` in that order."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        r = self._roles
+        rn = F.col(f"`{self._order}`") if self._order else F.monotonically_increasing_id()
+        kept = self.sdf.where(
+            F.col(f"`{r['case']}`").isNotNull() & F.col(f"`{r['activity']}`").isNotNull()
+            & F.col(f"`{r['timestamp']}`").isNotNull()
+        )
+        ev = kept.select(
+            F.col(f"`{r['activity']}`").cast("string").alias("activity"), rn.alias("rn"),
+            F.col(f"`{r['case']}`").cast("string").alias("case_id"), F.col(f"`{r['timestamp']}`").alias("ts"),
+            *[F.col(f"`{c}`").alias(f"l{k}") for k, c in enumerate(columns)],
+        )
+        return ev.withColumn("at", F.struct(F.min("rn").over(Window.partitionBy("case_id")), F.col("ts"), F.col("rn")))
+
     # -- EventLog's names ----------------------------------------------------------------------
     @cached_property
     def n_events(self) -> int:
@@ -491,15 +512,13 @@ class SparkEngine(SqlPerfEngine, OfLog):
         sdf = self.log.sdf
         if column not in sdf.columns:
             raise fail("process_map", "labels", f"a column of the log ({', '.join(sdf.columns[:8])}, ...)", column)
-        rn = F.col(f"`{self.log._order}`") if self.log._order else F.monotonically_increasing_id()
+        # the first value of the events kept, in the log's order (as the map in memory)
         df = (
-            sdf.where(F.col(f"`{column}`").isNotNull())
-            .select(F.col(f"`{self.log._roles['activity']}`").cast("string").alias("a"),
-                    F.col(f"`{column}`").cast("string").alias("l"), rn.alias("rn"))
-            .groupBy("a").agg(F.min_by("l", "rn").alias("l"))
+            self.log._in_log_order([column]).where(F.col("l0").isNotNull())
+            .groupBy("activity").agg(F.min_by(F.col("l0").cast("string"), "at").alias("l"))
             .toPandas()
         )
-        return dict(zip(df["a"], df["l"]))
+        return dict(zip(df["activity"], df["l"]))
 
     # -- performance (procmine.engines._spark_perf; the perf_* methods: SqlPerfEngine) --------
     def _perf_cache(self) -> dict[Any, Any]:

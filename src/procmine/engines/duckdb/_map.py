@@ -14,21 +14,24 @@ import pandas as pd
 
 from ..._core.validation import fail
 from .._protocol import MAP_PATH_COLUMNS
-from ._setup import _q
+from ._setup import EVENTS_WITH_SOURCE, LOG_ORDER, _q
 
 __all__ = ["duck_labels", "duck_map_paths"]
 
 
 def duck_labels(log: Any, column: str) -> dict[str, str]:
-    """The first value of ``column`` (in source order) per activity."""
+    """The first value of ``column`` per activity, over the events the log keeps and first in
+    the order of the log in memory (cases by first appearance, then time), as the map in
+    memory takes it."""
     hidden = {"__rn", *log._helper_cols}
     cols = [r[0] for r in log.con.execute("DESCRIBE SELECT * FROM raw").fetchall() if r[0] not in hidden]
     if column not in cols:
         raise fail("process_map", "labels", f"a column of the log ({', '.join(cols[:8])}, ...)", column)
-    act, col = _q(log._roles["activity"]), _q(column)
+    log._prepare()
+    col = f"r.{_q(column)}"
     df = log._df(
-        f"SELECT CAST({act} AS VARCHAR) AS a, first(CAST({col} AS VARCHAR) ORDER BY __rn) AS l "
-        f"FROM raw WHERE {col} IS NOT NULL GROUP BY 1"
+        f"SELECT s.activity AS a, arg_min(CAST({col} AS VARCHAR), {LOG_ORDER}) AS l "
+        f"FROM {EVENTS_WITH_SOURCE} WHERE {col} IS NOT NULL GROUP BY 1"
     )
     return dict(zip(df["a"], df["l"]))
 

@@ -32,7 +32,7 @@ import pandas as pd
 from ...calendar import Calendar
 from ...waits._steps import add_labels, label_columns
 from .._sql_perf import SqlPerf, working_time_lookup
-from ._setup import _is_resource_error, _q
+from ._setup import EVENTS_WITH_SOURCE, LOG_ORDER, _is_resource_error, _q
 
 if TYPE_CHECKING:
     from . import DuckLog
@@ -268,11 +268,9 @@ def _labels(log: DuckLog, n_act: int, code: dict[str, int]) -> list[list[str]]:
     cols = label_columns([c for c in types if c not in skip], lambda c: types[c] == "VARCHAR")
     for col in cols:
         df = log._df(
-            f"""SELECT s.activity, arg_min(r.{_q(col)}, [c.first_rn, s.pos]) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
+            f"""SELECT s.activity, arg_min(r.{_q(col)}, {LOG_ORDER}) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
                        count(DISTINCT r.{_q(col)}) AS n
-                FROM seq s JOIN raw r ON s.__rn = r.__rn
-                JOIN (SELECT case_id, min(__rn) AS first_rn FROM seq GROUP BY case_id) c ON s.case_id = c.case_id
-                GROUP BY s.activity"""
+                FROM {EVENTS_WITH_SOURCE} GROUP BY s.activity"""
         )
         first = pd.Series(df["first"].to_numpy(dtype=object), index=[code[str(v)] for v in df["activity"]])
         add_labels(out, first.sort_index(), int(df["n"].sum()))

@@ -27,6 +27,13 @@ __all__: list[str] = []
 
 _SAMPLE = 20_000  # rows read to detect the roles and date formats of a source without them
 
+#: the ordered events ``s`` with their source rows ``r`` (every column of the source) and the
+#: first source row of their case (``c.first_rn``); ``arg_min(x, LOG_ORDER)`` is the first
+#: ``x`` in the order of the log in memory: cases by first appearance, then time
+EVENTS_WITH_SOURCE = """seq s JOIN raw r ON s.__rn = r.__rn
+    JOIN (SELECT case_id, min(__rn) AS first_rn FROM seq GROUP BY case_id) c ON s.case_id = c.case_id"""
+LOG_ORDER = "[c.first_rn, s.pos]"
+
 
 def _duckdb() -> Any:
     try:
