@@ -408,3 +408,62 @@ def test_map_labels_are_first_in_the_logs_order(tmp_path) -> None:
         want = map_graph(mem, labels="activityNameEN", min_cases=1)
         shown = engine_map_graph(duck.__procmine_engine__(), labels="activityNameEN", min_cases=1)
         pd.testing.assert_frame_equal(shown.nodes, want.nodes)
+
+
+def test_batches_made_ahead_keep_their_order_and_raise_their_errors() -> None:
+    """The ordered table's batches are made in a thread ahead of DuckDB's writer: every
+    item in order, an error of the producer raised to the consumer, and a consumer that
+    stops early stops the thread."""
+    from procmine.engines.duckdb._stream import Prefetched
+
+    assert list(Prefetched(range(1000))) == list(range(1000))
+    assert list(Prefetched([])) == []
+
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("batch 3 is broken")
+
+    got = []
+    with pytest.raises(ValueError, match="batch 3"):
+        for item in Prefetched(failing()):
+            got.append(item)
+    assert got == [1, 2]
+
+    made = []
+
+    def endless():
+        i = 0
+        while True:
+            made.append(i)
+            yield i
+            i += 1
+
+    ahead = Prefetched(endless())
+    for item in ahead:
+        if item == 3:
+            break
+    ahead.close()
+    assert not ahead._thread.is_alive() and len(made) <= 4 + 2 + 1  # at most PREFETCH (+1 in hand) beyond
+
+
+def test_a_failing_batch_of_the_ordering_pass_is_raised(tmp_path, monkeypatch) -> None:
+    """An error while a batch of the ordered table is made (in the thread ahead of the
+    writer) reaches the caller, as it did when the writer made the batch itself."""
+    from procmine.engines.duckdb import _stream
+
+    log = pm.samples.load("permit_de")
+    path = log.to_parquet(tmp_path / "permit.parquet")
+    monkeypatch.setattr(_stream, "STREAM_BATCH", 64)
+    real = _stream.Shifted._batch
+    calls = []
+
+    def broken(self, *args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("broken batch")
+        return real(self, *args)
+
+    monkeypatch.setattr(_stream.Shifted, "_batch", broken)
+    with DuckLog(path) as duck, pytest.raises(Exception, match="broken batch"):  # DuckDB wraps it in its own type
+        duck.dfg()

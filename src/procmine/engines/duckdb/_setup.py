@@ -424,12 +424,17 @@ class _DuckViews:
         # a relation's reader streams (an execute() result would be copied whole first)
         reader = self.con.sql(query).to_arrow_reader(_stream.STREAM_BATCH)
         writer = self.con.cursor()  # the reading connection is busy until the reader is done
+        ahead = None
         try:
             writer.execute("SET preserve_insertion_order = true")
             schema, batches = transform(reader)
-            writer.register(f"__procmine_{table}_stream", pa.RecordBatchReader.from_batches(schema, batches))
+            # the scan and the Python work made ahead in a thread while the writer inserts
+            ahead = _stream.Prefetched(batches)
+            writer.register(f"__procmine_{table}_stream", pa.RecordBatchReader.from_batches(schema, iter(ahead)))
             writer.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM __procmine_{table}_stream")
         finally:
+            if ahead is not None:
+                ahead.close()  # before the reader closes: the thread may still be reading it
             writer.close()
             reader.close()
 

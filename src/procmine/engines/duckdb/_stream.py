@@ -18,7 +18,7 @@ import pandas as pd
 from ..._core.kernels import group_stats, key_counts, run_starts
 from ...errors import LogError
 
-__all__ = ["SEP", "STREAM_BATCH", "Shifted", "Tally"]
+__all__ = ["SEP", "STREAM_BATCH", "Prefetched", "Shifted", "Tally"]
 
 SEP = "\x1f"  #: unit separator between the activities of a variant: never part of an activity name in practice (checked)
 
@@ -27,6 +27,71 @@ SEP = "\x1f"  #: unit separator between the activities of a variant: never part 
 #: 262,144 held the pass's own memory to 0.5 GB on 10 M events (1.1 GB with 1,048,576) in
 #: the same time
 STREAM_BATCH = 1 << 18
+
+
+#: batches made ahead of the writer by :class:`Prefetched`
+PREFETCH = 2
+
+
+class Prefetched:
+    """The items of ``items``, made in a thread up to :data:`PREFETCH` ahead of the consumer.
+
+    DuckDB's writer pulls each batch from Python and then inserts it, one after the other:
+    the source's scan, the Python work on the batch (Arrow and numpy, which release the
+    GIL) and the insertion ran in turn (10 M events: 0.8 + 0.8 + 3.0 s for the ordered
+    table). Made ahead, the batches are ready when the writer asks. An error in ``items``
+    is raised to the consumer; a consumer that stops early stops the thread.
+    """
+
+    _END = object()
+
+    def __init__(self, items: Any) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(iter(items),), daemon=True,
+                                        name="procmine-prefetch")
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, it: Any) -> None:
+        try:
+            for item in it:
+                if not self._put((True, item)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put((False, exc))
+            return
+        self._put((True, self._END))
+
+    def __iter__(self) -> Any:
+        try:
+            while True:
+                ok, item = self._queue.get()
+                if not ok:
+                    raise item
+                if item is self._END:
+                    return
+                yield item
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the thread (it ends at its next batch) and wait for it."""
+        self._stop.set()
+        self._thread.join()
 
 
 class Shifted:
