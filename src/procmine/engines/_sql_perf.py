@@ -500,12 +500,12 @@ class SqlPerf:
         wanted = {g: {x: {0.5: f"{x}_med", 0.9: f"{x}_p90"} for x in self._QUANTILES[g]} for g in sets}
         specs = [([k.strip() for k in g.split(",")], x, cond) for g, cond in sets.items() for x in wanted[g]]
         buckets = log_bucket_sets_sql(self._cause_table, specs)
-        create = f"CREATE OR REPLACE TABLE {flags} AS {self._flag_groups(self._PAIRS, '')}"
+        groups = self._flag_groups(self._PAIRS, "")
         pair = getattr(self.sql, "df_pair", None)
         if pair is not None:
-            hist = pair(create, buckets)[1]
+            hist = pair(f"CREATE OR REPLACE TABLE {flags} AS {groups}", buckets)[1]
         else:
-            self.sql.create(flags, self._flag_groups(self._PAIRS, ""), table=True)
+            self.sql.create(flags, groups, table=True)
             hist = self.sql.df(buckets)
         out, first = {}, 0
         for g, cond in sets.items():

@@ -171,19 +171,34 @@ class SparkLog:
         self._materialised: Any = None
         # who did it and in which unit (pm4py's columns), for the wait causes as in memory
         self._aux = {k: c for k, c in (("res", RESOURCE), ("grp", GROUP)) if c in sdf.columns}
-        rn = F.col(f"`{order}`") if order is not None else F.monotonically_increasing_id()
         start = F.col(f"`{start_timestamp}`") if start_timestamp else F.lit(None).cast("timestamp")
         self.ev = (
-            sdf.select(
+            self._kept()
+            .select(
                 F.col(f"`{case}`").cast("string").alias("case_id"),
                 F.col(f"`{activity}`").cast("string").alias("activity"),
                 F.col(f"`{timestamp}`").alias("ts"),
                 start.alias("start_ts"),
-                rn.alias("rn"),
+                self._source_order().alias("rn"),
                 *[F.col(f"`{c}`").cast("string").alias(k) for k, c in self._aux.items()],
             )
-            .where(F.col("case_id").isNotNull() & F.col("activity").isNotNull() & F.col("ts").isNotNull())
             .cache()
+        )
+
+    def _source_order(self) -> Any:
+        """The source position of each row: the ``order`` column, else Spark's row ids."""
+        from pyspark.sql import functions as F
+
+        return F.col(f"`{self._order}`") if self._order else F.monotonically_increasing_id()
+
+    def _kept(self) -> Any:
+        """The source rows the log keeps: case, activity and completion time present."""
+        from pyspark.sql import functions as F
+
+        r = self._roles
+        return self.sdf.where(
+            F.col(f"`{r['case']}`").isNotNull() & F.col(f"`{r['activity']}`").isNotNull()
+            & F.col(f"`{r['timestamp']}`").isNotNull()
         )
 
     def _in_log_order(self, columns: list[str]) -> Any:
@@ -195,13 +210,8 @@ class SparkLog:
         from pyspark.sql import functions as F
 
         r = self._roles
-        rn = F.col(f"`{self._order}`") if self._order else F.monotonically_increasing_id()
-        kept = self.sdf.where(
-            F.col(f"`{r['case']}`").isNotNull() & F.col(f"`{r['activity']}`").isNotNull()
-            & F.col(f"`{r['timestamp']}`").isNotNull()
-        )
-        ev = kept.select(
-            F.col(f"`{r['activity']}`").cast("string").alias("activity"), rn.alias("rn"),
+        ev = self._kept().select(
+            F.col(f"`{r['activity']}`").cast("string").alias("activity"), self._source_order().alias("rn"),
             F.col(f"`{r['case']}`").cast("string").alias("case_id"), F.col(f"`{r['timestamp']}`").alias("ts"),
             *[F.col(f"`{c}`").alias(f"l{k}") for k, c in enumerate(columns)],
         )

@@ -266,12 +266,16 @@ def _labels(log: DuckLog, n_act: int, code: dict[str, int]) -> list[list[str]]:
     skip = {"__rn", *getattr(log, "_helper_cols", []), *log._roles.values(), *log._aux.values()}
     types = dict(log.con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM raw)").fetchall())
     cols = label_columns([c for c in types if c not in skip], lambda c: types[c] == "VARCHAR")
-    for col in cols:
-        df = log._df(
-            f"""SELECT s.activity, arg_min(r.{_q(col)}, {LOG_ORDER}) FILTER (WHERE r.{_q(col)} IS NOT NULL) AS first,
-                       count(DISTINCT r.{_q(col)}) AS n
-                FROM {EVENTS_WITH_SOURCE} GROUP BY s.activity"""
-        )
-        first = pd.Series(df["first"].to_numpy(dtype=object), index=[code[str(v)] for v in df["activity"]])
-        add_labels(out, first.sort_index(), int(df["n"].sum()))
+    if not cols:
+        return out
+    # every label column in one query: the events' order in the log is found once
+    aggs = ", ".join(
+        f"arg_min(r.{_q(c)}, {LOG_ORDER}) FILTER (WHERE r.{_q(c)} IS NOT NULL) AS f{k}, count(DISTINCT r.{_q(c)}) AS n{k}"
+        for k, c in enumerate(cols)
+    )
+    df = log._df(f"SELECT s.activity, {aggs} FROM {EVENTS_WITH_SOURCE} GROUP BY s.activity")
+    idx = [code[str(v)] for v in df["activity"]]
+    for k in range(len(cols)):
+        first = pd.Series(df[f"f{k}"].to_numpy(dtype=object), index=idx)
+        add_labels(out, first.sort_index(), int(df[f"n{k}"].sum()))
     return out
