@@ -8,7 +8,14 @@ import pyarrow as pa
 import pytest
 
 from procmine._core.event_times import _rounded_us, _td_values
-from procmine._core.kernels import NAT, distinct_per_group, group_stats, run_starts
+from procmine._core.kernels import (
+    NAT,
+    distinct_per_group,
+    group_median,
+    group_stats,
+    ranked_values,
+    run_starts,
+)
 from procmine.waits._steps import _next_differs
 
 
@@ -50,6 +57,44 @@ def test_group_stats_percentiles_per_group() -> None:
                 assert st["median"][k] == _percentile(x, 0.5) and st["p90"][k] == _percentile(x, 0.9)
             else:
                 assert np.isnan(st["median"][k]) and np.isnan(st["p90"][k])
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_group_stats_big_groups_read_by_partition(seed: int) -> None:
+    """Groups past the partition threshold (read by np.partition after a radix sort of
+    the group codes) beside small ones (sorted): the same percentiles as a full sort."""
+    import procmine._core.kernels as k
+
+    rng = np.random.default_rng(seed)
+    sizes = [k._PARTITION_MIN, k._PARTITION_MIN + 1, 3 * k._PARTITION_MIN + 7, 1, 2, 0, 17, 2]
+    g = rng.permutation(np.repeat(np.arange(len(sizes)), sizes))
+    v = rng.integers(0, 10**11, len(g))
+    v[rng.random(len(g)) < 0.5] = rng.integers(0, 5)  # many ties
+    st = group_stats(g, v, len(sizes), missing=False)
+    med = group_median(g, v, len(sizes))
+    for grp, size in enumerate(sizes):
+        x = v[g == grp].astype(np.float64)
+        if size:
+            assert st["median"][grp] == _percentile(x, 0.5) == med[grp] == float(np.median(x))
+            assert st["p90"][grp] == _percentile(x, 0.9)
+        else:
+            assert np.isnan(st["median"][grp]) and np.isnan(med[grp])
+    # every rank of a big group, as a full sort orders them
+    big = np.sort(v[g == 2])
+    got = ranked_values(g, v, len(sizes), np.broadcast_to(np.arange(len(big))[:, None], (len(big), len(sizes))))
+    assert np.array_equal(got[:, 2], big.astype(np.float64))
+
+
+def test_distinct_per_group_items_in_order_agrees() -> None:
+    """Item-major keys (cases in order: the events of a log) give the same counts as the
+    group-major sort and the table."""
+    rng = np.random.default_rng(6)
+    for n_items in (5, 5000):
+        item = np.sort(rng.integers(0, n_items, 20_000)).astype(np.int32)
+        g = rng.integers(0, 300, len(item))
+        want = distinct_per_group(g, item, 300, n_items)
+        assert np.array_equal(distinct_per_group(g, item, 300, n_items, items_in_order=True), want)
+        assert want.sum() == len({(a, b) for a, b in zip(g.tolist(), item.tolist())})
 
 
 def test_run_starts_is_the_r_expression() -> None:

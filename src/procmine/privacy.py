@@ -254,5 +254,5 @@ def activity_cases(log: EventLog) -> pd.Series:
     from ._core.kernels import distinct_per_group
 
     c = log.codes
-    counts = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases)
+    counts = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases, items_in_order=True)
     return pd.Series(counts, index=pd.Index(c.activity_names, name="activity"), name="cases")

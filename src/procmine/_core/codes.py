@@ -143,7 +143,8 @@ class Pairs:
             edge, counts = lookup[key], counts_full[keys]
         else:
             keys, edge, counts = np.unique(key, return_inverse=True, return_counts=True)
-        cases = distinct_per_group(edge, np.compress(same, codes.case[:-1]), len(keys), codes.n_cases)
+        cases = distinct_per_group(edge, np.compress(same, codes.case[:-1]), len(keys), codes.n_cases,
+                                   items_in_order=True)
         return cls(same, edge.reshape(-1), keys, counts.astype(np.int64), cases.astype(np.int64))
 
 
@@ -228,6 +229,19 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
     return _mix(h)
 
 
+def _distinct_hashes(h: np.ndarray) -> bool:
+    """Whether no uint64 hash occurs twice. The top bits pick one of at least 4 n buckets:
+    hashes alone in their bucket are distinct, and only those sharing one (about a fifth)
+    are sorted, instead of all of them (a sort costs ~40 ns a value here)."""
+    bits = max(int(4 * len(h)).bit_length(), 1)
+    bucket = (h >> np.uint64(64 - bits)).astype(np.intp)
+    per = np.bincount(bucket, minlength=1 << bits)
+    if int(per.max()) < 2:
+        return True
+    shared = np.sort(h[per[bucket] > 1])
+    return not (shared[1:] == shared[:-1]).any()
+
+
 def all_distinct(arr: Any, rows: np.ndarray | None = None) -> bool:
     """Whether no string occurs twice in an Arrow array (or among its ``rows``).
 
@@ -246,10 +260,8 @@ def all_distinct(arr: Any, rows: np.ndarray | None = None) -> bool:
     if n < 2:
         return True
     h = _string_hashes(arr, rows)
-    if h is not None:
-        h.sort()
-        if not (h[1:] == h[:-1]).any():
-            return True
+    if h is not None and _distinct_hashes(h):
+        return True
     subset = arr if rows is None else arr.take(rows)
     return len(pc.unique(subset)) == n
 

@@ -56,7 +56,7 @@ class MemoryEngine(OfLog):
 
     def activity_cases(self) -> pd.Series:
         c = self.log.codes
-        n = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases)
+        n = distinct_per_group(c.activity, c.case, c.n_activities, c.n_cases, items_in_order=True)
         return pd.Series(
             n.astype(np.int64), index=pd.Index(c.activity_names, name=ACTIVITY, dtype=object), name="cases"
         )

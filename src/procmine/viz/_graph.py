@@ -86,7 +86,7 @@ def map_graph(
     c = log.codes
     n_act = c.n_activities
     events = np.bincount(c.activity, minlength=n_act)
-    act_cases = distinct_per_group(c.activity, c.case, n_act, c.n_cases)
+    act_cases = distinct_per_group(c.activity, c.case, n_act, c.n_cases, items_in_order=True)
     private = act_cases < min_cases
     is_kept, n_keep = _kept_activities(events, c.activity_names, act_share, keep, private)
     keys, counts, med, edge_cases = map_paths(c, is_kept, c.ts, c.start_ts)

@@ -75,7 +75,15 @@ import numpy as np
 import pandas as pd
 
 from .._core.event_times import elapsed_times
-from .._core.kernels import NAT, group_median, joined_sums, key_counts, run_starts, split_sums
+from .._core.kernels import (
+    NAT,
+    group_median,
+    joined_sums,
+    key_counts,
+    repeated_key_counts,
+    run_starts,
+    split_sums,
+)
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -497,17 +505,47 @@ def _histogram(code: np.ndarray, minute: np.ndarray, n: np.ndarray, s1: np.ndarr
     if not len(code):
         e = np.zeros(0, dtype=np.int64)
         return {"code": e, "minute": e, "n": e}
-    # (code, minute) combined into one key and sorted: in 32 bits when it fits (half the bytes to sort)
+    # (code, minute) combined into one key: in 32 bits when it fits (half the bytes to sort)
     bits = max(int(minute.max()).bit_length(), 1)
     wide = (n_act - 1).bit_length() + bits > 31
     dtype = np.int64 if wide else np.int32
     key = code.astype(dtype) << bits
     key |= minute.astype(dtype)
-    key.sort()
-    starts = np.flatnonzero(run_starts(key))
-    counts = np.diff(np.append(starts, len(key)))
-    key = key[starts].astype(np.int64, copy=False)
+    # keys that repeat (waits of whole days) are counted in a hash table; distinct ones in one
+    # dense table when each activity's minutes span a narrow range; else sorted
+    hashed = repeated_key_counts(key)
+    if hashed is not None:
+        key, counts = hashed
+    elif len(key) >= 1 << 16 and (dense := _dense_histogram(code, minute, n_act)) is not None:
+        return dense
+    else:
+        key.sort()
+        starts = np.flatnonzero(run_starts(key))
+        counts = np.diff(np.append(starts, len(key)))
+        key = key[starts]
+    key = key.astype(np.int64, copy=False)
     return {"code": key >> bits, "minute": key & ((1 << bits) - 1), "n": counts}
+
+
+def _dense_histogram(code: np.ndarray, minute: np.ndarray, n_act: int) -> Table | None:
+    """:func:`_histogram`'s counts by one ``bincount`` when each activity's minutes span a
+    range that, laid end to end over the activities, stays about as small as the values
+    (waits of a few months to years at minute resolution, on a big log): no sort, which
+    costs ~40 ns a value here against a few for the count. None when the ranges are too
+    wide (the caller sorts)."""
+    lo = np.full(n_act, np.iinfo(np.int64).max)
+    hi = np.full(n_act, -1, dtype=np.int64)
+    np.minimum.at(lo, code, minute)
+    np.maximum.at(hi, code, minute)
+    span = np.where(hi >= 0, hi - lo + 1, 0)
+    ends = np.cumsum(span)
+    if ends[-1] > 2 * len(code) + (1 << 20):
+        return None
+    off = ends - span
+    counts = np.bincount(off[code] + (minute - lo[code]), minlength=int(ends[-1]))
+    at = np.flatnonzero(counts)
+    c = np.searchsorted(ends, at, side="right")  # the activity whose range holds each count
+    return {"code": c.astype(np.int64, copy=False), "minute": at - off[c] + lo[c], "n": counts[at].astype(np.int64)}
 
 
 def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int) -> WaitAggregates:
