@@ -162,3 +162,24 @@ def test_group_stats_mean_and_sum_exact_past_2_53() -> None:
     d = rng.integers(6 * 10**13, 7 * 10**13, 160_000)
     st = group_stats(np.zeros(len(d), dtype=np.int64), d, 1, missing=False)
     assert st["mean"][0] == sum(int(x) for x in d) / len(d)
+
+
+def test_wait_histogram_counts_by_hash_dense_table_or_sort_agree() -> None:
+    """The three ways of counting (activity, minute) keys give np.unique's counts: the hash
+    table (keys that repeat), the dense table (narrow spans) and its refusal (wide spans)."""
+    from procmine._core.kernels import repeated_key_counts
+    from procmine.waits._causes import _dense_histogram
+
+    rng = np.random.default_rng(7)
+    code = rng.integers(0, 9, 300_000)
+    for minute in (rng.integers(10, 60, len(code)) * 1440,  # whole days: repeats
+                   rng.integers(10_000, 10_000 + 50_000, len(code))):  # narrow, mostly distinct
+        keys, counts = np.unique(code * (1 << 32) + minute, return_counts=True)
+        d = _dense_histogram(code, minute, 9)
+        assert d is not None
+        assert np.array_equal(d["code"] * (1 << 32) + d["minute"], keys) and np.array_equal(d["n"], counts)
+        hashed = repeated_key_counts(code * (1 << 32) + minute)
+        if hashed is not None:
+            assert np.array_equal(hashed[0], keys) and np.array_equal(hashed[1], counts)
+    assert repeated_key_counts(rng.permutation(300_000)) is None  # every key new: sorted instead
+    assert _dense_histogram(code, rng.integers(0, 10**9, len(code)), 9) is None  # spans too wide
