@@ -169,11 +169,9 @@ def main() -> None:
     elif "scale-out" in groups and a.scale >= 100 and not a.quick:
         results += scale_out(DATA / "scale-out-100M")
     for log, task, tools in plan:
-        repeat = 1 if a.quick or task in ("report", "find_redundancies") or "x18" in log.name else a.repeat
-        if "x18" in log.name and task == "ingest" and not a.quick:
-            # a few seconds each, and a single first read varies 2-3x with the page faults
-            # of allocating 2.5 GB on this kind of machine (both readers alike)
-            repeat = a.repeat
+        # the 10 M-event rows too are the best of --repeat: a first run in a fresh process varies
+        # 1.5-2x with the page faults of allocating gigabytes on this kind of machine (both tools alike)
+        repeat = 1 if a.quick or task in ("report", "find_redundancies") else a.repeat
         if log.name in SMALL and task == "dfg+variants+performance" and not a.quick:
             repeat = max(repeat, 20)  # calls of about 10 ms: the best of 3 is mostly noise (both tools alike)
         for tool in tools:
@@ -426,7 +424,8 @@ def write_markdown(results: list[dict], path: Path, *, measured: str | None = No
         "the best of several runs in a fresh process; peak is the process's resident memory while the task",
         "ran (including the loaded log). Ratio = other tool's time / procmine's time (higher is better for",
         "procmine). These machines are shared: differences under 1.5x are noise. The 10 M-event rows",
-        "(`road_fines_x18`) are single runs except the reads (best of 3), as are `find_redundancies` and `report` (a first call on a",
+        "(`road_fines_x18`) too are the best of 3 (a first run varies 1.5-2x with page faults, both tools alike);",
+        "`find_redundancies` and `report` are single runs (a first call on a",
         "freshly read log: `report` includes importing pm4py and matplotlib, about 1.7 s, as a user's first",
         "report does). The small logs' rows are the best of 20 runs (calls of about 10 ms).",
         "`permits_100M.parquet`: see `docs/scale-out.md` for each step.",
