@@ -183,3 +183,21 @@ def test_wait_histogram_counts_by_hash_dense_table_or_sort_agree() -> None:
             assert np.array_equal(hashed[0], keys) and np.array_equal(hashed[1], counts)
     assert repeated_key_counts(rng.permutation(300_000)) is None  # every key new: sorted instead
     assert _dense_histogram(code, rng.integers(0, 10**9, len(code)), 9) is None  # spans too wide
+
+
+def test_split_sums_in_slices_are_the_exact_sums() -> None:
+    # more values than one slice: the per-slice partial sums must add up to the exact sums
+    from procmine._core import kernels
+
+    rng = np.random.default_rng(5)
+    n_keys, n = 7, kernels._CHUNK * 2 + 12_345
+    keys = rng.integers(0, n_keys, n)
+    values = rng.integers(0, 1 << 40, n)  # per-key sums below 2**63: int64 sums are exact
+    exact = np.zeros(n_keys, dtype=np.int64)
+    np.add.at(exact, keys, values)
+    high, low = kernels.split_sums(keys, values, n_keys)
+    assert [(int(h) << 20) + int(lo) for h, lo in zip(high, low)] == exact.tolist()
+    assert kernels.joined_sums(high, low).tolist() == exact.astype(np.float64).tolist()
+    # the same as one pass over every value (the path of small inputs)
+    one_high = np.bincount(keys, weights=(values >> 20).astype(np.float64), minlength=n_keys)
+    assert high.tolist() == one_high.tolist()

@@ -116,7 +116,8 @@ def _event_times(c: Any, calendar: Clock) -> EventTimes:
         cum_ts = ts if cal.is_elapsed else cal.cumulative(ts)[0]
         wait_elapsed = elapsed_times(c)[0]
         wait = wait_elapsed if cal.is_elapsed else _step(cum_ts, first_idx)
-        proc = proc_elapsed = np.full(n, NAT, dtype=np.int64)
+        # NAT everywhere as one value seen n times (read-only, no memory: 80 MB on 10 M events)
+        proc = proc_elapsed = np.broadcast_to(np.int64(NAT), n)
         delta = wait.copy()
         delta[first_idx] = 0
         case_start = ts[first_idx]

@@ -235,6 +235,10 @@ def distinct_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, n_ite
     return np.bincount(comb[run_starts(comb)] // width, minlength=n_groups)
 
 
+#: values per slice of :func:`split_sums` (8 MB temporaries)
+_CHUNK = 1 << 20
+
+
 def split_sums(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact sums of int64 ``values`` per key (0..n-1) as two float64 parts, ``high * 2**20 +
     low``. A float ``bincount`` loses the last digits once a sum passes 2**53 (285 years in
@@ -249,8 +253,23 @@ def split_sums(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray
     [5, 1152921504606846979, 0]
     """
     v = np.asarray(values, dtype=np.int64)
-    low = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n)[:n]
-    high = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n)[:n]
+    if len(v) <= _CHUNK:
+        low = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n)[:n]
+        high = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n)[:n]
+        return high, low
+    # in slices: the parts' temporaries (three arrays of the values' size) stay small on
+    # big logs (240 MB at the peak of performance() on 10 M events); the partial sums of
+    # integers below 2**53 are exact, so adding them is too
+    high, low = np.zeros(n), np.zeros(n)
+    part = np.empty(_CHUNK, dtype=np.int64)
+    weights = np.empty(_CHUNK, dtype=np.float64)
+    for i in range(0, len(v), _CHUNK):
+        chunk, k = v[i : i + _CHUNK], keys[i : i + _CHUNK]
+        m = len(chunk)
+        for out, op, arg in ((low, np.bitwise_and, 0xFFFFF), (high, np.right_shift, 20)):
+            op(chunk, arg, out=part[:m])
+            weights[:m] = part[:m]
+            out += np.bincount(k, weights=weights[:m], minlength=n)[:n]
     return high, low
 
 

@@ -194,6 +194,8 @@ class MemoryEngine(OfLog):
         """The columns of :meth:`perf_edges` as arrays (``source``/``target`` object arrays),
         for :attr:`procmine.Performance.edges`, which builds its own frame from them."""
         t, c = self.event_times(calendar), self.log.codes
+        # the wait causes first: their per-event temporaries do not stack on the arrays below
+        self.wait_causes(declared)
         n_act = max(c.n_activities, 1)
         p = c.pairs  # edges, counts and distinct cases: shared with the DFG
         names = c.activity_names

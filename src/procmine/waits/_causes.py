@@ -243,8 +243,11 @@ class WaitCauses:
         5 the key's total ``wait`` (NAT counted as 0). Each is the exact integer sum,
         correctly rounded: summed in high and low parts (:func:`~procmine._core.kernels.split_sums`),
         as an int64 sum wraps past 2**63 µs on a 10 M-event log with waits of years."""
-        picked, cz = (wait, self.cause) if sel is None else (wait[sel], self.cause[sel])  # gathered before the where
-        w = np.where(picked == NAT, 0, picked).astype(np.int64, copy=False)
+        if sel is None:
+            w, cz = np.where(wait == NAT, 0, wait).astype(np.int64, copy=False), self.cause
+        else:  # gathered before the where, which then works on the copy in place
+            w, cz = np.asarray(wait[sel], dtype=np.int64), self.cause[sel]
+            w[w == NAT] = 0
         # one bucket per (key, cause + 1): bucket 0 holds the events without a wait
         bucket = np.asarray(keys, dtype=np.int64) * 5
         bucket += cz
@@ -428,21 +431,22 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     previous event's activity code in the case (-1 = first event; None = no ``after``)."""
     ok = length != NAT
     # sums over every event, the unknown lengths weighing 0 (a sum plus 0.0 is the same
-    # sum): no selection of the known ones
+    # sum): no selection of the known ones; the unknown ones (the first events, mostly) are
+    # counted apart and taken off. No further per-event arrays are kept for both keys: on
+    # 10 M events each is 80 MB at the peak of performance()
     xf = np.where(ok, length, 0).astype(np.float64)
-    known = ok.astype(np.float64)
-    xsq = xf * xf  # shared by both keys (a fresh array per use costs more than the product)
-    long_at = np.flatnonzero(length >= LONG_US)  # the histogram's lengths (NAT lies below)
-    minute = length[long_at] // MINUTE_US
-    lengths = _binned_lengths(act, xf, known, n_act, act[long_at], minute, xsq=xsq)
+    missing = np.flatnonzero(~ok)
+    is_long = length >= LONG_US  # the histogram's lengths (NAT lies below); a mask is 1/8 of positions
+    minute = length[is_long] // MINUTE_US
+    lengths = _binned_lengths(act, xf, missing, n_act, act[is_long], minute)
     after = None
     if prev is not None:
         # keyed by the previous step: shifted by one, bin 0 (the first events, no previous step) is dropped
         key = np.add(prev, 1, dtype=np.intp)
-        long_key = key[long_at]
+        long_key = key[is_long]
         has = long_key > 0
-        after = _binned_lengths(key, xf, known, n_act, long_key[has] - 1, minute[has], first=1, xsq=xsq)
-    del xf, known, xsq
+        after = _binned_lengths(key, xf, missing, n_act, long_key[has] - 1, minute[has], first=1)
+    del xf, missing
     med = None
     if proc_elapsed is not None:
         # read for the steps with a period only (in_proc): those that may have one (their
@@ -475,21 +479,23 @@ def _day_counts(act: np.ndarray, ts: np.ndarray, n_act: int) -> Table:
     return {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
 
 
-def _binned_lengths(key: np.ndarray, xf: np.ndarray, known: np.ndarray | None, n_act: int, long_code: np.ndarray,
-                    minute: np.ndarray, first: int = 0, xsq: np.ndarray | None = None) -> WaitAggregates:
+def _binned_lengths(key: np.ndarray, xf: np.ndarray, missing: np.ndarray | None, n_act: int, long_code: np.ndarray,
+                    minute: np.ndarray, first: int = 0) -> WaitAggregates:
     """The length part of :class:`WaitAggregates` (what :func:`_periods` reads): ``n``,
     ``s1``, ``s2`` summed by ``key`` (bins ``first`` on are the activity codes), of ``xf``
-    (the lengths in float µs, 0 where unknown) and ``known`` (1.0 where known; None = all);
-    the histogram from the codes and minutes of the lengths of at least ``LONG_US``.
-    ``xsq``: ``xf * xf`` when the caller has it."""
+    (the lengths in float µs, 0 where unknown) and ``missing`` (the positions of the
+    unknown lengths, not counted in ``n``; None = none); the histogram from the codes and
+    minutes of the lengths of at least ``LONG_US``."""
     bins = n_act + first
     # bincount takes platform integers: converted once here, not by each of its three calls
     # (on 10 M events every conversion is 80 MB of fresh memory)
     key = key.astype(np.intp, copy=False)
-    n = (np.bincount(key, minlength=bins).astype(np.float64) if known is None
-         else np.bincount(key, weights=known, minlength=bins))[first:]
+    n = np.bincount(key, minlength=bins)
+    if missing is not None and len(missing):
+        n -= np.bincount(key[missing], minlength=bins)
+    n = n[first:].astype(np.float64)
     s1 = np.bincount(key, weights=xf, minlength=bins)[first:]
-    s2 = np.bincount(key, weights=xf * xf if xsq is None else xsq, minlength=bins)[first:]
+    s2 = np.bincount(key, weights=xf * xf, minlength=bins)[first:]
     return WaitAggregates(n=n, s1=s1, s2=s2, hist=_histogram(long_code, minute, n, s1, s2), proc_median=None)
 
 
