@@ -112,6 +112,9 @@ class DuckLog(_DuckViews):
         duckdb = _duckdb()
         self._tmp = tempfile.TemporaryDirectory(prefix="procmine-duckdb-")
         self.con = duckdb.connect(os.path.join(self._tmp.name, "log.duckdb"))
+        # the database file is deleted with the log: writing its last state at close (a
+        # checkpoint) is wasted work, 1.3 s of a 10 M-event log's 7 s
+        self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
         spill = temp_directory or os.path.join(self._tmp.name, "spill")
         self.con.execute(f"SET temp_directory = '{_literal(str(spill))}'")
         # the row numbers of CSV and frames follow the insertion order (set off once the views exist)
