@@ -432,21 +432,25 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     ok = length != NAT
     # sums over every event, the unknown lengths weighing 0 (a sum plus 0.0 is the same
     # sum): no selection of the known ones; the unknown ones (the first events, mostly) are
-    # counted apart and taken off. No further per-event arrays are kept for both keys: on
-    # 10 M events each is 80 MB at the peak of performance()
-    xf = np.where(ok, length, 0).astype(np.float64)
+    # counted apart and taken off
+    xf = length.astype(np.float64)
     missing = np.flatnonzero(~ok)
+    xf[missing] = 0.0
     is_long = length >= LONG_US  # the histogram's lengths (NAT lies below); a mask is 1/8 of positions
     minute = length[is_long] // MINUTE_US
-    lengths = _binned_lengths(act, xf, missing, n_act, act[is_long], minute)
-    after = None
+    keys = [(act, 0)]
     if prev is not None:
         # keyed by the previous step: shifted by one, bin 0 (the first events, no previous step) is dropped
-        key = np.add(prev, 1, dtype=np.intp)
-        long_key = key[is_long]
-        has = long_key > 0
-        after = _binned_lengths(key, xf, missing, n_act, long_key[has] - 1, minute[has], first=1)
+        keys.append((np.add(prev, 1, dtype=np.intp), 1))
+    sums = _length_sums(keys, xf, missing, n_act)  # (xf is squared in place)
     del xf, missing
+    lengths = _binned_lengths(*sums[0], act[is_long], minute)
+    after = None
+    if prev is not None:
+        long_key = keys[1][0][is_long]
+        has = long_key > 0
+        after = _binned_lengths(*sums[1], long_key[has] - 1, minute[has])
+    del keys
     med = None
     if proc_elapsed is not None:
         # read for the steps with a period only (in_proc): those that may have one (their
@@ -479,23 +483,35 @@ def _day_counts(act: np.ndarray, ts: np.ndarray, n_act: int) -> Table:
     return {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
 
 
-def _binned_lengths(key: np.ndarray, xf: np.ndarray, missing: np.ndarray | None, n_act: int, long_code: np.ndarray,
-                    minute: np.ndarray, first: int = 0) -> WaitAggregates:
-    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads): ``n``,
-    ``s1``, ``s2`` summed by ``key`` (bins ``first`` on are the activity codes), of ``xf``
+def _length_sums(keys: list[tuple[np.ndarray, int]], xf: np.ndarray, missing: np.ndarray | None,
+                 n_act: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``(n, s1, s2)`` per ``(key, first)`` of ``keys``: the known lengths, their sum and the
+    sum of their squares by ``key`` (bins ``first`` on are the activity codes), of ``xf``
     (the lengths in float µs, 0 where unknown) and ``missing`` (the positions of the
-    unknown lengths, not counted in ``n``; None = none); the histogram from the codes and
-    minutes of the lengths of at least ``LONG_US``."""
-    bins = n_act + first
+    unknown lengths, not counted in ``n``; None = none).
+
+    ``xf`` is overwritten: squared in place once every ``s1`` is summed. A fresh array of
+    squares per key cost its page faults (about 0.15 s each on 10 M events here) and 80 MB
+    of peak; the bincounts add the same values in the same order either way."""
     # bincount takes platform integers: converted once here, not by each of its three calls
-    # (on 10 M events every conversion is 80 MB of fresh memory)
-    key = key.astype(np.intp, copy=False)
-    n = np.bincount(key, minlength=bins)
-    if missing is not None and len(missing):
-        n -= np.bincount(key[missing], minlength=bins)
-    n = n[first:].astype(np.float64)
-    s1 = np.bincount(key, weights=xf, minlength=bins)[first:]
-    s2 = np.bincount(key, weights=xf * xf, minlength=bins)[first:]
+    keys = [(key.astype(np.intp, copy=False), first) for key, first in keys]
+    out: list[list[np.ndarray]] = []
+    for key, first in keys:
+        n = np.bincount(key, minlength=n_act + first)
+        if missing is not None and len(missing):
+            n -= np.bincount(key[missing], minlength=n_act + first)
+        out.append([n[first:].astype(np.float64), np.bincount(key, weights=xf, minlength=n_act + first)[first:]])
+    np.multiply(xf, xf, out=xf)
+    for (key, first), o in zip(keys, out):
+        o.append(np.bincount(key, weights=xf, minlength=n_act + first)[first:])
+    return [(n, s1, s2) for n, s1, s2 in out]
+
+
+def _binned_lengths(n: np.ndarray, s1: np.ndarray, s2: np.ndarray, long_code: np.ndarray,
+                    minute: np.ndarray) -> WaitAggregates:
+    """The length part of :class:`WaitAggregates` (what :func:`_periods` reads): the sums
+    of :func:`_length_sums` and the histogram from the codes and minutes of the lengths of
+    at least ``LONG_US``."""
     return WaitAggregates(n=n, s1=s1, s2=s2, hist=_histogram(long_code, minute, n, s1, s2), proc_median=None)
 
 
@@ -558,7 +574,8 @@ def _length_aggregates(act: np.ndarray, x: np.ndarray, n_act: int) -> WaitAggreg
     """The length part of :class:`WaitAggregates` from the known lengths ``x`` (µs) and their
     activity codes."""
     long_at = np.flatnonzero(x >= LONG_US)
-    return _binned_lengths(act, x.astype(np.float64), None, n_act, act[long_at], x[long_at] // MINUTE_US)
+    sums = _length_sums([(act, 0)], x.astype(np.float64), None, n_act)[0]
+    return _binned_lengths(*sums, act[long_at], x[long_at] // MINUTE_US)
 
 
 def _period_candidates(n_all: np.ndarray, s1: np.ndarray, s2: np.ndarray,
