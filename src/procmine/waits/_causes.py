@@ -437,7 +437,8 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     missing = np.flatnonzero(~ok)
     xf[missing] = 0.0
     is_long = length >= LONG_US  # the histogram's lengths (NAT lies below); a mask is 1/8 of positions
-    minute = length[is_long] // MINUTE_US
+    minute = length[is_long]
+    minute //= MINUTE_US  # (in place: each fresh per-event array costs its page faults)
     keys = [(act, 0)]
     if prev is not None:
         # keyed by the previous step: shifted by one, bin 0 (the first events, no previous step) is dropped
@@ -449,7 +450,9 @@ def wait_aggregates(act: np.ndarray, length: np.ndarray, proc_elapsed: np.ndarra
     if prev is not None:
         long_key = keys[1][0][is_long]
         has = long_key > 0
-        after = _binned_lengths(*sums[1], long_key[has] - 1, minute[has])
+        long_prev = long_key[has]
+        long_prev -= 1
+        after = _binned_lengths(*sums[1], long_prev, minute[has])
     del keys
     med = None
     if proc_elapsed is not None:
@@ -478,8 +481,10 @@ def _day_counts(act: np.ndarray, ts: np.ndarray, n_act: int) -> Table:
     day -= first_day
     n_days = int(day.max()) + 1 if len(day) else 1
     # (activity, day) counted in a dense table when it is small (as almost always), else sorted
-    d_key, d_n = key_counts(act[t_ok].astype(np.int64) * n_days + day if not t_ok.all()
-                            else act.astype(np.int64) * n_days + day, n_act * n_days)
+    key = act[t_ok].astype(np.int64) if not t_ok.all() else act.astype(np.int64)
+    key *= n_days
+    key += day
+    d_key, d_n = key_counts(key, n_act * n_days)
     return {"code": d_key // n_days, "day": d_key % n_days + first_day, "n": d_n}
 
 
@@ -531,8 +536,9 @@ def _histogram(code: np.ndarray, minute: np.ndarray, n: np.ndarray, s1: np.ndarr
     bits = max(int(minute.max()).bit_length(), 1)
     wide = (n_act - 1).bit_length() + bits > 31
     dtype = np.int64 if wide else np.int32
-    key = code.astype(dtype) << bits
-    key |= minute.astype(dtype)
+    key = code.astype(dtype)
+    key <<= bits
+    np.bitwise_or(key, minute, out=key, casting="unsafe")  # (minute < 2**bits: it fits)
     # keys that repeat (waits of whole days) are counted in a hash table; distinct ones in one
     # dense table when each activity's minutes span a narrow range; else sorted
     hashed = repeated_key_counts(key)
