@@ -295,7 +295,9 @@ def step_aggregates(log: EventLog) -> StepAggregates:
             key = act.astype(np.int64) * n_res
             key += res_codes
         else:
-            key = np.compress(ok, act).astype(np.int64) * n_res + np.compress(ok, res_codes)
+            key = np.compress(ok, act).astype(np.int64)  # (in place: fresh big arrays cost page faults)
+            key *= n_res
+            key += np.compress(ok, res_codes)
         key, n = _key_counts(key, n_act * n_res)
         res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
         resources = {"code": key // n_res, "resource": np.array([str(r) for r in res], dtype=object), "n": n}
