@@ -253,16 +253,13 @@ def split_sums(keys: np.ndarray, values: np.ndarray, n: int) -> tuple[np.ndarray
     [5, 1152921504606846979, 0]
     """
     v = np.asarray(values, dtype=np.int64)
-    if len(v) <= _CHUNK:
-        low = np.bincount(keys, weights=(v & 0xFFFFF).astype(np.float64), minlength=n)[:n]
-        high = np.bincount(keys, weights=(v >> 20).astype(np.float64), minlength=n)[:n]
-        return high, low
-    # in slices: the parts' temporaries (three arrays of the values' size) stay small on
-    # big logs (240 MB at the peak of performance() on 10 M events); the partial sums of
-    # integers below 2**53 are exact, so adding them is too
+    # in slices: the parts' temporaries stay small on big logs (240 MB at the peak of
+    # performance() on 10 M events); the partial sums of integers below 2**53 are exact,
+    # so adding them is too (one slice, added to zeros, is the one bincount it was)
     high, low = np.zeros(n), np.zeros(n)
-    part = np.empty(_CHUNK, dtype=np.int64)
-    weights = np.empty(_CHUNK, dtype=np.float64)
+    size = min(len(v), _CHUNK)
+    part = np.empty(size, dtype=np.int64)
+    weights = np.empty(size, dtype=np.float64)
     for i in range(0, len(v), _CHUNK):
         chunk, k = v[i : i + _CHUNK], keys[i : i + _CHUNK]
         m = len(chunk)

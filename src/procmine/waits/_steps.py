@@ -291,13 +291,11 @@ def step_aggregates(log: EventLog) -> StepAggregates:
         res_codes, res_names = _column_codes(c, df, RESOURCE)
         n_res = max(len(res_names), 1)
         ok = res_codes >= 0
-        if ok.all():  # (a resource on every event, as usual: no selection)
-            key = act.astype(np.int64) * n_res
-            key += res_codes
-        else:
-            key = np.compress(ok, act).astype(np.int64)  # (in place: fresh big arrays cost page faults)
-            key *= n_res
-            key += np.compress(ok, res_codes)
+        # (a resource on every event, as usual: no selection)
+        a, r = (act, res_codes) if ok.all() else (np.compress(ok, act), np.compress(ok, res_codes))
+        key = a.astype(np.int64)  # then in place: each fresh big array costs its page faults
+        key *= n_res
+        key += r
         key, n = _key_counts(key, n_act * n_res)
         res = res_names[key % n_res] if len(key) else np.array([], dtype=object)
         resources = {"code": key // n_res, "resource": np.array([str(r) for r in res], dtype=object), "n": n}
