@@ -467,3 +467,42 @@ def test_a_failing_batch_of_the_ordering_pass_is_raised(tmp_path, monkeypatch) -
     monkeypatch.setattr(_stream.Shifted, "_batch", broken)
     with DuckLog(path) as duck, pytest.raises(Exception, match="broken batch"):  # DuckDB wraps it in its own type
         duck.dfg()
+
+
+def test_order_check_counts_exactly_when_two_runs_share_a_hash(tmp_path, monkeypatch) -> None:
+    """The streaming pass tells a source in case order by the hashes of its runs' case ids;
+    when two runs share a hash (a case split in two runs, or two ids with the same hash),
+    the distinct ids are counted exactly: a collision keeps the pass, a split case sorts."""
+    from procmine.engines.duckdb import _stream
+
+    ordered = _permit_in_case_order(400)
+    ordered.to_parquet(tmp_path / "ordered.parquet", index=False)
+    split = pd.concat([ordered.iloc[5:], ordered.iloc[:5]])
+    split.to_parquet(tmp_path / "split.parquet", index=False)
+    n_cases = ordered["case:concept:name"].nunique()
+    with DuckLog(tmp_path / "ordered.parquet") as duck:  # distinct hashes: no count at all
+        duck._prepare()
+        assert duck._seq_order == "source" and duck.n_cases == n_cases
+    with DuckLog(tmp_path / "split.parquet") as duck:
+        duck._prepare()
+        assert duck._seq_order == "sorted" and duck.n_cases == n_cases
+    monkeypatch.setattr(_stream.Tally, "runs_distinct", lambda self: False)  # as if two ids collided
+    for name, how in (("ordered", "source"), ("split", "sorted")):
+        mem = pm.read_log(tmp_path / f"{name}.parquet")
+        with DuckLog(tmp_path / f"{name}.parquet") as duck:
+            assert_same(mem, duck)
+            assert duck._seq_order == how and duck.n_cases == n_cases
+
+
+def test_run_hashes_find_a_case_in_two_batches() -> None:
+    from procmine.engines.duckdb._stream import Tally
+
+    def tally(*batches: list[int]) -> Tally:
+        t = Tally(False)
+        t._run_hashes = [np.array(b, dtype=np.uint64) for b in batches]
+        return t
+
+    assert tally([9, 1, 5], [2, 6]).runs_distinct()
+    assert not tally([9, 1, 5], [2, 6], [3, 5]).runs_distinct()  # 5 again, in a later batch
+    assert not tally([4, 7, 4]).runs_distinct()
+    assert Tally(False).runs_distinct()  # no events, no runs

@@ -374,7 +374,10 @@ class _DuckViews:
             self.con.execute("SET preserve_insertion_order = false")
         if head == 0:
             tally = self._stream_tally
-            if tally.bad == 0 and tally.runs == self.n_cases:
+            # every case one run: no two runs with the same id (their hashes told apart at
+            # once; the same hash is counted exactly, as a split case or a hash collision)
+            if tally.bad == 0 and (tally.runs_distinct() or tally.runs == self.n_cases):
+                self.n_cases = tally.runs  # the runs are the cases: no count of them later
                 logger.debug("%s: source in case order, events ordered without a sort", self.name)
                 self._seq_order = "source"
                 # the counts the pass made on the way: no scan of the table for them
@@ -404,7 +407,7 @@ class _DuckViews:
         """
         start = ["start_ts"] if self.has_start_timestamps else []
         aux = list(self._aux)
-        cols = ["case_id", "activity", "ts", *start, "__rn", *aux]
+        cols = ["case_id", "activity", "ts", *start, "__rn", *aux, f"hash(case_id) AS {_stream.CASE_HASH}"]
 
         def shifted(reader: Any) -> tuple[Any, Iterable[Any]]:
             stream = _stream.Shifted(reader, bool(start), "grp" in aux)
