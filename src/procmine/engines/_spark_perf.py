@@ -37,6 +37,8 @@ class _SparkSql:
     """The :class:`procmine.engines._sql_perf.SqlRunner` of a SparkLog: Spark SQL over
     temporary views of its session (names unique to the log)."""
 
+    list_quantiles = False  # Spark SQL: one percentile_cont per quantile
+
     def __init__(self, engine: SparkEngine) -> None:
         self.log = engine.log
         self.spark = engine.log.sdf.sparkSession

@@ -133,6 +133,8 @@ class _DuckSql:
     def labels(self, names: np.ndarray, code: dict[str, int]) -> list[list[str]]:
         return _labels(self.log, len(names), code)
 
+    list_quantiles = True  # quantile_cont(x, [0.5, 0.9]): both from one sort of each group
+
     def holds(self, table: str, states: int) -> bool:
         # percentile_cont keeps 8 bytes per value and state, in vectors that grow by doubling
         key = ("rows", table)
