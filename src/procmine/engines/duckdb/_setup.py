@@ -402,8 +402,9 @@ class _DuckViews:
         the neighbours of another case, and a second connection writes the batches into the
         table: the same columns and values as the window of :meth:`_seq_columns`, ``pos``
         the source position (:mod:`._stream`). On the way, its ``Tally`` counts what the order check
-        needs (rows out of place, runs of a case), the cases per directly-follows pair,
-        the first and last activities of the cases and the variants.
+        needs (rows out of place, runs of a case and the hashes of their ids), the cases
+        per directly-follows pair, the first and last activities of the cases and the
+        variants.
         """
         start = ["start_ts"] if self.has_start_timestamps else []
         aux = list(self._aux)

@@ -107,7 +107,7 @@ class Shifted:
         self._batches = batches
         self._grp = has_grp
         src = batches.schema
-        # the source's hash of each case id (last column) is for the tally, not the table
+        # the hash of each case id (the query's last column) is for the tally, not the table
         self._keep = [f.name for f in src if f.name != CASE_HASH]
         self.schema = pa.schema([
             *(src.field(k) for k in self._keep), pa.field("pos", pa.int64()),
@@ -271,8 +271,8 @@ class Tally:
     def runs_distinct(self) -> bool:
         """True when no two runs of the pass share the hash of their case id: then every
         case is one run, and the runs are the cases. False when two do: a case split in two
-        runs, or (about once in 10**6 logs of 10 M cases) two ids with the same 64-bit hash,
-        which the caller tells apart by counting the distinct ids."""
+        runs, or two ids with the same 64-bit hash (for 10 M cases a chance of about 3 in a
+        million), which the caller tells apart by counting the distinct ids."""
         if self._distinct is None:
             self.finish()
         return bool(self._distinct)
