@@ -61,10 +61,12 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         ) from exc
     if table.num_rows == 0:
         raise LogError("the Parquet file has no rows; expected one row per event", path=src)
+    # the case blocks' thread first: it runs while the activity column is cast back below
+    # (a column read as a dictionary is not text to it: never the activity's)
+    table, blocks = _start_case_blocks(table, opts)
     table, coded = _plain_activity(table, activity)
     if coded is None:
         activity = None
-    table, blocks = _start_case_blocks(table, opts)
     # release the Arrow buffers column by column while converting: the table and the
     # frame are never both whole in memory (saves about one frame of peak on big logs)
     table, masked = _take_masked_integers(table)
@@ -108,9 +110,10 @@ def _activity_guess(path: str | Path, opts: ReadOptions) -> pa.Field | None:
 def _start_case_blocks(table: pa.Table, opts: ReadOptions) -> tuple[pa.Table, CaseBlocks | None]:
     """The case blocks (:class:`~procmine.io._common.CaseBlocks`) of the column the case
     id will likely be taken from, started in a thread on the Arrow column before the
-    frame is built (the frame's conversion runs meanwhile), and the table with that column
-    as pandas will hold it (large strings, the same buffers: the frame's column is then
-    covered by the blocks). None, and the table as it was, when no text column is guessed.
+    frame is built (the activity's cast and the frame's conversion run meanwhile), and the
+    table with that column as pandas will hold it (large strings, the same buffers: the
+    frame's column is then covered by the blocks). None, and the table as it was, when no
+    text column is guessed.
     """
     field = _guess(table.schema, opts.case, "case")
     if field is None or table.num_rows < CaseBlocks.MIN_ROWS:
