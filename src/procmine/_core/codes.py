@@ -32,6 +32,7 @@ __all__ = [
     "column_codes",
     "contiguous_codes",
     "dictionary_codes",
+    "distinct_hashes",
     "kept_dictionary_codes",
     "string_buffers",
 ]
@@ -229,7 +230,7 @@ def _string_hashes(arr: Any, rows: np.ndarray | None = None) -> np.ndarray | Non
     return _mix(h)
 
 
-def _distinct_hashes(h: np.ndarray) -> bool:
+def distinct_hashes(h: np.ndarray) -> bool:
     """Whether no uint64 hash occurs twice. The top bits pick one of at least 4 n buckets:
     hashes alone in their bucket are distinct, and only those sharing one (about a fifth)
     are sorted, instead of all of them (a sort costs ~40 ns a value here)."""
@@ -260,7 +261,7 @@ def all_distinct(arr: Any, rows: np.ndarray | None = None) -> bool:
     if n < 2:
         return True
     h = _string_hashes(arr, rows)
-    if h is not None and _distinct_hashes(h):
+    if h is not None and distinct_hashes(h):
         return True
     subset = arr if rows is None else arr.take(rows)
     return len(pc.unique(subset)) == n

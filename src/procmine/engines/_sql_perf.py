@@ -483,27 +483,21 @@ class SqlPerf:
         cond = "" if counts else self._PAIRED
         where = f"WHERE {cond}" if cond else ""
         wanted = self._QUANTILES[group]
-        if self.sql.list_quantiles:
-            # the median and the 90th percentile from one sort of each group (x_q holds both)
-            listed = "".join(f", quantile_cont({x}, [0.5, 0.9]) AS {x}_q" for x in wanted)
-            q = {f"{x}_{k}": f"{x}_q[{i}]" if x in wanted else "NULL"
-                 for x in ("proc", "wait") for i, k in ((1, "med"), (2, "p90"))}
-            return self.sql.df(
-                f"""SELECT * EXCLUDE ({", ".join(f"{x}_q" for x in wanted)}),
-                           {", ".join(f"{v} AS {k}" for k, v in q.items())}
-                    FROM (SELECT {group}, count(*) AS n{self._cause_sql(counts=counts)},
-                                 count(proc) AS proc_n, sum(proc) AS proc_sum, count(wait) AS wait_n,
-                                 sum(wait) AS wait_sum{listed}
-                          FROM {self._cause_table} {where} GROUP BY {group})"""
-            )
-        # the quantiles by percentile_cont in the same scan (their values fit in memory)
-        q = {f"{x}_{k}": median_sql(x, p) if x in wanted else "NULL"
-             for x in ("proc", "wait") for k, p in (("med", 0.5), ("p90", 0.9))}
+        sums = (f"{group}, count(*) AS n{self._cause_sql(counts=counts)}, count(proc) AS proc_n, "
+                "sum(proc) AS proc_sum, count(wait) AS wait_n, sum(wait) AS wait_sum")
+        if not self.sql.list_quantiles:
+            # the quantiles by percentile_cont in the same scan (their values fit in memory)
+            q = {f"{x}_{k}": median_sql(x, p) if x in wanted else "NULL"
+                 for x in ("proc", "wait") for k, p in (("med", 0.5), ("p90", 0.9))}
+            return self.sql.df(f"""SELECT {sums}, {", ".join(f"{v} AS {k}" for k, v in q.items())}
+                                   FROM {self._cause_table} {where} GROUP BY {group}""")
+        # the median and the 90th percentile from one sort of each group (x_q holds both)
+        listed = "".join(f", quantile_cont({x}, [0.5, 0.9]) AS {x}_q" for x in wanted)
+        q = {f"{x}_{k}": f"{x}_q[{i}]" if x in wanted else "NULL"
+             for x in ("proc", "wait") for i, k in ((1, "med"), (2, "p90"))}
         return self.sql.df(
-            f"""SELECT {group}, count(*) AS n{self._cause_sql(counts=counts)},
-                       count(proc) AS proc_n, sum(proc) AS proc_sum, {q["proc_med"]} AS proc_med, {q["proc_p90"]} AS proc_p90,
-                       count(wait) AS wait_n, sum(wait) AS wait_sum, {q["wait_med"]} AS wait_med, {q["wait_p90"]} AS wait_p90
-                FROM {self._cause_table} {where} GROUP BY {group}"""
+            f"""SELECT * EXCLUDE ({", ".join(f"{x}_q" for x in wanted)}), {", ".join(f"{v} AS {k}" for k, v in q.items())}
+                FROM (SELECT {sums}{listed} FROM {self._cause_table} {where} GROUP BY {group})"""
         )
 
     @cached_property

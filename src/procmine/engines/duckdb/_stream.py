@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..._core.codes import distinct_hashes
 from ..._core.kernels import group_stats, key_counts, run_starts
 from ...errors import LogError
 
@@ -159,13 +160,12 @@ class Shifted:
             pc.fill_null(pc.less(prev_rn, cur.column("__rn")), True),
             pc.or_(pc.invert(same_prev), pc.fill_null(pc.less_equal(prev_ts, cur.column("ts")), False)),
         )
-        prev = self.tally.add(cur, same_prev, same_next, ok, cur.column(CASE_HASH))
+        prev, starts = self.tally.add(cur, same_prev, same_next, ok, cur.column(CASE_HASH))
         out = [
             *(cur.column(k) for k in self._keep),
             pa.array(np.arange(done + 1, done + n + 1, dtype=np.int64)),
-            pa.DictionaryArray.from_arrays(
-                pa.array(prev.astype(np.int32), mask=pc.invert(same_prev).to_numpy(zero_copy_only=False)),
-                self.tally.names()),
+            # a case's first event has no previous activity
+            pa.DictionaryArray.from_arrays(pa.array(prev.astype(np.int32), mask=starts), self.tally.names()),
             pc.if_else(same_prev, prev_ts, None),
             *([pc.if_else(same_prev, before("grp"), None)] if self._grp else []),
         ]
@@ -220,9 +220,10 @@ class Tally:
             self._names = pa.array(list(self.code), type=pa.string())
         return self._names
 
-    def add(self, batch: Any, same_prev: Any, same_next: Any, ok: Any, case_hash: Any) -> np.ndarray:
-        """Count the batch; its previous-activity codes (the previous batch's last event
-        first, -1 before the first batch) are returned."""
+    def add(self, batch: Any, same_prev: Any, same_next: Any, ok: Any,
+            case_hash: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Count the batch; returns its previous-activity codes (the previous batch's last
+        event first, -1 before the first batch) and where its cases start (bool per row)."""
         code = self._codes(batch.column("activity"))
         prev_same = same_prev.to_numpy(zero_copy_only=False)
         next_same = same_next.to_numpy(zero_copy_only=False)
@@ -252,21 +253,21 @@ class Tally:
         # distinct (case, pair) keys by a sort (numpy's unique hashes, several times slower
         # here), then the cases per pair, counted over the pairs of the activities so far
         if len(key) == 0:
-            return prev
+            return prev, starts
         # keys ascend with their case (the high bits): a stable sort (timsort) merges the
-        # short unsorted stretches of each case, 6x faster than quicksort here
+        # short unsorted stretches of each case (10 M events: 0.01 s against quicksort's 0.30 s)
         key.sort(kind="stable")
         pair = key[run_starts(key)] & ((1 << (2 * self._BITS)) - 1)
         found, cases = key_counts((pair >> self._BITS) * n + (pair & ((1 << self._BITS) - 1)), n * n)
         for p, c in zip((((found // n) << self._BITS) | (found % n)).tolist(), cases.tolist()):
             self.pairs[p] = self.pairs.get(p, 0) + c
-        return prev
+        return prev, starts
 
     def finish(self) -> None:
         """At the end of the pass: whether the runs' hashes are distinct (:meth:`runs_distinct`)."""
-        h = np.sort(np.concatenate(self._run_hashes)) if self._run_hashes else np.zeros(0, dtype=np.uint64)
+        h = np.concatenate(self._run_hashes) if self._run_hashes else np.zeros(0, dtype=np.uint64)
         self._run_hashes = []
-        self._distinct = not bool(np.any(h[1:] == h[:-1]))
+        self._distinct = distinct_hashes(h)
 
     def runs_distinct(self) -> bool:
         """True when no two runs of the pass share the hash of their case id: then every
