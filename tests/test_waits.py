@@ -615,3 +615,25 @@ def test_the_wait_before_a_request_repeated_right_after_itself_is_the_applicants
     duck = pm.performance(pm.read_log(path, engine="duckdb"), calendar=ALWAYS).activities
     assert duck.loc["Request missing documents", "wait_client"] == row["wait_client"]
     assert duck.loc["Request missing documents", "wait_office"] == row["wait_office"]
+
+
+def test_activity_labels_are_the_first_known_value_and_kept_per_log():
+    """The labels beside the activity codes (BPIC15's activityNameEN): per activity the
+    first non-missing value in the log's order; a column with many values per activity is
+    no label; computed once per log, and what a caller does to the result stays its own."""
+    from procmine.waits._steps import _labels
+
+    t = pd.Timestamp("2024-03-01", tz="UTC")
+    rows = [("c1", "A", t, None, "x1"), ("c1", "A", t + pd.Timedelta(hours=1), "Apply", "x2"),
+            ("c1", "B", t + pd.Timedelta(hours=2), None, "x3"), ("c2", "A", t, "Apply later", "x4"),
+            ("c2", "C", t + pd.Timedelta(hours=3), "  ", "x5"), ("c2", "B", t + pd.Timedelta(hours=4), None, "x6")]
+    df = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp", "activityNameEN",
+                                     "descriptionText"])
+    log = pm.EventLog(df)
+    names = list(log.codes.activity_names)
+    got = _labels(log, len(names))
+    # activityNameEN: A's first known value; B has none; C's is blank (no label).
+    # descriptionText: six values for three activities, so it is no label column.
+    assert got == [["Apply"] if n == "A" else [] for n in names]
+    got[names.index("A")].append("changed")
+    assert _labels(log, len(names)) == [["Apply"] if n == "A" else [] for n in names]

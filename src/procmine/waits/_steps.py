@@ -216,18 +216,33 @@ def _is_system_account(resource: str) -> bool:
 def _labels(log: EventLog, n_act: int) -> list[list[str]]:
     """Readable names beside the activity codes (e.g. BPIC15's ``activityNameEN``): per
     activity, the first value of each event column whose name says it labels activities and
-    that holds (nearly) one value per activity."""
+    that holds (nearly) one value per activity. Computed once per log (every performance
+    call classifies the same steps again)."""
+    c = log.codes
+    memo = getattr(c, "memo", None)
+    key = ("activity_labels", n_act)
+    if isinstance(memo, dict) and key in memo:
+        return [list(x) for x in memo[key]]
     out: list[list[str]] = [[] for _ in range(n_act)]
-    df, act = log.df, log.codes.activity
+    df, act = log.df, c.activity
+
     def is_text(col: str) -> bool:
         dt = df[col].dtype
         return dt.kind in "OSUT" or str(dt) in ("string", "category")
 
+    n_present = int(np.count_nonzero(np.bincount(act, minlength=n_act))) if len(act) else 0
     for col in label_columns(df.columns, is_text):
-        values = df[col]
-        first = pd.Series(values.to_numpy()).groupby(act, sort=True).first()
-        distinct = pd.DataFrame({"a": act, "v": values.to_numpy()}).dropna().drop_duplicates()
-        add_labels(out, first, len(distinct))
+        # the column's codes (-1 = missing): its first value per activity and its distinct
+        # (activity, value) pairs without a pass of pandas objects over every event
+        codes, values = _column_codes(c, df, col)
+        kept = np.flatnonzero(codes >= 0)
+        a = act[kept]
+        present, first_at = np.unique(a, return_index=True)
+        first = pd.Series(values[codes[kept[first_at]]], index=present, dtype=object)
+        n_distinct = len(np.unique(a.astype(np.int64) * max(len(values), 1) + codes[kept]))
+        add_labels(out, first, n_distinct, n_present)
+    if isinstance(memo, dict):
+        memo[key] = tuple(tuple(x) for x in out)
     return out
 
 
@@ -244,10 +259,11 @@ def label_columns(columns: Iterable[str], is_text: Callable[[str], bool]) -> lis
     return out
 
 
-def add_labels(out: list[list[str]], first: pd.Series, n_distinct: int) -> None:
+def add_labels(out: list[list[str]], first: pd.Series, n_distinct: int, n_groups: int | None = None) -> None:
     """Add a label column's values (``first``: its first value per activity code; ``n_distinct``:
-    its distinct non-missing (activity, value) pairs) to ``out`` when it labels activities."""
-    if n_distinct > 1.2 * max(len(first), 1):
+    its distinct non-missing (activity, value) pairs; ``n_groups``: the activities present,
+    ``len(first)`` by default) to ``out`` when it labels activities."""
+    if n_distinct > 1.2 * max(len(first) if n_groups is None else n_groups, 1):
         return  # not a label of the activity
     for a, v in first.items():
         if isinstance(v, str) and v.strip():
