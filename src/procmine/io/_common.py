@@ -293,7 +293,8 @@ def _count_duplicates(log: EventLog) -> int:
     skip = {i for i, name in enumerate(df.columns) if name in (CASE, ACTIVITY, TIMESTAMP)}  # equal by the codes
     # numpy columns first: cheapest to compare, and once no row is left the others are not
     # looked at (the count does not depend on the order of the columns)
-    cheap = sorted(range(df.shape[1]), key=lambda i: not isinstance(df.dtypes.iloc[i], np.dtype))
+    dtypes = df.dtypes.tolist()  # (once: df.dtypes builds a Series on every access)
+    cheap = sorted(range(df.shape[1]), key=lambda i: not isinstance(dtypes[i], np.dtype))
     for i in cheap:
         if i in skip or not len(rows):
             continue
