@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+import procmine as pm
 from procmine.errors import ParameterError
 from procmine.redundancy import rubber_stamp
 
@@ -172,3 +173,15 @@ def test_without_start_times_longer_than_the_typical_step_is_enough(elapsed):
     the decision wait longer): still the deciding unit's signature."""
     found = rubber_stamp.detect(office_log(starts=False, sign_at=180), calendar=elapsed)
     assert [f.activities for f in found] == [("Go-ahead",)]
+
+
+@pytest.mark.parametrize("name", ["permit_de", "subsidy_fr"])
+def test_processing_is_unknown_not_zero_without_start_times(name):
+    """The sign-off's "median processing" came out as 0 min on an export without start
+    times (its processing was taken as 0); without a start it is not measured."""
+    log = pm.samples.load(name)
+    with_starts = rubber_stamp.detect(log)
+    assert with_starts and all(f.evidence["median_processing"] > pd.Timedelta(0) for f in with_starts)
+    without = rubber_stamp.detect(pm.EventLog(log.df.drop(columns=["start_timestamp"])))
+    assert [f.activities for f in without] == [f.activities for f in with_starts]
+    assert all(f.evidence["median_processing"] is None for f in without)

@@ -53,7 +53,7 @@ tests 1–4 above apply alike.
 
 **Statistic.** ``top_successor`` and ``top_successor_share``, ``successor_entropy`` (bits),
 ``loop_back_share``, ``outcome_shift`` (``None`` when *S* is in every case),
-``median_wait``, ``median_processing``.
+``median_wait``, ``median_processing`` (``None`` when none of its events has a start time).
 
 **Guard.** A real decision point — an approval after which cases go different ways
 (approve / reject / return) — fails test 1 or 2 and is not reported. Steps that are not
@@ -433,7 +433,8 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
         "loop_back_share": float(n.loop_share[s]),
         "outcome_shift": shift,
         "median_wait": td(med_wait),
-        "median_processing": td(float(np.median(proc[ev]))),
+        # measured on the events with a start only: without one, processing is unknown (not 0)
+        "median_processing": td(float(np.median(proc[ev & t.has_start]))) if (ev & t.has_start).any() else None,
     }
     conf = sample_confidence(n_c) * float(n.top_share[s]) * (1.0 - float(n.loop_share[s]))
     return make_finding(
