@@ -30,7 +30,8 @@ _TEMPLATE_CALL = re.compile(r"""\b_\(\s*(["'])((?:(?!\1).)*)\1""", re.S)
 
 
 def used_msgids(root: Path = SRC) -> dict[str, str]:
-    """Every literal msgid passed to tr()/gettext() in the package, and templates' _("...")."""
+    """Every literal msgid passed to tr()/gettext()/note() in the package (a reader's note is
+    translated where a report shows it), and templates' _("...")."""
     found: dict[str, str] = {}
     for path in root.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -41,7 +42,7 @@ def used_msgids(root: Path = SRC) -> dict[str, str]:
             name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
             arg = node.args[0]
             if (
-                name in ("tr", "gettext", "_tr", "_")
+                name in ("tr", "gettext", "_tr", "_", "note")
                 and isinstance(arg, ast.Constant)
                 and isinstance(arg.value, str)
             ):

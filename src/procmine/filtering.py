@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._core.notes import note
 from ._core.validation import fail
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def apply_filters(
     if cases is not None:
         wanted = pd.Index(_as_list(cases)).astype(str)
         keep = pd.Index(out.codes.case_ids).isin(wanted)
-        out = _take(out, _case_mask_to_events(out, keep), f"cases: {len(wanted):,} listed")
+        out = _take(out, _case_mask_to_events(out, keep), note("cases: {n:,} listed", n=len(wanted)))
     if case_attributes:
         for name, values in case_attributes.items():
             column = out.column(name)  # an original header is mapped to its role's column
@@ -75,13 +76,13 @@ def apply_filters(
             vals = _as_list(values)
             first = out.df[column].to_numpy()[out.codes.case_offsets[:-1]]
             keep = pd.Series(first).isin(vals).to_numpy()
-            out = _take(out, _case_mask_to_events(out, keep), f"case attribute {column} in {vals!r}")
+            out = _take(out, _case_mask_to_events(out, keep), note("case attribute {column} in {values!r}", column=column, values=vals))
     if through is not None:
         codes = _activity_codes(out, through, "through")
         hit = np.isin(out.codes.activity, codes)
         keep = np.zeros(out.n_cases, dtype=bool)
         keep[out.codes.case[hit]] = True
-        out = _take(out, _case_mask_to_events(out, keep), f"cases through {_as_list(through)!r}")
+        out = _take(out, _case_mask_to_events(out, keep), note("cases through {activities!r}", activities=_as_list(through)))
     if start is not None or end is not None:
         ts = out.codes.ts
         lo = _utc(start, "start").value // 1000 if start is not None else np.iinfo(np.int64).min
@@ -94,13 +95,13 @@ def apply_filters(
             sizes = np.diff(out.codes.case_offsets)
             keep = per_case == sizes if mode == "contained" else per_case > 0
             mask = _case_mask_to_events(out, keep)
-        out = _take(out, mask, f"time window {start} – {end} ({mode})")
+        out = _take(out, mask, note("time window {start} – {end} ({mode})", start=str(start), end=str(end), mode=mode))
     if activities is not None:
         codes = _activity_codes(out, activities, "activities")
-        out = _take(out, np.isin(out.codes.activity, codes), f"activities kept: {_as_list(activities)!r}")
+        out = _take(out, np.isin(out.codes.activity, codes), note("activities kept: {activities!r}", activities=_as_list(activities)))
     if exclude_activities is not None:
         codes = _activity_codes(out, exclude_activities, "exclude_activities")
-        out = _take(out, ~np.isin(out.codes.activity, codes), f"activities removed: {_as_list(exclude_activities)!r}")
+        out = _take(out, ~np.isin(out.codes.activity, codes), note("activities removed: {activities!r}", activities=_as_list(exclude_activities)))
     if variants_coverage is not None:
         from ._core.dfg import variant_codes
 
@@ -111,7 +112,7 @@ def apply_filters(
         keep = vcode < n_keep
         out = _take(
             out, _case_mask_to_events(out, keep),
-            f"most frequent {n_keep:,} variant(s) covering {variants_coverage:.0%} of cases",
+            note("most frequent {n:,} variant(s) covering {share:.0%} of cases", n=n_keep, share=variants_coverage),
         )
     return out
 

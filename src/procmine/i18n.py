@@ -59,6 +59,7 @@ __all__ = [
     "format_value",
     "format_working_time",
     "gettext",
+    "localise",
     "tr",
 ]
 
@@ -220,6 +221,26 @@ def tr(msgid: str, **kwargs: Any) -> dict[str, str]:
     {'de': '1’234 Fälle', 'fr': '1\\u202f234 dossiers', 'en': '1’234 cases'}
     """
     return {lang: _translate(msgid, lang, kwargs) for lang in LANGUAGES}
+
+
+def localise(value: Any, language: str) -> str:
+    """A reader's note (:class:`procmine._core.notes.Note`: a warning, a drop reason, a
+    detected format) in ``language``; any other value as ``str``.
+
+    Examples
+    --------
+    >>> from procmine._core.notes import note
+    >>> localise(note("{n:,} event(s) start after they complete", n=1200), "de")
+    '1’200 Ereignis(se) beginnen nach ihrem Abschluss'
+    >>> localise("as is", "fr")
+    'as is'
+    """
+    from ._core.notes import Note
+
+    if isinstance(value, Note):  # (its fields may be notes too: "in a date column")
+        fields = {k: localise(v, language) if isinstance(v, Note) else v for k, v in value.fields.items()}
+        return _translate(value.msgid, language, fields)
+    return str(value)
 
 
 # -- numbers -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._core.notes import note
 from ._core.validation import check_positive_int, fail
 from .log import CASE, GROUP, RESOURCE, EventLog
 from .viz._graph import MIN_CASES
@@ -208,7 +209,7 @@ def pseudonymize_with_maps(
         df[col] = pd.Series(labels[codes], index=df.index, name=col, dtype=dtype)  # code -1 (missing) -> None
         maps[col] = mapping
     report = dataclasses.replace(
-        log.report, filters=[*log.report.filters, {"description": f"pseudonymised: {', '.join(cols)}"}]
+        log.report, filters=[*log.report.filters, {"description": note("pseudonymised: {columns}", columns=", ".join(cols))}]
     )
     return EventLog(df, report, name=log.name, presorted=True), maps
 

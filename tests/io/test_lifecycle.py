@@ -141,6 +141,8 @@ def test_dataframe_with_italian_values_found_from_content(raw):
     assert_same_log(paired, read(ref))
     assert paired.report.roles["lifecycle"] == "Kennung"
     assert paired.report.role_detection["lifecycle"] == "content"
+    # found, not named: the report says how (it said "named by the caller")
+    assert paired.report.role_evidence["lifecycle"].startswith("the values of 'Kennung' are lifecycle transitions")
 
 
 def test_lifecycle_column_is_not_taken_for_the_activity():
@@ -157,6 +159,14 @@ def test_lifecycle_column_is_not_taken_for_the_activity():
     )
     log = read(df)
     assert log.report.roles["activity"] == "Bezeichnung" and log.report.roles["lifecycle"] == "Art"
+    assert log.report.role_detection["lifecycle"] == "content"
+    assert log.report.role_evidence["lifecycle"].startswith("the values of 'Art' are lifecycle transitions")
+    by_header = read(df.rename(columns={"Art": "Status"}))
+    assert by_header.report.role_detection["lifecycle"] == "header"
+    assert by_header.report.role_evidence["lifecycle"].startswith("'Status' is a known name for the lifecycle")
+    named = read(df, lifecycle="Art")
+    assert named.report.role_detection["lifecycle"] == "explicit"
+    assert named.report.role_evidence["lifecycle"] == "named by the caller"
     assert log.n_events == 6 and log.df["concept:name"].tolist()[:3] == ["Prüfen", "Verfügen", "Versand"]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .notes import note
 from .results import Result, one_line, result_html
 
 __all__ = ["IngestReport"]
@@ -19,7 +20,7 @@ __all__ = ["IngestReport"]
 #: how many source row numbers a drop reason keeps as examples (``dropped_rows``)
 MAX_SAMPLE_ROWS = 5
 #: the drop reason of a start row merged into its complete (procmine.io._lifecycle.MERGED)
-LIFECYCLE_MERGED = "start merged into its complete"
+LIFECYCLE_MERGED = note("start merged into its complete")
 
 
 @dataclass(repr=False)

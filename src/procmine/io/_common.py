@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._core.notes import note
 from ..errors import DataQualityWarning, LogError
 from ..log import ACTIVITY, CASE, START, TIMESTAMP, TS_DTYPE, EventLog, IngestReport
 from ._blank import _blank
@@ -29,10 +30,10 @@ logger = logging.getLogger("procmine")
 
 
 # reasons, in the order a row is tested (a row is counted once, under the first that applies)
-MISSING_CASE = "missing case id"
-MISSING_ACTIVITY = "missing activity"
-UNPARSEABLE_TS = "unparseable timestamp"
-MISSING_TS = "missing timestamp"
+MISSING_CASE = note("missing case id")
+MISSING_ACTIVITY = note("missing activity")
+UNPARSEABLE_TS = note("unparseable timestamp")
+MISSING_TS = note("missing timestamp")
 
 
 def as_str(s: pd.Series) -> pd.Series:
@@ -103,7 +104,7 @@ def finalize(
     if START in df.columns:
         bad = (df[START] > df[TIMESTAMP]).sum()
         if bad:
-            report.warnings.append(f"{int(bad):,} event(s) start after they complete")
+            report.warnings.append(note("{n:,} event(s) start after they complete", n=int(bad)))
 
     log = _event_log(df, report, name, presorted, case_blocks)
     _describe(log, report)
@@ -227,7 +228,7 @@ def _describe(log: EventLog, report: IngestReport) -> None:
     report.duplicates = dup
     if dup:
         report.warnings.append(
-            f"{dup:,} event(s) identical to an earlier one in every column (kept; pm4py keeps them too)"
+            note("{n:,} event(s) identical to an earlier one in every column (kept; pm4py keeps them too)", n=dup)
         )
     report.rows_kept = log.n_events
     report.n_cases = log.n_cases

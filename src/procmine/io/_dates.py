@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._core.notes import Note, note
 from ..log import TS_DTYPE, IngestReport
 
 #: the zone of naive times when the caller names none (the canton's)
@@ -63,10 +64,10 @@ def to_utc(values: pd.Series, tz: str | None, report: IngestReport | None = None
             odd = localized.isna() & values.notna()
             if odd.any():
                 if report is not None:
-                    report.warnings.append(
-                        f"{int(odd.sum()):,} naive time(s) in {column or 'a date column'} fall in a "
-                        f"daylight-saving change of {zone}; read as summer time / moved an hour later"
-                    )
+                    report.warnings.append(note(
+                        "{n:,} naive time(s) in {column} fall in a "
+                        "daylight-saving change of {zone}; read as summer time / moved an hour later",
+                        n=int(odd.sum()), column=column or note("a date column"), zone=zone))
                 localized = values.dt.tz_localize(
                     zone, ambiguous=np.ones(len(values), dtype=bool), nonexistent=pd.Timedelta(hours=1)
                 )
@@ -163,7 +164,7 @@ class DateSpec:
     kind: str
     formats: tuple[str, ...] = ()
     dayfirst: bool | None = None
-    reason: str = ""
+    reason: str = ""  #: why the format was chosen (a :class:`~procmine._core.notes.Note`)
     share: float = 1.0
     order: str = ""
 
@@ -171,9 +172,10 @@ class DateSpec:
         if self.kind == "format":
             return " | ".join(self.formats)
         if self.kind == "names":
-            shape = "day month-name year" if self.order == "dmy" else "month-name day, year"
-            return f"{shape} (month names de/fr/it/en), read as " + " | ".join(self.formats)
-        return {"datetime": "typed datetimes", "iso": "ISO 8601", "excel": "Excel serial days"}[self.kind]
+            shape = note("day month-name year") if self.order == "dmy" else note("month-name day, year")
+            return note("{shape} (month names de/fr/it/en), read as {formats}", shape=shape,
+                        formats=" | ".join(self.formats))
+        return {"datetime": note("typed datetimes"), "iso": "ISO 8601", "excel": note("Excel serial days")}[self.kind]
 
 
 def _sample_values(s: pd.Series, n: int = 1000) -> pd.Series:
@@ -213,7 +215,7 @@ def detect_date_format(
     'iso'
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return DateSpec("datetime", reason="typed datetime column", share=1.0)
+        return DateSpec("datetime", reason=note("typed datetime column"), share=1.0)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return _excel_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
     if values.dtype == object:
@@ -221,7 +223,7 @@ def detect_date_format(
         typed = head.map(lambda v: isinstance(v, (_dt.datetime, _dt.date)))
         if len(head) and typed.any():
             # Excel: date cells, perhaps mixed with serial numbers and text dates
-            spec = DateSpec("datetime", reason="date cells (with serial numbers / text dates)")
+            spec = DateSpec("datetime", reason=note("date cells (with serial numbers / text dates)"))
             parsed, _ = parse_dates(head, spec, tz="UTC")
             spec.share = float(parsed.notna().mean())
             return spec
@@ -245,7 +247,7 @@ def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> D
     n_dmy, n_ymd = float(dmy["a"].notna().mean()), float(ymd["a"].notna().mean())
     if max(n_dmy, n_ymd) >= 0.5:
         if n_ymd > n_dmy:
-            shape, first, order, reason = ymd[ymd["a"].notna()], None, "ymd", "year, month, day"
+            shape, first, order, reason = ymd[ymd["a"].notna()], None, "ymd", note("year, month, day")
         else:
             shape = dmy[dmy["a"].notna()]
             first, reason = _decide_dayfirst(values, dayfirst)
@@ -269,7 +271,7 @@ def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> D
         return None
     formats = _formats_of(shape, "dmy", ".")
     share = float(_parse_family(numeric, formats).notna().mean())
-    reason = "month names, " + ("day before month" if order == "dmy" else "month before day")
+    reason = note("month names, day before month") if order == "dmy" else note("month names, month before day")
     return DateSpec("names", formats, reason=reason, share=share, order=order)
 
 
@@ -302,7 +304,7 @@ def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
     inside = float(((nums >= lo) & (nums <= hi)).mean())
     if inside < 0.9 or (strict and not (nums != np.floor(nums)).any()):
         return None
-    return DateSpec("excel", reason="numbers in the range of Excel serial dates", share=inside)
+    return DateSpec("excel", reason=note("numbers in the range of Excel serial dates"), share=inside)
 
 
 def _formats_of(shape: pd.DataFrame, order: str, sep: str) -> tuple[str, ...]:
@@ -342,24 +344,28 @@ def _parse_family(values: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return out
 
 
-def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, str]:
+def _decide_dayfirst(values: pd.Series, forced: bool | None) -> tuple[bool, Note]:
     """Day-first or month-first from the whole column (vectorised)."""
     if forced is not None:
-        return forced, f"{'day' if forced else 'month'}-first as passed (dayfirst={forced})"
+        return forced, (note("day-first as passed (dayfirst=True)") if forced
+                        else note("month-first as passed (dayfirst=False)"))
     a, b, src = _leading_fields(values)
     day_proof = np.flatnonzero(a > 12)
     month_proof = np.flatnonzero(b > 12)
     if len(day_proof) and not len(month_proof):
-        return True, f"day-first: the data proves it ({src[int(day_proof[0])].as_py()!r} has a day > 12)"
+        return True, note("day-first: the data proves it ({value!r} has a day > 12)",
+                          value=src[int(day_proof[0])].as_py())
     if len(month_proof) and not len(day_proof):
-        return False, f"month-first: the data proves it ({src[int(month_proof[0])].as_py()!r} has a day > 12)"
+        return False, note("month-first: the data proves it ({value!r} has a day > 12)",
+                           value=src[int(month_proof[0])].as_py())
     if len(day_proof) and len(month_proof):
         first = len(day_proof) >= len(month_proof)
-        return first, (
-            f"conflicting: {len(day_proof):,} value(s) day-first, {len(month_proof):,} month-first; "
-            f"read {'day' if first else 'month'}-first, the others are unparseable"
-        )
-    return True, "ambiguous (no day above 12): day-first assumed (Swiss convention)"
+        if first:
+            return True, note("conflicting: {day:,} value(s) day-first, {month:,} month-first; read day-first, "
+                              "the others are unparseable", day=len(day_proof), month=len(month_proof))
+        return False, note("conflicting: {day:,} value(s) day-first, {month:,} month-first; read month-first, "
+                           "the others are unparseable", day=len(day_proof), month=len(month_proof))
+    return True, note("ambiguous (no day above 12): day-first assumed (Swiss convention)")
 
 
 def _leading_fields(values: pd.Series) -> tuple[np.ndarray, np.ndarray, object]:
@@ -391,7 +397,7 @@ class ParsedDates:
     out_of_range: np.ndarray
 
 
-def out_of_range_reason(column: str) -> str:
+def out_of_range_reason(column: str) -> Note:
     """The drop reason of rows whose time in ``column`` is outside :data:`TIME_BOUNDS`.
 
     Examples
@@ -400,7 +406,9 @@ def out_of_range_reason(column: str) -> str:
     "timestamp out of range (years 1678-2261) in 'Datum'"
     """
     lo, hi = TIME_BOUNDS
-    return f"timestamp out of range (years {lo.year}-{hi.year - 1}) in {column!r}"
+    # (the years as text: a year is not grouped like a count, 1678 not 1’678)
+    return note("timestamp out of range (years {lo}-{hi}) in {column!r}", lo=str(lo.year), hi=str(hi.year - 1),
+                column=column)
 
 
 def parse_column(
@@ -526,11 +534,11 @@ def plausible_range() -> tuple[pd.Timestamp, pd.Timestamp]:
     return _PLAUSIBLE_FROM, pd.Timestamp.now(tz="UTC") + pd.DateOffset(years=_PLAUSIBLE_YEARS_AHEAD)
 
 
-def implausible_warning(n: int, column: str) -> str:
-    return (
-        f"{n:,} time(s) in {repr(column) if column else 'a date column'} lie before 2 January 1970 or more than "
-        f"{_PLAUSIBLE_YEARS_AHEAD} years ahead (placeholders such as 01.01.1900?); kept"
-    )
+def implausible_warning(n: int, column: str) -> Note:
+    return note(
+        "{n:,} time(s) in {column} lie before 2 January 1970 or more than "
+        "{years} years ahead (placeholders such as 01.01.1900?); kept",
+        n=n, column=repr(column) if column else note("a date column"), years=_PLAUSIBLE_YEARS_AHEAD)
 
 
 def _typed_in_range(values: pd.Series, report: IngestReport | None, column: str) -> ParsedDates | None:
@@ -591,9 +599,9 @@ def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
             to_utc(naive, tz, report, column).dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
         )
         if has_offset.any() and report is not None:
-            report.warnings.append(
-                f"column {column!r} mixes times with and without UTC offset; those without are read as {tz}"
-            )
+            report.warnings.append(note(
+                "column {column!r} mixes times with and without UTC offset; those without are read as {tz}",
+                column=column, tz=tz))
     return pd.Series(out, index=text.index).dt.tz_localize("UTC").astype(TS_DTYPE)
 
 

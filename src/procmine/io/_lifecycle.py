@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.ingest_report import LIFECYCLE_MERGED
+from .._core.notes import note
 from ..log import ACTIVITY, CASE, LIFECYCLE, RESOURCE, START, TIMESTAMP, TS_DTYPE, IngestReport
 from ._blank import _blank
 from .detect import match_header, normalise_header
@@ -72,8 +73,8 @@ __all__ = [
 ]
 
 MERGED = LIFECYCLE_MERGED  # one string, also known to the ingest report
-UNMATCHED_START = "start without a complete (lifecycle)"
-OTHER = "lifecycle transition other than start/complete"
+UNMATCHED_START = note("start without a complete (lifecycle)")
+OTHER = note("lifecycle transition other than start/complete")
 
 # fmt: off
 #: values that open a step (de, fr, it, en; matched after :func:`normalise_header`)
@@ -343,7 +344,7 @@ def pair_lifecycle(
     """
     if LIFECYCLE not in df.columns:
         if requested:
-            report.warnings.append("pair_lifecycle: the log has no lifecycle column; nothing paired")
+            report.warnings.append(note("pair_lifecycle: the log has no lifecycle column; nothing paired"))
         return df, row_numbers, extra
     n = len(df)
 
@@ -359,10 +360,10 @@ def pair_lifecycle(
         return df, row_numbers, extra  # completes only: nothing to pair
     column = report.roles.get("lifecycle", LIFECYCLE)
     if START in df.columns and df[START].notna().any():
-        report.warnings.append(
-            f"the log has start times and lifecycle start rows in {column!r}; rows not paired "
-            "(pass pair_lifecycle=False to silence, or drop one of the two)"
-        )
+        report.warnings.append(note(
+            "the log has start times and lifecycle start rows in {column!r}; rows not paired "
+            "(pass pair_lifecycle=False to silence, or drop one of the two)", column=column
+        ))
         return df, row_numbers, extra
     is_complete = valid & ((kinds == _COMPLETE) | (kinds == _BLANK))
     ts = df[TIMESTAMP].astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
@@ -443,18 +444,19 @@ def _report(report, df, column, kinds, valid, is_complete, c_rows, act, unmatche
     report.formats["lifecycle"] = info
     w = report.warnings
     if info["unmatched_starts"]:
-        w.append(
-            f"lifecycle: {info['unmatched_starts']:,} start row(s) without a later complete of the same "
-            "case and activity dropped (begun, end not in the log)"
-        )
+        w.append(note(
+            "lifecycle: {n:,} start row(s) without a later complete of the same "
+            "case and activity dropped (begun, end not in the log)", n=info["unmatched_starts"]
+        ))
     if info["unmatched_completes"]:
-        w.append(
-            f"lifecycle: {info['unmatched_completes']:,} complete row(s) without an open start kept as "
-            "instantaneous steps (start = completion)"
-        )
+        w.append(note(
+            "lifecycle: {n:,} complete row(s) without an open start kept as "
+            "instantaneous steps (start = completion)", n=info["unmatched_completes"]
+        ))
     if info["other_dropped"]:
         vals = ", ".join(f"{k} {v:,}" for k, v in info["other_dropped"].items())
-        w.append(f"lifecycle: rows with other transitions dropped ({vals}); only start/complete make a step")
+        w.append(note("lifecycle: rows with other transitions dropped ({values}); only start/complete make a step",
+                      values=vals))
     if info["unrecognised_kept"]:
         vals = ", ".join(f"{k!r} {v:,}" for k, v in list(info["unrecognised_kept"].items())[:10])
-        w.append(f"lifecycle: values that are no known transition kept as steps ({vals})")
+        w.append(note("lifecycle: values that are no known transition kept as steps ({values})", values=vals))

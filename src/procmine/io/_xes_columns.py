@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._core.notes import note
 from ..log import START, TIMESTAMP, IngestReport
 from ._dates import (
     TIME_BOUNDS,
@@ -327,10 +328,10 @@ class Assembler:
             for name in list(store):
                 pieces = store.pop(name)
                 if name in cols:
-                    report.warnings.append(
-                        f"trace attribute {name[5:]!r} clashes with the event attribute "
-                        f"{name!r}; the event attribute is kept"
-                    )
+                    report.warnings.append(note(
+                        "trace attribute {trace!r} clashes with the event attribute "
+                        "{name!r}; the event attribute is kept", trace=name[5:], name=name
+                    ))
                     continue
                 if store is self.trace_cols and event_trace is None:
                     event_trace = self._event_trace()
@@ -427,22 +428,23 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
         n_bad = int(np.count_nonzero(bad == BAD_DATE))
         if n_bad and name != TIMESTAMP:
             report.warnings.append(
-                f"{n_bad:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty"
+                note("{n:,} value(s) of the date attribute {name!r} cannot be parsed and are left empty", n=n_bad, name=name)
             )
         n_out = int(np.count_nonzero(bad == OUT_OF_RANGE))
         if n_out and name != TIMESTAMP:
             lo, hi = TIME_BOUNDS
-            report.warnings.append(
-                f"{n_out:,} value(s) of the date attribute {name!r} lie outside the years "
-                f"{lo.year}-{hi.year - 1} and are left empty"
-            )
+            report.warnings.append(note(
+                "{n:,} value(s) of the date attribute {name!r} lie outside the years "
+                "{lo}-{hi} and are left empty", n=n_out, name=name, lo=str(lo.year), hi=str(hi.year - 1)
+            ))
         how = report.formats.get("dates", {}).get(name)
         if as_time:
-            report.warnings.append(
-                f"the attribute {name!r} is typed string in the file; read as dates ({how or 'ISO 8601'})"
-            )
+            report.warnings.append(note(
+                "the attribute {name!r} is typed string in the file; read as dates ({how})", name=name,
+                how=how or "ISO 8601"))
         elif how:
-            report.warnings.append(f"the date attribute {name!r} is not in ISO 8601; read as {how}")
+            report.warnings.append(note("the date attribute {name!r} is not in ISO 8601; read as {how}", name=name,
+                                        how=how))
         return ts, _DATE, bad
     target = {
         frozenset({_INT}): (pa.int64(), _INT),
@@ -455,13 +457,13 @@ def typed(col: pa.Array, tset: frozenset[int] | set[int], name: str, tz: str | N
         try:
             return pc.cast(pc.utf8_trim_whitespace(col), hit[0]), hit[1], None
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            report.warnings.append(
-                f"the {ATTR_TYPES[min(tset)]} attribute {name!r} has values that are "
-                "not numbers/booleans; kept as text"
-            )
+            report.warnings.append(note(
+                "the {kind} attribute {name!r} has values that are "
+                "not numbers/booleans; kept as text", kind=ATTR_TYPES[min(tset)], name=name
+            ))
             return col, _STR, None
     shown = "/".join(sorted(ATTR_TYPES[t] for t in tset))
-    report.warnings.append(f"the attribute {name!r} has mixed types ({shown}); kept as text")
+    report.warnings.append(note("the attribute {name!r} has mixed types ({types}); kept as text", name=name, types=shown))
     return col, _STR, None
 
 

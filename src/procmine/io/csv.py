@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.notes import note
 from ..errors import LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions
@@ -45,7 +46,7 @@ from .frame import read_frame
 
 __all__ = ["detect_encoding", "detect_separator", "read_csv"]
 
-MALFORMED = "malformed line"
+MALFORMED = note("malformed line")
 SEPARATORS = (";", ",", "\t", "|")
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 64 * 1024
@@ -355,20 +356,21 @@ def _report(src: str, encoding: str, sep: str, table: _Table, skip: int, odd: tu
     if odd is not None:
         n_odd, first_odd = odd
         report.formats["lines_decoded_as_cp1252"] = n_odd
-        report.warnings.append(
-            f"{n_odd:,} line(s) are not valid UTF-8 (first at line {first_odd}); each was read as "
-            "cp1252 (Windows), the other lines as UTF-8"
+        report.warnings.append(note(
+            "{n:,} line(s) are not valid UTF-8 (first at line {first}); each was read as "
+            "cp1252 (Windows), the other lines as UTF-8", n=n_odd, first=str(first_odd))  # (a line number: no grouping)
         )
     if table.mended:
         report.formats["unbalanced_quote_lines"] = [line for line, _ in table.mended]
         for line, swallowed in table.mended:
-            report.warnings.append(
-                f"line {line}: a double quote opens a value that would swallow {swallowed:,} "
-                "following line(s) holding whole rows; the line was read with its quotes as text"
+            report.warnings.append(note(
+                "line {line}: a double quote opens a value that would swallow {n:,} "
+                "following line(s) holding whole rows; the line was read with its quotes as text",
+                line=str(line), n=swallowed)
             )
     if skip:
         report.formats["header_line"] = skip + 1
-        report.warnings.append(f"{skip} line(s) above the header skipped (title or blank lines)")
+        report.warnings.append(note("{n} line(s) above the header skipped (title or blank lines)", n=skip))
     return report
 
 

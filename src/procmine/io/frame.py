@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.notes import note
 from ..errors import LogError
 from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, CaseBlocks, ReadOptions, finalize
@@ -125,8 +126,12 @@ def _roles(df: pd.DataFrame, opts: ReadOptions, report: IngestReport, where: str
     if lifecycle is not None:
         explicit = {**explicit, "lifecycle": lifecycle[0]}
     det = detect_roles(df, explicit, dayfirst=opts.dayfirst, sample_rows=SAMPLE_ROWS)
-    if lifecycle is not None:
-        det.how["lifecycle"] = lifecycle[1]
+    if lifecycle is not None:  # found here, passed on as if named: say how it was found
+        col, how = lifecycle
+        det.how["lifecycle"] = how
+        words = "complete words, and start or other transition words"
+        det.evidence["lifecycle"] = (f"{col!r} is a known name for the lifecycle; its values are transitions ({words})"
+                                     if how == "header" else f"the values of {col!r} are lifecycle transitions ({words})")
     missing = [r for r in REQUIRED if r not in det.roles]
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
@@ -166,9 +171,10 @@ def _role_columns(
             else:
                 for reason, mask in bad.items():
                     if mask.any():
-                        what = "unparseable" if reason == UNPARSEABLE_TS else "out-of-range"
                         report.warnings.append(
-                            f"{int(mask.sum()):,} {what} start time(s) in {col!r} left empty"
+                            note("{n:,} unparseable start time(s) in {column!r} left empty", n=int(mask.sum()), column=col)
+                            if reason == UNPARSEABLE_TS else
+                            note("{n:,} out-of-range start time(s) in {column!r} left empty", n=int(mask.sum()), column=col)
                         )
         elif role == "activity":
             out[canon] = _strip(df[col])
@@ -200,7 +206,8 @@ def _add_other_columns(
     for col in extra:
         name = col if col not in out else f"{col} (source)"
         if name != col:
-            report.warnings.append(f"column {col!r} clashes with a canonical column; kept as {name!r}")
+            report.warnings.append(note("column {column!r} clashes with a canonical column; kept as {name!r}",
+                                        column=col, name=name))
         out[name] = _as_number(df[col]) if numbers else df[col]
 
 
@@ -307,10 +314,11 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
             spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
             time_cols.add(clock)
             report.formats["time_of_day"] = {col: clock}
-            report.warnings.append(f"date column {col!r} and time column {clock!r} joined into the timestamp")
+            report.warnings.append(note("date column {column!r} and time column {clock!r} joined into the timestamp",
+                                        column=col, clock=clock))
     if spec is None:
         if role == "start_timestamp":
-            report.warnings.append(f"start column {col!r} holds no dates; ignored")
+            report.warnings.append(note("start column {column!r} holds no dates; ignored", column=col))
             return None
         raise LogError(
             "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
@@ -321,7 +329,7 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
         )
     got = parse_column(values, spec, tz=tz, report=report, column=col)
     if spec.reason.startswith(("ambiguous", "conflicting")):
-        report.warnings.append(f"column {col!r}: {spec.reason}")
+        report.warnings.append(note("column {column!r}: {reason}", column=col, reason=spec.reason))
     bad = {UNPARSEABLE_TS: got.bad, out_of_range_reason(col): got.out_of_range}
     return got.times, bad, _describe(spec, tz, values)
 
@@ -473,7 +481,7 @@ def _unique_columns(df: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
         seen[n] = k + 1
         new.append(n if k == 0 else f"{n}.{k}")
     if new != names:
-        report.warnings.append("duplicate column names made unique with .1, .2, ...")
+        report.warnings.append(note("duplicate column names made unique with .1, .2, ..."))
     return df.set_axis(new, axis=1)  # a new frame: the caller's is untouched
 
 
@@ -482,5 +490,5 @@ def _describe(spec: DateSpec, tz: str, values: pd.Series) -> dict:
         "format": spec.describe(),
         "dayfirst": spec.dayfirst,
         "why": spec.reason,
-        "tz": tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else "in the data",
+        "tz": tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else note("in the data"),
     }

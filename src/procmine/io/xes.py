@@ -56,6 +56,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .._core.notes import note
 from ..errors import LogError
 from ..log import (
     ACTIVITY,
@@ -283,24 +284,24 @@ def _structure_report(parts: Assembler, report: IngestReport) -> None:
     report.empty_traces = empty
     if empty:
         report.warnings.append(
-            f"{empty:,} trace(s) without any event (nothing to keep; not counted in rows read)"
+            note("{n:,} trace(s) without any event (nothing to keep; not counted in rows read)", n=empty)
         )
     ids = parts.ids()
     if ids is not None:
         dup = len(ids) - len(pc.unique(ids))
         report.duplicate_case_ids = dup
         if dup:
-            report.warnings.append(
-                f"{dup:,} trace(s) share their id with an earlier trace; their events "
-                "are merged into one case (as pm4py does)"
-            )
+            report.warnings.append(note(
+                "{n:,} trace(s) share their id with an earlier trace; their events "
+                "are merged into one case (as pm4py does)", n=dup
+            ))
     if parts.nested_skipped:
         keys = ", ".join(sorted(parts.nested_keys)[:10])
         report.formats["nested_attributes_skipped"] = parts.nested_skipped
-        report.warnings.append(
-            f"{parts.nested_skipped:,} nested attribute(s) (children of list, container "
-            f"or other attributes) skipped; keys include: {keys}"
-        )
+        report.warnings.append(note(
+            "{n:,} nested attribute(s) (children of list, container "
+            "or other attributes) skipped; keys include: {keys}", n=parts.nested_skipped, keys=keys
+        ))
 
 
 # -- roles ------------------------------------------------------------------------------------------
@@ -326,7 +327,8 @@ def _apply_roles(
         if target in (TIMESTAMP, START) and kinds.get(found) != _DATE:
             col, bad = parse_dates(col.cast(pa.string()), opts.tz, report, found)
             if target == TIMESTAMP and bad.any():
-                report.warnings.append(f"{int(np.count_nonzero(bad)):,} value(s) of {found!r} are not dates")
+                report.warnings.append(note("{n:,} value(s) of {column!r} are not dates",
+                                                n=int(np.count_nonzero(bad)), column=found))
         if target in cols:
             cols[f"xes:{target}"] = cols.pop(target)
         cols[target] = col

@@ -111,6 +111,16 @@ class Context:
         """``": "``, or ``"\u202f: "`` in French (a thin space before the colon)."""
         return "\u202f: " if self.language == "fr" else ": "
 
+    def source_name(self, column: str) -> str:
+        """The header users know a column by: a canonical column under its source header
+        (``org:group`` read from ``Service`` is "Service"), any other column as it is."""
+        from ..log import ROLE_COLUMNS
+
+        for role, source in self.log.report.roles.items():
+            if ROLE_COLUMNS.get(role) == column and source and source != column:
+                return str(source)
+        return str(column)
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per report (analyses shared by several sections)."""
         if key not in self.cache:

@@ -139,6 +139,7 @@ def _sheet_name(ctx: Context, key: str) -> str:
         "comparison": _("Comparison"),
         "data quality": _("Data quality"),
         "time limits": _("Time limits"),
+        "wait causes": _("Wait causes"),
     }
     return names.get(key, key)
 

@@ -152,10 +152,10 @@ def _log_tiles(ctx: Context, sec: Section) -> list[KPI]:
     ]
     try:
         v = model(ctx).variants
-        top = v["share"].head(5).sum() if len(v) else 0.0
-        tiles.append(
-            KPI(_("Variants"), ctx.int(len(v)), _("top 5 cover {share} of cases", share=ctx.pct(top)))
-        )
+        # "the top 5" of five variants or fewer would be all of them: then the most frequent's share
+        sub = (_("top 5 cover {share} of cases", share=ctx.pct(v["share"].head(5).sum())) if len(v) > 5 else
+               _("the most frequent covers {share} of cases", share=ctx.pct(v["share"].iloc[0])) if len(v) else "")
+        tiles.append(KPI(_("Variants"), ctx.int(len(v)), sub))
     except Exception as exc:
         part_failed(ctx, sec, _("Variants"), exc)
     try:
@@ -335,15 +335,12 @@ def variants(ctx: Context) -> Section:
     shown = v[v["cases"] >= ctx.min_cases].copy()
     ctx.tables["variants"] = shown.reset_index(drop=True)
     cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
-    sec.add(
-        Text(
-            _(
-                "{n} variants in all; the ten most frequent cover {share} of cases.",
-                n=n_all,
-                share=ctx.pct(cover),
-            )
-        )
-    )
+    if n_all > 10:
+        sec.add(Text(_("{n} variants in all; the ten most frequent cover {share} of cases.", n=n_all,
+                       share=ctx.pct(cover))))
+    elif n_all:  # ("the ten most frequent" of ten or fewer would be all of them)
+        sec.add(Text(_("{n} variant(s) in all; the most frequent covers {share} of cases.", n=n_all,
+                       share=ctx.pct(float(v["share"].iloc[0])))))
     if len(shown):
         main = tuple(v["variant"].iloc[0])
         shown["difference"] = [_difference(ctx, tuple(x), main) for x in shown["variant"]]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..i18n import format_number
+from ..i18n import format_number, localise
 from ._blocks import Context, Notice, Section, Table, Text
 from ._sections import report_calendar, workday_hours
 
@@ -31,7 +32,7 @@ def quality(ctx: Context) -> Section:
         sample = ", ".join(str(x) for x in r.dropped_rows.get(reason, [])[:5])
         rows.append(
             [
-                _("Dropped: {reason}", reason=reason),
+                _("Dropped: {reason}", reason=localise(reason, ctx.language)),
                 ctx.int(n) + (f" ({_('e.g. rows')} {sample})" if sample else ""),
             ]
         )
@@ -41,10 +42,9 @@ def quality(ctx: Context) -> Section:
     if r.empty_traces:
         rows.append([_("Cases without events"), ctx.int(r.empty_traces)])
     for role, col in r.roles.items():
-        how = r.role_detection.get(role, "")
-        rows.append([_("Column for {role}", role=role), f"{col}" + (f" ({how})" if how else "")])
-    for k, val in r.formats.items():
-        rows.append([_("Detected format: {item}", item=k), str(val)])
+        how = _how_found(ctx, r.role_detection.get(role, ""))
+        rows.append([_role_label(ctx, role) or _("Column for {role}", role=role), f"{col}" + (f" ({how})" if how else "")])
+    rows += format_rows(ctx, r.formats)
     if r.alerts and ctx.log.n_events:  # an implausible read (wrong case column?) comes first, loudly
         sizes = np.diff(ctx.log.codes.case_offsets)
         msg = "Only {cases} case(s) for {events} events, the largest holding {share:.0%} of them: is '{column}' really the case id? If not, read the log again with case=\"...\"."
@@ -53,19 +53,126 @@ def quality(ctx: Context) -> Section:
     sec.add(Table([_("Item"), _("Value")], rows, ["l", "l"]))
     others = [w for w in r.warnings if w not in r.alerts]
     if others:
-        sec.add(Notice(_("Warnings while reading:") + " " + " · ".join(map(str, others)), "warning"))
+        sec.add(Notice(_("Warnings while reading:") + " " + " · ".join(localise(w, ctx.language) for w in others),
+                       "warning"))
     if r.filters:
         sec.add(
             Text(
                 _("Steps applied after reading:")
                 + " "
-                + "; ".join(str(f.get("description", "")) for f in r.filters)
+                + "; ".join(localise(f.get("description", ""), ctx.language) for f in r.filters)
             )
         )
     if r.rows_dropped == 0 and not r.warnings:
         sec.add(Notice(_("No row was dropped."), "info"))
     ctx.tables["data quality"] = r.to_frame()
     return sec
+
+
+def _role_label(ctx: Context, role: str) -> str | None:
+    """The row label of a role's column in the report language (None: a role without one)."""
+    _ = ctx._
+    return {
+        "case": _("Column of the case id"), "activity": _("Column of the activity"),
+        "timestamp": _("Column of the completion time"), "start_timestamp": _("Column of the start time"),
+        "resource": _("Column of the person (resource)"), "org": _("Column of the unit"),
+        "lifecycle": _("Column of the lifecycle transition"),
+    }.get(role)
+
+
+def _how_found(ctx: Context, how: str) -> str | None:
+    """How a role's column was found, in the report language."""
+    _ = ctx._
+    return {"header": _("found by its name"), "content": _("found by its values"),
+            "explicit": _("named when reading"), "standard": _("standard XES name")}.get(how)
+
+
+def format_rows(ctx: Context, formats: dict[str, Any]) -> list[list[str]]:
+    """Rows of the data-quality table for what the reader detected (``report.formats``), in
+    the report language: the readers' notes translated, numbers in the locale's format;
+    a key this function does not know is shown as it is."""
+    _, lang = ctx._, ctx.language
+    rows: list[list[str]] = []
+    for key, val in formats.items():
+        if key == "dayfirst":
+            continue  # said by each date column's reason
+        if key == "dates" and isinstance(val, dict):
+            for col, d in val.items():
+                if not isinstance(d, dict):  # (the XES reader's: the format alone)
+                    rows.append([_("Dates in {column}", column=col), localise(d, lang)])
+                    continue
+                parts = [localise(d.get("format", ""), lang)]
+                if d.get("why") and str(d["why"]) != str(d.get("format")):
+                    parts.append(localise(d["why"], lang))
+                if d.get("tz"):
+                    parts.append(_("time zone: {tz}", tz=localise(d["tz"], lang)))
+                rows.append([_("Dates in {column}", column=col), " · ".join(parts)])
+        elif key == "lifecycle" and isinstance(val, dict):
+            rows.append([_("Start and complete rows"), _lifecycle_text(ctx, val)])
+        elif key == "time_of_day" and isinstance(val, dict):
+            for col, clock in val.items():
+                rows.append([_("Time of day"), _("{clock} joined to the dates of {column}", clock=clock, column=col)])
+        elif key in _FORMAT_LABELS:
+            rows.append([_format_label(ctx, key), _format_value(ctx, key, val)])
+        else:
+            rows.append([_("Detected format: {item}", item=key), localise(val, lang)])
+    return rows
+
+
+_FORMAT_LABELS = ("encoding", "separator", "tz", "sheet", "header_row", "header_line", "unbalanced_quote_lines",
+                  "lines_decoded_as_cp1252", "xes_reader", "nested_attributes_skipped", "parts", "date_format",
+                  "generator")
+
+
+def _format_label(ctx: Context, key: str) -> str:
+    _ = ctx._
+    return {
+        "encoding": _("Text encoding"), "separator": _("Column separator"),
+        "tz": _("Time zone of times without an offset"), "sheet": _("Sheet"), "header_row": _("Header row in the sheet"),
+        "header_line": _("Header line in the file"), "unbalanced_quote_lines": _("Lines with an unbalanced quote"),
+        "lines_decoded_as_cp1252": _("Lines read as Windows text (cp1252)"), "xes_reader": _("XES reader"),
+        "nested_attributes_skipped": _("Nested XES attributes skipped"), "parts": _("Files read as one log"),
+        "date_format": _("Date format"), "generator": _("Generated by procmine's sample generator"),
+    }[key]
+
+
+def _format_value(ctx: Context, key: str, val: Any) -> str:
+    _ = ctx._
+    if key == "separator":
+        return {"\t": _("tab"), " ": _("space")}.get(str(val), str(val))
+    if key == "sheet" and isinstance(val, int):
+        return _("sheet {n} of the workbook", n=str(val + 1))  # (read_log's sheet=0 is the first)
+    if key in ("header_row", "header_line"):
+        return str(val)  # a line number: not grouped
+    if key in ("lines_decoded_as_cp1252", "nested_attributes_skipped") and isinstance(val, int):
+        return ctx.int(val)
+    if isinstance(val, (list, tuple)):
+        shown = ", ".join(str(v) for v in val[:10])
+        return shown + (" …" if len(val) > 10 else "")
+    if isinstance(val, dict):
+        return ", ".join(f"{k}={v}" for k, v in val.items())
+    return localise(val, ctx.language)
+
+
+def _lifecycle_text(ctx: Context, info: dict[str, Any]) -> str:
+    """What the pairing of start and complete rows did, in the report language."""
+    _ = ctx._
+    parts = [_("column {column}: {paired} step(s) with their start and completion paired", column=info.get("column", "?"),
+               paired=int(info.get("paired", 0)))]
+    if info.get("unmatched_starts"):
+        parts.append(_("{n} start(s) without a complete dropped", n=int(info["unmatched_starts"])))
+    if info.get("unmatched_completes"):
+        parts.append(_("{n} complete(s) without their start kept as instantaneous steps",
+                       n=int(info["unmatched_completes"])))
+    if info.get("complete_only"):
+        parts.append(_("{n} step(s) recorded at completion only", n=int(info["complete_only"])))
+    if info.get("other_dropped"):
+        parts.append(_("other transitions dropped: {values}",
+                       values=", ".join(f"{k} {ctx.int(v)}" for k, v in info["other_dropped"].items())))
+    if info.get("unrecognised_kept"):
+        parts.append(_("unknown transitions kept as steps: {values}",
+                       values=", ".join(f"{k!r} {ctx.int(v)}" for k, v in list(info["unrecognised_kept"].items())[:10])))
+    return "; ".join(parts)
 
 
 def method(ctx: Context) -> Section:

@@ -86,13 +86,13 @@ def client(ctx: Context) -> Section | None:
         g = groups.reset_index()
         ctx.tables[_("Applicant by unit")] = g
         sec.add(table_from_frame(
-            ctx, g, [(g.columns[0], str(cv.by), "text"), ("cases", _("Cases"), "int"),
+            ctx, g, [(g.columns[0], ctx.source_name(str(cv.by)), "text"), ("cases", _("Cases"), "int"),
                      ("contacts_per_case_median", _("Contacts per case (median)"),
                       lambda v: _figure(float(v), ctx.language)),
                      ("asked_again_share", _("Asked again"), "pct"),
                      ("client_wait_share", _("Waiting for the applicant"), "pct"),
                      ("office_wait_share", _("Waiting for the administration"), "pct")],
-            caption=_("The applicant's view by {by}", by=cv.by),
+            caption=_("The applicant's view by {by}", by=ctx.source_name(str(cv.by))),
             note=(_("{n} groups with fewer than {m} cases not shown.", n=groups.attrs["suppressed"], m=ctx.min_cases)
                   if groups.attrs.get("suppressed") else ""),
             max_rows=20))

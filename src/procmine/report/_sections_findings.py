@@ -295,7 +295,8 @@ def comparison(ctx: Context) -> Section:
     if by is None:
         sec.add(Notice(_("The log names no commune, office or org unit to compare."), "info"))
         return sec
-    sec.intro = _("The same procedure compared across “{by}”: each unit's own cases.", by=by)
+    shown_by = ctx.source_name(by)  # (the header the user knows: "Service", not org:group)
+    sec.intro = _("The same procedure compared across “{by}”: each unit's own cases.", by=shown_by)
     from ..compare import compare
 
     cmp = compare(ctx.log, by=by, min_cases=ctx.min_cases, calendar=ctx.calendar)
@@ -305,7 +306,7 @@ def comparison(ctx: Context) -> Section:
         sec.intro = _(
             "The same procedure compared across “{by}”: several units work on each case; "
             "each case counts for the unit that spent the most working time on it.",
-            by=by,
+            by=shown_by,
         )
     if "cases" not in frame.columns:
         raise ValueError(f"compare() returned no 'cases' column: {list(frame.columns)}")
@@ -334,7 +335,7 @@ def comparison(ctx: Context) -> Section:
                 _("Median case duration per unit (the {n} largest units).", n=len(top)),
             )
         )
-    cols: list[tuple[str, str, Any]] = [("group", by, "text"), ("cases", _("Cases"), "int")]
+    cols: list[tuple[str, str, Any]] = [("group", shown_by, "text"), ("cases", _("Cases"), "int")]
     labels = {
         "median_duration": (_("Median duration (working time)"), "wdur"),
         "p90_duration": (_("Slowest 10% (working time)"), "wdur"),

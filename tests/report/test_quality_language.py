@@ -1,0 +1,87 @@
+"""The data-quality section reads in the report's language: the reader's roles, drop
+reasons, detected formats, warnings and filters come as notes the report translates,
+not as English text or Python dictionaries in a German or French report."""
+
+from __future__ import annotations
+
+import html as _html
+import pickle
+import re
+
+import pandas as pd
+import pytest
+
+import procmine as pm
+from procmine._core.notes import Note, note
+from procmine.i18n import localise
+from procmine.report import report
+
+
+def _text(path) -> str:
+    s = path.read_text(encoding="utf-8")
+    s = re.sub(r"<(style|script)\b.*?</\1>", " ", s, flags=re.S)
+    return re.sub(r"\s+", " ", _html.unescape(re.sub(r"<[^>]+>", " ", s)))
+
+
+def _lifecycle_export(tmp_path):
+    """A commune's export of start and end rows in French, day-first dates, one row without
+    a time, one event recorded twice."""
+    rows = []
+    t0 = pd.Timestamp("2024-03-04 08:00")
+    steps = ["Réception de la demande", "Contrôle de complétude", "Examen technique", "Décision"]
+    for c in range(40):
+        t = t0 + pd.Timedelta(days=c)
+        for k, step in enumerate(steps):
+            begin, end = t + pd.Timedelta(hours=3 * k), t + pd.Timedelta(hours=3 * k + 1)
+            rows.append((f"D-{c:04d}", step, begin.strftime("%d/%m/%Y %H:%M"), "début", f"agent{k}"))
+            rows.append((f"D-{c:04d}", step, end.strftime("%d/%m/%Y %H:%M"), "fin", f"agent{k}"))
+    rows += rows[-2:]  # the last step recorded twice
+    rows.append(("D-0001", "Décision", "", "fin", "agent3"))  # no time
+    df = pd.DataFrame(rows, columns=["Dossier", "Étape", "Horodatage", "Transition", "Agent"])
+    path = tmp_path / "export.csv"
+    df.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    return path
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("de", ["Beginn mit seinem Abschluss zusammengeführt", "fehlender Zeitpunkt", "Spalte der Fall-ID",
+            "am Namen erkannt", "Tag zuerst: die Daten belegen es", "Spaltentrennzeichen ;",
+            "Ereignis(se) in jeder Spalte gleich wie ein früheres", "Abschluss zusammengeführt",
+            "pseudonymisiert: org:resource"]),
+    ("fr", ["début réuni avec sa fin", "horodatage manquant", "Colonne de l'identifiant du dossier",
+            "reconnue à son nom", "jour en premier : les données le prouvent", "Séparateur de colonnes ;",
+            "identique(s) à un précédent dans chaque colonne", "pseudonymisé : org:resource"]),
+])
+def test_data_quality_reads_in_the_report_language(tmp_path, language, expected):
+    log = pm.read_log(_lifecycle_export(tmp_path))
+    assert log.report.dropped == {"start merged into its complete": 161, "missing timestamp": 1}  # as before: English
+    text = _text(report(log, tmp_path / "r.html", language=language, sections=["quality"]))
+    for phrase in expected:
+        assert phrase in text, phrase
+    # nothing of the reader's English, no Python dict, no bare role or method names
+    for english in ("start merged", "missing timestamp", "identical to an earlier", "day-first: the data",
+                    "{'", "(header)", "Column for", "pseudonymised"):
+        assert english not in text, english
+
+
+def test_a_note_is_its_english_text_and_survives_copies():
+    n = note("{n:,} event(s) start after they complete", n=1234)
+    assert n == "1,234 event(s) start after they complete" and isinstance(n, str)
+    back = pickle.loads(pickle.dumps(n))
+    assert isinstance(back, Note) and back.msgid == n.msgid and back == n
+    assert localise(back, "de") == "1’234 Ereignis(se) beginnen nach ihrem Abschluss"
+    # a note inside a note is translated too; a plain string stays as it is
+    dst = note("{n:,} naive time(s) in {column} fall in a daylight-saving change of {zone}; read as summer time / "
+               "moved an hour later", n=2, column=note("a date column"), zone="Europe/Zurich")
+    assert "in einer Datumsspalte" in localise(dst, "de") and "in a date column" in dst
+    assert localise("plain", "fr") == "plain"
+
+
+def test_few_variants_are_not_called_the_top_ten(tmp_path):
+    """With two variants, "the ten most frequent cover 100%" said nothing true about the top ten."""
+    log = pm.read_log(_lifecycle_export(tmp_path))
+    text = _text(report(log, tmp_path / "r.html", language="de", sections=["summary", "variants"]))
+    n = len(log.variants())
+    assert n <= 5
+    assert "häufigsten decken" not in text
+    assert f"Insgesamt {n} Variante(n); die häufigste deckt" in text and "die häufigste deckt" in text
