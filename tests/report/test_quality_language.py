@@ -85,3 +85,16 @@ def test_few_variants_are_not_called_the_top_ten(tmp_path):
     assert n <= 5
     assert "häufigsten decken" not in text
     assert f"Insgesamt {n} Variante(n); die häufigste deckt" in text and "die häufigste deckt" in text
+
+
+def test_units_are_named_by_the_source_header(tmp_path):
+    """A unit column read from "Service" is org:group inside procmine; the report's comparison
+    names it as the user knows it."""
+    path = _lifecycle_export(tmp_path)
+    df = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str)
+    df["Service"] = ["Guichet" if s.startswith(("Réception", "Contrôle")) else "Urbanisme" for s in df["Étape"]]
+    df.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    log = pm.read_log(path)
+    assert log.report.roles["org"] == "Service" and "org:group" in log.df.columns
+    text = _text(report(log, tmp_path / "r.html", language="fr", sections=["compare"], min_cases=5))
+    assert "« Service »" in text and "org:group" not in text
