@@ -148,3 +148,12 @@ def test_bad_reading_options_are_parameter_errors(tmp_path, kwargs, word):
     path.write_text("case;activity;time\n1;A;2024-01-01 10:00\n", encoding="utf-8")
     with pytest.raises(ParameterError, match=word):
         pm.read_log(path, **kwargs)
+
+
+def test_repr_dates_are_the_offices_days_not_utc():
+    """A date-only export (every step at local midnight) starting on 8 January showed
+    '2024-01-07': the UTC date of 00:00 in Zurich."""
+    df = pd.DataFrame({"Fall": ["a", "a", "b"], "Tätigkeit": ["Eingang", "Entscheid", "Eingang"],
+                       "Datum": ["08.01.2024", "10.07.2024", "10.12.2024"]})
+    log = pm.read_log(df)
+    assert "2024-01-08 – 2024-12-10" in repr(log)

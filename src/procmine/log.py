@@ -326,7 +326,11 @@ class EventLog:
 
     def __repr__(self) -> str:
         tr = self.time_range
-        span = f", {tr[0]:%Y-%m-%d} – {tr[1]:%Y-%m-%d}" if tr else ""
+        # the days as the office lived them: times are stored in UTC, and a step at 00:30 in
+        # Zurich is the evening before in UTC (a date-only export's first day showed a day early)
+        from .i18n import TIMEZONE
+
+        span = f", {tr[0].tz_convert(TIMEZONE):%Y-%m-%d} – {tr[1].tz_convert(TIMEZONE):%Y-%m-%d}" if tr else ""
         r = self.report
         dropped = f", {r.rows_lost:,} rows dropped" if r.rows_lost else ""
         if r.rows_merged:
