@@ -506,3 +506,22 @@ def test_run_hashes_find_a_case_in_two_batches() -> None:
     assert not tally([9, 1, 5], [2, 6], [3, 5]).runs_distinct()  # 5 again, in a later batch
     assert not tally([4, 7, 4]).runs_distinct()
     assert Tally(False).runs_distinct()  # no events, no runs
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_unix_times_read_as_in_memory(tmp_path, suffix):
+    """A time column of Unix milliseconds (an integer column in Parquet, digits in CSV) is
+    read by DuckDB as read_log reads it; it failed with a cast of BIGINT to a timestamp."""
+    log = pm.samples.load("permit_de")
+    df = log.df[["case:concept:name", "concept:name", "time:timestamp"]].copy()
+    df["time:timestamp"] = (df["time:timestamp"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
+    df = df.rename(columns={"time:timestamp": "timestamp"})
+    path = tmp_path / f"epoch.{suffix}"
+    df.to_parquet(path, index=False) if suffix == "parquet" else df.to_csv(path, index=False)
+    mem = pm.read_log(path)
+    assert mem.df["time:timestamp"].tolist() == log.df["time:timestamp"].tolist()
+    with DuckLog(path) as duck:
+        assert_same(mem, duck)
+        elapsed = pm.Calendar.always()
+        pd.testing.assert_frame_equal(pm.performance(duck, calendar=elapsed).edges,
+                                      pm.performance(mem, calendar=elapsed).edges, check_exact=True)

@@ -334,3 +334,38 @@ def test_xes_timestamp_typed_date_and_string_in_one_file(tmp_path):
     p.write_text(text, encoding="utf-8")
     log = _read(p)
     assert log.df[TIMESTAMP].tolist() == _utc("2024-01-01 09:00", "2024-01-02 09:00")
+
+
+def _epoch_rows(scale: int) -> pd.DataFrame:
+    t = pd.to_datetime(["2024-03-04 08:00", "2024-03-04 09:30", "2024-03-05 14:00", "2024-07-01 10:00"], utc=True)
+    return pd.DataFrame({"Fall": ["1", "1", "2", "2"], "Tätigkeit": ["Eingang", "Prüfung", "Eingang", "Entscheid"],
+                         "raw": (t - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1) * scale, "Kunde": [4012345678, 4012345679, 4098765432, 4098765433]})
+
+
+@pytest.mark.parametrize("scale, unit", [(1, "s"), (1000, "ms"), (1_000_000, "us")])
+def test_unix_times_in_a_time_column(tmp_path, scale, unit):
+    """Database and web exports write times as seconds or milliseconds since 1970 (UTC): read
+    as such in a column named as the time (or named by the caller), never shifted by the
+    local zone; ten-digit customer numbers beside them stay numbers."""
+    df = _epoch_rows(scale)
+    want = pd.to_datetime(["2024-03-04 08:00", "2024-03-04 09:30", "2024-03-05 14:00", "2024-07-01 10:00"], utc=True)
+    path = tmp_path / "export.csv"
+    df.rename(columns={"raw": "Zeitstempel"}).to_csv(path, index=False)
+    log = pm.read_log(path)
+    assert log.report.roles["timestamp"] == "Zeitstempel"
+    assert log.df["time:timestamp"].tolist() == list(want)
+    spec = log.report.formats["dates"]["Zeitstempel"]
+    assert spec["format"] == f"Unix time in {unit} (UTC)" and spec["tz"] == "UTC"
+    named = pm.read_log(df, timestamp="raw")  # named by the caller, a typed integer column
+    assert named.df["time:timestamp"].tolist() == list(want)
+    assert pd.api.types.is_integer_dtype(named.df["Kunde"].dtype)
+
+
+def test_unix_times_are_not_guessed_from_content_and_bad_ones_are_counted():
+    df = pd.concat([_epoch_rows(1000).assign(Fall=lambda d, k=k: d["Fall"] + f"-{k}") for k in range(10)],
+                   ignore_index=True)
+    with pytest.raises(LogError, match="cannot tell which column holds the timestamp"):
+        pm.read_log(df)  # "raw": thirteen-digit numbers could be ids as well
+    df.loc[1, "raw"] = 12345  # not a time in milliseconds
+    log = pm.read_log(df, timestamp="raw")
+    assert log.n_events == 39 and log.report.dropped == {"unparseable timestamp": 1}

@@ -104,6 +104,9 @@ _NAME_DMY = (
 )
 _NAME_MDY = r"^" + _WORD + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})" + _REST
 EXCEL_SERIAL_RANGE = (20000.0, 80000.0)  # 1954-10-03 .. 2119-01-10
+#: Unix times (UTC since 1970) per unit, in the range 2001-09-09 .. 2099-12-31: whole numbers
+#: of these sizes in a time column are seconds, milliseconds or microseconds since 1970
+EPOCH_RANGES = (("s", 1e9, 4.1e9), ("ms", 1e12, 4.1e12), ("us", 1e15, 4.1e15))
 #: times a log may hold: [start, end) in UTC, the range of pandas' nanosecond timestamps
 TIME_BOUNDS = (pd.Timestamp("1678-01-01", tz="UTC"), pd.Timestamp("2262-01-01", tz="UTC"))
 _PLAUSIBLE_FROM = pd.Timestamp("1970-01-02", tz="UTC")
@@ -175,6 +178,8 @@ class DateSpec:
             shape = note("day month-name year") if self.order == "dmy" else note("month-name day, year")
             return note("{shape} (month names de/fr/it/en), read as {formats}", shape=shape,
                         formats=" | ".join(self.formats))
+        if self.kind == "epoch":
+            return note("Unix time in {unit} (UTC)", unit=self.formats[0])
         return {"datetime": note("typed datetimes"), "iso": "ISO 8601", "excel": note("Excel serial days")}[self.kind]
 
 
@@ -298,13 +303,22 @@ def _names_numeric(text: pd.Series, order: str) -> pd.Series:
 
 
 def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
+    """Numbers as dates: Excel serial days, or (not in content detection, ``strict``: whole
+    numbers of ten or thirteen digits are as likely ids there) Unix times."""
     if nums.empty:
         return None
     lo, hi = EXCEL_SERIAL_RANGE
     inside = float(((nums >= lo) & (nums <= hi)).mean())
-    if inside < 0.9 or (strict and not (nums != np.floor(nums)).any()):
+    if inside >= 0.9 and not (strict and not (nums != np.floor(nums)).any()):
+        return DateSpec("excel", reason=note("numbers in the range of Excel serial dates"), share=inside)
+    if strict or (nums != np.floor(nums)).any():
         return None
-    return DateSpec("excel", reason=note("numbers in the range of Excel serial dates"), share=inside)
+    for unit, e_lo, e_hi in EPOCH_RANGES:
+        share = float(((nums >= e_lo) & (nums <= e_hi)).mean())
+        if share >= 0.9:
+            return DateSpec("epoch", (unit,), reason=note("whole numbers in the range of Unix times in {unit}", unit=unit),
+                            share=share)
+    return None
 
 
 def _formats_of(shape: pd.DataFrame, order: str, sep: str) -> tuple[str, ...]:
@@ -442,10 +456,12 @@ def parse_column(
             return typed
     if kind == "datetime" and values.dtype == object:
         parsed, bad = _parse_mixed(values, tz, report, column)
-    elif kind in ("datetime", "excel"):
+    elif kind in ("datetime", "excel", "epoch"):
         present = values.notna().to_numpy()
         if kind == "datetime":
             parsed = to_utc(values, tz, report, column)
+        elif kind == "epoch":  # UTC by definition: no local zone applies
+            parsed = _from_epoch(pd.to_numeric(values, errors="coerce"), spec.formats[0])
         else:
             parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
         bad = present & parsed.isna().to_numpy()
@@ -504,6 +520,15 @@ def _parse_text(text: pd.Series, spec: DateSpec) -> pd.Series:
     if spec.kind == "names":
         text = _names_numeric(text, spec.order)
     return _parse_family(text, spec.formats)
+
+
+def _from_epoch(nums: pd.Series, unit: str) -> pd.Series:
+    """Unix times (``unit`` since 1970-01-01 UTC) as UTC times; values outside
+    :data:`EPOCH_RANGES`' unit range are NaT (unparseable), not a date of 1970 or 2500."""
+    lo, hi = next((a, b) for u, a, b in EPOCH_RANGES if u == unit)
+    ok = (nums >= lo) & (nums <= hi) & (nums == np.floor(nums))
+    ints = nums.where(ok).astype("Int64")
+    return pd.to_datetime(ints, unit=unit, utc=True).astype(TS_DTYPE)
 
 
 def _unrepresentable(

@@ -322,7 +322,7 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
             return None
         raise LogError(
             "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
-            "dd/mm/yyyy, yyyy/mm/dd, 3. März 2024, Excel serial); pass timestamp=... to name another "
+            "dd/mm/yyyy, yyyy/mm/dd, 3. März 2024, Excel serial, Unix seconds or milliseconds); pass timestamp=... to name another "
             "column or convert it",
             path=where,
             column=col,
@@ -490,5 +490,6 @@ def _describe(spec: DateSpec, tz: str, values: pd.Series) -> dict:
         "format": spec.describe(),
         "dayfirst": spec.dayfirst,
         "why": spec.reason,
-        "tz": tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else note("in the data"),
+        "tz": ("UTC" if spec.kind == "epoch"  # (Unix times count from 1970 in UTC: no local zone)
+               else tz if spec.kind != "datetime" or getattr(values.dtype, "tz", None) is None else note("in the data")),
     }

@@ -26,6 +26,9 @@ logger = logging.getLogger("procmine")
 __all__: list[str] = []
 
 _SAMPLE = 20_000  # rows read to detect the roles and date formats of a source without them
+#: DuckDB column types whose values may be Excel serial days or Unix times in a time column
+_NUMERIC_TYPES = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                            "UBIGINT", "FLOAT", "DOUBLE", "DECIMAL"})
 
 #: the ordered events ``s`` with their source rows ``r`` (every column of the source) and the
 #: first source row of their case (``c.first_rn``); ``arg_min(x, LOG_ORDER)`` is the first
@@ -195,13 +198,17 @@ class _DuckViews:
                 # naive times are local time in Europe/Zurich, as read_log reads them
                 return self._parsed_once(role, f"{self._date_udf(role, DateSpec('datetime'), types[col])}({_q(col)})")
             if col not in text:
+                numeric = types.get(col, "").split("(")[0] in _NUMERIC_TYPES
+                spec = detect_date_format(sample()[col]) if numeric else None
+                if spec is not None and spec.kind in ("excel", "epoch"):  # numbers as read_log reads them
+                    return self._parsed_once(role, f"{self._date_udf(role, spec, types[col])}({_q(col)})")
                 return f"CAST({_q(col)} AS TIMESTAMPTZ)"
             spec = detect_date_format(sample()[col])
             if spec is None:
                 if role == "timestamp":
                     raise LogError(
                         "the timestamp column holds no dates in a known format (ISO 8601, "
-                        "dd.mm.yyyy HH:MM[:SS], dd/mm/yyyy, Excel serial); pass timestamp=...",
+                        "dd.mm.yyyy HH:MM[:SS], dd/mm/yyyy, Excel serial, Unix seconds or milliseconds); pass timestamp=...",
                         path=where,
                         column=col,
                     )
