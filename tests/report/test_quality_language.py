@@ -98,3 +98,26 @@ def test_units_are_named_by_the_source_header(tmp_path):
     assert log.report.roles["org"] == "Service" and "org:group" in log.df.columns
     text = _text(report(log, tmp_path / "r.html", language="fr", sections=["compare"], min_cases=5))
     assert "« Service »" in text and "org:group" not in text
+
+
+def test_staff_time_is_not_measurable_without_start_times(tmp_path):
+    """Without start times the summary said "0 hours" of staff time saved when no finding
+    removed a step (BPIC15: batching only); the portfolio says "not measurable" there."""
+    log = pm.samples.load("permit_de")
+    nostart = pm.EventLog(log.df.drop(columns=["start_timestamp"]))
+    found = pm.find_redundancies(nostart)
+    waits_only = found.filter(kind="bottleneck")
+    assert len(waits_only)
+    text = _text(report(nostart, tmp_path / "r.html", language="en", sections=["summary"], findings=waits_only))
+    assert "not measurable: the log has no start times" in text and "0 hours" not in text
+
+
+def test_the_ten_most_frequent_variants_cover_their_share_even_when_none_is_shown(tmp_path):
+    """BPIC15: 1,170 variants, none with 10 cases: "the ten most frequent cover 0%" was
+    computed over the variants shown (none), not over the ten most frequent."""
+    log = pm.samples.load("permit_de")
+    v = log.variants()
+    assert len(v) > 10
+    text = _text(report(log, tmp_path / "r.html", language="en", sections=["variants"], min_cases=10**6))
+    share = f"{v['share'].head(10).sum():.0%}"
+    assert f"the ten most frequent cover {share} of cases" in text and share != "0%"

@@ -218,8 +218,10 @@ def _staff_card(ctx: Context, sec: Section, f: list[Any]) -> None:
     _ = ctx._
     log = ctx.log
     try:
-        staff = [staff_hours(x, processing_medians(ctx), log) for x in f]
-        if any(h is None for h in staff):
+        proc = processing_medians(ctx)
+        staff = [staff_hours(x, proc, log) for x in f]
+        # not measurable without start times, even when no finding removes work (as the portfolio says)
+        if proc is None or any(h is None for h in staff):
             sec.add(KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times")))
         else:
             sec.add(
@@ -334,7 +336,8 @@ def variants(ctx: Context) -> Section:
     v["steps"] = v["variant"].map(len)
     shown = v[v["cases"] >= ctx.min_cases].copy()
     ctx.tables["variants"] = shown.reset_index(drop=True)
-    cover = float(shown["share"].head(10).sum()) if len(shown) else 0.0
+    # of all variants (a share, naming none): those shown may be fewer than ten, or none
+    cover = float(v["share"].head(10).sum())
     if n_all > 10:
         sec.add(Text(_("{n} variants in all; the ten most frequent cover {share} of cases.", n=n_all,
                        share=ctx.pct(cover))))
