@@ -237,9 +237,14 @@ def _labels(log: EventLog, n_act: int) -> list[list[str]]:
         codes, values = _column_codes(c, df, col)
         kept = np.flatnonzero(codes >= 0)
         a = act[kept]
-        present, first_at = np.unique(a, return_index=True)
-        first = pd.Series(values[codes[kept[first_at]]], index=present, dtype=object)
-        n_distinct = len(np.unique(a.astype(np.int64) * max(len(values), 1) + codes[kept]))
+        # each activity's first event with a value (no sort: a minimum per activity), and
+        # the distinct (activity, value) pairs counted over their small key space
+        first_at = np.full(n_act, len(act), dtype=np.int64)
+        np.minimum.at(first_at, a, kept)
+        has = np.flatnonzero(first_at < len(act))
+        first = pd.Series(values[codes[first_at[has]]], index=has, dtype=object)
+        n_distinct = len(_key_counts(a.astype(np.int64) * max(len(values), 1) + codes[kept],
+                                     n_act * max(len(values), 1))[0])
         add_labels(out, first, n_distinct, n_present)
     if isinstance(memo, dict):
         memo[key] = tuple(tuple(x) for x in out)
