@@ -280,3 +280,22 @@ def test_portfolio_ranks_by_the_report_s_own_office_headline(tmp_path):
     assert rows[0]["lead_days"] == pytest.approx(office, rel=1e-6)
     # overlapping findings are not summed twice
     assert rows[0]["lead_days"] < lead_days_per_year(found, log, pm.Calendar().day_hours)
+
+
+def test_savings_are_shown_as_the_reports_show_them(samples_portfolio):
+    """Two significant digits and no false decimals ("1 800", not "1 800,0"), as each
+    procedure's report shows its headline; the portfolio's table keeps the exact figures."""
+    import pandas as pd
+
+    from procmine.i18n import format_integer, format_number
+    from procmine.report._savings import shown_figure
+
+    html = samples_portfolio.read_text(encoding="utf-8")
+    table = pd.read_excel(samples_portfolio.parent / "portfolio.xlsx")
+    ok = table[table["error"].isna() | (table["error"] == "")]
+    for lead in ok["lead_days"]:
+        f = shown_figure(lead)
+        shown = format_integer(f, "fr") if isinstance(f, int) else format_number(f, "fr", digits=1)
+        assert f'<td class="r">{shown}</td>' in html, shown
+    total = shown_figure(ok["lead_days"].sum())
+    assert (format_integer(total, "fr") if isinstance(total, int) else format_number(total, "fr", digits=1)) in html

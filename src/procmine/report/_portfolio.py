@@ -19,7 +19,7 @@ from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
 from ._build import _default_calendar, build_report, keywords_of, render
 from ._config import Procedure, _procedures, load_config
-from ._savings import headline, lead_days_per_year, staff_hours, yearly_factor
+from ._savings import headline, lead_days_per_year, shown_figure, staff_hours, yearly_factor
 from ._sections import kind_label, processing_medians
 
 __all__ = ["Procedure", "load_config", "portfolio", "run_portfolio"]
@@ -312,12 +312,12 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
         KPI(_("Cases per year"), ctx.int(sum(r["cases_per_year"] for r in ok))),
         KPI(
             _("Lead time saved per year"),
-            _("{x} working days", x=sum(r["lead_days"] for r in ok)),
+            _("{x} working days", x=shown_figure(sum(r["lead_days"] for r in ok))),
             _("summed over cases; upper bound, findings may overlap"),
         ),
         KPI(
             _("Staff time saved per year"),
-            _("{x} hours", x=float(sum(total_staff))) if total_staff else "–",
+            _("{x} hours", x=shown_figure(sum(total_staff))) if total_staff else "–",
             _("{n} of {m} procedures have start times", n=len(total_staff), m=len(ok)),
         ),
     )
@@ -328,12 +328,19 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
                 _(
                     "The largest opportunity is in “{name}”: about {days} working days of lead time per year ({top}).",
                     name=best["name"],
-                    days=best["lead_days"],
+                    days=shown_figure(best["lead_days"]),
                     top=best["top"] or "–",
                 )
             )
         )
     return summary
+
+
+def _estimate(ctx: Context, x: float) -> str:
+    """An estimated saving as the procedure reports show it: two significant digits, no
+    false decimals (1 800, not 1 800,0)."""
+    f = shown_figure(x)
+    return ctx.int(f) if isinstance(f, int) else ctx.num(f)
 
 
 def _ranking(ctx: Context, ok: list[dict[str, Any]], root: Path) -> tuple[Section, list[dict[str, str]]]:
@@ -354,7 +361,7 @@ def _ranking(ctx: Context, ok: list[dict[str, Any]], root: Path) -> tuple[Sectio
                     [r["lead_days"] for r in ok[:20]],
                     xlabel=_("lead time per year in {unit}", unit=ctx.working_days),
                     prefix="pf",
-                    value_labels=[ctx.num(r["lead_days"]) for r in ok[:20]],
+                    value_labels=[_estimate(ctx, r["lead_days"]) for r in ok[:20]],
                 )
             )
         )
@@ -370,8 +377,8 @@ def _ranking(ctx: Context, ok: list[dict[str, Any]], root: Path) -> tuple[Sectio
                 "cases": ctx.int(r["cases_per_year"]),
                 "median": ctx.wdur(r["median_duration"]),
                 "findings": ctx.int(r["findings"]),
-                "lead": ctx.num(r["lead_days"]),
-                "staff": "–" if r["staff_hours"] is None else ctx.num(r["staff_hours"], 0),
+                "lead": _estimate(ctx, r["lead_days"]),
+                "staff": "–" if r["staff_hours"] is None else _estimate(ctx, r["staff_hours"]),
                 "top": r["top"] or "–",
                 "note": _("sections that failed: {s}", s=", ".join(r["failed_sections"]))
                 if r["failed_sections"]
@@ -433,8 +440,8 @@ def _by_directorate(ctx: Context, ok: list[dict[str, Any]], directorates: list[s
                     d,
                     ctx.int(len(rs)),
                     ctx.int(sum(r["cases_per_year"] for r in rs)),
-                    ctx.num(sum(r["lead_days"] for r in rs)),
-                    ctx.num(sum(st), 0) if st else "–",
+                    _estimate(ctx, sum(r["lead_days"] for r in rs)),
+                    _estimate(ctx, sum(st)) if st else "–",
                 ]
             )
         drows.sort(key=lambda row: -sum(r["lead_days"] for r in ok if r["directorate"] == row[0]))

@@ -16,7 +16,7 @@ import numpy as np
 from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
-from ._savings import headline, lead_days_per_year, round_figure, staff_hours
+from ._savings import headline, lead_days_per_year, shown_figure, staff_hours
 from ._svg import sanitize_svg
 
 __all__ = [
@@ -227,7 +227,7 @@ def _staff_card(ctx: Context, sec: Section, f: list[Any]) -> None:
             sec.add(
                 KPI(
                     _("Staff time saved per year"),
-                    _("{x} hours", x=_figure(round_figure(float(sum(staff))))),
+                    _("{x} hours", x=shown_figure(float(sum(staff)))),
                     _("processing time of steps that would no longer be done"),
                 )
             )
@@ -247,7 +247,7 @@ def _best_opportunity(ctx: Context, sec: Section, f: list[Any]) -> None:
                     kind=kind_label(ctx, best.kind),
                     acts=" → ".join(best.activities),
                     share=ctx.pct(best.case_share),
-                    days=_figure(round_figure(lead_days_per_year([best], log, ctx.day_hours))),
+                    days=shown_figure(lead_days_per_year([best], log, ctx.day_hours)),
                 )
             )
         )
