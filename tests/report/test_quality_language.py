@@ -121,3 +121,27 @@ def test_the_ten_most_frequent_variants_cover_their_share_even_when_none_is_show
     text = _text(report(log, tmp_path / "r.html", language="en", sections=["variants"], min_cases=10**6))
     share = f"{v['share'].head(10).sum():.0%}"
     assert f"the ten most frequent cover {share} of cases" in text and share != "0%"
+
+
+@pytest.mark.parametrize("language, expected", [("en", "24 paths seen in fewer than 10 cases are hidden"),
+                                                ("fr", "24 chemin(s) observé(s) dans moins de 10 dossiers")])
+def test_the_map_caption_names_only_what_is_hidden(tmp_path, language, expected):
+    """road_traffic_fines: "0 activités et 23 chemins ... sont masqués"."""
+    log = pm.samples.load("permit_de")
+    text = _text(report(log, tmp_path / "r.html", language=language, sections=["map"], min_cases=10))
+    assert expected in text
+    assert "0 activities" not in text and "0 activités" not in text
+
+
+def test_a_findings_yearly_figures_are_rounded_like_the_summary(tmp_path):
+    """road_traffic_fines' card read "Délai par an : 423 864,9 jours ouvrables" under a
+    summary of "420 000": an estimate shows two significant digits."""
+    from procmine.report._savings import round_figure
+
+    log = pm.samples.load("permit_de")
+    text = _text(report(log, tmp_path / "r.html", language="en", sections=["findings"]))
+    shown = re.findall(r"Lead time per year\s*:?\s*([\d’.]+) working days", text)
+    assert shown
+    for s in shown:
+        v = float(s.replace("’", ""))
+        assert v == round_figure(v), s

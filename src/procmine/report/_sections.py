@@ -272,13 +272,14 @@ def process_map(ctx: Context) -> Section:
         svg = getattr(pmap, "svg", None) or pmap._repr_svg_()
         caption = _("Most frequent activities and paths; rare ones are left out for readability.")
         shown = pmap.graph.shown
-        if shown.get("private_activities") or shown.get("private_paths"):
-            caption += " " + _(
-                "{a} activities and {p} paths seen in fewer than {n} cases are hidden (privacy).",
-                a=shown.get("private_activities", 0),
-                p=shown.get("private_paths", 0),
-                n=ctx.min_cases,
-            )
+        a, p = shown.get("private_activities", 0), shown.get("private_paths", 0)
+        if a and p:
+            caption += " " + _("{a} activities and {p} paths seen in fewer than {n} cases are hidden (privacy).",
+                               a=a, p=p, n=ctx.min_cases)
+        elif a or p:  # ("0 activities and 23 paths ...": only what is hidden)
+            caption += " " + (_("{a} activities seen in fewer than {n} cases are hidden (privacy).", a=a, n=ctx.min_cases)
+                              if a else
+                              _("{p} paths seen in fewer than {n} cases are hidden (privacy).", p=p, n=ctx.min_cases))
         sec.add(Figure(sanitize_svg(svg, "map"), caption))
     except Exception as exc:
         part_failed(ctx, sec, _("Process map"), exc)

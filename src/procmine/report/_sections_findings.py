@@ -15,7 +15,7 @@ from ..privacy import suppress_small_groups
 from . import _charts
 from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
 from ._evidence import evidence_items
-from ._savings import lead_days_per_year, staff_hours
+from ._savings import lead_days_per_year, shown_figure, staff_hours
 from ._sections import findings_of, kind_label, nothing_to_simplify, processing_medians, shown_findings
 
 __all__ = ["FindingCard", "comparison", "comparison_column", "findings", "whatif"]
@@ -112,12 +112,13 @@ def _finding_card(ctx: Context, i: int, f: Any, proc: Any) -> FindingCard:
         (_("Saving per case"), ctx.wdur(f.saving_per_case)),
         (
             _("Lead time per year"),
-            _("{x} working days", x=lead_days_per_year([f], ctx.log, ctx.day_hours)),
+            # an estimate, rounded as the summary's (423 864,9 read as exact)
+            _("{x} working days", x=shown_figure(lead_days_per_year([f], ctx.log, ctx.day_hours))),
         ),
     ]
     sh = staff_hours(f, proc, ctx.log)
     if sh:
-        figures.append((_("Staff time per year"), _("{x} hours", x=sh)))
+        figures.append((_("Staff time per year"), _("{x} hours", x=shown_figure(sh))))
     figures.append((_("Confidence"), ctx.pct(f.confidence)))
     if f.org_units:
         figures.insert(1, (_("Units"), ", ".join(f.org_units)))
