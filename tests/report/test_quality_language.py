@@ -145,3 +145,35 @@ def test_a_findings_yearly_figures_are_rounded_like_the_summary(tmp_path):
     for s in shown:
         v = float(s.replace("’", ""))
         assert v == round_figure(v), s
+
+
+def _quarterly_release_log() -> pm.EventLog:
+    """Applications all year; the permits are sent out on the first working day of each
+    quarter only (a step released in batches)."""
+    rows = []
+    start = pd.Timestamp("2023-01-02 09:00", tz="Europe/Zurich")
+    releases = pd.to_datetime(["2023-04-03", "2023-07-03", "2023-10-02", "2024-01-08", "2024-04-02",
+                               "2024-07-01", "2024-10-01", "2025-01-06"]).tz_localize("Europe/Zurich")
+    for c in range(240):
+        t = start + pd.Timedelta(days=3 * c)
+        send = releases[releases > t + pd.Timedelta(days=2)][0] + pd.Timedelta(hours=10)
+        rows += [(f"G-{c}", "Eingang", t), (f"G-{c}", "Prüfung", t + pd.Timedelta(days=1)), (f"G-{c}", "Versand", send)]
+    return pm.read_log(pd.DataFrame(rows, columns=["Fall", "Tätigkeit", "Zeitpunkt"]))
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("de", "Sammelbearbeitung: 88% der 240 Ereignisse an 7 Kalendertag(en) in 1.8 Jahren"),
+    ("fr", "traitement par lots : 88% de ses 240 événements sur 7 jour(s) civil(s) en 1,8 ans"),
+])
+def test_a_step_released_in_batches_is_explained_as_such(tmp_path, language, expected):
+    """road_traffic_fines: 'Send for Credit Collection', cause "fixed date", read "waits
+    after a request to the applicant or a third party" as its reason; the tile called all
+    such waits "declared"."""
+    from procmine.waits._causes import wait_causes
+
+    log = _quarterly_release_log()
+    assert wait_causes(log).steps.loc["Versand", "cause"] == "batch"
+    text = _text(report(log, tmp_path / "r.html", language=language, sections=["time"]))
+    assert expected in text
+    assert "Warten nach einer Nachforderung bei" not in text and "attente après une demande" not in text
+    assert "deklarierte Wartezeiten auf Sammeltermine" not in text and "attentes déclarées de traitement groupé" not in text

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..i18n import localise
 from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
@@ -526,7 +527,8 @@ def _causes(ctx: Context, p: Any, sec: Section) -> None:
         KPI(_("Legal periods"), share(total["statutory"]), _("fixed periods (e.g. objection periods)")),
     ]
     if total["batch"] > 0:
-        tiles.append(KPI(_("Waiting for a fixed date"), share(total["batch"]), _("declared batch waits")))
+        tiles.append(KPI(_("Waiting for a fixed date"), share(total["batch"]),
+                         _("steps released in batches on a few days, or declared so")))
     if t.has_start:
         tiles.append(KPI(_("Processing"), share(work), _("the steps themselves")))
     sec.add(*tiles)
@@ -592,6 +594,8 @@ def _not_office_table(ctx: Context, sec: Section, p: Any, names: np.ndarray, pub
                 return _("fixed period of about {d} calendar days", d=round(float(d.iloc[0])))
             if r.cause == "client" and bool(steps.loc[r.activity, "external"]):
                 return _("the outside world triggers this step")
+            if r.cause == "batch":  # (it read "waits after a request" for a step released in batches)
+                return localise(r.why, ctx.language) if str(r.why) != "batch" else _("released in batches")
             return _("waits after a request to the applicant or a third party")
 
         rows = [[str(r.activity), label.get(r.cause, r.cause), ctx.int(r.events), why(r)]

@@ -84,6 +84,7 @@ from .._core.kernels import (
     run_starts,
     split_sums,
 )
+from .._core.notes import note
 from .._core.validation import fail
 from ..log import ACTIVITY, EventLog
 from ._steps import Table, step_aggregates, step_flags, steps_frame, table_column
@@ -820,8 +821,10 @@ def _releases(days: Table, n_act: int) -> tuple[np.ndarray, list[str]]:
     ok = (need <= span[codes] / _RELEASE_DAYS_PER) & (top >= _RELEASE_MIN_PER_DAY * need)
     for code, n_days, on in zip(codes[ok], need[ok].tolist(), top[ok]):
         release[code] = True
-        why[code] = (f"released in batches: {on / n_ev[code]:.0%} of its {n_ev[code]} events "
-                     f"on {n_days} calendar day(s) in {int(span[code]) / 365.25:.1f} years")
+        # a note: the report shows it in its language
+        why[code] = note("released in batches: {share:.0%} of its {n} events on {days} calendar day(s) in {years:.1f} years",
+                         share=float(on / n_ev[code]), n=int(n_ev[code]), days=int(n_days),
+                         years=int(span[code]) / 365.25)
     return release, why
 
 
@@ -1122,4 +1125,7 @@ def _explain(names: np.ndarray, counts: np.ndarray, req_n: np.ndarray, steps: pd
         else:
             why = d.release_why[a] or "batch"
         rows.append((name, CAUSES[k], int(counts[a, k]), why))
-    return pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})
+    out = pd.DataFrame(rows, columns=[ACTIVITY, "cause", "events", "why"]).rename(columns={ACTIVITY: "activity"})
+    # (objects: a reason that is a reader's note stays one, for the report to translate)
+    out["why"] = pd.Series([w for *_, w in rows], index=out.index, dtype=object)
+    return out
