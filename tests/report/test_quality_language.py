@@ -177,3 +177,21 @@ def test_a_step_released_in_batches_is_explained_as_such(tmp_path, language, exp
     assert expected in text
     assert "Warten nach einer Nachforderung bei" not in text and "attente après une demande" not in text
     assert "deklarierte Wartezeiten auf Sammeltermine" not in text and "attentes déclarées de traitement groupé" not in text
+
+
+def test_a_negative_time_between_steps_is_explained(tmp_path):
+    """BPIC12's "O_SENT -> W_Completeren aanvraag: -10 min" stood unexplained: the next step
+    starts before the previous one is completed."""
+    t = pd.Timestamp("2024-03-04 08:00", tz="UTC")
+    rows = []
+    for c in range(20):
+        s = t + pd.Timedelta(days=c)
+        rows += [(f"c{c}", "Offerte", s, s + pd.Timedelta(hours=2)),
+                 (f"c{c}", "Nachfassen", s + pd.Timedelta(hours=1), s + pd.Timedelta(hours=3))]
+    log = pm.EventLog(pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "start_timestamp",
+                                                  "time:timestamp"]))
+    text = _text(report(log, tmp_path / "r.html", language="de", sections=["map"]))
+    assert "Offerte Nachfassen 20 20 -1.0 Std." in text
+    assert "Eine negative Zeit: der nächste Schritt beginnt meist, bevor der vorherige abgeschlossen ist" in text
+    plain = pm.EventLog(log.df.drop(columns=["start_timestamp"]))
+    assert "Eine negative Zeit" not in _text(report(plain, tmp_path / "p.html", language="de", sections=["map"]))
