@@ -172,3 +172,21 @@ def test_every_msgid_of_the_catalogue_has_its_msgstr(language):
         elif not line.startswith('"'):
             assert open_entry is None, f"{path.name}:{open_entry}: msgid without msgstr"
     assert open_entry is None
+
+
+def test_readers_write_their_warnings_as_notes():
+    """A reader's warning reaches the German and French report only as a note
+    (procmine._core.notes.Note): an f-string appended to a report's warnings stays English
+    there. Checked on the source of every reader and detector."""
+    bad = []
+    for path in sorted((SRC / "io").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "append" and node.args):
+                continue
+            target = node.func.value
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if name in ("warnings", "warn", "w") and isinstance(node.args[0], (ast.JoinedStr, ast.Constant)):
+                bad.append(f"{path.name}:{node.lineno}")
+    assert not bad, f"warnings appended as plain text (use note(...)): {bad}"

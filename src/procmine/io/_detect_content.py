@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.kernels import NAT
+from .._core.notes import Note, note
 from ._dates import detect_date_format, parse_dates
 
 __all__: list[str] = []
@@ -217,14 +218,14 @@ def _content_timestamp(sample, columns, dayfirst, specs) -> tuple[str | None, li
     return best[0][1], []
 
 
-def category_note(col: str, p: Profile, named: bool) -> str:
+def category_note(col: str, p: Profile, named: bool) -> Note:
     """Why a column is not taken as the case id (a warning, and a note in the error)."""
-    spread = f", spread over {p.spread:.0%} of the time range" if p.spread is not None else ""
-    how = "is named like the case id but" if named else ""
-    return (
-        f"column {col!r} {how} holds {p.k:,} values of {p.epv:,.0f} events each (median){spread}: "
-        "a category, not the case id; ignored"
-    ).replace("  ", " ")
+    spread = note(", spread over {share:.0%} of the time range", share=p.spread) if p.spread is not None else ""
+    if named:
+        return note("column {column!r} is named like the case id but holds {k:,} values of {epv:,.0f} events each "
+                    "(median){spread}: a category, not the case id; ignored", column=col, k=p.k, epv=p.epv, spread=spread)
+    return note("column {column!r} holds {k:,} values of {epv:,.0f} events each (median){spread}: a category, "
+                "not the case id; ignored", column=col, k=p.k, epv=p.epv, spread=spread)
 
 
 #: weight of a header the vocabulary names as the case, against a header word (2) or none (1)
@@ -269,10 +270,8 @@ def content_case(sample, columns, roles, how, evidence, ts, profiles, warn, norm
     roles["case"], how["case"] = col, "content"
     evidence["case"] = (f"header word {word!r}; " if word else "") + profiles(col).describe()
     if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
-        warn.append(
-            f"columns {col!r} and {cands[1][1]!r} both could be the case id; "
-            f"took {col!r} (pass case=... to choose)"
-        )
+        warn.append(note("columns {column!r} and {rival!r} both could be the case id; took {column!r} "
+                         "(pass case=... to choose)", column=col, rival=cands[1][1]))
     return rejected
 
 
@@ -324,10 +323,8 @@ def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) 
         roles["activity"], how["activity"] = col, "content"
         evidence["activity"] = f"{profiles(col).k:,} distinct values, changes in {cands[0][0]:.0%} of a case's steps"
         if len(cands) > 1 and cands[1][0] >= 0.95 * cands[0][0]:
-            warn.append(
-                f"columns {col!r} and {cands[1][2]!r} both could be the activity; "
-                f"took {col!r} (pass activity=... to choose)"
-            )
+            warn.append(note("columns {column!r} and {rival!r} both could be the activity; took {column!r} "
+                             "(pass activity=... to choose)", column=col, rival=cands[1][2]))
 
 
 #: a dependence on the activity or the case counts when the observed mutual information
@@ -386,10 +383,8 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
         cands.sort(key=lambda x: -x[0])
         roles["resource"], how["resource"], evidence["resource"] = cands[0][1], "content", cands[0][2]
         if len(cands) > 1 and cands[1][0] >= 0.9 * cands[0][0]:
-            warn.append(
-                f"columns {cands[0][1]!r} and {cands[1][1]!r} both could be the resource; "
-                f"took {cands[0][1]!r} (pass resource=... to choose)"
-            )
+            warn.append(note("columns {column!r} and {rival!r} both could be the resource; took {column!r} "
+                             "(pass resource=... to choose)", column=cands[0][1], rival=cands[1][1]))
 
 
 def content_org(sample, columns, named, roles, how, evidence, profiles, warn) -> None:
@@ -430,23 +425,19 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
         score, col, text = fits[0]
         _take_org(col, named, roles, how, evidence, text)
         if len(fits) > 1 and fits[1][0] >= 0.9 * score:
-            warn.append(
-                f"columns {col!r} and {fits[1][1]!r} both could be the org unit; "
-                f"took {col!r} (pass org=... to choose)"
-            )
+            warn.append(note("columns {column!r} and {rival!r} both could be the org unit; took {column!r} "
+                             "(pass org=... to choose)", column=col, rival=fits[1][1]))
         for other in attributes:
-            warn.append(
-                f"column {other!r} is named like the org unit but is constant within each case "
-                f"(an attribute of the case); took {col!r}, whose values change within cases "
-                "(pass org=... to choose)"
-            )
+            warn.append(note(
+                "column {other!r} is named like the org unit but is constant within each case "
+                "(an attribute of the case); took {column!r}, whose values change within cases "
+                "(pass org=... to choose)", other=other, column=col))
     else:
         for other in attributes:
-            warn.append(
-                f"column {other!r} is named like the org unit but is constant within each case "
-                f"(an attribute of the case, not a unit of the work); not taken as the org unit "
-                f"(pass org={other!r} to use it)"
-            )
+            warn.append(note(
+                "column {other!r} is named like the org unit but is constant within each case "
+                "(an attribute of the case, not a unit of the work); not taken as the org unit "
+                "(pass org={other!r} to use it)", other=other))
 
 
 def _take_org(col, named, roles, how, evidence, text) -> None:
@@ -528,10 +519,9 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
         f"(median {gap:,.1f} h before it) and change within cases"
     )
     if len(cands) > 1:
-        warn.append(
-            f"columns {col!r} and {cands[1][1]!r} both could be the start time; took {col!r}, "
-            "the closer to the completion (pass start_timestamp=... to choose)"
-        )
+        warn.append(note(
+            "columns {column!r} and {rival!r} both could be the start time; took {column!r}, "
+            "the closer to the completion (pass start_timestamp=... to choose)", column=col, rival=cands[1][1]))
     return [c for c in dates if c != col]
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._core.notes import Note, note
 from ._dates import DateSpec, detect_date_format
 from ._detect_content import (
     HEADER_BONUS,
@@ -304,10 +305,10 @@ def _others_by_content(
         unexplained = [c for c in several if c in left]
         if unexplained and how.get("timestamp") == "content":
             listed = ", ".join(map(repr, [roles["timestamp"], *unexplained]))
-            warn.append(
-                f"several date columns ({listed}); took {roles['timestamp']!r}, the latest, "
-                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)"
-            )
+            warn.append(note(
+                "several date columns ({columns}); took {column!r}, the latest, "
+                "as the timestamp (pass timestamp=... and start_timestamp=... to choose)",
+                columns=listed, column=roles["timestamp"]))
 
 
 @dataclass
@@ -388,15 +389,23 @@ def _by_header(
             if r == role and c != col and s[0] == score[0] and c not in st.taken and best_role.get(c) == role
         ]
         if rivals:
-            st.warn.append(
-                f"columns {col!r} and {rivals[0]!r} both look like the {role}; took {col!r} "
-                f"(pass {role}=... to choose)"
-            )
+            st.warn.append(note(
+                "columns {column!r} and {rival!r} both look like the {role}; took {column!r} "
+                "(pass {param}=... to choose)", column=col, rival=rivals[0], role=role_word(role), param=role))
         kind = "is" if score[0] == 3 else "contains"
         st.take(role, col, "header", f"{col!r} {kind} a known name for the {role}")
     org_named = {c: lvl for c, lvl in org_named.items() if c not in st.taken}
     st.taken |= set(org_named)  # reserved: the org unit is chosen last, by content among them
     return org_named
+
+
+def role_word(role: str) -> Note | str:
+    """A role's name in a reader's note (``case``, ``timestamp``...), which the report translates."""
+    return {
+        "case": note("case"), "activity": note("activity"), "timestamp": note("timestamp"),
+        "start_timestamp": note("start_timestamp"), "resource": note("resource"), "org": note("org"),
+        "lifecycle": note("lifecycle"),
+    }.get(role, role)
 
 
 def _header_fits(sample: pd.DataFrame, col: str, role: str, level: int, st: _Found, dayfirst: bool | None) -> bool:
@@ -405,12 +414,14 @@ def _header_fits(sample: pd.DataFrame, col: str, role: str, level: int, st: _Fou
     if role in ("timestamp", "start_timestamp"):
         spec = detect_date_format(sample[col], dayfirst=dayfirst)
         if spec is None or spec.share < 0.5:
-            st.warn.append(f"column {col!r} is named like a {role} but its values are not dates; ignored")
+            st.warn.append(note("column {column!r} is named like a {role} but its values are not dates; ignored",
+                                column=col, role=role_word(role)))
             return False
         st.specs[col] = spec
     if role == "activity" and level < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
         # a header that merely contains a word ("Event type": completes only) and one value: no steps
-        st.warn.append(f"column {col!r} is named like the activity but holds one value on every row; ignored")
+        st.warn.append(note("column {column!r} is named like the activity but holds one value on every row; ignored",
+                            column=col))
         return False
     return True
 
@@ -423,7 +434,7 @@ def _timestamp_by_content(sample: pd.DataFrame, rest: list[str], st: _Found, day
     found, several = _content_timestamp(sample, rest, dayfirst, st.specs)
     if found is None and "start_timestamp" in st.roles:
         found = st.drop("start_timestamp")
-        st.warn.append(f"only a start time column ({found!r}) found; it is used as the timestamp")
+        st.warn.append(note("only a start time column ({column!r}) found; it is used as the timestamp", column=found))
     if found is not None:
         st.roles["timestamp"] = found
         st.how.setdefault("timestamp", "content")
@@ -454,10 +465,10 @@ def _check_named_case(
         better = [c for score, c, _ in ranked if _beats(profiles(c), p, score, own)]
         if better:
             rival = better[0]
-            st.warn.append(
-                f"column {col!r} is named like the case id but its content ({p.describe()}) is less like "
-                f"case ids than {rival!r}'s ({profiles(rival).describe()}); took {rival!r} (pass case=... to choose)"
-            )
+            st.warn.append(note(
+                "column {column!r} is named like the case id but its content ({content}) is less like "
+                "case ids than {rival!r}'s ({rival_content}); took {rival!r} (pass case=... to choose)",
+                column=col, content=p.describe(), rival=rival, rival_content=profiles(rival).describe()))
     if p.category or rival is not None:
         st.drop("case")
         st.taken.discard(col)
@@ -482,8 +493,7 @@ def _case_by_content(
     richest = sorted(rest, key=lambda c: -profiles(c).k)[:3]
     if richest:
         listed = ", ".join(f"{c!r} ({profiles(c).k:,} values)" for c in richest)
-        st.warn.append(
+        st.warn.append(note(
             "no column holds values that look like case ids (many values, few events each, "
-            f"close together in time), so the case id is not taken from the content; "
-            f"the columns with the most distinct values are {listed}"
-        )
+            "close together in time), so the case id is not taken from the content; "
+            "the columns with the most distinct values are {columns}", columns=listed))
