@@ -80,6 +80,11 @@ def test_german_export_unknown_headers(tmp_path, by_time):
     assert r.roles["org"] == "Amt"
     assert log.n_cases == 300 and not r.alerts
     assert any("'Gesuchsart Nr.' is named like the case id" in w for w in r.warnings)
+    # the German report shows the same warning whole in German, the figures it quotes too
+    from procmine.i18n import localise
+
+    [kind] = [localise(w, "de") for w in r.warnings if "'Gesuchsart Nr.' is named like" in w]
+    assert kind.startswith("die Spalte 'Gesuchsart Nr.' heisst wie die Fall-ID") and "distinct" not in kind
     # the report says why: header word and the content figures
     assert "300 distinct values" in r.role_evidence["case"] and "time range" in r.role_evidence["case"]
     assert "'bearbeitet'" in r.role_evidence["resource"]
@@ -285,3 +290,18 @@ def test_procmine_inspect_prints_the_alert(tmp_path):
     assert out.output.splitlines()[1].startswith("⚠ implausible log: only 3 case(s)")
     ok = CliRunner().invoke(main, ["inspect", path])
     assert ok.exit_code == 0 and "⚠" not in ok.output and "Laufnummer" in ok.output
+
+
+def test_the_content_figures_quoted_in_a_warning_are_translated_with_it():
+    """A warning that quotes a column's figures (Profile.describe) reads in German whole."""
+    from procmine._core.notes import note
+    from procmine.i18n import localise
+    from procmine.io._detect_content import profile
+
+    p = profile(pd.Series([f"G-{i // 3}" for i in range(300)]), None)
+    assert str(p.describe()).startswith("100 distinct values, 3 events per value (median)")
+    w = note("column {column!r} is named like the case id but its content ({content}) is less like case ids than "
+             "{rival!r}'s ({rival_content}); took {rival!r} (pass case=... to choose)",
+             column="Nr", content=p.describe(), rival="Laufnummer", rival_content=p.describe())
+    de = localise(w, "de")
+    assert "100 verschiedene Werte, 3 Ereignisse pro Wert (Median)" in de and "distinct" not in de

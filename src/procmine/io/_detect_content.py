@@ -110,17 +110,14 @@ class Profile:
         spread_out = self.spread >= 0.5 if self.spread is not None else self.block < 0.5
         return self.effective < 10 and self.epv >= 50 and spread_out
 
-    def describe(self) -> str:
-        """The figures, for the ingest report."""
-        parts = [
-            f"{self.k:,} distinct values",
-            f"{self.epv:,.0f} events per value (median)",
-            f"largest value {self.top:.1%} of rows",
-        ]
-        if self.spread is not None:
-            parts.append(f"a value's events span {self.spread:.0%} of the time range (median)")
-        parts.append(f"{self.block:.0%} contiguous")
-        return ", ".join(parts)
+    def describe(self) -> Note:
+        """The figures, for the ingest report (a note: a warning quoting them is translated whole)."""
+        if self.spread is None:
+            return note("{k:,} distinct values, {epv:,.0f} events per value (median), largest value {top:.1%} of "
+                        "rows, {block:.0%} contiguous", k=self.k, epv=self.epv, top=self.top, block=self.block)
+        return note("{k:,} distinct values, {epv:,.0f} events per value (median), largest value {top:.1%} of rows, "
+                    "a value's events span {spread:.0%} of the time range (median), {block:.0%} contiguous",
+                    k=self.k, epv=self.epv, top=self.top, spread=self.spread, block=self.block)
 
 
 #: rows whose times the content scores look at: enough for thousands of cases, and parsing
