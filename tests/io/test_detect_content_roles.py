@@ -305,3 +305,17 @@ def test_the_content_figures_quoted_in_a_warning_are_translated_with_it():
              column="Nr", content=p.describe(), rival="Laufnummer", rival_content=p.describe())
     de = localise(w, "de")
     assert "100 verschiedene Werte, 3 Ereignisse pro Wert (Median)" in de and "distinct" not in de
+
+
+def test_the_no_case_id_warning_lists_its_columns_in_the_reports_language():
+    from procmine.i18n import localise
+    from procmine.io.detect import detect_roles
+
+    rng = np.random.default_rng(0)
+    n = 600
+    df = pd.DataFrame({"A": rng.choice(["x", "y", "z"], n), "B": rng.choice(list("abcdefgh"), n),
+                       "Schritt": rng.choice(["Eingang", "Prüfung", "Entscheid"], n),
+                       "Datum": pd.date_range("2024-01-01", periods=n, freq="h").strftime("%d.%m.%Y %H:%M")})
+    [w] = [w for w in detect_roles(df).warnings if w.startswith("no column holds values")]
+    assert w.endswith("the columns with the most distinct values are 'B' (8 values), 'A' (3 values)")
+    assert localise(w, "de").endswith("die Spalten mit den meisten verschiedenen Werten sind 'B' (8 Werte), 'A' (3 Werte)")
