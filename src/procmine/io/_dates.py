@@ -309,9 +309,10 @@ def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
         return None
     lo, hi = EXCEL_SERIAL_RANGE
     inside = float(((nums >= lo) & (nums <= hi)).mean())
-    if inside >= 0.9 and not (strict and not (nums != np.floor(nums)).any()):
+    whole = not (nums != np.floor(nums)).any()
+    if inside >= 0.9 and not (strict and whole):
         return DateSpec("excel", reason=note("numbers in the range of Excel serial dates"), share=inside)
-    if strict or (nums != np.floor(nums)).any():
+    if strict or not whole:
         return None
     for unit, e_lo, e_hi in EPOCH_RANGES:
         share = float(((nums >= e_lo) & (nums <= e_hi)).mean())

@@ -97,14 +97,18 @@ def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log
     return hours * (yearly_factor(log) if log is not None else 1.0)
 
 
+def whole_number(x: float) -> float | int:
+    """``x`` as an int when whole (a figure is shown without decimals then)."""
+    return int(x) if float(x).is_integer() else x
+
+
 def shown_figure(x: float) -> float | int:
-    """:func:`round_figure` as an int when whole (a figure is shown without decimals then).
+    """:func:`round_figure` as an int when whole.
 
     >>> shown_figure(3600.0), shown_figure(4.26)
     (3600, 4.3)
     """
-    r = round_figure(x)
-    return int(r) if float(r).is_integer() else r
+    return whole_number(round_figure(x))
 
 
 def round_figure(x: float, digits: int = 2) -> float:

@@ -18,7 +18,7 @@ from ..i18n import localise
 from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
-from ._savings import headline, lead_days_per_year, shown_figure, staff_hours
+from ._savings import headline, lead_days_per_year, shown_figure, staff_hours, whole_number
 from ._svg import sanitize_svg
 
 __all__ = [
@@ -191,7 +191,7 @@ def _lead_time_cards(ctx: Context, sec: Section, f: list[Any]) -> None:
         sec.add(
             KPI(
                 _("Lead time the office can cut per year"),
-                _("{x} working days", x=_figure(head.office_days_per_year)),
+                _("{x} working days", x=whole_number(head.office_days_per_year)),
                 # the calendar note already says how long a working day is
                 _("summed over cases, not staff hours: office waiting and work only, each wait counted once "
                   "({calendar})", calendar=ctx.calendar_note),
@@ -201,7 +201,7 @@ def _lead_time_cards(ctx: Context, sec: Section, f: list[Any]) -> None:
             sec.add(
                 KPI(
                     _("Applicant waiting avoided per year"),
-                    _("{x} calendar days", x=_figure(head.client_days_per_year)),
+                    _("{x} calendar days", x=whole_number(head.client_days_per_year)),
                     _("waiting for missing documents or information, {n} cases in the log", n=head.client_cases),
                 )
             )
@@ -288,10 +288,11 @@ def process_map(ctx: Context) -> Section:
     dfg = m.dfg.sort_values("cases", ascending=False, kind="stable")
     dfg = dfg[dfg["cases"] >= ctx.min_cases]
     ctx.tables["transitions"] = dfg.reset_index(drop=True)
-    shown = dfg.head(12)
+    rows = 12
     # BPIC12: "O_SENT -> W_Completeren aanvraag: -10 min": the next step's start precedes the
     # previous step's completion; a true figure, which the table says how to read
-    overlap = bool((shown["median"] < pd.Timedelta(0)).any()) if "median" in shown.columns else False
+    top = dfg.head(rows)
+    overlap = bool((top["median"] < pd.Timedelta(0)).any()) if "median" in top.columns else False
     sec.add(
         table_from_frame(
             ctx,
@@ -304,7 +305,7 @@ def process_map(ctx: Context) -> Section:
                 ("median", _("Median time in between"), "dur"),
             ],
             caption=_("Most frequent transitions"),
-            max_rows=12,
+            max_rows=rows,
             note=_("A negative time: the next step mostly starts before the previous one is completed "
                    "(the two overlap).") if overlap else "",
         )
@@ -493,11 +494,6 @@ def _bottlenecks(ctx: Context, sec: Section) -> None:
             )
     except Exception as exc:
         part_failed(ctx, sec, _("Bottlenecks"), exc)
-
-
-def _figure(x: float) -> float | int:
-    """A rounded figure as an int when whole (shown without decimals)."""
-    return int(x) if float(x).is_integer() else x
 
 
 def _causes(ctx: Context, p: Any, sec: Section) -> None:
