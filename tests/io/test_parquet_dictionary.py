@@ -145,3 +145,38 @@ def test_read_log_of_string_and_large_string_activities(tmp_path, monkeypatch, t
     assert vars(fast.report) == vars(plain.report)
     for name in ("case", "activity", "case_offsets", "ts", "activity_names", "case_ids"):
         assert np.array_equal(getattr(fast.codes, name), getattr(plain.codes, name)), name
+
+
+def _awkward_tables() -> list[pa.Table]:
+    """Tables whose pandas metadata shapes the frame: a range index that does not start at
+    0, a stored index, column labels that are not text, a categorical, nullable integers,
+    dates with a zone, text with missing values, several chunks; and no metadata at all."""
+    df = _frame(300, seed=3)
+    df["n"] = pd.array(np.arange(300) % 7, dtype="Int64")
+    df["kat"] = pd.Categorical(np.where(np.arange(300) % 3, "x", "y"))
+    df["Datum"] = df["Datum"].dt.tz_localize("Europe/Zurich")
+    chunked = pa.concat_tables([pa.Table.from_pandas(df.iloc[:120], preserve_index=False),
+                                pa.Table.from_pandas(df.iloc[120:], preserve_index=False)])
+    numbered = df.iloc[:, :3].set_axis([0, 1, 2], axis=1)
+    return [
+        chunked,
+        pa.Table.from_pandas(df.set_axis(pd.RangeIndex(5, 305), axis=0)),
+        pa.Table.from_pandas(df.set_index("Fall")),  # index stored as a column: converted whole
+        pa.Table.from_pandas(numbered, preserve_index=False),
+        pa.Table.from_pandas(df.set_axis(pd.MultiIndex.from_product([["a"], df.columns]), axis=1),
+                             preserve_index=False),
+        pa.table({"a": [1, 2], "b": ["x", None]}),  # no pandas metadata
+        pa.table([pa.array([1, 2]), pa.array([3, 4])], names=["a", "a"]),  # a repeated name
+    ]
+
+
+@pytest.mark.parametrize("i", range(7))
+def test_column_by_column_conversion_is_arrows_own(i):
+    from procmine.io.parquet import _to_pandas
+
+    table = _awkward_tables()[i]
+    expected = table.to_pandas()
+    held = [table]
+    got = _to_pandas(held)
+    assert held == []  # taken over: the caller holds no reference to the whole table
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)

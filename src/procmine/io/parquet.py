@@ -67,11 +67,10 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     table, coded = _plain_activity(table, activity)
     if coded is None:
         activity = None
-    # release the Arrow buffers column by column while converting: the table and the
-    # frame are never both whole in memory (saves about one frame of peak on big logs)
     table, masked = _take_masked_integers(table)
-    df = table.to_pandas(split_blocks=True, self_destruct=True)
+    held = [table]  # handed over: the conversion frees each column once converted
     del table
+    df = _to_pandas(held)
     while masked:  # converted once the rest of the table is gone, each freed once copied
         pos, name, np_type, column = masked.pop(0)
         # as a Series: DataFrame.insert copies a bare array (0.7 s on three columns of 10 M rows)
@@ -90,6 +89,33 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     del df
     pool.release_unused()
     return log
+
+
+def _to_pandas(held: list[pa.Table]) -> pd.DataFrame:
+    """The table in ``held`` (taken out of it) as ``Table.to_pandas`` converts it, one
+    column at a time, the Arrow memory of each handed back before the next.
+
+    Converted whole, the columns that pandas copies (numbers, dates) were all allocated
+    while the Arrow allocator still held the buffers they came from: 0.6 GB of peak on 10 M
+    events. Text columns are not copied (pandas keeps the Arrow strings). Tables with an
+    index stored as columns or with repeated names are converted whole.
+    """
+    table = held.pop()
+    template = table.slice(0, 0).to_pandas()  # the columns' labels as pandas restores them
+    names = table.column_names
+    if not isinstance(template.index, pd.RangeIndex) or len(set(names)) != len(names) or len(template.columns) != len(names):
+        return table.to_pandas(split_blocks=True, self_destruct=True)
+    pool = pa.default_memory_pool()
+    parts: dict[int, pd.Series] = {}
+    for i in range(len(names)):
+        one = table.select([0])
+        table = table.remove_column(0)
+        parts[i] = one.to_pandas(split_blocks=True, self_destruct=True).iloc[:, 0]
+        del one
+        pool.release_unused()
+    df = pd.DataFrame(parts, copy=False)
+    df.columns = template.columns
+    return df
 
 
 def _activity_guess(path: str | Path, opts: ReadOptions) -> pa.Field | None:
