@@ -269,3 +269,22 @@ def test_a_named_case_column_with_few_values_gives_way_to_a_column_of_many_case_
     ]
     det = detect_roles(pd.DataFrame(rows, columns=["Dossier-Nr", "Geschäft", "Aktivität", "Zeitstempel"]))
     assert det.roles["case"] == "Geschäft"
+
+
+def test_the_three_named_by_the_caller_leave_the_rest_to_the_headers():
+    """Naming case, activity and time under the export's own headers does not stop the
+    detection of the rest because a start time or a resource carries pm4py's name (the org
+    unit 'Service' was missed that way, also by the DuckDB engine, which names the three);
+    a pm4py frame (the three under pm4py's names) is taken as it is."""
+    df = pd.DataFrame({
+        "Dossier": ["1", "1", "2"], "Activité": ["a", "b", "a"],
+        "Horodatage": ["01.02.2024 10:00", "02.02.2024 11:00", "03.02.2024 09:00"],
+        "org:resource": ["u1", "u2", "u1"], "Service": ["Fisc", "Social", "Fisc"],
+    })
+    auto = detect_roles(df).roles
+    named = detect_roles(df, {"case": "Dossier", "activity": "Activité", "timestamp": "Horodatage"}).roles
+    assert auto["org"] == "Service" and named == auto
+    pm4py_frame = df.rename(columns={"Dossier": "case:concept:name", "Activité": "concept:name",
+                                     "Horodatage": "time:timestamp"})
+    assert "org" not in detect_roles(pm4py_frame).roles
+    assert "org" not in detect_roles(pm4py_frame, {"case": "case:concept:name"}).roles

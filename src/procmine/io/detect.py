@@ -346,13 +346,15 @@ class _Found:
 
 def _standard_names(df: pd.DataFrame, st: _Found) -> bool:
     """Step 0: pm4py's canonical names (a frame from pm4py or ``EventLog.to_csv``) are taken
-    as they are; True when they give case, activity and timestamp (nothing more to detect)."""
+    as they are; True when case, activity and timestamp are under those names (a pm4py
+    frame: its other columns are attributes, nothing more to detect). With the three named
+    by the caller under other names, the headers and the content find the rest, as they do
+    when the caller names fewer (a start time or resource under pm4py's name does not stop
+    them: an export's org unit column would be missed)."""
     for role, canon in _CANONICAL.items():
         if role not in st.roles and canon in df.columns and canon not in st.taken:
             st.take(role, canon, "standard", "pm4py's standard column name")
-    return all(r in st.roles for r in ("case", "activity", "timestamp")) and any(
-        v == "standard" for v in st.how.values()
-    )
+    return all(st.roles.get(r) == _CANONICAL[r] for r in ("case", "activity", "timestamp"))
 
 
 def _by_header(
