@@ -525,3 +525,24 @@ def test_unix_times_read_as_in_memory(tmp_path, suffix):
         elapsed = pm.Calendar.always()
         pd.testing.assert_frame_equal(pm.performance(duck, calendar=elapsed).edges,
                                       pm.performance(mem, calendar=elapsed).edges, check_exact=True)
+
+
+def test_folder_partitioned_as_column_value(tmp_path) -> None:
+    """A log written partitioned by a column (``Service=.../part.parquet``, as Spark, DuckDB and
+    pandas write it) is one dataset for both engines, the partition column included."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    log = pm.samples.load("subsidy_fr")
+    df = log.df.rename(columns={"org:group": "Service", "case:concept:name": "Dossier",
+                                "concept:name": "Activité", "time:timestamp": "Horodatage"})
+    pq.write_to_dataset(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "log", partition_cols=["Service"])
+    assert not list((tmp_path / "log").glob("*.parquet"))  # only the Service=... folders
+    mem = pm.read_log(tmp_path / "log")
+    assert mem.report.roles["org"] == "Service" and mem.df["org:group"].dtype == log.df["org:group"].dtype
+    key = ["case:concept:name", "time:timestamp", "concept:name"]
+    got = mem.df.sort_values(key, kind="stable").reset_index(drop=True)[log.df.columns]
+    pd.testing.assert_frame_equal(got, log.df.sort_values(key, kind="stable").reset_index(drop=True))
+    with DuckLog(tmp_path / "log") as duck:
+        assert_same(mem, duck)
+        assert duck.to_eventlog().report.roles["org"] == "Service"

@@ -76,3 +76,25 @@ def test_bad_parquet_and_empty(tmp_path):
     frame(pd.to_datetime([None, None, None])).iloc[:0].to_parquet(e)
     with pytest.raises(LogError, match=r"no rows"):
         read_log(e)
+
+
+def test_folder_partitioned_by_two_columns(tmp_path):
+    """``Gemeinde=.../Jahr=.../*.parquet``: one log, the partition columns as text and numbers
+    (not categories), every row kept; a folder with neither files nor such folders is an error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = pd.concat([frame(["2024-03-01 10:00", "2024-03-02 11:00", "2025-01-05 09:00"])] * 2, ignore_index=True)
+    df["case_id"] = df["case_id"] + [0, 0, 0, 10, 10, 10]
+    df["Gemeinde"] = ["Biel", "Biel", "Thun", "Köniz", "Köniz", "Thun"]
+    df["Jahr"] = [2024, 2024, 2025, 2024, 2024, 2025]
+    pq.write_to_dataset(pa.Table.from_pandas(df, preserve_index=False), tmp_path / "log",
+                        partition_cols=["Gemeinde", "Jahr"])
+    (tmp_path / "log" / "_SUCCESS").write_text("")  # Spark's marker: not a part
+    log = read_log(tmp_path / "log")
+    assert log.report.rows_read == 6 and log.n_cases == 4
+    assert sorted(log.df["Gemeinde"]) == sorted(df["Gemeinde"]) and log.df["Gemeinde"].dtype == log.df[CASE].dtype
+    assert sorted(log.df["Jahr"]) == sorted(df["Jahr"]) and log.df["Jahr"].dtype.kind == "i"
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(LogError, match="holds no"):
+        read_log(tmp_path / "empty")

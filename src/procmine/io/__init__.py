@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
-from ._common import ReadOptions, finalize
+from ._common import ReadOptions, finalize, partitioned_parquet
 from ._limits import LIMITS, Limits
 
 if TYPE_CHECKING:
@@ -251,6 +251,12 @@ def _read_folder(path: Path, opts: ReadOptions) -> EventLog:
         if p.is_file() and not p.name.startswith(".") and _known(p, opts.format)
     )
     if not parts:
+        if opts.format in (None, "parquet") and partitioned_parquet(path):
+            # Spark, DuckDB and pandas write a log partitioned by a column as folders
+            # ``column=value`` of Parquet files: one dataset, the column taken from the names
+            from .parquet import read_parquet
+
+            return read_parquet(path, opts)
         raise LogError(
             "the folder holds no .csv, .txt, .xes(.gz), .parquet or .xlsx file to read", path=str(path)
         )

@@ -419,3 +419,14 @@ class ReadOptions:
             "lifecycle": self.lifecycle,
         }
         return {k: v for k, v in roles.items() if v is not None}
+
+
+def partitioned_parquet(path: Path) -> bool:
+    """The folder holds Parquet files in subfolders named ``column=value`` (hive
+    partitioning, as Spark, DuckDB and pandas write a partitioned log), at any depth; hidden
+    and ``_``-prefixed entries (Spark's ``_SUCCESS``, ``.crc``) do not count."""
+    for f in path.rglob("*.parquet"):
+        parts = f.relative_to(path).parts
+        if len(parts) > 1 and all("=" in p for p in parts[:-1]) and not any(p.startswith((".", "_")) for p in parts):
+            return True
+    return False

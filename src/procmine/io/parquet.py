@@ -28,7 +28,9 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     Parameters
     ----------
     path
-        The ``.parquet`` file (or a folder of Parquet parts pyarrow reads as one dataset).
+        The ``.parquet`` file, or a folder of Parquet files partitioned as ``column=value``
+        subfolders (as Spark, DuckDB and pandas write them), read as one dataset with the
+        partition columns.
     opts
         :func:`procmine.read_log` options.
 
@@ -51,7 +53,14 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         import pyarrow.parquet as pq
 
         activity = _activity_guess(path, opts)
-        table = pq.read_table(path, read_dictionary=[activity.name] if activity else None)
+        extra = {}
+        if Path(path).is_dir():
+            import pyarrow.dataset as pads
+
+            # a folder partitioned as ``column=value``: the values as text or numbers, like the
+            # files' own columns (pyarrow's default makes them dictionaries, pandas categories)
+            extra["partitioning"] = pads.partitioning(flavor="hive")
+        table = pq.read_table(path, read_dictionary=[activity.name] if activity else None, **extra)
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
         raise LogError("reading Parquet needs pyarrow: pip install pyarrow", path=src) from exc
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...

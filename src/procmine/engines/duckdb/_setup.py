@@ -78,8 +78,15 @@ class _DuckViews:
                 raise LogError("no such file or folder; check the path", path=str(path))
             name = str(path).lower()
             if path.is_dir():
-                pattern = str(path / "*.parquet").replace("'", "''")
-                rel = f"read_parquet('{pattern}', file_row_number = true, filename = true)"
+                from ...io._common import partitioned_parquet
+
+                if not any(path.glob("*.parquet")) and partitioned_parquet(path):
+                    # ``column=value`` subfolders (Spark, DuckDB, pandas): the partition columns too
+                    pattern = str(path / "**" / "*.parquet").replace("'", "''")
+                    rel = f"read_parquet('{pattern}', hive_partitioning = true, file_row_number = true, filename = true)"
+                else:
+                    pattern = str(path / "*.parquet").replace("'", "''")
+                    rel = f"read_parquet('{pattern}', file_row_number = true, filename = true)"
             elif name.endswith((".parquet", ".pq")) or "*" in name:
                 p = str(path).replace("'", "''")
                 rel = f"read_parquet('{p}', file_row_number = true, filename = true)"
