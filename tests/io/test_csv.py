@@ -250,6 +250,25 @@ def test_row_numbers_after_malformed_line(tmp_path):
     assert log.report.dropped_rows == {"malformed line": [2], "missing case id": [3]}
 
 
+def test_header_line_repeated_by_joined_exports(tmp_path):
+    """Two exports joined one after the other leave the second header as a data row: it is
+    dropped and counted as such (it was an 'unparseable timestamp'), with its row number,
+    after a malformed line; strict mode refuses it naming the row."""
+    head = " Dossier ;Activité;Horodatage;Service\n"
+    text = (head + "1;Saisie;03.01.2024 09:00;Fisc\n1;bad\n"
+            + head + "2;Saisie;04.01.2024 09:00;Fisc\n2;Décision;05.01.2024 10:00;\n"
+            + "Dossier;Activité;Horodatage;Social\n")  # not the header: one field differs
+    log = read(write(tmp_path, text))
+    assert log.report.dropped == {"malformed line": 1, "header line repeated (files joined one after the other?)": 1,
+                                  "unparseable timestamp": 1}
+    assert log.report.dropped_rows["header line repeated (files joined one after the other?)"] == [3]
+    assert log.report.dropped_rows["unparseable timestamp"] == [6]
+    assert log.n_events == 3 and log.report.rows_read == 6
+    with pytest.raises(LogError, match=r"header line comes again") as err:
+        read_log(write(tmp_path, text.replace("1;bad\n", ""), name="b.csv"), strict=True)
+    assert err.value.row == 2
+
+
 def test_content_detection_meaningless_headers(tmp_path):
     rows = []
     for c in range(6):

@@ -98,6 +98,17 @@ def test_title_rows_above_header(tmp_path):
     assert log.n_events == 3
 
 
+def test_header_row_pasted_again_is_dropped_and_counted(tmp_path):
+    """Two exports pasted one below the other: the second header row is no event; it is
+    dropped under its own reason with its row number (before, an unparseable date)."""
+    p = write_xlsx(tmp_path / "t.xlsx", [*ROWS[:3], HEADER, *ROWS[5:]], title="Export Baugesuche 2024")
+    log = read(p)
+    reason = "header line repeated (files joined one after the other?)"
+    assert log.report.dropped == {reason: 1}
+    assert log.report.dropped_rows[reason] == [4]
+    assert log.n_events == 5
+
+
 def test_header_only_and_empty_sheet(tmp_path):
     with pytest.raises(LogError, match=r"no data rows"):
         read_log(write_xlsx(tmp_path / "h.xlsx", []))

@@ -430,3 +430,49 @@ def partitioned_parquet(path: Path) -> bool:
         if len(parts) > 1 and all("=" in p for p in parts[:-1]) and not any(p.startswith((".", "_")) for p in parts):
             return True
     return False
+
+
+#: drop reason of a row that repeats the header line
+REPEATED_HEADER = note("header line repeated (files joined one after the other?)")
+
+
+def drop_repeated_header(df: pd.DataFrame, header: list[str], rows: np.ndarray, report: IngestReport, *,
+                         strict: bool, path: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """``df`` and ``rows`` (the source row number of each) without the rows that repeat the
+    header line, every field equal to its column's header (``header``, as read): what
+    joining exports one after the other, each with its header, leaves in the data. They are
+    counted in ``report`` under :data:`REPEATED_HEADER`; read as events they were counted
+    under a misleading reason (a time 'Horodatage' unparseable). ``strict``: raise instead."""
+    again = _repeated_header(df, header)
+    if not len(again):
+        return df, rows
+    if strict:
+        raise LogError(
+            "the header line comes again as a data row (files joined one after the other?); "
+            "remove it or read with strict=False to drop and count it",
+            path=path,
+            row=int(rows[again[0]]),
+        )
+    report.dropped[REPEATED_HEADER] = report.dropped.get(REPEATED_HEADER, 0) + len(again)
+    report.dropped_rows.setdefault(REPEATED_HEADER, []).extend(rows[again[:5]].tolist())
+    return df.drop(index=df.index[again]).reset_index(drop=True), np.delete(rows, again)
+
+
+def _repeated_header(df: pd.DataFrame, header: list[str]) -> np.ndarray:
+    """Positions of the rows of ``df`` whose every field is its column's header (spaces
+    around either aside). The first column is compared whole, as it is (one vectorised
+    comparison, cheap on millions of rows); the other fields only on the rows it leaves."""
+    if not len(df) or len(df.columns) != len(header) or not any(h.strip() for h in header):
+        return np.zeros(0, dtype=np.int64)
+    first = df.iloc[:, 0]
+    hit = np.zeros(len(df), dtype=bool)
+    for text in {header[0], header[0].strip()}:
+        hit |= first.eq(text).to_numpy(dtype=bool, na_value=False)
+    found = np.flatnonzero(hit)
+    for j, name in enumerate(header):
+        if not len(found):
+            break
+        values = df.iloc[found, j]
+        text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+        found = found[(text == name.strip()).to_numpy(dtype=bool)]
+    return found

@@ -40,7 +40,7 @@ import pandas as pd
 from .._core.notes import note
 from ..errors import LogError
 from ..log import EventLog, IngestReport
-from ._common import ReadOptions
+from ._common import ReadOptions, drop_repeated_header
 from ._limits import LIMITS, open_inflated
 from .frame import read_frame
 
@@ -313,6 +313,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         report.dropped[MALFORMED] = len(bad_rows)
         report.dropped_rows[MALFORMED] = bad_rows[:5]
         rows = np.setdiff1d(rows, np.asarray(bad_rows), assume_unique=True)
+    df, rows = drop_repeated_header(df, list(header), rows, report, strict=opts.strict, path=src)
     return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import LogError
 from ..log import EventLog, IngestReport
-from ._common import ReadOptions
+from ._common import ReadOptions, drop_repeated_header
 from ._limits import LIMITS, check_inflation
 from .detect import match_header
 from .frame import read_frame
@@ -97,7 +97,9 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     body = body.loc[filled].reset_index(drop=True).infer_objects()
     report = IngestReport(source=src, format="excel")
     report.formats.update({"sheet": sheet, "header_row": int(raw.index[h]) + 1})
-    return read_frame(body, opts, source=src, fmt="excel", report=report, row_numbers=rows[filled])
+    header = ["" if pd.isna(v) else str(v) for v in raw.iloc[h]]
+    body, kept = drop_repeated_header(body, header, rows[filled], report, strict=opts.strict, path=src)
+    return read_frame(body, opts, source=src, fmt="excel", report=report, row_numbers=kept)
 
 
 def check_workbook(path: str | Path) -> None:
