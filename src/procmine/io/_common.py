@@ -461,7 +461,8 @@ def drop_repeated_header(df: pd.DataFrame, header: list[str], rows: np.ndarray, 
 def _repeated_header(df: pd.DataFrame, header: list[str]) -> np.ndarray:
     """Positions of the rows of ``df`` whose every field is its column's header (spaces
     around either aside). The first column is compared whole, as it is (one vectorised
-    comparison, cheap on millions of rows); the other fields only on the rows it leaves."""
+    comparison, cheap on millions of rows), as read or stripped; the other fields only on the
+    rows it leaves."""
     if not len(df) or len(df.columns) != len(header) or not any(h.strip() for h in header):
         return np.zeros(0, dtype=np.int64)
     first = df.iloc[:, 0]
@@ -469,7 +470,7 @@ def _repeated_header(df: pd.DataFrame, header: list[str]) -> np.ndarray:
     for text in {header[0], header[0].strip()}:
         hit |= first.eq(text).to_numpy(dtype=bool, na_value=False)
     found = np.flatnonzero(hit)
-    for j, name in enumerate(header):
+    for j, name in enumerate(header[1:], start=1):
         if not len(found):
             break
         values = df.iloc[found, j]

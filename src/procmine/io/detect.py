@@ -496,8 +496,9 @@ def _case_by_content(
     if richest:
         # each column with its count as a note (translated with the warning), joined by the list
         counted = [note("{column!r} ({k:,} values)", column=c, k=profiles(c).k) for c in richest]
-        listed = (counted[0] if len(counted) == 1 else note("{a}, {b}", a=counted[0], b=counted[1]) if len(counted) == 2
-                  else note("{a}, {b}, {c}", a=counted[0], b=counted[1], c=counted[2]))
+        listed = counted[0]
+        for more in counted[1:]:
+            listed = note("{a}, {b}", a=listed, b=more)
         st.warn.append(note(
             "no column holds values that look like case ids (many values, few events each, "
             "close together in time), so the case id is not taken from the content; "
