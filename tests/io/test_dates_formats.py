@@ -190,6 +190,50 @@ def test_date_column_with_month_names_joined_to_a_time_column(tmp_path):
     assert log.df[TIMESTAMP].tolist() == _utc("2024-03-03 13:05", "2024-03-04 08:00")
 
 
+def _merged_export(tmp_path: Path, header: str = "Vorgang;Schritt;Wann") -> tuple[Path, list[pd.Timestamp]]:
+    """Two systems' exports joined: one writes ISO 8601, the other dd.mm.yyyy, the third
+    month names; 30 cases, each with one event in each format."""
+    rows, expected = [header], []
+    for c in range(30):
+        day = c % 28 + 1
+        rows += [f"V{c};Eingang;2025-03-{day:02d} 08:15", f"V{c};Prüfung;{day:02d}.04.2025 10:30",
+                 f"V{c};Entscheid;{day}. Mai 2025 16:00"]
+        expected += _utc(f"2025-03-{day:02d} 07:15", f"2025-04-{day:02d} 08:30", f"2025-05-{day:02d} 14:00")
+    return _csv(tmp_path, "\n".join(rows) + "\n"), expected
+
+
+def test_a_column_merged_from_systems_with_other_date_formats_reads_each_as_written(tmp_path):
+    path, expected = _merged_export(tmp_path)
+    log = _read(path)  # 'Wann' is no known header: the column is found by its content
+    assert log.report.roles["timestamp"] == "Wann"
+    assert log.report.rows_kept == 90 and log.report.dropped == {}
+    assert sorted(log.df[TIMESTAMP]) == sorted(expected)
+    told = [w for w in log.report.warnings if "also holds dates" in w]
+    assert told == ["column 'Wann' also holds dates as %d.%m.%Y %H:%M (30 row(s)), read as written",
+                    "column 'Wann' also holds dates as day month-name year (month names de/fr/it/en), "
+                    "read as %d.%m.%Y %H:%M (30 row(s)), read as written"]
+    from procmine.i18n import localise
+
+    assert localise(told[0], "fr") == ("la colonne 'Wann' contient aussi des dates au format %d.%m.%Y %H:%M "
+                                       "(30 ligne(s)), lues telles qu’elles sont écrites")
+    assert localise(told[1], "de").startswith("die Spalte 'Wann' enthält auch Daten im Format Tag Monatsname Jahr")
+
+
+def test_day_first_and_month_first_with_one_separator_are_not_mixed(tmp_path):
+    # 13/01 proves day-first; 01/14 can only be month-first: the column mixes conventions,
+    # so an ambiguous 05/03 cannot be trusted either way and the contradicting value stays bad
+    text = "Fall;Tätigkeit;Zeitstempel\n1;a;13/01/2024 10:00\n1;b;05/03/2024 10:00\n2;a;01/14/2024 10:00\n"
+    log = _read(_csv(tmp_path, text))
+    assert log.report.dropped == {"unparseable timestamp": 1}
+    assert not [w for w in log.report.warnings if "also holds dates" in w]
+
+
+def test_other_formats_do_not_take_values_that_are_no_dates(tmp_path):
+    text = "Fall;Tätigkeit;Zeitstempel\n1;a;2024-01-13 10:00\n1;b;unbekannt\n2;a;2024-01-14 10:00\n2;b;31.02.2024\n"
+    log = _read(_csv(tmp_path, text))
+    assert log.report.dropped == {"unparseable timestamp": 2}
+
+
 # -- numbers -----------------------------------------------------------------------------------
 
 

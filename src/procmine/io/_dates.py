@@ -194,7 +194,7 @@ def _sample_values(s: pd.Series, n: int = 1000) -> pd.Series:
 
 
 def detect_date_format(
-    values: pd.Series, *, dayfirst: bool | None = None, strict_numbers: bool = False
+    values: pd.Series, *, dayfirst: bool | None = None, strict_numbers: bool = False, _others: bool = True
 ) -> DateSpec | None:
     """The one format that parses a date column, or None if it does not hold dates.
 
@@ -237,20 +237,71 @@ def detect_date_format(
         return None
     iso = float(sample.str.match(_ISO).mean())
     if iso >= 0.5:
+        spec = DateSpec("iso", ("ISO8601",), reason="ISO 8601")
+    else:
+        nums = pd.to_numeric(sample, errors="coerce")
+        if nums.notna().mean() >= 0.9:
+            return _excel_spec(nums.dropna(), strict_numbers)
+        spec = _text_spec(sample, values, dayfirst)
+        if spec is None and _others:
+            # no format holds half of the values: several may together (exports merged from
+            # systems that write dates differently); the most used one leads
+            floor = 1 / MAX_FORMATS
+            spec = _text_spec(sample, values, dayfirst, floor=floor)
+            if iso >= floor and (spec is None or iso >= float(_sample_parsed(sample, spec).mean())):
+                spec = DateSpec("iso", ("ISO8601",), reason="ISO 8601")
+            if spec is not None:
+                spec = _with_other_formats(sample, spec, dayfirst)
+                return spec if spec.share >= 0.5 else None
+        if spec is None:
+            return None
+    return _with_other_formats(sample, spec, dayfirst) if _others else _measured(sample, spec)
+
+
+def _measured(sample: pd.Series, spec: DateSpec) -> DateSpec:
+    """``spec`` with its share: the part of the sampled values it parses."""
+    spec.share = float(_sample_parsed(sample, spec).mean())
+    return spec
+
+
+def _with_other_formats(sample: pd.Series, spec: DateSpec, dayfirst: bool | None) -> DateSpec:
+    """``spec`` with its share counting the sampled values in other formats too, as
+    :func:`parse_column` reads them (see :func:`_other_formats`)."""
+    ok = _sample_parsed(sample, spec)
+    used = [spec]
+    while not ok.all() and len(used) < MAX_FORMATS:
+        other = detect_date_format(sample[~ok], dayfirst=dayfirst, _others=False)
+        if other is None or other.kind not in _TEXT_KINDS or any(_orders_clash(other, u) for u in used):
+            break
+        hit = _sample_parsed(sample[~ok], other)
+        if other.share < 0.5 or not hit.any():
+            break
+        ok[np.flatnonzero(~ok)[hit]] = True
+        used.append(other)
+    spec.share = float(ok.mean())
+    return spec
+
+
+#: the kinds of date columns written as text (see :class:`DateSpec`)
+_TEXT_KINDS = ("iso", "format", "names")
+
+
+def _sample_parsed(sample: pd.Series, spec: DateSpec) -> np.ndarray:
+    """Which of the sampled (stripped, non-blank) text values ``spec`` parses."""
+    if spec.kind == "iso":
         parsed = pd.to_datetime(sample, format="ISO8601", errors="coerce", utc=True)
-        return DateSpec("iso", ("ISO8601",), reason="ISO 8601", share=float(parsed.notna().mean()))
-    nums = pd.to_numeric(sample, errors="coerce")
-    if nums.notna().mean() >= 0.9:
-        return _excel_spec(nums.dropna(), strict_numbers)
-    return _text_spec(sample, values, dayfirst)
+    else:
+        parsed = _parse_text(sample, spec)
+    return parsed.notna().to_numpy(dtype=bool, copy=True)
 
 
-def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> DateSpec | None:
-    """Numeric day/month/year (either order, or year first), else month names."""
+def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None, floor: float = 0.5) -> DateSpec | None:
+    """Numeric day/month/year (either order, or year first), else month names: the shape
+    at least ``floor`` of the sampled values have."""
     dmy = sample.str.extract(_DMY)
     ymd = sample.str.extract(_YMD)
     n_dmy, n_ymd = float(dmy["a"].notna().mean()), float(ymd["a"].notna().mean())
-    if max(n_dmy, n_ymd) >= 0.5:
+    if max(n_dmy, n_ymd) >= floor:
         if n_ymd > n_dmy:
             shape, first, order, reason = ymd[ymd["a"].notna()], None, "ymd", note("year, month, day")
         else:
@@ -259,13 +310,13 @@ def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> D
             order = "dmy" if first else "mdy"
         sep = shape["sep"].mode().iloc[0]
         formats = _formats_of(shape[shape["sep"] == sep], order, sep)
-        share = float(_parse_family(sample, formats).notna().mean())
-        return DateSpec("format", formats, dayfirst=first, reason=reason, share=share, order=order)
+        # (the share parsed: measured by the caller, with the values in other formats)
+        return DateSpec("format", formats, dayfirst=first, reason=reason, order=order)
     best = None
     for order in ("dmy", "mdy"):
         numeric = _names_numeric(sample, order)
         hit = float(numeric.notna().mean())
-        if hit >= 0.5 and (best is None or hit > best[0]):
+        if hit >= floor and (best is None or hit > best[0]):
             best = (hit, order, numeric)
     if best is None:
         return None
@@ -275,9 +326,8 @@ def _text_spec(sample: pd.Series, values: pd.Series, dayfirst: bool | None) -> D
     if shape.empty:
         return None
     formats = _formats_of(shape, "dmy", ".")
-    share = float(_parse_family(numeric, formats).notna().mean())
     reason = note("month names, day before month") if order == "dmy" else note("month names, month before day")
-    return DateSpec("names", formats, reason=reason, share=share, order=order)
+    return DateSpec("names", formats, reason=reason, order=order)
 
 
 def _names_numeric(text: pd.Series, order: str) -> pd.Series:
@@ -475,6 +525,8 @@ def parse_column(
         else:
             parsed = to_utc(_parse_text(text, spec).astype("datetime64[us]"), tz, report, column)
         bad = present & parsed.isna().to_numpy()
+        if bad.any():
+            parsed, bad = _other_formats(text, parsed, bad, spec, tz, report, column)
     lo, hi = TIME_BOUNDS
     out = ((parsed < lo) | (parsed >= hi)).fillna(False).to_numpy(dtype=bool, copy=True)
     bad = np.array(bad, dtype=bool)  # writable: pandas may hand out read-only views
@@ -487,6 +539,58 @@ def parse_column(
     if report is not None and _warn_range:  # once per column, not per part of a mixed column
         _warn_implausible(parsed, report, column)
     return ParsedDates(parsed, bad, out)
+
+
+#: date formats one text column may hold (exports merged from systems that write dates
+#: differently); values in none of them are unparseable
+MAX_FORMATS = 3
+
+
+def _other_formats(text, parsed, bad, spec, tz, report, column) -> tuple[pd.Series, np.ndarray]:
+    """The values the column's format does not read, read in a format of their own when
+    most of them share one: exports merged from two systems mix e.g. ISO 8601 and
+    ``dd.mm.yyyy`` dates, and dropping either half loses cases that have both.
+
+    Not when the two are day/month numbers with the same separator in the other order
+    (``05/03/2024`` beside ``03/14/2024``): there the order of an ambiguous value cannot be
+    known, and the values that contradict the column's order stay unparseable (see
+    :func:`_decide_dayfirst`). Each format taken adds a warning naming it and its rows.
+    """
+    used = [spec]
+    bad = bad.copy()
+    while bad.any() and len(used) < MAX_FORMATS:
+        rest = text[bad]
+        other = detect_date_format(rest, _others=False)
+        if other is None or other.kind not in _TEXT_KINDS or other.share < 0.5:
+            break
+        if any(_orders_clash(other, u) for u in used):
+            break
+        if other.kind == "iso":
+            times = _parse_iso(rest, tz, report, column)
+        else:
+            times = to_utc(_parse_text(rest, other).astype("datetime64[us]"), tz, report, column)
+        ok = times.notna().to_numpy()
+        if not ok.any():
+            break
+        rows = np.flatnonzero(bad)[ok]
+        parsed = parsed.copy()
+        parsed.iloc[rows] = times[ok].to_numpy()
+        bad[rows] = False
+        used.append(other)
+        if report is not None:
+            report.warnings.append(note(
+                "column {column!r} also holds dates as {format} ({n:,} row(s)), read as written",
+                column=column, format=other.describe(), n=len(rows)))
+            if other.reason.startswith("ambiguous"):
+                report.warnings.append(note("column {column!r}: {reason}", column=column, reason=other.reason))
+    return parsed, bad
+
+
+def _orders_clash(a: DateSpec, b: DateSpec) -> bool:
+    """Day-first and month-first numbers with the same separator (``%d/%m/%Y``, ``%m/%d/%Y``)."""
+    if a.kind != "format" or b.kind != "format" or {a.order, b.order} != {"dmy", "mdy"}:
+        return False
+    return a.formats[0][2] == b.formats[0][2]
 
 
 def parse_dates(
