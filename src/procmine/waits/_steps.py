@@ -60,6 +60,7 @@ False
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -366,6 +367,11 @@ def _key_counts(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return present, counts[present]
 
 
+#: one computation of a column's codes at a time (see :func:`_column_codes`); a lock kept
+#: in the memo would make the log unpicklable
+_CODES_LOCK = threading.Lock()
+
+
 def _column_codes(c, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` codes (-1 = missing) and distinct values (object) of a column of the
     log, computed once per log (kept with its codes)."""
@@ -374,9 +380,13 @@ def _column_codes(c, df: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndar
     if not isinstance(memo, dict):
         return column_codes(df[column])
     if key not in memo:
-        codes, values = column_codes(df[column])
-        codes.flags.writeable = False
-        memo[key] = (codes, values)
+        # find_redundancies' detectors run in threads and may ask for the same column at
+        # once: one computes, the other waits (factorizing holds the GIL anyway)
+        with _CODES_LOCK:
+            if key not in memo:
+                codes, values = column_codes(df[column])
+                codes.flags.writeable = False
+                memo[key] = (codes, values)
     return memo[key]
 
 
