@@ -772,8 +772,12 @@ def limit_text(rule: TimeLimit, language: str, calendar: Calendar | None = None)
     >>> limit_text(TimeLimit("A", "case_start", "case_end", 5, unit="working_days"), "de", Calendar(canton="BE"))
     '5 Arbeitstage (Kalender BE, Arbeitstag 8 Std.)'
     """
-    unit = {"days": gettext("{n} days", language), "working_days": gettext("{n} working days", language),
-            "weeks": gettext("{n} weeks", language), "months": gettext("{n} months", language)}[rule.unit]
+    if rule.limit == 1:
+        unit = {"days": gettext("{n} day", language), "working_days": gettext("{n} working day", language),
+                "weeks": gettext("{n} week", language), "months": gettext("{n} month", language)}[rule.unit]
+    else:
+        unit = {"days": gettext("{n} days", language), "working_days": gettext("{n} working days", language),
+                "weeks": gettext("{n} weeks", language), "months": gettext("{n} months", language)}[rule.unit]
     text = format_message(unit, language, n=int(rule.limit))
     if rule.unit == "working_days" and calendar is not None:
         text += f" ({calendar_note(calendar, language)})"

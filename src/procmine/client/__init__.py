@@ -221,9 +221,11 @@ class ClientView(Result):
         def _(msgid: str, **kw: Any) -> str:
             return format_message(gettext(msgid, language), language, **kw)
 
+        contacts = s["contacts_per_case_median"]
         parts = [
-            _("A typical application needs {n} contacts with the applicant.",
-              n=_figure(s["contacts_per_case_median"], language)),
+            _("A typical application needs {n} contact with the applicant.", n=_figure(contacts, language))
+            if contacts == 1 else
+            _("A typical application needs {n} contacts with the applicant.", n=_figure(contacts, language)),
             _("{share} of applicants are asked again for documents, information or corrections.",
               share=format_percent(s["asked_again_share"], language, 0)),
             _("An application takes {total} {unit} on average, of which {client} ({client_share}) waiting "
@@ -235,8 +237,10 @@ class ClientView(Result):
               office_share=format_percent(s["office_wait_share"], language, 0)),
         ]
         if s["offices_per_case_median"] == s["offices_per_case_median"] and self.offices_basis == GROUP:
-            parts.append(_("A typical application passes through {n} offices.",
-                           n=_figure(s["offices_per_case_median"], language)))
+            offices = s["offices_per_case_median"]
+            parts.append(_("A typical application passes through {n} office.", n=_figure(offices, language))
+                         if offices == 1 else
+                         _("A typical application passes through {n} offices.", n=_figure(offices, language)))
         return parts
 
     def _unit(self, language: str) -> str:

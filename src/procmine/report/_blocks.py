@@ -221,7 +221,9 @@ def table_from_frame(
     shown = frame if max_rows is None else frame.head(max_rows)
     rows = [[_fmt(ctx, kind, rec[col]) for col, _, kind in cols] for rec in shown.to_dict("records")]
     if max_rows is not None and len(frame) > max_rows:
-        more = ctx._("{n} more rows in the workbook export", n=len(frame) - max_rows)
+        n = len(frame) - max_rows
+        more = (ctx._("{n} more row in the workbook export", n=n) if n == 1
+                else ctx._("{n} more rows in the workbook export", n=n))
         note = f"{note} {more}".strip()
     align = ["r" if (isinstance(k, str) and k in _RIGHT) else "l" for _, _, k in cols]
     wide_idx = tuple(i for i, c in enumerate(cols) if c[0] in set(wide))

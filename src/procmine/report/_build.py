@@ -333,7 +333,7 @@ def _render_report(
     log = ctx.log
     title = title or _("Process analysis: {name}", name=log.name)
     tr = log.time_range
-    parts = [_("{n} cases", n=log.n_cases)]
+    parts = [_("{n} case", n=1) if log.n_cases == 1 else _("{n} cases", n=log.n_cases)]
     if tr is not None:
         parts.append(f"{format_date(tr[0], ctx.language)} – {format_date(tr[1], ctx.language)}")
     parts.append(

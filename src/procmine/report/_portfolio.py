@@ -285,7 +285,7 @@ def _render_index(
         "portfolio.html.j2",
         language,
         title=title or _("Portfolio of procedures"),
-        meta=_("{n} procedures", n=len(rows))
+        meta=(_("{n} procedure", n=1) if len(rows) == 1 else _("{n} procedures", n=len(rows)))
         + " · "
         + _("generated on {date}", date=format_date(now, language)),
         sections=sections,
