@@ -109,6 +109,53 @@ def test_header_row_pasted_again_is_dropped_and_counted(tmp_path):
     assert log.n_events == 5
 
 
+def _workbook(path, sheets: dict[str, list[list]]):
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_a_cover_sheet_first_is_passed_over_and_said(tmp_path):
+    """Exports often put a cover or info sheet first: the first sheet that reads as an event
+    log is read, and the report names the sheets passed over and those not read."""
+    cover = [["Export GEVER"], ["Stand 07.12.2026"]]
+    p = _workbook(tmp_path / "w.xlsx", {"Info": cover, "Ereignisse": [HEADER, *ROWS], "Legende": [["Amt", "Bedeutung"]]})
+    log = read(p)
+    assert log.report.formats["sheet"] == "Ereignisse"
+    assert log.n_events == 5 and log.report.roles["case"] == "Dossier-Nr"
+    assert log.report.warnings[-2:] == ["sheet(s) 'Info' hold no event log; read sheet 'Ereignisse'",
+                                        "sheet(s) 'Legende' of the workbook not read; pass sheet=... to read one"]
+    from procmine.i18n import localise
+
+    assert localise(log.report.warnings[-1], "fr") == ("feuille(s) 'Legende' du classeur non lue(s) ; indiquer "
+                                                       "sheet=... pour en lire une")
+    # named, the sheet is read as it is: no search, no notice
+    assert read(p, sheet="Ereignisse").report.warnings == [
+        w for w in log.report.warnings if "sheet(s)" not in w]
+    with pytest.raises(LogError, match="cannot tell which column"):
+        read_log(p, sheet="Info")
+
+
+def test_a_log_on_the_first_of_several_sheets_names_the_others(tmp_path):
+    p = _workbook(tmp_path / "w.xlsx", {"2024": [HEADER, *ROWS[:3]], "2025": [HEADER, *ROWS[5:]]})
+    log = read(p)
+    assert log.report.formats["sheet"] == "2024" and log.n_events == 3
+    assert log.report.warnings[-1] == "sheet(s) '2025' of the workbook not read; pass sheet=... to read one"
+
+
+def test_no_sheet_holds_a_log(tmp_path):
+    p = _workbook(tmp_path / "w.xlsx", {"A": [["Export"], ["Stand"]], "B": []})
+    with pytest.raises(LogError) as err:
+        read_log(p)
+    text = str(err.value)
+    assert text.startswith(f"{p}: ") and "sheet 'A'" in text and "'A', 'B'" in text and "pass sheet=" in text
+
+
 def test_header_only_and_empty_sheet(tmp_path):
     with pytest.raises(LogError, match=r"no data rows"):
         read_log(write_xlsx(tmp_path / "h.xlsx", []))

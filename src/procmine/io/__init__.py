@@ -100,7 +100,8 @@ def read_log(
         (``schedule``, ``suspend``...) are dropped and counted; see
         ``log.report.formats["lifecycle"]`` and :mod:`procmine.io._lifecycle`.
     sheet
-        Excel sheet name or index (default: the first sheet).
+        Excel sheet name or index (default: the first sheet that reads as an event log; the
+        report names the sheets passed over and those not read).
     engine
         ``"pandas"`` (default): read into memory. ``"duckdb"``: keep the events in
         DuckDB and aggregate out of core (Parquet or CSV, roles and date formats

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._core.notes import note
 from ..errors import LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, drop_repeated_header
@@ -30,7 +31,8 @@ HEADER_SEARCH_ROWS = 10
 
 
 def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
-    """Read an event log from an ``.xlsx`` sheet (``sheet=`` name or index, default the first).
+    """Read an event log from an ``.xlsx`` sheet (``sheet=`` name or index; by default the
+    first sheet that reads as an event log: exports often put a cover or info sheet first).
 
     Parameters
     ----------
@@ -62,15 +64,58 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             "reading Excel files needs openpyxl: pip install procmine[excel] (or save the sheet as CSV)",
             path=src,
         ) from exc
-    sheet = 0 if opts.sheet is None else opts.sheet
     check_workbook(path)
     try:
-        raw = pd.read_excel(path, sheet_name=sheet, header=None, engine="openpyxl")
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as exc:  # zipfile.BadZipFile, openpyxl errors
+        raise LogError(
+            f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
+        ) from exc
+    with book:
+        names = list(book.sheet_names)
+        if opts.sheet is not None or len(names) < 2:
+            return _read_sheet(book, 0 if opts.sheet is None else opts.sheet, opts, src)
+        return _first_log_sheet(book, names, opts, src)
+
+
+def _first_log_sheet(book: pd.ExcelFile, names: list[str], opts: ReadOptions, src: str) -> EventLog:
+    """The first sheet of a workbook of several that reads as an event log (an export often
+    puts a cover or info sheet first), its report naming the sheets passed over and those
+    not read; the first sheet's error, with the sheets' names, when none does."""
+    passed: list[tuple[str, LogError]] = []
+    for name in names:
+        try:
+            log = _read_sheet(book, name, opts, src)
+        except LogError as exc:
+            passed.append((name, exc))
+            continue
+        warn = log.report.warnings
+        if passed:
+            warn.append(note("sheet(s) {sheets} hold no event log; read sheet {sheet!r}",
+                             sheets=", ".join(repr(n) for n, _ in passed), sheet=name))
+        others = names[len(passed) + 1:]
+        if others:
+            warn.append(note("sheet(s) {sheets} of the workbook not read; pass sheet=... to read one",
+                             sheets=", ".join(repr(n) for n in others)))
+        return log
+    first = passed[0][1]
+    raise LogError(
+        f"{first.message} (sheet {names[0]!r}; no sheet of the workbook holds an event log procmine can "
+        f"read: {', '.join(repr(n) for n in names)}; pass sheet=... to name it)",
+        path=src,
+        column=first.column,
+    ) from first
+
+
+def _read_sheet(book: pd.ExcelFile, sheet: str | int, opts: ReadOptions, src: str) -> EventLog:
+    """One sheet of the workbook as an event log (see :func:`read_excel`)."""
+    try:
+        raw = book.parse(sheet, header=None)
     except (ValueError, KeyError, IndexError) as exc:
         raise LogError(
             f"cannot read sheet {sheet!r} ({exc}); pass sheet= with an existing name or index", path=src
         ) from exc
-    except Exception as exc:  # zipfile.BadZipFile, openpyxl errors
+    except Exception as exc:  # openpyxl errors
         raise LogError(
             f"cannot read the file as .xlsx ({exc}); check that it is an Excel workbook", path=src
         ) from exc
