@@ -143,6 +143,8 @@ def test_a_cover_sheet_first_is_passed_over_and_said(tmp_path):
 
 def test_a_log_on_the_first_of_several_sheets_names_the_others(tmp_path):
     p = _workbook(tmp_path / "w.xlsx", {"2024": [HEADER, *ROWS[:3]], "2025": [HEADER, *ROWS[5:]]})
+    with pytest.warns(DataQualityWarning, match=r"w.xlsx: sheet\(s\) '2025' of the workbook not read"):
+        read_log(p)
     log = read(p)
     assert log.report.formats["sheet"] == "2024" and log.n_events == 3
     assert log.report.warnings[-1] == "sheet(s) '2025' of the workbook not read; pass sheet=... to read one"

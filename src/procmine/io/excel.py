@@ -12,15 +12,16 @@ gives the header's sheet row.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._core.notes import note
-from ..errors import LogError
+from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
-from ._common import ReadOptions, drop_repeated_header
+from ._common import ReadOptions, drop_repeated_header, user_stacklevel
 from ._limits import LIMITS, check_inflation
 from .detect import match_header
 from .frame import read_frame
@@ -94,9 +95,10 @@ def _first_log_sheet(book: pd.ExcelFile, names: list[str], opts: ReadOptions, sr
             warn.append(note("sheet(s) {sheets} hold no event log; read sheet {sheet!r}",
                              sheets=", ".join(repr(n) for n, _ in passed), sheet=name))
         others = names[len(passed) + 1:]
-        if others:
+        if others:  # perhaps more events (a sheet per year): said aloud, as dropped rows are
             warn.append(note("sheet(s) {sheets} of the workbook not read; pass sheet=... to read one",
                              sheets=", ".join(repr(n) for n in others)))
+            warnings.warn(f"{src}: {warn[-1]}", DataQualityWarning, stacklevel=user_stacklevel())
         return log
     first = passed[0][1]
     raise LogError(
