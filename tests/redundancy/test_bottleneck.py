@@ -138,3 +138,47 @@ def test_a_period_between_two_steps_is_found_despite_a_late_case(elapsed):
 def _period_part(log, calendar):
     t = bottleneck.event_table(log, calendar)
     return bottleneck._edge_periods(t, t.c.activity, t.c.n_activities, t.wait.astype(np.float64))
+
+
+def _office_heavy(n: int = 60, *, slow: float = 1.0) -> list:
+    """Found probing a French procedure: one unit does nearly every step and every queue is
+    alike (10-40 h), but its check runs two or three times a case; the head's visa waits as long.
+    ``slow`` stretches the queue in front of the check alone."""
+    rng = np.random.default_rng(4)
+    out = []
+    for i in range(n):
+        t, c = 0.0, [("Dépôt", 0.0, "Guichet")]
+        steps = ["Contrôle"] * (2 if i % 3 else 3) + ["Examen", "Visa", "Décision"]
+        for a in steps:
+            t += float(rng.uniform(10, 40)) * (slow if a == "Contrôle" else 1.0)
+            c.append((a, t, "Direction" if a == "Visa" else "Service des constructions"))
+        out.append(c)
+    return out
+
+
+def test_a_step_done_twice_at_an_ordinary_queue_is_no_bottleneck(elapsed):
+    """Its share of case time is twice that of the others (it runs twice: rework), but no
+    wait in front of it is longer than elsewhere: no long queue, nothing to save here."""
+    log = tiny_log(_office_heavy())
+    assert bottleneck.detect(log, calendar=elapsed) == []
+    [f] = bottleneck.detect(tiny_log(_office_heavy(slow=5.0)), calendar=elapsed)
+    assert f.activities[0] == "Contrôle" and f.org_units == ("Service des constructions",)
+    # compared with the queues elsewhere (the visa's, of another unit): not with nothing
+    assert pd.Timedelta(hours=10) < f.evidence["typical_wait_other_steps"] < pd.Timedelta(hours=40)
+
+
+def test_the_applicant_s_waits_are_not_the_typical_office_queue(elapsed):
+    """The only other step's waits are the applicant's: they do not count as office queues of
+    0 h (which made the whole wait in front of the bottleneck look saveable)."""
+    rng = np.random.default_rng(5)
+    log_cases = []
+    for _i in range(40):
+        a = float(rng.uniform(100, 300))
+        w = float(rng.uniform(20, 100))
+        log_cases.append([("In", 0, "Desk"), ("Request missing documents", 1, "Desk"),
+                          ("Documents received", 1 + a, "Desk"), ("Notify", 2 + a, "Desk"),
+                          ("Law review", 3 + a + w, "Lawyers"), ("Decide", 4 + a + w, "Desk")])
+    [f] = bottleneck.detect(tiny_log(log_cases), calendar=elapsed)
+    assert f.activities == ("Law review",)
+    typical = f.evidence["typical_wait_other_steps"]
+    assert pd.Timedelta(minutes=50) < typical < pd.Timedelta(minutes=70)  # the desk's 1 h steps

@@ -9,9 +9,12 @@ by the same org unit are grouped: an overloaded unit makes every step it does wa
 remedy (staff, priorities) is the same for all of them (only with ``org:group``: with
 ``org:resource`` as fallback every step is judged alone). A group is a bottleneck when its
 waiting, as a share of all cases' working time (``wait_share``), is at least
-``min_wait_share`` and its main step's share is at least ``dominance`` times the largest
-share of any other step that waits at all: its waiting dominates case duration. When no
-other step waits, nothing stands out and nothing is reported.
+``min_wait_share``, its main step's share is at least ``dominance`` times the largest
+share of any other step that waits at all (its waiting dominates case duration), and the
+main step's mean office wait per occurrence is at least ``dominance`` times the mean office
+wait at the steps outside the group (``typical_wait_other_steps``): a long queue, not an
+ordinary one met often (a step done twice per case has twice the share; that is rework).
+When no other step waits, nothing stands out and nothing is reported.
 
 **Statistic.** ``wait_share`` (of all cases' working time), ``step_wait_shares`` (per
 step), ``next_wait_share`` (the largest share of another step), ``median_wait`` and
@@ -35,7 +38,9 @@ being their tenth percentile. The wait up to the period is statutory, the rest o
 in front of a step does not remove it) with ``evidence["required"] = True``.
 
 **Saving.** ``saving_per_case`` is the group's office waiting per affected case minus what
-the same number of steps waits on average elsewhere in the log (``typical_wait_other_steps``);
+the same number of steps waits on average elsewhere in the log (``typical_wait_other_steps``:
+the mean office wait at the steps outside the group, leaving out the waits that are wholly
+the applicant's or a legal period, which say nothing of the office's queues);
 ``time_cost`` is the group's total office waiting. The evidence shows the group's waiting by
 cause: ``office_time`` (the office waiting counted), ``client_wait`` and ``statutory_wait``
 (not counted).
@@ -88,7 +93,7 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "one unit."),
     Threshold("dominance", "number", 2.0,
               "The main step's share must be at least this multiple of the largest share of any other "
-              "waiting step.", low=0),
+              "waiting step, and its mean wait this multiple of the mean wait at the other steps.", low=0),
     Threshold("waits", "mapping", None,
               "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
     Threshold("external", "names", None,
@@ -155,12 +160,18 @@ def detect(
     if not cand.any():
         return []
     main_unit = _main_units(t)
-    other_mask = t.same_case_prev & ~cand[act] & ~w.fixed[act]
-    typical = float(np.mean(w.wait[other_mask])) if other_mask.any() else 0.0
+    # the waits a group is compared with: the office's queues at the other steps. A wait that
+    # is wholly the applicant's or a legal period says nothing of how long the office's own
+    # queues are (counted as 0 it would make every office wait look long)
+    office_queue = t.same_case_prev & ~w.fixed[act] & ~((w.wait == 0) & (w.client + w.statutory > 0))
     out: list[Finding] = []
     for unit in np.unique(main_unit[cand]):
         steps = np.flatnonzero(cand & (main_unit == unit))
         steps = steps[np.argsort(-w.share[steps], kind="stable")]
+        in_group = np.zeros(len(cand), dtype=bool)
+        in_group[steps] = True
+        other_mask = office_queue & ~in_group[act]  # elsewhere: every step outside this group
+        typical = float(np.mean(w.wait[other_mask])) if other_mask.any() else 0.0
         found = _group_finding(log, t, w, steps, int(unit), typical, required,
                                min_wait_share=min_wait_share, dominance=dominance)
         if found is not None:
@@ -245,6 +256,11 @@ def _group_finding(log: EventLog, t: Any, w: _Waits, steps: np.ndarray, unit: in
         return None  # nothing to stand out from: the whole procedure waits alike
     next_share = float(share[outside].max())
     if group_share < min_wait_share or share[steps[0]] < dominance * next_share:
+        return None
+    # a long queue, not a step done often: each wait in front of the main step is long too
+    # (a step done twice per case has twice the share at an ordinary queue: rework, not this)
+    main_waits = w.wait[(act == steps[0]) & t.same_case_prev]
+    if not len(main_waits) or float(np.mean(main_waits)) < dominance * typical:
         return None
     names = tuple(t.name(a) for a in steps)  # required steps are kept (flagged below)
     ev_mask = np.isin(act, steps)
