@@ -276,6 +276,15 @@ def test_duckdb_gives_the_same_cause_columns_with_declarations(log, tmp_path):
         ("Ordre de paiement", False, False),
         ("Send Appeal to Prefecture", False, False),
         ("Bauentscheid", False, False),
+        # the filing named by a noun, as intake steps often are
+        ("Dépôt de la demande", False, True),
+        ("Gesuchseingang", False, True),
+        ("Einreichung des Gesuchs", False, True),
+        ("Deposito della domanda", False, True),
+        ("Submission of application", False, True),
+        ("Dépôt", False, False),
+        ("Dateneingabe", False, False),
+        ("Depotgebühr festlegen", False, False),
     ],
 )
 def test_vocabulary_in_four_languages(name, request_, external):

@@ -29,7 +29,9 @@ the data, so that it also works on exports whose names are codes:
 ``external``
     The outside world triggers the step: documents received, an objection or appeal
     filed, a payment received, the person returns (*Unterlagen eingereicht*, *Recours
-    déposé*, *Documenti pervenuti*, *Payment*, *Return ER*...) or, from the data, no staff
+    déposé*, *Documenti pervenuti*, *Payment*, *Return ER*...; the filing named by a noun
+    too: *Gesuchseingang*, *Dépôt de la demande*, *Deposito della domanda*, *Submission*) or,
+    from the data, no staff
     is ever recorded on it while the rest of the log records resources (at least half its
     events), or it is recorded by a system account (*eBau-Portal*, *system*, *batch*...),
     unless its name says the office sends something (*versenden*, *send*, *notify*...) or
@@ -115,13 +117,14 @@ _WEAK_REQUEST = re.compile(
     r"|\brappel\b|\breminder\b|sollecito|\bdetails\b"
 )
 _EXTERNAL = re.compile(
-    r"\beingang\b|eingegangen|eingereicht|\berhalten\b|\beingelangt|\beingetroffen|zahlungseingang|\bbezahlt\b"
+    r"eingang\b|eingegangen|eingereicht|\beinreichung|\berhalten\b|\beingelangt|\beingetroffen|zahlungseingang|\bbezahlt\b"
     r"|einsprache\s+(erhoben|eingegangen|eingereicht)|beschwerde\s+(erhoben|eingegangen|eingereicht)"
-    r"|\brecue?s?\b|\breception\b|\bdeposee?s?\b|\bparvenue?s?\b|recours\s+(depose|interjete|forme)"
+    r"|\brecue?s?\b|\breception\b|\bdeposee?s?\b|\bdepot\s+(de|du|des|d)\b|\bparvenue?s?\b|recours\s+(depose|interjete|forme)"
     r"|opposition\s+(formee|deposee)|\bpaiement\s+recu|\bpayee?\b"
-    r"|\bricevut[aoie]\b|\bpervenut[aoie]\b|\bpresentat[aoie]\b|\bdepositat[aoie]\b|\bricorso\b|\bopposizione\b"
+    r"|\bricevut[aoie]\b|\bpervenut[aoie]\b|\bpresentat[aoie]\b|\bdepositat[aoie]\b"
+    r"|\b(deposito|presentazione|inoltro)\s+(della|del|dello|dei|delle|di|d)\b|\bricorso\b|\bopposizione\b"
     r"|\bpagamento\b|\bpagat[aoie]\b"
-    r"|\breceived?\b|\breceipt\s+of\b|\bfiled\b|\bsubmitted\b|\blodged\b|\breturn(ed|s)?\b|\bpayment\b|\bpaid\b"
+    r"|\breceived?\b|\breceipt\s+of\b|\bfiled\b|\bsubmitted\b|\bsubmission\b|\bfiling\s+of\b|\blodged\b|\breturn(ed|s)?\b|\bpayment\b|\bpaid\b"
     r"|\bappeal(ed)?\s+(to|lodged|logded|filed|received)\b|\b(objection|appeal)s?\s+(lodged|logded|filed|received|submitted)"
     r"|\barrived?\b|\bsent\s+back\b|\bback\s+from\b"
 )
