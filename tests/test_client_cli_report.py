@@ -47,7 +47,7 @@ def test_cli_client_declared_steps_and_bad_input(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["client", str(p), "--by", "Kanton"])
     assert res.exit_code == 2 and "'by'" in res.output
     res = CliRunner().invoke(main, ["client", str(p), "--by", "Gemeinde", "--lang", "en"])
-    assert res.exit_code == 0 and "1 groups with fewer than 10 cases not shown" in res.output
+    assert res.exit_code == 0 and "1 group with fewer than 10 cases not shown" in res.output
 
 
 @pytest.mark.parametrize("lang,title", [("de", "Sicht der Gesuchstellenden"), ("fr", "Point de vue des requérants"),

@@ -537,8 +537,10 @@ def client_cmd(log: str, lang: str, by: str | None, contact_steps: str | None, m
         if groups.attrs.get("suppressed"):
             from .i18n import format_message
 
-            _out(format_message(_("{n} groups with fewer than {m} cases not shown."), lang,
-                                n=groups.attrs["suppressed"], m=min_cases))
+            hidden = groups.attrs["suppressed"]
+            text = (_("{n} group with fewer than {m} cases not shown.") if hidden == 1
+                    else _("{n} groups with fewer than {m} cases not shown."))
+            _out(format_message(text, lang, n=hidden, m=min_cases))
 
 
 def _pairs(option: str, values: tuple[str, ...], sep: str) -> list[tuple[str, ...]]:

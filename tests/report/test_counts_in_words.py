@@ -64,3 +64,28 @@ def test_one_contact_and_one_office_read_in_the_singular():
     assert fr[0] == "Une demande typique nécessite 1 contact avec le requérant."
     assert de[-1] == "Ein typisches Gesuch durchläuft 1 Amt."
     assert fr[-1] == "Une demande typique passe par 1 service."
+
+
+def test_one_unit_left_out_of_the_comparison_reads_in_the_singular(tmp_path):
+    """Found on a French procedure: "1 unités de moins de 10 dossiers ne sont pas affichées"."""
+    import html
+    import re
+    import warnings
+
+    import procmine as pm
+
+    rows = []
+    for c in range(40):
+        unit = "Bureau annexe" if c < 5 else "Service des constructions"
+        t = pd.Timestamp("2025-03-03 08:00") + pd.Timedelta(days=c)
+        for i, act in enumerate(("Dépôt de la demande", "Examen", "Décision")):
+            rows.append({"Dossier": f"D{c}", "Étape": act, "Date": t + pd.Timedelta(hours=20 * i),
+                         "Service": unit, "Collaborateur": f"P{(c + i) % 4}"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = pm.read_log(pd.DataFrame(rows), org="Service")
+        for lang, expected in (("fr", "1 unité de moins de 10 dossiers n'est pas affichée."),
+                               ("de", "1 Stelle mit weniger als 10 Fällen wird nicht gezeigt.")):
+            path = pm.report(log, tmp_path / f"r_{lang}.html", language=lang, sections=["compare"])
+            text = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
+            assert expected in text

@@ -124,13 +124,37 @@ def test_the_ten_most_frequent_variants_cover_their_share_even_when_none_is_show
 
 
 @pytest.mark.parametrize("language, expected", [("en", "24 paths seen in fewer than 10 cases are hidden"),
-                                                ("fr", "24 chemin(s) observé(s) dans moins de 10 dossiers")])
+                                                ("fr", "24 chemins observés dans moins de 10 dossiers sont masqués")])
 def test_the_map_caption_names_only_what_is_hidden(tmp_path, language, expected):
     """road_traffic_fines: "0 activités et 23 chemins ... sont masqués"."""
     log = pm.samples.load("permit_de")
     text = _text(report(log, tmp_path / "r.html", language=language, sections=["map"], min_cases=10))
     assert expected in text
     assert "0 activities" not in text and "0 activités" not in text
+
+
+@pytest.mark.parametrize(
+    ("a", "p", "expected"),
+    [
+        (1, 0, {"en": "1 activity seen in fewer than 10 cases is hidden (privacy).",
+                "fr": "1 activité observée dans moins de 10 dossiers est masquée (protection des données).",
+                "de": "1 Aktivität, die in weniger als 10 Fällen vorkommt, ist ausgeblendet (Datenschutz)."}),
+        (0, 1, {"fr": "1 chemin observé dans moins de 10 dossiers est masqué (protection des données)."}),
+        (1, 3, {"fr": "1 activité et 3 chemins observés dans moins de 10 dossiers sont masqués (protection des "
+                      "données).",
+                "de": "1 Aktivität und 3 Pfade, die in weniger als 10 Fällen vorkommen, sind ausgeblendet "
+                      "(Datenschutz)."}),
+        (2, 1, {"en": "2 activities and 1 path seen in fewer than 10 cases are hidden (privacy)."}),
+        (1, 1, {"en": "1 activity and 1 path seen in fewer than 10 cases are hidden (privacy)."}),
+        (2, 0, {"fr": "2 activités observées dans moins de 10 dossiers sont masquées (protection des données)."}),
+    ],
+)
+def test_the_map_caption_agrees_in_number(a, p, expected):
+    from procmine.report._blocks import Context
+    from procmine.report._sections import _hidden_caption
+
+    for language, text in expected.items():
+        assert _hidden_caption(Context(log=None, language=language)._, a, p, 10) == text
 
 
 def test_a_findings_yearly_figures_are_rounded_like_the_summary(tmp_path):

@@ -39,6 +39,24 @@ __all__ = [
 logger = logging.getLogger("procmine")
 
 
+def _hidden_caption(_: Any, a: int, p: int, n: int) -> str:
+    """What the map hides for privacy: ``a`` activities and ``p`` paths (one or both), each
+    count in the singular when it is one (the sentences agree in French and German)."""
+    if a and p:
+        if a == 1 and p == 1:
+            return _("{a} activity and {p} path seen in fewer than {n} cases are hidden (privacy).", a=a, p=p, n=n)
+        if a == 1:
+            return _("{a} activity and {p} paths seen in fewer than {n} cases are hidden (privacy).", a=a, p=p, n=n)
+        if p == 1:
+            return _("{a} activities and {p} path seen in fewer than {n} cases are hidden (privacy).", a=a, p=p, n=n)
+        return _("{a} activities and {p} paths seen in fewer than {n} cases are hidden (privacy).", a=a, p=p, n=n)
+    if a:
+        return (_("{a} activity seen in fewer than {n} cases is hidden (privacy).", a=a, n=n) if a == 1 else
+                _("{a} activities seen in fewer than {n} cases are hidden (privacy).", a=a, n=n))
+    return (_("{p} path seen in fewer than {n} cases is hidden (privacy).", p=p, n=n) if p == 1 else
+            _("{p} paths seen in fewer than {n} cases are hidden (privacy).", p=p, n=n))
+
+
 # -- shared analyses (computed once per report) ------------------------------------------------
 def model(ctx: Context) -> Any:
     from ..discovery import discover
@@ -275,13 +293,8 @@ def process_map(ctx: Context) -> Section:
         caption = _("Most frequent activities and paths; rare ones are left out for readability.")
         shown = pmap.graph.shown
         a, p = shown.get("private_activities", 0), shown.get("private_paths", 0)
-        if a and p:
-            caption += " " + _("{a} activities and {p} paths seen in fewer than {n} cases are hidden (privacy).",
-                               a=a, p=p, n=ctx.min_cases)
-        elif a or p:  # ("0 activities and 23 paths ...": only what is hidden)
-            caption += " " + (_("{a} activities seen in fewer than {n} cases are hidden (privacy).", a=a, n=ctx.min_cases)
-                              if a else
-                              _("{p} paths seen in fewer than {n} cases are hidden (privacy).", p=p, n=ctx.min_cases))
+        if a or p:  # only what is hidden ("0 activities and 23 paths ..." reads oddly), in number
+            caption += " " + _hidden_caption(_, a, p, ctx.min_cases)
         sec.add(Figure(sanitize_svg(svg, "map"), caption))
     except Exception as exc:
         part_failed(ctx, sec, _("Process map"), exc)

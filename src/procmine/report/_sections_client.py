@@ -93,8 +93,10 @@ def client(ctx: Context) -> Section | None:
                      ("client_wait_share", _("Waiting for the applicant"), "pct"),
                      ("office_wait_share", _("Waiting for the administration"), "pct")],
             caption=_("The applicant's view by {by}", by=ctx.source_name(str(cv.by))),
-            note=(_("{n} groups with fewer than {m} cases not shown.", n=groups.attrs["suppressed"], m=ctx.min_cases)
-                  if groups.attrs.get("suppressed") else ""),
+            note=("" if not groups.attrs.get("suppressed") else
+                   _("{n} group with fewer than {m} cases not shown.", n=1, m=ctx.min_cases)
+                   if groups.attrs["suppressed"] == 1 else
+                   _("{n} groups with fewer than {m} cases not shown.", n=groups.attrs["suppressed"], m=ctx.min_cases)),
             max_rows=20))
     return sec
 

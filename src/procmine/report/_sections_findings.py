@@ -89,10 +89,14 @@ def findings(ctx: Context) -> Section:
     )
     sec.add(*(_finding_card(ctx, i, f, proc) for i, f in enumerate(shown[:15], start=1)))
     if len(shown) > 15:
-        sec.add(Text(_("{n} further findings are in the workbook export.", n=len(shown) - 15)))
+        more = len(shown) - 15
+        sec.add(Text(_("{n} further finding is in the workbook export.", n=more) if more == 1
+                     else _("{n} further findings are in the workbook export.", n=more)))
     if len(shown) < len(allf):
         sec.add(
             Text(
+                _("{n} finding concerning fewer than {m} cases is not shown.", n=1, m=ctx.min_cases)
+                if len(allf) - len(shown) == 1 else
                 _(
                     "{n} findings concerning fewer than {m} cases are not shown.",
                     n=len(allf) - len(shown),
@@ -351,8 +355,8 @@ def comparison(ctx: Context) -> Section:
             cols.append((col, labels[col][0], labels[col][1]))
     note = ""
     if kept.attrs.get("suppressed"):
-        note = _(
-            "{n} units with fewer than {m} cases are not shown.", n=kept.attrs["suppressed"], m=ctx.min_cases
-        )
+        hidden = kept.attrs["suppressed"]
+        note = (_("{n} unit with fewer than {m} cases is not shown.", n=hidden, m=ctx.min_cases) if hidden == 1
+                else _("{n} units with fewer than {m} cases are not shown.", n=hidden, m=ctx.min_cases))
     sec.add(table_from_frame(ctx, kept, cols, note=note, max_rows=25))
     return sec
