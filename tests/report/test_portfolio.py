@@ -61,6 +61,8 @@ def test_a_failing_procedure_is_listed_not_fatal(samples_portfolio):
     html = samples_portfolio.read_text(encoding="utf-8")
     assert "Kaputt" in html
     assert "Procédures qui n'ont pas pu être analysées" in html.replace("&#39;", "'")
+    # one procedure: the summary agrees in number ("1 n'ont pas pu être analysées" before)
+    assert "1 procédure n'a pas pu être analysée" in html.replace("&#39;", "'")
 
 
 def test_toml_configuration(tmp_path):

@@ -304,10 +304,10 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
     summary = Section("summary", _("Summary"))
     directorates = sorted({r["directorate"] for r in ok if r["directorate"]})
     total_staff = [r["staff_hours"] for r in ok if r["staff_hours"] is not None]
+    not_read = ("" if not failed else _("{n} procedure could not be analysed", n=1) if len(failed) == 1
+                else _("{n} could not be analysed", n=len(failed)))
     summary.add(
-        KPI(
-            _("Procedures"), ctx.int(len(ok)), _("{n} could not be analysed", n=len(failed)) if failed else ""
-        ),
+        KPI(_("Procedures"), ctx.int(len(ok)), not_read),
         KPI(_("Directorates"), ctx.int(len(directorates)) if directorates else "–"),
         KPI(_("Cases per year"), ctx.int(sum(r["cases_per_year"] for r in ok))),
         KPI(
