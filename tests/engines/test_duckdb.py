@@ -546,3 +546,22 @@ def test_folder_partitioned_as_column_value(tmp_path) -> None:
     with DuckLog(tmp_path / "log") as duck:
         assert_same(mem, duck)
         assert duck.to_eventlog().report.roles["org"] == "Service"
+
+
+def test_case_ids_padded_with_spaces_are_one_case_in_both_engines(tmp_path) -> None:
+    """A fixed-width export pads some ids: "D-7 " and "D-7" are one case (before, the case was
+    cut in two in memory, and the DuckDB engine agreed only by accident of not trimming)."""
+    rows = ["Dossier;Tätigkeit;Zeitpunkt"]
+    for c in range(30):
+        pad = " " if c % 3 == 0 else ""
+        rows += [f"D-{c};Eingang;03.03.2025 08:{c:02d}", f"D-{c}{pad};Prüfung;04.03.2025 09:{c:02d}",
+                 f"{pad}D-{c};Entscheid ;05.03.2025 10:{c:02d}"]
+    path = tmp_path / "padded.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    log = pm.read_log(path)
+    assert log.n_cases == 30 and set(log.df["concept:name"]) == {"Eingang", "Prüfung", "Entscheid"}
+    assert "'Dossier': white space around the values removed; 20 value(s) then matched another and were read " \
+           "as one" in log.report.warnings
+    assert log.variants()["cases"].tolist() == [30]
+    with pm.read_log(path, engine="duckdb") as duck:
+        assert_same(log, duck)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,3 +34,37 @@ def test_blank_equals_python_strip_on_arrow_strings(xs: list[str | None], cut: i
 def test_blank_on_object_and_number_columns() -> None:
     assert _blank(pd.Series([" x", "\u00a0", None, ""], dtype=object)).tolist() == [False, True, True, True]
     assert _blank(pd.Series([1.0, np.nan])).tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["A1", "A2", "Zoé", "Müller", "ĉi"], False),
+        (["A1", "A2\u00a0"], True),  # no-break space (copied from a web page)
+        (["A1", "\u202fA2"], True),  # narrow no-break space (French typography)
+        (["A1", "\tA2"], True),
+        (["A1", "A 2"], False),  # inside: part of the id
+        (["A1", "", None], False),  # blank or missing: dropped elsewhere, not padding
+    ],
+)
+def test_padding_is_told_in_place_on_arrow_and_on_objects(values, expected):
+    import pyarrow as pa
+
+    from procmine.io._blank import padded
+
+    assert padded(pa.array(values, type=pa.large_string())) is expected
+    assert padded(pa.chunked_array([pa.array(values[:1]), pa.array(values[1:], type=pa.string())])) is expected
+    assert padded(np.array(values, dtype=object)) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(values, max_size=8))
+def test_padding_is_what_the_strip_the_log_applies_would_change(xs):
+    """``padded`` says yes exactly when stripping the column (as ``finalize`` then does)
+    changes a value that is not blank."""
+    from procmine.io._blank import padded
+
+    s = pd.Series(xs, dtype="str")
+    kept = s[~_blank(s)]
+    changes = bool((kept.str.strip() != kept).any())
+    assert padded(pa.array(kept.tolist(), type=pa.large_string())) is changes

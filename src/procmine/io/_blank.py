@@ -1,7 +1,9 @@
-"""Which case ids and activity names count as missing: empty, or white space only.
+"""Which case ids and activity names count as missing (empty, or white space only), and
+which have white space around them.
 
-Used by :func:`procmine.io._common.finalize` (rows dropped) and by
-:func:`procmine.io._lifecycle.pair_lifecycle` (rows left for ``finalize`` to count).
+Used by :func:`procmine.io._common.finalize` (rows dropped; padded ids and names trimmed),
+by :func:`procmine.io._lifecycle.pair_lifecycle` (rows left for ``finalize`` to count) and
+by the readers' activity names (:func:`procmine.io.frame._strip`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 
 from .._core.codes import string_buffers
 
-__all__ = ["_blank"]
+__all__ = ["_blank", "_maybe_padded", "padded"]
 
 
 # first bytes a white-space-only string can start with: ASCII spaces, and the UTF-8 lead
@@ -70,3 +72,54 @@ def _blank_chunk(chunk: Any, pc: Any) -> np.ndarray:
     if chunk.null_count:
         out &= np.asarray(chunk.is_valid())
     return out
+
+
+# bytes a white space can start or end with: ASCII spaces, and any byte of a multi-byte
+# UTF-8 character (the Unicode spaces are all multi-byte; such a value is checked exactly)
+_SPACE_EDGE = np.zeros(256, dtype=bool)
+_SPACE_EDGE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_SPACE_EDGE[0x80:] = True
+
+
+def _maybe_padded(chunk: Any) -> np.ndarray:
+    """Values of an Arrow string chunk whose first or last byte may be white space."""
+    import pyarrow as pa
+
+    if chunk.type not in (pa.string(), pa.large_string()):
+        return np.ones(len(chunk), dtype=bool)
+    offsets, data = string_buffers(chunk)
+    starts, ends = offsets[:-1], offsets[1:]
+    full = ends > starts
+    if not data.size or not full.any():
+        return np.zeros(len(chunk), dtype=bool)
+    if offsets[-1] < data.size:  # every start inside the buffer (Arrow pads it): no clipping
+        first, last = data[starts], data[ends - 1]  # ends - 1 = -1 only for empty strings
+    else:
+        top = data.size - 1
+        first, last = data[np.minimum(starts, top)], data[np.clip(ends - 1, 0, top)]
+    return full & (_SPACE_EDGE[first] | _SPACE_EDGE[last])
+
+
+def padded(values: Any) -> bool:
+    """Whether a value of ``values`` (distinct case ids or activity names: an object array or
+    an Arrow string array) starts or ends with white space.
+
+    On Arrow strings each value's first and last byte are looked at in place (see
+    :func:`_maybe_padded`); only those that may be a space are trimmed and compared.
+
+    >>> import pyarrow as pa
+    >>> padded(pa.array(["A1", "A2 "])), padded(pa.array(["A1", "Zoé"])), padded(np.array([" x"], dtype=object))
+    (True, False, True)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and values.type in (pa.string(), pa.large_string()):
+        for chunk in values.chunks if isinstance(values, pa.ChunkedArray) else [values]:
+            maybe = np.flatnonzero(_maybe_padded(chunk))
+            if len(maybe):
+                some = chunk.take(pa.array(maybe))
+                if pc.any(pc.not_equal(pc.utf8_trim_whitespace(some), some)).as_py():
+                    return True
+        return False
+    return any(isinstance(v, str) and v != v.strip() for v in np.asarray(values, dtype=object))

@@ -16,6 +16,7 @@ import pandas as pd
 from .._core.notes import note
 from ..errors import LogError
 from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
+from ._blank import _maybe_padded
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, CaseBlocks, ReadOptions, finalize
 from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
 from .detect import Detection, detect_roles
@@ -106,6 +107,7 @@ def read_frame(
         name=Path(source).name if where else None,
         pair_lifecycle=opts.pairing(),
         case_blocks=blocks,
+        strip_ids=True,
     )
 
 
@@ -235,13 +237,6 @@ def _strip(s: pd.Series) -> pd.Series:
     return s.astype("str").str.strip().where(s.notna(), None)
 
 
-# bytes a white space can start or end with: ASCII spaces, and any byte of a multi-byte
-# UTF-8 character (the Unicode spaces are all multi-byte; such a value is checked exactly)
-_SPACE_EDGE = np.zeros(256, dtype=bool)
-_SPACE_EDGE[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
-_SPACE_EDGE[0x80:] = True
-
-
 def _maybe_padded_rows(arr) -> np.ndarray | None:
     """Rows of an Arrow string column whose value may have surrounding white space (None
     for no chunks, or no such name among the distinct ones). Activity names repeat: each
@@ -261,27 +256,6 @@ def _maybe_padded_rows(arr) -> np.ndarray | None:
 
 
 _KEEP_CODES_FROM = 100_000  # rows; below, the checks are cheaper than the dictionary
-
-
-def _maybe_padded(chunk) -> np.ndarray:
-    """Values of an Arrow string chunk whose first or last byte may be white space."""
-    import pyarrow as pa
-
-    from .._core.codes import string_buffers
-
-    if chunk.type not in (pa.string(), pa.large_string()):
-        return np.ones(len(chunk), dtype=bool)
-    offsets, data = string_buffers(chunk)
-    starts, ends = offsets[:-1], offsets[1:]
-    full = ends > starts
-    if not data.size or not full.any():
-        return np.zeros(len(chunk), dtype=bool)
-    if offsets[-1] < data.size:  # every start inside the buffer (Arrow pads it): no clipping
-        first, last = data[starts], data[ends - 1]  # ends - 1 = -1 only for empty strings
-    else:
-        top = data.size - 1
-        first, last = data[np.minimum(starts, top)], data[np.clip(ends - 1, 0, top)]
-    return full & (_SPACE_EDGE[first] | _SPACE_EDGE[last])
 
 
 def _lifecycle_column(df: pd.DataFrame, explicit: dict[str, str], opts: ReadOptions) -> tuple[str, str] | None:

@@ -130,13 +130,15 @@ class _DuckViews:
         aux_cols = "".join(f", CAST({_q(c)} AS VARCHAR) AS {k}" for k, c in self._aux.items())
         raw_export = self._raw_is_table()
         act_sql = f"CAST({_q(activity)} AS VARCHAR)"
-        if raw_export:
+        case_sql = f"CAST({_q(case)} AS VARCHAR)"
+        if raw_export:  # ("A1 " and "A1" are one case, as read_log reads them)
             act_sql = f"trim({act_sql}, ' \t\n\r')"
-        blank = " AND trim(case_id, ' \t\n\r') <> '' AND activity <> ''" if raw_export else ""
+            case_sql = f"trim({case_sql}, ' \t\n\r')"
+        blank = " AND case_id <> '' AND activity <> ''" if raw_export else ""
         self.con.execute(
             f"""CREATE VIEW ev0 AS
             SELECT * FROM (
-                SELECT CAST({_q(case)} AS VARCHAR) AS case_id, {act_sql} AS activity,
+                SELECT {case_sql} AS case_id, {act_sql} AS activity,
                        {ts_sql} AS ts{start_col}, __rn{aux_cols}
                 FROM raw)
             WHERE case_id IS NOT NULL AND activity IS NOT NULL AND ts IS NOT NULL{blank}"""
