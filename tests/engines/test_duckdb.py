@@ -565,3 +565,20 @@ def test_case_ids_padded_with_spaces_are_one_case_in_both_engines(tmp_path) -> N
     assert log.variants()["cases"].tolist() == [30]
     with pm.read_log(path, engine="duckdb") as duck:
         assert_same(log, duck)
+
+
+def test_a_lifecycle_column_in_unknown_words_is_refused_as_the_known_ones_are(tmp_path) -> None:
+    """read_log pairs it from its structure; DuckDB does not pair rows, so it refuses
+    instead of counting every step twice (the column named, what to do said)."""
+    rows = ["Fall;Tätigkeit;Zeit;Etat"]
+    for c in range(20):
+        for i, act in enumerate(("Prüfung", "Entscheid")):
+            rows += [f"F{c};{act};{c + 1:02d}.03.2025 {8 + 3 * i:02d}:00;en cours",
+                     f"F{c};{act};{c + 1:02d}.03.2025 {8 + 3 * i:02d}:45;terminé"]
+    path = tmp_path / "etat.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert pm.read_log(path).n_events == 40
+    with pytest.raises(LogError, match=r"column 'Etat': the log has one row per lifecycle transition"):
+        pm.read_log(path, engine="duckdb")
+    with pm.read_log(path, engine="duckdb", pair_lifecycle=False) as duck:
+        assert duck.n_events == 80

@@ -410,3 +410,68 @@ def test_paired_starts_are_not_reported_as_lost_rows():
     log = pm.read_log(df, case="case", activity="activity", timestamp="time", lifecycle="lifecycle")
     assert log.n_events == 2 and log.report.rows_merged == 2 and log.report.rows_lost == 0
     assert "rows dropped" not in repr(log) and "2 start rows paired" in repr(log)
+
+
+# -- a lifecycle column in words procmine does not know: found from its structure ----------------
+
+
+@pytest.mark.parametrize(("header", "values"), [("Etat", ("en cours", "terminé")), ("Zustand", ("offen", "zu")),
+                                                ("Fase", ("aperto", "chiuso")), ("X7", ("A", "B"))])
+def test_unknown_transition_words_are_found_from_the_structure(raw, tmp_path, header, values):
+    """Every step is two rows of one case and activity, the first with one value, the second
+    with the other: read as they were, every step counted twice (the issue's double count)."""
+    rows = lifecycle_rows(raw, header=header, values=values, n_cases=150)
+    path = tmp_path / "status.csv"
+    rows.to_csv(path, sep=";", index=False)
+    ref = raw[raw["Dossier-Nr"].isin(rows["Dossier-Nr"].unique())]
+    ref_path = tmp_path / "ref.csv"
+    ref.to_csv(ref_path, sep=";", index=False)
+    paired = read(path)
+    assert_same_log(paired, read(ref_path))
+    r = paired.report
+    assert r.roles["lifecycle"] == header and r.role_detection["lifecycle"] == "structure"
+    assert r.formats["lifecycle_words"] == {values[0]: "start", values[1]: "complete"}
+    assert r.dropped == {MERGED: len(ref)}
+    assert (f"column {header!r} read as start and end of each step from its structure ({values[0]!r} opens a "
+            f"step, {values[1]!r} closes it); pass pair_lifecycle=False to count every row as an event") in r.warnings
+    from procmine.i18n import localise
+
+    said = next(w for w in r.warnings if "from its structure" in w)
+    assert localise(said, "fr").startswith(f"colonne {header!r} lue comme début et fin de chaque étape")
+    assert read(path, pair_lifecycle=False).n_events == len(rows)
+
+
+def _one_row_per_step(raw: pd.DataFrame, n_cases: int = 150) -> pd.DataFrame:
+    ids = raw["Dossier-Nr"].unique()[:n_cases]
+    return raw[raw["Dossier-Nr"].isin(ids)].drop(columns=["Beginn"]).reset_index(drop=True)
+
+
+def test_two_valued_columns_that_are_no_lifecycle_are_left_alone(raw, tmp_path):
+    rows = _one_row_per_step(raw)
+    rng = np.random.default_rng(7)
+    rows["Ergebnis"] = rng.choice(["ja", "nein"], len(rows))  # an outcome per step
+    first = rows.groupby("Dossier-Nr").cumcount() == 0
+    rows["Kanal"] = rows["Dossier-Nr"].map(lambda c: "online" if hash(c) % 2 else "Papier")  # per case
+    last = rows.groupby("Dossier-Nr").cumcount(ascending=False) == 0
+    rows["Fallstatus"] = np.where(last, "erledigt", "offen")  # the case's state
+    rows.loc[first, "Ergebnis"] = "ja"
+    path = tmp_path / "steps.csv"
+    rows.to_csv(path, sep=";", index=False)
+    log = read(path)
+    assert log.n_events == len(rows) and "lifecycle_words" not in log.report.formats
+    assert "lifecycle" not in log.report.roles
+
+
+def test_a_check_failing_once_then_passing_is_rework_not_a_lifecycle(tmp_path):
+    """The result of the completeness check, filled on that step only, is 'incomplete' then
+    'complete' in every case: the pairs lie in one activity, on a third of the rows."""
+    rows = []
+    for c in range(60):
+        t = pd.Timestamp("2025-03-03 08:00") + pd.Timedelta(days=c)
+        for i, (act, res) in enumerate([("Eingang", ""), ("Vollständigkeit prüfen", "unvollständig"),
+                                        ("Nachforderung", ""), ("Vollständigkeit prüfen", "vollständig"),
+                                        ("Entscheid", "")]):
+            rows.append({"Fall": f"F{c}", "Tätigkeit": act, "Zeit": t + pd.Timedelta(hours=5 * i), "Resultat": res})
+    log = read(pd.DataFrame(rows))
+    assert log.n_events == 300 and "lifecycle" not in log.report.roles
+    assert log.activities["Vollständigkeit prüfen"] == 120

@@ -12,7 +12,11 @@ or a column named like one (``lifecycle``, ``transition``, ``Status``, ``Ereigni
 ``type d'événement``, ``stato``...) whose values are mostly transition words, or, whatever
 its name, a column whose values are nearly all transition words (:data:`START_WORDS`,
 :data:`COMPLETE_WORDS`, :data:`OTHER_WORDS`, case and accents ignored). Either way the
-column must hold a complete word and a start (or schedule, suspend...) word.
+column must hold a complete word and a start (or schedule, suspend...) word. A column in
+words of no list (``en cours``/``terminé``, ``offen``/``zu``) is found from its structure once
+the case, activity and time are known (:func:`find_two_state_column`): two values, and
+every step two rows of one case and activity, the first with one value, the second with
+the other.
 
 Pairing rules (pm4py's ``interval_lifecycle.to_interval`` is the reference):
 
@@ -67,6 +71,7 @@ __all__ = [
     "START_WORDS",
     "UNMATCHED_START",
     "find_lifecycle_column",
+    "find_two_state_column",
     "match_fifo",
     "pair_lifecycle",
     "transition_kinds",
@@ -132,19 +137,23 @@ _MAX_VALUES = 200  # distinct values of a candidate column looked at (a lifecycl
 NAMED_SHARE, UNNAMED_SHARE = 0.5, 0.9
 
 
-def _kind_of(value: object) -> int:
+def _kind_of(value: object, words: dict[str, str] | None = None) -> int:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return _BLANK
+    if words and isinstance(value, str) and value.strip() in words:
+        return _START if words[value.strip()] == "start" else _COMPLETE
     norm = normalise_header(value)
     if not norm:
         return _BLANK
     return _KIND.get(norm, _UNKNOWN)
 
 
-def transition_kinds(values: pd.Series) -> np.ndarray:
+def transition_kinds(values: pd.Series, words: dict[str, str] | None = None) -> np.ndarray:
     """Kind of each value: 0 blank, 1 start, 2 complete, 3 other transition, 4 unrecognised.
 
-    Each distinct value is classified once (a lifecycle column has a handful).
+    Each distinct value is classified once (a lifecycle column has a handful). ``words``:
+    values known to open (``"start"``) or close (``"complete"``) a step, found from the
+    log's structure (:func:`find_two_state_column`), before the vocabulary.
 
     Examples
     --------
@@ -157,12 +166,12 @@ def transition_kinds(values: pd.Series) -> np.ndarray:
 
         single = _only_value(arr)
         if single is not None:  # one word throughout (complete-only logs): no hashing
-            return np.full(len(arr), _kind_of(single), dtype=np.int8)
+            return np.full(len(arr), _kind_of(single, words), dtype=np.int8)
         codes, dictionary = dictionary_codes(arr)
         uniques = dictionary.to_pylist()
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    kinds = np.array([_kind_of(u) for u in uniques] + [_BLANK], dtype=np.int8)
+    kinds = np.array([_kind_of(u, words) for u in uniques] + [_BLANK], dtype=np.int8)
     return kinds[codes]  # code -1 (missing) takes the last entry: blank
 
 
@@ -235,6 +244,80 @@ def find_lifecycle_column(
         if best is None or score > best[0]:
             best = (score, str(col), "header" if named else "content")
     return None if best is None else (best[1], best[2])
+
+
+#: share of a column's rows that must lie in steps of alternating open/close rows for it to
+#: be read as lifecycle transitions from its structure alone (as for a nameless column of
+#: transition words, :data:`UNNAMED_SHARE`)
+STRUCTURE_SHARE = UNNAMED_SHARE
+
+
+def find_two_state_column(
+    df: pd.DataFrame, case: str, activity: str, times: pd.Series, candidates: list[str]
+) -> tuple[str, str, str] | None:
+    """A column of two values whose words procmine does not know (``en cours``/``terminé``,
+    ``offen``/``zu``, ``aperto``/``chiuso``...) but whose structure is a lifecycle's: every step
+    is two rows of the same case and activity, the first carrying one value, the second
+    the other (a step repeated in the case: the pairs one after another). Returns
+    ``(column, opening value, closing value)``, or None.
+
+    Judged on the first :data:`SAMPLE_ROWS` rows: one of the two values is on at least
+    :data:`STRUCTURE_SHARE` of the rows (a transition is on every row), and at least as
+    many of those rows lie in a (case, activity) whose rows, in time order (file order on
+    ties), alternate opening, closing, opening... and hold more than one row; such steps
+    are found for more than one activity. A column of outcomes or channels (``ja``/``nein``,
+    ``online``/``Papier``) has one row per step, a column of case states
+    (``offen``/``erledigt``) the same value on a step's rows or a step per row, a check's
+    result filled on that step only (``unvollständig`` then ``vollständig``) one activity:
+    none qualifies.
+
+    Examples
+    --------
+    >>> t = pd.Series(pd.to_datetime(["2024-03-04 08:00", "2024-03-04 09:30", "2024-03-05 10:00",
+    ...                               "2024-03-05 10:20"], utc=True))
+    >>> df = pd.DataFrame({"Fall": ["1", "1", "1", "1"], "Schritt": ["Prüfung", "Prüfung", "Entscheid", "Entscheid"],
+    ...                    "Etat": ["en cours", "terminé", "en cours", "terminé"]})
+    >>> find_two_state_column(df, "Fall", "Schritt", t, ["Etat"])
+    ('Etat', 'en cours', 'terminé')
+    """
+    n = min(len(df), SAMPLE_ROWS)
+    if n < 2:
+        return None
+    key = pd.MultiIndex.from_arrays([df[case].iloc[:n].astype("str"), df[activity].iloc[:n].astype("str")])
+    group = pd.factorize(key)[0]
+    act = pd.factorize(df[activity].iloc[:n])[0]
+    ts = times.iloc[:n].astype(TS_DTYPE).to_numpy(dtype="datetime64[us]").view("int64")
+    order = np.lexsort((np.arange(n), ts, group))  # by step, then time, then file order
+    g = group[order]
+    new_group = np.ones(n, dtype=bool)
+    new_group[1:] = g[1:] != g[:-1]
+    start_at = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
+    pos = np.arange(n) - start_at  # position of the row within its step
+    size = np.bincount(g, minlength=int(g.max()) + 1)[g]
+    best = None
+    for col in candidates:
+        values = df[col].iloc[:n]
+        text = values.astype("str").str.strip().where(values.notna(), None)
+        counts = text[text.fillna("") != ""].value_counts()
+        if len(counts) != 2:
+            continue
+        a, b = (str(v) for v in counts.index)
+        v = text.to_numpy(dtype=object)[order]
+        is_a, is_b = v == a, v == b
+        both = is_a | is_b
+        if both.sum() < STRUCTURE_SHARE * n:
+            continue  # a transition is on every row; a result filled on some steps is no lifecycle
+        for first, second, is_first in ((a, b, is_a), (b, a, is_b)):
+            good = both & (size > 1) & (is_first == (pos % 2 == 0))  # first, second, first...
+            # a step is good when every one of its rows is
+            bad_steps = np.unique(g[~good & both])
+            in_good = both & ~np.isin(g, bad_steps)
+            share = float(np.count_nonzero(in_good)) / max(int(both.sum()), 1)
+            # the pairs run through the procedure, not one step's outcomes (fail, then pass)
+            spread = len(np.unique(act[order][in_good])) >= min(2, len(np.unique(act)))
+            if share >= STRUCTURE_SHARE and spread and (best is None or share > best[0]):
+                best = (share, str(col), first, second)
+    return None if best is None else best[1:]
 
 
 def match_fifo(group: np.ndarray, is_start: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -348,7 +431,7 @@ def pair_lifecycle(
         return df, row_numbers, extra
     n = len(df)
 
-    kinds = transition_kinds(df[LIFECYCLE])
+    kinds = transition_kinds(df[LIFECYCLE], report.formats.get("lifecycle_words"))
     if not ((kinds == _START).any() or (kinds == _OTHER).any()):
         return df, row_numbers, extra  # completes only (most logs): no row needs the checks below
     valid = ~_blank(df[CASE]) & ~_blank(df[ACTIVITY]) & df[TIMESTAMP].notna().to_numpy()

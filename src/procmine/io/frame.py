@@ -92,6 +92,7 @@ def read_frame(
     case = df[det.roles["case"]]
     blocks = case_blocks if case_blocks is not None and case_blocks.covers(case) else CaseBlocks.start(case)
     out, bad_ts, time_cols = _role_columns(df, det, opts, report, where)
+    _structural_lifecycle(df, det, out, time_cols, opts, report)
     _add_other_columns(out, df, opts, set(det.roles.values()) | time_cols, report, where, numbers)
 
     # copy=False: the columns are not stacked into 2-D blocks (a copy of every number
@@ -270,6 +271,42 @@ def _lifecycle_column(df: pd.DataFrame, explicit: dict[str, str], opts: ReadOpti
     from ._lifecycle import find_lifecycle_column
 
     return find_lifecycle_column(df, exclude=set(explicit.values()))
+
+
+def _structural_lifecycle(df: pd.DataFrame, det: Detection, out: dict[str, pd.Series], time_cols: set[str],
+                          opts: ReadOptions, report: IngestReport) -> None:
+    """A lifecycle column whose words procmine does not know, found from its structure
+    (:func:`procmine.io._lifecycle.find_two_state_column`): taken as ``lifecycle:transition``
+    (as a column found by its words is) with its two words in
+    ``report.formats["lifecycle_words"]`` for the pairing, and said in the report. Read as
+    they were, its rows counted every step twice."""
+    if "lifecycle" in det.roles or opts.pairing() is False or LIFECYCLE in out or "start_timestamp" in det.roles:
+        return
+    from ._lifecycle import find_two_state_column
+
+    used = set(det.roles.values()) | time_cols
+    head = df.head(1000)
+    # a column of two values among the first rows: a quick look first (wide logs have hundreds)
+    candidates = [c for c in df.columns if c not in used and (head[c].dtype == object or
+                  pd.api.types.is_string_dtype(head[c].dtype)) and head[c].nunique(dropna=True) == 2]
+    if not candidates:
+        return
+    found = find_two_state_column(df, det.roles["case"], det.roles["activity"], out[ROLE_COLUMNS["timestamp"]],
+                                  candidates)
+    if found is None:
+        return
+    col, first, second = found
+    out[LIFECYCLE] = df[col]  # the role's column, as when found by its words
+    det.roles["lifecycle"] = report.roles["lifecycle"] = col
+    report.formats["lifecycle_words"] = {first: "start", second: "complete"}
+    report.role_detection["lifecycle"] = "structure"
+    report.role_evidence["lifecycle"] = note(
+        "every step is a {first!r} row followed by a {second!r} row of the same case and activity",
+        first=first, second=second)
+    report.warnings.append(note(
+        "column {column!r} read as start and end of each step from its structure ({first!r} opens a step, "
+        "{second!r} closes it); pass pair_lifecycle=False to count every row as an event",
+        column=col, first=first, second=second))
 
 
 def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):

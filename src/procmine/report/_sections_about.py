@@ -84,7 +84,8 @@ def _how_found(ctx: Context, how: str) -> str | None:
     """How a role's column was found, in the report language."""
     _ = ctx._
     return {"header": _("found by its name"), "content": _("found by its values"),
-            "explicit": _("named when reading"), "standard": _("standard XES name")}.get(how)
+            "explicit": _("named when reading"), "standard": _("standard XES name"),
+            "structure": _("found by the structure of its rows")}.get(how)
 
 
 def format_rows(ctx: Context, formats: dict[str, Any]) -> list[list[str]]:

@@ -199,7 +199,8 @@ class _DuckViews:
         if getattr(self, "_pair_lifecycle", None) is not False:
             # the activity column is checked too: detected from content, it may be the lifecycle one
             others = {c for r, c in roles.items() if r != "activity"}
-            self._refuse_lifecycle(cols, others, sample if self._raw_is_table() or samples else None, where)
+            self._refuse_lifecycle(cols, others, sample if self._raw_is_table() or samples else None, where,
+                                   roles=roles)
 
         def reader(role: str) -> str | None:
             col = roles[role]
@@ -231,7 +232,8 @@ class _DuckViews:
         return (roles["case"], roles["activity"], roles["timestamp"],
                 roles.get("start_timestamp") if start_sql else None, ts_sql or "", start_sql or "")
 
-    def _refuse_lifecycle(self, cols: set[str], used: set[str], sample: Any, where: str) -> None:
+    def _refuse_lifecycle(self, cols: set[str], used: set[str], sample: Any, where: str,
+                          roles: dict[str, str] | None = None) -> None:
         """Raise when the source has start rows of a lifecycle column: DuckDB does not pair them.
 
         The column is ``lifecycle:transition`` or, in an export (CSV, DataFrame) or a source
@@ -245,11 +247,15 @@ class _DuckViews:
         if col is None and sample is not None:
             found = find_lifecycle_column(sample(), exclude=used)
             col = found[0] if found else None
+        structure = None
+        if col is None and sample is not None and roles is not None:
+            structure = self._two_state_column(sample(), roles, used)
+            col = structure
         if col is None:
             return
         values = [v[0] for v in self.con.execute(f"SELECT DISTINCT CAST({_q(col)} AS VARCHAR) FROM raw LIMIT 10000").fetchall()]
         kinds = transition_kinds(pd.Series(values, dtype=object))
-        if (kinds == START_KIND).any() or (kinds == OTHER_KIND).any():
+        if structure is not None or (kinds == START_KIND).any() or (kinds == OTHER_KIND).any():
             raise LogError(
                 "the log has one row per lifecycle transition (start/complete rows); the DuckDB "
                 "engine does not pair them into one event per step. Read it with engine='pandas' "
@@ -258,6 +264,27 @@ class _DuckViews:
                 path=where,
                 column=col,
             )
+
+    @staticmethod
+    def _two_state_column(sample: pd.DataFrame, roles: dict[str, str], used: set[str]) -> str | None:
+        """A lifecycle column in words procmine does not know, found from the structure of
+        the first rows as ``read_log`` finds it (:func:`procmine.io._lifecycle.find_two_state_column`)."""
+        from ...io._dates import detect_date_format, parse_dates
+        from ...io._lifecycle import find_two_state_column
+
+        if "start_timestamp" in roles or not all(r in roles for r in ("case", "activity", "timestamp")):
+            return None
+        taken = used | set(roles.values())
+        candidates = [c for c in sample.columns if c not in taken and not str(c).startswith("__")
+                      and (sample[c].dtype == object or pd.api.types.is_string_dtype(sample[c].dtype))
+                      and sample[c].head(1000).nunique(dropna=True) == 2]
+        ts = sample[roles["timestamp"]]
+        spec = detect_date_format(ts)
+        if not candidates or spec is None:
+            return None
+        times = parse_dates(ts if spec.kind == "datetime" else ts.astype(object), spec)[0]
+        found = find_two_state_column(sample, roles["case"], roles["activity"], times, candidates)
+        return found[0] if found else None
 
     def _raw_is_table(self) -> bool:
         """Whether the source was copied into a table (CSV, DataFrame), not a view over Parquet."""
