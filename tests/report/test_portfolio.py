@@ -65,6 +65,15 @@ def test_a_failing_procedure_is_listed_not_fatal(samples_portfolio):
     assert "1 procédure n'a pas pu être analysée" in html.replace("&#39;", "'")
 
 
+
+def test_the_portfolio_s_working_days_name_their_calendar(samples_portfolio):
+    """A figure states its unit: whose working days, of how many hours (as each report does)."""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", samples_portfolio.read_text(encoding="utf-8")))
+    text = text.replace("\u202f", " ").replace("&#39;", "'")
+    assert "borne supérieure, les constats peuvent se recouper (calendrier CH, jour ouvrable de 8 h)" in text
+    assert "Jours ouvrables : calendrier CH, jour ouvrable de 8 h." in text
+
+
 def test_toml_configuration(tmp_path):
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -313,7 +313,7 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
         KPI(
             _("Lead time saved per year"),
             _("{x} working days", x=shown_figure(sum(r["lead_days"] for r in ok))),
-            _("summed over cases; upper bound, findings may overlap"),
+            f'{_("summed over cases; upper bound, findings may overlap")} ({ctx.calendar_note})',
         ),
         KPI(
             _("Staff time saved per year"),
@@ -487,6 +487,7 @@ def _method(ctx: Context) -> Section:
             _(
                 "Savings come from each procedure's redundancy findings (see its report). Lead time saved is the working time affected cases would no longer spend, summed over cases and scaled to one year by the time span of the log; staff time saved is the processing time of steps that would no longer be done, measurable only when the log records start times. Findings of one procedure can overlap, so the figures are upper bounds; they rank where to look first, not what will be saved."
             )
+            + " " + _("Working days: {calendar}.", calendar=ctx.calendar_note)
         )
     )
     return method
