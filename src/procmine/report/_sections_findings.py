@@ -346,7 +346,7 @@ def comparison(ctx: Context) -> Section:
         "p90_duration": (_("Slowest 10% (working time)"), "wdur"),
         "median_elapsed": (_("Median duration (elapsed)"), "dur"),
         "events_per_case": (_("Steps per case"), "num"),
-        "rework_share": (_("Cases with rework"), "pct"),
+        "rework_share": (_("Cases with a step repeated"), "pct"),
         "variants": (_("Variants"), "int"),
         "top_variant_share": (_("Cases in the main variant"), "pct"),
     }
