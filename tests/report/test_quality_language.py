@@ -7,6 +7,7 @@ from __future__ import annotations
 import html as _html
 import pickle
 import re
+import warnings
 
 import pandas as pd
 import pytest
@@ -219,3 +220,24 @@ def test_a_negative_time_between_steps_is_explained(tmp_path):
     assert "Eine negative Zeit: der nächste Schritt beginnt meist, bevor der vorherige abgeschlossen ist" in text
     plain = pm.EventLog(log.df.drop(columns=["start_timestamp"]))
     assert "Eine negative Zeit" not in _text(report(plain, tmp_path / "p.html", language="de", sections=["map"]))
+
+
+def test_office_hours_and_lifecycle_words_read_in_the_report_language(tmp_path):
+    """Found on a French report: "heures de bureau Mon–Fri 07:30-12:00" and the raw
+    ``lifecycle_words`` dict in the data-quality table."""
+    rows = []
+    for c in range(20):
+        t = pd.Timestamp("2025-03-03 08:00") + pd.Timedelta(days=c)
+        for i, act in enumerate(("Prüfung", "Entscheid")):
+            s = t + pd.Timedelta(hours=3 * i)
+            rows += [{"Fall": f"F{c}", "Tätigkeit": act, "Zeit": s, "Etat": "en cours"},
+                     {"Fall": f"F{c}", "Tätigkeit": act, "Zeit": s + pd.Timedelta(minutes=45), "Etat": "terminé"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        log = pm.read_log(pd.DataFrame(rows))
+    fr = _text(report(log, tmp_path / "fr.html", language="fr", sections=["quality", "method"]))
+    de = _text(report(log, tmp_path / "de.html", language="de", sections=["quality", "method"]))
+    assert "heures de bureau lun.–ven. 07:30–12:00, 13:30–17:00" in fr and "Mon–Fri" not in fr
+    assert "Mo–Fr 07:30–12:00" in de
+    assert "Mots du cycle de vie 'en cours' ouvre une étape, 'terminé' la clôt" in fr
+    assert "lifecycle_words" not in fr

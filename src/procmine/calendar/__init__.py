@@ -206,7 +206,10 @@ class Calendar:
         base.update({d: "added holiday" for d in self._added if d.year == year})
         return {d: n for d, n in sorted(base.items()) if d not in self._removed}
 
-    def _hours_text(self) -> str:
+    def _hours_text(self, names: tuple[str, ...] = _DAY_NAMES, never: str = "never open") -> str:
+        """The office hours, days grouped: ``"Mon–Fri 07:30–12:00, 13:30–17:00"``; a report
+        passes its language's day ``names`` (``"Mo–Fr ..."``, ``"lun.–ven. ..."``) and word
+        for a calendar ``never`` open (i18n sits above this module)."""
         groups: list[tuple[list[int], tuple[tuple[int, int], ...]]] = []
         for d in range(7):
             ivs = self._slots.get(d)  # type: ignore[attr-defined]
@@ -222,9 +225,9 @@ class Calendar:
 
         parts = []
         for days, ivs in groups:
-            label = _DAY_NAMES[days[0]] + (f"–{_DAY_NAMES[days[-1]]}" if len(days) > 1 else "")
+            label = names[days[0]] + (f"–{names[days[-1]]}" if len(days) > 1 else "")
             parts.append(label + " " + ", ".join(f"{clock(s)}–{clock(e)}" for s, e in ivs))
-        return "; ".join(parts) or "never open"
+        return "; ".join(parts) or never
 
     def __repr__(self) -> str:
         if self._elapsed:

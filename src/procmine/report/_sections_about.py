@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..i18n import format_number, localise
+from ..i18n import DAY_NAMES, format_number, localise
 from ._blocks import Context, Notice, Section, Table, Text
 from ._sections import report_calendar, workday_hours
 
@@ -110,6 +110,11 @@ def format_rows(ctx: Context, formats: dict[str, Any]) -> list[list[str]]:
                 rows.append([_("Dates in {column}", column=col), " · ".join(parts)])
         elif key == "lifecycle" and isinstance(val, dict):
             rows.append([_("Start and complete rows"), _lifecycle_text(ctx, val)])
+        elif key == "lifecycle_words" and isinstance(val, dict):  # found from the rows' structure
+            first = next((w for w, k in val.items() if k == "start"), "")
+            second = next((w for w, k in val.items() if k == "complete"), "")
+            rows.append([_("Lifecycle words"), _("{first!r} opens a step, {second!r} closes it", first=first,
+                                                   second=second)])
         elif key == "time_of_day" and isinstance(val, dict):
             for col, clock in val.items():
                 rows.append([_("Time of day"), _("{clock} joined to the dates of {column}", clock=clock, column=col)])
@@ -263,7 +268,7 @@ def _calendar_text(ctx: Context) -> str:
     return _(
         "Working time follows {calendar}: office hours {hours}, closed on weekends and on {closed}. Every figure in working days divides working hours by the {day} hours of one working day.",
         calendar=ctx.calendar_note,
-        hours=cal._hours_text(),
+        hours=cal._hours_text(DAY_NAMES.get(ctx.language, DAY_NAMES["en"]), _("never open")),
         closed=closed,
         day=format_number(cal.day_hours, ctx.language, digits=1),
     )
