@@ -99,6 +99,8 @@ def _reasons(language: str) -> dict[str, str]:
 
 # the reasons of classify_steps (its ``why``, parts joined by "; "), as it writes them in English
 _LOOP_BACK = re.compile(r"goes straight back into a loop of office work in (\d+)% of its occurrences: not a request")
+_GOES_BACK = re.compile(r"structure: the case goes back to '(.*)' after it in (\d+)% of the times it leaves it, (.*)")
+_WAY_BACK = re.compile(r"the way back is long in (\d+)% of the returns \((\d+)% of the check's other entries\)")
 
 
 def step_reasons(why: str, language: str) -> str:
@@ -128,7 +130,11 @@ def step_reasons(why: str, language: str) -> str:
             gettext("name: a request to the applicant or a third party", language),
         "name: a hold status (the case is parked for someone outside the queue)":
             gettext("name: a hold status (the case is parked for someone outside the queue)", language),
+        "the answer is not recorded": gettext("the answer is not recorded", language),
     }
+
+    def pct(digits: str) -> str:
+        return format_percent(int(digits) / 100, language, 0)
     out = []
     for part in why.split("; "):
         m = _LOOP_BACK.fullmatch(part)
@@ -136,6 +142,19 @@ def step_reasons(why: str, language: str) -> str:
             part = format_message(gettext("goes straight back into a loop of office work in {share} of its "
                                           "occurrences: not a request", language), language,
                                   share=format_percent(int(m.group(1)) / 100, language, 0))
+        m = _GOES_BACK.fullmatch(part)
+        if m:  # a request found from the structure (its answer not in the log): see classify_steps
+            check, share, how = m.groups()
+            way = _WAY_BACK.fullmatch(how)
+            if way:
+                how = format_message(gettext("the way back is long in {long} of the returns ({other} of the check's "
+                                             "other entries)", language), language,
+                                     long=pct(way.group(1)), other=pct(way.group(2)))
+            elif how == "it is repeated back to back with long waits (a chase)":
+                how = gettext("it is repeated back to back with long waits (a chase)", language)
+            part = format_message(gettext("structure: the case goes back to '{check}' after it in {share} of the "
+                                          "times it leaves it, {how}", language), language,
+                                  check=check, share=pct(share), how=how)
         out.append(known.get(part, part))
     return ("\u202f; " if language == "fr" else "; ").join(out)  # French sets a thin space before ";"
 
