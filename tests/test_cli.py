@@ -75,6 +75,11 @@ def test_findings_lists_and_writes_csv(runner: CliRunner, tmp_path: Path) -> Non
     res = runner.invoke(main, ["findings", str(sample_path("permit_de", "csv")), "--csv", str(out), "--quiet"])
     assert res.exit_code == 0, res.output
     assert out.exists() and out.read_text(encoding="utf-8").count("\n") >= 2
+    # the confidence as the report shows it, in the language's format (it read "0.98" in French)
+    fr = runner.invoke(main, ["findings", str(sample_path("subsidy_fr", "csv")), "--lang", "fr", "--quiet"])
+    import re
+
+    assert fr.exit_code == 0 and re.search(r"Fiabilité \d+%", fr.output) and "Fiabilité 0." not in fr.output
 
 
 def test_unknown_kind_is_a_user_error(runner: CliRunner) -> None:

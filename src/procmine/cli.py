@@ -356,7 +356,7 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
             f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
             f"({format_percent(f.case_share, lang, 0)}), "
             f"{gettext('Saving per case', lang)} {format_working_time(f.saving_per_case, lang, day_hours=cal.day_hours)}, "
-            f"{gettext('Confidence', lang)} {f.confidence:.2f}"
+            f"{gettext('Confidence', lang)} {format_percent(f.confidence, lang, 0)}"  # as the report shows it
         )
         _out(f"     {f.text(lang)}")
     if csv_path or xlsx_path:
