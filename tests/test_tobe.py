@@ -180,6 +180,9 @@ def test_cli_simplify_prints_the_kpis_and_writes_the_to_be_bpmn(tmp_path: Path) 
     res = CliRunner().invoke(main, [*args, "-o", str(out), "--lang", "de"])
     assert res.exit_code == 0, res.output
     assert "Mediane Falldauer" in res.output and "→" in res.output
+    # the changes and the durations' unit in the language too (they read "remove ..." in English)
+    first = res.output.splitlines()[:2]
+    assert first == [f"Entfernt: {stamp}; Zusammengelegt: {a} + {b}; Parallel: {c} und {d}", "(verstrichene Zeit)"]
     t = tasks(parsed(out))
     assert stamp not in t and f"{a} + {b}" in t and parallel_blocks_with(parsed(out), c, d) == 1
     res = CliRunner().invoke(main, ["simplify", src, "--merge", a])

@@ -582,7 +582,9 @@ def simplify_cmd(log: str, remove: tuple[str, ...], merge: tuple[str, ...], para
         "events_per_case": gettext("Steps per case", lang),
         "handovers_per_case": gettext("Handovers per case", lang),
     }
-    _out(w._describe_changes())
+    _out(w._describe_changes(lang))
+    if w.calendar is None:  # the durations' unit: calendar time, not working days
+        _out(f"({gettext('elapsed time', lang)})")
     for key, label in labels.items():
         b, a = w.before[key], w.after[key]
         fmt = (lambda v: format_duration(v, lang)) if key.endswith("duration") else (lambda v: format_number(v, lang))

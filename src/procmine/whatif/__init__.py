@@ -94,7 +94,15 @@ class WhatIf(Result):
         """Same as :meth:`delta`."""
         return self.delta()
 
-    def _describe_changes(self) -> str:
+    def _describe_changes(self, language: str | None = None) -> str:
+        """The changes in one line: ``"remove B; merge C + D"`` (the repr's words), or, given a
+        ``language``, as the report and the BPMN name them (``"Supprimé : B"``)."""
+        if language is not None:
+            from ..i18n import format_message, gettext
+
+            sep = "\u202f; " if language == "fr" else "; "  # French sets a thin space before ";"
+            return sep.join(format_message(gettext(msgid, language), language, **fields)
+                            for _key, msgid, fields, _kw in self._change_list()) or gettext("no change", language)
         parts = []
         if self.changes.get("complete_at_intake"):
             parts.append("complete at intake: no " + ", ".join(map(str, self.changes["complete_at_intake"])))
@@ -197,23 +205,27 @@ class WhatIf(Result):
         out: list[tuple[tuple[str, ...], str, dict[str, Any], Any, pd.Timedelta]] = []
         if self.source is not None:
             base = self.before["median_case_duration"]
-            todo: list[tuple[tuple[str, ...], str, dict[str, Any], dict[str, Any]]] = []
-            for x in self.changes.get("complete_at_intake", []):
-                todo.append((("remove", x), "Removed (complete at intake): {step}", {"step": x},
-                             {"complete_at_intake": [x]}))
-            for x in self.changes.get("remove", []):
-                todo.append((("remove", x), "Removed: {step}", {"step": x}, {"remove": [x]}))
-            for p in self.changes.get("merge", []):
-                todo.append((("merge", p[0], p[1]), "Merged: {a} + {b}", {"a": p[0], "b": p[1]},
-                             {"merge": [tuple(p)]}))
-            for p in self.changes.get("parallelize", []):
-                todo.append((("parallelize", p[0], p[1]), "In parallel: {a} and {b}", {"a": p[0], "b": p[1]},
-                             {"parallelize": [tuple(p)]}))
-            for key, msgid, fields_, kw in todo:
+            for key, msgid, fields_, kw in self._change_list():
                 after = simplify(self.source, calendar=self.calendar, **kw).after["median_case_duration"]
                 out.append((key, msgid, fields_, self._finding_for(key[0], set(key[1:])), base - after))
         self.__dict__["_figures"] = out
         return out
+
+    def _change_list(self) -> list[tuple[tuple[str, ...], str, dict[str, Any], dict[str, Any]]]:
+        """Per change: (key, msgid naming it, its fields, the ``simplify`` arguments of it alone)."""
+        todo: list[tuple[tuple[str, ...], str, dict[str, Any], dict[str, Any]]] = []
+        for x in self.changes.get("complete_at_intake", []):
+            todo.append((("remove", x), "Removed (complete at intake): {step}", {"step": x},
+                         {"complete_at_intake": [x]}))
+        for x in self.changes.get("remove", []):
+            todo.append((("remove", x), "Removed: {step}", {"step": x}, {"remove": [x]}))
+        for p in self.changes.get("merge", []):
+            todo.append((("merge", p[0], p[1]), "Merged: {a} + {b}", {"a": p[0], "b": p[1]},
+                         {"merge": [tuple(p)]}))
+        for p in self.changes.get("parallelize", []):
+            todo.append((("parallelize", p[0], p[1]), "In parallel: {a} and {b}", {"a": p[0], "b": p[1]},
+                         {"parallelize": [tuple(p)]}))
+        return todo
 
     def _change_notes(self, language: str = "en") -> dict[tuple[str, ...], str]:
         """Per change: the sentence documenting it in the BPMN (finding, saving alone), in ``language``."""
