@@ -100,9 +100,16 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     return log
 
 
+#: tables smaller than this (bytes in Arrow) are converted whole: one column at a time costs
+#: about 2 ms of pandas metadata per column (30 ms of a 0.2 s read on 1.1 M events) and
+#: saves 60 MB of peak there; on 10 M events it saves 0.6 GB at no measurable time
+WHOLE_BELOW = 512 * 2**20
+
+
 def _to_pandas(held: list[pa.Table]) -> pd.DataFrame:
     """The table in ``held`` (taken out of it) as ``Table.to_pandas`` converts it, one
-    column at a time, the Arrow memory of each handed back before the next.
+    column at a time, the Arrow memory of each handed back before the next (tables under
+    :data:`WHOLE_BELOW`: whole).
 
     Converted whole, the columns that pandas copies (numbers, dates) were all allocated
     while the Arrow allocator still held the buffers they came from: 0.6 GB of peak on 10 M
@@ -110,6 +117,8 @@ def _to_pandas(held: list[pa.Table]) -> pd.DataFrame:
     index stored as columns or with repeated names are converted whole.
     """
     table = held.pop()
+    if table.nbytes < WHOLE_BELOW:  # the per-column calls cost more than the memory they save
+        return table.to_pandas(split_blocks=True, self_destruct=True)
     template = table.slice(0, 0).to_pandas()  # the columns' labels as pandas restores them
     names = table.column_names
     if not isinstance(template.index, pd.RangeIndex) or len(set(names)) != len(names) or len(template.columns) != len(names):
