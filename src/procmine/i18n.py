@@ -32,6 +32,7 @@ import logging
 import math
 import re
 import string
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -57,6 +58,7 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_value",
+    "join_clauses",
     "format_working_time",
     "gettext",
     "localise",
@@ -331,6 +333,15 @@ _UNITS = {
     "fr": {"d": ("jour", "jours"), "h": ("h", "h"), "min": ("min", "min")},
     "en": {"d": ("day", "days"), "h": ("h", "h"), "min": ("min", "min")},
 }
+
+
+def join_clauses(parts: Iterable[str], language: str) -> str:
+    """Clauses joined by a semicolon, French setting a narrow no-break space before it.
+
+    >>> join_clauses(["Supprimé : B", "Fusionné : C + D"], "fr")
+    'Supprimé : B\u202f; Fusionné : C + D'
+    """
+    return ("\u202f; " if language == "fr" else "; ").join(parts)
 
 
 def _missing_duration(td: Any) -> bool:

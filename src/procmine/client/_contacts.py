@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.validation import fail
-from ..i18n import format_message, format_percent, gettext
+from ..i18n import format_message, format_percent, gettext, join_clauses
 from ..log import EventLog
 from ..waits._steps import classify_steps, normalise_name
 
@@ -133,15 +133,15 @@ def step_reasons(why: str, language: str) -> str:
         "the answer is not recorded": gettext("the answer is not recorded", language),
     }
 
-    def pct(digits: str) -> str:
+    def pct(digits: str) -> str:  # a share classify_steps wrote as "40%"
         return format_percent(int(digits) / 100, language, 0)
+
     out = []
     for part in why.split("; "):
         m = _LOOP_BACK.fullmatch(part)
         if m:
             part = format_message(gettext("goes straight back into a loop of office work in {share} of its "
-                                          "occurrences: not a request", language), language,
-                                  share=format_percent(int(m.group(1)) / 100, language, 0))
+                                          "occurrences: not a request", language), language, share=pct(m.group(1)))
         m = _GOES_BACK.fullmatch(part)
         if m:  # a request found from the structure (its answer not in the log): see classify_steps
             check, share, how = m.groups()
@@ -156,7 +156,7 @@ def step_reasons(why: str, language: str) -> str:
                                           "times it leaves it, {how}", language), language,
                                   check=check, share=pct(share), how=how)
         out.append(known.get(part, part))
-    return ("\u202f; " if language == "fr" else "; ").join(out)  # French sets a thin space before ";"
+    return join_clauses(out, language)
 
 
 def detect(log: EventLog, steps: pd.DataFrame | None = None, language: str = "en") -> pd.DataFrame:

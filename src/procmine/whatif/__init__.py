@@ -98,11 +98,11 @@ class WhatIf(Result):
         """The changes in one line: ``"remove B; merge C + D"`` (the repr's words), or, given a
         ``language``, as the report and the BPMN name them (``"Supprimé : B"``)."""
         if language is not None:
-            from ..i18n import format_message, gettext
+            from ..i18n import format_message, gettext, join_clauses
 
-            sep = "\u202f; " if language == "fr" else "; "  # French sets a thin space before ";"
-            return sep.join(format_message(gettext(msgid, language), language, **fields)
-                            for _key, msgid, fields, _kw in self._change_list()) or gettext("no change", language)
+            return join_clauses((format_message(gettext(msgid, language), language, **fields)
+                                 for _key, msgid, fields, _kw in self._change_list()), language) or gettext(
+                "no change", language)
         parts = []
         if self.changes.get("complete_at_intake"):
             parts.append("complete at intake: no " + ", ".join(map(str, self.changes["complete_at_intake"])))
