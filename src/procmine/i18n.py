@@ -58,9 +58,9 @@ __all__ = [
     "format_number",
     "format_percent",
     "format_value",
-    "join_clauses",
     "format_working_time",
     "gettext",
+    "join_clauses",
     "localise",
     "tr",
 ]
