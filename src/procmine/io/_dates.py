@@ -270,11 +270,11 @@ def _with_other_formats(sample: pd.Series, spec: DateSpec, dayfirst: bool | None
     ok = _sample_parsed(sample, spec)
     used = [spec]
     while not ok.all() and len(used) < MAX_FORMATS:
-        other = detect_date_format(sample[~ok], dayfirst=dayfirst, _others=False)
-        if other is None or other.kind not in _TEXT_KINDS or any(_orders_clash(other, u) for u in used):
+        other = _another_format(sample[~ok], used, dayfirst)
+        if other is None:
             break
         hit = _sample_parsed(sample[~ok], other)
-        if other.share < 0.5 or not hit.any():
+        if not hit.any():
             break
         ok[np.flatnonzero(~ok)[hit]] = True
         used.append(other)
@@ -560,10 +560,8 @@ def _other_formats(text, parsed, bad, spec, tz, report, column) -> tuple[pd.Seri
     bad = bad.copy()
     while bad.any() and len(used) < MAX_FORMATS:
         rest = text[bad]
-        other = detect_date_format(rest, _others=False)
-        if other is None or other.kind not in _TEXT_KINDS or other.share < 0.5:
-            break
-        if any(_orders_clash(other, u) for u in used):
+        other = _another_format(rest, used)
+        if other is None:
             break
         if other.kind == "iso":
             times = _parse_iso(rest, tz, report, column)
@@ -584,6 +582,16 @@ def _other_formats(text, parsed, bad, spec, tz, report, column) -> tuple[pd.Seri
             if other.reason.startswith("ambiguous"):
                 report.warnings.append(note("column {column!r}: {reason}", column=column, reason=other.reason))
     return parsed, bad
+
+
+def _another_format(values: pd.Series, used: list[DateSpec], dayfirst: bool | None = None) -> DateSpec | None:
+    """The format of ``values`` (what the formats ``used`` leave of a column) that may join
+    them: a text format that parses at least half of them and is not the other day/month
+    order, with the same separator, of one already used (see :func:`_orders_clash`)."""
+    other = detect_date_format(values, dayfirst=dayfirst, _others=False)
+    if other is None or other.kind not in _TEXT_KINDS or other.share < 0.5:
+        return None
+    return None if any(_orders_clash(other, u) for u in used) else other
 
 
 def _orders_clash(a: DateSpec, b: DateSpec) -> bool:
