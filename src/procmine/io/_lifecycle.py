@@ -253,13 +253,14 @@ STRUCTURE_SHARE = UNNAMED_SHARE
 
 
 def find_two_state_column(
-    df: pd.DataFrame, case: str, activity: str, times: pd.Series, candidates: list[str]
+    df: pd.DataFrame, case: str, activity: str, times: pd.Series, exclude: set[str] | frozenset[str] = frozenset()
 ) -> tuple[str, str, str] | None:
     """A column of two values whose words procmine does not know (``en cours``/``terminé``,
     ``offen``/``zu``, ``aperto``/``chiuso``...) but whose structure is a lifecycle's: every step
     is two rows of the same case and activity, the first carrying one value, the second
     the other (a step repeated in the case: the pairs one after another). Returns
-    ``(column, opening value, closing value)``, or None.
+    ``(column, opening value, closing value)``, or None. The text columns not in ``exclude``
+    (the other roles' columns) with two values among the first 1,000 rows are looked at.
 
     Judged on the first :data:`SAMPLE_ROWS` rows: one of the two values is on at least
     :data:`STRUCTURE_SHARE` of the rows (a transition is on every row), and at least as
@@ -277,11 +278,16 @@ def find_two_state_column(
     ...                               "2024-03-05 10:20"], utc=True))
     >>> df = pd.DataFrame({"Fall": ["1", "1", "1", "1"], "Schritt": ["Prüfung", "Prüfung", "Entscheid", "Entscheid"],
     ...                    "Etat": ["en cours", "terminé", "en cours", "terminé"]})
-    >>> find_two_state_column(df, "Fall", "Schritt", t, ["Etat"])
+    >>> find_two_state_column(df, "Fall", "Schritt", t, exclude={"Fall", "Schritt"})
     ('Etat', 'en cours', 'terminé')
     """
     n = min(len(df), SAMPLE_ROWS)
-    if n < 2:
+    head = df.head(1000)
+    # two values among the first rows: a quick look first (wide logs have hundreds of columns)
+    candidates = [c for c in df.columns if c not in exclude and c not in (case, activity)
+                  and (head[c].dtype == object or pd.api.types.is_string_dtype(head[c].dtype))
+                  and head[c].nunique(dropna=True) == 2]
+    if n < 2 or not candidates:
         return None
     key = pd.MultiIndex.from_arrays([df[case].iloc[:n].astype("str"), df[activity].iloc[:n].astype("str")])
     group = pd.factorize(key)[0]

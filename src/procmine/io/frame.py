@@ -284,15 +284,8 @@ def _structural_lifecycle(df: pd.DataFrame, det: Detection, out: dict[str, pd.Se
         return
     from ._lifecycle import find_two_state_column
 
-    used = set(det.roles.values()) | time_cols
-    head = df.head(1000)
-    # a column of two values among the first rows: a quick look first (wide logs have hundreds)
-    candidates = [c for c in df.columns if c not in used and (head[c].dtype == object or
-                  pd.api.types.is_string_dtype(head[c].dtype)) and head[c].nunique(dropna=True) == 2]
-    if not candidates:
-        return
     found = find_two_state_column(df, det.roles["case"], det.roles["activity"], out[ROLE_COLUMNS["timestamp"]],
-                                  candidates)
+                                  exclude=set(det.roles.values()) | time_cols)
     if found is None:
         return
     col, first, second = found

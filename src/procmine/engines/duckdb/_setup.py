@@ -249,12 +249,13 @@ class _DuckViews:
             col = found[0] if found else None
         structure = None
         if col is None and sample is not None and roles is not None:
-            structure = self._two_state_column(sample(), roles, used)
-            col = structure
+            structure = col = self._two_state_column(sample(), roles, used)
         if col is None:
             return
-        values = [v[0] for v in self.con.execute(f"SELECT DISTINCT CAST({_q(col)} AS VARCHAR) FROM raw LIMIT 10000").fetchall()]
-        kinds = transition_kinds(pd.Series(values, dtype=object))
+        if structure is None:  # known words: a start (or other) word among the values decides
+            values = [v[0] for v in self.con.execute(
+                f"SELECT DISTINCT CAST({_q(col)} AS VARCHAR) FROM raw LIMIT 10000").fetchall()]
+            kinds = transition_kinds(pd.Series(values, dtype=object))
         if structure is not None or (kinds == START_KIND).any() or (kinds == OTHER_KIND).any():
             raise LogError(
                 "the log has one row per lifecycle transition (start/complete rows); the DuckDB "
@@ -274,16 +275,14 @@ class _DuckViews:
 
         if "start_timestamp" in roles or not all(r in roles for r in ("case", "activity", "timestamp")):
             return None
-        taken = used | set(roles.values())
-        candidates = [c for c in sample.columns if c not in taken and not str(c).startswith("__")
-                      and (sample[c].dtype == object or pd.api.types.is_string_dtype(sample[c].dtype))
-                      and sample[c].head(1000).nunique(dropna=True) == 2]
         ts = sample[roles["timestamp"]]
         spec = detect_date_format(ts)
-        if not candidates or spec is None:
+        if spec is None:
             return None
         times = parse_dates(ts if spec.kind == "datetime" else ts.astype(object), spec)[0]
-        found = find_two_state_column(sample, roles["case"], roles["activity"], times, candidates)
+        found = find_two_state_column(sample, roles["case"], roles["activity"], times,
+                                      exclude=used | set(roles.values()) | {c for c in sample.columns
+                                                                            if str(c).startswith("__")})
         return found[0] if found else None
 
     def _raw_is_table(self) -> bool:
