@@ -371,6 +371,11 @@ class _LazyTake:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def to_arrow(self) -> Any:
+        """The ids as an Arrow array (the array itself when every row is taken in order)."""
+        whole = len(self.rows) == len(self.array)  # (rows is then 0..n-1: see contiguous_codes)
+        return self.array if whole else self.array.take(self.rows)
+
     def to_numpy(self, zero_copy_only: bool = False) -> np.ndarray:
         return self.array.take(self.rows).to_numpy(zero_copy_only=zero_copy_only)
 

@@ -203,8 +203,8 @@ def _without_padding(log: EventLog, report: IngestReport, name: str | None) -> E
     35 ms on the 2.7 M cases of 10 M events."""
     c = log.codes
     ids = c.case_id_values
-    if ids is not None and hasattr(ids, "rows"):  # gathered on first use: the compact array, if whole
-        ids = ids.array if len(ids.rows) == len(ids.array) else ids.array.take(ids.rows)
+    if hasattr(ids, "to_arrow"):  # ids gathered from Arrow on first use: looked at there
+        ids = ids.to_arrow()
     if ids is None or not len(ids) or not padded(ids):
         return log
     df = log.df.copy(deep=False)
