@@ -19,7 +19,7 @@ from procmine.errors import DataQualityWarning
 from procmine.io import read_log
 from procmine.io._common import ReadOptions
 from procmine.io.frame import read_frame
-from procmine.io.parquet import _activity_guess, _plain_activity
+from procmine.io.parquet import _dictionary_guesses, _plain_dictionary
 
 
 def _frame(n: int = 400, seed: int = 1) -> pd.DataFrame:
@@ -44,10 +44,11 @@ def test_dictionary_read_gives_the_plain_column_and_its_codes(tmp_path, seed, la
                                       for f in table.schema], metadata=table.schema.metadata))
     path = tmp_path / "log.parquet"
     pq.write_table(table, path, row_group_size=37 + seed)
-    field = _activity_guess(path, ReadOptions())
-    assert field is not None and field.name == "Tätigkeit"
+    fields = _dictionary_guesses(path, ReadOptions())
+    assert [f.name for f in fields] == ["Tätigkeit"]
+    field = fields[0]
     plain = pq.read_table(path)
-    table, got = _plain_activity(pq.read_table(path, read_dictionary=[field.name]), field)
+    table, got = _plain_dictionary(pq.read_table(path, read_dictionary=[field.name]), field)
     assert table.equals(plain) and table.schema.equals(plain.schema, check_metadata=True)
     codes, dictionary = dictionary_codes(plain.column(field.name))
     assert got is not None and np.array_equal(got[0], codes) and got[0].dtype == codes.dtype
@@ -58,10 +59,65 @@ def test_guesses_only_text_columns_named_once(tmp_path):
     df = _frame()
     path = tmp_path / "a.parquet"
     df.assign(Tätigkeit=np.arange(len(df))).to_parquet(path)  # not text: no dictionary read
-    assert _activity_guess(path, ReadOptions()) is None
+    assert _dictionary_guesses(path, ReadOptions()) == []
     df.rename(columns={"Tätigkeit": "Bemerkung"}).to_parquet(path)  # no header names it
-    assert _activity_guess(path, ReadOptions()) is None
-    assert _activity_guess(path, ReadOptions(activity="Bemerkung")).name == "Bemerkung"
+    assert _dictionary_guesses(path, ReadOptions()) == []
+    assert [f.name for f in _dictionary_guesses(path, ReadOptions(activity="Bemerkung"))] == ["Bemerkung"]
+    # the lifecycle column too, by its header or named; never one column twice
+    df.assign(**{"lifecycle:transition": "complete"}).to_parquet(path)
+    assert [f.name for f in _dictionary_guesses(path, ReadOptions())] == ["Tätigkeit", "lifecycle:transition"]
+    assert [f.name for f in _dictionary_guesses(path, ReadOptions(lifecycle="Tätigkeit"))] == ["Tätigkeit"]
+
+
+def _lifecycle_frame(words: tuple[str, str], seed: int) -> pd.DataFrame:
+    """A log of one start and one complete row per step, some rows without a word."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for case in range(60):
+        t = pd.Timestamp("2024-03-01 08:00") + pd.Timedelta(days=case)
+        for step in rng.choice(["Eingang", "Prüfung", "Entscheid"], int(rng.integers(1, 4))):
+            rows.append((f"F{case:03d}", step, t, words[0]))
+            t += pd.Timedelta(minutes=int(rng.integers(5, 90)))
+            rows.append((f"F{case:03d}", step, t, words[1] if rng.random() > 0.05 else None))
+            t += pd.Timedelta(hours=int(rng.integers(1, 30)))
+    return pd.DataFrame(rows, columns=["Fall", "Tätigkeit", "Zeit", "Lebenszyklus"])
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("words", [("Start", "Ende"), ("start", "complete")])
+def test_lifecycle_column_read_with_its_dictionary_pairs_as_the_plain_column(tmp_path, seed, words):
+    """The lifecycle words come with their Parquet codes: the pairing is that of the
+    column read as text."""
+    df = _lifecycle_frame(words, seed)
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        plain = read_frame(pq.read_table(path).to_pandas(), ReadOptions(), source=str(path), fmt="parquet")
+        fast = read_log(path)
+    assert "start_timestamp" in fast.df.columns
+    pd.testing.assert_frame_equal(fast.df, plain.df, check_exact=True)
+    assert vars(fast.report) == vars(plain.report)
+
+
+def test_single_word_lifecycle_column_is_told_by_its_dictionary(tmp_path, monkeypatch):
+    """A complete-only column is known from its dictionary, not by comparing every row."""
+    import procmine.io._lifecycle as lifecycle
+
+    df = _frame(4000, seed=3).dropna(subset=["Tätigkeit"]).assign(**{"lifecycle:transition": "complete"})
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=900)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        expected = read_log(path)
+
+        def compared(arr):
+            raise AssertionError("every row compared")
+
+        monkeypatch.setattr(lifecycle, "_only_value", compared)
+        got = read_log(path)
+    pd.testing.assert_frame_equal(got.df, expected.df, check_exact=True)
+    assert got.report.formats.get("lifecycle") == expected.report.formats.get("lifecycle")
 
 
 @pytest.mark.parametrize("case", [None, "Amt"])
@@ -103,8 +159,6 @@ def test_run_sort_of_duplicate_candidates_is_the_lexsort(seed):
 def test_codes_of_dictionary_columns_in_any_order(seed):
     """Dictionaries in another order than first appearance, with unused or missing values,
     chunks with dictionaries of their own: the codes of Arrow's encoding of the text."""
-    from procmine.io.parquet import _plain_activity
-
     rng = np.random.default_rng(seed)
     words = ["a", "b", "c", "dd", "é"]
     chunks = []
@@ -118,7 +172,7 @@ def test_codes_of_dictionary_columns_in_any_order(seed):
     if not len(column):
         return
     field = pa.field("activity", pa.large_string())
-    table, got = _plain_activity(pa.table({"activity": column}), field)
+    table, got = _plain_dictionary(pa.table({"activity": column}), field)
     plain = column.cast(pa.large_string())
     assert table.column(0).equals(plain) and table.schema.field(0) == field
     codes, dictionary = dictionary_codes(plain)

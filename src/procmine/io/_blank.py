@@ -40,7 +40,7 @@ def _blank(s: pd.Series) -> np.ndarray:
         if kept is not None:  # the activity column: each distinct name looked at once
             codes, dictionary = kept
             per_value = np.append(_blank_chunk(dictionary, pc), False)  # code -1: missing, in mask
-            return mask | per_value[codes]
+            return mask | per_value[codes] if per_value.any() else mask
         parts = []
         for chunk in arr.chunks if hasattr(arr, "chunks") else [arr]:
             parts.append(_blank_chunk(chunk, pc))

@@ -233,6 +233,8 @@ def _drop_bad_rows(
 
     taken = np.zeros(len(df), dtype=bool)
     for reason, mask, column in reasons:
+        if not mask.any():  # the usual case: no row to look at (two passes fewer per reason)
+            continue
         hit = mask & ~taken
         if not hit.any():
             continue

@@ -162,13 +162,18 @@ def transition_kinds(values: pd.Series, words: dict[str, str] | None = None) -> 
     """
     arr = getattr(values.array, "_pa_array", None)
     if arr is not None and pd.api.types.is_string_dtype(values.dtype) and len(arr):
-        from .._core.codes import dictionary_codes  # Arrow's hash: a third of pandas' factorize
+        # Arrow's hash: a third of pandas' factorize
+        from .._core.codes import dictionary_codes, kept_dictionary_codes
 
-        single = _only_value(arr)
-        if single is not None:  # one word throughout (complete-only logs): no hashing
-            return np.full(len(arr), _kind_of(single, words), dtype=np.int8)
-        codes, dictionary = dictionary_codes(arr)
+        kept = kept_dictionary_codes(arr, consume=True)  # a reader had them (Parquet's dictionary)
+        if kept is None:
+            single = _only_value(arr)
+            if single is not None:  # one word throughout (complete-only logs): no hashing
+                return np.full(len(arr), _kind_of(single, words), dtype=np.int8)
+        codes, dictionary = kept if kept is not None else dictionary_codes(arr)
         uniques = dictionary.to_pylist()
+        if len(uniques) == 1 and not arr.null_count:
+            return np.full(len(arr), _kind_of(uniques[0], words), dtype=np.int8)
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     kinds = np.array([_kind_of(u, words) for u in uniques] + [_BLANK], dtype=np.int8)

@@ -52,7 +52,7 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     try:
         import pyarrow.parquet as pq
 
-        activity = _activity_guess(path, opts)
+        fields = _dictionary_guesses(path, opts)
         extra = {}
         if Path(path).is_dir():
             import pyarrow.dataset as pads
@@ -60,7 +60,7 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
             # a folder partitioned as ``column=value``: the values as text or numbers, like the
             # files' own columns (pyarrow's default makes them dictionaries, pandas categories)
             extra["partitioning"] = pads.partitioning(flavor="hive")
-        table = pq.read_table(path, read_dictionary=[activity.name] if activity else None, **extra)
+        table = pq.read_table(path, read_dictionary=[f.name for f in fields] or None, **extra)
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
         raise LogError("reading Parquet needs pyarrow: pip install pyarrow", path=src) from exc
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
@@ -73,10 +73,15 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     # the case blocks' thread first: it runs while the activity column is cast back below
     # (a column read as a dictionary is not text to it: never the activity's)
     table, blocks = _start_case_blocks(table, opts)
-    table, coded = _plain_activity(table, activity)
-    if coded is None:
-        activity = None
+    coded = []
+    for field in fields:
+        table, got = _plain_dictionary(table, field)
+        if got is not None:
+            coded.append((field.name, got))
     table, masked = _take_masked_integers(table)
+    # handing freed pages back costs 10-15 ms a call, whatever the size: only worth it on
+    # tables whose columns are converted one at a time (see _to_pandas)
+    big = table.nbytes >= WHOLE_BELOW
     held = [table]  # handed over: the conversion frees each column once converted
     del table
     df = _to_pandas(held)
@@ -88,15 +93,18 @@ def read_parquet(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     # Arrow's allocator keeps freed pages for reuse; hand them back so that the frame's
     # clean-up and the analyses after it do not stack on them (1.1 GB on 10 M events)
     pool = pa.default_memory_pool()
-    pool.release_unused()
-    arr = getattr(df[activity.name].array, "_pa_array", None) if coded is not None else None
-    if arr is not None:  # the activity checks and codes find them (see dictionary_codes)
-        keep_dictionary_codes(arr, (coded[0], coded[1].cast(arr.type)))
+    if big:
+        pool.release_unused()
+    for name, (codes, dictionary) in coded:
+        arr = getattr(df[name].array, "_pa_array", None)
+        if arr is not None:  # the checks and codes of the column find them (see dictionary_codes)
+            keep_dictionary_codes(arr, (codes, dictionary.cast(arr.type)))
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index(drop=True)
     log = read_frame(df, opts, source=src, fmt="parquet", case_blocks=blocks)
     del df
-    pool.release_unused()
+    if big:
+        pool.release_unused()
     return log
 
 
@@ -136,19 +144,25 @@ def _to_pandas(held: list[pa.Table]) -> pd.DataFrame:
     return df
 
 
-def _activity_guess(path: str | Path, opts: ReadOptions) -> pa.Field | None:
-    """The text column (its field) the activity will be taken from, by its header (a
-    guess: it only decides which column is read with its Parquet dictionary), or None.
+def _dictionary_guesses(path: str | Path, opts: ReadOptions) -> list[pa.Field]:
+    """The text columns (their fields) the activity and the lifecycle transition will be
+    taken from, by their headers (a guess: it only decides which columns are read with
+    their Parquet dictionary); none for a folder of parts.
 
-    Activity names repeat: Parquet stores them as a dictionary and row codes. Read that way
-    the column costs a quarter of reading it as text, and its codes come with it (hashing
-    the names again costs about as much as reading them: 0.2 s on 10 M events).
+    Both hold a handful of values: Parquet stores them as a dictionary and row codes. Read
+    that way the activity costs a quarter of reading it as text, and its codes come with it
+    (hashing the names again costs about as much as reading them: 0.2 s on 10 M events);
+    the lifecycle column's dictionary says at once whether it holds a single word (the
+    usual complete-only log), which comparing every row costs 6 ms a million rows.
     """
     import pyarrow.parquet as pq
 
     if not Path(path).is_file():
-        return None  # a folder of parts: read as it is
-    return _guess(pq.read_schema(path), opts.activity, "activity")
+        return []  # a folder of parts: read as it is
+    schema = pq.read_schema(path)
+    found = [_guess(schema, opts.activity, "activity"), _guess(schema, opts.lifecycle, "lifecycle")]
+    fields = [f for f in found if f is not None]
+    return fields if len({f.name for f in fields}) == len(fields) else fields[:1]
 
 
 def _start_case_blocks(table: pa.Table, opts: ReadOptions) -> tuple[pa.Table, CaseBlocks | None]:
@@ -187,8 +201,8 @@ def _guess(schema: pa.Schema, given: str | None, role: str) -> pa.Field | None:
     return field if field.type in (pa.string(), pa.large_string()) else None
 
 
-def _plain_activity(table: pa.Table, field: pa.Field | None) -> tuple[pa.Table, tuple[np.ndarray, pa.Array] | None]:
-    """The table with the activity column read as a dictionary back to its ``field``
+def _plain_dictionary(table: pa.Table, field: pa.Field | None) -> tuple[pa.Table, tuple[np.ndarray, pa.Array] | None]:
+    """The table with a column read as a dictionary (the activity's, the lifecycle's) back to its ``field``
     (the same values and type as read plainly), and the column's
     :func:`~procmine._core.codes.dictionary_codes` (codes in order of first appearance);
     None for the codes when the dictionary holds a missing or a repeated value."""
@@ -208,6 +222,8 @@ def _plain_activity(table: pa.Table, field: pa.Field | None) -> tuple[pa.Table, 
     if dictionary.null_count or len(pc.unique(dictionary)) != len(dictionary):
         return table, None
     indices = [ch.indices for ch in column.chunks]
+    if len(dictionary) == 1 and not column.null_count:  # one value throughout (a complete-only lifecycle)
+        return table, (np.zeros(len(column), dtype=np.int32), dictionary)
     raw = np.concatenate([np.asarray(pc.fill_null(ch, -1) if ch.null_count else ch) for ch in indices])
     raw = raw.astype(np.int32, copy=False)
     # dictionary_codes numbers the values in order of first appearance, dropping unused ones;
