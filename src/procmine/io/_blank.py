@@ -94,11 +94,8 @@ def _maybe_padded(chunk: Any) -> np.ndarray:
     full = ends > starts
     if not data.size or not full.any():
         return np.zeros(len(chunk), dtype=bool)
-    if offsets[-1] < data.size:  # every start inside the buffer (Arrow pads it): no clipping
-        first, last = data[starts], data[ends - 1]  # ends - 1 = -1 only for empty strings
-    else:
-        top = data.size - 1
-        first, last = data[np.minimum(starts, top)], data[np.clip(ends - 1, 0, top)]
+    # clipped: an empty value may start at the end of the buffer, or end before its start
+    first, last = np.take(data, starts, mode="clip"), np.take(data, ends - 1, mode="clip")
     maybe = _maybe_space(first)
     maybe |= _maybe_space(last)
     maybe &= full
