@@ -36,8 +36,12 @@ the legal basis must be checked first). Without ``org:resource`` the detector re
 nothing: "done by people" cannot be checked.
 
 **Saving.** Per occurrence, its handling time plus the waiting in front of it (working
-time): an automated step runs on arrival. ``time_cost`` is the sum over all occurrences,
-``saving_per_case`` that sum divided by the cases containing X.
+time): an automated step runs on arrival. Only what the office can shorten counts: waiting
+for the applicant or a third party and legal periods (:mod:`procmine.waits._causes`) stay
+when the step runs by itself (a system that closes a 30-day public inquiry still waits the
+30 days). ``time_cost`` is the sum over all occurrences, ``saving_per_case`` that sum divided
+by the cases containing X; the evidence gives the waiting left out (``client_wait``,
+``statutory_wait``).
 
 **Limits.** The log does not say whether a step needs judgement: "short and always the
 same" is a hint, not a proof. Without start times, handling and waiting cannot be told
@@ -59,6 +63,7 @@ import pandas as pd
 
 from .._core.validation import Threshold, check_detector
 from ..log import EventLog
+from ..waits._causes import wait_causes
 from ._base import event_table, make_finding, pick_examples, sample_confidence, td, tr, wilson_lower
 from ._base import top_org_units as _org_units
 from ._finding import Finding
@@ -66,6 +71,10 @@ from ._finding import Finding
 __all__ = ["SYSTEM_USER", "detect", "handling_dispersion", "handling_times"]
 
 _CLOCK_US = 3_600_000_000  # handling under an hour on the clock is timed on the clock
+
+#: reads ``wait_causes(log)`` under the log's own declarations: find_redundancies
+#: computes them once before the detectors that read them run side by side
+READS_WAIT_CAUSES = True
 
 
 #: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
@@ -85,6 +94,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
     Threshold("require_start", "bool", True,
               "Judge only steps with start times for at least half of their events (without them "
               "handling and waiting cannot be told apart)."),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
 )
 
 #: resource names that look like a system, batch or interface user (case-insensitive search)
@@ -108,6 +121,8 @@ def detect(
     max_system_share: float = 0.2,
     max_repeat_share: float = 0.1,
     require_start: bool = True,
+    waits: dict[str, str] | None = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Find frequent, short, always-the-same steps done by people.
 
@@ -138,6 +153,9 @@ def detect(
         Judge only steps with start times for at least half of their events (default
         True): without them handling and waiting cannot be told apart. With False, the
         time since the previous event stands in for the handling time.
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`: the
+        waiting they make the applicant's or a legal period is not counted as saved.
 
     Returns
     -------
@@ -165,6 +183,7 @@ def detect(
     is_system = _system_events(res)
     req = frozenset(required)
     out: list[Finding] = []
+    outside: tuple[np.ndarray, np.ndarray] | None = None
     for x in cand:
         x = int(x)
         if t.name(x) in req:
@@ -173,7 +192,10 @@ def detect(
                      max_repeat_share=max_repeat_share, require_start=require_start, max_handling_us=max_handling_us,
                      max_dispersion=max_dispersion, min_invariant=min_invariant)
         if m is not None:
-            out.append(_finding(log, t, m, float(volume[x])))
+            if outside is None:  # only for a step that passed the guards: most logs have none
+                outside = wait_causes(log, waits=waits, external=external).outside_office(
+                    t.wait, t.processing, t.c.activity)
+            out.append(_finding(log, t, m, float(volume[x]), outside))
     return out
 
 
@@ -232,12 +254,16 @@ def _measure(t: Any, x: int, handling_all: np.ndarray, is_system: np.ndarray, *,
     return _Step(x, occ, cases, system_share, median_h, dispersion, pred, succ)
 
 
-def _finding(log: EventLog, t: Any, m: _Step, volume: float) -> Finding:
-    """The finding of a step that passed the guards (``volume``: its share of cases)."""
+def _finding(log: EventLog, t: Any, m: _Step, volume: float, outside: tuple[np.ndarray, np.ndarray]) -> Finding:
+    """The finding of a step that passed the guards (``volume``: its share of cases;
+    ``outside``: per event, the waiting for the applicant and the legal periods)."""
     c, res, occ = t.c, t.resources, m.occ
     name = t.name(m.x)
     (pred_code, pred_share, pred_n), (succ_code, succ_share, succ_n) = m.pred, m.succ
-    cost = t.gap[occ]  # handling plus the waiting in front of it
+    client = outside[0][occ].astype(np.float64)
+    statutory = outside[1][occ].astype(np.float64)
+    # handling plus the waiting in front of it, but for what the office cannot shorten
+    cost = np.maximum(t.gap[occ] - client - statutory, 0.0)
     total = float(cost.sum(dtype=np.float64))
     has_res = res.codes[occ] >= 0
     n_res = len(np.unique(res.codes[occ][has_res]))
@@ -261,6 +287,9 @@ def _finding(log: EventLog, t: Any, m: _Step, volume: float) -> Finding:
         "system_share": m.system_share,
         "median_wait": td(np.median(t.wait[occ])),
     }
+    for key, part in (("client_wait", client), ("statutory_wait", statutory)):
+        if part.any():  # waiting left out of the saving: shown beside it
+            evidence[key] = td(float(part.sum(dtype=np.float64)))
     rec = tr(
         "Let a system do '{a}': it occurs in {share:.0%} of cases, takes a median {handling} of "
         "handling and follows '{prev}' in {prev_share:.0%} of its occurrences.",

@@ -30,7 +30,10 @@ arrival to the next release slot).
 **Guard.** A step handled case by case releases work whenever it arrives: its release
 distribution is as spread as its arrivals (ratio near 1), even if it is slow. A long,
 legally fixed waiting period (e.g. 30 days) moves releases by whole days and keeps the
-spread, so it is not batching either. A step after a batched step inherits concentrated
+spread, so it is not batching either. A step the outside world triggers (the applicant's
+documents arrive) or whose waiting is a legal period (:mod:`procmine.waits._causes`) is not
+judged: the office does not choose when it starts, and office hours alone make its releases
+look concentrated (documents registered at 08:00 each morning). A step after a batched step inherits concentrated
 arrivals, so its ratio stays near 1. Rare steps and steps with fewer than ``min_events``
 events are not judged.
 
@@ -63,11 +66,16 @@ from ..i18n import (
     tr,  # not _base.tr: the waits here are elapsed time, not working time
 )
 from ..log import EventLog
+from ..waits._causes import wait_causes
 from ._base import NAT, event_table, make_finding, pick_examples, sample_confidence, td
 from ._base import top_org_units as _org_units
 from ._finding import Finding
 
 __all__ = ["detect"]
+
+#: reads ``wait_causes(log)`` under the log's own declarations: find_redundancies
+#: computes them once before the detectors that read them run side by side
+READS_WAIT_CAUSES = True
 
 
 #: the thresholds of :func:`detect` (validation, ``docs/detectors.md`` and the catalogue read them)
@@ -89,6 +97,10 @@ THRESHOLDS: tuple[Threshold, ...] = (
               "Minimum number of events of the step.", low=1),
     Threshold("slot_tolerance", "duration", "1h",
               "How much earlier than the next slot a release may be and still count."),
+    Threshold("waits", "mapping", None,
+              "Declared wait causes per step, as for `procmine.performance` (`{'Frist': 'statutory'}`)."),
+    Threshold("external", "names", None,
+              "Steps the outside world triggers, as for `procmine.performance`."),
 )
 
 _SLOTS = 168
@@ -110,6 +122,8 @@ def detect(
     min_explained: float = 0.6,
     min_events: int = 30,
     slot_tolerance: pd.Timedelta | str = "1h",
+    waits: dict[str, str] | None = None,
+    external: Any = None,
 ) -> list[Finding]:
     """Find steps whose work is released on a few fixed weekday/hour slots.
 
@@ -141,6 +155,9 @@ def detect(
         Minimum number of events of the step (30).
     slot_tolerance
         How much earlier than the next slot a release may be and still count (1 hour).
+    waits, external
+        Declared wait causes and external steps, as for :func:`procmine.performance`: steps
+        waiting for the applicant or a legal period are not judged.
 
     Returns
     -------
@@ -163,7 +180,11 @@ def detect(
     req = frozenset(required)
     out: list[Finding] = []
     limit = np.where(b.daily_act, max_slot_ratio_daily, max_slot_ratio)
-    for x in np.flatnonzero(b.ok_act & (b.ratio <= limit)):
+    cand = b.ok_act & (b.ratio <= limit)
+    if cand.any():  # the office does not choose when the applicant's answer or a legal period ends
+        cause = wait_causes(log, waits=waits, external=external).steps["cause"].to_numpy(dtype=object)
+        cand &= ~np.isin(cause, ("client", "statutory"))
+    for x in np.flatnonzero(cand):
         if t.name(int(x)) in req:
             continue
         found = _finding(log, t, b, int(x), tol_min, release_cover=release_cover, max_release_slots=max_release_slots,
@@ -313,7 +334,7 @@ def _recommendation(name: str, slots: np.ndarray, daily: bool, evidence: dict[st
     return {
         lang: tr(
             "Handle '{a}' as cases arrive instead of in batches ({slots}): cases wait a median of {wait} "
-            "for the next batch slot.",
+            "(elapsed time) for the next batch slot.",
             a=name,
             slots=", ".join(_slot_name(int(s), daily, lang) for s in slots[: min(k, 3)])
             + (" …" if k > 3 else ""),

@@ -306,13 +306,14 @@ def _recommendation(names: tuple[str, ...], unit_name: str, evidence: dict[str, 
     """Shorten the wait before one step, or relieve the unit in front of whose steps cases wait."""
     if len(names) == 1 or not unit_name:
         return tr(
-            "Shorten the wait before '{activity}': cases wait there {share:.0%} of their working time.",
+            "Shorten the wait before '{activity}': cases wait there {share:.0%} of the working time the office "
+            "controls (waiting for the applicant and legal periods left out).",
             activity=names[0],
             share=evidence["wait_share"],
         )
     return tr(
-        "Relieve {unit}: cases wait {share:.0%} of their working time in front of its steps "
-        "('{activity}' and {n} more).",
+        "Relieve {unit}: cases wait {share:.0%} of the working time the office controls in front of its "
+        "steps ('{activity}' and {n} more; waiting for the applicant and legal periods left out).",
         unit=unit_name,
         share=evidence["wait_share"],
         activity=names[0],

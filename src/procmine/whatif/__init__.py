@@ -434,7 +434,10 @@ def simplify(
 
     - **remove** X: every event of X disappears together with the time it added to its case,
       from the completion of the previous event of the case to the completion of X (X's
-      waiting plus processing). All later events of the case move earlier by that amount.
+      waiting plus processing), but for the waiting for the applicant or a third party and
+      the legal periods in it (:mod:`procmine.waits._causes`): the next step still waits for
+      the documents, and a 30-day objection period runs whether or not a step records its
+      end. All later events of the case move earlier by that amount.
       A removed *first* event of a case has no recorded waiting: nothing is shifted and the
       case then starts at its next event.
     - **merge** (A, B): each direct succession A→B in a case becomes one event named

@@ -87,11 +87,36 @@ def _remove(log: EventLog, names: list[str], calendar: Any) -> pd.DataFrame:
     gone = np.isin(c.activity, codes)
     prev, has_prev = _prev_end(c)
     saved = np.where(gone & has_prev, _saved(prev, c.ts, calendar), 0)
+    if saved.any():
+        saved = np.maximum(saved - _outside_office(log, gone & has_prev, prev, calendar), 0)
     shift = _later_shift(c, saved)
     ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
     df = _with_times(log.df, ts, start)
     return df.loc[~gone].reset_index(drop=True)
+
+
+def _outside_office(log: EventLog, sel: np.ndarray, prev: np.ndarray, calendar: Any) -> np.ndarray:
+    """Per event (0 outside ``sel``): the part of the time from the previous completion to
+    its own (``prev`` to its timestamp, in ``calendar``'s time) that is waiting for the
+    applicant or a third party or a legal period (:mod:`procmine.waits._causes`). A removed
+    step takes neither with it: the next step still waits for the documents, and a 30-day
+    objection period runs whether or not a step records its end."""
+    from ..waits._causes import wait_causes
+
+    c = log.codes
+    idx = np.flatnonzero(sel)
+    start = c.start_ts[idx] if c.start_ts is not None else np.full(len(idx), NAT, dtype=np.int64)
+    known = start != NAT
+    begin = np.where(known, np.maximum(start, prev[idx]), c.ts[idx])  # no start: the gap is waiting
+    wait = np.full(len(c.ts), NAT, dtype=np.int64)
+    proc = np.full(len(c.ts), NAT, dtype=np.int64)
+    wait[idx] = _saved(prev[idx], begin, calendar)
+    proc[idx] = np.where(known, _saved(begin, c.ts[idx], calendar), NAT)
+    client, statutory = wait_causes(log).outside_office(wait, proc, c.activity)
+    out = np.zeros(len(c.ts), dtype=np.int64)
+    out[idx] = np.asarray(client[idx], dtype=np.int64) + np.asarray(statutory[idx], dtype=np.int64)
+    return out
 
 
 def _codes_of(log: EventLog, a: str, b: str) -> tuple[int, int] | None:
