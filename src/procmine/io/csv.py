@@ -4,12 +4,15 @@ Values are read as text (``"007"`` stays ``"007"``) and empty fields become miss
 columns other than the roles become numbers when all their values are plain numbers
 without a leading zero (``12.5`` -> float, ``3`` -> int). The encoding is UTF-8 if the
 whole file decodes as UTF-8 (a BOM is dropped), UTF-16 with a UTF-16 byte-order mark
-(Excel's "Unicode text" export), otherwise cp1252 (Windows/Excel), or latin-1 if the
+(Excel's "Unicode text" export) or, without one, when its NUL bytes show it (see
+:func:`_utf16_without_bom`), otherwise cp1252 (Windows/Excel), or latin-1 if the
 file holds bytes cp1252 does not define. A UTF-8 file with some lines that are not
 UTF-8 (a row pasted from a Windows program) is read line by line: those lines as
 cp1252, the others as UTF-8, and the report counts them
 (``formats["lines_decoded_as_cp1252"]``, a warning). The separator is the one of ``;`` ``,`` tab
-``|`` that splits the first lines (quotes honoured) into the same number of fields.
+``|`` that splits the first lines (quotes honoured) into the same number of fields,
+unless the file starts with Excel's separator hint (``sep=;``), which is followed and
+skipped (``formats["separator_hint"]``, a warning; ``sep=`` given wins over it).
 Lines with too many or too few fields are dropped and counted as ``"malformed line"``.
 The file is parsed by pyarrow, all columns as strings. A stray ``"`` that opens a
 value swallowing whole rows is mended (that line read with its quotes as text, named
@@ -19,7 +22,9 @@ width are checked against :data:`procmine.io.LIMITS`.
 
 Row numbers in the report (``dropped_rows``, errors) count data records: the header
 is row 0, the first event row 1. Up to ten title or blank lines above the header are
-skipped (``report.formats["header_line"]`` then gives the header's line). Blank lines
+skipped (``report.formats["header_line"]`` then gives the header's line), titles padded
+with separators by Excel (``Export Baugesuche 2024;;;``) too: the header is the first
+line naming the table's columns (see :func:`_is_title`). Blank lines
 are not counted, and a quoted field spanning several physical lines counts as one
 row, so in such files row N lies below physical line N + 1.
 """
@@ -31,6 +36,7 @@ import csv as _csv
 import re
 import threading
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +59,9 @@ _SNIFF_BYTES = 64 * 1024
 MAX_TITLE_LINES = 10  # title or blank lines looked through above the header
 _CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")  # bytes cp1252 does not define
 MAX_QUOTE_REPAIRS = 20  # unbalanced quotes repaired before the file is refused
+# Excel's separator hint, a first line "sep=;" (padded with the separator when a program
+# that does not know it saved the file again: "sep=;;;")
+_SEP_HINT = re.compile(r"sep=([^\r\n\"])\1*\r?\n?", re.IGNORECASE)
 
 
 def _gzip_content(path: Path) -> bool:
@@ -66,7 +75,8 @@ def _open(path: Path):
 
 
 def detect_encoding(path: str | Path) -> str:
-    """``"utf-8-sig"`` (BOM), ``"utf-8"`` if the whole file decodes strictly, else ``"cp1252"``.
+    """``"utf-8-sig"`` (BOM), ``"utf-8"`` if the whole file decodes strictly, else ``"cp1252"``;
+    ``"utf-16"`` with a UTF-16 byte-order mark, ``"utf-16-le"``/``"utf-16-be"`` without one.
 
     cp1252 leaves five bytes undefined; a file holding them is read as ``"latin-1"``.
     A UTF-8 file with a few lines that are not UTF-8 (a cp1252 row pasted in) is
@@ -104,6 +114,8 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
                 if first:
                     if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                         return "utf-16", True, False  # Excel's "Unicode text" export
+                    if utf16 := _utf16_without_bom(chunk[:_SNIFF_BYTES]):
+                        return utf16, True, False
                     bom, first = chunk.startswith(codecs.BOM_UTF8), False
                 quotes = quotes or b'"' in chunk
                 if not check_encoding or (chunk.isascii() and not dec.getstate()[0]):
@@ -134,6 +146,33 @@ def _scan(path: Path, check_encoding: bool = True) -> tuple[str, bool, bool]:
     if typical or bom:
         return utf8, quotes, True  # UTF-8 text with some lines in another encoding
     return ("latin-1" if undefined else "cp1252"), quotes, False
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` if the head of a file without byte-order mark is
+    UTF-16, else None.
+
+    Told by its NUL bytes: text in UTF-8 or in an 8-bit code page holds none, while
+    UTF-16 has one in every ASCII character (its high byte: the second of the pair in
+    little-endian, the first in big-endian), and a CSV is mostly ASCII (digits, dates,
+    separators). So the head is UTF-16 when most of its byte pairs have a NUL high byte
+    and it decodes in that byte order to text without NUL characters; a stray NUL in an
+    8-bit file does not make it UTF-16.
+    """
+    if b"\x00" not in head:
+        return None
+    a = np.frombuffer(head, dtype=np.uint8, count=len(head) // 2 * 2)
+    pairs = len(a) // 2
+    nul_second = int(np.count_nonzero(a[1::2] == 0))
+    nul_first = int(np.count_nonzero(a[0::2] == 0))
+    enc = "utf-16-le" if nul_second >= nul_first else "utf-16-be"
+    if 2 * max(nul_second, nul_first) <= pairs:
+        return None
+    try:  # not final: the head may end inside a surrogate pair
+        text = codecs.getincrementaldecoder(enc)("strict").decode(a.tobytes())
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else enc
 
 
 def _typical_utf8(chunk: bytes) -> bool:
@@ -201,7 +240,7 @@ def _head_text(path: Path, encoding: str, data: bytes | None = None) -> str:
             raw = f.read(_SNIFF_BYTES)
     more = len(raw) == _SNIFF_BYTES
     text = raw.decode(encoding, errors="replace")
-    if encoding == "utf-16" and len(raw) % 2:
+    if encoding.startswith("utf-16") and len(raw) % 2:
         text = raw[:-1].decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -284,8 +323,12 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     head = _head_text(path, encoding, data)
     if not head.strip():
         raise _empty(src)
-    sep = _separator(path, head, opts, src)
+    hint, head = _separator_hint(head)
+    if not head.strip():
+        raise _empty(src)
+    sep = _separator(path, head, opts, src, hint)
     skip, header = _header_line(head, sep)
+    skip += hint is not None  # the hint line is skipped too (the report tells it apart)
     names = _unique([h.strip() for h in header])
     if len(names) > LIMITS.max_columns:
         raise LogError(
@@ -299,7 +342,7 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     table = _Table(path, names, sep, encoding, src, quoted=quoted, skip=skip, data=data)
     df, bad_rows = table.read(strict=opts.strict)
     _check_rows(df, bad_rows, names, sep, src)
-    report = _report(src, encoding, sep, table, skip, odd)
+    report = _report(src, encoding, sep, table, skip, odd, hint)
     total = len(df) + len(bad_rows)
     rows = np.arange(1, total + 1)
     if bad_rows:
@@ -317,9 +360,24 @@ def read_csv(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     return read_frame(df, opts, source=src, fmt="csv", report=report, row_numbers=rows, numbers=True)
 
 
-def _separator(path: Path, head: str, opts: ReadOptions, src: str) -> str:
-    """The separator given, else tab for ``.tsv``, else the one detected in ``head``."""
-    sep = opts.sep
+def _separator_hint(head: str) -> tuple[str | None, str]:
+    """Excel's separator hint (the first line ``sep=;``) and the head without that line.
+
+    Excel writes it (and reads it) to pin the separator whatever the regional settings;
+    some Swiss systems export it too. Without a hint: ``(None, head)``.
+    """
+    end = head.find("\n")
+    first = head if end < 0 else head[: end + 1]
+    m = _SEP_HINT.fullmatch(first)
+    if m is None:
+        return None, head
+    return m.group(1), head[len(first) :]
+
+
+def _separator(path: Path, head: str, opts: ReadOptions, src: str, hint: str | None = None) -> str:
+    """The separator given, else the file's ``sep=`` hint, else tab for ``.tsv``, else the
+    one detected in ``head``."""
+    sep = opts.sep if opts.sep is not None else hint
     if sep is None:
         sep = "\t" if path.name.lower().endswith((".tsv", ".tsv.gz")) else detect_separator(head)
     if sep is None:
@@ -350,10 +408,22 @@ def _check_rows(df: pd.DataFrame, bad_rows: list[int], names: list[str], sep: st
         )
 
 
-def _report(src: str, encoding: str, sep: str, table: _Table, skip: int, odd: tuple[int, int] | None) -> IngestReport:
+def _report(
+    src: str, encoding: str, sep: str, table: _Table, skip: int, odd: tuple[int, int] | None, hint: str | None
+) -> IngestReport:
     """The ingest report of the CSV reading itself: encoding, separator, what was mended or skipped."""
     report = IngestReport(source=src, format="csv")
     report.formats.update({"encoding": encoding, "separator": sep})
+    if hint is not None:
+        report.formats["separator_hint"] = hint
+        if hint == sep:
+            report.warnings.append(note(
+                "line 1 is Excel's separator hint 'sep={hint}': the separator was taken from it "
+                "and the line skipped", hint=hint))
+        else:
+            report.warnings.append(note(
+                "line 1 is Excel's separator hint 'sep={hint}': the line was skipped and the "
+                "separator given ({sep!r}) used instead", hint=hint, sep=sep))
     if odd is not None:
         n_odd, first_odd = odd
         report.formats["lines_decoded_as_cp1252"] = n_odd
@@ -371,7 +441,9 @@ def _report(src: str, encoding: str, sep: str, table: _Table, skip: int, odd: tu
             )
     if skip:
         report.formats["header_line"] = skip + 1
-        report.warnings.append(note("{n} line(s) above the header skipped (title or blank lines)", n=skip))
+    titles = skip - (hint is not None)
+    if titles:
+        report.warnings.append(note("{n} line(s) above the header skipped (title or blank lines)", n=titles))
     return report
 
 
@@ -386,15 +458,51 @@ def _codec(name: str, src: str) -> str:
 
 
 def _header_line(head: str, sep: str) -> tuple[int, list[str]]:
-    """(number of title/blank lines above the header, the header's fields)."""
+    """(number of title/blank lines above the header, the header's fields).
+
+    The header is the first line that names the table's columns (see :func:`_is_title`);
+    the lines above it are titles: Excel's "Save as CSV" pads a title typed in A1 with
+    separators to the table's width (``Export Baugesuche 2024;;;``), so a title is told
+    by its names, not by its number of fields.
+    """
     lines = head.splitlines(keepends=True)
+    width = _table_width(lines, sep)
     for i, line in enumerate(lines[: MAX_TITLE_LINES + 1]):
         fields = next(_csv.reader([line], delimiter=sep, quotechar='"'), [])
-        if len(fields) > 1:
+        if not _is_title(fields, width):
             if i == 0:
                 break
             return i, fields
     return 0, next(_csv.reader(lines[:50], delimiter=sep, quotechar='"'), [])
+
+
+def _table_width(lines: list[str], sep: str) -> int:
+    """The number of columns of the table in the head: the most common number of fields
+    (the widest of equally common ones), less the trailing columns that no line fills
+    (Excel writes every row to the end of the sheet's used range, blank cells included)."""
+    rows = [r for r in _csv.reader(lines[:200], delimiter=sep, quotechar='"') if r]
+    if not rows:
+        return 0
+    counts = Counter(len(r) for r in rows)
+    common = max(counts, key=lambda n: (counts[n], n))
+    used = max((max((j for j, f in enumerate(r) if f.strip()), default=-1) + 1 for r in rows), default=0)
+    return min(common, used)
+
+
+def _is_title(fields: list[str], width: int) -> bool:
+    """Whether a line above the table is a title (or blank) rather than its header.
+
+    A line with at most one name (blank, only separators, a title in one cell) names no
+    table. A line padded with empty fields to the right that names fewer than the
+    table's columns (less one: a header may leave its last name empty) is a title
+    written across a few cells (``Export;2024;;``). A line without such padding is
+    taken for the header, as it is: if it is too short, its rows are reported as
+    malformed rather than the header silently skipped.
+    """
+    names = sum(1 for f in fields if f.strip())
+    if names < 2:
+        return True
+    return not fields[-1].strip() and names < width - 1
 
 
 def _empty(src: str) -> LogError:

@@ -73,7 +73,7 @@ from ._xes_columns import BAD_DATE, OUT_OF_RANGE, Assembler, parse_dates, pivot_
 from ._xes_memory import release as _release
 from ._xes_memory import system_pool as _system_pool
 from ._xes_scan import Malformed, Refused, Unsupported, scan_chunk
-from ._xes_source import iter_chunks, line_at
+from ._xes_source import iter_chunks, line_at, source_encoding
 from ._xes_write import write_xes
 
 __all__ = ["read_xes", "write_xes"]
@@ -144,6 +144,9 @@ def _read_xes(path: Path, opts: ReadOptions) -> EventLog:
         parts.replace(text_parts, again)
         del text_parts
     report.formats["xes_reader"] = reader
+    encoding = source_encoding(path)
+    if encoding is not None:  # read as UTF-8 text (see _xes_source)
+        report.formats["encoding"] = encoding
     n = report.rows_read = parts.n_events
     _structure_report(parts, report)
     cols, kinds, bad_dates = parts.finish(report)
@@ -236,8 +239,15 @@ def _read_fast(path: Path, wanted: set[str] | None, tz: str | None, as_text: fro
                 if i == 0:
                     head = buf[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
                     if not head.startswith(b"<"):
+                        # NUL bytes: wide text whose first bytes say nothing (no mark, no "<?")
+                        wide = (
+                            "; it holds NUL bytes, as UTF-16 text without a byte-order mark does: "
+                            "save it as UTF-8"
+                            if b"\x00" in head
+                            else "; is it really XES?"
+                        )
                         raise LogError(
-                            "not an XML file (it does not start with '<'); is it really XES?",
+                            f"not an XML file (it does not start with '<'){wide}",
                             path=str(path),
                             line=1,
                         )
