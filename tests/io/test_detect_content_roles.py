@@ -236,7 +236,7 @@ def test_html_report_shows_the_alert_first_in_data_quality(tmp_path):
     path = write(export(seed=13), tmp_path / "x.csv", GERMAN)
     log = read(path, case="Gesuchsart Nr.")
     html = pm.report(log, tmp_path / "r.html", language="de", sections=["quality"]).read_text(encoding="utf-8")
-    assert html.count("⚠") == 1 and "Nur 3 Fall/Fälle" in html and "Gesuchsart Nr." in html
+    assert html.count("⚠") == 1 and "Nur 3 Fälle" in html and "Gesuchsart Nr." in html
     assert html.index("⚠") < html.index("<table")
     ok = pm.report(read(write(export(seed=13), tmp_path / "y.csv", GERMAN)), tmp_path / "ok.html",
                    language="fr", sections=["quality"]).read_text(encoding="utf-8")  # fmt: skip

@@ -10,9 +10,10 @@ The families recognised, one per column:
 
 - ISO 8601 with or without offset;
 - ``dd.mm.yyyy``, ``dd/mm/yyyy``, ``dd-mm-yyyy`` with ``HH:MM[:SS[.ffffff]]`` and an
-  optional ``AM``/``PM``; month-first (``mm/dd/yyyy``) only when the data prove it
-  (a second field above 12 and no first field above 12); columns that do not decide it
-  are read day-first, the Swiss convention;
+  optional ``AM``/``PM`` or ``Uhr`` (``09:00 Uhr``), or French hours (``09h00``,
+  ``9 h 00``); month-first (``mm/dd/yyyy``) only when the data prove it (a second field
+  above 12 and no first field above 12); columns that do not decide it are read
+  day-first, the Swiss convention;
 - ``yyyy/mm/dd`` and ``yyyy.mm.dd`` (always year, month, day), with or without time;
 - month names in German, French, Italian and English, full or abbreviated, with or
   without dot, in any letter case: ``3. März 2024 14:05``, ``1er mars 2024``,
@@ -20,7 +21,10 @@ The families recognised, one per column:
   three or more letters of one month's name (``Sept``, ``janv.``, ``Mrz`` too);
 - two-digit years (``03.05.24``, ``03-MAR-24``) as Python's ``%y``: 69-99 are
   1969-1999, 00-68 are 2000-2068;
-- Excel serial day numbers, and typed datetimes.
+- ``yyyymmdd`` and ``yyyymmddHHMMSS`` digits (SAP and other ERP exports), as text or
+  numbers, only when nearly every value is a valid date of :func:`plausible_range`;
+- Excel serial day numbers (in the 1904 date system too, see :func:`serial_origin`), and
+  typed datetimes.
 
 Times out of range are a different problem from text that is not a date:
 :data:`TIME_BOUNDS` are the years 1678 to 2261, what pandas' nanosecond timestamps hold
@@ -36,6 +40,9 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,23 +87,33 @@ __all__ = [
     "DateSpec",
     "ParsedDates",
     "detect_date_format",
+    "known_formats",
+    "not_dates_note",
     "out_of_range_reason",
     "parse_column",
     "parse_dates",
+    "serial_origin",
 ]
 
 _ISO = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
-# time of day after a date: separator, hours, minutes, optional seconds, fraction and AM/PM
+# time of day after a date: separator, hours, minutes (after ":" or the French "h": 09h00,
+# 9 h 00), optional seconds, fraction, AM/PM and the German "Uhr" (09:00 Uhr)
 _TIME = (
-    r"(?:(?P<tsep>T|\s+|,\s*)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:(?P<fsep>[.,])(?P<f>\d{1,6}))?)?"
-    r"(?:(?P<psep>\s*)(?P<p>[AaPp][Mm]))?)?"
+    r"(?:(?P<tsep>T|\s+|,\s*)(?P<H>\d{1,2})(?P<hsep>:|\s?[hH]\s?)(?P<M>\d{2})"
+    r"(?::(?P<S>\d{2})(?:(?P<fsep>[.,])(?P<f>\d{1,6}))?)?"
+    r"(?:(?P<psep>\s*)(?P<p>[AaPp][Mm]))?(?:(?P<usep>\s*)(?P<u>[Uu]hr))?)?"
 )
 # patterns are plain strings without look-arounds or back-references: pandas may run
 # them with RE2 (Arrow strings) or Python's re (object columns)
 _DMY = r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})" + _TIME + "$"
 _YMD = r"^(?P<y>\d{4})(?P<sep>[./])(?P<a>\d{1,2})[./](?P<b>\d{1,2})" + _TIME + "$"
+# yyyymmdd, then HHMMSS digits or a time as above (a date column joined to its time column)
+_COMPACT = r"^(?P<y>\d{4})(?P<sep>)(?P<a>\d{2})(?P<b>\d{2})(?P<hms>\d{6})?" + _TIME + "$"
+# what a compact value must look like before a format reads it: pandas' %Y%m%d is lenient
+# about the number of digits (2024114 would read as 4 November)
+_COMPACT_GATE = r"^\d{8}(?:\d{6}|\D.*)?$"
 _WORD = r"(?P<w>[A-Za-zÀ-ÿ]+)\.?"
 _REST = r"(?P<rest>(?:T|\s|,).*)?$"
 _NAME_DMY = (
@@ -158,10 +175,11 @@ class DateSpec:
     """How a date column is parsed: one format (or ISO 8601 / Excel serials) for all rows.
 
     ``kind`` is ``"datetime"`` (already typed), ``"iso"``, ``"format"`` (``formats[0]``
-    for all rows; the others only differ in time precision), ``"names"`` (month names,
-    ``order`` ``"dmy"`` or ``"mdy"``; ``formats`` are those of the values rewritten as
-    ``d.m.yyyy``) or ``"excel"`` (serial days since 1899-12-30). ``share`` is the part of
-    the sampled values it parses.
+    for all rows; the others only differ in time precision; ``order`` ``"compact"`` for
+    ``yyyymmdd[HHMMSS]`` digits), ``"names"`` (month names, ``order`` ``"dmy"`` or
+    ``"mdy"``; ``formats`` are those of the values rewritten as ``d.m.yyyy``) or
+    ``"excel"`` (serial days since 1899-12-30, or the day :func:`serial_origin` sets).
+    ``share`` is the part of the sampled values it parses.
     """
 
     kind: str
@@ -180,6 +198,8 @@ class DateSpec:
                         formats=" | ".join(self.formats))
         if self.kind == "epoch":
             return note("Unix time in {unit} (UTC)", unit=self.formats[0])
+        if self.kind == "excel" and _serial_origin().year == 1904:
+            return note("Excel serial days (1904 date system)")
         return {"datetime": note("typed datetimes"), "iso": "ISO 8601", "excel": note("Excel serial days")}[self.kind]
 
 
@@ -207,8 +227,9 @@ def detect_date_format(
         whole column: a first field above 12 proves day-first, a second field above 12
         month-first; undecidable columns are read day-first (the Swiss convention).
     strict_numbers
-        Accept Excel serial numbers only if some carry a time of day (content-based
-        detection, where whole numbers are more likely ids).
+        Accept Excel serial numbers only if their fractions are times of day, and
+        ``yyyymmdd`` digits only with a time (content-based detection, where whole
+        numbers are more likely ids and decimal ones amounts).
 
     Examples
     --------
@@ -218,11 +239,13 @@ def detect_date_format(
     ('%d/%m/%Y', True)
     >>> detect_date_format(pd.Series(["2024-03-01T10:00:00+01:00"])).kind
     'iso'
+    >>> detect_date_format(pd.Series([20241104, 20241105])).formats
+    ('%Y%m%d',)
     """
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return DateSpec("datetime", reason=note("typed datetime column"), share=1.0)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return _excel_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
+        return _number_spec(pd.to_numeric(values, errors="coerce").dropna(), strict_numbers)
     if values.dtype == object:
         head = values.dropna().head(2000)
         typed = head.map(lambda v: isinstance(v, (_dt.datetime, _dt.date)))
@@ -238,6 +261,8 @@ def detect_date_format(
     iso = float(sample.str.match(_ISO).mean())
     if iso >= 0.5:
         spec = DateSpec("iso", ("ISO8601",), reason="ISO 8601")
+    elif (compact := _compact_spec(sample, strict_numbers)) is not None:
+        spec = compact
     else:
         nums = pd.to_numeric(sample, errors="coerce")
         if nums.notna().mean() >= 0.9:
@@ -352,15 +377,71 @@ def _names_numeric(text: pd.Series, order: str) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(out), index=text.index, dtype="str")
 
 
+def _number_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
+    """Numbers as dates: ``yyyymmdd[HHMMSS]`` digits, else Excel serial days or Unix times
+    (see :func:`_excel_spec`; the ranges do not overlap)."""
+    if nums.empty:
+        return None
+    eight = (nums >= 1e7) & (nums < 1e8)
+    fourteen = (nums >= 1e13) & (nums < 1e14)
+    if float((eight | fourteen).mean()) >= 0.9:
+        head_tail = nums if len(nums) <= 4000 else pd.concat([nums.iloc[:2000], nums.iloc[-2000:]])
+        return _compact_spec(_sample_values(_digits(head_tail)), strict)
+    return _excel_spec(nums, strict)
+
+
+def _digits(values: pd.Series) -> pd.Series:
+    """Whole numbers as their digits (``20241104.0`` -> ``"20241104"``: a column of numbers
+    with blanks is float), other values as text; missing values stay missing."""
+    nums = pd.to_numeric(values, errors="coerce")
+    whole = ((nums == np.floor(nums)) & (nums.abs() < 1e15)).to_numpy(dtype=bool)
+    out = values.astype("str").astype(object)
+    out[whole] = nums[whole].astype("int64").astype("str").to_numpy(dtype=object)
+    return out.where(values.notna(), None)
+
+
+def _compact_spec(sample: pd.Series, strict: bool) -> DateSpec | None:
+    """``yyyymmdd`` / ``yyyymmddHHMMSS`` (SAP and other ERP exports), perhaps with a time
+    joined after a space; ``sample`` holds stripped distinct strings.
+
+    Eight digits are as often an id as a date: taken only when nearly every value (0.9, as
+    for Excel serials) is a valid calendar date, with a valid time if any, in
+    :func:`plausible_range`, which running numbers (20240001, 20241299...) and random ids
+    are not. In content detection (``strict``) only when nearly every value carries a time
+    and some not midnight, as Excel serials must there (a time makes an id unlikely).
+    """
+    if sample.empty:
+        return None
+    shape = sample.str.extract(_COMPACT)
+    hit = shape["y"].notna()
+    if float(hit.mean()) < 0.9:
+        return None
+    shape = shape[hit]
+    spec = DateSpec("format", _formats_of(shape, "ymd", ""), order="compact",
+                    reason=note("year, month, day as digits without separators (yyyymmdd)"))
+    times = _parse_text(sample, spec)
+    first, last = (t.tz_localize(None) for t in plausible_range())
+    if float(((times >= first) & (times <= last)).mean()) < 0.9:
+        return None
+    if strict:
+        timed = shape["hms"].notna() | shape["H"].notna()
+        if float(timed.mean()) < 0.9 or not (times.notna() & (times != times.dt.normalize())).any():
+            return None
+    spec.share = float(times.notna().mean())
+    return spec
+
+
 def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
     """Numbers as dates: Excel serial days, or (not in content detection, ``strict``: whole
-    numbers of ten or thirteen digits are as likely ids there) Unix times."""
+    numbers of ten or thirteen digits are as likely ids there) Unix times. In content
+    detection serial days must carry times of day (see :func:`_times_of_day`)."""
     if nums.empty:
         return None
     lo, hi = EXCEL_SERIAL_RANGE
     inside = float(((nums >= lo) & (nums <= hi)).mean())
-    whole = not (nums != np.floor(nums)).any()
-    if inside >= 0.9 and not (strict and whole):
+    frac = nums - np.floor(nums)
+    whole = not (frac != 0).any()
+    if inside >= 0.9 and not (strict and not _times_of_day(frac[frac != 0])):
         return DateSpec("excel", reason=note("numbers in the range of Excel serial dates"), share=inside)
     if strict or not whole:
         return None
@@ -370,6 +451,69 @@ def _excel_spec(nums: pd.Series, strict: bool) -> DateSpec | None:
             return DateSpec("epoch", (unit,), reason=note("whole numbers in the range of Unix times in {unit}", unit=unit),
                             share=share)
     return None
+
+
+def _times_of_day(frac: pd.Series) -> bool:
+    """Whether the fractions of numbers (whole ones left out) are times of day, as in
+    Excel serial date-times, and not the decimals of amounts: CHF 23456.78 is also a day
+    of 1964 in Excel's range, and a column of amounts must not become a start time.
+
+    An exported time is a whole number of seconds (or, written to five decimals, of
+    minutes): ``frac * 86400`` is whole. That alone does not tell amounts apart: every
+    multiple of 0.01 is a whole number of seconds (0.01 day = 864 s). What does is that an
+    amount has at most two decimals, always, while a clock time is a multiple of 0.01 day
+    only every 14 min 24 s: 100 of the 86,400 seconds of a day, 3 of the 23 whole hours
+    after midnight. So: nearly all fractions (0.9) are clock times, and fewer than half are
+    multiples of 0.01. No fraction at all (whole days) is no time of day.
+
+    Examples
+    --------
+    >>> _times_of_day(pd.Series([0.375, 0.5416666667, 0.6875]))  # 09:00, 13:00, 16:30
+    True
+    >>> _times_of_day(pd.Series([0.78, 0.05, 0.4, 0.25]))  # Rappen
+    False
+    """
+    if frac.empty:
+        return False
+    secs, mins, cents = frac * 86_400, frac * 1_440, frac * 100
+    clock = ((secs - secs.round()).abs() < 0.05) | ((mins - mins.round()).abs() < 0.01)
+    money = (cents - cents.round()).abs() < 1e-6
+    return float(clock.mean()) >= 0.9 and float(money.mean()) < 0.5
+
+
+def known_formats() -> Note:
+    """The date formats read, for messages that ask to convert a column."""
+    return note("ISO 8601, dd.mm.yyyy HH:MM[:SS] (also 09:00 Uhr, 09h00), dd/mm/yyyy, yyyy/mm/dd, "
+                "yyyymmdd[HHMMSS], 3. März 2024 / 3 mars 2024, Excel serial days, Unix seconds or milliseconds")
+
+
+def not_dates_note(values: pd.Series, column: str, role: str, spec: DateSpec | None = None) -> Note:
+    """Why a column named like a time is ignored: one or two of its values that are not
+    dates, quoted, and the formats read, so that the user sees what to convert.
+
+    ``spec`` is what :func:`detect_date_format` found for ``values`` (None, or a format
+    that reads too few of them: the values quoted are among those it does not read).
+
+    Examples
+    --------
+    >>> not_dates_note(pd.Series(["Q1/2024", "Q2/2024"]), "Datum", "timestamp").split("; ")[0]
+    "column 'Datum' is named like a timestamp but its values are not dates ('Q1/2024', 'Q2/2024' cannot be read)"
+    """
+    sample = _sample_values(values, n=200)
+    if not sample.empty:
+        if spec is not None and spec.kind in _TEXT_KINDS:
+            read = _sample_parsed(sample, spec)
+        else:  # (no format reads half of them) the values of no date shape first
+            read = np.zeros(len(sample), dtype=bool)
+            for shape in (_ISO, _DMY, _YMD, _COMPACT):
+                read |= sample.str.match(shape).fillna(False).to_numpy(dtype=bool)
+            read |= _names_numeric(sample, "dmy").notna().to_numpy(dtype=bool)
+        unread = sample[~read]
+        sample = unread if not unread.empty else sample
+    quoted = [v if len(v) <= 40 else v[:39] + "…" for v in sample.head(2).tolist()] or [""]  # ('': all blank)
+    return note("column {column!r} is named like a {role} but its values are not dates ({values} cannot be "
+                "read); ignored. Dates are read as {formats}: convert the column to one of them",
+                column=column, role=role, values=", ".join(map(repr, quoted)), formats=known_formats())
 
 
 def _formats_of(shape: pd.DataFrame, order: str, sep: str) -> tuple[str, ...]:
@@ -392,8 +536,11 @@ def _formats_of(shape: pd.DataFrame, order: str, sep: str) -> tuple[str, ...]:
         field("S").isna(), const(":%S").where(field("f").isna(), ":%S" + field("fsep").fillna(".") + "%f")
     )
     suffix = const("").where(~ampm, field("psep").fillna("") + "%p")
-    time = field("tsep").fillna("") + hour + ":%M" + secs + suffix
+    suffix = suffix + (field("usep").fillna("") + field("u")).fillna("")  # "Uhr" as written
+    time = field("tsep").fillna("") + hour + field("hsep") + "%M" + secs + suffix
     fmts = date + time.where(field("H").notna(), "")
+    if "hms" in shape:  # yyyymmddHHMMSS
+        fmts = fmts.where(field("hms").isna(), date + "%H%M%S")
     return tuple(fmts.value_counts(sort=True).index)
 
 
@@ -517,6 +664,8 @@ def parse_column(
             parsed = to_utc(_from_serial(pd.to_numeric(values, errors="coerce")), tz, report, column)
         bad = present & parsed.isna().to_numpy()
     else:
+        if spec.order == "compact" and pd.api.types.is_numeric_dtype(values.dtype):
+            values = _digits(values)  # 20241104.0 (a float column with blanks) -> "20241104"
         text = values.astype("str").str.strip()
         text = text.where(values.notna() & (text != ""), None)
         present = text.notna().to_numpy()
@@ -632,6 +781,8 @@ def _parse_text(text: pd.Series, spec: DateSpec) -> pd.Series:
     """Naive times of a ``format`` or ``names`` column."""
     if spec.kind == "names":
         text = _names_numeric(text, spec.order)
+    elif spec.order == "compact":
+        text = text.where(text.str.match(_COMPACT_GATE).fillna(False).astype(bool))
     return _parse_family(text, spec.formats)
 
 
@@ -709,10 +860,40 @@ def _warn_implausible(parsed: pd.Series, report: IngestReport, column: str) -> N
         report.warnings.append(implausible_warning(odd, column))
 
 
+#: the day of Excel's serial 0: 1899-12-30 in the 1900 date system, 1904-01-01 in a
+#: workbook of the 1904 system (old Mac Excel); see :func:`serial_origin`
+_SERIAL_ORIGIN: ContextVar[pd.Timestamp | None] = ContextVar("serial_origin", default=None)
+_EXCEL_1900 = pd.Timestamp("1899-12-30")
+
+
+def _serial_origin() -> pd.Timestamp:
+    return _SERIAL_ORIGIN.get() or _EXCEL_1900
+
+
+@contextmanager
+def serial_origin(day: _dt.datetime | pd.Timestamp | None) -> Iterator[None]:
+    """Read Excel serial numbers as days since ``day`` within the block (the workbook's
+    ``epoch``: openpyxl gives 1904-01-01 for the 1904 date system); None keeps 1899-12-30.
+
+    Examples
+    --------
+    >>> _from_serial(pd.Series([45600.375])).dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2024-11-04 09:00']
+    >>> with serial_origin(_dt.datetime(1904, 1, 1)):  # 4 years and a day fewer
+    ...     _from_serial(pd.Series([44138.375])).dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2024-11-04 09:00']
+    """
+    token = _SERIAL_ORIGIN.set(pd.Timestamp(day) if day is not None else _serial_origin())
+    try:
+        yield
+    finally:
+        _SERIAL_ORIGIN.reset(token)
+
+
 def _from_serial(nums: pd.Series) -> pd.Series:
     lo, hi = 0.0, 2958465.0  # what Excel can show
     nums = nums.where((nums >= lo) & (nums <= hi))
-    return pd.to_datetime(nums * 86_400_000, unit="ms", origin="1899-12-30").dt.round("ms")
+    return pd.to_datetime(nums * 86_400_000, unit="ms", origin=_serial_origin()).dt.round("ms")
 
 
 def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
@@ -739,7 +920,7 @@ def _parse_iso(text: pd.Series, tz, report, column) -> pd.Series:
         if has_offset.any() and report is not None:
             report.warnings.append(note(
                 "column {column!r} mixes times with and without UTC offset; those without are read as {tz}",
-                column=column, tz=tz))
+                column=column, tz=tz or DEFAULT_TZ))  # the zone to_utc used
     return pd.Series(out, index=text.index).dt.tz_localize("UTC").astype(TS_DTYPE)
 
 

@@ -19,11 +19,17 @@ scored from a profile of each column (:func:`profile`) together with words in th
   unit of the work), depends on the activity (each unit does its own steps) and, when a
   person column exists, groups the persons (each works in one unit);
 - a **start time** is a date column that is not after the completion time on (nearly)
-  every row and changes within cases (a filing date constant per case is no start).
+  every row, changes within cases (a filing date constant per case is no start) and lies
+  on the scale of the log: its median gap to the completion is not longer than the whole
+  time the log covers (dates decades back are attributes);
+- times of day and dates (:func:`tells_when`) say when, never who or which unit: they are
+  no activity, person or org unit, however closely they follow the steps; numbers are a
+  person or a unit only when the header says so.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +58,79 @@ PERSON_WORDS = frozenset({
 # fmt: on
 _BY_WORDS = frozenset({"von", "durch", "par", "by", "da"})
 
+#: a time of day written as text: ``H:MM``, ``HH:MM:SS[.ffffff]``, with ``AM``/``PM``
+#: (``a.m.``/``p.m.``) or ``Uhr``, or French ``9h30``; the fields are checked against a
+#: clock's ranges in :func:`clock_micros`
+CLOCK = (r"^\s*(?P<H>\d{1,2})(?::|\s?[hH]\s?)(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6}))?)?"
+         r"\s*(?:(?P<p>[AaPp])\.?\s?[Mm]\.?|[Uu]hr)?\s*$")
+_DAY_US = 86_400_000_000
+
+
+def clock_micros(values: pd.Series) -> np.ndarray:
+    """The time of day of each value in microseconds after midnight, -1 where it is none.
+
+    Times of day are ``datetime.time`` cells (openpyxl, Parquet ``time64``, Arrow time
+    columns), durations within one day (``timedelta``) and text clocks (:data:`CLOCK`:
+    ``8:15``, ``14:30:05``, ``2:30 PM``, ``12:05 a.m.``, 12 AM being midnight). Called on
+    distinct values (the readers factorize a column first): the typed cells are looked at
+    one by one.
+
+    Examples
+    --------
+    >>> (clock_micros(pd.Series(["8:15", "12:00 AM", "2:30 p.m.", "25:00", "Eingang"])) // 60_000_000).tolist()
+    [495, 0, 870, -1, -1]
+    """
+    out = np.full(len(values), -1, dtype=np.int64)
+    if not len(values):
+        return out
+    if pd.api.types.is_timedelta64_dtype(values.dtype):
+        us = values.to_numpy(dtype="timedelta64[us]").view("int64")
+        ok = values.notna().to_numpy() & (us >= 0) & (us < _DAY_US)
+        out[ok] = us[ok]
+        return out
+    if isinstance(values.dtype, pd.ArrowDtype):
+        values = values.astype(object)  # Arrow times -> datetime.time
+    obj = values.to_numpy(dtype=object)
+    typed = np.fromiter((isinstance(v, (_dt.time, _dt.timedelta)) for v in obj), dtype=bool, count=len(obj))
+    for i in np.flatnonzero(typed):
+        v = obj[i]
+        us = (((v.hour * 60 + v.minute) * 60 + v.second) * 1_000_000 + v.microsecond if isinstance(v, _dt.time)
+              else int(pd.Timedelta(v).value // 1000))
+        out[i] = us if 0 <= us < _DAY_US else -1
+    text = ~typed & np.fromiter((isinstance(v, str) for v in obj), dtype=bool, count=len(obj))
+    if text.any():
+        out[text] = _text_clock(pd.Series(obj[text], dtype=object))
+    return out
+
+
+def _text_clock(text: pd.Series) -> np.ndarray:
+    """:func:`clock_micros` of text values (vectorised: one regex, a few array operations)."""
+    m = text.str.extract(CLOCK)
+    h, mi, sec = (pd.to_numeric(m[k], errors="coerce").fillna(0 if k == "S" else -1).to_numpy() for k in "HMS")
+    frac = pd.to_numeric(m["f"].str.ljust(6, "0"), errors="coerce").fillna(0).to_numpy()
+    p = m["p"].str.lower().to_numpy(dtype=object)
+    am, pm = p == "a", p == "p"
+    twelve = am | pm
+    ok = (h >= 0) & (mi >= 0) & (mi < 60) & (sec < 60) & np.where(twelve, (h >= 1) & (h <= 12), h < 24)
+    hour = np.where(twelve, h % 12 + 12 * pm, h)  # 12 AM is midnight, 12 PM noon
+    us = ((hour * 60 + mi) * 60 + sec) * 1_000_000 + frac
+    return np.where(ok, us, -1).astype(np.int64)
+
+
+def is_time_of_day(values: pd.Series, share: float = 0.9) -> bool:
+    """True when (nearly) all the distinct values among the first ones are times of day
+    (:func:`clock_micros`): a column to join to a date-only timestamp, never a label such
+    as an org unit or a person."""
+    if pd.api.types.is_timedelta64_dtype(values.dtype) or (
+        isinstance(values.dtype, pd.ArrowDtype) and "time" in str(values.dtype)
+    ):
+        head = values.head(50_000).dropna().head(1000)  # (a whole column's dropna copies 10 M rows)
+        return bool(len(head)) and bool((clock_micros(head) >= 0).all())
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return False
+    head = values.head(50_000).dropna().head(2000)
+    head = head[head.astype("str").str.strip() != ""].drop_duplicates().head(1000)
+    return bool(len(head)) and float((clock_micros(head) >= 0).mean()) >= share
 
 
 def hint(norm: str, words: frozenset[str]) -> str | None:
@@ -94,6 +173,8 @@ class Profile:
     spread: float | None  #: time from first to last event of a value / the sample's time span, median
     block: float  #: distinct values / runs of equal values in file order (1: one block each)
     codes: np.ndarray  #: value code per row, -1 where blank
+    #: the values say when (times of day or dates), not who or which unit: see :func:`tells_when`
+    when: bool | None = None
 
     @property
     def category(self) -> bool:
@@ -312,6 +393,8 @@ def content_activity(sample, columns, roles, how, evidence, ts, profiles, warn) 
         p = profiles(col)
         if p.k < 2 or p.numeric or p.k > max(2, min(1000, n // 2)) or p.filled < 0.5 * n:
             continue
+        if tells_when(sample[col], p):
+            continue  # a time of day that follows the steps changes with them, yet names none
         changes = _change_rate(p.codes[:m], order) if order is not None else 1.0
         cands.append((round(changes, 2), -p.k, col))
     if cands:
@@ -332,6 +415,15 @@ SHUFFLES = 8
 #: a column that changes within fewer than this share of the multi-event cases is constant
 #: per case: an attribute of the case (a commune, a type), not of its events
 CASE_ATTRIBUTE = 0.02
+
+
+def tells_when(s: pd.Series, p: Profile) -> bool:
+    """True when the column's distinct values are times of day or dates: they say when an
+    event happened, never who did it or in which unit, however closely they follow the
+    activity (a step done at the same hour every day). Judged once per column."""
+    if p.when is None:
+        p.when = bool(p.k) and (is_time_of_day(s.iloc[np.sort(_first_rows(p))]) or _dates(s, p))
+    return p.when
 
 
 def _free_columns(columns, roles, profiles, n):
@@ -359,6 +451,8 @@ def content_resource(sample, columns, roles, how, evidence, profiles, warn, norm
         if p.k > max(2, ctx.n_cases // 2):
             continue  # about one value per case or more: an id or a case attribute, not staff
         word = hint(norms[col], PERSON_WORDS)
+        if (p.numeric and not word) or tells_when(sample[col], p):
+            continue  # counts, codes, times and dates are no persons (an id is one when the header says so)
         cpv, varies, free = ctx.person(p)
         if word and (cpv < 1.5 and ctx.n_cases >= 10):
             continue
@@ -400,6 +494,8 @@ def content_org(sample, columns, named, roles, how, evidence, profiles, warn) ->
     person = profiles(roles["resource"]) if "resource" in roles else None
     fits, attributes = [], []
     for col, p in _free_columns(columns, roles, profiles, n):
+        if (p.numeric and col not in named) or tells_when(sample[col], p):
+            continue  # numbers (a unit only when the header says so), times and dates are no unit
         _, varies, free = ctx.person(p)
         if varies < CASE_ATTRIBUTE:
             if col in named:
@@ -469,11 +565,14 @@ def _purity(person: Profile, unit: Profile) -> float:
     return float(table.max(axis=1).sum() / table.sum())
 
 
-def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, dayfirst) -> list[str]:
+def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, dayfirst, tail=None) -> list[str]:
     """Pick the start time among the date columns left: not after the completion time on
-    (nearly) every row, before it on some, and changing within cases (a date constant per
-    case, such as the filing date, is no start of each step). The latest such column (the
-    closest to the completion) wins. Returns the date columns left unexplained."""
+    (nearly) every row, before it on some, changing within cases (a date constant per
+    case, such as the filing date, is no start of each step), and on the scale of the
+    log's times (see :func:`_start_scale`: dates decades before the completions are no
+    starts). The latest such column (the closest to the completion) wins. ``tail``: the
+    last rows of the source, for the time the log covers when the sample is its start.
+    Returns the date columns left unexplained."""
     if "timestamp" not in roles or roles["timestamp"] not in specs:
         return []
     dates = []
@@ -492,6 +591,7 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
         return dates  # start/complete rows carry their start in the rows themselves
     end = _times(sample, roles["timestamp"], specs)
     case = profiles(roles["case"]).codes[: len(end)] if "case" in roles else None
+    span = _log_span(end, tail, roles["timestamp"], specs)
     cands = []
     for col in dates:
         start = _times(sample, col, specs)
@@ -504,8 +604,10 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
             continue  # after the completion on some rows, or a copy of it
         if case is not None and _varies_in_cases(case, start) < CASE_ATTRIBUTE:
             continue  # one date per case: when it was filed, not when a step began
-        gap = float(np.median((end[both] - start[both]) / 1e6 / 3600))
-        cands.append((gap, col, before))
+        gap = float(np.median(end[both] - start[both]))
+        if not _start_scale(col, gap, span, warn):
+            continue
+        cands.append((gap / 1e6 / 3600, col, before))
     if not cands:
         return dates
     cands.sort()
@@ -520,6 +622,36 @@ def content_start(sample, columns, roles, how, evidence, specs, profiles, warn, 
             "columns {column!r} and {rival!r} both could be the start time; took {column!r}, "
             "the closer to the completion (pass start_timestamp=... to choose)", column=col, rival=cands[1][1]))
     return [c for c in dates if c != col]
+
+
+def _log_span(end: np.ndarray, tail: pd.DataFrame | None, col: str, specs: dict) -> float | None:
+    """Microseconds from the first to the last completion time among the sampled rows and
+    the last rows of the source (a file sorted by time: the sample alone covers its first
+    days), or None when they are all one instant (no scale to judge by)."""
+    times = end[end != NAT]
+    if tail is not None and len(tail):
+        last = _times(tail, col, specs)
+        times = np.concatenate([times, last[last != NAT]])
+    if not len(times):
+        return None
+    span = float(times.max() - times.min())
+    return span if span > 0 else None
+
+
+def _start_scale(col: str, gap: float, span: float | None, warn: list) -> bool:
+    """Whether a start candidate's median gap to the completion (microseconds) is on the
+    scale of the log: not longer than the whole time the log covers. A log covers at least
+    the typical step it records; dates that lie further back (birth dates, contract dates,
+    amounts read as serial days: decades before the completions) are attributes, and a
+    warning says why they were not taken."""
+    if span is None or gap <= span:
+        return True
+    day = 86_400e6
+    warn.append(note(
+        "column {column!r} holds dates before the completion times, but {gap:,.1f} days before them "
+        "(median), longer than the {span:,.1f} days the whole log covers: not a start time; kept as an "
+        "attribute (pass start_timestamp={column!r} to use it)", column=col, gap=gap / day, span=span / day))
+    return False
 
 
 def _times(sample, col, specs) -> np.ndarray:

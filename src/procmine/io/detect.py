@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from .._core.notes import Note, note
-from ._dates import DateSpec, detect_date_format
+from ._dates import DateSpec, detect_date_format, not_dates_note
 from ._detect_content import (
     HEADER_BONUS,
     Profile,
@@ -67,6 +67,9 @@ __all__ = [
     "match_header",
     "normalise_header",
 ]
+
+#: last rows of a source longer than the detection sample whose times count for the span of the log
+TAIL_ROWS = 1_000
 
 ROLE_ORDER = ("case", "activity", "timestamp", "start_timestamp", "resource", "org", "lifecycle")
 
@@ -275,16 +278,19 @@ def detect_roles(
     vetoed = _check_named_case(sample, rest, ts, profiles, norms, st)
     if "case" not in st.roles:
         _case_by_content(sample, rest, vetoed, ts, profiles, norms, st)
-    _others_by_content(sample, columns, rest, several, org_named, ts, profiles, norms, st, dayfirst)
+    tail = df.tail(TAIL_ROWS) if len(df) > len(sample) else None
+    _others_by_content(sample, columns, rest, several, org_named, ts, profiles, norms, st, dayfirst, tail)
     return st.detection()
 
 
 def _others_by_content(
     sample: pd.DataFrame, columns: list[str], rest: list[str], several: list[str], org_named: dict[str, int],
     ts: Any, profiles: Callable[[str], Profile], norms: dict[str, str], st: _Found, dayfirst: bool | None,
+    tail: pd.DataFrame | None = None,
 ) -> None:
     """Step 2, after the case: the activity, resource, org unit and start time the headers did
-    not reveal, from the content; a note when several date columns competed for the timestamp."""
+    not reveal, from the content; a note when several date columns competed for the timestamp.
+    ``tail``: the last rows of a source longer than the sample (the time the log covers)."""
     roles, how, evidence, warn = st.roles, st.how, st.evidence, st.warn
     if "activity" not in roles:
         content_activity(sample, rest, roles, how, evidence, ts, profiles, warn)
@@ -300,7 +306,7 @@ def _others_by_content(
     if "start_timestamp" not in roles:
         left = content_start(
             sample, [c for c in columns if c not in roles.values()], roles, how, evidence, st.specs, profiles, warn,
-            dayfirst,
+            dayfirst, tail,
         )
         unexplained = [c for c in several if c in left]
         if unexplained and how.get("timestamp") == "content":
@@ -321,15 +327,21 @@ class _Found:
     taken: set[str]  #: columns no longer free (a role's, or reserved for the org unit)
     warn: list[str] = field(default_factory=list)
     specs: dict[str, DateSpec] = field(default_factory=dict)  #: column -> its date format
+    #: role -> the warning that another column looked like it too; withdrawn with the role
+    rivals: dict[str, str] = field(default_factory=dict)
 
     def take(self, role: str, col: str, how: str, why: str) -> None:
         self.roles[role], self.how[role], self.evidence[role] = col, how, why
         self.taken.add(col)
 
     def drop(self, role: str) -> str:
-        """Forget ``role`` (its column is free again only where the caller says so)."""
+        """Forget ``role`` (its column is free again only where the caller says so), and the
+        warning that named it the choice among rivals: the report keeps only the decisions made."""
         self.how.pop(role)
         self.evidence.pop(role, None)
+        said = self.rivals.pop(role, None)
+        if said is not None:
+            self.warn[:] = [w for w in self.warn if w is not said]
         return self.roles.pop(role)
 
     def detection(self) -> Detection:
@@ -390,10 +402,13 @@ def _by_header(
             for s, r, c in scored
             if r == role and c != col and s[0] == score[0] and c not in st.taken and best_role.get(c) == role
         ]
+        if role in ("timestamp", "start_timestamp"):  # a rival time must hold dates too ("Time": 8:00 AM)
+            rivals = [c for c in rivals if _holds_dates(sample[c], dayfirst)]
         if rivals:
-            st.warn.append(note(
+            st.rivals[role] = note(
                 "columns {column!r} and {rival!r} both look like the {role}; took {column!r} "
-                "(pass {param}=... to choose)", column=col, rival=rivals[0], role=role_word(role), param=role))
+                "(pass {param}=... to choose)", column=col, rival=rivals[0], role=role_word(role), param=role)
+            st.warn.append(st.rivals[role])
         kind = "is" if score[0] == 3 else "contains"
         st.take(role, col, "header", f"{col!r} {kind} a known name for the {role}")
     org_named = {c: lvl for c, lvl in org_named.items() if c not in st.taken}
@@ -416,8 +431,7 @@ def _header_fits(sample: pd.DataFrame, col: str, role: str, level: int, st: _Fou
     if role in ("timestamp", "start_timestamp"):
         spec = detect_date_format(sample[col], dayfirst=dayfirst)
         if spec is None or spec.share < 0.5:
-            st.warn.append(note("column {column!r} is named like a {role} but its values are not dates; ignored",
-                                column=col, role=role_word(role)))
+            st.warn.append(not_dates_note(sample[col], col, role_word(role), spec))
             return False
         st.specs[col] = spec
     if role == "activity" and level < 3 and len(sample) >= 10 and sample[col].nunique(dropna=True) <= 1:
@@ -426,6 +440,11 @@ def _header_fits(sample: pd.DataFrame, col: str, role: str, level: int, st: _Fou
                             column=col))
         return False
     return True
+
+
+def _holds_dates(values: pd.Series, dayfirst: bool | None) -> bool:
+    spec = detect_date_format(values, dayfirst=dayfirst)
+    return spec is not None and spec.share >= 0.5
 
 
 def _timestamp_by_content(sample: pd.DataFrame, rest: list[str], st: _Found, dayfirst: bool | None) -> list[str]:

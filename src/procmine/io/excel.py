@@ -2,7 +2,9 @@
 
 The header is the first row unless one of the first ten rows names the roles better
 (exports often start with a title line). Date cells keep their value; numbers in a
-date column are read as Excel serial days; text dates are parsed like CSV text.
+date column are read as Excel serial days (counted from 1904 in a workbook of the 1904
+date system); text dates are parsed like CSV text. Without ``sheet=``, visible sheets
+are tried before hidden ones.
 The workbook's zip directory is checked against :data:`procmine.io.LIMITS` before
 anything is inflated (see :func:`check_workbook`), the sheet's width after reading.
 Row numbers count data rows below the header (the header is row 0), blank rows
@@ -22,6 +24,7 @@ from .._core.notes import note
 from ..errors import DataQualityWarning, LogError
 from ..log import EventLog, IngestReport
 from ._common import ReadOptions, drop_repeated_header, user_stacklevel
+from ._dates import serial_origin
 from ._limits import LIMITS, check_inflation
 from .detect import match_header
 from .frame import read_frame
@@ -33,7 +36,8 @@ HEADER_SEARCH_ROWS = 10
 
 def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
     """Read an event log from an ``.xlsx`` sheet (``sheet=`` name or index; by default the
-    first sheet that reads as an event log: exports often put a cover or info sheet first).
+    first sheet that reads as an event log: exports often put a cover or info sheet first;
+    a hidden sheet only when no visible one does).
 
     Parameters
     ----------
@@ -74,15 +78,35 @@ def read_excel(path: str | Path, opts: ReadOptions | None = None) -> EventLog:
         ) from exc
     with book:
         names = list(book.sheet_names)
-        if opts.sheet is not None or len(names) < 2:
-            return _read_sheet(book, 0 if opts.sheet is None else opts.sheet, opts, src)
-        return _first_log_sheet(book, names, opts, src)
+        # numbers in date columns count from the workbook's day 0 (1904-01-01 in the 1904 date
+        # system of old Mac workbooks); openpyxl already reads date cells with it
+        with serial_origin(getattr(book.book, "epoch", None)):
+            if opts.sheet is not None or len(names) < 2:
+                return _read_sheet(book, 0 if opts.sheet is None else opts.sheet, opts, src)
+            hidden = _hidden_sheets(book)
+            # visible sheets first, in order: a hidden one (a lookup list, an old copy) is read
+            # only when no visible sheet holds a log
+            order = [n for n in names if n not in hidden] + [n for n in names if n in hidden]
+            return _first_log_sheet(book, order, opts, src, hidden)
 
 
-def _first_log_sheet(book: pd.ExcelFile, names: list[str], opts: ReadOptions, src: str) -> EventLog:
+def _hidden_sheets(book: pd.ExcelFile) -> frozenset[str]:
+    """The names of the hidden (and very hidden) worksheets: openpyxl's ``sheet_state``, read
+    from the workbook part that pandas has already loaded (read-only, external links not
+    followed)."""
+    try:
+        return frozenset(ws.title for ws in book.book.worksheets if getattr(ws, "sheet_state", "visible") != "visible")
+    except AttributeError:  # not an openpyxl workbook
+        return frozenset()
+
+
+def _first_log_sheet(
+    book: pd.ExcelFile, names: list[str], opts: ReadOptions, src: str, hidden: frozenset[str] = frozenset()
+) -> EventLog:
     """The first sheet of a workbook of several that reads as an event log (an export often
     puts a cover or info sheet first), its report naming the sheets passed over and those
-    not read; the first sheet's error, with the sheets' names, when none does."""
+    not read, and saying so when the sheet read is ``hidden``; the first sheet's error, with
+    the sheets' names, when none does. ``names`` in the order tried."""
     passed: list[tuple[str, LogError]] = []
     for name in names:
         try:
@@ -94,6 +118,9 @@ def _first_log_sheet(book: pd.ExcelFile, names: list[str], opts: ReadOptions, sr
         if passed:
             warn.append(note("sheet(s) {sheets} hold no event log; read sheet {sheet!r}",
                              sheets=", ".join(repr(n) for n, _ in passed), sheet=name))
+        if name in hidden:
+            warn.append(note("sheet {sheet!r} is hidden in the workbook; read because no visible sheet holds "
+                             "an event log", sheet=name))
         others = names[len(passed) + 1:]
         if others:  # perhaps more events (a sheet per year): said aloud, as dropped rows are
             warn.append(note("sheet(s) {sheets} of the workbook not read; pass sheet=... to read one",
@@ -102,7 +129,7 @@ def _first_log_sheet(book: pd.ExcelFile, names: list[str], opts: ReadOptions, sr
         return log
     first = passed[0][1]
     raise LogError(
-        f"{first.message} (sheet {names[0]!r}; no sheet of the workbook holds an event log procmine can "
+        f"{first.message} (sheet {passed[0][0]!r}; no sheet of the workbook holds an event log procmine can "
         f"read: {', '.join(repr(n) for n in names)}; pass sheet=... to name it)",
         path=src,
         column=first.column,

@@ -8,6 +8,7 @@ the canonical names and hands the result to :func:`procmine.io._common.finalize`
 
 from __future__ import annotations
 
+import datetime as _dt
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,15 @@ from ..errors import LogError
 from ..log import LIFECYCLE, ROLE_COLUMNS, EventLog, IngestReport
 from ._blank import _maybe_padded
 from ._common import DEFAULT_TZ, UNPARSEABLE_TS, CaseBlocks, ReadOptions, finalize
-from ._dates import DateSpec, detect_date_format, out_of_range_reason, parse_column, parse_dates
+from ._dates import (
+    DateSpec,
+    detect_date_format,
+    known_formats,
+    out_of_range_reason,
+    parse_column,
+    parse_dates,
+)
+from ._detect_content import clock_micros, is_time_of_day
 from .detect import Detection, detect_roles
 
 __all__ = ["parse_dates", "read_frame"]
@@ -139,9 +148,11 @@ def _roles(df: pd.DataFrame, opts: ReadOptions, report: IngestReport, where: str
     if missing:
         hint = ", ".join(f'{r}="..."' for r in missing)
         notes = "".join(f" ({w})" for w in det.warnings if "not dates" in w or "case id" in w)
+        # a column named like the timestamp but of other values: naming it would not help
+        ask = "Name the right one" if "not dates" in notes else "Name it"
         raise LogError(
             f"cannot tell which column holds the {' / '.join(missing)}; the columns are: "
-            f"{', '.join(map(repr, columns))}{notes}. Name it: read_log(path, {hint})",
+            f"{', '.join(map(repr, columns))}{notes}. {ask}: read_log(path, {hint})",
             path=where,
         )
     report.roles = dict(det.roles)
@@ -311,11 +322,16 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
     # detected again on the whole column: the day-first proof may lie beyond the sample
     spec = detect_date_format(values, dayfirst=opts.dayfirst) if len(df) > SAMPLE_ROWS else None
     spec = spec or det.date_specs.get(col) or detect_date_format(values, dayfirst=opts.dayfirst)
-    if role == "timestamp" and spec is not None and _date_only(spec, values):
-        clock = _time_column(df, set(det.roles.values()) | time_cols, opts.explicit_roles())
+    unread = None  # rows whose date or time of day a typed join could not read
+    if role == "timestamp" and spec is not None and _date_only(spec, values, tz):
+        clock = _time_column(df, set(det.roles.values()) | time_cols, col, report)
         if clock is not None:
-            values = _join_date_time(values, df[clock])
-            spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
+            if spec.kind == "datetime":
+                values, unread = _join_typed(values, df[clock], tz)
+                spec = detect_date_format(values)
+            else:
+                values = _join_date_time(values, df[clock])
+                spec = detect_date_format(values, dayfirst=opts.dayfirst) or spec
             time_cols.add(clock)
             report.formats["time_of_day"] = {col: clock}
             report.warnings.append(note("date column {column!r} and time column {clock!r} joined into the timestamp",
@@ -325,13 +341,15 @@ def _read_dates(df, role, col, det, opts, tz, report, where, time_cols):
             report.warnings.append(note("start column {column!r} holds no dates; ignored", column=col))
             return None
         raise LogError(
-            "the timestamp column holds no dates in a known format (ISO 8601, dd.mm.yyyy HH:MM[:SS], "
-            "dd/mm/yyyy, yyyy/mm/dd, 3. März 2024, Excel serial, Unix seconds or milliseconds); pass timestamp=... to name another "
-            "column or convert it",
+            f"the timestamp column holds no dates in a known format ({known_formats()}); pass timestamp=... to name "
+            "another column or convert it",
             path=where,
             column=col,
         )
     got = parse_column(values, spec, tz=tz, report=report, column=col)
+    if unread is not None and unread.any():
+        got.bad |= unread
+        got.times = got.times.where(~unread)
     if spec.reason.startswith(("ambiguous", "conflicting")):
         report.warnings.append(note("column {column!r}: {reason}", column=col, reason=spec.reason))
     bad = {UNPARSEABLE_TS: got.bad, out_of_range_reason(col): got.out_of_range}
@@ -439,39 +457,103 @@ def _cast_number(arr):
     return None
 
 
-_CLOCK = r"^\s*\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?\s*$"
-
-
-def _date_only(spec: DateSpec, values: pd.Series) -> bool:
-    """True when a text date column carries no time of day."""
+def _date_only(spec: DateSpec, values: pd.Series, tz: str) -> bool:
+    """True when a date column carries no time of day: a text format without hours, or
+    typed values that are dates or all at midnight local time (judged on the first and
+    last values)."""
     if spec.kind in ("format", "names"):
         return not any("%H" in f or "%I" in f for f in spec.formats)
     if spec.kind == "iso":
         return not values.head(1000).astype("str").str.contains(":", regex=False).fillna(False).any()
-    return False
+    if spec.kind != "datetime":
+        return False
+    ends = values if len(values) <= 20_000 else pd.concat([values.head(10_000), values.tail(10_000)])
+    ends = ends.dropna()
+    if not len(ends):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(ends.dtype):
+        local = ends.dt.tz_convert(tz) if getattr(ends.dtype, "tz", None) is not None else ends
+        return bool((local == local.dt.normalize()).all())
+    # Excel or Parquet cells: datetime.date, or datetime.datetime at midnight (no text, no serials)
+    return all(isinstance(v, _dt.date) and (not isinstance(v, _dt.datetime) or (v.tzinfo is None and v.time()
+               == _dt.time())) for v in ends.drop_duplicates())
 
 
-def _time_column(df: pd.DataFrame, used: set[str], explicit: dict[str, str]) -> str | None:
-    """An unassigned column of times of day (``HH:MM[:SS]``) to join to a date-only column."""
-    if "timestamp" in explicit:
-        return None  # the user named the timestamp column: take it as it is
-    for col in df.columns:
-        if col in used:
-            continue
-        head = df[col].dropna().head(1000)
-        if not len(head) or not (head.dtype == object or pd.api.types.is_string_dtype(head.dtype)):
-            continue
-        if head.astype("str").str.match(_CLOCK).mean() >= 0.9:
-            return col
-    return None
+def _time_column(df: pd.DataFrame, used: set[str], date_col: str, report: IngestReport) -> str | None:
+    """The one unassigned column of times of day (text clocks such as ``HH:MM[:SS]`` or
+    ``2:30 PM``, ``datetime.time`` cells, durations within a day) to join to a date-only
+    timestamp column, also when the caller named that column: there is no parameter for
+    the time of day, so this is the only way to keep it. Several such columns: none is
+    joined (which one belongs to the date cannot be told), and a warning says so."""
+    found = [c for c in df.columns if c not in used and is_time_of_day(df[c])]
+    if len(found) > 1:
+        report.warnings.append(note(
+            "date column {column!r} holds no time of day, and several columns hold times of day ({columns}); "
+            "none was joined to it, so the events of a day keep midnight and their order within the day "
+            "is not known", column=date_col, columns=", ".join(map(repr, found))))
+    return found[0] if len(found) == 1 else None
+
+
+def _clock_codes(clock: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row codes, distinct values, their time of day in microseconds or -1): a column of
+    times holds few distinct values, each read once (see :func:`clock_micros`)."""
+    codes, uniques = pd.factorize(clock, sort=False)
+    if pd.api.types.is_timedelta64_dtype(clock.dtype):
+        distinct = pd.Series(uniques)
+    else:
+        distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    return codes, distinct.to_numpy(dtype=object), clock_micros(distinct)
 
 
 def _join_date_time(date: pd.Series, clock: pd.Series) -> pd.Series:
+    """Text dates and a time-of-day column joined as text; times read as such (``2:30 PM``,
+    ``datetime.time`` cells) are written ``HH:MM[:SS[.ffffff]]``, other values as they are
+    (the date format then fails on them: they are counted as unparseable)."""
+    codes, distinct, micros = _clock_codes(clock)
+    secs, us = divmod(np.maximum(micros, 0), 1_000_000)
+    text = [
+        (f"{s // 3600:02d}:{s // 60 % 60:02d}" + (f":{s % 60:02d}" if s % 60 or f else "") + (f".{f:06d}" if f else ""))
+        if m >= 0 else str(v).strip()
+        for v, m, s, f in zip(distinct, micros, secs.tolist(), us.tolist(), strict=True)
+    ]
+    c = pd.Series(pd.array([*text, ""], dtype="str").take(codes), index=clock.index)  # code -1: the last
     d = date.astype("str").str.strip()
-    c = clock.astype("str").str.strip()
     has = clock.notna() & (c != "")
     joined = d.where(~has, d + " " + c)
     return joined.where(date.notna(), None)
+
+
+def _join_typed(date: pd.Series, clock: pd.Series, tz: str) -> tuple[pd.Series, np.ndarray]:
+    """Typed dates (date cells, midnight datetimes) plus the time of day of each row ->
+    (naive local datetimes, rows whose date or time was present but could not be read).
+
+    Values that carry a time already keep it; a row without a time keeps midnight, as
+    with text columns."""
+    days = _wall_days(date, tz)
+    codes, distinct, micros = _clock_codes(clock)
+    us = np.append(micros, -1)[codes]  # code -1 (missing): no time
+    blank = np.fromiter((isinstance(v, str) and not v.strip() for v in distinct), dtype=bool, count=len(distinct))
+    present = ~np.append(blank, True)[codes]
+    tod = pd.Series(pd.to_timedelta(np.where(us >= 0, us, 0), unit="us"), index=date.index)
+    at_midnight = (days == days.dt.normalize()).to_numpy(dtype=bool) & (us >= 0)
+    joined = days.where(~at_midnight, days + tod)
+    unread = date.notna().to_numpy() & (days.isna().to_numpy() | (present & (us < 0)))
+    return joined.where(~unread), unread
+
+
+def _wall_days(date: pd.Series, tz: str) -> pd.Series:
+    """A typed date column as naive local datetimes (``datetime64[us]``); cells that are no
+    date (text, serial numbers in an Excel column) NaT. Object columns are converted per
+    distinct value."""
+    if pd.api.types.is_datetime64_any_dtype(date.dtype):
+        if getattr(date.dtype, "tz", None) is not None:
+            date = date.dt.tz_convert(tz).dt.tz_localize(None)
+        return date.astype("datetime64[us]")
+    codes, uniques = pd.factorize(date, sort=False)
+    typed = [v if isinstance(v, _dt.date) else None for v in uniques]
+    conv = pd.to_datetime(pd.Series(typed, dtype=object), errors="coerce").astype("datetime64[us]")
+    out = np.append(conv.to_numpy(), np.datetime64("NaT", "us"))[codes]
+    return pd.Series(out, index=date.index)
 
 
 def _unique_columns(df: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
