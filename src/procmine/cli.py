@@ -349,9 +349,14 @@ def findings(log: str, kinds: str | None, required: tuple[str, ...], min_case_sh
     cal = found.calendar if found.calendar is not None else Calendar()
     if len(found):  # whose working days the savings count
         _out(f"({calendar_note(cal, lang)})")
+    from .report._sections import kind_name
+
+    # the kind by its name in the language (as the report); its code only in --csv/--xlsx
+    names = {f.kind: kind_name(f.kind, lang) for f in found}
+    width = max((len(n) for n in names.values()), default=0)
     for i, f in enumerate(found, 1):
         units = f" [{', '.join(f.org_units)}]" if f.org_units else ""
-        _out(f"{i:>3}. {f.kind:<21} {' → '.join(f.activities)}{units}")
+        _out(f"{i:>3}. {names[f.kind]:<{width}}  {' → '.join(f.activities)}{units}")
         _out(
             f"     {format_integer(f.cases, lang)} {gettext('cases', lang)} "
             f"({format_percent(f.case_share, lang, 0)}), "

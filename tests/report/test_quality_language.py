@@ -85,7 +85,7 @@ def test_few_variants_are_not_called_the_top_ten(tmp_path):
     n = len(log.variants())
     assert n <= 5
     assert "häufigsten decken" not in text
-    assert f"Insgesamt {n} Variante(n); die häufigste deckt" in text and "die häufigste deckt" in text
+    assert f"Insgesamt {n} Varianten; die häufigste deckt" in text and "die häufigste deckt" in text
 
 
 def test_units_are_named_by_the_source_header(tmp_path):

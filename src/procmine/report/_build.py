@@ -140,6 +140,9 @@ def _sheet_name(ctx: Context, key: str) -> str:
         "data quality": _("Data quality"),
         "time limits": _("Time limits"),
         "wait causes": _("Wait causes"),
+        "contact steps": _("Contact steps"),
+        "applicant by unit": _("Applicant by unit"),
+        "legend": _("Legend"),
     }
     return names.get(key, key)
 
@@ -314,8 +317,14 @@ def _chosen_sections(func: str, sections: Iterable[str] | None, limits: Any, log
 
 
 def _write_tables(ctx: Context, path: Path, *, xlsx: bool, csv: bool) -> None:
-    """The report's tables beside it: a workbook (``.xlsx``) and/or one CSV file per table."""
+    """The report's tables beside it: a workbook (``.xlsx``) and/or one CSV file per table,
+    the last one a legend: per sheet, each column's meaning and unit (working hours of which
+    calendar, or elapsed hours), as the machine column names do not say it."""
+    from ._legend import legend_frame
+
     tables = {_sheet_name(ctx, k): v for k, v in ctx.tables.items()}
+    if tables:
+        tables[_sheet_name(ctx, "legend")] = legend_frame(ctx, ctx.tables, lambda k: _sheet_name(ctx, k))
     if xlsx:
         from ..export import to_xlsx
 

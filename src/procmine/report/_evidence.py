@@ -224,6 +224,8 @@ def _kind_labels(ctx: Context, kind: str) -> dict[str, str]:
         return {"outcome_shift": _("difference in outcome of the cases without the step")}
     if kind == "parallelizable":
         return {"repeat_share": _("share of cases in which one of the steps repeats")}
+    if kind == "batching":  # its waits are elapsed time: the report's durations are working time unless stated
+        return {"median_wait": _("median wait (elapsed)"), "median_wait_to_slot": _("median wait for the batch (elapsed)")}
     return {}
 
 
@@ -250,6 +252,9 @@ def _codes(ctx: Context) -> dict[str, dict[Any, str]]:
             "weekday (dates without times)": _("weekday only (dates without times)"),
         },
         "top_successor": {"(end)": _("(end of the case)")},
+        # automation candidate: a step first or last in its cases
+        "predecessor": {"(start)": _("(start of the case)")},
+        "successor": {"(end)": _("(end of the case)")},
         "trigger": {"": "–"},
         "answer_step": {"": _("not recorded")},
     }
@@ -309,6 +314,7 @@ def evidence_value(ctx: Context, key: str, v: Any, kind: str = "") -> str:
     if _is_percent(key, v):
         return ctx.pct(v)
     if isinstance(v, pd.Timedelta):
+        # (an elapsed figure's label says so, see _kind_labels)
         return ctx.dur(v) if (kind, key) in _ELAPSED else ctx.wdur(v)
     if key == "release_slots" and isinstance(v, str):
         return _slots(ctx, v)

@@ -19,8 +19,8 @@ from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text
 from ._build import _default_calendar, build_report, keywords_of, render
 from ._config import Procedure, _procedures, load_config
-from ._savings import headline, lead_days_per_year, shown_figure, staff_hours, yearly_factor
-from ._sections import kind_label, processing_medians
+from ._savings import headline, lead_days_per_year, shown_figure, staff_hours_total, yearly_factor
+from ._sections import kind_label, processing_medians, step_occurrences
 
 __all__ = ["Procedure", "load_config", "portfolio", "run_portfolio"]
 
@@ -62,8 +62,9 @@ def _failure(exc: BaseException, stage: str, language: str) -> str:
 def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[str, Any]:
     shown = [f for f in ctx.cache.get("findings", []) if f.cases >= ctx.min_cases]
     proc_medians = processing_medians(ctx)
-    staff = [staff_hours(f, proc_medians, log) for f in shown]
     perf = ctx.cache.get("perf")
+    # each step's staff time once, as the report's card
+    staff = staff_hours_total(shown, proc_medians, log, step_occurrences(ctx) if perf is not None else None)
     median = perf.cases["duration"].median() if perf is not None and log.n_cases else None
     cv = ctx.cache.get("client_view")  # the applicant's view, when the report computed it
     burden = cv.summary() if cv is not None and not cv.contact_steps.empty else {}
@@ -80,7 +81,7 @@ def _measure(proc: Procedure, page: Path, ctx: Context, log: EventLog) -> dict[s
         if perf is not None
         else lead_days_per_year(shown, log, ctx.day_hours),
         # not measurable without start times, even when no finding removes work
-        "staff_hours": None if proc_medians is None or any(h is None for h in staff) else float(sum(staff)),
+        "staff_hours": None if proc_medians is None or staff is None else float(staff),
         "top": (kind_label(ctx, shown[0].kind) + ctx.colon + " → ".join(shown[0].activities))
         if shown
         else "",
@@ -318,7 +319,7 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
         KPI(
             _("Staff time saved per year"),
             _("{x} hours", x=shown_figure(sum(total_staff))) if total_staff else "–",
-            _("{n} of {m} procedures have start times", n=len(total_staff), m=len(ok)),
+            _start_times_note(ctx, len(total_staff), len(ok)),
         ),
     )
     if ok:
@@ -334,6 +335,17 @@ def _summary(ctx: Context, ok: list[dict[str, Any]], failed: list[dict[str, Any]
             )
         )
     return summary
+
+
+def _start_times_note(ctx: Context, n: int, m: int) -> str:
+    """How many of the ``m`` procedures have start times (what staff time needs), in number."""
+    _ = ctx._
+    if m == 1:
+        return (_("the procedure has start times") if n == 1 else _("the procedure has no start times"))
+    if n == 0:
+        return _("none of the {m} procedures has start times", m=m)
+    return (_("{n} of {m} procedures has start times", n=n, m=m) if n == 1
+            else _("{n} of {m} procedures have start times", n=n, m=m))
 
 
 def _estimate(ctx: Context, x: float) -> str:

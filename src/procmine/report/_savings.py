@@ -9,6 +9,8 @@
   times the occurrences saved. Only measurable when the log has start timestamps, and only
   for kinds that remove work (rework, duplicate work, ping-pong, rubber stamp, automation
   candidate, incomplete submission: the request and the steps repeated after the answer); bottlenecks, batching, merging and parallelizing shorten waiting, not work.
+  Summed over findings (:func:`staff_hours_total`), each step's staff time counts once:
+  per step the findings' hours are capped at its occurrences times its median processing.
 * **Headline** (:func:`headline`): what the office can change, each figure once. Office
   time saved per year (working days): every finding's ``total_saving`` is spread over its
   activities in proportion to their office time (office waiting before them plus their
@@ -33,7 +35,7 @@ from .._core.kernels import NAT
 from ..waits._causes import CLIENT
 
 __all__ = ["EFFORT_KINDS", "Headline", "headline", "lead_days_per_year", "round_figure", "staff_hours",
-           "yearly_factor"]
+           "staff_hours_by_step", "staff_hours_total", "yearly_factor"]
 
 EFFORT_KINDS = ("rework", "duplicate_work", "ping_pong", "rubber_stamp", "automation_candidate", "incomplete_submission")
 
@@ -66,10 +68,19 @@ def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log
     """Staff hours per year the finding would save, or ``None`` when not measurable.
 
     ``processing``: activity -> median processing time (``None`` if the log has no start
-    timestamps).
+    timestamps). The sum of :func:`staff_hours_by_step`, scaled to one year.
     """
+    steps = staff_hours_by_step(finding, processing)
+    if steps is None:
+        return None
+    return sum(steps.values()) * (yearly_factor(log) if log is not None else 1.0)
+
+
+def staff_hours_by_step(finding: Any, processing: Mapping[str, pd.Timedelta] | None) -> dict[str, float] | None:
+    """The finding's staff hours over the log's span, per step whose processing it saves
+    (``{}`` for kinds that shorten waiting only; ``None`` when not measurable)."""
     if finding.kind not in EFFORT_KINDS:
-        return 0.0
+        return {}
     if not processing:
         return None
 
@@ -77,24 +88,65 @@ def staff_hours(finding: Any, processing: Mapping[str, pd.Timedelta] | None, log
         v = processing.get(a)
         return 0.0 if v is None or pd.isna(v) else pd.Timedelta(v).total_seconds() / 3600
 
+    out: dict[str, float] = {}
+
+    def add(a: str, hours: float) -> None:
+        out[a] = out.get(a, 0.0) + hours
+
     ev = finding.evidence
     acts = finding.activities
     if finding.kind == "rework":
         occurrences = finding.cases * float(ev.get("repeats_per_case", 1.0) or 1.0)
-        hours = occurrences * sum(proc(a) for a in acts)
+        for a in acts:
+            add(a, occurrences * proc(a))
     elif finding.kind == "duplicate_work":
         extra = max(float(ev.get("units_per_case", 2.0) or 2.0) - 1.0, 1.0)
-        hours = finding.cases * extra * proc(acts[0])
+        add(acts[0], finding.cases * extra * proc(acts[0]))
     elif finding.kind == "ping_pong":
         trips = float(ev.get("round_trips_per_case", 1.0) or 1.0)
-        hours = finding.cases * trips * (sum(proc(a) for a in acts) / max(len(acts), 1))
+        for a in acts:
+            add(a, finding.cases * trips * proc(a) / max(len(acts), 1))
     elif finding.kind == "incomplete_submission":
         repeated = [a.strip() for a in str(ev.get("repeated_steps", "")).split(",") if a.strip()]
         loops = finding.cases * float(ev.get("requests_per_case", 1.0) or 1.0)
-        hours = loops * (proc(acts[0]) + sum(proc(a) for a in repeated))
+        for a in (acts[0], *repeated):
+            add(a, loops * proc(a))
     else:  # rubber_stamp, automation_candidate: the step itself
-        hours = finding.cases * proc(acts[0])
-    return hours * (yearly_factor(log) if log is not None else 1.0)
+        add(acts[0], finding.cases * proc(acts[0]))
+    return out
+
+
+def staff_hours_total(
+    findings: Iterable[Any],
+    processing: Mapping[str, pd.Timedelta] | None,
+    log: Any = None,
+    occurrences: Mapping[str, float] | None = None,
+) -> float | None:
+    """Staff hours per year of ``findings`` together, each step's processing counted once
+    (``None`` when a finding that removes work cannot be measured: no start times).
+
+    As the headline counts each wait once: per step, the hours the findings claim are
+    summed and capped at the step's own staff time, its occurrences (``occurrences``:
+    activity -> events in the log) times its median processing. Two findings on one step
+    (a rubber stamp that is also an automation candidate) claim the same occurrences and
+    count once; a step without a known count is not capped.
+    """
+    claimed: dict[str, float] = {}
+    for f in findings:
+        steps = staff_hours_by_step(f, processing)
+        if steps is None:
+            return None
+        for a, h in steps.items():
+            claimed[a] = claimed.get(a, 0.0) + h
+    total = 0.0
+    for a, h in claimed.items():
+        n = None if occurrences is None else occurrences.get(a)
+        if n is not None and processing and not pd.isna(n):
+            v = processing.get(a)
+            own = 0.0 if v is None or pd.isna(v) else float(n) * pd.Timedelta(v).total_seconds() / 3600
+            h = min(h, own)
+        total += h
+    return total * (yearly_factor(log) if log is not None else 1.0)
 
 
 def whole_number(x: float) -> float | int:

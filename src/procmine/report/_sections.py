@@ -18,18 +18,20 @@ from ..i18n import localise
 from ..privacy import activity_cases
 from . import _charts
 from ._blocks import KPI, Context, Figure, Notice, Section, Table, Text, table_from_frame
-from ._savings import headline, lead_days_per_year, shown_figure, staff_hours, whole_number
+from ._savings import headline, lead_days_per_year, shown_figure, staff_hours_total, whole_number
 from ._svg import sanitize_svg
 
 __all__ = [
     "findings_of",
     "kind_label",
+    "kind_name",
     "model",
     "part_failed",
     "perf",
     "process_map",
     "processing_medians",
     "report_calendar",
+    "step_occurrences",
     "summary",
     "time",
     "variants",
@@ -235,24 +237,36 @@ def _lead_time_cards(ctx: Context, sec: Section, f: list[Any]) -> None:
 
 
 def _staff_card(ctx: Context, sec: Section, f: list[Any]) -> None:
+    """Staff time saved per year by the findings together, each step's processing counted
+    once (as the lead-time card counts each wait once, :func:`~._savings.staff_hours_total`)."""
     _ = ctx._
     log = ctx.log
     try:
         proc = processing_medians(ctx)
-        staff = [staff_hours(x, proc, log) for x in f]
+        total = staff_hours_total(f, proc, log, step_occurrences(ctx))
         # not measurable without start times, even when no finding removes work (as the portfolio says)
-        if proc is None or any(h is None for h in staff):
+        if proc is None or total is None:
             sec.add(KPI(_("Staff time saved per year"), "–", _("not measurable: the log has no start times")))
         else:
             sec.add(
                 KPI(
                     _("Staff time saved per year"),
-                    _("{x} hours", x=shown_figure(float(sum(staff)))),
-                    _("processing time of steps that would no longer be done"),
+                    _("{x} hours", x=shown_figure(total)),
+                    _("processing time of steps that would no longer be done; a step that several findings "
+                      "touch counts once"),
                 )
             )
     except Exception as exc:
         part_failed(ctx, sec, _("Staff time saved per year"), exc)
+
+
+def step_occurrences(ctx: Context) -> dict[str, float] | None:
+    """Activity -> its events in the log (what caps the staff time of a step), or ``None``."""
+    try:
+        counts = perf(ctx).activities["count"]
+    except Exception:
+        return None
+    return {str(a): float(n) for a, n in counts.items()}
 
 
 def _best_opportunity(ctx: Context, sec: Section, f: list[Any]) -> None:
@@ -288,7 +302,7 @@ def process_map(ctx: Context) -> Section:
     try:
         from ..viz import process_map as draw
 
-        pmap = draw(ctx.log, title="", min_cases=ctx.min_cases)
+        pmap = draw(ctx.log, title="", min_cases=ctx.min_cases, language=ctx.language)
         svg = getattr(pmap, "svg", None) or pmap._repr_svg_()
         caption = _("Most frequent activities and paths; rare ones are left out for readability.")
         shown = pmap.graph.shown
@@ -315,7 +329,9 @@ def process_map(ctx: Context) -> Section:
                 ("target", _("To"), "text"),
                 ("cases", _("Cases"), "int"),
                 ("count", _("Times"), "int"),
-                ("median", _("Median time in between"), "dur"),
+                # elapsed (calendar) time, as the variants' durations: the report's rule says
+                # durations are working time unless stated, so the header states it
+                ("median", _("Median time in between (elapsed)"), "dur"),
             ],
             caption=_("Most frequent transitions"),
             max_rows=rows,
@@ -364,8 +380,10 @@ def variants(ctx: Context) -> Section:
     if n_all > 10:
         sec.add(Text(_("{n} variants in all; the ten most frequent cover {share} of cases.", n=n_all,
                        share=ctx.pct(cover))))
+    elif n_all == 1:  # (every case follows it)
+        sec.add(Text(_("{n} variant in all: every case follows the same sequence of activities.", n=1)))
     elif n_all:  # ("the ten most frequent" of ten or fewer would be all of them)
-        sec.add(Text(_("{n} variant(s) in all; the most frequent covers {share} of cases.", n=n_all,
+        sec.add(Text(_("{n} variants in all; the most frequent covers {share} of cases.", n=n_all,
                        share=ctx.pct(float(v["share"].iloc[0])))))
     if len(shown):
         main = tuple(v["variant"].iloc[0])
@@ -622,7 +640,17 @@ def _not_office_table(ctx: Context, sec: Section, p: Any, names: np.ndarray, pub
 
 def kind_label(ctx: Context, kind: str) -> str:
     """The translated name of a finding kind."""
-    _ = ctx._
+    return kind_name(kind, ctx.language)
+
+
+def kind_name(kind: str, language: str) -> str:
+    """The name of a finding kind (``"rubber_stamp"``) in ``language``, as the report and
+    the command line show it (the code itself when unknown)."""
+    from ..i18n import format_message, gettext
+
+    def _(msgid: str) -> str:
+        return format_message(gettext(msgid, language), language)
+
     labels = {
         "rework": _("Rework"),
         "duplicate_work": _("Duplicate work"),

@@ -47,9 +47,14 @@ def quality(ctx: Context) -> Section:
     rows += format_rows(ctx, r.formats)
     if r.alerts and ctx.log.n_events:  # an implausible read (wrong case column?) comes first, loudly
         sizes = np.diff(ctx.log.codes.case_offsets)
-        msg = "Only {cases} case(s) for {events} events, the largest holding {share:.0%} of them: is '{column}' really the case id? If not, read the log again with case=\"...\"."
-        sec.add(Notice("⚠ " + _(msg, cases=ctx.log.n_cases, events=ctx.log.n_events,
-                                share=sizes.max() / ctx.log.n_events, column=r.roles.get("case", "?")), "warning"))  # fmt: skip
+        column = r.roles.get("case", "?")
+        alert = (_("Only {cases} case for {events} events: is “{column}” really the case id? If not, read the log "
+                   "again with case=\"...\".", cases=1, events=ctx.log.n_events, column=column)
+                 if ctx.log.n_cases == 1 else
+                 _("Only {cases} cases for {events} events, the largest holding {share:.0%} of them: is “{column}” "
+                   "really the case id? If not, read the log again with case=\"...\".", cases=ctx.log.n_cases,
+                   events=ctx.log.n_events, share=sizes.max() / ctx.log.n_events, column=column))
+        sec.add(Notice("⚠ " + alert, "warning"))
     sec.add(Table([_("Item"), _("Value")], rows, ["l", "l"]))
     others = [w for w in r.warnings if w not in r.alerts]
     if others:
@@ -163,15 +168,22 @@ def _format_value(ctx: Context, key: str, val: Any) -> str:
 def _lifecycle_text(ctx: Context, info: dict[str, Any]) -> str:
     """What the pairing of start and complete rows did, in the report language."""
     _ = ctx._
-    parts = [_("column {column}: {paired} step(s) with their start and completion paired", column=info.get("column", "?"),
-               paired=int(info.get("paired", 0)))]
-    if info.get("unmatched_starts"):
-        parts.append(_("{n} start(s) without a complete dropped", n=int(info["unmatched_starts"])))
-    if info.get("unmatched_completes"):
-        parts.append(_("{n} complete(s) without their start kept as instantaneous steps",
-                       n=int(info["unmatched_completes"])))
-    if info.get("complete_only"):
-        parts.append(_("{n} step(s) recorded at completion only", n=int(info["complete_only"])))
+    column, paired = info.get("column", "?"), int(info.get("paired", 0))
+    parts = [_("column {column}: {paired} step with its start and completion paired", column=column, paired=paired)
+             if paired == 1 else
+             _("column {column}: {paired} steps with their start and completion paired", column=column, paired=paired)]
+    n = int(info.get("unmatched_starts") or 0)
+    if n:
+        parts.append(_("{n} start without a complete dropped", n=n) if n == 1 else
+                     _("{n} starts without a complete dropped", n=n))
+    n = int(info.get("unmatched_completes") or 0)
+    if n:
+        parts.append(_("{n} complete without its start kept as an instantaneous step", n=n) if n == 1 else
+                     _("{n} completes without their start kept as instantaneous steps", n=n))
+    n = int(info.get("complete_only") or 0)
+    if n:
+        parts.append(_("{n} step recorded at completion only", n=n) if n == 1 else
+                     _("{n} steps recorded at completion only", n=n))
     if info.get("other_dropped"):
         parts.append(_("other transitions dropped: {values}",
                        values=", ".join(f"{k} {ctx.int(v)}" for k, v in info["other_dropped"].items())))
@@ -211,7 +223,7 @@ def method(ctx: Context) -> Section:
         (
             _("Findings"),
             _(
-                "Each finding comes from a detector looking for one pattern (rework, duplicate work, ping-pong, rubber stamps, mergeable or parallelizable steps, bottlenecks, batching, automation candidates) in at least 5% of cases. Its saving is the working time attributable to the pattern, per affected case; the total multiplies by the number of affected cases. Findings can overlap, so their sum is an upper bound. Steps declared legally required are never proposed for removal."
+                "Each finding comes from a detector looking for one pattern (rework, duplicate work, ping-pong, rubber stamps, mergeable or parallelizable steps, bottlenecks, batching, automation candidates, incomplete applications) in at least 5% of cases. Its saving is the working time attributable to the pattern, per affected case; its total multiplies that saving by the number of affected cases. Findings can overlap, so their sum is an upper bound. Steps declared legally required are never proposed for removal."
             ),
         ),
         (
@@ -224,7 +236,7 @@ def method(ctx: Context) -> Section:
         (
             _("Staff time saved"),
             _(
-                "The median processing time of the steps a finding would remove or that are repeated, times the occurrences saved, per year. It needs start times in the log; bottlenecks, batching, merging and parallelizing shorten waiting and count no staff time."
+                "The median processing time of the steps a finding would remove or that are repeated, times the occurrences saved, per year. In the summary, a step that several findings touch counts once: at most its occurrences times its median processing. It needs start times in the log; bottlenecks, batching, merging and parallelizing shorten waiting and count no staff time."
             ),
         ),
         (

@@ -70,7 +70,7 @@ def client(ctx: Context) -> Section | None:
     # privacy: steps seen in fewer than min_cases cases appear nowhere, not even in the workbook
     public = cv.contact_steps[cv.contact_steps["case_share"] * len(cv.cases) >= ctx.min_cases]
     steps = public.assign(kind=[_(_KINDS[k]) for k in public["kind"]])
-    ctx.tables[_("Contact steps")] = public.reset_index(drop=True)
+    ctx.tables["contact steps"] = public.reset_index(drop=True)
     sec.add(table_from_frame(ctx, steps, [("activity", _("Activity"), "text"), ("kind", _("Kind"), "text"),
                                           ("events", _("Times"), "int"), ("case_share", _("Share of cases"), "pct"),
                                           ("why", _("Why"), "text")],
@@ -84,7 +84,7 @@ def client(ctx: Context) -> Section | None:
                                  caption=_("Where applicants are asked again"), max_rows=10))
     if groups is not None and len(groups):
         g = groups.reset_index()
-        ctx.tables[_("Applicant by unit")] = g
+        ctx.tables["applicant by unit"] = g
         sec.add(table_from_frame(
             ctx, g, [(g.columns[0], ctx.source_name(str(cv.by)), "text"), ("cases", _("Cases"), "int"),
                      ("contacts_per_case_median", _("Contacts per case (median)"),

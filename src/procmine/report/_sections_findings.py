@@ -15,6 +15,7 @@ from ..privacy import suppress_small_groups
 from . import _charts
 from ._blocks import Context, Figure, Notice, Section, Table, Text, table_from_frame
 from ._evidence import evidence_items
+from ._legend import whatif_frame
 from ._savings import lead_days_per_year, shown_figure, staff_hours
 from ._sections import findings_of, kind_label, nothing_to_simplify, processing_medians, shown_findings
 
@@ -227,6 +228,7 @@ def whatif(ctx: Context) -> Section:
         sec.add(nothing_to_simplify(ctx))
         return sec
     rows, records = [], []
+    working = True  # (the durations shown are working time when the what-if measured it)
     for name, kw in scen:
         try:
             w = simplify(ctx.log, calendar=ctx.calendar, **kw)
@@ -244,7 +246,8 @@ def whatif(ctx: Context) -> Section:
         b, a = w.before, w.after
         key = "median_case_working_time" if "median_case_working_time" in b else "median_case_duration"
         key90 = "p90_case_working_time" if "p90_case_working_time" in b else "p90_case_duration"
-        fmt = ctx.wdur if key.endswith("working_time") else ctx.dur
+        working = key.endswith("working_time")
+        fmt = ctx.wdur if working else ctx.dur
         change = (a[key] - b[key]) / b[key] if b[key] != pd.Timedelta(0) else float("nan")
         rows.append(
             [
@@ -256,7 +259,7 @@ def whatif(ctx: Context) -> Section:
                 f"{ctx.num(b['handovers_per_case'])} → {ctx.num(a['handovers_per_case'])}",
             ]
         )
-        d = w.delta()
+        d = whatif_frame(ctx, w.delta())  # (with the unit of each row: the workbook's before/after mix units)
         d.insert(0, "scenario", name)
         records.append(d)
     sec.add(
@@ -271,7 +274,8 @@ def whatif(ctx: Context) -> Section:
             ],
             rows,
             ["l", "r", "r", "r", "r", "r"],
-            note=_("Durations in working time, before → after."),
+            note=_("Durations in working time, before → after.") if working
+            else _("Durations in elapsed time, before → after."),
         )
     )
     if records:

@@ -107,6 +107,8 @@ def proposal(ctx: Context) -> Section:
     ):
         if isinstance(b[key], pd.Timedelta):
             fmt = ctx.wdur if key.endswith("working_time") else ctx.dur
+            if not working:  # (durations are working time unless stated)
+                label = f"{label} {_('(elapsed)')}"
             change = (a[key] - b[key]) / b[key] if b[key] != pd.Timedelta(0) else float("nan")
         else:
             fmt = ctx.num

@@ -34,6 +34,7 @@ from .._results import Result, result_html
 from ..engines import get_engine
 from ..engines._map import engine_map_graph
 from ..errors import ProcmineError, ProcmineWarning
+from ..i18n import check_language
 from ..log import EventLog
 from ._dot import _readable_titles, _run_dot, clean_svg, human_duration, to_dot
 from ._draw import _draw, _width
@@ -149,10 +150,12 @@ def privacy_note(graph: MapGraph) -> str:
     return f"\n{' and '.join(parts)} seen in fewer than {s['min_cases']} cases hidden (privacy; min_cases=1 shows all)"
 
 
-def graphviz_map(graph: MapGraph, caption: str, highlight: Mapping[str, str] | None = None) -> ProcessMap:
-    """The map drawn by Graphviz; ``FileNotFoundError`` when ``dot`` is not installed."""
+def graphviz_map(graph: MapGraph, caption: str, highlight: Mapping[str, str] | None = None,
+                 language: str = "en") -> ProcessMap:
+    """The map drawn by Graphviz; ``FileNotFoundError`` when ``dot`` is not installed.
+    Its tooltips (``<title>``: the map, its start and end) are in ``language``."""
     dot = to_dot(graph, title=caption, highlight=highlight)
-    return ProcessMap(_readable_titles(_run_dot(dot), graph), dot, graph, "graphviz")
+    return ProcessMap(_readable_titles(_run_dot(dot), graph, language), dot, graph, "graphviz")
 
 
 def process_map(
@@ -166,6 +169,7 @@ def process_map(
     model: Any = None,
     highlight: Mapping[str, str] | None = None,
     min_cases: int = MIN_CASES,
+    language: str = "en",
 ) -> ProcessMap:
     """Draw the process map of a log.
 
@@ -201,6 +205,10 @@ def process_map(
         Privacy threshold: activities and paths seen in fewer cases are hidden, and the
         caption says how many (default :data:`MIN_CASES`, 10, as in reports; ``1`` shows
         all). In real logs a step recorded in one case only is often a personal remark.
+    language
+        Language of the SVG's tooltips (``<title>``: "process map", start and end, read
+        by screen readers): ``"de"``, ``"fr"`` or ``"en"`` (default). The default caption
+        stays English.
 
     Returns
     -------
@@ -213,11 +221,12 @@ def process_map(
     >>> m.svg.lstrip().startswith("<svg")
     True
     """
+    check_language(language, "process_map")
     graph = engine_map_graph(get_engine(log), metric=metric, activities=activities, paths=paths, labels=labels,
                              keep=tuple(highlight or ()), min_cases=min_cases)
     caption = title if title is not None else _title(log, graph)
     try:
-        return graphviz_map(graph, caption, highlight)
+        return graphviz_map(graph, caption, highlight, language)
     except FileNotFoundError:
         warnings.warn(
             "Graphviz 'dot' was not found: the process map is drawn with matplotlib instead "

@@ -192,16 +192,22 @@ def _display_names(graph: MapGraph) -> dict[int, str]:
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 
-def _readable_titles(svg: str, graph: MapGraph) -> str:
+def _readable_titles(svg: str, graph: MapGraph, language: str = "en") -> str:
     """Graphviz puts node ids (``a3``, ``a3->a5``) in ``<title>`` elements, which browsers
-    show as tooltips: replace them with activity names."""
+    show as tooltips and screen readers read: replace them with activity names, and the
+    map's own title and its start and end points with words in ``language``."""
+    from ..i18n import gettext
+
     names = _display_names(graph)
+    words = {
+        "start": gettext("start", language),
+        "end": gettext("end", language),
+        "procmap": gettext("process map", language),
+    }
 
     def node(ident: str) -> str:
-        if ident in ("start", "end"):
-            return ident
-        if ident == "procmap":
-            return "process map"
+        if ident in words:
+            return words[ident]
         return names.get(int(ident[1:]), ident) if ident[:1] == "a" and ident[1:].isdigit() else ident
 
     def repl(m: re.Match[str]) -> str:
