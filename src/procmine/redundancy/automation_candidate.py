@@ -279,9 +279,9 @@ def _finding(log: EventLog, t: Any, m: _Step, volume: float, outside: tuple[np.n
         "median_handling": td(m.median_h),
         "handling_dispersion": m.dispersion,
         "handling_basis": basis,
-        "predecessor": _act_name(t, pred_code),
+        "predecessor": _act_name(t, pred_code, "(start)"),
         "predecessor_share": pred_share,
-        "successor": _act_name(t, succ_code),
+        "successor": _act_name(t, succ_code, "(end)"),
         "successor_share": succ_share,
         "resources": n_res,
         "system_share": m.system_share,
@@ -358,5 +358,7 @@ def _mode_share(codes: np.ndarray) -> tuple[int, float, int]:
     return int(vals[k]), float(n[k] / len(codes)), int(n[k])
 
 
-def _act_name(t: Any, code: int) -> str:
-    return "(case start/end)" if code < 0 else t.name(code)
+def _act_name(t: Any, code: int, none: str) -> str:
+    """The activity's name; ``none`` (``"(start)"``, ``"(end)"``: codes the report
+    translates) where the case starts or ends there."""
+    return none if code < 0 else t.name(code)

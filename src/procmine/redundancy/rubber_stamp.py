@@ -448,7 +448,7 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
         evidence=evidence,
         recommendation=tr(
             "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
-            "and sends work back in {back:.0%}, yet cases wait {wait} for it.",
+            "and sends work back in {back:.0%}, yet cases wait a median of {wait} for it.",
             activity=names[s],
             successor=succ_name,
             share=evidence["top_successor_share"],

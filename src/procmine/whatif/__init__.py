@@ -32,6 +32,7 @@ from ._edits import (
     _remove,
     _saved,
     _with_times,
+    removed_outside,
 )
 from ._kpis import _DURATION_KPIS, kpis
 
@@ -581,10 +582,16 @@ def _edited(
         return EventLog(df, report=log.report, name=log.name, presorted=sorted_)
 
     new = derive(log.df, sorted_=True)
+    # what a removal keeps (the applicant's waiting, legal periods), from the source's wait
+    # causes: computed once per log, before the loops go
+    outside = removed_outside(log, remove_l, calendar) if remove_l else None
     if complete_l:  # like remove: order kept
-        new = derive(_complete_at_intake(log, complete_l, calendar), sorted_=True)
+        df, kept = _complete_at_intake(log, complete_l, calendar)
+        new = derive(df, sorted_=True)
+        if outside is not None:
+            outside = outside[kept]
     if remove_l:  # later events move earlier by at most the time since the earlier ones: order kept
-        new = derive(_remove(new, remove_l, calendar), sorted_=True)
+        new = derive(_remove(new, remove_l, calendar, outside), sorted_=True)
     for a, b, name in merge_l:
         new = derive(_merge(new, a, b, name), sorted_=True)
     for a, b in par_l:  # the two steps may swap: sort again
@@ -592,8 +599,9 @@ def _edited(
     return new
 
 
-def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> pd.DataFrame:
-    """The log without the loops the request steps ``requests`` open (see :func:`simplify`)."""
+def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The log without the loops the request steps ``requests`` open (see :func:`simplify`),
+    and which of ``log``'s events it keeps."""
     from ..redundancy.incomplete_submission import request_loops, request_steps
 
     c = log.codes
@@ -605,7 +613,7 @@ def _complete_at_intake(log: EventLog, requests: list[str], calendar: Any) -> pd
     shift = _later_shift(c, saved)
     ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
-    return _with_times(log.df, ts, start).loc[~gone].reset_index(drop=True)
+    return _with_times(log.df, ts, start).loc[~gone].reset_index(drop=True), ~gone
 
 
 def _pair(arg: str, p: Any, *, allow_name: bool = False) -> tuple[str, ...]:

@@ -81,19 +81,35 @@ def _with_times(df: pd.DataFrame, ts: np.ndarray, start: np.ndarray | None) -> p
     return df
 
 
-def _remove(log: EventLog, names: list[str], calendar: Any) -> pd.DataFrame:
+def _remove(log: EventLog, names: list[str], calendar: Any, outside: np.ndarray | None = None) -> pd.DataFrame:
+    """The log without the events of ``names`` and the time they added (see
+    :func:`procmine.whatif.simplify`). ``outside``: :func:`removed_outside` per event of
+    ``log`` when the caller has it (computed on the log before other edits, whose wait
+    causes are known already); else computed here."""
     c = log.codes
     codes = np.flatnonzero(np.isin(c.activity_names, names))
     gone = np.isin(c.activity, codes)
     prev, has_prev = _prev_end(c)
     saved = np.where(gone & has_prev, _saved(prev, c.ts, calendar), 0)
     if saved.any():
-        saved = np.maximum(saved - _outside_office(log, gone & has_prev, prev, calendar), 0)
+        if outside is None:
+            outside = removed_outside(log, names, calendar)
+        saved = np.maximum(saved - np.where(gone & has_prev, outside, 0), 0)
     shift = _later_shift(c, saved)
     ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
     df = _with_times(log.df, ts, start)
     return df.loc[~gone].reset_index(drop=True)
+
+
+def removed_outside(log: EventLog, names: list[str], calendar: Any) -> np.ndarray:
+    """Per event of ``log``: for the events of ``names``, the part of the time from the
+    previous completion to their own that a removal keeps (:func:`_outside_office`); 0
+    elsewhere."""
+    c = log.codes
+    prev, has_prev = _prev_end(c)
+    sel = np.isin(c.activity, np.flatnonzero(np.isin(c.activity_names, names))) & has_prev
+    return _outside_office(log, sel, prev, calendar)
 
 
 def _outside_office(log: EventLog, sel: np.ndarray, prev: np.ndarray, calendar: Any) -> np.ndarray:
