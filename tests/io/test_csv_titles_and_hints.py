@@ -3,14 +3,14 @@ UTF-16 without a byte-order mark."""
 
 from __future__ import annotations
 
-import warnings
-
 import pandas as pd
 import pytest
 
-from procmine.errors import DataQualityWarning, LogError
-from procmine.io import read_log
+from procmine.errors import LogError
 from procmine.log import ACTIVITY, CASE, RESOURCE
+
+from .test_csv import read
+from .test_csv import write as _write
 
 HEADER = "Fall-Nr;Aktivität;Datum;Sachbearbeiter\n"
 STEPS = [("Eingang", "Meier"), ("Prüfung", "Keller"), ("Entscheid", "Huber")]
@@ -23,19 +23,8 @@ ROWS = "".join(
 ROLES = {"case": "Fall-Nr", "activity": "Aktivität", "timestamp": "Datum", "resource": "Sachbearbeiter"}
 
 
-def read(path, **kw):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        log = read_log(path, **kw)
-    log.report.check()
-    assert log.report.rows_read == log.report.rows_kept + sum(log.report.dropped.values())
-    return log
-
-
 def write(tmp_path, text, name="export.csv", encoding="utf-8"):
-    p = tmp_path / name
-    p.write_bytes(text.encode(encoding))
-    return p
+    return _write(tmp_path, text, name=name, encoding=encoding)
 
 
 # -- 1. titles that Excel pads with separators --------------------------------------------

@@ -154,11 +154,11 @@ def inflated_blocks(path: Path) -> Iterator[bytes]:
             )
 
 
-class _BlockStream(io.RawIOBase):
-    """A read-only binary stream over :func:`inflated_blocks` (for lxml and the CSV scan)."""
+class IterStream(io.RawIOBase):
+    """A read-only binary stream over an iterator of blocks (for lxml and the CSV scan)."""
 
-    def __init__(self, path: Path) -> None:
-        self._blocks = inflated_blocks(path)
+    def __init__(self, blocks: Iterator[bytes]) -> None:
+        self._blocks = blocks
         self._buf = memoryview(b"")
 
     def readable(self) -> bool:
@@ -176,8 +176,17 @@ class _BlockStream(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        self._blocks.close()
+        close = getattr(self._blocks, "close", None)
+        if close is not None:
+            close()
         super().close()
+
+
+class _BlockStream(IterStream):
+    """:func:`inflated_blocks` of a file as a stream."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(inflated_blocks(path))
 
 
 def open_inflated(path: Path) -> io.BufferedReader:

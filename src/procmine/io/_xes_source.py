@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 
 from ..errors import LogError
-from ._limits import inflated_blocks
+from ._limits import IterStream, inflated_blocks
 
 __all__ = ["iter_chunks", "line_at", "open_xml", "source_encoding"]
 
@@ -176,32 +176,4 @@ def line_at(path: Path, offset: int) -> int:
 
 def open_xml(path: Path) -> io.BufferedReader:
     """A binary stream of the (decompressed, limit-checked, UTF-8) XML, for the lxml fallback."""
-    return io.BufferedReader(_IterStream(_blocks(path)), buffer_size=1 << 20)
-
-
-class _IterStream(io.RawIOBase):
-    """A read-only binary stream over an iterator of blocks."""
-
-    def __init__(self, blocks: Iterator[bytes]) -> None:
-        self._blocks = blocks
-        self._buf = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[override]
-        while not self._buf:
-            nxt = next(self._blocks, None)
-            if nxt is None:
-                return 0
-            self._buf = memoryview(nxt)
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
-
-    def close(self) -> None:
-        close = getattr(self._blocks, "close", None)
-        if close is not None:
-            close()
-        super().close()
+    return io.BufferedReader(IterStream(_blocks(path)), buffer_size=1 << 20)
