@@ -185,3 +185,12 @@ def test_processing_is_unknown_not_zero_without_start_times(name):
     without = rubber_stamp.detect(pm.EventLog(log.df.drop(columns=["start_timestamp"])))
     assert [f.activities for f in without] == [f.activities for f in with_starts]
     assert all(f.evidence["median_processing"] is None for f in without)
+
+
+def test_a_sign_off_that_never_sends_work_back_says_so_in_words(elapsed):
+    """"sends work back in 0%" read oddly in every language: such a step never does."""
+    [f] = rubber_stamp.detect(tiny_log([case()] * 10), calendar=elapsed)
+    assert f.evidence["loop_back_share"] == 0
+    assert "never sends work back" in f.recommendation["en"]
+    assert "ne renvoie jamais rien" in f.recommendation["fr"] and "dans 0%" not in f.recommendation["fr"]
+    assert "weist nie etwas zurück" in f.recommendation["de"]

@@ -446,7 +446,14 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
         saving_per_case_us=cost / max(n_c, 1),
         confidence=conf,
         evidence=evidence,
-        recommendation=tr(
+        recommendation=(tr(
+            "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
+            "and never sends work back, yet cases wait a median of {wait} for it.",
+            activity=names[s],
+            successor=succ_name,
+            share=evidence["top_successor_share"],
+            wait=evidence["median_wait"],
+        ) if evidence["loop_back_share"] < 0.005 else tr(  # "sends work back in 0%" reads oddly
             "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
             "and sends work back in {back:.0%}, yet cases wait a median of {wait} for it.",
             activity=names[s],
@@ -454,6 +461,6 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
             share=evidence["top_successor_share"],
             back=evidence["loop_back_share"],
             wait=evidence["median_wait"],
-        ),
+        )),
         example_cases=pick_examples(log, c.case[ev], weights=w),
     )
