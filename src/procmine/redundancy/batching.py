@@ -181,9 +181,10 @@ def detect(
     out: list[Finding] = []
     limit = np.where(b.daily_act, max_slot_ratio_daily, max_slot_ratio)
     cand = b.ok_act & (b.ratio <= limit)
-    if cand.any():  # the office does not choose when the applicant's answer or a legal period ends
-        cause = wait_causes(log, waits=waits, external=external).steps["cause"].to_numpy(dtype=object)
-        cand &= ~np.isin(cause, ("client", "statutory"))
+    if cand.any():  # the office does not choose when the applicant's answer comes or a legal period ends
+        steps = wait_causes(log, waits=waits, external=external).steps
+        # (a step of the office's own done while an answer is out may still wait for a slot)
+        cand &= ~(steps["external"].to_numpy(dtype=bool) | (steps["cause"].to_numpy(dtype=object) == "statutory"))
     for x in np.flatnonzero(cand):
         if t.name(int(x)) in req:
             continue
