@@ -31,9 +31,9 @@ arrival to the next release slot).
 distribution is as spread as its arrivals (ratio near 1), even if it is slow. A long,
 legally fixed waiting period (e.g. 30 days) moves releases by whole days and keeps the
 spread, so it is not batching either. A step the outside world triggers (the applicant's
-documents arrive) or whose waiting is a legal period (:mod:`procmine.waits._causes`) is not
-judged: the office does not choose when it starts, and office hours alone make its releases
-look concentrated (documents registered at 08:00 each morning). A step after a batched step inherits concentrated
+documents arrive, :mod:`procmine.waits._causes`) is not judged: the office does not choose
+when it starts, and office hours alone make its releases look concentrated (documents
+registered at 08:00 each morning). A step after a batched step inherits concentrated
 arrivals, so its ratio stays near 1. Rare steps and steps with fewer than ``min_events``
 events are not judged.
 
@@ -157,7 +157,7 @@ def detect(
         How much earlier than the next slot a release may be and still count (1 hour).
     waits, external
         Declared wait causes and external steps, as for :func:`procmine.performance`: steps
-        waiting for the applicant or a legal period are not judged.
+        the outside world triggers are not judged.
 
     Returns
     -------
@@ -181,10 +181,10 @@ def detect(
     out: list[Finding] = []
     limit = np.where(b.daily_act, max_slot_ratio_daily, max_slot_ratio)
     cand = b.ok_act & (b.ratio <= limit)
-    if cand.any():  # the office does not choose when the applicant's answer comes or a legal period ends
-        steps = wait_causes(log, waits=waits, external=external).steps
-        # (a step of the office's own done while an answer is out may still wait for a slot)
-        cand &= ~(steps["external"].to_numpy(dtype=bool) | (steps["cause"].to_numpy(dtype=object) == "statutory"))
+    if cand.any():  # the office does not choose when the applicant's answer comes
+        # (a step of the office's own may still wait for a slot, even while an answer is out,
+        # and a weekly slot can pass for a fixed period of about a week: only external steps go)
+        cand &= ~wait_causes(log, waits=waits, external=external).steps["external"].to_numpy(dtype=bool)
     for x in np.flatnonzero(cand):
         if t.name(int(x)) in req:
             continue
