@@ -81,20 +81,17 @@ def _with_times(df: pd.DataFrame, ts: np.ndarray, start: np.ndarray | None) -> p
     return df
 
 
-def _remove(log: EventLog, names: list[str], calendar: Any, outside: np.ndarray | None = None) -> pd.DataFrame:
+def _remove(log: EventLog, names: list[str], calendar: Any, outside: np.ndarray) -> pd.DataFrame:
     """The log without the events of ``names`` and the time they added (see
-    :func:`procmine.whatif.simplify`). ``outside``: :func:`removed_outside` per event of
-    ``log`` when the caller has it (computed on the log before other edits, whose wait
-    causes are known already); else computed here."""
+    :func:`procmine.whatif.simplify`), but for ``outside``: per event of ``log``, the part
+    of that time a removal keeps (:func:`removed_outside`, computed on the log before other
+    edits, whose wait causes are known already)."""
     c = log.codes
     codes = np.flatnonzero(np.isin(c.activity_names, names))
     gone = np.isin(c.activity, codes)
     prev, has_prev = _prev_end(c)
     saved = np.where(gone & has_prev, _saved(prev, c.ts, calendar), 0)
-    if saved.any():
-        if outside is None:
-            outside = removed_outside(log, names, calendar)
-        saved = np.maximum(saved - np.where(gone & has_prev, outside, 0), 0)
+    saved = np.maximum(saved - np.where(gone & has_prev, outside, 0), 0)
     shift = _later_shift(c, saved)
     ts = _keep_order(c, _move(c.ts, shift, calendar), calendar, skip=gone)
     start = _move(c.start_ts, shift, calendar) if c.start_ts is not None else None
@@ -103,25 +100,17 @@ def _remove(log: EventLog, names: list[str], calendar: Any, outside: np.ndarray 
 
 
 def removed_outside(log: EventLog, names: list[str], calendar: Any) -> np.ndarray:
-    """Per event of ``log``: for the events of ``names``, the part of the time from the
-    previous completion to their own that a removal keeps (:func:`_outside_office`); 0
-    elsewhere."""
-    c = log.codes
-    prev, has_prev = _prev_end(c)
-    sel = np.isin(c.activity, np.flatnonzero(np.isin(c.activity_names, names))) & has_prev
-    return _outside_office(log, sel, prev, calendar)
-
-
-def _outside_office(log: EventLog, sel: np.ndarray, prev: np.ndarray, calendar: Any) -> np.ndarray:
-    """Per event (0 outside ``sel``): the part of the time from the previous completion to
-    its own (``prev`` to its timestamp, in ``calendar``'s time) that is waiting for the
-    applicant or a third party or a legal period (:mod:`procmine.waits._causes`). A removed
-    step takes neither with it: the next step still waits for the documents, and a 30-day
-    objection period runs whether or not a step records its end."""
+    """Per event of ``log`` (0 but for the events of ``names`` that have a previous event):
+    the part of the time from the previous completion to its own (in ``calendar``'s time)
+    that is waiting for the applicant or a third party or a legal period
+    (:mod:`procmine.waits._causes`). A removed step takes neither with it: the next step
+    still waits for the documents, and a 30-day objection period runs whether or not a step
+    records its end."""
     from ..waits._causes import wait_causes
 
     c = log.codes
-    idx = np.flatnonzero(sel)
+    prev, has_prev = _prev_end(c)
+    idx = np.flatnonzero(np.isin(c.activity, np.flatnonzero(np.isin(c.activity_names, names))) & has_prev)
     start = c.start_ts[idx] if c.start_ts is not None else np.full(len(idx), NAT, dtype=np.int64)
     known = start != NAT
     begin = np.where(known, np.maximum(start, prev[idx]), c.ts[idx])  # no start: the gap is waiting
