@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..errors import LogError
 
-__all__ = ["LIMITS", "Limits", "inflated_blocks", "open_inflated"]
+__all__ = ["LIMITS", "Limits", "inflated_blocks", "open_blocks", "open_inflated"]
 
 _READ = 4 * 2**20
 
@@ -182,13 +182,11 @@ class IterStream(io.RawIOBase):
         super().close()
 
 
-class _BlockStream(IterStream):
-    """:func:`inflated_blocks` of a file as a stream."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(inflated_blocks(path))
+def open_blocks(blocks: Iterator[bytes]) -> io.BufferedReader:
+    """A buffered binary stream over an iterator of blocks."""
+    return io.BufferedReader(IterStream(blocks), buffer_size=_READ)
 
 
 def open_inflated(path: Path) -> io.BufferedReader:
     """A binary stream of the file's (inflated, limit-checked) bytes."""
-    return io.BufferedReader(_BlockStream(Path(path)), buffer_size=_READ)
+    return open_blocks(inflated_blocks(Path(path)))

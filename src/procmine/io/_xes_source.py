@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 
 from ..errors import LogError
-from ._limits import IterStream, inflated_blocks
+from ._limits import inflated_blocks, open_blocks
 
 __all__ = ["iter_chunks", "line_at", "open_xml", "source_encoding"]
 
@@ -176,4 +176,4 @@ def line_at(path: Path, offset: int) -> int:
 
 def open_xml(path: Path) -> io.BufferedReader:
     """A binary stream of the (decompressed, limit-checked, UTF-8) XML, for the lxml fallback."""
-    return io.BufferedReader(IterStream(_blocks(path)), buffer_size=1 << 20)
+    return open_blocks(_blocks(path))
