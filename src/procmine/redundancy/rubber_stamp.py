@@ -446,21 +446,17 @@ def _finding(log: EventLog, t: Any, n: _Successors, s: int, names: list[str], *,
         saving_per_case_us=cost / max(n_c, 1),
         confidence=conf,
         evidence=evidence,
-        recommendation=(tr(
-            "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
-            "and never sends work back, yet cases wait a median of {wait} for it.",
-            activity=names[s],
-            successor=succ_name,
-            share=evidence["top_successor_share"],
-            wait=evidence["median_wait"],
-        ) if evidence["loop_back_share"] < 0.005 else tr(  # "sends work back in 0%" reads oddly
-            "Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
-            "and sends work back in {back:.0%}, yet cases wait a median of {wait} for it.",
-            activity=names[s],
-            successor=succ_name,
-            share=evidence["top_successor_share"],
-            back=evidence["loop_back_share"],
-            wait=evidence["median_wait"],
-        )),
+        recommendation=_recommendation(names[s], succ_name, evidence),
         example_cases=pick_examples(log, c.case[ev], weights=w),
     )
+
+
+def _recommendation(name: str, successor: str, evidence: dict[str, Any]) -> dict[str, str]:
+    """The sentence of a rubber stamp ("sends work back in 0%" reads oddly: "never" then)."""
+    fields = {"activity": name, "successor": successor, "share": evidence["top_successor_share"],
+              "back": evidence["loop_back_share"], "wait": evidence["median_wait"]}
+    if fields["back"] < 0.005:
+        return tr("Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
+                  "and never sends work back, yet cases wait a median of {wait} for it.", **fields)
+    return tr("Drop or automate '{activity}': it is followed by '{successor}' in {share:.0%} of cases "
+              "and sends work back in {back:.0%}, yet cases wait a median of {wait} for it.", **fields)
